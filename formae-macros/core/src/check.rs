@@ -1,0 +1,485 @@
+//! Checks a parsed stack and rewrites its values: every reference resolves, nothing
+//! refers to itself, names are unique, and the resource graph has no cycle. All
+//! problems are collected and reported together, each at its own token.
+
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::cmp::Reverse;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, ExprStruct, Ident, LitStr, Member};
+
+use crate::parse::{split_template, JsonTpl, StackDef, TplPiece};
+
+/// A checked stack, ready for code generation.
+pub struct Checked {
+    /// The stack as parsed.
+    pub def: StackDef,
+    /// Per resource (declaration order): what it depends on and its properties' code.
+    pub resources: Vec<CheckedResource>,
+    /// Resource indices in dependency order, ties in declaration order.
+    pub order: Vec<usize>,
+    /// Per output (declaration order): its value's code.
+    pub outputs: Vec<TokenStream>,
+}
+
+/// One checked resource.
+pub struct CheckedResource {
+    /// Every resource it depends on, in first-mention order.
+    pub deps: Vec<String>,
+    /// The expression building its properties struct.
+    pub props: TokenStream,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Param,
+    Resource,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Param => "parameter",
+            Kind::Resource => "resource",
+        }
+    }
+}
+
+/// A use of a name inside a value.
+struct RefUse {
+    name: String,
+    span: Span,
+}
+
+struct Names {
+    kinds: HashMap<String, Kind>,
+    sorted: Vec<String>,
+}
+
+impl Names {
+    fn unknown(&self, name: &str, span: Span) -> syn::Error {
+        let mut msg = format!("unknown resource or parameter `{name}`");
+        if let Some(s) = self.suggest(name) {
+            msg.push_str(&format!("; did you mean `{s}`?"));
+        }
+        syn::Error::new(span, msg)
+    }
+
+    fn suggest(&self, name: &str) -> Option<&str> {
+        let limit = (name.len() / 3).max(1) + 1;
+        self.sorted
+            .iter()
+            .map(|n| (strsim::levenshtein(name, n), n))
+            .filter(|(d, _)| *d <= limit)
+            .min()
+            .map(|(_, n)| n.as_str())
+    }
+}
+
+/// Checks `def`; on failure, every diagnostic found.
+pub fn check(def: StackDef) -> Result<Checked, Vec<syn::Error>> {
+    let mut errors = Vec::new();
+    let names = collect_names(&def, &mut errors);
+
+    let mut resources = Vec::with_capacity(def.resources.len());
+    for r in &def.resources {
+        let own = r.ident.to_string();
+        let mut uses = Vec::new();
+        let props = {
+            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors };
+            w.struct_literal(&r.body)
+        };
+        let mut deps: Vec<String> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for u in &uses {
+            if u.name == own {
+                errors.push(syn::Error::new(
+                    u.span,
+                    format!("resource `{own}` refers to itself: a resource can only use other resources' outputs"),
+                ));
+            } else if seen.insert(u.name.clone()) {
+                deps.push(u.name.clone());
+            }
+        }
+        for d in &r.depends_on {
+            let name = d.to_string();
+            match names.kinds.get(&name) {
+                Some(Kind::Resource) if name == own => errors.push(syn::Error::new(
+                    d.span(),
+                    format!("resource `{own}` cannot depend on itself"),
+                )),
+                Some(Kind::Resource) => {
+                    if seen.insert(name.clone()) {
+                        deps.push(name);
+                    }
+                }
+                Some(Kind::Param) => errors.push(syn::Error::new(
+                    d.span(),
+                    format!("`{name}` is a parameter: `depends_on` lists resources"),
+                )),
+                None => errors.push(names.unknown(&name, d.span())),
+            }
+        }
+        resources.push((CheckedResource { deps, props }, uses));
+    }
+
+    let mut outputs = Vec::with_capacity(def.outputs.len());
+    for o in &def.outputs {
+        let mut uses = Vec::new();
+        let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors };
+        let value = w.leaf(&o.value);
+        let ty = &o.ty;
+        outputs.push(quote_spanned! {o.value.span()=>
+            ::formae_runtime::value::typed::<#ty, _>(#value)
+        });
+    }
+
+    let index: HashMap<String, usize> =
+        def.resources.iter().enumerate().map(|(i, r)| (r.ident.to_string(), i)).collect();
+    let order = order_or_cycles(&def, &resources, &index, &mut errors);
+
+    if errors.is_empty() {
+        Ok(Checked {
+            resources: resources.into_iter().map(|(r, _)| r).collect(),
+            def,
+            order,
+            outputs,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
+    let mut kinds: HashMap<String, Kind> = HashMap::new();
+    let declared = def
+        .params
+        .iter()
+        .map(|p| (&p.ident, Kind::Param))
+        .chain(def.resources.iter().map(|r| (&r.ident, Kind::Resource)));
+    for (ident, kind) in declared {
+        let name = ident.to_string();
+        if name.starts_with("__formae") {
+            errors.push(syn::Error::new(ident.span(), "names starting with `__formae` are reserved"));
+            continue;
+        }
+        match kinds.get(&name) {
+            Some(prev) => errors.push(syn::Error::new(
+                ident.span(),
+                format!(
+                    "duplicate name `{name}`: this stack already has a {} called `{name}`",
+                    prev.noun()
+                ),
+            )),
+            None => {
+                kinds.insert(name, kind);
+            }
+        }
+    }
+    let mut outputs = BTreeSet::new();
+    for o in &def.outputs {
+        if !outputs.insert(o.ident.to_string()) {
+            errors.push(syn::Error::new(
+                o.ident.span(),
+                format!("duplicate output `{}`: this stack already has an output of that name", o.ident),
+            ));
+        }
+    }
+    let mut sorted: Vec<String> = kinds.keys().cloned().collect();
+    sorted.sort();
+    Names { kinds, sorted }
+}
+
+/// Dependency order by Kahn's algorithm, ties broken by declaration order; if resources
+/// remain, they are on or behind cycles, and each cycle is reported once.
+fn order_or_cycles(
+    def: &StackDef,
+    resources: &[(CheckedResource, Vec<RefUse>)],
+    index: &HashMap<String, usize>,
+    errors: &mut Vec<syn::Error>,
+) -> Vec<usize> {
+    let n = resources.len();
+    let deps: Vec<Vec<usize>> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _))| r.deps.iter().filter_map(|d| index.get(d).copied()).filter(|&d| d != i).collect())
+        .collect();
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &j in &dependents[i] {
+            waiting[j] -= 1;
+            if waiting[j] == 0 {
+                ready.push(Reverse(j));
+            }
+        }
+    }
+    if order.len() == n {
+        return order;
+    }
+    // Walk from each unfinished resource along unfinished dependencies until a resource
+    // repeats: the repeated stretch is a cycle.
+    let mut reported = vec![false; n];
+    for start in 0..n {
+        if waiting[start] == 0 || reported[start] {
+            continue;
+        }
+        let mut path = vec![start];
+        let mut pos: HashMap<usize, usize> = HashMap::from([(start, 0)]);
+        let mut cur = start;
+        let cycle = loop {
+            let Some(&next) = deps[cur].iter().find(|&&d| waiting[d] > 0) else { break None };
+            if let Some(&p) = pos.get(&next) {
+                break Some(path[p..].to_vec());
+            }
+            pos.insert(next, path.len());
+            path.push(next);
+            cur = next;
+        };
+        let Some(cycle) = cycle else { continue };
+        if cycle.iter().any(|&c| reported[c]) {
+            continue;
+        }
+        cycle.iter().for_each(|&c| reported[c] = true);
+        let mut names: Vec<String> = cycle.iter().map(|&c| def.resources[c].ident.to_string()).collect();
+        names.push(names[0].clone());
+        // Report at the reference that closes the cycle: the last resource's use of the first.
+        let last = cycle[cycle.len() - 1];
+        let first_name = &names[0];
+        let span = resources[last]
+            .1
+            .iter()
+            .find(|u| &u.name == first_name)
+            .map(|u| u.span)
+            .or_else(|| {
+                def.resources[last].depends_on.iter().find(|d| *d == first_name).map(Ident::span)
+            })
+            .unwrap_or_else(|| def.resources[last].ident.span());
+        errors.push(syn::Error::new(span, format!("dependency cycle: {}", names.join(" -> "))));
+    }
+    order
+}
+
+/// Rewrites values: parameters become reads of the parameters struct, references stay
+/// typed outputs, templates and JSON documents become runtime values; and records
+/// which names each value uses.
+struct Walker<'a> {
+    names: &'a Names,
+    uses: &'a mut Vec<RefUse>,
+    errors: &'a mut Vec<syn::Error>,
+}
+
+impl Walker<'_> {
+    /// A struct literal (a resource, or a nested structure): each field's value, the
+    /// rest from `Default`, and a compile-time check that required fields are there.
+    fn struct_literal(&mut self, s: &ExprStruct) -> TokenStream {
+        if let Some(rest) = &s.rest {
+            self.errors.push(syn::Error::new_spanned(
+                rest,
+                "`..` is not supported in a stack: properties left out take their defaults",
+            ));
+        }
+        let path = &s.path;
+        let mut given = Vec::new();
+        let mut fields = Vec::new();
+        for f in &s.fields {
+            let Member::Named(name) = &f.member else {
+                self.errors.push(syn::Error::new_spanned(&f.member, "properties have names"));
+                continue;
+            };
+            given.push(LitStr::new(&name.to_string(), name.span()));
+            let value = self.value(&f.expr);
+            fields.push(quote! { #name: #value });
+        }
+        quote_spanned! {path.span()=>
+            {
+                const _: () = ::formae_runtime::resource::check_required::<#path>(&[#(#given),*]);
+                #path { #(#fields,)* ..::core::default::Default::default() }
+            }
+        }
+    }
+
+    /// A property value: nested struct, list, or leaf.
+    fn value(&mut self, e: &Expr) -> TokenStream {
+        match e {
+            Expr::Struct(s) => {
+                let inner = self.struct_literal(s);
+                quote_spanned! {s.path.span()=> ::formae_runtime::nested(#inner) }
+            }
+            Expr::Array(a) => {
+                let items: Vec<TokenStream> = a.elems.iter().map(|x| self.value(x)).collect();
+                quote_spanned! {a.span()=> ::std::vec![#(#items),*] }
+            }
+            _ => {
+                let leaf = self.leaf(e);
+                quote_spanned! {e.span()=> ::formae_runtime::prop(#leaf) }
+            }
+        }
+    }
+
+    /// A leaf expression with its names resolved.
+    fn leaf(&mut self, e: &Expr) -> TokenStream {
+        let mut e = e.clone();
+        self.visit_expr_mut(&mut e);
+        e.into_token_stream()
+    }
+
+    fn template(&mut self, lit: &LitStr) -> TokenStream {
+        let pieces = match split_template(&lit.value(), lit.span()) {
+            Ok(p) => p,
+            Err(e) => {
+                self.errors.push(e);
+                return quote! { ::formae_runtime::Template::new() };
+            }
+        };
+        let mut calls = Vec::new();
+        for piece in pieces {
+            match piece {
+                TplPiece::Text(t) => calls.push(quote! { .lit(#t) }),
+                TplPiece::Hole(name, attr) => {
+                    let ident = Ident::new(&name, lit.span());
+                    let expr: Expr = match &attr {
+                        Some(a) => {
+                            let a = Ident::new(a, lit.span());
+                            syn::parse_quote_spanned!(lit.span()=> #ident.#a)
+                        }
+                        None => syn::parse_quote_spanned!(lit.span()=> #ident),
+                    };
+                    let part = self.leaf(&expr);
+                    calls.push(quote! { .part(&#part) });
+                }
+            }
+        }
+        quote_spanned! {lit.span()=> ::formae_runtime::Template::new() #(#calls)* }
+    }
+
+    fn json(&mut self, doc: &JsonTpl) -> TokenStream {
+        match doc {
+            JsonTpl::Object(entries) => {
+                let items: Vec<TokenStream> = entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = self.json(v);
+                        quote! { (#k, #v) }
+                    })
+                    .collect();
+                quote! { ::formae_runtime::value::json_object(::std::vec![#(#items),*]) }
+            }
+            JsonTpl::Array(items) => {
+                let items: Vec<TokenStream> = items.iter().map(|v| self.json(v)).collect();
+                quote! { ::formae_runtime::value::json_array(::std::vec![#(#items),*]) }
+            }
+            JsonTpl::Leaf(e) => {
+                let leaf = self.leaf(e);
+                quote_spanned! {e.span()=> ::formae_runtime::value::to_tree(&#leaf) }
+            }
+        }
+    }
+
+    fn classify(&mut self, ident: &Ident) -> Option<Kind> {
+        let name = ident.to_string();
+        match self.names.kinds.get(&name) {
+            Some(k) => Some(*k),
+            None => {
+                self.errors.push(self.names.unknown(&name, ident.span()));
+                None
+            }
+        }
+    }
+}
+
+/// A lone lowercase identifier: what a stack name looks like in an expression.
+fn stack_name(e: &Expr) -> Option<&Ident> {
+    let Expr::Path(p) = e else { return None };
+    if p.qself.is_some() || p.path.leading_colon.is_some() || p.path.segments.len() != 1 {
+        return None;
+    }
+    let seg = &p.path.segments[0];
+    let first = seg.ident.to_string().chars().next()?;
+    (seg.arguments.is_none() && (first.is_lowercase() || first == '_') && seg.ident != "self")
+        .then_some(&seg.ident)
+}
+
+impl VisitMut for Walker<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Field(f) => {
+                let Some(base) = stack_name(&f.base).cloned() else {
+                    return syn::visit_mut::visit_expr_field_mut(self, f);
+                };
+                match self.classify(&base) {
+                    Some(Kind::Resource) => {
+                        self.uses.push(RefUse { name: base.to_string(), span: f.span() });
+                    }
+                    Some(Kind::Param) => self.errors.push(syn::Error::new(
+                        f.member.span(),
+                        format!("`{base}` is a parameter, a plain value: it has no output `{}`", f.member.to_token_stream()),
+                    )),
+                    None => {}
+                }
+            }
+            Expr::Path(_) => {
+                let Some(ident) = stack_name(e).cloned() else { return };
+                match self.classify(&ident) {
+                    Some(Kind::Param) => {
+                        *e = syn::parse_quote_spanned!(ident.span()=> ::core::clone::Clone::clone(&__formae_p.#ident));
+                    }
+                    Some(Kind::Resource) => self.errors.push(syn::Error::new(
+                        ident.span(),
+                        format!("`{ident}` is a resource: use one of its outputs, such as `{ident}.arn`"),
+                    )),
+                    None => {}
+                }
+            }
+            Expr::Call(c) => {
+                // The callee is a function, not a stack name.
+                for arg in c.args.iter_mut() {
+                    self.visit_expr_mut(arg);
+                }
+            }
+            Expr::Macro(m) if m.mac.path.is_ident("template") => {
+                let tokens = match m.mac.parse_body::<LitStr>() {
+                    Ok(lit) => self.template(&lit),
+                    Err(_) => {
+                        self.errors.push(syn::Error::new_spanned(
+                            &m.mac,
+                            "template! takes one string literal: template!(\"text {resource.output} {parameter}\")",
+                        ));
+                        TokenStream::new()
+                    }
+                };
+                *e = Expr::Verbatim(tokens);
+            }
+            Expr::Macro(m) if m.mac.path.is_ident("json") => {
+                let tokens = match m.mac.parse_body::<JsonTpl>() {
+                    Ok(doc) => {
+                        let tree = self.json(&doc);
+                        quote_spanned! {m.span()=> ::formae_runtime::Value::Json(#tree) }
+                    }
+                    Err(err) => {
+                        self.errors.push(err);
+                        TokenStream::new()
+                    }
+                };
+                *e = Expr::Verbatim(tokens);
+            }
+            Expr::Macro(m) => self.errors.push(syn::Error::new_spanned(
+                &m.mac.path,
+                "only template!(...) and json!(...) can be used inside a stack's values",
+            )),
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+}

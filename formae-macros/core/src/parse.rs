@@ -1,0 +1,309 @@
+//! The `stack!` syntax:
+//!
+//! ```text
+//! /// Doc comment: the stack's description.
+//! pub stack RustName = "stack-name" {
+//!     /// A parameter, with an optional default.
+//!     param region: String = "us-east-1";
+//!     /// A resource: a struct literal of its type's properties.
+//!     resource db = DbCluster { db_cluster_identifier: "formae-db", ... };
+//!     resource db_name = Database { ... } depends_on [instance];
+//!     /// A typed stack output.
+//!     output service_url: String = agent.service_url;
+//! }
+//! ```
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{bracketed, braced, Attribute, Expr, ExprStruct, Ident, LitStr, Token, Type, Visibility};
+
+mod kw {
+    syn::custom_keyword!(stack);
+    syn::custom_keyword!(param);
+    syn::custom_keyword!(resource);
+    syn::custom_keyword!(output);
+    syn::custom_keyword!(depends_on);
+}
+
+/// A whole `stack!` invocation.
+pub struct StackDef {
+    /// Doc comments and other attributes.
+    pub attrs: Vec<Attribute>,
+    /// Visibility of the generated types.
+    pub vis: Visibility,
+    /// The generated struct's name.
+    pub ident: Ident,
+    /// The stack's name, as the command line knows it.
+    pub name: LitStr,
+    /// Parameters.
+    pub params: Vec<ParamDef>,
+    /// Resources, in declaration order.
+    pub resources: Vec<ResourceDef>,
+    /// Outputs.
+    pub outputs: Vec<OutputDef>,
+}
+
+/// `param name: Type = default;`
+pub struct ParamDef {
+    /// Doc comments.
+    pub attrs: Vec<Attribute>,
+    /// The parameter's name.
+    pub ident: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Its default, if any.
+    pub default: Option<Expr>,
+}
+
+/// `resource name = Type { ... } depends_on [a, b];`
+pub struct ResourceDef {
+    /// Doc comments.
+    pub attrs: Vec<Attribute>,
+    /// The resource's name.
+    pub ident: Ident,
+    /// Its properties, as a struct literal of its type.
+    pub body: ExprStruct,
+    /// Resources it must wait for without referring to them.
+    pub depends_on: Vec<Ident>,
+}
+
+/// `output name: Type = value;`
+pub struct OutputDef {
+    /// Doc comments.
+    pub attrs: Vec<Attribute>,
+    /// The output's name.
+    pub ident: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Its value: a reference or a parameter.
+    pub value: Expr,
+}
+
+impl Parse for StackDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<kw::stack>().map_err(|e| {
+            syn::Error::new(e.span(), "expected `stack Name = \"stack-name\" { ... }`")
+        })?;
+        let ident: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let name: LitStr = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut def = StackDef {
+            attrs,
+            vis,
+            ident,
+            name,
+            params: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+        };
+        while !body.is_empty() {
+            let attrs = body.call(Attribute::parse_outer)?;
+            let look = body.lookahead1();
+            if look.peek(kw::param) {
+                body.parse::<kw::param>()?;
+                let ident = body.parse()?;
+                body.parse::<Token![:]>()?;
+                let ty = body.parse()?;
+                let default = if body.peek(Token![=]) {
+                    body.parse::<Token![=]>()?;
+                    Some(body.parse()?)
+                } else {
+                    None
+                };
+                body.parse::<Token![;]>()?;
+                def.params.push(ParamDef { attrs, ident, ty, default });
+            } else if look.peek(kw::resource) {
+                body.parse::<kw::resource>()?;
+                let ident = body.parse()?;
+                body.parse::<Token![=]>()?;
+                let expr: Expr = body.parse()?;
+                let Expr::Struct(body_struct) = expr else {
+                    return Err(syn::Error::new_spanned(
+                        expr,
+                        "a resource is a struct literal of its type: `resource name = Type { field: value, ... };`",
+                    ));
+                };
+                let mut depends_on = Vec::new();
+                if body.peek(kw::depends_on) {
+                    body.parse::<kw::depends_on>()?;
+                    let list;
+                    bracketed!(list in body);
+                    depends_on = Punctuated::<Ident, Token![,]>::parse_terminated(&list)?
+                        .into_iter()
+                        .collect();
+                }
+                body.parse::<Token![;]>()?;
+                def.resources.push(ResourceDef { attrs, ident, body: body_struct, depends_on });
+            } else if look.peek(kw::output) {
+                body.parse::<kw::output>()?;
+                let ident = body.parse()?;
+                body.parse::<Token![:]>()?;
+                let ty = body.parse()?;
+                body.parse::<Token![=]>()?;
+                let value = body.parse()?;
+                body.parse::<Token![;]>()?;
+                def.outputs.push(OutputDef { attrs, ident, ty, value });
+            } else {
+                return Err(look.error());
+            }
+        }
+        Ok(def)
+    }
+}
+
+/// The text of the doc comments among `attrs`, one line each.
+pub fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// A JSON document inside `json!(...)`: objects and arrays whose leaves are expressions.
+pub enum JsonTpl {
+    /// `{ "key": value, ... }`
+    Object(Vec<(LitStr, JsonTpl)>),
+    /// `[value, ...]`
+    Array(Vec<JsonTpl>),
+    /// A leaf: a literal, a reference or a parameter.
+    Leaf(Expr),
+}
+
+impl Parse for JsonTpl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(syn::token::Brace) {
+            let inner;
+            braced!(inner in input);
+            let mut entries = Vec::new();
+            while !inner.is_empty() {
+                let key: LitStr = inner.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "a JSON object's keys are string literals")
+                })?;
+                inner.parse::<Token![:]>()?;
+                let value: JsonTpl = inner.parse()?;
+                entries.push((key, value));
+                if inner.is_empty() {
+                    break;
+                }
+                inner.parse::<Token![,]>()?;
+            }
+            Ok(JsonTpl::Object(entries))
+        } else if input.peek(syn::token::Bracket) {
+            let inner;
+            bracketed!(inner in input);
+            let items = Punctuated::<JsonTpl, Token![,]>::parse_terminated(&inner)?;
+            Ok(JsonTpl::Array(items.into_iter().collect()))
+        } else {
+            Ok(JsonTpl::Leaf(input.parse()?))
+        }
+    }
+}
+
+/// One piece of a `template!("...")` string.
+#[derive(Debug, PartialEq)]
+pub enum TplPiece {
+    /// Literal text.
+    Text(String),
+    /// `{name}` or `{name.attr}`.
+    Hole(String, Option<String>),
+}
+
+/// Splits a template string into text and `{name}` / `{name.attr}` holes; `{{` and `}}`
+/// stand for braces.
+pub fn split_template(text: &str, span: Span) -> syn::Result<Vec<TplPiece>> {
+    let mut pieces = Vec::new();
+    let mut buf = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                buf.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                buf.push('}');
+            }
+            '{' => {
+                let mut hole = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(ch) => hole.push(ch),
+                        None => {
+                            return Err(syn::Error::new(
+                                span,
+                                "unclosed `{` in template: write `{{` for a literal brace",
+                            ))
+                        }
+                    }
+                }
+                let hole = hole.trim();
+                let (name, attr) = match hole.split_once('.') {
+                    Some((n, a)) => (n.trim(), Some(a.trim().to_owned())),
+                    None => (hole, None),
+                };
+                let valid = |s: &str| {
+                    !s.is_empty()
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !s.starts_with(|c: char| c.is_ascii_digit())
+                };
+                if !valid(name) || attr.as_deref().is_some_and(|a| !valid(a)) {
+                    return Err(syn::Error::new(
+                        span,
+                        format!("`{{{hole}}}` in template: write `{{resource.output}}` or `{{parameter}}`"),
+                    ));
+                }
+                if !buf.is_empty() {
+                    pieces.push(TplPiece::Text(std::mem::take(&mut buf)));
+                }
+                pieces.push(TplPiece::Hole(name.to_owned(), attr));
+            }
+            '}' => {
+                return Err(syn::Error::new(span, "unmatched `}` in template: write `}}` for a literal brace"))
+            }
+            c => buf.push(c),
+        }
+    }
+    if !buf.is_empty() {
+        pieces.push(TplPiece::Text(buf));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_splits_holes_and_escapes() {
+        let p = split_template("a {db.arn} {{x}} {region}", Span::call_site()).unwrap();
+        assert_eq!(
+            p,
+            vec![
+                TplPiece::Text("a ".into()),
+                TplPiece::Hole("db".into(), Some("arn".into())),
+                TplPiece::Text(" {x} ".into()),
+                TplPiece::Hole("region".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn template_rejects_unclosed_brace() {
+        let e = split_template("a {db.arn", Span::call_site()).unwrap_err();
+        assert!(e.to_string().contains("unclosed"), "{e}");
+    }
+}

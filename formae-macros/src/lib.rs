@@ -1,0 +1,24 @@
+//! The `stack!` macro. All parsing, checking and code generation live in
+//! `formae-macros-core`; this crate only hands it the tokens.
+
+use proc_macro::TokenStream;
+
+/// Declares a stack: typed parameters, resources as struct literals of their types,
+/// references between them (`db.arn`), `depends_on`, and typed outputs. The resource
+/// graph is checked at compile time: unknown names, cycles, duplicates, self-references
+/// and wrongly typed references do not compile.
+///
+/// ```ignore
+/// stack! {
+///     /// A secret and a role allowed to read it.
+///     pub stack Example = "example" {
+///         param secret_name: String = "example";
+///         resource secret = Secret { name: secret_name, secret_string: "hello" };
+///         output secret_arn: SecretArn = secret.arn;
+///     }
+/// }
+/// ```
+#[proc_macro]
+pub fn stack(input: TokenStream) -> TokenStream {
+    formae_macros_core::expand(input.into()).into()
+}

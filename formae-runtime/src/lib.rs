@@ -1,0 +1,29 @@
+//! formae-runtime: the resource model, the planner, and (with the `aws` types) what the
+//! `stack!` macro's generated code builds on.
+
+pub mod aws;
+pub mod ids;
+pub mod plan;
+pub mod resolve;
+pub mod resource;
+pub mod state;
+pub mod value;
+
+pub use plan::{plan, Action, Change, Mode, Plan, PlanError};
+pub use resource::{DeclaredResource, Resource, StackEntry, StackInstance};
+pub use state::StackState;
+pub use value::{nested, prop, Output, SecretSource, Sensitive, Template, Value};
+
+/// What a stack file imports: the resource types and the value helpers.
+pub mod prelude {
+    pub use crate::aws::check::HttpCheck;
+    pub use crate::aws::ecs::{ContainerSecret, EnvVar, ExpressGatewayService, PrimaryContainer, Scaling};
+    pub use crate::aws::iam::{Effect, InlinePolicy, PolicyDocument, Principal, Role, Statement};
+    pub use crate::aws::rds::{DbCluster, DbInstance, ServerlessV2Scaling};
+    pub use crate::aws::rdsdata::Database;
+    pub use crate::aws::secretsmanager::Secret;
+    pub use crate::aws::Tag;
+    pub use crate::aws::rds::DbClusterId;
+    pub use crate::ids::{AnyArn, DbClusterArn, DbInstanceArn, ExpressServiceArn, PolicyArn, RoleArn, SecretArn};
+    pub use crate::value::SecretSource;
+}

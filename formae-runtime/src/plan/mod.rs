@@ -1,0 +1,503 @@
+//! The planner: the declared stack against recorded state gives, per resource, what to
+//! do, and the order to do it in. Linear in the number of resources.
+
+mod render;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+pub use render::{render_text, RenderOptions};
+
+use crate::resolve::{self, marker, Lookup, SecretError};
+use crate::resource::{DeclaredResource, StackInstance};
+use crate::state::{ResourceStatus, StackState};
+use crate::value::SecretSource;
+
+/// How an apply treats recorded resources that the stack no longer declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The stack is the truth: undeclared resources are deleted.
+    #[default]
+    Reconcile,
+    /// Creates and updates only; never deletes resources or removes properties.
+    Patch,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "reconcile" => Ok(Mode::Reconcile),
+            "patch" => Ok(Mode::Patch),
+            _ => Err(format!("`{s}` is not a mode: use reconcile or patch")),
+        }
+    }
+}
+
+/// What happens to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Nothing: recorded and declared agree.
+    NoOp,
+    /// Created.
+    Create,
+    /// Updated in place.
+    Update,
+    /// Deleted, then created again (a create-only property changed).
+    Replace,
+    /// Deleted (reconcile mode: recorded, no longer declared).
+    Delete,
+}
+
+/// One changed property.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// The property.
+    pub path: String,
+    /// Its recorded value, if any.
+    pub before: Option<Json>,
+    /// Its declared value, if any.
+    pub after: Option<Json>,
+    /// A create-only property: the change replaces the resource.
+    pub forces_replacement: bool,
+}
+
+/// What the plan does to one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The resource's name in the stack.
+    pub resource: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// What happens.
+    pub action: Action,
+    /// Recorded properties (plan form), if recorded.
+    pub before: Option<Json>,
+    /// Declared properties, resolved as far as known now, if declared.
+    pub after: Option<Json>,
+    /// The properties that change (for update and replace).
+    pub fields: Vec<FieldChange>,
+    /// Output attributes; unknown until apply for creates and replacements.
+    pub outputs: BTreeMap<String, Json>,
+    /// Why, when it is not only a property change (a failed resource, a type change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A plan: per resource what happens, and in which order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// Version of this JSON shape.
+    pub format_version: &'static str,
+    /// The stack.
+    pub stack: String,
+    /// The apply mode planned for.
+    pub mode: Mode,
+    /// Every declared or recorded resource, in execution order; unchanged ones as `no_op`.
+    pub changes: Vec<Change>,
+    /// Steps of execution: each step's resources wait only on earlier steps.
+    pub steps: Vec<Vec<String>>,
+    /// Recorded resources patch mode leaves alone although the stack no longer declares them.
+    pub kept: Vec<String>,
+    /// The stack's outputs, as far as known now.
+    pub outputs: BTreeMap<String, Json>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// The closing line's counts; a replacement counts as one add and one destroy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Summary {
+    /// Resources created (including replacements).
+    pub add: usize,
+    /// Resources updated in place.
+    pub change: usize,
+    /// Resources deleted (including replacements).
+    pub destroy: usize,
+}
+
+impl Plan {
+    /// Does the plan change anything?
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+    /// The change planned for `resource`.
+    pub fn change(&self, resource: &str) -> Option<&Change> {
+        self.changes.iter().find(|c| c.resource == resource)
+    }
+}
+
+/// Why a plan cannot be made.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PlanError {
+    /// A resource is declared before one it depends on, or depends on an undeclared one.
+    #[error("resource `{resource}` depends on `{dep}`, which is not declared before it")]
+    Order { resource: String, dep: String },
+    /// A secret needed to compare with recorded state cannot be read.
+    #[error("cannot tell whether `{resource}` changed: {source}")]
+    Secret {
+        resource: String,
+        #[source]
+        source: SecretError,
+    },
+    /// Recorded state belongs to another stack.
+    #[error("the state given is for stack `{found}`, not `{expected}`")]
+    WrongStack { expected: String, found: String },
+}
+
+/// Reads secrets for planning.
+pub trait SecretReader {
+    /// Reads one secret.
+    fn read(&self, source: &SecretSource) -> Result<String, SecretError>;
+}
+
+/// Reads secrets from the environment and files.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EnvSecrets;
+
+impl SecretReader for EnvSecrets {
+    fn read(&self, source: &SecretSource) -> Result<String, SecretError> {
+        resolve::read_secret(source)
+    }
+}
+
+struct PlanLookup<'a> {
+    state: &'a StackState,
+    actions: &'a HashMap<&'a str, Action>,
+    secrets: &'a dyn SecretReader,
+}
+
+impl Lookup for PlanLookup<'_> {
+    fn output(&self, resource: &str, attr: &str) -> Option<Json> {
+        match self.actions.get(resource) {
+            Some(Action::NoOp | Action::Update) => {
+                self.state.resources.get(resource)?.outputs.get(attr).cloned()
+            }
+            _ => None,
+        }
+    }
+    fn secret(&self, source: &SecretSource) -> Result<String, SecretError> {
+        self.secrets.read(source)
+    }
+}
+
+/// Resolves a declared resource's properties as far as known, in plan form: secrets and
+/// sensitive properties as hashes, unknown values as `{"$unknown": ...}` markers.
+/// Returns the first unreadable secret's reason alongside.
+pub fn planned_props(
+    decl: &DeclaredResource,
+    lookup: &dyn Lookup,
+) -> (Json, Option<SecretError>) {
+    let resolved = resolve::resolve(&decl.props, lookup);
+    let unreadable = first_secret_error(&decl.props, lookup, &resolved);
+    let mut planned = resolve::redact(&resolved);
+    redact_sensitive_fields(&mut planned, decl.meta.sensitive);
+    (planned, unreadable)
+}
+
+fn first_secret_error(declared: &Json, lookup: &dyn Lookup, resolved: &Json) -> Option<SecretError> {
+    if !resolved.to_string().contains(marker::SECRET_UNREADABLE) {
+        return None;
+    }
+    let mut found = None;
+    walk_secret_sources(declared, &mut |src| {
+        if found.is_none() {
+            if let Err(e) = lookup.secret(src) {
+                found = Some(e);
+            }
+        }
+    });
+    found
+}
+
+fn walk_secret_sources(v: &Json, f: &mut dyn FnMut(&SecretSource)) {
+    match resolve::as_marker(v) {
+        Some((marker::SECRET_SOURCE, p)) => {
+            if let Some(src) = p.as_str().and_then(|s| s.parse().ok()) {
+                f(&src);
+            }
+        }
+        Some((_, p)) => walk_secret_sources(p, f),
+        None => match v {
+            Json::Array(a) => a.iter().for_each(|x| walk_secret_sources(x, f)),
+            Json::Object(m) => m.values().for_each(|x| walk_secret_sources(x, f)),
+            _ => {}
+        },
+    }
+}
+
+/// Sensitive properties are hashed whatever their value's origin.
+pub fn redact_sensitive_fields(props: &mut Json, sensitive: &[&str]) {
+    let Json::Object(map) = props else { return };
+    for field in sensitive {
+        if let Some(v) = map.get_mut(*field) {
+            match resolve::as_marker(v) {
+                Some((marker::SENSITIVE, _)) => continue,
+                // Unknown until apply, and secret then: nothing to show or compare yet.
+                _ if resolve::contains_unknown(v) => {
+                    *v = serde_json::json!({ marker::SENSITIVE: null });
+                    continue;
+                }
+                _ => {}
+            }
+            let text = match &*v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            *v = serde_json::json!({ marker::SENSITIVE: resolve::secret_hash(&text) });
+        }
+    }
+}
+
+/// Plans `stack` against `state` in `mode`.
+pub fn plan(
+    stack: &StackInstance,
+    state: &StackState,
+    mode: Mode,
+    secrets: &dyn SecretReader,
+) -> Result<Plan, PlanError> {
+    if !state.stack.is_empty() && state.stack != stack.name {
+        return Err(PlanError::WrongStack { expected: stack.name.into(), found: state.stack.clone() });
+    }
+    let mut position: HashMap<&str, usize> = HashMap::with_capacity(stack.resources.len());
+    let mut actions: HashMap<&str, Action> = HashMap::with_capacity(stack.resources.len());
+    let mut changes: Vec<Change> = Vec::with_capacity(stack.resources.len());
+
+    for (i, decl) in stack.resources.iter().enumerate() {
+        for dep in decl.deps {
+            if !position.contains_key(dep) {
+                return Err(PlanError::Order { resource: decl.name.into(), dep: (*dep).into() });
+            }
+        }
+        position.insert(decl.name, i);
+        let lookup = PlanLookup { state, actions: &actions, secrets };
+        let (after, unreadable) = planned_props(decl, &lookup);
+        let change = diff_resource(decl, state, after, unreadable, mode)?;
+        actions.insert(decl.name, change.action);
+        changes.push(change);
+    }
+
+    let (kept, deletes) = undeclared(stack, state, &position, mode);
+    let steps = steps(stack, &changes, &deletes, state);
+    changes.extend(deletes);
+
+    let lookup = PlanLookup { state, actions: &actions, secrets };
+    let outputs = stack
+        .outputs
+        .iter()
+        .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
+        .collect();
+
+    let mut summary = Summary::default();
+    for c in &changes {
+        match c.action {
+            Action::Create => summary.add += 1,
+            Action::Update => summary.change += 1,
+            Action::Replace => {
+                summary.add += 1;
+                summary.destroy += 1;
+            }
+            Action::Delete => summary.destroy += 1,
+            Action::NoOp => {}
+        }
+    }
+    Ok(Plan {
+        format_version: "1",
+        stack: stack.name.to_owned(),
+        mode,
+        changes,
+        steps,
+        kept,
+        outputs,
+        summary,
+    })
+}
+
+fn unknown_outputs(decl: &DeclaredResource) -> BTreeMap<String, Json> {
+    decl.meta
+        .outputs
+        .iter()
+        .map(|a| ((*a).to_owned(), serde_json::json!({ marker::UNKNOWN: format!("{}.{a}", decl.name) })))
+        .collect()
+}
+
+fn diff_resource(
+    decl: &DeclaredResource,
+    state: &StackState,
+    after: Json,
+    unreadable: Option<SecretError>,
+    mode: Mode,
+) -> Result<Change, PlanError> {
+    let type_name = decl.meta.type_name.to_owned();
+    let Some(rec) = state.resources.get(decl.name) else {
+        return Ok(Change {
+            resource: decl.name.to_owned(),
+            type_name,
+            action: Action::Create,
+            before: None,
+            after: Some(after),
+            fields: Vec::new(),
+            outputs: unknown_outputs(decl),
+            reason: None,
+        });
+    };
+    if let Some(source) = unreadable {
+        return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
+    }
+    let fields = diff_fields(&rec.props, &after, decl.meta.create_only, mode);
+    let (action, reason) = if rec.type_name != decl.meta.type_name {
+        (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
+    } else if rec.status == ResourceStatus::Failed {
+        (Action::Replace, Some("its last operation failed".to_owned()))
+    } else if fields.iter().any(|f| f.forces_replacement) {
+        (Action::Replace, None)
+    } else if fields.is_empty() {
+        (Action::NoOp, None)
+    } else {
+        (Action::Update, None)
+    };
+    let outputs = match action {
+        Action::Replace => unknown_outputs(decl),
+        _ => rec.outputs.clone(),
+    };
+    Ok(Change {
+        resource: decl.name.to_owned(),
+        type_name,
+        action,
+        before: Some(rec.props.clone()),
+        after: Some(after),
+        fields,
+        outputs,
+        reason,
+    })
+}
+
+fn diff_fields(before: &Json, after: &Json, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
+    let empty = serde_json::Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (bv, av) = (b.get(k), a.get(k));
+            if bv == av || (mode == Mode::Patch && av.is_none()) {
+                return None;
+            }
+            Some(FieldChange {
+                path: k.clone(),
+                before: bv.cloned(),
+                after: av.cloned(),
+                forces_replacement: create_only.contains(&k.as_str()),
+            })
+        })
+        .collect()
+}
+
+fn undeclared(
+    stack: &StackInstance,
+    state: &StackState,
+    declared: &HashMap<&str, usize>,
+    mode: Mode,
+) -> (Vec<String>, Vec<Change>) {
+    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()));
+    match mode {
+        Mode::Patch => (gone.map(|(n, _)| n.clone()).collect(), Vec::new()),
+        Mode::Reconcile => {
+            let _ = stack;
+            let deletes = gone
+                .map(|(n, rec)| Change {
+                    resource: n.clone(),
+                    type_name: rec.type_name.clone(),
+                    action: Action::Delete,
+                    before: Some(rec.props.clone()),
+                    after: None,
+                    fields: Vec::new(),
+                    outputs: rec.outputs.clone(),
+                    reason: None,
+                })
+                .collect();
+            (Vec::new(), deletes)
+        }
+    }
+}
+
+/// Groups changes into steps: a create, update or replacement comes after every changed
+/// resource it depends on; a delete comes after all of those, and after the deletes of
+/// the resources that depended on it.
+fn steps(
+    stack: &StackInstance,
+    changes: &[Change],
+    deletes: &[Change],
+    state: &StackState,
+) -> Vec<Vec<String>> {
+    let mut level: HashMap<&str, usize> = HashMap::with_capacity(changes.len());
+    let mut steps: Vec<Vec<String>> = Vec::new();
+    for (decl, change) in stack.resources.iter().zip(changes) {
+        if change.action == Action::NoOp {
+            continue;
+        }
+        let l = decl.deps.iter().filter_map(|d| level.get(d)).max().map_or(0, |m| m + 1);
+        level.insert(decl.name, l);
+        if steps.len() <= l {
+            steps.resize_with(l + 1, Vec::new);
+        }
+        steps[l].push(decl.name.to_owned());
+    }
+    if deletes.is_empty() {
+        return steps;
+    }
+    // Among deleted resources, X waits for every deleted D that depended on X.
+    let deleted: HashMap<&str, &Vec<String>> = deletes
+        .iter()
+        .filter_map(|c| state.resources.get(&c.resource).map(|r| (c.resource.as_str(), &r.deps)))
+        .collect();
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (name, deps) in &deleted {
+        for d in deps.iter() {
+            if deleted.contains_key(d.as_str()) {
+                dependents.entry(d.as_str()).or_default().push(name);
+            }
+        }
+    }
+    let mut depth: HashMap<&str, usize> = HashMap::with_capacity(deleted.len());
+    let base = steps.len();
+    for c in deletes {
+        let d = delete_depth(&c.resource, &dependents, &mut depth, 0);
+        if steps.len() <= base + d {
+            steps.resize_with(base + d + 1, Vec::new);
+        }
+        steps[base + d].push(c.resource.clone());
+    }
+    steps[base..].iter_mut().for_each(|s| s.sort());
+    steps
+}
+
+fn delete_depth<'a>(
+    name: &'a str,
+    dependents: &HashMap<&'a str, Vec<&'a str>>,
+    memo: &mut HashMap<&'a str, usize>,
+    guard: usize,
+) -> usize {
+    if let Some(d) = memo.get(name) {
+        return *d;
+    }
+    // Recorded dependencies come from applied, acyclic stacks; the guard only bounds a
+    // hand-edited state file.
+    let d = if guard > dependents.len() {
+        0
+    } else {
+        dependents
+            .get(name)
+            .map(|ds| ds.iter().map(|x| delete_depth(x, dependents, memo, guard + 1) + 1).max().unwrap_or(0))
+            .unwrap_or(0)
+    };
+    memo.insert(name, d);
+    d
+}

@@ -1,0 +1,321 @@
+//! The plan as people read it, in Terraform's idiom: `+` create, `~` update in place,
+//! `-/+` replace, `-` destroy, `(known after apply)`, and a closing count.
+
+use std::fmt::Write;
+
+use owo_colors::{OwoColorize, Style};
+use serde_json::Value as Json;
+
+use super::{Action, Change, Mode, Plan};
+use crate::resolve::{as_marker, marker};
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// ANSI colours (only on a terminal).
+    pub color: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Sign {
+    Add,
+    Change,
+    Remove,
+    Same,
+}
+
+struct Out {
+    text: String,
+    color: bool,
+}
+
+impl Out {
+    fn sign(&self, sign: Sign) -> String {
+        let (s, style) = match sign {
+            Sign::Add => ("+", Style::new().green()),
+            Sign::Change => ("~", Style::new().yellow()),
+            Sign::Remove => ("-", Style::new().red()),
+            Sign::Same => (" ", Style::new()),
+        };
+        if self.color {
+            s.style(style).to_string()
+        } else {
+            s.to_owned()
+        }
+    }
+    fn strong(&self, s: &str) -> String {
+        if self.color {
+            s.bold().to_string()
+        } else {
+            s.to_owned()
+        }
+    }
+    fn line(&mut self, s: &str) {
+        self.text.push_str(s.trim_end());
+        self.text.push('\n');
+    }
+}
+
+/// Renders a plan as text.
+pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
+    let mut out = Out { text: String::new(), color: opts.color };
+    if !plan.has_changes() {
+        out.line(&format!(
+            "No changes. The resources of stack {} match its declaration.",
+            plan.stack
+        ));
+        render_kept(&mut out, plan);
+        render_outputs(&mut out, plan);
+        return out.text;
+    }
+    out.line(&format!(
+        "Stack {} ({} mode). Resource actions are indicated with the following symbols:",
+        plan.stack,
+        match plan.mode {
+            Mode::Reconcile => "reconcile",
+            Mode::Patch => "patch",
+        }
+    ));
+    for (action, text) in [
+        (Action::Create, "create"),
+        (Action::Update, "update in-place"),
+        (Action::Replace, "destroy and then create replacement"),
+        (Action::Delete, "destroy"),
+    ] {
+        if plan.changes.iter().any(|c| c.action == action) {
+            let sym = symbol(&out, action);
+            out.line(&format!("{sym:>3} {text}"));
+        }
+    }
+    out.line("");
+    out.line("formae will perform the following actions:");
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        out.line("");
+        render_change(&mut out, c);
+    }
+    out.line("");
+    render_steps(&mut out, plan);
+    render_kept(&mut out, plan);
+    render_outputs(&mut out, plan);
+    let s = plan.summary;
+    let line = format!("Plan: {} to add, {} to change, {} to destroy.", s.add, s.change, s.destroy);
+    let line = out.strong(&line);
+    out.line(&line);
+    out.text
+}
+
+fn symbol(out: &Out, action: Action) -> String {
+    match action {
+        Action::Create => out.sign(Sign::Add),
+        Action::Update => out.sign(Sign::Change),
+        Action::Delete => out.sign(Sign::Remove),
+        Action::Replace => format!("{}/{}", out.sign(Sign::Remove), out.sign(Sign::Add)),
+        Action::NoOp => " ".to_owned(),
+    }
+}
+
+fn render_change(out: &mut Out, c: &Change) {
+    let what = match c.action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in-place",
+        Action::Replace => "must be replaced",
+        Action::Delete => "will be destroyed",
+        Action::NoOp => "is unchanged",
+    };
+    let head = format!("  # {} {what}", c.resource);
+    let head = out.strong(&head);
+    out.line(&head);
+    if let Some(r) = &c.reason {
+        out.line(&format!("  # (because {r})"));
+    }
+    if c.action == Action::Delete {
+        out.line(&format!("  # (because {} is no longer declared in the stack)", c.resource));
+    }
+    let sym = symbol(out, c.action);
+    out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", c.type_name, c.resource));
+    let indent = 6;
+    let empty = serde_json::Map::new();
+    match c.action {
+        Action::Create => {
+            let after = c.after.as_ref().and_then(Json::as_object).unwrap_or(&empty);
+            let mut rows: Vec<(&str, Option<&Json>, Option<&Json>)> =
+                after.iter().map(|(k, v)| (k.as_str(), None, Some(v))).collect();
+            rows.extend(
+                c.outputs
+                    .iter()
+                    .filter(|(k, _)| !after.contains_key(*k))
+                    .map(|(k, v)| (k.as_str(), None, Some(v))),
+            );
+            render_rows(out, indent, &rows, &[]);
+        }
+        Action::Delete => {
+            let before = c.before.as_ref().and_then(Json::as_object).unwrap_or(&empty);
+            let rows: Vec<_> = before.iter().map(|(k, v)| (k.as_str(), Some(v), None)).collect();
+            render_rows(out, indent, &rows, &[]);
+        }
+        Action::Update | Action::Replace | Action::NoOp => {
+            let mut rows: Vec<(&str, Option<&Json>, Option<&Json>)> = c
+                .fields
+                .iter()
+                .map(|f| (f.path.as_str(), f.before.as_ref(), f.after.as_ref()))
+                .collect();
+            let forced: Vec<&str> =
+                c.fields.iter().filter(|f| f.forces_replacement).map(|f| f.path.as_str()).collect();
+            if c.action == Action::Replace {
+                let props = c.after.as_ref().and_then(Json::as_object);
+                rows.extend(
+                    c.outputs
+                        .iter()
+                        .filter(|(k, _)| props.is_none_or(|p| !p.contains_key(*k)))
+                        .map(|(k, v)| (k.as_str(), None, Some(v))),
+                );
+            }
+            render_rows(out, indent, &rows, &forced);
+            let total = c.after.as_ref().and_then(Json::as_object).map_or(0, |m| m.len());
+            let hidden = total.saturating_sub(c.fields.iter().filter(|f| f.after.is_some()).count());
+            if hidden > 0 {
+                out.line(&format!(
+                    "{:indent$}  # ({hidden} unchanged attribute{} hidden)",
+                    "",
+                    if hidden == 1 { "" } else { "s" }
+                ));
+            }
+        }
+    }
+    out.line("    }");
+}
+
+fn render_rows(out: &mut Out, indent: usize, rows: &[(&str, Option<&Json>, Option<&Json>)], forced: &[&str]) {
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (key, before, after) in rows {
+        let note = if forced.contains(key) { " # forces replacement" } else { "" };
+        render_attr(out, indent, key, width, *before, *after, note);
+    }
+}
+
+fn render_attr(
+    out: &mut Out,
+    indent: usize,
+    key: &str,
+    width: usize,
+    before: Option<&Json>,
+    after: Option<&Json>,
+    note: &str,
+) {
+    let pad = "";
+    match (before, after) {
+        (None, Some(a)) => {
+            let sign = out.sign(Sign::Add);
+            let v = value_text(a, indent + 2, Sign::Add, out);
+            out.line(&format!("{pad:indent$}{sign} {key:width$} = {v}{note}"));
+        }
+        (Some(b), None) => {
+            let sign = out.sign(Sign::Remove);
+            let v = value_text(b, indent + 2, Sign::Remove, out);
+            out.line(&format!("{pad:indent$}{sign} {key:width$} = {v} -> null{note}"));
+        }
+        (Some(b), Some(a)) if b == a => {
+            let v = value_text(a, indent + 2, Sign::Same, out);
+            out.line(&format!("{pad:indent$}  {key:width$} = {v}"));
+        }
+        (Some(b), Some(a)) => {
+            let sign = out.sign(Sign::Change);
+            match (b, a) {
+                (Json::Object(bm), Json::Object(am)) if as_marker(b).is_none() && as_marker(a).is_none() => {
+                    out.line(&format!("{pad:indent$}{sign} {key:width$} = {{{note}"));
+                    let mut keys: Vec<&String> = bm.keys().chain(am.keys()).collect();
+                    keys.sort();
+                    keys.dedup();
+                    let w = keys.iter().map(|k| k.len()).max().unwrap_or(0);
+                    for k in keys {
+                        render_attr(out, indent + 4, k, w, bm.get(k), am.get(k), "");
+                    }
+                    out.line(&format!("{pad:indent$}  }}"));
+                }
+                _ => {
+                    let bt = value_text(b, indent + 2, Sign::Remove, out);
+                    let at = value_text(a, indent + 2, Sign::Add, out);
+                    out.line(&format!("{pad:indent$}{sign} {key:width$} = {bt} -> {at}{note}"));
+                }
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+/// A value as text; nested values span several lines, each element with `sign`.
+fn value_text(v: &Json, indent: usize, sign: Sign, out: &Out) -> String {
+    if let Some((key, payload)) = as_marker(v) {
+        return match key {
+            marker::UNKNOWN => "(known after apply)".to_owned(),
+            marker::SENSITIVE => "(sensitive value)".to_owned(),
+            _ => payload.to_string(),
+        };
+    }
+    let pad = "";
+    let s = out.sign(sign);
+    match v {
+        Json::String(text) if text.contains('\n') => {
+            let mut t = String::from("<<-EOT\n");
+            for l in text.lines() {
+                let _ = writeln!(t, "{pad:w$}{l}", w = indent + 2);
+            }
+            let _ = write!(t, "{pad:indent$}EOT");
+            t
+        }
+        Json::Array(a) if a.is_empty() => "[]".to_owned(),
+        Json::Array(a) => {
+            let mut t = String::from("[\n");
+            for x in a {
+                let _ = writeln!(t, "{pad:indent$}  {s} {},", value_text(x, indent + 4, sign, out));
+            }
+            let _ = write!(t, "{pad:indent$}]");
+            t
+        }
+        Json::Object(m) if m.is_empty() => "{}".to_owned(),
+        Json::Object(m) => {
+            let w = m.keys().map(String::len).max().unwrap_or(0);
+            let mut t = String::from("{\n");
+            for (k, x) in m {
+                let _ = writeln!(t, "{pad:indent$}  {s} {k:w$} = {}", value_text(x, indent + 4, sign, out));
+            }
+            let _ = write!(t, "{pad:indent$}}}");
+            t
+        }
+        other => other.to_string(),
+    }
+}
+
+fn render_steps(out: &mut Out, plan: &Plan) {
+    out.line("Execution order (resources in one step run in parallel):");
+    for (i, step) in plan.steps.iter().enumerate() {
+        out.line(&format!("  {:>2}. {}", i + 1, step.join(", ")));
+    }
+    out.line("");
+}
+
+fn render_kept(out: &mut Out, plan: &Plan) {
+    if plan.kept.is_empty() {
+        return;
+    }
+    out.line(&format!(
+        "Patch mode keeps {} recorded resource{} the stack no longer declares: {}",
+        plan.kept.len(),
+        if plan.kept.len() == 1 { "" } else { "s" },
+        plan.kept.join(", ")
+    ));
+    out.line("");
+}
+
+fn render_outputs(out: &mut Out, plan: &Plan) {
+    if plan.outputs.is_empty() {
+        return;
+    }
+    out.line("Outputs:");
+    let w = plan.outputs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in &plan.outputs {
+        let t = value_text(v, 4, Sign::Same, out);
+        out.line(&format!("  {k:w$} = {t}"));
+    }
+    out.line("");
+}

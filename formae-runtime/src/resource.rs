@@ -1,0 +1,297 @@
+//! What a resource type is (its properties, outputs and metadata) and what a built stack
+//! holds: its declared resources, in dependency order, with their marker trees.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A required property of a resource type or nested structure, with the compile error
+/// the `stack!` macro reports when it is left out.
+#[derive(Debug, Clone, Copy)]
+pub struct Required {
+    /// The field.
+    pub field: &'static str,
+    /// The message of the compile error when it is missing.
+    pub message: &'static str,
+}
+
+/// Properties of a resource type or of a nested structure (a container, a statement).
+pub trait Props: Serialize + Default {
+    /// The properties a stack must set.
+    const REQUIRED: &'static [Required];
+}
+
+/// What the planner and the executors need to know about a resource type.
+#[derive(Debug)]
+pub struct ResourceMeta {
+    /// The type's name, in CloudFormation's spelling (`AWS::IAM::Role`).
+    pub type_name: &'static str,
+    /// Properties whose change forces replacement.
+    pub create_only: &'static [&'static str],
+    /// Properties the cloud accepts but never returns (passwords).
+    pub write_only: &'static [&'static str],
+    /// Properties always shown as `(sensitive)` and stored only as a hash.
+    pub sensitive: &'static [&'static str],
+    /// The properties that name the resource in the cloud.
+    pub identity: &'static [&'static str],
+    /// The output attributes, known after apply.
+    pub outputs: &'static [&'static str],
+}
+
+/// A resource type: a struct of its properties plus typed outputs and metadata.
+pub trait Resource: Props + DeserializeOwned + Send + Sync + 'static {
+    /// The type's metadata.
+    const META: ResourceMeta;
+    /// The typed outputs: one `Output<T>` field per attribute.
+    type Outputs;
+    /// The outputs of the resource named `name`, for references.
+    fn outputs(name: &'static str) -> Self::Outputs;
+}
+
+/// Checks at compile time that every required property of `P` is among `given`;
+/// the `stack!` macro evaluates it in a `const` so a missing property does not compile.
+pub const fn check_required<P: Props>(given: &[&str]) {
+    let mut i = 0;
+    while i < P::REQUIRED.len() {
+        let mut found = false;
+        let mut j = 0;
+        while j < given.len() {
+            if str_eq(P::REQUIRED[i].field, given[j]) {
+                found = true;
+            }
+            j += 1;
+        }
+        if !found {
+            panic!("{}", P::REQUIRED[i].message);
+        }
+        i += 1;
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Lists a type's required properties with their compile-error messages.
+#[macro_export]
+macro_rules! required {
+    ($ty:ident: $($field:ident),* $(,)?) => {
+        &[$($crate::resource::Required {
+            field: stringify!($field),
+            message: concat!(
+                "missing required property `", stringify!($field), "` of `", stringify!($ty),
+                "`: add `", stringify!($field), ": ...` to it"
+            ),
+        }),*]
+    };
+}
+
+/// Declares a resource type's typed outputs struct.
+#[macro_export]
+macro_rules! outputs {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name {
+            $($(#[$fdoc])* pub $field: $crate::value::Output<$ty>,)*
+        }
+        impl $name {
+            /// The output attributes' names.
+            pub const ATTRS: &'static [&'static str] = &[$(stringify!($field)),*];
+            /// The outputs of the resource named `resource`.
+            pub const fn new(resource: &'static str) -> Self {
+                $name { $($field: $crate::value::Output::new(resource, stringify!($field)),)* }
+            }
+        }
+    };
+}
+
+/// One resource as a stack declares it, its properties as a marker tree.
+#[derive(Debug, Clone)]
+pub struct DeclaredResource {
+    /// The resource's name in the stack.
+    pub name: &'static str,
+    /// Its type.
+    pub meta: &'static ResourceMeta,
+    /// Its properties, with references and secrets as markers.
+    pub props: serde_json::Value,
+    /// Every resource it depends on: referenced ones and explicit `depends_on`.
+    pub deps: &'static [&'static str],
+}
+
+/// A stack output as declared: a reference or a parameter value.
+#[derive(Debug, Clone)]
+pub struct DeclaredOutput {
+    /// The output's name.
+    pub name: &'static str,
+    /// Its value, as a marker tree.
+    pub value: serde_json::Value,
+}
+
+/// A stack built from its parameters: resources in a deterministic dependency order.
+#[derive(Debug, Clone)]
+pub struct StackInstance {
+    /// The stack's name.
+    pub name: &'static str,
+    /// Resources, each after everything it depends on, ties in declaration order.
+    pub resources: Vec<DeclaredResource>,
+    /// Stack outputs.
+    pub outputs: Vec<DeclaredOutput>,
+}
+
+impl StackInstance {
+    /// An empty stack with room for `capacity` resources.
+    pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
+        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new() }
+    }
+
+    /// Adds a resource.
+    pub fn add<R: Resource>(&mut self, name: &'static str, deps: &'static [&'static str], props: R) {
+        self.resources.push(DeclaredResource {
+            name,
+            meta: &R::META,
+            props: crate::value::to_tree(&props),
+            deps,
+        });
+    }
+
+    /// Adds a stack output.
+    pub fn output<X: Serialize>(&mut self, name: &'static str, value: &X) {
+        self.outputs.push(DeclaredOutput { name, value: crate::value::to_tree(value) });
+    }
+
+    /// The declared resource named `name`.
+    pub fn resource(&self, name: &str) -> Option<&DeclaredResource> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+}
+
+/// A stack parameter, for `cargo xtask list` and error messages.
+#[derive(Debug, Clone)]
+pub struct ParamInfo {
+    /// Its name.
+    pub name: &'static str,
+    /// Its Rust type.
+    pub ty: &'static str,
+    /// Its default, if it has one.
+    pub default: Option<String>,
+    /// Its doc comment.
+    pub doc: &'static str,
+}
+
+/// A wrong `--param`.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ParamError {
+    /// No parameter of that name.
+    #[error("stack `{stack}` has no parameter `{name}`; its parameters are: {known}")]
+    Unknown { stack: &'static str, name: String, known: String },
+    /// The value does not parse as the parameter's type.
+    #[error("parameter `{name}` = `{value}` is not a valid {ty}: {reason}")]
+    Invalid { name: &'static str, value: String, ty: &'static str, reason: String },
+    /// A parameter without a default was not given.
+    #[error("parameter `{name}` has no default: pass --param {name}=VALUE")]
+    Missing { name: &'static str },
+    /// Not of the form key=value.
+    #[error("`{0}` is not of the form key=value")]
+    Malformed(String),
+}
+
+/// Parses one parameter value; used by the code the `stack!` macro generates.
+pub fn parse_param<T>(name: &'static str, ty: &'static str, value: &str) -> Result<T, ParamError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value.parse::<T>().map_err(|e| ParamError::Invalid {
+        name,
+        value: value.to_owned(),
+        ty,
+        reason: e.to_string(),
+    })
+}
+
+/// Splits `key=value` pairs from the command line.
+pub fn split_params(args: &[String]) -> Result<Vec<(String, String)>, ParamError> {
+    args.iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                .ok_or_else(|| ParamError::Malformed(a.clone()))
+        })
+        .collect()
+}
+
+/// A stack as the command line sees it: a name, a description, and a way to build it.
+#[derive(Clone, Copy)]
+pub struct StackEntry {
+    /// The stack's name (`ecs-express-agent`).
+    pub name: &'static str,
+    /// The first line of its doc comment.
+    pub description: &'static str,
+    /// Its parameters.
+    pub params: fn() -> Vec<ParamInfo>,
+    /// Builds the stack from `key=value` parameters.
+    pub build: fn(&[(String, String)]) -> Result<StackInstance, ParamError>,
+}
+
+impl std::fmt::Debug for StackEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StackEntry").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// A parameter's default as written in the stack: a value of its type, or a string
+/// literal for a `String` parameter.
+pub trait ParamDefault<T> {
+    /// The default value.
+    fn param_default(self) -> T;
+}
+impl<T> ParamDefault<T> for T {
+    fn param_default(self) -> T {
+        self
+    }
+}
+impl ParamDefault<String> for &str {
+    fn param_default(self) -> String {
+        self.to_owned()
+    }
+}
+
+/// Converts a parameter's default; used by the code the `stack!` macro generates.
+pub fn param_default<T, X: ParamDefault<T>>(x: X) -> T {
+    x.param_default()
+}
+
+/// A stack output could not be read from recorded state.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// Not recorded: the stack has not been applied, or the output is new.
+    #[error("output `{0}` is not recorded: deploy the stack first")]
+    Missing(String),
+    /// Recorded with another shape than its declared type.
+    #[error("output `{name}` does not have its declared type: {source}")]
+    Type {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Reads one typed stack output from recorded state.
+pub fn read_output<T: DeserializeOwned>(
+    state: &crate::state::StackState,
+    name: &str,
+) -> Result<T, OutputError> {
+    let v = state.outputs.get(name).ok_or_else(|| OutputError::Missing(name.to_owned()))?;
+    serde_json::from_value(v.clone()).map_err(|source| OutputError::Type { name: name.to_owned(), source })
+}

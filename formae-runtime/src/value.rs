@@ -1,0 +1,334 @@
+//! Property values: literals, references to other resources' outputs, templates and
+//! secrets, plus the conversions the `stack!` macro relies on for compile-time typing.
+//!
+//! Declared values are serialised into a JSON tree with a few reserved one-key objects
+//! ("markers") that the planner and the apply engine resolve:
+//! `{"$ref": [resource, attribute]}`, `{"$tpl": [part, ...]}`, `{"$json": tree}`,
+//! `{"$secret_source": "env:NAME"}`. See [`crate::resolve`].
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::json;
+
+/// A property value: a literal, or something resolved at apply time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<T> {
+    /// A value known when the stack is built.
+    Lit(T),
+    /// The output of another resource, known once that resource exists.
+    Ref(RefTo),
+    /// Text mixing literals and references.
+    Template(Template),
+    /// A JSON document whose leaves may be references or secrets, rendered to text.
+    Json(serde_json::Value),
+    /// A secret read from its source only when needed; never rendered.
+    Secret(SecretSource),
+    /// Not set. The `stack!` macro rejects a missing required property at compile
+    /// time, so this is only ever seen for optional properties left out.
+    Missing,
+}
+
+impl<T> Default for Value<T> {
+    fn default() -> Self {
+        Value::Missing
+    }
+}
+
+impl<T> Value<T> {
+    /// The literal, once resolved. Executors call this on resolved properties.
+    pub fn get(&self) -> Option<&T> {
+        match self {
+            Value::Lit(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Value<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Lit(v) => v.serialize(s),
+            Value::Ref(r) => r.serialize(s),
+            Value::Template(t) => t.serialize(s),
+            Value::Json(j) => json!({ "$json": j }).serialize(s),
+            Value::Secret(src) => src.serialize(s),
+            Value::Missing => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Value<T> {
+    /// Only resolved values are ever deserialised: they are always literals.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Value::Lit)
+    }
+}
+
+/// A reference to one output attribute of one resource of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefTo {
+    /// The resource's name in the stack.
+    pub resource: &'static str,
+    /// The output attribute.
+    pub attr: &'static str,
+}
+
+impl Serialize for RefTo {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json!({ "$ref": [self.resource, self.attr] }).serialize(s)
+    }
+}
+
+/// A typed output of a resource: `db_cluster.arn` is an `Output<DbClusterArn>`.
+pub struct Output<T> {
+    to: RefTo,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Output<T> {
+    /// The output `attr` of the resource named `resource`.
+    pub const fn new(resource: &'static str, attr: &'static str) -> Self {
+        Output { to: RefTo { resource, attr }, _type: PhantomData }
+    }
+    /// Where this output comes from.
+    pub const fn to(&self) -> RefTo {
+        self.to
+    }
+}
+
+impl<T> Clone for Output<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Output<T> {}
+impl<T> fmt::Debug for Output<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.to.resource, self.to.attr)
+    }
+}
+impl<T> Serialize for Output<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to.serialize(s)
+    }
+}
+
+/// Text mixing literal pieces and values known at apply time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    parts: Vec<serde_json::Value>,
+}
+
+impl Template {
+    /// An empty template.
+    pub fn new() -> Self {
+        Template::default()
+    }
+    /// Appends literal text.
+    pub fn lit(mut self, text: &str) -> Self {
+        self.parts.push(serde_json::Value::String(text.to_owned()));
+        self
+    }
+    /// Appends a value: an output, a parameter or a secret.
+    pub fn part<X: Serialize>(mut self, value: &X) -> Self {
+        self.parts.push(to_tree(value));
+        self
+    }
+}
+
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json!({ "$tpl": self.parts }).serialize(s)
+    }
+}
+
+/// Serialises a stack value into its marker tree. Values built by the `stack!` macro
+/// only hold strings, numbers and markers, so this cannot fail for them.
+pub fn to_tree<X: Serialize + ?Sized>(value: &X) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a stack value could not be serialised");
+        serde_json::Value::Null
+    })
+}
+
+/// Builds a JSON document value (`json!({...})` in a stack) from its key/value pairs.
+pub fn json_object(entries: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
+    serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// Where a secret comes from. Its value is read only when an apply needs it, and never
+/// printed, logged, planned or stored: plans show `(sensitive)`, state keeps a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable.
+    Env(String),
+    /// A file; trailing newlines are ignored.
+    File(String),
+}
+
+impl SecretSource {
+    /// A secret read from the environment variable `name`.
+    pub fn env(name: &str) -> Self {
+        SecretSource::Env(name.to_owned())
+    }
+}
+
+impl fmt::Display for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretSource::Env(n) => write!(f, "env:{n}"),
+            SecretSource::File(p) => write!(f, "file:{p}"),
+        }
+    }
+}
+
+impl std::str::FromStr for SecretSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once(':') {
+            Some(("env", n)) if !n.is_empty() => Ok(SecretSource::Env(n.to_owned())),
+            Some(("file", p)) if !p.is_empty() => Ok(SecretSource::File(p.to_owned())),
+            _ => Err(format!(
+                "`{s}` is not a secret source: use `env:VARIABLE` or `file:PATH` (a secret value itself never goes on a command line)"
+            )),
+        }
+    }
+}
+
+impl Serialize for SecretSource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json!({ "$secret_source": self.to_string() }).serialize(s)
+    }
+}
+
+/// A secret string property. Resolved, it holds the value; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    /// The secret value, for the executor that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(sensitive)")
+    }
+}
+
+impl Serialize for Sensitive {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json!({ "$secret": self.0 }).serialize(s)
+    }
+}
+
+/// Converts what a stack writes (a literal, an output, a parameter) into a `Value<T>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used where a `{T}` is expected",
+    label = "expected a `{T}` here",
+    note = "outputs are typed: an ARN of one kind of resource cannot stand for another kind's"
+)]
+pub trait IntoValue<T> {
+    /// The value.
+    fn into_value(self) -> Value<T>;
+}
+
+impl<T> IntoValue<T> for T {
+    fn into_value(self) -> Value<T> {
+        Value::Lit(self)
+    }
+}
+impl<T> IntoValue<T> for Output<T> {
+    fn into_value(self) -> Value<T> {
+        Value::Ref(self.to)
+    }
+}
+impl<T> IntoValue<T> for Value<T> {
+    fn into_value(self) -> Value<T> {
+        self
+    }
+}
+impl IntoValue<String> for &str {
+    fn into_value(self) -> Value<String> {
+        Value::Lit(self.to_owned())
+    }
+}
+impl IntoValue<String> for Template {
+    fn into_value(self) -> Value<String> {
+        Value::Template(self)
+    }
+}
+impl IntoValue<Sensitive> for SecretSource {
+    fn into_value(self) -> Value<Sensitive> {
+        Value::Secret(self)
+    }
+}
+impl IntoValue<Sensitive> for Template {
+    fn into_value(self) -> Value<Sensitive> {
+        Value::Template(self)
+    }
+}
+
+/// Fills a property field (`Value<T>` or `Option<Value<T>>`) from what a stack wrote.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used for a property of type `{F}`",
+    label = "this value has the wrong type for the property",
+    note = "outputs are typed: an ARN of one kind of resource cannot stand for another kind's"
+)]
+pub trait IntoProp<F> {
+    /// The field value.
+    fn into_prop(self) -> F;
+}
+
+impl<T, X: IntoValue<T>> IntoProp<Value<T>> for X {
+    fn into_prop(self) -> Value<T> {
+        self.into_value()
+    }
+}
+impl<T, X: IntoValue<T>> IntoProp<Option<Value<T>>> for X {
+    fn into_prop(self) -> Option<Value<T>> {
+        Some(self.into_value())
+    }
+}
+
+/// Fills a property field from a leaf value; the macro wraps every leaf in this call.
+pub fn prop<F, X: IntoProp<F>>(x: X) -> F {
+    x.into_prop()
+}
+
+/// Fills a field holding a nested structure, optional or not.
+pub trait IntoNested<F> {
+    /// The field value.
+    fn into_nested(self) -> F;
+}
+impl<S> IntoNested<S> for S {
+    fn into_nested(self) -> S {
+        self
+    }
+}
+impl<S> IntoNested<Option<S>> for S {
+    fn into_nested(self) -> Option<S> {
+        Some(self)
+    }
+}
+
+/// Fills a field holding a nested structure; the macro wraps nested literals in this.
+pub fn nested<F, S: IntoNested<F>>(s: S) -> F {
+    s.into_nested()
+}
+
+/// Types a stack output: `output url: String = agent.service_url;`.
+pub fn typed<T, X: IntoValue<T>>(x: X) -> Value<T> {
+    x.into_value()
+}
+
+/// Builds a JSON array value inside `json!(...)`.
+pub fn json_array(items: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::Value::Array(items)
+}
