@@ -254,6 +254,20 @@ pub fn redact(v: &Json) -> Json {
     }
 }
 
+/// Replaces secret hashes by `true`: plans show that a value is sensitive, never a
+/// hash of it (a hash of a weak password can be brute-forced).
+pub fn mask(v: &Json) -> Json {
+    match as_marker(v) {
+        Some((marker::SENSITIVE, _)) => mk(marker::SENSITIVE, Json::Bool(true)),
+        Some(_) => v.clone(),
+        None => match v {
+            Json::Array(a) => Json::Array(a.iter().map(mask).collect()),
+            Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), mask(x))).collect()),
+            _ => v.clone(),
+        },
+    }
+}
+
 /// What a reference waits for, if anything in the declared tree is a reference.
 pub fn references(v: &Json, out: &mut Vec<(String, String)>) {
     match as_marker(v) {

@@ -232,7 +232,7 @@ impl Serialize for Sensitive {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used where a `{T}` is expected",
     label = "expected a `{T}` here",
-    note = "outputs are typed: an ARN of one kind of resource cannot stand for another kind's"
+    note = "values are typed: an ARN of one kind of resource cannot stand for another kind's, and a secret comes only from a SecretSource, never a literal"
 )]
 pub trait IntoValue<T> {
     /// The value.
@@ -279,7 +279,7 @@ impl IntoValue<Sensitive> for Template {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used for a property of type `{F}`",
     label = "this value has the wrong type for the property",
-    note = "outputs are typed: an ARN of one kind of resource cannot stand for another kind's"
+    note = "values are typed: an ARN of one kind of resource cannot stand for another kind's, and a secret comes only from a SecretSource, never a literal"
 )]
 pub trait IntoProp<F> {
     /// The field value.

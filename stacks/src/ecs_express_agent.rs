@@ -29,6 +29,8 @@ stack! {
         param max_capacity: f64 = 2.0;
         /// Aurora PostgreSQL engine version.
         param engine_version: String = "16.4";
+        /// The Aurora cluster's identifier; changing it replaces the cluster.
+        param db_cluster_id: String = "formae-db";
         /// Where the database master password is read from: env:NAME or file:PATH.
         param db_password: SecretSource = SecretSource::env("FORMAE_DB_PASSWORD");
 
@@ -41,7 +43,7 @@ stack! {
 
         /// Aurora Serverless v2 PostgreSQL with the Data API turned on.
         resource db_cluster = DbCluster {
-            db_cluster_identifier: "formae-db",
+            db_cluster_identifier: db_cluster_id,
             engine: "aurora-postgresql",
             engine_version: engine_version,
             serverless_v2_scaling: ServerlessV2Scaling {

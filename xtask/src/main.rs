@@ -34,6 +34,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Runs every test: unit, snapshot, compile-fail UI and end-to-end.
+    Test {
+        /// Passed on to `cargo test`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// An error for people: what went wrong, and what to do.
@@ -75,7 +81,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Test { args } => test(&args),
     }
+}
+
+fn test(args: &[String]) -> Result<ExitCode, Failure> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(cargo)
+        .args(["test", "--workspace", "--locked"])
+        .args(args)
+        .status()
+        .map_err(|e| Failure(format!("cannot run cargo test: {e}")))?;
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn find_stack(name: &str) -> Result<&'static StackEntry, Failure> {

@@ -69,10 +69,10 @@ impl Names {
     }
 
     fn suggest(&self, name: &str) -> Option<&str> {
-        let limit = (name.len() / 3).max(1) + 1;
+        let limit = (name.chars().count() / 3).max(1);
         self.sorted
             .iter()
-            .map(|n| (strsim::levenshtein(name, n), n))
+            .map(|n| (strsim::osa_distance(name, n), n))
             .filter(|(d, _)| *d <= limit)
             .min()
             .map(|(_, n)| n.as_str())
@@ -137,8 +137,11 @@ pub fn check(def: StackDef) -> Result<Checked, Vec<syn::Error>> {
         });
     }
 
-    let index: HashMap<String, usize> =
-        def.resources.iter().enumerate().map(|(i, r)| (r.ident.to_string(), i)).collect();
+    // A duplicate is already reported; references mean the first of that name.
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(def.resources.len());
+    for (i, r) in def.resources.iter().enumerate() {
+        index.entry(r.ident.to_string()).or_insert(i);
+    }
     let order = order_or_cycles(&def, &resources, &index, &mut errors);
 
     if errors.is_empty() {

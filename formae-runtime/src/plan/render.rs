@@ -64,6 +64,7 @@ pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
             "No changes. The resources of stack {} match its declaration.",
             plan.stack
         ));
+        out.line("");
         render_kept(&mut out, plan);
         render_outputs(&mut out, plan);
         return out.text;
@@ -167,19 +168,13 @@ fn render_change(out: &mut Out, c: &Change) {
                     c.outputs
                         .iter()
                         .filter(|(k, _)| props.is_none_or(|p| !p.contains_key(*k)))
-                        .map(|(k, v)| (k.as_str(), None, Some(v))),
+                        .map(|(k, v)| (k.as_str(), c.prior_outputs.get(k), Some(v))),
                 );
             }
             render_rows(out, indent, &rows, &forced);
             let total = c.after.as_ref().and_then(Json::as_object).map_or(0, |m| m.len());
             let hidden = total.saturating_sub(c.fields.iter().filter(|f| f.after.is_some()).count());
-            if hidden > 0 {
-                out.line(&format!(
-                    "{:indent$}  # ({hidden} unchanged attribute{} hidden)",
-                    "",
-                    if hidden == 1 { "" } else { "s" }
-                ));
-            }
+            hidden_line(out, indent, hidden, "attribute");
         }
     }
     out.line("    }");
@@ -189,57 +184,113 @@ fn render_rows(out: &mut Out, indent: usize, rows: &[(&str, Option<&Json>, Optio
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (key, before, after) in rows {
         let note = if forced.contains(key) { " # forces replacement" } else { "" };
-        render_attr(out, indent, key, width, *before, *after, note);
+        // A listed field did change; masked secrets can look alike on both sides.
+        if before.is_some() && before == after {
+            let sign = out.sign(Sign::Change);
+            let v = value_text(after.unwrap_or(&Json::Null), indent + 2, Sign::Same, out);
+            out.line(&format!("{:indent$}{sign} {key:width$} = {v} -> {v}{note}", ""));
+            continue;
+        }
+        render_attr(out, indent, Some((key, width)), *before, *after, note);
     }
 }
 
+fn is_plain_object(v: &Json) -> bool {
+    v.is_object() && as_marker(v).is_none()
+}
+
+/// One attribute (or, without a key, one list element): added, removed, unchanged or
+/// changed; changed objects and lists show only what differs inside them.
 fn render_attr(
     out: &mut Out,
     indent: usize,
-    key: &str,
-    width: usize,
+    key: Option<(&str, usize)>,
     before: Option<&Json>,
     after: Option<&Json>,
     note: &str,
 ) {
     let pad = "";
+    let (lead, tail) = match key {
+        Some((k, w)) => (format!("{k:w$} = "), ""),
+        None => (String::new(), ","),
+    };
     match (before, after) {
         (None, Some(a)) => {
             let sign = out.sign(Sign::Add);
             let v = value_text(a, indent + 2, Sign::Add, out);
-            out.line(&format!("{pad:indent$}{sign} {key:width$} = {v}{note}"));
+            out.line(&format!("{pad:indent$}{sign} {lead}{v}{tail}{note}"));
         }
         (Some(b), None) => {
             let sign = out.sign(Sign::Remove);
             let v = value_text(b, indent + 2, Sign::Remove, out);
-            out.line(&format!("{pad:indent$}{sign} {key:width$} = {v} -> null{note}"));
+            let null = if key.is_some() { " -> null" } else { "" };
+            out.line(&format!("{pad:indent$}{sign} {lead}{v}{null}{tail}{note}"));
         }
         (Some(b), Some(a)) if b == a => {
             let v = value_text(a, indent + 2, Sign::Same, out);
-            out.line(&format!("{pad:indent$}  {key:width$} = {v}"));
+            out.line(&format!("{pad:indent$}  {lead}{v}{tail}"));
         }
         (Some(b), Some(a)) => {
             let sign = out.sign(Sign::Change);
             match (b, a) {
-                (Json::Object(bm), Json::Object(am)) if as_marker(b).is_none() && as_marker(a).is_none() => {
-                    out.line(&format!("{pad:indent$}{sign} {key:width$} = {{{note}"));
+                (Json::Object(bm), Json::Object(am)) if is_plain_object(b) && is_plain_object(a) => {
+                    out.line(&format!("{pad:indent$}{sign} {lead}{{{note}"));
                     let mut keys: Vec<&String> = bm.keys().chain(am.keys()).collect();
                     keys.sort();
                     keys.dedup();
                     let w = keys.iter().map(|k| k.len()).max().unwrap_or(0);
+                    let mut hidden = 0;
                     for k in keys {
-                        render_attr(out, indent + 4, k, w, bm.get(k), am.get(k), "");
+                        if bm.get(k) == am.get(k) {
+                            hidden += 1;
+                        } else {
+                            render_attr(out, indent + 4, Some((k, w)), bm.get(k), am.get(k), "");
+                        }
                     }
-                    out.line(&format!("{pad:indent$}  }}"));
+                    hidden_line(out, indent + 4, hidden, "attribute");
+                    out.line(&format!("{pad:indent$}  }}{tail}"));
+                }
+                (Json::Array(ba), Json::Array(aa)) => {
+                    out.line(&format!("{pad:indent$}{sign} {lead}[{note}"));
+                    let mut hidden = 0;
+                    if ba.len() == aa.len() {
+                        for (x, y) in ba.iter().zip(aa) {
+                            if x == y {
+                                hidden += 1;
+                            } else {
+                                render_attr(out, indent + 4, None, Some(x), Some(y), "");
+                            }
+                        }
+                    } else {
+                        for x in ba.iter().filter(|x| !aa.contains(x)) {
+                            render_attr(out, indent + 4, None, Some(x), None, "");
+                        }
+                        for y in aa {
+                            if ba.contains(y) {
+                                hidden += 1;
+                            } else {
+                                render_attr(out, indent + 4, None, None, Some(y), "");
+                            }
+                        }
+                    }
+                    hidden_line(out, indent + 4, hidden, "element");
+                    out.line(&format!("{pad:indent$}  ]{tail}"));
                 }
                 _ => {
                     let bt = value_text(b, indent + 2, Sign::Remove, out);
                     let at = value_text(a, indent + 2, Sign::Add, out);
-                    out.line(&format!("{pad:indent$}{sign} {key:width$} = {bt} -> {at}{note}"));
+                    out.line(&format!("{pad:indent$}{sign} {lead}{bt} -> {at}{tail}{note}"));
                 }
             }
         }
         (None, None) => {}
+    }
+}
+
+fn hidden_line(out: &mut Out, indent: usize, hidden: usize, what: &str) {
+    if hidden > 0 {
+        let s = if hidden == 1 { "" } else { "s" };
+        out.line(&format!("{:indent$}  # ({hidden} unchanged {what}{s} hidden)", ""));
     }
 }
 

@@ -1,0 +1,104 @@
+//! The flagship's plans, pinned: fresh, an in-place update, a replacement, and the
+//! deletes of reconcile mode against the keeping of patch mode.
+
+use formae_runtime::plan::{render_text, RenderOptions};
+use formae_runtime::resource::split_params;
+use formae_runtime::{plan, Action, Mode, Plan, StackInstance};
+use formae_stacks::EcsExpressAgent;
+use formae_tests::{deployed_state, FixedSecrets, TEST_PASSWORD};
+
+fn flagship(params: &[&str]) -> StackInstance {
+    let args: Vec<String> = params.iter().map(|s| (*s).to_owned()).collect();
+    (EcsExpressAgent::ENTRY.build)(&split_params(&args).unwrap()).unwrap()
+}
+
+fn text(p: &Plan) -> String {
+    render_text(p, RenderOptions { color: false })
+}
+
+fn assert_no_secret(p: &Plan) {
+    let json = serde_json::to_string(p).unwrap();
+    assert!(!json.contains(TEST_PASSWORD), "the password leaked into the plan JSON");
+    assert!(!text(p).contains(TEST_PASSWORD), "the password leaked into the plan text");
+}
+
+#[test]
+fn fresh_plan_creates_every_resource_of_the_guide() {
+    let stack = flagship(&[]);
+    let p = plan(&stack, &formae_runtime::StackState::empty(stack.name), Mode::Reconcile, &FixedSecrets).unwrap();
+    assert_eq!(p.summary.add, 10);
+    assert!(p.changes.iter().all(|c| c.action == Action::Create));
+    assert_no_secret(&p);
+    insta::assert_snapshot!("fresh", text(&p));
+    insta::assert_json_snapshot!("fresh_json", p);
+}
+
+#[test]
+fn redeploying_unchanged_plans_nothing() {
+    let stack = flagship(&[]);
+    let state = deployed_state(&stack);
+    let p = plan(&stack, &state, Mode::Reconcile, &FixedSecrets).unwrap();
+    assert!(!p.has_changes(), "{}", text(&p));
+    insta::assert_snapshot!("no_changes", text(&p));
+}
+
+#[test]
+fn cpu_and_memory_change_updates_the_service_in_place() {
+    let state = deployed_state(&flagship(&[]));
+    let p = plan(&flagship(&["cpu=2048", "memory=4096"]), &state, Mode::Reconcile, &FixedSecrets).unwrap();
+    assert_eq!(p.change("agent").unwrap().action, Action::Update);
+    assert_eq!((p.summary.add, p.summary.change, p.summary.destroy), (0, 1, 0));
+    insta::assert_snapshot!("update", text(&p));
+}
+
+#[test]
+fn cluster_identifier_change_replaces_the_cluster_and_what_is_bound_to_it() {
+    let state = deployed_state(&flagship(&[]));
+    let p = plan(&flagship(&["db_cluster_id=formae-db-2"]), &state, Mode::Reconcile, &FixedSecrets).unwrap();
+    let cluster = p.change("db_cluster").unwrap();
+    assert_eq!(cluster.action, Action::Replace);
+    assert!(cluster.fields.iter().any(|f| f.path == "db_cluster_identifier" && f.forces_replacement));
+    // The instance and the database are bound to the cluster by create-only references.
+    assert_eq!(p.change("db_instance").unwrap().action, Action::Replace);
+    assert_eq!(p.change("database").unwrap().action, Action::Replace);
+    // The config text and the task role's policy name the cluster ARN: updated in place.
+    assert_eq!(p.change("config").unwrap().action, Action::Update);
+    assert_eq!(p.change("task_role").unwrap().action, Action::Update);
+    assert_no_secret(&p);
+    insta::assert_snapshot!("replace", text(&p));
+}
+
+#[test]
+fn reconcile_deletes_a_resource_removed_from_the_stack_and_patch_keeps_it() {
+    let full = flagship(&[]);
+    let state = deployed_state(&full);
+    let mut reduced = full.clone();
+    reduced.resources.retain(|r| r.name != "health");
+
+    let reconcile = plan(&reduced, &state, Mode::Reconcile, &FixedSecrets).unwrap();
+    assert_eq!(reconcile.change("health").unwrap().action, Action::Delete);
+    assert_eq!(reconcile.summary.destroy, 1);
+    insta::assert_snapshot!("delete", text(&reconcile));
+
+    let patch = plan(&reduced, &state, Mode::Patch, &FixedSecrets).unwrap();
+    assert!(patch.change("health").is_none());
+    assert_eq!(patch.kept, vec!["health".to_owned()]);
+    assert!(!patch.has_changes());
+}
+
+#[test]
+fn password_change_is_detected_without_showing_it() {
+    let state = deployed_state(&flagship(&[]));
+    struct Other;
+    impl formae_runtime::plan::SecretReader for Other {
+        fn read(&self, _: &formae_runtime::SecretSource) -> Result<String, formae_runtime::resolve::SecretError> {
+            Ok("a-new-password".into())
+        }
+    }
+    let p = plan(&flagship(&[]), &state, Mode::Reconcile, &Other).unwrap();
+    assert_eq!(p.change("db_creds").unwrap().action, Action::Update);
+    assert_eq!(p.change("db_cluster").unwrap().action, Action::Update);
+    let t = text(&p);
+    assert!(!t.contains("a-new-password"));
+    assert!(t.contains("(sensitive value) -> (sensitive value)"), "{t}");
+}

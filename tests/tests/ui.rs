@@ -1,0 +1,8 @@
+//! Every diagnostic of the `stack!` macro, pinned with its expected compiler output.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/pass/*.rs");
+    t.compile_fail("tests/ui/fail/*.rs");
+}

@@ -1,0 +1,16 @@
+use formae_macros::stack;
+use formae_runtime::prelude::*;
+
+stack! {
+    /// Two resources, a parameter and two outputs share names.
+    pub stack S = "s" {
+        param creds: String = "x";
+        resource creds = Secret { name: "a", secret_string: "x" };
+        resource other = Secret { name: "b", secret_string: "x" };
+        resource other = Secret { name: "c", secret_string: "x" };
+        output arn: SecretArn = other.arn;
+        output arn: SecretArn = other.arn;
+    }
+}
+
+fn main() {}
