@@ -2,11 +2,15 @@
 //! `stack!` macro's generated code builds on.
 
 pub mod aws;
+pub mod deploy;
+pub mod engine;
+pub mod exec;
 pub mod ids;
 pub mod plan;
 pub mod resolve;
 pub mod resource;
 pub mod state;
+pub mod store;
 pub mod value;
 
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};

@@ -1,6 +1,8 @@
 //! Fixtures shared by formae's tests: fixed secrets and recorded state as a deploy
 //! would leave it, with deterministic stand-in outputs.
 
+pub mod sandbox;
+
 use std::collections::BTreeMap;
 
 use formae_runtime::plan::{planned_props, SecretReader};

@@ -1,13 +1,24 @@
 //! `cargo xtask`: the command line of formae. Picks a stack and plans, deploys,
-//! destroys or shows it; runs the sandbox and the benchmarks.
+//! destroys or shows it; runs the sandbox and the tests.
 
-use std::io::IsTerminal;
+mod progress;
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use formae_runtime::plan::{render_text, EnvSecrets, RenderOptions};
+use clap::{Args, Parser, Subcommand};
+use formae_runtime::deploy::Session;
+use formae_runtime::engine::{ApplyOptions, ApplyReport};
+use formae_runtime::exec::{registry, Cx, Target, Timing};
+use formae_runtime::plan::{render_text, EnvSecrets, RenderOptions, SecretReader};
 use formae_runtime::resource::split_params;
-use formae_runtime::{Mode, StackEntry, StackState};
+use formae_runtime::store::SqliteStore;
+use formae_runtime::{Mode, Plan, StackEntry, StackInstance};
+use formae_tests::sandbox::{Delays, Sandbox, DEFAULT_PORT};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "formae: infrastructure as Rust code")]
@@ -16,17 +27,38 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Args, Clone)]
+struct StackArgs {
+    /// The stack, as `cargo xtask list` names it.
+    stack: String,
+    /// A stack parameter, `key=value`; repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+#[derive(Args, Clone)]
+struct TargetArgs {
+    /// Use the local sandbox (started if it is not running), with dummy credentials.
+    #[arg(long)]
+    sandbox: bool,
+    /// Send every AWS call to this endpoint.
+    #[arg(long, value_name = "URL", conflicts_with = "sandbox")]
+    endpoint_url: Option<String>,
+    /// The AWS region; else the stack's `region` parameter, else the default chain's.
+    #[arg(long)]
+    region: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Lists the stacks with their descriptions and parameters.
     List,
     /// Shows what a deploy would change.
     Plan {
-        /// The stack, as `cargo xtask list` names it.
-        stack: String,
-        /// A stack parameter, `key=value`; repeatable.
-        #[arg(long = "param", value_name = "KEY=VALUE")]
-        params: Vec<String>,
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        target: TargetArgs,
         /// reconcile (delete what is no longer declared) or patch (never delete).
         #[arg(long, default_value = "reconcile")]
         mode: Mode,
@@ -34,12 +66,78 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plans, asks, then applies.
+    Deploy {
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// reconcile (delete what is no longer declared) or patch (never delete).
+        #[arg(long, default_value = "reconcile")]
+        mode: Mode,
+        /// Apply without asking.
+        #[arg(long)]
+        yes: bool,
+        /// At most this many resource operations at once.
+        #[arg(long, default_value_t = 10)]
+        parallelism: usize,
+    },
+    /// Deletes every recorded resource of a stack, dependents first.
+    Destroy {
+        /// The stack.
+        stack: String,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Delete without asking.
+        #[arg(long)]
+        yes: bool,
+        /// At most this many deletions at once.
+        #[arg(long, default_value_t = 10)]
+        parallelism: usize,
+    },
+    /// Shows the recorded resources, their ids and the stack's outputs.
+    Status {
+        /// The stack.
+        stack: String,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// The local AWS sandbox.
+    Sandbox {
+        #[command(subcommand)]
+        action: SandboxAction,
+    },
     /// Runs every test: unit, snapshot, compile-fail UI and end-to-end.
     Test {
         /// Passed on to `cargo test`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum SandboxAction {
+    /// Installs (once) and starts the sandbox on 127.0.0.1.
+    Up {
+        /// The port.
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// Seconds an Aurora cluster stays creating.
+        #[arg(long, default_value_t = 0.0)]
+        cluster_delay: f64,
+        /// Seconds a DB instance stays creating.
+        #[arg(long, default_value_t = 0.0)]
+        instance_delay: f64,
+        /// Seconds an express service takes to become active.
+        #[arg(long, default_value_t = 0.0)]
+        service_delay: f64,
+    },
+    /// Stops the sandbox and every process it started.
+    Down,
+    /// Says whether the sandbox runs, where, and what it holds.
+    Status,
+    /// Wipes every resource in the running sandbox (and the sandbox's recorded state).
+    Reset,
 }
 
 /// An error for people: what went wrong, and what to do.
@@ -52,6 +150,12 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FORMAE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -62,30 +166,263 @@ fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure(format!("cannot start the async runtime: {e}")))
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::List => {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plan { stack, params, mode, json } => {
-            let entry = find_stack(&stack)?;
-            let instance = (entry.build)(&split_params(&params)?)?;
-            let state = StackState::empty(entry.name);
-            let plan = formae_runtime::plan(&instance, &state, mode, &EnvSecrets)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&plan)?);
-            } else {
-                let color = std::io::stdout().is_terminal();
-                print!("{}", render_text(&plan, RenderOptions { color }));
-            }
+        Command::Plan { stack, target, mode, json } => {
+            let (entry, instance) = build(&stack)?;
+            let ctx = Context::open(entry, &stack, &target, false)?;
+            let rt = runtime()?;
+            let cx = rt.block_on(ctx.cx());
+            let session = ctx.session(&cx);
+            let (_, plan) = session.plan(&instance, mode)?;
+            show_plan(&plan, json)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Deploy { stack, target, mode, yes, parallelism } => {
+            let (entry, instance) = build(&stack)?;
+            let ctx = Context::open(entry, &stack, &target, true)?;
+            let rt = runtime()?;
+            let cx = rt.block_on(ctx.cx());
+            let session = ctx.session(&cx);
+            let (state, plan) = session.plan(&instance, mode)?;
+            show_plan(&plan, false)?;
+            if !plan.has_changes() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            confirm(yes, "Do you want to perform these actions?")?;
+            let report = rt.block_on(apply(&session, &instance, state, &plan, parallelism))?;
+            Ok(finish(&report, &plan, "Apply"))
+        }
+        Command::Destroy { stack, target, yes, parallelism } => {
+            let entry = find_stack(&stack)?;
+            let args = StackArgs { stack, params: Vec::new() };
+            let ctx = Context::open(entry, &args, &target, true)?;
+            let rt = runtime()?;
+            let cx = rt.block_on(ctx.cx());
+            let session = ctx.session(&cx);
+            let (nothing, state, plan) = session.destroy_plan(entry.name)?;
+            show_plan(&plan, false)?;
+            if !plan.has_changes() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
+            let report = rt.block_on(apply(&session, &nothing, state, &plan, parallelism))?;
+            Ok(finish(&report, &plan, "Destroy"))
+        }
+        Command::Status { stack, target } => {
+            let entry = find_stack(&stack)?;
+            let path = state_path(&target);
+            let store = SqliteStore::open(&path)?;
+            let state = formae_runtime::store::StateStore::load(&store, entry.name)?;
+            if state.resources.is_empty() {
+                println!("Stack {} has no recorded resources in {}.", entry.name, path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("Stack {} ({} resources, state in {}):", entry.name, state.resources.len(), path.display());
+            let w = state.resources.keys().map(String::len).max().unwrap_or(0);
+            for (name, r) in &state.resources {
+                let status = match r.status {
+                    formae_runtime::state::ResourceStatus::Ready => "ready",
+                    formae_runtime::state::ResourceStatus::Failed => "FAILED",
+                };
+                println!("  {name:w$}  {status:6}  {:34}  {}", r.type_name, r.cloud_id);
+            }
+            print_outputs(&state.outputs);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sandbox { action } => sandbox(action),
         Command::Test { args } => test(&args),
     }
 }
 
+/// Where a command's clients point and its state lives.
+struct Context {
+    stack: &'static str,
+    target: Target,
+    store: SqliteStore,
+    secrets: Box<dyn SecretReader>,
+    timing: Timing,
+}
+
+impl Context {
+    fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, start_sandbox: bool) -> Result<Self, Failure> {
+        let region = args.region.clone().or_else(|| param_value(entry, &stack.params, "region"));
+        let mut timing = Timing::default();
+        let (target, secrets): (Target, Box<dyn SecretReader>) = if args.sandbox {
+            let dir = Sandbox::default_dir();
+            let sandbox = match Sandbox::find(&dir) {
+                Some(s) => s,
+                None if start_sandbox => {
+                    eprintln!("The sandbox is not running; starting it (cargo xtask sandbox up).");
+                    Sandbox::start(&dir, DEFAULT_PORT, Delays::default())?
+                }
+                None => Sandbox { dir: dir.clone(), endpoint: String::new() },
+            };
+            timing = Timing { poll: Duration::from_millis(200), database: Duration::from_secs(300), service: Duration::from_secs(300), sdk_waiters: false };
+            let secrets = Box::new(sandbox.secrets());
+            (Target { region, endpoint_url: Some(sandbox.endpoint), dummy_credentials: true }, secrets)
+        } else {
+            (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
+        };
+        let store = SqliteStore::open(&state_path(args))?;
+        Ok(Context { stack: entry.name, target, store, secrets, timing })
+    }
+
+    async fn cx(&self) -> Cx {
+        Cx::new(self.stack, &self.target, self.timing).await
+    }
+
+    fn session<'a>(&'a self, cx: &'a Cx) -> Session<'a> {
+        Session { cx, store: &self.store, secrets: self.secrets.as_ref(), executors: Arc::new(registry()) }
+    }
+}
+
+/// Sandbox state lives and dies with the sandbox; real state is in `.formae/`.
+fn state_path(target: &TargetArgs) -> PathBuf {
+    if target.sandbox {
+        Sandbox::default_dir().join("state.db")
+    } else {
+        PathBuf::from(".formae/state.db")
+    }
+}
+
+fn param_value(entry: &StackEntry, given: &[String], name: &str) -> Option<String> {
+    let given: HashMap<String, String> = split_params(given).ok()?.into_iter().collect();
+    given.get(name).cloned().or_else(|| (entry.params)().into_iter().find(|p| p.name == name).and_then(|p| p.default))
+}
+
+fn build(args: &StackArgs) -> Result<(&'static StackEntry, StackInstance), Failure> {
+    let entry = find_stack(&args.stack)?;
+    let instance = (entry.build)(&split_params(&args.params)?)?;
+    Ok((entry, instance))
+}
+
+fn show_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(plan)?);
+    } else {
+        let color = std::io::stdout().is_terminal();
+        print!("{}", render_text(plan, RenderOptions { color }));
+    }
+    Ok(())
+}
+
+fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure("there is no terminal to ask for confirmation: pass --yes to apply without asking".into()));
+    }
+    print!("{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Failure("cancelled; nothing was changed".into()))
+    }
+}
+
+async fn apply(session: &Session<'_>, instance: &StackInstance, state: formae_runtime::StackState, plan: &Plan, parallelism: usize) -> Result<ApplyReport, Failure> {
+    let progress = progress::Progress::new(std::io::stderr().is_terminal());
+    Ok(session.apply(instance, state, plan, ApplyOptions { parallelism }, &progress).await?)
+}
+
+fn finish(report: &ApplyReport, plan: &Plan, what: &str) -> ExitCode {
+    println!();
+    let s = plan.summary;
+    if report.succeeded() {
+        println!(
+            "{what} complete in {:.1}s! Resources: {} added, {} changed, {} destroyed.",
+            report.elapsed.as_secs_f64(),
+            s.add,
+            s.change,
+            s.destroy
+        );
+    } else {
+        println!("{what} failed after {:.1}s. What was done is recorded; run it again to continue.", report.elapsed.as_secs_f64());
+        for (name, op, err) in &report.failed {
+            println!("  ✗ {name} ({}): {err}", op.doing());
+        }
+        for (name, op, why) in &report.not_started {
+            println!("  - {name} ({}) not started: {why}", op.doing());
+        }
+    }
+    let checks = report.done.iter().filter(|(_, op, _)| *op != formae_runtime::engine::Op::Delete);
+    for (name, _, _) in checks {
+        let Some(rec) = report.state.resources.get(name).filter(|r| r.type_name == "Formae::Check::Http") else { continue };
+        let status = rec.outputs.get("status").map(|s| s.to_string()).unwrap_or_default();
+        println!("Check {name} passed: GET {} answered {status}.", rec.cloud_id);
+    }
+    print_outputs(&report.outputs);
+    if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn print_outputs(outputs: &std::collections::BTreeMap<String, serde_json::Value>) {
+    if outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:");
+    let w = outputs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in outputs {
+        let text = v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+        println!("  {k:w$} = {text}");
+    }
+}
+
+fn sandbox(action: SandboxAction) -> Result<ExitCode, Failure> {
+    let dir = Sandbox::default_dir();
+    match action {
+        SandboxAction::Up { port, cluster_delay, instance_delay, service_delay } => {
+            if let Some(s) = Sandbox::find(&dir) {
+                println!("The sandbox is already running at {}.", s.endpoint);
+                return Ok(ExitCode::SUCCESS);
+            }
+            Sandbox::stop(&dir)?;
+            let s = Sandbox::start(&dir, port, Delays { cluster: cluster_delay, instance: instance_delay, service: service_delay })?;
+            println!("The sandbox is running at {} (state and logs in {}).", s.endpoint, s.dir.display());
+        }
+        SandboxAction::Down => {
+            if Sandbox::stop(&dir)? {
+                println!("The sandbox is stopped.");
+            } else {
+                println!("The sandbox was not running.");
+            }
+        }
+        SandboxAction::Status => match Sandbox::find(&dir) {
+            Some(s) => {
+                println!("The sandbox is running at {} (in {}).", s.endpoint, s.dir.display());
+                println!("{}", serde_json::to_string_pretty(&s.inventory()?)?);
+            }
+            None => println!("The sandbox is not running: start it with `cargo xtask sandbox up`."),
+        },
+        SandboxAction::Reset => {
+            let s = Sandbox::find(&dir).ok_or_else(|| Failure("the sandbox is not running: start it with `cargo xtask sandbox up`".into()))?;
+            s.reset()?;
+            let _ = std::fs::remove_file(dir.join("state.db"));
+            println!("The sandbox is empty.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn test(args: &[String]) -> Result<ExitCode, Failure> {
+    // The end-to-end tests start their own sandboxes; install its packages once, up front.
+    formae_tests::sandbox::venv()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = std::process::Command::new(cargo)
         .args(["test", "--workspace", "--locked"])

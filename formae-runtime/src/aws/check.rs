@@ -45,3 +45,69 @@ impl Resource for HttpCheck {
         HttpCheckOutputs::new(name)
     }
 }
+
+mod ops {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use serde_json::{json, Value as Json};
+
+    use super::HttpCheck;
+    use crate::exec::{outputs, Applied, Cx, ExecError, Ops};
+
+    impl HttpCheck {
+        /// GETs the URL until it answers the expected status or the timeout passes.
+        pub async fn run(&self, cx: &Cx) -> Result<u16, ExecError> {
+            let url = self.url.get().cloned().unwrap_or_default();
+            let want = self.expect_status.as_ref().and_then(|s| s.get().copied()).unwrap_or(200);
+            let limit = Duration::from_secs(u64::from(self.timeout_seconds.as_ref().and_then(|t| t.get().copied()).unwrap_or(300)));
+            let last = std::sync::Mutex::new(String::from("no answer yet"));
+            let note = |text: String| {
+                if let Ok(mut l) = last.lock() {
+                    *l = text;
+                }
+            };
+            let result = cx
+                .wait_for(&format!("GET {url} answering {want}"), limit, || {
+                    let (url, note) = (url.clone(), &note);
+                    async move {
+                        match cx.http.get(&url).send().await {
+                            Ok(r) if r.status().as_u16() == want => Ok(Some(want)),
+                            Ok(r) => {
+                                note(format!("it answered {}", r.status()));
+                                Ok(None)
+                            }
+                            Err(e) => {
+                                note(format!("it could not be reached: {e}"));
+                                Ok(None)
+                            }
+                        }
+                    }
+                })
+                .await;
+            let last = last.lock().map(|l| l.clone()).unwrap_or_default();
+            result.map_err(|_| ExecError::Check(format!("GET {url} did not answer {want} within {} s; {last}", limit.as_secs())))
+        }
+    }
+
+    #[async_trait]
+    impl Ops for HttpCheck {
+        async fn create(&self, cx: &Cx, _name: &str) -> Result<Applied, ExecError> {
+            let status = self.run(cx).await?;
+            let url = self.url.get().cloned().unwrap_or_default();
+            Ok(Applied { cloud_id: url, outputs: outputs([("status", json!(status))]) })
+        }
+
+        async fn update(&self, cx: &Cx, name: &str, _cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+            self.create(cx, name).await
+        }
+
+        async fn delete(_cx: &Cx, _cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+            Ok(())
+        }
+
+        async fn exists(_cx: &Cx, _cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            Ok(false)
+        }
+    }
+}

@@ -147,3 +147,162 @@ impl Resource for ExpressGatewayService {
         ExpressGatewayServiceOutputs::new(name)
     }
 }
+
+mod ops {
+    use async_trait::async_trait;
+    use aws_sdk_ecs::types::{
+        ExpressGatewayContainer, ExpressGatewayScalingTarget, ExpressGatewayServiceScalingMetric, KeyValuePair,
+        Secret as EcsSecret, Tag as EcsTag,
+    };
+    use serde_json::{json, Value as Json};
+
+    use super::ExpressGatewayService;
+    use crate::exec::{api_error, outputs, Applied, Cx, ExecError, Ops};
+
+    fn container(s: &ExpressGatewayService) -> Result<ExpressGatewayContainer, ExecError> {
+        let c = &s.primary_container;
+        ExpressGatewayContainer::builder()
+            .set_image(c.image.get().cloned())
+            .set_container_port(c.container_port.get().map(|p| i32::from(*p)))
+            .set_command((!c.command.is_empty()).then(|| c.command.iter().filter_map(|x| x.get().cloned()).collect()))
+            .set_environment((!c.environment.is_empty()).then(|| {
+                c.environment
+                    .iter()
+                    .map(|e| KeyValuePair::builder().set_name(e.name.get().cloned()).set_value(e.value.get().cloned()).build())
+                    .collect()
+            }))
+            .set_secrets(Some(
+                c.secrets
+                    .iter()
+                    .filter_map(|x| {
+                        EcsSecret::builder()
+                            .set_name(x.name.get().cloned())
+                            .set_value_from(x.value_from.get().map(|a| a.0.clone()))
+                            .build()
+                            .ok()
+                    })
+                    .collect(),
+            ))
+            .build()
+            .map_err(|e| ExecError::Props { type_name: "AWS::ECS::ExpressGatewayService", message: e.to_string() })
+    }
+
+    fn scaling(s: &ExpressGatewayService) -> Option<ExpressGatewayScalingTarget> {
+        s.scaling.as_ref().map(|sc| {
+            ExpressGatewayScalingTarget::builder()
+                .set_min_task_count(sc.min_task_count.get().map(|n| *n as i32))
+                .set_max_task_count(sc.max_task_count.get().map(|n| *n as i32))
+                .set_auto_scaling_metric(sc.metric.as_ref().and_then(|m| m.get()).map(|m| ExpressGatewayServiceScalingMetric::from(m.as_str())))
+                .set_auto_scaling_target_value(sc.target_value.as_ref().and_then(|v| v.get()).map(|v| *v as i32))
+                .build()
+        })
+    }
+
+    /// The service's status code and public endpoint, or `None` once it is gone.
+    async fn look(cx: &Cx, arn: &str) -> Result<Option<(String, Option<String>)>, ExecError> {
+        let out = match cx.ecs.describe_express_gateway_service().service_arn(arn).send().await {
+            Ok(o) => o,
+            Err(e) => {
+                let err = api_error("ecs:DescribeExpressGatewayService")(e);
+                return match err.code() {
+                    Some("ServiceNotFoundException" | "ResourceNotFoundException") => Ok(None),
+                    _ => Err(err),
+                };
+            }
+        };
+        let Some(svc) = out.service else { return Ok(None) };
+        let status = svc.status.and_then(|s| s.status_code).map(|c| c.as_str().to_owned()).unwrap_or_default();
+        if status == "INACTIVE" {
+            return Ok(None);
+        }
+        let endpoint = svc
+            .active_configurations
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|c| c.ingress_paths.unwrap_or_default())
+            .map(|p| p.endpoint)
+            .next();
+        Ok(Some((status, endpoint)))
+    }
+
+    async fn wait_active(cx: &Cx, arn: &str) -> Result<Applied, ExecError> {
+        let endpoint = cx
+            .wait_for(&format!("express service {arn} becoming active"), cx.timing.service, || async {
+                Ok(match look(cx, arn).await? {
+                    Some((status, Some(endpoint))) if status == "ACTIVE" => Some(endpoint),
+                    _ => None,
+                })
+            })
+            .await?;
+        // The endpoint is a host name; a URL with a scheme is used as it is.
+        let url = if endpoint.contains("://") { endpoint.clone() } else { format!("https://{endpoint}") };
+        Ok(Applied {
+            cloud_id: arn.to_owned(),
+            outputs: outputs([("arn", json!(arn)), ("endpoint", json!(endpoint)), ("service_url", json!(url.trim_end_matches('/')))]),
+        })
+    }
+
+    #[async_trait]
+    impl Ops for ExpressGatewayService {
+        async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
+            let tags = cx.tags(name, &self.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
+            let out = cx
+                .ecs
+                .create_express_gateway_service()
+                .set_service_name(self.service_name.get().cloned())
+                .set_cluster(self.cluster.as_ref().and_then(|c| c.get().cloned()))
+                .set_execution_role_arn(self.execution_role_arn.get().map(|a| a.0.clone()))
+                .set_infrastructure_role_arn(self.infrastructure_role_arn.get().map(|a| a.0.clone()))
+                .set_task_role_arn(self.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
+                .primary_container(container(self)?)
+                .set_health_check_path(self.health_check_path.as_ref().and_then(|p| p.get().cloned()))
+                .set_cpu(self.cpu.get().map(u32::to_string))
+                .set_memory(self.memory.get().map(u32::to_string))
+                .set_scaling_target(scaling(self))
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(api_error("ecs:CreateExpressGatewayService"))?;
+            let arn = out.service.and_then(|s| s.service_arn).ok_or_else(|| ExecError::Api {
+                operation: "ecs:CreateExpressGatewayService",
+                code: None,
+                message: "the answer names no service ARN".into(),
+            })?;
+            wait_active(cx, &arn).await
+        }
+
+        async fn update(&self, cx: &Cx, _name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+            cx.ecs
+                .update_express_gateway_service()
+                .service_arn(cloud_id)
+                .set_execution_role_arn(self.execution_role_arn.get().map(|a| a.0.clone()))
+                .set_task_role_arn(self.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
+                .primary_container(container(self)?)
+                .set_health_check_path(self.health_check_path.as_ref().and_then(|p| p.get().cloned()))
+                .set_cpu(self.cpu.get().map(u32::to_string))
+                .set_memory(self.memory.get().map(u32::to_string))
+                .set_scaling_target(scaling(self))
+                .send()
+                .await
+                .map_err(api_error("ecs:UpdateExpressGatewayService"))?;
+            wait_active(cx, cloud_id).await
+        }
+
+        async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+            if let Err(e) = cx.ecs.delete_express_gateway_service().service_arn(cloud_id).send().await {
+                let err = api_error("ecs:DeleteExpressGatewayService")(e);
+                if !matches!(err.code(), Some("ServiceNotFoundException" | "ResourceNotFoundException")) {
+                    return Err(err);
+                }
+            }
+            cx.wait_for(&format!("express service {cloud_id} becoming inactive"), cx.timing.service, || async {
+                Ok(look(cx, cloud_id).await?.is_none().then_some(()))
+            })
+            .await
+        }
+
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            Ok(look(cx, cloud_id).await?.is_some())
+        }
+    }
+}

@@ -145,3 +145,270 @@ impl Resource for Role {
         RoleOutputs::new(name)
     }
 }
+
+impl PolicyDocument {
+    /// The document in IAM's JSON policy language, from resolved values.
+    pub fn to_iam_json(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value as Json};
+        let one_or_many = |v: Vec<Json>| if v.len() == 1 { v.into_iter().next().unwrap_or(Json::Null) } else { Json::Array(v) };
+        let statements: Vec<Json> = self
+            .statements
+            .iter()
+            .map(|s| {
+                let mut m = Map::new();
+                if let Some(sid) = s.sid.as_ref().and_then(|v| v.get()) {
+                    m.insert("Sid".into(), json!(sid));
+                }
+                let effect = match s.effect.get() {
+                    Some(Effect::Deny) => "Deny",
+                    _ => "Allow",
+                };
+                m.insert("Effect".into(), json!(effect));
+                let mut services = Vec::new();
+                let mut accounts = Vec::new();
+                for p in s.principals.iter().filter_map(|p| p.get()) {
+                    match p {
+                        Principal::Service(x) => services.push(json!(x)),
+                        Principal::Aws(x) => accounts.push(json!(x)),
+                    }
+                }
+                if !services.is_empty() || !accounts.is_empty() {
+                    let mut pm = Map::new();
+                    if !services.is_empty() {
+                        pm.insert("Service".into(), one_or_many(services));
+                    }
+                    if !accounts.is_empty() {
+                        pm.insert("AWS".into(), one_or_many(accounts));
+                    }
+                    m.insert("Principal".into(), Json::Object(pm));
+                }
+                let actions: Vec<Json> = s.actions.iter().filter_map(|a| a.get()).map(|a| json!(a)).collect();
+                m.insert("Action".into(), one_or_many(actions));
+                if !s.resources.is_empty() {
+                    let res: Vec<Json> = s.resources.iter().filter_map(|r| r.get()).map(|r| json!(r.0)).collect();
+                    m.insert("Resource".into(), one_or_many(res));
+                }
+                Json::Object(m)
+            })
+            .collect();
+        let version = self.version.as_ref().and_then(|v| v.get()).cloned().unwrap_or_else(|| "2012-10-17".into());
+        json!({ "Version": version, "Statement": statements })
+    }
+}
+
+mod ops {
+    use std::collections::BTreeSet;
+
+    use async_trait::async_trait;
+    use aws_sdk_iam::types::Tag as IamTag;
+    use serde_json::{json, Value as Json};
+
+    use super::Role;
+    use crate::exec::{api_error, outputs, Applied, Cx, ExecError, Ops};
+
+    fn iam_tags(cx: &Cx, name: &str, r: &Role) -> Vec<IamTag> {
+        cx.tags(name, &r.tags)
+            .into_iter()
+            .filter_map(|(k, v)| IamTag::builder().key(k).value(v).build().ok())
+            .collect()
+    }
+
+    fn role_name(r: &Role) -> String {
+        r.role_name.get().cloned().unwrap_or_default()
+    }
+
+    async fn role_applied(cx: &Cx, name: &str) -> Result<Applied, ExecError> {
+        let out = cx.iam.get_role().role_name(name).send().await.map_err(api_error("iam:GetRole"))?;
+        let role = out.role.ok_or_else(|| ExecError::Api {
+            operation: "iam:GetRole",
+            code: None,
+            message: format!("role {name} is missing from the answer"),
+        })?;
+        Ok(Applied {
+            cloud_id: name.to_owned(),
+            outputs: outputs([("arn", json!(role.arn)), ("name", json!(role.role_name)), ("role_id", json!(role.role_id))]),
+        })
+    }
+
+    /// Makes attachments and inline policies match the declaration.
+    async fn sync_policies(cx: &Cx, r: &Role, name: &str) -> Result<(), ExecError> {
+        let attached: BTreeSet<String> = cx
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(api_error("iam:ListAttachedRolePolicies"))?
+            .attached_policies
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.policy_arn)
+            .collect();
+        let wanted: BTreeSet<String> = r.managed_policy_arns.iter().filter_map(|a| a.get()).map(|a| a.0.clone()).collect();
+        for arn in wanted.difference(&attached) {
+            cx.iam
+                .attach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(api_error("iam:AttachRolePolicy"))?;
+        }
+        for arn in attached.difference(&wanted) {
+            cx.iam
+                .detach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(api_error("iam:DetachRolePolicy"))?;
+        }
+        let inline: BTreeSet<String> = cx
+            .iam
+            .list_role_policies()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(api_error("iam:ListRolePolicies"))?
+            .policy_names
+            .into_iter()
+            .collect();
+        let mut declared = BTreeSet::new();
+        for p in &r.policies {
+            let pname = p.name.get().cloned().unwrap_or_default();
+            let doc = p.document.to_iam_json().to_string();
+            // Put only what differs, so a redeploy makes no write.
+            let current = if inline.contains(&pname) {
+                cx.iam
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(&pname)
+                    .send()
+                    .await
+                    .map_err(api_error("iam:GetRolePolicy"))
+                    .map(|o| decode_policy(&o.policy_document))?
+            } else {
+                None
+            };
+            if current.as_ref() != Some(&p.document.to_iam_json()) {
+                cx.iam
+                    .put_role_policy()
+                    .role_name(name)
+                    .policy_name(&pname)
+                    .policy_document(doc)
+                    .send()
+                    .await
+                    .map_err(api_error("iam:PutRolePolicy"))?;
+            }
+            declared.insert(pname);
+        }
+        for gone in inline.difference(&declared) {
+            cx.iam
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(gone)
+                .send()
+                .await
+                .map_err(api_error("iam:DeleteRolePolicy"))?;
+        }
+        Ok(())
+    }
+
+    /// IAM returns policy documents URL-encoded.
+    fn decode_policy(doc: &str) -> Option<Json> {
+        let decoded = percent_decode(doc);
+        serde_json::from_str(&decoded).ok().or_else(|| serde_json::from_str(doc).ok())
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' && i + 2 < bytes.len() {
+                if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[async_trait]
+    impl Ops for Role {
+        async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
+            let rn = role_name(self);
+            cx.iam
+                .create_role()
+                .role_name(&rn)
+                .assume_role_policy_document(self.assume_role_policy.to_iam_json().to_string())
+                .set_path(self.path.as_ref().and_then(|p| p.get().cloned()))
+                .set_description(self.description.as_ref().and_then(|d| d.get().cloned()))
+                .set_max_session_duration(self.max_session_duration.as_ref().and_then(|d| d.get()).map(|d| *d as i32))
+                .set_tags(Some(iam_tags(cx, name, self)))
+                .send()
+                .await
+                .map_err(api_error("iam:CreateRole"))?;
+            sync_policies(cx, self, &rn).await?;
+            role_applied(cx, &rn).await
+        }
+
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
+            let trust = serde_json::to_value(&self.assume_role_policy).unwrap_or_default();
+            if prior.get("assume_role_policy") != Some(&trust) {
+                cx.iam
+                    .update_assume_role_policy()
+                    .role_name(cloud_id)
+                    .policy_document(self.assume_role_policy.to_iam_json().to_string())
+                    .send()
+                    .await
+                    .map_err(api_error("iam:UpdateAssumeRolePolicy"))?;
+            }
+            let description = self.description.as_ref().and_then(|d| d.get().cloned());
+            let max = self.max_session_duration.as_ref().and_then(|d| d.get()).map(|d| *d as i32);
+            if prior.get("description").and_then(Json::as_str) != description.as_deref()
+                || prior.get("max_session_duration").and_then(Json::as_i64) != max.map(i64::from)
+            {
+                cx.iam
+                    .update_role()
+                    .role_name(cloud_id)
+                    .description(description.unwrap_or_default())
+                    .set_max_session_duration(max)
+                    .send()
+                    .await
+                    .map_err(api_error("iam:UpdateRole"))?;
+            }
+            sync_policies(cx, self, cloud_id).await?;
+            cx.iam
+                .tag_role()
+                .role_name(cloud_id)
+                .set_tags(Some(iam_tags(cx, name, self)))
+                .send()
+                .await
+                .map_err(api_error("iam:TagRole"))?;
+            role_applied(cx, cloud_id).await
+        }
+
+        async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+            if !Self::exists(cx, cloud_id, _prior).await? {
+                return Ok(());
+            }
+            let empty = Role::default();
+            sync_policies(cx, &empty, cloud_id).await?;
+            cx.iam.delete_role().role_name(cloud_id).send().await.map_err(api_error("iam:DeleteRole"))?;
+            Ok(())
+        }
+
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            match cx.iam.get_role().role_name(cloud_id).send().await {
+                Ok(_) => Ok(true),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(false),
+                Err(e) => Err(api_error("iam:GetRole")(e)),
+            }
+        }
+    }
+}

@@ -159,3 +159,271 @@ impl Resource for DbInstance {
         DbInstanceOutputs::new(name)
     }
 }
+
+mod ops {
+    use async_trait::async_trait;
+    use aws_sdk_rds::client::Waiters;
+    use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag as RdsTag};
+    use serde_json::{json, Value as Json};
+
+    use super::{DbCluster, DbInstance};
+    use crate::exec::{api_error, outputs, Applied, Cx, ExecError, Ops};
+    use crate::resolve::{as_marker, marker, secret_hash};
+    use crate::value::Value;
+
+    fn get<T: Clone>(v: &Option<Value<T>>) -> Option<T> {
+        v.as_ref().and_then(|x| x.get().cloned())
+    }
+
+    fn rds_tags(cx: &Cx, name: &str, own: &[crate::aws::Tag]) -> Vec<RdsTag> {
+        cx.tags(name, own).into_iter().map(|(k, v)| RdsTag::builder().key(k).value(v).build()).collect()
+    }
+
+    fn scaling(c: &DbCluster) -> Option<ServerlessV2ScalingConfiguration> {
+        c.serverless_v2_scaling.as_ref().map(|s| {
+            ServerlessV2ScalingConfiguration::builder()
+                .set_min_capacity(s.min_capacity.get().copied())
+                .set_max_capacity(s.max_capacity.get().copied())
+                .build()
+        })
+    }
+
+    enum Want {
+        Available,
+        Deleted,
+    }
+
+    /// The cluster's status, or `None` if it does not exist.
+    async fn cluster_status(cx: &Cx, id: &str) -> Result<Option<aws_sdk_rds::types::DbCluster>, ExecError> {
+        match cx.rds.describe_db_clusters().db_cluster_identifier(id).send().await {
+            Ok(out) => Ok(out.db_clusters.unwrap_or_default().into_iter().next()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_db_cluster_not_found_fault()) => Ok(None),
+            Err(e) => Err(api_error("rds:DescribeDBClusters")(e)),
+        }
+    }
+
+    async fn wait_cluster(cx: &Cx, id: &str, want: Want) -> Result<(), ExecError> {
+        let limit = cx.timing.database;
+        let what = match want {
+            Want::Available => format!("DB cluster {id} becoming available"),
+            Want::Deleted => format!("DB cluster {id} being deleted"),
+        };
+        if cx.timing.sdk_waiters {
+            let timeout = |_| ExecError::Timeout { what: what.clone(), seconds: limit.as_secs() };
+            return match want {
+                Want::Available => cx.rds.wait_until_db_cluster_available().db_cluster_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
+                Want::Deleted => cx.rds.wait_until_db_cluster_deleted().db_cluster_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
+            };
+        }
+        cx.wait_for(&what, limit, || async {
+            let c = cluster_status(cx, id).await?;
+            Ok(match (&want, c) {
+                (Want::Deleted, None) => Some(()),
+                (Want::Available, Some(c)) if c.status.as_deref() == Some("available") => Some(()),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    async fn instance_status(cx: &Cx, id: &str) -> Result<Option<aws_sdk_rds::types::DbInstance>, ExecError> {
+        match cx.rds.describe_db_instances().db_instance_identifier(id).send().await {
+            Ok(out) => Ok(out.db_instances.unwrap_or_default().into_iter().next()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_db_instance_not_found_fault()) => Ok(None),
+            Err(e) => Err(api_error("rds:DescribeDBInstances")(e)),
+        }
+    }
+
+    async fn wait_instance(cx: &Cx, id: &str, want: Want) -> Result<(), ExecError> {
+        let limit = cx.timing.database;
+        let what = match want {
+            Want::Available => format!("DB instance {id} becoming available"),
+            Want::Deleted => format!("DB instance {id} being deleted"),
+        };
+        if cx.timing.sdk_waiters {
+            let timeout = |_| ExecError::Timeout { what: what.clone(), seconds: limit.as_secs() };
+            return match want {
+                Want::Available => cx.rds.wait_until_db_instance_available().db_instance_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
+                Want::Deleted => cx.rds.wait_until_db_instance_deleted().db_instance_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
+            };
+        }
+        cx.wait_for(&what, limit, || async {
+            let i = instance_status(cx, id).await?;
+            Ok(match (&want, i) {
+                (Want::Deleted, None) => Some(()),
+                (Want::Available, Some(i)) if i.db_instance_status.as_deref() == Some("available") => Some(()),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    async fn cluster_applied(cx: &Cx, id: &str) -> Result<Applied, ExecError> {
+        let c = cluster_status(cx, id).await?.ok_or_else(|| ExecError::Api {
+            operation: "rds:DescribeDBClusters",
+            code: Some("DBClusterNotFoundFault".into()),
+            message: format!("DB cluster {id} vanished after it was created"),
+        })?;
+        Ok(Applied {
+            cloud_id: id.to_owned(),
+            outputs: outputs([
+                ("arn", json!(c.db_cluster_arn)),
+                ("identifier", json!(id)),
+                ("endpoint", json!(c.endpoint)),
+                ("master_user_secret_arn", json!(c.master_user_secret.and_then(|s| s.secret_arn))),
+            ]),
+        })
+    }
+
+    fn password_changed(new: Option<&str>, prior: &Json) -> bool {
+        let prior_hash = prior
+            .get("master_user_password")
+            .and_then(as_marker)
+            .and_then(|(k, v)| (k == marker::SENSITIVE).then(|| v.as_str().map(str::to_owned)))
+            .flatten();
+        match new {
+            Some(p) => prior_hash.as_deref() != Some(secret_hash(p).as_str()),
+            None => false,
+        }
+    }
+
+    #[async_trait]
+    impl Ops for DbCluster {
+        async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
+            let id = self.db_cluster_identifier.get().cloned().unwrap_or_default();
+            cx.rds
+                .create_db_cluster()
+                .db_cluster_identifier(&id)
+                .set_engine(self.engine.get().cloned())
+                .set_engine_version(get(&self.engine_version))
+                .set_serverless_v2_scaling_configuration(scaling(self))
+                .set_master_username(self.master_username.get().cloned())
+                .set_master_user_password(get(&self.master_user_password).map(|p| p.expose().to_owned()))
+                .set_manage_master_user_password(get(&self.manage_master_user_password))
+                .set_enable_http_endpoint(get(&self.enable_http_endpoint))
+                .set_database_name(get(&self.database_name))
+                .set_backup_retention_period(get(&self.backup_retention_period).map(|d| d as i32))
+                .set_deletion_protection(get(&self.deletion_protection))
+                .set_tags(Some(rds_tags(cx, name, &self.tags)))
+                .send()
+                .await
+                .map_err(api_error("rds:CreateDBCluster"))?;
+            wait_cluster(cx, &id, Want::Available).await?;
+            cluster_applied(cx, &id).await
+        }
+
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
+            let password = get(&self.master_user_password);
+            let password = password.as_ref().map(|p| p.expose());
+            let changed = password_changed(password, prior);
+            cx.rds
+                .modify_db_cluster()
+                .db_cluster_identifier(cloud_id)
+                .apply_immediately(true)
+                .set_engine_version(get(&self.engine_version))
+                .set_allow_major_version_upgrade(Some(true))
+                .set_serverless_v2_scaling_configuration(scaling(self))
+                .set_master_user_password(password.filter(|_| changed).map(str::to_owned))
+                .set_manage_master_user_password(get(&self.manage_master_user_password))
+                .set_enable_http_endpoint(get(&self.enable_http_endpoint))
+                .set_backup_retention_period(get(&self.backup_retention_period).map(|d| d as i32))
+                .set_deletion_protection(get(&self.deletion_protection))
+                .send()
+                .await
+                .map_err(api_error("rds:ModifyDBCluster"))?;
+            let applied = cluster_applied(cx, cloud_id).await?;
+            if let Some(arn) = applied.outputs.get("arn").and_then(Json::as_str) {
+                cx.rds
+                    .add_tags_to_resource()
+                    .resource_name(arn)
+                    .set_tags(Some(rds_tags(cx, name, &self.tags)))
+                    .send()
+                    .await
+                    .map_err(api_error("rds:AddTagsToResource"))?;
+            }
+            wait_cluster(cx, cloud_id, Want::Available).await?;
+            Ok(applied)
+        }
+
+        async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+            match cx.rds.delete_db_cluster().db_cluster_identifier(cloud_id).skip_final_snapshot(true).send().await {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_db_cluster_not_found_fault()) => return Ok(()),
+                Err(e) => return Err(api_error("rds:DeleteDBCluster")(e)),
+            }
+            wait_cluster(cx, cloud_id, Want::Deleted).await
+        }
+
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            Ok(cluster_status(cx, cloud_id).await?.is_some())
+        }
+    }
+
+    async fn instance_applied(cx: &Cx, id: &str) -> Result<Applied, ExecError> {
+        let i = instance_status(cx, id).await?.ok_or_else(|| ExecError::Api {
+            operation: "rds:DescribeDBInstances",
+            code: Some("DBInstanceNotFoundFault".into()),
+            message: format!("DB instance {id} vanished after it was created"),
+        })?;
+        Ok(Applied {
+            cloud_id: id.to_owned(),
+            outputs: outputs([("arn", json!(i.db_instance_arn)), ("identifier", json!(id))]),
+        })
+    }
+
+    #[async_trait]
+    impl Ops for DbInstance {
+        async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
+            let id = self.db_instance_identifier.get().cloned().unwrap_or_default();
+            cx.rds
+                .create_db_instance()
+                .db_instance_identifier(&id)
+                .set_db_cluster_identifier(self.db_cluster_identifier.get().map(|c| c.0.clone()))
+                .set_db_instance_class(self.db_instance_class.get().cloned())
+                .set_engine(self.engine.get().cloned())
+                .set_publicly_accessible(get(&self.publicly_accessible))
+                .set_tags(Some(rds_tags(cx, name, &self.tags)))
+                .send()
+                .await
+                .map_err(api_error("rds:CreateDBInstance"))?;
+            wait_instance(cx, &id, Want::Available).await?;
+            instance_applied(cx, &id).await
+        }
+
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+            cx.rds
+                .modify_db_instance()
+                .db_instance_identifier(cloud_id)
+                .apply_immediately(true)
+                .set_db_instance_class(self.db_instance_class.get().cloned())
+                .send()
+                .await
+                .map_err(api_error("rds:ModifyDBInstance"))?;
+            wait_instance(cx, cloud_id, Want::Available).await?;
+            let applied = instance_applied(cx, cloud_id).await?;
+            if let Some(arn) = applied.outputs.get("arn").and_then(Json::as_str) {
+                cx.rds
+                    .add_tags_to_resource()
+                    .resource_name(arn)
+                    .set_tags(Some(rds_tags(cx, name, &self.tags)))
+                    .send()
+                    .await
+                    .map_err(api_error("rds:AddTagsToResource"))?;
+            }
+            Ok(applied)
+        }
+
+        async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+            match cx.rds.delete_db_instance().db_instance_identifier(cloud_id).skip_final_snapshot(true).send().await {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_db_instance_not_found_fault()) => return Ok(()),
+                Err(e) => return Err(api_error("rds:DeleteDBInstance")(e)),
+            }
+            wait_instance(cx, cloud_id, Want::Deleted).await
+        }
+
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            Ok(instance_status(cx, cloud_id).await?.is_some())
+        }
+    }
+}

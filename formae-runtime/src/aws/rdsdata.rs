@@ -45,3 +45,101 @@ impl Resource for Database {
         DatabaseOutputs::new(name)
     }
 }
+
+mod ops {
+    use async_trait::async_trait;
+    use aws_sdk_rdsdata::types::{Field, SqlParameter};
+    use serde_json::{json, Value as Json};
+
+    use super::Database;
+    use crate::exec::{api_error, outputs, prior_str, Applied, Cx, ExecError, Ops};
+
+    /// A database name is sent as an identifier, so only safe ones are accepted.
+    fn identifier(name: &str) -> Result<String, ExecError> {
+        let ok = !name.is_empty()
+            && name.len() <= 63
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if ok {
+            Ok(format!("\"{name}\""))
+        } else {
+            Err(ExecError::Props {
+                type_name: "Formae::RDSData::Database",
+                message: format!("`{name}` is not a database name: use letters, digits and underscores, at most 63"),
+            })
+        }
+    }
+
+    async fn execute(cx: &Cx, cluster: &str, secret: &str, sql: String, op: &'static str) -> Result<aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput, ExecError> {
+        cx.rdsdata
+            .execute_statement()
+            .resource_arn(cluster)
+            .secret_arn(secret)
+            .sql(sql)
+            .send()
+            .await
+            .map_err(api_error(op))
+    }
+
+    #[async_trait]
+    impl Ops for Database {
+        async fn create(&self, cx: &Cx, _name: &str) -> Result<Applied, ExecError> {
+            let (cluster, secret, name) = (
+                self.cluster_arn.get().map(|a| a.0.clone()).unwrap_or_default(),
+                self.secret_arn.get().map(|a| a.0.clone()).unwrap_or_default(),
+                self.name.get().cloned().unwrap_or_default(),
+            );
+            let sql = format!("CREATE DATABASE {}", identifier(&name)?);
+            execute(cx, &cluster, &secret, sql, "rds-data:ExecuteStatement (CREATE DATABASE)").await?;
+            Ok(Applied { cloud_id: format!("{cluster}/{name}"), outputs: outputs([("name", json!(name))]) })
+        }
+
+        async fn update(&self, _cx: &Cx, _name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+            // Only the secret used to connect can change in place; it is not stored in the database.
+            let name = self.name.get().cloned().unwrap_or_default();
+            Ok(Applied { cloud_id: cloud_id.to_owned(), outputs: outputs([("name", json!(name))]) })
+        }
+
+        async fn delete(cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<(), ExecError> {
+            let (Some(cluster), Some(secret), Some(name)) =
+                (prior_str(prior, "cluster_arn"), prior_str(prior, "secret_arn"), prior_str(prior, "name"))
+            else {
+                return Err(ExecError::Props { type_name: "Formae::RDSData::Database", message: "recorded properties lack cluster_arn, secret_arn or name".into() });
+            };
+            let sql = format!("DROP DATABASE IF EXISTS {}", identifier(name)?);
+            match execute(cx, cluster, secret, sql, "rds-data:ExecuteStatement (DROP DATABASE)").await {
+                Ok(_) => Ok(()),
+                // If the cluster went first (a replacement, a hand deletion), so did the database.
+                Err(e) if e.code() == Some("NotFoundException") => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+
+        async fn exists(cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {
+            let (Some(cluster), Some(secret), Some(name)) =
+                (prior_str(prior, "cluster_arn"), prior_str(prior, "secret_arn"), prior_str(prior, "name"))
+            else {
+                return Ok(false);
+            };
+            let out = cx
+                .rdsdata
+                .execute_statement()
+                .resource_arn(cluster)
+                .secret_arn(secret)
+                .sql("SELECT 1 FROM pg_database WHERE datname = :name")
+                .parameters(SqlParameter::builder().name("name").value(Field::StringValue(name.to_owned())).build())
+                .send()
+                .await;
+            match out {
+                Ok(o) => Ok(!o.records.unwrap_or_default().is_empty()),
+                Err(e) => {
+                    let err = api_error("rds-data:ExecuteStatement (SELECT)")(e);
+                    match err.code() {
+                        Some("NotFoundException") => Ok(false),
+                        _ => Err(err),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -57,3 +57,101 @@ impl Resource for Secret {
         SecretOutputs::new(name)
     }
 }
+
+mod ops {
+    use async_trait::async_trait;
+    use aws_sdk_secretsmanager::types::Tag as SmTag;
+    use serde_json::{json, Value as Json};
+
+    use super::Secret;
+    use crate::exec::{api_error, outputs, prior_str, Applied, Cx, ExecError, Ops};
+    use crate::resolve::{as_marker, marker, secret_hash};
+
+    fn sm_tags(cx: &Cx, name: &str, s: &Secret) -> Vec<SmTag> {
+        cx.tags(name, &s.tags).into_iter().map(|(k, v)| SmTag::builder().key(k).value(v).build()).collect()
+    }
+
+    fn text(v: &crate::value::Value<String>) -> Option<String> {
+        v.get().cloned()
+    }
+
+    fn applied(arn: String, name: String) -> Applied {
+        Applied { outputs: outputs([("arn", json!(arn)), ("name", json!(name))]), cloud_id: arn }
+    }
+
+    #[async_trait]
+    impl Ops for Secret {
+        async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
+            let out = cx
+                .secrets
+                .create_secret()
+                .name(text(&self.name).unwrap_or_default())
+                .set_description(self.description.as_ref().and_then(text))
+                .set_kms_key_id(self.kms_key_id.as_ref().and_then(text))
+                .set_secret_string(text(&self.secret_string))
+                .set_tags(Some(sm_tags(cx, name, self)))
+                .send()
+                .await
+                .map_err(api_error("secretsmanager:CreateSecret"))?;
+            Ok(applied(out.arn.unwrap_or_default(), out.name.unwrap_or_default()))
+        }
+
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
+            let new_text = text(&self.secret_string).unwrap_or_default();
+            let prior_hash = prior.get("secret_string").and_then(as_marker).and_then(|(k, v)| {
+                (k == marker::SENSITIVE).then(|| v.as_str().unwrap_or_default().to_owned())
+            });
+            if prior_hash.as_deref() != Some(secret_hash(&new_text).as_str()) {
+                cx.secrets
+                    .put_secret_value()
+                    .secret_id(cloud_id)
+                    .secret_string(new_text)
+                    .send()
+                    .await
+                    .map_err(api_error("secretsmanager:PutSecretValue"))?;
+            }
+            let description = self.description.as_ref().and_then(text);
+            let kms = self.kms_key_id.as_ref().and_then(text);
+            if description.as_deref() != prior_str(prior, "description") || kms.as_deref() != prior_str(prior, "kms_key_id") {
+                cx.secrets
+                    .update_secret()
+                    .secret_id(cloud_id)
+                    .description(description.unwrap_or_default())
+                    .set_kms_key_id(kms)
+                    .send()
+                    .await
+                    .map_err(api_error("secretsmanager:UpdateSecret"))?;
+            }
+            cx.secrets
+                .tag_resource()
+                .secret_id(cloud_id)
+                .set_tags(Some(sm_tags(cx, name, self)))
+                .send()
+                .await
+                .map_err(api_error("secretsmanager:TagResource"))?;
+            Ok(applied(cloud_id.to_owned(), text(&self.name).unwrap_or_default()))
+        }
+
+        async fn delete(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError> {
+            let window = prior.get("recovery_window_days").and_then(Json::as_i64);
+            let req = cx.secrets.delete_secret().secret_id(cloud_id);
+            let req = match window {
+                Some(days) => req.recovery_window_in_days(days),
+                None => req.force_delete_without_recovery(true),
+            };
+            match req.send().await {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+                Err(e) => Err(api_error("secretsmanager:DeleteSecret")(e)),
+            }
+        }
+
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            match cx.secrets.describe_secret().secret_id(cloud_id).send().await {
+                Ok(d) => Ok(d.deleted_date.is_none()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(false),
+                Err(e) => Err(api_error("secretsmanager:DescribeSecret")(e)),
+            }
+        }
+    }
+}

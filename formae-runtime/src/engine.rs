@@ -1,0 +1,409 @@
+//! The apply engine: walks a plan's changes as a dependency graph with bounded
+//! parallelism. A resource starts as soon as what it waits for is done; references are
+//! resolved from outputs as they become known; state is recorded after every step. After
+//! a failure nothing new starts, what is in flight finishes, and all done is recorded.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+use tokio::task::JoinSet;
+
+use crate::exec::{Applied, Cx, ExecError, Executor};
+use crate::plan::{planned_props, Action, Plan, SecretReader};
+use crate::resolve::{self, Lookup, SecretError};
+use crate::resource::{DeclaredResource, StackInstance};
+use crate::state::{RecordedResource, ResourceStatus, StackState};
+use crate::store::{StateStore, StoreError};
+use crate::value::SecretSource;
+
+/// One operation on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Create (also the second half of a replacement).
+    Create,
+    /// Update in place.
+    Update,
+    /// Delete (also the first half of a replacement).
+    Delete,
+}
+
+impl Op {
+    /// `creating`, `updating`, `deleting`.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Op::Create => "creating",
+            Op::Update => "updating",
+            Op::Delete => "deleting",
+        }
+    }
+    /// `created`, `updated`, `deleted`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Op::Create => "created",
+            Op::Update => "updated",
+            Op::Delete => "deleted",
+        }
+    }
+}
+
+/// What happened, as it happens; the command line shows it as progress.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// An operation started.
+    Started { resource: String, op: Op },
+    /// An operation finished.
+    Finished { resource: String, op: Op, elapsed: Duration },
+    /// An operation failed.
+    Failed { resource: String, op: Op, elapsed: Duration, error: String },
+}
+
+/// Receives [`Event`]s.
+pub trait Observer: Send + Sync {
+    /// One event.
+    fn event(&self, event: &Event);
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _: &Event) {}
+}
+
+/// How an apply is run.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions {
+    /// At most this many operations at once.
+    pub parallelism: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { parallelism: 10 }
+    }
+}
+
+/// The outcome of an apply.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Operations that completed, with their durations.
+    pub done: Vec<(String, Op, Duration)>,
+    /// Operations that failed, with the error.
+    pub failed: Vec<(String, Op, String)>,
+    /// Operations not started, with the reason.
+    pub not_started: Vec<(String, Op, String)>,
+    /// The stack's outputs after the apply.
+    pub outputs: BTreeMap<String, Json>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The state as recorded at the end.
+    pub state: StackState,
+}
+
+impl ApplyReport {
+    /// Did every operation complete?
+    pub fn succeeded(&self) -> bool {
+        self.failed.is_empty() && self.not_started.is_empty()
+    }
+}
+
+/// Why an apply could not run or record its work.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Writing state failed; the cloud may be ahead of the record.
+    #[error("recording state failed: {0}")]
+    Store(#[from] StoreError),
+    /// A resource type has no executor.
+    #[error("no executor for resource type {0}")]
+    NoExecutor(String),
+    /// A change names a resource neither declared nor recorded.
+    #[error("the plan names `{0}`, which is neither declared nor recorded")]
+    UnknownResource(String),
+}
+
+struct Node {
+    resource: String,
+    op: Op,
+    waits_for: usize,
+    dependents: Vec<usize>,
+}
+
+/// Builds the operation graph: a replacement is a delete then a create; a create or
+/// update waits for its changed dependencies; a delete waits for the deletes of what
+/// depended on it, and a removed resource also for the updates that stop using it.
+fn graph(stack: &StackInstance, plan: &Plan, state: &StackState) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut put: HashMap<&str, usize> = HashMap::new();
+    let mut del: HashMap<&str, usize> = HashMap::new();
+    let push = |nodes: &mut Vec<Node>, resource: &str, op: Op| {
+        nodes.push(Node { resource: resource.to_owned(), op, waits_for: 0, dependents: Vec::new() });
+        nodes.len() - 1
+    };
+    for c in &plan.changes {
+        match c.action {
+            Action::NoOp => {}
+            Action::Create => {
+                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Create));
+            }
+            Action::Update => {
+                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Update));
+            }
+            Action::Replace => {
+                del.insert(&c.resource, push(&mut nodes, &c.resource, Op::Delete));
+                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Create));
+            }
+            Action::Delete => {
+                del.insert(&c.resource, push(&mut nodes, &c.resource, Op::Delete));
+            }
+        }
+    }
+    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
+    for d in &stack.resources {
+        let Some(&p) = put.get(d.name) else { continue };
+        for dep in d.deps {
+            if let Some(&q) = put.get(dep) {
+                edges.push((q, p));
+            }
+        }
+        if let Some(&q) = del.get(d.name) {
+            edges.push((q, p));
+        }
+    }
+    for (name, rec) in &state.resources {
+        for dep in &rec.deps {
+            let Some(&x) = del.get(dep.as_str()) else { continue };
+            if let Some(&y) = del.get(name.as_str()) {
+                edges.push((y, x));
+            }
+            let removed = !put.contains_key(dep.as_str());
+            if let (true, Some(&y)) = (removed, put.get(name.as_str())) {
+                edges.push((y, x));
+            }
+        }
+    }
+    for (before, after) in edges {
+        nodes[before].dependents.push(after);
+        nodes[after].waits_for += 1;
+    }
+    nodes
+}
+
+struct LiveLookup<'a> {
+    state: &'a StackState,
+    secrets: &'a dyn SecretReader,
+}
+
+impl Lookup for LiveLookup<'_> {
+    fn output(&self, resource: &str, attr: &str) -> Option<Json> {
+        self.state.resources.get(resource)?.outputs.get(attr).cloned()
+    }
+    fn secret(&self, source: &SecretSource) -> Result<String, SecretError> {
+        self.secrets.read(source)
+    }
+}
+
+enum Work {
+    Put { props: Json, prior: Option<(String, Json)> },
+    Delete { cloud_id: String, prior: Json },
+}
+
+/// Applies `plan` (made from `stack` against `state`) and records every step in `store`.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    stack: &StackInstance,
+    plan: &Plan,
+    mut state: StackState,
+    cx: &Cx,
+    executors: Arc<HashMap<&'static str, Box<dyn Executor>>>,
+    store: &dyn StateStore,
+    secrets: &dyn SecretReader,
+    opts: ApplyOptions,
+    observer: &dyn Observer,
+) -> Result<ApplyReport, EngineError> {
+    let started = Instant::now();
+    let declared: HashMap<&str, &DeclaredResource> = stack.resources.iter().map(|d| (d.name, d)).collect();
+    let mut nodes = graph(stack, plan, &state);
+    let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
+    let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
+    let mut report = ApplyReport::default();
+    let mut started_nodes = vec![false; nodes.len()];
+    let mut failed = false;
+    let parallelism = opts.parallelism.max(1);
+
+    loop {
+        while !failed && running.len() < parallelism {
+            let Some(i) = ready.pop_front() else { break };
+            started_nodes[i] = true;
+            let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
+            let type_name = match declared.get(name.as_str()) {
+                Some(d) if op != Op::Delete => d.meta.type_name.to_owned(),
+                _ => match state.resources.get(&name) {
+                    Some(r) => r.type_name.clone(),
+                    None => return Err(EngineError::UnknownResource(name)),
+                },
+            };
+            if !executors.contains_key(type_name.as_str()) {
+                return Err(EngineError::NoExecutor(type_name));
+            }
+            let work = match op {
+                Op::Delete => {
+                    let rec = state.resources.get(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
+                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.clone() }
+                }
+                Op::Create | Op::Update => {
+                    let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
+                    let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
+                    let prior = match op {
+                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.clone())),
+                        _ => None,
+                    };
+                    if resolve::contains_unknown(&resolved) || resolved.to_string().contains(resolve::marker::SECRET_UNREADABLE) {
+                        // Only possible if a dependency failed to record its outputs.
+                        report.failed.push((name.clone(), op, "a value it refers to is not known".into()));
+                        failed = true;
+                        continue;
+                    }
+                    Work::Put { props: resolve::expose(&resolved), prior }
+                }
+            };
+            observer.event(&Event::Started { resource: name.clone(), op });
+            tracing::info!(resource = %name, op = op.doing(), "start");
+            let (cx, executors) = (cx.clone(), Arc::clone(&executors));
+            running.spawn(async move {
+                let t = Instant::now();
+                let exec = &executors[type_name.as_str()];
+                let result = match work {
+                    Work::Put { props, prior: None } => exec.create(&cx, &name, props).await.map(Some),
+                    Work::Put { props, prior: Some((id, prior)) } => exec.update(&cx, &name, &id, &prior, props).await.map(Some),
+                    Work::Delete { cloud_id, prior } => exec.delete(&cx, &cloud_id, &prior).await.map(|_| None),
+                };
+                (i, t.elapsed(), result)
+            });
+        }
+        let Some(joined) = running.join_next().await else { break };
+        let (i, elapsed, result) = match joined {
+            Ok(r) => r,
+            Err(e) => {
+                // A panicking executor is a bug; the run stops starting work and reports it.
+                failed = true;
+                report.failed.push(("(executor)".into(), Op::Update, format!("an executor crashed: {e}")));
+                continue;
+            }
+        };
+        let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
+        match result {
+            Ok(applied) => {
+                record(stack.name, &name, op, applied, &declared, &mut state, store, secrets)?;
+                observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
+                tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
+                report.done.push((name, op, elapsed));
+                for j in std::mem::take(&mut nodes[i].dependents) {
+                    nodes[j].waits_for -= 1;
+                    if nodes[j].waits_for == 0 {
+                        ready.push_back(j);
+                    }
+                }
+            }
+            Err(e) => {
+                let error = e.to_string();
+                observer.event(&Event::Failed { resource: name.clone(), op, elapsed, error: error.clone() });
+                tracing::warn!(resource = %name, op = op.doing(), %error, "failed");
+                report.failed.push((name, op, error));
+                failed = true;
+            }
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if !started_nodes[i] {
+            report.not_started.push((n.resource.clone(), n.op, "an operation it waits for failed or did not start".into()));
+        }
+    }
+    let lookup = LiveLookup { state: &state, secrets };
+    report.outputs = stack
+        .outputs
+        .iter()
+        .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
+        .filter(|(_, v)| !resolve::contains_unknown(v))
+        .collect();
+    store.put_outputs(stack.name, &report.outputs)?;
+    report.elapsed = started.elapsed();
+    report.state = state;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    stack: &str,
+    name: &str,
+    op: Op,
+    applied: Option<Applied>,
+    declared: &HashMap<&str, &DeclaredResource>,
+    state: &mut StackState,
+    store: &dyn StateStore,
+    secrets: &dyn SecretReader,
+) -> Result<(), StoreError> {
+    match (op, applied, declared.get(name)) {
+        (Op::Create | Op::Update, Some(applied), Some(d)) => {
+            // The record is what was applied: resolved against the outputs it used, secrets hashed.
+            let (props, _) = planned_props(d, &LiveLookup { state, secrets });
+            let rec = RecordedResource {
+                type_name: d.meta.type_name.to_owned(),
+                cloud_id: applied.cloud_id,
+                props,
+                outputs: applied.outputs,
+                deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
+                status: ResourceStatus::Ready,
+            };
+            store.put_resource(stack, name, &rec)?;
+            state.resources.insert(name.to_owned(), rec);
+        }
+        (Op::Delete, _, _) => {
+            store.remove_resource(stack, name)?;
+            state.resources.remove(name);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::secretsmanager::Secret;
+    use crate::value::{Output, Template, Value};
+
+    fn secret(name: &str, text: Value<String>) -> Secret {
+        Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
+    }
+
+    fn chain() -> StackInstance {
+        let mut s = StackInstance::with_capacity("t", 3);
+        s.add("a", &[], secret("a", Value::Lit("x".into())));
+        s.add("b", &["a"], secret("b", Value::Template(Template::new().part(&Output::<String>::new("a", "arn")))));
+        s.add("c", &[], secret("c", Value::Lit("y".into())));
+        s
+    }
+
+    #[test]
+    fn replacement_deletes_before_creating_and_dependents_wait() {
+        let s = chain();
+        let mut p = crate::plan::plan(&s, &StackState::empty("t"), crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+        p.changes[0].action = Action::Replace;
+        let mut state = StackState::empty("t");
+        state.resources.insert(
+            "a".into(),
+            RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: Json::Null, outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
+        );
+        let g = graph(&s, &p, &state);
+        let names: Vec<(String, Op, usize)> = g.iter().map(|n| (n.resource.clone(), n.op, n.waits_for)).collect();
+        assert_eq!(
+            names,
+            vec![("a".into(), Op::Delete, 0), ("a".into(), Op::Create, 1), ("b".into(), Op::Create, 1), ("c".into(), Op::Create, 0)]
+        );
+        assert_eq!(g[0].dependents, vec![1]);
+        assert_eq!(g[1].dependents, vec![2]);
+    }
+}

@@ -1,0 +1,272 @@
+//! Executors: how each resource type is created, updated, deleted and looked up in the
+//! cloud. Each type implements [`Ops`] in its own file under `aws/`; [`registry`] maps
+//! type names to them for the apply engine.
+
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use serde_json::Value as Json;
+
+use crate::resource::Resource;
+
+/// What a create or update leaves: the cloud id and the output attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// What identifies the resource in the cloud (an ARN, a name).
+    pub cloud_id: String,
+    /// Output attributes, by name.
+    pub outputs: BTreeMap<String, Json>,
+}
+
+/// An executor failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The cloud refused or failed a call.
+    #[error("{operation} failed: {message}")]
+    Api { operation: &'static str, code: Option<String>, message: String },
+    /// The resource did not reach the wanted state in time.
+    #[error("{what} did not happen within {seconds} s")]
+    Timeout { what: String, seconds: u64 },
+    /// Resolved properties do not fit the type (a bug, or a hand-edited state file).
+    #[error("properties do not fit {type_name}: {message}")]
+    Props { type_name: &'static str, message: String },
+    /// A check ran and failed.
+    #[error("{0}")]
+    Check(String),
+}
+
+impl ExecError {
+    /// The AWS error code, if the cloud gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ExecError::Api { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Turns an SDK error into an [`ExecError`] naming the operation, the code and the
+/// service's message.
+pub fn api_error<E>(operation: &'static str) -> impl FnOnce(aws_sdk_iam::error::SdkError<E>) -> ExecError
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    move |err| {
+        let code = aws_sdk_iam::error::ProvideErrorMetadata::code(&err).map(str::to_owned);
+        let message = match aws_sdk_iam::error::ProvideErrorMetadata::message(&err) {
+            Some(m) => format!("{}: {m}", code.as_deref().unwrap_or("error")),
+            None => aws_sdk_iam::error::DisplayErrorContext(&err).to_string(),
+        };
+        ExecError::Api { operation, code, message }
+    }
+}
+
+/// How long to wait for slow resources, and how often to look.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Between two looks at a resource that is not ready yet.
+    pub poll: Duration,
+    /// An Aurora cluster or instance becoming available or deleted.
+    pub database: Duration,
+    /// An express service becoming active or inactive.
+    pub service: Duration,
+    /// Use the SDK's waiters where they exist. Their 30 s minimum delay suits AWS; an
+    /// emulator with seconds-long delays is better polled every `poll`.
+    pub sdk_waiters: bool,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            poll: Duration::from_secs(10),
+            database: Duration::from_secs(45 * 60),
+            service: Duration::from_secs(20 * 60),
+            sdk_waiters: true,
+        }
+    }
+}
+
+/// Where the clients point.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The region; else the default chain's (AWS_REGION, the profile).
+    pub region: Option<String>,
+    /// Every client's endpoint, for the sandbox or another emulator.
+    pub endpoint_url: Option<String>,
+    /// Static dummy credentials instead of the default chain (the sandbox).
+    pub dummy_credentials: bool,
+}
+
+/// The clients and settings executors work with.
+#[derive(Debug, Clone)]
+pub struct Cx {
+    /// The stack being applied, for ownership tags.
+    pub stack: String,
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// Secrets Manager.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// RDS.
+    pub rds: aws_sdk_rds::Client,
+    /// The RDS Data API.
+    pub rdsdata: aws_sdk_rdsdata::Client,
+    /// ECS.
+    pub ecs: aws_sdk_ecs::Client,
+    /// Plain HTTP, for checks.
+    pub http: reqwest::Client,
+    /// Waiting.
+    pub timing: Timing,
+    /// The region the clients use.
+    pub region: String,
+}
+
+impl Cx {
+    /// Clients from `aws-config`'s default chain (environment, profiles, SSO, the ECS
+    /// task role), pointed at `target`.
+    pub async fn new(stack: &str, target: &Target, timing: Timing) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(r) = &target.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(url) = &target.endpoint_url {
+            loader = loader.endpoint_url(url.clone());
+        }
+        if target.dummy_credentials {
+            loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "sandbox", "sandbox", None, None, "formae-sandbox",
+            ));
+        }
+        let conf = loader.load().await;
+        let region = conf.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_owned());
+        Cx {
+            stack: stack.to_owned(),
+            iam: aws_sdk_iam::Client::new(&conf),
+            secrets: aws_sdk_secretsmanager::Client::new(&conf),
+            rds: aws_sdk_rds::Client::new(&conf),
+            rdsdata: aws_sdk_rdsdata::Client::new(&conf),
+            ecs: aws_sdk_ecs::Client::new(&conf),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            timing,
+            region,
+        }
+    }
+
+    /// Ownership tags for the resource `name`, then the stack's own tags.
+    pub fn tags(&self, name: &str, own: &[crate::aws::Tag]) -> Vec<(String, String)> {
+        let mut tags = vec![
+            ("formae:stack".to_owned(), self.stack.clone()),
+            ("formae:resource".to_owned(), name.to_owned()),
+        ];
+        for t in own {
+            if let (Some(k), Some(v)) = (t.key.get(), t.value.get()) {
+                tags.push((k.clone(), v.clone()));
+            }
+        }
+        tags
+    }
+
+    /// Polls `probe` until it answers `Some`, or fails with a timeout naming `what`.
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, limit: Duration, mut probe: F) -> Result<T, ExecError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, ExecError>>,
+    {
+        let start = tokio::time::Instant::now();
+        loop {
+            if let Some(v) = probe().await? {
+                return Ok(v);
+            }
+            if start.elapsed() >= limit {
+                return Err(ExecError::Timeout { what: what.to_owned(), seconds: limit.as_secs() });
+            }
+            tracing::debug!(what, elapsed = ?start.elapsed(), "waiting");
+            tokio::time::sleep(self.timing.poll).await;
+        }
+    }
+}
+
+/// A resource type's operations against the cloud, on its typed, resolved properties.
+#[async_trait]
+pub trait Ops: Resource + Sized {
+    /// Creates the resource named `name`.
+    async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError>;
+    /// Brings the resource to these properties in place; `prior` is what was applied
+    /// last (plan form: secrets as hashes).
+    async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError>;
+    /// Deletes the resource; `prior` is what was applied last.
+    async fn delete(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError>;
+    /// Whether the resource exists in the cloud.
+    async fn exists(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
+}
+
+/// An executor, as the engine sees it: untyped properties in, results out.
+#[async_trait]
+pub trait Executor: Send + Sync {
+    /// Creates from resolved properties (apply form: secrets in the clear).
+    async fn create(&self, cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError>;
+    /// Updates in place.
+    async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json, props: Json) -> Result<Applied, ExecError>;
+    /// Deletes.
+    async fn delete(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError>;
+    /// Exists?
+    async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
+}
+
+struct Typed<R>(PhantomData<fn() -> R>);
+
+impl<R: Ops> Typed<R> {
+    fn props(props: Json) -> Result<R, ExecError> {
+        serde_json::from_value(props)
+            .map_err(|e| ExecError::Props { type_name: R::META.type_name, message: e.to_string() })
+    }
+}
+
+#[async_trait]
+impl<R: Ops> Executor for Typed<R> {
+    async fn create(&self, cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
+        Self::props(props)?.create(cx, name).await
+    }
+    async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json, props: Json) -> Result<Applied, ExecError> {
+        Self::props(props)?.update(cx, name, cloud_id, prior).await
+    }
+    async fn delete(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError> {
+        R::delete(cx, cloud_id, prior).await
+    }
+    async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {
+        R::exists(cx, cloud_id, prior).await
+    }
+}
+
+fn typed<R: Ops>() -> (&'static str, Box<dyn Executor>) {
+    (R::META.type_name, Box::new(Typed::<R>(PhantomData)))
+}
+
+/// Every resource type's executor, by type name.
+pub fn registry() -> HashMap<&'static str, Box<dyn Executor>> {
+    use crate::aws::*;
+    HashMap::from([
+        typed::<secretsmanager::Secret>(),
+        typed::<rds::DbCluster>(),
+        typed::<rds::DbInstance>(),
+        typed::<rdsdata::Database>(),
+        typed::<iam::Role>(),
+        typed::<ecs::ExpressGatewayService>(),
+        typed::<check::HttpCheck>(),
+    ])
+}
+
+/// Reads a string field of recorded (plan-form) properties.
+pub fn prior_str<'a>(prior: &'a Json, field: &str) -> Option<&'a str> {
+    prior.get(field).and_then(Json::as_str)
+}
+
+/// Outputs from `(name, value)` pairs.
+pub fn outputs<const N: usize>(pairs: [(&str, Json); N]) -> BTreeMap<String, Json> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}

