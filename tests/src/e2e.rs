@@ -1,0 +1,96 @@
+//! The end-to-end harness: a sandbox of its own per test, and the same session the
+//! command line uses (real SDK clients, the embedded state store, the apply engine).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use formae_runtime::deploy::Session;
+use formae_runtime::engine::{ApplyOptions, ApplyReport, Event, Observer};
+use formae_runtime::exec::{registry, Cx, Executor, Target, Timing};
+use formae_runtime::store::SqliteStore;
+use formae_runtime::{Mode, Plan, StackInstance};
+
+use crate::sandbox::{free_port, repo_root, Delays, Sandbox, SandboxSecrets};
+
+/// A sandbox for one test, stopped when dropped.
+pub struct Env {
+    /// The sandbox.
+    pub sandbox: Sandbox,
+    /// Clients pointed at it.
+    pub cx: Cx,
+    /// The state store, in the sandbox's directory.
+    pub store: SqliteStore,
+    /// Secrets, generated per sandbox.
+    pub secrets: SandboxSecrets,
+    executors: Arc<HashMap<&'static str, Box<dyn Executor>>>,
+}
+
+/// Records engine events, for tests that look at order and progress.
+#[derive(Default)]
+pub struct Recorder(pub std::sync::Mutex<Vec<Event>>);
+
+impl Observer for Recorder {
+    fn event(&self, e: &Event) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(e.clone());
+        }
+    }
+}
+
+impl Env {
+    /// Starts a fresh sandbox named after the test.
+    pub async fn start(test: &str, delays: Delays) -> Env {
+        let dir: PathBuf = repo_root().join(format!("target/sandbox/test-{test}"));
+        let _ = Sandbox::stop(&dir);
+        let port = free_port().expect("a free port on 127.0.0.1");
+        let sandbox = Sandbox::start(&dir, port, delays).unwrap_or_else(|e| panic!("the sandbox did not start: {e}"));
+        let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(sandbox.endpoint.clone()), dummy_credentials: true };
+        let timing = Timing { poll: Duration::from_millis(100), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false };
+        let cx = Cx::new("under-test", &target, timing).await;
+        let store = SqliteStore::open(&dir.join("state.db")).expect("the state store opens");
+        let secrets = sandbox.secrets();
+        Env { sandbox, cx, store, secrets, executors: Arc::new(registry()) }
+    }
+
+    /// The session a command would use.
+    pub fn session(&self) -> Session<'_> {
+        Session { cx: &self.cx, store: &self.store, secrets: &self.secrets, executors: Arc::clone(&self.executors) }
+    }
+
+    /// Plans `instance` against recorded state.
+    pub fn plan(&self, instance: &StackInstance, mode: Mode) -> Plan {
+        self.session().plan(instance, mode).expect("planning works").1
+    }
+
+    /// Plans and applies `instance`; panics with the failures if the apply fails.
+    pub async fn deploy(&self, instance: &StackInstance, mode: Mode) -> (Plan, ApplyReport) {
+        let session = self.session();
+        let (state, plan) = session.plan(instance, mode).expect("planning works");
+        let report = session
+            .apply(instance, state, &plan, ApplyOptions::default(), &Recorder::default())
+            .await
+            .expect("the engine runs");
+        assert!(report.succeeded(), "deploy failed: {:?} / not started: {:?}", report.failed, report.not_started);
+        (plan, report)
+    }
+
+    /// Destroys everything recorded for `stack`.
+    pub async fn destroy(&self, stack: &'static str) -> (Plan, ApplyReport) {
+        let session = self.session();
+        let (nothing, state, plan) = session.destroy_plan(stack).expect("planning works");
+        let report = session
+            .apply(&nothing, state, &plan, ApplyOptions::default(), &Recorder::default())
+            .await
+            .expect("the engine runs");
+        assert!(report.succeeded(), "destroy failed: {:?}", report.failed);
+        (plan, report)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = Sandbox::stop(&self.sandbox.dir);
+    }
+}

@@ -1,0 +1,254 @@
+//! End-to-end: the flagship deployed into the sandbox through the real SDK, checked with
+//! independent SDK reads; redeployed without a single AWS call; changed in place and by
+//! replacement; trimmed in reconcile and patch mode; destroyed without a trace.
+
+use formae_macros::stack;
+use formae_runtime::prelude::*;
+use formae_runtime::resource::split_params;
+use formae_runtime::{Action, Mode, StackInstance};
+use formae_stacks::EcsExpressAgent;
+use formae_tests::e2e::Env;
+use formae_tests::sandbox::Delays;
+use serde_json::Value as Json;
+
+fn flagship(params: &[&str]) -> StackInstance {
+    let args: Vec<String> = params.iter().map(|s| (*s).to_owned()).collect();
+    (EcsExpressAgent::ENTRY.build)(&split_params(&args).unwrap()).unwrap()
+}
+
+fn output(report: &formae_runtime::engine::ApplyReport, resource: &str, attr: &str) -> String {
+    report.state.resources[resource].outputs[attr].as_str().unwrap_or_default().to_owned()
+}
+
+/// IAM hands policy documents back URL-encoded.
+fn policy(doc: &str) -> Json {
+    let mut out = Vec::new();
+    let b = doc.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&doc[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn mutating(calls: &Json) -> Vec<String> {
+    calls
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !["Describe", "Get", "List", "Execute"].iter().any(|p| k.split(':').nth(1).unwrap_or("").starts_with(p)))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flagship_deploys_completely_and_redeploys_without_a_call() {
+    let env = Env::start("deploy", Delays { cluster: 1.0, instance: 1.0, service: 1.0 }).await;
+    let stack = flagship(&[]);
+    let (plan, report) = env.deploy(&stack, Mode::Reconcile).await;
+    assert_eq!(plan.summary.add, 10);
+    let cluster_arn = output(&report, "db_cluster", "arn");
+    let creds_arn = output(&report, "db_creds", "arn");
+    let config_arn = output(&report, "config", "arn");
+    assert!(cluster_arn.starts_with("arn:aws:rds:us-east-1:123456789012:cluster:formae-db"), "{cluster_arn}");
+
+    // The cluster: Serverless v2 scaling, Data API, the engine.
+    let c = env.cx.rds.describe_db_clusters().db_cluster_identifier("formae-db").send().await.unwrap();
+    let c = &c.db_clusters.unwrap()[0];
+    assert_eq!(c.engine.as_deref(), Some("aurora-postgresql"));
+    assert_eq!(c.engine_version.as_deref(), Some("16.4"));
+    assert_eq!(c.http_endpoint_enabled, Some(true));
+    let scaling = c.serverless_v2_scaling_configuration.as_ref().unwrap();
+    assert_eq!((scaling.min_capacity, scaling.max_capacity), (Some(0.5), Some(2.0)));
+    assert_eq!(c.master_username.as_deref(), Some("postgres"));
+
+    // The instance, in the cluster.
+    let i = env.cx.rds.describe_db_instances().db_instance_identifier("formae-db-instance").send().await.unwrap();
+    let i = &i.db_instances.unwrap()[0];
+    assert_eq!(i.db_cluster_identifier.as_deref(), Some("formae-db"));
+    assert_eq!(i.db_instance_class.as_deref(), Some("db.serverless"));
+
+    // The database, in the real PostgreSQL behind the Data API.
+    assert_eq!(env.sandbox.inventory().unwrap()["databases"], serde_json::json!(["formae"]));
+
+    // The credentials secret and the config secret, holding the real ARNs.
+    let creds = env.cx.secrets.get_secret_value().secret_id("formae-db-creds").send().await.unwrap();
+    let creds: Json = serde_json::from_str(creds.secret_string().unwrap()).unwrap();
+    assert_eq!(creds["username"], "postgres");
+    let password = creds["password"].as_str().unwrap().to_owned();
+    assert!(password.len() >= 16);
+    let config = env.cx.secrets.get_secret_value().secret_id("formae-config").send().await.unwrap();
+    let config = config.secret_string().unwrap();
+    assert!(config.contains(r#"datastoreType = "auroradataapi""#), "{config}");
+    assert!(config.contains(&format!(r#"clusterArn = "{cluster_arn}""#)), "{config}");
+    assert!(config.contains(&format!(r#"secretArn = "{creds_arn}""#)), "{config}");
+    assert!(config.contains(r#"database = "formae""#) && config.contains(r#"region = "us-east-1""#), "{config}");
+
+    // The three roles: trust policies, attachments, inline policies naming the real ARNs.
+    let mut role_arns = Vec::new();
+    for (role, principal, managed) in [
+        ("ecsTaskExecutionRole", "ecs-tasks.amazonaws.com", "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
+        ("ecsInfrastructureRoleForExpressServices", "ecs.amazonaws.com", "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"),
+        ("formae-ecs-task-role", "ecs-tasks.amazonaws.com", "arn:aws:iam::aws:policy/PowerUserAccess"),
+    ] {
+        let r = env.cx.iam.get_role().role_name(role).send().await.unwrap().role.unwrap();
+        let trust = policy(r.assume_role_policy_document().unwrap());
+        assert_eq!(trust["Statement"][0]["Principal"]["Service"], principal, "{role}");
+        assert_eq!(trust["Statement"][0]["Action"], "sts:AssumeRole", "{role}");
+        let attached = env.cx.iam.list_attached_role_policies().role_name(role).send().await.unwrap();
+        let attached: Vec<String> = attached.attached_policies().iter().filter_map(|p| p.policy_arn.clone()).collect();
+        assert_eq!(attached, vec![managed.to_owned()], "{role}");
+        role_arns.push(r.arn);
+    }
+    let exec_policy = env.cx.iam.get_role_policy().role_name("ecsTaskExecutionRole").policy_name("formae-secrets-access").send().await.unwrap();
+    let exec_policy = policy(&exec_policy.policy_document);
+    assert_eq!(exec_policy["Statement"][0]["Action"], "secretsmanager:GetSecretValue");
+    assert_eq!(exec_policy["Statement"][0]["Resource"], config_arn.as_str());
+    let task_policy = env.cx.iam.get_role_policy().role_name("formae-ecs-task-role").policy_name("formae-data-api").send().await.unwrap();
+    let task_policy = policy(&task_policy.policy_document);
+    assert_eq!(task_policy["Statement"][0]["Resource"], cluster_arn.as_str());
+    assert_eq!(task_policy["Statement"][0]["Action"].as_array().unwrap().len(), 4);
+    assert_eq!(task_policy["Statement"][1]["Resource"], creds_arn.as_str());
+
+    // The express service: its roles, container, secret, command, health path, size.
+    let svc_arn = output(&report, "agent", "arn");
+    let svc = env.cx.ecs.describe_express_gateway_service().service_arn(&svc_arn).send().await.unwrap().service.unwrap();
+    assert_eq!(svc.infrastructure_role_arn.as_deref(), Some(role_arns[1].as_str()));
+    let active = &svc.active_configurations()[0];
+    assert_eq!(active.execution_role_arn.as_deref(), Some(role_arns[0].as_str()));
+    assert_eq!(active.task_role_arn.as_deref(), Some(role_arns[2].as_str()));
+    assert_eq!(active.health_check_path.as_deref(), Some("/api/v1/health"));
+    assert_eq!((active.cpu.as_deref(), active.memory.as_deref()), (Some("1024"), Some("2048")));
+    let c = active.primary_container.as_ref().unwrap();
+    assert_eq!(c.image, "ghcr.io/platform-engineering-labs/formae:latest");
+    assert_eq!(c.container_port, Some(49684));
+    assert_eq!(c.secrets()[0].name, "FORMAE_CONFIG");
+    assert_eq!(c.secrets()[0].value_from, config_arn);
+    assert_eq!(c.command()[2], "printenv FORMAE_CONFIG > /tmp/formae.conf.pkl && formae agent start --config /tmp/formae.conf.pkl");
+
+    // The verify step passed, and the URL answers.
+    assert_eq!(report.state.resources["health"].outputs["status"], 200);
+    let url = report.outputs["service_url"].as_str().unwrap().to_owned();
+    let health = env.cx.http.get(format!("{url}/api/v1/health")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+
+    // No secret in recorded state.
+    let state_file = std::fs::read(env.sandbox.dir.join("state.db")).unwrap();
+    assert!(!String::from_utf8_lossy(&state_file).contains(&password), "the password is in the state file");
+
+    // Again: an empty plan, and not one AWS call.
+    env.sandbox.clear_calls().unwrap();
+    let again = env.plan(&stack, Mode::Reconcile);
+    assert!(!again.has_changes());
+    let (_, report2) = env.deploy(&stack, Mode::Reconcile).await;
+    assert!(report2.done.is_empty());
+    assert_eq!(env.sandbox.calls().unwrap(), serde_json::json!({}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
+    let env = Env::start("change", Delays::default()).await;
+    let (_, first) = env.deploy(&flagship(&[]), Mode::Reconcile).await;
+    let svc_arn = output(&first, "agent", "arn");
+
+    // cpu and memory: the service is updated in place, same ARN.
+    env.sandbox.clear_calls().unwrap();
+    let (plan, report) = env.deploy(&flagship(&["cpu=2048", "memory=4096"]), Mode::Reconcile).await;
+    assert_eq!(plan.change("agent").unwrap().action, Action::Update);
+    assert_eq!((plan.summary.add, plan.summary.change, plan.summary.destroy), (0, 1, 0));
+    assert_eq!(output(&report, "agent", "arn"), svc_arn);
+    let svc = env.cx.ecs.describe_express_gateway_service().service_arn(&svc_arn).send().await.unwrap().service.unwrap();
+    assert_eq!(svc.active_configurations()[0].cpu.as_deref(), Some("2048"));
+    assert_eq!(mutating(&env.sandbox.calls().unwrap()), vec!["ecs:UpdateExpressGatewayService".to_owned()]);
+
+    // The cluster identifier is create-only: cluster, instance and database are replaced,
+    // the config and the task role follow the new ARN in place.
+    let (plan, report) = env.deploy(&flagship(&["cpu=2048", "memory=4096", "db_cluster_id=formae-db-2"]), Mode::Reconcile).await;
+    for r in ["db_cluster", "db_instance", "database"] {
+        assert_eq!(plan.change(r).unwrap().action, Action::Replace, "{r}");
+    }
+    assert_eq!(plan.change("config").unwrap().action, Action::Update);
+    let new_arn = output(&report, "db_cluster", "arn");
+    assert!(new_arn.ends_with(":cluster:formae-db-2"), "{new_arn}");
+    let clusters = env.cx.rds.describe_db_clusters().send().await.unwrap();
+    let ids: Vec<String> = clusters.db_clusters().iter().filter_map(|c| c.db_cluster_identifier.clone()).collect();
+    assert_eq!(ids, vec!["formae-db-2".to_owned()]);
+    let config = env.cx.secrets.get_secret_value().secret_id("formae-config").send().await.unwrap();
+    assert!(config.secret_string().unwrap().contains(&new_arn));
+    assert!(!env.plan(&flagship(&["cpu=2048", "memory=4096", "db_cluster_id=formae-db-2"]), Mode::Reconcile).has_changes());
+}
+
+stack! {
+    /// Two secrets; the edited version below drops the second.
+    pub stack Pair = "pair" {
+        resource keep = Secret { name: "pair-keep", secret_string: "k" };
+        resource extra = Secret { name: "pair-extra", secret_string: template!("after {keep.name}") };
+    }
+}
+
+stack! {
+    /// The same stack with `extra` removed.
+    pub stack PairTrimmed = "pair" {
+        resource keep = Secret { name: "pair-keep", secret_string: "k" };
+    }
+}
+
+async fn secret_names(env: &Env) -> Vec<String> {
+    let list = env.cx.secrets.list_secrets().send().await.unwrap();
+    let mut names: Vec<String> = list.secret_list().iter().filter_map(|s| s.name.clone()).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_resource_is_deleted_by_reconcile_and_kept_by_patch() {
+    let env = Env::start("modes", Delays::default()).await;
+    env.deploy(&Pair::new(PairParams::default()).instance(), Mode::Reconcile).await;
+    let trimmed = PairTrimmed::new(PairTrimmedParams::default()).instance();
+
+    let (plan, _) = env.deploy(&trimmed, Mode::Patch).await;
+    assert_eq!(plan.kept, vec!["extra".to_owned()]);
+    assert_eq!(secret_names(&env).await, vec!["pair-extra", "pair-keep"]);
+
+    let (plan, _) = env.deploy(&trimmed, Mode::Reconcile).await;
+    assert_eq!(plan.change("extra").unwrap().action, Action::Delete);
+    assert_eq!(secret_names(&env).await, vec!["pair-keep"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_leaves_nothing_of_the_stack() {
+    let env = Env::start("destroy", Delays { cluster: 0.5, instance: 0.5, service: 0.5 }).await;
+    env.deploy(&flagship(&[]), Mode::Reconcile).await;
+    let (plan, report) = env.destroy("ecs-express-agent").await;
+    assert_eq!(plan.summary.destroy, 10);
+    assert!(report.state.resources.is_empty());
+    assert!(env.store_is_empty("ecs-express-agent"));
+
+    let inv = env.sandbox.inventory().unwrap();
+    assert_eq!(inv["clusters"], serde_json::json!([]));
+    assert_eq!(inv["instances"], serde_json::json!([]));
+    assert_eq!(inv["databases"], serde_json::json!([]));
+    assert!(inv["express_services"].as_array().unwrap().iter().all(|s| s["status"] == "INACTIVE"), "{inv}");
+    assert!(env.cx.rds.describe_db_clusters().send().await.unwrap().db_clusters().is_empty());
+    assert!(env.cx.rds.describe_db_instances().send().await.unwrap().db_instances().is_empty());
+    assert!(secret_names(&env).await.is_empty());
+    let roles = env.cx.iam.list_roles().send().await.unwrap();
+    let ours: Vec<&str> = roles.roles().iter().map(|r| r.role_name()).filter(|n| n.starts_with("ecs") || n.starts_with("formae")).collect();
+    assert!(ours.is_empty(), "{ours:?}");
+}
+
+trait StoreCheck {
+    fn store_is_empty(&self, stack: &str) -> bool;
+}
+
+impl StoreCheck for Env {
+    fn store_is_empty(&self, stack: &str) -> bool {
+        formae_runtime::store::StateStore::load(&self.store, stack).unwrap().resources.is_empty()
+    }
+}
