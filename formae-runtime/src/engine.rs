@@ -406,4 +406,133 @@ mod tests {
         assert_eq!(g[0].dependents, vec![1]);
         assert_eq!(g[1].dependents, vec![2]);
     }
+
+    mod fake {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+
+        use super::*;
+        use crate::exec::Target;
+        use crate::store::SqliteStore;
+
+        /// Records calls; fails or sleeps per resource name.
+        #[derive(Default)]
+        pub struct FakeExec {
+            pub running: AtomicUsize,
+            pub peak: AtomicUsize,
+            pub received: Mutex<Vec<(String, Json)>>,
+            pub fail: Vec<&'static str>,
+            pub slow: Vec<(&'static str, u64)>,
+        }
+
+        #[async_trait::async_trait]
+        impl Executor for Arc<FakeExec> {
+            async fn create(&self, _cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
+                let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+                self.peak.fetch_max(now, Ordering::SeqCst);
+                let ms = self.slow.iter().find(|(n, _)| *n == name).map_or(20, |(_, ms)| *ms);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                self.running.fetch_sub(1, Ordering::SeqCst);
+                self.received.lock().unwrap().push((name.to_owned(), props));
+                if self.fail.contains(&name) {
+                    return Err(ExecError::Check(format!("{name} refused")));
+                }
+                Ok(Applied {
+                    cloud_id: format!("id-{name}"),
+                    outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{name}"))), ("name".to_owned(), Json::String(name.to_owned()))]),
+                })
+            }
+            async fn update(&self, cx: &Cx, name: &str, _id: &str, _prior: &Json, props: Json) -> Result<Applied, ExecError> {
+                self.create(cx, name, props).await
+            }
+            async fn delete(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<(), ExecError> {
+                Ok(())
+            }
+            async fn exists(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<bool, ExecError> {
+                Ok(true)
+            }
+        }
+
+        pub struct Run {
+            pub report: ApplyReport,
+            pub events: Vec<Event>,
+            pub recorded: StackState,
+        }
+
+        struct Log(Mutex<Vec<Event>>);
+        impl Observer for Log {
+            fn event(&self, e: &Event) {
+                self.0.lock().unwrap().push(e.clone());
+            }
+        }
+
+        pub async fn run(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize) -> Run {
+            let target = Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
+            let cx = Cx::new(stack.name, &target, crate::exec::Timing::default()).await;
+            let dir = std::env::temp_dir().join(format!("formae-engine-{}-{:?}", std::process::id(), std::thread::current().id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let store = SqliteStore::open(&dir.join("s.db")).unwrap();
+            let plan = crate::plan::plan(stack, &StackState::empty(stack.name), crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+            let executors: HashMap<&'static str, Box<dyn Executor>> = HashMap::from([("AWS::SecretsManager::Secret", Box::new(exec) as Box<dyn Executor>)]);
+            let log = Log(Mutex::new(Vec::new()));
+            let report = apply(stack, &plan, StackState::empty(stack.name), &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism }, &log)
+                .await
+                .unwrap();
+            let recorded = store.load(stack.name).unwrap();
+            Run { report, events: log.0.into_inner().unwrap(), recorded }
+        }
+    }
+
+    fn started(events: &[Event], name: &str) -> Option<usize> {
+        events.iter().position(|e| matches!(e, Event::Started { resource, .. } if resource == name))
+    }
+    fn finished(events: &[Event], name: &str) -> Option<usize> {
+        events.iter().position(|e| matches!(e, Event::Finished { resource, .. } if resource == name))
+    }
+
+    #[tokio::test]
+    async fn parallelism_is_bounded_and_used() {
+        let names: Vec<&'static str> = (0..12).map(|i| &*Box::leak(format!("s{i}").into_boxed_str())).collect();
+        let mut s = StackInstance::with_capacity("t", 12);
+        for n in &names {
+            s.add(n, &[], secret(n, Value::Lit("x".into())));
+        }
+        let exec = Arc::new(fake::FakeExec::default());
+        let run = fake::run(&s, Arc::clone(&exec), 3).await;
+        assert!(run.report.succeeded());
+        assert_eq!(exec.peak.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(run.recorded.resources.len(), 12);
+    }
+
+    #[tokio::test]
+    async fn a_resource_starts_when_its_own_dependencies_are_done_not_the_whole_wave() {
+        // a -> b, and c alone but slow: b must not wait for c.
+        let mut s = chain();
+        s.resources.retain(|r| r.name != "c");
+        s.add("c", &[], secret("c", Value::Lit("y".into())));
+        let exec = Arc::new(fake::FakeExec { slow: vec![("c", 400)], ..Default::default() });
+        let run = fake::run(&s, Arc::clone(&exec), 10).await;
+        assert!(run.report.succeeded());
+        let e = &run.events;
+        assert!(finished(e, "b").unwrap() < finished(e, "c").unwrap(), "b waited for c: {e:?}");
+        // b got a's real output, resolved when a finished.
+        let received = exec.received.lock().unwrap();
+        let b = &received.iter().find(|(n, _)| n == "b").unwrap().1;
+        assert_eq!(b["secret_string"], "arn:a");
+    }
+
+    #[tokio::test]
+    async fn after_a_failure_no_dependent_starts_work_in_flight_finishes_and_is_recorded() {
+        // a fails; b depends on a; c is independent and still running when a fails.
+        let exec = Arc::new(fake::FakeExec { fail: vec!["a"], slow: vec![("c", 300)], ..Default::default() });
+        let run = fake::run(&chain(), Arc::clone(&exec), 10).await;
+        assert!(!run.report.succeeded());
+        assert_eq!(run.report.failed.len(), 1);
+        assert_eq!(run.report.failed[0].0, "a");
+        assert!(run.report.failed[0].2.contains("a refused"));
+        assert_eq!(run.report.not_started.iter().map(|n| n.0.as_str()).collect::<Vec<_>>(), vec!["b"]);
+        assert!(started(&run.events, "b").is_none());
+        assert!(finished(&run.events, "c").is_some(), "work in flight was abandoned");
+        assert_eq!(run.recorded.resources.keys().collect::<Vec<_>>(), vec!["c"]);
+    }
 }

@@ -2,14 +2,18 @@
 //! `stack!` macro's generated code builds on.
 
 pub mod aws;
+#[cfg(feature = "aws")]
 pub mod deploy;
+#[cfg(feature = "aws")]
 pub mod engine;
+#[cfg(feature = "aws")]
 pub mod exec;
 pub mod ids;
 pub mod plan;
 pub mod resolve;
 pub mod resource;
 pub mod state;
+#[cfg(feature = "aws")]
 pub mod store;
 pub mod value;
 

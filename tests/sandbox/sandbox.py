@@ -195,8 +195,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, resp_headers, data = moto_request(self.command, self.path, headers, body)
         if patch is not None and status == 200:
             data = patch(data.decode("utf-8", "replace")).encode()
+
         ctype = dict((k.lower(), v) for k, v in resp_headers).get("content-type", "text/xml")
         self.reply(status, data, ctype)
+        return status
 
     def do_GET(self):
         self.route(b"")
@@ -255,6 +257,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if service == "rds":
             params = dict(urllib.parse.parse_qsl(body.decode()))
             count(service, params.get("Action", "?"))
+
             return self.rds(params, body)
         op = target.split(".")[-1] if target else dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "?")
         count(service or "?", op)
@@ -269,9 +272,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 if cid in CLUSTERS:
                     return self.query_error(400, "DBClusterAlreadyExistsFault", f"DB Cluster {cid} already exists")
+                # Created once moto answers: the delay counts from then.
                 CLUSTERS[cid] = {"http_endpoint": params.get("EnableHttpEndpoint") == "true",
-                                 "ready_at": time.time() + CONFIG["cluster_delay"], "databases": set()}
-            return self.forward(body, lambda t: patch_clusters(t))
+                                 "ready_at": float("inf"), "databases": set()}
+
+            def created(text):
+                with LOCK:
+                    CLUSTERS[cid]["ready_at"] = time.time() + CONFIG["cluster_delay"]
+                return patch_clusters(text)
+            if self.forward(body, created) != 200:
+                with LOCK:
+                    CLUSTERS.pop(cid, None)
+            return None
         if action == "ModifyDBCluster" and "EnableHttpEndpoint" in params:
             cid = params.get("DBClusterIdentifier", "").lower()
             with LOCK:
@@ -304,9 +316,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.forward(body, gone)
         if action == "CreateDBInstance":
             iid = params.get("DBInstanceIdentifier", "").lower()
-            with LOCK:
-                INSTANCES[iid] = {"ready_at": time.time() + CONFIG["instance_delay"]}
-            return self.forward(body, patch_instances)
+            def created(text):
+                with LOCK:
+                    INSTANCES[iid] = {"ready_at": time.time() + CONFIG["instance_delay"]}
+                return patch_instances(text)
+            return self.forward(body, created)
         if action == "DeleteDBInstance":
             with LOCK:
                 INSTANCES.pop(params.get("DBInstanceIdentifier", "").lower(), None)

@@ -60,7 +60,9 @@ pub fn venv() -> Result<PathBuf, SandboxError> {
     let root = repo_root();
     let dir = root.join("target/sandbox/venv");
     let reqs = root.join("tests/sandbox/requirements.txt");
-    let wanted = fs::read_to_string(&reqs).map_err(setup("reading tests/sandbox/requirements.txt"))?;
+    let pins = root.join("tests/sandbox/constraints.txt");
+    let wanted = fs::read_to_string(&reqs).map_err(setup("reading tests/sandbox/requirements.txt"))?
+        + &fs::read_to_string(&pins).map_err(setup("reading tests/sandbox/constraints.txt"))?;
     let marker = dir.join(".formae-requirements");
     if fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(dir);
@@ -68,7 +70,10 @@ pub fn venv() -> Result<PathBuf, SandboxError> {
     eprintln!("installing the sandbox into {} (moto, PostgreSQL; about a minute, once)", dir.display());
     run(Command::new("python3").args(["-m", "venv"]).arg(&dir), "creating the sandbox venv (is python3 with venv installed?)")?;
     let pip = dir.join("bin/pip");
-    run(Command::new(&pip).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&reqs), "installing the sandbox's Python packages")?;
+    run(
+        Command::new(&pip).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&reqs).arg("-c").arg(&pins),
+        "installing the sandbox's Python packages",
+    )?;
     fs::write(&marker, wanted).map_err(setup("writing the venv marker"))?;
     Ok(dir)
 }

@@ -46,6 +46,7 @@ impl Resource for HttpCheck {
     }
 }
 
+#[cfg(feature = "aws")]
 mod ops {
     use std::time::Duration;
 

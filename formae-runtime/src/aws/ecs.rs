@@ -148,6 +148,7 @@ impl Resource for ExpressGatewayService {
     }
 }
 
+#[cfg(feature = "aws")]
 mod ops {
     use async_trait::async_trait;
     use aws_sdk_ecs::types::{

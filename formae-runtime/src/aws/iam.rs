@@ -196,6 +196,7 @@ impl PolicyDocument {
     }
 }
 
+#[cfg(feature = "aws")]
 mod ops {
     use std::collections::BTreeSet;
 

@@ -160,6 +160,7 @@ impl Resource for DbInstance {
     }
 }
 
+#[cfg(feature = "aws")]
 mod ops {
     use async_trait::async_trait;
     use aws_sdk_rds::client::Waiters;

@@ -46,6 +46,7 @@ impl Resource for Database {
     }
 }
 
+#[cfg(feature = "aws")]
 mod ops {
     use async_trait::async_trait;
     use aws_sdk_rdsdata::types::{Field, SqlParameter};

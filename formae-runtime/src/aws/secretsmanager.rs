@@ -58,6 +58,7 @@ impl Resource for Secret {
     }
 }
 
+#[cfg(feature = "aws")]
 mod ops {
     use async_trait::async_trait;
     use aws_sdk_secretsmanager::types::Tag as SmTag;
