@@ -189,9 +189,40 @@ mod ops {
         })
     }
 
+    #[derive(Clone, Copy)]
     enum Want {
         Available,
         Deleted,
+    }
+
+    impl Want {
+        fn describe(self, what: &str) -> String {
+            match self {
+                Want::Available => format!("{what} becoming available"),
+                Want::Deleted => format!("{what} being deleted"),
+            }
+        }
+        /// Is a resource with this status (`None`: gone) where we want it?
+        fn reached(self, status: Option<&str>) -> bool {
+            match self {
+                Want::Available => status == Some("available"),
+                Want::Deleted => status.is_none(),
+            }
+        }
+    }
+
+    /// Waits with the SDK's waiter (`sdk` answers whether it succeeded within the limit)
+    /// or, for emulators, by polling `status` (`None` once the resource is gone).
+    async fn settle<S, P>(cx: &Cx, what: String, want: Want, sdk: S, status: impl Fn() -> P) -> Result<(), ExecError>
+    where
+        S: std::future::Future<Output = bool>,
+        P: std::future::Future<Output = Result<Option<String>, ExecError>>,
+    {
+        let limit = cx.timing.database;
+        if cx.timing.sdk_waiters {
+            return if sdk.await { Ok(()) } else { Err(ExecError::Timeout { what, seconds: limit.as_secs() }) };
+        }
+        cx.wait_for(&what, limit, || async { Ok(want.reached(status().await?.as_deref()).then_some(())) }).await
     }
 
     /// The cluster's status, or `None` if it does not exist.
@@ -205,26 +236,14 @@ mod ops {
 
     async fn wait_cluster(cx: &Cx, id: &str, want: Want) -> Result<(), ExecError> {
         let limit = cx.timing.database;
-        let what = match want {
-            Want::Available => format!("DB cluster {id} becoming available"),
-            Want::Deleted => format!("DB cluster {id} being deleted"),
+        let sdk = async {
+            match want {
+                Want::Available => cx.rds.wait_until_db_cluster_available().db_cluster_identifier(id).wait(limit).await.is_ok(),
+                Want::Deleted => cx.rds.wait_until_db_cluster_deleted().db_cluster_identifier(id).wait(limit).await.is_ok(),
+            }
         };
-        if cx.timing.sdk_waiters {
-            let timeout = |_| ExecError::Timeout { what: what.clone(), seconds: limit.as_secs() };
-            return match want {
-                Want::Available => cx.rds.wait_until_db_cluster_available().db_cluster_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
-                Want::Deleted => cx.rds.wait_until_db_cluster_deleted().db_cluster_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
-            };
-        }
-        cx.wait_for(&what, limit, || async {
-            let c = cluster_status(cx, id).await?;
-            Ok(match (&want, c) {
-                (Want::Deleted, None) => Some(()),
-                (Want::Available, Some(c)) if c.status.as_deref() == Some("available") => Some(()),
-                _ => None,
-            })
-        })
-        .await
+        let status = || async { Ok(cluster_status(cx, id).await?.map(|c| c.status.unwrap_or_default())) };
+        settle(cx, want.describe(&format!("DB cluster {id}")), want, sdk, status).await
     }
 
     async fn instance_status(cx: &Cx, id: &str) -> Result<Option<aws_sdk_rds::types::DbInstance>, ExecError> {
@@ -237,26 +256,14 @@ mod ops {
 
     async fn wait_instance(cx: &Cx, id: &str, want: Want) -> Result<(), ExecError> {
         let limit = cx.timing.database;
-        let what = match want {
-            Want::Available => format!("DB instance {id} becoming available"),
-            Want::Deleted => format!("DB instance {id} being deleted"),
+        let sdk = async {
+            match want {
+                Want::Available => cx.rds.wait_until_db_instance_available().db_instance_identifier(id).wait(limit).await.is_ok(),
+                Want::Deleted => cx.rds.wait_until_db_instance_deleted().db_instance_identifier(id).wait(limit).await.is_ok(),
+            }
         };
-        if cx.timing.sdk_waiters {
-            let timeout = |_| ExecError::Timeout { what: what.clone(), seconds: limit.as_secs() };
-            return match want {
-                Want::Available => cx.rds.wait_until_db_instance_available().db_instance_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
-                Want::Deleted => cx.rds.wait_until_db_instance_deleted().db_instance_identifier(id).wait(limit).await.map(|_| ()).map_err(timeout),
-            };
-        }
-        cx.wait_for(&what, limit, || async {
-            let i = instance_status(cx, id).await?;
-            Ok(match (&want, i) {
-                (Want::Deleted, None) => Some(()),
-                (Want::Available, Some(i)) if i.db_instance_status.as_deref() == Some("available") => Some(()),
-                _ => None,
-            })
-        })
-        .await
+        let status = || async { Ok(instance_status(cx, id).await?.map(|i| i.db_instance_status.unwrap_or_default())) };
+        settle(cx, want.describe(&format!("DB instance {id}")), want, sdk, status).await
     }
 
     async fn cluster_applied(cx: &Cx, id: &str) -> Result<Applied, ExecError> {
