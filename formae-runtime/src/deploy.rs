@@ -42,6 +42,11 @@ impl Session<'_> {
         Ok((state, p))
     }
 
+    /// Fails, before anything changes, if a secret the plan needs cannot be read.
+    pub fn check(&self, instance: &StackInstance, plan: &Plan) -> Result<(), DeployError> {
+        Ok(crate::plan::check_secrets(instance, plan, self.secrets)?)
+    }
+
     /// The plan that deletes everything recorded for `stack`, in reverse dependency order.
     pub fn destroy_plan(&self, stack: &'static str) -> Result<(StackInstance, StackState, Plan), DeployError> {
         let nothing = StackInstance::with_capacity(stack, 0);

@@ -197,6 +197,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if !plan.has_changes() {
                 return Ok(ExitCode::SUCCESS);
             }
+            session.check(&instance, &plan)?;
             confirm(yes, "Do you want to perform these actions?")?;
             let report = rt.block_on(apply(&session, &instance, state, &plan, parallelism))?;
             Ok(finish(&report, &plan, "Apply"))

@@ -141,8 +141,8 @@ pub enum PlanError {
     /// A resource is declared before one it depends on, or depends on an undeclared one.
     #[error("resource `{resource}` depends on `{dep}`, which is not declared before it")]
     Order { resource: String, dep: String },
-    /// A secret needed to compare with recorded state cannot be read.
-    #[error("cannot tell whether `{resource}` changed: {source}")]
+    /// A secret needed to compare with recorded state, or to apply, cannot be read.
+    #[error("`{resource}` needs a secret that cannot be read: {source}")]
     Secret {
         resource: String,
         #[source]
@@ -232,6 +232,29 @@ fn walk_secret_sources(v: &Json, f: &mut dyn FnMut(&SecretSource)) {
             _ => {}
         },
     }
+}
+
+/// Checks, before anything changes, that every secret the plan's creates and updates
+/// need can be read: a missing one fails here, naming the resource and the source.
+pub fn check_secrets(stack: &StackInstance, plan: &Plan, secrets: &dyn SecretReader) -> Result<(), PlanError> {
+    for decl in &stack.resources {
+        let applies = plan
+            .change(decl.name)
+            .is_some_and(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace));
+        if !applies {
+            continue;
+        }
+        let mut failure = None;
+        walk_secret_sources(&decl.props, &mut |src| {
+            if failure.is_none() {
+                failure = secrets.read(src).err();
+            }
+        });
+        if let Some(source) = failure {
+            return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
+        }
+    }
+    Ok(())
 }
 
 /// Sensitive properties are hashed whatever their value's origin.
@@ -675,6 +698,23 @@ mod tests {
         );
         let err = plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap_err();
         assert!(err.to_string().contains("NOT_SET_ANYWHERE"), "{err}");
+    }
+
+    #[test]
+    fn secrets_a_deploy_needs_are_checked_before_anything_changes() {
+        let mut s = StackInstance::with_capacity("t", 2);
+        s.add("plain", &[], secret("plain", Value::Lit("x".into())));
+        s.add("a", &[], secret("a", Value::Secret(SecretSource::env("NOT_SET_ANYWHERE"))));
+        let p = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
+        let err = check_secrets(&s, &p, &NoSecrets).unwrap_err();
+        assert_eq!(err.to_string(), "`a` needs a secret that cannot be read: the environment variable env:NOT_SET_ANYWHERE is not set: export it, or point the parameter at a file with file:PATH");
+        struct Yes;
+        impl SecretReader for Yes {
+            fn read(&self, _: &SecretSource) -> Result<String, SecretError> {
+                Ok("v".into())
+            }
+        }
+        assert!(check_secrets(&s, &p, &Yes).is_ok());
     }
 
     #[test]
