@@ -48,6 +48,8 @@ pub trait StateStore: Send + Sync {
     fn remove_resource(&self, stack: &str, name: &str) -> Result<(), StoreError>;
     /// Records the stack's outputs.
     fn put_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Result<(), StoreError>;
+    /// Replaces everything recorded for `state.stack` with `state`, at once.
+    fn put_state(&self, state: &StackState) -> Result<(), StoreError>;
 }
 
 /// The embedded store: SQLite in one file.
@@ -125,6 +127,30 @@ fn status_text(s: ResourceStatus) -> &'static str {
     }
 }
 
+fn upsert_resource(c: &Connection, stack: &str, name: &str, r: &RecordedResource) -> rusqlite::Result<()> {
+    let props = r.props.to_string();
+    let outputs = serde_json::to_string(&r.outputs).unwrap_or_default();
+    let deps = serde_json::to_string(&r.deps).unwrap_or_default();
+    c.execute(
+        "INSERT INTO resources (stack, name, type, cloud_id, props, outputs, deps, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (stack, name) DO UPDATE SET type = ?3, cloud_id = ?4, props = ?5, outputs = ?6,
+           deps = ?7, status = ?8, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        params![stack, name, r.type_name, r.cloud_id, props, outputs, deps, status_text(r.status)],
+    )
+    .map(|_| ())
+}
+
+fn upsert_outputs(c: &Connection, stack: &str, outputs: &BTreeMap<String, Json>) -> rusqlite::Result<()> {
+    let text = serde_json::to_string(outputs).unwrap_or_default();
+    c.execute(
+        "INSERT INTO stack_outputs (stack, outputs) VALUES (?1, ?2)
+         ON CONFLICT (stack) DO UPDATE SET outputs = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        params![stack, text],
+    )
+    .map(|_| ())
+}
+
 impl StateStore for SqliteStore {
     fn load(&self, stack: &str) -> Result<StackState, StoreError> {
         type Row = (String, String, String, String, String, String, String);
@@ -162,19 +188,7 @@ impl StateStore for SqliteStore {
     }
 
     fn put_resource(&self, stack: &str, name: &str, r: &RecordedResource) -> Result<(), StoreError> {
-        let props = r.props.to_string();
-        let outputs = serde_json::to_string(&r.outputs).unwrap_or_default();
-        let deps = serde_json::to_string(&r.deps).unwrap_or_default();
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO resources (stack, name, type, cloud_id, props, outputs, deps, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (stack, name) DO UPDATE SET type = ?3, cloud_id = ?4, props = ?5, outputs = ?6,
-                   deps = ?7, status = ?8, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                params![stack, name, r.type_name, r.cloud_id, props, outputs, deps, status_text(r.status)],
-            )
-            .map(|_| ())
-        })
+        self.with(|c| upsert_resource(c, stack, name, r))
     }
 
     fn remove_resource(&self, stack: &str, name: &str) -> Result<(), StoreError> {
@@ -182,14 +196,18 @@ impl StateStore for SqliteStore {
     }
 
     fn put_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Result<(), StoreError> {
-        let text = serde_json::to_string(outputs).unwrap_or_default();
+        self.with(|c| upsert_outputs(c, stack, outputs))
+    }
+
+    fn put_state(&self, state: &StackState) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "INSERT INTO stack_outputs (stack, outputs) VALUES (?1, ?2)
-                 ON CONFLICT (stack) DO UPDATE SET outputs = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                params![stack, text],
-            )
-            .map(|_| ())
+            let tx = c.unchecked_transaction()?;
+            tx.execute("DELETE FROM resources WHERE stack = ?1", [&state.stack])?;
+            for (name, r) in &state.resources {
+                upsert_resource(&tx, &state.stack, name, r)?;
+            }
+            upsert_outputs(&tx, &state.stack, &state.outputs)?;
+            tx.commit()
         })
     }
 }
@@ -222,6 +240,14 @@ mod tests {
         assert!(again.load("other").unwrap().resources.is_empty());
         again.remove_resource("s", "r").unwrap();
         assert!(again.load("s").unwrap().resources.is_empty());
+
+        let mut whole = StackState::empty("s");
+        for i in 0..3 {
+            whole.resources.insert(format!("r{i}"), rec());
+        }
+        whole.outputs.insert("k".into(), serde_json::json!(1));
+        again.put_state(&whole).unwrap();
+        assert_eq!(again.load("s").unwrap(), whole);
     }
 
     #[test]
