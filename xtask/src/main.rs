@@ -1,6 +1,7 @@
 //! `cargo xtask`: the command line of formae. Picks a stack and plans, deploys,
 //! destroys or shows it; runs the sandbox and the tests.
 
+mod bench;
 mod progress;
 
 use std::collections::HashMap;
@@ -107,6 +108,12 @@ enum Command {
         #[command(subcommand)]
         action: SandboxAction,
     },
+    /// Measures plan, compile and deploy times; writes BENCHMARKS.md.
+    Bench {
+        /// A shorter run: stacks up to 1,000 resources, fewer repetitions.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Runs every test: unit, snapshot, compile-fail UI and end-to-end.
     Test {
         /// Passed on to `cargo test`.
@@ -141,7 +148,7 @@ enum SandboxAction {
 }
 
 /// An error for people: what went wrong, and what to do.
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -240,6 +247,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sandbox { action } => sandbox(action),
+        Command::Bench { quick } => {
+            bench::run(quick)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Test { args } => test(&args),
     }
 }
