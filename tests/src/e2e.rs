@@ -66,7 +66,9 @@ impl Env {
 
     /// Plans and applies `instance`; panics with the failures if the apply fails.
     pub async fn deploy(&self, instance: &StackInstance, mode: Mode) -> (Plan, ApplyReport) {
-        let session = self.session();
+        // Ownership tags name the stack being deployed, as the command line's clients do.
+        let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
+        let session = Session { cx: &cx, ..self.session() };
         let (state, plan) = session.plan(instance, mode).expect("planning works");
         let report = session
             .apply(instance, state, &plan, ApplyOptions::default(), &Recorder::default())

@@ -138,6 +138,19 @@ async fn flagship_deploys_completely_and_redeploys_without_a_call() {
     let health = env.cx.http.get(format!("{url}/api/v1/health")).send().await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
 
+    // Every taggable resource carries ownership tags: the stack and the resource's name.
+    let owned = |tags: Vec<(String, String)>, resource: &str| {
+        assert!(tags.contains(&("formae:stack".into(), "ecs-express-agent".into())), "{resource}: {tags:?}");
+        assert!(tags.contains(&("formae:resource".into(), resource.into())), "{resource}: {tags:?}");
+    };
+    let secret = env.cx.secrets.describe_secret().secret_id("formae-db-creds").send().await.unwrap();
+    owned(secret.tags().iter().map(|t| (t.key().unwrap_or("").into(), t.value().unwrap_or("").into())).collect(), "db_creds");
+    let role = env.cx.iam.list_role_tags().role_name("formae-ecs-task-role").send().await.unwrap();
+    owned(role.tags().iter().map(|t| (t.key().into(), t.value().into())).collect(), "task_role");
+    let cluster_tags = env.cx.rds.list_tags_for_resource().resource_name(&cluster_arn).send().await.unwrap();
+    owned(cluster_tags.tag_list().iter().map(|t| (t.key().unwrap_or("").into(), t.value().unwrap_or("").into())).collect(), "db_cluster");
+    owned(svc.tags().iter().map(|t| (t.key().unwrap_or("").into(), t.value().unwrap_or("").into())).collect(), "agent");
+
     // No secret in recorded state.
     let state_file = std::fs::read(env.sandbox.dir.join("state.db")).unwrap();
     assert!(!String::from_utf8_lossy(&state_file).contains(&password), "the password is in the state file");
