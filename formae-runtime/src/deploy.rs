@@ -36,8 +36,8 @@ pub struct Session<'a> {
 
 impl Session<'_> {
     /// The recorded state of `stack` and the plan to bring it to `instance`.
-    pub fn plan(&self, instance: &StackInstance, mode: Mode) -> Result<(StackState, Plan), DeployError> {
-        let state = self.store.load(instance.name)?;
+    pub async fn plan(&self, instance: &StackInstance, mode: Mode) -> Result<(StackState, Plan), DeployError> {
+        let state = self.store.load(instance.name).await?;
         let p = plan(instance, &state, mode, self.secrets)?;
         Ok((state, p))
     }
@@ -48,9 +48,9 @@ impl Session<'_> {
     }
 
     /// The plan that deletes everything recorded for `stack`, in reverse dependency order.
-    pub fn destroy_plan(&self, stack: &'static str) -> Result<(StackInstance, StackState, Plan), DeployError> {
+    pub async fn destroy_plan(&self, stack: &'static str) -> Result<(StackInstance, StackState, Plan), DeployError> {
         let nothing = StackInstance::with_capacity(stack, 0);
-        let (state, p) = self.plan(&nothing, Mode::Reconcile)?;
+        let (state, p) = self.plan(&nothing, Mode::Reconcile).await?;
         Ok((nothing, state, p))
     }
 

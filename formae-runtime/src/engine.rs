@@ -4,6 +4,7 @@
 //! a failure nothing new starts, what is in flight finishes, and all done is recorded.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use crate::exec::{Applied, Cx, ExecError, Executor};
 use crate::plan::{planned_props, Action, Plan, SecretReader};
 use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
-use crate::state::{RecordedResource, ResourceStatus, StackState};
+use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
 use crate::store::{StateStore, StoreError};
 use crate::value::SecretSource;
 
@@ -30,6 +31,14 @@ pub enum Op {
 }
 
 impl Op {
+    /// `create`, `update`, `delete`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
     /// `creating`, `updating`, `deleting`.
     pub fn doing(self) -> &'static str {
         match self {
@@ -74,15 +83,17 @@ impl Observer for Quiet {
 }
 
 /// How an apply is run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// At most this many operations at once.
     pub parallelism: usize,
+    /// Set (by Ctrl-C, say) to start nothing new: work in flight finishes and is recorded.
+    pub interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10 }
+        ApplyOptions { parallelism: 10, interrupt: None }
     }
 }
 
@@ -233,8 +244,9 @@ pub async fn apply(
     let mut failed = false;
     let parallelism = opts.parallelism.max(1);
 
+    let interrupted = || opts.interrupt.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
     loop {
-        while !failed && running.len() < parallelism {
+        while !failed && !interrupted() && running.len() < parallelism {
             let Some(i) = ready.pop_front() else { break };
             started_nodes[i] = true;
             let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
@@ -269,6 +281,16 @@ pub async fn apply(
                     Work::Put { props: resolve::expose(&resolved), prior }
                 }
             };
+            // The intent goes on record before the first mutating call, so a run killed
+            // midway leaves what it may have made findable.
+            let pending = PendingOp {
+                op: op.verb().to_owned(),
+                type_name: type_name.clone(),
+                cloud_id: state.resources.get(&name).map(|r| r.cloud_id.clone()).filter(|_| op != Op::Create),
+                identity: identity_of(&work, declared.get(name.as_str()).map(|d| d.meta.identity).unwrap_or(&[])),
+                started_at: String::new(),
+            };
+            store.put_pending(stack.name, &name, &pending).await?;
             observer.event(&Event::Started { resource: name.clone(), op });
             tracing::info!(resource = %name, op = op.doing(), "start");
             let (cx, executors) = (cx.clone(), Arc::clone(&executors));
@@ -296,7 +318,7 @@ pub async fn apply(
         let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
         match result {
             Ok(applied) => {
-                record(stack.name, &name, op, applied, &declared, &mut state, store, secrets)?;
+                record(stack.name, &name, op, applied, &declared, &mut state, store, secrets).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
                 report.done.push((name, op, elapsed));
@@ -318,7 +340,8 @@ pub async fn apply(
     }
     for (i, n) in nodes.iter().enumerate() {
         if !started_nodes[i] {
-            report.not_started.push((n.resource.clone(), n.op, "an operation it waits for failed or did not start".into()));
+            let why = if interrupted() { "interrupted" } else { "an operation it waits for failed or did not start" };
+            report.not_started.push((n.resource.clone(), n.op, why.into()));
         }
     }
     let lookup = LiveLookup { state: &state, secrets };
@@ -328,14 +351,23 @@ pub async fn apply(
         .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
         .filter(|(_, v)| !resolve::contains_unknown(v))
         .collect();
-    store.put_outputs(stack.name, &report.outputs)?;
+    store.put_outputs(stack.name, &report.outputs).await?;
     report.elapsed = started.elapsed();
     report.state = state;
     Ok(report)
 }
 
+/// The identity properties of what is being applied (never a secret: identities are names).
+fn identity_of(work: &Work, identity: &[&str]) -> Json {
+    let props = match work {
+        Work::Put { props, .. } => props,
+        Work::Delete { prior, .. } => prior,
+    };
+    Json::Object(identity.iter().filter_map(|k| Some(((*k).to_owned(), props.get(*k)?.clone()))).collect())
+}
+
 #[allow(clippy::too_many_arguments)]
-fn record(
+async fn record(
     stack: &str,
     name: &str,
     op: Op,
@@ -357,11 +389,11 @@ fn record(
                 deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
                 status: ResourceStatus::Ready,
             };
-            store.put_resource(stack, name, &rec)?;
+            store.put_resource(stack, name, &rec).await?;
             state.resources.insert(name.to_owned(), rec);
         }
         (Op::Delete, _, _) => {
-            store.remove_resource(stack, name)?;
+            store.remove_resource(stack, name).await?;
             state.resources.remove(name);
         }
         _ => {}
@@ -471,14 +503,14 @@ mod tests {
             let cx = Cx::new(stack.name, &target, crate::exec::Timing::default()).await;
             let dir = std::env::temp_dir().join(format!("formae-engine-{}-{:?}", std::process::id(), std::thread::current().id()));
             let _ = std::fs::remove_dir_all(&dir);
-            let store = SqliteStore::open(&dir.join("s.db")).unwrap();
+            let store = SqliteStore::open(&dir.join("s.db")).await.unwrap();
             let plan = crate::plan::plan(stack, &StackState::empty(stack.name), crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
             let executors: HashMap<&'static str, Box<dyn Executor>> = HashMap::from([("AWS::SecretsManager::Secret", Box::new(exec) as Box<dyn Executor>)]);
             let log = Log(Mutex::new(Vec::new()));
-            let report = apply(stack, &plan, StackState::empty(stack.name), &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism }, &log)
+            let report = apply(stack, &plan, StackState::empty(stack.name), &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
                 .await
                 .unwrap();
-            let recorded = store.load(stack.name).unwrap();
+            let recorded = store.load(stack.name).await.unwrap();
             Run { report, events: log.0.into_inner().unwrap(), recorded }
         }
     }
@@ -534,5 +566,12 @@ mod tests {
         assert!(started(&run.events, "b").is_none());
         assert!(finished(&run.events, "c").is_some(), "work in flight was abandoned");
         assert_eq!(run.recorded.resources.keys().collect::<Vec<_>>(), vec!["c"]);
+        // The failed create stays in the journal with what identifies it; finished work
+        // left none.
+        assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["a"]);
+        let a = &run.recorded.pending["a"];
+        assert_eq!((a.op.as_str(), a.type_name.as_str(), a.cloud_id.as_deref()), ("create", "AWS::SecretsManager::Secret", None));
+        assert_eq!(a.identity, serde_json::json!({"name": "a"}));
+        assert!(!a.started_at.is_empty());
     }
 }

@@ -100,6 +100,27 @@ pub struct Target {
     pub dummy_credentials: bool,
 }
 
+impl Target {
+    /// The SDK configuration for this target: the default credential chain (or the
+    /// sandbox's dummy credentials), the region and the endpoint override.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let target = self;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(r) = &target.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(url) = &target.endpoint_url {
+            loader = loader.endpoint_url(url.clone());
+        }
+        if target.dummy_credentials {
+            loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "sandbox", "sandbox", None, None, "formae-sandbox",
+            ));
+        }
+        loader.load().await
+    }
+}
+
 /// The clients and settings executors work with.
 #[derive(Debug, Clone)]
 pub struct Cx {
@@ -127,19 +148,7 @@ impl Cx {
     /// Clients from `aws-config`'s default chain (environment, profiles, SSO, the ECS
     /// task role), pointed at `target`.
     pub async fn new(stack: &str, target: &Target, timing: Timing) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(r) = &target.region {
-            loader = loader.region(aws_config::Region::new(r.clone()));
-        }
-        if let Some(url) = &target.endpoint_url {
-            loader = loader.endpoint_url(url.clone());
-        }
-        if target.dummy_credentials {
-            loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
-                "sandbox", "sandbox", None, None, "formae-sandbox",
-            ));
-        }
-        let conf = loader.load().await;
+        let conf = target.sdk_config().await;
         let region = conf.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_owned());
         Cx {
             stack: stack.to_owned(),

@@ -3,6 +3,8 @@
 
 pub mod aws;
 #[cfg(feature = "aws")]
+pub mod config;
+#[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
 pub mod engine;

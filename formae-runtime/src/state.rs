@@ -15,6 +15,10 @@ pub struct StackState {
     pub resources: BTreeMap<String, RecordedResource>,
     /// The stack's outputs as last applied.
     pub outputs: BTreeMap<String, Json>,
+    /// Operations started and not yet recorded as finished, by resource: what a run that
+    /// was killed or failed midway may have left in the cloud.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, PendingOp>,
 }
 
 impl StackState {
@@ -49,4 +53,21 @@ pub enum ResourceStatus {
     Ready,
     /// An operation on it failed; the next apply replaces it.
     Failed,
+}
+
+/// An operation the engine started on a resource, recorded before the first mutating call
+/// and cleared when its result is recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingOp {
+    /// `create`, `update` or `delete`.
+    pub op: String,
+    /// The resource's type name.
+    pub type_name: String,
+    /// The cloud id, when the resource already had one (update, delete).
+    pub cloud_id: Option<String>,
+    /// The properties that identify the resource (its name, say), to find what a killed
+    /// create may have made.
+    pub identity: Json,
+    /// When the operation started (UTC, RFC 3339), as the store's clock read it.
+    pub started_at: String,
 }

@@ -122,6 +122,8 @@ def role_exists(arn):
 
 # ---------------------------------------------------------------- PostgreSQL
 
+DATA_API_LIMIT = 1024 * 1024
+
 def pg_connect(database="postgres"):
     import pg8000.native
     return pg8000.native.Connection(user="postgres", unix_sock=PG_SOCK, database=database)
@@ -337,6 +339,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(status, {"message": message}, "application/json", {"x-amzn-ErrorType": code})
 
     def rds_data(self, path, body):
+        # The Data API caps a request and a response at 1 MB; so does the sandbox.
+        if len(body or b"") > DATA_API_LIMIT:
+            return self.data_error(400, "BadRequestException",
+                                   f"Request size {len(body)} exceeds the limit of {DATA_API_LIMIT} bytes")
         req = json.loads(body or b"{}")
         op = path.strip("/")
         if op in ("CommitTransaction", "RollbackTransaction"):
@@ -390,7 +396,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 resp = {"numberOfRecordsUpdated": conn.row_count if conn.row_count and conn.row_count > 0 else 0}
                 if rows is not None:
                     resp["records"] = [[pg_field(v) for v in row] for row in rows]
-                return self.reply(200, resp)
+                out = json.dumps(resp).encode()
+                if len(out) > DATA_API_LIMIT:
+                    return self.data_error(400, "BadRequestException",
+                                           "Database returned more than the allowed response size limit")
+                return self.reply(200, out)
             finally:
                 if not tid:
                     conn.close()

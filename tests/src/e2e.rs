@@ -9,7 +9,7 @@ use std::time::Duration;
 use formae_runtime::deploy::Session;
 use formae_runtime::engine::{ApplyOptions, ApplyReport, Event, Observer};
 use formae_runtime::exec::{registry, Cx, Executor, Target, Timing};
-use formae_runtime::store::SqliteStore;
+use formae_runtime::store::{SqliteStore, StateStore};
 use formae_runtime::{Mode, Plan, StackInstance};
 
 use crate::sandbox::{free_port, repo_root, Delays, Sandbox, SandboxSecrets};
@@ -20,8 +20,9 @@ pub struct Env {
     pub sandbox: Sandbox,
     /// Clients pointed at it.
     pub cx: Cx,
-    /// The state store, in the sandbox's directory.
-    pub store: SqliteStore,
+    /// The state store: the embedded one in the sandbox's directory, unless a test puts
+    /// another in its place.
+    pub store: Arc<dyn StateStore>,
     /// Secrets, generated per sandbox.
     pub secrets: SandboxSecrets,
     executors: Arc<HashMap<&'static str, Box<dyn Executor>>>,
@@ -49,19 +50,19 @@ impl Env {
         let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(sandbox.endpoint.clone()), dummy_credentials: true };
         let timing = Timing { poll: Duration::from_millis(100), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false };
         let cx = Cx::new("under-test", &target, timing).await;
-        let store = SqliteStore::open(&dir.join("state.db")).expect("the state store opens");
+        let store = Arc::new(SqliteStore::open(&dir.join("state.db")).await.expect("the state store opens"));
         let secrets = sandbox.secrets();
         Env { sandbox, cx, store, secrets, executors: Arc::new(registry()) }
     }
 
     /// The session a command would use.
     pub fn session(&self) -> Session<'_> {
-        Session { cx: &self.cx, store: &self.store, secrets: &self.secrets, executors: Arc::clone(&self.executors) }
+        Session { cx: &self.cx, store: self.store.as_ref(), secrets: &self.secrets, executors: Arc::clone(&self.executors) }
     }
 
     /// Plans `instance` against recorded state.
-    pub fn plan(&self, instance: &StackInstance, mode: Mode) -> Plan {
-        self.session().plan(instance, mode).expect("planning works").1
+    pub async fn plan(&self, instance: &StackInstance, mode: Mode) -> Plan {
+        self.session().plan(instance, mode).await.expect("planning works").1
     }
 
     /// Plans and applies `instance`; panics with the failures if the apply fails.
@@ -69,7 +70,7 @@ impl Env {
         // Ownership tags name the stack being deployed, as the command line's clients do.
         let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
         let session = Session { cx: &cx, ..self.session() };
-        let (state, plan) = session.plan(instance, mode).expect("planning works");
+        let (state, plan) = session.plan(instance, mode).await.expect("planning works");
         let report = session
             .apply(instance, state, &plan, ApplyOptions::default(), &Recorder::default())
             .await
@@ -81,7 +82,7 @@ impl Env {
     /// Destroys everything recorded for `stack`.
     pub async fn destroy(&self, stack: &'static str) -> (Plan, ApplyReport) {
         let session = self.session();
-        let (nothing, state, plan) = session.destroy_plan(stack).expect("planning works");
+        let (nothing, state, plan) = session.destroy_plan(stack).await.expect("planning works");
         let report = session
             .apply(&nothing, state, &plan, ApplyOptions::default(), &Recorder::default())
             .await

@@ -3,6 +3,7 @@
 
 pub mod e2e;
 pub mod sandbox;
+pub mod stores;
 
 use std::collections::BTreeMap;
 

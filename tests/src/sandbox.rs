@@ -147,6 +147,20 @@ impl Sandbox {
         Err(SandboxError::Setup(format!("the sandbox did not answer within 90 s; see {}/sandbox.log", dir.display())))
     }
 
+    /// Connection settings for `database` on the sandbox's PostgreSQL (a Unix socket only,
+    /// trusted, user `postgres`), in `key=value` form.
+    pub fn postgres_url(&self, database: &str) -> Result<String, SandboxError> {
+        let pgdata = self.dir.join("pgdata");
+        let entries = fs::read_dir(&pgdata).map_err(setup("reading the PostgreSQL data directory"))?;
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(port) = name.strip_prefix(".s.PGSQL.").filter(|p| !p.ends_with(".lock")) {
+                return Ok(format!("host={} port={port} user=postgres dbname={database}", pgdata.display()));
+            }
+        }
+        Err(SandboxError::Setup(format!("no PostgreSQL socket in {}", pgdata.display())))
+    }
+
     /// The sandbox running in `dir`, if one answers.
     pub fn find(dir: &Path) -> Option<Sandbox> {
         let endpoint = fs::read_to_string(dir.join("endpoint")).ok()?;

@@ -157,7 +157,7 @@ async fn flagship_deploys_completely_and_redeploys_without_a_call() {
 
     // Again: an empty plan, and not one AWS call.
     env.sandbox.clear_calls().unwrap();
-    let again = env.plan(&stack, Mode::Reconcile);
+    let again = env.plan(&stack, Mode::Reconcile).await;
     assert!(!again.has_changes());
     let (_, report2) = env.deploy(&stack, Mode::Reconcile).await;
     assert!(report2.done.is_empty());
@@ -194,7 +194,7 @@ async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
     assert_eq!(ids, vec!["formae-db-2".to_owned()]);
     let config = env.cx.secrets.get_secret_value().secret_id("formae-config").send().await.unwrap();
     assert!(config.secret_string().unwrap().contains(&new_arn));
-    assert!(!env.plan(&flagship(&["cpu=2048", "memory=4096", "db_cluster_id=formae-db-2"]), Mode::Reconcile).has_changes());
+    assert!(!env.plan(&flagship(&["cpu=2048", "memory=4096", "db_cluster_id=formae-db-2"]), Mode::Reconcile).await.has_changes());
 }
 
 stack! {
@@ -241,7 +241,7 @@ async fn destroy_leaves_nothing_of_the_stack() {
     let (plan, report) = env.destroy("ecs-express-agent").await;
     assert_eq!(plan.summary.destroy, 10);
     assert!(report.state.resources.is_empty());
-    assert!(env.store_is_empty("ecs-express-agent"));
+    assert!(env.store_is_empty("ecs-express-agent").await);
 
     let inv = env.sandbox.inventory().unwrap();
     assert_eq!(inv["clusters"], serde_json::json!([]));
@@ -257,11 +257,11 @@ async fn destroy_leaves_nothing_of_the_stack() {
 }
 
 trait StoreCheck {
-    fn store_is_empty(&self, stack: &str) -> bool;
+    async fn store_is_empty(&self, stack: &str) -> bool;
 }
 
 impl StoreCheck for Env {
-    fn store_is_empty(&self, stack: &str) -> bool {
-        formae_runtime::store::StateStore::load(&self.store, stack).unwrap().resources.is_empty()
+    async fn store_is_empty(&self, stack: &str) -> bool {
+        self.store.load(stack).await.unwrap().resources.is_empty()
     }
 }

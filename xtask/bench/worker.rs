@@ -23,12 +23,17 @@ fn fail(msg: String) -> ! {
 
 /// `plan [STATE_DB]`, `prepare STATE_DB`, `deploy ENDPOINT STATE_DB PARALLELISM`.
 pub fn run(entry: StackEntry) {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("FORMAE_LOG")).with_writer(std::io::stderr).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let instance = (entry.build)(&[]).unwrap_or_else(|e| fail(e.to_string()));
+    // One thread is enough for a plan; deploys get the multi-threaded runtime the CLI uses.
+    let current = || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| fail(e.to_string()));
     match args.first().map(String::as_str) {
         Some("plan") => {
             let state = match args.get(1) {
-                Some(db) => SqliteStore::open(db.as_ref()).and_then(|s| s.load(entry.name)).unwrap_or_else(|e| fail(e.to_string())),
+                Some(db) => current()
+                    .block_on(async { SqliteStore::open(db.as_ref()).await?.load(entry.name).await })
+                    .unwrap_or_else(|e| fail(e.to_string())),
                 None => StackState::empty(entry.name),
             };
             let p = plan(&instance, &state, Mode::Reconcile, &formae_tests::FixedSecrets).unwrap_or_else(|e| fail(e.to_string()));
@@ -38,7 +43,7 @@ pub fn run(entry: StackEntry) {
         Some("prepare") => {
             let db = args.get(1).unwrap_or_else(|| fail("prepare needs a state file".into()));
             let state = formae_tests::deployed_state(&instance);
-            SqliteStore::open(db.as_ref()).and_then(|s| s.put_state(&state)).unwrap_or_else(|e| fail(e.to_string()));
+            current().block_on(async { SqliteStore::open(db.as_ref()).await?.put_state(&state).await }).unwrap_or_else(|e| fail(e.to_string()));
         }
         Some("deploy") => {
             let (Some(endpoint), Some(db), Some(par)) = (args.get(1), args.get(2), args.get(3).and_then(|p| p.parse().ok())) else {
@@ -49,12 +54,12 @@ pub fn run(entry: StackEntry) {
                 let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(endpoint.clone()), dummy_credentials: true };
                 let timing = Timing { poll: Duration::from_millis(100), database: Duration::from_secs(120), service: Duration::from_secs(120), sdk_waiters: false };
                 let cx = Cx::new(entry.name, &target, timing).await;
-                let store = SqliteStore::open(db.as_ref()).unwrap_or_else(|e| fail(e.to_string()));
+                let store = SqliteStore::open(db.as_ref()).await.unwrap_or_else(|e| fail(e.to_string()));
                 let secrets = formae_tests::FixedSecrets;
                 let session = formae_runtime::deploy::Session { cx: &cx, store: &store, secrets: &secrets, executors: std::sync::Arc::new(registry()) };
                 let start = Instant::now();
-                let (state, p) = session.plan(&instance, Mode::Reconcile).unwrap_or_else(|e| fail(e.to_string()));
-                let report = session.apply(&instance, state, &p, ApplyOptions { parallelism: par }, &Quiet).await.unwrap_or_else(|e| fail(e.to_string()));
+                let (state, p) = session.plan(&instance, Mode::Reconcile).await.unwrap_or_else(|e| fail(e.to_string()));
+                let report = session.apply(&instance, state, &p, ApplyOptions { parallelism: par, ..Default::default() }, &Quiet).await.unwrap_or_else(|e| fail(e.to_string()));
                 let wall = start.elapsed();
                 if !report.succeeded() {
                     fail(format!("deploy failed: {:?}", report.failed));

@@ -190,6 +190,9 @@ formae-runtime = {{ path = "{root}/formae-runtime" }}
 formae-stacks = {{ path = "{root}/stacks" }}
 formae-tests = {{ path = "{root}/tests" }}
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "time", "sync", "signal", "process", "io-util", "net"] }}
+# As the workspace's xtask has it: the same features on shared crates (tracing-core, log)
+# let this project reuse the AWS SDK already built for `cargo xtask`.
+tracing-subscriber = {{ version = "0.3.19", features = ["env-filter"] }}
 
 [workspace]
 
@@ -203,10 +206,8 @@ debug = false
 "#
         );
         write_if_changed(&self.synth.join("Cargo.toml"), &manifest)?;
-        let lock = fs::read_to_string(self.root.join("Cargo.lock"))?;
-        if !self.synth.join("Cargo.lock").exists() {
-            fs::write(self.synth.join("Cargo.lock"), lock)?;
-        }
+        // The workspace's versions, so its built dependencies are reused.
+        write_if_changed(&self.synth.join("Cargo.lock"), &fs::read_to_string(self.root.join("Cargo.lock"))?)?;
         write_if_changed(&self.synth.join("src/lib.rs"), &fs::read_to_string(self.root.join("xtask/bench/worker.rs"))?)?;
         write_if_changed(
             &self.synth.join("src/bin/flagship.rs"),

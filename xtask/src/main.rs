@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,8 @@ use formae_runtime::engine::{ApplyOptions, ApplyReport};
 use formae_runtime::exec::{registry, Cx, Target, Timing};
 use formae_runtime::plan::{render_text, EnvSecrets, RenderOptions, SecretReader};
 use formae_runtime::resource::split_params;
-use formae_runtime::store::SqliteStore;
+use formae_runtime::config::{Backend, Config};
+use formae_runtime::store::{Holder, StackLock, StateStore};
 use formae_runtime::{Mode, Plan, StackEntry, StackInstance};
 use formae_tests::sandbox::{Delays, Sandbox, DEFAULT_PORT};
 
@@ -48,6 +50,26 @@ struct TargetArgs {
     /// The AWS region; else the stack's `region` parameter, else the default chain's.
     #[arg(long)]
     region: Option<String>,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+#[derive(Args, Clone, Default)]
+struct StateArgs {
+    /// The settings file; else `formae.toml` in the current directory, if there is one.
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// The state backend, overriding formae.toml and FORMAE_STATE_BACKEND: sqlite,
+    /// postgres or aurora.
+    #[arg(long = "state", value_name = "BACKEND", global = true)]
+    backend: Option<Backend>,
+}
+
+#[derive(Args, Clone)]
+struct ModeArgs {
+    /// reconcile (delete what is no longer declared) or patch (never delete).
+    #[arg(long, default_value = "reconcile")]
+    mode: Mode,
 }
 
 #[derive(Subcommand)]
@@ -60,9 +82,8 @@ enum Command {
         stack: StackArgs,
         #[command(flatten)]
         target: TargetArgs,
-        /// reconcile (delete what is no longer declared) or patch (never delete).
-        #[arg(long, default_value = "reconcile")]
-        mode: Mode,
+        #[command(flatten)]
+        mode: ModeArgs,
         /// Prints the plan as JSON (see docs/plan-json.md).
         #[arg(long)]
         json: bool,
@@ -73,9 +94,8 @@ enum Command {
         stack: StackArgs,
         #[command(flatten)]
         target: TargetArgs,
-        /// reconcile (delete what is no longer declared) or patch (never delete).
-        #[arg(long, default_value = "reconcile")]
-        mode: Mode,
+        #[command(flatten)]
+        mode: ModeArgs,
         /// Apply without asking.
         #[arg(long)]
         yes: bool,
@@ -103,6 +123,22 @@ enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// Removes a stack's lock, whoever holds it: for a run that is gone before its lease
+    /// ran out.
+    Unlock {
+        /// The stack.
+        stack: String,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Required: says you checked that the holder is not running.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Moves a stack's state between backends.
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
     /// The local AWS sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -119,6 +155,24 @@ enum Command {
         /// Passed on to `cargo test`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StateAction {
+    /// Copies a stack's whole state from the configured backend to another, checks the
+    /// copy, then removes it from the source. Refuses while the stack is locked.
+    Migrate {
+        /// The stack.
+        stack: String,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The backend to move to; its settings come from its section of formae.toml.
+        #[arg(long, value_name = "BACKEND")]
+        to: Backend,
+        /// Overwrite state the destination already has for the stack.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -185,66 +239,87 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Plan { stack, target, mode, json } => {
             let (entry, instance) = build(&stack)?;
-            let ctx = Context::open(entry, &stack, &target, false)?;
             let rt = runtime()?;
+            let ctx = Context::open(entry, &stack, &target, false, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
-            let (_, plan) = session.plan(&instance, mode)?;
+            let (_, plan) = rt.block_on(session.plan(&instance, mode.mode))?;
             show_plan(&plan, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Deploy { stack, target, mode, yes, parallelism } => {
             let (entry, instance) = build(&stack)?;
-            let ctx = Context::open(entry, &stack, &target, true)?;
             let rt = runtime()?;
+            let ctx = Context::open(entry, &stack, &target, true, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
-            let (state, plan) = session.plan(&instance, mode)?;
-            show_plan(&plan, false)?;
-            if !plan.has_changes() {
-                return Ok(ExitCode::SUCCESS);
-            }
-            session.check(&instance, &plan)?;
-            confirm(yes, "Do you want to perform these actions?")?;
-            let report = rt.block_on(apply(&session, &instance, state, &plan, parallelism))?;
-            Ok(finish(&report, &plan, "Apply"))
+            rt.block_on(async {
+                let lock = ctx.lock("deploy").await?;
+                // Planned under the lock: no other run can change the state in between.
+                let (state, plan) = session.plan(&instance, mode.mode).await?;
+                show_plan(&plan, false)?;
+                if !plan.has_changes() {
+                    lock.release().await?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                session.check(&instance, &plan)?;
+                confirm(yes, "Do you want to perform these actions?")?;
+                let report = apply(&session, &instance, state, &plan, parallelism).await;
+                lock.release().await?;
+                Ok(finish(&report?, &plan, "Apply"))
+            })
         }
         Command::Destroy { stack, target, yes, parallelism } => {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
-            let ctx = Context::open(entry, &args, &target, true)?;
             let rt = runtime()?;
+            let ctx = Context::open(entry, &args, &target, true, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
-            let (nothing, state, plan) = session.destroy_plan(entry.name)?;
-            show_plan(&plan, false)?;
-            if !plan.has_changes() {
-                return Ok(ExitCode::SUCCESS);
-            }
-            confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
-            let report = rt.block_on(apply(&session, &nothing, state, &plan, parallelism))?;
-            Ok(finish(&report, &plan, "Destroy"))
+            rt.block_on(async {
+                let lock = ctx.lock("destroy").await?;
+                let (nothing, state, plan) = session.destroy_plan(entry.name).await?;
+                show_plan(&plan, false)?;
+                if !plan.has_changes() {
+                    lock.release().await?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
+                let report = apply(&session, &nothing, state, &plan, parallelism).await;
+                lock.release().await?;
+                Ok(finish(&report?, &plan, "Destroy"))
+            })
         }
         Command::Status { stack, target } => {
             let entry = find_stack(&stack)?;
-            let path = state_path(&target);
-            let store = SqliteStore::open(&path)?;
-            let state = formae_runtime::store::StateStore::load(&store, entry.name)?;
-            if state.resources.is_empty() {
-                println!("Stack {} has no recorded resources in {}.", entry.name, path.display());
-                return Ok(ExitCode::SUCCESS);
+            let args = StackArgs { stack, params: Vec::new() };
+            let rt = runtime()?;
+            let ctx = Context::open(entry, &args, &target, false, &rt)?;
+            rt.block_on(status(&ctx, entry.name))
+        }
+        Command::Unlock { stack, target, force } => {
+            let entry = find_stack(&stack)?;
+            if !force {
+                return Err(Failure(format!(
+                    "unlock removes the lock whoever holds it; check that the holder (see `cargo xtask status {}`) is not running, then pass --force",
+                    entry.name
+                )));
             }
-            println!("Stack {} ({} resources, state in {}):", entry.name, state.resources.len(), path.display());
-            let w = state.resources.keys().map(String::len).max().unwrap_or(0);
-            for (name, r) in &state.resources {
-                let status = match r.status {
-                    formae_runtime::state::ResourceStatus::Ready => "ready",
-                    formae_runtime::state::ResourceStatus::Failed => "FAILED",
-                };
-                println!("  {name:w$}  {status:6}  {:34}  {}", r.type_name, r.cloud_id);
+            let args = StackArgs { stack, params: Vec::new() };
+            let rt = runtime()?;
+            let ctx = Context::open(entry, &args, &target, false, &rt)?;
+            match rt.block_on(ctx.store.force_unlock(entry.name))? {
+                Some(info) => println!("Removed the lock on {} held by {}.", entry.name, info.holder),
+                None => println!("Stack {} was not locked.", entry.name),
             }
-            print_outputs(&state.outputs);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::State { action: StateAction::Migrate { stack, target, to, force } } => {
+            let entry = find_stack(&stack)?;
+            let args = StackArgs { stack, params: Vec::new() };
+            let rt = runtime()?;
+            let ctx = Context::open(entry, &args, &target, false, &rt)?;
+            rt.block_on(migrate(&ctx, entry.name, to, force))
         }
         Command::Sandbox { action } => sandbox(action),
         Command::Bench { quick } => {
@@ -255,17 +330,105 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
+async fn status(ctx: &Context, stack: &str) -> Result<ExitCode, Failure> {
+    let state = ctx.store.load(stack).await?;
+    let place = ctx.store.describe();
+    if let Some(lock) = ctx.store.lock_info(stack).await? {
+        let left = (lock.expires_ms - lock.now_ms) / 1000;
+        if lock.expired() {
+            println!("Lock: held by {} until its lease ran out {} s ago (the next run takes it over).", lock.holder, -left);
+        } else {
+            println!("Lock: held by {} for {} s more unless renewed.", lock.holder, left);
+        }
+    }
+    if state.resources.is_empty() && state.pending.is_empty() {
+        println!("Stack {stack} has no recorded resources in {place}.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Stack {stack} ({} resources, state in {place}):", state.resources.len());
+    let w = state.resources.keys().chain(state.pending.keys()).map(String::len).max().unwrap_or(0);
+    for (name, r) in &state.resources {
+        let status = match r.status {
+            formae_runtime::state::ResourceStatus::Ready => "ready",
+            formae_runtime::state::ResourceStatus::Failed => "FAILED",
+        };
+        println!("  {name:w$}  {status:6}  {:34}  {}", r.type_name, r.cloud_id);
+    }
+    if !state.pending.is_empty() {
+        println!("\nStarted and not finished (the next deploy looks for these first):");
+        for (name, p) in &state.pending {
+            println!("  {name:w$}  {:6}  {:34}  since {}  {}", p.op, p.type_name, p.started_at, p.identity);
+        }
+    }
+    print_outputs(&state.outputs);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(ctx: &Context, stack: &str, to: Backend, force: bool) -> Result<ExitCode, Failure> {
+    let dest = ctx.config.state.open(Some(to), &ctx.default_sqlite, &ctx.target).await?;
+    if dest.describe() == ctx.store.describe() {
+        return Err(Failure(format!("the state of {stack} is already in {}", dest.describe())));
+    }
+    let holder = Holder::this_process("state migrate");
+    let lease = lock_lease();
+    // Both ends locked: no deploy may write either copy while it moves.
+    let from_lock = StackLock::acquire(Arc::clone(&ctx.store), stack, &holder, lease).await?;
+    let to_lock = match StackLock::acquire(Arc::clone(&dest), stack, &holder, lease).await {
+        Ok(l) => l,
+        Err(e) => {
+            from_lock.release().await?;
+            return Err(e.into());
+        }
+    };
+    let result = async {
+        let state = ctx.store.load(stack).await?;
+        if state.resources.is_empty() && state.outputs.is_empty() {
+            return Err(Failure(format!("{} has no state for {stack}; nothing to move", ctx.store.describe())));
+        }
+        let existing = dest.load(stack).await?;
+        if !force && (!existing.resources.is_empty() || !existing.pending.is_empty()) {
+            return Err(Failure(format!(
+                "{} already has state for {stack} ({} resources); pass --force to overwrite it",
+                dest.describe(),
+                existing.resources.len()
+            )));
+        }
+        dest.put_state(&state).await?;
+        let copied = dest.load(stack).await?;
+        if copied != state {
+            return Err(Failure(format!("the copy in {} differs from the source; the source was kept", dest.describe())));
+        }
+        ctx.store.put_state(&formae_runtime::StackState::empty(stack)).await?;
+        Ok(state.resources.len())
+    }
+    .await;
+    to_lock.release().await?;
+    from_lock.release().await?;
+    let n = result?;
+    println!("Moved the state of {stack} ({n} resources) from {} to {}.", ctx.store.describe(), dest.describe());
+    println!("Select it from now on: set `backend = \"{to}\"` under [state] in formae.toml.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How long a lock lasts without renewal; renewed every third of it while a run is alive.
+fn lock_lease() -> Duration {
+    let secs = std::env::var("FORMAE_LOCK_LEASE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
 /// Where a command's clients point and its state lives.
 struct Context {
     stack: &'static str,
     target: Target,
-    store: SqliteStore,
+    config: Config,
+    default_sqlite: PathBuf,
+    store: Arc<dyn StateStore>,
     secrets: Box<dyn SecretReader>,
     timing: Timing,
 }
 
 impl Context {
-    fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, start_sandbox: bool) -> Result<Self, Failure> {
+    fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, start_sandbox: bool, rt: &tokio::runtime::Runtime) -> Result<Self, Failure> {
         let region = args.region.clone().or_else(|| param_value(entry, &stack.params, "region"));
         let mut timing = Timing::default();
         let (target, secrets): (Target, Box<dyn SecretReader>) = if args.sandbox {
@@ -284,8 +447,15 @@ impl Context {
         } else {
             (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
         };
-        let store = SqliteStore::open(&state_path(args))?;
-        Ok(Context { stack: entry.name, target, store, secrets, timing })
+        let cwd = std::env::current_dir()?;
+        let mut config = Config::find(args.state.config.as_deref(), &cwd)?;
+        if let Some(b) = args.state.backend {
+            config.state.backend = b;
+        }
+        // Sandbox state lives and dies with the sandbox; real state is in `.formae/`.
+        let default_sqlite = if args.sandbox { Sandbox::default_dir().join("state.db") } else { PathBuf::from(".formae/state.db") };
+        let store = rt.block_on(config.state.open(None, &default_sqlite, &target))?;
+        Ok(Context { stack: entry.name, target, config, default_sqlite, store, secrets, timing })
     }
 
     async fn cx(&self) -> Cx {
@@ -293,16 +463,11 @@ impl Context {
     }
 
     fn session<'a>(&'a self, cx: &'a Cx) -> Session<'a> {
-        Session { cx, store: &self.store, secrets: self.secrets.as_ref(), executors: Arc::new(registry()) }
+        Session { cx, store: self.store.as_ref(), secrets: self.secrets.as_ref(), executors: Arc::new(registry()) }
     }
-}
 
-/// Sandbox state lives and dies with the sandbox; real state is in `.formae/`.
-fn state_path(target: &TargetArgs) -> PathBuf {
-    if target.sandbox {
-        Sandbox::default_dir().join("state.db")
-    } else {
-        PathBuf::from(".formae/state.db")
+    async fn lock(&self, command: &str) -> Result<StackLock, Failure> {
+        Ok(StackLock::acquire(Arc::clone(&self.store), self.stack, &Holder::this_process(command), lock_lease()).await?)
     }
 }
 
@@ -345,9 +510,27 @@ fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
     }
 }
 
+/// Applies with progress on stderr. The first Ctrl-C starts nothing new and lets work in
+/// flight finish and be recorded; a second one exits at once (the journal holds what was
+/// in flight).
 async fn apply(session: &Session<'_>, instance: &StackInstance, state: formae_runtime::StackState, plan: &Plan, parallelism: usize) -> Result<ApplyReport, Failure> {
     let progress = progress::Progress::new(std::io::stderr().is_terminal());
-    Ok(session.apply(instance, state, plan, ApplyOptions { parallelism }, &progress).await?)
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let interrupt = Arc::clone(&interrupt);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nInterrupted: starting nothing new; waiting for the operations in flight to finish and be recorded (Ctrl-C again to quit now).");
+                interrupt.store(true, Ordering::SeqCst);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        })
+    };
+    let report = session.apply(instance, state, plan, ApplyOptions { parallelism, interrupt: Some(interrupt) }, &progress).await;
+    watcher.abort();
+    Ok(report?)
 }
 
 fn finish(report: &ApplyReport, plan: &Plan, what: &str) -> ExitCode {

@@ -189,7 +189,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
             }
 
             /// The resources and outputs, each resource after what it depends on.
-            #[allow(unused_variables, clippy::redundant_clone)]
+            #[allow(unused_variables, clippy::redundant_clone, clippy::needless_update)]
             pub fn instance(&self) -> ::formae_runtime::StackInstance {
                 let __formae_p = &self.params;
                 #(#handles)*
