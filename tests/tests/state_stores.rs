@@ -292,3 +292,54 @@ async fn an_unreachable_postgres_fails_fast_with_a_hint() {
     let e = StoreSpec::Postgres("postgresql://formae:hunter2@db/formae".into()).open().await.map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("holds a password") && !e.contains("hunter2"), "{e}");
 }
+
+/// `state migrate`: a stack's state moves sqlite -> PostgreSQL -> Aurora -> sqlite without
+/// loss, each move refuses while the stack is locked, and never overwrites unasked.
+#[tokio::test]
+async fn state_moves_between_backends_and_refuses_while_locked() {
+    use formae_runtime::store::{move_state, MoveError};
+    let env = Env::start("store-migrate", Delays::default()).await;
+    let aurora = aurora_state_cluster(&env).await;
+    let sqlite = StoreSpec::Sqlite(env.sandbox.dir.join("moved.db")).open().await.unwrap();
+    let postgres = StoreSpec::Postgres(postgres_database(&env.sandbox, "formae_moved").await).open().await.unwrap();
+    let aurora = StoreSpec::Aurora {
+        endpoint: env.sandbox.endpoint.clone(),
+        cluster_arn: aurora.cluster_arn,
+        secret_arn: aurora.secret_arn,
+        database: aurora.database,
+    }
+    .open()
+    .await
+    .unwrap();
+
+    let mut st = StackState::empty("moving");
+    for i in 0..1500 {
+        st.resources.insert(format!("r{i:05}"), resource(i, "mv"));
+    }
+    st.pending.insert("half-made".into(), PendingOp { started_at: "2026-11-28T10:00:00.000Z".into(), ..pending("create", "half-made") });
+    st.outputs.insert("url".into(), json!("https://agent.example"));
+    sqlite.put_state(&st).await.unwrap();
+
+    let me = holder("state migrate");
+    // Locked by a deploy: refused, nothing moved.
+    let deploy = sqlite.lock("moving", &holder("deploy"), Duration::from_secs(30)).await.unwrap();
+    let err = move_state(sqlite.clone(), postgres.clone(), "moving", &me, false).await.unwrap_err();
+    assert!(matches!(err, MoveError::Store(StoreError::Locked { .. })), "{err}");
+    assert!(postgres.load("moving").await.unwrap().resources.is_empty());
+    assert_eq!(sqlite.load("moving").await.unwrap(), st);
+    sqlite.unlock("moving", &deploy.id).await.unwrap();
+
+    for (from, to) in [(&sqlite, &postgres), (&postgres, &aurora), (&aurora, &sqlite)] {
+        let n = move_state(from.clone(), to.clone(), "moving", &me, false).await.unwrap_or_else(|e| panic!("{} -> {}: {e}", from.describe(), to.describe()));
+        assert_eq!(n, 1500);
+        assert_eq!(to.load("moving").await.unwrap(), st, "lost on the way to {}", to.describe());
+        assert!(from.load("moving").await.unwrap().resources.is_empty(), "{} kept a copy", from.describe());
+        assert!(to.lock_info("moving").await.unwrap().is_none() && from.lock_info("moving").await.unwrap().is_none(), "a lock was left behind");
+    }
+    // An occupied destination is not overwritten without --force.
+    postgres.put_resource("moving", "other", &resource(0, "other")).await.unwrap();
+    let err = move_state(sqlite.clone(), postgres.clone(), "moving", &me, false).await.unwrap_err();
+    assert!(matches!(err, MoveError::Occupied { resources: 1, .. }), "{err}");
+    move_state(sqlite.clone(), postgres.clone(), "moving", &me, true).await.unwrap();
+    assert_eq!(postgres.load("moving").await.unwrap(), st);
+}

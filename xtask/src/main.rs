@@ -19,7 +19,7 @@ use formae_runtime::exec::{registry, Cx, Target, Timing};
 use formae_runtime::plan::{render_text, EnvSecrets, RenderOptions, SecretReader};
 use formae_runtime::resource::split_params;
 use formae_runtime::config::{Backend, Config};
-use formae_runtime::store::{Holder, StackLock, StateStore};
+use formae_runtime::store::{move_state, Holder, StackLock, StateStore};
 use formae_runtime::{Mode, Plan, StackEntry, StackInstance};
 use formae_tests::sandbox::{Delays, Sandbox, DEFAULT_PORT};
 
@@ -256,17 +256,20 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             rt.block_on(async {
                 let lock = ctx.lock("deploy").await?;
                 // Planned under the lock: no other run can change the state in between.
-                let (state, plan) = session.plan(&instance, mode.mode).await?;
-                show_plan(&plan, false)?;
-                if !plan.has_changes() {
-                    lock.release().await?;
-                    return Ok(ExitCode::SUCCESS);
+                let result = async {
+                    let (state, plan) = session.plan(&instance, mode.mode).await?;
+                    show_plan(&plan, false)?;
+                    if !plan.has_changes() {
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    session.check(&instance, &plan)?;
+                    confirm(yes, "Do you want to perform these actions?")?;
+                    let report = apply(&session, &instance, state, &plan, parallelism).await?;
+                    Ok(finish(&report, &plan, "Apply"))
                 }
-                session.check(&instance, &plan)?;
-                confirm(yes, "Do you want to perform these actions?")?;
-                let report = apply(&session, &instance, state, &plan, parallelism).await;
+                .await;
                 lock.release().await?;
-                Ok(finish(&report?, &plan, "Apply"))
+                result
             })
         }
         Command::Destroy { stack, target, yes, parallelism } => {
@@ -278,16 +281,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let session = ctx.session(&cx);
             rt.block_on(async {
                 let lock = ctx.lock("destroy").await?;
-                let (nothing, state, plan) = session.destroy_plan(entry.name).await?;
-                show_plan(&plan, false)?;
-                if !plan.has_changes() {
-                    lock.release().await?;
-                    return Ok(ExitCode::SUCCESS);
+                let result = async {
+                    let (nothing, state, plan) = session.destroy_plan(entry.name).await?;
+                    show_plan(&plan, false)?;
+                    if !plan.has_changes() {
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
+                    let report = apply(&session, &nothing, state, &plan, parallelism).await?;
+                    Ok(finish(&report, &plan, "Destroy"))
                 }
-                confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
-                let report = apply(&session, &nothing, state, &plan, parallelism).await;
+                .await;
                 lock.release().await?;
-                Ok(finish(&report?, &plan, "Destroy"))
+                result
             })
         }
         Command::Status { stack, target } => {
@@ -366,45 +372,7 @@ async fn status(ctx: &Context, stack: &str) -> Result<ExitCode, Failure> {
 
 async fn migrate(ctx: &Context, stack: &str, to: Backend, force: bool) -> Result<ExitCode, Failure> {
     let dest = ctx.config.state.open(Some(to), &ctx.default_sqlite, &ctx.target).await?;
-    if dest.describe() == ctx.store.describe() {
-        return Err(Failure(format!("the state of {stack} is already in {}", dest.describe())));
-    }
-    let holder = Holder::this_process("state migrate");
-    let lease = lock_lease();
-    // Both ends locked: no deploy may write either copy while it moves.
-    let from_lock = StackLock::acquire(Arc::clone(&ctx.store), stack, &holder, lease).await?;
-    let to_lock = match StackLock::acquire(Arc::clone(&dest), stack, &holder, lease).await {
-        Ok(l) => l,
-        Err(e) => {
-            from_lock.release().await?;
-            return Err(e.into());
-        }
-    };
-    let result = async {
-        let state = ctx.store.load(stack).await?;
-        if state.resources.is_empty() && state.outputs.is_empty() {
-            return Err(Failure(format!("{} has no state for {stack}; nothing to move", ctx.store.describe())));
-        }
-        let existing = dest.load(stack).await?;
-        if !force && (!existing.resources.is_empty() || !existing.pending.is_empty()) {
-            return Err(Failure(format!(
-                "{} already has state for {stack} ({} resources); pass --force to overwrite it",
-                dest.describe(),
-                existing.resources.len()
-            )));
-        }
-        dest.put_state(&state).await?;
-        let copied = dest.load(stack).await?;
-        if copied != state {
-            return Err(Failure(format!("the copy in {} differs from the source; the source was kept", dest.describe())));
-        }
-        ctx.store.put_state(&formae_runtime::StackState::empty(stack)).await?;
-        Ok(state.resources.len())
-    }
-    .await;
-    to_lock.release().await?;
-    from_lock.release().await?;
-    let n = result?;
+    let n = move_state(Arc::clone(&ctx.store), Arc::clone(&dest), stack, &Holder::this_process("state migrate"), force).await?;
     println!("Moved the state of {stack} ({n} resources) from {} to {}.", ctx.store.describe(), dest.describe());
     println!("Select it from now on: set `backend = \"{to}\"` under [state] in formae.toml.");
     Ok(ExitCode::SUCCESS)

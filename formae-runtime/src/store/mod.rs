@@ -9,6 +9,7 @@ mod postgres;
 mod sqlite;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -122,7 +123,8 @@ pub trait StateStore: Send + Sync {
     async fn put_resource(&self, stack: &str, name: &str, resource: &RecordedResource) -> Result<(), StoreError>;
     /// Forgets one resource and its pending operation, at once.
     async fn remove_resource(&self, stack: &str, name: &str) -> Result<(), StoreError>;
-    /// Records that an operation on `name` is starting.
+    /// Records that an operation on `name` is starting (at `op.started_at`, or now by the
+    /// store's clock if that is empty).
     async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError>;
     /// Records the stack's outputs.
     async fn put_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Result<(), StoreError>;
@@ -447,13 +449,14 @@ impl<B: Sql> SqlStore<B> {
             Param::Text(p.type_name.clone()),
             p.cloud_id.clone().map_or(Param::Null, Param::Text),
             Param::Text(p.identity.to_string()),
+            Param::Text(p.started_at.clone()),
         ]
     }
 
     fn upsert_pending(&self) -> String {
         self.sql(
             "INSERT INTO pending (stack, name, op, type, cloud_id, identity, started_at)
-             VALUES ($1, $2, $3, $4, $5, $6, {now_text})
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), {now_text}))
              ON CONFLICT (stack, name) DO UPDATE SET op = excluded.op, type = excluded.type,
                cloud_id = excluded.cloud_id, identity = excluded.identity, started_at = excluded.started_at",
         )
@@ -712,6 +715,65 @@ impl StackLock {
         self.renewer.abort();
         self.store.unlock(&self.stack, &self.id).await
     }
+}
+
+/// Moving a stack's state between stores failed; the source is kept unless the copy was
+/// verified.
+#[derive(Debug, thiserror::Error)]
+pub enum MoveError {
+    /// A store failed or refused (a lock held by another run, say).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Both ends are the same store.
+    #[error("the state of `{0}` is already in {1}")]
+    Same(String, String),
+    /// The source has nothing for the stack.
+    #[error("{store} has no state for `{stack}`; nothing to move")]
+    Nothing { stack: String, store: String },
+    /// The destination already has state for the stack.
+    #[error("{store} already has state for `{stack}` ({resources} resources); pass --force to overwrite it")]
+    Occupied { stack: String, store: String, resources: usize },
+    /// The copy read back differs from the source.
+    #[error("the copy of `{stack}` in {store} differs from the source; the source was kept")]
+    Mismatch { stack: String, store: String },
+}
+
+/// Moves everything recorded for `stack` from `from` to `to`: both locked for the move
+/// (so it refuses while a deploy holds either), copied at once, read back and compared,
+/// and only then removed from `from`. Returns how many resources moved.
+pub async fn move_state(from: Arc<dyn StateStore>, to: Arc<dyn StateStore>, stack: &str, holder: &Holder, overwrite: bool) -> Result<usize, MoveError> {
+    if from.describe() == to.describe() {
+        return Err(MoveError::Same(stack.to_owned(), to.describe()));
+    }
+    let lease = Duration::from_secs(60);
+    let from_lock = StackLock::acquire(Arc::clone(&from), stack, holder, lease).await?;
+    let to_lock = match StackLock::acquire(Arc::clone(&to), stack, holder, lease).await {
+        Ok(l) => l,
+        Err(e) => {
+            from_lock.release().await?;
+            return Err(e.into());
+        }
+    };
+    let result = async {
+        let state = from.load(stack).await?;
+        if state.resources.is_empty() && state.pending.is_empty() && state.outputs.is_empty() {
+            return Err(MoveError::Nothing { stack: stack.to_owned(), store: from.describe() });
+        }
+        let existing = to.load(stack).await?;
+        if !overwrite && (!existing.resources.is_empty() || !existing.pending.is_empty()) {
+            return Err(MoveError::Occupied { stack: stack.to_owned(), store: to.describe(), resources: existing.resources.len() });
+        }
+        to.put_state(&state).await?;
+        if to.load(stack).await? != state {
+            return Err(MoveError::Mismatch { stack: stack.to_owned(), store: to.describe() });
+        }
+        from.put_state(&StackState::empty(stack)).await?;
+        Ok(state.resources.len())
+    }
+    .await;
+    to_lock.release().await?;
+    from_lock.release().await?;
+    result
 }
 
 #[cfg(test)]
