@@ -314,6 +314,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         conn.close()
                     except Exception:
                         pass
+                # AWS removes a cluster's automated snapshots with it; moto keeps them, and
+                # their per-minute names then block creating the same cluster again.
+                _, listing = moto_query("rds", {"Action": "DescribeDBClusterSnapshots", "Version": "2014-10-31",
+                                                "DBClusterIdentifier": cid, "SnapshotType": "automated"})
+                for snap in re.findall(r"<DBClusterSnapshotIdentifier>([^<]+)</DBClusterSnapshotIdentifier>", listing):
+                    moto_query("rds", {"Action": "DeleteDBClusterSnapshot", "Version": "2014-10-31",
+                                       "DBClusterSnapshotIdentifier": snap})
                 return text.replace("<Status>available</Status>", "<Status>deleting</Status>", 1)
             return self.forward(body, gone)
         if action == "CreateDBInstance":

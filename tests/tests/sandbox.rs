@@ -65,6 +65,14 @@ async fn rds_and_the_data_api_behave_like_aws() {
     // An unknown cluster is not found.
     let err = data.execute_statement().resource_arn("arn:aws:rds:us-east-1:123456789012:cluster:nope").secret_arn(&secret).sql("SELECT 1").send().await.unwrap_err();
     assert!(format!("{err:?}").contains("NotFoundException"), "{err:?}");
+
+    // A deleted cluster takes its automated snapshots with it, so the same identifier can
+    // be created again at once (a destroy, then a deploy, within one minute).
+    rds.delete_db_instance().db_instance_identifier("probe-1").send().await.unwrap();
+    rds.delete_db_cluster().db_cluster_identifier("probe").skip_final_snapshot(true).send().await.unwrap();
+    let snaps = rds.describe_db_cluster_snapshots().db_cluster_identifier("probe").send().await.unwrap();
+    assert!(snaps.db_cluster_snapshots().is_empty(), "{snaps:?}");
+    create().send().await.expect("the same cluster is created again right after its deletion");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -168,7 +168,7 @@ impl Bench {
     }
 
     fn cargo(&self) -> Command {
-        let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        let mut c = crate::cargo();
         c.env("CARGO_TARGET_DIR", self.root.join("target")).current_dir(&self.synth);
         c
     }

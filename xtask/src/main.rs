@@ -586,13 +586,27 @@ fn sandbox(action: SandboxAction) -> Result<ExitCode, Failure> {
 fn test(args: &[String]) -> Result<ExitCode, Failure> {
     // The end-to-end tests start their own sandboxes; install its packages once, up front.
     formae_tests::sandbox::venv()?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = std::process::Command::new(cargo)
+    let status = cargo()
         .args(["test", "--workspace", "--locked"])
         .args(args)
         .status()
         .map_err(|e| Failure(format!("cannot run cargo test: {e}")))?;
     Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `cargo`, without what `cargo run` put in this process's environment. Build scripts
+/// (ring's, say) rerun when `CARGO_MANIFEST_DIR` or `CARGO_PKG_NAME` differ from the last
+/// build's, so a `cargo` started from here with them set would rebuild the AWS SDK's TLS
+/// stack, and the next `cargo` from a shell would rebuild it back.
+pub(crate) fn cargo() -> std::process::Command {
+    let mut c = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE"].iter().any(|p| k.starts_with(p)) {
+            c.env_remove(k.as_ref());
+        }
+    }
+    c
 }
 
 fn find_stack(name: &str) -> Result<&'static StackEntry, Failure> {

@@ -69,7 +69,16 @@ pub struct Holder {
 impl Holder {
     /// This process, doing `command`.
     pub fn this_process(command: &str) -> Holder {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+        let user = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|u| !u.is_empty()))
+            .or_else(|| {
+                // No login variables (a container, CI): the numeric user id.
+                let status = std::fs::read_to_string("/proc/self/status").ok()?;
+                let uid = status.lines().find(|l| l.starts_with("Uid:"))?.split_whitespace().nth(1)?.to_owned();
+                Some(format!("uid {uid}"))
+            })
+            .unwrap_or_else(|| "unknown".into());
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .ok()
