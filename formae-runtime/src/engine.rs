@@ -89,11 +89,14 @@ pub struct ApplyOptions {
     pub parallelism: usize,
     /// Set (by Ctrl-C, say) to start nothing new: work in flight finishes and is recorded.
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// Take over a resource that exists with the identity a create would use even when
+    /// this stack did not make it.
+    pub adopt: bool,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10, interrupt: None }
+        ApplyOptions { parallelism: 10, interrupt: None, adopt: false }
     }
 }
 
@@ -291,14 +294,17 @@ pub async fn apply(
                 started_at: String::new(),
             };
             store.put_pending(stack.name, &name, &pending).await?;
+            // A create journaled by an earlier run that never recorded its result may
+            // have made the resource: that one is ours to adopt.
+            let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create.verb());
             observer.event(&Event::Started { resource: name.clone(), op });
             tracing::info!(resource = %name, op = op.doing(), "start");
-            let (cx, executors) = (cx.clone(), Arc::clone(&executors));
+            let (cx, executors, adopt) = (cx.clone(), Arc::clone(&executors), opts.adopt);
             running.spawn(async move {
                 let t = Instant::now();
                 let exec = &executors[type_name.as_str()];
                 let result = match work {
-                    Work::Put { props, prior: None } => exec.create(&cx, &name, props).await.map(Some),
+                    Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, journaled || adopt).await.map(Some),
                     Work::Put { props, prior: Some((id, prior)) } => exec.update(&cx, &name, &id, &prior, props).await.map(Some),
                     Work::Delete { cloud_id, prior } => exec.delete(&cx, &cloud_id, &prior).await.map(|_| None),
                 };
@@ -355,6 +361,21 @@ pub async fn apply(
     report.elapsed = started.elapsed();
     report.state = state;
     Ok(report)
+}
+
+/// Read before create: what exists with the identity is created again only if nothing
+/// does; what carries this stack's ownership tags for this resource (or what the journal
+/// says an earlier run was creating, or anything with `adopt`) is brought to the declared
+/// properties instead; anything else is refused.
+async fn create(exec: &dyn Executor, cx: &Cx, name: &str, props: Json, adopt: bool) -> Result<Applied, ExecError> {
+    match exec.find(cx, props.clone()).await? {
+        None => exec.create(cx, name, props).await,
+        Some(found) if adopt || found.owned_by(&cx.stack, name) => {
+            tracing::info!(resource = %name, cloud_id = %found.cloud_id, "found in the cloud; adopting it instead of creating");
+            exec.update(cx, name, &found.cloud_id, &Json::Null, props).await
+        }
+        Some(found) => Err(ExecError::Exists { type_name: exec.type_name(), cloud_id: found.cloud_id }),
+    }
 }
 
 /// The identity properties of what is being applied (never a secret: identities are names).
@@ -482,6 +503,12 @@ mod tests {
             }
             async fn exists(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<bool, ExecError> {
                 Ok(true)
+            }
+            async fn find(&self, _cx: &Cx, _props: Json) -> Result<Option<crate::exec::Existing>, ExecError> {
+                Ok(None)
+            }
+            fn type_name(&self) -> &'static str {
+                "AWS::SecretsManager::Secret"
             }
         }
 

@@ -21,6 +21,22 @@ pub struct Applied {
     pub outputs: BTreeMap<String, Json>,
 }
 
+/// A resource found in the cloud with the identity a create would use.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Existing {
+    /// Its cloud id.
+    pub cloud_id: String,
+    /// Its tags (empty for a type that has none).
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Existing {
+    /// Whether its ownership tags say formae made it as `resource` of `stack`.
+    pub fn owned_by(&self, stack: &str, resource: &str) -> bool {
+        self.tags.get("formae:stack").map(String::as_str) == Some(stack) && self.tags.get("formae:resource").map(String::as_str) == Some(resource)
+    }
+}
+
 /// An executor failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -33,6 +49,9 @@ pub enum ExecError {
     /// Resolved properties do not fit the type (a bug, or a hand-edited state file).
     #[error("properties do not fit {type_name}: {message}")]
     Props { type_name: &'static str, message: String },
+    /// A create found its resource already there, made by someone else.
+    #[error("{type_name} `{cloud_id}` already exists and was not created by this stack; it is not taken over silently: delete or rename it, or run the deploy with --adopt to bring it under management")]
+    Exists { type_name: &'static str, cloud_id: String },
     /// A check ran and failed.
     #[error("{0}")]
     Check(String),
@@ -136,6 +155,8 @@ pub struct Cx {
     pub rdsdata: aws_sdk_rdsdata::Client,
     /// ECS.
     pub ecs: aws_sdk_ecs::Client,
+    /// STS, for the account id.
+    pub sts: aws_sdk_sts::Client,
     /// Plain HTTP, for checks.
     pub http: reqwest::Client,
     /// Waiting.
@@ -157,6 +178,7 @@ impl Cx {
             rds: aws_sdk_rds::Client::new(&conf),
             rdsdata: aws_sdk_rdsdata::Client::new(&conf),
             ecs: aws_sdk_ecs::Client::new(&conf),
+            sts: aws_sdk_sts::Client::new(&conf),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -212,6 +234,8 @@ pub trait Ops: Resource + Sized {
     async fn delete(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError>;
     /// Whether the resource exists in the cloud.
     async fn exists(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
+    /// What already exists with the identity this create would use (its name), if anything.
+    async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError>;
 }
 
 /// An executor, as the engine sees it: untyped properties in, results out.
@@ -225,6 +249,10 @@ pub trait Executor: Send + Sync {
     async fn delete(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError>;
     /// Exists?
     async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
+    /// What exists with the identity a create from these properties would use.
+    async fn find(&self, cx: &Cx, props: Json) -> Result<Option<Existing>, ExecError>;
+    /// The type it executes.
+    fn type_name(&self) -> &'static str;
 }
 
 struct Typed<R>(PhantomData<fn() -> R>);
@@ -250,6 +278,22 @@ impl<R: Ops> Executor for Typed<R> {
     async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {
         R::exists(cx, cloud_id, prior).await
     }
+    async fn find(&self, cx: &Cx, props: Json) -> Result<Option<Existing>, ExecError> {
+        Self::props(props)?.find(cx).await
+    }
+    fn type_name(&self) -> &'static str {
+        R::META.type_name
+    }
+}
+
+/// Tags as key/value pairs, from any SDK's tag type.
+pub fn tag_map<'a, T: 'a>(tags: impl IntoIterator<Item = &'a T>, kv: impl Fn(&'a T) -> (Option<&'a str>, Option<&'a str>)) -> BTreeMap<String, String> {
+    tags.into_iter()
+        .filter_map(|t| match kv(t) {
+            (Some(k), Some(v)) => Some((k.to_owned(), v.to_owned())),
+            _ => None,
+        })
+        .collect()
 }
 
 fn typed<R: Ops>() -> (&'static str, Box<dyn Executor>) {

@@ -10,6 +10,7 @@ Test infrastructure only, kept apart from the product. It serves on 127.0.0.1 on
   - RDS: the HTTP endpoint (Data API) flag is kept, a duplicate cluster id is refused,
     and clusters, instances and services can stay "creating" for a few seconds;
 - /_sandbox/config (POST JSON) sets delays; /_sandbox/inventory lists what exists;
+  /_sandbox/kill arms a crash drill (SIGKILL a pid after its n-th mutating call);
   /_sandbox/calls counts AWS calls by service and kind; /moto-api/reset wipes it all.
 """
 
@@ -51,6 +52,37 @@ def count(service, op):
     with LOCK:
         key = f"{service}:{op}"
         CALLS[key] = CALLS.get(key, 0) + 1
+    return key
+
+
+READ_PREFIXES = ("Describe", "Get", "List", "BeginTransaction", "CommitTransaction", "RollbackTransaction")
+
+# A crash drill: SIGKILL `pid` once the `after`-th mutating call has been carried out,
+# before its answer is sent, so the caller never learns that it succeeded.
+KILL = {"after": 0, "writes": 0, "pid": 0}
+
+
+def is_write(key, sql):
+    op = key.split(":", 1)[-1]
+    if op in ("Execute", "BatchExecute"):
+        return not sql.lstrip().upper().startswith("SELECT")
+    return not op.startswith(READ_PREFIXES)
+
+
+def after_call(key, sql, status):
+    if not key or status >= 400 or not is_write(key, sql):
+        return
+    with LOCK:
+        if KILL["after"] <= 0:
+            return
+        KILL["writes"] += 1
+        if KILL["writes"] < KILL["after"]:
+            return
+        pid, KILL["after"] = KILL["pid"], 0
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- moto passthrough
@@ -170,6 +202,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def reply(self, status, body=b"", content_type="application/json", headers=None):
+        after_call(getattr(self, "counted", None), getattr(self, "sql", ""), status)
+        self.counted = None
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
@@ -231,6 +265,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with LOCK:
                     CONFIG.update({k: float(v) for k, v in json.loads(body or b"{}").items() if k in CONFIG})
             return self.reply(200, CONFIG)
+        if path == "/_sandbox/kill":
+            if self.command == "POST":
+                req = json.loads(body or b"{}")
+                with LOCK:
+                    KILL.update(after=int(req.get("after_writes", 0)), pid=int(req.get("pid", 0)), writes=0)
+            with LOCK:
+                return self.reply(200, dict(KILL))
         if path == "/_sandbox/inventory":
             return self.reply(200, inventory())
         if path == "/_sandbox/calls":
@@ -250,19 +291,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         service = m.group(1) if m else ""
         target = self.headers.get("X-Amz-Target", "")
         if service == "rds-data":
-            count(service, path.strip("/"))
+            self.counted = count(service, path.strip("/"))
             return self.rds_data(path, body)
         if service == "ecs" and "ExpressGatewayService" in target:
             op = target.split(".")[-1]
-            count(service, op)
+            self.counted = count(service, op)
             return self.express(op, json.loads(body or b"{}"))
         if service == "rds":
             params = dict(urllib.parse.parse_qsl(body.decode()))
-            count(service, params.get("Action", "?"))
+            self.counted = count(service, params.get("Action", "?"))
 
             return self.rds(params, body)
         op = target.split(".")[-1] if target else dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "?")
-        count(service or "?", op)
+        self.counted = count(service or "?", op)
         return self.forward(body)
 
     # ------------------------------------------------------------ RDS
@@ -351,6 +392,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.data_error(400, "BadRequestException",
                                    f"Request size {len(body)} exceeds the limit of {DATA_API_LIMIT} bytes")
         req = json.loads(body or b"{}")
+        self.sql = req.get("sql", "")
         op = path.strip("/")
         if op in ("CommitTransaction", "RollbackTransaction"):
             with LOCK:
@@ -551,6 +593,10 @@ def patch_instances(text):
 
 def inventory():
     out = {"express_services": [], "clusters": sorted(CLUSTERS), "instances": sorted(INSTANCES), "databases": []}
+    _, secrets = moto_json("secretsmanager", "secretsmanager.ListSecrets", {"MaxResults": 100})
+    out["secrets"] = sorted(s["Name"] for s in secrets.get("SecretList", []) if not s.get("DeletedDate"))
+    _, roles = moto_query("iam", {"Action": "ListRoles", "Version": "2010-05-08", "MaxItems": "1000"})
+    out["roles"] = sorted(re.findall(r"<RoleName>([^<]+)</RoleName>", roles))
     with LOCK:
         for arn, svc in SERVICES.items():
             out["express_services"].append({"arn": arn, "status": public_service(svc)["status"]["statusCode"]})
@@ -565,6 +611,7 @@ def inventory():
 
 def reset():
     with LOCK:
+        KILL.update(after=0, writes=0, pid=0)
         CLUSTERS.clear()
         INSTANCES.clear()
         SERVICES.clear()

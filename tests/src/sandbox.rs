@@ -221,6 +221,18 @@ impl Sandbox {
         self.get_json("/_sandbox/calls")
     }
 
+    /// Arms a crash drill: the sandbox sends SIGKILL to `pid` once it has carried out the
+    /// `after_writes`-th mutating call, before answering it.
+    pub fn arm_kill(&self, after_writes: usize, pid: u32) -> Result<(), SandboxError> {
+        self.post("/_sandbox/kill", &format!("{{\"after_writes\": {after_writes}, \"pid\": {pid}}}")).map(|_| ())
+    }
+
+    /// How many mutating calls the sandbox carried out since a drill was armed (arm one
+    /// that never fires, `arm_kill(usize::MAX, 0)`, to count a whole deploy's).
+    pub fn drill_writes(&self) -> Result<u64, SandboxError> {
+        Ok(self.get_json("/_sandbox/kill")?["writes"].as_u64().unwrap_or(0))
+    }
+
     /// Restarts the call count.
     pub fn clear_calls(&self) -> Result<(), SandboxError> {
         self.post("/_sandbox/calls", "").map(|_| ())

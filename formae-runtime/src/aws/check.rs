@@ -54,7 +54,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::HttpCheck;
-    use crate::exec::{outputs, Applied, Cx, ExecError, Ops};
+    use crate::exec::{outputs, Applied, Cx, ExecError, Existing, Ops};
 
     impl HttpCheck {
         /// GETs the URL until it answers the expected status or the timeout passes.
@@ -105,6 +105,11 @@ mod ops {
 
         async fn delete(_cx: &Cx, _cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
             Ok(())
+        }
+
+        async fn find(&self, _cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            // A check makes nothing in the cloud.
+            Ok(None)
         }
 
         async fn exists(_cx: &Cx, _cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {

@@ -158,7 +158,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::ExpressGatewayService;
-    use crate::exec::{api_error, outputs, Applied, Cx, ExecError, Ops};
+    use crate::exec::{api_error, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
 
     fn container(s: &ExpressGatewayService) -> Result<ExpressGatewayContainer, ExecError> {
         let c = &s.primary_container;
@@ -304,6 +304,25 @@ mod ops {
 
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
             Ok(look(cx, cloud_id).await?.is_some())
+        }
+
+        async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            // A service is named by an ARN built from the account, the region, the cluster
+            // and the name.
+            let who = cx.sts.get_caller_identity().send().await.map_err(api_error("sts:GetCallerIdentity"))?;
+            let cluster = self.cluster.as_ref().and_then(|c| c.get().cloned()).unwrap_or_else(|| "default".into());
+            let arn = format!(
+                "arn:aws:ecs:{}:{}:service/{cluster}/{}",
+                cx.region,
+                who.account().unwrap_or_default(),
+                self.service_name.get().cloned().unwrap_or_default()
+            );
+            if look(cx, &arn).await?.is_none() {
+                return Ok(None);
+            }
+            let out = cx.ecs.describe_express_gateway_service().service_arn(&arn).send().await.map_err(api_error("ecs:DescribeExpressGatewayService"))?;
+            let tags = out.service().map(|s| tag_map(s.tags(), |t| (t.key(), t.value()))).unwrap_or_default();
+            Ok(Some(Existing { cloud_id: arn, tags }))
         }
     }
 }

@@ -205,7 +205,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Role;
-    use crate::exec::{api_error, outputs, Applied, Cx, ExecError, Ops};
+    use crate::exec::{api_error, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
 
     fn iam_tags(cx: &Cx, name: &str, r: &Role) -> Vec<IamTag> {
         cx.tags(name, &r.tags)
@@ -402,6 +402,15 @@ mod ops {
             sync_policies(cx, &empty, cloud_id).await?;
             cx.iam.delete_role().role_name(cloud_id).send().await.map_err(api_error("iam:DeleteRole"))?;
             Ok(())
+        }
+
+        async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            let name = role_name(self);
+            match cx.iam.get_role().role_name(&name).send().await {
+                Ok(out) => Ok(Some(Existing { tags: tag_map(out.role().map(|r| r.tags()).unwrap_or_default(), |t| (Some(t.key()), Some(t.value()))), cloud_id: name })),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
+                Err(e) => Err(api_error("iam:GetRole")(e)),
+            }
         }
 
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {

@@ -168,7 +168,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::{DbCluster, DbInstance};
-    use crate::exec::{api_error, outputs, Applied, Cx, ExecError, Ops};
+    use crate::exec::{api_error, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
     use crate::resolve::{as_marker, marker, secret_hash};
     use crate::value::Value;
 
@@ -362,6 +362,11 @@ mod ops {
             wait_cluster(cx, cloud_id, Want::Deleted).await
         }
 
+        async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            let id = self.db_cluster_identifier.get().cloned().unwrap_or_default();
+            Ok(cluster_status(cx, &id).await?.map(|c| Existing { tags: tag_map(c.tag_list(), |t| (t.key(), t.value())), cloud_id: id }))
+        }
+
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
             Ok(cluster_status(cx, cloud_id).await?.is_some())
         }
@@ -428,6 +433,11 @@ mod ops {
                 Err(e) => return Err(api_error("rds:DeleteDBInstance")(e)),
             }
             wait_instance(cx, cloud_id, Want::Deleted).await
+        }
+
+        async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            let id = self.db_instance_identifier.get().cloned().unwrap_or_default();
+            Ok(instance_status(cx, &id).await?.map(|i| Existing { tags: tag_map(i.tag_list(), |t| (t.key(), t.value())), cloud_id: id }))
         }
 
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {

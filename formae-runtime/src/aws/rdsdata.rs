@@ -53,7 +53,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Database;
-    use crate::exec::{api_error, outputs, prior_str, Applied, Cx, ExecError, Ops};
+    use crate::exec::{api_error, outputs, prior_str, Applied, Cx, ExecError, Existing, Ops};
 
     /// A database name is sent as an identifier, so only safe ones are accepted.
     fn identifier(name: &str) -> Result<String, ExecError> {
@@ -114,6 +114,13 @@ mod ops {
                 Err(e) if e.code() == Some("NotFoundException") => Ok(()),
                 Err(e) => Err(e),
             }
+        }
+
+        async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            let (cluster, name) = (self.cluster_arn.get().map(|a| a.0.clone()).unwrap_or_default(), self.name.get().cloned().unwrap_or_default());
+            let probe = json!({"cluster_arn": cluster, "secret_arn": self.secret_arn.get().map(|a| a.0.clone()), "name": name});
+            // A database has no tags: whether formae made it is known only from the journal.
+            Ok(Self::exists(cx, "", &probe).await?.then(|| Existing { cloud_id: format!("{cluster}/{name}"), tags: Default::default() }))
         }
 
         async fn exists(cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {

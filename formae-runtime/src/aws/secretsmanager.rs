@@ -65,7 +65,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Secret;
-    use crate::exec::{api_error, outputs, prior_str, Applied, Cx, ExecError, Ops};
+    use crate::exec::{api_error, outputs, prior_str, tag_map, Applied, Cx, ExecError, Existing, Ops};
     use crate::resolve::{as_marker, marker, secret_hash};
 
     fn sm_tags(cx: &Cx, name: &str, s: &Secret) -> Vec<SmTag> {
@@ -144,6 +144,18 @@ mod ops {
                 Ok(_) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
                 Err(e) => Err(api_error("secretsmanager:DeleteSecret")(e)),
+            }
+        }
+
+        async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
+            match cx.secrets.describe_secret().secret_id(text(&self.name).unwrap_or_default()).send().await {
+                Ok(d) if d.deleted_date.is_none() => Ok(Some(Existing {
+                    cloud_id: d.arn.clone().unwrap_or_default(),
+                    tags: tag_map(d.tags(), |t| (t.key(), t.value())),
+                })),
+                Ok(_) => Ok(None),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+                Err(e) => Err(api_error("secretsmanager:DescribeSecret")(e)),
             }
         }
 
