@@ -367,7 +367,7 @@ debug = false
         let flagship = self.bin("flagship");
 
         let _ = writeln!(self.out, "\n## Deploy of the flagship into the sandbox\n");
-        let _ = writeln!(self.out, "Delays keep the cluster creating 3 s, the instance 2 s and the service 2 s; the critical path they imply (cluster, then instance, then database, config, execution role, service) is 7 s. Waits poll every 100 ms.\n");
+        let _ = writeln!(self.out, "Delays keep the cluster creating 3 s, the instance 2 s and the service 2 s; the critical path they imply (cluster, then instance, then database, config, execution role, service) is 7 s. Waits poll every 50 ms.\n");
         let _ = writeln!(self.out, "| delays | median s | min - max s | peak MB | wall / critical path |\n| --- | --- | --- | --- | --- |");
         for (label, delays, critical) in [("3 s / 2 s / 2 s", Delays { cluster: 3.0, instance: 2.0, service: 2.0 }, Some(7000.0)), ("none", Delays::default(), None)] {
             let (mut times, mut peak) = (Vec::new(), 0);
