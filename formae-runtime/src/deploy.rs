@@ -66,3 +66,43 @@ impl Session<'_> {
         engine::apply(instance, plan, state, self.cx, Arc::clone(&self.executors), self.store, self.secrets, opts, observer).await
     }
 }
+
+/// The cloud could not be reached before anything was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PreflightError {
+    /// No credentials in the default chain.
+    #[error("no AWS credentials were found ({0}); set AWS_PROFILE (after `aws sso login`, say) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --sandbox; nothing was changed")]
+    NoCredentials(String),
+    /// The endpoint did not answer.
+    #[error("cannot reach AWS at {endpoint} (region {region}): {message}; check --endpoint-url, --region and the network (`cargo xtask sandbox up` for the sandbox); nothing was changed")]
+    Unreachable { endpoint: String, region: String, message: String },
+    /// AWS answered with a refusal (expired or invalid credentials, say).
+    #[error("AWS refused the credentials check in region {region}: {message}; nothing was changed")]
+    Refused { region: String, message: String },
+}
+
+/// Asks STS who we are, once, quickly and without retries: missing credentials, an
+/// endpoint that does not answer or a region that does not exist fail here, before
+/// anything changes. Returns the account id.
+pub async fn preflight(cx: &Cx, endpoint: Option<&str>) -> Result<String, PreflightError> {
+    use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+    let quick = aws_sdk_sts::config::Builder::default()
+        .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+        .timeout_config(aws_sdk_sts::config::timeout::TimeoutConfig::builder().operation_timeout(std::time::Duration::from_secs(10)).build());
+    match cx.sts.get_caller_identity().customize().config_override(quick).send().await {
+        Ok(who) => Ok(who.account().unwrap_or_default().to_owned()),
+        Err(e) => {
+            let message = format!("{}", DisplayErrorContext(&e));
+            let region = cx.region.clone();
+            Err(match &e {
+                SdkError::ServiceError(_) => PreflightError::Refused { region, message: e.message().unwrap_or(&message).to_owned() },
+                _ if message.contains("credentials") && !message.contains("dispatch failure") => PreflightError::NoCredentials(message),
+                _ => PreflightError::Unreachable {
+                    endpoint: endpoint.map(str::to_owned).unwrap_or_else(|| format!("the public endpoints of {region}")),
+                    region,
+                    message,
+                },
+            })
+        }
+    }
+}

@@ -124,7 +124,18 @@ impl Target {
     /// sandbox's dummy credentials), the region and the endpoint override.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let target = self;
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        // Throttling, 5xx and network errors are retried with capped exponential backoff
+        // and jitter (the SDK's standard mode); attempts and backoff are bounded, so is the
+        // time a call can take.
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(8)
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_secs(10));
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts);
         if let Some(r) = &target.region {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }

@@ -45,6 +45,12 @@ pub trait Resource: Props + DeserializeOwned + Send + Sync + 'static {
     type Outputs;
     /// The outputs of the resource named `name`, for references.
     fn outputs(name: &'static str) -> Self::Outputs;
+    /// What AWS would reject in the values known now (literals and parameters), each as a
+    /// sentence naming the property and what to use instead. References are checked when
+    /// they resolve, by the cloud.
+    fn validate(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Checks at compile time that every required property of `P` is among `given`;
@@ -147,16 +153,19 @@ pub struct StackInstance {
     pub resources: Vec<DeclaredResource>,
     /// Stack outputs.
     pub outputs: Vec<DeclaredOutput>,
+    /// Values AWS would reject, by resource: the stack is not planned while any remain.
+    pub invalid: Vec<(&'static str, String)>,
 }
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.
     pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
-        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new() }
+        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new() }
     }
 
     /// Adds a resource.
     pub fn add<R: Resource>(&mut self, name: &'static str, deps: &'static [&'static str], props: R) {
+        self.invalid.extend(props.validate().into_iter().map(|m| (name, m)));
         self.resources.push(DeclaredResource {
             name,
             meta: &R::META,

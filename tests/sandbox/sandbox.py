@@ -9,7 +9,8 @@ Test infrastructure only, kept apart from the product. It serves on 127.0.0.1 on
     the transaction calls);
   - RDS: the HTTP endpoint (Data API) flag is kept, a duplicate cluster id is refused,
     and clusters, instances and services can stay "creating" for a few seconds;
-- /_sandbox/config (POST JSON) sets delays; /_sandbox/inventory lists what exists;
+- /_sandbox/config (POST JSON) sets delays and injected faults (fault_share of the
+  calls, chosen by fault_seed, answered with a throttle or a 500; /_sandbox/faults counts them); /_sandbox/inventory lists what exists;
   /_sandbox/kill arms a crash drill (SIGKILL a pid after its n-th mutating call);
   /_sandbox/calls counts AWS calls by service and kind; /moto-api/reset wipes it all.
 """
@@ -19,6 +20,7 @@ import glob
 import http.client
 import http.server
 import json
+import random
 import os
 import re
 import signal
@@ -34,7 +36,10 @@ os.environ.setdefault("MOTO_ACCOUNT_ID", "123456789012")
 ACCOUNT = os.environ["MOTO_ACCOUNT_ID"]
 LOCK = threading.RLock()
 
-CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0}
+CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fault_share": 0.0, "fault_seed": 0.0}
+# Injected faults: which calls were answered with a throttle or a server error, by kind.
+FAULTS = {}
+RNG = random.Random(0)
 CLUSTERS = {}  # id -> {"http_endpoint": bool, "ready_at": float, "databases": set}
 INSTANCES = {}  # id -> {"ready_at": float}
 SERVICES = {}  # arn -> service dict
@@ -262,9 +267,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.express_endpoint(path)
         if path == "/_sandbox/config":
             if self.command == "POST":
+                req = json.loads(body or b"{}")
                 with LOCK:
-                    CONFIG.update({k: float(v) for k, v in json.loads(body or b"{}").items() if k in CONFIG})
+                    CONFIG.update({k: float(v) for k, v in req.items() if k in CONFIG})
+                    if "fault_seed" in req:
+                        RNG.seed(int(req["fault_seed"]))
+                        FAULTS.clear()
             return self.reply(200, CONFIG)
+        if path == "/_sandbox/faults":
+            with LOCK:
+                return self.reply(200, dict(FAULTS))
         if path == "/_sandbox/kill":
             if self.command == "POST":
                 req = json.loads(body or b"{}")
@@ -290,6 +302,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
         service = m.group(1) if m else ""
         target = self.headers.get("X-Amz-Target", "")
+        if service and self.inject_fault(service, target, body):
+            return
         if service == "rds-data":
             self.counted = count(service, path.strip("/"))
             return self.rds_data(path, body)
@@ -305,6 +319,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         op = target.split(".")[-1] if target else dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "?")
         self.counted = count(service or "?", op)
         return self.forward(body)
+
+    # ------------------------------------------------------------ faults
+
+    def inject_fault(self, service, target, body):
+        """Answers a share of calls (chosen by the seeded generator) with a throttle or a
+        500 before doing anything, as AWS does under load; whether it did."""
+        with LOCK:
+            if CONFIG["fault_share"] <= 0 or RNG.random() >= CONFIG["fault_share"]:
+                return False
+            throttle = RNG.random() < 0.5
+            kind = "ThrottlingException" if throttle else "InternalFailure"
+            FAULTS[kind] = FAULTS.get(kind, 0) + 1
+        status = 400 if throttle else 500
+        message = "Rate exceeded" if throttle else "We encountered an internal error. Please try again."
+        if service in ("iam", "rds", "sts"):
+            code = "Throttling" if throttle else "InternalFailure"
+            xml = (f"<ErrorResponse><Error><Type>{'Sender' if throttle else 'Receiver'}</Type><Code>{code}</Code>"
+                   f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+            self.reply(status, xml, "text/xml")
+        else:
+            self.reply(status, {"__type": kind, "message": message}, "application/x-amz-json-1.1",
+                       {"x-amzn-ErrorType": kind})
+        return True
 
     # ------------------------------------------------------------ RDS
 

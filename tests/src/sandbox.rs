@@ -211,6 +211,17 @@ impl Sandbox {
         self.post("/_sandbox/config", &body).map(|_| ())
     }
 
+    /// Answers `share` of the AWS calls (chosen by `seed`) with a ThrottlingException or a
+    /// 500 before carrying them out.
+    pub fn set_faults(&self, share: f64, seed: u64) -> Result<(), SandboxError> {
+        self.post("/_sandbox/config", &format!(r#"{{"fault_share": {share}, "fault_seed": {seed}}}"#)).map(|_| ())
+    }
+
+    /// How many faults were injected, by kind.
+    pub fn faults(&self) -> Result<serde_json::Value, SandboxError> {
+        self.get_json("/_sandbox/faults")
+    }
+
     /// What exists: express services, clusters, instances and PostgreSQL databases.
     pub fn inventory(&self) -> Result<serde_json::Value, SandboxError> {
         self.get_json("/_sandbox/inventory")

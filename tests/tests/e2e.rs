@@ -265,3 +265,22 @@ impl StoreCheck for Env {
         self.store.load(stack).await.unwrap().resources.is_empty()
     }
 }
+
+/// A quarter of all AWS calls answered with a throttle or a 500 (chosen by a fixed seed):
+/// the SDK's retries carry the flagship through, and nothing is made twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flagship_deploys_while_aws_throttles_and_fails_a_share_of_calls() {
+    let env = Env::start("faults", Delays::default()).await;
+    env.sandbox.set_faults(0.25, 7).unwrap();
+    let (_, report) = env.deploy(&flagship(&[]), Mode::Reconcile).await;
+    assert_eq!(report.done.len(), 10);
+    let faults = env.sandbox.faults().unwrap();
+    let injected: u64 = faults.as_object().unwrap().values().map(|v| v.as_u64().unwrap_or(0)).sum();
+    assert!(injected >= 5, "too few faults were injected to prove anything: {faults}");
+    assert!(faults["ThrottlingException"].as_u64().unwrap_or(0) > 0 && faults["InternalFailure"].as_u64().unwrap_or(0) > 0, "{faults}");
+    env.sandbox.set_faults(0.0, 0).unwrap();
+    let inv = env.sandbox.inventory().unwrap();
+    assert_eq!(inv["clusters"], serde_json::json!(["formae-db"]));
+    assert_eq!(inv["secrets"], serde_json::json!(["formae-config", "formae-db-creds"]));
+    assert_eq!(inv["express_services"].as_array().map(Vec::len), Some(1));
+}

@@ -26,6 +26,10 @@ use formae_tests::sandbox::{Delays, Sandbox, DEFAULT_PORT};
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "formae: infrastructure as Rust code")]
 struct Cli {
+    /// More detail on stderr: -v shows each resource step and every retry of an AWS call,
+    /// -vv everything formae logs. Secret values are never logged. FORMAE_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -102,6 +106,10 @@ enum Command {
         /// At most this many resource operations at once.
         #[arg(long, default_value_t = 10)]
         parallelism: usize,
+        /// Bring resources that already exist with a declared identity under management,
+        /// even when this stack did not create them (they are updated to the declaration).
+        #[arg(long)]
+        adopt: bool,
     },
     /// Deletes every recorded resource of a stack, dependents first.
     Destroy {
@@ -211,13 +219,18 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The SDK's request and response bodies (logged at its trace level) would carry
+    // secrets; no level here turns them on.
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "warn,formae_runtime=debug,xtask=debug,aws_smithy_runtime::client::retries=debug",
+        _ => "info,formae_runtime=trace,xtask=trace,aws_smithy_runtime=debug,aws_config=debug",
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FORMAE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FORMAE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(Failure(msg)) => {
@@ -247,7 +260,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             show_plan(&plan, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Deploy { stack, target, mode, yes, parallelism } => {
+        Command::Deploy { stack, target, mode, yes, parallelism, adopt } => {
             let (entry, instance) = build(&stack)?;
             let rt = runtime()?;
             let ctx = Context::open(entry, &stack, &target, true, &rt)?;
@@ -264,7 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                     session.check(&instance, &plan)?;
                     confirm(yes, "Do you want to perform these actions?")?;
-                    let report = apply(&session, &instance, state, &plan, parallelism).await?;
+                    let report = apply(&session, &instance, state, &plan, ApplyOptions { parallelism, adopt, ..Default::default() }).await?;
                     Ok(finish(&report, &plan, "Apply"))
                 }
                 .await;
@@ -288,7 +301,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         return Ok(ExitCode::SUCCESS);
                     }
                     confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
-                    let report = apply(&session, &nothing, state, &plan, parallelism).await?;
+                    let report = apply(&session, &nothing, state, &plan, ApplyOptions { parallelism, ..Default::default() }).await?;
                     Ok(finish(&report, &plan, "Destroy"))
                 }
                 .await;
@@ -378,6 +391,13 @@ async fn migrate(ctx: &Context, stack: &str, to: Backend, force: bool) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
+/// Fails fast, before the lock or any change, when AWS cannot be reached.
+async fn preflight(cx: &Cx, target: &Target) -> Result<(), Failure> {
+    let account = formae_runtime::deploy::preflight(cx, target.endpoint_url.as_deref()).await?;
+    tracing::info!(%account, region = %cx.region, "credentials checked");
+    Ok(())
+}
+
 /// How long a lock lasts without renewal; renewed every third of it while a run is alive.
 fn lock_lease() -> Duration {
     let secs = std::env::var("FORMAE_LOCK_LEASE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
@@ -415,6 +435,12 @@ impl Context {
         } else {
             (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
         };
+        if start_sandbox {
+            // A command that will change things checks first that AWS answers, before it
+            // opens (or creates) any state.
+            let cx = rt.block_on(Cx::new(entry.name, &target, timing));
+            rt.block_on(preflight(&cx, &target))?;
+        }
         let cwd = std::env::current_dir()?;
         let mut config = Config::find(args.state.config.as_deref(), &cwd)?;
         if let Some(b) = args.state.backend {
@@ -447,6 +473,8 @@ fn param_value(entry: &StackEntry, given: &[String], name: &str) -> Option<Strin
 fn build(args: &StackArgs) -> Result<(&'static StackEntry, StackInstance), Failure> {
     let entry = find_stack(&args.stack)?;
     let instance = (entry.build)(&split_params(&args.params)?)?;
+    // Before anything is opened or started: bad values change nothing.
+    formae_runtime::PlanError::check_values(&instance)?;
     Ok((entry, instance))
 }
 
@@ -481,7 +509,7 @@ fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
 /// Applies with progress on stderr. The first Ctrl-C starts nothing new and lets work in
 /// flight finish and be recorded; a second one exits at once (the journal holds what was
 /// in flight).
-async fn apply(session: &Session<'_>, instance: &StackInstance, state: formae_runtime::StackState, plan: &Plan, parallelism: usize) -> Result<ApplyReport, Failure> {
+async fn apply(session: &Session<'_>, instance: &StackInstance, state: formae_runtime::StackState, plan: &Plan, opts: ApplyOptions) -> Result<ApplyReport, Failure> {
     let progress = progress::Progress::new(std::io::stderr().is_terminal());
     let interrupt = Arc::new(AtomicBool::new(false));
     let watcher = {
@@ -496,7 +524,7 @@ async fn apply(session: &Session<'_>, instance: &StackInstance, state: formae_ru
             }
         })
     };
-    let report = session.apply(instance, state, plan, ApplyOptions { parallelism, interrupt: Some(interrupt) }, &progress).await;
+    let report = session.apply(instance, state, plan, ApplyOptions { interrupt: Some(interrupt), ..opts }, &progress).await;
     watcher.abort();
     Ok(report?)
 }

@@ -76,14 +76,19 @@ pub fn generate(checked: &Checked) -> TokenStream {
     });
 
     // Resources.
+    // Output handles are bound 64 to a `let`: one `let` per resource would nest a debuginfo
+    // scope per resource, and LLVM overflows its stack on stacks of ~10,000 resources.
     let handles: Vec<TokenStream> = def
         .resources
-        .iter()
-        .map(|r| {
-            let id = &r.ident;
-            let path = &r.body.path;
-            let n = id.to_string();
-            quote! { let #id = <#path as ::formae_runtime::Resource>::outputs(#n); }
+        .chunks(64)
+        .map(|chunk| {
+            let ids = chunk.iter().map(|r| &r.ident);
+            let values = chunk.iter().map(|r| {
+                let path = &r.body.path;
+                let n = r.ident.to_string();
+                quote! { <#path as ::formae_runtime::Resource>::outputs(#n) }
+            });
+            quote! { let ( #( #ids, )* ) = ( #( #values, )* ); }
         })
         .collect();
     let adds: Vec<TokenStream> = checked

@@ -146,6 +146,42 @@ impl Resource for ExpressGatewayService {
     fn outputs(name: &'static str) -> ExpressGatewayServiceOutputs {
         ExpressGatewayServiceOutputs::new(name)
     }
+    fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        super::name_chars("service_name", &self.service_name, 255, "-_", &mut out);
+        if let (Some(&cpu), Some(&memory)) = (self.cpu.get(), self.memory.get()) {
+            match fargate_memory(cpu) {
+                None => out.push(format!("cpu {cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384")),
+                Some((lo, hi, step)) if !((cpu == 256 && memory == 512) || (memory >= lo && memory <= hi && (memory - lo) % step == 0)) => out.push(format!(
+                    "memory {memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}"
+                )),
+                Some(_) => {}
+            }
+        }
+        if let Some(s) = &self.scaling {
+            if let (Some(min), Some(max)) = (s.min_task_count.get(), s.max_task_count.get()) {
+                if min > max {
+                    out.push(format!("scaling min_task_count {min} is above max_task_count {max}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The memory Fargate offers with `cpu` units: from, to and step, in MiB.
+fn fargate_memory(cpu: u32) -> Option<(u32, u32, u32)> {
+    Some(match cpu {
+        // And 512 MiB, checked apart.
+        256 => (1024, 2048, 1024),
+        512 => (1024, 4096, 1024),
+        1024 => (2048, 8192, 1024),
+        2048 => (4096, 16384, 1024),
+        4096 => (8192, 30720, 1024),
+        8192 => (16384, 61440, 4096),
+        16384 => (32768, 122_880, 8192),
+        _ => return None,
+    })
 }
 
 #[cfg(feature = "aws")]

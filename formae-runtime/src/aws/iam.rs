@@ -144,6 +144,11 @@ impl Resource for Role {
     fn outputs(name: &'static str) -> RoleOutputs {
         RoleOutputs::new(name)
     }
+    fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        super::name_chars("role_name", &self.role_name, 64, "+=,.@_-", &mut out);
+        out
+    }
 }
 
 impl PolicyDocument {

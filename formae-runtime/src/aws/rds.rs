@@ -105,6 +105,26 @@ impl Resource for DbCluster {
     fn outputs(name: &'static str) -> DbClusterOutputs {
         DbClusterOutputs::new(name)
     }
+    fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        super::rds_identifier("db_cluster_identifier", &self.db_cluster_identifier, &mut out);
+        if let Some(s) = &self.serverless_v2_scaling {
+            let (min, max) = (s.min_capacity.get().copied(), s.max_capacity.get().copied());
+            for (what, v) in [("min_capacity", min), ("max_capacity", max)] {
+                if let Some(v) = v {
+                    if !(0.0..=256.0).contains(&v) || (v * 2.0).fract() != 0.0 {
+                        out.push(format!("serverless_v2_scaling {what} {v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"));
+                    }
+                }
+            }
+            if let (Some(min), Some(max)) = (min, max) {
+                if min > max {
+                    out.push(format!("serverless_v2_scaling min_capacity {min} is above max_capacity {max}: lower the minimum or raise the maximum"));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A DB instance; for Aurora Serverless v2, class `db.serverless` in a cluster.
@@ -157,6 +177,11 @@ impl Resource for DbInstance {
     type Outputs = DbInstanceOutputs;
     fn outputs(name: &'static str) -> DbInstanceOutputs {
         DbInstanceOutputs::new(name)
+    }
+    fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        super::rds_identifier("db_instance_identifier", &self.db_instance_identifier, &mut out);
+        out
     }
 }
 

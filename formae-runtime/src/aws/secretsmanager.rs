@@ -56,6 +56,11 @@ impl Resource for Secret {
     fn outputs(name: &'static str) -> SecretOutputs {
         SecretOutputs::new(name)
     }
+    fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        super::name_chars("name", &self.name, 512, "/_+=.@-", &mut out);
+        out
+    }
 }
 
 #[cfg(feature = "aws")]

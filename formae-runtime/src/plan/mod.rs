@@ -151,6 +151,19 @@ pub enum PlanError {
     /// Recorded state belongs to another stack.
     #[error("the state given is for stack `{found}`, not `{expected}`")]
     WrongStack { expected: String, found: String },
+    /// Values AWS would reject; nothing was sent.
+    #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, m)| format!("  - `{r}`: {m}")).collect::<Vec<_>>().join("\n"))]
+    Invalid { stack: String, problems: Vec<(String, String)> },
+}
+
+impl PlanError {
+    /// The refusal of a stack whose values AWS would reject, if it has any.
+    pub fn check_values(stack: &StackInstance) -> Result<(), PlanError> {
+        if stack.invalid.is_empty() {
+            return Ok(());
+        }
+        Err(PlanError::Invalid { stack: stack.name.to_owned(), problems: stack.invalid.iter().map(|(r, m)| ((*r).to_owned(), m.clone())).collect() })
+    }
 }
 
 /// Reads secrets for planning.
@@ -287,6 +300,7 @@ pub fn plan(
     mode: Mode,
     secrets: &dyn SecretReader,
 ) -> Result<Plan, PlanError> {
+    PlanError::check_values(stack)?;
     if !state.stack.is_empty() && state.stack != stack.name {
         return Err(PlanError::WrongStack { expected: stack.name.into(), found: state.stack.clone() });
     }
