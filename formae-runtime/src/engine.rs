@@ -336,6 +336,11 @@ pub async fn apply(
                 }
             }
             Err(e) => {
+                if matches!(e, ExecError::Exists { .. }) {
+                    // Refused before any change: nothing of ours may be out there, and the
+                    // next run must not adopt what this one declined.
+                    store.clear_pending(stack.name, &name).await?;
+                }
                 let error = e.to_string();
                 observer.event(&Event::Failed { resource: name.clone(), op, elapsed, error: error.clone() });
                 tracing::warn!(resource = %name, op = op.doing(), %error, "failed");

@@ -67,15 +67,18 @@ impl Env {
 
     /// Plans and applies `instance`; panics with the failures if the apply fails.
     pub async fn deploy(&self, instance: &StackInstance, mode: Mode) -> (Plan, ApplyReport) {
+        let (plan, report) = self.try_deploy(instance, mode, ApplyOptions::default()).await;
+        assert!(report.succeeded(), "deploy failed: {:?} / not started: {:?}", report.failed, report.not_started);
+        (plan, report)
+    }
+
+    /// Plans and applies `instance` with `opts`, whatever the outcome.
+    pub async fn try_deploy(&self, instance: &StackInstance, mode: Mode, opts: ApplyOptions) -> (Plan, ApplyReport) {
         // Ownership tags name the stack being deployed, as the command line's clients do.
         let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
         let session = Session { cx: &cx, ..self.session() };
         let (state, plan) = session.plan(instance, mode).await.expect("planning works");
-        let report = session
-            .apply(instance, state, &plan, ApplyOptions::default(), &Recorder::default())
-            .await
-            .expect("the engine runs");
-        assert!(report.succeeded(), "deploy failed: {:?} / not started: {:?}", report.failed, report.not_started);
+        let report = session.apply(instance, state, &plan, opts, &Recorder::default()).await.expect("the engine runs");
         (plan, report)
     }
 

@@ -284,3 +284,34 @@ async fn flagship_deploys_while_aws_throttles_and_fails_a_share_of_calls() {
     assert_eq!(inv["secrets"], serde_json::json!(["formae-config", "formae-db-creds"]));
     assert_eq!(inv["express_services"].as_array().map(Vec::len), Some(1));
 }
+
+/// A role the guide's commands made by hand is not taken over by a deploy: the create
+/// is refused naming it, and the role is left as it was. `--adopt` brings it under
+/// management, updated to the declaration and tagged as this stack's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_resource_is_not_taken_over_without_adopt() {
+    let env = Env::start("adopt", Delays::default()).await;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    env.cx.iam.create_role().role_name("ecsTaskExecutionRole").assume_role_policy_document(trust).send().await.unwrap();
+
+    let (_, report) = env.try_deploy(&flagship(&[]), Mode::Reconcile, Default::default()).await;
+    assert!(!report.succeeded());
+    let refused = report.failed.iter().find(|f| f.0 == "execution_role").expect("the execution role's create was refused");
+    assert!(refused.2.contains("`ecsTaskExecutionRole` already exists and was not created by this stack") && refused.2.contains("--adopt"), "{}", refused.2);
+    let role = env.cx.iam.get_role().role_name("ecsTaskExecutionRole").send().await.unwrap().role.unwrap();
+    assert!(role.tags().is_empty(), "the hand-made role was tagged: {:?}", role.tags());
+    let attached = env.cx.iam.list_attached_role_policies().role_name("ecsTaskExecutionRole").send().await.unwrap();
+    assert!(attached.attached_policies().is_empty(), "the hand-made role was changed");
+    // Running again does not change that: the refusal is not mistaken for a create that
+    // was interrupted.
+    let (_, report) = env.try_deploy(&flagship(&[]), Mode::Reconcile, Default::default()).await;
+    assert!(report.failed.iter().any(|f| f.0 == "execution_role"), "the second run took the role over: {:?}", report.failed);
+
+    let opts = formae_runtime::engine::ApplyOptions { adopt: true, ..Default::default() };
+    let (_, report) = env.try_deploy(&flagship(&[]), Mode::Reconcile, opts).await;
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let role = env.cx.iam.get_role().role_name("ecsTaskExecutionRole").send().await.unwrap().role.unwrap();
+    assert!(role.tags().iter().any(|t| t.key() == "formae:stack" && t.value() == "ecs-express-agent"), "{:?}", role.tags());
+    let attached = env.cx.iam.list_attached_role_policies().role_name("ecsTaskExecutionRole").send().await.unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+}

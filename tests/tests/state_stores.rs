@@ -114,6 +114,9 @@ async fn journal(store: &dyn StateStore) {
     // Recording the result clears the intent, in the same write.
     store.put_resource(s, "new", &resource(1, "new")).await.unwrap();
     store.remove_resource(s, "old").await.unwrap();
+    // An intent that never reached the cloud is dropped on its own.
+    store.put_pending(s, "declined", &pending("create", "declined")).await.unwrap();
+    store.clear_pending(s, "declined").await.unwrap();
     let st = store.load(s).await.unwrap();
     assert!(st.pending.is_empty(), "results did not clear the journal: {:?}", st.pending);
     assert_eq!(st.resources.keys().collect::<Vec<_>>(), vec!["new"]);

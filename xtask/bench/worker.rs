@@ -25,7 +25,7 @@ fn fail(msg: String) -> ! {
 pub fn run(entry: StackEntry) {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("FORMAE_LOG")).with_writer(std::io::stderr).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let instance = (entry.build)(&[]).unwrap_or_else(|e| fail(e.to_string()));
+    let instance = entry.instance(&[]).unwrap_or_else(|e| fail(e.to_string()));
     // One thread is enough for a plan; deploys get the multi-threaded runtime the CLI uses.
     let current = || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| fail(e.to_string()));
     match args.first().map(String::as_str) {

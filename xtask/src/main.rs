@@ -472,7 +472,7 @@ fn param_value(entry: &StackEntry, given: &[String], name: &str) -> Option<Strin
 
 fn build(args: &StackArgs) -> Result<(&'static StackEntry, StackInstance), Failure> {
     let entry = find_stack(&args.stack)?;
-    let instance = (entry.build)(&split_params(&args.params)?)?;
+    let instance = entry.instance(&split_params(&args.params)?)?;
     // Before anything is opened or started: bad values change nothing.
     formae_runtime::PlanError::check_values(&instance)?;
     Ok((entry, instance))

@@ -135,6 +135,8 @@ pub trait StateStore: Send + Sync {
     /// Records that an operation on `name` is starting (at `op.started_at`, or now by the
     /// store's clock if that is empty).
     async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError>;
+    /// Forgets the pending operation on `name` (one that never reached the cloud).
+    async fn clear_pending(&self, stack: &str, name: &str) -> Result<(), StoreError>;
     /// Records the stack's outputs.
     async fn put_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Result<(), StoreError>;
     /// Replaces everything recorded for `state.stack` with `state`, at once.
@@ -599,6 +601,10 @@ impl<B: Sql> StateStore for SqlStore<B> {
 
     async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError> {
         self.backend.execute(&self.upsert_pending(), self.pending_params(stack, name, op)).await.map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    async fn clear_pending(&self, stack: &str, name: &str) -> Result<(), StoreError> {
+        self.backend.atomically(vec![Self::delete_pending(stack, name)]).await.map_err(|e| self.err(e))
     }
 
     async fn put_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Result<(), StoreError> {
