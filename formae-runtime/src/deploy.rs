@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::drift::{self, RefreshError};
 use crate::engine::{self, ApplyOptions, ApplyReport, EngineError, Observer};
 use crate::exec::{Cx, Executor};
 use crate::plan::{plan, Mode, Plan, PlanError, SecretReader};
@@ -20,6 +21,18 @@ pub enum DeployError {
     /// The plan could not be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// Recorded resources could not be read back from the cloud.
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+}
+
+/// Whether a plan reads recorded resources back from the cloud first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Read every recorded resource and plan against what is there (the default).
+    Cloud,
+    /// Plan from the record alone: no reads, and drift goes unseen until apply re-reads.
+    RecordOnly,
 }
 
 /// What a deploy, destroy or status works with.
@@ -35,10 +48,24 @@ pub struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// The recorded state of `stack` and the plan to bring it to `instance`.
-    pub async fn plan(&self, instance: &StackInstance, mode: Mode) -> Result<(StackState, Plan), DeployError> {
+    /// The state of `stack` (refreshed from the cloud unless told otherwise) and the plan
+    /// to bring it to `instance`. The stack's values are checked before anything is read.
+    pub async fn plan(&self, instance: &StackInstance, mode: Mode, refresh: Refresh) -> Result<(StackState, Plan), DeployError> {
+        PlanError::check_values(instance)?;
         let state = self.store.load(instance.name).await?;
-        let p = plan(instance, &state, mode, self.secrets)?;
+        let (state, drift) = match refresh {
+            Refresh::Cloud if !state.resources.is_empty() => {
+                let r = drift::refresh(&state, self.cx, &self.executors).await?;
+                (r.state, r.drift)
+            }
+            _ => (state, Vec::new()),
+        };
+        let mut p = plan(instance, &state, mode, self.secrets)?;
+        p.note_drift(drift);
+        p.refreshed = refresh == Refresh::Cloud;
+        if refresh == Refresh::Cloud {
+            p.found = drift::find_existing(instance, &p, &state, self.cx, &self.executors, self.secrets).await?;
+        }
         Ok((state, p))
     }
 
@@ -48,9 +75,9 @@ impl Session<'_> {
     }
 
     /// The plan that deletes everything recorded for `stack`, in reverse dependency order.
-    pub async fn destroy_plan(&self, stack: &'static str) -> Result<(StackInstance, StackState, Plan), DeployError> {
+    pub async fn destroy_plan(&self, stack: &'static str, refresh: Refresh) -> Result<(StackInstance, StackState, Plan), DeployError> {
         let nothing = StackInstance::with_capacity(stack, 0);
-        let (state, p) = self.plan(&nothing, Mode::Reconcile).await?;
+        let (state, p) = self.plan(&nothing, Mode::Reconcile, refresh).await?;
         Ok((nothing, state, p))
     }
 

@@ -92,11 +92,13 @@ pub struct ApplyOptions {
     /// Take over a resource that exists with the identity a create would use even when
     /// this stack did not make it.
     pub adopt: bool,
+    /// Update or delete even what changed in the cloud since the plan read it.
+    pub force: bool,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10, interrupt: None, adopt: false }
+        ApplyOptions { parallelism: 10, interrupt: None, adopt: false, force: false }
     }
 }
 
@@ -247,6 +249,7 @@ pub async fn apply(
     let mut failed = false;
     let parallelism = opts.parallelism.max(1);
 
+    forget_drift(stack.name, plan, &state, store).await?;
     let interrupted = || opts.interrupt.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
     loop {
         while !failed && !interrupted() && running.len() < parallelism {
@@ -299,14 +302,23 @@ pub async fn apply(
             let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create.verb());
             observer.event(&Event::Started { resource: name.clone(), op });
             tracing::info!(resource = %name, op = op.doing(), "start");
-            let (cx, executors, adopt) = (cx.clone(), Arc::clone(&executors), opts.adopt);
+            // A resource whose last operation failed is in no recorded shape to compare with.
+            let failed_before = state.resources.get(&name).is_some_and(|r| r.status == ResourceStatus::Failed);
+            let (cx, executors, adopt, force) = (cx.clone(), Arc::clone(&executors), opts.adopt, opts.force || failed_before);
             running.spawn(async move {
                 let t = Instant::now();
                 let exec = &executors[type_name.as_str()];
                 let result = match work {
                     Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, journaled || adopt).await.map(Some),
-                    Work::Put { props, prior: Some((id, prior)) } => exec.update(&cx, &name, &id, &prior, props).await.map(Some),
-                    Work::Delete { cloud_id, prior } => exec.delete(&cx, &cloud_id, &prior).await.map(|_| None),
+                    Work::Put { props, prior: Some((id, prior)) } => match reread(exec.as_ref(), &cx, &id, &prior, force).await {
+                        Ok(_) => exec.update(&cx, &name, &id, &prior, props).await.map(Some),
+                        Err(e) => Err(e),
+                    },
+                    Work::Delete { cloud_id, prior } => match reread(exec.as_ref(), &cx, &cloud_id, &prior, force).await {
+                        Ok(true) => exec.delete(&cx, &cloud_id, &prior).await.map(|_| None),
+                        Ok(false) => Ok(None),
+                        Err(e) => Err(e),
+                    },
                 };
                 (i, t.elapsed(), result)
             });
@@ -366,6 +378,39 @@ pub async fn apply(
     report.elapsed = started.elapsed();
     report.state = state;
     Ok(report)
+}
+
+/// Re-reads a resource before it is updated or deleted: a change made in the cloud since
+/// the plan read it (or, without a refresh, since it was recorded) is not overwritten
+/// unless `force`. Returns whether the resource still exists.
+async fn reread(exec: &dyn Executor, cx: &Cx, cloud_id: &str, seen: &Json, force: bool) -> Result<bool, ExecError> {
+    let live = exec.read(cx, cloud_id, seen).await?;
+    match crate::drift::unseen_change(seen, live.as_ref()) {
+        Some(detail) if !force => Err(ExecError::Drifted { detail }),
+        Some(detail) => {
+            tracing::warn!(cloud_id, %detail, "changed outside formae; overwriting (--force)");
+            Ok(live.is_some())
+        }
+        None => Ok(true),
+    }
+}
+
+/// Brings the record in line with what a refresh found: resources deleted outside
+/// formae are forgotten (a create puts back what is still declared), and live properties
+/// of drifted resources the plan leaves alone are recorded.
+async fn forget_drift(stack: &str, plan: &Plan, state: &StackState, store: &dyn StateStore) -> Result<(), StoreError> {
+    for d in &plan.drift {
+        match d.kind {
+            crate::plan::DriftKind::Deleted => store.remove_resource(stack, &d.resource).await?,
+            crate::plan::DriftKind::Changed(_) => {
+                let untouched = plan.change(&d.resource).is_none_or(|c| c.action == Action::NoOp);
+                if let (true, Some(rec)) = (untouched, state.resources.get(&d.resource)) {
+                    store.put_resource(stack, &d.resource, rec).await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Read before create: what exists with the identity is created again only if nothing
@@ -511,6 +556,9 @@ mod tests {
             }
             async fn find(&self, _cx: &Cx, _props: Json) -> Result<Option<crate::exec::Existing>, ExecError> {
                 Ok(None)
+            }
+            async fn read(&self, _cx: &Cx, _id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+                Ok(Some(prior.clone()))
             }
             fn type_name(&self) -> &'static str {
                 "AWS::SecretsManager::Secret"

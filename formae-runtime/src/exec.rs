@@ -52,6 +52,9 @@ pub enum ExecError {
     /// A create found its resource already there, made by someone else.
     #[error("{type_name} `{cloud_id}` already exists and was not created by this stack; it is not taken over silently: delete or rename it, or run the deploy with --adopt to bring it under management")]
     Exists { type_name: &'static str, cloud_id: String },
+    /// The resource changed in the cloud after the plan was made (or was never shown).
+    #[error("refused: since the plan read it, {detail} outside formae; formae does not overwrite a change it has not shown: run plan to see it, or rerun with --force to overwrite it")]
+    Drifted { detail: String },
     /// A check ran and failed.
     #[error("{0}")]
     Check(String),
@@ -247,6 +250,12 @@ pub trait Ops: Resource + Sized {
     async fn exists(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
     /// What already exists with the identity this create would use (its name), if anything.
     async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError>;
+    /// The resource as the cloud has it now, in recorded form: `prior` with every property
+    /// this type can observe replaced by its live value; `None` once it is gone. Types that
+    /// observe nothing more report existence only.
+    async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        Ok(Self::exists(cx, cloud_id, prior).await?.then(|| prior.clone()))
+    }
 }
 
 /// An executor, as the engine sees it: untyped properties in, results out.
@@ -262,6 +271,8 @@ pub trait Executor: Send + Sync {
     async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
     /// What exists with the identity a create from these properties would use.
     async fn find(&self, cx: &Cx, props: Json) -> Result<Option<Existing>, ExecError>;
+    /// The live properties, in recorded form (see [`Ops::read`]).
+    async fn read(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError>;
     /// The type it executes.
     fn type_name(&self) -> &'static str;
 }
@@ -291,6 +302,9 @@ impl<R: Ops> Executor for Typed<R> {
     }
     async fn find(&self, cx: &Cx, props: Json) -> Result<Option<Existing>, ExecError> {
         Self::props(props)?.find(cx).await
+    }
+    async fn read(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        R::read(cx, cloud_id, prior).await
     }
     fn type_name(&self) -> &'static str {
         R::META.type_name
@@ -323,6 +337,20 @@ pub fn registry() -> HashMap<&'static str, Box<dyn Executor>> {
         typed::<ecs::ExpressGatewayService>(),
         typed::<check::HttpCheck>(),
     ])
+}
+
+/// `prior` with `observed` fields put over it; a `None` removes the field (unset in the cloud).
+pub fn observed(prior: &Json, observed: impl IntoIterator<Item = (&'static str, Option<Json>)>) -> Json {
+    let mut live = prior.clone();
+    if let Json::Object(m) = &mut live {
+        for (k, v) in observed {
+            match v {
+                Some(v) => m.insert(k.to_owned(), v),
+                None => m.remove(k),
+            };
+        }
+    }
+    live
 }
 
 /// Reads a string field of recorded (plan-form) properties.

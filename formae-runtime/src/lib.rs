@@ -7,6 +7,8 @@ pub mod config;
 #[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
+pub mod drift;
+#[cfg(feature = "aws")]
 pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use formae_runtime::deploy::Session;
+use formae_runtime::deploy::{Refresh, Session};
 use formae_runtime::engine::{ApplyOptions, ApplyReport, Event, Observer};
 use formae_runtime::exec::{registry, Cx, Executor, Target, Timing};
 use formae_runtime::store::{SqliteStore, StateStore};
@@ -60,9 +60,15 @@ impl Env {
         Session { cx: &self.cx, store: self.store.as_ref(), secrets: &self.secrets, executors: Arc::clone(&self.executors) }
     }
 
-    /// Plans `instance` against recorded state.
+    /// Plans `instance` against the state refreshed from the sandbox.
     pub async fn plan(&self, instance: &StackInstance, mode: Mode) -> Plan {
-        self.session().plan(instance, mode).await.expect("planning works").1
+        self.plan_with(instance, mode, Refresh::Cloud).await
+    }
+
+    /// Plans `instance`, refreshing or not.
+    pub async fn plan_with(&self, instance: &StackInstance, mode: Mode, refresh: Refresh) -> Plan {
+        let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
+        Session { cx: &cx, ..self.session() }.plan(instance, mode, refresh).await.expect("planning works").1
     }
 
     /// Plans and applies `instance`; panics with the failures if the apply fails.
@@ -72,12 +78,17 @@ impl Env {
         (plan, report)
     }
 
-    /// Plans and applies `instance` with `opts`, whatever the outcome.
+    /// Plans (refreshing) and applies `instance` with `opts`, whatever the outcome.
     pub async fn try_deploy(&self, instance: &StackInstance, mode: Mode, opts: ApplyOptions) -> (Plan, ApplyReport) {
+        self.try_deploy_with(instance, mode, Refresh::Cloud, opts).await
+    }
+
+    /// Plans (refreshing or not) and applies `instance` with `opts`, whatever the outcome.
+    pub async fn try_deploy_with(&self, instance: &StackInstance, mode: Mode, refresh: Refresh, opts: ApplyOptions) -> (Plan, ApplyReport) {
         // Ownership tags name the stack being deployed, as the command line's clients do.
         let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
         let session = Session { cx: &cx, ..self.session() };
-        let (state, plan) = session.plan(instance, mode).await.expect("planning works");
+        let (state, plan) = session.plan(instance, mode, refresh).await.expect("planning works");
         let report = session.apply(instance, state, &plan, opts, &Recorder::default()).await.expect("the engine runs");
         (plan, report)
     }
@@ -85,7 +96,7 @@ impl Env {
     /// Destroys everything recorded for `stack`.
     pub async fn destroy(&self, stack: &'static str) -> (Plan, ApplyReport) {
         let session = self.session();
-        let (nothing, state, plan) = session.destroy_plan(stack).await.expect("planning works");
+        let (nothing, state, plan) = session.destroy_plan(stack, Refresh::Cloud).await.expect("planning works");
         let report = session
             .apply(&nothing, state, &plan, ApplyOptions::default(), &Recorder::default())
             .await

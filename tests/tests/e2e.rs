@@ -5,6 +5,8 @@
 use formae_macros::stack;
 use formae_runtime::prelude::*;
 use formae_runtime::resource::split_params;
+use formae_runtime::deploy::Refresh;
+use formae_runtime::plan::DriftKind;
 use formae_runtime::{Action, Mode, StackInstance};
 use formae_stacks::EcsExpressAgent;
 use formae_tests::e2e::Env;
@@ -155,13 +157,109 @@ async fn flagship_deploys_completely_and_redeploys_without_a_call() {
     let state_file = std::fs::read(env.sandbox.dir.join("state.db")).unwrap();
     assert!(!String::from_utf8_lossy(&state_file).contains(&password), "the password is in the state file");
 
-    // Again: an empty plan, and not one AWS call.
+    // Again: from the record alone, an empty plan and not one AWS call; refreshed, an
+    // empty plan, no drift, and reads only.
     env.sandbox.clear_calls().unwrap();
-    let again = env.plan(&stack, Mode::Reconcile).await;
-    assert!(!again.has_changes());
-    let (_, report2) = env.deploy(&stack, Mode::Reconcile).await;
-    assert!(report2.done.is_empty());
+    let again = env.plan_with(&stack, Mode::Reconcile, Refresh::RecordOnly).await;
+    assert!(!again.has_changes() && !again.refreshed);
     assert_eq!(env.sandbox.calls().unwrap(), serde_json::json!({}));
+    let (plan2, report2) = env.deploy(&stack, Mode::Reconcile).await;
+    assert!(plan2.refreshed && plan2.drift.is_empty() && !plan2.has_changes(), "{:?}", plan2.drift);
+    assert!(report2.done.is_empty());
+    let calls = env.sandbox.calls().unwrap();
+    assert!(mutating(&calls).is_empty(), "a no-op redeploy wrote: {calls}");
+    assert!(calls.as_object().is_some_and(|c| !c.is_empty()), "the refresh read nothing");
+}
+
+/// Changes made by hand in the cloud (a secret deleted, a value edited, a policy
+/// detached, a capacity changed) are shown apart from changes in the code, and a deploy
+/// in reconcile mode restores the declaration and recreates what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_made_drift_is_shown_and_repaired() {
+    let env = Env::start("drift", Delays::default()).await;
+    let stack = flagship(&[]);
+    env.deploy(&stack, Mode::Reconcile).await;
+
+    env.cx.secrets.delete_secret().secret_id("formae-config").force_delete_without_recovery(true).send().await.unwrap();
+    env.cx.secrets.put_secret_value().secret_id("formae-db-creds").secret_string(r#"{"username":"postgres","password":"typed-by-hand"}"#).send().await.unwrap();
+    env.cx.iam.detach_role_policy().role_name("formae-ecs-task-role").policy_arn("arn:aws:iam::aws:policy/PowerUserAccess").send().await.unwrap();
+    let scaling = |min: f64, max: f64| aws_sdk_rds::types::ServerlessV2ScalingConfiguration::builder().min_capacity(min).max_capacity(max).build();
+    env.cx.rds.modify_db_cluster().db_cluster_identifier("formae-db").serverless_v2_scaling_configuration(scaling(0.5, 8.0)).apply_immediately(true).send().await.unwrap();
+
+    // From the record alone nothing shows.
+    assert!(!env.plan_with(&stack, Mode::Reconcile, Refresh::RecordOnly).await.has_changes());
+
+    let plan = env.plan(&stack, Mode::Reconcile).await;
+    let drift: Vec<(String, String)> = plan
+        .drift
+        .iter()
+        .map(|d| match &d.kind {
+            DriftKind::Deleted => (d.resource.clone(), "deleted".to_owned()),
+            DriftKind::Changed(f) => (d.resource.clone(), f.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(",")),
+        })
+        .collect();
+    let expected = [("config", "deleted"), ("db_cluster", "serverless_v2_scaling"), ("db_creds", "secret_string"), ("task_role", "managed_policy_arns")];
+    assert_eq!(drift, expected.map(|(a, b)| (a.to_owned(), b.to_owned())).to_vec());
+    assert_eq!(plan.change("config").unwrap().action, Action::Create);
+    assert_eq!(plan.change("config").unwrap().reason.as_deref(), Some("it was deleted outside formae"));
+    for r in ["db_cluster", "db_creds", "task_role"] {
+        assert_eq!(plan.change(r).unwrap().action, Action::Update, "{r}");
+        assert_eq!(plan.change(r).unwrap().reason.as_deref(), Some("it was changed outside formae"), "{r}");
+    }
+    // The new config secret has a new ARN: what refers to it follows in place.
+    assert_eq!(plan.change("execution_role").unwrap().action, Action::Update);
+    assert_eq!(plan.change("agent").unwrap().action, Action::Update);
+    let text = formae_runtime::plan::render_text(&plan, Default::default());
+    for line in ["Note: objects have changed outside of formae", "# config has been deleted", "# task_role has changed", "# db_creds has changed", "+ \"arn:aws:iam::aws:policy/PowerUserAccess\""] {
+        assert!(text.contains(line), "`{line}` missing from:\n{text}");
+    }
+    let json = serde_json::to_string(&plan).unwrap();
+    assert!(!text.contains("typed-by-hand") && !json.contains("typed-by-hand") && !json.contains("sha256:"), "a secret or its hash is in the plan");
+
+    let (_, report) = env.deploy(&stack, Mode::Reconcile).await;
+    assert!(report.succeeded());
+    let after = env.plan(&stack, Mode::Reconcile).await;
+    assert!(after.drift.is_empty() && !after.has_changes(), "{:?} {:?}", after.drift, after.summary);
+    assert!(env.cx.secrets.describe_secret().secret_id("formae-config").send().await.is_ok());
+    let creds = env.cx.secrets.get_secret_value().secret_id("formae-db-creds").send().await.unwrap();
+    assert!(!creds.secret_string().unwrap().contains("typed-by-hand"));
+    let attached = env.cx.iam.list_attached_role_policies().role_name("formae-ecs-task-role").send().await.unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+    let cluster = env.cx.rds.describe_db_clusters().db_cluster_identifier("formae-db").send().await.unwrap();
+    let s = cluster.db_clusters()[0].serverless_v2_scaling_configuration().unwrap();
+    assert_eq!((s.min_capacity(), s.max_capacity()), (Some(0.5), Some(2.0)));
+    let inventory = env.sandbox.inventory().unwrap();
+    assert_eq!(inventory["secrets"], serde_json::json!(["formae-config", "formae-db-creds"]));
+}
+
+/// A change made in the cloud that no plan has shown is not overwritten: an update
+/// planned from the record alone re-reads the cluster, finds a capacity edited by hand,
+/// and refuses; `--force` overwrites it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unseen_change_is_not_overwritten_without_force() {
+    let env = Env::start("unseen", Delays::default()).await;
+    env.deploy(&flagship(&[]), Mode::Reconcile).await;
+    let scaling = aws_sdk_rds::types::ServerlessV2ScalingConfiguration::builder().min_capacity(1.0).max_capacity(2.0).build();
+    env.cx.rds.modify_db_cluster().db_cluster_identifier("formae-db").serverless_v2_scaling_configuration(scaling).apply_immediately(true).send().await.unwrap();
+    let live = |env: &Env| {
+        let rds = env.cx.rds.clone();
+        async move {
+            let c = rds.describe_db_clusters().db_cluster_identifier("formae-db").send().await.unwrap();
+            let s = c.db_clusters()[0].serverless_v2_scaling_configuration().unwrap().clone();
+            (s.min_capacity(), s.max_capacity())
+        }
+    };
+
+    let bigger = flagship(&["max_capacity=4"]);
+    let (_, report) = env.try_deploy_with(&bigger, Mode::Reconcile, Refresh::RecordOnly, Default::default()).await;
+    let refused = report.failed.iter().find(|f| f.0 == "db_cluster").expect("the cluster's update was refused");
+    assert!(refused.2.contains("serverless_v2_scaling changed outside formae") && refused.2.contains("--force"), "{}", refused.2);
+    assert_eq!(live(&env).await, (Some(1.0), Some(2.0)), "the hand-made change was overwritten");
+
+    let force = formae_runtime::engine::ApplyOptions { force: true, ..Default::default() };
+    let (_, report) = env.try_deploy_with(&bigger, Mode::Reconcile, Refresh::RecordOnly, force).await;
+    assert!(report.succeeded(), "{:?}", report.failed);
+    assert_eq!(live(&env).await, (Some(0.5), Some(4.0)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,6 +391,15 @@ async fn an_existing_resource_is_not_taken_over_without_adopt() {
     let env = Env::start("adopt", Delays::default()).await;
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     env.cx.iam.create_role().role_name("ecsTaskExecutionRole").assume_role_policy_document(trust).send().await.unwrap();
+
+    // The plan shows it, with where it differs from the declaration.
+    let plan = env.plan(&flagship(&[]), Mode::Reconcile).await;
+    let found = plan.found.iter().find(|f| f.resource == "execution_role").expect("the plan shows the existing role");
+    assert!(!found.owned && found.cloud_id == "ecsTaskExecutionRole");
+    let differs: Vec<&str> = found.fields.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(differs, ["managed_policy_arns", "policies"]);
+    let text = formae_runtime::plan::render_text(&plan, Default::default());
+    assert!(text.contains("execution_role exists as ecsTaskExecutionRole, and this stack did not make it") && text.contains("cargo xtask import ecs-express-agent"), "{text}");
 
     let (_, report) = env.try_deploy(&flagship(&[]), Mode::Reconcile, Default::default()).await;
     assert!(!report.succeeded());

@@ -102,3 +102,29 @@ fn password_change_is_detected_without_showing_it() {
     assert!(!t.contains("a-new-password"));
     assert!(t.contains("(sensitive value) -> (sensitive value)"), "{t}");
 }
+
+/// What a refresh found (the config secret deleted, a managed policy detached) is shown
+/// apart from the changes, and the changes it causes say why.
+#[test]
+fn drift_is_shown_apart_from_the_changes_it_causes() {
+    use formae_runtime::plan::{Drift, DriftKind, FieldChange};
+    let stack = flagship(&[]);
+    let mut live = deployed_state(&stack);
+    live.resources.remove("config");
+    let role = live.resources.get_mut("task_role").unwrap();
+    let recorded = role.props["managed_policy_arns"].clone();
+    role.props["managed_policy_arns"] = serde_json::json!([]);
+    let mut p = plan(&stack, &live, Mode::Reconcile, &FixedSecrets).unwrap();
+    p.note_drift(vec![
+        Drift { resource: "config".into(), type_name: "AWS::SecretsManager::Secret".into(), kind: DriftKind::Deleted },
+        Drift {
+            resource: "task_role".into(),
+            type_name: "AWS::IAM::Role".into(),
+            kind: DriftKind::Changed(vec![FieldChange { path: "managed_policy_arns".into(), before: Some(recorded), after: Some(serde_json::json!([])), forces_replacement: false }]),
+        },
+    ]);
+    assert_eq!(p.change("config").unwrap().action, Action::Create);
+    assert_eq!(p.change("task_role").unwrap().action, Action::Update);
+    assert_no_secret(&p);
+    insta::assert_snapshot!("drift", text(&p));
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use formae_runtime::deploy::Session;
+use formae_runtime::deploy::{Refresh, Session};
 use formae_runtime::engine::{ApplyOptions, ApplyReport};
 use formae_runtime::exec::{registry, Cx, Target, Timing};
 use formae_runtime::plan::{render_text, EnvSecrets, RenderOptions, SecretReader};
@@ -70,6 +70,24 @@ struct StateArgs {
 }
 
 #[derive(Args, Clone)]
+struct RefreshArgs {
+    /// Read the recorded resources back from the cloud first and show what changed
+    /// outside formae; --refresh=false plans from the record alone.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    refresh: bool,
+}
+
+impl RefreshArgs {
+    fn refresh(&self) -> Refresh {
+        if self.refresh {
+            Refresh::Cloud
+        } else {
+            Refresh::RecordOnly
+        }
+    }
+}
+
+#[derive(Args, Clone)]
 struct ModeArgs {
     /// reconcile (delete what is no longer declared) or patch (never delete).
     #[arg(long, default_value = "reconcile")]
@@ -88,9 +106,34 @@ enum Command {
         target: TargetArgs,
         #[command(flatten)]
         mode: ModeArgs,
+        #[command(flatten)]
+        refresh: RefreshArgs,
         /// Prints the plan as JSON (see docs/plan-json.md).
         #[arg(long)]
         json: bool,
+    },
+    /// Reads a stack's recorded resources back from the cloud and shows what changed
+    /// outside formae. Exits 0 when nothing did, 2 when something did.
+    Drift {
+        /// The stack.
+        stack: String,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Brings resources that already exist with a declared identity (made by hand, say)
+    /// under management: shows each one's differences from the declaration, asks, then
+    /// deploys with them adopted.
+    Import {
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Import and apply without asking.
+        #[arg(long)]
+        yes: bool,
+        /// At most this many resource operations at once.
+        #[arg(long, default_value_t = 10)]
+        parallelism: usize,
     },
     /// Plans, asks, then applies.
     Deploy {
@@ -110,6 +153,11 @@ enum Command {
         /// even when this stack did not create them (they are updated to the declaration).
         #[arg(long)]
         adopt: bool,
+        #[command(flatten)]
+        refresh: RefreshArgs,
+        /// Update or delete even what changed in the cloud after the plan read it.
+        #[arg(long)]
+        force: bool,
     },
     /// Deletes every recorded resource of a stack, dependents first.
     Destroy {
@@ -123,6 +171,11 @@ enum Command {
         /// At most this many deletions at once.
         #[arg(long, default_value_t = 10)]
         parallelism: usize,
+        #[command(flatten)]
+        refresh: RefreshArgs,
+        /// Delete even what changed in the cloud after the plan read it.
+        #[arg(long)]
+        force: bool,
     },
     /// Shows the recorded resources, their ids and the stack's outputs.
     Status {
@@ -250,58 +303,59 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plan { stack, target, mode, json } => {
+        Command::Plan { stack, target, mode, refresh, json } => {
             let (entry, instance) = build(&stack)?;
             let rt = runtime()?;
-            let ctx = Context::open(entry, &stack, &target, false, &rt)?;
+            let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: false, preflight: refresh.refresh }, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
-            let (_, plan) = rt.block_on(session.plan(&instance, mode.mode))?;
+            let (_, plan) = rt.block_on(session.plan(&instance, mode.mode, refresh.refresh()))?;
             show_plan(&plan, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Deploy { stack, target, mode, yes, parallelism, adopt } => {
-            let (entry, instance) = build(&stack)?;
-            let rt = runtime()?;
-            let ctx = Context::open(entry, &stack, &target, true, &rt)?;
-            let cx = rt.block_on(ctx.cx());
-            let session = ctx.session(&cx);
-            rt.block_on(async {
-                let lock = ctx.lock("deploy").await?;
-                // Planned under the lock: no other run can change the state in between.
-                let result = async {
-                    let (state, plan) = session.plan(&instance, mode.mode).await?;
-                    show_plan(&plan, false)?;
-                    if !plan.has_changes() {
-                        return Ok(ExitCode::SUCCESS);
-                    }
-                    session.check(&instance, &plan)?;
-                    confirm(yes, "Do you want to perform these actions?")?;
-                    let report = apply(&session, &instance, state, &plan, ApplyOptions { parallelism, adopt, ..Default::default() }).await?;
-                    Ok(finish(&report, &plan, "Apply"))
-                }
-                .await;
-                lock.release().await?;
-                result
-            })
-        }
-        Command::Destroy { stack, target, yes, parallelism } => {
+        Command::Drift { stack, target } => {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, true, &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach { start_sandbox: false, preflight: true }, &rt)?;
+            let cx = rt.block_on(ctx.cx());
+            rt.block_on(drift(&ctx, &cx, entry.name))
+        }
+        Command::Deploy { stack, target, mode, yes, parallelism, adopt, refresh, force } => {
+            let (entry, instance) = build(&stack)?;
+            let rt = runtime()?;
+            let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: true, preflight: true }, &rt)?;
+            let cx = rt.block_on(ctx.cx());
+            let session = ctx.session(&cx);
+            let opts = ApplyOptions { parallelism, adopt, force, ..Default::default() };
+            rt.block_on(deploy(&ctx, &session, &instance, mode.mode, refresh.refresh(), yes, opts, "deploy"))
+        }
+        Command::Import { stack, target, yes, parallelism } => {
+            let (entry, instance) = build(&stack)?;
+            let rt = runtime()?;
+            let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: true, preflight: true }, &rt)?;
+            let cx = rt.block_on(ctx.cx());
+            let session = ctx.session(&cx);
+            let opts = ApplyOptions { parallelism, adopt: true, ..Default::default() };
+            rt.block_on(deploy(&ctx, &session, &instance, Mode::Reconcile, Refresh::Cloud, yes, opts, "import"))
+        }
+        Command::Destroy { stack, target, yes, parallelism, refresh, force } => {
+            let entry = find_stack(&stack)?;
+            let args = StackArgs { stack, params: Vec::new() };
+            let rt = runtime()?;
+            let ctx = Context::open(entry, &args, &target, Reach { start_sandbox: true, preflight: true }, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
             rt.block_on(async {
                 let lock = ctx.lock("destroy").await?;
                 let result = async {
-                    let (nothing, state, plan) = session.destroy_plan(entry.name).await?;
+                    let (nothing, state, plan) = session.destroy_plan(entry.name, refresh.refresh()).await?;
                     show_plan(&plan, false)?;
-                    if !plan.has_changes() {
+                    if !plan.has_work() {
                         return Ok(ExitCode::SUCCESS);
                     }
                     confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
-                    let report = apply(&session, &nothing, state, &plan, ApplyOptions { parallelism, ..Default::default() }).await?;
+                    let report = apply(&session, &nothing, state, &plan, ApplyOptions { parallelism, force, ..Default::default() }).await?;
                     Ok(finish(&report, &plan, "Destroy"))
                 }
                 .await;
@@ -313,7 +367,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, false, &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach::default(), &rt)?;
             rt.block_on(status(&ctx, entry.name))
         }
         Command::Unlock { stack, target, force } => {
@@ -326,7 +380,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, false, &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach::default(), &rt)?;
             match rt.block_on(ctx.store.force_unlock(entry.name))? {
                 Some(info) => println!("Removed the lock on {} held by {}.", entry.name, info.holder),
                 None => println!("Stack {} was not locked.", entry.name),
@@ -337,7 +391,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, false, &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach::default(), &rt)?;
             rt.block_on(migrate(&ctx, entry.name, to, force))
         }
         Command::Sandbox { action } => sandbox(action),
@@ -347,6 +401,63 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Test { args } => test(&args),
     }
+}
+
+/// Plans under the lock (no other run can change the state in between), shows the plan,
+/// asks, applies. `import` (and deploy --adopt) takes over what exists; otherwise an
+/// existing resource this stack did not make stops the deploy before anything changes.
+#[allow(clippy::too_many_arguments)]
+async fn deploy(ctx: &Context, session: &Session<'_>, instance: &StackInstance, mode: Mode, refresh: Refresh, yes: bool, opts: ApplyOptions, command: &str) -> Result<ExitCode, Failure> {
+    let lock = ctx.lock(command).await?;
+    let result = async {
+        let (state, plan) = session.plan(instance, mode, refresh).await?;
+        show_plan(&plan, false)?;
+        let foreign: Vec<&formae_runtime::plan::Found> = plan.found.iter().filter(|f| !f.owned).collect();
+        if command == "import" && foreign.is_empty() {
+            println!("Nothing to import: no resource this stack would create exists in the cloud already.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !opts.adopt && !foreign.is_empty() {
+            let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
+            return Err(Failure(format!(
+                "{} already exist{} in the cloud and this stack did not make {}; nothing was changed: run `cargo xtask import {}` to see the differences and bring {} under management, or delete or rename {}",
+                names.join(", "),
+                if names.len() == 1 { "s" } else { "" },
+                if names.len() == 1 { "it" } else { "them" },
+                instance.name,
+                if names.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        if !plan.has_work() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        session.check(instance, &plan)?;
+        let question = if command == "import" { "Do you want to bring these resources under management and perform these actions?" } else { "Do you want to perform these actions?" };
+        confirm(yes, question)?;
+        let report = apply(session, instance, state, &plan, opts).await?;
+        Ok(finish(&report, &plan, "Apply"))
+    }
+    .await;
+    lock.release().await?;
+    result
+}
+
+/// Shows what changed outside formae since the last apply, without planning.
+async fn drift(ctx: &Context, cx: &Cx, stack: &str) -> Result<ExitCode, Failure> {
+    let state = ctx.store.load(stack).await?;
+    if state.resources.is_empty() {
+        println!("Stack {stack} has no recorded resources in {}; nothing to compare.", ctx.store.describe());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let refreshed = formae_runtime::drift::refresh(&state, cx, &Arc::new(registry())).await?;
+    if refreshed.drift.is_empty() {
+        println!("No drift: the {} resources of {stack} are as formae last applied them.", state.resources.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", formae_runtime::plan::render_drift(&refreshed.drift, RenderOptions { color: std::io::stdout().is_terminal() }));
+    println!("{} of {} resources changed outside formae. `cargo xtask deploy {stack}` restores the declaration.", refreshed.drift.len(), state.resources.len());
+    Ok(ExitCode::from(2))
 }
 
 async fn status(ctx: &Context, stack: &str) -> Result<ExitCode, Failure> {
@@ -404,6 +515,15 @@ fn lock_lease() -> Duration {
     Duration::from_secs(secs)
 }
 
+/// What a command needs of the cloud before it opens state.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reach {
+    /// Start the sandbox if `--sandbox` is given and it is not running.
+    start_sandbox: bool,
+    /// Check first that AWS answers (credentials, endpoint, region).
+    preflight: bool,
+}
+
 /// Where a command's clients point and its state lives.
 struct Context {
     stack: &'static str,
@@ -416,7 +536,8 @@ struct Context {
 }
 
 impl Context {
-    fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, start_sandbox: bool, rt: &tokio::runtime::Runtime) -> Result<Self, Failure> {
+    fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, reach: Reach, rt: &tokio::runtime::Runtime) -> Result<Self, Failure> {
+        let Reach { start_sandbox, preflight: check } = reach;
         let region = args.region.clone().or_else(|| param_value(entry, &stack.params, "region"));
         let mut timing = Timing::default();
         let (target, secrets): (Target, Box<dyn SecretReader>) = if args.sandbox {
@@ -435,9 +556,9 @@ impl Context {
         } else {
             (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
         };
-        if start_sandbox {
-            // A command that will change things checks first that AWS answers, before it
-            // opens (or creates) any state.
+        if check {
+            // A command that reads or changes the cloud checks first that AWS answers,
+            // before it opens (or creates) any state.
             let cx = rt.block_on(Cx::new(entry.name, &target, timing));
             rt.block_on(preflight(&cx, &target))?;
         }

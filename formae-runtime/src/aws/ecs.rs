@@ -194,7 +194,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::ExpressGatewayService;
-    use crate::exec::{api_error, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
 
     fn container(s: &ExpressGatewayService) -> Result<ExpressGatewayContainer, ExecError> {
         let c = &s.primary_container;
@@ -340,6 +340,35 @@ mod ops {
 
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
             Ok(look(cx, cloud_id).await?.is_some())
+        }
+
+        /// One read: the task size and image of the active configuration.
+        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            let out = match cx.ecs.describe_express_gateway_service().service_arn(cloud_id).send().await {
+                Ok(o) => o,
+                Err(e) => {
+                    let err = api_error("ecs:DescribeExpressGatewayService")(e);
+                    return match err.code() {
+                        Some("ServiceNotFoundException" | "ResourceNotFoundException") => Ok(None),
+                        _ => Err(err),
+                    };
+                }
+            };
+            let Some(svc) = out.service else { return Ok(None) };
+            let status = svc.status().and_then(|s| s.status_code()).map(|c| c.as_str().to_owned()).unwrap_or_default();
+            if matches!(status.as_str(), "INACTIVE" | "DRAINING") {
+                return Ok(None);
+            }
+            // While a deployment is under way there is no active configuration to compare.
+            let Some(cfg) = svc.active_configurations().first() else { return Ok(Some(prior.clone())) };
+            let number = |v: Option<&str>| v.and_then(|v| v.parse::<u32>().ok()).map(|n| json!(n));
+            let mut live = vec![("cpu", number(cfg.cpu())), ("memory", number(cfg.memory()))];
+            live.retain(|(_, v)| v.is_some());
+            let mut result = observed(prior, live);
+            if let (Some(image), Some(Json::Object(c))) = (cfg.primary_container().map(|c| c.image()), result.get_mut("primary_container")) {
+                c.insert("image".into(), json!(image));
+            }
+            Ok(Some(result))
         }
 
         async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {

@@ -210,7 +210,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Role;
-    use crate::exec::{api_error, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
 
     fn iam_tags(cx: &Cx, name: &str, r: &Role) -> Vec<IamTag> {
         cx.tags(name, &r.tags)
@@ -416,6 +416,90 @@ mod ops {
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
                 Err(e) => Err(api_error("iam:GetRole")(e)),
             }
+        }
+
+        /// The role's description and session length, its managed policies and its inline
+        /// policies (an inline policy that differs shows as its live IAM document).
+        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            let role = match cx.iam.get_role().role_name(cloud_id).send().await {
+                Ok(out) => out.role,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
+                Err(e) => return Err(api_error("iam:GetRole")(e)),
+            };
+            let Some(role) = role else { return Ok(None) };
+            let mut live = Vec::new();
+            if prior.get("description").is_some() {
+                live.push(("description", role.description().map(|d| json!(d))));
+            }
+            if prior.get("max_session_duration").is_some() {
+                live.push(("max_session_duration", role.max_session_duration().map(|d| json!(d))));
+            }
+            let attached: BTreeSet<String> = cx
+                .iam
+                .list_attached_role_policies()
+                .role_name(cloud_id)
+                .send()
+                .await
+                .map_err(api_error("iam:ListAttachedRolePolicies"))?
+                .attached_policies
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.policy_arn)
+                .collect();
+            let recorded: Vec<Json> = prior.get("managed_policy_arns").and_then(Json::as_array).cloned().unwrap_or_default();
+            let recorded_set: BTreeSet<String> = recorded.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect();
+            // The same set in another order is no change.
+            if recorded_set != attached {
+                live.push(("managed_policy_arns", (!attached.is_empty()).then(|| json!(attached))));
+            }
+            let names: BTreeSet<String> = cx
+                .iam
+                .list_role_policies()
+                .role_name(cloud_id)
+                .send()
+                .await
+                .map_err(api_error("iam:ListRolePolicies"))?
+                .policy_names
+                .into_iter()
+                .collect();
+            let recorded: Vec<Json> = prior.get("policies").and_then(Json::as_array).cloned().unwrap_or_default();
+            let mut policies = Vec::new();
+            let mut changed = false;
+            let mut seen = BTreeSet::new();
+            for p in &recorded {
+                let Some(pname) = p.get("name").and_then(Json::as_str).map(str::to_owned) else { continue };
+                seen.insert(pname.clone());
+                if !names.contains(&pname) {
+                    changed = true;
+                    continue;
+                }
+                // A document with values not known yet (comparing a resource to import
+                // with its declaration) cannot match what is there.
+                let declared: Option<super::InlinePolicy> = serde_json::from_value(p.clone()).ok();
+                let doc = cx
+                    .iam
+                    .get_role_policy()
+                    .role_name(cloud_id)
+                    .policy_name(&pname)
+                    .send()
+                    .await
+                    .map_err(api_error("iam:GetRolePolicy"))
+                    .map(|o| decode_policy(&o.policy_document))?;
+                if declared.is_some_and(|d| doc.as_ref() == Some(&d.document.to_iam_json())) {
+                    policies.push(p.clone());
+                } else {
+                    changed = true;
+                    policies.push(json!({ "name": pname, "document": doc }));
+                }
+            }
+            for extra in names.difference(&seen) {
+                changed = true;
+                policies.push(json!({ "name": extra, "document": "(added outside formae)" }));
+            }
+            if changed {
+                live.push(("policies", (!policies.is_empty()).then(|| json!(policies))));
+            }
+            Ok(Some(observed(prior, live)))
         }
 
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {

@@ -193,7 +193,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::{DbCluster, DbInstance};
-    use crate::exec::{api_error, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
     use crate::resolve::{as_marker, marker, secret_hash};
     use crate::value::Value;
 
@@ -395,6 +395,35 @@ mod ops {
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
             Ok(cluster_status(cx, cloud_id).await?.is_some())
         }
+
+        /// One read: the engine version, the Serverless v2 capacities, the Data API switch,
+        /// backups and deletion protection, where the stack sets them.
+        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            let Some(c) = cluster_status(cx, cloud_id).await? else { return Ok(None) };
+            if c.status() == Some("deleting") {
+                return Ok(None);
+            }
+            let mut live = Vec::new();
+            let set = |k: &str| prior.get(k).is_some();
+            if set("engine_version") {
+                live.push(("engine_version", c.engine_version().map(|v| json!(v))));
+            }
+            if set("serverless_v2_scaling") {
+                let s = c.serverless_v2_scaling_configuration();
+                let (min, max) = (s.and_then(|s| s.min_capacity()), s.and_then(|s| s.max_capacity()));
+                live.push(("serverless_v2_scaling", Some(json!({ "min_capacity": min, "max_capacity": max }))));
+            }
+            if set("enable_http_endpoint") {
+                live.push(("enable_http_endpoint", c.http_endpoint_enabled().map(|v| json!(v))));
+            }
+            if set("backup_retention_period") {
+                live.push(("backup_retention_period", c.backup_retention_period().map(|v| json!(v))));
+            }
+            if set("deletion_protection") {
+                live.push(("deletion_protection", c.deletion_protection().map(|v| json!(v))));
+            }
+            Ok(Some(observed(prior, live)))
+        }
     }
 
     async fn instance_applied(cx: &Cx, id: &str) -> Result<Applied, ExecError> {
@@ -467,6 +496,19 @@ mod ops {
 
         async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
             Ok(instance_status(cx, cloud_id).await?.is_some())
+        }
+
+        /// One read: the instance class and public accessibility.
+        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            let Some(i) = instance_status(cx, cloud_id).await? else { return Ok(None) };
+            if i.db_instance_status() == Some("deleting") {
+                return Ok(None);
+            }
+            let mut live = vec![("db_instance_class", i.db_instance_class().map(|v| json!(v)))];
+            if prior.get("publicly_accessible").is_some() {
+                live.push(("publicly_accessible", Some(json!(i.publicly_accessible()))));
+            }
+            Ok(Some(observed(prior, live)))
         }
     }
 }

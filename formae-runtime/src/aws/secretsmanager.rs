@@ -70,7 +70,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Secret;
-    use crate::exec::{api_error, outputs, prior_str, tag_map, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{api_error, observed, outputs, prior_str, tag_map, Applied, Cx, ExecError, Existing, Ops};
     use crate::resolve::{as_marker, marker, secret_hash};
 
     fn sm_tags(cx: &Cx, name: &str, s: &Secret) -> Vec<SmTag> {
@@ -161,6 +161,20 @@ mod ops {
                 Ok(_) => Ok(None),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
                 Err(e) => Err(api_error("secretsmanager:DescribeSecret")(e)),
+            }
+        }
+
+        /// One read: the current value, compared by its hash. A value edited by hand shows
+        /// as a change of `secret_string`, still as `(sensitive)`.
+        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            match cx.secrets.get_secret_value().secret_id(cloud_id).send().await {
+                Ok(v) => {
+                    let hash = v.secret_string().map(|t| json!({ marker::SENSITIVE: secret_hash(t) }));
+                    Ok(Some(observed(prior, [("secret_string", hash)])))
+                }
+                // Not found, or scheduled for deletion: gone either way.
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception() || s.is_invalid_request_exception()) => Ok(None),
+                Err(e) => Err(api_error("secretsmanager:GetSecretValue")(e)),
             }
         }
 

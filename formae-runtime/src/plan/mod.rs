@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-pub use render::{render_text, RenderOptions};
+pub use render::{render_drift, render_text, RenderOptions};
 
 use crate::resolve::{self, marker, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
@@ -92,6 +92,42 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
+/// A recorded resource that changed in the cloud outside formae, found by a refresh.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drift {
+    /// The resource's name in the stack.
+    pub resource: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Deleted, or which properties differ (recorded before, live after).
+    pub kind: DriftKind,
+}
+
+/// What happened to a resource outside formae.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "fields")]
+pub enum DriftKind {
+    /// It no longer exists.
+    Deleted,
+    /// These properties differ from the record: `before` recorded, `after` live.
+    Changed(Vec<FieldChange>),
+}
+
+/// A resource the plan would create that already exists in the cloud.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    /// The resource's name in the stack.
+    pub resource: String,
+    /// What the cloud calls it.
+    pub cloud_id: String,
+    /// Whether its ownership tags say this stack made it (a killed run's work, adopted
+    /// without asking).
+    pub owned: bool,
+    /// Where it differs from the declaration: `before` live, `after` declared.
+    pub fields: Vec<FieldChange>,
+}
+
 /// A plan: per resource what happens, and in which order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
@@ -111,6 +147,14 @@ pub struct Plan {
     pub outputs: BTreeMap<String, Json>,
     /// Counts.
     pub summary: Summary,
+    /// What a refresh found changed outside formae; the changes above already undo it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<Drift>,
+    /// Whether recorded resources were read back from the cloud for this plan.
+    pub refreshed: bool,
+    /// Resources to create that already exist in the cloud with the same identity.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub found: Vec<Found>,
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
@@ -128,6 +172,23 @@ impl Plan {
     /// Does the plan change anything?
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+    /// Does applying it change anything, in the cloud or in the record? A resource
+    /// deleted by hand and no longer declared leaves nothing to do but forget it.
+    pub fn has_work(&self) -> bool {
+        self.has_changes() || !self.drift.is_empty()
+    }
+    /// Attaches what a refresh found, and says on each change it causes why.
+    pub fn note_drift(&mut self, drift: Vec<Drift>) {
+        for d in &drift {
+            if let Some(c) = self.changes.iter_mut().find(|c| c.resource == d.resource && c.reason.is_none()) {
+                c.reason = Some(match d.kind {
+                    DriftKind::Deleted => "it was deleted outside formae".to_owned(),
+                    DriftKind::Changed(_) => "it was changed outside formae".to_owned(),
+                });
+            }
+        }
+        self.drift = drift;
     }
     /// The change planned for `resource`.
     pub fn change(&self, resource: &str) -> Option<&Change> {
@@ -359,6 +420,9 @@ pub fn plan(
         kept,
         outputs,
         summary,
+        drift: Vec::new(),
+        refreshed: false,
+        found: Vec::new(),
     })
 }
 
@@ -438,7 +502,8 @@ fn diff_resource(
     })
 }
 
-fn diff_fields(before: &Json, after: &Json, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
+/// The properties that differ between `before` and `after` (top-level keys).
+pub(crate) fn diff_fields(before: &Json, after: &Json, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
     let empty = serde_json::Map::new();
     let b = before.as_object().unwrap_or(&empty);
     let a = after.as_object().unwrap_or(&empty);

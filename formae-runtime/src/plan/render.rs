@@ -6,7 +6,7 @@ use std::fmt::Write;
 use owo_colors::{OwoColorize, Style};
 use serde_json::Value as Json;
 
-use super::{Action, Change, Mode, Plan};
+use super::{Action, Change, Drift, DriftKind, Mode, Plan};
 use crate::resolve::{as_marker, marker};
 
 /// How to render.
@@ -59,6 +59,8 @@ impl Out {
 /// Renders a plan as text.
 pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
     let mut out = Out { text: String::new(), color: opts.color };
+    render_drift_note(&mut out, plan);
+    render_found(&mut out, plan);
     if !plan.has_changes() {
         out.line(&format!(
             "No changes. The resources of stack {} match its declaration.",
@@ -103,6 +105,90 @@ pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
     let line = out.strong(&line);
     out.line(&line);
     out.text
+}
+
+/// What a refresh found changed outside formae, as text.
+pub fn render_drift(drift: &[Drift], opts: RenderOptions) -> String {
+    let mut out = Out { text: String::new(), color: opts.color };
+    drift_section(&mut out, drift);
+    out.text
+}
+
+/// What changed outside formae, apart from what the code changes.
+fn render_drift_note(out: &mut Out, plan: &Plan) {
+    if plan.drift.is_empty() {
+        return;
+    }
+    drift_section(out, &plan.drift);
+    out.line("The plan below undoes these changes (reconcile restores what the stack declares).");
+    out.line("Declare the change in the stack instead to keep it.");
+    out.line("");
+    out.line("─────────────────────────────────────────────────────────────────────────────");
+    out.line("");
+}
+
+fn drift_section(out: &mut Out, drift: &[Drift]) {
+    let head = out.strong("Note: objects have changed outside of formae");
+    out.line(&head);
+    out.line("");
+    out.line("formae read the stack's resources back from the cloud and found these changes made outside of it since it last applied them:");
+    for d in drift {
+        out.line("");
+        match &d.kind {
+            DriftKind::Deleted => {
+                let head = out.strong(&format!("  # {} has been deleted", d.resource));
+                out.line(&head);
+                let sym = out.sign(Sign::Remove);
+                out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{ }}", d.type_name, d.resource));
+            }
+            DriftKind::Changed(fields) => {
+                let head = out.strong(&format!("  # {} has changed", d.resource));
+                out.line(&head);
+                let sym = out.sign(Sign::Change);
+                out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", d.type_name, d.resource));
+                let rows: Vec<(&str, Option<&Json>, Option<&Json>)> =
+                    fields.iter().map(|f| (f.path.as_str(), f.before.as_ref(), f.after.as_ref())).collect();
+                render_rows(out, 6, &rows, &[]);
+                out.line("    }");
+            }
+        }
+    }
+    out.line("");
+}
+
+/// Resources to create that already exist: never taken over without being asked.
+fn render_found(out: &mut Out, plan: &Plan) {
+    if plan.found.is_empty() {
+        return;
+    }
+    let head = out.strong("Already in the cloud");
+    out.line(&head);
+    for f in &plan.found {
+        out.line("");
+        let type_name = plan.change(&f.resource).map(|c| c.type_name.as_str()).unwrap_or_default();
+        if f.owned {
+            let head = out.strong(&format!("  # {} exists as {}, made by an earlier run of this stack", f.resource, f.cloud_id));
+            out.line(&head);
+            out.line("  # (it is adopted and brought to the declaration, not created again)");
+        } else {
+            let head = out.strong(&format!("  # {} exists as {}, and this stack did not make it", f.resource, f.cloud_id));
+            out.line(&head);
+            out.line(&format!(
+                "  # (deploy refuses to take it over; `cargo xtask import {}` or deploy --adopt brings it under management, with these changes)",
+                plan.stack
+            ));
+        }
+        if f.fields.is_empty() {
+            out.line("  # it already matches the declaration");
+            continue;
+        }
+        let sym = out.sign(Sign::Change);
+        out.line(&format!("{sym:>3} resource \"{type_name}\" \"{}\" {{", f.resource));
+        let rows: Vec<(&str, Option<&Json>, Option<&Json>)> = f.fields.iter().map(|x| (x.path.as_str(), x.before.as_ref(), x.after.as_ref())).collect();
+        render_rows(out, 6, &rows, &[]);
+        out.line("    }");
+    }
+    out.line("");
 }
 
 fn symbol(out: &Out, action: Action) -> String {

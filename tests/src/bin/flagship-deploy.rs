@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
         let _ = std::io::stdin().lock().read_line(&mut line);
     }
     let report = async {
-        let (state, plan) = session.plan(&instance, Mode::Reconcile).await.map_err(|e| e.to_string())?;
+        let (state, plan) = session.plan(&instance, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.map_err(|e| e.to_string())?;
         session.apply(&instance, state, &plan, ApplyOptions::default(), &Quiet).await.map_err(|e| e.to_string())
     }
     .await;

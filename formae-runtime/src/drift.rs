@@ -1,0 +1,209 @@
+//! Refresh: reads every recorded resource back from the cloud and reports what changed
+//! outside formae (drift). The planner then plans against what is really there, so the
+//! plan undoes the drift: it updates what was edited and creates again what was deleted.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+use tokio::task::JoinSet;
+
+use crate::exec::{Cx, ExecError, Executor};
+use crate::plan::{diff_fields, Drift, DriftKind, FieldChange, Found, Mode};
+use crate::resolve;
+use crate::state::StackState;
+
+/// Reads in flight at once: enough to hide latency, few enough not to be throttled.
+const READS_AT_ONCE: usize = 16;
+
+/// A refresh could not read what it needed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// A resource could not be read.
+    #[error("reading `{resource}` ({type_name}) back from the cloud failed: {source}; nothing was changed (--refresh=false plans from the recorded state without reading the cloud)")]
+    Read {
+        resource: String,
+        type_name: String,
+        #[source]
+        source: ExecError,
+    },
+    /// A recorded type has no executor (state written by a newer formae).
+    #[error("the state records `{resource}` as {type_name}, a type this formae does not know; nothing was changed")]
+    UnknownType { resource: String, type_name: String },
+}
+
+/// The recorded state with every resource as the cloud has it now, and what differs.
+#[derive(Debug)]
+pub struct Refreshed {
+    /// Recorded resources, each with its live properties; resources gone from the cloud
+    /// are left out.
+    pub state: StackState,
+    /// What changed outside formae, in the state's order.
+    pub drift: Vec<Drift>,
+}
+
+/// Reads every resource recorded in `state` from the cloud.
+pub async fn refresh(
+    state: &StackState,
+    cx: &Cx,
+    executors: &Arc<HashMap<&'static str, Box<dyn Executor>>>,
+) -> Result<Refreshed, RefreshError> {
+    let mut reads: JoinSet<(String, Result<Option<Json>, ExecError>)> = JoinSet::new();
+    let mut pending = state.resources.iter();
+    let mut live: HashMap<String, Result<Option<Json>, ExecError>> = HashMap::with_capacity(state.resources.len());
+    loop {
+        while reads.len() < READS_AT_ONCE {
+            let Some((name, rec)) = pending.next() else { break };
+            if !executors.contains_key(rec.type_name.as_str()) {
+                return Err(RefreshError::UnknownType { resource: name.clone(), type_name: rec.type_name.clone() });
+            }
+            let (cx, executors, name, rec) = (cx.clone(), Arc::clone(executors), name.clone(), rec.clone());
+            reads.spawn(async move {
+                let exec = &executors[rec.type_name.as_str()];
+                let result = exec.read(&cx, &rec.cloud_id, &rec.props).await;
+                (name, result)
+            });
+        }
+        let Some(joined) = reads.join_next().await else { break };
+        match joined {
+            Ok((name, result)) => {
+                live.insert(name, result);
+            }
+            Err(e) => {
+                return Err(RefreshError::Read {
+                    resource: "(reader)".into(),
+                    type_name: String::new(),
+                    source: ExecError::Check(format!("a read crashed: {e}")),
+                })
+            }
+        }
+    }
+
+    let deleted: Vec<String> = live.iter().filter(|(_, r)| matches!(r, Ok(None))).map(|(n, _)| n.clone()).collect();
+    let mut out = state.clone();
+    let mut drift = Vec::new();
+    for (name, rec) in &state.resources {
+        let result = live.remove(name).unwrap_or(Ok(Some(rec.props.clone())));
+        let kind = match result {
+            Ok(None) => {
+                out.resources.remove(name);
+                DriftKind::Deleted
+            }
+            Ok(Some(now)) if now == rec.props => continue,
+            Ok(Some(now)) => {
+                let fields: Vec<FieldChange> = diff_fields(&rec.props, &now, &[], Mode::Reconcile)
+                    .into_iter()
+                    .map(|mut f| {
+                        f.before = f.before.map(|v| resolve::mask(&v));
+                        f.after = f.after.map(|v| resolve::mask(&v));
+                        f
+                    })
+                    .collect();
+                if let Some(r) = out.resources.get_mut(name) {
+                    r.props = now;
+                }
+                DriftKind::Changed(fields)
+            }
+            // A resource whose home went with a deleted dependency (a database in a
+            // deleted cluster) cannot be read; it is planned from its record.
+            Err(e) if rec.deps.iter().any(|d| deleted.contains(d)) => {
+                tracing::warn!(resource = %name, error = %e, "not readable: something it depends on was deleted");
+                continue;
+            }
+            Err(source) => {
+                return Err(RefreshError::Read { resource: name.clone(), type_name: rec.type_name.clone(), source });
+            }
+        };
+        tracing::info!(resource = %name, ?kind, "changed outside formae");
+        drift.push(Drift { resource: name.clone(), type_name: rec.type_name.clone(), kind });
+    }
+    Ok(Refreshed { state: out, drift })
+}
+
+/// The properties of a live resource that differ from what the plan saw, if any:
+/// `None` when it is as the plan saw it.
+pub fn unseen_change(seen: &Json, live: Option<&Json>) -> Option<String> {
+    match live {
+        None => Some("it was deleted".to_owned()),
+        Some(now) if now == seen => None,
+        Some(now) => {
+            let fields: Vec<String> = diff_fields(seen, now, &[], Mode::Reconcile).into_iter().map(|f| f.path).collect();
+            Some(format!("{} changed", fields.join(", ")))
+        }
+    }
+}
+
+struct PlannedOutputs<'a> {
+    plan: &'a crate::plan::Plan,
+    secrets: &'a dyn crate::plan::SecretReader,
+}
+
+impl resolve::Lookup for PlannedOutputs<'_> {
+    fn output(&self, resource: &str, attr: &str) -> Option<Json> {
+        self.plan.change(resource)?.outputs.get(attr).filter(|v| !resolve::contains_unknown(v)).cloned()
+    }
+    fn secret(&self, source: &crate::value::SecretSource) -> Result<String, resolve::SecretError> {
+        self.secrets.read(source)
+    }
+}
+
+/// Values not known before apply stand in as empty strings: finding needs only the
+/// identity, which names the resource and is known.
+fn placeholders(v: &Json) -> Json {
+    match resolve::as_marker(v) {
+        Some(_) => Json::String(String::new()),
+        None => match v {
+            Json::Array(a) => Json::Array(a.iter().map(placeholders).collect()),
+            Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), placeholders(x))).collect()),
+            _ => v.clone(),
+        },
+    }
+}
+
+/// Looks in the cloud for what each create of `plan` would make: a resource with the
+/// same identity (a role made by hand with the guide's commands, say), with where it
+/// differs from the declaration.
+pub async fn find_existing(
+    stack: &crate::resource::StackInstance,
+    plan: &crate::plan::Plan,
+    state: &StackState,
+    cx: &Cx,
+    executors: &Arc<HashMap<&'static str, Box<dyn Executor>>>,
+    secrets: &dyn crate::plan::SecretReader,
+) -> Result<Vec<Found>, RefreshError> {
+    let lookup = PlannedOutputs { plan, secrets };
+    let mut out = Vec::new();
+    for decl in &stack.resources {
+        if !plan.change(decl.name).is_some_and(|c| c.action == crate::plan::Action::Create) {
+            continue;
+        }
+        let Some(exec) = executors.get(decl.meta.type_name) else { continue };
+        // Only what can be named now can be looked for.
+        let resolved = resolve::resolve(&decl.props, &lookup);
+        let identity_known = decl.meta.identity.iter().all(|k| resolved.get(*k).is_some_and(|v| !resolve::contains_unknown(v)));
+        if !identity_known {
+            continue;
+        }
+        let read_error = |source| RefreshError::Read { resource: decl.name.to_owned(), type_name: decl.meta.type_name.to_owned(), source };
+        let Some(existing) = exec.find(cx, placeholders(&resolve::expose(&resolved))).await.map_err(read_error)? else { continue };
+        // The journal's word counts like a tag: an untaggable resource a killed run was
+        // creating is ours too.
+        let journaled = state.pending.get(decl.name).is_some_and(|p| p.op == "create");
+        let owned = journaled || existing.owned_by(&cx.stack, decl.name);
+        let (declared, _) = crate::plan::planned_props(decl, &lookup);
+        let live = exec.read(cx, &existing.cloud_id, &declared).await.map_err(read_error)?;
+        let fields = match live {
+            Some(live) => diff_fields(&live, &declared, &[], Mode::Reconcile)
+                .into_iter()
+                .map(|mut f| {
+                    f.before = f.before.map(|v| resolve::mask(&v));
+                    f.after = f.after.map(|v| resolve::mask(&v));
+                    f
+                })
+                .collect(),
+            None => continue,
+        };
+        out.push(Found { resource: decl.name.to_owned(), cloud_id: existing.cloud_id, owned, fields });
+    }
+    Ok(out)
+}
