@@ -98,6 +98,9 @@ pub struct Timing {
     /// Use the SDK's waiters where they exist. Their 30 s minimum delay suits AWS; an
     /// emulator with seconds-long delays is better polled every `poll`.
     pub sdk_waiters: bool,
+    /// How long a just-created IAM role may stay invisible to another service (IAM is
+    /// eventually consistent): calls refused for that reason are retried this long.
+    pub iam_propagation: Duration,
 }
 
 impl Default for Timing {
@@ -107,6 +110,7 @@ impl Default for Timing {
             database: Duration::from_secs(45 * 60),
             service: Duration::from_secs(20 * 60),
             sdk_waiters: true,
+            iam_propagation: Duration::from_secs(120),
         }
     }
 }
@@ -236,6 +240,41 @@ impl Cx {
     }
 }
 
+/// Whether a service refused a call because it cannot assume (or see) an IAM role yet:
+/// what IAM's eventual consistency looks like right after a role is created.
+pub fn is_iam_propagation(e: &ExecError) -> bool {
+    let ExecError::Api { code, message, .. } = e else { return false };
+    let message = message.to_ascii_lowercase();
+    matches!(code.as_deref(), Some("InvalidParameterException" | "InvalidParameterValue" | "AccessDeniedException"))
+        && message.contains("role")
+        && (message.contains("unable to assume") || message.contains("cannot be assumed") || message.contains("not authorized to perform: sts:assumerole"))
+}
+
+impl Cx {
+    /// Runs `call`, and again while it is refused because a role is not visible yet,
+    /// backing off from 1 s to 8 s, for at most `timing.iam_propagation`; every retry is
+    /// logged. Other errors return at once.
+    pub async fn while_iam_propagates<T, F, Fut>(&self, what: &str, mut call: F) -> Result<T, ExecError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ExecError>>,
+    {
+        let start = tokio::time::Instant::now();
+        // From 1 s on AWS; sooner where waits are short (the sandbox).
+        let mut wait = Duration::from_secs(1).min(self.timing.poll * 5);
+        loop {
+            match call().await {
+                Err(e) if is_iam_propagation(&e) && start.elapsed() + wait <= self.timing.iam_propagation => {
+                    tracing::info!(what, error = %e, retry_in = ?wait, "IAM has not propagated the role yet; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(8));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
 /// A resource type's operations against the cloud, on its typed, resolved properties.
 #[async_trait]
 pub trait Ops: Resource + Sized {
@@ -361,4 +400,21 @@ pub fn prior_str<'a>(prior: &'a Json, field: &str) -> Option<&'a str> {
 /// Outputs from `(name, value)` pairs.
 pub fn outputs<const N: usize>(pairs: [(&str, Json); N]) -> BTreeMap<String, Json> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: &str, message: &str) -> ExecError {
+        ExecError::Api { operation: "x", code: Some(code.into()), message: message.into() }
+    }
+
+    #[test]
+    fn a_role_not_yet_assumable_is_told_apart_from_other_refusals() {
+        assert!(is_iam_propagation(&api("InvalidParameterException", "ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided")));
+        assert!(!is_iam_propagation(&api("InvalidParameterException", "cpu 100 is not valid")));
+        assert!(!is_iam_propagation(&api("ThrottlingException", "unable to assume the role")));
+        assert!(!is_iam_propagation(&ExecError::Check("unable to assume the role".into())));
+    }
 }

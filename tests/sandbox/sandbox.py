@@ -36,7 +36,11 @@ os.environ.setdefault("MOTO_ACCOUNT_ID", "123456789012")
 ACCOUNT = os.environ["MOTO_ACCOUNT_ID"]
 LOCK = threading.RLock()
 
-CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fault_share": 0.0, "fault_seed": 0.0}
+CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fault_share": 0.0, "fault_seed": 0.0,
+          "iam_propagation": 0.0}
+# When each role was created: IAM is eventually consistent, and for `iam_propagation`
+# seconds ECS cannot assume a new role yet, as on AWS.
+ROLE_BORN = {}
 # Injected faults: which calls were answered with a throttle or a server error, by kind.
 FAULTS = {}
 RNG = random.Random(0)
@@ -318,6 +322,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.rds(params, body)
         op = target.split(".")[-1] if target else dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "?")
         self.counted = count(service or "?", op)
+        if service == "iam" and op in ("CreateRole", "DeleteRole"):
+            name = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("RoleName", "")
+            with LOCK:
+                if op == "CreateRole":
+                    ROLE_BORN[name] = time.time()
+                else:
+                    ROLE_BORN.pop(name, None)
         return self.forward(body)
 
     # ------------------------------------------------------------ faults
@@ -496,7 +507,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ ECS Express Mode
 
+    def role_not_yet_assumable(self, req):
+        """Answers with ECS's error for a role created too recently for ECS to see it;
+        whether it did."""
+        for k in ("executionRoleArn", "infrastructureRoleArn", "taskRoleArn"):
+            arn = req.get(k) or ""
+            with LOCK:
+                born = ROLE_BORN.get(arn.rsplit("/", 1)[-1])
+                young = born is not None and time.time() - born < CONFIG["iam_propagation"]
+                if young:
+                    FAULTS["IamPropagation"] = FAULTS.get("IamPropagation", 0) + 1
+            if young:
+                self.json_error(400, "InvalidParameterException",
+                                f"ECS was unable to assume the role '{arn}' that was provided for this service. "
+                                "Verify that the role being passed has the proper trust relationship and permissions "
+                                "and that your IAM user has permissions to pass this role.")
+                return True
+        return False
+
     def express(self, op, req):
+        if op in ("CreateExpressGatewayService", "UpdateExpressGatewayService"):
+            if self.role_not_yet_assumable(req):
+                return
         if op == "CreateExpressGatewayService":
             name = req.get("serviceName") or ""
             cluster = req.get("cluster") or "default"

@@ -48,7 +48,7 @@ impl Env {
         let port = free_port().expect("a free port on 127.0.0.1");
         let sandbox = Sandbox::start(&dir, port, delays).unwrap_or_else(|e| panic!("the sandbox did not start: {e}"));
         let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(sandbox.endpoint.clone()), dummy_credentials: true };
-        let timing = Timing { poll: Duration::from_millis(100), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false };
+        let timing = Timing { poll: Duration::from_millis(100), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false, iam_propagation: Duration::from_secs(20) };
         let cx = Cx::new("under-test", &target, timing).await;
         let store = Arc::new(SqliteStore::open(&dir.join("state.db")).await.expect("the state store opens"));
         let secrets = sandbox.secrets();

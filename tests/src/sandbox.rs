@@ -211,6 +211,12 @@ impl Sandbox {
         self.post("/_sandbox/config", &body).map(|_| ())
     }
 
+    /// For `seconds` after a role is created, ECS refuses it as AWS does while IAM
+    /// propagates ("ECS was unable to assume the role").
+    pub fn set_iam_propagation(&self, seconds: f64) -> Result<(), SandboxError> {
+        self.post("/_sandbox/config", &format!(r#"{{"iam_propagation": {seconds}}}"#)).map(|_| ())
+    }
+
     /// Answers `share` of the AWS calls (chosen by `seed`) with a ThrottlingException or a
     /// 500 before carrying them out.
     pub fn set_faults(&self, share: f64, seed: u64) -> Result<(), SandboxError> {

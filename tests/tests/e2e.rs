@@ -422,3 +422,27 @@ async fn an_existing_resource_is_not_taken_over_without_adopt() {
     let attached = env.cx.iam.list_attached_role_policies().role_name("ecsTaskExecutionRole").send().await.unwrap();
     assert_eq!(attached.attached_policies().len(), 1);
 }
+
+/// IAM is eventually consistent: for a while after a role is created, ECS refuses it
+/// ("unable to assume the role"). The sandbox does the same for two seconds; the deploy
+/// retries within its window and succeeds. When the role stays unusable past the
+/// window, the deploy stops with ECS's own error instead of waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_ecs_cannot_assume_yet_is_retried_within_a_bounded_window() {
+    let mut env = Env::start("iam-propagation", Delays::default()).await;
+    env.sandbox.set_iam_propagation(2.0).unwrap();
+    let started = std::time::Instant::now();
+    env.deploy(&flagship(&[]), Mode::Reconcile).await;
+    let refusals = env.sandbox.faults().unwrap()["IamPropagation"].as_u64().unwrap_or(0);
+    assert!(refusals >= 1, "the sandbox never refused a young role");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "the deploy cannot have waited for propagation");
+    env.destroy("ecs-express-agent").await;
+
+    env.sandbox.set_iam_propagation(3600.0).unwrap();
+    env.cx.timing.iam_propagation = std::time::Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    let (_, report) = env.try_deploy(&flagship(&[]), Mode::Reconcile, Default::default()).await;
+    let failed = report.failed.iter().find(|f| f.0 == "agent").expect("the service's create failed");
+    assert!(failed.2.contains("unable to assume the role"), "{}", failed.2);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "the window was not bounded: {:?}", started.elapsed());
+}

@@ -52,7 +52,7 @@ pub fn run(entry: StackEntry) {
             let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(e.to_string()));
             rt.block_on(async {
                 let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(endpoint.clone()), dummy_credentials: true };
-                let timing = Timing { poll: Duration::from_millis(50), database: Duration::from_secs(120), service: Duration::from_secs(120), sdk_waiters: false };
+                let timing = Timing { poll: Duration::from_millis(50), database: Duration::from_secs(120), service: Duration::from_secs(120), sdk_waiters: false, iam_propagation: Duration::from_secs(60) };
                 let cx = Cx::new(entry.name, &target, timing).await;
                 let store = SqliteStore::open(db.as_ref()).await.unwrap_or_else(|e| fail(e.to_string()));
                 let secrets = formae_tests::FixedSecrets;

@@ -550,7 +550,7 @@ impl Context {
                 }
                 None => Sandbox { dir: dir.clone(), endpoint: String::new() },
             };
-            timing = Timing { poll: Duration::from_millis(200), database: Duration::from_secs(300), service: Duration::from_secs(300), sdk_waiters: false };
+            timing = Timing { poll: Duration::from_millis(200), database: Duration::from_secs(300), service: Duration::from_secs(300), sdk_waiters: false, iam_propagation: Duration::from_secs(60) };
             let secrets = Box::new(sandbox.secrets());
             (Target { region, endpoint_url: Some(sandbox.endpoint), dummy_credentials: true }, secrets)
         } else {

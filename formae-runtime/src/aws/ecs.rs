@@ -193,6 +193,8 @@ mod ops {
     };
     use serde_json::{json, Value as Json};
 
+    use aws_sdk_ecs::operation::create_express_gateway_service::builders::CreateExpressGatewayServiceFluentBuilder;
+
     use super::ExpressGatewayService;
     use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
 
@@ -233,6 +235,25 @@ mod ops {
                 .set_auto_scaling_target_value(sc.target_value.as_ref().and_then(|v| v.get()).map(|v| *v as i32))
                 .build()
         })
+    }
+
+    /// The create call for `s`, named `name` in the stack.
+    fn create_request(s: &ExpressGatewayService, cx: &Cx, name: &str) -> Result<CreateExpressGatewayServiceFluentBuilder, ExecError> {
+        let tags = cx.tags(name, &s.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
+        Ok(cx
+            .ecs
+            .create_express_gateway_service()
+            .set_service_name(s.service_name.get().cloned())
+            .set_cluster(s.cluster.as_ref().and_then(|c| c.get().cloned()))
+            .set_execution_role_arn(s.execution_role_arn.get().map(|a| a.0.clone()))
+            .set_infrastructure_role_arn(s.infrastructure_role_arn.get().map(|a| a.0.clone()))
+            .set_task_role_arn(s.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
+            .primary_container(container(s)?)
+            .set_health_check_path(s.health_check_path.as_ref().and_then(|p| p.get().cloned()))
+            .set_cpu(s.cpu.get().map(u32::to_string))
+            .set_memory(s.memory.get().map(u32::to_string))
+            .set_scaling_target(scaling(s))
+            .set_tags(Some(tags)))
     }
 
     /// The service's status code and public endpoint, or `None` once it is gone.
@@ -282,24 +303,11 @@ mod ops {
     #[async_trait]
     impl Ops for ExpressGatewayService {
         async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
-            let tags = cx.tags(name, &self.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
             let out = cx
-                .ecs
-                .create_express_gateway_service()
-                .set_service_name(self.service_name.get().cloned())
-                .set_cluster(self.cluster.as_ref().and_then(|c| c.get().cloned()))
-                .set_execution_role_arn(self.execution_role_arn.get().map(|a| a.0.clone()))
-                .set_infrastructure_role_arn(self.infrastructure_role_arn.get().map(|a| a.0.clone()))
-                .set_task_role_arn(self.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
-                .primary_container(container(self)?)
-                .set_health_check_path(self.health_check_path.as_ref().and_then(|p| p.get().cloned()))
-                .set_cpu(self.cpu.get().map(u32::to_string))
-                .set_memory(self.memory.get().map(u32::to_string))
-                .set_scaling_target(scaling(self))
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(api_error("ecs:CreateExpressGatewayService"))?;
+                .while_iam_propagates("ecs:CreateExpressGatewayService", || async {
+                    create_request(self, cx, name)?.send().await.map_err(api_error("ecs:CreateExpressGatewayService"))
+                })
+                .await?;
             let arn = out.service.and_then(|s| s.service_arn).ok_or_else(|| ExecError::Api {
                 operation: "ecs:CreateExpressGatewayService",
                 code: None,
@@ -309,19 +317,22 @@ mod ops {
         }
 
         async fn update(&self, cx: &Cx, _name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
-            cx.ecs
-                .update_express_gateway_service()
-                .service_arn(cloud_id)
-                .set_execution_role_arn(self.execution_role_arn.get().map(|a| a.0.clone()))
-                .set_task_role_arn(self.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
-                .primary_container(container(self)?)
-                .set_health_check_path(self.health_check_path.as_ref().and_then(|p| p.get().cloned()))
-                .set_cpu(self.cpu.get().map(u32::to_string))
-                .set_memory(self.memory.get().map(u32::to_string))
-                .set_scaling_target(scaling(self))
-                .send()
-                .await
-                .map_err(api_error("ecs:UpdateExpressGatewayService"))?;
+            cx.while_iam_propagates("ecs:UpdateExpressGatewayService", || async {
+                cx.ecs
+                    .update_express_gateway_service()
+                    .service_arn(cloud_id)
+                    .set_execution_role_arn(self.execution_role_arn.get().map(|a| a.0.clone()))
+                    .set_task_role_arn(self.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
+                    .primary_container(container(self)?)
+                    .set_health_check_path(self.health_check_path.as_ref().and_then(|p| p.get().cloned()))
+                    .set_cpu(self.cpu.get().map(u32::to_string))
+                    .set_memory(self.memory.get().map(u32::to_string))
+                    .set_scaling_target(scaling(self))
+                    .send()
+                    .await
+                    .map_err(api_error("ecs:UpdateExpressGatewayService"))
+            })
+            .await?;
             wait_active(cx, cloud_id).await
         }
 

@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
         }
     };
     let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(endpoint.clone()), dummy_credentials: true };
-    let timing = Timing { poll: Duration::from_millis(50), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false };
+    let timing = Timing { poll: Duration::from_millis(50), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false, iam_propagation: Duration::from_secs(60) };
     let cx = Cx::new(instance.name, &target, timing).await;
     let store = match SqliteStore::open(db.as_ref()).await {
         Ok(s) => s,
