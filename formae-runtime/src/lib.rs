@@ -13,6 +13,7 @@ pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;
 pub mod ids;
+pub mod literal;
 pub mod plan;
 pub mod resolve;
 pub mod resource;

@@ -18,6 +18,8 @@ pub struct Required {
 pub trait Props: Serialize + Default {
     /// The properties a stack must set.
     const REQUIRED: &'static [Required];
+    /// What the compiler checks of properties written as literals.
+    const LITERAL_RULES: &'static [crate::literal::LiteralRule] = &[];
 }
 
 /// What the planner and the executors need to know about a resource type.

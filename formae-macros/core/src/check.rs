@@ -297,18 +297,32 @@ impl Walker<'_> {
         let path = &s.path;
         let mut given = Vec::new();
         let mut fields = Vec::new();
+        let mut literals = Vec::new();
         for f in &s.fields {
             let Member::Named(name) = &f.member else {
                 self.errors.push(syn::Error::new_spanned(&f.member, "properties have names"));
                 continue;
             };
-            given.push(LitStr::new(&name.to_string(), name.span()));
+            let key = LitStr::new(&name.to_string(), name.span());
+            if let Some(lit) = literal(&f.expr) {
+                literals.push((key.clone(), lit, f.expr.span()));
+            }
+            given.push(key);
             let value = self.value(&f.expr);
             fields.push(quote! { #name: #value });
         }
+        // Each literal is checked by the compiler against the type's rules, with the
+        // other literals for rules that need two (cpu and memory); an error points at it.
+        let all: Vec<TokenStream> = literals.iter().map(|(k, v, _)| quote! { (#k, #v) }).collect();
+        let checks = literals.iter().map(|(k, _, span)| {
+            quote_spanned! {*span=>
+                const _: () = ::formae_runtime::literal::check::<#path>(&[#(#all),*], #k);
+            }
+        });
         quote_spanned! {path.span()=>
             {
                 const _: () = ::formae_runtime::resource::check_required::<#path>(&[#(#given),*]);
+                #(#checks)*
                 #path { #(#fields,)* ..::core::default::Default::default() }
             }
         }
@@ -400,6 +414,34 @@ impl Walker<'_> {
                 None
             }
         }
+    }
+}
+
+/// A property value written as a literal (a number, possibly negative, a string or a
+/// bool), as the runtime's compile-time checks take it.
+fn literal(e: &Expr) -> Option<TokenStream> {
+    let (lit, negative) = match e {
+        Expr::Lit(l) => (&l.lit, false),
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match &**expr {
+            Expr::Lit(l) => (&l.lit, true),
+            _ => return None,
+        },
+        Expr::Paren(p) => return literal(&p.expr),
+        _ => return None,
+    };
+    let sign = if negative { quote!(-) } else { quote!() };
+    match lit {
+        syn::Lit::Int(i) => {
+            let v: i128 = i.base10_parse().ok()?;
+            Some(quote! { ::formae_runtime::literal::Lit::Int(#sign #v) })
+        }
+        syn::Lit::Float(f) => {
+            let v: f64 = f.base10_parse().ok()?;
+            Some(quote! { ::formae_runtime::literal::Lit::Float(#sign #v) })
+        }
+        syn::Lit::Str(s) if !negative => Some(quote! { ::formae_runtime::literal::Lit::Str(#s) }),
+        syn::Lit::Bool(b) if !negative => Some(quote! { ::formae_runtime::literal::Lit::Bool(#b) }),
+        _ => None,
     }
 }
 

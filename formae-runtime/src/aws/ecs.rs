@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tag;
 use crate::ids::{ExpressServiceArn, RoleArn, SecretArn};
+use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::Value;
 
@@ -49,6 +50,23 @@ impl Props for ExpressGatewayService {
         cpu,
         memory
     );
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "service_name",
+            check: Check::Name { max: 255, extra: "-_" },
+            message: "service_name is not a name ECS accepts: use 1 to 255 letters, digits, `-` and `_`",
+        },
+        LiteralRule {
+            field: "cpu",
+            check: Check::FargateCpu,
+            message: "cpu is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384",
+        },
+        LiteralRule {
+            field: "memory",
+            check: Check::FargateMemory { cpu: "cpu" },
+            message: "memory does not go with this cpu on Fargate: cpu 256 takes 512 to 2048 MiB, 512 takes 1024 to 4096, 1024 takes 2048 to 8192, 2048 takes 4096 to 16384 and 4096 takes 8192 to 30720 (in steps of 1024), 8192 takes 16384 to 61440 (steps of 4096), 16384 takes 32768 to 122880 (steps of 8192)",
+        },
+    ];
 }
 
 /// The primary container of an express service.
@@ -119,6 +137,13 @@ pub struct Scaling {
 impl Props for Scaling {
     const REQUIRED: &'static [crate::resource::Required] =
         crate::required!(Scaling: min_task_count, max_task_count);
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "min_task_count",
+            check: Check::AtMost { other: "max_task_count" },
+            message: "min_task_count is above max_task_count: lower the minimum or raise the maximum",
+        },
+    ];
 }
 
 crate::outputs! {
@@ -150,12 +175,13 @@ impl Resource for ExpressGatewayService {
         let mut out = Vec::new();
         super::name_chars("service_name", &self.service_name, 255, "-_", &mut out);
         if let (Some(&cpu), Some(&memory)) = (self.cpu.get(), self.memory.get()) {
-            match fargate_memory(cpu) {
-                None => out.push(format!("cpu {cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384")),
-                Some((lo, hi, step)) if !((cpu == 256 && memory == 512) || (memory >= lo && memory <= hi && (memory - lo) % step == 0)) => out.push(format!(
-                    "memory {memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}"
+            match (fargate_size_ok(cpu, memory), fargate_memory(cpu)) {
+                (Some(true), _) => {}
+                (_, Some((lo, hi, step))) => out.push(format!(
+                    "memory {memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}{}",
+                    if cpu == 256 { ", or 512" } else { "" }
                 )),
-                Some(_) => {}
+                (_, None) => out.push(format!("cpu {cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384")),
             }
         }
         if let Some(s) = &self.scaling {
@@ -169,8 +195,16 @@ impl Resource for ExpressGatewayService {
     }
 }
 
+/// Whether Fargate offers `memory` MiB with `cpu` units; `None` if it offers no such cpu.
+pub(crate) const fn fargate_size_ok(cpu: u32, memory: u32) -> Option<bool> {
+    match fargate_memory(cpu) {
+        Some((lo, hi, step)) => Some((cpu == 256 && memory == 512) || (memory >= lo && memory <= hi && (memory - lo) % step == 0)),
+        None => None,
+    }
+}
+
 /// The memory Fargate offers with `cpu` units: from, to and step, in MiB.
-fn fargate_memory(cpu: u32) -> Option<(u32, u32, u32)> {
+pub(crate) const fn fargate_memory(cpu: u32) -> Option<(u32, u32, u32)> {
     Some(match cpu {
         // And 512 MiB, checked apart.
         256 => (1024, 2048, 1024),

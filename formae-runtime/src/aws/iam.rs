@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tag;
 use crate::ids::{AnyArn, PolicyArn, RoleArn};
+use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::Value;
 
@@ -117,6 +118,13 @@ pub struct Role {
 impl Props for Role {
     const REQUIRED: &'static [crate::resource::Required] =
         crate::required!(Role: role_name, assume_role_policy);
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "role_name",
+            check: Check::Name { max: 64, extra: "+=,.@_-" },
+            message: "role_name is not a name IAM accepts: use 1 to 64 letters, digits and `+=,.@_-`",
+        },
+    ];
 }
 
 crate::outputs! {

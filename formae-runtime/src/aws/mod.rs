@@ -30,16 +30,50 @@ pub(crate) fn is_empty<T>(v: &[T]) -> bool {
     v.is_empty()
 }
 
-/// Checks an identifier AWS limits to letters, digits and hyphens, starting with a letter,
-/// without two hyphens in a row or one at the end (RDS clusters and instances).
+/// Whether RDS accepts `id` as a cluster or instance identifier: 1 to 63 letters, digits
+/// and hyphens, starting with a letter, without two hyphens in a row or one at the end.
+pub(crate) const fn rds_identifier_ok(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.is_empty() || b.len() > 63 || !b[0].is_ascii_alphabetic() || b[b.len() - 1] == b'-' {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if !(b[i].is_ascii_alphanumeric() || b[i] == b'-') || (b[i] == b'-' && i > 0 && b[i - 1] == b'-') {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `name` has 1 to `max` bytes, each a letter, a digit or one of `extra`.
+pub(crate) const fn name_ok(name: &str, max: usize, extra: &str) -> bool {
+    let (b, extra) = (name.as_bytes(), extra.as_bytes());
+    if b.is_empty() || b.len() > max {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let mut ok = b[i].is_ascii_alphanumeric();
+        let mut j = 0;
+        while !ok && j < extra.len() {
+            ok = b[i] == extra[j];
+            j += 1;
+        }
+        if !ok {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Checks an identifier AWS limits to letters, digits and hyphens (RDS clusters and
+/// instances).
 pub(crate) fn rds_identifier(what: &str, v: &Value<String>, out: &mut Vec<String>) {
     let Some(id) = v.get() else { return };
-    let ok = (1..=63).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_alphabetic())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !id.contains("--")
-        && !id.ends_with('-');
-    if !ok {
+    if !rds_identifier_ok(id) {
         out.push(format!(
             "{what} `{id}` is not an identifier RDS accepts: use 1 to 63 letters, digits and hyphens, starting with a letter, with no two hyphens in a row and none at the end"
         ));
@@ -49,7 +83,7 @@ pub(crate) fn rds_identifier(what: &str, v: &Value<String>, out: &mut Vec<String
 /// Checks a name against a length range and a set of allowed characters.
 pub(crate) fn name_chars(what: &str, v: &Value<String>, max: usize, extra: &str, out: &mut Vec<String>) {
     let Some(name) = v.get() else { return };
-    if name.is_empty() || name.len() > max || !name.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c)) {
+    if !name_ok(name, max, extra) {
         out.push(format!("{what} `{name}` is not one AWS accepts: use 1 to {max} letters, digits and `{extra}`"));
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tag;
 use crate::ids::{DbClusterArn, DbInstanceArn, SecretArn};
+use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::{Sensitive, Value};
 
@@ -71,11 +72,35 @@ pub struct ServerlessV2Scaling {
 impl Props for ServerlessV2Scaling {
     const REQUIRED: &'static [crate::resource::Required] =
         crate::required!(ServerlessV2Scaling: min_capacity, max_capacity);
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "min_capacity",
+            check: Check::Capacity,
+            message: "min_capacity is not a capacity Aurora Serverless v2 offers: use 0 to 256 ACUs in steps of 0.5",
+        },
+        LiteralRule {
+            field: "max_capacity",
+            check: Check::Capacity,
+            message: "max_capacity is not a capacity Aurora Serverless v2 offers: use 0 to 256 ACUs in steps of 0.5",
+        },
+        LiteralRule {
+            field: "min_capacity",
+            check: Check::AtMost { other: "max_capacity" },
+            message: "min_capacity is above max_capacity: lower the minimum or raise the maximum",
+        },
+    ];
 }
 
 impl Props for DbCluster {
     const REQUIRED: &'static [crate::resource::Required] =
         crate::required!(DbCluster: db_cluster_identifier, engine, master_username);
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "db_cluster_identifier",
+            check: Check::RdsIdentifier,
+            message: "db_cluster_identifier is not an identifier RDS accepts: use 1 to 63 letters, digits and hyphens, starting with a letter, with no two hyphens in a row and none at the end",
+        },
+    ];
 }
 
 crate::outputs! {
@@ -112,7 +137,7 @@ impl Resource for DbCluster {
             let (min, max) = (s.min_capacity.get().copied(), s.max_capacity.get().copied());
             for (what, v) in [("min_capacity", min), ("max_capacity", max)] {
                 if let Some(v) = v {
-                    if !(0.0..=256.0).contains(&v) || (v * 2.0).fract() != 0.0 {
+                    if !capacity_ok(v) {
                         out.push(format!("serverless_v2_scaling {what} {v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"));
                     }
                 }
@@ -125,6 +150,12 @@ impl Resource for DbCluster {
         }
         out
     }
+}
+
+/// Whether Aurora Serverless v2 offers `acu` capacity units: 0 to 256 in steps of 0.5.
+pub(crate) const fn capacity_ok(acu: f64) -> bool {
+    let halves = acu * 2.0;
+    acu >= 0.0 && acu <= 256.0 && halves == (halves as i64) as f64
 }
 
 /// A DB instance; for Aurora Serverless v2, class `db.serverless` in a cluster.
@@ -153,6 +184,13 @@ impl Props for DbInstance {
         db_instance_class,
         engine
     );
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "db_instance_identifier",
+            check: Check::RdsIdentifier,
+            message: "db_instance_identifier is not an identifier RDS accepts: use 1 to 63 letters, digits and hyphens, starting with a letter, with no two hyphens in a row and none at the end",
+        },
+    ];
 }
 
 crate::outputs! {

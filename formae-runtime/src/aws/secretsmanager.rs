@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tag;
 use crate::ids::SecretArn;
+use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::Value;
 
@@ -31,6 +32,13 @@ pub struct Secret {
 impl Props for Secret {
     const REQUIRED: &'static [crate::resource::Required] =
         crate::required!(Secret: name, secret_string);
+    const LITERAL_RULES: &'static [LiteralRule] = &[
+        LiteralRule {
+            field: "name",
+            check: Check::Name { max: 512, extra: "/_+=.@-" },
+            message: "name is not a name Secrets Manager accepts: use 1 to 512 letters, digits and `/_+=.@-`",
+        },
+    ];
 }
 
 crate::outputs! {
