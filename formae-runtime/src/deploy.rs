@@ -101,11 +101,45 @@ pub enum PreflightError {
     #[error("no AWS credentials were found ({0}); set AWS_PROFILE (after `aws sso login`, say) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --sandbox; nothing was changed")]
     NoCredentials(String),
     /// The endpoint did not answer.
-    #[error("cannot reach AWS at {endpoint} (region {region}): {message}; check --endpoint-url, --region and the network (`cargo xtask sandbox up` for the sandbox); nothing was changed")]
+    #[error("cannot reach AWS at {endpoint} (region {region}): {message}; {}check --endpoint-url, --region and the network (`cargo xtask sandbox up` for the sandbox); nothing was changed", region_hint(region))]
     Unreachable { endpoint: String, region: String, message: String },
     /// AWS answered with a refusal (expired or invalid credentials, say).
     #[error("AWS refused the credentials check in region {region}: {message}; nothing was changed")]
     Refused { region: String, message: String },
+}
+
+/// AWS's public regions, to tell a typo from a region newer than this list.
+const REGIONS: &[&str] = &[
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2", "eu-north-1", "il-central-1", "me-south-1",
+    "me-central-1", "mx-central-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+];
+
+/// For a region AWS does not have: the nearest one, as a hint.
+fn region_hint(region: &str) -> String {
+    if REGIONS.contains(&region) {
+        return String::new();
+    }
+    let distance = |a: &str, b: &str| {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut prev = row[0];
+            row[0] = i;
+            for j in 1..=b.len() {
+                let cur = row[j];
+                row[j] = (prev + usize::from(a[i - 1] != b[j - 1])).min(row[j] + 1).min(row[j - 1] + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    match REGIONS.iter().min_by_key(|r| distance(region, r)) {
+        Some(near) if distance(region, near) <= 3 => format!("`{region}` is not an AWS region: did you mean `{near}`? "),
+        _ => format!("`{region}` is not an AWS region formae knows: "),
+    }
 }
 
 /// Asks STS who we are, once, quickly and without retries: missing credentials, an
@@ -123,7 +157,9 @@ pub async fn preflight(cx: &Cx, endpoint: Option<&str>) -> Result<String, Prefli
             let region = cx.region.clone();
             Err(match &e {
                 SdkError::ServiceError(_) => PreflightError::Refused { region, message: e.message().unwrap_or(&message).to_owned() },
-                _ if message.contains("credentials") && !message.contains("dispatch failure") => PreflightError::NoCredentials(message),
+                _ if message.contains("no credentials found") || message.contains("CredentialsNotLoaded") || (message.contains("credentials") && !message.contains("dispatch failure")) => {
+                    PreflightError::NoCredentials(message)
+                }
                 _ => PreflightError::Unreachable {
                     endpoint: endpoint.map(str::to_owned).unwrap_or_else(|| format!("the public endpoints of {region}")),
                     region,
@@ -131,5 +167,17 @@ pub async fn preflight(cx: &Cx, endpoint: Option<&str>) -> Result<String, Prefli
                 },
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::region_hint;
+
+    #[test]
+    fn a_mistyped_region_gets_the_nearest_real_one() {
+        assert_eq!(region_hint("us-eest-1"), "`us-eest-1` is not an AWS region: did you mean `us-east-1`? ");
+        assert_eq!(region_hint("eu-west-1"), "");
+        assert!(region_hint("mars-1").starts_with("`mars-1` is not an AWS region formae knows"));
     }
 }

@@ -184,8 +184,17 @@ pub async fn find_existing(
         if !identity_known {
             continue;
         }
+        // A lookup that cannot run yet (a database in a cluster whose instance is still to
+        // come) is not an error: the apply looks again right before it creates.
+        let existing = match exec.find(cx, placeholders(&resolve::expose(&resolved))).await {
+            Ok(Some(e)) => e,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::debug!(resource = decl.name, error = %e, "cannot look for it before the apply");
+                continue;
+            }
+        };
         let read_error = |source| RefreshError::Read { resource: decl.name.to_owned(), type_name: decl.meta.type_name.to_owned(), source };
-        let Some(existing) = exec.find(cx, placeholders(&resolve::expose(&resolved))).await.map_err(read_error)? else { continue };
         // The journal's word counts like a tag: an untaggable resource a killed run was
         // creating is ours too.
         let journaled = state.pending.get(decl.name).is_some_and(|p| p.op == "create");

@@ -554,6 +554,10 @@ impl Context {
             let secrets = Box::new(sandbox.secrets());
             (Target { region, endpoint_url: Some(sandbox.endpoint), dummy_credentials: true }, secrets)
         } else {
+            if args.endpoint_url.is_some() {
+                // An emulator: the SDK waiters' 30 s minimum delay is tuned for AWS.
+                timing = Timing { poll: Duration::from_secs(1), sdk_waiters: false, ..timing };
+            }
             (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
         };
         if check {
