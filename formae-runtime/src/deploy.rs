@@ -64,7 +64,9 @@ impl Session<'_> {
         p.note_drift(drift);
         p.refreshed = refresh == Refresh::Cloud;
         if refresh == Refresh::Cloud {
-            p.found = drift::find_existing(instance, &p, &state, self.cx, &self.executors, self.secrets).await?;
+            let (found, absent) = drift::find_existing(instance, &p, &state, self.cx, &self.executors, self.secrets).await?;
+            p.found = found;
+            p.absent = absent.into_iter().collect();
         }
         Ok((state, p))
     }

@@ -162,7 +162,7 @@ fn placeholders(v: &Json) -> Json {
 
 /// Looks in the cloud for what each create of `plan` would make: a resource with the
 /// same identity (a role made by hand with the guide's commands, say), with where it
-/// differs from the declaration.
+/// differs from the declaration. Also returns the resources looked for and not found.
 pub async fn find_existing(
     stack: &crate::resource::StackInstance,
     plan: &crate::plan::Plan,
@@ -170,49 +170,77 @@ pub async fn find_existing(
     cx: &Cx,
     executors: &Arc<HashMap<&'static str, Box<dyn Executor>>>,
     secrets: &dyn crate::plan::SecretReader,
-) -> Result<Vec<Found>, RefreshError> {
+) -> Result<(Vec<Found>, Vec<String>), RefreshError> {
     let lookup = PlannedOutputs { plan, secrets };
-    let mut out = Vec::new();
+    type Looked = (String, Result<Option<(crate::exec::Existing, Option<Json>)>, ExecError>);
+    let mut lookups: JoinSet<Looked> = JoinSet::new();
+    let at_once = Arc::new(tokio::sync::Semaphore::new(READS_AT_ONCE));
+    let mut declared = HashMap::new();
+    let mut order = Vec::new();
     for decl in &stack.resources {
         if !plan.change(decl.name).is_some_and(|c| c.action == crate::plan::Action::Create) {
             continue;
         }
-        let Some(exec) = executors.get(decl.meta.type_name) else { continue };
+        if !executors.contains_key(decl.meta.type_name) {
+            continue;
+        }
         // Only what can be named now can be looked for.
         let resolved = resolve::resolve(&decl.props, &lookup);
         let identity_known = decl.meta.identity.iter().all(|k| resolved.get(*k).is_some_and(|v| !resolve::contains_unknown(v)));
         if !identity_known {
             continue;
         }
-        // A lookup that cannot run yet (a database in a cluster whose instance is still to
-        // come) is not an error: the apply looks again right before it creates.
-        let existing = match exec.find(cx, placeholders(&resolve::expose(&resolved))).await {
-            Ok(Some(e)) => e,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::debug!(resource = decl.name, error = %e, "cannot look for it before the apply");
-                continue;
-            }
-        };
-        let read_error = |source| RefreshError::Read { resource: decl.name.to_owned(), type_name: decl.meta.type_name.to_owned(), source };
-        // The journal's word counts like a tag: an untaggable resource a killed run was
-        // creating is ours too.
-        let journaled = state.pending.get(decl.name).is_some_and(|p| p.op == "create");
-        let owned = journaled || existing.owned_by(&cx.stack, decl.name);
-        let (declared, _) = crate::plan::planned_props(decl, &lookup);
-        let live = exec.read(cx, &existing.cloud_id, &declared).await.map_err(read_error)?;
-        let fields = match live {
-            Some(live) => diff_fields(&live, &declared, &[], Mode::Reconcile)
-                .into_iter()
-                .map(|mut f| {
-                    f.before = f.before.map(|v| resolve::mask(&v));
-                    f.after = f.after.map(|v| resolve::mask(&v));
-                    f
-                })
-                .collect(),
-            None => continue,
-        };
-        out.push(Found { resource: decl.name.to_owned(), cloud_id: existing.cloud_id, owned, fields });
+        let (planned, _) = crate::plan::planned_props(decl, &lookup);
+        let props = placeholders(&resolve::expose(&resolved));
+        let (cx, executors, name, type_name) = (cx.clone(), Arc::clone(executors), decl.name.to_owned(), decl.meta.type_name);
+        declared.insert(name.clone(), (type_name, planned.clone()));
+        order.push(name.clone());
+        let at_once = Arc::clone(&at_once);
+        lookups.spawn(async move {
+            let _turn = at_once.acquire_owned().await;
+            let exec = &executors[type_name];
+            let found = match exec.find(&cx, props).await {
+                Ok(Some(e)) => e,
+                Ok(None) => return (name, Ok(None)),
+                Err(e) => return (name, Err(e)),
+            };
+            let live = exec.read(&cx, &found.cloud_id, &planned).await;
+            (name, live.map(|l| Some((found, l))))
+        });
     }
-    Ok(out)
+    let mut results = HashMap::new();
+    while let Some(joined) = lookups.join_next().await {
+        if let Ok((name, r)) = joined {
+            results.insert(name, r);
+        }
+    }
+    let (mut found, mut absent) = (Vec::new(), Vec::new());
+    for name in order {
+        let Some((type_name, declared_props)) = declared.remove(&name) else { continue };
+        match results.remove(&name) {
+            Some(Ok(None)) => absent.push(name),
+            Some(Ok(Some((existing, Some(live))))) => {
+                // The journal's word counts like a tag: an untaggable resource a killed
+                // run was creating is ours too.
+                let journaled = state.pending.get(&name).is_some_and(|p| p.op == "create");
+                let owned = journaled || existing.owned_by(&cx.stack, &name);
+                let fields = diff_fields(&live, &declared_props, &[], Mode::Reconcile)
+                    .into_iter()
+                    .map(|mut f| {
+                        f.before = f.before.map(|v| resolve::mask(&v));
+                        f.after = f.after.map(|v| resolve::mask(&v));
+                        f
+                    })
+                    .collect();
+                found.push(Found { resource: name, cloud_id: existing.cloud_id, owned, fields });
+            }
+            // Gone between the lookup and the read.
+            Some(Ok(Some((_, None)))) => absent.push(name),
+            // A lookup that cannot run yet (a database in a cluster whose instance is
+            // still to come) is not an error: the apply looks again right before it creates.
+            Some(Err(e)) => tracing::debug!(resource = %name, type_name, error = %e, "cannot look for it before the apply"),
+            None => {}
+        }
+    }
+    Ok((found, absent))
 }

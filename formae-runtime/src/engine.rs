@@ -278,7 +278,7 @@ pub async fn apply(
                         Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.clone())),
                         _ => None,
                     };
-                    if resolve::contains_unknown(&resolved) || resolved.to_string().contains(resolve::marker::SECRET_UNREADABLE) {
+                    if resolve::contains_unknown(&resolved) || resolve::contains_marker(&resolved, resolve::marker::SECRET_UNREADABLE) {
                         // Only possible if a dependency failed to record its outputs.
                         report.failed.push((name.clone(), op, "a value it refers to is not known".into()));
                         failed = true;
@@ -300,6 +300,8 @@ pub async fn apply(
             // A create journaled by an earlier run that never recorded its result may
             // have made the resource: that one is ours to adopt.
             let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create.verb());
+            // The plan looked for it a moment ago, under the lock, and found nothing.
+            let looked = plan.absent.contains(&name) && !journaled;
             observer.event(&Event::Started { resource: name.clone(), op });
             tracing::info!(resource = %name, op = op.doing(), "start");
             // A resource whose last operation failed is in no recorded shape to compare with.
@@ -309,6 +311,7 @@ pub async fn apply(
                 let t = Instant::now();
                 let exec = &executors[type_name.as_str()];
                 let result = match work {
+                    Work::Put { props, prior: None } if looked => exec.create(&cx, &name, props).await.map(Some),
                     Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, journaled || adopt).await.map(Some),
                     Work::Put { props, prior: Some((id, prior)) } => match reread(exec.as_ref(), &cx, &id, &prior, force).await {
                         Ok(_) => exec.update(&cx, &name, &id, &prior, props).await.map(Some),

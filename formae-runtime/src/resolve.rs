@@ -240,16 +240,38 @@ pub fn secret_hash(secret: &str) -> String {
 /// Replaces resolved secrets by hashes (and unreadable ones by a null hash): the form
 /// plans compare and state stores. No secret survives it.
 pub fn redact(v: &Json) -> Json {
-    match as_marker(v) {
-        Some((marker::SECRET, s)) => {
-            mk(marker::SENSITIVE, Json::String(secret_hash(s.as_str().unwrap_or_default())))
-        }
+    let mut out = v.clone();
+    redact_in_place(&mut out);
+    out
+}
+
+/// [`redact`], on a value owned already: no copy of what has no secret.
+pub fn redact_in_place(v: &mut Json) {
+    let replacement = match as_marker(v) {
+        Some((marker::SECRET, s)) => mk(marker::SENSITIVE, Json::String(secret_hash(s.as_str().unwrap_or_default()))),
         Some((marker::SECRET_UNREADABLE, _)) => mk(marker::SENSITIVE, Json::Null),
-        Some(_) => v.clone(),
+        Some(_) => return,
+        None => {
+            match v {
+                Json::Array(a) => a.iter_mut().for_each(redact_in_place),
+                Json::Object(m) => m.values_mut().for_each(redact_in_place),
+                _ => {}
+            }
+            return;
+        }
+    };
+    *v = replacement;
+}
+
+/// Whether a marker `key` is anywhere in `v`.
+pub fn contains_marker(v: &Json, key: &str) -> bool {
+    match as_marker(v) {
+        Some((k, _)) if k == key => true,
+        Some((_, p)) => contains_marker(p, key),
         None => match v {
-            Json::Array(a) => Json::Array(a.iter().map(redact).collect()),
-            Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), redact(x))).collect()),
-            _ => v.clone(),
+            Json::Array(a) => a.iter().any(|x| contains_marker(x, key)),
+            Json::Object(m) => m.values().any(|x| contains_marker(x, key)),
+            _ => false,
         },
     }
 }
@@ -257,13 +279,20 @@ pub fn redact(v: &Json) -> Json {
 /// Replaces secret hashes by `true`: plans show that a value is sensitive, never a
 /// hash of it (a hash of a weak password can be brute-forced).
 pub fn mask(v: &Json) -> Json {
+    let mut out = v.clone();
+    mask_in_place(&mut out);
+    out
+}
+
+/// [`mask`], on a value owned already.
+pub fn mask_in_place(v: &mut Json) {
     match as_marker(v) {
-        Some((marker::SENSITIVE, _)) => mk(marker::SENSITIVE, Json::Bool(true)),
-        Some(_) => v.clone(),
+        Some((marker::SENSITIVE, _)) => *v = mk(marker::SENSITIVE, Json::Bool(true)),
+        Some(_) => {}
         None => match v {
-            Json::Array(a) => Json::Array(a.iter().map(mask).collect()),
-            Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), mask(x))).collect()),
-            _ => v.clone(),
+            Json::Array(a) => a.iter_mut().for_each(mask_in_place),
+            Json::Object(m) => m.values_mut().for_each(mask_in_place),
+            _ => {}
         },
     }
 }

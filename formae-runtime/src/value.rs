@@ -11,7 +11,6 @@ use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::json;
 
 /// A property value: a literal, or something resolved at apply time.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +52,7 @@ impl<T: Serialize> Serialize for Value<T> {
             Value::Lit(v) => v.serialize(s),
             Value::Ref(r) => r.serialize(s),
             Value::Template(t) => t.serialize(s),
-            Value::Json(j) => json!({ "$json": j }).serialize(s),
+            Value::Json(j) => marker_entry(s, "$json", j),
             Value::Secret(src) => src.serialize(s),
             Value::Missing => s.serialize_none(),
         }
@@ -78,7 +77,7 @@ pub struct RefTo {
 
 impl Serialize for RefTo {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        json!({ "$ref": [self.resource, self.attr] }).serialize(s)
+        marker_entry(s, "$ref", &[self.resource, self.attr])
     }
 }
 
@@ -141,8 +140,16 @@ impl Template {
 
 impl Serialize for Template {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        json!({ "$tpl": self.parts }).serialize(s)
+        marker_entry(s, "$tpl", &self.parts)
     }
+}
+
+/// A one-key marker object, written straight into the serializer (no intermediate tree).
+fn marker_entry<S: Serializer, V: Serialize + ?Sized>(s: S, key: &'static str, value: &V) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(1))?;
+    m.serialize_entry(key, value)?;
+    m.end()
 }
 
 /// Serialises a stack value into its marker tree. Values built by the `stack!` macro
@@ -200,7 +207,7 @@ impl std::str::FromStr for SecretSource {
 
 impl Serialize for SecretSource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        json!({ "$secret_source": self.to_string() }).serialize(s)
+        marker_entry(s, "$secret_source", &self.to_string())
     }
 }
 
@@ -224,7 +231,7 @@ impl fmt::Debug for Sensitive {
 
 impl Serialize for Sensitive {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        json!({ "$secret": self.0 }).serialize(s)
+        marker_entry(s, "$secret", &self.0)
     }
 }
 

@@ -54,9 +54,6 @@ MOTO = None  # (host, port)
 PG_SOCK = None
 PUBLIC = None  # "http://127.0.0.1:PORT"
 
-READ_PREFIXES = ("Describe", "Get", "List")
-
-
 def count(service, op):
     with LOCK:
         key = f"{service}:{op}"
@@ -72,7 +69,7 @@ KILL = {"after": 0, "writes": 0, "pid": 0}
 
 
 def is_write(key, sql):
-    op = key.split(":", 1)[-1]
+    op = key.split(":")[1] if ":" in key else key
     if op in ("Execute", "BatchExecute"):
         return not sql.lstrip().upper().startswith("SELECT")
     return not op.startswith(READ_PREFIXES)
@@ -309,7 +306,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if service and self.inject_fault(service, target, body):
             return
         if service == "rds-data":
-            self.counted = count(service, path.strip("/"))
+            op = path.strip("/")
+            if op == "Execute":
+                # A statement is counted as a read when it only reads.
+                try:
+                    sql = json.loads(body or b"{}").get("sql", "")
+                except ValueError:
+                    sql = ""
+                if sql.lstrip().upper().startswith("SELECT"):
+                    op = "Execute:SELECT"
+            self.counted = count(service, op)
             return self.rds_data(path, body)
         if service == "ecs" and "ExpressGatewayService" in target:
             op = target.split(".")[-1]

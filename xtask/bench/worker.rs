@@ -39,6 +39,9 @@ pub fn run(entry: StackEntry) {
             let p = plan(&instance, &state, Mode::Reconcile, &formae_tests::FixedSecrets).unwrap_or_else(|e| fail(e.to_string()));
             let changes = p.changes.iter().filter(|c| c.action != formae_runtime::Action::NoOp).count();
             println!("{{\"changes\": {changes}, \"resources\": {}, \"peak_kb\": {}}}", instance.resources.len(), peak_kb());
+            // As the command line does: a process about to end does not free its memory
+            // piece by piece.
+            std::process::exit(0);
         }
         Some("prepare") => {
             let db = args.get(1).unwrap_or_else(|| fail("prepare needs a state file".into()));

@@ -309,8 +309,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: false, preflight: refresh.refresh }, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
-            let (_, plan) = rt.block_on(session.plan(&instance, mode.mode, refresh.refresh()))?;
+            let (state, plan) = rt.block_on(session.plan(&instance, mode.mode, refresh.refresh()))?;
             show_plan(&plan, json)?;
+            // The process ends here: freeing a large stack's trees one by one would only
+            // delay the exit.
+            std::mem::forget((instance, state, plan));
             Ok(ExitCode::SUCCESS)
         }
         Command::Drift { stack, target } => {

@@ -244,20 +244,24 @@ mod ops {
         })
     }
 
-    /// Makes attachments and inline policies match the declaration.
-    async fn sync_policies(cx: &Cx, r: &Role, name: &str) -> Result<(), ExecError> {
-        let attached: BTreeSet<String> = cx
-            .iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(api_error("iam:ListAttachedRolePolicies"))?
-            .attached_policies
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.policy_arn)
-            .collect();
+    /// Makes attachments and inline policies match the declaration. A role just created
+    /// (`fresh`) has none, so nothing is listed first.
+    async fn sync_policies(cx: &Cx, r: &Role, name: &str, fresh: bool) -> Result<(), ExecError> {
+        let attached: BTreeSet<String> = if fresh {
+            BTreeSet::new()
+        } else {
+            cx.iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(api_error("iam:ListAttachedRolePolicies"))?
+                .attached_policies
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.policy_arn)
+                .collect()
+        };
         let wanted: BTreeSet<String> = r.managed_policy_arns.iter().filter_map(|a| a.get()).map(|a| a.0.clone()).collect();
         for arn in wanted.difference(&attached) {
             cx.iam
@@ -277,16 +281,19 @@ mod ops {
                 .await
                 .map_err(api_error("iam:DetachRolePolicy"))?;
         }
-        let inline: BTreeSet<String> = cx
-            .iam
-            .list_role_policies()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(api_error("iam:ListRolePolicies"))?
-            .policy_names
-            .into_iter()
-            .collect();
+        let inline: BTreeSet<String> = if fresh {
+            BTreeSet::new()
+        } else {
+            cx.iam
+                .list_role_policies()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(api_error("iam:ListRolePolicies"))?
+                .policy_names
+                .into_iter()
+                .collect()
+        };
         let mut declared = BTreeSet::new();
         for p in &r.policies {
             let pname = p.name.get().cloned().unwrap_or_default();
@@ -356,7 +363,8 @@ mod ops {
     impl Ops for Role {
         async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
             let rn = role_name(self);
-            cx.iam
+            let out = cx
+                .iam
                 .create_role()
                 .role_name(&rn)
                 .assume_role_policy_document(self.assume_role_policy.to_iam_json().to_string())
@@ -367,8 +375,15 @@ mod ops {
                 .send()
                 .await
                 .map_err(api_error("iam:CreateRole"))?;
-            sync_policies(cx, self, &rn).await?;
-            role_applied(cx, &rn).await
+            sync_policies(cx, self, &rn, true).await?;
+            // The answer names the role: no need to ask again.
+            match out.role {
+                Some(role) => Ok(Applied {
+                    cloud_id: rn,
+                    outputs: outputs([("arn", json!(role.arn)), ("name", json!(role.role_name)), ("role_id", json!(role.role_id))]),
+                }),
+                None => role_applied(cx, &rn).await,
+            }
         }
 
         async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
@@ -396,7 +411,7 @@ mod ops {
                     .await
                     .map_err(api_error("iam:UpdateRole"))?;
             }
-            sync_policies(cx, self, cloud_id).await?;
+            sync_policies(cx, self, cloud_id, false).await?;
             cx.iam
                 .tag_role()
                 .role_name(cloud_id)
@@ -412,7 +427,7 @@ mod ops {
                 return Ok(());
             }
             let empty = Role::default();
-            sync_policies(cx, &empty, cloud_id).await?;
+            sync_policies(cx, &empty, cloud_id, false).await?;
             cx.iam.delete_role().role_name(cloud_id).send().await.map_err(api_error("iam:DeleteRole"))?;
             Ok(())
         }
@@ -429,26 +444,29 @@ mod ops {
         /// The role's description and session length, its managed policies and its inline
         /// policies (an inline policy that differs shows as its live IAM document).
         async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
-            let role = match cx.iam.get_role().role_name(cloud_id).send().await {
-                Ok(out) => out.role,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
-                Err(e) => return Err(api_error("iam:GetRole")(e)),
-            };
-            let Some(role) = role else { return Ok(None) };
             let mut live = Vec::new();
-            if prior.get("description").is_some() {
-                live.push(("description", role.description().map(|d| json!(d))));
+            // The role itself only when the stack sets what only it tells; the policy
+            // listing below says as well whether the role still exists.
+            if prior.get("description").is_some() || prior.get("max_session_duration").is_some() {
+                let role = match cx.iam.get_role().role_name(cloud_id).send().await {
+                    Ok(out) => out.role,
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
+                    Err(e) => return Err(api_error("iam:GetRole")(e)),
+                };
+                let Some(role) = role else { return Ok(None) };
+                if prior.get("description").is_some() {
+                    live.push(("description", role.description().map(|d| json!(d))));
+                }
+                if prior.get("max_session_duration").is_some() {
+                    live.push(("max_session_duration", role.max_session_duration().map(|d| json!(d))));
+                }
             }
-            if prior.get("max_session_duration").is_some() {
-                live.push(("max_session_duration", role.max_session_duration().map(|d| json!(d))));
-            }
-            let attached: BTreeSet<String> = cx
-                .iam
-                .list_attached_role_policies()
-                .role_name(cloud_id)
-                .send()
-                .await
-                .map_err(api_error("iam:ListAttachedRolePolicies"))?
+            let attached = match cx.iam.list_attached_role_policies().role_name(cloud_id).send().await {
+                Ok(out) => out,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
+                Err(e) => return Err(api_error("iam:ListAttachedRolePolicies")(e)),
+            };
+            let attached: BTreeSet<String> = attached
                 .attached_policies
                 .unwrap_or_default()
                 .into_iter()

@@ -155,6 +155,10 @@ pub struct Plan {
     /// Resources to create that already exist in the cloud with the same identity.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<Found>,
+    /// Resources to create that the plan looked for in the cloud and did not find: the
+    /// apply creates them without looking again.
+    #[serde(skip)]
+    pub absent: std::collections::BTreeSet<String>,
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
@@ -270,15 +274,15 @@ pub fn planned_props(
     decl: &DeclaredResource,
     lookup: &dyn Lookup,
 ) -> (Json, Option<SecretError>) {
-    let resolved = resolve::resolve(&decl.props, lookup);
-    let unreadable = first_secret_error(&decl.props, lookup, &resolved);
-    let mut planned = resolve::redact(&resolved);
+    let mut planned = resolve::resolve(&decl.props, lookup);
+    let unreadable = first_secret_error(&decl.props, lookup, &planned);
+    resolve::redact_in_place(&mut planned);
     redact_sensitive_fields(&mut planned, decl.meta.sensitive);
     (planned, unreadable)
 }
 
 fn first_secret_error(declared: &Json, lookup: &dyn Lookup, resolved: &Json) -> Option<SecretError> {
-    if !resolved.to_string().contains(marker::SECRET_UNREADABLE) {
+    if !resolve::contains_marker(resolved, marker::SECRET_UNREADABLE) {
         return None;
     }
     let mut found = None;
@@ -423,6 +427,7 @@ pub fn plan(
         drift: Vec::new(),
         refreshed: false,
         found: Vec::new(),
+        absent: Default::default(),
     })
 }
 
@@ -430,7 +435,7 @@ pub fn plan(
 fn mask_change(c: &mut Change) {
     let m = |v: &mut Option<Json>| {
         if let Some(x) = v {
-            *x = resolve::mask(x);
+            resolve::mask_in_place(x);
         }
     };
     m(&mut c.before);
@@ -504,6 +509,10 @@ fn diff_resource(
 
 /// The properties that differ between `before` and `after` (top-level keys).
 pub(crate) fn diff_fields(before: &Json, after: &Json, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
+    // The common case, unchanged, without allocating.
+    if before == after {
+        return Vec::new();
+    }
     let empty = serde_json::Map::new();
     let b = before.as_object().unwrap_or(&empty);
     let a = after.as_object().unwrap_or(&empty);

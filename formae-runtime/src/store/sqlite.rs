@@ -35,6 +35,9 @@ impl SqliteStore {
             return Err(StoreError::Newer { store: shown, found: version });
         }
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        // In WAL mode, NORMAL survives a killed process (what the journal is for) without
+        // an fsync per write; only a power loss can undo the last few.
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
         SqlStore::new(Sqlite { path: path.to_owned(), conn: Mutex::new(conn) }).await
     }
 }
