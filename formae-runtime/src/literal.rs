@@ -5,7 +5,7 @@
 //! ([`crate::Resource::validate`]); both use the same predicates in [`crate::aws`].
 
 use crate::aws;
-use crate::resource::Props;
+use crate::resource::{str_eq, Props};
 
 /// A property's value as written in the stack.
 #[derive(Debug, Clone, Copy)]
@@ -56,21 +56,6 @@ pub struct LiteralRule {
     pub check: Check,
     /// The compile error: what is wrong and what to write instead.
     pub message: &'static str,
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 const fn find(given: &[(&str, Lit)], field: &str) -> Option<Lit> {

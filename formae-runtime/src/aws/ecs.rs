@@ -290,8 +290,9 @@ mod ops {
             .set_tags(Some(tags)))
     }
 
-    /// The service's status code and public endpoint, or `None` once it is gone.
-    async fn look(cx: &Cx, arn: &str) -> Result<Option<(String, Option<String>)>, ExecError> {
+    /// The service as ECS describes it, with its status code; `None` if ECS has no such
+    /// service.
+    async fn describe(cx: &Cx, arn: &str) -> Result<Option<(aws_sdk_ecs::types::EcsExpressGatewayService, String)>, ExecError> {
         let out = match cx.ecs.describe_express_gateway_service().service_arn(arn).send().await {
             Ok(o) => o,
             Err(e) => {
@@ -302,8 +303,15 @@ mod ops {
                 };
             }
         };
-        let Some(svc) = out.service else { return Ok(None) };
-        let status = svc.status.and_then(|s| s.status_code).map(|c| c.as_str().to_owned()).unwrap_or_default();
+        Ok(out.service.map(|svc| {
+            let status = svc.status().and_then(|s| s.status_code()).map(|c| c.as_str().to_owned()).unwrap_or_default();
+            (svc, status)
+        }))
+    }
+
+    /// The service's status code and public endpoint, or `None` once it is gone.
+    async fn look(cx: &Cx, arn: &str) -> Result<Option<(String, Option<String>)>, ExecError> {
+        let Some((svc, status)) = describe(cx, arn).await? else { return Ok(None) };
         if status == "INACTIVE" {
             return Ok(None);
         }
@@ -389,18 +397,7 @@ mod ops {
 
         /// One read: the task size and image of the active configuration.
         async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
-            let out = match cx.ecs.describe_express_gateway_service().service_arn(cloud_id).send().await {
-                Ok(o) => o,
-                Err(e) => {
-                    let err = api_error("ecs:DescribeExpressGatewayService")(e);
-                    return match err.code() {
-                        Some("ServiceNotFoundException" | "ResourceNotFoundException") => Ok(None),
-                        _ => Err(err),
-                    };
-                }
-            };
-            let Some(svc) = out.service else { return Ok(None) };
-            let status = svc.status().and_then(|s| s.status_code()).map(|c| c.as_str().to_owned()).unwrap_or_default();
+            let Some((svc, status)) = describe(cx, cloud_id).await? else { return Ok(None) };
             if matches!(status.as_str(), "INACTIVE" | "DRAINING") {
                 return Ok(None);
             }
