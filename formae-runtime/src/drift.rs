@@ -91,14 +91,7 @@ pub async fn refresh(
             }
             Ok(Some(now)) if now == rec.props => continue,
             Ok(Some(now)) => {
-                let fields: Vec<FieldChange> = diff_fields(&rec.props, &now, &[], Mode::Reconcile)
-                    .into_iter()
-                    .map(|mut f| {
-                        f.before = f.before.map(|v| resolve::mask(&v));
-                        f.after = f.after.map(|v| resolve::mask(&v));
-                        f
-                    })
-                    .collect();
+                let fields = shown_diff(&rec.props, &now);
                 if let Some(r) = out.resources.get_mut(name) {
                     r.props = now;
                 }
@@ -118,6 +111,16 @@ pub async fn refresh(
         drift.push(Drift { resource: name.clone(), type_name: rec.type_name.clone(), kind });
     }
     Ok(Refreshed { state: out, drift })
+}
+
+/// The properties that differ between `before` and `after`, as a plan shows them:
+/// secrets only flagged, never hashed.
+fn shown_diff(before: &Json, after: &Json) -> Vec<FieldChange> {
+    let mut fields = diff_fields(before, after, &[], Mode::Reconcile);
+    for f in &mut fields {
+        f.before.iter_mut().chain(f.after.iter_mut()).for_each(resolve::mask_in_place);
+    }
+    fields
 }
 
 /// The properties of a live resource that differ from what the plan saw, if any:
@@ -224,14 +227,7 @@ pub async fn find_existing(
                 // run was creating is ours too.
                 let journaled = state.pending.get(&name).is_some_and(|p| p.op == "create");
                 let owned = journaled || existing.owned_by(&cx.stack, &name);
-                let fields = diff_fields(&live, &declared_props, &[], Mode::Reconcile)
-                    .into_iter()
-                    .map(|mut f| {
-                        f.before = f.before.map(|v| resolve::mask(&v));
-                        f.after = f.after.map(|v| resolve::mask(&v));
-                        f
-                    })
-                    .collect();
+                let fields = shown_diff(&live, &declared_props);
                 found.push(Found { resource: name, cloud_id: existing.cloud_id, owned, fields });
             }
             // Gone between the lookup and the read.

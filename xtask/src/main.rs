@@ -422,14 +422,11 @@ async fn deploy(ctx: &Context, session: &Session<'_>, instance: &StackInstance, 
         }
         if !opts.adopt && !foreign.is_empty() {
             let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
+            let (s, it) = if names.len() == 1 { ("s", "it") } else { ("", "them") };
             return Err(Failure(format!(
-                "{} already exist{} in the cloud and this stack did not make {}; nothing was changed: run `cargo xtask import {}` to see the differences and bring {} under management, or delete or rename {}",
+                "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `cargo xtask import {}` to see the differences and bring {it} under management, or delete or rename {it}",
                 names.join(", "),
-                if names.len() == 1 { "s" } else { "" },
-                if names.len() == 1 { "it" } else { "them" },
                 instance.name,
-                if names.len() == 1 { "it" } else { "them" },
-                if names.len() == 1 { "it" } else { "them" },
             )));
         }
         if !plan.has_work() {
