@@ -17,6 +17,15 @@
 //! region = "us-east-1"
 //! ```
 //!
+//! Its `[stacks.<name>.params]` sections keep a stack's parameters, as Pulumi keeps a
+//! stack's configuration, so that a plain redeploy keeps them; `--param` overrides them:
+//!
+//! ```toml
+//! [stacks.ecs-express-agent.params]
+//! cpu = 1024
+//! memory = 2048
+//! ```
+//!
 //! Environment variables override the file (`FORMAE_STATE_BACKEND`, `FORMAE_STATE_PATH`,
 //! `FORMAE_STATE_URL`, `FORMAE_STATE_CLUSTER_ARN`, `FORMAE_STATE_SECRET_ARN`,
 //! `FORMAE_STATE_DATABASE`, `FORMAE_STATE_REGION`), and the command line overrides both.
@@ -38,13 +47,20 @@ pub enum ConfigError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The settings file that could not be read.
         path: String,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
     /// The file is not valid TOML, or has unknown or mistyped keys.
     #[error("{path}: {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        /// The settings file that does not parse.
+        path: String,
+        /// What is wrong in it, as the TOML parser says.
+        message: String,
+    },
     /// A setting is missing or wrong.
     #[error("{0}")]
     Invalid(String),
@@ -92,6 +108,48 @@ pub struct Config {
     /// Where state is kept.
     #[serde(default)]
     pub state: StateConfig,
+    /// Per stack, by its name: parameters kept between runs.
+    #[serde(default)]
+    pub stacks: std::collections::BTreeMap<String, StackConfig>,
+    /// The file these settings came from, if any.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// `[stacks.<name>]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackConfig {
+    /// `[stacks.<name>.params]`: parameter values, as strings, numbers or booleans.
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, toml::Value>,
+}
+
+impl Config {
+    /// The parameters `formae.toml` keeps for `stack`, as `key=value` pairs in the form
+    /// `--param` takes them.
+    pub fn params(&self, stack: &str) -> Result<Vec<(String, String)>, ConfigError> {
+        let Some(s) = self.stacks.get(stack) else { return Ok(Vec::new()) };
+        let file = self.file.as_deref().map(|f| f.display().to_string()).unwrap_or_else(|| FILE_NAME.to_owned());
+        s.params
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    other => {
+                        return Err(ConfigError::Parse {
+                            path: file.clone(),
+                            message: format!("[stacks.{stack}.params] {k} is of type {}: write it as a string, a number or a boolean", other.type_str()),
+                        })
+                    }
+                };
+                Ok((k.clone(), text))
+            })
+            .collect()
+    }
 }
 
 /// `[state]`.
@@ -147,6 +205,7 @@ impl Config {
     pub fn read(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })?;
+        config.file = Some(path.to_owned());
         if let (Some(p), Some(dir)) = (&config.state.sqlite.path, path.parent()) {
             if p.is_relative() {
                 config.state.sqlite.path = Some(dir.join(p));
@@ -342,5 +401,17 @@ mod tests {
         assert_eq!(s.postgres.url.as_deref(), Some("host=/tmp user=postgres"));
         let e = s.apply_env(|k| (k == "FORMAE_STATE_BACKEND").then(|| "mongo".into())).unwrap_err().to_string();
         assert!(e.contains("unknown state backend `mongo`"), "{e}");
+    }
+
+    #[test]
+    fn a_stacks_parameters_are_kept_in_the_file() {
+        let c = parse("[stacks.billing-api.params]\ncpu = 1024\nimage = \"app:2\"\npublic = true\n").unwrap();
+        assert_eq!(
+            c.params("billing-api").unwrap(),
+            vec![("cpu".to_owned(), "1024".to_owned()), ("image".to_owned(), "app:2".to_owned()), ("public".to_owned(), "true".to_owned())]
+        );
+        assert!(c.params("other").unwrap().is_empty());
+        let e = parse("[stacks.s.params]\nlist = [1]\n").unwrap().params("s").unwrap_err().to_string();
+        assert!(e.contains("[stacks.s.params] list is of type array"), "{e}");
     }
 }

@@ -100,14 +100,26 @@ impl Session<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum PreflightError {
     /// No credentials in the default chain.
-    #[error("no AWS credentials were found ({0}); set AWS_PROFILE (after `aws sso login`, say) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --sandbox; nothing was changed")]
-    NoCredentials(String),
+    #[error("no AWS credentials were found in the environment, the AWS config files or instance metadata: set AWS_PROFILE (after `aws sso login`, say) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --sandbox; nothing was changed (-vv shows where formae looked)")]
+    NoCredentials,
     /// The endpoint did not answer.
     #[error("cannot reach AWS at {endpoint} (region {region}): {message}; {}check --endpoint-url, --region and the network (`cargo xtask sandbox up` for the sandbox); nothing was changed", region_hint(region))]
-    Unreachable { endpoint: String, region: String, message: String },
+    Unreachable {
+        /// The endpoint that was tried (or the region's public endpoints).
+        endpoint: String,
+        /// The region asked for.
+        region: String,
+        /// The SDK's description of the failure.
+        message: String,
+    },
     /// AWS answered with a refusal (expired or invalid credentials, say).
     #[error("AWS refused the credentials check in region {region}: {message}; nothing was changed")]
-    Refused { region: String, message: String },
+    Refused {
+        /// The region asked for.
+        region: String,
+        /// AWS's reason for refusing.
+        message: String,
+    },
 }
 
 /// AWS's public regions, to tell a typo from a region newer than this list.
@@ -124,20 +136,7 @@ fn region_hint(region: &str) -> String {
     if REGIONS.contains(&region) {
         return String::new();
     }
-    let distance = |a: &str, b: &str| {
-        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for i in 1..=a.len() {
-            let mut prev = row[0];
-            row[0] = i;
-            for j in 1..=b.len() {
-                let cur = row[j];
-                row[j] = (prev + usize::from(a[i - 1] != b[j - 1])).min(row[j] + 1).min(row[j - 1] + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    };
+    let distance = crate::suggest::distance;
     match REGIONS.iter().min_by_key(|r| distance(region, r)) {
         Some(near) if distance(region, near) <= 3 => format!("`{region}` is not an AWS region: did you mean `{near}`? "),
         _ => format!("`{region}` is not an AWS region formae knows: "),
@@ -160,7 +159,8 @@ pub async fn preflight(cx: &Cx, endpoint: Option<&str>) -> Result<String, Prefli
             Err(match &e {
                 SdkError::ServiceError(_) => PreflightError::Refused { region, message: e.message().unwrap_or(&message).to_owned() },
                 _ if message.contains("no credentials found") || message.contains("CredentialsNotLoaded") || (message.contains("credentials") && !message.contains("dispatch failure")) => {
-                    PreflightError::NoCredentials(message)
+                    tracing::debug!(%message, "no credentials");
+                    PreflightError::NoCredentials
                 }
                 _ => PreflightError::Unreachable {
                     endpoint: endpoint.map(str::to_owned).unwrap_or_else(|| format!("the public endpoints of {region}")),

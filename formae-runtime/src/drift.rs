@@ -22,14 +22,22 @@ pub enum RefreshError {
     /// A resource could not be read.
     #[error("reading `{resource}` ({type_name}) back from the cloud failed: {source}; nothing was changed (--refresh=false plans from the recorded state without reading the cloud)")]
     Read {
+        /// The resource's name in the stack.
         resource: String,
+        /// The resource's type.
         type_name: String,
+        /// Why the read failed.
         #[source]
         source: ExecError,
     },
     /// A recorded type has no executor (state written by a newer formae).
     #[error("the state records `{resource}` as {type_name}, a type this formae does not know; nothing was changed")]
-    UnknownType { resource: String, type_name: String },
+    UnknownType {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The type recorded for it, unknown to this build.
+        type_name: String,
+    },
 }
 
 /// The recorded state with every resource as the cloud has it now, and what differs.

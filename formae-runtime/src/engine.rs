@@ -61,11 +61,52 @@ impl Op {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// An operation started.
-    Started { resource: String, op: Op },
+    Started {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The operation that started.
+        op: Op,
+    },
     /// An operation finished.
-    Finished { resource: String, op: Op, elapsed: Duration },
+    Finished {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The operation that finished.
+        op: Op,
+        /// How long the operation took.
+        elapsed: Duration,
+    },
     /// An operation failed.
-    Failed { resource: String, op: Op, elapsed: Duration, error: String },
+    Failed {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The operation that failed.
+        op: Op,
+        /// How long the operation ran before it failed.
+        elapsed: Duration,
+        /// Why it failed.
+        error: String,
+    },
+    /// A running operation says how it is getting on (a check's last answer, say).
+    Waiting {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The latest note on how it is getting on.
+        note: String,
+    },
+}
+
+tokio::task_local! {
+    /// Where [`note`] sends, within one running operation.
+    static NOTES: (String, tokio::sync::mpsc::UnboundedSender<(String, String)>);
+}
+
+/// Says how the running operation is getting on (what a check's URL last answered, say);
+/// the command line shows it beside the resource while it waits. Outside an apply, it
+/// does nothing.
+pub fn note(text: impl Into<String>) {
+    let text = text.into();
+    let _ = NOTES.try_with(|(resource, tx)| tx.send((resource.clone(), text)));
 }
 
 /// Receives [`Event`]s.
@@ -248,6 +289,7 @@ pub async fn apply(
     let mut started_nodes = vec![false; nodes.len()];
     let mut failed = false;
     let parallelism = opts.parallelism.max(1);
+    let (notes, mut noted) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
 
     forget_drift(stack.name, plan, &state, store).await?;
     let interrupted = || opts.interrupt.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
@@ -307,7 +349,8 @@ pub async fn apply(
             // A resource whose last operation failed is in no recorded shape to compare with.
             let failed_before = state.resources.get(&name).is_some_and(|r| r.status == ResourceStatus::Failed);
             let (cx, executors, adopt, force) = (cx.clone(), Arc::clone(&executors), opts.adopt, opts.force || failed_before);
-            running.spawn(async move {
+            let scope = (name.clone(), notes.clone());
+            running.spawn(NOTES.scope(scope, async move {
                 let t = Instant::now();
                 let exec = &executors[type_name.as_str()];
                 let result = match work {
@@ -324,9 +367,15 @@ pub async fn apply(
                     },
                 };
                 (i, t.elapsed(), result)
-            });
+            }));
         }
-        let Some(joined) = running.join_next().await else { break };
+        let joined = loop {
+            tokio::select! {
+                joined = running.join_next() => break joined,
+                Some((resource, note)) = noted.recv() => observer.event(&Event::Waiting { resource, note }),
+            }
+        };
+        let Some(joined) = joined else { break };
         let (i, elapsed, result) = match joined {
             Ok(r) => r,
             Err(e) => {

@@ -42,19 +42,44 @@ impl Existing {
 pub enum ExecError {
     /// The cloud refused or failed a call.
     #[error("{operation} failed: {message}")]
-    Api { operation: &'static str, code: Option<String>, message: String },
+    Api {
+        /// The API operation that failed.
+        operation: &'static str,
+        /// The AWS error code, if the cloud gave one.
+        code: Option<String>,
+        /// The service's message.
+        message: String,
+    },
     /// The resource did not reach the wanted state in time.
     #[error("{what} did not happen within {seconds} s")]
-    Timeout { what: String, seconds: u64 },
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long it was waited for, in seconds.
+        seconds: u64,
+    },
     /// Resolved properties do not fit the type (a bug, or a hand-edited state file).
     #[error("properties do not fit {type_name}: {message}")]
-    Props { type_name: &'static str, message: String },
+    Props {
+        /// The resource type the properties were meant for.
+        type_name: &'static str,
+        /// Why they do not fit.
+        message: String,
+    },
     /// A create found its resource already there, made by someone else.
     #[error("{type_name} `{cloud_id}` already exists and was not created by this stack; it is not taken over silently: delete or rename it, or run the deploy with --adopt to bring it under management")]
-    Exists { type_name: &'static str, cloud_id: String },
+    Exists {
+        /// The resource's type.
+        type_name: &'static str,
+        /// The resource's identifier in the cloud.
+        cloud_id: String,
+    },
     /// The resource changed in the cloud after the plan was made (or was never shown).
     #[error("refused: since the plan read it, {detail} outside formae; formae does not overwrite a change it has not shown: run plan to see it, or rerun with --force to overwrite it")]
-    Drifted { detail: String },
+    Drifted {
+        /// What changed in the cloud.
+        detail: String,
+    },
     /// A check ran and failed.
     #[error("{0}")]
     Check(String),

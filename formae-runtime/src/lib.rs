@@ -1,5 +1,11 @@
 //! formae-runtime: the resource model, the planner, and (with the `aws` types) what the
 //! `stack!` macro's generated code builds on.
+//!
+//! The resource types a stack can declare, with every property and what AWS does with
+//! it, are in [`prelude`]: `cargo doc --open -p formae-runtime` shows them.
+
+// Every public item says what it is for: the docs are the reference for the types.
+#![deny(missing_docs)]
 
 pub mod aws;
 #[cfg(feature = "aws")]
@@ -20,6 +26,8 @@ pub mod resource;
 pub mod state;
 #[cfg(feature = "aws")]
 pub mod store;
+pub mod suggest;
+pub mod testing;
 pub mod value;
 
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};
@@ -28,6 +36,13 @@ pub use state::StackState;
 pub use value::{nested, prop, Output, SecretSource, Sensitive, Template, Value};
 
 /// What a stack file imports: the resource types and the value helpers.
+///
+/// Resource types: [`Secret`](crate::aws::secretsmanager::Secret),
+/// [`Role`](crate::aws::iam::Role), [`DbCluster`](crate::aws::rds::DbCluster),
+/// [`DbInstance`](crate::aws::rds::DbInstance), [`Database`](crate::aws::rdsdata::Database),
+/// [`ExpressGatewayService`](crate::aws::ecs::ExpressGatewayService) and
+/// [`HttpCheck`](crate::aws::check::HttpCheck); the rest are the structures their
+/// properties hold and the typed ARNs their outputs give.
 pub mod prelude {
     pub use crate::aws::check::HttpCheck;
     pub use crate::aws::ecs::{ContainerSecret, EnvVar, ExpressGatewayService, PrimaryContainer, Scaling};
@@ -38,5 +53,5 @@ pub mod prelude {
     pub use crate::aws::Tag;
     pub use crate::aws::rds::DbClusterId;
     pub use crate::ids::{AnyArn, DbClusterArn, DbInstanceArn, ExpressServiceArn, PolicyArn, RoleArn, SecretArn};
-    pub use crate::value::SecretSource;
+    pub use crate::value::{not_secret, SecretSource};
 }

@@ -36,15 +36,26 @@ pub enum Check {
     /// An RDS cluster or instance identifier.
     RdsIdentifier,
     /// A name of 1 to `max` letters, digits and `extra`.
-    Name { max: usize, extra: &'static str },
+    Name {
+        /// The most characters allowed.
+        max: usize,
+        /// Characters allowed besides letters and digits.
+        extra: &'static str,
+    },
     /// An Aurora Serverless v2 capacity: 0 to 256 ACUs in steps of 0.5.
     Capacity,
     /// Not above the property `other` (when that is a literal too).
-    AtMost { other: &'static str },
+    AtMost {
+        /// The name of the property the value must not exceed.
+        other: &'static str,
+    },
     /// A Fargate cpu size.
     FargateCpu,
     /// A Fargate memory size for the cpu in the property `cpu` (when that is a literal).
-    FargateMemory { cpu: &'static str },
+    FargateMemory {
+        /// The name of the property holding the cpu size.
+        cpu: &'static str,
+    },
 }
 
 /// One rule of a type: its property, what is checked, and the error when it fails.
@@ -101,18 +112,114 @@ const fn passes(check: Check, value: Lit, given: &[(&str, Lit)]) -> Option<bool>
     }
 }
 
-/// Fails the build, at the literal, if the property `field` of `P` (given as a literal
-/// with the other literal properties `given`) breaks one of `P`'s rules.
-pub const fn check<P: Props>(given: &[(&str, Lit)], field: &str) {
-    let Some(value) = find(given, field) else { return };
+/// A compile-time error message, built without allocating (the compiler evaluates it).
+#[derive(Debug, Clone, Copy)]
+pub struct Message {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Message {
+    const fn new() -> Self {
+        Message { buf: [0; 256], len: 0 }
+    }
+
+    const fn text(mut self, s: &str) -> Self {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() && self.len < self.buf.len() {
+            self.buf[self.len] = b[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn number(mut self, mut n: u32) -> Self {
+        let mut digits = [0u8; 10];
+        let mut k = 0;
+        loop {
+            digits[k] = b'0' + (n % 10) as u8;
+            k += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        while k > 0 && self.len < self.buf.len() {
+            k -= 1;
+            self.buf[self.len] = digits[k];
+            self.len += 1;
+        }
+        self
+    }
+
+    /// The message.
+    pub const fn as_str(&self) -> &str {
+        let (bytes, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(_) => "a literal AWS would reject",
+        }
+    }
+}
+
+/// The compile error for the literal property `field` of `P` (with the other literal
+/// properties `given`) if it breaks one of `P`'s rules; the `stack!` macro panics with it
+/// in a `const`, so the build fails at that literal.
+pub const fn violation<P: Props>(given: &[(&str, Lit)], field: &str) -> Option<Message> {
+    let Some(value) = find(given, field) else { return None };
     let mut i = 0;
     while i < P::LITERAL_RULES.len() {
         let rule = &P::LITERAL_RULES[i];
         if str_eq(rule.field, field) {
             if let Some(false) = passes(rule.check, value, given) {
-                panic!("{}", rule.message);
+                return Some(sharp(rule, value, given));
             }
         }
         i += 1;
+    }
+    None
+}
+
+/// The rule's message, or for Fargate memory the range that goes with the cpu given, as
+/// the runtime check words it.
+const fn sharp(rule: &LiteralRule, value: Lit, given: &[(&str, Lit)]) -> Message {
+    if let (Check::FargateMemory { cpu }, Lit::Int(memory)) = (rule.check, value) {
+        if let Some(Lit::Int(c)) = find(given, cpu) {
+            if c >= 0 && c <= u32::MAX as i128 && memory >= 0 && memory <= u32::MAX as i128 {
+                if let Some((lo, hi, step)) = aws::ecs::fargate_memory(c as u32) {
+                    let c = c as u32;
+                    let m = Message::new().text("memory ").number(memory as u32).text(" does not go with cpu ").number(c);
+                    let m = m.text(" on Fargate: with cpu ").number(c).text(", use ").number(lo).text(" to ").number(hi);
+                    let m = m.text(" MiB in steps of ").number(step);
+                    return if c == 256 { m.text(", or 512") } else { m };
+                }
+            }
+        }
+    }
+    Message::new().text(rule.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fargate_memory_error_names_the_range_for_the_cpu_given() {
+        let given = [("cpu", Lit::Int(256)), ("memory", Lit::Int(4096))];
+        let m = violation::<crate::aws::ecs::ExpressGatewayService>(&given, "memory").map(|m| m.as_str().to_owned());
+        assert_eq!(m.as_deref(), Some("memory 4096 does not go with cpu 256 on Fargate: with cpu 256, use 1024 to 2048 MiB in steps of 1024, or 512"));
+        let ok = [("cpu", Lit::Int(256)), ("memory", Lit::Int(512))];
+        assert!(violation::<crate::aws::ecs::ExpressGatewayService>(&ok, "memory").is_none());
+    }
+
+    #[test]
+    fn a_misspelled_required_property_is_left_to_the_compiler() {
+        use crate::resource::missing_required;
+        let secret = missing_required::<crate::aws::secretsmanager::Secret>;
+        assert!(secret(&["name", "secret_strnig"]).is_none());
+        assert_eq!(secret(&["name"]), Some("missing required property `secret_string` of `Secret`: add `secret_string: ...` to it"));
+        assert!(secret(&["name", "secret_string"]).is_none());
     }
 }

@@ -24,7 +24,12 @@ pub enum SecretError {
     EnvUnset(String),
     /// The file could not be read.
     #[error("the secret file {path} cannot be read: {reason}")]
-    File { path: String, reason: String },
+    File {
+        /// The secret file that could not be read.
+        path: String,
+        /// Why it could not be read.
+        reason: String,
+    },
     /// The source is given but yields an empty value.
     #[error("the secret from {0} is empty")]
     Empty(String),

@@ -37,6 +37,9 @@ pub struct ResourceMeta {
     pub identity: &'static [&'static str],
     /// The output attributes, known after apply.
     pub outputs: &'static [&'static str],
+    /// Applied again whenever a resource it depends on is created, updated or replaced,
+    /// even when its own properties are unchanged: a check of what those resources serve.
+    pub reruns_when_dependencies_change: bool,
 }
 
 /// A resource type: a struct of its properties plus typed outputs and metadata.
@@ -55,24 +58,68 @@ pub trait Resource: Props + DeserializeOwned + Send + Sync + 'static {
     }
 }
 
-/// Checks at compile time that every required property of `P` is among `given`;
-/// the `stack!` macro evaluates it in a `const` so a missing property does not compile.
-pub const fn check_required<P: Props>(given: &[&str]) {
+/// The compile error for the first required property of `P` missing from `given`; the
+/// `stack!` macro evaluates it in a `const` so a missing property does not compile. A
+/// required property that one of `given` misspells is not reported: the compiler already
+/// names the unknown field, with the right one.
+pub const fn missing_required<P: Props>(given: &[&str]) -> Option<&'static str> {
     let mut i = 0;
     while i < P::REQUIRED.len() {
+        let field = P::REQUIRED[i].field;
         let mut found = false;
+        let mut misspelled = false;
         let mut j = 0;
         while j < given.len() {
-            if str_eq(P::REQUIRED[i].field, given[j]) {
+            if str_eq(field, given[j]) {
                 found = true;
+            } else if near(field, given[j]) {
+                misspelled = true;
             }
             j += 1;
         }
-        if !found {
-            panic!("{}", P::REQUIRED[i].message);
+        if !found && !misspelled {
+            return Some(P::REQUIRED[i].message);
         }
         i += 1;
     }
+    None
+}
+
+/// Whether `b` is within a few edits of `a` (a third of its length, at least one), in a
+/// `const` context; names longer than 63 bytes are never near.
+pub(crate) const fn near(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() > 63 || b.len() > 63 {
+        return false;
+    }
+    let limit = if a.len() / 3 > 1 { a.len() / 3 } else { 1 };
+    let mut row = [0usize; 64];
+    let mut j = 0;
+    while j <= b.len() {
+        row[j] = j;
+        j += 1;
+    }
+    let mut i = 1;
+    while i <= a.len() {
+        let mut prev = row[0];
+        row[0] = i;
+        let mut j = 1;
+        while j <= b.len() {
+            let cur = row[j];
+            let sub = prev + if a[i - 1] == b[j - 1] { 0 } else { 1 };
+            let del = row[j] + 1;
+            let ins = row[j - 1] + 1;
+            let mut m = if sub < del { sub } else { del };
+            if ins < m {
+                m = ins;
+            }
+            row[j] = m;
+            prev = cur;
+            j += 1;
+        }
+        i += 1;
+    }
+    row[b.len()] <= limit
 }
 
 /// Whether two strings are equal, in a `const` context.
@@ -205,17 +252,42 @@ pub struct ParamInfo {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ParamError {
     /// No parameter of that name.
-    #[error("stack `{stack}` has no parameter `{name}`; its parameters are: {known}")]
-    Unknown { stack: &'static str, name: String, known: String },
+    #[error("stack `{stack}` has no parameter `{name}`{}; its parameters are: {known}", did_you_mean(name, known))]
+    Unknown {
+        /// The stack's name.
+        stack: &'static str,
+        /// The parameter name given.
+        name: String,
+        /// The stack's parameter names, as a list for the message.
+        known: String,
+    },
     /// The value does not parse as the parameter's type.
     #[error("parameter `{name}` = `{value}` is not a valid {ty}: {reason}")]
-    Invalid { name: &'static str, value: String, ty: &'static str, reason: String },
+    Invalid {
+        /// The parameter's name.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The parameter's type.
+        ty: &'static str,
+        /// Why the value does not parse.
+        reason: String,
+    },
     /// A parameter without a default was not given.
     #[error("parameter `{name}` has no default: pass --param {name}=VALUE")]
-    Missing { name: &'static str },
+    Missing {
+        /// The parameter's name.
+        name: &'static str,
+    },
     /// Not of the form key=value.
     #[error("`{0}` is not of the form key=value")]
     Malformed(String),
+}
+
+/// `: did you mean `x`?` when one of the comma-separated `known` names is near `name`.
+fn did_you_mean(name: &str, known: &str) -> String {
+    let max = (name.chars().count() / 3).max(1);
+    crate::suggest::nearest(name, known.split(", "), max).map(|n| format!(": did you mean `{n}`?")).unwrap_or_default()
 }
 
 /// Parses one parameter value; used by the code the `stack!` macro generates.
@@ -309,7 +381,9 @@ pub enum OutputError {
     /// Recorded with another shape than its declared type.
     #[error("output `{name}` does not have its declared type: {source}")]
     Type {
+        /// The output's name.
         name: String,
+        /// Why the recorded value does not fit the type.
         #[source]
         source: serde_json::Error,
     },

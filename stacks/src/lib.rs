@@ -1,13 +1,15 @@
 //! The stacks `cargo xtask` knows, each written with the `stack!` macro.
 
+pub mod billing_api;
 pub mod ecs_express_agent;
 
+pub use billing_api::BillingApi;
 pub use ecs_express_agent::EcsExpressAgent;
 
 use formae_runtime::StackEntry;
 
 /// Every stack, in the order `cargo xtask list` shows them.
-pub const ALL: &[StackEntry] = &[EcsExpressAgent::ENTRY];
+pub const ALL: &[StackEntry] = &[EcsExpressAgent::ENTRY, BillingApi::ENTRY];
 
 /// The stack called `name`.
 pub fn find(name: &str) -> Option<&'static StackEntry> {

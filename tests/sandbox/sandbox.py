@@ -4,7 +4,7 @@ Test infrastructure only, kept apart from the product. It serves on 127.0.0.1 on
 
 - every AWS call goes to moto (run in this process), except what moto lacks:
   - ECS Express Mode gateway services (create, describe, update, delete); the service URL
-    they hand out answers /api/v1/health with 200 while the service is active;
+    they hand out answers the service's health check path with 200 while it is active;
   - the RDS Data API, executing real SQL on the embedded PostgreSQL (ExecuteStatement and
     the transaction calls);
   - RDS: the HTTP endpoint (Data API) flag is kept, a duplicate cluster id is refused,
@@ -604,7 +604,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if svc is None or public_service(svc)["status"]["statusCode"] != "ACTIVE" or time.time() < svc["_ready_at"]:
             return self.reply(503, "service unavailable", "text/plain")
         rest = "/" + (parts[4] if len(parts) > 4 else "")
-        if rest == "/api/v1/health":
+        # The container answers its load balancer's health check path: the service's
+        # healthCheckPath, "/ping" when none was given (ECS API reference,
+        # CreateExpressGatewayService, healthCheckPath). Any other path is a 404.
+        with LOCK:
+            path = (svc["_config"].get("healthCheckPath") or "/ping")
+        if rest.split("?", 1)[0] == path:
             return self.reply(200, {"status": "ok"})
         return self.reply(404, "not found", "text/plain")
 

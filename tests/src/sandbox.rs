@@ -15,6 +15,9 @@ use formae_runtime::SecretSource;
 /// The port a developer's sandbox listens on.
 pub const DEFAULT_PORT: u16 = 4599;
 
+/// The region the sandbox serves; commands aimed at it use it unless told otherwise.
+pub const REGION: &str = "us-east-1";
+
 /// A sandbox step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -94,9 +97,16 @@ pub fn free_port() -> Result<u16, SandboxError> {
 }
 
 impl Sandbox {
-    /// The developer's sandbox directory.
+    /// The developer's sandbox directory: `FORMAE_SANDBOX_DIR`, else
+    /// `target/sandbox/default`.
     pub fn default_dir() -> PathBuf {
-        repo_root().join("target/sandbox/default")
+        std::env::var_os("FORMAE_SANDBOX_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/sandbox/default"))
+    }
+
+    /// The port the developer's sandbox is started on: `FORMAE_SANDBOX_PORT`, else
+    /// [`DEFAULT_PORT`].
+    pub fn default_port() -> u16 {
+        std::env::var("FORMAE_SANDBOX_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_PORT)
     }
 
     /// Starts a sandbox in `dir` on `port` with `delays`, wiping what a previous one left

@@ -47,7 +47,9 @@ fn cpu_and_memory_change_updates_the_service_in_place() {
     let state = deployed_state(&flagship(&[]));
     let p = plan(&flagship(&["cpu=2048", "memory=4096"]), &state, Mode::Reconcile, &FixedSecrets).unwrap();
     assert_eq!(p.change("agent").unwrap().action, Action::Update);
-    assert_eq!((p.summary.add, p.summary.change, p.summary.destroy), (0, 1, 0));
+    // The check of the agent's health runs again after the agent changes.
+    assert_eq!(p.change("health").unwrap().action, Action::Update);
+    assert_eq!((p.summary.add, p.summary.change, p.summary.destroy), (0, 2, 0));
     insta::assert_snapshot!("update", text(&p));
 }
 
@@ -127,4 +129,14 @@ fn drift_is_shown_apart_from_the_changes_it_causes() {
     assert_eq!(p.change("task_role").unwrap().action, Action::Update);
     assert_no_secret(&p);
     insta::assert_snapshot!("drift", text(&p));
+}
+
+/// A stack's plan snapshot through the public testing module, as a user writes one for a
+/// stack of their own.
+#[test]
+fn a_users_stack_snapshots_in_three_lines() {
+    use formae_runtime::testing;
+    let stack = testing::build(&formae_stacks::BillingApi::ENTRY, &["cpu=1024", "memory=2048"]);
+    insta::assert_snapshot!("billing_api_fresh", testing::plan_text(&stack, &testing::empty_state(&stack)));
+    insta::assert_snapshot!("billing_api_redeploy", testing::plan_text(&stack, &testing::deployed_state(&stack)));
 }

@@ -4,7 +4,6 @@
 mod bench;
 mod progress;
 
-use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,7 +20,7 @@ use formae_runtime::resource::split_params;
 use formae_runtime::config::{Backend, Config};
 use formae_runtime::store::{move_state, Holder, StackLock, StateStore};
 use formae_runtime::{Mode, Plan, StackEntry, StackInstance};
-use formae_tests::sandbox::{Delays, Sandbox, DEFAULT_PORT};
+use formae_tests::sandbox::{Delays, Sandbox, REGION as SANDBOX_REGION};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "formae: infrastructure as Rust code")]
@@ -111,12 +110,16 @@ enum Command {
         /// Prints the plan as JSON (see docs/plan-json.md).
         #[arg(long)]
         json: bool,
+        /// Exits 0 when there is nothing to change, 2 when there is, 1 on an error (for CI).
+        #[arg(long)]
+        detailed_exitcode: bool,
     },
     /// Reads a stack's recorded resources back from the cloud and shows what changed
     /// outside formae. Exits 0 when nothing did, 2 when something did.
     Drift {
-        /// The stack.
-        stack: String,
+        /// The stack, and the parameters the hint's deploy should repeat.
+        #[command(flatten)]
+        stack: StackArgs,
         #[command(flatten)]
         target: TargetArgs,
     },
@@ -242,7 +245,7 @@ enum SandboxAction {
     /// Installs (once) and starts the sandbox on 127.0.0.1.
     Up {
         /// The port.
-        #[arg(long, default_value_t = DEFAULT_PORT)]
+        #[arg(long, default_value_t = Sandbox::default_port())]
         port: u16,
         /// Seconds an Aurora cluster stays creating.
         #[arg(long, default_value_t = 0.0)]
@@ -275,9 +278,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The SDK's request and response bodies (logged at its trace level) would carry
     // secrets; no level here turns them on.
+    // aws-config warns once per provider it tries and fails (instance metadata, say) while
+    // it looks for a region or credentials; formae says once what is missing instead.
     let level = match cli.verbose {
-        0 => "warn",
-        1 => "warn,formae_runtime=debug,xtask=debug,aws_smithy_runtime::client::retries=debug",
+        0 => "warn,aws_config=error",
+        1 => "warn,aws_config=error,formae_runtime=debug,xtask=debug,aws_smithy_runtime::client::retries=debug",
         _ => "info,formae_runtime=trace,xtask=trace,aws_smithy_runtime=debug,aws_config=debug",
     };
     tracing_subscriber::fmt()
@@ -303,40 +308,40 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plan { stack, target, mode, refresh, json } => {
-            let (entry, instance) = build(&stack)?;
+        Command::Plan { stack, target, mode, refresh, json, detailed_exitcode } => {
+            let (entry, instance) = build(&stack, &target.state)?;
             let rt = runtime()?;
-            let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: false, preflight: refresh.refresh }, &rt)?;
+            let ctx = Context::open(entry, &stack, &target, Reach { cloud: true, preflight: refresh.refresh, read_only: true }, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
             let (state, plan) = rt.block_on(session.plan(&instance, mode.mode, refresh.refresh()))?;
             show_plan(&plan, json)?;
+            let code = if detailed_exitcode && plan.has_work() { ExitCode::from(2) } else { ExitCode::SUCCESS };
             // The process ends here: freeing a large stack's trees one by one would only
             // delay the exit.
             std::mem::forget((instance, state, plan));
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
-        Command::Drift { stack, target } => {
-            let entry = find_stack(&stack)?;
-            let args = StackArgs { stack, params: Vec::new() };
+        Command::Drift { stack: args, target } => {
+            let entry = find_stack(&args.stack)?;
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, Reach { start_sandbox: false, preflight: true }, &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach { cloud: true, preflight: true, read_only: true }, &rt)?;
             let cx = rt.block_on(ctx.cx());
             rt.block_on(drift(&ctx, &cx, entry.name))
         }
         Command::Deploy { stack, target, mode, yes, parallelism, adopt, refresh, force } => {
-            let (entry, instance) = build(&stack)?;
+            let (entry, instance) = build(&stack, &target.state)?;
             let rt = runtime()?;
-            let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: true, preflight: true }, &rt)?;
+            let ctx = Context::open(entry, &stack, &target, Reach::CHANGES, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
             let opts = ApplyOptions { parallelism, adopt, force, ..Default::default() };
             rt.block_on(deploy(&ctx, &session, &instance, mode.mode, refresh.refresh(), yes, opts, "deploy"))
         }
         Command::Import { stack, target, yes, parallelism } => {
-            let (entry, instance) = build(&stack)?;
+            let (entry, instance) = build(&stack, &target.state)?;
             let rt = runtime()?;
-            let ctx = Context::open(entry, &stack, &target, Reach { start_sandbox: true, preflight: true }, &rt)?;
+            let ctx = Context::open(entry, &stack, &target, Reach::CHANGES, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
             let opts = ApplyOptions { parallelism, adopt: true, ..Default::default() };
@@ -346,7 +351,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, Reach { start_sandbox: true, preflight: true }, &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach::CHANGES, &rt)?;
             let cx = rt.block_on(ctx.cx());
             let session = ctx.session(&cx);
             rt.block_on(async {
@@ -370,7 +375,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, Reach::default(), &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach { cloud: false, preflight: false, read_only: true }, &rt)?;
             rt.block_on(status(&ctx, entry.name))
         }
         Command::Unlock { stack, target, force } => {
@@ -383,7 +388,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, Reach::default(), &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach::STATE, &rt)?;
             match rt.block_on(ctx.store.force_unlock(entry.name))? {
                 Some(info) => println!("Removed the lock on {} held by {}.", entry.name, info.holder),
                 None => println!("Stack {} was not locked.", entry.name),
@@ -394,7 +399,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let entry = find_stack(&stack)?;
             let args = StackArgs { stack, params: Vec::new() };
             let rt = runtime()?;
-            let ctx = Context::open(entry, &args, &target, Reach::default(), &rt)?;
+            let ctx = Context::open(entry, &args, &target, Reach::STATE, &rt)?;
             rt.block_on(migrate(&ctx, entry.name, to, force))
         }
         Command::Sandbox { action } => sandbox(action),
@@ -424,9 +429,9 @@ async fn deploy(ctx: &Context, session: &Session<'_>, instance: &StackInstance, 
             let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
             let (s, it) = if names.len() == 1 { ("s", "it") } else { ("", "them") };
             return Err(Failure(format!(
-                "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `cargo xtask import {}` to see the differences and bring {it} under management, or delete or rename {it}",
+                "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `{}` to see the differences and bring {it} under management, or delete or rename {it}",
                 names.join(", "),
-                instance.name,
+                ctx.again("import"),
             )));
         }
         if !plan.has_work() {
@@ -456,11 +461,15 @@ async fn drift(ctx: &Context, cx: &Cx, stack: &str) -> Result<ExitCode, Failure>
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", formae_runtime::plan::render_drift(&refreshed.drift, RenderOptions { color: std::io::stdout().is_terminal() }));
-    println!("{} of {} resources changed outside formae. `cargo xtask deploy {stack}` restores the declaration.", refreshed.drift.len(), state.resources.len());
+    println!("{} of {} resources changed outside formae. `{}` restores the declaration.", refreshed.drift.len(), state.resources.len(), ctx.again("deploy"));
     Ok(ExitCode::from(2))
 }
 
 async fn status(ctx: &Context, stack: &str) -> Result<ExitCode, Failure> {
+    if let Some(path) = &ctx.no_state_file {
+        println!("Stack {stack} has no recorded state: {} does not exist yet (a deploy creates it).", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let state = ctx.store.load(stack).await?;
     let place = ctx.store.describe();
     if let Some(lock) = ctx.store.lock_info(stack).await? {
@@ -515,13 +524,23 @@ fn lock_lease() -> Duration {
     Duration::from_secs(secs)
 }
 
-/// What a command needs of the cloud before it opens state.
-#[derive(Debug, Clone, Copy, Default)]
+/// What a command needs of the cloud and of state.
+#[derive(Debug, Clone, Copy)]
 struct Reach {
-    /// Start the sandbox if `--sandbox` is given and it is not running.
-    start_sandbox: bool,
+    /// It reads or changes the cloud: with `--sandbox`, the sandbox is started if it is
+    /// not running.
+    cloud: bool,
     /// Check first that AWS answers (credentials, endpoint, region).
     preflight: bool,
+    /// It only reads: a state file that does not exist is not created.
+    read_only: bool,
+}
+
+impl Reach {
+    /// A command that changes the cloud and the state.
+    const CHANGES: Reach = Reach { cloud: true, preflight: true, read_only: false };
+    /// A command that changes only the state.
+    const STATE: Reach = Reach { cloud: false, preflight: false, read_only: false };
 }
 
 /// Where a command's clients point and its state lives.
@@ -533,22 +552,38 @@ struct Context {
     store: Arc<dyn StateStore>,
     secrets: Box<dyn SecretReader>,
     timing: Timing,
+    /// For a read-only command: the state file that does not exist, and was not created.
+    no_state_file: Option<PathBuf>,
+    /// The flags this command was given that choose the target, the state and the
+    /// parameters, to repeat in hints.
+    flags: Vec<String>,
 }
 
 impl Context {
     fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, reach: Reach, rt: &tokio::runtime::Runtime) -> Result<Self, Failure> {
-        let Reach { start_sandbox, preflight: check } = reach;
-        let region = args.region.clone().or_else(|| param_value(entry, &stack.params, "region"));
+        let cwd = std::env::current_dir()?;
+        let mut config = Config::find(args.state.config.as_deref(), &cwd)?;
+        if let Some(b) = args.state.backend {
+            config.state.backend = b;
+        }
+        let params = stack_params(entry, stack, &config)?;
+        let region = args
+            .region
+            .clone()
+            .or_else(|| param_value(entry, &params, "region"))
+            // The sandbox serves one region: a stack without a region parameter uses it.
+            .or_else(|| args.sandbox.then(|| SANDBOX_REGION.to_owned()));
         let mut timing = Timing::default();
         let (target, secrets): (Target, Box<dyn SecretReader>) = if args.sandbox {
             let dir = Sandbox::default_dir();
             let sandbox = match Sandbox::find(&dir) {
                 Some(s) => s,
-                None if start_sandbox => {
+                None if reach.cloud => {
                     eprintln!("The sandbox is not running; starting it (cargo xtask sandbox up).");
-                    Sandbox::start(&dir, DEFAULT_PORT, Delays::default())?
+                    Sandbox::start(&dir, Sandbox::default_port(), Delays::default())?
                 }
-                None => Sandbox { dir: dir.clone(), endpoint: String::new() },
+                // Only state is read or written: where the sandbox would answer is enough.
+                None => Sandbox { dir: dir.clone(), endpoint: format!("http://127.0.0.1:{}", Sandbox::default_port()) },
             };
             timing = Timing { poll: Duration::from_millis(200), database: Duration::from_secs(300), service: Duration::from_secs(300), sdk_waiters: false, iam_propagation: Duration::from_secs(60) };
             let secrets = Box::new(sandbox.secrets());
@@ -560,21 +595,36 @@ impl Context {
             }
             (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
         };
-        if check {
+        if reach.cloud && target.region.is_none() && rt.block_on(target.sdk_config()).region().is_none() {
+            return Err(Failure(
+                "no AWS region was found: pass --region REGION, set the stack's `region` parameter if it has one, or set AWS_REGION (or `region` in your AWS profile); or use --sandbox; nothing was changed".into(),
+            ));
+        }
+        if reach.preflight {
             // A command that reads or changes the cloud checks first that AWS answers,
             // before it opens (or creates) any state.
             let cx = rt.block_on(Cx::new(entry.name, &target, timing));
             rt.block_on(preflight(&cx, &target))?;
         }
-        let cwd = std::env::current_dir()?;
-        let mut config = Config::find(args.state.config.as_deref(), &cwd)?;
-        if let Some(b) = args.state.backend {
-            config.state.backend = b;
-        }
         // Sandbox state lives and dies with the sandbox; real state is in `.formae/`.
         let default_sqlite = if args.sandbox { Sandbox::default_dir().join("state.db") } else { PathBuf::from(".formae/state.db") };
-        let store = rt.block_on(config.state.open(None, &default_sqlite, &target))?;
-        Ok(Context { stack: entry.name, target, config, default_sqlite, store, secrets, timing })
+        let sqlite_file = config.state.sqlite.path.clone().unwrap_or_else(|| default_sqlite.clone());
+        let no_state_file = (reach.read_only && config.state.backend == Backend::Sqlite && !sqlite_file.exists()).then_some(sqlite_file);
+        let store = if no_state_file.is_some() {
+            // Nothing recorded, and a read creates nothing: an empty store in memory.
+            Arc::new(rt.block_on(formae_runtime::store::SqliteStore::open(std::path::Path::new(":memory:")))?) as Arc<dyn StateStore>
+        } else {
+            rt.block_on(config.state.open(None, &default_sqlite, &target))?
+        };
+        let flags = command_flags(stack, args);
+        Ok(Context { stack: entry.name, target, config, default_sqlite, store, secrets, timing, no_state_file, flags })
+    }
+
+    /// `cargo xtask <command> <stack>` with the flags this command was given.
+    fn again(&self, command: &str) -> String {
+        let mut words = vec!["cargo xtask".to_owned(), command.to_owned(), self.stack.to_owned()];
+        words.extend(self.flags.iter().cloned());
+        words.join(" ")
     }
 
     async fn cx(&self) -> Cx {
@@ -590,14 +640,52 @@ impl Context {
     }
 }
 
-fn param_value(entry: &StackEntry, given: &[String], name: &str) -> Option<String> {
-    let given: HashMap<String, String> = split_params(given).ok()?.into_iter().collect();
-    given.get(name).cloned().or_else(|| (entry.params)().into_iter().find(|p| p.name == name).and_then(|p| p.default))
+fn param_value(entry: &StackEntry, given: &[(String, String)], name: &str) -> Option<String> {
+    given.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()).or_else(|| (entry.params)().into_iter().find(|p| p.name == name).and_then(|p| p.default))
 }
 
-fn build(args: &StackArgs) -> Result<(&'static StackEntry, StackInstance), Failure> {
+/// The stack's parameters: those `formae.toml` keeps for it, then `--param`, which wins.
+fn stack_params(entry: &StackEntry, args: &StackArgs, config: &Config) -> Result<Vec<(String, String)>, Failure> {
+    let kept = config.params(entry.name)?;
+    let known: Vec<&str> = (entry.params)().iter().map(|p| p.name).collect();
+    for (k, _) in &kept {
+        if !known.contains(&k.as_str()) {
+            let file = config.file.as_deref().map(|f| f.display().to_string()).unwrap_or_else(|| "formae.toml".to_owned());
+            let hint = formae_runtime::suggest::nearest(k, known.iter().copied(), (k.len() / 3).max(1)).map(|n| format!(": did you mean `{n}`?")).unwrap_or_default();
+            return Err(Failure(format!("{file}: [stacks.{}.params] sets `{k}`, which the stack does not have{hint}; its parameters are: {}", entry.name, known.join(", "))));
+        }
+    }
+    let mut all = kept;
+    all.extend(split_params(&args.params)?);
+    Ok(all)
+}
+
+/// The flags that choose the target, the state and the parameters, to repeat in hints.
+fn command_flags(stack: &StackArgs, args: &TargetArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if args.sandbox {
+        flags.push("--sandbox".to_owned());
+    }
+    if let Some(url) = &args.endpoint_url {
+        flags.push(format!("--endpoint-url {url}"));
+    }
+    if let Some(r) = &args.region {
+        flags.push(format!("--region {r}"));
+    }
+    if let Some(c) = &args.state.config {
+        flags.push(format!("--config {}", c.display()));
+    }
+    if let Some(b) = args.state.backend {
+        flags.push(format!("--state {b}"));
+    }
+    flags.extend(stack.params.iter().map(|p| format!("--param {p}")));
+    flags
+}
+
+fn build(args: &StackArgs, state: &StateArgs) -> Result<(&'static StackEntry, StackInstance), Failure> {
     let entry = find_stack(&args.stack)?;
-    let instance = entry.instance(&split_params(&args.params)?)?;
+    let config = Config::find(state.config.as_deref(), &std::env::current_dir()?)?;
+    let instance = entry.instance(&stack_params(entry, args, &config)?)?;
     // Before anything is opened or started: bad values change nothing.
     formae_runtime::PlanError::check_values(&instance)?;
     Ok((entry, instance))
@@ -744,7 +832,38 @@ fn test(args: &[String]) -> Result<ExitCode, Failure> {
         .args(args)
         .status()
         .map_err(|e| Failure(format!("cannot run cargo test: {e}")))?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if status.success() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pending = new_snapshots(&formae_tests::sandbox::repo_root());
+    if !pending.is_empty() {
+        eprintln!("\n{} snapshot(s) differ from what the tests now produce; each new one is beside the old:", pending.len());
+        for p in &pending {
+            eprintln!("  {}", p.display());
+        }
+        eprintln!("Review one with `git diff --no-index <file>.snap <file>.snap.new`; accept them all with `INSTA_UPDATE=always cargo xtask test`.");
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// The `.snap.new` files a failed snapshot test left, outside `target/`.
+fn new_snapshots(root: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name();
+            if path.is_dir() && name != "target" && name != ".git" {
+                dirs.push(path);
+            } else if name.to_string_lossy().ends_with(".snap.new") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// `cargo`, without what `cargo run` put in this process's environment. Build scripts

@@ -35,6 +35,7 @@ impl Observer for Progress {
                 Event::Failed { resource, op, elapsed, error } => {
                     eprintln!("{resource}: {} failed after {}: {error}", op.doing(), secs(*elapsed))
                 }
+                Event::Waiting { resource, note } => eprintln!("{resource}: still waiting; {note}"),
             }
             return;
         };
@@ -53,6 +54,13 @@ impl Observer for Progress {
                 if let Some(bar) = bars.remove(resource) {
                     bar.set_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
                     bar.finish_with_message(format!("✓ {resource}: {} after {}", op.done(), secs(*elapsed)));
+                }
+            }
+            Event::Waiting { resource, note } => {
+                if let Some(bar) = bars.get(resource) {
+                    let doing = bar.message();
+                    let doing = doing.split(" (").next().unwrap_or_default().to_owned();
+                    bar.set_message(format!("{doing} ({note})"));
                 }
             }
             Event::Failed { resource, op, elapsed, error } => {

@@ -47,6 +47,9 @@ fn a_deploy_without_credentials_fails_fast_with_a_hint_and_writes_nothing() {
     let said = text(&out);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("no AWS credentials were found") && said.contains("AWS_PROFILE") && said.contains("nothing was changed"), "{said}");
+    // A sentence, not the SDK's error chain.
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(!said.contains("CredentialsNotLoaded") && !said.contains("Error {"), "{said}");
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
     assert!(!dir.join(".formae").exists(), "state was written");
 }
@@ -113,4 +116,87 @@ async fn ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() {
     let inventory = env.sandbox.inventory().unwrap();
     assert_eq!(inventory["clusters"], serde_json::json!(["formae-db"]));
     assert_eq!(inventory["express_services"].as_array().map(Vec::len), Some(1));
+}
+
+/// A new user's first hour with a stack of their own (billing-api: no region parameter,
+/// its own health path), against a sandbox of this test's own that is not running:
+/// `status` creates nothing; `plan --sandbox` starts the sandbox and uses its region;
+/// parameters kept in formae.toml hold across runs and `--param` overrides them;
+/// `--detailed-exitcode` tells changes from none; a mistyped `--param` gets a
+/// did-you-mean; the drift hint repeats the flags given.
+#[test]
+fn a_first_stack_plans_and_deploys_against_a_sandbox_that_was_not_running() {
+    let dir = scratch("first-hour");
+    let sandbox_dir = dir.join("sandbox");
+    let port = formae_tests::sandbox::free_port().expect("a free port").to_string();
+    let sandbox_dir_text = sandbox_dir.display().to_string();
+    let env = [("FORMAE_SANDBOX_DIR", sandbox_dir_text.as_str()), ("FORMAE_SANDBOX_PORT", port.as_str())];
+    let run = |args: &[&str]| {
+        let out = xtask(&dir, &env).args(args).output().expect("xtask runs");
+        (out.status.code(), text(&out))
+    };
+    struct Stop(std::path::PathBuf);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = formae_tests::sandbox::Sandbox::stop(&self.0);
+        }
+    }
+    let _stop = Stop(sandbox_dir.clone());
+
+    // Read-only: nothing is started, nothing is created.
+    let (code, said) = run(&["status", "billing-api", "--sandbox"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("has no recorded state"), "{said}");
+    assert!(!sandbox_dir.exists() && !dir.join(".formae").exists(), "status created files: {said}");
+
+    std::fs::write(dir.join("formae.toml"), "[stacks.billing-api.params]\ncpu = 1024\nmemory = 2048\n").unwrap();
+    let (code, said) = run(&["plan", "billing-api", "--sandbox", "--detailed-exitcode"]);
+    assert_eq!(code, Some(2), "a plan with changes exits 2: {said}");
+    assert!(said.contains("The sandbox is not running; starting it"), "{said}");
+    assert!(said.contains("Plan: 5 to add, 0 to change, 0 to destroy."), "{said}");
+    assert!(said.contains("cpu") && said.contains("1024"), "the kept parameters were not used: {said}");
+    for noise in ["panicked", "IMDS", "signing region", "WARN"] {
+        assert!(!said.contains(noise), "`{noise}` reached the user: {said}");
+    }
+
+    let (code, said) = run(&["deploy", "billing-api", "--sandbox", "--yes"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("Check health passed: GET http://127.0.0.1") && said.contains("/healthz answered 200"), "{said}");
+
+    // A plain plan keeps what formae.toml says: nothing to change.
+    let (code, said) = run(&["plan", "billing-api", "--sandbox", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("No changes."), "{said}");
+
+    // --param overrides the file; the check runs again after the service changes.
+    let (code, said) = run(&["plan", "billing-api", "--sandbox", "--detailed-exitcode", "--param", "cpu=2048", "--param", "memory=4096"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("1024 -> 2048"), "{said}");
+    assert!(said.contains("(because `api` changes, so it runs again)"), "{said}");
+    assert!(said.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{said}");
+
+    let (code, said) = run(&["plan", "billing-api", "--sandbox", "--param", "cpuu=2048"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("has no parameter `cpuu`: did you mean `cpu`?"), "{said}");
+
+    // Everything deleted by hand: drift says so, and its hint keeps --sandbox and the params.
+    formae_tests::sandbox::Sandbox::find(&sandbox_dir).expect("the sandbox runs").reset().unwrap();
+    let (code, said) = run(&["drift", "billing-api", "--sandbox", "--param", "cpu=1024"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("`cargo xtask deploy billing-api --sandbox --param cpu=1024` restores the declaration"), "{said}");
+}
+
+/// No region from the flags, the stack, the environment or a profile: one sentence that
+/// says what to set, and none of the SDK's warnings about instance metadata.
+#[test]
+fn no_region_anywhere_is_said_once_with_what_to_set() {
+    let dir = scratch("no-region");
+    let creds = [("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "example")];
+    let out = xtask(&dir, &creds).args(["plan", "billing-api"]).output().expect("xtask runs");
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("no AWS region was found: pass --region REGION"), "{said}");
+    assert!(said.contains("AWS_REGION"), "{said}");
+    assert_eq!(said.trim().lines().count(), 1, "more than one line: {said}");
+    assert!(!dir.join(".formae").exists(), "state was written");
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::cmp::Reverse;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprStruct, Ident, LitStr, Member};
@@ -23,10 +23,24 @@ pub struct Checked {
     pub order: Vec<usize>,
     /// Per output (declaration order): its value's code.
     pub outputs: Vec<TokenStream>,
+    /// A type alias for each type the stack names, in the order met: the generated code
+    /// names each type once through its alias, so a misspelled type is one error.
+    pub aliases: Vec<TokenStream>,
+}
+
+/// A stack that does not compile: every diagnostic, and the aliases of the types it
+/// names (emitted beside the errors).
+pub struct Rejected {
+    /// Every problem found.
+    pub errors: Vec<syn::Error>,
+    /// `type` aliases of every type the stack names.
+    pub aliases: Vec<TokenStream>,
 }
 
 /// One checked resource.
 pub struct CheckedResource {
+    /// The alias of its type.
+    pub ty: Ident,
     /// Every resource it depends on, in first-mention order.
     pub deps: Vec<String>,
     /// The expression building its properties struct.
@@ -80,16 +94,17 @@ impl Names {
 }
 
 /// Checks `def`; on failure, every diagnostic found.
-pub fn check(def: StackDef) -> Result<Checked, Vec<syn::Error>> {
+pub fn check(def: StackDef) -> Result<Checked, Rejected> {
     let mut errors = Vec::new();
+    let mut aliases = Vec::new();
     let names = collect_names(&def, &mut errors);
 
     let mut resources = Vec::with_capacity(def.resources.len());
     for r in &def.resources {
         let own = r.ident.to_string();
         let mut uses = Vec::new();
-        let props = {
-            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors };
+        let (props, ty) = {
+            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None };
             w.struct_literal(&r.body)
         };
         let mut deps: Vec<String> = Vec::new();
@@ -123,13 +138,13 @@ pub fn check(def: StackDef) -> Result<Checked, Vec<syn::Error>> {
                 None => errors.push(names.unknown(&name, d.span())),
             }
         }
-        resources.push((CheckedResource { deps, props }, uses));
+        resources.push((CheckedResource { ty, deps, props }, uses));
     }
 
     let mut outputs = Vec::with_capacity(def.outputs.len());
     for o in &def.outputs {
         let mut uses = Vec::new();
-        let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors };
+        let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None };
         let value = w.leaf(&o.value);
         let ty = &o.ty;
         outputs.push(quote_spanned! {o.value.span()=>
@@ -150,14 +165,21 @@ pub fn check(def: StackDef) -> Result<Checked, Vec<syn::Error>> {
             def,
             order,
             outputs,
+            aliases,
         })
     } else {
-        Err(errors)
+        // Parameter and output types too, for the imports they use.
+        for (i, ty) in def.params.iter().map(|p| &p.ty).chain(def.outputs.iter().map(|o| &o.ty)).enumerate() {
+            let alias = format_ident!("__FormaeValueType{}", i);
+            aliases.push(quote_spanned! {ty.span()=> #[allow(dead_code, non_camel_case_types)] type #alias = #ty; });
+        }
+        Err(Rejected { errors, aliases })
     }
 }
 
 fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
     let mut kinds: HashMap<String, Kind> = HashMap::new();
+    let mut first: HashMap<String, Span> = HashMap::new();
     let declared = def
         .params
         .iter()
@@ -173,11 +195,13 @@ fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
             Some(prev) => errors.push(syn::Error::new(
                 ident.span(),
                 format!(
-                    "duplicate name `{name}`: this stack already has a {} called `{name}`",
-                    prev.noun()
+                    "duplicate name `{name}`: this stack already has a {} called `{name}`{}; rename one of them",
+                    prev.noun(),
+                    first.get(&name).map(|s| at_line(*s)).unwrap_or_default(),
                 ),
             )),
             None => {
+                first.insert(name.clone(), ident.span());
                 kinds.insert(name, kind);
             }
         }
@@ -194,6 +218,14 @@ fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
     let mut sorted: Vec<String> = kinds.keys().cloned().collect();
     sorted.sort();
     Names { kinds, sorted }
+}
+
+/// `, declared at line N` where the compiler tells lines, else nothing.
+fn at_line(span: Span) -> String {
+    match span.start().line {
+        0 => String::new(),
+        line => format!(", declared at line {line}"),
+    }
 }
 
 /// Dependency order by Kahn's algorithm, ties broken by declaration order; if resources
@@ -282,19 +314,27 @@ struct Walker<'a> {
     names: &'a Names,
     uses: &'a mut Vec<RefUse>,
     errors: &'a mut Vec<syn::Error>,
+    aliases: &'a mut Vec<TokenStream>,
+    /// The property or JSON key the value being walked sits under, for the check of
+    /// literal secrets.
+    key: Option<String>,
 }
 
 impl Walker<'_> {
     /// A struct literal (a resource, or a nested structure): each field's value, the
     /// rest from `Default`, and a compile-time check that required fields are there.
-    fn struct_literal(&mut self, s: &ExprStruct) -> TokenStream {
+    /// Also the alias its type is named by.
+    fn struct_literal(&mut self, s: &ExprStruct) -> (TokenStream, Ident) {
         if let Some(rest) = &s.rest {
             self.errors.push(syn::Error::new_spanned(
                 rest,
                 "`..` is not supported in a stack: properties left out take their defaults",
             ));
         }
-        let path = &s.path;
+        let written = &s.path;
+        let alias = format_ident!("__FormaeType{}", self.aliases.len());
+        self.aliases.push(quote_spanned! {written.span()=> #[allow(dead_code, non_camel_case_types)] type #alias = #written; });
+        let path = &alias;
         let mut given = Vec::new();
         let mut fields = Vec::new();
         let mut literals = Vec::new();
@@ -308,31 +348,40 @@ impl Walker<'_> {
                 literals.push((key.clone(), lit, f.expr.span()));
             }
             given.push(key);
+            let outer = self.key.replace(name.to_string());
             let value = self.value(&f.expr);
+            self.key = outer;
             fields.push(quote! { #name: #value });
         }
         // Each literal is checked by the compiler against the type's rules, with the
         // other literals for rules that need two (cpu and memory); an error points at it.
         let all: Vec<TokenStream> = literals.iter().map(|(k, v, _)| quote! { (#k, #v) }).collect();
+        // The panics are written here, not in the runtime, so the compiler reports them
+        // at the stack's tokens without a trace into the runtime's sources.
         let checks = literals.iter().map(|(k, _, span)| {
             quote_spanned! {*span=>
-                const _: () = ::formae_runtime::literal::check::<#path>(&[#(#all),*], #k);
+                const _: () = if let ::core::option::Option::Some(e) = ::formae_runtime::literal::violation::<#path>(&[#(#all),*], #k) {
+                    ::core::panic!("{}", e.as_str())
+                };
             }
         });
-        quote_spanned! {path.span()=>
+        let tokens = quote_spanned! {written.span()=>
             {
-                const _: () = ::formae_runtime::resource::check_required::<#path>(&[#(#given),*]);
+                const _: () = if let ::core::option::Option::Some(e) = ::formae_runtime::resource::missing_required::<#path>(&[#(#given),*]) {
+                    ::core::panic!("{}", e)
+                };
                 #(#checks)*
                 #path { #(#fields,)* ..::core::default::Default::default() }
             }
-        }
+        };
+        (tokens, alias)
     }
 
     /// A property value: nested struct, list, or leaf.
     fn value(&mut self, e: &Expr) -> TokenStream {
         match e {
             Expr::Struct(s) => {
-                let inner = self.struct_literal(s);
+                let (inner, _) = self.struct_literal(s);
                 quote_spanned! {s.path.span()=> ::formae_runtime::nested(#inner) }
             }
             Expr::Array(a) => {
@@ -361,6 +410,10 @@ impl Walker<'_> {
                 return quote! { ::formae_runtime::Template::new() };
             }
         };
+        let holes = pieces.iter().any(|p| matches!(p, TplPiece::Hole(..)));
+        if !holes && !lit.value().is_empty() {
+            self.refuse_literal_secret(lit.span());
+        }
         let mut calls = Vec::new();
         for piece in pieces {
             match piece {
@@ -382,13 +435,22 @@ impl Walker<'_> {
         quote_spanned! {lit.span()=> ::formae_runtime::Template::new() #(#calls)* }
     }
 
+    /// A string literal under a key that names a secret does not compile.
+    fn refuse_literal_secret(&mut self, span: Span) {
+        if let Some(key) = self.key.as_deref().filter(|k| crate::secrets::names_a_secret(k)) {
+            self.errors.push(syn::Error::new(span, crate::secrets::message(key)));
+        }
+    }
+
     fn json(&mut self, doc: &JsonTpl) -> TokenStream {
         match doc {
             JsonTpl::Object(entries) => {
                 let items: Vec<TokenStream> = entries
                     .iter()
                     .map(|(k, v)| {
+                        let outer = self.key.replace(k.value());
                         let v = self.json(v);
+                        self.key = outer;
                         quote! { (#k, #v) }
                     })
                     .collect();
@@ -399,6 +461,9 @@ impl Walker<'_> {
                 quote! { ::formae_runtime::value::json_array(::std::vec![#(#items),*]) }
             }
             JsonTpl::Leaf(e) => {
+                if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = e {
+                    self.refuse_literal_secret(s.span());
+                }
                 let leaf = self.leaf(e);
                 quote_spanned! {e.span()=> ::formae_runtime::value::to_tree(&#leaf) }
             }

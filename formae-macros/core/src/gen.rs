@@ -78,13 +78,13 @@ pub fn generate(checked: &Checked) -> TokenStream {
     // Resources.
     // Output handles are bound 64 to a `let`: one `let` per resource would nest a debuginfo
     // scope per resource, and LLVM overflows its stack on stacks of ~10,000 resources.
-    let handles: Vec<TokenStream> = def
-        .resources
+    let pairs: Vec<_> = def.resources.iter().zip(&checked.resources).collect();
+    let handles: Vec<TokenStream> = pairs
         .chunks(64)
         .map(|chunk| {
-            let ids = chunk.iter().map(|r| &r.ident);
-            let values = chunk.iter().map(|r| {
-                let path = &r.body.path;
+            let ids = chunk.iter().map(|(r, _)| &r.ident);
+            let values = chunk.iter().map(|(r, c)| {
+                let path = &c.ty;
                 let n = r.ident.to_string();
                 quote! { <#path as ::formae_runtime::Resource>::outputs(#n) }
             });
@@ -97,7 +97,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
         .map(|&i| {
             let r = &def.resources[i];
             let c = &checked.resources[i];
-            let path = &r.body.path;
+            let path = &c.ty;
             let n = r.ident.to_string();
             let deps = &c.deps;
             let props = &c.props;
@@ -105,6 +105,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
         })
         .collect();
     let count = def.resources.len();
+    let aliases = &checked.aliases;
 
     // Outputs.
     let o_idents: Vec<_> = def.outputs.iter().map(|o| &o.ident).collect();
@@ -197,6 +198,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
             #[allow(unused_variables, clippy::redundant_clone, clippy::needless_update)]
             pub fn instance(&self) -> ::formae_runtime::StackInstance {
                 let __formae_p = &self.params;
+                #(#aliases)*
                 #(#handles)*
                 let mut __formae_s = ::formae_runtime::StackInstance::with_capacity(#name, #count);
                 #(#adds)*

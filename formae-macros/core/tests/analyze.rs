@@ -40,12 +40,19 @@ fn every_problem_is_reported_in_one_pass() {
             resource c = Secret { name: c.name, secret_string: "x" } depends_on [zz];
         }
     });
-    assert!(e.iter().any(|m| m == "duplicate name `a`: this stack already has a resource called `a`"), "{e:?}");
+    assert!(e.iter().any(|m| m.starts_with("duplicate name `a`: this stack already has a resource called `a`")), "{e:?}");
     assert!(e.iter().any(|m| m == "unknown resource or parameter `nn`; did you mean `n`?"), "{e:?}");
     assert!(e.iter().any(|m| m.starts_with("resource `c` refers to itself")), "{e:?}");
     assert!(e.iter().any(|m| m == "unknown resource or parameter `zz`"), "{e:?}");
     assert!(e.iter().any(|m| m == "dependency cycle: a -> b -> a"), "{e:?}");
     assert_eq!(e.len(), 5, "{e:?}");
+}
+
+#[test]
+fn a_duplicate_name_points_at_the_first_declaration() {
+    let source = "stack S = \"s\" {\n    param n: String = \"x\";\n    resource a = Secret { name: n, secret_string: \"x\" };\n    resource a = Secret { name: \"b\", secret_string: \"x\" };\n}";
+    let e = errors(source.parse().unwrap());
+    assert_eq!(e, ["duplicate name `a`: this stack already has a resource called `a`, declared at line 3; rename one of them"]);
 }
 
 #[test]

@@ -39,6 +39,7 @@ impl Resource for HttpCheck {
         sensitive: &[],
         identity: &["url"],
         outputs: HttpCheckOutputs::ATTRS,
+        reruns_when_dependencies_change: true,
     };
     type Outputs = HttpCheckOutputs;
     fn outputs(name: &'static str) -> HttpCheckOutputs {
@@ -63,9 +64,14 @@ mod ops {
             let want = self.expect_status.as_ref().and_then(|s| s.get().copied()).unwrap_or(200);
             let limit = Duration::from_secs(u64::from(self.timeout_seconds.as_ref().and_then(|t| t.get().copied()).unwrap_or(300)));
             let last = std::sync::Mutex::new(String::from("no answer yet"));
+            // Each new answer is shown while the check waits, so a wrong path (a 404 on
+            // the first try) is seen at once rather than at the timeout.
             let note = |text: String| {
                 if let Ok(mut l) = last.lock() {
-                    *l = text;
+                    if *l != text {
+                        crate::engine::note(format!("GET {url}: {text}"));
+                        *l = text;
+                    }
                 }
             };
             let result = cx

@@ -166,6 +166,7 @@ impl Resource for ExpressGatewayService {
         sensitive: &[],
         identity: &["service_name", "cluster"],
         outputs: ExpressGatewayServiceOutputs::ATTRS,
+        reruns_when_dependencies_change: false,
     };
     type Outputs = ExpressGatewayServiceOutputs;
     fn outputs(name: &'static str) -> ExpressGatewayServiceOutputs {

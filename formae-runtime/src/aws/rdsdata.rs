@@ -39,6 +39,7 @@ impl Resource for Database {
         sensitive: &[],
         identity: &["cluster_arn", "name"],
         outputs: DatabaseOutputs::ATTRS,
+        reruns_when_dependencies_change: false,
     };
     type Outputs = DatabaseOutputs;
     fn outputs(name: &'static str) -> DatabaseOutputs {

@@ -59,6 +59,7 @@ impl Resource for Secret {
         sensitive: &["secret_string"],
         identity: &["name"],
         outputs: SecretOutputs::ATTRS,
+        reruns_when_dependencies_change: false,
     };
     type Outputs = SecretOutputs;
     fn outputs(name: &'static str) -> SecretOutputs {

@@ -205,20 +205,37 @@ impl Plan {
 pub enum PlanError {
     /// A resource is declared before one it depends on, or depends on an undeclared one.
     #[error("resource `{resource}` depends on `{dep}`, which is not declared before it")]
-    Order { resource: String, dep: String },
+    Order {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The resource it depends on.
+        dep: String,
+    },
     /// A secret needed to compare with recorded state, or to apply, cannot be read.
     #[error("`{resource}` needs a secret that cannot be read: {source}")]
     Secret {
+        /// The resource that needs the secret.
         resource: String,
+        /// Why the secret cannot be read.
         #[source]
         source: SecretError,
     },
     /// Recorded state belongs to another stack.
     #[error("the state given is for stack `{found}`, not `{expected}`")]
-    WrongStack { expected: String, found: String },
+    WrongStack {
+        /// The stack being planned.
+        expected: String,
+        /// The stack the state belongs to.
+        found: String,
+    },
     /// Values AWS would reject; nothing was sent.
     #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, m)| format!("  - `{r}`: {m}")).collect::<Vec<_>>().join("\n"))]
-    Invalid { stack: String, problems: Vec<(String, String)> },
+    Invalid {
+        /// The stack's name.
+        stack: String,
+        /// Each rejected value, as its resource and what is wrong.
+        problems: Vec<(String, String)>,
+    },
 }
 
 impl PlanError {
@@ -382,7 +399,14 @@ pub fn plan(
         position.insert(decl.name, i);
         let lookup = PlanLookup { state, actions: &actions, secrets };
         let (after, unreadable) = planned_props(decl, &lookup);
-        let change = diff_resource(decl, state, after, unreadable, mode)?;
+        let mut change = diff_resource(decl, state, after, unreadable, mode)?;
+        if decl.meta.reruns_when_dependencies_change && change.action == Action::NoOp {
+            let changed = decl.deps.iter().find(|d| matches!(actions.get(*d), Some(Action::Create | Action::Update | Action::Replace)));
+            if let Some(dep) = changed {
+                change.action = Action::Update;
+                change.reason = Some(format!("`{dep}` changes, so it runs again"));
+            }
+        }
         actions.insert(decl.name, change.action);
         changes.push(change);
     }

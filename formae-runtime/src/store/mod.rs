@@ -30,13 +30,30 @@ pub const SCHEMA_VERSION: i64 = 2;
 pub enum StoreError {
     /// The backend refused or failed a statement, or could not be reached.
     #[error("state store {store}: {message}")]
-    Backend { store: String, message: String },
+    Backend {
+        /// Which store failed.
+        store: String,
+        /// What the backend said.
+        message: String,
+    },
     /// The store was written by a newer formae; it is left untouched.
     #[error("state store {store} has schema version {found}, newer than this formae understands ({SCHEMA_VERSION}); upgrade formae, the store was not changed")]
-    Newer { store: String, found: i64 },
+    Newer {
+        /// Which store it is.
+        store: String,
+        /// The schema version the store has.
+        found: i64,
+    },
     /// A row does not parse.
     #[error("state store {store}: the record of `{resource}` is corrupt ({message}); the store was not changed")]
-    Corrupt { store: String, resource: String, message: String },
+    Corrupt {
+        /// Which store it is.
+        store: String,
+        /// The resource whose record is corrupt.
+        resource: String,
+        /// Why the record does not parse.
+        message: String,
+    },
     /// The stack is locked by another run.
     #[error(
         "stack `{stack}` is locked by {holder}, taken {since} s ago (its lease runs out in {left} s unless renewed); wait for that run to finish, or if it is gone, `cargo xtask unlock {stack} --force`",
@@ -44,10 +61,18 @@ pub enum StoreError {
         since = (info.now_ms - info.acquired_ms).max(0) / 1000,
         left = (info.expires_ms - info.now_ms).max(0) / 1000
     )]
-    Locked { stack: String, info: Box<LockInfo> },
+    Locked {
+        /// The stack that is locked.
+        stack: String,
+        /// Who holds the lock, and since when.
+        info: Box<LockInfo>,
+    },
     /// This run's lock was taken over (its lease expired) or removed by force.
     #[error("the lock on stack `{stack}` was lost (its lease expired or it was removed with --force); stop, then plan again")]
-    LockLost { stack: String },
+    LockLost {
+        /// The stack whose lock was lost.
+        stack: String,
+    },
     /// The store could not be opened: a directory, a setting or a password is missing.
     #[error("{0}")]
     Open(String),
@@ -744,13 +769,30 @@ pub enum MoveError {
     Same(String, String),
     /// The source has nothing for the stack.
     #[error("{store} has no state for `{stack}`; nothing to move")]
-    Nothing { stack: String, store: String },
+    Nothing {
+        /// The stack to move.
+        stack: String,
+        /// The source store.
+        store: String,
+    },
     /// The destination already has state for the stack.
     #[error("{store} already has state for `{stack}` ({resources} resources); pass --force to overwrite it")]
-    Occupied { stack: String, store: String, resources: usize },
+    Occupied {
+        /// The stack to move.
+        stack: String,
+        /// The destination store.
+        store: String,
+        /// How many resources the destination already records for the stack.
+        resources: usize,
+    },
     /// The copy read back differs from the source.
     #[error("the copy of `{stack}` in {store} differs from the source; the source was kept")]
-    Mismatch { stack: String, store: String },
+    Mismatch {
+        /// The stack being moved.
+        stack: String,
+        /// The destination store.
+        store: String,
+    },
 }
 
 /// Moves everything recorded for `stack` from `from` to `to`: both locked for the move

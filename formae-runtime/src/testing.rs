@@ -1,0 +1,112 @@
+//! Snapshot tests of a stack's plans, for a stack of your own. With `insta` as a
+//! dev-dependency, a test of what a stack would change is three lines:
+//!
+//! ```
+//! # use formae_macros::stack;
+//! # use formae_runtime::prelude::*;
+//! # stack! { pub stack BillingApi = "billing-api" {
+//! #     param secret_name: String = "billing";
+//! #     resource creds = Secret { name: secret_name, secret_string: "x" };
+//! # } }
+//! use formae_runtime::testing;
+//!
+//! // #[test]
+//! fn renaming_the_secret_replaces_it() {
+//!     let deployed = testing::deployed_state(&testing::build(&BillingApi::ENTRY, &[]));
+//!     let plan = testing::plan_text(&testing::build(&BillingApi::ENTRY, &["secret_name=billing-2"]), &deployed);
+//!     assert!(plan.contains("must be replaced")); // or insta::assert_snapshot!(plan);
+//! }
+//! # renaming_the_secret_replaces_it();
+//! ```
+//!
+//! Secrets read as [`TEST_PASSWORD`] and never appear in a plan, so they never reach a
+//! snapshot. Accept new or changed snapshots with `INSTA_UPDATE=always cargo test`, after
+//! reviewing the `.snap.new` files a failing run leaves beside the `.snap` files.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::plan::{planned_props, render_text, RenderOptions, SecretReader};
+use crate::resolve::{Lookup, SecretError};
+use crate::state::{RecordedResource, ResourceStatus};
+use crate::{Mode, Plan, SecretSource, StackEntry, StackInstance, StackState};
+
+/// The value every secret source yields in tests.
+pub const TEST_PASSWORD: &str = "correct-horse-battery-staple";
+
+/// Reads every secret source as [`TEST_PASSWORD`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FixedSecrets;
+
+impl SecretReader for FixedSecrets {
+    fn read(&self, _: &SecretSource) -> Result<String, SecretError> {
+        Ok(TEST_PASSWORD.to_owned())
+    }
+}
+
+/// Builds the stack `entry` (`MyStack::ENTRY`) from `key=value` parameters, the rest at
+/// their defaults. Panics, naming the problem, on a parameter the stack does not take.
+pub fn build(entry: &StackEntry, params: &[&str]) -> StackInstance {
+    let args: Vec<String> = params.iter().map(|p| (*p).to_owned()).collect();
+    let pairs = crate::resource::split_params(&args).unwrap_or_else(|e| panic!("{e}"));
+    entry.instance(&pairs).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The state of a stack never deployed.
+pub fn empty_state(stack: &StackInstance) -> StackState {
+    StackState::empty(stack.name)
+}
+
+/// A stand-in output value: `fake:<resource>.<attr>`.
+pub fn fake_output(resource: &str, attr: &str) -> Json {
+    Json::String(format!("fake:{resource}.{attr}"))
+}
+
+struct Recording<'a>(&'a StackState);
+
+impl Lookup for Recording<'_> {
+    fn output(&self, resource: &str, attr: &str) -> Option<Json> {
+        self.0.resources.get(resource)?.outputs.get(attr).cloned()
+    }
+    fn secret(&self, source: &SecretSource) -> Result<String, SecretError> {
+        FixedSecrets.read(source)
+    }
+}
+
+/// The state a successful deploy of `stack` records, every output a [`fake_output`].
+pub fn deployed_state(stack: &StackInstance) -> StackState {
+    let mut state = StackState::empty(stack.name);
+    for decl in &stack.resources {
+        let (props, _) = planned_props(decl, &Recording(&state));
+        let outputs: BTreeMap<String, Json> = decl.meta.outputs.iter().map(|a| ((*a).to_owned(), fake_output(decl.name, a))).collect();
+        state.resources.insert(
+            decl.name.to_owned(),
+            RecordedResource {
+                type_name: decl.meta.type_name.to_owned(),
+                cloud_id: format!("fake:{}", decl.name),
+                props,
+                outputs,
+                deps: decl.deps.iter().map(|d| (*d).to_owned()).collect(),
+                status: ResourceStatus::Ready,
+            },
+        );
+    }
+    state
+}
+
+/// The plan of `stack` against `state` in reconcile mode, with [`FixedSecrets`]. Panics
+/// with the planner's error if the stack cannot be planned.
+pub fn plan(stack: &StackInstance, state: &StackState) -> Plan {
+    crate::plan(stack, state, Mode::Reconcile, &FixedSecrets).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The plan as `cargo xtask plan` prints it, without colour.
+pub fn plan_text(stack: &StackInstance, state: &StackState) -> String {
+    render_text(&plan(stack, state), RenderOptions { color: false })
+}
+
+/// The plan as `cargo xtask plan --json` prints it.
+pub fn plan_json(stack: &StackInstance, state: &StackState) -> Json {
+    serde_json::to_value(plan(stack, state)).unwrap_or_else(|e| panic!("the plan does not serialise: {e}"))
+}

@@ -1,0 +1,49 @@
+//! The HTTP check against the sandbox: it requests the path the service declares (which
+//! the sandbox serves, and no other), shows each new answer while it waits, and runs
+//! again whenever the service it checks changes.
+
+use formae_runtime::engine::{ApplyOptions, Event, Op};
+use formae_runtime::testing::build;
+use formae_runtime::{Action, Mode};
+use formae_stacks::BillingApi;
+use formae_tests::e2e::{Env, Recorder};
+use formae_tests::sandbox::Delays;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_requests_the_declared_path_shows_its_answers_and_reruns_after_the_service_changes() {
+    // The service takes a second to answer: the check's first answers are 503s.
+    let env = Env::start("checks", Delays { service: 1.0, ..Delays::default() }).await;
+    let stack = build(&BillingApi::ENTRY, &["check_timeout=30"]);
+    let session = env.session();
+    let (state, plan) = session.plan(&stack, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap();
+    let events = Recorder::default();
+    let report = session.apply(&stack, state, &plan, ApplyOptions::default(), &events).await.unwrap();
+    assert!(report.succeeded(), "{:?}", report.failed);
+
+    let seen = events.0.lock().unwrap().clone();
+    let notes: Vec<&String> = seen.iter().filter_map(|e| match e { Event::Waiting { resource, note } if resource == "health" => Some(note), _ => None }).collect();
+    assert!(notes.iter().any(|n| n.contains("/healthz: it answered 503")), "the check's answers were not shown: {notes:?}");
+    // Each answer once, not once per poll.
+    assert_eq!(notes.len(), notes.iter().collect::<std::collections::BTreeSet<_>>().len(), "{notes:?}");
+
+    // The sandbox serves the declared path and nothing else.
+    let url = report.outputs["service_url"].as_str().unwrap().to_owned();
+    assert_eq!(env.cx.http.get(format!("{url}/healthz")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(env.cx.http.get(format!("{url}/api/v1/health")).send().await.unwrap().status().as_u16(), 404);
+
+    // The service changes: the check runs again, after it.
+    let bigger = build(&BillingApi::ENTRY, &["check_timeout=30", "cpu=1024", "memory=2048"]);
+    let (plan, report) = env.deploy(&bigger, Mode::Reconcile).await;
+    assert_eq!(plan.change("api").unwrap().action, Action::Update);
+    let health = plan.change("health").unwrap();
+    assert_eq!(health.action, Action::Update);
+    assert_eq!(health.reason.as_deref(), Some("`api` changes, so it runs again"));
+    let done: Vec<(&str, Op)> = report.done.iter().map(|(n, op, _)| (n.as_str(), *op)).collect();
+    let api = done.iter().position(|d| *d == ("api", Op::Update)).expect("the service was updated");
+    let check = done.iter().position(|d| *d == ("health", Op::Update)).expect("the check ran again");
+    assert!(api < check, "{done:?}");
+
+    // Nothing changed: the check does not run.
+    let (plan, _) = env.deploy(&bigger, Mode::Reconcile).await;
+    assert!(!plan.has_changes(), "{:?}", plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| &c.resource).collect::<Vec<_>>());
+}
