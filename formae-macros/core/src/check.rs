@@ -332,7 +332,8 @@ impl Walker<'_> {
             ));
         }
         let written = &s.path;
-        let alias = format_ident!("__FormaeType{}", self.aliases.len());
+        // At the written name's place, so the compiler's notes on the literal are as for it.
+        let alias = Ident::new(&format!("__FormaeType{}", self.aliases.len()), written.span());
         self.aliases.push(quote_spanned! {written.span()=> #[allow(dead_code, non_camel_case_types)] type #alias = #written; });
         let path = &alias;
         let mut given = Vec::new();
