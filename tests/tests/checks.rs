@@ -1,6 +1,6 @@
-//! The HTTP check against the sandbox: it requests the path the service declares (which
-//! the sandbox serves, and no other), shows each new answer while it waits, and runs
-//! again whenever the service it checks changes.
+//! The HTTP check against the sandbox: it shows each new answer while it waits, requests
+//! the path the service declares (which the sandbox serves, and no other), and runs again
+//! whenever the service it checks changes.
 
 use formae_runtime::engine::{ApplyOptions, Event, Op};
 use formae_runtime::testing::build;
@@ -9,22 +9,44 @@ use formae_stacks::BillingApi;
 use formae_tests::e2e::{Env, Recorder};
 use formae_tests::sandbox::Delays;
 
+formae_macros::stack! {
+    /// One check of a URL given as a parameter.
+    pub stack Probe = "probe" {
+        /// What to GET.
+        param url: String = "http://127.0.0.1:9/";
+        /// How long to try, in seconds.
+        param timeout: u32 = 2;
+        resource probe = formae_runtime::prelude::HttpCheck { url: url, timeout_seconds: timeout };
+    }
+}
+
+/// A check of a path nothing serves shows the 404 while it waits, and fails naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_check_requests_the_declared_path_shows_its_answers_and_reruns_after_the_service_changes() {
-    // The service takes a second to answer: the check's first answers are 503s.
-    let env = Env::start("checks", Delays { service: 1.0, ..Delays::default() }).await;
-    let stack = build(&BillingApi::ENTRY, &["check_timeout=30"]);
+async fn a_check_shows_what_its_url_last_answered_while_it_waits() {
+    let env = Env::start("check-answers", Delays::default()).await;
+    let url = format!("{}/_express/nothing-here", env.sandbox.endpoint);
+    let stack = build(&Probe::ENTRY, &[&format!("url={url}"), "timeout=2"]);
     let session = env.session();
     let (state, plan) = session.plan(&stack, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap();
     let events = Recorder::default();
     let report = session.apply(&stack, state, &plan, ApplyOptions::default(), &events).await.unwrap();
-    assert!(report.succeeded(), "{:?}", report.failed);
-
+    assert!(!report.succeeded());
+    let (_, _, error) = &report.failed[0];
+    assert!(error.contains(&format!("GET {url} did not answer 200 within 2 s; it answered 404")), "{error}");
     let seen = events.0.lock().unwrap().clone();
-    let notes: Vec<&String> = seen.iter().filter_map(|e| match e { Event::Waiting { resource, note } if resource == "health" => Some(note), _ => None }).collect();
-    assert!(notes.iter().any(|n| n.contains("/healthz: it answered 503")), "the check's answers were not shown: {notes:?}");
-    // Each answer once, not once per poll.
-    assert_eq!(notes.len(), notes.iter().collect::<std::collections::BTreeSet<_>>().len(), "{notes:?}");
+    let notes: Vec<&String> = seen.iter().filter_map(|e| match e { Event::Waiting { resource, note } if resource == "probe" => Some(note), _ => None }).collect();
+    // Shown once, on the first try, not once per poll.
+    assert_eq!(notes, [&format!("GET {url}: it answered 404 Not Found")], "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_requests_the_declared_path_shows_its_answers_and_reruns_after_the_service_changes() {
+    let env = Env::start("checks", Delays::default()).await;
+    let stack = build(&BillingApi::ENTRY, &["check_timeout=30"]);
+    let (_, report) = env.deploy(&stack, Mode::Reconcile).await;
+    let check = &report.state.resources["health"];
+    assert!(check.cloud_id.ends_with("/healthz"), "{}", check.cloud_id);
+    assert_eq!(check.outputs["status"], 200);
 
     // The sandbox serves the declared path and nothing else.
     let url = report.outputs["service_url"].as_str().unwrap().to_owned();
