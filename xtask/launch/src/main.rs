@@ -9,7 +9,9 @@ use std::process::{Command, ExitCode, Stdio};
 fn main() -> ExitCode {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(&cargo);
-    build.args(["build", "--package", "xtask", "--color", "always"]).stdin(Stdio::null()).stdout(Stdio::inherit()).stderr(Stdio::piped());
+    // Cargo's output goes through a pipe here; it keeps its colours where it will be seen.
+    let color = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { "always" } else { "never" };
+    build.args(["build", "--package", "xtask", "--color", color]).stdin(Stdio::null()).stdout(Stdio::inherit()).stderr(Stdio::piped());
     strip_cargo_run_env(&mut build);
     let mut child = match build.spawn() {
         Ok(c) => c,
