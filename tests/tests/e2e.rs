@@ -272,7 +272,9 @@ async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
     env.sandbox.clear_calls().unwrap();
     let (plan, report) = env.deploy(&flagship(&["cpu=2048", "memory=4096"]), Mode::Reconcile).await;
     assert_eq!(plan.change("agent").unwrap().action, Action::Update);
-    assert_eq!((plan.summary.add, plan.summary.change, plan.summary.destroy), (0, 1, 0));
+    // The health check runs again against the updated service (it calls no AWS API).
+    assert_eq!(plan.change("health").unwrap().action, Action::Update);
+    assert_eq!((plan.summary.add, plan.summary.change, plan.summary.destroy), (0, 2, 0));
     assert_eq!(output(&report, "agent", "arn"), svc_arn);
     let svc = env.cx.ecs.describe_express_gateway_service().service_arn(&svc_arn).send().await.unwrap().service.unwrap();
     assert_eq!(svc.active_configurations()[0].cpu.as_deref(), Some("2048"));
