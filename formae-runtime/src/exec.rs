@@ -267,12 +267,24 @@ impl Cx {
 
 /// Whether a service refused a call because it cannot assume (or see) an IAM role yet:
 /// what IAM's eventual consistency looks like right after a role is created.
+/// ECS answers a create or update naming a new role in three ways: AccessDeniedException
+/// "Cannot assume role", ClientException "AWS was not able to validate the provided access
+/// credentials", and InvalidParameterException "... not authorized to perform:
+/// sts:AssumeRole" (or "unable to assume the role").
 pub fn is_iam_propagation(e: &ExecError) -> bool {
     let ExecError::Api { code, message, .. } = e else { return false };
     let message = message.to_ascii_lowercase();
-    matches!(code.as_deref(), Some("InvalidParameterException" | "InvalidParameterValue" | "AccessDeniedException"))
-        && message.contains("role")
-        && (message.contains("unable to assume") || message.contains("cannot be assumed") || message.contains("not authorized to perform: sts:assumerole"))
+    match code.as_deref() {
+        Some("ClientException") => message.contains("not able to validate the provided access credentials"),
+        Some("InvalidParameterException" | "InvalidParameterValue" | "AccessDeniedException") => {
+            message.contains("role")
+                && (message.contains("unable to assume")
+                    || message.contains("cannot assume")
+                    || message.contains("cannot be assumed")
+                    || message.contains("not authorized to perform: sts:assumerole"))
+        }
+        _ => false,
+    }
 }
 
 impl Cx {
@@ -296,6 +308,29 @@ impl Cx {
                 }
                 other => return other,
             }
+        }
+    }
+}
+
+/// Runs `call`, and again while an auto-paused Aurora Serverless v2 cluster resumes: the
+/// Data API answers `DatabaseResumingException` meanwhile, and its documentation says to
+/// retry. Backs off from `first` to 8 s, for at most five minutes; other errors return at once.
+pub async fn while_resuming<T, E, F, Fut>(what: &str, first: Duration, mut call: F) -> Result<T, E>
+where
+    E: aws_sdk_rdsdata::error::ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let start = tokio::time::Instant::now();
+    let mut wait = first;
+    loop {
+        match call().await {
+            Err(e) if e.code() == Some("DatabaseResumingException") && start.elapsed() + wait <= Duration::from_secs(300) => {
+                tracing::info!(what, retry_in = ?wait, "the Aurora cluster is resuming; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(8));
+            }
+            other => return other,
         }
     }
 }
@@ -439,6 +474,10 @@ mod tests {
     fn a_role_not_yet_assumable_is_told_apart_from_other_refusals() {
         assert!(is_iam_propagation(&api("InvalidParameterException", "ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided")));
         assert!(!is_iam_propagation(&api("InvalidParameterException", "cpu 100 is not valid")));
+        assert!(is_iam_propagation(&api("AccessDeniedException", "Cannot assume role arn:aws:iam::1:role/r.")));
+        assert!(is_iam_propagation(&api("ClientException", "AWS was not able to validate the provided access credentials")));
+        assert!(!is_iam_propagation(&api("ClientException", "The image could not be pulled")));
+        assert!(!is_iam_propagation(&api("AccessDeniedException", "User is not authorized to perform: ecs:CreateExpressGatewayService")));
         assert!(!is_iam_propagation(&api("ThrottlingException", "unable to assume the role")));
         assert!(!is_iam_propagation(&ExecError::Check("unable to assume the role".into())));
     }

@@ -30,6 +30,8 @@ import time
 import urllib.parse
 import uuid
 
+import conformance
+
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 os.environ.setdefault("MOTO_ACCOUNT_ID", "123456789012")
 
@@ -37,7 +39,10 @@ ACCOUNT = os.environ["MOTO_ACCOUNT_ID"]
 LOCK = threading.RLock()
 
 CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fault_share": 0.0, "fault_seed": 0.0,
-          "iam_propagation": 0.0}
+          "iam_propagation": 0.0,
+          # How many Data API calls to answer DatabaseResumingException, as an auto-paused
+          # Serverless v2 cluster does while it resumes.
+          "data_api_resuming": 0.0}
 # When each role was created: IAM is eventually consistent, and for `iam_propagation`
 # seconds ECS cannot assume a new role yet, as on AWS.
 ROLE_BORN = {}
@@ -47,8 +52,17 @@ RNG = random.Random(0)
 CLUSTERS = {}  # id -> {"http_endpoint": bool, "ready_at": float, "databases": set}
 INSTANCES = {}  # id -> {"ready_at": float}
 SERVICES = {}  # arn -> service dict
+# ECS clusters that exist. Express Mode creates `default` on a region's first create;
+# until then every call naming it answers ClusterNotFoundException (ECS API reference,
+# CreateExpressGatewayService: "If you don't specify a cluster, the default cluster is
+# used... created if it doesn't exist").
+ECS_CLUSTERS = set()
 TRANSACTIONS = {}  # id -> pg connection
 CALLS = {}  # "service:Operation" -> count
+# Answers of the gap-filler's own operations that AWS could not give, by the botocore
+# models (conformance.py): an error code the operation does not declare, or a response
+# that does not fit its output shape. Tests read /_sandbox/violations and expect none.
+VIOLATIONS = []
 
 MOTO = None  # (host, port)
 PG_SOCK = None
@@ -214,6 +228,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
+        own = getattr(self, "own_operation", None)
+        self.own_operation = None
+        if own:
+            found = conformance.check(own[0], own[1], status, body, headers or {})
+            if found:
+                with LOCK:
+                    VIOLATIONS.extend(found)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -275,6 +296,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         RNG.seed(int(req["fault_seed"]))
                         FAULTS.clear()
             return self.reply(200, CONFIG)
+        if path == "/_sandbox/violations":
+            with LOCK:
+                return self.reply(200, list(VIOLATIONS))
         if path == "/_sandbox/faults":
             with LOCK:
                 return self.reply(200, dict(FAULTS))
@@ -316,11 +340,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if sql.lstrip().upper().startswith("SELECT"):
                     op = "Execute:SELECT"
             self.counted = count(service, op)
+            name = path.strip("/")
+            self.own_operation = ("rds-data", {"Execute": "ExecuteStatement", "BatchExecute": "BatchExecuteStatement"}.get(name, name))
             return self.rds_data(path, body)
         if service == "ecs" and "ExpressGatewayService" in target:
             op = target.split(".")[-1]
             self.counted = count(service, op)
+            self.own_operation = ("ecs", op)
             return self.express(op, json.loads(body or b"{}"))
+        if service == "ecs" and target.split(".")[-1] in ("TagResource", "UntagResource", "ListTagsForResource"):
+            req = json.loads(body or b"{}")
+            if req.get("resourceArn", "") in SERVICES:
+                op = target.split(".")[-1]
+                self.counted = count(service, op)
+                self.own_operation = ("ecs", op)
+                return self.express_tags(op, req)
         if service == "rds":
             params = dict(urllib.parse.parse_qsl(body.decode()))
             self.counted = count(service, params.get("Action", "?"))
@@ -452,24 +486,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 conn = TRANSACTIONS.pop(req.get("transactionId", ""), None)
             if conn is None:
-                return self.data_error(404, "NotFoundException", "Transaction not found")
+                return self.data_error(404, "TransactionNotFoundException", "Transaction not found")
             conn.run("COMMIT" if op == "CommitTransaction" else "ROLLBACK")
             conn.close()
             status = "Transaction Committed" if op == "CommitTransaction" else "Rollback Complete"
             return self.reply(200, {"transactionStatus": status})
         cluster_arn, secret_arn = req.get("resourceArn", ""), req.get("secretArn", "")
         cid = cluster_by_arn(cluster_arn) if cluster_arn.startswith("arn:") else None
+        # The codes and statuses the rds-data model (botocore 1.44.8) declares for each case.
         if cid is None:
-            return self.data_error(404, "NotFoundException", f"Database cluster {cluster_arn} not found")
+            return self.data_error(404, "DatabaseNotFoundException", f"Database cluster {cluster_arn} not found")
         info = CLUSTERS.get(cid)
         if info is None or not info["http_endpoint"]:
-            return self.data_error(400, "BadRequestException", f"HttpEndpoint is not enabled for cluster {cid}")
+            return self.data_error(400, "HttpEndpointNotEnabledException", f"HttpEndpoint is not enabled for cluster {cid}")
+        with LOCK:
+            resuming = CONFIG.get("data_api_resuming", 0) > 0
+            if resuming:
+                CONFIG["data_api_resuming"] -= 1
+                FAULTS["DatabaseResuming"] = FAULTS.get("DatabaseResuming", 0) + 1
+        if resuming:
+            # An auto-paused Serverless v2 cluster answers this while it resumes; the
+            # Data API documentation says to retry.
+            return self.data_error(400, "DatabaseResumingException", f"Database cluster {cid} is resuming after being auto-paused. Please wait and retry.")
         ready = [i for i in cluster_instances(cid) if INSTANCES.get(i, {}).get("ready_at", 0) <= time.time()]
         if not ready:
             return self.data_error(400, "BadRequestException",
                                    f"Cluster {cid} has no available instance; the Data API needs a running instance")
         if not secret_exists(secret_arn):
-            return self.data_error(404, "NotFoundException", f"Secret {secret_arn} not found")
+            return self.data_error(400, "SecretsErrorException", f"Secret {secret_arn} not found")
         database = req.get("database") or "postgres"
         try:
             if op == "BeginTransaction":
@@ -480,11 +524,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     TRANSACTIONS[tid] = conn
                 return self.reply(200, {"transactionId": tid})
             if op not in ("Execute", "BatchExecute"):
-                return self.data_error(404, "NotFoundException", f"unknown operation {op}")
+                return self.data_error(400, "BadRequestException", f"unknown operation {op}")
             tid = req.get("transactionId")
             conn = TRANSACTIONS.get(tid) if tid else pg_connect(database)
             if tid and conn is None:
-                return self.data_error(404, "NotFoundException", "Transaction not found")
+                return self.data_error(404, "TransactionNotFoundException", "Transaction not found")
             sql = req.get("sql", "")
             try:
                 if op == "BatchExecute":
@@ -509,25 +553,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     conn.close()
         except Exception as e:
             msg = e.args[0].get("M") if e.args and isinstance(e.args[0], dict) else str(e)
-            return self.data_error(400, "BadRequestException", f"ERROR: {msg}")
+            return self.data_error(400, "DatabaseErrorException", f"ERROR: {msg}")
 
     # ------------------------------------------------------------ ECS Express Mode
 
+    # What ECS answers, in the botocore 1.44.8 model's declared codes, while IAM has not
+    # yet propagated a new role to it (create and update both declare all three codes).
+    IAM_REFUSALS = (
+        ("AccessDeniedException", "Cannot assume role {arn}."),
+        ("ClientException", "AWS was not able to validate the provided access credentials"),
+        ("InvalidParameterException", "The role {arn} is not authorized to perform: sts:AssumeRole on the resource"),
+    )
+
     def role_not_yet_assumable(self, req):
-        """Answers with ECS's error for a role created too recently for ECS to see it;
-        whether it did."""
+        """Answers with one of ECS's errors (at random) for a role created too recently
+        for ECS to see it; whether it did."""
         for k in ("executionRoleArn", "infrastructureRoleArn", "taskRoleArn"):
             arn = req.get(k) or ""
             with LOCK:
                 born = ROLE_BORN.get(arn.rsplit("/", 1)[-1])
                 young = born is not None and time.time() - born < CONFIG["iam_propagation"]
                 if young:
+                    code, message = RNG.choice(self.IAM_REFUSALS)
                     FAULTS["IamPropagation"] = FAULTS.get("IamPropagation", 0) + 1
+                    FAULTS[f"IamPropagation:{code}"] = FAULTS.get(f"IamPropagation:{code}", 0) + 1
             if young:
-                self.json_error(400, "InvalidParameterException",
-                                f"ECS was unable to assume the role '{arn}' that was provided for this service. "
-                                "Verify that the role being passed has the proper trust relationship and permissions "
-                                "and that your IAM user has permissions to pass this role.")
+                self.json_error(400, code, message.format(arn=arn))
                 return True
         return False
 
@@ -549,6 +600,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return self.json_error(400, "InvalidParameterException", f"secret {s.get('valueFrom')} does not exist")
             arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{cluster}/{name}"
             with LOCK:
+                if cluster != "default" and cluster not in ECS_CLUSTERS:
+                    return self.json_error(400, "ClusterNotFoundException", "Cluster not found.")
+                ECS_CLUSTERS.add(cluster)
                 old = SERVICES.get(arn)
                 if old and old["status"]["statusCode"] != "INACTIVE":
                     return self.json_error(400, "InvalidParameterException",
@@ -569,29 +623,65 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 SERVICES[arn] = svc
             return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
         arn = req.get("serviceArn", "")
+        # arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME
+        cluster = arn.split(":service/", 1)[-1].split("/", 1)[0] if ":service/" in arn else ""
         with LOCK:
             svc = SERVICES.get(arn)
+            cluster_exists = cluster in ECS_CLUSTERS
+        if not cluster_exists:
+            return self.json_error(400, "ClusterNotFoundException", "Cluster not found.")
         if svc is None:
-            return self.json_error(400, "ServiceNotFoundException", f"service {arn} not found")
+            # Describe declares ResourceNotFoundException; update and delete declare
+            # ServiceNotFoundException (botocore 1.44.8, ecs).
+            code = "ResourceNotFoundException" if op == "DescribeExpressGatewayService" else "ServiceNotFoundException"
+            return self.json_error(400, code, "Service not found.")
         if op == "DescribeExpressGatewayService":
-            return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
+            out = public_service(svc)
+            # Tags come back only when asked for with include=["TAGS"] (ECS API
+            # reference, DescribeExpressGatewayService, include).
+            if "TAGS" not in (req.get("include") or []):
+                out.pop("tags", None)
+            return self.reply(200, {"service": out}, "application/x-amz-json-1.1")
         if op == "UpdateExpressGatewayService":
-            if svc["status"]["statusCode"] != "ACTIVE":
-                return self.json_error(400, "ServiceNotActiveException", f"service {arn} is not active")
+            if public_service(svc)["status"]["statusCode"] != "ACTIVE":
+                return self.json_error(400, "ServiceNotActiveException", "Service was not ACTIVE.")
             with LOCK:
                 cfg = dict(svc["_config"])
                 cfg.update({k: v for k, v in config_of(req).items() if v is not None})
                 svc["_config"] = cfg
                 svc["updatedAt"] = time.time()
-            out = {k: v for k, v in public_service(svc).items() if k != "activeConfigurations"}
+            # UpdatedExpressGatewayService has no tags, infrastructure role or active
+            # configurations (botocore 1.44.8, ecs).
+            drop = ("activeConfigurations", "tags", "infrastructureRoleArn")
+            out = {k: v for k, v in public_service(svc).items() if k not in drop}
             out["targetConfiguration"] = public_config(svc)
             return self.reply(200, {"service": out}, "application/x-amz-json-1.1")
         if op == "DeleteExpressGatewayService":
+            if public_service(svc)["status"]["statusCode"] != "ACTIVE":
+                return self.json_error(400, "ServiceNotActiveException", "Service was not ACTIVE.")
             with LOCK:
                 svc["status"] = {"statusCode": "DRAINING"}
                 svc["_inactive_at"] = time.time() + CONFIG["service_delay"]
             return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
         return self.json_error(400, "InvalidParameterException", f"unknown operation {op}")
+
+    def express_tags(self, op, req):
+        """TagResource, UntagResource and ListTagsForResource on an express service
+        (ECS API reference: tags are key/value pairs; tagging an existing key replaces
+        its value)."""
+        arn = req["resourceArn"]
+        with LOCK:
+            svc = SERVICES[arn]
+            tags = {t["key"]: t.get("value", "") for t in svc.get("tags", [])}
+            if op == "TagResource":
+                tags.update({t["key"]: t.get("value", "") for t in req.get("tags", [])})
+            elif op == "UntagResource":
+                for k in req.get("tagKeys", []):
+                    tags.pop(k, None)
+            svc["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+            if op == "ListTagsForResource":
+                return self.reply(200, {"tags": svc["tags"]}, "application/x-amz-json-1.1")
+        return self.reply(200, {}, "application/x-amz-json-1.1")
 
     def express_endpoint(self, path):
         # /_express/<cluster>/<service>/<rest>
@@ -695,6 +785,8 @@ def reset():
         CLUSTERS.clear()
         INSTANCES.clear()
         SERVICES.clear()
+        ECS_CLUSTERS.clear()
+        VIOLATIONS.clear()
         CALLS.clear()
         for conn in TRANSACTIONS.values():
             try:

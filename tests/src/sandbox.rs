@@ -233,6 +233,25 @@ impl Sandbox {
         self.post("/_sandbox/config", &format!(r#"{{"fault_share": {share}, "fault_seed": {seed}}}"#)).map(|_| ())
     }
 
+    /// Sets any of the sandbox's settings (`/_sandbox/config`) from a JSON object.
+    pub fn configure(&self, settings: &str) -> Result<(), SandboxError> {
+        self.post("/_sandbox/config", settings).map(|_| ())
+    }
+
+    /// The answers of the sandbox's own operations that AWS could not give, by the
+    /// botocore service models: an undeclared error code, or a response outside the
+    /// operation's output shape.
+    pub fn violations(&self) -> Result<Vec<String>, SandboxError> {
+        let v = self.get_json("/_sandbox/violations")?;
+        Ok(v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default())
+    }
+
+    /// Panics, listing them, if the sandbox answered anything AWS could not have.
+    pub fn assert_conformant(&self) {
+        let v = self.violations().unwrap_or_else(|e| panic!("cannot ask the sandbox for violations: {e}"));
+        assert!(v.is_empty(), "the sandbox answered as AWS could not:\n{}", v.join("\n"));
+    }
+
     /// How many faults were injected, by kind.
     pub fn faults(&self) -> Result<serde_json::Value, SandboxError> {
         self.get_json("/_sandbox/faults")

@@ -68,4 +68,5 @@ async fn the_check_requests_the_declared_path_shows_its_answers_and_reruns_after
     // Nothing changed: the check does not run.
     let (plan, _) = env.deploy(&bigger, Mode::Reconcile).await;
     assert!(!plan.has_changes(), "{:?}", plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| &c.resource).collect::<Vec<_>>());
+    env.sandbox.assert_conformant();
 }

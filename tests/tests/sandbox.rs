@@ -49,6 +49,7 @@ async fn rds_and_the_data_api_behave_like_aws() {
     assert_eq!(out.records()[0][0], Field::LongValue(42));
     assert_eq!(out.records()[0][1], Field::StringValue("x".into()));
     let err = exec("SELEKT nonsense").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_database_error_exception()), "{err:?}");
     assert!(format!("{err:?}").contains("syntax error"), "{err:?}");
 
     // Transactions: a rollback leaves nothing, a commit keeps it.
@@ -62,9 +63,30 @@ async fn rds_and_the_data_api_behave_like_aws() {
     let tables = exec("SELECT to_regclass('rolled') IS NULL, to_regclass('kept') IS NOT NULL").send().await.unwrap();
     assert_eq!(tables.records()[0], vec![Field::BooleanValue(true), Field::BooleanValue(true)]);
 
-    // An unknown cluster is not found.
+    // The codes the rds-data model declares: an unknown cluster, a secret that is not
+    // there, a transaction that is not open.
     let err = data.execute_statement().resource_arn("arn:aws:rds:us-east-1:123456789012:cluster:nope").secret_arn(&secret).sql("SELECT 1").send().await.unwrap_err();
-    assert!(format!("{err:?}").contains("NotFoundException"), "{err:?}");
+    assert!(err.as_service_error().is_some_and(|e| e.is_database_not_found_exception()), "{err:?}");
+    let err = data.execute_statement().resource_arn(&arn).secret_arn(format!("{secret}-gone")).sql("SELECT 1").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_secrets_error_exception()), "{err:?}");
+    let err = data.commit_transaction().resource_arn(&arn).secret_arn(&secret).transaction_id("none").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_transaction_not_found_exception()), "{err:?}");
+
+    // A cluster resuming from auto-pause answers DatabaseResumingException; the
+    // executors and the Data API state store ask again.
+    env.sandbox.configure(r#"{"data_api_resuming": 2}"#).unwrap();
+    let err = exec("SELECT 1").send().await.unwrap_err();
+    assert!(err.as_service_error().is_some_and(|e| e.is_database_resuming_exception()), "{err:?}");
+    let database = formae_runtime::aws::rdsdata::Database {
+        cluster_arn: formae_runtime::Value::Lit(formae_runtime::ids::DbClusterArn(arn.clone())),
+        secret_arn: formae_runtime::Value::Lit(formae_runtime::ids::SecretArn(secret.clone())),
+        name: formae_runtime::Value::Lit("resumed".to_owned()),
+    };
+    let executors = formae_runtime::exec::registry();
+    let props = serde_json::to_value(&database).unwrap();
+    executors["Formae::RDSData::Database"].create(&env.cx, "db", props).await.expect("created once the cluster resumed");
+    assert_eq!(env.sandbox.faults().unwrap()["DatabaseResuming"], 2);
+    env.sandbox.assert_conformant();
 
     // A deleted cluster takes its automated snapshots with it, so the same identifier can
     // be created again at once (a destroy, then a deploy, within one minute).
@@ -96,4 +118,86 @@ async fn delays_keep_resources_creating_for_a_while() {
     assert_eq!(status().await, "creating");
     tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
     assert_eq!(status().await, "available");
+}
+
+/// ECS says "not found" as AWS does: a cluster that Express Mode has not created yet
+/// (ClusterNotFoundException, until a region's first create), a missing service
+/// (ResourceNotFoundException on describe, ServiceNotFoundException on update and
+/// delete), and a service already deleted (ServiceNotActiveException). The executor
+/// takes each as gone: a first lookup in a fresh region and a second delete succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecs_not_found_comes_in_every_form_aws_uses_and_each_counts_as_gone() {
+    use formae_runtime::exec::registry;
+    let env = Env::start("ecs-not-found", Delays::default()).await;
+    let ecs = &env.cx.ecs;
+    let account = "123456789012";
+    let missing = format!("arn:aws:ecs:us-east-1:{account}:service/default/nothing");
+    fn code(e: &impl aws_sdk_ecs::error::ProvideErrorMetadata) -> Option<String> {
+        e.code().map(str::to_owned)
+    }
+
+    // No cluster yet in this region.
+    let e = ecs.describe_express_gateway_service().service_arn(&missing).send().await.unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("ClusterNotFoundException"), "{e:?}");
+    let executors = registry();
+    let service = &executors["AWS::ECS::ExpressGatewayService"];
+    assert!(!service.exists(&env.cx, &missing, &serde_json::json!({})).await.unwrap());
+
+    // A first create makes the default cluster; then a missing service is a missing resource.
+    let (_, report) = env.deploy(&formae_runtime::testing::build(&formae_stacks::BillingApi::ENTRY, &[]), formae_runtime::Mode::Reconcile).await;
+    let arn = report.state.resources["api"].cloud_id.clone();
+    let e = ecs.describe_express_gateway_service().service_arn(&missing).send().await.unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("ResourceNotFoundException"), "{e:?}");
+    let e = ecs.delete_express_gateway_service().service_arn(&missing).send().await.unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("ServiceNotFoundException"), "{e:?}");
+
+    // Deleted twice: the second is refused as not active, and the executor's delete is done.
+    ecs.delete_express_gateway_service().service_arn(&arn).send().await.unwrap();
+    let e = ecs.delete_express_gateway_service().service_arn(&arn).send().await.unwrap_err();
+    assert_eq!(code(&e).as_deref(), Some("ServiceNotActiveException"), "{e:?}");
+    service.delete(&env.cx, &arn, &serde_json::json!({})).await.unwrap();
+    assert!(!service.exists(&env.cx, &arn, &serde_json::json!({})).await.unwrap());
+    env.sandbox.assert_conformant();
+}
+
+/// DescribeExpressGatewayService returns tags only when asked with include=["TAGS"], and
+/// the update call takes none: a service adopted by a deploy gets its ownership tags
+/// through TagResource.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_adopted_service_gets_its_ownership_tags() {
+    use aws_sdk_ecs::types::ExpressGatewayServiceInclude;
+    use formae_runtime::deploy::{Refresh, Session};
+    use formae_runtime::engine::ApplyOptions;
+    use formae_runtime::store::SqliteStore;
+    let env = Env::start("ecs-tags", Delays::default()).await;
+    let stack = formae_runtime::testing::build(&formae_stacks::BillingApi::ENTRY, &[]);
+    let (_, report) = env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+    let arn = report.state.resources["api"].cloud_id.clone();
+    let ecs = &env.cx.ecs;
+    let tags = |include: bool| {
+        let arn = arn.clone();
+        async move {
+        let req = ecs.describe_express_gateway_service().service_arn(&arn);
+        let req = if include { req.include(ExpressGatewayServiceInclude::Tags) } else { req };
+        let svc = req.send().await.unwrap().service.unwrap();
+        svc.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect::<Vec<_>>()
+        }
+    };
+    assert!(tags(false).await.is_empty(), "tags came back without being asked for");
+    assert!(tags(true).await.contains(&("formae:stack".into(), "billing-api".into())));
+
+    // As if made by hand: no tags, and no record of it.
+    let arn = report.state.resources["api"].cloud_id.clone();
+    ecs.untag_resource().resource_arn(&arn).tag_keys("formae:stack").tag_keys("formae:resource").send().await.unwrap();
+    assert!(tags(true).await.is_empty());
+    let fresh = SqliteStore::open(&env.sandbox.dir.join("fresh.db")).await.unwrap();
+    let cx = formae_runtime::exec::Cx { stack: "billing-api".into(), ..env.cx.clone() };
+    let session = Session { store: &fresh, cx: &cx, ..env.session() };
+    let (state, plan) = session.plan(&stack, formae_runtime::Mode::Reconcile, Refresh::Cloud).await.unwrap();
+    let opts = ApplyOptions { adopt: true, ..Default::default() };
+    let report = session.apply(&stack, state, &plan, opts, &formae_tests::e2e::Recorder::default()).await.unwrap();
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let after = tags(true).await;
+    assert!(after.contains(&("formae:stack".into(), "billing-api".into())) && after.contains(&("formae:resource".into(), "api".into())), "{after:?}");
+    env.sandbox.assert_conformant();
 }

@@ -291,6 +291,18 @@ mod ops {
             .set_tags(Some(tags)))
     }
 
+    /// Whether ECS said the service is not there, in any of the forms it uses: the
+    /// operation's own not-found code, the cluster not existing yet (Express Mode creates
+    /// `default` on a region's first create), a parameter error naming a missing
+    /// resource, or a service no longer active.
+    fn gone(err: &ExecError) -> bool {
+        match err.code() {
+            Some("ResourceNotFoundException" | "ServiceNotFoundException" | "ClusterNotFoundException" | "ServiceNotActiveException") => true,
+            Some("InvalidParameterException") => matches!(err, ExecError::Api { message, .. } if message.to_ascii_lowercase().contains("not found")),
+            _ => false,
+        }
+    }
+
     /// The service as ECS describes it, with its status code; `None` if ECS has no such
     /// service.
     async fn describe(cx: &Cx, arn: &str) -> Result<Option<(aws_sdk_ecs::types::EcsExpressGatewayService, String)>, ExecError> {
@@ -298,10 +310,7 @@ mod ops {
             Ok(o) => o,
             Err(e) => {
                 let err = api_error("ecs:DescribeExpressGatewayService")(e);
-                return match err.code() {
-                    Some("ServiceNotFoundException" | "ResourceNotFoundException") => Ok(None),
-                    _ => Err(err),
-                };
+                return if gone(&err) { Ok(None) } else { Err(err) };
             }
         };
         Ok(out.service.map(|svc| {
@@ -359,7 +368,7 @@ mod ops {
             wait_active(cx, &arn).await
         }
 
-        async fn update(&self, cx: &Cx, _name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
             cx.while_iam_propagates("ecs:UpdateExpressGatewayService", || async {
                 cx.ecs
                     .update_express_gateway_service()
@@ -376,13 +385,21 @@ mod ops {
                     .map_err(api_error("ecs:UpdateExpressGatewayService"))
             })
             .await?;
+            // The update call takes no tags: an adopted service (no prior record) gets its
+            // ownership tags here, and a changed tag its new value.
+            let declared = serde_json::to_value(&self.tags).unwrap_or_default();
+            if prior.is_null() || prior.get("tags").cloned().unwrap_or_else(|| json!([])) != declared {
+                let tags = cx.tags(name, &self.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
+                cx.ecs.tag_resource().resource_arn(cloud_id).set_tags(Some(tags)).send().await.map_err(api_error("ecs:TagResource"))?;
+            }
             wait_active(cx, cloud_id).await
         }
 
         async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
             if let Err(e) = cx.ecs.delete_express_gateway_service().service_arn(cloud_id).send().await {
                 let err = api_error("ecs:DeleteExpressGatewayService")(e);
-                if !matches!(err.code(), Some("ServiceNotFoundException" | "ResourceNotFoundException")) {
+                // Gone, or already draining: either way, wait for it to be inactive.
+                if !gone(&err) {
                     return Err(err);
                 }
             }
@@ -428,7 +445,15 @@ mod ops {
             if look(cx, &arn).await?.is_none() {
                 return Ok(None);
             }
-            let out = cx.ecs.describe_express_gateway_service().service_arn(&arn).send().await.map_err(api_error("ecs:DescribeExpressGatewayService"))?;
+            // Tags come back only when asked for.
+            let out = cx
+                .ecs
+                .describe_express_gateway_service()
+                .service_arn(&arn)
+                .include(aws_sdk_ecs::types::ExpressGatewayServiceInclude::Tags)
+                .send()
+                .await
+                .map_err(api_error("ecs:DescribeExpressGatewayService"))?;
             let tags = out.service().map(|s| tag_map(s.tags(), |t| (t.key(), t.value()))).unwrap_or_default();
             Ok(Some(Existing { cloud_id: arn, tags }))
         }

@@ -54,7 +54,7 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Database;
-    use crate::exec::{api_error, outputs, prior_str, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{api_error, outputs, prior_str, while_resuming, Applied, Cx, ExecError, Existing, Ops};
 
     /// A database name is sent as an identifier, so only safe ones are accepted.
     fn identifier(name: &str) -> Result<String, ExecError> {
@@ -73,12 +73,8 @@ mod ops {
     }
 
     async fn execute(cx: &Cx, cluster: &str, secret: &str, sql: String, op: &'static str) -> Result<aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput, ExecError> {
-        cx.rdsdata
-            .execute_statement()
-            .resource_arn(cluster)
-            .secret_arn(secret)
-            .sql(sql)
-            .send()
+        let first = std::time::Duration::from_secs(1).min(cx.timing.poll * 5);
+        while_resuming(op, first, || cx.rdsdata.execute_statement().resource_arn(cluster).secret_arn(secret).sql(sql.clone()).send())
             .await
             .map_err(api_error(op))
     }
@@ -108,11 +104,12 @@ mod ops {
             else {
                 return Err(ExecError::Props { type_name: "Formae::RDSData::Database", message: "recorded properties lack cluster_arn, secret_arn or name".into() });
             };
-            let sql = format!("DROP DATABASE IF EXISTS {}", identifier(name)?);
+            // WITH (FORCE): the Data API may still hold connections to it (PostgreSQL 13+).
+            let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", identifier(name)?);
             match execute(cx, cluster, secret, sql, "rds-data:ExecuteStatement (DROP DATABASE)").await {
                 Ok(_) => Ok(()),
                 // If the cluster went first (a replacement, a hand deletion), so did the database.
-                Err(e) if e.code() == Some("NotFoundException") => Ok(()),
+                Err(e) if e.code() == Some("DatabaseNotFoundException") => Ok(()),
                 Err(e) => Err(e),
             }
         }
@@ -130,21 +127,23 @@ mod ops {
             else {
                 return Ok(false);
             };
-            let out = cx
-                .rdsdata
-                .execute_statement()
-                .resource_arn(cluster)
-                .secret_arn(secret)
-                .sql("SELECT 1 FROM pg_database WHERE datname = :name")
-                .parameters(SqlParameter::builder().name("name").value(Field::StringValue(name.to_owned())).build())
-                .send()
-                .await;
+            let first = std::time::Duration::from_secs(1).min(cx.timing.poll * 5);
+            let out = while_resuming("rds-data:ExecuteStatement (SELECT)", first, || {
+                cx.rdsdata
+                    .execute_statement()
+                    .resource_arn(cluster)
+                    .secret_arn(secret)
+                    .sql("SELECT 1 FROM pg_database WHERE datname = :name")
+                    .parameters(SqlParameter::builder().name("name").value(Field::StringValue(name.to_owned())).build())
+                    .send()
+            })
+            .await;
             match out {
                 Ok(o) => Ok(!o.records.unwrap_or_default().is_empty()),
                 Err(e) => {
                     let err = api_error("rds-data:ExecuteStatement (SELECT)")(e);
                     match err.code() {
-                        Some("NotFoundException") => Ok(false),
+                        Some("DatabaseNotFoundException") => Ok(false),
                         _ => Err(err),
                     }
                 }

@@ -61,6 +61,9 @@ fn parameters(params: &[Param]) -> Vec<SqlParameter> {
         .collect()
 }
 
+/// The first wait before asking a resuming cluster again.
+const RESUME_FIRST_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn size(params: &[Param]) -> usize {
     params.iter().map(|p| if let Param::Text(s) = p { s.len() + 64 } else { 64 }).sum()
 }
@@ -89,17 +92,19 @@ fn cell(f: &Field) -> Cell {
 
 impl DataApi {
     async fn run(&self, sql: &str, params: &[Param], tx: Option<&str>) -> Result<aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput, SqlError> {
-        self.client
-            .execute_statement()
-            .resource_arn(&self.cluster_arn)
-            .secret_arn(&self.secret_arn)
-            .database(&self.database)
-            .sql(named(sql))
-            .set_parameters(Some(parameters(params)))
-            .set_transaction_id(tx.map(str::to_owned))
-            .send()
-            .await
-            .map_err(error)
+        crate::exec::while_resuming("rds-data:ExecuteStatement", RESUME_FIRST_WAIT, || {
+            self.client
+                .execute_statement()
+                .resource_arn(&self.cluster_arn)
+                .secret_arn(&self.secret_arn)
+                .database(&self.database)
+                .sql(named(sql))
+                .set_parameters(Some(parameters(params)))
+                .set_transaction_id(tx.map(str::to_owned))
+                .send()
+        })
+        .await
+        .map_err(error)
     }
 
     async fn steps(&self, steps: &[Step], tx: &str) -> Result<(), SqlError> {
@@ -162,15 +167,11 @@ impl Sql for DataApi {
     }
 
     async fn atomically(&self, steps: Vec<Step>) -> Result<(), SqlError> {
-        let begun = self
-            .client
-            .begin_transaction()
-            .resource_arn(&self.cluster_arn)
-            .secret_arn(&self.secret_arn)
-            .database(&self.database)
-            .send()
-            .await
-            .map_err(error)?;
+        let begun = crate::exec::while_resuming("rds-data:BeginTransaction", RESUME_FIRST_WAIT, || {
+            self.client.begin_transaction().resource_arn(&self.cluster_arn).secret_arn(&self.secret_arn).database(&self.database).send()
+        })
+        .await
+        .map_err(error)?;
         let tx = begun.transaction_id().unwrap_or_default().to_owned();
         match self.steps(&steps, &tx).await {
             Ok(()) => {
