@@ -50,6 +50,15 @@ pub enum ExecError {
         /// The service's message.
         message: String,
     },
+    /// The resource reached a state from which the one waited for cannot come (an RDS
+    /// cluster `failed`, say): reported as it is, not waited out.
+    #[error("{what} failed: it is `{state}`")]
+    Failed {
+        /// What was waited for.
+        what: String,
+        /// The state it reached instead.
+        state: String,
+    },
     /// The resource did not reach the wanted state in time.
     #[error("{what} did not happen within {seconds} s")]
     Timeout {
@@ -206,6 +215,27 @@ pub struct Cx {
     pub timing: Timing,
     /// The region the clients use.
     pub region: String,
+    /// The region's partition (`aws`, `aws-cn`, `aws-us-gov`, ...), for ARNs formae builds.
+    pub partition: String,
+}
+
+/// The partition a region is in: what its ARNs start with after `arn:`.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("eu-isoe-") {
+        "aws-iso-e"
+    } else if region.starts_with("us-isof-") {
+        "aws-iso-f"
+    } else {
+        "aws"
+    }
 }
 
 impl Cx {
@@ -227,7 +257,25 @@ impl Cx {
                 .build()
                 .unwrap_or_default(),
             timing,
+            partition: partition_of(&region).to_owned(),
             region,
+        }
+    }
+
+    /// `arn` (written `arn:aws:...`, as stacks write AWS managed policies) in this
+    /// region's partition.
+    pub fn in_partition(&self, arn: &str) -> String {
+        match arn.strip_prefix("arn:aws:") {
+            Some(rest) if self.partition != "aws" => format!("arn:{}:{rest}", self.partition),
+            _ => arn.to_owned(),
+        }
+    }
+
+    /// The reverse of [`Cx::in_partition`]: an ARN as the cloud gives it, as a stack writes it.
+    pub fn as_written(&self, arn: &str) -> String {
+        match arn.strip_prefix(&format!("arn:{}:", self.partition)) {
+            Some(rest) if self.partition != "aws" => format!("arn:aws:{rest}"),
+            _ => arn.to_owned(),
         }
     }
 
@@ -474,6 +522,10 @@ mod tests {
     fn a_role_not_yet_assumable_is_told_apart_from_other_refusals() {
         assert!(is_iam_propagation(&api("InvalidParameterException", "ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided")));
         assert!(!is_iam_propagation(&api("InvalidParameterException", "cpu 100 is not valid")));
+        assert_eq!(
+            [partition_of("us-east-1"), partition_of("cn-north-1"), partition_of("us-gov-west-1"), partition_of("eu-west-1")],
+            ["aws", "aws-cn", "aws-us-gov", "aws"]
+        );
         assert!(is_iam_propagation(&api("AccessDeniedException", "Cannot assume role arn:aws:iam::1:role/r.")));
         assert!(is_iam_propagation(&api("ClientException", "AWS was not able to validate the provided access credentials")));
         assert!(!is_iam_propagation(&api("ClientException", "The image could not be pulled")));

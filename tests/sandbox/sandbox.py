@@ -42,7 +42,9 @@ CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fa
           "iam_propagation": 0.0,
           # How many Data API calls to answer DatabaseResumingException, as an auto-paused
           # Serverless v2 cluster does while it resumes.
-          "data_api_resuming": 0.0}
+          "data_api_resuming": 0.0,
+          # How many of the next clusters created end in `failed` instead of `available`.
+          "clusters_fail": 0.0}
 # When each role was created: IAM is eventually consistent, and for `iam_propagation`
 # seconds ECS cannot assume a new role yet, as on AWS.
 ROLE_BORN = {}
@@ -405,7 +407,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return self.query_error(400, "DBClusterAlreadyExistsFault", f"DB Cluster {cid} already exists")
                 # Created once moto answers: the delay counts from then.
                 CLUSTERS[cid] = {"http_endpoint": params.get("EnableHttpEndpoint") == "true",
-                                 "ready_at": float("inf"), "databases": set()}
+                                 "ready_at": float("inf"), "databases": set(),
+                                 # A creation that ends in `failed`, as AWS's can.
+                                 "fails": CONFIG["clusters_fail"] > 0}
+                if CONFIG["clusters_fail"] > 0:
+                    CONFIG["clusters_fail"] -= 1
 
             def created(text):
                 with LOCK:
@@ -747,7 +753,7 @@ def patch_clusters(text):
         block = re.sub(r"<HttpEndpointEnabled>[^<]*</HttpEndpointEnabled>", f"<HttpEndpointEnabled>{flag}</HttpEndpointEnabled>", block)
         if "<HttpEndpointEnabled>" not in block:
             block = block.replace("</DBClusterIdentifier>", f"</DBClusterIdentifier><HttpEndpointEnabled>{flag}</HttpEndpointEnabled>", 1)
-        status = "creating" if time.time() < info["ready_at"] else "available"
+        status = "creating" if time.time() < info["ready_at"] else ("failed" if info.get("fails") else "available")
         return re.sub(r"<Status>[^<]*</Status>", f"<Status>{status}</Status>", block, count=1)
     return re.sub(r"<DBCluster>.*?</DBCluster>", lambda m: fix(m.group(0)), text, flags=re.S)
 

@@ -201,3 +201,17 @@ async fn an_adopted_service_gets_its_ownership_tags() {
     assert!(after.contains(&("formae:stack".into(), "billing-api".into())) && after.contains(&("formae:resource".into(), "api".into())), "{after:?}");
     env.sandbox.assert_conformant();
 }
+
+/// A cluster whose creation ends in `failed` ends the wait at once with that state,
+/// rather than after the whole timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_fails_is_reported_as_failed_not_as_a_timeout() {
+    let mut env = Env::start("cluster-fails", Delays { cluster: 0.5, ..Delays::default() }).await;
+    env.sandbox.configure(r#"{"clusters_fail": 1}"#).unwrap();
+    env.cx.timing.database = std::time::Duration::from_secs(60);
+    let started = std::time::Instant::now();
+    let (_, report) = env.try_deploy(&formae_stacks::EcsExpressAgent::ENTRY.instance(&[]).unwrap(), formae_runtime::Mode::Reconcile, Default::default()).await;
+    let failed = report.failed.iter().find(|f| f.0 == "db_cluster").expect("the cluster's create failed");
+    assert!(failed.2.contains("DB cluster formae-db becoming available failed: it is `failed`"), "{}", failed.2);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "waited {:?} for a failed cluster", started.elapsed());
+}

@@ -437,7 +437,8 @@ mod ops {
             let who = cx.sts.get_caller_identity().send().await.map_err(api_error("sts:GetCallerIdentity"))?;
             let cluster = self.cluster.as_ref().and_then(|c| c.get().cloned()).unwrap_or_else(|| "default".into());
             let arn = format!(
-                "arn:aws:ecs:{}:{}:service/{cluster}/{}",
+                "arn:{}:ecs:{}:{}:service/{cluster}/{}",
+                cx.partition,
                 cx.region,
                 who.account().unwrap_or_default(),
                 self.service_name.get().cloned().unwrap_or_default()

@@ -263,7 +263,8 @@ mod ops {
                 .filter_map(|p| p.policy_arn)
                 .collect()
         };
-        let wanted: BTreeSet<String> = r.managed_policy_arns.iter().filter_map(|a| a.get()).map(|a| a.0.clone()).collect();
+        // AWS managed policies are written `arn:aws:`; in aws-cn or aws-us-gov they are not there.
+        let wanted: BTreeSet<String> = r.managed_policy_arns.iter().filter_map(|a| a.get()).map(|a| cx.in_partition(&a.0)).collect();
         for arn in wanted.difference(&attached) {
             cx.iam
                 .attach_role_policy()
@@ -472,6 +473,7 @@ mod ops {
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|p| p.policy_arn)
+                .map(|a| cx.as_written(&a))
                 .collect();
             let recorded: Vec<Json> = prior.get("managed_policy_arns").and_then(Json::as_array).cloned().unwrap_or_default();
             let recorded_set: BTreeSet<String> = recorded.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect();

@@ -267,6 +267,17 @@ mod ops {
                 Want::Deleted => format!("{what} being deleted"),
             }
         }
+        /// Is a resource with this status one that cannot become what we want? The SDK
+        /// waiters' failure states for `available` (botocore 1.44.8, rds waiters-2).
+        fn failed(self, status: Option<&str>) -> bool {
+            matches!(
+                (self, status),
+                (
+                    Want::Available,
+                    Some("failed" | "deleted" | "deleting" | "incompatible-restore" | "incompatible-parameters" | "incompatible-network" | "inaccessible-encryption-credentials")
+                )
+            )
+        }
         /// Is a resource with this status (`None`: gone) where we want it?
         fn reached(self, status: Option<&str>) -> bool {
             match self {
@@ -276,18 +287,45 @@ mod ops {
         }
     }
 
-    /// Waits with the SDK's waiter (`sdk` answers whether it succeeded within the limit)
-    /// or, for emulators, by polling `status` (`None` once the resource is gone).
+    /// How an SDK waiter ended: done, out of time, in a failure state (with the status
+    /// it found), or with an error of its own.
+    fn waited<O: std::fmt::Debug, E: std::error::Error + Send + Sync + 'static>(
+        result: Result<impl Sized, aws_smithy_runtime_api::client::waiters::error::WaiterError<O, E>>,
+        what: &str,
+        seconds: u64,
+        status: impl Fn(&O) -> Option<String>,
+    ) -> Result<(), ExecError> {
+        use aws_smithy_runtime_api::client::waiters::error::WaiterError;
+        match result {
+            Ok(_) => Ok(()),
+            Err(WaiterError::ExceededMaxWait(_)) => Err(ExecError::Timeout { what: what.to_owned(), seconds }),
+            Err(WaiterError::FailureState(f)) => {
+                let state = f.final_poll().as_result().ok().and_then(&status).unwrap_or_else(|| "in a failure state".to_owned());
+                Err(ExecError::Failed { what: what.to_owned(), state })
+            }
+            Err(e) => Err(ExecError::Api { operation: "rds:wait", code: None, message: format!("{}", aws_sdk_rds::error::DisplayErrorContext(&e)) }),
+        }
+    }
+
+    /// Waits with the SDK's waiter (`sdk`) or, for emulators, by polling `status` (`None`
+    /// once the resource is gone); a failure state ends the wait with its status.
     async fn settle<S, P>(cx: &Cx, what: String, want: Want, sdk: S, status: impl Fn() -> P) -> Result<(), ExecError>
     where
-        S: std::future::Future<Output = bool>,
+        S: std::future::Future<Output = Result<(), ExecError>>,
         P: std::future::Future<Output = Result<Option<String>, ExecError>>,
     {
         let limit = cx.timing.database;
         if cx.timing.sdk_waiters {
-            return if sdk.await { Ok(()) } else { Err(ExecError::Timeout { what, seconds: limit.as_secs() }) };
+            return sdk.await;
         }
-        cx.wait_for(&what, limit, || async { Ok(want.reached(status().await?.as_deref()).then_some(())) }).await
+        cx.wait_for(&what, limit, || async {
+            let now = status().await?;
+            if want.failed(now.as_deref()) {
+                return Err(ExecError::Failed { what: what.clone(), state: now.unwrap_or_default() });
+            }
+            Ok(want.reached(now.as_deref()).then_some(()))
+        })
+        .await
     }
 
     /// The cluster's status, or `None` if it does not exist.
@@ -301,14 +339,16 @@ mod ops {
 
     async fn wait_cluster(cx: &Cx, id: &str, want: Want) -> Result<(), ExecError> {
         let limit = cx.timing.database;
+        let what = want.describe(&format!("DB cluster {id}"));
+        let first = |o: &aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput| o.db_clusters().first().and_then(|c| c.status.clone());
         let sdk = async {
             match want {
-                Want::Available => cx.rds.wait_until_db_cluster_available().db_cluster_identifier(id).wait(limit).await.is_ok(),
-                Want::Deleted => cx.rds.wait_until_db_cluster_deleted().db_cluster_identifier(id).wait(limit).await.is_ok(),
+                Want::Available => waited(cx.rds.wait_until_db_cluster_available().db_cluster_identifier(id).wait(limit).await, &what, limit.as_secs(), first),
+                Want::Deleted => waited(cx.rds.wait_until_db_cluster_deleted().db_cluster_identifier(id).wait(limit).await, &what, limit.as_secs(), first),
             }
         };
         let status = || async { Ok(cluster_status(cx, id).await?.map(|c| c.status.unwrap_or_default())) };
-        settle(cx, want.describe(&format!("DB cluster {id}")), want, sdk, status).await
+        settle(cx, what.clone(), want, sdk, status).await
     }
 
     async fn instance_status(cx: &Cx, id: &str) -> Result<Option<aws_sdk_rds::types::DbInstance>, ExecError> {
@@ -321,14 +361,16 @@ mod ops {
 
     async fn wait_instance(cx: &Cx, id: &str, want: Want) -> Result<(), ExecError> {
         let limit = cx.timing.database;
+        let what = want.describe(&format!("DB instance {id}"));
+        let first = |o: &aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput| o.db_instances().first().and_then(|i| i.db_instance_status.clone());
         let sdk = async {
             match want {
-                Want::Available => cx.rds.wait_until_db_instance_available().db_instance_identifier(id).wait(limit).await.is_ok(),
-                Want::Deleted => cx.rds.wait_until_db_instance_deleted().db_instance_identifier(id).wait(limit).await.is_ok(),
+                Want::Available => waited(cx.rds.wait_until_db_instance_available().db_instance_identifier(id).wait(limit).await, &what, limit.as_secs(), first),
+                Want::Deleted => waited(cx.rds.wait_until_db_instance_deleted().db_instance_identifier(id).wait(limit).await, &what, limit.as_secs(), first),
             }
         };
         let status = || async { Ok(instance_status(cx, id).await?.map(|i| i.db_instance_status.unwrap_or_default())) };
-        settle(cx, want.describe(&format!("DB instance {id}")), want, sdk, status).await
+        settle(cx, what.clone(), want, sdk, status).await
     }
 
     async fn cluster_applied(cx: &Cx, id: &str) -> Result<Applied, ExecError> {
