@@ -144,6 +144,18 @@ def moto_query(service, params):
     return status, body.decode("utf-8", "replace")
 
 
+def cluster_engine_version(cid):
+    """The engine version moto reports for cluster `cid`, or None."""
+    status, text = moto_query("rds", {"Action": "DescribeDBClusters", "Version": "2014-10-31", "DBClusterIdentifier": cid})
+    m = re.search(r"<EngineVersion>([^<]+)</EngineVersion>", text) if status == 200 else None
+    return m.group(1) if m else None
+
+
+def version_key(v):
+    """`16.4` as (16, 4), for comparing engine versions."""
+    return tuple(int(p) if p.isdigit() else 0 for p in v.split("."))
+
+
 def cluster_by_arn(arn):
     status, text = moto_query("rds", {"Action": "DescribeDBClusters", "Version": "2014-10-31", "DBClusterIdentifier": arn})
     if status != 200:
@@ -408,6 +420,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 # Created once moto answers: the delay counts from then.
                 CLUSTERS[cid] = {"http_endpoint": params.get("EnableHttpEndpoint") == "true",
                                  "ready_at": float("inf"), "databases": set(),
+                                 "serverless_v1": params.get("EngineMode") == "serverless",
                                  # A creation that ends in `failed`, as AWS's can.
                                  "fails": CONFIG["clusters_fail"] > 0}
                 if CONFIG["clusters_fail"] > 0:
@@ -421,12 +434,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with LOCK:
                     CLUSTERS.pop(cid, None)
             return None
-        if action == "ModifyDBCluster" and "EnableHttpEndpoint" in params:
+        if action == "ModifyDBCluster":
             cid = params.get("DBClusterIdentifier", "").lower()
             with LOCK:
-                if cid in CLUSTERS:
-                    CLUSTERS[cid]["http_endpoint"] = params["EnableHttpEndpoint"] == "true"
+                info = CLUSTERS.get(cid)
+                creating = info is not None and time.time() < info["ready_at"]
+            # RDS API reference, ModifyDBCluster errors: InvalidDBClusterStateFault while
+            # the cluster is not available (creating, say).
+            if creating:
+                return self.query_error(400, "InvalidDBClusterStateFault",
+                                        f"DB cluster {cid} is not currently in the available state.")
+            # Aurora upgrades minor versions by itself; asking for an older version is a
+            # downgrade, which RDS refuses (InvalidParameterCombination).
+            wanted = params.get("EngineVersion")
+            running = cluster_engine_version(cid) if wanted else None
+            if wanted and running and version_key(wanted) < version_key(running):
+                return self.query_error(400, "InvalidParameterCombination",
+                                        f"Cannot upgrade aurora-postgresql from {running} to {wanted}")
+            if "EnableHttpEndpoint" in params:
+                # "Valid for: Aurora Serverless v1 DB clusters only" (RDS API reference,
+                # ModifyDBCluster, EnableHttpEndpoint): accepted and ignored on the
+                # provisioned (Serverless v2) clusters formae makes; EnableHttpEndpoint and
+                # DisableHttpEndpoint are the switch.
+                if info is not None and info.get("serverless_v1"):
+                    with LOCK:
+                        info["http_endpoint"] = params["EnableHttpEndpoint"] == "true"
+                params.pop("EnableHttpEndpoint")
+                body = urllib.parse.urlencode(params).encode()
             return self.forward(body, patch_clusters)
+        if action == "ModifyDBInstance":
+            iid = params.get("DBInstanceIdentifier", "").lower()
+            with LOCK:
+                creating = time.time() < INSTANCES.get(iid, {}).get("ready_at", 0)
+            if creating:
+                # RDS API reference, ModifyDBInstance errors: InvalidDBInstanceStateFault.
+                return self.query_error(400, "InvalidDBInstanceStateFault",
+                                        f"DB instance {iid} is not currently in the available state.")
+            return self.forward(body, patch_instances)
         if action in ("EnableHttpEndpoint", "DisableHttpEndpoint"):
             cid = cluster_by_arn(params.get("ResourceArn", ""))
             if cid is None or cid not in CLUSTERS:

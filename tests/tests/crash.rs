@@ -26,7 +26,9 @@ fn shape(inventory: &Json) -> Json {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deploy_killed_after_any_mutating_call_converges_when_run_again() {
-    let env = Env::start("crash", Delays::default()).await;
+    // The cluster and instance stay "creating" a moment, as on AWS: a rerun that adopts
+    // one a killed run just created meets it still creating (and Modify refused).
+    let env = Env::start("crash", Delays { cluster: 0.5, instance: 0.5, service: 0.0 }).await;
     let db = env.sandbox.dir.join("drill.db");
     let deploy = |wait: bool| {
         let mut c = Command::new(BIN);

@@ -215,3 +215,78 @@ async fn a_cluster_that_fails_is_reported_as_failed_not_as_a_timeout() {
     assert!(failed.2.contains("DB cluster formae-db becoming available failed: it is `failed`"), "{}", failed.2);
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "waited {:?} for a failed cluster", started.elapsed());
 }
+
+/// Aurora's own minor upgrades (16.4 running as 16.6) are not drift, and a later update
+/// does not ask for the older version back, which RDS refuses as a downgrade.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_minor_upgrade_by_aws_is_not_fought() {
+    let env = Env::start("minor-upgrade", Delays::default()).await;
+    let flagship = |p: &[&str]| formae_runtime::testing::build(&formae_stacks::EcsExpressAgent::ENTRY, p);
+    env.deploy(&flagship(&[]), formae_runtime::Mode::Reconcile).await;
+    let rds = &env.cx.rds;
+    // What AWS does in a maintenance window.
+    rds.modify_db_cluster().db_cluster_identifier("formae-db").engine_version("16.6").apply_immediately(true).send().await.unwrap();
+    let downgrade = rds.modify_db_cluster().db_cluster_identifier("formae-db").engine_version("16.4").apply_immediately(true).send().await.unwrap_err();
+    assert_eq!(aws_sdk_rds::error::ProvideErrorMetadata::code(&downgrade), Some("InvalidParameterCombination"), "{downgrade:?}");
+
+    let plan = env.plan(&flagship(&[]), formae_runtime::Mode::Reconcile).await;
+    assert!(plan.drift.is_empty(), "{:?}", plan.drift);
+    assert!(!plan.has_changes());
+    // A capacity change updates the cluster without asking for 16.4.
+    let (plan, _) = env.deploy(&flagship(&["max_capacity=4"]), formae_runtime::Mode::Reconcile).await;
+    assert_eq!(plan.change("db_cluster").unwrap().action, formae_runtime::Action::Update);
+    let c = rds.describe_db_clusters().db_cluster_identifier("formae-db").send().await.unwrap();
+    assert_eq!(c.db_clusters()[0].engine_version(), Some("16.6"));
+    assert_eq!(c.db_clusters()[0].serverless_v2_scaling_configuration().and_then(|s| s.max_capacity()), Some(4.0));
+}
+
+/// On Serverless v2 the Data API is switched with EnableHttpEndpoint and
+/// DisableHttpEndpoint; ModifyDBCluster's EnableHttpEndpoint is taken and ignored. A Data
+/// API turned off by hand is turned back on by the next deploy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_api_switch_is_its_own_call() {
+    let env = Env::start("data-api-switch", Delays::default()).await;
+    let stack = formae_runtime::testing::build(&formae_stacks::EcsExpressAgent::ENTRY, &[]);
+    let (_, report) = env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+    let arn = report.state.resources["db_cluster"].outputs["arn"].as_str().unwrap().to_owned();
+    let rds = &env.cx.rds;
+    let enabled = || async { rds.describe_db_clusters().db_cluster_identifier("formae-db").send().await.unwrap().db_clusters()[0].http_endpoint_enabled };
+    rds.disable_http_endpoint().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(enabled().await, Some(false));
+    rds.modify_db_cluster().db_cluster_identifier("formae-db").enable_http_endpoint(true).send().await.unwrap();
+    assert_eq!(enabled().await, Some(false), "ModifyDBCluster's EnableHttpEndpoint turned the Data API on, as AWS does not on Serverless v2");
+
+    let (plan, _) = env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+    assert_eq!(plan.change("db_cluster").unwrap().action, formae_runtime::Action::Update, "{:?}", plan.drift);
+    assert_eq!(enabled().await, Some(true));
+    env.sandbox.assert_conformant();
+}
+
+/// A cluster and an instance still creating refuse Modify, as on AWS; adopting them (a
+/// rerun after a crash right after their create) waits until they are available.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_still_creating_is_waited_for_before_it_is_modified() {
+    let env = Env::start("adopt-creating", Delays { cluster: 1.5, instance: 1.5, service: 0.0 }).await;
+    let rds = &env.cx.rds;
+    rds.create_db_cluster()
+        .db_cluster_identifier("formae-db")
+        .engine("aurora-postgresql")
+        .engine_version("16.4")
+        .master_username("postgres")
+        .master_user_password("a-password-1")
+        .tags(aws_sdk_rds::types::Tag::builder().key("formae:stack").value("ecs-express-agent").build())
+        .tags(aws_sdk_rds::types::Tag::builder().key("formae:resource").value("db_cluster").build())
+        .send()
+        .await
+        .unwrap();
+    let e = rds.modify_db_cluster().db_cluster_identifier("formae-db").deletion_protection(false).send().await.unwrap_err();
+    assert!(e.as_service_error().is_some_and(|s| s.is_invalid_db_cluster_state_fault()), "{e:?}");
+
+    let stack = formae_runtime::testing::build(&formae_stacks::EcsExpressAgent::ENTRY, &[]);
+    let cx = formae_runtime::exec::Cx { stack: "ecs-express-agent".into(), ..env.cx.clone() };
+    let session = formae_runtime::deploy::Session { cx: &cx, ..env.session() };
+    let (state, plan) = session.plan(&stack, formae_runtime::Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap();
+    let report = session.apply(&stack, state, &plan, Default::default(), &formae_tests::e2e::Recorder::default()).await.unwrap();
+    assert!(report.succeeded(), "{:?}", report.failed);
+    assert_eq!(env.sandbox.inventory().unwrap()["clusters"], serde_json::json!(["formae-db"]));
+}

@@ -390,6 +390,23 @@ mod ops {
         })
     }
 
+    fn gone_cluster(id: &str) -> ExecError {
+        ExecError::Api { operation: "rds:DescribeDBClusters", code: Some("DBClusterNotFoundFault".into()), message: format!("DB cluster {id} does not exist") }
+    }
+
+    /// Whether `running` is a later minor version of `declared`'s major version (`16.6`
+    /// for `16.4`): what AWS's automatic minor upgrades leave.
+    pub(crate) fn newer_minor_running(declared: &str, running: Option<&str>) -> bool {
+        let parse = |v: &str| -> Option<(u32, u32)> {
+            let mut parts = v.split('.');
+            Some((parts.next()?.parse().ok()?, parts.next().unwrap_or("0").parse().ok()?))
+        };
+        match (parse(declared), running.and_then(parse)) {
+            (Some((dm, dn)), Some((rm, rn))) => dm == rm && rn > dn,
+            _ => false,
+        }
+    }
+
     fn password_changed(new: Option<&str>, prior: &Json) -> bool {
         let prior_hash = prior
             .get("master_user_password")
@@ -428,24 +445,58 @@ mod ops {
         }
 
         async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
+            // A cluster still creating (one a killed run left, adopted now) refuses Modify
+            // with InvalidDBClusterStateFault: wait for it first.
+            let mut live = cluster_status(cx, cloud_id).await?.ok_or_else(|| gone_cluster(cloud_id))?;
+            if live.status() != Some("available") {
+                wait_cluster(cx, cloud_id, Want::Available).await?;
+                live = cluster_status(cx, cloud_id).await?.ok_or_else(|| gone_cluster(cloud_id))?;
+            }
             let password = get(&self.master_user_password);
             let password = password.as_ref().map(|p| p.expose());
             let changed = password_changed(password, prior);
-            cx.rds
-                .modify_db_cluster()
-                .db_cluster_identifier(cloud_id)
-                .apply_immediately(true)
-                .set_engine_version(get(&self.engine_version))
-                .set_allow_major_version_upgrade(Some(true))
-                .set_serverless_v2_scaling_configuration(scaling(self))
-                .set_master_user_password(password.filter(|_| changed).map(str::to_owned))
-                .set_manage_master_user_password(get(&self.manage_master_user_password))
-                .set_enable_http_endpoint(get(&self.enable_http_endpoint))
-                .set_backup_retention_period(get(&self.backup_retention_period).map(|d| d as i32))
-                .set_deletion_protection(get(&self.deletion_protection))
-                .send()
-                .await
-                .map_err(api_error("rds:ModifyDBCluster"))?;
+            // AWS upgrades minor versions by itself; asking for the older one would be a
+            // downgrade, which it refuses.
+            let version = get(&self.engine_version).filter(|v| !newer_minor_running(v, live.engine_version()));
+            let live_scaling = live.serverless_v2_scaling_configuration();
+            let scaling_differs = self.serverless_v2_scaling.as_ref().is_some_and(|s| {
+                s.min_capacity.get().copied() != live_scaling.and_then(|l| l.min_capacity())
+                    || s.max_capacity.get().copied() != live_scaling.and_then(|l| l.max_capacity())
+            });
+            let backup = get(&self.backup_retention_period).map(|d| d as i32);
+            let differs = version.as_deref().is_some_and(|v| Some(v) != live.engine_version())
+                || scaling_differs
+                || changed
+                || get(&self.manage_master_user_password).is_some_and(|m| m != live.master_user_secret().is_some())
+                || backup.is_some_and(|b| Some(b) != live.backup_retention_period())
+                || get(&self.deletion_protection).is_some_and(|d| Some(d) != live.deletion_protection());
+            if differs {
+                cx.rds
+                    .modify_db_cluster()
+                    .db_cluster_identifier(cloud_id)
+                    .apply_immediately(true)
+                    .set_engine_version(version)
+                    .set_allow_major_version_upgrade(Some(true))
+                    .set_serverless_v2_scaling_configuration(scaling(self))
+                    .set_master_user_password(password.filter(|_| changed).map(str::to_owned))
+                    .set_manage_master_user_password(get(&self.manage_master_user_password))
+                    .set_backup_retention_period(backup)
+                    .set_deletion_protection(get(&self.deletion_protection))
+                    .send()
+                    .await
+                    .map_err(api_error("rds:ModifyDBCluster"))?;
+            }
+            // ModifyDBCluster's EnableHttpEndpoint applies only to Serverless v1 (AWS takes
+            // it and does nothing on v2): the Data API has its own switch.
+            if let (Some(want), Some(arn)) = (get(&self.enable_http_endpoint), live.db_cluster_arn()) {
+                if live.http_endpoint_enabled() != Some(want) {
+                    if want {
+                        cx.rds.enable_http_endpoint().resource_arn(arn).send().await.map_err(api_error("rds:EnableHttpEndpoint"))?;
+                    } else {
+                        cx.rds.disable_http_endpoint().resource_arn(arn).send().await.map_err(api_error("rds:DisableHttpEndpoint"))?;
+                    }
+                }
+            }
             let applied = cluster_applied(cx, cloud_id).await?;
             if let Some(arn) = applied.outputs.get("arn").and_then(Json::as_str) {
                 cx.rds
@@ -488,7 +539,16 @@ mod ops {
             let mut live = Vec::new();
             let set = |k: &str| prior.get(k).is_some();
             if set("engine_version") {
-                live.push(("engine_version", c.engine_version().map(|v| json!(v))));
+                let recorded = prior.get("engine_version").and_then(Json::as_str).unwrap_or_default();
+                if newer_minor_running(recorded, c.engine_version()) {
+                    // AWS's own minor upgrade: shown, not undone (that would be a downgrade).
+                    tracing::warn!(
+                        "AWS upgraded DB cluster {cloud_id} to engine version {} ({recorded} declared); formae leaves it as it is: set engine_version to it to match",
+                        c.engine_version().unwrap_or_default()
+                    );
+                } else {
+                    live.push(("engine_version", c.engine_version().map(|v| json!(v))));
+                }
             }
             if set("serverless_v2_scaling") {
                 let s = c.serverless_v2_scaling_configuration();
@@ -540,15 +600,24 @@ mod ops {
         }
 
         async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
-            cx.rds
-                .modify_db_instance()
-                .db_instance_identifier(cloud_id)
-                .apply_immediately(true)
-                .set_db_instance_class(self.db_instance_class.get().cloned())
-                .send()
-                .await
-                .map_err(api_error("rds:ModifyDBInstance"))?;
-            wait_instance(cx, cloud_id, Want::Available).await?;
+            // An instance still creating refuses Modify (InvalidDBInstanceStateFault).
+            let mut live = instance_status(cx, cloud_id).await?;
+            if live.as_ref().and_then(|i| i.db_instance_status()) != Some("available") {
+                wait_instance(cx, cloud_id, Want::Available).await?;
+                live = instance_status(cx, cloud_id).await?;
+            }
+            let class = self.db_instance_class.get().cloned();
+            if class.is_some() && class.as_deref() != live.as_ref().and_then(|i| i.db_instance_class()) {
+                cx.rds
+                    .modify_db_instance()
+                    .db_instance_identifier(cloud_id)
+                    .apply_immediately(true)
+                    .set_db_instance_class(class)
+                    .send()
+                    .await
+                    .map_err(api_error("rds:ModifyDBInstance"))?;
+                wait_instance(cx, cloud_id, Want::Available).await?;
+            }
             let applied = instance_applied(cx, cloud_id).await?;
             if let Some(arn) = applied.outputs.get("arn").and_then(Json::as_str) {
                 cx.rds

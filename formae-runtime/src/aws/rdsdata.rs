@@ -121,6 +121,20 @@ mod ops {
             Ok(Self::exists(cx, "", &probe).await?.then(|| Existing { cloud_id: format!("{cluster}/{name}"), tags: Default::default() }))
         }
 
+        /// Whether the database is still there; with the cluster's Data API switched off
+        /// (drift the cluster's own read shows, and its update repairs first) nothing can
+        /// be seen, so it is taken as unchanged.
+        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            match Self::exists(cx, cloud_id, prior).await {
+                Ok(there) => Ok(there.then(|| prior.clone())),
+                Err(e) if e.code() == Some("HttpEndpointNotEnabledException") => {
+                    tracing::info!(database = cloud_id, "the cluster's Data API is off; the database cannot be read, taken as unchanged");
+                    Ok(Some(prior.clone()))
+                }
+                Err(e) => Err(e),
+            }
+        }
+
         async fn exists(cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {
             let (Some(cluster), Some(secret), Some(name)) =
                 (prior_str(prior, "cluster_arn"), prior_str(prior, "secret_arn"), prior_str(prior, "name"))
