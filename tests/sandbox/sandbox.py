@@ -44,7 +44,9 @@ CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fa
           # Serverless v2 cluster does while it resumes.
           "data_api_resuming": 0.0,
           # How many of the next clusters created end in `failed` instead of `available`.
-          "clusters_fail": 0.0}
+          "clusters_fail": 0.0,
+          # Seconds a secret's name stays taken after a forced deletion (asynchronous on AWS).
+          "secret_deletion_delay": 2.0}
 # When each role was created: IAM is eventually consistent, and for `iam_propagation`
 # seconds ECS cannot assume a new role yet, as on AWS.
 ROLE_BORN = {}
@@ -59,6 +61,8 @@ SERVICES = {}  # arn -> service dict
 # CreateExpressGatewayService: "If you don't specify a cluster, the default cluster is
 # used... created if it doesn't exist").
 ECS_CLUSTERS = set()
+# Secret names whose forced deletion AWS is still carrying out: name -> when it is done.
+DELETING_SECRETS = {}
 TRANSACTIONS = {}  # id -> pg connection
 CALLS = {}  # "service:Operation" -> count
 # Answers of the gap-filler's own operations that AWS could not give, by the botocore
@@ -376,6 +380,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.rds(params, body)
         op = target.split(".")[-1] if target else dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action", "?")
         self.counted = count(service or "?", op)
+        if service == "secretsmanager" and op in ("CreateSecret", "DeleteSecret"):
+            return self.secret_name_in_use(op, json.loads(body or b"{}"), body)
         if service == "iam" and op in ("CreateRole", "DeleteRole"):
             name = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("RoleName", "")
             with LOCK:
@@ -383,6 +389,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ROLE_BORN[name] = time.time()
                 else:
                     ROLE_BORN.pop(name, None)
+        return self.forward(body)
+
+    def secret_name_in_use(self, op, req, body):
+        """Deletion is asynchronous on AWS: "Secrets Manager performs the actual deletion
+        with an asynchronous and separate mechanism... use appropriate back off and retry
+        logic" (DeleteSecret, ForceDeleteWithoutRecovery). Until it is done, CreateSecret
+        with the name is refused as for a secret scheduled for deletion."""
+        if op == "DeleteSecret":
+            sid = req.get("SecretId", "")
+            # arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX, or the name itself.
+            name = sid.split(":secret:", 1)[1][:-7] if ":secret:" in sid else sid
+            status = self.forward(body)
+            if status == 200 and req.get("ForceDeleteWithoutRecovery"):
+                with LOCK:
+                    DELETING_SECRETS[name] = time.time() + CONFIG["secret_deletion_delay"]
+            return status
+        name = req.get("Name", "")
+        with LOCK:
+            blocked = time.time() < DELETING_SECRETS.get(name, 0)
+        # One scheduled for deletion (a recovery window) holds the name too; moto calls it
+        # ResourceExistsException, AWS InvalidRequestException (CreateSecret errors).
+        status, described = moto_json("secretsmanager", "secretsmanager.DescribeSecret", {"SecretId": name})
+        blocked = blocked or (status == 200 and described.get("DeletedDate") is not None)
+        if blocked:
+            return self.json_error(400, "InvalidRequestException",
+                                   "You can't create this secret because a secret with this name is already scheduled for deletion.")
         return self.forward(body)
 
     # ------------------------------------------------------------ faults
@@ -836,6 +868,7 @@ def reset():
         INSTANCES.clear()
         SERVICES.clear()
         ECS_CLUSTERS.clear()
+        DELETING_SECRETS.clear()
         VIOLATIONS.clear()
         CALLS.clear()
         for conn in TRANSACTIONS.values():

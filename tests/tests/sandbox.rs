@@ -290,3 +290,28 @@ async fn a_cluster_still_creating_is_waited_for_before_it_is_modified() {
     assert!(report.succeeded(), "{:?}", report.failed);
     assert_eq!(env.sandbox.inventory().unwrap()["clusters"], serde_json::json!(["formae-db"]));
 }
+
+/// A secret's name stays taken while AWS carries out its deletion: a forced deletion is
+/// asynchronous, and one with a recovery window keeps the secret scheduled. A deploy right
+/// after a destroy waits the first out; a secret deleted by hand with a recovery window is
+/// restored and brought to the declaration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_name_held_by_a_deletion_is_waited_for_or_restored() {
+    let env = Env::start("secret-deletion", Delays::default()).await;
+    let stack = formae_runtime::testing::build(&formae_stacks::BillingApi::ENTRY, &[]);
+    let sm = &env.cx.secrets;
+    env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+    env.destroy("billing-api").await;
+    let e = sm.create_secret().name("billing-api-config").secret_string("x").send().await.unwrap_err();
+    assert!(e.as_service_error().is_some_and(|s| s.is_invalid_request_exception()), "the name was free at once: {e:?}");
+    env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+
+    let (_, report) = env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+    let arn = report.state.resources["config"].cloud_id.clone();
+    sm.delete_secret().secret_id(&arn).recovery_window_in_days(7).send().await.unwrap();
+    let (plan, report) = env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
+    assert_eq!(plan.change("config").unwrap().action, formae_runtime::Action::Create, "{:?}", plan.drift);
+    assert_eq!(report.state.resources["config"].cloud_id, arn, "the scheduled secret was not restored");
+    let d = sm.describe_secret().secret_id(&arn).send().await.unwrap();
+    assert!(d.deleted_date.is_none(), "{d:?}");
+}

@@ -97,18 +97,45 @@ mod ops {
     #[async_trait]
     impl Ops for Secret {
         async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
-            let out = cx
-                .secrets
-                .create_secret()
-                .name(text(&self.name).unwrap_or_default())
-                .set_description(self.description.as_ref().and_then(text))
-                .set_kms_key_id(self.kms_key_id.as_ref().and_then(text))
-                .set_secret_string(text(&self.secret_string))
-                .set_tags(Some(sm_tags(cx, name, self)))
-                .send()
-                .await
-                .map_err(api_error("secretsmanager:CreateSecret"))?;
-            Ok(applied(out.arn.unwrap_or_default(), out.name.unwrap_or_default()))
+            let secret_name = text(&self.name).unwrap_or_default();
+            let start = tokio::time::Instant::now();
+            let mut wait = std::time::Duration::from_secs(1).min(cx.timing.poll * 5);
+            loop {
+                let sent = cx
+                    .secrets
+                    .create_secret()
+                    .name(&secret_name)
+                    .set_description(self.description.as_ref().and_then(text))
+                    .set_kms_key_id(self.kms_key_id.as_ref().and_then(text))
+                    .set_secret_string(text(&self.secret_string))
+                    .set_tags(Some(sm_tags(cx, name, self)))
+                    .send()
+                    .await;
+                let e = match sent {
+                    Ok(out) => return Ok(applied(out.arn.unwrap_or_default(), out.name.unwrap_or_default())),
+                    Err(e) => api_error("secretsmanager:CreateSecret")(e),
+                };
+                let scheduled = e.code() == Some("InvalidRequestException") && matches!(&e, ExecError::Api { message, .. } if message.contains("scheduled for deletion"));
+                if !scheduled {
+                    return Err(e);
+                }
+                // A secret of that name is scheduled for deletion: one with a recovery
+                // window is restored and brought to the declaration; a forced deletion
+                // still under way (it is asynchronous) is waited out.
+                if let Ok(d) = cx.secrets.describe_secret().secret_id(&secret_name).send().await {
+                    if let (Some(_), Some(arn)) = (d.deleted_date, d.arn) {
+                        tracing::info!(secret = %secret_name, "restoring the secret scheduled for deletion under this name");
+                        cx.secrets.restore_secret().secret_id(&arn).send().await.map_err(api_error("secretsmanager:RestoreSecret"))?;
+                        return self.update(cx, name, &arn, &Json::Null).await;
+                    }
+                }
+                if start.elapsed() + wait > std::time::Duration::from_secs(120) {
+                    return Err(e);
+                }
+                tracing::info!(secret = %secret_name, retry_in = ?wait, "the name is still held by a secret being deleted; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(8));
+            }
         }
 
         async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
