@@ -9,6 +9,7 @@
 //!
 //! [state.postgres]
 //! url = "postgresql://formae@db.internal:5432/formae"   # the password: FORMAE_STATE_PASSWORD
+//! # TLS: ?sslmode=disable|require|verify-full (the default off this machine)&sslrootcert=CA.pem
 //!
 //! [state.aurora]                # the guide's terms
 //! cluster_arn = "arn:aws:rds:us-east-1:123456789012:cluster:formae-db"
@@ -267,7 +268,8 @@ impl StateConfig {
                         "[state.postgres] url holds a password; remove it and set FORMAE_STATE_PASSWORD (or PGPASSWORD) instead, so {FILE_NAME} can be committed"
                     )));
                 }
-                Ok(())
+                // sslmode and sslrootcert, before anything connects.
+                PostgresStore::check_url(url).map_err(|e| ConfigError::Invalid(e.to_string()))
             }
             Backend::Aurora => {
                 let a = &self.aurora;
@@ -376,6 +378,16 @@ mod tests {
         }
         let mut s = StateConfig::default();
         s.postgres.url = Some("postgresql://formae@db/formae".into());
+        s.check(Backend::Postgres).unwrap();
+    }
+
+    #[test]
+    fn the_postgres_tls_settings_are_checked_before_connecting() {
+        let mut s = StateConfig::default();
+        s.postgres.url = Some("postgresql://formae@db/formae?sslmode=prefer".into());
+        let e = s.check(Backend::Postgres).unwrap_err().to_string();
+        assert!(e.contains("sslmode `prefer`") && e.contains("disable, require or verify-full"), "{e}");
+        s.postgres.url = Some("postgresql://formae@db/formae?sslmode=verify-full&sslrootcert=global-bundle.pem".into());
         s.check(Backend::Postgres).unwrap();
     }
 

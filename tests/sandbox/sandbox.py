@@ -883,6 +883,138 @@ def reset():
     conn.close()
 
 
+def pg_tls_certificates(dir):
+    """Makes, at each start, a CA and a certificate it signs for localhost and 127.0.0.1.
+
+    The CA's PEM goes in <dir>/pg-ca.pem, for clients to trust (sslrootcert); a second CA,
+    which signs nothing, in <dir>/pg-other-ca.pem, for tests of a wrong one. Returns the
+    server's certificate and key files."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def usage(**on):
+        flags = dict(digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                     key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False)
+        return x509.KeyUsage(**{**flags, **on})
+
+    def cert(subject, key, issuer, issuer_key, extensions):
+        b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+             .public_key(key.public_key()).serial_number(x509.random_serial_number())
+             .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=30))
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+        for ext, critical in extensions:
+            b = b.add_extension(ext, critical=critical)
+        return b.sign(issuer_key, hashes.SHA256())
+
+    def ca(cn):
+        key = ec.generate_private_key(ec.SECP256R1())
+        return key, cert(cn, key, cn, key, [(x509.BasicConstraints(ca=True, path_length=0), True),
+                                            (usage(key_cert_sign=True, crl_sign=True), True)])
+
+    ca_name = "formae sandbox PostgreSQL CA"
+    ca_key, ca_cert = ca(ca_name)
+    _, other_cert = ca("formae sandbox other CA")
+    key = ec.generate_private_key(ec.SECP256R1())
+    server = cert("localhost", key, ca_name, ca_key, [
+        (x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (usage(digital_signature=True), True),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+        (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+    ])
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)
+    for file, data in [("pg-ca.pem", pem(ca_cert)), ("pg-other-ca.pem", pem(other_cert)), ("pg-server.pem", pem(server))]:
+        with open(os.path.join(dir, file), "wb") as f:
+            f.write(data)
+    key_file = os.path.join(dir, "pg-server-key.pem")
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return os.path.join(dir, "pg-server.pem"), key_file
+
+
+def pg_serve_tls(dir, sock):
+    """Serves the PostgreSQL at the Unix socket `sock` over TCP on 127.0.0.1 too, with TLS
+    for the clients that ask, as a server with `ssl = on` does (the embedded PostgreSQL is
+    built without TLS, and offers none on a socket): an SSLRequest is answered `S` and the
+    handshake made with a certificate from pg_tls_certificates; a GSSENCRequest is
+    answered `N`; the rest passes through to the socket as it is. Writes the port to
+    <dir>/pg-tls-port and returns it."""
+    import asyncio
+    import socket
+    import ssl
+    import struct
+
+    cert, key = pg_tls_certificates(dir)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["postgresql"])
+    ssl_request, gssenc_request = 80877103, 80877104
+
+    async def pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def client(reader, writer):
+        upstream = None
+        try:
+            tls = False
+            while True:
+                head = await reader.readexactly(8)
+                length, code = struct.unpack("!ii", head)
+                if length == 8 and code == ssl_request and not tls:
+                    writer.write(b"S")
+                    await writer.drain()
+                    await writer.start_tls(ctx)
+                    tls = True
+                elif length == 8 and code == gssenc_request:
+                    writer.write(b"N")
+                    await writer.drain()
+                else:
+                    break
+            up_reader, upstream = await asyncio.open_unix_connection(sock)
+            upstream.write(head)
+            await asyncio.gather(pipe(reader, upstream), pipe(up_reader, writer))
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError):
+            pass  # a client that went away, or refused the certificate
+        finally:
+            writer.close()
+            if upstream is not None:
+                upstream.close()
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)  # connections wait in the backlog until the loop runs
+    port = listener.getsockname()[1]
+
+    async def serve():
+        server = await asyncio.start_server(client, sock=listener)
+        async with server:
+            await server.serve_forever()
+
+    threading.Thread(target=lambda: asyncio.run(serve()), name="pg-tls", daemon=True).start()
+    with open(os.path.join(dir, "pg-tls-port"), "w") as f:
+        f.write(str(port))
+    print(f"PostgreSQL over TCP, with TLS, on 127.0.0.1:{port} (CA: {dir}/pg-ca.pem)", flush=True)
+    return port
+
+
 def main():
     global MOTO, PG_SOCK, PUBLIC
     ap = argparse.ArgumentParser(description=__doc__)
@@ -905,6 +1037,7 @@ def main():
     if not socks:
         sys.exit(f"PostgreSQL started without a socket in {args.dir}/pgdata (uri {pg.get_uri()})")
     PG_SOCK = socks[0]
+    pg_serve_tls(args.dir, PG_SOCK)
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()

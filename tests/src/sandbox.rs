@@ -171,6 +171,24 @@ impl Sandbox {
         Err(SandboxError::Setup(format!("no PostgreSQL socket in {}", pgdata.display())))
     }
 
+    /// A `postgresql://` URL for `database` on the sandbox's PostgreSQL over TCP (host
+    /// `localhost`, user `postgres`, no `sslmode`), where it serves TLS to the clients that
+    /// ask and plain connections to the others; and the CA PEM that signed its
+    /// certificate (for `localhost` and `127.0.0.1`), made at start. `pg-other-ca.pem`
+    /// beside it is a CA that signed nothing.
+    pub fn postgres_tls_url(&self, database: &str) -> Result<(String, PathBuf), SandboxError> {
+        let text = fs::read_to_string(self.dir.join("pg-tls-port")).map_err(setup("reading the sandbox's PostgreSQL TLS port"))?;
+        let port: u16 = text
+            .trim()
+            .parse()
+            .map_err(|e| SandboxError::Setup(format!("{}/pg-tls-port holds `{}`, not a port: {e}", self.dir.display(), text.trim())))?;
+        let ca = self.dir.join("pg-ca.pem");
+        if !ca.is_file() {
+            return Err(SandboxError::Setup(format!("no PostgreSQL CA at {}", ca.display())));
+        }
+        Ok((format!("postgresql://postgres@localhost:{port}/{database}"), ca))
+    }
+
     /// The sandbox running in `dir`, if one answers.
     pub fn find(dir: &Path) -> Option<Sandbox> {
         let endpoint = fs::read_to_string(dir.join("endpoint")).ok()?;

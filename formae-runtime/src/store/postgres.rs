@@ -159,7 +159,7 @@ enum TlsError {
     Setup(rustls::Error),
     #[error("the state database {shown} does not offer TLS, which sslmode={mode} requires; turn TLS on at the server (ssl = on), or, on a network you trust, set sslmode=disable in the PostgreSQL state URL")]
     NoTlsOffered { shown: String, mode: SslMode },
-    #[error("the certificate of the state database {shown} is not signed by a CA in {roots}; set sslrootcert in the PostgreSQL state URL to the bundle of the CA that signed it (for RDS, the RDS CA bundle, global-bundle.pem)")]
+    #[error("the certificate of the state database {shown} is not signed by {roots}; set sslrootcert in the PostgreSQL state URL to the bundle of the CA that signed it (for RDS, the RDS CA bundle, global-bundle.pem)")]
     UnknownIssuer { shown: String, roots: String },
     #[error("the certificate of the state database {shown} is not for `{host}`{presented}; connect with a name the certificate holds (for RDS, the endpoint of the instance or cluster, not an IP address or another DNS name)")]
     WrongName { shown: String, host: String, presented: String },
@@ -440,14 +440,21 @@ fn refused(e: &tokio_postgres::Error, shown: &str, hosts: &[String], mode: SslMo
         match tls {
             Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer | CertificateError::BadSignature)) => {
                 let roots = match root_cert {
-                    Some(p) => format!("sslrootcert ({})", p.display()),
-                    None => "the well-known public CAs (sslrootcert is not set)".to_owned(),
+                    Some(p) => format!("a CA in sslrootcert ({})", p.display()),
+                    None => "any of the well-known public CAs (sslrootcert is not set)".to_owned(),
                 };
                 return TlsError::UnknownIssuer { shown, roots };
             }
             Some(rustls::Error::InvalidCertificate(c @ (CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }))) => {
                 let presented = match c {
-                    CertificateError::NotValidForNameContext { presented, .. } if !presented.is_empty() => format!(" (it is for {})", presented.join(", ")),
+                    CertificateError::NotValidForNameContext { presented, .. } if !presented.is_empty() => {
+                        // rustls gives them as `DnsName("db.example")` and `IpAddress(10.0.0.5)`.
+                        let names: Vec<&str> = presented
+                            .iter()
+                            .map(|p| p.strip_prefix("DnsName(\"").and_then(|n| n.strip_suffix("\")")).or_else(|| p.strip_prefix("IpAddress(").and_then(|n| n.strip_suffix(')'))).unwrap_or(p))
+                            .collect();
+                        format!(" (it is for {})", names.join(", "))
+                    }
                     _ => String::new(),
                 };
                 return TlsError::WrongName { shown, host: hosts.join(","), presented };
