@@ -52,12 +52,14 @@ pub enum ExecError {
     },
     /// The resource reached a state from which the one waited for cannot come (an RDS
     /// cluster `failed`, say): reported as it is, not waited out.
-    #[error("{what} failed: it is `{state}`")]
+    #[error("{what} failed: it is `{state}`{reason}")]
     Failed {
         /// What was waited for.
         what: String,
         /// The state it reached instead.
         state: String,
+        /// Why, as the cloud says it (` (...)`), or nothing.
+        reason: String,
     },
     /// The resource did not reach the wanted state in time.
     #[error("{what} did not happen within {seconds} s")]

@@ -46,7 +46,9 @@ CONFIG = {"cluster_delay": 0.0, "instance_delay": 0.0, "service_delay": 0.0, "fa
           # How many of the next clusters created end in `failed` instead of `available`.
           "clusters_fail": 0.0,
           # Seconds a secret's name stays taken after a forced deletion (asynchronous on AWS).
-          "secret_deletion_delay": 2.0}
+          "secret_deletion_delay": 2.0,
+          # How many of the next ECS deployments roll back instead of succeeding.
+          "deployments_roll_back": 0.0}
 # When each role was created: IAM is eventually consistent, and for `iam_propagation`
 # seconds ECS cannot assume a new role yet, as on AWS.
 ROLE_BORN = {}
@@ -366,6 +368,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.counted = count(service, op)
             self.own_operation = ("ecs", op)
             return self.express(op, json.loads(body or b"{}"))
+        if service == "ecs" and target.split(".")[-1] in ("ListServiceDeployments", "DescribeServiceDeployments"):
+            op = target.split(".")[-1]
+            self.counted = count(service, op)
+            self.own_operation = ("ecs", op)
+            return self.express_deployments(op, json.loads(body or b"{}"))
         if service == "ecs" and target.split(".")[-1] in ("TagResource", "UntagResource", "ListTagsForResource"):
             req = json.loads(body or b"{}")
             if req.get("resourceArn", "") in SERVICES:
@@ -699,9 +706,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "tags": req.get("tags", []),
                     "createdAt": now,
                     "updatedAt": now,
-                    "_ready_at": now + CONFIG["service_delay"],
                     "_config": config_of(req),
+                    # The revision serving traffic: none until the first deployment succeeds.
+                    "_active": None,
+                    "_revisions": 0,
+                    "_deployments": [],
                 }
+                start_deployment(svc, svc["_config"])
                 SERVICES[arn] = svc
             return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
         arn = req.get("serviceArn", "")
@@ -732,10 +743,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 cfg.update({k: v for k, v in config_of(req).items() if v is not None})
                 svc["_config"] = cfg
                 svc["updatedAt"] = time.time()
+                start_deployment(svc, cfg)
             # UpdatedExpressGatewayService has no tags, infrastructure role or active
             # configurations (botocore 1.44.8, ecs).
-            drop = ("activeConfigurations", "tags", "infrastructureRoleArn")
-            out = {k: v for k, v in public_service(svc).items() if k not in drop}
+            keep = ("serviceArn", "cluster", "serviceName", "status", "createdAt", "updatedAt")
+            out = {k: v for k, v in public_service(svc).items() if k in keep}
             out["targetConfiguration"] = public_config(svc)
             return self.reply(200, {"service": out}, "application/x-amz-json-1.1")
         if op == "DeleteExpressGatewayService":
@@ -746,6 +758,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 svc["_inactive_at"] = time.time() + CONFIG["service_delay"]
             return self.reply(200, {"service": public_service(svc)}, "application/x-amz-json-1.1")
         return self.json_error(400, "InvalidParameterException", f"unknown operation {op}")
+
+    def express_deployments(self, op, req):
+        """ListServiceDeployments (newest first) and DescribeServiceDeployments for
+        express services."""
+        if op == "ListServiceDeployments":
+            with LOCK:
+                svc = SERVICES.get(req.get("service", ""))
+                if svc is None:
+                    return self.json_error(400, "ServiceNotFoundException", "Service not found.")
+                settle_deployments(svc)
+                found = [public_deployment(d) for d in reversed(svc["_deployments"])]
+            wanted = req.get("status")
+            if wanted:
+                found = [d for d in found if d["status"] in wanted]
+            return self.reply(200, {"serviceDeployments": found}, "application/x-amz-json-1.1")
+        arns = set(req.get("serviceDeploymentArns", []))
+        out = []
+        with LOCK:
+            for svc in SERVICES.values():
+                settle_deployments(svc)
+                for d in svc["_deployments"]:
+                    if d["serviceDeploymentArn"] in arns:
+                        brief = public_deployment(d)
+                        out.append({k: brief[k] for k in ("serviceDeploymentArn", "serviceArn", "clusterArn", "createdAt",
+                                                          "startedAt", "finishedAt", "status", "statusReason") if k in brief})
+        return self.reply(200, {"serviceDeployments": out, "failures": []}, "application/x-amz-json-1.1")
 
     def express_tags(self, op, req):
         """TagResource, UntagResource and ListTagsForResource on an express service
@@ -773,14 +811,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{parts[2]}/{parts[3]}"
         with LOCK:
             svc = SERVICES.get(arn)
-        if svc is None or public_service(svc)["status"]["statusCode"] != "ACTIVE" or time.time() < svc["_ready_at"]:
+        if svc is None or public_service(svc)["status"]["statusCode"] != "ACTIVE" or svc["_active"] is None:
             return self.reply(503, "service unavailable", "text/plain")
         rest = "/" + (parts[4] if len(parts) > 4 else "")
         # The container answers its load balancer's health check path: the service's
         # healthCheckPath, "/ping" when none was given (ECS API reference,
         # CreateExpressGatewayService, healthCheckPath). Any other path is a 404.
+        # The revision that answers is the promoted one: during a deployment, the old.
         with LOCK:
-            path = (svc["_config"].get("healthCheckPath") or "/ping")
+            path = (svc["_active"]["config"].get("healthCheckPath") or "/ping")
         if rest.split("?", 1)[0] == path:
             return self.reply(200, {"status": "ok"})
         return self.reply(404, "not found", "text/plain")
@@ -798,14 +837,62 @@ def config_of(req):
     }
 
 
-def public_config(svc):
-    cfg = {k: v for k, v in svc["_config"].items() if v is not None}
+def public_config(svc, revision=None):
+    """A configuration as ECS shows it: the target one, or a revision's."""
+    config = revision["config"] if revision else svc["_config"]
+    cfg = {k: v for k, v in config.items() if v is not None}
     name = svc["serviceName"]
     cluster = svc["cluster"].rsplit("/", 1)[-1]
     cfg["ingressPaths"] = [{"accessType": "PUBLIC", "endpoint": f"{PUBLIC}/_express/{cluster}/{name}"}]
-    cfg["serviceRevisionArn"] = svc["serviceArn"] + "/revision/1"
-    cfg["createdAt"] = svc["createdAt"]
+    cfg["serviceRevisionArn"] = revision["arn"] if revision else svc["serviceArn"] + f"/revision/{svc['_revisions']}"
+    cfg["createdAt"] = revision["createdAt"] if revision else svc["updatedAt"]
     return cfg
+
+
+# ECS deployments (ECS developer guide, "Amazon ECS service deployments"; the ecs model's
+# ListServiceDeployments): each create and update starts one, IN_PROGRESS for
+# `service_delay` seconds, then SUCCESSFUL, when its revision is promoted and answers, or,
+# by fault injection (`deployments_roll_back`), ROLLBACK_SUCCESSFUL, the old revision
+# answering on. Until a revision is promoted the old one keeps answering, as in a canary.
+
+def start_deployment(svc, config):
+    now = time.time()
+    svc["_revisions"] += 1
+    n = svc["_revisions"]
+    rolls_back = CONFIG["deployments_roll_back"] > 0
+    if rolls_back:
+        CONFIG["deployments_roll_back"] -= 1
+    svc["_deployments"].append({
+        "serviceDeploymentArn": f"{svc['serviceArn'].replace(':service/', ':service-deployment/')}/{uuid.uuid4().hex[:20]}",
+        "serviceArn": svc["serviceArn"],
+        "clusterArn": svc["cluster"],
+        "createdAt": now,
+        "startedAt": now,
+        "targetServiceRevisionArn": svc["serviceArn"] + f"/revision/{n}",
+        "status": "IN_PROGRESS",
+        "_done_at": now + CONFIG["service_delay"],
+        "_rolls_back": rolls_back,
+        "_revision": {"arn": svc["serviceArn"] + f"/revision/{n}", "config": dict(config), "createdAt": now},
+    })
+    svc["currentDeployment"] = svc["_deployments"][-1]["serviceDeploymentArn"]
+
+
+def settle_deployments(svc):
+    """Moves deployments whose time has come to their end, promoting their revision."""
+    now = time.time()
+    for d in svc["_deployments"]:
+        if d["status"] == "IN_PROGRESS" and now >= d["_done_at"]:
+            d["finishedAt"] = now
+            if d["_rolls_back"]:
+                d["status"] = "ROLLBACK_SUCCESSFUL"
+                d["statusReason"] = "Service deployment rolled back because the tasks failed their health checks."
+            else:
+                d["status"] = "SUCCESSFUL"
+                svc["_active"] = d["_revision"]
+
+
+def public_deployment(d):
+    return {k: v for k, v in d.items() if not k.startswith("_")}
 
 
 def public_service(svc):
@@ -813,9 +900,10 @@ def public_service(svc):
     with LOCK:
         if svc["status"]["statusCode"] == "DRAINING" and now >= svc.get("_inactive_at", 0):
             svc["status"] = {"statusCode": "INACTIVE"}
+        settle_deployments(svc)
         out = {k: v for k, v in svc.items() if not k.startswith("_")}
-        active = svc["status"]["statusCode"] == "ACTIVE" and now >= svc["_ready_at"]
-        out["activeConfigurations"] = [public_config(svc)] if active else []
+        active = svc["status"]["statusCode"] == "ACTIVE" and svc["_active"] is not None
+        out["activeConfigurations"] = [public_config(svc, svc["_active"])] if active else []
         return out
 
 

@@ -70,3 +70,35 @@ async fn the_check_requests_the_declared_path_shows_its_answers_and_reruns_after
     assert!(!plan.has_changes(), "{:?}", plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| &c.resource).collect::<Vec<_>>());
     env.sandbox.assert_conformant();
 }
+
+/// An update is a canary: the old revision answers until the new one is promoted, and a
+/// deployment that rolls back leaves the old one answering. A deploy follows the
+/// deployment, not the service's ACTIVE, and fails on the rollback naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_waits_for_its_deployment_and_fails_when_it_rolls_back() {
+    let env = Env::start("deployments", Delays { service: 1.0, ..Delays::default() }).await;
+    let (_, report) = env.deploy(&build(&BillingApi::ENTRY, &["check_timeout=30"]), Mode::Reconcile).await;
+    let url = report.outputs["service_url"].as_str().unwrap().to_owned();
+    let get = |path: &'static str| {
+        let url = format!("{url}{path}");
+        let http = env.cx.http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+
+    // A new health path: while the deployment rolls out, the old revision answers.
+    env.sandbox.configure(r#"{"deployments_roll_back": 1}"#).unwrap();
+    let moved = build(&BillingApi::ENTRY, &["check_timeout=30", "health_path=/ready"]);
+    let (_, report) = env.try_deploy(&moved, Mode::Reconcile, ApplyOptions::default()).await;
+    assert_eq!(get("/ready").await, 404, "the new revision answered though its deployment rolled back");
+    assert_eq!(get("/healthz").await, 200);
+    let (_, op, error) = report.failed.iter().find(|f| f.0 == "api").expect("the update failed");
+    assert_eq!(*op, Op::Update);
+    assert!(error.contains("failed: it is `ROLLBACK_SUCCESSFUL`"), "{error}");
+
+    // Again, without the fault: the check passes only once the new revision answers.
+    let (_, report) = env.deploy(&moved, Mode::Reconcile).await;
+    assert!(report.done.iter().any(|(n, op, _)| n == "health" && *op == Op::Update));
+    assert_eq!(get("/ready").await, 200);
+    assert_eq!(get("/healthz").await, 404);
+    env.sandbox.assert_conformant();
+}

@@ -335,6 +335,29 @@ mod ops {
         Ok(Some((status, endpoint)))
     }
 
+    /// Follows the service's newest deployment until it succeeds, as AWS's own deploy
+    /// action and Terraform do: a service is ACTIVE while a deployment is still rolling
+    /// out, and the old revision answers until the new one is promoted. A deployment
+    /// that stops or rolls back fails the operation with its status and reason.
+    async fn wait_deployed(cx: &Cx, arn: &str) -> Result<(), ExecError> {
+        use aws_sdk_ecs::types::ServiceDeploymentStatus as S;
+        let what = format!("the deployment of express service {arn}");
+        cx.wait_for(&what, cx.timing.service, || async {
+            let out = cx.ecs.list_service_deployments().service(arn).send().await.map_err(api_error("ecs:ListServiceDeployments"))?;
+            let newest = out.service_deployments().iter().max_by_key(|d| d.created_at().map(|t| (t.secs(), t.subsec_nanos())));
+            let Some(d) = newest else { return Ok(None) };
+            match d.status() {
+                Some(S::Successful) => Ok(Some(())),
+                Some(s @ (S::Stopped | S::StopRequested | S::RollbackRequested | S::RollbackInProgress | S::RollbackSuccessful | S::RollbackFailed)) => {
+                    let reason = d.status_reason().map(|r| format!(" ({r})")).unwrap_or_default();
+                    Err(ExecError::Failed { what: what.clone(), state: s.as_str().to_owned(), reason })
+                }
+                _ => Ok(None),
+            }
+        })
+        .await
+    }
+
     async fn wait_active(cx: &Cx, arn: &str) -> Result<Applied, ExecError> {
         let endpoint = cx
             .wait_for(&format!("express service {arn} becoming active"), cx.timing.service, || async {
@@ -365,6 +388,7 @@ mod ops {
                 code: None,
                 message: "the answer names no service ARN".into(),
             })?;
+            wait_deployed(cx, &arn).await?;
             wait_active(cx, &arn).await
         }
 
@@ -392,6 +416,7 @@ mod ops {
                 let tags = cx.tags(name, &self.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
                 cx.ecs.tag_resource().resource_arn(cloud_id).set_tags(Some(tags)).send().await.map_err(api_error("ecs:TagResource"))?;
             }
+            wait_deployed(cx, cloud_id).await?;
             wait_active(cx, cloud_id).await
         }
 

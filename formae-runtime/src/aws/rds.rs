@@ -301,7 +301,7 @@ mod ops {
             Err(WaiterError::ExceededMaxWait(_)) => Err(ExecError::Timeout { what: what.to_owned(), seconds }),
             Err(WaiterError::FailureState(f)) => {
                 let state = f.final_poll().as_result().ok().and_then(&status).unwrap_or_else(|| "in a failure state".to_owned());
-                Err(ExecError::Failed { what: what.to_owned(), state })
+                Err(ExecError::Failed { what: what.to_owned(), state, reason: String::new() })
             }
             Err(e) => Err(ExecError::Api { operation: "rds:wait", code: None, message: format!("{}", aws_sdk_rds::error::DisplayErrorContext(&e)) }),
         }
@@ -321,7 +321,7 @@ mod ops {
         cx.wait_for(&what, limit, || async {
             let now = status().await?;
             if want.failed(now.as_deref()) {
-                return Err(ExecError::Failed { what: what.clone(), state: now.unwrap_or_default() });
+                return Err(ExecError::Failed { what: what.clone(), state: now.unwrap_or_default(), reason: String::new() });
             }
             Ok(want.reached(now.as_deref()).then_some(()))
         })
