@@ -897,3 +897,21 @@ fn list() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::new_snapshots;
+
+    #[test]
+    fn the_snapshots_a_failed_test_left_are_found_outside_target() {
+        let root = std::env::temp_dir().join(format!("formae-snapshots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for f in ["tests/snapshots/a.snap.new", "tests/snapshots/a.snap", "target/x/b.snap.new", ".git/c.snap.new"] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        assert_eq!(new_snapshots(&root), vec![root.join("tests/snapshots/a.snap.new")]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
