@@ -528,6 +528,16 @@ mod tests {
             [partition_of("us-east-1"), partition_of("cn-north-1"), partition_of("us-gov-west-1"), partition_of("eu-west-1")],
             ["aws", "aws-cn", "aws-us-gov", "aws"]
         );
+    }
+
+    #[tokio::test]
+    async fn arns_written_for_aws_follow_the_region_partition() {
+        let target = Target { region: Some("cn-north-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
+        let cx = Cx::new("s", &target, Timing::default()).await;
+        assert_eq!(cx.partition, "aws-cn");
+        let managed = "arn:aws:iam::aws:policy/PowerUserAccess";
+        assert_eq!(cx.in_partition(managed), "arn:aws-cn:iam::aws:policy/PowerUserAccess");
+        assert_eq!(cx.as_written("arn:aws-cn:iam::aws:policy/PowerUserAccess"), managed);
         assert!(is_iam_propagation(&api("AccessDeniedException", "Cannot assume role arn:aws:iam::1:role/r.")));
         assert!(is_iam_propagation(&api("ClientException", "AWS was not able to validate the provided access credentials")));
         assert!(!is_iam_propagation(&api("ClientException", "The image could not be pulled")));

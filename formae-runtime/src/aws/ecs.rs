@@ -484,4 +484,24 @@ mod ops {
             Ok(Some(Existing { cloud_id: arn, tags }))
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use super::gone;
+        use crate::exec::ExecError;
+
+        fn api(code: &str, message: &str) -> ExecError {
+            ExecError::Api { operation: "ecs:DescribeExpressGatewayService", code: Some(code.into()), message: message.into() }
+        }
+
+        #[test]
+        fn every_form_of_not_found_ecs_uses_is_gone() {
+            for code in ["ResourceNotFoundException", "ServiceNotFoundException", "ClusterNotFoundException", "ServiceNotActiveException"] {
+                assert!(gone(&api(code, "")), "{code}");
+            }
+            assert!(gone(&api("InvalidParameterException", "Resource not found.")));
+            assert!(!gone(&api("InvalidParameterException", "cpu is not valid")));
+            assert!(!gone(&api("AccessDeniedException", "not found")));
+        }
+    }
 }
