@@ -513,10 +513,11 @@ pub fn outputs<const N: usize>(pairs: [(&str, Json); N]) -> BTreeMap<String, Jso
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn api(code: &str, message: &str) -> ExecError {
+    /// An API error with `code` and `message`, for tests of error handling.
+    pub(crate) fn api(code: &str, message: &str) -> ExecError {
         ExecError::Api { operation: "x", code: Some(code.into()), message: message.into() }
     }
 

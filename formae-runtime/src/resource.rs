@@ -252,7 +252,7 @@ pub struct ParamInfo {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ParamError {
     /// No parameter of that name.
-    #[error("stack `{stack}` has no parameter `{name}`{}; its parameters are: {known}", did_you_mean(name, known))]
+    #[error("stack `{stack}` has no parameter `{name}`{}; its parameters are: {known}", crate::suggest::did_you_mean(name, known.split(", ")))]
     Unknown {
         /// The stack's name.
         stack: &'static str,
@@ -282,12 +282,6 @@ pub enum ParamError {
     /// Not of the form key=value.
     #[error("`{0}` is not of the form key=value")]
     Malformed(String),
-}
-
-/// `: did you mean `x`?` when one of the comma-separated `known` names is near `name`.
-fn did_you_mean(name: &str, known: &str) -> String {
-    let max = (name.chars().count() / 3).max(1);
-    crate::suggest::nearest(name, known.split(", "), max).map(|n| format!(": did you mean `{n}`?")).unwrap_or_default()
 }
 
 /// Parses one parameter value; used by the code the `stack!` macro generates.

@@ -21,6 +21,13 @@ pub fn nearest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>, max: u
     known.into_iter().map(|k| (distance(given, k), k)).filter(|(d, _)| *d <= max).min_by_key(|(d, _)| *d).map(|(_, k)| k)
 }
 
+/// `: did you mean `x`?` when one of `known` is within a third of `given`'s length (at
+/// least one edit) of it, else nothing: the tail of an "unknown name" message.
+pub fn did_you_mean<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    let max = (given.chars().count() / 3).max(1);
+    nearest(given, known, max).map(|n| format!(": did you mean `{n}`?")).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +37,7 @@ mod tests {
         assert_eq!(distance("cpuu", "cpu"), 1);
         assert_eq!(nearest("memroy", ["cpu", "memory", "image"], 2), Some("memory"));
         assert_eq!(nearest("zzz", ["cpu", "memory"], 2), None);
+        assert_eq!(did_you_mean("cpuu", ["cpu", "memory"]), ": did you mean `cpu`?");
+        assert_eq!(did_you_mean("zzz", ["cpu"]), "");
     }
 }

@@ -488,11 +488,7 @@ mod ops {
     #[cfg(test)]
     mod tests {
         use super::gone;
-        use crate::exec::ExecError;
-
-        fn api(code: &str, message: &str) -> ExecError {
-            ExecError::Api { operation: "ecs:DescribeExpressGatewayService", code: Some(code.into()), message: message.into() }
-        }
+        use crate::exec::tests::api;
 
         #[test]
         fn every_form_of_not_found_ecs_uses_is_gone() {

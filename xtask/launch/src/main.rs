@@ -6,6 +6,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 
+use xtask_launch::strip_cargo_run_env;
+
 fn main() -> ExitCode {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(&cargo);
@@ -71,17 +73,6 @@ fn run_in_place(mut run: Command, exe: &std::path::Path) -> ExitCode {
         Err(e) => {
             eprintln!("error: cannot run {}: {e}", exe.display());
             ExitCode::FAILURE
-        }
-    }
-}
-
-/// Removes what `cargo run` put in this process's environment: build scripts (ring's, say)
-/// rerun when `CARGO_MANIFEST_DIR` or `CARGO_PKG_NAME` differ from the last build's.
-fn strip_cargo_run_env(c: &mut Command) {
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy();
-        if ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE"].iter().any(|p| k.starts_with(p)) {
-            c.env_remove(k.as_ref());
         }
     }
 }
