@@ -2,7 +2,9 @@
 //! would leave it, with deterministic stand-in outputs.
 
 pub mod e2e;
-pub mod sandbox;
 pub mod stores;
+
+/// The local AWS sandbox, as the tests have always named it.
+pub use formae_sandbox as sandbox;
 
 pub use formae_runtime::testing::{deployed_state, fake_output, FixedSecrets, TEST_PASSWORD};

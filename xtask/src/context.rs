@@ -13,7 +13,7 @@ use formae_runtime::deploy::Session;
 use formae_runtime::resource::split_params;
 use formae_runtime::store::{Holder, StackLock, StateStore};
 use formae_runtime::{StackEntry, StackInstance};
-use formae_tests::sandbox::{Delays, Sandbox, REGION as SANDBOX_REGION};
+use formae_sandbox::{Delays, Sandbox, REGION as SANDBOX_REGION};
 
 use crate::{find_stack, Failure, StackArgs, StateArgs, TargetArgs};
 

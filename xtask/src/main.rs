@@ -21,7 +21,7 @@ use formae_runtime::plan::{render_text, RenderOptions};
 use formae_runtime::config::Backend;
 use formae_runtime::store::{move_state, Holder};
 use formae_runtime::{Mode, Plan, StackEntry, StackInstance};
-use formae_tests::sandbox::{Delays, Sandbox};
+use formae_sandbox::{Delays, Sandbox};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "formae: infrastructure as Rust code")]
@@ -647,7 +647,7 @@ fn sandbox(action: SandboxAction) -> Result<ExitCode, Failure> {
 
 fn test(args: &[String]) -> Result<ExitCode, Failure> {
     // The end-to-end tests start their own sandboxes; install its packages once, up front.
-    formae_tests::sandbox::venv()?;
+    formae_sandbox::venv()?;
     let status = cargo()
         .args(["test", "--workspace", "--locked"])
         .args(args)
@@ -656,7 +656,7 @@ fn test(args: &[String]) -> Result<ExitCode, Failure> {
     if status.success() {
         return Ok(ExitCode::SUCCESS);
     }
-    let pending = new_snapshots(&formae_tests::sandbox::repo_root());
+    let pending = new_snapshots(&formae_sandbox::repo_root());
     if !pending.is_empty() {
         eprintln!("\n{} snapshot(s) differ from what the tests now produce; each new one is beside the old:", pending.len());
         for p in &pending {

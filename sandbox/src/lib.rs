@@ -38,6 +38,11 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The Python sandbox: `sandbox.py`, its requirements and their pins.
+pub fn py_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("py")
+}
+
 /// Delays that keep resources "creating", so waiters and progress are exercised.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Delays {
@@ -62,10 +67,10 @@ pub struct Sandbox {
 pub fn venv() -> Result<PathBuf, SandboxError> {
     let root = repo_root();
     let dir = root.join("target/sandbox/venv");
-    let reqs = root.join("tests/sandbox/requirements.txt");
-    let pins = root.join("tests/sandbox/constraints.txt");
-    let wanted = fs::read_to_string(&reqs).map_err(setup("reading tests/sandbox/requirements.txt"))?
-        + &fs::read_to_string(&pins).map_err(setup("reading tests/sandbox/constraints.txt"))?;
+    let reqs = py_dir().join("requirements.txt");
+    let pins = py_dir().join("constraints.txt");
+    let wanted = fs::read_to_string(&reqs).map_err(setup(&format!("reading {}", reqs.display())))?
+        + &fs::read_to_string(&pins).map_err(setup(&format!("reading {}", pins.display())))?;
     let marker = dir.join(".formae-requirements");
     if fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(dir);
@@ -127,7 +132,7 @@ impl Sandbox {
         let log = fs::File::create(dir.join("sandbox.log")).map_err(setup("creating the sandbox log"))?;
         let log2 = log.try_clone().map_err(setup("opening the sandbox log"))?;
         let mut cmd = Command::new(venv.join("bin/python"));
-        cmd.arg(repo_root().join("tests/sandbox/sandbox.py"))
+        cmd.arg(py_dir().join("sandbox.py"))
             .args(["--port", &port.to_string(), "--dir"])
             .arg(dir)
             .args(["--cluster-delay", &delays.cluster.to_string()])
