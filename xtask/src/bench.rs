@@ -254,7 +254,7 @@ opt-level = 3
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
         let mem = fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0) / 1024.0 / 1024.0)).unwrap_or(0.0);
         let rustc = Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
-        let moto = fs::read_to_string(formae_sandbox::py_dir().join("constraints.txt")).ok().and_then(|c| c.lines().find(|l| l.starts_with("moto==")).map(str::to_owned)).unwrap_or_default();
+        let moto = formae_sandbox::pinned("moto").unwrap_or_default();
         let _ = writeln!(self.out, "# Benchmarks\n");
         let _ = writeln!(self.out, "Written by `cargo xtask bench{}` on {date}.\n", if self.quick { " --quick" } else { "" });
         let _ = writeln!(self.out, "- Machine: {cores} cores, {mem:.1} GiB memory");
