@@ -365,7 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                     confirm(yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
                     let report = apply(&session, &nothing, state, &plan, ApplyOptions { parallelism, force, ..Default::default() }).await?;
-                    Ok(finish(&report, &plan, "Destroy"))
+                    Ok(finish(&report, &plan, &nothing, "Destroy"))
                 }
                 .await;
                 lock.release().await?;
@@ -442,7 +442,7 @@ async fn deploy(ctx: &Context, session: &Session<'_>, instance: &StackInstance, 
         let question = if command == "import" { "Do you want to bring these resources under management and perform these actions?" } else { "Do you want to perform these actions?" };
         confirm(yes, question)?;
         let report = apply(session, instance, state, &plan, opts).await?;
-        Ok(finish(&report, &plan, "Apply"))
+        Ok(finish(&report, &plan, instance, "Apply"))
     }
     .await;
     lock.release().await?;
@@ -563,7 +563,7 @@ async fn apply(session: &Session<'_>, instance: &StackInstance, state: formae_ru
     Ok(report?)
 }
 
-fn finish(report: &ApplyReport, plan: &Plan, what: &str) -> ExitCode {
+fn finish(report: &ApplyReport, plan: &Plan, instance: &StackInstance, what: &str) -> ExitCode {
     println!();
     let s = plan.summary;
     if report.succeeded() {
@@ -583,9 +583,11 @@ fn finish(report: &ApplyReport, plan: &Plan, what: &str) -> ExitCode {
             println!("  - {name} ({}) not started: {why}", op.doing());
         }
     }
-    let checks = report.done.iter().filter(|(_, op, _)| *op != formae_runtime::engine::Op::Delete);
+    // Which resources are checks is the runtime's metadata to say.
+    let is_check = |name: &str| instance.resources.iter().any(|d| d.name == name && d.meta.is_check);
+    let checks = report.done.iter().filter(|(name, op, _)| *op != formae_runtime::engine::Op::Delete && is_check(name));
     for (name, _, _) in checks {
-        let Some(rec) = report.state.resources.get(name).filter(|r| r.type_name == "Formae::Check::Http") else { continue };
+        let Some(rec) = report.state.resources.get(name) else { continue };
         let status = rec.outputs.get("status").map(|s| s.to_string()).unwrap_or_default();
         println!("Check {name} passed: GET {} answered {status}.", rec.cloud_id);
     }
