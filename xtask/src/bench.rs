@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use formae_sandbox::{free_port, repo_root, Delays, Sandbox};
 
-use crate::Failure;
+use formae_cli::Failure;
 
 /// One measured process.
 struct Sample {
@@ -168,7 +168,7 @@ impl Bench {
     }
 
     fn cargo(&self) -> Command {
-        let mut c = crate::cargo();
+        let mut c = crate::repo::cargo();
         c.env("CARGO_TARGET_DIR", self.root.join("target")).current_dir(&self.synth);
         c
     }
