@@ -9,6 +9,7 @@ Test infrastructure only, kept apart from the product. It serves on 127.0.0.1 on
     the transaction calls);
   - RDS: the HTTP endpoint (Data API) flag is kept, a duplicate cluster id is refused,
     and clusters, instances and services can stay "creating" for a few seconds;
+  - the Cloud Control API, for every type of the CloudFormation registry (cloudcontrol.py);
 - /_sandbox/config (POST JSON) sets delays and injected faults (fault_share of the
   calls, chosen by fault_seed, answered with a throttle or a 500; /_sandbox/faults counts them); /_sandbox/inventory lists what exists;
   /_sandbox/kill arms a crash drill (SIGKILL a pid after its n-th mutating call);
@@ -30,6 +31,7 @@ import time
 import urllib.parse
 import uuid
 
+import cloudcontrol
 import conformance
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -380,6 +382,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.counted = count(service, op)
                 self.own_operation = ("ecs", op)
                 return self.express_tags(op, req)
+        if service == "cloudcontrolapi":
+            op = target.split(".")[-1]
+            self.counted = count(service, op)
+            return cloudcontrol.serve(self, op, body)
         if service == "rds":
             params = dict(urllib.parse.parse_qsl(body.decode()))
             self.counted = count(service, params.get("Action", "?"))
@@ -965,10 +971,14 @@ def reset():
             except Exception:
                 pass
         TRANSACTIONS.clear()
+    cloudcontrol.reset()
     conn = pg_connect()
     for (db,) in conn.run("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"):
         conn.run(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     conn.close()
+
+
+cloudcontrol.attach(sys.modules[__name__])
 
 
 def pg_tls_certificates(dir):
