@@ -25,6 +25,8 @@ pub mod resolve;
 pub mod resource;
 pub mod state;
 #[cfg(feature = "aws")]
+pub mod state_guard;
+#[cfg(feature = "aws")]
 pub mod store;
 pub mod suggest;
 pub mod testing;

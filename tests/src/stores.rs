@@ -1,6 +1,7 @@
 //! State-store fixtures: a PostgreSQL database on the sandbox's server, an Aurora cluster
-//! in the sandbox for the Data API backend (deployed with formae's own stack), and a
-//! description of a store that a second process can open.
+//! in the sandbox for the Data API backend (deployed with formae's own stack), a
+//! description of a store that a second process can open, and raw SQL beside a store:
+//! the formae agent's tables, and a store as builds before the namespace left it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +9,9 @@ use std::sync::Arc;
 use formae_macros::stack;
 use formae_runtime::exec::Target;
 use formae_runtime::prelude::*;
+use formae_runtime::state::ResourceStatus;
 use formae_runtime::store::{DataApiStore, PostgresStore, SqliteStore, StateStore, StoreError};
+use formae_runtime::StackState;
 use serde_json::json;
 
 use crate::e2e::Env;
@@ -125,4 +128,175 @@ impl StoreSpec {
             _ => return None,
         })
     }
+}
+
+/// Raw SQL on a database a store also uses, as the formae agent or an earlier formae
+/// runs it there: straight to PostgreSQL, or through the Data API.
+pub enum RawSql {
+    /// A connection to the sandbox's PostgreSQL.
+    Postgres(tokio_postgres::Client),
+    /// A database of an Aurora cluster in the sandbox, through the Data API.
+    DataApi {
+        /// The Data API client.
+        client: aws_sdk_rdsdata::Client,
+        /// The cluster.
+        cluster_arn: String,
+        /// The credentials.
+        secret_arn: String,
+        /// The database.
+        database: String,
+    },
+}
+
+impl RawSql {
+    /// Connects with `url` (the sandbox's settings for one database).
+    pub async fn postgres(url: &str) -> RawSql {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("PostgreSQL answers");
+        tokio::spawn(conn);
+        RawSql::Postgres(client)
+    }
+
+    /// Reaches `database` of the cluster through the sandbox's Data API at `endpoint`.
+    pub async fn data_api(endpoint: &str, cluster_arn: &str, secret_arn: &str, database: &str) -> RawSql {
+        let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(endpoint.to_owned()), dummy_credentials: true };
+        let client = aws_sdk_rdsdata::Client::new(&target.sdk_config().await);
+        RawSql::DataApi { client, cluster_arn: cluster_arn.into(), secret_arn: secret_arn.into(), database: database.into() }
+    }
+
+    /// Runs each statement on its own; panics naming the one that fails.
+    pub async fn exec<S: AsRef<str>>(&self, statements: &[S]) {
+        for sql in statements {
+            self.rows(sql.as_ref()).await;
+        }
+    }
+
+    /// The rows of one statement, every cell as text (`NULL` for null).
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        match self {
+            RawSql::Postgres(client) => {
+                let messages = client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        tokio_postgres::SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect()),
+                        _ => None,
+                    })
+                    .collect()
+            }
+            RawSql::DataApi { client, cluster_arn, secret_arn, database } => {
+                use aws_sdk_rdsdata::types::Field;
+                let out = client
+                    .execute_statement()
+                    .resource_arn(cluster_arn)
+                    .secret_arn(secret_arn)
+                    .database(database)
+                    .sql(sql)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+                out.records()
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|f| match f {
+                                Field::StringValue(s) => s.clone(),
+                                Field::LongValue(n) => n.to_string(),
+                                Field::BooleanValue(b) => b.to_string(),
+                                Field::DoubleValue(d) => d.to_string(),
+                                _ => "NULL".to_owned(),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The tables of `schema`, sorted.
+    pub async fn tables(&self, schema: &str) -> Vec<String> {
+        let sql = format!("SELECT table_name::text FROM information_schema.tables WHERE table_schema = '{schema}' ORDER BY 1");
+        self.rows(&sql).await.into_iter().filter_map(|r| r.into_iter().next()).collect()
+    }
+}
+
+/// The tables the formae agent keeps in its PostgreSQL database.
+pub const AGENT_TABLES: [&str; 6] = ["resources", "stacks", "targets", "policies", "forma_commands", "resource_updates"];
+
+/// The agent's tables, in the default schema, a few columns of their own each and one row.
+pub fn agent_schema() -> Vec<&'static str> {
+    vec![
+        "CREATE TABLE resources (uri TEXT PRIMARY KEY, stack TEXT NOT NULL, type TEXT NOT NULL, label TEXT NOT NULL, data JSONB NOT NULL, managed BOOLEAN NOT NULL DEFAULT true)",
+        "INSERT INTO resources (uri, stack, type, label, data) VALUES ('formae://agent/bucket', 'agent-stack', 'AWS::S3::Bucket', 'agent-bucket', '{\"BucketName\": \"agent-bucket\"}')",
+        "CREATE TABLE stacks (label TEXT PRIMARY KEY, description TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        "INSERT INTO stacks (label, description) VALUES ('agent-stack', 'made by the agent')",
+        "CREATE TABLE targets (label TEXT PRIMARY KEY, namespace TEXT NOT NULL, config JSONB NOT NULL)",
+        "INSERT INTO targets (label, namespace, config) VALUES ('prod', 'AWS', '{\"Region\": \"us-east-1\"}')",
+        "CREATE TABLE policies (label TEXT PRIMARY KEY, stack TEXT NOT NULL, data JSONB NOT NULL)",
+        "INSERT INTO policies (label, stack, data) VALUES ('ttl', 'agent-stack', '{\"TTL\": 3600}')",
+        "CREATE TABLE forma_commands (command_id TEXT PRIMARY KEY, command TEXT NOT NULL, state TEXT NOT NULL)",
+        "INSERT INTO forma_commands (command_id, command, state) VALUES ('cmd-1', 'apply', 'Success')",
+        "CREATE TABLE resource_updates (command_id TEXT NOT NULL, ksuid TEXT NOT NULL, operation TEXT NOT NULL, PRIMARY KEY (command_id, ksuid))",
+        "INSERT INTO resource_updates (command_id, ksuid, operation) VALUES ('cmd-1', 'k-1', 'create')",
+    ]
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The statements a formae build before the namespace (schema version 2) left in the
+/// default schema of a PostgreSQL database holding `state`, with a lock on its stack held
+/// by `lock_id`; without its `resources` table if `with_resources` is false (the name
+/// taken by someone else's).
+pub fn legacy_schema(state: &StackState, lock_id: &str, with_resources: bool) -> Vec<String> {
+    let mut sql = vec![
+        "CREATE TABLE formae_schema (version BIGINT NOT NULL)".to_owned(),
+        "INSERT INTO formae_schema (version) VALUES (2)".to_owned(),
+        "CREATE TABLE stack_outputs (stack TEXT PRIMARY KEY, outputs TEXT NOT NULL, updated_at TEXT NOT NULL)".to_owned(),
+        "CREATE TABLE pending (
+            stack TEXT NOT NULL, name TEXT NOT NULL, op TEXT NOT NULL, type TEXT NOT NULL,
+            cloud_id TEXT, identity TEXT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (stack, name))"
+            .to_owned(),
+        "CREATE TABLE locks (
+            stack TEXT PRIMARY KEY, lock_id TEXT NOT NULL, holder TEXT NOT NULL,
+            acquired_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL)"
+            .to_owned(),
+    ];
+    let stack = quote(&state.stack);
+    if with_resources {
+        sql.push(
+            "CREATE TABLE resources (
+                stack TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, cloud_id TEXT NOT NULL,
+                props TEXT NOT NULL, outputs TEXT NOT NULL, deps TEXT NOT NULL, status TEXT NOT NULL,
+                updated_at TEXT NOT NULL, PRIMARY KEY (stack, name))"
+                .to_owned(),
+        );
+        for (name, r) in &state.resources {
+            let status = if r.status == ResourceStatus::Ready { "ready" } else { "failed" };
+            sql.push(format!(
+                "INSERT INTO resources VALUES ({stack}, {}, {}, {}, {}, {}, {}, '{status}', '2026-01-01T00:00:00.000Z')",
+                quote(name),
+                quote(&r.type_name),
+                quote(&r.cloud_id),
+                quote(&r.props.to_string()),
+                quote(&json!(r.outputs).to_string()),
+                quote(&json!(r.deps).to_string()),
+            ));
+        }
+    }
+    for (name, p) in &state.pending {
+        let cloud_id = p.cloud_id.as_deref().map_or_else(|| "NULL".to_owned(), quote);
+        sql.push(format!(
+            "INSERT INTO pending VALUES ({stack}, {}, {}, {}, {cloud_id}, {}, {})",
+            quote(name),
+            quote(&p.op),
+            quote(&p.type_name),
+            quote(&p.identity.to_string()),
+            quote(&p.started_at),
+        ));
+    }
+    sql.push(format!("INSERT INTO stack_outputs VALUES ({stack}, {}, '2026-01-01T00:00:00.000Z')", quote(&json!(state.outputs).to_string())));
+    let holder = json!({"user": "earlier", "host": "build", "pid": 1, "command": "deploy"}).to_string();
+    sql.push(format!("INSERT INTO locks VALUES ({stack}, {}, {}, 1, 9999999999999)", quote(lock_id), quote(&holder)));
+    sql
 }

@@ -2,19 +2,28 @@
 //! (the sandbox's real server) and Aurora through the Data API (the sandbox's rds-data,
 //! running real SQL and holding requests and responses to 1 MB). Each backend runs every
 //! case in order; a failure names the backend and the case.
+//!
+//! Then our namespace in a database the formae agent shares (its tables beside ours, and a
+//! store an earlier build left in the default schema moved into ours), on PostgreSQL and
+//! through the Data API; and the guard that stops a plan deleting the database the
+//! flagship's own state is kept in.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use formae_runtime::plan::Action;
 use formae_runtime::state::{PendingOp, RecordedResource, ResourceStatus};
-use formae_runtime::store::{Holder, StateStore, StoreError};
-use formae_runtime::StackState;
+use formae_runtime::state_guard::{self, Holds};
+use formae_runtime::store::{Holder, StackLock, StateLocation, StateStore, StoreError, SCHEMA_VERSION};
+use formae_runtime::{testing, StackInstance, StackState};
+use formae_stacks::EcsExpressAgent;
 use formae_tests::e2e::Env;
 use formae_tests::sandbox::{repo_root, Delays};
-use formae_tests::stores::{aurora_state_cluster, postgres_database, StoreSpec};
-use serde_json::json;
+use formae_tests::stores::{agent_schema, aurora_state_cluster, legacy_schema, postgres_database, RawSql, StoreSpec, AGENT_TABLES};
+use serde_json::{json, Value as Json};
 
 /// Set for the child process that holds a lock for [`lock_contention_between_processes`].
 const HOLDER_ENV: &str = "FORMAE_TEST_LOCK_HOLDER";
@@ -59,6 +68,7 @@ async fn suite(name: &str, spec: StoreSpec) {
     journal(store.as_ref()).await;
     whole_state_at_once(store.as_ref()).await;
     locks_in_one_process(store.as_ref()).await;
+    lock_released_on_drop(&store).await;
     lease_expiry(store.as_ref()).await;
     lock_contention_between_processes(&spec, store.as_ref()).await;
     ten_thousand_resources(store.as_ref()).await;
@@ -155,6 +165,31 @@ async fn locks_in_one_process(store: &dyn StateStore) {
     assert!(store.force_unlock(s).await.unwrap().is_none());
 }
 
+/// A `StackLock` dropped without `release` is released: on this (current-thread)
+/// runtime by a task at the next await, and on a thread outside any runtime before the
+/// drop returns. Another run then takes it.
+async fn lock_released_on_drop(store: &Arc<dyn StateStore>) {
+    let s = "dropped";
+    let lease = Duration::from_secs(30);
+    let lock = StackLock::acquire(Arc::clone(store), s, &holder("deploy"), lease).await.unwrap();
+    assert_eq!(store.lock_info(s).await.unwrap().map(|i| i.id), Some(lock.id().to_owned()), "the lock is taken");
+    assert!(matches!(store.lock(s, &holder("second"), lease).await, Err(StoreError::Locked { .. })), "a held lock was taken again");
+    drop(lock);
+    let start = Instant::now();
+    while store.lock_info(s).await.unwrap().is_some() {
+        assert!(start.elapsed() < Duration::from_secs(5), "the dropped lock was not released");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let next = StackLock::acquire(Arc::clone(store), s, &holder("second"), lease).await.expect("another run takes the dropped lock");
+    let dropper = std::thread::spawn(move || drop(next));
+    // This runtime keeps running meanwhile: a PostgreSQL connection's task is on it.
+    while !dropper.is_finished() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    dropper.join().expect("the drop does not panic");
+    assert!(store.lock_info(s).await.unwrap().is_none(), "the lock dropped outside a runtime was not released before the drop returned");
+}
+
 async fn lease_expiry(store: &dyn StateStore) {
     let s = "lease";
     let old = store.lock(s, &holder("deploy"), Duration::from_millis(600)).await.unwrap();
@@ -207,6 +242,29 @@ async fn lock_contention_between_processes(spec: &StoreSpec, store: &dyn StateSt
             Err(StoreError::Locked { .. }) if start.elapsed() < Duration::from_secs(10) => tokio::time::sleep(Duration::from_millis(200)).await,
             Err(e) => panic!("the killed holder's lease did not expire: {e}"),
         }
+    }
+}
+
+/// On a multi-threaded runtime a `StackLock` dropped in a task on a worker is released
+/// before the drop returns, even with one worker: the wait hands the worker's other tasks
+/// (the PostgreSQL connection's among them) to another thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_lock_dropped_on_a_worker_is_released_at_once() {
+    let env = Env::start("store-lock-drop", Delays::default()).await;
+    let sqlite = StoreSpec::Sqlite(env.sandbox.dir.join("dropped.db"));
+    let postgres = StoreSpec::Postgres(postgres_database(&env.sandbox, "formae_lock_drop").await);
+    for spec in [sqlite, postgres] {
+        let store = spec.open().await.unwrap();
+        let lock = StackLock::acquire(Arc::clone(&store), "worker", &holder("deploy"), Duration::from_secs(30)).await.unwrap();
+        let checked = Arc::clone(&store);
+        let after_drop = tokio::spawn(async move {
+            drop(lock);
+            // Nothing awaited between the drop and this read.
+            checked.lock_info("worker").await
+        });
+        let left = tokio::time::timeout(Duration::from_secs(15), after_drop).await.expect("the drop returned").expect("the task ran").unwrap();
+        assert!(left.is_none(), "{}: the dropped lock is still held", store.describe());
+        store.lock("worker", &holder("second"), Duration::from_secs(30)).await.expect("another run takes it");
     }
 }
 
@@ -277,7 +335,7 @@ async fn conformance_aurora_data_api() {
         .resource_arn(&aurora.cluster_arn)
         .secret_arn(&aurora.secret_arn)
         .database(&aurora.database)
-        .sql("SELECT props, outputs FROM resources WHERE stack = 'big'")
+        .sql("SELECT props, outputs FROM formae_rs.resources WHERE stack = 'big'")
         .send()
         .await;
     let err = format!("{:?}", whole.expect_err("a response over 1 MB was returned"));
@@ -345,4 +403,234 @@ async fn state_moves_between_backends_and_refuses_while_locked() {
     assert!(matches!(err, MoveError::Occupied { resources: 1, .. }), "{err}");
     move_state(sqlite.clone(), postgres.clone(), "moving", &me, true).await.unwrap();
     assert_eq!(postgres.load("moving").await.unwrap(), st);
+}
+
+// ------------------------------------------------------------ our namespace
+
+/// Our tables as the namespace has them (PostgreSQL's schema).
+const OUR_TABLES: [&str; 5] = ["locks", "pending", "resources", "schema_version", "stack_outputs"];
+
+fn small_state(stack: &str) -> StackState {
+    let mut st = StackState::empty(stack);
+    for i in 0..3 {
+        st.resources.insert(format!("r{i:05}"), resource(i, stack));
+    }
+    st.pending.insert("half-made".into(), PendingOp { started_at: "2026-11-28T10:00:00.000Z".into(), ..pending("create", "half-made") });
+    st.outputs.insert("url".into(), json!(format!("https://{stack}.example")));
+    st
+}
+
+/// The agent's row in each of its tables, as it wrote them.
+async fn agent_rows(raw: &RawSql) -> Vec<Vec<String>> {
+    let mut rows = raw.rows("SELECT uri, stack, type, label, data::text FROM public.resources ORDER BY uri").await;
+    for t in &AGENT_TABLES[1..] {
+        rows.extend(raw.rows(&format!("SELECT COUNT(*)::text FROM public.{t}")).await);
+    }
+    rows
+}
+
+/// The agent's tables come first; our store opens in the same database, writes and reads
+/// its state in its namespace, and both keep working: the agent's rows untouched, its
+/// `resources` still its own.
+async fn beside_the_agent(name: &str, raw: &RawSql, spec: &StoreSpec) {
+    raw.exec(&agent_schema()).await;
+    let agent_before = agent_rows(raw).await;
+    assert_eq!(agent_before[0][3], "agent-bucket", "{name}: the agent's row");
+
+    let store = spec.open().await.unwrap_or_else(|e| panic!("{name}: our store does not open beside the agent's tables: {e}"));
+    let st = small_state("beside");
+    store.put_state(&st).await.unwrap();
+    store.put_resource("beside", "r00003", &resource(3, "beside")).await.unwrap();
+    let lock = store.lock("beside", &holder("deploy"), Duration::from_secs(30)).await.unwrap();
+    let loaded = store.load("beside").await.unwrap();
+    assert_eq!(loaded.resources.len(), 4, "{name}");
+    assert_eq!(loaded.resources["r00001"], resource(1, "beside"), "{name}");
+    assert_eq!(loaded.outputs, st.outputs, "{name}");
+
+    assert_eq!(agent_rows(raw).await, agent_before, "{name}: the agent's rows changed");
+    let mut public = AGENT_TABLES.map(str::to_owned).to_vec();
+    public.sort();
+    assert_eq!(raw.tables("public").await, public, "{name}: the default schema holds the agent's tables and nothing of ours");
+    assert_eq!(raw.tables("formae_rs").await, OUR_TABLES, "{name}: our namespace");
+    let ours = raw.rows("SELECT name FROM formae_rs.resources WHERE stack = 'beside' ORDER BY name").await;
+    assert_eq!(ours, [["r00000"], ["r00001"], ["r00002"], ["r00003"]], "{name}: our rows are in our namespace");
+    assert_eq!(raw.rows("SELECT lock_id FROM formae_rs.locks WHERE stack = 'beside'").await, [[lock.id.clone()]], "{name}");
+
+    // The agent goes on with its unqualified names, and meets only its own tables.
+    raw.exec(&["INSERT INTO resources (uri, stack, type, label, data) VALUES ('formae://agent/queue', 'agent-stack', 'AWS::SQS::Queue', 'agent-queue', '{}')"]).await;
+    assert_eq!(raw.rows("SELECT label FROM resources ORDER BY uri").await, [["agent-bucket"], ["agent-queue"]], "{name}");
+    assert_eq!(store.load("beside").await.unwrap(), loaded, "{name}: the agent's write reached our state");
+    // Opened again: nothing moves.
+    let again = spec.open().await.unwrap();
+    assert_eq!(again.load("beside").await.unwrap(), loaded, "{name}");
+    assert_eq!(raw.tables("public").await, public, "{name}");
+}
+
+/// A store an earlier build left in the default schema is moved into the namespace when
+/// opened, every row with it (resources, outputs, the journal, the lock); the default
+/// schema keeps only the version row, at this build's version, so that an earlier build
+/// refuses the database rather than start an empty state; the agent then has its names.
+async fn earlier_store_moves_into_the_namespace(name: &str, raw: &RawSql, spec: &StoreSpec) {
+    let st = small_state("earlier");
+    raw.exec(&legacy_schema(&st, "earlier-lock", true)).await;
+    let mut before = raw.tables("public").await;
+    before.sort();
+    assert_eq!(before, ["formae_schema", "locks", "pending", "resources", "stack_outputs"], "{name}");
+
+    let store = spec.open().await.unwrap_or_else(|e| panic!("{name}: the earlier store does not open: {e}"));
+    assert_eq!(store.load("earlier").await.unwrap(), st, "{name}: rows were lost in the move");
+    let lock = store.lock_info("earlier").await.unwrap().expect("the lock moved too");
+    assert_eq!((lock.id.as_str(), lock.holder.command.as_str()), ("earlier-lock", "deploy"), "{name}");
+    assert_eq!(raw.tables("public").await, ["formae_schema"], "{name}: our tables are still in the default schema");
+    assert_eq!(raw.rows("SELECT version FROM public.formae_schema").await, [[SCHEMA_VERSION.to_string()]], "{name}: an earlier build would not refuse");
+    assert_eq!(raw.tables("formae_rs").await, OUR_TABLES, "{name}");
+    assert_eq!(raw.rows("SELECT version FROM formae_rs.schema_version").await, [[SCHEMA_VERSION.to_string()]], "{name}");
+
+    // The agent can now make its tables, and our state stays as it was.
+    raw.exec(&agent_schema()).await;
+    assert_eq!(agent_rows(raw).await[0][3], "agent-bucket", "{name}");
+    store.put_resource("earlier", "r00003", &resource(3, "earlier")).await.unwrap();
+    assert_eq!(store.load("earlier").await.unwrap().resources.len(), 4, "{name}");
+    let again = spec.open().await.unwrap();
+    assert_eq!(again.load("earlier").await.unwrap().resources.len(), 4, "{name}: opened again");
+}
+
+/// An earlier build's tables beside the agent's `resources` (a name taken by someone
+/// else's table): ours are recognised by their columns and moved, the agent's is left
+/// where it is with its row, and ours is made in the namespace.
+async fn the_agents_resources_are_never_moved(name: &str, raw: &RawSql, spec: &StoreSpec) {
+    raw.exec(&agent_schema()).await;
+    let agent_before = agent_rows(raw).await;
+    let st = small_state("half");
+    raw.exec(&legacy_schema(&st, "half-lock", false)).await;
+
+    let store = spec.open().await.unwrap_or_else(|e| panic!("{name}: the store does not open: {e}"));
+    let loaded = store.load("half").await.unwrap();
+    assert!(loaded.resources.is_empty(), "{name}: the agent's rows were read as ours");
+    assert_eq!((loaded.pending, loaded.outputs), (st.pending.clone(), st.outputs.clone()), "{name}: our rows were lost in the move");
+    assert_eq!(agent_rows(raw).await, agent_before, "{name}: the agent's rows changed");
+    let mut public = AGENT_TABLES.map(str::to_owned).to_vec();
+    public.push("formae_schema".into());
+    public.sort();
+    assert_eq!(raw.tables("public").await, public, "{name}: the agent's resources was moved, or ours left behind");
+    assert_eq!(raw.tables("formae_rs").await, OUR_TABLES, "{name}");
+    store.put_resource("half", "r00000", &resource(0, "half")).await.unwrap();
+    assert_eq!(raw.rows("SELECT name FROM formae_rs.resources").await, [["r00000"]], "{name}");
+}
+
+#[tokio::test]
+async fn namespace_postgres() {
+    let env = Env::start("store-namespace-postgres", Delays::default()).await;
+    for (case, db) in [("beside the agent", "formae_ns_beside"), ("earlier store", "formae_ns_earlier"), ("the agent's resources", "formae_ns_half")] {
+        let url = postgres_database(&env.sandbox, db).await;
+        let raw = RawSql::postgres(&url).await;
+        let spec = StoreSpec::Postgres(url);
+        let name = format!("postgres, {case}");
+        match case {
+            "beside the agent" => beside_the_agent(&name, &raw, &spec).await,
+            "earlier store" => earlier_store_moves_into_the_namespace(&name, &raw, &spec).await,
+            _ => the_agents_resources_are_never_moved(&name, &raw, &spec).await,
+        }
+    }
+}
+
+/// The same through the Data API, on the sandbox's Aurora cluster (real PostgreSQL
+/// behind it): the agent's statements and ours both go through it.
+#[tokio::test]
+async fn namespace_aurora_data_api() {
+    let env = Env::start("store-namespace-aurora", Delays::default()).await;
+    let aurora = aurora_state_cluster(&env).await;
+    for (case, db) in [("beside the agent", "formae_ns_beside"), ("earlier store", "formae_ns_earlier"), ("the agent's resources", "formae_ns_half")] {
+        // A database of the cluster: the sandbox's clusters share its PostgreSQL server.
+        postgres_database(&env.sandbox, db).await;
+        let raw = RawSql::data_api(&env.sandbox.endpoint, &aurora.cluster_arn, &aurora.secret_arn, db).await;
+        let spec = StoreSpec::Aurora {
+            endpoint: env.sandbox.endpoint.clone(),
+            cluster_arn: aurora.cluster_arn.clone(),
+            secret_arn: aurora.secret_arn.clone(),
+            database: db.into(),
+        };
+        let name = format!("aurora, {case}");
+        match case {
+            "beside the agent" => beside_the_agent(&name, &raw, &spec).await,
+            "earlier store" => earlier_store_moves_into_the_namespace(&name, &raw, &spec).await,
+            _ => the_agents_resources_are_never_moved(&name, &raw, &spec).await,
+        }
+    }
+}
+
+// ------------------------------------------------------------ state inside the stack
+
+const FLAGSHIP_CLUSTER: &str = "arn:aws:rds:us-east-1:123456789012:cluster:formae-db";
+const FLAGSHIP_SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:formae-db-creds-AbC123";
+
+fn replace_in(v: &mut Json, real: &[(&str, &str)]) {
+    match v {
+        Json::String(s) => {
+            if let Some((_, to)) = real.iter().find(|(from, _)| from == s) {
+                *s = (*to).to_owned();
+            }
+        }
+        Json::Array(a) => a.iter_mut().for_each(|x| replace_in(x, real)),
+        Json::Object(o) => o.values_mut().for_each(|x| replace_in(x, real)),
+        _ => {}
+    }
+}
+
+/// The state a deploy of the flagship leaves, with the outputs AWS gives.
+fn flagship_deployed() -> StackState {
+    let real = [
+        ("fake:db_cluster.arn", FLAGSHIP_CLUSTER),
+        ("fake:db_cluster.identifier", "formae-db"),
+        ("fake:db_creds.arn", FLAGSHIP_SECRET),
+        ("fake:db_instance.arn", "arn:aws:rds:us-east-1:123456789012:db:formae-db-instance"),
+        ("fake:database.name", "formae"),
+    ];
+    let mut state = testing::deployed_state(&testing::build(&EcsExpressAgent::ENTRY, &[]));
+    for r in state.resources.values_mut() {
+        replace_in(&mut r.props, &real);
+        r.outputs.values_mut().for_each(|v| replace_in(v, &real));
+    }
+    state
+}
+
+/// The flagship's state kept in the agent's own database, in the flagship's cluster.
+fn in_the_flagship() -> StateLocation {
+    StateLocation::Aurora { cluster_arn: FLAGSHIP_CLUSTER.into(), secret_arn: FLAGSHIP_SECRET.into(), database: "formae".into() }
+}
+
+#[test]
+fn destroying_the_flagship_that_keeps_its_own_state_is_refused() {
+    let destroy = testing::plan(&StackInstance::with_capacity(EcsExpressAgent::ENTRY.name, 0), &flagship_deployed());
+    let err = state_guard::check(&destroy, &in_the_flagship()).unwrap_err();
+    assert_eq!((err.resource.as_str(), err.action, err.holds), ("database", Action::Delete, Holds::Database));
+    assert_eq!(err.also, ["db_cluster", "db_instance", "db_creds"]);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the state of ecs-express-agent is kept in database `formae` on cluster {FLAGSHIP_CLUSTER}, which this plan deletes \
+             (the database `database`; also `db_cluster`, `db_instance`, `db_creds`): move the state out first with \
+             `cargo xtask state migrate ecs-express-agent --to sqlite`, then run this again. Nothing was changed."
+        )
+    );
+}
+
+#[test]
+fn replacing_the_flagships_cluster_is_refused() {
+    let plan = testing::plan(&testing::build(&EcsExpressAgent::ENTRY, &["db_cluster_id=formae-db-2"]), &flagship_deployed());
+    assert_eq!(plan.change("db_cluster").map(|c| c.action), Some(Action::Replace));
+    let err = state_guard::check(&plan, &in_the_flagship()).unwrap_err();
+    assert_eq!((err.resource.as_str(), err.action), ("database", Action::Replace), "{err}");
+    assert!(err.also.iter().any(|r| r == "db_cluster"), "{err}");
+    assert!(err.to_string().contains("which this plan replaces"), "{err}");
+}
+
+#[test]
+fn a_flagship_plan_that_leaves_the_database_alone_passes() {
+    let resized = testing::plan(&testing::build(&EcsExpressAgent::ENTRY, &["cpu=2048", "memory=4096"]), &flagship_deployed());
+    assert_eq!(resized.change("agent").map(|c| c.action), Some(Action::Update));
+    state_guard::check(&resized, &in_the_flagship()).unwrap();
+    // Its state elsewhere: even a destroy passes.
+    let destroy = testing::plan(&StackInstance::with_capacity(EcsExpressAgent::ENTRY.name, 0), &flagship_deployed());
+    state_guard::check(&destroy, &StateLocation::Sqlite { path: ".formae/state.db".into() }).unwrap();
 }

@@ -7,7 +7,7 @@ use aws_sdk_rdsdata::error::ProvideErrorMetadata;
 use aws_sdk_rdsdata::types::{Field, SqlParameter};
 use aws_sdk_rdsdata::Client;
 
-use super::{Cell, Dialect, Param, Sql, SqlError, SqlStore, Step, StoreError};
+use super::{Cell, Dialect, Param, Sql, SqlError, SqlStore, StateLocation, Step, StoreError};
 
 /// State in Aurora through the Data API.
 pub type DataApiStore = SqlStore<DataApi>;
@@ -150,6 +150,10 @@ impl Sql for DataApi {
 
     fn describe(&self) -> String {
         format!("aurora {} database {}", self.cluster_arn, self.database)
+    }
+
+    fn location(&self) -> StateLocation {
+        StateLocation::Aurora { cluster_arn: self.cluster_arn.clone(), secret_arn: self.secret_arn.clone(), database: self.database.clone() }
     }
 
     fn page_rows(&self) -> i64 {

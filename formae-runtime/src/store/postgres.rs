@@ -33,7 +33,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{Cell, Dialect, Param, Sql, SqlError, SqlStore, Step, StoreError};
+use super::{Cell, Dialect, Param, Sql, SqlError, SqlStore, StateLocation, Step, StoreError};
 
 /// State in PostgreSQL.
 pub type PostgresStore = SqlStore<Postgres>;
@@ -41,6 +41,7 @@ pub type PostgresStore = SqlStore<Postgres>;
 /// A connection to one PostgreSQL database.
 pub struct Postgres {
     shown: String,
+    location: StateLocation,
     client: Mutex<Client>,
 }
 
@@ -84,7 +85,8 @@ impl PostgresStore {
             }
         };
         let client = connected.map_err(|e| StoreError::Open(refused(&e, &shown, &hosts, mode, root_cert.as_deref()).to_string()))?;
-        SqlStore::new(Postgres { shown, client: Mutex::new(client) }).await
+        let location = StateLocation::Postgres { hosts, database: config.get_dbname().map(str::to_owned) };
+        SqlStore::new(Postgres { shown, location, client: Mutex::new(client) }).await
     }
 
     /// Checks `url`'s form and its TLS settings without connecting: what
@@ -519,6 +521,10 @@ impl Sql for Postgres {
 
     fn describe(&self) -> String {
         self.shown.clone()
+    }
+
+    fn location(&self) -> StateLocation {
+        self.location.clone()
     }
 
     fn page_rows(&self) -> i64 {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
-use super::{Cell, Dialect, Param, Sql, SqlError, SqlStore, Step, StoreError};
+use super::{Cell, Dialect, Param, Sql, SqlError, SqlStore, StateLocation, Step, StoreError};
 
 /// The embedded store.
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -26,7 +26,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let db = |e: rusqlite::Error| StoreError::Backend { store: shown.clone(), message: e.to_string() };
+        let db = |e: rusqlite::Error| StoreError::Backend { store: shown.clone(), source: other(e) };
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
         // Read the version before anything writes: a newer file must stay as it is.
@@ -86,6 +86,10 @@ impl Sql for Sqlite {
 
     fn describe(&self) -> String {
         format!("sqlite {}", self.path.display())
+    }
+
+    fn location(&self) -> StateLocation {
+        StateLocation::Sqlite { path: self.path.clone() }
     }
 
     fn page_rows(&self) -> i64 {

@@ -2,11 +2,14 @@
 //! the tests crate.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use rusqlite::Connection;
 
 use super::*;
+use crate::state::ResourceStatus;
 
 fn rec() -> RecordedResource {
     RecordedResource {
@@ -20,11 +23,52 @@ fn rec() -> RecordedResource {
 }
 
 fn tempdir() -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let d = std::env::temp_dir().join(format!("formae-store-{}-{t}", std::process::id()));
+    let d = std::env::temp_dir().join(format!("formae-store-{}-{t}-{n}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+fn tables(path: &Path) -> Vec<String> {
+    let c = Connection::open(path).unwrap();
+    let mut st = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+    let names = st.query_map([], |r| r.get::<_, String>(0)).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    names
+}
+
+fn user_version(path: &Path) -> i64 {
+    Connection::open(path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+}
+
+/// The first schema, as builds before the namespace wrote it.
+const FIRST_SCHEMA: &str = "
+    CREATE TABLE resources (
+        stack TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, cloud_id TEXT NOT NULL,
+        props TEXT NOT NULL, outputs TEXT NOT NULL, deps TEXT NOT NULL, status TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (stack, name));
+    CREATE TABLE stack_outputs (
+        stack TEXT PRIMARY KEY, outputs TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+    INSERT INTO resources (stack, name, type, cloud_id, props, outputs, deps, status) VALUES ('s', 'r', 'AWS::IAM::Role', 'r', '{\"role_name\":\"r\"}', '{\"arn\":\"arn:aws:iam::1:role/r\"}', '[\"x\"]', 'ready');
+    INSERT INTO stack_outputs (stack, outputs) VALUES ('s', '{\"url\":\"https://x.example\"}');
+    PRAGMA user_version = 1;
+";
+
+/// What the second schema added, as builds before the namespace wrote it.
+const SECOND_SCHEMA: &str = "
+    CREATE TABLE pending (
+        stack TEXT NOT NULL, name TEXT NOT NULL, op TEXT NOT NULL, type TEXT NOT NULL,
+        cloud_id TEXT, identity TEXT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (stack, name));
+    CREATE TABLE locks (
+        stack TEXT PRIMARY KEY, lock_id TEXT NOT NULL, holder TEXT NOT NULL,
+        acquired_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);
+    INSERT INTO pending VALUES ('s', 'half', 'create', 'AWS::IAM::Role', NULL, '{\"role_name\":\"half\"}', '2026-01-02T03:04:05.000Z');
+    INSERT INTO locks VALUES ('s', 'abc', '{\"user\":\"u\",\"host\":\"h\",\"pid\":1,\"command\":\"deploy\"}', 1, 9999999999999);
+    PRAGMA user_version = 2;
+";
 
 #[tokio::test]
 async fn a_newer_schema_is_refused_and_left_alone() {
@@ -55,30 +99,112 @@ async fn a_corrupt_row_is_reported_not_loaded() {
     let path = tempdir().join("state.db");
     let store = SqliteStore::open(&path).await.unwrap();
     store.put_resource("s", "r", &rec()).await.unwrap();
-    store.backend().execute("UPDATE resources SET props = '{not json'", vec![]).await.unwrap();
+    store.backend().execute("UPDATE formae_rs_resources SET props = '{not json'", vec![]).await.unwrap();
     let err = store.load("s").await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { ref resource, .. } if resource == "r"), "{err}");
 }
 
-/// A file written by the first schema (resources and outputs only) is migrated in place
-/// and keeps what it recorded.
+/// A new file has our tables under our prefix and nothing else.
+#[tokio::test]
+async fn a_new_file_keeps_its_tables_under_the_prefix() {
+    let path = tempdir().join("state.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.put_resource("s", "r", &rec()).await.unwrap();
+    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(store.location(), StateLocation::Sqlite { path: path.clone() });
+}
+
+/// A file written by the first schema (resources and outputs only) is migrated in place,
+/// into the prefix, and keeps what it recorded.
 #[tokio::test]
 async fn a_first_schema_file_is_migrated_keeping_its_records() {
     let path = tempdir().join("state.db");
-    {
-        let c = Connection::open(&path).unwrap();
-        for sql in &migrations(Dialect::Sqlite)[0] {
-            c.execute_batch(sql).unwrap();
-        }
-        c.execute(
-            "INSERT INTO resources (stack, name, type, cloud_id, props, outputs, deps, status) VALUES ('s', 'r', 'AWS::IAM::Role', 'r', '{\"role_name\":\"r\"}', '{\"arn\":\"arn:aws:iam::1:role/r\"}', '[\"x\"]', 'ready')",
-            [],
-        )
-        .unwrap();
-        c.pragma_update(None, "user_version", 1).unwrap();
-    }
+    Connection::open(&path).unwrap().execute_batch(FIRST_SCHEMA).unwrap();
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.load("s").await.unwrap().resources["r"], rec());
-    let v: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, SCHEMA_VERSION);
+    let state = store.load("s").await.unwrap();
+    assert_eq!(state.resources["r"], rec());
+    assert_eq!(state.outputs["url"], "https://x.example");
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
+    // The journal and the lock the second schema added work.
+    store.put_pending("s", "p", &PendingOp { op: "create".into(), type_name: "t".into(), cloud_id: None, identity: serde_json::json!({}), started_at: String::new() }).await.unwrap();
+    let lock = store.lock("s", &Holder::this_process("test"), Duration::from_secs(30)).await.unwrap();
+    store.unlock("s", &lock.id).await.unwrap();
+}
+
+/// A file written by the second schema moves into the prefix keeping every row of every
+/// table: resources, outputs, the journal and the lock.
+#[tokio::test]
+async fn a_second_schema_file_moves_into_the_prefix_keeping_every_row() {
+    let path = tempdir().join("state.db");
+    Connection::open(&path).unwrap().execute_batch(&format!("{FIRST_SCHEMA}{SECOND_SCHEMA}")).unwrap();
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let state = store.load("s").await.unwrap();
+    assert_eq!(state.resources["r"], rec());
+    assert_eq!(state.outputs["url"], "https://x.example");
+    assert_eq!(state.pending["half"].started_at, "2026-01-02T03:04:05.000Z");
+    let lock = store.lock_info("s").await.unwrap().expect("the lock moved too");
+    assert_eq!((lock.id.as_str(), lock.holder.command.as_str()), ("abc", "deploy"));
+    // Opening again changes nothing.
+    drop(store);
+    let again = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(again.load("s").await.unwrap(), state);
+}
+
+fn other() -> Holder {
+    Holder { user: "other".into(), host: "elsewhere".into(), pid: 2, command: "deploy".into() }
+}
+
+async fn locked(path: &Path) -> (Arc<dyn StateStore>, StackLock) {
+    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(path).await.unwrap());
+    let lock = StackLock::acquire(Arc::clone(&store), "s", &Holder::this_process("test"), Duration::from_secs(60)).await.unwrap();
+    assert_eq!(store.lock_info("s").await.unwrap().map(|i| i.id), Some(lock.id().to_owned()), "the lock is taken");
+    assert!(matches!(store.lock("s", &other(), Duration::from_secs(60)).await, Err(StoreError::Locked { .. })), "another run is refused");
+    (store, lock)
+}
+
+/// On a multi-threaded runtime the drop releases the lock before it returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_lock_is_released_at_once_on_a_multi_threaded_runtime() {
+    let (store, lock) = locked(&tempdir().join("state.db")).await;
+    drop(lock);
+    assert!(store.lock_info("s").await.unwrap().is_none(), "the dropped lock is still held");
+    let taken = store.lock("s", &other(), Duration::from_secs(60)).await.expect("another run takes it");
+    store.unlock("s", &taken.id).await.unwrap();
+}
+
+/// On a current-thread runtime a task releases it at the next await.
+#[tokio::test]
+async fn a_dropped_lock_is_released_at_the_next_await_on_a_current_thread_runtime() {
+    let (store, lock) = locked(&tempdir().join("state.db")).await;
+    drop(lock);
+    tokio::task::yield_now().await;
+    assert!(store.lock_info("s").await.unwrap().is_none(), "the dropped lock is still held");
+    store.lock("s", &other(), Duration::from_secs(60)).await.expect("another run takes it");
+}
+
+/// Outside any runtime the drop releases it before it returns.
+#[test]
+fn a_lock_dropped_outside_a_runtime_is_released() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (store, lock) = rt.block_on(locked(&tempdir().join("state.db")));
+    drop(lock);
+    rt.block_on(async {
+        assert!(store.lock_info("s").await.unwrap().is_none(), "the dropped lock is still held");
+        store.lock("s", &other(), Duration::from_secs(60)).await.expect("another run takes it");
+    });
+}
+
+/// A lock released explicitly reports how that went, and nothing of it touches the lock
+/// another run takes next.
+#[tokio::test]
+async fn release_reports_and_the_drop_then_does_nothing() {
+    let (store, lock) = locked(&tempdir().join("state.db")).await;
+    lock.release().await.unwrap();
+    let taken = store.lock("s", &other(), Duration::from_secs(60)).await.expect("another run takes it");
+    tokio::task::yield_now().await;
+    assert_eq!(store.lock_info("s").await.unwrap().map(|i| i.id), Some(taken.id));
 }

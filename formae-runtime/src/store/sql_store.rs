@@ -1,0 +1,325 @@
+//! [`SqlStore`]: the one state store, over any SQL backend.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value as Json;
+
+use super::error::StoreError;
+use super::location::StateLocation;
+use super::lock::{lease_ms, new_lock_id, Holder, LockInfo};
+use super::sql::{Cell, Param, Sql, SqlError, Step};
+use super::StateStore;
+use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
+
+/// A state store over any [`Sql`] backend.
+pub struct SqlStore<B> {
+    pub(super) backend: B,
+}
+
+impl<B: Sql> std::fmt::Debug for SqlStore<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SqlStore({})", self.backend.describe())
+    }
+}
+
+fn status_text(s: ResourceStatus) -> &'static str {
+    match s {
+        ResourceStatus::Ready => "ready",
+        ResourceStatus::Failed => "failed",
+    }
+}
+
+impl<B: Sql> SqlStore<B> {
+    /// A store over `backend`, migrated to this build's schema (a newer one is refused).
+    pub async fn new(backend: B) -> Result<Self, StoreError> {
+        let store = SqlStore { backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The backend, for tests and tools that need raw SQL.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    pub(super) fn err(&self, e: SqlError) -> StoreError {
+        StoreError::Backend { store: self.backend.describe(), source: e }
+    }
+
+    fn corrupt(&self, resource: &str, message: impl ToString) -> StoreError {
+        StoreError::Corrupt { store: self.backend.describe(), resource: resource.to_owned(), message: message.to_string() }
+    }
+
+    /// `s` with the clock and table placeholders filled for this dialect.
+    fn sql(&self, s: &str) -> String {
+        self.backend.dialect().fill(s)
+    }
+
+    fn resource_params(stack: &str, name: &str, r: &RecordedResource) -> Vec<Param> {
+        vec![
+            Param::Text(stack.to_owned()),
+            Param::Text(name.to_owned()),
+            Param::Text(r.type_name.clone()),
+            Param::Text(r.cloud_id.clone()),
+            Param::Text(r.props.to_string()),
+            Param::Text(serde_json::to_string(&r.outputs).unwrap_or_default()),
+            Param::Text(serde_json::to_string(&r.deps).unwrap_or_default()),
+            Param::Text(status_text(r.status).to_owned()),
+        ]
+    }
+
+    fn upsert_resource(&self) -> String {
+        self.sql(
+            "INSERT INTO {resources} (stack, name, type, cloud_id, props, outputs, deps, status, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {now_text})
+             ON CONFLICT (stack, name) DO UPDATE SET type = excluded.type, cloud_id = excluded.cloud_id,
+               props = excluded.props, outputs = excluded.outputs, deps = excluded.deps,
+               status = excluded.status, updated_at = excluded.updated_at",
+        )
+    }
+
+    fn upsert_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Step {
+        Step::One(
+            self.sql(
+                "INSERT INTO {stack_outputs} (stack, outputs, updated_at) VALUES ($1, $2, {now_text})
+                 ON CONFLICT (stack) DO UPDATE SET outputs = excluded.outputs, updated_at = excluded.updated_at",
+            ),
+            vec![Param::Text(stack.to_owned()), Param::Text(serde_json::to_string(outputs).unwrap_or_default())],
+        )
+    }
+
+    fn pending_params(&self, stack: &str, name: &str, p: &PendingOp) -> Vec<Param> {
+        vec![
+            Param::Text(stack.to_owned()),
+            Param::Text(name.to_owned()),
+            Param::Text(p.op.clone()),
+            Param::Text(p.type_name.clone()),
+            p.cloud_id.clone().map_or(Param::Null, Param::Text),
+            Param::Text(p.identity.to_string()),
+            Param::Text(p.started_at.clone()),
+        ]
+    }
+
+    fn upsert_pending(&self) -> String {
+        self.sql(
+            "INSERT INTO {pending} (stack, name, op, type, cloud_id, identity, started_at)
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), {now_text}))
+             ON CONFLICT (stack, name) DO UPDATE SET op = excluded.op, type = excluded.type,
+               cloud_id = excluded.cloud_id, identity = excluded.identity, started_at = excluded.started_at",
+        )
+    }
+
+    fn delete_pending(&self, stack: &str, name: &str) -> Step {
+        Step::One(self.sql("DELETE FROM {pending} WHERE stack = $1 AND name = $2"), vec![Param::Text(stack.into()), Param::Text(name.into())])
+    }
+
+    /// Reads every row of a query in pages keyed on `name`, halving a page the backend
+    /// cannot return at once.
+    async fn paged(&self, sql: &str, stack: &str) -> Result<Vec<Vec<Cell>>, StoreError> {
+        let sql = self.sql(sql);
+        let mut out = Vec::new();
+        let mut after = String::new();
+        let mut page = self.backend.page_rows();
+        loop {
+            let params = vec![Param::Text(stack.to_owned()), Param::Text(after.clone()), Param::Int(page)];
+            let rows = match self.backend.query(&sql, params).await {
+                Ok(rows) => rows,
+                Err(SqlError::TooLarge(m)) if page > 1 => {
+                    tracing::debug!(page, message = %m, "page too large; halving");
+                    page /= 2;
+                    continue;
+                }
+                Err(e) => return Err(self.err(e)),
+            };
+            let n = rows.len();
+            if let Some(last) = rows.last().and_then(|r| r.first()).and_then(Cell::text) {
+                after = last;
+            }
+            out.extend(rows);
+            if i64::try_from(n).unwrap_or(0) < page {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn read_lock(&self, stack: &str) -> Result<Option<LockInfo>, StoreError> {
+        let rows = self
+            .backend
+            .query(&self.sql("SELECT lock_id, holder, acquired_ms, expires_ms, {now} FROM {locks} WHERE stack = $1"), vec![Param::Text(stack.to_owned())])
+            .await
+            .map_err(|e| self.err(e))?;
+        let Some(r) = rows.first() else { return Ok(None) };
+        let holder = r.get(1).and_then(Cell::text).unwrap_or_default();
+        Ok(Some(LockInfo {
+            id: r.first().and_then(Cell::text).unwrap_or_default(),
+            holder: serde_json::from_str(&holder).map_err(|e| self.corrupt("(lock)", e))?,
+            acquired_ms: r.get(2).and_then(Cell::int).unwrap_or(0),
+            expires_ms: r.get(3).and_then(Cell::int).unwrap_or(0),
+            now_ms: r.get(4).and_then(Cell::int).unwrap_or(0),
+        }))
+    }
+}
+
+#[async_trait]
+impl<B: Sql> StateStore for SqlStore<B> {
+    fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    fn location(&self) -> StateLocation {
+        self.backend.location()
+    }
+
+    async fn load(&self, stack: &str) -> Result<StackState, StoreError> {
+        let rows = self
+            .paged(
+                "SELECT name, type, cloud_id, props, outputs, deps, status FROM {resources}
+                 WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
+                stack,
+            )
+            .await?;
+        let mut state = StackState::empty(stack);
+        for r in rows {
+            let get = |i: usize| r.get(i).and_then(Cell::text).unwrap_or_default();
+            let name = get(0);
+            let status = match get(6).as_str() {
+                "ready" => ResourceStatus::Ready,
+                "failed" => ResourceStatus::Failed,
+                other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
+            };
+            let rec = RecordedResource {
+                type_name: get(1),
+                cloud_id: get(2),
+                props: serde_json::from_str(&get(3)).map_err(|e| self.corrupt(&name, e))?,
+                outputs: serde_json::from_str(&get(4)).map_err(|e| self.corrupt(&name, e))?,
+                deps: serde_json::from_str(&get(5)).map_err(|e| self.corrupt(&name, e))?,
+                status,
+            };
+            state.resources.insert(name, rec);
+        }
+        let pending = self
+            .paged(
+                "SELECT name, op, type, cloud_id, identity, started_at FROM {pending}
+                 WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
+                stack,
+            )
+            .await?;
+        for r in pending {
+            let get = |i: usize| r.get(i).and_then(Cell::text);
+            let name = get(0).unwrap_or_default();
+            let op = PendingOp {
+                op: get(1).unwrap_or_default(),
+                type_name: get(2).unwrap_or_default(),
+                cloud_id: get(3),
+                identity: serde_json::from_str(&get(4).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
+                started_at: get(5).unwrap_or_default(),
+            };
+            state.pending.insert(name, op);
+        }
+        let outputs = self
+            .backend
+            .query(&self.sql("SELECT outputs FROM {stack_outputs} WHERE stack = $1"), vec![Param::Text(stack.to_owned())])
+            .await
+            .map_err(|e| self.err(e))?;
+        if let Some(o) = outputs.first().and_then(|r| r.first()).and_then(Cell::text) {
+            state.outputs = serde_json::from_str(&o).map_err(|e| self.corrupt("(stack outputs)", e))?;
+        }
+        Ok(state)
+    }
+
+    async fn put_resource(&self, stack: &str, name: &str, r: &RecordedResource) -> Result<(), StoreError> {
+        let steps = vec![Step::One(self.upsert_resource(), Self::resource_params(stack, name, r)), self.delete_pending(stack, name)];
+        self.backend.atomically(steps).await.map_err(|e| self.err(e))
+    }
+
+    async fn remove_resource(&self, stack: &str, name: &str) -> Result<(), StoreError> {
+        let steps = vec![
+            Step::One(self.sql("DELETE FROM {resources} WHERE stack = $1 AND name = $2"), vec![Param::Text(stack.into()), Param::Text(name.into())]),
+            self.delete_pending(stack, name),
+        ];
+        self.backend.atomically(steps).await.map_err(|e| self.err(e))
+    }
+
+    async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError> {
+        self.backend.execute(&self.upsert_pending(), self.pending_params(stack, name, op)).await.map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    async fn clear_pending(&self, stack: &str, name: &str) -> Result<(), StoreError> {
+        self.backend.atomically(vec![self.delete_pending(stack, name)]).await.map_err(|e| self.err(e))
+    }
+
+    async fn put_outputs(&self, stack: &str, outputs: &BTreeMap<String, Json>) -> Result<(), StoreError> {
+        self.backend.atomically(vec![self.upsert_outputs(stack, outputs)]).await.map_err(|e| self.err(e))
+    }
+
+    async fn put_state(&self, state: &StackState) -> Result<(), StoreError> {
+        let stack = Param::Text(state.stack.clone());
+        let resources = state.resources.iter().map(|(n, r)| Self::resource_params(&state.stack, n, r)).collect();
+        let pending = state.pending.iter().map(|(n, p)| self.pending_params(&state.stack, n, p)).collect();
+        let steps = vec![
+            Step::One(self.sql("DELETE FROM {resources} WHERE stack = $1"), vec![stack.clone()]),
+            Step::One(self.sql("DELETE FROM {pending} WHERE stack = $1"), vec![stack]),
+            Step::Many(self.upsert_resource(), resources),
+            Step::Many(self.upsert_pending(), pending),
+            self.upsert_outputs(&state.stack, &state.outputs),
+        ];
+        self.backend.atomically(steps).await.map_err(|e| self.err(e))
+    }
+
+    async fn lock(&self, stack: &str, holder: &Holder, lease: Duration) -> Result<LockInfo, StoreError> {
+        let id = new_lock_id();
+        let sql = self.sql(
+            "INSERT INTO {locks} AS held (stack, lock_id, holder, acquired_ms, expires_ms) VALUES ($1, $2, $3, {now}, {now} + $4)
+             ON CONFLICT (stack) DO UPDATE SET lock_id = excluded.lock_id, holder = excluded.holder,
+               acquired_ms = excluded.acquired_ms, expires_ms = excluded.expires_ms
+             WHERE held.expires_ms < {now}",
+        );
+        let holder_json = serde_json::to_string(holder).unwrap_or_default();
+        let params = vec![Param::Text(stack.into()), Param::Text(id.clone()), Param::Text(holder_json), Param::Int(lease_ms(lease))];
+        self.backend.execute(&sql, params).await.map_err(|e| self.err(e))?;
+        match self.read_lock(stack).await? {
+            Some(info) if info.id == id => {
+                tracing::debug!(stack, %holder, "lock taken");
+                Ok(info)
+            }
+            Some(info) => Err(info.refusal(stack)),
+            // Removed by force between the two statements: try once more from the top.
+            None => Err(StoreError::LockLost { stack: stack.to_owned() }),
+        }
+    }
+
+    async fn renew(&self, stack: &str, id: &str, lease: Duration) -> Result<(), StoreError> {
+        let n = self
+            .backend
+            .execute(
+                &self.sql("UPDATE {locks} SET expires_ms = {now} + $3 WHERE stack = $1 AND lock_id = $2"),
+                vec![Param::Text(stack.into()), Param::Text(id.into()), Param::Int(lease_ms(lease))],
+            )
+            .await
+            .map_err(|e| self.err(e))?;
+        if n == 0 {
+            return Err(StoreError::LockLost { stack: stack.to_owned() });
+        }
+        Ok(())
+    }
+
+    async fn unlock(&self, stack: &str, id: &str) -> Result<(), StoreError> {
+        self.backend
+            .execute(&self.sql("DELETE FROM {locks} WHERE stack = $1 AND lock_id = $2"), vec![Param::Text(stack.into()), Param::Text(id.into())])
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    async fn force_unlock(&self, stack: &str) -> Result<Option<LockInfo>, StoreError> {
+        let held = self.read_lock(stack).await?;
+        self.backend.execute(&self.sql("DELETE FROM {locks} WHERE stack = $1"), vec![Param::Text(stack.into())]).await.map_err(|e| self.err(e))?;
+        Ok(held)
+    }
+
+    async fn lock_info(&self, stack: &str) -> Result<Option<LockInfo>, StoreError> {
+        self.read_lock(stack).await
+    }
+}
