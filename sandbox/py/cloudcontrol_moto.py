@@ -57,6 +57,9 @@ def translate(e, ti, ident=None):
     """A moto exception as the handler error AWS's handler would report."""
     if isinstance(e, HandlerError):
         return e
+    if isinstance(e, KeyError):
+        return HandlerError("InvalidRequest", f"moto's model of {ti.name} needs the property {e.args[0]!r}, which the "
+                            f"schema does not require (not modelled by the sandbox)")
     code = str(getattr(e, "error_type", "") or getattr(e, "code", "") or type(e).__name__)
     text = str(getattr(e, "message", "") or getattr(e, "description", "") or e)
     low = (code + " " + type(e).__name__).lower()
@@ -1074,6 +1077,8 @@ class EC2VPC(Adapter):
              "EnableDnsHostnames", "EnableDnsSupport", "InstanceTenancy", "Ipv6CidrBlocks", "Tags")
 
     def _create(self, ti, model):
+        if "CidrBlock" not in model:
+            raise HandlerError("InvalidRequest", "CidrBlock is required (IPAM pools are not modelled by the sandbox)")
         vpc = ec2().create_vpc(cidr_block=model["CidrBlock"], instance_tenancy=model.get("InstanceTenancy", "default"),
                                tags=None)
         self._apply(vpc.id, {}, model)
@@ -1491,13 +1496,15 @@ class CfnModel(Adapter):
         ident = identifier_of(ti, model)
         if ident is not None and (ti.name, ident) in self.objects:
             raise already_exists(ti, ident)
-        name_prop = self.cls.cloudformation_name_type() if hasattr(self.cls, "cloudformation_name_type") else ""
+        name_prop = self.name_property(ti)
         name = model.get(name_prop) if name_prop else None
         if name_prop and not name:
-            name = generated_name(ti, name_prop) if name_prop in ti.properties else f"cc-{uuid.uuid4().hex[:12]}"
+            name = generated_name(ti, name_prop)
+            model[name_prop] = name  # the name moto made it with, as the service would answer
         try:
+            name = name or f"cc-{uuid.uuid4().hex[:12]}"
             obj = self.cls.create_from_cloudformation_json(
-                name or f"cc-{uuid.uuid4().hex[:12]}", {"Type": ti.name, "Properties": copy.deepcopy(model)},
+                name, {"Type": ti.name, "Properties": copy.deepcopy(model)},
                 account(), REGION, LogicalId="CloudControl", StackId=STACK_ID, ResourceType=ti.name)
         except Exception as e:
             raise translate(e, ti, ident)
@@ -1521,9 +1528,21 @@ class CfnModel(Adapter):
         if (ti.name, ident) in self.objects:
             raise already_exists(ti, ident)
         fill_read_only(ti, model, ident)
-        self.objects[(ti.name, ident)] = (obj, model)
+        self.objects[(ti.name, ident)] = (obj, model, name)
         STORE.put(ti, ident, model)
         return ident, model
+
+    def name_property(self, ti):
+        """The property moto names the resource by: its cloudformation_name_type() where
+        the schema has that property (moto's IoT models answer "Thing" for ThingName),
+        else a single primary identifier the caller may choose."""
+        name_prop = self.cls.cloudformation_name_type()
+        if name_prop in ti.properties:
+            return name_prop
+        if name_prop and len(ti.primary_segments) == 1 and len(ti.primary_segments[0]) == 1 \
+                and ti.primary[0] not in ti.top_read_only():
+            return ti.primary[0]
+        return None
 
     def read(self, ti, ident):
         if (ti.name, ident) not in self.objects:
@@ -1540,15 +1559,21 @@ class CfnModel(Adapter):
         found = self.objects.get((ti.name, ident))
         if found is None:
             raise not_found(ti, ident)
-        obj, model = found
+        obj, model, name = found
         try:
             try:
                 obj.delete(account(), REGION)
             except (TypeError, AttributeError, NotImplementedError):
                 if "__isabstractmethod__" not in dir(self.cls.delete_from_cloudformation_json):
+                    # As moto's stack deletion calls it: the name the resource was made with
+                    # in its properties, else its physical id.
+                    props = dict(model)
+                    name_prop = self.name_property(ti)
+                    if name_prop and name:
+                        props.setdefault(name_prop, name)
                     self.cls.delete_from_cloudformation_json(
-                        getattr(obj, "physical_resource_id", ident), {"Type": ti.name, "Properties": model},
-                        account(), REGION)
+                        getattr(obj, "physical_resource_id", None) or name or ident,
+                        {"Type": ti.name, "Properties": props}, account(), REGION)
         except Exception as e:
             raise translate(e, ti, ident)
         self.objects.pop((ti.name, ident), None)

@@ -85,6 +85,8 @@ class TypeInfo:
         self.handlers = set(schema.get("handlers", {}))
         self.primary = [segments(p)[0] for p in schema.get("primaryIdentifier", [])]
         self.primary_paths = list(schema.get("primaryIdentifier", []))
+        # Three types name a nested property (S3::StorageLens: StorageLensConfiguration/Id).
+        self.primary_segments = [segments(p) for p in self.primary_paths]
         self.additional = [[segments(p)[0] for p in ids] for ids in schema.get("additionalIdentifiers", [])]
         self.read_only = list(schema.get("readOnlyProperties", []))
         self.write_only = list(schema.get("writeOnlyProperties", []))
@@ -538,9 +540,12 @@ def generate(root, node, rng, hint="", minimal=True, depth=0):
         else:
             kind = "array" if "items" in node else "string"
     if kind == "string":
+        lo = int(node.get("minLength", 0))
+        if node.get("maxLength") != 0:
+            lo = max(1, lo)  # an empty string is rarely what a service takes
         if node.get("pattern"):
-            return from_pattern(node["pattern"], rng, int(node.get("minLength", 0)), node.get("maxLength"))
-        return plain_string(node, rng, hint)
+            return from_pattern(node["pattern"], rng, lo, node.get("maxLength"))
+        return plain_string({**node, "minLength": lo}, rng, hint)
     if kind in ("integer", "number"):
         lo = node.get("minimum")
         if lo is None and "exclusiveMinimum" in node:
@@ -608,6 +613,14 @@ def merge(a, b):
     return out
 
 
+def _nested_schema(ti, segs):
+    node = {"properties": ti.properties}
+    for seg in segs:
+        node = resolve(ti.schema, node)
+        node = node.get("properties", {}).get(seg, {}) if seg != "*" else node.get("items", {})
+    return node
+
+
 def minimal_model(ti, rng):
     """A model of type `ti` with its required properties only (read-only ones left out),
     each generated from the schema; raises CannotGenerate."""
@@ -627,7 +640,8 @@ def mint(ti, name, rng=None):
     """A value for property `name` of `ti` the way a service makes one it assigns: an ARN
     for an `...Arn`, else a random id that fits the property's pattern and lengths."""
     rng = rng or random.Random(uuid.uuid4().int)
-    node = ti.prop_schema(name)
+    node = ti.prop_schema(name) if isinstance(name, str) else resolve(ti.schema, _nested_schema(ti, name))
+    name = name if isinstance(name, str) else name[-1]
     kind = node.get("type", "string")
     if isinstance(kind, list):
         kind = kind[0]
@@ -635,9 +649,12 @@ def mint(ti, name, rng=None):
         return rng.randint(int(node.get("minimum", 1)), int(node.get("maximum", 1_000_000)))
     if kind != "string":
         raise CannotGenerate(f"{name} is a {kind}")
+    if name.endswith("Arn") or name == "ARN":
+        return ti.arn(uuid.UUID(int=rng.getrandbits(128)).hex[:20])
     if node.get("pattern"):
         try:
-            return from_pattern(node["pattern"], rng, int(node.get("minLength", 0)), node.get("maxLength"))
+            # A service never assigns an empty identifier, whatever the pattern allows.
+            return from_pattern(node["pattern"], rng, max(1, int(node.get("minLength", 0))), node.get("maxLength"))
         except CannotGenerate:
             pass
     hi = node.get("maxLength")

@@ -45,9 +45,10 @@ def already_exists(ti, ident):
 def identifier_of(ti, model):
     """The primary identifier of `model`, or None if a part of it is missing."""
     parts = []
-    for name in ti.primary:
-        value = model.get(name)
-        if value is None or isinstance(value, (dict, list)):
+    for segs in ti.primary_segments:
+        found = S.find(model, segs)
+        value = S.get_at(model, found[0]) if found else None
+        if value is None or value == "" or isinstance(value, (dict, list)):
             return None
         parts.append(str(value).lower() if isinstance(value, bool) else str(value))
     return "|".join(parts)
@@ -56,12 +57,17 @@ def identifier_of(ti, model):
 def fill_identifier(ti, model, rng=None):
     """Gives `model` the parts of its primary identifier the caller left out, as the
     service would (assigned ids, generated names)."""
-    for name in ti.primary:
-        if name not in model:
-            try:
-                model[name] = S.mint(ti, name, rng)
-            except S.CannotGenerate:
-                model[name] = f"{S.kebab(ti.resource)}-{S.uuid.uuid4().hex[:12]}"
+    for segs in ti.primary_segments:
+        if S.find(model, segs):
+            continue
+        parent = S.find(model, segs[:-1])
+        if not parent or not isinstance(S.get_at(model, parent[0]), dict):
+            continue
+        try:
+            value = S.mint(ti, segs[0] if len(segs) == 1 else segs, rng)
+        except S.CannotGenerate:
+            value = f"{S.kebab(ti.resource)}-{S.uuid.uuid4().hex[:12]}"
+        S.get_at(model, parent[0])[segs[-1]] = value
     return model
 
 
@@ -102,6 +108,9 @@ class GenericStore:
         model = json.loads(json.dumps(desired))
         fill_identifier(ti, model)
         ident = identifier_of(ti, model)
+        if ident is None:
+            raise HandlerError("InvalidRequest", f"The primary identifier of {ti.name} "
+                               f"({', '.join(ti.primary_paths)}) cannot be empty")
         if ident in self._of(ti):
             raise already_exists(ti, ident)
         fill_read_only(ti, model, ident)
