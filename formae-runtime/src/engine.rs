@@ -12,50 +12,14 @@ use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
 use crate::exec::{Applied, Cx, ExecError, Executor};
-use crate::plan::{planned_props, Action, Plan, SecretReader};
+use crate::plan::{Action, Plan, SecretReader};
 use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
-use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
+use crate::state::{PendingOp, RecordedProps, RecordedResource, ResourceStatus, StackState};
 use crate::store::{StateStore, StoreError};
-use crate::value::SecretSource;
+use crate::value::{Marked, SecretSource};
 
-/// One operation on one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// Create (also the second half of a replacement).
-    Create,
-    /// Update in place.
-    Update,
-    /// Delete (also the first half of a replacement).
-    Delete,
-}
-
-impl Op {
-    /// `create`, `update`, `delete`.
-    pub fn verb(self) -> &'static str {
-        match self {
-            Op::Create => "create",
-            Op::Update => "update",
-            Op::Delete => "delete",
-        }
-    }
-    /// `creating`, `updating`, `deleting`.
-    pub fn doing(self) -> &'static str {
-        match self {
-            Op::Create => "creating",
-            Op::Update => "updating",
-            Op::Delete => "deleting",
-        }
-    }
-    /// `created`, `updated`, `deleted`.
-    pub fn done(self) -> &'static str {
-        match self {
-            Op::Create => "created",
-            Op::Update => "updated",
-            Op::Delete => "deleted",
-        }
-    }
-}
+pub use crate::state::Op;
 
 /// What happened, as it happens; the command line shows it as progress.
 #[derive(Debug, Clone)]
@@ -264,6 +228,7 @@ impl Lookup for LiveLookup<'_> {
 
 enum Work {
     Put { props: Json, prior: Option<(String, Json)> },
+
     Delete { cloud_id: String, prior: Json },
 }
 
@@ -287,6 +252,8 @@ pub async fn apply(
     let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
     let mut report = ApplyReport::default();
     let mut started_nodes = vec![false; nodes.len()];
+    // What each create or update applies, in plan form: recorded once it is done.
+    let mut planned: Vec<Option<Marked>> = vec![None; nodes.len()];
     let mut failed = false;
     let parallelism = opts.parallelism.max(1);
     let (notes, mut noted) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
@@ -311,28 +278,34 @@ pub async fn apply(
             let work = match op {
                 Op::Delete => {
                     let rec = state.resources.get(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
-                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.clone() }
+                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.value.clone() }
                 }
                 Op::Create | Op::Update => {
                     let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
                     let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
                     let prior = match op {
-                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.clone())),
+                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value.clone())),
                         _ => None,
                     };
-                    if resolve::contains_unknown(&resolved) || resolve::contains_marker(&resolved, resolve::marker::SECRET_UNREADABLE) {
-                        // Only possible if a dependency failed to record its outputs.
-                        report.failed.push((name.clone(), op, "a value it refers to is not known".into()));
+                    if let Some(e) = resolved.first_unreadable() {
+                        report.failed.push((name.clone(), op, format!("a secret it needs cannot be read: {e}")));
                         failed = true;
                         continue;
                     }
-                    Work::Put { props: resolve::expose(&resolved), prior }
+                    if let Some(what) = resolved.unknown.values().next() {
+                        // Only possible if a dependency failed to record its outputs.
+                        report.failed.push((name.clone(), op, format!("a value it refers to is not known: {what}")));
+                        failed = true;
+                        continue;
+                    }
+                    planned[i] = Some(resolved.planned());
+                    Work::Put { props: resolved.value, prior }
                 }
             };
             // The intent goes on record before the first mutating call, so a run killed
             // midway leaves what it may have made findable.
             let pending = PendingOp {
-                op: op.verb().to_owned(),
+                op,
                 type_name: type_name.clone(),
                 cloud_id: state.resources.get(&name).map(|r| r.cloud_id.clone()).filter(|_| op != Op::Create),
                 identity: identity_of(&work, declared.get(name.as_str()).map(|d| d.meta.identity).unwrap_or(&[])),
@@ -341,7 +314,7 @@ pub async fn apply(
             store.put_pending(stack.name, &name, &pending).await?;
             // A create journaled by an earlier run that never recorded its result may
             // have made the resource: that one is ours to adopt.
-            let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create.verb());
+            let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create);
             // The plan looked for it a moment ago, under the lock, and found nothing.
             let looked = plan.absent.contains(&name) && !journaled;
             observer.event(&Event::Started { resource: name.clone(), op });
@@ -388,7 +361,7 @@ pub async fn apply(
         let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
         match result {
             Ok(applied) => {
-                record(stack.name, &name, op, applied, &declared, &mut state, store, secrets).await?;
+                record(stack.name, &name, op, applied, planned[i].take(), &declared, &mut state, store).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
                 report.done.push((name, op, elapsed));
@@ -423,8 +396,15 @@ pub async fn apply(
     report.outputs = stack
         .outputs
         .iter()
-        .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
-        .filter(|(_, v)| !resolve::contains_unknown(v))
+        .filter_map(|o| {
+            let r = resolve::resolve(&o.value, &lookup);
+            if !r.sensitive.is_empty() {
+                // Outputs are recorded and printed in the clear: a secret is never one.
+                tracing::warn!(output = o.name, "a stack output holds a secret; it is not recorded");
+                return None;
+            }
+            r.is_complete().then(|| (o.name.to_owned(), r.value))
+        })
         .collect();
     store.put_outputs(stack.name, &report.outputs).await?;
     report.elapsed = started.elapsed();
@@ -495,19 +475,18 @@ async fn record(
     name: &str,
     op: Op,
     applied: Option<Applied>,
+    planned: Option<Marked>,
     declared: &HashMap<&str, &DeclaredResource>,
     state: &mut StackState,
     store: &dyn StateStore,
-    secrets: &dyn SecretReader,
 ) -> Result<(), StoreError> {
-    match (op, applied, declared.get(name)) {
-        (Op::Create | Op::Update, Some(applied), Some(d)) => {
-            // The record is what was applied: resolved against the outputs it used, secrets hashed.
-            let (props, _) = planned_props(d, &LiveLookup { state, secrets });
+    match (op, applied, declared.get(name), planned) {
+        (Op::Create | Op::Update, Some(applied), Some(d), Some(planned)) => {
+            // The record is what was applied, as resolved for the apply, secrets hashed.
             let rec = RecordedResource {
                 type_name: d.meta.type_name.to_owned(),
                 cloud_id: applied.cloud_id,
-                props,
+                props: RecordedProps::from_marked(planned),
                 outputs: applied.outputs,
                 deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
                 status: ResourceStatus::Ready,
@@ -515,7 +494,7 @@ async fn record(
             store.put_resource(stack, name, &rec).await?;
             state.resources.insert(name.to_owned(), rec);
         }
-        (Op::Delete, _, _) => {
+        (Op::Delete, _, _, _) => {
             store.remove_resource(stack, name).await?;
             state.resources.remove(name);
         }
@@ -528,9 +507,9 @@ async fn record(
 mod tests {
     use super::*;
     use crate::aws::secretsmanager::Secret;
-    use crate::value::{Output, Template, Value};
+    use crate::value::{Output, Sensitive, Template, Value};
 
-    fn secret(name: &str, text: Value<String>) -> Secret {
+    fn secret(name: &str, text: Value<Sensitive>) -> Secret {
         Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
     }
 
@@ -550,7 +529,7 @@ mod tests {
         let mut state = StackState::empty("t");
         state.resources.insert(
             "a".into(),
-            RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: Json::Null, outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
+            RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
         );
         let g = graph(&s, &p, &state);
         let names: Vec<(String, Op, usize)> = g.iter().map(|n| (n.resource.clone(), n.op, n.waits_for)).collect();
@@ -702,7 +681,7 @@ mod tests {
         // left none.
         assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["a"]);
         let a = &run.recorded.pending["a"];
-        assert_eq!((a.op.as_str(), a.type_name.as_str(), a.cloud_id.as_deref()), ("create", "AWS::SecretsManager::Secret", None));
+        assert_eq!((a.op, a.type_name.as_str(), a.cloud_id.as_deref()), (Op::Create, "AWS::SecretsManager::Secret", None));
         assert_eq!(a.identity, serde_json::json!({"name": "a"}));
         assert!(!a.started_at.is_empty());
     }

@@ -36,7 +36,6 @@ impl Resource for HttpCheck {
         type_name: "Formae::Check::Http",
         create_only: &[],
         write_only: &[],
-        sensitive: &[],
         identity: &["url"],
         outputs: HttpCheckOutputs::ATTRS,
         reruns_when_dependencies_change: true,

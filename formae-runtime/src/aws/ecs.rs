@@ -163,7 +163,6 @@ impl Resource for ExpressGatewayService {
         type_name: "AWS::ECS::ExpressGatewayService",
         create_only: &["service_name", "cluster", "infrastructure_role_arn"],
         write_only: &[],
-        sensitive: &[],
         identity: &["service_name", "cluster"],
         outputs: ExpressGatewayServiceOutputs::ATTRS,
         reruns_when_dependencies_change: false,

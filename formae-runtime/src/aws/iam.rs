@@ -144,7 +144,6 @@ impl Resource for Role {
         type_name: "AWS::IAM::Role",
         create_only: &["role_name", "path"],
         write_only: &[],
-        sensitive: &[],
         identity: &["role_name"],
         outputs: RoleOutputs::ATTRS,
         reruns_when_dependencies_change: false,

@@ -122,7 +122,6 @@ impl Resource for DbCluster {
         type_name: "AWS::RDS::DBCluster",
         create_only: &["db_cluster_identifier", "engine", "master_username", "database_name"],
         write_only: &["master_user_password"],
-        sensitive: &["master_user_password"],
         identity: &["db_cluster_identifier"],
         outputs: DbClusterOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -209,7 +208,6 @@ impl Resource for DbInstance {
         type_name: "AWS::RDS::DBInstance",
         create_only: &["db_instance_identifier", "db_cluster_identifier", "engine", "publicly_accessible"],
         write_only: &[],
-        sensitive: &[],
         identity: &["db_instance_identifier"],
         outputs: DbInstanceOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -234,7 +232,7 @@ mod ops {
 
     use super::{DbCluster, DbInstance};
     use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
-    use crate::resolve::{as_marker, marker, secret_hash};
+    use crate::resolve::secret_hash;
     use crate::value::Value;
 
     fn get<T: Clone>(v: &Option<Value<T>>) -> Option<T> {
@@ -408,11 +406,8 @@ mod ops {
     }
 
     fn password_changed(new: Option<&str>, prior: &Json) -> bool {
-        let prior_hash = prior
-            .get("master_user_password")
-            .and_then(as_marker)
-            .and_then(|(k, v)| (k == marker::SENSITIVE).then(|| v.as_str().map(str::to_owned)))
-            .flatten();
+        // The record holds the hash that stands for the password last applied.
+        let prior_hash = prior.get("master_user_password").and_then(Json::as_str).map(str::to_owned);
         match new {
             Some(p) => prior_hash.as_deref() != Some(secret_hash(p).as_str()),
             None => false,

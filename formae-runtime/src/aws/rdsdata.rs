@@ -36,7 +36,6 @@ impl Resource for Database {
         type_name: "Formae::RDSData::Database",
         create_only: &["cluster_arn", "name"],
         write_only: &[],
-        sensitive: &[],
         identity: &["cluster_arn", "name"],
         outputs: DatabaseOutputs::ATTRS,
         reruns_when_dependencies_change: false,

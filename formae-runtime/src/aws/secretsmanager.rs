@@ -6,7 +6,7 @@ use super::Tag;
 use crate::ids::SecretArn;
 use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
-use crate::value::Value;
+use crate::value::{Sensitive, Value};
 
 /// A Secrets Manager secret holding a string (credentials, a config file).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -16,8 +16,8 @@ pub struct Secret {
     /// What the secret is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// The secret's value; always shown as `(sensitive)`.
-    pub secret_string: Value<String>,
+    /// The secret's value; always shown as `(sensitive value)`, stored only as a hash.
+    pub secret_string: Value<Sensitive>,
     /// The KMS key that encrypts it; the account's default key if unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
@@ -56,7 +56,6 @@ impl Resource for Secret {
         type_name: "AWS::SecretsManager::Secret",
         create_only: &["name"],
         write_only: &["secret_string"],
-        sensitive: &["secret_string"],
         identity: &["name"],
         outputs: SecretOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -80,7 +79,7 @@ mod ops {
 
     use super::Secret;
     use crate::exec::{api_error, observed, outputs, prior_str, tag_map, Applied, Cx, ExecError, Existing, Ops};
-    use crate::resolve::{as_marker, marker, secret_hash};
+    use crate::resolve::secret_hash;
 
     fn sm_tags(cx: &Cx, name: &str, s: &Secret) -> Vec<SmTag> {
         cx.tags(name, &s.tags).into_iter().map(|(k, v)| SmTag::builder().key(k).value(v).build()).collect()
@@ -107,7 +106,7 @@ mod ops {
                     .name(&secret_name)
                     .set_description(self.description.as_ref().and_then(text))
                     .set_kms_key_id(self.kms_key_id.as_ref().and_then(text))
-                    .set_secret_string(text(&self.secret_string))
+                    .set_secret_string(self.secret_string.get().map(|s| s.expose().to_owned()))
                     .set_tags(Some(sm_tags(cx, name, self)))
                     .send()
                     .await;
@@ -139,11 +138,10 @@ mod ops {
         }
 
         async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
-            let new_text = text(&self.secret_string).unwrap_or_default();
-            let prior_hash = prior.get("secret_string").and_then(as_marker).and_then(|(k, v)| {
-                (k == marker::SENSITIVE).then(|| v.as_str().unwrap_or_default().to_owned())
-            });
-            if prior_hash.as_deref() != Some(secret_hash(&new_text).as_str()) {
+            let new_text = self.secret_string.get().map(|s| s.expose().to_owned()).unwrap_or_default();
+            // The record holds the hash that stands for the value last applied.
+            let prior_hash = prior_str(prior, "secret_string");
+            if prior_hash != Some(secret_hash(&new_text).as_str()) {
                 cx.secrets
                     .put_secret_value()
                     .secret_id(cloud_id)
@@ -205,7 +203,7 @@ mod ops {
         async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
             match cx.secrets.get_secret_value().secret_id(cloud_id).send().await {
                 Ok(v) => {
-                    let hash = v.secret_string().map(|t| json!({ marker::SENSITIVE: secret_hash(t) }));
+                    let hash = v.secret_string().map(|t| json!(secret_hash(t)));
                     Ok(Some(observed(prior, [("secret_string", hash)])))
                 }
                 // Not found, or scheduled for deletion: gone either way.

@@ -10,10 +10,10 @@ use serde_json::Value as Json;
 
 pub use render::{render_drift, render_text, RenderOptions};
 
-use crate::resolve::{self, marker, Lookup, SecretError};
+use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
 use crate::state::{ResourceStatus, StackState};
-use crate::value::SecretSource;
+use crate::value::{Marked, SecretSource};
 
 /// How an apply treats recorded resources that the stack no longer declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -59,9 +59,9 @@ pub struct FieldChange {
     /// The property.
     pub path: String,
     /// Its recorded value, if any.
-    pub before: Option<Json>,
+    pub before: Option<Marked>,
     /// Its declared value, if any.
-    pub after: Option<Json>,
+    pub after: Option<Marked>,
     /// A create-only property: the change replaces the resource.
     pub forces_replacement: bool,
 }
@@ -77,13 +77,13 @@ pub struct Change {
     /// What happens.
     pub action: Action,
     /// Recorded properties (plan form), if recorded.
-    pub before: Option<Json>,
+    pub before: Option<Marked>,
     /// Declared properties, resolved as far as known now, if declared.
-    pub after: Option<Json>,
+    pub after: Option<Marked>,
     /// The properties that change (for update and replace).
     pub fields: Vec<FieldChange>,
     /// Output attributes; unknown until apply for creates and replacements.
-    pub outputs: BTreeMap<String, Json>,
+    pub outputs: Marked,
     /// Output attributes as recorded, for replacements and deletes.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub prior_outputs: BTreeMap<String, Json>,
@@ -144,7 +144,7 @@ pub struct Plan {
     /// Recorded resources patch mode leaves alone although the stack no longer declares them.
     pub kept: Vec<String>,
     /// The stack's outputs, as far as known now.
-    pub outputs: BTreeMap<String, Json>,
+    pub outputs: Marked,
     /// Counts.
     pub summary: Summary,
     /// What a refresh found changed outside formae; the changes above already undo it.
@@ -159,6 +159,9 @@ pub struct Plan {
     /// apply creates them without looking again.
     #[serde(skip)]
     pub absent: std::collections::BTreeSet<String>,
+    /// Where each resource's change is in `changes`.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
@@ -185,7 +188,8 @@ impl Plan {
     /// Attaches what a refresh found, and says on each change it causes why.
     pub fn note_drift(&mut self, drift: Vec<Drift>) {
         for d in &drift {
-            if let Some(c) = self.changes.iter_mut().find(|c| c.resource == d.resource && c.reason.is_none()) {
+            let at = self.index.get(&d.resource).copied();
+            if let Some(c) = at.and_then(|i| self.changes.get_mut(i)).filter(|c| c.reason.is_none()) {
                 c.reason = Some(match d.kind {
                     DriftKind::Deleted => "it was deleted outside formae".to_owned(),
                     DriftKind::Changed(_) => "it was changed outside formae".to_owned(),
@@ -196,7 +200,11 @@ impl Plan {
     }
     /// The change planned for `resource`.
     pub fn change(&self, resource: &str) -> Option<&Change> {
-        self.changes.iter().find(|c| c.resource == resource)
+        self.changes.get(*self.index.get(resource)?)
+    }
+    /// Rebuilds the index of changes by resource, after `changes` was built or read.
+    pub fn reindex(&mut self) {
+        self.index = self.changes.iter().enumerate().map(|(i, c)| (c.resource.clone(), i)).collect();
     }
 }
 
@@ -284,49 +292,12 @@ impl Lookup for PlanLookup<'_> {
     }
 }
 
-/// Resolves a declared resource's properties as far as known, in plan form: secrets and
-/// sensitive properties as hashes, unknown values as `{"$unknown": ...}` markers.
-/// Returns the first unreadable secret's reason alongside.
-pub fn planned_props(
-    decl: &DeclaredResource,
-    lookup: &dyn Lookup,
-) -> (Json, Option<SecretError>) {
-    let mut planned = resolve::resolve(&decl.props, lookup);
-    let unreadable = first_secret_error(&decl.props, lookup, &planned);
-    resolve::redact_in_place(&mut planned);
-    redact_sensitive_fields(&mut planned, decl.meta.sensitive);
-    (planned, unreadable)
-}
-
-fn first_secret_error(declared: &Json, lookup: &dyn Lookup, resolved: &Json) -> Option<SecretError> {
-    if !resolve::contains_marker(resolved, marker::SECRET_UNREADABLE) {
-        return None;
-    }
-    let mut found = None;
-    walk_secret_sources(declared, &mut |src| {
-        if found.is_none() {
-            if let Err(e) = lookup.secret(src) {
-                found = Some(e);
-            }
-        }
-    });
-    found
-}
-
-fn walk_secret_sources(v: &Json, f: &mut dyn FnMut(&SecretSource)) {
-    match resolve::as_marker(v) {
-        Some((marker::SECRET_SOURCE, p)) => {
-            if let Some(src) = p.as_str().and_then(|s| s.parse().ok()) {
-                f(&src);
-            }
-        }
-        Some((_, p)) => walk_secret_sources(p, f),
-        None => match v {
-            Json::Array(a) => a.iter().for_each(|x| walk_secret_sources(x, f)),
-            Json::Object(m) => m.values().for_each(|x| walk_secret_sources(x, f)),
-            _ => {}
-        },
-    }
+/// Resolves a declared resource's properties as far as known, in plan form: secrets as
+/// hashes, marks beside. Returns the first unreadable secret's reason alongside.
+pub fn planned_props(decl: &DeclaredResource, lookup: &dyn Lookup) -> (Marked, Option<SecretError>) {
+    let r = resolve::resolve(&decl.props, lookup);
+    let unreadable = r.first_unreadable().cloned();
+    (r.planned(), unreadable)
 }
 
 /// Checks, before anything changes, that every secret the plan's creates and updates
@@ -339,40 +310,13 @@ pub fn check_secrets(stack: &StackInstance, plan: &Plan, secrets: &dyn SecretRea
         if !applies {
             continue;
         }
-        let mut failure = None;
-        walk_secret_sources(&decl.props, &mut |src| {
-            if failure.is_none() {
-                failure = secrets.read(src).err();
-            }
-        });
-        if let Some(source) = failure {
+        let mut sources = Vec::new();
+        decl.props.secret_sources(&mut sources);
+        if let Some(source) = sources.into_iter().find_map(|src| secrets.read(src).err()) {
             return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
         }
     }
     Ok(())
-}
-
-/// Sensitive properties are hashed whatever their value's origin.
-pub fn redact_sensitive_fields(props: &mut Json, sensitive: &[&str]) {
-    let Json::Object(map) = props else { return };
-    for field in sensitive {
-        if let Some(v) = map.get_mut(*field) {
-            match resolve::as_marker(v) {
-                Some((marker::SENSITIVE, _)) => continue,
-                // Unknown until apply, and secret then: nothing to show or compare yet.
-                _ if resolve::contains_unknown(v) => {
-                    *v = serde_json::json!({ marker::SENSITIVE: null });
-                    continue;
-                }
-                _ => {}
-            }
-            let text = match &*v {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            *v = serde_json::json!({ marker::SENSITIVE: resolve::secret_hash(&text) });
-        }
-    }
 }
 
 /// Plans `stack` against `state` in `mode`.
@@ -416,15 +360,9 @@ pub fn plan(
     changes.extend(deletes);
 
     let lookup = PlanLookup { state, actions: &actions, secrets };
-    let outputs = stack
-        .outputs
-        .iter()
-        .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
-        .collect();
-
-    for c in &mut changes {
-        mask_change(c);
-    }
+    let outputs = Marked::object(
+        stack.outputs.iter().map(|o| (o.name.to_owned(), resolve::resolve(&o.value, &lookup).planned())).collect(),
+    );
 
     let mut summary = Summary::default();
     for c in &changes {
@@ -439,7 +377,7 @@ pub fn plan(
             Action::NoOp => {}
         }
     }
-    Ok(Plan {
+    let mut plan = Plan {
         format_version: "1",
         stack: stack.name.to_owned(),
         mode,
@@ -452,36 +390,24 @@ pub fn plan(
         refreshed: false,
         found: Vec::new(),
         absent: Default::default(),
-    })
-}
-
-/// Plans carry no secret hashes: the diff is made, now only the flags remain.
-fn mask_change(c: &mut Change) {
-    let m = |v: &mut Option<Json>| {
-        if let Some(x) = v {
-            resolve::mask_in_place(x);
-        }
+        index: HashMap::new(),
     };
-    m(&mut c.before);
-    m(&mut c.after);
-    for f in &mut c.fields {
-        m(&mut f.before);
-        m(&mut f.after);
-    }
+    plan.reindex();
+    Ok(plan)
 }
 
-fn unknown_outputs(decl: &DeclaredResource) -> BTreeMap<String, Json> {
-    decl.meta
-        .outputs
-        .iter()
-        .map(|a| ((*a).to_owned(), serde_json::json!({ marker::UNKNOWN: format!("{}.{a}", decl.name) })))
-        .collect()
+fn unknown_outputs(decl: &DeclaredResource) -> Marked {
+    Marked {
+        value: Json::Object(decl.meta.outputs.iter().map(|a| ((*a).to_owned(), Json::Null)).collect()),
+        sensitive: Default::default(),
+        unknown: decl.meta.outputs.iter().map(|a| (format!("/{a}"), format!("{}.{a}", decl.name))).collect(),
+    }
 }
 
 fn diff_resource(
     decl: &DeclaredResource,
     state: &StackState,
-    after: Json,
+    after: Marked,
     unreadable: Option<SecretError>,
     mode: Mode,
 ) -> Result<Change, PlanError> {
@@ -502,7 +428,8 @@ fn diff_resource(
     if let Some(source) = unreadable {
         return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
     }
-    let fields = diff_fields(&rec.props, &after, decl.meta.create_only, mode);
+    let before = rec.props.marked();
+    let fields = diff_fields(&before, &after, decl.meta.create_only, mode);
     let (action, reason) = if rec.type_name != decl.meta.type_name {
         (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
     } else if rec.status == ResourceStatus::Failed {
@@ -516,13 +443,13 @@ fn diff_resource(
     };
     let (outputs, prior_outputs) = match action {
         Action::Replace => (unknown_outputs(decl), rec.outputs.clone()),
-        _ => (rec.outputs.clone(), BTreeMap::new()),
+        _ => (Marked::plain(Json::Object(rec.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())), BTreeMap::new()),
     };
     Ok(Change {
         resource: decl.name.to_owned(),
         type_name,
         action,
-        before: Some(rec.props.clone()),
+        before: Some(before),
         after: Some(after),
         fields,
         outputs,
@@ -531,30 +458,23 @@ fn diff_resource(
     })
 }
 
-/// The properties that differ between `before` and `after` (top-level keys).
-pub(crate) fn diff_fields(before: &Json, after: &Json, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
+/// The properties that differ between `before` and `after` (top-level keys): in their
+/// data, or in their marks (a part known only after apply always differs).
+pub(crate) fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
     // The common case, unchanged, without allocating.
     if before == after {
         return Vec::new();
     }
-    let empty = serde_json::Map::new();
-    let b = before.as_object().unwrap_or(&empty);
-    let a = after.as_object().unwrap_or(&empty);
-    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-    keys.sort();
+    let mut keys: Vec<&str> = before.keys().into_iter().chain(after.keys()).collect();
+    keys.sort_unstable();
     keys.dedup();
     keys.into_iter()
         .filter_map(|k| {
-            let (bv, av) = (b.get(k), a.get(k));
-            if bv == av || (mode == Mode::Patch && av.is_none()) {
+            let (bv, av) = (before.field(k), after.field(k));
+            if (bv == av && av.as_ref().is_none_or(Marked::is_known)) || (mode == Mode::Patch && av.is_none()) {
                 return None;
             }
-            Some(FieldChange {
-                path: k.clone(),
-                before: bv.cloned(),
-                after: av.cloned(),
-                forces_replacement: create_only.contains(&k.as_str()),
-            })
+            Some(FieldChange { path: k.to_owned(), before: bv, after: av, forces_replacement: create_only.contains(&k) })
         })
         .collect()
 }
@@ -575,10 +495,10 @@ fn undeclared(
                     resource: n.clone(),
                     type_name: rec.type_name.clone(),
                     action: Action::Delete,
-                    before: Some(rec.props.clone()),
+                    before: Some(rec.props.marked()),
                     after: None,
                     fields: Vec::new(),
-                    outputs: BTreeMap::new(),
+                    outputs: Marked::default(),
                     prior_outputs: rec.outputs.clone(),
                     reason: None,
                 })
@@ -667,7 +587,7 @@ mod tests {
     use super::*;
     use crate::aws::secretsmanager::Secret;
     use crate::state::RecordedResource;
-    use crate::value::{Output, Template, Value};
+    use crate::value::{Output, Sensitive, Template, Value};
 
     struct NoSecrets;
     impl SecretReader for NoSecrets {
@@ -676,11 +596,11 @@ mod tests {
         }
     }
 
-    fn secret(name: &str, text: Value<String>) -> Secret {
+    fn secret(name: &str, text: Value<Sensitive>) -> Secret {
         Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
     }
 
-    fn refer(to: &'static str) -> Value<String> {
+    fn refer(to: &'static str) -> Value<Sensitive> {
         Value::Template(Template::new().part(&Output::<String>::new(to, "arn")))
     }
 
@@ -711,7 +631,7 @@ mod tests {
             let rec = RecordedResource {
                 type_name: d.meta.type_name.into(),
                 cloud_id: d.name.into(),
-                props,
+                props: crate::state::RecordedProps::from_marked(props),
                 outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{}", d.name)))]),
                 deps: d.deps.iter().map(|x| (*x).to_owned()).collect(),
                 status: ResourceStatus::Ready,
@@ -726,7 +646,9 @@ mod tests {
         let p = plan(&chain(), &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
         assert_eq!(p.summary, Summary { add: 4, change: 0, destroy: 0 });
         assert_eq!(p.steps, vec![vec!["a", "d"], vec!["b"], vec!["c"]]);
-        assert_eq!(p.change("b").unwrap().after.as_ref().unwrap()["secret_string"], serde_json::json!({"$sensitive": true}));
+        let after = p.change("b").unwrap().after.as_ref().unwrap();
+        assert_eq!(after.unknown.get("/secret_string").map(String::as_str), Some("a.arn"));
+        assert!(after.sensitive.contains("/secret_string"));
     }
 
     #[test]
@@ -802,7 +724,10 @@ mod tests {
             RecordedResource {
                 type_name: "AWS::SecretsManager::Secret".into(),
                 cloud_id: "a".into(),
-                props: serde_json::json!({"name": "a", "secret_string": {"$sensitive": "sha256:00"}}),
+                props: crate::state::RecordedProps {
+                    value: serde_json::json!({"name": "a", "secret_string": "sha256:00"}),
+                    sensitive: ["/secret_string".to_owned()].into(),
+                },
                 outputs: BTreeMap::new(),
                 deps: vec![],
                 status: ResourceStatus::Ready,

@@ -12,7 +12,7 @@ fn rec() -> RecordedResource {
     RecordedResource {
         type_name: "AWS::IAM::Role".into(),
         cloud_id: "r".into(),
-        props: serde_json::json!({"role_name": "r"}),
+        props: crate::state::RecordedProps::plain(serde_json::json!({"role_name": "r"})),
         outputs: BTreeMap::from([("arn".to_owned(), serde_json::json!("arn:aws:iam::1:role/r"))]),
         deps: vec!["x".into()],
         status: ResourceStatus::Ready,
