@@ -231,6 +231,35 @@ impl StackInstance {
     pub fn resource(&self, name: &str) -> Option<&DeclaredResource> {
         self.resources.iter().find(|r| r.name == name)
     }
+
+    /// A digest of everything the stack declares (its resources' types, values and
+    /// dependencies, and its outputs), as its code and parameters made it: equal digests,
+    /// equal stacks. Secrets enter only as their sources, never their values.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"formae-stack-v1\0");
+        h.update(self.name.as_bytes());
+        for r in &self.resources {
+            h.update(b"\0r\0");
+            h.update(r.name.as_bytes());
+            h.update(b"\0");
+            h.update(r.meta.type_name.as_bytes());
+            h.update(b"\0");
+            h.update(serde_json::to_vec(&r.props).unwrap_or_default());
+            for d in r.deps {
+                h.update(b"\0d\0");
+                h.update(d.as_bytes());
+            }
+        }
+        for o in &self.outputs {
+            h.update(b"\0o\0");
+            h.update(o.name.as_bytes());
+            h.update(b"\0");
+            h.update(serde_json::to_vec(&o.value).unwrap_or_default());
+        }
+        format!("sha256:{}", hex::encode(h.finalize()))
+    }
 }
 
 /// A stack parameter, for `cargo xtask list` and error messages.

@@ -28,6 +28,17 @@ impl StackState {
     pub fn empty(stack: &str) -> Self {
         StackState { stack: stack.to_owned(), ..Default::default() }
     }
+
+    /// A digest of everything recorded (resources, outputs, operations in flight): it
+    /// changes with every write, so a plan can tell that the state it was made against is
+    /// still the state.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"formae-state-v1\0");
+        h.update(serde_json::to_vec(self).unwrap_or_default());
+        format!("sha256:{}", hex::encode(h.finalize()))
+    }
 }
 
 /// One recorded resource.

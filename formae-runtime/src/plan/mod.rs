@@ -2,10 +2,11 @@
 //! do, and the order to do it in. Linear in the number of resources.
 
 mod render;
+pub mod saved;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 pub use render::{render_drift, render_text, RenderOptions};
@@ -16,7 +17,7 @@ use crate::state::{ResourceStatus, StackState};
 use crate::value::{Marked, SecretSource};
 
 /// How an apply treats recorded resources that the stack no longer declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The stack is the truth: undeclared resources are deleted.
@@ -38,7 +39,7 @@ impl std::str::FromStr for Mode {
 }
 
 /// What happens to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Nothing: recorded and declared agree.
@@ -54,7 +55,7 @@ pub enum Action {
 }
 
 /// One changed property.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// The property.
     pub path: String,
@@ -67,7 +68,7 @@ pub struct FieldChange {
 }
 
 /// What the plan does to one resource.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// The resource's name in the stack.
     pub resource: String,
@@ -85,15 +86,15 @@ pub struct Change {
     /// Output attributes; unknown until apply for creates and replacements.
     pub outputs: Marked,
     /// Output attributes as recorded, for replacements and deletes.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub prior_outputs: BTreeMap<String, Json>,
     /// Why, when it is not only a property change (a failed resource, a type change).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// A recorded resource that changed in the cloud outside formae, found by a refresh.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
     /// The resource's name in the stack.
     pub resource: String,
@@ -105,7 +106,7 @@ pub struct Drift {
 }
 
 /// What happened to a resource outside formae.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "fields")]
 pub enum DriftKind {
     /// It no longer exists.
@@ -115,7 +116,7 @@ pub enum DriftKind {
 }
 
 /// A resource the plan would create that already exists in the cloud.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Found {
     /// The resource's name in the stack.
     pub resource: String,
@@ -129,10 +130,10 @@ pub struct Found {
 }
 
 /// A plan: per resource what happens, and in which order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// Version of this JSON shape.
-    pub format_version: &'static str,
+    pub format_version: String,
     /// The stack.
     pub stack: String,
     /// The apply mode planned for.
@@ -148,12 +149,12 @@ pub struct Plan {
     /// Counts.
     pub summary: Summary,
     /// What a refresh found changed outside formae; the changes above already undo it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<Drift>,
     /// Whether recorded resources were read back from the cloud for this plan.
     pub refreshed: bool,
     /// Resources to create that already exist in the cloud with the same identity.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<Found>,
     /// Resources to create that the plan looked for in the cloud and did not find: the
     /// apply creates them without looking again.
@@ -165,7 +166,7 @@ pub struct Plan {
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Summary {
     /// Resources created (including replacements).
     pub add: usize,
@@ -378,7 +379,7 @@ pub fn plan(
         }
     }
     let mut plan = Plan {
-        format_version: "1",
+        format_version: "1".to_owned(),
         stack: stack.name.to_owned(),
         mode,
         changes,
