@@ -379,7 +379,7 @@ pub fn plan(
         }
     }
     let mut plan = Plan {
-        format_version: "1".to_owned(),
+        format_version: "2".to_owned(),
         stack: stack.name.to_owned(),
         mode,
         changes,
