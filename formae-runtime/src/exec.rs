@@ -11,6 +11,7 @@ use aws_config::BehaviorVersion;
 use serde_json::Value as Json;
 
 use crate::resource::Resource;
+use crate::value::Value;
 
 /// What a create or update leaves: the cloud id and the output attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +95,23 @@ pub enum ExecError {
     /// A check ran and failed.
     #[error("{0}")]
     Check(String),
+    /// A property the call needs has no value. Resolved properties are complete, so this
+    /// is a bug upstream; it is reported instead of sending AWS an empty value.
+    #[error("`{field}` of {type_name} has no value: it was not resolved before the call, and nothing was sent to AWS")]
+    Missing {
+        /// The resource type.
+        type_name: &'static str,
+        /// The property, dotted for a nested one (`primary_container.image`).
+        field: &'static str,
+    },
+    /// The cloud answered a call without a field it always returns.
+    #[error("{operation} answered without `{field}`")]
+    Answer {
+        /// The API operation.
+        operation: &'static str,
+        /// The field that was missing from the answer.
+        field: &'static str,
+    },
 }
 
 impl ExecError {
@@ -120,6 +138,24 @@ where
         };
         ExecError::Api { operation, code, message }
     }
+}
+
+/// The value of a required property, or [`ExecError::Missing`] naming it: never a default
+/// sent in its place.
+pub fn required<'a, T>(v: &'a Value<T>, field: &'static str, type_name: &'static str) -> Result<&'a T, ExecError> {
+    v.get().ok_or(ExecError::Missing { type_name, field })
+}
+
+/// The value of an optional property: `None` when it is not set, [`ExecError::Missing`]
+/// when it is set to something not resolved.
+pub fn optional<'a, T>(v: &'a Option<Value<T>>, field: &'static str, type_name: &'static str) -> Result<Option<&'a T>, ExecError> {
+    v.as_ref().map(|v| required(v, field, type_name)).transpose()
+}
+
+/// A field of a cloud answer that the API always fills, or [`ExecError::Answer`] naming
+/// the operation and the field.
+pub fn answered<T>(v: Option<T>, operation: &'static str, field: &'static str) -> Result<T, ExecError> {
+    v.ok_or(ExecError::Answer { operation, field })
 }
 
 /// How long to wait for slow resources, and how often to look.
@@ -519,6 +555,28 @@ pub(crate) mod tests {
     /// An API error with `code` and `message`, for tests of error handling.
     pub(crate) fn api(code: &str, message: &str) -> ExecError {
         ExecError::Api { operation: "x", code: Some(code.into()), message: message.into() }
+    }
+
+    #[test]
+    fn a_value_missing_is_an_error_naming_the_property_never_a_default() {
+        let set: Value<String> = Value::Lit("formae-db".into());
+        assert_eq!(required(&set, "db_cluster_identifier", "AWS::RDS::DBCluster").ok(), Some(&"formae-db".to_owned()));
+        let unset: Value<String> = Value::Missing;
+        let err = required(&unset, "db_cluster_identifier", "AWS::RDS::DBCluster").unwrap_err();
+        assert!(matches!(err, ExecError::Missing { type_name: "AWS::RDS::DBCluster", field: "db_cluster_identifier" }));
+        assert!(err.to_string().starts_with("`db_cluster_identifier` of AWS::RDS::DBCluster has no value"), "{err}");
+
+        assert_eq!(optional::<String>(&None, "description", "AWS::IAM::Role").ok(), Some(None));
+        assert_eq!(optional(&Some(set), "description", "AWS::IAM::Role").ok(), Some(Some(&"formae-db".to_owned())));
+        assert!(matches!(optional(&Some(unset), "description", "AWS::IAM::Role"), Err(ExecError::Missing { field: "description", .. })));
+    }
+
+    #[test]
+    fn an_answer_without_a_field_aws_always_returns_is_an_error() {
+        assert_eq!(answered(Some("arn:aws:secretsmanager:us-east-1:1:secret:x"), "secretsmanager:CreateSecret", "ARN").ok(), Some("arn:aws:secretsmanager:us-east-1:1:secret:x"));
+        let err = answered::<String>(None, "secretsmanager:CreateSecret", "ARN").unwrap_err();
+        assert_eq!(err.to_string(), "secretsmanager:CreateSecret answered without `ARN`");
+        assert_eq!(err.code(), None);
     }
 
     #[test]
