@@ -152,62 +152,20 @@ struct Node {
     dependents: Vec<usize>,
 }
 
-/// Builds the operation graph: a replacement is a delete then a create; a create or
-/// update waits for its changed dependencies; a delete waits for the deletes of what
-/// depended on it, and a removed resource also for the updates that stop using it.
-fn graph(stack: &StackInstance, plan: &Plan, state: &StackState) -> Vec<Node> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut put: HashMap<&str, usize> = HashMap::new();
-    let mut del: HashMap<&str, usize> = HashMap::new();
-    let push = |nodes: &mut Vec<Node>, resource: &str, op: Op| {
-        nodes.push(Node { resource: resource.to_owned(), op, waits_for: 0, dependents: Vec::new() });
-        nodes.len() - 1
-    };
-    for c in &plan.changes {
-        match c.action {
-            Action::NoOp => {}
-            Action::Create => {
-                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Create));
-            }
-            Action::Update => {
-                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Update));
-            }
-            Action::Replace => {
-                del.insert(&c.resource, push(&mut nodes, &c.resource, Op::Delete));
-                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Create));
-            }
-            Action::Delete => {
-                del.insert(&c.resource, push(&mut nodes, &c.resource, Op::Delete));
+/// The plan's operation graph, as the engine walks it: the plan computed the order; here
+/// each operation only learns who waits for it.
+fn graph(plan: &Plan) -> Vec<Node> {
+    let mut nodes: Vec<Node> = plan
+        .operations
+        .iter()
+        .map(|o| Node { resource: o.resource.clone(), op: o.op, waits_for: o.after.len(), dependents: Vec::new() })
+        .collect();
+    for (i, o) in plan.operations.iter().enumerate() {
+        for &before in &o.after {
+            if let Some(n) = nodes.get_mut(before) {
+                n.dependents.push(i);
             }
         }
-    }
-    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
-    for d in &stack.resources {
-        let Some(&p) = put.get(d.name) else { continue };
-        for dep in d.deps {
-            if let Some(&q) = put.get(dep) {
-                edges.push((q, p));
-            }
-        }
-        if let Some(&q) = del.get(d.name) {
-            edges.push((q, p));
-        }
-    }
-    for (name, rec) in &state.resources {
-        for dep in &rec.deps {
-            let Some(&x) = del.get(dep.as_str()) else { continue };
-            if let Some(&y) = del.get(name.as_str()) {
-                edges.push((y, x));
-            }
-            let removed = !put.contains_key(dep.as_str());
-            if let (true, Some(&y)) = (removed, put.get(name.as_str())) {
-                edges.push((y, x));
-            }
-        }
-    }
-    for (before, after) in edges {
-        nodes[before].dependents.push(after);
-        nodes[after].waits_for += 1;
     }
     nodes
 }
@@ -247,7 +205,7 @@ pub async fn apply(
 ) -> Result<ApplyReport, EngineError> {
     let started = Instant::now();
     let declared: HashMap<&str, &DeclaredResource> = stack.resources.iter().map(|d| (d.name, d)).collect();
-    let mut nodes = graph(stack, plan, &state);
+    let mut nodes = graph(plan);
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
     let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
     let mut report = ApplyReport::default();
@@ -282,24 +240,33 @@ pub async fn apply(
                 }
                 Op::Create | Op::Update => {
                     let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
-                    let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
                     let prior = match op {
                         Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value.clone())),
                         _ => None,
                     };
-                    if let Some(e) = resolved.first_unreadable() {
-                        report.failed.push((name.clone(), op, format!("a secret it needs cannot be read: {e}")));
-                        failed = true;
-                        continue;
+                    // What the plan resolved is what is applied, when it holds nothing
+                    // known only now (an output made by this apply) and no secret (plans
+                    // hold hashes, never secrets): no second resolution.
+                    let planned_already = plan.change(&name).and_then(|c| c.after.as_ref()).filter(|a| a.is_plain());
+                    if let Some(after) = planned_already {
+                        planned[i] = Some(after.clone());
+                        Work::Put { props: after.value.clone(), prior }
+                    } else {
+                        let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
+                        if let Some(e) = resolved.first_unreadable() {
+                            report.failed.push((name.clone(), op, format!("a secret it needs cannot be read: {e}")));
+                            failed = true;
+                            continue;
+                        }
+                        if let Some(what) = resolved.unknown.values().next() {
+                            // Only possible if a dependency failed to record its outputs.
+                            report.failed.push((name.clone(), op, format!("a value it refers to is not known: {what}")));
+                            failed = true;
+                            continue;
+                        }
+                        planned[i] = Some(resolved.planned());
+                        Work::Put { props: resolved.value, prior }
                     }
-                    if let Some(what) = resolved.unknown.values().next() {
-                        // Only possible if a dependency failed to record its outputs.
-                        report.failed.push((name.clone(), op, format!("a value it refers to is not known: {what}")));
-                        failed = true;
-                        continue;
-                    }
-                    planned[i] = Some(resolved.planned());
-                    Work::Put { props: resolved.value, prior }
                 }
             };
             // The intent goes on record before the first mutating call, so a run killed
@@ -524,14 +491,14 @@ mod tests {
     #[test]
     fn replacement_deletes_before_creating_and_dependents_wait() {
         let s = chain();
-        let mut p = crate::plan::plan(&s, &StackState::empty("t"), crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
-        p.changes[0].action = Action::Replace;
         let mut state = StackState::empty("t");
         state.resources.insert(
             "a".into(),
             RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
         );
-        let g = graph(&s, &p, &state);
+        let p = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+        assert_eq!(p.change("a").map(|c| c.action), Some(Action::Replace), "a's recorded properties differ from its declaration");
+        let g = graph(&p);
         let names: Vec<(String, Op, usize)> = g.iter().map(|n| (n.resource.clone(), n.op, n.waits_for)).collect();
         assert_eq!(
             names,

@@ -1,8 +1,11 @@
 //! The planner: the declared stack against recorded state gives, per resource, what to
 //! do, and the order to do it in. Linear in the number of resources.
 
+mod order;
 mod render;
 pub mod saved;
+
+pub use order::Operation;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -140,8 +143,11 @@ pub struct Plan {
     pub mode: Mode,
     /// Every declared or recorded resource, in execution order; unchanged ones as `no_op`.
     pub changes: Vec<Change>,
-    /// Steps of execution: each step's resources wait only on earlier steps.
+    /// Steps of execution: each step's operations wait only on earlier steps; a delete
+    /// shows as `name (delete)`. The levels of `operations`.
     pub steps: Vec<Vec<String>>,
+    /// The operations the apply runs, each with the operations it waits for.
+    pub operations: Vec<Operation>,
     /// Recorded resources patch mode leaves alone although the stack no longer declares them.
     pub kept: Vec<String>,
     /// The stack's outputs, as far as known now.
@@ -357,8 +363,9 @@ pub fn plan(
     }
 
     let (kept, deletes) = undeclared(stack, state, &position, mode);
-    let steps = steps(stack, &changes, &deletes, state);
     changes.extend(deletes);
+    let operations = order::operations(stack, &changes, state);
+    let steps = order::steps(&operations);
 
     let lookup = PlanLookup { state, actions: &actions, secrets };
     let outputs = Marked::object(
@@ -384,6 +391,7 @@ pub fn plan(
         mode,
         changes,
         steps,
+        operations,
         kept,
         outputs,
         summary,
@@ -509,80 +517,6 @@ fn undeclared(
     }
 }
 
-/// Groups changes into steps: a create, update or replacement comes after every changed
-/// resource it depends on; a delete comes after all of those, and after the deletes of
-/// the resources that depended on it.
-fn steps(
-    stack: &StackInstance,
-    changes: &[Change],
-    deletes: &[Change],
-    state: &StackState,
-) -> Vec<Vec<String>> {
-    let mut level: HashMap<&str, usize> = HashMap::with_capacity(changes.len());
-    let mut steps: Vec<Vec<String>> = Vec::new();
-    for (decl, change) in stack.resources.iter().zip(changes) {
-        if change.action == Action::NoOp {
-            continue;
-        }
-        let l = decl.deps.iter().filter_map(|d| level.get(d)).max().map_or(0, |m| m + 1);
-        level.insert(decl.name, l);
-        if steps.len() <= l {
-            steps.resize_with(l + 1, Vec::new);
-        }
-        steps[l].push(decl.name.to_owned());
-    }
-    if deletes.is_empty() {
-        return steps;
-    }
-    // Among deleted resources, X waits for every deleted D that depended on X.
-    let deleted: HashMap<&str, &Vec<String>> = deletes
-        .iter()
-        .filter_map(|c| state.resources.get(&c.resource).map(|r| (c.resource.as_str(), &r.deps)))
-        .collect();
-    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (name, deps) in &deleted {
-        for d in deps.iter() {
-            if deleted.contains_key(d.as_str()) {
-                dependents.entry(d.as_str()).or_default().push(name);
-            }
-        }
-    }
-    let mut depth: HashMap<&str, usize> = HashMap::with_capacity(deleted.len());
-    let base = steps.len();
-    for c in deletes {
-        let d = delete_depth(&c.resource, &dependents, &mut depth, 0);
-        if steps.len() <= base + d {
-            steps.resize_with(base + d + 1, Vec::new);
-        }
-        steps[base + d].push(c.resource.clone());
-    }
-    steps[base..].iter_mut().for_each(|s| s.sort());
-    steps
-}
-
-fn delete_depth<'a>(
-    name: &'a str,
-    dependents: &HashMap<&'a str, Vec<&'a str>>,
-    memo: &mut HashMap<&'a str, usize>,
-    guard: usize,
-) -> usize {
-    if let Some(d) = memo.get(name) {
-        return *d;
-    }
-    // Recorded dependencies come from applied, acyclic stacks; the guard only bounds a
-    // hand-edited state file.
-    let d = if guard > dependents.len() {
-        0
-    } else {
-        dependents
-            .get(name)
-            .map(|ds| ds.iter().map(|x| delete_depth(x, dependents, memo, guard + 1) + 1).max().unwrap_or(0))
-            .unwrap_or(0)
-    };
-    memo.insert(name, d);
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -677,18 +611,24 @@ mod tests {
         // b's own ARN survives an in-place update, so c is untouched.
         assert_eq!(p.change("c").unwrap().action, Action::NoOp);
         assert_eq!(p.change("d").unwrap().action, Action::NoOp);
-        assert_eq!(p.steps, vec![vec!["a"], vec!["b"]]);
+        // The replacement's delete, then its create, then what uses its new ARN.
+        assert_eq!(p.steps, vec![vec!["a (delete)"], vec!["a"], vec!["b"]]);
+        let ops: Vec<(&str, crate::state::Op, &[usize])> = p.operations.iter().map(|o| (o.resource.as_str(), o.op, o.after.as_slice())).collect();
+        use crate::state::Op;
+        assert_eq!(ops, vec![("a", Op::Delete, &[][..]), ("a", Op::Create, &[0][..]), ("b", Op::Update, &[1][..])]);
         assert_eq!(p.summary, Summary { add: 1, change: 1, destroy: 1 });
     }
 
     #[test]
-    fn deletes_run_after_applies_and_dependents_go_first() {
+    fn deletes_wait_only_for_the_deletes_of_their_dependents() {
         let s = chain();
         let state = applied(&s);
         let mut only_d = StackInstance::with_capacity("t", 1);
         only_d.add("d", &[], secret("d", Value::Lit("changed".into())));
         let p = plan(&only_d, &state, Mode::Reconcile, &NoSecrets).unwrap();
-        assert_eq!(p.steps, vec![vec!["d"], vec!["c"], vec!["b"], vec!["a"]]);
+        // d's update touches nothing being deleted, so it runs beside the first delete,
+        // as the engine runs it.
+        assert_eq!(p.steps, vec![vec!["d", "c (delete)"], vec!["b (delete)"], vec!["a (delete)"]]);
         assert_eq!(p.summary, Summary { add: 0, change: 1, destroy: 3 });
 
         let patch = plan(&only_d, &state, Mode::Patch, &NoSecrets).unwrap();
