@@ -82,9 +82,10 @@ impl<T: Serialize> Serialize for Unmarked<'_, T> {
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Value<T> {
-    /// Only resolved values are ever deserialised: they are always literals.
+    /// Only resolved values are ever deserialised: literals, or `null` where a value is
+    /// not known yet (a declaration compared with what exists before it is applied).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize(d).map(Value::Lit)
+        Ok(Option::<T>::deserialize(d)?.map_or(Value::Missing, Value::Lit))
     }
 }
 
