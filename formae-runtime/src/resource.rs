@@ -38,6 +38,9 @@ pub struct ResourceMeta {
     /// Applied again whenever a resource it depends on is created, updated or replaced,
     /// even when its own properties are unchanged: a check of what those resources serve.
     pub reruns_when_dependencies_change: bool,
+    /// A check of what other resources serve: applying it verifies, and it leaves nothing
+    /// in the cloud to find, read or delete.
+    pub is_check: bool,
 }
 
 /// A resource type: a struct of its properties plus typed outputs and metadata.

@@ -36,7 +36,7 @@ pub fn run(entry: StackEntry) {
                     .unwrap_or_else(|e| fail(e.to_string())),
                 None => StackState::empty(entry.name),
             };
-            let p = plan(&instance, &state, Mode::Reconcile, &formae_tests::FixedSecrets).unwrap_or_else(|e| fail(e.to_string()));
+            let p = plan(&instance, &state, Mode::Reconcile, &formae_runtime::testing::FixedSecrets).unwrap_or_else(|e| fail(e.to_string()));
             let changes = p.changes.iter().filter(|c| c.action != formae_runtime::Action::NoOp).count();
             println!("{{\"changes\": {changes}, \"resources\": {}, \"peak_kb\": {}}}", instance.resources.len(), peak_kb());
             // As the command line does: a process about to end does not free its memory
@@ -45,7 +45,7 @@ pub fn run(entry: StackEntry) {
         }
         Some("prepare") => {
             let db = args.get(1).unwrap_or_else(|| fail("prepare needs a state file".into()));
-            let state = formae_tests::deployed_state(&instance);
+            let state = formae_runtime::testing::deployed_state(&instance);
             current().block_on(async { SqliteStore::open(db.as_ref()).await?.put_state(&state).await }).unwrap_or_else(|e| fail(e.to_string()));
         }
         Some("deploy") => {
@@ -58,7 +58,7 @@ pub fn run(entry: StackEntry) {
                 let timing = Timing { poll: Duration::from_millis(50), database: Duration::from_secs(120), service: Duration::from_secs(120), sdk_waiters: false, iam_propagation: Duration::from_secs(60) };
                 let cx = Cx::new(entry.name, &target, timing).await;
                 let store = SqliteStore::open(db.as_ref()).await.unwrap_or_else(|e| fail(e.to_string()));
-                let secrets = formae_tests::FixedSecrets;
+                let secrets = formae_runtime::testing::FixedSecrets;
                 let session = formae_runtime::deploy::Session { cx: &cx, store: &store, secrets: &secrets, executors: std::sync::Arc::new(registry()) };
                 let start = Instant::now();
                 let (state, p) = session.plan(&instance, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap_or_else(|e| fail(e.to_string()));

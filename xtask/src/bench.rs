@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use formae_tests::sandbox::{free_port, repo_root, Delays, Sandbox};
+use formae_sandbox::{free_port, repo_root, Delays, Sandbox};
 
-use crate::Failure;
+use formae_cli::Failure;
 
 /// One measured process.
 struct Sample {
@@ -168,7 +168,7 @@ impl Bench {
     }
 
     fn cargo(&self) -> Command {
-        let mut c = crate::cargo();
+        let mut c = crate::repo::cargo();
         c.env("CARGO_TARGET_DIR", self.root.join("target")).current_dir(&self.synth);
         c
     }
@@ -188,11 +188,11 @@ publish = false
 formae-macros = {{ path = "{root}/formae-macros" }}
 formae-runtime = {{ path = "{root}/formae-runtime" }}
 formae-stacks = {{ path = "{root}/stacks" }}
-formae-tests = {{ path = "{root}/tests" }}
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "time", "sync", "signal", "process", "io-util", "net"] }}
 # As the workspace's xtask has it: the same features on shared crates (tracing-core, log)
 # let this project reuse the AWS SDK already built for `cargo xtask`.
 tracing-subscriber = {{ version = "0.3.19", features = ["env-filter"] }}
+bitflags = {{ version = "2.13", features = ["std"] }}
 
 [workspace]
 
@@ -254,7 +254,7 @@ opt-level = 3
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
         let mem = fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0) / 1024.0 / 1024.0)).unwrap_or(0.0);
         let rustc = Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
-        let moto = fs::read_to_string(self.root.join("tests/sandbox/constraints.txt")).ok().and_then(|c| c.lines().find(|l| l.starts_with("moto==")).map(str::to_owned)).unwrap_or_default();
+        let moto = formae_sandbox::pinned("moto").unwrap_or_default();
         let _ = writeln!(self.out, "# Benchmarks\n");
         let _ = writeln!(self.out, "Written by `cargo xtask bench{}` on {date}.\n", if self.quick { " --quick" } else { "" });
         let _ = writeln!(self.out, "- Machine: {cores} cores, {mem:.1} GiB memory");

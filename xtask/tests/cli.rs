@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use formae_tests::e2e::Env;
-use formae_tests::sandbox::Delays;
+use formae_sandbox::{free_port, repo_root, Delays, Sandbox};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -36,8 +35,29 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// A sandbox of one test's own, stopped when dropped.
+struct Own {
+    sandbox: Sandbox,
+}
+
+impl Own {
+    fn start(test: &str, delays: Delays) -> Own {
+        let dir = repo_root().join(format!("target/sandbox/test-{test}"));
+        let _ = Sandbox::stop(&dir);
+        let port = free_port().expect("a free port on 127.0.0.1");
+        let sandbox = Sandbox::start(&dir, port, delays).unwrap_or_else(|e| panic!("the sandbox did not start: {e}"));
+        Own { sandbox }
+    }
+}
+
+impl Drop for Own {
+    fn drop(&mut self) {
+        let _ = Sandbox::stop(&self.sandbox.dir);
+    }
+}
+
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = formae_tests::sandbox::repo_root().join(format!("target/cli-tests/{name}"));
+    let dir = repo_root().join(format!("target/cli-tests/{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
@@ -76,7 +96,7 @@ fn a_mistyped_region_fails_fast_naming_the_region_it_meant() {
 /// what was interrupted; the next deploy creates the rest and nothing twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() {
-    let env = Env::start("cli-interrupt", Delays { cluster: 3.0, instance: 1.0, service: 1.0 }).await;
+    let env = Own::start("cli-interrupt", Delays { cluster: 3.0, instance: 1.0, service: 1.0 });
     let dir = scratch("interrupt");
     let sandbox = [
         ("AWS_ACCESS_KEY_ID", "sandbox"),
@@ -132,7 +152,7 @@ async fn ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() {
 fn a_first_stack_plans_and_deploys_against_a_sandbox_that_was_not_running() {
     let dir = scratch("first-hour");
     let sandbox_dir = dir.join("sandbox");
-    let port = formae_tests::sandbox::free_port().expect("a free port").to_string();
+    let port = free_port().expect("a free port").to_string();
     let sandbox_dir_text = sandbox_dir.display().to_string();
     let env = [("FORMAE_SANDBOX_DIR", sandbox_dir_text.as_str()), ("FORMAE_SANDBOX_PORT", port.as_str())];
     let run = |args: &[&str]| {
@@ -142,7 +162,7 @@ fn a_first_stack_plans_and_deploys_against_a_sandbox_that_was_not_running() {
     struct Stop(std::path::PathBuf);
     impl Drop for Stop {
         fn drop(&mut self) {
-            let _ = formae_tests::sandbox::Sandbox::stop(&self.0);
+            let _ = Sandbox::stop(&self.0);
         }
     }
     let _stop = Stop(sandbox_dir.clone());
@@ -184,7 +204,7 @@ fn a_first_stack_plans_and_deploys_against_a_sandbox_that_was_not_running() {
     assert!(said.contains("has no parameter `cpuu`: did you mean `cpu`?"), "{said}");
 
     // Everything deleted by hand: drift says so, and its hint keeps --sandbox and the params.
-    formae_tests::sandbox::Sandbox::find(&sandbox_dir).expect("the sandbox runs").reset().unwrap();
+    Sandbox::find(&sandbox_dir).expect("the sandbox runs").reset().unwrap();
     let (code, said) = run(&["drift", "billing-api", "--sandbox", "--param", "cpu=1024"]);
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("`cargo xtask deploy billing-api --sandbox --param cpu=1024` restores the declaration"), "{said}");

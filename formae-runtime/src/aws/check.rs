@@ -39,6 +39,7 @@ impl Resource for HttpCheck {
         identity: &["url"],
         outputs: HttpCheckOutputs::ATTRS,
         reruns_when_dependencies_change: true,
+        is_check: true,
     };
     type Outputs = HttpCheckOutputs;
     fn outputs(name: &'static str) -> HttpCheckOutputs {

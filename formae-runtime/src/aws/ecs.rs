@@ -166,6 +166,7 @@ impl Resource for ExpressGatewayService {
         identity: &["service_name", "cluster"],
         outputs: ExpressGatewayServiceOutputs::ATTRS,
         reruns_when_dependencies_change: false,
+        is_check: false,
     };
     type Outputs = ExpressGatewayServiceOutputs;
     fn outputs(name: &'static str) -> ExpressGatewayServiceOutputs {

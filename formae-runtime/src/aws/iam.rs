@@ -147,6 +147,7 @@ impl Resource for Role {
         identity: &["role_name"],
         outputs: RoleOutputs::ATTRS,
         reruns_when_dependencies_change: false,
+        is_check: false,
     };
     type Outputs = RoleOutputs;
     fn outputs(name: &'static str) -> RoleOutputs {

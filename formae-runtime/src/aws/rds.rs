@@ -125,6 +125,7 @@ impl Resource for DbCluster {
         identity: &["db_cluster_identifier"],
         outputs: DbClusterOutputs::ATTRS,
         reruns_when_dependencies_change: false,
+        is_check: false,
     };
     type Outputs = DbClusterOutputs;
     fn outputs(name: &'static str) -> DbClusterOutputs {
@@ -211,6 +212,7 @@ impl Resource for DbInstance {
         identity: &["db_instance_identifier"],
         outputs: DbInstanceOutputs::ATTRS,
         reruns_when_dependencies_change: false,
+        is_check: false,
     };
     type Outputs = DbInstanceOutputs;
     fn outputs(name: &'static str) -> DbInstanceOutputs {

@@ -39,6 +39,7 @@ impl Resource for Database {
         identity: &["cluster_arn", "name"],
         outputs: DatabaseOutputs::ATTRS,
         reruns_when_dependencies_change: false,
+        is_check: false,
     };
     type Outputs = DatabaseOutputs;
     fn outputs(name: &'static str) -> DatabaseOutputs {

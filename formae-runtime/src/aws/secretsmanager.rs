@@ -59,6 +59,7 @@ impl Resource for Secret {
         identity: &["name"],
         outputs: SecretOutputs::ATTRS,
         reruns_when_dependencies_change: false,
+        is_check: false,
     };
     type Outputs = SecretOutputs;
     fn outputs(name: &'static str) -> SecretOutputs {

@@ -1,31 +1,32 @@
 //! Where a command's clients point and its state lives: the target (AWS, an endpoint, or
-//! the sandbox, started when needed), the state store, the stack's parameters (from
-//! formae.toml, then `--param`), and the flags to repeat in hints.
+//! the sandbox, started when needed), the state store, the lock, and the flags to repeat
+//! in hints; opened once per command by [`Opened::new`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use formae_runtime::config::{Backend, Config};
+use formae_runtime::deploy::Session;
 use formae_runtime::exec::{registry, Cx, Target, Timing};
 use formae_runtime::plan::{EnvSecrets, SecretReader};
-use formae_runtime::deploy::Session;
-use formae_runtime::resource::split_params;
 use formae_runtime::store::{Holder, StackLock, StateStore};
-use formae_runtime::{StackEntry, StackInstance};
-use formae_tests::sandbox::{Delays, Sandbox, REGION as SANDBOX_REGION};
+use formae_runtime::StackEntry;
+use formae_sandbox::{Delays, Sandbox, REGION as SANDBOX_REGION};
 
-use crate::{find_stack, Failure, StackArgs, StateArgs, TargetArgs};
+use crate::args::{StackArgs, TargetArgs};
+use crate::params::{param_value, stack_params};
+use crate::Failure;
 
 /// Fails fast, before the lock or any change, when AWS cannot be reached.
-pub(crate) async fn preflight(cx: &Cx, target: &Target) -> Result<(), Failure> {
+async fn preflight(cx: &Cx, target: &Target) -> Result<(), Failure> {
     let account = formae_runtime::deploy::preflight(cx, target.endpoint_url.as_deref()).await?;
     tracing::info!(%account, region = %cx.region, "credentials checked");
     Ok(())
 }
 
 /// How long a lock lasts without renewal; renewed every third of it while a run is alive.
-pub(crate) fn lock_lease() -> Duration {
+fn lock_lease() -> Duration {
     let secs = std::env::var("FORMAE_LOCK_LEASE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     Duration::from_secs(secs)
 }
@@ -49,15 +50,56 @@ impl Reach {
     pub(crate) const STATE: Reach = Reach { cloud: false, preflight: false, read_only: false };
 }
 
+/// A command's async runtime and its context, opened for one stack: what every command
+/// that touches the cloud or the state starts with.
+pub(crate) struct Opened {
+    /// The runtime the command's async work runs on.
+    rt: tokio::runtime::Runtime,
+    /// Where its clients point and its state lives.
+    ctx: Context,
+}
+
+impl Opened {
+    /// Starts the runtime and opens the context of `entry` for a command that needs
+    /// `reach`.
+    pub(crate) fn new(entry: &'static StackEntry, stack: &StackArgs, target: &TargetArgs, reach: Reach) -> Result<Self, Failure> {
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+        let ctx = Context::open(entry, stack, target, reach, &rt)?;
+        Ok(Opened { rt, ctx })
+    }
+
+    /// Runs `f` on the runtime with the context alone (state only, no AWS clients).
+    pub(crate) fn state<R>(&self, f: impl AsyncFnOnce(&Context) -> Result<R, Failure>) -> Result<R, Failure> {
+        self.rt.block_on(f(&self.ctx))
+    }
+
+    /// Runs `f` on the runtime with the context, AWS clients pointed at the target, and
+    /// the session (clients, state, secrets, executors) that plans and applies.
+    pub(crate) fn session<R>(&self, f: impl AsyncFnOnce(&Context, &Cx, &Session<'_>) -> Result<R, Failure>) -> Result<R, Failure> {
+        self.rt.block_on(async {
+            let cx = self.ctx.cx().await;
+            let session = self.ctx.session(&cx);
+            f(&self.ctx, &cx, &session).await
+        })
+    }
+}
+
 /// Where a command's clients point and its state lives.
 pub(crate) struct Context {
+    /// The stack's name.
     pub(crate) stack: &'static str,
+    /// Where AWS calls go.
     pub(crate) target: Target,
+    /// The settings (formae.toml, the environment, `--state`).
     pub(crate) config: Config,
+    /// The SQLite file used when the settings name none.
     pub(crate) default_sqlite: PathBuf,
+    /// The state store.
     pub(crate) store: Arc<dyn StateStore>,
-    pub(crate) secrets: Box<dyn SecretReader>,
-    pub(crate) timing: Timing,
+    /// Where secret values are read from.
+    secrets: Box<dyn SecretReader>,
+    /// How long and how often to wait on the cloud.
+    timing: Timing,
     /// For a read-only command: the state file that does not exist, and was not created.
     pub(crate) no_state_file: Option<PathBuf>,
     /// The flags this command was given that choose the target, the state and the
@@ -66,7 +108,9 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    pub(crate) fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, reach: Reach, rt: &tokio::runtime::Runtime) -> Result<Self, Failure> {
+    /// Finds the settings, the parameters, the target and the state for `entry`; starts
+    /// the sandbox or checks that AWS answers when `reach` says so.
+    fn open(entry: &'static StackEntry, stack: &StackArgs, args: &TargetArgs, reach: Reach, rt: &tokio::runtime::Runtime) -> Result<Self, Failure> {
         let cwd = std::env::current_dir()?;
         let mut config = Config::find(args.state.config.as_deref(), &cwd)?;
         if let Some(b) = args.state.backend {
@@ -133,41 +177,24 @@ impl Context {
         words.join(" ")
     }
 
+    /// AWS clients pointed at the target, tagging what they create with the stack.
     pub(crate) async fn cx(&self) -> Cx {
         Cx::new(self.stack, &self.target, self.timing).await
     }
 
+    /// The session that plans and applies through `cx` with this context's state.
     pub(crate) fn session<'a>(&'a self, cx: &'a Cx) -> Session<'a> {
         Session { cx, store: self.store.as_ref(), secrets: self.secrets.as_ref(), executors: Arc::new(registry()) }
     }
 
+    /// Takes the stack's lock for `command`, renewed while the run is alive.
     pub(crate) async fn lock(&self, command: &str) -> Result<StackLock, Failure> {
         Ok(StackLock::acquire(Arc::clone(&self.store), self.stack, &Holder::this_process(command), lock_lease()).await?)
     }
 }
 
-pub(crate) fn param_value(entry: &StackEntry, given: &[(String, String)], name: &str) -> Option<String> {
-    given.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()).or_else(|| (entry.params)().into_iter().find(|p| p.name == name).and_then(|p| p.default))
-}
-
-/// The stack's parameters: those `formae.toml` keeps for it, then `--param`, which wins.
-pub(crate) fn stack_params(entry: &StackEntry, args: &StackArgs, config: &Config) -> Result<Vec<(String, String)>, Failure> {
-    let kept = config.params(entry.name)?;
-    let known: Vec<&str> = (entry.params)().iter().map(|p| p.name).collect();
-    for (k, _) in &kept {
-        if !known.contains(&k.as_str()) {
-            let file = config.file.as_deref().map(|f| f.display().to_string()).unwrap_or_else(|| "formae.toml".to_owned());
-            let hint = formae_runtime::suggest::did_you_mean(k, known.iter().copied());
-            return Err(Failure(format!("{file}: [stacks.{}.params] sets `{k}`, which the stack does not have{hint}; its parameters are: {}", entry.name, known.join(", "))));
-        }
-    }
-    let mut all = kept;
-    all.extend(split_params(&args.params)?);
-    Ok(all)
-}
-
 /// The flags that choose the target, the state and the parameters, to repeat in hints.
-pub(crate) fn command_flags(stack: &StackArgs, args: &TargetArgs) -> Vec<String> {
+fn command_flags(stack: &StackArgs, args: &TargetArgs) -> Vec<String> {
     let mut flags = Vec::new();
     if args.sandbox {
         flags.push("--sandbox".to_owned());
@@ -187,13 +214,3 @@ pub(crate) fn command_flags(stack: &StackArgs, args: &TargetArgs) -> Vec<String>
     flags.extend(stack.params.iter().map(|p| format!("--param {p}")));
     flags
 }
-
-pub(crate) fn build(args: &StackArgs, state: &StateArgs) -> Result<(&'static StackEntry, StackInstance), Failure> {
-    let entry = find_stack(&args.stack)?;
-    let config = Config::find(state.config.as_deref(), &std::env::current_dir()?)?;
-    let instance = entry.instance(&stack_params(entry, args, &config)?)?;
-    // Before anything is opened or started: bad values change nothing.
-    formae_runtime::PlanError::check_values(&instance)?;
-    Ok((entry, instance))
-}
-

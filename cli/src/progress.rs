@@ -9,14 +9,14 @@ use formae_runtime::engine::{Event, Observer};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Shows engine events.
-pub struct Progress {
+pub(crate) struct Progress {
     multi: Option<MultiProgress>,
     bars: Mutex<HashMap<String, ProgressBar>>,
 }
 
 impl Progress {
     /// Spinners when `terminal`, else lines on stderr.
-    pub fn new(terminal: bool) -> Self {
+    pub(crate) fn new(terminal: bool) -> Self {
         let multi = terminal.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress { multi, bars: Mutex::new(HashMap::new()) }
     }

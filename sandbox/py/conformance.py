@@ -18,7 +18,7 @@ operation:
     check(service, operation, status, body) -> list of violations (strings); [] if fine.
 
 Run it directly for a self-test:
-    /work/main/target/sandbox/venv/bin/python tests/sandbox/conformance.py
+    target/sandbox/venv/bin/python sandbox/py/conformance.py
 """
 
 import base64

@@ -1,0 +1,108 @@
+//! `deploy`: plan under the lock, ask, apply; and the same path for `import`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use formae_runtime::deploy::{Refresh, Session};
+use formae_runtime::engine::ApplyOptions;
+use formae_runtime::plan::Found;
+use formae_runtime::{Mode, StackInstance};
+
+use crate::apply::{apply, finish};
+use crate::args::{ModeArgs, RefreshArgs, StackArgs, TargetArgs};
+use crate::context::{Context, Opened, Reach};
+use crate::output::{confirm, show_plan};
+use crate::stacks::Stacks;
+use crate::Failure;
+
+/// `deploy`'s flags.
+#[derive(Args)]
+pub(crate) struct Deploy {
+    #[command(flatten)]
+    stack: StackArgs,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    mode: ModeArgs,
+    /// Apply without asking.
+    #[arg(long)]
+    yes: bool,
+    /// At most this many resource operations at once.
+    #[arg(long, default_value_t = 10)]
+    parallelism: usize,
+    /// Bring resources that already exist with a declared identity under management,
+    /// even when this stack did not create them (they are updated to the declaration).
+    #[arg(long)]
+    adopt: bool,
+    #[command(flatten)]
+    refresh: RefreshArgs,
+    /// Update or delete even what changed in the cloud after the plan read it.
+    #[arg(long)]
+    force: bool,
+}
+
+impl Deploy {
+    /// Plans, asks, applies.
+    pub(crate) fn run(self, stacks: Stacks) -> Result<ExitCode, Failure> {
+        let (entry, instance) = stacks.build(&self.stack, &self.target.state)?;
+        let how = How {
+            mode: self.mode.mode,
+            refresh: self.refresh.refresh(),
+            yes: self.yes,
+            opts: ApplyOptions { parallelism: self.parallelism, adopt: self.adopt, force: self.force, ..Default::default() },
+            command: "deploy",
+        };
+        Opened::new(entry, &self.stack, &self.target, Reach::CHANGES)?.session(async |ctx, _, session| plan_and_apply(ctx, session, &instance, how).await)
+    }
+}
+
+/// How a deploy or an import plans and applies.
+pub(crate) struct How {
+    /// Reconcile or patch.
+    pub(crate) mode: Mode,
+    /// Whether the recorded resources are read back first.
+    pub(crate) refresh: Refresh,
+    /// Apply without asking.
+    pub(crate) yes: bool,
+    /// Parallelism, adoption, force.
+    pub(crate) opts: ApplyOptions,
+    /// `deploy` or `import`: named in the lock and in hints.
+    pub(crate) command: &'static str,
+}
+
+/// Plans under the lock (no other run can change the state in between), shows the plan,
+/// asks, applies. `import` (and deploy --adopt) takes over what exists; otherwise an
+/// existing resource this stack did not make stops the deploy before anything changes.
+pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instance: &StackInstance, how: How) -> Result<ExitCode, Failure> {
+    let lock = ctx.lock(how.command).await?;
+    let result = async {
+        let importing = how.command == "import";
+        let (state, plan) = session.plan(instance, how.mode, how.refresh).await?;
+        show_plan(&plan, false)?;
+        let foreign: Vec<&Found> = plan.found.iter().filter(|f| !f.owned).collect();
+        if importing && foreign.is_empty() {
+            println!("Nothing to import: no resource this stack would create exists in the cloud already.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !how.opts.adopt && !foreign.is_empty() {
+            let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
+            let (s, it) = if names.len() == 1 { ("s", "it") } else { ("", "them") };
+            return Err(Failure(format!(
+                "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `{}` to see the differences and bring {it} under management, or delete or rename {it}",
+                names.join(", "),
+                ctx.again("import"),
+            )));
+        }
+        if !plan.has_work() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        session.check(instance, &plan)?;
+        let question = if importing { "Do you want to bring these resources under management and perform these actions?" } else { "Do you want to perform these actions?" };
+        confirm(how.yes, question)?;
+        let report = apply(session, instance, state, &plan, how.opts).await?;
+        Ok(finish(&report, &plan, instance, "Apply"))
+    }
+    .await;
+    lock.release().await?;
+    result
+}

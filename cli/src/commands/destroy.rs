@@ -1,0 +1,58 @@
+//! `destroy`: delete every recorded resource, dependents first, in parallel.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use formae_runtime::engine::ApplyOptions;
+
+use crate::apply::{apply, finish};
+use crate::args::{RefreshArgs, StackArgs, TargetArgs};
+use crate::context::{Opened, Reach};
+use crate::output::{confirm, show_plan};
+use crate::stacks::Stacks;
+use crate::Failure;
+
+/// `destroy`'s flags.
+#[derive(Args)]
+pub(crate) struct Destroy {
+    /// The stack.
+    stack: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Delete without asking.
+    #[arg(long)]
+    yes: bool,
+    /// At most this many deletions at once.
+    #[arg(long, default_value_t = 10)]
+    parallelism: usize,
+    #[command(flatten)]
+    refresh: RefreshArgs,
+    /// Delete even what changed in the cloud after the plan read it.
+    #[arg(long)]
+    force: bool,
+}
+
+impl Destroy {
+    /// Plans the deletion under the lock, asks, applies.
+    pub(crate) fn run(self, stacks: Stacks) -> Result<ExitCode, Failure> {
+        let entry = stacks.find(&self.stack)?;
+        let args = StackArgs::named(self.stack.clone());
+        Opened::new(entry, &args, &self.target, Reach::CHANGES)?.session(async |ctx, _, session| {
+            let lock = ctx.lock("destroy").await?;
+            let result = async {
+                let (nothing, state, plan) = session.destroy_plan(entry.name, self.refresh.refresh()).await?;
+                show_plan(&plan, false)?;
+                if !plan.has_work() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                confirm(self.yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
+                let opts = ApplyOptions { parallelism: self.parallelism, force: self.force, ..Default::default() };
+                let report = apply(session, &nothing, state, &plan, opts).await?;
+                Ok(finish(&report, &plan, &nothing, "Destroy"))
+            }
+            .await;
+            lock.release().await?;
+            result
+        })
+    }
+}

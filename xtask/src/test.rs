@@ -1,0 +1,68 @@
+//! `cargo xtask test`: every test of the workspace, with the sandbox installed first and
+//! the snapshots a failure left pointed out.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use formae_cli::Failure;
+
+/// Runs `cargo test --workspace` with `args`; on a failure, lists the new snapshots.
+pub(crate) fn run(args: &[String]) -> Result<ExitCode, Failure> {
+    // The end-to-end tests start their own sandboxes; install its packages once, up front.
+    formae_sandbox::venv()?;
+    let status = crate::repo::cargo()
+        .args(["test", "--workspace", "--locked"])
+        .args(args)
+        .status()
+        .map_err(|e| Failure(format!("cannot run cargo test: {e}")))?;
+    if status.success() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pending = new_snapshots(&formae_sandbox::repo_root());
+    if !pending.is_empty() {
+        eprintln!("\n{} snapshot(s) differ from what the tests now produce; each new one is beside the old:", pending.len());
+        for p in &pending {
+            eprintln!("  {}", p.display());
+        }
+        eprintln!("Review one with `git diff --no-index <file>.snap <file>.snap.new`; accept them all with `INSTA_UPDATE=always cargo xtask test`.");
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// The `.snap.new` files a failed snapshot test left, outside `target/`.
+fn new_snapshots(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name();
+            if path.is_dir() && name != "target" && name != ".git" {
+                dirs.push(path);
+            } else if name.to_string_lossy().ends_with(".snap.new") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_snapshots;
+
+    #[test]
+    fn the_snapshots_a_failed_test_left_are_found_outside_target() {
+        let root = std::env::temp_dir().join(format!("formae-snapshots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for f in ["tests/snapshots/a.snap.new", "tests/snapshots/a.snap", "target/x/b.snap.new", ".git/c.snap.new"] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        assert_eq!(new_snapshots(&root), vec![root.join("tests/snapshots/a.snap.new")]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
