@@ -224,3 +224,71 @@ fn no_region_anywhere_is_said_once_with_what_to_set() {
     assert_eq!(said.trim().lines().count(), 1, "more than one line: {said}");
     assert!(!dir.join(".formae").exists(), "state was written");
 }
+
+/// The reviewed-plan workflow: `plan --out` writes a plan holding no secret; `deploy
+/// --plan` applies exactly it without asking; the same file is refused once the state
+/// changed, for other parameters, for another stack, and when damaged; nothing changes
+/// on a refusal.
+#[test]
+fn a_saved_plan_is_applied_exactly_and_refused_once_anything_changed() {
+    let dir = scratch("saved-plan");
+    let sandbox_dir = dir.join("sandbox");
+    let port = free_port().expect("a free port").to_string();
+    let sandbox_dir_text = sandbox_dir.display().to_string();
+    let password = "saved-plan-test-password-7f3a";
+    let env = [
+        ("FORMAE_SANDBOX_DIR", sandbox_dir_text.as_str()),
+        ("FORMAE_SANDBOX_PORT", port.as_str()),
+        ("BILLING_API_KEY", password),
+    ];
+    let run = |args: &[&str]| {
+        let out = xtask(&dir, &env).args(args).output().expect("xtask runs");
+        (out.status.code(), text(&out))
+    };
+    struct Stop(std::path::PathBuf);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = Sandbox::stop(&self.0);
+        }
+    }
+    let _stop = Stop(sandbox_dir.clone());
+    let small = ["--param", "cpu=1024", "--param", "memory=2048"];
+    let with = |cmd: &[&str], params: &[&str]| -> Vec<String> { cmd.iter().chain(params).map(|s| (*s).to_owned()).collect() };
+    let run_v = |args: Vec<String>| run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let (code, said) = run_v(with(&["plan", "billing-api", "--sandbox", "--out", "first.plan"], &small));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("Saved this plan to first.plan"), "{said}");
+    let file = std::fs::read_to_string(dir.join("first.plan")).expect("the plan file");
+    assert!(!file.contains(password), "the secret is in the plan file");
+
+    // Another stack, and other parameters: refused, nothing created.
+    let (code, said) = run(&["deploy", "ecs-express-agent", "--sandbox", "--plan", "first.plan"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("is for stack `billing-api`, not `ecs-express-agent`"), "{said}");
+    let (code, said) = run(&["deploy", "billing-api", "--sandbox", "--plan", "first.plan", "--param", "cpu=2048", "--param", "memory=4096"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("its code or its parameters changed since"), "{said}");
+    let inventory = Sandbox::find(&sandbox_dir).expect("the sandbox runs").inventory().unwrap();
+    for kind in ["express_services", "secrets", "roles"] {
+        assert_eq!(inventory[kind], serde_json::json!([]), "a refused plan made {kind}: {inventory}");
+    }
+
+    // Damaged: refused.
+    std::fs::write(dir.join("damaged.plan"), file.replace("\"create\"", "\"delete\"")).unwrap();
+    let (code, said) = run_v(with(&["deploy", "billing-api", "--sandbox", "--plan", "damaged.plan"], &small));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("is corrupt"), "{said}");
+
+    // Applied exactly, without a question (no --yes, no terminal).
+    let (code, said) = run_v(with(&["deploy", "billing-api", "--sandbox", "--plan", "first.plan"], &small));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("Apply complete") && said.contains("5 added"), "{said}");
+
+    // The state changed since: the same file is refused.
+    let (code, said) = run_v(with(&["deploy", "billing-api", "--sandbox", "--plan", "first.plan"], &small));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("changed since this plan was made"), "{said}");
+    let (code, said) = run_v(with(&["plan", "billing-api", "--sandbox", "--detailed-exitcode"], &small));
+    assert_eq!(code, Some(0), "the saved plan left something undone: {said}");
+}

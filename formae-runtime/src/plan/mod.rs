@@ -169,6 +169,10 @@ pub struct Plan {
     /// Where each resource's change is in `changes`.
     #[serde(skip)]
     index: HashMap<String, usize>,
+    /// The digest of the state as recorded (before any refresh) that this plan was made
+    /// against, when a session made it; what a saved plan checks the state by.
+    #[serde(skip)]
+    pub recorded_state: Option<String>,
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
@@ -400,6 +404,7 @@ pub fn plan(
         found: Vec::new(),
         absent: Default::default(),
         index: HashMap::new(),
+        recorded_state: None,
     };
     plan.reindex();
     Ok(plan)

@@ -98,14 +98,15 @@ pub enum SavedPlanError {
 }
 
 impl SavedPlan {
-    /// A plan of `instance` made against `recorded` (the state as loaded, before any refresh).
-    pub fn new(instance: &StackInstance, recorded: &StackState, plan: Plan) -> Self {
+    /// A plan of `instance`, made against the recorded state whose digest is
+    /// `recorded_state` (as loaded, before any refresh: [`Plan::recorded_state`]).
+    pub fn new(instance: &StackInstance, recorded_state: String, plan: Plan) -> Self {
         SavedPlan {
             format: FORMAT.to_owned(),
             formae_version: env!("CARGO_PKG_VERSION").to_owned(),
             stack: instance.name.to_owned(),
             stack_fingerprint: instance.fingerprint(),
-            state_digest: recorded.digest(),
+            state_digest: recorded_state,
             plan,
         }
     }
@@ -187,7 +188,7 @@ mod tests {
         let state = StackState::empty("t");
         let p = plan(&s, &state, Mode::Reconcile, &EnvSecrets).unwrap();
         let path = dir().join("plan.bin");
-        SavedPlan::new(&s, &state, p.clone()).write(&path).unwrap();
+        SavedPlan::new(&s, state.digest(), p.clone()).write(&path).unwrap();
         let back = SavedPlan::read(&path).unwrap();
         assert_eq!(back.plan.change("a").map(|c| c.action), Some(crate::Action::Create));
         back.check(&s, &state).unwrap();
