@@ -63,7 +63,7 @@ impl Opened {
     /// Starts the runtime and opens the context of `entry` for a command that needs
     /// `reach`.
     pub(crate) fn new(entry: &'static StackEntry, stack: &StackArgs, target: &TargetArgs, reach: Reach) -> Result<Self, Failure> {
-        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::msg(format!("cannot start the async runtime: {e}")))?;
         let ctx = Context::open(entry, stack, target, reach, &rt)?;
         Ok(Opened { rt, ctx })
     }
@@ -146,8 +146,8 @@ impl Context {
             (Target { region, endpoint_url: args.endpoint_url.clone(), dummy_credentials: false }, Box::new(EnvSecrets))
         };
         if reach.cloud && target.region.is_none() && rt.block_on(target.sdk_config()).region().is_none() {
-            return Err(Failure(
-                "no AWS region was found: pass --region REGION, set the stack's `region` parameter if it has one, or set AWS_REGION (or `region` in your AWS profile); or use --sandbox; nothing was changed".into(),
+            return Err(Failure::msg(
+                "no AWS region was found: pass --region REGION, set the stack's `region` parameter if it has one, or set AWS_REGION (or `region` in your AWS profile); or use --sandbox; nothing was changed",
             ));
         }
         if reach.preflight {

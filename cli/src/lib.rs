@@ -115,8 +115,13 @@ impl<E: Extension> Cli<E> {
         };
         match result {
             Ok(code) => code,
-            Err(Failure(msg)) => {
-                eprintln!("error: {msg}");
+            Err(failure) => {
+                eprintln!("error: {}", failure.message());
+                let mut cause = failure.source().and_then(|s| s.source());
+                while let Some(c) = cause {
+                    tracing::debug!(cause = %c, "caused by");
+                    cause = c.source();
+                }
                 ExitCode::FAILURE
             }
         }

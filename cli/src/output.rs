@@ -26,7 +26,7 @@ pub(crate) fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Failure("there is no terminal to ask for confirmation: pass --yes to apply without asking".into()));
+        return Err(Failure::msg("there is no terminal to ask for confirmation: pass --yes to apply without asking"));
     }
     print!("{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     std::io::stdout().flush()?;
@@ -35,7 +35,7 @@ pub(crate) fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(Failure("cancelled; nothing was changed".into()))
+        Err(Failure::msg("cancelled; nothing was changed"))
     }
 }
 

@@ -20,7 +20,7 @@ pub(crate) fn stack_params(entry: &StackEntry, args: &StackArgs, config: &Config
         if !known.contains(&k.as_str()) {
             let file = config.file.as_deref().map(|f| f.display().to_string()).unwrap_or_else(|| "formae.toml".to_owned());
             let hint = formae_runtime::suggest::did_you_mean(k, known.iter().copied());
-            return Err(Failure(format!("{file}: [stacks.{}.params] sets `{k}`, which the stack does not have{hint}; its parameters are: {}", entry.name, known.join(", "))));
+            return Err(Failure::msg(format!("{file}: [stacks.{}.params] sets `{k}`, which the stack does not have{hint}; its parameters are: {}", entry.name, known.join(", "))));
         }
     }
     let mut all = kept;

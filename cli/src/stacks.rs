@@ -17,7 +17,7 @@ impl Stacks {
     pub(crate) fn find(&self, name: &str) -> Result<&'static StackEntry, Failure> {
         self.0.iter().find(|s| s.name == name).ok_or_else(|| {
             let known: Vec<&str> = self.0.iter().map(|s| s.name).collect();
-            Failure(format!("no stack named `{name}`; the stacks are: {} (see `cargo xtask list`)", known.join(", ")))
+            Failure::msg(format!("no stack named `{name}`; the stacks are: {} (see `cargo xtask list`)", known.join(", ")))
         })
     }
 

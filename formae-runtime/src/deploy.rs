@@ -53,6 +53,7 @@ impl Session<'_> {
     pub async fn plan(&self, instance: &StackInstance, mode: Mode, refresh: Refresh) -> Result<(StackState, Plan), DeployError> {
         PlanError::check_values(instance)?;
         let state = self.store.load(instance.name).await?;
+        let recorded = state.digest();
         let (state, drift) = match refresh {
             Refresh::Cloud if !state.resources.is_empty() => {
                 let r = drift::refresh(&state, self.cx, &self.executors).await?;
@@ -61,6 +62,7 @@ impl Session<'_> {
             _ => (state, Vec::new()),
         };
         let mut p = plan(instance, &state, mode, self.secrets)?;
+        p.recorded_state = Some(recorded);
         p.note_drift(drift);
         p.refreshed = refresh == Refresh::Cloud;
         if refresh == Refresh::Cloud {

@@ -9,9 +9,10 @@ use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
 use crate::exec::{Cx, ExecError, Executor};
-use crate::plan::{diff_fields, Drift, DriftKind, FieldChange, Found, Mode};
+use crate::plan::{diff_fields, Drift, DriftKind, Found, Mode};
 use crate::resolve;
-use crate::state::StackState;
+use crate::state::{Op, StackState};
+use crate::value::Marked;
 
 /// Reads in flight at once: enough to hide latency, few enough not to be throttled.
 const READS_AT_ONCE: usize = 16;
@@ -68,7 +69,7 @@ pub async fn refresh(
             let (cx, executors, name, rec) = (cx.clone(), Arc::clone(executors), name.clone(), rec.clone());
             reads.spawn(async move {
                 let exec = &executors[rec.type_name.as_str()];
-                let result = exec.read(&cx, &rec.cloud_id, &rec.props).await;
+                let result = exec.read(&cx, &rec.cloud_id, &rec.props.value).await;
                 (name, result)
             });
         }
@@ -91,17 +92,18 @@ pub async fn refresh(
     let mut out = state.clone();
     let mut drift = Vec::new();
     for (name, rec) in &state.resources {
-        let result = live.remove(name).unwrap_or(Ok(Some(rec.props.clone())));
+        let result = live.remove(name).unwrap_or(Ok(Some(rec.props.value.clone())));
         let kind = match result {
             Ok(None) => {
                 out.resources.remove(name);
                 DriftKind::Deleted
             }
-            Ok(Some(now)) if now == rec.props => continue,
+            Ok(Some(now)) if now == rec.props.value => continue,
             Ok(Some(now)) => {
-                let fields = shown_diff(&rec.props, &now);
+                let now = Marked { value: now, ..rec.props.marked() };
+                let fields = diff_fields(&rec.props.marked(), &now, &[], Mode::Reconcile);
                 if let Some(r) = out.resources.get_mut(name) {
-                    r.props = now;
+                    r.props.value = now.value;
                 }
                 DriftKind::Changed(fields)
             }
@@ -121,16 +123,6 @@ pub async fn refresh(
     Ok(Refreshed { state: out, drift })
 }
 
-/// The properties that differ between `before` and `after`, as a plan shows them:
-/// secrets only flagged, never hashed.
-fn shown_diff(before: &Json, after: &Json) -> Vec<FieldChange> {
-    let mut fields = diff_fields(before, after, &[], Mode::Reconcile);
-    for f in &mut fields {
-        f.before.iter_mut().chain(f.after.iter_mut()).for_each(resolve::mask_in_place);
-    }
-    fields
-}
-
 /// The properties of a live resource that differ from what the plan saw, if any:
 /// `None` when it is as the plan saw it.
 pub fn unseen_change(seen: &Json, live: Option<&Json>) -> Option<String> {
@@ -138,7 +130,10 @@ pub fn unseen_change(seen: &Json, live: Option<&Json>) -> Option<String> {
         None => Some("it was deleted".to_owned()),
         Some(now) if now == seen => None,
         Some(now) => {
-            let fields: Vec<String> = diff_fields(seen, now, &[], Mode::Reconcile).into_iter().map(|f| f.path).collect();
+            let fields: Vec<String> = diff_fields(&Marked::plain(seen.clone()), &Marked::plain(now.clone()), &[], Mode::Reconcile)
+                .into_iter()
+                .map(|f| f.path)
+                .collect();
             Some(format!("{} changed", fields.join(", ")))
         }
     }
@@ -151,7 +146,7 @@ struct PlannedOutputs<'a> {
 
 impl resolve::Lookup for PlannedOutputs<'_> {
     fn output(&self, resource: &str, attr: &str) -> Option<Json> {
-        self.plan.change(resource)?.outputs.get(attr).filter(|v| !resolve::contains_unknown(v)).cloned()
+        self.plan.change(resource)?.outputs.field(attr).filter(Marked::is_known).map(|m| m.value)
     }
     fn secret(&self, source: &crate::value::SecretSource) -> Result<String, resolve::SecretError> {
         self.secrets.read(source)
@@ -160,15 +155,14 @@ impl resolve::Lookup for PlannedOutputs<'_> {
 
 /// Values not known before apply stand in as empty strings: finding needs only the
 /// identity, which names the resource and is known.
-fn placeholders(v: &Json) -> Json {
-    match resolve::as_marker(v) {
-        Some(_) => Json::String(String::new()),
-        None => match v {
-            Json::Array(a) => Json::Array(a.iter().map(placeholders).collect()),
-            Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), placeholders(x))).collect()),
-            _ => v.clone(),
-        },
+fn placeholders(r: &resolve::Resolved) -> Json {
+    let mut v = r.value.clone();
+    for p in r.unknown.keys() {
+        if let Some(x) = v.pointer_mut(p) {
+            *x = Json::String(String::new());
+        }
     }
+    v
 }
 
 /// Looks in the cloud for what each create of `plan` would make: a resource with the
@@ -197,12 +191,12 @@ pub async fn find_existing(
         }
         // Only what can be named now can be looked for.
         let resolved = resolve::resolve(&decl.props, &lookup);
-        let identity_known = decl.meta.identity.iter().all(|k| resolved.get(*k).is_some_and(|v| !resolve::contains_unknown(v)));
+        let planned = resolved.planned();
+        let identity_known = decl.meta.identity.iter().all(|k| resolved.value.get(*k).is_some() && !planned.unknown_at(&format!("/{k}")));
         if !identity_known {
             continue;
         }
-        let (planned, _) = crate::plan::planned_props(decl, &lookup);
-        let props = placeholders(&resolve::expose(&resolved));
+        let props = placeholders(&resolved);
         let (cx, executors, name, type_name) = (cx.clone(), Arc::clone(executors), decl.name.to_owned(), decl.meta.type_name);
         declared.insert(name.clone(), (type_name, planned.clone()));
         order.push(name.clone());
@@ -215,7 +209,7 @@ pub async fn find_existing(
                 Ok(None) => return (name, Ok(None)),
                 Err(e) => return (name, Err(e)),
             };
-            let live = exec.read(&cx, &found.cloud_id, &planned).await;
+            let live = exec.read(&cx, &found.cloud_id, &planned.value).await;
             (name, live.map(|l| Some((found, l))))
         });
     }
@@ -233,9 +227,10 @@ pub async fn find_existing(
             Some(Ok(Some((existing, Some(live))))) => {
                 // The journal's word counts like a tag: an untaggable resource a killed
                 // run was creating is ours too.
-                let journaled = state.pending.get(&name).is_some_and(|p| p.op == "create");
+                let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create);
                 let owned = journaled || existing.owned_by(&cx.stack, &name);
-                let fields = shown_diff(&live, &declared_props);
+                let live = Marked { value: live, sensitive: declared_props.sensitive.clone(), unknown: Default::default() };
+                let fields = diff_fields(&live, &declared_props, &[], Mode::Reconcile);
                 found.push(Found { resource: name, cloud_id: existing.cloud_id, owned, fields });
             }
             // Gone between the lookup and the read.

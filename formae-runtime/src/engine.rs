@@ -12,50 +12,14 @@ use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
 use crate::exec::{Applied, Cx, ExecError, Executor};
-use crate::plan::{planned_props, Action, Plan, SecretReader};
+use crate::plan::{Action, Plan, SecretReader};
 use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
-use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
+use crate::state::{PendingOp, RecordedProps, RecordedResource, ResourceStatus, StackState};
 use crate::store::{StateStore, StoreError};
-use crate::value::SecretSource;
+use crate::value::{Marked, SecretSource};
 
-/// One operation on one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// Create (also the second half of a replacement).
-    Create,
-    /// Update in place.
-    Update,
-    /// Delete (also the first half of a replacement).
-    Delete,
-}
-
-impl Op {
-    /// `create`, `update`, `delete`.
-    pub fn verb(self) -> &'static str {
-        match self {
-            Op::Create => "create",
-            Op::Update => "update",
-            Op::Delete => "delete",
-        }
-    }
-    /// `creating`, `updating`, `deleting`.
-    pub fn doing(self) -> &'static str {
-        match self {
-            Op::Create => "creating",
-            Op::Update => "updating",
-            Op::Delete => "deleting",
-        }
-    }
-    /// `created`, `updated`, `deleted`.
-    pub fn done(self) -> &'static str {
-        match self {
-            Op::Create => "created",
-            Op::Update => "updated",
-            Op::Delete => "deleted",
-        }
-    }
-}
+pub use crate::state::Op;
 
 /// What happened, as it happens; the command line shows it as progress.
 #[derive(Debug, Clone)]
@@ -188,62 +152,20 @@ struct Node {
     dependents: Vec<usize>,
 }
 
-/// Builds the operation graph: a replacement is a delete then a create; a create or
-/// update waits for its changed dependencies; a delete waits for the deletes of what
-/// depended on it, and a removed resource also for the updates that stop using it.
-fn graph(stack: &StackInstance, plan: &Plan, state: &StackState) -> Vec<Node> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut put: HashMap<&str, usize> = HashMap::new();
-    let mut del: HashMap<&str, usize> = HashMap::new();
-    let push = |nodes: &mut Vec<Node>, resource: &str, op: Op| {
-        nodes.push(Node { resource: resource.to_owned(), op, waits_for: 0, dependents: Vec::new() });
-        nodes.len() - 1
-    };
-    for c in &plan.changes {
-        match c.action {
-            Action::NoOp => {}
-            Action::Create => {
-                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Create));
-            }
-            Action::Update => {
-                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Update));
-            }
-            Action::Replace => {
-                del.insert(&c.resource, push(&mut nodes, &c.resource, Op::Delete));
-                put.insert(&c.resource, push(&mut nodes, &c.resource, Op::Create));
-            }
-            Action::Delete => {
-                del.insert(&c.resource, push(&mut nodes, &c.resource, Op::Delete));
+/// The plan's operation graph, as the engine walks it: the plan computed the order; here
+/// each operation only learns who waits for it.
+fn graph(plan: &Plan) -> Vec<Node> {
+    let mut nodes: Vec<Node> = plan
+        .operations
+        .iter()
+        .map(|o| Node { resource: o.resource.clone(), op: o.op, waits_for: o.after.len(), dependents: Vec::new() })
+        .collect();
+    for (i, o) in plan.operations.iter().enumerate() {
+        for &before in &o.after {
+            if let Some(n) = nodes.get_mut(before) {
+                n.dependents.push(i);
             }
         }
-    }
-    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
-    for d in &stack.resources {
-        let Some(&p) = put.get(d.name) else { continue };
-        for dep in d.deps {
-            if let Some(&q) = put.get(dep) {
-                edges.push((q, p));
-            }
-        }
-        if let Some(&q) = del.get(d.name) {
-            edges.push((q, p));
-        }
-    }
-    for (name, rec) in &state.resources {
-        for dep in &rec.deps {
-            let Some(&x) = del.get(dep.as_str()) else { continue };
-            if let Some(&y) = del.get(name.as_str()) {
-                edges.push((y, x));
-            }
-            let removed = !put.contains_key(dep.as_str());
-            if let (true, Some(&y)) = (removed, put.get(name.as_str())) {
-                edges.push((y, x));
-            }
-        }
-    }
-    for (before, after) in edges {
-        nodes[before].dependents.push(after);
-        nodes[after].waits_for += 1;
     }
     nodes
 }
@@ -264,6 +186,7 @@ impl Lookup for LiveLookup<'_> {
 
 enum Work {
     Put { props: Json, prior: Option<(String, Json)> },
+
     Delete { cloud_id: String, prior: Json },
 }
 
@@ -282,11 +205,13 @@ pub async fn apply(
 ) -> Result<ApplyReport, EngineError> {
     let started = Instant::now();
     let declared: HashMap<&str, &DeclaredResource> = stack.resources.iter().map(|d| (d.name, d)).collect();
-    let mut nodes = graph(stack, plan, &state);
+    let mut nodes = graph(plan);
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
     let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
     let mut report = ApplyReport::default();
     let mut started_nodes = vec![false; nodes.len()];
+    // What each create or update applies, in plan form: recorded once it is done.
+    let mut planned: Vec<Option<Marked>> = vec![None; nodes.len()];
     let mut failed = false;
     let parallelism = opts.parallelism.max(1);
     let (notes, mut noted) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
@@ -311,28 +236,43 @@ pub async fn apply(
             let work = match op {
                 Op::Delete => {
                     let rec = state.resources.get(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
-                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.clone() }
+                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.value.clone() }
                 }
                 Op::Create | Op::Update => {
                     let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
-                    let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
                     let prior = match op {
-                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.clone())),
+                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value.clone())),
                         _ => None,
                     };
-                    if resolve::contains_unknown(&resolved) || resolve::contains_marker(&resolved, resolve::marker::SECRET_UNREADABLE) {
-                        // Only possible if a dependency failed to record its outputs.
-                        report.failed.push((name.clone(), op, "a value it refers to is not known".into()));
-                        failed = true;
-                        continue;
+                    // What the plan resolved is what is applied, when it holds nothing
+                    // known only now (an output made by this apply) and no secret (plans
+                    // hold hashes, never secrets): no second resolution.
+                    let planned_already = plan.change(&name).and_then(|c| c.after.as_ref()).filter(|a| a.is_plain());
+                    if let Some(after) = planned_already {
+                        planned[i] = Some(after.clone());
+                        Work::Put { props: after.value.clone(), prior }
+                    } else {
+                        let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
+                        if let Some(e) = resolved.first_unreadable() {
+                            report.failed.push((name.clone(), op, format!("a secret it needs cannot be read: {e}")));
+                            failed = true;
+                            continue;
+                        }
+                        if let Some(what) = resolved.unknown.values().next() {
+                            // Only possible if a dependency failed to record its outputs.
+                            report.failed.push((name.clone(), op, format!("a value it refers to is not known: {what}")));
+                            failed = true;
+                            continue;
+                        }
+                        planned[i] = Some(resolved.planned());
+                        Work::Put { props: resolved.value, prior }
                     }
-                    Work::Put { props: resolve::expose(&resolved), prior }
                 }
             };
             // The intent goes on record before the first mutating call, so a run killed
             // midway leaves what it may have made findable.
             let pending = PendingOp {
-                op: op.verb().to_owned(),
+                op,
                 type_name: type_name.clone(),
                 cloud_id: state.resources.get(&name).map(|r| r.cloud_id.clone()).filter(|_| op != Op::Create),
                 identity: identity_of(&work, declared.get(name.as_str()).map(|d| d.meta.identity).unwrap_or(&[])),
@@ -341,7 +281,7 @@ pub async fn apply(
             store.put_pending(stack.name, &name, &pending).await?;
             // A create journaled by an earlier run that never recorded its result may
             // have made the resource: that one is ours to adopt.
-            let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create.verb());
+            let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create);
             // The plan looked for it a moment ago, under the lock, and found nothing.
             let looked = plan.absent.contains(&name) && !journaled;
             observer.event(&Event::Started { resource: name.clone(), op });
@@ -388,7 +328,7 @@ pub async fn apply(
         let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
         match result {
             Ok(applied) => {
-                record(stack.name, &name, op, applied, &declared, &mut state, store, secrets).await?;
+                record(stack.name, &name, op, applied, planned[i].take(), &declared, &mut state, store).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
                 report.done.push((name, op, elapsed));
@@ -423,8 +363,15 @@ pub async fn apply(
     report.outputs = stack
         .outputs
         .iter()
-        .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
-        .filter(|(_, v)| !resolve::contains_unknown(v))
+        .filter_map(|o| {
+            let r = resolve::resolve(&o.value, &lookup);
+            if !r.sensitive.is_empty() {
+                // Outputs are recorded and printed in the clear: a secret is never one.
+                tracing::warn!(output = o.name, "a stack output holds a secret; it is not recorded");
+                return None;
+            }
+            r.is_complete().then(|| (o.name.to_owned(), r.value))
+        })
         .collect();
     store.put_outputs(stack.name, &report.outputs).await?;
     report.elapsed = started.elapsed();
@@ -495,19 +442,18 @@ async fn record(
     name: &str,
     op: Op,
     applied: Option<Applied>,
+    planned: Option<Marked>,
     declared: &HashMap<&str, &DeclaredResource>,
     state: &mut StackState,
     store: &dyn StateStore,
-    secrets: &dyn SecretReader,
 ) -> Result<(), StoreError> {
-    match (op, applied, declared.get(name)) {
-        (Op::Create | Op::Update, Some(applied), Some(d)) => {
-            // The record is what was applied: resolved against the outputs it used, secrets hashed.
-            let (props, _) = planned_props(d, &LiveLookup { state, secrets });
+    match (op, applied, declared.get(name), planned) {
+        (Op::Create | Op::Update, Some(applied), Some(d), Some(planned)) => {
+            // The record is what was applied, as resolved for the apply, secrets hashed.
             let rec = RecordedResource {
                 type_name: d.meta.type_name.to_owned(),
                 cloud_id: applied.cloud_id,
-                props,
+                props: RecordedProps::from_marked(planned),
                 outputs: applied.outputs,
                 deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
                 status: ResourceStatus::Ready,
@@ -515,7 +461,7 @@ async fn record(
             store.put_resource(stack, name, &rec).await?;
             state.resources.insert(name.to_owned(), rec);
         }
-        (Op::Delete, _, _) => {
+        (Op::Delete, _, _, _) => {
             store.remove_resource(stack, name).await?;
             state.resources.remove(name);
         }
@@ -528,9 +474,9 @@ async fn record(
 mod tests {
     use super::*;
     use crate::aws::secretsmanager::Secret;
-    use crate::value::{Output, Template, Value};
+    use crate::value::{Output, Sensitive, Template, Value};
 
-    fn secret(name: &str, text: Value<String>) -> Secret {
+    fn secret(name: &str, text: Value<Sensitive>) -> Secret {
         Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
     }
 
@@ -545,14 +491,14 @@ mod tests {
     #[test]
     fn replacement_deletes_before_creating_and_dependents_wait() {
         let s = chain();
-        let mut p = crate::plan::plan(&s, &StackState::empty("t"), crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
-        p.changes[0].action = Action::Replace;
         let mut state = StackState::empty("t");
         state.resources.insert(
             "a".into(),
-            RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: Json::Null, outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
+            RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
         );
-        let g = graph(&s, &p, &state);
+        let p = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+        assert_eq!(p.change("a").map(|c| c.action), Some(Action::Replace), "a's recorded properties differ from its declaration");
+        let g = graph(&p);
         let names: Vec<(String, Op, usize)> = g.iter().map(|n| (n.resource.clone(), n.op, n.waits_for)).collect();
         assert_eq!(
             names,
@@ -702,7 +648,7 @@ mod tests {
         // left none.
         assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["a"]);
         let a = &run.recorded.pending["a"];
-        assert_eq!((a.op.as_str(), a.type_name.as_str(), a.cloud_id.as_deref()), ("create", "AWS::SecretsManager::Secret", None));
+        assert_eq!((a.op, a.type_name.as_str(), a.cloud_id.as_deref()), (Op::Create, "AWS::SecretsManager::Secret", None));
         assert_eq!(a.identity, serde_json::json!({"name": "a"}));
         assert!(!a.started_at.is_empty());
     }

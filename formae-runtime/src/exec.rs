@@ -11,6 +11,7 @@ use aws_config::BehaviorVersion;
 use serde_json::Value as Json;
 
 use crate::resource::Resource;
+use crate::value::Value;
 
 /// What a create or update leaves: the cloud id and the output attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +95,23 @@ pub enum ExecError {
     /// A check ran and failed.
     #[error("{0}")]
     Check(String),
+    /// A property the call needs has no value. Resolved properties are complete, so this
+    /// is a bug upstream; it is reported instead of sending AWS an empty value.
+    #[error("`{field}` of {type_name} has no value: it was not resolved before the call, and nothing was sent to AWS")]
+    Missing {
+        /// The resource type.
+        type_name: &'static str,
+        /// The property, dotted for a nested one (`primary_container.image`).
+        field: &'static str,
+    },
+    /// The cloud answered a call without a field it always returns.
+    #[error("{operation} answered without `{field}`")]
+    Answer {
+        /// The API operation.
+        operation: &'static str,
+        /// The field that was missing from the answer.
+        field: &'static str,
+    },
 }
 
 impl ExecError {
@@ -120,6 +138,24 @@ where
         };
         ExecError::Api { operation, code, message }
     }
+}
+
+/// The value of a required property, or [`ExecError::Missing`] naming it: never a default
+/// sent in its place.
+pub fn required<'a, T>(v: &'a Value<T>, field: &'static str, type_name: &'static str) -> Result<&'a T, ExecError> {
+    v.get().ok_or(ExecError::Missing { type_name, field })
+}
+
+/// The value of an optional property: `None` when it is not set, [`ExecError::Missing`]
+/// when it is set to something not resolved.
+pub fn optional<'a, T>(v: &'a Option<Value<T>>, field: &'static str, type_name: &'static str) -> Result<Option<&'a T>, ExecError> {
+    v.as_ref().map(|v| required(v, field, type_name)).transpose()
+}
+
+/// A field of a cloud answer that the API always fills, or [`ExecError::Answer`] naming
+/// the operation and the field.
+pub fn answered<T>(v: Option<T>, operation: &'static str, field: &'static str) -> Result<T, ExecError> {
+    v.ok_or(ExecError::Answer { operation, field })
 }
 
 /// How long to wait for slow resources, and how often to look.
@@ -385,25 +421,34 @@ where
     }
 }
 
+/// What a read saw in the cloud: `(path, live value)` pairs put over the recorded
+/// properties (see [`observed`]); `None` removes the property (unset in the cloud).
+pub type Observed = Vec<(&'static str, Option<Json>)>;
+
 /// A resource type's operations against the cloud, on its typed, resolved properties.
+///
+/// `prior` is what was applied last, typed (plan form: a sensitive value holds the hash
+/// that stands for it). It is `None` when nothing is known of it: a resource adopted (no
+/// record), or a record that does not fit the type (a declaration with parts not known
+/// yet, compared with what exists before its create; a record holding what a refresh
+/// observed outside the type's shape). Without a prior, an update sends everything.
 #[async_trait]
 pub trait Ops: Resource + Sized {
     /// Creates the resource named `name`.
     async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError>;
-    /// Brings the resource to these properties in place; `prior` is what was applied
-    /// last (plan form: secrets as hashes).
-    async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError>;
-    /// Deletes the resource; `prior` is what was applied last.
-    async fn delete(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError>;
+    /// Brings the resource to these properties in place.
+    async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: Option<&Self>) -> Result<Applied, ExecError>;
+    /// Deletes the resource.
+    async fn delete(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<(), ExecError>;
     /// Whether the resource exists in the cloud.
-    async fn exists(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
+    async fn exists(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<bool, ExecError>;
     /// What already exists with the identity this create would use (its name), if anything.
     async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError>;
-    /// The resource as the cloud has it now, in recorded form: `prior` with every property
-    /// this type can observe replaced by its live value; `None` once it is gone. Types that
+    /// The resource as the cloud has it now: the live value of every property this type
+    /// can observe, put over the record by the caller; `None` once it is gone. Types that
     /// observe nothing more report existence only.
-    async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
-        Ok(Self::exists(cx, cloud_id, prior).await?.then(|| prior.clone()))
+    async fn read(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
+        Ok(Self::exists(cx, cloud_id, prior).await?.then(Vec::new))
     }
 }
 
@@ -433,6 +478,17 @@ impl<R: Ops> Typed<R> {
         serde_json::from_value(props)
             .map_err(|e| ExecError::Props { type_name: R::META.type_name, message: e.to_string() })
     }
+
+    /// The recorded properties, typed once for every operation; `None` for `null` (no
+    /// record: an adoption) and for a record that does not fit the type (see [`Ops`]).
+    fn prior(prior: &Json) -> Option<R> {
+        if prior.is_null() {
+            return None;
+        }
+        serde_json::from_value(prior.clone())
+            .inspect_err(|e| tracing::debug!(type_name = R::META.type_name, error = %e, "the record does not fit the type; going without it"))
+            .ok()
+    }
 }
 
 #[async_trait]
@@ -441,19 +497,21 @@ impl<R: Ops> Executor for Typed<R> {
         Self::props(props)?.create(cx, name).await
     }
     async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json, props: Json) -> Result<Applied, ExecError> {
-        Self::props(props)?.update(cx, name, cloud_id, prior).await
+        let props = Self::props(props)?;
+        props.update(cx, name, cloud_id, Self::prior(prior).as_ref()).await
     }
     async fn delete(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError> {
-        R::delete(cx, cloud_id, prior).await
+        R::delete(cx, cloud_id, Self::prior(prior).as_ref()).await
     }
     async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {
-        R::exists(cx, cloud_id, prior).await
+        R::exists(cx, cloud_id, Self::prior(prior).as_ref()).await
     }
     async fn find(&self, cx: &Cx, props: Json) -> Result<Option<Existing>, ExecError> {
         Self::props(props)?.find(cx).await
     }
     async fn read(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
-        R::read(cx, cloud_id, prior).await
+        let live = R::read(cx, cloud_id, Self::prior(prior).as_ref()).await?;
+        Ok(live.map(|seen| observed(prior, seen)))
     }
     fn type_name(&self) -> &'static str {
         R::META.type_name
@@ -488,23 +546,24 @@ pub fn registry() -> HashMap<&'static str, Box<dyn Executor>> {
     ])
 }
 
-/// `prior` with `observed` fields put over it; a `None` removes the field (unset in the cloud).
+/// `prior` with `observed` values put over it, each at its path: a field, or `a/b` for a
+/// field of the object field `a` (set only where `a` is recorded). A `None` removes the
+/// field (unset in the cloud).
 pub fn observed(prior: &Json, observed: impl IntoIterator<Item = (&'static str, Option<Json>)>) -> Json {
     let mut live = prior.clone();
-    if let Json::Object(m) = &mut live {
-        for (k, v) in observed {
+    for (path, v) in observed {
+        let (object, key) = match path.rsplit_once('/') {
+            Some((parent, key)) => (live.pointer_mut(&format!("/{parent}")), key),
+            None => (Some(&mut live), path),
+        };
+        if let Some(Json::Object(m)) = object {
             match v {
-                Some(v) => m.insert(k.to_owned(), v),
-                None => m.remove(k),
+                Some(v) => m.insert(key.to_owned(), v),
+                None => m.remove(key),
             };
         }
     }
     live
-}
-
-/// Reads a string field of recorded (plan-form) properties.
-pub fn prior_str<'a>(prior: &'a Json, field: &str) -> Option<&'a str> {
-    prior.get(field).and_then(Json::as_str)
 }
 
 /// Outputs from `(name, value)` pairs.
@@ -519,6 +578,69 @@ pub(crate) mod tests {
     /// An API error with `code` and `message`, for tests of error handling.
     pub(crate) fn api(code: &str, message: &str) -> ExecError {
         ExecError::Api { operation: "x", code: Some(code.into()), message: message.into() }
+    }
+
+    #[test]
+    fn a_value_missing_is_an_error_naming_the_property_never_a_default() {
+        let set: Value<String> = Value::Lit("formae-db".into());
+        assert_eq!(required(&set, "db_cluster_identifier", "AWS::RDS::DBCluster").ok(), Some(&"formae-db".to_owned()));
+        let unset: Value<String> = Value::Missing;
+        let err = required(&unset, "db_cluster_identifier", "AWS::RDS::DBCluster").unwrap_err();
+        assert!(matches!(err, ExecError::Missing { type_name: "AWS::RDS::DBCluster", field: "db_cluster_identifier" }));
+        assert!(err.to_string().starts_with("`db_cluster_identifier` of AWS::RDS::DBCluster has no value"), "{err}");
+
+        assert_eq!(optional::<String>(&None, "description", "AWS::IAM::Role").ok(), Some(None));
+        assert_eq!(optional(&Some(set), "description", "AWS::IAM::Role").ok(), Some(Some(&"formae-db".to_owned())));
+        assert!(matches!(optional(&Some(unset), "description", "AWS::IAM::Role"), Err(ExecError::Missing { field: "description", .. })));
+    }
+
+    #[test]
+    fn an_answer_without_a_field_aws_always_returns_is_an_error() {
+        assert_eq!(answered(Some("arn:aws:secretsmanager:us-east-1:1:secret:x"), "secretsmanager:CreateSecret", "ARN").ok(), Some("arn:aws:secretsmanager:us-east-1:1:secret:x"));
+        let err = answered::<String>(None, "secretsmanager:CreateSecret", "ARN").unwrap_err();
+        assert_eq!(err.to_string(), "secretsmanager:CreateSecret answered without `ARN`");
+        assert_eq!(err.code(), None);
+    }
+
+    #[test]
+    fn observed_values_go_over_the_record_at_their_path() {
+        let prior = serde_json::json!({"cpu": 1024, "memory": 2048, "primary_container": {"image": "a", "container_port": 80}, "tags": []});
+        let live = observed(&prior, [("cpu", Some(serde_json::json!(512))), ("tags", None), ("primary_container/image", Some(serde_json::json!("b")))]);
+        assert_eq!(live, serde_json::json!({"cpu": 512, "memory": 2048, "primary_container": {"image": "b", "container_port": 80}}));
+        // A nested value goes only where its object is recorded.
+        assert_eq!(observed(&serde_json::json!({"cpu": 1}), [("primary_container/image", Some(serde_json::json!("b")))]), serde_json::json!({"cpu": 1}));
+        assert_eq!(observed(&prior, []), prior);
+    }
+
+    #[test]
+    fn the_prior_is_typed_once_and_is_unknown_without_a_record_or_when_it_does_not_fit() {
+        use crate::aws::secretsmanager::Secret;
+        let recorded = serde_json::json!({"name": "formae-config", "secret_string": "sha256:ab", "recovery_window_days": 7});
+        let prior = Typed::<Secret>::prior(&recorded).expect("a record fits its type");
+        assert_eq!(prior.secret_string.get().map(crate::value::Sensitive::expose), Some("sha256:ab"));
+        assert_eq!(prior.recovery_window_days.as_ref().and_then(Value::get), Some(&7));
+        // Adoption: no record.
+        assert!(Typed::<Secret>::prior(&Json::Null).is_none());
+        // A declaration whose secret waits for a resource still to be created.
+        assert!(Typed::<Secret>::prior(&serde_json::json!({"name": "formae-config", "secret_string": null})).is_none());
+    }
+
+    #[test]
+    fn a_record_typed_and_written_again_is_the_same_json() {
+        use crate::aws::iam::Role;
+        // What a role's read puts back for a policy that matches is the typed record
+        // written again: it must be the record itself.
+        let recorded = serde_json::json!({
+            "role_name": "ecsTaskExecutionRole",
+            "assume_role_policy": {"statements": [{"effect": "Allow", "principals": [{"service": "ecs-tasks.amazonaws.com"}], "actions": ["sts:AssumeRole"]}]},
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
+            "policies": [{"name": "formae-secrets-access", "document": {"version": "2012-10-17", "statements": [{"sid": "read", "effect": "Allow", "actions": ["secretsmanager:GetSecretValue"], "resources": ["arn:aws:secretsmanager:us-east-1:1:secret:formae-config-AbCdEf"]}]}}],
+            "tags": [{"key": "team", "value": "platform"}],
+            "max_session_duration": 3600
+        });
+        let role = Typed::<Role>::prior(&recorded).expect("a record fits its type");
+        assert_eq!(serde_json::to_value(&role).ok(), Some(recorded.clone()));
+        assert_eq!(serde_json::to_value(&role.policies[0]).ok().as_ref(), recorded["policies"].get(0));
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! Resolution of marker trees: references become the referenced outputs (or
+//! Resolution of declared value trees: references become the referenced outputs (or
 //! "known after apply"), templates and JSON documents become text, secret sources become
-//! secrets. Two final forms follow: the plan form, where a secret is only a hash, and the
-//! apply form, plain values for the executor.
+//! secrets. Two final forms follow: the plan form ([`Resolved::planned`]), where a secret
+//! is only a hash and marks say where, and the apply form ([`Resolved::value`]), plain
+//! values for the executor.
 
-use serde_json::{json, Map, Value as Json};
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::value::SecretSource;
+use crate::value::{escape_key, Marked, SecretSource, Val};
 
 /// Where resolution finds outputs and secrets.
 pub trait Lookup {
@@ -52,185 +55,158 @@ pub fn read_secret(source: &SecretSource) -> Result<String, SecretError> {
     Ok(value)
 }
 
-/// Marker keys. A one-key object with one of these keys is a marker, not data.
-pub mod marker {
-    /// A reference: `[resource, attribute]`.
-    pub const REF: &str = "$ref";
-    /// A template: a list of parts.
-    pub const TEMPLATE: &str = "$tpl";
-    /// A JSON document to render as text.
-    pub const JSON: &str = "$json";
-    /// A secret source, `env:NAME` or `file:PATH`.
-    pub const SECRET_SOURCE: &str = "$secret_source";
-    /// A resolved secret (in memory only, never written).
-    pub const SECRET: &str = "$secret";
-    /// A secret whose source could not be read; holds the reason.
-    pub const SECRET_UNREADABLE: &str = "$secret_unreadable";
-    /// A value known after apply; holds what it waits for (`db.arn`).
-    pub const UNKNOWN: &str = "$unknown";
-    /// A secret in plan and state form: its hash, or null if it could not be read.
-    pub const SENSITIVE: &str = "$sensitive";
+/// A declared value resolved against what is known now.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// The data, secrets in the clear; unknown and unreadable parts `null`.
+    pub value: Json,
+    /// Pointers to the sensitive parts.
+    pub sensitive: BTreeSet<String>,
+    /// Pointers to the parts known only after apply, with what each waits for.
+    pub unknown: BTreeMap<String, String>,
+    /// Secrets that could not be read, with where they stand.
+    pub unreadable: Vec<(String, SecretError)>,
 }
 
-/// The marker key and payload of a one-key marker object.
-pub fn as_marker(v: &Json) -> Option<(&str, &Json)> {
-    match v {
-        Json::Object(m) if m.len() == 1 => {
-            let (k, v) = m.iter().next()?;
-            k.starts_with('$').then_some((k.as_str(), v))
+impl Resolved {
+    /// Whether everything is known and readable: what an executor can be given.
+    pub fn is_complete(&self) -> bool {
+        self.unknown.is_empty() && self.unreadable.is_empty()
+    }
+
+    /// The first secret that could not be read.
+    pub fn first_unreadable(&self) -> Option<&SecretError> {
+        self.unreadable.first().map(|(_, e)| e)
+    }
+
+    /// The plan form: each sensitive part replaced by its hash (or `null` when it is not
+    /// known or not readable), the marks beside. No secret survives it.
+    pub fn planned(&self) -> Marked {
+        let mut value = self.value.clone();
+        for p in &self.sensitive {
+            let hidden = self.unknown.keys().chain(self.unreadable.iter().map(|(u, _)| u)).any(|u| under(u, p));
+            if let Some(x) = value.pointer_mut(p) {
+                *x = if hidden { Json::Null } else { Json::String(secret_hash(&text_of(x))) };
+            }
         }
-        _ => None,
+        Marked { value, sensitive: self.sensitive.clone(), unknown: self.unknown.clone() }
     }
 }
 
-fn mk(key: &str, v: Json) -> Json {
-    let mut m = Map::with_capacity(1);
-    m.insert(key.to_owned(), v);
-    Json::Object(m)
+/// Whether `pointer` is `base` or inside it.
+fn under(pointer: &str, base: &str) -> bool {
+    pointer.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Is this resolved value (or anything inside it) known only after apply?
-pub fn contains_unknown(v: &Json) -> bool {
-    match as_marker(v) {
-        Some((marker::UNKNOWN, _)) => true,
-        Some(_) => false,
-        None => match v {
-            Json::Array(a) => a.iter().any(contains_unknown),
-            Json::Object(m) => m.values().any(contains_unknown),
-            _ => false,
+fn text_of(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Resolves a declared value against what is known now.
+pub fn resolve(v: &Val, lookup: &dyn Lookup) -> Resolved {
+    let mut out = Resolved::default();
+    let mut pointer = String::new();
+    out.value = walk(v, lookup, &mut pointer, &mut out);
+    out
+}
+
+fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) -> Json {
+    let len = pointer.len();
+    match v {
+        Val::Scalar(j) => j.clone(),
+        Val::List(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    pointer.push_str(&format!("/{i}"));
+                    let j = walk(x, lookup, pointer, out);
+                    pointer.truncate(len);
+                    j
+                })
+                .collect(),
+        ),
+        Val::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, x)| {
+                    pointer.push('/');
+                    pointer.push_str(&escape_key(k));
+                    let j = walk(x, lookup, pointer, out);
+                    pointer.truncate(len);
+                    (k.clone(), j)
+                })
+                .collect(),
+        ),
+        Val::Ref { resource, attr } => match lookup.output(resource, attr) {
+            Some(j) => j,
+            None => {
+                out.unknown.insert(pointer.clone(), format!("{resource}.{attr}"));
+                Json::Null
+            }
         },
+        Val::Secret(src) => {
+            out.sensitive.insert(pointer.clone());
+            match lookup.secret(src) {
+                Ok(s) => Json::String(s),
+                Err(e) => {
+                    out.unreadable.push((pointer.clone(), e));
+                    Json::Null
+                }
+            }
+        }
+        Val::Sensitive(inner) => {
+            let j = walk(inner, lookup, pointer, out);
+            out.sensitive.retain(|p| !under(p, pointer));
+            out.sensitive.insert(pointer.clone());
+            j
+        }
+        Val::Template(parts) => {
+            let parts: Vec<Resolved> = parts.iter().map(|p| resolve(p, lookup)).collect();
+            render_text(&parts, pointer, out, |parts, text| {
+                for p in parts {
+                    text.push_str(&scalar_text(&p.value));
+                }
+            })
+        }
+        Val::Doc(doc) => {
+            let doc = resolve(doc, lookup);
+            render_text(std::slice::from_ref(&doc), pointer, out, |docs, text| {
+                text.push_str(&docs[0].value.to_string());
+            })
+        }
     }
 }
 
-/// Resolves a declared marker tree against what is known now.
-pub fn resolve(v: &Json, lookup: &dyn Lookup) -> Json {
-    if let Some((key, payload)) = as_marker(v) {
-        match key {
-            marker::REF => {
-                let (r, a) = ref_parts(payload);
-                return lookup
-                    .output(r, a)
-                    .unwrap_or_else(|| mk(marker::UNKNOWN, Json::String(format!("{r}.{a}"))));
-            }
-            marker::SECRET_SOURCE => {
-                let source = payload.as_str().and_then(|s| s.parse::<SecretSource>().ok());
-                return match source {
-                    Some(src) => match lookup.secret(&src) {
-                        Ok(s) => mk(marker::SECRET, Json::String(s)),
-                        Err(e) => mk(marker::SECRET_UNREADABLE, Json::String(e.to_string())),
-                    },
-                    None => mk(marker::SECRET_UNREADABLE, json!("malformed secret source")),
-                };
-            }
-            marker::TEMPLATE => {
-                let parts: Vec<Json> = payload
-                    .as_array()
-                    .map(|a| a.iter().map(|p| resolve(p, lookup)).collect())
-                    .unwrap_or_default();
-                return render_text(&parts, |parts, text| {
-                    for p in parts {
-                        text.push_str(&scalar_text(p));
-                    }
-                });
-            }
-            marker::JSON => {
-                let doc = resolve(payload, lookup);
-                return render_text(std::slice::from_ref(&doc), |docs, text| {
-                    text.push_str(&serde_json::to_string(&expose(&docs[0])).unwrap_or_default());
-                });
-            }
-            _ => return v.clone(),
-        }
+/// Renders resolved parts as text at `pointer`: unknown if any part is, sensitive if any
+/// part is.
+fn render_text(parts: &[Resolved], pointer: &str, out: &mut Resolved, render: impl FnOnce(&[Resolved], &mut String)) -> Json {
+    if let Some(what) = parts.iter().find_map(|p| p.unknown.values().next()) {
+        out.unknown.insert(pointer.to_owned(), what.clone());
+        return Json::Null;
     }
-    match v {
-        Json::Array(a) => Json::Array(a.iter().map(|x| resolve(x, lookup)).collect()),
-        Json::Object(m) => {
-            Json::Object(m.iter().map(|(k, x)| (k.clone(), resolve(x, lookup))).collect())
-        }
-        _ => v.clone(),
+    let sensitive = parts.iter().any(|p| !p.sensitive.is_empty());
+    if sensitive {
+        out.sensitive.insert(pointer.to_owned());
     }
-}
-
-/// Renders resolved parts as text: unknown if any part is, secret if any part is.
-fn render_text(parts: &[Json], render: impl FnOnce(&[Json], &mut String)) -> Json {
-    if let Some(u) = parts.iter().find_map(first_unknown) {
-        return u;
-    }
-    if let Some(reason) = parts.iter().find_map(first_unreadable) {
-        return mk(marker::SECRET_UNREADABLE, Json::String(reason));
+    let unreadable: Vec<SecretError> = parts.iter().flat_map(|p| p.unreadable.iter().map(|(_, e)| e.clone())).collect();
+    if !unreadable.is_empty() {
+        out.unreadable.extend(unreadable.into_iter().map(|e| (pointer.to_owned(), e)));
+        return Json::Null;
     }
     let mut text = String::new();
     render(parts, &mut text);
-    if parts.iter().any(contains_secret) {
-        mk(marker::SECRET, Json::String(text))
-    } else {
-        Json::String(text)
-    }
-}
-
-fn first_unknown(v: &Json) -> Option<Json> {
-    match as_marker(v) {
-        Some((marker::UNKNOWN, _)) => Some(v.clone()),
-        Some(_) => None,
-        None => match v {
-            Json::Array(a) => a.iter().find_map(first_unknown),
-            Json::Object(m) => m.values().find_map(first_unknown),
-            _ => None,
-        },
-    }
-}
-
-fn first_unreadable(v: &Json) -> Option<String> {
-    match as_marker(v) {
-        Some((marker::SECRET_UNREADABLE, r)) => Some(r.as_str().unwrap_or_default().to_owned()),
-        Some(_) => None,
-        None => match v {
-            Json::Array(a) => a.iter().find_map(first_unreadable),
-            Json::Object(m) => m.values().find_map(first_unreadable),
-            _ => None,
-        },
-    }
-}
-
-fn contains_secret(v: &Json) -> bool {
-    match as_marker(v) {
-        Some((marker::SECRET, _)) => true,
-        Some(_) => false,
-        None => match v {
-            Json::Array(a) => a.iter().any(contains_secret),
-            Json::Object(m) => m.values().any(contains_secret),
-            _ => false,
-        },
-    }
+    Json::String(text)
 }
 
 fn scalar_text(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
         Json::Null => String::new(),
-        Json::Bool(_) | Json::Number(_) => v.to_string(),
-        _ => match as_marker(v) {
-            Some((marker::SECRET, s)) => s.as_str().unwrap_or_default().to_owned(),
-            _ => v.to_string(),
-        },
-    }
-}
-
-fn ref_parts(payload: &Json) -> (&str, &str) {
-    let part = |i: usize| payload.get(i).and_then(Json::as_str).unwrap_or_default();
-    (part(0), part(1))
-}
-
-/// Replaces resolved secrets by their plain values: what the executor is given.
-pub fn expose(v: &Json) -> Json {
-    match as_marker(v) {
-        Some((marker::SECRET, s)) => s.clone(),
-        Some(_) => v.clone(),
-        None => match v {
-            Json::Array(a) => Json::Array(a.iter().map(expose).collect()),
-            Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), expose(x))).collect()),
-            _ => v.clone(),
-        },
+        other => other.to_string(),
     }
 }
 
@@ -242,86 +218,11 @@ pub fn secret_hash(secret: &str) -> String {
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
-/// Replaces resolved secrets by hashes (and unreadable ones by a null hash): the form
-/// plans compare and state stores. No secret survives it.
-pub fn redact(v: &Json) -> Json {
-    let mut out = v.clone();
-    redact_in_place(&mut out);
-    out
-}
-
-/// [`redact`], on a value owned already: no copy of what has no secret.
-pub fn redact_in_place(v: &mut Json) {
-    let replacement = match as_marker(v) {
-        Some((marker::SECRET, s)) => mk(marker::SENSITIVE, Json::String(secret_hash(s.as_str().unwrap_or_default()))),
-        Some((marker::SECRET_UNREADABLE, _)) => mk(marker::SENSITIVE, Json::Null),
-        Some(_) => return,
-        None => {
-            match v {
-                Json::Array(a) => a.iter_mut().for_each(redact_in_place),
-                Json::Object(m) => m.values_mut().for_each(redact_in_place),
-                _ => {}
-            }
-            return;
-        }
-    };
-    *v = replacement;
-}
-
-/// Whether a marker `key` is anywhere in `v`.
-pub fn contains_marker(v: &Json, key: &str) -> bool {
-    match as_marker(v) {
-        Some((k, _)) if k == key => true,
-        Some((_, p)) => contains_marker(p, key),
-        None => match v {
-            Json::Array(a) => a.iter().any(|x| contains_marker(x, key)),
-            Json::Object(m) => m.values().any(|x| contains_marker(x, key)),
-            _ => false,
-        },
-    }
-}
-
-/// Replaces secret hashes by `true`: plans show that a value is sensitive, never a
-/// hash of it (a hash of a weak password can be brute-forced).
-pub fn mask(v: &Json) -> Json {
-    let mut out = v.clone();
-    mask_in_place(&mut out);
-    out
-}
-
-/// [`mask`], on a value owned already.
-pub fn mask_in_place(v: &mut Json) {
-    match as_marker(v) {
-        Some((marker::SENSITIVE, _)) => *v = mk(marker::SENSITIVE, Json::Bool(true)),
-        Some(_) => {}
-        None => match v {
-            Json::Array(a) => a.iter_mut().for_each(mask_in_place),
-            Json::Object(m) => m.values_mut().for_each(mask_in_place),
-            _ => {}
-        },
-    }
-}
-
-/// What a reference waits for, if anything in the declared tree is a reference.
-pub fn references(v: &Json, out: &mut Vec<(String, String)>) {
-    match as_marker(v) {
-        Some((marker::REF, p)) => {
-            let (r, a) = ref_parts(p);
-            out.push((r.to_owned(), a.to_owned()));
-        }
-        Some((_, p)) => references(p, out),
-        None => match v {
-            Json::Array(a) => a.iter().for_each(|x| references(x, out)),
-            Json::Object(m) => m.values().for_each(|x| references(x, out)),
-            _ => {}
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Output, Template};
+    use crate::value::{val_of, Output, Template};
+    use serde_json::json;
 
     struct L;
     impl Lookup for L {
@@ -340,38 +241,50 @@ mod tests {
     #[test]
     fn template_with_known_refs_renders_text() {
         let t = Template::new().lit("a=").part(&Output::<String>::new("known", "arn")).lit("!");
-        assert_eq!(resolve(&crate::value::to_tree(&t), &L), json!("a=arn:arn!"));
+        assert_eq!(resolve(&val_of(&t), &L).value, json!("a=arn:arn!"));
     }
 
     #[test]
     fn template_with_unknown_ref_is_unknown() {
         let t = Template::new().lit("a=").part(&Output::<String>::new("later", "arn"));
-        assert_eq!(resolve(&crate::value::to_tree(&t), &L), json!({"$unknown": "later.arn"}));
+        let r = resolve(&val_of(&t), &L);
+        assert_eq!(r.unknown, BTreeMap::from([(String::new(), "later.arn".to_owned())]));
+        assert!(!r.is_complete());
     }
 
     #[test]
-    fn secret_in_json_document_makes_it_secret_and_redacts_to_hash() {
-        let doc = json!({"$json": {"user": "pg", "password": {"$secret_source": "env:SET"}}});
-        let r = resolve(&doc, &L);
-        assert_eq!(expose(&r), json!(r#"{"user":"pg","password":"hunter2"}"#));
-        let red = redact(&r);
-        let text = red.to_string();
-        assert!(!text.contains("hunter2"), "{text}");
-        assert_eq!(
-            red,
-            json!({"$sensitive": secret_hash(r#"{"user":"pg","password":"hunter2"}"#)})
-        );
+    fn secret_in_json_document_makes_it_secret_and_plans_as_a_hash() {
+        let doc = Val::Doc(Box::new(Val::Map(vec![
+            ("user".into(), Val::Scalar("pg".into())),
+            ("password".into(), Val::Secret(SecretSource::env("SET"))),
+        ])));
+        let r = resolve(&Val::Map(vec![("s".into(), doc)]), &L);
+        assert_eq!(r.value, json!({"s": r#"{"user":"pg","password":"hunter2"}"#}));
+        let planned = r.planned();
+        assert!(!planned.value.to_string().contains("hunter2"));
+        assert_eq!(planned.value, json!({"s": secret_hash(r#"{"user":"pg","password":"hunter2"}"#)}));
+        assert_eq!(planned.sensitive, BTreeSet::from(["/s".to_owned()]));
     }
 
     #[test]
-    fn unreadable_secret_redacts_to_null_hash() {
-        let r = resolve(&json!({"$secret_source": "env:UNSET"}), &L);
-        assert_eq!(redact(&r), json!({"$sensitive": null}));
+    fn unreadable_secret_plans_as_null() {
+        let r = resolve(&Val::Map(vec![("p".into(), Val::Secret(SecretSource::env("UNSET")))]), &L);
+        assert_eq!(r.planned().value, json!({"p": null}));
+        assert_eq!(r.first_unreadable(), Some(&SecretError::EnvUnset("UNSET".into())));
     }
 
     #[test]
     fn json_document_escapes_values() {
-        let doc = json!({"$json": {"k": "quote\" and \\"}});
-        assert_eq!(resolve(&doc, &L), json!(r#"{"k":"quote\" and \\"}"#));
+        let doc = Val::Doc(Box::new(Val::data(json!({"k": "quote\" and \\"}))));
+        assert_eq!(resolve(&doc, &L).value, json!(r#"{"k":"quote\" and \\"}"#));
+    }
+
+    #[test]
+    fn user_json_with_dollar_keys_round_trips_byte_for_byte() {
+        let text = r##"{"$schema":"http://json-schema.org/draft-07/schema#","$ref":"#/definitions/x","definitions":{"x":{"$id":"x","type":"object","properties":{"$unknown":{"$sensitive":true},"$secret_source":"env:HOME","$tpl":["a"],"$json":{}}}}}"##;
+        let doc: Json = serde_json::from_str(text).unwrap();
+        let r = resolve(&Val::Doc(Box::new(Val::data(doc))), &L);
+        assert!(r.is_complete() && r.sensitive.is_empty());
+        assert_eq!(r.value, Json::String(text.to_owned()));
     }
 }

@@ -1,5 +1,5 @@
 //! What a resource type is (its properties, outputs and metadata) and what a built stack
-//! holds: its declared resources, in dependency order, with their marker trees.
+//! holds: its declared resources, in dependency order, with their value trees.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -31,8 +31,6 @@ pub struct ResourceMeta {
     pub create_only: &'static [&'static str],
     /// Properties the cloud accepts but never returns (passwords).
     pub write_only: &'static [&'static str],
-    /// Properties always shown as `(sensitive)` and stored only as a hash.
-    pub sensitive: &'static [&'static str],
     /// The properties that name the resource in the cloud.
     pub identity: &'static [&'static str],
     /// The output attributes, known after apply.
@@ -175,15 +173,15 @@ macro_rules! outputs {
     };
 }
 
-/// One resource as a stack declares it, its properties as a marker tree.
+/// One resource as a stack declares it, its properties as a value tree.
 #[derive(Debug, Clone)]
 pub struct DeclaredResource {
     /// The resource's name in the stack.
     pub name: &'static str,
     /// Its type.
     pub meta: &'static ResourceMeta,
-    /// Its properties, with references and secrets as markers.
-    pub props: serde_json::Value,
+    /// Its properties, references and secrets beside the data.
+    pub props: crate::value::Val,
     /// Every resource it depends on: referenced ones and explicit `depends_on`.
     pub deps: &'static [&'static str],
 }
@@ -193,8 +191,8 @@ pub struct DeclaredResource {
 pub struct DeclaredOutput {
     /// The output's name.
     pub name: &'static str,
-    /// Its value, as a marker tree.
-    pub value: serde_json::Value,
+    /// Its value.
+    pub value: crate::value::Val,
 }
 
 /// A stack built from its parameters: resources in a deterministic dependency order.
@@ -222,19 +220,48 @@ impl StackInstance {
         self.resources.push(DeclaredResource {
             name,
             meta: &R::META,
-            props: crate::value::to_tree(&props),
+            props: crate::value::val_of(&props),
             deps,
         });
     }
 
     /// Adds a stack output.
     pub fn output<X: Serialize>(&mut self, name: &'static str, value: &X) {
-        self.outputs.push(DeclaredOutput { name, value: crate::value::to_tree(value) });
+        self.outputs.push(DeclaredOutput { name, value: crate::value::val_of(value) });
     }
 
     /// The declared resource named `name`.
     pub fn resource(&self, name: &str) -> Option<&DeclaredResource> {
         self.resources.iter().find(|r| r.name == name)
+    }
+
+    /// A digest of everything the stack declares (its resources' types, values and
+    /// dependencies, and its outputs), as its code and parameters made it: equal digests,
+    /// equal stacks. Secrets enter only as their sources, never their values.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"formae-stack-v1\0");
+        h.update(self.name.as_bytes());
+        for r in &self.resources {
+            h.update(b"\0r\0");
+            h.update(r.name.as_bytes());
+            h.update(b"\0");
+            h.update(r.meta.type_name.as_bytes());
+            h.update(b"\0");
+            h.update(serde_json::to_vec(&r.props).unwrap_or_default());
+            for d in r.deps {
+                h.update(b"\0d\0");
+                h.update(d.as_bytes());
+            }
+        }
+        for o in &self.outputs {
+            h.update(b"\0o\0");
+            h.update(o.name.as_bytes());
+            h.update(b"\0");
+            h.update(serde_json::to_vec(&o.value).unwrap_or_default());
+        }
+        format!("sha256:{}", hex::encode(h.finalize()))
     }
 }
 

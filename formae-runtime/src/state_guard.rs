@@ -9,7 +9,6 @@
 //! belongs to, a database by its cluster's ARN and its name, a secret by its ARN. A
 //! PostgreSQL store is matched through the cluster whose writer endpoint its URL names.
 
-use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
@@ -128,10 +127,10 @@ impl Place {
             StateLocation::Postgres { hosts, database } => {
                 // The cluster whose writer endpoint the URL names, as last recorded.
                 let cluster = plan.changes.iter().filter(|c| c.type_name == DbCluster::META.type_name).find(|c| {
-                    text(recorded_outputs(c), "endpoint").is_some_and(|e| hosts.iter().any(|h| h.eq_ignore_ascii_case(e)))
+                    recorded_output(c, "endpoint").is_some_and(|e| hosts.iter().any(|h| h.eq_ignore_ascii_case(e)))
                 })?;
                 Some(Place {
-                    cluster_arn: text(recorded_outputs(cluster), "arn").map(str::to_owned),
+                    cluster_arn: recorded_output(cluster, "arn").map(str::to_owned),
                     cluster_id: cluster_identifier(cluster).map(str::to_owned),
                     database: database.clone(),
                     secret_arn: None,
@@ -142,17 +141,16 @@ impl Place {
 
     /// What `c` is to the state, if anything.
     fn holds(&self, c: &Change) -> Option<Holds> {
-        let outputs = recorded_outputs(c);
         let props = c.before.as_ref();
-        let prop = |k: &str| props.and_then(|p| p.get(k)).and_then(Json::as_str);
+        let prop = |k: &str| props.and_then(|p| p.value.get(k)).and_then(Json::as_str);
         let t = c.type_name.as_str();
         if t == Database::META.type_name {
             let on_cluster = prop("cluster_arn").zip(self.cluster_arn.as_deref()).is_some_and(|(a, b)| same_arn(a, b));
-            let name = prop("name").or_else(|| text(outputs, "name"));
+            let name = prop("name").or_else(|| recorded_output(c, "name"));
             return (on_cluster && name.is_some() && name == self.database.as_deref()).then_some(Holds::Database);
         }
         if t == DbCluster::META.type_name {
-            let same = match (text(outputs, "arn"), self.cluster_arn.as_deref()) {
+            let same = match (recorded_output(c, "arn"), self.cluster_arn.as_deref()) {
                 (Some(a), Some(b)) => same_arn(a, b),
                 // No ARN recorded: the identifier is what is left.
                 _ => cluster_identifier(c).zip(self.cluster_id.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)),
@@ -162,35 +160,33 @@ impl Place {
         if t == DbInstance::META.type_name {
             let in_cluster = prop("db_cluster_identifier").zip(self.cluster_id.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
             // The same identifier in another region or account is another cluster.
-            let same_place = match (text(outputs, "arn").and_then(region_account), self.cluster_arn.as_deref().and_then(region_account)) {
+            let same_place = match (recorded_output(c, "arn").and_then(region_account), self.cluster_arn.as_deref().and_then(region_account)) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
             return (in_cluster && same_place).then_some(Holds::Instance);
         }
         if t == Secret::META.type_name {
-            let same = text(outputs, "arn").zip(self.secret_arn.as_deref()).is_some_and(|(a, b)| same_secret(a, b));
+            let same = recorded_output(c, "arn").zip(self.secret_arn.as_deref()).is_some_and(|(a, b)| same_secret(a, b));
             return same.then_some(Holds::Secret);
         }
         None
     }
 }
 
-/// The outputs the state recorded for `c` (a delete's or replacement's are kept apart).
-fn recorded_outputs(c: &Change) -> &BTreeMap<String, Json> {
+/// The output `key` the state recorded for `c` (a delete's or replacement's are kept
+/// apart from the outputs it will have).
+fn recorded_output<'a>(c: &'a Change, key: &str) -> Option<&'a str> {
     match c.action {
-        Action::Delete | Action::Replace => &c.prior_outputs,
-        _ => &c.outputs,
+        Action::Delete | Action::Replace => c.prior_outputs.get(key),
+        _ => c.outputs.value.get(key),
     }
-}
-
-fn text<'a>(map: &'a BTreeMap<String, Json>, key: &str) -> Option<&'a str> {
-    map.get(key).and_then(Json::as_str)
+    .and_then(Json::as_str)
 }
 
 /// A cluster's identifier as recorded: its output, else the property it was made with.
 fn cluster_identifier(c: &Change) -> Option<&str> {
-    text(recorded_outputs(c), "identifier").or_else(|| c.before.as_ref()?.get("db_cluster_identifier")?.as_str())
+    recorded_output(c, "identifier").or_else(|| c.before.as_ref()?.value.get("db_cluster_identifier")?.as_str())
 }
 
 /// `arn:PARTITION:rds:REGION:ACCOUNT:cluster:ID` gives `ID`.
@@ -300,7 +296,7 @@ mod tests {
         ];
         let mut state = testing::deployed_state(&small("app-db", 2.0));
         for r in state.resources.values_mut() {
-            replace_in(&mut r.props, &real);
+            replace_in(&mut r.props.value, &real);
             r.outputs.values_mut().for_each(|v| replace_in(v, &real));
         }
         state

@@ -85,7 +85,7 @@ pub fn deployed_state(stack: &StackInstance) -> StackState {
             RecordedResource {
                 type_name: decl.meta.type_name.to_owned(),
                 cloud_id: format!("fake:{}", decl.name),
-                props,
+                props: crate::state::RecordedProps::from_marked(props),
                 outputs,
                 deps: decl.deps.iter().map(|d| (*d).to_owned()).collect(),
                 status: ResourceStatus::Ready,

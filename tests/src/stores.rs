@@ -289,7 +289,7 @@ pub fn legacy_schema(state: &StackState, lock_id: &str, with_resources: bool) ->
         sql.push(format!(
             "INSERT INTO pending VALUES ({stack}, {}, {}, {}, {cloud_id}, {}, {})",
             quote(name),
-            quote(&p.op),
+            quote(p.op.verb()),
             quote(&p.type_name),
             quote(&p.identity.to_string()),
             quote(&p.started_at),

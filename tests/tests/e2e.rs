@@ -453,3 +453,38 @@ async fn a_role_ecs_cannot_assume_yet_is_retried_within_a_bounded_window() {
     let tries = env.sandbox.faults().unwrap()["IamPropagation"].as_u64().unwrap_or(0) - refusals;
     assert!((1..=5).contains(&tries), "{tries} tries within a 3 s window");
 }
+
+stack! {
+    /// JSON Schema documents, full of `$` keys, as the data they are.
+    pub stack Schemas = "schemas" {
+        resource probe = Secret { name: "probe", secret_string: json!({ "$ref": "x" }) };
+        resource schema = Secret {
+            name: "schema",
+            description: json!({
+                "$schema": "http://json-schema.org/draft-07/schema#",
+                "$id": "order",
+                "properties": { "item": { "$ref": "#/definitions/item" }, "$secret_source": "env:HOME", "$unknown": [1, 2] }
+            }),
+            secret_string: template!("{probe.arn}"),
+        };
+    }
+}
+
+/// A document whose keys start with `$` reaches AWS byte for byte, and plans no change
+/// once applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_json_with_dollar_keys_is_data_end_to_end() {
+    let env = Env::start("schemas", Delays::default()).await;
+    let stack = Schemas::new(SchemasParams::default()).instance();
+    let (plan, report) = env.deploy(&stack, Mode::Reconcile).await;
+    assert!(report.succeeded(), "{:?}", report.failed);
+    assert_eq!(plan.summary.add, 2);
+    let probe = env.cx.secrets.get_secret_value().secret_id("probe").send().await.unwrap();
+    assert_eq!(probe.secret_string(), Some(r#"{"$ref":"x"}"#));
+    let schema = env.cx.secrets.describe_secret().secret_id("schema").send().await.unwrap();
+    assert_eq!(
+        schema.description(),
+        Some(r##"{"$schema":"http://json-schema.org/draft-07/schema#","$id":"order","properties":{"item":{"$ref":"#/definitions/item"},"$secret_source":"env:HOME","$unknown":[1,2]}}"##)
+    );
+    assert!(!env.plan(&stack, Mode::Reconcile).await.has_changes());
+}

@@ -110,19 +110,20 @@ fn password_change_is_detected_without_showing_it() {
 #[test]
 fn drift_is_shown_apart_from_the_changes_it_causes() {
     use formae_runtime::plan::{Drift, DriftKind, FieldChange};
+    use formae_runtime::value::Marked;
     let stack = flagship(&[]);
     let mut live = deployed_state(&stack);
     live.resources.remove("config");
     let role = live.resources.get_mut("task_role").unwrap();
-    let recorded = role.props["managed_policy_arns"].clone();
-    role.props["managed_policy_arns"] = serde_json::json!([]);
+    let recorded = role.props.value["managed_policy_arns"].clone();
+    role.props.value["managed_policy_arns"] = serde_json::json!([]);
     let mut p = plan(&stack, &live, Mode::Reconcile, &FixedSecrets).unwrap();
     p.note_drift(vec![
         Drift { resource: "config".into(), type_name: "AWS::SecretsManager::Secret".into(), kind: DriftKind::Deleted },
         Drift {
             resource: "task_role".into(),
             type_name: "AWS::IAM::Role".into(),
-            kind: DriftKind::Changed(vec![FieldChange { path: "managed_policy_arns".into(), before: Some(recorded), after: Some(serde_json::json!([])), forces_replacement: false }]),
+            kind: DriftKind::Changed(vec![FieldChange { path: "managed_policy_arns".into(), before: Some(Marked::plain(recorded)), after: Some(Marked::plain(serde_json::json!([]))), forces_replacement: false }]),
         },
     ]);
     assert_eq!(p.change("config").unwrap().action, Action::Create);

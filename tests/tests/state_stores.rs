@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use formae_runtime::plan::Action;
-use formae_runtime::state::{PendingOp, RecordedResource, ResourceStatus};
+use formae_runtime::state::{Op, PendingOp, RecordedProps, RecordedResource, ResourceStatus};
 use formae_runtime::state_guard::{self, Holds};
 use formae_runtime::store::{Holder, StackLock, StateLocation, StateStore, StoreError, SCHEMA_VERSION};
 use formae_runtime::{testing, StackInstance, StackState};
@@ -32,11 +32,14 @@ fn resource(i: usize, role: &str) -> RecordedResource {
     RecordedResource {
         type_name: "AWS::IAM::Role".into(),
         cloud_id: format!("{role}-{i}"),
-        props: json!({
-            "role_name": format!("{role}-{i}"),
-            "assume_role_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-            "password": {"$sensitive": true},
-        }),
+        props: RecordedProps {
+            value: json!({
+                "role_name": format!("{role}-{i}"),
+                "assume_role_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "password": "sha256:00",
+            }),
+            sensitive: ["/password".to_owned()].into(),
+        },
         outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}-{i}")))]),
         deps: if i > 0 { vec![format!("r{:05}", i - 1)] } else { vec![] },
         status: ResourceStatus::Ready,
@@ -44,7 +47,7 @@ fn resource(i: usize, role: &str) -> RecordedResource {
 }
 
 fn pending(op: &str, name: &str) -> PendingOp {
-    PendingOp { op: op.into(), type_name: "AWS::IAM::Role".into(), cloud_id: None, identity: json!({"role_name": name}), started_at: String::new() }
+    PendingOp { op: op.parse().expect("an operation"), type_name: "AWS::IAM::Role".into(), cloud_id: None, identity: json!({"role_name": name}), started_at: String::new() }
 }
 
 /// Pending operations compare without the store's timestamp.
@@ -99,7 +102,7 @@ async fn create_update_delete(store: &dyn StateStore) {
     assert_eq!(st.outputs, outputs);
 
     let mut changed = resource(1, "a");
-    changed.props["role_name"] = json!("renamed");
+    changed.props.value["role_name"] = json!("renamed");
     changed.status = ResourceStatus::Failed;
     store.put_resource(s, "r00001", &changed).await.unwrap();
     assert_eq!(store.load(s).await.unwrap().resources["r00001"], changed, "update");
@@ -118,7 +121,7 @@ async fn journal(store: &dyn StateStore) {
     store.put_pending(s, "old", &PendingOp { cloud_id: Some("old-0".into()), ..pending("delete", "old") }).await.unwrap();
     let st = store.load(s).await.unwrap();
     assert_eq!(st.pending.len(), 2);
-    assert_eq!(st.pending["new"].op, "create");
+    assert_eq!(st.pending["new"].op, Op::Create);
     assert_eq!(st.pending["new"].identity, json!({"role_name": "new"}));
     assert_eq!(st.pending["old"].cloud_id.as_deref(), Some("old-0"));
     // Recording the result clears the intent, in the same write.
@@ -588,7 +591,7 @@ fn flagship_deployed() -> StackState {
     ];
     let mut state = testing::deployed_state(&testing::build(&EcsExpressAgent::ENTRY, &[]));
     for r in state.resources.values_mut() {
-        replace_in(&mut r.props, &real);
+        replace_in(&mut r.props.value, &real);
         r.outputs.values_mut().for_each(|v| replace_in(v, &real));
     }
     state

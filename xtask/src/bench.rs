@@ -47,7 +47,7 @@ impl Stat {
 /// Runs `cmd` to completion, measuring its wall time and peak resident memory.
 fn measure(cmd: &mut Command) -> Result<Sample, Failure> {
     let start = Instant::now();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| Failure(format!("cannot run {cmd:?}: {e}")))?;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| Failure::msg(format!("cannot run {cmd:?}: {e}")))?;
     let mut stdout = String::new();
     let mut stderr = String::new();
     if let Some(mut o) = child.stdout.take() {
@@ -64,7 +64,7 @@ fn measure(cmd: &mut Command) -> Result<Sample, Failure> {
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = start.elapsed();
     if r < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        return Err(Failure(format!("{cmd:?} failed:\n{stderr}")));
+        return Err(Failure::msg(format!("{cmd:?} failed:\n{stderr}")));
     }
     Ok(Sample { wall, peak_kb: usage.ru_maxrss as u64, stdout })
 }
@@ -244,7 +244,7 @@ opt-level = 3
         }
         let status = c.status()?;
         if !status.success() {
-            return Err(Failure("building the benchmark project failed".into()));
+            return Err(Failure::msg("building the benchmark project failed"));
         }
         Ok(())
     }
@@ -289,7 +289,7 @@ opt-level = 3
                         resources = j["resources"].as_u64().unwrap_or(0);
                         let expected = if full { 0 } else { resources };
                         if j["changes"].as_u64() != Some(expected) {
-                            return Err(Failure(format!("{} planned {} changes, expected {expected}", bin.display(), j["changes"])));
+                            return Err(Failure::msg(format!("{} planned {} changes, expected {expected}", bin.display(), j["changes"])));
                         }
                         times.push(ms(s.wall));
                         peak = peak.max(s.peak_kb);
@@ -310,7 +310,7 @@ opt-level = 3
     fn compile_runs(&mut self, label: &str, bin: &str, file: &Path, from: &str, to: &str) -> Result<(), Failure> {
         let original = fs::read_to_string(file)?;
         if !original.contains(from) {
-            return Err(Failure(format!("{} does not contain {from}", file.display())));
+            return Err(Failure::msg(format!("{} does not contain {from}", file.display())));
         }
         let restore = Restore { path: file.to_owned(), text: original.clone() };
         // From scratch: the stack's crate and the binary, dependencies already built.

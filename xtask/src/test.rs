@@ -14,7 +14,7 @@ pub(crate) fn run(args: &[String]) -> Result<ExitCode, Failure> {
         .args(["test", "--workspace", "--locked"])
         .args(args)
         .status()
-        .map_err(|e| Failure(format!("cannot run cargo test: {e}")))?;
+        .map_err(|e| Failure::msg(format!("cannot run cargo test: {e}")))?;
     if status.success() {
         return Ok(ExitCode::SUCCESS);
     }

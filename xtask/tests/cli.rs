@@ -150,22 +150,9 @@ async fn ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() {
 /// did-you-mean; the drift hint repeats the flags given.
 #[test]
 fn a_first_stack_plans_and_deploys_against_a_sandbox_that_was_not_running() {
-    let dir = scratch("first-hour");
-    let sandbox_dir = dir.join("sandbox");
-    let port = free_port().expect("a free port").to_string();
-    let sandbox_dir_text = sandbox_dir.display().to_string();
-    let env = [("FORMAE_SANDBOX_DIR", sandbox_dir_text.as_str()), ("FORMAE_SANDBOX_PORT", port.as_str())];
-    let run = |args: &[&str]| {
-        let out = xtask(&dir, &env).args(args).output().expect("xtask runs");
-        (out.status.code(), text(&out))
-    };
-    struct Stop(std::path::PathBuf);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = Sandbox::stop(&self.0);
-        }
-    }
-    let _stop = Stop(sandbox_dir.clone());
+    let project = Project::new("first-hour", &[]);
+    let (dir, sandbox_dir) = (&project.dir, &project.sandbox_dir);
+    let run = |args: &[&str]| project.run(args);
 
     // Read-only: nothing is started, nothing is created.
     let (code, said) = run(&["status", "billing-api", "--sandbox"]);
@@ -204,10 +191,42 @@ fn a_first_stack_plans_and_deploys_against_a_sandbox_that_was_not_running() {
     assert!(said.contains("has no parameter `cpuu`: did you mean `cpu`?"), "{said}");
 
     // Everything deleted by hand: drift says so, and its hint keeps --sandbox and the params.
-    Sandbox::find(&sandbox_dir).expect("the sandbox runs").reset().unwrap();
+    Sandbox::find(sandbox_dir).expect("the sandbox runs").reset().unwrap();
     let (code, said) = run(&["drift", "billing-api", "--sandbox", "--param", "cpu=1024"]);
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("`cargo xtask deploy billing-api --sandbox --param cpu=1024` restores the declaration"), "{said}");
+}
+
+/// A project directory whose `--sandbox` is a sandbox of its own (not yet running),
+/// stopped when dropped; `run` runs the command line there with `extra` in its
+/// environment and gives the exit code and everything printed.
+struct Project {
+    dir: std::path::PathBuf,
+    sandbox_dir: std::path::PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Project {
+    fn new(name: &str, extra: &[(&str, &str)]) -> Project {
+        let dir = scratch(name);
+        let sandbox_dir = dir.join("sandbox");
+        let port = free_port().expect("a free port").to_string();
+        let mut env = vec![("FORMAE_SANDBOX_DIR".to_owned(), sandbox_dir.display().to_string()), ("FORMAE_SANDBOX_PORT".to_owned(), port)];
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Project { dir, sandbox_dir, env }
+    }
+
+    fn run(&self, args: &[&str]) -> (Option<i32>, String) {
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let out = xtask(&self.dir, &env).args(args).output().expect("xtask runs");
+        (out.status.code(), text(&out))
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = Sandbox::stop(&self.sandbox_dir);
+    }
 }
 
 /// No region from the flags, the stack, the environment or a profile: one sentence that
@@ -223,4 +242,55 @@ fn no_region_anywhere_is_said_once_with_what_to_set() {
     assert!(said.contains("AWS_REGION"), "{said}");
     assert_eq!(said.trim().lines().count(), 1, "more than one line: {said}");
     assert!(!dir.join(".formae").exists(), "state was written");
+}
+
+/// The reviewed-plan workflow: `plan --out` writes a plan holding no secret; `deploy
+/// --plan` applies exactly it without asking; the same file is refused once the state
+/// changed, for other parameters, for another stack, and when damaged; nothing changes
+/// on a refusal.
+#[test]
+fn a_saved_plan_is_applied_exactly_and_refused_once_anything_changed() {
+    let password = "saved-plan-test-password-7f3a";
+    let project = Project::new("saved-plan", &[("BILLING_API_KEY", password)]);
+    let (dir, sandbox_dir) = (&project.dir, &project.sandbox_dir);
+    let run = |args: &[&str]| project.run(args);
+    let small = ["--param", "cpu=1024", "--param", "memory=2048"];
+    let with = |cmd: &[&str], params: &[&str]| -> Vec<String> { cmd.iter().chain(params).map(|s| (*s).to_owned()).collect() };
+    let run_v = |args: Vec<String>| run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let (code, said) = run_v(with(&["plan", "billing-api", "--sandbox", "--out", "first.plan"], &small));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("Saved this plan to first.plan"), "{said}");
+    let file = std::fs::read_to_string(dir.join("first.plan")).expect("the plan file");
+    assert!(!file.contains(password), "the secret is in the plan file");
+
+    // Another stack, and other parameters: refused, nothing created.
+    let (code, said) = run(&["deploy", "ecs-express-agent", "--sandbox", "--plan", "first.plan"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("is for stack `billing-api`, not `ecs-express-agent`"), "{said}");
+    let (code, said) = run(&["deploy", "billing-api", "--sandbox", "--plan", "first.plan", "--param", "cpu=2048", "--param", "memory=4096"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("its code or its parameters changed since"), "{said}");
+    let inventory = Sandbox::find(sandbox_dir).expect("the sandbox runs").inventory().unwrap();
+    for kind in ["express_services", "secrets", "roles"] {
+        assert_eq!(inventory[kind], serde_json::json!([]), "a refused plan made {kind}: {inventory}");
+    }
+
+    // Damaged: refused.
+    std::fs::write(dir.join("damaged.plan"), file.replace("\"create\"", "\"delete\"")).unwrap();
+    let (code, said) = run_v(with(&["deploy", "billing-api", "--sandbox", "--plan", "damaged.plan"], &small));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("is corrupt"), "{said}");
+
+    // Applied exactly, without a question (no --yes, no terminal).
+    let (code, said) = run_v(with(&["deploy", "billing-api", "--sandbox", "--plan", "first.plan"], &small));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("Apply complete") && said.contains("5 added"), "{said}");
+
+    // The state changed since: the same file is refused.
+    let (code, said) = run_v(with(&["deploy", "billing-api", "--sandbox", "--plan", "first.plan"], &small));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("changed since this plan was made"), "{said}");
+    let (code, said) = run_v(with(&["plan", "billing-api", "--sandbox", "--detailed-exitcode"], &small));
+    assert_eq!(code, Some(0), "the saved plan left something undone: {said}");
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 use formae_runtime::deploy::{Refresh, Session};
 use formae_runtime::engine::ApplyOptions;
+use formae_runtime::plan::saved::SavedPlan;
 use formae_runtime::plan::Found;
 use formae_runtime::{Mode, StackInstance};
 
@@ -39,6 +40,10 @@ pub(crate) struct Deploy {
     /// Update or delete even what changed in the cloud after the plan read it.
     #[arg(long)]
     force: bool,
+    /// Applies this saved plan (`plan --out FILE`) exactly, without planning again or
+    /// asking; refused if the state, the stack's code or its parameters changed since.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["mode", "refresh", "adopt"])]
+    plan: Option<std::path::PathBuf>,
 }
 
 impl Deploy {
@@ -52,6 +57,11 @@ impl Deploy {
             opts: ApplyOptions { parallelism: self.parallelism, adopt: self.adopt, force: self.force, ..Default::default() },
             command: "deploy",
         };
+        if let Some(path) = &self.plan {
+            // Read before anything is opened: a damaged file fails alone.
+            let saved = SavedPlan::read(path)?;
+            return Opened::new(entry, &self.stack, &self.target, Reach::CHANGES)?.session(async |ctx, _, session| apply_saved(ctx, session, &instance, saved, how).await);
+        }
         Opened::new(entry, &self.stack, &self.target, Reach::CHANGES)?.session(async |ctx, _, session| plan_and_apply(ctx, session, &instance, how).await)
     }
 }
@@ -79,6 +89,8 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
         let importing = how.command == "import";
         let (state, plan) = session.plan(instance, how.mode, how.refresh).await?;
         show_plan(&plan, false)?;
+        // Nothing that deletes the database holding this very state goes ahead.
+        formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
         let foreign: Vec<&Found> = plan.found.iter().filter(|f| !f.owned).collect();
         if importing && foreign.is_empty() {
             println!("Nothing to import: no resource this stack would create exists in the cloud already.");
@@ -87,7 +99,7 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
         if !how.opts.adopt && !foreign.is_empty() {
             let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
             let (s, it) = if names.len() == 1 { ("s", "it") } else { ("", "them") };
-            return Err(Failure(format!(
+            return Err(Failure::msg(format!(
                 "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `{}` to see the differences and bring {it} under management, or delete or rename {it}",
                 names.join(", "),
                 ctx.again("import"),
@@ -99,6 +111,39 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
         session.check(instance, &plan)?;
         let question = if importing { "Do you want to bring these resources under management and perform these actions?" } else { "Do you want to perform these actions?" };
         confirm(how.yes, question)?;
+        let report = apply(session, instance, state, &plan, how.opts).await?;
+        Ok(finish(&report, &plan, instance, "Apply"))
+    }
+    .await;
+    lock.release().await?;
+    result
+}
+
+/// Applies a saved plan exactly: under the lock, once the state as recorded, the stack's
+/// code and its parameters are shown to be those the plan was made from. No new plan, no
+/// question: the plan was the question.
+async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInstance, saved: SavedPlan, how: How) -> Result<ExitCode, Failure> {
+    let lock = ctx.lock(how.command).await?;
+    let result = async {
+        let state = session.store.load(instance.name).await?;
+        saved.check(instance, &state)?;
+        let plan = saved.plan;
+        show_plan(&plan, false)?;
+        // Nothing that deletes the database holding this very state goes ahead.
+        formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
+        if let Some(f) = plan.found.iter().find(|f| !f.owned) {
+            return Err(Failure::msg(format!(
+                "`{}` ({}) already exists in the cloud and this stack did not make it; nothing was changed: run `{}` to bring it under management",
+                f.resource,
+                f.cloud_id,
+                ctx.again("import")
+            )));
+        }
+        if !plan.has_work() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        session.check(instance, &plan)?;
+        println!("Applying the saved plan (made against the state as it is now).");
         let report = apply(session, instance, state, &plan, how.opts).await?;
         Ok(finish(&report, &plan, instance, "Apply"))
     }

@@ -42,6 +42,8 @@ impl Destroy {
             let result = async {
                 let (nothing, state, plan) = session.destroy_plan(entry.name, self.refresh.refresh()).await?;
                 show_plan(&plan, false)?;
+                // Nothing that deletes the database holding this very state goes ahead.
+                formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
                 if !plan.has_work() {
                     return Ok(ExitCode::SUCCESS);
                 }

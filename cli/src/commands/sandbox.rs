@@ -62,7 +62,7 @@ impl SandboxAction {
                 None => println!("The sandbox is not running: start it with `cargo xtask sandbox up`."),
             },
             SandboxAction::Reset => {
-                let s = Sandbox::find(&dir).ok_or_else(|| Failure("the sandbox is not running: start it with `cargo xtask sandbox up`".into()))?;
+                let s = Sandbox::find(&dir).ok_or_else(|| Failure::msg("the sandbox is not running: start it with `cargo xtask sandbox up`"))?;
                 s.reset()?;
                 // Its recorded state describes what was just wiped.
                 let _ = std::fs::remove_file(dir.join("state.db"));

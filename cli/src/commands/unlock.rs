@@ -27,7 +27,7 @@ impl Unlock {
     pub(crate) fn run(self, stacks: Stacks) -> Result<ExitCode, Failure> {
         let entry = stacks.find(&self.stack)?;
         if !self.force {
-            return Err(Failure(format!(
+            return Err(Failure::msg(format!(
                 "unlock removes the lock whoever holds it; check that the holder (see `cargo xtask status {}`) is not running, then pass --force",
                 entry.name
             )));

@@ -466,7 +466,7 @@ impl Walker<'_> {
                     self.refuse_literal_secret(s.span());
                 }
                 let leaf = self.leaf(e);
-                quote_spanned! {e.span()=> ::formae_runtime::value::to_tree(&#leaf) }
+                quote_spanned! {e.span()=> ::formae_runtime::value::val_of(&#leaf) }
             }
         }
     }

@@ -36,7 +36,6 @@ impl Resource for HttpCheck {
         type_name: "Formae::Check::Http",
         create_only: &[],
         write_only: &[],
-        sensitive: &[],
         identity: &["url"],
         outputs: HttpCheckOutputs::ATTRS,
         reruns_when_dependencies_change: true,
@@ -53,17 +52,20 @@ mod ops {
     use std::time::Duration;
 
     use async_trait::async_trait;
-    use serde_json::{json, Value as Json};
+    use serde_json::json;
 
     use super::HttpCheck;
-    use crate::exec::{outputs, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{optional, outputs, required, Applied, Cx, ExecError, Existing, Observed, Ops};
+    use crate::resource::Resource;
+
+    const TYPE: &str = HttpCheck::META.type_name;
 
     impl HttpCheck {
         /// GETs the URL until it answers the expected status or the timeout passes.
         pub async fn run(&self, cx: &Cx) -> Result<u16, ExecError> {
-            let url = self.url.get().cloned().unwrap_or_default();
-            let want = self.expect_status.as_ref().and_then(|s| s.get().copied()).unwrap_or(200);
-            let limit = Duration::from_secs(u64::from(self.timeout_seconds.as_ref().and_then(|t| t.get().copied()).unwrap_or(300)));
+            let url = required(&self.url, "url", TYPE)?.clone();
+            let want = optional(&self.expect_status, "expect_status", TYPE)?.copied().unwrap_or(200);
+            let limit = Duration::from_secs(u64::from(optional(&self.timeout_seconds, "timeout_seconds", TYPE)?.copied().unwrap_or(300)));
             let last = std::sync::Mutex::new(String::from("no answer yet"));
             // Each new answer is shown while the check waits, so a wrong path (a 404 on
             // the first try) is seen at once rather than at the timeout.
@@ -93,6 +95,7 @@ mod ops {
                     }
                 })
                 .await;
+            // Only the message is lost with a poisoned lock; the check's result is not.
             let last = last.lock().map(|l| l.clone()).unwrap_or_default();
             result.map_err(|_| ExecError::Check(format!("GET {url} did not answer {want} within {} s; {last}", limit.as_secs())))
         }
@@ -102,15 +105,15 @@ mod ops {
     impl Ops for HttpCheck {
         async fn create(&self, cx: &Cx, _name: &str) -> Result<Applied, ExecError> {
             let status = self.run(cx).await?;
-            let url = self.url.get().cloned().unwrap_or_default();
+            let url = required(&self.url, "url", TYPE)?.clone();
             Ok(Applied { cloud_id: url, outputs: outputs([("status", json!(status))]) })
         }
 
-        async fn update(&self, cx: &Cx, name: &str, _cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+        async fn update(&self, cx: &Cx, name: &str, _cloud_id: &str, _prior: Option<&Self>) -> Result<Applied, ExecError> {
             self.create(cx, name).await
         }
 
-        async fn delete(_cx: &Cx, _cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+        async fn delete(_cx: &Cx, _cloud_id: &str, _prior: Option<&Self>) -> Result<(), ExecError> {
             Ok(())
         }
 
@@ -119,13 +122,13 @@ mod ops {
             Ok(None)
         }
 
-        async fn exists(_cx: &Cx, _cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+        async fn exists(_cx: &Cx, _cloud_id: &str, _prior: Option<&Self>) -> Result<bool, ExecError> {
             Ok(false)
         }
 
         /// A check makes nothing in the cloud, so nothing can drift.
-        async fn read(_cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
-            Ok(Some(prior.clone()))
+        async fn read(_cx: &Cx, _cloud_id: &str, _prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
+            Ok(Some(Vec::new()))
         }
     }
 }

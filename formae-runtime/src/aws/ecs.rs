@@ -163,7 +163,6 @@ impl Resource for ExpressGatewayService {
         type_name: "AWS::ECS::ExpressGatewayService",
         create_only: &["service_name", "cluster", "infrastructure_role_arn"],
         write_only: &[],
-        sensitive: &[],
         identity: &["service_name", "cluster"],
         outputs: ExpressGatewayServiceOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -227,50 +226,60 @@ mod ops {
         ExpressGatewayContainer, ExpressGatewayScalingTarget, ExpressGatewayServiceScalingMetric, KeyValuePair,
         Secret as EcsSecret, Tag as EcsTag,
     };
-    use serde_json::{json, Value as Json};
+    use serde_json::json;
 
     use aws_sdk_ecs::operation::create_express_gateway_service::builders::CreateExpressGatewayServiceFluentBuilder;
 
     use super::ExpressGatewayService;
-    use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{answered, api_error, optional, outputs, required, tag_map, Applied, Cx, ExecError, Existing, Observed, Ops};
+    use crate::resource::Resource;
+
+    const TYPE: &str = ExpressGatewayService::META.type_name;
 
     fn container(s: &ExpressGatewayService) -> Result<ExpressGatewayContainer, ExecError> {
         let c = &s.primary_container;
+        let command = c.command.iter().map(|x| required(x, "primary_container.command", TYPE).cloned()).collect::<Result<Vec<_>, _>>()?;
+        let environment = c
+            .environment
+            .iter()
+            .map(|e| {
+                Ok(KeyValuePair::builder()
+                    .name(required(&e.name, "primary_container.environment.name", TYPE)?)
+                    .value(required(&e.value, "primary_container.environment.value", TYPE)?)
+                    .build())
+            })
+            .collect::<Result<Vec<_>, ExecError>>()?;
+        let secrets = c
+            .secrets
+            .iter()
+            .map(|x| {
+                EcsSecret::builder()
+                    .name(required(&x.name, "primary_container.secrets.name", TYPE)?)
+                    .value_from(&required(&x.value_from, "primary_container.secrets.value_from", TYPE)?.0)
+                    .build()
+                    .map_err(|e| ExecError::Props { type_name: TYPE, message: e.to_string() })
+            })
+            .collect::<Result<Vec<_>, ExecError>>()?;
         ExpressGatewayContainer::builder()
-            .set_image(c.image.get().cloned())
-            .set_container_port(c.container_port.get().map(|p| i32::from(*p)))
-            .set_command((!c.command.is_empty()).then(|| c.command.iter().filter_map(|x| x.get().cloned()).collect()))
-            .set_environment((!c.environment.is_empty()).then(|| {
-                c.environment
-                    .iter()
-                    .map(|e| KeyValuePair::builder().set_name(e.name.get().cloned()).set_value(e.value.get().cloned()).build())
-                    .collect()
-            }))
-            .set_secrets(Some(
-                c.secrets
-                    .iter()
-                    .filter_map(|x| {
-                        EcsSecret::builder()
-                            .set_name(x.name.get().cloned())
-                            .set_value_from(x.value_from.get().map(|a| a.0.clone()))
-                            .build()
-                            .ok()
-                    })
-                    .collect(),
-            ))
+            .image(required(&c.image, "primary_container.image", TYPE)?)
+            .container_port(i32::from(*required(&c.container_port, "primary_container.container_port", TYPE)?))
+            .set_command((!command.is_empty()).then_some(command))
+            .set_environment((!environment.is_empty()).then_some(environment))
+            .set_secrets(Some(secrets))
             .build()
-            .map_err(|e| ExecError::Props { type_name: "AWS::ECS::ExpressGatewayService", message: e.to_string() })
+            .map_err(|e| ExecError::Props { type_name: TYPE, message: e.to_string() })
     }
 
-    fn scaling(s: &ExpressGatewayService) -> Option<ExpressGatewayScalingTarget> {
-        s.scaling.as_ref().map(|sc| {
+    fn scaling(s: &ExpressGatewayService) -> Result<Option<ExpressGatewayScalingTarget>, ExecError> {
+        let Some(sc) = &s.scaling else { return Ok(None) };
+        Ok(Some(
             ExpressGatewayScalingTarget::builder()
-                .set_min_task_count(sc.min_task_count.get().map(|n| *n as i32))
-                .set_max_task_count(sc.max_task_count.get().map(|n| *n as i32))
-                .set_auto_scaling_metric(sc.metric.as_ref().and_then(|m| m.get()).map(|m| ExpressGatewayServiceScalingMetric::from(m.as_str())))
-                .set_auto_scaling_target_value(sc.target_value.as_ref().and_then(|v| v.get()).map(|v| *v as i32))
-                .build()
-        })
+                .min_task_count(*required(&sc.min_task_count, "scaling.min_task_count", TYPE)? as i32)
+                .max_task_count(*required(&sc.max_task_count, "scaling.max_task_count", TYPE)? as i32)
+                .set_auto_scaling_metric(optional(&sc.metric, "scaling.metric", TYPE)?.map(|m| ExpressGatewayServiceScalingMetric::from(m.as_str())))
+                .set_auto_scaling_target_value(optional(&sc.target_value, "scaling.target_value", TYPE)?.map(|v| *v as i32))
+                .build(),
+        ))
     }
 
     /// The create call for `s`, named `name` in the stack.
@@ -279,16 +288,16 @@ mod ops {
         Ok(cx
             .ecs
             .create_express_gateway_service()
-            .set_service_name(s.service_name.get().cloned())
-            .set_cluster(s.cluster.as_ref().and_then(|c| c.get().cloned()))
-            .set_execution_role_arn(s.execution_role_arn.get().map(|a| a.0.clone()))
-            .set_infrastructure_role_arn(s.infrastructure_role_arn.get().map(|a| a.0.clone()))
-            .set_task_role_arn(s.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
+            .service_name(required(&s.service_name, "service_name", TYPE)?)
+            .set_cluster(optional(&s.cluster, "cluster", TYPE)?.cloned())
+            .execution_role_arn(&required(&s.execution_role_arn, "execution_role_arn", TYPE)?.0)
+            .infrastructure_role_arn(&required(&s.infrastructure_role_arn, "infrastructure_role_arn", TYPE)?.0)
+            .set_task_role_arn(optional(&s.task_role_arn, "task_role_arn", TYPE)?.map(|a| a.0.clone()))
             .primary_container(container(s)?)
-            .set_health_check_path(s.health_check_path.as_ref().and_then(|p| p.get().cloned()))
-            .set_cpu(s.cpu.get().map(u32::to_string))
-            .set_memory(s.memory.get().map(u32::to_string))
-            .set_scaling_target(scaling(s))
+            .set_health_check_path(optional(&s.health_check_path, "health_check_path", TYPE)?.cloned())
+            .cpu(required(&s.cpu, "cpu", TYPE)?.to_string())
+            .memory(required(&s.memory, "memory", TYPE)?.to_string())
+            .set_scaling_target(scaling(s)?)
             .set_tags(Some(tags)))
     }
 
@@ -315,6 +324,7 @@ mod ops {
             }
         };
         Ok(out.service.map(|svc| {
+            // No status yet: neither active nor inactive, so waited on.
             let status = svc.status().and_then(|s| s.status_code()).map(|c| c.as_str().to_owned()).unwrap_or_default();
             (svc, status)
         }))
@@ -326,6 +336,7 @@ mod ops {
         if status == "INACTIVE" {
             return Ok(None);
         }
+        // No configuration or path yet: no endpoint yet.
         let endpoint = svc
             .active_configurations
             .unwrap_or_default()
@@ -350,6 +361,7 @@ mod ops {
             match d.status() {
                 Some(S::Successful) => Ok(Some(())),
                 Some(s @ (S::Stopped | S::StopRequested | S::RollbackRequested | S::RollbackInProgress | S::RollbackSuccessful | S::RollbackFailed)) => {
+                    // Shown after the status; nothing when ECS gives no reason.
                     let reason = d.status_reason().map(|r| format!(" ({r})")).unwrap_or_default();
                     Err(ExecError::Failed { what: what.clone(), state: s.as_str().to_owned(), reason })
                 }
@@ -384,27 +396,27 @@ mod ops {
                     create_request(self, cx, name)?.send().await.map_err(api_error("ecs:CreateExpressGatewayService"))
                 })
                 .await?;
-            let arn = out.service.and_then(|s| s.service_arn).ok_or_else(|| ExecError::Api {
-                operation: "ecs:CreateExpressGatewayService",
-                code: None,
-                message: "the answer names no service ARN".into(),
-            })?;
+            let arn = answered(out.service.and_then(|s| s.service_arn), "ecs:CreateExpressGatewayService", "serviceArn")?;
             wait_deployed(cx, &arn).await?;
             wait_active(cx, &arn).await
         }
 
-        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: Option<&Self>) -> Result<Applied, ExecError> {
+            let execution_role_arn = &required(&self.execution_role_arn, "execution_role_arn", TYPE)?.0;
+            let task_role_arn = optional(&self.task_role_arn, "task_role_arn", TYPE)?.map(|a| a.0.clone());
+            let health_check_path = optional(&self.health_check_path, "health_check_path", TYPE)?.cloned();
+            let (cpu, memory) = (required(&self.cpu, "cpu", TYPE)?.to_string(), required(&self.memory, "memory", TYPE)?.to_string());
             cx.while_iam_propagates("ecs:UpdateExpressGatewayService", || async {
                 cx.ecs
                     .update_express_gateway_service()
                     .service_arn(cloud_id)
-                    .set_execution_role_arn(self.execution_role_arn.get().map(|a| a.0.clone()))
-                    .set_task_role_arn(self.task_role_arn.as_ref().and_then(|a| a.get()).map(|a| a.0.clone()))
+                    .execution_role_arn(execution_role_arn)
+                    .set_task_role_arn(task_role_arn.clone())
                     .primary_container(container(self)?)
-                    .set_health_check_path(self.health_check_path.as_ref().and_then(|p| p.get().cloned()))
-                    .set_cpu(self.cpu.get().map(u32::to_string))
-                    .set_memory(self.memory.get().map(u32::to_string))
-                    .set_scaling_target(scaling(self))
+                    .set_health_check_path(health_check_path.clone())
+                    .cpu(&cpu)
+                    .memory(&memory)
+                    .set_scaling_target(scaling(self)?)
                     .send()
                     .await
                     .map_err(api_error("ecs:UpdateExpressGatewayService"))
@@ -412,8 +424,7 @@ mod ops {
             .await?;
             // The update call takes no tags: an adopted service (no prior record) gets its
             // ownership tags here, and a changed tag its new value.
-            let declared = serde_json::to_value(&self.tags).unwrap_or_default();
-            if prior.is_null() || prior.get("tags").cloned().unwrap_or_else(|| json!([])) != declared {
+            if prior.is_none_or(|p| p.tags != self.tags) {
                 let tags = cx.tags(name, &self.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
                 cx.ecs.tag_resource().resource_arn(cloud_id).set_tags(Some(tags)).send().await.map_err(api_error("ecs:TagResource"))?;
             }
@@ -421,7 +432,7 @@ mod ops {
             wait_active(cx, cloud_id).await
         }
 
-        async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
+        async fn delete(cx: &Cx, cloud_id: &str, _prior: Option<&Self>) -> Result<(), ExecError> {
             if let Err(e) = cx.ecs.delete_express_gateway_service().service_arn(cloud_id).send().await {
                 let err = api_error("ecs:DeleteExpressGatewayService")(e);
                 // Gone, or already draining: either way, wait for it to be inactive.
@@ -435,39 +446,38 @@ mod ops {
             .await
         }
 
-        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: Option<&Self>) -> Result<bool, ExecError> {
             Ok(look(cx, cloud_id).await?.is_some())
         }
 
         /// One read: the task size and image of the active configuration.
-        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        async fn read(cx: &Cx, cloud_id: &str, _prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
             let Some((svc, status)) = describe(cx, cloud_id).await? else { return Ok(None) };
             if matches!(status.as_str(), "INACTIVE" | "DRAINING") {
                 return Ok(None);
             }
             // While a deployment is under way there is no active configuration to compare.
-            let Some(cfg) = svc.active_configurations().first() else { return Ok(Some(prior.clone())) };
+            let Some(cfg) = svc.active_configurations().first() else { return Ok(Some(Vec::new())) };
             let number = |v: Option<&str>| v.and_then(|v| v.parse::<u32>().ok()).map(|n| json!(n));
             let mut live = vec![("cpu", number(cfg.cpu())), ("memory", number(cfg.memory()))];
             live.retain(|(_, v)| v.is_some());
-            let mut result = observed(prior, live);
-            if let (Some(image), Some(Json::Object(c))) = (cfg.primary_container().map(|c| c.image()), result.get_mut("primary_container")) {
-                c.insert("image".into(), json!(image));
+            if let Some(c) = cfg.primary_container() {
+                live.push(("primary_container/image", Some(json!(c.image()))));
             }
-            Ok(Some(result))
+            Ok(Some(live))
         }
 
         async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
             // A service is named by an ARN built from the account, the region, the cluster
             // and the name.
             let who = cx.sts.get_caller_identity().send().await.map_err(api_error("sts:GetCallerIdentity"))?;
-            let cluster = self.cluster.as_ref().and_then(|c| c.get().cloned()).unwrap_or_else(|| "default".into());
+            let cluster = optional(&self.cluster, "cluster", TYPE)?.map_or("default", String::as_str);
             let arn = format!(
                 "arn:{}:ecs:{}:{}:service/{cluster}/{}",
                 cx.partition,
                 cx.region,
-                who.account().unwrap_or_default(),
-                self.service_name.get().cloned().unwrap_or_default()
+                answered(who.account(), "sts:GetCallerIdentity", "Account")?,
+                required(&self.service_name, "service_name", TYPE)?
             );
             if look(cx, &arn).await?.is_none() {
                 return Ok(None);
@@ -481,6 +491,7 @@ mod ops {
                 .send()
                 .await
                 .map_err(api_error("ecs:DescribeExpressGatewayService"))?;
+            // No service in the answer: no tags to tell whose it is.
             let tags = out.service().map(|s| tag_map(s.tags(), |t| (t.key(), t.value()))).unwrap_or_default();
             Ok(Some(Existing { cloud_id: arn, tags }))
         }

@@ -144,7 +144,6 @@ impl Resource for Role {
         type_name: "AWS::IAM::Role",
         create_only: &["role_name", "path"],
         write_only: &[],
-        sensitive: &[],
         identity: &["role_name"],
         outputs: RoleOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -220,7 +219,11 @@ mod ops {
     use serde_json::{json, Value as Json};
 
     use super::Role;
-    use crate::exec::{api_error, observed, outputs, tag_map, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{answered, api_error, optional, outputs, required, tag_map, Applied, Cx, ExecError, Existing, Observed, Ops};
+    use crate::resource::Resource;
+    use crate::value::Value;
+
+    const TYPE: &str = Role::META.type_name;
 
     fn iam_tags(cx: &Cx, name: &str, r: &Role) -> Vec<IamTag> {
         cx.tags(name, &r.tags)
@@ -229,17 +232,13 @@ mod ops {
             .collect()
     }
 
-    fn role_name(r: &Role) -> String {
-        r.role_name.get().cloned().unwrap_or_default()
+    fn role_name(r: &Role) -> Result<&String, ExecError> {
+        required(&r.role_name, "role_name", TYPE)
     }
 
     async fn role_applied(cx: &Cx, name: &str) -> Result<Applied, ExecError> {
         let out = cx.iam.get_role().role_name(name).send().await.map_err(api_error("iam:GetRole"))?;
-        let role = out.role.ok_or_else(|| ExecError::Api {
-            operation: "iam:GetRole",
-            code: None,
-            message: format!("role {name} is missing from the answer"),
-        })?;
+        let role = answered(out.role, "iam:GetRole", "Role")?;
         Ok(Applied {
             cloud_id: name.to_owned(),
             outputs: outputs([("arn", json!(role.arn)), ("name", json!(role.role_name)), ("role_id", json!(role.role_id))]),
@@ -259,13 +258,18 @@ mod ops {
                 .await
                 .map_err(api_error("iam:ListAttachedRolePolicies"))?
                 .attached_policies
+                // No list: nothing attached.
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|p| p.policy_arn)
                 .collect()
         };
         // AWS managed policies are written `arn:aws:`; in aws-cn or aws-us-gov they are not there.
-        let wanted: BTreeSet<String> = r.managed_policy_arns.iter().filter_map(|a| a.get()).map(|a| cx.in_partition(&a.0)).collect();
+        let wanted = r
+            .managed_policy_arns
+            .iter()
+            .map(|a| required(a, "managed_policy_arns", TYPE).map(|a| cx.in_partition(&a.0)))
+            .collect::<Result<BTreeSet<String>, ExecError>>()?;
         for arn in wanted.difference(&attached) {
             cx.iam
                 .attach_role_policy()
@@ -299,7 +303,7 @@ mod ops {
         };
         let mut declared = BTreeSet::new();
         for p in &r.policies {
-            let pname = p.name.get().cloned().unwrap_or_default();
+            let pname = required(&p.name, "policies.name", TYPE)?.clone();
             let doc = p.document.to_iam_json().to_string();
             // Put only what differs, so a redeploy makes no write.
             let current = if inline.contains(&pname) {
@@ -365,50 +369,50 @@ mod ops {
     #[async_trait]
     impl Ops for Role {
         async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
-            let rn = role_name(self);
+            let rn = role_name(self)?;
             let out = cx
                 .iam
                 .create_role()
-                .role_name(&rn)
+                .role_name(rn)
                 .assume_role_policy_document(self.assume_role_policy.to_iam_json().to_string())
-                .set_path(self.path.as_ref().and_then(|p| p.get().cloned()))
-                .set_description(self.description.as_ref().and_then(|d| d.get().cloned()))
-                .set_max_session_duration(self.max_session_duration.as_ref().and_then(|d| d.get()).map(|d| *d as i32))
+                .set_path(optional(&self.path, "path", TYPE)?.cloned())
+                .set_description(optional(&self.description, "description", TYPE)?.cloned())
+                .set_max_session_duration(optional(&self.max_session_duration, "max_session_duration", TYPE)?.map(|d| *d as i32))
                 .set_tags(Some(iam_tags(cx, name, self)))
                 .send()
                 .await
                 .map_err(api_error("iam:CreateRole"))?;
-            sync_policies(cx, self, &rn, true).await?;
+            sync_policies(cx, self, rn, true).await?;
             // The answer names the role: no need to ask again.
             match out.role {
                 Some(role) => Ok(Applied {
-                    cloud_id: rn,
+                    cloud_id: rn.clone(),
                     outputs: outputs([("arn", json!(role.arn)), ("name", json!(role.role_name)), ("role_id", json!(role.role_id))]),
                 }),
-                None => role_applied(cx, &rn).await,
+                None => role_applied(cx, rn).await,
             }
         }
 
-        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
-            let trust = serde_json::to_value(&self.assume_role_policy).unwrap_or_default();
-            if prior.get("assume_role_policy") != Some(&trust) {
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: Option<&Self>) -> Result<Applied, ExecError> {
+            let trust = self.assume_role_policy.to_iam_json();
+            if prior.is_none_or(|p| p.assume_role_policy.to_iam_json() != trust) {
                 cx.iam
                     .update_assume_role_policy()
                     .role_name(cloud_id)
-                    .policy_document(self.assume_role_policy.to_iam_json().to_string())
+                    .policy_document(trust.to_string())
                     .send()
                     .await
                     .map_err(api_error("iam:UpdateAssumeRolePolicy"))?;
             }
-            let description = self.description.as_ref().and_then(|d| d.get().cloned());
-            let max = self.max_session_duration.as_ref().and_then(|d| d.get()).map(|d| *d as i32);
-            if prior.get("description").and_then(Json::as_str) != description.as_deref()
-                || prior.get("max_session_duration").and_then(Json::as_i64) != max.map(i64::from)
-            {
+            let description = optional(&self.description, "description", TYPE)?;
+            let max = optional(&self.max_session_duration, "max_session_duration", TYPE)?.map(|d| *d as i32);
+            let recorded = prior.map(|p| (p.description.as_ref().and_then(Value::get), p.max_session_duration.as_ref().and_then(Value::get).map(|d| *d as i32)));
+            if recorded != Some((description, max)) {
                 cx.iam
                     .update_role()
                     .role_name(cloud_id)
-                    .description(description.unwrap_or_default())
+                    // An unset description is cleared: the empty one is how the API says so.
+                    .description(description.cloned().unwrap_or_default())
                     .set_max_session_duration(max)
                     .send()
                     .await
@@ -425,8 +429,8 @@ mod ops {
             role_applied(cx, cloud_id).await
         }
 
-        async fn delete(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<(), ExecError> {
-            if !Self::exists(cx, cloud_id, _prior).await? {
+        async fn delete(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<(), ExecError> {
+            if !Self::exists(cx, cloud_id, prior).await? {
                 return Ok(());
             }
             let empty = Role::default();
@@ -436,31 +440,38 @@ mod ops {
         }
 
         async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
-            let name = role_name(self);
-            match cx.iam.get_role().role_name(&name).send().await {
-                Ok(out) => Ok(Some(Existing { tags: tag_map(out.role().map(|r| r.tags()).unwrap_or_default(), |t| (Some(t.key()), Some(t.value()))), cloud_id: name })),
+            let name = role_name(self)?;
+            match cx.iam.get_role().role_name(name).send().await {
+                Ok(out) => Ok(Some(Existing {
+                    // No role in the answer: no tags to tell whose it is.
+                    tags: tag_map(out.role().map(|r| r.tags()).unwrap_or_default(), |t| (Some(t.key()), Some(t.value()))),
+                    cloud_id: name.clone(),
+                })),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
                 Err(e) => Err(api_error("iam:GetRole")(e)),
             }
         }
 
         /// The role's description and session length, its managed policies and its inline
-        /// policies (an inline policy that differs shows as its live IAM document).
-        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        /// policies (an inline policy that differs shows as its live IAM document). Without
+        /// a record, the policies are shown as they are live.
+        async fn read(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
             let mut live = Vec::new();
             // The role itself only when the stack sets what only it tells; the policy
             // listing below says as well whether the role still exists.
-            if prior.get("description").is_some() || prior.get("max_session_duration").is_some() {
+            let description = prior.is_some_and(|p| p.description.is_some());
+            let session = prior.is_some_and(|p| p.max_session_duration.is_some());
+            if description || session {
                 let role = match cx.iam.get_role().role_name(cloud_id).send().await {
                     Ok(out) => out.role,
                     Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
                     Err(e) => return Err(api_error("iam:GetRole")(e)),
                 };
                 let Some(role) = role else { return Ok(None) };
-                if prior.get("description").is_some() {
+                if description {
                     live.push(("description", role.description().map(|d| json!(d))));
                 }
-                if prior.get("max_session_duration").is_some() {
+                if session {
                     live.push(("max_session_duration", role.max_session_duration().map(|d| json!(d))));
                 }
             }
@@ -471,15 +482,15 @@ mod ops {
             };
             let attached: BTreeSet<String> = attached
                 .attached_policies
+                // No list: nothing attached.
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|p| p.policy_arn)
                 .map(|a| cx.as_written(&a))
                 .collect();
-            let recorded: Vec<Json> = prior.get("managed_policy_arns").and_then(Json::as_array).cloned().unwrap_or_default();
-            let recorded_set: BTreeSet<String> = recorded.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect();
+            let recorded = prior.map(|p| p.managed_policy_arns.iter().filter_map(Value::get).map(|a| a.0.clone()).collect::<BTreeSet<String>>());
             // The same set in another order is no change.
-            if recorded_set != attached {
+            if recorded.as_ref() != Some(&attached) {
                 live.push(("managed_policy_arns", (!attached.is_empty()).then(|| json!(attached))));
             }
             let names: BTreeSet<String> = cx
@@ -492,47 +503,51 @@ mod ops {
                 .policy_names
                 .into_iter()
                 .collect();
-            let recorded: Vec<Json> = prior.get("policies").and_then(Json::as_array).cloned().unwrap_or_default();
-            let mut policies = Vec::new();
-            let mut changed = false;
-            let mut seen = BTreeSet::new();
-            for p in &recorded {
-                let Some(pname) = p.get("name").and_then(Json::as_str).map(str::to_owned) else { continue };
-                seen.insert(pname.clone());
-                if !names.contains(&pname) {
-                    changed = true;
-                    continue;
-                }
-                // A document with values not known yet (comparing a resource to import
-                // with its declaration) cannot match what is there.
-                let declared: Option<super::InlinePolicy> = serde_json::from_value(p.clone()).ok();
-                let doc = cx
-                    .iam
+            let live_document = |pname: String| async move {
+                cx.iam
                     .get_role_policy()
                     .role_name(cloud_id)
                     .policy_name(&pname)
                     .send()
                     .await
                     .map_err(api_error("iam:GetRolePolicy"))
-                    .map(|o| decode_policy(&o.policy_document))?;
-                if declared.is_some_and(|d| doc.as_ref() == Some(&d.document.to_iam_json())) {
-                    policies.push(p.clone());
+                    .map(|o| decode_policy(&o.policy_document))
+            };
+            let mut policies = Vec::new();
+            // Without a record nothing is known to match: the change is what is live.
+            let mut changed = prior.is_none();
+            let mut seen = BTreeSet::new();
+            for p in prior.map_or(&[][..], |p| &p.policies) {
+                let pname = required(&p.name, "policies.name", TYPE)?.clone();
+                seen.insert(pname.clone());
+                if !names.contains(&pname) {
+                    changed = true;
+                    continue;
+                }
+                let doc = live_document(pname.clone()).await?;
+                if doc.as_ref() == Some(&p.document.to_iam_json()) {
+                    // The record as it is.
+                    policies.push(serde_json::to_value(p).map_err(|e| ExecError::Props { type_name: TYPE, message: e.to_string() })?);
                 } else {
                     changed = true;
                     policies.push(json!({ "name": pname, "document": doc }));
                 }
             }
             for extra in names.difference(&seen) {
-                changed = true;
-                policies.push(json!({ "name": extra, "document": "(added outside formae)" }));
+                if prior.is_some() {
+                    changed = true;
+                    policies.push(json!({ "name": extra, "document": "(added outside formae)" }));
+                } else {
+                    policies.push(json!({ "name": extra, "document": live_document(extra.clone()).await? }));
+                }
             }
             if changed {
                 live.push(("policies", (!policies.is_empty()).then(|| json!(policies))));
             }
-            Ok(Some(observed(prior, live)))
+            Ok(Some(live))
         }
 
-        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: Option<&Self>) -> Result<bool, ExecError> {
             match cx.iam.get_role().role_name(cloud_id).send().await {
                 Ok(_) => Ok(true),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(false),

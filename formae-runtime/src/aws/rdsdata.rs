@@ -36,7 +36,6 @@ impl Resource for Database {
         type_name: "Formae::RDSData::Database",
         create_only: &["cluster_arn", "name"],
         write_only: &[],
-        sensitive: &[],
         identity: &["cluster_arn", "name"],
         outputs: DatabaseOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -52,10 +51,13 @@ impl Resource for Database {
 mod ops {
     use async_trait::async_trait;
     use aws_sdk_rdsdata::types::{Field, SqlParameter};
-    use serde_json::{json, Value as Json};
+    use serde_json::json;
 
     use super::Database;
-    use crate::exec::{api_error, outputs, prior_str, while_resuming, Applied, Cx, ExecError, Existing, Ops};
+    use crate::exec::{api_error, outputs, required, while_resuming, Applied, Cx, ExecError, Existing, Observed, Ops};
+    use crate::resource::Resource;
+
+    const TYPE: &str = Database::META.type_name;
 
     /// A database name is sent as an identifier, so only safe ones are accepted.
     fn identifier(name: &str) -> Result<String, ExecError> {
@@ -67,7 +69,7 @@ mod ops {
             Ok(format!("\"{name}\""))
         } else {
             Err(ExecError::Props {
-                type_name: "Formae::RDSData::Database",
+                type_name: TYPE,
                 message: format!("`{name}` is not a database name: use letters, digits and underscores, at most 63"),
             })
         }
@@ -80,30 +82,34 @@ mod ops {
             .map_err(api_error(op))
     }
 
+    /// The cluster, the secret and the database's name: where to connect and what to
+    /// look for.
+    fn address(d: &Database) -> Result<(&str, &str, &str), ExecError> {
+        Ok((
+            &required(&d.cluster_arn, "cluster_arn", TYPE)?.0,
+            &required(&d.secret_arn, "secret_arn", TYPE)?.0,
+            required(&d.name, "name", TYPE)?,
+        ))
+    }
+
     #[async_trait]
     impl Ops for Database {
         async fn create(&self, cx: &Cx, _name: &str) -> Result<Applied, ExecError> {
-            let (cluster, secret, name) = (
-                self.cluster_arn.get().map(|a| a.0.clone()).unwrap_or_default(),
-                self.secret_arn.get().map(|a| a.0.clone()).unwrap_or_default(),
-                self.name.get().cloned().unwrap_or_default(),
-            );
-            let sql = format!("CREATE DATABASE {}", identifier(&name)?);
-            execute(cx, &cluster, &secret, sql, "rds-data:ExecuteStatement (CREATE DATABASE)").await?;
+            let (cluster, secret, name) = address(self)?;
+            let sql = format!("CREATE DATABASE {}", identifier(name)?);
+            execute(cx, cluster, secret, sql, "rds-data:ExecuteStatement (CREATE DATABASE)").await?;
             Ok(Applied { cloud_id: format!("{cluster}/{name}"), outputs: outputs([("name", json!(name))]) })
         }
 
-        async fn update(&self, _cx: &Cx, _name: &str, cloud_id: &str, _prior: &Json) -> Result<Applied, ExecError> {
+        async fn update(&self, _cx: &Cx, _name: &str, cloud_id: &str, _prior: Option<&Self>) -> Result<Applied, ExecError> {
             // Only the secret used to connect can change in place; it is not stored in the database.
-            let name = self.name.get().cloned().unwrap_or_default();
+            let name = required(&self.name, "name", TYPE)?;
             Ok(Applied { cloud_id: cloud_id.to_owned(), outputs: outputs([("name", json!(name))]) })
         }
 
-        async fn delete(cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<(), ExecError> {
-            let (Some(cluster), Some(secret), Some(name)) =
-                (prior_str(prior, "cluster_arn"), prior_str(prior, "secret_arn"), prior_str(prior, "name"))
-            else {
-                return Err(ExecError::Props { type_name: "Formae::RDSData::Database", message: "recorded properties lack cluster_arn, secret_arn or name".into() });
+        async fn delete(cx: &Cx, _cloud_id: &str, prior: Option<&Self>) -> Result<(), ExecError> {
+            let Some((cluster, secret, name)) = prior.and_then(|p| address(p).ok()) else {
+                return Err(ExecError::Props { type_name: TYPE, message: "recorded properties lack cluster_arn, secret_arn or name".into() });
             };
             // WITH (FORCE): the Data API may still hold connections to it (PostgreSQL 13+).
             let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", identifier(name)?);
@@ -116,30 +122,29 @@ mod ops {
         }
 
         async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
-            let (cluster, name) = (self.cluster_arn.get().map(|a| a.0.clone()).unwrap_or_default(), self.name.get().cloned().unwrap_or_default());
-            let probe = json!({"cluster_arn": cluster, "secret_arn": self.secret_arn.get().map(|a| a.0.clone()), "name": name});
+            let (cluster, _, name) = address(self)?;
             // A database has no tags: whether formae made it is known only from the journal.
-            Ok(Self::exists(cx, "", &probe).await?.then(|| Existing { cloud_id: format!("{cluster}/{name}"), tags: Default::default() }))
+            Ok(Self::exists(cx, "", Some(self)).await?.then(|| Existing { cloud_id: format!("{cluster}/{name}"), tags: Default::default() }))
         }
 
         /// Whether the database is still there; with the cluster's Data API switched off
         /// (drift the cluster's own read shows, and its update repairs first) nothing can
         /// be seen, so it is taken as unchanged.
-        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        async fn read(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
             match Self::exists(cx, cloud_id, prior).await {
-                Ok(there) => Ok(there.then(|| prior.clone())),
+                Ok(there) => Ok(there.then(Vec::new)),
                 Err(e) if e.code() == Some("HttpEndpointNotEnabledException") => {
                     tracing::info!(database = cloud_id, "the cluster's Data API is off; the database cannot be read, taken as unchanged");
-                    Ok(Some(prior.clone()))
+                    Ok(Some(Vec::new()))
                 }
                 Err(e) => Err(e),
             }
         }
 
-        async fn exists(cx: &Cx, _cloud_id: &str, prior: &Json) -> Result<bool, ExecError> {
-            let (Some(cluster), Some(secret), Some(name)) =
-                (prior_str(prior, "cluster_arn"), prior_str(prior, "secret_arn"), prior_str(prior, "name"))
-            else {
+        /// Whether the database is there; without a record saying where to look (or with
+        /// one whose parts are not known yet), it is taken as not there.
+        async fn exists(cx: &Cx, _cloud_id: &str, prior: Option<&Self>) -> Result<bool, ExecError> {
+            let Some((cluster, secret, name)) = prior.and_then(|p| address(p).ok()) else {
                 return Ok(false);
             };
             let first = std::time::Duration::from_secs(1).min(cx.timing.poll * 5);
@@ -154,6 +159,7 @@ mod ops {
             })
             .await;
             match out {
+                // No records: no such database.
                 Ok(o) => Ok(!o.records.unwrap_or_default().is_empty()),
                 Err(e) => {
                     let err = api_error("rds-data:ExecuteStatement (SELECT)")(e);

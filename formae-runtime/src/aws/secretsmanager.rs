@@ -6,7 +6,7 @@ use super::Tag;
 use crate::ids::SecretArn;
 use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
-use crate::value::Value;
+use crate::value::{Sensitive, Value};
 
 /// A Secrets Manager secret holding a string (credentials, a config file).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -16,8 +16,8 @@ pub struct Secret {
     /// What the secret is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// The secret's value; always shown as `(sensitive)`.
-    pub secret_string: Value<String>,
+    /// The secret's value; always shown as `(sensitive value)`, stored only as a hash.
+    pub secret_string: Value<Sensitive>,
     /// The KMS key that encrypts it; the account's default key if unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
@@ -56,7 +56,6 @@ impl Resource for Secret {
         type_name: "AWS::SecretsManager::Secret",
         create_only: &["name"],
         write_only: &["secret_string"],
-        sensitive: &["secret_string"],
         identity: &["name"],
         outputs: SecretOutputs::ATTRS,
         reruns_when_dependencies_change: false,
@@ -77,18 +76,18 @@ impl Resource for Secret {
 mod ops {
     use async_trait::async_trait;
     use aws_sdk_secretsmanager::types::Tag as SmTag;
-    use serde_json::{json, Value as Json};
+    use serde_json::json;
 
     use super::Secret;
-    use crate::exec::{api_error, observed, outputs, prior_str, tag_map, Applied, Cx, ExecError, Existing, Ops};
-    use crate::resolve::{as_marker, marker, secret_hash};
+    use crate::exec::{api_error, answered, optional, outputs, required, tag_map, Applied, Cx, ExecError, Existing, Observed, Ops};
+    use crate::resolve::secret_hash;
+    use crate::resource::Resource;
+    use crate::value::{Sensitive, Value};
+
+    const TYPE: &str = Secret::META.type_name;
 
     fn sm_tags(cx: &Cx, name: &str, s: &Secret) -> Vec<SmTag> {
         cx.tags(name, &s.tags).into_iter().map(|(k, v)| SmTag::builder().key(k).value(v).build()).collect()
-    }
-
-    fn text(v: &crate::value::Value<String>) -> Option<String> {
-        v.get().cloned()
     }
 
     fn applied(arn: String, name: String) -> Applied {
@@ -98,22 +97,28 @@ mod ops {
     #[async_trait]
     impl Ops for Secret {
         async fn create(&self, cx: &Cx, name: &str) -> Result<Applied, ExecError> {
-            let secret_name = text(&self.name).unwrap_or_default();
+            let secret_name = required(&self.name, "name", TYPE)?;
+            let secret_string = required(&self.secret_string, "secret_string", TYPE)?;
+            let description = optional(&self.description, "description", TYPE)?;
+            let kms_key_id = optional(&self.kms_key_id, "kms_key_id", TYPE)?;
             let start = tokio::time::Instant::now();
             let mut wait = std::time::Duration::from_secs(1).min(cx.timing.poll * 5);
             loop {
                 let sent = cx
                     .secrets
                     .create_secret()
-                    .name(&secret_name)
-                    .set_description(self.description.as_ref().and_then(text))
-                    .set_kms_key_id(self.kms_key_id.as_ref().and_then(text))
-                    .set_secret_string(text(&self.secret_string))
+                    .name(secret_name)
+                    .set_description(description.cloned())
+                    .set_kms_key_id(kms_key_id.cloned())
+                    .secret_string(secret_string.expose())
                     .set_tags(Some(sm_tags(cx, name, self)))
                     .send()
                     .await;
                 let e = match sent {
-                    Ok(out) => return Ok(applied(out.arn.unwrap_or_default(), out.name.unwrap_or_default())),
+                    Ok(out) => {
+                        let op = "secretsmanager:CreateSecret";
+                        return Ok(applied(answered(out.arn, op, "ARN")?, answered(out.name, op, "Name")?));
+                    }
                     Err(e) => api_error("secretsmanager:CreateSecret")(e),
                 };
                 let scheduled = e.code() == Some("InvalidRequestException") && matches!(&e, ExecError::Api { message, .. } if message.contains("scheduled for deletion"));
@@ -123,11 +128,12 @@ mod ops {
                 // A secret of that name is scheduled for deletion: one with a recovery
                 // window is restored and brought to the declaration; a forced deletion
                 // still under way (it is asynchronous) is waited out.
-                if let Ok(d) = cx.secrets.describe_secret().secret_id(&secret_name).send().await {
+                if let Ok(d) = cx.secrets.describe_secret().secret_id(secret_name).send().await {
                     if let (Some(_), Some(arn)) = (d.deleted_date, d.arn) {
                         tracing::info!(secret = %secret_name, "restoring the secret scheduled for deletion under this name");
                         cx.secrets.restore_secret().secret_id(&arn).send().await.map_err(api_error("secretsmanager:RestoreSecret"))?;
-                        return self.update(cx, name, &arn, &Json::Null).await;
+                        // Nothing is known of what it holds: everything is sent.
+                        return self.update(cx, name, &arn, None).await;
                     }
                 }
                 if start.elapsed() + wait > std::time::Duration::from_secs(120) {
@@ -139,12 +145,11 @@ mod ops {
             }
         }
 
-        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json) -> Result<Applied, ExecError> {
-            let new_text = text(&self.secret_string).unwrap_or_default();
-            let prior_hash = prior.get("secret_string").and_then(as_marker).and_then(|(k, v)| {
-                (k == marker::SENSITIVE).then(|| v.as_str().unwrap_or_default().to_owned())
-            });
-            if prior_hash.as_deref() != Some(secret_hash(&new_text).as_str()) {
+        async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: Option<&Self>) -> Result<Applied, ExecError> {
+            let new_text = required(&self.secret_string, "secret_string", TYPE)?.expose();
+            // The record holds the hash that stands for the value last applied.
+            let prior_hash = prior.and_then(|p| p.secret_string.get()).map(Sensitive::expose);
+            if prior_hash != Some(secret_hash(new_text).as_str()) {
                 cx.secrets
                     .put_secret_value()
                     .secret_id(cloud_id)
@@ -153,14 +158,16 @@ mod ops {
                     .await
                     .map_err(api_error("secretsmanager:PutSecretValue"))?;
             }
-            let description = self.description.as_ref().and_then(text);
-            let kms = self.kms_key_id.as_ref().and_then(text);
-            if description.as_deref() != prior_str(prior, "description") || kms.as_deref() != prior_str(prior, "kms_key_id") {
+            let description = optional(&self.description, "description", TYPE)?;
+            let kms = optional(&self.kms_key_id, "kms_key_id", TYPE)?;
+            let recorded = prior.map(|p| (p.description.as_ref().and_then(Value::get), p.kms_key_id.as_ref().and_then(Value::get)));
+            if recorded != Some((description, kms)) {
                 cx.secrets
                     .update_secret()
                     .secret_id(cloud_id)
-                    .description(description.unwrap_or_default())
-                    .set_kms_key_id(kms)
+                    // An unset description is cleared: the empty one is how the API says so.
+                    .description(description.cloned().unwrap_or_default())
+                    .set_kms_key_id(kms.cloned())
                     .send()
                     .await
                     .map_err(api_error("secretsmanager:UpdateSecret"))?;
@@ -172,14 +179,17 @@ mod ops {
                 .send()
                 .await
                 .map_err(api_error("secretsmanager:TagResource"))?;
-            Ok(applied(cloud_id.to_owned(), text(&self.name).unwrap_or_default()))
+            Ok(applied(cloud_id.to_owned(), required(&self.name, "name", TYPE)?.clone()))
         }
 
-        async fn delete(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError> {
-            let window = prior.get("recovery_window_days").and_then(Json::as_i64);
+        async fn delete(cx: &Cx, cloud_id: &str, prior: Option<&Self>) -> Result<(), ExecError> {
+            // Without a record the recovery window is not known; deleting without one
+            // could not be undone.
+            let prior = prior.ok_or_else(|| ExecError::Props { type_name: TYPE, message: "the record of the secret does not fit its type, so its recovery window is not known; nothing was deleted".into() })?;
+            let window = optional(&prior.recovery_window_days, "recovery_window_days", TYPE)?;
             let req = cx.secrets.delete_secret().secret_id(cloud_id);
             let req = match window {
-                Some(days) => req.recovery_window_in_days(days),
+                Some(&days) => req.recovery_window_in_days(i64::from(days)),
                 None => req.force_delete_without_recovery(true),
             };
             match req.send().await {
@@ -190,10 +200,10 @@ mod ops {
         }
 
         async fn find(&self, cx: &Cx) -> Result<Option<Existing>, ExecError> {
-            match cx.secrets.describe_secret().secret_id(text(&self.name).unwrap_or_default()).send().await {
+            match cx.secrets.describe_secret().secret_id(required(&self.name, "name", TYPE)?).send().await {
                 Ok(d) if d.deleted_date.is_none() => Ok(Some(Existing {
-                    cloud_id: d.arn.clone().unwrap_or_default(),
                     tags: tag_map(d.tags(), |t| (t.key(), t.value())),
+                    cloud_id: answered(d.arn, "secretsmanager:DescribeSecret", "ARN")?,
                 })),
                 Ok(_) => Ok(None),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
@@ -203,11 +213,11 @@ mod ops {
 
         /// One read: the current value, compared by its hash. A value edited by hand shows
         /// as a change of `secret_string`, still as `(sensitive)`.
-        async fn read(cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        async fn read(cx: &Cx, cloud_id: &str, _prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
             match cx.secrets.get_secret_value().secret_id(cloud_id).send().await {
                 Ok(v) => {
-                    let hash = v.secret_string().map(|t| json!({ marker::SENSITIVE: secret_hash(t) }));
-                    Ok(Some(observed(prior, [("secret_string", hash)])))
+                    let hash = v.secret_string().map(|t| json!(secret_hash(t)));
+                    Ok(Some(vec![("secret_string", hash)]))
                 }
                 // Not found, or scheduled for deletion: gone either way.
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception() || s.is_invalid_request_exception()) => Ok(None),
@@ -215,7 +225,7 @@ mod ops {
             }
         }
 
-        async fn exists(cx: &Cx, cloud_id: &str, _prior: &Json) -> Result<bool, ExecError> {
+        async fn exists(cx: &Cx, cloud_id: &str, _prior: Option<&Self>) -> Result<bool, ExecError> {
             match cx.secrets.describe_secret().secret_id(cloud_id).send().await {
                 Ok(d) => Ok(d.deleted_date.is_none()),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(false),

@@ -1,22 +1,26 @@
 //! The planner: the declared stack against recorded state gives, per resource, what to
 //! do, and the order to do it in. Linear in the number of resources.
 
+mod order;
 mod render;
+pub mod saved;
+
+pub use order::Operation;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 pub use render::{render_drift, render_text, RenderOptions};
 
-use crate::resolve::{self, marker, Lookup, SecretError};
+use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
 use crate::state::{ResourceStatus, StackState};
-use crate::value::SecretSource;
+use crate::value::{Marked, SecretSource};
 
 /// How an apply treats recorded resources that the stack no longer declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The stack is the truth: undeclared resources are deleted.
@@ -38,7 +42,7 @@ impl std::str::FromStr for Mode {
 }
 
 /// What happens to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Nothing: recorded and declared agree.
@@ -54,20 +58,20 @@ pub enum Action {
 }
 
 /// One changed property.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// The property.
     pub path: String,
     /// Its recorded value, if any.
-    pub before: Option<Json>,
+    pub before: Option<Marked>,
     /// Its declared value, if any.
-    pub after: Option<Json>,
+    pub after: Option<Marked>,
     /// A create-only property: the change replaces the resource.
     pub forces_replacement: bool,
 }
 
 /// What the plan does to one resource.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// The resource's name in the stack.
     pub resource: String,
@@ -77,23 +81,23 @@ pub struct Change {
     /// What happens.
     pub action: Action,
     /// Recorded properties (plan form), if recorded.
-    pub before: Option<Json>,
+    pub before: Option<Marked>,
     /// Declared properties, resolved as far as known now, if declared.
-    pub after: Option<Json>,
+    pub after: Option<Marked>,
     /// The properties that change (for update and replace).
     pub fields: Vec<FieldChange>,
     /// Output attributes; unknown until apply for creates and replacements.
-    pub outputs: BTreeMap<String, Json>,
+    pub outputs: Marked,
     /// Output attributes as recorded, for replacements and deletes.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub prior_outputs: BTreeMap<String, Json>,
     /// Why, when it is not only a property change (a failed resource, a type change).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// A recorded resource that changed in the cloud outside formae, found by a refresh.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
     /// The resource's name in the stack.
     pub resource: String,
@@ -105,7 +109,7 @@ pub struct Drift {
 }
 
 /// What happened to a resource outside formae.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "fields")]
 pub enum DriftKind {
     /// It no longer exists.
@@ -115,7 +119,7 @@ pub enum DriftKind {
 }
 
 /// A resource the plan would create that already exists in the cloud.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Found {
     /// The resource's name in the stack.
     pub resource: String,
@@ -129,40 +133,50 @@ pub struct Found {
 }
 
 /// A plan: per resource what happens, and in which order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// Version of this JSON shape.
-    pub format_version: &'static str,
+    pub format_version: String,
     /// The stack.
     pub stack: String,
     /// The apply mode planned for.
     pub mode: Mode,
     /// Every declared or recorded resource, in execution order; unchanged ones as `no_op`.
     pub changes: Vec<Change>,
-    /// Steps of execution: each step's resources wait only on earlier steps.
+    /// Steps of execution: each step's operations wait only on earlier steps; a delete
+    /// shows as `name (delete)`. The levels of `operations`.
     pub steps: Vec<Vec<String>>,
+    /// The operations the apply runs, each with the operations it waits for.
+    pub operations: Vec<Operation>,
     /// Recorded resources patch mode leaves alone although the stack no longer declares them.
     pub kept: Vec<String>,
     /// The stack's outputs, as far as known now.
-    pub outputs: BTreeMap<String, Json>,
+    pub outputs: Marked,
     /// Counts.
     pub summary: Summary,
     /// What a refresh found changed outside formae; the changes above already undo it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<Drift>,
     /// Whether recorded resources were read back from the cloud for this plan.
     pub refreshed: bool,
     /// Resources to create that already exist in the cloud with the same identity.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<Found>,
     /// Resources to create that the plan looked for in the cloud and did not find: the
     /// apply creates them without looking again.
     #[serde(skip)]
     pub absent: std::collections::BTreeSet<String>,
+    /// Where each resource's change is in `changes`.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+    /// The digest of the state as recorded (before any refresh) that this plan was made
+    /// against, when a session made it; what a saved plan checks the state by.
+    #[serde(skip)]
+    pub recorded_state: Option<String>,
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Summary {
     /// Resources created (including replacements).
     pub add: usize,
@@ -185,7 +199,8 @@ impl Plan {
     /// Attaches what a refresh found, and says on each change it causes why.
     pub fn note_drift(&mut self, drift: Vec<Drift>) {
         for d in &drift {
-            if let Some(c) = self.changes.iter_mut().find(|c| c.resource == d.resource && c.reason.is_none()) {
+            let at = self.index.get(&d.resource).copied();
+            if let Some(c) = at.and_then(|i| self.changes.get_mut(i)).filter(|c| c.reason.is_none()) {
                 c.reason = Some(match d.kind {
                     DriftKind::Deleted => "it was deleted outside formae".to_owned(),
                     DriftKind::Changed(_) => "it was changed outside formae".to_owned(),
@@ -196,7 +211,11 @@ impl Plan {
     }
     /// The change planned for `resource`.
     pub fn change(&self, resource: &str) -> Option<&Change> {
-        self.changes.iter().find(|c| c.resource == resource)
+        self.changes.get(*self.index.get(resource)?)
+    }
+    /// Rebuilds the index of changes by resource, after `changes` was built or read.
+    pub fn reindex(&mut self) {
+        self.index = self.changes.iter().enumerate().map(|(i, c)| (c.resource.clone(), i)).collect();
     }
 }
 
@@ -284,49 +303,12 @@ impl Lookup for PlanLookup<'_> {
     }
 }
 
-/// Resolves a declared resource's properties as far as known, in plan form: secrets and
-/// sensitive properties as hashes, unknown values as `{"$unknown": ...}` markers.
-/// Returns the first unreadable secret's reason alongside.
-pub fn planned_props(
-    decl: &DeclaredResource,
-    lookup: &dyn Lookup,
-) -> (Json, Option<SecretError>) {
-    let mut planned = resolve::resolve(&decl.props, lookup);
-    let unreadable = first_secret_error(&decl.props, lookup, &planned);
-    resolve::redact_in_place(&mut planned);
-    redact_sensitive_fields(&mut planned, decl.meta.sensitive);
-    (planned, unreadable)
-}
-
-fn first_secret_error(declared: &Json, lookup: &dyn Lookup, resolved: &Json) -> Option<SecretError> {
-    if !resolve::contains_marker(resolved, marker::SECRET_UNREADABLE) {
-        return None;
-    }
-    let mut found = None;
-    walk_secret_sources(declared, &mut |src| {
-        if found.is_none() {
-            if let Err(e) = lookup.secret(src) {
-                found = Some(e);
-            }
-        }
-    });
-    found
-}
-
-fn walk_secret_sources(v: &Json, f: &mut dyn FnMut(&SecretSource)) {
-    match resolve::as_marker(v) {
-        Some((marker::SECRET_SOURCE, p)) => {
-            if let Some(src) = p.as_str().and_then(|s| s.parse().ok()) {
-                f(&src);
-            }
-        }
-        Some((_, p)) => walk_secret_sources(p, f),
-        None => match v {
-            Json::Array(a) => a.iter().for_each(|x| walk_secret_sources(x, f)),
-            Json::Object(m) => m.values().for_each(|x| walk_secret_sources(x, f)),
-            _ => {}
-        },
-    }
+/// Resolves a declared resource's properties as far as known, in plan form: secrets as
+/// hashes, marks beside. Returns the first unreadable secret's reason alongside.
+pub fn planned_props(decl: &DeclaredResource, lookup: &dyn Lookup) -> (Marked, Option<SecretError>) {
+    let r = resolve::resolve(&decl.props, lookup);
+    let unreadable = r.first_unreadable().cloned();
+    (r.planned(), unreadable)
 }
 
 /// Checks, before anything changes, that every secret the plan's creates and updates
@@ -339,40 +321,13 @@ pub fn check_secrets(stack: &StackInstance, plan: &Plan, secrets: &dyn SecretRea
         if !applies {
             continue;
         }
-        let mut failure = None;
-        walk_secret_sources(&decl.props, &mut |src| {
-            if failure.is_none() {
-                failure = secrets.read(src).err();
-            }
-        });
-        if let Some(source) = failure {
+        let mut sources = Vec::new();
+        decl.props.secret_sources(&mut sources);
+        if let Some(source) = sources.into_iter().find_map(|src| secrets.read(src).err()) {
             return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
         }
     }
     Ok(())
-}
-
-/// Sensitive properties are hashed whatever their value's origin.
-pub fn redact_sensitive_fields(props: &mut Json, sensitive: &[&str]) {
-    let Json::Object(map) = props else { return };
-    for field in sensitive {
-        if let Some(v) = map.get_mut(*field) {
-            match resolve::as_marker(v) {
-                Some((marker::SENSITIVE, _)) => continue,
-                // Unknown until apply, and secret then: nothing to show or compare yet.
-                _ if resolve::contains_unknown(v) => {
-                    *v = serde_json::json!({ marker::SENSITIVE: null });
-                    continue;
-                }
-                _ => {}
-            }
-            let text = match &*v {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            *v = serde_json::json!({ marker::SENSITIVE: resolve::secret_hash(&text) });
-        }
-    }
 }
 
 /// Plans `stack` against `state` in `mode`.
@@ -412,19 +367,14 @@ pub fn plan(
     }
 
     let (kept, deletes) = undeclared(stack, state, &position, mode);
-    let steps = steps(stack, &changes, &deletes, state);
     changes.extend(deletes);
+    let operations = order::operations(stack, &changes, state);
+    let steps = order::steps(&operations);
 
     let lookup = PlanLookup { state, actions: &actions, secrets };
-    let outputs = stack
-        .outputs
-        .iter()
-        .map(|o| (o.name.to_owned(), resolve::redact(&resolve::resolve(&o.value, &lookup))))
-        .collect();
-
-    for c in &mut changes {
-        mask_change(c);
-    }
+    let outputs = Marked::object(
+        stack.outputs.iter().map(|o| (o.name.to_owned(), resolve::resolve(&o.value, &lookup).planned())).collect(),
+    );
 
     let mut summary = Summary::default();
     for c in &changes {
@@ -439,12 +389,13 @@ pub fn plan(
             Action::NoOp => {}
         }
     }
-    Ok(Plan {
-        format_version: "1",
+    let mut plan = Plan {
+        format_version: "2".to_owned(),
         stack: stack.name.to_owned(),
         mode,
         changes,
         steps,
+        operations,
         kept,
         outputs,
         summary,
@@ -452,36 +403,25 @@ pub fn plan(
         refreshed: false,
         found: Vec::new(),
         absent: Default::default(),
-    })
-}
-
-/// Plans carry no secret hashes: the diff is made, now only the flags remain.
-fn mask_change(c: &mut Change) {
-    let m = |v: &mut Option<Json>| {
-        if let Some(x) = v {
-            resolve::mask_in_place(x);
-        }
+        index: HashMap::new(),
+        recorded_state: None,
     };
-    m(&mut c.before);
-    m(&mut c.after);
-    for f in &mut c.fields {
-        m(&mut f.before);
-        m(&mut f.after);
-    }
+    plan.reindex();
+    Ok(plan)
 }
 
-fn unknown_outputs(decl: &DeclaredResource) -> BTreeMap<String, Json> {
-    decl.meta
-        .outputs
-        .iter()
-        .map(|a| ((*a).to_owned(), serde_json::json!({ marker::UNKNOWN: format!("{}.{a}", decl.name) })))
-        .collect()
+fn unknown_outputs(decl: &DeclaredResource) -> Marked {
+    Marked {
+        value: Json::Object(decl.meta.outputs.iter().map(|a| ((*a).to_owned(), Json::Null)).collect()),
+        sensitive: Default::default(),
+        unknown: decl.meta.outputs.iter().map(|a| (format!("/{a}"), format!("{}.{a}", decl.name))).collect(),
+    }
 }
 
 fn diff_resource(
     decl: &DeclaredResource,
     state: &StackState,
-    after: Json,
+    after: Marked,
     unreadable: Option<SecretError>,
     mode: Mode,
 ) -> Result<Change, PlanError> {
@@ -502,7 +442,8 @@ fn diff_resource(
     if let Some(source) = unreadable {
         return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
     }
-    let fields = diff_fields(&rec.props, &after, decl.meta.create_only, mode);
+    let before = rec.props.marked();
+    let fields = diff_fields(&before, &after, decl.meta.create_only, mode);
     let (action, reason) = if rec.type_name != decl.meta.type_name {
         (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
     } else if rec.status == ResourceStatus::Failed {
@@ -516,13 +457,13 @@ fn diff_resource(
     };
     let (outputs, prior_outputs) = match action {
         Action::Replace => (unknown_outputs(decl), rec.outputs.clone()),
-        _ => (rec.outputs.clone(), BTreeMap::new()),
+        _ => (Marked::plain(Json::Object(rec.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())), BTreeMap::new()),
     };
     Ok(Change {
         resource: decl.name.to_owned(),
         type_name,
         action,
-        before: Some(rec.props.clone()),
+        before: Some(before),
         after: Some(after),
         fields,
         outputs,
@@ -531,30 +472,23 @@ fn diff_resource(
     })
 }
 
-/// The properties that differ between `before` and `after` (top-level keys).
-pub(crate) fn diff_fields(before: &Json, after: &Json, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
+/// The properties that differ between `before` and `after` (top-level keys): in their
+/// data, or in their marks (a part known only after apply always differs).
+pub(crate) fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
     // The common case, unchanged, without allocating.
     if before == after {
         return Vec::new();
     }
-    let empty = serde_json::Map::new();
-    let b = before.as_object().unwrap_or(&empty);
-    let a = after.as_object().unwrap_or(&empty);
-    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-    keys.sort();
+    let mut keys: Vec<&str> = before.keys().into_iter().chain(after.keys()).collect();
+    keys.sort_unstable();
     keys.dedup();
     keys.into_iter()
         .filter_map(|k| {
-            let (bv, av) = (b.get(k), a.get(k));
-            if bv == av || (mode == Mode::Patch && av.is_none()) {
+            let (bv, av) = (before.field(k), after.field(k));
+            if (bv == av && av.as_ref().is_none_or(Marked::is_known)) || (mode == Mode::Patch && av.is_none()) {
                 return None;
             }
-            Some(FieldChange {
-                path: k.clone(),
-                before: bv.cloned(),
-                after: av.cloned(),
-                forces_replacement: create_only.contains(&k.as_str()),
-            })
+            Some(FieldChange { path: k.to_owned(), before: bv, after: av, forces_replacement: create_only.contains(&k) })
         })
         .collect()
 }
@@ -575,10 +509,10 @@ fn undeclared(
                     resource: n.clone(),
                     type_name: rec.type_name.clone(),
                     action: Action::Delete,
-                    before: Some(rec.props.clone()),
+                    before: Some(rec.props.marked()),
                     after: None,
                     fields: Vec::new(),
-                    outputs: BTreeMap::new(),
+                    outputs: Marked::default(),
                     prior_outputs: rec.outputs.clone(),
                     reason: None,
                 })
@@ -588,86 +522,12 @@ fn undeclared(
     }
 }
 
-/// Groups changes into steps: a create, update or replacement comes after every changed
-/// resource it depends on; a delete comes after all of those, and after the deletes of
-/// the resources that depended on it.
-fn steps(
-    stack: &StackInstance,
-    changes: &[Change],
-    deletes: &[Change],
-    state: &StackState,
-) -> Vec<Vec<String>> {
-    let mut level: HashMap<&str, usize> = HashMap::with_capacity(changes.len());
-    let mut steps: Vec<Vec<String>> = Vec::new();
-    for (decl, change) in stack.resources.iter().zip(changes) {
-        if change.action == Action::NoOp {
-            continue;
-        }
-        let l = decl.deps.iter().filter_map(|d| level.get(d)).max().map_or(0, |m| m + 1);
-        level.insert(decl.name, l);
-        if steps.len() <= l {
-            steps.resize_with(l + 1, Vec::new);
-        }
-        steps[l].push(decl.name.to_owned());
-    }
-    if deletes.is_empty() {
-        return steps;
-    }
-    // Among deleted resources, X waits for every deleted D that depended on X.
-    let deleted: HashMap<&str, &Vec<String>> = deletes
-        .iter()
-        .filter_map(|c| state.resources.get(&c.resource).map(|r| (c.resource.as_str(), &r.deps)))
-        .collect();
-    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (name, deps) in &deleted {
-        for d in deps.iter() {
-            if deleted.contains_key(d.as_str()) {
-                dependents.entry(d.as_str()).or_default().push(name);
-            }
-        }
-    }
-    let mut depth: HashMap<&str, usize> = HashMap::with_capacity(deleted.len());
-    let base = steps.len();
-    for c in deletes {
-        let d = delete_depth(&c.resource, &dependents, &mut depth, 0);
-        if steps.len() <= base + d {
-            steps.resize_with(base + d + 1, Vec::new);
-        }
-        steps[base + d].push(c.resource.clone());
-    }
-    steps[base..].iter_mut().for_each(|s| s.sort());
-    steps
-}
-
-fn delete_depth<'a>(
-    name: &'a str,
-    dependents: &HashMap<&'a str, Vec<&'a str>>,
-    memo: &mut HashMap<&'a str, usize>,
-    guard: usize,
-) -> usize {
-    if let Some(d) = memo.get(name) {
-        return *d;
-    }
-    // Recorded dependencies come from applied, acyclic stacks; the guard only bounds a
-    // hand-edited state file.
-    let d = if guard > dependents.len() {
-        0
-    } else {
-        dependents
-            .get(name)
-            .map(|ds| ds.iter().map(|x| delete_depth(x, dependents, memo, guard + 1) + 1).max().unwrap_or(0))
-            .unwrap_or(0)
-    };
-    memo.insert(name, d);
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::aws::secretsmanager::Secret;
     use crate::state::RecordedResource;
-    use crate::value::{Output, Template, Value};
+    use crate::value::{Output, Sensitive, Template, Value};
 
     struct NoSecrets;
     impl SecretReader for NoSecrets {
@@ -676,11 +536,11 @@ mod tests {
         }
     }
 
-    fn secret(name: &str, text: Value<String>) -> Secret {
+    fn secret(name: &str, text: Value<Sensitive>) -> Secret {
         Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
     }
 
-    fn refer(to: &'static str) -> Value<String> {
+    fn refer(to: &'static str) -> Value<Sensitive> {
         Value::Template(Template::new().part(&Output::<String>::new(to, "arn")))
     }
 
@@ -711,7 +571,7 @@ mod tests {
             let rec = RecordedResource {
                 type_name: d.meta.type_name.into(),
                 cloud_id: d.name.into(),
-                props,
+                props: crate::state::RecordedProps::from_marked(props),
                 outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{}", d.name)))]),
                 deps: d.deps.iter().map(|x| (*x).to_owned()).collect(),
                 status: ResourceStatus::Ready,
@@ -726,7 +586,9 @@ mod tests {
         let p = plan(&chain(), &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
         assert_eq!(p.summary, Summary { add: 4, change: 0, destroy: 0 });
         assert_eq!(p.steps, vec![vec!["a", "d"], vec!["b"], vec!["c"]]);
-        assert_eq!(p.change("b").unwrap().after.as_ref().unwrap()["secret_string"], serde_json::json!({"$sensitive": true}));
+        let after = p.change("b").unwrap().after.as_ref().unwrap();
+        assert_eq!(after.unknown.get("/secret_string").map(String::as_str), Some("a.arn"));
+        assert!(after.sensitive.contains("/secret_string"));
     }
 
     #[test]
@@ -754,18 +616,24 @@ mod tests {
         // b's own ARN survives an in-place update, so c is untouched.
         assert_eq!(p.change("c").unwrap().action, Action::NoOp);
         assert_eq!(p.change("d").unwrap().action, Action::NoOp);
-        assert_eq!(p.steps, vec![vec!["a"], vec!["b"]]);
+        // The replacement's delete, then its create, then what uses its new ARN.
+        assert_eq!(p.steps, vec![vec!["a (delete)"], vec!["a"], vec!["b"]]);
+        let ops: Vec<(&str, crate::state::Op, &[usize])> = p.operations.iter().map(|o| (o.resource.as_str(), o.op, o.after.as_slice())).collect();
+        use crate::state::Op;
+        assert_eq!(ops, vec![("a", Op::Delete, &[][..]), ("a", Op::Create, &[0][..]), ("b", Op::Update, &[1][..])]);
         assert_eq!(p.summary, Summary { add: 1, change: 1, destroy: 1 });
     }
 
     #[test]
-    fn deletes_run_after_applies_and_dependents_go_first() {
+    fn deletes_wait_only_for_the_deletes_of_their_dependents() {
         let s = chain();
         let state = applied(&s);
         let mut only_d = StackInstance::with_capacity("t", 1);
         only_d.add("d", &[], secret("d", Value::Lit("changed".into())));
         let p = plan(&only_d, &state, Mode::Reconcile, &NoSecrets).unwrap();
-        assert_eq!(p.steps, vec![vec!["d"], vec!["c"], vec!["b"], vec!["a"]]);
+        // d's update touches nothing being deleted, so it runs beside the first delete,
+        // as the engine runs it.
+        assert_eq!(p.steps, vec![vec!["d", "c (delete)"], vec!["b (delete)"], vec!["a (delete)"]]);
         assert_eq!(p.summary, Summary { add: 0, change: 1, destroy: 3 });
 
         let patch = plan(&only_d, &state, Mode::Patch, &NoSecrets).unwrap();
@@ -802,7 +670,10 @@ mod tests {
             RecordedResource {
                 type_name: "AWS::SecretsManager::Secret".into(),
                 cloud_id: "a".into(),
-                props: serde_json::json!({"name": "a", "secret_string": {"$sensitive": "sha256:00"}}),
+                props: crate::state::RecordedProps {
+                    value: serde_json::json!({"name": "a", "secret_string": "sha256:00"}),
+                    sensitive: ["/secret_string".to_owned()].into(),
+                },
                 outputs: BTreeMap::new(),
                 deps: vec![],
                 status: ResourceStatus::Ready,

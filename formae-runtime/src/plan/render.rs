@@ -6,8 +6,29 @@ use std::fmt::Write;
 use owo_colors::{OwoColorize, Style};
 use serde_json::Value as Json;
 
-use super::{Action, Change, Drift, DriftKind, Mode, Plan};
-use crate::resolve::{as_marker, marker};
+use super::{Action, Change, Drift, DriftKind, FieldChange, Mode, Plan};
+use crate::value::{Marked, Shown};
+
+/// One attribute row: its name, before and after.
+type Row = (String, Option<Shown>, Option<Shown>);
+
+fn field_rows(fields: &[FieldChange]) -> Vec<Row> {
+    fields.iter().map(|f| (f.path.clone(), f.before.as_ref().map(Marked::shown), f.after.as_ref().map(Marked::shown))).collect()
+}
+
+/// The entries of an object as shown.
+fn entries(m: Option<&Marked>) -> Vec<(String, Shown)> {
+    match m.map(Marked::shown) {
+        Some(Shown::Map(entries)) => entries,
+        _ => Vec::new(),
+    }
+}
+
+/// Outputs, by name.
+fn sorted(mut entries: Vec<(String, Shown)>) -> Vec<(String, Shown)> {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries
+}
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -146,9 +167,7 @@ fn drift_section(out: &mut Out, drift: &[Drift]) {
                 out.line(&head);
                 let sym = out.sign(Sign::Change);
                 out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", d.type_name, d.resource));
-                let rows: Vec<(&str, Option<&Json>, Option<&Json>)> =
-                    fields.iter().map(|f| (f.path.as_str(), f.before.as_ref(), f.after.as_ref())).collect();
-                render_rows(out, 6, &rows, &[]);
+                render_rows(out, 6, &field_rows(fields), &[]);
                 out.line("    }");
             }
         }
@@ -184,8 +203,7 @@ fn render_found(out: &mut Out, plan: &Plan) {
         }
         let sym = out.sign(Sign::Change);
         out.line(&format!("{sym:>3} resource \"{type_name}\" \"{}\" {{", f.resource));
-        let rows: Vec<(&str, Option<&Json>, Option<&Json>)> = f.fields.iter().map(|x| (x.path.as_str(), x.before.as_ref(), x.after.as_ref())).collect();
-        render_rows(out, 6, &rows, &[]);
+        render_rows(out, 6, &field_rows(&f.fields), &[]);
         out.line("    }");
     }
     out.line("");
@@ -221,44 +239,40 @@ fn render_change(out: &mut Out, c: &Change) {
     let sym = symbol(out, c.action);
     out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", c.type_name, c.resource));
     let indent = 6;
-    let empty = serde_json::Map::new();
     match c.action {
         Action::Create => {
-            let after = c.after.as_ref().and_then(Json::as_object).unwrap_or(&empty);
-            let mut rows: Vec<(&str, Option<&Json>, Option<&Json>)> =
-                after.iter().map(|(k, v)| (k.as_str(), None, Some(v))).collect();
-            rows.extend(
-                c.outputs
-                    .iter()
-                    .filter(|(k, _)| !after.contains_key(*k))
-                    .map(|(k, v)| (k.as_str(), None, Some(v))),
-            );
+            let after = entries(c.after.as_ref());
+            let outputs: Vec<Row> = sorted(entries(Some(&c.outputs)))
+                .into_iter()
+                .filter(|(k, _)| !after.iter().any(|(a, _)| a == k))
+                .map(|(k, v)| (k, None, Some(v)))
+                .collect();
+            let mut rows: Vec<Row> = after.into_iter().map(|(k, v)| (k, None, Some(v))).collect();
+            rows.extend(outputs);
             render_rows(out, indent, &rows, &[]);
         }
         Action::Delete => {
-            let before = c.before.as_ref().and_then(Json::as_object).unwrap_or(&empty);
-            let rows: Vec<_> = before.iter().map(|(k, v)| (k.as_str(), Some(v), None)).collect();
+            let rows: Vec<Row> = entries(c.before.as_ref()).into_iter().map(|(k, v)| (k, Some(v), None)).collect();
             render_rows(out, indent, &rows, &[]);
         }
         Action::Update | Action::Replace | Action::NoOp => {
-            let mut rows: Vec<(&str, Option<&Json>, Option<&Json>)> = c
-                .fields
-                .iter()
-                .map(|f| (f.path.as_str(), f.before.as_ref(), f.after.as_ref()))
-                .collect();
+            let mut rows = field_rows(&c.fields);
             let forced: Vec<&str> =
                 c.fields.iter().filter(|f| f.forces_replacement).map(|f| f.path.as_str()).collect();
             if c.action == Action::Replace {
-                let props = c.after.as_ref().and_then(Json::as_object);
+                let props = c.after.as_ref().map(Marked::keys).unwrap_or_default();
                 rows.extend(
-                    c.outputs
-                        .iter()
-                        .filter(|(k, _)| props.is_none_or(|p| !p.contains_key(*k)))
-                        .map(|(k, v)| (k.as_str(), c.prior_outputs.get(k), Some(v))),
+                    sorted(entries(Some(&c.outputs)))
+                        .into_iter()
+                        .filter(|(k, _)| !props.contains(&k.as_str()))
+                        .map(|(k, v)| {
+                            let prior = c.prior_outputs.get(&k).map(Shown::data);
+                            (k, prior, Some(v))
+                        }),
                 );
             }
             render_rows(out, indent, &rows, &forced);
-            let total = c.after.as_ref().and_then(Json::as_object).map_or(0, |m| m.len());
+            let total = c.after.as_ref().map_or(0, |m| m.keys().len());
             let hidden = total.saturating_sub(c.fields.iter().filter(|f| f.after.is_some()).count());
             hidden_line(out, indent, hidden, "attribute");
         }
@@ -266,23 +280,19 @@ fn render_change(out: &mut Out, c: &Change) {
     out.line("    }");
 }
 
-fn render_rows(out: &mut Out, indent: usize, rows: &[(&str, Option<&Json>, Option<&Json>)], forced: &[&str]) {
+fn render_rows(out: &mut Out, indent: usize, rows: &[Row], forced: &[&str]) {
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (key, before, after) in rows {
-        let note = if forced.contains(key) { " # forces replacement" } else { "" };
+        let note = if forced.contains(&key.as_str()) { " # forces replacement" } else { "" };
         // A listed field did change; masked secrets can look alike on both sides.
         if before.is_some() && before == after {
             let sign = out.sign(Sign::Change);
-            let v = value_text(after.unwrap_or(&Json::Null), indent + 2, Sign::Same, out);
+            let v = value_text(after.as_ref().unwrap_or(&Shown::Scalar(Json::Null)), indent + 2, Sign::Same, out);
             out.line(&format!("{:indent$}{sign} {key:width$} = {v} -> {v}{note}", ""));
             continue;
         }
-        render_attr(out, indent, Some((key, width)), *before, *after, note);
+        render_attr(out, indent, Some((key, width)), before.as_ref(), after.as_ref(), note);
     }
-}
-
-fn is_plain_object(v: &Json) -> bool {
-    v.is_object() && as_marker(v).is_none()
 }
 
 /// One attribute (or, without a key, one list element): added, removed, unchanged or
@@ -291,8 +301,8 @@ fn render_attr(
     out: &mut Out,
     indent: usize,
     key: Option<(&str, usize)>,
-    before: Option<&Json>,
-    after: Option<&Json>,
+    before: Option<&Shown>,
+    after: Option<&Shown>,
     note: &str,
 ) {
     let pad = "";
@@ -319,24 +329,25 @@ fn render_attr(
         (Some(b), Some(a)) => {
             let sign = out.sign(Sign::Change);
             match (b, a) {
-                (Json::Object(bm), Json::Object(am)) if is_plain_object(b) && is_plain_object(a) => {
+                (Shown::Map(bm), Shown::Map(am)) => {
                     out.line(&format!("{pad:indent$}{sign} {lead}{{{note}"));
-                    let mut keys: Vec<&String> = bm.keys().chain(am.keys()).collect();
+                    let mut keys: Vec<&String> = bm.iter().chain(am.iter()).map(|(k, _)| k).collect();
                     keys.sort();
                     keys.dedup();
                     let w = keys.iter().map(|k| k.len()).max().unwrap_or(0);
                     let mut hidden = 0;
                     for k in keys {
-                        if bm.get(k) == am.get(k) {
+                        let (bk, ak) = (b.get(k), a.get(k));
+                        if bk == ak {
                             hidden += 1;
                         } else {
-                            render_attr(out, indent + 4, Some((k, w)), bm.get(k), am.get(k), "");
+                            render_attr(out, indent + 4, Some((k, w)), bk, ak, "");
                         }
                     }
                     hidden_line(out, indent + 4, hidden, "attribute");
                     out.line(&format!("{pad:indent$}  }}{tail}"));
                 }
-                (Json::Array(ba), Json::Array(aa)) => {
+                (Shown::List(ba), Shown::List(aa)) => {
                     out.line(&format!("{pad:indent$}{sign} {lead}[{note}"));
                     let mut hidden = 0;
                     if ba.len() == aa.len() {
@@ -381,18 +392,13 @@ fn hidden_line(out: &mut Out, indent: usize, hidden: usize, what: &str) {
 }
 
 /// A value as text; nested values span several lines, each element with `sign`.
-fn value_text(v: &Json, indent: usize, sign: Sign, out: &Out) -> String {
-    if let Some((key, payload)) = as_marker(v) {
-        return match key {
-            marker::UNKNOWN => "(known after apply)".to_owned(),
-            marker::SENSITIVE => "(sensitive value)".to_owned(),
-            _ => payload.to_string(),
-        };
-    }
+fn value_text(v: &Shown, indent: usize, sign: Sign, out: &Out) -> String {
     let pad = "";
     let s = out.sign(sign);
     match v {
-        Json::String(text) if text.contains('\n') => {
+        Shown::Unknown => "(known after apply)".to_owned(),
+        Shown::Sensitive => "(sensitive value)".to_owned(),
+        Shown::Scalar(Json::String(text)) if text.contains('\n') => {
             let mut t = String::from("<<-EOT\n");
             for l in text.lines() {
                 let _ = writeln!(t, "{pad:w$}{l}", w = indent + 2);
@@ -400,8 +406,8 @@ fn value_text(v: &Json, indent: usize, sign: Sign, out: &Out) -> String {
             let _ = write!(t, "{pad:indent$}EOT");
             t
         }
-        Json::Array(a) if a.is_empty() => "[]".to_owned(),
-        Json::Array(a) => {
+        Shown::List(a) if a.is_empty() => "[]".to_owned(),
+        Shown::List(a) => {
             let mut t = String::from("[\n");
             for x in a {
                 let _ = writeln!(t, "{pad:indent$}  {s} {},", value_text(x, indent + 4, sign, out));
@@ -409,9 +415,9 @@ fn value_text(v: &Json, indent: usize, sign: Sign, out: &Out) -> String {
             let _ = write!(t, "{pad:indent$}]");
             t
         }
-        Json::Object(m) if m.is_empty() => "{}".to_owned(),
-        Json::Object(m) => {
-            let w = m.keys().map(String::len).max().unwrap_or(0);
+        Shown::Map(m) if m.is_empty() => "{}".to_owned(),
+        Shown::Map(m) => {
+            let w = m.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
             let mut t = String::from("{\n");
             for (k, x) in m {
                 let _ = writeln!(t, "{pad:indent$}  {s} {k:w$} = {}", value_text(x, indent + 4, sign, out));
@@ -419,7 +425,7 @@ fn value_text(v: &Json, indent: usize, sign: Sign, out: &Out) -> String {
             let _ = write!(t, "{pad:indent$}}}");
             t
         }
-        other => other.to_string(),
+        Shown::Scalar(other) => other.to_string(),
     }
 }
 
@@ -445,12 +451,13 @@ fn render_kept(out: &mut Out, plan: &Plan) {
 }
 
 fn render_outputs(out: &mut Out, plan: &Plan) {
-    if plan.outputs.is_empty() {
+    let outputs = sorted(entries(Some(&plan.outputs)));
+    if outputs.is_empty() {
         return;
     }
     out.line("Outputs:");
-    let w = plan.outputs.keys().map(String::len).max().unwrap_or(0);
-    for (k, v) in &plan.outputs {
+    let w = outputs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in &outputs {
         let t = value_text(v, 4, Sign::Same, out);
         out.line(&format!("  {k:w$} = {t}"));
     }

@@ -94,7 +94,7 @@ impl<B: Sql> SqlStore<B> {
         vec![
             Param::Text(stack.to_owned()),
             Param::Text(name.to_owned()),
-            Param::Text(p.op.clone()),
+            Param::Text(p.op.to_string()),
             Param::Text(p.type_name.clone()),
             p.cloud_id.clone().map_or(Param::Null, Param::Text),
             Param::Text(p.identity.to_string()),
@@ -210,7 +210,7 @@ impl<B: Sql> StateStore for SqlStore<B> {
             let get = |i: usize| r.get(i).and_then(Cell::text);
             let name = get(0).unwrap_or_default();
             let op = PendingOp {
-                op: get(1).unwrap_or_default(),
+                op: get(1).unwrap_or_default().parse().map_err(|e: String| self.corrupt(&name, e))?,
                 type_name: get(2).unwrap_or_default(),
                 cloud_id: get(3),
                 identity: serde_json::from_str(&get(4).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,

@@ -15,7 +15,7 @@ fn rec() -> RecordedResource {
     RecordedResource {
         type_name: "AWS::IAM::Role".into(),
         cloud_id: "r".into(),
-        props: serde_json::json!({"role_name": "r"}),
+        props: crate::state::RecordedProps::plain(serde_json::json!({"role_name": "r"})),
         outputs: BTreeMap::from([("arn".to_owned(), serde_json::json!("arn:aws:iam::1:role/r"))]),
         deps: vec!["x".into()],
         status: ResourceStatus::Ready,
@@ -128,7 +128,7 @@ async fn a_first_schema_file_is_migrated_keeping_its_records() {
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
     // The journal and the lock the second schema added work.
-    store.put_pending("s", "p", &PendingOp { op: "create".into(), type_name: "t".into(), cloud_id: None, identity: serde_json::json!({}), started_at: String::new() }).await.unwrap();
+    store.put_pending("s", "p", &PendingOp { op: crate::state::Op::Create, type_name: "t".into(), cloud_id: None, identity: serde_json::json!({}), started_at: String::new() }).await.unwrap();
     let lock = store.lock("s", &Holder::this_process("test"), Duration::from_secs(30)).await.unwrap();
     store.unlock("s", &lock.id).await.unwrap();
 }

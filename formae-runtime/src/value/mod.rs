@@ -1,10 +1,15 @@
 //! Property values: literals, references to other resources' outputs, templates and
 //! secrets, plus the conversions the `stack!` macro relies on for compile-time typing.
 //!
-//! Declared values are serialised into a JSON tree with a few reserved one-key objects
-//! ("markers") that the planner and the apply engine resolve:
-//! `{"$ref": [resource, attribute]}`, `{"$tpl": [part, ...]}`, `{"$json": tree}`,
-//! `{"$secret_source": "env:NAME"}`. See [`crate::resolve`].
+//! Declared values become a [`Val`] tree ([`to_val`]), where references, templates,
+//! documents and secrets are variants beside plain data; [`crate::resolve`] turns it
+//! into data with its marks ([`Marked`]) beside it.
+
+mod marked;
+mod tree;
+
+pub use marked::{escape_key, Marked, Shown};
+pub use tree::{to_val, val_of, Val, ValError};
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -22,7 +27,7 @@ pub enum Value<T> {
     /// Text mixing literals and references.
     Template(Template),
     /// A JSON document whose leaves may be references or secrets, rendered to text.
-    Json(serde_json::Value),
+    Json(Val),
     /// A secret read from its source only when needed; never rendered.
     Secret(SecretSource),
     /// Not set. The `stack!` macro rejects a missing required property at compile
@@ -46,13 +51,30 @@ impl<T> Value<T> {
     }
 }
 
-impl<T: Serialize> Serialize for Value<T> {
+impl<T: Serialize + 'static> Serialize for Value<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A `Sensitive` property is marked whatever its value is made of: the type says
+        // it once, and a template or document that fills it is sensitive too.
+        let sensitive = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Sensitive>();
         match self {
+            Value::Lit(v) => v.serialize(s),
+            Value::Missing => s.serialize_none(),
+            _ if sensitive => s.serialize_newtype_struct(tree::name::SENSITIVE, &Unmarked(self)),
+            other => Unmarked(other).serialize(s),
+        }
+    }
+}
+
+/// A value that is not a literal, serialised without the sensitivity of its type.
+struct Unmarked<'a, T>(&'a Value<T>);
+
+impl<T: Serialize> Serialize for Unmarked<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
             Value::Lit(v) => v.serialize(s),
             Value::Ref(r) => r.serialize(s),
             Value::Template(t) => t.serialize(s),
-            Value::Json(j) => marker_entry(s, "$json", j),
+            Value::Json(j) => s.serialize_newtype_struct(tree::name::DOC, &tree::Marked(j)),
             Value::Secret(src) => src.serialize(s),
             Value::Missing => s.serialize_none(),
         }
@@ -60,9 +82,10 @@ impl<T: Serialize> Serialize for Value<T> {
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Value<T> {
-    /// Only resolved values are ever deserialised: they are always literals.
+    /// Only resolved values are ever deserialised: literals, or `null` where a value is
+    /// not known yet (a declaration compared with what exists before it is applied).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize(d).map(Value::Lit)
+        Ok(Option::<T>::deserialize(d)?.map_or(Value::Missing, Value::Lit))
     }
 }
 
@@ -77,7 +100,7 @@ pub struct RefTo {
 
 impl Serialize for RefTo {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        marker_entry(s, "$ref", &[self.resource, self.attr])
+        s.serialize_newtype_struct(tree::name::REF, &(self.resource, self.attr))
     }
 }
 
@@ -118,7 +141,7 @@ impl<T> Serialize for Output<T> {
 /// Text mixing literal pieces and values known at apply time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Template {
-    parts: Vec<serde_json::Value>,
+    parts: Vec<Val>,
 }
 
 impl Template {
@@ -128,42 +151,25 @@ impl Template {
     }
     /// Appends literal text.
     pub fn lit(mut self, text: &str) -> Self {
-        self.parts.push(serde_json::Value::String(text.to_owned()));
+        self.parts.push(Val::Scalar(serde_json::Value::String(text.to_owned())));
         self
     }
     /// Appends a value: an output, a parameter or a secret.
     pub fn part<X: Serialize>(mut self, value: &X) -> Self {
-        self.parts.push(to_tree(value));
+        self.parts.push(val_of(value));
         self
     }
 }
 
 impl Serialize for Template {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        marker_entry(s, "$tpl", &self.parts)
+        s.serialize_newtype_struct(tree::name::TEMPLATE, &tree::MarkedList(&self.parts))
     }
 }
 
-/// A one-key marker object, written straight into the serializer (no intermediate tree).
-fn marker_entry<S: Serializer, V: Serialize + ?Sized>(s: S, key: &'static str, value: &V) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(1))?;
-    m.serialize_entry(key, value)?;
-    m.end()
-}
-
-/// Serialises a stack value into its marker tree. Values built by the `stack!` macro
-/// only hold strings, numbers and markers, so this cannot fail for them.
-pub fn to_tree<X: Serialize + ?Sized>(value: &X) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or_else(|e| {
-        tracing::error!(error = %e, "a stack value could not be serialised");
-        serde_json::Value::Null
-    })
-}
-
 /// Builds a JSON document value (`json!({...})` in a stack) from its key/value pairs.
-pub fn json_object(entries: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
-    serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+pub fn json_object(entries: Vec<(&str, Val)>) -> Val {
+    Val::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// Where a secret comes from. Its value is read only when an apply needs it, and never
@@ -207,7 +213,13 @@ impl std::str::FromStr for SecretSource {
 
 impl Serialize for SecretSource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        marker_entry(s, "$secret_source", &self.to_string())
+        s.serialize_newtype_struct(tree::name::SECRET, &self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretSource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -231,7 +243,13 @@ impl fmt::Debug for Sensitive {
 
 impl Serialize for Sensitive {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        marker_entry(s, "$secret", &self.0)
+        s.serialize_newtype_struct(tree::name::SENSITIVE, &self.0)
+    }
+}
+
+impl From<&str> for Sensitive {
+    fn from(text: &str) -> Self {
+        Sensitive(text.to_owned())
     }
 }
 
@@ -274,6 +292,11 @@ impl IntoValue<String> for Template {
 impl IntoValue<Sensitive> for SecretSource {
     fn into_value(self) -> Value<Sensitive> {
         Value::Secret(self)
+    }
+}
+impl IntoValue<Sensitive> for &str {
+    fn into_value(self) -> Value<Sensitive> {
+        Value::Lit(Sensitive(self.to_owned()))
     }
 }
 impl IntoValue<Sensitive> for Template {
@@ -344,6 +367,6 @@ pub fn typed<T, X: IntoValue<T>>(x: X) -> Value<T> {
 }
 
 /// Builds a JSON array value inside `json!(...)`.
-pub fn json_array(items: Vec<serde_json::Value>) -> serde_json::Value {
-    serde_json::Value::Array(items)
+pub fn json_array(items: Vec<Val>) -> Val {
+    Val::List(items)
 }

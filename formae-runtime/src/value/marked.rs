@@ -1,0 +1,230 @@
+//! A value as plans and state hold it: plain JSON data with its marks beside it, as JSON
+//! Pointers (RFC 6901) into it: which parts are sensitive and which are known only after
+//! apply. Nothing in the data itself is special.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// Plain data and, beside it, where it is sensitive or not yet known.
+///
+/// Inside the planner a sensitive part holds the hash that stands for it, so changes can
+/// be seen; serialised (the JSON plan, a saved plan), marked parts are `null` and only the
+/// marks say what stood there.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Marked {
+    /// The data; a sensitive part is its hash, an unknown part `null`.
+    pub value: Json,
+    /// Pointers to the parts that are sensitive.
+    pub sensitive: BTreeSet<String>,
+    /// Pointers to the parts known only after apply, with what each waits for (`db.arn`).
+    pub unknown: BTreeMap<String, String>,
+}
+
+/// Escapes an object key for a JSON Pointer.
+pub fn escape_key(key: &str) -> String {
+    if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1")
+    } else {
+        key.to_owned()
+    }
+}
+
+/// The pointers of `marks` under `prefix`, relative to it.
+fn rebase<'a, V: Clone + 'a>(marks: impl Iterator<Item = (&'a String, V)>, prefix: &str) -> Vec<(String, V)> {
+    marks
+        .filter_map(|(p, v)| {
+            let rest = p.strip_prefix(prefix)?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_owned(), v))
+        })
+        .collect()
+}
+
+impl Marked {
+    /// Data without marks.
+    pub fn plain(value: Json) -> Self {
+        Marked { value, ..Default::default() }
+    }
+
+    /// An object of `entries`, their marks under their keys.
+    pub fn object(entries: Vec<(String, Marked)>) -> Self {
+        let mut out = Marked::plain(Json::Object(Default::default()));
+        for (k, m) in entries {
+            let prefix = format!("/{}", escape_key(&k));
+            out.sensitive.extend(m.sensitive.into_iter().map(|p| format!("{prefix}{p}")));
+            out.unknown.extend(m.unknown.into_iter().map(|(p, w)| (format!("{prefix}{p}"), w)));
+            if let Json::Object(o) = &mut out.value {
+                o.insert(k, m.value);
+            }
+        }
+        out
+    }
+
+    /// Whether every part is known.
+    pub fn is_known(&self) -> bool {
+        self.unknown.is_empty()
+    }
+
+    /// Whether no part is marked.
+    pub fn is_plain(&self) -> bool {
+        self.sensitive.is_empty() && self.unknown.is_empty()
+    }
+
+    /// The part under the object key `key`, with its marks.
+    pub fn field(&self, key: &str) -> Option<Marked> {
+        let value = self.value.as_object()?.get(key)?.clone();
+        if self.is_plain() {
+            return Some(Marked::plain(value));
+        }
+        let prefix = format!("/{}", escape_key(key));
+        Some(Marked {
+            value,
+            sensitive: rebase(self.sensitive.iter().map(|p| (p, ())), &prefix).into_iter().map(|(p, ())| p).collect(),
+            unknown: rebase(self.unknown.iter(), &prefix).into_iter().map(|(p, w)| (p, w.clone())).collect(),
+        })
+    }
+
+    /// The object keys of the data, in order.
+    pub fn keys(&self) -> Vec<&str> {
+        self.value.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
+    }
+
+    /// Whether the part at `pointer`, or anything inside it, is unknown.
+    pub fn unknown_at(&self, pointer: &str) -> bool {
+        self.unknown.keys().any(|p| p.strip_prefix(pointer).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+    }
+
+    /// The data with every marked part `null`: what may be shown or written down.
+    pub fn masked(&self) -> Json {
+        let mut v = self.value.clone();
+        for p in self.sensitive.iter().chain(self.unknown.keys()) {
+            if let Some(x) = v.pointer_mut(p) {
+                *x = Json::Null;
+            }
+        }
+        v
+    }
+
+    /// The data as a plan shows it.
+    pub fn shown(&self) -> Shown {
+        let mut pointer = String::new();
+        self.shown_at(&self.value, &mut pointer)
+    }
+
+    fn shown_at(&self, v: &Json, pointer: &mut String) -> Shown {
+        if self.sensitive.contains(pointer.as_str()) {
+            return Shown::Sensitive;
+        }
+        if self.unknown.contains_key(pointer.as_str()) {
+            return Shown::Unknown;
+        }
+        let len = pointer.len();
+        let shown = match v {
+            Json::Array(a) if !self.is_plain() => Shown::List(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        pointer.push_str(&format!("/{i}"));
+                        let s = self.shown_at(x, pointer);
+                        pointer.truncate(len);
+                        s
+                    })
+                    .collect(),
+            ),
+            Json::Object(m) if !self.is_plain() => Shown::Map(
+                m.iter()
+                    .map(|(k, x)| {
+                        pointer.push('/');
+                        pointer.push_str(&escape_key(k));
+                        let s = self.shown_at(x, pointer);
+                        pointer.truncate(len);
+                        (k.clone(), s)
+                    })
+                    .collect(),
+            ),
+            other => Shown::data(other),
+        };
+        shown
+    }
+}
+
+/// The serialised form: marked parts `null`, the marks beside.
+#[derive(Serialize, Deserialize)]
+struct MarkedForm {
+    value: Json,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    sensitive: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    unknown: BTreeMap<String, String>,
+}
+
+impl Serialize for Marked {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        MarkedForm { value: self.masked(), sensitive: self.sensitive.clone(), unknown: self.unknown.clone() }.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Marked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = MarkedForm::deserialize(d)?;
+        Ok(Marked { value: f.value, sensitive: f.sensitive, unknown: f.unknown })
+    }
+}
+
+/// A value as a plan shows it: data, `(sensitive value)` or `(known after apply)`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// A string, number, bool or null.
+    Scalar(Json),
+    /// A list.
+    List(Vec<Shown>),
+    /// An object.
+    Map(Vec<(String, Shown)>),
+    /// A sensitive part.
+    Sensitive,
+    /// A part known only after apply.
+    Unknown,
+}
+
+impl Shown {
+    /// Plain data.
+    pub fn data(v: &Json) -> Shown {
+        match v {
+            Json::Array(a) => Shown::List(a.iter().map(Shown::data).collect()),
+            Json::Object(m) => Shown::Map(m.iter().map(|(k, x)| (k.clone(), Shown::data(x))).collect()),
+            other => Shown::Scalar(other.clone()),
+        }
+    }
+
+    /// The part under the object key `key`.
+    pub fn get(&self, key: &str) -> Option<&Shown> {
+        match self {
+            Shown::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_follow_a_field_and_mask_what_they_mark() {
+        let m = Marked {
+            value: serde_json::json!({"a/b": {"x": "sha256:00", "y": 1}, "c": null}),
+            sensitive: BTreeSet::from(["/a~1b/x".to_owned()]),
+            unknown: BTreeMap::from([("/c".to_owned(), "db.arn".to_owned())]),
+        };
+        let a = m.field("a/b").unwrap();
+        assert_eq!(a.sensitive, BTreeSet::from(["/x".to_owned()]));
+        assert!(a.unknown.is_empty());
+        assert_eq!(m.masked(), serde_json::json!({"a/b": {"x": null, "y": 1}, "c": null}));
+        assert_eq!(m.shown().get("a/b").and_then(|s| s.get("x")), Some(&Shown::Sensitive));
+        assert_eq!(m.shown().get("c"), Some(&Shown::Unknown));
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(!text.contains("sha256"), "{text}");
+        assert!(m.unknown_at("/c") && !m.unknown_at("/a~1b"));
+    }
+}
