@@ -613,7 +613,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_prior_is_typed_once_and_is_unknown_without_a_record_or_when_it_does_not_fit() {
+    fn the_prior_is_typed_once_with_unknown_parts_missing_and_is_unknown_without_a_record_or_when_it_does_not_fit() {
         use crate::aws::secretsmanager::Secret;
         let recorded = serde_json::json!({"name": "formae-config", "secret_string": "sha256:ab", "recovery_window_days": 7});
         let prior = Typed::<Secret>::prior(&recorded).expect("a record fits its type");
@@ -621,8 +621,12 @@ pub(crate) mod tests {
         assert_eq!(prior.recovery_window_days.as_ref().and_then(Value::get), Some(&7));
         // Adoption: no record.
         assert!(Typed::<Secret>::prior(&Json::Null).is_none());
-        // A declaration whose secret waits for a resource still to be created.
-        assert!(Typed::<Secret>::prior(&serde_json::json!({"name": "formae-config", "secret_string": null})).is_none());
+        // A declaration whose secret waits for a resource still to be created: what is
+        // known is typed, the rest is missing.
+        let waiting = Typed::<Secret>::prior(&serde_json::json!({"name": "formae-config", "secret_string": null})).expect("unknown parts fit as missing");
+        assert!(waiting.secret_string.get().is_none());
+        // A record of another shape does not fit.
+        assert!(Typed::<Secret>::prior(&serde_json::json!({"name": 5})).is_none());
     }
 
     #[test]
