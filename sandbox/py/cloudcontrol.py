@@ -138,19 +138,6 @@ def serve(handler, op, body):
     return handler.reply(200, out, CONTENT_TYPE)
 
 
-def call(op, req):
-    """Runs one operation without HTTP: (status, answer). For tests of this module alone."""
-    class Capture:
-        own_operation = None
-
-        def reply(self, status, body, content_type=None, headers=None):
-            self.status, self.body = status, body
-
-    c = Capture()
-    serve(c, op, json.dumps(req).encode())
-    return c.status, c.body
-
-
 # ------------------------------------------------------------------ types
 
 def type_info(req, handler):

@@ -10,7 +10,8 @@ Two kinds of adapter:
   SQS::Queue, SQS::QueuePolicy, SNS::Topic, SNS::Subscription, DynamoDB::Table,
   Lambda::Function, IAM::Role, Logs::LogGroup, KMS::Key, SSM::Parameter, Events::Rule,
   EC2::VPC, EC2::Subnet, EC2::InternetGateway, EC2::VPCGatewayAttachment,
-  EC2::RouteTable, EC2::Route, EC2::SubnetRouteTableAssociation, EC2::SecurityGroup.
+  EC2::RouteTable, EC2::Route, EC2::SubnetRouteTableAssociation, EC2::SecurityGroup, and
+  SecretsManager::Secret (the flagship's; no moto model, its backend's calls instead).
   Each creates through moto's CloudFormation model of the type where that model does
   what Cloud Control's handler does (else through the backend's calls), reads the model
   back from moto's objects (moto has no "read model" call), updates in place through the
@@ -1052,6 +1053,112 @@ class EventsRule(Adapter):
         return [rule.arn for bus in self.events().event_buses.values() for rule in bus.rules.values()]
 
 
+# ------------------------------------------------------------------ Secrets Manager
+
+class SecretsManagerSecret(Adapter):
+    """No CloudFormation model in moto: the secretsmanager backend, so that the native API
+    (and the sandbox's Data API, which looks secrets up there) sees the secret. Deletion
+    is forced, without a recovery window, as CloudFormation's handler does; the name stays
+    taken for `secret_deletion_delay` seconds, as the sandbox models for DeleteSecret."""
+    owned = ("Id", "Name", "Description", "KmsKeyId", "Tags")
+
+    def sm(self):
+        return backend("secretsmanager")
+
+    def _create(self, ti, model):
+        name = model.get("Name") or generated_name(ti, "Name")
+        model["Name"] = name
+        if SB is not None:
+            with SB.LOCK:
+                held = __import__("time").time() < SB.DELETING_SECRETS.get(name, 0)
+            if held:
+                raise HandlerError("InvalidRequest", "You can't create this secret because a secret with this name "
+                                   "is already scheduled for deletion.")
+        existing = self.sm().secrets.get(name)
+        if existing is not None:
+            if existing.is_deleted():
+                raise HandlerError("InvalidRequest", "You can't create this secret because a secret with this name "
+                                   "is already scheduled for deletion.")
+            raise already_exists(ti, name)
+        self.sm().create_secret(
+            name=name, secret_string=self._value(model), secret_binary=None, description=model.get("Description"),
+            tags=model.get("Tags"), kms_key_id=model.get("KmsKeyId"), client_request_token=None,
+            replica_regions=[], force_overwrite=False)
+        return self.sm().secrets.get(name).arn
+
+    @staticmethod
+    def _value(model):
+        """SecretString, or one GenerateSecretString makes (its defaults: 32 characters of
+        letters, digits and punctuation, as the API's GetRandomPassword)."""
+        if "SecretString" in model:
+            return model["SecretString"]
+        gen = model.get("GenerateSecretString")
+        if gen is None:
+            return None
+        import secrets as rand
+        import string as chars
+        pool = ""
+        if not gen.get("ExcludeLowercase"):
+            pool += chars.ascii_lowercase
+        if not gen.get("ExcludeUppercase"):
+            pool += chars.ascii_uppercase
+        if not gen.get("ExcludeNumbers"):
+            pool += chars.digits
+        if not gen.get("ExcludePunctuation"):
+            pool += "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+        if gen.get("IncludeSpace"):
+            pool += " "
+        pool = "".join(c for c in pool if c not in gen.get("ExcludeCharacters", "")) or chars.ascii_letters
+        value = "".join(rand.choice(pool) for _ in range(int(gen.get("PasswordLength", 32))))
+        if gen.get("SecretStringTemplate") and gen.get("GenerateStringKey"):
+            doc = json.loads(gen["SecretStringTemplate"])
+            doc[gen["GenerateStringKey"]] = value
+            return json.dumps(doc)
+        return value
+
+    def _secret(self, ident):
+        secret = self.sm().secrets.get(ident)
+        return None if secret is None or secret.is_deleted() else secret
+
+    def _read(self, ti, ident):
+        secret = self._secret(ident)
+        if secret is None:
+            return None
+        out = {"Id": secret.arn, "Name": secret.name}
+        if secret.description:
+            out["Description"] = secret.description
+        if secret.kms_key_id:
+            out["KmsKeyId"] = secret.kms_key_id
+        if secret.tags:
+            out["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in secret.tags]
+        return out
+
+    def _update(self, ti, ident, old, new):
+        sm = self.sm()
+        value = self._value(new) if ("SecretString" in new or "GenerateSecretString" in new) else None
+        if value is not None and value != self._value(old):
+            sm.put_secret_value(ident, value, None, None, ["AWSCURRENT"])
+        secret = self._secret(ident)
+        secret.description = new.get("Description")
+        secret.kms_key_id = new.get("KmsKeyId")
+        before, after = tags_dict(old.get("Tags")), tags_dict(new.get("Tags"))
+        if before != after:
+            if set(before) - set(after):
+                sm.untag_resource(secret.arn, list(set(before) - set(after)))
+            if after:
+                sm.tag_resource(secret.arn, after)
+
+    def _delete(self, ti, ident):
+        secret = self._secret(ident)
+        self.sm().delete_secret(ident, None, True)
+        if SB is not None:
+            with SB.LOCK:
+                SB.DELETING_SECRETS[secret.name] = __import__("time").time() + SB.CONFIG["secret_deletion_delay"]
+
+    def _list(self, ti):
+        return [sec.arn for sec in dict.values(self.sm().secrets) if not sec.is_deleted()]
+
+
 # ------------------------------------------------------------------ EC2
 
 def ec2():
@@ -1592,7 +1699,7 @@ ADAPTERS = {
     "AWS::EC2::InternetGateway": EC2InternetGateway, "AWS::EC2::VPCGatewayAttachment": EC2VPCGatewayAttachment,
     "AWS::EC2::RouteTable": EC2RouteTable, "AWS::EC2::Route": EC2Route,
     "AWS::EC2::SubnetRouteTableAssociation": EC2SubnetRouteTableAssociation,
-    "AWS::EC2::SecurityGroup": EC2SecurityGroup,
+    "AWS::EC2::SecurityGroup": EC2SecurityGroup, "AWS::SecretsManager::Secret": SecretsManagerSecret,
 }
 _INSTANCES = {}
 

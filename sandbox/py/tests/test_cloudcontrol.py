@@ -197,7 +197,10 @@ class CloudControlTest(unittest.TestCase):
 
     def test_write_only_properties(self):
         secret = "AWS::SecretsManager::Secret"
+        sm = harness.client("secretsmanager")
         ident = self.create(secret, {"Name": "s", "SecretString": "hunter2"})["Identifier"]
+        self.assertEqual(ident, sm.describe_secret(SecretId="s")["ARN"])
+        self.assertEqual(sm.get_secret_value(SecretId="s")["SecretString"], "hunter2")
         model = self.read(secret, ident)
         self.assertNotIn("SecretString", model)
         self.assertEqual(model["Name"], "s")
@@ -210,6 +213,16 @@ class CloudControlTest(unittest.TestCase):
         self.update(secret, ident, [{"op": "add", "path": "/SecretString", "value": "x"},
                                     {"op": "add", "path": "/Description", "value": "d"}])
         self.assertEqual(self.read(secret, ident)["Description"], "d")
+        self.assertEqual(sm.get_secret_value(SecretId="s")["SecretString"], "x")
+        # A generated value, and the name held for a while after a (forced) deletion.
+        other = self.create(secret, {"Name": "gen", "GenerateSecretString": {
+            "SecretStringTemplate": '{"username": "app"}', "GenerateStringKey": "password", "PasswordLength": 20,
+            "ExcludePunctuation": True}})["Identifier"]
+        value = json.loads(sm.get_secret_value(SecretId="gen")["SecretString"])
+        self.assertEqual((value["username"], len(value["password"])), ("app", 20))
+        self.delete(secret, other)
+        done = self.create(secret, {"Name": "gen"}, ok=False)
+        self.assertEqual(done["ErrorCode"], "InvalidRequest")
         # Lambda's Code holds write-only members only: it is left out whole.
         import cloudcontrol_schemas as S
         self.assertEqual(S.strip({"Code": {"ZipFile": "x"}, "Role": "r"}, S.info("AWS::Lambda::Function").write_only),
