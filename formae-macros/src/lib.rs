@@ -13,7 +13,7 @@ use proc_macro::TokenStream;
 ///     /// A secret and a role allowed to read it.
 ///     pub stack Example = "example" {
 ///         param secret_name: String = "example";
-///         resource secret = Secret { name: secret_name, secret_string: "hello" };
+///         resource secret = Secret { name: secret_name, secret_string: SecretSource::env("HELLO") };
 ///         output secret_arn: SecretArn = secret.arn;
 ///     }
 /// }

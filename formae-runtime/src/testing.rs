@@ -6,7 +6,7 @@
 //! # use formae_runtime::prelude::*;
 //! # stack! { pub stack BillingApi = "billing-api" {
 //! #     param secret_name: String = "billing";
-//! #     resource creds = Secret { name: secret_name, secret_string: "x" };
+//! #     resource creds = Secret { name: secret_name, secret_string: SecretSource::env("X") };
 //! # } }
 //! use formae_runtime::testing;
 //!

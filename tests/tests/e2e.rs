@@ -304,7 +304,7 @@ async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
 stack! {
     /// Two secrets; the edited version below drops the second.
     pub stack Pair = "pair" {
-        resource keep = Secret { name: "pair-keep", secret_string: "k" };
+        resource keep = Secret { name: "pair-keep", secret_string: SecretSource::env("PAIR_SECRET") };
         resource extra = Secret { name: "pair-extra", secret_string: template!("after {keep.name}") };
     }
 }
@@ -312,7 +312,7 @@ stack! {
 stack! {
     /// The same stack with `extra` removed.
     pub stack PairTrimmed = "pair" {
-        resource keep = Secret { name: "pair-keep", secret_string: "k" };
+        resource keep = Secret { name: "pair-keep", secret_string: SecretSource::env("PAIR_SECRET") };
     }
 }
 

@@ -102,7 +102,8 @@ impl Shape {
         for i in 0..n {
             let value = match (self, i) {
                 (Shape::Chain, i) if i > 0 => format!("template!(\"{{s{}.arn}}\")", i - 1),
-                _ => "\"x\"".to_owned(),
+                // A secret's value comes from a source, never a literal.
+                _ => "SecretSource::env(\"BENCH_SECRET\")".to_owned(),
             };
             let _ = writeln!(s, "        resource s{i} = Secret {{ name: \"{}-s{i}\", secret_string: {value} }};", self.name());
             if self == Shape::Chain && i % 10 == 9 {

@@ -294,11 +294,6 @@ impl IntoValue<Sensitive> for SecretSource {
         Value::Secret(self)
     }
 }
-impl IntoValue<Sensitive> for &str {
-    fn into_value(self) -> Value<Sensitive> {
-        Value::Lit(Sensitive(self.to_owned()))
-    }
-}
 impl IntoValue<Sensitive> for Template {
     fn into_value(self) -> Value<Sensitive> {
         Value::Template(self)

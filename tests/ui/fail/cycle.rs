@@ -5,8 +5,8 @@ stack! {
     /// a -> b -> a, through references and depends_on.
     pub stack S = "s" {
         resource a = Secret { name: "a", secret_string: template!("{b.arn}") };
-        resource b = Secret { name: "b", secret_string: "x" } depends_on [a];
-        resource ok = Secret { name: "ok", secret_string: "x" };
+        resource b = Secret { name: "b", secret_string: SecretSource::env("X") } depends_on [a];
+        resource ok = Secret { name: "ok", secret_string: SecretSource::env("X") };
     }
 }
 

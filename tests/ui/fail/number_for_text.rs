@@ -5,7 +5,7 @@ stack! {
     /// A number parameter where text belongs: the error says to use a template.
     pub stack S = "s" {
         param port: u16 = 8080;
-        resource creds = Secret { name: port, secret_string: "x" };
+        resource creds = Secret { name: port, secret_string: SecretSource::env("X") };
     }
 }
 

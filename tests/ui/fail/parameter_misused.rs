@@ -7,7 +7,7 @@ stack! {
     pub stack S = "s" {
         param n: String = "x";
         param port: u16 = 80;
-        resource a = Secret { name: n.arn, secret_string: "x" };
+        resource a = Secret { name: n.arn, secret_string: SecretSource::env("X") };
         resource b = Secret { name: a, secret_string: port };
     }
 }

@@ -5,8 +5,8 @@ stack! {
     /// depends_on names a resource that does not exist, and a parameter.
     pub stack S = "s" {
         param n: String = "x";
-        resource first = Secret { name: "first", secret_string: "x" };
-        resource second = Secret { name: "second", secret_string: "y" } depends_on [frist, n];
+        resource first = Secret { name: "first", secret_string: SecretSource::env("X") };
+        resource second = Secret { name: "second", secret_string: SecretSource::env("Y") } depends_on [frist, n];
     }
 }
 

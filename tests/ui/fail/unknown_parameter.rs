@@ -5,7 +5,7 @@ stack! {
     /// A parameter misspelt where it is used.
     pub stack S = "s" {
         param secret_name: String = "creds";
-        resource creds = Secret { name: secret_nme, secret_string: "x" };
+        resource creds = Secret { name: secret_nme, secret_string: SecretSource::env("X") };
     }
 }
 

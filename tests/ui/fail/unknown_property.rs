@@ -4,7 +4,7 @@ use formae_runtime::prelude::*;
 stack! {
     /// A property the type does not have.
     pub stack S = "s" {
-        resource creds = Secret { name: "creds", secret_string: "x", secret_strnig: "y" };
+        resource creds = Secret { name: "creds", secret_string: SecretSource::env("X"), secret_strnig: "y" };
     }
 }
 

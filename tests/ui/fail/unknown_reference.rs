@@ -4,7 +4,7 @@ use formae_runtime::prelude::*;
 stack! {
     /// A reference to a resource that does not exist.
     pub stack S = "s" {
-        resource creds = Secret { name: "creds", secret_string: "x" };
+        resource creds = Secret { name: "creds", secret_string: SecretSource::env("X") };
         resource copy = Secret { name: "copy", secret_string: template!("{cred.name}") };
         resource role = Role {
             role_name: "r",

@@ -4,7 +4,7 @@ use formae_runtime::prelude::*;
 stack! {
     /// A role's ARN where a secret's ARN is required.
     pub stack S = "s" {
-        resource creds = Secret { name: "creds", secret_string: "x" };
+        resource creds = Secret { name: "creds", secret_string: SecretSource::env("X") };
         resource role = Role {
             role_name: "r",
             assume_role_policy: PolicyDocument { statements: [] },
