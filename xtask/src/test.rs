@@ -9,14 +9,14 @@ use formae_cli::Failure;
 /// Runs `cargo test --workspace` with `args`; on a failure, lists the new snapshots.
 pub(crate) fn run(args: &[String]) -> Result<ExitCode, Failure> {
     // The end-to-end tests start their own sandboxes; install its packages once, up front.
-    formae_sandbox::venv()?;
+    let venv = formae_sandbox::venv()?;
     let status = crate::repo::cargo()
         .args(["test", "--workspace", "--locked"])
         .args(args)
         .status()
         .map_err(|e| Failure::msg(format!("cannot run cargo test: {e}")))?;
     if status.success() {
-        return Ok(ExitCode::SUCCESS);
+        return sandbox_tests(&venv);
     }
     let pending = new_snapshots(&formae_sandbox::repo_root());
     if !pending.is_empty() {
@@ -27,6 +27,20 @@ pub(crate) fn run(args: &[String]) -> Result<ExitCode, Failure> {
         eprintln!("Review one with `git diff --no-index <file>.snap <file>.snap.new`; accept them all with `INSTA_UPDATE=always cargo xtask test`.");
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// The sandbox's own tests, in Python: its Cloud Control API through boto3, and a sweep
+/// that creates, reads and deletes every type it can.
+fn sandbox_tests(venv: &Path) -> Result<ExitCode, Failure> {
+    let py = formae_sandbox::py_dir();
+    let status = std::process::Command::new(venv.join("bin/python"))
+        .args(["-m", "unittest", "discover", "-s"])
+        .arg(py.join("tests"))
+        .arg("-v")
+        .current_dir(&py)
+        .status()
+        .map_err(|e| Failure::msg(format!("cannot run the sandbox's tests: {e}")))?;
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The `.snap.new` files a failed snapshot test left, outside `target/`.
