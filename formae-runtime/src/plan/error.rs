@@ -1,0 +1,69 @@
+//! Why a plan cannot be made, and where its secrets are read from.
+
+use crate::resolve::{self, SecretError};
+use crate::resource::StackInstance;
+use crate::value::SecretSource;
+
+/// Why a plan cannot be made.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PlanError {
+    /// A resource is declared before one it depends on, or depends on an undeclared one.
+    #[error("resource `{resource}` depends on `{dep}`, which is not declared before it")]
+    Order {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The resource it depends on.
+        dep: String,
+    },
+    /// A secret needed to compare with recorded state, or to apply, cannot be read.
+    #[error("`{resource}` needs a secret that cannot be read: {source}")]
+    Secret {
+        /// The resource that needs the secret.
+        resource: String,
+        /// Why the secret cannot be read.
+        #[source]
+        source: SecretError,
+    },
+    /// Recorded state belongs to another stack.
+    #[error("the state given is for stack `{found}`, not `{expected}`")]
+    WrongStack {
+        /// The stack being planned.
+        expected: String,
+        /// The stack the state belongs to.
+        found: String,
+    },
+    /// Values AWS would reject; nothing was sent.
+    #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, m)| format!("  - `{r}`: {m}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The stack's name.
+        stack: String,
+        /// Each rejected value, as its resource and what is wrong.
+        problems: Vec<(String, String)>,
+    },
+}
+
+impl PlanError {
+    /// The refusal of a stack whose values AWS would reject, if it has any.
+    pub fn check_values(stack: &StackInstance) -> Result<(), PlanError> {
+        if stack.invalid.is_empty() {
+            return Ok(());
+        }
+        Err(PlanError::Invalid { stack: stack.name.to_owned(), problems: stack.invalid.iter().map(|(r, m)| ((*r).to_owned(), m.clone())).collect() })
+    }
+}
+
+/// Reads secrets for planning.
+pub trait SecretReader {
+    /// Reads one secret.
+    fn read(&self, source: &SecretSource) -> Result<String, SecretError>;
+}
+
+/// Reads secrets from the environment and files.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EnvSecrets;
+
+impl SecretReader for EnvSecrets {
+    fn read(&self, source: &SecretSource) -> Result<String, SecretError> {
+        resolve::read_secret(source)
+    }
+}

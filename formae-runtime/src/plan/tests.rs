@@ -1,0 +1,213 @@
+//! The planner's unit tests.
+
+use super::*;
+use crate::aws::secretsmanager::Secret;
+use crate::state::RecordedResource;
+use crate::value::{Output, Sensitive, Template, Value};
+
+struct NoSecrets;
+impl SecretReader for NoSecrets {
+    fn read(&self, s: &SecretSource) -> Result<String, SecretError> {
+        Err(SecretError::EnvUnset(s.to_string()))
+    }
+}
+
+fn secret(name: &str, text: Value<Sensitive>) -> Secret {
+    Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
+}
+
+fn refer(to: &'static str) -> Value<Sensitive> {
+    Value::Template(Template::new().part(&Output::<String>::new(to, "arn")))
+}
+
+/// a <- b <- c, plus d alone.
+fn chain() -> StackInstance {
+    let mut s = StackInstance::with_capacity("t", 4);
+    s.add("a", &[], secret("a", Value::Lit("x".into())));
+    s.add("b", &["a"], secret("b", refer("a")));
+    s.add("c", &["b"], secret("c", refer("b")));
+    s.add("d", &[], secret("d", Value::Lit("y".into())));
+    s
+}
+
+/// The state a deploy of `s` leaves, outputs `arn:<name>`.
+fn applied(s: &StackInstance) -> StackState {
+    let mut state = StackState::empty(s.name);
+    for d in &s.resources {
+        struct L<'a>(&'a StackState);
+        impl Lookup for L<'_> {
+            fn output(&self, r: &str, a: &str) -> Option<Json> {
+                self.0.resources.get(r)?.outputs.get(a).cloned()
+            }
+            fn secret(&self, s: &SecretSource) -> Result<String, SecretError> {
+                Err(SecretError::EnvUnset(s.to_string()))
+            }
+        }
+        let (props, _) = planned_props(d, &L(&state));
+        let rec = RecordedResource {
+            type_name: d.meta.type_name.into(),
+            cloud_id: d.name.into(),
+            props: crate::state::RecordedProps::from_marked(props),
+            outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{}", d.name)))]),
+            deps: d.deps.iter().map(|x| (*x).to_owned()).collect(),
+            status: ResourceStatus::Ready,
+        };
+        state.resources.insert(d.name.into(), rec);
+    }
+    state
+}
+
+#[test]
+fn fresh_stack_creates_in_dependency_steps() {
+    let p = plan(&chain(), &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(p.summary, Summary { add: 4, change: 0, destroy: 0 });
+    assert_eq!(p.steps, vec![vec!["a", "d"], vec!["b"], vec!["c"]]);
+    let after = p.change("b").unwrap().after.as_ref().unwrap();
+    assert_eq!(after.unknown.get("/secret_string").map(String::as_str), Some("a.arn"));
+    assert!(after.sensitive.contains("/secret_string"));
+}
+
+#[test]
+fn unchanged_stack_plans_no_change_and_no_steps() {
+    let s = chain();
+    let p = plan(&s, &applied(&s), Mode::Reconcile, &NoSecrets).unwrap();
+    assert!(!p.has_changes());
+    assert!(p.steps.is_empty());
+}
+
+#[test]
+fn replacement_makes_dependents_see_unknown_values() {
+    let s = chain();
+    let state = applied(&s);
+    let mut changed = StackInstance::with_capacity("t", 4);
+    changed.add("a", &[], secret("a2", Value::Lit("x".into())));
+    changed.add("b", &["a"], secret("b", refer("a")));
+    changed.add("c", &["b"], secret("c", refer("b")));
+    changed.add("d", &[], secret("d", Value::Lit("y".into())));
+    let p = plan(&changed, &state, Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(p.change("a").unwrap().action, Action::Replace);
+    assert!(p.change("a").unwrap().fields[0].forces_replacement);
+    // b's value refers to a's new ARN: unknown now, so b changes in place.
+    assert_eq!(p.change("b").unwrap().action, Action::Update);
+    // b's own ARN survives an in-place update, so c is untouched.
+    assert_eq!(p.change("c").unwrap().action, Action::NoOp);
+    assert_eq!(p.change("d").unwrap().action, Action::NoOp);
+    // The replacement's delete, then its create, then what uses its new ARN.
+    assert_eq!(p.steps, vec![vec!["a (delete)"], vec!["a"], vec!["b"]]);
+    let ops: Vec<(&str, crate::state::Op, &[usize])> = p.operations.iter().map(|o| (o.resource.as_str(), o.op, o.after.as_slice())).collect();
+    use crate::state::Op;
+    assert_eq!(ops, vec![("a", Op::Delete, &[][..]), ("a", Op::Create, &[0][..]), ("b", Op::Update, &[1][..])]);
+    assert_eq!(p.summary, Summary { add: 1, change: 1, destroy: 1 });
+}
+
+#[test]
+fn deletes_wait_only_for_the_deletes_of_their_dependents() {
+    let s = chain();
+    let state = applied(&s);
+    let mut only_d = StackInstance::with_capacity("t", 1);
+    only_d.add("d", &[], secret("d", Value::Lit("changed".into())));
+    let p = plan(&only_d, &state, Mode::Reconcile, &NoSecrets).unwrap();
+    // d's update touches nothing being deleted, so it runs beside the first delete,
+    // as the engine runs it.
+    assert_eq!(p.steps, vec![vec!["d", "c (delete)"], vec!["b (delete)"], vec!["a (delete)"]]);
+    assert_eq!(p.summary, Summary { add: 0, change: 1, destroy: 3 });
+
+    let patch = plan(&only_d, &state, Mode::Patch, &NoSecrets).unwrap();
+    assert_eq!(patch.kept, vec!["a", "b", "c"]);
+    assert_eq!(patch.summary, Summary { add: 0, change: 1, destroy: 0 });
+}
+
+#[test]
+fn patch_mode_never_removes_a_property() {
+    let mut with_desc = StackInstance::with_capacity("t", 1);
+    with_desc.add(
+        "a",
+        &[],
+        Secret { description: Some(Value::Lit("d".into())), ..secret("a", Value::Lit("x".into())) },
+    );
+    let state = applied(&with_desc);
+    let mut without = StackInstance::with_capacity("t", 1);
+    without.add("a", &[], secret("a", Value::Lit("x".into())));
+    assert!(!plan(&without, &state, Mode::Patch, &NoSecrets).unwrap().has_changes());
+    let r = plan(&without, &state, Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(r.change("a").unwrap().fields[0].path, "description");
+    assert_eq!(r.change("a").unwrap().fields[0].after, None);
+}
+
+#[test]
+fn an_unreadable_secret_fails_only_when_there_is_something_to_compare() {
+    let mut s = StackInstance::with_capacity("t", 1);
+    s.add("a", &[], secret("a", Value::Secret(SecretSource::env("NOT_SET_ANYWHERE"))));
+    let fresh = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(fresh.summary.add, 1);
+    let mut state = StackState::empty("t");
+    state.resources.insert(
+        "a".into(),
+        RecordedResource {
+            type_name: "AWS::SecretsManager::Secret".into(),
+            cloud_id: "a".into(),
+            props: crate::state::RecordedProps {
+                value: serde_json::json!({"name": "a", "secret_string": "sha256:00"}),
+                sensitive: ["/secret_string".to_owned()].into(),
+            },
+            outputs: BTreeMap::new(),
+            deps: vec![],
+            status: ResourceStatus::Ready,
+        },
+    );
+    let err = plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap_err();
+    assert!(err.to_string().contains("NOT_SET_ANYWHERE"), "{err}");
+}
+
+#[test]
+fn secrets_a_deploy_needs_are_checked_before_anything_changes() {
+    let mut s = StackInstance::with_capacity("t", 2);
+    s.add("plain", &[], secret("plain", Value::Lit("x".into())));
+    s.add("a", &[], secret("a", Value::Secret(SecretSource::env("NOT_SET_ANYWHERE"))));
+    let p = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
+    let err = check_secrets(&s, &p, &NoSecrets).unwrap_err();
+    assert_eq!(err.to_string(), "`a` needs a secret that cannot be read: the environment variable env:NOT_SET_ANYWHERE is not set: export it, or point the parameter at a file with file:PATH");
+    struct Yes;
+    impl SecretReader for Yes {
+        fn read(&self, _: &SecretSource) -> Result<String, SecretError> {
+            Ok("v".into())
+        }
+    }
+    assert!(check_secrets(&s, &p, &Yes).is_ok());
+}
+
+#[test]
+fn a_dependency_declared_later_is_refused() {
+    let mut s = StackInstance::with_capacity("t", 2);
+    s.add("b", &["a"], secret("b", refer("a")));
+    s.add("a", &[], secret("a", Value::Lit("x".into())));
+    let err = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap_err();
+    assert_eq!(err, PlanError::Order { resource: "b".into(), dep: "a".into() });
+}
+
+#[test]
+fn a_failed_resource_is_replaced() {
+    let s = chain();
+    let mut state = applied(&s);
+    state.resources.get_mut("d").unwrap().status = ResourceStatus::Failed;
+    let p = plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(p.change("d").unwrap().action, Action::Replace);
+    assert_eq!(p.change("d").unwrap().reason.as_deref(), Some("its last operation failed"));
+}
+
+#[test]
+fn ten_thousand_resources_plan_linearly() {
+    let mut s = StackInstance::with_capacity("t", 10_000);
+    let names: Vec<&'static str> =
+        (0..10_000).map(|i| &*Box::leak(format!("r{i}").into_boxed_str())).collect();
+    let deps: Vec<&'static [&'static str]> = (0..10_000)
+        .map(|i| if i == 0 { &[][..] } else { &*Box::leak(vec![names[i - 1]].into_boxed_slice()) })
+        .collect();
+    for i in 0..10_000 {
+        let v = if i == 0 { Value::Lit("x".into()) } else { refer(names[i - 1]) };
+        s.add(names[i], deps[i], secret(names[i], v));
+    }
+    let p = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(p.steps.len(), 10_000);
+    assert_eq!(p.summary.add, 10_000);
+}
