@@ -264,8 +264,9 @@ pub async fn apply(
                             failed = true;
                             continue;
                         }
-                        planned[i] = Some(resolved.planned());
-                        Work::Put { props: resolved.value, prior }
+                        let props = resolved.value.clone();
+                        planned[i] = Some(resolved.into_planned());
+                        Work::Put { props, prior }
                     }
                 }
             };

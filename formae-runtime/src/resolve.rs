@@ -82,14 +82,35 @@ impl Resolved {
     /// The plan form: each sensitive part replaced by its hash (or `null` when it is not
     /// known or not readable), the marks beside. No secret survives it.
     pub fn planned(&self) -> Marked {
-        let mut value = self.value.clone();
+        self.clone().into_planned()
+    }
+
+    /// [`Resolved::planned`], consuming the resolution: nothing is copied.
+    pub fn into_planned(self) -> Marked {
+        let mut value = self.value;
         for p in &self.sensitive {
             let hidden = self.unknown.keys().chain(self.unreadable.iter().map(|(u, _)| u)).any(|u| under(u, p));
             if let Some(x) = value.pointer_mut(p) {
                 *x = if hidden { Json::Null } else { Json::String(secret_hash(&text_of(x))) };
             }
         }
-        Marked { value, sensitive: self.sensitive.clone(), unknown: self.unknown.clone() }
+        Marked { value, sensitive: self.sensitive, unknown: self.unknown }
+    }
+}
+
+/// Appends `/i` to a JSON Pointer, without an allocation of its own.
+fn push_index(pointer: &mut String, i: usize) {
+    use std::fmt::Write;
+    let _ = write!(pointer, "/{i}");
+}
+
+/// Appends `/key` to a JSON Pointer, escaped (RFC 6901), without an allocation of its own.
+fn push_key(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    if key.contains(['~', '/']) {
+        pointer.push_str(&escape_key(key));
+    } else {
+        pointer.push_str(key);
     }
 }
 
@@ -122,7 +143,7 @@ fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) 
                 .iter()
                 .enumerate()
                 .map(|(i, x)| {
-                    pointer.push_str(&format!("/{i}"));
+                    push_index(pointer, i);
                     let j = walk(x, lookup, pointer, out);
                     pointer.truncate(len);
                     j
@@ -133,8 +154,7 @@ fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) 
             entries
                 .iter()
                 .map(|(k, x)| {
-                    pointer.push('/');
-                    pointer.push_str(&escape_key(k));
+                    push_key(pointer, k);
                     let j = walk(x, lookup, pointer, out);
                     pointer.truncate(len);
                     (k.clone(), j)

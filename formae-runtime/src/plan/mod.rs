@@ -48,7 +48,7 @@ impl Lookup for PlanLookup<'_> {
 pub fn planned_props(decl: &DeclaredResource, lookup: &dyn Lookup) -> (Marked, Option<SecretError>) {
     let r = resolve::resolve(&decl.props, lookup);
     let unreadable = r.first_unreadable().cloned();
-    (r.planned(), unreadable)
+    (r.into_planned(), unreadable)
 }
 
 /// Checks, before anything changes, that every secret the plan's creates and updates
