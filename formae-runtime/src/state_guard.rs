@@ -270,20 +270,6 @@ mod tests {
         s
     }
 
-    /// Every string in `v` equal to a stand-in of `real`, replaced by its real value.
-    fn replace_in(v: &mut Json, real: &[(&str, &str)]) {
-        match v {
-            Json::String(s) => {
-                if let Some((_, to)) = real.iter().find(|(from, _)| from == s) {
-                    *s = (*to).to_owned();
-                }
-            }
-            Json::Array(a) => a.iter_mut().for_each(|x| replace_in(x, real)),
-            Json::Object(o) => o.values_mut().for_each(|x| replace_in(x, real)),
-            _ => {}
-        }
-    }
-
     /// The state a deploy of `small` leaves, with outputs as AWS gives them.
     fn deployed() -> StackState {
         let real = [
@@ -294,12 +280,7 @@ mod tests {
             ("fake:instance.arn", INSTANCE_ARN),
             ("fake:db.name", "app"),
         ];
-        let mut state = testing::deployed_state(&small("app-db", 2.0));
-        for r in state.resources.values_mut() {
-            replace_in(&mut r.props.value, &real);
-            r.outputs.values_mut().for_each(|v| replace_in(v, &real));
-        }
-        state
+        testing::with_real_outputs(testing::deployed_state(&small("app-db", 2.0)), &real)
     }
 
     fn aurora(database: &str) -> StateLocation {

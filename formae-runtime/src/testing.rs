@@ -95,6 +95,29 @@ pub fn deployed_state(stack: &StackInstance) -> StackState {
     state
 }
 
+/// `state` with each stand-in output ([`fake_output`]) named in `real` replaced by the
+/// value AWS would have given, wherever it appears: in outputs, and in properties that
+/// referred to it. For tests that need real ARNs (a state store's cluster, say).
+pub fn with_real_outputs(mut state: StackState, real: &[(&str, &str)]) -> StackState {
+    fn replace_in(v: &mut Json, real: &[(&str, &str)]) {
+        match v {
+            Json::String(s) => {
+                if let Some((_, to)) = real.iter().find(|(from, _)| from == s) {
+                    *s = (*to).to_owned();
+                }
+            }
+            Json::Array(a) => a.iter_mut().for_each(|x| replace_in(x, real)),
+            Json::Object(o) => o.values_mut().for_each(|x| replace_in(x, real)),
+            _ => {}
+        }
+    }
+    for r in state.resources.values_mut() {
+        replace_in(&mut r.props.value, real);
+        r.outputs.values_mut().for_each(|v| replace_in(v, real));
+    }
+    state
+}
+
 /// The plan of `stack` against `state` in reconcile mode, with [`FixedSecrets`]. Panics
 /// with the planner's error if the stack cannot be planned.
 pub fn plan(stack: &StackInstance, state: &StackState) -> Plan {

@@ -23,7 +23,7 @@ use formae_stacks::EcsExpressAgent;
 use formae_tests::e2e::Env;
 use formae_tests::sandbox::{repo_root, Delays};
 use formae_tests::stores::{agent_schema, aurora_state_cluster, legacy_schema, postgres_database, RawSql, StoreSpec, AGENT_TABLES};
-use serde_json::{json, Value as Json};
+use serde_json::json;
 
 /// Set for the child process that holds a lock for [`lock_contention_between_processes`].
 const HOLDER_ENV: &str = "FORMAE_TEST_LOCK_HOLDER";
@@ -567,19 +567,6 @@ async fn namespace_aurora_data_api() {
 const FLAGSHIP_CLUSTER: &str = "arn:aws:rds:us-east-1:123456789012:cluster:formae-db";
 const FLAGSHIP_SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:formae-db-creds-AbC123";
 
-fn replace_in(v: &mut Json, real: &[(&str, &str)]) {
-    match v {
-        Json::String(s) => {
-            if let Some((_, to)) = real.iter().find(|(from, _)| from == s) {
-                *s = (*to).to_owned();
-            }
-        }
-        Json::Array(a) => a.iter_mut().for_each(|x| replace_in(x, real)),
-        Json::Object(o) => o.values_mut().for_each(|x| replace_in(x, real)),
-        _ => {}
-    }
-}
-
 /// The state a deploy of the flagship leaves, with the outputs AWS gives.
 fn flagship_deployed() -> StackState {
     let real = [
@@ -589,12 +576,7 @@ fn flagship_deployed() -> StackState {
         ("fake:db_instance.arn", "arn:aws:rds:us-east-1:123456789012:db:formae-db-instance"),
         ("fake:database.name", "formae"),
     ];
-    let mut state = testing::deployed_state(&testing::build(&EcsExpressAgent::ENTRY, &[]));
-    for r in state.resources.values_mut() {
-        replace_in(&mut r.props.value, &real);
-        r.outputs.values_mut().for_each(|v| replace_in(v, &real));
-    }
-    state
+    testing::with_real_outputs(testing::deployed_state(&testing::build(&EcsExpressAgent::ENTRY, &[])), &real)
 }
 
 /// The flagship's state kept in the agent's own database, in the flagship's cluster.
