@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::value::{escape_key, Marked, SecretSource, Val};
+use crate::value::{push_index, push_key, under, Marked, SecretSource, Val};
 
 /// Where resolution finds outputs and secrets.
 pub trait Lookup {
@@ -96,27 +96,6 @@ impl Resolved {
         }
         Marked { value, sensitive: self.sensitive, unknown: self.unknown }
     }
-}
-
-/// Appends `/i` to a JSON Pointer, without an allocation of its own.
-fn push_index(pointer: &mut String, i: usize) {
-    use std::fmt::Write;
-    let _ = write!(pointer, "/{i}");
-}
-
-/// Appends `/key` to a JSON Pointer, escaped (RFC 6901), without an allocation of its own.
-fn push_key(pointer: &mut String, key: &str) {
-    pointer.push('/');
-    if key.contains(['~', '/']) {
-        pointer.push_str(&escape_key(key));
-    } else {
-        pointer.push_str(key);
-    }
-}
-
-/// Whether `pointer` is `base` or inside it.
-fn under(pointer: &str, base: &str) -> bool {
-    pointer.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn text_of(v: &Json) -> String {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::value::{escape_key, Marked};
+use crate::value::{push_index, push_key, Marked};
 
 /// The recorded state of one stack.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -211,15 +211,14 @@ fn upgrade_legacy(v: &mut Json, pointer: &mut String, sensitive: &mut BTreeSet<S
         }
         Json::Object(m) => {
             for (k, x) in m.iter_mut() {
-                pointer.push('/');
-                pointer.push_str(&escape_key(k));
+                push_key(pointer, k);
                 upgrade_legacy(x, pointer, sensitive);
                 pointer.truncate(len);
             }
         }
         Json::Array(a) => {
             for (i, x) in a.iter_mut().enumerate() {
-                pointer.push_str(&format!("/{i}"));
+                push_index(pointer, i);
                 upgrade_legacy(x, pointer, sensitive);
                 pointer.truncate(len);
             }

@@ -96,14 +96,8 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
             println!("Nothing to import: no resource this stack would create exists in the cloud already.");
             return Ok(ExitCode::SUCCESS);
         }
-        if !how.opts.adopt && !foreign.is_empty() {
-            let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
-            let (s, it) = if names.len() == 1 { ("s", "it") } else { ("", "them") };
-            return Err(Failure::msg(format!(
-                "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `{}` to see the differences and bring {it} under management, or delete or rename {it}",
-                names.join(", "),
-                ctx.again("import"),
-            )));
+        if !how.opts.adopt {
+            refuse_foreign(ctx, &foreign)?;
         }
         if !plan.has_work() {
             return Ok(ExitCode::SUCCESS);
@@ -131,14 +125,7 @@ async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInsta
         show_plan(&plan, false)?;
         // Nothing that deletes the database holding this very state goes ahead.
         formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
-        if let Some(f) = plan.found.iter().find(|f| !f.owned) {
-            return Err(Failure::msg(format!(
-                "`{}` ({}) already exists in the cloud and this stack did not make it; nothing was changed: run `{}` to bring it under management",
-                f.resource,
-                f.cloud_id,
-                ctx.again("import")
-            )));
-        }
+        refuse_foreign(ctx, &plan.found.iter().filter(|f| !f.owned).collect::<Vec<_>>())?;
         if !plan.has_work() {
             return Ok(ExitCode::SUCCESS);
         }
@@ -150,4 +137,19 @@ async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInsta
     .await;
     lock.release().await?;
     result
+}
+
+/// Refuses, naming them, resources the plan would create that already exist and that this
+/// stack did not make: they are taken over only by `import` or `--adopt`.
+fn refuse_foreign(ctx: &Context, foreign: &[&Found]) -> Result<(), Failure> {
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = foreign.iter().map(|f| format!("`{}` ({})", f.resource, f.cloud_id)).collect();
+    let (s, it) = if names.len() == 1 { ("s", "it") } else { ("", "them") };
+    Err(Failure::msg(format!(
+        "{} already exist{s} in the cloud and this stack did not make {it}; nothing was changed: run `{}` to see the differences and bring {it} under management, or delete or rename {it}",
+        names.join(", "),
+        ctx.again("import"),
+    )))
 }

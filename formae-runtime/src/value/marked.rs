@@ -31,12 +31,32 @@ pub fn escape_key(key: &str) -> String {
     }
 }
 
+/// Appends `/key` to a JSON Pointer, escaped (RFC 6901).
+pub fn push_key(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    if key.contains(['~', '/']) {
+        pointer.push_str(&escape_key(key));
+    } else {
+        pointer.push_str(key);
+    }
+}
+
+/// Appends `/i` to a JSON Pointer.
+pub fn push_index(pointer: &mut String, i: usize) {
+    use std::fmt::Write;
+    let _ = write!(pointer, "/{i}");
+}
+
+/// Whether the JSON Pointer `pointer` is `base` or points inside it.
+pub fn under(pointer: &str, base: &str) -> bool {
+    pointer.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The pointers of `marks` under `prefix`, relative to it.
 fn rebase<'a, V: Clone + 'a>(marks: impl Iterator<Item = (&'a String, V)>, prefix: &str) -> Vec<(String, V)> {
     marks
         .filter_map(|(p, v)| {
-            let rest = p.strip_prefix(prefix)?;
-            (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_owned(), v))
+            under(p, prefix).then(|| (p[prefix.len()..].to_owned(), v))
         })
         .collect()
 }
@@ -92,7 +112,7 @@ impl Marked {
 
     /// Whether the part at `pointer`, or anything inside it, is unknown.
     pub fn unknown_at(&self, pointer: &str) -> bool {
-        self.unknown.keys().any(|p| p.strip_prefix(pointer).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+        self.unknown.keys().any(|p| under(p, pointer))
     }
 
     /// The data with every marked part `null`: what may be shown or written down.
@@ -125,7 +145,7 @@ impl Marked {
                 a.iter()
                     .enumerate()
                     .map(|(i, x)| {
-                        pointer.push_str(&format!("/{i}"));
+                        push_index(pointer, i);
                         let s = self.shown_at(x, pointer);
                         pointer.truncate(len);
                         s
@@ -135,8 +155,7 @@ impl Marked {
             Json::Object(m) if !self.is_plain() => Shown::Map(
                 m.iter()
                     .map(|(k, x)| {
-                        pointer.push('/');
-                        pointer.push_str(&escape_key(k));
+                        push_key(pointer, k);
                         let s = self.shown_at(x, pointer);
                         pointer.truncate(len);
                         (k.clone(), s)
