@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+pub mod cfn;
 #[cfg(feature = "aws")]
 pub mod config;
 #[cfg(feature = "aws")]

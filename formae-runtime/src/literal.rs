@@ -56,6 +56,34 @@ pub enum Check {
         /// The name of the property holding the cpu size.
         cpu: &'static str,
     },
+    /// A string of `min` to `max` characters (the schema's `minLength`/`maxLength`).
+    Length {
+        /// The fewest characters.
+        min: usize,
+        /// The most characters.
+        max: usize,
+    },
+    /// A number from `min` to `max` (the schema's `minimum`/`maximum`).
+    Range {
+        /// The smallest value.
+        min: f64,
+        /// The largest value.
+        max: f64,
+    },
+}
+
+/// The characters in `s`, in a `const` context: bytes that do not continue a UTF-8
+/// sequence.
+const fn chars(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() {
+        if b[i] & 0xC0 != 0x80 {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
 }
 
 /// One rule of a type: its property, what is checked, and the error when it fails.
@@ -96,6 +124,11 @@ const fn passes(check: Check, value: Lit, given: &[(&str, Lit)]) -> Option<bool>
                 None => None,
             },
             _ => None,
+        },
+        (Check::Length { min, max }, Lit::Str(s)) => Some(chars(s) >= min && chars(s) <= max),
+        (Check::Range { min, max }, v) => match v.number() {
+            Some(n) => Some(n >= min && n <= max),
+            None => None,
         },
         (Check::FargateCpu, Lit::Int(cpu)) => Some(cpu >= 0 && cpu <= u32::MAX as i128 && aws::ecs::fargate_memory(cpu as u32).is_some()),
         (Check::FargateMemory { cpu }, Lit::Int(memory)) => match find(given, cpu) {
@@ -212,6 +245,20 @@ mod tests {
         assert_eq!(m.as_deref(), Some("memory 4096 does not go with cpu 256 on Fargate: with cpu 256, use 1024 to 2048 MiB in steps of 1024, or 512"));
         let ok = [("cpu", Lit::Int(256)), ("memory", Lit::Int(512))];
         assert!(violation::<crate::aws::ecs::ExpressGatewayService>(&ok, "memory").is_none());
+    }
+
+    #[test]
+    fn lengths_count_characters_and_ranges_take_both_ends() {
+        let len = Check::Length { min: 1, max: 3 };
+        assert_eq!(passes(len, Lit::Str("héé"), &[]), Some(true));
+        assert_eq!(passes(len, Lit::Str("abcd"), &[]), Some(false));
+        assert_eq!(passes(len, Lit::Str(""), &[]), Some(false));
+        assert_eq!(passes(len, Lit::Int(3), &[]), None);
+        let range = Check::Range { min: 60.0, max: 1_209_600.0 };
+        assert_eq!(passes(range, Lit::Int(60), &[]), Some(true));
+        assert_eq!(passes(range, Lit::Int(1_209_600), &[]), Some(true));
+        assert_eq!(passes(range, Lit::Int(59), &[]), Some(false));
+        assert_eq!(passes(range, Lit::Float(1e7), &[]), Some(false));
     }
 
     #[test]

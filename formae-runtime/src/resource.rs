@@ -41,6 +41,42 @@ pub struct ResourceMeta {
     /// A check of what other resources serve: applying it verifies, and it leaves nothing
     /// in the cloud to find, read or delete.
     pub is_check: bool,
+    /// Array properties whose order means nothing (`insertionOrder: false` in the
+    /// type's schema): compared as sets, so a reordering is no change.
+    pub unordered: &'static [&'static str],
+    /// How Cloud Control serves the type, for types generated from the CloudFormation
+    /// schemas; `None` for types with an executor of their own.
+    pub cloud_control: Option<&'static CloudControlMeta>,
+}
+
+/// What the Cloud Control executor needs to know of a type, from its schema.
+#[derive(Debug)]
+pub struct CloudControlMeta {
+    /// The properties whose values, joined with `|`, identify a resource to Cloud
+    /// Control (the schema's `primaryIdentifier`).
+    pub primary_identifier: &'static [&'static str],
+    /// Properties only the cloud sets (ARNs, ids): the type's outputs.
+    pub read_only: &'static [&'static str],
+    /// How the type carries tags, for the ownership tags.
+    pub tagging: Tagging,
+    /// Whether the type can be updated in place; without an update handler every change
+    /// replaces the resource.
+    pub can_update: bool,
+    /// Whether resources of the type can be listed, to find one by its identity.
+    pub can_list: bool,
+    /// How long the create handler may take, in minutes.
+    pub timeout_minutes: u32,
+}
+
+/// Where a type keeps its tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagging {
+    /// The type takes no tags.
+    None,
+    /// A list of `{Key, Value}` objects under this property.
+    List(&'static str),
+    /// A map of keys to values under this property.
+    Map(&'static str),
 }
 
 /// A resource type: a struct of its properties plus typed outputs and metadata.

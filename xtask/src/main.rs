@@ -2,6 +2,7 @@
 //! repository's own automation (`test`, `bench`) added to it.
 
 mod bench;
+mod codegen;
 mod repo;
 mod test;
 

@@ -6,9 +6,15 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use formae_cli::{Extension, Failure};
 
-/// `bench` and `test`.
+/// `bench`, `codegen` and `test`.
 #[derive(Subcommand)]
 pub(crate) enum Repo {
+    /// Generates formae-aws, every AWS resource type, from the pinned CloudFormation schemas.
+    Codegen {
+        /// Only compare: fail when the committed crate differs from a fresh generation.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measures plan, compile and deploy times; writes BENCHMARKS.md.
     Bench {
         /// A shorter run: stacks up to 1,000 resources, fewer repetitions.
@@ -31,6 +37,7 @@ impl Extension for Repo {
                 Ok(ExitCode::SUCCESS)
             }
             Repo::Test { args } => crate::test::run(&args),
+            Repo::Codegen { check } => crate::codegen::run(check),
         }
     }
 }

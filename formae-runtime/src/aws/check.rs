@@ -40,6 +40,8 @@ impl Resource for HttpCheck {
         outputs: HttpCheckOutputs::ATTRS,
         reruns_when_dependencies_change: true,
         is_check: true,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = HttpCheckOutputs;
     fn outputs(name: &'static str) -> HttpCheckOutputs {

@@ -167,6 +167,8 @@ impl Resource for ExpressGatewayService {
         outputs: ExpressGatewayServiceOutputs::ATTRS,
         reruns_when_dependencies_change: false,
         is_check: false,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = ExpressGatewayServiceOutputs;
     fn outputs(name: &'static str) -> ExpressGatewayServiceOutputs {

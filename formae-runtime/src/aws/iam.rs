@@ -148,6 +148,8 @@ impl Resource for Role {
         outputs: RoleOutputs::ATTRS,
         reruns_when_dependencies_change: false,
         is_check: false,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = RoleOutputs;
     fn outputs(name: &'static str) -> RoleOutputs {

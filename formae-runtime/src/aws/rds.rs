@@ -126,6 +126,8 @@ impl Resource for DbCluster {
         outputs: DbClusterOutputs::ATTRS,
         reruns_when_dependencies_change: false,
         is_check: false,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = DbClusterOutputs;
     fn outputs(name: &'static str) -> DbClusterOutputs {
@@ -213,6 +215,8 @@ impl Resource for DbInstance {
         outputs: DbInstanceOutputs::ATTRS,
         reruns_when_dependencies_change: false,
         is_check: false,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = DbInstanceOutputs;
     fn outputs(name: &'static str) -> DbInstanceOutputs {

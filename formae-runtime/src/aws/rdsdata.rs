@@ -40,6 +40,8 @@ impl Resource for Database {
         outputs: DatabaseOutputs::ATTRS,
         reruns_when_dependencies_change: false,
         is_check: false,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = DatabaseOutputs;
     fn outputs(name: &'static str) -> DatabaseOutputs {

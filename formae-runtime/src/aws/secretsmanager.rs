@@ -60,6 +60,8 @@ impl Resource for Secret {
         outputs: SecretOutputs::ATTRS,
         reruns_when_dependencies_change: false,
         is_check: false,
+        unordered: &[],
+        cloud_control: None,
     };
     type Outputs = SecretOutputs;
     fn outputs(name: &'static str) -> SecretOutputs {

@@ -1,0 +1,118 @@
+//! The generator of `formae-aws`: reads the CloudFormation resource provider schemas that
+//! the pinned `cfn-lint` package carries, checks them against the pinned digest, and
+//! writes one module per service. `cargo xtask codegen` runs it; `--check` compares.
+
+mod emit;
+mod error;
+mod model;
+mod names;
+mod refs;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+pub use error::CodegenError;
+
+/// The package the schemas come from; the sandbox installs exactly this version.
+pub const PACKAGE: &str = "cfn-lint 1.58.0";
+/// The SHA-256 of the region index and every schema generated from, in type order.
+pub const SCHEMAS_SHA256: &str = "ec7616f1a18dee4cc77ef6dba5fc16ba033a6fec538fd073d3eff0409c24049c";
+/// The region whose index names the schemas.
+const REGION: &str = "us-east-1";
+/// Services on by default: those the repository's stacks use.
+pub const DEFAULT_FEATURES: &[&str] = &["iam", "lambda", "logs", "s3", "sqs"];
+
+/// The generated crate's files, by path relative to its directory.
+pub type Files = BTreeMap<String, String>;
+
+/// What a generation read and made.
+pub struct Generated {
+    /// The files.
+    pub files: Files,
+    /// How many types were generated, and how many the index lists.
+    pub types: (usize, usize),
+    /// The digest of what was read.
+    pub sha256: String,
+}
+
+/// Generates from the schemas directory of the installed `cfn-lint`
+/// (`.../cfnlint/data/schemas`).
+pub fn generate(schemas_dir: &Path) -> Result<Generated, CodegenError> {
+    let read = |p: PathBuf| std::fs::read(&p).map_err(|source| CodegenError::Read { path: p, source });
+    let index_path = schemas_dir.join("providers").join(format!("{REGION}.json"));
+    let index_bytes = read(index_path.clone())?;
+    let index: BTreeMap<String, String> =
+        serde_json::from_slice(&index_bytes).map_err(|source| CodegenError::Parse { path: index_path, source })?;
+    let version: Json = {
+        let p = schemas_dir.join("version.json");
+        serde_json::from_slice(&read(p.clone())?).map_err(|source| CodegenError::Parse { path: p, source })?
+    };
+    let schema_date = version.get("schema_date").and_then(Json::as_str).unwrap_or("unknown").to_owned();
+    let mut hasher = Sha256::new();
+    hasher.update(&index_bytes);
+    let mut schemas = Vec::new();
+    for (type_name, hash) in &index {
+        let p = schemas_dir.join("resources").join(format!("{hash}.json"));
+        let bytes = read(p.clone())?;
+        hasher.update(&bytes);
+        let schema: Json = serde_json::from_slice(&bytes).map_err(|source| CodegenError::Parse { path: p, source })?;
+        // Cloud Control serves a type only with create, read and delete handlers.
+        let handlers = schema.get("handlers");
+        if ["create", "read", "delete"].iter().all(|h| handlers.and_then(|x| x.get(h)).is_some()) {
+            schemas.push((type_name.clone(), schema));
+        }
+    }
+    let sha256 = hex::encode(hasher.finalize());
+    if SCHEMAS_SHA256 != "unpinned" && sha256 != SCHEMAS_SHA256 {
+        return Err(CodegenError::Digest { found: sha256, pinned: SCHEMAS_SHA256 });
+    }
+    let model = schema::build(&schemas);
+    let origin = emit::Origin { package: PACKAGE, schema_date: schema_date.get(..10).unwrap_or(&schema_date), default_features: DEFAULT_FEATURES };
+    Ok(Generated { files: emit::files(&model, &origin), types: (schemas.len(), index.len()), sha256 })
+}
+
+/// Writes `files` under `dir`, removing generated sources no longer made.
+pub fn write(dir: &Path, files: &Files) -> Result<(), CodegenError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CodegenError::Write { path, source }
+    };
+    for stale in stale(dir, files) {
+        std::fs::remove_file(&stale).map_err(io(&stale))?;
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&path, text).map_err(io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// The files under `dir` that differ from `files`, are missing, or are not generated.
+pub fn differences(dir: &Path, files: &Files) -> Vec<String> {
+    let mut out: Vec<String> = files
+        .iter()
+        .filter(|(rel, text)| std::fs::read_to_string(dir.join(rel)).ok().as_deref() != Some(text.as_str()))
+        .map(|(rel, _)| rel.clone())
+        .collect();
+    out.extend(stale(dir, files).iter().filter_map(|p| p.strip_prefix(dir).ok()).map(|p| p.display().to_string()));
+    out
+}
+
+fn stale(dir: &Path, files: &Files) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir.join("src")) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter(|p| p.file_name().is_some_and(|n| !files.contains_key(&format!("src/{}", n.to_string_lossy()))))
+        .collect()
+}
