@@ -1,12 +1,11 @@
 //! One deployment session: clients, a state store and a secret reader, and the steps a
 //! command line or a test takes with them: plan, apply, destroy.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::drift::{self, RefreshError};
 use crate::engine::{self, ApplyOptions, ApplyReport, EngineError, Observer};
-use crate::exec::{Cx, Executor};
+use crate::exec::{Cx, Executors};
 use crate::plan::{plan, Mode, Plan, PlanError, SecretReader};
 use crate::resource::StackInstance;
 use crate::state::StackState;
@@ -43,8 +42,9 @@ pub struct Session<'a> {
     pub store: &'a dyn StateStore,
     /// Where secrets are read.
     pub secrets: &'a dyn SecretReader,
-    /// Executors by type name.
-    pub executors: Arc<HashMap<&'static str, Box<dyn Executor>>>,
+    /// The hand-written executors (see [`crate::exec::registry`]); each plan and apply
+    /// adds Cloud Control's for the types its stack declares.
+    pub executors: Arc<Executors>,
 }
 
 impl Session<'_> {
@@ -54,9 +54,10 @@ impl Session<'_> {
         PlanError::check_values(instance)?;
         let state = self.store.load(instance.name).await?;
         let recorded = state.digest();
+        let executors = self.executors.for_stack(instance);
         let (state, drift) = match refresh {
             Refresh::Cloud if !state.resources.is_empty() => {
-                let r = drift::refresh(&state, self.cx, &self.executors).await?;
+                let r = drift::refresh(&state, self.cx, &executors).await?;
                 (r.state, r.drift)
             }
             _ => (state, Vec::new()),
@@ -66,7 +67,7 @@ impl Session<'_> {
         p.note_drift(drift);
         p.refreshed = refresh == Refresh::Cloud;
         if refresh == Refresh::Cloud {
-            let (found, absent) = drift::find_existing(instance, &p, &state, self.cx, &self.executors, self.secrets).await?;
+            let (found, absent) = drift::find_existing(instance, &p, &state, self.cx, &executors, self.secrets).await?;
             p.found = found;
             p.absent = absent.into_iter().collect();
         }

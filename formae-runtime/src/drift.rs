@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
-use crate::exec::{Cx, ExecError, Executor};
+use crate::exec::{Cx, ExecError, Executors};
 use crate::plan::{diff_fields, Drift, DriftKind, Found, Mode};
 use crate::resolve;
 use crate::state::{Op, StackState};
@@ -31,7 +31,8 @@ pub enum RefreshError {
         #[source]
         source: ExecError,
     },
-    /// A recorded type has no executor (state written by a newer formae).
+    /// A recorded type has no executor (state written by a newer formae, or a type
+    /// Cloud Control does not serve).
     #[error("the state records `{resource}` as {type_name}, a type this formae does not know; nothing was changed")]
     UnknownType {
         /// The resource's name in the stack.
@@ -51,24 +52,22 @@ pub struct Refreshed {
     pub drift: Vec<Drift>,
 }
 
-/// Reads every resource recorded in `state` from the cloud.
-pub async fn refresh(
-    state: &StackState,
-    cx: &Cx,
-    executors: &Arc<HashMap<&'static str, Box<dyn Executor>>>,
-) -> Result<Refreshed, RefreshError> {
+/// Reads every resource recorded in `state` from the cloud. `executors` should know the
+/// stack's declared types (see [`Executors::for_stack`]): a recorded type it does not know
+/// is read by a bare Cloud Control executor, which cannot tell a write-only property
+/// from an unset one and keeps the record's value for both.
+pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Result<Refreshed, RefreshError> {
     let mut reads: JoinSet<(String, Result<Option<Json>, ExecError>)> = JoinSet::new();
     let mut pending = state.resources.iter();
     let mut live: HashMap<String, Result<Option<Json>, ExecError>> = HashMap::with_capacity(state.resources.len());
     loop {
         while reads.len() < READS_AT_ONCE {
             let Some((name, rec)) = pending.next() else { break };
-            if !executors.contains_key(rec.type_name.as_str()) {
+            let Some(exec) = executors.get(&rec.type_name) else {
                 return Err(RefreshError::UnknownType { resource: name.clone(), type_name: rec.type_name.clone() });
-            }
-            let (cx, executors, name, rec) = (cx.clone(), Arc::clone(executors), name.clone(), rec.clone());
+            };
+            let (cx, name, rec) = (cx.clone(), name.clone(), rec.clone());
             reads.spawn(async move {
-                let exec = &executors[rec.type_name.as_str()];
                 let result = exec.read(&cx, &rec.cloud_id, &rec.props.value).await;
                 (name, result)
             });
@@ -173,7 +172,7 @@ pub async fn find_existing(
     plan: &crate::plan::Plan,
     state: &StackState,
     cx: &Cx,
-    executors: &Arc<HashMap<&'static str, Box<dyn Executor>>>,
+    executors: &Executors,
     secrets: &dyn crate::plan::SecretReader,
 ) -> Result<(Vec<Found>, Vec<String>), RefreshError> {
     let lookup = PlannedOutputs { plan, secrets };
@@ -186,9 +185,9 @@ pub async fn find_existing(
         if !plan.change(decl.name).is_some_and(|c| c.action == crate::plan::Action::Create) {
             continue;
         }
-        if !executors.contains_key(decl.meta.type_name) {
+        let Some(exec) = executors.get(decl.meta.type_name) else {
             continue;
-        }
+        };
         // Only what can be named now can be looked for.
         let resolved = resolve::resolve(&decl.props, &lookup);
         let planned = resolved.planned();
@@ -197,13 +196,12 @@ pub async fn find_existing(
             continue;
         }
         let props = placeholders(&resolved);
-        let (cx, executors, name, type_name) = (cx.clone(), Arc::clone(executors), decl.name.to_owned(), decl.meta.type_name);
+        let (cx, name, type_name) = (cx.clone(), decl.name.to_owned(), decl.meta.type_name);
         declared.insert(name.clone(), (type_name, planned.clone()));
         order.push(name.clone());
         let at_once = Arc::clone(&at_once);
         lookups.spawn(async move {
             let _turn = at_once.acquire_owned().await;
-            let exec = &executors[type_name];
             let found = match exec.find(&cx, props).await {
                 Ok(Some(e)) => e,
                 Ok(None) => return (name, Ok(None)),

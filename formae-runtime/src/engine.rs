@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
-use crate::exec::{Applied, Cx, ExecError, Executor};
+use crate::exec::{Applied, Cx, ExecError, Executor, Executors};
 use crate::plan::{Action, Plan, SecretReader};
 use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
@@ -63,6 +63,15 @@ pub enum Event {
 tokio::task_local! {
     /// Where [`note`] sends, within one running operation.
     static NOTES: (String, tokio::sync::mpsc::UnboundedSender<(String, String)>);
+    /// The journaled idempotency token of the running create (see [`client_token`]).
+    static CLIENT_TOKEN: String;
+}
+
+/// The idempotency token the journal recorded for the running create, before it was
+/// started: an executor that sends one makes a create killed after the call safe to run
+/// again. `None` outside a create the engine runs.
+pub fn client_token() -> Option<String> {
+    CLIENT_TOKEN.try_with(Clone::clone).ok().filter(|t| !t.is_empty())
 }
 
 /// Says how the running operation is getting on (what a check's URL last answered, say);
@@ -197,13 +206,14 @@ pub async fn apply(
     plan: &Plan,
     mut state: StackState,
     cx: &Cx,
-    executors: Arc<HashMap<&'static str, Box<dyn Executor>>>,
+    executors: Arc<Executors>,
     store: &dyn StateStore,
     secrets: &dyn SecretReader,
     opts: ApplyOptions,
     observer: &dyn Observer,
 ) -> Result<ApplyReport, EngineError> {
     let started = Instant::now();
+    let executors = executors.for_stack(stack);
     let declared: HashMap<&str, &DeclaredResource> = stack.resources.iter().map(|d| (d.name, d)).collect();
     let mut nodes = graph(plan);
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
@@ -212,6 +222,8 @@ pub async fn apply(
     let mut started_nodes = vec![false; nodes.len()];
     // What each create or update applies, in plan form: recorded once it is done.
     let mut planned: Vec<Option<Marked>> = vec![None; nodes.len()];
+    // What each operation journaled before it started.
+    let mut journal: Vec<Option<PendingOp>> = vec![None; nodes.len()];
     let mut failed = false;
     let parallelism = opts.parallelism.max(1);
     let (notes, mut noted) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
@@ -230,9 +242,9 @@ pub async fn apply(
                     None => return Err(EngineError::UnknownResource(name)),
                 },
             };
-            if !executors.contains_key(type_name.as_str()) {
+            let Some(exec) = executors.get(&type_name) else {
                 return Err(EngineError::NoExecutor(type_name));
-            }
+            };
             let work = match op {
                 Op::Delete => {
                     let rec = state.resources.get(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
@@ -271,15 +283,23 @@ pub async fn apply(
                 }
             };
             // The intent goes on record before the first mutating call, so a run killed
-            // midway leaves what it may have made findable.
+            // midway leaves what it may have made findable. A create's token goes with it:
+            // the one an earlier run journaled, while the cloud still honours it.
+            let client_token = (op == Op::Create).then(|| {
+                let journaled = state.pending.get(&name).and_then(|p| p.reusable_token(&type_name));
+                journaled.map_or_else(crate::state::new_client_token, str::to_owned)
+            });
             let pending = PendingOp {
                 op,
                 type_name: type_name.clone(),
                 cloud_id: state.resources.get(&name).map(|r| r.cloud_id.clone()).filter(|_| op != Op::Create),
                 identity: identity_of(&work, declared.get(name.as_str()).map(|d| d.meta.identity).unwrap_or(&[])),
                 started_at: String::new(),
+                client_token,
             };
             store.put_pending(stack.name, &name, &pending).await?;
+            let token = pending.client_token.clone().unwrap_or_default();
+            journal[i] = Some(pending);
             // A create journaled by an earlier run that never recorded its result may
             // have made the resource: that one is ours to adopt.
             let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create);
@@ -289,11 +309,10 @@ pub async fn apply(
             tracing::info!(resource = %name, op = op.doing(), "start");
             // A resource whose last operation failed is in no recorded shape to compare with.
             let failed_before = state.resources.get(&name).is_some_and(|r| r.status == ResourceStatus::Failed);
-            let (cx, executors, adopt, force) = (cx.clone(), Arc::clone(&executors), opts.adopt, opts.force || failed_before);
+            let (cx, adopt, force) = (cx.clone(), opts.adopt, opts.force || failed_before);
             let scope = (name.clone(), notes.clone());
-            running.spawn(NOTES.scope(scope, async move {
+            running.spawn(NOTES.scope(scope, CLIENT_TOKEN.scope(token, async move {
                 let t = Instant::now();
-                let exec = &executors[type_name.as_str()];
                 let result = match work {
                     Work::Put { props, prior: None } if looked => exec.create(&cx, &name, props).await.map(Some),
                     Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, journaled || adopt).await.map(Some),
@@ -308,7 +327,7 @@ pub async fn apply(
                     },
                 };
                 (i, t.elapsed(), result)
-            }));
+            })));
         }
         let joined = loop {
             tokio::select! {
@@ -345,6 +364,11 @@ pub async fn apply(
                     // Refused before any change: nothing of ours may be out there, and the
                     // next run must not adopt what this one declined.
                     store.clear_pending(stack.name, &name).await?;
+                } else if let Some(p) = journal[i].take().filter(|p| p.client_token.is_some() && spends_token(&e)) {
+                    // The request ended, or its token was used for other properties: the
+                    // token is spent. The journaled create stays, for the next run to find
+                    // what it may have made by its identity.
+                    store.put_pending(stack.name, &name, &PendingOp { client_token: None, ..p }).await?;
                 }
                 let error = e.to_string();
                 observer.event(&Event::Failed { resource: name.clone(), op, elapsed, error: error.clone() });
@@ -426,6 +450,12 @@ async fn create(exec: &dyn Executor, cx: &Cx, name: &str, props: Json, adopt: bo
         }
         Some(found) => Err(ExecError::Exists { type_name: exec.type_name(), cloud_id: found.cloud_id }),
     }
+}
+
+/// Whether a create's failure means its request will never be answered again with
+/// anything but this failure: it ended, or its token belongs to another request.
+fn spends_token(e: &ExecError) -> bool {
+    matches!(e, ExecError::Request { .. }) || e.code() == Some("ClientTokenConflictException")
 }
 
 /// The identity properties of what is being applied (never a secret: identities are names).
@@ -525,6 +555,10 @@ mod tests {
             pub received: Mutex<Vec<(String, Json)>>,
             pub fail: Vec<&'static str>,
             pub slow: Vec<(&'static str, u64)>,
+            /// The client token each create was run with.
+            pub tokens: Mutex<Vec<(String, Option<String>)>>,
+            /// Creates whose (Cloud Control) request ends FAILED.
+            pub fail_request: Vec<&'static str>,
         }
 
         #[async_trait::async_trait]
@@ -536,8 +570,13 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 self.running.fetch_sub(1, Ordering::SeqCst);
                 self.received.lock().unwrap().push((name.to_owned(), props));
+                self.tokens.lock().unwrap().push((name.to_owned(), client_token()));
                 if self.fail.contains(&name) {
                     return Err(ExecError::Check(format!("{name} refused")));
+                }
+                if self.fail_request.contains(&name) {
+                    let failed = |s: &str| s.to_owned();
+                    return Err(ExecError::Request { operation: failed("CREATE"), type_name: failed("t"), resource: failed("x"), status: failed("FAILED"), code: failed("NotStabilized"), message: failed("m"), request_token: failed("r") });
                 }
                 Ok(Applied {
                     cloud_id: format!("id-{name}"),
@@ -578,15 +617,24 @@ mod tests {
         }
 
         pub async fn run(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize) -> Run {
+            run_journaled(stack, exec, parallelism, &[]).await
+        }
+
+        /// [`run`] from a state whose journal holds `journal`, as a killed run leaves it.
+        pub async fn run_journaled(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize, journal: &[(&str, PendingOp)]) -> Run {
             let target = Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
             let cx = Cx::new(stack.name, &target, crate::exec::Timing::default()).await;
             let dir = std::env::temp_dir().join(format!("formae-engine-{}-{:?}", std::process::id(), std::thread::current().id()));
             let _ = std::fs::remove_dir_all(&dir);
             let store = SqliteStore::open(&dir.join("s.db")).await.unwrap();
-            let plan = crate::plan::plan(stack, &StackState::empty(stack.name), crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
-            let executors: HashMap<&'static str, Box<dyn Executor>> = HashMap::from([("AWS::SecretsManager::Secret", Box::new(exec) as Box<dyn Executor>)]);
+            for (name, op) in journal {
+                store.put_pending(stack.name, name, op).await.unwrap();
+            }
+            let state = store.load(stack.name).await.unwrap();
+            let plan = crate::plan::plan(stack, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+            let executors = Executors::new([Box::new(exec) as Box<dyn Executor>]);
             let log = Log(Mutex::new(Vec::new()));
-            let report = apply(stack, &plan, StackState::empty(stack.name), &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
+            let report = apply(stack, &plan, state, &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
                 .await
                 .unwrap();
             let recorded = store.load(stack.name).await.unwrap();
@@ -652,5 +700,21 @@ mod tests {
         assert_eq!((a.op, a.type_name.as_str(), a.cloud_id.as_deref()), (Op::Create, "AWS::SecretsManager::Secret", None));
         assert_eq!(a.identity, serde_json::json!({"name": "a"}));
         assert!(!a.started_at.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_create_runs_with_the_token_it_journaled_first_and_a_journaled_one_is_sent_again() {
+        let journaled = crate::state::new_client_token();
+        let killed = PendingOp { op: Op::Create, type_name: "AWS::SecretsManager::Secret".into(), cloud_id: None, identity: serde_json::json!({"name": "a"}), started_at: String::new(), client_token: Some(journaled.clone()) };
+        let exec = Arc::new(fake::FakeExec { fail_request: vec!["c"], ..Default::default() });
+        let run = fake::run_journaled(&chain(), Arc::clone(&exec), 1, &[("a", killed)]).await;
+        let tokens: BTreeMap<String, Option<String>> = exec.tokens.lock().unwrap().iter().cloned().collect();
+        assert_eq!(tokens["a"].as_deref(), Some(journaled.as_str()), "the killed create's token is sent again");
+        let fresh = tokens["c"].clone().expect("a create without a journaled token gets a new one");
+        assert_ne!(fresh, journaled);
+        // c's request ended FAILED: its token is spent, its create stays journaled (for a
+        // lookup by identity); a's result cleared its entry.
+        assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["c"]);
+        assert_eq!((run.recorded.pending["c"].op, run.recorded.pending["c"].client_token.as_deref()), (Op::Create, None));
     }
 }

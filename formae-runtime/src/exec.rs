@@ -1,8 +1,13 @@
 //! Executors: how each resource type is created, updated, deleted and looked up in the
-//! cloud. Each type implements [`Ops`] in its own file under `aws/`; [`registry`] maps
-//! type names to them for the apply engine.
+//! cloud. A hand-written type implements [`Ops`] in its own file under `aws/`; a type
+//! Cloud Control serves goes through [`crate::aws::cloudcontrol`]. [`registry`] holds
+//! them for the apply engine.
 
-use std::collections::{BTreeMap, HashMap};
+mod executors;
+
+pub use executors::Executors;
+
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -112,6 +117,25 @@ pub enum ExecError {
         /// The field that was missing from the answer.
         field: &'static str,
     },
+    /// A Cloud Control request ended without success: the handler's error code and
+    /// message, for the resource and the request, as the service reports them.
+    #[error("Cloud Control {operation} of {type_name} {resource} ended {status}: {code}: {message} (request token {request_token})")]
+    Request {
+        /// CREATE, UPDATE or DELETE.
+        operation: String,
+        /// The resource type.
+        type_name: String,
+        /// The resource's identifier in backquotes, or `(not yet identified)` for a create.
+        resource: String,
+        /// FAILED, or CANCEL_COMPLETE for a request cancelled outside formae.
+        status: String,
+        /// The handler's error code (NotStabilized, AlreadyExists, NotFound, ...).
+        code: String,
+        /// The handler's status message.
+        message: String,
+        /// The request token, for GetResourceRequestStatus and AWS support.
+        request_token: String,
+    },
 }
 
 impl ExecError {
@@ -119,6 +143,7 @@ impl ExecError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ExecError::Api { code, .. } => code.as_deref(),
+            ExecError::Request { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -245,6 +270,8 @@ pub struct Cx {
     pub rdsdata: aws_sdk_rdsdata::Client,
     /// ECS.
     pub ecs: aws_sdk_ecs::Client,
+    /// Cloud Control, for every type without an executor of its own.
+    pub cloudcontrol: aws_sdk_cloudcontrol::Client,
     /// STS, for the account id.
     pub sts: aws_sdk_sts::Client,
     /// Plain HTTP, for checks.
@@ -289,6 +316,7 @@ impl Cx {
             rds: aws_sdk_rds::Client::new(&conf),
             rdsdata: aws_sdk_rdsdata::Client::new(&conf),
             ecs: aws_sdk_ecs::Client::new(&conf),
+            cloudcontrol: aws_sdk_cloudcontrol::Client::new(&conf),
             sts: aws_sdk_sts::Client::new(&conf),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -528,14 +556,18 @@ pub fn tag_map<'a, T: 'a>(tags: impl IntoIterator<Item = &'a T>, kv: impl Fn(&'a
         .collect()
 }
 
-fn typed<R: Ops>() -> (&'static str, Box<dyn Executor>) {
-    (R::META.type_name, Box::new(Typed::<R>(PhantomData)))
+fn typed<R: Ops>() -> Box<dyn Executor> {
+    Box::new(Typed::<R>(PhantomData))
 }
 
-/// Every resource type's executor, by type name.
-pub fn registry() -> HashMap<&'static str, Box<dyn Executor>> {
+/// The hand-written executors; every other type goes through Cloud Control (see
+/// [`Executors::for_stack`]). These stay because they do what Cloud Control does not:
+/// the Data API database and the HTTP check have no CloudFormation type; the secret, the
+/// role, the Aurora cluster and instance and the express service wait out secret
+/// deletion, IAM propagation, Data API switching and deployments.
+pub fn registry() -> Executors {
     use crate::aws::*;
-    HashMap::from([
+    Executors::new([
         typed::<secretsmanager::Secret>(),
         typed::<rds::DbCluster>(),
         typed::<rds::DbInstance>(),

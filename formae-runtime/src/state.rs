@@ -140,6 +140,43 @@ pub struct PendingOp {
     pub identity: Json,
     /// When the operation started (UTC, RFC 3339), as the store's clock read it.
     pub started_at: String,
+    /// The idempotency token a create sends (see [`new_client_token`]): a run that finds
+    /// the create journaled sends it again, and the cloud answers with the first request
+    /// instead of making a second resource. `None` for other operations, records written
+    /// before tokens were, and a token whose request is known to have ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+}
+
+/// How long a client token is sent again: Cloud Control honours one for 36 hours, so a
+/// token older than this is given up for a new one (the create then relies on finding
+/// what the earlier request made by its identity).
+pub const CLIENT_TOKEN_REUSE: std::time::Duration = std::time::Duration::from_secs(30 * 3600);
+
+/// A new idempotency token for a create: `formae-<unix seconds>-<32 hex digits>`. The time
+/// in it says how old it is when a later run finds it in the journal.
+pub fn new_client_token() -> String {
+    use sha2::{Digest, Sha256};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    // Unique per process, call and instant; nothing secret depends on it.
+    let mut h = Sha256::new();
+    h.update(std::process::id().to_le_bytes());
+    h.update(now.as_nanos().to_le_bytes());
+    h.update(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_le_bytes());
+    let digest = hex::encode(h.finalize());
+    format!("formae-{}-{}", now.as_secs(), &digest[..32])
+}
+
+impl PendingOp {
+    /// The token of a journaled create of `type_name` that is still worth sending again:
+    /// young enough for the cloud to remember it.
+    pub fn reusable_token(&self, type_name: &str) -> Option<&str> {
+        let token = self.client_token.as_deref().filter(|_| self.op == Op::Create && self.type_name == type_name)?;
+        let issued: u64 = token.strip_prefix("formae-")?.split('-').next()?.parse().ok()?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+        (now.saturating_sub(issued) < CLIENT_TOKEN_REUSE.as_secs()).then_some(token)
+    }
 }
 
 /// Recorded properties: plan-form data (a sensitive part holds the hash that stands for
@@ -262,5 +299,19 @@ mod tests {
         let legacy: RecordedProps = serde_json::from_str(r#"{"name":"a","secret_string":{"$sensitive":"sha256:00"}}"#).unwrap();
         assert_eq!(legacy, p);
         assert_eq!("delete".parse::<Op>(), Ok(Op::Delete));
+    }
+
+    #[test]
+    fn a_journaled_create_token_is_sent_again_only_while_young_and_for_the_same_create() {
+        let token = new_client_token();
+        assert_ne!(token, new_client_token(), "tokens repeat");
+        assert!(token.len() <= 64 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{token}");
+        let op = PendingOp { op: Op::Create, type_name: "AWS::SQS::Queue".into(), cloud_id: None, identity: Json::Null, started_at: String::new(), client_token: Some(token.clone()) };
+        assert_eq!(op.reusable_token("AWS::SQS::Queue"), Some(token.as_str()));
+        assert_eq!(op.reusable_token("AWS::Logs::LogGroup"), None, "another type's create");
+        assert_eq!(PendingOp { op: Op::Update, ..op.clone() }.reusable_token("AWS::SQS::Queue"), None);
+        let old = format!("formae-{}-00", 1_000_000_000);
+        assert_eq!(PendingOp { client_token: Some(old), ..op.clone() }.reusable_token("AWS::SQS::Queue"), None, "past the cloud's memory");
+        assert_eq!(PendingOp { client_token: Some("hand-made".into()), ..op }.reusable_token("AWS::SQS::Queue"), None);
     }
 }

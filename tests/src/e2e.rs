@@ -1,14 +1,13 @@
 //! The end-to-end harness: a sandbox of its own per test, and the same session the
 //! command line uses (real SDK clients, the embedded state store, the apply engine).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use formae_runtime::deploy::{Refresh, Session};
 use formae_runtime::engine::{ApplyOptions, ApplyReport, Event, Observer};
-use formae_runtime::exec::{registry, Cx, Executor, Target, Timing};
+use formae_runtime::exec::{registry, Cx, Executors, Target, Timing};
 use formae_runtime::store::{SqliteStore, StateStore};
 use formae_runtime::{Mode, Plan, StackInstance};
 
@@ -25,7 +24,7 @@ pub struct Env {
     pub store: Arc<dyn StateStore>,
     /// Secrets, generated per sandbox.
     pub secrets: SandboxSecrets,
-    executors: Arc<HashMap<&'static str, Box<dyn Executor>>>,
+    executors: Arc<Executors>,
 }
 
 /// Records engine events, for tests that look at order and progress.

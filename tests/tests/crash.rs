@@ -73,14 +73,10 @@ async fn a_deploy_killed_after_any_mutating_call_converges_when_run_again() {
         assert!(state.pending.is_empty(), "k={k}: operations left pending: {:?}", state.pending);
         for (name, r) in &state.resources {
             if !formae_tests::declares_check(&formae_stacks::EcsExpressAgent::ENTRY, &r.type_name) {
-                let exec = &registry()[r.type_name.as_str()];
+                let exec = formae_runtime::exec::registry().get(&r.type_name).expect("an executor for every recorded type");
                 assert!(exec.exists(&env.cx, &r.cloud_id, &r.props.value).await.unwrap(), "k={k}: {name} ({}) is recorded but not there", r.cloud_id);
             }
         }
     }
     eprintln!("killed and converged after each of {n} mutating calls");
-}
-
-fn registry() -> std::collections::HashMap<&'static str, Box<dyn formae_runtime::exec::Executor>> {
-    formae_runtime::exec::registry()
 }

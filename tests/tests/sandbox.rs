@@ -84,7 +84,7 @@ async fn rds_and_the_data_api_behave_like_aws() {
     };
     let executors = formae_runtime::exec::registry();
     let props = serde_json::to_value(&database).unwrap();
-    executors["Formae::RDSData::Database"].create(&env.cx, "db", props).await.expect("created once the cluster resumed");
+    executors.get("Formae::RDSData::Database").expect("the Data API database's executor").create(&env.cx, "db", props).await.expect("created once the cluster resumed");
     assert_eq!(env.sandbox.faults().unwrap()["DatabaseResuming"], 2);
     env.sandbox.assert_conformant();
 
@@ -140,7 +140,7 @@ async fn ecs_not_found_comes_in_every_form_aws_uses_and_each_counts_as_gone() {
     let e = ecs.describe_express_gateway_service().service_arn(&missing).send().await.unwrap_err();
     assert_eq!(code(&e).as_deref(), Some("ClusterNotFoundException"), "{e:?}");
     let executors = registry();
-    let service = &executors["AWS::ECS::ExpressGatewayService"];
+    let service = executors.get("AWS::ECS::ExpressGatewayService").expect("the express service's executor");
     assert!(!service.exists(&env.cx, &missing, &serde_json::json!({})).await.unwrap());
 
     // A first create makes the default cluster; then a missing service is a missing resource.

@@ -47,7 +47,7 @@ fn resource(i: usize, role: &str) -> RecordedResource {
 }
 
 fn pending(op: &str, name: &str) -> PendingOp {
-    PendingOp { op: op.parse().expect("an operation"), type_name: "AWS::IAM::Role".into(), cloud_id: None, identity: json!({"role_name": name}), started_at: String::new() }
+    PendingOp { op: op.parse().expect("an operation"), type_name: "AWS::IAM::Role".into(), cloud_id: None, identity: json!({"role_name": name}), started_at: String::new(), client_token: None }
 }
 
 /// Pending operations compare without the store's timestamp.
@@ -116,7 +116,8 @@ async fn create_update_delete(store: &dyn StateStore) {
 
 async fn journal(store: &dyn StateStore) {
     let s = "journal";
-    store.put_pending(s, "new", &pending("create", "new")).await.unwrap();
+    // A create journals its idempotency token, for a later run to send again.
+    store.put_pending(s, "new", &PendingOp { client_token: Some("formae-1-abc".into()), ..pending("create", "new") }).await.unwrap();
     store.put_resource(s, "old", &resource(0, "old")).await.unwrap();
     store.put_pending(s, "old", &PendingOp { cloud_id: Some("old-0".into()), ..pending("delete", "old") }).await.unwrap();
     let st = store.load(s).await.unwrap();
@@ -124,6 +125,7 @@ async fn journal(store: &dyn StateStore) {
     assert_eq!(st.pending["new"].op, Op::Create);
     assert_eq!(st.pending["new"].identity, json!({"role_name": "new"}));
     assert_eq!(st.pending["old"].cloud_id.as_deref(), Some("old-0"));
+    assert_eq!((st.pending["new"].client_token.as_deref(), st.pending["old"].client_token.as_deref()), (Some("formae-1-abc"), None));
     // Recording the result clears the intent, in the same write.
     store.put_resource(s, "new", &resource(1, "new")).await.unwrap();
     store.remove_resource(s, "old").await.unwrap();

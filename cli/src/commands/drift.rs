@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Args;
 use formae_runtime::exec::registry;
@@ -27,7 +26,9 @@ impl Drift {
     /// Reads the recorded resources back and shows what differs, without planning; exits
     /// 2 when something does.
     pub(crate) fn run(self, stacks: Stacks) -> Result<ExitCode, Failure> {
-        let entry = stacks.find(&self.stack.stack)?;
+        // The declaration says how Cloud Control types are read (which properties the
+        // cloud never shows).
+        let (entry, instance) = stacks.build(&self.stack, &self.target.state)?;
         let reach = Reach { cloud: true, preflight: true, read_only: true };
         Opened::new(entry, &self.stack, &self.target, reach)?.session(async |ctx, cx, _| {
             let stack = entry.name;
@@ -36,7 +37,7 @@ impl Drift {
                 println!("Stack {stack} has no recorded resources in {}; nothing to compare.", ctx.store.describe());
                 return Ok(ExitCode::SUCCESS);
             }
-            let refreshed = formae_runtime::drift::refresh(&state, cx, &Arc::new(registry())).await?;
+            let refreshed = formae_runtime::drift::refresh(&state, cx, &registry().for_stack(&instance)).await?;
             if refreshed.drift.is_empty() {
                 println!("No drift: the {} resources of {stack} are as formae last applied them.", state.resources.len());
                 return Ok(ExitCode::SUCCESS);

@@ -2,6 +2,8 @@
 //! metadata and their mapping onto the AWS API.
 
 pub mod check;
+#[cfg(feature = "aws")]
+pub mod cloudcontrol;
 pub mod ecs;
 pub mod iam;
 pub mod rds;

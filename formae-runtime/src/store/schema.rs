@@ -2,7 +2,7 @@
 //! next, and the move of a store an earlier build made in the default schema.
 //!
 //! Versions: 1 made `resources` and `stack_outputs`, 2 added `pending` and `locks`, 3
-//! keeps them in the namespace. A store at version 1 or 2 has them in the default schema
+//! keeps them in the namespace, 4 adds the journal's `client_token`. A store at version 1 or 2 has them in the default schema
 //! (PostgreSQL) or without the prefix (SQLite); opening it moves them, in the same
 //! transaction as the rest of its migration, keeping every row.
 
@@ -13,7 +13,7 @@ use super::sql::{Cell, Dialect, Sql, Step, Table};
 use super::sql_store::SqlStore;
 
 /// The state schema this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The namespace our tables live in: a schema of this name in PostgreSQL, a prefix of
 /// this name and `_` in SQLite.
@@ -41,7 +41,8 @@ fn since(table: Table) -> i64 {
     }
 }
 
-/// The columns of each table: a table of that name with exactly these is ours.
+/// The columns of each table as versions 1 and 2 made it, outside the namespace: a table
+/// of that name with exactly these is ours to move.
 fn columns(table: Table) -> &'static [&'static str] {
     match table {
         Table::Resources => &["stack", "name", "type", "cloud_id", "props", "outputs", "deps", "status", "updated_at"],
@@ -101,7 +102,9 @@ pub(super) fn migrations(d: Dialect) -> Vec<Vec<String>> {
     let second = vec![create(d, Table::Pending), create(d, Table::Locks)];
     // Version 3 moved the tables into the namespace, where a new store makes them.
     let third = Vec::new();
-    vec![first, second, third]
+    // Version 4: the create's idempotency token, so a killed create is sent again with it.
+    let fourth = vec![format!("ALTER TABLE {} ADD COLUMN client_token TEXT", d.table(Table::Pending))];
+    vec![first, second, third, fourth]
 }
 
 /// What a database holds of ours when opened.

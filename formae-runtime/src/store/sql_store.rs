@@ -99,15 +99,17 @@ impl<B: Sql> SqlStore<B> {
             p.cloud_id.clone().map_or(Param::Null, Param::Text),
             Param::Text(p.identity.to_string()),
             Param::Text(p.started_at.clone()),
+            p.client_token.clone().map_or(Param::Null, Param::Text),
         ]
     }
 
     fn upsert_pending(&self) -> String {
         self.sql(
-            "INSERT INTO {pending} (stack, name, op, type, cloud_id, identity, started_at)
-             VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), {now_text}))
+            "INSERT INTO {pending} (stack, name, op, type, cloud_id, identity, started_at, client_token)
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), {now_text}), $8)
              ON CONFLICT (stack, name) DO UPDATE SET op = excluded.op, type = excluded.type,
-               cloud_id = excluded.cloud_id, identity = excluded.identity, started_at = excluded.started_at",
+               cloud_id = excluded.cloud_id, identity = excluded.identity, started_at = excluded.started_at,
+               client_token = excluded.client_token",
         )
     }
 
@@ -201,7 +203,7 @@ impl<B: Sql> StateStore for SqlStore<B> {
         }
         let pending = self
             .paged(
-                "SELECT name, op, type, cloud_id, identity, started_at FROM {pending}
+                "SELECT name, op, type, cloud_id, identity, started_at, client_token FROM {pending}
                  WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
                 stack,
             )
@@ -215,6 +217,7 @@ impl<B: Sql> StateStore for SqlStore<B> {
                 cloud_id: get(3),
                 identity: serde_json::from_str(&get(4).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
                 started_at: get(5).unwrap_or_default(),
+                client_token: get(6),
             };
             state.pending.insert(name, op);
         }

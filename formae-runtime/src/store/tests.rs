@@ -128,7 +128,7 @@ async fn a_first_schema_file_is_migrated_keeping_its_records() {
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
     // The journal and the lock the second schema added work.
-    store.put_pending("s", "p", &PendingOp { op: crate::state::Op::Create, type_name: "t".into(), cloud_id: None, identity: serde_json::json!({}), started_at: String::new() }).await.unwrap();
+    store.put_pending("s", "p", &PendingOp { op: crate::state::Op::Create, type_name: "t".into(), cloud_id: None, identity: serde_json::json!({}), started_at: String::new(), client_token: None }).await.unwrap();
     let lock = store.lock("s", &Holder::this_process("test"), Duration::from_secs(30)).await.unwrap();
     store.unlock("s", &lock.id).await.unwrap();
 }
@@ -207,4 +207,26 @@ async fn release_reports_and_the_drop_then_does_nothing() {
     let taken = store.lock("s", &other(), Duration::from_secs(60)).await.expect("another run takes it");
     tokio::task::yield_now().await;
     assert_eq!(store.lock_info("s").await.unwrap().map(|i| i.id), Some(taken.id));
+}
+
+/// A file of the third schema (the namespace, a journal without tokens) gains the token
+/// column, keeps its journal, and records a create's token from then on.
+#[tokio::test]
+async fn a_third_schema_file_gains_the_journal_token_keeping_its_rows() {
+    let path = tempdir().join("state.db");
+    Connection::open(&path).unwrap().execute_batch(&format!("{FIRST_SCHEMA}{SECOND_SCHEMA}")).unwrap();
+    // What a build of the third schema leaves: the tables moved, the version at 3.
+    for t in ["resources", "stack_outputs", "pending", "locks"] {
+        Connection::open(&path).unwrap().execute_batch(&format!("ALTER TABLE {t} RENAME TO formae_rs_{t}")).unwrap();
+    }
+    Connection::open(&path).unwrap().pragma_update(None, "user_version", 3).unwrap();
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let state = store.load("s").await.unwrap();
+    assert_eq!(state.pending["half"].client_token, None);
+    assert_eq!(state.pending["half"].started_at, "2026-01-02T03:04:05.000Z");
+    let token = crate::state::new_client_token();
+    let op = PendingOp { client_token: Some(token.clone()), ..state.pending["half"].clone() };
+    store.put_pending("s", "half", &op).await.unwrap();
+    assert_eq!(store.load("s").await.unwrap().pending["half"].client_token, Some(token));
 }
