@@ -28,6 +28,22 @@ pub struct Refs {
     targets: HashMap<String, Vec<(String, String)>>,
 }
 
+/// What a node says it holds, as `Type.Attribute`: its `format`, its `relationshipRef`,
+/// or an IAM role ARN `pattern`.
+pub fn annotation(node: &Json) -> Option<String> {
+    if let Some(f) = node.get("format").and_then(Json::as_str).filter(|f| parse(f).is_some()) {
+        return Some(f.to_owned());
+    }
+    if let Some(r) = node.get("relationshipRef") {
+        let t = r.get("typeName").and_then(Json::as_str)?;
+        let p = r.get("propertyPath").and_then(Json::as_str)?.strip_prefix("/properties/")?;
+        let f = format!("{t}.{p}");
+        return parse(&f).is_some().then_some(f);
+    }
+    let pattern = node.get("pattern").and_then(Json::as_str)?;
+    (pattern.contains(":iam::") && pattern.contains(":role/")).then(|| "AWS::IAM::Role.Arn".to_owned())
+}
+
 /// `(type name, attribute)` of an annotation such as `AWS::IAM::Role.Arn`.
 fn parse(format: &str) -> Option<(&str, &str)> {
     let (t, attr) = format.rsplit_once('.')?;
@@ -49,8 +65,8 @@ impl Refs {
         fn walk(node: &Json, out: &mut std::collections::BTreeSet<String>) {
             match node {
                 Json::Object(m) => {
-                    if let Some(Json::String(f)) = m.get("format") {
-                        out.insert(f.clone());
+                    if let Some(f) = annotation(node) {
+                        out.insert(f);
                     }
                     m.values().for_each(|v| walk(v, out));
                 }
@@ -63,44 +79,49 @@ impl Refs {
         }
         let singulars: std::collections::BTreeSet<String> =
             formats.iter().filter_map(|f| singular(f).or_else(|| parse(f).map(|_| f.clone()))).collect();
-        // Name each; two annotations wanting one name both take their service's name first.
-        let wanted: Vec<(String, String)> = singulars
-            .iter()
-            .filter_map(|f| {
-                let (t, attr) = parse(f)?;
-                if let Some((_, r)) = RUNTIME.iter().find(|(x, _)| x == f) {
-                    return Some((f.clone(), (*r).to_owned()));
-                }
-                let last = type_ident(t.rsplit("::").next().unwrap_or(t));
-                let name = if attr.starts_with(last.as_str()) { pascal(attr) } else { format!("{last}{}", pascal(attr)) };
-                Some((f.clone(), name))
-            })
-            .collect();
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for (f, n) in &wanted {
-            if !RUNTIME.iter().any(|(x, _)| x == f) {
-                *counts.entry(n.as_str()).or_default() += 1;
+        let schemas: HashMap<&str, &Json> = schemas.iter().map(|(t, s)| (t.as_str(), s)).collect();
+        // Annotations naming one property (`Bucket.Name`, `Bucket.BucketName`) are one
+        // reference, keyed by that property.
+        let mut keyed: BTreeMap<String, (String, Option<String>, Vec<String>)> = BTreeMap::new();
+        for f in &singulars {
+            let Some((t, attr)) = parse(f) else { continue };
+            let prop = schemas.get(t).and_then(|s| target_property(t, attr, s));
+            let key = format!("{t}.{}", prop.as_deref().unwrap_or(attr));
+            keyed.entry(key).or_insert_with(|| (t.to_owned(), prop.clone(), Vec::new())).2.push(f.clone());
+        }
+        let name_of = |key: &str, formats: &[String]| -> String {
+            if let Some((_, r)) = RUNTIME.iter().find(|(x, _)| *x == key || formats.iter().any(|f| f == x)) {
+                return (*r).to_owned();
+            }
+            let (t, attr) = key.rsplit_once('.').unwrap_or((key, ""));
+            let last = type_ident(t.rsplit("::").next().unwrap_or(t));
+            if attr.starts_with(last.as_str()) { pascal(attr) } else { format!("{last}{}", pascal(attr)) }
+        };
+        let runtime_of = |key: &str, formats: &[String]| RUNTIME.iter().find(|(x, _)| *x == key || formats.iter().any(|f| f == x)).map(|(_, r)| *r);
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for (key, (_, _, fs)) in &keyed {
+            if runtime_of(key, fs).is_none() {
+                *counts.entry(name_of(key, fs)).or_default() += 1;
             }
         }
         let mut by_format = BTreeMap::new();
-        for (f, n) in &wanted {
-            let runtime = RUNTIME.iter().find(|(x, _)| x == f).map(|(_, r)| *r);
-            let ident = if runtime.is_none() && counts.get(n.as_str()).copied().unwrap_or(0) > 1 {
-                let svc = f.split("::").nth(1).unwrap_or_default();
-                format!("{}{n}", pascal(svc))
-            } else {
-                n.clone()
-            };
-            let arn = f.ends_with(".Arn");
-            by_format.insert(f.clone(), RefType { ident, format: f.clone(), arn, runtime });
-        }
-        let schemas: HashMap<&str, &Json> = schemas.iter().map(|(t, s)| (t.as_str(), s)).collect();
         let mut targets: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for (f, r) in &by_format {
-            let Some((t, attr)) = parse(f) else { continue };
-            let Some(schema) = schemas.get(t) else { continue };
-            if let Some(prop) = target_property(t, attr, schema) {
-                targets.entry(t.to_owned()).or_default().push((prop, r.ident.clone()));
+        for (key, (t, prop, fs)) in &keyed {
+            let runtime = runtime_of(key, fs);
+            let name = name_of(key, fs);
+            let ident = if runtime.is_none() && counts.get(&name).copied().unwrap_or(0) > 1 {
+                let svc = t.split("::").nth(1).unwrap_or_default();
+                format!("{}{name}", pascal(svc))
+            } else {
+                name
+            };
+            let arn = key.ends_with("Arn");
+            let r = RefType { ident: ident.clone(), format: fs.join(", "), arn, runtime };
+            for f in fs {
+                by_format.insert(f.clone(), r.clone());
+            }
+            if let Some(p) = prop {
+                targets.entry(t.clone()).or_default().push((p.clone(), ident));
             }
         }
         Refs { by_format, targets }
@@ -109,6 +130,17 @@ impl Refs {
     /// The reference a singular annotation stands for.
     pub fn for_format(&self, format: &str) -> Option<String> {
         self.by_format.get(format).map(|r| r.ident.clone())
+    }
+
+    /// The reference `node` holds, unless it names an attribute of `own` (the type's own
+    /// name is text its stack writes, not a reference).
+    pub fn for_node(&self, node: &Json, own: &str) -> Option<String> {
+        let a = annotation(node)?;
+        let (t, _) = parse(&a)?;
+        if t == own {
+            return None;
+        }
+        self.for_format(&a)
     }
 
     /// The item reference of a plural annotation on a list.
@@ -168,5 +200,10 @@ mod tests {
         assert_eq!(refs.for_format("AWS::KMS::Alias.AliasName").as_deref(), Some("AliasName"));
         assert_eq!(refs.targets_in("AWS::S3::Bucket"), vec![("BucketName".to_owned(), "BucketName".to_owned())]);
         assert_eq!(refs.for_format("date-time"), None);
+        let rel = json!({"type": "string", "relationshipRef": {"typeName": "AWS::S3::Bucket", "propertyPath": "/properties/Arn"}});
+        let pattern = json!({"type": "string", "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"});
+        assert_eq!(annotation(&rel).as_deref(), Some("AWS::S3::Bucket.Arn"));
+        assert_eq!(annotation(&pattern).as_deref(), Some("AWS::IAM::Role.Arn"));
+        assert_eq!(refs.for_node(&json!({"format": "AWS::S3::Bucket.Name"}), "AWS::S3::Bucket"), None, "a type's own name is text");
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::{Map, Value as Json};
 
 use crate::model::*;
-use crate::names::{field_ident, pascal, snake, type_ident};
+use crate::names::{field_ident, pascal, type_ident};
 use crate::refs::Refs;
 
 /// Names generated items must not take: they would shadow what the generated code uses.
@@ -78,6 +78,7 @@ struct ServiceBuilder<'a> {
 /// What resolving a type's properties needs: the type's definitions and the definitions
 /// being resolved (a definition within itself becomes JSON).
 struct Scope<'s> {
+    type_name: &'s str,
     type_ident: &'s str,
     defs: &'s Map<String, Json>,
     stack: Vec<String>,
@@ -147,7 +148,7 @@ impl<'a> ServiceBuilder<'a> {
             .and_then(Json::as_u64)
             .unwrap_or(120);
 
-        let mut scope = Scope { type_ident: &ident, defs, stack: Vec::new() };
+        let mut scope = Scope { type_name, type_ident: &ident, defs, stack: Vec::new() };
         let mut fields = Vec::new();
         let mut outputs = Vec::new();
         let mut idents = HashSet::new();
@@ -268,7 +269,7 @@ impl<'a> ServiceBuilder<'a> {
         let format = node.get("format").and_then(Json::as_str).unwrap_or_default();
         match kind {
             Some("string") => {
-                if let Some(r) = self.refs.for_format(format) {
+                if let Some(r) = self.refs.for_node(node, scope.type_name) {
                     return Ty::Ref(r);
                 }
                 if format == "json" {
@@ -290,8 +291,9 @@ impl<'a> ServiceBuilder<'a> {
                     Some(items) => {
                         // A plural annotation on the list (`AWS::EC2::Subnet.Ids`) types its items.
                         let item = self.resolve(scope, parent, wire, items);
+                        let own = format.starts_with(&format!("{}.", scope.type_name));
                         match (item, self.refs.for_plural(format)) {
-                            (Ty::Str, Some(r)) => Ty::Ref(r),
+                            (Ty::Str, Some(r)) if !own => Ty::Ref(r),
                             (t, _) => t,
                         }
                     }

@@ -1653,7 +1653,7 @@ pub struct RestApiEndpointConfiguration {
     #[serde(rename = "Types", default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<fr::Value<String>>,
     #[serde(rename = "VpcEndpointIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub vpc_endpoint_ids: Vec<fr::Value<String>>,
+    pub vpc_endpoint_ids: Vec<fr::Value<crate::refs::VPCEndpointId>>,
 }
 
 impl fr::resource::Props for RestApiEndpointConfiguration {

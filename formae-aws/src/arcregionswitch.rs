@@ -16,7 +16,7 @@ pub struct Plan {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "PrimaryRegion", default, skip_serializing_if = "Option::is_none")]

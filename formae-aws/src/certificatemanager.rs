@@ -512,6 +512,7 @@ impl fr::resource::Props for Certificate {
 pub struct CertificateOutputs {
     /// The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate.
     pub certificate_arn: fr::Output<String>,
+    pub id: fr::Output<crate::refs::CertificateId>,
 }
 
 impl fr::resource::Resource for Certificate {
@@ -520,7 +521,7 @@ impl fr::resource::Resource for Certificate {
         create_only: &["SubjectAlternativeNames", "DomainValidationOptions", "KeyAlgorithm", "DomainName", "CertificateAuthorityArn", "CertificateExport"],
         write_only: &["ValidationMethod"],
         identity: &[],
-        outputs: &["CertificateArn"],
+        outputs: &["CertificateArn", "Id"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &[],
@@ -537,6 +538,7 @@ impl fr::resource::Resource for Certificate {
     fn outputs(name: &'static str) -> CertificateOutputs {
         CertificateOutputs {
             certificate_arn: fr::Output::new(name, "CertificateArn"),
+            id: fr::Output::new(name, "Id"),
         }
     }
 }

@@ -277,7 +277,7 @@ pub struct GuardHook {
     pub alias: fr::Value<String>,
     /// IAM Role ARN
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// Attribute to specify CloudFormation behavior on hook failure.
     #[serde(rename = "FailureMode", default)]
     pub failure_mode: fr::Value<GuardHookFailureMode>,
@@ -311,9 +311,6 @@ impl fr::resource::Props for GuardHook {
         fr::resource::Required { field: "hook_status", message: "missing required property `hook_status` of `GuardHook`: add `hook_status: ...` to it" },
         fr::resource::Required { field: "rule_location", message: "missing required property `rule_location` of `GuardHook`: add `rule_location: ...` to it" },
         fr::resource::Required { field: "target_operations", message: "missing required property `target_operations` of `GuardHook`: add `target_operations: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`execution_role` of `GuardHook` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -698,7 +695,7 @@ pub struct LambdaHook {
     pub auto_update: Option<fr::Value<bool>>,
     /// IAM Role ARN
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// Attribute to specify CloudFormation behavior on hook failure.
     #[serde(rename = "FailureMode", default)]
     pub failure_mode: fr::Value<LambdaHookFailureMode>,
@@ -732,7 +729,6 @@ impl fr::resource::Props for LambdaHook {
         fr::resource::Required { field: "target_operations", message: "missing required property `target_operations` of `LambdaHook`: add `target_operations: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`execution_role` of `LambdaHook` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "lambda_function", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`lambda_function` of `LambdaHook` must have 1 to 170 characters (the schema's minLength/maxLength)" },
     ];
 }

@@ -197,7 +197,7 @@ pub struct VpcConfig {
     #[serde(rename = "Subnets", default, skip_serializing_if = "Vec::is_empty")]
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for VpcConfig {

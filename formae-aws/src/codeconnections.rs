@@ -231,7 +231,7 @@ pub struct VpcConfiguration {
     pub tls_certificate: Option<fr::Value<String>>,
     /// The ID of the Amazon VPC connected to the infrastructure where your provider type is installed.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VpcConfiguration {

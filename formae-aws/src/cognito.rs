@@ -1426,10 +1426,10 @@ impl fr::resource::Props for UserPoolClient {
 /// Outputs of a [`UserPoolClient`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct UserPoolClientOutputs {
-    pub client_id: fr::Output<String>,
+    pub client_id: fr::Output<crate::refs::UserPoolClientClientId>,
     pub client_secret: fr::Output<String>,
     pub name: fr::Output<String>,
-    pub user_pool_id: fr::Output<String>,
+    pub user_pool_id: fr::Output<crate::refs::UserPoolClientUserPoolId>,
 }
 
 impl fr::resource::Resource for UserPoolClient {

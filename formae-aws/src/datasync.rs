@@ -273,7 +273,7 @@ impl fr::resource::Props for LocationAzureBlobCustomSecretConfig {
 pub struct AzureFederatedIdentityConfig {
     /// Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes to mint the OIDC token used to authenticate with the identity provider.
     #[serde(rename = "AwsIamRole", default, skip_serializing_if = "Option::is_none")]
-    pub aws_iam_role: Option<fr::Value<String>>,
+    pub aws_iam_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container.
     #[serde(rename = "AzureOidc", default, skip_serializing_if = "Option::is_none")]
     pub azure_oidc: Option<AzureOidcConfig>,
@@ -281,9 +281,6 @@ pub struct AzureFederatedIdentityConfig {
 
 impl fr::resource::Props for AzureFederatedIdentityConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "aws_iam_role", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`aws_iam_role` of `AzureFederatedIdentityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container.
@@ -1264,7 +1261,7 @@ impl fr::resource::Resource for LocationObjectStorage {
 pub struct ObjectStorageFederatedIdentityConfig {
     /// Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes to mint the OIDC token used to authenticate with the identity provider.
     #[serde(rename = "AwsIamRole", default, skip_serializing_if = "Option::is_none")]
-    pub aws_iam_role: Option<fr::Value<String>>,
+    pub aws_iam_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// Specifies the external (non-AWS) identity provider that DataSync federates with to access your object storage location.
     #[serde(rename = "ExternalIdentity", default, skip_serializing_if = "Option::is_none")]
     pub external_identity: Option<ObjectStorageExternalIdentityConfig>,
@@ -1272,9 +1269,6 @@ pub struct ObjectStorageFederatedIdentityConfig {
 
 impl fr::resource::Props for ObjectStorageFederatedIdentityConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "aws_iam_role", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`aws_iam_role` of `ObjectStorageFederatedIdentityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Specifies the external (non-AWS) identity provider that DataSync federates with to access your object storage location.

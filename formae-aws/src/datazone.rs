@@ -1498,7 +1498,7 @@ pub struct Project {
     pub project_category: Option<fr::Value<String>>,
     /// The project execution role ARN.
     #[serde(rename = "ProjectExecutionRole", default, skip_serializing_if = "Option::is_none")]
-    pub project_execution_role: Option<fr::Value<String>>,
+    pub project_execution_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The project profile ID.
     #[serde(rename = "ProjectProfileId", default, skip_serializing_if = "Option::is_none")]
     pub project_profile_id: Option<fr::Value<String>>,

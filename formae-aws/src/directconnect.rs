@@ -46,9 +46,9 @@ impl fr::resource::Props for Connection {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionOutputs {
     /// The ARN of the connection.
-    pub connection_arn: fr::Output<String>,
+    pub connection_arn: fr::Output<crate::refs::ConnectionArn>,
     /// The ID of the connection.
-    pub connection_id: fr::Output<String>,
+    pub connection_id: fr::Output<crate::refs::ConnectionId>,
     /// The state of the connection.
     pub connection_state: fr::Output<String>,
 }
@@ -130,9 +130,9 @@ impl fr::resource::Props for DirectConnectGateway {
 #[derive(Debug, Clone, Copy)]
 pub struct DirectConnectGatewayOutputs {
     /// The ARN of the Direct Connect gateway.
-    pub direct_connect_gateway_arn: fr::Output<String>,
+    pub direct_connect_gateway_arn: fr::Output<crate::refs::DirectConnectGatewayArn>,
     /// The ID of the Direct Connect gateway.
-    pub direct_connect_gateway_id: fr::Output<String>,
+    pub direct_connect_gateway_id: fr::Output<crate::refs::DirectConnectGatewayId>,
 }
 
 impl fr::resource::Resource for DirectConnectGateway {
@@ -263,9 +263,9 @@ impl fr::resource::Props for Lag {
 #[derive(Debug, Clone, Copy)]
 pub struct LagOutputs {
     /// The ARN of the LAG.
-    pub lag_arn: fr::Output<String>,
+    pub lag_arn: fr::Output<crate::refs::LagArn>,
     /// The ID of the LAG.
-    pub lag_id: fr::Output<String>,
+    pub lag_id: fr::Output<crate::refs::LagId>,
     /// The state of the LAG.
     pub lag_state: fr::Output<String>,
 }

@@ -97,7 +97,7 @@ pub struct MicrosoftADVpcSettings {
     pub subnet_ids: Vec<fr::Value<String>>,
     /// The identifier of the VPC in which to create the directory.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for MicrosoftADVpcSettings {
@@ -228,7 +228,7 @@ pub struct SimpleADVpcSettings {
     pub subnet_ids: Vec<fr::Value<String>>,
     /// The identifier of the VPC in which to create the directory.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for SimpleADVpcSettings {

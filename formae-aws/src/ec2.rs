@@ -736,7 +736,7 @@ pub struct CarrierGateway {
     pub tags: Vec<CarrierGatewayTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for CarrierGateway {
@@ -2137,8 +2137,8 @@ impl fr::resource::Props for EIP {
 /// Outputs of a [`EIP`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EIPOutputs {
-    pub allocation_id: fr::Output<String>,
-    pub public_ip: fr::Output<String>,
+    pub allocation_id: fr::Output<crate::refs::EIPAllocationId>,
+    pub public_ip: fr::Output<crate::refs::EIPPublicIp>,
 }
 
 impl fr::resource::Resource for EIP {
@@ -2239,7 +2239,7 @@ pub struct EgressOnlyInternetGateway {
     pub tags: Vec<EgressOnlyInternetGatewayTag>,
     /// The ID of the VPC for which to create the egress-only internet gateway.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for EgressOnlyInternetGateway {
@@ -3919,7 +3919,7 @@ pub struct Instance {
     pub security_group_ids: Vec<fr::Value<String>>,
     /// the names of the security groups. For a nondefault VPC, you must use security group IDs instead.
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupName>>,
+    pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// Specifies whether to enable an instance launched in a VPC to perform NAT.
     #[serde(rename = "SourceDestCheck", default, skip_serializing_if = "Option::is_none")]
     pub source_dest_check: Option<fr::Value<bool>>,
@@ -3951,7 +3951,7 @@ impl fr::resource::Props for Instance {
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceOutputs {
     /// The EC2 Instance ID.
-    pub instance_id: fr::Output<String>,
+    pub instance_id: fr::Output<crate::refs::InstanceId>,
     /// The private DNS name of the specified instance. For example: ip-10-24-34-0.ec2.internal.
     pub private_dns_name: fr::Output<String>,
     /// The private IP address of the specified instance. For example: 10.24.34.0.
@@ -5308,7 +5308,7 @@ pub struct LaunchTemplateData {
     /// The names of the security groups. For a nondefault VPC, you must use security group IDs instead.
     /// If you specify a network interface, you must specify any security groups as part of the network interface instead of using this parameter.
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupName>>,
+    pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The tags to apply to resources that are created during instance launch.
     /// To tag the launch template itself, use [TagSpecifications](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-launchtemplate.html#cfn-ec2-launchtemplate-tagspecifications).
     #[serde(rename = "TagSpecifications", default, skip_serializing_if = "Vec::is_empty")]
@@ -6953,7 +6953,7 @@ pub struct LocalGatewayRouteTableVPCAssociation {
     pub tags: Vec<CarrierGatewayTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for LocalGatewayRouteTableVPCAssociation {
@@ -7297,7 +7297,7 @@ pub struct NatGateway {
     pub tags: Vec<CustomerGatewayTag>,
     /// The ID of the VPC in which the NAT gateway is located.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for NatGateway {
@@ -7401,7 +7401,7 @@ pub struct NetworkAcl {
     pub tags: Vec<CustomerGatewayTag>,
     /// The ID of the VPC for the network ACL.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for NetworkAcl {
@@ -8601,7 +8601,7 @@ pub struct RouteServerAssociation {
     pub route_server_id: fr::Value<String>,
     /// VPC ID
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for RouteServerAssociation {
@@ -8890,7 +8890,7 @@ pub struct RouteTable {
     pub tags: Vec<CustomerGatewayTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for RouteTable {
@@ -8902,7 +8902,7 @@ impl fr::resource::Props for RouteTable {
 /// Outputs of a [`RouteTable`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteTableOutputs {
-    pub route_table_id: fr::Output<String>,
+    pub route_table_id: fr::Output<crate::refs::RouteTableId>,
 }
 
 impl fr::resource::Resource for RouteTable {
@@ -9015,7 +9015,7 @@ pub struct SecurityGroup {
     pub group_description: fr::Value<String>,
     /// The name of the security group.
     #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<fr::Value<crate::refs::SecurityGroupName>>,
+    pub group_name: Option<fr::Value<String>>,
     /// [VPC only] The outbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group.
     #[serde(rename = "SecurityGroupEgress", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_egress: Vec<Egress>,
@@ -9027,7 +9027,7 @@ pub struct SecurityGroup {
     pub tags: Vec<CapacityReservationTag>,
     /// The ID of the VPC for the security group.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for SecurityGroup {
@@ -9043,7 +9043,7 @@ impl fr::resource::Props for SecurityGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct SecurityGroupOutputs {
     /// The group ID of the specified security group.
-    pub group_id: fr::Output<String>,
+    pub group_id: fr::Output<crate::refs::SecurityGroupGroupId>,
     /// The group name or group ID depending on whether the SG is created in default or specific VPC
     pub id: fr::Output<crate::refs::SecurityGroupId>,
 }
@@ -9088,7 +9088,7 @@ pub struct Egress {
     #[serde(rename = "DestinationPrefixListId", default, skip_serializing_if = "Option::is_none")]
     pub destination_prefix_list_id: Option<fr::Value<String>>,
     #[serde(rename = "DestinationSecurityGroupId", default, skip_serializing_if = "Option::is_none")]
-    pub destination_security_group_id: Option<fr::Value<crate::refs::SecurityGroupId>>,
+    pub destination_security_group_id: Option<fr::Value<String>>,
     #[serde(rename = "FromPort", default, skip_serializing_if = "Option::is_none")]
     pub from_port: Option<fr::Value<i64>>,
     #[serde(rename = "IpProtocol", default)]
@@ -9123,9 +9123,9 @@ pub struct Ingress {
     #[serde(rename = "SourcePrefixListId", default, skip_serializing_if = "Option::is_none")]
     pub source_prefix_list_id: Option<fr::Value<String>>,
     #[serde(rename = "SourceSecurityGroupId", default, skip_serializing_if = "Option::is_none")]
-    pub source_security_group_id: Option<fr::Value<crate::refs::SecurityGroupId>>,
+    pub source_security_group_id: Option<fr::Value<String>>,
     #[serde(rename = "SourceSecurityGroupName", default, skip_serializing_if = "Option::is_none")]
-    pub source_security_group_name: Option<fr::Value<crate::refs::SecurityGroupName>>,
+    pub source_security_group_name: Option<fr::Value<String>>,
     #[serde(rename = "SourceSecurityGroupOwnerId", default, skip_serializing_if = "Option::is_none")]
     pub source_security_group_owner_id: Option<fr::Value<String>>,
     #[serde(rename = "ToPort", default, skip_serializing_if = "Option::is_none")]
@@ -9274,7 +9274,7 @@ pub struct SecurityGroupIngress {
     ///
     /// You must specify the GroupName property or the GroupId property. For security groups that are in a VPC, you must use the GroupId property.
     #[serde(rename = "SourceSecurityGroupName", default, skip_serializing_if = "Option::is_none")]
-    pub source_security_group_name: Option<fr::Value<crate::refs::SecurityGroupName>>,
+    pub source_security_group_name: Option<fr::Value<crate::refs::SecurityGroupId>>,
     /// [nondefault VPC] The AWS account ID that owns the source security group. You can't specify this property with an IP address range.
     ///
     /// If you specify SourceSecurityGroupName or SourceSecurityGroupId and that security group is owned by a different account than the account creating the stack, you must specify the SourceSecurityGroupOwnerId; otherwise, this property is optional.
@@ -9341,7 +9341,7 @@ pub struct SecurityGroupVpcAssociation {
     pub group_id: fr::Value<String>,
     /// The ID of the VPC in the security group vpc association.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for SecurityGroupVpcAssociation {
@@ -10312,7 +10312,7 @@ pub struct Subnet {
     /// The ID of the VPC the subnet is in.
     /// If you update this property, you must also update the ``CidrBlock`` property.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for Subnet {
@@ -11031,8 +11031,8 @@ impl fr::resource::Props for TransitGateway {
 #[derive(Debug, Clone, Copy)]
 pub struct TransitGatewayOutputs {
     pub encryption_support_state: fr::Output<String>,
-    pub id: fr::Output<String>,
-    pub transit_gateway_arn: fr::Output<String>,
+    pub id: fr::Output<crate::refs::TransitGatewayId>,
+    pub transit_gateway_arn: fr::Output<crate::refs::TransitGatewayArn>,
 }
 
 impl fr::resource::Resource for TransitGateway {
@@ -11081,13 +11081,13 @@ pub struct TransitGatewayAttachment {
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<TransitGatewayAttachmentOptions>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<CapacityReservationTag>,
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for TransitGatewayAttachment {
@@ -12485,7 +12485,7 @@ pub struct TransitGatewayVpcAttachment {
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for TransitGatewayVpcAttachment {
@@ -12632,9 +12632,9 @@ impl fr::resource::Props for VPC {
 pub struct VPCOutputs {
     pub cidr_block_associations: fr::Output<serde_json::Value>,
     pub default_network_acl: fr::Output<String>,
-    pub default_security_group: fr::Output<String>,
+    pub default_security_group: fr::Output<crate::refs::VPCDefaultSecurityGroup>,
     pub ipv6_cidr_blocks: fr::Output<serde_json::Value>,
-    pub vpc_id: fr::Output<crate::refs::VPCId>,
+    pub vpc_id: fr::Output<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Resource for VPC {
@@ -12715,7 +12715,7 @@ pub struct VpcEncryptionControl {
     pub vpc_encryption_control_id: Option<fr::Value<String>>,
     /// The ID of the VPC associated with the encryption control configuration.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcLatticeExclusion", default, skip_serializing_if = "Option::is_none")]
     pub vpc_lattice_exclusion: Option<fr::Value<VpcEncryptionControlVpcLatticeExclusion>>,
     #[serde(rename = "VpcPeeringExclusion", default, skip_serializing_if = "Option::is_none")]
@@ -12872,7 +12872,7 @@ pub struct VPCBlockPublicAccessExclusion {
     pub tags: Vec<CapacityManagerDataExportTag>,
     /// The ID of the vpc. Required only if you don't specify SubnetId.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for VPCBlockPublicAccessExclusion {
@@ -13018,7 +13018,7 @@ pub struct VPCCidrBlock {
     pub ipv6_pool: Option<fr::Value<String>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VPCCidrBlock {
@@ -13080,7 +13080,7 @@ pub struct VPCDHCPOptionsAssociation {
     pub dhcp_options_id: fr::Value<String>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VPCDHCPOptionsAssociation {
@@ -13158,7 +13158,7 @@ pub struct VPCEncryptionControl {
     pub virtual_private_gateway_exclusion_input: Option<fr::Value<VPCEncryptionControlVirtualPrivateGatewayExclusionInput>>,
     /// The VPC on which this VPC encryption control is applied.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
     /// Used to enable or disable Vpc Lattice exclusion
     #[serde(rename = "VpcLatticeExclusionInput", default, skip_serializing_if = "Option::is_none")]
     pub vpc_lattice_exclusion_input: Option<fr::Value<VPCEncryptionControlVpcLatticeExclusionInput>>,
@@ -13316,7 +13316,7 @@ pub struct VPCEndpoint {
     pub resource_configuration_arn: Option<fr::Value<String>>,
     /// The IDs of the route tables. Routing is supported only for gateway endpoints.
     #[serde(rename = "RouteTableIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub route_table_ids: Vec<fr::Value<String>>,
+    pub route_table_ids: Vec<fr::Value<crate::refs::RouteTableId>>,
     /// The IDs of the security groups to associate with the endpoint network interfaces. If this parameter is not specified, we use the default security group for the VPC. Security groups are supported only for interface endpoints.
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
@@ -13331,7 +13331,7 @@ pub struct VPCEndpoint {
     pub service_region: Option<fr::Value<String>>,
     /// The IDs of the subnets in which to create endpoint network interfaces. You must specify this property for an interface endpoint or a Gateway Load Balancer endpoint. You can't specify this property for a gateway endpoint. For a Gateway Load Balancer endpoint, you can specify only one subnet.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The tags to associate with the endpoint.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<VPCEndpointTag>,
@@ -13341,7 +13341,7 @@ pub struct VPCEndpoint {
     pub vpc_endpoint_type: Option<fr::Value<VPCEndpointVpcEndpointType>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VPCEndpoint {
@@ -13355,7 +13355,7 @@ impl fr::resource::Props for VPCEndpoint {
 pub struct VPCEndpointOutputs {
     pub creation_timestamp: fr::Output<String>,
     pub dns_entries: fr::Output<serde_json::Value>,
-    pub id: fr::Output<String>,
+    pub id: fr::Output<crate::refs::VPCEndpointId>,
     pub network_interface_ids: fr::Output<serde_json::Value>,
 }
 
@@ -13555,7 +13555,7 @@ pub struct VPCEndpointService {
     #[serde(rename = "GatewayLoadBalancerArns", default, skip_serializing_if = "Vec::is_empty")]
     pub gateway_load_balancer_arns: Vec<fr::Value<String>>,
     #[serde(rename = "NetworkLoadBalancerArns", default, skip_serializing_if = "Vec::is_empty")]
-    pub network_load_balancer_arns: Vec<fr::Value<String>>,
+    pub network_load_balancer_arns: Vec<fr::Value<crate::refs::LoadBalancerArn>>,
     #[serde(rename = "PayerResponsibility", default, skip_serializing_if = "Option::is_none")]
     pub payer_responsibility: Option<fr::Value<String>>,
     #[serde(rename = "PrivateDnsName", default, skip_serializing_if = "Option::is_none")]
@@ -13695,7 +13695,7 @@ pub struct VPCGatewayAttachment {
     pub internet_gateway_id: Option<fr::Value<String>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
     /// The ID of the virtual private gateway. You must specify either InternetGatewayId or VpnGatewayId, but not both.
     #[serde(rename = "VpnGatewayId", default, skip_serializing_if = "Option::is_none")]
     pub vpn_gateway_id: Option<fr::Value<String>>,
@@ -13768,7 +13768,7 @@ pub struct VPCPeeringConnection {
     pub tags: Vec<VPCPeeringConnectionTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VPCPeeringConnection {
@@ -14426,7 +14426,7 @@ impl fr::resource::Props for VPNGateway {
 /// Outputs of a [`VPNGateway`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct VPNGatewayOutputs {
-    pub vpn_gateway_id: fr::Output<String>,
+    pub vpn_gateway_id: fr::Output<crate::refs::VpnGatewayId>,
 }
 
 impl fr::resource::Resource for VPNGateway {

@@ -1120,7 +1120,7 @@ impl fr::resource::Props for LoadBalancer {
 pub struct LoadBalancerOutputs {
     pub canonical_hosted_zone_id: fr::Output<String>,
     pub dns_name: fr::Output<String>,
-    pub load_balancer_arn: fr::Output<String>,
+    pub load_balancer_arn: fr::Output<crate::refs::LoadBalancerArn>,
     pub load_balancer_full_name: fr::Output<String>,
     pub load_balancer_name: fr::Output<String>,
 }
@@ -1371,7 +1371,7 @@ pub struct TargetGroup {
     pub unhealthy_threshold_count: Option<fr::Value<i64>>,
     /// The identifier of the virtual private cloud (VPC). If the target is a Lambda function, this parameter does not apply.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for TargetGroup {

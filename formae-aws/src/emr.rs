@@ -802,7 +802,7 @@ pub struct Studio {
     pub user_role: Option<fr::Value<String>>,
     /// The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the Studio.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
     /// The ID of the Amazon EMR Studio Workspace security group. The Workspace security group allows outbound network traffic to resources in the Engine security group, and it must be in the same VPC specified by VpcId.
     #[serde(rename = "WorkspaceSecurityGroupId", default)]
     pub workspace_security_group_id: fr::Value<String>,

@@ -671,14 +671,11 @@ impl fr::resource::Props for AuthenticationConfiguration {
 pub struct IAMConfiguration {
     /// The system role ARN.
     #[serde(rename = "SystemRole", default, skip_serializing_if = "Option::is_none")]
-    pub system_role: Option<fr::Value<String>>,
+    pub system_role: Option<fr::Value<crate::refs::RoleArn>>,
 }
 
 impl fr::resource::Props for IAMConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "system_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`system_role` of `IAMConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Identity Center configuration.

@@ -43,7 +43,7 @@ pub struct Environment {
     #[serde(rename = "VcfVersion", default)]
     pub vcf_version: fr::Value<EnvironmentVcfVersion>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for Environment {

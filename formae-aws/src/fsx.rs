@@ -744,7 +744,7 @@ impl fr::resource::Props for S3AccessPoint {
 pub struct S3AccessPointVpcConfiguration {
     /// Specifies the virtual private cloud (VPC) for the S3 access point VPC configuration, if one exists.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for S3AccessPointVpcConfiguration {

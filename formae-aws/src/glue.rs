@@ -2223,7 +2223,7 @@ pub struct EncryptionAtRest {
     pub catalog_encryption_mode: Option<fr::Value<EncryptionAtRestCatalogEncryptionMode>>,
     /// The role that AWS Glue assumes to encrypt and decrypt the Data Catalog objects on the caller's behalf.
     #[serde(rename = "CatalogEncryptionServiceRole", default, skip_serializing_if = "Option::is_none")]
-    pub catalog_encryption_service_role: Option<fr::Value<String>>,
+    pub catalog_encryption_service_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The ID of the AWS KMS key to use for encryption at rest.
     #[serde(rename = "SseAwsKmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub sse_aws_kms_key_id: Option<fr::Value<String>>,
@@ -4077,7 +4077,7 @@ pub struct Session {
     pub request_origin: Option<fr::Value<String>>,
     /// The IAM Role ARN.
     #[serde(rename = "Role", default)]
-    pub role: fr::Value<String>,
+    pub role: fr::Value<crate::refs::RoleArn>,
     /// The name of the SecurityConfiguration structure to be used with the session.
     #[serde(rename = "SecurityConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub security_configuration: Option<fr::Value<String>>,
@@ -4104,7 +4104,6 @@ impl fr::resource::Props for Session {
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`id` of `Session` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "idle_timeout", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`idle_timeout` of `Session` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "request_origin", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`request_origin` of `Session` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `Session` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "security_configuration", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`security_configuration` of `Session` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "timeout", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`timeout` of `Session` must be at least 1 (the schema's minimum/maximum)" },
     ];

@@ -903,7 +903,7 @@ pub struct MissionProfile {
     pub streams_kms_key: Option<StreamsKmsKey>,
     /// The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage.
     #[serde(rename = "StreamsKmsRole", default, skip_serializing_if = "Option::is_none")]
-    pub streams_kms_role: Option<fr::Value<String>>,
+    pub streams_kms_role: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<DataflowEndpointGroupTag>,
     /// ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration.
@@ -924,7 +924,6 @@ impl fr::resource::Props for MissionProfile {
         fr::literal::LiteralRule { field: "contact_post_pass_duration_seconds", check: fr::literal::Check::Range { min: 0.0, max: 21600.0 }, message: "`contact_post_pass_duration_seconds` of `MissionProfile` must be from 0 to 21600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "contact_pre_pass_duration_seconds", check: fr::literal::Check::Range { min: 0.0, max: 21600.0 }, message: "`contact_pre_pass_duration_seconds` of `MissionProfile` must be from 0 to 21600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "minimum_viable_contact_duration_seconds", check: fr::literal::Check::Range { min: 1.0, max: 21600.0 }, message: "`minimum_viable_contact_duration_seconds` of `MissionProfile` must be from 1 to 21600 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "streams_kms_role", check: fr::literal::Check::Length { min: 30, max: 165 }, message: "`streams_kms_role` of `MissionProfile` must have 30 to 165 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "telemetry_sink_config_arn", check: fr::literal::Check::Length { min: 82, max: 424 }, message: "`telemetry_sink_config_arn` of `MissionProfile` must have 82 to 424 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "tracking_config_arn", check: fr::literal::Check::Length { min: 82, max: 424 }, message: "`tracking_config_arn` of `MissionProfile` must have 82 to 424 characters (the schema's minLength/maxLength)" },
     ];

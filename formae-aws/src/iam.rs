@@ -763,7 +763,7 @@ impl fr::resource::Props for ServerCertificate {
 #[derive(Debug, Clone, Copy)]
 pub struct ServerCertificateOutputs {
     /// Amazon Resource Name (ARN) of the server certificate
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServerCertificateArn>,
     pub server_certificate_name: fr::Output<String>,
 }
 

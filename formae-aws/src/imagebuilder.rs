@@ -714,7 +714,7 @@ pub struct Image {
     pub enhanced_image_metadata_enabled: Option<fr::Value<bool>>,
     /// The execution role name/ARN for the image build, if provided
     #[serde(rename = "ExecutionRole", default, skip_serializing_if = "Option::is_none")]
-    pub execution_role: Option<fr::Value<String>>,
+    pub execution_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The settings for starting an image pipeline execution.
     #[serde(rename = "ImagePipelineExecutionSettings", default, skip_serializing_if = "Option::is_none")]
     pub image_pipeline_execution_settings: Option<ImagePipelineExecutionSettings>,
@@ -743,9 +743,6 @@ pub struct Image {
 
 impl fr::resource::Props for Image {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`execution_role` of `Image` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Outputs of a [`Image`], known after apply.
@@ -953,7 +950,7 @@ pub struct ImagePipeline {
     pub enhanced_image_metadata_enabled: Option<fr::Value<bool>>,
     /// The execution role name/ARN for the image build, if provided
     #[serde(rename = "ExecutionRole", default, skip_serializing_if = "Option::is_none")]
-    pub execution_role: Option<fr::Value<String>>,
+    pub execution_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed.
     #[serde(rename = "ImageRecipeArn", default, skip_serializing_if = "Option::is_none")]
     pub image_recipe_arn: Option<fr::Value<String>>,
@@ -993,7 +990,6 @@ impl fr::resource::Props for ImagePipeline {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `ImagePipeline` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`execution_role` of `ImagePipeline` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1519,7 +1515,7 @@ pub struct LifecyclePolicy {
     pub description: Option<fr::Value<String>>,
     /// The execution role of the lifecycle policy.
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// The name of the lifecycle policy.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -1550,7 +1546,6 @@ impl fr::resource::Props for LifecyclePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `LifecyclePolicy` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`execution_role` of `LifecyclePolicy` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -5185,7 +5185,7 @@ pub struct VpcDestinationProperties {
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
     pub subnet_ids: Vec<fr::Value<String>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for VpcDestinationProperties {

@@ -1878,7 +1878,7 @@ pub struct ContainerTaskConfiguration {
     pub processing_unit: fr::Value<ContainerTaskConfigurationProcessingUnit>,
     /// The ARN of the IAM role that grants the containerized workload permissions to access AWS resources.
     #[serde(rename = "TaskExecutionRole", default)]
-    pub task_execution_role: fr::Value<String>,
+    pub task_execution_role: fr::Value<crate::refs::RoleArn>,
     /// The timeout in seconds for task execution. Default: 3600 (1 hour).
     #[serde(rename = "TimeoutSeconds", default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<fr::Value<i64>>,
@@ -1893,7 +1893,6 @@ impl fr::resource::Props for ContainerTaskConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ecr_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`ecr_uri` of `ContainerTaskConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "task_execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`task_execution_role` of `ContainerTaskConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "timeout_seconds", check: fr::literal::Check::Range { min: 60.0, max: 86400.0 }, message: "`timeout_seconds` of `ContainerTaskConfiguration` must be from 60 to 86400 (the schema's minimum/maximum)" },
     ];
 }

@@ -305,7 +305,7 @@ impl fr::resource::Resource for Scene {
 pub struct SyncJob {
     /// The IAM Role that execute SyncJob.
     #[serde(rename = "SyncRole", default)]
-    pub sync_role: fr::Value<String>,
+    pub sync_role: fr::Value<crate::refs::RoleArn>,
     /// The source of the SyncJob.
     #[serde(rename = "SyncSource", default)]
     pub sync_source: fr::Value<String>,
@@ -324,7 +324,6 @@ impl fr::resource::Props for SyncJob {
         fr::resource::Required { field: "workspace_id", message: "missing required property `workspace_id` of `SyncJob`: add `workspace_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "sync_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`sync_role` of `SyncJob` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sync_source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`sync_source` of `SyncJob` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `SyncJob` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -389,7 +388,7 @@ pub struct Workspace {
     pub description: Option<fr::Value<String>>,
     /// The ARN of the execution role associated with the workspace.
     #[serde(rename = "Role", default)]
-    pub role: fr::Value<String>,
+    pub role: fr::Value<crate::refs::RoleArn>,
     /// The ARN of the S3 bucket where resources associated with the workspace are stored.
     #[serde(rename = "S3Location", default)]
     pub s3_location: fr::Value<String>,
@@ -409,7 +408,6 @@ impl fr::resource::Props for Workspace {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Workspace` must have 0 to 512 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `Workspace` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_location", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_location` of `Workspace` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `Workspace` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];

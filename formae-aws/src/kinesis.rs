@@ -541,7 +541,7 @@ impl fr::resource::Props for Stream {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamOutputs {
     /// The Amazon resource name (ARN) of the Kinesis stream
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StreamArn>,
     /// The name of the Kinesis stream.
     pub name: fr::Output<String>,
     /// Warm throughput configuration details for the stream. Only present for ON_DEMAND streams.
@@ -702,7 +702,7 @@ impl fr::resource::Props for StreamConsumer {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamConsumerOutputs {
     /// The ARN returned by Kinesis Data Streams when you registered the consumer. If you don't know the ARN of the consumer that you want to deregister, you can use the ListStreamConsumers operation to get a list of the descriptions of all the consumers that are currently registered with a given data stream. The description of a consumer contains its ARN.
-    pub consumer_arn: fr::Output<String>,
+    pub consumer_arn: fr::Output<crate::refs::StreamConsumerConsumerArn>,
     /// Timestamp when the consumer was created.
     pub consumer_creation_timestamp: fr::Output<String>,
     /// A consumer can't read data while in the CREATING or DELETING states. Valid Values: CREATING | DELETING | ACTIVE

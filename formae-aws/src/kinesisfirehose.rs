@@ -366,7 +366,7 @@ pub struct VpcConfiguration {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for VpcConfiguration {

@@ -25,7 +25,7 @@ pub struct Alias {
     /// If you change the value of the ``AliasName`` property, the existing alias is deleted and a new alias is created for the specified KMS key. This change can disrupt applications that use the alias. It can also allow or deny access to a KMS key affected by attribute-based access control (ABAC).
     /// The alias must be string of 1-256 characters. It can contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-). The alias name cannot begin with ``alias/aws/``. The ``alias/aws/`` prefix is reserved for [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
     #[serde(rename = "AliasName", default)]
-    pub alias_name: fr::Value<crate::refs::AliasName>,
+    pub alias_name: fr::Value<String>,
     /// Associates the alias with the specified [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk). The KMS key must be in the same AWS-account and Region.
     /// A valid key ID is required. If you supply a null or empty string value, this operation returns an error.
     /// For help finding the key ID and ARN, see [Finding the key ID and ARN](https://docs.aws.amazon.com/kms/latest/developerguide/viewing-keys.html#find-cmk-id-arn) in the *Developer Guide*.
@@ -45,6 +45,7 @@ impl fr::resource::Props for Alias {
         fr::resource::Required { field: "target_key_id", message: "missing required property `target_key_id` of `Alias`: add `target_key_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`alias_name` of `Alias` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target_key_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`target_key_id` of `Alias` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }

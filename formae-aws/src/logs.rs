@@ -740,7 +740,7 @@ pub struct LogGroup {
     pub log_group_class: Option<fr::Value<LogGroupLogGroupClass>>,
     /// The name of the log group. If you don't specify a name, CFNlong generates a unique ID for the log group.
     #[serde(rename = "LogGroupName", default, skip_serializing_if = "Option::is_none")]
-    pub log_group_name: Option<fr::Value<crate::refs::LogGroupName>>,
+    pub log_group_name: Option<fr::Value<String>>,
     /// Creates or updates a resource policy for the specified log group that allows other services to put log events to this account. A LogGroup can have 1 resource policy.
     #[serde(rename = "ResourcePolicyDocument", default, skip_serializing_if = "Option::is_none")]
     pub resource_policy_document: Option<fr::Value<serde_json::Value>>,
@@ -758,6 +758,7 @@ impl fr::resource::Props for LogGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`kms_key_id` of `LogGroup` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group_name` of `LogGroup` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -2051,7 +2051,7 @@ pub struct VpcConnection {
     #[serde(rename = "TargetClusterArn", default)]
     pub target_cluster_arn: fr::Value<String>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VpcConnection {

@@ -360,7 +360,7 @@ pub struct PrivateGraphEndpoint {
     pub subnet_ids: Vec<fr::Value<String>>,
     /// The VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for PrivateGraphEndpoint {

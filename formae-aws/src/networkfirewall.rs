@@ -196,7 +196,7 @@ pub struct Firewall {
     #[serde(rename = "VpcEndpoint", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint: Option<VpcEndpoint>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for Firewall {
@@ -383,7 +383,7 @@ pub struct VpcEndpoint {
     pub subnet_mappings: Vec<SubnetMapping>,
     /// The unique identifier of the VPC for the firewall endpoint.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for VpcEndpoint {
@@ -1427,7 +1427,7 @@ pub struct VpcEndpointAssociation {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<FirewallPolicyTag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VpcEndpointAssociation {

@@ -912,7 +912,7 @@ pub struct VpcEndpoint {
     pub subnet_ids: Vec<fr::Value<String>>,
     /// The ID of the VPC in which the endpoint will be used.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for VpcEndpoint {

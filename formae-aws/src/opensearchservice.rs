@@ -237,7 +237,7 @@ impl fr::resource::Props for Domain {
 /// Outputs of a [`Domain`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OpenSearchServiceDomainArn>,
     pub domain_arn: fr::Output<String>,
     pub domain_endpoint: fr::Output<String>,
     pub domain_endpoint_v2: fr::Output<String>,

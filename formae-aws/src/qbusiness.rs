@@ -265,7 +265,7 @@ pub struct DataAccessor {
     #[serde(rename = "DisplayName", default)]
     pub display_name: fr::Value<String>,
     #[serde(rename = "Principal", default)]
-    pub principal: fr::Value<String>,
+    pub principal: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
@@ -280,7 +280,6 @@ impl fr::resource::Props for DataAccessor {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`application_id` of `DataAccessor` must have 36 to 36 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `DataAccessor` must have 1 to 100 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`principal` of `DataAccessor` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -881,7 +880,7 @@ pub struct Permission {
     #[serde(rename = "Conditions", default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     #[serde(rename = "Principal", default)]
-    pub principal: fr::Value<String>,
+    pub principal: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "StatementId", default)]
     pub statement_id: fr::Value<String>,
 }
@@ -895,7 +894,6 @@ impl fr::resource::Props for Permission {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`application_id` of `Permission` must have 36 to 36 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`principal` of `Permission` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "statement_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`statement_id` of `Permission` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }

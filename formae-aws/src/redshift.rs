@@ -95,7 +95,7 @@ pub struct Cluster {
     pub hsm_configuration_identifier: Option<fr::Value<String>>,
     /// A list of AWS Identity and Access Management (IAM) roles that can be used by the cluster to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. You can supply up to 50 IAM roles in a single request
     #[serde(rename = "IamRoles", default, skip_serializing_if = "Vec::is_empty")]
-    pub iam_roles: Vec<fr::Value<String>>,
+    pub iam_roles: Vec<fr::Value<crate::refs::RoleArn>>,
     /// The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the cluster.
     #[serde(rename = "KmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<fr::Value<String>>,
@@ -433,7 +433,7 @@ pub struct ClusterSubnetGroup {
     pub description: fr::Value<String>,
     /// The list of VPC subnet IDs
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The list of tags for the cluster parameter group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<ClusterTag>,
@@ -585,7 +585,7 @@ pub struct EndpointAuthorization {
     pub force: Option<fr::Value<bool>>,
     /// The virtual private cloud (VPC) identifiers to grant or revoke access to.
     #[serde(rename = "VpcIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub vpc_ids: Vec<fr::Value<String>>,
+    pub vpc_ids: Vec<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for EndpointAuthorization {

@@ -437,7 +437,7 @@ pub struct VpcEndpoint {
     #[serde(rename = "VpcEndpointId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for VpcEndpoint {

@@ -8,22 +8,85 @@ formae_runtime::cfn_reference!(arn
     /// `AWS::ACM::Certificate.Arn`.
     CertificateArn);
 formae_runtime::cfn_reference!(
+    /// `AWS::CertificateManager::Certificate.Id`.
+    CertificateId);
+formae_runtime::cfn_reference!(
+    /// `AWS::Cognito::UserPoolClient.ClientId`.
+    UserPoolClientClientId);
+formae_runtime::cfn_reference!(
+    /// `AWS::Cognito::UserPoolClient.UserPoolId`.
+    UserPoolClientUserPoolId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DirectConnect::Connection.ConnectionArn`.
+    ConnectionArn);
+formae_runtime::cfn_reference!(
+    /// `AWS::DirectConnect::Connection.ConnectionId`.
+    ConnectionId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DirectConnect::DirectConnectGateway.DirectConnectGatewayArn`.
+    DirectConnectGatewayArn);
+formae_runtime::cfn_reference!(
+    /// `AWS::DirectConnect::DirectConnectGateway.DirectConnectGatewayId`.
+    DirectConnectGatewayId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DirectConnect::Lag.LagArn`.
+    LagArn);
+formae_runtime::cfn_reference!(
+    /// `AWS::DirectConnect::Lag.LagId`.
+    LagId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::EIP.AllocationId`.
+    EIPAllocationId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::EIP.PublicIp`.
+    EIPPublicIp);
+formae_runtime::cfn_reference!(
     /// `AWS::EC2::Image.Id`.
     ImageId);
 formae_runtime::cfn_reference!(
-    /// `AWS::EC2::SecurityGroup.Id`.
+    /// `AWS::EC2::Instance.Id`.
+    InstanceId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::RouteTable.RouteTableId`.
+    RouteTableId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::SecurityGroup.GroupId`.
+    SecurityGroupGroupId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::SecurityGroup.Id, AWS::EC2::SecurityGroup.Name`.
     SecurityGroupId);
 formae_runtime::cfn_reference!(
-    /// `AWS::EC2::SecurityGroup.Name`.
-    SecurityGroupName);
-formae_runtime::cfn_reference!(
-    /// `AWS::EC2::Subnet.Id`.
+    /// `AWS::EC2::Subnet.Id, AWS::EC2::Subnet.SubnetId`.
     SubnetId);
 formae_runtime::cfn_reference!(
-    /// `AWS::EC2::VPC.Id`.
-    VPCId);
+    /// `AWS::EC2::TransitGateway.Id`.
+    TransitGatewayId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::TransitGateway.TransitGatewayArn`.
+    TransitGatewayArn);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::VPC.DefaultSecurityGroup`.
+    VPCDefaultSecurityGroup);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::VPC.Id, AWS::EC2::VPC.VpcId`.
+    VPCVpcId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::VPCEndpoint.Id`.
+    VPCEndpointId);
+formae_runtime::cfn_reference!(
+    /// `AWS::EC2::VPNGateway.VPNGatewayId`.
+    VpnGatewayId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElasticLoadBalancingV2::LoadBalancer.LoadBalancerArn`.
+    LoadBalancerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Elasticsearch::Domain.Arn`.
+    ElasticsearchDomainArn);
 /// `AWS::IAM::Role.Arn`.
 pub use formae_runtime::ids::RoleArn;
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::ServerCertificate.Arn`.
+    ServerCertificateArn);
 formae_runtime::cfn_reference!(
     /// `AWS::KMS::Alias.AliasName`.
     AliasName);
@@ -31,14 +94,29 @@ formae_runtime::cfn_reference!(arn
     /// `AWS::KMS::Key.Arn`.
     KeyArn);
 formae_runtime::cfn_reference!(
-    /// `AWS::KMS::Key.Id`.
+    /// `AWS::KMS::Key.Id, AWS::KMS::Key.KeyId`.
     KeyId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kinesis::Stream.Arn`.
+    StreamArn);
+formae_runtime::cfn_reference!(
+    /// `AWS::Kinesis::StreamConsumer.ConsumerARN`.
+    StreamConsumerConsumerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::Alias.Id`.
+    AliasArn);
 formae_runtime::cfn_reference!(arn 
     /// `AWS::Lambda::Function.Arn`.
     FunctionArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Logs::LogGroup.Name`.
     LogGroupName);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OpenSearchService::Domain.Arn`.
+    OpenSearchServiceDomainArn);
+formae_runtime::cfn_reference!(
+    /// `AWS::Redshift::ClusterSecurityGroup.Id`.
+    ClusterSecurityGroupId);
 formae_runtime::cfn_reference!(
     /// `AWS::Route53::AliasTarget.HostedZoneId`.
     AliasTargetHostedZoneId);
@@ -46,7 +124,7 @@ formae_runtime::cfn_reference!(
     /// `AWS::Route53::HostedZone.Id`.
     HostedZoneId);
 formae_runtime::cfn_reference!(
-    /// `AWS::S3::Bucket.Name`.
+    /// `AWS::S3::Bucket.BucketName, AWS::S3::Bucket.Name`.
     BucketName);
 formae_runtime::cfn_reference!(arn 
     /// `AWS::SNS::Topic.Arn`.

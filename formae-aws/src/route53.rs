@@ -594,7 +594,7 @@ pub struct VPC {
     /// *Private hosted zones only:* The ID of an Amazon VPC.
     /// For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
     #[serde(rename = "VPCId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
     /// *Private hosted zones only:* The region that an Amazon VPC was created in.
     /// For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
     #[serde(rename = "VPCRegion", default)]

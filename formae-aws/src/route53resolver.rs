@@ -409,7 +409,7 @@ pub struct FirewallRuleGroupAssociation {
     pub tags: Vec<FirewallDomainListTag>,
     /// VpcId
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for FirewallRuleGroupAssociation {
@@ -1167,7 +1167,7 @@ pub struct ResolverRuleAssociation {
     pub resolver_rule_id: fr::Value<String>,
     /// The ID of the VPC that you associated the Resolver rule with.
     #[serde(rename = "VPCId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for ResolverRuleAssociation {

@@ -516,12 +516,12 @@ pub struct RequesterGateway {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The ID of one or more subnets in order to create a requester gateway.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Tags to assign to the Requester Gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<RequesterGatewayTag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for RequesterGateway {
@@ -626,14 +626,14 @@ pub struct ResponderGateway {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The ID of one or more subnets in order to create a gateway.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Tags to assign to the Responder Gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<InboundExternalLinkTag>,
     #[serde(rename = "TrustStoreConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub trust_store_configuration: Option<TrustStoreConfiguration>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for ResponderGateway {

@@ -395,7 +395,7 @@ impl fr::resource::Props for AccessPointTag {
 pub struct VpcConfiguration {
     /// If this field is specified, this access point will only allow connections from the specified VPC ID.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for VpcConfiguration {
@@ -430,7 +430,7 @@ pub struct Bucket {
     /// A name for the bucket. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the bucket name. The bucket name must contain only lowercase letters, numbers, periods (.), and dashes (-) and must follow [Amazon S3 bucket restrictions and limitations](https://docs.aws.amazon.com/AmazonS3/latest/dev/BucketRestrictions.html). For more information, see [Rules for naming Amazon S3 buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html) in the *Amazon S3 User Guide*.
     /// If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you need to replace the resource, specify a new name.
     #[serde(rename = "BucketName", default, skip_serializing_if = "Option::is_none")]
-    pub bucket_name: Option<fr::Value<crate::refs::BucketName>>,
+    pub bucket_name: Option<fr::Value<String>>,
     #[serde(rename = "BucketNamePrefix", default, skip_serializing_if = "Option::is_none")]
     pub bucket_name_prefix: Option<fr::Value<String>>,
     #[serde(rename = "BucketNamespace", default, skip_serializing_if = "Option::is_none")]
@@ -502,6 +502,9 @@ pub struct Bucket {
 
 impl fr::resource::Props for Bucket {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bucket_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`bucket_name` of `Bucket` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+    ];
 }
 
 /// Outputs of a [`Bucket`], known after apply.

@@ -2032,7 +2032,7 @@ pub struct Cluster {
     pub cluster_name: Option<fr::Value<String>>,
     /// The cluster role for the autoscaler to assume.
     #[serde(rename = "ClusterRole", default, skip_serializing_if = "Option::is_none")]
-    pub cluster_role: Option<fr::Value<String>>,
+    pub cluster_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The instance groups of the SageMaker HyperPod cluster.
     #[serde(rename = "InstanceGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub instance_groups: Vec<ClusterInstanceGroup>,
@@ -2066,7 +2066,6 @@ impl fr::resource::Props for Cluster {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`cluster_name` of `Cluster` must have 1 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "cluster_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`cluster_role` of `Cluster` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2159,7 +2158,7 @@ pub struct ClusterInstanceGroup {
     pub current_count: Option<fr::Value<i64>>,
     /// The execution role for the instance group to assume.
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// AMI Id to be used for launching EC2 instances - HyperPodPublicAmiId or CustomAmiId
     #[serde(rename = "ImageId", default, skip_serializing_if = "Option::is_none")]
     pub image_id: Option<fr::Value<crate::refs::ImageId>>,
@@ -2221,7 +2220,6 @@ impl fr::resource::Props for ClusterInstanceGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "current_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`current_count` of `ClusterInstanceGroup` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`execution_role` of `ClusterInstanceGroup` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "image_release_version", check: fr::literal::Check::Length { min: 5, max: 64 }, message: "`image_release_version` of `ClusterInstanceGroup` must have 5 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 0.0, max: 6758.0 }, message: "`instance_count` of `ClusterInstanceGroup` must be from 0 to 6758 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_group_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`instance_group_name` of `ClusterInstanceGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
@@ -2568,7 +2566,7 @@ pub struct ClusterRestrictedInstanceGroup {
     pub environment_config: Option<EnvironmentConfig>,
     /// The execution role for the instance group to assume.
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// The number of instances you specified to add to the restricted instance group of a SageMaker HyperPod cluster.
     #[serde(rename = "InstanceCount", default)]
     pub instance_count: fr::Value<i64>,
@@ -2604,7 +2602,6 @@ impl fr::resource::Props for ClusterRestrictedInstanceGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "current_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`current_count` of `ClusterRestrictedInstanceGroup` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`execution_role` of `ClusterRestrictedInstanceGroup` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 0.0, max: 6758.0 }, message: "`instance_count` of `ClusterRestrictedInstanceGroup` must be from 0 to 6758 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_group_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`instance_group_name` of `ClusterRestrictedInstanceGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "threads_per_core", check: fr::literal::Check::Range { min: 1.0, max: 2.0 }, message: "`threads_per_core` of `ClusterRestrictedInstanceGroup` must be from 1 to 2 (the schema's minimum/maximum)" },
@@ -4358,7 +4355,7 @@ pub struct Domain {
     pub tags: Vec<AppTag>,
     /// The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for Domain {
@@ -4458,7 +4455,7 @@ pub struct DefaultSpaceSettings {
     pub custom_posix_user_config: Option<CustomPosixUserConfig>,
     /// The execution role for the space.
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// The JupyterLab app settings.
     #[serde(rename = "JupyterLabAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub jupyter_lab_app_settings: Option<DomainJupyterLabAppSettings>,
@@ -4479,9 +4476,6 @@ pub struct DefaultSpaceSettings {
 impl fr::resource::Props for DefaultSpaceSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "execution_role", message: "missing required property `execution_role` of `DefaultSpaceSettings`: add `execution_role: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`execution_role` of `DefaultSpaceSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4979,7 +4973,7 @@ pub struct DomainUserSettings {
     pub default_landing_uri: Option<fr::Value<String>>,
     /// The execution role for the user.
     #[serde(rename = "ExecutionRole", default)]
-    pub execution_role: fr::Value<String>,
+    pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// The JupyterLab app settings.
     #[serde(rename = "JupyterLabAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub jupyter_lab_app_settings: Option<DomainJupyterLabAppSettings>,
@@ -5018,7 +5012,6 @@ impl fr::resource::Props for DomainUserSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_landing_uri", check: fr::literal::Check::Length { min: 0, max: 1023 }, message: "`default_landing_uri` of `DomainUserSettings` must have 0 to 1023 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`execution_role` of `DomainUserSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -11070,16 +11063,13 @@ pub struct ValidationSpecification {
     pub validation_profiles: Vec<ValidationProfile>,
     /// The IAM roles to be used for the validation of the model package.
     #[serde(rename = "ValidationRole", default)]
-    pub validation_role: fr::Value<String>,
+    pub validation_role: fr::Value<crate::refs::RoleArn>,
 }
 
 impl fr::resource::Props for ValidationSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "validation_profiles", message: "missing required property `validation_profiles` of `ValidationSpecification`: add `validation_profiles: ...` to it" },
         fr::resource::Required { field: "validation_role", message: "missing required property `validation_role` of `ValidationSpecification`: add `validation_role: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "validation_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`validation_role` of `ValidationSpecification` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -14460,7 +14450,7 @@ pub struct UserProfileUserSettings {
     pub default_landing_uri: Option<fr::Value<String>>,
     /// The user profile Amazon Resource Name (ARN).
     #[serde(rename = "ExecutionRole", default, skip_serializing_if = "Option::is_none")]
-    pub execution_role: Option<fr::Value<String>>,
+    pub execution_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The JupyterLab app settings.
     #[serde(rename = "JupyterLabAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub jupyter_lab_app_settings: Option<UserProfileJupyterLabAppSettings>,
@@ -14494,7 +14484,6 @@ impl fr::resource::Props for UserProfileUserSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_landing_uri", check: fr::literal::Check::Length { min: 0, max: 1023 }, message: "`default_landing_uri` of `UserProfileUserSettings` must have 0 to 1023 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`execution_role` of `UserProfileUserSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -14777,10 +14766,10 @@ impl fr::resource::Props for UserProfileJupyterLabAppSettings {
 pub struct EmrSettings {
     /// An array of Amazon Resource Names (ARNs) of the IAM roles that the execution role of SageMaker can assume.
     #[serde(rename = "AssumableRoleArns", default, skip_serializing_if = "Vec::is_empty")]
-    pub assumable_role_arns: Vec<fr::Value<String>>,
+    pub assumable_role_arns: Vec<fr::Value<crate::refs::RoleArn>>,
     /// An array of ARNs of IAM roles used by EMR cluster instances or job execution environments.
     #[serde(rename = "ExecutionRoleArns", default, skip_serializing_if = "Vec::is_empty")]
-    pub execution_role_arns: Vec<fr::Value<String>>,
+    pub execution_role_arns: Vec<fr::Value<crate::refs::RoleArn>>,
 }
 
 impl fr::resource::Props for EmrSettings {
@@ -15066,7 +15055,7 @@ pub struct WorkforceVpcConfigRequest {
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for WorkforceVpcConfigRequest {

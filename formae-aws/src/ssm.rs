@@ -15,7 +15,7 @@ pub struct Association {
     pub apply_only_at_cron_interval: Option<fr::Value<bool>>,
     /// A role used by association to take actions on your behalf.
     #[serde(rename = "AssociationDispatchAssumeRole", default, skip_serializing_if = "Option::is_none")]
-    pub association_dispatch_assume_role: Option<fr::Value<String>>,
+    pub association_dispatch_assume_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// The name of the association.
     #[serde(rename = "AssociationName", default, skip_serializing_if = "Option::is_none")]
     pub association_name: Option<fr::Value<String>>,
@@ -65,7 +65,6 @@ impl fr::resource::Props for Association {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Association`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "association_dispatch_assume_role", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`association_dispatch_assume_role` of `Association` must have 1 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "automation_target_parameter_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`automation_target_parameter_name` of `Association` must have 1 to 50 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "max_concurrency", check: fr::literal::Check::Length { min: 1, max: 7 }, message: "`max_concurrency` of `Association` must have 1 to 7 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "max_errors", check: fr::literal::Check::Length { min: 1, max: 7 }, message: "`max_errors` of `Association` must have 1 to 7 characters (the schema's minLength/maxLength)" },
@@ -135,7 +134,7 @@ impl fr::resource::Props for InstanceAssociationOutputLocation {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct S3OutputLocation {
     #[serde(rename = "OutputS3BucketName", default, skip_serializing_if = "Option::is_none")]
-    pub output_s3_bucket_name: Option<fr::Value<String>>,
+    pub output_s3_bucket_name: Option<fr::Value<crate::refs::BucketName>>,
     #[serde(rename = "OutputS3KeyPrefix", default, skip_serializing_if = "Option::is_none")]
     pub output_s3_key_prefix: Option<fr::Value<String>>,
     #[serde(rename = "OutputS3Region", default, skip_serializing_if = "Option::is_none")]
@@ -145,7 +144,6 @@ pub struct S3OutputLocation {
 impl fr::resource::Props for S3OutputLocation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "output_s3_bucket_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`output_s3_bucket_name` of `S3OutputLocation` must have 3 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "output_s3_key_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`output_s3_key_prefix` of `S3OutputLocation` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "output_s3_region", check: fr::literal::Check::Length { min: 3, max: 20 }, message: "`output_s3_region` of `S3OutputLocation` must have 3 to 20 characters (the schema's minLength/maxLength)" },
     ];

@@ -64,7 +64,7 @@ pub struct NFSFileShare {
     pub requester_pays: Option<fr::Value<bool>>,
     /// The ARN of the IAM role the gateway assumes when it accesses the S3 location.
     #[serde(rename = "Role", default)]
-    pub role: fr::Value<String>,
+    pub role: fr::Value<crate::refs::RoleArn>,
     /// How the NFS share maps client user IDs. The service accepts RootSquash, NoSquash and AllSquash; it is a length-bounded string in the API model rather than an enumeration.
     #[serde(rename = "Squash", default, skip_serializing_if = "Option::is_none")]
     pub squash: Option<fr::Value<String>>,
@@ -91,7 +91,6 @@ impl fr::resource::Props for NFSFileShare {
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 7, max: 2048 }, message: "`kms_key` of `NFSFileShare` must have 7 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "location_arn", check: fr::literal::Check::Length { min: 16, max: 1400 }, message: "`location_arn` of `NFSFileShare` must have 16 to 1400 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "notification_policy", check: fr::literal::Check::Length { min: 2, max: 100 }, message: "`notification_policy` of `NFSFileShare` must have 2 to 100 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `NFSFileShare` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "squash", check: fr::literal::Check::Length { min: 5, max: 15 }, message: "`squash` of `NFSFileShare` must have 5 to 15 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "vpc_endpoint_dns_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`vpc_endpoint_dns_name` of `NFSFileShare` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
@@ -291,7 +290,7 @@ pub struct SMBFileShare {
     pub requester_pays: Option<fr::Value<bool>>,
     /// The ARN of the IAM role the gateway assumes when it accesses the S3 location.
     #[serde(rename = "Role", default)]
-    pub role: fr::Value<String>,
+    pub role: fr::Value<crate::refs::RoleArn>,
     /// Whether the SMB share uses Windows ACLs rather than POSIX permissions.
     #[serde(rename = "SMBACLEnabled", default, skip_serializing_if = "Option::is_none")]
     pub smbacl_enabled: Option<fr::Value<bool>>,
@@ -322,7 +321,6 @@ impl fr::resource::Props for SMBFileShare {
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 7, max: 2048 }, message: "`kms_key` of `SMBFileShare` must have 7 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "location_arn", check: fr::literal::Check::Length { min: 16, max: 1400 }, message: "`location_arn` of `SMBFileShare` must have 16 to 1400 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "notification_policy", check: fr::literal::Check::Length { min: 2, max: 100 }, message: "`notification_policy` of `SMBFileShare` must have 2 to 100 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `SMBFileShare` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "vpc_endpoint_dns_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`vpc_endpoint_dns_name` of `SMBFileShare` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }

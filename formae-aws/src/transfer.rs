@@ -910,7 +910,7 @@ pub struct ServerEndpointDetails {
     #[serde(rename = "VpcEndpointId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for ServerEndpointDetails {
@@ -1353,7 +1353,7 @@ pub struct Vpc {
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
     pub subnet_ids: Vec<fr::Value<String>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
 }
 
 impl fr::resource::Props for Vpc {

@@ -499,7 +499,7 @@ pub struct ResourceGateway {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The ID of one or more subnets in which to create an endpoint network interface.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<DomainVerificationTag>,
     #[serde(rename = "VpcIdentifier", default)]

@@ -471,7 +471,7 @@ pub struct NetworkSettings {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCId>,
+    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
 }
 
 impl fr::resource::Props for NetworkSettings {

@@ -68,6 +68,12 @@ macro_rules! cfn_reference {
             }
         }
 
+        impl $crate::ids::Reference for $name {
+            fn text(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(&self.0)
@@ -112,5 +118,8 @@ mod tests {
         assert_eq!(serde_json::to_value(&arn).ok(), Some(serde_json::json!("arn:aws:x:::thing")));
         let any: crate::Value<crate::ids::AnyArn> = arn.into_value();
         assert_eq!(any.get().map(|a| a.0.as_str()), Some("arn:aws:x:::thing"));
+        let out: crate::Output<ThingArn> = crate::Output::new("thing", "Arn");
+        let text: crate::Value<String> = out.into_value();
+        assert!(matches!(text, crate::Value::Ref(r) if r.attr == "Arn"), "an output reference fits where text goes, still a reference");
     }
 }

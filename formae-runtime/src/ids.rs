@@ -13,6 +13,25 @@ pub trait Arn {
     fn as_str(&self) -> &str;
 }
 
+/// Implemented by every typed reference (an ARN, an id, a name of another resource): it
+/// also fits where a property takes plain text, since that text is what AWS receives.
+pub trait Reference {
+    /// The reference's text.
+    fn text(&self) -> &str;
+}
+
+impl<X: Reference> IntoValue<String> for Output<X> {
+    fn into_value(self) -> Value<String> {
+        Value::Ref(self.to())
+    }
+}
+
+impl<X: Reference> IntoValue<String> for X {
+    fn into_value(self) -> Value<String> {
+        Value::Lit(self.text().to_owned())
+    }
+}
+
 macro_rules! arn_types {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
@@ -22,6 +41,12 @@ macro_rules! arn_types {
 
         impl Arn for $name {
             fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Reference for $name {
+            fn text(&self) -> &str {
                 &self.0
             }
         }

@@ -141,3 +141,17 @@ fn a_users_stack_snapshots_in_three_lines() {
     insta::assert_snapshot!("billing_api_fresh", testing::plan_text(&stack, &testing::empty_state(&stack)));
     insta::assert_snapshot!("billing_api_redeploy", testing::plan_text(&stack, &testing::deployed_state(&stack)));
 }
+
+/// A stack of generated types: CloudFormation's property names, JSON documents as
+/// structure with references inside them, and the create-only properties (a queue's
+/// name) forcing replacement.
+#[test]
+fn a_stack_of_generated_types_plans_with_cloudformation_names() {
+    use formae_runtime::testing;
+    let stack = testing::build(&formae_stacks::ServerlessApp::ENTRY, &[]);
+    insta::assert_snapshot!("serverless_app_fresh", testing::plan_text(&stack, &testing::empty_state(&stack)));
+    let deployed = testing::deployed_state(&stack);
+    insta::assert_snapshot!("serverless_app_redeploy", testing::plan_text(&stack, &deployed));
+    let renamed = testing::build(&formae_stacks::ServerlessApp::ENTRY, &["prefix=orders", "batch_size=5"]);
+    insta::assert_snapshot!("serverless_app_renamed", testing::plan_text(&renamed, &deployed));
+}

@@ -68,12 +68,15 @@ impl<T: Serialize + 'static> Serialize for Value<T> {
 /// A value that is not a literal, serialised without the sensitivity of its type.
 struct Unmarked<'a, T>(&'a Value<T>);
 
-impl<T: Serialize> Serialize for Unmarked<'_, T> {
+impl<T: Serialize + 'static> Serialize for Unmarked<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
             Value::Lit(v) => v.serialize(s),
             Value::Ref(r) => r.serialize(s),
             Value::Template(t) => t.serialize(s),
+            // A property that holds JSON (a policy document of a generated type) takes the
+            // document as structure; any other property takes its text.
+            Value::Json(j) if std::any::TypeId::of::<T>() == std::any::TypeId::of::<serde_json::Value>() => tree::Marked(j).serialize(s),
             Value::Json(j) => s.serialize_newtype_struct(tree::name::DOC, &tree::Marked(j)),
             Value::Secret(src) => src.serialize(s),
             Value::Missing => s.serialize_none(),
