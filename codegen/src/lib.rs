@@ -24,7 +24,7 @@ pub const SCHEMAS_SHA256: &str = "ec7616f1a18dee4cc77ef6dba5fc16ba033a6fec538fd0
 /// The region whose index names the schemas.
 const REGION: &str = "us-east-1";
 /// Services on by default: those the repository's stacks use.
-pub const DEFAULT_FEATURES: &[&str] = &["iam", "lambda", "logs", "s3", "sqs"];
+pub const DEFAULT_FEATURES: &[&str] = &["dynamodb", "ec2", "events", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "ssm"];
 
 /// The generated crate's files, by path relative to its directory.
 pub type Files = BTreeMap<String, String>;
@@ -37,6 +37,9 @@ pub struct Generated {
     pub types: (usize, usize),
     /// The digest of what was read.
     pub sha256: String,
+    /// Properties (of types and their structures) that take a typed reference, and all
+    /// properties.
+    pub typed_references: (usize, usize),
 }
 
 /// Generates from the schemas directory of the installed `cfn-lint`
@@ -71,8 +74,9 @@ pub fn generate(schemas_dir: &Path) -> Result<Generated, CodegenError> {
         return Err(CodegenError::Digest { found: sha256, pinned: SCHEMAS_SHA256 });
     }
     let model = schema::build(&schemas);
+    let typed_references = model.typed_references();
     let origin = emit::Origin { package: PACKAGE, schema_date: schema_date.get(..10).unwrap_or(&schema_date), default_features: DEFAULT_FEATURES };
-    Ok(Generated { files: emit::files(&model, &origin), types: (schemas.len(), index.len()), sha256 })
+    Ok(Generated { files: emit::files(&model, &origin), types: (schemas.len(), index.len()), sha256, typed_references })
 }
 
 /// Writes `files` under `dir`, removing generated sources no longer made.
@@ -115,4 +119,22 @@ fn stale(dir: &Path, files: &Files) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "rs"))
         .filter(|p| p.file_name().is_some_and(|n| !files.contains_key(&format!("src/{}", n.to_string_lossy()))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_names_files_changed_missing_or_no_longer_generated() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let files: Files = [("Cargo.toml".to_owned(), "[package]\n".to_owned()), ("src/s3.rs".to_owned(), "pub struct Bucket;\n".to_owned())].into();
+        write(dir.path(), &files).expect("written");
+        assert!(differences(dir.path(), &files).is_empty());
+        std::fs::write(dir.path().join("src/s3.rs"), "pub struct Bucket; // edited\n").expect("edited");
+        std::fs::write(dir.path().join("src/old.rs"), "").expect("a stale module");
+        assert_eq!(differences(dir.path(), &files), vec!["src/s3.rs".to_owned(), "src/old.rs".to_owned()]);
+        write(dir.path(), &files).expect("written again");
+        assert!(differences(dir.path(), &files).is_empty(), "writing removes what is no longer generated");
+    }
 }

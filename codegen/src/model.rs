@@ -10,6 +10,21 @@ pub struct Model {
     pub refs: Vec<RefType>,
 }
 
+impl Model {
+    /// `(typed, all)`: the properties that take a typed reference, and all properties.
+    pub fn typed_references(&self) -> (usize, usize) {
+        let fields = self.services.iter().flat_map(|s| &s.items).flat_map(|i| match i {
+            Item::Resource(r) => r.fields.as_slice(),
+            Item::Struct(d) => d.fields.as_slice(),
+            Item::Enum(_) => &[],
+        });
+        fields.fold((0, 0), |(typed, all), f| {
+            let is_ref = matches!(&f.ty, Ty::Ref(_)) || matches!(&f.ty, Ty::List(t) if matches!(t.as_ref(), Ty::Ref(_)));
+            (typed + usize::from(is_ref), all + 1)
+        })
+    }
+}
+
 /// A typed reference: the text of one attribute of one type.
 #[derive(Debug, Clone)]
 pub struct RefType {

@@ -44,6 +44,21 @@ pub fn annotation(node: &Json) -> Option<String> {
     (pattern.contains(":iam::") && pattern.contains(":role/")).then(|| "AWS::IAM::Role.Arn".to_owned())
 }
 
+/// What a property says it holds by its name alone, for names that mean one thing
+/// across AWS (`ExecutionRoleArn`, `SubnetIds`); the plural form for lists.
+pub fn by_name(name: &str) -> Option<&'static str> {
+    const EXACT: &[(&str, &str)] = &[
+        ("VpcId", "AWS::EC2::VPC.Id"),
+        ("SubnetId", "AWS::EC2::Subnet.Id"),
+        ("SubnetIds", "AWS::EC2::Subnet.Ids"),
+        ("SecurityGroupId", "AWS::EC2::SecurityGroup.Id"),
+        ("SecurityGroupIds", "AWS::EC2::SecurityGroup.Ids"),
+        ("LogGroupName", "AWS::Logs::LogGroup.Name"),
+    ];
+    const SUFFIX: &[(&str, &str)] = &[("RoleArn", "AWS::IAM::Role.Arn"), ("RoleARN", "AWS::IAM::Role.Arn"), ("KmsKeyArn", "AWS::KMS::Key.Arn"), ("TopicArn", "AWS::SNS::Topic.Arn")];
+    EXACT.iter().find(|(n, _)| *n == name).or_else(|| SUFFIX.iter().find(|(n, _)| name.ends_with(n))).map(|(_, f)| *f)
+}
+
 /// `(type name, attribute)` of an annotation such as `AWS::IAM::Role.Arn`.
 fn parse(format: &str) -> Option<(&str, &str)> {
     let (t, attr) = format.rsplit_once('.')?;
@@ -67,6 +82,9 @@ impl Refs {
                 Json::Object(m) => {
                     if let Some(f) = annotation(node) {
                         out.insert(f);
+                    }
+                    if let Some(Json::Object(props)) = m.get("properties") {
+                        out.extend(props.keys().filter_map(|k| by_name(k)).map(str::to_owned));
                     }
                     m.values().for_each(|v| walk(v, out));
                 }
@@ -95,7 +113,7 @@ impl Refs {
             }
             let (t, attr) = key.rsplit_once('.').unwrap_or((key, ""));
             let last = type_ident(t.rsplit("::").next().unwrap_or(t));
-            if attr.starts_with(last.as_str()) { pascal(attr) } else { format!("{last}{}", pascal(attr)) }
+            if attr.to_ascii_lowercase().starts_with(&last.to_ascii_lowercase()) { pascal(attr) } else { format!("{last}{}", pascal(attr)) }
         };
         let runtime_of = |key: &str, formats: &[String]| RUNTIME.iter().find(|(x, _)| *x == key || formats.iter().any(|f| f == x)).map(|(_, r)| *r);
         let mut counts: HashMap<String, usize> = HashMap::new();
@@ -134,8 +152,8 @@ impl Refs {
 
     /// The reference `node` holds, unless it names an attribute of `own` (the type's own
     /// name is text its stack writes, not a reference).
-    pub fn for_node(&self, node: &Json, own: &str) -> Option<String> {
-        let a = annotation(node)?;
+    pub fn for_node(&self, node: &Json, name: &str, own: &str) -> Option<String> {
+        let a = annotation(node).or_else(|| by_name(name).filter(|f| singular(f).is_none()).map(str::to_owned))?;
         let (t, _) = parse(&a)?;
         if t == own {
             return None;
@@ -204,6 +222,9 @@ mod tests {
         let pattern = json!({"type": "string", "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"});
         assert_eq!(annotation(&rel).as_deref(), Some("AWS::S3::Bucket.Arn"));
         assert_eq!(annotation(&pattern).as_deref(), Some("AWS::IAM::Role.Arn"));
-        assert_eq!(refs.for_node(&json!({"format": "AWS::S3::Bucket.Name"}), "AWS::S3::Bucket"), None, "a type's own name is text");
+        assert_eq!(by_name("ServiceRoleArn"), Some("AWS::IAM::Role.Arn"));
+        assert_eq!(by_name("SubnetIds"), Some("AWS::EC2::Subnet.Ids"));
+        assert_eq!(by_name("RoleName"), None);
+        assert_eq!(refs.for_node(&json!({"format": "AWS::S3::Bucket.Name"}), "Logs", "AWS::S3::Bucket"), None, "a type's own name is text");
     }
 }

@@ -69,8 +69,9 @@ struct ServiceBuilder<'a> {
     taken: HashSet<String>,
     /// Definitions by `(name, canonical form)`: identical ones are shared.
     shared: HashMap<(String, String), String>,
-    /// How many different forms each definition name has in the service.
-    forms: HashMap<String, usize>,
+    /// The form of each definition name that most types share: it alone takes the plain
+    /// name; other forms are named by their type.
+    common: HashMap<String, String>,
     /// Enums by `(ident, values)`.
     enums: HashMap<(String, Vec<String>), String>,
 }
@@ -92,21 +93,29 @@ impl<'a> ServiceBuilder<'a> {
             taken.insert(format!("{ident}Outputs"));
             taken.insert(ident);
         }
-        let mut forms: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut forms: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
         for (_, schema) in types.iter().map(|x| (&x.0, &x.1)) {
             let empty = Map::new();
             let defs = schema.get("definitions").and_then(Json::as_object).unwrap_or(&empty);
             for name in defs.keys() {
-                forms.entry(name.clone()).or_default().insert(canonical(defs, name));
+                *forms.entry(name.clone()).or_default().entry(canonical(defs, name)).or_default() += 1;
             }
         }
+        // The most shared form; among equals, the first in order, so generation is stable.
+        let common = forms
+            .into_iter()
+            .filter_map(|(name, counts)| {
+                let top = counts.values().copied().max()?;
+                counts.into_iter().find(|(_, n)| *n == top).map(|(form, _)| (name, form))
+            })
+            .collect();
         ServiceBuilder {
             refs,
             types,
             items: Vec::new(),
             taken,
             shared: HashMap::new(),
-            forms: forms.into_iter().map(|(k, v)| (k, v.len())).collect(),
+            common,
             enums: HashMap::new(),
         }
     }
@@ -269,7 +278,7 @@ impl<'a> ServiceBuilder<'a> {
         let format = node.get("format").and_then(Json::as_str).unwrap_or_default();
         match kind {
             Some("string") => {
-                if let Some(r) = self.refs.for_node(node, scope.type_name) {
+                if let Some(r) = self.refs.for_node(node, wire, scope.type_name) {
                     return Ty::Ref(r);
                 }
                 if format == "json" {
@@ -291,8 +300,9 @@ impl<'a> ServiceBuilder<'a> {
                     Some(items) => {
                         // A plural annotation on the list (`AWS::EC2::Subnet.Ids`) types its items.
                         let item = self.resolve(scope, parent, wire, items);
-                        let own = format.starts_with(&format!("{}.", scope.type_name));
-                        match (item, self.refs.for_plural(format)) {
+                        let plural = if format.is_empty() { crate::refs::by_name(wire).unwrap_or_default() } else { format };
+                        let own = plural.starts_with(&format!("{}.", scope.type_name));
+                        match (item, self.refs.for_plural(plural)) {
                             (Ty::Str, Some(r)) if !own => Ty::Ref(r),
                             (t, _) => t,
                         }
@@ -322,11 +332,10 @@ impl<'a> ServiceBuilder<'a> {
             return ident.clone();
         }
         let plain = type_ident(name);
-        let ident = if self.forms.get(name).copied().unwrap_or(1) == 1 && !self.taken.contains(&plain) {
-            self.unique(plain)
-        } else {
-            self.unique(format!("{}{plain}", scope.type_ident))
-        };
+        // The name of a resource type is taken: `Policy` of a role is `PolicyProperty`.
+        let base = if self.common.get(name) == Some(&key.1) { plain } else { format!("{}{plain}", scope.type_ident) };
+        let property = format!("{base}Property");
+        let ident = if !self.taken.contains(&base) { self.unique(base) } else { self.unique(property) };
         self.shared.insert(key, ident.clone());
         scope.stack.push(name.to_owned());
         self.structure(scope, ident.clone(), def);
@@ -401,7 +410,8 @@ fn is_struct(node: &Json) -> bool {
 }
 
 /// A definition with every definition it uses written in place (one level of recursion
-/// is marked, not followed): equal forms are the same structure.
+/// is marked, not followed) and its descriptions left out: equal forms are the same
+/// structure.
 fn canonical(defs: &Map<String, Json>, name: &str) -> String {
     fn inline(defs: &Map<String, Json>, node: &Json, stack: &mut Vec<String>) -> Json {
         match node {
@@ -416,7 +426,9 @@ fn canonical(defs: &Map<String, Json>, name: &str) -> String {
                     stack.pop();
                     return out;
                 }
-                Json::Object(m.iter().map(|(k, v)| (k.clone(), inline(defs, v, stack))).collect())
+                // Words about a structure do not make it another structure.
+                let words = ["description", "title", "examples", "$comment", "markdownDescription"];
+                Json::Object(m.iter().filter(|(k, _)| !words.contains(&k.as_str())).map(|(k, v)| (k.clone(), inline(defs, v, stack))).collect())
             }
             Json::Array(a) => Json::Array(a.iter().map(|v| inline(defs, v, stack)).collect()),
             other => other.clone(),
@@ -530,9 +542,9 @@ mod tests {
         let model = build(&[mk("A", &tag), mk("B", &tag)]);
         let structs: Vec<&str> = model.services[0].items.iter().filter_map(|i| if let Item::Struct(s) = i { Some(s.ident.as_str()) } else { None }).collect();
         assert_eq!(structs, vec!["Tag"]);
-        let model = build(&[mk("A", &tag), mk("B", &other)]);
+        let model = build(&[mk("A", &other), mk("B", &tag), mk("C", &tag)]);
         let structs: Vec<&str> = model.services[0].items.iter().filter_map(|i| if let Item::Struct(s) = i { Some(s.ident.as_str()) } else { None }).collect();
-        assert_eq!(structs, vec!["ATag", "BTag"]);
+        assert_eq!(structs, vec!["ATag", "Tag"], "the form most types share takes the plain name");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct Analyzer {
     #[serde(rename = "AnalyzerName", default, skip_serializing_if = "Option::is_none")]
     pub analyzer_name: Option<fr::Value<String>>,
     #[serde(rename = "ArchiveRules", default, skip_serializing_if = "Vec::is_empty")]
-    pub archive_rules: Vec<AnalyzerArchiveRule>,
+    pub archive_rules: Vec<ArchiveRuleProperty>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -200,7 +200,7 @@ impl fr::resource::Props for Tag {
 
 /// An Access Analyzer archive rule. Archive rules automatically archive new findings that meet the criteria you define when you create the rule.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalyzerArchiveRule {
+pub struct ArchiveRuleProperty {
     #[serde(rename = "Filter", default, skip_serializing_if = "Vec::is_empty")]
     pub filter: Vec<Filter>,
     /// The archive rule name
@@ -208,13 +208,13 @@ pub struct AnalyzerArchiveRule {
     pub rule_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalyzerArchiveRule {
+impl fr::resource::Props for ArchiveRuleProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "filter", message: "missing required property `filter` of `AnalyzerArchiveRule`: add `filter: ...` to it" },
-        fr::resource::Required { field: "rule_name", message: "missing required property `rule_name` of `AnalyzerArchiveRule`: add `rule_name: ...` to it" },
+        fr::resource::Required { field: "filter", message: "missing required property `filter` of `ArchiveRuleProperty`: add `filter: ...` to it" },
+        fr::resource::Required { field: "rule_name", message: "missing required property `rule_name` of `ArchiveRuleProperty`: add `rule_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`rule_name` of `AnalyzerArchiveRule` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`rule_name` of `ArchiveRuleProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -135,7 +135,7 @@ pub struct Entitlement {
     #[serde(rename = "ApplicationArn", default)]
     pub application_arn: fr::Value<String>,
     #[serde(rename = "Entitlement", default)]
-    pub entitlement: EntitlementEntitlement,
+    pub entitlement: EntitlementProperty,
 }
 
 impl fr::resource::Props for Entitlement {
@@ -190,14 +190,14 @@ impl fr::resource::Resource for Entitlement {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EntitlementEntitlement {
+pub struct EntitlementProperty {
     #[serde(rename = "PrincipalRole", default)]
     pub principal_role: PrincipalRoleEntitlement,
 }
 
-impl fr::resource::Props for EntitlementEntitlement {
+impl fr::resource::Props for EntitlementProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "principal_role", message: "missing required property `principal_role` of `EntitlementEntitlement`: add `principal_role: ...` to it" },
+        fr::resource::Required { field: "principal_role", message: "missing required property `principal_role` of `EntitlementProperty`: add `principal_role: ...` to it" },
     ];
 }
 

@@ -94,7 +94,7 @@ pub struct ApiPassthrough {
     pub extensions: Option<Extensions>,
     /// Contains information about the certificate subject. The ``Subject`` field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The ``Subject``must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate.
     #[serde(rename = "Subject", default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<CertificateSubject>,
+    pub subject: Option<Subject>,
 }
 
 impl fr::resource::Props for ApiPassthrough {
@@ -113,9 +113,9 @@ pub struct Extensions {
     pub extended_key_usage: Vec<ExtendedKeyUsage>,
     /// Defines one or more purposes for which the key contained in the certificate can be used. Default value for each option is false.
     #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
-    pub key_usage: Option<CertificateKeyUsage>,
+    pub key_usage: Option<KeyUsage>,
     #[serde(rename = "SubjectAlternativeNames", default, skip_serializing_if = "Vec::is_empty")]
-    pub subject_alternative_names: Vec<CertificateGeneralName>,
+    pub subject_alternative_names: Vec<GeneralName>,
 }
 
 impl fr::resource::Props for Extensions {
@@ -209,7 +209,7 @@ impl fr::resource::Props for ExtendedKeyUsage {
 
 /// Defines one or more purposes for which the key contained in the certificate can be used. Default value for each option is false.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateKeyUsage {
+pub struct KeyUsage {
     /// Key can be used to sign CRLs.
     #[serde(rename = "CRLSign", default, skip_serializing_if = "Option::is_none")]
     pub crl_sign: Option<fr::Value<bool>>,
@@ -239,28 +239,28 @@ pub struct CertificateKeyUsage {
     pub non_repudiation: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for CertificateKeyUsage {
+impl fr::resource::Props for KeyUsage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Describes an ASN.1 X.400 ``GeneralName`` as defined in [RFC 5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280). Only one of the following naming options should be provided. Providing more than one option results in an ``InvalidArgsException`` error.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateGeneralName {
+pub struct GeneralName {
     /// Contains information about the certificate subject. The ``Subject`` field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The ``Subject``must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate.
     #[serde(rename = "DirectoryName", default, skip_serializing_if = "Option::is_none")]
-    pub directory_name: Option<CertificateSubject>,
+    pub directory_name: Option<Subject>,
     /// String that contains X.509 DnsName information.
     #[serde(rename = "DnsName", default, skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<fr::Value<String>>,
     /// Describes an Electronic Data Interchange (EDI) entity as described in as defined in [Subject Alternative Name](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280.
     #[serde(rename = "EdiPartyName", default, skip_serializing_if = "Option::is_none")]
-    pub edi_party_name: Option<CertificateEdiPartyName>,
+    pub edi_party_name: Option<EdiPartyName>,
     /// String that contains X.509 IpAddress information.
     #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<fr::Value<String>>,
     /// Defines a custom ASN.1 X.400 ``GeneralName`` using an object identifier (OID) and value. The OID must satisfy the regular expression shown below. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
     #[serde(rename = "OtherName", default, skip_serializing_if = "Option::is_none")]
-    pub other_name: Option<CertificateOtherName>,
+    pub other_name: Option<OtherName>,
     /// String that contains X.509 ObjectIdentifier information.
     #[serde(rename = "RegisteredId", default, skip_serializing_if = "Option::is_none")]
     pub registered_id: Option<fr::Value<String>>,
@@ -272,13 +272,13 @@ pub struct CertificateGeneralName {
     pub uniform_resource_identifier: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CertificateGeneralName {
+impl fr::resource::Props for GeneralName {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Contains information about the certificate subject. The ``Subject`` field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The ``Subject``must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateSubject {
+pub struct Subject {
     /// For CA and end-entity certificates in a private PKI, the common name (CN) can be any string within the length limit.
     /// Note: In publicly trusted certificates, the common name must be a fully qualified domain name (FQDN) associated with the certificate subject.
     #[serde(rename = "CommonName", default, skip_serializing_if = "Option::is_none")]
@@ -288,7 +288,7 @@ pub struct CertificateSubject {
     pub country: Option<fr::Value<String>>,
     /// Array of X.500 attribute type and value. CustomAttributes cannot be used along with pre-defined attributes.
     #[serde(rename = "CustomAttributes", default, skip_serializing_if = "Vec::is_empty")]
-    pub custom_attributes: Vec<CertificateCustomAttribute>,
+    pub custom_attributes: Vec<CustomAttribute>,
     /// Disambiguating information for the certificate subject.
     #[serde(rename = "DistinguishedNameQualifier", default, skip_serializing_if = "Option::is_none")]
     pub distinguished_name_qualifier: Option<fr::Value<String>>,
@@ -327,13 +327,13 @@ pub struct CertificateSubject {
     pub title: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CertificateSubject {
+impl fr::resource::Props for Subject {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Defines the X.500 relative distinguished name (RDN).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateCustomAttribute {
+pub struct CustomAttribute {
     /// String that contains X.509 ObjectIdentifier information.
     #[serde(rename = "ObjectIdentifier", default)]
     pub object_identifier: fr::Value<String>,
@@ -342,16 +342,16 @@ pub struct CertificateCustomAttribute {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CertificateCustomAttribute {
+impl fr::resource::Props for CustomAttribute {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "object_identifier", message: "missing required property `object_identifier` of `CertificateCustomAttribute`: add `object_identifier: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CertificateCustomAttribute`: add `value: ...` to it" },
+        fr::resource::Required { field: "object_identifier", message: "missing required property `object_identifier` of `CustomAttribute`: add `object_identifier: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `CustomAttribute`: add `value: ...` to it" },
     ];
 }
 
 /// Describes an Electronic Data Interchange (EDI) entity as described in as defined in [Subject Alternative Name](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateEdiPartyName {
+pub struct EdiPartyName {
     /// Specifies the name assigner.
     #[serde(rename = "NameAssigner", default)]
     pub name_assigner: fr::Value<String>,
@@ -360,16 +360,16 @@ pub struct CertificateEdiPartyName {
     pub party_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for CertificateEdiPartyName {
+impl fr::resource::Props for EdiPartyName {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name_assigner", message: "missing required property `name_assigner` of `CertificateEdiPartyName`: add `name_assigner: ...` to it" },
-        fr::resource::Required { field: "party_name", message: "missing required property `party_name` of `CertificateEdiPartyName`: add `party_name: ...` to it" },
+        fr::resource::Required { field: "name_assigner", message: "missing required property `name_assigner` of `EdiPartyName`: add `name_assigner: ...` to it" },
+        fr::resource::Required { field: "party_name", message: "missing required property `party_name` of `EdiPartyName`: add `party_name: ...` to it" },
     ];
 }
 
 /// Defines a custom ASN.1 X.400 ``GeneralName`` using an object identifier (OID) and value. The OID must satisfy the regular expression shown below. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateOtherName {
+pub struct OtherName {
     /// String that contains X.509 ObjectIdentifier information.
     #[serde(rename = "TypeId", default)]
     pub type_id: fr::Value<String>,
@@ -378,10 +378,10 @@ pub struct CertificateOtherName {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CertificateOtherName {
+impl fr::resource::Props for OtherName {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "type_id", message: "missing required property `type_id` of `CertificateOtherName`: add `type_id: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CertificateOtherName`: add `value: ...` to it" },
+        fr::resource::Required { field: "type_id", message: "missing required property `type_id` of `OtherName`: add `type_id: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `OtherName`: add `value: ...` to it" },
     ];
 }
 
@@ -425,7 +425,7 @@ pub struct CertificateAuthority {
     pub signing_algorithm: fr::Value<String>,
     /// Structure that contains X.500 distinguished name information for your CA.
     #[serde(rename = "Subject", default)]
-    pub subject: CertificateAuthoritySubject,
+    pub subject: Subject,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     /// The type of the certificate authority.
@@ -487,40 +487,13 @@ impl fr::resource::Resource for CertificateAuthority {
 pub struct CsrExtensions {
     /// Structure that contains X.509 KeyUsage information.
     #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
-    pub key_usage: Option<CertificateAuthorityKeyUsage>,
+    pub key_usage: Option<KeyUsage>,
     /// Array of X.509 AccessDescription.
     #[serde(rename = "SubjectInformationAccess", default, skip_serializing_if = "Vec::is_empty")]
     pub subject_information_access: Vec<AccessDescription>,
 }
 
 impl fr::resource::Props for CsrExtensions {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Structure that contains X.509 KeyUsage information.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateAuthorityKeyUsage {
-    #[serde(rename = "CRLSign", default, skip_serializing_if = "Option::is_none")]
-    pub crl_sign: Option<fr::Value<bool>>,
-    #[serde(rename = "DataEncipherment", default, skip_serializing_if = "Option::is_none")]
-    pub data_encipherment: Option<fr::Value<bool>>,
-    #[serde(rename = "DecipherOnly", default, skip_serializing_if = "Option::is_none")]
-    pub decipher_only: Option<fr::Value<bool>>,
-    #[serde(rename = "DigitalSignature", default, skip_serializing_if = "Option::is_none")]
-    pub digital_signature: Option<fr::Value<bool>>,
-    #[serde(rename = "EncipherOnly", default, skip_serializing_if = "Option::is_none")]
-    pub encipher_only: Option<fr::Value<bool>>,
-    #[serde(rename = "KeyAgreement", default, skip_serializing_if = "Option::is_none")]
-    pub key_agreement: Option<fr::Value<bool>>,
-    #[serde(rename = "KeyCertSign", default, skip_serializing_if = "Option::is_none")]
-    pub key_cert_sign: Option<fr::Value<bool>>,
-    #[serde(rename = "KeyEncipherment", default, skip_serializing_if = "Option::is_none")]
-    pub key_encipherment: Option<fr::Value<bool>>,
-    #[serde(rename = "NonRepudiation", default, skip_serializing_if = "Option::is_none")]
-    pub non_repudiation: Option<fr::Value<bool>>,
-}
-
-impl fr::resource::Props for CertificateAuthorityKeyUsage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -547,7 +520,7 @@ impl fr::resource::Props for AccessDescription {
 pub struct CertificateAuthorityGeneralName {
     /// Structure that contains X.500 distinguished name information for your CA.
     #[serde(rename = "DirectoryName", default, skip_serializing_if = "Option::is_none")]
-    pub directory_name: Option<CertificateAuthoritySubject>,
+    pub directory_name: Option<Subject>,
     /// String that contains X.509 DnsName information.
     #[serde(rename = "DnsName", default, skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<fr::Value<String>>,
@@ -559,7 +532,7 @@ pub struct CertificateAuthorityGeneralName {
     pub ip_address: Option<fr::Value<String>>,
     /// Structure that contains X.509 OtherName information.
     #[serde(rename = "OtherName", default, skip_serializing_if = "Option::is_none")]
-    pub other_name: Option<CertificateAuthorityOtherName>,
+    pub other_name: Option<OtherName>,
     /// String that contains X.509 ObjectIdentifier information.
     #[serde(rename = "RegisteredId", default, skip_serializing_if = "Option::is_none")]
     pub registered_id: Option<fr::Value<String>>,
@@ -575,63 +548,6 @@ impl fr::resource::Props for CertificateAuthorityGeneralName {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
-/// Structure that contains X.500 distinguished name information for your CA.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateAuthoritySubject {
-    #[serde(rename = "CommonName", default, skip_serializing_if = "Option::is_none")]
-    pub common_name: Option<fr::Value<String>>,
-    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<fr::Value<String>>,
-    /// Array of X.500 attribute type and value. CustomAttributes cannot be used along with pre-defined attributes.
-    #[serde(rename = "CustomAttributes", default, skip_serializing_if = "Vec::is_empty")]
-    pub custom_attributes: Vec<CertificateAuthorityCustomAttribute>,
-    #[serde(rename = "DistinguishedNameQualifier", default, skip_serializing_if = "Option::is_none")]
-    pub distinguished_name_qualifier: Option<fr::Value<String>>,
-    #[serde(rename = "GenerationQualifier", default, skip_serializing_if = "Option::is_none")]
-    pub generation_qualifier: Option<fr::Value<String>>,
-    #[serde(rename = "GivenName", default, skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<fr::Value<String>>,
-    #[serde(rename = "Initials", default, skip_serializing_if = "Option::is_none")]
-    pub initials: Option<fr::Value<String>>,
-    #[serde(rename = "Locality", default, skip_serializing_if = "Option::is_none")]
-    pub locality: Option<fr::Value<String>>,
-    #[serde(rename = "Organization", default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<fr::Value<String>>,
-    #[serde(rename = "OrganizationalUnit", default, skip_serializing_if = "Option::is_none")]
-    pub organizational_unit: Option<fr::Value<String>>,
-    #[serde(rename = "Pseudonym", default, skip_serializing_if = "Option::is_none")]
-    pub pseudonym: Option<fr::Value<String>>,
-    #[serde(rename = "SerialNumber", default, skip_serializing_if = "Option::is_none")]
-    pub serial_number: Option<fr::Value<String>>,
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<fr::Value<String>>,
-    #[serde(rename = "Surname", default, skip_serializing_if = "Option::is_none")]
-    pub surname: Option<fr::Value<String>>,
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for CertificateAuthoritySubject {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Structure that contains X.500 attribute type and value.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateAuthorityCustomAttribute {
-    /// String that contains X.509 ObjectIdentifier information.
-    #[serde(rename = "ObjectIdentifier", default)]
-    pub object_identifier: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CertificateAuthorityCustomAttribute {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "object_identifier", message: "missing required property `object_identifier` of `CertificateAuthorityCustomAttribute`: add `object_identifier: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CertificateAuthorityCustomAttribute`: add `value: ...` to it" },
-    ];
-}
-
 /// Structure that contains X.509 EdiPartyName information.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct CertificateAuthorityEdiPartyName {
@@ -644,23 +560,6 @@ pub struct CertificateAuthorityEdiPartyName {
 impl fr::resource::Props for CertificateAuthorityEdiPartyName {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "party_name", message: "missing required property `party_name` of `CertificateAuthorityEdiPartyName`: add `party_name: ...` to it" },
-    ];
-}
-
-/// Structure that contains X.509 OtherName information.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateAuthorityOtherName {
-    /// String that contains X.509 ObjectIdentifier information.
-    #[serde(rename = "TypeId", default)]
-    pub type_id: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CertificateAuthorityOtherName {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "type_id", message: "missing required property `type_id` of `CertificateAuthorityOtherName`: add `type_id: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CertificateAuthorityOtherName`: add `value: ...` to it" },
     ];
 }
 

@@ -40,7 +40,7 @@ pub struct Registry {
     pub name: fr::Value<String>,
     /// Tags to assign to the registry.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Registry {
@@ -328,7 +328,7 @@ impl fr::resource::Props for EncryptionConfiguration {
 
 /// A tag to assign to the registry.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RegistryTag {
+pub struct Tag {
     /// The key of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -337,14 +337,14 @@ pub struct RegistryTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for RegistryTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RegistryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RegistryTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RegistryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RegistryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -379,7 +379,7 @@ pub struct RegistryRecord {
     pub registry_id: Option<fr::Value<String>>,
     /// Tags to assign to the registry record.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistryRecordTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for RegistryRecord {
@@ -841,26 +841,4 @@ fr::cfn_enum! {
         Custom = "CUSTOM",
         Gateway = "GATEWAY",
     }
-}
-
-/// A tag to assign to the registry record.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RegistryRecordTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RegistryRecordTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RegistryRecordTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RegistryRecordTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RegistryRecordTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RegistryRecordTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

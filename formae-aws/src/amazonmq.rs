@@ -56,9 +56,9 @@ pub struct Broker {
     #[serde(rename = "StorageType", default, skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<fr::Value<String>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BrokerTagsEntry>,
+    pub tags: Vec<TagsEntry>,
     /// Users to configure on the broker.
     /// For RabbitMQ, this should be one user, created when the broker is created, and changes thereafter are ignored.
     /// For ActiveMQ, changes to anything but Password are detected and will trigger an update,
@@ -246,17 +246,17 @@ impl fr::resource::Props for MaintenanceWindow {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BrokerTagsEntry {
+pub struct TagsEntry {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for BrokerTagsEntry {
+impl fr::resource::Props for TagsEntry {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BrokerTagsEntry`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BrokerTagsEntry`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `TagsEntry`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `TagsEntry`: add `value: ...` to it" },
     ];
 }
 

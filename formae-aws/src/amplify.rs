@@ -294,7 +294,7 @@ pub struct Branch {
     #[serde(rename = "Backend", default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<Backend>,
     #[serde(rename = "BasicAuthConfig", default, skip_serializing_if = "Option::is_none")]
-    pub basic_auth_config: Option<BranchBasicAuthConfig>,
+    pub basic_auth_config: Option<BasicAuthConfig>,
     #[serde(rename = "BranchName", default)]
     pub branch_name: fr::Value<String>,
     #[serde(rename = "BuildSpec", default, skip_serializing_if = "Option::is_none")]
@@ -320,7 +320,7 @@ pub struct Branch {
     #[serde(rename = "Stage", default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<fr::Value<BranchStage>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BranchTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Branch {
@@ -387,7 +387,7 @@ impl fr::resource::Props for Backend {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BranchBasicAuthConfig {
+pub struct BasicAuthConfig {
     #[serde(rename = "EnableBasicAuth", default, skip_serializing_if = "Option::is_none")]
     pub enable_basic_auth: Option<fr::Value<bool>>,
     #[serde(rename = "Password", default)]
@@ -396,14 +396,14 @@ pub struct BranchBasicAuthConfig {
     pub username: fr::Value<String>,
 }
 
-impl fr::resource::Props for BranchBasicAuthConfig {
+impl fr::resource::Props for BasicAuthConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "password", message: "missing required property `password` of `BranchBasicAuthConfig`: add `password: ...` to it" },
-        fr::resource::Required { field: "username", message: "missing required property `username` of `BranchBasicAuthConfig`: add `username: ...` to it" },
+        fr::resource::Required { field: "password", message: "missing required property `password` of `BasicAuthConfig`: add `password: ...` to it" },
+        fr::resource::Required { field: "username", message: "missing required property `username` of `BasicAuthConfig`: add `username: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`password` of `BranchBasicAuthConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`username` of `BranchBasicAuthConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`password` of `BasicAuthConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`username` of `BasicAuthConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -420,21 +420,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BranchTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for BranchTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BranchTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BranchTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BranchTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BranchTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

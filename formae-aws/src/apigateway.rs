@@ -345,7 +345,7 @@ pub struct ClientCertificate {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClientCertificateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ClientCertificate {
@@ -388,7 +388,7 @@ impl fr::resource::Resource for ClientCertificate {
 /// An array of key-value pairs to apply to this resource.
 /// For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClientCertificateTag {
+pub struct Tag {
     /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -397,10 +397,10 @@ pub struct ClientCertificateTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ClientCertificateTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ClientCertificateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ClientCertificateTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -485,7 +485,7 @@ pub struct StageDescription {
     /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
     /// ``AccessLogSetting`` is a property of the [StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html) property type.
     #[serde(rename = "AccessLogSetting", default, skip_serializing_if = "Option::is_none")]
-    pub access_log_setting: Option<DeploymentAccessLogSetting>,
+    pub access_log_setting: Option<AccessLogSetting>,
     #[serde(rename = "CacheClusterEnabled", default, skip_serializing_if = "Option::is_none")]
     pub cache_cluster_enabled: Option<fr::Value<bool>>,
     /// The size of the stage's cache cluster. For more information, see [cacheClusterSize](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html#apigw-CreateStage-request-cacheClusterSize) in the *API Gateway API Reference*.
@@ -527,7 +527,7 @@ pub struct StageDescription {
     pub metrics_enabled: Option<fr::Value<bool>>,
     /// An array of arbitrary tags (key-value pairs) to associate with the stage.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClientCertificateTag>,
+    pub tags: Vec<Tag>,
     /// The target request burst rate limit. This allows more requests through for a period of time than the target rate limit. For more information, see [Manage API Request Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) in the *API Gateway Developer Guide*.
     #[serde(rename = "ThrottlingBurstLimit", default, skip_serializing_if = "Option::is_none")]
     pub throttling_burst_limit: Option<fr::Value<i64>>,
@@ -550,14 +550,14 @@ impl fr::resource::Props for StageDescription {
 /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
 /// ``AccessLogSetting`` is a property of the [StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html) property type.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeploymentAccessLogSetting {
+pub struct AccessLogSetting {
     #[serde(rename = "DestinationArn", default, skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<fr::Value<String>>,
     #[serde(rename = "Format", default, skip_serializing_if = "Option::is_none")]
     pub format: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DeploymentAccessLogSetting {
+impl fr::resource::Props for AccessLogSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -780,7 +780,7 @@ pub struct DomainName {
     /// The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of an Amazon API Gateway domain name.
     /// ``EndpointConfiguration`` is a property of the [AWS::ApiGateway::DomainName](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html) resource.
     #[serde(rename = "EndpointConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_configuration: Option<DomainNameEndpointConfiguration>,
+    pub endpoint_configuration: Option<EndpointConfiguration>,
     #[serde(rename = "MutualTlsAuthentication", default, skip_serializing_if = "Option::is_none")]
     pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
     /// The ARN of the public certificate issued by ACM to validate ownership of your custom domain. Only required when configuring mutual TLS and using an ACM imported or private CA certificate ARN as the RegionalCertificateArn.
@@ -846,14 +846,14 @@ impl fr::resource::Resource for DomainName {
 /// The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of an Amazon API Gateway domain name.
 /// ``EndpointConfiguration`` is a property of the [AWS::ApiGateway::DomainName](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html) resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainNameEndpointConfiguration {
+pub struct EndpointConfiguration {
     #[serde(rename = "IpAddressType", default, skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<fr::Value<String>>,
     #[serde(rename = "Types", default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DomainNameEndpointConfiguration {
+impl fr::resource::Props for EndpointConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -991,7 +991,7 @@ pub struct DomainNameV2 {
     #[serde(rename = "EndpointAccessMode", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_access_mode: Option<fr::Value<String>>,
     #[serde(rename = "EndpointConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_configuration: Option<DomainNameV2EndpointConfiguration>,
+    pub endpoint_configuration: Option<EndpointConfiguration>,
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<fr::Value<serde_json::Value>>,
     /// The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid.
@@ -1000,7 +1000,7 @@ pub struct DomainNameV2 {
     #[serde(rename = "SecurityPolicy", default, skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DomainNameV2Tag>,
+    pub tags: Vec<DomainNameTag>,
 }
 
 impl fr::resource::Props for DomainNameV2 {
@@ -1043,19 +1043,6 @@ impl fr::resource::Resource for DomainNameV2 {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainNameV2EndpointConfiguration {
-    #[serde(rename = "IpAddressType", default, skip_serializing_if = "Option::is_none")]
-    pub ip_address_type: Option<fr::Value<String>>,
-    #[serde(rename = "Types", default, skip_serializing_if = "Vec::is_empty")]
-    pub types: Vec<fr::Value<String>>,
-}
-
-impl fr::resource::Props for DomainNameV2EndpointConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 fr::cfn_enum! {
     /// The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid.
     DomainNameV2RoutingMode {
@@ -1063,19 +1050,6 @@ fr::cfn_enum! {
         RoutingRuleThenBasePathMapping = "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
         RoutingRuleOnly = "ROUTING_RULE_ONLY",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainNameV2Tag {
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for DomainNameV2Tag {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// The ``AWS::ApiGateway::GatewayResponse`` resource creates a gateway response for your API. When you delete a stack containing this resource, your custom gateway responses are reset. For more information, see [API Gateway Responses](https://docs.aws.amazon.com/apigateway/latest/developerguide/customize-gateway-responses.html#api-gateway-gatewayResponse-definition) in the *API Gateway Developer Guide*.
@@ -1578,7 +1552,7 @@ pub struct RestApi {
     #[serde(rename = "SecurityPolicy", default, skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RestApiTag>,
+    pub tags: Vec<DomainNameAccessAssociationTag>,
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<fr::Value<String>>,
 }
@@ -1660,25 +1634,6 @@ impl fr::resource::Props for RestApiEndpointConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
-/// An array of key-value pairs to apply to this resource.
-/// For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RestApiTag {
-    /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the specified tag key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RestApiTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RestApiTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RestApiTag`: add `value: ...` to it" },
-    ];
-}
-
 /// The ``AWS::ApiGateway::Stage`` resource creates a stage for a deployment.
 ///
 /// CloudFormation type `AWS::ApiGateway::Stage`, deployed through Cloud Control.
@@ -1687,13 +1642,13 @@ pub struct Stage {
     /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
     /// ``AccessLogSetting`` is a property of the [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html) resource.
     #[serde(rename = "AccessLogSetting", default, skip_serializing_if = "Option::is_none")]
-    pub access_log_setting: Option<StageAccessLogSetting>,
+    pub access_log_setting: Option<AccessLogSetting>,
     #[serde(rename = "CacheClusterEnabled", default, skip_serializing_if = "Option::is_none")]
     pub cache_cluster_enabled: Option<fr::Value<bool>>,
     #[serde(rename = "CacheClusterSize", default, skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<fr::Value<String>>,
     #[serde(rename = "CanarySetting", default, skip_serializing_if = "Option::is_none")]
-    pub canary_setting: Option<StageCanarySetting>,
+    pub canary_setting: Option<CanarySetting>,
     #[serde(rename = "ClientCertificateId", default, skip_serializing_if = "Option::is_none")]
     pub client_certificate_id: Option<fr::Value<String>>,
     #[serde(rename = "DeploymentId", default, skip_serializing_if = "Option::is_none")]
@@ -1703,7 +1658,7 @@ pub struct Stage {
     #[serde(rename = "DocumentationVersion", default, skip_serializing_if = "Option::is_none")]
     pub documentation_version: Option<fr::Value<String>>,
     #[serde(rename = "MethodSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub method_settings: Vec<StageMethodSetting>,
+    pub method_settings: Vec<MethodSetting>,
     #[serde(rename = "RestApiId", default)]
     pub rest_api_id: fr::Value<String>,
     #[serde(rename = "StageName", default, skip_serializing_if = "Option::is_none")]
@@ -1758,25 +1713,9 @@ impl fr::resource::Resource for Stage {
     }
 }
 
-/// The ``AccessLogSetting`` property type specifies settings for logging access in this stage.
-/// ``AccessLogSetting`` is a property of the [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html) resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageAccessLogSetting {
-    /// The Amazon Resource Name (ARN) of the CloudWatch Logs log group or Kinesis Data Firehose delivery stream to receive access logs. If you specify a Kinesis Data Firehose delivery stream, the stream name must begin with ``amazon-apigateway-``. This parameter is required to enable access logging.
-    #[serde(rename = "DestinationArn", default, skip_serializing_if = "Option::is_none")]
-    pub destination_arn: Option<fr::Value<String>>,
-    /// A single line format of the access logs of data, as specified by selected [$context variables](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference). The format must include at least ``$context.requestId``. This parameter is required to enable access logging.
-    #[serde(rename = "Format", default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for StageAccessLogSetting {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageCanarySetting {
+pub struct CanarySetting {
     #[serde(rename = "DeploymentId", default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<fr::Value<String>>,
     #[serde(rename = "PercentTraffic", default, skip_serializing_if = "Option::is_none")]
@@ -1787,17 +1726,17 @@ pub struct StageCanarySetting {
     pub use_stage_cache: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for StageCanarySetting {
+impl fr::resource::Props for CanarySetting {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "percent_traffic", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`percent_traffic` of `StageCanarySetting` must be from 0 to 100 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "percent_traffic", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`percent_traffic` of `CanarySetting` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
 }
 
 /// The ``MethodSetting`` property type configures settings for all methods in a stage.
 /// The ``MethodSettings`` property of the ``AWS::ApiGateway::Stage`` resource contains a list of ``MethodSetting`` property types.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageMethodSetting {
+pub struct MethodSetting {
     #[serde(rename = "CacheDataEncrypted", default, skip_serializing_if = "Option::is_none")]
     pub cache_data_encrypted: Option<fr::Value<bool>>,
     #[serde(rename = "CacheTtlInSeconds", default, skip_serializing_if = "Option::is_none")]
@@ -1822,11 +1761,11 @@ pub struct StageMethodSetting {
     pub throttling_rate_limit: Option<fr::Value<f64>>,
 }
 
-impl fr::resource::Props for StageMethodSetting {
+impl fr::resource::Props for MethodSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "throttling_burst_limit", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`throttling_burst_limit` of `StageMethodSetting` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "throttling_rate_limit", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`throttling_rate_limit` of `StageMethodSetting` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "throttling_burst_limit", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`throttling_burst_limit` of `MethodSetting` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "throttling_rate_limit", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`throttling_rate_limit` of `MethodSetting` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -2062,7 +2001,7 @@ pub struct VpcLink {
     pub name: fr::Value<String>,
     /// An array of arbitrary tags (key-value pairs) to associate with the VPC link.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClientCertificateTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TargetArns", default, skip_serializing_if = "Vec::is_empty")]
     pub target_arns: Vec<fr::Value<String>>,
 }

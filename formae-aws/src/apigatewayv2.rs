@@ -263,7 +263,7 @@ impl fr::resource::Props for RouteOverrides {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct StageOverrides {
     #[serde(rename = "AccessLogSettings", default, skip_serializing_if = "Option::is_none")]
-    pub access_log_settings: Option<ApiGatewayManagedOverridesAccessLogSettings>,
+    pub access_log_settings: Option<AccessLogSettings>,
     /// Specifies whether updates to an API automatically trigger a new deployment. The default value is true.
     #[serde(rename = "AutoDeploy", default, skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<fr::Value<bool>>,
@@ -284,7 +284,7 @@ impl fr::resource::Props for StageOverrides {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApiGatewayManagedOverridesAccessLogSettings {
+pub struct AccessLogSettings {
     /// The ARN of the CloudWatch Logs log group to receive access logs.
     #[serde(rename = "DestinationArn", default, skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<fr::Value<String>>,
@@ -293,7 +293,7 @@ pub struct ApiGatewayManagedOverridesAccessLogSettings {
     pub format: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ApiGatewayManagedOverridesAccessLogSettings {
+impl fr::resource::Props for AccessLogSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -927,7 +927,7 @@ pub struct PortalProduct {
     pub display_name: fr::Value<String>,
     /// The collection of tags associated with the portal product.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PortalProductTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PortalProduct {
@@ -982,7 +982,7 @@ impl fr::resource::Resource for PortalProduct {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PortalProductTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -991,14 +991,14 @@ pub struct PortalProductTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for PortalProductTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PortalProductTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PortalProductTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PortalProductTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PortalProductTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1325,7 +1325,7 @@ impl fr::resource::Props for MatchHeaderValue {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct Stage {
     #[serde(rename = "AccessLogSettings", default, skip_serializing_if = "Option::is_none")]
-    pub access_log_settings: Option<StageAccessLogSettings>,
+    pub access_log_settings: Option<AccessLogSettings>,
     /// The API identifier.
     #[serde(rename = "ApiId", default)]
     pub api_id: fr::Value<String>,
@@ -1336,7 +1336,7 @@ pub struct Stage {
     #[serde(rename = "ClientCertificateId", default, skip_serializing_if = "Option::is_none")]
     pub client_certificate_id: Option<fr::Value<String>>,
     #[serde(rename = "DefaultRouteSettings", default, skip_serializing_if = "Option::is_none")]
-    pub default_route_settings: Option<StageRouteSettings>,
+    pub default_route_settings: Option<RouteSettings>,
     /// The deployment identifier for the API stage. Can't be updated if autoDeploy is enabled.
     #[serde(rename = "DeploymentId", default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<fr::Value<String>>,
@@ -1400,20 +1400,7 @@ impl fr::resource::Resource for Stage {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageAccessLogSettings {
-    #[serde(rename = "DestinationArn", default, skip_serializing_if = "Option::is_none")]
-    pub destination_arn: Option<fr::Value<String>>,
-    #[serde(rename = "Format", default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for StageAccessLogSettings {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageRouteSettings {
+pub struct RouteSettings {
     #[serde(rename = "DataTraceEnabled", default, skip_serializing_if = "Option::is_none")]
     pub data_trace_enabled: Option<fr::Value<bool>>,
     #[serde(rename = "DetailedMetricsEnabled", default, skip_serializing_if = "Option::is_none")]
@@ -1426,7 +1413,7 @@ pub struct StageRouteSettings {
     pub throttling_rate_limit: Option<fr::Value<f64>>,
 }
 
-impl fr::resource::Props for StageRouteSettings {
+impl fr::resource::Props for RouteSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1443,7 +1430,7 @@ pub struct VpcLink {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// A list of subnet IDs to include in the VPC link.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
 }

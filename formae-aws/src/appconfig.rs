@@ -19,7 +19,7 @@ pub struct Application {
     pub name: fr::Value<String>,
     /// Metadata to assign to the application. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTags>,
+    pub tags: Vec<Tags>,
 }
 
 impl fr::resource::Props for Application {
@@ -68,7 +68,7 @@ impl fr::resource::Resource for Application {
 
 /// Metadata to assign to the application. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationTags {
+pub struct Tags {
     /// The key-value string map. The valid character set is [a-zA-Z1-9 +-=._:/-]. The tag key can be up to 128 characters and must not start with aws:.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -77,14 +77,14 @@ pub struct ApplicationTags {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationTags {
+impl fr::resource::Props for Tags {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApplicationTags`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApplicationTags`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tags`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tags`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApplicationTags` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApplicationTags` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tags` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tags` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -397,7 +397,7 @@ pub struct DeploymentStrategy {
     pub replicate_to: fr::Value<DeploymentStrategyReplicateTo>,
     /// Assigns metadata to an AWS AppConfig resource. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define. You can specify a maximum of 50 tags for a resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DeploymentStrategyTag>,
+    pub tags: Vec<DeploymentTag>,
 }
 
 impl fr::resource::Props for DeploymentStrategy {
@@ -478,21 +478,6 @@ fr::cfn_enum! {
     }
 }
 
-/// Metadata to assign to the deployment strategy. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeploymentStrategyTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for DeploymentStrategyTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// Resource Type definition for AWS::AppConfig::Environment
 ///
 /// CloudFormation type `AWS::AppConfig::Environment`, deployed through Cloud Control.
@@ -515,7 +500,7 @@ pub struct Environment {
     pub name: fr::Value<String>,
     /// Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EnvironmentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Environment {
@@ -597,7 +582,7 @@ impl fr::resource::Props for Monitor {
 
 /// Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EnvironmentTag {
+pub struct Tag {
     /// The key-value string map. The valid character set is [a-zA-Z1-9+-=._:/]. The tag key can be up to 128 characters and must not start with aws:.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -606,14 +591,14 @@ pub struct EnvironmentTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for EnvironmentTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EnvironmentTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EnvironmentTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EnvironmentTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EnvironmentTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -654,7 +639,7 @@ pub struct ExperimentDefinition {
     pub name: fr::Value<String>,
     /// Tags to associate with the experiment definition.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ExperimentDefinitionTag>,
+    pub tags: Vec<Tag>,
     /// Treatment variants (1-5).
     #[serde(rename = "Treatments", default, skip_serializing_if = "Vec::is_empty")]
     pub treatments: Vec<Treatment>,
@@ -760,28 +745,6 @@ impl fr::resource::Props for Treatment {
     ];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ExperimentDefinitionTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ExperimentDefinitionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ExperimentDefinitionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ExperimentDefinitionTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ExperimentDefinitionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ExperimentDefinitionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::AppConfig::ExperimentRun
 ///
 /// CloudFormation type `AWS::AppConfig::ExperimentRun`, deployed through Cloud Control.
@@ -801,7 +764,7 @@ pub struct ExperimentRun {
     pub exposure_percentage: fr::Value<f64>,
     /// Tags to associate with the experiment run.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ExperimentDefinitionTag>,
+    pub tags: Vec<Tag>,
     /// Treatment overrides for specific entities.
     #[serde(rename = "TreatmentOverrides", default, skip_serializing_if = "Option::is_none")]
     pub treatment_overrides: Option<TreatmentOverrides>,
@@ -901,7 +864,7 @@ pub struct Extension {
     pub parameters: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value tags to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ExtensionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Extension {
@@ -951,28 +914,6 @@ impl fr::resource::Resource for Extension {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ExtensionTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ExtensionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ExtensionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ExtensionTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ExtensionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ExtensionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// An example resource schema demonstrating some basic constructs and validation rules.
 ///
 /// CloudFormation type `AWS::AppConfig::ExtensionAssociation`, deployed through Cloud Control.
@@ -988,7 +929,7 @@ pub struct ExtensionAssociation {
     pub resource_identifier: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ExtensionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ExtensionAssociation {

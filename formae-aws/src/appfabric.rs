@@ -25,7 +25,7 @@ pub struct AppAuthorization {
     pub credential: Option<Credential>,
     /// Tags to apply to the app authorization.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AppAuthorizationTag>,
+    pub tags: Vec<Tag>,
     /// Contains information about an application tenant.
     #[serde(rename = "Tenant", default)]
     pub tenant: Tenant,
@@ -160,7 +160,7 @@ impl fr::resource::Props for Oauth2Credential {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AppAuthorizationTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -169,14 +169,14 @@ pub struct AppAuthorizationTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AppAuthorizationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AppAuthorizationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AppAuthorizationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AppAuthorizationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AppAuthorizationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -221,7 +221,7 @@ pub struct IngestionDestination {
     pub processing_configuration: ProcessingConfiguration,
     /// A map of the key-value pairs of the tag or tags to assign to the resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IngestionDestinationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for IngestionDestination {
@@ -406,26 +406,4 @@ fr::cfn_enum! {
         Ocsf = "ocsf",
         Raw = "raw",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IngestionDestinationTag {
-    /// Tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for IngestionDestinationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `IngestionDestinationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `IngestionDestinationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IngestionDestinationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `IngestionDestinationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

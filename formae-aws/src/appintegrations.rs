@@ -41,7 +41,7 @@ pub struct Application {
     pub permissions: Vec<fr::Value<String>>,
     /// The tags (keys and values) associated with the application.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Application {
@@ -182,7 +182,7 @@ impl fr::resource::Props for IframeConfig {
 
 /// A label for tagging Application resources
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationTag {
+pub struct Tag {
     /// A key to identify the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -191,14 +191,14 @@ pub struct ApplicationTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApplicationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApplicationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApplicationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -229,7 +229,7 @@ pub struct DataIntegration {
     pub source_uri: fr::Value<String>,
     /// The tags (keys and values) associated with the data integration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataIntegrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataIntegration {
@@ -325,28 +325,6 @@ impl fr::resource::Props for ScheduleConfig {
     ];
 }
 
-/// A label for tagging DataIntegration resources
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataIntegrationTag {
-    /// A key to identify the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Corresponding tag value for the key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DataIntegrationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataIntegrationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataIntegrationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataIntegrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataIntegrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::AppIntegrations::EventIntegration
 ///
 /// CloudFormation type `AWS::AppIntegrations::EventIntegration`, deployed through Cloud Control.
@@ -365,7 +343,7 @@ pub struct EventIntegration {
     pub name: fr::Value<String>,
     /// The tags (keys and values) associated with the event integration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventIntegrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventIntegration {
@@ -432,27 +410,5 @@ impl fr::resource::Props for EventFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`source` of `EventFilter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventIntegrationTag {
-    /// A key to identify the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Corresponding tag value for the key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventIntegrationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventIntegrationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventIntegrationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EventIntegrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EventIntegrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }

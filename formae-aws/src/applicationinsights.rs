@@ -37,7 +37,7 @@ pub struct Application {
     pub ops_center_enabled: Option<fr::Value<bool>>,
     /// The SNS topic provided to Application Insights that is associated to the created opsItem.
     #[serde(rename = "OpsItemSNSTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub ops_item_sns_topic_arn: Option<fr::Value<String>>,
+    pub ops_item_sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
     /// The name of the resource group.
     #[serde(rename = "ResourceGroupName", default)]
     pub resource_group_name: fr::Value<String>,
@@ -54,7 +54,6 @@ impl fr::resource::Props for Application {
         fr::resource::Required { field: "resource_group_name", message: "missing required property `resource_group_name` of `Application`: add `resource_group_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "ops_item_sns_topic_arn", check: fr::literal::Check::Length { min: 20, max: 300 }, message: "`ops_item_sns_topic_arn` of `Application` must have 20 to 300 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "resource_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`resource_group_name` of `Application` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sns_notification_arn", check: fr::literal::Check::Length { min: 20, max: 300 }, message: "`sns_notification_arn` of `Application` must have 20 to 300 characters (the schema's minLength/maxLength)" },
     ];

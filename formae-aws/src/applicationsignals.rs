@@ -435,7 +435,7 @@ pub struct ServiceLevelObjective {
     pub sli: Option<Sli>,
     /// The list of tag keys and values associated with the resource you specified
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ServiceLevelObjectiveTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ServiceLevelObjective {
@@ -1023,7 +1023,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceLevelObjectiveTag {
+pub struct Tag {
     /// A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -1032,13 +1032,13 @@ pub struct ServiceLevelObjectiveTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ServiceLevelObjectiveTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ServiceLevelObjectiveTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ServiceLevelObjectiveTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ServiceLevelObjectiveTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ServiceLevelObjectiveTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }

@@ -812,7 +812,7 @@ pub struct IngressVpcConfiguration {
     pub vpc_endpoint_id: fr::Value<String>,
     /// The ID of the VPC that the VPC endpoint is used in.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for IngressVpcConfiguration {

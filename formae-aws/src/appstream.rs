@@ -132,7 +132,7 @@ impl fr::resource::Props for AppBlockS3Location {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct AppBlockBuilder {
     #[serde(rename = "AccessEndpoints", default, skip_serializing_if = "Vec::is_empty")]
-    pub access_endpoints: Vec<AppBlockBuilderAccessEndpoint>,
+    pub access_endpoints: Vec<AccessEndpoint>,
     #[serde(rename = "AppBlockArns", default, skip_serializing_if = "Vec::is_empty")]
     pub app_block_arns: Vec<fr::Value<String>>,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
@@ -154,7 +154,7 @@ pub struct AppBlockBuilder {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<AppBlockBuilderTag>,
     #[serde(rename = "VpcConfig", default)]
-    pub vpc_config: AppBlockBuilderVpcConfig,
+    pub vpc_config: VpcConfig,
 }
 
 impl fr::resource::Props for AppBlockBuilder {
@@ -210,26 +210,26 @@ impl fr::resource::Resource for AppBlockBuilder {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AppBlockBuilderAccessEndpoint {
+pub struct AccessEndpoint {
     #[serde(rename = "EndpointType", default)]
-    pub endpoint_type: fr::Value<AppBlockBuilderAccessEndpointEndpointType>,
+    pub endpoint_type: fr::Value<AccessEndpointEndpointType>,
     #[serde(rename = "VpceId", default)]
     pub vpce_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AppBlockBuilderAccessEndpoint {
+impl fr::resource::Props for AccessEndpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "endpoint_type", message: "missing required property `endpoint_type` of `AppBlockBuilderAccessEndpoint`: add `endpoint_type: ...` to it" },
-        fr::resource::Required { field: "vpce_id", message: "missing required property `vpce_id` of `AppBlockBuilderAccessEndpoint`: add `vpce_id: ...` to it" },
+        fr::resource::Required { field: "endpoint_type", message: "missing required property `endpoint_type` of `AccessEndpoint`: add `endpoint_type: ...` to it" },
+        fr::resource::Required { field: "vpce_id", message: "missing required property `vpce_id` of `AccessEndpoint`: add `vpce_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "vpce_id", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`vpce_id` of `AppBlockBuilderAccessEndpoint` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpce_id", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`vpce_id` of `AccessEndpoint` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    AppBlockBuilderAccessEndpointEndpointType {
+    AccessEndpointEndpointType {
         Streaming = "STREAMING",
     }
 }
@@ -259,14 +259,14 @@ impl fr::resource::Props for AppBlockBuilderTag {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AppBlockBuilderVpcConfig {
+pub struct VpcConfig {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
-impl fr::resource::Props for AppBlockBuilderVpcConfig {
+impl fr::resource::Props for VpcConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -284,7 +284,7 @@ pub struct Application {
     #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<fr::Value<String>>,
     #[serde(rename = "IconS3Location", default)]
-    pub icon_s3_location: ApplicationS3Location,
+    pub icon_s3_location: S3Location,
     #[serde(rename = "InstanceFamilies", default, skip_serializing_if = "Vec::is_empty")]
     pub instance_families: Vec<fr::Value<String>>,
     #[serde(rename = "LaunchParameters", default, skip_serializing_if = "Option::is_none")]
@@ -356,20 +356,20 @@ impl fr::resource::Resource for Application {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationS3Location {
+pub struct S3Location {
     #[serde(rename = "S3Bucket", default)]
     pub s3_bucket: fr::Value<crate::refs::BucketName>,
     #[serde(rename = "S3Key", default)]
     pub s3_key: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationS3Location {
+impl fr::resource::Props for S3Location {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `ApplicationS3Location`: add `s3_bucket: ...` to it" },
-        fr::resource::Required { field: "s3_key", message: "missing required property `s3_key` of `ApplicationS3Location`: add `s3_key: ...` to it" },
+        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `S3Location`: add `s3_bucket: ...` to it" },
+        fr::resource::Required { field: "s3_key", message: "missing required property `s3_key` of `S3Location`: add `s3_key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "s3_key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_key` of `ApplicationS3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_key` of `S3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -739,7 +739,7 @@ pub struct Fleet {
     #[serde(rename = "RootVolumeConfig", default, skip_serializing_if = "Option::is_none")]
     pub root_volume_config: Option<VolumeConfig>,
     #[serde(rename = "SessionScriptS3Location", default, skip_serializing_if = "Option::is_none")]
-    pub session_script_s3_location: Option<ApplicationS3Location>,
+    pub session_script_s3_location: Option<S3Location>,
     #[serde(rename = "StreamView", default, skip_serializing_if = "Option::is_none")]
     pub stream_view: Option<fr::Value<FleetStreamView>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
@@ -747,7 +747,7 @@ pub struct Fleet {
     #[serde(rename = "UsbDeviceFilterStrings", default, skip_serializing_if = "Vec::is_empty")]
     pub usb_device_filter_strings: Vec<fr::Value<String>>,
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<AppBlockBuilderVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
 impl fr::resource::Props for Fleet {
@@ -904,7 +904,7 @@ impl fr::resource::Props for FleetTag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ImageBuilder {
     #[serde(rename = "AccessEndpoints", default, skip_serializing_if = "Vec::is_empty")]
-    pub access_endpoints: Vec<AppBlockBuilderAccessEndpoint>,
+    pub access_endpoints: Vec<AccessEndpoint>,
     #[serde(rename = "AppstreamAgentVersion", default, skip_serializing_if = "Option::is_none")]
     pub appstream_agent_version: Option<fr::Value<String>>,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
@@ -934,7 +934,7 @@ pub struct ImageBuilder {
     #[serde(rename = "SoftwaresToUninstall", default, skip_serializing_if = "Vec::is_empty")]
     pub softwares_to_uninstall: Vec<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ImageBuilderTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<ImageBuilderVpcConfig>,
 }
@@ -991,17 +991,17 @@ impl fr::resource::Resource for ImageBuilder {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImageBuilderTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ImageBuilderTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ImageBuilderTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ImageBuilderTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -1011,7 +1011,7 @@ pub struct ImageBuilderVpcConfig {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for ImageBuilderVpcConfig {
@@ -1025,7 +1025,7 @@ impl fr::resource::Props for ImageBuilderVpcConfig {
 pub struct Stack {
     /// The list of virtual private cloud (VPC) interface endpoint objects. Users of the stack can connect to AppStream 2.0 only through the specified endpoints.
     #[serde(rename = "AccessEndpoints", default, skip_serializing_if = "Vec::is_empty")]
-    pub access_endpoints: Vec<StackAccessEndpoint>,
+    pub access_endpoints: Vec<AccessEndpoint>,
     /// The configuration for agent access on a stack. Agent access enables AI agents to interact with desktop applications during streaming sessions.
     #[serde(rename = "AgentAccessConfig", default, skip_serializing_if = "Option::is_none")]
     pub agent_access_config: Option<AgentAccessConfig>,
@@ -1067,7 +1067,7 @@ pub struct Stack {
     pub streaming_experience_settings: Option<StreamingExperienceSettings>,
     /// An array of key-value pairs.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StackTag>,
+    pub tags: Vec<Tag>,
     /// The actions that are enabled or disabled for users during their streaming sessions. By default, these actions are enabled.
     #[serde(rename = "UserSettings", default, skip_serializing_if = "Vec::is_empty")]
     pub user_settings: Vec<UserSetting>,
@@ -1114,34 +1114,6 @@ impl fr::resource::Resource for Stack {
         StackOutputs {
             name: fr::Output::new(name, "Name"),
         }
-    }
-}
-
-/// Describes an interface VPC endpoint (interface endpoint) that lets you create a private connection between the virtual private cloud (VPC) that you specify and AppStream 2.0. When you specify an interface endpoint for a stack, users of the stack can connect to AppStream 2.0 only through that endpoint. When you specify an interface endpoint for an image builder, administrators can connect to the image builder only through that endpoint.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StackAccessEndpoint {
-    /// The type of interface endpoint.
-    #[serde(rename = "EndpointType", default)]
-    pub endpoint_type: fr::Value<StackAccessEndpointEndpointType>,
-    /// The identifier (ID) of the VPC in which the interface endpoint is used.
-    #[serde(rename = "VpceId", default)]
-    pub vpce_id: fr::Value<String>,
-}
-
-impl fr::resource::Props for StackAccessEndpoint {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "endpoint_type", message: "missing required property `endpoint_type` of `StackAccessEndpoint`: add `endpoint_type: ...` to it" },
-        fr::resource::Required { field: "vpce_id", message: "missing required property `vpce_id` of `StackAccessEndpoint`: add `vpce_id: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "vpce_id", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`vpce_id` of `StackAccessEndpoint` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The type of interface endpoint.
-    StackAccessEndpointEndpointType {
-        Streaming = "STREAMING",
     }
 }
 
@@ -1337,24 +1309,6 @@ fr::cfn_enum! {
         Tcp = "TCP",
         Udp = "UDP",
     }
-}
-
-/// The tag of the stack.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StackTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for StackTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StackTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StackTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Specifies an action and whether the action is enabled or disabled for users during their streaming sessions.

@@ -22,7 +22,7 @@ pub struct Api {
     pub owner_contact: Option<fr::Value<String>>,
     /// An arbitrary set of tags (key-value pairs) for this AppSync API.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApiTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Api {
@@ -114,10 +114,10 @@ pub struct AuthProvider {
     pub cognito_config: Option<CognitoConfig>,
     /// A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time.
     #[serde(rename = "LambdaAuthorizerConfig", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_authorizer_config: Option<ApiLambdaAuthorizerConfig>,
+    pub lambda_authorizer_config: Option<LambdaAuthorizerConfig>,
     /// The OpenID Connect configuration.
     #[serde(rename = "OpenIDConnectConfig", default, skip_serializing_if = "Option::is_none")]
-    pub open_id_connect_config: Option<ApiOpenIDConnectConfig>,
+    pub open_id_connect_config: Option<OpenIDConnectConfig>,
 }
 
 impl fr::resource::Props for AuthProvider {
@@ -157,7 +157,7 @@ impl fr::resource::Props for CognitoConfig {
 
 /// A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApiLambdaAuthorizerConfig {
+pub struct LambdaAuthorizerConfig {
     #[serde(rename = "AuthorizerResultTtlInSeconds", default, skip_serializing_if = "Option::is_none")]
     pub authorizer_result_ttl_in_seconds: Option<fr::Value<i64>>,
     #[serde(rename = "AuthorizerUri", default)]
@@ -166,18 +166,18 @@ pub struct ApiLambdaAuthorizerConfig {
     pub identity_validation_expression: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ApiLambdaAuthorizerConfig {
+impl fr::resource::Props for LambdaAuthorizerConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "authorizer_uri", message: "missing required property `authorizer_uri` of `ApiLambdaAuthorizerConfig`: add `authorizer_uri: ...` to it" },
+        fr::resource::Required { field: "authorizer_uri", message: "missing required property `authorizer_uri` of `LambdaAuthorizerConfig`: add `authorizer_uri: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "authorizer_result_ttl_in_seconds", check: fr::literal::Check::Range { min: 0.0, max: 3600.0 }, message: "`authorizer_result_ttl_in_seconds` of `ApiLambdaAuthorizerConfig` must be from 0 to 3600 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "authorizer_result_ttl_in_seconds", check: fr::literal::Check::Range { min: 0.0, max: 3600.0 }, message: "`authorizer_result_ttl_in_seconds` of `LambdaAuthorizerConfig` must be from 0 to 3600 (the schema's minimum/maximum)" },
     ];
 }
 
 /// The OpenID Connect configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApiOpenIDConnectConfig {
+pub struct OpenIDConnectConfig {
     #[serde(rename = "AuthTTL", default, skip_serializing_if = "Option::is_none")]
     pub auth_ttl: Option<fr::Value<f64>>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
@@ -188,9 +188,9 @@ pub struct ApiOpenIDConnectConfig {
     pub issuer: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApiOpenIDConnectConfig {
+impl fr::resource::Props for OpenIDConnectConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "issuer", message: "missing required property `issuer` of `ApiOpenIDConnectConfig`: add `issuer: ...` to it" },
+        fr::resource::Required { field: "issuer", message: "missing required property `issuer` of `OpenIDConnectConfig`: add `issuer: ...` to it" },
     ];
 }
 
@@ -236,7 +236,7 @@ fr::cfn_enum! {
 
 /// An arbitrary set of tags (key-value pairs) for this AppSync API.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApiTag {
+pub struct Tag {
     /// A string used to identify this tag. You can specify a maximum of 128 characters for a tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -245,14 +245,14 @@ pub struct ApiTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApiTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApiTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApiTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApiTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApiTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -455,7 +455,7 @@ pub struct ChannelNamespace {
     pub subscribe_auth_modes: Vec<AuthMode>,
     /// An arbitrary set of tags (key-value pairs) for this AppSync API.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApiTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ChannelNamespace {
@@ -547,7 +547,7 @@ pub struct Integration {
     #[serde(rename = "DataSourceName", default)]
     pub data_source_name: fr::Value<String>,
     #[serde(rename = "LambdaConfig", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_config: Option<ChannelNamespaceLambdaConfig>,
+    pub lambda_config: Option<LambdaConfig>,
 }
 
 impl fr::resource::Props for Integration {
@@ -561,15 +561,15 @@ impl fr::resource::Props for Integration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelNamespaceLambdaConfig {
+pub struct LambdaConfig {
     /// Invocation type for direct lambda integrations.
     #[serde(rename = "InvokeType", default)]
     pub invoke_type: fr::Value<InvokeType>,
 }
 
-impl fr::resource::Props for ChannelNamespaceLambdaConfig {
+impl fr::resource::Props for LambdaConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "invoke_type", message: "missing required property `invoke_type` of `ChannelNamespaceLambdaConfig`: add `invoke_type: ...` to it" },
+        fr::resource::Required { field: "invoke_type", message: "missing required property `invoke_type` of `LambdaConfig`: add `invoke_type: ...` to it" },
     ];
 }
 
@@ -917,7 +917,7 @@ pub struct DomainName {
     pub domain_name: fr::Value<String>,
     /// An arbitrary set of tags (key-value pairs) for this Domain Name.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DomainNameTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DomainName {
@@ -969,28 +969,6 @@ impl fr::resource::Resource for DomainName {
             hosted_zone_id: fr::Output::new(name, "HostedZoneId"),
         }
     }
-}
-
-/// An arbitrary set of tags (key-value pairs) for this Domain Name.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainNameTag {
-    /// A string used to identify this tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DomainNameTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DomainNameTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DomainNameTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DomainNameTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DomainNameTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::AppSync::DomainNameApiAssociation
@@ -1090,10 +1068,10 @@ pub struct FunctionConfiguration {
     pub response_mapping_template_s3_location: Option<fr::Value<String>>,
     /// Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
     #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<FunctionConfigurationAppSyncRuntime>,
+    pub runtime: Option<AppSyncRuntime>,
     /// Describes a Sync configuration for a resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
     #[serde(rename = "SyncConfig", default, skip_serializing_if = "Option::is_none")]
-    pub sync_config: Option<FunctionConfigurationSyncConfig>,
+    pub sync_config: Option<SyncConfig>,
 }
 
 impl fr::resource::Props for FunctionConfiguration {
@@ -1151,52 +1129,52 @@ impl fr::resource::Resource for FunctionConfiguration {
 
 /// Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FunctionConfigurationAppSyncRuntime {
+pub struct AppSyncRuntime {
     /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS.
     #[serde(rename = "Name", default)]
-    pub name: fr::Value<FunctionConfigurationAppSyncRuntimeName>,
+    pub name: fr::Value<AppSyncRuntimeName>,
     /// The version of the runtime to use. Currently, the only allowed version is 1.0.0.
     #[serde(rename = "RuntimeVersion", default)]
     pub runtime_version: fr::Value<String>,
 }
 
-impl fr::resource::Props for FunctionConfigurationAppSyncRuntime {
+impl fr::resource::Props for AppSyncRuntime {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `FunctionConfigurationAppSyncRuntime`: add `name: ...` to it" },
-        fr::resource::Required { field: "runtime_version", message: "missing required property `runtime_version` of `FunctionConfigurationAppSyncRuntime`: add `runtime_version: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `AppSyncRuntime`: add `name: ...` to it" },
+        fr::resource::Required { field: "runtime_version", message: "missing required property `runtime_version` of `AppSyncRuntime`: add `runtime_version: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS.
-    FunctionConfigurationAppSyncRuntimeName {
+    AppSyncRuntimeName {
         AppsyncJs = "APPSYNC_JS",
     }
 }
 
 /// Describes a Sync configuration for a resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FunctionConfigurationSyncConfig {
+pub struct SyncConfig {
     /// The Conflict Detection strategy to use.
     #[serde(rename = "ConflictDetection", default)]
-    pub conflict_detection: fr::Value<FunctionConfigurationSyncConfigConflictDetection>,
+    pub conflict_detection: fr::Value<SyncConfigConflictDetection>,
     /// The Conflict Resolution strategy to perform in the event of a conflict.
     #[serde(rename = "ConflictHandler", default, skip_serializing_if = "Option::is_none")]
-    pub conflict_handler: Option<fr::Value<FunctionConfigurationSyncConfigConflictHandler>>,
+    pub conflict_handler: Option<fr::Value<SyncConfigConflictHandler>>,
     /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
     #[serde(rename = "LambdaConflictHandlerConfig", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_conflict_handler_config: Option<FunctionConfigurationLambdaConflictHandlerConfig>,
+    pub lambda_conflict_handler_config: Option<LambdaConflictHandlerConfig>,
 }
 
-impl fr::resource::Props for FunctionConfigurationSyncConfig {
+impl fr::resource::Props for SyncConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "conflict_detection", message: "missing required property `conflict_detection` of `FunctionConfigurationSyncConfig`: add `conflict_detection: ...` to it" },
+        fr::resource::Required { field: "conflict_detection", message: "missing required property `conflict_detection` of `SyncConfig`: add `conflict_detection: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The Conflict Detection strategy to use.
-    FunctionConfigurationSyncConfigConflictDetection {
+    SyncConfigConflictDetection {
         None = "NONE",
         Version = "VERSION",
     }
@@ -1204,7 +1182,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The Conflict Resolution strategy to perform in the event of a conflict.
-    FunctionConfigurationSyncConfigConflictHandler {
+    SyncConfigConflictHandler {
         Automerge = "AUTOMERGE",
         Lambda = "LAMBDA",
         None = "NONE",
@@ -1214,13 +1192,13 @@ fr::cfn_enum! {
 
 /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FunctionConfigurationLambdaConflictHandlerConfig {
+pub struct LambdaConflictHandlerConfig {
     /// The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler.
     #[serde(rename = "LambdaConflictHandlerArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_conflict_handler_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for FunctionConfigurationLambdaConflictHandlerConfig {
+impl fr::resource::Props for LambdaConflictHandlerConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1651,7 +1629,7 @@ pub struct Resolver {
     /// Describes a Sync configuration for a resolver.
     /// Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
     #[serde(rename = "SyncConfig", default, skip_serializing_if = "Option::is_none")]
-    pub sync_config: Option<ResolverSyncConfig>,
+    pub sync_config: Option<SyncConfig>,
     /// The GraphQL type that invokes this resolver.
     #[serde(rename = "TypeName", default)]
     pub type_name: fr::Value<String>,
@@ -1780,67 +1758,6 @@ fr::cfn_enum! {
     ResolverAppSyncRuntimeName {
         AppsyncJs = "APPSYNC_JS",
     }
-}
-
-/// Describes a Sync configuration for a resolver.
-/// Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ResolverSyncConfig {
-    /// The Conflict Detection strategy to use.
-    /// +  *VERSION*: Detect conflicts based on object versions for this resolver.
-    /// +  *NONE*: Do not detect conflicts when invoking this resolver.
-    #[serde(rename = "ConflictDetection", default)]
-    pub conflict_detection: fr::Value<ResolverSyncConfigConflictDetection>,
-    /// The Conflict Resolution strategy to perform in the event of a conflict.
-    /// +  *OPTIMISTIC_CONCURRENCY*: Resolve conflicts by rejecting mutations when versions don't match the latest version at the server.
-    /// +  *AUTOMERGE*: Resolve conflicts with the Automerge conflict resolution strategy.
-    /// +  *LAMBDA*: Resolve conflicts with an LAMlong function supplied in the ``LambdaConflictHandlerConfig``.
-    #[serde(rename = "ConflictHandler", default, skip_serializing_if = "Option::is_none")]
-    pub conflict_handler: Option<fr::Value<ResolverSyncConfigConflictHandler>>,
-    /// The ``LambdaConflictHandlerConfig`` when configuring LAMBDA as the Conflict Handler.
-    #[serde(rename = "LambdaConflictHandlerConfig", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_conflict_handler_config: Option<ResolverLambdaConflictHandlerConfig>,
-}
-
-impl fr::resource::Props for ResolverSyncConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "conflict_detection", message: "missing required property `conflict_detection` of `ResolverSyncConfig`: add `conflict_detection: ...` to it" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The Conflict Detection strategy to use.
-    /// +  *VERSION*: Detect conflicts based on object versions for this resolver.
-    /// +  *NONE*: Do not detect conflicts when invoking this resolver.
-    ResolverSyncConfigConflictDetection {
-        None = "NONE",
-        Version = "VERSION",
-    }
-}
-
-fr::cfn_enum! {
-    /// The Conflict Resolution strategy to perform in the event of a conflict.
-    /// +  *OPTIMISTIC_CONCURRENCY*: Resolve conflicts by rejecting mutations when versions don't match the latest version at the server.
-    /// +  *AUTOMERGE*: Resolve conflicts with the Automerge conflict resolution strategy.
-    /// +  *LAMBDA*: Resolve conflicts with an LAMlong function supplied in the ``LambdaConflictHandlerConfig``.
-    ResolverSyncConfigConflictHandler {
-        Automerge = "AUTOMERGE",
-        Lambda = "LAMBDA",
-        None = "NONE",
-        OptimisticConcurrency = "OPTIMISTIC_CONCURRENCY",
-    }
-}
-
-/// The ``LambdaConflictHandlerConfig`` when configuring LAMBDA as the Conflict Handler.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ResolverLambdaConflictHandlerConfig {
-    /// The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler.
-    #[serde(rename = "LambdaConflictHandlerArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_conflict_handler_arn: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ResolverLambdaConflictHandlerConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Resource Type definition for AWS::AppSync::SourceApiAssociation

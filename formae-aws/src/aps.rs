@@ -21,12 +21,12 @@ pub struct AnomalyDetector {
     pub evaluation_interval_in_seconds: Option<fr::Value<i64>>,
     /// An array of key-value pairs to provide meta-data.
     #[serde(rename = "Labels", default, skip_serializing_if = "Vec::is_empty")]
-    pub labels: Vec<AnomalyDetectorLabel>,
+    pub labels: Vec<Label>,
     #[serde(rename = "MissingDataAction", default, skip_serializing_if = "Option::is_none")]
     pub missing_data_action: Option<MissingDataAction>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnomalyDetectorTag>,
+    pub tags: Vec<Tag>,
     /// Required to identify a specific APS Workspace associated with this Anomaly Detector.
     #[serde(rename = "Workspace", default)]
     pub workspace: fr::Value<String>,
@@ -131,7 +131,7 @@ impl fr::resource::Props for IgnoreNearExpected {
 
 /// A key-value pair to provide meta-data and multi-dimensional data analysis for filtering and aggregation.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnomalyDetectorLabel {
+pub struct Label {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -140,14 +140,14 @@ pub struct AnomalyDetectorLabel {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnomalyDetectorLabel {
+impl fr::resource::Props for Label {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AnomalyDetectorLabel`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AnomalyDetectorLabel`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Label`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Label`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AnomalyDetectorLabel` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AnomalyDetectorLabel` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Label` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Label` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -166,7 +166,7 @@ impl fr::resource::Props for MissingDataAction {
 
 /// A key-value pair to associate a tag level security for the resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnomalyDetectorTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -175,14 +175,14 @@ pub struct AnomalyDetectorTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnomalyDetectorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AnomalyDetectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AnomalyDetectorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AnomalyDetectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AnomalyDetectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -253,7 +253,7 @@ pub struct RuleGroupsNamespace {
     pub name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RuleGroupsNamespaceTag>,
+    pub tags: Vec<Tag>,
     /// Required to identify a specific APS Workspace associated with this RuleGroupsNamespace.
     #[serde(rename = "Workspace", default)]
     pub workspace: fr::Value<String>,
@@ -304,28 +304,6 @@ impl fr::resource::Resource for RuleGroupsNamespace {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupsNamespaceTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RuleGroupsNamespaceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RuleGroupsNamespaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RuleGroupsNamespaceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RuleGroupsNamespaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RuleGroupsNamespaceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::APS::Scraper
 ///
 /// CloudFormation type `AWS::APS::Scraper`, deployed through Cloud Control.
@@ -351,7 +329,7 @@ pub struct Scraper {
     pub source: Source,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RuleGroupsNamespaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Scraper {
@@ -581,7 +559,7 @@ pub struct SourceEksConfiguration {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// List of subnet IDs
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for SourceEksConfiguration {
@@ -599,7 +577,7 @@ pub struct SourceVpcConfiguration {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// List of subnet IDs
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for SourceVpcConfiguration {
@@ -631,7 +609,7 @@ pub struct Workspace {
     pub query_logging_configuration: Option<QueryLoggingConfiguration>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RuleGroupsNamespaceTag>,
+    pub tags: Vec<Tag>,
     /// Workspace configuration
     #[serde(rename = "WorkspaceConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub workspace_configuration: Option<WorkspaceConfiguration>,
@@ -718,7 +696,7 @@ impl fr::resource::Props for QueryLoggingConfiguration {
 pub struct LoggingDestination {
     /// Represents a cloudwatch logs destination for query logging
     #[serde(rename = "CloudWatchLogs", default)]
-    pub cloud_watch_logs: WorkspaceCloudWatchLogDestination,
+    pub cloud_watch_logs: CloudWatchLogDestination,
     /// Filters for logging
     #[serde(rename = "Filters", default)]
     pub filters: LoggingFilter,
@@ -733,18 +711,18 @@ impl fr::resource::Props for LoggingDestination {
 
 /// Represents a cloudwatch logs destination for query logging
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WorkspaceCloudWatchLogDestination {
+pub struct CloudWatchLogDestination {
     /// The ARN of the CloudWatch Logs log group
     #[serde(rename = "LogGroupArn", default)]
     pub log_group_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for WorkspaceCloudWatchLogDestination {
+impl fr::resource::Props for CloudWatchLogDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_group_arn", message: "missing required property `log_group_arn` of `WorkspaceCloudWatchLogDestination`: add `log_group_arn: ...` to it" },
+        fr::resource::Required { field: "log_group_arn", message: "missing required property `log_group_arn` of `CloudWatchLogDestination`: add `log_group_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`log_group_arn` of `WorkspaceCloudWatchLogDestination` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`log_group_arn` of `CloudWatchLogDestination` must have 0 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -453,7 +453,7 @@ pub struct Framework {
     pub framework_name: Option<fr::Value<String>>,
     /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
     #[serde(rename = "FrameworkTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub framework_tags: Vec<FrameworkTag>,
+    pub framework_tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Framework {
@@ -564,7 +564,7 @@ pub struct FrameworkControlControlScope {
     pub compliance_resource_types: Vec<fr::Value<String>>,
     /// Describes whether the control scope includes resources with one or more tags. Each tag is a key-value pair.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FrameworkTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FrameworkControlControlScope {
@@ -573,7 +573,7 @@ impl fr::resource::Props for FrameworkControlControlScope {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FrameworkTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<fr::Value<String>>,
@@ -582,11 +582,11 @@ pub struct FrameworkTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for FrameworkTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FrameworkTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FrameworkTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -800,7 +800,7 @@ pub struct ReportPlan {
     pub report_plan_name: Option<fr::Value<String>>,
     /// Metadata that you can assign to help organize the report plans that you create. Each tag is a key-value pair.
     #[serde(rename = "ReportPlanTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub report_plan_tags: Vec<FrameworkTag>,
+    pub report_plan_tags: Vec<Tag>,
     /// Identifies the report template for the report. Reports are built using a report template.
     #[serde(rename = "ReportSetting", default)]
     pub report_setting: ReportPlanReportSetting,

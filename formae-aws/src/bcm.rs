@@ -525,10 +525,10 @@ pub struct ScheduledReport {
     pub scheduled_report_execution_role_arn: fr::Value<crate::refs::RoleArn>,
     /// The tags applied to the scheduled report.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ScheduledReportTag>,
+    pub tags: Vec<Tag>,
     /// An absolute or relative date range.
     #[serde(rename = "WidgetDateRangeOverride", default, skip_serializing_if = "Option::is_none")]
-    pub widget_date_range_override: Option<ScheduledReportDateTimeRange>,
+    pub widget_date_range_override: Option<DateTimeRange>,
     /// The list of widget identifiers included in the scheduled report. If not specified, all widgets in the dashboard are included.
     #[serde(rename = "WidgetIds", default, skip_serializing_if = "Vec::is_empty")]
     pub widget_ids: Vec<fr::Value<String>>,
@@ -641,7 +641,7 @@ fr::cfn_enum! {
 
 /// A key-value pair applied to the scheduled report.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ScheduledReportTag {
+pub struct Tag {
     /// The tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -650,38 +650,38 @@ pub struct ScheduledReportTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ScheduledReportTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ScheduledReportTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ScheduledReportTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ScheduledReportTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ScheduledReportTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// An absolute or relative date range.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ScheduledReportDateTimeRange {
+pub struct DateTimeRange {
     /// A date expressed either as an absolute instant or as an offset from now.
     #[serde(rename = "EndTime", default)]
-    pub end_time: ScheduledReportDateTimeValue,
+    pub end_time: DateTimeValue,
     /// A date expressed either as an absolute instant or as an offset from now.
     #[serde(rename = "StartTime", default)]
-    pub start_time: ScheduledReportDateTimeValue,
+    pub start_time: DateTimeValue,
 }
 
-impl fr::resource::Props for ScheduledReportDateTimeRange {
+impl fr::resource::Props for DateTimeRange {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "end_time", message: "missing required property `end_time` of `ScheduledReportDateTimeRange`: add `end_time: ...` to it" },
-        fr::resource::Required { field: "start_time", message: "missing required property `start_time` of `ScheduledReportDateTimeRange`: add `start_time: ...` to it" },
+        fr::resource::Required { field: "end_time", message: "missing required property `end_time` of `DateTimeRange`: add `end_time: ...` to it" },
+        fr::resource::Required { field: "start_time", message: "missing required property `start_time` of `DateTimeRange`: add `start_time: ...` to it" },
     ];
 }
 
 /// A date expressed either as an absolute instant or as an offset from now.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ScheduledReportDateTimeValue {
+pub struct DateTimeValue {
     /// Whether a date value is absolute or relative.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<DateTimeType>,
@@ -690,12 +690,12 @@ pub struct ScheduledReportDateTimeValue {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ScheduledReportDateTimeValue {
+impl fr::resource::Props for DateTimeValue {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ScheduledReportDateTimeValue`: add `r#type: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ScheduledReportDateTimeValue`: add `value: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `DateTimeValue`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `DateTimeValue`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `ScheduledReportDateTimeValue` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `DateTimeValue` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }

@@ -12,7 +12,7 @@ use serde as sd;
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct Export {
     #[serde(rename = "Export", default)]
-    pub export: ExportExport,
+    pub export: ExportProperty,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<ResourceTag>,
 }
@@ -58,7 +58,7 @@ impl fr::resource::Resource for Export {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ExportExport {
+pub struct ExportProperty {
     #[serde(rename = "DataQuery", default)]
     pub data_query: DataQuery,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
@@ -73,17 +73,17 @@ pub struct ExportExport {
     pub refresh_cadence: RefreshCadence,
 }
 
-impl fr::resource::Props for ExportExport {
+impl fr::resource::Props for ExportProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "data_query", message: "missing required property `data_query` of `ExportExport`: add `data_query: ...` to it" },
-        fr::resource::Required { field: "destination_configurations", message: "missing required property `destination_configurations` of `ExportExport`: add `destination_configurations: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `ExportExport`: add `name: ...` to it" },
-        fr::resource::Required { field: "refresh_cadence", message: "missing required property `refresh_cadence` of `ExportExport`: add `refresh_cadence: ...` to it" },
+        fr::resource::Required { field: "data_query", message: "missing required property `data_query` of `ExportProperty`: add `data_query: ...` to it" },
+        fr::resource::Required { field: "destination_configurations", message: "missing required property `destination_configurations` of `ExportProperty`: add `destination_configurations: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `ExportProperty`: add `name: ...` to it" },
+        fr::resource::Required { field: "refresh_cadence", message: "missing required property `refresh_cadence` of `ExportProperty`: add `refresh_cadence: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ExportExport` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "export_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`export_arn` of `ExportExport` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ExportExport` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ExportProperty` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "export_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`export_arn` of `ExportProperty` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ExportProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 

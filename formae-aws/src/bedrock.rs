@@ -43,7 +43,7 @@ pub struct Agent {
     pub foundation_model: Option<fr::Value<String>>,
     /// Configuration for a guardrail.
     #[serde(rename = "GuardrailConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub guardrail_configuration: Option<AgentGuardrailConfiguration>,
+    pub guardrail_configuration: Option<GuardrailConfiguration>,
     /// Max Session Time.
     #[serde(rename = "IdleSessionTTLInSeconds", default, skip_serializing_if = "Option::is_none")]
     pub idle_session_ttl_in_seconds: Option<fr::Value<f64>>,
@@ -330,7 +330,7 @@ impl fr::resource::Props for OrchestrationExecutor {
 
 /// Configuration for a guardrail.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgentGuardrailConfiguration {
+pub struct GuardrailConfiguration {
     /// Identifier for the guardrail, could be the id or the arn
     #[serde(rename = "GuardrailIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<fr::Value<String>>,
@@ -339,10 +339,10 @@ pub struct AgentGuardrailConfiguration {
     pub guardrail_version: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AgentGuardrailConfiguration {
+impl fr::resource::Props for GuardrailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`guardrail_identifier` of `AgentGuardrailConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`guardrail_identifier` of `GuardrailConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -653,7 +653,7 @@ pub struct ApplicationInferenceProfile {
     pub model_source: Option<fr::Value<serde_json::Value>>,
     /// List of Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationInferenceProfileTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ApplicationInferenceProfile {
@@ -719,7 +719,7 @@ impl fr::resource::Resource for ApplicationInferenceProfile {
 
 /// Definition of the key/value pair for a tag
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationInferenceProfileTag {
+pub struct Tag {
     /// Tag Key
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -728,14 +728,14 @@ pub struct ApplicationInferenceProfileTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationInferenceProfileTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApplicationInferenceProfileTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApplicationInferenceProfileTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApplicationInferenceProfileTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApplicationInferenceProfileTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -757,7 +757,7 @@ pub struct AutomatedReasoningPolicy {
     #[serde(rename = "PolicyDefinition", default, skip_serializing_if = "Option::is_none")]
     pub policy_definition: Option<PolicyDefinition>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationInferenceProfileTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AutomatedReasoningPolicy {
@@ -944,7 +944,7 @@ pub struct AutomatedReasoningPolicyVersion {
     #[serde(rename = "PolicyArn", default)]
     pub policy_arn: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationInferenceProfileTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AutomatedReasoningPolicyVersion {
@@ -1023,7 +1023,7 @@ pub struct Blueprint {
     pub schema: fr::Value<serde_json::Value>,
     /// List of Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BlueprintTag>,
+    pub tags: Vec<Tag>,
     /// Modality Type
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<BlueprintType>,
@@ -1084,28 +1084,6 @@ impl fr::resource::Resource for Blueprint {
     }
 }
 
-/// Definition of the key/value pair for a tag
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BlueprintTag {
-    /// Key for the tag
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Value for the tag
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for BlueprintTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BlueprintTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BlueprintTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BlueprintTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BlueprintTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// Modality Type
     BlueprintType {
@@ -1132,7 +1110,7 @@ pub struct DataAutomationLibrary {
     pub library_name: fr::Value<String>,
     /// List of tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataAutomationLibraryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataAutomationLibrary {
@@ -1207,28 +1185,6 @@ impl fr::resource::Props for EncryptionConfiguration {
     ];
 }
 
-/// Key value pair of a tag
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataAutomationLibraryTag {
-    /// Tag key
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Tag value
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DataAutomationLibraryTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataAutomationLibraryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataAutomationLibraryTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataAutomationLibraryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataAutomationLibraryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Definition of AWS::Bedrock::DataAutomationProject Resource Type
 ///
 /// CloudFormation type `AWS::Bedrock::DataAutomationProject`, deployed through Cloud Control.
@@ -1260,7 +1216,7 @@ pub struct DataAutomationProject {
     pub standard_output_configuration: Option<StandardOutputConfiguration>,
     /// List of Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BlueprintTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataAutomationProject {
@@ -3068,7 +3024,7 @@ impl fr::resource::Props for CustomTransformationConfiguration {
 pub struct IntermediateStorage {
     /// An Amazon S3 location.
     #[serde(rename = "S3Location", default)]
-    pub s3_location: DataSourceS3Location,
+    pub s3_location: S3Location,
 }
 
 impl fr::resource::Props for IntermediateStorage {
@@ -3079,18 +3035,18 @@ impl fr::resource::Props for IntermediateStorage {
 
 /// An Amazon S3 location.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataSourceS3Location {
+pub struct S3Location {
     /// The location's URI
     #[serde(rename = "URI", default)]
     pub uri: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataSourceS3Location {
+impl fr::resource::Props for S3Location {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "uri", message: "missing required property `uri` of `DataSourceS3Location`: add `uri: ...` to it" },
+        fr::resource::Required { field: "uri", message: "missing required property `uri` of `S3Location`: add `uri: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`uri` of `DataSourceS3Location` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`uri` of `S3Location` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3378,7 +3334,7 @@ pub struct Flow {
     pub customer_encryption_key_arn: Option<fr::Value<String>>,
     /// Flow definition
     #[serde(rename = "Definition", default, skip_serializing_if = "Option::is_none")]
-    pub definition: Option<FlowFlowDefinition>,
+    pub definition: Option<FlowDefinition>,
     /// A bucket, key and optional version pointing to an S3 object containing a UTF-8 encoded JSON string Definition with the same schema as the Definition property of this resource
     #[serde(rename = "DefinitionS3Location", default, skip_serializing_if = "Option::is_none")]
     pub definition_s3_location: Option<FlowS3Location>,
@@ -3469,16 +3425,16 @@ impl fr::resource::Resource for Flow {
 
 /// Flow definition
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowFlowDefinition {
+pub struct FlowDefinition {
     /// List of connections
     #[serde(rename = "Connections", default, skip_serializing_if = "Vec::is_empty")]
     pub connections: Vec<FlowConnection>,
     /// List of nodes in a flow
     #[serde(rename = "Nodes", default, skip_serializing_if = "Vec::is_empty")]
-    pub nodes: Vec<FlowFlowNode>,
+    pub nodes: Vec<FlowNode>,
 }
 
-impl fr::resource::Props for FlowFlowDefinition {
+impl fr::resource::Props for FlowDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -3521,13 +3477,13 @@ fr::cfn_enum! {
 
 /// Internal mixin for flow node
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowFlowNode {
+pub struct FlowNode {
     /// Node configuration in a flow
     #[serde(rename = "Configuration", default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<fr::Value<serde_json::Value>>,
     /// List of node inputs in a flow
     #[serde(rename = "Inputs", default, skip_serializing_if = "Vec::is_empty")]
-    pub inputs: Vec<FlowFlowNodeInput>,
+    pub inputs: Vec<FlowNodeInput>,
     /// Name of a node in a flow
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -3539,16 +3495,16 @@ pub struct FlowFlowNode {
     pub r#type: fr::Value<FlowNodeType>,
 }
 
-impl fr::resource::Props for FlowFlowNode {
+impl fr::resource::Props for FlowNode {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `FlowFlowNode`: add `name: ...` to it" },
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowFlowNode`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `FlowNode`: add `name: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowNode`: add `r#type: ...` to it" },
     ];
 }
 
 /// Input to a node in a flow
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowFlowNodeInput {
+pub struct FlowNodeInput {
     /// Optional tag to classify input type, currently exclusive to LoopNode
     #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
     pub category: Option<fr::Value<FlowNodeInputCategory>>,
@@ -3563,14 +3519,14 @@ pub struct FlowFlowNodeInput {
     pub r#type: fr::Value<FlowNodeIODataType>,
 }
 
-impl fr::resource::Props for FlowFlowNodeInput {
+impl fr::resource::Props for FlowNodeInput {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "expression", message: "missing required property `expression` of `FlowFlowNodeInput`: add `expression: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `FlowFlowNodeInput`: add `name: ...` to it" },
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowFlowNodeInput`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "expression", message: "missing required property `expression` of `FlowNodeInput`: add `expression: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `FlowNodeInput`: add `name: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowNodeInput`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`expression` of `FlowFlowNodeInput` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`expression` of `FlowNodeInput` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3902,7 +3858,7 @@ pub struct Guardrail {
     pub sensitive_information_policy_config: Option<SensitiveInformationPolicyConfig>,
     /// List of Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationInferenceProfileTag>,
+    pub tags: Vec<Tag>,
     /// Topic policy config for a guardrail.
     #[serde(rename = "TopicPolicyConfig", default, skip_serializing_if = "Option::is_none")]
     pub topic_policy_config: Option<TopicPolicyConfig>,
@@ -4566,7 +4522,7 @@ pub struct IntelligentPromptRouter {
     pub routing_criteria: RoutingCriteria,
     /// List of Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationInferenceProfileTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for IntelligentPromptRouter {
@@ -4958,7 +4914,7 @@ impl fr::resource::Props for SupplementalDataStorageConfiguration {
 pub struct SupplementalDataStorageLocation {
     /// An Amazon S3 location.
     #[serde(rename = "S3Location", default, skip_serializing_if = "Option::is_none")]
-    pub s3_location: Option<DataSourceS3Location>,
+    pub s3_location: Option<S3Location>,
     /// Supplemental data storage location type.
     #[serde(rename = "SupplementalDataStorageLocationType", default)]
     pub supplemental_data_storage_location_type: fr::Value<SupplementalDataStorageLocationType>,
@@ -6262,7 +6218,7 @@ pub struct Session {
     pub session_metadata: Option<fr::Value<serde_json::Value>>,
     /// A list of tags associated with the session.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SessionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Session {
@@ -6316,26 +6272,4 @@ impl fr::resource::Resource for Session {
             session_status: fr::Output::new(name, "SessionStatus"),
         }
     }
-}
-
-/// A tag associated with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SessionTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SessionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SessionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SessionTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SessionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SessionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

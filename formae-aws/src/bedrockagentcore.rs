@@ -25,7 +25,7 @@ pub struct ApiKeyCredentialProvider {
     pub name: fr::Value<String>,
     /// Tags to assign to the API key credential provider
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApiKeyCredentialProviderTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ApiKeyCredentialProvider {
@@ -115,21 +115,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApiKeyCredentialProviderTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApiKeyCredentialProviderTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApiKeyCredentialProviderTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApiKeyCredentialProviderTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApiKeyCredentialProviderTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApiKeyCredentialProviderTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -315,7 +315,7 @@ pub struct BrowserNetworkConfiguration {
     pub network_mode: fr::Value<BrowserNetworkMode>,
     /// Network mode configuration for VPC
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<BrowserCustomVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
 impl fr::resource::Props for BrowserNetworkConfiguration {
@@ -334,7 +334,7 @@ fr::cfn_enum! {
 
 /// Network mode configuration for VPC
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BrowserCustomVpcConfig {
+pub struct VpcConfig {
     /// Security groups for VPC
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
@@ -343,10 +343,10 @@ pub struct BrowserCustomVpcConfig {
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
-impl fr::resource::Props for BrowserCustomVpcConfig {
+impl fr::resource::Props for VpcConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "security_groups", message: "missing required property `security_groups` of `BrowserCustomVpcConfig`: add `security_groups: ...` to it" },
-        fr::resource::Required { field: "subnets", message: "missing required property `subnets` of `BrowserCustomVpcConfig`: add `subnets: ...` to it" },
+        fr::resource::Required { field: "security_groups", message: "missing required property `security_groups` of `VpcConfig`: add `security_groups: ...` to it" },
+        fr::resource::Required { field: "subnets", message: "missing required property `subnets` of `VpcConfig`: add `subnets: ...` to it" },
     ];
 }
 
@@ -1060,7 +1060,7 @@ pub struct CodeInterpreterNetworkConfiguration {
     pub network_mode: fr::Value<CodeInterpreterNetworkMode>,
     /// Network mode configuration for VPC
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<BrowserCustomVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
 impl fr::resource::Props for CodeInterpreterNetworkConfiguration {
@@ -1106,7 +1106,7 @@ pub struct ConfigurationBundle {
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// Tags to assign to the configuration bundle.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationBundleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConfigurationBundle {
@@ -1186,26 +1186,6 @@ impl fr::resource::Props for VersionCreatedBySource {
     ];
 }
 
-/// A tag consisting of a key-value pair.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConfigurationBundleTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ConfigurationBundleTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConfigurationBundleTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConfigurationBundleTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConfigurationBundleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConfigurationBundleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::BedrockAgentCore::ConsentPortal
 ///
 /// CloudFormation type `AWS::BedrockAgentCore::ConsentPortal`, deployed through Cloud Control.
@@ -1223,7 +1203,7 @@ pub struct ConsentPortal {
     pub sources: Vec<ConsentPortalSource>,
     /// Tags to assign to the consent portal
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApiKeyCredentialProviderTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConsentPortal {
@@ -1347,7 +1327,7 @@ pub struct Dataset {
     pub source: Option<DataSourceType>,
     /// A list of tags to assign to the dataset.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<CapacityProviderTag>,
 }
 
 impl fr::resource::Props for Dataset {
@@ -1462,26 +1442,6 @@ impl fr::resource::Props for S3Source {
     ];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DatasetTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DatasetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DatasetTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DatasetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DatasetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using LLM-as-a-Judge, code-based, or derived evaluator configurations. Derived evaluators run an existing built-in or third-party evaluator's logic on a model that you supply.
 ///
 /// CloudFormation type `AWS::BedrockAgentCore::Evaluator`, deployed through Cloud Control.
@@ -1503,7 +1463,7 @@ pub struct Evaluator {
     pub level: fr::Value<EvaluatorLevel>,
     /// A list of tags to assign to the evaluator.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<CapacityProviderTag>,
 }
 
 impl fr::resource::Props for Evaluator {
@@ -2424,7 +2384,7 @@ pub struct Harness {
     #[serde(rename = "AllowedTools", default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_tools: Vec<fr::Value<String>>,
     #[serde(rename = "AuthorizerConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub authorizer_configuration: Option<HarnessAuthorizerConfiguration>,
+    pub authorizer_configuration: Option<AuthorizerConfiguration>,
     #[serde(rename = "Environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<HarnessEnvironmentProvider>,
     #[serde(rename = "EnvironmentArtifact", default, skip_serializing_if = "Option::is_none")]
@@ -2529,12 +2489,12 @@ impl fr::resource::Resource for Harness {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessAuthorizerConfiguration {
+pub struct AuthorizerConfiguration {
     #[serde(rename = "CustomJWTAuthorizer", default, skip_serializing_if = "Option::is_none")]
     pub custom_jwt_authorizer: Option<HarnessCustomJWTAuthorizerConfiguration>,
 }
 
-impl fr::resource::Props for HarnessAuthorizerConfiguration {
+impl fr::resource::Props for AuthorizerConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -2551,7 +2511,7 @@ pub struct HarnessCustomJWTAuthorizerConfiguration {
     #[serde(rename = "AllowedScopes", default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_scopes: Vec<fr::Value<String>>,
     #[serde(rename = "CustomClaims", default, skip_serializing_if = "Vec::is_empty")]
-    pub custom_claims: Vec<HarnessCustomClaimValidationType>,
+    pub custom_claims: Vec<CustomClaimValidationType>,
     #[serde(rename = "DiscoveryUrl", default)]
     pub discovery_url: fr::Value<String>,
     /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
@@ -2569,45 +2529,45 @@ impl fr::resource::Props for HarnessCustomJWTAuthorizerConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessCustomClaimValidationType {
+pub struct CustomClaimValidationType {
     #[serde(rename = "AuthorizingClaimMatchValue", default)]
-    pub authorizing_claim_match_value: HarnessAuthorizingClaimMatchValueType,
+    pub authorizing_claim_match_value: AuthorizingClaimMatchValueType,
     #[serde(rename = "InboundTokenClaimName", default)]
     pub inbound_token_claim_name: fr::Value<String>,
     #[serde(rename = "InboundTokenClaimValueType", default)]
-    pub inbound_token_claim_value_type: fr::Value<HarnessCustomClaimValidationTypeInboundTokenClaimValueType>,
+    pub inbound_token_claim_value_type: fr::Value<CustomClaimValidationTypeInboundTokenClaimValueType>,
 }
 
-impl fr::resource::Props for HarnessCustomClaimValidationType {
+impl fr::resource::Props for CustomClaimValidationType {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "authorizing_claim_match_value", message: "missing required property `authorizing_claim_match_value` of `HarnessCustomClaimValidationType`: add `authorizing_claim_match_value: ...` to it" },
-        fr::resource::Required { field: "inbound_token_claim_name", message: "missing required property `inbound_token_claim_name` of `HarnessCustomClaimValidationType`: add `inbound_token_claim_name: ...` to it" },
-        fr::resource::Required { field: "inbound_token_claim_value_type", message: "missing required property `inbound_token_claim_value_type` of `HarnessCustomClaimValidationType`: add `inbound_token_claim_value_type: ...` to it" },
+        fr::resource::Required { field: "authorizing_claim_match_value", message: "missing required property `authorizing_claim_match_value` of `CustomClaimValidationType`: add `authorizing_claim_match_value: ...` to it" },
+        fr::resource::Required { field: "inbound_token_claim_name", message: "missing required property `inbound_token_claim_name` of `CustomClaimValidationType`: add `inbound_token_claim_name: ...` to it" },
+        fr::resource::Required { field: "inbound_token_claim_value_type", message: "missing required property `inbound_token_claim_value_type` of `CustomClaimValidationType`: add `inbound_token_claim_value_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`inbound_token_claim_name` of `HarnessCustomClaimValidationType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`inbound_token_claim_name` of `CustomClaimValidationType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessAuthorizingClaimMatchValueType {
+pub struct AuthorizingClaimMatchValueType {
     #[serde(rename = "ClaimMatchOperator", default)]
-    pub claim_match_operator: fr::Value<HarnessAuthorizingClaimMatchValueTypeClaimMatchOperator>,
+    pub claim_match_operator: fr::Value<AuthorizingClaimMatchValueTypeClaimMatchOperator>,
     #[serde(rename = "ClaimMatchValue", default)]
-    pub claim_match_value: HarnessClaimMatchValueType,
+    pub claim_match_value: ClaimMatchValueType,
 }
 
-impl fr::resource::Props for HarnessAuthorizingClaimMatchValueType {
+impl fr::resource::Props for AuthorizingClaimMatchValueType {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "claim_match_operator", message: "missing required property `claim_match_operator` of `HarnessAuthorizingClaimMatchValueType`: add `claim_match_operator: ...` to it" },
-        fr::resource::Required { field: "claim_match_value", message: "missing required property `claim_match_value` of `HarnessAuthorizingClaimMatchValueType`: add `claim_match_value: ...` to it" },
+        fr::resource::Required { field: "claim_match_operator", message: "missing required property `claim_match_operator` of `AuthorizingClaimMatchValueType`: add `claim_match_operator: ...` to it" },
+        fr::resource::Required { field: "claim_match_value", message: "missing required property `claim_match_value` of `AuthorizingClaimMatchValueType`: add `claim_match_value: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    HarnessAuthorizingClaimMatchValueTypeClaimMatchOperator {
+    AuthorizingClaimMatchValueTypeClaimMatchOperator {
         Equals = "EQUALS",
         Contains = "CONTAINS",
         ContainsAny = "CONTAINS_ANY",
@@ -2616,23 +2576,23 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessClaimMatchValueType {
+pub struct ClaimMatchValueType {
     #[serde(rename = "MatchValueString", default, skip_serializing_if = "Option::is_none")]
     pub match_value_string: Option<fr::Value<String>>,
     #[serde(rename = "MatchValueStringList", default, skip_serializing_if = "Vec::is_empty")]
     pub match_value_string_list: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for HarnessClaimMatchValueType {
+impl fr::resource::Props for ClaimMatchValueType {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`match_value_string` of `HarnessClaimMatchValueType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`match_value_string` of `ClaimMatchValueType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    HarnessCustomClaimValidationTypeInboundTokenClaimValueType {
+    CustomClaimValidationTypeInboundTokenClaimValueType {
         String = "STRING",
         StringArray = "STRING_ARRAY",
     }
@@ -2646,7 +2606,7 @@ pub struct HarnessPrivateEndpoint {
     pub managed_vpc_resource: Option<HarnessManagedVpcResource>,
     /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
     #[serde(rename = "SelfManagedLatticeResource", default, skip_serializing_if = "Option::is_none")]
-    pub self_managed_lattice_resource: Option<HarnessSelfManagedLatticeResource>,
+    pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
 }
 
 impl fr::resource::Props for HarnessPrivateEndpoint {
@@ -2663,7 +2623,7 @@ pub struct HarnessManagedVpcResource {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
     #[serde(rename = "VpcIdentifier", default)]
@@ -2691,17 +2651,17 @@ fr::cfn_enum! {
 
 /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessSelfManagedLatticeResource {
+pub struct SelfManagedLatticeResource {
     #[serde(rename = "ResourceConfigurationIdentifier", default)]
     pub resource_configuration_identifier: fr::Value<String>,
 }
 
-impl fr::resource::Props for HarnessSelfManagedLatticeResource {
+impl fr::resource::Props for SelfManagedLatticeResource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "resource_configuration_identifier", message: "missing required property `resource_configuration_identifier` of `HarnessSelfManagedLatticeResource`: add `resource_configuration_identifier: ...` to it" },
+        fr::resource::Required { field: "resource_configuration_identifier", message: "missing required property `resource_configuration_identifier` of `SelfManagedLatticeResource`: add `resource_configuration_identifier: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "resource_configuration_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_configuration_identifier` of `HarnessSelfManagedLatticeResource` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_configuration_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_configuration_identifier` of `SelfManagedLatticeResource` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2751,7 +2711,7 @@ pub struct HarnessAgentCoreRuntimeEnvironment {
     #[serde(rename = "FilesystemConfigurations", default, skip_serializing_if = "Vec::is_empty")]
     pub filesystem_configurations: Vec<HarnessFilesystemConfiguration>,
     #[serde(rename = "LifecycleConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle_configuration: Option<HarnessLifecycleConfiguration>,
+    pub lifecycle_configuration: Option<LifecycleConfiguration>,
     #[serde(rename = "NetworkConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub network_configuration: Option<HarnessNetworkConfiguration>,
 }
@@ -2768,12 +2728,12 @@ impl fr::resource::Props for HarnessAgentCoreRuntimeEnvironment {
 pub struct HarnessFilesystemConfiguration {
     /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
     #[serde(rename = "EfsAccessPoint", default, skip_serializing_if = "Option::is_none")]
-    pub efs_access_point: Option<HarnessEfsAccessPointConfiguration>,
+    pub efs_access_point: Option<EfsAccessPointConfiguration>,
     /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
     #[serde(rename = "S3FilesAccessPoint", default, skip_serializing_if = "Option::is_none")]
-    pub s3_files_access_point: Option<HarnessS3FilesAccessPointConfiguration>,
+    pub s3_files_access_point: Option<S3FilesAccessPointConfiguration>,
     #[serde(rename = "SessionStorage", default, skip_serializing_if = "Option::is_none")]
-    pub session_storage: Option<HarnessSessionStorageConfiguration>,
+    pub session_storage: Option<SessionStorageConfiguration>,
 }
 
 impl fr::resource::Props for HarnessFilesystemConfiguration {
@@ -2782,74 +2742,74 @@ impl fr::resource::Props for HarnessFilesystemConfiguration {
 
 /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessEfsAccessPointConfiguration {
+pub struct EfsAccessPointConfiguration {
     #[serde(rename = "AccessPointArn", default)]
     pub access_point_arn: fr::Value<String>,
     #[serde(rename = "MountPath", default)]
     pub mount_path: fr::Value<String>,
 }
 
-impl fr::resource::Props for HarnessEfsAccessPointConfiguration {
+impl fr::resource::Props for EfsAccessPointConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "access_point_arn", message: "missing required property `access_point_arn` of `HarnessEfsAccessPointConfiguration`: add `access_point_arn: ...` to it" },
-        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `HarnessEfsAccessPointConfiguration`: add `mount_path: ...` to it" },
+        fr::resource::Required { field: "access_point_arn", message: "missing required property `access_point_arn` of `EfsAccessPointConfiguration`: add `access_point_arn: ...` to it" },
+        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `EfsAccessPointConfiguration`: add `mount_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`access_point_arn` of `HarnessEfsAccessPointConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `HarnessEfsAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`access_point_arn` of `EfsAccessPointConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `EfsAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessS3FilesAccessPointConfiguration {
+pub struct S3FilesAccessPointConfiguration {
     #[serde(rename = "AccessPointArn", default)]
     pub access_point_arn: fr::Value<String>,
     #[serde(rename = "MountPath", default)]
     pub mount_path: fr::Value<String>,
 }
 
-impl fr::resource::Props for HarnessS3FilesAccessPointConfiguration {
+impl fr::resource::Props for S3FilesAccessPointConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "access_point_arn", message: "missing required property `access_point_arn` of `HarnessS3FilesAccessPointConfiguration`: add `access_point_arn: ...` to it" },
-        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `HarnessS3FilesAccessPointConfiguration`: add `mount_path: ...` to it" },
+        fr::resource::Required { field: "access_point_arn", message: "missing required property `access_point_arn` of `S3FilesAccessPointConfiguration`: add `access_point_arn: ...` to it" },
+        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `S3FilesAccessPointConfiguration`: add `mount_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`access_point_arn` of `HarnessS3FilesAccessPointConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `HarnessS3FilesAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`access_point_arn` of `S3FilesAccessPointConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `S3FilesAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessSessionStorageConfiguration {
+pub struct SessionStorageConfiguration {
     #[serde(rename = "MountPath", default)]
     pub mount_path: fr::Value<String>,
 }
 
-impl fr::resource::Props for HarnessSessionStorageConfiguration {
+impl fr::resource::Props for SessionStorageConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `HarnessSessionStorageConfiguration`: add `mount_path: ...` to it" },
+        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `SessionStorageConfiguration`: add `mount_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `HarnessSessionStorageConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `SessionStorageConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HarnessLifecycleConfiguration {
+pub struct LifecycleConfiguration {
     #[serde(rename = "IdleRuntimeSessionTimeout", default, skip_serializing_if = "Option::is_none")]
     pub idle_runtime_session_timeout: Option<fr::Value<i64>>,
     #[serde(rename = "MaxLifetime", default, skip_serializing_if = "Option::is_none")]
     pub max_lifetime: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for HarnessLifecycleConfiguration {
+impl fr::resource::Props for LifecycleConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "idle_runtime_session_timeout", check: fr::literal::Check::Range { min: 60.0, max: 1209600.0 }, message: "`idle_runtime_session_timeout` of `HarnessLifecycleConfiguration` must be from 60 to 1209600 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "max_lifetime", check: fr::literal::Check::Range { min: 60.0, max: 1209600.0 }, message: "`max_lifetime` of `HarnessLifecycleConfiguration` must be from 60 to 1209600 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "idle_runtime_session_timeout", check: fr::literal::Check::Range { min: 60.0, max: 1209600.0 }, message: "`idle_runtime_session_timeout` of `LifecycleConfiguration` must be from 60 to 1209600 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "max_lifetime", check: fr::literal::Check::Range { min: 60.0, max: 1209600.0 }, message: "`max_lifetime` of `LifecycleConfiguration` must be from 60 to 1209600 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -4895,7 +4855,7 @@ pub struct OAuth2CredentialProvider {
     pub oauth2_provider_config_input: Option<Oauth2ProviderConfigInput>,
     /// Tags to assign to the OAuth2 credential provider
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApiKeyCredentialProviderTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OAuth2CredentialProvider {
@@ -5091,10 +5051,10 @@ pub struct CustomOauth2ProviderConfigInput {
     pub on_behalf_of_token_exchange_config: Option<OnBehalfOfTokenExchangeConfig>,
     /// The private endpoint configuration for connecting to private resources in your VPC
     #[serde(rename = "PrivateEndpoint", default, skip_serializing_if = "Option::is_none")]
-    pub private_endpoint: Option<OAuth2CredentialProviderPrivateEndpoint>,
+    pub private_endpoint: Option<PrivateEndpoint>,
     /// A list of private endpoint overrides. Each override maps a specific domain to a private endpoint, enabling secure connectivity through VPC Lattice resource configurations.
     #[serde(rename = "PrivateEndpointOverrides", default, skip_serializing_if = "Vec::is_empty")]
-    pub private_endpoint_overrides: Vec<OAuth2CredentialProviderPrivateEndpointOverride>,
+    pub private_endpoint_overrides: Vec<PrivateEndpointOverride>,
     /// Configuration for private_key_jwt client authentication (RFC 7523)
     #[serde(rename = "PrivateKeyJwtConfig", default, skip_serializing_if = "Option::is_none")]
     pub private_key_jwt_config: Option<PrivateKeyJwtConfig>,
@@ -5221,25 +5181,25 @@ fr::cfn_enum! {
 
 /// The private endpoint configuration for connecting to private resources in your VPC
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OAuth2CredentialProviderPrivateEndpoint {
+pub struct PrivateEndpoint {
     /// Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf.
     #[serde(rename = "ManagedVpcResource", default, skip_serializing_if = "Option::is_none")]
-    pub managed_vpc_resource: Option<OAuth2CredentialProviderManagedVpcResource>,
+    pub managed_vpc_resource: Option<ManagedVpcResource>,
     /// Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier.
     #[serde(rename = "SelfManagedLatticeResource", default, skip_serializing_if = "Option::is_none")]
-    pub self_managed_lattice_resource: Option<OAuth2CredentialProviderSelfManagedLatticeResource>,
+    pub self_managed_lattice_resource: Option<SelfManagedLatticeResource>,
 }
 
-impl fr::resource::Props for OAuth2CredentialProviderPrivateEndpoint {
+impl fr::resource::Props for PrivateEndpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OAuth2CredentialProviderManagedVpcResource {
+pub struct ManagedVpcResource {
     /// The IP address type for the resource configuration endpoint
     #[serde(rename = "EndpointIpAddressType", default)]
-    pub endpoint_ip_address_type: fr::Value<OAuth2CredentialProviderManagedVpcResourceEndpointIpAddressType>,
+    pub endpoint_ip_address_type: fr::Value<ManagedVpcResourceEndpointIpAddressType>,
     /// An intermediate publicly resolvable domain used as the VPC Lattice resource configuration endpoint
     #[serde(rename = "RoutingDomain", default, skip_serializing_if = "Option::is_none")]
     pub routing_domain: Option<fr::Value<String>>,
@@ -5248,7 +5208,7 @@ pub struct OAuth2CredentialProviderManagedVpcResource {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The subnet IDs within the VPC where the VPC Lattice resource gateway is placed
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// A map of tags (key-value pairs) to apply to a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
@@ -5257,60 +5217,43 @@ pub struct OAuth2CredentialProviderManagedVpcResource {
     pub vpc_identifier: fr::Value<String>,
 }
 
-impl fr::resource::Props for OAuth2CredentialProviderManagedVpcResource {
+impl fr::resource::Props for ManagedVpcResource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "endpoint_ip_address_type", message: "missing required property `endpoint_ip_address_type` of `OAuth2CredentialProviderManagedVpcResource`: add `endpoint_ip_address_type: ...` to it" },
-        fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `OAuth2CredentialProviderManagedVpcResource`: add `subnet_ids: ...` to it" },
-        fr::resource::Required { field: "vpc_identifier", message: "missing required property `vpc_identifier` of `OAuth2CredentialProviderManagedVpcResource`: add `vpc_identifier: ...` to it" },
+        fr::resource::Required { field: "endpoint_ip_address_type", message: "missing required property `endpoint_ip_address_type` of `ManagedVpcResource`: add `endpoint_ip_address_type: ...` to it" },
+        fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `ManagedVpcResource`: add `subnet_ids: ...` to it" },
+        fr::resource::Required { field: "vpc_identifier", message: "missing required property `vpc_identifier` of `ManagedVpcResource`: add `vpc_identifier: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "routing_domain", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`routing_domain` of `OAuth2CredentialProviderManagedVpcResource` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "routing_domain", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`routing_domain` of `ManagedVpcResource` must have 3 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The IP address type for the resource configuration endpoint
-    OAuth2CredentialProviderManagedVpcResourceEndpointIpAddressType {
+    ManagedVpcResourceEndpointIpAddressType {
         Ipv4 = "IPV4",
         Ipv6 = "IPV6",
     }
 }
 
-/// Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OAuth2CredentialProviderSelfManagedLatticeResource {
-    /// The ARN or ID of the VPC Lattice resource configuration
-    #[serde(rename = "ResourceConfigurationIdentifier", default)]
-    pub resource_configuration_identifier: fr::Value<String>,
-}
-
-impl fr::resource::Props for OAuth2CredentialProviderSelfManagedLatticeResource {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "resource_configuration_identifier", message: "missing required property `resource_configuration_identifier` of `OAuth2CredentialProviderSelfManagedLatticeResource`: add `resource_configuration_identifier: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "resource_configuration_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_configuration_identifier` of `OAuth2CredentialProviderSelfManagedLatticeResource` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A mapping of a specific domain to a private endpoint for secure connectivity through a VPC Lattice resource configuration
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OAuth2CredentialProviderPrivateEndpointOverride {
+pub struct PrivateEndpointOverride {
     /// The domain to override with a private endpoint
     #[serde(rename = "Domain", default)]
     pub domain: fr::Value<String>,
     /// The private endpoint configuration for connecting to private resources in your VPC
     #[serde(rename = "PrivateEndpoint", default)]
-    pub private_endpoint: OAuth2CredentialProviderPrivateEndpoint,
+    pub private_endpoint: PrivateEndpoint,
 }
 
-impl fr::resource::Props for OAuth2CredentialProviderPrivateEndpointOverride {
+impl fr::resource::Props for PrivateEndpointOverride {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "domain", message: "missing required property `domain` of `OAuth2CredentialProviderPrivateEndpointOverride`: add `domain: ...` to it" },
-        fr::resource::Required { field: "private_endpoint", message: "missing required property `private_endpoint` of `OAuth2CredentialProviderPrivateEndpointOverride`: add `private_endpoint: ...` to it" },
+        fr::resource::Required { field: "domain", message: "missing required property `domain` of `PrivateEndpointOverride`: add `domain: ...` to it" },
+        fr::resource::Required { field: "private_endpoint", message: "missing required property `private_endpoint` of `PrivateEndpointOverride`: add `private_endpoint: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain` of `OAuth2CredentialProviderPrivateEndpointOverride` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain` of `PrivateEndpointOverride` must have 1 to 253 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -6116,7 +6059,7 @@ pub struct PaymentCredentialProvider {
     pub provider_configuration_input: Option<PaymentProviderConfigurationInput>,
     /// Tags for the payment credential provider
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApiKeyCredentialProviderTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PaymentCredentialProvider {
@@ -6301,7 +6244,7 @@ pub struct PaymentManager {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Tags to assign to the payment manager
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<CapacityProviderTag>,
 }
 
 impl fr::resource::Props for PaymentManager {
@@ -6643,7 +6586,7 @@ pub struct PolicyEngine {
     pub name: fr::Value<String>,
     /// A list of tags to assign to the policy engine.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<CapacityProviderTag>,
 }
 
 impl fr::resource::Props for PolicyEngine {
@@ -6786,12 +6729,12 @@ pub struct Runtime {
     pub environment_variables: Option<fr::Value<serde_json::Value>>,
     /// List of filesystem configurations
     #[serde(rename = "FilesystemConfigurations", default, skip_serializing_if = "Vec::is_empty")]
-    pub filesystem_configurations: Vec<RuntimeFilesystemConfiguration>,
+    pub filesystem_configurations: Vec<FilesystemConfiguration>,
     /// Configuration for managing the lifecycle of runtime sessions and resources
     #[serde(rename = "LifecycleConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle_configuration: Option<RuntimeLifecycleConfiguration>,
+    pub lifecycle_configuration: Option<LifecycleConfiguration>,
     #[serde(rename = "NetworkConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub network_configuration: Option<RuntimeNetworkConfiguration>,
+    pub network_configuration: Option<NetworkConfiguration>,
     #[serde(rename = "PlatformVersion", default, skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<fr::Value<String>>,
     #[serde(rename = "ProtocolConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -6880,7 +6823,7 @@ pub struct AgentRuntimeArtifact {
     #[serde(rename = "CodeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub code_configuration: Option<CodeConfiguration>,
     #[serde(rename = "ContainerConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub container_configuration: Option<RuntimeContainerConfiguration>,
+    pub container_configuration: Option<ContainerConfiguration>,
 }
 
 impl fr::resource::Props for AgentRuntimeArtifact {
@@ -6914,7 +6857,7 @@ impl fr::resource::Props for CodeConfiguration {
 pub struct Code {
     /// S3 Location Configuration
     #[serde(rename = "S3", default, skip_serializing_if = "Option::is_none")]
-    pub s3: Option<RuntimeS3Location>,
+    pub s3: Option<S3Location>,
 }
 
 impl fr::resource::Props for Code {
@@ -6923,7 +6866,7 @@ impl fr::resource::Props for Code {
 
 /// S3 Location Configuration
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeS3Location {
+pub struct S3Location {
     /// S3 bucket name
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
@@ -6935,14 +6878,14 @@ pub struct RuntimeS3Location {
     pub version_id: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for RuntimeS3Location {
+impl fr::resource::Props for S3Location {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `RuntimeS3Location`: add `bucket: ...` to it" },
-        fr::resource::Required { field: "prefix", message: "missing required property `prefix` of `RuntimeS3Location`: add `prefix: ...` to it" },
+        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `S3Location`: add `bucket: ...` to it" },
+        fr::resource::Required { field: "prefix", message: "missing required property `prefix` of `S3Location`: add `prefix: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`prefix` of `RuntimeS3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Length { min: 3, max: 1024 }, message: "`version_id` of `RuntimeS3Location` must have 3 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`prefix` of `S3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Length { min: 3, max: 1024 }, message: "`version_id` of `S3Location` must have 3 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -6960,18 +6903,18 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeContainerConfiguration {
+pub struct ContainerConfiguration {
     /// The ECR URI of the container
     #[serde(rename = "ContainerUri", default)]
     pub container_uri: fr::Value<String>,
 }
 
-impl fr::resource::Props for RuntimeContainerConfiguration {
+impl fr::resource::Props for ContainerConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "container_uri", message: "missing required property `container_uri` of `RuntimeContainerConfiguration`: add `container_uri: ...` to it" },
+        fr::resource::Required { field: "container_uri", message: "missing required property `container_uri` of `ContainerConfiguration`: add `container_uri: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "container_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`container_uri` of `RuntimeContainerConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`container_uri` of `ContainerConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -7166,22 +7109,22 @@ impl fr::resource::Props for CapacityProviderConfiguration {
 
 /// Filesystem configuration for the runtime
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeFilesystemConfiguration {
+pub struct FilesystemConfiguration {
     /// Configuration for a CapacityProvider-managed volume to mount into the agent runtime
     #[serde(rename = "CapacityProviderVolume", default, skip_serializing_if = "Option::is_none")]
     pub capacity_provider_volume: Option<CapacityProviderVolumeConfiguration>,
     /// Configuration for EFS access point filesystem
     #[serde(rename = "EfsAccessPoint", default, skip_serializing_if = "Option::is_none")]
-    pub efs_access_point: Option<RuntimeEfsAccessPointConfiguration>,
+    pub efs_access_point: Option<EfsAccessPointConfiguration>,
     /// Configuration for S3 Files access point filesystem
     #[serde(rename = "S3FilesAccessPoint", default, skip_serializing_if = "Option::is_none")]
-    pub s3_files_access_point: Option<RuntimeS3FilesAccessPointConfiguration>,
+    pub s3_files_access_point: Option<S3FilesAccessPointConfiguration>,
     /// Configuration for session storage
     #[serde(rename = "SessionStorage", default, skip_serializing_if = "Option::is_none")]
-    pub session_storage: Option<RuntimeSessionStorageConfiguration>,
+    pub session_storage: Option<SessionStorageConfiguration>,
 }
 
-impl fr::resource::Props for RuntimeFilesystemConfiguration {
+impl fr::resource::Props for FilesystemConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -7207,100 +7150,20 @@ impl fr::resource::Props for CapacityProviderVolumeConfiguration {
     ];
 }
 
-/// Configuration for EFS access point filesystem
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeEfsAccessPointConfiguration {
-    /// ARN of the EFS access point
-    #[serde(rename = "AccessPointArn", default)]
-    pub access_point_arn: fr::Value<String>,
-    /// Mount path for filesystem configuration
-    #[serde(rename = "MountPath", default)]
-    pub mount_path: fr::Value<String>,
-}
-
-impl fr::resource::Props for RuntimeEfsAccessPointConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "access_point_arn", message: "missing required property `access_point_arn` of `RuntimeEfsAccessPointConfiguration`: add `access_point_arn: ...` to it" },
-        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `RuntimeEfsAccessPointConfiguration`: add `mount_path: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`access_point_arn` of `RuntimeEfsAccessPointConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `RuntimeEfsAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Configuration for S3 Files access point filesystem
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeS3FilesAccessPointConfiguration {
-    /// ARN of the S3 Files access point
-    #[serde(rename = "AccessPointArn", default)]
-    pub access_point_arn: fr::Value<String>,
-    /// Mount path for filesystem configuration
-    #[serde(rename = "MountPath", default)]
-    pub mount_path: fr::Value<String>,
-}
-
-impl fr::resource::Props for RuntimeS3FilesAccessPointConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "access_point_arn", message: "missing required property `access_point_arn` of `RuntimeS3FilesAccessPointConfiguration`: add `access_point_arn: ...` to it" },
-        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `RuntimeS3FilesAccessPointConfiguration`: add `mount_path: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`access_point_arn` of `RuntimeS3FilesAccessPointConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `RuntimeS3FilesAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Configuration for session storage
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeSessionStorageConfiguration {
-    /// Mount path for filesystem configuration
-    #[serde(rename = "MountPath", default)]
-    pub mount_path: fr::Value<String>,
-}
-
-impl fr::resource::Props for RuntimeSessionStorageConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "mount_path", message: "missing required property `mount_path` of `RuntimeSessionStorageConfiguration`: add `mount_path: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `RuntimeSessionStorageConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Configuration for managing the lifecycle of runtime sessions and resources
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeLifecycleConfiguration {
-    /// Timeout in seconds for idle runtime sessions
-    #[serde(rename = "IdleRuntimeSessionTimeout", default, skip_serializing_if = "Option::is_none")]
-    pub idle_runtime_session_timeout: Option<fr::Value<i64>>,
-    /// Maximum lifetime in seconds for runtime sessions
-    #[serde(rename = "MaxLifetime", default, skip_serializing_if = "Option::is_none")]
-    pub max_lifetime: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for RuntimeLifecycleConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "idle_runtime_session_timeout", check: fr::literal::Check::Range { min: 60.0, max: 1209600.0 }, message: "`idle_runtime_session_timeout` of `RuntimeLifecycleConfiguration` must be from 60 to 1209600 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "max_lifetime", check: fr::literal::Check::Range { min: 60.0, max: 1209600.0 }, message: "`max_lifetime` of `RuntimeLifecycleConfiguration` must be from 60 to 1209600 (the schema's minimum/maximum)" },
-    ];
-}
-
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuntimeNetworkConfiguration {
+pub struct NetworkConfiguration {
     /// Network mode configuration type
     #[serde(rename = "NetworkMode", default)]
     pub network_mode: fr::Value<NetworkMode>,
     /// Network mode configuration for VPC
     #[serde(rename = "NetworkModeConfig", default, skip_serializing_if = "Option::is_none")]
-    pub network_mode_config: Option<BrowserCustomVpcConfig>,
+    pub network_mode_config: Option<VpcConfig>,
 }
 
-impl fr::resource::Props for RuntimeNetworkConfiguration {
+impl fr::resource::Props for NetworkConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "network_mode", message: "missing required property `network_mode` of `RuntimeNetworkConfiguration`: add `network_mode: ...` to it" },
+        fr::resource::Required { field: "network_mode", message: "missing required property `network_mode` of `NetworkConfiguration`: add `network_mode: ...` to it" },
     ];
 }
 

@@ -339,9 +339,9 @@ pub struct BudgetsAction {
     #[serde(rename = "NotificationType", default)]
     pub notification_type: fr::Value<BudgetsActionNotificationType>,
     #[serde(rename = "ResourceTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_tags: Vec<BudgetsActionResourceTag>,
+    pub resource_tags: Vec<ResourceTag>,
     #[serde(rename = "Subscribers", default, skip_serializing_if = "Vec::is_empty")]
-    pub subscribers: Vec<BudgetsActionSubscriber>,
+    pub subscribers: Vec<Subscriber>,
 }
 
 impl fr::resource::Props for BudgetsAction {
@@ -531,46 +531,46 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BudgetsActionResourceTag {
+pub struct ResourceTag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for BudgetsActionResourceTag {
+impl fr::resource::Props for ResourceTag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BudgetsActionResourceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BudgetsActionResourceTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `ResourceTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `ResourceTag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BudgetsActionResourceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BudgetsActionResourceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ResourceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ResourceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BudgetsActionSubscriber {
+pub struct Subscriber {
     #[serde(rename = "Address", default)]
     pub address: fr::Value<String>,
     #[serde(rename = "Type", default)]
-    pub r#type: fr::Value<BudgetsActionSubscriberType>,
+    pub r#type: fr::Value<SubscriberType>,
 }
 
-impl fr::resource::Props for BudgetsActionSubscriber {
+impl fr::resource::Props for Subscriber {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "address", message: "missing required property `address` of `BudgetsActionSubscriber`: add `address: ...` to it" },
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `BudgetsActionSubscriber`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "address", message: "missing required property `address` of `Subscriber`: add `address: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `Subscriber`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 1, max: 2147483647 }, message: "`address` of `BudgetsActionSubscriber` must have 1 to 2147483647 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 1, max: 2147483647 }, message: "`address` of `Subscriber` must have 1 to 2147483647 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    BudgetsActionSubscriberType {
+    SubscriberType {
         Sns = "SNS",
         Email = "EMAIL",
     }

@@ -121,7 +121,7 @@ pub struct CaseRule {
     pub rule: fr::Value<serde_json::Value>,
     /// The tags that you attach to this case rule.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CaseRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CaseRule {
@@ -181,7 +181,7 @@ impl fr::resource::Resource for CaseRule {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CaseRuleTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -190,14 +190,14 @@ pub struct CaseRuleTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CaseRuleTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CaseRuleTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CaseRuleTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CaseRuleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CaseRuleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -211,7 +211,7 @@ pub struct Domain {
     pub name: fr::Value<String>,
     /// The tags that you attach to this domain.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CaseRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Domain {
@@ -284,7 +284,7 @@ pub struct Field {
     pub name: fr::Value<String>,
     /// The tags that you attach to this field.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CaseRuleTag>,
+    pub tags: Vec<Tag>,
     /// The data type of the field, which determines validation rules, input constraints, and display format. Each type has specific constraints: Text (string input), Number (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect (dropdown options), Url (URL validation), User (Amazon Connect user selection).
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<FieldType>,
@@ -403,7 +403,7 @@ pub struct Layout {
     pub name: fr::Value<String>,
     /// The tags that you attach to this layout.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CaseRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Layout {
@@ -634,7 +634,7 @@ pub struct Template {
     pub status: Option<fr::Value<TemplateStatus>>,
     /// The tags that you attach to this template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CaseRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Template {

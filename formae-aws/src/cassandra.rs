@@ -20,7 +20,7 @@ pub struct Keyspace {
     #[serde(rename = "ReplicationSpecification", default, skip_serializing_if = "Option::is_none")]
     pub replication_specification: Option<ReplicationSpecification>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<KeyspaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Keyspace {
@@ -84,21 +84,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct KeyspaceTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for KeyspaceTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `KeyspaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `KeyspaceTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `KeyspaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `KeyspaceTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -146,7 +146,7 @@ pub struct Table {
     pub table_name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TableTag>,
+    pub tags: Vec<Tag>,
     /// Warm throughput configuration for the table
     #[serde(rename = "WarmThroughput", default, skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
@@ -320,7 +320,7 @@ pub struct CdcSpecification {
     pub status: fr::Value<CdcStatus>,
     /// An array of key-value pairs to apply to the CDC stream resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TableTag>,
+    pub tags: Vec<Tag>,
     /// Specifies what data should be captured in the change data stream
     #[serde(rename = "ViewType", default, skip_serializing_if = "Option::is_none")]
     pub view_type: Option<fr::Value<CdcViewType>>,
@@ -338,26 +338,6 @@ fr::cfn_enum! {
         Enabled = "ENABLED",
         Disabled = "DISABLED",
     }
-}
-
-/// A key-value pair to apply to the resource
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TableTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TableTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TableTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TableTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `TableTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 fr::cfn_enum! {

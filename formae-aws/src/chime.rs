@@ -272,7 +272,7 @@ pub struct AppInstanceUser {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AppInstanceUserTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AppInstanceUser {
@@ -349,21 +349,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AppInstanceUserTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AppInstanceUserTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AppInstanceUserTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AppInstanceUserTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AppInstanceUserTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AppInstanceUserTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -386,7 +386,7 @@ pub struct Channel {
     pub elastic_channel_configuration: Option<ElasticChannelConfiguration>,
     /// Settings that control the interval after which the channel is automatically deleted.
     #[serde(rename = "ExpirationSettings", default, skip_serializing_if = "Option::is_none")]
-    pub expiration_settings: Option<ChannelExpirationSettings>,
+    pub expiration_settings: Option<ExpirationSettings>,
     /// The ARNs of the AppInstanceUsers to add to the channel as members when it is created. Cannot be combined with ElasticChannelConfiguration.
     #[serde(rename = "MemberArns", default, skip_serializing_if = "Vec::is_empty")]
     pub member_arns: Vec<fr::Value<String>>,
@@ -407,7 +407,7 @@ pub struct Channel {
     pub privacy: Option<fr::Value<ChannelPrivacy>>,
     /// The tags for the channel.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<AppInstanceTag>,
 }
 
 impl fr::resource::Props for Channel {
@@ -505,28 +505,28 @@ impl fr::resource::Props for ElasticChannelConfiguration {
 
 /// Settings that control the interval after which the channel is automatically deleted.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelExpirationSettings {
+pub struct ExpirationSettings {
     /// The condition the expiration period is measured from.
     #[serde(rename = "ExpirationCriterion", default)]
-    pub expiration_criterion: fr::Value<ChannelExpirationSettingsExpirationCriterion>,
+    pub expiration_criterion: fr::Value<ExpirationSettingsExpirationCriterion>,
     /// The period in days after which the system automatically deletes the channel.
     #[serde(rename = "ExpirationDays", default)]
     pub expiration_days: fr::Value<i64>,
 }
 
-impl fr::resource::Props for ChannelExpirationSettings {
+impl fr::resource::Props for ExpirationSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "expiration_criterion", message: "missing required property `expiration_criterion` of `ChannelExpirationSettings`: add `expiration_criterion: ...` to it" },
-        fr::resource::Required { field: "expiration_days", message: "missing required property `expiration_days` of `ChannelExpirationSettings`: add `expiration_days: ...` to it" },
+        fr::resource::Required { field: "expiration_criterion", message: "missing required property `expiration_criterion` of `ExpirationSettings`: add `expiration_criterion: ...` to it" },
+        fr::resource::Required { field: "expiration_days", message: "missing required property `expiration_days` of `ExpirationSettings`: add `expiration_days: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "expiration_days", check: fr::literal::Check::Range { min: 1.0, max: 5475.0 }, message: "`expiration_days` of `ChannelExpirationSettings` must be from 1 to 5475 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "expiration_days", check: fr::literal::Check::Range { min: 1.0, max: 5475.0 }, message: "`expiration_days` of `ExpirationSettings` must be from 1 to 5475 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The condition the expiration period is measured from.
-    ChannelExpirationSettingsExpirationCriterion {
+    ExpirationSettingsExpirationCriterion {
         CreatedTimestamp = "CREATED_TIMESTAMP",
         LastMessageTimestamp = "LAST_MESSAGE_TIMESTAMP",
     }
@@ -548,28 +548,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelTag {
-    /// The key in a tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value in a tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ChannelTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ChannelTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ChannelTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ChannelTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `ChannelTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Creates a channel flow in the Amazon Chime SDK Messaging service. A channel flow is a container for processors (Lambda functions) that perform actions on chat messages.
 ///
 /// CloudFormation type `AWS::Chime::ChannelFlow`, deployed through Cloud Control.
@@ -586,7 +564,7 @@ pub struct ChannelFlow {
     pub processors: Vec<Processor>,
     /// The tags for the channel flow.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<AppInstanceTag>,
 }
 
 impl fr::resource::Props for ChannelFlow {
@@ -745,7 +723,7 @@ pub struct MediaInsightsPipelineConfiguration {
     pub resource_access_role_arn: fr::Value<crate::refs::RoleArn>,
     /// The tags associated with the configuration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AppInstanceUserTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MediaInsightsPipelineConfiguration {
@@ -1394,7 +1372,7 @@ pub struct SipMediaApplication {
     pub name: fr::Value<String>,
     /// Tags assigned to the SIP media application.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SipMediaApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SipMediaApplication {
@@ -1465,28 +1443,6 @@ impl fr::resource::Props for SipMediaApplicationEndpoint {
     ];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SipMediaApplicationTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SipMediaApplicationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SipMediaApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SipMediaApplicationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SipMediaApplicationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SipMediaApplicationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// An Amazon Chime SDK Voice Connector configuration, including outbound host name and encryption settings.
 ///
 /// CloudFormation type `AWS::Chime::VoiceConnector`, deployed through Cloud Control.
@@ -1506,7 +1462,7 @@ pub struct VoiceConnector {
     pub require_encryption: fr::Value<bool>,
     /// The tags assigned to the Voice Connector.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SipMediaApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for VoiceConnector {

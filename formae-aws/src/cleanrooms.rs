@@ -34,7 +34,7 @@ pub struct AnalysisTemplate {
     pub synthetic_data_parameters: Option<fr::Value<serde_json::Value>>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnalysisTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AnalysisTemplate {
@@ -193,21 +193,21 @@ impl fr::resource::Props for AnalysisSchema {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisTemplateTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisTemplateTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AnalysisTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AnalysisTemplateTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AnalysisTemplateTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `AnalysisTemplateTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -246,7 +246,7 @@ pub struct Collaboration {
     pub query_log_status: fr::Value<CollaborationQueryLogStatus>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnalysisTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Collaboration {
@@ -566,7 +566,7 @@ pub struct ConfiguredTable {
     pub table_reference: fr::Value<serde_json::Value>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnalysisTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConfiguredTable {
@@ -691,7 +691,7 @@ pub struct ConfiguredTableAssociation {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnalysisTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConfiguredTableAssociation {
@@ -1173,7 +1173,7 @@ pub struct Membership {
     pub query_log_status: fr::Value<MembershipQueryLogStatus>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms membership.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnalysisTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Membership {
@@ -1459,7 +1459,7 @@ pub struct PrivacyBudgetTemplate {
     pub privacy_budget_type: fr::Value<PrivacyBudgetTemplatePrivacyBudgetType>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AnalysisTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PrivacyBudgetTemplate {

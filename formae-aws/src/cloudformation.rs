@@ -592,7 +592,7 @@ pub struct HookVersion {
     #[serde(rename = "ExecutionRoleArn", default, skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "LoggingConfig", default, skip_serializing_if = "Option::is_none")]
-    pub logging_config: Option<HookVersionLoggingConfig>,
+    pub logging_config: Option<LoggingConfig>,
     /// A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register.
     ///
     /// For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide.
@@ -669,7 +669,7 @@ impl fr::resource::Resource for HookVersion {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HookVersionLoggingConfig {
+pub struct LoggingConfig {
     /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
     #[serde(rename = "LogGroupName", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<fr::Value<crate::refs::LogGroupName>>,
@@ -678,7 +678,7 @@ pub struct HookVersionLoggingConfig {
     pub log_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
 }
 
-impl fr::resource::Props for HookVersionLoggingConfig {
+impl fr::resource::Props for LoggingConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1205,7 +1205,7 @@ pub struct ResourceVersion {
     #[serde(rename = "ExecutionRoleArn", default, skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "LoggingConfig", default, skip_serializing_if = "Option::is_none")]
-    pub logging_config: Option<HookVersionLoggingConfig>,
+    pub logging_config: Option<LoggingConfig>,
     /// A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register.
     ///
     /// For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide.
@@ -1401,7 +1401,7 @@ pub struct StackSet {
     pub stack_set_name: fr::Value<String>,
     /// The key-value pairs to associate with this stack set and the stacks created from it. AWS CloudFormation also propagates these tags to supported resources that are created in the stacks. A maximum number of 50 tags can be specified.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StackSetTag>,
+    pub tags: Vec<Tag>,
     /// The structure that contains the template body, with a minimum length of 1 byte and a maximum length of 51,200 bytes.
     #[serde(rename = "TemplateBody", default, skip_serializing_if = "Option::is_none")]
     pub template_body: Option<fr::Value<String>>,
@@ -1635,7 +1635,7 @@ fr::cfn_enum! {
 
 /// Tag type enables you to specify a key-value pair that can be used to store information about an AWS CloudFormation StackSet.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StackSetTag {
+pub struct Tag {
     /// A string used to identify this tag. You can specify a maximum of 127 characters for a tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -1644,14 +1644,14 @@ pub struct StackSetTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for StackSetTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StackSetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StackSetTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StackSetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `StackSetTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -251,7 +251,7 @@ impl fr::resource::Props for CachePolicyConfig {
 pub struct ParametersInCacheKeyAndForwardedToOrigin {
     /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in the cache key and in requests that CloudFront sends to the origin.
     #[serde(rename = "CookiesConfig", default)]
-    pub cookies_config: CachePolicyCookiesConfig,
+    pub cookies_config: CookiesConfig,
     /// A flag that can affect whether the ``Accept-Encoding`` HTTP header is included in the cache key and included in requests that CloudFront sends to the origin.
     /// This field is related to the ``EnableAcceptEncodingGzip`` field. If one or both of these fields is ``true``*and* the viewer request includes the ``Accept-Encoding`` header, then CloudFront does the following:
     /// +  Normalizes the value of the viewer's ``Accept-Encoding`` header
@@ -276,10 +276,10 @@ pub struct ParametersInCacheKeyAndForwardedToOrigin {
     pub enable_accept_encoding_gzip: fr::Value<bool>,
     /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
     #[serde(rename = "HeadersConfig", default)]
-    pub headers_config: CachePolicyHeadersConfig,
+    pub headers_config: HeadersConfig,
     /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in the cache key and in requests that CloudFront sends to the origin.
     #[serde(rename = "QueryStringsConfig", default)]
-    pub query_strings_config: CachePolicyQueryStringsConfig,
+    pub query_strings_config: QueryStringsConfig,
 }
 
 impl fr::resource::Props for ParametersInCacheKeyAndForwardedToOrigin {
@@ -293,7 +293,7 @@ impl fr::resource::Props for ParametersInCacheKeyAndForwardedToOrigin {
 
 /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in the cache key and in requests that CloudFront sends to the origin.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CachePolicyCookiesConfig {
+pub struct CookiesConfig {
     /// Determines whether any cookies in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are:
     /// +  ``none`` – No cookies in viewer requests are included in the cache key or in requests that CloudFront sends to the origin. Even when this field is set to ``none``, any cookies that are listed in an ``OriginRequestPolicy``*are* included in origin requests.
     /// +  ``whitelist`` – Only the cookies in viewer requests that are listed in the ``CookieNames`` type are included in the cache key and in requests that CloudFront sends to the origin.
@@ -306,15 +306,15 @@ pub struct CachePolicyCookiesConfig {
     pub cookies: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CachePolicyCookiesConfig {
+impl fr::resource::Props for CookiesConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cookie_behavior", message: "missing required property `cookie_behavior` of `CachePolicyCookiesConfig`: add `cookie_behavior: ...` to it" },
+        fr::resource::Required { field: "cookie_behavior", message: "missing required property `cookie_behavior` of `CookiesConfig`: add `cookie_behavior: ...` to it" },
     ];
 }
 
 /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CachePolicyHeadersConfig {
+pub struct HeadersConfig {
     /// Determines whether any HTTP headers are included in the cache key and in requests that CloudFront sends to the origin. Valid values are:
     /// +  ``none`` – No HTTP headers are included in the cache key or in requests that CloudFront sends to the origin. Even when this field is set to ``none``, any headers that are listed in an ``OriginRequestPolicy``*are* included in origin requests.
     /// +  ``whitelist`` – Only the HTTP headers that are listed in the ``Headers`` type are included in the cache key and in requests that CloudFront sends to the origin.
@@ -325,15 +325,15 @@ pub struct CachePolicyHeadersConfig {
     pub headers: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CachePolicyHeadersConfig {
+impl fr::resource::Props for HeadersConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "header_behavior", message: "missing required property `header_behavior` of `CachePolicyHeadersConfig`: add `header_behavior: ...` to it" },
+        fr::resource::Required { field: "header_behavior", message: "missing required property `header_behavior` of `HeadersConfig`: add `header_behavior: ...` to it" },
     ];
 }
 
 /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in the cache key and in requests that CloudFront sends to the origin.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CachePolicyQueryStringsConfig {
+pub struct QueryStringsConfig {
     /// Determines whether any URL query strings in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are:
     /// +  ``none`` – No query strings in viewer requests are included in the cache key or in requests that CloudFront sends to the origin. Even when this field is set to ``none``, any query strings that are listed in an ``OriginRequestPolicy``*are* included in origin requests.
     /// +  ``whitelist`` – Only the query strings in viewer requests that are listed in the ``QueryStringNames`` type are included in the cache key and in requests that CloudFront sends to the origin.
@@ -346,9 +346,9 @@ pub struct CachePolicyQueryStringsConfig {
     pub query_strings: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CachePolicyQueryStringsConfig {
+impl fr::resource::Props for QueryStringsConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "query_string_behavior", message: "missing required property `query_string_behavior` of `CachePolicyQueryStringsConfig`: add `query_string_behavior: ...` to it" },
+        fr::resource::Required { field: "query_string_behavior", message: "missing required property `query_string_behavior` of `QueryStringsConfig`: add `query_string_behavior: ...` to it" },
     ];
 }
 
@@ -436,7 +436,7 @@ pub struct ConnectionFunction {
     pub name: fr::Value<String>,
     /// A complex type that contains zero or more ``Tag`` elements.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionFunctionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConnectionFunction {
@@ -539,7 +539,7 @@ fr::cfn_enum! {
 
 /// A complex type that contains ``Tag`` key and ``Tag`` value.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectionFunctionTag {
+pub struct Tag {
     /// A string that contains ``Tag`` key.
     /// The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``.
     #[serde(rename = "Key", default)]
@@ -550,14 +550,14 @@ pub struct ConnectionFunctionTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConnectionFunctionTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectionFunctionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectionFunctionTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConnectionFunctionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConnectionFunctionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2965,7 +2965,7 @@ pub struct Function {
     pub name: fr::Value<String>,
     /// A complex type that contains zero or more ``Tag`` elements.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionFunctionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Function {
@@ -3146,7 +3146,7 @@ pub struct KeyValueStore {
     pub name: fr::Value<String>,
     /// A complex type that contains zero or more ``Tag`` elements.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionFunctionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for KeyValueStore {
@@ -3234,7 +3234,7 @@ pub struct MonitoringSubscription {
     pub distribution_id: fr::Value<String>,
     /// A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
     #[serde(rename = "MonitoringSubscription", default)]
-    pub monitoring_subscription: MonitoringSubscriptionMonitoringSubscription,
+    pub monitoring_subscription: MonitoringSubscriptionProperty,
 }
 
 impl fr::resource::Props for MonitoringSubscription {
@@ -3280,13 +3280,13 @@ impl fr::resource::Resource for MonitoringSubscription {
 
 /// A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MonitoringSubscriptionMonitoringSubscription {
+pub struct MonitoringSubscriptionProperty {
     /// A subscription configuration for additional CloudWatch metrics.
     #[serde(rename = "RealtimeMetricsSubscriptionConfig", default, skip_serializing_if = "Option::is_none")]
     pub realtime_metrics_subscription_config: Option<RealtimeMetricsSubscriptionConfig>,
 }
 
-impl fr::resource::Props for MonitoringSubscriptionMonitoringSubscription {
+impl fr::resource::Props for MonitoringSubscriptionProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -4223,7 +4223,7 @@ pub struct TrustStore {
     pub name: fr::Value<String>,
     /// A complex type that contains zero or more ``Tag`` elements.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionFunctionTag>,
+    pub tags: Vec<Tag>,
     /// A boolean. When true, performs real-time certificate revocation checks by querying the OCSP endpoint specified within the client certificate.
     #[serde(rename = "UseClientCertificateOCSPEndpoint", default, skip_serializing_if = "Option::is_none")]
     pub use_client_certificate_ocsp_endpoint: Option<fr::Value<bool>>,

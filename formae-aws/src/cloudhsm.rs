@@ -25,7 +25,7 @@ pub struct Cluster {
     pub network_type: Option<fr::Value<ClusterNetworkType>>,
     /// The identifiers (IDs) of the subnets where the cluster is created. You must specify at least one subnet.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Tags to apply to the CloudHSM cluster.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<ClusterTags>,

@@ -128,7 +128,7 @@ pub struct Dashboard {
     #[serde(rename = "RefreshSchedule", default, skip_serializing_if = "Option::is_none")]
     pub refresh_schedule: Option<RefreshSchedule>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DashboardTag>,
+    pub tags: Vec<Tag>,
     /// Indicates whether the dashboard is protected from termination.
     #[serde(rename = "TerminationProtectionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub termination_protection_enabled: Option<fr::Value<bool>>,
@@ -243,7 +243,7 @@ fr::cfn_enum! {
 
 /// An arbitrary set of tags (key-value pairs) for this dashboard.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DashboardTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -252,10 +252,10 @@ pub struct DashboardTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DashboardTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DashboardTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DashboardTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -289,7 +289,7 @@ impl fr::resource::Props for Widget {
 pub struct EventDataStore {
     /// The advanced event selectors that were used to select events for the data store.
     #[serde(rename = "AdvancedEventSelectors", default, skip_serializing_if = "Vec::is_empty")]
-    pub advanced_event_selectors: Vec<EventDataStoreAdvancedEventSelector>,
+    pub advanced_event_selectors: Vec<AdvancedEventSelector>,
     /// The mode that the event data store will use to charge for event storage.
     #[serde(rename = "BillingMode", default, skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<fr::Value<EventDataStoreBillingMode>>,
@@ -330,7 +330,7 @@ pub struct EventDataStore {
     #[serde(rename = "RetentionPeriod", default, skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<fr::Value<i64>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventDataStoreTag>,
+    pub tags: Vec<Tag>,
     /// Indicates whether the event data store is protected from termination.
     #[serde(rename = "TerminationProtectionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub termination_protection_enabled: Option<fr::Value<bool>>,
@@ -391,7 +391,7 @@ impl fr::resource::Resource for EventDataStore {
 
 /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by logging only those events that are important to you.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventDataStoreAdvancedEventSelector {
+pub struct AdvancedEventSelector {
     /// Contains all selector statements in an advanced event selector.
     #[serde(rename = "FieldSelectors", default, skip_serializing_if = "Vec::is_empty")]
     pub field_selectors: Vec<AdvancedFieldSelector>,
@@ -400,12 +400,12 @@ pub struct EventDataStoreAdvancedEventSelector {
     pub name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for EventDataStoreAdvancedEventSelector {
+impl fr::resource::Props for AdvancedEventSelector {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "field_selectors", message: "missing required property `field_selectors` of `EventDataStoreAdvancedEventSelector`: add `field_selectors: ...` to it" },
+        fr::resource::Required { field: "field_selectors", message: "missing required property `field_selectors` of `AdvancedEventSelector`: add `field_selectors: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`name` of `EventDataStoreAdvancedEventSelector` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`name` of `AdvancedEventSelector` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -506,24 +506,6 @@ fr::cfn_enum! {
     }
 }
 
-/// An arbitrary set of tags (key-value pairs) for this event data store.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventDataStoreTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventDataStoreTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventDataStoreTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventDataStoreTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Resource Type definition for AWS::CloudTrail::ResourcePolicy
 ///
 /// CloudFormation type `AWS::CloudTrail::ResourcePolicy`, deployed through Cloud Control.
@@ -588,7 +570,7 @@ impl fr::resource::Resource for ResourcePolicy {
 pub struct Trail {
     /// The advanced event selectors that were used to select events for the data store.
     #[serde(rename = "AdvancedEventSelectors", default, skip_serializing_if = "Vec::is_empty")]
-    pub advanced_event_selectors: Vec<TrailAdvancedEventSelector>,
+    pub advanced_event_selectors: Vec<AdvancedEventSelector>,
     /// Specifies the aggregation configuration to aggregate CloudTrail Events. A maximum of 1 aggregation configuration is allowed.
     #[serde(rename = "AggregationConfigurations", default, skip_serializing_if = "Vec::is_empty")]
     pub aggregation_configurations: Vec<AggregationConfiguration>,
@@ -609,7 +591,7 @@ pub struct Trail {
     pub include_global_service_events: Option<fr::Value<bool>>,
     /// Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing trail.
     #[serde(rename = "InsightSelectors", default, skip_serializing_if = "Vec::is_empty")]
-    pub insight_selectors: Vec<TrailInsightSelector>,
+    pub insight_selectors: Vec<InsightSelector>,
     /// Whether the CloudTrail is currently logging AWS API calls.
     #[serde(rename = "IsLogging", default)]
     pub is_logging: fr::Value<bool>,
@@ -632,7 +614,7 @@ pub struct Trail {
     #[serde(rename = "SnsTopicName", default, skip_serializing_if = "Option::is_none")]
     pub sns_topic_name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TrailTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TrailName", default, skip_serializing_if = "Option::is_none")]
     pub trail_name: Option<fr::Value<String>>,
 }
@@ -684,26 +666,6 @@ impl fr::resource::Resource for Trail {
             trail_name: fr::Output::new(name, "TrailName"),
         }
     }
-}
-
-/// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record fields. They help you control costs by logging only those events that are important to you.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrailAdvancedEventSelector {
-    /// Contains all selector statements in an advanced event selector.
-    #[serde(rename = "FieldSelectors", default, skip_serializing_if = "Vec::is_empty")]
-    pub field_selectors: Vec<AdvancedFieldSelector>,
-    /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TrailAdvancedEventSelector {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "field_selectors", message: "missing required property `field_selectors` of `TrailAdvancedEventSelector`: add `field_selectors: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`name` of `TrailAdvancedEventSelector` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Configure to add aggregation rules to aggregate CloudTrail Events.
@@ -803,16 +765,16 @@ fr::cfn_enum! {
 
 /// A string that contains insight types that are logged on a trail.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrailInsightSelector {
+pub struct InsightSelector {
     /// The categories of events for which to log insights. By default, insights are logged for management events only.
     #[serde(rename = "EventCategories", default, skip_serializing_if = "Vec::is_empty")]
     pub event_categories: Vec<fr::Value<SourceEventCategory>>,
     /// The type of insight to log on a trail.
     #[serde(rename = "InsightType", default, skip_serializing_if = "Option::is_none")]
-    pub insight_type: Option<fr::Value<TrailInsightSelectorInsightType>>,
+    pub insight_type: Option<fr::Value<InsightSelectorInsightType>>,
 }
 
-impl fr::resource::Props for TrailInsightSelector {
+impl fr::resource::Props for InsightSelector {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -826,26 +788,8 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The type of insight to log on a trail.
-    TrailInsightSelectorInsightType {
+    InsightSelectorInsightType {
         ApiCallRateInsight = "ApiCallRateInsight",
         ApiErrorRateInsight = "ApiErrorRateInsight",
     }
-}
-
-/// An arbitrary set of tags (key-value pairs) for this trail.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrailTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TrailTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TrailTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TrailTag`: add `value: ...` to it" },
-    ];
 }

@@ -14,7 +14,7 @@ use serde as sd;
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct Alarm {
     #[serde(rename = "ActionConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub action_configuration: Option<AlarmActionConfiguration>,
+    pub action_configuration: Option<ActionConfiguration>,
     /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
     #[serde(rename = "ActionsEnabled", default, skip_serializing_if = "Option::is_none")]
     pub actions_enabled: Option<fr::Value<bool>>,
@@ -108,7 +108,7 @@ pub struct Alarm {
     /// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
     /// During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions.
     #[serde(rename = "WarmUpConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub warm_up_configuration: Option<AlarmWarmUpConfiguration>,
+    pub warm_up_configuration: Option<WarmUpConfiguration>,
 }
 
 impl fr::resource::Props for Alarm {
@@ -166,18 +166,18 @@ impl fr::resource::Resource for Alarm {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AlarmActionConfiguration {
+pub struct ActionConfiguration {
     #[serde(rename = "AlarmTagsPropagation", default, skip_serializing_if = "Option::is_none")]
-    pub alarm_tags_propagation: Option<AlarmAlarmTagsPropagation>,
+    pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
 }
 
-impl fr::resource::Props for AlarmActionConfiguration {
+impl fr::resource::Props for ActionConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AlarmAlarmTagsPropagation {
+pub struct AlarmTagsPropagation {
     /// Whether the alarm's tags are included in its action notifications and state-change events.
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
@@ -189,9 +189,9 @@ pub struct AlarmAlarmTagsPropagation {
     pub included_tag_keys: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AlarmAlarmTagsPropagation {
+impl fr::resource::Props for AlarmTagsPropagation {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `AlarmAlarmTagsPropagation`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `AlarmTagsPropagation`: add `enabled: ...` to it" },
     ];
 }
 
@@ -509,7 +509,7 @@ fr::cfn_enum! {
 /// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
 /// During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AlarmWarmUpConfiguration {
+pub struct WarmUpConfiguration {
     /// Specifies whether the alarm waits for the full warm-up period before it starts to evaluate. The default is ``false``. If ``true``, the alarm waits the entire ``WarmUpPeriodDurationInMinutes`` before it starts to evaluate, even if metric data arrives earlier. If ``false``, the alarm ends the warm-up period early. Evaluation begins as soon as the alarm has enough metric data to fill its evaluation window.
     #[serde(rename = "OnlyStartEvaluatingAfterWarmUpPeriodEnds", default, skip_serializing_if = "Option::is_none")]
     pub only_start_evaluating_after_warm_up_period_ends: Option<fr::Value<bool>>,
@@ -519,10 +519,10 @@ pub struct AlarmWarmUpConfiguration {
     pub warm_up_period_duration_in_minutes: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for AlarmWarmUpConfiguration {
+impl fr::resource::Props for WarmUpConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "warm_up_period_duration_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 2880.0 }, message: "`warm_up_period_duration_in_minutes` of `AlarmWarmUpConfiguration` must be from 1 to 2880 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "warm_up_period_duration_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 2880.0 }, message: "`warm_up_period_duration_in_minutes` of `WarmUpConfiguration` must be from 1 to 2880 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -551,7 +551,7 @@ pub struct AlarmMuteRule {
     pub start_date: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AlarmMuteRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AlarmMuteRule {
@@ -663,7 +663,7 @@ impl fr::resource::Props for AlarmMuteRuleRuleSchedule {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AlarmMuteRuleTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -672,14 +672,14 @@ pub struct AlarmMuteRuleTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AlarmMuteRuleTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AlarmMuteRuleTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AlarmMuteRuleTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AlarmMuteRuleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AlarmMuteRuleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -690,7 +690,7 @@ impl fr::resource::Props for AlarmMuteRuleTag {
 pub struct CompositeAlarm {
     /// Configuration that applies to the notifications this alarm sends when it performs its actions.
     #[serde(rename = "ActionConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub action_configuration: Option<CompositeAlarmActionConfiguration>,
+    pub action_configuration: Option<ActionConfiguration>,
     /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
     #[serde(rename = "ActionsEnabled", default, skip_serializing_if = "Option::is_none")]
     pub actions_enabled: Option<fr::Value<bool>>,
@@ -723,7 +723,7 @@ pub struct CompositeAlarm {
     pub ok_actions: Vec<fr::Value<String>>,
     /// A list of key-value pairs to associate with the composite alarm. You can associate as many as 50 tags with an alarm.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CompositeAlarmTag>,
+    pub tags: Vec<AlarmTag>,
 }
 
 impl fr::resource::Props for CompositeAlarm {
@@ -777,60 +777,6 @@ impl fr::resource::Resource for CompositeAlarm {
     }
 }
 
-/// Configuration that applies to the notifications this alarm sends when it performs its actions.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CompositeAlarmActionConfiguration {
-    /// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-    #[serde(rename = "AlarmTagsPropagation", default, skip_serializing_if = "Option::is_none")]
-    pub alarm_tags_propagation: Option<CompositeAlarmAlarmTagsPropagation>,
-}
-
-impl fr::resource::Props for CompositeAlarmActionConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CompositeAlarmAlarmTagsPropagation {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-    /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-    #[serde(rename = "ExcludedTagKeys", default, skip_serializing_if = "Vec::is_empty")]
-    pub excluded_tag_keys: Vec<fr::Value<String>>,
-    /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-    #[serde(rename = "IncludedTagKeys", default, skip_serializing_if = "Vec::is_empty")]
-    pub included_tag_keys: Vec<fr::Value<String>>,
-}
-
-impl fr::resource::Props for CompositeAlarmAlarmTagsPropagation {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `CompositeAlarmAlarmTagsPropagation`: add `enabled: ...` to it" },
-    ];
-}
-
-/// Metadata that you can assign to a composite alarm, Tags can help you organize and categorize your resources.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CompositeAlarmTag {
-    /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the specified tag key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CompositeAlarmTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CompositeAlarmTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CompositeAlarmTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CompositeAlarmTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `CompositeAlarmTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::CloudWatch::Dashboard
 ///
 /// CloudFormation type `AWS::CloudWatch::Dashboard`, deployed through Cloud Control.
@@ -844,7 +790,7 @@ pub struct Dashboard {
     pub dashboard_name: Option<fr::Value<String>>,
     /// A list of key-value pairs to associate with the cloudwatch dashboard. You can associate up to 50 tags with a dashboard
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DashboardTag>,
+    pub tags: Vec<AlarmTag>,
 }
 
 impl fr::resource::Props for Dashboard {
@@ -887,28 +833,6 @@ impl fr::resource::Resource for Dashboard {
     }
 }
 
-/// Metadata that you can assign to a cloudwatch dashboard. Tags can help you organize and categorize your resources. You can also use them to scope user permissions, by granting a user permission to access or change only resources with certain tag values.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DashboardTag {
-    /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the specified tag key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DashboardTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DashboardTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DashboardTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DashboardTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `DashboardTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::CloudWatch::InsightRule. Creates a Contributor Insights rule that analyzes log data to identify top contributors and usage patterns.
 ///
 /// CloudFormation type `AWS::CloudWatch::InsightRule`, deployed through Cloud Control.
@@ -923,7 +847,7 @@ pub struct InsightRule {
     #[serde(rename = "RuleState", default)]
     pub rule_state: fr::Value<InsightRuleRuleState>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InsightRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for InsightRule {
@@ -976,26 +900,6 @@ fr::cfn_enum! {
         Enabled = "ENABLED",
         Disabled = "DISABLED",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InsightRuleTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for InsightRuleTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InsightRuleTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InsightRuleTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InsightRuleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InsightRuleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::CloudWatch::Integration. Manages a CloudWatch (Amazon CloudWatch Observability / Omni) account-scoped integration. V1 supports AWS_CONFIG_SLREC, AWS_INTEGRATION, and EXTERNAL_AGENT.
@@ -1145,7 +1049,7 @@ impl fr::resource::Props for IntegrationTags {
 pub struct LogAlarm {
     /// Configuration that applies to the notifications this alarm sends when it performs its actions.
     #[serde(rename = "ActionConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub action_configuration: Option<CompositeAlarmActionConfiguration>,
+    pub action_configuration: Option<ActionConfiguration>,
     /// The number of log lines to include in alarm notifications. Valid values are 0 to 50.
     #[serde(rename = "ActionLogLineCount", default, skip_serializing_if = "Option::is_none")]
     pub action_log_line_count: Option<fr::Value<i64>>,
@@ -1184,7 +1088,7 @@ pub struct LogAlarm {
     pub scheduled_query_configuration: ScheduledQueryConfiguration,
     /// A list of key-value pairs to associate with the log alarm.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LogAlarmTag>,
+    pub tags: Vec<AlarmTag>,
     /// The value to compare against the results of the scheduled query evaluation.
     #[serde(rename = "Threshold", default)]
     pub threshold: fr::Value<f64>,
@@ -1193,7 +1097,7 @@ pub struct LogAlarm {
     pub treat_missing_data: Option<fr::Value<String>>,
     /// The warm-up configuration for an alarm. A warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm noise from missing data while a new resource or service starts up. During the warm-up period, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions.
     #[serde(rename = "WarmUpConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub warm_up_configuration: Option<LogAlarmWarmUpConfiguration>,
+    pub warm_up_configuration: Option<WarmUpConfiguration>,
 }
 
 impl fr::resource::Props for LogAlarm {
@@ -1284,7 +1188,7 @@ pub struct ScheduledQueryConfiguration {
     pub scheduled_query_role_arn: fr::Value<crate::refs::RoleArn>,
     /// A list of key-value pairs to associate with the scheduled query that backs the log alarm.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LogAlarmTag>,
+    pub tags: Vec<AlarmTag>,
 }
 
 impl fr::resource::Props for ScheduledQueryConfiguration {
@@ -1326,46 +1230,6 @@ impl fr::resource::Props for ScheduleConfiguration {
     ];
 }
 
-/// Metadata that you can assign to a log alarm. Tags can help you organize and categorize your resources.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LogAlarmTag {
-    /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the specified tag key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for LogAlarmTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `LogAlarmTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `LogAlarmTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `LogAlarmTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `LogAlarmTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// The warm-up configuration for an alarm. A warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm noise from missing data while a new resource or service starts up. During the warm-up period, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LogAlarmWarmUpConfiguration {
-    /// Specifies whether the alarm waits for the full warm-up period before it starts evaluating. If true, the alarm waits the entire WarmUpPeriodDurationInMinutes before it starts evaluating, even if metric data arrives earlier. If false, the alarm ends the warm-up period early and starts evaluating as soon as it has enough metric data to fill its evaluation window. This is the default behavior.
-    #[serde(rename = "OnlyStartEvaluatingAfterWarmUpPeriodEnds", default, skip_serializing_if = "Option::is_none")]
-    pub only_start_evaluating_after_warm_up_period_ends: Option<fr::Value<bool>>,
-    /// The length of the warm-up period, in minutes. For this duration after you create or update the alarm, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions. Valid values range from 1 to 2,880 minutes (2 days). You can change this value while the alarm is still in its warm-up period. Changes have no effect after the warm-up period ends.
-    #[serde(rename = "WarmUpPeriodDurationInMinutes", default, skip_serializing_if = "Option::is_none")]
-    pub warm_up_period_duration_in_minutes: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for LogAlarmWarmUpConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "warm_up_period_duration_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 2880.0 }, message: "`warm_up_period_duration_in_minutes` of `LogAlarmWarmUpConfiguration` must be from 1 to 2880 (the schema's minimum/maximum)" },
-    ];
-}
-
 /// Resource Type definition for Metric Stream
 ///
 /// CloudFormation type `AWS::CloudWatch::MetricStream`, deployed through Cloud Control.
@@ -1397,7 +1261,7 @@ pub struct MetricStream {
     pub statistics_configurations: Vec<MetricStreamStatisticsConfiguration>,
     /// A set of tags to assign to the delivery stream.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MetricStreamTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MetricStream {
@@ -1520,28 +1384,6 @@ impl fr::resource::Props for MetricStreamStatisticsMetric {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `MetricStreamStatisticsMetric` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `MetricStreamStatisticsMetric` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Metadata that you can assign to a Metric Stream, consisting of a key-value pair.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MetricStreamTag {
-    /// A unique identifier for the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// String which you can use to describe or define the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for MetricStreamTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MetricStreamTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `MetricStreamTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MetricStreamTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `MetricStreamTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1710,7 +1552,7 @@ pub struct View {
     pub name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to the view.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ViewTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for View {
@@ -1768,26 +1610,4 @@ impl fr::resource::Resource for View {
             updated_at: fr::Output::new(name, "UpdatedAt"),
         }
     }
-}
-
-/// A key-value pair to associate with the view.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ViewTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ViewTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ViewTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ViewTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ViewTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ViewTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

@@ -125,7 +125,7 @@ pub struct Host {
     pub provider_type: fr::Value<HostProviderType>,
     /// Tags to apply to the host.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<HostTag>,
+    pub tags: Vec<Tag>,
     /// The VPC configuration provisioned for the host.
     #[serde(rename = "VpcConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
@@ -197,7 +197,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HostTag {
+pub struct Tag {
     /// The tag's key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -206,14 +206,14 @@ pub struct HostTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for HostTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `HostTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `HostTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `HostTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `HostTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -225,13 +225,13 @@ pub struct VpcConfiguration {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The ID of the subnet or subnets associated with the Amazon VPC.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The value of the Transport Layer Security (TLS) certificate associated with the infrastructure where your provider type is installed.
     #[serde(rename = "TlsCertificate", default, skip_serializing_if = "Option::is_none")]
     pub tls_certificate: Option<fr::Value<String>>,
     /// The ID of the Amazon VPC connected to the infrastructure where your provider type is installed.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VpcConfiguration {

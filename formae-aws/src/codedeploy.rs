@@ -19,7 +19,7 @@ pub struct Application {
     pub compute_platform: Option<fr::Value<ApplicationComputePlatform>>,
     /// The metadata that you apply to CodeDeploy applications to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Application {
@@ -74,17 +74,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApplicationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -336,7 +336,7 @@ pub struct DeploymentGroup {
     pub service_role_arn: fr::Value<crate::refs::RoleArn>,
     /// The metadata that you apply to CodeDeploy deployment groups to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DeploymentGroupTag>,
+    pub tags: Vec<Tag>,
     /// Indicates whether the deployment group was configured to have CodeDeploy install a termination hook into an Auto Scaling group.
     #[serde(rename = "TerminationHookEnabled", default, skip_serializing_if = "Option::is_none")]
     pub termination_hook_enabled: Option<fr::Value<bool>>,
@@ -844,24 +844,6 @@ fr::cfn_enum! {
         Ignore = "IGNORE",
         Update = "UPDATE",
     }
-}
-
-/// Information about a tag.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeploymentGroupTag {
-    /// The tag's key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag's value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DeploymentGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DeploymentGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DeploymentGroupTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Information about notification triggers for the deployment group.

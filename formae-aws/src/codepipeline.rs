@@ -31,7 +31,7 @@ pub struct CustomActionType {
     pub settings: Option<Settings>,
     /// Any tags assigned to the custom action.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomActionTypeTag>,
+    pub tags: Vec<Tag>,
     /// The version identifier of the custom action.
     #[serde(rename = "Version", default)]
     pub version: fr::Value<String>,
@@ -205,21 +205,21 @@ impl fr::resource::Props for Settings {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CustomActionTypeTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CustomActionTypeTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CustomActionTypeTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CustomActionTypeTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CustomActionTypeTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CustomActionTypeTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -257,7 +257,7 @@ pub struct Pipeline {
     pub stages: Vec<StageDeclaration>,
     /// Specifies the tags applied to the pipeline.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PipelineTag>,
+    pub tags: Vec<Tag>,
     /// The trigger configuration specifying a type of event, such as Git tags, that starts the pipeline.
     #[serde(rename = "Triggers", default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<PipelineTriggerDeclaration>,
@@ -741,28 +741,6 @@ pub struct SuccessConditions {
 
 impl fr::resource::Props for SuccessConditions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A tag is a key-value pair that is used to manage the resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PipelineTag {
-    /// The tag's key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag's value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PipelineTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PipelineTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PipelineTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PipelineTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PipelineTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Represents information about the specified trigger configuration, such as the filter criteria and the source stage for the action that contains the trigger.

@@ -602,7 +602,7 @@ pub struct UserPool {
     #[serde(rename = "EmailAuthenticationSubject", default, skip_serializing_if = "Option::is_none")]
     pub email_authentication_subject: Option<fr::Value<String>>,
     #[serde(rename = "EmailConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub email_configuration: Option<UserPoolEmailConfiguration>,
+    pub email_configuration: Option<EmailConfiguration>,
     #[serde(rename = "EmailVerificationMessage", default, skip_serializing_if = "Option::is_none")]
     pub email_verification_message: Option<fr::Value<String>>,
     #[serde(rename = "EmailVerificationSubject", default, skip_serializing_if = "Option::is_none")]
@@ -614,7 +614,7 @@ pub struct UserPool {
     #[serde(rename = "KeyConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub key_configuration: Option<KeyConfiguration>,
     #[serde(rename = "LambdaConfig", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_config: Option<UserPoolLambdaConfig>,
+    pub lambda_config: Option<LambdaConfig>,
     #[serde(rename = "MfaConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub mfa_configuration: Option<fr::Value<UserPoolMfaConfiguration>>,
     #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
@@ -624,7 +624,7 @@ pub struct UserPool {
     #[serde(rename = "SmsAuthenticationMessage", default, skip_serializing_if = "Option::is_none")]
     pub sms_authentication_message: Option<fr::Value<String>>,
     #[serde(rename = "SmsConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub sms_configuration: Option<UserPoolSmsConfiguration>,
+    pub sms_configuration: Option<SmsConfiguration>,
     #[serde(rename = "SmsVerificationMessage", default, skip_serializing_if = "Option::is_none")]
     pub sms_verification_message: Option<fr::Value<String>>,
     #[serde(rename = "UserAttributeUpdateSettings", default, skip_serializing_if = "Option::is_none")]
@@ -819,11 +819,11 @@ impl fr::resource::Props for DeviceConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolEmailConfiguration {
+pub struct EmailConfiguration {
     #[serde(rename = "ConfigurationSet", default, skip_serializing_if = "Option::is_none")]
     pub configuration_set: Option<fr::Value<String>>,
     #[serde(rename = "EmailSendingAccount", default, skip_serializing_if = "Option::is_none")]
-    pub email_sending_account: Option<fr::Value<UserPoolEmailConfigurationEmailSendingAccount>>,
+    pub email_sending_account: Option<fr::Value<EmailConfigurationEmailSendingAccount>>,
     #[serde(rename = "From", default, skip_serializing_if = "Option::is_none")]
     pub from: Option<fr::Value<String>>,
     #[serde(rename = "ReplyToEmailAddress", default, skip_serializing_if = "Option::is_none")]
@@ -832,18 +832,18 @@ pub struct UserPoolEmailConfiguration {
     pub source_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for UserPoolEmailConfiguration {
+impl fr::resource::Props for EmailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "configuration_set", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`configuration_set` of `UserPoolEmailConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "from", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`from` of `UserPoolEmailConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`source_arn` of `UserPoolEmailConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_set", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`configuration_set` of `EmailConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "from", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`from` of `EmailConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`source_arn` of `EmailConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    UserPoolEmailConfigurationEmailSendingAccount {
+    EmailConfigurationEmailSendingAccount {
         CognitoDefault = "COGNITO_DEFAULT",
         Developer = "DEVELOPER",
     }
@@ -891,19 +891,19 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolLambdaConfig {
+pub struct LambdaConfig {
     #[serde(rename = "CreateAuthChallenge", default, skip_serializing_if = "Option::is_none")]
     pub create_auth_challenge: Option<fr::Value<String>>,
     #[serde(rename = "CustomEmailSender", default, skip_serializing_if = "Option::is_none")]
-    pub custom_email_sender: Option<UserPoolCustomEmailSender>,
+    pub custom_email_sender: Option<CustomEmailSender>,
     #[serde(rename = "CustomMessage", default, skip_serializing_if = "Option::is_none")]
     pub custom_message: Option<fr::Value<String>>,
     #[serde(rename = "CustomSMSSender", default, skip_serializing_if = "Option::is_none")]
-    pub custom_sms_sender: Option<UserPoolCustomSMSSender>,
+    pub custom_sms_sender: Option<CustomSMSSender>,
     #[serde(rename = "DefineAuthChallenge", default, skip_serializing_if = "Option::is_none")]
     pub define_auth_challenge: Option<fr::Value<String>>,
     #[serde(rename = "InboundFederation", default, skip_serializing_if = "Option::is_none")]
-    pub inbound_federation: Option<UserPoolInboundFederation>,
+    pub inbound_federation: Option<InboundFederation>,
     #[serde(rename = "KMSKeyID", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<fr::Value<String>>,
     #[serde(rename = "PostAuthentication", default, skip_serializing_if = "Option::is_none")]
@@ -917,106 +917,106 @@ pub struct UserPoolLambdaConfig {
     #[serde(rename = "PreTokenGeneration", default, skip_serializing_if = "Option::is_none")]
     pub pre_token_generation: Option<fr::Value<String>>,
     #[serde(rename = "PreTokenGenerationConfig", default, skip_serializing_if = "Option::is_none")]
-    pub pre_token_generation_config: Option<UserPoolPreTokenGenerationConfig>,
+    pub pre_token_generation_config: Option<PreTokenGenerationConfig>,
     #[serde(rename = "UserMigration", default, skip_serializing_if = "Option::is_none")]
     pub user_migration: Option<fr::Value<String>>,
     #[serde(rename = "VerifyAuthChallengeResponse", default, skip_serializing_if = "Option::is_none")]
     pub verify_auth_challenge_response: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for UserPoolLambdaConfig {
+impl fr::resource::Props for LambdaConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "create_auth_challenge", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`create_auth_challenge` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "custom_message", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`custom_message` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "define_auth_challenge", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`define_auth_challenge` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_id` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "post_authentication", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`post_authentication` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "post_confirmation", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`post_confirmation` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "pre_authentication", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_authentication` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "pre_sign_up", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_sign_up` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "pre_token_generation", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_token_generation` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "user_migration", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`user_migration` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "verify_auth_challenge_response", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`verify_auth_challenge_response` of `UserPoolLambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "create_auth_challenge", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`create_auth_challenge` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_message", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`custom_message` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "define_auth_challenge", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`define_auth_challenge` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_id` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_authentication", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`post_authentication` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_confirmation", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`post_confirmation` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_authentication", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_authentication` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_sign_up", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_sign_up` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_token_generation", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_token_generation` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_migration", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`user_migration` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "verify_auth_challenge_response", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`verify_auth_challenge_response` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolCustomEmailSender {
+pub struct CustomEmailSender {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_version: Option<fr::Value<UserPoolCustomEmailSenderLambdaVersion>>,
+    pub lambda_version: Option<fr::Value<CustomEmailSenderLambdaVersion>>,
 }
 
-impl fr::resource::Props for UserPoolCustomEmailSender {
+impl fr::resource::Props for CustomEmailSender {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    UserPoolCustomEmailSenderLambdaVersion {
+    CustomEmailSenderLambdaVersion {
         V10 = "V1_0",
     }
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolCustomSMSSender {
+pub struct CustomSMSSender {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_version: Option<fr::Value<UserPoolCustomSMSSenderLambdaVersion>>,
+    pub lambda_version: Option<fr::Value<CustomSMSSenderLambdaVersion>>,
 }
 
-impl fr::resource::Props for UserPoolCustomSMSSender {
+impl fr::resource::Props for CustomSMSSender {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    UserPoolCustomSMSSenderLambdaVersion {
+    CustomSMSSenderLambdaVersion {
         V10 = "V1_0",
     }
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolInboundFederation {
+pub struct InboundFederation {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_version: Option<fr::Value<UserPoolInboundFederationLambdaVersion>>,
+    pub lambda_version: Option<fr::Value<InboundFederationLambdaVersion>>,
 }
 
-impl fr::resource::Props for UserPoolInboundFederation {
+impl fr::resource::Props for InboundFederation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    UserPoolInboundFederationLambdaVersion {
+    InboundFederationLambdaVersion {
         V10 = "V1_0",
     }
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolPreTokenGenerationConfig {
+pub struct PreTokenGenerationConfig {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_version: Option<fr::Value<UserPoolPreTokenGenerationConfigLambdaVersion>>,
+    pub lambda_version: Option<fr::Value<PreTokenGenerationConfigLambdaVersion>>,
 }
 
-impl fr::resource::Props for UserPoolPreTokenGenerationConfig {
+impl fr::resource::Props for PreTokenGenerationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    UserPoolPreTokenGenerationConfigLambdaVersion {
+    PreTokenGenerationConfigLambdaVersion {
         V10 = "V1_0",
         V20 = "V2_0",
         V30 = "V3_0",
@@ -1167,9 +1167,9 @@ impl fr::resource::Props for StringAttributeConstraints {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolSmsConfiguration {
+pub struct SmsConfiguration {
     #[serde(rename = "EumsSms", default, skip_serializing_if = "Option::is_none")]
-    pub eums_sms: Option<UserPoolEumsSmsConfiguration>,
+    pub eums_sms: Option<EumsSmsConfiguration>,
     #[serde(rename = "ExternalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<fr::Value<String>>,
     #[serde(rename = "SnsCallerArn", default, skip_serializing_if = "Option::is_none")]
@@ -1178,18 +1178,18 @@ pub struct UserPoolSmsConfiguration {
     pub sns_region: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for UserPoolSmsConfiguration {
+impl fr::resource::Props for SmsConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `UserPoolSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "sns_caller_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`sns_caller_arn` of `UserPoolSmsConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "sns_region", check: fr::literal::Check::Length { min: 5, max: 32 }, message: "`sns_region` of `UserPoolSmsConfiguration` must have 5 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `SmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sns_caller_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`sns_caller_arn` of `SmsConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sns_region", check: fr::literal::Check::Length { min: 5, max: 32 }, message: "`sns_region` of `SmsConfiguration` must have 5 to 32 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPoolEumsSmsConfiguration {
+pub struct EumsSmsConfiguration {
     #[serde(rename = "CallerArn", default)]
     pub caller_arn: fr::Value<String>,
     #[serde(rename = "ConfigurationSetName", default, skip_serializing_if = "Option::is_none")]
@@ -1206,18 +1206,18 @@ pub struct UserPoolEumsSmsConfiguration {
     pub region: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for UserPoolEumsSmsConfiguration {
+impl fr::resource::Props for EumsSmsConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "caller_arn", message: "missing required property `caller_arn` of `UserPoolEumsSmsConfiguration`: add `caller_arn: ...` to it" },
+        fr::resource::Required { field: "caller_arn", message: "missing required property `caller_arn` of `EumsSmsConfiguration`: add `caller_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "caller_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`caller_arn` of `UserPoolEumsSmsConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "configuration_set_name", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`configuration_set_name` of `UserPoolEumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `UserPoolEumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "in_entity_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`in_entity_id` of `UserPoolEumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "in_template_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`in_template_id` of `UserPoolEumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "origination_identity", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`origination_identity` of `UserPoolEumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 5, max: 32 }, message: "`region` of `UserPoolEumsSmsConfiguration` must have 5 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "caller_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`caller_arn` of `EumsSmsConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_set_name", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`configuration_set_name` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "in_entity_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`in_entity_id` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "in_template_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`in_template_id` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "origination_identity", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`origination_identity` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 5, max: 32 }, message: "`region` of `EumsSmsConfiguration` must have 5 to 32 characters (the schema's minLength/maxLength)" },
     ];
 }
 

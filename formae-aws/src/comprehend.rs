@@ -28,13 +28,13 @@ pub struct DocumentClassifier {
     #[serde(rename = "OutputDataConfig", default, skip_serializing_if = "Option::is_none")]
     pub output_data_config: Option<DocumentClassifierOutputDataConfig>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DocumentClassifierTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VersionName", default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<fr::Value<String>>,
     #[serde(rename = "VolumeKmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub volume_kms_key_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<DocumentClassifierVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
 impl fr::resource::Props for DocumentClassifier {
@@ -260,37 +260,37 @@ impl fr::resource::Props for DocumentClassifierOutputDataConfig {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DocumentClassifierTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DocumentClassifierTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DocumentClassifierTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DocumentClassifierTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DocumentClassifierTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DocumentClassifierTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DocumentClassifierVpcConfig {
+pub struct VpcConfig {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "Subnets", default, skip_serializing_if = "Vec::is_empty")]
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
-impl fr::resource::Props for DocumentClassifierVpcConfig {
+impl fr::resource::Props for VpcConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "security_group_ids", message: "missing required property `security_group_ids` of `DocumentClassifierVpcConfig`: add `security_group_ids: ...` to it" },
-        fr::resource::Required { field: "subnets", message: "missing required property `subnets` of `DocumentClassifierVpcConfig`: add `subnets: ...` to it" },
+        fr::resource::Required { field: "security_group_ids", message: "missing required property `security_group_ids` of `VpcConfig`: add `security_group_ids: ...` to it" },
+        fr::resource::Required { field: "subnets", message: "missing required property `subnets` of `VpcConfig`: add `subnets: ...` to it" },
     ];
 }
 
@@ -310,7 +310,7 @@ pub struct DocumentClassifierEndpoint {
     pub model_arn: fr::Value<String>,
     /// Tags associated with the endpoint being created.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DocumentClassifierEndpointTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DocumentClassifierEndpoint {
@@ -369,28 +369,6 @@ impl fr::resource::Resource for DocumentClassifierEndpoint {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DocumentClassifierEndpointTag {
-    /// The initial part of a key-value pair that forms a tag associated with a given resource.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The second part of a key-value pair that forms a tag associated with a given resource.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DocumentClassifierEndpointTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DocumentClassifierEndpointTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DocumentClassifierEndpointTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DocumentClassifierEndpointTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DocumentClassifierEndpointTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// An Amazon Comprehend custom entity recognizer: a trained model that identifies custom entity types in text, created via an asynchronous training job.
 ///
 /// CloudFormation type `AWS::Comprehend::EntityRecognizer`, deployed through Cloud Control.
@@ -416,7 +394,7 @@ pub struct EntityRecognizer {
     pub recognizer_name: fr::Value<String>,
     /// Tags to associate with the entity recognizer.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EntityRecognizerTag>,
+    pub tags: Vec<Tag>,
     /// The version name given to the entity recognizer.
     #[serde(rename = "VersionName", default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<fr::Value<String>>,
@@ -486,7 +464,7 @@ pub struct EntityRecognizerInputDataConfig {
     pub annotations: Option<EntityRecognizerAnnotations>,
     /// A list of augmented manifest files that provide training data for a custom model.
     #[serde(rename = "AugmentedManifests", default, skip_serializing_if = "Vec::is_empty")]
-    pub augmented_manifests: Vec<EntityRecognizerAugmentedManifestsListItem>,
+    pub augmented_manifests: Vec<AugmentedManifestsListItem>,
     /// The format of your training data.
     #[serde(rename = "DataFormat", default, skip_serializing_if = "Option::is_none")]
     pub data_format: Option<fr::Value<EntityRecognizerInputDataConfigDataFormat>>,
@@ -498,7 +476,7 @@ pub struct EntityRecognizerInputDataConfig {
     pub entity_list: Option<EntityRecognizerEntityList>,
     /// The entity types in the labeled training data.
     #[serde(rename = "EntityTypes", default, skip_serializing_if = "Vec::is_empty")]
-    pub entity_types: Vec<EntityRecognizerEntityTypesListItem>,
+    pub entity_types: Vec<EntityTypesListItem>,
 }
 
 impl fr::resource::Props for EntityRecognizerInputDataConfig {
@@ -530,7 +508,7 @@ impl fr::resource::Props for EntityRecognizerAnnotations {
 
 /// An augmented manifest file that provides training data for your custom model.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EntityRecognizerAugmentedManifestsListItem {
+pub struct AugmentedManifestsListItem {
     /// The S3 prefix to the annotation files that are referred in the augmented manifest file.
     #[serde(rename = "AnnotationDataS3Uri", default, skip_serializing_if = "Option::is_none")]
     pub annotation_data_s3_uri: Option<fr::Value<String>>,
@@ -539,7 +517,7 @@ pub struct EntityRecognizerAugmentedManifestsListItem {
     pub attribute_names: Vec<fr::Value<String>>,
     /// The type of augmented manifest.
     #[serde(rename = "DocumentType", default, skip_serializing_if = "Option::is_none")]
-    pub document_type: Option<fr::Value<EntityRecognizerAugmentedManifestsListItemDocumentType>>,
+    pub document_type: Option<fr::Value<AugmentedManifestsListItemDocumentType>>,
     /// The Amazon S3 location of the augmented manifest file.
     #[serde(rename = "S3Uri", default)]
     pub s3_uri: fr::Value<String>,
@@ -548,24 +526,24 @@ pub struct EntityRecognizerAugmentedManifestsListItem {
     pub source_documents_s3_uri: Option<fr::Value<String>>,
     /// The purpose of the data you've provided in the augmented manifest.
     #[serde(rename = "Split", default, skip_serializing_if = "Option::is_none")]
-    pub split: Option<fr::Value<EntityRecognizerAugmentedManifestsListItemSplit>>,
+    pub split: Option<fr::Value<AugmentedManifestsListItemSplit>>,
 }
 
-impl fr::resource::Props for EntityRecognizerAugmentedManifestsListItem {
+impl fr::resource::Props for AugmentedManifestsListItem {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_names", message: "missing required property `attribute_names` of `EntityRecognizerAugmentedManifestsListItem`: add `attribute_names: ...` to it" },
-        fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `EntityRecognizerAugmentedManifestsListItem`: add `s3_uri: ...` to it" },
+        fr::resource::Required { field: "attribute_names", message: "missing required property `attribute_names` of `AugmentedManifestsListItem`: add `attribute_names: ...` to it" },
+        fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `AugmentedManifestsListItem`: add `s3_uri: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "annotation_data_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`annotation_data_s3_uri` of `EntityRecognizerAugmentedManifestsListItem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `EntityRecognizerAugmentedManifestsListItem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "source_documents_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`source_documents_s3_uri` of `EntityRecognizerAugmentedManifestsListItem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "annotation_data_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`annotation_data_s3_uri` of `AugmentedManifestsListItem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `AugmentedManifestsListItem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_documents_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`source_documents_s3_uri` of `AugmentedManifestsListItem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The type of augmented manifest.
-    EntityRecognizerAugmentedManifestsListItemDocumentType {
+    AugmentedManifestsListItemDocumentType {
         PlainTextDocument = "PLAIN_TEXT_DOCUMENT",
         SemiStructuredDocument = "SEMI_STRUCTURED_DOCUMENT",
     }
@@ -573,7 +551,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The purpose of the data you've provided in the augmented manifest.
-    EntityRecognizerAugmentedManifestsListItemSplit {
+    AugmentedManifestsListItemSplit {
         Train = "TRAIN",
         Test = "TEST",
     }
@@ -638,18 +616,18 @@ impl fr::resource::Props for EntityRecognizerEntityList {
 
 /// An entity type within a labeled training dataset that Amazon Comprehend uses to train a custom entity recognizer.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EntityRecognizerEntityTypesListItem {
+pub struct EntityTypesListItem {
     /// An entity type within a labeled training dataset.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<String>,
 }
 
-impl fr::resource::Props for EntityRecognizerEntityTypesListItem {
+impl fr::resource::Props for EntityTypesListItem {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `EntityRecognizerEntityTypesListItem`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `EntityTypesListItem`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`r#type` of `EntityRecognizerEntityTypesListItem` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`r#type` of `EntityTypesListItem` must have 0 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -669,28 +647,6 @@ fr::cfn_enum! {
         Zh = "zh",
         ZhTw = "zh-TW",
     }
-}
-
-/// A key-value pair that adds metadata to a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EntityRecognizerTag {
-    /// The key of the key-value pair that forms a tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the key-value pair that forms a tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EntityRecognizerTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EntityRecognizerTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EntityRecognizerTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EntityRecognizerTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EntityRecognizerTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Configuration parameters for an optional private Virtual Private Cloud (VPC) containing the resources you are using for the job.
@@ -733,7 +689,7 @@ pub struct EntityRecognizerEndpoint {
     pub model_arn: Option<fr::Value<String>>,
     /// Tags associated with the endpoint being created.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DocumentClassifierEndpointTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EntityRecognizerEndpoint {
@@ -813,7 +769,7 @@ pub struct Flywheel {
     #[serde(rename = "ModelType", default, skip_serializing_if = "Option::is_none")]
     pub model_type: Option<fr::Value<FlywheelModelType>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DocumentClassifierTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TaskConfig", default, skip_serializing_if = "Option::is_none")]
     pub task_config: Option<TaskConfig>,
 }
@@ -874,7 +830,7 @@ pub struct DataSecurityConfig {
     #[serde(rename = "VolumeKmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub volume_kms_key_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<DocumentClassifierVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
 impl fr::resource::Props for DataSecurityConfig {

@@ -318,7 +318,7 @@ pub struct ConfigurationAggregator {
     pub organization_aggregation_source: Option<OrganizationAggregationSource>,
     /// The tags for the configuration aggregator.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationAggregatorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConfigurationAggregator {
@@ -401,7 +401,7 @@ impl fr::resource::Props for OrganizationAggregationSource {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConfigurationAggregatorTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -410,14 +410,14 @@ pub struct ConfigurationAggregatorTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConfigurationAggregatorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConfigurationAggregatorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConfigurationAggregatorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConfigurationAggregatorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConfigurationAggregatorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -582,7 +582,7 @@ impl fr::resource::Props for RecordingModeOverride {
 pub struct ConformancePack {
     /// A list of ConformancePackInputParameter objects.
     #[serde(rename = "ConformancePackInputParameters", default, skip_serializing_if = "Vec::is_empty")]
-    pub conformance_pack_input_parameters: Vec<ConformancePackConformancePackInputParameter>,
+    pub conformance_pack_input_parameters: Vec<ConformancePackInputParameter>,
     /// Name of the conformance pack which will be assigned as the unique identifier.
     #[serde(rename = "ConformancePackName", default)]
     pub conformance_pack_name: fr::Value<String>,
@@ -594,7 +594,7 @@ pub struct ConformancePack {
     pub delivery_s3_key_prefix: Option<fr::Value<String>>,
     /// The tags for the conformance pack.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationAggregatorTag>,
+    pub tags: Vec<Tag>,
     /// A string containing full conformance pack template body. You can only specify one of the template body or template S3Uri fields.
     #[serde(rename = "TemplateBody", default, skip_serializing_if = "Option::is_none")]
     pub template_body: Option<fr::Value<String>>,
@@ -658,7 +658,7 @@ impl fr::resource::Resource for ConformancePack {
 
 /// Input parameters in the form of key-value pairs for the conformance pack.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConformancePackConformancePackInputParameter {
+pub struct ConformancePackInputParameter {
     /// Key part of key-value pair with value being parameter value
     #[serde(rename = "ParameterName", default)]
     pub parameter_name: fr::Value<String>,
@@ -667,14 +667,14 @@ pub struct ConformancePackConformancePackInputParameter {
     pub parameter_value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConformancePackConformancePackInputParameter {
+impl fr::resource::Props for ConformancePackInputParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "parameter_name", message: "missing required property `parameter_name` of `ConformancePackConformancePackInputParameter`: add `parameter_name: ...` to it" },
-        fr::resource::Required { field: "parameter_value", message: "missing required property `parameter_value` of `ConformancePackConformancePackInputParameter`: add `parameter_value: ...` to it" },
+        fr::resource::Required { field: "parameter_name", message: "missing required property `parameter_name` of `ConformancePackInputParameter`: add `parameter_name: ...` to it" },
+        fr::resource::Required { field: "parameter_value", message: "missing required property `parameter_value` of `ConformancePackInputParameter`: add `parameter_value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`parameter_name` of `ConformancePackConformancePackInputParameter` must have 0 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "parameter_value", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`parameter_value` of `ConformancePackConformancePackInputParameter` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`parameter_name` of `ConformancePackInputParameter` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_value", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`parameter_value` of `ConformancePackInputParameter` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -705,7 +705,7 @@ pub struct Connector {
     pub connector_configuration: ConnectorConfiguration,
     /// The tags for the connector.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectorTag>,
+    pub tags: Vec<AggregationAuthorizationTag>,
 }
 
 impl fr::resource::Props for Connector {
@@ -788,28 +788,6 @@ impl fr::resource::Props for AzureConnectorConfiguration {
     ];
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ConnectorTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectorTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConnectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConnectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource type definition for AWS::Config::DeliveryChannel
 ///
 /// CloudFormation type `AWS::Config::DeliveryChannel`, deployed through Cloud Control.
@@ -828,7 +806,7 @@ pub struct DeliveryChannel {
     pub s3_key_prefix: Option<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the AWS Key Management Service (AWS KMS ) AWS KMS key (KMS key) used to encrypt objects delivered by AWS Config. Must belong to the same Region as the destination S3 bucket.
     #[serde(rename = "S3KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
-    pub s3_kms_key_arn: Option<fr::Value<String>>,
+    pub s3_kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to which AWS Config sends notifications about configuration changes.
     #[serde(rename = "SnsTopicARN", default, skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
@@ -1162,7 +1140,7 @@ pub struct OrganizationConformancePack {
     pub organization_conformance_pack_name: fr::Value<String>,
     /// The tags for the organization conformance pack.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationAggregatorTag>,
+    pub tags: Vec<Tag>,
     /// A string containing full conformance pack template body.
     #[serde(rename = "TemplateBody", default, skip_serializing_if = "Option::is_none")]
     pub template_body: Option<fr::Value<String>>,
@@ -1346,7 +1324,7 @@ pub struct StoredQuery {
     pub query_name: fr::Value<String>,
     /// The tags for the stored query.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StoredQueryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for StoredQuery {
@@ -1396,26 +1374,4 @@ impl fr::resource::Resource for StoredQuery {
             query_name: fr::Output::new(name, "QueryName"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StoredQueryTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for StoredQueryTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StoredQueryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StoredQueryTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StoredQueryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `StoredQueryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

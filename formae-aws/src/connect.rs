@@ -31,7 +31,7 @@ pub struct AgentStatus {
     pub state: fr::Value<AgentStatusState>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentStatusTag>,
+    pub tags: Vec<Tag>,
     /// The type of agent status.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<AgentStatusType>>,
@@ -100,7 +100,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgentStatusTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -109,14 +109,14 @@ pub struct AgentStatusTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AgentStatusTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AgentStatusTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AgentStatusTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AgentStatusTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AgentStatusTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -210,7 +210,7 @@ pub struct ContactFlow {
     pub state: Option<fr::Value<ContactFlowState>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ContactFlowTag>,
+    pub tags: Vec<Tag>,
     /// The type of the contact flow.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<ContactFlowType>,
@@ -271,28 +271,6 @@ fr::cfn_enum! {
         Active = "ACTIVE",
         Archived = "ARCHIVED",
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContactFlowTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. . You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ContactFlowTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ContactFlowTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ContactFlowTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ContactFlowTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ContactFlowTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 fr::cfn_enum! {
@@ -718,7 +696,7 @@ pub struct DataTable {
     pub status: fr::Value<DataTableStatus>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataTableTag>,
+    pub tags: Vec<Tag>,
     /// The time zone of the Data Table
     #[serde(rename = "TimeZone", default)]
     pub time_zone: fr::Value<String>,
@@ -796,28 +774,6 @@ fr::cfn_enum! {
     DataTableStatus {
         Published = "PUBLISHED",
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataTableTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DataTableTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataTableTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataTableTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataTableTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataTableTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 fr::cfn_enum! {
@@ -1036,9 +992,9 @@ impl fr::resource::Resource for DataTableRecord {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct DataTableRecordDataTableRecord {
     #[serde(rename = "PrimaryValues", default, skip_serializing_if = "Vec::is_empty")]
-    pub primary_values: Vec<DataTableRecordValue>,
+    pub primary_values: Vec<Value>,
     #[serde(rename = "Values", default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<DataTableRecordValue>,
+    pub values: Vec<Value>,
 }
 
 impl fr::resource::Props for DataTableRecordDataTableRecord {
@@ -1049,17 +1005,17 @@ impl fr::resource::Props for DataTableRecordDataTableRecord {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataTableRecordValue {
+pub struct Value {
     #[serde(rename = "AttributeId", default, skip_serializing_if = "Option::is_none")]
     pub attribute_id: Option<fr::Value<String>>,
     #[serde(rename = "AttributeValue", default, skip_serializing_if = "Option::is_none")]
     pub attribute_value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DataTableRecordValue {
+impl fr::resource::Props for Value {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`attribute_id` of `DataTableRecordValue` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attribute_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`attribute_id` of `Value` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1209,7 +1165,7 @@ pub struct EvaluationForm {
     pub status: fr::Value<EvaluationFormStatus>,
     /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EvaluationFormTag>,
+    pub tags: Vec<Tag>,
     /// Configuration that specifies the target for an evaluation form.
     #[serde(rename = "TargetConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub target_configuration: Option<EvaluationFormTargetConfiguration>,
@@ -2276,28 +2232,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EvaluationFormTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EvaluationFormTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EvaluationFormTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EvaluationFormTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EvaluationFormTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EvaluationFormTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Configuration that specifies the target for an evaluation form.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct EvaluationFormTargetConfiguration {
@@ -2349,7 +2283,7 @@ pub struct HoursOfOperation {
     pub parent_hours_of_operations: Vec<HoursOfOperationsIdentifier>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataTableTag>,
+    pub tags: Vec<Tag>,
     /// The time zone of the hours of operation.
     #[serde(rename = "TimeZone", default)]
     pub time_zone: fr::Value<String>,
@@ -2653,7 +2587,7 @@ pub struct Instance {
     pub instance_alias: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceTag>,
+    pub tags: Vec<ContactFlowModuleTag>,
 }
 
 impl fr::resource::Props for Instance {
@@ -2774,28 +2708,6 @@ fr::cfn_enum! {
         ConnectManaged = "CONNECT_MANAGED",
         ExistingDirectory = "EXISTING_DIRECTORY",
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for InstanceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InstanceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InstanceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InstanceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InstanceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::Connect::InstanceStorageConfig
@@ -3155,7 +3067,7 @@ pub struct Metric {
     pub status: fr::Value<MetricStatus>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataTableTag>,
+    pub tags: Vec<Tag>,
     /// Display unit for the metric data
     #[serde(rename = "Unit", default)]
     pub unit: fr::Value<MetricUnit>,
@@ -3448,7 +3360,7 @@ pub struct Notification {
     pub recipients: Vec<fr::Value<String>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceTag>,
+    pub tags: Vec<ContactFlowModuleTag>,
 }
 
 impl fr::resource::Props for Notification {
@@ -3567,7 +3479,7 @@ pub struct PhoneNumber {
     pub source_phone_number_arn: Option<fr::Value<String>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PhoneNumberTag>,
+    pub tags: Vec<Tag>,
     /// The ARN of the target the phone number is claimed to.
     #[serde(rename = "TargetArn", default)]
     pub target_arn: fr::Value<String>,
@@ -3620,28 +3532,6 @@ impl fr::resource::Resource for PhoneNumber {
             phone_number_arn: fr::Output::new(name, "PhoneNumberArn"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PhoneNumberTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PhoneNumberTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PhoneNumberTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PhoneNumberTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PhoneNumberTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PhoneNumberTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::Connect::PredefinedAttribute
@@ -3765,7 +3655,7 @@ pub struct Prompt {
     pub s3_uri: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceTag>,
+    pub tags: Vec<ContactFlowModuleTag>,
 }
 
 impl fr::resource::Props for Prompt {
@@ -3821,7 +3711,7 @@ impl fr::resource::Resource for Prompt {
 pub struct Queue {
     /// The email addresses that agents can use when replying to or initiating email contacts
     #[serde(rename = "AdditionalEmailAddresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub additional_email_addresses: Vec<QueueEmailAddress>,
+    pub additional_email_addresses: Vec<EmailAddressProperty>,
     /// The description of the queue.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -3851,7 +3741,7 @@ pub struct Queue {
     pub status: Option<fr::Value<QueueStatus>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<QueueTag>,
+    pub tags: Vec<IntegrationAssociationTag>,
 }
 
 impl fr::resource::Props for Queue {
@@ -3912,15 +3802,15 @@ impl fr::resource::Resource for Queue {
 
 /// An email address configuration for the queue
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct QueueEmailAddress {
+pub struct EmailAddressProperty {
     /// The Amazon Resource Name (ARN) of the email address
     #[serde(rename = "EmailAddressArn", default)]
     pub email_address_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for QueueEmailAddress {
+impl fr::resource::Props for EmailAddressProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "email_address_arn", message: "missing required property `email_address_arn` of `QueueEmailAddress`: add `email_address_arn: ...` to it" },
+        fr::resource::Required { field: "email_address_arn", message: "missing required property `email_address_arn` of `EmailAddressProperty`: add `email_address_arn: ...` to it" },
     ];
 }
 
@@ -3969,28 +3859,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct QueueTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for QueueTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `QueueTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `QueueTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `QueueTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `QueueTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::Connect::QuickConnect
 ///
 /// CloudFormation type `AWS::Connect::QuickConnect`, deployed through Cloud Control.
@@ -4010,7 +3878,7 @@ pub struct QuickConnect {
     pub quick_connect_config: QuickConnectConfig,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataTableTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for QuickConnect {
@@ -4193,7 +4061,7 @@ pub struct RoutingProfile {
     pub queue_configs: Vec<RoutingProfileQueueConfig>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentStatusTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for RoutingProfile {
@@ -4579,7 +4447,7 @@ pub struct RuleField {
     pub id: fr::Value<String>,
     /// Object for case field values.
     #[serde(rename = "Value", default)]
-    pub value: RuleFieldValue,
+    pub value: FieldValue,
 }
 
 impl fr::resource::Props for RuleField {
@@ -4594,7 +4462,7 @@ impl fr::resource::Props for RuleField {
 
 /// Object for case field values.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleFieldValue {
+pub struct FieldValue {
     #[serde(rename = "BooleanValue", default, skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<fr::Value<bool>>,
     #[serde(rename = "DoubleValue", default, skip_serializing_if = "Option::is_none")]
@@ -4605,7 +4473,7 @@ pub struct RuleFieldValue {
     pub string_value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for RuleFieldValue {
+impl fr::resource::Props for FieldValue {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -4627,7 +4495,7 @@ impl fr::resource::Props for EventBridgeAction {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct SendInAppNotificationAction {
     #[serde(rename = "Content", default)]
-    pub content: RuleNotificationContent,
+    pub content: NotificationContent,
     #[serde(rename = "Exclusion", default, skip_serializing_if = "Option::is_none")]
     pub exclusion: Option<InAppNotificationRecipientType>,
     /// The priority of the notification.
@@ -4646,7 +4514,7 @@ impl fr::resource::Props for SendInAppNotificationAction {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleNotificationContent {
+pub struct NotificationContent {
     /// Localized notification content.
     #[serde(rename = "DeDE", default, skip_serializing_if = "Option::is_none")]
     pub de_de: Option<fr::Value<String>>,
@@ -4682,20 +4550,20 @@ pub struct RuleNotificationContent {
     pub zh_tw: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for RuleNotificationContent {
+impl fr::resource::Props for NotificationContent {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "de_de", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`de_de` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "en_us", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`en_us` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "es_es", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`es_es` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "fr_fr", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`fr_fr` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "id_id", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`id_id` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "it_it", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`it_it` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "ja_jp", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`ja_jp` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "ko_kr", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`ko_kr` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "pt_br", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`pt_br` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "zh_cn", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`zh_cn` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "zh_tw", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`zh_tw` of `RuleNotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "de_de", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`de_de` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "en_us", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`en_us` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "es_es", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`es_es` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fr_fr", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`fr_fr` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id_id", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`id_id` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "it_it", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`it_it` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ja_jp", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`ja_jp` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ko_kr", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`ko_kr` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pt_br", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`pt_br` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "zh_cn", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`zh_cn` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "zh_tw", check: fr::literal::Check::Length { min: 0, max: 3000 }, message: "`zh_tw` of `NotificationContent` must have 0 to 3000 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4985,7 +4853,7 @@ pub struct SecurityProfile {
     pub allowed_access_control_hierarchy_group_id: Option<fr::Value<String>>,
     /// The list of tags that a security profile uses to restrict access to resources in Amazon Connect.
     #[serde(rename = "AllowedAccessControlTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub allowed_access_control_tags: Vec<QueueTag>,
+    pub allowed_access_control_tags: Vec<IntegrationAssociationTag>,
     /// The list of flow-module resources to be linked to a security profile in Amazon Connect.
     #[serde(rename = "AllowedFlowModules", default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_flow_modules: Vec<FlowModule>,
@@ -5014,7 +4882,7 @@ pub struct SecurityProfile {
     pub tag_restricted_resources: Vec<fr::Value<String>>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<QueueTag>,
+    pub tags: Vec<IntegrationAssociationTag>,
 }
 
 impl fr::resource::Props for SecurityProfile {
@@ -5208,7 +5076,7 @@ pub struct TaskTemplate {
     pub description: Option<fr::Value<String>>,
     /// The list of task template's fields
     #[serde(rename = "Fields", default, skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<TaskTemplateField>,
+    pub fields: Vec<Field>,
     /// The identifier (arn) of the instance.
     #[serde(rename = "InstanceArn", default)]
     pub instance_arn: fr::Value<String>,
@@ -5223,7 +5091,7 @@ pub struct TaskTemplate {
     pub status: Option<fr::Value<Status>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ContactFlowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TaskTemplate {
@@ -5371,7 +5239,7 @@ impl fr::resource::Props for DefaultFieldValue {
 
 /// A task template field object.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskTemplateField {
+pub struct Field {
     /// The description of the task template's field
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -5386,13 +5254,13 @@ pub struct TaskTemplateField {
     pub r#type: fr::Value<FieldType>,
 }
 
-impl fr::resource::Props for TaskTemplateField {
+impl fr::resource::Props for Field {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "id", message: "missing required property `id` of `TaskTemplateField`: add `id: ...` to it" },
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `TaskTemplateField`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "id", message: "missing required property `id` of `Field`: add `id: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `Field`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `TaskTemplateField` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `Field` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -5452,7 +5320,7 @@ pub struct TestCase {
     pub status: Option<fr::Value<TestCaseStatus>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TestCaseTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TestCase {
@@ -5578,28 +5446,6 @@ fr::cfn_enum! {
         Saved = "SAVED",
         Published = "PUBLISHED",
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TestCaseTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TestCaseTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TestCaseTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TestCaseTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TestCaseTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TestCaseTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::Connect::TrafficDistributionGroup
@@ -5842,7 +5688,7 @@ pub struct User {
     pub security_profile_arns: Vec<fr::Value<String>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataTableTag>,
+    pub tags: Vec<Tag>,
     /// One or more predefined attributes assigned to a user, with a level that indicates how skilled they are.
     #[serde(rename = "UserProficiencies", default, skip_serializing_if = "Vec::is_empty")]
     pub user_proficiencies: Vec<UserProficiency>,
@@ -6141,7 +5987,7 @@ pub struct UserHierarchyGroup {
     pub parent_group_arn: Option<fr::Value<String>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataTableTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for UserHierarchyGroup {
@@ -6384,7 +6230,7 @@ pub struct View {
     pub name: fr::Value<String>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ViewTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Template", default)]
     pub template: fr::Value<serde_json::Value>,
 }
@@ -6441,28 +6287,6 @@ impl fr::resource::Resource for View {
             view_id: fr::Output::new(name, "ViewId"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ViewTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. . You can specify a value that is maximum of 256 Unicode characters
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ViewTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ViewTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ViewTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ViewTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ViewTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::Connect::ViewVersion
@@ -6694,7 +6518,7 @@ pub struct Workspace {
     pub pages: Vec<WorkspacePage>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceTag>,
+    pub tags: Vec<ContactFlowModuleTag>,
     /// The theme configuration for the Connect workspace
     #[serde(rename = "Theme", default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<WorkspaceTheme>,

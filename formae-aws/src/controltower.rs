@@ -18,7 +18,7 @@ pub struct EnabledBaseline {
     #[serde(rename = "Parameters", default, skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<Parameter>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EnabledBaselineTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TargetIdentifier", default)]
     pub target_identifier: fr::Value<String>,
 }
@@ -86,18 +86,18 @@ impl fr::resource::Props for Parameter {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EnabledBaselineTag {
+pub struct Tag {
     #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<fr::Value<String>>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for EnabledBaselineTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key` of `EnabledBaselineTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EnabledBaselineTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -216,7 +216,7 @@ pub struct LandingZone {
     #[serde(rename = "RemediationTypes", default, skip_serializing_if = "Vec::is_empty")]
     pub remediation_types: Vec<fr::Value<RemediationTypes>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EnabledBaselineTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Version", default)]
     pub version: fr::Value<String>,
 }

@@ -315,7 +315,7 @@ pub struct Domain {
     pub rule_based_matching: Option<RuleBasedMatching>,
     /// The tags (keys and values) associated with the domain
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DomainTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Domain {
@@ -381,7 +381,7 @@ pub struct DataStore {
     pub enabled: Option<fr::Value<bool>>,
     /// Progress information for data store setup.
     #[serde(rename = "Readiness", default, skip_serializing_if = "Option::is_none")]
-    pub readiness: Option<DomainReadiness>,
+    pub readiness: Option<Readiness>,
 }
 
 impl fr::resource::Props for DataStore {
@@ -390,7 +390,7 @@ impl fr::resource::Props for DataStore {
 
 /// Progress information for data store setup.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainReadiness {
+pub struct Readiness {
     /// A message describing the current progress.
     #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<fr::Value<String>>,
@@ -399,10 +399,10 @@ pub struct DomainReadiness {
     pub progress_percentage: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for DomainReadiness {
+impl fr::resource::Props for Readiness {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "progress_percentage", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`progress_percentage` of `DomainReadiness` must be from 0 to 100 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "progress_percentage", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`progress_percentage` of `Readiness` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -657,21 +657,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DomainTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DomainTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DomainTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DomainTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DomainTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -768,7 +768,7 @@ pub struct EventStream {
     pub event_stream_name: fr::Value<String>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventStreamTag>,
+    pub tags: Vec<Tag>,
     /// The StreamARN of the destination to deliver profile events to. For example, arn:aws:kinesis:region:account-id:stream/stream-name
     #[serde(rename = "Uri", default)]
     pub uri: fr::Value<String>,
@@ -834,28 +834,6 @@ impl fr::resource::Resource for EventStream {
             state: fr::Output::new(name, "State"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventStreamTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventStreamTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventStreamTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventStreamTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EventStreamTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EventStreamTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// An event trigger resource of Amazon Connect Customer Profiles
@@ -1114,7 +1092,7 @@ pub struct Integration {
     pub scope: Option<fr::Value<IntegrationScope>>,
     /// The tags (keys and values) associated with the integration
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DomainTag>,
+    pub tags: Vec<Tag>,
     /// The URI of the S3 bucket or any other type of data source.
     #[serde(rename = "Uri", default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<fr::Value<String>>,
@@ -1717,7 +1695,7 @@ pub struct ObjectType {
     pub source_priority: Option<fr::Value<i64>>,
     /// The tags (keys and values) associated with the integration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DomainTag>,
+    pub tags: Vec<Tag>,
     /// A unique identifier for the object template.
     #[serde(rename = "TemplateId", default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<fr::Value<String>>,
@@ -1917,7 +1895,7 @@ pub struct Recommender {
     pub recommender_recipe_name: fr::Value<RecommenderRecipeName>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DomainTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Recommender {
@@ -2255,7 +2233,7 @@ pub struct SegmentDefinition {
     pub segment_sql_query: Option<fr::Value<String>>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventStreamTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SegmentDefinition {

@@ -30,7 +30,7 @@ pub struct Dataset {
     #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<fr::Value<DatasetSource>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Dataset {
@@ -151,14 +151,14 @@ impl fr::resource::Props for JsonOptions {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct Input {
     #[serde(rename = "DataCatalogInputDefinition", default, skip_serializing_if = "Option::is_none")]
-    pub data_catalog_input_definition: Option<DatasetDataCatalogInputDefinition>,
+    pub data_catalog_input_definition: Option<DataCatalogInputDefinition>,
     #[serde(rename = "DatabaseInputDefinition", default, skip_serializing_if = "Option::is_none")]
     pub database_input_definition: Option<DatabaseInputDefinition>,
     #[serde(rename = "Metadata", default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Input location
     #[serde(rename = "S3InputDefinition", default, skip_serializing_if = "Option::is_none")]
-    pub s3_input_definition: Option<DatasetS3Location>,
+    pub s3_input_definition: Option<S3Location>,
 }
 
 impl fr::resource::Props for Input {
@@ -167,7 +167,7 @@ impl fr::resource::Props for Input {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetDataCatalogInputDefinition {
+pub struct DataCatalogInputDefinition {
     /// Catalog id
     #[serde(rename = "CatalogId", default, skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<fr::Value<String>>,
@@ -179,21 +179,21 @@ pub struct DatasetDataCatalogInputDefinition {
     pub table_name: Option<fr::Value<String>>,
     /// Input location
     #[serde(rename = "TempDirectory", default, skip_serializing_if = "Option::is_none")]
-    pub temp_directory: Option<DatasetS3Location>,
+    pub temp_directory: Option<S3Location>,
 }
 
-impl fr::resource::Props for DatasetDataCatalogInputDefinition {
+impl fr::resource::Props for DataCatalogInputDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`catalog_id` of `DatasetDataCatalogInputDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `DatasetDataCatalogInputDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`table_name` of `DatasetDataCatalogInputDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`catalog_id` of `DataCatalogInputDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `DataCatalogInputDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`table_name` of `DataCatalogInputDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// Input location
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetS3Location {
+pub struct S3Location {
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
     /// Bucket owner
@@ -203,14 +203,14 @@ pub struct DatasetS3Location {
     pub key: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DatasetS3Location {
+impl fr::resource::Props for S3Location {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `DatasetS3Location`: add `bucket: ...` to it" },
+        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `S3Location`: add `bucket: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `DatasetS3Location` must have 3 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_owner` of `DatasetS3Location` must have 12 to 12 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1280 }, message: "`key` of `DatasetS3Location` must have 1 to 1280 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3Location` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_owner` of `S3Location` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1280 }, message: "`key` of `S3Location` must have 1 to 1280 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -228,7 +228,7 @@ pub struct DatabaseInputDefinition {
     pub query_string: Option<fr::Value<String>>,
     /// Input location
     #[serde(rename = "TempDirectory", default, skip_serializing_if = "Option::is_none")]
-    pub temp_directory: Option<DatasetS3Location>,
+    pub temp_directory: Option<S3Location>,
 }
 
 impl fr::resource::Props for DatabaseInputDefinition {
@@ -444,21 +444,21 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DatasetTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DatasetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DatasetTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DatasetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DatasetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -506,12 +506,12 @@ pub struct Job {
     #[serde(rename = "ProjectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<fr::Value<String>>,
     #[serde(rename = "Recipe", default, skip_serializing_if = "Option::is_none")]
-    pub recipe: Option<JobRecipe>,
+    pub recipe: Option<RecipeProperty>,
     /// Role arn
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
     /// Timeout
     #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<fr::Value<i64>>,
@@ -609,7 +609,7 @@ pub struct DatabaseTableOutputOptions {
     pub table_name: fr::Value<String>,
     /// S3 Output location
     #[serde(rename = "TempDirectory", default, skip_serializing_if = "Option::is_none")]
-    pub temp_directory: Option<JobS3Location>,
+    pub temp_directory: Option<S3Location>,
 }
 
 impl fr::resource::Props for DatabaseTableOutputOptions {
@@ -621,34 +621,12 @@ impl fr::resource::Props for DatabaseTableOutputOptions {
     ];
 }
 
-/// S3 Output location
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobS3Location {
-    #[serde(rename = "Bucket", default)]
-    pub bucket: fr::Value<String>,
-    #[serde(rename = "BucketOwner", default, skip_serializing_if = "Option::is_none")]
-    pub bucket_owner: Option<fr::Value<String>>,
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for JobS3Location {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `JobS3Location`: add `bucket: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `JobS3Location` must have 3 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_owner` of `JobS3Location` must have 12 to 12 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1280 }, message: "`key` of `JobS3Location` must have 1 to 1280 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct S3TableOutputOptions {
     /// S3 Output location
     #[serde(rename = "Location", default)]
-    pub location: JobS3Location,
+    pub location: S3Location,
 }
 
 impl fr::resource::Props for S3TableOutputOptions {
@@ -760,7 +738,7 @@ pub struct Output {
     pub format_options: Option<OutputFormatOptions>,
     /// S3 Output location
     #[serde(rename = "Location", default)]
-    pub location: JobS3Location,
+    pub location: S3Location,
     #[serde(rename = "MaxOutputFiles", default, skip_serializing_if = "Option::is_none")]
     pub max_output_files: Option<fr::Value<i64>>,
     #[serde(rename = "Overwrite", default, skip_serializing_if = "Option::is_none")]
@@ -843,7 +821,7 @@ pub struct ProfileConfiguration {
     #[serde(rename = "EntityDetectorConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub entity_detector_configuration: Option<EntityDetectorConfiguration>,
     #[serde(rename = "ProfileColumns", default, skip_serializing_if = "Vec::is_empty")]
-    pub profile_columns: Vec<JobColumnSelector>,
+    pub profile_columns: Vec<ColumnSelector>,
 }
 
 impl fr::resource::Props for ProfileConfiguration {
@@ -854,7 +832,7 @@ impl fr::resource::Props for ProfileConfiguration {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ColumnStatisticsConfiguration {
     #[serde(rename = "Selectors", default, skip_serializing_if = "Vec::is_empty")]
-    pub selectors: Vec<JobColumnSelector>,
+    pub selectors: Vec<ColumnSelector>,
     #[serde(rename = "Statistics", default)]
     pub statistics: StatisticsConfiguration,
 }
@@ -867,18 +845,18 @@ impl fr::resource::Props for ColumnStatisticsConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobColumnSelector {
+pub struct ColumnSelector {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Regex", default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for JobColumnSelector {
+impl fr::resource::Props for ColumnSelector {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `JobColumnSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`regex` of `JobColumnSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `ColumnSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`regex` of `ColumnSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -944,7 +922,7 @@ impl fr::resource::Props for AllowedStatistics {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobRecipe {
+pub struct RecipeProperty {
     /// Recipe name
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -953,9 +931,9 @@ pub struct JobRecipe {
     pub version: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for JobRecipe {
+impl fr::resource::Props for RecipeProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `JobRecipe`: add `name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `RecipeProperty`: add `name: ...` to it" },
     ];
 }
 
@@ -1013,7 +991,7 @@ pub struct Project {
     #[serde(rename = "Sample", default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<Sample>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Project {
@@ -1107,7 +1085,7 @@ pub struct Recipe {
     #[serde(rename = "Steps", default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<RecipeStep>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Recipe {
@@ -1231,7 +1209,7 @@ pub struct Ruleset {
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RulesetTag>,
+    pub tags: Vec<Tag>,
     /// Arn of the target resource (dataset) to apply the ruleset to
     #[serde(rename = "TargetArn", default)]
     pub target_arn: fr::Value<String>,
@@ -1291,7 +1269,7 @@ pub struct Rule {
     #[serde(rename = "CheckExpression", default)]
     pub check_expression: fr::Value<String>,
     #[serde(rename = "ColumnSelectors", default, skip_serializing_if = "Vec::is_empty")]
-    pub column_selectors: Vec<RulesetColumnSelector>,
+    pub column_selectors: Vec<ColumnSelector>,
     /// Boolean value to disable/enable a rule
     #[serde(rename = "Disabled", default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<fr::Value<bool>>,
@@ -1312,25 +1290,6 @@ impl fr::resource::Props for Rule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "check_expression", check: fr::literal::Check::Length { min: 4, max: 1024 }, message: "`check_expression` of `Rule` must have 4 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Rule` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Selector of a column from a dataset for profile job configuration. One selector includes either a column name or a regular expression
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RulesetColumnSelector {
-    /// The name of a column from a dataset
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    /// A regular expression for selecting a column from a dataset
-    #[serde(rename = "Regex", default, skip_serializing_if = "Option::is_none")]
-    pub regex: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for RulesetColumnSelector {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `RulesetColumnSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`regex` of `RulesetColumnSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1397,26 +1356,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RulesetTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RulesetTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RulesetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RulesetTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RulesetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RulesetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource schema for AWS::DataBrew::Schedule.
 ///
 /// CloudFormation type `AWS::DataBrew::Schedule`, deployed through Cloud Control.
@@ -1431,7 +1370,7 @@ pub struct Schedule {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Schedule {

@@ -22,7 +22,7 @@ pub struct DataSet {
     pub name: fr::Value<String>,
     /// Tags for the data set.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataSet {
@@ -92,17 +92,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataSetTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataSetTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataSetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataSetTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -119,7 +119,7 @@ pub struct EventAction {
     pub event: Event,
     /// The tags for the event action.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventActionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventAction {
@@ -266,23 +266,5 @@ pub struct RevisionPublished {
 impl fr::resource::Props for RevisionPublished {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "data_set_id", message: "missing required property `data_set_id` of `RevisionPublished`: add `data_set_id: ...` to it" },
-    ];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventActionTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventActionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventActionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventActionTag`: add `value: ...` to it" },
     ];
 }

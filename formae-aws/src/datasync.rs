@@ -25,7 +25,7 @@ pub struct Agent {
     pub subnet_arns: Vec<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the VPC endpoint that the agent has access to.
     #[serde(rename = "VpcEndpointId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<fr::Value<String>>,
@@ -78,7 +78,7 @@ impl fr::resource::Resource for Agent {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgentTag {
+pub struct Tag {
     /// The key for an AWS resource tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -87,14 +87,14 @@ pub struct AgentTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AgentTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AgentTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AgentTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key` of `AgentTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `AgentTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -123,10 +123,10 @@ pub struct LocationAzureBlob {
     pub azure_blob_type: Option<fr::Value<LocationAzureBlobAzureBlobType>>,
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub cmk_secret_config: Option<LocationAzureBlobCmkSecretConfig>,
+    pub cmk_secret_config: Option<CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub custom_secret_config: Option<LocationAzureBlobCustomSecretConfig>,
+    pub custom_secret_config: Option<CustomSecretConfig>,
     /// Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token.
     #[serde(rename = "FederatedIdentity", default, skip_serializing_if = "Option::is_none")]
     pub federated_identity: Option<AzureFederatedIdentityConfig>,
@@ -135,7 +135,7 @@ pub struct LocationAzureBlob {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationAzureBlob {
@@ -231,7 +231,7 @@ fr::cfn_enum! {
 
 /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationAzureBlobCmkSecretConfig {
+pub struct CmkSecretConfig {
     /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
     #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
@@ -240,16 +240,16 @@ pub struct LocationAzureBlobCmkSecretConfig {
     pub secret_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for LocationAzureBlobCmkSecretConfig {
+impl fr::resource::Props for CmkSecretConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`secret_arn` of `LocationAzureBlobCmkSecretConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`secret_arn` of `CmkSecretConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationAzureBlobCustomSecretConfig {
+pub struct CustomSecretConfig {
     /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
     #[serde(rename = "SecretAccessRoleArn", default)]
     pub secret_access_role_arn: fr::Value<crate::refs::RoleArn>,
@@ -258,13 +258,13 @@ pub struct LocationAzureBlobCustomSecretConfig {
     pub secret_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for LocationAzureBlobCustomSecretConfig {
+impl fr::resource::Props for CustomSecretConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "secret_access_role_arn", message: "missing required property `secret_access_role_arn` of `LocationAzureBlobCustomSecretConfig`: add `secret_access_role_arn: ...` to it" },
-        fr::resource::Required { field: "secret_arn", message: "missing required property `secret_arn` of `LocationAzureBlobCustomSecretConfig`: add `secret_arn: ...` to it" },
+        fr::resource::Required { field: "secret_access_role_arn", message: "missing required property `secret_access_role_arn` of `CustomSecretConfig`: add `secret_access_role_arn: ...` to it" },
+        fr::resource::Required { field: "secret_arn", message: "missing required property `secret_arn` of `CustomSecretConfig`: add `secret_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`secret_arn` of `LocationAzureBlobCustomSecretConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`secret_arn` of `CustomSecretConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -330,7 +330,7 @@ pub struct LocationEFS {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationEFS {
@@ -426,7 +426,7 @@ pub struct LocationFSxLustre {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationFSxLustre {
@@ -495,7 +495,7 @@ pub struct LocationFSxONTAP {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationFSxONTAP {
@@ -605,10 +605,10 @@ fr::cfn_enum! {
 pub struct SMB {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub cmk_secret_config: Option<LocationAzureBlobCmkSecretConfig>,
+    pub cmk_secret_config: Option<CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub custom_secret_config: Option<LocationAzureBlobCustomSecretConfig>,
+    pub custom_secret_config: Option<CustomSecretConfig>,
     /// The name of the Windows domain that the SMB server belongs to.
     #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<fr::Value<String>>,
@@ -686,7 +686,7 @@ pub struct LocationFSxOpenZFS {
     pub fsx_filesystem_arn: Option<fr::Value<String>>,
     /// Configuration settings for an NFS or SMB protocol, currently only support NFS
     #[serde(rename = "Protocol", default)]
-    pub protocol: LocationFSxOpenZFSProtocol,
+    pub protocol: Protocol,
     /// The ARNs of the security groups that are to use to configure the FSx OpenZFS file system.
     #[serde(rename = "SecurityGroupArns", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_arns: Vec<fr::Value<String>>,
@@ -695,7 +695,7 @@ pub struct LocationFSxOpenZFS {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationFSxOpenZFS {
@@ -748,45 +748,45 @@ impl fr::resource::Resource for LocationFSxOpenZFS {
 
 /// Configuration settings for an NFS or SMB protocol, currently only support NFS
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationFSxOpenZFSProtocol {
+pub struct Protocol {
     /// FSx OpenZFS file system NFS protocol information
     #[serde(rename = "NFS", default, skip_serializing_if = "Option::is_none")]
-    pub nfs: Option<LocationFSxOpenZFSNFS>,
+    pub nfs: Option<NFS>,
 }
 
-impl fr::resource::Props for LocationFSxOpenZFSProtocol {
+impl fr::resource::Props for Protocol {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// FSx OpenZFS file system NFS protocol information
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationFSxOpenZFSNFS {
+pub struct NFS {
     /// The NFS mount options that DataSync can use to mount your NFS share.
     #[serde(rename = "MountOptions", default)]
-    pub mount_options: LocationFSxOpenZFSMountOptions,
+    pub mount_options: MountOptions,
 }
 
-impl fr::resource::Props for LocationFSxOpenZFSNFS {
+impl fr::resource::Props for NFS {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "mount_options", message: "missing required property `mount_options` of `LocationFSxOpenZFSNFS`: add `mount_options: ...` to it" },
+        fr::resource::Required { field: "mount_options", message: "missing required property `mount_options` of `NFS`: add `mount_options: ...` to it" },
     ];
 }
 
 /// The NFS mount options that DataSync can use to mount your NFS share.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationFSxOpenZFSMountOptions {
+pub struct MountOptions {
     /// The specific NFS version that you want DataSync to use to mount your NFS share.
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<fr::Value<LocationFSxOpenZFSMountOptionsVersion>>,
+    pub version: Option<fr::Value<MountOptionsVersion>>,
 }
 
-impl fr::resource::Props for LocationFSxOpenZFSMountOptions {
+impl fr::resource::Props for MountOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    LocationFSxOpenZFSMountOptionsVersion {
+    MountOptionsVersion {
         Automatic = "AUTOMATIC",
         Nfs3 = "NFS3",
         Nfs40 = "NFS4_0",
@@ -802,10 +802,10 @@ fr::cfn_enum! {
 pub struct LocationFSxWindows {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub cmk_secret_config: Option<LocationAzureBlobCmkSecretConfig>,
+    pub cmk_secret_config: Option<CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub custom_secret_config: Option<LocationAzureBlobCustomSecretConfig>,
+    pub custom_secret_config: Option<CustomSecretConfig>,
     /// The name of the Windows domain that the FSx for Windows server belongs to.
     #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<fr::Value<String>>,
@@ -823,7 +823,7 @@ pub struct LocationFSxWindows {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
     /// The user who has the permissions to access files and folders in the FSx for Windows file system.
     #[serde(rename = "User", default)]
     pub user: fr::Value<String>,
@@ -897,10 +897,10 @@ pub struct LocationHDFS {
     pub block_size: Option<fr::Value<i64>>,
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub cmk_secret_config: Option<LocationAzureBlobCmkSecretConfig>,
+    pub cmk_secret_config: Option<CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub custom_secret_config: Option<LocationAzureBlobCustomSecretConfig>,
+    pub custom_secret_config: Option<CustomSecretConfig>,
     /// The Base64 string representation of the Keytab file.
     #[serde(rename = "KerberosKeytab", default, skip_serializing_if = "Option::is_none")]
     pub kerberos_keytab: Option<fr::Value<String>>,
@@ -1084,7 +1084,7 @@ impl fr::resource::Props for LocationHDFSTag {
 pub struct LocationNFS {
     /// The NFS mount options that DataSync can use to mount your NFS share.
     #[serde(rename = "MountOptions", default, skip_serializing_if = "Option::is_none")]
-    pub mount_options: Option<LocationFSxOpenZFSMountOptions>,
+    pub mount_options: Option<MountOptions>,
     /// Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server.
     #[serde(rename = "OnPremConfig", default)]
     pub on_prem_config: OnPremConfig,
@@ -1096,7 +1096,7 @@ pub struct LocationNFS {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationNFS {
@@ -1176,10 +1176,10 @@ pub struct LocationObjectStorage {
     pub bucket_name: Option<fr::Value<crate::refs::BucketName>>,
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub cmk_secret_config: Option<LocationAzureBlobCmkSecretConfig>,
+    pub cmk_secret_config: Option<CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub custom_secret_config: Option<LocationAzureBlobCustomSecretConfig>,
+    pub custom_secret_config: Option<CustomSecretConfig>,
     /// Specifies the identity federation configuration that DataSync uses to access your object storage location using an OpenID Connect (OIDC) token.
     #[serde(rename = "FederatedIdentity", default, skip_serializing_if = "Option::is_none")]
     pub federated_identity: Option<ObjectStorageFederatedIdentityConfig>,
@@ -1203,7 +1203,7 @@ pub struct LocationObjectStorage {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationObjectStorage {
@@ -1342,7 +1342,7 @@ pub struct LocationS3 {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LocationS3 {
@@ -1432,10 +1432,10 @@ pub struct LocationSMB {
     pub authentication_type: Option<fr::Value<LocationSMBAuthenticationType>>,
     /// Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     #[serde(rename = "CmkSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub cmk_secret_config: Option<LocationSMBCmkSecretConfig>,
+    pub cmk_secret_config: Option<CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[serde(rename = "CustomSecretConfig", default, skip_serializing_if = "Option::is_none")]
-    pub custom_secret_config: Option<LocationSMBCustomSecretConfig>,
+    pub custom_secret_config: Option<CustomSecretConfig>,
     /// Specifies the IPv4 addresses for the DNS servers that your SMB file server belongs to. This parameter applies only if AuthenticationType is set to KERBEROS. If you have multiple domains in your environment, configuring this parameter makes sure that DataSync connects to the right SMB file server.
     #[serde(rename = "DnsIpAddresses", default, skip_serializing_if = "Vec::is_empty")]
     pub dns_ip_addresses: Vec<fr::Value<String>>,
@@ -1465,7 +1465,7 @@ pub struct LocationSMB {
     pub subdirectory: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
     /// The user who can mount the share, has the permissions to access files and folders in the SMB share.
     #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
     pub user: Option<fr::Value<String>>,
@@ -1533,45 +1533,6 @@ fr::cfn_enum! {
     }
 }
 
-/// Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationSMBCmkSecretConfig {
-    /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-    #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
-    pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    #[serde(rename = "SecretArn", default, skip_serializing_if = "Option::is_none")]
-    pub secret_arn: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for LocationSMBCmkSecretConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`secret_arn` of `LocationSMBCmkSecretConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocationSMBCustomSecretConfig {
-    /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
-    #[serde(rename = "SecretAccessRoleArn", default)]
-    pub secret_access_role_arn: fr::Value<crate::refs::RoleArn>,
-    /// Specifies the ARN for a customer created AWS Secrets Manager secret.
-    #[serde(rename = "SecretArn", default)]
-    pub secret_arn: fr::Value<String>,
-}
-
-impl fr::resource::Props for LocationSMBCustomSecretConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "secret_access_role_arn", message: "missing required property `secret_access_role_arn` of `LocationSMBCustomSecretConfig`: add `secret_access_role_arn: ...` to it" },
-        fr::resource::Required { field: "secret_arn", message: "missing required property `secret_arn` of `LocationSMBCustomSecretConfig`: add `secret_arn: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`secret_arn` of `LocationSMBCustomSecretConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The mount options used by DataSync to access the SMB server.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct LocationSMBMountOptions {
@@ -1627,7 +1588,7 @@ pub struct Task {
     pub source_location_arn: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the task mode for the task.
     #[serde(rename = "TaskMode", default, skip_serializing_if = "Option::is_none")]
     pub task_mode: Option<fr::Value<TaskTaskMode>>,

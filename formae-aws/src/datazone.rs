@@ -697,7 +697,7 @@ pub struct Environment {
     pub project_identifier: fr::Value<String>,
     /// The user parameters of the Amazon DataZone environment.
     #[serde(rename = "UserParameters", default, skip_serializing_if = "Vec::is_empty")]
-    pub user_parameters: Vec<EnvironmentEnvironmentParameter>,
+    pub user_parameters: Vec<EnvironmentParameter>,
 }
 
 impl fr::resource::Props for Environment {
@@ -781,7 +781,7 @@ impl fr::resource::Resource for Environment {
 
 /// The parameter details of an environment.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EnvironmentEnvironmentParameter {
+pub struct EnvironmentParameter {
     /// The name of an environment parameter.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
@@ -790,7 +790,7 @@ pub struct EnvironmentEnvironmentParameter {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for EnvironmentEnvironmentParameter {
+impl fr::resource::Props for EnvironmentParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1000,7 +1000,7 @@ pub struct EnvironmentProfile {
     pub project_identifier: fr::Value<String>,
     /// The user parameters of this Amazon DataZone environment profile.
     #[serde(rename = "UserParameters", default, skip_serializing_if = "Vec::is_empty")]
-    pub user_parameters: Vec<EnvironmentProfileEnvironmentParameter>,
+    pub user_parameters: Vec<EnvironmentParameter>,
 }
 
 impl fr::resource::Props for EnvironmentProfile {
@@ -1068,21 +1068,6 @@ impl fr::resource::Resource for EnvironmentProfile {
             updated_at: fr::Output::new(name, "UpdatedAt"),
         }
     }
-}
-
-/// The parameter details of an environment profile.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EnvironmentProfileEnvironmentParameter {
-    /// The name of an environment profile parameter.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    /// The value of an environment profile parameter.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for EnvironmentProfileEnvironmentParameter {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Create and manage form types in Amazon Datazone
@@ -1581,7 +1566,7 @@ pub struct ProjectMembershipAssignment {
     pub designation: fr::Value<String>,
     /// The member of the project.
     #[serde(rename = "Member", default)]
-    pub member: ProjectMember,
+    pub member: Member,
 }
 
 impl fr::resource::Props for ProjectMembershipAssignment {
@@ -1593,14 +1578,14 @@ impl fr::resource::Props for ProjectMembershipAssignment {
 
 /// The member of the project.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ProjectMember {
+pub struct Member {
     #[serde(rename = "GroupIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub group_identifier: Option<fr::Value<String>>,
     #[serde(rename = "UserIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub user_identifier: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ProjectMember {
+impl fr::resource::Props for Member {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1632,7 +1617,7 @@ pub struct EnvironmentConfigurationUserParameter {
     #[serde(rename = "EnvironmentId", default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<fr::Value<String>>,
     #[serde(rename = "EnvironmentParameters", default, skip_serializing_if = "Vec::is_empty")]
-    pub environment_parameters: Vec<ProjectEnvironmentParameter>,
+    pub environment_parameters: Vec<EnvironmentParameter>,
 }
 
 impl fr::resource::Props for EnvironmentConfigurationUserParameter {
@@ -1640,19 +1625,6 @@ impl fr::resource::Props for EnvironmentConfigurationUserParameter {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "environment_configuration_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`environment_configuration_name` of `EnvironmentConfigurationUserParameter` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ProjectEnvironmentParameter {
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ProjectEnvironmentParameter {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Definition of AWS::DataZone::ProjectMembership Resource Type
@@ -1810,7 +1782,7 @@ pub struct EnvironmentConfiguration {
     #[serde(rename = "AwsAccount", default, skip_serializing_if = "Option::is_none")]
     pub aws_account: Option<AwsAccount>,
     #[serde(rename = "AwsRegion", default)]
-    pub aws_region: ProjectProfileRegion,
+    pub aws_region: Region,
     #[serde(rename = "ConfigurationParameters", default, skip_serializing_if = "Option::is_none")]
     pub configuration_parameters: Option<EnvironmentConfigurationParametersDetails>,
     #[serde(rename = "DeploymentMode", default, skip_serializing_if = "Option::is_none")]
@@ -1855,17 +1827,17 @@ impl fr::resource::Props for AwsAccount {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ProjectProfileRegion {
+pub struct Region {
     #[serde(rename = "RegionName", default)]
     pub region_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for ProjectProfileRegion {
+impl fr::resource::Props for Region {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "region_name", message: "missing required property `region_name` of `ProjectProfileRegion`: add `region_name: ...` to it" },
+        fr::resource::Required { field: "region_name", message: "missing required property `region_name` of `Region`: add `region_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "region_name", check: fr::literal::Check::Length { min: 4, max: 16 }, message: "`region_name` of `ProjectProfileRegion` must have 4 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region_name", check: fr::literal::Check::Length { min: 4, max: 16 }, message: "`region_name` of `Region` must have 4 to 16 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -69,7 +69,7 @@ pub struct SubnetGroup {
     #[serde(rename = "SubnetGroupName", default, skip_serializing_if = "Option::is_none")]
     pub subnet_group_name: Option<fr::Value<String>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for SubnetGroup {

@@ -209,7 +209,7 @@ pub struct Farm {
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FarmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Farm {
@@ -260,7 +260,7 @@ impl fr::resource::Resource for Farm {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FarmTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -269,14 +269,14 @@ pub struct FarmTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for FarmTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FarmTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FarmTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `FarmTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `FarmTag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `Tag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `Tag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -303,7 +303,7 @@ pub struct Fleet {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FarmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Fleet {
@@ -392,12 +392,12 @@ pub struct LicenseEndpoint {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FarmTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for LicenseEndpoint {
@@ -590,7 +590,7 @@ pub struct Monitor {
     pub subdomain: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FarmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Monitor {
@@ -672,7 +672,7 @@ pub struct Queue {
     pub scheduling_configuration: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FarmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Queue {

@@ -31,7 +31,7 @@ pub struct Connection {
     pub request_mac_sec: Option<fr::Value<bool>>,
     /// The tags associated with the connection.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Connection {
@@ -84,7 +84,7 @@ impl fr::resource::Resource for Connection {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectionTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -93,14 +93,14 @@ pub struct ConnectionTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConnectionTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectionTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConnectionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConnectionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -117,7 +117,7 @@ pub struct DirectConnectGateway {
     pub direct_connect_gateway_name: fr::Value<String>,
     /// The tags associated with the Direct Connect gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DirectConnectGateway {
@@ -248,7 +248,7 @@ pub struct Lag {
     pub request_mac_sec: Option<fr::Value<bool>>,
     /// The tags associated with the LAG.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Lag {
@@ -309,7 +309,7 @@ pub struct PrivateVirtualInterface {
     pub allocate_private_virtual_interface_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The BGP peers configured on this virtual interface.
     #[serde(rename = "BgpPeers", default, skip_serializing_if = "Vec::is_empty")]
-    pub bgp_peers: Vec<PrivateVirtualInterfaceBgpPeer>,
+    pub bgp_peers: Vec<BgpPeer>,
     /// The ID or ARN of the connection or LAG.
     #[serde(rename = "ConnectionId", default)]
     pub connection_id: fr::Value<String>,
@@ -390,7 +390,7 @@ impl fr::resource::Resource for PrivateVirtualInterface {
 
 /// Information about a BGP peer.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PrivateVirtualInterfaceBgpPeer {
+pub struct BgpPeer {
     /// The address family for the BGP peer.
     #[serde(rename = "AddressFamily", default)]
     pub address_family: fr::Value<String>,
@@ -410,10 +410,10 @@ pub struct PrivateVirtualInterfaceBgpPeer {
     pub customer_address: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for PrivateVirtualInterfaceBgpPeer {
+impl fr::resource::Props for BgpPeer {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "address_family", message: "missing required property `address_family` of `PrivateVirtualInterfaceBgpPeer`: add `address_family: ...` to it" },
-        fr::resource::Required { field: "asn", message: "missing required property `asn` of `PrivateVirtualInterfaceBgpPeer`: add `asn: ...` to it" },
+        fr::resource::Required { field: "address_family", message: "missing required property `address_family` of `BgpPeer`: add `address_family: ...` to it" },
+        fr::resource::Required { field: "asn", message: "missing required property `asn` of `BgpPeer`: add `asn: ...` to it" },
     ];
 }
 
@@ -449,7 +449,7 @@ pub struct PublicVirtualInterface {
     pub allocate_public_virtual_interface_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The BGP peers configured on this virtual interface.
     #[serde(rename = "BgpPeers", default, skip_serializing_if = "Vec::is_empty")]
-    pub bgp_peers: Vec<PrivateVirtualInterfaceBgpPeer>,
+    pub bgp_peers: Vec<BgpPeer>,
     /// The ID or ARN of the connection or LAG.
     #[serde(rename = "ConnectionId", default)]
     pub connection_id: fr::Value<String>,
@@ -529,7 +529,7 @@ pub struct TransitVirtualInterface {
     pub allocate_transit_virtual_interface_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The BGP peers configured on this virtual interface..
     #[serde(rename = "BgpPeers", default, skip_serializing_if = "Vec::is_empty")]
-    pub bgp_peers: Vec<TransitVirtualInterfaceBgpPeer>,
+    pub bgp_peers: Vec<BgpPeer>,
     /// The ID or ARN of the connection or LAG.
     #[serde(rename = "ConnectionId", default)]
     pub connection_id: fr::Value<String>,
@@ -604,33 +604,4 @@ impl fr::resource::Resource for TransitVirtualInterface {
             virtual_interface_id: fr::Output::new(name, "VirtualInterfaceId"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TransitVirtualInterfaceBgpPeer {
-    /// The address family for the BGP peer.
-    #[serde(rename = "AddressFamily", default)]
-    pub address_family: fr::Value<String>,
-    /// The IP address assigned to the Amazon interface.
-    #[serde(rename = "AmazonAddress", default, skip_serializing_if = "Option::is_none")]
-    pub amazon_address: Option<fr::Value<String>>,
-    /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration.
-    #[serde(rename = "Asn", default)]
-    pub asn: fr::Value<String>,
-    /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
-    #[serde(rename = "AuthKey", default, skip_serializing_if = "Option::is_none")]
-    pub auth_key: Option<fr::Value<String>>,
-    #[serde(rename = "BgpPeerId", default, skip_serializing_if = "Option::is_none")]
-    pub bgp_peer_id: Option<fr::Value<String>>,
-    /// The IP address assigned to the customer interface.
-    #[serde(rename = "CustomerAddress", default, skip_serializing_if = "Option::is_none")]
-    pub customer_address: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TransitVirtualInterfaceBgpPeer {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "address_family", message: "missing required property `address_family` of `TransitVirtualInterfaceBgpPeer`: add `address_family: ...` to it" },
-        fr::resource::Required { field: "asn", message: "missing required property `asn` of `TransitVirtualInterfaceBgpPeer`: add `asn: ...` to it" },
-    ];
 }

@@ -31,7 +31,7 @@ pub struct MicrosoftAD {
     pub short_name: Option<fr::Value<String>>,
     /// Contains VPC information for the CreateDirectory or CreateMicrosoftAD operation
     #[serde(rename = "VpcSettings", default)]
-    pub vpc_settings: MicrosoftADVpcSettings,
+    pub vpc_settings: VpcSettings,
 }
 
 impl fr::resource::Props for MicrosoftAD {
@@ -91,19 +91,19 @@ fr::cfn_enum! {
 
 /// Contains VPC information for the CreateDirectory or CreateMicrosoftAD operation
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MicrosoftADVpcSettings {
+pub struct VpcSettings {
     /// The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The identifier of the VPC in which to create the directory.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
-impl fr::resource::Props for MicrosoftADVpcSettings {
+impl fr::resource::Props for VpcSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `MicrosoftADVpcSettings`: add `subnet_ids: ...` to it" },
-        fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `MicrosoftADVpcSettings`: add `vpc_id: ...` to it" },
+        fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `VpcSettings`: add `subnet_ids: ...` to it" },
+        fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `VpcSettings`: add `vpc_id: ...` to it" },
     ];
 }
 
@@ -136,7 +136,7 @@ pub struct SimpleAD {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     #[serde(rename = "VpcSettings", default)]
-    pub vpc_settings: SimpleADVpcSettings,
+    pub vpc_settings: VpcSettings,
 }
 
 impl fr::resource::Props for SimpleAD {
@@ -217,23 +217,5 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SimpleADVpcSettings {
-    /// The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets.
-    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
-    /// The identifier of the VPC in which to create the directory.
-    #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
-}
-
-impl fr::resource::Props for SimpleADVpcSettings {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `SimpleADVpcSettings`: add `subnet_ids: ...` to it" },
-        fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `SimpleADVpcSettings`: add `vpc_id: ...` to it" },
     ];
 }

@@ -87,7 +87,7 @@ pub struct DataMigration {
     pub source_data_settings: Vec<SourceDataSettings>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataMigrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataMigration {
@@ -199,7 +199,7 @@ impl fr::resource::Props for SourceDataSettings {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataMigrationTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -208,14 +208,14 @@ pub struct DataMigrationTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataMigrationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataMigrationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataMigrationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataMigrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataMigrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -244,7 +244,7 @@ pub struct DataProvider {
     pub settings: Option<DataProviderSettings>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataMigrationTag>,
+    pub tags: Vec<Tag>,
     /// Indicates whether the data provider is virtual.
     #[serde(rename = "Virtual", default, skip_serializing_if = "Option::is_none")]
     pub r#virtual: Option<fr::Value<bool>>,
@@ -493,7 +493,7 @@ pub struct DataProviderSettingsMicrosoftSqlServerSettings {
     pub port: fr::Value<i64>,
     /// The ARN for the role the application uses to access its Amazon S3 bucket.
     #[serde(rename = "S3AccessRoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub s3_access_role_arn: Option<fr::Value<String>>,
+    pub s3_access_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The path for the Amazon S3 bucket that the application uses for accessing the user-defined schema.
     #[serde(rename = "S3Path", default, skip_serializing_if = "Option::is_none")]
     pub s3_path: Option<fr::Value<String>>,
@@ -590,11 +590,11 @@ pub struct DataProviderSettingsOracleSettings {
     #[serde(rename = "Port", default)]
     pub port: fr::Value<i64>,
     #[serde(rename = "SecretsManagerOracleAsmAccessRoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub secrets_manager_oracle_asm_access_role_arn: Option<fr::Value<String>>,
+    pub secrets_manager_oracle_asm_access_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "SecretsManagerOracleAsmSecretId", default, skip_serializing_if = "Option::is_none")]
     pub secrets_manager_oracle_asm_secret_id: Option<fr::Value<String>>,
     #[serde(rename = "SecretsManagerSecurityDbEncryptionAccessRoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub secrets_manager_security_db_encryption_access_role_arn: Option<fr::Value<String>>,
+    pub secrets_manager_security_db_encryption_access_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "SecretsManagerSecurityDbEncryptionSecretId", default, skip_serializing_if = "Option::is_none")]
     pub secrets_manager_security_db_encryption_secret_id: Option<fr::Value<String>>,
     #[serde(rename = "ServerName", default)]
@@ -1732,7 +1732,7 @@ pub struct EventSubscription {
     pub subscription_name: Option<fr::Value<String>>,
     /// One or more tags to be assigned to the event subscription.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventSubscriptionTag>,
+    pub tags: Vec<EndpointTag>,
 }
 
 impl fr::resource::Props for EventSubscription {
@@ -1775,22 +1775,6 @@ impl fr::resource::Resource for EventSubscription {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventSubscriptionTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventSubscriptionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventSubscriptionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventSubscriptionTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Resource schema for AWS::DMS::InstanceProfile.
 ///
 /// CloudFormation type `AWS::DMS::InstanceProfile`, deployed through Cloud Control.
@@ -1822,7 +1806,7 @@ pub struct InstanceProfile {
     pub subnet_group_identifier: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataMigrationTag>,
+    pub tags: Vec<Tag>,
     /// The property describes vps security groups for the instance profile.
     #[serde(rename = "VpcSecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub vpc_security_groups: Vec<fr::Value<String>>,
@@ -1909,7 +1893,7 @@ pub struct MigrationProject {
     pub source_data_provider_descriptors: Vec<DataProviderDescriptor>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MigrationProjectTag>,
+    pub tags: Vec<Tag>,
     /// The property describes target data provider descriptors for the migration project.
     #[serde(rename = "TargetDataProviderDescriptors", default, skip_serializing_if = "Vec::is_empty")]
     pub target_data_provider_descriptors: Vec<DataProviderDescriptor>,
@@ -1977,7 +1961,7 @@ pub struct MigrationProjectSchemaConversionApplicationAttributes {
     #[serde(rename = "S3BucketPath", default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket_path: Option<fr::Value<String>>,
     #[serde(rename = "S3BucketRoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub s3_bucket_role_arn: Option<fr::Value<String>>,
+    pub s3_bucket_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
 }
 
 impl fr::resource::Props for MigrationProjectSchemaConversionApplicationAttributes {
@@ -2001,28 +1985,6 @@ pub struct DataProviderDescriptor {
 
 impl fr::resource::Props for DataProviderDescriptor {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MigrationProjectTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, , and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, , and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for MigrationProjectTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MigrationProjectTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `MigrationProjectTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MigrationProjectTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `MigrationProjectTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// A replication configuration that you later provide to configure and start a AWS DMS Serverless replication
@@ -2178,7 +2140,7 @@ pub struct ReplicationSubnetGroup {
     pub replication_subnet_group_identifier: Option<fr::Value<String>>,
     /// One or more subnet IDs to be assigned to the replication subnet group.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// One or more tags to be assigned to the replication subnet group
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<ReplicationSubnetGroupTag>,
@@ -2277,7 +2239,7 @@ pub struct ReplicationTask {
     #[serde(rename = "TableMappings", default)]
     pub table_mappings: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ReplicationTaskTag>,
+    pub tags: Vec<EndpointTag>,
     /// An Amazon Resource Name (ARN) that uniquely identifies the target endpoint.
     #[serde(rename = "TargetEndpointArn", default)]
     pub target_endpoint_arn: fr::Value<String>,
@@ -2337,22 +2299,4 @@ fr::cfn_enum! {
         Cdc = "cdc",
         FullLoadAndCdc = "full-load-and-cdc",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationTaskTag {
-    /// Tag key
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Tag value
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ReplicationTaskTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ReplicationTaskTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ReplicationTaskTag`: add `value: ...` to it" },
-    ];
 }

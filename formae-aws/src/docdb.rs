@@ -24,7 +24,7 @@ pub struct DBClusterParameterGroup {
     pub parameters: fr::Value<serde_json::Value>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DBClusterParameterGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBClusterParameterGroup {
@@ -76,7 +76,7 @@ impl fr::resource::Resource for DBClusterParameterGroup {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBClusterParameterGroupTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -85,10 +85,10 @@ pub struct DBClusterParameterGroupTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DBClusterParameterGroupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DBClusterParameterGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DBClusterParameterGroupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -105,10 +105,10 @@ pub struct DBSubnetGroup {
     pub db_subnet_group_name: Option<fr::Value<String>>,
     /// One or more subnet IDs to be assigned to the db subnet group.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// One or more tags to be assigned to the db subnet group
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DBSubnetGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBSubnetGroup {
@@ -154,22 +154,6 @@ impl fr::resource::Resource for DBSubnetGroup {
             db_subnet_group_name: fr::Output::new(name, "DBSubnetGroupName"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBSubnetGroupTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DBSubnetGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DBSubnetGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DBSubnetGroupTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Resource Type definition for AWS::DocDB::EventSubscription

@@ -34,9 +34,9 @@ pub struct Cluster {
     #[serde(rename = "ShardInstanceCount", default, skip_serializing_if = "Option::is_none")]
     pub shard_instance_count: Option<fr::Value<i64>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VpcSecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub vpc_security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
 }
@@ -91,21 +91,21 @@ impl fr::resource::Resource for Cluster {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ClusterTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ClusterTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ClusterTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ClusterTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ClusterTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -122,7 +122,7 @@ pub struct ClusterSnapshot {
     pub snapshot_name: fr::Value<String>,
     /// An array of key-value pairs to apply to the elastic cluster snapshot.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterSnapshotTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ClusterSnapshot {
@@ -191,26 +191,4 @@ impl fr::resource::Resource for ClusterSnapshot {
             vpc_security_group_ids: fr::Output::new(name, "VpcSecurityGroupIds"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterSnapshotTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ClusterSnapshotTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ClusterSnapshotTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ClusterSnapshotTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ClusterSnapshotTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ClusterSnapshotTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

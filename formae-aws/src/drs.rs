@@ -34,7 +34,7 @@ pub struct LaunchConfigurationTemplate {
     pub post_launch_enabled: Option<fr::Value<bool>>,
     /// A set of tags associated with the Launch Configuration Template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LaunchConfigurationTemplateTag>,
+    pub tags: Vec<Tag>,
     /// Target instance type right-sizing method.
     #[serde(rename = "TargetInstanceTypeRightSizingMethod", default, skip_serializing_if = "Option::is_none")]
     pub target_instance_type_right_sizing_method: Option<fr::Value<LaunchConfigurationTemplateTargetInstanceTypeRightSizingMethod>>,
@@ -106,7 +106,7 @@ impl fr::resource::Props for Licensing {
 
 /// A key-value pair to associate with the Launch Configuration Template.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchConfigurationTemplateTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -115,14 +115,14 @@ pub struct LaunchConfigurationTemplateTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for LaunchConfigurationTemplateTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `LaunchConfigurationTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `LaunchConfigurationTemplateTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `LaunchConfigurationTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `LaunchConfigurationTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -148,7 +148,7 @@ pub struct RecoveryPlan {
     pub name: fr::Value<String>,
     /// The tags associated with the Recovery Plan.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RecoveryPlanTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for RecoveryPlan {
@@ -207,26 +207,6 @@ impl fr::resource::Resource for RecoveryPlan {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RecoveryPlanTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RecoveryPlanTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RecoveryPlanTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RecoveryPlanTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `RecoveryPlanTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RecoveryPlanTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A replication configuration template for AWS Elastic Disaster Recovery Service.
 ///
 /// CloudFormation type `AWS::DRS::ReplicationConfigurationTemplate`, deployed through Cloud Control.
@@ -276,7 +256,7 @@ pub struct ReplicationConfigurationTemplate {
     pub staging_area_tags: fr::Value<serde_json::Value>,
     /// A set of tags to be associated with the Replication Configuration Template resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ReplicationConfigurationTemplateTag>,
+    pub tags: Vec<Tag>,
     /// Whether to use a dedicated Replication Server in the replication staging area.
     #[serde(rename = "UseDedicatedReplicationServer", default, skip_serializing_if = "Option::is_none")]
     pub use_dedicated_replication_server: Option<fr::Value<bool>>,
@@ -413,28 +393,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationConfigurationTemplateTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ReplicationConfigurationTemplateTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ReplicationConfigurationTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ReplicationConfigurationTemplateTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `ReplicationConfigurationTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ReplicationConfigurationTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A Source Network resource represents a VPC that is protected by AWS Elastic Disaster Recovery.
 ///
 /// CloudFormation type `AWS::DRS::SourceNetwork`, deployed through Cloud Control.
@@ -448,7 +406,7 @@ pub struct SourceNetwork {
     pub origin_region: fr::Value<String>,
     /// A set of tags associated with the Source Network.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RecoveryPlanTag>,
+    pub tags: Vec<Tag>,
     /// The VPC ID to protect.
     #[serde(rename = "VpcID", default)]
     pub vpc_id: fr::Value<String>,

@@ -12,7 +12,7 @@ use serde as sd;
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct GlobalTable {
     #[serde(rename = "AttributeDefinitions", default, skip_serializing_if = "Vec::is_empty")]
-    pub attribute_definitions: Vec<GlobalTableAttributeDefinition>,
+    pub attribute_definitions: Vec<AttributeDefinition>,
     #[serde(rename = "BillingMode", default, skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<fr::Value<GlobalTableBillingMode>>,
     #[serde(rename = "GlobalSecondaryIndexes", default, skip_serializing_if = "Vec::is_empty")]
@@ -24,7 +24,7 @@ pub struct GlobalTable {
     #[serde(rename = "KeySchema", default, skip_serializing_if = "Vec::is_empty")]
     pub key_schema: Vec<KeySchema>,
     #[serde(rename = "LocalSecondaryIndexes", default, skip_serializing_if = "Vec::is_empty")]
-    pub local_secondary_indexes: Vec<GlobalTableLocalSecondaryIndex>,
+    pub local_secondary_indexes: Vec<LocalSecondaryIndex>,
     #[serde(rename = "MultiRegionConsistency", default, skip_serializing_if = "Option::is_none")]
     pub multi_region_consistency: Option<fr::Value<GlobalTableMultiRegionConsistency>>,
     #[serde(rename = "ReadOnDemandThroughputSettings", default, skip_serializing_if = "Option::is_none")]
@@ -42,11 +42,11 @@ pub struct GlobalTable {
     #[serde(rename = "TableType", default, skip_serializing_if = "Option::is_none")]
     pub table_type: Option<fr::Value<GlobalTableTableType>>,
     #[serde(rename = "TimeToLiveSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub time_to_live_specification: Option<GlobalTableTimeToLiveSpecification>,
+    pub time_to_live_specification: Option<TimeToLiveSpecification>,
     #[serde(rename = "VectorIndexes", default, skip_serializing_if = "Vec::is_empty")]
-    pub vector_indexes: Vec<GlobalTableVectorIndex>,
+    pub vector_indexes: Vec<VectorIndex>,
     #[serde(rename = "WarmThroughput", default, skip_serializing_if = "Option::is_none")]
-    pub warm_throughput: Option<GlobalTableWarmThroughput>,
+    pub warm_throughput: Option<WarmThroughput>,
     #[serde(rename = "WriteOnDemandThroughputSettings", default, skip_serializing_if = "Option::is_none")]
     pub write_on_demand_throughput_settings: Option<WriteOnDemandThroughputSettings>,
     #[serde(rename = "WriteProvisionedThroughputSettings", default, skip_serializing_if = "Option::is_none")]
@@ -104,26 +104,26 @@ impl fr::resource::Resource for GlobalTable {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableAttributeDefinition {
+pub struct AttributeDefinition {
     #[serde(rename = "AttributeName", default)]
     pub attribute_name: fr::Value<String>,
     #[serde(rename = "AttributeType", default)]
-    pub attribute_type: fr::Value<GlobalTableAttributeDefinitionAttributeType>,
+    pub attribute_type: fr::Value<AttributeDefinitionAttributeType>,
 }
 
-impl fr::resource::Props for GlobalTableAttributeDefinition {
+impl fr::resource::Props for AttributeDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `GlobalTableAttributeDefinition`: add `attribute_name: ...` to it" },
-        fr::resource::Required { field: "attribute_type", message: "missing required property `attribute_type` of `GlobalTableAttributeDefinition`: add `attribute_type: ...` to it" },
+        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `AttributeDefinition`: add `attribute_name: ...` to it" },
+        fr::resource::Required { field: "attribute_type", message: "missing required property `attribute_type` of `AttributeDefinition`: add `attribute_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attribute_name` of `GlobalTableAttributeDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attribute_name` of `AttributeDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    GlobalTableAttributeDefinitionAttributeType {
+    AttributeDefinitionAttributeType {
         B = "B",
         N = "N",
         S = "S",
@@ -146,13 +146,13 @@ pub struct GlobalTableGlobalSecondaryIndex {
     #[serde(rename = "KeySchema", default, skip_serializing_if = "Vec::is_empty")]
     pub key_schema: Vec<GlobalTableGlobalSecondaryIndexKeySchema>,
     #[serde(rename = "Projection", default)]
-    pub projection: GlobalTableProjection,
+    pub projection: Projection,
     #[serde(rename = "ReadOnDemandThroughputSettings", default, skip_serializing_if = "Option::is_none")]
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
     #[serde(rename = "ReadProvisionedThroughputSettings", default, skip_serializing_if = "Option::is_none")]
     pub read_provisioned_throughput_settings: Option<GlobalReadProvisionedThroughputSettings>,
     #[serde(rename = "WarmThroughput", default, skip_serializing_if = "Option::is_none")]
-    pub warm_throughput: Option<GlobalTableWarmThroughput>,
+    pub warm_throughput: Option<WarmThroughput>,
     #[serde(rename = "WriteOnDemandThroughputSettings", default, skip_serializing_if = "Option::is_none")]
     pub write_on_demand_throughput_settings: Option<WriteOnDemandThroughputSettings>,
     #[serde(rename = "WriteProvisionedThroughputSettings", default, skip_serializing_if = "Option::is_none")]
@@ -199,20 +199,20 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableProjection {
+pub struct Projection {
     #[serde(rename = "NonKeyAttributes", default, skip_serializing_if = "Vec::is_empty")]
     pub non_key_attributes: Vec<fr::Value<String>>,
     #[serde(rename = "ProjectionType", default, skip_serializing_if = "Option::is_none")]
-    pub projection_type: Option<fr::Value<GlobalTableProjectionProjectionType>>,
+    pub projection_type: Option<fr::Value<ProjectionProjectionType>>,
 }
 
-impl fr::resource::Props for GlobalTableProjection {
+impl fr::resource::Props for Projection {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    GlobalTableProjectionProjectionType {
+    ProjectionProjectionType {
         All = "ALL",
         Include = "INCLUDE",
         KeysOnly = "KEYS_ONLY",
@@ -249,18 +249,18 @@ impl fr::resource::Props for GlobalReadProvisionedThroughputSettings {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableWarmThroughput {
+pub struct WarmThroughput {
     #[serde(rename = "ReadUnitsPerSecond", default, skip_serializing_if = "Option::is_none")]
     pub read_units_per_second: Option<fr::Value<i64>>,
     #[serde(rename = "WriteUnitsPerSecond", default, skip_serializing_if = "Option::is_none")]
     pub write_units_per_second: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for GlobalTableWarmThroughput {
+impl fr::resource::Props for WarmThroughput {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "read_units_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`read_units_per_second` of `GlobalTableWarmThroughput` must be at least 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "write_units_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`write_units_per_second` of `GlobalTableWarmThroughput` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "read_units_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`read_units_per_second` of `WarmThroughput` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "write_units_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`write_units_per_second` of `WarmThroughput` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -378,23 +378,23 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableLocalSecondaryIndex {
+pub struct LocalSecondaryIndex {
     #[serde(rename = "IndexName", default)]
     pub index_name: fr::Value<String>,
     #[serde(rename = "KeySchema", default, skip_serializing_if = "Vec::is_empty")]
     pub key_schema: Vec<KeySchema2>,
     #[serde(rename = "Projection", default)]
-    pub projection: GlobalTableProjection,
+    pub projection: Projection,
 }
 
-impl fr::resource::Props for GlobalTableLocalSecondaryIndex {
+impl fr::resource::Props for LocalSecondaryIndex {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "index_name", message: "missing required property `index_name` of `GlobalTableLocalSecondaryIndex`: add `index_name: ...` to it" },
-        fr::resource::Required { field: "key_schema", message: "missing required property `key_schema` of `GlobalTableLocalSecondaryIndex`: add `key_schema: ...` to it" },
-        fr::resource::Required { field: "projection", message: "missing required property `projection` of `GlobalTableLocalSecondaryIndex`: add `projection: ...` to it" },
+        fr::resource::Required { field: "index_name", message: "missing required property `index_name` of `LocalSecondaryIndex`: add `index_name: ...` to it" },
+        fr::resource::Required { field: "key_schema", message: "missing required property `key_schema` of `LocalSecondaryIndex`: add `key_schema: ...` to it" },
+        fr::resource::Required { field: "projection", message: "missing required property `projection` of `LocalSecondaryIndex`: add `projection: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `GlobalTableLocalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `LocalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -437,7 +437,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ReplicaSpecification {
     #[serde(rename = "ContributorInsightsSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub contributor_insights_specification: Option<GlobalTableContributorInsightsSpecification>,
+    pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
     #[serde(rename = "DeletionProtectionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub deletion_protection_enabled: Option<fr::Value<bool>>,
     #[serde(rename = "DisassociationProtectionEnabled", default, skip_serializing_if = "Option::is_none")]
@@ -447,9 +447,9 @@ pub struct ReplicaSpecification {
     #[serde(rename = "GlobalTableSettingsReplicationMode", default, skip_serializing_if = "Option::is_none")]
     pub global_table_settings_replication_mode: Option<fr::Value<ReplicaSpecificationGlobalTableSettingsReplicationMode>>,
     #[serde(rename = "KinesisStreamSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub kinesis_stream_specification: Option<GlobalTableKinesisStreamSpecification>,
+    pub kinesis_stream_specification: Option<KinesisStreamSpecification>,
     #[serde(rename = "PointInTimeRecoverySpecification", default, skip_serializing_if = "Option::is_none")]
-    pub point_in_time_recovery_specification: Option<GlobalTablePointInTimeRecoverySpecification>,
+    pub point_in_time_recovery_specification: Option<PointInTimeRecoverySpecification>,
     #[serde(rename = "ReadOnDemandThroughputSettings", default, skip_serializing_if = "Option::is_none")]
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
     #[serde(rename = "ReadProvisionedThroughputSettings", default, skip_serializing_if = "Option::is_none")]
@@ -459,7 +459,7 @@ pub struct ReplicaSpecification {
     #[serde(rename = "ReplicaStreamSpecification", default, skip_serializing_if = "Option::is_none")]
     pub replica_stream_specification: Option<ReplicaStreamSpecification>,
     #[serde(rename = "ResourcePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy: Option<GlobalTableResourcePolicy>,
+    pub resource_policy: Option<ResourcePolicy>,
     #[serde(rename = "SSESpecification", default, skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<ReplicaSSESpecification>,
     #[serde(rename = "TableClass", default, skip_serializing_if = "Option::is_none")]
@@ -476,22 +476,22 @@ impl fr::resource::Props for ReplicaSpecification {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableContributorInsightsSpecification {
+pub struct ContributorInsightsSpecification {
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<fr::Value<GlobalTableContributorInsightsSpecificationMode>>,
+    pub mode: Option<fr::Value<ContributorInsightsSpecificationMode>>,
 }
 
-impl fr::resource::Props for GlobalTableContributorInsightsSpecification {
+impl fr::resource::Props for ContributorInsightsSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `GlobalTableContributorInsightsSpecification`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ContributorInsightsSpecification`: add `enabled: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    GlobalTableContributorInsightsSpecificationMode {
+    ContributorInsightsSpecificationMode {
         AccessedAndThrottledKeys = "ACCESSED_AND_THROTTLED_KEYS",
         ThrottledKeys = "THROTTLED_KEYS",
     }
@@ -501,7 +501,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ReplicaGlobalSecondaryIndexSpecification {
     #[serde(rename = "ContributorInsightsSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub contributor_insights_specification: Option<GlobalTableContributorInsightsSpecification>,
+    pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
     #[serde(rename = "IndexName", default)]
     pub index_name: fr::Value<String>,
     #[serde(rename = "ReadOnDemandThroughputSettings", default, skip_serializing_if = "Option::is_none")]
@@ -545,22 +545,22 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableKinesisStreamSpecification {
+pub struct KinesisStreamSpecification {
     #[serde(rename = "ApproximateCreationDateTimePrecision", default, skip_serializing_if = "Option::is_none")]
-    pub approximate_creation_date_time_precision: Option<fr::Value<GlobalTableKinesisStreamSpecificationApproximateCreationDateTimePrecision>>,
+    pub approximate_creation_date_time_precision: Option<fr::Value<KinesisStreamSpecificationApproximateCreationDateTimePrecision>>,
     #[serde(rename = "StreamArn", default)]
     pub stream_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for GlobalTableKinesisStreamSpecification {
+impl fr::resource::Props for KinesisStreamSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "stream_arn", message: "missing required property `stream_arn` of `GlobalTableKinesisStreamSpecification`: add `stream_arn: ...` to it" },
+        fr::resource::Required { field: "stream_arn", message: "missing required property `stream_arn` of `KinesisStreamSpecification`: add `stream_arn: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    GlobalTableKinesisStreamSpecificationApproximateCreationDateTimePrecision {
+    KinesisStreamSpecificationApproximateCreationDateTimePrecision {
         Microsecond = "MICROSECOND",
         Millisecond = "MILLISECOND",
     }
@@ -568,17 +568,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTablePointInTimeRecoverySpecification {
+pub struct PointInTimeRecoverySpecification {
     #[serde(rename = "PointInTimeRecoveryEnabled", default, skip_serializing_if = "Option::is_none")]
     pub point_in_time_recovery_enabled: Option<fr::Value<bool>>,
     #[serde(rename = "RecoveryPeriodInDays", default, skip_serializing_if = "Option::is_none")]
     pub recovery_period_in_days: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for GlobalTablePointInTimeRecoverySpecification {
+impl fr::resource::Props for PointInTimeRecoverySpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "recovery_period_in_days", check: fr::literal::Check::Range { min: 1.0, max: 35.0 }, message: "`recovery_period_in_days` of `GlobalTablePointInTimeRecoverySpecification` must be from 1 to 35 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "recovery_period_in_days", check: fr::literal::Check::Range { min: 1.0, max: 35.0 }, message: "`recovery_period_in_days` of `PointInTimeRecoverySpecification` must be from 1 to 35 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -586,7 +586,7 @@ impl fr::resource::Props for GlobalTablePointInTimeRecoverySpecification {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ReplicaStreamSpecification {
     #[serde(rename = "ResourcePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy: Option<GlobalTableResourcePolicy>,
+    pub resource_policy: Option<ResourcePolicy>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<GlobalTableTag>,
 }
@@ -597,14 +597,14 @@ impl fr::resource::Props for ReplicaStreamSpecification {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableResourcePolicy {
+pub struct ResourcePolicy {
     #[serde(rename = "PolicyDocument", default)]
     pub policy_document: fr::Value<serde_json::Value>,
 }
 
-impl fr::resource::Props for GlobalTableResourcePolicy {
+impl fr::resource::Props for ResourcePolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `GlobalTableResourcePolicy`: add `policy_document: ...` to it" },
+        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `ResourcePolicy`: add `policy_document: ...` to it" },
     ];
 }
 
@@ -692,53 +692,53 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableTimeToLiveSpecification {
+pub struct TimeToLiveSpecification {
     #[serde(rename = "AttributeName", default, skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<fr::Value<String>>,
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
 }
 
-impl fr::resource::Props for GlobalTableTimeToLiveSpecification {
+impl fr::resource::Props for TimeToLiveSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `GlobalTableTimeToLiveSpecification`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `TimeToLiveSpecification`: add `enabled: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableVectorIndex {
+pub struct VectorIndex {
     #[serde(rename = "Dimensions", default)]
     pub dimensions: fr::Value<i64>,
     #[serde(rename = "DistanceFunction", default)]
-    pub distance_function: fr::Value<GlobalTableVectorIndexDistanceFunction>,
+    pub distance_function: fr::Value<VectorIndexDistanceFunction>,
     #[serde(rename = "IndexName", default)]
     pub index_name: fr::Value<String>,
     #[serde(rename = "Projection", default)]
-    pub projection: GlobalTableProjection,
+    pub projection: Projection,
     #[serde(rename = "SearchSchema", default, skip_serializing_if = "Vec::is_empty")]
-    pub search_schema: Vec<GlobalTableSearchSchemaElement>,
+    pub search_schema: Vec<SearchSchemaElement>,
     #[serde(rename = "VectorAttribute", default)]
-    pub vector_attribute: GlobalTableVectorAttribute,
+    pub vector_attribute: VectorAttribute,
 }
 
-impl fr::resource::Props for GlobalTableVectorIndex {
+impl fr::resource::Props for VectorIndex {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "dimensions", message: "missing required property `dimensions` of `GlobalTableVectorIndex`: add `dimensions: ...` to it" },
-        fr::resource::Required { field: "distance_function", message: "missing required property `distance_function` of `GlobalTableVectorIndex`: add `distance_function: ...` to it" },
-        fr::resource::Required { field: "index_name", message: "missing required property `index_name` of `GlobalTableVectorIndex`: add `index_name: ...` to it" },
-        fr::resource::Required { field: "projection", message: "missing required property `projection` of `GlobalTableVectorIndex`: add `projection: ...` to it" },
-        fr::resource::Required { field: "vector_attribute", message: "missing required property `vector_attribute` of `GlobalTableVectorIndex`: add `vector_attribute: ...` to it" },
+        fr::resource::Required { field: "dimensions", message: "missing required property `dimensions` of `VectorIndex`: add `dimensions: ...` to it" },
+        fr::resource::Required { field: "distance_function", message: "missing required property `distance_function` of `VectorIndex`: add `distance_function: ...` to it" },
+        fr::resource::Required { field: "index_name", message: "missing required property `index_name` of `VectorIndex`: add `index_name: ...` to it" },
+        fr::resource::Required { field: "projection", message: "missing required property `projection` of `VectorIndex`: add `projection: ...` to it" },
+        fr::resource::Required { field: "vector_attribute", message: "missing required property `vector_attribute` of `VectorIndex`: add `vector_attribute: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "dimensions", check: fr::literal::Check::Range { min: 1.0, max: 4096.0 }, message: "`dimensions` of `GlobalTableVectorIndex` must be from 1 to 4096 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `GlobalTableVectorIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dimensions", check: fr::literal::Check::Range { min: 1.0, max: 4096.0 }, message: "`dimensions` of `VectorIndex` must be from 1 to 4096 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `VectorIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    GlobalTableVectorIndexDistanceFunction {
+    VectorIndexDistanceFunction {
         Cosine = "COSINE",
         DotProduct = "DOT_PRODUCT",
         Euclidean = "EUCLIDEAN",
@@ -747,26 +747,26 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableSearchSchemaElement {
+pub struct SearchSchemaElement {
     #[serde(rename = "AttributeName", default)]
     pub attribute_name: fr::Value<String>,
     #[serde(rename = "SearchSchemaElementType", default)]
-    pub search_schema_element_type: fr::Value<GlobalTableSearchSchemaElementSearchSchemaElementType>,
+    pub search_schema_element_type: fr::Value<SearchSchemaElementSearchSchemaElementType>,
 }
 
-impl fr::resource::Props for GlobalTableSearchSchemaElement {
+impl fr::resource::Props for SearchSchemaElement {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `GlobalTableSearchSchemaElement`: add `attribute_name: ...` to it" },
-        fr::resource::Required { field: "search_schema_element_type", message: "missing required property `search_schema_element_type` of `GlobalTableSearchSchemaElement`: add `search_schema_element_type: ...` to it" },
+        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `SearchSchemaElement`: add `attribute_name: ...` to it" },
+        fr::resource::Required { field: "search_schema_element_type", message: "missing required property `search_schema_element_type` of `SearchSchemaElement`: add `search_schema_element_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 0, max: 65535 }, message: "`attribute_name` of `GlobalTableSearchSchemaElement` must have 0 to 65535 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 0, max: 65535 }, message: "`attribute_name` of `SearchSchemaElement` must have 0 to 65535 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    GlobalTableSearchSchemaElementSearchSchemaElementType {
+    SearchSchemaElementSearchSchemaElementType {
         Hash = "HASH",
         InlineFilter = "INLINE_FILTER",
     }
@@ -774,17 +774,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalTableVectorAttribute {
+pub struct VectorAttribute {
     #[serde(rename = "AttributeName", default)]
     pub attribute_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for GlobalTableVectorAttribute {
+impl fr::resource::Props for VectorAttribute {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `GlobalTableVectorAttribute`: add `attribute_name: ...` to it" },
+        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `VectorAttribute`: add `attribute_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attribute_name` of `GlobalTableVectorAttribute` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attribute_name` of `VectorAttribute` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -801,7 +801,7 @@ pub struct Table {
     /// This property is required to create a DDB table.
     /// You can add an ``AttributeDefinition`` without interruption. Changing the type of an existing ``AttributeDefinition`` requires replacement of the table.
     #[serde(rename = "AttributeDefinitions", default, skip_serializing_if = "Vec::is_empty")]
-    pub attribute_definitions: Vec<TableAttributeDefinition>,
+    pub attribute_definitions: Vec<AttributeDefinition>,
     /// Specify how you are charged for read and write throughput and how you manage capacity.
     /// Valid values include:
     /// +  ``PAY_PER_REQUEST`` - We recommend using ``PAY_PER_REQUEST`` for most DynamoDB workloads. ``PAY_PER_REQUEST`` sets the billing mode to [On-demand capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html).
@@ -812,7 +812,7 @@ pub struct Table {
     pub billing_mode: Option<fr::Value<TableBillingMode>>,
     /// Configures contributor insights settings for a table or one of its indexes.
     #[serde(rename = "ContributorInsightsSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub contributor_insights_specification: Option<TableContributorInsightsSpecification>,
+    pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
     /// Determines if a table is protected from deletion. When enabled, the table cannot be deleted by any user or process. This setting is disabled by default. For more information, see [Using deletion protection](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection) in the *Developer Guide*.
     #[serde(rename = "DeletionProtectionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub deletion_protection_enabled: Option<fr::Value<bool>>,
@@ -823,7 +823,7 @@ pub struct Table {
     /// +  If you update either the contributor insights specification or the provisioned throughput values of global secondary indexes, you can update the table without interruption.
     /// +  You can delete or add one global secondary index without interruption. If you do both in the same update (for example, by changing the index's logical ID), the update fails.
     #[serde(rename = "GlobalSecondaryIndexes", default, skip_serializing_if = "Vec::is_empty")]
-    pub global_secondary_indexes: Vec<TableGlobalSecondaryIndex>,
+    pub global_secondary_indexes: Vec<GlobalSecondaryIndex>,
     /// Specifies the properties of data being imported from the S3 bucket source to the table.
     #[serde(rename = "ImportSourceSpecification", default, skip_serializing_if = "Option::is_none")]
     pub import_source_specification: Option<ImportSourceSpecification>,
@@ -832,7 +832,7 @@ pub struct Table {
     pub key_schema: fr::Value<serde_json::Value>,
     /// The Kinesis Data Streams configuration for the specified table.
     #[serde(rename = "KinesisStreamSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub kinesis_stream_specification: Option<TableKinesisStreamSpecification>,
+    pub kinesis_stream_specification: Option<KinesisStreamSpecification>,
     /// Local secondary indexes to be created on the table. You can create up to 5 local secondary indexes. Each index is scoped to a given hash key value. The size of each hash key can be up to 10 gigabytes.
     #[serde(rename = "LocalSecondaryIndexes", default, skip_serializing_if = "Vec::is_empty")]
     pub local_secondary_indexes: Vec<TableLocalSecondaryIndex>,
@@ -841,7 +841,7 @@ pub struct Table {
     pub on_demand_throughput: Option<OnDemandThroughput>,
     /// The settings used to enable point in time recovery.
     #[serde(rename = "PointInTimeRecoverySpecification", default, skip_serializing_if = "Option::is_none")]
-    pub point_in_time_recovery_specification: Option<TablePointInTimeRecoverySpecification>,
+    pub point_in_time_recovery_specification: Option<PointInTimeRecoverySpecification>,
     /// Throughput for the specified table, which consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information about the contents of a provisioned throughput structure, see [Table ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html).
     #[serde(rename = "ProvisionedThroughput", default, skip_serializing_if = "Option::is_none")]
     pub provisioned_throughput: Option<ProvisionedThroughput>,
@@ -856,13 +856,13 @@ pub struct Table {
     ///
     /// For a full list of all considerations, see [Resource-based policy considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html).
     #[serde(rename = "ResourcePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy: Option<TableResourcePolicy>,
+    pub resource_policy: Option<ResourcePolicy>,
     /// Represents the settings used to enable server-side encryption.
     #[serde(rename = "SSESpecification", default, skip_serializing_if = "Option::is_none")]
-    pub sse_specification: Option<TableSSESpecification>,
+    pub sse_specification: Option<SSESpecification>,
     /// Represents the DynamoDB Streams configuration for a table in DynamoDB.
     #[serde(rename = "StreamSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub stream_specification: Option<TableStreamSpecification>,
+    pub stream_specification: Option<StreamSpecification>,
     /// The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``.
     #[serde(rename = "TableClass", default, skip_serializing_if = "Option::is_none")]
     pub table_class: Option<fr::Value<TableTableClass>>,
@@ -873,15 +873,15 @@ pub struct Table {
     /// An array of key-value pairs to apply to this resource.
     /// For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TableTag>,
+    pub tags: Vec<Tag>,
     /// Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
     #[serde(rename = "TimeToLiveSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub time_to_live_specification: Option<TableTimeToLiveSpecification>,
+    pub time_to_live_specification: Option<TimeToLiveSpecification>,
     #[serde(rename = "VectorIndexes", default, skip_serializing_if = "Vec::is_empty")]
     pub vector_indexes: Vec<TableVectorIndex>,
     /// Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the ``UpdateTable`` operation to meet the throughput requirements of an upcoming peak event.
     #[serde(rename = "WarmThroughput", default, skip_serializing_if = "Option::is_none")]
-    pub warm_throughput: Option<TableWarmThroughput>,
+    pub warm_throughput: Option<WarmThroughput>,
 }
 
 impl fr::resource::Props for Table {
@@ -932,42 +932,6 @@ impl fr::resource::Resource for Table {
     }
 }
 
-/// Represents an attribute for describing the schema for the table and indexes.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableAttributeDefinition {
-    /// A name for the attribute.
-    #[serde(rename = "AttributeName", default)]
-    pub attribute_name: fr::Value<String>,
-    /// The data type for the attribute, where:
-    /// +  ``S`` - the attribute is of type String
-    /// +  ``N`` - the attribute is of type Number
-    /// +  ``B`` - the attribute is of type Binary
-    #[serde(rename = "AttributeType", default)]
-    pub attribute_type: fr::Value<TableAttributeDefinitionAttributeType>,
-}
-
-impl fr::resource::Props for TableAttributeDefinition {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `TableAttributeDefinition`: add `attribute_name: ...` to it" },
-        fr::resource::Required { field: "attribute_type", message: "missing required property `attribute_type` of `TableAttributeDefinition`: add `attribute_type: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attribute_name` of `TableAttributeDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The data type for the attribute, where:
-    /// +  ``S`` - the attribute is of type String
-    /// +  ``N`` - the attribute is of type Number
-    /// +  ``B`` - the attribute is of type Binary
-    TableAttributeDefinitionAttributeType {
-        B = "B",
-        N = "N",
-        S = "S",
-    }
-}
-
 fr::cfn_enum! {
     /// Specify how you are charged for read and write throughput and how you manage capacity.
     /// Valid values include:
@@ -981,42 +945,17 @@ fr::cfn_enum! {
     }
 }
 
-/// Configures contributor insights settings for a table or one of its indexes.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableContributorInsightsSpecification {
-    /// Indicates whether CloudWatch Contributor Insights are to be enabled (true) or disabled (false).
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-    /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<fr::Value<TableContributorInsightsSpecificationMode>>,
-}
-
-impl fr::resource::Props for TableContributorInsightsSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `TableContributorInsightsSpecification`: add `enabled: ...` to it" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-    TableContributorInsightsSpecificationMode {
-        AccessedAndThrottledKeys = "ACCESSED_AND_THROTTLED_KEYS",
-        ThrottledKeys = "THROTTLED_KEYS",
-    }
-}
-
 /// Represents the properties of a global secondary index.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableGlobalSecondaryIndex {
+pub struct GlobalSecondaryIndex {
     /// Configures contributor insights settings for a table or one of its indexes.
     #[serde(rename = "ContributorInsightsSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub contributor_insights_specification: Option<TableContributorInsightsSpecification>,
+    pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
     /// The name of the global secondary index. The name must be unique among all other indexes on this table.
     #[serde(rename = "IndexName", default)]
     pub index_name: fr::Value<String>,
     #[serde(rename = "KeySchema", default, skip_serializing_if = "Vec::is_empty")]
-    pub key_schema: Vec<TableGlobalSecondaryIndexKeySchema>,
+    pub key_schema: Vec<GlobalSecondaryIndexKeySchema>,
     /// Sets the maximum number of read and write units for the specified on-demand table. If you use this property, you must specify ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both.
     #[serde(rename = "OnDemandThroughput", default, skip_serializing_if = "Option::is_none")]
     pub on_demand_throughput: Option<OnDemandThroughput>,
@@ -1028,33 +967,33 @@ pub struct TableGlobalSecondaryIndex {
     pub provisioned_throughput: Option<ProvisionedThroughput>,
     /// Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the ``UpdateTable`` operation to meet the throughput requirements of an upcoming peak event.
     #[serde(rename = "WarmThroughput", default, skip_serializing_if = "Option::is_none")]
-    pub warm_throughput: Option<TableWarmThroughput>,
+    pub warm_throughput: Option<WarmThroughput>,
 }
 
-impl fr::resource::Props for TableGlobalSecondaryIndex {
+impl fr::resource::Props for GlobalSecondaryIndex {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "index_name", message: "missing required property `index_name` of `TableGlobalSecondaryIndex`: add `index_name: ...` to it" },
-        fr::resource::Required { field: "key_schema", message: "missing required property `key_schema` of `TableGlobalSecondaryIndex`: add `key_schema: ...` to it" },
-        fr::resource::Required { field: "projection", message: "missing required property `projection` of `TableGlobalSecondaryIndex`: add `projection: ...` to it" },
+        fr::resource::Required { field: "index_name", message: "missing required property `index_name` of `GlobalSecondaryIndex`: add `index_name: ...` to it" },
+        fr::resource::Required { field: "key_schema", message: "missing required property `key_schema` of `GlobalSecondaryIndex`: add `key_schema: ...` to it" },
+        fr::resource::Required { field: "projection", message: "missing required property `projection` of `GlobalSecondaryIndex`: add `projection: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `TableGlobalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `GlobalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableGlobalSecondaryIndexKeySchema {
+pub struct GlobalSecondaryIndexKeySchema {
     #[serde(rename = "AttributeName", default)]
     pub attribute_name: fr::Value<String>,
     #[serde(rename = "KeyType", default)]
     pub key_type: fr::Value<String>,
 }
 
-impl fr::resource::Props for TableGlobalSecondaryIndexKeySchema {
+impl fr::resource::Props for GlobalSecondaryIndexKeySchema {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `TableGlobalSecondaryIndexKeySchema`: add `attribute_name: ...` to it" },
-        fr::resource::Required { field: "key_type", message: "missing required property `key_type` of `TableGlobalSecondaryIndexKeySchema`: add `key_type: ...` to it" },
+        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `GlobalSecondaryIndexKeySchema`: add `attribute_name: ...` to it" },
+        fr::resource::Required { field: "key_type", message: "missing required property `key_type` of `GlobalSecondaryIndexKeySchema`: add `key_type: ...` to it" },
     ];
 }
 
@@ -1140,25 +1079,6 @@ impl fr::resource::Props for ProvisionedThroughput {
     ];
 }
 
-/// Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the ``UpdateTable`` operation to meet the throughput requirements of an upcoming peak event.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableWarmThroughput {
-    /// Represents the number of read operations your base table can instantaneously support.
-    #[serde(rename = "ReadUnitsPerSecond", default, skip_serializing_if = "Option::is_none")]
-    pub read_units_per_second: Option<fr::Value<i64>>,
-    /// Represents the number of write operations your base table can instantaneously support.
-    #[serde(rename = "WriteUnitsPerSecond", default, skip_serializing_if = "Option::is_none")]
-    pub write_units_per_second: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for TableWarmThroughput {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "read_units_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`read_units_per_second` of `TableWarmThroughput` must be at least 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "write_units_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`write_units_per_second` of `TableWarmThroughput` must be at least 1 (the schema's minimum/maximum)" },
-    ];
-}
-
 /// Specifies the properties of data being imported from the S3 bucket source to the table.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ImportSourceSpecification {
@@ -1230,32 +1150,6 @@ impl fr::resource::Props for S3BucketSource {
     ];
 }
 
-/// The Kinesis Data Streams configuration for the specified table.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableKinesisStreamSpecification {
-    /// The precision for the time and date that the stream was created.
-    #[serde(rename = "ApproximateCreationDateTimePrecision", default, skip_serializing_if = "Option::is_none")]
-    pub approximate_creation_date_time_precision: Option<fr::Value<TableKinesisStreamSpecificationApproximateCreationDateTimePrecision>>,
-    /// The ARN for a specific Kinesis data stream.
-    /// Length Constraints: Minimum length of 37. Maximum length of 1024.
-    #[serde(rename = "StreamArn", default)]
-    pub stream_arn: fr::Value<String>,
-}
-
-impl fr::resource::Props for TableKinesisStreamSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "stream_arn", message: "missing required property `stream_arn` of `TableKinesisStreamSpecification`: add `stream_arn: ...` to it" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The precision for the time and date that the stream was created.
-    TableKinesisStreamSpecificationApproximateCreationDateTimePrecision {
-        Microsecond = "MICROSECOND",
-        Millisecond = "MILLISECOND",
-    }
-}
-
 /// Represents the properties of a local secondary index. A local secondary index can only be created when its parent table is created.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TableLocalSecondaryIndex {
@@ -1296,49 +1190,9 @@ impl fr::resource::Props for KeySchema3 {
     ];
 }
 
-/// The settings used to enable point in time recovery.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TablePointInTimeRecoverySpecification {
-    /// Indicates whether point in time recovery is enabled (true) or disabled (false) on the table.
-    #[serde(rename = "PointInTimeRecoveryEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub point_in_time_recovery_enabled: Option<fr::Value<bool>>,
-    /// The number of preceding days for which continuous backups are taken and maintained. Your table data is only recoverable to any point-in-time from within the configured recovery period. This parameter is optional. If no value is provided, the value will default to 35.
-    #[serde(rename = "RecoveryPeriodInDays", default, skip_serializing_if = "Option::is_none")]
-    pub recovery_period_in_days: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for TablePointInTimeRecoverySpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "recovery_period_in_days", check: fr::literal::Check::Range { min: 1.0, max: 35.0 }, message: "`recovery_period_in_days` of `TablePointInTimeRecoverySpecification` must be from 1 to 35 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource.
-/// In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see [Using resource-based policies for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html) and [Resource-based policy examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html).
-/// While defining resource-based policies in your CFNshort templates, the following considerations apply:
-/// +  The maximum size supported for a resource-based policy document in JSON format is 20 KB. DDB counts whitespaces when calculating the size of a policy against this limit.
-/// +  Resource-based policies don't support [drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html#). If you update a policy outside of the CFNshort stack template, you'll need to update the CFNshort stack with the changes.
-/// +  Resource-based policies don't support out-of-band changes. If you add, update, or delete a policy outside of the CFNshort template, the change won't be overwritten if there are no changes to the policy within the template.
-/// For example, say that your template contains a resource-based policy, which you later update outside of the template. If you don't make any changes to the policy in the template, the updated policy in DDB won’t be synced with the policy in the template.
-/// Conversely, say that your template doesn’t contain a resource-based policy, but you add a policy outside of the template. This policy won’t be removed from DDB as long as you don’t add it to the template. When you add a policy to the template and update the stack, the existing policy in DDB will be updated to match the one defined in the template.
-///
-/// For a full list of all considerations, see [Resource-based policy considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html).
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableResourcePolicy {
-    #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
-}
-
-impl fr::resource::Props for TableResourcePolicy {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `TableResourcePolicy`: add `policy_document: ...` to it" },
-    ];
-}
-
 /// Represents the settings used to enable server-side encryption.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableSSESpecification {
+pub struct SSESpecification {
     /// The KMS key that should be used for the KMS encryption. To specify a key, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN. Note that you should only provide this parameter if the key is different from the default DynamoDB key ``alias/aws/dynamodb``.
     #[serde(rename = "KMSMasterKeyId", default, skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<fr::Value<String>>,
@@ -1348,26 +1202,26 @@ pub struct TableSSESpecification {
     /// Server-side encryption type. The only supported value is:
     /// +  ``KMS`` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply).
     #[serde(rename = "SSEType", default, skip_serializing_if = "Option::is_none")]
-    pub sse_type: Option<fr::Value<TableSSESpecificationSseType>>,
+    pub sse_type: Option<fr::Value<SSESpecificationSseType>>,
 }
 
-impl fr::resource::Props for TableSSESpecification {
+impl fr::resource::Props for SSESpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "sse_enabled", message: "missing required property `sse_enabled` of `TableSSESpecification`: add `sse_enabled: ...` to it" },
+        fr::resource::Required { field: "sse_enabled", message: "missing required property `sse_enabled` of `SSESpecification`: add `sse_enabled: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// Server-side encryption type. The only supported value is:
     /// +  ``KMS`` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply).
-    TableSSESpecificationSseType {
+    SSESpecificationSseType {
         Kms = "KMS",
     }
 }
 
 /// Represents the DynamoDB Streams configuration for a table in DynamoDB.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableStreamSpecification {
+pub struct StreamSpecification {
     /// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource.
     /// In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see [Using resource-based policies for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html) and [Resource-based policy examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html).
     /// While defining resource-based policies in your CFNshort templates, the following considerations apply:
@@ -1379,23 +1233,23 @@ pub struct TableStreamSpecification {
     ///
     /// For a full list of all considerations, see [Resource-based policy considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html).
     #[serde(rename = "ResourcePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy: Option<TableResourcePolicy>,
+    pub resource_policy: Option<ResourcePolicy>,
     /// When an item in the table is modified, ``StreamViewType`` determines what information is written to the stream for this table. Valid values for ``StreamViewType`` are:
     /// +  ``KEYS_ONLY`` - Only the key attributes of the modified item are written to the stream.
     /// +  ``NEW_IMAGE`` - The entire item, as it appears after it was modified, is written to the stream.
     /// +  ``OLD_IMAGE`` - The entire item, as it appeared before it was modified, is written to the stream.
     /// +  ``NEW_AND_OLD_IMAGES`` - Both the new and the old item images of the item are written to the stream.
     #[serde(rename = "StreamViewType", default)]
-    pub stream_view_type: fr::Value<TableStreamSpecificationStreamViewType>,
+    pub stream_view_type: fr::Value<StreamSpecificationStreamViewType>,
     /// Specifies the tags to apply to the DDB stream. Stream tags are independent of table tags.
     /// For an overview on tagging DynamoDB resources, see [Tagging for DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the *Amazon DynamoDB Developer Guide*.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TableTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for TableStreamSpecification {
+impl fr::resource::Props for StreamSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "stream_view_type", message: "missing required property `stream_view_type` of `TableStreamSpecification`: add `stream_view_type: ...` to it" },
+        fr::resource::Required { field: "stream_view_type", message: "missing required property `stream_view_type` of `StreamSpecification`: add `stream_view_type: ...` to it" },
     ];
 }
 
@@ -1405,7 +1259,7 @@ fr::cfn_enum! {
     /// +  ``NEW_IMAGE`` - The entire item, as it appears after it was modified, is written to the stream.
     /// +  ``OLD_IMAGE`` - The entire item, as it appeared before it was modified, is written to the stream.
     /// +  ``NEW_AND_OLD_IMAGES`` - Both the new and the old item images of the item are written to the stream.
-    TableStreamSpecificationStreamViewType {
+    StreamSpecificationStreamViewType {
         KeysOnly = "KEYS_ONLY",
         NewAndOldImages = "NEW_AND_OLD_IMAGES",
         NewImage = "NEW_IMAGE",
@@ -1417,7 +1271,7 @@ fr::cfn_enum! {
 /// AWS-assigned tag names and values are automatically assigned the ``aws:`` prefix, which the user cannot assign. AWS-assigned tag names do not count towards the tag limit of 50. User-assigned tag names have the prefix ``user:`` in the Cost Allocation Report. You cannot backdate the application of a tag.
 /// For an overview on tagging DynamoDB resources, see [Tagging for DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the *Amazon DynamoDB Developer Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableTag {
+pub struct Tag {
     /// The key of the tag. Tag keys are case sensitive. Each DynamoDB table can only have up to one tag with the same key. If you try to add an existing tag (same key), the existing tag value will be updated to the new value.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -1426,14 +1280,14 @@ pub struct TableTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for TableTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TableTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TableTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TableTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TableTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1443,25 +1297,6 @@ fr::cfn_enum! {
         Standard = "STANDARD",
         StandardInfrequentAccess = "STANDARD_INFREQUENT_ACCESS",
     }
-}
-
-/// Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableTimeToLiveSpecification {
-    /// The name of the TTL attribute used to store the expiration time for items in the table.
-    /// +  The ``AttributeName`` property is required when enabling the TTL, or when TTL is already enabled.
-    /// +  To update this property, you must first disable TTL and then enable TTL with the new attribute name.
-    #[serde(rename = "AttributeName", default, skip_serializing_if = "Option::is_none")]
-    pub attribute_name: Option<fr::Value<String>>,
-    /// Indicates whether TTL is to be enabled (true) or disabled (false) on the table.
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-}
-
-impl fr::resource::Props for TableTimeToLiveSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `TableTimeToLiveSpecification`: add `enabled: ...` to it" },
-    ];
 }
 
 /// A structure of the types above.
@@ -1477,9 +1312,9 @@ pub struct TableVectorIndex {
     #[serde(rename = "Projection", default)]
     pub projection: TableProjection,
     #[serde(rename = "SearchSchema", default, skip_serializing_if = "Vec::is_empty")]
-    pub search_schema: Vec<TableSearchSchemaElement>,
+    pub search_schema: Vec<SearchSchemaElement>,
     #[serde(rename = "VectorAttribute", default)]
-    pub vector_attribute: TableVectorAttribute,
+    pub vector_attribute: VectorAttribute,
 }
 
 impl fr::resource::Props for TableVectorIndex {
@@ -1503,47 +1338,4 @@ fr::cfn_enum! {
         DotProduct = "DOT_PRODUCT",
         Euclidean = "EUCLIDEAN",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableSearchSchemaElement {
-    #[serde(rename = "AttributeName", default)]
-    pub attribute_name: fr::Value<String>,
-    #[serde(rename = "SearchSchemaElementType", default)]
-    pub search_schema_element_type: fr::Value<TableSearchSchemaElementSearchSchemaElementType>,
-}
-
-impl fr::resource::Props for TableSearchSchemaElement {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `TableSearchSchemaElement`: add `attribute_name: ...` to it" },
-        fr::resource::Required { field: "search_schema_element_type", message: "missing required property `search_schema_element_type` of `TableSearchSchemaElement`: add `search_schema_element_type: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 0, max: 65535 }, message: "`attribute_name` of `TableSearchSchemaElement` must have 0 to 65535 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The values the schema lists.
-    TableSearchSchemaElementSearchSchemaElementType {
-        Hash = "HASH",
-        InlineFilter = "INLINE_FILTER",
-    }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableVectorAttribute {
-    #[serde(rename = "AttributeName", default)]
-    pub attribute_name: fr::Value<String>,
-}
-
-impl fr::resource::Props for TableVectorAttribute {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `TableVectorAttribute`: add `attribute_name: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attribute_name` of `TableVectorAttribute` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-    ];
 }

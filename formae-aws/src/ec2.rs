@@ -218,7 +218,7 @@ pub struct CapacityManagerDataExport {
     pub schedule: fr::Value<CapacityManagerDataExportSchedule>,
     /// An array of key-value pairs to apply to the capacity manager data export.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for CapacityManagerDataExport {
@@ -278,28 +278,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CapacityManagerDataExportTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CapacityManagerDataExportTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CapacityManagerDataExportTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CapacityManagerDataExportTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CapacityManagerDataExportTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CapacityManagerDataExportTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::EC2::CapacityReservation
 ///
 /// CloudFormation type `AWS::EC2::CapacityReservation`, deployed through Cloud Control.
@@ -330,7 +308,7 @@ pub struct CapacityReservation {
     #[serde(rename = "PlacementGroupArn", default, skip_serializing_if = "Option::is_none")]
     pub placement_group_arn: Option<fr::Value<String>>,
     #[serde(rename = "TagSpecifications", default, skip_serializing_if = "Vec::is_empty")]
-    pub tag_specifications: Vec<CapacityReservationTagSpecification>,
+    pub tag_specifications: Vec<TagSpecification>,
     #[serde(rename = "Tenancy", default, skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<fr::Value<CapacityReservationTenancy>>,
     #[serde(rename = "UnusedReservationBillingOwnerId", default, skip_serializing_if = "Option::is_none")]
@@ -444,20 +422,20 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CapacityReservationTagSpecification {
+pub struct TagSpecification {
     #[serde(rename = "ResourceType", default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<fr::Value<CapacityReservationTagSpecificationResourceType>>,
+    pub resource_type: Option<fr::Value<TagSpecificationResourceType>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for CapacityReservationTagSpecification {
+impl fr::resource::Props for TagSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    CapacityReservationTagSpecificationResourceType {
+    TagSpecificationResourceType {
         ApplicationStatusCheck = "application-status-check",
         CapacityBlock = "capacity-block",
         CapacityManagerDataExport = "capacity-manager-data-export",
@@ -575,17 +553,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CapacityReservationTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CapacityReservationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CapacityReservationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CapacityReservationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -615,7 +593,7 @@ pub struct CapacityReservationFleet {
     #[serde(rename = "RemoveEndDate", default, skip_serializing_if = "Option::is_none")]
     pub remove_end_date: Option<fr::Value<bool>>,
     #[serde(rename = "TagSpecifications", default, skip_serializing_if = "Vec::is_empty")]
-    pub tag_specifications: Vec<CapacityReservationTagSpecification>,
+    pub tag_specifications: Vec<TagSpecification>,
     #[serde(rename = "Tenancy", default, skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<fr::Value<CapacityReservationFleetTenancy>>,
     #[serde(rename = "TotalTargetCapacity", default, skip_serializing_if = "Option::is_none")]
@@ -736,7 +714,7 @@ pub struct CarrierGateway {
     pub tags: Vec<CarrierGatewayTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for CarrierGateway {
@@ -950,7 +928,7 @@ pub struct CustomerGateway {
     pub ip_address: fr::Value<String>,
     /// One or more tags for the customer gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The type of VPN connection that this customer gateway supports (``ipsec.1``).
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<String>,
@@ -997,24 +975,6 @@ impl fr::resource::Resource for CustomerGateway {
             customer_gateway_id: fr::Output::new(name, "CustomerGatewayId"),
         }
     }
-}
-
-/// Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CustomerGatewayTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CustomerGatewayTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CustomerGatewayTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CustomerGatewayTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Resource Type definition for AWS::EC2::DHCPOptions
@@ -1228,9 +1188,9 @@ pub struct FleetLaunchTemplateOverridesRequest {
     #[serde(rename = "BlockDeviceMappings", default, skip_serializing_if = "Vec::is_empty")]
     pub block_device_mappings: Vec<EC2FleetBlockDeviceMapping>,
     #[serde(rename = "IamInstanceProfile", default, skip_serializing_if = "Option::is_none")]
-    pub iam_instance_profile: Option<EC2FleetIamInstanceProfileSpecification>,
+    pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
     #[serde(rename = "InstanceRequirements", default, skip_serializing_if = "Option::is_none")]
-    pub instance_requirements: Option<EC2FleetInstanceRequirementsRequest>,
+    pub instance_requirements: Option<InstanceRequirementsRequest>,
     #[serde(rename = "InstanceType", default, skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<fr::Value<String>>,
     #[serde(rename = "KeyName", default, skip_serializing_if = "Option::is_none")]
@@ -1261,7 +1221,7 @@ pub struct EC2FleetBlockDeviceMapping {
     #[serde(rename = "DeviceName", default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<fr::Value<String>>,
     #[serde(rename = "Ebs", default, skip_serializing_if = "Option::is_none")]
-    pub ebs: Option<EC2FleetEbsBlockDevice>,
+    pub ebs: Option<EbsBlockDevice>,
     #[serde(rename = "NoDevice", default, skip_serializing_if = "Option::is_none")]
     pub no_device: Option<fr::Value<String>>,
     #[serde(rename = "VirtualName", default, skip_serializing_if = "Option::is_none")]
@@ -1274,7 +1234,7 @@ impl fr::resource::Props for EC2FleetBlockDeviceMapping {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EC2FleetEbsBlockDevice {
+pub struct EbsBlockDevice {
     #[serde(rename = "DeleteOnTermination", default, skip_serializing_if = "Option::is_none")]
     pub delete_on_termination: Option<fr::Value<bool>>,
     #[serde(rename = "Encrypted", default, skip_serializing_if = "Option::is_none")]
@@ -1290,10 +1250,10 @@ pub struct EC2FleetEbsBlockDevice {
     #[serde(rename = "VolumeSize", default, skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<fr::Value<i64>>,
     #[serde(rename = "VolumeType", default, skip_serializing_if = "Option::is_none")]
-    pub volume_type: Option<fr::Value<EC2FleetEbsBlockDeviceVolumeType>>,
+    pub volume_type: Option<fr::Value<EbsBlockDeviceVolumeType>>,
 }
 
-impl fr::resource::Props for EC2FleetEbsBlockDevice {
+impl fr::resource::Props for EbsBlockDevice {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1325,7 +1285,7 @@ impl fr::resource::Props for StandbyAvailabilityZone {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetEbsBlockDeviceVolumeType {
+    EbsBlockDeviceVolumeType {
         Gp2 = "gp2",
         Gp3 = "gp3",
         Io1 = "io1",
@@ -1338,50 +1298,50 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EC2FleetIamInstanceProfileSpecification {
+pub struct IamInstanceProfileSpecification {
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for EC2FleetIamInstanceProfileSpecification {
+impl fr::resource::Props for IamInstanceProfileSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EC2FleetInstanceRequirementsRequest {
+pub struct InstanceRequirementsRequest {
     #[serde(rename = "AcceleratorCount", default, skip_serializing_if = "Option::is_none")]
     pub accelerator_count: Option<AcceleratorCountRequest>,
     #[serde(rename = "AcceleratorManufacturers", default, skip_serializing_if = "Vec::is_empty")]
-    pub accelerator_manufacturers: Vec<fr::Value<EC2FleetInstanceRequirementsRequestAcceleratorManufacturers>>,
+    pub accelerator_manufacturers: Vec<fr::Value<InstanceRequirementsRequestAcceleratorManufacturers>>,
     #[serde(rename = "AcceleratorNames", default, skip_serializing_if = "Vec::is_empty")]
-    pub accelerator_names: Vec<fr::Value<EC2FleetInstanceRequirementsRequestAcceleratorNames>>,
+    pub accelerator_names: Vec<fr::Value<InstanceRequirementsRequestAcceleratorNames>>,
     #[serde(rename = "AcceleratorTotalMemoryMiB", default, skip_serializing_if = "Option::is_none")]
     pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
     #[serde(rename = "AcceleratorTypes", default, skip_serializing_if = "Vec::is_empty")]
-    pub accelerator_types: Vec<fr::Value<EC2FleetInstanceRequirementsRequestAcceleratorTypes>>,
+    pub accelerator_types: Vec<fr::Value<InstanceRequirementsRequestAcceleratorTypes>>,
     #[serde(rename = "AllowedInstanceTypes", default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_instance_types: Vec<fr::Value<String>>,
     #[serde(rename = "BareMetal", default, skip_serializing_if = "Option::is_none")]
-    pub bare_metal: Option<fr::Value<EC2FleetInstanceRequirementsRequestBareMetal>>,
+    pub bare_metal: Option<fr::Value<InstanceRequirementsRequestBareMetal>>,
     #[serde(rename = "BaselineEbsBandwidthMbps", default, skip_serializing_if = "Option::is_none")]
     pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
     #[serde(rename = "BaselinePerformanceFactors", default, skip_serializing_if = "Option::is_none")]
     pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
     #[serde(rename = "BurstablePerformance", default, skip_serializing_if = "Option::is_none")]
-    pub burstable_performance: Option<fr::Value<EC2FleetInstanceRequirementsRequestBurstablePerformance>>,
+    pub burstable_performance: Option<fr::Value<InstanceRequirementsRequestBurstablePerformance>>,
     #[serde(rename = "CpuManufacturers", default, skip_serializing_if = "Vec::is_empty")]
-    pub cpu_manufacturers: Vec<fr::Value<EC2FleetInstanceRequirementsRequestCpuManufacturers>>,
+    pub cpu_manufacturers: Vec<fr::Value<InstanceRequirementsRequestCpuManufacturers>>,
     #[serde(rename = "ExcludedInstanceTypes", default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_instance_types: Vec<fr::Value<String>>,
     #[serde(rename = "InstanceGenerations", default, skip_serializing_if = "Vec::is_empty")]
-    pub instance_generations: Vec<fr::Value<EC2FleetInstanceRequirementsRequestInstanceGenerations>>,
+    pub instance_generations: Vec<fr::Value<InstanceRequirementsRequestInstanceGenerations>>,
     #[serde(rename = "LocalStorage", default, skip_serializing_if = "Option::is_none")]
-    pub local_storage: Option<fr::Value<EC2FleetInstanceRequirementsRequestLocalStorage>>,
+    pub local_storage: Option<fr::Value<InstanceRequirementsRequestLocalStorage>>,
     #[serde(rename = "LocalStorageTypes", default, skip_serializing_if = "Vec::is_empty")]
-    pub local_storage_types: Vec<fr::Value<EC2FleetInstanceRequirementsRequestLocalStorageTypes>>,
+    pub local_storage_types: Vec<fr::Value<InstanceRequirementsRequestLocalStorageTypes>>,
     #[serde(rename = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", default, skip_serializing_if = "Option::is_none")]
     pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<fr::Value<i64>>,
     #[serde(rename = "MemoryGiBPerVCpu", default, skip_serializing_if = "Option::is_none")]
@@ -1406,7 +1366,7 @@ pub struct EC2FleetInstanceRequirementsRequest {
     pub v_cpu_count: Option<VCpuCountRangeRequest>,
 }
 
-impl fr::resource::Props for EC2FleetInstanceRequirementsRequest {
+impl fr::resource::Props for InstanceRequirementsRequest {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1425,7 +1385,7 @@ impl fr::resource::Props for AcceleratorCountRequest {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestAcceleratorManufacturers {
+    InstanceRequirementsRequestAcceleratorManufacturers {
         AmazonWebServices = "amazon-web-services",
         Amd = "amd",
         Habana = "habana",
@@ -1436,7 +1396,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestAcceleratorNames {
+    InstanceRequirementsRequestAcceleratorNames {
         A10g = "a10g",
         A100 = "a100",
         H100 = "h100",
@@ -1474,7 +1434,7 @@ impl fr::resource::Props for AcceleratorTotalMemoryMiBRequest {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestAcceleratorTypes {
+    InstanceRequirementsRequestAcceleratorTypes {
         Gpu = "gpu",
         Fpga = "fpga",
         Inference = "inference",
@@ -1484,7 +1444,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestBareMetal {
+    InstanceRequirementsRequestBareMetal {
         Included = "included",
         Required = "required",
         Excluded = "excluded",
@@ -1539,7 +1499,7 @@ impl fr::resource::Props for PerformanceFactorReferenceRequest {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestBurstablePerformance {
+    InstanceRequirementsRequestBurstablePerformance {
         Included = "included",
         Required = "required",
         Excluded = "excluded",
@@ -1548,7 +1508,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestCpuManufacturers {
+    InstanceRequirementsRequestCpuManufacturers {
         Intel = "intel",
         Amd = "amd",
         AmazonWebServices = "amazon-web-services",
@@ -1558,7 +1518,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestInstanceGenerations {
+    InstanceRequirementsRequestInstanceGenerations {
         Current = "current",
         Previous = "previous",
     }
@@ -1566,7 +1526,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestLocalStorage {
+    InstanceRequirementsRequestLocalStorage {
         Included = "included",
         Required = "required",
         Excluded = "excluded",
@@ -1575,7 +1535,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    EC2FleetInstanceRequirementsRequestLocalStorageTypes {
+    InstanceRequirementsRequestLocalStorageTypes {
         Hdd = "hdd",
         Ssd = "ssd",
     }
@@ -1983,7 +1943,7 @@ pub struct EC2FleetTagSpecification {
     #[serde(rename = "ResourceType", default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<fr::Value<EC2FleetTagSpecificationResourceType>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EC2FleetTagSpecification {
@@ -2124,7 +2084,7 @@ pub struct EIP {
     /// Any tags assigned to the Elastic IP address.
     /// Updates to the ``Tags`` property may require *some interruptions*. Updates on an EIP reassociates the address on its associated resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The Elastic IP address you are accepting for transfer. You can only accept one transferred address. For more information on Elastic IP address transfers, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the *Amazon Virtual Private Cloud User Guide*.
     #[serde(rename = "TransferAddress", default, skip_serializing_if = "Option::is_none")]
     pub transfer_address: Option<fr::Value<String>>,
@@ -2239,7 +2199,7 @@ pub struct EgressOnlyInternetGateway {
     pub tags: Vec<EgressOnlyInternetGatewayTag>,
     /// The ID of the VPC for which to create the egress-only internet gateway.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for EgressOnlyInternetGateway {
@@ -2407,7 +2367,7 @@ pub struct FlowLog {
     pub tag_field_specifications: Vec<TagFieldSpecification>,
     /// The tags to apply to the flow logs.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     /// The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic.
     #[serde(rename = "TrafficType", default, skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<fr::Value<FlowLogTrafficType>>,
@@ -2741,7 +2701,7 @@ pub struct Host {
     pub outpost_arn: Option<fr::Value<String>>,
     /// Any tags assigned to the Host.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Host {
@@ -2826,10 +2786,10 @@ pub struct IPAM {
     pub metered_account: Option<fr::Value<IPAMMeteredAccount>>,
     /// The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
     #[serde(rename = "OperatingRegions", default, skip_serializing_if = "Vec::is_empty")]
-    pub operating_regions: Vec<IPAMIpamOperatingRegion>,
+    pub operating_regions: Vec<IpamOperatingRegion>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// The tier of the IPAM.
     #[serde(rename = "Tier", default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<fr::Value<IPAMTier>>,
@@ -2921,15 +2881,15 @@ fr::cfn_enum! {
 
 /// The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IPAMIpamOperatingRegion {
+pub struct IpamOperatingRegion {
     /// The name of the region.
     #[serde(rename = "RegionName", default)]
     pub region_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for IPAMIpamOperatingRegion {
+impl fr::resource::Props for IpamOperatingRegion {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "region_name", message: "missing required property `region_name` of `IPAMIpamOperatingRegion`: add `region_name: ...` to it" },
+        fr::resource::Required { field: "region_name", message: "missing required property `region_name` of `IpamOperatingRegion`: add `region_name: ...` to it" },
     ];
 }
 
@@ -3023,7 +2983,7 @@ pub struct IPAMPool {
     pub allocation_min_netmask_length: Option<fr::Value<i64>>,
     /// When specified, an allocation will not be allowed unless a resource has a matching set of tags.
     #[serde(rename = "AllocationResourceTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub allocation_resource_tags: Vec<CapacityManagerDataExportTag>,
+    pub allocation_resource_tags: Vec<ApplicationStatusCheckTag>,
     /// Determines what to do if IPAM discovers resources that haven't been assigned an allocation. If set to true, an allocation will be made automatically.
     #[serde(rename = "AutoImport", default, skip_serializing_if = "Option::is_none")]
     pub auto_import: Option<fr::Value<bool>>,
@@ -3055,7 +3015,7 @@ pub struct IPAMPool {
     pub source_resource: Option<SourceResource>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IPAMPool {
@@ -3241,7 +3201,7 @@ pub struct IPAMPrefixListResolver {
     pub rules: Vec<IpamPrefixListResolverRule>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IPAMPrefixListResolver {
@@ -3347,7 +3307,7 @@ pub struct IpamPrefixListResolverRuleCondition {
     pub resource_region: Option<fr::Value<String>>,
     /// A key-value pair to associate with a resource.
     #[serde(rename = "ResourceTag", default, skip_serializing_if = "Option::is_none")]
-    pub resource_tag: Option<CapacityManagerDataExportTag>,
+    pub resource_tag: Option<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IpamPrefixListResolverRuleCondition {
@@ -3401,7 +3361,7 @@ pub struct IPAMPrefixListResolverTarget {
     pub prefix_list_region: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// Indicates whether this Target automatically tracks the latest version of the Prefix List Resolver.
     #[serde(rename = "TrackLatestVersion", default)]
     pub track_latest_version: fr::Value<bool>,
@@ -3462,13 +3422,13 @@ pub struct IPAMResourceDiscovery {
     pub description: Option<fr::Value<String>>,
     /// The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring
     #[serde(rename = "OperatingRegions", default, skip_serializing_if = "Vec::is_empty")]
-    pub operating_regions: Vec<IPAMResourceDiscoveryIpamOperatingRegion>,
+    pub operating_regions: Vec<IpamOperatingRegion>,
     /// A set of organizational unit (OU) exclusions for this resource.
     #[serde(rename = "OrganizationalUnitExclusions", default, skip_serializing_if = "Vec::is_empty")]
     pub organizational_unit_exclusions: Vec<IpamResourceDiscoveryOrganizationalUnitExclusion>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IPAMResourceDiscovery {
@@ -3524,20 +3484,6 @@ impl fr::resource::Resource for IPAMResourceDiscovery {
     }
 }
 
-/// The regions IPAM Resource Discovery is enabled for. Allows for monitoring.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IPAMResourceDiscoveryIpamOperatingRegion {
-    /// The name of the region.
-    #[serde(rename = "RegionName", default)]
-    pub region_name: fr::Value<String>,
-}
-
-impl fr::resource::Props for IPAMResourceDiscoveryIpamOperatingRegion {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "region_name", message: "missing required property `region_name` of `IPAMResourceDiscoveryIpamOperatingRegion`: add `region_name: ...` to it" },
-    ];
-}
-
 /// If your IPAM is integrated with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP addresses in accounts in that OU exclusion.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct IpamResourceDiscoveryOrganizationalUnitExclusion {
@@ -3568,7 +3514,7 @@ pub struct IPAMResourceDiscoveryAssociation {
     pub ipam_resource_discovery_id: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IPAMResourceDiscoveryAssociation {
@@ -3648,7 +3594,7 @@ pub struct IPAMScope {
     pub ipam_id: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IPAMScope {
@@ -3738,7 +3684,7 @@ fr::cfn_enum! {
 pub struct IPv4Pool {
     /// Any tags assigned to the public IPv4 pool.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IPv4PoolTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IPv4Pool {
@@ -3792,28 +3738,6 @@ impl fr::resource::Resource for IPv4Pool {
             total_available_address_count: fr::Output::new(name, "TotalAvailableAddressCount"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IPv4PoolTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for IPv4PoolTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `IPv4PoolTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `IPv4PoolTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IPv4PoolTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `IPv4PoolTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::EC2::Instance
@@ -3880,7 +3804,7 @@ pub struct Instance {
     pub ipv6_address_count: Option<fr::Value<i64>>,
     /// [EC2-VPC] The IPv6 addresses from the range of the subnet to associate with the primary network interface.
     #[serde(rename = "Ipv6Addresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub ipv6_addresses: Vec<InstanceInstanceIpv6Address>,
+    pub ipv6_addresses: Vec<InstanceIpv6Address>,
     /// The ID of the kernel.
     #[serde(rename = "KernelId", default, skip_serializing_if = "Option::is_none")]
     pub kernel_id: Option<fr::Value<String>>,
@@ -3891,9 +3815,9 @@ pub struct Instance {
     pub launch_template: Option<LaunchTemplateSpecification>,
     /// The license configurations.
     #[serde(rename = "LicenseSpecifications", default, skip_serializing_if = "Vec::is_empty")]
-    pub license_specifications: Vec<InstanceLicenseSpecification>,
+    pub license_specifications: Vec<LicenseSpecification>,
     #[serde(rename = "MetadataOptions", default, skip_serializing_if = "Option::is_none")]
-    pub metadata_options: Option<InstanceMetadataOptions>,
+    pub metadata_options: Option<MetadataOptions>,
     /// Specifies whether detailed monitoring is enabled for the instance.
     #[serde(rename = "Monitoring", default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<fr::Value<bool>>,
@@ -3904,7 +3828,7 @@ pub struct Instance {
     #[serde(rename = "PlacementGroupName", default, skip_serializing_if = "Option::is_none")]
     pub placement_group_name: Option<fr::Value<String>>,
     #[serde(rename = "PrivateDnsNameOptions", default, skip_serializing_if = "Option::is_none")]
-    pub private_dns_name_options: Option<InstancePrivateDnsNameOptions>,
+    pub private_dns_name_options: Option<PrivateDnsNameOptions>,
     /// [EC2-VPC] The primary IPv4 address. You must specify a value from the IPv4 address range of the subnet.
     #[serde(rename = "PrivateIpAddress", default, skip_serializing_if = "Option::is_none")]
     pub private_ip_address: Option<fr::Value<String>>,
@@ -3916,7 +3840,7 @@ pub struct Instance {
     pub ramdisk_id: Option<fr::Value<String>>,
     /// The IDs of the security groups.
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub security_group_ids: Vec<fr::Value<String>>,
+    pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// the names of the security groups. For a nondefault VPC, you must use security group IDs instead.
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
@@ -3931,7 +3855,7 @@ pub struct Instance {
     pub subnet_id: Option<fr::Value<crate::refs::SubnetId>>,
     /// The tags to add to the instance.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     /// The tenancy of the instance (if the instance is running in a VPC). An instance with a tenancy of dedicated runs on single-tenant hardware.
     #[serde(rename = "Tenancy", default, skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<fr::Value<String>>,
@@ -3940,7 +3864,7 @@ pub struct Instance {
     pub user_data: Option<fr::Value<String>>,
     /// The volumes to attach to the instance.
     #[serde(rename = "Volumes", default, skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<InstanceVolume>,
+    pub volumes: Vec<VolumeProperty>,
 }
 
 impl fr::resource::Props for Instance {
@@ -4162,15 +4086,15 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceInstanceIpv6Address {
+pub struct InstanceIpv6Address {
     /// The IPv6 address.
     #[serde(rename = "Ipv6Address", default)]
     pub ipv6_address: fr::Value<String>,
 }
 
-impl fr::resource::Props for InstanceInstanceIpv6Address {
+impl fr::resource::Props for InstanceIpv6Address {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "ipv6_address", message: "missing required property `ipv6_address` of `InstanceInstanceIpv6Address`: add `ipv6_address: ...` to it" },
+        fr::resource::Required { field: "ipv6_address", message: "missing required property `ipv6_address` of `InstanceIpv6Address`: add `ipv6_address: ...` to it" },
     ];
 }
 
@@ -4194,48 +4118,48 @@ impl fr::resource::Props for LaunchTemplateSpecification {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceLicenseSpecification {
+pub struct LicenseSpecification {
     /// The Amazon Resource Name (ARN) of the license configuration.
     #[serde(rename = "LicenseConfigurationArn", default)]
     pub license_configuration_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for InstanceLicenseSpecification {
+impl fr::resource::Props for LicenseSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "license_configuration_arn", message: "missing required property `license_configuration_arn` of `InstanceLicenseSpecification`: add `license_configuration_arn: ...` to it" },
+        fr::resource::Required { field: "license_configuration_arn", message: "missing required property `license_configuration_arn` of `LicenseSpecification`: add `license_configuration_arn: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceMetadataOptions {
+pub struct MetadataOptions {
     /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
     #[serde(rename = "HttpEndpoint", default, skip_serializing_if = "Option::is_none")]
-    pub http_endpoint: Option<fr::Value<InstanceMetadataOptionsHttpEndpoint>>,
+    pub http_endpoint: Option<fr::Value<MetadataOptionsHttpEndpoint>>,
     /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
     #[serde(rename = "HttpProtocolIpv6", default, skip_serializing_if = "Option::is_none")]
-    pub http_protocol_ipv6: Option<fr::Value<InstanceMetadataOptionsHttpProtocolIpv6>>,
+    pub http_protocol_ipv6: Option<fr::Value<MetadataOptionsHttpProtocolIpv6>>,
     /// The number of network hops that the metadata token can travel. Maximum is 64.
     #[serde(rename = "HttpPutResponseHopLimit", default, skip_serializing_if = "Option::is_none")]
     pub http_put_response_hop_limit: Option<fr::Value<i64>>,
     /// Indicates whether IMDSv2 is required.
     #[serde(rename = "HttpTokens", default, skip_serializing_if = "Option::is_none")]
-    pub http_tokens: Option<fr::Value<InstanceMetadataOptionsHttpTokens>>,
+    pub http_tokens: Option<fr::Value<MetadataOptionsHttpTokens>>,
     /// Indicates whether tags from the instance are propagated to the EBS volumes.
     #[serde(rename = "InstanceMetadataTags", default, skip_serializing_if = "Option::is_none")]
-    pub instance_metadata_tags: Option<fr::Value<InstanceMetadataOptionsInstanceMetadataTags>>,
+    pub instance_metadata_tags: Option<fr::Value<MetadataOptionsInstanceMetadataTags>>,
 }
 
-impl fr::resource::Props for InstanceMetadataOptions {
+impl fr::resource::Props for MetadataOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "http_put_response_hop_limit", check: fr::literal::Check::Range { min: 1.0, max: 64.0 }, message: "`http_put_response_hop_limit` of `InstanceMetadataOptions` must be from 1 to 64 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "http_put_response_hop_limit", check: fr::literal::Check::Range { min: 1.0, max: 64.0 }, message: "`http_put_response_hop_limit` of `MetadataOptions` must be from 1 to 64 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
-    InstanceMetadataOptionsHttpEndpoint {
+    MetadataOptionsHttpEndpoint {
         Disabled = "disabled",
         Enabled = "enabled",
     }
@@ -4243,7 +4167,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
-    InstanceMetadataOptionsHttpProtocolIpv6 {
+    MetadataOptionsHttpProtocolIpv6 {
         Disabled = "disabled",
         Enabled = "enabled",
     }
@@ -4251,7 +4175,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Indicates whether IMDSv2 is required.
-    InstanceMetadataOptionsHttpTokens {
+    MetadataOptionsHttpTokens {
         Optional = "optional",
         Required = "required",
     }
@@ -4259,7 +4183,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Indicates whether tags from the instance are propagated to the EBS volumes.
-    InstanceMetadataOptionsInstanceMetadataTags {
+    MetadataOptionsInstanceMetadataTags {
         Disabled = "disabled",
         Enabled = "enabled",
     }
@@ -4285,7 +4209,7 @@ pub struct InstanceNetworkInterface {
     pub device_index: fr::Value<String>,
     /// Specifies the ENA Express settings for the network interface that's attached to the instance.
     #[serde(rename = "EnaSrdSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_specification: Option<InstanceEnaSrdSpecification>,
+    pub ena_srd_specification: Option<EnaSrdSpecification>,
     /// The IDs of the security groups for the network interface.
     #[serde(rename = "GroupSet", default, skip_serializing_if = "Vec::is_empty")]
     pub group_set: Vec<fr::Value<crate::refs::SecurityGroupId>>,
@@ -4294,7 +4218,7 @@ pub struct InstanceNetworkInterface {
     pub ipv6_address_count: Option<fr::Value<i64>>,
     /// The IPv6 addresses associated with the network interface.
     #[serde(rename = "Ipv6Addresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub ipv6_addresses: Vec<InstanceInstanceIpv6Address>,
+    pub ipv6_addresses: Vec<InstanceIpv6Address>,
     /// The ID of the network interface.
     #[serde(rename = "NetworkInterfaceId", default, skip_serializing_if = "Option::is_none")]
     pub network_interface_id: Option<fr::Value<String>>,
@@ -4303,7 +4227,7 @@ pub struct InstanceNetworkInterface {
     pub private_ip_address: Option<fr::Value<String>>,
     /// One or more private IPv4 addresses to assign to the network interface.
     #[serde(rename = "PrivateIpAddresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub private_ip_addresses: Vec<InstancePrivateIpAddressSpecification>,
+    pub private_ip_addresses: Vec<PrivateIpAddressSpecification>,
     /// The number of secondary private IPv4 addresses.
     #[serde(rename = "SecondaryPrivateIpAddressCount", default, skip_serializing_if = "Option::is_none")]
     pub secondary_private_ip_address_count: Option<fr::Value<i64>>,
@@ -4320,34 +4244,34 @@ impl fr::resource::Props for InstanceNetworkInterface {
 
 /// Specifies the ENA Express settings for the network interface that's attached to the instance.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceEnaSrdSpecification {
+pub struct EnaSrdSpecification {
     /// Specifies whether ENA Express is enabled for the network interface when you launch an instance.
     #[serde(rename = "EnaSrdEnabled", default, skip_serializing_if = "Option::is_none")]
     pub ena_srd_enabled: Option<fr::Value<bool>>,
     /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
     #[serde(rename = "EnaSrdUdpSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_udp_specification: Option<InstanceEnaSrdUdpSpecification>,
+    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
 }
 
-impl fr::resource::Props for InstanceEnaSrdSpecification {
+impl fr::resource::Props for EnaSrdSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceEnaSrdUdpSpecification {
+pub struct EnaSrdUdpSpecification {
     /// Indicates whether UDP traffic uses ENA Express for your instance.
     #[serde(rename = "EnaSrdUdpEnabled", default, skip_serializing_if = "Option::is_none")]
     pub ena_srd_udp_enabled: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for InstanceEnaSrdUdpSpecification {
+impl fr::resource::Props for EnaSrdUdpSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstancePrivateIpAddressSpecification {
+pub struct PrivateIpAddressSpecification {
     /// Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary.
     #[serde(rename = "Primary", default)]
     pub primary: fr::Value<bool>,
@@ -4356,16 +4280,16 @@ pub struct InstancePrivateIpAddressSpecification {
     pub private_ip_address: fr::Value<String>,
 }
 
-impl fr::resource::Props for InstancePrivateIpAddressSpecification {
+impl fr::resource::Props for PrivateIpAddressSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "primary", message: "missing required property `primary` of `InstancePrivateIpAddressSpecification`: add `primary: ...` to it" },
-        fr::resource::Required { field: "private_ip_address", message: "missing required property `private_ip_address` of `InstancePrivateIpAddressSpecification`: add `private_ip_address: ...` to it" },
+        fr::resource::Required { field: "primary", message: "missing required property `primary` of `PrivateIpAddressSpecification`: add `primary: ...` to it" },
+        fr::resource::Required { field: "private_ip_address", message: "missing required property `private_ip_address` of `PrivateIpAddressSpecification`: add `private_ip_address: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstancePrivateDnsNameOptions {
+pub struct PrivateDnsNameOptions {
     /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
     #[serde(rename = "EnableResourceNameDnsAAAARecord", default, skip_serializing_if = "Option::is_none")]
     pub enable_resource_name_dns_aaaa_record: Option<fr::Value<bool>>,
@@ -4374,16 +4298,16 @@ pub struct InstancePrivateDnsNameOptions {
     pub enable_resource_name_dns_a_record: Option<fr::Value<bool>>,
     /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
     #[serde(rename = "HostnameType", default, skip_serializing_if = "Option::is_none")]
-    pub hostname_type: Option<fr::Value<InstancePrivateDnsNameOptionsHostnameType>>,
+    pub hostname_type: Option<fr::Value<PrivateDnsNameOptionsHostnameType>>,
 }
 
-impl fr::resource::Props for InstancePrivateDnsNameOptions {
+impl fr::resource::Props for PrivateDnsNameOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-    InstancePrivateDnsNameOptionsHostnameType {
+    PrivateDnsNameOptionsHostnameType {
         IpName = "ip-name",
         ResourceName = "resource-name",
     }
@@ -4426,7 +4350,7 @@ impl fr::resource::Props for AssociationParameter {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceVolume {
+pub struct VolumeProperty {
     /// The device name (for example, /dev/sdh or xvdh).
     #[serde(rename = "Device", default)]
     pub device: fr::Value<String>,
@@ -4435,10 +4359,10 @@ pub struct InstanceVolume {
     pub volume_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for InstanceVolume {
+impl fr::resource::Props for VolumeProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "device", message: "missing required property `device` of `InstanceVolume`: add `device: ...` to it" },
-        fr::resource::Required { field: "volume_id", message: "missing required property `volume_id` of `InstanceVolume`: add `volume_id: ...` to it" },
+        fr::resource::Required { field: "device", message: "missing required property `device` of `VolumeProperty`: add `device: ...` to it" },
+        fr::resource::Required { field: "volume_id", message: "missing required property `volume_id` of `VolumeProperty`: add `volume_id: ...` to it" },
     ];
 }
 
@@ -4461,7 +4385,7 @@ pub struct InstanceConnectEndpoint {
     pub subnet_id: fr::Value<crate::refs::SubnetId>,
     /// The tags assigned to the EC2 Instance Connect Endpoint.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceConnectEndpointTag>,
+    pub tags: Vec<FpgaImageTag>,
 }
 
 impl fr::resource::Props for InstanceConnectEndpoint {
@@ -4534,22 +4458,6 @@ impl fr::resource::Resource for InstanceConnectEndpoint {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceConnectEndpointTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for InstanceConnectEndpointTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InstanceConnectEndpointTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InstanceConnectEndpointTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Resource type definition for AWS::EC2::InstanceEventWindow. An event window defines a recurring set of time ranges, or a cron expression, during which AWS-initiated maintenance events may be scheduled for the associated Amazon EC2 instances or Dedicated Hosts.
 ///
 /// CloudFormation type `AWS::EC2::InstanceEventWindow`, deployed through Cloud Control.
@@ -4563,7 +4471,7 @@ pub struct InstanceEventWindow {
     pub name: Option<fr::Value<String>>,
     /// The tags applied to the event window.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceEventWindowTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// The time ranges of the event window. Exactly one of TimeRanges or CronExpression must be specified.
     #[serde(rename = "TimeRanges", default, skip_serializing_if = "Vec::is_empty")]
     pub time_ranges: Vec<TimeRange>,
@@ -4611,28 +4519,6 @@ impl fr::resource::Resource for InstanceEventWindow {
             state: fr::Output::new(name, "State"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceEventWindowTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for InstanceEventWindowTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InstanceEventWindowTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InstanceEventWindowTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InstanceEventWindowTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InstanceEventWindowTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// A time range during which an AWS-initiated maintenance event may occur.
@@ -4693,7 +4579,7 @@ fr::cfn_enum! {
 pub struct InternetGateway {
     /// Any tags to assign to the internet gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InternetGatewayTag>,
+    pub tags: Vec<EgressOnlyInternetGatewayTag>,
 }
 
 impl fr::resource::Props for InternetGateway {
@@ -4731,28 +4617,6 @@ impl fr::resource::Resource for InternetGateway {
             internet_gateway_id: fr::Output::new(name, "InternetGatewayId"),
         }
     }
-}
-
-/// Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InternetGatewayTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for InternetGatewayTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InternetGatewayTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InternetGatewayTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InternetGatewayTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InternetGatewayTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::EC2::IpPoolRouteTableAssociation
@@ -4819,7 +4683,7 @@ pub struct IpamExternalResourceVerificationToken {
     pub ipam_id: fr::Value<String>,
     /// The tags for the token.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IPv4PoolTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for IpamExternalResourceVerificationToken {
@@ -5026,7 +4890,7 @@ pub struct KeyPair {
     pub public_key_material: Option<fr::Value<String>>,
     /// The tags to apply to the key pair.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<KeyPairTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for KeyPair {
@@ -5093,28 +4957,6 @@ fr::cfn_enum! {
     }
 }
 
-/// Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct KeyPairTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for KeyPairTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `KeyPairTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `KeyPairTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `KeyPairTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `KeyPairTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Specifies the properties for creating a launch template.
 /// The minimum required properties for specifying a launch template are as follows:
 /// +  You must specify at least one property for the launch template data.
@@ -5136,7 +4978,7 @@ pub struct LaunchTemplate {
     /// The tags to apply to the launch template on creation. To tag the launch template, the resource type must be ``launch-template``.
     /// To specify the tags for resources that are created during instance launch, use [TagSpecifications](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications).
     #[serde(rename = "TagSpecifications", default, skip_serializing_if = "Vec::is_empty")]
-    pub tag_specifications: Vec<LaunchTemplateLaunchTemplateTagSpecification>,
+    pub tag_specifications: Vec<LaunchTemplateTagSpecificationProperty>,
     /// A description for the first version of the launch template.
     #[serde(rename = "VersionDescription", default, skip_serializing_if = "Option::is_none")]
     pub version_description: Option<fr::Value<String>>,
@@ -5194,7 +5036,7 @@ impl fr::resource::Resource for LaunchTemplate {
 pub struct LaunchTemplateData {
     /// The block device mapping.
     #[serde(rename = "BlockDeviceMappings", default, skip_serializing_if = "Vec::is_empty")]
-    pub block_device_mappings: Vec<LaunchTemplateBlockDeviceMapping>,
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
     /// Specifies an instance's Capacity Reservation targeting option. You can specify only one option at a time.
     /// ``CapacityReservationSpecification`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
     #[serde(rename = "CapacityReservationSpecification", default, skip_serializing_if = "Option::is_none")]
@@ -5286,17 +5128,17 @@ pub struct LaunchTemplateData {
     pub monitoring: Option<Monitoring>,
     /// The network interfaces for the instance.
     #[serde(rename = "NetworkInterfaces", default, skip_serializing_if = "Vec::is_empty")]
-    pub network_interfaces: Vec<LaunchTemplateNetworkInterface>,
+    pub network_interfaces: Vec<NetworkInterfaceProperty>,
     /// Contains settings for the network performance options for the instance.
     #[serde(rename = "NetworkPerformanceOptions", default, skip_serializing_if = "Option::is_none")]
     pub network_performance_options: Option<NetworkPerformanceOptions>,
     /// Specifies the placement of an instance.
     /// ``Placement`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
     #[serde(rename = "Placement", default, skip_serializing_if = "Option::is_none")]
-    pub placement: Option<LaunchTemplatePlacement>,
+    pub placement: Option<Placement>,
     /// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries should be handled. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
     #[serde(rename = "PrivateDnsNameOptions", default, skip_serializing_if = "Option::is_none")]
-    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptions>,
+    pub private_dns_name_options: Option<PrivateDnsNameOptions>,
     /// The ID of the RAM disk.
     /// We recommend that you use PV-GRUB instead of kernels and RAM disks. For more information, see [User provided kernels](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/UserProvidedkernels.html) in the *Amazon EC2 User Guide*.
     #[serde(rename = "RamDiskId", default, skip_serializing_if = "Option::is_none")]
@@ -5326,14 +5168,14 @@ impl fr::resource::Props for LaunchTemplateData {
 /// Specifies a block device mapping for a launch template. You must specify ``DeviceName`` plus exactly one of the following properties: ``Ebs``, ``NoDevice``, or ``VirtualName``.
 /// ``BlockDeviceMapping`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateBlockDeviceMapping {
+pub struct BlockDeviceMapping {
     /// The device name (for example, /dev/sdh or xvdh).
     #[serde(rename = "DeviceName", default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<fr::Value<String>>,
     /// Parameters for a block device for an EBS volume in an Amazon EC2 launch template.
     /// ``Ebs`` is a property of [AWS::EC2::LaunchTemplate BlockDeviceMapping](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-blockdevicemapping.html).
     #[serde(rename = "Ebs", default, skip_serializing_if = "Option::is_none")]
-    pub ebs: Option<LaunchTemplateEbs>,
+    pub ebs: Option<Ebs>,
     /// To omit the device from the block device mapping, specify an empty string.
     #[serde(rename = "NoDevice", default, skip_serializing_if = "Option::is_none")]
     pub no_device: Option<fr::Value<String>>,
@@ -5342,14 +5184,14 @@ pub struct LaunchTemplateBlockDeviceMapping {
     pub virtual_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for LaunchTemplateBlockDeviceMapping {
+impl fr::resource::Props for BlockDeviceMapping {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Parameters for a block device for an EBS volume in an Amazon EC2 launch template.
 /// ``Ebs`` is a property of [AWS::EC2::LaunchTemplate BlockDeviceMapping](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-blockdevicemapping.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateEbs {
+pub struct Ebs {
     /// Indicates whether the EBS volume is deleted on instance termination.
     #[serde(rename = "DeleteOnTermination", default, skip_serializing_if = "Option::is_none")]
     pub delete_on_termination: Option<fr::Value<bool>>,
@@ -5399,16 +5241,16 @@ pub struct LaunchTemplateEbs {
     pub volume_size: Option<fr::Value<i64>>,
     /// The volume type. For more information, see [Amazon EBS volume types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the *Amazon EBS User Guide*.
     #[serde(rename = "VolumeType", default, skip_serializing_if = "Option::is_none")]
-    pub volume_type: Option<fr::Value<LaunchTemplateEbsVolumeType>>,
+    pub volume_type: Option<fr::Value<EbsVolumeType>>,
 }
 
-impl fr::resource::Props for LaunchTemplateEbs {
+impl fr::resource::Props for Ebs {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The volume type. For more information, see [Amazon EBS volume types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the *Amazon EBS User Guide*.
-    LaunchTemplateEbsVolumeType {
+    EbsVolumeType {
         Gp2 = "gp2",
         Gp3 = "gp3",
         Io1 = "io1",
@@ -6249,7 +6091,7 @@ impl fr::resource::Props for Monitoring {
 /// Specifies the parameters for a network interface.
 /// ``NetworkInterface`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateNetworkInterface {
+pub struct NetworkInterfaceProperty {
     /// Associates a Carrier IP address with eth0 for a new network interface.
     /// Use this option when you launch an instance in a Wavelength Zone and want to associate a Carrier IP address with the network interface. For more information about Carrier IP addresses, see [Carrier IP addresses](https://docs.aws.amazon.com/wavelength/latest/developerguide/how-wavelengths-work.html#provider-owned-ip) in the *Developer Guide*.
     #[serde(rename = "AssociateCarrierIpAddress", default, skip_serializing_if = "Option::is_none")]
@@ -6260,7 +6102,7 @@ pub struct LaunchTemplateNetworkInterface {
     pub associate_public_ip_address: Option<fr::Value<bool>>,
     /// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see [Connection tracking timeouts](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts) in the *Amazon EC2 User Guide*.
     #[serde(rename = "ConnectionTrackingSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub connection_tracking_specification: Option<LaunchTemplateConnectionTrackingSpecification>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecification>,
     /// Indicates whether the network interface is deleted when the instance is terminated.
     #[serde(rename = "DeleteOnTermination", default, skip_serializing_if = "Option::is_none")]
     pub delete_on_termination: Option<fr::Value<bool>>,
@@ -6277,7 +6119,7 @@ pub struct LaunchTemplateNetworkInterface {
     /// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
     /// To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
     #[serde(rename = "EnaSrdSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_specification: Option<LaunchTemplateEnaSrdSpecification>,
+    pub ena_srd_specification: Option<EnaSrdSpecification>,
     /// The IDs of one or more security groups.
     #[serde(rename = "Groups", default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<fr::Value<String>>,
@@ -6328,13 +6170,13 @@ pub struct LaunchTemplateNetworkInterface {
     pub subnet_id: Option<fr::Value<crate::refs::SubnetId>>,
 }
 
-impl fr::resource::Props for LaunchTemplateNetworkInterface {
+impl fr::resource::Props for NetworkInterfaceProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see [Connection tracking timeouts](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts) in the *Amazon EC2 User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateConnectionTrackingSpecification {
+pub struct ConnectionTrackingSpecification {
     /// Timeout (in seconds) for idle TCP connections in an established state. Min: 60 seconds. Max: 432000 seconds (5 days). Default: 350 seconds for Nitro v6 instance types (excluding P6e-GB200); 432000 seconds for all other instance types (including P6e-GB200). Recommended: Less than 432000 seconds.
     #[serde(rename = "TcpEstablishedTimeout", default, skip_serializing_if = "Option::is_none")]
     pub tcp_established_timeout: Option<fr::Value<i64>>,
@@ -6346,35 +6188,7 @@ pub struct LaunchTemplateConnectionTrackingSpecification {
     pub udp_timeout: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for LaunchTemplateConnectionTrackingSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
-/// To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateEnaSrdSpecification {
-    /// Indicates whether ENA Express is enabled for the network interface.
-    #[serde(rename = "EnaSrdEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_enabled: Option<fr::Value<bool>>,
-    /// ENA Express is compatible with both TCP and UDP transport protocols. When it's enabled, TCP traffic automatically uses it. However, some UDP-based applications are designed to handle network packets that are out of order, without a need for retransmission, such as live video broadcasting or other near-real-time applications. For UDP traffic, you can specify whether to use ENA Express, based on your application environment needs.
-    #[serde(rename = "EnaSrdUdpSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_udp_specification: Option<LaunchTemplateEnaSrdUdpSpecification>,
-}
-
-impl fr::resource::Props for LaunchTemplateEnaSrdSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// ENA Express is compatible with both TCP and UDP transport protocols. When it's enabled, TCP traffic automatically uses it. However, some UDP-based applications are designed to handle network packets that are out of order, without a need for retransmission, such as live video broadcasting or other near-real-time applications. For UDP traffic, you can specify whether to use ENA Express, based on your application environment needs.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateEnaSrdUdpSpecification {
-    /// Indicates whether UDP traffic to and from the instance uses ENA Express. To specify this setting, you must first enable ENA Express.
-    #[serde(rename = "EnaSrdUdpEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_udp_enabled: Option<fr::Value<bool>>,
-}
-
-impl fr::resource::Props for LaunchTemplateEnaSrdUdpSpecification {
+impl fr::resource::Props for ConnectionTrackingSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -6459,7 +6273,7 @@ fr::cfn_enum! {
 /// Specifies the placement of an instance.
 /// ``Placement`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplatePlacement {
+pub struct Placement {
     /// The affinity setting for an instance on a Dedicated Host.
     #[serde(rename = "Affinity", default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<fr::Value<String>>,
@@ -6487,45 +6301,19 @@ pub struct LaunchTemplatePlacement {
     pub spread_domain: Option<fr::Value<String>>,
     /// The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant hardware.
     #[serde(rename = "Tenancy", default, skip_serializing_if = "Option::is_none")]
-    pub tenancy: Option<fr::Value<LaunchTemplatePlacementTenancy>>,
+    pub tenancy: Option<fr::Value<PlacementTenancy>>,
 }
 
-impl fr::resource::Props for LaunchTemplatePlacement {
+impl fr::resource::Props for Placement {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant hardware.
-    LaunchTemplatePlacementTenancy {
+    PlacementTenancy {
         Dedicated = "dedicated",
         Default = "default",
         Host = "host",
-    }
-}
-
-/// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries should be handled. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplatePrivateDnsNameOptions {
-    /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records.
-    #[serde(rename = "EnableResourceNameDnsAAAARecord", default, skip_serializing_if = "Option::is_none")]
-    pub enable_resource_name_dns_aaaa_record: Option<fr::Value<bool>>,
-    /// Indicates whether to respond to DNS queries for instance hostnames with DNS A records.
-    #[serde(rename = "EnableResourceNameDnsARecord", default, skip_serializing_if = "Option::is_none")]
-    pub enable_resource_name_dns_a_record: Option<fr::Value<bool>>,
-    /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
-    #[serde(rename = "HostnameType", default, skip_serializing_if = "Option::is_none")]
-    pub hostname_type: Option<fr::Value<LaunchTemplatePrivateDnsNameOptionsHostnameType>>,
-}
-
-impl fr::resource::Props for LaunchTemplatePrivateDnsNameOptions {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-fr::cfn_enum! {
-    /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
-    LaunchTemplatePrivateDnsNameOptionsHostnameType {
-        IpName = "ip-name",
-        ResourceName = "resource-name",
     }
 }
 
@@ -6539,7 +6327,7 @@ pub struct LaunchTemplateTagSpecification {
     pub resource_type: Option<fr::Value<LaunchTemplateTagSpecificationResourceType>>,
     /// The tags to apply to the resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LaunchTemplateTagSpecification {
@@ -6669,22 +6457,22 @@ fr::cfn_enum! {
 /// To specify the tags for the resources that are created during instance launch, use [AWS::EC2::LaunchTemplate TagSpecification](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-tagspecification.html).
 /// ``LaunchTemplateTagSpecification`` is a property of [AWS::EC2::LaunchTemplate](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-launchtemplate.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchTemplateLaunchTemplateTagSpecification {
+pub struct LaunchTemplateTagSpecificationProperty {
     /// The type of resource. To tag a launch template, ``ResourceType`` must be ``launch-template``.
     #[serde(rename = "ResourceType", default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<fr::Value<LaunchTemplateLaunchTemplateTagSpecificationResourceType>>,
+    pub resource_type: Option<fr::Value<LaunchTemplateTagSpecificationPropertyResourceType>>,
     /// The tags for the resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for LaunchTemplateLaunchTemplateTagSpecification {
+impl fr::resource::Props for LaunchTemplateTagSpecificationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The type of resource. To tag a launch template, ``ResourceType`` must be ``launch-template``.
-    LaunchTemplateLaunchTemplateTagSpecificationResourceType {
+    LaunchTemplateTagSpecificationPropertyResourceType {
         ApplicationStatusCheck = "application-status-check",
         CapacityBlock = "capacity-block",
         CapacityManagerDataExport = "capacity-manager-data-export",
@@ -6953,7 +6741,7 @@ pub struct LocalGatewayRouteTableVPCAssociation {
     pub tags: Vec<CarrierGatewayTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for LocalGatewayRouteTableVPCAssociation {
@@ -7096,7 +6884,7 @@ pub struct LocalGatewayVirtualInterface {
     pub peer_bgp_asn_extended: Option<fr::Value<i64>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LocalGatewayVirtualInterfaceTag>,
+    pub tags: Vec<CarrierGatewayTag>,
     /// The ID of the VLAN.
     #[serde(rename = "Vlan", default)]
     pub vlan: fr::Value<i64>,
@@ -7158,25 +6946,6 @@ impl fr::resource::Resource for LocalGatewayVirtualInterface {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LocalGatewayVirtualInterfaceTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for LocalGatewayVirtualInterfaceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `LocalGatewayVirtualInterfaceTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `LocalGatewayVirtualInterfaceTag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for LocalGatewayVirtualInterfaceGroup which describes a group of LocalGateway VirtualInterfaces
 ///
 /// CloudFormation type `AWS::EC2::LocalGatewayVirtualInterfaceGroup`, deployed through Cloud Control.
@@ -7193,7 +6962,7 @@ pub struct LocalGatewayVirtualInterfaceGroup {
     pub local_gateway_id: fr::Value<String>,
     /// The tags assigned to the virtual interface group
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LocalGatewayVirtualInterfaceTag>,
+    pub tags: Vec<CarrierGatewayTag>,
 }
 
 impl fr::resource::Props for LocalGatewayVirtualInterfaceGroup {
@@ -7294,10 +7063,10 @@ pub struct NatGateway {
     pub subnet_id: Option<fr::Value<crate::refs::SubnetId>>,
     /// The tags for the NAT gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the VPC in which the NAT gateway is located.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for NatGateway {
@@ -7398,10 +7167,10 @@ fr::cfn_enum! {
 pub struct NetworkAcl {
     /// The tags for the network ACL.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the VPC for the network ACL.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for NetworkAcl {
@@ -7859,7 +7628,7 @@ impl fr::resource::Props for FilterPortRange {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct NetworkInterface {
     #[serde(rename = "ConnectionTrackingSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub connection_tracking_specification: Option<NetworkInterfaceConnectionTrackingSpecification>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecification>,
     /// A description for the network interface.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -7877,25 +7646,25 @@ pub struct NetworkInterface {
     pub ipv4_prefix_count: Option<fr::Value<i64>>,
     /// Assigns a list of IPv4 prefixes to the network interface. If you want EC2 to automatically assign IPv4 prefixes, use the Ipv4PrefixCount property and do not specify this property. Presently, only /28 prefixes are supported. You can't specify IPv4 prefixes if you've specified one of the following: a count of IPv4 prefixes, specific private IPv4 addresses, or a count of private IPv4 addresses.
     #[serde(rename = "Ipv4Prefixes", default, skip_serializing_if = "Vec::is_empty")]
-    pub ipv4_prefixes: Vec<NetworkInterfaceIpv4PrefixSpecification>,
+    pub ipv4_prefixes: Vec<Ipv4PrefixSpecification>,
     /// The number of IPv6 addresses to assign to a network interface. Amazon EC2 automatically selects the IPv6 addresses from the subnet range. To specify specific IPv6 addresses, use the Ipv6Addresses property and don't specify this property.
     #[serde(rename = "Ipv6AddressCount", default, skip_serializing_if = "Option::is_none")]
     pub ipv6_address_count: Option<fr::Value<i64>>,
     /// One or more specific IPv6 addresses from the IPv6 CIDR block range of your subnet to associate with the network interface. If you're specifying a number of IPv6 addresses, use the Ipv6AddressCount property and don't specify this property.
     #[serde(rename = "Ipv6Addresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub ipv6_addresses: Vec<NetworkInterfaceInstanceIpv6Address>,
+    pub ipv6_addresses: Vec<InstanceIpv6Address>,
     /// The number of IPv6 prefixes to assign to a network interface. When you specify a number of IPv6 prefixes, Amazon EC2 selects these prefixes from your existing subnet CIDR reservations, if available, or from free spaces in the subnet. By default, these will be /80 prefixes. You can't specify a count of IPv6 prefixes if you've specified one of the following: specific IPv6 prefixes, specific IPv6 addresses, or a count of IPv6 addresses.
     #[serde(rename = "Ipv6PrefixCount", default, skip_serializing_if = "Option::is_none")]
     pub ipv6_prefix_count: Option<fr::Value<i64>>,
     /// Assigns a list of IPv6 prefixes to the network interface. If you want EC2 to automatically assign IPv6 prefixes, use the Ipv6PrefixCount property and do not specify this property. Presently, only /80 prefixes are supported. You can't specify IPv6 prefixes if you've specified one of the following: a count of IPv6 prefixes, specific IPv6 addresses, or a count of IPv6 addresses.
     #[serde(rename = "Ipv6Prefixes", default, skip_serializing_if = "Vec::is_empty")]
-    pub ipv6_prefixes: Vec<NetworkInterfaceIpv6PrefixSpecification>,
+    pub ipv6_prefixes: Vec<Ipv6PrefixSpecification>,
     /// Assigns a single private IP address to the network interface, which is used as the primary private IP address. If you want to specify multiple private IP address, use the PrivateIpAddresses property.
     #[serde(rename = "PrivateIpAddress", default, skip_serializing_if = "Option::is_none")]
     pub private_ip_address: Option<fr::Value<String>>,
     /// Assigns a list of private IP addresses to the network interface. You can specify a primary private IP address by setting the value of the Primary property to true in the PrivateIpAddressSpecification property. If you want EC2 to automatically assign private IP addresses, use the SecondaryPrivateIpAddressCount property and do not specify this property.
     #[serde(rename = "PrivateIpAddresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub private_ip_addresses: Vec<NetworkInterfacePrivateIpAddressSpecification>,
+    pub private_ip_addresses: Vec<PrivateIpAddressSpecification>,
     /// Public IP DNS hostname type
     #[serde(rename = "PublicIpDnsHostnameTypeSpecification", default, skip_serializing_if = "Option::is_none")]
     pub public_ip_dns_hostname_type_specification: Option<fr::Value<NetworkInterfacePublicIpDnsHostnameTypeSpecification>>,
@@ -7910,7 +7679,7 @@ pub struct NetworkInterface {
     pub subnet_id: fr::Value<crate::refs::SubnetId>,
     /// An arbitrary set of tags (key-value pairs) for this network interface.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for NetworkInterface {
@@ -7969,71 +7738,27 @@ impl fr::resource::Resource for NetworkInterface {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfaceConnectionTrackingSpecification {
-    #[serde(rename = "TcpEstablishedTimeout", default, skip_serializing_if = "Option::is_none")]
-    pub tcp_established_timeout: Option<fr::Value<i64>>,
-    #[serde(rename = "UdpStreamTimeout", default, skip_serializing_if = "Option::is_none")]
-    pub udp_stream_timeout: Option<fr::Value<i64>>,
-    #[serde(rename = "UdpTimeout", default, skip_serializing_if = "Option::is_none")]
-    pub udp_timeout: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for NetworkInterfaceConnectionTrackingSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfaceIpv4PrefixSpecification {
+pub struct Ipv4PrefixSpecification {
     #[serde(rename = "Ipv4Prefix", default)]
     pub ipv4_prefix: fr::Value<String>,
 }
 
-impl fr::resource::Props for NetworkInterfaceIpv4PrefixSpecification {
+impl fr::resource::Props for Ipv4PrefixSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "ipv4_prefix", message: "missing required property `ipv4_prefix` of `NetworkInterfaceIpv4PrefixSpecification`: add `ipv4_prefix: ...` to it" },
+        fr::resource::Required { field: "ipv4_prefix", message: "missing required property `ipv4_prefix` of `Ipv4PrefixSpecification`: add `ipv4_prefix: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfaceInstanceIpv6Address {
-    #[serde(rename = "Ipv6Address", default)]
-    pub ipv6_address: fr::Value<String>,
-}
-
-impl fr::resource::Props for NetworkInterfaceInstanceIpv6Address {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "ipv6_address", message: "missing required property `ipv6_address` of `NetworkInterfaceInstanceIpv6Address`: add `ipv6_address: ...` to it" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfaceIpv6PrefixSpecification {
+pub struct Ipv6PrefixSpecification {
     #[serde(rename = "Ipv6Prefix", default)]
     pub ipv6_prefix: fr::Value<String>,
 }
 
-impl fr::resource::Props for NetworkInterfaceIpv6PrefixSpecification {
+impl fr::resource::Props for Ipv6PrefixSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "ipv6_prefix", message: "missing required property `ipv6_prefix` of `NetworkInterfaceIpv6PrefixSpecification`: add `ipv6_prefix: ...` to it" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfacePrivateIpAddressSpecification {
-    #[serde(rename = "Primary", default)]
-    pub primary: fr::Value<bool>,
-    #[serde(rename = "PrivateIpAddress", default)]
-    pub private_ip_address: fr::Value<String>,
-}
-
-impl fr::resource::Props for NetworkInterfacePrivateIpAddressSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "primary", message: "missing required property `primary` of `NetworkInterfacePrivateIpAddressSpecification`: add `primary: ...` to it" },
-        fr::resource::Required { field: "private_ip_address", message: "missing required property `private_ip_address` of `NetworkInterfacePrivateIpAddressSpecification`: add `private_ip_address: ...` to it" },
+        fr::resource::Required { field: "ipv6_prefix", message: "missing required property `ipv6_prefix` of `Ipv6PrefixSpecification`: add `ipv6_prefix: ...` to it" },
     ];
 }
 
@@ -8063,7 +7788,7 @@ pub struct NetworkInterfaceAttachment {
     /// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
     /// To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
     #[serde(rename = "EnaSrdSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_specification: Option<NetworkInterfaceAttachmentEnaSrdSpecification>,
+    pub ena_srd_specification: Option<EnaSrdSpecification>,
     /// The ID of the instance to which you will attach the ENI.
     #[serde(rename = "InstanceId", default)]
     pub instance_id: fr::Value<String>,
@@ -8111,33 +7836,6 @@ impl fr::resource::Resource for NetworkInterfaceAttachment {
             attachment_id: fr::Output::new(name, "AttachmentId"),
         }
     }
-}
-
-/// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
-/// To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfaceAttachmentEnaSrdSpecification {
-    /// Indicates whether ENA Express is enabled for the network interface.
-    #[serde(rename = "EnaSrdEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_enabled: Option<fr::Value<bool>>,
-    /// Configures ENA Express for UDP network traffic.
-    #[serde(rename = "EnaSrdUdpSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_udp_specification: Option<NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification>,
-}
-
-impl fr::resource::Props for NetworkInterfaceAttachmentEnaSrdSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Configures ENA Express for UDP network traffic.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification {
-    #[serde(rename = "EnaSrdUdpEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub ena_srd_udp_enabled: Option<fr::Value<bool>>,
-}
-
-impl fr::resource::Props for NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Resource Type definition for AWS::EC2::NetworkPerformanceMetricSubscription
@@ -8230,7 +7928,7 @@ pub struct PlacementGroup {
     pub strategy: Option<fr::Value<PlacementGroupStrategy>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for PlacementGroup {
@@ -8533,7 +8231,7 @@ pub struct RouteServer {
     pub sns_notifications_enabled: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for RouteServer {
@@ -8601,7 +8299,7 @@ pub struct RouteServerAssociation {
     pub route_server_id: fr::Value<String>,
     /// VPC ID
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for RouteServerAssociation {
@@ -8661,7 +8359,7 @@ pub struct RouteServerEndpoint {
     pub subnet_id: fr::Value<crate::refs::SubnetId>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for RouteServerEndpoint {
@@ -8733,7 +8431,7 @@ pub struct RouteServerPeer {
     pub route_server_endpoint_id: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for RouteServerPeer {
@@ -8887,10 +8585,10 @@ impl fr::resource::Resource for RouteServerPropagation {
 pub struct RouteTable {
     /// Any tags assigned to the route table.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for RouteTable {
@@ -8945,7 +8643,7 @@ pub struct SecondaryNetwork {
     pub network_type: fr::Value<SecondaryNetworkNetworkType>,
     /// The tags for the secondary network.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IPv4PoolTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
 }
 
 impl fr::resource::Props for SecondaryNetwork {
@@ -9024,10 +8722,10 @@ pub struct SecurityGroup {
     pub security_group_ingress: Vec<Ingress>,
     /// Any tags assigned to the security group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the VPC for the security group.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for SecurityGroup {
@@ -9341,7 +9039,7 @@ pub struct SecurityGroupVpcAssociation {
     pub group_id: fr::Value<String>,
     /// The ID of the VPC in the security group vpc association.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for SecurityGroupVpcAssociation {
@@ -9464,7 +9162,7 @@ pub struct SpotFleet {
     pub spot_fleet_request_config_data: SpotFleetRequestConfigData,
     /// The tags to specify in SpotFleetRequestConfigData
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SpotFleet {
@@ -9879,7 +9577,7 @@ pub struct InstanceNetworkInterfaceSpecification {
     #[serde(rename = "Ipv6AddressCount", default, skip_serializing_if = "Option::is_none")]
     pub ipv6_address_count: Option<fr::Value<i64>>,
     #[serde(rename = "Ipv6Addresses", default, skip_serializing_if = "Vec::is_empty")]
-    pub ipv6_addresses: Vec<NetworkInterfaceInstanceIpv6Address>,
+    pub ipv6_addresses: Vec<InstanceIpv6Address>,
     #[serde(rename = "NetworkInterfaceId", default, skip_serializing_if = "Option::is_none")]
     pub network_interface_id: Option<fr::Value<String>>,
     #[serde(rename = "PrivateIpAddresses", default, skip_serializing_if = "Vec::is_empty")]
@@ -9954,7 +9652,7 @@ pub struct SpotFleetTagSpecification {
     #[serde(rename = "ResourceType", default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<fr::Value<SpotFleetTagSpecificationResourceType>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SpotFleetTagSpecification {
@@ -10308,11 +10006,11 @@ pub struct Subnet {
     pub private_dns_name_options_on_launch: Option<SubnetPrivateDnsNameOptionsOnLaunch>,
     /// Any tags assigned to the subnet.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the VPC the subnet is in.
     /// If you update this property, you must also update the ``CidrBlock`` property.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for Subnet {
@@ -10671,7 +10369,7 @@ pub struct TrafficMirrorFilter {
     pub network_services: Vec<fr::Value<TrafficMirrorNetworkService>>,
     /// The tags for a traffic mirror filter.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TrafficMirrorFilterTag>,
+    pub tags: Vec<FpgaImageTag>,
 }
 
 impl fr::resource::Props for TrafficMirrorFilter {
@@ -10719,22 +10417,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrafficMirrorFilterTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TrafficMirrorFilterTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TrafficMirrorFilterTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TrafficMirrorFilterTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Resource Type definition for for AWS::EC2::TrafficMirrorFilterRule
 ///
 /// CloudFormation type `AWS::EC2::TrafficMirrorFilterRule`, deployed through Cloud Control.
@@ -10764,7 +10446,7 @@ pub struct TrafficMirrorFilterRule {
     pub source_port_range: Option<TrafficMirrorPortRange>,
     /// Any tags assigned to the Traffic Mirror Filter rule.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     /// The type of traffic.
     #[serde(rename = "TrafficDirection", default)]
     pub traffic_direction: fr::Value<String>,
@@ -10858,7 +10540,7 @@ pub struct TrafficMirrorSession {
     pub session_number: fr::Value<i64>,
     /// The tags assigned to the Traffic Mirror session.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TrafficMirrorSessionTag>,
+    pub tags: Vec<FpgaImageTag>,
     /// The ID of a Traffic Mirror filter.
     #[serde(rename = "TrafficMirrorFilterId", default)]
     pub traffic_mirror_filter_id: fr::Value<String>,
@@ -10913,22 +10595,6 @@ impl fr::resource::Resource for TrafficMirrorSession {
     }
 }
 
-/// A key-value pair to associate with a traffic mirror session resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrafficMirrorSessionTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TrafficMirrorSessionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TrafficMirrorSessionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TrafficMirrorSessionTag`: add `value: ...` to it" },
-    ];
-}
-
 /// The description of the Traffic Mirror target.
 ///
 /// CloudFormation type `AWS::EC2::TrafficMirrorTarget`, deployed through Cloud Control.
@@ -10948,7 +10614,7 @@ pub struct TrafficMirrorTarget {
     pub network_load_balancer_arn: Option<fr::Value<String>>,
     /// The tags to assign to the Traffic Mirror target.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TrafficMirrorTarget {
@@ -11016,7 +10682,7 @@ pub struct TransitGateway {
     #[serde(rename = "SecurityGroupReferencingSupport", default, skip_serializing_if = "Option::is_none")]
     pub security_group_referencing_support: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TransitGatewayCidrBlocks", default, skip_serializing_if = "Vec::is_empty")]
     pub transit_gateway_cidr_blocks: Vec<fr::Value<String>>,
     #[serde(rename = "VpnEcmpSupport", default, skip_serializing_if = "Option::is_none")]
@@ -11083,11 +10749,11 @@ pub struct TransitGatewayAttachment {
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
     pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for TransitGatewayAttachment {
@@ -11292,7 +10958,7 @@ pub struct TransitGatewayConnectPeer {
     pub connect_peer_configuration: TransitGatewayConnectPeerConfiguration,
     /// The tags for the Connect Peer.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TransitGatewayConnectPeerTag>,
+    pub tags: Vec<TransitGatewayConnectTag>,
     /// The ID of the Connect attachment.
     #[serde(rename = "TransitGatewayAttachmentId", default)]
     pub transit_gateway_attachment_id: fr::Value<String>,
@@ -11396,21 +11062,6 @@ impl fr::resource::Props for TransitGatewayAttachmentBgpConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TransitGatewayConnectPeerTag {
-    /// The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws: .
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-    /// The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TransitGatewayConnectPeerTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// AWS::EC2::TransitGatewayMeteringPolicy Resource Definition
 ///
 /// CloudFormation type `AWS::EC2::TransitGatewayMeteringPolicy`, deployed through Cloud Control.
@@ -11420,7 +11071,7 @@ pub struct TransitGatewayMeteringPolicy {
     #[serde(rename = "MiddleboxAttachmentIds", default, skip_serializing_if = "Vec::is_empty")]
     pub middlebox_attachment_ids: Vec<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     /// The Id of transit gateway
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
@@ -12015,7 +11666,7 @@ impl fr::resource::Resource for TransitGatewayPeeringAttachment {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TransitGatewayPolicyTable {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     /// The Id of transit gateway
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
@@ -12288,7 +11939,7 @@ impl fr::resource::Resource for TransitGatewayRoute {
 pub struct TransitGatewayRouteTable {
     /// Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TransitGatewayRouteTableTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the transit gateway.
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
@@ -12332,24 +11983,6 @@ impl fr::resource::Resource for TransitGatewayRouteTable {
             transit_gateway_route_table_id: fr::Output::new(name, "TransitGatewayRouteTableId"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TransitGatewayRouteTableTag {
-    /// The key of the associated tag key-value pair
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the associated tag key-value pair
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TransitGatewayRouteTableTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TransitGatewayRouteTableTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TransitGatewayRouteTableTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRouteTableAssociation
@@ -12479,13 +12112,13 @@ pub struct TransitGatewayVpcAttachment {
     #[serde(rename = "RemoveSubnetIds", default, skip_serializing_if = "Vec::is_empty")]
     pub remove_subnet_ids: Vec<fr::Value<String>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TransitGatewayId", default)]
     pub transit_gateway_id: fr::Value<String>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for TransitGatewayVpcAttachment {
@@ -12616,7 +12249,7 @@ pub struct VPC {
     pub ipv4_netmask_length: Option<fr::Value<i64>>,
     /// The tags for the VPC.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// Describes the configuration and state of VPC encryption controls.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "VpcEncryptionControl", default, skip_serializing_if = "Option::is_none")]
@@ -12634,7 +12267,7 @@ pub struct VPCOutputs {
     pub default_network_acl: fr::Output<String>,
     pub default_security_group: fr::Output<crate::refs::VPCDefaultSecurityGroup>,
     pub ipv6_cidr_blocks: fr::Output<serde_json::Value>,
-    pub vpc_id: fr::Output<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Output<crate::refs::VpcId>,
 }
 
 impl fr::resource::Resource for VPC {
@@ -12781,35 +12414,35 @@ pub struct VpcEncryptionControlExclusions {
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "EgressOnlyInternetGateway", default, skip_serializing_if = "Option::is_none")]
-    pub egress_only_internet_gateway: Option<VPCVpcEncryptionControlExclusion>,
+    pub egress_only_internet_gateway: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "ElasticFileSystem", default, skip_serializing_if = "Option::is_none")]
-    pub elastic_file_system: Option<VPCVpcEncryptionControlExclusion>,
+    pub elastic_file_system: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "InternetGateway", default, skip_serializing_if = "Option::is_none")]
-    pub internet_gateway: Option<VPCVpcEncryptionControlExclusion>,
+    pub internet_gateway: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "Lambda", default, skip_serializing_if = "Option::is_none")]
-    pub lambda: Option<VPCVpcEncryptionControlExclusion>,
+    pub lambda: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "NatGateway", default, skip_serializing_if = "Option::is_none")]
-    pub nat_gateway: Option<VPCVpcEncryptionControlExclusion>,
+    pub nat_gateway: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "VirtualPrivateGateway", default, skip_serializing_if = "Option::is_none")]
-    pub virtual_private_gateway: Option<VPCVpcEncryptionControlExclusion>,
+    pub virtual_private_gateway: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "VpcLattice", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_lattice: Option<VPCVpcEncryptionControlExclusion>,
+    pub vpc_lattice: Option<VpcEncryptionControlExclusion>,
     /// Describes an exclusion configuration for VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
     #[serde(rename = "VpcPeering", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_peering: Option<VPCVpcEncryptionControlExclusion>,
+    pub vpc_peering: Option<VpcEncryptionControlExclusion>,
 }
 
 impl fr::resource::Props for VpcEncryptionControlExclusions {
@@ -12819,7 +12452,7 @@ impl fr::resource::Props for VpcEncryptionControlExclusions {
 /// Describes an exclusion configuration for VPC Encryption Control.
 /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VPCVpcEncryptionControlExclusion {
+pub struct VpcEncryptionControlExclusion {
     /// The current state of the exclusion configuration.
     #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<fr::Value<String>>,
@@ -12828,7 +12461,7 @@ pub struct VPCVpcEncryptionControlExclusion {
     pub state_message: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for VPCVpcEncryptionControlExclusion {
+impl fr::resource::Props for VpcEncryptionControlExclusion {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -12869,10 +12502,10 @@ pub struct VPCBlockPublicAccessExclusion {
     pub subnet_id: Option<fr::Value<crate::refs::SubnetId>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// The ID of the vpc. Required only if you don't specify SubnetId.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VPCBlockPublicAccessExclusion {
@@ -13018,7 +12651,7 @@ pub struct VPCCidrBlock {
     pub ipv6_pool: Option<fr::Value<String>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VPCCidrBlock {
@@ -13080,7 +12713,7 @@ pub struct VPCDHCPOptionsAssociation {
     pub dhcp_options_id: fr::Value<String>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VPCDHCPOptionsAssociation {
@@ -13152,13 +12785,13 @@ pub struct VPCEncryptionControl {
     pub nat_gateway_exclusion_input: Option<fr::Value<VPCEncryptionControlNatGatewayExclusionInput>>,
     /// The tags to assign to the VPC encryption control.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// Used to enable or disable VGW exclusion
     #[serde(rename = "VirtualPrivateGatewayExclusionInput", default, skip_serializing_if = "Option::is_none")]
     pub virtual_private_gateway_exclusion_input: Option<fr::Value<VPCEncryptionControlVirtualPrivateGatewayExclusionInput>>,
     /// The VPC on which this VPC encryption control is applied.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
     /// Used to enable or disable Vpc Lattice exclusion
     #[serde(rename = "VpcLatticeExclusionInput", default, skip_serializing_if = "Option::is_none")]
     pub vpc_lattice_exclusion_input: Option<fr::Value<VPCEncryptionControlVpcLatticeExclusionInput>>,
@@ -13334,14 +12967,14 @@ pub struct VPCEndpoint {
     pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The tags to associate with the endpoint.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<VPCEndpointTag>,
+    pub tags: Vec<Tag>,
     /// The type of endpoint.
     /// Default: Gateway
     #[serde(rename = "VpcEndpointType", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_type: Option<fr::Value<VPCEndpointVpcEndpointType>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VPCEndpoint {
@@ -13450,26 +13083,6 @@ fr::cfn_enum! {
     }
 }
 
-/// Describes a tag.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VPCEndpointTag {
-    /// The key of the tag.
-    /// Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with ``aws:``.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    /// Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for VPCEndpointTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `VPCEndpointTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `VPCEndpointTag`: add `value: ...` to it" },
-    ];
-}
-
 fr::cfn_enum! {
     /// The type of endpoint.
     /// Default: Gateway
@@ -13570,7 +13183,7 @@ pub struct VPCEndpointService {
     pub supported_regions: Vec<fr::Value<String>>,
     /// The tags to add to the VPC endpoint service.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityReservationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for VPCEndpointService {
@@ -13695,7 +13308,7 @@ pub struct VPCGatewayAttachment {
     pub internet_gateway_id: Option<fr::Value<String>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
     /// The ID of the virtual private gateway. You must specify either InternetGatewayId or VpnGatewayId, but not both.
     #[serde(rename = "VpnGatewayId", default, skip_serializing_if = "Option::is_none")]
     pub vpn_gateway_id: Option<fr::Value<String>>,
@@ -13765,10 +13378,10 @@ pub struct VPCPeeringConnection {
     #[serde(rename = "PeerVpcId", default)]
     pub peer_vpc_id: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<VPCPeeringConnectionTag>,
+    pub tags: Vec<FpgaImageTag>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VPCPeeringConnection {
@@ -13811,24 +13424,6 @@ impl fr::resource::Resource for VPCPeeringConnection {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VPCPeeringConnectionTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for VPCPeeringConnectionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `VPCPeeringConnectionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `VPCPeeringConnectionTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Describes a VPN concentrator.
 ///
 /// CloudFormation type `AWS::EC2::VPNConcentrator`, deployed through Cloud Control.
@@ -13836,7 +13431,7 @@ impl fr::resource::Props for VPCPeeringConnectionTag {
 pub struct VPNConcentrator {
     /// Any tags assigned to the VPN concentrator.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<VPCEndpointTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the transit gateway associated with the VPN concentrator.
     #[serde(rename = "TransitGatewayId", default, skip_serializing_if = "Option::is_none")]
     pub transit_gateway_id: Option<fr::Value<String>>,
@@ -13931,7 +13526,7 @@ pub struct VPNConnection {
     pub static_routes_only: Option<fr::Value<bool>>,
     /// Any tags assigned to the VPN connection.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the transit gateway associated with the VPN connection.
     /// You must specify either ``TransitGatewayId`` or ``VpnGatewayId``, but not both.
     #[serde(rename = "TransitGatewayId", default, skip_serializing_if = "Option::is_none")]
@@ -14411,7 +14006,7 @@ pub struct VPNGateway {
     pub amazon_side_asn: Option<fr::Value<i64>>,
     /// Any tags assigned to the virtual private gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The type of VPN connection the virtual private gateway supports.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<String>,
@@ -14502,10 +14097,10 @@ pub struct VerifiedAccessEndpoint {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The configuration options for customer provided KMS encryption.
     #[serde(rename = "SseSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub sse_specification: Option<VerifiedAccessEndpointSseSpecification>,
+    pub sse_specification: Option<SseSpecification>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// The ID of the AWS Verified Access group.
     #[serde(rename = "VerifiedAccessGroupId", default)]
     pub verified_access_group_id: fr::Value<String>,
@@ -14592,7 +14187,7 @@ pub struct CidrOptions {
     pub protocol: Option<fr::Value<CidrOptionsProtocol>>,
     /// The IDs of the subnets.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for CidrOptions {
@@ -14654,7 +14249,7 @@ pub struct LoadBalancerOptions {
     pub protocol: Option<fr::Value<LoadBalancerOptionsProtocol>>,
     /// The IDs of the subnets.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for LoadBalancerOptions {
@@ -14729,7 +14324,7 @@ pub struct RdsOptions {
     pub rds_endpoint: Option<fr::Value<String>>,
     /// The IDs of the subnets.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for RdsOptions {
@@ -14750,7 +14345,7 @@ fr::cfn_enum! {
 
 /// The configuration options for customer provided KMS encryption.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VerifiedAccessEndpointSseSpecification {
+pub struct SseSpecification {
     /// Whether to encrypt the policy with the provided key or disable encryption
     #[serde(rename = "CustomerManagedKeyEnabled", default, skip_serializing_if = "Option::is_none")]
     pub customer_managed_key_enabled: Option<fr::Value<bool>>,
@@ -14759,7 +14354,7 @@ pub struct VerifiedAccessEndpointSseSpecification {
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
 }
 
-impl fr::resource::Props for VerifiedAccessEndpointSseSpecification {
+impl fr::resource::Props for SseSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -14779,10 +14374,10 @@ pub struct VerifiedAccessGroup {
     pub policy_enabled: Option<fr::Value<bool>>,
     /// The configuration options for customer provided KMS encryption.
     #[serde(rename = "SseSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub sse_specification: Option<VerifiedAccessEndpointSseSpecification>,
+    pub sse_specification: Option<SseSpecification>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// The ID of the AWS Verified Access instance.
     #[serde(rename = "VerifiedAccessInstanceId", default)]
     pub verified_access_instance_id: fr::Value<String>,
@@ -14859,13 +14454,13 @@ pub struct VerifiedAccessInstance {
     pub logging_configurations: Option<VerifiedAccessLogs>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// The IDs of the AWS Verified Access trust providers.
     #[serde(rename = "VerifiedAccessTrustProviderIds", default, skip_serializing_if = "Vec::is_empty")]
     pub verified_access_trust_provider_ids: Vec<fr::Value<String>>,
     /// AWS Verified Access trust providers.
     #[serde(rename = "VerifiedAccessTrustProviders", default, skip_serializing_if = "Vec::is_empty")]
-    pub verified_access_trust_providers: Vec<VerifiedAccessInstanceVerifiedAccessTrustProvider>,
+    pub verified_access_trust_providers: Vec<VerifiedAccessTrustProviderProperty>,
 }
 
 impl fr::resource::Props for VerifiedAccessInstance {
@@ -14992,7 +14587,7 @@ impl fr::resource::Props for VerifiedAccessLogsS3 {
 
 /// A Verified Access Trust Provider.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VerifiedAccessInstanceVerifiedAccessTrustProvider {
+pub struct VerifiedAccessTrustProviderProperty {
     /// The description of trust provider.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -15010,7 +14605,7 @@ pub struct VerifiedAccessInstanceVerifiedAccessTrustProvider {
     pub verified_access_trust_provider_id: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for VerifiedAccessInstanceVerifiedAccessTrustProvider {
+impl fr::resource::Props for VerifiedAccessTrustProviderProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -15042,7 +14637,7 @@ pub struct VerifiedAccessTrustProvider {
     pub sse_specification: Option<VerifiedAccessTrustProviderSseSpecification>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityManagerDataExportTag>,
+    pub tags: Vec<ApplicationStatusCheckTag>,
     /// Type of trust provider. Possible values: user|device
     #[serde(rename = "TrustProviderType", default)]
     pub trust_provider_type: fr::Value<VerifiedAccessTrustProviderTrustProviderType>,
@@ -15297,7 +14892,7 @@ pub struct Volume {
     pub source_volume_id: Option<fr::Value<String>>,
     /// The tags to apply to the volume during creation.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomerGatewayTag>,
+    pub tags: Vec<Tag>,
     /// The throughput to provision for a volume, with a maximum of 2,000 MiB/s.
     /// This parameter is valid only for ``gp3`` volumes. The default value is 125.
     /// Valid Range: Minimum value of 125. Maximum value of 2000.

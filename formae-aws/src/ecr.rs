@@ -23,7 +23,7 @@ pub struct PublicRepository {
     pub repository_policy_text: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PublicRepositoryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PublicRepository {
@@ -101,7 +101,7 @@ impl fr::resource::Props for PublicRepositoryRepositoryCatalogData {
 
 /// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PublicRepositoryTag {
+pub struct Tag {
     /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -110,14 +110,14 @@ pub struct PublicRepositoryTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for PublicRepositoryTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PublicRepositoryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PublicRepositoryTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `PublicRepositoryTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `PublicRepositoryTag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `Tag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `Tag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -364,7 +364,7 @@ impl fr::resource::Resource for RegistryScanningConfiguration {
 pub struct ScanningRule {
     /// The details of a scanning repository filter. For more information on how to use filters, see [Using filters](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html#image-scanning-filters) in the *Amazon Elastic Container Registry User Guide*.
     #[serde(rename = "RepositoryFilters", default, skip_serializing_if = "Vec::is_empty")]
-    pub repository_filters: Vec<RegistryScanningConfigurationRepositoryFilter>,
+    pub repository_filters: Vec<RepositoryFilter>,
     /// The frequency that scans are performed.
     #[serde(rename = "ScanFrequency", default)]
     pub scan_frequency: fr::Value<ScanFrequency>,
@@ -379,7 +379,7 @@ impl fr::resource::Props for ScanningRule {
 
 /// The filter settings used with image replication. Specifying a repository filter to a replication rule provides a method for controlling which repositories in a private registry are replicated. If no filters are added, the contents of all repositories are replicated.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RegistryScanningConfigurationRepositoryFilter {
+pub struct RepositoryFilter {
     /// The filter to use when scanning.
     #[serde(rename = "Filter", default)]
     pub filter: fr::Value<String>,
@@ -388,13 +388,13 @@ pub struct RegistryScanningConfigurationRepositoryFilter {
     pub filter_type: fr::Value<FilterType>,
 }
 
-impl fr::resource::Props for RegistryScanningConfigurationRepositoryFilter {
+impl fr::resource::Props for RepositoryFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "filter", message: "missing required property `filter` of `RegistryScanningConfigurationRepositoryFilter`: add `filter: ...` to it" },
-        fr::resource::Required { field: "filter_type", message: "missing required property `filter_type` of `RegistryScanningConfigurationRepositoryFilter`: add `filter_type: ...` to it" },
+        fr::resource::Required { field: "filter", message: "missing required property `filter` of `RepositoryFilter`: add `filter: ...` to it" },
+        fr::resource::Required { field: "filter_type", message: "missing required property `filter_type` of `RepositoryFilter`: add `filter_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`filter` of `RegistryScanningConfigurationRepositoryFilter` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`filter` of `RepositoryFilter` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -429,7 +429,7 @@ fr::cfn_enum! {
 pub struct ReplicationConfiguration {
     /// The replication configuration for a registry.
     #[serde(rename = "ReplicationConfiguration", default)]
-    pub replication_configuration: ReplicationConfigurationReplicationConfiguration,
+    pub replication_configuration: ReplicationConfigurationProperty,
 }
 
 impl fr::resource::Props for ReplicationConfiguration {
@@ -473,15 +473,15 @@ impl fr::resource::Resource for ReplicationConfiguration {
 
 /// The replication configuration for a registry.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationConfigurationReplicationConfiguration {
+pub struct ReplicationConfigurationProperty {
     /// An array of objects representing the replication destinations and repository filters for a replication configuration.
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<ReplicationRule>,
 }
 
-impl fr::resource::Props for ReplicationConfigurationReplicationConfiguration {
+impl fr::resource::Props for ReplicationConfigurationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "rules", message: "missing required property `rules` of `ReplicationConfigurationReplicationConfiguration`: add `rules: ...` to it" },
+        fr::resource::Required { field: "rules", message: "missing required property `rules` of `ReplicationConfigurationProperty`: add `rules: ...` to it" },
     ];
 }
 
@@ -569,7 +569,7 @@ pub struct Repository {
     pub image_tag_mutability: Option<fr::Value<RepositoryImageTagMutability>>,
     /// A list of filters that specify which image tags are excluded from the repository's image tag mutability setting.
     #[serde(rename = "ImageTagMutabilityExclusionFilters", default, skip_serializing_if = "Vec::is_empty")]
-    pub image_tag_mutability_exclusion_filters: Vec<RepositoryImageTagMutabilityExclusionFilter>,
+    pub image_tag_mutability_exclusion_filters: Vec<ImageTagMutabilityExclusionFilter>,
     /// The ``LifecyclePolicy`` property type specifies a lifecycle policy. For information about lifecycle policy syntax, see [Lifecycle policy template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html) in the *Amazon ECR User Guide*.
     #[serde(rename = "LifecyclePolicy", default, skip_serializing_if = "Option::is_none")]
     pub lifecycle_policy: Option<LifecyclePolicy>,
@@ -583,7 +583,7 @@ pub struct Repository {
     pub repository_policy_text: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PublicRepositoryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Repository {
@@ -688,7 +688,7 @@ fr::cfn_enum! {
 
 /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RepositoryImageTagMutabilityExclusionFilter {
+pub struct ImageTagMutabilityExclusionFilter {
     /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
     #[serde(rename = "ImageTagMutabilityExclusionFilterType", default)]
     pub image_tag_mutability_exclusion_filter_type: fr::Value<ImageTagMutabilityExclusionFilterType>,
@@ -697,13 +697,13 @@ pub struct RepositoryImageTagMutabilityExclusionFilter {
     pub image_tag_mutability_exclusion_filter_value: fr::Value<String>,
 }
 
-impl fr::resource::Props for RepositoryImageTagMutabilityExclusionFilter {
+impl fr::resource::Props for ImageTagMutabilityExclusionFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "image_tag_mutability_exclusion_filter_type", message: "missing required property `image_tag_mutability_exclusion_filter_type` of `RepositoryImageTagMutabilityExclusionFilter`: add `image_tag_mutability_exclusion_filter_type: ...` to it" },
-        fr::resource::Required { field: "image_tag_mutability_exclusion_filter_value", message: "missing required property `image_tag_mutability_exclusion_filter_value` of `RepositoryImageTagMutabilityExclusionFilter`: add `image_tag_mutability_exclusion_filter_value: ...` to it" },
+        fr::resource::Required { field: "image_tag_mutability_exclusion_filter_type", message: "missing required property `image_tag_mutability_exclusion_filter_type` of `ImageTagMutabilityExclusionFilter`: add `image_tag_mutability_exclusion_filter_type: ...` to it" },
+        fr::resource::Required { field: "image_tag_mutability_exclusion_filter_value", message: "missing required property `image_tag_mutability_exclusion_filter_value` of `ImageTagMutabilityExclusionFilter`: add `image_tag_mutability_exclusion_filter_value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "image_tag_mutability_exclusion_filter_value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`image_tag_mutability_exclusion_filter_value` of `RepositoryImageTagMutabilityExclusionFilter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_tag_mutability_exclusion_filter_value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`image_tag_mutability_exclusion_filter_value` of `ImageTagMutabilityExclusionFilter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -757,7 +757,7 @@ pub struct RepositoryCreationTemplate {
     pub image_tag_mutability: Option<fr::Value<RepositoryCreationTemplateImageTagMutability>>,
     /// A list of filters that specify which image tags are excluded from the repository creation template's image tag mutability setting.
     #[serde(rename = "ImageTagMutabilityExclusionFilters", default, skip_serializing_if = "Vec::is_empty")]
-    pub image_tag_mutability_exclusion_filters: Vec<RepositoryCreationTemplateImageTagMutabilityExclusionFilter>,
+    pub image_tag_mutability_exclusion_filters: Vec<ImageTagMutabilityExclusionFilter>,
     /// The lifecycle policy to use for repositories created using the template.
     #[serde(rename = "LifecyclePolicy", default, skip_serializing_if = "Option::is_none")]
     pub lifecycle_policy: Option<fr::Value<String>>,
@@ -839,32 +839,6 @@ fr::cfn_enum! {
         Immutable = "IMMUTABLE",
         ImmutableWithExclusion = "IMMUTABLE_WITH_EXCLUSION",
         MutableWithExclusion = "MUTABLE_WITH_EXCLUSION",
-    }
-}
-
-/// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RepositoryCreationTemplateImageTagMutabilityExclusionFilter {
-    #[serde(rename = "ImageTagMutabilityExclusionFilterType", default)]
-    pub image_tag_mutability_exclusion_filter_type: fr::Value<RepositoryCreationTemplateImageTagMutabilityExclusionFilterImageTagMutabilityExclusionFilterType>,
-    #[serde(rename = "ImageTagMutabilityExclusionFilterValue", default)]
-    pub image_tag_mutability_exclusion_filter_value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RepositoryCreationTemplateImageTagMutabilityExclusionFilter {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "image_tag_mutability_exclusion_filter_type", message: "missing required property `image_tag_mutability_exclusion_filter_type` of `RepositoryCreationTemplateImageTagMutabilityExclusionFilter`: add `image_tag_mutability_exclusion_filter_type: ...` to it" },
-        fr::resource::Required { field: "image_tag_mutability_exclusion_filter_value", message: "missing required property `image_tag_mutability_exclusion_filter_value` of `RepositoryCreationTemplateImageTagMutabilityExclusionFilter`: add `image_tag_mutability_exclusion_filter_value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "image_tag_mutability_exclusion_filter_value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`image_tag_mutability_exclusion_filter_value` of `RepositoryCreationTemplateImageTagMutabilityExclusionFilter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The values the schema lists.
-    RepositoryCreationTemplateImageTagMutabilityExclusionFilterImageTagMutabilityExclusionFilterType {
-        Wildcard = "WILDCARD",
     }
 }
 

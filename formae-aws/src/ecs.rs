@@ -627,7 +627,7 @@ pub struct Cluster {
     pub configuration: Option<ClusterConfiguration>,
     /// The default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
     #[serde(rename = "DefaultCapacityProviderStrategy", default, skip_serializing_if = "Vec::is_empty")]
-    pub default_capacity_provider_strategy: Vec<ClusterCapacityProviderStrategyItem>,
+    pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     /// Use this parameter to set a default Service Connect namespace. After you set a default Service Connect namespace, any new services with Service Connect turned on that are created in the cluster are added as client services in the namespace. This setting only applies to new services that set the ``enabled`` parameter to ``true`` in the ``ServiceConnectConfiguration``. You can set the namespace of each service individually in the ``ServiceConnectConfiguration`` to override this default parameter.
     /// Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "ServiceConnectDefaults", default, skip_serializing_if = "Option::is_none")]
@@ -642,7 +642,7 @@ pub struct Cluster {
     /// +  Tag keys and values are case-sensitive.
     /// +  Do not use ``aws:``, ``AWS:``, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Cluster {
@@ -800,7 +800,7 @@ impl fr::resource::Props for ManagedStorageConfiguration {
 
 /// The ``CapacityProviderStrategyItem`` property specifies the details of the default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterCapacityProviderStrategyItem {
+pub struct CapacityProviderStrategyItem {
     /// The *base* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a *base* defined. If no value is specified, the default value of ``0`` is used.
     /// Base value characteristics:
     /// +  Only one capacity provider in a strategy can have a base defined
@@ -832,11 +832,11 @@ pub struct ClusterCapacityProviderStrategyItem {
     pub weight: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for ClusterCapacityProviderStrategyItem {
+impl fr::resource::Props for CapacityProviderStrategyItem {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "base", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`base` of `ClusterCapacityProviderStrategyItem` must be from 0 to 100000 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 1000.0 }, message: "`weight` of `ClusterCapacityProviderStrategyItem` must be from 0 to 1000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "base", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`base` of `CapacityProviderStrategyItem` must be from 0 to 100000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 1000.0 }, message: "`weight` of `CapacityProviderStrategyItem` must be from 0 to 1000 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -867,7 +867,7 @@ impl fr::resource::Props for ServiceConnectDefaults {
 /// +  Tag keys and values are case-sensitive.
 /// +  Do not use ``aws:``, ``AWS:``, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterTag {
+pub struct Tag {
     /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
     #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<fr::Value<String>>,
@@ -876,11 +876,11 @@ pub struct ClusterTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ClusterTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ClusterTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ClusterTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1147,7 +1147,7 @@ pub struct DaemonTaskDefinition {
     #[serde(rename = "PidMode", default, skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<fr::Value<DaemonTaskDefinitionPidMode>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
     /// The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf.
     #[serde(rename = "TaskRoleArn", default, skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
@@ -1204,13 +1204,13 @@ pub struct DaemonContainerDefinition {
     pub cpu: Option<fr::Value<i64>>,
     /// The dependencies defined for container startup and shutdown. A container can contain multiple dependencies on other containers in a task definition.
     #[serde(rename = "DependsOn", default, skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<DaemonTaskDefinitionContainerDependency>,
+    pub depends_on: Vec<ContainerDependency>,
     /// The entry point that's passed to the container.
     #[serde(rename = "EntryPoint", default, skip_serializing_if = "Vec::is_empty")]
     pub entry_point: Vec<fr::Value<String>>,
     /// The environment variables to pass to a container.
     #[serde(rename = "Environment", default, skip_serializing_if = "Vec::is_empty")]
-    pub environment: Vec<DaemonTaskDefinitionKeyValuePair>,
+    pub environment: Vec<KeyValuePair>,
     /// A list of files containing the environment variables to pass to a container.
     #[serde(rename = "EnvironmentFiles", default, skip_serializing_if = "Vec::is_empty")]
     pub environment_files: Vec<EnvironmentFile>,
@@ -1219,7 +1219,7 @@ pub struct DaemonContainerDefinition {
     pub essential: Option<fr::Value<bool>>,
     /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see [Custom log routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "FirelensConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub firelens_configuration: Option<DaemonTaskDefinitionFirelensConfiguration>,
+    pub firelens_configuration: Option<FirelensConfiguration>,
     /// An object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
     /// The Amazon ECS container agent only monitors and reports on the health checks specified in the task definition. Amazon ECS does not monitor Docker health checks that are embedded in a container image and not specified in the container definition. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image.
     /// You can view the health status of both individual containers and a task with the DescribeTasks API operation or when viewing the task details in the console.
@@ -1274,7 +1274,7 @@ pub struct DaemonContainerDefinition {
     ///
     /// For an example of how to specify a task definition with multiple containers where container dependency is specified, see [Container dependency](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/example_task_definitions.html#example_task_definition-containerdependency) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "HealthCheck", default, skip_serializing_if = "Option::is_none")]
-    pub health_check: Option<DaemonTaskDefinitionHealthCheck>,
+    pub health_check: Option<HealthCheck>,
     /// The image used to start the container. This string is passed directly to the Docker daemon. Images in the Docker Hub registry are available by default. Other repositories are specified with either ``repository-url/image:tag`` or ``repository-url/image@digest``.
     #[serde(rename = "Image", default)]
     pub image: fr::Value<String>,
@@ -1294,7 +1294,7 @@ pub struct DaemonContainerDefinition {
     /// +  For tasks that are hosted on Amazon EC2 instances, the Amazon ECS container agent must register the available logging drivers with the ``ECS_AVAILABLE_LOGGING_DRIVERS`` environment variable before containers placed on that instance can use these log configuration options. For more information, see [Amazon ECS container agent configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// +  For tasks that are on FARGATElong, because you don't have access to the underlying infrastructure your tasks are hosted on, any additional software needed must be installed outside of the task. For example, the Fluentd output aggregators or a remote host running Logstash to send Gelf logs to.
     #[serde(rename = "LogConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub log_configuration: Option<DaemonTaskDefinitionLogConfiguration>,
+    pub log_configuration: Option<LogConfiguration>,
     /// The amount (in MiB) of memory to present to the container. If the container attempts to exceed the memory specified here, the container is killed.
     #[serde(rename = "Memory", default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<fr::Value<i64>>,
@@ -1320,10 +1320,10 @@ pub struct DaemonContainerDefinition {
     #[serde(rename = "RepositoryCredentials", default, skip_serializing_if = "Option::is_none")]
     pub repository_credentials: Option<RepositoryCredentials>,
     #[serde(rename = "RestartPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<DaemonTaskDefinitionRestartPolicy>,
+    pub restart_policy: Option<RestartPolicy>,
     /// The secrets to pass to the container.
     #[serde(rename = "Secrets", default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<DaemonTaskDefinitionSecret>,
+    pub secrets: Vec<Secret>,
     /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container.
     #[serde(rename = "StartTimeout", default, skip_serializing_if = "Option::is_none")]
     pub start_timeout: Option<fr::Value<i64>>,
@@ -1359,20 +1359,20 @@ impl fr::resource::Props for DaemonContainerDefinition {
 ///
 /// For more information about how to create a container dependency, see [Container dependency](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/example_task_definitions.html#example_task_definition-containerdependency) in the *Amazon Elastic Container Service Developer Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionContainerDependency {
+pub struct ContainerDependency {
     /// The dependency condition of the container. The following are the available conditions and their behavior:
     /// +  ``START`` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
     /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
     /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
     /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
     #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<fr::Value<DaemonTaskDefinitionContainerDependencyCondition>>,
+    pub condition: Option<fr::Value<ContainerDependencyCondition>>,
     /// The name of a container.
     #[serde(rename = "ContainerName", default, skip_serializing_if = "Option::is_none")]
     pub container_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionContainerDependency {
+impl fr::resource::Props for ContainerDependency {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1382,7 +1382,7 @@ fr::cfn_enum! {
     /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
     /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
     /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-    DaemonTaskDefinitionContainerDependencyCondition {
+    ContainerDependencyCondition {
         Complete = "COMPLETE",
         Healthy = "HEALTHY",
         Start = "START",
@@ -1392,7 +1392,7 @@ fr::cfn_enum! {
 
 /// A key-value pair object.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionKeyValuePair {
+pub struct KeyValuePair {
     /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
@@ -1401,7 +1401,7 @@ pub struct DaemonTaskDefinitionKeyValuePair {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionKeyValuePair {
+impl fr::resource::Props for KeyValuePair {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1439,23 +1439,23 @@ fr::cfn_enum! {
 
 /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see [Custom log routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionFirelensConfiguration {
+pub struct FirelensConfiguration {
     /// The options to use when configuring the log router. This field is optional and can be used to specify a custom configuration file or to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event. If specified, the syntax to use is ``"options":{"enable-ecs-log-metadata":"true|false","config-file-type:"s3|file","config-file-value":"arn:aws:s3:::mybucket/fluent.conf|filepath"}``. For more information, see [Creating a task definition that uses a FireLens configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html#firelens-taskdef) in the *Amazon Elastic Container Service Developer Guide*.
     /// Tasks hosted on FARGATElong only support the ``file`` configuration file type.
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<fr::Value<serde_json::Value>>,
     /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<fr::Value<DaemonTaskDefinitionFirelensConfigurationType>>,
+    pub r#type: Option<fr::Value<FirelensConfigurationType>>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionFirelensConfiguration {
+impl fr::resource::Props for FirelensConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    DaemonTaskDefinitionFirelensConfigurationType {
+    FirelensConfigurationType {
         Fluentbit = "fluentbit",
         Fluentd = "fluentd",
     }
@@ -1515,7 +1515,7 @@ fr::cfn_enum! {
 ///
 /// For an example of how to specify a task definition with multiple containers where container dependency is specified, see [Container dependency](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/example_task_definitions.html#example_task_definition-containerdependency) in the *Amazon Elastic Container Service Developer Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionHealthCheck {
+pub struct HealthCheck {
     /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with ``CMD`` to run the command arguments directly, or ``CMD-SHELL`` to run the command with the container's default shell.
     /// When you use the AWS Management Console JSON panel, the CLIlong, or the APIs, enclose the list of commands in double quotes and brackets.
     /// ``[ "CMD-SHELL", "curl -f http://localhost/ || exit 1" ]``
@@ -1539,7 +1539,7 @@ pub struct DaemonTaskDefinitionHealthCheck {
     pub timeout: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionHealthCheck {
+impl fr::resource::Props for HealthCheck {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1653,7 +1653,7 @@ impl fr::resource::Props for Tmpfs {
 /// +  For tasks that are hosted on Amazon EC2 instances, the Amazon ECS container agent must register the available logging drivers with the ``ECS_AVAILABLE_LOGGING_DRIVERS`` environment variable before containers placed on that instance can use these log configuration options. For more information, see [Amazon ECS container agent configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html) in the *Amazon Elastic Container Service Developer Guide*.
 /// +  For tasks that are on FARGATElong, because you don't have access to the underlying infrastructure your tasks are hosted on, any additional software needed must be installed outside of the task. For example, the Fluentd output aggregators or a remote host running Logstash to send Gelf logs to.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionLogConfiguration {
+pub struct LogConfiguration {
     /// The log driver to use for the container.
     /// For tasks on FARGATElong, the supported log drivers are ``awslogs``, ``splunk``, and ``awsfirelens``.
     /// For tasks hosted on Amazon EC2 instances, the supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``, ``syslog``, ``splunk``, and ``awsfirelens``.
@@ -1678,12 +1678,12 @@ pub struct DaemonTaskDefinitionLogConfiguration {
     pub options: Option<fr::Value<serde_json::Value>>,
     /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "SecretOptions", default, skip_serializing_if = "Vec::is_empty")]
-    pub secret_options: Vec<DaemonTaskDefinitionSecret>,
+    pub secret_options: Vec<Secret>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionLogConfiguration {
+impl fr::resource::Props for LogConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_driver", message: "missing required property `log_driver` of `DaemonTaskDefinitionLogConfiguration`: add `log_driver: ...` to it" },
+        fr::resource::Required { field: "log_driver", message: "missing required property `log_driver` of `LogConfiguration`: add `log_driver: ...` to it" },
     ];
 }
 
@@ -1693,7 +1693,7 @@ impl fr::resource::Props for DaemonTaskDefinitionLogConfiguration {
 ///
 /// For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionSecret {
+pub struct Secret {
     /// The name of the secret.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -1704,10 +1704,10 @@ pub struct DaemonTaskDefinitionSecret {
     pub value_from: fr::Value<String>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionSecret {
+impl fr::resource::Props for Secret {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `DaemonTaskDefinitionSecret`: add `name: ...` to it" },
-        fr::resource::Required { field: "value_from", message: "missing required property `value_from` of `DaemonTaskDefinitionSecret`: add `value_from: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `Secret`: add `name: ...` to it" },
+        fr::resource::Required { field: "value_from", message: "missing required property `value_from` of `Secret`: add `value_from: ...` to it" },
     ];
 }
 
@@ -1744,7 +1744,7 @@ impl fr::resource::Props for RepositoryCredentials {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionRestartPolicy {
+pub struct RestartPolicy {
     #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<fr::Value<bool>>,
     #[serde(rename = "IgnoredExitCodes", default, skip_serializing_if = "Vec::is_empty")]
@@ -1753,7 +1753,7 @@ pub struct DaemonTaskDefinitionRestartPolicy {
     pub restart_attempt_period: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionRestartPolicy {
+impl fr::resource::Props for RestartPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1853,7 +1853,7 @@ fr::cfn_enum! {
 pub struct DaemonTaskDefinitionVolume {
     /// Details on a container instance bind mount host volume.
     #[serde(rename = "Host", default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<DaemonTaskDefinitionHostVolumeProperties>,
+    pub host: Option<HostVolumeProperties>,
     /// The name of the volume. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.
     /// When using a volume configured at launch, the ``name`` is required and must also be specified as the volume name in the ``ServiceVolumeConfiguration`` or ``TaskVolumeConfiguration`` parameter when creating your service or standalone task.
     /// For all other types of volumes, this name is referenced in the ``sourceVolume`` parameter of the ``mountPoints`` object in the container definition.
@@ -1869,14 +1869,14 @@ impl fr::resource::Props for DaemonTaskDefinitionVolume {
 
 /// Details on a container instance bind mount host volume.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DaemonTaskDefinitionHostVolumeProperties {
+pub struct HostVolumeProperties {
     /// When the ``host`` parameter is used, specify a ``sourcePath`` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you. If the ``host`` parameter contains a ``sourcePath`` file location, then the data volume persists at the specified location on the host container instance until you delete it manually. If the ``sourcePath`` value doesn't exist on the host container instance, the Docker daemon creates it. If the location does exist, the contents of the source path folder are exported.
     /// If you're using the Fargate launch type, the ``sourcePath`` parameter is not supported.
     #[serde(rename = "SourcePath", default, skip_serializing_if = "Option::is_none")]
     pub source_path: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DaemonTaskDefinitionHostVolumeProperties {
+impl fr::resource::Props for HostVolumeProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1993,7 +1993,7 @@ pub struct ExpressGatewayContainer {
     #[serde(rename = "RepositoryCredentials", default, skip_serializing_if = "Option::is_none")]
     pub repository_credentials: Option<ExpressGatewayRepositoryCredentials>,
     #[serde(rename = "Secrets", default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<ExpressGatewayServiceSecret>,
+    pub secrets: Vec<Secret>,
 }
 
 impl fr::resource::Props for ExpressGatewayContainer {
@@ -2044,22 +2044,6 @@ pub struct ExpressGatewayRepositoryCredentials {
 impl fr::resource::Props for ExpressGatewayRepositoryCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "credentials_parameter", message: "missing required property `credentials_parameter` of `ExpressGatewayRepositoryCredentials`: add `credentials_parameter: ...` to it" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ExpressGatewayServiceSecret {
-    #[serde(rename = "Name", default)]
-    pub name: fr::Value<String>,
-    #[serde(rename = "ValueFrom", default)]
-    pub value_from: fr::Value<String>,
-}
-
-impl fr::resource::Props for ExpressGatewayServiceSecret {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `ExpressGatewayServiceSecret`: add `name: ...` to it" },
-        fr::resource::Required { field: "value_from", message: "missing required property `value_from` of `ExpressGatewayServiceSecret`: add `value_from: ...` to it" },
     ];
 }
 
@@ -2131,7 +2115,7 @@ pub struct Gateway {
     pub propagate_tags: Option<fr::Value<PropagateGatewayTags>>,
     /// The metadata that you apply to the gateway to help you categorize and organize them.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<GatewayTag>,
+    pub tags: Vec<DaemonTag>,
 }
 
 impl fr::resource::Props for Gateway {
@@ -2378,25 +2362,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GatewayTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for GatewayTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `GatewayTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `GatewayTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `GatewayTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::ECS::GatewayClusterAssociations, which associates an ECS Gateway with an ECS Cluster.
 ///
 /// CloudFormation type `AWS::ECS::GatewayClusterAssociations`, deployed through Cloud Control.
@@ -2566,7 +2531,7 @@ pub struct Service {
     /// A capacity provider strategy can contain a maximum of 20 capacity providers.
     /// To remove this property from your service resource, specify an empty ``CapacityProviderStrategyItem`` array.
     #[serde(rename = "CapacityProviderStrategy", default, skip_serializing_if = "Vec::is_empty")]
-    pub capacity_provider_strategy: Vec<ServiceCapacityProviderStrategyItem>,
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     /// The short name or full Amazon Resource Name (ARN) of the cluster that you run your service on. If you do not specify a cluster, the default cluster is assumed.
     #[serde(rename = "Cluster", default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<fr::Value<String>>,
@@ -2604,7 +2569,7 @@ pub struct Service {
     /// A list of load balancer objects to associate with the service. If you specify the ``Role`` property, ``LoadBalancers`` must be specified as well. For information about the number of load balancers that you can specify per service, see [Service Load Balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// To remove this property from your service resource, specify an empty ``LoadBalancer`` array.
     #[serde(rename = "LoadBalancers", default, skip_serializing_if = "Vec::is_empty")]
-    pub load_balancers: Vec<ServiceLoadBalancer>,
+    pub load_balancers: Vec<LoadBalancer>,
     /// The optional monitoring configuration for a service, which defines the resolution for the service-level ``CPUUtilization`` and ``MemoryUtilization`` Amazon CloudWatch metrics. When not specified, Amazon ECS uses the default resolution of ``60`` seconds.
     #[serde(rename = "Monitoring", default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<MonitoringConfiguration>,
@@ -2651,7 +2616,7 @@ pub struct Service {
     /// Each service may be associated with one service registry. Multiple service registries for each service isn't supported.
     /// To remove this property from your service resource, specify an empty ``ServiceRegistry`` array.
     #[serde(rename = "ServiceRegistries", default, skip_serializing_if = "Vec::is_empty")]
-    pub service_registries: Vec<ServiceServiceRegistry>,
+    pub service_registries: Vec<ServiceRegistry>,
     /// The metadata that you apply to the service to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define. When a service is deleted, the tags are deleted as well.
     /// The following basic restrictions apply to tags:
     /// +  Maximum number of tags per resource - 50
@@ -2662,7 +2627,7 @@ pub struct Service {
     /// +  Tag keys and values are case-sensitive.
     /// +  Do not use ``aws:``, ``AWS:``, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ServiceTag>,
+    pub tags: Vec<Tag>,
     /// The ``family`` and ``revision`` (``family:revision``) or full ARN of the task definition to run in your service. If a ``revision`` isn't specified, the latest ``ACTIVE`` revision is used.
     /// A task definition must be specified if the service uses either the ``ECS`` or ``CODE_DEPLOY`` deployment controllers.
     /// For more information about deployment types, see [Amazon ECS deployment types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.html).
@@ -2729,51 +2694,6 @@ fr::cfn_enum! {
         Enabled = "ENABLED",
         Disabled = "DISABLED",
     }
-}
-
-/// The details of a capacity provider strategy. A capacity provider strategy can be set when using the ``RunTask`` or ``CreateService`` APIs or as the default capacity provider strategy for a cluster with the ``CreateCluster`` API.
-/// Only capacity providers that are already associated with a cluster and have an ``ACTIVE`` or ``UPDATING`` status can be used in a capacity provider strategy. The ``PutClusterCapacityProviders`` API is used to associate a capacity provider with a cluster.
-/// If specifying a capacity provider that uses an Auto Scaling group, the capacity provider must already be created. New Auto Scaling group capacity providers can be created with the ``CreateCapacityProvider`` API operation.
-/// To use an FARGATElong capacity provider, specify either the ``FARGATE`` or ``FARGATE_SPOT`` capacity providers. The FARGATElong capacity providers are available to all accounts and only need to be associated with a cluster to be used in a capacity provider strategy.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceCapacityProviderStrategyItem {
-    /// The *base* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a *base* defined. If no value is specified, the default value of ``0`` is used.
-    /// Base value characteristics:
-    /// +  Only one capacity provider in a strategy can have a base defined
-    /// +  The default value is ``0`` if not specified
-    /// +  The valid range is 0 to 100,000
-    /// +  Base requirements are satisfied first before weight distribution
-    #[serde(rename = "Base", default, skip_serializing_if = "Option::is_none")]
-    pub base: Option<fr::Value<i64>>,
-    /// The short name of the capacity provider. This can be either an AWS managed capacity provider (``FARGATE`` or ``FARGATE_SPOT``) or the name of a custom capacity provider that you created.
-    #[serde(rename = "CapacityProvider", default, skip_serializing_if = "Option::is_none")]
-    pub capacity_provider: Option<fr::Value<String>>,
-    /// The *weight* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The ``weight`` value is taken into consideration after the ``base`` value, if defined, is satisfied.
-    /// If no ``weight`` value is specified, the default value of ``0`` is used. When multiple capacity providers are specified within a capacity provider strategy, at least one of the capacity providers must have a weight value greater than zero and any capacity providers with a weight of ``0`` can't be used to place tasks. If you specify multiple capacity providers in a strategy that all have a weight of ``0``, any ``RunTask`` or ``CreateService`` actions using the capacity provider strategy will fail.
-    /// Weight value characteristics:
-    /// +  Weight is considered after the base value is satisfied
-    /// +  The default value is ``0`` if not specified
-    /// +  The valid range is 0 to 1,000
-    /// +  At least one capacity provider must have a weight greater than zero
-    /// +  Capacity providers with weight of ``0`` cannot place tasks
-    ///
-    /// Task distribution logic:
-    /// 1.  Base satisfaction: The minimum number of tasks specified by the base value are placed on that capacity provider
-    /// 1.  Weight distribution: After base requirements are met, additional tasks are distributed according to weight ratios
-    ///
-    /// Examples:
-    /// Equal Distribution: Two capacity providers both with weight ``1`` will split tasks evenly after base requirements are met.
-    /// Weighted Distribution: If capacityProviderA has weight ``1`` and capacityProviderB has weight ``4``, then for every 1 task on A, 4 tasks will run on B.
-    #[serde(rename = "Weight", default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for ServiceCapacityProviderStrategyItem {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "base", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`base` of `ServiceCapacityProviderStrategyItem` must be from 0 to 100000 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 1000.0 }, message: "`weight` of `ServiceCapacityProviderStrategyItem` must be from 0 to 1000 (the schema's minimum/maximum)" },
-    ];
 }
 
 /// Optional deployment parameters that control how many tasks run during a deployment and the ordering of stopping and starting tasks.
@@ -3359,7 +3279,7 @@ fr::cfn_enum! {
 /// If the service is using the ``CODE_DEPLOY`` deployment controller, the service is required to use either an Application Load Balancer or Network Load Balancer. When you are creating an ACDlong deployment group, you specify two target groups (referred to as a ``targetGroupPair``). Each target group binds to a separate task set in the deployment. The load balancer can also have up to two listeners, a required listener for production traffic and an optional listener that allows you to test new revisions of the service before routing production traffic to it.
 /// Services with tasks that use the ``awsvpc`` network mode (for example, those with the Fargate launch type) only support Application Load Balancers and Network Load Balancers. Classic Load Balancers are not supported. Also, when you create any target groups for these services, you must choose ``ip`` as the target type, not ``instance``. Tasks that use the ``awsvpc`` network mode are associated with an elastic network interface, not an Amazon EC2 instance.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceLoadBalancer {
+pub struct LoadBalancer {
     /// The advanced settings for a load balancer used in blue/green deployments. Specify the alternate target group, listener rules, and IAM role required for traffic shifting during blue/green deployments. For more information, see [Required resources for Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "AdvancedConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub advanced_configuration: Option<AdvancedConfiguration>,
@@ -3383,7 +3303,7 @@ pub struct ServiceLoadBalancer {
     pub target_group_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ServiceLoadBalancer {
+impl fr::resource::Props for LoadBalancer {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -3458,7 +3378,7 @@ fr::cfn_enum! {
 pub struct ServiceNetworkConfiguration {
     /// An object representing the networking details for a task or service. For example ``awsVpcConfiguration={subnets=["subnet-12344321"],securityGroups=["sg-12344321"]}``.
     #[serde(rename = "AwsvpcConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub awsvpc_configuration: Option<ServiceAwsVpcConfiguration>,
+    pub awsvpc_configuration: Option<AwsVpcConfiguration>,
 }
 
 impl fr::resource::Props for ServiceNetworkConfiguration {
@@ -3467,13 +3387,13 @@ impl fr::resource::Props for ServiceNetworkConfiguration {
 
 /// An object representing the networking details for a task or service. For example ``awsVpcConfiguration={subnets=["subnet-12344321"],securityGroups=["sg-12344321"]}``.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceAwsVpcConfiguration {
+pub struct AwsVpcConfiguration {
     /// Whether the task's elastic network interface receives a public IP address.
     /// Consider the following when you set this value:
     /// +  When you use ``create-service`` or ``update-service``, the default is ``DISABLED``.
     /// +  When the service ``deploymentController`` is ``ECS``, the value must be ``DISABLED``.
     #[serde(rename = "AssignPublicIp", default, skip_serializing_if = "Option::is_none")]
-    pub assign_public_ip: Option<fr::Value<ServiceAwsVpcConfigurationAssignPublicIp>>,
+    pub assign_public_ip: Option<fr::Value<AwsVpcConfigurationAssignPublicIp>>,
     /// The IDs of the security groups associated with the task or service. If you don't specify a security group, the default security group for the VPC is used. There's a limit of 5 security groups that can be specified.
     /// All specified security groups must be from the same VPC.
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
@@ -3484,7 +3404,7 @@ pub struct ServiceAwsVpcConfiguration {
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
-impl fr::resource::Props for ServiceAwsVpcConfiguration {
+impl fr::resource::Props for AwsVpcConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -3493,7 +3413,7 @@ fr::cfn_enum! {
     /// Consider the following when you set this value:
     /// +  When you use ``create-service`` or ``update-service``, the default is ``DISABLED``.
     /// +  When the service ``deploymentController`` is ``ECS``, the value must be ``DISABLED``.
-    ServiceAwsVpcConfigurationAssignPublicIp {
+    AwsVpcConfigurationAssignPublicIp {
         Disabled = "DISABLED",
         Enabled = "ENABLED",
     }
@@ -3703,7 +3623,7 @@ pub struct ServiceLogConfiguration {
     pub options: Option<fr::Value<serde_json::Value>>,
     /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "SecretOptions", default, skip_serializing_if = "Vec::is_empty")]
-    pub secret_options: Vec<DaemonTaskDefinitionSecret>,
+    pub secret_options: Vec<Secret>,
 }
 
 impl fr::resource::Props for ServiceLogConfiguration {
@@ -3878,7 +3798,7 @@ impl fr::resource::Props for ServiceConnectTlsCertificateAuthority {
 /// Each service may be associated with one service registry. Multiple service registries for each service are not supported.
 /// When you add, update, or remove the service registries configuration, Amazon ECS starts a new deployment. New tasks are registered and deregistered to the updated service registry configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceServiceRegistry {
+pub struct ServiceRegistry {
     /// The container name value to be used for your service discovery service. It's already specified in the task definition. If the task definition that your service task specifies uses the ``bridge`` or ``host`` network mode, you must specify a ``containerName`` and ``containerPort`` combination from the task definition. If the task definition that your service task specifies uses the ``awsvpc`` network mode and a type SRV DNS record is used, you must specify either a ``containerName`` and ``containerPort`` combination or a ``port`` value. However, you can't specify both.
     #[serde(rename = "ContainerName", default, skip_serializing_if = "Option::is_none")]
     pub container_name: Option<fr::Value<String>>,
@@ -3893,42 +3813,8 @@ pub struct ServiceServiceRegistry {
     pub registry_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ServiceServiceRegistry {
+impl fr::resource::Props for ServiceRegistry {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-/// The following basic restrictions apply to tags:
-/// +  Maximum number of tags per resource - 50
-/// +  For each resource, each tag key must be unique, and each tag key can have only one value.
-/// +  Maximum key length - 128 Unicode characters in UTF-8
-/// +  Maximum value length - 256 Unicode characters in UTF-8
-/// +  If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @.
-/// +  Tag keys and values are case-sensitive.
-/// +  Do not use ``aws:``, ``AWS:``, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
-///
-/// In order to tag a service that has the following ARN format, you need to migrate the service to the long ARN. You must use the API, CLI or console to migrate the service ARN. For more information, see [Migrate an short service ARN to a long ARN](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html) in the *Developer Guide*.
-/// ``arn:aws:ecs:region:aws_account_id:service/service-name``
-/// After the migration is complete, the following are true:
-/// +   The service ARN is: ``arn:aws:ecs:region:aws_account_id:service/cluster-name/service-name``
-/// +  You can use CFN to tag the service as you would a service with a long ARN format.
-/// +  When the ``PhysicalResourceId`` in the CFN stack represents a service, the value does not change and will be the short service ARN.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceTag {
-    /// One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values.
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-    /// The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor within a tag category (key).
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ServiceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ServiceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ServiceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// The configuration for a volume specified in the task definition as a volume that is configured at launch time. Currently, the only supported volume type is an Amazon EBS volume.
@@ -4040,7 +3926,7 @@ pub struct EBSTagSpecification {
     pub resource_type: fr::Value<EBSTagSpecificationResourceType>,
     /// The tags applied to this Amazon EBS volume. ``AmazonECSCreated`` and ``AmazonECSManaged`` are reserved tags that can't be used.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ServiceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EBSTagSpecification {
@@ -4208,7 +4094,7 @@ pub struct TaskDefinition {
     /// +  Tag keys and values are case-sensitive.
     /// +  Do not use ``aws:``, ``AWS:``, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
     /// The short name or full Amazon Resource Name (ARN) of the IAMlong role that grants containers in the task permission to call AWS APIs on your behalf. For more information, see [Amazon ECS Task Role](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// IAM roles for tasks on Windows require that the ``-EnableTaskIAMRole`` option is set when you launch the Amazon ECS-optimized Windows AMI. Your containers must also run some configuration code to use the feature. For more information, see [Windows IAM roles for tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows_task_IAM_roles.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// String validation is done on the ECS side. If an invalid string value is given for ``TaskRoleArn``, it may cause the Cloudformation job to hang.
@@ -4217,7 +4103,7 @@ pub struct TaskDefinition {
     /// The list of data volume definitions for the task. For more information, see [Using data volumes in tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// The ``host`` and ``sourcePath`` parameters aren't supported for tasks run on FARGATElong.
     #[serde(rename = "Volumes", default, skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<TaskDefinitionVolume>,
+    pub volumes: Vec<Volume>,
 }
 
 impl fr::resource::Props for TaskDefinition {
@@ -4290,7 +4176,7 @@ pub struct ContainerDefinition {
     ///
     /// If the task definition is used in a blue/green deployment that uses [AWS::CodeDeploy::DeploymentGroup BlueGreenDeploymentConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html), the ``dependsOn`` parameter is not supported.
     #[serde(rename = "DependsOn", default, skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<TaskDefinitionContainerDependency>,
+    pub depends_on: Vec<ContainerDependency>,
     /// When this parameter is true, networking is off within the container. This parameter maps to ``NetworkDisabled`` in the docker container create command.
     /// This parameter is not supported for Windows containers.
     #[serde(rename = "DisableNetworking", default, skip_serializing_if = "Option::is_none")]
@@ -4321,7 +4207,7 @@ pub struct ContainerDefinition {
     /// The environment variables to pass to a container. This parameter maps to ``Env`` in the docker container create command and the ``--env`` option to docker run.
     /// We don't recommend that you use plaintext environment variables for sensitive information, such as credential data.
     #[serde(rename = "Environment", default, skip_serializing_if = "Vec::is_empty")]
-    pub environment: Vec<DaemonTaskDefinitionKeyValuePair>,
+    pub environment: Vec<KeyValuePair>,
     /// A list of files containing the environment variables to pass to a container. This parameter maps to the ``--env-file`` option to docker run.
     /// You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file contains an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
     /// If there are environment variables specified using the ``environment`` parameter in a container definition, they take precedence over the variables contained within an environment file. If multiple environment files are specified that contain the same variable, they're processed from the top down. We recommend that you use unique variable names. For more information, see [Specifying Environment Variables](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/taskdef-envfiles.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -4337,7 +4223,7 @@ pub struct ContainerDefinition {
     pub extra_hosts: Vec<HostEntry>,
     /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see [Custom log routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "FirelensConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub firelens_configuration: Option<TaskDefinitionFirelensConfiguration>,
+    pub firelens_configuration: Option<FirelensConfiguration>,
     /// The ``HealthCheck`` property specifies an object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
     /// The Amazon ECS container agent only monitors and reports on the health checks specified in the task definition. Amazon ECS does not monitor Docker health checks that are embedded in a container image and not specified in the container definition. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image.
     /// If a task is run manually, and not as part of a service, the task will continue its lifecycle regardless of its health status. For tasks that are part of a service, if the task reports as unhealthy then the task will be stopped and the service scheduler will replace it.
@@ -4346,7 +4232,7 @@ pub struct ContainerDefinition {
     /// +  Container health checks are supported for Fargate tasks if you are using platform version 1.1.0 or greater. For more information, see [Platform Versions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform_versions.html).
     /// +  Container health checks are not supported for tasks that are part of a service that is configured to use a Classic Load Balancer.
     #[serde(rename = "HealthCheck", default, skip_serializing_if = "Option::is_none")]
-    pub health_check: Option<TaskDefinitionHealthCheck>,
+    pub health_check: Option<HealthCheck>,
     /// The hostname to use for your container. This parameter maps to ``Hostname`` in the docker container create command and the ``--hostname`` option to docker run.
     /// The ``hostname`` parameter is not supported if you're using the ``awsvpc`` network mode.
     #[serde(rename = "Hostname", default, skip_serializing_if = "Option::is_none")]
@@ -4369,10 +4255,10 @@ pub struct ContainerDefinition {
     pub links: Vec<fr::Value<String>>,
     /// The Linux-specific options that are applied to the container, such as Linux [KernelCapabilities](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html).
     #[serde(rename = "LinuxParameters", default, skip_serializing_if = "Option::is_none")]
-    pub linux_parameters: Option<TaskDefinitionLinuxParameters>,
+    pub linux_parameters: Option<LinuxParameters>,
     /// The ``LogConfiguration`` property specifies log configuration options to send to a custom log driver for the container.
     #[serde(rename = "LogConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub log_configuration: Option<TaskDefinitionLogConfiguration>,
+    pub log_configuration: Option<LogConfiguration>,
     /// The amount (in MiB) of memory to present to the container. If your container attempts to exceed the memory specified here, the container is killed. The total amount of memory reserved for all containers within a task must be lower than the task ``memory`` value, if one is specified. This parameter maps to ``Memory`` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the ``--memory`` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/#security-configuration).
     /// If using the Fargate launch type, this parameter is optional.
     /// If using the EC2 launch type, you must specify either a task-level memory value or a container-level memory value. If you specify both a container-level ``memory`` and ``memoryReservation`` value, ``memory`` must be greater than ``memoryReservation``. If you specify ``memoryReservation``, then that value is subtracted from the available memory resources for the container instance where the container is placed. Otherwise, the value of ``memory`` is used.
@@ -4421,10 +4307,10 @@ pub struct ContainerDefinition {
     pub resource_requirements: Vec<ResourceRequirement>,
     /// You can enable a restart policy for each container defined in your task definition, to overcome transient failures faster and maintain task availability. When you enable a restart policy for a container, Amazon ECS can restart the container if it exits, without needing to replace the task. For more information, see [Restart individual containers in Amazon ECS tasks with container restart policies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "RestartPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<TaskDefinitionRestartPolicy>,
+    pub restart_policy: Option<RestartPolicy>,
     /// The secrets to pass to the container. For more information, see [Specifying Sensitive Data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[serde(rename = "Secrets", default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<DaemonTaskDefinitionSecret>,
+    pub secrets: Vec<Secret>,
     /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container. For example, you specify two containers in a task definition with containerA having a dependency on containerB reaching a ``COMPLETE``, ``SUCCESS``, or ``HEALTHY`` status. If a ``startTimeout`` value is specified for containerB and it doesn't reach the desired status within that time then containerA gives up and not start. This results in the task transitioning to a ``STOPPED`` state.
     /// When the ``ECS_CONTAINER_START_TIMEOUT`` container agent configuration variable is used, it's enforced independently from this start timeout value.
     /// For tasks using the Fargate launch type, the task or service requires the following platforms:
@@ -4483,41 +4369,6 @@ impl fr::resource::Props for ContainerDefinition {
     ];
 }
 
-/// The ``ContainerDependency`` property specifies the dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed.
-/// Your Amazon ECS container instances require at least version 1.26.0 of the container agent to enable container dependencies. However, we recommend using the latest container agent version. For information about checking your agent version and updating to the latest version, see [Updating the Amazon ECS Container Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the *Amazon Elastic Container Service Developer Guide*. If you are using an Amazon ECS-optimized Linux AMI, your instance needs at least version 1.26.0-1 of the ``ecs-init`` package. If your container instances are launched from version ``20190301`` or later, then they contain the required versions of the container agent and ``ecs-init``. For more information, see [Amazon ECS-optimized Linux AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the *Amazon Elastic Container Service Developer Guide*.
-/// For tasks using the Fargate launch type, this parameter requires that the task or service uses platform version 1.3.0 or later.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionContainerDependency {
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    /// +  ``START`` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
-    /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
-    /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
-    /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-    #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<fr::Value<TaskDefinitionContainerDependencyCondition>>,
-    /// The name of a container.
-    #[serde(rename = "ContainerName", default, skip_serializing_if = "Option::is_none")]
-    pub container_name: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TaskDefinitionContainerDependency {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-fr::cfn_enum! {
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    /// +  ``START`` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
-    /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
-    /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
-    /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-    TaskDefinitionContainerDependencyCondition {
-        Complete = "COMPLETE",
-        Healthy = "HEALTHY",
-        Start = "START",
-        Success = "SUCCESS",
-    }
-}
-
 /// The ``HostEntry`` property specifies a hostname and an IP address that are added to the ``/etc/hosts`` file of a container through the ``extraHosts`` parameter of its ``ContainerDefinition`` resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct HostEntry {
@@ -4533,72 +4384,9 @@ impl fr::resource::Props for HostEntry {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
-/// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see [Custom log routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the *Amazon Elastic Container Service Developer Guide*.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionFirelensConfiguration {
-    /// The options to use when configuring the log router. This field is optional and can be used to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event.
-    /// If specified, valid option keys are:
-    /// +  ``enable-ecs-log-metadata``, which can be ``true`` or ``false``
-    /// +  ``config-file-type``, which can be ``s3`` or ``file``
-    /// +  ``config-file-value``, which is either an S3 ARN or a file path
-    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<fr::Value<serde_json::Value>>,
-    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<fr::Value<TaskDefinitionFirelensConfigurationType>>,
-}
-
-impl fr::resource::Props for TaskDefinitionFirelensConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-fr::cfn_enum! {
-    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    TaskDefinitionFirelensConfigurationType {
-        Fluentbit = "fluentbit",
-        Fluentd = "fluentd",
-    }
-}
-
-/// The ``HealthCheck`` property specifies an object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the ``HEALTHCHECK`` parameter of docker run.
-/// The Amazon ECS container agent only monitors and reports on the health checks specified in the task definition. Amazon ECS does not monitor Docker health checks that are embedded in a container image and not specified in the container definition. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image.
-/// If a task is run manually, and not as part of a service, the task will continue its lifecycle regardless of its health status. For tasks that are part of a service, if the task reports as unhealthy then the task will be stopped and the service scheduler will replace it.
-/// The following are notes about container health check support:
-/// +  Container health checks require version 1.17.0 or greater of the Amazon ECS container agent. For more information, see [Updating the Amazon ECS Container Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html).
-/// +  Container health checks are supported for Fargate tasks if you are using platform version 1.1.0 or greater. For more information, see [Platform Versions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform_versions.html).
-/// +  Container health checks are not supported for tasks that are part of a service that is configured to use a Classic Load Balancer.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionHealthCheck {
-    /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with ``CMD`` to run the command arguments directly, or ``CMD-SHELL`` to run the command with the container's default shell.
-    /// When you use the AWS Management Console JSON panel, the CLIlong, or the APIs, enclose the list of commands in double quotes and brackets.
-    /// ``[ "CMD-SHELL", "curl -f http://localhost/ || exit 1" ]``
-    /// You don't include the double quotes and brackets when you use the AWS Management Console.
-    /// ``CMD-SHELL, curl -f http://localhost/ || exit 1``
-    /// An exit code of 0 indicates success, and non-zero exit code indicates failure. For more information, see ``HealthCheck`` in the docker container create command.
-    #[serde(rename = "Command", default, skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<fr::Value<String>>,
-    /// The time period in seconds between each health check execution. You may specify between 5 and 300 seconds. The default value is 30 seconds. This value applies only when you specify a ``command``.
-    #[serde(rename = "Interval", default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<fr::Value<i64>>,
-    /// The number of times to retry a failed health check before the container is considered unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies only when you specify a ``command``.
-    #[serde(rename = "Retries", default, skip_serializing_if = "Option::is_none")]
-    pub retries: Option<fr::Value<i64>>,
-    /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries. You can specify between 0 and 300 seconds. By default, the ``startPeriod`` is off. This value applies only when you specify a ``command``.
-    /// If a health check succeeds within the ``startPeriod``, then the container is considered healthy and any subsequent failures count toward the maximum number of retries.
-    #[serde(rename = "StartPeriod", default, skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<fr::Value<i64>>,
-    /// The time period in seconds to wait for a health check to succeed before it is considered a failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies only when you specify a ``command``.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for TaskDefinitionHealthCheck {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// The Linux-specific options that are applied to the container, such as Linux [KernelCapabilities](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionLinuxParameters {
+pub struct LinuxParameters {
     /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the [capabilities(7)](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html) Linux manual page.
     /// The following describes how Docker processes the Linux capabilities specified in the ``add`` and ``drop`` request parameters. For information about the latest behavior, see [Docker Compose: order of cap_drop and cap_add](https://docs.aws.amazon.com/https://forums.docker.com/t/docker-compose-order-of-cap-drop-and-cap-add/97136/1) in the Docker Community Forum.
     /// +  When the container is a privleged container, the container capabilities are all of the default Docker capabilities. The capabilities specified in the ``add`` request parameter, and the ``drop`` request parameter are ignored.
@@ -4611,7 +4399,7 @@ pub struct TaskDefinitionLinuxParameters {
     /// Any host devices to expose to the container. This parameter maps to ``Devices`` in the docker container create command and the ``--device`` option to docker run.
     /// If you're using tasks that use the Fargate launch type, the ``devices`` parameter isn't supported.
     #[serde(rename = "Devices", default, skip_serializing_if = "Vec::is_empty")]
-    pub devices: Vec<TaskDefinitionDevice>,
+    pub devices: Vec<Device>,
     /// Run an ``init`` process inside the container that forwards signals and reaps processes. This parameter maps to the ``--init`` option to docker run. This parameter requires version 1.25 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: ``sudo docker version --format '{{.Server.APIVersion}}'``
     #[serde(rename = "InitProcessEnabled", default, skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<fr::Value<bool>>,
@@ -4635,13 +4423,13 @@ pub struct TaskDefinitionLinuxParameters {
     pub tmpfs: Vec<Tmpfs>,
 }
 
-impl fr::resource::Props for TaskDefinitionLinuxParameters {
+impl fr::resource::Props for LinuxParameters {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// The ``Device`` property specifies an object representing a container instance host device.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionDevice {
+pub struct Device {
     /// The path inside the container at which to expose the host device.
     #[serde(rename = "ContainerPath", default, skip_serializing_if = "Option::is_none")]
     pub container_path: Option<fr::Value<String>>,
@@ -4650,56 +4438,20 @@ pub struct TaskDefinitionDevice {
     pub host_path: Option<fr::Value<String>>,
     /// The explicit permissions to provide to the container for the device. By default, the container has permissions for ``read``, ``write``, and ``mknod`` for the device.
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<fr::Value<TaskDefinitionDevicePermissions>>,
+    pub permissions: Vec<fr::Value<DevicePermissions>>,
 }
 
-impl fr::resource::Props for TaskDefinitionDevice {
+impl fr::resource::Props for Device {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    TaskDefinitionDevicePermissions {
+    DevicePermissions {
         Mknod = "mknod",
         Read = "read",
         Write = "write",
     }
-}
-
-/// The ``LogConfiguration`` property specifies log configuration options to send to a custom log driver for the container.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionLogConfiguration {
-    /// The log driver to use for the container.
-    /// For tasks on FARGATElong, the supported log drivers are ``awslogs``, ``splunk``, and ``awsfirelens``.
-    /// For tasks hosted on Amazon EC2 instances, the supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``, ``syslog``, ``splunk``, and ``awsfirelens``.
-    /// For more information about using the ``awslogs`` log driver, see [Send Amazon ECS logs to CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in the *Amazon Elastic Container Service Developer Guide*.
-    /// For more information about using the ``awsfirelens`` log driver, see [Send Amazon ECS logs to an service or Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html).
-    /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
-    #[serde(rename = "LogDriver", default)]
-    pub log_driver: fr::Value<String>,
-    /// The configuration options to send to the log driver.
-    /// The options you can specify depend on the log driver. Some of the options you can specify when you use the ``awslogs`` log driver to route logs to Amazon CloudWatch include the following:
-    /// + awslogs-create-group Required: No Specify whether you want the log group to be created automatically. If this option isn't specified, it defaults to false. Your IAM policy must include the logs:CreateLogGroup permission before you attempt to use awslogs-create-group. + awslogs-region Required: Yes Specify the Region that the awslogs log driver is to send your Docker logs to. You can choose to send all of your logs from clusters in different Regions to a single region in CloudWatch Logs. This is so that they're all visible in one location. Otherwise, you can separate them by Region for more granularity. Make sure that the specified log group exists in the Region that you specify with this option. + awslogs-group Required: Yes Make sure to specify a log group that the awslogs log driver sends its log streams to. + awslogs-stream-prefix Required: Yes, when using Fargate.Optional when using EC2. Use the awslogs-stream-prefix option to associate a log stream with the specified prefix, the container name, and the ID of the Amazon ECS task that the container belongs to. If you specify a prefix with this option, then the log stream takes the format prefix-name/container-name/ecs-task-id. If you don't specify a prefix with this option, then the log stream is named after the container ID that's assigned by the Docker daemon on the container instance. Because it's difficult to trace logs back to the container that sent them with just the Docker container ID (which is only available on the container instance), we recommend that you specify a prefix with this option. For Amazon ECS services, you can use the service name as the prefix. Doing so, you can trace log streams to the service that the container belongs to, the name of the container that sent them, and the ID of the task that the container belongs to. You must specify a stream-prefix for your logs to have your logs appear in the Log pane when using the Amazon ECS console. + awslogs-datetime-format Required: No This option defines a multiline start pattern in Python strftime format. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. One example of a use case for using this format is for parsing output such as a stack dump, which might otherwise be logged in multiple entries. The correct pattern allows it to be captured in a single entry. For more information, see awslogs-datetime-format. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance. + awslogs-multiline-pattern Required: No This option defines a multiline start pattern that uses a regular expression. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. For more information, see awslogs-multiline-pattern. This option is ignored if awslogs-datetime-format is also configured. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance.
-    /// The following options apply to all supported log drivers.
-    /// + mode Required: No Valid values: non-blocking | blocking This option defines the delivery mode of log messages from the container to the log driver specified using logDriver. The delivery mode you choose affects application availability when the flow of logs from container is interrupted. If you use the blocking mode and the flow of logs is interrupted, calls from container code to write to the stdout and stderr streams will block. The logging thread of the application will block as a result. This may cause the application to become unresponsive and lead to container healthcheck failure. If you use the non-blocking mode, the container's logs are instead stored in an in-memory intermediate buffer configured with the max-buffer-size option. This prevents the application from becoming unresponsive when logs cannot be sent. We recommend using this mode if you want to ensure service availability and are okay with some log loss. For more information, see Preventing log loss with non-blocking mode in the awslogs container log driver. You can set a default mode for all containers in a specific Region by using the defaultLogDriverMode account setting. If you don't specify the mode option or configure the account setting, Amazon ECS will default to the non-blocking mode. For more information about the account setting, see Default log driver mode in the Amazon Elastic Container Service Developer Guide. On June 25, 2025, Amazon ECS changed the default log driver mode from blocking to non-blocking to prioritize task availability over logging. To continue using the blocking mode after this change, do one of the following: Set the mode option in your container definition's logConfiguration as blocking. Set the defaultLogDriverMode account setting to blocking. + max-buffer-size Required: No Default value: 10m When non-blocking mode is used, the max-buffer-size log option controls the size of the buffer that's used for intermediate message storage. Make sure to specify an adequate buffer size based on your application. When the buffer fills up, further logs cannot be stored. Logs that cannot be stored are lost.
-    /// To route logs using the ``splunk`` log router, you need to specify a ``splunk-token`` and a ``splunk-url``.
-    /// When you use the ``awsfirelens`` log router to route logs to an AWS Service or AWS Partner Network destination for log storage and analytics, you can set the ``log-driver-buffer-limit`` option to limit the number of events that are buffered in memory, before being sent to the log router container. It can help to resolve potential log loss issue because high throughput might result in memory running out for the buffer inside of Docker.
-    /// Other options you can specify when using ``awsfirelens`` to route logs depend on the destination. When you export logs to Amazon Data Firehose, you can specify the AWS Region with ``region`` and a name for the log stream with ``delivery_stream``.
-    /// When you export logs to Amazon Kinesis Data Streams, you can specify an AWS Region with ``region`` and a data stream name with ``stream``.
-    /// When you export logs to Amazon OpenSearch Service, you can specify options like ``Name``, ``Host`` (OpenSearch Service endpoint without protocol), ``Port``, ``Index``, ``Type``, ``Aws_auth``, ``Aws_region``, ``Suppress_Type_Name``, and ``tls``. For more information, see [Under the hood: FireLens for Amazon ECS Tasks](https://docs.aws.amazon.com/containers/under-the-hood-firelens-for-amazon-ecs-tasks/).
-    /// When you export logs to Amazon S3, you can specify the bucket using the ``bucket`` option. You can also specify ``region``, ``total_file_size``, ``upload_timeout``, and ``use_put_object`` as options.
-    /// This parameter requires version 1.19 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: ``sudo docker version --format '{{.Server.APIVersion}}'``
-    #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<fr::Value<serde_json::Value>>,
-    /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[serde(rename = "SecretOptions", default, skip_serializing_if = "Vec::is_empty")]
-    pub secret_options: Vec<DaemonTaskDefinitionSecret>,
-}
-
-impl fr::resource::Props for TaskDefinitionLogConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_driver", message: "missing required property `log_driver` of `TaskDefinitionLogConfiguration`: add `log_driver: ...` to it" },
-    ];
 }
 
 /// The ``PortMapping`` property specifies a port mapping. Port mappings allow containers to access ports on the host container instance to send or receive traffic. Port mappings are specified as part of the container definition.
@@ -4848,24 +4600,6 @@ fr::cfn_enum! {
     }
 }
 
-/// You can enable a restart policy for each container defined in your task definition, to overcome transient failures faster and maintain task availability. When you enable a restart policy for a container, Amazon ECS can restart the container if it exits, without needing to replace the task. For more information, see [Restart individual containers in Amazon ECS tasks with container restart policies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html) in the *Amazon Elastic Container Service Developer Guide*.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionRestartPolicy {
-    /// Specifies whether a restart policy is enabled for the container.
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<fr::Value<bool>>,
-    /// A list of exit codes that Amazon ECS will ignore and not attempt a restart on. You can specify a maximum of 50 container exit codes. By default, Amazon ECS does not ignore any exit codes.
-    #[serde(rename = "IgnoredExitCodes", default, skip_serializing_if = "Vec::is_empty")]
-    pub ignored_exit_codes: Vec<fr::Value<i64>>,
-    /// A period of time (in seconds) that the container must run for before a restart can be attempted. A container can be restarted only once every ``restartAttemptPeriod`` seconds. If a container isn't able to run for this time period and exits early, it will not be restarted. You can set a minimum ``restartAttemptPeriod`` of 60 seconds and a maximum ``restartAttemptPeriod`` of 1800 seconds. By default, a container must run for 300 seconds before it can be restarted.
-    #[serde(rename = "RestartAttemptPeriod", default, skip_serializing_if = "Option::is_none")]
-    pub restart_attempt_period: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for TaskDefinitionRestartPolicy {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 fr::cfn_enum! {
     /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest. By default, the value is ``enabled``. If you set the value for a container as ``disabled``, Amazon ECS will not resolve the provided container image tag to a digest and will use the original image URI specified in the container definition for deployment. For more information about container image resolution, see [Container image resolution](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability) in the *Amazon ECS Developer Guide*.
     ContainerDefinitionVersionConsistency {
@@ -5002,7 +4736,7 @@ pub struct ProxyConfiguration {
     /// +  ``EgressIgnoredPorts`` - (Required) The egress traffic going to the specified ports is ignored and not redirected to the ``ProxyEgressPort``. It can be an empty list.
     /// +  ``EgressIgnoredIPs`` - (Required) The egress traffic going to the specified IP addresses is ignored and not redirected to the ``ProxyEgressPort``. It can be an empty list.
     #[serde(rename = "ProxyConfigurationProperties", default, skip_serializing_if = "Vec::is_empty")]
-    pub proxy_configuration_properties: Vec<DaemonTaskDefinitionKeyValuePair>,
+    pub proxy_configuration_properties: Vec<KeyValuePair>,
     /// The proxy type. The only supported value is ``APPMESH``.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<ProxyConfigurationType>>,
@@ -5075,7 +4809,7 @@ fr::cfn_enum! {
 
 /// The data volume configuration for tasks launched using this task definition. Specifying a volume configuration in a task definition is optional. The volume configuration may contain multiple volumes but only one volume configured at launch is supported. Each volume defined in the volume configuration may only specify a ``name`` and one of either ``configuredAtLaunch``, ``dockerVolumeConfiguration``, ``efsVolumeConfiguration``, ``s3filesVolumeConfiguration``, ``fsxWindowsFileServerVolumeConfiguration``, or ``host``. If an empty volume configuration is specified, by default Amazon ECS uses a host volume. For more information, see [Using data volumes in tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionVolume {
+pub struct Volume {
     /// Indicates whether the volume should be configured at launch time. This is used to create Amazon EBS volumes for standalone tasks or tasks created as part of a service. Each task definition revision may only have one volume configured at launch in the volume configuration.
     /// To configure a volume at launch time, use this task definition revision and specify a ``volumeConfigurations`` object when calling the ``CreateService``, ``UpdateService``, ``RunTask`` or ``StartTask`` APIs.
     #[serde(rename = "ConfiguredAtLaunch", default, skip_serializing_if = "Option::is_none")]
@@ -5092,7 +4826,7 @@ pub struct TaskDefinitionVolume {
     pub f_sx_windows_file_server_volume_configuration: Option<FSxWindowsFileServerVolumeConfiguration>,
     /// The ``HostVolumeProperties`` property specifies details on a container instance bind mount host volume.
     #[serde(rename = "Host", default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<TaskDefinitionHostVolumeProperties>,
+    pub host: Option<HostVolumeProperties>,
     /// The name of the volume. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.
     /// When using a volume configured at launch, the ``name`` is required and must also be specified as the volume name in the ``ServiceVolumeConfiguration`` or ``TaskVolumeConfiguration`` parameter when creating your service or standalone task.
     /// For all other types of volumes, this name is referenced in the ``sourceVolume`` parameter of the ``mountPoints`` object in the container definition.
@@ -5106,7 +4840,7 @@ pub struct TaskDefinitionVolume {
     pub s3_files_volume_configuration: Option<S3FilesVolumeConfiguration>,
 }
 
-impl fr::resource::Props for TaskDefinitionVolume {
+impl fr::resource::Props for Volume {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -5243,19 +4977,6 @@ impl fr::resource::Props for FSxAuthorizationConfig {
     ];
 }
 
-/// The ``HostVolumeProperties`` property specifies details on a container instance bind mount host volume.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskDefinitionHostVolumeProperties {
-    /// When the ``host`` parameter is used, specify a ``sourcePath`` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you. If the ``host`` parameter contains a ``sourcePath`` file location, then the data volume persists at the specified location on the host container instance until you delete it manually. If the ``sourcePath`` value doesn't exist on the host container instance, the Docker daemon creates it. If the location does exist, the contents of the source path folder are exported.
-    /// If you're using the Fargate launch type, the ``sourcePath`` parameter is not supported.
-    #[serde(rename = "SourcePath", default, skip_serializing_if = "Option::is_none")]
-    pub source_path: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TaskDefinitionHostVolumeProperties {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// This parameter is specified when you're using an Amazon S3 Files file system for task storage. For more information, see [Amazon S3 Files volumes](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/s3files-volumes.html) in the *Amazon Elastic Container Service Developer Guide*.
 /// Your task definition must include a Task IAM Role. See [IAM role for attaching your file system to compute resources](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-prereq-policies.html#s3-files-prereq-iam-compute-role) for required permissions.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
@@ -5287,7 +5008,7 @@ impl fr::resource::Props for S3FilesVolumeConfiguration {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TaskSet {
     #[serde(rename = "CapacityProviderStrategy", default, skip_serializing_if = "Vec::is_empty")]
-    pub capacity_provider_strategy: Vec<TaskSetCapacityProviderStrategyItem>,
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
     #[serde(rename = "Cluster", default)]
     pub cluster: fr::Value<String>,
@@ -5301,7 +5022,7 @@ pub struct TaskSet {
     pub load_balancers: Vec<TaskSetLoadBalancer>,
     /// An object representing the network configuration for a task or service.
     #[serde(rename = "NetworkConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub network_configuration: Option<TaskSetNetworkConfiguration>,
+    pub network_configuration: Option<NetworkConfiguration>,
     /// The platform version that the tasks in the task set should use. A platform version is specified only for tasks using the Fargate launch type. If one isn't specified, the LATEST platform version is used by default.
     #[serde(rename = "PlatformVersion", default, skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<fr::Value<String>>,
@@ -5312,9 +5033,9 @@ pub struct TaskSet {
     pub service: fr::Value<String>,
     /// The details of the service discovery registries to assign to this task set. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html.
     #[serde(rename = "ServiceRegistries", default, skip_serializing_if = "Vec::is_empty")]
-    pub service_registries: Vec<TaskSetServiceRegistry>,
+    pub service_registries: Vec<ServiceRegistry>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TaskSetTag>,
+    pub tags: Vec<Tag>,
     /// The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use.
     #[serde(rename = "TaskDefinition", default)]
     pub task_definition: fr::Value<String>,
@@ -5368,25 +5089,6 @@ impl fr::resource::Resource for TaskSet {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskSetCapacityProviderStrategyItem {
-    #[serde(rename = "Base", default, skip_serializing_if = "Option::is_none")]
-    pub base: Option<fr::Value<i64>>,
-    #[serde(rename = "CapacityProvider", default, skip_serializing_if = "Option::is_none")]
-    pub capacity_provider: Option<fr::Value<String>>,
-    #[serde(rename = "Weight", default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for TaskSetCapacityProviderStrategyItem {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "base", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`base` of `TaskSetCapacityProviderStrategyItem` must be from 0 to 100000 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 1000.0 }, message: "`weight` of `TaskSetCapacityProviderStrategyItem` must be from 0 to 1000 (the schema's minimum/maximum)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// The launch type that new tasks in the task set will use. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html in the Amazon Elastic Container Service Developer Guide.
     TaskSetLaunchType {
@@ -5415,13 +5117,13 @@ impl fr::resource::Props for TaskSetLoadBalancer {
 
 /// An object representing the network configuration for a task or service.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskSetNetworkConfiguration {
+pub struct NetworkConfiguration {
     /// The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC.
     #[serde(rename = "AwsVpcConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub aws_vpc_configuration: Option<TaskSetAwsVpcConfiguration>,
 }
 
-impl fr::resource::Props for TaskSetNetworkConfiguration {
+impl fr::resource::Props for NetworkConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -5476,42 +5178,4 @@ fr::cfn_enum! {
     ScaleUnit {
         Percent = "PERCENT",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskSetServiceRegistry {
-    /// The container name value, already specified in the task definition, to be used for your service discovery service. If the task definition that your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition that your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both.
-    #[serde(rename = "ContainerName", default, skip_serializing_if = "Option::is_none")]
-    pub container_name: Option<fr::Value<String>>,
-    /// The port value, already specified in the task definition, to be used for your service discovery service. If the task definition your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both.
-    #[serde(rename = "ContainerPort", default, skip_serializing_if = "Option::is_none")]
-    pub container_port: Option<fr::Value<i64>>,
-    /// The port value used if your service discovery service specified an SRV record. This field may be used if both the awsvpc network mode and SRV records are used.
-    #[serde(rename = "Port", default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<fr::Value<i64>>,
-    /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is AWS Cloud Map. For more information, see https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html
-    #[serde(rename = "RegistryArn", default, skip_serializing_if = "Option::is_none")]
-    pub registry_arn: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TaskSetServiceRegistry {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TaskSetTag {
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<fr::Value<String>>,
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TaskSetTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TaskSetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TaskSetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

@@ -25,7 +25,7 @@ pub struct AccessEntry {
     pub principal_arn: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessEntryTag>,
+    pub tags: Vec<Tag>,
     /// The node type to associate with the access entry.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<String>>,
@@ -130,7 +130,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AccessEntryTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -139,14 +139,14 @@ pub struct AccessEntryTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AccessEntryTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AccessEntryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AccessEntryTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AccessEntryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AccessEntryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -172,7 +172,7 @@ pub struct Addon {
     pub namespace_config: Option<AddonNamespaceConfig>,
     /// An array of pod identities to apply to this add-on.
     #[serde(rename = "PodIdentityAssociations", default, skip_serializing_if = "Vec::is_empty")]
-    pub pod_identity_associations: Vec<AddonPodIdentityAssociation>,
+    pub pod_identity_associations: Vec<PodIdentityAssociationProperty>,
     /// PreserveOnDelete parameter value
     #[serde(rename = "PreserveOnDelete", default, skip_serializing_if = "Option::is_none")]
     pub preserve_on_delete: Option<fr::Value<bool>>,
@@ -259,7 +259,7 @@ impl fr::resource::Props for AddonNamespaceConfig {
 
 /// A pod identity to associate with an add-on.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AddonPodIdentityAssociation {
+pub struct PodIdentityAssociationProperty {
     /// The IAM role ARN that the pod identity association is created for.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
@@ -268,10 +268,10 @@ pub struct AddonPodIdentityAssociation {
     pub service_account: fr::Value<String>,
 }
 
-impl fr::resource::Props for AddonPodIdentityAssociation {
+impl fr::resource::Props for PodIdentityAssociationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `AddonPodIdentityAssociation`: add `role_arn: ...` to it" },
-        fr::resource::Required { field: "service_account", message: "missing required property `service_account` of `AddonPodIdentityAssociation`: add `service_account: ...` to it" },
+        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `PodIdentityAssociationProperty`: add `role_arn: ...` to it" },
+        fr::resource::Required { field: "service_account", message: "missing required property `service_account` of `PodIdentityAssociationProperty`: add `service_account: ...` to it" },
     ];
 }
 
@@ -328,7 +328,7 @@ pub struct Capability {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessEntryTag>,
+    pub tags: Vec<Tag>,
     /// The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources).
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<CapabilityType>,
@@ -659,7 +659,7 @@ pub struct Cluster {
     pub bootstrap_self_managed_addons: Option<fr::Value<bool>>,
     /// The certificate authority information for the cluster, including the trust bundle and the currently active signing certificate authority.
     #[serde(rename = "CertificateAuthority", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_authority: Option<ClusterCertificateAuthority>,
+    pub certificate_authority: Option<CertificateAuthorityProperty>,
     /// Todo: add description
     #[serde(rename = "ComputeConfig", default, skip_serializing_if = "Option::is_none")]
     pub compute_config: Option<ComputeConfig>,
@@ -712,7 +712,7 @@ pub struct Cluster {
     pub storage_config: Option<StorageConfig>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessEntryTag>,
+    pub tags: Vec<Tag>,
     /// An object representing the Upgrade Policy to use for the cluster.
     #[serde(rename = "UpgradePolicy", default, skip_serializing_if = "Option::is_none")]
     pub upgrade_policy: Option<UpgradePolicy>,
@@ -815,7 +815,7 @@ fr::cfn_enum! {
 
 /// The certificate authority information for the cluster, including the trust bundle and the currently active signing certificate authority.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterCertificateAuthority {
+pub struct CertificateAuthorityProperty {
     /// Identifies the certificate authority currently signing certificates for the cluster.
     #[serde(rename = "Active", default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ActiveCertificateAuthority>,
@@ -824,7 +824,7 @@ pub struct ClusterCertificateAuthority {
     pub data: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ClusterCertificateAuthority {
+impl fr::resource::Props for CertificateAuthorityProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1270,7 +1270,7 @@ pub struct ResourcesVpcConfig {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// Specify subnets for your Amazon EKS nodes. Amazon EKS creates cross-account elastic network interfaces in these subnets to allow communication between your nodes and the Kubernetes control plane.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for ResourcesVpcConfig {
@@ -1489,7 +1489,7 @@ pub struct IdentityProviderConfig {
     pub oidc: Option<OidcIdentityProviderConfig>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessEntryTag>,
+    pub tags: Vec<Tag>,
     /// The type of the identity provider configuration.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<IdentityProviderConfigType>,
@@ -2000,7 +2000,7 @@ pub struct PodIdentityAssociation {
     pub service_account: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessEntryTag>,
+    pub tags: Vec<Tag>,
     /// The Target Role Arn of the pod identity association.
     #[serde(rename = "TargetRoleArn", default, skip_serializing_if = "Option::is_none")]
     pub target_role_arn: Option<fr::Value<crate::refs::RoleArn>>,

@@ -49,7 +49,7 @@ pub struct CacheCluster {
     pub network_type: Option<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
     #[serde(rename = "NotificationTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub notification_topic_arn: Option<fr::Value<String>>,
+    pub notification_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
     /// The number of cache nodes that the cache cluster should have.
     #[serde(rename = "NumCacheNodes", default)]
     pub num_cache_nodes: fr::Value<i64>,
@@ -140,7 +140,7 @@ impl fr::resource::Resource for CacheCluster {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct CacheClusterLogDeliveryConfigurationRequest {
     #[serde(rename = "DestinationDetails", default)]
-    pub destination_details: CacheClusterDestinationDetails,
+    pub destination_details: DestinationDetails,
     /// Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type.
     #[serde(rename = "DestinationType", default)]
     pub destination_type: fr::Value<String>,
@@ -163,42 +163,42 @@ impl fr::resource::Props for CacheClusterLogDeliveryConfigurationRequest {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CacheClusterDestinationDetails {
+pub struct DestinationDetails {
     #[serde(rename = "CloudWatchLogsDetails", default, skip_serializing_if = "Option::is_none")]
-    pub cloud_watch_logs_details: Option<CacheClusterCloudWatchLogsDestinationDetails>,
+    pub cloud_watch_logs_details: Option<CloudWatchLogsDestinationDetails>,
     #[serde(rename = "KinesisFirehoseDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kinesis_firehose_details: Option<CacheClusterKinesisFirehoseDestinationDetails>,
+    pub kinesis_firehose_details: Option<KinesisFirehoseDestinationDetails>,
 }
 
-impl fr::resource::Props for CacheClusterDestinationDetails {
+impl fr::resource::Props for DestinationDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CacheClusterCloudWatchLogsDestinationDetails {
+pub struct CloudWatchLogsDestinationDetails {
     /// The name of the CloudWatch Logs log group.
     #[serde(rename = "LogGroup", default)]
     pub log_group: fr::Value<String>,
 }
 
-impl fr::resource::Props for CacheClusterCloudWatchLogsDestinationDetails {
+impl fr::resource::Props for CloudWatchLogsDestinationDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_group", message: "missing required property `log_group` of `CacheClusterCloudWatchLogsDestinationDetails`: add `log_group: ...` to it" },
+        fr::resource::Required { field: "log_group", message: "missing required property `log_group` of `CloudWatchLogsDestinationDetails`: add `log_group: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CacheClusterKinesisFirehoseDestinationDetails {
+pub struct KinesisFirehoseDestinationDetails {
     /// The name of the Kinesis Data Firehose delivery stream
     #[serde(rename = "DeliveryStream", default)]
     pub delivery_stream: fr::Value<String>,
 }
 
-impl fr::resource::Props for CacheClusterKinesisFirehoseDestinationDetails {
+impl fr::resource::Props for KinesisFirehoseDestinationDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "delivery_stream", message: "missing required property `delivery_stream` of `CacheClusterKinesisFirehoseDestinationDetails`: add `delivery_stream: ...` to it" },
+        fr::resource::Required { field: "delivery_stream", message: "missing required property `delivery_stream` of `KinesisFirehoseDestinationDetails`: add `delivery_stream: ...` to it" },
     ];
 }
 
@@ -255,7 +255,7 @@ pub struct GlobalReplicationGroup {
     pub regional_configurations: Vec<RegionalConfiguration>,
     /// An array of key-value pairs to apply to this Global Datastore.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<GlobalReplicationGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for GlobalReplicationGroup {
@@ -365,7 +365,7 @@ impl fr::resource::Props for ReshardingConfiguration {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalReplicationGroupTag {
+pub struct Tag {
     /// The key for the tag. May not be null.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -374,13 +374,13 @@ pub struct GlobalReplicationGroupTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for GlobalReplicationGroupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `GlobalReplicationGroupTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `GlobalReplicationGroupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `GlobalReplicationGroupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -499,7 +499,7 @@ pub struct ReplicationGroup {
     pub kms_key_id: Option<fr::Value<String>>,
     /// Specifies the destination, format and type of the logs.
     #[serde(rename = "LogDeliveryConfigurations", default, skip_serializing_if = "Vec::is_empty")]
-    pub log_delivery_configurations: Vec<ReplicationGroupLogDeliveryConfigurationRequest>,
+    pub log_delivery_configurations: Vec<LogDeliveryConfigurationRequest>,
     /// A flag indicating if you have Multi-AZ enabled to enhance fault tolerance. For more information, see Minimizing Downtime: Multi-AZ.
     #[serde(rename = "MultiAZEnabled", default, skip_serializing_if = "Option::is_none")]
     pub multi_az_enabled: Option<fr::Value<bool>>,
@@ -511,7 +511,7 @@ pub struct ReplicationGroup {
     pub node_group_configuration: Vec<NodeGroupConfiguration>,
     /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
     #[serde(rename = "NotificationTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub notification_topic_arn: Option<fr::Value<String>>,
+    pub notification_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
     /// The number of clusters this replication group initially has.This parameter is not used if there is more than one node group (shard). You should use ReplicasPerNodeGroup instead.
     #[serde(rename = "NumCacheClusters", default, skip_serializing_if = "Option::is_none")]
     pub num_cache_clusters: Option<fr::Value<i64>>,
@@ -561,7 +561,7 @@ pub struct ReplicationGroup {
     pub snapshotting_cluster_id: Option<fr::Value<String>>,
     /// A list of cost allocation tags to be added to this resource. Tags are comma-separated key,value pairs (e.g. Key=myKey, Value=myKeyValue. You can include multiple tags as shown following: Key=myKey, Value=myKeyValue Key=mySecondKey, Value=mySecondKeyValue.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ReplicationGroupTag>,
+    pub tags: Vec<CacheClusterTag>,
     /// A flag that enables in-transit encryption when set to true.
     #[serde(rename = "TransitEncryptionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub transit_encryption_enabled: Option<fr::Value<bool>>,
@@ -633,10 +633,10 @@ impl fr::resource::Resource for ReplicationGroup {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationGroupLogDeliveryConfigurationRequest {
+pub struct LogDeliveryConfigurationRequest {
     /// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
     #[serde(rename = "DestinationDetails", default)]
-    pub destination_details: ReplicationGroupDestinationDetails,
+    pub destination_details: DestinationDetails,
     /// Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type. Valid values are either cloudwatch-logs or kinesis-firehose.
     #[serde(rename = "DestinationType", default)]
     pub destination_type: fr::Value<String>,
@@ -648,55 +648,12 @@ pub struct ReplicationGroupLogDeliveryConfigurationRequest {
     pub log_type: fr::Value<String>,
 }
 
-impl fr::resource::Props for ReplicationGroupLogDeliveryConfigurationRequest {
+impl fr::resource::Props for LogDeliveryConfigurationRequest {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "destination_details", message: "missing required property `destination_details` of `ReplicationGroupLogDeliveryConfigurationRequest`: add `destination_details: ...` to it" },
-        fr::resource::Required { field: "destination_type", message: "missing required property `destination_type` of `ReplicationGroupLogDeliveryConfigurationRequest`: add `destination_type: ...` to it" },
-        fr::resource::Required { field: "log_format", message: "missing required property `log_format` of `ReplicationGroupLogDeliveryConfigurationRequest`: add `log_format: ...` to it" },
-        fr::resource::Required { field: "log_type", message: "missing required property `log_type` of `ReplicationGroupLogDeliveryConfigurationRequest`: add `log_type: ...` to it" },
-    ];
-}
-
-/// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationGroupDestinationDetails {
-    /// The configuration details of the CloudWatch Logs destination. Note that this field is marked as required but only if CloudWatch Logs was chosen as the destination.
-    #[serde(rename = "CloudWatchLogsDetails", default, skip_serializing_if = "Option::is_none")]
-    pub cloud_watch_logs_details: Option<ReplicationGroupCloudWatchLogsDestinationDetails>,
-    /// The configuration details of the Kinesis Data Firehose destination. Note that this field is marked as required but only if Kinesis Data Firehose was chosen as the destination.
-    #[serde(rename = "KinesisFirehoseDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kinesis_firehose_details: Option<ReplicationGroupKinesisFirehoseDestinationDetails>,
-}
-
-impl fr::resource::Props for ReplicationGroupDestinationDetails {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// The configuration details of the CloudWatch Logs destination. Note that this field is marked as required but only if CloudWatch Logs was chosen as the destination.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationGroupCloudWatchLogsDestinationDetails {
-    /// The name of the CloudWatch Logs log group.
-    #[serde(rename = "LogGroup", default)]
-    pub log_group: fr::Value<String>,
-}
-
-impl fr::resource::Props for ReplicationGroupCloudWatchLogsDestinationDetails {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_group", message: "missing required property `log_group` of `ReplicationGroupCloudWatchLogsDestinationDetails`: add `log_group: ...` to it" },
-    ];
-}
-
-/// The configuration details of the Kinesis Data Firehose destination. Note that this field is marked as required but only if Kinesis Data Firehose was chosen as the destination.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationGroupKinesisFirehoseDestinationDetails {
-    /// The name of the Kinesis Data Firehose delivery stream.
-    #[serde(rename = "DeliveryStream", default)]
-    pub delivery_stream: fr::Value<String>,
-}
-
-impl fr::resource::Props for ReplicationGroupKinesisFirehoseDestinationDetails {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "delivery_stream", message: "missing required property `delivery_stream` of `ReplicationGroupKinesisFirehoseDestinationDetails`: add `delivery_stream: ...` to it" },
+        fr::resource::Required { field: "destination_details", message: "missing required property `destination_details` of `LogDeliveryConfigurationRequest`: add `destination_details: ...` to it" },
+        fr::resource::Required { field: "destination_type", message: "missing required property `destination_type` of `LogDeliveryConfigurationRequest`: add `destination_type: ...` to it" },
+        fr::resource::Required { field: "log_format", message: "missing required property `log_format` of `LogDeliveryConfigurationRequest`: add `log_format: ...` to it" },
+        fr::resource::Required { field: "log_type", message: "missing required property `log_type` of `LogDeliveryConfigurationRequest`: add `log_type: ...` to it" },
     ];
 }
 
@@ -727,24 +684,6 @@ impl fr::resource::Props for NodeGroupConfiguration {
     ];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicationGroupTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ReplicationGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ReplicationGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ReplicationGroupTag`: add `value: ...` to it" },
-    ];
-}
-
 /// The AWS::ElastiCache::ServerlessCache resource creates an Amazon ElastiCache Serverless Cache.
 ///
 /// CloudFormation type `AWS::ElastiCache::ServerlessCache`, deployed through Cloud Control.
@@ -764,7 +703,7 @@ pub struct ServerlessCache {
     pub description: Option<fr::Value<String>>,
     /// The address and the port.
     #[serde(rename = "Endpoint", default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<ServerlessCacheEndpoint>,
+    pub endpoint: Option<Endpoint>,
     /// The engine name of the Serverless Cache.
     #[serde(rename = "Engine", default)]
     pub engine: fr::Value<String>,
@@ -782,7 +721,7 @@ pub struct ServerlessCache {
     pub network_type: Option<fr::Value<String>>,
     /// The address and the port.
     #[serde(rename = "ReaderEndpoint", default, skip_serializing_if = "Option::is_none")]
-    pub reader_endpoint: Option<ServerlessCacheEndpoint>,
+    pub reader_endpoint: Option<Endpoint>,
     /// One or more Amazon VPC security groups associated with this Serverless Cache.
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
@@ -797,10 +736,10 @@ pub struct ServerlessCache {
     pub snapshot_retention_limit: Option<fr::Value<i64>>,
     /// The subnet id's of the Serverless Cache.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// An array of key-value pairs to apply to this Serverless Cache.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ServerlessCacheTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the user group.
     #[serde(rename = "UserGroupId", default, skip_serializing_if = "Option::is_none")]
     pub user_group_id: Option<fr::Value<String>>,
@@ -911,7 +850,7 @@ impl fr::resource::Props for ECPUPerSecond {
 
 /// The address and the port.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServerlessCacheEndpoint {
+pub struct Endpoint {
     /// Endpoint address.
     #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<fr::Value<String>>,
@@ -920,29 +859,8 @@ pub struct ServerlessCacheEndpoint {
     pub port: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ServerlessCacheEndpoint {
+impl fr::resource::Props for Endpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A key-value pair to associate with Serverless Cache.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServerlessCacheTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ServerlessCacheTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ServerlessCacheTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ServerlessCacheTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ServerlessCacheTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::ElastiCache::ServerlessCacheSnapshot. A serverless cache snapshot is a point-in-time backup of an ElastiCache serverless cache. Available for Valkey, Redis OSS and Serverless Memcached only.
@@ -1066,7 +984,7 @@ pub struct Snapshot {
     pub snapshot_name: fr::Value<String>,
     /// A list of tags to be added to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SnapshotTag>,
+    pub tags: Vec<ServerlessCacheSnapshotTag>,
 }
 
 impl fr::resource::Props for Snapshot {
@@ -1175,28 +1093,6 @@ impl fr::resource::Resource for Snapshot {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SnapshotTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SnapshotTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SnapshotTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SnapshotTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SnapshotTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SnapshotTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::ElastiCache::SubnetGroup
 ///
 /// CloudFormation type `AWS::ElastiCache::SubnetGroup`, deployed through Cloud Control.
@@ -1210,9 +1106,9 @@ pub struct SubnetGroup {
     pub description: fr::Value<String>,
     /// The EC2 subnet IDs for the cache subnet group.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SubnetGroupTag>,
+    pub tags: Vec<CacheClusterTag>,
 }
 
 impl fr::resource::Props for SubnetGroup {
@@ -1256,22 +1152,6 @@ impl fr::resource::Resource for SubnetGroup {
     }
 }
 
-/// A tag that can be added to an ElastiCache subnet group. Tags are composed of a Key/Value pair. You can use tags to categorize and track all your subnet groups. A tag with a null Value is permitted.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SubnetGroupTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SubnetGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SubnetGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SubnetGroupTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Resource Type definition for AWS::ElastiCache::User
 ///
 /// CloudFormation type `AWS::ElastiCache::User`, deployed through Cloud Control.
@@ -1293,7 +1173,7 @@ pub struct User {
     pub passwords: Vec<fr::Value<String>>,
     /// An array of key-value pairs to apply to this user.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<UserTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the user.
     #[serde(rename = "UserId", default)]
     pub user_id: fr::Value<String>,
@@ -1379,27 +1259,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for UserTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `UserTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `UserTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `UserTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::ElastiCache::UserGroup
 ///
 /// CloudFormation type `AWS::ElastiCache::UserGroup`, deployed through Cloud Control.
@@ -1410,7 +1269,7 @@ pub struct UserGroup {
     pub engine: fr::Value<UserGroupEngine>,
     /// An array of key-value pairs to apply to this user.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<UserTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the user group.
     #[serde(rename = "UserGroupId", default)]
     pub user_group_id: fr::Value<String>,

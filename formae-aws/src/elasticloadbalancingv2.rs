@@ -43,7 +43,7 @@ pub struct Listener {
     #[serde(rename = "SslPolicy", default, skip_serializing_if = "Option::is_none")]
     pub ssl_policy: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ListenerTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Listener {
@@ -541,7 +541,7 @@ fr::cfn_enum! {
 
 /// Information about a tag.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ListenerTag {
+pub struct Tag {
     /// The key of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -550,14 +550,14 @@ pub struct ListenerTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ListenerTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ListenerTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ListenerTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ListenerTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ListenerTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -570,7 +570,7 @@ pub struct ListenerRule {
     /// The actions.
     /// The rule must include exactly one of the following types of actions: ``forward``, ``fixed-response``, or ``redirect``, and it must be the last action to be performed. If the rule is for an HTTPS listener, it can also optionally include an authentication action.
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<ListenerRuleAction>,
+    pub actions: Vec<Action>,
     /// The conditions.
     /// The rule can optionally include up to one of each of the following conditions: ``http-request-method``, ``host-header``, ``path-pattern``, and ``source-ip``. A rule can also optionally include one or more of each of the following conditions: ``http-header`` and ``query-string``.
     #[serde(rename = "Conditions", default, skip_serializing_if = "Vec::is_empty")]
@@ -583,7 +583,7 @@ pub struct ListenerRule {
     #[serde(rename = "Priority", default)]
     pub priority: fr::Value<i64>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ListenerTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Transforms", default, skip_serializing_if = "Vec::is_empty")]
     pub transforms: Vec<Transform>,
 }
@@ -636,20 +636,20 @@ impl fr::resource::Resource for ListenerRule {
 
 /// Specifies an action for a listener rule.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ListenerRuleAction {
+pub struct Action {
     /// Specifies information required when integrating with Amazon Cognito to authenticate users.
     #[serde(rename = "AuthenticateCognitoConfig", default, skip_serializing_if = "Option::is_none")]
-    pub authenticate_cognito_config: Option<ListenerRuleAuthenticateCognitoConfig>,
+    pub authenticate_cognito_config: Option<AuthenticateCognitoConfig>,
     /// Specifies information required using an identity provide (IdP) that is compliant with OpenID Connect (OIDC) to authenticate users.
     #[serde(rename = "AuthenticateOidcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub authenticate_oidc_config: Option<ListenerRuleAuthenticateOidcConfig>,
+    pub authenticate_oidc_config: Option<AuthenticateOidcConfig>,
     /// Specifies information required when returning a custom HTTP response.
     #[serde(rename = "FixedResponseConfig", default, skip_serializing_if = "Option::is_none")]
     pub fixed_response_config: Option<FixedResponseConfig>,
     /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
     /// If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
     #[serde(rename = "ForwardConfig", default, skip_serializing_if = "Option::is_none")]
-    pub forward_config: Option<ListenerRuleForwardConfig>,
+    pub forward_config: Option<ForwardConfig>,
     #[serde(rename = "JwtValidationConfig", default, skip_serializing_if = "Option::is_none")]
     pub jwt_validation_config: Option<JwtValidationConfig>,
     /// The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first.
@@ -672,21 +672,21 @@ pub struct ListenerRuleAction {
     pub target_group_arn: Option<fr::Value<String>>,
     /// The type of action.
     #[serde(rename = "Type", default)]
-    pub r#type: fr::Value<ListenerRuleActionType>,
+    pub r#type: fr::Value<ActionType>,
 }
 
-impl fr::resource::Props for ListenerRuleAction {
+impl fr::resource::Props for Action {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ListenerRuleAction`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `Action`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "order", check: fr::literal::Check::Range { min: 1.0, max: 50000.0 }, message: "`order` of `ListenerRuleAction` must be from 1 to 50000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "order", check: fr::literal::Check::Range { min: 1.0, max: 50000.0 }, message: "`order` of `Action` must be from 1 to 50000 (the schema's minimum/maximum)" },
     ];
 }
 
 /// Specifies information required when integrating with Amazon Cognito to authenticate users.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ListenerRuleAuthenticateCognitoConfig {
+pub struct AuthenticateCognitoConfig {
     /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
     #[serde(rename = "AuthenticationRequestExtraParams", default, skip_serializing_if = "Option::is_none")]
     pub authentication_request_extra_params: Option<fr::Value<serde_json::Value>>,
@@ -695,7 +695,7 @@ pub struct ListenerRuleAuthenticateCognitoConfig {
     /// +  allow```` - Allow the request to be forwarded to the target.
     /// +  authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value.
     #[serde(rename = "OnUnauthenticatedRequest", default, skip_serializing_if = "Option::is_none")]
-    pub on_unauthenticated_request: Option<fr::Value<ListenerRuleAuthenticateCognitoConfigOnUnauthenticatedRequest>>,
+    pub on_unauthenticated_request: Option<fr::Value<AuthenticateCognitoConfigOnUnauthenticatedRequest>>,
     /// The set of user claims to be requested from the IdP. The default is ``openid``.
     /// To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
@@ -717,11 +717,11 @@ pub struct ListenerRuleAuthenticateCognitoConfig {
     pub user_pool_domain: fr::Value<String>,
 }
 
-impl fr::resource::Props for ListenerRuleAuthenticateCognitoConfig {
+impl fr::resource::Props for AuthenticateCognitoConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "user_pool_arn", message: "missing required property `user_pool_arn` of `ListenerRuleAuthenticateCognitoConfig`: add `user_pool_arn: ...` to it" },
-        fr::resource::Required { field: "user_pool_client_id", message: "missing required property `user_pool_client_id` of `ListenerRuleAuthenticateCognitoConfig`: add `user_pool_client_id: ...` to it" },
-        fr::resource::Required { field: "user_pool_domain", message: "missing required property `user_pool_domain` of `ListenerRuleAuthenticateCognitoConfig`: add `user_pool_domain: ...` to it" },
+        fr::resource::Required { field: "user_pool_arn", message: "missing required property `user_pool_arn` of `AuthenticateCognitoConfig`: add `user_pool_arn: ...` to it" },
+        fr::resource::Required { field: "user_pool_client_id", message: "missing required property `user_pool_client_id` of `AuthenticateCognitoConfig`: add `user_pool_client_id: ...` to it" },
+        fr::resource::Required { field: "user_pool_domain", message: "missing required property `user_pool_domain` of `AuthenticateCognitoConfig`: add `user_pool_domain: ...` to it" },
     ];
 }
 
@@ -730,7 +730,7 @@ fr::cfn_enum! {
     /// +  deny```` - Return an HTTP 401 Unauthorized error.
     /// +  allow```` - Allow the request to be forwarded to the target.
     /// +  authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value.
-    ListenerRuleAuthenticateCognitoConfigOnUnauthenticatedRequest {
+    AuthenticateCognitoConfigOnUnauthenticatedRequest {
         Allow = "allow",
         Authenticate = "authenticate",
         Deny = "deny",
@@ -739,7 +739,7 @@ fr::cfn_enum! {
 
 /// Specifies information required using an identity provide (IdP) that is compliant with OpenID Connect (OIDC) to authenticate users.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ListenerRuleAuthenticateOidcConfig {
+pub struct AuthenticateOidcConfig {
     /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
     #[serde(rename = "AuthenticationRequestExtraParams", default, skip_serializing_if = "Option::is_none")]
     pub authentication_request_extra_params: Option<fr::Value<serde_json::Value>>,
@@ -760,7 +760,7 @@ pub struct ListenerRuleAuthenticateOidcConfig {
     /// +  allow```` - Allow the request to be forwarded to the target.
     /// +  authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value.
     #[serde(rename = "OnUnauthenticatedRequest", default, skip_serializing_if = "Option::is_none")]
-    pub on_unauthenticated_request: Option<fr::Value<ListenerRuleAuthenticateOidcConfigOnUnauthenticatedRequest>>,
+    pub on_unauthenticated_request: Option<fr::Value<AuthenticateOidcConfigOnUnauthenticatedRequest>>,
     /// The set of user claims to be requested from the IdP. The default is ``openid``.
     /// To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
@@ -782,13 +782,13 @@ pub struct ListenerRuleAuthenticateOidcConfig {
     pub user_info_endpoint: fr::Value<String>,
 }
 
-impl fr::resource::Props for ListenerRuleAuthenticateOidcConfig {
+impl fr::resource::Props for AuthenticateOidcConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "authorization_endpoint", message: "missing required property `authorization_endpoint` of `ListenerRuleAuthenticateOidcConfig`: add `authorization_endpoint: ...` to it" },
-        fr::resource::Required { field: "client_id", message: "missing required property `client_id` of `ListenerRuleAuthenticateOidcConfig`: add `client_id: ...` to it" },
-        fr::resource::Required { field: "issuer", message: "missing required property `issuer` of `ListenerRuleAuthenticateOidcConfig`: add `issuer: ...` to it" },
-        fr::resource::Required { field: "token_endpoint", message: "missing required property `token_endpoint` of `ListenerRuleAuthenticateOidcConfig`: add `token_endpoint: ...` to it" },
-        fr::resource::Required { field: "user_info_endpoint", message: "missing required property `user_info_endpoint` of `ListenerRuleAuthenticateOidcConfig`: add `user_info_endpoint: ...` to it" },
+        fr::resource::Required { field: "authorization_endpoint", message: "missing required property `authorization_endpoint` of `AuthenticateOidcConfig`: add `authorization_endpoint: ...` to it" },
+        fr::resource::Required { field: "client_id", message: "missing required property `client_id` of `AuthenticateOidcConfig`: add `client_id: ...` to it" },
+        fr::resource::Required { field: "issuer", message: "missing required property `issuer` of `AuthenticateOidcConfig`: add `issuer: ...` to it" },
+        fr::resource::Required { field: "token_endpoint", message: "missing required property `token_endpoint` of `AuthenticateOidcConfig`: add `token_endpoint: ...` to it" },
+        fr::resource::Required { field: "user_info_endpoint", message: "missing required property `user_info_endpoint` of `AuthenticateOidcConfig`: add `user_info_endpoint: ...` to it" },
     ];
 }
 
@@ -797,7 +797,7 @@ fr::cfn_enum! {
     /// +  deny```` - Return an HTTP 401 Unauthorized error.
     /// +  allow```` - Allow the request to be forwarded to the target.
     /// +  authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value.
-    ListenerRuleAuthenticateOidcConfigOnUnauthenticatedRequest {
+    AuthenticateOidcConfigOnUnauthenticatedRequest {
         Allow = "allow",
         Authenticate = "authenticate",
         Deny = "deny",
@@ -807,7 +807,7 @@ fr::cfn_enum! {
 /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
 /// If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ListenerRuleForwardConfig {
+pub struct ForwardConfig {
     /// Information about the target group stickiness for a rule.
     #[serde(rename = "TargetGroupStickinessConfig", default, skip_serializing_if = "Option::is_none")]
     pub target_group_stickiness_config: Option<TargetGroupStickinessConfig>,
@@ -816,13 +816,13 @@ pub struct ListenerRuleForwardConfig {
     pub target_groups: Vec<TargetGroupTuple>,
 }
 
-impl fr::resource::Props for ListenerRuleForwardConfig {
+impl fr::resource::Props for ForwardConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The type of action.
-    ListenerRuleActionType {
+    ActionType {
         AuthenticateCognito = "authenticate-cognito",
         AuthenticateOidc = "authenticate-oidc",
         FixedResponse = "fixed-response",
@@ -1353,7 +1353,7 @@ pub struct TargetGroup {
     pub protocol_version: Option<fr::Value<String>>,
     /// The tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TargetGroupTag>,
+    pub tags: Vec<Tag>,
     /// The port that the target control agent uses to communicate the available capacity of targets to the load balancer.
     #[serde(rename = "TargetControlPort", default, skip_serializing_if = "Option::is_none")]
     pub target_control_port: Option<fr::Value<i64>>,
@@ -1371,7 +1371,7 @@ pub struct TargetGroup {
     pub unhealthy_threshold_count: Option<fr::Value<i64>>,
     /// The identifier of the virtual private cloud (VPC). If the target is a Lambda function, this parameter does not apply.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for TargetGroup {
@@ -1485,28 +1485,6 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TargetGroupTag {
-    /// The value for the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The key name of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TargetGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TargetGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TargetGroupTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TargetGroupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TargetGroupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TargetGroupAttribute {
     /// The value of the attribute.
     #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
@@ -1576,7 +1554,7 @@ pub struct TrustStore {
     pub name: Option<fr::Value<String>>,
     /// The tags to assign to the trust store.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TrustStoreTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TrustStore {
@@ -1624,26 +1602,6 @@ impl fr::resource::Resource for TrustStore {
             trust_store_arn: fr::Output::new(name, "TrustStoreArn"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrustStoreTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TrustStoreTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TrustStoreTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TrustStoreTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TrustStoreTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TrustStoreTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStoreRevocation

@@ -141,7 +141,7 @@ impl fr::resource::Props for ApplicationConfiguration {
 pub struct InstanceFleetConfigEbsConfiguration {
     /// An array of Amazon EBS volume specifications attached to a cluster instance.
     #[serde(rename = "EbsBlockDeviceConfigs", default, skip_serializing_if = "Vec::is_empty")]
-    pub ebs_block_device_configs: Vec<InstanceFleetConfigEbsBlockDeviceConfig>,
+    pub ebs_block_device_configs: Vec<EbsBlockDeviceConfig>,
     /// Indicates whether an Amazon EBS volume is EBS-optimized.
     #[serde(rename = "EbsOptimized", default, skip_serializing_if = "Option::is_none")]
     pub ebs_optimized: Option<fr::Value<bool>>,
@@ -153,24 +153,24 @@ impl fr::resource::Props for InstanceFleetConfigEbsConfiguration {
 
 /// EbsBlockDeviceConfig defines the number and type of EBS volumes to associate with all EC2 instances in an EMR cluster.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceFleetConfigEbsBlockDeviceConfig {
+pub struct EbsBlockDeviceConfig {
     /// VolumeSpecification is a subproperty of the EbsBlockDeviceConfig property type. VolumeSecification determines the volume type, IOPS, and size (GiB) for EBS volumes attached to EC2 instances.
     #[serde(rename = "VolumeSpecification", default)]
-    pub volume_specification: InstanceFleetConfigVolumeSpecification,
+    pub volume_specification: VolumeSpecification,
     /// Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be repeated and not to use this property.
     #[serde(rename = "VolumesPerInstance", default, skip_serializing_if = "Option::is_none")]
     pub volumes_per_instance: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for InstanceFleetConfigEbsBlockDeviceConfig {
+impl fr::resource::Props for EbsBlockDeviceConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "volume_specification", message: "missing required property `volume_specification` of `InstanceFleetConfigEbsBlockDeviceConfig`: add `volume_specification: ...` to it" },
+        fr::resource::Required { field: "volume_specification", message: "missing required property `volume_specification` of `EbsBlockDeviceConfig`: add `volume_specification: ...` to it" },
     ];
 }
 
 /// VolumeSpecification is a subproperty of the EbsBlockDeviceConfig property type. VolumeSecification determines the volume type, IOPS, and size (GiB) for EBS volumes attached to EC2 instances.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceFleetConfigVolumeSpecification {
+pub struct VolumeSpecification {
     /// The number of I/O operations per second (IOPS) that the volume supports.
     #[serde(rename = "Iops", default, skip_serializing_if = "Option::is_none")]
     pub iops: Option<fr::Value<i64>>,
@@ -185,10 +185,10 @@ pub struct InstanceFleetConfigVolumeSpecification {
     pub volume_type: fr::Value<String>,
 }
 
-impl fr::resource::Props for InstanceFleetConfigVolumeSpecification {
+impl fr::resource::Props for VolumeSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "size_in_gb", message: "missing required property `size_in_gb` of `InstanceFleetConfigVolumeSpecification`: add `size_in_gb: ...` to it" },
-        fr::resource::Required { field: "volume_type", message: "missing required property `volume_type` of `InstanceFleetConfigVolumeSpecification`: add `volume_type: ...` to it" },
+        fr::resource::Required { field: "size_in_gb", message: "missing required property `size_in_gb` of `VolumeSpecification`: add `size_in_gb: ...` to it" },
+        fr::resource::Required { field: "volume_type", message: "missing required property `volume_type` of `VolumeSpecification`: add `volume_type: ...` to it" },
     ];
 }
 
@@ -324,7 +324,7 @@ pub struct InstanceGroupConfig {
     #[serde(rename = "CustomAmiId", default, skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<fr::Value<String>>,
     #[serde(rename = "EbsConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub ebs_configuration: Option<InstanceGroupConfigEbsConfiguration>,
+    pub ebs_configuration: Option<EbsConfiguration>,
     #[serde(rename = "InstanceCount", default)]
     pub instance_count: fr::Value<i64>,
     #[serde(rename = "InstanceRole", default)]
@@ -549,51 +549,15 @@ impl fr::resource::Props for AppConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceGroupConfigEbsConfiguration {
+pub struct EbsConfiguration {
     #[serde(rename = "EbsBlockDeviceConfigs", default, skip_serializing_if = "Vec::is_empty")]
-    pub ebs_block_device_configs: Vec<InstanceGroupConfigEbsBlockDeviceConfig>,
+    pub ebs_block_device_configs: Vec<EbsBlockDeviceConfig>,
     #[serde(rename = "EbsOptimized", default, skip_serializing_if = "Option::is_none")]
     pub ebs_optimized: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for InstanceGroupConfigEbsConfiguration {
+impl fr::resource::Props for EbsConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceGroupConfigEbsBlockDeviceConfig {
-    #[serde(rename = "VolumeSpecification", default)]
-    pub volume_specification: InstanceGroupConfigVolumeSpecification,
-    /// Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be repeated and not to use this property.
-    #[serde(rename = "VolumesPerInstance", default, skip_serializing_if = "Option::is_none")]
-    pub volumes_per_instance: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for InstanceGroupConfigEbsBlockDeviceConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "volume_specification", message: "missing required property `volume_specification` of `InstanceGroupConfigEbsBlockDeviceConfig`: add `volume_specification: ...` to it" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceGroupConfigVolumeSpecification {
-    #[serde(rename = "Iops", default, skip_serializing_if = "Option::is_none")]
-    pub iops: Option<fr::Value<i64>>,
-    #[serde(rename = "SizeInGB", default)]
-    pub size_in_gb: fr::Value<i64>,
-    #[serde(rename = "Throughput", default, skip_serializing_if = "Option::is_none")]
-    pub throughput: Option<fr::Value<i64>>,
-    #[serde(rename = "VolumeType", default)]
-    pub volume_type: fr::Value<String>,
-}
-
-impl fr::resource::Props for InstanceGroupConfigVolumeSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "size_in_gb", message: "missing required property `size_in_gb` of `InstanceGroupConfigVolumeSpecification`: add `size_in_gb: ...` to it" },
-        fr::resource::Required { field: "volume_type", message: "missing required property `volume_type` of `InstanceGroupConfigVolumeSpecification`: add `volume_type: ...` to it" },
-    ];
 }
 
 /// Use a SecurityConfiguration resource to configure data encryption, Kerberos authentication, and Amazon S3 authorization for EMRFS.
@@ -792,9 +756,9 @@ pub struct Studio {
     pub service_role: fr::Value<String>,
     /// A list of up to 5 subnet IDs to associate with the Studio. The subnets must belong to the VPC specified by VpcId. Studio users can create a Workspace in any of the specified subnets.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StudioTag>,
+    pub tags: Vec<Tag>,
     /// A Boolean indicating whether to enable Trusted identity propagation for the Studio. The default value is false.
     #[serde(rename = "TrustedIdentityPropagationEnabled", default, skip_serializing_if = "Option::is_none")]
     pub trusted_identity_propagation_enabled: Option<fr::Value<bool>>,
@@ -802,7 +766,7 @@ pub struct Studio {
     pub user_role: Option<fr::Value<String>>,
     /// The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the Studio.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
     /// The ID of the Amazon EMR Studio Workspace security group. The Workspace security group allows outbound network traffic to resources in the Engine security group, and it must be in the same VPC specified by VpcId.
     #[serde(rename = "WorkspaceSecurityGroupId", default)]
     pub workspace_security_group_id: fr::Value<String>,
@@ -892,7 +856,7 @@ fr::cfn_enum! {
 
 /// An arbitrary set of tags (key-value pairs) for this EMR Studio.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StudioTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -901,14 +865,14 @@ pub struct StudioTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for StudioTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StudioTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StudioTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StudioTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `StudioTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -27,7 +27,7 @@ pub struct Endpoint {
     pub session_idle_timeout_in_minutes: Option<fr::Value<i64>>,
     /// An array of key-value pairs to apply to this managed endpoint.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EndpointTag>,
+    pub tags: Vec<Tag>,
     /// The type of the managed endpoint.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<String>,
@@ -227,7 +227,7 @@ impl fr::resource::Props for S3MonitoringConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EndpointTag {
+pub struct Tag {
     /// A user-defined key, which is the minimum required information for a valid tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -236,14 +236,14 @@ pub struct EndpointTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for EndpointTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EndpointTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EndpointTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EndpointTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EndpointTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -260,7 +260,7 @@ pub struct JobTemplate {
     pub name: fr::Value<String>,
     /// The tags that are associated with the job template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<JobTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for JobTemplate {
@@ -490,26 +490,6 @@ impl fr::resource::Props for SparkSubmitJobDriver {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "entry_point", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`entry_point` of `SparkSubmitJobDriver` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "spark_submit_parameters", check: fr::literal::Check::Length { min: 1, max: 102400 }, message: "`spark_submit_parameters` of `SparkSubmitJobDriver` must have 1 to 102400 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with the job template.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobTemplateTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for JobTemplateTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `JobTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `JobTemplateTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `JobTemplateTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `JobTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -891,7 +871,7 @@ impl fr::resource::Props for SecurityConfigurationTag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct VirtualCluster {
     #[serde(rename = "ContainerProvider", default)]
-    pub container_provider: VirtualClusterContainerProvider,
+    pub container_provider: ContainerProvider,
     /// Name of the virtual cluster.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -955,60 +935,60 @@ impl fr::resource::Resource for VirtualCluster {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VirtualClusterContainerProvider {
+pub struct ContainerProvider {
     /// The ID of the container cluster
     #[serde(rename = "Id", default)]
     pub id: fr::Value<String>,
     #[serde(rename = "Info", default)]
-    pub info: VirtualClusterContainerInfo,
+    pub info: ContainerInfo,
     /// The type of the container provider
     #[serde(rename = "Type", default)]
-    pub r#type: fr::Value<VirtualClusterContainerProviderType>,
+    pub r#type: fr::Value<ContainerProviderType>,
 }
 
-impl fr::resource::Props for VirtualClusterContainerProvider {
+impl fr::resource::Props for ContainerProvider {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "id", message: "missing required property `id` of `VirtualClusterContainerProvider`: add `id: ...` to it" },
-        fr::resource::Required { field: "info", message: "missing required property `info` of `VirtualClusterContainerProvider`: add `info: ...` to it" },
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `VirtualClusterContainerProvider`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "id", message: "missing required property `id` of `ContainerProvider`: add `id: ...` to it" },
+        fr::resource::Required { field: "info", message: "missing required property `info` of `ContainerProvider`: add `info: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ContainerProvider`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`id` of `VirtualClusterContainerProvider` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`id` of `ContainerProvider` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VirtualClusterContainerInfo {
+pub struct ContainerInfo {
     #[serde(rename = "EksInfo", default)]
-    pub eks_info: VirtualClusterEksInfo,
+    pub eks_info: EksInfo,
 }
 
-impl fr::resource::Props for VirtualClusterContainerInfo {
+impl fr::resource::Props for ContainerInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "eks_info", message: "missing required property `eks_info` of `VirtualClusterContainerInfo`: add `eks_info: ...` to it" },
+        fr::resource::Required { field: "eks_info", message: "missing required property `eks_info` of `ContainerInfo`: add `eks_info: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VirtualClusterEksInfo {
+pub struct EksInfo {
     #[serde(rename = "Namespace", default)]
     pub namespace: fr::Value<String>,
 }
 
-impl fr::resource::Props for VirtualClusterEksInfo {
+impl fr::resource::Props for EksInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "namespace", message: "missing required property `namespace` of `VirtualClusterEksInfo`: add `namespace: ...` to it" },
+        fr::resource::Required { field: "namespace", message: "missing required property `namespace` of `EksInfo`: add `namespace: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`namespace` of `VirtualClusterEksInfo` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`namespace` of `EksInfo` must have 1 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The type of the container provider
-    VirtualClusterContainerProviderType {
+    ContainerProviderType {
         Eks = "EKS",
     }
 }

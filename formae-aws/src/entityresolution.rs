@@ -24,7 +24,7 @@ pub struct IdMappingWorkflow {
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IdMappingWorkflowTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "WorkflowName", default)]
     pub workflow_name: fr::Value<String>,
 }
@@ -110,7 +110,7 @@ pub struct IdMappingTechniques {
     #[serde(rename = "NormalizationVersion", default, skip_serializing_if = "Option::is_none")]
     pub normalization_version: Option<fr::Value<String>>,
     #[serde(rename = "ProviderProperties", default, skip_serializing_if = "Option::is_none")]
-    pub provider_properties: Option<IdMappingWorkflowProviderProperties>,
+    pub provider_properties: Option<ProviderProperties>,
     #[serde(rename = "RuleBasedProperties", default, skip_serializing_if = "Option::is_none")]
     pub rule_based_properties: Option<IdMappingRuleBasedProperties>,
 }
@@ -129,7 +129,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IdMappingWorkflowProviderProperties {
+pub struct ProviderProperties {
     #[serde(rename = "IntermediateSourceConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub intermediate_source_configuration: Option<IntermediateSourceConfiguration>,
     /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
@@ -140,12 +140,12 @@ pub struct IdMappingWorkflowProviderProperties {
     pub provider_service_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for IdMappingWorkflowProviderProperties {
+impl fr::resource::Props for ProviderProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "provider_service_arn", message: "missing required property `provider_service_arn` of `IdMappingWorkflowProviderProperties`: add `provider_service_arn: ...` to it" },
+        fr::resource::Required { field: "provider_service_arn", message: "missing required property `provider_service_arn` of `ProviderProperties`: add `provider_service_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "provider_service_arn", check: fr::literal::Check::Length { min: 20, max: 255 }, message: "`provider_service_arn` of `IdMappingWorkflowProviderProperties` must have 20 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provider_service_arn", check: fr::literal::Check::Length { min: 20, max: 255 }, message: "`provider_service_arn` of `ProviderProperties` must have 20 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -176,7 +176,7 @@ pub struct IdMappingRuleBasedProperties {
     #[serde(rename = "RuleDefinitionType", default, skip_serializing_if = "Option::is_none")]
     pub rule_definition_type: Option<fr::Value<IdMappingRuleBasedPropertiesRuleDefinitionType>>,
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<IdMappingWorkflowRule>,
+    pub rules: Vec<Rule>,
 }
 
 impl fr::resource::Props for IdMappingRuleBasedProperties {
@@ -212,20 +212,20 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IdMappingWorkflowRule {
+pub struct Rule {
     #[serde(rename = "MatchingKeys", default, skip_serializing_if = "Vec::is_empty")]
     pub matching_keys: Vec<fr::Value<String>>,
     #[serde(rename = "RuleName", default)]
     pub rule_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for IdMappingWorkflowRule {
+impl fr::resource::Props for Rule {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "matching_keys", message: "missing required property `matching_keys` of `IdMappingWorkflowRule`: add `matching_keys: ...` to it" },
-        fr::resource::Required { field: "rule_name", message: "missing required property `rule_name` of `IdMappingWorkflowRule`: add `rule_name: ...` to it" },
+        fr::resource::Required { field: "matching_keys", message: "missing required property `matching_keys` of `Rule`: add `matching_keys: ...` to it" },
+        fr::resource::Required { field: "rule_name", message: "missing required property `rule_name` of `Rule`: add `rule_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`rule_name` of `IdMappingWorkflowRule` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`rule_name` of `Rule` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -277,7 +277,7 @@ impl fr::resource::Props for IdMappingWorkflowOutputSource {
 
 /// A key-value pair to associate with a resource
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IdMappingWorkflowTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -286,14 +286,14 @@ pub struct IdMappingWorkflowTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for IdMappingWorkflowTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `IdMappingWorkflowTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `IdMappingWorkflowTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IdMappingWorkflowTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `IdMappingWorkflowTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -313,7 +313,7 @@ pub struct IdNamespace {
     #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IdNamespaceTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<IdNamespaceType>,
 }
@@ -493,28 +493,6 @@ impl fr::resource::Props for IdNamespaceInputSource {
     ];
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IdNamespaceTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for IdNamespaceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `IdNamespaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `IdNamespaceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IdNamespaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `IdNamespaceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// The values the schema lists.
     IdNamespaceType {
@@ -541,7 +519,7 @@ pub struct MatchingWorkflow {
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IdMappingWorkflowTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "WorkflowName", default)]
     pub workflow_name: fr::Value<String>,
 }
@@ -709,7 +687,7 @@ pub struct ResolutionTechniques {
     #[serde(rename = "EnableRealTimeMatching", default, skip_serializing_if = "Option::is_none")]
     pub enable_real_time_matching: Option<fr::Value<bool>>,
     #[serde(rename = "ProviderProperties", default, skip_serializing_if = "Option::is_none")]
-    pub provider_properties: Option<MatchingWorkflowProviderProperties>,
+    pub provider_properties: Option<ProviderProperties>,
     #[serde(rename = "ResolutionType", default, skip_serializing_if = "Option::is_none")]
     pub resolution_type: Option<fr::Value<ResolutionType>>,
     #[serde(rename = "RuleBasedProperties", default, skip_serializing_if = "Option::is_none")]
@@ -720,28 +698,6 @@ pub struct ResolutionTechniques {
 
 impl fr::resource::Props for ResolutionTechniques {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MatchingWorkflowProviderProperties {
-    #[serde(rename = "IntermediateSourceConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub intermediate_source_configuration: Option<IntermediateSourceConfiguration>,
-    /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
-    #[serde(rename = "ProviderConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub provider_configuration: Option<fr::Value<serde_json::Value>>,
-    /// Arn of the Provider service being used.
-    #[serde(rename = "ProviderServiceArn", default)]
-    pub provider_service_arn: fr::Value<String>,
-}
-
-impl fr::resource::Props for MatchingWorkflowProviderProperties {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "provider_service_arn", message: "missing required property `provider_service_arn` of `MatchingWorkflowProviderProperties`: add `provider_service_arn: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "provider_service_arn", check: fr::literal::Check::Length { min: 20, max: 255 }, message: "`provider_service_arn` of `MatchingWorkflowProviderProperties` must have 20 to 255 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 fr::cfn_enum! {
@@ -761,7 +717,7 @@ pub struct RuleBasedProperties {
     #[serde(rename = "MatchPurpose", default, skip_serializing_if = "Option::is_none")]
     pub match_purpose: Option<fr::Value<RuleBasedPropertiesMatchPurpose>>,
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<IdMappingWorkflowRule>,
+    pub rules: Vec<Rule>,
 }
 
 impl fr::resource::Props for RuleBasedProperties {
@@ -918,7 +874,7 @@ pub struct SchemaMapping {
     #[serde(rename = "SchemaName", default)]
     pub schema_name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IdMappingWorkflowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SchemaMapping {

@@ -25,7 +25,7 @@ pub struct EventBus {
     pub storage_configuration: Option<StorageConfiguration>,
     /// The tags assigned to the event bus.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventBusTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventBus {
@@ -113,7 +113,7 @@ impl fr::resource::Props for StorageConfiguration {
 
 /// A key-value pair to associate with the resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventBusTag {
+pub struct Tag {
     /// The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -122,14 +122,14 @@ pub struct EventBusTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for EventBusTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventBusTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventBusTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EventBusTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EventBusTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -152,7 +152,7 @@ pub struct EventSource {
     pub name: fr::Value<String>,
     /// The tags assigned to the event source.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventSourceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventSource {
@@ -296,28 +296,6 @@ impl fr::resource::Props for PartnerEventsConfiguration {
     ];
 }
 
-/// A key-value pair to associate with the resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventSourceTag {
-    /// The tag key. Unique per resource; keys are case sensitive. No leading or trailing whitespace (interior whitespace is allowed).
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value. May be empty. No leading or trailing whitespace (interior whitespace is allowed).
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventSourceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventSourceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventSourceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EventSourceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EventSourceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource type definition for AWS::EventsV2::ResourcePolicy, the resource policy of an Amazon EventBridge event bus. This manages only the resource policy named "default", which the bus owner writes. It does not manage the policy named "AWS_RAM", which AWS Resource Access Manager owns on behalf of the bus owner. If the bus already has a default policy, creating this resource fails. Deleting this resource removes all permissions granted by it. An explicit Deny in this policy takes precedence over an Allow in the "AWS_RAM" policy, so deleting this resource can widen access. Set DeletionPolicy: Retain if the policy carries a Deny that you rely on. Required permissions: events:PutResourcePolicy, events:GetResourcePolicy, and events:DeleteResourcePolicy. Listing resources of this type also requires events:ListEventBuses and events:ListResourcePolicies.
 ///
 /// CloudFormation type `AWS::EventsV2::ResourcePolicy`, deployed through Cloud Control.
@@ -406,7 +384,7 @@ pub struct Subscriber {
     pub name: fr::Value<String>,
     /// The destination for events that could not be delivered.
     #[serde(rename = "OnFailureConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub on_failure_configuration: Option<SubscriberOnFailureConfiguration>,
+    pub on_failure_configuration: Option<OnFailureConfiguration>,
     /// The point in time to start delivering events from, used when StartingPosition is POINT_IN_TIME.
     #[serde(rename = "PointInTimeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub point_in_time_configuration: Option<PointInTimeConfiguration>,
@@ -424,7 +402,7 @@ pub struct Subscriber {
     pub state: Option<fr::Value<SubscriberState>>,
     /// The tags assigned to the subscriber.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventBusTag>,
+    pub tags: Vec<Tag>,
     /// Configuration for transforming events before delivery: the raw payload, the payload with its metadata envelope, or the output of a JSONata expression.
     #[serde(rename = "Transformer", default, skip_serializing_if = "Option::is_none")]
     pub transformer: Option<Transformer>,
@@ -844,16 +822,16 @@ fr::cfn_enum! {
 
 /// The destination for events that could not be delivered.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SubscriberOnFailureConfiguration {
+pub struct OnFailureConfiguration {
     /// The ARN of the destination that receives events that could not be delivered. An Amazon SQS queue is the supported destination.
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for SubscriberOnFailureConfiguration {
+impl fr::resource::Props for OnFailureConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `SubscriberOnFailureConfiguration` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `OnFailureConfiguration` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -43,7 +43,7 @@ pub struct Environment {
     #[serde(rename = "VcfVersion", default)]
     pub vcf_version: fr::Value<EnvironmentVcfVersion>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for Environment {

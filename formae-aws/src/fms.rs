@@ -19,7 +19,7 @@ pub struct ApplicationsList {
     pub list_name: fr::Value<String>,
     /// An array of key-value pairs to apply to the applications list.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationsListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ApplicationsList {
@@ -104,7 +104,7 @@ impl fr::resource::Props for App {
 
 /// A tag to associate with the applications list. A tag is a key-value pair.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationsListTag {
+pub struct Tag {
     /// The tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -113,14 +113,14 @@ pub struct ApplicationsListTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationsListTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApplicationsListTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApplicationsListTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApplicationsListTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApplicationsListTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -560,7 +560,7 @@ pub struct ProtocolsList {
     pub protocols_list: Vec<fr::Value<String>>,
     /// An array of key-value pairs to apply to the protocols list.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ProtocolsListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ProtocolsList {
@@ -614,28 +614,6 @@ impl fr::resource::Resource for ProtocolsList {
             list_id: fr::Output::new(name, "ListId"),
         }
     }
-}
-
-/// A tag to associate with the protocols list. A tag is a key-value pair.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ProtocolsListTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ProtocolsListTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ProtocolsListTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ProtocolsListTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ProtocolsListTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ProtocolsListTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Creates an AWS Firewall Manager resource set.

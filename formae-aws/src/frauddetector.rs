@@ -24,14 +24,14 @@ pub struct Detector {
     #[serde(rename = "DetectorVersionStatus", default, skip_serializing_if = "Option::is_none")]
     pub detector_version_status: Option<fr::Value<DetectorDetectorVersionStatus>>,
     #[serde(rename = "EventType", default)]
-    pub event_type: DetectorEventType,
+    pub event_type: EventTypeProperty,
     #[serde(rename = "RuleExecutionMode", default, skip_serializing_if = "Option::is_none")]
     pub rule_execution_mode: Option<fr::Value<DetectorRuleExecutionMode>>,
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
     /// Tags associated with this detector.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Detector {
@@ -110,7 +110,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DetectorEventType {
+pub struct EventTypeProperty {
     /// The ARN of the event type.
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
@@ -121,13 +121,13 @@ pub struct DetectorEventType {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "EntityTypes", default, skip_serializing_if = "Vec::is_empty")]
-    pub entity_types: Vec<DetectorEntityType>,
+    pub entity_types: Vec<EntityTypeProperty>,
     #[serde(rename = "EventVariables", default, skip_serializing_if = "Vec::is_empty")]
-    pub event_variables: Vec<DetectorEventVariable>,
+    pub event_variables: Vec<EventVariable>,
     #[serde(rename = "Inline", default, skip_serializing_if = "Option::is_none")]
     pub inline: Option<fr::Value<bool>>,
     #[serde(rename = "Labels", default, skip_serializing_if = "Vec::is_empty")]
-    pub labels: Vec<DetectorLabel>,
+    pub labels: Vec<LabelProperty>,
     /// The time when the event type was last updated.
     #[serde(rename = "LastUpdatedTime", default, skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<fr::Value<String>>,
@@ -136,20 +136,20 @@ pub struct DetectorEventType {
     pub name: Option<fr::Value<String>>,
     /// Tags associated with this event type.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for DetectorEventType {
+impl fr::resource::Props for EventTypeProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `DetectorEventType` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `DetectorEventType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `EventTypeProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EventTypeProperty` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DetectorEntityType {
+pub struct EntityTypeProperty {
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
     /// The time when the entity type was created.
@@ -167,48 +167,48 @@ pub struct DetectorEntityType {
     pub name: Option<fr::Value<String>>,
     /// Tags associated with this entity type.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for DetectorEntityType {
+impl fr::resource::Props for EntityTypeProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `DetectorEntityType` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `EntityTypeProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DetectorTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DetectorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DetectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DetectorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DetectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DetectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DetectorEventVariable {
+pub struct EventVariable {
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
     /// The time when the event variable was created.
     #[serde(rename = "CreatedTime", default, skip_serializing_if = "Option::is_none")]
     pub created_time: Option<fr::Value<String>>,
     #[serde(rename = "DataSource", default, skip_serializing_if = "Option::is_none")]
-    pub data_source: Option<fr::Value<DetectorEventVariableDataSource>>,
+    pub data_source: Option<fr::Value<EventVariableDataSource>>,
     #[serde(rename = "DataType", default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<fr::Value<DetectorEventVariableDataType>>,
+    pub data_type: Option<fr::Value<EventVariableDataType>>,
     #[serde(rename = "DefaultValue", default, skip_serializing_if = "Option::is_none")]
     pub default_value: Option<fr::Value<String>>,
     /// The description.
@@ -223,28 +223,28 @@ pub struct DetectorEventVariable {
     pub name: Option<fr::Value<String>>,
     /// Tags associated with this event variable.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VariableType", default, skip_serializing_if = "Option::is_none")]
-    pub variable_type: Option<fr::Value<DetectorEventVariableVariableType>>,
+    pub variable_type: Option<fr::Value<EventVariableVariableType>>,
 }
 
-impl fr::resource::Props for DetectorEventVariable {
+impl fr::resource::Props for EventVariable {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `DetectorEventVariable` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `EventVariable` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    DetectorEventVariableDataSource {
+    EventVariableDataSource {
         Event = "EVENT",
     }
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    DetectorEventVariableDataType {
+    EventVariableDataType {
         String = "STRING",
         Integer = "INTEGER",
         Float = "FLOAT",
@@ -254,7 +254,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    DetectorEventVariableVariableType {
+    EventVariableVariableType {
         AuthCode = "AUTH_CODE",
         Avs = "AVS",
         BillingAddressL1 = "BILLING_ADDRESS_L1",
@@ -293,7 +293,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DetectorLabel {
+pub struct LabelProperty {
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
     /// The time when the label was created.
@@ -311,13 +311,13 @@ pub struct DetectorLabel {
     pub name: Option<fr::Value<String>>,
     /// Tags associated with this label.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for DetectorLabel {
+impl fr::resource::Props for LabelProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `DetectorLabel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `LabelProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -350,14 +350,14 @@ pub struct Rule {
     #[serde(rename = "LastUpdatedTime", default, skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<fr::Value<String>>,
     #[serde(rename = "Outcomes", default, skip_serializing_if = "Vec::is_empty")]
-    pub outcomes: Vec<DetectorOutcome>,
+    pub outcomes: Vec<OutcomeProperty>,
     #[serde(rename = "RuleId", default, skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<fr::Value<String>>,
     #[serde(rename = "RuleVersion", default, skip_serializing_if = "Option::is_none")]
     pub rule_version: Option<fr::Value<String>>,
     /// Tags associated with this event type.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Rule {
@@ -379,7 +379,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DetectorOutcome {
+pub struct OutcomeProperty {
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
     /// The time when the outcome was created.
@@ -397,13 +397,13 @@ pub struct DetectorOutcome {
     pub name: Option<fr::Value<String>>,
     /// Tags associated with this outcome.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for DetectorOutcome {
+impl fr::resource::Props for OutcomeProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `DetectorOutcome` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `OutcomeProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -420,7 +420,7 @@ pub struct EntityType {
     pub name: fr::Value<String>,
     /// Tags associated with this entity type.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EntityType {
@@ -482,17 +482,17 @@ pub struct EventType {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "EntityTypes", default, skip_serializing_if = "Vec::is_empty")]
-    pub entity_types: Vec<EventTypeEntityType>,
+    pub entity_types: Vec<EntityTypeProperty>,
     #[serde(rename = "EventVariables", default, skip_serializing_if = "Vec::is_empty")]
-    pub event_variables: Vec<EventTypeEventVariable>,
+    pub event_variables: Vec<EventVariable>,
     #[serde(rename = "Labels", default, skip_serializing_if = "Vec::is_empty")]
-    pub labels: Vec<EventTypeLabel>,
+    pub labels: Vec<LabelProperty>,
     /// The name for the event type
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     /// Tags associated with this event type.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventType {
@@ -548,160 +548,6 @@ impl fr::resource::Resource for EventType {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventTypeEntityType {
-    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<fr::Value<String>>,
-    /// The time when the event type was created.
-    #[serde(rename = "CreatedTime", default, skip_serializing_if = "Option::is_none")]
-    pub created_time: Option<fr::Value<String>>,
-    /// The description.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<fr::Value<String>>,
-    #[serde(rename = "Inline", default, skip_serializing_if = "Option::is_none")]
-    pub inline: Option<fr::Value<bool>>,
-    /// The time when the event type was last updated.
-    #[serde(rename = "LastUpdatedTime", default, skip_serializing_if = "Option::is_none")]
-    pub last_updated_time: Option<fr::Value<String>>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    /// Tags associated with this event type.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
-}
-
-impl fr::resource::Props for EventTypeEntityType {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `EventTypeEntityType` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventTypeEventVariable {
-    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<fr::Value<String>>,
-    /// The time when the event type was created.
-    #[serde(rename = "CreatedTime", default, skip_serializing_if = "Option::is_none")]
-    pub created_time: Option<fr::Value<String>>,
-    #[serde(rename = "DataSource", default, skip_serializing_if = "Option::is_none")]
-    pub data_source: Option<fr::Value<EventTypeEventVariableDataSource>>,
-    #[serde(rename = "DataType", default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<fr::Value<EventTypeEventVariableDataType>>,
-    #[serde(rename = "DefaultValue", default, skip_serializing_if = "Option::is_none")]
-    pub default_value: Option<fr::Value<String>>,
-    /// The description.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<fr::Value<String>>,
-    #[serde(rename = "Inline", default, skip_serializing_if = "Option::is_none")]
-    pub inline: Option<fr::Value<bool>>,
-    /// The time when the event type was last updated.
-    #[serde(rename = "LastUpdatedTime", default, skip_serializing_if = "Option::is_none")]
-    pub last_updated_time: Option<fr::Value<String>>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    /// Tags associated with this event type.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
-    #[serde(rename = "VariableType", default, skip_serializing_if = "Option::is_none")]
-    pub variable_type: Option<fr::Value<EventTypeEventVariableVariableType>>,
-}
-
-impl fr::resource::Props for EventTypeEventVariable {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `EventTypeEventVariable` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The values the schema lists.
-    EventTypeEventVariableDataSource {
-        Event = "EVENT",
-    }
-}
-
-fr::cfn_enum! {
-    /// The values the schema lists.
-    EventTypeEventVariableDataType {
-        String = "STRING",
-        Integer = "INTEGER",
-        Float = "FLOAT",
-        Boolean = "BOOLEAN",
-    }
-}
-
-fr::cfn_enum! {
-    /// The values the schema lists.
-    EventTypeEventVariableVariableType {
-        AuthCode = "AUTH_CODE",
-        Avs = "AVS",
-        BillingAddressL1 = "BILLING_ADDRESS_L1",
-        BillingAddressL2 = "BILLING_ADDRESS_L2",
-        BillingCity = "BILLING_CITY",
-        BillingCountry = "BILLING_COUNTRY",
-        BillingName = "BILLING_NAME",
-        BillingPhone = "BILLING_PHONE",
-        BillingState = "BILLING_STATE",
-        BillingZip = "BILLING_ZIP",
-        CardBin = "CARD_BIN",
-        Categorical = "CATEGORICAL",
-        CurrencyCode = "CURRENCY_CODE",
-        EmailAddress = "EMAIL_ADDRESS",
-        Fingerprint = "FINGERPRINT",
-        FraudLabel = "FRAUD_LABEL",
-        FreeFormText = "FREE_FORM_TEXT",
-        IpAddress = "IP_ADDRESS",
-        Numeric = "NUMERIC",
-        OrderId = "ORDER_ID",
-        PaymentType = "PAYMENT_TYPE",
-        PhoneNumber = "PHONE_NUMBER",
-        Price = "PRICE",
-        ProductCategory = "PRODUCT_CATEGORY",
-        ShippingAddressL1 = "SHIPPING_ADDRESS_L1",
-        ShippingAddressL2 = "SHIPPING_ADDRESS_L2",
-        ShippingCity = "SHIPPING_CITY",
-        ShippingCountry = "SHIPPING_COUNTRY",
-        ShippingName = "SHIPPING_NAME",
-        ShippingPhone = "SHIPPING_PHONE",
-        ShippingState = "SHIPPING_STATE",
-        ShippingZip = "SHIPPING_ZIP",
-        Useragent = "USERAGENT",
-    }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventTypeLabel {
-    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<fr::Value<String>>,
-    /// The time when the event type was created.
-    #[serde(rename = "CreatedTime", default, skip_serializing_if = "Option::is_none")]
-    pub created_time: Option<fr::Value<String>>,
-    /// The description.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<fr::Value<String>>,
-    #[serde(rename = "Inline", default, skip_serializing_if = "Option::is_none")]
-    pub inline: Option<fr::Value<bool>>,
-    /// The time when the event type was last updated.
-    #[serde(rename = "LastUpdatedTime", default, skip_serializing_if = "Option::is_none")]
-    pub last_updated_time: Option<fr::Value<String>>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    /// Tags associated with this event type.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
-}
-
-impl fr::resource::Props for EventTypeLabel {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `EventTypeLabel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// An label for fraud detector.
 ///
 /// CloudFormation type `AWS::FraudDetector::Label`, deployed through Cloud Control.
@@ -715,7 +561,7 @@ pub struct Label {
     pub name: fr::Value<String>,
     /// Tags associated with this label.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Label {
@@ -784,7 +630,7 @@ pub struct List {
     pub name: fr::Value<String>,
     /// Tags associated with this list.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ListTag>,
+    pub tags: Vec<Tag>,
     /// The variable type of the list.
     #[serde(rename = "VariableType", default, skip_serializing_if = "Option::is_none")]
     pub variable_type: Option<fr::Value<String>>,
@@ -841,28 +687,6 @@ impl fr::resource::Resource for List {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ListTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ListTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ListTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ListTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ListTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ListTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// An outcome for rule evaluation.
 ///
 /// CloudFormation type `AWS::FraudDetector::Outcome`, deployed through Cloud Control.
@@ -876,7 +700,7 @@ pub struct Outcome {
     pub name: fr::Value<String>,
     /// Tags associated with this outcome.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Outcome {
@@ -951,7 +775,7 @@ pub struct Variable {
     pub name: fr::Value<String>,
     /// Tags associated with this variable.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DetectorTag>,
+    pub tags: Vec<Tag>,
     /// The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types
     #[serde(rename = "VariableType", default, skip_serializing_if = "Option::is_none")]
     pub variable_type: Option<fr::Value<VariableVariableType>>,

@@ -16,7 +16,7 @@ pub struct Backup {
     pub file_system_id: fr::Value<String>,
     /// The tags to apply to the backup at backup creation.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BackupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Backup {
@@ -76,7 +76,7 @@ impl fr::resource::Resource for Backup {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BackupTag {
+pub struct Tag {
     /// The tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -85,14 +85,14 @@ pub struct BackupTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for BackupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BackupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BackupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BackupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BackupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -121,7 +121,7 @@ pub struct DataRepositoryAssociation {
     pub s3: Option<S3>,
     /// A list of Tag values, with a maximum of 50 elements.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataRepositoryAssociationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataRepositoryAssociation {
@@ -225,28 +225,6 @@ impl fr::resource::Props for AutoImportPolicy {
     ];
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataRepositoryAssociationTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DataRepositoryAssociationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataRepositoryAssociationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataRepositoryAssociationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataRepositoryAssociationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataRepositoryAssociationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::FSx::FileCache
 ///
 /// CloudFormation type `AWS::FSx::FileCache`, deployed through Cloud Control.
@@ -257,7 +235,7 @@ pub struct FileCache {
     pub copy_tags_to_data_repository_associations: Option<fr::Value<bool>>,
     /// Data repository associations for the cache
     #[serde(rename = "DataRepositoryAssociations", default, skip_serializing_if = "Vec::is_empty")]
-    pub data_repository_associations: Vec<FileCacheDataRepositoryAssociation>,
+    pub data_repository_associations: Vec<DataRepositoryAssociationProperty>,
     /// The type of cache, which must be LUSTRE
     #[serde(rename = "FileCacheType", default)]
     pub file_cache_type: fr::Value<FileCacheFileCacheType>,
@@ -277,10 +255,10 @@ pub struct FileCache {
     pub storage_capacity: fr::Value<i64>,
     /// A list of subnet IDs for the cache
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Tags to associate with the file cache
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FileCacheTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FileCache {
@@ -357,21 +335,21 @@ impl fr::resource::Resource for FileCache {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FileCacheDataRepositoryAssociation {
+pub struct DataRepositoryAssociationProperty {
     #[serde(rename = "DataRepositoryPath", default)]
     pub data_repository_path: fr::Value<String>,
     #[serde(rename = "FileCachePath", default)]
     pub file_cache_path: fr::Value<String>,
 }
 
-impl fr::resource::Props for FileCacheDataRepositoryAssociation {
+impl fr::resource::Props for DataRepositoryAssociationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "data_repository_path", message: "missing required property `data_repository_path` of `FileCacheDataRepositoryAssociation`: add `data_repository_path: ...` to it" },
-        fr::resource::Required { field: "file_cache_path", message: "missing required property `file_cache_path` of `FileCacheDataRepositoryAssociation`: add `file_cache_path: ...` to it" },
+        fr::resource::Required { field: "data_repository_path", message: "missing required property `data_repository_path` of `DataRepositoryAssociationProperty`: add `data_repository_path: ...` to it" },
+        fr::resource::Required { field: "file_cache_path", message: "missing required property `file_cache_path` of `DataRepositoryAssociationProperty`: add `file_cache_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_repository_path", check: fr::literal::Check::Length { min: 3, max: 4357 }, message: "`data_repository_path` of `FileCacheDataRepositoryAssociation` must have 3 to 4357 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "file_cache_path", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`file_cache_path` of `FileCacheDataRepositoryAssociation` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_repository_path", check: fr::literal::Check::Length { min: 3, max: 4357 }, message: "`data_repository_path` of `DataRepositoryAssociationProperty` must have 3 to 4357 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_cache_path", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`file_cache_path` of `DataRepositoryAssociationProperty` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -460,26 +438,6 @@ impl fr::resource::Props for MetadataConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "storage_capacity", check: fr::literal::Check::Range { min: 0.0, max: 2147483647.0 }, message: "`storage_capacity` of `MetadataConfiguration` must be from 0 to 2147483647 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FileCacheTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for FileCacheTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FileCacheTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FileCacheTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FileCacheTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FileCacheTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -744,7 +702,7 @@ impl fr::resource::Props for S3AccessPoint {
 pub struct S3AccessPointVpcConfiguration {
     /// Specifies the virtual private cloud (VPC) for the S3 access point VPC configuration, if one exists.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for S3AccessPointVpcConfiguration {
@@ -869,7 +827,7 @@ pub struct StorageVirtualMachine {
     pub svm_admin_password: Option<fr::Value<fr::Sensitive>>,
     /// A list of Tag values, with a maximum of 50 elements.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StorageVirtualMachineTag>,
+    pub tags: Vec<SnapshotTag>,
 }
 
 impl fr::resource::Props for StorageVirtualMachine {
@@ -985,26 +943,6 @@ fr::cfn_enum! {
         Ntfs = "NTFS",
         Unix = "UNIX",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StorageVirtualMachineTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for StorageVirtualMachineTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StorageVirtualMachineTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StorageVirtualMachineTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StorageVirtualMachineTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `StorageVirtualMachineTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::FSx::Volume

@@ -21,7 +21,7 @@ pub struct Alias {
     pub routing_strategy: RoutingStrategy,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Alias {
@@ -105,7 +105,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AliasTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -114,14 +114,14 @@ pub struct AliasTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AliasTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AliasTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AliasTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AliasTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AliasTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -143,7 +143,7 @@ pub struct Build {
     pub storage_location: Option<StorageLocation>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
     /// Version information that is associated with this build. Version strings do not need to be unique.
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<fr::Value<String>>,
@@ -275,7 +275,7 @@ pub struct ContainerFleet {
     #[serde(rename = "InstanceType", default, skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<fr::Value<String>>,
     #[serde(rename = "Locations", default, skip_serializing_if = "Vec::is_empty")]
-    pub locations: Vec<ContainerFleetLocationConfiguration>,
+    pub locations: Vec<LocationConfiguration>,
     /// A policy the location and provider of logs from the fleet.
     #[serde(rename = "LogConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
@@ -296,7 +296,7 @@ pub struct ContainerFleet {
     pub scaling_policies: Vec<ContainerFleetScalingPolicy>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ContainerFleet {
@@ -494,38 +494,38 @@ fr::cfn_enum! {
 
 /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContainerFleetLocationConfiguration {
+pub struct LocationConfiguration {
     #[serde(rename = "Location", default)]
     pub location: fr::Value<String>,
     /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
     #[serde(rename = "LocationCapacity", default, skip_serializing_if = "Option::is_none")]
-    pub location_capacity: Option<ContainerFleetLocationCapacity>,
+    pub location_capacity: Option<LocationCapacity>,
     /// The player gateway status for the location.
     #[serde(rename = "PlayerGatewayStatus", default, skip_serializing_if = "Option::is_none")]
-    pub player_gateway_status: Option<fr::Value<ContainerFleetLocationConfigurationPlayerGatewayStatus>>,
+    pub player_gateway_status: Option<fr::Value<LocationConfigurationPlayerGatewayStatus>>,
     /// A list of fleet actions that have been suspended in the fleet location.
     #[serde(rename = "StoppedActions", default, skip_serializing_if = "Vec::is_empty")]
     pub stopped_actions: Vec<fr::Value<StoppedActions>>,
 }
 
-impl fr::resource::Props for ContainerFleetLocationConfiguration {
+impl fr::resource::Props for LocationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "location", message: "missing required property `location` of `ContainerFleetLocationConfiguration`: add `location: ...` to it" },
+        fr::resource::Required { field: "location", message: "missing required property `location` of `LocationConfiguration`: add `location: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `ContainerFleetLocationConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `LocationConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContainerFleetLocationCapacity {
+pub struct LocationCapacity {
     /// Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the specified fleet location. This value must fall between the minimum and maximum size limits. If any auto-scaling policy is defined for the container fleet, the desired instance will only be applied once during fleet creation and will be ignored in updates to avoid conflicts with auto-scaling. During updates with any auto-scaling policy defined, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize.
     #[serde(rename = "DesiredEC2Instances", default, skip_serializing_if = "Option::is_none")]
     pub desired_ec2_instances: Option<fr::Value<i64>>,
     /// Configuration options for Amazon GameLift Servers managed capacity behavior.
     #[serde(rename = "ManagedCapacityConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub managed_capacity_configuration: Option<ContainerFleetManagedCapacityConfiguration>,
+    pub managed_capacity_configuration: Option<ManagedCapacityConfiguration>,
     /// The maximum value that is allowed for the fleet's instance count for a location.
     #[serde(rename = "MaxSize", default)]
     pub max_size: fr::Value<i64>,
@@ -534,40 +534,40 @@ pub struct ContainerFleetLocationCapacity {
     pub min_size: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for ContainerFleetLocationCapacity {
+impl fr::resource::Props for LocationCapacity {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "max_size", message: "missing required property `max_size` of `ContainerFleetLocationCapacity`: add `max_size: ...` to it" },
+        fr::resource::Required { field: "max_size", message: "missing required property `max_size` of `LocationCapacity`: add `max_size: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "desired_ec2_instances", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`desired_ec2_instances` of `ContainerFleetLocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_size` of `ContainerFleetLocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`min_size` of `ContainerFleetLocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "desired_ec2_instances", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`desired_ec2_instances` of `LocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_size` of `LocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`min_size` of `LocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
 
 /// Configuration options for Amazon GameLift Servers managed capacity behavior.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContainerFleetManagedCapacityConfiguration {
+pub struct ManagedCapacityConfiguration {
     /// Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your MinSize and DesiredInstances to 0 after a period with no game session activity.
     #[serde(rename = "ScaleInAfterInactivityMinutes", default, skip_serializing_if = "Option::is_none")]
     pub scale_in_after_inactivity_minutes: Option<fr::Value<i64>>,
     /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
     #[serde(rename = "ZeroCapacityStrategy", default)]
-    pub zero_capacity_strategy: fr::Value<ContainerFleetManagedCapacityConfigurationZeroCapacityStrategy>,
+    pub zero_capacity_strategy: fr::Value<ManagedCapacityConfigurationZeroCapacityStrategy>,
 }
 
-impl fr::resource::Props for ContainerFleetManagedCapacityConfiguration {
+impl fr::resource::Props for ManagedCapacityConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "zero_capacity_strategy", message: "missing required property `zero_capacity_strategy` of `ContainerFleetManagedCapacityConfiguration`: add `zero_capacity_strategy: ...` to it" },
+        fr::resource::Required { field: "zero_capacity_strategy", message: "missing required property `zero_capacity_strategy` of `ManagedCapacityConfiguration`: add `zero_capacity_strategy: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "scale_in_after_inactivity_minutes", check: fr::literal::Check::Range { min: 5.0, max: 1440.0 }, message: "`scale_in_after_inactivity_minutes` of `ContainerFleetManagedCapacityConfiguration` must be from 5 to 1440 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "scale_in_after_inactivity_minutes", check: fr::literal::Check::Range { min: 5.0, max: 1440.0 }, message: "`scale_in_after_inactivity_minutes` of `ManagedCapacityConfiguration` must be from 5 to 1440 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-    ContainerFleetManagedCapacityConfigurationZeroCapacityStrategy {
+    ManagedCapacityConfigurationZeroCapacityStrategy {
         ScaleToAndFromZero = "SCALE_TO_AND_FROM_ZERO",
         Manual = "MANUAL",
     }
@@ -575,7 +575,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The player gateway status for the location.
-    ContainerFleetLocationConfigurationPlayerGatewayStatus {
+    LocationConfigurationPlayerGatewayStatus {
         Disabled = "DISABLED",
         Enabled = "ENABLED",
     }
@@ -1285,7 +1285,7 @@ pub struct Fleet {
     pub runtime_configuration: Option<RuntimeConfiguration>,
     /// A list of rules that control how a fleet is scaled.
     #[serde(rename = "ScalingPolicies", default, skip_serializing_if = "Vec::is_empty")]
-    pub scaling_policies: Vec<FleetScalingPolicy>,
+    pub scaling_policies: Vec<ScalingPolicy>,
     /// A unique identifier for a Realtime script to be deployed on a new Realtime Servers fleet. The script must have been successfully uploaded to Amazon GameLift. This fleet setting cannot be changed once the fleet is created.
     ///
     /// Note: It is not currently possible to use the !Ref command to reference a script created with a CloudFormation template for the fleet property ScriptId. Instead, use Fn::GetAtt Script.Arn or Fn::GetAtt Script.Id to retrieve either of these properties as input for ScriptId. Alternatively, enter a ScriptId string manually.
@@ -1299,7 +1299,7 @@ pub struct Fleet {
     pub server_launch_path: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Fleet {
@@ -1435,7 +1435,7 @@ pub struct FleetLocationConfiguration {
     pub location: fr::Value<String>,
     /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
     #[serde(rename = "LocationCapacity", default, skip_serializing_if = "Option::is_none")]
-    pub location_capacity: Option<FleetLocationCapacity>,
+    pub location_capacity: Option<LocationCapacity>,
     /// The player gateway status for the location.
     #[serde(rename = "PlayerGatewayStatus", default, skip_serializing_if = "Option::is_none")]
     pub player_gateway_status: Option<fr::Value<FleetLocationConfigurationPlayerGatewayStatus>>,
@@ -1448,62 +1448,6 @@ impl fr::resource::Props for FleetLocationConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `FleetLocationConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
-}
-
-/// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FleetLocationCapacity {
-    /// Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the specified fleet location. This value must fall between the minimum and maximum size limits.
-    #[serde(rename = "DesiredEC2Instances", default, skip_serializing_if = "Option::is_none")]
-    pub desired_ec2_instances: Option<fr::Value<i64>>,
-    /// Configuration options for Amazon GameLift Servers-managed capacity behavior.
-    #[serde(rename = "ManagedCapacityConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub managed_capacity_configuration: Option<FleetManagedCapacityConfiguration>,
-    /// The maximum value that is allowed for the fleet's instance count for a location. When creating a new fleet, GameLift automatically sets this value to "1". Once the fleet is active, you can change this value.
-    #[serde(rename = "MaxSize", default)]
-    pub max_size: fr::Value<i64>,
-    /// The minimum value allowed for the fleet's instance count for a location. When creating a new fleet, GameLift automatically sets this value to "0". After the fleet is active, you can change this value.
-    #[serde(rename = "MinSize", default, skip_serializing_if = "Option::is_none")]
-    pub min_size: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for FleetLocationCapacity {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "max_size", message: "missing required property `max_size` of `FleetLocationCapacity`: add `max_size: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "desired_ec2_instances", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`desired_ec2_instances` of `FleetLocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_size` of `FleetLocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`min_size` of `FleetLocationCapacity` must be at least 0 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// Configuration options for Amazon GameLift Servers-managed capacity behavior.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FleetManagedCapacityConfiguration {
-    /// Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your MinSize and DesiredInstances to 0 after a period with no game session activity.
-    #[serde(rename = "ScaleInAfterInactivityMinutes", default, skip_serializing_if = "Option::is_none")]
-    pub scale_in_after_inactivity_minutes: Option<fr::Value<i64>>,
-    /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-    #[serde(rename = "ZeroCapacityStrategy", default)]
-    pub zero_capacity_strategy: fr::Value<FleetManagedCapacityConfigurationZeroCapacityStrategy>,
-}
-
-impl fr::resource::Props for FleetManagedCapacityConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "zero_capacity_strategy", message: "missing required property `zero_capacity_strategy` of `FleetManagedCapacityConfiguration`: add `zero_capacity_strategy: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "scale_in_after_inactivity_minutes", check: fr::literal::Check::Range { min: 5.0, max: 1440.0 }, message: "`scale_in_after_inactivity_minutes` of `FleetManagedCapacityConfiguration` must be from 5 to 1440 (the schema's minimum/maximum)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-    FleetManagedCapacityConfigurationZeroCapacityStrategy {
-        ScaleToAndFromZero = "SCALE_TO_AND_FROM_ZERO",
-        Manual = "MANUAL",
-    }
 }
 
 fr::cfn_enum! {
@@ -1630,10 +1574,10 @@ impl fr::resource::Props for ServerProcess {
 
 /// Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FleetScalingPolicy {
+pub struct ScalingPolicy {
     /// Comparison operator to use when measuring a metric against the threshold value.
     #[serde(rename = "ComparisonOperator", default, skip_serializing_if = "Option::is_none")]
-    pub comparison_operator: Option<fr::Value<FleetScalingPolicyComparisonOperator>>,
+    pub comparison_operator: Option<fr::Value<ScalingPolicyComparisonOperator>>,
     /// Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered.
     #[serde(rename = "EvaluationPeriods", default, skip_serializing_if = "Option::is_none")]
     pub evaluation_periods: Option<fr::Value<i64>>,
@@ -1641,22 +1585,22 @@ pub struct FleetScalingPolicy {
     pub location: Option<fr::Value<String>>,
     /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
     #[serde(rename = "MetricName", default, skip_serializing_if = "Option::is_none")]
-    pub metric_name: Option<fr::Value<FleetScalingPolicyMetricName>>,
+    pub metric_name: Option<fr::Value<ScalingPolicyMetricName>>,
     /// A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
     #[serde(rename = "PolicyType", default, skip_serializing_if = "Option::is_none")]
-    pub policy_type: Option<fr::Value<FleetScalingPolicyPolicyType>>,
+    pub policy_type: Option<fr::Value<ScalingPolicyPolicyType>>,
     /// Amount of adjustment to make, based on the scaling adjustment type.
     #[serde(rename = "ScalingAdjustment", default, skip_serializing_if = "Option::is_none")]
     pub scaling_adjustment: Option<fr::Value<i64>>,
     /// The type of adjustment to make to a fleet's instance count.
     #[serde(rename = "ScalingAdjustmentType", default, skip_serializing_if = "Option::is_none")]
-    pub scaling_adjustment_type: Option<fr::Value<FleetScalingPolicyScalingAdjustmentType>>,
+    pub scaling_adjustment_type: Option<fr::Value<ScalingPolicyScalingAdjustmentType>>,
     /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<fr::Value<FleetScalingPolicyStatus>>,
+    pub status: Option<fr::Value<ScalingPolicyStatus>>,
     /// Settings for a target-based scaling policy. A target-based policy tracks a particular fleet metric specifies a target value for the metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric returns to the target value. The target configuration specifies settings as needed for the target based policy, including the target value.
     #[serde(rename = "TargetConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub target_configuration: Option<TargetConfiguration>,
@@ -1665,23 +1609,23 @@ pub struct FleetScalingPolicy {
     pub threshold: Option<fr::Value<f64>>,
     /// The current status of the fleet's scaling policies in a requested fleet location. The status PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location.
     #[serde(rename = "UpdateStatus", default, skip_serializing_if = "Option::is_none")]
-    pub update_status: Option<fr::Value<FleetScalingPolicyUpdateStatus>>,
+    pub update_status: Option<fr::Value<ScalingPolicyUpdateStatus>>,
 }
 
-impl fr::resource::Props for FleetScalingPolicy {
+impl fr::resource::Props for ScalingPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `FleetScalingPolicy`: add `name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `ScalingPolicy`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "evaluation_periods", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`evaluation_periods` of `FleetScalingPolicy` must be at least 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `FleetScalingPolicy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `FleetScalingPolicy` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "evaluation_periods", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`evaluation_periods` of `ScalingPolicy` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `ScalingPolicy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `ScalingPolicy` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Comparison operator to use when measuring a metric against the threshold value.
-    FleetScalingPolicyComparisonOperator {
+    ScalingPolicyComparisonOperator {
         GreaterThanOrEqualToThreshold = "GreaterThanOrEqualToThreshold",
         GreaterThanThreshold = "GreaterThanThreshold",
         LessThanThreshold = "LessThanThreshold",
@@ -1691,7 +1635,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
-    FleetScalingPolicyMetricName {
+    ScalingPolicyMetricName {
         ActivatingGameSessions = "ActivatingGameSessions",
         ActiveGameSessions = "ActiveGameSessions",
         ActiveInstances = "ActiveInstances",
@@ -1709,7 +1653,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
-    FleetScalingPolicyPolicyType {
+    ScalingPolicyPolicyType {
         RuleBased = "RuleBased",
         TargetBased = "TargetBased",
         ManagedScaling = "ManagedScaling",
@@ -1718,7 +1662,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The type of adjustment to make to a fleet's instance count.
-    FleetScalingPolicyScalingAdjustmentType {
+    ScalingPolicyScalingAdjustmentType {
         ChangeInCapacity = "ChangeInCapacity",
         ExactCapacity = "ExactCapacity",
         PercentChangeInCapacity = "PercentChangeInCapacity",
@@ -1727,7 +1671,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
-    FleetScalingPolicyStatus {
+    ScalingPolicyStatus {
         Active = "ACTIVE",
         UpdateRequested = "UPDATE_REQUESTED",
         Updating = "UPDATING",
@@ -1740,7 +1684,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The current status of the fleet's scaling policies in a requested fleet location. The status PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location.
-    FleetScalingPolicyUpdateStatus {
+    ScalingPolicyUpdateStatus {
         PendingUpdate = "PENDING_UPDATE",
     }
 }
@@ -2142,7 +2086,7 @@ pub struct Location {
     pub location_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Location {
@@ -2244,7 +2188,7 @@ pub struct MatchmakingConfiguration {
     pub rule_set_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MatchmakingConfiguration {
@@ -2421,10 +2365,10 @@ pub struct Script {
     #[serde(rename = "NodeJsVersion", default, skip_serializing_if = "Option::is_none")]
     pub node_js_version: Option<fr::Value<String>>,
     #[serde(rename = "StorageLocation", default)]
-    pub storage_location: ScriptS3Location,
+    pub storage_location: S3Location,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AliasTag>,
+    pub tags: Vec<Tag>,
     /// The version that is associated with a script. Version strings do not need to be unique.
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<fr::Value<String>>,
@@ -2486,7 +2430,7 @@ impl fr::resource::Resource for Script {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ScriptS3Location {
+pub struct S3Location {
     /// An Amazon S3 bucket identifier. This is the name of the S3 bucket.
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
@@ -2501,15 +2445,15 @@ pub struct ScriptS3Location {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
 }
 
-impl fr::resource::Props for ScriptS3Location {
+impl fr::resource::Props for S3Location {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `ScriptS3Location`: add `bucket: ...` to it" },
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ScriptS3Location`: add `key: ...` to it" },
-        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `ScriptS3Location`: add `role_arn: ...` to it" },
+        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `S3Location`: add `bucket: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `S3Location`: add `key: ...` to it" },
+        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `S3Location`: add `role_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`bucket` of `ScriptS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`key` of `ScriptS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "object_version", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`object_version` of `ScriptS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`bucket` of `S3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`key` of `S3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_version", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`object_version` of `S3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }

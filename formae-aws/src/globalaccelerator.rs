@@ -33,7 +33,7 @@ pub struct Accelerator {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AcceleratorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Accelerator {
@@ -103,7 +103,7 @@ fr::cfn_enum! {
 
 /// Tag is a key-value pair associated with accelerator.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AcceleratorTag {
+pub struct Tag {
     /// Key of the tag. Value can be 1 to 127 characters.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -112,14 +112,14 @@ pub struct AcceleratorTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AcceleratorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AcceleratorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AcceleratorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `AcceleratorTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `AcceleratorTag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `Tag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `Tag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -138,7 +138,7 @@ pub struct CrossAccountAttachment {
     #[serde(rename = "Resources", default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Resource>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CrossAccountAttachmentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CrossAccountAttachment {
@@ -201,28 +201,6 @@ impl fr::resource::Props for Resource {
         fr::literal::LiteralRule { field: "cidr", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`cidr` of `Resource` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "endpoint_id", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`endpoint_id` of `Resource` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`region` of `Resource` must have 0 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Tag is a key-value pair associated with Cross Account Attachment.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CrossAccountAttachmentTag {
-    /// Key of the tag. Value can be 1 to 127 characters.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Value for the tag. Value can be 1 to 255 characters.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CrossAccountAttachmentTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CrossAccountAttachmentTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CrossAccountAttachmentTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `CrossAccountAttachmentTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `CrossAccountAttachmentTag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -22,7 +22,7 @@ pub struct Blueprint {
     pub name: fr::Value<String>,
     /// The tags to be applied to this blueprint.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BlueprintTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Blueprint {
@@ -85,7 +85,7 @@ impl fr::resource::Resource for Blueprint {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BlueprintTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -94,14 +94,14 @@ pub struct BlueprintTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for BlueprintTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BlueprintTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BlueprintTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BlueprintTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BlueprintTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -139,7 +139,7 @@ pub struct Catalog {
     pub parameters: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CatalogTag>,
+    pub tags: Vec<Tag>,
     /// A structure that describes a target catalog for resource linking.
     #[serde(rename = "TargetRedshiftCatalog", default, skip_serializing_if = "Option::is_none")]
     pub target_redshift_catalog: Option<TargetRedshiftCatalog>,
@@ -270,7 +270,7 @@ pub struct PrincipalPermissions {
     pub permissions: Vec<fr::Value<PrincipalPermissionsPermissions>>,
     /// The Lake Formation principal.
     #[serde(rename = "Principal", default, skip_serializing_if = "Option::is_none")]
-    pub principal: Option<CatalogDataLakePrincipal>,
+    pub principal: Option<DataLakePrincipal>,
 }
 
 impl fr::resource::Props for PrincipalPermissions {
@@ -294,16 +294,16 @@ fr::cfn_enum! {
 
 /// The Lake Formation principal.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CatalogDataLakePrincipal {
+pub struct DataLakePrincipal {
     /// An identifier for the Lake Formation principal.
     #[serde(rename = "DataLakePrincipalIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub data_lake_principal_identifier: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CatalogDataLakePrincipal {
+impl fr::resource::Props for DataLakePrincipal {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_lake_principal_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`data_lake_principal_identifier` of `CatalogDataLakePrincipal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_lake_principal_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`data_lake_principal_identifier` of `DataLakePrincipal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -328,28 +328,6 @@ fr::cfn_enum! {
         Accept = "Accept",
         Deny = "Deny",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CatalogTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CatalogTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CatalogTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CatalogTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CatalogTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CatalogTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// A structure that describes a target catalog for resource linking.
@@ -967,7 +945,7 @@ pub struct ConnectionType {
     pub rest_configuration: RestConfiguration,
     /// Tags to assign to the connection type.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectionTypeTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConnectionType {
@@ -1655,26 +1633,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectionTypeTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ConnectionTypeTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectionTypeTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectionTypeTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConnectionTypeTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConnectionTypeTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::Glue::Crawler
 ///
 /// CloudFormation type `AWS::Glue::Crawler`, deployed through Cloud Control.
@@ -2138,7 +2096,7 @@ pub struct DataCatalogEncryptionSettings {
     pub catalog_id: fr::Value<String>,
     /// Contains configuration information for maintaining Data Catalog security.
     #[serde(rename = "DataCatalogEncryptionSettings", default)]
-    pub data_catalog_encryption_settings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettings,
+    pub data_catalog_encryption_settings: DataCatalogEncryptionSettingsProperty,
 }
 
 impl fr::resource::Props for DataCatalogEncryptionSettings {
@@ -2187,7 +2145,7 @@ impl fr::resource::Resource for DataCatalogEncryptionSettings {
 
 /// Contains configuration information for maintaining Data Catalog security.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataCatalogEncryptionSettingsDataCatalogEncryptionSettings {
+pub struct DataCatalogEncryptionSettingsProperty {
     /// When connection password protection is enabled, the Data Catalog uses a customer-provided key to encrypt the password as part of CreateConnection or UpdateConnection and store it in the ENCRYPTED_PASSWORD field in the connection properties. You can enable catalog encryption or only password encryption.
     #[serde(rename = "ConnectionPasswordEncryption", default, skip_serializing_if = "Option::is_none")]
     pub connection_password_encryption: Option<ConnectionPasswordEncryption>,
@@ -2196,7 +2154,7 @@ pub struct DataCatalogEncryptionSettingsDataCatalogEncryptionSettings {
     pub encryption_at_rest: Option<EncryptionAtRest>,
 }
 
-impl fr::resource::Props for DataCatalogEncryptionSettingsDataCatalogEncryptionSettings {
+impl fr::resource::Props for DataCatalogEncryptionSettingsProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -2438,7 +2396,7 @@ pub struct PrincipalPrivileges {
     pub permissions: Vec<fr::Value<PrincipalPrivilegesPermissions>>,
     /// The AWS Lake Formation principal.
     #[serde(rename = "Principal", default, skip_serializing_if = "Option::is_none")]
-    pub principal: Option<DatabaseDataLakePrincipal>,
+    pub principal: Option<DataLakePrincipal>,
 }
 
 impl fr::resource::Props for PrincipalPrivileges {
@@ -2458,21 +2416,6 @@ fr::cfn_enum! {
         Insert = "INSERT",
         Select = "SELECT",
     }
-}
-
-/// The AWS Lake Formation principal.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatabaseDataLakePrincipal {
-    /// An identifier for the AWS Lake Formation principal.
-    #[serde(rename = "DataLakePrincipalIdentifier", default, skip_serializing_if = "Option::is_none")]
-    pub data_lake_principal_identifier: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for DatabaseDataLakePrincipal {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_lake_principal_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`data_lake_principal_identifier` of `DatabaseDataLakePrincipal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// A FederatedDatabase structure that references an entity outside the AWS Glue Data Catalog.
@@ -2829,7 +2772,7 @@ pub struct Job {
     #[serde(rename = "Command", default)]
     pub command: JobCommand,
     #[serde(rename = "Connections", default, skip_serializing_if = "Option::is_none")]
-    pub connections: Option<JobConnectionsList>,
+    pub connections: Option<ConnectionsList>,
     #[serde(rename = "DefaultArguments", default, skip_serializing_if = "Option::is_none")]
     pub default_arguments: Option<fr::Value<serde_json::Value>>,
     /// A description of the job.
@@ -2867,7 +2810,7 @@ pub struct Job {
     #[serde(rename = "NonOverridableArguments", default, skip_serializing_if = "Option::is_none")]
     pub non_overridable_arguments: Option<fr::Value<serde_json::Value>>,
     #[serde(rename = "NotificationProperty", default, skip_serializing_if = "Option::is_none")]
-    pub notification_property: Option<JobNotificationProperty>,
+    pub notification_property: Option<NotificationProperty>,
     /// The number of workers of a defined workerType that are allocated when a job runs.
     #[serde(rename = "NumberOfWorkers", default, skip_serializing_if = "Option::is_none")]
     pub number_of_workers: Option<fr::Value<i64>>,
@@ -2963,13 +2906,13 @@ impl fr::resource::Props for JobCommand {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobConnectionsList {
+pub struct ConnectionsList {
     /// A list of connections used by the job.
     #[serde(rename = "Connections", default, skip_serializing_if = "Vec::is_empty")]
     pub connections: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for JobConnectionsList {
+impl fr::resource::Props for ConnectionsList {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -3004,16 +2947,16 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobNotificationProperty {
+pub struct NotificationProperty {
     /// It is the number of minutes to wait before sending a job run delay notification after a job run starts
     #[serde(rename = "NotifyDelayAfter", default, skip_serializing_if = "Option::is_none")]
     pub notify_delay_after: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for JobNotificationProperty {
+impl fr::resource::Props for NotificationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "notify_delay_after", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`notify_delay_after` of `JobNotificationProperty` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "notify_delay_after", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`notify_delay_after` of `NotificationProperty` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -3391,7 +3334,7 @@ pub struct PartitionStorageDescriptor {
     pub schema_reference: Option<SchemaReference>,
     /// The serialization/deserialization (SerDe) information.
     #[serde(rename = "SerdeInfo", default, skip_serializing_if = "Option::is_none")]
-    pub serde_info: Option<PartitionSerdeInfo>,
+    pub serde_info: Option<SerdeInfo>,
     /// The information about values that appear frequently in a column (skewed values).
     #[serde(rename = "SkewedInfo", default, skip_serializing_if = "Option::is_none")]
     pub skewed_info: Option<PartitionSkewedInfo>,
@@ -3484,7 +3427,7 @@ impl fr::resource::Props for SchemaId {
 
 /// The serialization/deserialization (SerDe) information.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PartitionSerdeInfo {
+pub struct SerdeInfo {
     /// Name of the SerDe.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
@@ -3495,11 +3438,11 @@ pub struct PartitionSerdeInfo {
     pub serialization_library: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for PartitionSerdeInfo {
+impl fr::resource::Props for SerdeInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `PartitionSerdeInfo` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "serialization_library", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`serialization_library` of `PartitionSerdeInfo` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `SerdeInfo` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "serialization_library", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`serialization_library` of `SerdeInfo` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3554,7 +3497,7 @@ pub struct Registry {
     pub name: fr::Value<String>,
     /// List of tags to tag the Registry
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Registry {
@@ -3601,28 +3544,6 @@ impl fr::resource::Resource for Registry {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RegistryTag {
-    /// A key to identify the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Corresponding tag value for the key.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RegistryTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RegistryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RegistryTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RegistryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RegistryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// This resource represents a schema of Glue Schema Registry.
 ///
 /// CloudFormation type `AWS::Glue::Schema`, deployed through Cloud Control.
@@ -3630,7 +3551,7 @@ impl fr::resource::Props for RegistryTag {
 pub struct Schema {
     /// Specify checkpoint version for update. This is only required to update the Compatibility.
     #[serde(rename = "CheckpointVersion", default, skip_serializing_if = "Option::is_none")]
-    pub checkpoint_version: Option<SchemaSchemaVersion>,
+    pub checkpoint_version: Option<SchemaVersionProperty>,
     /// Compatibility setting for the schema.
     #[serde(rename = "Compatibility", default)]
     pub compatibility: fr::Value<SchemaCompatibility>,
@@ -3645,13 +3566,13 @@ pub struct Schema {
     pub name: fr::Value<String>,
     /// Identifier for the registry which the schema is part of.
     #[serde(rename = "Registry", default, skip_serializing_if = "Option::is_none")]
-    pub registry: Option<SchemaRegistry>,
+    pub registry: Option<RegistryProperty>,
     /// Definition for the initial schema version in plain-text.
     #[serde(rename = "SchemaDefinition", default, skip_serializing_if = "Option::is_none")]
     pub schema_definition: Option<fr::Value<String>>,
     /// List of tags to tag the schema
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Schema {
@@ -3706,7 +3627,7 @@ impl fr::resource::Resource for Schema {
 
 /// Specify checkpoint version for update. This is only required to update the Compatibility.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SchemaSchemaVersion {
+pub struct SchemaVersionProperty {
     /// Indicates if the latest version needs to be updated.
     #[serde(rename = "IsLatest", default, skip_serializing_if = "Option::is_none")]
     pub is_latest: Option<fr::Value<bool>>,
@@ -3715,10 +3636,10 @@ pub struct SchemaSchemaVersion {
     pub version_number: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for SchemaSchemaVersion {
+impl fr::resource::Props for SchemaVersionProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "version_number", check: fr::literal::Check::Range { min: 1.0, max: 100000.0 }, message: "`version_number` of `SchemaSchemaVersion` must be from 1 to 100000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "version_number", check: fr::literal::Check::Range { min: 1.0, max: 100000.0 }, message: "`version_number` of `SchemaVersionProperty` must be from 1 to 100000 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -3747,7 +3668,7 @@ fr::cfn_enum! {
 
 /// Identifier for the registry which the schema is part of.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SchemaRegistry {
+pub struct RegistryProperty {
     /// Amazon Resource Name for the Registry.
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<fr::Value<String>>,
@@ -3756,10 +3677,10 @@ pub struct SchemaRegistry {
     pub name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for SchemaRegistry {
+impl fr::resource::Props for RegistryProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `SchemaRegistry` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `RegistryProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3770,7 +3691,7 @@ impl fr::resource::Props for SchemaRegistry {
 pub struct SchemaVersion {
     /// Identifier for the schema where the schema version will be created.
     #[serde(rename = "Schema", default)]
-    pub schema: SchemaVersionSchema,
+    pub schema: SchemaProperty,
     /// Complete definition of the schema in plain-text.
     #[serde(rename = "SchemaDefinition", default)]
     pub schema_definition: fr::Value<String>,
@@ -3822,7 +3743,7 @@ impl fr::resource::Resource for SchemaVersion {
 
 /// Identifier for the schema where the schema version will be created.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SchemaVersionSchema {
+pub struct SchemaProperty {
     /// Name of the registry to identify where the Schema is located.
     #[serde(rename = "RegistryName", default, skip_serializing_if = "Option::is_none")]
     pub registry_name: Option<fr::Value<String>>,
@@ -3834,11 +3755,11 @@ pub struct SchemaVersionSchema {
     pub schema_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for SchemaVersionSchema {
+impl fr::resource::Props for SchemaProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "registry_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`registry_name` of `SchemaVersionSchema` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "schema_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`schema_name` of `SchemaVersionSchema` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "registry_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`registry_name` of `SchemaProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`schema_name` of `SchemaProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4083,7 +4004,7 @@ pub struct Session {
     pub security_configuration: Option<fr::Value<String>>,
     /// The tags belonging to the session.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BlueprintTag>,
+    pub tags: Vec<Tag>,
     /// The number of minutes before session times out.
     #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<fr::Value<i64>>,
@@ -4496,7 +4417,7 @@ pub struct TableInput {
     pub retention: Option<fr::Value<i64>>,
     /// Describes the physical storage of table data.
     #[serde(rename = "StorageDescriptor", default, skip_serializing_if = "Option::is_none")]
-    pub storage_descriptor: Option<TableStorageDescriptor>,
+    pub storage_descriptor: Option<StorageDescriptor>,
     /// The type of this table. AWS Glue will create tables with the EXTERNAL_TABLE type. Other services, such as Athena, may create tables with additional table types.
     #[serde(rename = "TableType", default, skip_serializing_if = "Option::is_none")]
     pub table_type: Option<fr::Value<TableInputTableType>>,
@@ -4528,7 +4449,7 @@ impl fr::resource::Props for TableInput {
 
 /// Describes the physical storage of table data.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableStorageDescriptor {
+pub struct StorageDescriptor {
     /// A list of reducer grouping columns, clustering columns, and bucketing columns in the table.
     #[serde(rename = "BucketColumns", default, skip_serializing_if = "Vec::is_empty")]
     pub bucket_columns: Vec<fr::Value<String>>,
@@ -4557,51 +4478,30 @@ pub struct TableStorageDescriptor {
     pub schema_reference: Option<SchemaReference>,
     /// Information about a serialization/deserialization program (SerDe) that serves as an extractor an loader.
     #[serde(rename = "SerdeInfo", default, skip_serializing_if = "Option::is_none")]
-    pub serde_info: Option<TableSerdeInfo>,
+    pub serde_info: Option<SerdeInfo>,
     /// Specifies skewed values in a table. Skewed values are those that occur with very high frequency.
     #[serde(rename = "SkewedInfo", default, skip_serializing_if = "Option::is_none")]
-    pub skewed_info: Option<TableSkewedInfo>,
+    pub skewed_info: Option<SkewedInfo>,
     /// A list specifying the sort order of each bucket in the table.
     #[serde(rename = "SortColumns", default, skip_serializing_if = "Vec::is_empty")]
-    pub sort_columns: Vec<TableOrder>,
+    pub sort_columns: Vec<Order>,
     /// True if the table data is stored in subdirectories, or False if not.
     #[serde(rename = "StoredAsSubDirectories", default, skip_serializing_if = "Option::is_none")]
     pub stored_as_sub_directories: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for TableStorageDescriptor {
+impl fr::resource::Props for StorageDescriptor {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "input_format", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`input_format` of `TableStorageDescriptor` must have 0 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 0, max: 2056 }, message: "`location` of `TableStorageDescriptor` must have 0 to 2056 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "output_format", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`output_format` of `TableStorageDescriptor` must have 0 to 128 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Information about a serialization/deserialization program (SerDe) that serves as an extractor an loader.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableSerdeInfo {
-    /// Name of the SerDe.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<fr::Value<String>>,
-    #[serde(rename = "Parameters", default, skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<fr::Value<serde_json::Value>>,
-    /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
-    #[serde(rename = "SerializationLibrary", default, skip_serializing_if = "Option::is_none")]
-    pub serialization_library: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TableSerdeInfo {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TableSerdeInfo` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "serialization_library", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`serialization_library` of `TableSerdeInfo` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "input_format", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`input_format` of `StorageDescriptor` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 0, max: 2056 }, message: "`location` of `StorageDescriptor` must have 0 to 2056 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "output_format", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`output_format` of `StorageDescriptor` must have 0 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// Specifies skewed values in a table. Skewed values are those that occur with very high frequency.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableSkewedInfo {
+pub struct SkewedInfo {
     /// A list of names of columns that contain skewed values.
     #[serde(rename = "SkewedColumnNames", default, skip_serializing_if = "Vec::is_empty")]
     pub skewed_column_names: Vec<fr::Value<String>>,
@@ -4612,13 +4512,13 @@ pub struct TableSkewedInfo {
     pub skewed_column_values: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for TableSkewedInfo {
+impl fr::resource::Props for SkewedInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Specifies the sort order of a sorted column.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableOrder {
+pub struct Order {
     /// The name of the column.
     #[serde(rename = "Column", default)]
     pub column: fr::Value<String>,
@@ -4627,14 +4527,14 @@ pub struct TableOrder {
     pub sort_order: fr::Value<i64>,
 }
 
-impl fr::resource::Props for TableOrder {
+impl fr::resource::Props for Order {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "column", message: "missing required property `column` of `TableOrder`: add `column: ...` to it" },
-        fr::resource::Required { field: "sort_order", message: "missing required property `sort_order` of `TableOrder`: add `sort_order: ...` to it" },
+        fr::resource::Required { field: "column", message: "missing required property `column` of `Order`: add `column: ...` to it" },
+        fr::resource::Required { field: "sort_order", message: "missing required property `sort_order` of `Order`: add `sort_order: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "column", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`column` of `TableOrder` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "sort_order", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`sort_order` of `TableOrder` must be from 0 to 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "column", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`column` of `Order` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sort_order", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`sort_order` of `Order` must be from 0 to 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -5047,7 +4947,7 @@ pub struct Action {
     pub job_name: Option<fr::Value<String>>,
     /// Specifies configuration properties of a job run notification.
     #[serde(rename = "NotificationProperty", default, skip_serializing_if = "Option::is_none")]
-    pub notification_property: Option<TriggerNotificationProperty>,
+    pub notification_property: Option<NotificationProperty>,
     /// The name of the SecurityConfiguration structure to be used with this action.
     #[serde(rename = "SecurityConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub security_configuration: Option<fr::Value<String>>,
@@ -5063,21 +4963,6 @@ impl fr::resource::Props for Action {
         fr::literal::LiteralRule { field: "job_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`job_name` of `Action` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "security_configuration", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`security_configuration` of `Action` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "timeout", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`timeout` of `Action` must be at least 1 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// Specifies configuration properties of a job run notification.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TriggerNotificationProperty {
-    /// After a job run starts, the number of minutes to wait before sending a job run delay notification
-    #[serde(rename = "NotifyDelayAfter", default, skip_serializing_if = "Option::is_none")]
-    pub notify_delay_after: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for TriggerNotificationProperty {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "notify_delay_after", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`notify_delay_after` of `TriggerNotificationProperty` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -5207,7 +5092,7 @@ pub struct UsageProfile {
     pub name: fr::Value<String>,
     /// The tags to be applied to this UsageProfiles.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for UsageProfile {

@@ -388,9 +388,9 @@ pub struct DataflowEndpointGroup {
     #[serde(rename = "ContactPrePassDurationSeconds", default, skip_serializing_if = "Option::is_none")]
     pub contact_pre_pass_duration_seconds: Option<fr::Value<i64>>,
     #[serde(rename = "EndpointDetails", default, skip_serializing_if = "Vec::is_empty")]
-    pub endpoint_details: Vec<DataflowEndpointGroupEndpointDetails>,
+    pub endpoint_details: Vec<EndpointDetails>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataflowEndpointGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataflowEndpointGroup {
@@ -440,7 +440,7 @@ impl fr::resource::Resource for DataflowEndpointGroup {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupEndpointDetails {
+pub struct EndpointDetails {
     /// Information about AwsGroundStationAgentEndpoint.
     #[serde(rename = "AwsGroundStationAgentEndpoint", default, skip_serializing_if = "Option::is_none")]
     pub aws_ground_station_agent_endpoint: Option<AwsGroundStationAgentEndpoint>,
@@ -450,7 +450,7 @@ pub struct DataflowEndpointGroupEndpointDetails {
     pub security_details: Option<SecurityDetails>,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupEndpointDetails {
+impl fr::resource::Props for EndpointDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -530,7 +530,7 @@ pub struct DataflowEndpointGroupRangedConnectionDetails {
     pub mtu: Option<fr::Value<i64>>,
     /// A socket address with a port range.
     #[serde(rename = "SocketAddress", default, skip_serializing_if = "Option::is_none")]
-    pub socket_address: Option<DataflowEndpointGroupRangedSocketAddress>,
+    pub socket_address: Option<RangedSocketAddress>,
 }
 
 impl fr::resource::Props for DataflowEndpointGroupRangedConnectionDetails {
@@ -539,7 +539,7 @@ impl fr::resource::Props for DataflowEndpointGroupRangedConnectionDetails {
 
 /// A socket address with a port range.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupRangedSocketAddress {
+pub struct RangedSocketAddress {
     /// IPv4 socket address.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
@@ -548,10 +548,10 @@ pub struct DataflowEndpointGroupRangedSocketAddress {
     pub port_range: Option<DataflowEndpointGroupIntegerRange>,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupRangedSocketAddress {
+impl fr::resource::Props for RangedSocketAddress {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 7, max: 16 }, message: "`name` of `DataflowEndpointGroupRangedSocketAddress` must have 7 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 7, max: 16 }, message: "`name` of `RangedSocketAddress` must have 7 to 16 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -593,7 +593,7 @@ pub struct SecurityDetails {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for SecurityDetails {
@@ -602,17 +602,17 @@ impl fr::resource::Props for SecurityDetails {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataflowEndpointGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataflowEndpointGroupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -630,7 +630,7 @@ pub struct DataflowEndpointGroupV2 {
     #[serde(rename = "Endpoints", default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<CreateEndpointDetails>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataflowEndpointGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataflowEndpointGroupV2 {
@@ -727,10 +727,10 @@ impl fr::resource::Props for DownlinkDataflowDetails {
 pub struct DownlinkConnectionDetails {
     /// Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
     #[serde(rename = "AgentIpAndPortAddress", default)]
-    pub agent_ip_and_port_address: DataflowEndpointGroupV2RangedConnectionDetails,
+    pub agent_ip_and_port_address: RangedConnectionDetails,
     /// Socket address of an uplink or downlink agent endpoint with an optional mtu.
     #[serde(rename = "EgressAddressAndPort", default)]
-    pub egress_address_and_port: DataflowEndpointGroupV2ConnectionDetails,
+    pub egress_address_and_port: ConnectionDetails,
 }
 
 impl fr::resource::Props for DownlinkConnectionDetails {
@@ -742,7 +742,7 @@ impl fr::resource::Props for DownlinkConnectionDetails {
 
 /// Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupV2RangedConnectionDetails {
+pub struct RangedConnectionDetails {
     /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
     #[serde(rename = "Mtu", default, skip_serializing_if = "Option::is_none")]
     pub mtu: Option<fr::Value<i64>>,
@@ -751,12 +751,12 @@ pub struct DataflowEndpointGroupV2RangedConnectionDetails {
     pub socket_address: DataflowEndpointGroupV2RangedSocketAddress,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupV2RangedConnectionDetails {
+impl fr::resource::Props for RangedConnectionDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "socket_address", message: "missing required property `socket_address` of `DataflowEndpointGroupV2RangedConnectionDetails`: add `socket_address: ...` to it" },
+        fr::resource::Required { field: "socket_address", message: "missing required property `socket_address` of `RangedConnectionDetails`: add `socket_address: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "mtu", check: fr::literal::Check::Range { min: 1400.0, max: 1500.0 }, message: "`mtu` of `DataflowEndpointGroupV2RangedConnectionDetails` must be from 1400 to 1500 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "mtu", check: fr::literal::Check::Range { min: 1400.0, max: 1500.0 }, message: "`mtu` of `RangedConnectionDetails` must be from 1400 to 1500 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -768,7 +768,7 @@ pub struct DataflowEndpointGroupV2RangedSocketAddress {
     pub name: fr::Value<String>,
     /// An integer range that has a minimum and maximum value.
     #[serde(rename = "PortRange", default)]
-    pub port_range: DataflowEndpointGroupV2IntegerRange,
+    pub port_range: IntegerRange,
 }
 
 impl fr::resource::Props for DataflowEndpointGroupV2RangedSocketAddress {
@@ -780,7 +780,7 @@ impl fr::resource::Props for DataflowEndpointGroupV2RangedSocketAddress {
 
 /// An integer range that has a minimum and maximum value.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupV2IntegerRange {
+pub struct IntegerRange {
     /// A maximum value.
     #[serde(rename = "Maximum", default)]
     pub maximum: fr::Value<i64>,
@@ -789,35 +789,35 @@ pub struct DataflowEndpointGroupV2IntegerRange {
     pub minimum: fr::Value<i64>,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupV2IntegerRange {
+impl fr::resource::Props for IntegerRange {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "maximum", message: "missing required property `maximum` of `DataflowEndpointGroupV2IntegerRange`: add `maximum: ...` to it" },
-        fr::resource::Required { field: "minimum", message: "missing required property `minimum` of `DataflowEndpointGroupV2IntegerRange`: add `minimum: ...` to it" },
+        fr::resource::Required { field: "maximum", message: "missing required property `maximum` of `IntegerRange`: add `maximum: ...` to it" },
+        fr::resource::Required { field: "minimum", message: "missing required property `minimum` of `IntegerRange`: add `minimum: ...` to it" },
     ];
 }
 
 /// Socket address of an uplink or downlink agent endpoint with an optional mtu.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupV2ConnectionDetails {
+pub struct ConnectionDetails {
     /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
     #[serde(rename = "Mtu", default, skip_serializing_if = "Option::is_none")]
     pub mtu: Option<fr::Value<i64>>,
     #[serde(rename = "SocketAddress", default)]
-    pub socket_address: DataflowEndpointGroupV2SocketAddress,
+    pub socket_address: SocketAddress,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupV2ConnectionDetails {
+impl fr::resource::Props for ConnectionDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "socket_address", message: "missing required property `socket_address` of `DataflowEndpointGroupV2ConnectionDetails`: add `socket_address: ...` to it" },
+        fr::resource::Required { field: "socket_address", message: "missing required property `socket_address` of `ConnectionDetails`: add `socket_address: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "mtu", check: fr::literal::Check::Range { min: 1400.0, max: 1500.0 }, message: "`mtu` of `DataflowEndpointGroupV2ConnectionDetails` must be from 1400 to 1500 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "mtu", check: fr::literal::Check::Range { min: 1400.0, max: 1500.0 }, message: "`mtu` of `ConnectionDetails` must be from 1400 to 1500 (the schema's minimum/maximum)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataflowEndpointGroupV2SocketAddress {
+pub struct SocketAddress {
     /// IPv4 socket address.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -826,10 +826,10 @@ pub struct DataflowEndpointGroupV2SocketAddress {
     pub port: fr::Value<i64>,
 }
 
-impl fr::resource::Props for DataflowEndpointGroupV2SocketAddress {
+impl fr::resource::Props for SocketAddress {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `DataflowEndpointGroupV2SocketAddress`: add `name: ...` to it" },
-        fr::resource::Required { field: "port", message: "missing required property `port` of `DataflowEndpointGroupV2SocketAddress`: add `port: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `SocketAddress`: add `name: ...` to it" },
+        fr::resource::Required { field: "port", message: "missing required property `port` of `SocketAddress`: add `port: ...` to it" },
     ];
 }
 
@@ -867,10 +867,10 @@ impl fr::resource::Props for UplinkDataflowDetails {
 pub struct UplinkConnectionDetails {
     /// Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
     #[serde(rename = "AgentIpAndPortAddress", default)]
-    pub agent_ip_and_port_address: DataflowEndpointGroupV2RangedConnectionDetails,
+    pub agent_ip_and_port_address: RangedConnectionDetails,
     /// Socket address of an uplink or downlink agent endpoint with an optional mtu.
     #[serde(rename = "IngressAddressAndPort", default)]
-    pub ingress_address_and_port: DataflowEndpointGroupV2ConnectionDetails,
+    pub ingress_address_and_port: ConnectionDetails,
 }
 
 impl fr::resource::Props for UplinkConnectionDetails {
@@ -905,7 +905,7 @@ pub struct MissionProfile {
     #[serde(rename = "StreamsKmsRole", default, skip_serializing_if = "Option::is_none")]
     pub streams_kms_role: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataflowEndpointGroupTag>,
+    pub tags: Vec<Tag>,
     /// ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration.
     #[serde(rename = "TelemetrySinkConfigArn", default, skip_serializing_if = "Option::is_none")]
     pub telemetry_sink_config_arn: Option<fr::Value<String>>,

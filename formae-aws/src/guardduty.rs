@@ -19,7 +19,7 @@ pub struct CustomDetectionRuleAssociation {
     pub rule_id: fr::Value<String>,
     /// The tags applied to the association.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for CustomDetectionRuleAssociation {
@@ -91,21 +91,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CustomDetectionRuleAssociationTagItem {
+pub struct TagItem {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CustomDetectionRuleAssociationTagItem {
+impl fr::resource::Props for TagItem {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CustomDetectionRuleAssociationTagItem`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CustomDetectionRuleAssociationTagItem`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `TagItem`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `TagItem`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CustomDetectionRuleAssociationTagItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CustomDetectionRuleAssociationTagItem` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TagItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TagItem` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -123,7 +123,7 @@ pub struct Detector {
     #[serde(rename = "FindingPublishingFrequency", default, skip_serializing_if = "Option::is_none")]
     pub finding_publishing_frequency: Option<fr::Value<DetectorFindingPublishingFrequency>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for Detector {
@@ -340,7 +340,7 @@ pub struct Filter {
     #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<fr::Value<i64>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for Filter {
@@ -429,7 +429,7 @@ pub struct IPSet {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for IPSet {
@@ -787,7 +787,7 @@ pub struct PublishingDestination {
     #[serde(rename = "DetectorId", default)]
     pub detector_id: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for PublishingDestination {
@@ -884,7 +884,7 @@ pub struct ThreatEntitySet {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for ThreatEntitySet {
@@ -973,7 +973,7 @@ pub struct ThreatIntelSet {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for ThreatIntelSet {
@@ -1054,7 +1054,7 @@ pub struct TrustedEntitySet {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDetectionRuleAssociationTagItem>,
+    pub tags: Vec<TagItem>,
 }
 
 impl fr::resource::Props for TrustedEntitySet {

@@ -207,7 +207,7 @@ pub struct FHIRDatastore {
     #[serde(rename = "SseConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub sse_configuration: Option<SseConfiguration>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FHIRDatastoreTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FHIRDatastore {
@@ -425,7 +425,7 @@ fr::cfn_enum! {
 
 /// A key-value pair. A tag consists of a tag key and a tag value. Tag keys and tag values are both required, but tag values can be empty (null) strings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FHIRDatastoreTag {
+pub struct Tag {
     /// The key of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -434,13 +434,13 @@ pub struct FHIRDatastoreTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for FHIRDatastoreTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FHIRDatastoreTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FHIRDatastoreTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FHIRDatastoreTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FHIRDatastoreTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }

@@ -32,7 +32,7 @@ pub struct Group {
     /// The name of each inline policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail.
     /// For information about limits on the number of inline policies that you can embed in a group, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
     #[serde(rename = "Policies", default, skip_serializing_if = "Vec::is_empty")]
-    pub policies: Vec<GroupPolicy2>,
+    pub policies: Vec<GroupPolicyProperty>,
 }
 
 impl fr::resource::Props for Group {
@@ -87,7 +87,7 @@ impl fr::resource::Resource for Group {
 /// An attached policy is a managed policy that has been attached to a user, group, or role.
 /// For more information about managed policies, see [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GroupPolicy2 {
+pub struct GroupPolicyProperty {
     /// The policy document.
     #[serde(rename = "PolicyDocument", default)]
     pub policy_document: fr::Value<serde_json::Value>,
@@ -96,10 +96,10 @@ pub struct GroupPolicy2 {
     pub policy_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for GroupPolicy2 {
+impl fr::resource::Props for GroupPolicyProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `GroupPolicy2`: add `policy_document: ...` to it" },
-        fr::resource::Required { field: "policy_name", message: "missing required property `policy_name` of `GroupPolicy2`: add `policy_name: ...` to it" },
+        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `GroupPolicyProperty`: add `policy_document: ...` to it" },
+        fr::resource::Required { field: "policy_name", message: "missing required property `policy_name` of `GroupPolicyProperty`: add `policy_name: ...` to it" },
     ];
 }
 
@@ -347,7 +347,7 @@ pub struct OIDCProvider {
     #[serde(rename = "ClientIdList", default, skip_serializing_if = "Vec::is_empty")]
     pub client_id_list: Vec<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OIDCProviderTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "ThumbprintList", default, skip_serializing_if = "Vec::is_empty")]
     pub thumbprint_list: Vec<fr::Value<String>>,
     #[serde(rename = "Url", default, skip_serializing_if = "Option::is_none")]
@@ -397,7 +397,7 @@ impl fr::resource::Resource for OIDCProvider {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OIDCProviderTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -406,14 +406,14 @@ pub struct OIDCProviderTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for OIDCProviderTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `OIDCProviderTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `OIDCProviderTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `OIDCProviderTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `OIDCProviderTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -452,7 +452,7 @@ pub struct Role {
     /// For information about limits on the number of inline policies that you can embed with a role, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
     /// If an external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its role's policy.
     #[serde(rename = "Policies", default, skip_serializing_if = "Vec::is_empty")]
-    pub policies: Vec<RolePolicy2>,
+    pub policies: Vec<RolePolicyProperty>,
     /// A name for the IAM role, up to 64 characters in length. For valid values, see the ``RoleName`` parameter for the [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html) action in the *User Guide*.
     /// This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The role name must be unique within the account. Role names are not distinguished by case. For example, you cannot create roles named both "Role1" and "role1".
     /// If you don't specify a name, CFN generates a unique physical ID and uses that ID for the role name.
@@ -524,7 +524,7 @@ impl fr::resource::Resource for Role {
 /// An attached policy is a managed policy that has been attached to a user, group, or role.
 /// For more information about managed policies, refer to [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RolePolicy2 {
+pub struct RolePolicyProperty {
     /// The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json).
     #[serde(rename = "PolicyDocument", default)]
     pub policy_document: fr::Value<serde_json::Value>,
@@ -533,10 +533,10 @@ pub struct RolePolicy2 {
     pub policy_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for RolePolicy2 {
+impl fr::resource::Props for RolePolicyProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `RolePolicy2`: add `policy_document: ...` to it" },
-        fr::resource::Required { field: "policy_name", message: "missing required property `policy_name` of `RolePolicy2`: add `policy_name: ...` to it" },
+        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `RolePolicyProperty`: add `policy_document: ...` to it" },
+        fr::resource::Required { field: "policy_name", message: "missing required property `policy_name` of `RolePolicyProperty`: add `policy_name: ...` to it" },
     ];
 }
 
@@ -653,7 +653,7 @@ pub struct SAMLProvider {
     #[serde(rename = "SamlMetadataDocument", default, skip_serializing_if = "Option::is_none")]
     pub saml_metadata_document: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OIDCProviderTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SAMLProvider {
@@ -906,7 +906,7 @@ pub struct User {
     /// The name of each policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail.
     /// For information about limits on the number of inline policies that you can embed in a user, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
     #[serde(rename = "Policies", default, skip_serializing_if = "Vec::is_empty")]
-    pub policies: Vec<UserPolicy2>,
+    pub policies: Vec<Policy>,
     /// A list of tags that you want to attach to the new user. Each tag consists of a key name and an associated value. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
     /// If any one of the tags is invalid or if you exceed the allowed maximum number of tags, then the entire request fails and the resource is not created.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
@@ -990,7 +990,7 @@ impl fr::resource::Props for LoginProfile {
 /// An attached policy is a managed policy that has been attached to a user, group, or role.
 /// For more information about managed policies, refer to [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserPolicy2 {
+pub struct Policy {
     /// The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json).
     #[serde(rename = "PolicyDocument", default)]
     pub policy_document: fr::Value<serde_json::Value>,
@@ -999,10 +999,10 @@ pub struct UserPolicy2 {
     pub policy_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for UserPolicy2 {
+impl fr::resource::Props for Policy {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `UserPolicy2`: add `policy_document: ...` to it" },
-        fr::resource::Required { field: "policy_name", message: "missing required property `policy_name` of `UserPolicy2`: add `policy_name: ...` to it" },
+        fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `Policy`: add `policy_document: ...` to it" },
+        fr::resource::Required { field: "policy_name", message: "missing required property `policy_name` of `Policy`: add `policy_name: ...` to it" },
     ];
 }
 
@@ -1083,7 +1083,7 @@ pub struct VirtualMFADevice {
     #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
     pub path: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OIDCProviderTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Users", default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<fr::Value<String>>,
     #[serde(rename = "VirtualMfaDeviceName", default, skip_serializing_if = "Option::is_none")]

@@ -152,7 +152,7 @@ pub struct ContainerRecipe {
     pub tags: Option<fr::Value<serde_json::Value>>,
     /// The container repository where the output container image is stored.
     #[serde(rename = "TargetRepository", default, skip_serializing_if = "Option::is_none")]
-    pub target_repository: Option<ContainerRecipeTargetContainerRepository>,
+    pub target_repository: Option<TargetContainerRepository>,
     /// The semantic version of the container recipe (<major>.<minor>.<patch>).
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<fr::Value<String>>,
@@ -362,25 +362,25 @@ fr::cfn_enum! {
 
 /// The container repository where the output container image is stored.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContainerRecipeTargetContainerRepository {
+pub struct TargetContainerRepository {
     /// The name of the container repository where the output container image is stored. This name is prefixed by the repository location.
     #[serde(rename = "RepositoryName", default, skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<fr::Value<String>>,
     /// Specifies the service in which this image was registered.
     #[serde(rename = "Service", default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<fr::Value<ContainerRecipeTargetContainerRepositoryService>>,
+    pub service: Option<fr::Value<TargetContainerRepositoryService>>,
 }
 
-impl fr::resource::Props for ContainerRecipeTargetContainerRepository {
+impl fr::resource::Props for TargetContainerRepository {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`repository_name` of `ContainerRecipeTargetContainerRepository` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`repository_name` of `TargetContainerRepository` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Specifies the service in which this image was registered.
-    ContainerRecipeTargetContainerRepositoryService {
+    TargetContainerRepositoryService {
         Ecr = "ECR",
     }
 }
@@ -547,7 +547,7 @@ pub struct ContainerDistributionConfiguration {
     pub description: Option<fr::Value<String>>,
     /// The destination repository for the container image.
     #[serde(rename = "TargetRepository", default, skip_serializing_if = "Option::is_none")]
-    pub target_repository: Option<DistributionConfigurationTargetContainerRepository>,
+    pub target_repository: Option<TargetContainerRepository>,
 }
 
 impl fr::resource::Props for ContainerDistributionConfiguration {
@@ -555,31 +555,6 @@ impl fr::resource::Props for ContainerDistributionConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `ContainerDistributionConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
-}
-
-/// The destination repository for the container image.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DistributionConfigurationTargetContainerRepository {
-    /// The repository name of target container repository.
-    #[serde(rename = "RepositoryName", default, skip_serializing_if = "Option::is_none")]
-    pub repository_name: Option<fr::Value<String>>,
-    /// The service of target container repository.
-    #[serde(rename = "Service", default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<fr::Value<DistributionConfigurationTargetContainerRepositoryService>>,
-}
-
-impl fr::resource::Props for DistributionConfigurationTargetContainerRepository {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`repository_name` of `DistributionConfigurationTargetContainerRepository` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// The service of target container repository.
-    DistributionConfigurationTargetContainerRepositoryService {
-        Ecr = "ECR",
-    }
 }
 
 /// The Windows faster-launching configuration to use for AMI distribution.
@@ -723,10 +698,10 @@ pub struct Image {
     pub image_recipe_arn: Option<fr::Value<String>>,
     /// Contains settings for Image Builder image resource and container image scans.
     #[serde(rename = "ImageScanningConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub image_scanning_configuration: Option<ImageImageScanningConfiguration>,
+    pub image_scanning_configuration: Option<ImageScanningConfiguration>,
     /// The image tests configuration used when creating this image.
     #[serde(rename = "ImageTestsConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub image_tests_configuration: Option<ImageImageTestsConfiguration>,
+    pub image_tests_configuration: Option<ImageTestsConfiguration>,
     /// The Amazon Resource Name (ARN) of the infrastructure configuration.
     #[serde(rename = "InfrastructureConfigurationArn", default, skip_serializing_if = "Option::is_none")]
     pub infrastructure_configuration_arn: Option<fr::Value<String>>,
@@ -822,22 +797,22 @@ impl fr::resource::Props for ImagePipelineExecutionSettings {
 
 /// Contains settings for Image Builder image resource and container image scans.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImageImageScanningConfiguration {
+pub struct ImageScanningConfiguration {
     /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
     #[serde(rename = "EcrConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub ecr_configuration: Option<ImageEcrConfiguration>,
+    pub ecr_configuration: Option<EcrConfiguration>,
     /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
     #[serde(rename = "ImageScanningEnabled", default, skip_serializing_if = "Option::is_none")]
     pub image_scanning_enabled: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for ImageImageScanningConfiguration {
+impl fr::resource::Props for ImageScanningConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImageEcrConfiguration {
+pub struct EcrConfiguration {
     /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
     #[serde(rename = "ContainerTags", default, skip_serializing_if = "Vec::is_empty")]
     pub container_tags: Vec<fr::Value<String>>,
@@ -846,16 +821,16 @@ pub struct ImageEcrConfiguration {
     pub repository_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ImageEcrConfiguration {
+impl fr::resource::Props for EcrConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`repository_name` of `ImageEcrConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`repository_name` of `EcrConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// The image tests configuration used when creating this image.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImageImageTestsConfiguration {
+pub struct ImageTestsConfiguration {
     /// ImageTestsEnabled
     #[serde(rename = "ImageTestsEnabled", default, skip_serializing_if = "Option::is_none")]
     pub image_tests_enabled: Option<fr::Value<bool>>,
@@ -864,10 +839,10 @@ pub struct ImageImageTestsConfiguration {
     pub timeout_minutes: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for ImageImageTestsConfiguration {
+impl fr::resource::Props for ImageTestsConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "timeout_minutes", check: fr::literal::Check::Range { min: 60.0, max: 1440.0 }, message: "`timeout_minutes` of `ImageImageTestsConfiguration` must be from 60 to 1440 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "timeout_minutes", check: fr::literal::Check::Range { min: 60.0, max: 1440.0 }, message: "`timeout_minutes` of `ImageTestsConfiguration` must be from 60 to 1440 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -956,13 +931,13 @@ pub struct ImagePipeline {
     pub image_recipe_arn: Option<fr::Value<String>>,
     /// Determines if tests should run after building the image. Image Builder defaults to enable tests to run following the image build, before image distribution.
     #[serde(rename = "ImageScanningConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub image_scanning_configuration: Option<ImagePipelineImageScanningConfiguration>,
+    pub image_scanning_configuration: Option<ImageScanningConfiguration>,
     /// The tags to be applied to images created by this pipeline.
     #[serde(rename = "ImageTags", default, skip_serializing_if = "Option::is_none")]
     pub image_tags: Option<fr::Value<serde_json::Value>>,
     /// Image tests configuration.
     #[serde(rename = "ImageTestsConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub image_tests_configuration: Option<ImagePipelineImageTestsConfiguration>,
+    pub image_tests_configuration: Option<ImageTestsConfiguration>,
     /// The Amazon Resource Name (ARN) of the infrastructure configuration associated with this image pipeline.
     #[serde(rename = "InfrastructureConfigurationArn", default, skip_serializing_if = "Option::is_none")]
     pub infrastructure_configuration_arn: Option<fr::Value<String>>,
@@ -1028,57 +1003,6 @@ impl fr::resource::Resource for ImagePipeline {
             deployment_id: fr::Output::new(name, "DeploymentId"),
         }
     }
-}
-
-/// Determines if tests should run after building the image. Image Builder defaults to enable tests to run following the image build, before image distribution.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImagePipelineImageScanningConfiguration {
-    /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
-    #[serde(rename = "EcrConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub ecr_configuration: Option<ImagePipelineEcrConfiguration>,
-    /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
-    #[serde(rename = "ImageScanningEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub image_scanning_enabled: Option<fr::Value<bool>>,
-}
-
-impl fr::resource::Props for ImagePipelineImageScanningConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImagePipelineEcrConfiguration {
-    /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
-    #[serde(rename = "ContainerTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub container_tags: Vec<fr::Value<String>>,
-    /// The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don't provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images.
-    #[serde(rename = "RepositoryName", default, skip_serializing_if = "Option::is_none")]
-    pub repository_name: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ImagePipelineEcrConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`repository_name` of `ImagePipelineEcrConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Image tests configuration.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ImagePipelineImageTestsConfiguration {
-    /// Defines if tests should be executed when building this image.
-    #[serde(rename = "ImageTestsEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub image_tests_enabled: Option<fr::Value<bool>>,
-    /// The maximum time in minutes that tests are permitted to run.
-    #[serde(rename = "TimeoutMinutes", default, skip_serializing_if = "Option::is_none")]
-    pub timeout_minutes: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for ImagePipelineImageTestsConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "timeout_minutes", check: fr::literal::Check::Range { min: 60.0, max: 1440.0 }, message: "`timeout_minutes` of `ImagePipelineImageTestsConfiguration` must be from 60 to 1440 (the schema's minimum/maximum)" },
-    ];
 }
 
 /// The logging configuration settings for the image pipeline.

@@ -352,7 +352,7 @@ impl fr::resource::Props for UpdateGitLabSelfManagedIntegrationDetail {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct CodeSecurityScanConfiguration {
     #[serde(rename = "Configuration", default, skip_serializing_if = "Option::is_none")]
-    pub configuration: Option<CodeSecurityScanConfigurationCodeSecurityScanConfiguration>,
+    pub configuration: Option<CodeSecurityScanConfigurationProperty>,
     #[serde(rename = "Level", default, skip_serializing_if = "Option::is_none")]
     pub level: Option<fr::Value<ConfigurationLevel>>,
     /// Code Security Scan Configuration name
@@ -407,7 +407,7 @@ impl fr::resource::Resource for CodeSecurityScanConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CodeSecurityScanConfigurationCodeSecurityScanConfiguration {
+pub struct CodeSecurityScanConfigurationProperty {
     #[serde(rename = "continuousIntegrationScanConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub continuous_integration_scan_configuration: Option<ContinuousIntegrationScanConfiguration>,
     #[serde(rename = "periodicScanConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -416,9 +416,9 @@ pub struct CodeSecurityScanConfigurationCodeSecurityScanConfiguration {
     pub rule_set_categories: Vec<fr::Value<RuleSetCategory>>,
 }
 
-impl fr::resource::Props for CodeSecurityScanConfigurationCodeSecurityScanConfiguration {
+impl fr::resource::Props for CodeSecurityScanConfigurationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "rule_set_categories", message: "missing required property `rule_set_categories` of `CodeSecurityScanConfigurationCodeSecurityScanConfiguration`: add `rule_set_categories: ...` to it" },
+        fr::resource::Required { field: "rule_set_categories", message: "missing required property `rule_set_categories` of `CodeSecurityScanConfigurationProperty`: add `rule_set_categories: ...` to it" },
     ];
 }
 

@@ -754,7 +754,7 @@ pub struct Command {
     pub role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The tags to be associated with the command.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Command {
@@ -1008,7 +1008,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CommandTag {
+pub struct Tag {
     /// The tag's key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -1017,14 +1017,14 @@ pub struct CommandTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CommandTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CommandTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CommandTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CommandTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `CommandTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1044,7 +1044,7 @@ pub struct CustomMetric {
     pub metric_type: fr::Value<CustomMetricMetricType>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CustomMetric {
@@ -1117,7 +1117,7 @@ pub struct Dimension {
     pub string_values: Vec<fr::Value<String>>,
     /// Metadata that can be used to manage the dimension.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the type of the dimension.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<DimensionType>,
@@ -1454,7 +1454,7 @@ pub struct FleetMetric {
     pub query_version: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FleetMetricTag>,
+    pub tags: Vec<Tag>,
     /// The unit of data points emitted by a fleet metric
     #[serde(rename = "Unit", default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<fr::Value<FleetMetricUnit>>,
@@ -1547,28 +1547,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FleetMetricTag {
-    /// The tag's key
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag's value
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for FleetMetricTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FleetMetricTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FleetMetricTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FleetMetricTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `FleetMetricTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// The unit of data points emitted by a fleet metric
     FleetMetricUnit {
@@ -1645,7 +1623,7 @@ pub struct Job {
     pub scheduling_config: Option<SchedulingConfig>,
     /// Metadata which can be used to manage the job.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<JobTag>,
+    pub tags: Vec<AuthorizerTag>,
     /// Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
     #[serde(rename = "TargetSelection", default, skip_serializing_if = "Option::is_none")]
     pub target_selection: Option<fr::Value<JobTargetSelection>>,
@@ -1774,7 +1752,7 @@ fr::cfn_enum! {
 pub struct JobExecutionsRetryConfig {
     /// The list of criteria that determines how many retries are allowed for each failure type for a job.
     #[serde(rename = "CriteriaList", default, skip_serializing_if = "Vec::is_empty")]
-    pub criteria_list: Vec<JobRetryCriteria>,
+    pub criteria_list: Vec<RetryCriteria>,
 }
 
 impl fr::resource::Props for JobExecutionsRetryConfig {
@@ -1785,28 +1763,28 @@ impl fr::resource::Props for JobExecutionsRetryConfig {
 
 /// The criteria that determines how many retries are allowed for each failure type for a job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobRetryCriteria {
+pub struct RetryCriteria {
     /// The type of job execution failures that can initiate a job retry.
     #[serde(rename = "FailureType", default)]
-    pub failure_type: fr::Value<JobRetryCriteriaFailureType>,
+    pub failure_type: fr::Value<RetryCriteriaFailureType>,
     /// The number of retries allowed for a failure type for the job.
     #[serde(rename = "NumberOfRetries", default)]
     pub number_of_retries: fr::Value<i64>,
 }
 
-impl fr::resource::Props for JobRetryCriteria {
+impl fr::resource::Props for RetryCriteria {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "failure_type", message: "missing required property `failure_type` of `JobRetryCriteria`: add `failure_type: ...` to it" },
-        fr::resource::Required { field: "number_of_retries", message: "missing required property `number_of_retries` of `JobRetryCriteria`: add `number_of_retries: ...` to it" },
+        fr::resource::Required { field: "failure_type", message: "missing required property `failure_type` of `RetryCriteria`: add `failure_type: ...` to it" },
+        fr::resource::Required { field: "number_of_retries", message: "missing required property `number_of_retries` of `RetryCriteria`: add `number_of_retries: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "number_of_retries", check: fr::literal::Check::Range { min: 0.0, max: 10.0 }, message: "`number_of_retries` of `JobRetryCriteria` must be from 0 to 10 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "number_of_retries", check: fr::literal::Check::Range { min: 0.0, max: 10.0 }, message: "`number_of_retries` of `RetryCriteria` must be from 0 to 10 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The type of job execution failures that can initiate a job retry.
-    JobRetryCriteriaFailureType {
+    RetryCriteriaFailureType {
         Failed = "FAILED",
         TimedOut = "TIMED_OUT",
         All = "ALL",
@@ -1818,7 +1796,7 @@ fr::cfn_enum! {
 pub struct JobExecutionsRolloutConfig {
     /// Allows you to create an exponential rate of rollout for a job.
     #[serde(rename = "ExponentialRate", default, skip_serializing_if = "Option::is_none")]
-    pub exponential_rate: Option<JobExponentialRolloutRate>,
+    pub exponential_rate: Option<ExponentialRolloutRate>,
     /// The maximum number of things that will be notified of a pending job, per minute. This parameter allows you to create a staged rollout.
     #[serde(rename = "MaximumPerMinute", default, skip_serializing_if = "Option::is_none")]
     pub maximum_per_minute: Option<fr::Value<i64>>,
@@ -1833,7 +1811,7 @@ impl fr::resource::Props for JobExecutionsRolloutConfig {
 
 /// Allows you to create an exponential rate of rollout for a job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobExponentialRolloutRate {
+pub struct ExponentialRolloutRate {
     /// The minimum number of things that will be notified of a pending job, per minute at the start of job rollout.
     #[serde(rename = "BaseRatePerMinute", default)]
     pub base_rate_per_minute: fr::Value<i64>,
@@ -1842,24 +1820,24 @@ pub struct JobExponentialRolloutRate {
     pub increment_factor: fr::Value<f64>,
     /// Allows you to define a criteria to initiate the increase in rate of rollout for a job.
     #[serde(rename = "RateIncreaseCriteria", default)]
-    pub rate_increase_criteria: JobRateIncreaseCriteria,
+    pub rate_increase_criteria: RateIncreaseCriteria,
 }
 
-impl fr::resource::Props for JobExponentialRolloutRate {
+impl fr::resource::Props for ExponentialRolloutRate {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "base_rate_per_minute", message: "missing required property `base_rate_per_minute` of `JobExponentialRolloutRate`: add `base_rate_per_minute: ...` to it" },
-        fr::resource::Required { field: "increment_factor", message: "missing required property `increment_factor` of `JobExponentialRolloutRate`: add `increment_factor: ...` to it" },
-        fr::resource::Required { field: "rate_increase_criteria", message: "missing required property `rate_increase_criteria` of `JobExponentialRolloutRate`: add `rate_increase_criteria: ...` to it" },
+        fr::resource::Required { field: "base_rate_per_minute", message: "missing required property `base_rate_per_minute` of `ExponentialRolloutRate`: add `base_rate_per_minute: ...` to it" },
+        fr::resource::Required { field: "increment_factor", message: "missing required property `increment_factor` of `ExponentialRolloutRate`: add `increment_factor: ...` to it" },
+        fr::resource::Required { field: "rate_increase_criteria", message: "missing required property `rate_increase_criteria` of `ExponentialRolloutRate`: add `rate_increase_criteria: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "base_rate_per_minute", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`base_rate_per_minute` of `JobExponentialRolloutRate` must be from 1 to 1000 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "increment_factor", check: fr::literal::Check::Range { min: 1.1, max: 5.0 }, message: "`increment_factor` of `JobExponentialRolloutRate` must be from 1.1 to 5 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "base_rate_per_minute", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`base_rate_per_minute` of `ExponentialRolloutRate` must be from 1 to 1000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "increment_factor", check: fr::literal::Check::Range { min: 1.1, max: 5.0 }, message: "`increment_factor` of `ExponentialRolloutRate` must be from 1.1 to 5 (the schema's minimum/maximum)" },
     ];
 }
 
 /// Allows you to define a criteria to initiate the increase in rate of rollout for a job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobRateIncreaseCriteria {
+pub struct RateIncreaseCriteria {
     /// The threshold for number of notified things that will initiate the increase in rate of rollout.
     #[serde(rename = "NumberOfNotifiedThings", default, skip_serializing_if = "Option::is_none")]
     pub number_of_notified_things: Option<fr::Value<i64>>,
@@ -1868,11 +1846,11 @@ pub struct JobRateIncreaseCriteria {
     pub number_of_succeeded_things: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for JobRateIncreaseCriteria {
+impl fr::resource::Props for RateIncreaseCriteria {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "number_of_notified_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`number_of_notified_things` of `JobRateIncreaseCriteria` must be at least 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "number_of_succeeded_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`number_of_succeeded_things` of `JobRateIncreaseCriteria` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "number_of_notified_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`number_of_notified_things` of `RateIncreaseCriteria` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "number_of_succeeded_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`number_of_succeeded_things` of `RateIncreaseCriteria` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -1905,7 +1883,7 @@ pub struct SchedulingConfig {
     pub end_time: Option<fr::Value<String>>,
     /// An optional configuration within the SchedulingConfig to setup a recurring maintenance window.
     #[serde(rename = "MaintenanceWindows", default, skip_serializing_if = "Vec::is_empty")]
-    pub maintenance_windows: Vec<JobMaintenanceWindow>,
+    pub maintenance_windows: Vec<MaintenanceWindow>,
     /// The time a job will begin rollout of the job document to all devices in the target group for a job.
     #[serde(rename = "StartTime", default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<fr::Value<String>>,
@@ -1930,7 +1908,7 @@ fr::cfn_enum! {
 
 /// An optional configuration within the SchedulingConfig to setup a recurring maintenance window with a predetermined start time and duration for the rollout of a job document to all devices in a target group for a job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobMaintenanceWindow {
+pub struct MaintenanceWindow {
     /// Displays the duration of the next maintenance window.
     #[serde(rename = "DurationInMinutes", default)]
     pub duration_in_minutes: fr::Value<i64>,
@@ -1939,36 +1917,14 @@ pub struct JobMaintenanceWindow {
     pub start_time: fr::Value<String>,
 }
 
-impl fr::resource::Props for JobMaintenanceWindow {
+impl fr::resource::Props for MaintenanceWindow {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "duration_in_minutes", message: "missing required property `duration_in_minutes` of `JobMaintenanceWindow`: add `duration_in_minutes: ...` to it" },
-        fr::resource::Required { field: "start_time", message: "missing required property `start_time` of `JobMaintenanceWindow`: add `start_time: ...` to it" },
+        fr::resource::Required { field: "duration_in_minutes", message: "missing required property `duration_in_minutes` of `MaintenanceWindow`: add `duration_in_minutes: ...` to it" },
+        fr::resource::Required { field: "start_time", message: "missing required property `start_time` of `MaintenanceWindow`: add `start_time: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "duration_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 1430.0 }, message: "`duration_in_minutes` of `JobMaintenanceWindow` must be from 1 to 1430 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "start_time", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`start_time` of `JobMaintenanceWindow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobTag {
-    /// The tag's key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag's value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for JobTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `JobTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `JobTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `JobTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `JobTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "duration_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 1430.0 }, message: "`duration_in_minutes` of `MaintenanceWindow` must be from 1 to 1430 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "start_time", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`start_time` of `MaintenanceWindow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2028,7 +1984,7 @@ pub struct JobTemplate {
     pub presigned_url_config: Option<JobTemplatePresignedUrlConfig>,
     /// Metadata that can be used to manage the JobTemplate.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the amount of time each device has to finish its execution of the job.
     #[serde(rename = "TimeoutConfig", default, skip_serializing_if = "Option::is_none")]
     pub timeout_config: Option<JobTemplateTimeoutConfig>,
@@ -2086,7 +2042,7 @@ impl fr::resource::Resource for JobTemplate {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct JobTemplateAbortConfig {
     #[serde(rename = "CriteriaList", default, skip_serializing_if = "Vec::is_empty")]
-    pub criteria_list: Vec<JobTemplateAbortCriteria>,
+    pub criteria_list: Vec<AbortCriteria>,
 }
 
 impl fr::resource::Props for JobTemplateAbortConfig {
@@ -2097,7 +2053,7 @@ impl fr::resource::Props for JobTemplateAbortConfig {
 
 /// The criteria that determine when and how a job abort takes place.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobTemplateAbortCriteria {
+pub struct AbortCriteria {
     #[serde(rename = "Action", default)]
     pub action: fr::Value<Action>,
     #[serde(rename = "FailureType", default)]
@@ -2108,16 +2064,16 @@ pub struct JobTemplateAbortCriteria {
     pub threshold_percentage: fr::Value<f64>,
 }
 
-impl fr::resource::Props for JobTemplateAbortCriteria {
+impl fr::resource::Props for AbortCriteria {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "action", message: "missing required property `action` of `JobTemplateAbortCriteria`: add `action: ...` to it" },
-        fr::resource::Required { field: "failure_type", message: "missing required property `failure_type` of `JobTemplateAbortCriteria`: add `failure_type: ...` to it" },
-        fr::resource::Required { field: "min_number_of_executed_things", message: "missing required property `min_number_of_executed_things` of `JobTemplateAbortCriteria`: add `min_number_of_executed_things: ...` to it" },
-        fr::resource::Required { field: "threshold_percentage", message: "missing required property `threshold_percentage` of `JobTemplateAbortCriteria`: add `threshold_percentage: ...` to it" },
+        fr::resource::Required { field: "action", message: "missing required property `action` of `AbortCriteria`: add `action: ...` to it" },
+        fr::resource::Required { field: "failure_type", message: "missing required property `failure_type` of `AbortCriteria`: add `failure_type: ...` to it" },
+        fr::resource::Required { field: "min_number_of_executed_things", message: "missing required property `min_number_of_executed_things` of `AbortCriteria`: add `min_number_of_executed_things: ...` to it" },
+        fr::resource::Required { field: "threshold_percentage", message: "missing required property `threshold_percentage` of `AbortCriteria`: add `threshold_percentage: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "min_number_of_executed_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`min_number_of_executed_things` of `JobTemplateAbortCriteria` must be at least 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "threshold_percentage", check: fr::literal::Check::Range { min: f64::NEG_INFINITY, max: 100.0 }, message: "`threshold_percentage` of `JobTemplateAbortCriteria` must be at most 100 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "min_number_of_executed_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`min_number_of_executed_things` of `AbortCriteria` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "threshold_percentage", check: fr::literal::Check::Range { min: f64::NEG_INFINITY, max: 100.0 }, message: "`threshold_percentage` of `AbortCriteria` must be at most 100 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -2199,7 +2155,7 @@ pub struct JobTemplateExponentialRolloutRate {
     #[serde(rename = "IncrementFactor", default)]
     pub increment_factor: fr::Value<f64>,
     #[serde(rename = "RateIncreaseCriteria", default)]
-    pub rate_increase_criteria: JobTemplateRateIncreaseCriteria,
+    pub rate_increase_criteria: RateIncreaseCriteria,
 }
 
 impl fr::resource::Props for JobTemplateExponentialRolloutRate {
@@ -2211,23 +2167,6 @@ impl fr::resource::Props for JobTemplateExponentialRolloutRate {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "base_rate_per_minute", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`base_rate_per_minute` of `JobTemplateExponentialRolloutRate` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "increment_factor", check: fr::literal::Check::Range { min: 1.0, max: 5.0 }, message: "`increment_factor` of `JobTemplateExponentialRolloutRate` must be from 1 to 5 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct JobTemplateRateIncreaseCriteria {
-    #[serde(rename = "NumberOfNotifiedThings", default, skip_serializing_if = "Option::is_none")]
-    pub number_of_notified_things: Option<fr::Value<i64>>,
-    #[serde(rename = "NumberOfSucceededThings", default, skip_serializing_if = "Option::is_none")]
-    pub number_of_succeeded_things: Option<fr::Value<i64>>,
-}
-
-impl fr::resource::Props for JobTemplateRateIncreaseCriteria {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "number_of_notified_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`number_of_notified_things` of `JobTemplateRateIncreaseCriteria` must be at least 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "number_of_succeeded_things", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`number_of_succeeded_things` of `JobTemplateRateIncreaseCriteria` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -2410,7 +2349,7 @@ pub struct MitigationAction {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MitigationAction {
@@ -3007,7 +2946,7 @@ pub struct ScheduledAudit {
     pub scheduled_audit_name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
     /// Which checks are performed during the scheduled audit. Checks must be enabled for your account.
     #[serde(rename = "TargetCheckNames", default, skip_serializing_if = "Vec::is_empty")]
     pub target_check_names: Vec<fr::Value<String>>,
@@ -3109,7 +3048,7 @@ pub struct SecurityProfile {
     pub security_profile_name: Option<fr::Value<String>>,
     /// Metadata that can be used to manage the security profile.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CommandTag>,
+    pub tags: Vec<Tag>,
     /// A set of target ARNs that the security profile is attached to.
     #[serde(rename = "TargetArns", default, skip_serializing_if = "Vec::is_empty")]
     pub target_arns: Vec<fr::Value<String>>,
@@ -3404,7 +3343,7 @@ pub struct SoftwarePackage {
     pub package_name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SoftwarePackageTag>,
+    pub tags: Vec<BillingGroupTag>,
 }
 
 impl fr::resource::Props for SoftwarePackage {
@@ -3450,28 +3389,6 @@ impl fr::resource::Resource for SoftwarePackage {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SoftwarePackageTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SoftwarePackageTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SoftwarePackageTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SoftwarePackageTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SoftwarePackageTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `SoftwarePackageTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// resource definition
 ///
 /// CloudFormation type `AWS::IoT::SoftwarePackageVersion`, deployed through Cloud Control.
@@ -3494,7 +3411,7 @@ pub struct SoftwarePackageVersion {
     pub sbom: Option<Sbom>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SoftwarePackageTag>,
+    pub tags: Vec<BillingGroupTag>,
     #[serde(rename = "VersionName", default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<fr::Value<String>>,
 }
@@ -3559,7 +3476,7 @@ impl fr::resource::Resource for SoftwarePackageVersion {
 pub struct PackageVersionArtifact {
     /// The Amazon S3 location
     #[serde(rename = "S3Location", default)]
-    pub s3_location: SoftwarePackageVersionS3Location,
+    pub s3_location: S3Location,
 }
 
 impl fr::resource::Props for PackageVersionArtifact {
@@ -3570,7 +3487,7 @@ impl fr::resource::Props for PackageVersionArtifact {
 
 /// The Amazon S3 location
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SoftwarePackageVersionS3Location {
+pub struct S3Location {
     /// The S3 bucket
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
@@ -3582,15 +3499,15 @@ pub struct SoftwarePackageVersionS3Location {
     pub version: fr::Value<String>,
 }
 
-impl fr::resource::Props for SoftwarePackageVersionS3Location {
+impl fr::resource::Props for S3Location {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `SoftwarePackageVersionS3Location`: add `bucket: ...` to it" },
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SoftwarePackageVersionS3Location`: add `key: ...` to it" },
-        fr::resource::Required { field: "version", message: "missing required property `version` of `SoftwarePackageVersionS3Location`: add `version: ...` to it" },
+        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `S3Location`: add `bucket: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `S3Location`: add `key: ...` to it" },
+        fr::resource::Required { field: "version", message: "missing required property `version` of `S3Location`: add `version: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`bucket` of `SoftwarePackageVersionS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`key` of `SoftwarePackageVersionS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`bucket` of `S3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`key` of `S3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3599,7 +3516,7 @@ impl fr::resource::Props for SoftwarePackageVersionS3Location {
 pub struct Sbom {
     /// The Amazon S3 location
     #[serde(rename = "S3Location", default)]
-    pub s3_location: SoftwarePackageVersionS3Location,
+    pub s3_location: S3Location,
 }
 
 impl fr::resource::Props for Sbom {
@@ -3627,7 +3544,7 @@ pub struct Stream {
     pub stream_id: fr::Value<String>,
     /// Metadata which can be used to manage streams.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StreamTag>,
+    pub tags: Vec<AuthorizerTag>,
 }
 
 impl fr::resource::Props for Stream {
@@ -3722,28 +3639,6 @@ impl fr::resource::Props for StreamS3Location {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`bucket` of `StreamS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`key` of `StreamS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A set of key/value pairs that are used to manage the resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StreamTag {
-    /// The tag's key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag's value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for StreamTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StreamTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StreamTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StreamTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `StreamTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4148,13 +4043,13 @@ impl fr::resource::Props for TopicRuleTag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TopicRulePayload {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<TopicRuleAction>,
+    pub actions: Vec<ActionProperty>,
     #[serde(rename = "AwsIotSqlVersion", default, skip_serializing_if = "Option::is_none")]
     pub aws_iot_sql_version: Option<fr::Value<String>>,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "ErrorAction", default, skip_serializing_if = "Option::is_none")]
-    pub error_action: Option<TopicRuleAction>,
+    pub error_action: Option<ActionProperty>,
     #[serde(rename = "RuleDisabled", default, skip_serializing_if = "Option::is_none")]
     pub rule_disabled: Option<fr::Value<bool>>,
     #[serde(rename = "Sql", default)]
@@ -4170,7 +4065,7 @@ impl fr::resource::Props for TopicRulePayload {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TopicRuleAction {
+pub struct ActionProperty {
     #[serde(rename = "CloudwatchAlarm", default, skip_serializing_if = "Option::is_none")]
     pub cloudwatch_alarm: Option<CloudwatchAlarmAction>,
     #[serde(rename = "CloudwatchLogs", default, skip_serializing_if = "Option::is_none")]
@@ -4219,7 +4114,7 @@ pub struct TopicRuleAction {
     pub timestream: Option<TimestreamAction>,
 }
 
-impl fr::resource::Props for TopicRuleAction {
+impl fr::resource::Props for ActionProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -5183,9 +5078,9 @@ pub struct VpcDestinationProperties {
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VpcDestinationProperties {

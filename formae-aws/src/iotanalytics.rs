@@ -330,7 +330,7 @@ impl fr::resource::Props for OutputFileUriValue {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct QueryAction {
     #[serde(rename = "Filters", default, skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<DatasetFilter>,
+    pub filters: Vec<Filter>,
     #[serde(rename = "SqlQuery", default)]
     pub sql_query: fr::Value<String>,
 }
@@ -343,12 +343,12 @@ impl fr::resource::Props for QueryAction {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetFilter {
+pub struct Filter {
     #[serde(rename = "DeltaTime", default, skip_serializing_if = "Option::is_none")]
     pub delta_time: Option<DeltaTime>,
 }
 
-impl fr::resource::Props for DatasetFilter {
+impl fr::resource::Props for Filter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -680,7 +680,7 @@ impl fr::resource::Props for TimestampPartition {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct DatastoreStorage {
     #[serde(rename = "CustomerManagedS3", default, skip_serializing_if = "Option::is_none")]
-    pub customer_managed_s3: Option<DatastoreCustomerManagedS3>,
+    pub customer_managed_s3: Option<CustomerManagedS3>,
     #[serde(rename = "IotSiteWiseMultiLayerStorage", default, skip_serializing_if = "Option::is_none")]
     pub iot_site_wise_multi_layer_storage: Option<IotSiteWiseMultiLayerStorage>,
     #[serde(rename = "ServiceManagedS3", default, skip_serializing_if = "Option::is_none")]
@@ -693,7 +693,7 @@ impl fr::resource::Props for DatastoreStorage {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatastoreCustomerManagedS3 {
+pub struct CustomerManagedS3 {
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
     #[serde(rename = "KeyPrefix", default, skip_serializing_if = "Option::is_none")]
@@ -702,14 +702,14 @@ pub struct DatastoreCustomerManagedS3 {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
 }
 
-impl fr::resource::Props for DatastoreCustomerManagedS3 {
+impl fr::resource::Props for CustomerManagedS3 {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `DatastoreCustomerManagedS3`: add `bucket: ...` to it" },
-        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `DatastoreCustomerManagedS3`: add `role_arn: ...` to it" },
+        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `CustomerManagedS3`: add `bucket: ...` to it" },
+        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `CustomerManagedS3`: add `role_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `DatastoreCustomerManagedS3` must have 3 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key_prefix` of `DatastoreCustomerManagedS3` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `CustomerManagedS3` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key_prefix` of `CustomerManagedS3` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -857,9 +857,9 @@ pub struct Activity {
     #[serde(rename = "AddAttributes", default, skip_serializing_if = "Option::is_none")]
     pub add_attributes: Option<AddAttributes>,
     #[serde(rename = "Channel", default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<PipelineChannel>,
+    pub channel: Option<ChannelProperty>,
     #[serde(rename = "Datastore", default, skip_serializing_if = "Option::is_none")]
-    pub datastore: Option<PipelineDatastore>,
+    pub datastore: Option<DatastoreProperty>,
     #[serde(rename = "DeviceRegistryEnrich", default, skip_serializing_if = "Option::is_none")]
     pub device_registry_enrich: Option<DeviceRegistryEnrich>,
     #[serde(rename = "DeviceShadowEnrich", default, skip_serializing_if = "Option::is_none")]
@@ -904,7 +904,7 @@ impl fr::resource::Props for AddAttributes {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PipelineChannel {
+pub struct ChannelProperty {
     #[serde(rename = "ChannelName", default)]
     pub channel_name: fr::Value<String>,
     #[serde(rename = "Name", default)]
@@ -913,35 +913,35 @@ pub struct PipelineChannel {
     pub next: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for PipelineChannel {
+impl fr::resource::Props for ChannelProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "channel_name", message: "missing required property `channel_name` of `PipelineChannel`: add `channel_name: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `PipelineChannel`: add `name: ...` to it" },
+        fr::resource::Required { field: "channel_name", message: "missing required property `channel_name` of `ChannelProperty`: add `channel_name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `ChannelProperty`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`channel_name` of `PipelineChannel` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `PipelineChannel` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "next", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`next` of `PipelineChannel` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`channel_name` of `ChannelProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ChannelProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "next", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`next` of `ChannelProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PipelineDatastore {
+pub struct DatastoreProperty {
     #[serde(rename = "DatastoreName", default)]
     pub datastore_name: fr::Value<String>,
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
 }
 
-impl fr::resource::Props for PipelineDatastore {
+impl fr::resource::Props for DatastoreProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "datastore_name", message: "missing required property `datastore_name` of `PipelineDatastore`: add `datastore_name: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `PipelineDatastore`: add `name: ...` to it" },
+        fr::resource::Required { field: "datastore_name", message: "missing required property `datastore_name` of `DatastoreProperty`: add `datastore_name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `DatastoreProperty`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`datastore_name` of `PipelineDatastore` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `PipelineDatastore` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`datastore_name` of `DatastoreProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DatastoreProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 

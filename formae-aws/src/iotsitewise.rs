@@ -143,10 +143,10 @@ fr::cfn_enum! {
 pub struct AccessPolicyResource {
     /// A portal resource.
     #[serde(rename = "Portal", default, skip_serializing_if = "Option::is_none")]
-    pub portal: Option<AccessPolicyPortal>,
+    pub portal: Option<PortalProperty>,
     /// A project resource.
     #[serde(rename = "Project", default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<AccessPolicyProject>,
+    pub project: Option<ProjectProperty>,
 }
 
 impl fr::resource::Props for AccessPolicyResource {
@@ -155,31 +155,31 @@ impl fr::resource::Props for AccessPolicyResource {
 
 /// A portal resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AccessPolicyPortal {
+pub struct PortalProperty {
     /// The ID of the portal.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AccessPolicyPortal {
+impl fr::resource::Props for PortalProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AccessPolicyPortal` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `PortalProperty` must have 36 to 36 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A project resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AccessPolicyProject {
+pub struct ProjectProperty {
     /// The ID of the project.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AccessPolicyProject {
+impl fr::resource::Props for ProjectProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AccessPolicyProject` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `ProjectProperty` must have 36 to 36 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -199,7 +199,7 @@ pub struct Application {
     pub name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTag>,
+    pub tags: Vec<Tag>,
     /// The name of the workspace that the application belongs to.
     #[serde(rename = "WorkspaceName", default)]
     pub workspace_name: fr::Value<String>,
@@ -272,7 +272,7 @@ impl fr::resource::Resource for Application {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ApplicationTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -281,14 +281,14 @@ pub struct ApplicationTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ApplicationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ApplicationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ApplicationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ApplicationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1466,7 +1466,7 @@ pub struct Pipeline {
     pub pipeline_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTag>,
+    pub tags: Vec<Tag>,
     /// The name of the workspace.
     #[serde(rename = "WorkspaceName", default)]
     pub workspace_name: fr::Value<String>,
@@ -1584,7 +1584,7 @@ pub struct Portal {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// A list of key-value pairs that contain metadata for the portal.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PortalTag>,
+    pub tags: Vec<DashboardTag>,
 }
 
 impl fr::resource::Props for Portal {
@@ -1649,7 +1649,7 @@ impl fr::resource::Resource for Portal {
 pub struct PortalAlarms {
     /// The ARN of the IAM role that allows the alarm to perform actions and access AWS resources and services, such as AWS IoT Events.
     #[serde(rename = "AlarmRoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub alarm_role_arn: Option<fr::Value<String>>,
+    pub alarm_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The ARN of the AWS Lambda function that manages alarm notifications. For more information, see Managing alarm notifications in the AWS IoT Events Developer Guide.
     #[serde(rename = "NotificationLambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub notification_lambda_arn: Option<fr::Value<String>>,
@@ -1658,7 +1658,6 @@ pub struct PortalAlarms {
 impl fr::resource::Props for PortalAlarms {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "alarm_role_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`alarm_role_arn` of `PortalAlarms` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "notification_lambda_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`notification_lambda_arn` of `PortalAlarms` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1677,22 +1676,6 @@ fr::cfn_enum! {
         SitewisePortalV1 = "SITEWISE_PORTAL_V1",
         SitewisePortalV2 = "SITEWISE_PORTAL_V2",
     }
-}
-
-/// To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PortalTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PortalTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PortalTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PortalTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Resource schema for AWS::IoTSiteWise::Project
@@ -1776,7 +1759,7 @@ pub struct Task {
     pub description: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTag>,
+    pub tags: Vec<Tag>,
     /// The task execution configuration.
     #[serde(rename = "TaskConfiguration", default)]
     pub task_configuration: TaskConfiguration,
@@ -2041,7 +2024,7 @@ pub struct Workspace {
     pub kms_key_id: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ApplicationTag>,
+    pub tags: Vec<Tag>,
     /// A description of the workspace.
     #[serde(rename = "WorkspaceDescription", default, skip_serializing_if = "Option::is_none")]
     pub workspace_description: Option<fr::Value<String>>,

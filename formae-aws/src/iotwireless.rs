@@ -279,7 +279,7 @@ pub struct FuotaTask {
     pub name: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the FUOTA task.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FuotaTaskTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FuotaTask {
@@ -381,18 +381,18 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FuotaTaskTag {
+pub struct Tag {
     #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<fr::Value<String>>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for FuotaTaskTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FuotaTaskTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FuotaTaskTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -411,13 +411,13 @@ pub struct MulticastGroup {
     #[serde(rename = "DisassociateWirelessDevice", default, skip_serializing_if = "Option::is_none")]
     pub disassociate_wireless_device: Option<fr::Value<String>>,
     #[serde(rename = "LoRaWAN", default)]
-    pub lo_ra_wan: MulticastGroupLoRaWAN,
+    pub lo_ra_wan: LoRaWAN,
     /// Name of Multicast group
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the Multicast group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FuotaTaskTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MulticastGroup {
@@ -474,10 +474,10 @@ impl fr::resource::Resource for MulticastGroup {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MulticastGroupLoRaWAN {
+pub struct LoRaWAN {
     /// Multicast group LoRaWAN DL Class
     #[serde(rename = "DlClass", default)]
-    pub dl_class: fr::Value<MulticastGroupLoRaWANDlClass>,
+    pub dl_class: fr::Value<LoRaWANDlClass>,
     /// Multicast group number of devices in group. Returned after successful read.
     #[serde(rename = "NumberOfDevicesInGroup", default, skip_serializing_if = "Option::is_none")]
     pub number_of_devices_in_group: Option<fr::Value<i64>>,
@@ -486,19 +486,19 @@ pub struct MulticastGroupLoRaWAN {
     pub number_of_devices_requested: Option<fr::Value<i64>>,
     /// Multicast group LoRaWAN RF region
     #[serde(rename = "RfRegion", default)]
-    pub rf_region: fr::Value<MulticastGroupLoRaWANRfRegion>,
+    pub rf_region: fr::Value<LoRaWANRfRegion>,
 }
 
-impl fr::resource::Props for MulticastGroupLoRaWAN {
+impl fr::resource::Props for LoRaWAN {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "dl_class", message: "missing required property `dl_class` of `MulticastGroupLoRaWAN`: add `dl_class: ...` to it" },
-        fr::resource::Required { field: "rf_region", message: "missing required property `rf_region` of `MulticastGroupLoRaWAN`: add `rf_region: ...` to it" },
+        fr::resource::Required { field: "dl_class", message: "missing required property `dl_class` of `LoRaWAN`: add `dl_class: ...` to it" },
+        fr::resource::Required { field: "rf_region", message: "missing required property `rf_region` of `LoRaWAN`: add `rf_region: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// Multicast group LoRaWAN DL Class
-    MulticastGroupLoRaWANDlClass {
+    LoRaWANDlClass {
         ClassB = "ClassB",
         ClassC = "ClassC",
     }
@@ -506,7 +506,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Multicast group LoRaWAN RF region
-    MulticastGroupLoRaWANRfRegion {
+    LoRaWANRfRegion {
         As9231 = "AS923-1",
         As9232 = "AS923-2",
         As9233 = "AS923-3",
@@ -1058,7 +1058,7 @@ pub struct WirelessDevice {
     pub positioning: Option<fr::Value<WirelessDevicePositioning>>,
     /// A list of key-value pairs that contain metadata for the device. Currently not supported, will not create if tags are passed.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FuotaTaskTag>,
+    pub tags: Vec<Tag>,
     /// Thing arn. Passed into update to associate Thing with Wireless device.
     #[serde(rename = "ThingArn", default, skip_serializing_if = "Option::is_none")]
     pub thing_arn: Option<fr::Value<String>>,
@@ -1439,7 +1439,7 @@ pub struct WirelessGateway {
     pub name: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FuotaTaskTag>,
+    pub tags: Vec<Tag>,
     /// Thing Arn. Passed into Update to associate a Thing with the Wireless Gateway.
     #[serde(rename = "ThingArn", default, skip_serializing_if = "Option::is_none")]
     pub thing_arn: Option<fr::Value<String>>,

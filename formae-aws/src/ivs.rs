@@ -156,7 +156,7 @@ pub struct Channel {
     pub recording_configuration_arn: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     /// Channel type, which determines the allowable resolution and bitrate. If you exceed the allowable resolution or bitrate, the stream probably will disconnect immediately.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<ChannelType>>,
@@ -272,7 +272,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -281,14 +281,14 @@ pub struct ChannelTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ChannelTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ChannelTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ChannelTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ChannelTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ChannelTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -427,7 +427,7 @@ pub struct IngestConfiguration {
     pub stage_arn: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     /// User defined indentifier for participant associated with IngestConfiguration.
     #[serde(rename = "UserId", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<fr::Value<String>>,
@@ -505,7 +505,7 @@ pub struct PlaybackKeyPair {
     pub public_key_material: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PlaybackKeyPairTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PlaybackKeyPair {
@@ -550,26 +550,6 @@ impl fr::resource::Resource for PlaybackKeyPair {
             fingerprint: fr::Output::new(name, "Fingerprint"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PlaybackKeyPairTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PlaybackKeyPairTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PlaybackKeyPairTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PlaybackKeyPairTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PlaybackKeyPairTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PlaybackKeyPairTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::IVS::PlaybackRestrictionPolicy.
@@ -648,7 +628,7 @@ pub struct PublicKey {
     pub public_key_material: Option<fr::Value<String>>,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PublicKeyTag>,
+    pub tags: Vec<EncoderConfigurationTag>,
 }
 
 impl fr::resource::Props for PublicKey {
@@ -695,26 +675,6 @@ impl fr::resource::Resource for PublicKey {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PublicKeyTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PublicKeyTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PublicKeyTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PublicKeyTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PublicKeyTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PublicKeyTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::IVS::RecordingConfiguration
 ///
 /// CloudFormation type `AWS::IVS::RecordingConfiguration`, deployed through Cloud Control.
@@ -734,7 +694,7 @@ pub struct RecordingConfiguration {
     pub rendition_configuration: Option<RenditionConfiguration>,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     /// Recording Thumbnail Configuration.
     #[serde(rename = "ThumbnailConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_configuration: Option<RecordingConfigurationThumbnailConfiguration>,
@@ -909,7 +869,7 @@ pub struct Stage {
     pub name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Stage {
@@ -973,7 +933,7 @@ pub struct AutoParticipantRecordingConfiguration {
     pub storage_configuration_arn: fr::Value<String>,
     /// A complex type that allows you to enable/disable the recording of thumbnails for individual participant recording and modify the interval at which thumbnails are generated for the live session.
     #[serde(rename = "ThumbnailConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub thumbnail_configuration: Option<StageThumbnailConfiguration>,
+    pub thumbnail_configuration: Option<ThumbnailConfiguration>,
 }
 
 impl fr::resource::Props for AutoParticipantRecordingConfiguration {
@@ -1023,40 +983,40 @@ fr::cfn_enum! {
 
 /// A complex type that allows you to enable/disable the recording of thumbnails for individual participant recording and modify the interval at which thumbnails are generated for the live session.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageThumbnailConfiguration {
+pub struct ThumbnailConfiguration {
     /// An object representing a configuration of thumbnails for recorded video from an individual participant.
     #[serde(rename = "ParticipantThumbnailConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub participant_thumbnail_configuration: Option<StageThumbnailConfigurationParticipantThumbnailConfiguration>,
+    pub participant_thumbnail_configuration: Option<ThumbnailConfigurationParticipantThumbnailConfiguration>,
 }
 
-impl fr::resource::Props for StageThumbnailConfiguration {
+impl fr::resource::Props for ThumbnailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// An object representing a configuration of thumbnails for recorded video from an individual participant.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StageThumbnailConfigurationParticipantThumbnailConfiguration {
+pub struct ThumbnailConfigurationParticipantThumbnailConfiguration {
     /// Thumbnail recording mode. Default: DISABLED.
     #[serde(rename = "RecordingMode", default, skip_serializing_if = "Option::is_none")]
-    pub recording_mode: Option<fr::Value<StageThumbnailConfigurationParticipantThumbnailConfigurationRecordingMode>>,
+    pub recording_mode: Option<fr::Value<ThumbnailConfigurationParticipantThumbnailConfigurationRecordingMode>>,
     /// Indicates the format in which thumbnails are recorded. SEQUENTIAL records all generated thumbnails in a serial manner, to the media/thumbnails/high directory. LATEST saves the latest thumbnail in media/latest_thumbnail/high/thumb.jpg and overwrites it at the interval specified by targetIntervalSeconds. You can enable both SEQUENTIAL and LATEST. Default: SEQUENTIAL.
     #[serde(rename = "Storage", default, skip_serializing_if = "Vec::is_empty")]
-    pub storage: Vec<fr::Value<StageThumbnailConfigurationParticipantThumbnailConfigurationStorage>>,
+    pub storage: Vec<fr::Value<ThumbnailConfigurationParticipantThumbnailConfigurationStorage>>,
     /// The targeted thumbnail-generation interval in seconds. This is configurable only if recordingMode is INTERVAL. Default: 60.
     #[serde(rename = "TargetIntervalSeconds", default, skip_serializing_if = "Option::is_none")]
     pub target_interval_seconds: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for StageThumbnailConfigurationParticipantThumbnailConfiguration {
+impl fr::resource::Props for ThumbnailConfigurationParticipantThumbnailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "target_interval_seconds", check: fr::literal::Check::Range { min: 1.0, max: 86400.0 }, message: "`target_interval_seconds` of `StageThumbnailConfigurationParticipantThumbnailConfiguration` must be from 1 to 86400 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "target_interval_seconds", check: fr::literal::Check::Range { min: 1.0, max: 86400.0 }, message: "`target_interval_seconds` of `ThumbnailConfigurationParticipantThumbnailConfiguration` must be from 1 to 86400 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Thumbnail recording mode. Default: DISABLED.
-    StageThumbnailConfigurationParticipantThumbnailConfigurationRecordingMode {
+    ThumbnailConfigurationParticipantThumbnailConfigurationRecordingMode {
         Interval = "INTERVAL",
         Disabled = "DISABLED",
     }
@@ -1064,7 +1024,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    StageThumbnailConfigurationParticipantThumbnailConfigurationStorage {
+    ThumbnailConfigurationParticipantThumbnailConfigurationStorage {
         Sequential = "SEQUENTIAL",
         Latest = "LATEST",
     }
@@ -1083,7 +1043,7 @@ pub struct StorageConfiguration {
     pub s3: S3StorageConfiguration,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for StorageConfiguration {
@@ -1153,7 +1113,7 @@ pub struct StreamKey {
     pub channel_arn: fr::Value<String>,
     /// A list of key-value pairs that contain metadata for the asset model.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for StreamKey {

@@ -49,10 +49,10 @@ pub struct Connector {
     pub service_execution_role_arn: fr::Value<crate::refs::RoleArn>,
     /// A collection of tags associated with a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectorTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the worker configuration to use with the connector.
     #[serde(rename = "WorkerConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub worker_configuration: Option<ConnectorWorkerConfiguration>,
+    pub worker_configuration: Option<WorkerConfigurationProperty>,
 }
 
 impl fr::resource::Props for Connector {
@@ -406,7 +406,7 @@ fr::cfn_enum! {
 pub struct Plugin {
     /// Details about a custom plugin.
     #[serde(rename = "CustomPlugin", default)]
-    pub custom_plugin: ConnectorCustomPlugin,
+    pub custom_plugin: CustomPluginProperty,
 }
 
 impl fr::resource::Props for Plugin {
@@ -417,7 +417,7 @@ impl fr::resource::Props for Plugin {
 
 /// Details about a custom plugin.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorCustomPlugin {
+pub struct CustomPluginProperty {
     /// The Amazon Resource Name (ARN) of the custom plugin to use.
     #[serde(rename = "CustomPluginArn", default)]
     pub custom_plugin_arn: fr::Value<String>,
@@ -426,39 +426,39 @@ pub struct ConnectorCustomPlugin {
     pub revision: fr::Value<i64>,
 }
 
-impl fr::resource::Props for ConnectorCustomPlugin {
+impl fr::resource::Props for CustomPluginProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "custom_plugin_arn", message: "missing required property `custom_plugin_arn` of `ConnectorCustomPlugin`: add `custom_plugin_arn: ...` to it" },
-        fr::resource::Required { field: "revision", message: "missing required property `revision` of `ConnectorCustomPlugin`: add `revision: ...` to it" },
+        fr::resource::Required { field: "custom_plugin_arn", message: "missing required property `custom_plugin_arn` of `CustomPluginProperty`: add `custom_plugin_arn: ...` to it" },
+        fr::resource::Required { field: "revision", message: "missing required property `revision` of `CustomPluginProperty`: add `revision: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "revision", check: fr::literal::Check::Range { min: 1.0, max: 9.223372036854776e18 }, message: "`revision` of `ConnectorCustomPlugin` must be from 1 to 9223372036854776000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "revision", check: fr::literal::Check::Range { min: 1.0, max: 9.223372036854776e18 }, message: "`revision` of `CustomPluginProperty` must be from 1 to 9223372036854776000 (the schema's minimum/maximum)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConnectorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConnectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConnectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// Specifies the worker configuration to use with the connector.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorWorkerConfiguration {
+pub struct WorkerConfigurationProperty {
     /// The revision of the worker configuration to use.
     #[serde(rename = "Revision", default)]
     pub revision: fr::Value<i64>,
@@ -467,13 +467,13 @@ pub struct ConnectorWorkerConfiguration {
     pub worker_configuration_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConnectorWorkerConfiguration {
+impl fr::resource::Props for WorkerConfigurationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "revision", message: "missing required property `revision` of `ConnectorWorkerConfiguration`: add `revision: ...` to it" },
-        fr::resource::Required { field: "worker_configuration_arn", message: "missing required property `worker_configuration_arn` of `ConnectorWorkerConfiguration`: add `worker_configuration_arn: ...` to it" },
+        fr::resource::Required { field: "revision", message: "missing required property `revision` of `WorkerConfigurationProperty`: add `revision: ...` to it" },
+        fr::resource::Required { field: "worker_configuration_arn", message: "missing required property `worker_configuration_arn` of `WorkerConfigurationProperty`: add `worker_configuration_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "revision", check: fr::literal::Check::Range { min: 1.0, max: 9.223372036854776e18 }, message: "`revision` of `ConnectorWorkerConfiguration` must be from 1 to 9223372036854776000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "revision", check: fr::literal::Check::Range { min: 1.0, max: 9.223372036854776e18 }, message: "`revision` of `WorkerConfigurationProperty` must be from 1 to 9223372036854776000 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -631,7 +631,7 @@ pub struct WorkerConfiguration {
     pub properties_file_content: fr::Value<String>,
     /// A collection of tags associated with a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for WorkerConfiguration {

@@ -35,7 +35,7 @@ pub struct DataSource {
     pub schedule: Option<fr::Value<String>>,
     /// List of tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataSourceTag>,
+    pub tags: Vec<Tag>,
     /// Data source type
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<Type>,
@@ -509,7 +509,7 @@ pub struct DataSourceVpcConfiguration {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for DataSourceVpcConfiguration {
@@ -1350,7 +1350,7 @@ impl fr::resource::Props for WorkDocsConfiguration {
 
 /// A label for tagging Kendra resources
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataSourceTag {
+pub struct Tag {
     /// A string used to identify this tag
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -1359,14 +1359,14 @@ pub struct DataSourceTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataSourceTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataSourceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataSourceTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataSourceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataSourceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1413,7 +1413,7 @@ pub struct Faq {
     pub s3_path: FaqS3Path,
     /// List of tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataSourceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Faq {
@@ -1523,7 +1523,7 @@ pub struct FeaturedResultsSet {
     pub status: Option<fr::Value<FeaturedResultsSetStatus>>,
     /// A list of key-value pairs that identify or categorize the featured results set.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FeaturedResultsSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FeaturedResultsSet {
@@ -1598,28 +1598,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair that identifies or categorizes a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FeaturedResultsSetTag {
-    /// The key for the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value associated with the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for FeaturedResultsSetTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FeaturedResultsSetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FeaturedResultsSetTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FeaturedResultsSetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FeaturedResultsSetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A Kendra index
 ///
 /// CloudFormation type `AWS::Kendra::Index`, deployed through Cloud Control.
@@ -1644,7 +1622,7 @@ pub struct Index {
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
     /// List of tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataSourceTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "UserContextPolicy", default, skip_serializing_if = "Option::is_none")]
     pub user_context_policy: Option<fr::Value<UserContextPolicy>>,
     #[serde(rename = "UserTokenConfigurations", default, skip_serializing_if = "Vec::is_empty")]
@@ -1942,10 +1920,10 @@ pub struct QuerySuggestionsBlockList {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Information required to find a specific file in an Amazon S3 bucket.
     #[serde(rename = "SourceS3Path", default)]
-    pub source_s3_path: QuerySuggestionsBlockListS3Path,
+    pub source_s3_path: S3Path,
     /// A list of key-value pairs that identify or categorize the block list.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FeaturedResultsSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for QuerySuggestionsBlockList {
@@ -2001,7 +1979,7 @@ impl fr::resource::Resource for QuerySuggestionsBlockList {
 
 /// Information required to find a specific file in an Amazon S3 bucket.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct QuerySuggestionsBlockListS3Path {
+pub struct S3Path {
     /// The name of the S3 bucket that contains the file.
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
@@ -2010,14 +1988,14 @@ pub struct QuerySuggestionsBlockListS3Path {
     pub key: fr::Value<String>,
 }
 
-impl fr::resource::Props for QuerySuggestionsBlockListS3Path {
+impl fr::resource::Props for S3Path {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `QuerySuggestionsBlockListS3Path`: add `bucket: ...` to it" },
-        fr::resource::Required { field: "key", message: "missing required property `key` of `QuerySuggestionsBlockListS3Path`: add `key: ...` to it" },
+        fr::resource::Required { field: "bucket", message: "missing required property `bucket` of `S3Path`: add `bucket: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `S3Path`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `QuerySuggestionsBlockListS3Path` must have 3 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `QuerySuggestionsBlockListS3Path` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3Path` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `S3Path` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2040,10 +2018,10 @@ pub struct Thesaurus {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Information required to find a specific file in an Amazon S3 bucket.
     #[serde(rename = "SourceS3Path", default)]
-    pub source_s3_path: QuerySuggestionsBlockListS3Path,
+    pub source_s3_path: S3Path,
     /// A list of key-value pairs that identify or categorize the thesaurus.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FeaturedResultsSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Thesaurus {

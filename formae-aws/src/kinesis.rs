@@ -34,7 +34,7 @@ pub struct Channel {
     pub stream_configuration_list: Vec<StreamConfiguration>,
     /// An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Channel {
@@ -412,7 +412,7 @@ fr::cfn_enum! {
 
 /// An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -421,14 +421,14 @@ pub struct ChannelTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ChannelTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ChannelTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ChannelTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ChannelTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `ChannelTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `Tag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -520,7 +520,7 @@ pub struct Stream {
     pub stream_mode_details: Option<StreamModeDetails>,
     /// An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StreamTag>,
+    pub tags: Vec<Tag>,
     /// Target warm throughput in MiB/s for the stream. This property can ONLY be set when StreamMode is ON_DEMAND.
     #[serde(rename = "WarmThroughputMiBps", default, skip_serializing_if = "Option::is_none")]
     pub warm_throughput_mi_bps: Option<fr::Value<i64>>,
@@ -649,28 +649,6 @@ fr::cfn_enum! {
     }
 }
 
-/// An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StreamTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for StreamTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StreamTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StreamTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StreamTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `StreamTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::Kinesis::StreamConsumer
 ///
 /// CloudFormation type `AWS::Kinesis::StreamConsumer`, deployed through Cloud Control.
@@ -684,7 +662,7 @@ pub struct StreamConsumer {
     pub stream_arn: fr::Value<String>,
     /// An arbitrary set of tags (key–value pairs) to associate with the Kinesis consumer.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<StreamConsumerTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for StreamConsumer {
@@ -736,26 +714,4 @@ impl fr::resource::Resource for StreamConsumer {
             consumer_status: fr::Output::new(name, "ConsumerStatus"),
         }
     }
-}
-
-/// An arbitrary set of tags (key-value pairs) to associate with the Kinesis consumer.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StreamConsumerTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for StreamConsumerTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `StreamConsumerTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `StreamConsumerTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StreamConsumerTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `StreamConsumerTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
-    ];
 }

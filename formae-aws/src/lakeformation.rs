@@ -16,7 +16,7 @@ pub struct DataCellsFilter {
     pub column_names: Vec<fr::Value<String>>,
     /// An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required.
     #[serde(rename = "ColumnWildcard", default, skip_serializing_if = "Option::is_none")]
-    pub column_wildcard: Option<DataCellsFilterColumnWildcard>,
+    pub column_wildcard: Option<ColumnWildcard>,
     /// A string representing a resource's name.
     #[serde(rename = "DatabaseName", default)]
     pub database_name: fr::Value<String>,
@@ -94,13 +94,13 @@ impl fr::resource::Resource for DataCellsFilter {
 
 /// An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataCellsFilterColumnWildcard {
+pub struct ColumnWildcard {
     /// A list of column names.
     #[serde(rename = "ExcludedColumnNames", default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_column_names: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DataCellsFilterColumnWildcard {
+impl fr::resource::Props for ColumnWildcard {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -132,10 +132,10 @@ pub struct PrincipalPermissions {
     pub permissions_with_grant_option: Vec<fr::Value<Permission>>,
     /// The LFlong principal.
     #[serde(rename = "Principal", default)]
-    pub principal: PrincipalPermissionsDataLakePrincipal,
+    pub principal: DataLakePrincipal,
     /// A structure for the resource.
     #[serde(rename = "Resource", default)]
-    pub resource: PrincipalPermissionsResource,
+    pub resource: Resource,
 }
 
 impl fr::resource::Props for PrincipalPermissions {
@@ -206,21 +206,21 @@ fr::cfn_enum! {
 
 /// The LFlong principal.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PrincipalPermissionsDataLakePrincipal {
+pub struct DataLakePrincipal {
     #[serde(rename = "DataLakePrincipalIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub data_lake_principal_identifier: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for PrincipalPermissionsDataLakePrincipal {
+impl fr::resource::Props for DataLakePrincipal {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_lake_principal_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`data_lake_principal_identifier` of `PrincipalPermissionsDataLakePrincipal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_lake_principal_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`data_lake_principal_identifier` of `DataLakePrincipal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure for the resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PrincipalPermissionsResource {
+pub struct Resource {
     #[serde(rename = "Catalog", default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<fr::Value<String>>,
     /// A structure that describes certain columns on certain rows.
@@ -248,7 +248,7 @@ pub struct PrincipalPermissionsResource {
     pub table_with_columns: Option<PrincipalPermissionsTableWithColumnsResource>,
 }
 
-impl fr::resource::Props for PrincipalPermissionsResource {
+impl fr::resource::Props for Resource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -424,7 +424,7 @@ pub struct PrincipalPermissionsTableWithColumnsResource {
     pub column_names: Vec<fr::Value<String>>,
     /// A wildcard object, consisting of an optional list of excluded column names or indexes.
     #[serde(rename = "ColumnWildcard", default, skip_serializing_if = "Option::is_none")]
-    pub column_wildcard: Option<PrincipalPermissionsColumnWildcard>,
+    pub column_wildcard: Option<ColumnWildcard>,
     #[serde(rename = "DatabaseName", default)]
     pub database_name: fr::Value<String>,
     #[serde(rename = "Name", default)]
@@ -442,17 +442,6 @@ impl fr::resource::Props for PrincipalPermissionsTableWithColumnsResource {
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `PrincipalPermissionsTableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `PrincipalPermissionsTableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
-}
-
-/// A wildcard object, consisting of an optional list of excluded column names or indexes.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PrincipalPermissionsColumnWildcard {
-    #[serde(rename = "ExcludedColumnNames", default, skip_serializing_if = "Vec::is_empty")]
-    pub excluded_column_names: Vec<fr::Value<String>>,
-}
-
-impl fr::resource::Props for PrincipalPermissionsColumnWildcard {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A resource schema representing a Lake Formation Tag.
@@ -519,7 +508,7 @@ impl fr::resource::Resource for Tag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TagAssociation {
     #[serde(rename = "LFTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub lf_tags: Vec<TagAssociationLFTagPair>,
+    pub lf_tags: Vec<LFTagPair>,
     #[serde(rename = "Resource", default)]
     pub resource: TagAssociationResource,
 }
@@ -570,7 +559,7 @@ impl fr::resource::Resource for TagAssociation {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TagAssociationLFTagPair {
+pub struct LFTagPair {
     #[serde(rename = "CatalogId", default)]
     pub catalog_id: fr::Value<String>,
     #[serde(rename = "TagKey", default)]
@@ -579,15 +568,15 @@ pub struct TagAssociationLFTagPair {
     pub tag_values: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for TagAssociationLFTagPair {
+impl fr::resource::Props for LFTagPair {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `TagAssociationLFTagPair`: add `catalog_id: ...` to it" },
-        fr::resource::Required { field: "tag_key", message: "missing required property `tag_key` of `TagAssociationLFTagPair`: add `tag_key: ...` to it" },
-        fr::resource::Required { field: "tag_values", message: "missing required property `tag_values` of `TagAssociationLFTagPair`: add `tag_values: ...` to it" },
+        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `LFTagPair`: add `catalog_id: ...` to it" },
+        fr::resource::Required { field: "tag_key", message: "missing required property `tag_key` of `LFTagPair`: add `tag_key: ...` to it" },
+        fr::resource::Required { field: "tag_values", message: "missing required property `tag_values` of `LFTagPair`: add `tag_values: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `TagAssociationLFTagPair` must have 12 to 12 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "tag_key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`tag_key` of `TagAssociationLFTagPair` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `LFTagPair` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tag_key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`tag_key` of `LFTagPair` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -597,11 +586,11 @@ pub struct TagAssociationResource {
     #[serde(rename = "Catalog", default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<fr::Value<String>>,
     #[serde(rename = "Database", default, skip_serializing_if = "Option::is_none")]
-    pub database: Option<TagAssociationDatabaseResource>,
+    pub database: Option<DatabaseResource>,
     #[serde(rename = "Table", default, skip_serializing_if = "Option::is_none")]
-    pub table: Option<TagAssociationTableResource>,
+    pub table: Option<TableResource>,
     #[serde(rename = "TableWithColumns", default, skip_serializing_if = "Option::is_none")]
-    pub table_with_columns: Option<TagAssociationTableWithColumnsResource>,
+    pub table_with_columns: Option<TableWithColumnsResource>,
 }
 
 impl fr::resource::Props for TagAssociationResource {
@@ -610,27 +599,27 @@ impl fr::resource::Props for TagAssociationResource {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TagAssociationDatabaseResource {
+pub struct DatabaseResource {
     #[serde(rename = "CatalogId", default)]
     pub catalog_id: fr::Value<String>,
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
 }
 
-impl fr::resource::Props for TagAssociationDatabaseResource {
+impl fr::resource::Props for DatabaseResource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `TagAssociationDatabaseResource`: add `catalog_id: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `TagAssociationDatabaseResource`: add `name: ...` to it" },
+        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `DatabaseResource`: add `catalog_id: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `DatabaseResource`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `TagAssociationDatabaseResource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TagAssociationDatabaseResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `DatabaseResource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `DatabaseResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TagAssociationTableResource {
+pub struct TableResource {
     #[serde(rename = "CatalogId", default)]
     pub catalog_id: fr::Value<String>,
     #[serde(rename = "DatabaseName", default)]
@@ -641,21 +630,21 @@ pub struct TagAssociationTableResource {
     pub table_wildcard: Option<fr::Value<serde_json::Value>>,
 }
 
-impl fr::resource::Props for TagAssociationTableResource {
+impl fr::resource::Props for TableResource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `TagAssociationTableResource`: add `catalog_id: ...` to it" },
-        fr::resource::Required { field: "database_name", message: "missing required property `database_name` of `TagAssociationTableResource`: add `database_name: ...` to it" },
+        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `TableResource`: add `catalog_id: ...` to it" },
+        fr::resource::Required { field: "database_name", message: "missing required property `database_name` of `TableResource`: add `database_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `TagAssociationTableResource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `TagAssociationTableResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TagAssociationTableResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `TableResource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `TableResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TableResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TagAssociationTableWithColumnsResource {
+pub struct TableWithColumnsResource {
     #[serde(rename = "CatalogId", default)]
     pub catalog_id: fr::Value<String>,
     #[serde(rename = "ColumnNames", default, skip_serializing_if = "Vec::is_empty")]
@@ -666,16 +655,16 @@ pub struct TagAssociationTableWithColumnsResource {
     pub name: fr::Value<String>,
 }
 
-impl fr::resource::Props for TagAssociationTableWithColumnsResource {
+impl fr::resource::Props for TableWithColumnsResource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `TagAssociationTableWithColumnsResource`: add `catalog_id: ...` to it" },
-        fr::resource::Required { field: "column_names", message: "missing required property `column_names` of `TagAssociationTableWithColumnsResource`: add `column_names: ...` to it" },
-        fr::resource::Required { field: "database_name", message: "missing required property `database_name` of `TagAssociationTableWithColumnsResource`: add `database_name: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `TagAssociationTableWithColumnsResource`: add `name: ...` to it" },
+        fr::resource::Required { field: "catalog_id", message: "missing required property `catalog_id` of `TableWithColumnsResource`: add `catalog_id: ...` to it" },
+        fr::resource::Required { field: "column_names", message: "missing required property `column_names` of `TableWithColumnsResource`: add `column_names: ...` to it" },
+        fr::resource::Required { field: "database_name", message: "missing required property `database_name` of `TableWithColumnsResource`: add `database_name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `TableWithColumnsResource`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `TagAssociationTableWithColumnsResource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `TagAssociationTableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TagAssociationTableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `TableWithColumnsResource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_name` of `TableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }

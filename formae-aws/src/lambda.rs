@@ -25,7 +25,7 @@ pub struct Alias {
     pub name: fr::Value<String>,
     /// A provisioned concurrency configuration for a function's alias.
     #[serde(rename = "ProvisionedConcurrencyConfig", default, skip_serializing_if = "Option::is_none")]
-    pub provisioned_concurrency_config: Option<AliasProvisionedConcurrencyConfiguration>,
+    pub provisioned_concurrency_config: Option<ProvisionedConcurrencyConfiguration>,
     /// The traffic-shifting configuration of a Lambda function alias.
     #[serde(rename = "RoutingConfig", default, skip_serializing_if = "Option::is_none")]
     pub routing_config: Option<AliasRoutingConfiguration>,
@@ -80,15 +80,15 @@ impl fr::resource::Resource for Alias {
 
 /// A provisioned concurrency configuration for a function's alias.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AliasProvisionedConcurrencyConfiguration {
+pub struct ProvisionedConcurrencyConfiguration {
     /// The amount of provisioned concurrency to allocate for the alias.
     #[serde(rename = "ProvisionedConcurrentExecutions", default)]
     pub provisioned_concurrent_executions: fr::Value<i64>,
 }
 
-impl fr::resource::Props for AliasProvisionedConcurrencyConfiguration {
+impl fr::resource::Props for ProvisionedConcurrencyConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "provisioned_concurrent_executions", message: "missing required property `provisioned_concurrent_executions` of `AliasProvisionedConcurrencyConfiguration`: add `provisioned_concurrent_executions: ...` to it" },
+        fr::resource::Required { field: "provisioned_concurrent_executions", message: "missing required property `provisioned_concurrent_executions` of `ProvisionedConcurrencyConfiguration`: add `provisioned_concurrent_executions: ...` to it" },
     ];
 }
 
@@ -146,7 +146,7 @@ pub struct CapacityProvider {
     pub propagate_tags: Option<PropagateTagsConfig>,
     /// A key-value pair that provides metadata for the capacity provider.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CapacityProviderTag>,
+    pub tags: Vec<Tag>,
     /// Configuration that specifies the telemetry collection for the capacity provider.
     #[serde(rename = "TelemetryConfig", default, skip_serializing_if = "Option::is_none")]
     pub telemetry_config: Option<CapacityProviderTelemetryConfig>,
@@ -305,7 +305,7 @@ impl fr::resource::Props for CapacityProviderPermissionsConfig {
 pub struct PropagateTagsConfig {
     /// A list of tags to explicitly propagate to managed resources. Maximum of 40 tags.
     #[serde(rename = "ExplicitTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub explicit_tags: Vec<CapacityProviderTag>,
+    pub explicit_tags: Vec<Tag>,
     /// The mode for tag propagation.
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<fr::Value<PropagateTagsMode>>,
@@ -317,7 +317,7 @@ impl fr::resource::Props for PropagateTagsConfig {
 
 /// A key-value pair that provides metadata for the capacity provider.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CapacityProviderTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -326,13 +326,13 @@ pub struct CapacityProviderTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CapacityProviderTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CapacityProviderTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CapacityProviderTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CapacityProviderTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -391,7 +391,7 @@ pub struct CapacityProviderVpcConfig {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// A list of subnet IDs where the capacity provider launches compute instances.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for CapacityProviderVpcConfig {
@@ -417,7 +417,7 @@ pub struct CodeSigningConfig {
     pub description: Option<fr::Value<String>>,
     /// A list of tags to apply to CodeSigningConfig resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CodeSigningConfigTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CodeSigningConfig {
@@ -500,27 +500,6 @@ fr::cfn_enum! {
         Warn = "Warn",
         Enforce = "Enforce",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CodeSigningConfigTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for CodeSigningConfigTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CodeSigningConfigTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CodeSigningConfigTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CodeSigningConfigTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// The AWS::Lambda::EventInvokeConfig resource configures options for asynchronous invocation on a version or an alias.
@@ -674,7 +653,7 @@ pub struct EventSourceMapping {
     pub bisect_batch_on_function_error: Option<fr::Value<bool>>,
     /// A configuration object that specifies the destination of an event after Lambda processes it. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
     #[serde(rename = "DestinationConfig", default, skip_serializing_if = "Option::is_none")]
-    pub destination_config: Option<EventSourceMappingDestinationConfig>,
+    pub destination_config: Option<DestinationConfig>,
     /// Specific configuration settings for a DocumentDB event source.
     #[serde(rename = "DocumentDBEventSourceConfig", default, skip_serializing_if = "Option::is_none")]
     pub document_db_event_source_config: Option<DocumentDBEventSourceConfig>,
@@ -763,7 +742,7 @@ pub struct EventSourceMapping {
     /// A list of tags to add to the event source mapping.
     /// You must have the ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventSourceMappingTag>,
+    pub tags: Vec<Tag>,
     /// The name of the Kafka topic.
     #[serde(rename = "Topics", default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<fr::Value<String>>,
@@ -932,19 +911,19 @@ fr::cfn_enum! {
 
 /// A configuration object that specifies the destination of an event after Lambda processes it. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventSourceMappingDestinationConfig {
+pub struct DestinationConfig {
     /// A destination for events that failed processing. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
     #[serde(rename = "OnFailure", default, skip_serializing_if = "Option::is_none")]
-    pub on_failure: Option<EventSourceMappingOnFailure>,
+    pub on_failure: Option<OnFailure>,
 }
 
-impl fr::resource::Props for EventSourceMappingDestinationConfig {
+impl fr::resource::Props for DestinationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A destination for events that failed processing. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventSourceMappingOnFailure {
+pub struct OnFailure {
     /// The Amazon Resource Name (ARN) of the destination resource.
     /// To retain records of failed invocations from [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed Apache Kafka](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), or [Amazon MSK](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), you can configure an Amazon SNS topic, Amazon SQS queue, Amazon S3 bucket, or Kafka topic as the destination.
     /// Amazon SNS destinations have a message size limit of 256 KB. If the combined size of the function request and response payload exceeds the limit, Lambda will drop the payload when sending ``OnFailure`` event to the destination. For details on this behavior, refer to [Retaining records of asynchronous invocations](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
@@ -953,10 +932,10 @@ pub struct EventSourceMappingOnFailure {
     pub destination: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for EventSourceMappingOnFailure {
+impl fr::resource::Props for OnFailure {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 12, max: 1024 }, message: "`destination` of `EventSourceMappingOnFailure` must have 12 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 12, max: 1024 }, message: "`destination` of `OnFailure` must have 12 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1219,27 +1198,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A [tag](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the event source mapping.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventSourceMappingTag {
-    /// The key for this tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for this tag.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for EventSourceMappingTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventSourceMappingTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EventSourceMappingTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EventSourceMappingTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The ``AWS::Lambda::Function`` resource creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an [execution role](https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use AWS services, such as Amazon CloudWatch Logs for log streaming and AWS X-Ray for request tracing.
 /// You set the package type to ``Image`` if the deployment package is a [container image](https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html). For these functions, include the URI of the container image in the ECR registry in the [ImageUri property of the Code property](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-imageuri). You do not need to specify the handler and runtime properties.
 /// You set the package type to ``Zip`` if the deployment package is a [.zip file archive](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html#gettingstarted-package-zip). For these functions, specify the S3 location of your .zip file in the ``Code`` property. Alternatively, for Node.js and Python functions, you can define your function inline in the [ZipFile property of the Code property](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-zipfile). In both cases, you must also specify the handler and runtime properties.
@@ -1311,7 +1269,7 @@ pub struct Function {
     pub layers: Vec<fr::Value<String>>,
     /// The function's Amazon CloudWatch Logs configuration settings.
     #[serde(rename = "LoggingConfig", default, skip_serializing_if = "Option::is_none")]
-    pub logging_config: Option<FunctionLoggingConfig>,
+    pub logging_config: Option<LoggingConfig>,
     /// The amount of [memory available to the function](https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html#configuration-memory-console) at runtime. Increasing the function memory also increases its CPU allocation. The default value is 128 MB. The value can be any multiple of 1 MB. Note that new AWS accounts have reduced concurrency and memory quotas. AWS raises these quotas automatically based on your usage. You can also request a quota increase.
     #[serde(rename = "MemorySize", default, skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<fr::Value<i64>>,
@@ -1343,7 +1301,7 @@ pub struct Function {
     /// A list of [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function.
     /// You must have the ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FunctionTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the tenant isolation mode configuration for a Lambda function. This allows you to configure specific tenant isolation strategies for your function invocations. Tenant isolation configuration cannot be modified after function creation.
     #[serde(rename = "TenancyConfig", default, skip_serializing_if = "Option::is_none")]
     pub tenancy_config: Option<TenancyConfig>,
@@ -1678,31 +1636,31 @@ impl fr::resource::Props for ImageConfig {
 
 /// The function's Amazon CloudWatch Logs configuration settings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FunctionLoggingConfig {
+pub struct LoggingConfig {
     /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest.
     #[serde(rename = "ApplicationLogLevel", default, skip_serializing_if = "Option::is_none")]
-    pub application_log_level: Option<fr::Value<FunctionLoggingConfigApplicationLogLevel>>,
+    pub application_log_level: Option<fr::Value<LoggingConfigApplicationLogLevel>>,
     /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
     #[serde(rename = "LogFormat", default, skip_serializing_if = "Option::is_none")]
-    pub log_format: Option<fr::Value<FunctionLoggingConfigLogFormat>>,
+    pub log_format: Option<fr::Value<LoggingConfigLogFormat>>,
     /// The name of the Amazon CloudWatch log group the function sends logs to. By default, Lambda functions send logs to a default log group named ``/aws/lambda/<function name>``. To use a different log group, enter an existing log group or enter a new log group name.
     #[serde(rename = "LogGroup", default, skip_serializing_if = "Option::is_none")]
     pub log_group: Option<fr::Value<String>>,
     /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
     #[serde(rename = "SystemLogLevel", default, skip_serializing_if = "Option::is_none")]
-    pub system_log_level: Option<fr::Value<FunctionLoggingConfigSystemLogLevel>>,
+    pub system_log_level: Option<fr::Value<LoggingConfigSystemLogLevel>>,
 }
 
-impl fr::resource::Props for FunctionLoggingConfig {
+impl fr::resource::Props for LoggingConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "log_group", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group` of `FunctionLoggingConfig` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group` of `LoggingConfig` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest.
-    FunctionLoggingConfigApplicationLogLevel {
+    LoggingConfigApplicationLogLevel {
         Trace = "TRACE",
         Debug = "DEBUG",
         Info = "INFO",
@@ -1714,7 +1672,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
-    FunctionLoggingConfigLogFormat {
+    LoggingConfigLogFormat {
         Text = "Text",
         Json = "JSON",
     }
@@ -1722,7 +1680,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    FunctionLoggingConfigSystemLogLevel {
+    LoggingConfigSystemLogLevel {
         Debug = "DEBUG",
         Info = "INFO",
         Warn = "WARN",
@@ -1863,27 +1821,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A [tag](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FunctionTag {
-    /// The key for this tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for this tag.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for FunctionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FunctionTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FunctionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FunctionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Specifies the tenant isolation mode configuration for a Lambda function. This allows you to configure specific tenant isolation strategies for your function invocations. Tenant isolation configuration cannot be modified after function creation.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TenancyConfig {
@@ -1938,7 +1875,7 @@ pub struct VpcConfig {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// A list of VPC subnet IDs.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for VpcConfig {
@@ -2219,7 +2156,7 @@ pub struct MicrovmImage {
     pub resources: Vec<Resources>,
     /// Key-value pairs to associate with the MicroVM image for organization and management.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MicrovmImageTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MicrovmImage {
@@ -2478,27 +2415,6 @@ impl fr::resource::Props for Resources {
     ];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MicrovmImageTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for MicrovmImageTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MicrovmImageTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MicrovmImageTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `MicrovmImageTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::Lambda::NetworkConnector
 ///
 /// CloudFormation type `AWS::Lambda::NetworkConnector`, deployed through Cloud Control.
@@ -2515,7 +2431,7 @@ pub struct NetworkConnector {
     pub operator_role: Option<fr::Value<crate::refs::RoleArn>>,
     /// A list of tags to apply to the network connector. Use tags to categorize network connectors for cost allocation, access control, or operational management.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<NetworkConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for NetworkConnector {
@@ -2594,7 +2510,7 @@ pub struct VpcEgressConfiguration {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The IDs of the VPC subnets where Lambda provisions elastic network interfaces (ENIs). Specify 1 to 16 subnets. All subnets must be in the same VPC.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for VpcEgressConfiguration {
@@ -2620,27 +2536,6 @@ fr::cfn_enum! {
         IPv4 = "IPv4",
         DualStack = "DualStack",
     }
-}
-
-/// A key-value pair that provides metadata for the network connector.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NetworkConnectorTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for NetworkConnectorTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `NetworkConnectorTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `NetworkConnectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `NetworkConnectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// The ``AWS::Lambda::Permission`` resource grants an AWS service or another account permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function.
@@ -2963,7 +2858,7 @@ pub struct Version {
     pub function_scaling_config: Option<FunctionScalingConfig>,
     /// A provisioned concurrency configuration for a function's version.
     #[serde(rename = "ProvisionedConcurrencyConfig", default, skip_serializing_if = "Option::is_none")]
-    pub provisioned_concurrency_config: Option<VersionProvisionedConcurrencyConfiguration>,
+    pub provisioned_concurrency_config: Option<ProvisionedConcurrencyConfiguration>,
     /// Runtime Management Config of a function.
     #[serde(rename = "RuntimePolicy", default, skip_serializing_if = "Option::is_none")]
     pub runtime_policy: Option<RuntimePolicy>,
@@ -3014,20 +2909,6 @@ impl fr::resource::Resource for Version {
             version: fr::Output::new(name, "Version"),
         }
     }
-}
-
-/// A provisioned concurrency configuration for a function's version.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VersionProvisionedConcurrencyConfiguration {
-    /// The amount of provisioned concurrency to allocate for the version.
-    #[serde(rename = "ProvisionedConcurrentExecutions", default)]
-    pub provisioned_concurrent_executions: fr::Value<i64>,
-}
-
-impl fr::resource::Props for VersionProvisionedConcurrencyConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "provisioned_concurrent_executions", message: "missing required property `provisioned_concurrent_executions` of `VersionProvisionedConcurrencyConfiguration`: add `provisioned_concurrent_executions: ...` to it" },
-    ];
 }
 
 /// Runtime Management Config of a function.
@@ -3168,7 +3049,7 @@ pub struct WebFunctionEndpoint {
     pub revision_weights: Vec<RevisionWeight>,
     /// The scaling configuration for the endpoint. Optionally constrains how many concurrent execution environments the endpoint can use, in addition to your account's vCPU quota.
     #[serde(rename = "ScalingConfig", default, skip_serializing_if = "Option::is_none")]
-    pub scaling_config: Option<WebFunctionEndpointScalingConfig>,
+    pub scaling_config: Option<ScalingConfig>,
     /// The throttling configuration for the endpoint. Optionally constrains the request rate that the endpoint accepts, in addition to your account's rate limit quota.
     #[serde(rename = "ThrottleConfig", default, skip_serializing_if = "Option::is_none")]
     pub throttle_config: Option<ThrottleConfig>,
@@ -3290,16 +3171,16 @@ impl fr::resource::Props for RevisionWeight {
 
 /// The scaling configuration for the endpoint. Optionally constrains how many concurrent execution environments the endpoint can use, in addition to your account's vCPU quota.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebFunctionEndpointScalingConfig {
+pub struct ScalingConfig {
     /// The maximum number of concurrent execution environments for the endpoint. This optional limit further constrains the endpoint's scaling. When omitted, the endpoint's scaling is limited only by your account's vCPU quota.
     #[serde(rename = "MaxEnvironments", default, skip_serializing_if = "Option::is_none")]
     pub max_environments: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for WebFunctionEndpointScalingConfig {
+impl fr::resource::Props for ScalingConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "max_environments", check: fr::literal::Check::Range { min: 2.0, max: f64::INFINITY }, message: "`max_environments` of `WebFunctionEndpointScalingConfig` must be at least 2 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "max_environments", check: fr::literal::Check::Range { min: 2.0, max: f64::INFINITY }, message: "`max_environments` of `ScalingConfig` must be at least 2 (the schema's minimum/maximum)" },
     ];
 }
 

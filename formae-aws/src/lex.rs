@@ -21,7 +21,7 @@ pub struct Bot {
     #[serde(rename = "BotMembers", default, skip_serializing_if = "Vec::is_empty")]
     pub bot_members: Vec<BotMember>,
     #[serde(rename = "BotTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub bot_tags: Vec<BotTag>,
+    pub bot_tags: Vec<Tag>,
     /// The type of a bot to create.
     #[serde(rename = "BotType", default, skip_serializing_if = "Option::is_none")]
     pub bot_type: Option<fr::Value<BotBotType>>,
@@ -43,7 +43,7 @@ pub struct Bot {
     #[serde(rename = "TestBotAliasSettings", default, skip_serializing_if = "Option::is_none")]
     pub test_bot_alias_settings: Option<TestBotAliasSettings>,
     #[serde(rename = "TestBotAliasTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub test_bot_alias_tags: Vec<BotTag>,
+    pub test_bot_alias_tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Bot {
@@ -1966,21 +1966,21 @@ impl fr::resource::Props for BotMember {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for BotTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BotTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BotTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BotTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BotTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2035,9 +2035,9 @@ impl fr::resource::Props for Replication {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TestBotAliasSettings {
     #[serde(rename = "BotAliasLocaleSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub bot_alias_locale_settings: Vec<BotBotAliasLocaleSettingsItem>,
+    pub bot_alias_locale_settings: Vec<BotAliasLocaleSettingsItem>,
     #[serde(rename = "ConversationLogSettings", default, skip_serializing_if = "Option::is_none")]
-    pub conversation_log_settings: Option<BotConversationLogSettings>,
+    pub conversation_log_settings: Option<ConversationLogSettings>,
     /// A description of the resource
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -2054,115 +2054,115 @@ impl fr::resource::Props for TestBotAliasSettings {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotBotAliasLocaleSettingsItem {
+pub struct BotAliasLocaleSettingsItem {
     #[serde(rename = "BotAliasLocaleSetting", default)]
-    pub bot_alias_locale_setting: BotBotAliasLocaleSettings,
+    pub bot_alias_locale_setting: BotAliasLocaleSettings,
     #[serde(rename = "LocaleId", default)]
     pub locale_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for BotBotAliasLocaleSettingsItem {
+impl fr::resource::Props for BotAliasLocaleSettingsItem {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bot_alias_locale_setting", message: "missing required property `bot_alias_locale_setting` of `BotBotAliasLocaleSettingsItem`: add `bot_alias_locale_setting: ...` to it" },
-        fr::resource::Required { field: "locale_id", message: "missing required property `locale_id` of `BotBotAliasLocaleSettingsItem`: add `locale_id: ...` to it" },
+        fr::resource::Required { field: "bot_alias_locale_setting", message: "missing required property `bot_alias_locale_setting` of `BotAliasLocaleSettingsItem`: add `bot_alias_locale_setting: ...` to it" },
+        fr::resource::Required { field: "locale_id", message: "missing required property `locale_id` of `BotAliasLocaleSettingsItem`: add `locale_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "locale_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`locale_id` of `BotBotAliasLocaleSettingsItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "locale_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`locale_id` of `BotAliasLocaleSettingsItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotBotAliasLocaleSettings {
+pub struct BotAliasLocaleSettings {
     #[serde(rename = "CodeHookSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub code_hook_specification: Option<BotCodeHookSpecification>,
+    pub code_hook_specification: Option<CodeHookSpecification>,
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
 }
 
-impl fr::resource::Props for BotBotAliasLocaleSettings {
+impl fr::resource::Props for BotAliasLocaleSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotBotAliasLocaleSettings`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotAliasLocaleSettings`: add `enabled: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotCodeHookSpecification {
+pub struct CodeHookSpecification {
     #[serde(rename = "LambdaCodeHook", default)]
-    pub lambda_code_hook: BotLambdaCodeHook,
+    pub lambda_code_hook: LambdaCodeHook,
 }
 
-impl fr::resource::Props for BotCodeHookSpecification {
+impl fr::resource::Props for CodeHookSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "lambda_code_hook", message: "missing required property `lambda_code_hook` of `BotCodeHookSpecification`: add `lambda_code_hook: ...` to it" },
+        fr::resource::Required { field: "lambda_code_hook", message: "missing required property `lambda_code_hook` of `CodeHookSpecification`: add `lambda_code_hook: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotLambdaCodeHook {
+pub struct LambdaCodeHook {
     #[serde(rename = "CodeHookInterfaceVersion", default)]
     pub code_hook_interface_version: fr::Value<String>,
     #[serde(rename = "LambdaArn", default)]
     pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
 }
 
-impl fr::resource::Props for BotLambdaCodeHook {
+impl fr::resource::Props for LambdaCodeHook {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "code_hook_interface_version", message: "missing required property `code_hook_interface_version` of `BotLambdaCodeHook`: add `code_hook_interface_version: ...` to it" },
-        fr::resource::Required { field: "lambda_arn", message: "missing required property `lambda_arn` of `BotLambdaCodeHook`: add `lambda_arn: ...` to it" },
+        fr::resource::Required { field: "code_hook_interface_version", message: "missing required property `code_hook_interface_version` of `LambdaCodeHook`: add `code_hook_interface_version: ...` to it" },
+        fr::resource::Required { field: "lambda_arn", message: "missing required property `lambda_arn` of `LambdaCodeHook`: add `lambda_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "code_hook_interface_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`code_hook_interface_version` of `BotLambdaCodeHook` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "code_hook_interface_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`code_hook_interface_version` of `LambdaCodeHook` must have 1 to 5 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotConversationLogSettings {
+pub struct ConversationLogSettings {
     #[serde(rename = "AudioLogSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub audio_log_settings: Vec<BotAudioLogSetting>,
+    pub audio_log_settings: Vec<AudioLogSetting>,
     #[serde(rename = "TextLogSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub text_log_settings: Vec<BotTextLogSetting>,
+    pub text_log_settings: Vec<TextLogSetting>,
 }
 
-impl fr::resource::Props for BotConversationLogSettings {
+impl fr::resource::Props for ConversationLogSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAudioLogSetting {
+pub struct AudioLogSetting {
     #[serde(rename = "Destination", default)]
-    pub destination: BotAudioLogDestination,
+    pub destination: AudioLogDestination,
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
 }
 
-impl fr::resource::Props for BotAudioLogSetting {
+impl fr::resource::Props for AudioLogSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "destination", message: "missing required property `destination` of `BotAudioLogSetting`: add `destination: ...` to it" },
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotAudioLogSetting`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "destination", message: "missing required property `destination` of `AudioLogSetting`: add `destination: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `AudioLogSetting`: add `enabled: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAudioLogDestination {
+pub struct AudioLogDestination {
     #[serde(rename = "S3Bucket", default)]
-    pub s3_bucket: BotS3BucketLogDestination,
+    pub s3_bucket: S3BucketLogDestination,
 }
 
-impl fr::resource::Props for BotAudioLogDestination {
+impl fr::resource::Props for AudioLogDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `BotAudioLogDestination`: add `s3_bucket: ...` to it" },
+        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `AudioLogDestination`: add `s3_bucket: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotS3BucketLogDestination {
+pub struct S3BucketLogDestination {
     #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     #[serde(rename = "LogPrefix", default)]
@@ -2171,63 +2171,63 @@ pub struct BotS3BucketLogDestination {
     pub s3_bucket_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for BotS3BucketLogDestination {
+impl fr::resource::Props for S3BucketLogDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_prefix", message: "missing required property `log_prefix` of `BotS3BucketLogDestination`: add `log_prefix: ...` to it" },
-        fr::resource::Required { field: "s3_bucket_arn", message: "missing required property `s3_bucket_arn` of `BotS3BucketLogDestination`: add `s3_bucket_arn: ...` to it" },
+        fr::resource::Required { field: "log_prefix", message: "missing required property `log_prefix` of `S3BucketLogDestination`: add `log_prefix: ...` to it" },
+        fr::resource::Required { field: "s3_bucket_arn", message: "missing required property `s3_bucket_arn` of `S3BucketLogDestination`: add `s3_bucket_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `BotS3BucketLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "s3_bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`s3_bucket_arn` of `BotS3BucketLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `S3BucketLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`s3_bucket_arn` of `S3BucketLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotTextLogSetting {
+pub struct TextLogSetting {
     #[serde(rename = "Destination", default)]
-    pub destination: BotTextLogDestination,
+    pub destination: TextLogDestination,
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
 }
 
-impl fr::resource::Props for BotTextLogSetting {
+impl fr::resource::Props for TextLogSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "destination", message: "missing required property `destination` of `BotTextLogSetting`: add `destination: ...` to it" },
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotTextLogSetting`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "destination", message: "missing required property `destination` of `TextLogSetting`: add `destination: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `TextLogSetting`: add `enabled: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotTextLogDestination {
+pub struct TextLogDestination {
     #[serde(rename = "CloudWatch", default)]
-    pub cloud_watch: BotCloudWatchLogGroupLogDestination,
+    pub cloud_watch: CloudWatchLogGroupLogDestination,
 }
 
-impl fr::resource::Props for BotTextLogDestination {
+impl fr::resource::Props for TextLogDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch", message: "missing required property `cloud_watch` of `BotTextLogDestination`: add `cloud_watch: ...` to it" },
+        fr::resource::Required { field: "cloud_watch", message: "missing required property `cloud_watch` of `TextLogDestination`: add `cloud_watch: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotCloudWatchLogGroupLogDestination {
+pub struct CloudWatchLogGroupLogDestination {
     #[serde(rename = "CloudWatchLogGroupArn", default)]
     pub cloud_watch_log_group_arn: fr::Value<String>,
     #[serde(rename = "LogPrefix", default)]
     pub log_prefix: fr::Value<String>,
 }
 
-impl fr::resource::Props for BotCloudWatchLogGroupLogDestination {
+impl fr::resource::Props for CloudWatchLogGroupLogDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch_log_group_arn", message: "missing required property `cloud_watch_log_group_arn` of `BotCloudWatchLogGroupLogDestination`: add `cloud_watch_log_group_arn: ...` to it" },
-        fr::resource::Required { field: "log_prefix", message: "missing required property `log_prefix` of `BotCloudWatchLogGroupLogDestination`: add `log_prefix: ...` to it" },
+        fr::resource::Required { field: "cloud_watch_log_group_arn", message: "missing required property `cloud_watch_log_group_arn` of `CloudWatchLogGroupLogDestination`: add `cloud_watch_log_group_arn: ...` to it" },
+        fr::resource::Required { field: "log_prefix", message: "missing required property `log_prefix` of `CloudWatchLogGroupLogDestination`: add `log_prefix: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "cloud_watch_log_group_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`cloud_watch_log_group_arn` of `BotCloudWatchLogGroupLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `BotCloudWatchLogGroupLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cloud_watch_log_group_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`cloud_watch_log_group_arn` of `CloudWatchLogGroupLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `CloudWatchLogGroupLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2251,13 +2251,13 @@ impl fr::resource::Props for TestBotAliasSettingsSentimentAnalysisSettings {
 pub struct BotAlias {
     /// A list of bot alias locale settings to add to the bot alias.
     #[serde(rename = "BotAliasLocaleSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub bot_alias_locale_settings: Vec<BotAliasBotAliasLocaleSettingsItem>,
+    pub bot_alias_locale_settings: Vec<BotAliasLocaleSettingsItem>,
     /// A unique identifier for a resource.
     #[serde(rename = "BotAliasName", default)]
     pub bot_alias_name: fr::Value<String>,
     /// A list of tags to add to the bot alias.
     #[serde(rename = "BotAliasTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub bot_alias_tags: Vec<BotAliasTag>,
+    pub bot_alias_tags: Vec<Tag>,
     /// Unique ID of resource
     #[serde(rename = "BotId", default)]
     pub bot_id: fr::Value<String>,
@@ -2266,7 +2266,7 @@ pub struct BotAlias {
     pub bot_version: Option<fr::Value<String>>,
     /// Contains information about code hooks that Amazon Lex calls during a conversation.
     #[serde(rename = "ConversationLogSettings", default, skip_serializing_if = "Option::is_none")]
-    pub conversation_log_settings: Option<BotAliasConversationLogSettings>,
+    pub conversation_log_settings: Option<ConversationLogSettings>,
     /// A description of the bot alias. Use the description to help identify the bot alias in lists.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -2325,224 +2325,6 @@ impl fr::resource::Resource for BotAlias {
             bot_id: fr::Output::new(name, "BotId"),
         }
     }
-}
-
-/// A locale setting in alias
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasBotAliasLocaleSettingsItem {
-    /// You can use this parameter to specify a specific Lambda function to run different functions in different locales.
-    #[serde(rename = "BotAliasLocaleSetting", default)]
-    pub bot_alias_locale_setting: BotAliasBotAliasLocaleSettings,
-    /// A string used to identify the locale
-    #[serde(rename = "LocaleId", default)]
-    pub locale_id: fr::Value<String>,
-}
-
-impl fr::resource::Props for BotAliasBotAliasLocaleSettingsItem {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bot_alias_locale_setting", message: "missing required property `bot_alias_locale_setting` of `BotAliasBotAliasLocaleSettingsItem`: add `bot_alias_locale_setting: ...` to it" },
-        fr::resource::Required { field: "locale_id", message: "missing required property `locale_id` of `BotAliasBotAliasLocaleSettingsItem`: add `locale_id: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "locale_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`locale_id` of `BotAliasBotAliasLocaleSettingsItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// You can use this parameter to specify a specific Lambda function to run different functions in different locales.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasBotAliasLocaleSettings {
-    /// Contains information about code hooks that Amazon Lex calls during a conversation.
-    #[serde(rename = "CodeHookSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub code_hook_specification: Option<BotAliasCodeHookSpecification>,
-    /// Whether the Lambda code hook is enabled
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-}
-
-impl fr::resource::Props for BotAliasBotAliasLocaleSettings {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotAliasBotAliasLocaleSettings`: add `enabled: ...` to it" },
-    ];
-}
-
-/// Contains information about code hooks that Amazon Lex calls during a conversation.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasCodeHookSpecification {
-    /// Contains information about code hooks that Amazon Lex calls during a conversation.
-    #[serde(rename = "LambdaCodeHook", default)]
-    pub lambda_code_hook: BotAliasLambdaCodeHook,
-}
-
-impl fr::resource::Props for BotAliasCodeHookSpecification {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "lambda_code_hook", message: "missing required property `lambda_code_hook` of `BotAliasCodeHookSpecification`: add `lambda_code_hook: ...` to it" },
-    ];
-}
-
-/// Contains information about code hooks that Amazon Lex calls during a conversation.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasLambdaCodeHook {
-    /// The version of the request-response that you want Amazon Lex to use to invoke your Lambda function.
-    #[serde(rename = "CodeHookInterfaceVersion", default)]
-    pub code_hook_interface_version: fr::Value<String>,
-    /// The Amazon Resource Name (ARN) of the Lambda function.
-    #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
-}
-
-impl fr::resource::Props for BotAliasLambdaCodeHook {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "code_hook_interface_version", message: "missing required property `code_hook_interface_version` of `BotAliasLambdaCodeHook`: add `code_hook_interface_version: ...` to it" },
-        fr::resource::Required { field: "lambda_arn", message: "missing required property `lambda_arn` of `BotAliasLambdaCodeHook`: add `lambda_arn: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "code_hook_interface_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`code_hook_interface_version` of `BotAliasLambdaCodeHook` must have 1 to 5 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A label for tagging Lex resources
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasTag {
-    /// A string used to identify this tag
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// A string containing the value for the tag
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for BotAliasTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BotAliasTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BotAliasTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BotAliasTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BotAliasTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Contains information about code hooks that Amazon Lex calls during a conversation.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasConversationLogSettings {
-    /// List of audio log settings
-    #[serde(rename = "AudioLogSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub audio_log_settings: Vec<BotAliasAudioLogSetting>,
-    /// List of text log settings
-    #[serde(rename = "TextLogSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub text_log_settings: Vec<BotAliasTextLogSetting>,
-}
-
-impl fr::resource::Props for BotAliasConversationLogSettings {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Settings for logging audio of conversations between Amazon Lex and a user. You specify whether to log audio and the Amazon S3 bucket where the audio file is stored.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasAudioLogSetting {
-    /// The location of audio log files collected when conversation logging is enabled for a bot.
-    #[serde(rename = "Destination", default)]
-    pub destination: BotAliasAudioLogDestination,
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-}
-
-impl fr::resource::Props for BotAliasAudioLogSetting {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "destination", message: "missing required property `destination` of `BotAliasAudioLogSetting`: add `destination: ...` to it" },
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotAliasAudioLogSetting`: add `enabled: ...` to it" },
-    ];
-}
-
-/// The location of audio log files collected when conversation logging is enabled for a bot.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasAudioLogDestination {
-    /// Specifies an Amazon S3 bucket for logging audio conversations
-    #[serde(rename = "S3Bucket", default)]
-    pub s3_bucket: BotAliasS3BucketLogDestination,
-}
-
-impl fr::resource::Props for BotAliasAudioLogDestination {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `BotAliasAudioLogDestination`: add `s3_bucket: ...` to it" },
-    ];
-}
-
-/// Specifies an Amazon S3 bucket for logging audio conversations
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasS3BucketLogDestination {
-    /// The Amazon Resource Name (ARN) of an AWS Key Management Service (KMS) key for encrypting audio log files stored in an S3 bucket.
-    #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
-    pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
-    /// The Amazon S3 key of the deployment package.
-    #[serde(rename = "LogPrefix", default)]
-    pub log_prefix: fr::Value<String>,
-    /// The Amazon Resource Name (ARN) of an Amazon S3 bucket where audio log files are stored.
-    #[serde(rename = "S3BucketArn", default)]
-    pub s3_bucket_arn: fr::Value<String>,
-}
-
-impl fr::resource::Props for BotAliasS3BucketLogDestination {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_prefix", message: "missing required property `log_prefix` of `BotAliasS3BucketLogDestination`: add `log_prefix: ...` to it" },
-        fr::resource::Required { field: "s3_bucket_arn", message: "missing required property `s3_bucket_arn` of `BotAliasS3BucketLogDestination`: add `s3_bucket_arn: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `BotAliasS3BucketLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "s3_bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`s3_bucket_arn` of `BotAliasS3BucketLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Contains information about code hooks that Amazon Lex calls during a conversation.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasTextLogSetting {
-    /// Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
-    #[serde(rename = "Destination", default)]
-    pub destination: BotAliasTextLogDestination,
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-}
-
-impl fr::resource::Props for BotAliasTextLogSetting {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "destination", message: "missing required property `destination` of `BotAliasTextLogSetting`: add `destination: ...` to it" },
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `BotAliasTextLogSetting`: add `enabled: ...` to it" },
-    ];
-}
-
-/// Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasTextLogDestination {
-    #[serde(rename = "CloudWatch", default)]
-    pub cloud_watch: BotAliasCloudWatchLogGroupLogDestination,
-}
-
-impl fr::resource::Props for BotAliasTextLogDestination {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch", message: "missing required property `cloud_watch` of `BotAliasTextLogDestination`: add `cloud_watch: ...` to it" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BotAliasCloudWatchLogGroupLogDestination {
-    /// A string used to identify the groupArn for the Cloudwatch Log Group
-    #[serde(rename = "CloudWatchLogGroupArn", default)]
-    pub cloud_watch_log_group_arn: fr::Value<String>,
-    /// A string containing the value for the Log Prefix
-    #[serde(rename = "LogPrefix", default)]
-    pub log_prefix: fr::Value<String>,
-}
-
-impl fr::resource::Props for BotAliasCloudWatchLogGroupLogDestination {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch_log_group_arn", message: "missing required property `cloud_watch_log_group_arn` of `BotAliasCloudWatchLogGroupLogDestination`: add `cloud_watch_log_group_arn: ...` to it" },
-        fr::resource::Required { field: "log_prefix", message: "missing required property `log_prefix` of `BotAliasCloudWatchLogGroupLogDestination`: add `log_prefix: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "cloud_watch_log_group_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`cloud_watch_log_group_arn` of `BotAliasCloudWatchLogGroupLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `BotAliasCloudWatchLogGroupLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.

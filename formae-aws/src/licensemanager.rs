@@ -396,7 +396,7 @@ pub struct LicenseAssetGroup {
     pub properties: Vec<LicenseAssetGroupProperty>,
     /// Tags to add to the license asset group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LicenseAssetGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LicenseAssetGroup {
@@ -471,21 +471,21 @@ impl fr::resource::Props for LicenseAssetGroupProperty {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LicenseAssetGroupTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for LicenseAssetGroupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `LicenseAssetGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `LicenseAssetGroupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `LicenseAssetGroupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `LicenseAssetGroupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -505,7 +505,7 @@ pub struct LicenseAssetRuleSet {
     pub rules: Vec<LicenseAssetRule>,
     /// Tags to add to the license asset ruleset.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LicenseAssetGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LicenseAssetRuleSet {
@@ -717,7 +717,7 @@ pub struct LicenseConfiguration {
     pub product_information_list: Vec<ProductInformation>,
     /// Tags to add to the license configuration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LicenseAssetGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LicenseConfiguration {
@@ -841,7 +841,7 @@ pub struct ReportGenerator {
     pub report_type: Vec<fr::Value<ReportGeneratorReportType>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ReportGeneratorTag>,
+    pub tags: Vec<GrantTag>,
 }
 
 impl fr::resource::Props for ReportGenerator {
@@ -951,22 +951,4 @@ fr::cfn_enum! {
         LicenseConfigurationUsageReport = "LicenseConfigurationUsageReport",
         LicenseAssetGroupUsageReport = "LicenseAssetGroupUsageReport",
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReportGeneratorTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ReportGeneratorTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ReportGeneratorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ReportGeneratorTag`: add `value: ...` to it" },
-    ];
 }

@@ -191,7 +191,7 @@ pub struct Bucket {
     pub resources_receiving_access: Vec<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Bucket {
@@ -263,7 +263,7 @@ impl fr::resource::Props for AccessRules {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BucketTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -272,13 +272,13 @@ pub struct BucketTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for BucketTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BucketTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BucketTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BucketTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -298,7 +298,7 @@ pub struct Certificate {
     pub subject_alternative_names: Vec<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Certificate {
@@ -455,7 +455,7 @@ pub struct Container {
     pub service_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Container {
@@ -517,7 +517,7 @@ impl fr::resource::Resource for Container {
 pub struct ContainerServiceDeployment {
     /// An object that describes the configuration for the containers of the deployment.
     #[serde(rename = "Containers", default, skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<ContainerContainer>,
+    pub containers: Vec<ContainerProperty>,
     /// Describes the settings of a public endpoint for an Amazon Lightsail container service.
     #[serde(rename = "PublicEndpoint", default, skip_serializing_if = "Option::is_none")]
     pub public_endpoint: Option<PublicEndpoint>,
@@ -529,7 +529,7 @@ impl fr::resource::Props for ContainerServiceDeployment {
 
 /// Describes the settings of a container that will be launched, or that is launched, to an Amazon Lightsail container service.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContainerContainer {
+pub struct ContainerProperty {
     /// The launch command for the container.
     #[serde(rename = "Command", default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<fr::Value<String>>,
@@ -547,7 +547,7 @@ pub struct ContainerContainer {
     pub ports: Vec<PortInfo>,
 }
 
-impl fr::resource::Props for ContainerContainer {
+impl fr::resource::Props for ContainerProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -724,7 +724,7 @@ pub struct Database {
     pub rotate_master_user_password: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Database {
@@ -827,7 +827,7 @@ pub struct DatabaseSnapshot {
     pub relational_database_snapshot_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DatabaseSnapshot {
@@ -932,13 +932,13 @@ pub struct Disk {
     pub disk_name: fr::Value<String>,
     /// Location of a resource.
     #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<DiskLocation>,
+    pub location: Option<Location>,
     /// Size of the Lightsail disk
     #[serde(rename = "SizeInGb", default)]
     pub size_in_gb: fr::Value<i64>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Disk {
@@ -1067,7 +1067,7 @@ fr::cfn_enum! {
 
 /// Location of a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DiskLocation {
+pub struct Location {
     /// The Availability Zone in which to create your disk. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
     #[serde(rename = "AvailabilityZone", default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<fr::Value<String>>,
@@ -1076,7 +1076,7 @@ pub struct DiskLocation {
     pub region_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DiskLocation {
+impl fr::resource::Props for Location {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1093,7 +1093,7 @@ pub struct DiskSnapshot {
     pub disk_snapshot_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DiskSnapshot {
@@ -1205,7 +1205,7 @@ pub struct Distribution {
     pub origin: InputOrigin,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Distribution {
@@ -1617,7 +1617,7 @@ pub struct Instance {
     pub key_pair_name: Option<fr::Value<String>>,
     /// Location of a resource.
     #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<InstanceLocation>,
+    pub location: Option<Location>,
     /// Networking of the Instance.
     #[serde(rename = "Networking", default, skip_serializing_if = "Option::is_none")]
     pub networking: Option<Networking>,
@@ -1626,7 +1626,7 @@ pub struct Instance {
     pub state: Option<State>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
     /// A launch script you can create that configures a server with additional user data. For example, you might want to run apt-get -y update.
     #[serde(rename = "UserData", default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<fr::Value<String>>,
@@ -1714,7 +1714,7 @@ pub struct Hardware {
     pub cpu_count: Option<fr::Value<i64>>,
     /// Disks attached to the Instance.
     #[serde(rename = "Disks", default, skip_serializing_if = "Vec::is_empty")]
-    pub disks: Vec<InstanceDisk>,
+    pub disks: Vec<DiskProperty>,
     /// RAM Size of the Instance.
     #[serde(rename = "RamSizeInGb", default, skip_serializing_if = "Option::is_none")]
     pub ram_size_in_gb: Option<fr::Value<i64>>,
@@ -1726,7 +1726,7 @@ impl fr::resource::Props for Hardware {
 
 /// Disk associated with the Instance.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceDisk {
+pub struct DiskProperty {
     /// Instance attached to the disk.
     #[serde(rename = "AttachedTo", default, skip_serializing_if = "Option::is_none")]
     pub attached_to: Option<fr::Value<String>>,
@@ -1750,29 +1750,14 @@ pub struct InstanceDisk {
     pub size_in_gb: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for InstanceDisk {
+impl fr::resource::Props for DiskProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "disk_name", message: "missing required property `disk_name` of `InstanceDisk`: add `disk_name: ...` to it" },
-        fr::resource::Required { field: "path", message: "missing required property `path` of `InstanceDisk`: add `path: ...` to it" },
+        fr::resource::Required { field: "disk_name", message: "missing required property `disk_name` of `DiskProperty`: add `disk_name: ...` to it" },
+        fr::resource::Required { field: "path", message: "missing required property `path` of `DiskProperty`: add `path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`disk_name` of `InstanceDisk` must have 1 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`disk_name` of `DiskProperty` must have 1 to 254 characters (the schema's minLength/maxLength)" },
     ];
-}
-
-/// Location of a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceLocation {
-    /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
-    #[serde(rename = "AvailabilityZone", default, skip_serializing_if = "Option::is_none")]
-    pub availability_zone: Option<fr::Value<String>>,
-    /// The Region Name in which to create your instance.
-    #[serde(rename = "RegionName", default, skip_serializing_if = "Option::is_none")]
-    pub region_name: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for InstanceLocation {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Networking of the Instance.
@@ -1871,7 +1856,7 @@ pub struct InstanceSnapshot {
     pub instance_snapshot_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for InstanceSnapshot {
@@ -2061,7 +2046,7 @@ pub struct LoadBalancer {
     pub session_stickiness_lb_cookie_duration_seconds: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<Tag>,
     /// The name of the TLS policy to apply to the load balancer.
     #[serde(rename = "TlsPolicyName", default, skip_serializing_if = "Option::is_none")]
     pub tls_policy_name: Option<fr::Value<String>>,

@@ -191,7 +191,7 @@ pub struct Environment {
     pub storage_configurations: Vec<fr::Value<serde_json::Value>>,
     /// The unique identifiers of the subnets assigned to this runtime environment.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Defines tags associated to an environment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,

@@ -22,7 +22,7 @@ pub struct AllowList {
     pub name: fr::Value<String>,
     /// A collection of tags associated with a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AllowListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AllowList {
@@ -74,7 +74,7 @@ impl fr::resource::Resource for AllowList {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AllowListTag {
+pub struct Tag {
     /// The tag's key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -83,10 +83,10 @@ pub struct AllowListTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AllowListTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AllowListTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AllowListTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -115,7 +115,7 @@ pub struct CustomDataIdentifier {
     pub regex: fr::Value<String>,
     /// A collection of tags associated with a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AllowListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CustomDataIdentifier {
@@ -182,7 +182,7 @@ pub struct FindingsFilter {
     pub position: Option<fr::Value<i64>>,
     /// A collection of tags associated with a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AllowListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FindingsFilter {

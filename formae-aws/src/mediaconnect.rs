@@ -20,16 +20,16 @@ pub struct Bridge {
     pub name: fr::Value<String>,
     /// The outputs on this bridge.
     #[serde(rename = "Outputs", default, skip_serializing_if = "Vec::is_empty")]
-    pub outputs: Vec<BridgeBridgeOutput>,
+    pub outputs: Vec<BridgeOutputProperty>,
     /// The placement Amazon Resource Number (ARN) of the bridge.
     #[serde(rename = "PlacementArn", default)]
     pub placement_arn: fr::Value<String>,
     /// The settings for source failover.
     #[serde(rename = "SourceFailoverConfig", default, skip_serializing_if = "Option::is_none")]
-    pub source_failover_config: Option<BridgeFailoverConfig>,
+    pub source_failover_config: Option<FailoverConfig>,
     /// The sources on this bridge.
     #[serde(rename = "Sources", default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<BridgeBridgeSource>,
+    pub sources: Vec<BridgeSourceProperty>,
 }
 
 impl fr::resource::Props for Bridge {
@@ -110,19 +110,19 @@ impl fr::resource::Props for IngressGatewayBridge {
 
 /// The output of the bridge.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeBridgeOutput {
+pub struct BridgeOutputProperty {
     /// The output of the bridge. A network output is delivered to your premises.
     #[serde(rename = "NetworkOutput", default, skip_serializing_if = "Option::is_none")]
-    pub network_output: Option<BridgeBridgeNetworkOutput>,
+    pub network_output: Option<BridgeNetworkOutput>,
 }
 
-impl fr::resource::Props for BridgeBridgeOutput {
+impl fr::resource::Props for BridgeOutputProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// The output of the bridge. A network output is delivered to your premises.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeBridgeNetworkOutput {
+pub struct BridgeNetworkOutput {
     /// The network output IP Address.
     #[serde(rename = "IpAddress", default)]
     pub ip_address: fr::Value<String>,
@@ -142,14 +142,14 @@ pub struct BridgeBridgeNetworkOutput {
     pub ttl: fr::Value<i64>,
 }
 
-impl fr::resource::Props for BridgeBridgeNetworkOutput {
+impl fr::resource::Props for BridgeNetworkOutput {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "ip_address", message: "missing required property `ip_address` of `BridgeBridgeNetworkOutput`: add `ip_address: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `BridgeBridgeNetworkOutput`: add `name: ...` to it" },
-        fr::resource::Required { field: "network_name", message: "missing required property `network_name` of `BridgeBridgeNetworkOutput`: add `network_name: ...` to it" },
-        fr::resource::Required { field: "port", message: "missing required property `port` of `BridgeBridgeNetworkOutput`: add `port: ...` to it" },
-        fr::resource::Required { field: "protocol", message: "missing required property `protocol` of `BridgeBridgeNetworkOutput`: add `protocol: ...` to it" },
-        fr::resource::Required { field: "ttl", message: "missing required property `ttl` of `BridgeBridgeNetworkOutput`: add `ttl: ...` to it" },
+        fr::resource::Required { field: "ip_address", message: "missing required property `ip_address` of `BridgeNetworkOutput`: add `ip_address: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `BridgeNetworkOutput`: add `name: ...` to it" },
+        fr::resource::Required { field: "network_name", message: "missing required property `network_name` of `BridgeNetworkOutput`: add `network_name: ...` to it" },
+        fr::resource::Required { field: "port", message: "missing required property `port` of `BridgeNetworkOutput`: add `port: ...` to it" },
+        fr::resource::Required { field: "protocol", message: "missing required property `protocol` of `BridgeNetworkOutput`: add `protocol: ...` to it" },
+        fr::resource::Required { field: "ttl", message: "missing required property `ttl` of `BridgeNetworkOutput`: add `ttl: ...` to it" },
     ];
 }
 
@@ -164,7 +164,7 @@ fr::cfn_enum! {
 
 /// The settings for source failover.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeFailoverConfig {
+pub struct FailoverConfig {
     #[serde(rename = "FailoverMode", default)]
     pub failover_mode: fr::Value<FailoverModeEnum>,
     /// The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
@@ -174,9 +174,9 @@ pub struct BridgeFailoverConfig {
     pub state: Option<fr::Value<FailoverConfigStateEnum>>,
 }
 
-impl fr::resource::Props for BridgeFailoverConfig {
+impl fr::resource::Props for FailoverConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "failover_mode", message: "missing required property `failover_mode` of `BridgeFailoverConfig`: add `failover_mode: ...` to it" },
+        fr::resource::Required { field: "failover_mode", message: "missing required property `failover_mode` of `FailoverConfig`: add `failover_mode: ...` to it" },
     ];
 }
 
@@ -209,55 +209,55 @@ fr::cfn_enum! {
 
 /// The bridge's source.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeBridgeSource {
+pub struct BridgeSourceProperty {
     /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
     #[serde(rename = "FlowSource", default, skip_serializing_if = "Option::is_none")]
-    pub flow_source: Option<BridgeBridgeFlowSource>,
+    pub flow_source: Option<BridgeFlowSource>,
     /// The source of the bridge. A network source originates at your premises.
     #[serde(rename = "NetworkSource", default, skip_serializing_if = "Option::is_none")]
-    pub network_source: Option<BridgeBridgeNetworkSource>,
+    pub network_source: Option<BridgeNetworkSource>,
 }
 
-impl fr::resource::Props for BridgeBridgeSource {
+impl fr::resource::Props for BridgeSourceProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeBridgeFlowSource {
+pub struct BridgeFlowSource {
     /// The ARN of the cloud flow used as a source of this bridge.
     #[serde(rename = "FlowArn", default)]
     pub flow_arn: fr::Value<String>,
     /// The settings for attaching a VPC interface to an resource.
     #[serde(rename = "FlowVpcInterfaceAttachment", default, skip_serializing_if = "Option::is_none")]
-    pub flow_vpc_interface_attachment: Option<BridgeVpcInterfaceAttachment>,
+    pub flow_vpc_interface_attachment: Option<VpcInterfaceAttachment>,
     /// The name of the flow source.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
 }
 
-impl fr::resource::Props for BridgeBridgeFlowSource {
+impl fr::resource::Props for BridgeFlowSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "flow_arn", message: "missing required property `flow_arn` of `BridgeBridgeFlowSource`: add `flow_arn: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `BridgeBridgeFlowSource`: add `name: ...` to it" },
+        fr::resource::Required { field: "flow_arn", message: "missing required property `flow_arn` of `BridgeFlowSource`: add `flow_arn: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `BridgeFlowSource`: add `name: ...` to it" },
     ];
 }
 
 /// The settings for attaching a VPC interface to an resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeVpcInterfaceAttachment {
+pub struct VpcInterfaceAttachment {
     /// The name of the VPC interface to use for this resource.
     #[serde(rename = "VpcInterfaceName", default, skip_serializing_if = "Option::is_none")]
     pub vpc_interface_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for BridgeVpcInterfaceAttachment {
+impl fr::resource::Props for VpcInterfaceAttachment {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// The source of the bridge. A network source originates at your premises.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BridgeBridgeNetworkSource {
+pub struct BridgeNetworkSource {
     /// The network source multicast IP.
     #[serde(rename = "MulticastIp", default)]
     pub multicast_ip: fr::Value<String>,
@@ -277,13 +277,13 @@ pub struct BridgeBridgeNetworkSource {
     pub protocol: fr::Value<ProtocolEnum>,
 }
 
-impl fr::resource::Props for BridgeBridgeNetworkSource {
+impl fr::resource::Props for BridgeNetworkSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "multicast_ip", message: "missing required property `multicast_ip` of `BridgeBridgeNetworkSource`: add `multicast_ip: ...` to it" },
-        fr::resource::Required { field: "name", message: "missing required property `name` of `BridgeBridgeNetworkSource`: add `name: ...` to it" },
-        fr::resource::Required { field: "network_name", message: "missing required property `network_name` of `BridgeBridgeNetworkSource`: add `network_name: ...` to it" },
-        fr::resource::Required { field: "port", message: "missing required property `port` of `BridgeBridgeNetworkSource`: add `port: ...` to it" },
-        fr::resource::Required { field: "protocol", message: "missing required property `protocol` of `BridgeBridgeNetworkSource`: add `protocol: ...` to it" },
+        fr::resource::Required { field: "multicast_ip", message: "missing required property `multicast_ip` of `BridgeNetworkSource`: add `multicast_ip: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `BridgeNetworkSource`: add `name: ...` to it" },
+        fr::resource::Required { field: "network_name", message: "missing required property `network_name` of `BridgeNetworkSource`: add `network_name: ...` to it" },
+        fr::resource::Required { field: "port", message: "missing required property `port` of `BridgeNetworkSource`: add `port: ...` to it" },
+        fr::resource::Required { field: "protocol", message: "missing required property `protocol` of `BridgeNetworkSource`: add `protocol: ...` to it" },
     ];
 }
 
@@ -470,7 +470,7 @@ pub struct BridgeSourceBridgeFlowSource {
     pub flow_arn: fr::Value<String>,
     /// The settings for attaching a VPC interface to an resource.
     #[serde(rename = "FlowVpcInterfaceAttachment", default, skip_serializing_if = "Option::is_none")]
-    pub flow_vpc_interface_attachment: Option<BridgeVpcInterfaceAttachment>,
+    pub flow_vpc_interface_attachment: Option<VpcInterfaceAttachment>,
 }
 
 impl fr::resource::Props for BridgeSourceBridgeFlowSource {
@@ -543,7 +543,7 @@ pub struct Flow {
     pub source_monitoring_config: Option<SourceMonitoringConfig>,
     /// Key-value pairs that can be used to tag this flow.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     /// The VPC interfaces that you added to this flow.
     #[serde(rename = "VpcInterfaces", default, skip_serializing_if = "Vec::is_empty")]
     pub vpc_interfaces: Vec<VpcInterface>,
@@ -667,7 +667,7 @@ fr::cfn_enum! {
 pub struct MediaStream {
     /// Attributes that are related to the media stream.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<FlowMediaStreamAttributes>,
+    pub attributes: Option<MediaStreamAttributes>,
     /// The sample rate for the stream. This value in measured in kHz.
     #[serde(rename = "ClockRate", default, skip_serializing_if = "Option::is_none")]
     pub clock_rate: Option<fr::Value<i64>>,
@@ -688,7 +688,7 @@ pub struct MediaStream {
     pub media_stream_type: fr::Value<MediaStreamMediaStreamType>,
     /// Key-value pairs that can be used to tag this media stream.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     /// The resolution of the video.
     #[serde(rename = "VideoFormat", default, skip_serializing_if = "Option::is_none")]
     pub video_format: Option<fr::Value<MediaStreamVideoFormat>>,
@@ -704,28 +704,28 @@ impl fr::resource::Props for MediaStream {
 
 /// Attributes that are related to the media stream.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowMediaStreamAttributes {
+pub struct MediaStreamAttributes {
     /// A set of parameters that define the media stream.
     #[serde(rename = "Fmtp", default, skip_serializing_if = "Option::is_none")]
-    pub fmtp: Option<FlowFmtp>,
+    pub fmtp: Option<Fmtp>,
     /// The audio language, in a format that is recognized by the receiver.
     #[serde(rename = "Lang", default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for FlowMediaStreamAttributes {
+impl fr::resource::Props for MediaStreamAttributes {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A set of parameters that define the media stream.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowFmtp {
+pub struct Fmtp {
     /// The format of the audio channel.
     #[serde(rename = "ChannelOrder", default, skip_serializing_if = "Option::is_none")]
     pub channel_order: Option<fr::Value<String>>,
     /// The format used for the representation of color.
     #[serde(rename = "Colorimetry", default, skip_serializing_if = "Option::is_none")]
-    pub colorimetry: Option<fr::Value<FlowFmtpColorimetry>>,
+    pub colorimetry: Option<fr::Value<FmtpColorimetry>>,
     /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
     #[serde(rename = "ExactFramerate", default, skip_serializing_if = "Option::is_none")]
     pub exact_framerate: Option<fr::Value<String>>,
@@ -734,22 +734,22 @@ pub struct FlowFmtp {
     pub par: Option<fr::Value<String>>,
     /// The encoding range of the video.
     #[serde(rename = "Range", default, skip_serializing_if = "Option::is_none")]
-    pub range: Option<fr::Value<FlowFmtpRange>>,
+    pub range: Option<fr::Value<FmtpRange>>,
     /// The type of compression that was used to smooth the video's appearance.
     #[serde(rename = "ScanMode", default, skip_serializing_if = "Option::is_none")]
-    pub scan_mode: Option<fr::Value<FlowFmtpScanMode>>,
+    pub scan_mode: Option<fr::Value<FmtpScanMode>>,
     /// The transfer characteristic system (TCS) that is used in the video.
     #[serde(rename = "Tcs", default, skip_serializing_if = "Option::is_none")]
-    pub tcs: Option<fr::Value<FlowFmtpTcs>>,
+    pub tcs: Option<fr::Value<FmtpTcs>>,
 }
 
-impl fr::resource::Props for FlowFmtp {
+impl fr::resource::Props for Fmtp {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The format used for the representation of color.
-    FlowFmtpColorimetry {
+    FmtpColorimetry {
         Bt601 = "BT601",
         Bt709 = "BT709",
         Bt2020 = "BT2020",
@@ -762,7 +762,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The encoding range of the video.
-    FlowFmtpRange {
+    FmtpRange {
         Narrow = "NARROW",
         Full = "FULL",
         Fullprotect = "FULLPROTECT",
@@ -771,7 +771,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The type of compression that was used to smooth the video's appearance.
-    FlowFmtpScanMode {
+    FmtpScanMode {
         Progressive = "progressive",
         Interlace = "interlace",
         ProgressiveSegmentedFrame = "progressive-segmented-frame",
@@ -780,7 +780,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The transfer characteristic system (TCS) that is used in the video.
-    FlowFmtpTcs {
+    FmtpTcs {
         Sdr = "SDR",
         Pq = "PQ",
         Hlg = "HLG",
@@ -804,17 +804,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for FlowTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FlowTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FlowTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -880,7 +880,7 @@ fr::cfn_enum! {
 pub struct Source {
     /// Information about the encryption of the flow.
     #[serde(rename = "Decryption", default, skip_serializing_if = "Option::is_none")]
-    pub decryption: Option<FlowEncryption>,
+    pub decryption: Option<Encryption>,
     /// A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -923,7 +923,7 @@ pub struct Source {
     pub router_integration_state: Option<fr::Value<SourceRouterIntegrationState>>,
     /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
     #[serde(rename = "RouterIntegrationTransitDecryption", default, skip_serializing_if = "Option::is_none")]
-    pub router_integration_transit_decryption: Option<FlowFlowTransitEncryption>,
+    pub router_integration_transit_decryption: Option<FlowTransitEncryption>,
     /// The port that the flow uses to send outbound requests to initiate connection with the sender for fujitsu-qos protocol.
     #[serde(rename = "SenderControlPort", default, skip_serializing_if = "Option::is_none")]
     pub sender_control_port: Option<fr::Value<i64>>,
@@ -947,7 +947,7 @@ pub struct Source {
     pub stream_id: Option<fr::Value<String>>,
     /// Key-value pairs that can be used to tag this source.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     /// The name of the VPC Interface this Source is configured with.
     #[serde(rename = "VpcInterfaceName", default, skip_serializing_if = "Option::is_none")]
     pub vpc_interface_name: Option<fr::Value<String>>,
@@ -962,10 +962,10 @@ impl fr::resource::Props for Source {
 
 /// Information about the encryption of the flow.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowEncryption {
+pub struct Encryption {
     /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
     #[serde(rename = "Algorithm", default, skip_serializing_if = "Option::is_none")]
-    pub algorithm: Option<fr::Value<FlowEncryptionAlgorithm>>,
+    pub algorithm: Option<fr::Value<EncryptionAlgorithm>>,
     /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
     #[serde(rename = "ConstantInitializationVector", default, skip_serializing_if = "Option::is_none")]
     pub constant_initialization_vector: Option<fr::Value<String>>,
@@ -974,7 +974,7 @@ pub struct FlowEncryption {
     pub device_id: Option<fr::Value<String>>,
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
     #[serde(rename = "KeyType", default, skip_serializing_if = "Option::is_none")]
-    pub key_type: Option<fr::Value<FlowEncryptionKeyType>>,
+    pub key_type: Option<fr::Value<EncryptionKeyType>>,
     /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
     #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
     pub region: Option<fr::Value<String>>,
@@ -992,15 +992,15 @@ pub struct FlowEncryption {
     pub url: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for FlowEncryption {
+impl fr::resource::Props for Encryption {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `FlowEncryption`: add `role_arn: ...` to it" },
+        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `Encryption`: add `role_arn: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    FlowEncryptionAlgorithm {
+    EncryptionAlgorithm {
         Aes128 = "aes128",
         Aes192 = "aes192",
         Aes256 = "aes256",
@@ -1009,7 +1009,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    FlowEncryptionKeyType {
+    EncryptionKeyType {
         Speke = "speke",
         StaticKey = "static-key",
         SrtPassword = "srt-password",
@@ -1024,7 +1024,7 @@ pub struct GatewayBridgeSource {
     pub bridge_arn: fr::Value<String>,
     /// The settings for attaching a VPC interface to an resource.
     #[serde(rename = "VpcInterfaceAttachment", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_interface_attachment: Option<BridgeVpcInterfaceAttachment>,
+    pub vpc_interface_attachment: Option<VpcInterfaceAttachment>,
 }
 
 impl fr::resource::Props for GatewayBridgeSource {
@@ -1138,7 +1138,7 @@ fr::cfn_enum! {
 
 /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowFlowTransitEncryption {
+pub struct FlowTransitEncryption {
     /// Configuration settings for flow transit encryption keys.
     #[serde(rename = "EncryptionKeyConfiguration", default)]
     pub encryption_key_configuration: fr::Value<serde_json::Value>,
@@ -1146,9 +1146,9 @@ pub struct FlowFlowTransitEncryption {
     pub encryption_key_type: Option<fr::Value<FlowTransitEncryptionKeyType>>,
 }
 
-impl fr::resource::Props for FlowFlowTransitEncryption {
+impl fr::resource::Props for FlowTransitEncryption {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "encryption_key_configuration", message: "missing required property `encryption_key_configuration` of `FlowFlowTransitEncryption`: add `encryption_key_configuration: ...` to it" },
+        fr::resource::Required { field: "encryption_key_configuration", message: "missing required property `encryption_key_configuration` of `FlowTransitEncryption`: add `encryption_key_configuration: ...` to it" },
     ];
 }
 
@@ -1366,7 +1366,7 @@ pub struct VpcInterface {
     pub subnet_id: fr::Value<crate::refs::SubnetId>,
     /// Key-value pairs that can be used to tag this VPC interface.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for VpcInterface {
@@ -1414,7 +1414,7 @@ pub struct FlowEntitlement {
     pub subscribers: Vec<fr::Value<String>>,
     /// Key-value pairs that can be used to tag and organize this flow entitlement.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FlowEntitlement {
@@ -1531,7 +1531,7 @@ fr::cfn_enum! {
 pub struct FlowMediaStream {
     /// Attributes that are related to the media stream.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<FlowMediaStreamMediaStreamAttributes>,
+    pub attributes: Option<MediaStreamAttributes>,
     /// The sample rate (in Hz) for the stream. If the media stream type is video or ancillary data, set this value to 90000. If the media stream type is audio, set this value to either 48000 or 96000.
     #[serde(rename = "ClockRate", default, skip_serializing_if = "Option::is_none")]
     pub clock_rate: Option<fr::Value<i64>>,
@@ -1601,97 +1601,6 @@ impl fr::resource::Resource for FlowMediaStream {
             arn: fr::Output::new(name, "Arn"),
             fmt: fr::Output::new(name, "Fmt"),
         }
-    }
-}
-
-/// Attributes that are related to the media stream.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowMediaStreamMediaStreamAttributes {
-    /// A set of parameters that define the media stream.
-    #[serde(rename = "Fmtp", default, skip_serializing_if = "Option::is_none")]
-    pub fmtp: Option<FlowMediaStreamFmtp>,
-    /// The audio language, in a format that is recognized by the receiver. Can only be specified for an audio media stream.
-    #[serde(rename = "Lang", default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for FlowMediaStreamMediaStreamAttributes {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A set of parameters that define the media stream.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowMediaStreamFmtp {
-    /// The format of the audio channel. Can only be specified for an audio media stream.
-    #[serde(rename = "ChannelOrder", default, skip_serializing_if = "Option::is_none")]
-    pub channel_order: Option<fr::Value<String>>,
-    /// The format used for the representation of color.
-    #[serde(rename = "Colorimetry", default, skip_serializing_if = "Option::is_none")]
-    pub colorimetry: Option<fr::Value<FlowMediaStreamFmtpColorimetry>>,
-    /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
-    #[serde(rename = "ExactFramerate", default, skip_serializing_if = "Option::is_none")]
-    pub exact_framerate: Option<fr::Value<String>>,
-    /// The pixel aspect ratio (PAR) of the video.
-    #[serde(rename = "Par", default, skip_serializing_if = "Option::is_none")]
-    pub par: Option<fr::Value<String>>,
-    /// The encoding range of the video.
-    #[serde(rename = "Range", default, skip_serializing_if = "Option::is_none")]
-    pub range: Option<fr::Value<FlowMediaStreamFmtpRange>>,
-    /// The type of compression that was used to smooth the video's appearance.
-    #[serde(rename = "ScanMode", default, skip_serializing_if = "Option::is_none")]
-    pub scan_mode: Option<fr::Value<FlowMediaStreamFmtpScanMode>>,
-    /// The transfer characteristic system (TCS) that is used in the video.
-    #[serde(rename = "Tcs", default, skip_serializing_if = "Option::is_none")]
-    pub tcs: Option<fr::Value<FlowMediaStreamFmtpTcs>>,
-}
-
-impl fr::resource::Props for FlowMediaStreamFmtp {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-fr::cfn_enum! {
-    /// The format used for the representation of color.
-    FlowMediaStreamFmtpColorimetry {
-        Bt601 = "BT601",
-        Bt709 = "BT709",
-        Bt2020 = "BT2020",
-        Bt2100 = "BT2100",
-        St20651 = "ST2065-1",
-        St20653 = "ST2065-3",
-        Xyz = "XYZ",
-    }
-}
-
-fr::cfn_enum! {
-    /// The encoding range of the video.
-    FlowMediaStreamFmtpRange {
-        Narrow = "NARROW",
-        Full = "FULL",
-        Fullprotect = "FULLPROTECT",
-    }
-}
-
-fr::cfn_enum! {
-    /// The type of compression that was used to smooth the video's appearance.
-    FlowMediaStreamFmtpScanMode {
-        Progressive = "progressive",
-        Interlace = "interlace",
-        ProgressiveSegmentedFrame = "progressive-segmented-frame",
-    }
-}
-
-fr::cfn_enum! {
-    /// The transfer characteristic system (TCS) that is used in the video.
-    FlowMediaStreamFmtpTcs {
-        Sdr = "SDR",
-        Pq = "PQ",
-        Hlg = "HLG",
-        Linear = "LINEAR",
-        Bt2100Linpq = "BT2100LINPQ",
-        Bt2100Linhlg = "BT2100LINHLG",
-        St20651 = "ST2065-1",
-        St4281 = "ST428-1",
-        Density = "DENSITY",
     }
 }
 
@@ -1786,7 +1695,7 @@ pub struct FlowOutput {
     pub router_integration_state: Option<fr::Value<FlowOutputRouterIntegrationState>>,
     /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
     #[serde(rename = "RouterIntegrationTransitEncryption", default, skip_serializing_if = "Option::is_none")]
-    pub router_integration_transit_encryption: Option<FlowOutputFlowTransitEncryption>,
+    pub router_integration_transit_encryption: Option<FlowTransitEncryption>,
     /// The smoothing latency in milliseconds for RIST, RTP, and RTP-FEC streams.
     #[serde(rename = "SmoothingLatency", default, skip_serializing_if = "Option::is_none")]
     pub smoothing_latency: Option<fr::Value<i64>>,
@@ -1795,10 +1704,10 @@ pub struct FlowOutput {
     pub stream_id: Option<fr::Value<String>>,
     /// Key-value pairs that can be used to tag and organize this flow output.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     /// The settings for attaching a VPC interface to an output.
     #[serde(rename = "VpcInterfaceAttachment", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_interface_attachment: Option<FlowOutputVpcInterfaceAttachment>,
+    pub vpc_interface_attachment: Option<VpcInterfaceAttachment>,
 }
 
 impl fr::resource::Props for FlowOutput {
@@ -2006,34 +1915,6 @@ fr::cfn_enum! {
     }
 }
 
-/// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowOutputFlowTransitEncryption {
-    /// Configuration settings for flow transit encryption keys.
-    #[serde(rename = "EncryptionKeyConfiguration", default)]
-    pub encryption_key_configuration: fr::Value<serde_json::Value>,
-    #[serde(rename = "EncryptionKeyType", default, skip_serializing_if = "Option::is_none")]
-    pub encryption_key_type: Option<fr::Value<FlowTransitEncryptionKeyType>>,
-}
-
-impl fr::resource::Props for FlowOutputFlowTransitEncryption {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "encryption_key_configuration", message: "missing required property `encryption_key_configuration` of `FlowOutputFlowTransitEncryption`: add `encryption_key_configuration: ...` to it" },
-    ];
-}
-
-/// The settings for attaching a VPC interface to an output.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FlowOutputVpcInterfaceAttachment {
-    /// The name of the VPC interface to use for this output.
-    #[serde(rename = "VpcInterfaceName", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_interface_name: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for FlowOutputVpcInterfaceAttachment {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// Resource Type definition for AWS::MediaConnect::FlowSource
 ///
 /// CloudFormation type `AWS::MediaConnect::FlowSource`, deployed through Cloud Control.
@@ -2041,7 +1922,7 @@ impl fr::resource::Props for FlowOutputVpcInterfaceAttachment {
 pub struct FlowSource {
     /// Information about the encryption of the flow.
     #[serde(rename = "Decryption", default, skip_serializing_if = "Option::is_none")]
-    pub decryption: Option<FlowEncryption>,
+    pub decryption: Option<Encryption>,
     /// A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account.
     #[serde(rename = "Description", default)]
     pub description: fr::Value<String>,
@@ -2089,7 +1970,7 @@ pub struct FlowSource {
     pub stream_id: Option<fr::Value<String>>,
     /// Key-value pairs that can be used to tag and organize this flow source.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     /// The name of the VPC Interface this Source is configured with.
     #[serde(rename = "VpcInterfaceName", default, skip_serializing_if = "Option::is_none")]
     pub vpc_interface_name: Option<fr::Value<String>>,
@@ -2180,7 +2061,7 @@ pub struct FlowVpcInterface {
     pub subnet_id: fr::Value<crate::refs::SubnetId>,
     /// Key-value pairs that can be used to tag and organize this VPC network interface.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FlowVpcInterface {
@@ -2342,7 +2223,7 @@ pub struct RouterInput {
     pub routing_scope: fr::Value<RoutingScope>,
     /// Key-value pairs that can be used to tag and organize this router input.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Tier", default)]
     pub tier: fr::Value<RouterInputTier>,
     /// The transit encryption settings for a router input.
@@ -2476,7 +2357,7 @@ pub struct RouterNetworkInterface {
     pub region_name: Option<fr::Value<String>>,
     /// Key-value pairs that can be used to tag and organize this router network interface.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for RouterNetworkInterface {
@@ -2571,7 +2452,7 @@ pub struct RouterOutput {
     pub routing_scope: fr::Value<RoutingScope>,
     /// Key-value pairs that can be used to tag this router output.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FlowTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Tier", default)]
     pub tier: fr::Value<RouterOutputTier>,
 }

@@ -1118,7 +1118,7 @@ pub struct InputVpcRequest {
     /// A list of 2 VPC subnet IDs from the same VPC.
     /// Subnet IDs must be mapped to two unique availability zones (AZ).
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for InputVpcRequest {

@@ -126,7 +126,7 @@ pub struct Channel {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "EgressAccessLogs", default, skip_serializing_if = "Option::is_none")]
-    pub egress_access_logs: Option<ChannelLogConfiguration>,
+    pub egress_access_logs: Option<LogConfiguration>,
     /// An HTTP Live Streaming (HLS) ingest resource configuration.
     #[serde(rename = "HlsIngest", default, skip_serializing_if = "Option::is_none")]
     pub hls_ingest: Option<HlsIngest>,
@@ -134,7 +134,7 @@ pub struct Channel {
     #[serde(rename = "Id", default)]
     pub id: fr::Value<String>,
     #[serde(rename = "IngressAccessLogs", default, skip_serializing_if = "Option::is_none")]
-    pub ingress_access_logs: Option<ChannelLogConfiguration>,
+    pub ingress_access_logs: Option<LogConfiguration>,
     /// A collection of tags associated with a resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -188,13 +188,13 @@ impl fr::resource::Resource for Channel {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelLogConfiguration {
+pub struct LogConfiguration {
     /// Sets a custom AWS CloudWatch log group name for access logs. If a log group name isn't specified, the defaults are used: /aws/MediaPackage/EgressAccessLogs for egress access logs and /aws/MediaPackage/IngressAccessLogs for ingress access logs.
     #[serde(rename = "LogGroupName", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<fr::Value<crate::refs::LogGroupName>>,
 }
 
-impl fr::resource::Props for ChannelLogConfiguration {
+impl fr::resource::Props for LogConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -244,16 +244,16 @@ pub struct OriginEndpoint {
     pub channel_id: fr::Value<String>,
     /// A Common Media Application Format (CMAF) packaging configuration.
     #[serde(rename = "CmafPackage", default, skip_serializing_if = "Option::is_none")]
-    pub cmaf_package: Option<OriginEndpointCmafPackage>,
+    pub cmaf_package: Option<CmafPackage>,
     /// A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
     #[serde(rename = "DashPackage", default, skip_serializing_if = "Option::is_none")]
-    pub dash_package: Option<OriginEndpointDashPackage>,
+    pub dash_package: Option<DashPackage>,
     /// A short text description of the OriginEndpoint.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     /// An HTTP Live Streaming (HLS) packaging configuration.
     #[serde(rename = "HlsPackage", default, skip_serializing_if = "Option::is_none")]
-    pub hls_package: Option<OriginEndpointHlsPackage>,
+    pub hls_package: Option<HlsPackage>,
     /// The ID of the OriginEndpoint.
     #[serde(rename = "Id", default)]
     pub id: fr::Value<String>,
@@ -262,7 +262,7 @@ pub struct OriginEndpoint {
     pub manifest_name: Option<fr::Value<String>>,
     /// A Microsoft Smooth Streaming (MSS) packaging configuration.
     #[serde(rename = "MssPackage", default, skip_serializing_if = "Option::is_none")]
-    pub mss_package: Option<OriginEndpointMssPackage>,
+    pub mss_package: Option<MssPackage>,
     /// Control whether origination of video is allowed for this OriginEndpoint. If set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of access control. If set to DENY, the OriginEndpoint may not be requested. This can be helpful for Live to VOD harvesting, or for temporarily disabling origination
     #[serde(rename = "Origination", default, skip_serializing_if = "Option::is_none")]
     pub origination: Option<fr::Value<OriginEndpointOrigination>>,
@@ -350,13 +350,13 @@ impl fr::resource::Props for OriginEndpointAuthorization {
 
 /// A Common Media Application Format (CMAF) packaging configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointCmafPackage {
+pub struct CmafPackage {
     /// A Common Media Application Format (CMAF) encryption configuration.
     #[serde(rename = "Encryption", default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<OriginEndpointCmafEncryption>,
+    pub encryption: Option<CmafEncryption>,
     /// A list of HLS manifest configurations
     #[serde(rename = "HlsManifests", default, skip_serializing_if = "Vec::is_empty")]
-    pub hls_manifests: Vec<OriginEndpointHlsManifest>,
+    pub hls_manifests: Vec<HlsManifest>,
     /// Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration.
     #[serde(rename = "SegmentDurationSeconds", default, skip_serializing_if = "Option::is_none")]
     pub segment_duration_seconds: Option<fr::Value<i64>>,
@@ -368,39 +368,39 @@ pub struct OriginEndpointCmafPackage {
     pub stream_selection: Option<StreamSelection>,
 }
 
-impl fr::resource::Props for OriginEndpointCmafPackage {
+impl fr::resource::Props for CmafPackage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A Common Media Application Format (CMAF) encryption configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointCmafEncryption {
+pub struct CmafEncryption {
     /// An optional 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting blocks. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV).
     #[serde(rename = "ConstantInitializationVector", default, skip_serializing_if = "Option::is_none")]
     pub constant_initialization_vector: Option<fr::Value<String>>,
     /// The encryption method used
     #[serde(rename = "EncryptionMethod", default, skip_serializing_if = "Option::is_none")]
-    pub encryption_method: Option<fr::Value<OriginEndpointCmafEncryptionEncryptionMethod>>,
+    pub encryption_method: Option<fr::Value<CmafEncryptionEncryptionMethod>>,
     /// Time (in seconds) between each encryption key rotation.
     #[serde(rename = "KeyRotationIntervalSeconds", default, skip_serializing_if = "Option::is_none")]
     pub key_rotation_interval_seconds: Option<fr::Value<i64>>,
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[serde(rename = "SpekeKeyProvider", default)]
-    pub speke_key_provider: OriginEndpointSpekeKeyProvider,
+    pub speke_key_provider: SpekeKeyProvider,
 }
 
-impl fr::resource::Props for OriginEndpointCmafEncryption {
+impl fr::resource::Props for CmafEncryption {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `OriginEndpointCmafEncryption`: add `speke_key_provider: ...` to it" },
+        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `CmafEncryption`: add `speke_key_provider: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "constant_initialization_vector", check: fr::literal::Check::Length { min: 32, max: 32 }, message: "`constant_initialization_vector` of `OriginEndpointCmafEncryption` must have 32 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "constant_initialization_vector", check: fr::literal::Check::Length { min: 32, max: 32 }, message: "`constant_initialization_vector` of `CmafEncryption` must have 32 to 32 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The encryption method used
-    OriginEndpointCmafEncryptionEncryptionMethod {
+    CmafEncryptionEncryptionMethod {
         SampleAes = "SAMPLE_AES",
         AesCtr = "AES_CTR",
     }
@@ -408,7 +408,7 @@ fr::cfn_enum! {
 
 /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointSpekeKeyProvider {
+pub struct SpekeKeyProvider {
     /// An Amazon Resource Name (ARN) of a Certificate Manager certificate that MediaPackage will use for enforcing secure end-to-end data transfer with the key provider service.
     #[serde(rename = "CertificateArn", default, skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<fr::Value<String>>,
@@ -429,12 +429,12 @@ pub struct OriginEndpointSpekeKeyProvider {
     pub url: fr::Value<String>,
 }
 
-impl fr::resource::Props for OriginEndpointSpekeKeyProvider {
+impl fr::resource::Props for SpekeKeyProvider {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "resource_id", message: "missing required property `resource_id` of `OriginEndpointSpekeKeyProvider`: add `resource_id: ...` to it" },
-        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `OriginEndpointSpekeKeyProvider`: add `role_arn: ...` to it" },
-        fr::resource::Required { field: "system_ids", message: "missing required property `system_ids` of `OriginEndpointSpekeKeyProvider`: add `system_ids: ...` to it" },
-        fr::resource::Required { field: "url", message: "missing required property `url` of `OriginEndpointSpekeKeyProvider`: add `url: ...` to it" },
+        fr::resource::Required { field: "resource_id", message: "missing required property `resource_id` of `SpekeKeyProvider`: add `resource_id: ...` to it" },
+        fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `SpekeKeyProvider`: add `role_arn: ...` to it" },
+        fr::resource::Required { field: "system_ids", message: "missing required property `system_ids` of `SpekeKeyProvider`: add `system_ids: ...` to it" },
+        fr::resource::Required { field: "url", message: "missing required property `url` of `SpekeKeyProvider`: add `url: ...` to it" },
     ];
 }
 
@@ -485,13 +485,13 @@ fr::cfn_enum! {
 
 /// A HTTP Live Streaming (HLS) manifest configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointHlsManifest {
+pub struct HlsManifest {
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
     #[serde(rename = "AdMarkers", default, skip_serializing_if = "Option::is_none")]
-    pub ad_markers: Option<fr::Value<OriginEndpointHlsManifestAdMarkers>>,
+    pub ad_markers: Option<fr::Value<HlsManifestAdMarkers>>,
     /// A list of SCTE-35 message types that are treated as ad markers in the output.  If empty, no ad markers are output.  Specify multiple items to create ad markers for all of the included message types.
     #[serde(rename = "AdTriggers", default, skip_serializing_if = "Vec::is_empty")]
-    pub ad_triggers: Vec<fr::Value<OriginEndpointHlsManifestAdTriggers>>,
+    pub ad_triggers: Vec<fr::Value<HlsManifestAdTriggers>>,
     /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad.  Choosing "NONE" means no SCTE-35 messages become ads.  Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.  Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads.  Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads.  Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
     #[serde(rename = "AdsOnDeliveryRestrictions", default, skip_serializing_if = "Option::is_none")]
     pub ads_on_delivery_restrictions: Option<fr::Value<AdsOnDeliveryRestrictions>>,
@@ -506,7 +506,7 @@ pub struct OriginEndpointHlsManifest {
     pub manifest_name: Option<fr::Value<String>>,
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
     #[serde(rename = "PlaylistType", default, skip_serializing_if = "Option::is_none")]
-    pub playlist_type: Option<fr::Value<OriginEndpointHlsManifestPlaylistType>>,
+    pub playlist_type: Option<fr::Value<HlsManifestPlaylistType>>,
     /// Time window (in seconds) contained in each parent manifest.
     #[serde(rename = "PlaylistWindowSeconds", default, skip_serializing_if = "Option::is_none")]
     pub playlist_window_seconds: Option<fr::Value<i64>>,
@@ -518,15 +518,15 @@ pub struct OriginEndpointHlsManifest {
     pub url: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for OriginEndpointHlsManifest {
+impl fr::resource::Props for HlsManifest {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "id", message: "missing required property `id` of `OriginEndpointHlsManifest`: add `id: ...` to it" },
+        fr::resource::Required { field: "id", message: "missing required property `id` of `HlsManifest`: add `id: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
-    OriginEndpointHlsManifestAdMarkers {
+    HlsManifestAdMarkers {
         None = "NONE",
         Scte35Enhanced = "SCTE35_ENHANCED",
         Passthrough = "PASSTHROUGH",
@@ -536,7 +536,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    OriginEndpointHlsManifestAdTriggers {
+    HlsManifestAdTriggers {
         SpliceInsert = "SPLICE_INSERT",
         Break = "BREAK",
         ProviderAdvertisement = "PROVIDER_ADVERTISEMENT",
@@ -560,7 +560,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
-    OriginEndpointHlsManifestPlaylistType {
+    HlsManifestPlaylistType {
         None = "NONE",
         Event = "EVENT",
         Vod = "VOD",
@@ -596,22 +596,22 @@ fr::cfn_enum! {
 
 /// A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointDashPackage {
+pub struct DashPackage {
     /// A list of SCTE-35 message types that are treated as ad markers in the output.  If empty, no ad markers are output.  Specify multiple items to create ad markers for all of the included message types.
     #[serde(rename = "AdTriggers", default, skip_serializing_if = "Vec::is_empty")]
-    pub ad_triggers: Vec<fr::Value<OriginEndpointDashPackageAdTriggers>>,
+    pub ad_triggers: Vec<fr::Value<DashPackageAdTriggers>>,
     /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad.  Choosing "NONE" means no SCTE-35 messages become ads.  Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.  Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads.  Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads.  Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
     #[serde(rename = "AdsOnDeliveryRestrictions", default, skip_serializing_if = "Option::is_none")]
     pub ads_on_delivery_restrictions: Option<fr::Value<AdsOnDeliveryRestrictions>>,
     /// A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
     #[serde(rename = "Encryption", default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<OriginEndpointDashEncryption>,
+    pub encryption: Option<DashEncryption>,
     /// When enabled, an I-Frame only stream will be included in the output.
     #[serde(rename = "IncludeIframeOnlyStream", default, skip_serializing_if = "Option::is_none")]
     pub include_iframe_only_stream: Option<fr::Value<bool>>,
     /// Determines the position of some tags in the Media Presentation Description (MPD).  When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation.  When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
     #[serde(rename = "ManifestLayout", default, skip_serializing_if = "Option::is_none")]
-    pub manifest_layout: Option<fr::Value<OriginEndpointDashPackageManifestLayout>>,
+    pub manifest_layout: Option<fr::Value<DashPackageManifestLayout>>,
     /// Time window (in seconds) contained in each manifest.
     #[serde(rename = "ManifestWindowSeconds", default, skip_serializing_if = "Option::is_none")]
     pub manifest_window_seconds: Option<fr::Value<i64>>,
@@ -623,16 +623,16 @@ pub struct OriginEndpointDashPackage {
     pub min_update_period_seconds: Option<fr::Value<i64>>,
     /// A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Channel source contains SCTE-35 ad markers.
     #[serde(rename = "PeriodTriggers", default, skip_serializing_if = "Vec::is_empty")]
-    pub period_triggers: Vec<fr::Value<OriginEndpointDashPackagePeriodTriggers>>,
+    pub period_triggers: Vec<fr::Value<DashPackagePeriodTriggers>>,
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type.  When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
     #[serde(rename = "Profile", default, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<fr::Value<OriginEndpointDashPackageProfile>>,
+    pub profile: Option<fr::Value<DashPackageProfile>>,
     /// Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration.
     #[serde(rename = "SegmentDurationSeconds", default, skip_serializing_if = "Option::is_none")]
     pub segment_duration_seconds: Option<fr::Value<i64>>,
     /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD).  When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs.  When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
     #[serde(rename = "SegmentTemplateFormat", default, skip_serializing_if = "Option::is_none")]
-    pub segment_template_format: Option<fr::Value<OriginEndpointDashPackageSegmentTemplateFormat>>,
+    pub segment_template_format: Option<fr::Value<DashPackageSegmentTemplateFormat>>,
     /// A StreamSelection configuration.
     #[serde(rename = "StreamSelection", default, skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
@@ -641,19 +641,19 @@ pub struct OriginEndpointDashPackage {
     pub suggested_presentation_delay_seconds: Option<fr::Value<i64>>,
     /// Determines the type of UTCTiming included in the Media Presentation Description (MPD)
     #[serde(rename = "UtcTiming", default, skip_serializing_if = "Option::is_none")]
-    pub utc_timing: Option<fr::Value<OriginEndpointDashPackageUtcTiming>>,
+    pub utc_timing: Option<fr::Value<DashPackageUtcTiming>>,
     /// Specifies the value attribute of the UTCTiming field when utcTiming is set to HTTP-ISO, HTTP-HEAD or HTTP-XSDATE
     #[serde(rename = "UtcTimingUri", default, skip_serializing_if = "Option::is_none")]
     pub utc_timing_uri: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for OriginEndpointDashPackage {
+impl fr::resource::Props for DashPackage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    OriginEndpointDashPackageAdTriggers {
+    DashPackageAdTriggers {
         SpliceInsert = "SPLICE_INSERT",
         Break = "BREAK",
         ProviderAdvertisement = "PROVIDER_ADVERTISEMENT",
@@ -667,24 +667,24 @@ fr::cfn_enum! {
 
 /// A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointDashEncryption {
+pub struct DashEncryption {
     /// Time (in seconds) between each encryption key rotation.
     #[serde(rename = "KeyRotationIntervalSeconds", default, skip_serializing_if = "Option::is_none")]
     pub key_rotation_interval_seconds: Option<fr::Value<i64>>,
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[serde(rename = "SpekeKeyProvider", default)]
-    pub speke_key_provider: OriginEndpointSpekeKeyProvider,
+    pub speke_key_provider: SpekeKeyProvider,
 }
 
-impl fr::resource::Props for OriginEndpointDashEncryption {
+impl fr::resource::Props for DashEncryption {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `OriginEndpointDashEncryption`: add `speke_key_provider: ...` to it" },
+        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `DashEncryption`: add `speke_key_provider: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// Determines the position of some tags in the Media Presentation Description (MPD).  When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation.  When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
-    OriginEndpointDashPackageManifestLayout {
+    DashPackageManifestLayout {
         Full = "FULL",
         Compact = "COMPACT",
         DrmTopLevelCompact = "DRM_TOP_LEVEL_COMPACT",
@@ -693,14 +693,14 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    OriginEndpointDashPackagePeriodTriggers {
+    DashPackagePeriodTriggers {
         Ads = "ADS",
     }
 }
 
 fr::cfn_enum! {
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type.  When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
-    OriginEndpointDashPackageProfile {
+    DashPackageProfile {
         None = "NONE",
         Hbbtv15 = "HBBTV_1_5",
         Hybridcast = "HYBRIDCAST",
@@ -710,7 +710,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD).  When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs.  When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
-    OriginEndpointDashPackageSegmentTemplateFormat {
+    DashPackageSegmentTemplateFormat {
         NumberWithTimeline = "NUMBER_WITH_TIMELINE",
         TimeWithTimeline = "TIME_WITH_TIMELINE",
         NumberWithDuration = "NUMBER_WITH_DURATION",
@@ -719,7 +719,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Determines the type of UTCTiming included in the Media Presentation Description (MPD)
-    OriginEndpointDashPackageUtcTiming {
+    DashPackageUtcTiming {
         HttpXsdate = "HTTP-XSDATE",
         HttpIso = "HTTP-ISO",
         HttpHead = "HTTP-HEAD",
@@ -729,19 +729,19 @@ fr::cfn_enum! {
 
 /// An HTTP Live Streaming (HLS) packaging configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointHlsPackage {
+pub struct HlsPackage {
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
     #[serde(rename = "AdMarkers", default, skip_serializing_if = "Option::is_none")]
-    pub ad_markers: Option<fr::Value<OriginEndpointHlsPackageAdMarkers>>,
+    pub ad_markers: Option<fr::Value<HlsPackageAdMarkers>>,
     /// A list of SCTE-35 message types that are treated as ad markers in the output.  If empty, no ad markers are output.  Specify multiple items to create ad markers for all of the included message types.
     #[serde(rename = "AdTriggers", default, skip_serializing_if = "Vec::is_empty")]
-    pub ad_triggers: Vec<fr::Value<OriginEndpointHlsPackageAdTriggers>>,
+    pub ad_triggers: Vec<fr::Value<HlsPackageAdTriggers>>,
     /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad.  Choosing "NONE" means no SCTE-35 messages become ads.  Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.  Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads.  Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads.  Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
     #[serde(rename = "AdsOnDeliveryRestrictions", default, skip_serializing_if = "Option::is_none")]
     pub ads_on_delivery_restrictions: Option<fr::Value<AdsOnDeliveryRestrictions>>,
     /// An HTTP Live Streaming (HLS) encryption configuration.
     #[serde(rename = "Encryption", default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<OriginEndpointHlsEncryption>,
+    pub encryption: Option<HlsEncryption>,
     /// When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the output.
     #[serde(rename = "IncludeDvbSubtitles", default, skip_serializing_if = "Option::is_none")]
     pub include_dvb_subtitles: Option<fr::Value<bool>>,
@@ -750,7 +750,7 @@ pub struct OriginEndpointHlsPackage {
     pub include_iframe_only_stream: Option<fr::Value<bool>>,
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
     #[serde(rename = "PlaylistType", default, skip_serializing_if = "Option::is_none")]
-    pub playlist_type: Option<fr::Value<OriginEndpointHlsPackagePlaylistType>>,
+    pub playlist_type: Option<fr::Value<HlsPackagePlaylistType>>,
     /// Time window (in seconds) contained in each parent manifest.
     #[serde(rename = "PlaylistWindowSeconds", default, skip_serializing_if = "Option::is_none")]
     pub playlist_window_seconds: Option<fr::Value<i64>>,
@@ -768,13 +768,13 @@ pub struct OriginEndpointHlsPackage {
     pub use_audio_rendition_group: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for OriginEndpointHlsPackage {
+impl fr::resource::Props for HlsPackage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
-    OriginEndpointHlsPackageAdMarkers {
+    HlsPackageAdMarkers {
         None = "NONE",
         Scte35Enhanced = "SCTE35_ENHANCED",
         Passthrough = "PASSTHROUGH",
@@ -784,7 +784,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    OriginEndpointHlsPackageAdTriggers {
+    HlsPackageAdTriggers {
         SpliceInsert = "SPLICE_INSERT",
         Break = "BREAK",
         ProviderAdvertisement = "PROVIDER_ADVERTISEMENT",
@@ -798,13 +798,13 @@ fr::cfn_enum! {
 
 /// An HTTP Live Streaming (HLS) encryption configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointHlsEncryption {
+pub struct HlsEncryption {
     /// A constant initialization vector for encryption (optional). When not specified the initialization vector will be periodically rotated.
     #[serde(rename = "ConstantInitializationVector", default, skip_serializing_if = "Option::is_none")]
     pub constant_initialization_vector: Option<fr::Value<String>>,
     /// The encryption method to use.
     #[serde(rename = "EncryptionMethod", default, skip_serializing_if = "Option::is_none")]
-    pub encryption_method: Option<fr::Value<OriginEndpointHlsEncryptionEncryptionMethod>>,
+    pub encryption_method: Option<fr::Value<HlsEncryptionEncryptionMethod>>,
     /// Interval (in seconds) between each encryption key rotation.
     #[serde(rename = "KeyRotationIntervalSeconds", default, skip_serializing_if = "Option::is_none")]
     pub key_rotation_interval_seconds: Option<fr::Value<i64>>,
@@ -813,18 +813,18 @@ pub struct OriginEndpointHlsEncryption {
     pub repeat_ext_x_key: Option<fr::Value<bool>>,
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[serde(rename = "SpekeKeyProvider", default)]
-    pub speke_key_provider: OriginEndpointSpekeKeyProvider,
+    pub speke_key_provider: SpekeKeyProvider,
 }
 
-impl fr::resource::Props for OriginEndpointHlsEncryption {
+impl fr::resource::Props for HlsEncryption {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `OriginEndpointHlsEncryption`: add `speke_key_provider: ...` to it" },
+        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `HlsEncryption`: add `speke_key_provider: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The encryption method to use.
-    OriginEndpointHlsEncryptionEncryptionMethod {
+    HlsEncryptionEncryptionMethod {
         Aes128 = "AES_128",
         SampleAes = "SAMPLE_AES",
     }
@@ -832,7 +832,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
-    OriginEndpointHlsPackagePlaylistType {
+    HlsPackagePlaylistType {
         None = "NONE",
         Event = "EVENT",
         Vod = "VOD",
@@ -841,10 +841,10 @@ fr::cfn_enum! {
 
 /// A Microsoft Smooth Streaming (MSS) packaging configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointMssPackage {
+pub struct MssPackage {
     /// A Microsoft Smooth Streaming (MSS) encryption configuration.
     #[serde(rename = "Encryption", default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<OriginEndpointMssEncryption>,
+    pub encryption: Option<MssEncryption>,
     /// The time window (in seconds) contained in each manifest.
     #[serde(rename = "ManifestWindowSeconds", default, skip_serializing_if = "Option::is_none")]
     pub manifest_window_seconds: Option<fr::Value<i64>>,
@@ -856,21 +856,21 @@ pub struct OriginEndpointMssPackage {
     pub stream_selection: Option<StreamSelection>,
 }
 
-impl fr::resource::Props for OriginEndpointMssPackage {
+impl fr::resource::Props for MssPackage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A Microsoft Smooth Streaming (MSS) encryption configuration.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OriginEndpointMssEncryption {
+pub struct MssEncryption {
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[serde(rename = "SpekeKeyProvider", default)]
-    pub speke_key_provider: OriginEndpointSpekeKeyProvider,
+    pub speke_key_provider: SpekeKeyProvider,
 }
 
-impl fr::resource::Props for OriginEndpointMssEncryption {
+impl fr::resource::Props for MssEncryption {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `OriginEndpointMssEncryption`: add `speke_key_provider: ...` to it" },
+        fr::resource::Required { field: "speke_key_provider", message: "missing required property `speke_key_provider` of `MssEncryption`: add `speke_key_provider: ...` to it" },
     ];
 }
 
@@ -1274,7 +1274,7 @@ impl fr::resource::Props for MssManifest {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct PackagingGroup {
     #[serde(rename = "Authorization", default, skip_serializing_if = "Option::is_none")]
-    pub authorization: Option<PackagingGroupAuthorization>,
+    pub authorization: Option<Authorization>,
     #[serde(rename = "EgressAccessLogs", default, skip_serializing_if = "Option::is_none")]
     pub egress_access_logs: Option<PackagingGroupLogConfiguration>,
     /// The ID of the PackagingGroup.
@@ -1336,7 +1336,7 @@ impl fr::resource::Resource for PackagingGroup {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PackagingGroupAuthorization {
+pub struct Authorization {
     /// The Amazon Resource Name (ARN) for the secret in AWS Secrets Manager that is used for CDN authorization.
     #[serde(rename = "CdnIdentifierSecret", default)]
     pub cdn_identifier_secret: fr::Value<String>,
@@ -1345,10 +1345,10 @@ pub struct PackagingGroupAuthorization {
     pub secrets_role_arn: fr::Value<crate::refs::RoleArn>,
 }
 
-impl fr::resource::Props for PackagingGroupAuthorization {
+impl fr::resource::Props for Authorization {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cdn_identifier_secret", message: "missing required property `cdn_identifier_secret` of `PackagingGroupAuthorization`: add `cdn_identifier_secret: ...` to it" },
-        fr::resource::Required { field: "secrets_role_arn", message: "missing required property `secrets_role_arn` of `PackagingGroupAuthorization`: add `secrets_role_arn: ...` to it" },
+        fr::resource::Required { field: "cdn_identifier_secret", message: "missing required property `cdn_identifier_secret` of `Authorization`: add `cdn_identifier_secret: ...` to it" },
+        fr::resource::Required { field: "secrets_role_arn", message: "missing required property `secrets_role_arn` of `Authorization`: add `secrets_role_arn: ...` to it" },
     ];
 }
 

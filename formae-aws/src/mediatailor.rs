@@ -18,7 +18,7 @@ pub struct Channel {
     pub channel_name: fr::Value<String>,
     /// <p>Slate VOD source configuration.</p>
     #[serde(rename = "FillerSlate", default, skip_serializing_if = "Option::is_none")]
-    pub filler_slate: Option<ChannelSlateSource>,
+    pub filler_slate: Option<SlateSource>,
     /// <p>The log configuration for the channel.</p>
     #[serde(rename = "LogConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfigurationForChannel>,
@@ -29,7 +29,7 @@ pub struct Channel {
     pub playback_mode: fr::Value<PlaybackMode>,
     /// The tags to assign to the channel.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Tier", default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<fr::Value<Tier>>,
     /// <p>The configuration for time-shifted viewing.</p>
@@ -83,7 +83,7 @@ impl fr::resource::Resource for Channel {
 
 /// <p>Slate VOD source configuration.</p>
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelSlateSource {
+pub struct SlateSource {
     /// <p>The name of the source location where the slate VOD source is stored.</p>
     #[serde(rename = "SourceLocationName", default, skip_serializing_if = "Option::is_none")]
     pub source_location_name: Option<fr::Value<String>>,
@@ -92,7 +92,7 @@ pub struct ChannelSlateSource {
     pub vod_source_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ChannelSlateSource {
+impl fr::resource::Props for SlateSource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -193,17 +193,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ChannelTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ChannelTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ChannelTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ChannelTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -311,7 +311,7 @@ pub struct Function {
     pub sequential_executor_configuration: Option<SequentialExecutorConfiguration>,
     /// The tags to assign to the function resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     /// The configuration for a VAST_REQUEST function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper redirects, then makes the parsed ads available to the function's output expressions. For more information, see Function types and composition (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html) in the MediaTailor User Guide.
     #[serde(rename = "VastRequestConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub vast_request_configuration: Option<VastRequestConfiguration>,
@@ -611,7 +611,7 @@ pub struct LiveSource {
     pub source_location_name: fr::Value<String>,
     /// The tags to assign to the live source.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LiveSource {
@@ -753,7 +753,7 @@ pub struct PlaybackConfiguration {
     pub slate_ad_url: Option<fr::Value<String>>,
     /// The tags to assign to the playback configuration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     /// The name that is used to associate this playback configuration with a custom transcode profile. This overrides the dynamic transcoding defaults of MediaTailor. Use this only if you have already set up custom profiles with the help of AWS Support.
     #[serde(rename = "TranscodeProfileName", default, skip_serializing_if = "Option::is_none")]
     pub transcode_profile_name: Option<fr::Value<String>>,
@@ -1601,7 +1601,7 @@ pub struct AdBreak {
     pub offset_millis: fr::Value<i64>,
     /// Slate VOD source configuration.
     #[serde(rename = "Slate", default, skip_serializing_if = "Option::is_none")]
-    pub slate: Option<ProgramSlateSource>,
+    pub slate: Option<SlateSource>,
     /// Splice insert message configuration.
     #[serde(rename = "SpliceInsertMessage", default, skip_serializing_if = "Option::is_none")]
     pub splice_insert_message: Option<SpliceInsertMessage>,
@@ -1640,21 +1640,6 @@ fr::cfn_enum! {
         SpliceInsert = "SPLICE_INSERT",
         TimeSignal = "TIME_SIGNAL",
     }
-}
-
-/// Slate VOD source configuration.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ProgramSlateSource {
-    /// The name of the source location where the slate VOD source is stored.
-    #[serde(rename = "SourceLocationName", default, skip_serializing_if = "Option::is_none")]
-    pub source_location_name: Option<fr::Value<String>>,
-    /// The slate VOD source name.
-    #[serde(rename = "VodSourceName", default, skip_serializing_if = "Option::is_none")]
-    pub vod_source_name: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ProgramSlateSource {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Splice insert message configuration.
@@ -1856,7 +1841,7 @@ pub struct SourceLocation {
     pub source_location_name: fr::Value<String>,
     /// The tags to assign to the source location.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SourceLocation {
@@ -1996,7 +1981,7 @@ pub struct VodSource {
     pub source_location_name: fr::Value<String>,
     /// The tags to assign to the VOD source.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ChannelTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VodSourceName", default)]
     pub vod_source_name: fr::Value<String>,
 }

@@ -180,7 +180,7 @@ pub struct Cluster {
     pub tls_enabled: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this cluster.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Cluster {
@@ -279,7 +279,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterTag {
+pub struct Tag {
     /// The key for the tag. May not be null.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -288,14 +288,14 @@ pub struct ClusterTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ClusterTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ClusterTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ClusterTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ClusterTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `ClusterTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -332,7 +332,7 @@ pub struct MultiRegionCluster {
     pub tls_enabled: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this multi region cluster.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
     /// An enum string value that determines the update strategy for scaling. Possible values are 'COORDINATED' and 'UNCOORDINATED'. Default is 'COORDINATED'.
     #[serde(rename = "UpdateStrategy", default, skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<fr::Value<MultiRegionClusterUpdateStrategy>>,
@@ -410,7 +410,7 @@ pub struct ParameterGroup {
     pub parameters: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to apply to this parameter group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ParameterGroup {
@@ -564,10 +564,10 @@ pub struct SubnetGroup {
     pub subnet_group_name: fr::Value<String>,
     /// A list of VPC subnet IDs for the subnet group.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// An array of key-value pairs to apply to this subnet group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SubnetGroup {

@@ -22,7 +22,7 @@ pub struct Connector {
     pub ssm_instance_id: fr::Value<String>,
     /// Tags to assign to the connector.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Connector {
@@ -102,7 +102,7 @@ impl fr::resource::Props for ConnectorSsmCommandConfig {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -111,14 +111,14 @@ pub struct ConnectorTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConnectorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `ConnectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConnectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -171,7 +171,7 @@ pub struct LaunchConfigurationTemplate {
     pub small_volume_max_size: Option<fr::Value<i64>>,
     /// A set of tags to be associated with the Launch Configuration Template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LaunchConfigurationTemplateTag>,
+    pub tags: Vec<Tag>,
     /// Target instance type right-sizing method.
     #[serde(rename = "TargetInstanceTypeRightSizingMethod", default, skip_serializing_if = "Option::is_none")]
     pub target_instance_type_right_sizing_method: Option<fr::Value<LaunchConfigurationTemplateTargetInstanceTypeRightSizingMethod>>,
@@ -363,28 +363,6 @@ impl fr::resource::Props for SsmDocument {
     ];
 }
 
-/// A key-value pair to associate with the Launch Configuration Template.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LaunchConfigurationTemplateTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for LaunchConfigurationTemplateTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `LaunchConfigurationTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `LaunchConfigurationTemplateTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`key` of `LaunchConfigurationTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `LaunchConfigurationTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// Target instance type right-sizing method.
     LaunchConfigurationTemplateTargetInstanceTypeRightSizingMethod {
@@ -412,7 +390,7 @@ pub struct NetworkMigrationDefinition {
     pub source_configurations: Vec<SourceConfiguration>,
     /// Tags to assign to the network migration definition.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectorTag>,
+    pub tags: Vec<Tag>,
     /// The target deployment configuration for the migrated network.
     #[serde(rename = "TargetDeployment", default, skip_serializing_if = "Option::is_none")]
     pub target_deployment: Option<fr::Value<NetworkMigrationDefinitionTargetDeployment>>,

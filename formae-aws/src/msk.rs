@@ -484,7 +484,7 @@ pub struct TopicConfiguration {
     pub record_schema: Option<RecordSchema>,
     /// The Amazon Resource Name (ARN) that uniquely identifies the topic
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<String>,
+    pub topic_arn: fr::Value<crate::refs::TopicArn>,
 }
 
 impl fr::resource::Props for TopicConfiguration {
@@ -540,7 +540,7 @@ pub struct Cluster {
     #[serde(rename = "BrokerNodeGroupInfo", default)]
     pub broker_node_group_info: BrokerNodeGroupInfo,
     #[serde(rename = "ClientAuthentication", default, skip_serializing_if = "Option::is_none")]
-    pub client_authentication: Option<ClusterClientAuthentication>,
+    pub client_authentication: Option<ClientAuthentication>,
     #[serde(rename = "ClusterName", default)]
     pub cluster_name: fr::Value<String>,
     #[serde(rename = "ConfigurationInfo", default, skip_serializing_if = "Option::is_none")]
@@ -807,29 +807,29 @@ impl fr::resource::Props for ProvisionedThroughput {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterClientAuthentication {
+pub struct ClientAuthentication {
     #[serde(rename = "Sasl", default, skip_serializing_if = "Option::is_none")]
-    pub sasl: Option<ClusterSasl>,
+    pub sasl: Option<Sasl>,
     #[serde(rename = "Tls", default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<Tls>,
     #[serde(rename = "Unauthenticated", default, skip_serializing_if = "Option::is_none")]
     pub unauthenticated: Option<Unauthenticated>,
 }
 
-impl fr::resource::Props for ClusterClientAuthentication {
+impl fr::resource::Props for ClientAuthentication {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterSasl {
+pub struct Sasl {
     #[serde(rename = "Iam", default, skip_serializing_if = "Option::is_none")]
     pub iam: Option<Iam>,
     #[serde(rename = "Scram", default, skip_serializing_if = "Option::is_none")]
     pub scram: Option<Scram>,
 }
 
-impl fr::resource::Props for ClusterSasl {
+impl fr::resource::Props for Sasl {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -976,11 +976,11 @@ impl fr::resource::Props for LoggingInfo {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct AuthorizerLogs {
     #[serde(rename = "CloudWatchLogs", default, skip_serializing_if = "Option::is_none")]
-    pub cloud_watch_logs: Option<ClusterCloudWatchLogs>,
+    pub cloud_watch_logs: Option<CloudWatchLogs>,
     #[serde(rename = "Firehose", default, skip_serializing_if = "Option::is_none")]
-    pub firehose: Option<ClusterFirehose>,
+    pub firehose: Option<Firehose>,
     #[serde(rename = "S3", default, skip_serializing_if = "Option::is_none")]
-    pub s3: Option<ClusterS3>,
+    pub s3: Option<S3>,
 }
 
 impl fr::resource::Props for AuthorizerLogs {
@@ -989,37 +989,37 @@ impl fr::resource::Props for AuthorizerLogs {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterCloudWatchLogs {
+pub struct CloudWatchLogs {
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
     #[serde(rename = "LogGroup", default, skip_serializing_if = "Option::is_none")]
     pub log_group: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ClusterCloudWatchLogs {
+impl fr::resource::Props for CloudWatchLogs {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ClusterCloudWatchLogs`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `CloudWatchLogs`: add `enabled: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterFirehose {
+pub struct Firehose {
     #[serde(rename = "DeliveryStream", default, skip_serializing_if = "Option::is_none")]
     pub delivery_stream: Option<fr::Value<String>>,
     #[serde(rename = "Enabled", default)]
     pub enabled: fr::Value<bool>,
 }
 
-impl fr::resource::Props for ClusterFirehose {
+impl fr::resource::Props for Firehose {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ClusterFirehose`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `Firehose`: add `enabled: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterS3 {
+pub struct S3 {
     #[serde(rename = "Bucket", default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<fr::Value<String>>,
     #[serde(rename = "Enabled", default)]
@@ -1028,9 +1028,9 @@ pub struct ClusterS3 {
     pub prefix: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ClusterS3 {
+impl fr::resource::Props for S3 {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ClusterS3`: add `enabled: ...` to it" },
+        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `S3`: add `enabled: ...` to it" },
     ];
 }
 
@@ -1038,11 +1038,11 @@ impl fr::resource::Props for ClusterS3 {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct BrokerLogs {
     #[serde(rename = "CloudWatchLogs", default, skip_serializing_if = "Option::is_none")]
-    pub cloud_watch_logs: Option<ClusterCloudWatchLogs>,
+    pub cloud_watch_logs: Option<CloudWatchLogs>,
     #[serde(rename = "Firehose", default, skip_serializing_if = "Option::is_none")]
-    pub firehose: Option<ClusterFirehose>,
+    pub firehose: Option<Firehose>,
     #[serde(rename = "S3", default, skip_serializing_if = "Option::is_none")]
-    pub s3: Option<ClusterS3>,
+    pub s3: Option<S3>,
 }
 
 impl fr::resource::Props for BrokerLogs {
@@ -1599,7 +1599,7 @@ pub struct KafkaClusterClientVpcConfig {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic network interfaces inside these subnets.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for KafkaClusterClientVpcConfig {
@@ -1625,71 +1625,17 @@ impl fr::resource::Props for LogDelivery {
 pub struct ReplicatorLogDelivery {
     /// Details about delivering logs to CloudWatch Logs.
     #[serde(rename = "CloudWatchLogs", default, skip_serializing_if = "Option::is_none")]
-    pub cloud_watch_logs: Option<ReplicatorCloudWatchLogs>,
+    pub cloud_watch_logs: Option<CloudWatchLogs>,
     /// Details about delivering logs to Firehose.
     #[serde(rename = "Firehose", default, skip_serializing_if = "Option::is_none")]
-    pub firehose: Option<ReplicatorFirehose>,
+    pub firehose: Option<Firehose>,
     /// Details about delivering logs to S3.
     #[serde(rename = "S3", default, skip_serializing_if = "Option::is_none")]
-    pub s3: Option<ReplicatorS3>,
+    pub s3: Option<S3>,
 }
 
 impl fr::resource::Props for ReplicatorLogDelivery {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Details about delivering logs to CloudWatch Logs.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicatorCloudWatchLogs {
-    /// Whether log delivery to CloudWatch Logs is enabled.
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-    /// The CloudWatch log group that is the destination for log delivery.
-    #[serde(rename = "LogGroup", default, skip_serializing_if = "Option::is_none")]
-    pub log_group: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ReplicatorCloudWatchLogs {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ReplicatorCloudWatchLogs`: add `enabled: ...` to it" },
-    ];
-}
-
-/// Details about delivering logs to Firehose.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicatorFirehose {
-    /// The Firehose delivery stream that is the destination for log delivery.
-    #[serde(rename = "DeliveryStream", default, skip_serializing_if = "Option::is_none")]
-    pub delivery_stream: Option<fr::Value<String>>,
-    /// Whether log delivery to Firehose is enabled.
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-}
-
-impl fr::resource::Props for ReplicatorFirehose {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ReplicatorFirehose`: add `enabled: ...` to it" },
-    ];
-}
-
-/// Details about delivering logs to S3.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReplicatorS3 {
-    /// The S3 bucket that is the destination for log delivery.
-    #[serde(rename = "Bucket", default, skip_serializing_if = "Option::is_none")]
-    pub bucket: Option<fr::Value<String>>,
-    /// Whether log delivery to S3 is enabled.
-    #[serde(rename = "Enabled", default)]
-    pub enabled: fr::Value<bool>,
-    /// The S3 prefix that is the destination for log delivery.
-    #[serde(rename = "Prefix", default, skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for ReplicatorS3 {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `ReplicatorS3`: add `enabled: ...` to it" },
-    ];
 }
 
 /// Specifies configuration for replication between a source and target Kafka cluster.
@@ -1954,7 +1900,7 @@ pub struct VpcConfig {
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for VpcConfig {
@@ -2051,7 +1997,7 @@ pub struct VpcConnection {
     #[serde(rename = "TargetClusterArn", default)]
     pub target_cluster_arn: fr::Value<String>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VpcConnection {

@@ -239,7 +239,7 @@ pub struct NetworkConfiguration {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// A list of subnets to use for the environment. These must be private subnets, in the same VPC, in two different availability zones.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for NetworkConfiguration {

@@ -267,7 +267,7 @@ pub struct DBClusterParameterGroup {
     pub parameters: fr::Value<serde_json::Value>,
     /// The list of tags for the cluster parameter group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DBClusterParameterGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBClusterParameterGroup {
@@ -314,7 +314,7 @@ impl fr::resource::Resource for DBClusterParameterGroup {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBClusterParameterGroupTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -323,10 +323,10 @@ pub struct DBClusterParameterGroupTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DBClusterParameterGroupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DBClusterParameterGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DBClusterParameterGroupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -378,7 +378,7 @@ pub struct DBInstance {
     pub publicly_accessible: Option<fr::Value<bool>>,
     /// An arbitrary set of tags (key-value pairs) for this DB instance.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DBInstanceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBInstance {
@@ -427,24 +427,6 @@ impl fr::resource::Resource for DBInstance {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBInstanceTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DBInstanceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DBInstanceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DBInstanceTag`: add `value: ...` to it" },
-    ];
-}
-
 /// AWS::Neptune::DBParameterGroup creates a new DB parameter group. This type can be declared in a template and referenced in the DBParameterGroupName parameter of AWS::Neptune::DBInstance
 ///
 /// CloudFormation type `AWS::Neptune::DBParameterGroup`, deployed through Cloud Control.
@@ -463,7 +445,7 @@ pub struct DBParameterGroup {
     pub parameters: fr::Value<serde_json::Value>,
     /// An optional array of key-value pairs to apply to this DB parameter group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DBClusterParameterGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBParameterGroup {
@@ -525,10 +507,10 @@ pub struct DBSubnetGroup {
     pub db_subnet_group_name: Option<fr::Value<String>>,
     /// The Amazon EC2 subnet IDs for the DB subnet group.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// An optional array of key-value pairs to apply to this DB subnet group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DBSubnetGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBSubnetGroup {
@@ -576,24 +558,6 @@ impl fr::resource::Resource for DBSubnetGroup {
     }
 }
 
-/// An optional array of key-value pairs to apply to this DB subnet group.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBSubnetGroupTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DBSubnetGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DBSubnetGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DBSubnetGroupTag`: add `value: ...` to it" },
-    ];
-}
-
 /// Resource Type definition for AWS::Neptune::EventSubscription
 ///
 /// CloudFormation type `AWS::Neptune::EventSubscription`, deployed through Cloud Control.
@@ -619,7 +583,7 @@ pub struct EventSubscription {
     pub subscription_name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EventSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventSubscription {
@@ -663,22 +627,6 @@ impl fr::resource::Resource for EventSubscription {
             subscription_name: fr::Output::new(name, "SubscriptionName"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EventSubscriptionTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EventSubscriptionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EventSubscriptionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EventSubscriptionTag`: add `value: ...` to it" },
-    ];
 }
 
 /// Resource Type definition for AWS::Neptune::GlobalCluster

@@ -263,7 +263,7 @@ pub struct GraphSnapshot {
     pub snapshot_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<GraphSnapshotTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for GraphSnapshot {
@@ -324,7 +324,7 @@ impl fr::resource::Resource for GraphSnapshot {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GraphSnapshotTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -333,14 +333,14 @@ pub struct GraphSnapshotTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for GraphSnapshotTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `GraphSnapshotTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `GraphSnapshotTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `GraphSnapshotTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `GraphSnapshotTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -357,10 +357,10 @@ pub struct PrivateGraphEndpoint {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The subnet Ids associated with the VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for PrivateGraphEndpoint {

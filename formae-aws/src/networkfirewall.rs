@@ -196,7 +196,7 @@ pub struct Firewall {
     #[serde(rename = "VpcEndpoint", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint: Option<VpcEndpoint>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for Firewall {
@@ -383,7 +383,7 @@ pub struct VpcEndpoint {
     pub subnet_mappings: Vec<SubnetMapping>,
     /// The unique identifier of the VPC for the firewall endpoint.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VpcEndpoint {
@@ -398,11 +398,11 @@ pub struct FirewallPolicy {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "FirewallPolicy", default)]
-    pub firewall_policy: FirewallPolicyFirewallPolicy,
+    pub firewall_policy: FirewallPolicyProperty,
     #[serde(rename = "FirewallPolicyName", default)]
     pub firewall_policy_name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallPolicyTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FirewallPolicy {
@@ -453,11 +453,11 @@ impl fr::resource::Resource for FirewallPolicy {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FirewallPolicyFirewallPolicy {
+pub struct FirewallPolicyProperty {
     #[serde(rename = "EnableTLSSessionHolding", default, skip_serializing_if = "Option::is_none")]
     pub enable_tls_session_holding: Option<fr::Value<bool>>,
     #[serde(rename = "PolicyVariables", default, skip_serializing_if = "Option::is_none")]
-    pub policy_variables: Option<FirewallPolicyFirewallPolicyPolicyVariables>,
+    pub policy_variables: Option<FirewallPolicyPropertyPolicyVariables>,
     #[serde(rename = "StatefulDefaultActions", default, skip_serializing_if = "Vec::is_empty")]
     pub stateful_default_actions: Vec<fr::Value<String>>,
     #[serde(rename = "StatefulEngineOptions", default, skip_serializing_if = "Option::is_none")]
@@ -477,24 +477,24 @@ pub struct FirewallPolicyFirewallPolicy {
     pub tls_inspection_configuration_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for FirewallPolicyFirewallPolicy {
+impl fr::resource::Props for FirewallPolicyProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "stateless_default_actions", message: "missing required property `stateless_default_actions` of `FirewallPolicyFirewallPolicy`: add `stateless_default_actions: ...` to it" },
-        fr::resource::Required { field: "stateless_fragment_default_actions", message: "missing required property `stateless_fragment_default_actions` of `FirewallPolicyFirewallPolicy`: add `stateless_fragment_default_actions: ...` to it" },
+        fr::resource::Required { field: "stateless_default_actions", message: "missing required property `stateless_default_actions` of `FirewallPolicyProperty`: add `stateless_default_actions: ...` to it" },
+        fr::resource::Required { field: "stateless_fragment_default_actions", message: "missing required property `stateless_fragment_default_actions` of `FirewallPolicyProperty`: add `stateless_fragment_default_actions: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "tls_inspection_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`tls_inspection_configuration_arn` of `FirewallPolicyFirewallPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tls_inspection_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`tls_inspection_configuration_arn` of `FirewallPolicyProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FirewallPolicyFirewallPolicyPolicyVariables {
+pub struct FirewallPolicyPropertyPolicyVariables {
     #[serde(rename = "RuleVariables", default, skip_serializing_if = "Option::is_none")]
     pub rule_variables: Option<fr::Value<serde_json::Value>>,
 }
 
-impl fr::resource::Props for FirewallPolicyFirewallPolicyPolicyVariables {
+impl fr::resource::Props for FirewallPolicyPropertyPolicyVariables {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -668,21 +668,21 @@ impl fr::resource::Props for StatelessRuleGroupReference {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FirewallPolicyTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for FirewallPolicyTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FirewallPolicyTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FirewallPolicyTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FirewallPolicyTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `FirewallPolicyTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `Tag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -699,7 +699,7 @@ pub struct LoggingConfiguration {
     #[serde(rename = "FirewallName", default, skip_serializing_if = "Option::is_none")]
     pub firewall_name: Option<fr::Value<String>>,
     #[serde(rename = "LoggingConfiguration", default)]
-    pub logging_configuration: LoggingConfigurationLoggingConfiguration,
+    pub logging_configuration: LoggingConfigurationProperty,
 }
 
 impl fr::resource::Props for LoggingConfiguration {
@@ -748,14 +748,14 @@ impl fr::resource::Resource for LoggingConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LoggingConfigurationLoggingConfiguration {
+pub struct LoggingConfigurationProperty {
     #[serde(rename = "LogDestinationConfigs", default, skip_serializing_if = "Vec::is_empty")]
     pub log_destination_configs: Vec<LogDestinationConfig>,
 }
 
-impl fr::resource::Props for LoggingConfigurationLoggingConfiguration {
+impl fr::resource::Props for LoggingConfigurationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "log_destination_configs", message: "missing required property `log_destination_configs` of `LoggingConfigurationLoggingConfiguration`: add `log_destination_configs: ...` to it" },
+        fr::resource::Required { field: "log_destination_configs", message: "missing required property `log_destination_configs` of `LoggingConfigurationProperty`: add `log_destination_configs: ...` to it" },
     ];
 }
 
@@ -807,13 +807,13 @@ pub struct RuleGroup {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "RuleGroup", default, skip_serializing_if = "Option::is_none")]
-    pub rule_group: Option<RuleGroupRuleGroup>,
+    pub rule_group: Option<RuleGroupProperty>,
     #[serde(rename = "RuleGroupName", default)]
     pub rule_group_name: fr::Value<String>,
     #[serde(rename = "SummaryConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub summary_configuration: Option<RuleGroupSummaryConfiguration>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallPolicyTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<RuleGroupType>,
 }
@@ -867,7 +867,7 @@ impl fr::resource::Resource for RuleGroup {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupRuleGroup {
+pub struct RuleGroupProperty {
     #[serde(rename = "ReferenceSets", default, skip_serializing_if = "Option::is_none")]
     pub reference_sets: Option<ReferenceSets>,
     #[serde(rename = "RuleVariables", default, skip_serializing_if = "Option::is_none")]
@@ -878,9 +878,9 @@ pub struct RuleGroupRuleGroup {
     pub stateful_rule_options: Option<StatefulRuleOptions>,
 }
 
-impl fr::resource::Props for RuleGroupRuleGroup {
+impl fr::resource::Props for RuleGroupProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "rules_source", message: "missing required property `rules_source` of `RuleGroupRuleGroup`: add `rules_source: ...` to it" },
+        fr::resource::Required { field: "rules_source", message: "missing required property `rules_source` of `RuleGroupProperty`: add `rules_source: ...` to it" },
     ];
 }
 
@@ -1262,11 +1262,11 @@ pub struct TLSInspectionConfiguration {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "TLSInspectionConfiguration", default)]
-    pub tls_inspection_configuration: TLSInspectionConfigurationTLSInspectionConfiguration,
+    pub tls_inspection_configuration: TLSInspectionConfigurationProperty,
     #[serde(rename = "TLSInspectionConfigurationName", default)]
     pub tls_inspection_configuration_name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallPolicyTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TLSInspectionConfiguration {
@@ -1317,12 +1317,12 @@ impl fr::resource::Resource for TLSInspectionConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TLSInspectionConfigurationTLSInspectionConfiguration {
+pub struct TLSInspectionConfigurationProperty {
     #[serde(rename = "ServerCertificateConfigurations", default, skip_serializing_if = "Vec::is_empty")]
     pub server_certificate_configurations: Vec<ServerCertificateConfiguration>,
 }
 
-impl fr::resource::Props for TLSInspectionConfigurationTLSInspectionConfiguration {
+impl fr::resource::Props for TLSInspectionConfigurationProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1425,9 +1425,9 @@ pub struct VpcEndpointAssociation {
     #[serde(rename = "SubnetMapping", default)]
     pub subnet_mapping: SubnetMapping,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallPolicyTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VpcEndpointAssociation {

@@ -28,7 +28,7 @@ pub struct ConnectAttachment {
     pub routing_policy_label: Option<fr::Value<String>>,
     /// Tags for the attachment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectAttachmentTag>,
+    pub tags: Vec<Tag>,
     /// Id of transport attachment
     #[serde(rename = "TransportAttachmentId", default)]
     pub transport_attachment_id: fr::Value<String>,
@@ -141,7 +141,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectAttachmentTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -150,14 +150,14 @@ pub struct ConnectAttachmentTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConnectAttachmentTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConnectAttachmentTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConnectAttachmentTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `ConnectAttachmentTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `ConnectAttachmentTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `Tag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `Tag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -186,7 +186,7 @@ pub struct ConnectPeer {
     pub subnet_arn: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectAttachmentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConnectPeer {
@@ -280,7 +280,7 @@ pub struct CoreNetwork {
     pub policy_document: Option<fr::Value<serde_json::Value>>,
     /// The tags for the global network.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectAttachmentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CoreNetwork {
@@ -494,7 +494,7 @@ pub struct Device {
     pub global_network_id: fr::Value<String>,
     /// The site location.
     #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<DeviceLocation>,
+    pub location: Option<Location>,
     /// The device model
     #[serde(rename = "Model", default, skip_serializing_if = "Option::is_none")]
     pub model: Option<fr::Value<String>>,
@@ -506,7 +506,7 @@ pub struct Device {
     pub site_id: Option<fr::Value<String>>,
     /// The tags for the device.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DeviceTag>,
+    pub tags: Vec<Tag>,
     /// The device type.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<String>>,
@@ -597,7 +597,7 @@ impl fr::resource::Props for AWSLocation {
 
 /// The site location.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeviceLocation {
+pub struct Location {
     /// The physical address.
     #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<fr::Value<String>>,
@@ -609,34 +609,12 @@ pub struct DeviceLocation {
     pub longitude: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DeviceLocation {
+impl fr::resource::Props for Location {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`address` of `DeviceLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "latitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`latitude` of `DeviceLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "longitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`longitude` of `DeviceLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with a device resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeviceTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DeviceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DeviceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DeviceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `DeviceTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `DeviceTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`address` of `Location` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "latitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`latitude` of `Location` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "longitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`longitude` of `Location` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -659,7 +637,7 @@ pub struct DirectConnectGatewayAttachment {
     pub routing_policy_label: Option<fr::Value<String>>,
     /// Tags for the attachment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectAttachmentTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DirectConnectGatewayAttachment {
@@ -764,7 +742,7 @@ pub struct GlobalNetwork {
     pub state: Option<fr::Value<String>>,
     /// The tags for the global network.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<GlobalNetworkTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for GlobalNetwork {
@@ -811,28 +789,6 @@ impl fr::resource::Resource for GlobalNetwork {
     }
 }
 
-/// A key-value pair to associate with a global network resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalNetworkTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for GlobalNetworkTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `GlobalNetworkTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `GlobalNetworkTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `GlobalNetworkTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `GlobalNetworkTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The AWS::NetworkManager::Link type describes a link.
 ///
 /// CloudFormation type `AWS::NetworkManager::Link`, deployed through Cloud Control.
@@ -855,7 +811,7 @@ pub struct Link {
     pub site_id: fr::Value<String>,
     /// The tags for the link.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LinkTag>,
+    pub tags: Vec<Tag>,
     /// The type of the link.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<String>>,
@@ -937,28 +893,6 @@ impl fr::resource::Props for Bandwidth {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
-/// A key-value pair to associate with a link resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LinkTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for LinkTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `LinkTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `LinkTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `LinkTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `LinkTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The AWS::NetworkManager::LinkAssociation type associates a link to a device. The device and link must be in the same global network and the same site.
 ///
 /// CloudFormation type `AWS::NetworkManager::LinkAssociation`, deployed through Cloud Control.
@@ -1036,10 +970,10 @@ pub struct Site {
     pub global_network_id: fr::Value<String>,
     /// The location of the site
     #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<SiteLocation>,
+    pub location: Option<Location>,
     /// The tags for the site.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SiteTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Site {
@@ -1098,51 +1032,6 @@ impl fr::resource::Resource for Site {
     }
 }
 
-/// The location of the site
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SiteLocation {
-    /// The physical address.
-    #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<fr::Value<String>>,
-    /// The latitude.
-    #[serde(rename = "Latitude", default, skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<fr::Value<String>>,
-    /// The longitude.
-    #[serde(rename = "Longitude", default, skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for SiteLocation {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`address` of `SiteLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "latitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`latitude` of `SiteLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "longitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`longitude` of `SiteLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with a site resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SiteTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SiteTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SiteTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SiteTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `SiteTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `SiteTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// AWS::NetworkManager::SiteToSiteVpnAttachment Resource Type definition.
 ///
 /// CloudFormation type `AWS::NetworkManager::SiteToSiteVpnAttachment`, deployed through Cloud Control.
@@ -1159,7 +1048,7 @@ pub struct SiteToSiteVpnAttachment {
     pub routing_policy_label: Option<fr::Value<String>>,
     /// Tags for the attachment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectAttachmentTag>,
+    pub tags: Vec<Tag>,
     /// The ARN of the site-to-site VPN attachment.
     #[serde(rename = "VpnConnectionArn", default)]
     pub vpn_connection_arn: fr::Value<String>,
@@ -1572,7 +1461,7 @@ pub struct VpcAttachment {
     pub subnet_arns: Vec<fr::Value<String>>,
     /// Tags for the attachment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConnectAttachmentTag>,
+    pub tags: Vec<Tag>,
     /// The ARN of the VPC.
     #[serde(rename = "VpcArn", default)]
     pub vpc_arn: fr::Value<String>,

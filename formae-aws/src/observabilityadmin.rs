@@ -16,7 +16,7 @@ pub struct DatasetIntegration {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetIntegrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DatasetIntegration {
@@ -67,7 +67,7 @@ impl fr::resource::Resource for DatasetIntegration {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetIntegrationTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -76,14 +76,14 @@ pub struct DatasetIntegrationTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DatasetIntegrationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DatasetIntegrationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DatasetIntegrationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DatasetIntegrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DatasetIntegrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -98,7 +98,7 @@ pub struct OrganizationCentralizationRule {
     pub rule_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetIntegrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OrganizationCentralizationRule {
@@ -408,7 +408,7 @@ pub struct OrganizationTelemetryRule {
     pub rule_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OrganizationTelemetryRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OrganizationTelemetryRule {
@@ -902,28 +902,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OrganizationTelemetryRuleTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for OrganizationTelemetryRuleTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `OrganizationTelemetryRuleTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `OrganizationTelemetryRuleTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `OrganizationTelemetryRuleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `OrganizationTelemetryRuleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for a CloudWatch Observability Admin S3 Table Integration.
 ///
 /// CloudFormation type `AWS::ObservabilityAdmin::S3TableIntegration`, deployed through Cloud Control.
@@ -940,7 +918,7 @@ pub struct S3TableIntegration {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OrganizationTelemetryRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for S3TableIntegration {
@@ -1104,7 +1082,7 @@ pub struct TelemetryPipelines {
     pub name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OrganizationTelemetryRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TelemetryPipelines {
@@ -1180,13 +1158,13 @@ impl fr::resource::Props for TelemetryPipelineConfiguration {
 pub struct TelemetryRule {
     /// The telemetry rule
     #[serde(rename = "Rule", default)]
-    pub rule: TelemetryRuleTelemetryRule,
+    pub rule: TelemetryRuleProperty,
     /// The name of the telemetry rule
     #[serde(rename = "RuleName", default)]
     pub rule_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OrganizationTelemetryRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TelemetryRule {
@@ -1238,7 +1216,7 @@ impl fr::resource::Resource for TelemetryRule {
 
 /// The telemetry rule
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TelemetryRuleTelemetryRule {
+pub struct TelemetryRuleProperty {
     /// When true, the rule is replicated to all supported regions
     #[serde(rename = "AllRegions", default, skip_serializing_if = "Option::is_none")]
     pub all_regions: Option<fr::Value<bool>>,
@@ -1247,7 +1225,7 @@ pub struct TelemetryRuleTelemetryRule {
     pub allow_field_updates: Option<fr::Value<bool>>,
     /// The destination configuration for telemetry data
     #[serde(rename = "DestinationConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub destination_configuration: Option<TelemetryRuleTelemetryDestinationConfiguration>,
+    pub destination_configuration: Option<TelemetryDestinationConfiguration>,
     /// List of AWS region codes where the rule should be replicated
     #[serde(rename = "Regions", default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<fr::Value<String>>,
@@ -1265,16 +1243,16 @@ pub struct TelemetryRuleTelemetryRule {
     pub telemetry_type: fr::Value<TelemetryType2>,
 }
 
-impl fr::resource::Props for TelemetryRuleTelemetryRule {
+impl fr::resource::Props for TelemetryRuleProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "resource_type", message: "missing required property `resource_type` of `TelemetryRuleTelemetryRule`: add `resource_type: ...` to it" },
-        fr::resource::Required { field: "telemetry_type", message: "missing required property `telemetry_type` of `TelemetryRuleTelemetryRule`: add `telemetry_type: ...` to it" },
+        fr::resource::Required { field: "resource_type", message: "missing required property `resource_type` of `TelemetryRuleProperty`: add `resource_type: ...` to it" },
+        fr::resource::Required { field: "telemetry_type", message: "missing required property `telemetry_type` of `TelemetryRuleProperty`: add `telemetry_type: ...` to it" },
     ];
 }
 
 /// The destination configuration for telemetry data
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TelemetryRuleTelemetryDestinationConfiguration {
+pub struct TelemetryDestinationConfiguration {
     /// Telemetry parameters for Cloudtrail
     #[serde(rename = "CloudtrailParameters", default, skip_serializing_if = "Option::is_none")]
     pub cloudtrail_parameters: Option<CloudtrailParameters>,
@@ -1292,7 +1270,7 @@ pub struct TelemetryRuleTelemetryDestinationConfiguration {
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// Parameters for log delivery configuration
     #[serde(rename = "LogDeliveryParameters", default, skip_serializing_if = "Option::is_none")]
-    pub log_delivery_parameters: Option<TelemetryRuleTelemetryDestinationConfigurationLogDeliveryParameters>,
+    pub log_delivery_parameters: Option<TelemetryDestinationConfigurationLogDeliveryParameters>,
     /// Configuration parameters for Amazon MSK cluster monitoring.
     #[serde(rename = "MskMonitoringParameters", default, skip_serializing_if = "Option::is_none")]
     pub msk_monitoring_parameters: Option<MskMonitoringParameters>,
@@ -1307,28 +1285,28 @@ pub struct TelemetryRuleTelemetryDestinationConfiguration {
     pub waf_logging_parameters: Option<WAFLoggingParameters>,
 }
 
-impl fr::resource::Props for TelemetryRuleTelemetryDestinationConfiguration {
+impl fr::resource::Props for TelemetryDestinationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "retention_in_days", check: fr::literal::Check::Range { min: 1.0, max: 3653.0 }, message: "`retention_in_days` of `TelemetryRuleTelemetryDestinationConfiguration` must be from 1 to 3653 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "retention_in_days", check: fr::literal::Check::Range { min: 1.0, max: 3653.0 }, message: "`retention_in_days` of `TelemetryDestinationConfiguration` must be from 1 to 3653 (the schema's minimum/maximum)" },
     ];
 }
 
 /// Parameters for log delivery configuration
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TelemetryRuleTelemetryDestinationConfigurationLogDeliveryParameters {
+pub struct TelemetryDestinationConfigurationLogDeliveryParameters {
     /// Types of logs to deliver
     #[serde(rename = "LogTypes", default, skip_serializing_if = "Vec::is_empty")]
-    pub log_types: Vec<fr::Value<TelemetryRuleTelemetryDestinationConfigurationLogDeliveryParametersLogTypes>>,
+    pub log_types: Vec<fr::Value<TelemetryDestinationConfigurationLogDeliveryParametersLogTypes>>,
 }
 
-impl fr::resource::Props for TelemetryRuleTelemetryDestinationConfigurationLogDeliveryParameters {
+impl fr::resource::Props for TelemetryDestinationConfigurationLogDeliveryParameters {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    TelemetryRuleTelemetryDestinationConfigurationLogDeliveryParametersLogTypes {
+    TelemetryDestinationConfigurationLogDeliveryParametersLogTypes {
         ApplicationLogs = "APPLICATION_LOGS",
         UsageLogs = "USAGE_LOGS",
         SecurityFindingLogs = "SECURITY_FINDING_LOGS",

@@ -31,7 +31,7 @@ pub struct CloudAutonomousVmCluster {
     pub display_name: Option<fr::Value<String>>,
     /// The AWS Identity and Access Management (IAM) service roles associated with the Autonomous VM cluster.
     #[serde(rename = "IamRoles", default, skip_serializing_if = "Vec::is_empty")]
-    pub iam_roles: Vec<CloudAutonomousVmClusterIamRole>,
+    pub iam_roles: Vec<IamRole>,
     /// Indicates whether mutual TLS (mTLS) authentication is enabled for the Autonomous VM cluster.
     #[serde(rename = "IsMtlsEnabledVmCluster", default, skip_serializing_if = "Option::is_none")]
     pub is_mtls_enabled_vm_cluster: Option<fr::Value<bool>>,
@@ -55,7 +55,7 @@ pub struct CloudAutonomousVmCluster {
     pub scan_listener_port_tls: Option<fr::Value<i64>>,
     /// The tags associated with the Autonomous VM cluster.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudAutonomousVmClusterTag>,
+    pub tags: Vec<Tag>,
     /// The time zone of the Autonomous VM cluster.
     #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<fr::Value<String>>,
@@ -193,7 +193,7 @@ impl fr::resource::Resource for CloudAutonomousVmCluster {
 
 /// An AWS Identity and Access Management (IAM) service role associated with the Autonomous VM cluster.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CloudAutonomousVmClusterIamRole {
+pub struct IamRole {
     /// The AWS integration configuration settings for the AWS Identity and Access Management (IAM) service role.
     #[serde(rename = "AwsIntegration", default, skip_serializing_if = "Option::is_none")]
     pub aws_integration: Option<fr::Value<String>>,
@@ -205,7 +205,7 @@ pub struct CloudAutonomousVmClusterIamRole {
     pub status: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CloudAutonomousVmClusterIamRole {
+impl fr::resource::Props for IamRole {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -285,7 +285,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CloudAutonomousVmClusterTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ".
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -294,13 +294,13 @@ pub struct CloudAutonomousVmClusterTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CloudAutonomousVmClusterTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CloudAutonomousVmClusterTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CloudAutonomousVmClusterTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CloudAutonomousVmClusterTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -329,7 +329,7 @@ pub struct CloudExadataInfrastructure {
     pub display_name: Option<fr::Value<String>>,
     /// The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
     #[serde(rename = "MaintenanceWindow", default, skip_serializing_if = "Option::is_none")]
-    pub maintenance_window: Option<CloudExadataInfrastructureMaintenanceWindow>,
+    pub maintenance_window: Option<MaintenanceWindow>,
     /// The model name of the Exadata infrastructure.
     #[serde(rename = "Shape", default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<fr::Value<String>>,
@@ -341,7 +341,7 @@ pub struct CloudExadataInfrastructure {
     pub storage_server_type: Option<fr::Value<String>>,
     /// Tags to assign to the Exadata Infrastructure.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudAutonomousVmClusterTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CloudExadataInfrastructure {
@@ -464,13 +464,13 @@ impl fr::resource::Props for CustomerContact {
 
 /// The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CloudExadataInfrastructureMaintenanceWindow {
+pub struct MaintenanceWindow {
     /// The timeout duration for custom actions in minutes.
     #[serde(rename = "CustomActionTimeoutInMins", default, skip_serializing_if = "Option::is_none")]
     pub custom_action_timeout_in_mins: Option<fr::Value<i64>>,
     /// The days of the week when maintenance can be performed.
     #[serde(rename = "DaysOfWeek", default, skip_serializing_if = "Vec::is_empty")]
-    pub days_of_week: Vec<fr::Value<CloudExadataInfrastructureMaintenanceWindowDaysOfWeek>>,
+    pub days_of_week: Vec<fr::Value<MaintenanceWindowDaysOfWeek>>,
     /// The hours of the day when maintenance can be performed.
     #[serde(rename = "HoursOfDay", default, skip_serializing_if = "Vec::is_empty")]
     pub hours_of_day: Vec<fr::Value<i64>>,
@@ -482,29 +482,29 @@ pub struct CloudExadataInfrastructureMaintenanceWindow {
     pub lead_time_in_weeks: Option<fr::Value<i64>>,
     /// The months when maintenance can be performed.
     #[serde(rename = "Months", default, skip_serializing_if = "Vec::is_empty")]
-    pub months: Vec<fr::Value<CloudExadataInfrastructureMaintenanceWindowMonths>>,
+    pub months: Vec<fr::Value<MaintenanceWindowMonths>>,
     /// The patching mode for the maintenance window.
     #[serde(rename = "PatchingMode", default, skip_serializing_if = "Option::is_none")]
-    pub patching_mode: Option<fr::Value<CloudExadataInfrastructureMaintenanceWindowPatchingMode>>,
+    pub patching_mode: Option<fr::Value<MaintenanceWindowPatchingMode>>,
     /// The preference for the maintenance window scheduling.
     #[serde(rename = "Preference", default, skip_serializing_if = "Option::is_none")]
-    pub preference: Option<fr::Value<CloudExadataInfrastructureMaintenanceWindowPreference>>,
+    pub preference: Option<fr::Value<MaintenanceWindowPreference>>,
     /// The weeks of the month when maintenance can be performed.
     #[serde(rename = "WeeksOfMonth", default, skip_serializing_if = "Vec::is_empty")]
     pub weeks_of_month: Vec<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for CloudExadataInfrastructureMaintenanceWindow {
+impl fr::resource::Props for MaintenanceWindow {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "custom_action_timeout_in_mins", check: fr::literal::Check::Range { min: 15.0, max: 120.0 }, message: "`custom_action_timeout_in_mins` of `CloudExadataInfrastructureMaintenanceWindow` must be from 15 to 120 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "lead_time_in_weeks", check: fr::literal::Check::Range { min: 1.0, max: 4.0 }, message: "`lead_time_in_weeks` of `CloudExadataInfrastructureMaintenanceWindow` must be from 1 to 4 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "custom_action_timeout_in_mins", check: fr::literal::Check::Range { min: 15.0, max: 120.0 }, message: "`custom_action_timeout_in_mins` of `MaintenanceWindow` must be from 15 to 120 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "lead_time_in_weeks", check: fr::literal::Check::Range { min: 1.0, max: 4.0 }, message: "`lead_time_in_weeks` of `MaintenanceWindow` must be from 1 to 4 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    CloudExadataInfrastructureMaintenanceWindowDaysOfWeek {
+    MaintenanceWindowDaysOfWeek {
         Monday = "MONDAY",
         Tuesday = "TUESDAY",
         Wednesday = "WEDNESDAY",
@@ -517,7 +517,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    CloudExadataInfrastructureMaintenanceWindowMonths {
+    MaintenanceWindowMonths {
         January = "JANUARY",
         February = "FEBRUARY",
         March = "MARCH",
@@ -535,7 +535,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The patching mode for the maintenance window.
-    CloudExadataInfrastructureMaintenanceWindowPatchingMode {
+    MaintenanceWindowPatchingMode {
         Nonrolling = "NONROLLING",
         Rolling = "ROLLING",
     }
@@ -543,7 +543,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The preference for the maintenance window scheduling.
-    CloudExadataInfrastructureMaintenanceWindowPreference {
+    MaintenanceWindowPreference {
         CustomPreference = "CUSTOM_PREFERENCE",
         NoPreference = "NO_PREFERENCE",
     }
@@ -589,7 +589,7 @@ pub struct CloudVmCluster {
     pub hostname: Option<fr::Value<String>>,
     /// The AWS Identity and Access Management (IAM) service roles associated with the VM cluster.
     #[serde(rename = "IamRoles", default, skip_serializing_if = "Vec::is_empty")]
-    pub iam_roles: Vec<CloudVmClusterIamRole>,
+    pub iam_roles: Vec<IamRole>,
     /// Indicates whether database backups to local Exadata storage is enabled for the VM cluster.
     #[serde(rename = "IsLocalBackupEnabled", default, skip_serializing_if = "Option::is_none")]
     pub is_local_backup_enabled: Option<fr::Value<bool>>,
@@ -616,7 +616,7 @@ pub struct CloudVmCluster {
     pub system_version: Option<fr::Value<String>>,
     /// Tags to assign to the Vm Cluster.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudAutonomousVmClusterTag>,
+    pub tags: Vec<Tag>,
     /// The time zone of the VM cluster.
     #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<fr::Value<String>>,
@@ -775,7 +775,7 @@ pub struct DbNode {
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudAutonomousVmClusterTag>,
+    pub tags: Vec<Tag>,
     /// The OCID of the second VNIC.
     #[serde(rename = "Vnic2Id", default, skip_serializing_if = "Option::is_none")]
     pub vnic2_id: Option<fr::Value<String>>,
@@ -788,24 +788,6 @@ impl fr::resource::Props for DbNode {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "db_server_id", message: "missing required property `db_server_id` of `DbNode`: add `db_server_id: ...` to it" },
     ];
-}
-
-/// An AWS Identity and Access Management (IAM) service role associated with the VM cluster.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CloudVmClusterIamRole {
-    /// The AWS integration configuration settings for the AWS Identity and Access Management (IAM) service role.
-    #[serde(rename = "AwsIntegration", default, skip_serializing_if = "Option::is_none")]
-    pub aws_integration: Option<fr::Value<String>>,
-    /// The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role.
-    #[serde(rename = "IamRoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub iam_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
-    /// The current status of the AWS Identity and Access Management (IAM) service role.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for CloudVmClusterIamRole {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
@@ -868,7 +850,7 @@ pub struct OdbNetwork {
     pub sts_policy_document: Option<fr::Value<String>>,
     /// Tags to assign to the Odb Network.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudAutonomousVmClusterTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the configuration for Zero-ETL access from the ODB network.
     #[serde(rename = "ZeroEtlAccess", default, skip_serializing_if = "Option::is_none")]
     pub zero_etl_access: Option<fr::Value<OdbNetworkZeroEtlAccess>>,
@@ -995,7 +977,7 @@ pub struct OdbPeeringConnection {
     pub peer_network_route_table_ids: Vec<fr::Value<String>>,
     /// Tags to assign to the Odb peering connection.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OdbPeeringConnectionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OdbPeeringConnection {
@@ -1051,25 +1033,4 @@ impl fr::resource::Resource for OdbPeeringConnection {
             peer_network_cidrs: fr::Output::new(name, "PeerNetworkCidrs"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OdbPeeringConnectionTag {
-    /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and ".
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for OdbPeeringConnectionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `OdbPeeringConnectionTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `OdbPeeringConnectionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `OdbPeeringConnectionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

@@ -18,7 +18,7 @@ pub struct AnnotationStore {
     #[serde(rename = "Reference", default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceItem>,
     #[serde(rename = "SseConfig", default, skip_serializing_if = "Option::is_none")]
-    pub sse_config: Option<AnnotationStoreSseConfig>,
+    pub sse_config: Option<SseConfig>,
     #[serde(rename = "StoreFormat", default)]
     pub store_format: fr::Value<StoreFormat>,
     #[serde(rename = "StoreOptions", default, skip_serializing_if = "Option::is_none")]
@@ -102,19 +102,19 @@ impl fr::resource::Props for ReferenceItem {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnnotationStoreSseConfig {
+pub struct SseConfig {
     #[serde(rename = "KeyArn", default, skip_serializing_if = "Option::is_none")]
     pub key_arn: Option<fr::Value<String>>,
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<EncryptionType>,
 }
 
-impl fr::resource::Props for AnnotationStoreSseConfig {
+impl fr::resource::Props for SseConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `AnnotationStoreSseConfig`: add `r#type: ...` to it" },
+        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `SseConfig`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`key_arn` of `AnnotationStoreSseConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`key_arn` of `SseConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -226,7 +226,7 @@ pub struct VpcConfig {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for VpcConfig {
@@ -246,7 +246,7 @@ pub struct ReferenceStore {
     pub name: fr::Value<String>,
     /// Server-side encryption (SSE) settings for a store.
     #[serde(rename = "SseConfig", default, skip_serializing_if = "Option::is_none")]
-    pub sse_config: Option<ReferenceStoreSseConfig>,
+    pub sse_config: Option<SseConfig>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
 }
@@ -298,25 +298,6 @@ impl fr::resource::Resource for ReferenceStore {
             reference_store_id: fr::Output::new(name, "ReferenceStoreId"),
         }
     }
-}
-
-/// Server-side encryption (SSE) settings for a store.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReferenceStoreSseConfig {
-    /// An encryption key ARN.
-    #[serde(rename = "KeyArn", default, skip_serializing_if = "Option::is_none")]
-    pub key_arn: Option<fr::Value<String>>,
-    #[serde(rename = "Type", default)]
-    pub r#type: fr::Value<EncryptionType>,
-}
-
-impl fr::resource::Props for ReferenceStoreSseConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ReferenceStoreSseConfig`: add `r#type: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`key_arn` of `ReferenceStoreSseConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Definition of AWS::Omics::RunCache Resource Type
@@ -521,7 +502,7 @@ pub struct SequenceStore {
     pub s3_access_policy: Option<fr::Value<serde_json::Value>>,
     /// Server-side encryption (SSE) settings for a store.
     #[serde(rename = "SseConfig", default, skip_serializing_if = "Option::is_none")]
-    pub sse_config: Option<ReferenceStoreSseConfig>,
+    pub sse_config: Option<SseConfig>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
 }
@@ -611,7 +592,7 @@ pub struct VariantStore {
     #[serde(rename = "Reference", default)]
     pub reference: ReferenceItem,
     #[serde(rename = "SseConfig", default, skip_serializing_if = "Option::is_none")]
-    pub sse_config: Option<AnnotationStoreSseConfig>,
+    pub sse_config: Option<SseConfig>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
 }

@@ -112,7 +112,7 @@ pub struct Collection {
     pub standby_replicas: Option<fr::Value<StandbyReplicas>>,
     /// List of tags to be added to the resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CollectionTag>,
+    pub tags: Vec<Tag>,
     /// The possible types for the collection
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<CollectionType>>,
@@ -213,7 +213,7 @@ fr::cfn_enum! {
 
 /// A key-value pair metadata associated with resource
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CollectionTag {
+pub struct Tag {
     /// The key in the key-value pair
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -222,14 +222,14 @@ pub struct CollectionTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CollectionTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CollectionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CollectionTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CollectionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CollectionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -284,7 +284,7 @@ pub struct CollectionGroup {
     pub standby_replicas: fr::Value<CollectionGroupStandbyReplicas>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CollectionGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CollectionGroup {
@@ -376,28 +376,6 @@ fr::cfn_enum! {
         Enabled = "ENABLED",
         Disabled = "DISABLED",
     }
-}
-
-/// A map of key-value pairs associated with the collection group.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CollectionGroupTag {
-    /// The key in the key-value pair
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value in the key-value pair
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CollectionGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CollectionGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CollectionGroupTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CollectionGroupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CollectionGroupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::CollectionIndex
@@ -909,10 +887,10 @@ pub struct VpcEndpoint {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The ID of one or more subnets in which to create an endpoint network interface
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The ID of the VPC in which the endpoint will be used.
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for VpcEndpoint {

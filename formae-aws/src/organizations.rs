@@ -25,7 +25,7 @@ pub struct Account {
     pub role_name: Option<fr::Value<String>>,
     /// A list of tags that you want to attach to the newly created account. For each tag in the list, you must specify both a tag key and a value.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccountTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Account {
@@ -94,7 +94,7 @@ impl fr::resource::Resource for Account {
 
 /// A custom key-value pair associated with a resource within your organization.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AccountTag {
+pub struct Tag {
     /// The key identifier, or name, of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -103,14 +103,14 @@ pub struct AccountTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AccountTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AccountTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AccountTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AccountTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AccountTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -290,7 +290,7 @@ pub struct Policy {
     pub name: fr::Value<String>,
     /// A list of tags that you want to attach to the newly created policy. For each tag in the list, you must specify both a tag key and a value. You can set the value to an empty string, but you can't set it to null.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccountTag>,
+    pub tags: Vec<Tag>,
     /// List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to
     #[serde(rename = "TargetIds", default, skip_serializing_if = "Vec::is_empty")]
     pub target_ids: Vec<fr::Value<String>>,

@@ -205,7 +205,7 @@ pub struct VpcOptions {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// A list of subnet IDs associated with the VPC endpoint.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Options for attaching a VPC to the pipeline.
     #[serde(rename = "VpcAttachmentOptions", default, skip_serializing_if = "Option::is_none")]
     pub vpc_attachment_options: Option<VpcOptionsVpcAttachmentOptions>,

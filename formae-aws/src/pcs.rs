@@ -96,7 +96,7 @@ pub struct ClusterNetworking {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The list of subnet IDs where AWS PCS creates an Elastic Network Interface (ENI) to enable communication between managed controllers and AWS PCS resources. The subnet must have an available IP address, cannot reside in AWS Outposts, AWS Wavelength, or an AWS Local Zone. AWS PCS currently supports only 1 subnet in this list.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
 impl fr::resource::Props for ClusterNetworking {
@@ -165,7 +165,7 @@ pub struct ClusterSlurmConfiguration {
     pub scale_down_idle_time_in_seconds: Option<fr::Value<i64>>,
     /// Additional Slurm-specific configuration that directly maps to Slurm settings.
     #[serde(rename = "SlurmCustomSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub slurm_custom_settings: Vec<ClusterSlurmCustomSetting>,
+    pub slurm_custom_settings: Vec<SlurmCustomSetting>,
     /// The SlurmRest configuration includes configurable settings for Slurm Rest.
     #[serde(rename = "SlurmRest", default, skip_serializing_if = "Option::is_none")]
     pub slurm_rest: Option<SlurmRest>,
@@ -277,7 +277,7 @@ impl fr::resource::Props for JwtKey {
 
 /// Additional settings that directly map to Slurm settings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterSlurmCustomSetting {
+pub struct SlurmCustomSetting {
     /// AWS PCS supports configuration of the following Slurm parameters for clusters: Prolog, Epilog, and SelectTypeParameters.
     #[serde(rename = "ParameterName", default)]
     pub parameter_name: fr::Value<String>,
@@ -286,10 +286,10 @@ pub struct ClusterSlurmCustomSetting {
     pub parameter_value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ClusterSlurmCustomSetting {
+impl fr::resource::Props for SlurmCustomSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "parameter_name", message: "missing required property `parameter_name` of `ClusterSlurmCustomSetting`: add `parameter_name: ...` to it" },
-        fr::resource::Required { field: "parameter_value", message: "missing required property `parameter_value` of `ClusterSlurmCustomSetting`: add `parameter_value: ...` to it" },
+        fr::resource::Required { field: "parameter_name", message: "missing required property `parameter_name` of `SlurmCustomSetting`: add `parameter_name: ...` to it" },
+        fr::resource::Required { field: "parameter_value", message: "missing required property `parameter_value` of `SlurmCustomSetting`: add `parameter_value: ...` to it" },
     ];
 }
 
@@ -373,7 +373,7 @@ pub struct ComputeNodeGroup {
     pub spot_options: Option<ComputeNodeGroupSpotOptions>,
     /// The list of subnet IDs where instances are provisioned by the compute node group. The subnets must be in the same VPC as the cluster.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// 1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
@@ -614,31 +614,13 @@ pub struct ComputeNodeGroupSlurmConfiguration {
     pub scale_down_idle_time_in_seconds: Option<fr::Value<i64>>,
     /// Additional Slurm-specific configuration that directly maps to Slurm settings.
     #[serde(rename = "SlurmCustomSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub slurm_custom_settings: Vec<ComputeNodeGroupSlurmCustomSetting>,
+    pub slurm_custom_settings: Vec<SlurmCustomSetting>,
 }
 
 impl fr::resource::Props for ComputeNodeGroupSlurmConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "scale_down_idle_time_in_seconds", check: fr::literal::Check::Range { min: 1.0, max: 10000000.0 }, message: "`scale_down_idle_time_in_seconds` of `ComputeNodeGroupSlurmConfiguration` must be from 1 to 10000000 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// Additional settings that directly map to Slurm settings.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ComputeNodeGroupSlurmCustomSetting {
-    /// AWS PCS supports configuration of the following Slurm parameters for compute node groups: Weight and RealMemory.
-    #[serde(rename = "ParameterName", default)]
-    pub parameter_name: fr::Value<String>,
-    /// The value for the configured Slurm setting.
-    #[serde(rename = "ParameterValue", default)]
-    pub parameter_value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ComputeNodeGroupSlurmCustomSetting {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "parameter_name", message: "missing required property `parameter_name` of `ComputeNodeGroupSlurmCustomSetting`: add `parameter_name: ...` to it" },
-        fr::resource::Required { field: "parameter_value", message: "missing required property `parameter_value` of `ComputeNodeGroupSlurmCustomSetting`: add `parameter_value: ...` to it" },
     ];
 }
 
@@ -751,27 +733,9 @@ impl fr::resource::Props for ComputeNodeGroupConfiguration {
 pub struct QueueSlurmConfiguration {
     /// Custom Slurm parameters that directly map to Slurm configuration settings.
     #[serde(rename = "SlurmCustomSettings", default, skip_serializing_if = "Vec::is_empty")]
-    pub slurm_custom_settings: Vec<QueueSlurmCustomSetting>,
+    pub slurm_custom_settings: Vec<SlurmCustomSetting>,
 }
 
 impl fr::resource::Props for QueueSlurmConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Additional settings that directly map to Slurm settings.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct QueueSlurmCustomSetting {
-    /// AWS PCS supports configuration of the Slurm parameters for queues:.
-    #[serde(rename = "ParameterName", default)]
-    pub parameter_name: fr::Value<String>,
-    /// The value for the configured Slurm setting.
-    #[serde(rename = "ParameterValue", default)]
-    pub parameter_value: fr::Value<String>,
-}
-
-impl fr::resource::Props for QueueSlurmCustomSetting {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "parameter_name", message: "missing required property `parameter_name` of `QueueSlurmCustomSetting`: add `parameter_name: ...` to it" },
-        fr::resource::Required { field: "parameter_value", message: "missing required property `parameter_value` of `QueueSlurmCustomSetting`: add `parameter_value: ...` to it" },
-    ];
 }

@@ -148,7 +148,7 @@ pub struct Dataset {
     pub schema_arn: fr::Value<String>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Dataset {
@@ -254,21 +254,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DatasetTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DatasetTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DatasetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DatasetTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DatasetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DatasetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -291,7 +291,7 @@ pub struct DatasetGroup {
     pub role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DatasetGroup {
@@ -633,7 +633,7 @@ pub struct Schema {
     pub schema: fr::Value<String>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Schema {
@@ -717,7 +717,7 @@ pub struct Solution {
     pub solution_config: Option<SolutionConfig>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DatasetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Solution {

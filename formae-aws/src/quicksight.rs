@@ -22,9 +22,9 @@ pub struct ActionConnector {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<ActionConnectorResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<ActionConnectorType>,
     #[serde(rename = "VpcConnectionArn", default, skip_serializing_if = "Option::is_none")]
@@ -122,7 +122,7 @@ fr::cfn_enum! {
 
 /// <p>Permission for the resource.</p>
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ActionConnectorResourcePermission {
+pub struct ResourcePermission {
     /// <p>The IAM action to grant or revoke permissions on.</p>
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<fr::Value<String>>,
@@ -145,20 +145,20 @@ pub struct ActionConnectorResourcePermission {
     pub principal: fr::Value<String>,
 }
 
-impl fr::resource::Props for ActionConnectorResourcePermission {
+impl fr::resource::Props for ResourcePermission {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "actions", message: "missing required property `actions` of `ActionConnectorResourcePermission`: add `actions: ...` to it" },
-        fr::resource::Required { field: "principal", message: "missing required property `principal` of `ActionConnectorResourcePermission`: add `principal: ...` to it" },
+        fr::resource::Required { field: "actions", message: "missing required property `actions` of `ResourcePermission`: add `actions: ...` to it" },
+        fr::resource::Required { field: "principal", message: "missing required property `principal` of `ResourcePermission`: add `principal: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`principal` of `ActionConnectorResourcePermission` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`principal` of `ResourcePermission` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the
 /// resource.</p>
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ActionConnectorTag {
+pub struct Tag {
     /// <p>Tag key.</p>
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -167,14 +167,14 @@ pub struct ActionConnectorTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ActionConnectorTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ActionConnectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ActionConnectorTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ActionConnectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `ActionConnectorTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -453,7 +453,7 @@ pub struct Analysis {
     #[serde(rename = "Parameters", default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Parameters>,
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<AnalysisResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
     /// <p>A list of the associated sheets with the unique identifier and name of each sheet.</p>
     #[serde(rename = "Sheets", default, skip_serializing_if = "Vec::is_empty")]
     pub sheets: Vec<Sheet>,
@@ -463,7 +463,7 @@ pub struct Analysis {
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<fr::Value<ResourceStatus>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     /// <p>The ARN of the theme of the analysis.</p>
     #[serde(rename = "ThemeArn", default, skip_serializing_if = "Option::is_none")]
     pub theme_arn: Option<fr::Value<String>>,
@@ -546,13 +546,13 @@ pub struct AnalysisDefinition {
     #[serde(rename = "FilterGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub filter_groups: Vec<FilterGroup>,
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<AnalysisAssetOptions>,
+    pub options: Option<AssetOptions>,
     #[serde(rename = "ParameterDeclarations", default, skip_serializing_if = "Vec::is_empty")]
     pub parameter_declarations: Vec<ParameterDeclaration>,
     #[serde(rename = "QueryExecutionOptions", default, skip_serializing_if = "Option::is_none")]
     pub query_execution_options: Option<QueryExecutionOptions>,
     #[serde(rename = "Sheets", default, skip_serializing_if = "Vec::is_empty")]
-    pub sheets: Vec<AnalysisSheetDefinition>,
+    pub sheets: Vec<SheetDefinition>,
     /// <p>The static files for the definition.</p>
     #[serde(rename = "StaticFiles", default, skip_serializing_if = "Vec::is_empty")]
     pub static_files: Vec<StaticFile>,
@@ -1576,7 +1576,7 @@ pub struct LabelOptions {
     #[serde(rename = "CustomLabel", default, skip_serializing_if = "Option::is_none")]
     pub custom_label: Option<fr::Value<String>>,
     #[serde(rename = "FontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub font_configuration: Option<AnalysisFontConfiguration>,
+    pub font_configuration: Option<FontConfiguration>,
     #[serde(rename = "Visibility", default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<fr::Value<Visibility>>,
 }
@@ -1587,7 +1587,7 @@ impl fr::resource::Props for LabelOptions {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFontConfiguration {
+pub struct FontConfiguration {
     #[serde(rename = "FontColor", default, skip_serializing_if = "Option::is_none")]
     pub font_color: Option<fr::Value<String>>,
     #[serde(rename = "FontDecoration", default, skip_serializing_if = "Option::is_none")]
@@ -1596,17 +1596,17 @@ pub struct AnalysisFontConfiguration {
     #[serde(rename = "FontFamily", default, skip_serializing_if = "Option::is_none")]
     pub font_family: Option<fr::Value<String>>,
     #[serde(rename = "FontSize", default, skip_serializing_if = "Option::is_none")]
-    pub font_size: Option<AnalysisFontSize>,
+    pub font_size: Option<FontSize>,
     #[serde(rename = "FontStyle", default, skip_serializing_if = "Option::is_none")]
     pub font_style: Option<fr::Value<FontStyle>>,
     #[serde(rename = "FontWeight", default, skip_serializing_if = "Option::is_none")]
     pub font_weight: Option<FontWeight>,
 }
 
-impl fr::resource::Props for AnalysisFontConfiguration {
+impl fr::resource::Props for FontConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "font_family", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`font_family` of `AnalysisFontConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "font_family", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`font_family` of `FontConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1620,7 +1620,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFontSize {
+pub struct FontSize {
     /// <p>The font size that you want to use in px.</p>
     #[serde(rename = "Absolute", default, skip_serializing_if = "Option::is_none")]
     pub absolute: Option<fr::Value<String>>,
@@ -1628,7 +1628,7 @@ pub struct AnalysisFontSize {
     pub relative: Option<fr::Value<RelativeFontSize>>,
 }
 
-impl fr::resource::Props for AnalysisFontSize {
+impl fr::resource::Props for FontSize {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -2514,14 +2514,14 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisAssetOptions {
+pub struct AssetOptions {
     #[serde(rename = "Timezone", default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<fr::Value<String>>,
     #[serde(rename = "WeekStart", default, skip_serializing_if = "Option::is_none")]
     pub week_start: Option<fr::Value<DayOfTheWeek>>,
 }
 
-impl fr::resource::Props for AnalysisAssetOptions {
+impl fr::resource::Props for AssetOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -2834,7 +2834,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisSheetDefinition {
+pub struct SheetDefinition {
     #[serde(rename = "ContentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<fr::Value<SheetContentType>>,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
@@ -2844,7 +2844,7 @@ pub struct AnalysisSheetDefinition {
     #[serde(rename = "Images", default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<SheetImage>,
     #[serde(rename = "Layouts", default, skip_serializing_if = "Vec::is_empty")]
-    pub layouts: Vec<AnalysisLayout>,
+    pub layouts: Vec<Layout>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "ParameterControls", default, skip_serializing_if = "Vec::is_empty")]
@@ -2858,18 +2858,18 @@ pub struct AnalysisSheetDefinition {
     #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
     pub title: Option<fr::Value<String>>,
     #[serde(rename = "Visuals", default, skip_serializing_if = "Vec::is_empty")]
-    pub visuals: Vec<AnalysisVisual>,
+    pub visuals: Vec<Visual>,
 }
 
-impl fr::resource::Props for AnalysisSheetDefinition {
+impl fr::resource::Props for SheetDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "sheet_id", message: "missing required property `sheet_id` of `AnalysisSheetDefinition`: add `sheet_id: ...` to it" },
+        fr::resource::Required { field: "sheet_id", message: "missing required property `sheet_id` of `SheetDefinition`: add `sheet_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `AnalysisSheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `AnalysisSheetDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_id` of `AnalysisSheetDefinition` must have 1 to 512 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`title` of `AnalysisSheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `SheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `SheetDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_id` of `SheetDefinition` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`title` of `SheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3496,58 +3496,58 @@ impl fr::resource::Props for SheetImageTooltipText {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisLayout {
+pub struct Layout {
     #[serde(rename = "Configuration", default)]
-    pub configuration: AnalysisLayoutConfiguration,
+    pub configuration: LayoutConfiguration,
 }
 
-impl fr::resource::Props for AnalysisLayout {
+impl fr::resource::Props for Layout {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "configuration", message: "missing required property `configuration` of `AnalysisLayout`: add `configuration: ...` to it" },
+        fr::resource::Required { field: "configuration", message: "missing required property `configuration` of `Layout`: add `configuration: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisLayoutConfiguration {
+pub struct LayoutConfiguration {
     #[serde(rename = "FreeFormLayout", default, skip_serializing_if = "Option::is_none")]
-    pub free_form_layout: Option<AnalysisFreeFormLayoutConfiguration>,
+    pub free_form_layout: Option<FreeFormLayoutConfiguration>,
     #[serde(rename = "GridLayout", default, skip_serializing_if = "Option::is_none")]
     pub grid_layout: Option<GridLayoutConfiguration>,
     #[serde(rename = "SectionBasedLayout", default, skip_serializing_if = "Option::is_none")]
-    pub section_based_layout: Option<AnalysisSectionBasedLayoutConfiguration>,
+    pub section_based_layout: Option<SectionBasedLayoutConfiguration>,
 }
 
-impl fr::resource::Props for AnalysisLayoutConfiguration {
+impl fr::resource::Props for LayoutConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFreeFormLayoutConfiguration {
+pub struct FreeFormLayoutConfiguration {
     #[serde(rename = "CanvasSizeOptions", default, skip_serializing_if = "Option::is_none")]
     pub canvas_size_options: Option<FreeFormLayoutCanvasSizeOptions>,
     #[serde(rename = "Elements", default, skip_serializing_if = "Vec::is_empty")]
-    pub elements: Vec<AnalysisFreeFormLayoutElement>,
+    pub elements: Vec<FreeFormLayoutElement>,
     #[serde(rename = "Groups", default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<SheetLayoutGroup>,
 }
 
-impl fr::resource::Props for AnalysisFreeFormLayoutConfiguration {
+impl fr::resource::Props for FreeFormLayoutConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "elements", message: "missing required property `elements` of `AnalysisFreeFormLayoutConfiguration`: add `elements: ...` to it" },
+        fr::resource::Required { field: "elements", message: "missing required property `elements` of `FreeFormLayoutConfiguration`: add `elements: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFreeFormLayoutElement {
+pub struct FreeFormLayoutElement {
     #[serde(rename = "BackgroundStyle", default, skip_serializing_if = "Option::is_none")]
     pub background_style: Option<FreeFormLayoutElementBackgroundStyle>,
     #[serde(rename = "BorderRadius", default, skip_serializing_if = "Option::is_none")]
     pub border_radius: Option<fr::Value<String>>,
     #[serde(rename = "BorderStyle", default, skip_serializing_if = "Option::is_none")]
-    pub border_style: Option<AnalysisFreeFormLayoutElementBorderStyle>,
+    pub border_style: Option<FreeFormLayoutElementBorderStyle>,
     #[serde(rename = "ElementId", default)]
     pub element_id: fr::Value<String>,
     #[serde(rename = "ElementType", default)]
@@ -3562,7 +3562,7 @@ pub struct AnalysisFreeFormLayoutElement {
     #[serde(rename = "RenderingRules", default, skip_serializing_if = "Vec::is_empty")]
     pub rendering_rules: Vec<SheetElementRenderingRule>,
     #[serde(rename = "SelectedBorderStyle", default, skip_serializing_if = "Option::is_none")]
-    pub selected_border_style: Option<AnalysisFreeFormLayoutElementBorderStyle>,
+    pub selected_border_style: Option<FreeFormLayoutElementBorderStyle>,
     #[serde(rename = "Visibility", default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<fr::Value<Visibility>>,
     /// String based length that is composed of value and unit in px
@@ -3576,19 +3576,19 @@ pub struct AnalysisFreeFormLayoutElement {
     pub y_axis_location: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisFreeFormLayoutElement {
+impl fr::resource::Props for FreeFormLayoutElement {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "element_id", message: "missing required property `element_id` of `AnalysisFreeFormLayoutElement`: add `element_id: ...` to it" },
-        fr::resource::Required { field: "element_type", message: "missing required property `element_type` of `AnalysisFreeFormLayoutElement`: add `element_type: ...` to it" },
-        fr::resource::Required { field: "height", message: "missing required property `height` of `AnalysisFreeFormLayoutElement`: add `height: ...` to it" },
-        fr::resource::Required { field: "width", message: "missing required property `width` of `AnalysisFreeFormLayoutElement`: add `width: ...` to it" },
-        fr::resource::Required { field: "x_axis_location", message: "missing required property `x_axis_location` of `AnalysisFreeFormLayoutElement`: add `x_axis_location: ...` to it" },
-        fr::resource::Required { field: "y_axis_location", message: "missing required property `y_axis_location` of `AnalysisFreeFormLayoutElement`: add `y_axis_location: ...` to it" },
+        fr::resource::Required { field: "element_id", message: "missing required property `element_id` of `FreeFormLayoutElement`: add `element_id: ...` to it" },
+        fr::resource::Required { field: "element_type", message: "missing required property `element_type` of `FreeFormLayoutElement`: add `element_type: ...` to it" },
+        fr::resource::Required { field: "height", message: "missing required property `height` of `FreeFormLayoutElement`: add `height: ...` to it" },
+        fr::resource::Required { field: "width", message: "missing required property `width` of `FreeFormLayoutElement`: add `width: ...` to it" },
+        fr::resource::Required { field: "x_axis_location", message: "missing required property `x_axis_location` of `FreeFormLayoutElement`: add `x_axis_location: ...` to it" },
+        fr::resource::Required { field: "y_axis_location", message: "missing required property `y_axis_location` of `FreeFormLayoutElement`: add `y_axis_location: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "border_radius", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`border_radius` of `AnalysisFreeFormLayoutElement` must have 0 to 50 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`element_id` of `AnalysisFreeFormLayoutElement` must have 1 to 512 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "padding", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`padding` of `AnalysisFreeFormLayoutElement` must have 0 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "border_radius", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`border_radius` of `FreeFormLayoutElement` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`element_id` of `FreeFormLayoutElement` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "padding", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`padding` of `FreeFormLayoutElement` must have 0 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3607,7 +3607,7 @@ impl fr::resource::Props for FreeFormLayoutElementBackgroundStyle {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFreeFormLayoutElementBorderStyle {
+pub struct FreeFormLayoutElementBorderStyle {
     #[serde(rename = "Color", default, skip_serializing_if = "Option::is_none")]
     pub color: Option<fr::Value<String>>,
     #[serde(rename = "Visibility", default, skip_serializing_if = "Option::is_none")]
@@ -3617,10 +3617,10 @@ pub struct AnalysisFreeFormLayoutElementBorderStyle {
     pub width: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AnalysisFreeFormLayoutElementBorderStyle {
+impl fr::resource::Props for FreeFormLayoutElementBorderStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "width", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`width` of `AnalysisFreeFormLayoutElementBorderStyle` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "width", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`width` of `FreeFormLayoutElementBorderStyle` must have 0 to 50 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -3818,31 +3818,31 @@ impl fr::resource::Props for GridLayoutElementBorderStyle {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisSectionBasedLayoutConfiguration {
+pub struct SectionBasedLayoutConfiguration {
     #[serde(rename = "BodySections", default, skip_serializing_if = "Vec::is_empty")]
-    pub body_sections: Vec<AnalysisBodySectionConfiguration>,
+    pub body_sections: Vec<BodySectionConfiguration>,
     #[serde(rename = "CanvasSizeOptions", default)]
     pub canvas_size_options: SectionBasedLayoutCanvasSizeOptions,
     #[serde(rename = "FooterSections", default, skip_serializing_if = "Vec::is_empty")]
-    pub footer_sections: Vec<AnalysisHeaderFooterSectionConfiguration>,
+    pub footer_sections: Vec<HeaderFooterSectionConfiguration>,
     #[serde(rename = "HeaderSections", default, skip_serializing_if = "Vec::is_empty")]
-    pub header_sections: Vec<AnalysisHeaderFooterSectionConfiguration>,
+    pub header_sections: Vec<HeaderFooterSectionConfiguration>,
 }
 
-impl fr::resource::Props for AnalysisSectionBasedLayoutConfiguration {
+impl fr::resource::Props for SectionBasedLayoutConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "body_sections", message: "missing required property `body_sections` of `AnalysisSectionBasedLayoutConfiguration`: add `body_sections: ...` to it" },
-        fr::resource::Required { field: "canvas_size_options", message: "missing required property `canvas_size_options` of `AnalysisSectionBasedLayoutConfiguration`: add `canvas_size_options: ...` to it" },
-        fr::resource::Required { field: "footer_sections", message: "missing required property `footer_sections` of `AnalysisSectionBasedLayoutConfiguration`: add `footer_sections: ...` to it" },
-        fr::resource::Required { field: "header_sections", message: "missing required property `header_sections` of `AnalysisSectionBasedLayoutConfiguration`: add `header_sections: ...` to it" },
+        fr::resource::Required { field: "body_sections", message: "missing required property `body_sections` of `SectionBasedLayoutConfiguration`: add `body_sections: ...` to it" },
+        fr::resource::Required { field: "canvas_size_options", message: "missing required property `canvas_size_options` of `SectionBasedLayoutConfiguration`: add `canvas_size_options: ...` to it" },
+        fr::resource::Required { field: "footer_sections", message: "missing required property `footer_sections` of `SectionBasedLayoutConfiguration`: add `footer_sections: ...` to it" },
+        fr::resource::Required { field: "header_sections", message: "missing required property `header_sections` of `SectionBasedLayoutConfiguration`: add `header_sections: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisBodySectionConfiguration {
+pub struct BodySectionConfiguration {
     #[serde(rename = "Content", default)]
-    pub content: AnalysisBodySectionContent,
+    pub content: BodySectionContent,
     #[serde(rename = "PageBreakConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub page_break_configuration: Option<SectionPageBreakConfiguration>,
     #[serde(rename = "RepeatConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -3853,50 +3853,50 @@ pub struct AnalysisBodySectionConfiguration {
     pub style: Option<SectionStyle>,
 }
 
-impl fr::resource::Props for AnalysisBodySectionConfiguration {
+impl fr::resource::Props for BodySectionConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "content", message: "missing required property `content` of `AnalysisBodySectionConfiguration`: add `content: ...` to it" },
-        fr::resource::Required { field: "section_id", message: "missing required property `section_id` of `AnalysisBodySectionConfiguration`: add `section_id: ...` to it" },
+        fr::resource::Required { field: "content", message: "missing required property `content` of `BodySectionConfiguration`: add `content: ...` to it" },
+        fr::resource::Required { field: "section_id", message: "missing required property `section_id` of `BodySectionConfiguration`: add `section_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `AnalysisBodySectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `BodySectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisBodySectionContent {
+pub struct BodySectionContent {
     #[serde(rename = "Layout", default, skip_serializing_if = "Option::is_none")]
-    pub layout: Option<AnalysisSectionLayoutConfiguration>,
+    pub layout: Option<SectionLayoutConfiguration>,
 }
 
-impl fr::resource::Props for AnalysisBodySectionContent {
+impl fr::resource::Props for BodySectionContent {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisSectionLayoutConfiguration {
+pub struct SectionLayoutConfiguration {
     #[serde(rename = "FreeFormLayout", default)]
-    pub free_form_layout: AnalysisFreeFormSectionLayoutConfiguration,
+    pub free_form_layout: FreeFormSectionLayoutConfiguration,
 }
 
-impl fr::resource::Props for AnalysisSectionLayoutConfiguration {
+impl fr::resource::Props for SectionLayoutConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "free_form_layout", message: "missing required property `free_form_layout` of `AnalysisSectionLayoutConfiguration`: add `free_form_layout: ...` to it" },
+        fr::resource::Required { field: "free_form_layout", message: "missing required property `free_form_layout` of `SectionLayoutConfiguration`: add `free_form_layout: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFreeFormSectionLayoutConfiguration {
+pub struct FreeFormSectionLayoutConfiguration {
     #[serde(rename = "Elements", default, skip_serializing_if = "Vec::is_empty")]
-    pub elements: Vec<AnalysisFreeFormLayoutElement>,
+    pub elements: Vec<FreeFormLayoutElement>,
 }
 
-impl fr::resource::Props for AnalysisFreeFormSectionLayoutConfiguration {
+impl fr::resource::Props for FreeFormSectionLayoutConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "elements", message: "missing required property `elements` of `AnalysisFreeFormSectionLayoutConfiguration`: add `elements: ...` to it" },
+        fr::resource::Required { field: "elements", message: "missing required property `elements` of `FreeFormSectionLayoutConfiguration`: add `elements: ...` to it" },
     ];
 }
 
@@ -4043,22 +4043,22 @@ impl fr::resource::Props for SectionStyle {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisHeaderFooterSectionConfiguration {
+pub struct HeaderFooterSectionConfiguration {
     #[serde(rename = "Layout", default)]
-    pub layout: AnalysisSectionLayoutConfiguration,
+    pub layout: SectionLayoutConfiguration,
     #[serde(rename = "SectionId", default)]
     pub section_id: fr::Value<String>,
     #[serde(rename = "Style", default, skip_serializing_if = "Option::is_none")]
     pub style: Option<SectionStyle>,
 }
 
-impl fr::resource::Props for AnalysisHeaderFooterSectionConfiguration {
+impl fr::resource::Props for HeaderFooterSectionConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "layout", message: "missing required property `layout` of `AnalysisHeaderFooterSectionConfiguration`: add `layout: ...` to it" },
-        fr::resource::Required { field: "section_id", message: "missing required property `section_id` of `AnalysisHeaderFooterSectionConfiguration`: add `section_id: ...` to it" },
+        fr::resource::Required { field: "layout", message: "missing required property `layout` of `HeaderFooterSectionConfiguration`: add `layout: ...` to it" },
+        fr::resource::Required { field: "section_id", message: "missing required property `section_id` of `HeaderFooterSectionConfiguration`: add `section_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `AnalysisHeaderFooterSectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `HeaderFooterSectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4323,70 +4323,70 @@ impl fr::resource::Props for SheetTextBox {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisVisual {
+pub struct Visual {
     #[serde(rename = "BarChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub bar_chart_visual: Option<AnalysisBarChartVisual>,
+    pub bar_chart_visual: Option<BarChartVisual>,
     #[serde(rename = "BoxPlotVisual", default, skip_serializing_if = "Option::is_none")]
-    pub box_plot_visual: Option<AnalysisBoxPlotVisual>,
+    pub box_plot_visual: Option<BoxPlotVisual>,
     #[serde(rename = "ComboChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub combo_chart_visual: Option<AnalysisComboChartVisual>,
+    pub combo_chart_visual: Option<ComboChartVisual>,
     #[serde(rename = "CustomContentVisual", default, skip_serializing_if = "Option::is_none")]
-    pub custom_content_visual: Option<AnalysisCustomContentVisual>,
+    pub custom_content_visual: Option<CustomContentVisual>,
     #[serde(rename = "EmptyVisual", default, skip_serializing_if = "Option::is_none")]
     pub empty_visual: Option<EmptyVisual>,
     #[serde(rename = "FilledMapVisual", default, skip_serializing_if = "Option::is_none")]
-    pub filled_map_visual: Option<AnalysisFilledMapVisual>,
+    pub filled_map_visual: Option<FilledMapVisual>,
     #[serde(rename = "FunnelChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub funnel_chart_visual: Option<AnalysisFunnelChartVisual>,
+    pub funnel_chart_visual: Option<FunnelChartVisual>,
     #[serde(rename = "GaugeChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub gauge_chart_visual: Option<AnalysisGaugeChartVisual>,
+    pub gauge_chart_visual: Option<GaugeChartVisual>,
     #[serde(rename = "GeospatialMapVisual", default, skip_serializing_if = "Option::is_none")]
-    pub geospatial_map_visual: Option<AnalysisGeospatialMapVisual>,
+    pub geospatial_map_visual: Option<GeospatialMapVisual>,
     #[serde(rename = "HeatMapVisual", default, skip_serializing_if = "Option::is_none")]
-    pub heat_map_visual: Option<AnalysisHeatMapVisual>,
+    pub heat_map_visual: Option<HeatMapVisual>,
     #[serde(rename = "HistogramVisual", default, skip_serializing_if = "Option::is_none")]
-    pub histogram_visual: Option<AnalysisHistogramVisual>,
+    pub histogram_visual: Option<HistogramVisual>,
     #[serde(rename = "InsightVisual", default, skip_serializing_if = "Option::is_none")]
-    pub insight_visual: Option<AnalysisInsightVisual>,
+    pub insight_visual: Option<InsightVisual>,
     #[serde(rename = "KPIVisual", default, skip_serializing_if = "Option::is_none")]
-    pub kpi_visual: Option<AnalysisKPIVisual>,
+    pub kpi_visual: Option<KPIVisual>,
     #[serde(rename = "LayerMapVisual", default, skip_serializing_if = "Option::is_none")]
-    pub layer_map_visual: Option<AnalysisLayerMapVisual>,
+    pub layer_map_visual: Option<LayerMapVisual>,
     #[serde(rename = "LineChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub line_chart_visual: Option<AnalysisLineChartVisual>,
+    pub line_chart_visual: Option<LineChartVisual>,
     #[serde(rename = "PieChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub pie_chart_visual: Option<AnalysisPieChartVisual>,
+    pub pie_chart_visual: Option<PieChartVisual>,
     #[serde(rename = "PivotTableVisual", default, skip_serializing_if = "Option::is_none")]
-    pub pivot_table_visual: Option<AnalysisPivotTableVisual>,
+    pub pivot_table_visual: Option<PivotTableVisual>,
     #[serde(rename = "PluginVisual", default, skip_serializing_if = "Option::is_none")]
     pub plugin_visual: Option<PluginVisual>,
     #[serde(rename = "RadarChartVisual", default, skip_serializing_if = "Option::is_none")]
-    pub radar_chart_visual: Option<AnalysisRadarChartVisual>,
+    pub radar_chart_visual: Option<RadarChartVisual>,
     #[serde(rename = "SankeyDiagramVisual", default, skip_serializing_if = "Option::is_none")]
-    pub sankey_diagram_visual: Option<AnalysisSankeyDiagramVisual>,
+    pub sankey_diagram_visual: Option<SankeyDiagramVisual>,
     #[serde(rename = "ScatterPlotVisual", default, skip_serializing_if = "Option::is_none")]
-    pub scatter_plot_visual: Option<AnalysisScatterPlotVisual>,
+    pub scatter_plot_visual: Option<ScatterPlotVisual>,
     #[serde(rename = "TableVisual", default, skip_serializing_if = "Option::is_none")]
-    pub table_visual: Option<AnalysisTableVisual>,
+    pub table_visual: Option<TableVisual>,
     #[serde(rename = "TreeMapVisual", default, skip_serializing_if = "Option::is_none")]
-    pub tree_map_visual: Option<AnalysisTreeMapVisual>,
+    pub tree_map_visual: Option<TreeMapVisual>,
     #[serde(rename = "WaterfallVisual", default, skip_serializing_if = "Option::is_none")]
-    pub waterfall_visual: Option<AnalysisWaterfallVisual>,
+    pub waterfall_visual: Option<WaterfallVisual>,
     #[serde(rename = "WordCloudVisual", default, skip_serializing_if = "Option::is_none")]
-    pub word_cloud_visual: Option<AnalysisWordCloudVisual>,
+    pub word_cloud_visual: Option<WordCloudVisual>,
 }
 
-impl fr::resource::Props for AnalysisVisual {
+impl fr::resource::Props for Visual {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisBarChartVisual {
+pub struct BarChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisBarChartConfiguration>,
+    pub chart_configuration: Option<BarChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -4399,13 +4399,13 @@ pub struct AnalysisBarChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisBarChartVisual {
+impl fr::resource::Props for BarChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisBarChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `BarChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisBarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisBarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `BarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `BarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4534,7 +4534,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisBarChartConfiguration {
+pub struct BarChartConfiguration {
     #[serde(rename = "BarsArrangement", default, skip_serializing_if = "Option::is_none")]
     pub bars_arrangement: Option<fr::Value<BarsArrangement>>,
     #[serde(rename = "CategoryAxis", default, skip_serializing_if = "Option::is_none")]
@@ -4552,7 +4552,7 @@ pub struct AnalysisBarChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<BarChartFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "Orientation", default, skip_serializing_if = "Option::is_none")]
@@ -4575,7 +4575,7 @@ pub struct AnalysisBarChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisBarChartConfiguration {
+impl fr::resource::Props for BarChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -4787,7 +4787,7 @@ pub struct AxisLabelOptions {
     #[serde(rename = "CustomLabel", default, skip_serializing_if = "Option::is_none")]
     pub custom_label: Option<fr::Value<String>>,
     #[serde(rename = "FontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub font_configuration: Option<AnalysisFontConfiguration>,
+    pub font_configuration: Option<FontConfiguration>,
 }
 
 impl fr::resource::Props for AxisLabelOptions {
@@ -4844,7 +4844,7 @@ pub struct DataLabelOptions {
     #[serde(rename = "LabelContent", default, skip_serializing_if = "Option::is_none")]
     pub label_content: Option<fr::Value<DataLabelContent>>,
     #[serde(rename = "LabelFontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub label_font_configuration: Option<AnalysisFontConfiguration>,
+    pub label_font_configuration: Option<FontConfiguration>,
     #[serde(rename = "MeasureLabelVisibility", default, skip_serializing_if = "Option::is_none")]
     pub measure_label_visibility: Option<fr::Value<Visibility>>,
     #[serde(rename = "Overlap", default, skip_serializing_if = "Option::is_none")]
@@ -5231,36 +5231,36 @@ impl fr::resource::Props for NumericalMeasureField {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisVisualInteractionOptions {
+pub struct VisualInteractionOptions {
     #[serde(rename = "ContextMenuOption", default, skip_serializing_if = "Option::is_none")]
-    pub context_menu_option: Option<AnalysisVisualInteractionOptionsContextMenuOption>,
+    pub context_menu_option: Option<VisualInteractionOptionsContextMenuOption>,
     #[serde(rename = "VisualMenuOption", default, skip_serializing_if = "Option::is_none")]
-    pub visual_menu_option: Option<AnalysisVisualInteractionOptionsVisualMenuOption>,
+    pub visual_menu_option: Option<VisualInteractionOptionsVisualMenuOption>,
 }
 
-impl fr::resource::Props for AnalysisVisualInteractionOptions {
+impl fr::resource::Props for VisualInteractionOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisVisualInteractionOptionsContextMenuOption {
+pub struct VisualInteractionOptionsContextMenuOption {
     #[serde(rename = "AvailabilityStatus", default, skip_serializing_if = "Option::is_none")]
     pub availability_status: Option<fr::Value<DashboardBehavior>>,
 }
 
-impl fr::resource::Props for AnalysisVisualInteractionOptionsContextMenuOption {
+impl fr::resource::Props for VisualInteractionOptionsContextMenuOption {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisVisualInteractionOptionsVisualMenuOption {
+pub struct VisualInteractionOptionsVisualMenuOption {
     #[serde(rename = "AvailabilityStatus", default, skip_serializing_if = "Option::is_none")]
     pub availability_status: Option<fr::Value<DashboardBehavior>>,
 }
 
-impl fr::resource::Props for AnalysisVisualInteractionOptionsVisualMenuOption {
+impl fr::resource::Props for VisualInteractionOptionsVisualMenuOption {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -5275,7 +5275,7 @@ pub struct LegendOptions {
     #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
     pub title: Option<LabelOptions>,
     #[serde(rename = "ValueFontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub value_font_configuration: Option<AnalysisFontConfiguration>,
+    pub value_font_configuration: Option<FontConfiguration>,
     #[serde(rename = "Visibility", default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<fr::Value<Visibility>>,
     /// String based length that is composed of value and unit in px
@@ -5396,7 +5396,7 @@ pub struct ReferenceLineLabelConfiguration {
     #[serde(rename = "FontColor", default, skip_serializing_if = "Option::is_none")]
     pub font_color: Option<fr::Value<String>>,
     #[serde(rename = "FontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub font_configuration: Option<AnalysisFontConfiguration>,
+    pub font_configuration: Option<FontConfiguration>,
     #[serde(rename = "HorizontalPosition", default, skip_serializing_if = "Option::is_none")]
     pub horizontal_position: Option<fr::Value<ReferenceLineLabelHorizontalPosition>>,
     #[serde(rename = "ValueLabelConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -5611,7 +5611,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct PanelTitleOptions {
     #[serde(rename = "FontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub font_configuration: Option<AnalysisFontConfiguration>,
+    pub font_configuration: Option<FontConfiguration>,
     #[serde(rename = "HorizontalTextAlignment", default, skip_serializing_if = "Option::is_none")]
     pub horizontal_text_alignment: Option<fr::Value<HorizontalTextAlignment>>,
     #[serde(rename = "Visibility", default, skip_serializing_if = "Option::is_none")]
@@ -6124,11 +6124,11 @@ impl fr::resource::Props for ShortFormatText {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisBoxPlotVisual {
+pub struct BoxPlotVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisBoxPlotChartConfiguration>,
+    pub chart_configuration: Option<BoxPlotChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -6141,19 +6141,19 @@ pub struct AnalysisBoxPlotVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisBoxPlotVisual {
+impl fr::resource::Props for BoxPlotVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisBoxPlotVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `BoxPlotVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisBoxPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisBoxPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `BoxPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `BoxPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisBoxPlotChartConfiguration {
+pub struct BoxPlotChartConfiguration {
     #[serde(rename = "BoxPlotOptions", default, skip_serializing_if = "Option::is_none")]
     pub box_plot_options: Option<BoxPlotOptions>,
     #[serde(rename = "CategoryAxis", default, skip_serializing_if = "Option::is_none")]
@@ -6163,7 +6163,7 @@ pub struct AnalysisBoxPlotChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<BoxPlotFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "PrimaryYAxisDisplayOptions", default, skip_serializing_if = "Option::is_none")]
@@ -6180,7 +6180,7 @@ pub struct AnalysisBoxPlotChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisBoxPlotChartConfiguration {
+impl fr::resource::Props for BoxPlotChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -6276,11 +6276,11 @@ impl fr::resource::Props for PaginationConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisComboChartVisual {
+pub struct ComboChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisComboChartConfiguration>,
+    pub chart_configuration: Option<ComboChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -6293,19 +6293,19 @@ pub struct AnalysisComboChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisComboChartVisual {
+impl fr::resource::Props for ComboChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisComboChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `ComboChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisComboChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisComboChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `ComboChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `ComboChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisComboChartConfiguration {
+pub struct ComboChartConfiguration {
     #[serde(rename = "BarDataLabels", default, skip_serializing_if = "Option::is_none")]
     pub bar_data_labels: Option<DataLabelOptions>,
     #[serde(rename = "BarsArrangement", default, skip_serializing_if = "Option::is_none")]
@@ -6321,7 +6321,7 @@ pub struct AnalysisComboChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<ComboChartFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "LineDataLabels", default, skip_serializing_if = "Option::is_none")]
@@ -6348,7 +6348,7 @@ pub struct AnalysisComboChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisComboChartConfiguration {
+impl fr::resource::Props for ComboChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -6578,11 +6578,11 @@ impl fr::resource::Props for ComboChartSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisCustomContentVisual {
+pub struct CustomContentVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisCustomContentConfiguration>,
+    pub chart_configuration: Option<CustomContentConfiguration>,
     #[serde(rename = "DataSetIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub data_set_identifier: Option<fr::Value<String>>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -6597,21 +6597,21 @@ pub struct AnalysisCustomContentVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisCustomContentVisual {
+impl fr::resource::Props for CustomContentVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisCustomContentVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `CustomContentVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `AnalysisCustomContentVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `AnalysisCustomContentVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisCustomContentVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisCustomContentVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `CustomContentVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `CustomContentVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `CustomContentVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `CustomContentVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisCustomContentConfiguration {
+pub struct CustomContentConfiguration {
     #[serde(rename = "ContentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<fr::Value<CustomContentType>>,
     #[serde(rename = "ContentUrl", default, skip_serializing_if = "Option::is_none")]
@@ -6619,13 +6619,13 @@ pub struct AnalysisCustomContentConfiguration {
     #[serde(rename = "ImageScaling", default, skip_serializing_if = "Option::is_none")]
     pub image_scaling: Option<fr::Value<CustomContentImageScalingConfiguration>>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
 }
 
-impl fr::resource::Props for AnalysisCustomContentConfiguration {
+impl fr::resource::Props for CustomContentConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "content_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`content_url` of `AnalysisCustomContentConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`content_url` of `CustomContentConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -6673,11 +6673,11 @@ impl fr::resource::Props for EmptyVisual {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFilledMapVisual {
+pub struct FilledMapVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisFilledMapConfiguration>,
+    pub chart_configuration: Option<FilledMapConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "ConditionalFormatting", default, skip_serializing_if = "Option::is_none")]
@@ -6692,23 +6692,23 @@ pub struct AnalysisFilledMapVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisFilledMapVisual {
+impl fr::resource::Props for FilledMapVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisFilledMapVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `FilledMapVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisFilledMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisFilledMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `FilledMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `FilledMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFilledMapConfiguration {
+pub struct FilledMapConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<FilledMapFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "MapStyleOptions", default, skip_serializing_if = "Option::is_none")]
@@ -6721,7 +6721,7 @@ pub struct AnalysisFilledMapConfiguration {
     pub window_options: Option<GeospatialWindowOptions>,
 }
 
-impl fr::resource::Props for AnalysisFilledMapConfiguration {
+impl fr::resource::Props for FilledMapConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -6967,11 +6967,11 @@ impl fr::resource::Props for ConditionalFormattingSolidColor {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFunnelChartVisual {
+pub struct FunnelChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisFunnelChartConfiguration>,
+    pub chart_configuration: Option<FunnelChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -6984,19 +6984,19 @@ pub struct AnalysisFunnelChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisFunnelChartVisual {
+impl fr::resource::Props for FunnelChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisFunnelChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `FunnelChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisFunnelChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisFunnelChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `FunnelChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `FunnelChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisFunnelChartConfiguration {
+pub struct FunnelChartConfiguration {
     #[serde(rename = "CategoryLabelOptions", default, skip_serializing_if = "Option::is_none")]
     pub category_label_options: Option<ChartAxisLabelOptions>,
     #[serde(rename = "DataLabelOptions", default, skip_serializing_if = "Option::is_none")]
@@ -7004,7 +7004,7 @@ pub struct AnalysisFunnelChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<FunnelChartFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub sort_configuration: Option<FunnelChartSortConfiguration>,
     #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
@@ -7015,7 +7015,7 @@ pub struct AnalysisFunnelChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisFunnelChartConfiguration {
+impl fr::resource::Props for FunnelChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -7027,7 +7027,7 @@ pub struct FunnelChartDataLabelOptions {
     #[serde(rename = "LabelColor", default, skip_serializing_if = "Option::is_none")]
     pub label_color: Option<fr::Value<String>>,
     #[serde(rename = "LabelFontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub label_font_configuration: Option<AnalysisFontConfiguration>,
+    pub label_font_configuration: Option<FontConfiguration>,
     #[serde(rename = "MeasureDataLabelStyle", default, skip_serializing_if = "Option::is_none")]
     pub measure_data_label_style: Option<fr::Value<FunnelChartMeasureDataLabelStyle>>,
     #[serde(rename = "MeasureLabelVisibility", default, skip_serializing_if = "Option::is_none")]
@@ -7092,11 +7092,11 @@ impl fr::resource::Props for FunnelChartSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisGaugeChartVisual {
+pub struct GaugeChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisGaugeChartConfiguration>,
+    pub chart_configuration: Option<GaugeChartConfiguration>,
     #[serde(rename = "ConditionalFormatting", default, skip_serializing_if = "Option::is_none")]
     pub conditional_formatting: Option<GaugeChartConditionalFormatting>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -7109,19 +7109,19 @@ pub struct AnalysisGaugeChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisGaugeChartVisual {
+impl fr::resource::Props for GaugeChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisGaugeChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `GaugeChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisGaugeChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisGaugeChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `GaugeChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `GaugeChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisGaugeChartConfiguration {
+pub struct GaugeChartConfiguration {
     #[serde(rename = "ColorConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub color_configuration: Option<GaugeChartColorConfiguration>,
     #[serde(rename = "DataLabels", default, skip_serializing_if = "Option::is_none")]
@@ -7131,14 +7131,14 @@ pub struct AnalysisGaugeChartConfiguration {
     #[serde(rename = "GaugeChartOptions", default, skip_serializing_if = "Option::is_none")]
     pub gauge_chart_options: Option<GaugeChartOptions>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "TooltipOptions", default, skip_serializing_if = "Option::is_none")]
     pub tooltip_options: Option<TooltipOptions>,
     #[serde(rename = "VisualPalette", default, skip_serializing_if = "Option::is_none")]
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisGaugeChartConfiguration {
+impl fr::resource::Props for GaugeChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -7180,7 +7180,7 @@ pub struct GaugeChartOptions {
     #[serde(rename = "PrimaryValueDisplayType", default, skip_serializing_if = "Option::is_none")]
     pub primary_value_display_type: Option<fr::Value<PrimaryValueDisplayType>>,
     #[serde(rename = "PrimaryValueFontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub primary_value_font_configuration: Option<AnalysisFontConfiguration>,
+    pub primary_value_font_configuration: Option<FontConfiguration>,
 }
 
 impl fr::resource::Props for GaugeChartOptions {
@@ -7463,11 +7463,11 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisGeospatialMapVisual {
+pub struct GeospatialMapVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisGeospatialMapConfiguration>,
+    pub chart_configuration: Option<GeospatialMapConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -7480,23 +7480,23 @@ pub struct AnalysisGeospatialMapVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisGeospatialMapVisual {
+impl fr::resource::Props for GeospatialMapVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisGeospatialMapVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `GeospatialMapVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisGeospatialMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisGeospatialMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `GeospatialMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `GeospatialMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisGeospatialMapConfiguration {
+pub struct GeospatialMapConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<GeospatialMapFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "MapStyleOptions", default, skip_serializing_if = "Option::is_none")]
@@ -7511,7 +7511,7 @@ pub struct AnalysisGeospatialMapConfiguration {
     pub window_options: Option<GeospatialWindowOptions>,
 }
 
-impl fr::resource::Props for AnalysisGeospatialMapConfiguration {
+impl fr::resource::Props for GeospatialMapConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -7635,11 +7635,11 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisHeatMapVisual {
+pub struct HeatMapVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisHeatMapConfiguration>,
+    pub chart_configuration: Option<HeatMapConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -7652,19 +7652,19 @@ pub struct AnalysisHeatMapVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisHeatMapVisual {
+impl fr::resource::Props for HeatMapVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisHeatMapVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `HeatMapVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisHeatMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisHeatMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `HeatMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `HeatMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisHeatMapConfiguration {
+pub struct HeatMapConfiguration {
     #[serde(rename = "ColorScale", default, skip_serializing_if = "Option::is_none")]
     pub color_scale: Option<ColorScale>,
     #[serde(rename = "ColumnLabelOptions", default, skip_serializing_if = "Option::is_none")]
@@ -7674,7 +7674,7 @@ pub struct AnalysisHeatMapConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<HeatMapFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "RowLabelOptions", default, skip_serializing_if = "Option::is_none")]
@@ -7685,7 +7685,7 @@ pub struct AnalysisHeatMapConfiguration {
     pub tooltip: Option<TooltipOptions>,
 }
 
-impl fr::resource::Props for AnalysisHeatMapConfiguration {
+impl fr::resource::Props for HeatMapConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -7773,11 +7773,11 @@ impl fr::resource::Props for HeatMapSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisHistogramVisual {
+pub struct HistogramVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisHistogramConfiguration>,
+    pub chart_configuration: Option<HistogramConfiguration>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<VisualSubtitleLabelOptions>,
     #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
@@ -7788,19 +7788,19 @@ pub struct AnalysisHistogramVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisHistogramVisual {
+impl fr::resource::Props for HistogramVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisHistogramVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `HistogramVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisHistogramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisHistogramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `HistogramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `HistogramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisHistogramConfiguration {
+pub struct HistogramConfiguration {
     #[serde(rename = "BinOptions", default, skip_serializing_if = "Option::is_none")]
     pub bin_options: Option<HistogramBinOptions>,
     #[serde(rename = "DataLabels", default, skip_serializing_if = "Option::is_none")]
@@ -7808,7 +7808,7 @@ pub struct AnalysisHistogramConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<HistogramFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<TooltipOptions>,
     #[serde(rename = "VisualPalette", default, skip_serializing_if = "Option::is_none")]
@@ -7821,7 +7821,7 @@ pub struct AnalysisHistogramConfiguration {
     pub y_axis_display_options: Option<AxisDisplayOptions>,
 }
 
-impl fr::resource::Props for AnalysisHistogramConfiguration {
+impl fr::resource::Props for HistogramConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -7905,13 +7905,13 @@ impl fr::resource::Props for HistogramAggregatedFieldWells {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisInsightVisual {
+pub struct InsightVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "DataSetIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub data_set_identifier: Option<fr::Value<String>>,
     #[serde(rename = "InsightConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub insight_configuration: Option<AnalysisInsightConfiguration>,
+    pub insight_configuration: Option<InsightConfiguration>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<VisualSubtitleLabelOptions>,
     #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
@@ -7924,30 +7924,30 @@ pub struct AnalysisInsightVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisInsightVisual {
+impl fr::resource::Props for InsightVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisInsightVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `InsightVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `AnalysisInsightVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `AnalysisInsightVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisInsightVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisInsightVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `InsightVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `InsightVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `InsightVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `InsightVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisInsightConfiguration {
+pub struct InsightConfiguration {
     #[serde(rename = "Computations", default, skip_serializing_if = "Vec::is_empty")]
     pub computations: Vec<Computation>,
     #[serde(rename = "CustomNarrative", default, skip_serializing_if = "Option::is_none")]
     pub custom_narrative: Option<CustomNarrativeOptions>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
 }
 
-impl fr::resource::Props for AnalysisInsightConfiguration {
+impl fr::resource::Props for InsightConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -8290,11 +8290,11 @@ impl fr::resource::Props for CustomNarrativeOptions {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisKPIVisual {
+pub struct KPIVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisKPIConfiguration>,
+    pub chart_configuration: Option<KPIConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "ConditionalFormatting", default, skip_serializing_if = "Option::is_none")]
@@ -8309,30 +8309,30 @@ pub struct AnalysisKPIVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisKPIVisual {
+impl fr::resource::Props for KPIVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisKPIVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `KPIVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisKPIVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisKPIVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `KPIVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `KPIVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisKPIConfiguration {
+pub struct KPIConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<KPIFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "KPIOptions", default, skip_serializing_if = "Option::is_none")]
     pub kpi_options: Option<KPIOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub sort_configuration: Option<KPISortConfiguration>,
 }
 
-impl fr::resource::Props for AnalysisKPIConfiguration {
+impl fr::resource::Props for KPIConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -8359,13 +8359,13 @@ pub struct KPIOptions {
     #[serde(rename = "PrimaryValueDisplayType", default, skip_serializing_if = "Option::is_none")]
     pub primary_value_display_type: Option<fr::Value<PrimaryValueDisplayType>>,
     #[serde(rename = "PrimaryValueFontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub primary_value_font_configuration: Option<AnalysisFontConfiguration>,
+    pub primary_value_font_configuration: Option<FontConfiguration>,
     #[serde(rename = "ProgressBar", default, skip_serializing_if = "Option::is_none")]
     pub progress_bar: Option<ProgressBarOptions>,
     #[serde(rename = "SecondaryValue", default, skip_serializing_if = "Option::is_none")]
     pub secondary_value: Option<SecondaryValueOptions>,
     #[serde(rename = "SecondaryValueFontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub secondary_value_font_configuration: Option<AnalysisFontConfiguration>,
+    pub secondary_value_font_configuration: Option<FontConfiguration>,
     #[serde(rename = "Sparkline", default, skip_serializing_if = "Option::is_none")]
     pub sparkline: Option<KPISparklineOptions>,
     #[serde(rename = "TrendArrows", default, skip_serializing_if = "Option::is_none")]
@@ -8561,9 +8561,9 @@ impl fr::resource::Props for KPIProgressBarConditionalFormatting {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisLayerMapVisual {
+pub struct LayerMapVisual {
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisGeospatialLayerMapConfiguration>,
+    pub chart_configuration: Option<GeospatialLayerMapConfiguration>,
     #[serde(rename = "DataSetIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub data_set_identifier: Option<fr::Value<String>>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -8578,23 +8578,23 @@ pub struct AnalysisLayerMapVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisLayerMapVisual {
+impl fr::resource::Props for LayerMapVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisLayerMapVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `LayerMapVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `AnalysisLayerMapVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `AnalysisLayerMapVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisLayerMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisLayerMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `LayerMapVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `LayerMapVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `LayerMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `LayerMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisGeospatialLayerMapConfiguration {
+pub struct GeospatialLayerMapConfiguration {
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "MapLayers", default, skip_serializing_if = "Vec::is_empty")]
@@ -8605,7 +8605,7 @@ pub struct AnalysisGeospatialLayerMapConfiguration {
     pub map_style: Option<GeospatialMapStyle>,
 }
 
-impl fr::resource::Props for AnalysisGeospatialLayerMapConfiguration {
+impl fr::resource::Props for GeospatialLayerMapConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -9121,11 +9121,11 @@ impl fr::resource::Props for GeospatialMapStyle {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisLineChartVisual {
+pub struct LineChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisLineChartConfiguration>,
+    pub chart_configuration: Option<LineChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -9138,19 +9138,19 @@ pub struct AnalysisLineChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisLineChartVisual {
+impl fr::resource::Props for LineChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisLineChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `LineChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisLineChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisLineChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `LineChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `LineChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisLineChartConfiguration {
+pub struct LineChartConfiguration {
     #[serde(rename = "ContributionAnalysisDefaults", default, skip_serializing_if = "Vec::is_empty")]
     pub contribution_analysis_defaults: Vec<ContributionAnalysisDefault>,
     #[serde(rename = "DataLabels", default, skip_serializing_if = "Option::is_none")]
@@ -9162,7 +9162,7 @@ pub struct AnalysisLineChartConfiguration {
     #[serde(rename = "ForecastConfigurations", default, skip_serializing_if = "Vec::is_empty")]
     pub forecast_configurations: Vec<ForecastConfiguration>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "PrimaryYAxisDisplayOptions", default, skip_serializing_if = "Option::is_none")]
@@ -9195,7 +9195,7 @@ pub struct AnalysisLineChartConfiguration {
     pub x_axis_label_options: Option<ChartAxisLabelOptions>,
 }
 
-impl fr::resource::Props for AnalysisLineChartConfiguration {
+impl fr::resource::Props for LineChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -9467,11 +9467,11 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisPieChartVisual {
+pub struct PieChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisPieChartConfiguration>,
+    pub chart_configuration: Option<PieChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -9484,19 +9484,19 @@ pub struct AnalysisPieChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisPieChartVisual {
+impl fr::resource::Props for PieChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisPieChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `PieChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisPieChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisPieChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `PieChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `PieChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisPieChartConfiguration {
+pub struct PieChartConfiguration {
     #[serde(rename = "CategoryLabelOptions", default, skip_serializing_if = "Option::is_none")]
     pub category_label_options: Option<ChartAxisLabelOptions>,
     #[serde(rename = "ContributionAnalysisDefaults", default, skip_serializing_if = "Vec::is_empty")]
@@ -9508,7 +9508,7 @@ pub struct AnalysisPieChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<PieChartFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "SmallMultiplesOptions", default, skip_serializing_if = "Option::is_none")]
@@ -9523,7 +9523,7 @@ pub struct AnalysisPieChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisPieChartConfiguration {
+impl fr::resource::Props for PieChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -9617,11 +9617,11 @@ impl fr::resource::Props for PieChartSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisPivotTableVisual {
+pub struct PivotTableVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisPivotTableConfiguration>,
+    pub chart_configuration: Option<PivotTableConfiguration>,
     #[serde(rename = "ConditionalFormatting", default, skip_serializing_if = "Option::is_none")]
     pub conditional_formatting: Option<PivotTableConditionalFormatting>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -9634,25 +9634,25 @@ pub struct AnalysisPivotTableVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisPivotTableVisual {
+impl fr::resource::Props for PivotTableVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisPivotTableVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `PivotTableVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisPivotTableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisPivotTableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `PivotTableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `PivotTableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisPivotTableConfiguration {
+pub struct PivotTableConfiguration {
     #[serde(rename = "FieldOptions", default, skip_serializing_if = "Option::is_none")]
     pub field_options: Option<PivotTableFieldOptions>,
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<PivotTableFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "PaginatedReportOptions", default, skip_serializing_if = "Option::is_none")]
     pub paginated_report_options: Option<PivotTablePaginatedReportOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -9663,7 +9663,7 @@ pub struct AnalysisPivotTableConfiguration {
     pub total_options: Option<PivotTableTotalOptions>,
 }
 
-impl fr::resource::Props for AnalysisPivotTableConfiguration {
+impl fr::resource::Props for PivotTableConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -9899,7 +9899,7 @@ pub struct TableCellStyle {
     #[serde(rename = "Border", default, skip_serializing_if = "Option::is_none")]
     pub border: Option<GlobalTableBorderOptions>,
     #[serde(rename = "FontConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub font_configuration: Option<AnalysisFontConfiguration>,
+    pub font_configuration: Option<FontConfiguration>,
     #[serde(rename = "Height", default, skip_serializing_if = "Option::is_none")]
     pub height: Option<fr::Value<f64>>,
     #[serde(rename = "HorizontalTextAlignment", default, skip_serializing_if = "Option::is_none")]
@@ -10423,11 +10423,11 @@ impl fr::resource::Props for PluginVisualProperty {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisRadarChartVisual {
+pub struct RadarChartVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisRadarChartConfiguration>,
+    pub chart_configuration: Option<RadarChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -10440,19 +10440,19 @@ pub struct AnalysisRadarChartVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisRadarChartVisual {
+impl fr::resource::Props for RadarChartVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisRadarChartVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `RadarChartVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisRadarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisRadarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `RadarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `RadarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisRadarChartConfiguration {
+pub struct RadarChartConfiguration {
     #[serde(rename = "AlternateBandColorsVisibility", default, skip_serializing_if = "Option::is_none")]
     pub alternate_band_colors_visibility: Option<fr::Value<Visibility>>,
     #[serde(rename = "AlternateBandEvenColor", default, skip_serializing_if = "Option::is_none")]
@@ -10474,7 +10474,7 @@ pub struct AnalysisRadarChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<RadarChartFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "Shape", default, skip_serializing_if = "Option::is_none")]
@@ -10487,10 +10487,10 @@ pub struct AnalysisRadarChartConfiguration {
     pub visual_palette: Option<VisualPalette>,
 }
 
-impl fr::resource::Props for AnalysisRadarChartConfiguration {
+impl fr::resource::Props for RadarChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "start_angle", check: fr::literal::Check::Range { min: -360.0, max: 360.0 }, message: "`start_angle` of `AnalysisRadarChartConfiguration` must be from -360 to 360 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "start_angle", check: fr::literal::Check::Range { min: -360.0, max: 360.0 }, message: "`start_angle` of `RadarChartConfiguration` must be from -360 to 360 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -10578,11 +10578,11 @@ impl fr::resource::Props for RadarChartSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisSankeyDiagramVisual {
+pub struct SankeyDiagramVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisSankeyDiagramChartConfiguration>,
+    pub chart_configuration: Option<SankeyDiagramChartConfiguration>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<VisualSubtitleLabelOptions>,
     #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
@@ -10593,30 +10593,30 @@ pub struct AnalysisSankeyDiagramVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisSankeyDiagramVisual {
+impl fr::resource::Props for SankeyDiagramVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisSankeyDiagramVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `SankeyDiagramVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisSankeyDiagramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisSankeyDiagramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `SankeyDiagramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `SankeyDiagramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisSankeyDiagramChartConfiguration {
+pub struct SankeyDiagramChartConfiguration {
     #[serde(rename = "DataLabels", default, skip_serializing_if = "Option::is_none")]
     pub data_labels: Option<DataLabelOptions>,
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<SankeyDiagramFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub sort_configuration: Option<SankeyDiagramSortConfiguration>,
 }
 
-impl fr::resource::Props for AnalysisSankeyDiagramChartConfiguration {
+impl fr::resource::Props for SankeyDiagramChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -10663,11 +10663,11 @@ impl fr::resource::Props for SankeyDiagramSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisScatterPlotVisual {
+pub struct ScatterPlotVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisScatterPlotConfiguration>,
+    pub chart_configuration: Option<ScatterPlotConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -10680,25 +10680,25 @@ pub struct AnalysisScatterPlotVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisScatterPlotVisual {
+impl fr::resource::Props for ScatterPlotVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisScatterPlotVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `ScatterPlotVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisScatterPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisScatterPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `ScatterPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `ScatterPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisScatterPlotConfiguration {
+pub struct ScatterPlotConfiguration {
     #[serde(rename = "DataLabels", default, skip_serializing_if = "Option::is_none")]
     pub data_labels: Option<DataLabelOptions>,
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<ScatterPlotFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -10717,7 +10717,7 @@ pub struct AnalysisScatterPlotConfiguration {
     pub y_axis_label_options: Option<ChartAxisLabelOptions>,
 }
 
-impl fr::resource::Props for AnalysisScatterPlotConfiguration {
+impl fr::resource::Props for ScatterPlotConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -10785,11 +10785,11 @@ impl fr::resource::Props for ScatterPlotSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisTableVisual {
+pub struct TableVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisTableConfiguration>,
+    pub chart_configuration: Option<TableConfiguration>,
     #[serde(rename = "ConditionalFormatting", default, skip_serializing_if = "Option::is_none")]
     pub conditional_formatting: Option<TableConditionalFormatting>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -10802,25 +10802,25 @@ pub struct AnalysisTableVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisTableVisual {
+impl fr::resource::Props for TableVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisTableVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `TableVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisTableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisTableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisTableConfiguration {
+pub struct TableConfiguration {
     #[serde(rename = "FieldOptions", default, skip_serializing_if = "Option::is_none")]
     pub field_options: Option<TableFieldOptions>,
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<TableFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "PaginatedReportOptions", default, skip_serializing_if = "Option::is_none")]
     pub paginated_report_options: Option<TablePaginatedReportOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
@@ -10833,7 +10833,7 @@ pub struct AnalysisTableConfiguration {
     pub total_options: Option<TotalOptions>,
 }
 
-impl fr::resource::Props for AnalysisTableConfiguration {
+impl fr::resource::Props for TableConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -10986,7 +10986,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TableFieldCustomTextContent {
     #[serde(rename = "FontConfiguration", default)]
-    pub font_configuration: AnalysisFontConfiguration,
+    pub font_configuration: FontConfiguration,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<fr::Value<String>>,
 }
@@ -11274,11 +11274,11 @@ impl fr::resource::Props for TableRowConditionalFormatting {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisTreeMapVisual {
+pub struct TreeMapVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisTreeMapConfiguration>,
+    pub chart_configuration: Option<TreeMapConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -11291,19 +11291,19 @@ pub struct AnalysisTreeMapVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisTreeMapVisual {
+impl fr::resource::Props for TreeMapVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisTreeMapVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `TreeMapVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisTreeMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisTreeMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TreeMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TreeMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisTreeMapConfiguration {
+pub struct TreeMapConfiguration {
     #[serde(rename = "ColorLabelOptions", default, skip_serializing_if = "Option::is_none")]
     pub color_label_options: Option<ChartAxisLabelOptions>,
     #[serde(rename = "ColorScale", default, skip_serializing_if = "Option::is_none")]
@@ -11315,7 +11315,7 @@ pub struct AnalysisTreeMapConfiguration {
     #[serde(rename = "GroupLabelOptions", default, skip_serializing_if = "Option::is_none")]
     pub group_label_options: Option<ChartAxisLabelOptions>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "SizeLabelOptions", default, skip_serializing_if = "Option::is_none")]
@@ -11326,7 +11326,7 @@ pub struct AnalysisTreeMapConfiguration {
     pub tooltip: Option<TooltipOptions>,
 }
 
-impl fr::resource::Props for AnalysisTreeMapConfiguration {
+impl fr::resource::Props for TreeMapConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -11371,11 +11371,11 @@ impl fr::resource::Props for TreeMapSortConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisWaterfallVisual {
+pub struct WaterfallVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisWaterfallChartConfiguration>,
+    pub chart_configuration: Option<WaterfallChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -11388,19 +11388,19 @@ pub struct AnalysisWaterfallVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisWaterfallVisual {
+impl fr::resource::Props for WaterfallVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisWaterfallVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `WaterfallVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisWaterfallVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisWaterfallVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `WaterfallVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `WaterfallVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisWaterfallChartConfiguration {
+pub struct WaterfallChartConfiguration {
     #[serde(rename = "CategoryAxisDisplayOptions", default, skip_serializing_if = "Option::is_none")]
     pub category_axis_display_options: Option<AxisDisplayOptions>,
     #[serde(rename = "CategoryAxisLabelOptions", default, skip_serializing_if = "Option::is_none")]
@@ -11412,7 +11412,7 @@ pub struct AnalysisWaterfallChartConfiguration {
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<WaterfallChartFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "Legend", default, skip_serializing_if = "Option::is_none")]
     pub legend: Option<LegendOptions>,
     #[serde(rename = "PrimaryYAxisDisplayOptions", default, skip_serializing_if = "Option::is_none")]
@@ -11427,7 +11427,7 @@ pub struct AnalysisWaterfallChartConfiguration {
     pub waterfall_chart_options: Option<WaterfallChartOptions>,
 }
 
-impl fr::resource::Props for AnalysisWaterfallChartConfiguration {
+impl fr::resource::Props for WaterfallChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -11509,11 +11509,11 @@ impl fr::resource::Props for WaterfallChartOptions {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisWordCloudVisual {
+pub struct WordCloudVisual {
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<VisualCustomAction>,
     #[serde(rename = "ChartConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub chart_configuration: Option<AnalysisWordCloudChartConfiguration>,
+    pub chart_configuration: Option<WordCloudChartConfiguration>,
     #[serde(rename = "ColumnHierarchies", default, skip_serializing_if = "Vec::is_empty")]
     pub column_hierarchies: Vec<ColumnHierarchy>,
     #[serde(rename = "Subtitle", default, skip_serializing_if = "Option::is_none")]
@@ -11526,32 +11526,32 @@ pub struct AnalysisWordCloudVisual {
     pub visual_id: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisWordCloudVisual {
+impl fr::resource::Props for WordCloudVisual {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `AnalysisWordCloudVisual`: add `visual_id: ...` to it" },
+        fr::resource::Required { field: "visual_id", message: "missing required property `visual_id` of `WordCloudVisual`: add `visual_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `AnalysisWordCloudVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `AnalysisWordCloudVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `WordCloudVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `WordCloudVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisWordCloudChartConfiguration {
+pub struct WordCloudChartConfiguration {
     #[serde(rename = "CategoryLabelOptions", default, skip_serializing_if = "Option::is_none")]
     pub category_label_options: Option<ChartAxisLabelOptions>,
     #[serde(rename = "FieldWells", default, skip_serializing_if = "Option::is_none")]
     pub field_wells: Option<WordCloudFieldWells>,
     #[serde(rename = "Interactions", default, skip_serializing_if = "Option::is_none")]
-    pub interactions: Option<AnalysisVisualInteractionOptions>,
+    pub interactions: Option<VisualInteractionOptions>,
     #[serde(rename = "SortConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub sort_configuration: Option<WordCloudSortConfiguration>,
     #[serde(rename = "WordCloudOptions", default, skip_serializing_if = "Option::is_none")]
     pub word_cloud_options: Option<WordCloudOptions>,
 }
 
-impl fr::resource::Props for AnalysisWordCloudChartConfiguration {
+impl fr::resource::Props for WordCloudChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -11908,41 +11908,6 @@ impl fr::resource::Props for StringParameter {
     ];
 }
 
-/// <p>Permission for the resource.</p>
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisResourcePermission {
-    /// <p>The IAM action to grant or revoke permissions on.</p>
-    #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<fr::Value<String>>,
-    /// <p>The Amazon Resource Name (ARN) of the principal. This can be one of the
-    /// following:</p>
-    /// <ul>
-    /// <li>
-    /// <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p>
-    /// </li>
-    /// <li>
-    /// <p>The ARN of an Amazon Quick user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p>
-    /// </li>
-    /// <li>
-    /// <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight
-    /// ARN. Use this option only to share resources (templates) across Amazon Web Services accounts.
-    /// (This is less common.) </p>
-    /// </li>
-    /// </ul>
-    #[serde(rename = "Principal", default)]
-    pub principal: fr::Value<String>,
-}
-
-impl fr::resource::Props for AnalysisResourcePermission {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "actions", message: "missing required property `actions` of `AnalysisResourcePermission`: add `actions: ...` to it" },
-        fr::resource::Required { field: "principal", message: "missing required property `principal` of `AnalysisResourcePermission`: add `principal: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`principal` of `AnalysisResourcePermission` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// <p>A <i>sheet</i>, which is an object that contains a set of visuals that
 /// are viewed together on one page in Amazon Quick. Every analysis and dashboard
 /// contains at least one sheet. Each sheet contains at least one visualization widget, for
@@ -11987,7 +11952,7 @@ pub struct AnalysisSourceTemplate {
     pub arn: fr::Value<String>,
     /// <p>The dataset references of the source template of an analysis.</p>
     #[serde(rename = "DataSetReferences", default, skip_serializing_if = "Vec::is_empty")]
-    pub data_set_references: Vec<AnalysisDataSetReference>,
+    pub data_set_references: Vec<DataSetReference>,
     #[serde(rename = "TopicReferences", default, skip_serializing_if = "Vec::is_empty")]
     pub topic_references: Vec<TopicReference>,
 }
@@ -12001,7 +11966,7 @@ impl fr::resource::Props for AnalysisSourceTemplate {
 
 /// <p>Dataset reference.</p>
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AnalysisDataSetReference {
+pub struct DataSetReference {
     /// <p>Dataset Amazon Resource Name (ARN).</p>
     #[serde(rename = "DataSetArn", default)]
     pub data_set_arn: fr::Value<String>,
@@ -12010,10 +11975,10 @@ pub struct AnalysisDataSetReference {
     pub data_set_placeholder: fr::Value<String>,
 }
 
-impl fr::resource::Props for AnalysisDataSetReference {
+impl fr::resource::Props for DataSetReference {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "data_set_arn", message: "missing required property `data_set_arn` of `AnalysisDataSetReference`: add `data_set_arn: ...` to it" },
-        fr::resource::Required { field: "data_set_placeholder", message: "missing required property `data_set_placeholder` of `AnalysisDataSetReference`: add `data_set_placeholder: ...` to it" },
+        fr::resource::Required { field: "data_set_arn", message: "missing required property `data_set_arn` of `DataSetReference`: add `data_set_arn: ...` to it" },
+        fr::resource::Required { field: "data_set_placeholder", message: "missing required property `data_set_placeholder` of `DataSetReference`: add `data_set_placeholder: ...` to it" },
     ];
 }
 
@@ -12477,7 +12442,7 @@ pub struct CustomPermissions {
     #[serde(rename = "CustomPermissionsName", default)]
     pub custom_permissions_name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CustomPermissions {
@@ -13009,7 +12974,7 @@ pub struct Customization {
     pub namespace: fr::Value<String>,
     /// Tags applied to the customization. QuickSight rejects any key prefixed aws: or quicksight:, so CloudFormation system tags are not propagated.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomizationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Customization {
@@ -13059,28 +13024,6 @@ impl fr::resource::Resource for Customization {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CustomizationTag {
-    /// Tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CustomizationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CustomizationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CustomizationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CustomizationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `CustomizationTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Definition of the AWS::QuickSight::DLPSetting Resource Type.
 ///
 /// CloudFormation type `AWS::QuickSight::DLPSetting`, deployed through Cloud Control.
@@ -13101,7 +13044,7 @@ pub struct DLPSetting {
     #[serde(rename = "ProviderType", default)]
     pub provider_type: fr::Value<DlpProviderType>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DLPSetting {
@@ -13205,12 +13148,12 @@ pub struct Dashboard {
     #[serde(rename = "Parameters", default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Parameters>,
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<AnalysisResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
     /// <p>Dashboard source entity.</p>
     #[serde(rename = "SourceEntity", default, skip_serializing_if = "Option::is_none")]
     pub source_entity: Option<DashboardSourceEntity>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "ThemeArn", default, skip_serializing_if = "Option::is_none")]
     pub theme_arn: Option<fr::Value<String>>,
     /// <p>The option to relax the validation that is required to create and update analyses, dashboards, and templates with definition objects. When you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>
@@ -13535,7 +13478,7 @@ pub struct DashboardVersionDefinition {
     #[serde(rename = "ParameterDeclarations", default, skip_serializing_if = "Vec::is_empty")]
     pub parameter_declarations: Vec<ParameterDeclaration>,
     #[serde(rename = "Sheets", default, skip_serializing_if = "Vec::is_empty")]
-    pub sheets: Vec<AnalysisSheetDefinition>,
+    pub sheets: Vec<SheetDefinition>,
     /// <p>The static files for the definition.</p>
     #[serde(rename = "StaticFiles", default, skip_serializing_if = "Vec::is_empty")]
     pub static_files: Vec<StaticFile>,
@@ -13578,7 +13521,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct LinkSharingConfiguration {
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<AnalysisResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
 }
 
 impl fr::resource::Props for LinkSharingConfiguration {
@@ -13605,7 +13548,7 @@ pub struct DashboardSourceTemplate {
     pub arn: fr::Value<String>,
     /// <p>Dataset references.</p>
     #[serde(rename = "DataSetReferences", default, skip_serializing_if = "Vec::is_empty")]
-    pub data_set_references: Vec<AnalysisDataSetReference>,
+    pub data_set_references: Vec<DataSetReference>,
     #[serde(rename = "TopicReferences", default, skip_serializing_if = "Vec::is_empty")]
     pub topic_references: Vec<TopicReference>,
 }
@@ -13664,7 +13607,7 @@ pub struct DataSet {
     pub performance_configuration: Option<PerformanceConfiguration>,
     /// <p>A list of resource permissions on the dataset.</p>
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<ActionConnectorResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
     #[serde(rename = "PhysicalTableMap", default, skip_serializing_if = "Option::is_none")]
     pub physical_table_map: Option<fr::Value<serde_json::Value>>,
     /// <p>Information about a dataset that contains permissions for row-level security (RLS).
@@ -13682,7 +13625,7 @@ pub struct DataSet {
     pub semantic_model_configuration: Option<SemanticModelConfiguration>,
     /// <p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "UseAs", default, skip_serializing_if = "Option::is_none")]
     pub use_as: Option<fr::Value<DataSetUseAs>>,
 }
@@ -14432,7 +14375,7 @@ pub struct DataSource {
     #[serde(rename = "SslProperties", default, skip_serializing_if = "Option::is_none")]
     pub ssl_properties: Option<SslProperties>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<DataSourceType>,
     /// <p>VPC connection properties.</p>
@@ -15589,7 +15532,7 @@ pub struct Folder {
     #[serde(rename = "SharingModel", default, skip_serializing_if = "Option::is_none")]
     pub sharing_model: Option<fr::Value<SharingModel>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Folder {
@@ -15785,11 +15728,11 @@ pub struct KnowledgeBase {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<KnowledgeBaseResourcePermission>,
+    pub permissions: Vec<DataSourceResourcePermission>,
     #[serde(rename = "PrimaryOwnerArn", default, skip_serializing_if = "Option::is_none")]
     pub primary_owner_arn: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for KnowledgeBase {
@@ -15981,43 +15924,6 @@ fr::cfn_enum! {
     }
 }
 
-/// <p>Permission for the resource.</p>
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct KnowledgeBaseResourcePermission {
-    /// <p>The IAM action to grant or revoke permissions on.</p>
-    #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<fr::Value<String>>,
-    /// <p>The Amazon Resource Name (ARN) of the principal. This can be one of the
-    /// following:</p>
-    /// <ul>
-    /// <li>
-    /// <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p>
-    /// </li>
-    /// <li>
-    /// <p>The ARN of an Amazon Quick user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p>
-    /// </li>
-    /// <li>
-    /// <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight
-    /// ARN. Use this option only to share resources (templates) across Amazon Web Services accounts.
-    /// (This is less common.) </p>
-    /// </li>
-    /// </ul>
-    #[serde(rename = "Principal", default)]
-    pub principal: fr::Value<String>,
-    #[serde(rename = "Resource", default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for KnowledgeBaseResourcePermission {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "actions", message: "missing required property `actions` of `KnowledgeBaseResourcePermission`: add `actions: ...` to it" },
-        fr::resource::Required { field: "principal", message: "missing required property `principal` of `KnowledgeBaseResourcePermission`: add `principal: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`principal` of `KnowledgeBaseResourcePermission` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Definition of AWS::QuickSight::LimitsProfile Resource Type
 ///
 /// CloudFormation type `AWS::QuickSight::LimitsProfile`, deployed through Cloud Control.
@@ -16113,7 +16019,7 @@ pub struct OAuthClientApplication {
     #[serde(rename = "OAuthTokenEndpointUrl", default)]
     pub o_auth_token_endpoint_url: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<OAuthClientApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OAuthClientApplication {
@@ -16232,26 +16138,6 @@ fr::cfn_enum! {
     OAuthClientApplicationOAuthClientAuthenticationType {
         Token = "TOKEN",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct OAuthClientApplicationTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for OAuthClientApplicationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `OAuthClientApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `OAuthClientApplicationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `OAuthClientApplicationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `OAuthClientApplicationTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Definition of the AWS::QuickSight::RefreshSchedule Resource Type.
@@ -16435,7 +16321,7 @@ pub struct Space {
     pub space_id: fr::Value<String>,
     /// A list of key-value pairs to associate with the space resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SpaceTag>,
+    pub tags: Vec<BrandTag>,
 }
 
 impl fr::resource::Props for Space {
@@ -16551,28 +16437,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with the space resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SpaceTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SpaceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SpaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SpaceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SpaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SpaceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Definition of the AWS::QuickSight::Template Resource Type.
 ///
 /// CloudFormation type `AWS::QuickSight::Template`, deployed through Cloud Control.
@@ -16585,12 +16449,12 @@ pub struct Template {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<AnalysisResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
     /// <p>The source entity of the template.</p>
     #[serde(rename = "SourceEntity", default, skip_serializing_if = "Option::is_none")]
     pub source_entity: Option<TemplateSourceEntity>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TemplateId", default)]
     pub template_id: fr::Value<String>,
     /// <p>The option to relax the validation that is required to create and update analyses, dashboards, and templates with definition objects. When you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>
@@ -16673,7 +16537,7 @@ pub struct TemplateVersionDefinition {
     #[serde(rename = "FilterGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub filter_groups: Vec<FilterGroup>,
     #[serde(rename = "Options", default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<AnalysisAssetOptions>,
+    pub options: Option<AssetOptions>,
     #[serde(rename = "ParameterDeclarations", default, skip_serializing_if = "Vec::is_empty")]
     pub parameter_declarations: Vec<ParameterDeclaration>,
     #[serde(rename = "QueryExecutionOptions", default, skip_serializing_if = "Option::is_none")]
@@ -18474,7 +18338,7 @@ pub struct TemplateSourceAnalysis {
     /// <p>A structure containing information about the dataset references used as placeholders
     /// in the template.</p>
     #[serde(rename = "DataSetReferences", default, skip_serializing_if = "Vec::is_empty")]
-    pub data_set_references: Vec<AnalysisDataSetReference>,
+    pub data_set_references: Vec<DataSetReference>,
     #[serde(rename = "TopicReferences", default, skip_serializing_if = "Vec::is_empty")]
     pub topic_references: Vec<TopicReference>,
 }
@@ -18516,9 +18380,9 @@ pub struct Theme {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
-    pub permissions: Vec<AnalysisResourcePermission>,
+    pub permissions: Vec<ResourcePermission>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "ThemeId", default)]
     pub theme_id: fr::Value<String>,
     #[serde(rename = "VersionDescription", default, skip_serializing_if = "Option::is_none")]
@@ -18948,7 +18812,7 @@ pub struct Topic {
     pub config_options: Option<TopicConfigOptions>,
     /// <p>Instructions that provide additional guidance and context for response generation.</p>
     #[serde(rename = "CustomInstructions", default, skip_serializing_if = "Option::is_none")]
-    pub custom_instructions: Option<TopicCustomInstructions>,
+    pub custom_instructions: Option<CustomInstructions>,
     #[serde(rename = "DataSets", default, skip_serializing_if = "Vec::is_empty")]
     pub data_sets: Vec<DatasetMetadata>,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
@@ -18958,7 +18822,7 @@ pub struct Topic {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TopicId", default, skip_serializing_if = "Option::is_none")]
     pub topic_id: Option<fr::Value<String>>,
     #[serde(rename = "UserExperienceVersion", default, skip_serializing_if = "Option::is_none")]
@@ -19025,18 +18889,18 @@ impl fr::resource::Props for TopicConfigOptions {
 
 /// <p>Instructions that provide additional guidance and context for response generation.</p>
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TopicCustomInstructions {
+pub struct CustomInstructions {
     /// <p>A text field for providing additional guidance or context for response generation.</p>
     #[serde(rename = "CustomInstructionsString", default)]
     pub custom_instructions_string: fr::Value<String>,
 }
 
-impl fr::resource::Props for TopicCustomInstructions {
+impl fr::resource::Props for CustomInstructions {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "custom_instructions_string", message: "missing required property `custom_instructions_string` of `TopicCustomInstructions`: add `custom_instructions_string: ...` to it" },
+        fr::resource::Required { field: "custom_instructions_string", message: "missing required property `custom_instructions_string` of `CustomInstructions`: add `custom_instructions_string: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "custom_instructions_string", check: fr::literal::Check::Length { min: 0, max: 10000 }, message: "`custom_instructions_string` of `TopicCustomInstructions` must have 0 to 10000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_instructions_string", check: fr::literal::Check::Length { min: 0, max: 10000 }, message: "`custom_instructions_string` of `CustomInstructions` must have 0 to 10000 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -19821,7 +19685,7 @@ pub struct TopicV2 {
     #[serde(rename = "Permissions", default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<TopicV2ResourcePermission>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TopicId", default, skip_serializing_if = "Option::is_none")]
     pub topic_id: Option<fr::Value<String>>,
 }
@@ -19976,9 +19840,9 @@ pub struct VPCConnection {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionConnectorTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VPCConnectionId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_connection_id: Option<fr::Value<String>>,
 }

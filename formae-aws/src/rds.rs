@@ -191,7 +191,7 @@ pub struct CustomDBEngineVersion {
     pub status: Option<fr::Value<CustomDBEngineVersionStatus>>,
     /// A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
     /// Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV. If you specify ``UseAwsProvidedLatestImage``, you can't also specify ``ImageId``.
     #[serde(rename = "UseAwsProvidedLatestImage", default, skip_serializing_if = "Option::is_none")]
     pub use_aws_provided_latest_image: Option<fr::Value<bool>>,
@@ -274,7 +274,7 @@ fr::cfn_enum! {
 /// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
 /// For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CustomDBEngineVersionTag {
+pub struct Tag {
     /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -283,13 +283,13 @@ pub struct CustomDBEngineVersionTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for CustomDBEngineVersionTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CustomDBEngineVersionTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CustomDBEngineVersionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CustomDBEngineVersionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -547,7 +547,7 @@ pub struct DBCluster {
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     /// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
     #[serde(rename = "MasterUserSecret", default, skip_serializing_if = "Option::is_none")]
-    pub master_user_secret: Option<DBClusterMasterUserSecret>,
+    pub master_user_secret: Option<MasterUserSecret>,
     /// The name of the master user for the DB cluster.
     /// If you specify the ``SourceDBClusterIdentifier``, ``SnapshotIdentifier``, or ``GlobalClusterIdentifier`` property, don't specify this property. The value is inherited from the source DB cluster, the snapshot, or the primary DB cluster for the global database cluster, respectively.
     /// Valid for: Aurora DB clusters and Multi-AZ DB clusters
@@ -734,7 +734,7 @@ pub struct DBCluster {
     /// Tags to assign to the DB cluster.
     /// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
     /// A value that indicates whether to restore the DB cluster to the latest restorable backup time. By default, the DB cluster is not restored to the latest restorable backup time.
     /// Valid for: Aurora DB clusters and Multi-AZ DB clusters
     #[serde(rename = "UseLatestRestorableTime", default, skip_serializing_if = "Option::is_none")]
@@ -863,7 +863,7 @@ fr::cfn_enum! {
 /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
 /// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBClusterMasterUserSecret {
+pub struct MasterUserSecret {
     /// The AWS KMS key identifier that is used to encrypt the secret.
     #[serde(rename = "KmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<fr::Value<String>>,
@@ -872,7 +872,7 @@ pub struct DBClusterMasterUserSecret {
     pub secret_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DBClusterMasterUserSecret {
+impl fr::resource::Props for MasterUserSecret {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1078,7 +1078,7 @@ pub struct DBClusterParameterGroup {
     pub parameters: fr::Value<serde_json::Value>,
     /// Tags to assign to the DB cluster parameter group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBClusterParameterGroup {
@@ -1621,7 +1621,7 @@ pub struct DBInstance {
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     /// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
     #[serde(rename = "MasterUserSecret", default, skip_serializing_if = "Option::is_none")]
-    pub master_user_secret: Option<DBInstanceMasterUserSecret>,
+    pub master_user_secret: Option<MasterUserSecret>,
     /// The master user name for the DB instance.
     /// If you specify the ``SourceDBInstanceIdentifier`` or ``DBSnapshotIdentifier`` property, don't specify this property. The value is inherited from the source DB instance or snapshot.
     /// When migrating a self-managed Db2 database, we recommend that you use the same master username as your self-managed Db2 instance name.
@@ -1841,7 +1841,7 @@ pub struct DBInstance {
     pub storage_type: Option<fr::Value<String>>,
     /// Tags to assign to the DB instance.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TdeCredentialArn", default, skip_serializing_if = "Option::is_none")]
     pub tde_credential_arn: Option<fr::Value<String>>,
     #[serde(rename = "TdeCredentialPassword", default, skip_serializing_if = "Option::is_none")]
@@ -2029,22 +2029,6 @@ fr::cfn_enum! {
     }
 }
 
-/// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
-/// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DBInstanceMasterUserSecret {
-    /// The AWS KMS key identifier that is used to encrypt the secret.
-    #[serde(rename = "KmsKeyId", default, skip_serializing_if = "Option::is_none")]
-    pub kms_key_id: Option<fr::Value<String>>,
-    /// The Amazon Resource Name (ARN) of the secret. This parameter is a return value that you can retrieve using the ``Fn::GetAtt`` intrinsic function. For more information, see [Return values](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html#aws-resource-rds-dbinstance-return-values).
-    #[serde(rename = "SecretArn", default, skip_serializing_if = "Option::is_none")]
-    pub secret_arn: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for DBInstanceMasterUserSecret {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// The ``ProcessorFeature`` property type specifies the processor features of a DB instance class.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ProcessorFeature {
@@ -2118,7 +2102,7 @@ pub struct DBParameterGroup {
     pub parameters: Option<fr::Value<serde_json::Value>>,
     /// Tags to assign to the DB parameter group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBParameterGroup {
@@ -2642,7 +2626,7 @@ pub struct DBShardGroup {
     pub publicly_accessible: Option<fr::Value<bool>>,
     /// An optional set of key-value pairs to associate arbitrary data of your choosing with the DB shard group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBShardGroup {
@@ -2838,10 +2822,10 @@ pub struct DBSubnetGroup {
     pub db_subnet_group_name: Option<fr::Value<String>>,
     /// The EC2 Subnet IDs for the DB subnet group.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Tags to assign to the DB subnet group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DBSubnetGroup {
@@ -2906,7 +2890,7 @@ pub struct Deployment {
     pub source: fr::Value<String>,
     /// The tags assigned to the Blue/Green Deployment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DeploymentTag>,
+    pub tags: Vec<ClusterSnapshotTag>,
     /// The allocated storage size in GiB for the target DB instance.
     #[serde(rename = "TargetAllocatedStorage", default, skip_serializing_if = "Option::is_none")]
     pub target_allocated_storage: Option<fr::Value<i64>>,
@@ -3003,28 +2987,6 @@ impl fr::resource::Resource for Deployment {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeploymentTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DeploymentTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DeploymentTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DeploymentTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DeploymentTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DeploymentTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The ``AWS::RDS::EventSubscription`` resource allows you to receive notifications for Amazon Relational Database Service events through the Amazon Simple Notification Service (Amazon SNS). For more information, see [Using Amazon RDS Event Notification](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.html) in the *Amazon RDS User Guide*.
 ///
 /// CloudFormation type `AWS::RDS::EventSubscription`, deployed through Cloud Control.
@@ -3062,7 +3024,7 @@ pub struct EventSubscription {
     pub subscription_name: Option<fr::Value<String>>,
     /// An optional array of key-value pairs to apply to this subscription.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventSubscription {
@@ -3139,7 +3101,7 @@ pub struct GlobalCluster {
     pub storage_encrypted: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<GlobalClusterTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for GlobalCluster {
@@ -3195,27 +3157,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct GlobalClusterTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for GlobalClusterTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `GlobalClusterTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `GlobalClusterTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `GlobalClusterTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A zero-ETL integration with Amazon Redshift.
 ///
 /// CloudFormation type `AWS::RDS::Integration`, deployed through Cloud Control.
@@ -3241,7 +3182,7 @@ pub struct Integration {
     pub source_arn: fr::Value<String>,
     /// A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IntegrationTag>,
+    pub tags: Vec<Tag>,
     /// The ARN of the Redshift data warehouse to use as the target for replication.
     #[serde(rename = "TargetArn", default)]
     pub target_arn: fr::Value<String>,
@@ -3296,28 +3237,6 @@ impl fr::resource::Resource for Integration {
     }
 }
 
-/// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-/// For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IntegrationTag {
-    /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for IntegrationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `IntegrationTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IntegrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `IntegrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The ``AWS::RDS::OptionGroup`` resource creates or updates an option group, to enable and configure features that are specific to a particular DB engine.
 ///
 /// CloudFormation type `AWS::RDS::OptionGroup`, deployed through Cloud Control.
@@ -3360,7 +3279,7 @@ pub struct OptionGroup {
     pub option_group_name: Option<fr::Value<String>>,
     /// Tags to assign to the option group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomDBEngineVersionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OptionGroup {

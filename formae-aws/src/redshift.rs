@@ -334,7 +334,7 @@ pub struct ClusterParameterGroup {
     pub parameters: Vec<Parameter>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterParameterGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ClusterParameterGroup {
@@ -403,7 +403,7 @@ impl fr::resource::Props for Parameter {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterParameterGroupTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -412,14 +412,14 @@ pub struct ClusterParameterGroupTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ClusterParameterGroupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ClusterParameterGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ClusterParameterGroupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ClusterParameterGroupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ClusterParameterGroupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -585,7 +585,7 @@ pub struct EndpointAuthorization {
     pub force: Option<fr::Value<bool>>,
     /// The virtual private cloud (VPC) identifiers to grant or revoke access to.
     #[serde(rename = "VpcIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub vpc_ids: Vec<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_ids: Vec<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for EndpointAuthorization {
@@ -684,7 +684,7 @@ pub struct EventSubscription {
     pub subscription_name: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterParameterGroupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EventSubscription {
@@ -887,7 +887,7 @@ pub struct QEV2IdcApplication {
     pub qev2_idc_application_name: fr::Value<String>,
     /// A list of tags associated with the application. Tags are key-value pairs that you can use to organize and identify your resources.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<QEV2IdcApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for QEV2IdcApplication {
@@ -943,28 +943,6 @@ impl fr::resource::Resource for QEV2IdcApplication {
     }
 }
 
-/// A tag consisting of a name/value pair for a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct QEV2IdcApplicationTag {
-    /// The key, or name, for the resource tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the resource tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for QEV2IdcApplicationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `QEV2IdcApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `QEV2IdcApplicationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `QEV2IdcApplicationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `QEV2IdcApplicationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::Redshift::RedshiftIdcApplication. Creates an Amazon Redshift application for use with IAM Identity Center.
 ///
 /// CloudFormation type `AWS::Redshift::RedshiftIdcApplication`, deployed through Cloud Control.
@@ -999,7 +977,7 @@ pub struct RedshiftIdcApplication {
     pub sso_tag_keys: Vec<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RedshiftIdcApplicationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for RedshiftIdcApplication {
@@ -1203,28 +1181,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RedshiftIdcApplicationTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RedshiftIdcApplicationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RedshiftIdcApplicationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RedshiftIdcApplicationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RedshiftIdcApplicationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RedshiftIdcApplicationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// The `AWS::Redshift::ScheduledAction` resource creates an Amazon Redshift Scheduled Action.
 ///
 /// CloudFormation type `AWS::Redshift::ScheduledAction`, deployed through Cloud Control.
@@ -1321,7 +1277,7 @@ pub struct Snapshot {
     pub snapshot_identifier: fr::Value<String>,
     /// A list of tag instances.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SnapshotTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Snapshot {
@@ -1425,28 +1381,6 @@ impl fr::resource::Resource for Snapshot {
             vpc_id: fr::Output::new(name, "VpcId"),
         }
     }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SnapshotTag {
-    /// The key, or name, for the resource tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the resource tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SnapshotTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SnapshotTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SnapshotTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SnapshotTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SnapshotTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Creates a snapshot copy grant that permits Amazon Redshift to use an encrypted symmetric key from AWS Key Management Service (KMS) to encrypt copied snapshots in a destination region.
@@ -1623,7 +1557,7 @@ pub struct UsageLimit {
     pub period: Option<fr::Value<UsageLimitPeriod>>,
     /// A list of tag instances.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<UsageLimitTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for UsageLimit {
@@ -1709,26 +1643,4 @@ fr::cfn_enum! {
         Weekly = "weekly",
         Monthly = "monthly",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UsageLimitTag {
-    /// The key, or name, for the resource tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the resource tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for UsageLimitTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `UsageLimitTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `UsageLimitTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `UsageLimitTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `UsageLimitTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

@@ -269,14 +269,14 @@ pub struct Workgroup {
     pub snapshot_owner_account: Option<fr::Value<String>>,
     /// A list of subnet IDs the workgroup is associated with.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The map of the key-value pairs used to tag the workgroup.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     #[serde(rename = "TrackName", default, skip_serializing_if = "Option::is_none")]
     pub track_name: Option<fr::Value<String>>,
     #[serde(rename = "Workgroup", default, skip_serializing_if = "Option::is_none")]
-    pub workgroup: Option<WorkgroupWorkgroup>,
+    pub workgroup: Option<WorkgroupProperty>,
     /// The name of the workgroup.
     #[serde(rename = "WorkgroupName", default)]
     pub workgroup_name: fr::Value<String>,
@@ -370,7 +370,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WorkgroupWorkgroup {
+pub struct WorkgroupProperty {
     #[serde(rename = "BaseCapacity", default, skip_serializing_if = "Option::is_none")]
     pub base_capacity: Option<fr::Value<i64>>,
     #[serde(rename = "ConfigParameters", default, skip_serializing_if = "Vec::is_empty")]
@@ -394,7 +394,7 @@ pub struct WorkgroupWorkgroup {
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<fr::Value<WorkgroupStatus>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "TrackName", default, skip_serializing_if = "Option::is_none")]
     pub track_name: Option<fr::Value<String>>,
     #[serde(rename = "WorkgroupArn", default, skip_serializing_if = "Option::is_none")]
@@ -405,12 +405,12 @@ pub struct WorkgroupWorkgroup {
     pub workgroup_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for WorkgroupWorkgroup {
+impl fr::resource::Props for WorkgroupProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`namespace_name` of `WorkgroupWorkgroup` must have 3 to 64 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "track_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`track_name` of `WorkgroupWorkgroup` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`workgroup_name` of `WorkgroupWorkgroup` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`namespace_name` of `WorkgroupProperty` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "track_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`track_name` of `WorkgroupProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`workgroup_name` of `WorkgroupProperty` must have 3 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -437,7 +437,7 @@ pub struct VpcEndpoint {
     #[serde(rename = "VpcEndpointId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VpcEndpoint {

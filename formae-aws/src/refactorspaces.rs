@@ -23,7 +23,7 @@ pub struct Application {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for Application {
@@ -376,7 +376,7 @@ pub struct Service {
     #[serde(rename = "UrlEndpoint", default, skip_serializing_if = "Option::is_none")]
     pub url_endpoint: Option<UrlEndpointInput>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for Service {

@@ -69,7 +69,7 @@ formae_runtime::cfn_reference!(
     VPCDefaultSecurityGroup);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::VPC.Id, AWS::EC2::VPC.VpcId`.
-    VPCVpcId);
+    VpcId);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::VPCEndpoint.Id`.
     VPCEndpointId);

@@ -154,7 +154,7 @@ pub struct RobotApplication {
     pub robot_software_suite: RobotApplicationRobotSoftwareSuite,
     /// The sources of the robot application.
     #[serde(rename = "Sources", default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<RobotApplicationSourceConfig>,
+    pub sources: Vec<SourceConfig>,
     /// A key-value pair to associate with a resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
@@ -240,10 +240,10 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RobotApplicationSourceConfig {
+pub struct SourceConfig {
     /// The architecture of robot application.
     #[serde(rename = "Architecture", default)]
-    pub architecture: fr::Value<RobotApplicationSourceConfigArchitecture>,
+    pub architecture: fr::Value<SourceConfigArchitecture>,
     /// The Arn of the S3Bucket that stores the robot application source.
     #[serde(rename = "S3Bucket", default)]
     pub s3_bucket: fr::Value<crate::refs::BucketName>,
@@ -252,17 +252,17 @@ pub struct RobotApplicationSourceConfig {
     pub s3_key: fr::Value<String>,
 }
 
-impl fr::resource::Props for RobotApplicationSourceConfig {
+impl fr::resource::Props for SourceConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "architecture", message: "missing required property `architecture` of `RobotApplicationSourceConfig`: add `architecture: ...` to it" },
-        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `RobotApplicationSourceConfig`: add `s3_bucket: ...` to it" },
-        fr::resource::Required { field: "s3_key", message: "missing required property `s3_key` of `RobotApplicationSourceConfig`: add `s3_key: ...` to it" },
+        fr::resource::Required { field: "architecture", message: "missing required property `architecture` of `SourceConfig`: add `architecture: ...` to it" },
+        fr::resource::Required { field: "s3_bucket", message: "missing required property `s3_bucket` of `SourceConfig`: add `s3_bucket: ...` to it" },
+        fr::resource::Required { field: "s3_key", message: "missing required property `s3_key` of `SourceConfig`: add `s3_key: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The architecture of robot application.
-    RobotApplicationSourceConfigArchitecture {
+    SourceConfigArchitecture {
         X8664 = "X86_64",
         Arm64 = "ARM64",
         Armhf = "ARMHF",
@@ -344,7 +344,7 @@ pub struct SimulationApplication {
     pub rendering_engine: Option<RenderingEngine>,
     /// Information about a robot software suite.
     #[serde(rename = "RobotSoftwareSuite", default)]
-    pub robot_software_suite: SimulationApplicationRobotSoftwareSuite,
+    pub robot_software_suite: RobotSoftwareSuite,
     /// Information about a simulation software suite.
     #[serde(rename = "SimulationSoftwareSuite", default)]
     pub simulation_software_suite: SimulationSoftwareSuite,
@@ -426,24 +426,24 @@ fr::cfn_enum! {
 
 /// Information about a robot software suite.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SimulationApplicationRobotSoftwareSuite {
+pub struct RobotSoftwareSuite {
     /// The name of the robot software suite.
     #[serde(rename = "Name", default)]
-    pub name: fr::Value<SimulationApplicationRobotSoftwareSuiteName>,
+    pub name: fr::Value<RobotSoftwareSuiteName>,
     /// The version of the robot software suite.
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<fr::Value<SimulationApplicationRobotSoftwareSuiteVersion>>,
+    pub version: Option<fr::Value<RobotSoftwareSuiteVersion>>,
 }
 
-impl fr::resource::Props for SimulationApplicationRobotSoftwareSuite {
+impl fr::resource::Props for RobotSoftwareSuite {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `SimulationApplicationRobotSoftwareSuite`: add `name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `RobotSoftwareSuite`: add `name: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The name of the robot software suite.
-    SimulationApplicationRobotSoftwareSuiteName {
+    RobotSoftwareSuiteName {
         Ros = "ROS",
         Ros2 = "ROS2",
         General = "General",
@@ -452,7 +452,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// The version of the robot software suite.
-    SimulationApplicationRobotSoftwareSuiteVersion {
+    RobotSoftwareSuiteVersion {
         Kinetic = "Kinetic",
         Melodic = "Melodic",
         Dashing = "Dashing",

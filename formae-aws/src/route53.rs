@@ -469,7 +469,7 @@ pub struct HostedZone {
     pub name: Option<fr::Value<String>>,
     /// A complex type that contains information about a configuration for DNS query logging.
     #[serde(rename = "QueryLoggingConfig", default, skip_serializing_if = "Option::is_none")]
-    pub query_logging_config: Option<HostedZoneQueryLoggingConfig>,
+    pub query_logging_config: Option<QueryLoggingConfigProperty>,
     /// *Private hosted zones:* A complex type that contains information about the VPCs that are associated with the specified hosted zone.
     /// For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
     #[serde(rename = "VPCs", default, skip_serializing_if = "Vec::is_empty")]
@@ -575,15 +575,15 @@ impl fr::resource::Props for HostedZoneTag {
 
 /// A complex type that contains information about a configuration for DNS query logging.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HostedZoneQueryLoggingConfig {
+pub struct QueryLoggingConfigProperty {
     /// The Amazon Resource Name (ARN) of the CloudWatch Logs log group that Amazon Route 53 is publishing logs to.
     #[serde(rename = "CloudWatchLogsLogGroupArn", default)]
     pub cloud_watch_logs_log_group_arn: fr::Value<String>,
 }
 
-impl fr::resource::Props for HostedZoneQueryLoggingConfig {
+impl fr::resource::Props for QueryLoggingConfigProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch_logs_log_group_arn", message: "missing required property `cloud_watch_logs_log_group_arn` of `HostedZoneQueryLoggingConfig`: add `cloud_watch_logs_log_group_arn: ...` to it" },
+        fr::resource::Required { field: "cloud_watch_logs_log_group_arn", message: "missing required property `cloud_watch_logs_log_group_arn` of `QueryLoggingConfigProperty`: add `cloud_watch_logs_log_group_arn: ...` to it" },
     ];
 }
 
@@ -594,7 +594,7 @@ pub struct VPC {
     /// *Private hosted zones only:* The ID of an Amazon VPC.
     /// For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
     #[serde(rename = "VPCId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
     /// *Private hosted zones only:* The region that an Amazon VPC was created in.
     /// For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
     #[serde(rename = "VPCRegion", default)]

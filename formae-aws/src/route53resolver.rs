@@ -22,7 +22,7 @@ pub struct FirewallDomainList {
     pub name: Option<fr::Value<String>>,
     /// Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallDomainListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FirewallDomainList {
@@ -93,7 +93,7 @@ impl fr::resource::Resource for FirewallDomainList {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FirewallDomainListTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -102,14 +102,14 @@ pub struct FirewallDomainListTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for FirewallDomainListTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FirewallDomainListTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FirewallDomainListTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `FirewallDomainListTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `FirewallDomainListTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `Tag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `Tag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -126,7 +126,7 @@ pub struct FirewallRuleGroup {
     pub name: Option<fr::Value<String>>,
     /// Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallDomainListTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for FirewallRuleGroup {
@@ -406,10 +406,10 @@ pub struct FirewallRuleGroupAssociation {
     pub priority: fr::Value<i64>,
     /// Tags
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FirewallDomainListTag>,
+    pub tags: Vec<Tag>,
     /// VpcId
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for FirewallRuleGroupAssociation {
@@ -770,7 +770,7 @@ pub struct ResolverEndpoint {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ResolverEndpointTag>,
+    pub tags: Vec<OutpostResolverTag>,
     /// Specifies whether target name server metrics are enabled for the Outbound Resolver Endpoint. When set to true, one-minute granular metrics are published in CloudWatch for each target name server associated with this endpoint. When set to false, metrics are not published. Default is false.
     #[serde(rename = "TargetNameServerMetricsEnabled", default, skip_serializing_if = "Option::is_none")]
     pub target_name_server_metrics_enabled: Option<fr::Value<bool>>,
@@ -853,28 +853,6 @@ impl fr::resource::Props for IpAddressRequest {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ip", check: fr::literal::Check::Length { min: 7, max: 36 }, message: "`ip` of `IpAddressRequest` must have 7 to 36 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "ipv6", check: fr::literal::Check::Length { min: 7, max: 39 }, message: "`ipv6` of `IpAddressRequest` must have 7 to 39 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ResolverEndpointTag {
-    /// The name for the tag. For example, if you want to associate Resolver resources with the account IDs of your customers for billing purposes, the value of Key might be account-id.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. For example, if Key is account-id, then Value might be the ID of the customer account that you're creating the resource for.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ResolverEndpointTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ResolverEndpointTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ResolverEndpointTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ResolverEndpointTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ResolverEndpointTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1167,7 +1145,7 @@ pub struct ResolverRuleAssociation {
     pub resolver_rule_id: fr::Value<String>,
     /// The ID of the VPC that you associated the Resolver rule with.
     #[serde(rename = "VPCId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for ResolverRuleAssociation {

@@ -19,7 +19,7 @@ pub struct InboundExternalLink {
     pub link_log_settings: LinkLogSettings,
     /// Tags to assign to the Link.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InboundExternalLinkTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for InboundExternalLink {
@@ -175,7 +175,7 @@ impl fr::resource::Props for LinkLogSettingsApplicationLogsLinkApplicationLogSam
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InboundExternalLinkTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -184,13 +184,13 @@ pub struct InboundExternalLinkTag {
     pub value: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for InboundExternalLinkTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InboundExternalLinkTag`: add `key: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InboundExternalLinkTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InboundExternalLinkTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -213,7 +213,7 @@ pub struct Link {
     pub peer_gateway_id: fr::Value<String>,
     /// Tags to assign to the Link.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InboundExternalLinkTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Link {
@@ -302,7 +302,7 @@ pub struct LinkRoutingRule {
     pub priority: fr::Value<i64>,
     /// Tags to assign to the LinkRoutingRule.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<LinkRoutingRuleTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for LinkRoutingRule {
@@ -413,27 +413,6 @@ impl fr::resource::Props for QueryStringKeyValuePair {
     ];
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct LinkRoutingRuleTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for LinkRoutingRuleTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `LinkRoutingRuleTag`: add `key: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `LinkRoutingRuleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `LinkRoutingRuleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::RTBFabric::OutboundExternalLink Resource Type
 ///
 /// CloudFormation type `AWS::RTBFabric::OutboundExternalLink`, deployed through Cloud Control.
@@ -449,7 +428,7 @@ pub struct OutboundExternalLink {
     pub public_endpoint: fr::Value<String>,
     /// Tags to assign to the Link.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InboundExternalLinkTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OutboundExternalLink {
@@ -521,7 +500,7 @@ pub struct RequesterGateway {
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<RequesterGatewayTag>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for RequesterGateway {
@@ -629,11 +608,11 @@ pub struct ResponderGateway {
     pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Tags to assign to the Responder Gateway.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InboundExternalLinkTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TrustStoreConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub trust_store_configuration: Option<TrustStoreConfiguration>,
     #[serde(rename = "VpcId", default)]
-    pub vpc_id: fr::Value<crate::refs::VPCVpcId>,
+    pub vpc_id: fr::Value<crate::refs::VpcId>,
 }
 
 impl fr::resource::Props for ResponderGateway {

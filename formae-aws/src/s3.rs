@@ -28,7 +28,7 @@ pub struct AccessGrant {
     #[serde(rename = "S3PrefixType", default, skip_serializing_if = "Option::is_none")]
     pub s3_prefix_type: Option<fr::Value<AccessGrantS3PrefixType>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessGrantTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AccessGrant {
@@ -138,17 +138,17 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AccessGrantTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AccessGrantTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AccessGrantTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AccessGrantTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
 }
 
@@ -161,7 +161,7 @@ pub struct AccessGrantsInstance {
     #[serde(rename = "IdentityCenterArn", default, skip_serializing_if = "Option::is_none")]
     pub identity_center_arn: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessGrantTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AccessGrantsInstance {
@@ -217,7 +217,7 @@ pub struct AccessGrantsLocation {
     #[serde(rename = "LocationScope", default)]
     pub location_scope: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessGrantTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AccessGrantsLocation {
@@ -395,7 +395,7 @@ impl fr::resource::Props for AccessPointTag {
 pub struct VpcConfiguration {
     /// If this field is specified, this access point will only allow connections from the specified VPC ID.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VpcConfiguration {
@@ -481,13 +481,13 @@ pub struct Bucket {
     pub ownership_controls: Option<OwnershipControls>,
     /// The PublicAccessBlock configuration that you want to apply to this Amazon S3 bucket. You can enable the configuration options in any combination. Bucket-level settings work alongside account-level settings (which may inherit from organization-level policies). For more information about when Amazon S3 considers a bucket or object public, see [The Meaning of "Public"](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status) in the *Amazon S3 User Guide*.
     #[serde(rename = "PublicAccessBlockConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub public_access_block_configuration: Option<BucketPublicAccessBlockConfiguration>,
+    pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
     /// A container for replication rules. You can add up to 1,000 rules. The maximum size of a replication configuration is 2 MB. The latest version of the replication configuration XML is V2. For more information about XML V2 replication configurations, see [Replication configuration](https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html) in the *Amazon S3 User Guide*.
     #[serde(rename = "ReplicationConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub replication_configuration: Option<ReplicationConfiguration>,
     /// An arbitrary set of tags (key-value pairs) for this S3 bucket.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<BucketTag>,
+    pub tags: Vec<AccessPointTag>,
     /// Describes the versioning state of an Amazon S3 bucket. For more information, see [PUT Bucket versioning](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTVersioningStatus.html) in the *Amazon S3 API Reference*.
     /// Keep the following timing in mind when enabling, suspending, or transitioning between versioning states:
     /// +  *Enabling versioning* - Changes may take up to 15 minutes to propagate across all AWS regions for full consistency.
@@ -1796,7 +1796,7 @@ fr::cfn_enum! {
 
 /// The PublicAccessBlock configuration that you want to apply to this Amazon S3 bucket. You can enable the configuration options in any combination. Bucket-level settings work alongside account-level settings (which may inherit from organization-level policies). For more information about when Amazon S3 considers a bucket or object public, see [The Meaning of "Public"](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status) in the *Amazon S3 User Guide*.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BucketPublicAccessBlockConfiguration {
+pub struct PublicAccessBlockConfiguration {
     /// Specifies whether Amazon S3 should block public access control lists (ACLs) for this bucket and objects in this bucket. Setting this element to ``TRUE`` causes the following behavior:
     /// +  PUT Bucket ACL and PUT Object ACL calls fail if the specified ACL is public.
     /// +  PUT Object calls fail if the request includes a public ACL.
@@ -1819,7 +1819,7 @@ pub struct BucketPublicAccessBlockConfiguration {
     pub restrict_public_buckets: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for BucketPublicAccessBlockConfiguration {
+impl fr::resource::Props for PublicAccessBlockConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -2170,28 +2170,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A container of a key value name pair.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct BucketTag {
-    /// Name of the object key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for BucketTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `BucketTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `BucketTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `BucketTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `BucketTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Describes the versioning state of an Amazon S3 bucket. For more information, see [PUT Bucket versioning](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTVersioningStatus.html) in the *Amazon S3 API Reference*.
 /// Keep the following timing in mind when enabling, suspending, or transitioning between versioning states:
 /// +  *Enabling versioning* - Changes may take up to 15 minutes to propagate across all AWS regions for full consistency.
@@ -2404,7 +2382,7 @@ pub struct MultiRegionAccessPoint {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "PublicAccessBlockConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub public_access_block_configuration: Option<MultiRegionAccessPointPublicAccessBlockConfiguration>,
+    pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
     /// The list of buckets that you want to associate this Multi Region Access Point with.
     #[serde(rename = "Regions", default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<Region>,
@@ -2457,32 +2435,6 @@ impl fr::resource::Resource for MultiRegionAccessPoint {
             name: fr::Output::new(name, "Name"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MultiRegionAccessPointPublicAccessBlockConfiguration {
-    /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior:
-    /// - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public.
-    /// - PUT Object calls fail if the request includes a public ACL.
-    /// . - PUT Bucket calls fail if the request includes a public ACL.
-    /// Enabling this setting doesn't affect existing policies or ACLs.
-    #[serde(rename = "BlockPublicAcls", default, skip_serializing_if = "Option::is_none")]
-    pub block_public_acls: Option<fr::Value<bool>>,
-    /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
-    #[serde(rename = "BlockPublicPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub block_public_policy: Option<fr::Value<bool>>,
-    /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
-    #[serde(rename = "IgnorePublicAcls", default, skip_serializing_if = "Option::is_none")]
-    pub ignore_public_acls: Option<fr::Value<bool>>,
-    /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy.
-    /// Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
-    #[serde(rename = "RestrictPublicBuckets", default, skip_serializing_if = "Option::is_none")]
-    pub restrict_public_buckets: Option<fr::Value<bool>>,
-}
-
-impl fr::resource::Props for MultiRegionAccessPointPublicAccessBlockConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
@@ -2624,7 +2576,7 @@ pub struct StorageLensConfiguration {
     pub aws_org: Option<AwsOrg>,
     /// Specifies how Amazon S3 Storage Lens metrics should be exported.
     #[serde(rename = "DataExport", default, skip_serializing_if = "Option::is_none")]
-    pub data_export: Option<StorageLensDataExport>,
+    pub data_export: Option<DataExport>,
     /// S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
     #[serde(rename = "Exclude", default, skip_serializing_if = "Option::is_none")]
     pub exclude: Option<BucketsAndRegions>,
@@ -2865,7 +2817,7 @@ impl fr::resource::Props for AwsOrg {
 
 /// Specifies how Amazon S3 Storage Lens metrics should be exported.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct StorageLensDataExport {
+pub struct DataExport {
     /// CloudWatch metrics settings for the Amazon S3 Storage Lens metrics export.
     #[serde(rename = "CloudWatchMetrics", default, skip_serializing_if = "Option::is_none")]
     pub cloud_watch_metrics: Option<CloudWatchMetrics>,
@@ -2877,7 +2829,7 @@ pub struct StorageLensDataExport {
     pub storage_lens_table_destination: Option<StorageLensTableDestination>,
 }
 
-impl fr::resource::Props for StorageLensDataExport {
+impl fr::resource::Props for DataExport {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 

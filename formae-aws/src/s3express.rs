@@ -165,7 +165,7 @@ impl fr::resource::Props for Tag {
 pub struct VpcConfiguration {
     /// If this field is specified, this access point will only allow connections from the specified VPC ID.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VpcConfiguration {

@@ -74,7 +74,7 @@ impl fr::resource::Resource for AccessPoint {
 pub struct VpcConfiguration {
     /// Virtual Private Cloud (VPC) Id from which AccessPoint will allow requests.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for VpcConfiguration {

@@ -86,7 +86,7 @@ pub struct Table {
     pub snapshot_management: Option<SnapshotManagement>,
     /// Specifies storage class settings for the table
     #[serde(rename = "StorageClassConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub storage_class_configuration: Option<TableStorageClassConfiguration>,
+    pub storage_class_configuration: Option<StorageClassConfiguration>,
     /// The Amazon Resource Name (ARN) of the specified table bucket.
     #[serde(rename = "TableBucketARN", default)]
     pub table_bucket_arn: fr::Value<String>,
@@ -438,19 +438,19 @@ fr::cfn_enum! {
 
 /// Specifies storage class settings for the table
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableStorageClassConfiguration {
+pub struct StorageClassConfiguration {
     /// The storage class for the table
     #[serde(rename = "StorageClass", default, skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<fr::Value<TableStorageClassConfigurationStorageClass>>,
+    pub storage_class: Option<fr::Value<StorageClassConfigurationStorageClass>>,
 }
 
-impl fr::resource::Props for TableStorageClassConfiguration {
+impl fr::resource::Props for StorageClassConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The storage class for the table
-    TableStorageClassConfigurationStorageClass {
+    StorageClassConfigurationStorageClass {
         Standard = "STANDARD",
         IntelligentTiering = "INTELLIGENT_TIERING",
     }
@@ -501,7 +501,7 @@ pub struct TableBucket {
     pub replication_configuration: Option<ReplicationConfiguration>,
     /// Specifies storage class settings for the table bucket
     #[serde(rename = "StorageClassConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub storage_class_configuration: Option<TableBucketStorageClassConfiguration>,
+    pub storage_class_configuration: Option<StorageClassConfiguration>,
     /// A name for the table bucket.
     #[serde(rename = "TableBucketName", default)]
     pub table_bucket_name: fr::Value<String>,
@@ -642,26 +642,6 @@ impl fr::resource::Props for ReplicationDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "destination_table_bucket_arn", message: "missing required property `destination_table_bucket_arn` of `ReplicationDestination`: add `destination_table_bucket_arn: ...` to it" },
     ];
-}
-
-/// Specifies storage class settings for the table bucket
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TableBucketStorageClassConfiguration {
-    /// The storage class for the table bucket
-    #[serde(rename = "StorageClass", default, skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<fr::Value<TableBucketStorageClassConfigurationStorageClass>>,
-}
-
-impl fr::resource::Props for TableBucketStorageClassConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-fr::cfn_enum! {
-    /// The storage class for the table bucket
-    TableBucketStorageClassConfigurationStorageClass {
-        Standard = "STANDARD",
-        IntelligentTiering = "INTELLIGENT_TIERING",
-    }
 }
 
 /// Settings governing the Unreferenced File Removal maintenance action. Unreferenced file removal identifies and deletes all objects that are not referenced by any table snapshots.

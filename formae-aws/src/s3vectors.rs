@@ -167,7 +167,7 @@ impl fr::resource::Props for Tag {
 pub struct VectorBucket {
     /// The encryption configuration for the vector bucket.
     #[serde(rename = "EncryptionConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub encryption_configuration: Option<VectorBucketEncryptionConfiguration>,
+    pub encryption_configuration: Option<EncryptionConfiguration>,
     /// User tags (key-value pairs) to associate with the vector bucket.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -220,22 +220,22 @@ impl fr::resource::Resource for VectorBucket {
 
 /// The encryption configuration for the vector bucket.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VectorBucketEncryptionConfiguration {
+pub struct EncryptionConfiguration {
     /// AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms
     #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256.
     #[serde(rename = "SseType", default, skip_serializing_if = "Option::is_none")]
-    pub sse_type: Option<fr::Value<VectorBucketEncryptionConfigurationSseType>>,
+    pub sse_type: Option<fr::Value<EncryptionConfigurationSseType>>,
 }
 
-impl fr::resource::Props for VectorBucketEncryptionConfiguration {
+impl fr::resource::Props for EncryptionConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256.
-    VectorBucketEncryptionConfigurationSseType {
+    EncryptionConfigurationSseType {
         Aes256 = "AES256",
         AwsKms = "aws:kms",
     }

@@ -22,7 +22,7 @@ pub struct AIWorkloadConfig {
     pub dataset_config: Option<AIDatasetConfig>,
     /// The metadata that you apply to the AI workload configuration to help you categorize and organize it.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AIWorkloadConfigTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AIWorkloadConfig {
@@ -165,7 +165,7 @@ impl fr::resource::Props for AIWorkloadS3DataSource {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AIWorkloadConfigTag {
+pub struct Tag {
     /// The tag key. Tag keys must be unique per resource.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -174,14 +174,14 @@ pub struct AIWorkloadConfigTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AIWorkloadConfigTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AIWorkloadConfigTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AIWorkloadConfigTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AIWorkloadConfigTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AIWorkloadConfigTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -200,7 +200,7 @@ pub struct Action {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "MetadataProperties", default, skip_serializing_if = "Option::is_none")]
-    pub metadata_properties: Option<ActionMetadataProperties>,
+    pub metadata_properties: Option<MetadataProperties>,
     /// A list of properties to add to the action.
     #[serde(rename = "Properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<fr::Value<serde_json::Value>>,
@@ -211,7 +211,7 @@ pub struct Action {
     pub status: Option<fr::Value<ActionStatus>>,
     /// A list of tags to apply to the action.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Action {
@@ -269,7 +269,7 @@ impl fr::resource::Resource for Action {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ActionMetadataProperties {
+pub struct MetadataProperties {
     /// The commit ID.
     #[serde(rename = "CommitId", default, skip_serializing_if = "Option::is_none")]
     pub commit_id: Option<fr::Value<String>>,
@@ -284,13 +284,13 @@ pub struct ActionMetadataProperties {
     pub repository: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ActionMetadataProperties {
+impl fr::resource::Props for MetadataProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "commit_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`commit_id` of `ActionMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "generated_by", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`generated_by` of `ActionMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`project_id` of `ActionMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`repository` of `ActionMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "commit_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`commit_id` of `MetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "generated_by", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`generated_by` of `MetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`project_id` of `MetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`repository` of `MetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -331,28 +331,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ActionTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ActionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ActionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ActionTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ActionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ActionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::SageMaker::Algorithm
 ///
 /// CloudFormation type `AWS::SageMaker::Algorithm`, deployed through Cloud Control.
@@ -371,7 +349,7 @@ pub struct Algorithm {
     pub inference_specification: Option<AlgorithmInferenceSpecification>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AlgorithmTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TrainingSpecification", default)]
     pub training_specification: TrainingSpecification,
 }
@@ -899,26 +877,6 @@ fr::cfn_enum! {
         MlTrn12xlarge = "ml.trn1.2xlarge",
         MlTrn132xlarge = "ml.trn1.32xlarge",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AlgorithmTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for AlgorithmTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AlgorithmTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AlgorithmTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AlgorithmTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AlgorithmTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// A structure of the types above.
@@ -1906,7 +1864,7 @@ pub struct Artifact {
     #[serde(rename = "ArtifactType", default)]
     pub artifact_type: fr::Value<String>,
     #[serde(rename = "MetadataProperties", default, skip_serializing_if = "Option::is_none")]
-    pub metadata_properties: Option<ActionMetadataProperties>,
+    pub metadata_properties: Option<MetadataProperties>,
     /// A list of properties to add to the artifact.
     #[serde(rename = "Properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<fr::Value<serde_json::Value>>,
@@ -1914,7 +1872,7 @@ pub struct Artifact {
     pub source: ArtifactSource,
     /// A list of tags to apply to the artifact.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Artifact {
@@ -2053,7 +2011,7 @@ pub struct Cluster {
     pub restricted_instance_groups_config: Option<RestrictedInstanceGroupsConfig>,
     /// Custom tags for managing the SageMaker HyperPod cluster as an AWS resource. You can add tags to your cluster in the same way you add them in other AWS services that support tagging.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ClusterTag>,
+    pub tags: Vec<Tag>,
     /// Configuration for tiered storage in the SageMaker HyperPod cluster.
     #[serde(rename = "TieredStorageConfig", default, skip_serializing_if = "Option::is_none")]
     pub tiered_storage_config: Option<TieredStorageConfig>,
@@ -2682,28 +2640,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ClusterTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ClusterTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ClusterTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ClusterTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ClusterTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ClusterTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Configuration for tiered storage in the SageMaker HyperPod cluster.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TieredStorageConfig {
@@ -2751,7 +2687,7 @@ pub struct ClusterSchedulerConfig {
     pub scheduler_config: SchedulerConfig,
     /// Tags of the cluster policy.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AlgorithmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ClusterSchedulerConfig {
@@ -2880,7 +2816,7 @@ pub struct CodeRepository {
     pub git_config: GitConfig,
     /// An array of key-value pairs.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CodeRepositoryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CodeRepository {
@@ -2951,28 +2887,6 @@ impl fr::resource::Props for GitConfig {
     ];
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CodeRepositoryTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CodeRepositoryTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CodeRepositoryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CodeRepositoryTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CodeRepositoryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CodeRepositoryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::SageMaker::ComputeQuota. Defines a compute allocation rule for an EKS-orchestrated SageMaker HyperPod cluster's task governance. Available in 15 regions (us-east-1, us-east-2, us-west-1, us-west-2, ap-south-1, ap-southeast-1, ap-southeast-2, ap-southeast-3, ap-northeast-1, eu-central-1, eu-west-1, eu-west-2, eu-north-1, eu-south-2, sa-east-1).
 ///
 /// CloudFormation type `AWS::SageMaker::ComputeQuota`, deployed through Cloud Control.
@@ -2998,7 +2912,7 @@ pub struct ComputeQuota {
     pub name: fr::Value<String>,
     /// Tags to associate with the compute allocation definition.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AlgorithmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ComputeQuota {
@@ -3608,16 +3522,16 @@ pub struct DataQualityJobDefinition {
     pub job_resources: MonitoringResources,
     /// Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
     #[serde(rename = "NetworkConfig", default, skip_serializing_if = "Option::is_none")]
-    pub network_config: Option<DataQualityJobDefinitionNetworkConfig>,
+    pub network_config: Option<NetworkConfig>,
     /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Specifies a time limit for how long the monitoring job is allowed to run.
     #[serde(rename = "StoppingCondition", default, skip_serializing_if = "Option::is_none")]
-    pub stopping_condition: Option<DataQualityJobDefinitionStoppingCondition>,
+    pub stopping_condition: Option<StoppingCondition>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataQualityJobDefinition {
@@ -3761,10 +3675,10 @@ impl fr::resource::Props for StatisticsResource {
 pub struct DataQualityJobInput {
     /// The batch transform input for a monitoring job.
     #[serde(rename = "BatchTransformInput", default, skip_serializing_if = "Option::is_none")]
-    pub batch_transform_input: Option<DataQualityJobDefinitionBatchTransformInput>,
+    pub batch_transform_input: Option<BatchTransformInput>,
     /// The endpoint for a monitoring job.
     #[serde(rename = "EndpointInput", default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_input: Option<DataQualityJobDefinitionEndpointInput>,
+    pub endpoint_input: Option<EndpointInput>,
 }
 
 impl fr::resource::Props for DataQualityJobInput {
@@ -3773,13 +3687,13 @@ impl fr::resource::Props for DataQualityJobInput {
 
 /// The batch transform input for a monitoring job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionBatchTransformInput {
+pub struct BatchTransformInput {
     /// A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data.
     #[serde(rename = "DataCapturedDestinationS3Uri", default)]
     pub data_captured_destination_s3_uri: fr::Value<String>,
     /// The dataset format of the data to monitor
     #[serde(rename = "DatasetFormat", default)]
-    pub dataset_format: DataQualityJobDefinitionDatasetFormat,
+    pub dataset_format: DatasetFormat,
     /// Indexes or names of the features to be excluded from analysis
     #[serde(rename = "ExcludeFeaturesAttribute", default, skip_serializing_if = "Option::is_none")]
     pub exclude_features_attribute: Option<fr::Value<String>>,
@@ -3788,28 +3702,28 @@ pub struct DataQualityJobDefinitionBatchTransformInput {
     pub local_path: fr::Value<String>,
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[serde(rename = "S3DataDistributionType", default, skip_serializing_if = "Option::is_none")]
-    pub s3_data_distribution_type: Option<fr::Value<DataQualityJobDefinitionBatchTransformInputS3DataDistributionType>>,
+    pub s3_data_distribution_type: Option<fr::Value<BatchTransformInputS3DataDistributionType>>,
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[serde(rename = "S3InputMode", default, skip_serializing_if = "Option::is_none")]
-    pub s3_input_mode: Option<fr::Value<DataQualityJobDefinitionBatchTransformInputS3InputMode>>,
+    pub s3_input_mode: Option<fr::Value<BatchTransformInputS3InputMode>>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionBatchTransformInput {
+impl fr::resource::Props for BatchTransformInput {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "data_captured_destination_s3_uri", message: "missing required property `data_captured_destination_s3_uri` of `DataQualityJobDefinitionBatchTransformInput`: add `data_captured_destination_s3_uri: ...` to it" },
-        fr::resource::Required { field: "dataset_format", message: "missing required property `dataset_format` of `DataQualityJobDefinitionBatchTransformInput`: add `dataset_format: ...` to it" },
-        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `DataQualityJobDefinitionBatchTransformInput`: add `local_path: ...` to it" },
+        fr::resource::Required { field: "data_captured_destination_s3_uri", message: "missing required property `data_captured_destination_s3_uri` of `BatchTransformInput`: add `data_captured_destination_s3_uri: ...` to it" },
+        fr::resource::Required { field: "dataset_format", message: "missing required property `dataset_format` of `BatchTransformInput`: add `dataset_format: ...` to it" },
+        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `BatchTransformInput`: add `local_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `DataQualityJobDefinitionBatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `DataQualityJobDefinitionBatchTransformInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `DataQualityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `BatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `BatchTransformInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `BatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// The dataset format of the data to monitor
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionDatasetFormat {
+pub struct DatasetFormat {
     /// The CSV format
     #[serde(rename = "Csv", default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<Csv>,
@@ -3821,7 +3735,7 @@ pub struct DataQualityJobDefinitionDatasetFormat {
     pub parquet: Option<fr::Value<bool>>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionDatasetFormat {
+impl fr::resource::Props for DatasetFormat {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -3851,7 +3765,7 @@ impl fr::resource::Props for Json {
 
 fr::cfn_enum! {
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
-    DataQualityJobDefinitionBatchTransformInputS3DataDistributionType {
+    BatchTransformInputS3DataDistributionType {
         FullyReplicated = "FullyReplicated",
         ShardedByS3Key = "ShardedByS3Key",
     }
@@ -3859,7 +3773,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
-    DataQualityJobDefinitionBatchTransformInputS3InputMode {
+    BatchTransformInputS3InputMode {
         Pipe = "Pipe",
         File = "File",
     }
@@ -3867,7 +3781,7 @@ fr::cfn_enum! {
 
 /// The endpoint for a monitoring job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionEndpointInput {
+pub struct EndpointInput {
     /// The name of the endpoint used to run the monitoring job.
     #[serde(rename = "EndpointName", default)]
     pub endpoint_name: fr::Value<String>,
@@ -3879,27 +3793,27 @@ pub struct DataQualityJobDefinitionEndpointInput {
     pub local_path: fr::Value<String>,
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
     #[serde(rename = "S3DataDistributionType", default, skip_serializing_if = "Option::is_none")]
-    pub s3_data_distribution_type: Option<fr::Value<DataQualityJobDefinitionEndpointInputS3DataDistributionType>>,
+    pub s3_data_distribution_type: Option<fr::Value<EndpointInputS3DataDistributionType>>,
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
     #[serde(rename = "S3InputMode", default, skip_serializing_if = "Option::is_none")]
-    pub s3_input_mode: Option<fr::Value<DataQualityJobDefinitionEndpointInputS3InputMode>>,
+    pub s3_input_mode: Option<fr::Value<EndpointInputS3InputMode>>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionEndpointInput {
+impl fr::resource::Props for EndpointInput {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "endpoint_name", message: "missing required property `endpoint_name` of `DataQualityJobDefinitionEndpointInput`: add `endpoint_name: ...` to it" },
-        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `DataQualityJobDefinitionEndpointInput`: add `local_path: ...` to it" },
+        fr::resource::Required { field: "endpoint_name", message: "missing required property `endpoint_name` of `EndpointInput`: add `endpoint_name: ...` to it" },
+        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `EndpointInput`: add `local_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `DataQualityJobDefinitionEndpointInput` must have 0 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `DataQualityJobDefinitionEndpointInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `DataQualityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `EndpointInput` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `EndpointInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `EndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
-    DataQualityJobDefinitionEndpointInputS3DataDistributionType {
+    EndpointInputS3DataDistributionType {
         FullyReplicated = "FullyReplicated",
         ShardedByS3Key = "ShardedByS3Key",
     }
@@ -3907,7 +3821,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
-    DataQualityJobDefinitionEndpointInputS3InputMode {
+    EndpointInputS3InputMode {
         Pipe = "Pipe",
         File = "File",
     }
@@ -3938,7 +3852,7 @@ impl fr::resource::Props for MonitoringOutputConfig {
 pub struct MonitoringOutput {
     /// Information about where and how to store the results of a monitoring job.
     #[serde(rename = "S3Output", default)]
-    pub s3_output: DataQualityJobDefinitionS3Output,
+    pub s3_output: S3Output,
 }
 
 impl fr::resource::Props for MonitoringOutput {
@@ -3949,32 +3863,32 @@ impl fr::resource::Props for MonitoringOutput {
 
 /// Information about where and how to store the results of a monitoring job.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionS3Output {
+pub struct S3Output {
     /// The local path to the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job. LocalPath is an absolute path for the output data.
     #[serde(rename = "LocalPath", default)]
     pub local_path: fr::Value<String>,
     /// Whether to upload the results of the monitoring job continuously or after the job completes.
     #[serde(rename = "S3UploadMode", default, skip_serializing_if = "Option::is_none")]
-    pub s3_upload_mode: Option<fr::Value<DataQualityJobDefinitionS3OutputS3UploadMode>>,
+    pub s3_upload_mode: Option<fr::Value<S3OutputS3UploadMode>>,
     /// A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job.
     #[serde(rename = "S3Uri", default)]
     pub s3_uri: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionS3Output {
+impl fr::resource::Props for S3Output {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `DataQualityJobDefinitionS3Output`: add `local_path: ...` to it" },
-        fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `DataQualityJobDefinitionS3Output`: add `s3_uri: ...` to it" },
+        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `S3Output`: add `local_path: ...` to it" },
+        fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `S3Output`: add `s3_uri: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `DataQualityJobDefinitionS3Output` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`s3_uri` of `DataQualityJobDefinitionS3Output` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `S3Output` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`s3_uri` of `S3Output` must have 0 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Whether to upload the results of the monitoring job continuously or after the job completes.
-    DataQualityJobDefinitionS3OutputS3UploadMode {
+    S3OutputS3UploadMode {
         Continuous = "Continuous",
         EndOfJob = "EndOfJob",
     }
@@ -3985,7 +3899,7 @@ fr::cfn_enum! {
 pub struct MonitoringResources {
     /// Configuration for the cluster used to run model monitoring jobs.
     #[serde(rename = "ClusterConfig", default)]
-    pub cluster_config: DataQualityJobDefinitionClusterConfig,
+    pub cluster_config: ClusterConfig,
 }
 
 impl fr::resource::Props for MonitoringResources {
@@ -3996,7 +3910,7 @@ impl fr::resource::Props for MonitoringResources {
 
 /// Configuration for the cluster used to run model monitoring jobs.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionClusterConfig {
+pub struct ClusterConfig {
     /// The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1.
     #[serde(rename = "InstanceCount", default)]
     pub instance_count: fr::Value<i64>,
@@ -4011,22 +3925,22 @@ pub struct DataQualityJobDefinitionClusterConfig {
     pub volume_size_in_gb: fr::Value<i64>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionClusterConfig {
+impl fr::resource::Props for ClusterConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "instance_count", message: "missing required property `instance_count` of `DataQualityJobDefinitionClusterConfig`: add `instance_count: ...` to it" },
-        fr::resource::Required { field: "instance_type", message: "missing required property `instance_type` of `DataQualityJobDefinitionClusterConfig`: add `instance_type: ...` to it" },
-        fr::resource::Required { field: "volume_size_in_gb", message: "missing required property `volume_size_in_gb` of `DataQualityJobDefinitionClusterConfig`: add `volume_size_in_gb: ...` to it" },
+        fr::resource::Required { field: "instance_count", message: "missing required property `instance_count` of `ClusterConfig`: add `instance_count: ...` to it" },
+        fr::resource::Required { field: "instance_type", message: "missing required property `instance_type` of `ClusterConfig`: add `instance_type: ...` to it" },
+        fr::resource::Required { field: "volume_size_in_gb", message: "missing required property `volume_size_in_gb` of `ClusterConfig`: add `volume_size_in_gb: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 1.0, max: 100.0 }, message: "`instance_count` of `DataQualityJobDefinitionClusterConfig` must be from 1 to 100 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`volume_kms_key_id` of `DataQualityJobDefinitionClusterConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "volume_size_in_gb", check: fr::literal::Check::Range { min: 1.0, max: 16384.0 }, message: "`volume_size_in_gb` of `DataQualityJobDefinitionClusterConfig` must be from 1 to 16384 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 1.0, max: 100.0 }, message: "`instance_count` of `ClusterConfig` must be from 1 to 100 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`volume_kms_key_id` of `ClusterConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_size_in_gb", check: fr::literal::Check::Range { min: 1.0, max: 16384.0 }, message: "`volume_size_in_gb` of `ClusterConfig` must be from 1 to 16384 (the schema's minimum/maximum)" },
     ];
 }
 
 /// Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionNetworkConfig {
+pub struct NetworkConfig {
     /// Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer.
     #[serde(rename = "EnableInterContainerTrafficEncryption", default, skip_serializing_if = "Option::is_none")]
     pub enable_inter_container_traffic_encryption: Option<fr::Value<bool>>,
@@ -4035,16 +3949,16 @@ pub struct DataQualityJobDefinitionNetworkConfig {
     pub enable_network_isolation: Option<fr::Value<bool>>,
     /// Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC.
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<DataQualityJobDefinitionVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionNetworkConfig {
+impl fr::resource::Props for NetworkConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionVpcConfig {
+pub struct VpcConfig {
     /// The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field.
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
@@ -4053,49 +3967,27 @@ pub struct DataQualityJobDefinitionVpcConfig {
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionVpcConfig {
+impl fr::resource::Props for VpcConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "security_group_ids", message: "missing required property `security_group_ids` of `DataQualityJobDefinitionVpcConfig`: add `security_group_ids: ...` to it" },
-        fr::resource::Required { field: "subnets", message: "missing required property `subnets` of `DataQualityJobDefinitionVpcConfig`: add `subnets: ...` to it" },
+        fr::resource::Required { field: "security_group_ids", message: "missing required property `security_group_ids` of `VpcConfig`: add `security_group_ids: ...` to it" },
+        fr::resource::Required { field: "subnets", message: "missing required property `subnets` of `VpcConfig`: add `subnets: ...` to it" },
     ];
 }
 
 /// Specifies a time limit for how long the monitoring job is allowed to run.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionStoppingCondition {
+pub struct StoppingCondition {
     /// The maximum runtime allowed in seconds.
     #[serde(rename = "MaxRuntimeInSeconds", default)]
     pub max_runtime_in_seconds: fr::Value<i64>,
 }
 
-impl fr::resource::Props for DataQualityJobDefinitionStoppingCondition {
+impl fr::resource::Props for StoppingCondition {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "max_runtime_in_seconds", message: "missing required property `max_runtime_in_seconds` of `DataQualityJobDefinitionStoppingCondition`: add `max_runtime_in_seconds: ...` to it" },
+        fr::resource::Required { field: "max_runtime_in_seconds", message: "missing required property `max_runtime_in_seconds` of `StoppingCondition`: add `max_runtime_in_seconds: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "max_runtime_in_seconds", check: fr::literal::Check::Range { min: 1.0, max: 86400.0 }, message: "`max_runtime_in_seconds` of `DataQualityJobDefinitionStoppingCondition` must be from 1 to 86400 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataQualityJobDefinitionTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DataQualityJobDefinitionTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataQualityJobDefinitionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataQualityJobDefinitionTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataQualityJobDefinitionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataQualityJobDefinitionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "max_runtime_in_seconds", check: fr::literal::Check::Range { min: 1.0, max: 86400.0 }, message: "`max_runtime_in_seconds` of `StoppingCondition` must be from 1 to 86400 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -4106,7 +3998,7 @@ impl fr::resource::Props for DataQualityJobDefinitionTag {
 pub struct Device {
     /// Edge device you want to create
     #[serde(rename = "Device", default, skip_serializing_if = "Option::is_none")]
-    pub device: Option<DeviceDevice>,
+    pub device: Option<DeviceProperty>,
     /// The name of the edge device fleet
     #[serde(rename = "DeviceFleetName", default)]
     pub device_fleet_name: fr::Value<String>,
@@ -4157,7 +4049,7 @@ impl fr::resource::Resource for Device {
 
 /// Edge device you want to create
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeviceDevice {
+pub struct DeviceProperty {
     /// Description of the device
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -4169,14 +4061,14 @@ pub struct DeviceDevice {
     pub iot_thing_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DeviceDevice {
+impl fr::resource::Props for DeviceProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "device_name", message: "missing required property `device_name` of `DeviceDevice`: add `device_name: ...` to it" },
+        fr::resource::Required { field: "device_name", message: "missing required property `device_name` of `DeviceProperty`: add `device_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`description` of `DeviceDevice` must have 1 to 40 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`device_name` of `DeviceDevice` must have 1 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "iot_thing_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`iot_thing_name` of `DeviceDevice` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`description` of `DeviceProperty` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`device_name` of `DeviceProperty` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "iot_thing_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`iot_thing_name` of `DeviceProperty` must have 0 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4220,7 +4112,7 @@ pub struct DeviceFleet {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Associate tags with the resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DeviceFleetTag>,
+    pub tags: Vec<DeviceTag>,
 }
 
 impl fr::resource::Props for DeviceFleet {
@@ -4290,28 +4182,6 @@ impl fr::resource::Props for EdgeOutputConfig {
     ];
 }
 
-/// Key-value pair to associate as a tag for the resource
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DeviceFleetTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The key value of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for DeviceFleetTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DeviceFleetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DeviceFleetTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DeviceFleetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DeviceFleetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::SageMaker::Domain
 ///
 /// CloudFormation type `AWS::SageMaker::Domain`, deployed through Cloud Control.
@@ -4331,7 +4201,7 @@ pub struct Domain {
     pub default_space_settings: Option<DefaultSpaceSettings>,
     /// A collection of settings that apply to users of Amazon SageMaker Studio. These settings are specified when the CreateUserProfile API is called, and as DefaultUserSettings when the CreateDomain API is called.
     #[serde(rename = "DefaultUserSettings", default)]
-    pub default_user_settings: DomainUserSettings,
+    pub default_user_settings: UserSettings,
     /// A name for the domain.
     #[serde(rename = "DomainName", default)]
     pub domain_name: fr::Value<String>,
@@ -4346,7 +4216,7 @@ pub struct Domain {
     pub kms_key_id: Option<fr::Value<String>>,
     /// The VPC subnets that Studio uses for communication.
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// Indicates whether the tags added to Domain, User Profile and Space entity is propagated to all SageMaker resources.
     #[serde(rename = "TagPropagation", default, skip_serializing_if = "Option::is_none")]
     pub tag_propagation: Option<fr::Value<DomainTagPropagation>>,
@@ -4355,7 +4225,7 @@ pub struct Domain {
     pub tags: Vec<AppTag>,
     /// The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for Domain {
@@ -4458,19 +4328,19 @@ pub struct DefaultSpaceSettings {
     pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// The JupyterLab app settings.
     #[serde(rename = "JupyterLabAppSettings", default, skip_serializing_if = "Option::is_none")]
-    pub jupyter_lab_app_settings: Option<DomainJupyterLabAppSettings>,
+    pub jupyter_lab_app_settings: Option<JupyterLabAppSettings>,
     /// The JupyterServer app settings.
     #[serde(rename = "JupyterServerAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub jupyter_server_app_settings: Option<DomainJupyterServerAppSettings>,
     /// The kernel gateway app settings.
     #[serde(rename = "KernelGatewayAppSettings", default, skip_serializing_if = "Option::is_none")]
-    pub kernel_gateway_app_settings: Option<DomainKernelGatewayAppSettings>,
+    pub kernel_gateway_app_settings: Option<KernelGatewayAppSettings>,
     /// The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
     #[serde(rename = "SecurityGroups", default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// Default storage settings for a space.
     #[serde(rename = "SpaceStorageSettings", default, skip_serializing_if = "Option::is_none")]
-    pub space_storage_settings: Option<DomainDefaultSpaceStorageSettings>,
+    pub space_storage_settings: Option<DefaultSpaceStorageSettings>,
 }
 
 impl fr::resource::Props for DefaultSpaceSettings {
@@ -4571,7 +4441,7 @@ impl fr::resource::Props for CustomPosixUserConfig {
 
 /// The JupyterLab app settings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainJupyterLabAppSettings {
+pub struct JupyterLabAppSettings {
     #[serde(rename = "AppLifecycleManagement", default, skip_serializing_if = "Option::is_none")]
     pub app_lifecycle_management: Option<AppLifecycleManagement>,
     /// The lifecycle configuration that runs before the default lifecycle configuration.
@@ -4579,7 +4449,7 @@ pub struct DomainJupyterLabAppSettings {
     pub built_in_lifecycle_config_arn: Option<fr::Value<String>>,
     /// A list of CodeRepositories available for use with JupyterLab apps.
     #[serde(rename = "CodeRepositories", default, skip_serializing_if = "Vec::is_empty")]
-    pub code_repositories: Vec<DomainCodeRepository>,
+    pub code_repositories: Vec<CodeRepositoryProperty>,
     /// A list of custom images for use for JupyterLab apps.
     #[serde(rename = "CustomImages", default, skip_serializing_if = "Vec::is_empty")]
     pub custom_images: Vec<CustomImage>,
@@ -4590,10 +4460,10 @@ pub struct DomainJupyterLabAppSettings {
     pub lifecycle_config_arns: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DomainJupyterLabAppSettings {
+impl fr::resource::Props for JupyterLabAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `DomainJupyterLabAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `JupyterLabAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4644,18 +4514,18 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainCodeRepository {
+pub struct CodeRepositoryProperty {
     /// A CodeRepository (valid URL) to be used within Jupyter's Git extension.
     #[serde(rename = "RepositoryUrl", default)]
     pub repository_url: fr::Value<String>,
 }
 
-impl fr::resource::Props for DomainCodeRepository {
+impl fr::resource::Props for CodeRepositoryProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "repository_url", message: "missing required property `repository_url` of `DomainCodeRepository`: add `repository_url: ...` to it" },
+        fr::resource::Required { field: "repository_url", message: "missing required property `repository_url` of `CodeRepositoryProperty`: add `repository_url: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`repository_url` of `DomainCodeRepository` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`repository_url` of `CodeRepositoryProperty` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -4908,7 +4778,7 @@ impl fr::resource::Props for DomainJupyterServerAppSettings {
 
 /// The kernel gateway app settings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainKernelGatewayAppSettings {
+pub struct KernelGatewayAppSettings {
     /// A list of custom SageMaker images that are configured to run as a KernelGateway app.
     #[serde(rename = "CustomImages", default, skip_serializing_if = "Vec::is_empty")]
     pub custom_images: Vec<CustomImage>,
@@ -4919,51 +4789,51 @@ pub struct DomainKernelGatewayAppSettings {
     pub lifecycle_config_arns: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DomainKernelGatewayAppSettings {
+impl fr::resource::Props for KernelGatewayAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Default storage settings for a space.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainDefaultSpaceStorageSettings {
+pub struct DefaultSpaceStorageSettings {
     /// Properties related to the Amazon Elastic Block Store volume. Must be provided if storage type is Amazon EBS and must not be provided if storage type is not Amazon EBS
     #[serde(rename = "DefaultEbsStorageSettings", default, skip_serializing_if = "Option::is_none")]
-    pub default_ebs_storage_settings: Option<DomainDefaultEbsStorageSettings>,
+    pub default_ebs_storage_settings: Option<DefaultEbsStorageSettings>,
 }
 
-impl fr::resource::Props for DomainDefaultSpaceStorageSettings {
+impl fr::resource::Props for DefaultSpaceStorageSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Properties related to the Amazon Elastic Block Store volume. Must be provided if storage type is Amazon EBS and must not be provided if storage type is not Amazon EBS
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainDefaultEbsStorageSettings {
+pub struct DefaultEbsStorageSettings {
     #[serde(rename = "DefaultEbsVolumeSizeInGb", default)]
     pub default_ebs_volume_size_in_gb: fr::Value<i64>,
     #[serde(rename = "MaximumEbsVolumeSizeInGb", default)]
     pub maximum_ebs_volume_size_in_gb: fr::Value<i64>,
 }
 
-impl fr::resource::Props for DomainDefaultEbsStorageSettings {
+impl fr::resource::Props for DefaultEbsStorageSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "default_ebs_volume_size_in_gb", message: "missing required property `default_ebs_volume_size_in_gb` of `DomainDefaultEbsStorageSettings`: add `default_ebs_volume_size_in_gb: ...` to it" },
-        fr::resource::Required { field: "maximum_ebs_volume_size_in_gb", message: "missing required property `maximum_ebs_volume_size_in_gb` of `DomainDefaultEbsStorageSettings`: add `maximum_ebs_volume_size_in_gb: ...` to it" },
+        fr::resource::Required { field: "default_ebs_volume_size_in_gb", message: "missing required property `default_ebs_volume_size_in_gb` of `DefaultEbsStorageSettings`: add `default_ebs_volume_size_in_gb: ...` to it" },
+        fr::resource::Required { field: "maximum_ebs_volume_size_in_gb", message: "missing required property `maximum_ebs_volume_size_in_gb` of `DefaultEbsStorageSettings`: add `maximum_ebs_volume_size_in_gb: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "default_ebs_volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`default_ebs_volume_size_in_gb` of `DomainDefaultEbsStorageSettings` must be from 5 to 16384 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "maximum_ebs_volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`maximum_ebs_volume_size_in_gb` of `DomainDefaultEbsStorageSettings` must be from 5 to 16384 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "default_ebs_volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`default_ebs_volume_size_in_gb` of `DefaultEbsStorageSettings` must be from 5 to 16384 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "maximum_ebs_volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`maximum_ebs_volume_size_in_gb` of `DefaultEbsStorageSettings` must be from 5 to 16384 (the schema's minimum/maximum)" },
     ];
 }
 
 /// A collection of settings that apply to users of Amazon SageMaker Studio. These settings are specified when the CreateUserProfile API is called, and as DefaultUserSettings when the CreateDomain API is called.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainUserSettings {
+pub struct UserSettings {
     /// Indicates whether auto-mounting of an EFS volume is supported for the user profile.
     #[serde(rename = "AutoMountHomeEFS", default, skip_serializing_if = "Option::is_none")]
-    pub auto_mount_home_efs: Option<fr::Value<DomainUserSettingsAutoMountHomeEfs>>,
+    pub auto_mount_home_efs: Option<fr::Value<UserSettingsAutoMountHomeEfs>>,
     /// The CodeEditor app settings.
     #[serde(rename = "CodeEditorAppSettings", default, skip_serializing_if = "Option::is_none")]
-    pub code_editor_app_settings: Option<DomainCodeEditorAppSettings>,
+    pub code_editor_app_settings: Option<CodeEditorAppSettings>,
     #[serde(rename = "CustomFileSystemConfigs", default, skip_serializing_if = "Vec::is_empty")]
     pub custom_file_system_configs: Vec<CustomFileSystemConfig>,
     #[serde(rename = "CustomPosixUserConfig", default, skip_serializing_if = "Option::is_none")]
@@ -4976,13 +4846,13 @@ pub struct DomainUserSettings {
     pub execution_role: fr::Value<crate::refs::RoleArn>,
     /// The JupyterLab app settings.
     #[serde(rename = "JupyterLabAppSettings", default, skip_serializing_if = "Option::is_none")]
-    pub jupyter_lab_app_settings: Option<DomainJupyterLabAppSettings>,
+    pub jupyter_lab_app_settings: Option<JupyterLabAppSettings>,
     /// The JupyterServer app settings.
     #[serde(rename = "JupyterServerAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub jupyter_server_app_settings: Option<DomainJupyterServerAppSettings>,
     /// The kernel gateway app settings.
     #[serde(rename = "KernelGatewayAppSettings", default, skip_serializing_if = "Option::is_none")]
-    pub kernel_gateway_app_settings: Option<DomainKernelGatewayAppSettings>,
+    pub kernel_gateway_app_settings: Option<KernelGatewayAppSettings>,
     /// A collection of settings that apply to an RSessionGateway app.
     #[serde(rename = "RSessionAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub r_session_app_settings: Option<RSessionAppSettings>,
@@ -4997,27 +4867,27 @@ pub struct DomainUserSettings {
     pub sharing_settings: Option<SharingSettings>,
     /// Default storage settings for a space.
     #[serde(rename = "SpaceStorageSettings", default, skip_serializing_if = "Option::is_none")]
-    pub space_storage_settings: Option<DomainDefaultSpaceStorageSettings>,
+    pub space_storage_settings: Option<DefaultSpaceStorageSettings>,
     /// Indicates whether the Studio experience is available to users. If not, users cannot access Studio.
     #[serde(rename = "StudioWebPortal", default, skip_serializing_if = "Option::is_none")]
-    pub studio_web_portal: Option<fr::Value<DomainUserSettingsStudioWebPortal>>,
+    pub studio_web_portal: Option<fr::Value<UserSettingsStudioWebPortal>>,
     /// Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level.
     #[serde(rename = "StudioWebPortalSettings", default, skip_serializing_if = "Option::is_none")]
     pub studio_web_portal_settings: Option<DomainStudioWebPortalSettings>,
 }
 
-impl fr::resource::Props for DomainUserSettings {
+impl fr::resource::Props for UserSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "execution_role", message: "missing required property `execution_role` of `DomainUserSettings`: add `execution_role: ...` to it" },
+        fr::resource::Required { field: "execution_role", message: "missing required property `execution_role` of `UserSettings`: add `execution_role: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "default_landing_uri", check: fr::literal::Check::Length { min: 0, max: 1023 }, message: "`default_landing_uri` of `DomainUserSettings` must have 0 to 1023 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_landing_uri", check: fr::literal::Check::Length { min: 0, max: 1023 }, message: "`default_landing_uri` of `UserSettings` must have 0 to 1023 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Indicates whether auto-mounting of an EFS volume is supported for the user profile.
-    DomainUserSettingsAutoMountHomeEfs {
+    UserSettingsAutoMountHomeEfs {
         Enabled = "Enabled",
         Disabled = "Disabled",
         DefaultAsDomain = "DefaultAsDomain",
@@ -5026,7 +4896,7 @@ fr::cfn_enum! {
 
 /// The CodeEditor app settings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DomainCodeEditorAppSettings {
+pub struct CodeEditorAppSettings {
     #[serde(rename = "AppLifecycleManagement", default, skip_serializing_if = "Option::is_none")]
     pub app_lifecycle_management: Option<AppLifecycleManagement>,
     /// The lifecycle configuration that runs before the default lifecycle configuration.
@@ -5042,10 +4912,10 @@ pub struct DomainCodeEditorAppSettings {
     pub lifecycle_config_arns: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for DomainCodeEditorAppSettings {
+impl fr::resource::Props for CodeEditorAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `DomainCodeEditorAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `CodeEditorAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -5126,7 +4996,7 @@ fr::cfn_enum! {
 
 fr::cfn_enum! {
     /// Indicates whether the Studio experience is available to users. If not, users cannot access Studio.
-    DomainUserSettingsStudioWebPortal {
+    UserSettingsStudioWebPortal {
         Enabled = "ENABLED",
         Disabled = "DISABLED",
     }
@@ -5378,7 +5248,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct Endpoint {
     #[serde(rename = "DeploymentConfig", default, skip_serializing_if = "Option::is_none")]
-    pub deployment_config: Option<EndpointDeploymentConfig>,
+    pub deployment_config: Option<DeploymentConfig>,
     /// The name of the endpoint configuration for the SageMaker endpoint. This is a required property.
     #[serde(rename = "EndpointConfigName", default)]
     pub endpoint_config_name: fr::Value<String>,
@@ -5445,16 +5315,16 @@ impl fr::resource::Resource for Endpoint {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EndpointDeploymentConfig {
+pub struct DeploymentConfig {
     #[serde(rename = "AutoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub auto_rollback_configuration: Option<AutoRollbackConfig>,
     #[serde(rename = "BlueGreenUpdatePolicy", default, skip_serializing_if = "Option::is_none")]
     pub blue_green_update_policy: Option<BlueGreenUpdatePolicy>,
     #[serde(rename = "RollingUpdatePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub rolling_update_policy: Option<EndpointRollingUpdatePolicy>,
+    pub rolling_update_policy: Option<RollingUpdatePolicy>,
 }
 
-impl fr::resource::Props for EndpointDeploymentConfig {
+impl fr::resource::Props for DeploymentConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -5576,7 +5446,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EndpointRollingUpdatePolicy {
+pub struct RollingUpdatePolicy {
     #[serde(rename = "MaximumBatchSize", default)]
     pub maximum_batch_size: CapacitySize,
     /// The maximum time allowed for the rolling update, in seconds.
@@ -5589,14 +5459,14 @@ pub struct EndpointRollingUpdatePolicy {
     pub wait_interval_in_seconds: fr::Value<i64>,
 }
 
-impl fr::resource::Props for EndpointRollingUpdatePolicy {
+impl fr::resource::Props for RollingUpdatePolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "maximum_batch_size", message: "missing required property `maximum_batch_size` of `EndpointRollingUpdatePolicy`: add `maximum_batch_size: ...` to it" },
-        fr::resource::Required { field: "wait_interval_in_seconds", message: "missing required property `wait_interval_in_seconds` of `EndpointRollingUpdatePolicy`: add `wait_interval_in_seconds: ...` to it" },
+        fr::resource::Required { field: "maximum_batch_size", message: "missing required property `maximum_batch_size` of `RollingUpdatePolicy`: add `maximum_batch_size: ...` to it" },
+        fr::resource::Required { field: "wait_interval_in_seconds", message: "missing required property `wait_interval_in_seconds` of `RollingUpdatePolicy`: add `wait_interval_in_seconds: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "maximum_execution_timeout_in_seconds", check: fr::literal::Check::Range { min: 600.0, max: 28800.0 }, message: "`maximum_execution_timeout_in_seconds` of `EndpointRollingUpdatePolicy` must be from 600 to 28800 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "wait_interval_in_seconds", check: fr::literal::Check::Range { min: 0.0, max: 3600.0 }, message: "`wait_interval_in_seconds` of `EndpointRollingUpdatePolicy` must be from 0 to 3600 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "maximum_execution_timeout_in_seconds", check: fr::literal::Check::Range { min: 600.0, max: 28800.0 }, message: "`maximum_execution_timeout_in_seconds` of `RollingUpdatePolicy` must be from 600 to 28800 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "wait_interval_in_seconds", check: fr::literal::Check::Range { min: 0.0, max: 3600.0 }, message: "`wait_interval_in_seconds` of `RollingUpdatePolicy` must be from 0 to 3600 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -5671,7 +5541,7 @@ pub struct EndpointConfig {
     pub shadow_production_variants: Vec<ProductionVariant>,
     /// A list of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EndpointConfigTag>,
+    pub tags: Vec<EndpointTag>,
     /// Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC.
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<EndpointConfigVpcConfig>,
@@ -6905,28 +6775,6 @@ impl fr::resource::Props for ServerlessConfig {
     ];
 }
 
-/// A tag object that consists of a key and an optional value, used to manage metadata for SageMaker AWS resources.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct EndpointConfigTag {
-    /// The tag key. Tag keys must be unique per resource.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for EndpointConfigTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `EndpointConfigTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `EndpointConfigTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `EndpointConfigTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `EndpointConfigTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct EndpointConfigVpcConfig {
@@ -7066,7 +6914,7 @@ pub struct FeatureGroup {
     pub role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// An array of key-value pair to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<FeatureGroupTag>,
+    pub tags: Vec<EndpointTag>,
     #[serde(rename = "ThroughputConfig", default, skip_serializing_if = "Option::is_none")]
     pub throughput_config: Option<ThroughputConfig>,
 }
@@ -7294,26 +7142,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct FeatureGroupTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for FeatureGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `FeatureGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `FeatureGroupTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FeatureGroupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FeatureGroupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ThroughputConfig {
@@ -7368,7 +7196,7 @@ pub struct Hub {
     pub s3_storage_config: Option<HubS3StorageConfig>,
     /// Tags to associate with the hub.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AlgorithmTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Hub {
@@ -7451,7 +7279,7 @@ pub struct HumanTaskUi {
     pub human_task_ui_name: fr::Value<String>,
     /// An array of key-value pairs that contain metadata to help you categorize and organize a human review workflow user interface.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionTag>,
+    pub tags: Vec<Tag>,
     /// The Liquid template for the worker user interface.
     #[serde(rename = "UiTemplate", default, skip_serializing_if = "Option::is_none")]
     pub ui_template: Option<UiTemplate>,
@@ -7539,7 +7367,7 @@ pub struct Image {
     pub image_role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Image {
@@ -7799,7 +7627,7 @@ impl fr::resource::Resource for InferenceComponent {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct InferenceComponentDeploymentConfig {
     #[serde(rename = "AutoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub auto_rollback_configuration: Option<InferenceComponentAutoRollbackConfiguration>,
+    pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
     /// The rolling update policy for the inference component
     #[serde(rename = "RollingUpdatePolicy", default, skip_serializing_if = "Option::is_none")]
     pub rolling_update_policy: Option<InferenceComponentRollingUpdatePolicy>,
@@ -7811,30 +7639,30 @@ impl fr::resource::Props for InferenceComponentDeploymentConfig {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InferenceComponentAutoRollbackConfiguration {
+pub struct AutoRollbackConfiguration {
     #[serde(rename = "Alarms", default, skip_serializing_if = "Vec::is_empty")]
-    pub alarms: Vec<InferenceComponentAlarm>,
+    pub alarms: Vec<Alarm>,
 }
 
-impl fr::resource::Props for InferenceComponentAutoRollbackConfiguration {
+impl fr::resource::Props for AutoRollbackConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "alarms", message: "missing required property `alarms` of `InferenceComponentAutoRollbackConfiguration`: add `alarms: ...` to it" },
+        fr::resource::Required { field: "alarms", message: "missing required property `alarms` of `AutoRollbackConfiguration`: add `alarms: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InferenceComponentAlarm {
+pub struct Alarm {
     #[serde(rename = "AlarmName", default)]
     pub alarm_name: fr::Value<String>,
 }
 
-impl fr::resource::Props for InferenceComponentAlarm {
+impl fr::resource::Props for Alarm {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "alarm_name", message: "missing required property `alarm_name` of `InferenceComponentAlarm`: add `alarm_name: ...` to it" },
+        fr::resource::Required { field: "alarm_name", message: "missing required property `alarm_name` of `Alarm`: add `alarm_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "alarm_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`alarm_name` of `InferenceComponentAlarm` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alarm_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`alarm_name` of `Alarm` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -8277,7 +8105,7 @@ pub struct InferenceExperiment {
     pub status_reason: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
     /// The type of the inference experiment that you want to run.
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<InferenceExperimentType>,
@@ -8353,7 +8181,7 @@ impl fr::resource::Resource for InferenceExperiment {
 pub struct DataStorageConfig {
     /// Configuration specifying how to treat different headers. If no headers are specified SageMaker will by default base64 encode when capturing the data.
     #[serde(rename = "ContentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<InferenceExperimentCaptureContentTypeHeader>,
+    pub content_type: Option<CaptureContentTypeHeader>,
     /// The Amazon S3 bucket where the inference request and response data is stored.
     #[serde(rename = "Destination", default)]
     pub destination: fr::Value<String>,
@@ -8374,7 +8202,7 @@ impl fr::resource::Props for DataStorageConfig {
 
 /// Configuration specifying how to treat different headers. If no headers are specified SageMaker will by default base64 encode when capturing the data.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InferenceExperimentCaptureContentTypeHeader {
+pub struct CaptureContentTypeHeader {
     /// The list of all content type headers that SageMaker will treat as CSV and capture accordingly.
     #[serde(rename = "CsvContentTypes", default, skip_serializing_if = "Vec::is_empty")]
     pub csv_content_types: Vec<fr::Value<String>>,
@@ -8383,7 +8211,7 @@ pub struct InferenceExperimentCaptureContentTypeHeader {
     pub json_content_types: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for InferenceExperimentCaptureContentTypeHeader {
+impl fr::resource::Props for CaptureContentTypeHeader {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -8552,7 +8380,7 @@ pub struct MlflowApp {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Tags to associate with the MLflow App.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AlgorithmTag>,
+    pub tags: Vec<Tag>,
     /// The day and time of the week in Coordinated Universal Time (UTC) 24-hour standard time that weekly maintenance updates are scheduled. For example: Tue:03:30.
     #[serde(rename = "WeeklyMaintenanceWindowStart", default, skip_serializing_if = "Option::is_none")]
     pub weekly_maintenance_window_start: Option<fr::Value<String>>,
@@ -8647,7 +8475,7 @@ pub struct MlflowTrackingServer {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MlflowTrackingServerTag>,
+    pub tags: Vec<EndpointTag>,
     /// The name of the MLFlow Tracking Server.
     #[serde(rename = "TrackingServerName", default)]
     pub tracking_server_name: fr::Value<String>,
@@ -8710,28 +8538,6 @@ impl fr::resource::Resource for MlflowTrackingServer {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MlflowTrackingServerTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for MlflowTrackingServerTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MlflowTrackingServerTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `MlflowTrackingServerTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MlflowTrackingServerTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `MlflowTrackingServerTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// The size of the MLFlow Tracking Server.
     MlflowTrackingServerTrackingServerSize {
@@ -8766,7 +8572,7 @@ pub struct Model {
     pub primary_container: Option<ContainerDefinition>,
     /// An array of key-value pairs. You can use tags to categorize your AWS resources in different ways, for example, by purpose, owner, or environment. For more information, see [Tagging AWS Resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html).
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ModelTag>,
+    pub tags: Vec<EndpointTag>,
     /// Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see [Give SageMaker Access to Resources in your Amazon VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html).
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<ModelVpcConfig>,
@@ -8837,7 +8643,7 @@ pub struct ContainerDefinition {
     pub mode: Option<fr::Value<ContainerDefinitionMode>>,
     /// Specifies the location of ML model data to deploy. If specified, you must specify one and only one of the available data sources.
     #[serde(rename = "ModelDataSource", default, skip_serializing_if = "Option::is_none")]
-    pub model_data_source: Option<ModelModelDataSource>,
+    pub model_data_source: Option<ModelDataSource>,
     /// The S3 path where the model artifacts, which result from model training, are stored. This path must point to a single gzip compressed tar archive (.tar.gz suffix). The S3 path is required for SageMaker built-in algorithms, but not if you use your own algorithms. For more information on built-in algorithms, see [Common Parameters](https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-algo-docker-registry-paths.html).
     ///
     /// If you provide a value for this parameter, SageMaker uses AWS Security Token Service to download model artifacts from the S3 path you provide. AWS STS is activated in your AWS account by default. If you previously deactivated AWS STS for a region, you need to reactivate AWS STS for that region. For more information, see [Activating and Deactivating AWS STS in an AWS Region](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html) in the AWS Identity and Access Management User Guide
@@ -8914,52 +8720,52 @@ fr::cfn_enum! {
 
 /// Specifies the location of ML model data to deploy. If specified, you must specify one and only one of the available data sources.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelModelDataSource {
+pub struct ModelDataSource {
     /// Specifies the S3 location of ML model data to deploy.
     #[serde(rename = "S3DataSource", default)]
-    pub s3_data_source: ModelS3DataSource,
+    pub s3_data_source: S3DataSource,
 }
 
-impl fr::resource::Props for ModelModelDataSource {
+impl fr::resource::Props for ModelDataSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "s3_data_source", message: "missing required property `s3_data_source` of `ModelModelDataSource`: add `s3_data_source: ...` to it" },
+        fr::resource::Required { field: "s3_data_source", message: "missing required property `s3_data_source` of `ModelDataSource`: add `s3_data_source: ...` to it" },
     ];
 }
 
 /// Specifies the S3 location of ML model data to deploy.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelS3DataSource {
+pub struct S3DataSource {
     /// Specifies how the ML model data is prepared.
     #[serde(rename = "CompressionType", default)]
-    pub compression_type: fr::Value<ModelS3DataSourceCompressionType>,
+    pub compression_type: fr::Value<S3DataSourceCompressionType>,
     /// Configuration information specifying which hub contents have accessible deployment options.
     #[serde(rename = "HubAccessConfig", default, skip_serializing_if = "Option::is_none")]
     pub hub_access_config: Option<HubAccessConfig>,
     /// The access configuration file to control access to the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`.
     #[serde(rename = "ModelAccessConfig", default, skip_serializing_if = "Option::is_none")]
-    pub model_access_config: Option<ModelModelAccessConfig>,
+    pub model_access_config: Option<ModelAccessConfig>,
     /// Specifies the type of ML model data to deploy.
     #[serde(rename = "S3DataType", default)]
-    pub s3_data_type: fr::Value<ModelS3DataSourceS3DataType>,
+    pub s3_data_type: fr::Value<S3DataSourceS3DataType>,
     /// Specifies the S3 path of ML model data to deploy.
     #[serde(rename = "S3Uri", default)]
     pub s3_uri: fr::Value<String>,
 }
 
-impl fr::resource::Props for ModelS3DataSource {
+impl fr::resource::Props for S3DataSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "compression_type", message: "missing required property `compression_type` of `ModelS3DataSource`: add `compression_type: ...` to it" },
-        fr::resource::Required { field: "s3_data_type", message: "missing required property `s3_data_type` of `ModelS3DataSource`: add `s3_data_type: ...` to it" },
-        fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `ModelS3DataSource`: add `s3_uri: ...` to it" },
+        fr::resource::Required { field: "compression_type", message: "missing required property `compression_type` of `S3DataSource`: add `compression_type: ...` to it" },
+        fr::resource::Required { field: "s3_data_type", message: "missing required property `s3_data_type` of `S3DataSource`: add `s3_data_type: ...` to it" },
+        fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `S3DataSource`: add `s3_uri: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `ModelS3DataSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3DataSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// Specifies how the ML model data is prepared.
-    ModelS3DataSourceCompressionType {
+    S3DataSourceCompressionType {
         None = "None",
         Gzip = "Gzip",
     }
@@ -8984,21 +8790,21 @@ impl fr::resource::Props for HubAccessConfig {
 
 /// The access configuration file to control access to the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelModelAccessConfig {
+pub struct ModelAccessConfig {
     /// Specifies agreement to the model end-user license agreement (EULA). The `AcceptEula` value must be explicitly defined as `True` in order to accept the EULA that this model requires. You are responsible for reviewing and complying with any applicable license terms and making sure they are acceptable for your use case before downloading or using a model.
     #[serde(rename = "AcceptEula", default)]
     pub accept_eula: fr::Value<bool>,
 }
 
-impl fr::resource::Props for ModelModelAccessConfig {
+impl fr::resource::Props for ModelAccessConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "accept_eula", message: "missing required property `accept_eula` of `ModelModelAccessConfig`: add `accept_eula: ...` to it" },
+        fr::resource::Required { field: "accept_eula", message: "missing required property `accept_eula` of `ModelAccessConfig`: add `accept_eula: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// Specifies the type of ML model data to deploy.
-    ModelS3DataSourceS3DataType {
+    S3DataSourceS3DataType {
         S3Prefix = "S3Prefix",
         S3Object = "S3Object",
     }
@@ -9044,28 +8850,6 @@ fr::cfn_enum! {
         Serial = "Serial",
         Direct = "Direct",
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelTag {
-    /// The tag value.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag key. Tag keys must be unique per resource.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ModelTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ModelTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ModelTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ModelTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ModelTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see [Give SageMaker Access to Resources in your Amazon VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html).
@@ -9114,16 +8898,16 @@ pub struct ModelBiasJobDefinition {
     pub model_bias_job_output_config: MonitoringOutputConfig,
     /// Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
     #[serde(rename = "NetworkConfig", default, skip_serializing_if = "Option::is_none")]
-    pub network_config: Option<DataQualityJobDefinitionNetworkConfig>,
+    pub network_config: Option<NetworkConfig>,
     /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Specifies a time limit for how long the monitoring job is allowed to run.
     #[serde(rename = "StoppingCondition", default, skip_serializing_if = "Option::is_none")]
-    pub stopping_condition: Option<DataQualityJobDefinitionStoppingCondition>,
+    pub stopping_condition: Option<StoppingCondition>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ModelBiasJobDefinition {
@@ -9248,7 +9032,7 @@ pub struct ModelBiasJobDefinitionBatchTransformInput {
     pub data_captured_destination_s3_uri: fr::Value<String>,
     /// The dataset format of the data to monitor
     #[serde(rename = "DatasetFormat", default)]
-    pub dataset_format: DataQualityJobDefinitionDatasetFormat,
+    pub dataset_format: DatasetFormat,
     /// The time offsets in ISO duration format
     #[serde(rename = "EndTimeOffset", default, skip_serializing_if = "Option::is_none")]
     pub end_time_offset: Option<fr::Value<String>>,
@@ -9415,10 +9199,10 @@ pub struct ModelCard {
     pub model_card_status: fr::Value<ModelCardModelCardStatus>,
     /// An optional Key Management Service key to encrypt, decrypt, and re-encrypt model card content for regulated workloads with highly sensitive data.
     #[serde(rename = "SecurityConfig", default, skip_serializing_if = "Option::is_none")]
-    pub security_config: Option<ModelCardSecurityConfig>,
+    pub security_config: Option<SecurityConfig>,
     /// Key-value pairs used to manage metadata for model cards.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AIWorkloadConfigTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ModelCard {
@@ -10014,16 +9798,16 @@ fr::cfn_enum! {
 
 /// An optional Key Management Service key to encrypt, decrypt, and re-encrypt model card content for regulated workloads with highly sensitive data.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelCardSecurityConfig {
+pub struct SecurityConfig {
     /// A Key Management Service key ID to use for encrypting a model card.
     #[serde(rename = "KmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ModelCardSecurityConfig {
+impl fr::resource::Props for SecurityConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `ModelCardSecurityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `SecurityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -10055,16 +9839,16 @@ pub struct ModelExplainabilityJobDefinition {
     pub model_explainability_job_output_config: MonitoringOutputConfig,
     /// Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
     #[serde(rename = "NetworkConfig", default, skip_serializing_if = "Option::is_none")]
-    pub network_config: Option<DataQualityJobDefinitionNetworkConfig>,
+    pub network_config: Option<NetworkConfig>,
     /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Specifies a time limit for how long the monitoring job is allowed to run.
     #[serde(rename = "StoppingCondition", default, skip_serializing_if = "Option::is_none")]
-    pub stopping_condition: Option<DataQualityJobDefinitionStoppingCondition>,
+    pub stopping_condition: Option<StoppingCondition>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ModelExplainabilityJobDefinition {
@@ -10184,7 +9968,7 @@ pub struct ModelExplainabilityJobDefinitionBatchTransformInput {
     pub data_captured_destination_s3_uri: fr::Value<String>,
     /// The dataset format of the data to monitor
     #[serde(rename = "DatasetFormat", default)]
-    pub dataset_format: ModelExplainabilityJobDefinitionDatasetFormat,
+    pub dataset_format: DatasetFormat,
     /// JSONpath to locate features in JSONlines dataset
     #[serde(rename = "FeaturesAttribute", default, skip_serializing_if = "Option::is_none")]
     pub features_attribute: Option<fr::Value<String>>,
@@ -10218,24 +10002,6 @@ impl fr::resource::Props for ModelExplainabilityJobDefinitionBatchTransformInput
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
-}
-
-/// The dataset format of the data to monitor
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelExplainabilityJobDefinitionDatasetFormat {
-    /// The CSV format
-    #[serde(rename = "Csv", default, skip_serializing_if = "Option::is_none")]
-    pub csv: Option<Csv>,
-    /// The Json format
-    #[serde(rename = "Json", default, skip_serializing_if = "Option::is_none")]
-    pub json: Option<Json>,
-    /// A flag indicating if the dataset format is Parquet
-    #[serde(rename = "Parquet", default, skip_serializing_if = "Option::is_none")]
-    pub parquet: Option<fr::Value<bool>>,
-}
-
-impl fr::resource::Props for ModelExplainabilityJobDefinitionDatasetFormat {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
@@ -10341,7 +10107,7 @@ pub struct ModelPackage {
     pub drift_check_baselines: Option<DriftCheckBaselines>,
     /// Details about inference jobs that can be run with models based on this model package.
     #[serde(rename = "InferenceSpecification", default, skip_serializing_if = "Option::is_none")]
-    pub inference_specification: Option<ModelPackageInferenceSpecification>,
+    pub inference_specification: Option<InferenceSpecification>,
     /// Metadata properties of the tracking entity, trial, or trial component.
     #[serde(rename = "MetadataProperties", default, skip_serializing_if = "Option::is_none")]
     pub metadata_properties: Option<ModelPackageMetadataProperties>,
@@ -10350,7 +10116,7 @@ pub struct ModelPackage {
     pub model_approval_status: Option<fr::Value<ModelApprovalStatus>>,
     /// The model card associated with the model package.
     #[serde(rename = "ModelCard", default, skip_serializing_if = "Option::is_none")]
-    pub model_card: Option<ModelPackageModelCard>,
+    pub model_card: Option<ModelCardProperty>,
     /// A structure that contains model metrics reports.
     #[serde(rename = "ModelMetrics", default, skip_serializing_if = "Option::is_none")]
     pub model_metrics: Option<ModelMetrics>,
@@ -10386,7 +10152,7 @@ pub struct ModelPackage {
     pub source_uri: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ModelPackageTag>,
+    pub tags: Vec<Tag>,
     /// The machine learning task your model package accomplishes.
     #[serde(rename = "Task", default, skip_serializing_if = "Option::is_none")]
     pub task: Option<fr::Value<String>>,
@@ -10452,7 +10218,7 @@ impl fr::resource::Resource for ModelPackage {
 pub struct AdditionalInferenceSpecificationDefinition {
     /// The Amazon ECR registry path of the Docker image that contains the inference code.
     #[serde(rename = "Containers", default, skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<ModelPackageModelPackageContainerDefinition>,
+    pub containers: Vec<ModelPackageContainerDefinition>,
     /// A description of the additional Inference specification.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -10486,7 +10252,7 @@ impl fr::resource::Props for AdditionalInferenceSpecificationDefinition {
 
 /// Describes the Docker container for the model package.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageModelPackageContainerDefinition {
+pub struct ModelPackageContainerDefinition {
     /// The DNS host name for the Docker container.
     #[serde(rename = "ContainerHostname", default, skip_serializing_if = "Option::is_none")]
     pub container_hostname: Option<fr::Value<String>>,
@@ -10512,22 +10278,22 @@ pub struct ModelPackageModelPackageContainerDefinition {
     #[serde(rename = "ModelDataUrl", default, skip_serializing_if = "Option::is_none")]
     pub model_data_url: Option<fr::Value<String>>,
     #[serde(rename = "ModelInput", default, skip_serializing_if = "Option::is_none")]
-    pub model_input: Option<ModelPackageModelPackageContainerDefinitionModelInput>,
+    pub model_input: Option<ModelPackageContainerDefinitionModelInput>,
     /// The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference Recommender model that matches your model.
     #[serde(rename = "NearestModelName", default, skip_serializing_if = "Option::is_none")]
     pub nearest_model_name: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ModelPackageModelPackageContainerDefinition {
+impl fr::resource::Props for ModelPackageContainerDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "image", message: "missing required property `image` of `ModelPackageModelPackageContainerDefinition`: add `image: ...` to it" },
+        fr::resource::Required { field: "image", message: "missing required property `image` of `ModelPackageContainerDefinition`: add `image: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`container_hostname` of `ModelPackageModelPackageContainerDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "framework_version", check: fr::literal::Check::Length { min: 3, max: 10 }, message: "`framework_version` of `ModelPackageModelPackageContainerDefinition` must have 3 to 10 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image` of `ModelPackageModelPackageContainerDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "image_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`image_digest` of `ModelPackageModelPackageContainerDefinition` must have 0 to 72 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `ModelPackageModelPackageContainerDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`container_hostname` of `ModelPackageContainerDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework_version", check: fr::literal::Check::Length { min: 3, max: 10 }, message: "`framework_version` of `ModelPackageContainerDefinition` must have 3 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image` of `ModelPackageContainerDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`image_digest` of `ModelPackageContainerDefinition` must have 0 to 72 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `ModelPackageContainerDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -10551,7 +10317,7 @@ pub struct S3ModelDataSource {
     pub compression_type: fr::Value<S3ModelDataSourceCompressionType>,
     /// Specifies the access configuration file for the ML model.
     #[serde(rename = "ModelAccessConfig", default, skip_serializing_if = "Option::is_none")]
-    pub model_access_config: Option<ModelPackageModelAccessConfig>,
+    pub model_access_config: Option<ModelAccessConfig>,
     /// Specifies the type of ML model data to deploy.
     #[serde(rename = "S3DataType", default)]
     pub s3_data_type: fr::Value<S3ModelDataSourceS3DataType>,
@@ -10579,20 +10345,6 @@ fr::cfn_enum! {
     }
 }
 
-/// Specifies the access configuration file for the ML model.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageModelAccessConfig {
-    /// Specifies agreement to the model end-user license agreement (EULA).
-    #[serde(rename = "AcceptEula", default)]
-    pub accept_eula: fr::Value<bool>,
-}
-
-impl fr::resource::Props for ModelPackageModelAccessConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "accept_eula", message: "missing required property `accept_eula` of `ModelPackageModelAccessConfig`: add `accept_eula: ...` to it" },
-    ];
-}
-
 fr::cfn_enum! {
     /// Specifies the type of ML model data to deploy.
     S3ModelDataSourceS3DataType {
@@ -10603,18 +10355,18 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageModelPackageContainerDefinitionModelInput {
+pub struct ModelPackageContainerDefinitionModelInput {
     /// The input configuration object for the model.
     #[serde(rename = "DataInputConfig", default)]
     pub data_input_config: fr::Value<String>,
 }
 
-impl fr::resource::Props for ModelPackageModelPackageContainerDefinitionModelInput {
+impl fr::resource::Props for ModelPackageContainerDefinitionModelInput {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "data_input_config", message: "missing required property `data_input_config` of `ModelPackageModelPackageContainerDefinitionModelInput`: add `data_input_config: ...` to it" },
+        fr::resource::Required { field: "data_input_config", message: "missing required property `data_input_config` of `ModelPackageContainerDefinitionModelInput`: add `data_input_config: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_input_config", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`data_input_config` of `ModelPackageModelPackageContainerDefinitionModelInput` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_input_config", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`data_input_config` of `ModelPackageContainerDefinitionModelInput` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -10755,10 +10507,10 @@ impl fr::resource::Props for DriftCheckModelQuality {
 
 /// Details about inference jobs that can be run with models based on this model package.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageInferenceSpecification {
+pub struct InferenceSpecification {
     /// The Amazon ECR registry path of the Docker image that contains the inference code.
     #[serde(rename = "Containers", default, skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<ModelPackageModelPackageContainerDefinition>,
+    pub containers: Vec<ModelPackageContainerDefinition>,
     /// The supported MIME types for the input data.
     #[serde(rename = "SupportedContentTypes", default, skip_serializing_if = "Vec::is_empty")]
     pub supported_content_types: Vec<fr::Value<String>>,
@@ -10773,11 +10525,11 @@ pub struct ModelPackageInferenceSpecification {
     pub supported_transform_instance_types: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ModelPackageInferenceSpecification {
+impl fr::resource::Props for InferenceSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "containers", message: "missing required property `containers` of `ModelPackageInferenceSpecification`: add `containers: ...` to it" },
-        fr::resource::Required { field: "supported_content_types", message: "missing required property `supported_content_types` of `ModelPackageInferenceSpecification`: add `supported_content_types: ...` to it" },
-        fr::resource::Required { field: "supported_response_mime_types", message: "missing required property `supported_response_mime_types` of `ModelPackageInferenceSpecification`: add `supported_response_mime_types: ...` to it" },
+        fr::resource::Required { field: "containers", message: "missing required property `containers` of `InferenceSpecification`: add `containers: ...` to it" },
+        fr::resource::Required { field: "supported_content_types", message: "missing required property `supported_content_types` of `InferenceSpecification`: add `supported_content_types: ...` to it" },
+        fr::resource::Required { field: "supported_response_mime_types", message: "missing required property `supported_response_mime_types` of `InferenceSpecification`: add `supported_response_mime_types: ...` to it" },
     ];
 }
 
@@ -10819,28 +10571,28 @@ fr::cfn_enum! {
 
 /// The model card associated with the model package.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageModelCard {
+pub struct ModelCardProperty {
     /// The content of the model card.
     #[serde(rename = "ModelCardContent", default)]
     pub model_card_content: fr::Value<String>,
     /// The approval status of the model card within your organization.
     #[serde(rename = "ModelCardStatus", default)]
-    pub model_card_status: fr::Value<ModelPackageModelCardModelCardStatus>,
+    pub model_card_status: fr::Value<ModelCardPropertyModelCardStatus>,
 }
 
-impl fr::resource::Props for ModelPackageModelCard {
+impl fr::resource::Props for ModelCardProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "model_card_content", message: "missing required property `model_card_content` of `ModelPackageModelCard`: add `model_card_content: ...` to it" },
-        fr::resource::Required { field: "model_card_status", message: "missing required property `model_card_status` of `ModelPackageModelCard`: add `model_card_status: ...` to it" },
+        fr::resource::Required { field: "model_card_content", message: "missing required property `model_card_content` of `ModelCardProperty`: add `model_card_content: ...` to it" },
+        fr::resource::Required { field: "model_card_status", message: "missing required property `model_card_status` of `ModelCardProperty`: add `model_card_status: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "model_card_content", check: fr::literal::Check::Length { min: 0, max: 100000 }, message: "`model_card_content` of `ModelPackageModelCard` must have 0 to 100000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_card_content", check: fr::literal::Check::Length { min: 0, max: 100000 }, message: "`model_card_content` of `ModelCardProperty` must have 0 to 100000 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The approval status of the model card within your organization.
-    ModelPackageModelCardModelCardStatus {
+    ModelCardPropertyModelCardStatus {
         Draft = "Draft",
         PendingReview = "PendingReview",
         Approved = "Approved",
@@ -11004,7 +10756,7 @@ fr::cfn_enum! {
 pub struct SourceAlgorithmSpecification {
     /// A list of algorithms that were used to create a model package.
     #[serde(rename = "SourceAlgorithms", default, skip_serializing_if = "Vec::is_empty")]
-    pub source_algorithms: Vec<ModelPackageSourceAlgorithm>,
+    pub source_algorithms: Vec<SourceAlgorithm>,
 }
 
 impl fr::resource::Props for SourceAlgorithmSpecification {
@@ -11015,7 +10767,7 @@ impl fr::resource::Props for SourceAlgorithmSpecification {
 
 /// Specifies an algorithm that was used to create the model package. The algorithm must be either an algorithm resource in your Amazon SageMaker account or an algorithm in AWS Marketplace that you are subscribed to.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageSourceAlgorithm {
+pub struct SourceAlgorithm {
     /// The name of an algorithm that was used to create the model package. The algorithm must be either an algorithm resource in your Amazon SageMaker account or an algorithm in AWS Marketplace that you are subscribed to.
     #[serde(rename = "AlgorithmName", default)]
     pub algorithm_name: fr::Value<String>,
@@ -11024,35 +10776,13 @@ pub struct ModelPackageSourceAlgorithm {
     pub model_data_url: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ModelPackageSourceAlgorithm {
+impl fr::resource::Props for SourceAlgorithm {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "algorithm_name", message: "missing required property `algorithm_name` of `ModelPackageSourceAlgorithm`: add `algorithm_name: ...` to it" },
+        fr::resource::Required { field: "algorithm_name", message: "missing required property `algorithm_name` of `SourceAlgorithm`: add `algorithm_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "algorithm_name", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`algorithm_name` of `ModelPackageSourceAlgorithm` must have 1 to 170 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `ModelPackageSourceAlgorithm` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ModelPackageTag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ModelPackageTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ModelPackageTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ModelPackageTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ModelPackageTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ModelPackageTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "algorithm_name", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`algorithm_name` of `SourceAlgorithm` must have 1 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `SourceAlgorithm` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -11304,7 +11034,7 @@ pub struct ModelPackageGroup {
     pub model_package_group_policy: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ModelPackageGroup {
@@ -11384,16 +11114,16 @@ pub struct ModelQualityJobDefinition {
     pub model_quality_job_output_config: MonitoringOutputConfig,
     /// Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
     #[serde(rename = "NetworkConfig", default, skip_serializing_if = "Option::is_none")]
-    pub network_config: Option<DataQualityJobDefinitionNetworkConfig>,
+    pub network_config: Option<NetworkConfig>,
     /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Specifies a time limit for how long the monitoring job is allowed to run.
     #[serde(rename = "StoppingCondition", default, skip_serializing_if = "Option::is_none")]
-    pub stopping_condition: Option<DataQualityJobDefinitionStoppingCondition>,
+    pub stopping_condition: Option<StoppingCondition>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ModelQualityJobDefinition {
@@ -11540,7 +11270,7 @@ pub struct ModelQualityJobDefinitionBatchTransformInput {
     pub data_captured_destination_s3_uri: fr::Value<String>,
     /// The dataset format of the data to monitor
     #[serde(rename = "DatasetFormat", default)]
-    pub dataset_format: ModelExplainabilityJobDefinitionDatasetFormat,
+    pub dataset_format: DatasetFormat,
     /// The time offsets in ISO duration format
     #[serde(rename = "EndTimeOffset", default, skip_serializing_if = "Option::is_none")]
     pub end_time_offset: Option<fr::Value<String>>,
@@ -11845,13 +11575,13 @@ pub struct MonitoringJobDefinition {
     pub monitoring_resources: MonitoringResources,
     /// Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
     #[serde(rename = "NetworkConfig", default, skip_serializing_if = "Option::is_none")]
-    pub network_config: Option<DataQualityJobDefinitionNetworkConfig>,
+    pub network_config: Option<NetworkConfig>,
     /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Specifies a time limit for how long the monitoring job is allowed to run.
     #[serde(rename = "StoppingCondition", default, skip_serializing_if = "Option::is_none")]
-    pub stopping_condition: Option<DataQualityJobDefinitionStoppingCondition>,
+    pub stopping_condition: Option<StoppingCondition>,
 }
 
 impl fr::resource::Props for MonitoringJobDefinition {
@@ -11915,66 +11645,14 @@ impl fr::resource::Props for MonitoringAppSpecification {
 pub struct MonitoringInput {
     /// The batch transform input for a monitoring job.
     #[serde(rename = "BatchTransformInput", default, skip_serializing_if = "Option::is_none")]
-    pub batch_transform_input: Option<MonitoringScheduleBatchTransformInput>,
+    pub batch_transform_input: Option<BatchTransformInput>,
     /// The endpoint for a monitoring job.
     #[serde(rename = "EndpointInput", default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_input: Option<DataQualityJobDefinitionEndpointInput>,
+    pub endpoint_input: Option<EndpointInput>,
 }
 
 impl fr::resource::Props for MonitoringInput {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// The batch transform input for a monitoring job.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MonitoringScheduleBatchTransformInput {
-    /// A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data.
-    #[serde(rename = "DataCapturedDestinationS3Uri", default)]
-    pub data_captured_destination_s3_uri: fr::Value<String>,
-    /// The dataset format of the data to monitor
-    #[serde(rename = "DatasetFormat", default)]
-    pub dataset_format: ModelExplainabilityJobDefinitionDatasetFormat,
-    /// Indexes or names of the features to be excluded from analysis
-    #[serde(rename = "ExcludeFeaturesAttribute", default, skip_serializing_if = "Option::is_none")]
-    pub exclude_features_attribute: Option<fr::Value<String>>,
-    /// Path to the filesystem where the endpoint data is available to the container.
-    #[serde(rename = "LocalPath", default)]
-    pub local_path: fr::Value<String>,
-    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
-    #[serde(rename = "S3DataDistributionType", default, skip_serializing_if = "Option::is_none")]
-    pub s3_data_distribution_type: Option<fr::Value<MonitoringScheduleBatchTransformInputS3DataDistributionType>>,
-    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
-    #[serde(rename = "S3InputMode", default, skip_serializing_if = "Option::is_none")]
-    pub s3_input_mode: Option<fr::Value<MonitoringScheduleBatchTransformInputS3InputMode>>,
-}
-
-impl fr::resource::Props for MonitoringScheduleBatchTransformInput {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "data_captured_destination_s3_uri", message: "missing required property `data_captured_destination_s3_uri` of `MonitoringScheduleBatchTransformInput`: add `data_captured_destination_s3_uri: ...` to it" },
-        fr::resource::Required { field: "dataset_format", message: "missing required property `dataset_format` of `MonitoringScheduleBatchTransformInput`: add `dataset_format: ...` to it" },
-        fr::resource::Required { field: "local_path", message: "missing required property `local_path` of `MonitoringScheduleBatchTransformInput`: add `local_path: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `MonitoringScheduleBatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `MonitoringScheduleBatchTransformInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `MonitoringScheduleBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
-    MonitoringScheduleBatchTransformInputS3DataDistributionType {
-        FullyReplicated = "FullyReplicated",
-        ShardedByS3Key = "ShardedByS3Key",
-    }
-}
-
-fr::cfn_enum! {
-    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
-    MonitoringScheduleBatchTransformInputS3InputMode {
-        Pipe = "Pipe",
-        File = "File",
-    }
 }
 
 fr::cfn_enum! {
@@ -12093,7 +11771,7 @@ pub struct NotebookInstance {
     pub subnet_id: Option<fr::Value<crate::refs::SubnetId>>,
     /// A list of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<EndpointConfigTag>,
+    pub tags: Vec<EndpointTag>,
     /// The size, in GB, of the ML storage volume to attach to the notebook instance. The default value is 5 GB. Expect some interruption of service if this parameter is changed as CloudFormation stops a notebook instance and starts it up again to update it.
     #[serde(rename = "VolumeSizeInGB", default, skip_serializing_if = "Option::is_none")]
     pub volume_size_in_gb: Option<fr::Value<i64>>,
@@ -12635,7 +12313,7 @@ pub struct Pipeline {
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PipelineTag>,
+    pub tags: Vec<EndpointTag>,
 }
 
 impl fr::resource::Props for Pipeline {
@@ -12699,26 +12377,6 @@ impl fr::resource::Props for PipelineParallelismConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "max_parallel_execution_steps", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_parallel_execution_steps` of `PipelineParallelismConfiguration` must be at least 1 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PipelineTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PipelineTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PipelineTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PipelineTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PipelineTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PipelineTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -13510,7 +13168,7 @@ pub struct Project {
     pub service_catalog_provisioning_details: Option<ProjectServiceCatalogProvisioningDetails>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataQualityJobDefinitionTag>,
+    pub tags: Vec<Tag>,
     /// An array of template providers associated with the project.
     #[serde(rename = "TemplateProviderDetails", default, skip_serializing_if = "Vec::is_empty")]
     pub template_provider_details: Vec<TemplateProviderDetail>,
@@ -13807,7 +13465,7 @@ pub struct SpaceSettings {
     pub jupyter_lab_app_settings: Option<SpaceJupyterLabAppSettings>,
     /// The JupyterServer app settings.
     #[serde(rename = "JupyterServerAppSettings", default, skip_serializing_if = "Option::is_none")]
-    pub jupyter_server_app_settings: Option<SpaceJupyterServerAppSettings>,
+    pub jupyter_server_app_settings: Option<JupyterServerAppSettings>,
     /// The kernel gateway app settings.
     #[serde(rename = "KernelGatewayAppSettings", default, skip_serializing_if = "Option::is_none")]
     pub kernel_gateway_app_settings: Option<SpaceKernelGatewayAppSettings>,
@@ -13842,7 +13500,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct SpaceCodeEditorAppSettings {
     #[serde(rename = "DefaultResourceSpec", default, skip_serializing_if = "Option::is_none")]
-    pub default_resource_spec: Option<SpaceResourceSpec>,
+    pub default_resource_spec: Option<ResourceSpec>,
 }
 
 impl fr::resource::Props for SpaceCodeEditorAppSettings {
@@ -13851,10 +13509,10 @@ impl fr::resource::Props for SpaceCodeEditorAppSettings {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SpaceResourceSpec {
+pub struct ResourceSpec {
     /// The instance type that the image version runs on.
     #[serde(rename = "InstanceType", default, skip_serializing_if = "Option::is_none")]
-    pub instance_type: Option<fr::Value<SpaceResourceSpecInstanceType>>,
+    pub instance_type: Option<fr::Value<ResourceSpecInstanceType>>,
     /// The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource.
     #[serde(rename = "LifecycleConfigArn", default, skip_serializing_if = "Option::is_none")]
     pub lifecycle_config_arn: Option<fr::Value<String>>,
@@ -13866,18 +13524,18 @@ pub struct SpaceResourceSpec {
     pub sage_maker_image_version_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for SpaceResourceSpec {
+impl fr::resource::Props for ResourceSpec {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`lifecycle_config_arn` of `SpaceResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_arn` of `SpaceResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_version_arn` of `SpaceResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`lifecycle_config_arn` of `ResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_arn` of `ResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_version_arn` of `ResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The instance type that the image version runs on.
-    SpaceResourceSpecInstanceType {
+    ResourceSpecInstanceType {
         System = "system",
         MlT3Micro = "ml.t3.micro",
         MlT3Small = "ml.t3.small",
@@ -14010,9 +13668,9 @@ impl fr::resource::Props for S3FileSystem {
 pub struct SpaceJupyterLabAppSettings {
     /// A list of CodeRepositories available for use with JupyterLab apps.
     #[serde(rename = "CodeRepositories", default, skip_serializing_if = "Vec::is_empty")]
-    pub code_repositories: Vec<DomainCodeRepository>,
+    pub code_repositories: Vec<CodeRepositoryProperty>,
     #[serde(rename = "DefaultResourceSpec", default, skip_serializing_if = "Option::is_none")]
-    pub default_resource_spec: Option<SpaceResourceSpec>,
+    pub default_resource_spec: Option<ResourceSpec>,
 }
 
 impl fr::resource::Props for SpaceJupyterLabAppSettings {
@@ -14021,15 +13679,15 @@ impl fr::resource::Props for SpaceJupyterLabAppSettings {
 
 /// The JupyterServer app settings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SpaceJupyterServerAppSettings {
+pub struct JupyterServerAppSettings {
     #[serde(rename = "DefaultResourceSpec", default, skip_serializing_if = "Option::is_none")]
-    pub default_resource_spec: Option<SpaceResourceSpec>,
+    pub default_resource_spec: Option<ResourceSpec>,
     /// A list of LifecycleConfigArns available for use with JupyterServer apps.
     #[serde(rename = "LifecycleConfigArns", default, skip_serializing_if = "Vec::is_empty")]
     pub lifecycle_config_arns: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for SpaceJupyterServerAppSettings {
+impl fr::resource::Props for JupyterServerAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -14040,7 +13698,7 @@ pub struct SpaceKernelGatewayAppSettings {
     #[serde(rename = "CustomImages", default, skip_serializing_if = "Vec::is_empty")]
     pub custom_images: Vec<CustomImage>,
     #[serde(rename = "DefaultResourceSpec", default, skip_serializing_if = "Option::is_none")]
-    pub default_resource_spec: Option<SpaceResourceSpec>,
+    pub default_resource_spec: Option<ResourceSpec>,
     /// A list of LifecycleConfigArns available for use with KernelGateway apps.
     #[serde(rename = "LifecycleConfigArns", default, skip_serializing_if = "Vec::is_empty")]
     pub lifecycle_config_arns: Vec<fr::Value<String>>,
@@ -14206,7 +13864,7 @@ pub struct TrialComponent {
     pub input_artifacts: Option<fr::Value<serde_json::Value>>,
     /// Metadata properties of the tracking entity, trial, or trial component.
     #[serde(rename = "MetadataProperties", default, skip_serializing_if = "Option::is_none")]
-    pub metadata_properties: Option<TrialComponentMetadataProperties>,
+    pub metadata_properties: Option<MetadataProperties>,
     /// The output artifacts for the component.
     #[serde(rename = "OutputArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub output_artifacts: Option<fr::Value<serde_json::Value>>,
@@ -14275,33 +13933,6 @@ impl fr::resource::Resource for TrialComponent {
             trial_component_arn: fr::Output::new(name, "TrialComponentArn"),
         }
     }
-}
-
-/// Metadata properties of the tracking entity, trial, or trial component.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TrialComponentMetadataProperties {
-    /// The commit ID.
-    #[serde(rename = "CommitId", default, skip_serializing_if = "Option::is_none")]
-    pub commit_id: Option<fr::Value<String>>,
-    /// The entity this entity was generated by.
-    #[serde(rename = "GeneratedBy", default, skip_serializing_if = "Option::is_none")]
-    pub generated_by: Option<fr::Value<String>>,
-    /// The project ID.
-    #[serde(rename = "ProjectId", default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<fr::Value<String>>,
-    /// The repository.
-    #[serde(rename = "Repository", default, skip_serializing_if = "Option::is_none")]
-    pub repository: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for TrialComponentMetadataProperties {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "commit_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`commit_id` of `TrialComponentMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "generated_by", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`generated_by` of `TrialComponentMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`project_id` of `TrialComponentMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`repository` of `TrialComponentMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// The status of the trial component.
@@ -14471,13 +14102,13 @@ pub struct UserProfileUserSettings {
     pub sharing_settings: Option<SharingSettings>,
     /// Default storage settings for a space.
     #[serde(rename = "SpaceStorageSettings", default, skip_serializing_if = "Option::is_none")]
-    pub space_storage_settings: Option<UserProfileDefaultSpaceStorageSettings>,
+    pub space_storage_settings: Option<DefaultSpaceStorageSettings>,
     /// Indicates whether the Studio experience is available to users. If not, users cannot access Studio.
     #[serde(rename = "StudioWebPortal", default, skip_serializing_if = "Option::is_none")]
     pub studio_web_portal: Option<fr::Value<UserProfileUserSettingsStudioWebPortal>>,
     /// Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level.
     #[serde(rename = "StudioWebPortalSettings", default, skip_serializing_if = "Option::is_none")]
-    pub studio_web_portal_settings: Option<UserProfileStudioWebPortalSettings>,
+    pub studio_web_portal_settings: Option<StudioWebPortalSettings>,
 }
 
 impl fr::resource::Props for UserProfileUserSettings {
@@ -14740,7 +14371,7 @@ pub struct UserProfileJupyterLabAppSettings {
     pub built_in_lifecycle_config_arn: Option<fr::Value<String>>,
     /// A list of CodeRepositories available for use with JupyterLab apps.
     #[serde(rename = "CodeRepositories", default, skip_serializing_if = "Vec::is_empty")]
-    pub code_repositories: Vec<DomainCodeRepository>,
+    pub code_repositories: Vec<CodeRepositoryProperty>,
     /// A list of custom images available for use for JupyterLab apps
     #[serde(rename = "CustomImages", default, skip_serializing_if = "Vec::is_empty")]
     pub custom_images: Vec<CustomImage>,
@@ -14807,38 +14438,6 @@ impl fr::resource::Props for UserProfileKernelGatewayAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
-/// Default storage settings for a space.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserProfileDefaultSpaceStorageSettings {
-    /// Properties related to the Amazon Elastic Block Store volume.
-    #[serde(rename = "DefaultEbsStorageSettings", default, skip_serializing_if = "Option::is_none")]
-    pub default_ebs_storage_settings: Option<UserProfileDefaultEbsStorageSettings>,
-}
-
-impl fr::resource::Props for UserProfileDefaultSpaceStorageSettings {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Properties related to the Amazon Elastic Block Store volume.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserProfileDefaultEbsStorageSettings {
-    #[serde(rename = "DefaultEbsVolumeSizeInGb", default)]
-    pub default_ebs_volume_size_in_gb: fr::Value<i64>,
-    #[serde(rename = "MaximumEbsVolumeSizeInGb", default)]
-    pub maximum_ebs_volume_size_in_gb: fr::Value<i64>,
-}
-
-impl fr::resource::Props for UserProfileDefaultEbsStorageSettings {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "default_ebs_volume_size_in_gb", message: "missing required property `default_ebs_volume_size_in_gb` of `UserProfileDefaultEbsStorageSettings`: add `default_ebs_volume_size_in_gb: ...` to it" },
-        fr::resource::Required { field: "maximum_ebs_volume_size_in_gb", message: "missing required property `maximum_ebs_volume_size_in_gb` of `UserProfileDefaultEbsStorageSettings`: add `maximum_ebs_volume_size_in_gb: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "default_ebs_volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`default_ebs_volume_size_in_gb` of `UserProfileDefaultEbsStorageSettings` must be from 5 to 16384 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "maximum_ebs_volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`maximum_ebs_volume_size_in_gb` of `UserProfileDefaultEbsStorageSettings` must be from 5 to 16384 (the schema's minimum/maximum)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// Indicates whether the Studio experience is available to users. If not, users cannot access Studio.
     UserProfileUserSettingsStudioWebPortal {
@@ -14849,7 +14448,7 @@ fr::cfn_enum! {
 
 /// Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct UserProfileStudioWebPortalSettings {
+pub struct StudioWebPortalSettings {
     /// Applications supported in Studio that are hidden from the Studio left navigation pane.
     #[serde(rename = "HiddenAppTypes", default, skip_serializing_if = "Vec::is_empty")]
     pub hidden_app_types: Vec<fr::Value<AppType>>,
@@ -14864,7 +14463,7 @@ pub struct UserProfileStudioWebPortalSettings {
     pub hidden_sage_maker_image_version_aliases: Vec<HiddenSageMakerImage>,
 }
 
-impl fr::resource::Props for UserProfileStudioWebPortalSettings {
+impl fr::resource::Props for StudioWebPortalSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -14887,7 +14486,7 @@ pub struct Workforce {
     pub source_ip_config: Option<SourceIpConfig>,
     /// An array of key-value pairs.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ActionTag>,
+    pub tags: Vec<Tag>,
     /// The name of the private workforce.
     #[serde(rename = "WorkforceName", default)]
     pub workforce_name: fr::Value<String>,
@@ -15055,7 +14654,7 @@ pub struct WorkforceVpcConfigRequest {
     pub subnets: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The ID of the VPC.
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for WorkforceVpcConfigRequest {
@@ -15078,7 +14677,7 @@ pub struct Workteam {
     pub notification_configuration: Option<NotificationConfiguration>,
     /// An array of key-value pairs.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<WorkteamTag>,
+    pub tags: Vec<EndpointTag>,
     /// The name of the Workforce
     #[serde(rename = "WorkforceName", default, skip_serializing_if = "Option::is_none")]
     pub workforce_name: Option<fr::Value<String>>,
@@ -15194,33 +14793,11 @@ impl fr::resource::Props for OidcMemberDefinition {
 pub struct NotificationConfiguration {
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to which notifications should be published.
     #[serde(rename = "NotificationTopicArn", default)]
-    pub notification_topic_arn: fr::Value<String>,
+    pub notification_topic_arn: fr::Value<crate::refs::TopicArn>,
 }
 
 impl fr::resource::Props for NotificationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "notification_topic_arn", message: "missing required property `notification_topic_arn` of `NotificationConfiguration`: add `notification_topic_arn: ...` to it" },
-    ];
-}
-
-/// An array of key-value pairs.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WorkteamTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for WorkteamTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `WorkteamTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `WorkteamTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `WorkteamTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WorkteamTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }

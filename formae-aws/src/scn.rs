@@ -22,7 +22,7 @@ pub struct DataIntegrationFlow {
     pub sources: Vec<DataIntegrationFlowSource>,
     /// The tags for the DataIntegrationFlow.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataIntegrationFlowTag>,
+    pub tags: Vec<Tag>,
     /// The DataIntegrationFlow target parameters.
     #[serde(rename = "Target", default)]
     pub target: DataIntegrationFlowTarget,
@@ -280,7 +280,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataIntegrationFlowTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -289,14 +289,14 @@ pub struct DataIntegrationFlowTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataIntegrationFlowTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataIntegrationFlowTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataIntegrationFlowTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataIntegrationFlowTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataIntegrationFlowTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -411,7 +411,7 @@ pub struct Dataset {
     pub schema: Option<DatasetSchema>,
     /// The tags for the dataset.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataIntegrationFlowTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Dataset {
@@ -618,7 +618,7 @@ pub struct Instance {
     pub instance_name: Option<fr::Value<String>>,
     /// Tags for the instance.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataIntegrationFlowTag>,
+    pub tags: Vec<Tag>,
     /// The WebApp DNS domain name of the instance.
     #[serde(rename = "WebAppDnsDomain", default, skip_serializing_if = "Option::is_none")]
     pub web_app_dns_domain: Option<fr::Value<String>>,
@@ -700,7 +700,7 @@ pub struct Namespace {
     pub name: fr::Value<String>,
     /// The tags for the namespace.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<NamespaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Namespace {
@@ -753,24 +753,4 @@ impl fr::resource::Resource for Namespace {
             last_modified_time: fr::Output::new(name, "LastModifiedTime"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NamespaceTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for NamespaceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `NamespaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `NamespaceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `NamespaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `NamespaceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }

@@ -163,7 +163,7 @@ pub struct HostedRotationLambda {
     pub master_secret_arn: Option<fr::Value<String>>,
     /// The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key. You don't need to specify this property if the superuser secret is encrypted using the key aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property.
     #[serde(rename = "MasterSecretKmsKeyArn", default, skip_serializing_if = "Option::is_none")]
-    pub master_secret_kms_key_arn: Option<fr::Value<String>>,
+    pub master_secret_kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// The name of the Lambda rotation function.
     #[serde(rename = "RotationLambdaName", default, skip_serializing_if = "Option::is_none")]
     pub rotation_lambda_name: Option<fr::Value<String>>,
@@ -178,7 +178,7 @@ pub struct HostedRotationLambda {
     pub superuser_secret_arn: Option<fr::Value<String>>,
     /// The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key. You don't need to specify this property if the superuser secret is encrypted using the key aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property.
     #[serde(rename = "SuperuserSecretKmsKeyArn", default, skip_serializing_if = "Option::is_none")]
-    pub superuser_secret_kms_key_arn: Option<fr::Value<String>>,
+    pub superuser_secret_kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// A comma-separated list of security group IDs applied to the target database.
     #[serde(rename = "VpcSecurityGroupIds", default, skip_serializing_if = "Option::is_none")]
     pub vpc_security_group_ids: Option<fr::Value<String>>,

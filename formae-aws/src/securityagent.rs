@@ -31,7 +31,7 @@ pub struct AgentSpace {
     pub name: fr::Value<String>,
     /// Tags for the agent space
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentSpaceTag>,
+    pub tags: Vec<Tag>,
     /// List of target domain identifiers registered with the agent space
     #[serde(rename = "TargetDomainIds", default, skip_serializing_if = "Vec::is_empty")]
     pub target_domain_ids: Vec<fr::Value<String>>,
@@ -106,7 +106,7 @@ pub struct AWSResources {
     pub secret_arns: Vec<fr::Value<String>>,
     /// VPC configurations
     #[serde(rename = "Vpcs", default, skip_serializing_if = "Vec::is_empty")]
-    pub vpcs: Vec<AgentSpaceVpcConfig>,
+    pub vpcs: Vec<VpcConfig>,
 }
 
 impl fr::resource::Props for AWSResources {
@@ -115,7 +115,7 @@ impl fr::resource::Props for AWSResources {
 
 /// Customer VPC configuration that the security testing environment accesses
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgentSpaceVpcConfig {
+pub struct VpcConfig {
     /// List of security group ARNs in the customer VPC
     #[serde(rename = "SecurityGroupArns", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_arns: Vec<fr::Value<String>>,
@@ -127,7 +127,7 @@ pub struct AgentSpaceVpcConfig {
     pub vpc_arn: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AgentSpaceVpcConfig {
+impl fr::resource::Props for VpcConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -350,7 +350,7 @@ impl fr::resource::Props for GitLabRepositoryResource {
 
 /// A key-value pair to associate with a resource
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgentSpaceTag {
+pub struct Tag {
     /// The key name of the tag
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -359,14 +359,14 @@ pub struct AgentSpaceTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AgentSpaceTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AgentSpaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AgentSpaceTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AgentSpaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AgentSpaceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -384,7 +384,7 @@ pub struct Application {
     pub role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// Tags for the application
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentSpaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Application {
@@ -548,7 +548,7 @@ pub struct Integration {
     pub provider_input: Option<ProviderInput>,
     /// The tags to associate with the integration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<IntegrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Integration {
@@ -746,28 +746,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct IntegrationTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for IntegrationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `IntegrationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `IntegrationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IntegrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `IntegrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::SecurityAgent::Pentest
 ///
 /// CloudFormation type `AWS::SecurityAgent::Pentest`, deployed through Cloud Control.
@@ -805,7 +783,7 @@ pub struct Pentest {
     pub title: Option<fr::Value<String>>,
     /// VPC configuration that the pentest agent accesses
     #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<PentestVpcConfig>,
+    pub vpc_config: Option<VpcConfig>,
 }
 
 impl fr::resource::Props for Pentest {
@@ -1166,23 +1144,6 @@ fr::cfn_enum! {
     }
 }
 
-/// VPC configuration that the pentest agent accesses
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PentestVpcConfig {
-    /// List of security groups in the VPC
-    #[serde(rename = "SecurityGroupArns", default, skip_serializing_if = "Vec::is_empty")]
-    pub security_group_arns: Vec<fr::Value<String>>,
-    /// List of subnets in the VPC
-    #[serde(rename = "SubnetArns", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_arns: Vec<fr::Value<String>>,
-    #[serde(rename = "VpcArn", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_arn: Option<fr::Value<String>>,
-}
-
-impl fr::resource::Props for PentestVpcConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// Resource Type definition for AWS::SecurityAgent::SecurityRequirementPack
 ///
 /// CloudFormation type `AWS::SecurityAgent::SecurityRequirementPack`, deployed through Cloud Control.
@@ -1205,7 +1166,7 @@ pub struct SecurityRequirementPack {
     pub status: Option<fr::Value<SecurityRequirementPackStatus>>,
     /// Tags for the security requirement pack
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentSpaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SecurityRequirementPack {
@@ -1304,7 +1265,7 @@ fr::cfn_enum! {
 pub struct TargetDomain {
     /// Tags for the target domain
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentSpaceTag>,
+    pub tags: Vec<Tag>,
     /// Domain name of the target domain
     #[serde(rename = "TargetDomainName", default)]
     pub target_domain_name: fr::Value<String>,

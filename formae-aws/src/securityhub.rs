@@ -423,23 +423,23 @@ pub struct AutomationRulesFindingFilters {
     /// The AWS-account ID in which a finding was generated.
     /// Array Members: Minimum number of 1 item. Maximum number of 100 items.
     #[serde(rename = "AwsAccountId", default, skip_serializing_if = "Vec::is_empty")]
-    pub aws_account_id: Vec<AutomationRuleStringFilter>,
+    pub aws_account_id: Vec<StringFilter>,
     /// The name of the company for the product that generated the finding. For control-based findings, the company is AWS.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "CompanyName", default, skip_serializing_if = "Vec::is_empty")]
-    pub company_name: Vec<AutomationRuleStringFilter>,
+    pub company_name: Vec<StringFilter>,
     /// The unique identifier of a standard in which a control is enabled. This field consists of the resource portion of the Amazon Resource Name (ARN) returned for a standard in the [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html) API response.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ComplianceAssociatedStandardsId", default, skip_serializing_if = "Vec::is_empty")]
-    pub compliance_associated_standards_id: Vec<AutomationRuleStringFilter>,
+    pub compliance_associated_standards_id: Vec<StringFilter>,
     /// The security control ID for which a finding was generated. Security control IDs are the same across standards.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ComplianceSecurityControlId", default, skip_serializing_if = "Vec::is_empty")]
-    pub compliance_security_control_id: Vec<AutomationRuleStringFilter>,
+    pub compliance_security_control_id: Vec<StringFilter>,
     /// The result of a security check. This field is only used for findings generated from controls.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ComplianceStatus", default, skip_serializing_if = "Vec::is_empty")]
-    pub compliance_status: Vec<AutomationRuleStringFilter>,
+    pub compliance_status: Vec<StringFilter>,
     /// The likelihood that a finding accurately identifies the behavior or issue that it was intended to identify. ``Confidence`` is scored on a 0–100 basis using a ratio scale. A value of ``0`` means 0 percent confidence, and a value of ``100`` means 100 percent confidence. For example, a data exfiltration detection based on a statistical deviation of network traffic has low confidence because an actual exfiltration hasn't been verified. For more information, see [Confidence](https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-confidence) in the *User Guide*.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "Confidence", default, skip_serializing_if = "Vec::is_empty")]
@@ -448,7 +448,7 @@ pub struct AutomationRulesFindingFilters {
     /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "CreatedAt", default, skip_serializing_if = "Vec::is_empty")]
-    pub created_at: Vec<AutomationRuleDateFilter>,
+    pub created_at: Vec<DateFilter>,
     /// The level of importance that is assigned to the resources that are associated with a finding. ``Criticality`` is scored on a 0–100 basis, using a ratio scale that supports only full integers. A score of ``0`` means that the underlying resources have no criticality, and a score of ``100`` is reserved for the most critical resources. For more information, see [Criticality](https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-criticality) in the *User Guide*.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "Criticality", default, skip_serializing_if = "Vec::is_empty")]
@@ -456,115 +456,115 @@ pub struct AutomationRulesFindingFilters {
     /// A finding's description.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "Description", default, skip_serializing_if = "Vec::is_empty")]
-    pub description: Vec<AutomationRuleStringFilter>,
+    pub description: Vec<StringFilter>,
     /// A timestamp that indicates when the potential security issue captured by a finding was first observed by the security findings product.
     /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "FirstObservedAt", default, skip_serializing_if = "Vec::is_empty")]
-    pub first_observed_at: Vec<AutomationRuleDateFilter>,
+    pub first_observed_at: Vec<DateFilter>,
     /// The identifier for the solution-specific component that generated a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 100 items.
     #[serde(rename = "GeneratorId", default, skip_serializing_if = "Vec::is_empty")]
-    pub generator_id: Vec<AutomationRuleStringFilter>,
+    pub generator_id: Vec<StringFilter>,
     /// The product-specific identifier for a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "Id", default, skip_serializing_if = "Vec::is_empty")]
-    pub id: Vec<AutomationRuleStringFilter>,
+    pub id: Vec<StringFilter>,
     /// A timestamp that indicates when the security findings provider most recently observed a change in the resource that is involved in the finding.
     /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "LastObservedAt", default, skip_serializing_if = "Vec::is_empty")]
-    pub last_observed_at: Vec<AutomationRuleDateFilter>,
+    pub last_observed_at: Vec<DateFilter>,
     /// The text of a user-defined note that's added to a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "NoteText", default, skip_serializing_if = "Vec::is_empty")]
-    pub note_text: Vec<AutomationRuleStringFilter>,
+    pub note_text: Vec<StringFilter>,
     /// The timestamp of when the note was updated.
     /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "NoteUpdatedAt", default, skip_serializing_if = "Vec::is_empty")]
-    pub note_updated_at: Vec<AutomationRuleDateFilter>,
+    pub note_updated_at: Vec<DateFilter>,
     /// The principal that created a note.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "NoteUpdatedBy", default, skip_serializing_if = "Vec::is_empty")]
-    pub note_updated_by: Vec<AutomationRuleStringFilter>,
+    pub note_updated_by: Vec<StringFilter>,
     /// The Amazon Resource Name (ARN) for a third-party product that generated a finding in Security Hub CSPM.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ProductArn", default, skip_serializing_if = "Vec::is_empty")]
-    pub product_arn: Vec<AutomationRuleStringFilter>,
+    pub product_arn: Vec<StringFilter>,
     /// Provides the name of the product that generated the finding. For control-based findings, the product name is Security Hub CSPM.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ProductName", default, skip_serializing_if = "Vec::is_empty")]
-    pub product_name: Vec<AutomationRuleStringFilter>,
+    pub product_name: Vec<StringFilter>,
     /// Provides the current state of a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "RecordState", default, skip_serializing_if = "Vec::is_empty")]
-    pub record_state: Vec<AutomationRuleStringFilter>,
+    pub record_state: Vec<StringFilter>,
     /// The product-generated identifier for a related finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "RelatedFindingsId", default, skip_serializing_if = "Vec::is_empty")]
-    pub related_findings_id: Vec<AutomationRuleStringFilter>,
+    pub related_findings_id: Vec<StringFilter>,
     /// The ARN for the product that generated a related finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "RelatedFindingsProductArn", default, skip_serializing_if = "Vec::is_empty")]
-    pub related_findings_product_arn: Vec<AutomationRuleStringFilter>,
+    pub related_findings_product_arn: Vec<StringFilter>,
     /// Custom fields and values about the resource that a finding pertains to.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ResourceDetailsOther", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_details_other: Vec<AutomationRuleMapFilter>,
+    pub resource_details_other: Vec<MapFilter>,
     /// The identifier for the given resource type. For AWS resources that are identified by Amazon Resource Names (ARNs), this is the ARN. For AWS resources that lack ARNs, this is the identifier as defined by the AWS-service that created the resource. For non-AWS resources, this is a unique identifier that is associated with the resource.
     /// Array Members: Minimum number of 1 item. Maximum number of 100 items.
     #[serde(rename = "ResourceId", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_id: Vec<AutomationRuleStringFilter>,
+    pub resource_id: Vec<StringFilter>,
     /// The partition in which the resource that the finding pertains to is located. A partition is a group of AWS-Regions. Each AWS-account is scoped to one partition.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ResourcePartition", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_partition: Vec<AutomationRuleStringFilter>,
+    pub resource_partition: Vec<StringFilter>,
     /// The AWS-Region where the resource that a finding pertains to is located.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ResourceRegion", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_region: Vec<AutomationRuleStringFilter>,
+    pub resource_region: Vec<StringFilter>,
     /// A list of AWS tags associated with a resource at the time the finding was processed.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "ResourceTags", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_tags: Vec<AutomationRuleMapFilter>,
+    pub resource_tags: Vec<MapFilter>,
     /// A finding's title.
     /// Array Members: Minimum number of 1 item. Maximum number of 100 items.
     #[serde(rename = "ResourceType", default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_type: Vec<AutomationRuleStringFilter>,
+    pub resource_type: Vec<StringFilter>,
     /// The severity value of the finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "SeverityLabel", default, skip_serializing_if = "Vec::is_empty")]
-    pub severity_label: Vec<AutomationRuleStringFilter>,
+    pub severity_label: Vec<StringFilter>,
     /// Provides a URL that links to a page about the current finding in the finding product.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "SourceUrl", default, skip_serializing_if = "Vec::is_empty")]
-    pub source_url: Vec<AutomationRuleStringFilter>,
+    pub source_url: Vec<StringFilter>,
     /// A finding's title.
     /// Array Members: Minimum number of 1 item. Maximum number of 100 items.
     #[serde(rename = "Title", default, skip_serializing_if = "Vec::is_empty")]
-    pub title: Vec<AutomationRuleStringFilter>,
+    pub title: Vec<StringFilter>,
     /// One or more finding types in the format of namespace/category/classifier that classify a finding. For a list of namespaces, classifiers, and categories, see [Types taxonomy for ASFF](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-type-taxonomy.html) in the *User Guide*.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "Type", default, skip_serializing_if = "Vec::is_empty")]
-    pub r#type: Vec<AutomationRuleStringFilter>,
+    pub r#type: Vec<StringFilter>,
     /// A timestamp that indicates when the finding record was most recently updated.
     /// For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "UpdatedAt", default, skip_serializing_if = "Vec::is_empty")]
-    pub updated_at: Vec<AutomationRuleDateFilter>,
+    pub updated_at: Vec<DateFilter>,
     /// A list of user-defined name and value string pairs added to a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "UserDefinedFields", default, skip_serializing_if = "Vec::is_empty")]
-    pub user_defined_fields: Vec<AutomationRuleMapFilter>,
+    pub user_defined_fields: Vec<MapFilter>,
     /// Provides the veracity of a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "VerificationState", default, skip_serializing_if = "Vec::is_empty")]
-    pub verification_state: Vec<AutomationRuleStringFilter>,
+    pub verification_state: Vec<StringFilter>,
     /// Provides information about the status of the investigation into a finding.
     /// Array Members: Minimum number of 1 item. Maximum number of 20 items.
     #[serde(rename = "WorkflowStatus", default, skip_serializing_if = "Vec::is_empty")]
-    pub workflow_status: Vec<AutomationRuleStringFilter>,
+    pub workflow_status: Vec<StringFilter>,
 }
 
 impl fr::resource::Props for AutomationRulesFindingFilters {
@@ -573,7 +573,7 @@ impl fr::resource::Props for AutomationRulesFindingFilters {
 
 /// A string filter for filtering ASHlong findings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleStringFilter {
+pub struct StringFilter {
     /// The condition to apply to a string value when filtering Security Hub findings.
     #[serde(rename = "Comparison", default)]
     pub comparison: fr::Value<StringFilterComparison>,
@@ -582,10 +582,10 @@ pub struct AutomationRuleStringFilter {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AutomationRuleStringFilter {
+impl fr::resource::Props for StringFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "comparison", message: "missing required property `comparison` of `AutomationRuleStringFilter`: add `comparison: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AutomationRuleStringFilter`: add `value: ...` to it" },
+        fr::resource::Required { field: "comparison", message: "missing required property `comparison` of `StringFilter`: add `comparison: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `StringFilter`: add `value: ...` to it" },
     ];
 }
 
@@ -621,10 +621,10 @@ impl fr::resource::Props for AutomationRuleNumberFilter {
 
 /// A date filter for querying findings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleDateFilter {
+pub struct DateFilter {
     /// A date range for the date filter.
     #[serde(rename = "DateRange", default, skip_serializing_if = "Option::is_none")]
-    pub date_range: Option<AutomationRuleDateRange>,
+    pub date_range: Option<DateRange>,
     /// The date and time, in UTC and ISO 8601 format.
     #[serde(rename = "End", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<fr::Value<String>>,
@@ -633,38 +633,38 @@ pub struct AutomationRuleDateFilter {
     pub start: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AutomationRuleDateFilter {
+impl fr::resource::Props for DateFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A date range for the date filter.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleDateRange {
+pub struct DateRange {
     /// A date range unit for the date filter.
     #[serde(rename = "Unit", default)]
-    pub unit: fr::Value<AutomationRuleDateRangeUnit>,
+    pub unit: fr::Value<DateRangeUnit>,
     /// A date range value for the date filter.
     #[serde(rename = "Value", default)]
     pub value: fr::Value<f64>,
 }
 
-impl fr::resource::Props for AutomationRuleDateRange {
+impl fr::resource::Props for DateRange {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "unit", message: "missing required property `unit` of `AutomationRuleDateRange`: add `unit: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AutomationRuleDateRange`: add `value: ...` to it" },
+        fr::resource::Required { field: "unit", message: "missing required property `unit` of `DateRange`: add `unit: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `DateRange`: add `value: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// A date range unit for the date filter.
-    AutomationRuleDateRangeUnit {
+    DateRangeUnit {
         Days = "DAYS",
     }
 }
 
 /// A map filter for filtering ASHlong findings. Each map filter provides the field to check for, the value to check for, and the comparison operator.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleMapFilter {
+pub struct MapFilter {
     /// The condition to apply to the key value when filtering Security Hub CSPM findings with a map filter.
     /// To search for values that have the filter value, use one of the following comparison operators:
     /// +  To search for values that include the filter value, use ``CONTAINS``. For example, for the ``ResourceTags`` field, the filter ``Department CONTAINS Security`` matches findings that include the value ``Security`` for the ``Department`` tag. In the same example, a finding with a value of ``Security team`` for the ``Department`` tag is a match.
@@ -680,7 +680,7 @@ pub struct AutomationRuleMapFilter {
     /// You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same field. Similarly, you can’t have both an ``EQUALS`` filter and a ``NOT_EQUALS`` filter on the same field. Combining filters in this way returns an error.
     /// ``CONTAINS`` and ``NOT_CONTAINS`` operators can be used only with automation rules. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*.
     #[serde(rename = "Comparison", default)]
-    pub comparison: fr::Value<AutomationRuleMapFilterComparison>,
+    pub comparison: fr::Value<MapFilterComparison>,
     /// The key of the map filter. For example, for ``ResourceTags``, ``Key`` identifies the name of the tag. For ``UserDefinedFields``, ``Key`` is the name of the field.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -689,11 +689,11 @@ pub struct AutomationRuleMapFilter {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AutomationRuleMapFilter {
+impl fr::resource::Props for MapFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "comparison", message: "missing required property `comparison` of `AutomationRuleMapFilter`: add `comparison: ...` to it" },
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AutomationRuleMapFilter`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AutomationRuleMapFilter`: add `value: ...` to it" },
+        fr::resource::Required { field: "comparison", message: "missing required property `comparison` of `MapFilter`: add `comparison: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `MapFilter`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `MapFilter`: add `value: ...` to it" },
     ];
 }
 
@@ -712,7 +712,7 @@ fr::cfn_enum! {
     /// ``CONTAINS`` filters can only be used with other ``CONTAINS`` filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS`` filters.
     /// You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same field. Similarly, you can’t have both an ``EQUALS`` filter and a ``NOT_EQUALS`` filter on the same field. Combining filters in this way returns an error.
     /// ``CONTAINS`` and ``NOT_CONTAINS`` operators can be used only with automation rules. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*.
-    AutomationRuleMapFilterComparison {
+    MapFilterComparison {
         Equals = "EQUALS",
         NotEquals = "NOT_EQUALS",
         Contains = "CONTAINS",
@@ -932,7 +932,7 @@ pub struct OcsfBooleanFilter {
     pub field_name: fr::Value<OcsfBooleanFilterFieldName>,
     /// Boolean filter for querying findings
     #[serde(rename = "Filter", default)]
-    pub filter: AutomationRuleV2BooleanFilter,
+    pub filter: BooleanFilter,
 }
 
 impl fr::resource::Props for OcsfBooleanFilter {
@@ -953,15 +953,15 @@ fr::cfn_enum! {
 
 /// Boolean filter for querying findings
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleV2BooleanFilter {
+pub struct BooleanFilter {
     /// The value of the boolean
     #[serde(rename = "Value", default)]
     pub value: fr::Value<bool>,
 }
 
-impl fr::resource::Props for AutomationRuleV2BooleanFilter {
+impl fr::resource::Props for BooleanFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AutomationRuleV2BooleanFilter`: add `value: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `BooleanFilter`: add `value: ...` to it" },
     ];
 }
 
@@ -998,7 +998,7 @@ fr::cfn_enum! {
 pub struct AutomationRuleV2DateFilter {
     /// A date range for the date filter
     #[serde(rename = "DateRange", default, skip_serializing_if = "Option::is_none")]
-    pub date_range: Option<AutomationRuleV2DateRange>,
+    pub date_range: Option<DateRange>,
     /// The timestamp formatted in ISO8601
     #[serde(rename = "End", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<fr::Value<String>>,
@@ -1009,31 +1009,6 @@ pub struct AutomationRuleV2DateFilter {
 
 impl fr::resource::Props for AutomationRuleV2DateFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// A date range for the date filter
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleV2DateRange {
-    /// A date range unit for the date filter
-    #[serde(rename = "Unit", default)]
-    pub unit: fr::Value<AutomationRuleV2DateRangeUnit>,
-    /// A date range value for the date filter
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<f64>,
-}
-
-impl fr::resource::Props for AutomationRuleV2DateRange {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "unit", message: "missing required property `unit` of `AutomationRuleV2DateRange`: add `unit: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AutomationRuleV2DateRange`: add `value: ...` to it" },
-    ];
-}
-
-fr::cfn_enum! {
-    /// A date range unit for the date filter
-    AutomationRuleV2DateRangeUnit {
-        Days = "DAYS",
-    }
 }
 
 /// Enables filtering of security findings based on map field values in OCSF
@@ -1103,7 +1078,7 @@ pub struct OcsfNumberFilter {
     pub field_name: fr::Value<OcsfNumberFilterFieldName>,
     /// A number filter for querying findings
     #[serde(rename = "Filter", default)]
-    pub filter: AutomationRuleV2NumberFilter,
+    pub filter: NumberFilter,
 }
 
 impl fr::resource::Props for OcsfNumberFilter {
@@ -1126,7 +1101,7 @@ fr::cfn_enum! {
 
 /// A number filter for querying findings
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AutomationRuleV2NumberFilter {
+pub struct NumberFilter {
     /// The equal-to condition to be applied to a single field when querying for findings
     #[serde(rename = "Eq", default, skip_serializing_if = "Option::is_none")]
     pub eq: Option<fr::Value<f64>>,
@@ -1138,7 +1113,7 @@ pub struct AutomationRuleV2NumberFilter {
     pub lte: Option<fr::Value<f64>>,
 }
 
-impl fr::resource::Props for AutomationRuleV2NumberFilter {
+impl fr::resource::Props for NumberFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1400,7 +1375,7 @@ pub struct Connector {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Provider", default)]
-    pub provider: ConnectorProvider,
+    pub provider: Provider,
     /// A key-value pair to associate with a resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
@@ -1466,21 +1441,21 @@ impl fr::resource::Resource for Connector {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorProvider {
+pub struct Provider {
     /// The configuration for connecting to an Azure environment.
     #[serde(rename = "Azure", default)]
-    pub azure: ConnectorAzureProviderConfiguration,
+    pub azure: AzureProviderConfiguration,
 }
 
-impl fr::resource::Props for ConnectorProvider {
+impl fr::resource::Props for Provider {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "azure", message: "missing required property `azure` of `ConnectorProvider`: add `azure: ...` to it" },
+        fr::resource::Required { field: "azure", message: "missing required property `azure` of `Provider`: add `azure: ...` to it" },
     ];
 }
 
 /// The configuration for connecting to an Azure environment.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorAzureProviderConfiguration {
+pub struct AzureProviderConfiguration {
     /// The ARN of the multi-cloud configuration connector used to establish the connection to Azure.
     #[serde(rename = "AWSConfigConnectorArn", default)]
     pub aws_config_connector_arn: fr::Value<String>,
@@ -1489,37 +1464,37 @@ pub struct ConnectorAzureProviderConfiguration {
     pub azure_regions: Vec<fr::Value<String>>,
     /// The scope configuration for an Azure connector, defining the tenant or subscription scope.
     #[serde(rename = "ScopeConfiguration", default)]
-    pub scope_configuration: ConnectorAzureScopeConfiguration,
+    pub scope_configuration: AzureScopeConfiguration,
 }
 
-impl fr::resource::Props for ConnectorAzureProviderConfiguration {
+impl fr::resource::Props for AzureProviderConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "aws_config_connector_arn", message: "missing required property `aws_config_connector_arn` of `ConnectorAzureProviderConfiguration`: add `aws_config_connector_arn: ...` to it" },
-        fr::resource::Required { field: "azure_regions", message: "missing required property `azure_regions` of `ConnectorAzureProviderConfiguration`: add `azure_regions: ...` to it" },
-        fr::resource::Required { field: "scope_configuration", message: "missing required property `scope_configuration` of `ConnectorAzureProviderConfiguration`: add `scope_configuration: ...` to it" },
+        fr::resource::Required { field: "aws_config_connector_arn", message: "missing required property `aws_config_connector_arn` of `AzureProviderConfiguration`: add `aws_config_connector_arn: ...` to it" },
+        fr::resource::Required { field: "azure_regions", message: "missing required property `azure_regions` of `AzureProviderConfiguration`: add `azure_regions: ...` to it" },
+        fr::resource::Required { field: "scope_configuration", message: "missing required property `scope_configuration` of `AzureProviderConfiguration`: add `scope_configuration: ...` to it" },
     ];
 }
 
 /// The scope configuration for an Azure connector, defining the tenant or subscription scope.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConnectorAzureScopeConfiguration {
+pub struct AzureScopeConfiguration {
     /// The type of scope. Valid values are ``tenant`` and ``subscription``.
     #[serde(rename = "ScopeType", default)]
-    pub scope_type: fr::Value<ConnectorAzureScopeConfigurationScopeType>,
+    pub scope_type: fr::Value<AzureScopeConfigurationScopeType>,
     /// The list of scope values, such as subscription IDs, when the scope type is ``subscription``.
     #[serde(rename = "ScopeValues", default, skip_serializing_if = "Vec::is_empty")]
     pub scope_values: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ConnectorAzureScopeConfiguration {
+impl fr::resource::Props for AzureScopeConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "scope_type", message: "missing required property `scope_type` of `ConnectorAzureScopeConfiguration`: add `scope_type: ...` to it" },
+        fr::resource::Required { field: "scope_type", message: "missing required property `scope_type` of `AzureScopeConfiguration`: add `scope_type: ...` to it" },
     ];
 }
 
 fr::cfn_enum! {
     /// The type of scope. Valid values are ``tenant`` and ``subscription``.
-    ConnectorAzureScopeConfigurationScopeType {
+    AzureScopeConfigurationScopeType {
         Tenant = "TENANT",
         Subscription = "SUBSCRIPTION",
     }
@@ -1972,22 +1947,22 @@ pub struct AwsSecurityFindingFilters {
     pub compliance_status: Vec<InsightStringFilter>,
     /// A finding's confidence.
     #[serde(rename = "Confidence", default, skip_serializing_if = "Vec::is_empty")]
-    pub confidence: Vec<InsightNumberFilter>,
+    pub confidence: Vec<NumberFilter>,
     /// An ISO8601-formatted timestamp that indicates when the security findings provider captured the potential security issue that a finding captured.
     #[serde(rename = "CreatedAt", default, skip_serializing_if = "Vec::is_empty")]
     pub created_at: Vec<InsightDateFilter>,
     /// The level of importance assigned to the resources associated with the finding.
     #[serde(rename = "Criticality", default, skip_serializing_if = "Vec::is_empty")]
-    pub criticality: Vec<InsightNumberFilter>,
+    pub criticality: Vec<NumberFilter>,
     /// A finding's description.
     #[serde(rename = "Description", default, skip_serializing_if = "Vec::is_empty")]
     pub description: Vec<InsightStringFilter>,
     /// The finding provider value for the finding confidence.
     #[serde(rename = "FindingProviderFieldsConfidence", default, skip_serializing_if = "Vec::is_empty")]
-    pub finding_provider_fields_confidence: Vec<InsightNumberFilter>,
+    pub finding_provider_fields_confidence: Vec<NumberFilter>,
     /// The finding provider value for the level of importance assigned to the resources associated with the findings.
     #[serde(rename = "FindingProviderFieldsCriticality", default, skip_serializing_if = "Vec::is_empty")]
-    pub finding_provider_fields_criticality: Vec<InsightNumberFilter>,
+    pub finding_provider_fields_criticality: Vec<NumberFilter>,
     /// The finding identifier of a related finding that is identified by the finding provider.
     #[serde(rename = "FindingProviderFieldsRelatedFindingsId", default, skip_serializing_if = "Vec::is_empty")]
     pub finding_provider_fields_related_findings_id: Vec<InsightStringFilter>,
@@ -2041,7 +2016,7 @@ pub struct AwsSecurityFindingFilters {
     pub network_destination_ip_v6: Vec<IpFilter>,
     /// The destination port of network-related information about a finding.
     #[serde(rename = "NetworkDestinationPort", default, skip_serializing_if = "Vec::is_empty")]
-    pub network_destination_port: Vec<InsightNumberFilter>,
+    pub network_destination_port: Vec<NumberFilter>,
     /// Indicates the direction of network traffic associated with a finding.
     #[serde(rename = "NetworkDirection", default, skip_serializing_if = "Vec::is_empty")]
     pub network_direction: Vec<InsightStringFilter>,
@@ -2062,7 +2037,7 @@ pub struct AwsSecurityFindingFilters {
     pub network_source_mac: Vec<InsightStringFilter>,
     /// The source port of network-related information about a finding.
     #[serde(rename = "NetworkSourcePort", default, skip_serializing_if = "Vec::is_empty")]
-    pub network_source_port: Vec<InsightNumberFilter>,
+    pub network_source_port: Vec<NumberFilter>,
     /// The text of a note.
     #[serde(rename = "NoteText", default, skip_serializing_if = "Vec::is_empty")]
     pub note_text: Vec<InsightStringFilter>,
@@ -2080,13 +2055,13 @@ pub struct AwsSecurityFindingFilters {
     pub process_name: Vec<InsightStringFilter>,
     /// The parent process ID.
     #[serde(rename = "ProcessParentPid", default, skip_serializing_if = "Vec::is_empty")]
-    pub process_parent_pid: Vec<InsightNumberFilter>,
+    pub process_parent_pid: Vec<NumberFilter>,
     /// The path to the process executable.
     #[serde(rename = "ProcessPath", default, skip_serializing_if = "Vec::is_empty")]
     pub process_path: Vec<InsightStringFilter>,
     /// The process ID.
     #[serde(rename = "ProcessPid", default, skip_serializing_if = "Vec::is_empty")]
-    pub process_pid: Vec<InsightNumberFilter>,
+    pub process_pid: Vec<NumberFilter>,
     /// A timestamp that identifies when the process was terminated.
     #[serde(rename = "ProcessTerminatedAt", default, skip_serializing_if = "Vec::is_empty")]
     pub process_terminated_at: Vec<InsightDateFilter>,
@@ -2200,16 +2175,16 @@ pub struct AwsSecurityFindingFilters {
     pub resource_type: Vec<InsightStringFilter>,
     /// Indicates whether or not sample findings are included in the filter results.
     #[serde(rename = "Sample", default, skip_serializing_if = "Vec::is_empty")]
-    pub sample: Vec<InsightBooleanFilter>,
+    pub sample: Vec<BooleanFilter>,
     /// The label of a finding's severity.
     #[serde(rename = "SeverityLabel", default, skip_serializing_if = "Vec::is_empty")]
     pub severity_label: Vec<InsightStringFilter>,
     /// The normalized severity of a finding.
     #[serde(rename = "SeverityNormalized", default, skip_serializing_if = "Vec::is_empty")]
-    pub severity_normalized: Vec<InsightNumberFilter>,
+    pub severity_normalized: Vec<NumberFilter>,
     /// The native severity as defined by the security findings provider's solution that generated the finding.
     #[serde(rename = "SeverityProduct", default, skip_serializing_if = "Vec::is_empty")]
-    pub severity_product: Vec<InsightNumberFilter>,
+    pub severity_product: Vec<NumberFilter>,
     /// A URL that links to a page about the current finding in the security findings provider's solution.
     #[serde(rename = "SourceUrl", default, skip_serializing_if = "Vec::is_empty")]
     pub source_url: Vec<InsightStringFilter>,
@@ -2295,30 +2270,12 @@ fr::cfn_enum! {
     }
 }
 
-/// A number filter for querying findings.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InsightNumberFilter {
-    /// The equal-to condition to be applied to a single field when querying for findings.
-    #[serde(rename = "Eq", default, skip_serializing_if = "Option::is_none")]
-    pub eq: Option<fr::Value<f64>>,
-    /// The greater-than-equal condition to be applied to a single field when querying for findings.
-    #[serde(rename = "Gte", default, skip_serializing_if = "Option::is_none")]
-    pub gte: Option<fr::Value<f64>>,
-    /// The less-than-equal condition to be applied to a single field when querying for findings.
-    #[serde(rename = "Lte", default, skip_serializing_if = "Option::is_none")]
-    pub lte: Option<fr::Value<f64>>,
-}
-
-impl fr::resource::Props for InsightNumberFilter {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
 /// A date filter for querying findings.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct InsightDateFilter {
     /// A date range for the date filter.
     #[serde(rename = "DateRange", default, skip_serializing_if = "Option::is_none")]
-    pub date_range: Option<AutomationRuleDateRange>,
+    pub date_range: Option<DateRange>,
     /// The date and time, in UTC and ISO 8601 format.
     #[serde(rename = "End", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<fr::Value<String>>,
@@ -2397,20 +2354,6 @@ fr::cfn_enum! {
         Equals = "EQUALS",
         NotEquals = "NOT_EQUALS",
     }
-}
-
-/// Boolean filter for querying findings.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InsightBooleanFilter {
-    /// The value of the boolean.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<bool>,
-}
-
-impl fr::resource::Props for InsightBooleanFilter {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InsightBooleanFilter`: add `value: ...` to it" },
-    ];
 }
 
 /// The AWS::SecurityHub::OrganizationConfiguration resource represents the configuration of your organization in Security Hub. Only the Security Hub administrator account can create Organization Configuration resource in each region and can opt-in to Central Configuration only in the aggregation region of FindingAggregator.

@@ -91,7 +91,7 @@ pub struct DataLake {
     #[serde(rename = "ReplicationConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub replication_configuration: Option<ReplicationConfiguration>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DataLakeTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DataLake {
@@ -212,7 +212,7 @@ impl fr::resource::Props for ReplicationConfiguration {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DataLakeTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, `_`, `.`, `/`, `=`, `+`, and `-`.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -221,14 +221,14 @@ pub struct DataLakeTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DataLakeTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DataLakeTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DataLakeTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `DataLakeTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `DataLakeTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -257,7 +257,7 @@ pub struct Subscriber {
     pub subscriber_name: fr::Value<String>,
     /// An array of objects, one for each tag to associate with the subscriber. For each tag, you must specify both a tag key and a tag value. A tag value cannot be null, but it can be an empty string.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<SubscriberTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Subscriber {
@@ -328,7 +328,7 @@ fr::cfn_enum! {
 pub struct Source {
     /// Amazon Security Lake supports log and event collection for natively supported AWS services.
     #[serde(rename = "AwsLogSource", default, skip_serializing_if = "Option::is_none")]
-    pub aws_log_source: Option<SubscriberAwsLogSource>,
+    pub aws_log_source: Option<AwsLogSourceProperty>,
     #[serde(rename = "CustomLogSource", default, skip_serializing_if = "Option::is_none")]
     pub custom_log_source: Option<CustomLogSource>,
 }
@@ -339,7 +339,7 @@ impl fr::resource::Props for Source {
 
 /// Amazon Security Lake supports log and event collection for natively supported AWS services.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SubscriberAwsLogSource {
+pub struct AwsLogSourceProperty {
     /// The name for a AWS source. This must be a Regionally unique value.
     #[serde(rename = "SourceName", default, skip_serializing_if = "Option::is_none")]
     pub source_name: Option<fr::Value<String>>,
@@ -348,7 +348,7 @@ pub struct SubscriberAwsLogSource {
     pub source_version: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for SubscriberAwsLogSource {
+impl fr::resource::Props for AwsLogSourceProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -389,28 +389,6 @@ impl fr::resource::Props for SubscriberSubscriberIdentity {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 1224 }, message: "`external_id` of `SubscriberSubscriberIdentity` must have 2 to 1224 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SubscriberTag {
-    /// The name of the tag. This is a general label that acts as a category for a more specific tag value (value).
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value that is associated with the specified tag key (key). This value acts as a descriptor for the tag key. A tag value cannot be null, but it can be an empty string.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for SubscriberTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `SubscriberTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `SubscriberTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SubscriberTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SubscriberTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -104,7 +104,7 @@ pub struct CloudFormationProduct {
     pub support_url: Option<fr::Value<String>>,
     /// One or more tags.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudFormationProductTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CloudFormationProduct {
@@ -286,7 +286,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CloudFormationProductTag {
+pub struct Tag {
     /// The tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -295,14 +295,14 @@ pub struct CloudFormationProductTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CloudFormationProductTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CloudFormationProductTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CloudFormationProductTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CloudFormationProductTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `CloudFormationProductTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -697,7 +697,7 @@ pub struct Portfolio {
     #[serde(rename = "ProviderName", default)]
     pub provider_name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PortfolioTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Portfolio {
@@ -746,26 +746,6 @@ impl fr::resource::Resource for Portfolio {
             portfolio_name: fr::Output::new(name, "PortfolioName"),
         }
     }
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PortfolioTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PortfolioTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PortfolioTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PortfolioTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PortfolioTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `PortfolioTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
 }
 
 /// Resource Type definition for AWS::ServiceCatalog::PortfolioPrincipalAssociation

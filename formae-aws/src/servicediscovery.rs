@@ -19,7 +19,7 @@ pub struct HttpNamespace {
     pub name: fr::Value<String>,
     /// The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<HttpNamespaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for HttpNamespace {
@@ -71,21 +71,21 @@ impl fr::resource::Resource for HttpNamespace {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HttpNamespaceTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for HttpNamespaceTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `HttpNamespaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `HttpNamespaceTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `HttpNamespaceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `HttpNamespaceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -167,7 +167,7 @@ pub struct PrivateDnsNamespace {
     pub properties: Option<Properties>,
     /// The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<HttpNamespaceTag>,
+    pub tags: Vec<Tag>,
     /// The ID of the Amazon VPC that you want to associate the namespace with.
     #[serde(rename = "Vpc", default, skip_serializing_if = "Option::is_none")]
     pub vpc: Option<fr::Value<String>>,
@@ -275,7 +275,7 @@ pub struct PublicDnsNamespace {
     pub properties: Option<Properties>,
     /// The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<HttpNamespaceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PublicDnsNamespace {
@@ -356,7 +356,7 @@ pub struct Service {
     pub service_attributes: Option<fr::Value<serde_json::Value>>,
     /// An array of key-value pairs to associate with the service.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ServiceTag>,
+    pub tags: Vec<Tag>,
     /// The type of service. Supported values are HTTP or DNS.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<fr::Value<ServiceType>>,
@@ -514,28 +514,6 @@ impl fr::resource::Props for HealthCheckCustomConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "failure_threshold", check: fr::literal::Check::Range { min: 1.0, max: 10.0 }, message: "`failure_threshold` of `HealthCheckCustomConfig` must be from 1 to 10 (the schema's minimum/maximum)" },
-    ];
-}
-
-/// A key-value pair to associate with the service.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ServiceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ServiceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ServiceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ServiceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ServiceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

@@ -31,7 +31,7 @@ pub struct ConfigurationSet {
     pub suppression_options: Option<SuppressionOptions>,
     /// The tags (keys and values) associated with the contact list.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     /// An object that defines the open and click tracking options for emails that you send using the configuration set.
     #[serde(rename = "TrackingOptions", default, skip_serializing_if = "Option::is_none")]
     pub tracking_options: Option<TrackingOptions>,
@@ -196,21 +196,21 @@ impl fr::resource::Props for SuppressionOptionsValidationOptionsConditionThresho
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConfigurationSetTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConfigurationSetTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConfigurationSetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConfigurationSetTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConfigurationSetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConfigurationSetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -469,7 +469,7 @@ pub struct ContactList {
     pub description: Option<fr::Value<String>>,
     /// The tags (keys and values) associated with the contact list.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     /// The topics associated with the contact list.
     #[serde(rename = "Topics", default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<Topic>,
@@ -560,7 +560,7 @@ pub struct CustomVerificationEmailTemplate {
     pub success_redirection_url: fr::Value<String>,
     /// The tags (keys and values) associated with the tenant.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomVerificationEmailTemplateTag>,
+    pub tags: Vec<Tag>,
     /// The content of the custom verification email. The total size of the email must be less than 10 MB. The message body may contain HTML, with some limitations.
     #[serde(rename = "TemplateContent", default)]
     pub template_content: fr::Value<String>,
@@ -620,28 +620,6 @@ impl fr::resource::Resource for CustomVerificationEmailTemplate {
     }
 }
 
-/// An object that defines the tags (keys and values) that you want to associate with the tenant.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CustomVerificationEmailTemplateTag {
-    /// The key of the key-value tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the key-value tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CustomVerificationEmailTemplateTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CustomVerificationEmailTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CustomVerificationEmailTemplateTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CustomVerificationEmailTemplateTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CustomVerificationEmailTemplateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::SES::DedicatedIpPool
 ///
 /// CloudFormation type `AWS::SES::DedicatedIpPool`, deployed through Cloud Control.
@@ -655,7 +633,7 @@ pub struct DedicatedIpPool {
     pub scaling_mode: Option<fr::Value<String>>,
     /// The tags (keys and values) associated with the dedicated IP pool.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for DedicatedIpPool {
@@ -721,7 +699,7 @@ pub struct EmailIdentity {
     pub mail_from_attributes: Option<MailFromAttributes>,
     /// The tags (keys and values) associated with the email identity.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for EmailIdentity {
@@ -918,7 +896,7 @@ pub struct MailManagerAddonInstance {
     #[serde(rename = "AddonSubscriptionId", default)]
     pub addon_subscription_id: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MailManagerAddonInstance {
@@ -975,7 +953,7 @@ pub struct MailManagerAddonSubscription {
     #[serde(rename = "AddonName", default)]
     pub addon_name: fr::Value<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MailManagerAddonSubscription {
@@ -1027,7 +1005,7 @@ pub struct MailManagerAddressList {
     #[serde(rename = "AddressListName", default, skip_serializing_if = "Option::is_none")]
     pub address_list_name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MailManagerAddressList {
@@ -1084,7 +1062,7 @@ pub struct MailManagerArchive {
     #[serde(rename = "Retention", default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<fr::Value<serde_json::Value>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MailManagerArchive {
@@ -1147,7 +1125,7 @@ pub struct MailManagerIngressPoint {
     #[serde(rename = "StatusToUpdate", default, skip_serializing_if = "Option::is_none")]
     pub status_to_update: Option<fr::Value<IngressPointStatusToUpdate>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TlsPolicy", default, skip_serializing_if = "Option::is_none")]
     pub tls_policy: Option<fr::Value<TlsPolicy>>,
     #[serde(rename = "TrafficPolicyId", default)]
@@ -1248,7 +1226,7 @@ pub struct MailManagerRelay {
     #[serde(rename = "ServerPort", default)]
     pub server_port: fr::Value<f64>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MailManagerRelay {
@@ -1309,7 +1287,7 @@ pub struct MailManagerRuleSet {
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<MailManagerRuleSetRule>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MailManagerRuleSet {
@@ -1390,7 +1368,7 @@ pub struct MailManagerTrafficPolicy {
     #[serde(rename = "PolicyStatements", default, skip_serializing_if = "Vec::is_empty")]
     pub policy_statements: Vec<PolicyStatement>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TrafficPolicyName", default, skip_serializing_if = "Option::is_none")]
     pub traffic_policy_name: Option<fr::Value<String>>,
 }
@@ -1478,7 +1456,7 @@ pub struct MultiRegionEndpoint {
     pub endpoint_name: fr::Value<String>,
     /// An Array of objects that define the tags (keys and values) to associate with the multi-region endpoint (global-endpoint).
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MultiRegionEndpointTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MultiRegionEndpoint {
@@ -1550,28 +1528,6 @@ pub struct RouteDetails {
 impl fr::resource::Props for RouteDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "region", message: "missing required property `region` of `RouteDetails`: add `region: ...` to it" },
-    ];
-}
-
-/// An object that defines the tags that are associated with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MultiRegionEndpointTag {
-    /// One part of a key-value pair that defines a tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The optional part of a key-value pair that defines a tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for MultiRegionEndpointTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MultiRegionEndpointTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `MultiRegionEndpointTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MultiRegionEndpointTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `MultiRegionEndpointTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1677,7 +1633,7 @@ pub struct ReceiptRule {
     pub after: Option<fr::Value<String>>,
     /// A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy.
     #[serde(rename = "Rule", default)]
-    pub rule: ReceiptRuleRule,
+    pub rule: Rule,
     /// The name of the rule set where the receipt rule is added.
     #[serde(rename = "RuleSetName", default)]
     pub rule_set_name: fr::Value<String>,
@@ -1729,7 +1685,7 @@ impl fr::resource::Resource for ReceiptRule {
 
 /// A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ReceiptRuleRule {
+pub struct Rule {
     /// An ordered list of actions to perform on messages that match at least one of the recipient email addresses or domains specified in the receipt rule.
     #[serde(rename = "Actions", default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<Action>,
@@ -1747,10 +1703,10 @@ pub struct ReceiptRuleRule {
     pub scan_enabled: Option<fr::Value<bool>>,
     /// Specifies whether Amazon SES should require that incoming email is delivered over a connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require, Amazon SES bounces emails that are not received over TLS. The default is Optional.
     #[serde(rename = "TlsPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub tls_policy: Option<fr::Value<ReceiptRuleRuleTlsPolicy>>,
+    pub tls_policy: Option<fr::Value<RuleTlsPolicy>>,
 }
 
-impl fr::resource::Props for ReceiptRuleRule {
+impl fr::resource::Props for Rule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1971,7 +1927,7 @@ impl fr::resource::Props for WorkmailAction {
 
 fr::cfn_enum! {
     /// Specifies whether Amazon SES should require that incoming email is delivered over a connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require, Amazon SES bounces emails that are not received over TLS. The default is Optional.
-    ReceiptRuleRuleTlsPolicy {
+    RuleTlsPolicy {
         Optional = "Optional",
         Require = "Require",
     }
@@ -2032,10 +1988,10 @@ impl fr::resource::Resource for ReceiptRuleSet {
 pub struct Template {
     /// The tags (keys and values) associated with the email template.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     /// The content of the email, composed of a subject line, an HTML part, and a text-only part
     #[serde(rename = "Template", default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<TemplateTemplate>,
+    pub template: Option<TemplateProperty>,
 }
 
 impl fr::resource::Props for Template {
@@ -2077,7 +2033,7 @@ impl fr::resource::Resource for Template {
 
 /// The content of the email, composed of a subject line, an HTML part, and a text-only part
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TemplateTemplate {
+pub struct TemplateProperty {
     /// The HTML body of the email.
     #[serde(rename = "HtmlPart", default, skip_serializing_if = "Option::is_none")]
     pub html_part: Option<fr::Value<String>>,
@@ -2092,12 +2048,12 @@ pub struct TemplateTemplate {
     pub text_part: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for TemplateTemplate {
+impl fr::resource::Props for TemplateProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "subject_part", message: "missing required property `subject_part` of `TemplateTemplate`: add `subject_part: ...` to it" },
+        fr::resource::Required { field: "subject_part", message: "missing required property `subject_part` of `TemplateProperty`: add `subject_part: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`template_name` of `TemplateTemplate` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`template_name` of `TemplateProperty` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2117,7 +2073,7 @@ pub struct Tenant {
     pub suppression_attributes: Option<TenantSuppressionAttributes>,
     /// The tags (keys and values) associated with the tenant.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CustomVerificationEmailTemplateTag>,
+    pub tags: Vec<Tag>,
     /// The name of the tenant.
     #[serde(rename = "TenantName", default)]
     pub tenant_name: fr::Value<String>,

@@ -28,7 +28,7 @@ pub struct ConfigurationSet {
     pub protect_configuration_id: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ConfigurationSet {
@@ -158,7 +158,7 @@ impl fr::resource::Props for SnsDestination {
 
 /// A key-value pair to associate with a resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ConfigurationSetTag {
+pub struct Tag {
     /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -167,14 +167,14 @@ pub struct ConfigurationSetTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for ConfigurationSetTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ConfigurationSetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ConfigurationSetTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ConfigurationSetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ConfigurationSetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -320,7 +320,7 @@ pub struct OptOutList {
     pub opt_out_list_name: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for OptOutList {
@@ -398,7 +398,7 @@ pub struct PhoneNumber {
     pub self_managed_opt_outs_enabled: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
     #[serde(rename = "TwoWay", default, skip_serializing_if = "Option::is_none")]
     pub two_way: Option<PhoneNumberTwoWay>,
@@ -586,7 +586,7 @@ pub struct Pool {
     pub shared_routes_enabled: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
     /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
     #[serde(rename = "TwoWay", default, skip_serializing_if = "Option::is_none")]
     pub two_way: Option<PoolTwoWay>,
@@ -687,7 +687,7 @@ pub struct ProtectConfiguration {
     pub deletion_protection_enabled: Option<fr::Value<bool>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ProtectConfiguration {
@@ -906,7 +906,7 @@ pub struct Registration {
     pub registration_type: fr::Value<String>,
     /// An array of tags (key and value pairs) to associate with the registration.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Registration {
@@ -964,28 +964,6 @@ impl fr::resource::Resource for Registration {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RegistrationTag {
-    /// The key identifier, or name, of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The string value associated with the key of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for RegistrationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `RegistrationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `RegistrationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RegistrationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RegistrationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::SMSVOICE::RegistrationAttachment
 ///
 /// CloudFormation type `AWS::SMSVOICE::RegistrationAttachment`, deployed through Cloud Control.
@@ -999,7 +977,7 @@ pub struct RegistrationAttachment {
     pub attachment_url: Option<fr::Value<String>>,
     /// An array of tags (key and value pairs) to associate with the registration attachment.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<RegistrationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for RegistrationAttachment {
@@ -1126,7 +1104,7 @@ pub struct SenderId {
     pub sender_id: fr::Value<String>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ConfigurationSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for SenderId {

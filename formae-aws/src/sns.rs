@@ -132,7 +132,7 @@ pub struct Topic {
     /// The SNS subscriptions (endpoints) for this topic.
     /// If you specify the ``Subscription`` property in the ``AWS::SNS::Topic`` resource and it creates an associated subscription resource, the associated subscription is not deleted when the ``AWS::SNS::Topic`` resource is deleted.
     #[serde(rename = "Subscription", default, skip_serializing_if = "Vec::is_empty")]
-    pub subscription: Vec<TopicSubscription>,
+    pub subscription: Vec<SubscriptionProperty>,
     /// The list of tags to add to a new topic.
     /// To be able to tag a topic on creation, you must have the ``sns:CreateTopic`` and ``sns:TagResource`` permissions.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
@@ -227,7 +227,7 @@ fr::cfn_enum! {
 /// ``Subscription`` is an embedded property that describes the subscription endpoints of an SNS topic.
 /// For full control over subscription behavior (for example, delivery policy, filtering, raw message delivery, and cross-region subscriptions), use the [AWS::SNS::Subscription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html) resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TopicSubscription {
+pub struct SubscriptionProperty {
     /// The endpoint that receives notifications from the SNS topic. The endpoint value depends on the protocol that you specify. For more information, see the ``Endpoint`` parameter of the ``Subscribe`` action in the *API Reference*.
     #[serde(rename = "Endpoint", default)]
     pub endpoint: fr::Value<String>,
@@ -236,10 +236,10 @@ pub struct TopicSubscription {
     pub protocol: fr::Value<String>,
 }
 
-impl fr::resource::Props for TopicSubscription {
+impl fr::resource::Props for SubscriptionProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "endpoint", message: "missing required property `endpoint` of `TopicSubscription`: add `endpoint: ...` to it" },
-        fr::resource::Required { field: "protocol", message: "missing required property `protocol` of `TopicSubscription`: add `protocol: ...` to it" },
+        fr::resource::Required { field: "endpoint", message: "missing required property `endpoint` of `SubscriptionProperty`: add `endpoint: ...` to it" },
+        fr::resource::Required { field: "protocol", message: "missing required property `protocol` of `SubscriptionProperty`: add `protocol: ...` to it" },
     ];
 }
 

@@ -52,10 +52,10 @@ pub struct Association {
     pub sync_compliance: Option<fr::Value<AssociationSyncCompliance>>,
     /// A key-value pair to associate with a resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AssociationTag>,
+    pub tags: Vec<Tag>,
     /// The targets that the SSM document sends commands to.
     #[serde(rename = "Targets", default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<AssociationTarget>,
+    pub targets: Vec<Target>,
     #[serde(rename = "WaitForSuccessTimeoutSeconds", default, skip_serializing_if = "Option::is_none")]
     pub wait_for_success_timeout_seconds: Option<fr::Value<i64>>,
 }
@@ -159,7 +159,7 @@ fr::cfn_enum! {
 
 /// Metadata that you assign to your AWS resources.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AssociationTag {
+pub struct Tag {
     /// The name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -168,33 +168,33 @@ pub struct AssociationTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AssociationTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AssociationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AssociationTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AssociationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AssociationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AssociationTarget {
+pub struct Target {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Values", default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for AssociationTarget {
+impl fr::resource::Props for Target {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AssociationTarget`: add `key: ...` to it" },
-        fr::resource::Required { field: "values", message: "missing required property `values` of `AssociationTarget`: add `values: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Target`: add `key: ...` to it" },
+        fr::resource::Required { field: "values", message: "missing required property `values` of `Target`: add `values: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 163 }, message: "`key` of `AssociationTarget` must have 1 to 163 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 163 }, message: "`key` of `Target` must have 1 to 163 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -220,7 +220,7 @@ pub struct CloudConnector {
     pub role_arn: fr::Value<crate::refs::RoleArn>,
     /// Tags to apply to the cloud connector.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudConnectorTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CloudConnector {
@@ -357,26 +357,6 @@ impl fr::resource::Props for AzureSubscription {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`display_name` of `AzureSubscription` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`id` of `AzureSubscription` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CloudConnectorTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CloudConnectorTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CloudConnectorTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CloudConnectorTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CloudConnectorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CloudConnectorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1084,7 +1064,7 @@ pub struct OpsItem {
     pub source: fr::Value<String>,
     /// Tags for the OpsItem.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CloudConnectorTag>,
+    pub tags: Vec<Tag>,
     /// The title of the OpsItem.
     #[serde(rename = "Title", default)]
     pub title: fr::Value<String>,

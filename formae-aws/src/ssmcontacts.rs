@@ -19,7 +19,7 @@ pub struct Contact {
     pub display_name: fr::Value<String>,
     /// The stages that an escalation plan or engagement plan engages contacts and contact methods in.
     #[serde(rename = "Plan", default, skip_serializing_if = "Vec::is_empty")]
-    pub plan: Vec<ContactStage>,
+    pub plan: Vec<Stage>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     /// Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“.
@@ -75,7 +75,7 @@ impl fr::resource::Resource for Contact {
 
 /// A set amount of time that an escalation plan or engagement plan engages the specified contacts or contact methods.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ContactStage {
+pub struct Stage {
     /// The time to wait until beginning the next stage.
     #[serde(rename = "DurationInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub duration_in_minutes: Option<fr::Value<i64>>,
@@ -87,7 +87,7 @@ pub struct ContactStage {
     pub targets: Vec<Targets>,
 }
 
-impl fr::resource::Props for ContactStage {
+impl fr::resource::Props for Stage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 

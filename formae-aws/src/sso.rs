@@ -353,7 +353,7 @@ pub struct Instance {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InstanceTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Instance {
@@ -408,21 +408,21 @@ impl fr::resource::Resource for Instance {
 
 /// The metadata that you apply to the Identity Center (SSO) Instance to help you categorize and organize them.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InstanceTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for InstanceTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InstanceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InstanceTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InstanceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InstanceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -559,7 +559,7 @@ pub struct PermissionSet {
     #[serde(rename = "SessionDuration", default, skip_serializing_if = "Option::is_none")]
     pub session_duration: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<PermissionSetTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for PermissionSet {
@@ -646,25 +646,5 @@ impl fr::resource::Props for PermissionsBoundary {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "managed_policy_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`managed_policy_arn` of `PermissionsBoundary` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// The metadata that you apply to the permission set to help you categorize and organize them.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct PermissionSetTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for PermissionSetTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `PermissionSetTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `PermissionSetTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PermissionSetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `PermissionSetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }

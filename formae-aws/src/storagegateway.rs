@@ -49,7 +49,7 @@ pub struct NFSFileShare {
     pub location_arn: fr::Value<String>,
     /// Default values for the file and directory permissions of an NFS share. Removing this property from a template leaves the live values unchanged rather than clearing them, because the service has no reset for it: a create that omits the object leaves it absent, but the update path merges member by member keyed on the same internal sentinel that reports absence, so no request can restore that state. Set the members you want rather than relying on removal.
     #[serde(rename = "NFSFileShareDefaults", default, skip_serializing_if = "Option::is_none")]
-    pub nfs_file_share_defaults: Option<NFSFileShareNFSFileShareDefaults>,
+    pub nfs_file_share_defaults: Option<NFSFileShareDefaults>,
     /// The upload-notification settling period, as a JSON document.
     #[serde(rename = "NotificationPolicy", default, skip_serializing_if = "Option::is_none")]
     pub notification_policy: Option<fr::Value<String>>,
@@ -70,7 +70,7 @@ pub struct NFSFileShare {
     pub squash: Option<fr::Value<String>>,
     /// Tags assigned to the file share.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<NFSFileShareTag>,
+    pub tags: Vec<Tag>,
     /// The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
     #[serde(rename = "VPCEndpointDNSName", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_dns_name: Option<fr::Value<String>>,
@@ -162,7 +162,7 @@ fr::cfn_enum! {
 
 /// Default values for the file and directory permissions of an NFS share. Removing this property from a template leaves the live values unchanged rather than clearing them, because the service has no reset for it: a create that omits the object leaves it absent, but the update path merges member by member keyed on the same internal sentinel that reports absence, so no request can restore that state. Set the members you want rather than relying on removal.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NFSFileShareNFSFileShareDefaults {
+pub struct NFSFileShareDefaults {
     /// The Unix directory mode in the form nnnn.
     #[serde(rename = "DirectoryMode", default, skip_serializing_if = "Option::is_none")]
     pub directory_mode: Option<fr::Value<String>>,
@@ -177,13 +177,13 @@ pub struct NFSFileShareNFSFileShareDefaults {
     pub owner_id: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for NFSFileShareNFSFileShareDefaults {
+impl fr::resource::Props for NFSFileShareDefaults {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "directory_mode", check: fr::literal::Check::Length { min: 1, max: 4 }, message: "`directory_mode` of `NFSFileShareNFSFileShareDefaults` must have 1 to 4 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "file_mode", check: fr::literal::Check::Length { min: 1, max: 4 }, message: "`file_mode` of `NFSFileShareNFSFileShareDefaults` must have 1 to 4 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Range { min: 0.0, max: 4294967294.0 }, message: "`group_id` of `NFSFileShareNFSFileShareDefaults` must be from 0 to 4294967294 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "owner_id", check: fr::literal::Check::Range { min: 0.0, max: 4294967294.0 }, message: "`owner_id` of `NFSFileShareNFSFileShareDefaults` must be from 0 to 4294967294 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "directory_mode", check: fr::literal::Check::Length { min: 1, max: 4 }, message: "`directory_mode` of `NFSFileShareDefaults` must have 1 to 4 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_mode", check: fr::literal::Check::Length { min: 1, max: 4 }, message: "`file_mode` of `NFSFileShareDefaults` must have 1 to 4 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Range { min: 0.0, max: 4294967294.0 }, message: "`group_id` of `NFSFileShareDefaults` must be from 0 to 4294967294 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "owner_id", check: fr::literal::Check::Range { min: 0.0, max: 4294967294.0 }, message: "`owner_id` of `NFSFileShareDefaults` must be from 0 to 4294967294 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -202,21 +202,21 @@ fr::cfn_enum! {
 
 /// A key-value pair assigned to the file share.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct NFSFileShareTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for NFSFileShareTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `NFSFileShareTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `NFSFileShareTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `NFSFileShareTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `NFSFileShareTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -296,7 +296,7 @@ pub struct SMBFileShare {
     pub smbacl_enabled: Option<fr::Value<bool>>,
     /// Tags assigned to the file share.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<NFSFileShareTag>,
+    pub tags: Vec<Tag>,
     /// The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
     #[serde(rename = "VPCEndpointDNSName", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_dns_name: Option<fr::Value<String>>,
@@ -417,7 +417,7 @@ pub struct Tape {
     pub pool_id: Option<fr::Value<String>>,
     /// A list of up to 50 tags to assign to the virtual tape.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TapeTag>,
+    pub tags: Vec<Tag>,
     /// The barcode that you want to assign to the virtual tape. Barcodes cannot be reused, even after a tape is deleted.
     #[serde(rename = "TapeBarcode", default, skip_serializing_if = "Option::is_none")]
     pub tape_barcode: Option<fr::Value<String>>,
@@ -486,28 +486,6 @@ impl fr::resource::Resource for Tape {
     }
 }
 
-/// A key-value pair to associate with the virtual tape.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TapeTag {
-    /// The tag key. Cannot be prefixed with aws:.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TapeTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TapeTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TapeTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TapeTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TapeTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Creates a custom tape pool for archiving virtual tapes with optional retention lock.
 ///
 /// CloudFormation type `AWS::StorageGateway::TapePool`, deployed through Cloud Control.
@@ -527,7 +505,7 @@ pub struct TapePool {
     pub storage_class: fr::Value<TapePoolStorageClass>,
     /// A list of up to 50 tags for the tape pool.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TapePoolTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for TapePool {
@@ -595,28 +573,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct TapePoolTag {
-    /// The tag key.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The tag value.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for TapePoolTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `TapePoolTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `TapePoolTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TapePoolTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TapePoolTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Creates a cached iSCSI volume on a Storage Gateway. A cached volume stores data in Amazon S3 and retains a copy of frequently accessed data subsets locally.
 ///
 /// CloudFormation type `AWS::StorageGateway::Volume`, deployed through Cloud Control.
@@ -642,7 +598,7 @@ pub struct Volume {
     pub source_volume_arn: Option<fr::Value<String>>,
     /// A list of up to 50 tags to assign to the volume.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<TapePoolTag>,
+    pub tags: Vec<Tag>,
     /// The name of the iSCSI target used by an initiator to connect to a volume and used as a suffix for the target ARN.
     #[serde(rename = "TargetName", default)]
     pub target_name: fr::Value<String>,

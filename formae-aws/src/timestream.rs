@@ -98,7 +98,7 @@ pub struct InfluxDBBackup {
     pub retention_days: Option<fr::Value<i64>>,
     /// A list of key-value pairs to associate with the backup.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<InfluxDBBackupTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for InfluxDBBackup {
@@ -212,7 +212,7 @@ impl fr::resource::Resource for InfluxDBBackup {
 
 /// A key-value pair to associate with the resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InfluxDBBackupTag {
+pub struct Tag {
     /// The key name of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -221,14 +221,14 @@ pub struct InfluxDBBackupTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for InfluxDBBackupTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `InfluxDBBackupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `InfluxDBBackupTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `InfluxDBBackupTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `InfluxDBBackupTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -263,7 +263,7 @@ pub struct InfluxDBCluster {
     pub log_delivery_configuration: Option<InfluxDBClusterLogDeliveryConfiguration>,
     /// The maintenance schedule for the InfluxDB cluster.
     #[serde(rename = "MaintenanceSchedule", default, skip_serializing_if = "Option::is_none")]
-    pub maintenance_schedule: Option<InfluxDBClusterMaintenanceSchedule>,
+    pub maintenance_schedule: Option<MaintenanceSchedule>,
     /// The unique name that is associated with the InfluxDB cluster.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
@@ -437,7 +437,7 @@ impl fr::resource::Props for InfluxDBClusterLogDeliveryConfigurationS3Configurat
 
 /// The maintenance schedule for the InfluxDB cluster.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InfluxDBClusterMaintenanceSchedule {
+pub struct MaintenanceSchedule {
     /// The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM.
     #[serde(rename = "PreferredMaintenanceWindow", default)]
     pub preferred_maintenance_window: fr::Value<String>,
@@ -446,14 +446,14 @@ pub struct InfluxDBClusterMaintenanceSchedule {
     pub timezone: fr::Value<String>,
 }
 
-impl fr::resource::Props for InfluxDBClusterMaintenanceSchedule {
+impl fr::resource::Props for MaintenanceSchedule {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "preferred_maintenance_window", message: "missing required property `preferred_maintenance_window` of `InfluxDBClusterMaintenanceSchedule`: add `preferred_maintenance_window: ...` to it" },
-        fr::resource::Required { field: "timezone", message: "missing required property `timezone` of `InfluxDBClusterMaintenanceSchedule`: add `timezone: ...` to it" },
+        fr::resource::Required { field: "preferred_maintenance_window", message: "missing required property `preferred_maintenance_window` of `MaintenanceSchedule`: add `preferred_maintenance_window: ...` to it" },
+        fr::resource::Required { field: "timezone", message: "missing required property `timezone` of `MaintenanceSchedule`: add `timezone: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "preferred_maintenance_window", check: fr::literal::Check::Length { min: 0, max: 19 }, message: "`preferred_maintenance_window` of `InfluxDBClusterMaintenanceSchedule` must have 0 to 19 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`timezone` of `InfluxDBClusterMaintenanceSchedule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "preferred_maintenance_window", check: fr::literal::Check::Length { min: 0, max: 19 }, message: "`preferred_maintenance_window` of `MaintenanceSchedule` must have 0 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`timezone` of `MaintenanceSchedule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -514,7 +514,7 @@ pub struct InfluxDBInstance {
     pub log_delivery_configuration: Option<InfluxDBInstanceLogDeliveryConfiguration>,
     /// The maintenance schedule for the InfluxDB instance.
     #[serde(rename = "MaintenanceSchedule", default, skip_serializing_if = "Option::is_none")]
-    pub maintenance_schedule: Option<InfluxDBInstanceMaintenanceSchedule>,
+    pub maintenance_schedule: Option<MaintenanceSchedule>,
     /// The unique name that is associated with the InfluxDB instance.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
@@ -679,28 +679,6 @@ impl fr::resource::Props for InfluxDBInstanceLogDeliveryConfigurationS3Configura
     ];
 }
 
-/// The maintenance schedule for the InfluxDB instance.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct InfluxDBInstanceMaintenanceSchedule {
-    /// The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM.
-    #[serde(rename = "PreferredMaintenanceWindow", default)]
-    pub preferred_maintenance_window: fr::Value<String>,
-    /// The IANA timezone identifier for the maintenance schedule.
-    #[serde(rename = "Timezone", default)]
-    pub timezone: fr::Value<String>,
-}
-
-impl fr::resource::Props for InfluxDBInstanceMaintenanceSchedule {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "preferred_maintenance_window", message: "missing required property `preferred_maintenance_window` of `InfluxDBInstanceMaintenanceSchedule`: add `preferred_maintenance_window: ...` to it" },
-        fr::resource::Required { field: "timezone", message: "missing required property `timezone` of `InfluxDBInstanceMaintenanceSchedule`: add `timezone: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "preferred_maintenance_window", check: fr::literal::Check::Length { min: 0, max: 19 }, message: "`preferred_maintenance_window` of `InfluxDBInstanceMaintenanceSchedule` must have 0 to 19 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`timezone` of `InfluxDBInstanceMaintenanceSchedule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// Network type of the InfluxDB Instance.
     InfluxDBInstanceNetworkType {
@@ -740,7 +718,7 @@ pub struct ScheduledQuery {
     pub scheduled_query_name: Option<fr::Value<String>>,
     /// A list of key-value pairs to label the scheduled query.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ScheduledQueryTag>,
+    pub tags: Vec<Tag>,
     /// Configuration of target store where scheduled query results are written to.
     #[serde(rename = "TargetConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub target_configuration: Option<TargetConfiguration>,
@@ -823,7 +801,7 @@ impl fr::resource::Resource for ScheduledQuery {
 pub struct ErrorReportConfiguration {
     /// Details on S3 location for error reports that result from running a query.
     #[serde(rename = "S3Configuration", default)]
-    pub s3_configuration: ScheduledQueryS3Configuration,
+    pub s3_configuration: S3Configuration,
 }
 
 impl fr::resource::Props for ErrorReportConfiguration {
@@ -834,7 +812,7 @@ impl fr::resource::Props for ErrorReportConfiguration {
 
 /// Details on S3 location for error reports that result from running a query.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ScheduledQueryS3Configuration {
+pub struct S3Configuration {
     /// Name of the S3 bucket under which error reports will be created.
     #[serde(rename = "BucketName", default)]
     pub bucket_name: fr::Value<crate::refs::BucketName>,
@@ -846,12 +824,12 @@ pub struct ScheduledQueryS3Configuration {
     pub object_key_prefix: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for ScheduledQueryS3Configuration {
+impl fr::resource::Props for S3Configuration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "bucket_name", message: "missing required property `bucket_name` of `ScheduledQueryS3Configuration`: add `bucket_name: ...` to it" },
+        fr::resource::Required { field: "bucket_name", message: "missing required property `bucket_name` of `S3Configuration`: add `bucket_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "object_key_prefix", check: fr::literal::Check::Length { min: 1, max: 896 }, message: "`object_key_prefix` of `ScheduledQueryS3Configuration` must have 1 to 896 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_key_prefix", check: fr::literal::Check::Length { min: 1, max: 896 }, message: "`object_key_prefix` of `S3Configuration` must have 1 to 896 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -905,28 +883,6 @@ impl fr::resource::Props for ScheduleConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`schedule_expression` of `ScheduleConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to label the scheduled query.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ScheduledQueryTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ScheduledQueryTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ScheduledQueryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ScheduledQueryTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ScheduledQueryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ScheduledQueryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

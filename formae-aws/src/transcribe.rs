@@ -22,7 +22,7 @@ pub struct CallAnalyticsCategory {
     pub rules: Vec<Rule>,
     /// Tags associated with the Call Analytics category.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CallAnalyticsCategoryTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for CallAnalyticsCategory {
@@ -276,21 +276,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CallAnalyticsCategoryTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for CallAnalyticsCategoryTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CallAnalyticsCategoryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CallAnalyticsCategoryTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CallAnalyticsCategoryTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CallAnalyticsCategoryTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -304,7 +304,7 @@ pub struct MedicalVocabulary {
     pub language_code: fr::Value<MedicalVocabularyLanguageCode>,
     /// Tags associated with the medical vocabulary.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MedicalVocabularyTag>,
+    pub tags: Vec<Tag>,
     /// The Amazon S3 location of the text file that contains the medical vocabulary.
     #[serde(rename = "VocabularyFileUri", default, skip_serializing_if = "Option::is_none")]
     pub vocabulary_file_uri: Option<fr::Value<String>>,
@@ -403,28 +403,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MedicalVocabularyTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for MedicalVocabularyTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MedicalVocabularyTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `MedicalVocabularyTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MedicalVocabularyTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `MedicalVocabularyTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Creates a custom vocabulary that you can use to improve the transcription accuracy of domain-specific words and phrases.
 ///
 /// CloudFormation type `AWS::Transcribe::Vocabulary`, deployed through Cloud Control.
@@ -441,7 +419,7 @@ pub struct Vocabulary {
     pub phrases: Vec<fr::Value<String>>,
     /// Adds one or more custom tags, each in the form of a key:value pair, to the custom vocabulary.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MedicalVocabularyTag>,
+    pub tags: Vec<Tag>,
     /// The Amazon S3 location of the text file that contains your custom vocabulary. You cannot use this parameter together with Phrases.
     #[serde(rename = "VocabularyFileUri", default, skip_serializing_if = "Option::is_none")]
     pub vocabulary_file_uri: Option<fr::Value<String>>,
@@ -637,7 +615,7 @@ pub struct VocabularyFilter {
     pub language_code: fr::Value<VocabularyFilterLanguageCode>,
     /// Tags associated with the vocabulary filter.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MedicalVocabularyTag>,
+    pub tags: Vec<Tag>,
     /// The Amazon S3 location of the text file that contains your custom vocabulary filter terms.
     #[serde(rename = "VocabularyFilterFileUri", default, skip_serializing_if = "Option::is_none")]
     pub vocabulary_filter_file_uri: Option<fr::Value<String>>,

@@ -43,7 +43,7 @@ pub struct Agreement {
     pub status: Option<fr::Value<AgreementStatus>>,
     /// Key-value pairs that can be used to group and search for agreements. Tags are metadata attached to agreements for any purpose.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgreementTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Agreement {
@@ -166,7 +166,7 @@ fr::cfn_enum! {
 
 /// Creates a key-value pair for a specific resource.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgreementTag {
+pub struct Tag {
     /// The name assigned to the tag that you create.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -175,14 +175,14 @@ pub struct AgreementTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AgreementTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AgreementTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AgreementTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AgreementTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AgreementTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -211,7 +211,7 @@ pub struct Certificate {
     pub private_key: Option<fr::Value<fr::Sensitive>>,
     /// Key-value pairs that can be used to group and search for certificates. Tags are metadata attached to certificates for any purpose.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<CertificateTag>,
+    pub tags: Vec<Tag>,
     /// Specifies the usage type for the certificate.
     #[serde(rename = "Usage", default)]
     pub usage: fr::Value<CertificateUsage>,
@@ -281,28 +281,6 @@ impl fr::resource::Resource for Certificate {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct CertificateTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for CertificateTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `CertificateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `CertificateTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CertificateTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CertificateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 fr::cfn_enum! {
     /// Specifies the usage type for the certificate.
     CertificateUsage {
@@ -341,7 +319,7 @@ pub struct Connector {
     pub sftp_config: Option<ConnectorSftpConfig>,
     /// Key-value pairs that can be used to group and search for connectors. Tags are metadata attached to connectors for any purpose.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgreementTag>,
+    pub tags: Vec<Tag>,
     /// URL for Connector
     #[serde(rename = "Url", default, skip_serializing_if = "Option::is_none")]
     pub url: Option<fr::Value<String>>,
@@ -627,7 +605,7 @@ pub struct HostKey {
     pub storage_type: Option<fr::Value<HostKeyStorageType>>,
     /// Key-value pairs that can be used to group and search for host keys.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<HostKeyTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for HostKey {
@@ -699,28 +677,6 @@ fr::cfn_enum! {
     }
 }
 
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct HostKeyTag {
-    /// The name assigned to the tag that you create.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// Contains one or more values that you assigned to the key name you create.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for HostKeyTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `HostKeyTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `HostKeyTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `HostKeyTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `HostKeyTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Resource Type definition for AWS::Transfer::Profile
 ///
 /// CloudFormation type `AWS::Transfer::Profile`, deployed through Cloud Control.
@@ -737,7 +693,7 @@ pub struct Profile {
     pub profile_type: fr::Value<ProfileProfileType>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgreementTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Profile {
@@ -808,7 +764,7 @@ pub struct Server {
     #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<fr::Value<Domain>>,
     #[serde(rename = "EndpointDetails", default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_details: Option<ServerEndpointDetails>,
+    pub endpoint_details: Option<EndpointDetails>,
     #[serde(rename = "EndpointType", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_type: Option<fr::Value<EndpointType>>,
     #[serde(rename = "IdentityProviderDetails", default, skip_serializing_if = "Option::is_none")]
@@ -900,23 +856,23 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServerEndpointDetails {
+pub struct EndpointDetails {
     #[serde(rename = "AddressAllocationIds", default, skip_serializing_if = "Vec::is_empty")]
     pub address_allocation_ids: Vec<fr::Value<String>>,
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "VpcEndpointId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<fr::Value<String>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
-impl fr::resource::Props for ServerEndpointDetails {
+impl fr::resource::Props for EndpointDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "vpc_endpoint_id", check: fr::literal::Check::Length { min: 22, max: 22 }, message: "`vpc_endpoint_id` of `ServerEndpointDetails` must have 22 to 22 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_endpoint_id", check: fr::literal::Check::Length { min: 22, max: 22 }, message: "`vpc_endpoint_id` of `EndpointDetails` must have 22 to 22 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1270,10 +1226,10 @@ pub struct WebApp {
     pub endpoint_details: Option<WebAppEndpointDetails>,
     /// You can provide a structure that contains the details for the identity provider to use with your web app.
     #[serde(rename = "IdentityProviderDetails", default)]
-    pub identity_provider_details: WebAppIdentityProviderDetails,
+    pub identity_provider_details: IdentityProviderDetails,
     /// Key-value pairs that can be used to group and search for web apps.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<WebAppTag>,
+    pub tags: Vec<ServerTag>,
     #[serde(rename = "WebAppCustomization", default, skip_serializing_if = "Option::is_none")]
     pub web_app_customization: Option<WebAppCustomization>,
     #[serde(rename = "WebAppEndpointPolicy", default, skip_serializing_if = "Option::is_none")]
@@ -1351,9 +1307,9 @@ pub struct Vpc {
     #[serde(rename = "SecurityGroupIds", default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<fr::Value<crate::refs::VPCVpcId>>,
+    pub vpc_id: Option<fr::Value<crate::refs::VpcId>>,
 }
 
 impl fr::resource::Props for Vpc {
@@ -1370,7 +1326,7 @@ fr::cfn_enum! {
 
 /// You can provide a structure that contains the details for the identity provider to use with your web app.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebAppIdentityProviderDetails {
+pub struct IdentityProviderDetails {
     #[serde(rename = "ApplicationArn", default, skip_serializing_if = "Option::is_none")]
     pub application_arn: Option<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) for the IAM Identity Center used for the web app.
@@ -1381,32 +1337,12 @@ pub struct WebAppIdentityProviderDetails {
     pub role: Option<fr::Value<String>>,
 }
 
-impl fr::resource::Props for WebAppIdentityProviderDetails {
+impl fr::resource::Props for IdentityProviderDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`application_arn` of `WebAppIdentityProviderDetails` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`instance_arn` of `WebAppIdentityProviderDetails` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `WebAppIdentityProviderDetails` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Key-value pair that can be used to group and search for web apps.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebAppTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for WebAppTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `WebAppTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `WebAppTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`key` of `WebAppTag` must have 0 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WebAppTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`application_arn` of `IdentityProviderDetails` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`instance_arn` of `IdentityProviderDetails` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `IdentityProviderDetails` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1457,7 +1393,7 @@ pub struct Workflow {
     pub steps: Vec<WorkflowStep>,
     /// Key-value pairs that can be used to group and search for workflows. Tags are metadata attached to workflows for any purpose.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgreementTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Workflow {

@@ -18,7 +18,7 @@ pub struct AccessLogSubscription {
     #[serde(rename = "ServiceNetworkLogType", default, skip_serializing_if = "Option::is_none")]
     pub service_network_log_type: Option<fr::Value<AccessLogSubscriptionServiceNetworkLogType>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AccessLogSubscription {
@@ -80,21 +80,21 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AccessLogSubscriptionTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AccessLogSubscriptionTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AccessLogSubscriptionTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AccessLogSubscriptionTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AccessLogSubscriptionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `AccessLogSubscriptionTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -248,7 +248,7 @@ pub struct Listener {
     #[serde(rename = "ServiceIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub service_identifier: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Listener {
@@ -643,7 +643,7 @@ pub struct Rule {
     #[serde(rename = "ServiceIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub service_identifier: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Rule {
@@ -841,7 +841,7 @@ pub struct Service {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Service {
@@ -927,7 +927,7 @@ pub struct ServiceNetwork {
     #[serde(rename = "SharingConfig", default, skip_serializing_if = "Option::is_none")]
     pub sharing_config: Option<SharingConfig>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ServiceNetwork {
@@ -1009,7 +1009,7 @@ pub struct ServiceNetworkResourceAssociation {
     #[serde(rename = "ServiceNetworkId", default, skip_serializing_if = "Option::is_none")]
     pub service_network_id: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ServiceNetworkResourceAssociationTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ServiceNetworkResourceAssociation {
@@ -1055,26 +1055,6 @@ impl fr::resource::Resource for ServiceNetworkResourceAssociation {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ServiceNetworkResourceAssociationTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ServiceNetworkResourceAssociationTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ServiceNetworkResourceAssociationTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ServiceNetworkResourceAssociationTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ServiceNetworkResourceAssociationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `ServiceNetworkResourceAssociationTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Associates a service with a service network.
 ///
 /// CloudFormation type `AWS::VpcLattice::ServiceNetworkServiceAssociation`, deployed through Cloud Control.
@@ -1087,7 +1067,7 @@ pub struct ServiceNetworkServiceAssociation {
     #[serde(rename = "ServiceNetworkIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub service_network_identifier: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for ServiceNetworkServiceAssociation {
@@ -1163,7 +1143,7 @@ pub struct ServiceNetworkVpcAssociation {
     #[serde(rename = "ServiceNetworkIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub service_network_identifier: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VpcIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub vpc_identifier: Option<fr::Value<String>>,
 }
@@ -1256,7 +1236,7 @@ pub struct TargetGroup {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AccessLogSubscriptionTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Targets", default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
     #[serde(rename = "Type", default)]

@@ -438,7 +438,7 @@ pub struct RuleGroup {
     pub tags: Vec<Tag>,
     /// Visibility Metric of the RuleGroup.
     #[serde(rename = "VisibilityConfig", default)]
-    pub visibility_config: RuleGroupVisibilityConfig,
+    pub visibility_config: VisibilityConfig,
 }
 
 impl fr::resource::Props for RuleGroup {
@@ -610,7 +610,7 @@ fr::cfn_enum! {
 pub struct RuleGroupRule {
     /// Action taken when Rule matches its condition.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<RuleGroupRuleAction>,
+    pub action: Option<RuleAction>,
     #[serde(rename = "CaptchaConfig", default, skip_serializing_if = "Option::is_none")]
     pub captcha_config: Option<CaptchaConfig>,
     #[serde(rename = "ChallengeConfig", default, skip_serializing_if = "Option::is_none")]
@@ -629,7 +629,7 @@ pub struct RuleGroupRule {
     pub statement: RuleGroupStatement,
     /// Visibility Metric of the RuleGroup.
     #[serde(rename = "VisibilityConfig", default)]
-    pub visibility_config: RuleGroupVisibilityConfig,
+    pub visibility_config: VisibilityConfig,
 }
 
 impl fr::resource::Props for RuleGroupRule {
@@ -646,7 +646,7 @@ impl fr::resource::Props for RuleGroupRule {
 
 /// Action taken when Rule matches its condition.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupRuleAction {
+pub struct RuleAction {
     /// Allow traffic towards application.
     #[serde(rename = "Allow", default, skip_serializing_if = "Option::is_none")]
     pub allow: Option<AllowAction>,
@@ -661,13 +661,13 @@ pub struct RuleGroupRuleAction {
     pub challenge: Option<ChallengeAction>,
     /// Count traffic towards application.
     #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<RuleGroupCountAction>,
+    pub count: Option<CountAction>,
     /// Monetize action for rules.
     #[serde(rename = "Monetize", default, skip_serializing_if = "Option::is_none")]
     pub monetize: Option<MonetizeAction>,
 }
 
-impl fr::resource::Props for RuleGroupRuleAction {
+impl fr::resource::Props for RuleAction {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -781,13 +781,13 @@ impl fr::resource::Props for ChallengeAction {
 
 /// Count traffic towards application.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupCountAction {
+pub struct CountAction {
     /// Custom request handling.
     #[serde(rename = "CustomRequestHandling", default, skip_serializing_if = "Option::is_none")]
     pub custom_request_handling: Option<CustomRequestHandling>,
 }
 
-impl fr::resource::Props for RuleGroupCountAction {
+impl fr::resource::Props for CountAction {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -954,7 +954,7 @@ fr::cfn_enum! {
 pub struct ByteMatchStatement {
     /// Field of the request to match.
     #[serde(rename = "FieldToMatch", default)]
-    pub field_to_match: RuleGroupFieldToMatch,
+    pub field_to_match: FieldToMatch,
     /// Position of the evaluation in the FieldToMatch of request.
     #[serde(rename = "PositionalConstraint", default)]
     pub positional_constraint: fr::Value<PositionalConstraint>,
@@ -980,7 +980,7 @@ impl fr::resource::Props for ByteMatchStatement {
 
 /// Field of the request to match.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupFieldToMatch {
+pub struct FieldToMatch {
     #[serde(rename = "AllQueryArguments", default, skip_serializing_if = "Option::is_none")]
     pub all_query_arguments: Option<fr::Value<serde_json::Value>>,
     /// The body of a web request. This immediately follows the request headers.
@@ -1009,10 +1009,10 @@ pub struct RuleGroupFieldToMatch {
     #[serde(rename = "QueryString", default, skip_serializing_if = "Option::is_none")]
     pub query_string: Option<fr::Value<serde_json::Value>>,
     #[serde(rename = "SingleHeader", default, skip_serializing_if = "Option::is_none")]
-    pub single_header: Option<RuleGroupFieldToMatchSingleHeader>,
+    pub single_header: Option<FieldToMatchSingleHeader>,
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     #[serde(rename = "SingleQueryArgument", default, skip_serializing_if = "Option::is_none")]
-    pub single_query_argument: Option<RuleGroupFieldToMatchSingleQueryArgument>,
+    pub single_query_argument: Option<FieldToMatchSingleQueryArgument>,
     /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
     #[serde(rename = "UriFragment", default, skip_serializing_if = "Option::is_none")]
     pub uri_fragment: Option<UriFragment>,
@@ -1020,7 +1020,7 @@ pub struct RuleGroupFieldToMatch {
     pub uri_path: Option<fr::Value<serde_json::Value>>,
 }
 
-impl fr::resource::Props for RuleGroupFieldToMatch {
+impl fr::resource::Props for FieldToMatch {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -1241,33 +1241,33 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupFieldToMatchSingleHeader {
+pub struct FieldToMatchSingleHeader {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
 }
 
-impl fr::resource::Props for RuleGroupFieldToMatchSingleHeader {
+impl fr::resource::Props for FieldToMatchSingleHeader {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `RuleGroupFieldToMatchSingleHeader`: add `name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `FieldToMatchSingleHeader`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RuleGroupFieldToMatchSingleHeader` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FieldToMatchSingleHeader` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
 /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupFieldToMatchSingleQueryArgument {
+pub struct FieldToMatchSingleQueryArgument {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
 }
 
-impl fr::resource::Props for RuleGroupFieldToMatchSingleQueryArgument {
+impl fr::resource::Props for FieldToMatchSingleQueryArgument {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `RuleGroupFieldToMatchSingleQueryArgument`: add `name: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `FieldToMatchSingleQueryArgument`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RuleGroupFieldToMatchSingleQueryArgument` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FieldToMatchSingleQueryArgument` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -1994,7 +1994,7 @@ impl fr::resource::Props for RateLimitUriPath {
 pub struct RegexMatchStatement {
     /// Field of the request to match.
     #[serde(rename = "FieldToMatch", default)]
-    pub field_to_match: RuleGroupFieldToMatch,
+    pub field_to_match: FieldToMatch,
     #[serde(rename = "PreParseTextTransformations", default, skip_serializing_if = "Vec::is_empty")]
     pub pre_parse_text_transformations: Vec<PreParseTextTransformation>,
     #[serde(rename = "RegexString", default)]
@@ -2022,7 +2022,7 @@ pub struct RegexPatternSetReferenceStatement {
     pub arn: fr::Value<String>,
     /// Field of the request to match.
     #[serde(rename = "FieldToMatch", default)]
-    pub field_to_match: RuleGroupFieldToMatch,
+    pub field_to_match: FieldToMatch,
     #[serde(rename = "PreParseTextTransformations", default, skip_serializing_if = "Vec::is_empty")]
     pub pre_parse_text_transformations: Vec<PreParseTextTransformation>,
     #[serde(rename = "TextTransformations", default, skip_serializing_if = "Vec::is_empty")]
@@ -2047,7 +2047,7 @@ pub struct SizeConstraintStatement {
     pub comparison_operator: fr::Value<SizeConstraintStatementComparisonOperator>,
     /// Field of the request to match.
     #[serde(rename = "FieldToMatch", default)]
-    pub field_to_match: RuleGroupFieldToMatch,
+    pub field_to_match: FieldToMatch,
     #[serde(rename = "PreParseTextTransformations", default, skip_serializing_if = "Vec::is_empty")]
     pub pre_parse_text_transformations: Vec<PreParseTextTransformation>,
     #[serde(rename = "Size", default)]
@@ -2085,7 +2085,7 @@ fr::cfn_enum! {
 pub struct SqliMatchStatement {
     /// Field of the request to match.
     #[serde(rename = "FieldToMatch", default)]
-    pub field_to_match: RuleGroupFieldToMatch,
+    pub field_to_match: FieldToMatch,
     #[serde(rename = "PreParseTextTransformations", default, skip_serializing_if = "Vec::is_empty")]
     pub pre_parse_text_transformations: Vec<PreParseTextTransformation>,
     /// Sensitivity Level current only used for sqli match statements.
@@ -2115,7 +2115,7 @@ fr::cfn_enum! {
 pub struct XssMatchStatement {
     /// Field of the request to match.
     #[serde(rename = "FieldToMatch", default)]
-    pub field_to_match: RuleGroupFieldToMatch,
+    pub field_to_match: FieldToMatch,
     #[serde(rename = "PreParseTextTransformations", default, skip_serializing_if = "Vec::is_empty")]
     pub pre_parse_text_transformations: Vec<PreParseTextTransformation>,
     #[serde(rename = "TextTransformations", default, skip_serializing_if = "Vec::is_empty")]
@@ -2131,7 +2131,7 @@ impl fr::resource::Props for XssMatchStatement {
 
 /// Visibility Metric of the RuleGroup.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct RuleGroupVisibilityConfig {
+pub struct VisibilityConfig {
     #[serde(rename = "CloudWatchMetricsEnabled", default)]
     pub cloud_watch_metrics_enabled: fr::Value<bool>,
     #[serde(rename = "MetricName", default)]
@@ -2140,14 +2140,14 @@ pub struct RuleGroupVisibilityConfig {
     pub sampled_requests_enabled: fr::Value<bool>,
 }
 
-impl fr::resource::Props for RuleGroupVisibilityConfig {
+impl fr::resource::Props for VisibilityConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch_metrics_enabled", message: "missing required property `cloud_watch_metrics_enabled` of `RuleGroupVisibilityConfig`: add `cloud_watch_metrics_enabled: ...` to it" },
-        fr::resource::Required { field: "metric_name", message: "missing required property `metric_name` of `RuleGroupVisibilityConfig`: add `metric_name: ...` to it" },
-        fr::resource::Required { field: "sampled_requests_enabled", message: "missing required property `sampled_requests_enabled` of `RuleGroupVisibilityConfig`: add `sampled_requests_enabled: ...` to it" },
+        fr::resource::Required { field: "cloud_watch_metrics_enabled", message: "missing required property `cloud_watch_metrics_enabled` of `VisibilityConfig`: add `cloud_watch_metrics_enabled: ...` to it" },
+        fr::resource::Required { field: "metric_name", message: "missing required property `metric_name` of `VisibilityConfig`: add `metric_name: ...` to it" },
+        fr::resource::Required { field: "sampled_requests_enabled", message: "missing required property `sampled_requests_enabled` of `VisibilityConfig`: add `sampled_requests_enabled: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `RuleGroupVisibilityConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `VisibilityConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2188,7 +2188,7 @@ pub struct WebACL {
     pub on_source_d_do_s_protection_config: Option<OnSourceDDoSProtectionConfig>,
     /// Collection of Rules.
     #[serde(rename = "Rules", default, skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<WebACLRule>,
+    pub rules: Vec<Rule>,
     /// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
     #[serde(rename = "Scope", default)]
     pub scope: fr::Value<Scope>,
@@ -2199,7 +2199,7 @@ pub struct WebACL {
     pub token_domains: Vec<fr::Value<String>>,
     /// Visibility Metric of the WebACL.
     #[serde(rename = "VisibilityConfig", default)]
-    pub visibility_config: WebACLVisibilityConfig,
+    pub visibility_config: VisibilityConfig,
 }
 
 impl fr::resource::Props for WebACL {
@@ -2408,10 +2408,10 @@ fr::cfn_enum! {
 
 /// Rule of WebACL that contains condition and action.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLRule {
+pub struct Rule {
     /// Action taken when Rule matches its condition.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<WebACLRuleAction>,
+    pub action: Option<RuleAction>,
     #[serde(rename = "CaptchaConfig", default, skip_serializing_if = "Option::is_none")]
     pub captcha_config: Option<CaptchaConfig>,
     #[serde(rename = "ChallengeConfig", default, skip_serializing_if = "Option::is_none")]
@@ -2430,61 +2430,22 @@ pub struct WebACLRule {
     pub rule_labels: Vec<Label>,
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[serde(rename = "Statement", default)]
-    pub statement: WebACLStatement,
+    pub statement: Statement,
     /// Visibility Metric of the WebACL.
     #[serde(rename = "VisibilityConfig", default)]
-    pub visibility_config: WebACLVisibilityConfig,
+    pub visibility_config: VisibilityConfig,
 }
 
-impl fr::resource::Props for WebACLRule {
+impl fr::resource::Props for Rule {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "name", message: "missing required property `name` of `WebACLRule`: add `name: ...` to it" },
-        fr::resource::Required { field: "priority", message: "missing required property `priority` of `WebACLRule`: add `priority: ...` to it" },
-        fr::resource::Required { field: "statement", message: "missing required property `statement` of `WebACLRule`: add `statement: ...` to it" },
-        fr::resource::Required { field: "visibility_config", message: "missing required property `visibility_config` of `WebACLRule`: add `visibility_config: ...` to it" },
+        fr::resource::Required { field: "name", message: "missing required property `name` of `Rule`: add `name: ...` to it" },
+        fr::resource::Required { field: "priority", message: "missing required property `priority` of `Rule`: add `priority: ...` to it" },
+        fr::resource::Required { field: "statement", message: "missing required property `statement` of `Rule`: add `statement: ...` to it" },
+        fr::resource::Required { field: "visibility_config", message: "missing required property `visibility_config` of `Rule`: add `visibility_config: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`priority` of `WebACLRule` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`priority` of `Rule` must be at least 0 (the schema's minimum/maximum)" },
     ];
-}
-
-/// Action taken when Rule matches its condition.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLRuleAction {
-    /// Allow traffic towards application.
-    #[serde(rename = "Allow", default, skip_serializing_if = "Option::is_none")]
-    pub allow: Option<AllowAction>,
-    /// Block traffic towards application.
-    #[serde(rename = "Block", default, skip_serializing_if = "Option::is_none")]
-    pub block: Option<BlockAction>,
-    /// Checks valid token exists with request.
-    #[serde(rename = "Captcha", default, skip_serializing_if = "Option::is_none")]
-    pub captcha: Option<CaptchaAction>,
-    /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-    #[serde(rename = "Challenge", default, skip_serializing_if = "Option::is_none")]
-    pub challenge: Option<ChallengeAction>,
-    /// Allow traffic towards application.
-    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<WebACLCountAction>,
-    /// Monetize action for rules.
-    #[serde(rename = "Monetize", default, skip_serializing_if = "Option::is_none")]
-    pub monetize: Option<MonetizeAction>,
-}
-
-impl fr::resource::Props for WebACLRuleAction {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
-}
-
-/// Allow traffic towards application.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLCountAction {
-    /// Custom request handling.
-    #[serde(rename = "CustomRequestHandling", default, skip_serializing_if = "Option::is_none")]
-    pub custom_request_handling: Option<CustomRequestHandling>,
-}
-
-impl fr::resource::Props for WebACLCountAction {
-    const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
@@ -2502,9 +2463,9 @@ impl fr::resource::Props for OverrideAction {
 
 /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLStatement {
+pub struct Statement {
     #[serde(rename = "AndStatement", default, skip_serializing_if = "Option::is_none")]
-    pub and_statement: Option<WebACLAndStatement>,
+    pub and_statement: Option<AndStatement>,
     #[serde(rename = "AsnMatchStatement", default, skip_serializing_if = "Option::is_none")]
     pub asn_match_statement: Option<AsnMatchStatement>,
     /// Byte Match statement.
@@ -2519,11 +2480,11 @@ pub struct WebACLStatement {
     #[serde(rename = "ManagedRuleGroupStatement", default, skip_serializing_if = "Option::is_none")]
     pub managed_rule_group_statement: Option<ManagedRuleGroupStatement>,
     #[serde(rename = "NotStatement", default, skip_serializing_if = "Option::is_none")]
-    pub not_statement: Option<WebACLNotStatement>,
+    pub not_statement: Option<NotStatement>,
     #[serde(rename = "OrStatement", default, skip_serializing_if = "Option::is_none")]
-    pub or_statement: Option<WebACLOrStatement>,
+    pub or_statement: Option<OrStatement>,
     #[serde(rename = "RateBasedStatement", default, skip_serializing_if = "Option::is_none")]
-    pub rate_based_statement: Option<WebACLRateBasedStatement>,
+    pub rate_based_statement: Option<RateBasedStatement>,
     #[serde(rename = "RegexMatchStatement", default, skip_serializing_if = "Option::is_none")]
     pub regex_match_statement: Option<RegexMatchStatement>,
     #[serde(rename = "RegexPatternSetReferenceStatement", default, skip_serializing_if = "Option::is_none")]
@@ -2541,20 +2502,20 @@ pub struct WebACLStatement {
     pub xss_match_statement: Option<XssMatchStatement>,
 }
 
-impl fr::resource::Props for WebACLStatement {
+impl fr::resource::Props for Statement {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLAndStatement {
+pub struct AndStatement {
     #[serde(rename = "Statements", default, skip_serializing_if = "Vec::is_empty")]
     pub statements: Vec<fr::Value<serde_json::Value>>,
 }
 
-impl fr::resource::Props for WebACLAndStatement {
+impl fr::resource::Props for AndStatement {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "statements", message: "missing required property `statements` of `WebACLAndStatement`: add `statements: ...` to it" },
+        fr::resource::Required { field: "statements", message: "missing required property `statements` of `AndStatement`: add `statements: ...` to it" },
     ];
 }
 
@@ -2973,7 +2934,7 @@ fr::cfn_enum! {
 pub struct RuleActionOverride {
     /// Action taken when Rule matches its condition.
     #[serde(rename = "ActionToUse", default)]
-    pub action_to_use: WebACLRuleAction,
+    pub action_to_use: RuleAction,
     /// Name of the WebACL.
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
@@ -2988,36 +2949,36 @@ impl fr::resource::Props for RuleActionOverride {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLNotStatement {
+pub struct NotStatement {
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[serde(rename = "Statement", default)]
     pub statement: fr::Value<serde_json::Value>,
 }
 
-impl fr::resource::Props for WebACLNotStatement {
+impl fr::resource::Props for NotStatement {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "statement", message: "missing required property `statement` of `WebACLNotStatement`: add `statement: ...` to it" },
+        fr::resource::Required { field: "statement", message: "missing required property `statement` of `NotStatement`: add `statement: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLOrStatement {
+pub struct OrStatement {
     #[serde(rename = "Statements", default, skip_serializing_if = "Vec::is_empty")]
     pub statements: Vec<fr::Value<serde_json::Value>>,
 }
 
-impl fr::resource::Props for WebACLOrStatement {
+impl fr::resource::Props for OrStatement {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "statements", message: "missing required property `statements` of `WebACLOrStatement`: add `statements: ...` to it" },
+        fr::resource::Required { field: "statements", message: "missing required property `statements` of `OrStatement`: add `statements: ...` to it" },
     ];
 }
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLRateBasedStatement {
+pub struct RateBasedStatement {
     #[serde(rename = "AggregateKeyType", default)]
-    pub aggregate_key_type: fr::Value<WebACLRateBasedStatementAggregateKeyType>,
+    pub aggregate_key_type: fr::Value<RateBasedStatementAggregateKeyType>,
     /// Specifies the aggregate keys to use in a rate-base rule.
     #[serde(rename = "CustomKeys", default, skip_serializing_if = "Vec::is_empty")]
     pub custom_keys: Vec<RateBasedStatementCustomKey>,
@@ -3032,19 +2993,19 @@ pub struct WebACLRateBasedStatement {
     pub scope_down_statement: Option<fr::Value<serde_json::Value>>,
 }
 
-impl fr::resource::Props for WebACLRateBasedStatement {
+impl fr::resource::Props for RateBasedStatement {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "aggregate_key_type", message: "missing required property `aggregate_key_type` of `WebACLRateBasedStatement`: add `aggregate_key_type: ...` to it" },
-        fr::resource::Required { field: "limit", message: "missing required property `limit` of `WebACLRateBasedStatement`: add `limit: ...` to it" },
+        fr::resource::Required { field: "aggregate_key_type", message: "missing required property `aggregate_key_type` of `RateBasedStatement`: add `aggregate_key_type: ...` to it" },
+        fr::resource::Required { field: "limit", message: "missing required property `limit` of `RateBasedStatement`: add `limit: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "limit", check: fr::literal::Check::Range { min: 10.0, max: 2000000000.0 }, message: "`limit` of `WebACLRateBasedStatement` must be from 10 to 2000000000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "limit", check: fr::literal::Check::Range { min: 10.0, max: 2000000000.0 }, message: "`limit` of `RateBasedStatement` must be from 10 to 2000000000 (the schema's minimum/maximum)" },
     ];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    WebACLRateBasedStatementAggregateKeyType {
+    RateBasedStatementAggregateKeyType {
         Constant = "CONSTANT",
         Ip = "IP",
         ForwardedIp = "FORWARDED_IP",
@@ -3071,28 +3032,6 @@ impl fr::resource::Props for RuleGroupReferenceStatement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `RuleGroupReferenceStatement` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// Visibility Metric of the WebACL.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WebACLVisibilityConfig {
-    #[serde(rename = "CloudWatchMetricsEnabled", default)]
-    pub cloud_watch_metrics_enabled: fr::Value<bool>,
-    #[serde(rename = "MetricName", default)]
-    pub metric_name: fr::Value<String>,
-    #[serde(rename = "SampledRequestsEnabled", default)]
-    pub sampled_requests_enabled: fr::Value<bool>,
-}
-
-impl fr::resource::Props for WebACLVisibilityConfig {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "cloud_watch_metrics_enabled", message: "missing required property `cloud_watch_metrics_enabled` of `WebACLVisibilityConfig`: add `cloud_watch_metrics_enabled: ...` to it" },
-        fr::resource::Required { field: "metric_name", message: "missing required property `metric_name` of `WebACLVisibilityConfig`: add `metric_name: ...` to it" },
-        fr::resource::Required { field: "sampled_requests_enabled", message: "missing required property `sampled_requests_enabled` of `WebACLVisibilityConfig`: add `sampled_requests_enabled: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `WebACLVisibilityConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
 

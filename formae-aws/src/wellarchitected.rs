@@ -221,7 +221,7 @@ pub struct AgentProfile {
     pub pillars: Vec<fr::Value<Pillar2>>,
     /// Key-value pairs to associate with the Agent Profile.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AgentProfileTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AgentProfile {
@@ -322,7 +322,7 @@ fr::cfn_enum! {
 
 /// A key-value pair to associate with the Agent Profile.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AgentProfileTag {
+pub struct Tag {
     /// The tag key.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -331,14 +331,14 @@ pub struct AgentProfileTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AgentProfileTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AgentProfileTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AgentProfileTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AgentProfileTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `AgentProfileTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -448,7 +448,7 @@ pub struct Profile {
     pub profile_questions: Vec<ProfileQuestionUpdate>,
     /// The tags assigned to the profile.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<ProfileTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for Profile {
@@ -524,28 +524,6 @@ impl fr::resource::Props for ProfileQuestionUpdate {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "question_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`question_id` of `ProfileQuestionUpdate` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct ProfileTag {
-    /// The key name of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for ProfileTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `ProfileTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `ProfileTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ProfileTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ProfileTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

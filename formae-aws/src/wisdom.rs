@@ -814,7 +814,7 @@ pub struct Assistant {
     #[serde(rename = "ServerSideEncryptionConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AssistantTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "Type", default)]
     pub r#type: fr::Value<AssistantType>,
 }
@@ -881,21 +881,21 @@ impl fr::resource::Props for ServerSideEncryptionConfiguration {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct AssistantTag {
+pub struct Tag {
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
     #[serde(rename = "Value", default)]
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for AssistantTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `AssistantTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `AssistantTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AssistantTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `AssistantTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -918,7 +918,7 @@ pub struct AssistantAssociation {
     #[serde(rename = "AssociationType", default)]
     pub association_type: fr::Value<AssociationType>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AssistantTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for AssistantAssociation {
@@ -995,7 +995,7 @@ pub struct Content {
     pub override_link_out_uri: Option<fr::Value<String>>,
     /// The tags used to organize, track, or control access for this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AssistantTag>,
+    pub tags: Vec<Tag>,
     /// The title of the content.
     #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
     pub title: Option<fr::Value<String>>,
@@ -1214,7 +1214,7 @@ pub struct KnowledgeBase {
     #[serde(rename = "SourceConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub source_configuration: Option<fr::Value<serde_json::Value>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<AssistantTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "VectorIngestionConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub vector_ingestion_configuration: Option<VectorIngestionConfiguration>,
 }
@@ -1477,7 +1477,7 @@ pub struct MessageTemplate {
     pub channel_subtype: fr::Value<ChannelSubtype>,
     /// The content of the message template.
     #[serde(rename = "Content", default)]
-    pub content: MessageTemplateContent,
+    pub content: ContentProperty,
     /// An object that specifies the default values to use for variables in the message template. This object contains different categories of key-value pairs. Each key defines a variable or placeholder in the message template. The corresponding value defines the default value for that variable.
     #[serde(rename = "DefaultAttributes", default, skip_serializing_if = "Option::is_none")]
     pub default_attributes: Option<MessageTemplateAttributes>,
@@ -1486,7 +1486,7 @@ pub struct MessageTemplate {
     pub description: Option<fr::Value<String>>,
     /// The configuration information of the user groups that the message template is accessible to.
     #[serde(rename = "GroupingConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub grouping_configuration: Option<MessageTemplateGroupingConfiguration>,
+    pub grouping_configuration: Option<GroupingConfiguration>,
     /// The Amazon Resource Name (ARN) of the knowledge base to which the message template belongs.
     #[serde(rename = "KnowledgeBaseArn", default)]
     pub knowledge_base_arn: fr::Value<String>,
@@ -1501,7 +1501,7 @@ pub struct MessageTemplate {
     pub name: fr::Value<String>,
     /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MessageTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for MessageTemplate {
@@ -1568,7 +1568,7 @@ fr::cfn_enum! {
 
 /// The content of the message template.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MessageTemplateContent {
+pub struct ContentProperty {
     /// The content of message template that applies to email channel subtype.
     #[serde(rename = "EmailMessageTemplateContent", default, skip_serializing_if = "Option::is_none")]
     pub email_message_template_content: Option<EmailMessageTemplateContent>,
@@ -1577,7 +1577,7 @@ pub struct MessageTemplateContent {
     pub sms_message_template_content: Option<SmsMessageTemplateContent>,
 }
 
-impl fr::resource::Props for MessageTemplateContent {
+impl fr::resource::Props for ContentProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
@@ -2000,7 +2000,7 @@ impl fr::resource::Props for SystemEndpointAttributes {
 
 /// The configuration information of the user groups that the message template is accessible to.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MessageTemplateGroupingConfiguration {
+pub struct GroupingConfiguration {
     /// The criteria used for grouping Amazon Q in Connect users.
     #[serde(rename = "Criteria", default)]
     pub criteria: fr::Value<String>,
@@ -2009,13 +2009,13 @@ pub struct MessageTemplateGroupingConfiguration {
     pub values: Vec<fr::Value<String>>,
 }
 
-impl fr::resource::Props for MessageTemplateGroupingConfiguration {
+impl fr::resource::Props for GroupingConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "criteria", message: "missing required property `criteria` of `MessageTemplateGroupingConfiguration`: add `criteria: ...` to it" },
-        fr::resource::Required { field: "values", message: "missing required property `values` of `MessageTemplateGroupingConfiguration`: add `values: ...` to it" },
+        fr::resource::Required { field: "criteria", message: "missing required property `criteria` of `GroupingConfiguration`: add `criteria: ...` to it" },
+        fr::resource::Required { field: "values", message: "missing required property `values` of `GroupingConfiguration`: add `values: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "criteria", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`criteria` of `MessageTemplateGroupingConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "criteria", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`criteria` of `GroupingConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2041,28 +2041,6 @@ impl fr::resource::Props for MessageTemplateAttachment {
         fr::literal::LiteralRule { field: "attachment_id", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`attachment_id` of `MessageTemplateAttachment` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "attachment_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`attachment_name` of `MessageTemplateAttachment` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_presigned_url", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`s3_presigned_url` of `MessageTemplateAttachment` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct MessageTemplateTag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for MessageTemplateTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `MessageTemplateTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `MessageTemplateTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MessageTemplateTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `MessageTemplateTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -2146,7 +2124,7 @@ pub struct QuickResponse {
     pub description: Option<fr::Value<String>>,
     /// The configuration information of the user groups that the quick response is accessible to.
     #[serde(rename = "GroupingConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub grouping_configuration: Option<QuickResponseGroupingConfiguration>,
+    pub grouping_configuration: Option<GroupingConfiguration>,
     /// Whether the quick response is active.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<fr::Value<bool>>,
@@ -2164,7 +2142,7 @@ pub struct QuickResponse {
     pub shortcut_key: Option<fr::Value<String>>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<MessageTemplateTag>,
+    pub tags: Vec<Tag>,
 }
 
 impl fr::resource::Props for QuickResponse {
@@ -2242,26 +2220,5 @@ impl fr::resource::Props for QuickResponseContentProvider {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`content` of `QuickResponseContentProvider` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// The configuration information of the user groups that the quick response is accessible to.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct QuickResponseGroupingConfiguration {
-    /// The criteria used for grouping Amazon Q in Connect users.
-    #[serde(rename = "Criteria", default)]
-    pub criteria: fr::Value<String>,
-    /// The list of values that define different groups of Amazon Q in Connect users.
-    #[serde(rename = "Values", default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<fr::Value<String>>,
-}
-
-impl fr::resource::Props for QuickResponseGroupingConfiguration {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "criteria", message: "missing required property `criteria` of `QuickResponseGroupingConfiguration`: add `criteria: ...` to it" },
-        fr::resource::Required { field: "values", message: "missing required property `values` of `QuickResponseGroupingConfiguration`: add `values: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "criteria", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`criteria` of `QuickResponseGroupingConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }

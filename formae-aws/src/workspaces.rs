@@ -120,10 +120,10 @@ pub struct Directory {
     pub streaming_properties: Option<StreamingProperties>,
     /// The identifiers of the subnets for your virtual private cloud (VPC).
     #[serde(rename = "SubnetIds", default, skip_serializing_if = "Vec::is_empty")]
-    pub subnet_ids: Vec<fr::Value<String>>,
+    pub subnet_ids: Vec<fr::Value<crate::refs::SubnetId>>,
     /// The tags associated with the directory.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<DirectoryTag>,
+    pub tags: Vec<Tag>,
     /// Indicates whether your WorkSpace directory is dedicated or shared.
     #[serde(rename = "Tenancy", default, skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<fr::Value<DirectoryTenancy>>,
@@ -521,7 +521,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct DirectoryTag {
+pub struct Tag {
     /// The key of the tag.
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -530,14 +530,14 @@ pub struct DirectoryTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for DirectoryTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `DirectoryTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `DirectoryTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `DirectoryTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `DirectoryTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `Tag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `Tag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
 
@@ -765,7 +765,7 @@ pub struct Workspace {
     #[serde(rename = "RootVolumeEncryptionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub root_volume_encryption_enabled: Option<fr::Value<bool>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<WorkspaceTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "UserName", default)]
     pub user_name: fr::Value<String>,
     #[serde(rename = "UserVolumeEncryptionEnabled", default, skip_serializing_if = "Option::is_none")]
@@ -821,26 +821,6 @@ impl fr::resource::Resource for Workspace {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WorkspaceTag {
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for WorkspaceTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `WorkspaceTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `WorkspaceTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `WorkspaceTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `WorkspaceTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
-/// A structure of the types above.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct WorkspaceProperties {
     #[serde(rename = "ComputeTypeName", default, skip_serializing_if = "Option::is_none")]
     pub compute_type_name: Option<fr::Value<String>>,
@@ -871,7 +851,7 @@ pub struct WorkspaceIpGroup {
     pub group_name: fr::Value<String>,
     /// The tags for the IP access control group.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<WorkspaceIpGroupTag>,
+    pub tags: Vec<Tag>,
     /// The rules for the IP access control group.
     #[serde(rename = "UserRules", default, skip_serializing_if = "Vec::is_empty")]
     pub user_rules: Vec<IpRuleItem>,
@@ -920,28 +900,6 @@ impl fr::resource::Resource for WorkspaceIpGroup {
     }
 }
 
-/// Describes a tag.
-#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct WorkspaceIpGroupTag {
-    /// The key of the tag.
-    #[serde(rename = "Key", default)]
-    pub key: fr::Value<String>,
-    /// The value of the tag.
-    #[serde(rename = "Value", default)]
-    pub value: fr::Value<String>,
-}
-
-impl fr::resource::Props for WorkspaceIpGroupTag {
-    const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `WorkspaceIpGroupTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `WorkspaceIpGroupTag`: add `value: ...` to it" },
-    ];
-    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`key` of `WorkspaceIpGroupTag` must have 1 to 127 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `WorkspaceIpGroupTag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
-    ];
-}
-
 /// Describes a rule for an IP access control group.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct IpRuleItem {
@@ -979,7 +937,7 @@ pub struct WorkspacesPool {
     #[serde(rename = "RunningMode", default, skip_serializing_if = "Option::is_none")]
     pub running_mode: Option<fr::Value<RunningMode>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<WorkspaceTag>,
+    pub tags: Vec<Tag>,
     #[serde(rename = "TimeoutSettings", default, skip_serializing_if = "Option::is_none")]
     pub timeout_settings: Option<TimeoutSettings>,
 }

@@ -31,7 +31,7 @@ pub struct Volume {
     pub snapshot_id: Option<fr::Value<String>>,
     /// The tags passed to EBS volume
     #[serde(rename = "TagSpecifications", default, skip_serializing_if = "Vec::is_empty")]
-    pub tag_specifications: Vec<VolumeTagSpecification>,
+    pub tag_specifications: Vec<TagSpecification>,
     /// The throughput to provision for a volume, with a maximum of 1,000 MiB/s
     #[serde(rename = "Throughput", default, skip_serializing_if = "Option::is_none")]
     pub throughput: Option<fr::Value<i64>>,
@@ -89,21 +89,21 @@ impl fr::resource::Resource for Volume {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VolumeTagSpecification {
+pub struct TagSpecification {
     #[serde(rename = "ResourceType", default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<fr::Value<VolumeTagSpecificationResourceType>>,
+    pub resource_type: Option<fr::Value<TagSpecificationResourceType>>,
     /// The tags to apply to the resource
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<VolumeTag>,
+    pub tags: Vec<Tag>,
 }
 
-impl fr::resource::Props for VolumeTagSpecification {
+impl fr::resource::Props for TagSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
 
 fr::cfn_enum! {
     /// The values the schema lists.
-    VolumeTagSpecificationResourceType {
+    TagSpecificationResourceType {
         Instance = "instance",
         Volume = "volume",
         SpotInstancesRequest = "spot-instances-request",
@@ -113,7 +113,7 @@ fr::cfn_enum! {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct VolumeTag {
+pub struct Tag {
     /// The key name of the tag
     #[serde(rename = "Key", default)]
     pub key: fr::Value<String>,
@@ -122,14 +122,14 @@ pub struct VolumeTag {
     pub value: fr::Value<String>,
 }
 
-impl fr::resource::Props for VolumeTag {
+impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "key", message: "missing required property `key` of `VolumeTag`: add `key: ...` to it" },
-        fr::resource::Required { field: "value", message: "missing required property `value` of `VolumeTag`: add `value: ...` to it" },
+        fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
+        fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `VolumeTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `VolumeTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
 

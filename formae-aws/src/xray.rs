@@ -174,7 +174,7 @@ pub struct SamplingRule {
     #[serde(rename = "RuleName", default, skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<fr::Value<String>>,
     #[serde(rename = "SamplingRule", default, skip_serializing_if = "Option::is_none")]
-    pub sampling_rule: Option<SamplingRuleSamplingRule>,
+    pub sampling_rule: Option<SamplingRuleProperty>,
     #[serde(rename = "SamplingRuleRecord", default, skip_serializing_if = "Option::is_none")]
     pub sampling_rule_record: Option<SamplingRuleRecord>,
     #[serde(rename = "SamplingRuleUpdate", default, skip_serializing_if = "Option::is_none")]
@@ -226,7 +226,7 @@ impl fr::resource::Resource for SamplingRule {
 
 /// A structure of the types above.
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
-pub struct SamplingRuleSamplingRule {
+pub struct SamplingRuleProperty {
     /// Matches attributes derived from the request.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<fr::Value<serde_json::Value>>,
@@ -270,30 +270,30 @@ pub struct SamplingRuleSamplingRule {
     pub version: Option<fr::Value<i64>>,
 }
 
-impl fr::resource::Props for SamplingRuleSamplingRule {
+impl fr::resource::Props for SamplingRuleProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
-        fr::resource::Required { field: "fixed_rate", message: "missing required property `fixed_rate` of `SamplingRuleSamplingRule`: add `fixed_rate: ...` to it" },
-        fr::resource::Required { field: "http_method", message: "missing required property `http_method` of `SamplingRuleSamplingRule`: add `http_method: ...` to it" },
-        fr::resource::Required { field: "host", message: "missing required property `host` of `SamplingRuleSamplingRule`: add `host: ...` to it" },
-        fr::resource::Required { field: "priority", message: "missing required property `priority` of `SamplingRuleSamplingRule`: add `priority: ...` to it" },
-        fr::resource::Required { field: "reservoir_size", message: "missing required property `reservoir_size` of `SamplingRuleSamplingRule`: add `reservoir_size: ...` to it" },
-        fr::resource::Required { field: "resource_arn", message: "missing required property `resource_arn` of `SamplingRuleSamplingRule`: add `resource_arn: ...` to it" },
-        fr::resource::Required { field: "service_name", message: "missing required property `service_name` of `SamplingRuleSamplingRule`: add `service_name: ...` to it" },
-        fr::resource::Required { field: "service_type", message: "missing required property `service_type` of `SamplingRuleSamplingRule`: add `service_type: ...` to it" },
-        fr::resource::Required { field: "url_path", message: "missing required property `url_path` of `SamplingRuleSamplingRule`: add `url_path: ...` to it" },
+        fr::resource::Required { field: "fixed_rate", message: "missing required property `fixed_rate` of `SamplingRuleProperty`: add `fixed_rate: ...` to it" },
+        fr::resource::Required { field: "http_method", message: "missing required property `http_method` of `SamplingRuleProperty`: add `http_method: ...` to it" },
+        fr::resource::Required { field: "host", message: "missing required property `host` of `SamplingRuleProperty`: add `host: ...` to it" },
+        fr::resource::Required { field: "priority", message: "missing required property `priority` of `SamplingRuleProperty`: add `priority: ...` to it" },
+        fr::resource::Required { field: "reservoir_size", message: "missing required property `reservoir_size` of `SamplingRuleProperty`: add `reservoir_size: ...` to it" },
+        fr::resource::Required { field: "resource_arn", message: "missing required property `resource_arn` of `SamplingRuleProperty`: add `resource_arn: ...` to it" },
+        fr::resource::Required { field: "service_name", message: "missing required property `service_name` of `SamplingRuleProperty`: add `service_name: ...` to it" },
+        fr::resource::Required { field: "service_type", message: "missing required property `service_type` of `SamplingRuleProperty`: add `service_type: ...` to it" },
+        fr::resource::Required { field: "url_path", message: "missing required property `url_path` of `SamplingRuleProperty`: add `url_path: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
-        fr::literal::LiteralRule { field: "fixed_rate", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`fixed_rate` of `SamplingRuleSamplingRule` must be from 0 to 1 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "http_method", check: fr::literal::Check::Length { min: 0, max: 10 }, message: "`http_method` of `SamplingRuleSamplingRule` must have 0 to 10 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`host` of `SamplingRuleSamplingRule` must have 0 to 64 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 9999.0 }, message: "`priority` of `SamplingRuleSamplingRule` must be from 1 to 9999 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "reservoir_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`reservoir_size` of `SamplingRuleSamplingRule` must be at least 0 (the schema's minimum/maximum)" },
-        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`resource_arn` of `SamplingRuleSamplingRule` must have 0 to 500 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`rule_name` of `SamplingRuleSamplingRule` must have 1 to 32 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`service_name` of `SamplingRuleSamplingRule` must have 0 to 64 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "service_type", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`service_type` of `SamplingRuleSamplingRule` must have 0 to 64 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "url_path", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`url_path` of `SamplingRuleSamplingRule` must have 0 to 128 characters (the schema's minLength/maxLength)" },
-        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`version` of `SamplingRuleSamplingRule` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "fixed_rate", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`fixed_rate` of `SamplingRuleProperty` must be from 0 to 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "http_method", check: fr::literal::Check::Length { min: 0, max: 10 }, message: "`http_method` of `SamplingRuleProperty` must have 0 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`host` of `SamplingRuleProperty` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 9999.0 }, message: "`priority` of `SamplingRuleProperty` must be from 1 to 9999 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "reservoir_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`reservoir_size` of `SamplingRuleProperty` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`resource_arn` of `SamplingRuleProperty` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`rule_name` of `SamplingRuleProperty` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`service_name` of `SamplingRuleProperty` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_type", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`service_type` of `SamplingRuleProperty` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url_path", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`url_path` of `SamplingRuleProperty` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`version` of `SamplingRuleProperty` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
 
@@ -329,7 +329,7 @@ pub struct SamplingRuleRecord {
     #[serde(rename = "ModifiedAt", default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<fr::Value<String>>,
     #[serde(rename = "SamplingRule", default, skip_serializing_if = "Option::is_none")]
-    pub sampling_rule: Option<SamplingRuleSamplingRule>,
+    pub sampling_rule: Option<SamplingRuleProperty>,
 }
 
 impl fr::resource::Props for SamplingRuleRecord {

@@ -155,3 +155,14 @@ fn a_stack_of_generated_types_plans_with_cloudformation_names() {
     let renamed = testing::build(&formae_stacks::ServerlessApp::ENTRY, &["prefix=orders", "batch_size=5"]);
     insta::assert_snapshot!("serverless_app_renamed", testing::plan_text(&renamed, &deployed));
 }
+
+/// The network stack: EC2 types, typed ids between them, and an explicit dependency.
+#[test]
+fn the_network_stack_plans_its_order_from_typed_ids() {
+    use formae_runtime::testing;
+    let stack = testing::build(&formae_stacks::Network::ENTRY, &[]);
+    insta::assert_snapshot!("network_fresh", testing::plan_text(&stack, &testing::empty_state(&stack)));
+    let deployed = testing::deployed_state(&stack);
+    let opened = testing::build(&formae_stacks::Network::ENTRY, &["https_from=10.0.0.0/8"]);
+    insta::assert_snapshot!("network_update", testing::plan_text(&opened, &deployed));
+}
