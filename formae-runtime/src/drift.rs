@@ -100,7 +100,7 @@ pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Resu
             Ok(Some(now)) if now == rec.props.value => continue,
             Ok(Some(now)) => {
                 let now = Marked { value: now, ..rec.props.marked() };
-                let fields = diff_fields(&rec.props.marked(), &now, &[], Mode::Reconcile);
+                let fields = diff_fields(&rec.props.marked(), &now, &[], &[], Mode::Reconcile);
                 if let Some(r) = out.resources.get_mut(name) {
                     r.props.value = now.value;
                 }
@@ -129,7 +129,7 @@ pub fn unseen_change(seen: &Json, live: Option<&Json>) -> Option<String> {
         None => Some("it was deleted".to_owned()),
         Some(now) if now == seen => None,
         Some(now) => {
-            let fields: Vec<String> = diff_fields(&Marked::plain(seen.clone()), &Marked::plain(now.clone()), &[], Mode::Reconcile)
+            let fields: Vec<String> = diff_fields(&Marked::plain(seen.clone()), &Marked::plain(now.clone()), &[], &[], Mode::Reconcile)
                 .into_iter()
                 .map(|f| f.path)
                 .collect();
@@ -197,7 +197,7 @@ pub async fn find_existing(
         }
         let props = placeholders(&resolved);
         let (cx, name, type_name) = (cx.clone(), decl.name.to_owned(), decl.meta.type_name);
-        declared.insert(name.clone(), (type_name, planned.clone()));
+        declared.insert(name.clone(), (type_name, decl.meta.unordered, planned.clone()));
         order.push(name.clone());
         let at_once = Arc::clone(&at_once);
         lookups.spawn(async move {
@@ -219,7 +219,7 @@ pub async fn find_existing(
     }
     let (mut found, mut absent) = (Vec::new(), Vec::new());
     for name in order {
-        let Some((type_name, declared_props)) = declared.remove(&name) else { continue };
+        let Some((type_name, unordered, declared_props)) = declared.remove(&name) else { continue };
         match results.remove(&name) {
             Some(Ok(None)) => absent.push(name),
             Some(Ok(Some((existing, Some(live))))) => {
@@ -228,7 +228,7 @@ pub async fn find_existing(
                 let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create);
                 let owned = journaled || existing.owned_by(&cx.stack, &name);
                 let live = Marked { value: live, sensitive: declared_props.sensitive.clone(), unknown: Default::default() };
-                let fields = diff_fields(&live, &declared_props, &[], Mode::Reconcile);
+                let fields = diff_fields(&live, &declared_props, &[], unordered, Mode::Reconcile);
                 found.push(Found { resource: name, cloud_id: existing.cloud_id, owned, fields });
             }
             // Gone between the lookup and the read.

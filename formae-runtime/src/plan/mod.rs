@@ -183,7 +183,7 @@ fn diff_resource(
         return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
     }
     let before = rec.props.marked();
-    let fields = diff_fields(&before, &after, decl.meta.create_only, mode);
+    let fields = diff_fields(&before, &after, decl.meta.create_only, decl.meta.unordered, mode);
     let (action, reason) = if rec.type_name != decl.meta.type_name {
         (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
     } else if rec.status == ResourceStatus::Failed {
@@ -213,8 +213,9 @@ fn diff_resource(
 }
 
 /// The properties that differ between `before` and `after` (top-level keys): in their
-/// data, or in their marks (a part known only after apply always differs).
-pub(crate) fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str], mode: Mode) -> Vec<FieldChange> {
+/// data, or in their marks (a part known only after apply always differs). The lists
+/// named `unordered` differ only when they hold other items.
+pub(crate) fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str], unordered: &[&str], mode: Mode) -> Vec<FieldChange> {
     // The common case, unchanged, without allocating.
     if before == after {
         return Vec::new();
@@ -228,9 +229,27 @@ pub(crate) fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str],
             if (bv == av && av.as_ref().is_none_or(Marked::is_known)) || (mode == Mode::Patch && av.is_none()) {
                 return None;
             }
+            if unordered.contains(&k) && same_items(bv.as_ref(), av.as_ref()) {
+                return None;
+            }
             Some(FieldChange { path: k.to_owned(), before: bv, after: av, forces_replacement: create_only.contains(&k) })
         })
         .collect()
+}
+
+/// Whether two known lists hold the same items, in any order.
+fn same_items(before: Option<&Marked>, after: Option<&Marked>) -> bool {
+    let (Some(b), Some(a)) = (before, after) else { return false };
+    if !b.is_known() || !a.is_known() || b.sensitive != a.sensitive {
+        return false;
+    }
+    let (Json::Array(b), Json::Array(a)) = (&b.value, &a.value) else { return false };
+    let sorted = |items: &[Json]| {
+        let mut texts: Vec<String> = items.iter().map(Json::to_string).collect();
+        texts.sort_unstable();
+        texts
+    };
+    b.len() == a.len() && sorted(b) == sorted(a)
 }
 
 fn undeclared(

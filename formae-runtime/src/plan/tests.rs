@@ -211,3 +211,15 @@ fn ten_thousand_resources_plan_linearly() {
     assert_eq!(p.steps.len(), 10_000);
     assert_eq!(p.summary.add, 10_000);
 }
+
+#[test]
+fn a_list_whose_order_means_nothing_differs_only_in_its_items() {
+    use crate::value::Marked;
+    let before = Marked::plain(serde_json::json!({"Tags": [{"Key": "a"}, {"Key": "b"}], "Order": [1, 2]}));
+    let reordered = Marked::plain(serde_json::json!({"Tags": [{"Key": "b"}, {"Key": "a"}], "Order": [2, 1]}));
+    let fields = super::diff_fields(&before, &reordered, &[], &["Tags"], Mode::Reconcile);
+    assert_eq!(fields.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), vec!["Order"], "a reordering of an unordered list is no change; of another list it is");
+    let other = Marked::plain(serde_json::json!({"Tags": [{"Key": "b"}, {"Key": "c"}], "Order": [1, 2]}));
+    let fields = super::diff_fields(&before, &other, &[], &["Tags"], Mode::Reconcile);
+    assert_eq!(fields.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), vec!["Tags"]);
+}
