@@ -7,6 +7,7 @@ mod error;
 mod model;
 mod names;
 mod refs;
+mod samples;
 mod schema;
 
 use std::collections::BTreeMap;
