@@ -455,7 +455,7 @@ async fn create(exec: &dyn Executor, cx: &Cx, name: &str, props: Json, adopt: bo
 /// Whether a create's failure means its request will never be answered again with
 /// anything but this failure: it ended, or its token belongs to another request.
 fn spends_token(e: &ExecError) -> bool {
-    matches!(e, ExecError::Request { .. }) || e.code() == Some("ClientTokenConflictException")
+    matches!(e, ExecError::Request(_)) || e.code() == Some("ClientTokenConflictException")
 }
 
 /// The identity properties of what is being applied (never a secret: identities are names).
@@ -576,7 +576,8 @@ mod tests {
                 }
                 if self.fail_request.contains(&name) {
                     let failed = |s: &str| s.to_owned();
-                    return Err(ExecError::Request { operation: failed("CREATE"), type_name: failed("t"), resource: failed("x"), status: failed("FAILED"), code: failed("NotStabilized"), message: failed("m"), request_token: failed("r") });
+                    let request = crate::aws::cloudcontrol::RequestFailure { operation: failed("CREATE"), type_name: failed("t"), resource: failed("x"), status: failed("FAILED"), code: failed("NotStabilized"), message: failed("m"), request_token: failed("r") };
+                    return Err(ExecError::Request(Box::new(request)));
                 }
                 Ok(Applied {
                     cloud_id: format!("id-{name}"),

@@ -119,23 +119,8 @@ pub enum ExecError {
     },
     /// A Cloud Control request ended without success: the handler's error code and
     /// message, for the resource and the request, as the service reports them.
-    #[error("Cloud Control {operation} of {type_name} {resource} ended {status}: {code}: {message} (request token {request_token})")]
-    Request {
-        /// CREATE, UPDATE or DELETE.
-        operation: String,
-        /// The resource type.
-        type_name: String,
-        /// The resource's identifier in backquotes, or `(not yet identified)` for a create.
-        resource: String,
-        /// FAILED, or CANCEL_COMPLETE for a request cancelled outside formae.
-        status: String,
-        /// The handler's error code (NotStabilized, AlreadyExists, NotFound, ...).
-        code: String,
-        /// The handler's status message.
-        message: String,
-        /// The request token, for GetResourceRequestStatus and AWS support.
-        request_token: String,
-    },
+    #[error("{0}")]
+    Request(Box<crate::aws::cloudcontrol::RequestFailure>),
 }
 
 impl ExecError {
@@ -143,7 +128,7 @@ impl ExecError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ExecError::Api { code, .. } => code.as_deref(),
-            ExecError::Request { code, .. } => Some(code),
+            ExecError::Request(r) => Some(&r.code),
             _ => None,
         }
     }

@@ -20,6 +20,7 @@ use serde_json::Value as Json;
 use crate::exec::{answered, api_error, Applied, Cx, ExecError, Executor, Existing};
 use crate::resource::{CloudControlMeta, ResourceMeta};
 use request::{follow, retrying};
+pub use request::RequestFailure;
 
 /// How long a handler may take when the type does not say (a bare executor).
 const DEFAULT_TIMEOUT_MINUTES: u64 = 120;
@@ -253,7 +254,7 @@ impl Executor for CloudControl {
         match follow(cx, answered(out.progress_event, op, "ProgressEvent")?, self.type_name, self.limit(), &keep).await {
             Ok(_) => Ok(()),
             // Gone already: what a delete wants.
-            Err(ExecError::Request { code, .. }) if code == "NotFound" => Ok(()),
+            Err(ExecError::Request(r)) if r.code == "NotFound" => Ok(()),
             Err(e) => Err(e),
         }
     }

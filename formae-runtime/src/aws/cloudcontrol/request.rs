@@ -55,10 +55,36 @@ fn now_secs() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
+/// A Cloud Control request that ended without success, as the service reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFailure {
+    /// CREATE, UPDATE or DELETE.
+    pub operation: String,
+    /// The resource type.
+    pub type_name: String,
+    /// The resource's identifier in backquotes, or `(not yet identified)` for a create.
+    pub resource: String,
+    /// FAILED, or CANCEL_COMPLETE for a request cancelled outside formae.
+    pub status: String,
+    /// The handler's error code (NotStabilized, AlreadyExists, NotFound, ...).
+    pub code: String,
+    /// The handler's status message, secrets redacted.
+    pub message: String,
+    /// The request token, for GetResourceRequestStatus and AWS support.
+    pub request_token: String,
+}
+
+impl std::fmt::Display for RequestFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let RequestFailure { operation, type_name, resource, status, code, message, request_token } = self;
+        write!(f, "Cloud Control {operation} of {type_name} {resource} ended {status}: {code}: {message} (request token {request_token})")
+    }
+}
+
 /// The error a request that ended without success stands for, its message redacted.
 pub fn ended(ev: &ProgressEvent, type_name: &str, redact: &(dyn Fn(&str) -> String + Sync)) -> ExecError {
     let status = ev.operation_status().map_or("FAILED", |s| s.as_str());
-    ExecError::Request {
+    ExecError::Request(Box::new(RequestFailure {
         operation: ev.operation().map_or("request", |o| o.as_str()).to_owned(),
         type_name: type_name.to_owned(),
         resource: ev.identifier().map_or_else(|| "(not yet identified)".to_owned(), |i| format!("`{i}`")),
@@ -66,7 +92,7 @@ pub fn ended(ev: &ProgressEvent, type_name: &str, redact: &(dyn Fn(&str) -> Stri
         code: ev.error_code().map_or_else(|| if status == "FAILED" { "(none)" } else { "Cancelled" }.to_owned(), |c| c.as_str().to_owned()),
         message: redact(ev.status_message().unwrap_or("no message")),
         request_token: ev.request_token().unwrap_or("(none)").to_owned(),
-    }
+    }))
 }
 
 /// Follows a request from its first progress event until it ends: the last event on
