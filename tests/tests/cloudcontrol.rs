@@ -224,6 +224,10 @@ async fn a_cloud_control_type_is_created_updated_drift_checked_and_deleted() {
     assert_eq!(plan.summary.destroy, 1);
     assert!(report.state.resources.is_empty());
     assert!(read(&env.cx, &url).await.is_none(), "the queue is still there");
+    // Deleting what is gone is done: Cloud Control's FAILED NotFound counts as deleted.
+    let bare = registry().get("AWS::SQS::Queue").expect("a bare executor for a registry type");
+    bare.delete(&env.cx, &url, &json!({})).await.expect("a delete of what is gone succeeds");
+    assert!(!bare.exists(&env.cx, &url, &json!({})).await.unwrap());
     env.sandbox.assert_conformant();
 }
 
