@@ -35,8 +35,9 @@ pub(crate) fn run(check: bool) -> Result<ExitCode, Failure> {
         println!("formae-aws is what the pinned schemas generate ({made} types)");
     } else {
         formae_codegen::write(&dir, &generated.files)?;
+        let (typed, all) = generated.typed_references;
         println!(
-            "wrote formae-aws: {made} of the {listed} types (those with create, read and delete handlers) in {} services; schemas sha256 {}",
+            "wrote formae-aws: {made} of the {listed} types (those with create, read and delete handlers) in {} services; {typed} of {all} properties take a typed reference; schemas sha256 {}",
             generated.files.len().saturating_sub(3),
             generated.sha256
         );
