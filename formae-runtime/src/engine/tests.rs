@@ -1,0 +1,217 @@
+//! The apply engine's tests, on fake executors and an embedded store.
+
+use super::*;
+use crate::aws::secretsmanager::Secret;
+use crate::value::{Output, Sensitive, Template, Value};
+
+fn secret(name: &str, text: Value<Sensitive>) -> Secret {
+    Secret { name: Value::Lit(name.into()), secret_string: text, ..Default::default() }
+}
+
+fn chain() -> StackInstance {
+    let mut s = StackInstance::with_capacity("t", 3);
+    s.add("a", &[], secret("a", Value::Lit("x".into())));
+    s.add("b", &["a"], secret("b", Value::Template(Template::new().part(&Output::<String>::new("a", "arn")))));
+    s.add("c", &[], secret("c", Value::Lit("y".into())));
+    s
+}
+
+#[test]
+fn replacement_deletes_before_creating_and_dependents_wait() {
+    let s = chain();
+    let mut state = StackState::empty("t");
+    state.resources.insert(
+        "a".into(),
+        RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready },
+    );
+    let p = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+    assert_eq!(p.change("a").map(|c| c.action), Some(Action::Replace), "a's recorded properties differ from its declaration");
+    let g = graph(&p);
+    let names: Vec<(String, Op, usize)> = g.iter().map(|n| (n.resource.clone(), n.op, n.waits_for)).collect();
+    assert_eq!(
+        names,
+        vec![("a".into(), Op::Delete, 0), ("a".into(), Op::Create, 1), ("b".into(), Op::Create, 1), ("c".into(), Op::Create, 0)]
+    );
+    assert_eq!(g[0].dependents, vec![1]);
+    assert_eq!(g[1].dependents, vec![2]);
+}
+
+mod fake {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::exec::Target;
+    use crate::store::SqliteStore;
+
+    /// Records calls; fails or sleeps per resource name.
+    #[derive(Default)]
+    pub struct FakeExec {
+        pub running: AtomicUsize,
+        pub peak: AtomicUsize,
+        pub received: Mutex<Vec<(String, Json)>>,
+        pub fail: Vec<&'static str>,
+        pub slow: Vec<(&'static str, u64)>,
+        /// The client token each create was run with.
+        pub tokens: Mutex<Vec<(String, Option<String>)>>,
+        /// Creates whose (Cloud Control) request ends FAILED.
+        pub fail_request: Vec<&'static str>,
+    }
+
+    #[async_trait::async_trait]
+    impl Executor for Arc<FakeExec> {
+        async fn create(&self, _cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
+            let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak.fetch_max(now, Ordering::SeqCst);
+            let ms = self.slow.iter().find(|(n, _)| *n == name).map_or(20, |(_, ms)| *ms);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            self.received.lock().unwrap().push((name.to_owned(), props));
+            self.tokens.lock().unwrap().push((name.to_owned(), client_token()));
+            if self.fail.contains(&name) {
+                return Err(ExecError::Check(format!("{name} refused")));
+            }
+            if self.fail_request.contains(&name) {
+                let failed = |s: &str| s.to_owned();
+                let request = crate::aws::cloudcontrol::RequestFailure { operation: failed("CREATE"), type_name: failed("t"), resource: failed("x"), status: failed("FAILED"), code: failed("NotStabilized"), message: failed("m"), request_token: failed("r") };
+                return Err(ExecError::Request(Box::new(request)));
+            }
+            Ok(Applied {
+                cloud_id: format!("id-{name}"),
+                outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{name}"))), ("name".to_owned(), Json::String(name.to_owned()))]),
+            })
+        }
+        async fn update(&self, cx: &Cx, name: &str, _id: &str, _prior: &Json, props: Json) -> Result<Applied, ExecError> {
+            self.create(cx, name, props).await
+        }
+        async fn delete(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<(), ExecError> {
+            Ok(())
+        }
+        async fn exists(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<bool, ExecError> {
+            Ok(true)
+        }
+        async fn find(&self, _cx: &Cx, _props: Json) -> Result<Option<crate::exec::Existing>, ExecError> {
+            Ok(None)
+        }
+        async fn read(&self, _cx: &Cx, _id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+            Ok(Some(prior.clone()))
+        }
+        fn type_name(&self) -> &'static str {
+            "AWS::SecretsManager::Secret"
+        }
+    }
+
+    pub struct Run {
+        pub report: ApplyReport,
+        pub events: Vec<Event>,
+        pub recorded: StackState,
+    }
+
+    struct Log(Mutex<Vec<Event>>);
+    impl Observer for Log {
+        fn event(&self, e: &Event) {
+            self.0.lock().unwrap().push(e.clone());
+        }
+    }
+
+    pub async fn run(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize) -> Run {
+        run_journaled(stack, exec, parallelism, &[]).await
+    }
+
+    /// [`run`] from a state whose journal holds `journal`, as a killed run leaves it.
+    pub async fn run_journaled(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize, journal: &[(&str, PendingOp)]) -> Run {
+        let target = Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
+        let cx = Cx::new(stack.name, &target, crate::exec::Timing::default()).await;
+        let dir = std::env::temp_dir().join(format!("formae-engine-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::open(&dir.join("s.db")).await.unwrap();
+        for (name, op) in journal {
+            store.put_pending(stack.name, name, op).await.unwrap();
+        }
+        let state = store.load(stack.name).await.unwrap();
+        let plan = crate::plan::plan(stack, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+        let executors = Executors::new([Box::new(exec) as Box<dyn Executor>]);
+        let log = Log(Mutex::new(Vec::new()));
+        let report = apply(stack, &plan, state, &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
+            .await
+            .unwrap();
+        let recorded = store.load(stack.name).await.unwrap();
+        Run { report, events: log.0.into_inner().unwrap(), recorded }
+    }
+}
+
+fn started(events: &[Event], name: &str) -> Option<usize> {
+    events.iter().position(|e| matches!(e, Event::Started { resource, .. } if resource == name))
+}
+fn finished(events: &[Event], name: &str) -> Option<usize> {
+    events.iter().position(|e| matches!(e, Event::Finished { resource, .. } if resource == name))
+}
+
+#[tokio::test]
+async fn parallelism_is_bounded_and_used() {
+    let names: Vec<&'static str> = (0..12).map(|i| &*Box::leak(format!("s{i}").into_boxed_str())).collect();
+    let mut s = StackInstance::with_capacity("t", 12);
+    for n in &names {
+        s.add(n, &[], secret(n, Value::Lit("x".into())));
+    }
+    let exec = Arc::new(fake::FakeExec::default());
+    let run = fake::run(&s, Arc::clone(&exec), 3).await;
+    assert!(run.report.succeeded());
+    assert_eq!(exec.peak.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(run.recorded.resources.len(), 12);
+}
+
+#[tokio::test]
+async fn a_resource_starts_when_its_own_dependencies_are_done_not_the_whole_wave() {
+    // a -> b, and c alone but slow: b must not wait for c.
+    let mut s = chain();
+    s.resources.retain(|r| r.name != "c");
+    s.add("c", &[], secret("c", Value::Lit("y".into())));
+    let exec = Arc::new(fake::FakeExec { slow: vec![("c", 400)], ..Default::default() });
+    let run = fake::run(&s, Arc::clone(&exec), 10).await;
+    assert!(run.report.succeeded());
+    let e = &run.events;
+    assert!(finished(e, "b").unwrap() < finished(e, "c").unwrap(), "b waited for c: {e:?}");
+    // b got a's real output, resolved when a finished.
+    let received = exec.received.lock().unwrap();
+    let b = &received.iter().find(|(n, _)| n == "b").unwrap().1;
+    assert_eq!(b["secret_string"], "arn:a");
+}
+
+#[tokio::test]
+async fn after_a_failure_no_dependent_starts_work_in_flight_finishes_and_is_recorded() {
+    // a fails; b depends on a; c is independent and still running when a fails.
+    let exec = Arc::new(fake::FakeExec { fail: vec!["a"], slow: vec![("c", 300)], ..Default::default() });
+    let run = fake::run(&chain(), Arc::clone(&exec), 10).await;
+    assert!(!run.report.succeeded());
+    assert_eq!(run.report.failed.len(), 1);
+    assert_eq!(run.report.failed[0].0, "a");
+    assert!(run.report.failed[0].2.contains("a refused"));
+    assert_eq!(run.report.not_started.iter().map(|n| n.0.as_str()).collect::<Vec<_>>(), vec!["b"]);
+    assert!(started(&run.events, "b").is_none());
+    assert!(finished(&run.events, "c").is_some(), "work in flight was abandoned");
+    assert_eq!(run.recorded.resources.keys().collect::<Vec<_>>(), vec!["c"]);
+    // The failed create stays in the journal with what identifies it; finished work
+    // left none.
+    assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["a"]);
+    let a = &run.recorded.pending["a"];
+    assert_eq!((a.op, a.type_name.as_str(), a.cloud_id.as_deref()), (Op::Create, "AWS::SecretsManager::Secret", None));
+    assert_eq!(a.identity, serde_json::json!({"name": "a"}));
+    assert!(!a.started_at.is_empty());
+}
+
+#[tokio::test]
+async fn a_create_runs_with_the_token_it_journaled_first_and_a_journaled_one_is_sent_again() {
+    let journaled = crate::state::new_client_token();
+    let killed = PendingOp { op: Op::Create, type_name: "AWS::SecretsManager::Secret".into(), cloud_id: None, identity: serde_json::json!({"name": "a"}), started_at: String::new(), client_token: Some(journaled.clone()) };
+    let exec = Arc::new(fake::FakeExec { fail_request: vec!["c"], ..Default::default() });
+    let run = fake::run_journaled(&chain(), Arc::clone(&exec), 1, &[("a", killed)]).await;
+    let tokens: BTreeMap<String, Option<String>> = exec.tokens.lock().unwrap().iter().cloned().collect();
+    assert_eq!(tokens["a"].as_deref(), Some(journaled.as_str()), "the killed create's token is sent again");
+    let fresh = tokens["c"].clone().expect("a create without a journaled token gets a new one");
+    assert_ne!(fresh, journaled);
+    // c's request ended FAILED: its token is spent, its create stays journaled (for a
+    // lookup by identity); a's result cleared its entry.
+    assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["c"]);
+    assert_eq!((run.recorded.pending["c"].op, run.recorded.pending["c"].client_token.as_deref()), (Op::Create, None));
+}

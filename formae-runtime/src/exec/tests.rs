@@ -1,0 +1,101 @@
+//! Tests of the executors' shared helpers.
+
+use super::*;
+
+/// An API error with `code` and `message`, for tests of error handling.
+pub(crate) fn api(code: &str, message: &str) -> ExecError {
+    ExecError::Api { operation: "x", code: Some(code.into()), message: message.into() }
+}
+
+#[test]
+fn a_value_missing_is_an_error_naming_the_property_never_a_default() {
+    let set: Value<String> = Value::Lit("formae-db".into());
+    assert_eq!(required(&set, "db_cluster_identifier", "AWS::RDS::DBCluster").ok(), Some(&"formae-db".to_owned()));
+    let unset: Value<String> = Value::Missing;
+    let err = required(&unset, "db_cluster_identifier", "AWS::RDS::DBCluster").unwrap_err();
+    assert!(matches!(err, ExecError::Missing { type_name: "AWS::RDS::DBCluster", field: "db_cluster_identifier" }));
+    assert!(err.to_string().starts_with("`db_cluster_identifier` of AWS::RDS::DBCluster has no value"), "{err}");
+
+    assert_eq!(optional::<String>(&None, "description", "AWS::IAM::Role").ok(), Some(None));
+    assert_eq!(optional(&Some(set), "description", "AWS::IAM::Role").ok(), Some(Some(&"formae-db".to_owned())));
+    assert!(matches!(optional(&Some(unset), "description", "AWS::IAM::Role"), Err(ExecError::Missing { field: "description", .. })));
+}
+
+#[test]
+fn an_answer_without_a_field_aws_always_returns_is_an_error() {
+    assert_eq!(answered(Some("arn:aws:secretsmanager:us-east-1:1:secret:x"), "secretsmanager:CreateSecret", "ARN").ok(), Some("arn:aws:secretsmanager:us-east-1:1:secret:x"));
+    let err = answered::<String>(None, "secretsmanager:CreateSecret", "ARN").unwrap_err();
+    assert_eq!(err.to_string(), "secretsmanager:CreateSecret answered without `ARN`");
+    assert_eq!(err.code(), None);
+}
+
+#[test]
+fn observed_values_go_over_the_record_at_their_path() {
+    let prior = serde_json::json!({"cpu": 1024, "memory": 2048, "primary_container": {"image": "a", "container_port": 80}, "tags": []});
+    let live = observed(&prior, [("cpu", Some(serde_json::json!(512))), ("tags", None), ("primary_container/image", Some(serde_json::json!("b")))]);
+    assert_eq!(live, serde_json::json!({"cpu": 512, "memory": 2048, "primary_container": {"image": "b", "container_port": 80}}));
+    // A nested value goes only where its object is recorded.
+    assert_eq!(observed(&serde_json::json!({"cpu": 1}), [("primary_container/image", Some(serde_json::json!("b")))]), serde_json::json!({"cpu": 1}));
+    assert_eq!(observed(&prior, []), prior);
+}
+
+#[test]
+fn the_prior_is_typed_once_with_unknown_parts_missing_and_is_unknown_without_a_record_or_when_it_does_not_fit() {
+    use crate::aws::secretsmanager::Secret;
+    let recorded = serde_json::json!({"name": "formae-config", "secret_string": "sha256:ab", "recovery_window_days": 7});
+    let prior = Typed::<Secret>::prior(&recorded).expect("a record fits its type");
+    assert_eq!(prior.secret_string.get().map(crate::value::Sensitive::expose), Some("sha256:ab"));
+    assert_eq!(prior.recovery_window_days.as_ref().and_then(Value::get), Some(&7));
+    // Adoption: no record.
+    assert!(Typed::<Secret>::prior(&Json::Null).is_none());
+    // A declaration whose secret waits for a resource still to be created: what is
+    // known is typed, the rest is missing.
+    let waiting = Typed::<Secret>::prior(&serde_json::json!({"name": "formae-config", "secret_string": null})).expect("unknown parts fit as missing");
+    assert!(waiting.secret_string.get().is_none());
+    // A record of another shape does not fit.
+    assert!(Typed::<Secret>::prior(&serde_json::json!({"name": 5})).is_none());
+}
+
+#[test]
+fn a_record_typed_and_written_again_is_the_same_json() {
+    use crate::aws::iam::Role;
+    // What a role's read puts back for a policy that matches is the typed record
+    // written again: it must be the record itself.
+    let recorded = serde_json::json!({
+        "role_name": "ecsTaskExecutionRole",
+        "assume_role_policy": {"statements": [{"effect": "Allow", "principals": [{"service": "ecs-tasks.amazonaws.com"}], "actions": ["sts:AssumeRole"]}]},
+        "managed_policy_arns": ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
+        "policies": [{"name": "formae-secrets-access", "document": {"version": "2012-10-17", "statements": [{"sid": "read", "effect": "Allow", "actions": ["secretsmanager:GetSecretValue"], "resources": ["arn:aws:secretsmanager:us-east-1:1:secret:formae-config-AbCdEf"]}]}}],
+        "tags": [{"key": "team", "value": "platform"}],
+        "max_session_duration": 3600
+    });
+    let role = Typed::<Role>::prior(&recorded).expect("a record fits its type");
+    assert_eq!(serde_json::to_value(&role).ok(), Some(recorded.clone()));
+    assert_eq!(serde_json::to_value(&role.policies[0]).ok().as_ref(), recorded["policies"].get(0));
+}
+
+#[test]
+fn a_role_not_yet_assumable_is_told_apart_from_other_refusals() {
+    assert!(is_iam_propagation(&api("InvalidParameterException", "ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided")));
+    assert!(!is_iam_propagation(&api("InvalidParameterException", "cpu 100 is not valid")));
+    assert_eq!(
+        [partition_of("us-east-1"), partition_of("cn-north-1"), partition_of("us-gov-west-1"), partition_of("eu-west-1")],
+        ["aws", "aws-cn", "aws-us-gov", "aws"]
+    );
+}
+
+#[tokio::test]
+async fn arns_written_for_aws_follow_the_region_partition() {
+    let target = Target { region: Some("cn-north-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
+    let cx = Cx::new("s", &target, Timing::default()).await;
+    assert_eq!(cx.partition, "aws-cn");
+    let managed = "arn:aws:iam::aws:policy/PowerUserAccess";
+    assert_eq!(cx.in_partition(managed), "arn:aws-cn:iam::aws:policy/PowerUserAccess");
+    assert_eq!(cx.as_written("arn:aws-cn:iam::aws:policy/PowerUserAccess"), managed);
+    assert!(is_iam_propagation(&api("AccessDeniedException", "Cannot assume role arn:aws:iam::1:role/r.")));
+    assert!(is_iam_propagation(&api("ClientException", "AWS was not able to validate the provided access credentials")));
+    assert!(!is_iam_propagation(&api("ClientException", "The image could not be pulled")));
+    assert!(!is_iam_propagation(&api("AccessDeniedException", "User is not authorized to perform: ecs:CreateExpressGatewayService")));
+    assert!(!is_iam_propagation(&api("ThrottlingException", "unable to assume the role")));
+    assert!(!is_iam_propagation(&ExecError::Check("unable to assume the role".into())));
+}
