@@ -53,9 +53,10 @@ pub struct Refreshed {
 }
 
 /// Reads every resource recorded in `state` from the cloud. `executors` should know the
-/// stack's declared types (see [`Executors::for_stack`]): a recorded type it does not know
-/// is read by a bare Cloud Control executor, which cannot tell a write-only property
-/// from an unset one and keeps the record's value for both.
+/// stack's declarations (see [`Executors::for_stack`]): a recorded resource of a type
+/// Cloud Control serves that no declaration describes is read by a bare executor, which
+/// cannot tell a write-only property from an unset one and keeps the record's value for
+/// both.
 pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Result<Refreshed, RefreshError> {
     let mut reads: JoinSet<(String, Result<Option<Json>, ExecError>)> = JoinSet::new();
     let mut pending = state.resources.iter();
@@ -63,7 +64,7 @@ pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Resu
     loop {
         while reads.len() < READS_AT_ONCE {
             let Some((name, rec)) = pending.next() else { break };
-            let Some(exec) = executors.get(&rec.type_name) else {
+            let Some(exec) = executors.for_resource(name, &rec.type_name, &rec.props.value) else {
                 return Err(RefreshError::UnknownType { resource: name.clone(), type_name: rec.type_name.clone() });
             };
             let (cx, name, rec) = (cx.clone(), name.clone(), rec.clone());
@@ -185,7 +186,7 @@ pub async fn find_existing(
         if !plan.change(decl.name).is_some_and(|c| c.action == crate::plan::Action::Create) {
             continue;
         }
-        let Some(exec) = executors.get(decl.meta.type_name) else {
+        let Some(exec) = executors.for_resource(decl.name, decl.meta.type_name, &Json::Null) else {
             continue;
         };
         // Only what can be named now can be looked for.

@@ -242,9 +242,6 @@ pub async fn apply(
                     None => return Err(EngineError::UnknownResource(name)),
                 },
             };
-            let Some(exec) = executors.get(&type_name) else {
-                return Err(EngineError::NoExecutor(type_name));
-            };
             let work = match op {
                 Op::Delete => {
                     let rec = state.resources.get(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
@@ -281,6 +278,13 @@ pub async fn apply(
                         Work::Put { props, prior }
                     }
                 }
+            };
+            let shape = match &work {
+                Work::Put { props, .. } => props,
+                Work::Delete { prior, .. } => prior,
+            };
+            let Some(exec) = executors.for_resource(&name, &type_name, shape) else {
+                return Err(EngineError::NoExecutor(type_name));
             };
             // The intent goes on record before the first mutating call, so a run killed
             // midway leaves what it may have made findable. A create's token goes with it:
