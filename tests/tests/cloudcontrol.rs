@@ -317,3 +317,42 @@ async fn a_create_killed_after_its_call_is_recovered_by_the_next_run_without_a_s
     assert!(env.store.load("cc-unnamed").await.unwrap().pending.is_empty(), "the journal was not cleared");
     assert!(!token.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_made_outside_formae_is_found_by_its_name_refused_and_adopted_when_asked() {
+    let env = Env::start("cloudcontrol-adopt", Delays::default()).await;
+    // Made by hand: the name the stack declares, another visibility, no tags.
+    let desired = json!({"QueueName": "cc-jobs", "VisibilityTimeout": 10}).to_string();
+    let out = env.cx.cloudcontrol.create_resource().type_name("AWS::SQS::Queue").desired_state(desired).send().await.unwrap();
+    let token = out.progress_event.and_then(|e| e.request_token).unwrap();
+    let mut url = None;
+    for _ in 0..50 {
+        let ev = env.cx.cloudcontrol.get_resource_request_status().request_token(&token).send().await.unwrap().progress_event.unwrap();
+        if ev.operation_status().map(|s| s.as_str()) == Some("SUCCESS") {
+            url = ev.identifier;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let url = url.expect("the hand-made queue was created");
+
+    // The service names it by URL; the lookup lists the queues and matches the name.
+    let stack = build(&Jobs::ENTRY, &[]);
+    let (_, report) = env.try_deploy(&stack, Mode::Reconcile, ApplyOptions::default()).await;
+    let [(name, _, error)] = report.failed.as_slice() else { panic!("one refusal expected: {:?}", report.failed) };
+    assert_eq!(name, "jobs");
+    assert!(error.contains(&format!("AWS::SQS::Queue `{url}` already exists and was not created by this stack")), "{error}");
+    assert_eq!(read(&env.cx, &url).await.unwrap()["VisibilityTimeout"].as_i64(), Some(10), "a refusal changes nothing");
+
+    // Adopted when asked: brought to the declaration in place, with the ownership tags.
+    let (_, report) = env.try_deploy(&stack, Mode::Reconcile, ApplyOptions { adopt: true, ..Default::default() }).await;
+    assert!(report.succeeded(), "{:?}", report.failed);
+    assert_eq!(report.state.resources["jobs"].cloud_id, url);
+    let model = read(&env.cx, &url).await.unwrap();
+    assert_eq!(model["VisibilityTimeout"].as_i64(), Some(30));
+    assert_eq!((tag(&model, "formae:resource").as_deref(), tag(&model, "team").as_deref()), (Some("jobs"), Some("platform")));
+    assert_eq!(queues(&env.cx).await.len(), 1, "adopted, not made again");
+    // From now on it is ours: nothing to do.
+    let plan = env.plan(&stack, Mode::Reconcile).await;
+    assert!(!plan.has_changes() && plan.drift.is_empty(), "{:?} {:?}", plan.changes, plan.drift);
+}
