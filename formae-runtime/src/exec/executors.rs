@@ -54,13 +54,6 @@ impl Executors {
         Executors { own: executors.into_iter().map(|e| (e.type_name(), Arc::from(e))).collect(), ..Default::default() }
     }
 
-    /// These executors with `exec` as the hand-written one for its type (tests put fakes
-    /// in this way).
-    pub fn with(mut self, exec: Box<dyn Executor>) -> Self {
-        self.own.insert(exec.type_name(), Arc::from(exec));
-        self
-    }
-
     /// These executors, knowing what each resource `stack` declares calls for: Cloud
     /// Control for a declaration whose metadata says Cloud Control serves it, else the
     /// type's own executor.
