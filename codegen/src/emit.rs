@@ -268,12 +268,13 @@ fn resource(s: &mut String, r: &ResourceType) {
     let _ = writeln!(s, "        unordered: {},", list(&m.unordered));
     let _ = writeln!(
         s,
-        "        cloud_control: Some(&fr::resource::CloudControlMeta {{\n            primary_identifier: {},\n            read_only: {},\n            tagging: {tagging},\n            can_update: {},\n            can_list: {},\n            timeout_minutes: {},\n        }}),",
+        "        cloud_control: Some(&fr::resource::CloudControlMeta {{\n            primary_identifier: {},\n            read_only: {},\n            tagging: {tagging},\n            can_update: {},\n            can_list: {},\n            timeout_minutes: {},\n            sent_on_update: {},\n        }}),",
         list(&m.primary_identifier),
         list(&m.read_only),
         m.can_update,
         m.can_list,
-        m.timeout_minutes
+        m.timeout_minutes,
+        list(&m.sent_on_update)
     );
     s.push_str("    };\n");
     let name = if r.outputs.is_empty() { "_name" } else { "name" };

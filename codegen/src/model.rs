@@ -186,4 +186,6 @@ pub struct Meta {
     pub can_list: bool,
     /// The create handler's timeout.
     pub timeout_minutes: u64,
+    /// Required properties with write-only parts, sent with every update.
+    pub sent_on_update: Vec<String>,
 }

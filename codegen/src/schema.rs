@@ -197,13 +197,23 @@ impl<'a> ServiceBuilder<'a> {
             .map(|(k, _)| k.clone())
             .collect();
         let tagging = tagging(schema, props);
+        let sent_on_update = write_only_paths(schema)
+            .iter()
+            .filter_map(|p| p.split('/').next())
+            .filter(|p| required.contains(p))
+            .fold(Vec::new(), |mut out, p| {
+                if !out.iter().any(|x: &String| x == p) {
+                    out.push(p.to_owned());
+                }
+                out
+            });
         ResourceType {
             ident,
             type_name: type_name.to_owned(),
             doc: text(schema, "description"),
             fields,
             outputs,
-            meta: Meta { create_only, write_only, identity, primary_identifier, read_only, unordered, tagging, can_update, can_list, timeout_minutes },
+            meta: Meta { sent_on_update, create_only, write_only: write_only_paths(schema), identity, primary_identifier, read_only, unordered, tagging, can_update, can_list, timeout_minutes },
         }
     }
 
@@ -382,6 +392,19 @@ impl<'a> ServiceBuilder<'a> {
     }
 }
 
+/// Every write-only property as a path below the properties, array items not counted
+/// (`/properties/Ingress/*/Secret` is `Ingress/Secret`): a top-level one is never read
+/// back, and a change under a nested one goes to Cloud Control as `add`.
+fn write_only_paths(schema: &Json) -> Vec<String> {
+    let mut out: Vec<String> = pointers(schema, "writeOnlyProperties")
+        .iter()
+        .filter_map(|p| p.strip_prefix("/properties/"))
+        .map(|p| p.split('/').filter(|s| *s != "*").collect::<Vec<_>>().join("/"))
+        .collect();
+    out.dedup();
+    out
+}
+
 /// What an output holds: text, a number or a boolean as the schema says, else JSON.
 fn scalar(defs: &Map<String, Json>, node: &Json) -> Ty {
     let node = def_ref(node).and_then(|n| defs.get(n)).unwrap_or(node);
@@ -481,7 +504,7 @@ mod tests {
             "definitions": {"Tag": {"type": "object", "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}}, "required": ["Key", "Value"]}},
             "required": ["DelaySeconds"],
             "readOnlyProperties": ["/properties/Arn", "/properties/QueueUrl"],
-            "writeOnlyProperties": ["/properties/Password"],
+            "writeOnlyProperties": ["/properties/Password", "/properties/Rules/*/Secret"],
             "createOnlyProperties": ["/properties/QueueName", "/properties/Kind/Nested"],
             "primaryIdentifier": ["/properties/QueueUrl"],
             "handlers": {"create": {"timeoutInMinutes": 30}, "read": {}, "delete": {}, "update": {}, "list": {}},
@@ -515,11 +538,12 @@ mod tests {
         let outputs: Vec<&str> = q.outputs.iter().map(|o| o.wire.as_str()).collect();
         assert_eq!(outputs, vec!["Arn", "QueueUrl"]);
         assert_eq!(q.meta.create_only, vec!["QueueName"], "nested create-only paths do not replace the whole resource");
-        assert_eq!(q.meta.write_only, vec!["Password"]);
+        assert_eq!(q.meta.write_only, vec!["Password", "Rules/Secret"], "nested write-only paths come without their array steps");
         assert!(q.meta.identity.is_empty(), "a read-only primary identifier is no identity a stack sets");
         assert_eq!(q.meta.unordered, vec!["Tags"]);
         assert_eq!(q.meta.tagging, Some((true, "Tags".into())));
         assert_eq!((q.meta.can_update, q.meta.can_list, q.meta.timeout_minutes), (true, true, 30));
+        assert!(q.meta.sent_on_update.is_empty(), "no required property holds a write-only part");
         assert_eq!(model.refs.iter().map(|r| (r.ident.as_str(), r.runtime)).collect::<Vec<_>>(), vec![("RoleArn", Some("RoleArn"))]);
     }
 

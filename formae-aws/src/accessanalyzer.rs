@@ -61,6 +61,7 @@ impl fr::resource::Resource for Analyzer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnalyzerOutputs;
@@ -295,6 +296,7 @@ impl fr::resource::Resource for ArchiveRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ArchiveRuleOutputs;

@@ -56,6 +56,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -176,6 +177,7 @@ impl fr::resource::Resource for Entitlement {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EntitlementOutputs;

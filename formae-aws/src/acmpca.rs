@@ -73,6 +73,7 @@ impl fr::resource::Resource for Certificate {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &["CertificateSigningRequest", "SigningAlgorithm", "Validity"],
         }),
     };
     type Outputs = CertificateOutputs;
@@ -471,6 +472,7 @@ impl fr::resource::Resource for CertificateAuthority {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Subject"],
         }),
     };
     type Outputs = CertificateAuthorityOutputs;
@@ -761,6 +763,7 @@ impl fr::resource::Resource for CertificateAuthorityActivation {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &["Certificate"],
         }),
     };
     type Outputs = CertificateAuthorityActivationOutputs;
@@ -830,6 +833,7 @@ impl fr::resource::Resource for Permission {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PermissionOutputs;

@@ -85,6 +85,7 @@ impl fr::resource::Resource for Registry {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryOutputs;
@@ -432,6 +433,7 @@ impl fr::resource::Resource for RegistryRecord {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryRecordOutputs;

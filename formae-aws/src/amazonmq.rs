@@ -101,7 +101,7 @@ impl fr::resource::Resource for Broker {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::AmazonMQ::Broker",
         create_only: &["BrokerName", "StorageType", "DeploymentMode", "EngineType", "SubnetIds", "AuthenticationStrategy", "EncryptionOptions", "PubliclyAccessible"],
-        write_only: &["EngineVersion", "Users", "DataReplicationPrimaryBrokerArn", "Configuration"],
+        write_only: &["EngineVersion", "Users", "LdapServerMetadata/ServiceAccountPassword", "DataReplicationPrimaryBrokerArn", "Configuration"],
         identity: &[],
         outputs: &["AmqpEndpoints", "Arn", "ConfigurationId", "ConfigurationRevision", "ConsoleURLs", "EngineVersionCurrent", "Id", "IpAddresses", "MqttEndpoints", "OpenWireEndpoints", "StompEndpoints", "WssEndpoints"],
         reruns_when_dependencies_change: false,
@@ -114,6 +114,7 @@ impl fr::resource::Resource for Broker {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BrokerOutputs;
@@ -348,6 +349,7 @@ impl fr::resource::Resource for Configuration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationOutputs;

@@ -89,6 +89,7 @@ impl fr::resource::Resource for App {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppOutputs;
@@ -361,6 +362,7 @@ impl fr::resource::Resource for Branch {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BranchOutputs;
@@ -500,6 +502,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -617,6 +620,7 @@ impl fr::resource::Resource for Webhook {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebhookOutputs;

@@ -76,6 +76,7 @@ impl fr::resource::Resource for Component {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComponentOutputs;
@@ -191,6 +192,7 @@ impl fr::resource::Resource for Form {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FormOutputs;
@@ -353,6 +355,7 @@ impl fr::resource::Resource for Theme {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThemeOutputs;

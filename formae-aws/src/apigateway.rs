@@ -43,6 +43,7 @@ impl fr::resource::Resource for Account {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountOutputs;
@@ -105,6 +106,7 @@ impl fr::resource::Resource for ApiKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiKeyOutputs;
@@ -210,6 +212,7 @@ impl fr::resource::Resource for Authorizer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AuthorizerOutputs;
@@ -266,6 +269,7 @@ impl fr::resource::Resource for BasePathMapping {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BasePathMappingOutputs;
@@ -327,6 +331,7 @@ impl fr::resource::Resource for BasePathMappingV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BasePathMappingV2Outputs;
@@ -375,6 +380,7 @@ impl fr::resource::Resource for ClientCertificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClientCertificateOutputs;
@@ -453,6 +459,7 @@ impl fr::resource::Resource for Deployment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;
@@ -656,6 +663,7 @@ impl fr::resource::Resource for DocumentationPart {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DocumentationPartOutputs;
@@ -753,6 +761,7 @@ impl fr::resource::Resource for DocumentationVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DocumentationVersionOutputs;
@@ -828,6 +837,7 @@ impl fr::resource::Resource for DomainName {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainNameOutputs;
@@ -946,6 +956,7 @@ impl fr::resource::Resource for DomainNameAccessAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainNameAccessAssociationOutputs;
@@ -1032,6 +1043,7 @@ impl fr::resource::Resource for DomainNameV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainNameV2Outputs;
@@ -1099,6 +1111,7 @@ impl fr::resource::Resource for GatewayResponse {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayResponseOutputs;
@@ -1178,6 +1191,7 @@ impl fr::resource::Resource for Method {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MethodOutputs;
@@ -1377,6 +1391,7 @@ impl fr::resource::Resource for Model {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelOutputs;
@@ -1433,6 +1448,7 @@ impl fr::resource::Resource for RequestValidator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RequestValidatorOutputs;
@@ -1489,6 +1505,7 @@ impl fr::resource::Resource for Resource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceOutputs;
@@ -1585,6 +1602,7 @@ impl fr::resource::Resource for RestApi {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RestApiOutputs;
@@ -1702,6 +1720,7 @@ impl fr::resource::Resource for Stage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StageOutputs;
@@ -1842,6 +1861,7 @@ impl fr::resource::Resource for UsagePlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UsagePlanOutputs;
@@ -1973,6 +1993,7 @@ impl fr::resource::Resource for UsagePlanKey {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UsagePlanKeyOutputs;
@@ -2036,6 +2057,7 @@ impl fr::resource::Resource for VpcLink {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcLinkOutputs;

@@ -82,7 +82,7 @@ impl fr::resource::Resource for Api {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ApiGatewayV2::Api",
         create_only: &["ProtocolType"],
-        write_only: &["Body", "BasePath", "BodyS3Location", "CredentialsArn", "FailOnWarnings", "RouteKey", "Target", "DisableSchemaValidation"],
+        write_only: &["Body", "BasePath", "BodyS3Location", "BodyS3Location/Etag", "BodyS3Location/Bucket", "BodyS3Location/Version", "BodyS3Location/Key", "CredentialsArn", "FailOnWarnings", "RouteKey", "Target", "DisableSchemaValidation"],
         identity: &[],
         outputs: &["ApiEndpoint", "ApiId", "ExecuteApiArn"],
         reruns_when_dependencies_change: false,
@@ -95,6 +95,7 @@ impl fr::resource::Resource for Api {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiOutputs;
@@ -203,6 +204,7 @@ impl fr::resource::Resource for ApiGatewayManagedOverrides {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiGatewayManagedOverridesOutputs;
@@ -367,6 +369,7 @@ impl fr::resource::Resource for ApiMapping {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiMappingOutputs;
@@ -453,6 +456,7 @@ impl fr::resource::Resource for Authorizer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AuthorizerOutputs;
@@ -526,6 +530,7 @@ impl fr::resource::Resource for Deployment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;
@@ -592,6 +597,7 @@ impl fr::resource::Resource for DomainName {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainNameOutputs;
@@ -751,6 +757,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -837,6 +844,7 @@ impl fr::resource::Resource for IntegrationResponse {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationResponseOutputs;
@@ -903,6 +911,7 @@ impl fr::resource::Resource for Model {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelOutputs;
@@ -968,6 +977,7 @@ impl fr::resource::Resource for PortalProduct {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortalProductOutputs;
@@ -1076,6 +1086,7 @@ impl fr::resource::Resource for Route {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteOutputs;
@@ -1145,6 +1156,7 @@ impl fr::resource::Resource for RouteResponse {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteResponseOutputs;
@@ -1212,6 +1224,7 @@ impl fr::resource::Resource for RoutingRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RoutingRuleOutputs;
@@ -1387,6 +1400,7 @@ impl fr::resource::Resource for Stage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StageOutputs;
@@ -1465,6 +1479,7 @@ impl fr::resource::Resource for VpcLink {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcLinkOutputs;

@@ -56,6 +56,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -167,6 +168,7 @@ impl fr::resource::Resource for ConfigurationProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationProfileOutputs;
@@ -314,6 +316,7 @@ impl fr::resource::Resource for Deployment {
             can_update: false,
             can_list: true,
             timeout_minutes: 1445,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;
@@ -440,6 +443,7 @@ impl fr::resource::Resource for DeploymentStrategy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentStrategyOutputs;
@@ -540,6 +544,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentOutputs;
@@ -701,6 +706,7 @@ impl fr::resource::Resource for ExperimentDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExperimentDefinitionOutputs;
@@ -818,6 +824,7 @@ impl fr::resource::Resource for ExperimentRun {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExperimentRunOutputs;
@@ -902,6 +909,7 @@ impl fr::resource::Resource for Extension {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExtensionOutputs;
@@ -966,6 +974,7 @@ impl fr::resource::Resource for ExtensionAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExtensionAssociationOutputs;
@@ -1049,6 +1058,7 @@ impl fr::resource::Resource for HostedConfigurationVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HostedConfigurationVersionOutputs;

@@ -80,6 +80,7 @@ impl fr::resource::Resource for AppAuthorization {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppAuthorizationOutputs;
@@ -267,6 +268,7 @@ impl fr::resource::Resource for IngestionDestination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IngestionDestinationOutputs;

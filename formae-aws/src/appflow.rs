@@ -63,6 +63,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -164,6 +165,7 @@ impl fr::resource::Resource for ConnectorProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorProfileOutputs;
@@ -1236,6 +1238,7 @@ impl fr::resource::Resource for Flow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowOutputs;

@@ -84,6 +84,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -272,6 +273,7 @@ impl fr::resource::Resource for DataIntegration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataIntegrationOutputs;
@@ -385,6 +387,7 @@ impl fr::resource::Resource for EventIntegration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventIntegrationOutputs;

@@ -173,6 +173,7 @@ impl fr::resource::Resource for ScalableTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScalableTargetOutputs;
@@ -489,7 +490,7 @@ impl fr::resource::Resource for ScalingPolicy {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ApplicationAutoScaling::ScalingPolicy",
         create_only: &["PolicyName", "ServiceNamespace", "ResourceId", "ScalableDimension", "ScalingTargetId"],
-        write_only: &["ScalingTargetId"],
+        write_only: &["TargetTrackingScalingPolicyConfiguration/PredefinedMetricSpecification/ResourceLabel", "ScalingTargetId"],
         identity: &["ScalableDimension"],
         outputs: &["Arn", "ScalableDimension"],
         reruns_when_dependencies_change: false,
@@ -502,6 +503,7 @@ impl fr::resource::Resource for ScalingPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScalingPolicyOutputs;

@@ -83,6 +83,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 600,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;

@@ -40,6 +40,7 @@ impl fr::resource::Resource for Discovery {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DiscoveryOutputs;
@@ -89,6 +90,7 @@ impl fr::resource::Resource for GroupingConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupingConfigurationOutputs;
@@ -211,6 +213,7 @@ impl fr::resource::Resource for InstrumentationConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstrumentationConfigOutputs;
@@ -477,6 +480,7 @@ impl fr::resource::Resource for ServiceLevelObjective {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceLevelObjectiveOutputs;

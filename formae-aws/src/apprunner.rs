@@ -66,6 +66,7 @@ impl fr::resource::Resource for AutoScalingConfiguration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutoScalingConfigurationOutputs;
@@ -146,6 +147,7 @@ impl fr::resource::Resource for ObservabilityConfiguration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ObservabilityConfigurationOutputs;
@@ -252,6 +254,7 @@ impl fr::resource::Resource for Service {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceOutputs;
@@ -724,6 +727,7 @@ impl fr::resource::Resource for VpcConnector {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcConnectorOutputs;
@@ -792,6 +796,7 @@ impl fr::resource::Resource for VpcIngressConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcIngressConnectionOutputs;

@@ -64,6 +64,7 @@ impl fr::resource::Resource for AppBlock {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppBlockOutputs;
@@ -196,6 +197,7 @@ impl fr::resource::Resource for AppBlockBuilder {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppBlockBuilderOutputs;
@@ -343,6 +345,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -434,6 +437,7 @@ impl fr::resource::Resource for ApplicationEntitlementAssociation {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationEntitlementAssociationOutputs;
@@ -488,6 +492,7 @@ impl fr::resource::Resource for ApplicationFleetAssociation {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationFleetAssociationOutputs;
@@ -532,7 +537,7 @@ impl fr::resource::Resource for DirectoryConfig {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::AppStream::DirectoryConfig",
         create_only: &["DirectoryName"],
-        write_only: &[],
+        write_only: &["ServiceAccountCredentials/AccountPassword"],
         identity: &["DirectoryName"],
         outputs: &["DirectoryName"],
         reruns_when_dependencies_change: false,
@@ -545,6 +550,7 @@ impl fr::resource::Resource for DirectoryConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["ServiceAccountCredentials"],
         }),
     };
     type Outputs = DirectoryConfigOutputs;
@@ -652,6 +658,7 @@ impl fr::resource::Resource for Entitlement {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EntitlementOutputs;
@@ -792,6 +799,7 @@ impl fr::resource::Resource for Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetOutputs;
@@ -978,6 +986,7 @@ impl fr::resource::Resource for ImageBuilder {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ImageBuilderOutputs;
@@ -1107,6 +1116,7 @@ impl fr::resource::Resource for Stack {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StackOutputs;
@@ -1400,6 +1410,7 @@ impl fr::resource::Resource for StackFleetAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StackFleetAssociationOutputs;
@@ -1466,6 +1477,7 @@ impl fr::resource::Resource for StackUserAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StackUserAssociationOutputs;
@@ -1540,6 +1552,7 @@ impl fr::resource::Resource for User {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;

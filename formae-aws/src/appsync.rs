@@ -62,6 +62,7 @@ impl fr::resource::Resource for Api {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiOutputs;
@@ -317,6 +318,7 @@ impl fr::resource::Resource for ApiCache {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiCacheOutputs;
@@ -417,6 +419,7 @@ impl fr::resource::Resource for ApiKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiKeyOutputs;
@@ -492,6 +495,7 @@ impl fr::resource::Resource for ChannelNamespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelNamespaceOutputs;
@@ -654,6 +658,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSourceOutputs;
@@ -958,6 +963,7 @@ impl fr::resource::Resource for DomainName {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainNameOutputs;
@@ -1015,6 +1021,7 @@ impl fr::resource::Resource for DomainNameApiAssociation {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainNameApiAssociationOutputs;
@@ -1116,6 +1123,7 @@ impl fr::resource::Resource for FunctionConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FunctionConfigurationOutputs;
@@ -1305,6 +1313,7 @@ impl fr::resource::Resource for GraphQLApi {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GraphQLApiOutputs;
@@ -1675,6 +1684,7 @@ impl fr::resource::Resource for Resolver {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverOutputs;
@@ -1822,6 +1832,7 @@ impl fr::resource::Resource for SourceApiAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SourceApiAssociationOutputs;
@@ -1910,6 +1921,7 @@ impl fr::resource::Resource for Type {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TypeOutputs;

@@ -60,6 +60,7 @@ impl fr::resource::Resource for TestCase {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TestCaseOutputs;

@@ -81,6 +81,7 @@ impl fr::resource::Resource for Plan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlanOutputs;

@@ -45,6 +45,7 @@ impl fr::resource::Resource for AutoshiftObserverNotificationStatus {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutoshiftObserverNotificationStatusOutputs;
@@ -106,6 +107,7 @@ impl fr::resource::Resource for ZonalAutoshiftConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ZonalAutoshiftConfigurationOutputs;

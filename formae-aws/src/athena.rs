@@ -66,6 +66,7 @@ impl fr::resource::Resource for CapacityReservation {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityReservationOutputs;
@@ -192,6 +193,7 @@ impl fr::resource::Resource for DataCatalog {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataCatalogOutputs;
@@ -287,6 +289,7 @@ impl fr::resource::Resource for NamedQuery {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NamedQueryOutputs;
@@ -356,6 +359,7 @@ impl fr::resource::Resource for PreparedStatement {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PreparedStatementOutputs;
@@ -415,7 +419,7 @@ impl fr::resource::Resource for WorkGroup {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Athena::WorkGroup",
         create_only: &["Name"],
-        write_only: &["WorkGroupConfigurationUpdates", "RecursiveDeleteOption"],
+        write_only: &["WorkGroupConfigurationUpdates", "RecursiveDeleteOption", "WorkGroupConfiguration/AdditionalConfiguration", "WorkGroupConfiguration/EngineConfiguration/CoordinatorDpuSize", "WorkGroupConfiguration/EngineConfiguration/MaxConcurrentDpus", "WorkGroupConfiguration/EngineConfiguration/DefaultExecutorDpuSize", "WorkGroupConfiguration/EngineConfiguration/AdditionalConfigs", "WorkGroupConfiguration/EngineConfiguration/SparkProperties"],
         identity: &["Name"],
         outputs: &["CreationTime", "Name"],
         reruns_when_dependencies_change: false,
@@ -428,6 +432,7 @@ impl fr::resource::Resource for WorkGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkGroupOutputs;

@@ -64,7 +64,7 @@ impl fr::resource::Resource for Assessment {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::AuditManager::Assessment",
         create_only: &["FrameworkId", "AwsAccount"],
-        write_only: &["Name", "Description"],
+        write_only: &["Name", "Description", "Scope/AwsAccounts/Name", "Scope/AwsAccounts/EmailAddress", "Scope/AwsServices", "AwsAccount/Name", "AwsAccount/EmailAddress", "Delegations/AssessmentId", "Delegations/AssessmentName"],
         identity: &[],
         outputs: &["Arn", "AssessmentId", "CreationTime"],
         reruns_when_dependencies_change: false,
@@ -77,6 +77,7 @@ impl fr::resource::Resource for Assessment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssessmentOutputs;
@@ -347,6 +348,7 @@ impl fr::resource::Resource for AssessmentFramework {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssessmentFrameworkOutputs;

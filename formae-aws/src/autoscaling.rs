@@ -212,6 +212,7 @@ impl fr::resource::Resource for AutoScalingGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 360,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutoScalingGroupOutputs;
@@ -1365,6 +1366,7 @@ impl fr::resource::Resource for LaunchConfiguration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchConfigurationOutputs;
@@ -1546,6 +1548,7 @@ impl fr::resource::Resource for LifecycleHook {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LifecycleHookOutputs;
@@ -1645,6 +1648,7 @@ impl fr::resource::Resource for ScalingPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScalingPolicyOutputs;
@@ -2176,6 +2180,7 @@ impl fr::resource::Resource for ScheduledAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduledActionOutputs;
@@ -2238,6 +2243,7 @@ impl fr::resource::Resource for WarmPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WarmPoolOutputs;

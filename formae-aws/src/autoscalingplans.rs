@@ -53,6 +53,7 @@ impl fr::resource::Resource for ScalingPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScalingPlanOutputs;

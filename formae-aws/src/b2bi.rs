@@ -60,6 +60,7 @@ impl fr::resource::Resource for Capability {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapabilityOutputs;
@@ -179,6 +180,7 @@ impl fr::resource::Resource for Partnership {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PartnershipOutputs;
@@ -322,6 +324,7 @@ impl fr::resource::Resource for Profile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileOutputs;
@@ -413,6 +416,7 @@ impl fr::resource::Resource for Transformer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransformerOutputs;

@@ -48,6 +48,7 @@ impl fr::resource::Resource for BackupPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BackupPlanOutputs;
@@ -260,6 +261,7 @@ impl fr::resource::Resource for BackupSelection {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BackupSelectionOutputs;
@@ -380,7 +382,7 @@ impl fr::resource::Resource for BackupVault {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Backup::BackupVault",
         create_only: &["BackupVaultName", "EncryptionKeyArn"],
-        write_only: &[],
+        write_only: &["LockConfiguration/ChangeableForDays"],
         identity: &["BackupVaultName"],
         outputs: &["BackupVaultArn", "BackupVaultName"],
         reruns_when_dependencies_change: false,
@@ -393,6 +395,7 @@ impl fr::resource::Resource for BackupVault {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BackupVaultOutputs;
@@ -504,6 +507,7 @@ impl fr::resource::Resource for Framework {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FrameworkOutputs;
@@ -647,6 +651,7 @@ impl fr::resource::Resource for LegalHold {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LegalHoldOutputs;
@@ -771,6 +776,7 @@ impl fr::resource::Resource for LogicallyAirGappedBackupVault {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogicallyAirGappedBackupVaultOutputs;
@@ -841,6 +847,7 @@ impl fr::resource::Resource for ReportPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReportPlanOutputs;
@@ -948,6 +955,7 @@ impl fr::resource::Resource for RestoreTestingPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 5,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RestoreTestingPlanOutputs;
@@ -1076,6 +1084,7 @@ impl fr::resource::Resource for RestoreTestingSelection {
             can_update: true,
             can_list: true,
             timeout_minutes: 5,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RestoreTestingSelectionOutputs;
@@ -1165,6 +1174,7 @@ impl fr::resource::Resource for TieringConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TieringConfigurationOutputs;

@@ -54,7 +54,7 @@ impl fr::resource::Resource for ComputeEnvironment {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Batch::ComputeEnvironment",
         create_only: &["ComputeEnvironmentName", "Tags", "Type"],
-        write_only: &["ReplaceComputeEnvironment", "UpdatePolicy"],
+        write_only: &["ComputeResources/UpdateToLatestImageVersion", "ReplaceComputeEnvironment", "UpdatePolicy"],
         identity: &[],
         outputs: &["ComputeEnvironmentArn"],
         reruns_when_dependencies_change: false,
@@ -67,6 +67,7 @@ impl fr::resource::Resource for ComputeEnvironment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComputeEnvironmentOutputs;
@@ -460,6 +461,7 @@ impl fr::resource::Resource for ConsumableResource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConsumableResourceOutputs;
@@ -539,7 +541,7 @@ impl fr::resource::Resource for JobDefinition {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Batch::JobDefinition",
         create_only: &["JobDefinitionName"],
-        write_only: &["ResourceRetentionPolicy"],
+        write_only: &["ResourceRetentionPolicy", "ResourceRetentionPolicy/SkipDeregisterOnUpdate"],
         identity: &["JobDefinitionName"],
         outputs: &["JobDefinitionArn", "JobDefinitionName"],
         reruns_when_dependencies_change: false,
@@ -552,6 +554,7 @@ impl fr::resource::Resource for JobDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobDefinitionOutputs;
@@ -1548,6 +1551,7 @@ impl fr::resource::Resource for JobQueue {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobQueueOutputs;
@@ -1693,6 +1697,7 @@ impl fr::resource::Resource for QuotaShare {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QuotaShareOutputs;
@@ -1812,6 +1817,7 @@ impl fr::resource::Resource for SchedulingPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchedulingPolicyOutputs;
@@ -1917,6 +1923,7 @@ impl fr::resource::Resource for ServiceEnvironment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceEnvironmentOutputs;

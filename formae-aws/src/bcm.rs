@@ -58,6 +58,7 @@ impl fr::resource::Resource for Dashboard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DashboardOutputs;
@@ -578,6 +579,7 @@ impl fr::resource::Resource for ScheduledReport {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduledReportOutputs;

@@ -46,6 +46,7 @@ impl fr::resource::Resource for Export {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExportOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for BillEstimate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BillEstimateOutputs;
@@ -173,6 +174,7 @@ impl fr::resource::Resource for BillScenario {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BillScenarioOutputs;
@@ -262,6 +264,7 @@ impl fr::resource::Resource for WorkloadEstimate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkloadEstimateOutputs;

@@ -112,7 +112,7 @@ impl fr::resource::Resource for Agent {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Bedrock::Agent",
         create_only: &[],
-        write_only: &["AutoPrepare", "SkipResourceInUseCheckOnDelete"],
+        write_only: &["AutoPrepare", "SkipResourceInUseCheckOnDelete", "ActionGroups/SkipResourceInUseCheckOnDelete"],
         identity: &[],
         outputs: &["AgentArn", "AgentId", "AgentStatus", "AgentVersion", "CreatedAt", "FailureReasons", "PreparedAt", "RecommendedActions", "UpdatedAt"],
         reruns_when_dependencies_change: false,
@@ -125,6 +125,7 @@ impl fr::resource::Resource for Agent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentOutputs;
@@ -605,6 +606,7 @@ impl fr::resource::Resource for AgentAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentAliasOutputs;
@@ -700,6 +702,7 @@ impl fr::resource::Resource for ApplicationInferenceProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationInferenceProfileOutputs;
@@ -800,6 +803,7 @@ impl fr::resource::Resource for AutomatedReasoningPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutomatedReasoningPolicyOutputs;
@@ -987,6 +991,7 @@ impl fr::resource::Resource for AutomatedReasoningPolicyVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutomatedReasoningPolicyVersionOutputs;
@@ -1071,6 +1076,7 @@ impl fr::resource::Resource for Blueprint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BlueprintOutputs;
@@ -1152,6 +1158,7 @@ impl fr::resource::Resource for DataAutomationLibrary {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataAutomationLibraryOutputs;
@@ -1259,6 +1266,7 @@ impl fr::resource::Resource for DataAutomationProject {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataAutomationProjectOutputs;
@@ -2111,6 +2119,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSourceOutputs;
@@ -3258,6 +3267,7 @@ impl fr::resource::Resource for EnforcedGuardrailConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnforcedGuardrailConfigurationOutputs;
@@ -3407,6 +3417,7 @@ impl fr::resource::Resource for Flow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowOutputs;
@@ -3686,6 +3697,7 @@ impl fr::resource::Resource for FlowAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowAliasOutputs;
@@ -3803,6 +3815,7 @@ impl fr::resource::Resource for FlowVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowVersionOutputs;
@@ -3918,6 +3931,7 @@ impl fr::resource::Resource for Guardrail {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GuardrailOutputs;
@@ -4488,6 +4502,7 @@ impl fr::resource::Resource for GuardrailVersion {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &["GuardrailIdentifier"],
         }),
     };
     type Outputs = GuardrailVersionOutputs;
@@ -4568,6 +4583,7 @@ impl fr::resource::Resource for IntelligentPromptRouter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntelligentPromptRouterOutputs;
@@ -4684,6 +4700,7 @@ impl fr::resource::Resource for KnowledgeBase {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KnowledgeBaseOutputs;
@@ -5770,6 +5787,7 @@ impl fr::resource::Resource for KnowledgeBasePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KnowledgeBasePolicyOutputs;
@@ -5835,7 +5853,7 @@ impl fr::resource::Resource for Prompt {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Bedrock::Prompt",
         create_only: &[],
-        write_only: &[],
+        write_only: &["Variants/TemplateConfiguration/Text/TextS3Location"],
         identity: &[],
         outputs: &["Arn", "CreatedAt", "Id", "UpdatedAt", "Version"],
         reruns_when_dependencies_change: false,
@@ -5848,6 +5866,7 @@ impl fr::resource::Resource for Prompt {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PromptOutputs;
@@ -5998,6 +6017,7 @@ impl fr::resource::Resource for PromptVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PromptVersionOutputs;
@@ -6063,6 +6083,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -6141,6 +6162,7 @@ impl fr::resource::Resource for RetrievalInstruction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RetrievalInstructionOutputs;
@@ -6260,6 +6282,7 @@ impl fr::resource::Resource for Session {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SessionOutputs;

@@ -69,6 +69,7 @@ impl fr::resource::Resource for ApiKeyCredentialProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiKeyCredentialProviderOutputs;
@@ -208,6 +209,7 @@ impl fr::resource::Resource for BrowserCustom {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BrowserCustomOutputs;
@@ -416,6 +418,7 @@ impl fr::resource::Resource for BrowserProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BrowserProfileOutputs;
@@ -499,6 +502,7 @@ impl fr::resource::Resource for CapacityProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityProviderOutputs;
@@ -1037,6 +1041,7 @@ impl fr::resource::Resource for CodeInterpreterCustom {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CodeInterpreterCustomOutputs;
@@ -1154,6 +1159,7 @@ impl fr::resource::Resource for ConfigurationBundle {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationBundleOutputs;
@@ -1248,6 +1254,7 @@ impl fr::resource::Resource for ConsentPortal {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConsentPortalOutputs;
@@ -1374,6 +1381,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -1513,6 +1521,7 @@ impl fr::resource::Resource for Evaluator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EvaluatorOutputs;
@@ -1902,7 +1911,7 @@ impl fr::resource::Resource for Gateway {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::BedrockAgentCore::Gateway",
         create_only: &[],
-        write_only: &[],
+        write_only: &["AuthorizerConfiguration/CustomJWTAuthorizer/PrivateEndpoint/ManagedVpcResource/Tags"],
         identity: &[],
         outputs: &["CreatedAt", "GatewayArn", "GatewayIdentifier", "GatewayUrl", "Status", "StatusReasons", "UpdatedAt", "WebAclArn", "WorkloadIdentityDetails"],
         reruns_when_dependencies_change: false,
@@ -1915,6 +1924,7 @@ impl fr::resource::Resource for Gateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayOutputs;
@@ -2113,6 +2123,7 @@ impl fr::resource::Resource for GatewayRateLimit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayRateLimitOutputs;
@@ -2235,6 +2246,7 @@ impl fr::resource::Resource for GatewayRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayRuleOutputs;
@@ -2301,7 +2313,7 @@ impl fr::resource::Resource for GatewayTarget {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::BedrockAgentCore::GatewayTarget",
         create_only: &["GatewayIdentifier"],
-        write_only: &[],
+        write_only: &["PrivateEndpoint/ManagedVpcResource/Tags"],
         identity: &["GatewayIdentifier"],
         outputs: &["AuthorizationData", "CreatedAt", "GatewayArn", "GatewayIdentifier", "LastSynchronizedAt", "PrivateEndpointManagedResources", "ProtocolType", "Status", "StatusReasons", "TargetId", "UpdatedAt"],
         reruns_when_dependencies_change: false,
@@ -2314,6 +2326,7 @@ impl fr::resource::Resource for GatewayTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayTargetOutputs;
@@ -2472,6 +2485,7 @@ impl fr::resource::Resource for Harness {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HarnessOutputs;
@@ -3735,6 +3749,7 @@ impl fr::resource::Resource for HarnessEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HarnessEndpointOutputs;
@@ -3811,7 +3826,7 @@ impl fr::resource::Resource for Memory {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::BedrockAgentCore::Memory",
         create_only: &["Name", "EncryptionKeyArn"],
-        write_only: &[],
+        write_only: &["MemoryStrategies/SemanticMemoryStrategy/RecordExpirySpecification", "MemoryStrategies/SummaryMemoryStrategy/RecordExpirySpecification", "MemoryStrategies/UserPreferenceMemoryStrategy/RecordExpirySpecification", "MemoryStrategies/CustomMemoryStrategy/RecordExpirySpecification", "MemoryStrategies/EpisodicMemoryStrategy/RecordExpirySpecification"],
         identity: &[],
         outputs: &["CreatedAt", "FailureReason", "MemoryArn", "MemoryId", "Status", "UpdatedAt"],
         reruns_when_dependencies_change: false,
@@ -3824,6 +3839,7 @@ impl fr::resource::Resource for Memory {
             can_update: true,
             can_list: true,
             timeout_minutes: 45,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MemoryOutputs;
@@ -4908,6 +4924,7 @@ impl fr::resource::Resource for OAuth2CredentialProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OAuth2CredentialProviderOutputs;
@@ -5633,6 +5650,7 @@ impl fr::resource::Resource for OnlineEvaluationConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OnlineEvaluationConfigOutputs;
@@ -5985,6 +6003,7 @@ impl fr::resource::Resource for PaymentConnector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PaymentConnectorOutputs;
@@ -6101,6 +6120,7 @@ impl fr::resource::Resource for PaymentCredentialProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PaymentCredentialProviderOutputs;
@@ -6290,6 +6310,7 @@ impl fr::resource::Resource for PaymentManager {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PaymentManagerOutputs;
@@ -6490,6 +6511,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -6634,6 +6656,7 @@ impl fr::resource::Resource for PolicyEngine {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyEngineOutputs;
@@ -6697,6 +6720,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -6799,6 +6823,7 @@ impl fr::resource::Resource for Runtime {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuntimeOutputs;
@@ -7267,6 +7292,7 @@ impl fr::resource::Resource for RuntimeEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuntimeEndpointOutputs;
@@ -7340,6 +7366,7 @@ impl fr::resource::Resource for WorkloadIdentity {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkloadIdentityOutputs;

@@ -65,6 +65,7 @@ impl fr::resource::Resource for BillingView {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BillingViewOutputs;

@@ -70,6 +70,7 @@ impl fr::resource::Resource for BillingGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BillingGroupOutputs;
@@ -205,6 +206,7 @@ impl fr::resource::Resource for CustomLineItem {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomLineItemOutputs;
@@ -416,6 +418,7 @@ impl fr::resource::Resource for PricingPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PricingPlanOutputs;
@@ -514,6 +517,7 @@ impl fr::resource::Resource for PricingRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PricingRuleOutputs;

@@ -68,6 +68,7 @@ impl fr::resource::Resource for SpendingLimit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SpendingLimitOutputs;

@@ -48,6 +48,7 @@ impl fr::resource::Resource for Budget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BudgetOutputs;
@@ -383,6 +384,7 @@ impl fr::resource::Resource for BudgetsAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BudgetsActionOutputs;

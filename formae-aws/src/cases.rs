@@ -69,6 +69,7 @@ impl fr::resource::Resource for Case {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CaseOutputs;
@@ -166,6 +167,7 @@ impl fr::resource::Resource for CaseRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CaseRuleOutputs;
@@ -252,6 +254,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -334,6 +337,7 @@ impl fr::resource::Resource for Field {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FieldOutputs;
@@ -447,6 +451,7 @@ impl fr::resource::Resource for Layout {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LayoutOutputs;
@@ -521,6 +526,7 @@ impl fr::resource::Resource for RelatedItem {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RelatedItemOutputs;
@@ -678,6 +684,7 @@ impl fr::resource::Resource for Template {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TemplateOutputs;

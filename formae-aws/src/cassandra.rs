@@ -38,7 +38,7 @@ impl fr::resource::Resource for Keyspace {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Cassandra::Keyspace",
         create_only: &["KeyspaceName"],
-        write_only: &["ClientSideTimestampsEnabled"],
+        write_only: &["ClientSideTimestampsEnabled", "ReplicationSpecification/RegionList"],
         identity: &["KeyspaceName"],
         outputs: &["KeyspaceName"],
         reruns_when_dependencies_change: false,
@@ -51,6 +51,7 @@ impl fr::resource::Resource for Keyspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyspaceOutputs;
@@ -188,6 +189,7 @@ impl fr::resource::Resource for Table {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableOutputs;
@@ -512,6 +514,7 @@ impl fr::resource::Resource for Type {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TypeOutputs;

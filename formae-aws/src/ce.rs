@@ -67,6 +67,7 @@ impl fr::resource::Resource for AnomalyMonitor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnomalyMonitorOutputs;
@@ -187,6 +188,7 @@ impl fr::resource::Resource for AnomalySubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnomalySubscriptionOutputs;
@@ -301,6 +303,7 @@ impl fr::resource::Resource for CostCategory {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CostCategoryOutputs;

@@ -44,6 +44,7 @@ impl fr::resource::Resource for Account {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountOutputs;
@@ -123,6 +124,7 @@ impl fr::resource::Resource for AcmeDomainValidation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AcmeDomainValidationOutputs;
@@ -257,6 +259,7 @@ impl fr::resource::Resource for AcmeEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AcmeEndpointOutputs;
@@ -406,6 +409,7 @@ impl fr::resource::Resource for AcmeExternalAccountBinding {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AcmeExternalAccountBindingOutputs;
@@ -519,7 +523,7 @@ impl fr::resource::Resource for Certificate {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::CertificateManager::Certificate",
         create_only: &["SubjectAlternativeNames", "DomainValidationOptions", "KeyAlgorithm", "DomainName", "CertificateAuthorityArn", "CertificateExport"],
-        write_only: &["ValidationMethod"],
+        write_only: &["DomainValidationOptions/HostedZoneId", "ValidationMethod"],
         identity: &[],
         outputs: &["CertificateArn", "Id"],
         reruns_when_dependencies_change: false,
@@ -532,6 +536,7 @@ impl fr::resource::Resource for Certificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateOutputs;

@@ -57,6 +57,7 @@ impl fr::resource::Resource for CustomAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomActionOutputs;
@@ -238,6 +239,7 @@ impl fr::resource::Resource for MicrosoftTeamsChannelConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MicrosoftTeamsChannelConfigurationOutputs;
@@ -324,6 +326,7 @@ impl fr::resource::Resource for SlackChannelConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SlackChannelConfigurationOutputs;

@@ -60,6 +60,7 @@ impl fr::resource::Resource for AppInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppInstanceOutputs;
@@ -156,6 +157,7 @@ impl fr::resource::Resource for AppInstanceBot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppInstanceBotOutputs;
@@ -311,6 +313,7 @@ impl fr::resource::Resource for AppInstanceUser {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppInstanceUserOutputs;
@@ -460,6 +463,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -611,6 +615,7 @@ impl fr::resource::Resource for ChannelFlow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelFlowOutputs;
@@ -767,6 +772,7 @@ impl fr::resource::Resource for MediaInsightsPipelineConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MediaInsightsPipelineConfigurationOutputs;
@@ -1301,6 +1307,7 @@ impl fr::resource::Resource for MediaPipelineKinesisVideoStreamPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MediaPipelineKinesisVideoStreamPoolOutputs;
@@ -1416,6 +1423,7 @@ impl fr::resource::Resource for SipMediaApplication {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SipMediaApplicationOutputs;
@@ -1507,6 +1515,7 @@ impl fr::resource::Resource for VoiceConnector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VoiceConnectorOutputs;

@@ -79,6 +79,7 @@ impl fr::resource::Resource for AnalysisTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnalysisTemplateOutputs;
@@ -287,6 +288,7 @@ impl fr::resource::Resource for Collaboration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CollaborationOutputs;
@@ -606,6 +608,7 @@ impl fr::resource::Resource for ConfiguredTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfiguredTableOutputs;
@@ -734,6 +737,7 @@ impl fr::resource::Resource for ConfiguredTableAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfiguredTableAssociationOutputs;
@@ -845,6 +849,7 @@ impl fr::resource::Resource for IdMappingTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdMappingTableOutputs;
@@ -961,6 +966,7 @@ impl fr::resource::Resource for IdNamespaceAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdNamespaceAssociationOutputs;
@@ -1072,6 +1078,7 @@ impl fr::resource::Resource for IntermediateTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntermediateTableOutputs;
@@ -1212,6 +1219,7 @@ impl fr::resource::Resource for Membership {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MembershipOutputs;
@@ -1502,6 +1510,7 @@ impl fr::resource::Resource for PrivacyBudgetTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrivacyBudgetTemplateOutputs;

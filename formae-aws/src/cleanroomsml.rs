@@ -62,6 +62,7 @@ impl fr::resource::Resource for ConfiguredModelAlgorithm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfiguredModelAlgorithmOutputs;
@@ -208,6 +209,7 @@ impl fr::resource::Resource for ConfiguredModelAlgorithmAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfiguredModelAlgorithmAssociationOutputs;
@@ -521,6 +523,7 @@ impl fr::resource::Resource for TrainingDataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrainingDatasetOutputs;

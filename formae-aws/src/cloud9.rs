@@ -80,6 +80,7 @@ impl fr::resource::Resource for EnvironmentEC2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 15,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentEC2Outputs;

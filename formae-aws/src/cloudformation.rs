@@ -100,6 +100,7 @@ impl fr::resource::Resource for ChangeSet {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChangeSetOutputs;
@@ -221,6 +222,7 @@ impl fr::resource::Resource for GeneratedTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GeneratedTemplateOutputs;
@@ -338,6 +340,7 @@ impl fr::resource::Resource for GuardHook {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GuardHookOutputs;
@@ -507,6 +510,7 @@ impl fr::resource::Resource for HookDefaultVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HookDefaultVersionOutputs;
@@ -566,6 +570,7 @@ impl fr::resource::Resource for HookTypeConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HookTypeConfigOutputs;
@@ -653,6 +658,7 @@ impl fr::resource::Resource for HookVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["SchemaHandlerPackage"],
         }),
     };
     type Outputs = HookVersionOutputs;
@@ -757,6 +763,7 @@ impl fr::resource::Resource for LambdaHook {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LambdaHookOutputs;
@@ -903,6 +910,7 @@ impl fr::resource::Resource for ModuleDefaultVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModuleDefaultVersionOutputs;
@@ -977,6 +985,7 @@ impl fr::resource::Resource for ModuleVersion {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &["ModulePackage"],
         }),
     };
     type Outputs = ModuleVersionOutputs;
@@ -1054,6 +1063,7 @@ impl fr::resource::Resource for PublicTypeVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublicTypeVersionOutputs;
@@ -1127,6 +1137,7 @@ impl fr::resource::Resource for Publisher {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublisherOutputs;
@@ -1186,6 +1197,7 @@ impl fr::resource::Resource for ResourceDefaultVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceDefaultVersionOutputs;
@@ -1268,6 +1280,7 @@ impl fr::resource::Resource for ResourceVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &["SchemaHandlerPackage"],
         }),
     };
     type Outputs = ResourceVersionOutputs;
@@ -1333,6 +1346,7 @@ impl fr::resource::Resource for Stack {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["TemplateURL"],
         }),
     };
     type Outputs = StackOutputs;
@@ -1448,6 +1462,7 @@ impl fr::resource::Resource for StackSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StackSetOutputs;
@@ -1727,6 +1742,7 @@ impl fr::resource::Resource for TypeActivation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TypeActivationOutputs;

@@ -62,6 +62,7 @@ impl fr::resource::Resource for AnycastIpList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnycastIpListOutputs;
@@ -187,6 +188,7 @@ impl fr::resource::Resource for CachePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CachePolicyOutputs;
@@ -392,6 +394,7 @@ impl fr::resource::Resource for CloudFrontOriginAccessIdentity {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudFrontOriginAccessIdentityOutputs;
@@ -479,6 +482,7 @@ impl fr::resource::Resource for ConnectionFunction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionFunctionOutputs;
@@ -619,6 +623,7 @@ impl fr::resource::Resource for ConnectionGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionGroupOutputs;
@@ -698,6 +703,7 @@ impl fr::resource::Resource for ContinuousDeploymentPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContinuousDeploymentPolicyOutputs;
@@ -921,6 +927,7 @@ impl fr::resource::Resource for Distribution {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DistributionOutputs;
@@ -2527,6 +2534,7 @@ impl fr::resource::Resource for DistributionTenant {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DistributionTenantOutputs;
@@ -2741,6 +2749,7 @@ impl fr::resource::Resource for FieldLevelEncryptionConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FieldLevelEncryptionConfigOutputs;
@@ -2880,6 +2889,7 @@ impl fr::resource::Resource for FieldLevelEncryptionProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FieldLevelEncryptionProfileOutputs;
@@ -3003,6 +3013,7 @@ impl fr::resource::Resource for Function {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FunctionOutputs;
@@ -3097,6 +3108,7 @@ impl fr::resource::Resource for KeyGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyGroupOutputs;
@@ -3186,6 +3198,7 @@ impl fr::resource::Resource for KeyValueStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyValueStoreOutputs;
@@ -3268,6 +3281,7 @@ impl fr::resource::Resource for MonitoringSubscription {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MonitoringSubscriptionOutputs;
@@ -3355,6 +3369,7 @@ impl fr::resource::Resource for OriginAccessControl {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OriginAccessControlOutputs;
@@ -3452,6 +3467,7 @@ impl fr::resource::Resource for OriginRequestPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OriginRequestPolicyOutputs;
@@ -3604,6 +3620,7 @@ impl fr::resource::Resource for PublicKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublicKeyOutputs;
@@ -3696,6 +3713,7 @@ impl fr::resource::Resource for RealtimeLogConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RealtimeLogConfigOutputs;
@@ -3787,6 +3805,7 @@ impl fr::resource::Resource for ResponseHeadersPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResponseHeadersPolicyOutputs;
@@ -4263,6 +4282,7 @@ impl fr::resource::Resource for TrustStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrustStoreOutputs;
@@ -4364,6 +4384,7 @@ impl fr::resource::Resource for VpcOrigin {
             can_update: true,
             can_list: true,
             timeout_minutes: 40,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcOriginOutputs;

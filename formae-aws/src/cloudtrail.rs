@@ -56,6 +56,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -176,6 +177,7 @@ impl fr::resource::Resource for Dashboard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DashboardOutputs;
@@ -376,6 +378,7 @@ impl fr::resource::Resource for EventDataStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventDataStoreOutputs;
@@ -553,6 +556,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -656,6 +660,7 @@ impl fr::resource::Resource for Trail {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrailOutputs;

@@ -153,6 +153,7 @@ impl fr::resource::Resource for Alarm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AlarmOutputs;
@@ -594,6 +595,7 @@ impl fr::resource::Resource for AlarmMuteRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AlarmMuteRuleOutputs;
@@ -766,6 +768,7 @@ impl fr::resource::Resource for CompositeAlarm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CompositeAlarmOutputs;
@@ -823,6 +826,7 @@ impl fr::resource::Resource for Dashboard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DashboardOutputs;
@@ -884,6 +888,7 @@ impl fr::resource::Resource for InsightRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 20,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InsightRuleOutputs;
@@ -969,6 +974,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -1144,6 +1150,7 @@ impl fr::resource::Resource for LogAlarm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogAlarmOutputs;
@@ -1304,6 +1311,7 @@ impl fr::resource::Resource for MetricStream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MetricStreamOutputs;
@@ -1429,6 +1437,7 @@ impl fr::resource::Resource for OTelEnrichment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OTelEnrichmentOutputs;
@@ -1510,6 +1519,7 @@ impl fr::resource::Resource for ResourceMetricsConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceMetricsConfigurationOutputs;
@@ -1598,6 +1608,7 @@ impl fr::resource::Resource for View {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ViewOutputs;

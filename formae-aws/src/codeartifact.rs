@@ -61,6 +61,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -161,6 +162,7 @@ impl fr::resource::Resource for PackageGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PackageGroupOutputs;
@@ -292,6 +294,7 @@ impl fr::resource::Resource for Repository {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RepositoryOutputs;

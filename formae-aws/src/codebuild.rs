@@ -69,6 +69,7 @@ impl fr::resource::Resource for Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetOutputs;
@@ -329,6 +330,7 @@ impl fr::resource::Resource for ReportGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReportGroupOutputs;
@@ -476,6 +478,7 @@ impl fr::resource::Resource for SourceCredential {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Token"],
         }),
     };
     type Outputs = SourceCredentialOutputs;

@@ -63,6 +63,7 @@ impl fr::resource::Resource for Connection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionOutputs;
@@ -171,6 +172,7 @@ impl fr::resource::Resource for Host {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HostOutputs;

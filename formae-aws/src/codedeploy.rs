@@ -53,6 +53,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -138,6 +139,7 @@ impl fr::resource::Resource for DeploymentConfig {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentConfigOutputs;
@@ -383,6 +385,7 @@ impl fr::resource::Resource for DeploymentGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 510,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentGroupOutputs;

@@ -63,6 +63,7 @@ impl fr::resource::Resource for ProfilingGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfilingGroupOutputs;

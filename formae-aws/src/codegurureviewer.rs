@@ -67,6 +67,7 @@ impl fr::resource::Resource for RepositoryAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RepositoryAssociationOutputs;

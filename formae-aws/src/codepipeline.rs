@@ -67,7 +67,7 @@ impl fr::resource::Resource for CustomActionType {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::CodePipeline::CustomActionType",
         create_only: &["Category", "ConfigurationProperties", "InputArtifactDetails", "OutputArtifactDetails", "Provider", "Settings", "Version"],
-        write_only: &[],
+        write_only: &["ConfigurationProperties/Type", "Settings/ThirdPartyConfigurationUrl"],
         identity: &["Category", "Provider", "Version"],
         outputs: &["Category", "Id", "Provider", "Version"],
         reruns_when_dependencies_change: false,
@@ -80,6 +80,7 @@ impl fr::resource::Resource for CustomActionType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomActionTypeOutputs;
@@ -301,6 +302,7 @@ impl fr::resource::Resource for Pipeline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PipelineOutputs;
@@ -950,7 +952,7 @@ impl fr::resource::Resource for Webhook {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::CodePipeline::Webhook",
         create_only: &["Name"],
-        write_only: &["TargetPipelineVersion", "RegisterWithThirdParty"],
+        write_only: &["TargetPipelineVersion", "RegisterWithThirdParty", "AuthenticationConfiguration/SecretToken"],
         identity: &[],
         outputs: &["Id", "Url"],
         reruns_when_dependencies_change: false,
@@ -963,6 +965,7 @@ impl fr::resource::Resource for Webhook {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["AuthenticationConfiguration"],
         }),
     };
     type Outputs = WebhookOutputs;

@@ -63,6 +63,7 @@ impl fr::resource::Resource for Connection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionOutputs;
@@ -172,6 +173,7 @@ impl fr::resource::Resource for RepositoryLink {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RepositoryLinkOutputs;
@@ -262,6 +264,7 @@ impl fr::resource::Resource for SyncConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SyncConfigurationOutputs;

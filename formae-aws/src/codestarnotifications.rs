@@ -72,6 +72,7 @@ impl fr::resource::Resource for NotificationRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotificationRuleOutputs;

@@ -72,6 +72,7 @@ impl fr::resource::Resource for IdentityPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentityPoolOutputs;
@@ -201,6 +202,7 @@ impl fr::resource::Resource for IdentityPoolPrincipalTag {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentityPoolPrincipalTagOutputs;
@@ -254,6 +256,7 @@ impl fr::resource::Resource for IdentityPoolRoleAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentityPoolRoleAttachmentOutputs;
@@ -304,6 +307,7 @@ impl fr::resource::Resource for LogDeliveryConfiguration {
             can_update: true,
             can_list: false,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogDeliveryConfigurationOutputs;
@@ -419,6 +423,7 @@ impl fr::resource::Resource for ManagedLoginBranding {
             can_update: true,
             can_list: false,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ManagedLoginBrandingOutputs;
@@ -555,6 +560,7 @@ impl fr::resource::Resource for Terms {
             can_update: true,
             can_list: true,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TermsOutputs;
@@ -692,6 +698,7 @@ impl fr::resource::Resource for UserPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolOutputs;
@@ -1449,6 +1456,7 @@ impl fr::resource::Resource for UserPoolClient {
             can_update: true,
             can_list: true,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolClientOutputs;
@@ -1639,6 +1647,7 @@ impl fr::resource::Resource for UserPoolDomain {
             can_update: true,
             can_list: false,
             timeout_minutes: 20,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolDomainOutputs;
@@ -1757,6 +1766,7 @@ impl fr::resource::Resource for UserPoolGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 5,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolGroupOutputs;
@@ -1824,6 +1834,7 @@ impl fr::resource::Resource for UserPoolIdentityProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolIdentityProviderOutputs;
@@ -1896,6 +1907,7 @@ impl fr::resource::Resource for UserPoolRegionalConfigurationAttachment {
             can_update: true,
             can_list: false,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolRegionalConfigurationAttachmentOutputs;
@@ -2106,6 +2118,7 @@ impl fr::resource::Resource for UserPoolReplica {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolReplicaOutputs;
@@ -2169,6 +2182,7 @@ impl fr::resource::Resource for UserPoolResourceServer {
             can_update: true,
             can_list: true,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolResourceServerOutputs;
@@ -2248,6 +2262,7 @@ impl fr::resource::Resource for UserPoolRiskConfigurationAttachment {
             can_update: true,
             can_list: false,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolRiskConfigurationAttachmentOutputs;
@@ -2430,6 +2445,7 @@ impl fr::resource::Resource for UserPoolUICustomizationAttachment {
             can_update: true,
             can_list: false,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolUICustomizationAttachmentOutputs;
@@ -2494,6 +2510,7 @@ impl fr::resource::Resource for UserPoolUser {
             can_update: false,
             can_list: true,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolUserOutputs;
@@ -2564,6 +2581,7 @@ impl fr::resource::Resource for UserPoolUserToGroupAttachment {
             can_update: false,
             can_list: false,
             timeout_minutes: 2,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPoolUserToGroupAttachmentOutputs;

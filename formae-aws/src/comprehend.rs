@@ -76,6 +76,7 @@ impl fr::resource::Resource for DocumentClassifier {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DocumentClassifierOutputs;
@@ -356,6 +357,7 @@ impl fr::resource::Resource for DocumentClassifierEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DocumentClassifierEndpointOutputs;
@@ -446,6 +448,7 @@ impl fr::resource::Resource for EntityRecognizer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EntityRecognizerOutputs;
@@ -737,6 +740,7 @@ impl fr::resource::Resource for EntityRecognizerEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EntityRecognizerEndpointOutputs;
@@ -810,6 +814,7 @@ impl fr::resource::Resource for Flywheel {
             can_update: true,
             can_list: true,
             timeout_minutes: 240,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlywheelOutputs;

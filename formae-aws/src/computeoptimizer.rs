@@ -88,6 +88,7 @@ impl fr::resource::Resource for AutomationRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutomationRuleOutputs;

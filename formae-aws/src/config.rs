@@ -60,6 +60,7 @@ impl fr::resource::Resource for AggregationAuthorization {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AggregationAuthorizationOutputs;
@@ -159,7 +160,7 @@ impl fr::resource::Resource for ConfigRule {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Config::ConfigRule",
         create_only: &["ConfigRuleName"],
-        write_only: &[],
+        write_only: &["Source/CustomPolicyDetails/PolicyText"],
         identity: &["ConfigRuleName"],
         outputs: &["Arn", "ConfigRuleId", "ConfigRuleName"],
         reruns_when_dependencies_change: false,
@@ -172,6 +173,7 @@ impl fr::resource::Resource for ConfigRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Source"],
         }),
     };
     type Outputs = ConfigRuleOutputs;
@@ -354,6 +356,7 @@ impl fr::resource::Resource for ConfigurationAggregator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationAggregatorOutputs;
@@ -475,6 +478,7 @@ impl fr::resource::Resource for ConfigurationRecorder {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationRecorderOutputs;
@@ -645,6 +649,7 @@ impl fr::resource::Resource for ConformancePack {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConformancePackOutputs;
@@ -742,6 +747,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -842,6 +848,7 @@ impl fr::resource::Resource for DeliveryChannel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeliveryChannelOutputs;
@@ -929,6 +936,7 @@ impl fr::resource::Resource for OrganizationConfigRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 480,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationConfigRuleOutputs;
@@ -1188,6 +1196,7 @@ impl fr::resource::Resource for OrganizationConformancePack {
             can_update: true,
             can_list: true,
             timeout_minutes: 706,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationConformancePackOutputs;
@@ -1277,6 +1286,7 @@ impl fr::resource::Resource for RemediationConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RemediationConfigurationOutputs;
@@ -1364,6 +1374,7 @@ impl fr::resource::Resource for StoredQuery {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StoredQueryOutputs;

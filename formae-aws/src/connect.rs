@@ -78,6 +78,7 @@ impl fr::resource::Resource for AgentStatus {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentStatusOutputs;
@@ -177,6 +178,7 @@ impl fr::resource::Resource for ApprovedOrigin {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApprovedOriginOutputs;
@@ -255,6 +257,7 @@ impl fr::resource::Resource for ContactFlow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactFlowOutputs;
@@ -362,6 +365,7 @@ impl fr::resource::Resource for ContactFlowModule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactFlowModuleOutputs;
@@ -466,6 +470,7 @@ impl fr::resource::Resource for ContactFlowModuleAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactFlowModuleAliasOutputs;
@@ -528,6 +533,7 @@ impl fr::resource::Resource for ContactFlowModuleVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactFlowModuleVersionOutputs;
@@ -591,6 +597,7 @@ impl fr::resource::Resource for ContactFlowVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactFlowVersionOutputs;
@@ -663,6 +670,7 @@ impl fr::resource::Resource for DataLakeAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataLakeAssociationOutputs;
@@ -754,6 +762,7 @@ impl fr::resource::Resource for DataTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataTableOutputs;
@@ -851,6 +860,7 @@ impl fr::resource::Resource for DataTableAttribute {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataTableAttributeOutputs;
@@ -976,6 +986,7 @@ impl fr::resource::Resource for DataTableRecord {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataTableRecordOutputs;
@@ -1081,6 +1092,7 @@ impl fr::resource::Resource for EmailAddress {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EmailAddressOutputs;
@@ -1211,6 +1223,7 @@ impl fr::resource::Resource for EvaluationForm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EvaluationFormOutputs;
@@ -2326,6 +2339,7 @@ impl fr::resource::Resource for HoursOfOperation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HoursOfOperationOutputs;
@@ -2633,6 +2647,7 @@ impl fr::resource::Resource for Instance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceOutputs;
@@ -2768,6 +2783,7 @@ impl fr::resource::Resource for InstanceStorageConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceStorageConfigOutputs;
@@ -2980,6 +2996,7 @@ impl fr::resource::Resource for IntegrationAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationAssociationOutputs;
@@ -3143,6 +3160,7 @@ impl fr::resource::Resource for Metric {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MetricOutputs;
@@ -3398,6 +3416,7 @@ impl fr::resource::Resource for Notification {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotificationOutputs;
@@ -3523,6 +3542,7 @@ impl fr::resource::Resource for PhoneNumber {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PhoneNumberOutputs;
@@ -3596,6 +3616,7 @@ impl fr::resource::Resource for PredefinedAttribute {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PredefinedAttributeOutputs;
@@ -3694,6 +3715,7 @@ impl fr::resource::Resource for Prompt {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PromptOutputs;
@@ -3787,6 +3809,7 @@ impl fr::resource::Resource for Queue {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueOutputs;
@@ -3919,6 +3942,7 @@ impl fr::resource::Resource for QuickConnect {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QuickConnectOutputs;
@@ -4102,6 +4126,7 @@ impl fr::resource::Resource for RoutingProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RoutingProfileOutputs;
@@ -4297,6 +4322,7 @@ impl fr::resource::Resource for Rule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleOutputs;
@@ -4832,6 +4858,7 @@ impl fr::resource::Resource for SecurityKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityKeyOutputs;
@@ -4925,6 +4952,7 @@ impl fr::resource::Resource for SecurityProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityProfileOutputs;
@@ -5129,6 +5157,7 @@ impl fr::resource::Resource for TaskTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TaskTemplateOutputs;
@@ -5366,6 +5395,7 @@ impl fr::resource::Resource for TestCase {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TestCaseOutputs;
@@ -5507,6 +5537,7 @@ impl fr::resource::Resource for TrafficDistributionGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficDistributionGroupOutputs;
@@ -5602,6 +5633,7 @@ impl fr::resource::Resource for UseCase {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UseCaseOutputs;
@@ -5736,6 +5768,7 @@ impl fr::resource::Resource for User {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;
@@ -6024,6 +6057,7 @@ impl fr::resource::Resource for UserHierarchyGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserHierarchyGroupOutputs;
@@ -6077,6 +6111,7 @@ impl fr::resource::Resource for UserHierarchyStructure {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserHierarchyStructureOutputs;
@@ -6277,6 +6312,7 @@ impl fr::resource::Resource for View {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ViewOutputs;
@@ -6342,6 +6378,7 @@ impl fr::resource::Resource for ViewVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ViewVersionOutputs;
@@ -6419,6 +6456,7 @@ impl fr::resource::Resource for Vocabulary {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VocabularyOutputs;
@@ -6555,7 +6593,7 @@ impl fr::resource::Resource for Workspace {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Connect::Workspace",
         create_only: &["InstanceArn"],
-        write_only: &[],
+        write_only: &["Media/Source"],
         identity: &[],
         outputs: &["Arn", "Id"],
         reruns_when_dependencies_change: false,
@@ -6568,6 +6606,7 @@ impl fr::resource::Resource for Workspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceOutputs;

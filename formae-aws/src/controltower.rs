@@ -58,6 +58,7 @@ impl fr::resource::Resource for EnabledBaseline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnabledBaselineOutputs;
@@ -157,6 +158,7 @@ impl fr::resource::Resource for EnabledControl {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnabledControlOutputs;
@@ -258,6 +260,7 @@ impl fr::resource::Resource for LandingZone {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LandingZoneOutputs;

@@ -94,6 +94,7 @@ impl fr::resource::Resource for ReportDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReportDefinitionOutputs;

@@ -86,6 +86,7 @@ impl fr::resource::Resource for CalculatedAttributeDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CalculatedAttributeDefinitionOutputs;
@@ -360,6 +361,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -742,6 +744,7 @@ impl fr::resource::Resource for DomainObjectType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainObjectTypeOutputs;
@@ -821,6 +824,7 @@ impl fr::resource::Resource for EventStream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventStreamOutputs;
@@ -911,6 +915,7 @@ impl fr::resource::Resource for EventTrigger {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventTriggerOutputs;
@@ -1139,6 +1144,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -1752,6 +1758,7 @@ impl fr::resource::Resource for ObjectType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ObjectTypeOutputs;
@@ -1946,6 +1953,7 @@ impl fr::resource::Resource for Recommender {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecommenderOutputs;
@@ -2090,6 +2098,7 @@ impl fr::resource::Resource for RecommenderFilter {
             can_update: true,
             can_list: true,
             timeout_minutes: 390,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecommenderFilterOutputs;
@@ -2174,6 +2183,7 @@ impl fr::resource::Resource for RecommenderSchema {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecommenderSchemaOutputs;
@@ -2283,6 +2293,7 @@ impl fr::resource::Resource for SegmentDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SegmentDefinitionOutputs;

@@ -67,6 +67,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -563,6 +564,7 @@ impl fr::resource::Resource for Job {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobOutputs;
@@ -1032,6 +1034,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectOutputs;
@@ -1123,6 +1126,7 @@ impl fr::resource::Resource for Recipe {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecipeOutputs;
@@ -1252,6 +1256,7 @@ impl fr::resource::Resource for Ruleset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RulesetOutputs;
@@ -1408,6 +1413,7 @@ impl fr::resource::Resource for Schedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduleOutputs;

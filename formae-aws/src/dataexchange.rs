@@ -65,6 +65,7 @@ impl fr::resource::Resource for DataSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSetOutputs;
@@ -159,6 +160,7 @@ impl fr::resource::Resource for EventAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventActionOutputs;

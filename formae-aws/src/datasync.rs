@@ -65,6 +65,7 @@ impl fr::resource::Resource for Agent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentOutputs;
@@ -175,6 +176,7 @@ impl fr::resource::Resource for LocationAzureBlob {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationAzureBlobOutputs;
@@ -370,6 +372,7 @@ impl fr::resource::Resource for LocationEFS {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationEFSOutputs;
@@ -465,6 +468,7 @@ impl fr::resource::Resource for LocationFSxLustre {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationFSxLustreOutputs;
@@ -524,7 +528,7 @@ impl fr::resource::Resource for LocationFSxONTAP {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DataSync::LocationFSxONTAP",
         create_only: &["StorageVirtualMachineArn", "SecurityGroupArns"],
-        write_only: &["Subdirectory"],
+        write_only: &["Protocol/SMB/Password", "Subdirectory"],
         identity: &[],
         outputs: &["FsxFilesystemArn", "LocationArn", "LocationUri"],
         reruns_when_dependencies_change: false,
@@ -537,6 +541,7 @@ impl fr::resource::Resource for LocationFSxONTAP {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationFSxONTAPOutputs;
@@ -735,6 +740,7 @@ impl fr::resource::Resource for LocationFSxOpenZFS {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationFSxOpenZFSOutputs;
@@ -869,6 +875,7 @@ impl fr::resource::Resource for LocationFSxWindows {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationFSxWindowsOutputs;
@@ -978,6 +985,7 @@ impl fr::resource::Resource for LocationHDFS {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationHDFSOutputs;
@@ -1135,6 +1143,7 @@ impl fr::resource::Resource for LocationNFS {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationNFSOutputs;
@@ -1244,6 +1253,7 @@ impl fr::resource::Resource for LocationObjectStorage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationObjectStorageOutputs;
@@ -1381,6 +1391,7 @@ impl fr::resource::Resource for LocationS3 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationS3Outputs;
@@ -1513,6 +1524,7 @@ impl fr::resource::Resource for LocationSMB {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationSMBOutputs;
@@ -1638,6 +1650,7 @@ impl fr::resource::Resource for Task {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TaskOutputs;

@@ -88,6 +88,7 @@ impl fr::resource::Resource for Connection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier"],
         }),
     };
     type Outputs = ConnectionOutputs;
@@ -255,6 +256,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier", "ProjectIdentifier"],
         }),
     };
     type Outputs = DataSourceOutputs;
@@ -489,6 +491,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -639,6 +642,7 @@ impl fr::resource::Resource for DomainUnit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainUnitOutputs;
@@ -758,6 +762,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["ProjectIdentifier", "DomainIdentifier"],
         }),
     };
     type Outputs = EnvironmentOutputs;
@@ -859,6 +864,7 @@ impl fr::resource::Resource for EnvironmentActions {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentActionsOutputs;
@@ -946,6 +952,7 @@ impl fr::resource::Resource for EnvironmentBlueprintConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier", "EnvironmentBlueprintIdentifier"],
         }),
     };
     type Outputs = EnvironmentBlueprintConfigurationOutputs;
@@ -1054,6 +1061,7 @@ impl fr::resource::Resource for EnvironmentProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["EnvironmentBlueprintIdentifier", "ProjectIdentifier", "DomainIdentifier"],
         }),
     };
     type Outputs = EnvironmentProfileOutputs;
@@ -1144,6 +1152,7 @@ impl fr::resource::Resource for FormType {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FormTypeOutputs;
@@ -1240,6 +1249,7 @@ impl fr::resource::Resource for GroupProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier"],
         }),
     };
     type Outputs = GroupProfileOutputs;
@@ -1327,6 +1337,7 @@ impl fr::resource::Resource for Owner {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Owner"],
         }),
     };
     type Outputs = OwnerOutputs;
@@ -1397,7 +1408,7 @@ impl fr::resource::Resource for PolicyGrant {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DataZone::PolicyGrant",
         create_only: &["Detail", "DomainIdentifier", "EntityIdentifier", "EntityType", "PolicyType", "Principal"],
-        write_only: &[],
+        write_only: &["Principal/Project/ProjectGrantFilter", "Principal/Project/ProjectGrantFilter/DomainUnitFilter", "Principal/Project/ProjectGrantFilter/DomainUnitFilter/DomainUnit", "Principal/Project/ProjectGrantFilter/DomainUnitFilter/IncludeChildDomainUnits", "Principal/DomainUnit/DomainUnitGrantFilter", "Principal/DomainUnit/DomainUnitGrantFilter/AllDomainUnitsGrantFilter"],
         identity: &["DomainIdentifier", "EntityIdentifier", "EntityType", "PolicyType"],
         outputs: &["CreatedAt", "CreatedBy", "DomainIdentifier", "EntityIdentifier", "EntityType", "GrantId", "PolicyType"],
         reruns_when_dependencies_change: false,
@@ -1410,6 +1421,7 @@ impl fr::resource::Resource for PolicyGrant {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Principal"],
         }),
     };
     type Outputs = PolicyGrantOutputs;
@@ -1544,6 +1556,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier"],
         }),
     };
     type Outputs = ProjectOutputs;
@@ -1677,6 +1690,7 @@ impl fr::resource::Resource for ProjectMembership {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Designation", "Member"],
         }),
     };
     type Outputs = ProjectMembershipOutputs;
@@ -1759,6 +1773,7 @@ impl fr::resource::Resource for ProjectProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectProfileOutputs;
@@ -2000,6 +2015,7 @@ impl fr::resource::Resource for SubscriptionTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier", "EnvironmentIdentifier"],
         }),
     };
     type Outputs = SubscriptionTargetOutputs;
@@ -2098,6 +2114,7 @@ impl fr::resource::Resource for UserProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DomainIdentifier", "UserIdentifier"],
         }),
     };
     type Outputs = UserProfileOutputs;

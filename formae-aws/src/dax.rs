@@ -49,6 +49,7 @@ impl fr::resource::Resource for ParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ParameterGroupOutputs;
@@ -101,6 +102,7 @@ impl fr::resource::Resource for SubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetGroupOutputs;

@@ -81,6 +81,7 @@ impl fr::resource::Resource for Budget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BudgetOutputs;
@@ -247,6 +248,7 @@ impl fr::resource::Resource for Farm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FarmOutputs;
@@ -350,6 +352,7 @@ impl fr::resource::Resource for Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetOutputs;
@@ -435,6 +438,7 @@ impl fr::resource::Resource for LicenseEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LicenseEndpointOutputs;
@@ -506,6 +510,7 @@ impl fr::resource::Resource for Limit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LimitOutputs;
@@ -559,6 +564,7 @@ impl fr::resource::Resource for MeteredProduct {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MeteredProductOutputs;
@@ -632,6 +638,7 @@ impl fr::resource::Resource for Monitor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MonitorOutputs;
@@ -710,6 +717,7 @@ impl fr::resource::Resource for Queue {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueOutputs;
@@ -871,6 +879,7 @@ impl fr::resource::Resource for QueueEnvironment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueEnvironmentOutputs;
@@ -938,6 +947,7 @@ impl fr::resource::Resource for QueueFleetAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueFleetAssociationOutputs;
@@ -996,6 +1006,7 @@ impl fr::resource::Resource for QueueLimitAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueLimitAssociationOutputs;
@@ -1058,6 +1069,7 @@ impl fr::resource::Resource for StorageProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StorageProfileOutputs;
@@ -1167,6 +1179,7 @@ impl fr::resource::Resource for Worker {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkerOutputs;

@@ -46,6 +46,7 @@ impl fr::resource::Resource for Graph {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GraphOutputs;
@@ -134,6 +135,7 @@ impl fr::resource::Resource for MemberInvitation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MemberInvitationOutputs;
@@ -187,6 +189,7 @@ impl fr::resource::Resource for OrganizationAdmin {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationAdminOutputs;

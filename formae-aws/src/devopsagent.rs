@@ -61,7 +61,7 @@ impl fr::resource::Resource for AgentSpace {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DevOpsAgent::AgentSpace",
         create_only: &["KmsKeyArn"],
-        write_only: &[],
+        write_only: &["OperatorApp/Idp/ClientSecret"],
         identity: &[],
         outputs: &["AgentSpaceId", "Arn", "CreatedAt", "UpdatedAt"],
         reruns_when_dependencies_change: false,
@@ -74,6 +74,7 @@ impl fr::resource::Resource for AgentSpace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentSpaceOutputs;
@@ -293,6 +294,7 @@ impl fr::resource::Resource for Asset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssetOutputs;
@@ -384,7 +386,7 @@ impl fr::resource::Resource for Association {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DevOpsAgent::Association",
         create_only: &["AgentSpaceId"],
-        write_only: &["LinkedAssociationIds"],
+        write_only: &["Configuration/Dynatrace/EnableWebhookUpdates", "Configuration/ServiceNow/EnableWebhookUpdates", "Configuration/MCPServer/EnableWebhookUpdates", "Configuration/MCPServerDatadog/EnableWebhookUpdates", "Configuration/MCPServerSplunk/EnableWebhookUpdates", "Configuration/MCPServerGrafana/EnableWebhookUpdates", "Configuration/GitLab/EnableWebhookUpdates", "Configuration/PagerDuty/EnableWebhookUpdates", "Configuration/EventChannel/EnableWebhookUpdates", "LinkedAssociationIds"],
         identity: &["AgentSpaceId"],
         outputs: &["AgentSpaceId", "AssociationId", "CreatedAt", "UpdatedAt"],
         reruns_when_dependencies_change: false,
@@ -397,6 +399,7 @@ impl fr::resource::Resource for Association {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Configuration"],
         }),
     };
     type Outputs = AssociationOutputs;
@@ -457,7 +460,7 @@ impl fr::resource::Resource for PrivateConnection {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DevOpsAgent::PrivateConnection",
         create_only: &["Name", "ConnectionConfiguration"],
-        write_only: &["Certificate"],
+        write_only: &["Certificate", "ConnectionConfiguration/ServiceManaged/SubnetIds", "ConnectionConfiguration/ServiceManaged/SecurityGroupIds", "ConnectionConfiguration/ServiceManaged/IpAddressType", "ConnectionConfiguration/ServiceManaged/Ipv4AddressesPerEni", "ConnectionConfiguration/ServiceManaged/PortRanges"],
         identity: &["Name"],
         outputs: &["Arn", "CertificateExpiryTime", "Name", "Status"],
         reruns_when_dependencies_change: false,
@@ -470,6 +473,7 @@ impl fr::resource::Resource for PrivateConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 15,
+            sent_on_update: &["ConnectionConfiguration"],
         }),
     };
     type Outputs = PrivateConnectionOutputs;
@@ -556,6 +560,7 @@ impl fr::resource::Resource for Service {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceOutputs;
@@ -652,6 +657,7 @@ impl fr::resource::Resource for Trigger {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TriggerOutputs;

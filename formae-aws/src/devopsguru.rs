@@ -40,6 +40,7 @@ impl fr::resource::Resource for LogAnomalyDetectionIntegration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogAnomalyDetectionIntegrationOutputs;
@@ -90,6 +91,7 @@ impl fr::resource::Resource for NotificationChannel {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotificationChannelOutputs;
@@ -201,6 +203,7 @@ impl fr::resource::Resource for ResourceCollection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceCollectionOutputs;

@@ -70,6 +70,7 @@ impl fr::resource::Resource for Connection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionOutputs;
@@ -152,6 +153,7 @@ impl fr::resource::Resource for DirectConnectGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DirectConnectGatewayOutputs;
@@ -213,6 +215,7 @@ impl fr::resource::Resource for DirectConnectGatewayAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DirectConnectGatewayAssociationOutputs;
@@ -287,6 +290,7 @@ impl fr::resource::Resource for Lag {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LagOutputs;
@@ -377,6 +381,7 @@ impl fr::resource::Resource for PrivateVirtualInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrivateVirtualInterfaceOutputs;
@@ -508,6 +513,7 @@ impl fr::resource::Resource for PublicVirtualInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublicVirtualInterfaceOutputs;
@@ -595,6 +601,7 @@ impl fr::resource::Resource for TransitVirtualInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitVirtualInterfaceOutputs;

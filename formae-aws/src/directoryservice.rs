@@ -69,6 +69,7 @@ impl fr::resource::Resource for MicrosoftAD {
             can_update: true,
             can_list: true,
             timeout_minutes: 210,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MicrosoftADOutputs;
@@ -178,6 +179,7 @@ impl fr::resource::Resource for SimpleAD {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SimpleADOutputs;

@@ -84,6 +84,7 @@ impl fr::resource::Resource for LifecyclePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LifecyclePolicyOutputs;

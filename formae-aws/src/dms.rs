@@ -50,6 +50,7 @@ impl fr::resource::Resource for Certificate {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateOutputs;
@@ -129,6 +130,7 @@ impl fr::resource::Resource for DataMigration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataMigrationOutputs;
@@ -287,6 +289,7 @@ impl fr::resource::Resource for DataProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataProviderOutputs;
@@ -809,7 +812,7 @@ impl fr::resource::Resource for Endpoint {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DMS::Endpoint",
         create_only: &["KmsKeyId", "ResourceIdentifier"],
-        write_only: &["ExtraConnectionAttributes", "Password", "ResourceIdentifier"],
+        write_only: &["ExtraConnectionAttributes", "Password", "ResourceIdentifier", "GcpMySQLSettings/Password", "DocDbSettings/SecretsManagerSecretId", "KafkaSettings/SaslPassword", "KafkaSettings/SslClientKeyPassword", "MicrosoftSqlServerSettings/Password", "MongoDbSettings/Password", "OracleSettings/AsmPassword", "OracleSettings/SecurityDbEncryption", "OracleSettings/SecurityDbEncryptionName", "RedisSettings/AuthPassword", "RedshiftSettings/TruncateColumns", "RedshiftSettings/ServerSideEncryptionKmsKeyId", "S3Settings/ServerSideEncryptionKmsKeyId"],
         identity: &[],
         outputs: &["EndpointArn", "ExternalId"],
         reruns_when_dependencies_change: false,
@@ -822,6 +825,7 @@ impl fr::resource::Resource for Endpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointOutputs;
@@ -1765,6 +1769,7 @@ impl fr::resource::Resource for EventSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSubscriptionOutputs;
@@ -1849,6 +1854,7 @@ impl fr::resource::Resource for InstanceProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceProfileOutputs;
@@ -1929,7 +1935,7 @@ impl fr::resource::Resource for MigrationProject {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DMS::MigrationProject",
         create_only: &[],
-        write_only: &["MigrationProjectIdentifier", "InstanceProfileIdentifier"],
+        write_only: &["MigrationProjectIdentifier", "InstanceProfileIdentifier", "SourceDataProviderDescriptors/DataProviderIdentifier", "TargetDataProviderDescriptors/DataProviderIdentifier"],
         identity: &[],
         outputs: &["InstanceProfileArn", "InstanceProfileName", "MigrationProjectArn", "MigrationProjectCreationTime"],
         reruns_when_dependencies_change: false,
@@ -1942,6 +1948,7 @@ impl fr::resource::Resource for MigrationProject {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MigrationProjectOutputs;
@@ -2056,6 +2063,7 @@ impl fr::resource::Resource for ReplicationConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationConfigOutputs;
@@ -2177,6 +2185,7 @@ impl fr::resource::Resource for ReplicationSubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationSubnetGroupOutputs;
@@ -2282,6 +2291,7 @@ impl fr::resource::Resource for ReplicationTask {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationTaskOutputs;

@@ -64,6 +64,7 @@ impl fr::resource::Resource for DBClusterParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBClusterParameterGroupOutputs;
@@ -146,6 +147,7 @@ impl fr::resource::Resource for DBSubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBSubnetGroupOutputs;
@@ -214,6 +216,7 @@ impl fr::resource::Resource for EventSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSubscriptionOutputs;
@@ -300,6 +303,7 @@ impl fr::resource::Resource for GlobalCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GlobalClusterOutputs;

@@ -78,6 +78,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 480,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -175,6 +176,7 @@ impl fr::resource::Resource for ClusterSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterSnapshotOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for LaunchConfigurationTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchConfigurationTemplateOutputs;
@@ -193,6 +194,7 @@ impl fr::resource::Resource for RecoveryPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecoveryPlanOutputs;
@@ -305,6 +307,7 @@ impl fr::resource::Resource for ReplicationConfigurationTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationConfigurationTemplateOutputs;
@@ -451,6 +454,7 @@ impl fr::resource::Resource for SourceNetwork {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SourceNetworkOutputs;

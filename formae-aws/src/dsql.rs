@@ -74,6 +74,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;

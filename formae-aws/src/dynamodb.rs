@@ -76,7 +76,7 @@ impl fr::resource::Resource for GlobalTable {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::DynamoDB::GlobalTable",
         create_only: &["TableName"],
-        write_only: &["GlobalTableSourceArn"],
+        write_only: &["Replicas/ReadProvisionedThroughputSettings/ReadCapacityAutoScalingSettings/SeedCapacity", "Replicas/GlobalSecondaryIndexes/ReadProvisionedThroughputSettings/ReadCapacityAutoScalingSettings/SeedCapacity", "WriteProvisionedThroughputSettings/WriteCapacityAutoScalingSettings/SeedCapacity", "GlobalSecondaryIndexes/WriteProvisionedThroughputSettings/WriteCapacityAutoScalingSettings/SeedCapacity", "GlobalTableSourceArn"],
         identity: &["TableName"],
         outputs: &["Arn", "StreamArn", "TableId", "TableName"],
         reruns_when_dependencies_change: false,
@@ -89,6 +89,7 @@ impl fr::resource::Resource for GlobalTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Replicas"],
         }),
     };
     type Outputs = GlobalTableOutputs;
@@ -920,6 +921,7 @@ impl fr::resource::Resource for Table {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableOutputs;

@@ -97,6 +97,7 @@ impl fr::resource::Resource for ApplicationStatusCheck {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationStatusCheckOutputs;
@@ -253,6 +254,7 @@ impl fr::resource::Resource for CapacityManagerDataExport {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityManagerDataExportOutputs;
@@ -358,6 +360,7 @@ impl fr::resource::Resource for CapacityReservation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityReservationOutputs;
@@ -630,6 +633,7 @@ impl fr::resource::Resource for CapacityReservationFleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityReservationFleetOutputs;
@@ -751,6 +755,7 @@ impl fr::resource::Resource for CarrierGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CarrierGatewayOutputs;
@@ -833,6 +838,7 @@ impl fr::resource::Resource for ClientVpnAuthorizationRule {
             can_update: false,
             can_list: true,
             timeout_minutes: 130,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClientVpnAuthorizationRuleOutputs;
@@ -893,6 +899,7 @@ impl fr::resource::Resource for ClientVpnRoute {
             can_update: false,
             can_list: true,
             timeout_minutes: 130,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClientVpnRouteOutputs;
@@ -967,6 +974,7 @@ impl fr::resource::Resource for CustomerGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomerGatewayOutputs;
@@ -1032,6 +1040,7 @@ impl fr::resource::Resource for DHCPOptions {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DHCPOptionsOutputs;
@@ -1112,7 +1121,7 @@ impl fr::resource::Resource for EC2Fleet {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::EC2Fleet",
         create_only: &["LaunchTemplateConfigs", "OnDemandOptions", "ReservedCapacityOptions", "ReplaceUnhealthyInstances", "SpotOptions", "TagSpecifications", "TerminateInstancesWithExpiration", "Type", "ValidFrom", "ValidUntil"],
-        write_only: &[],
+        write_only: &["LaunchTemplateConfigs/Overrides/Placement/HostResourceGroupArn", "LaunchTemplateConfigs/Overrides/Placement/Affinity", "LaunchTemplateConfigs/Overrides/Placement/SpreadDomain", "LaunchTemplateConfigs/Overrides/Placement/AvailabilityZone", "LaunchTemplateConfigs/Overrides/Placement/PartitionNumber", "LaunchTemplateConfigs/Overrides/Placement/HostId", "LaunchTemplateConfigs/Overrides/Placement/Tenancy"],
         identity: &[],
         outputs: &["FleetId"],
         reruns_when_dependencies_change: false,
@@ -1125,6 +1134,7 @@ impl fr::resource::Resource for EC2Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["LaunchTemplateConfigs"],
         }),
     };
     type Outputs = EC2FleetOutputs;
@@ -2118,6 +2128,7 @@ impl fr::resource::Resource for EIP {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EIPOutputs;
@@ -2179,6 +2190,7 @@ impl fr::resource::Resource for EIPAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EIPAssociationOutputs;
@@ -2232,6 +2244,7 @@ impl fr::resource::Resource for EgressOnlyInternetGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EgressOnlyInternetGatewayOutputs;
@@ -2314,6 +2327,7 @@ impl fr::resource::Resource for EnclaveCertificateIamRoleAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnclaveCertificateIamRoleAssociationOutputs;
@@ -2404,6 +2418,7 @@ impl fr::resource::Resource for FlowLog {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowLogOutputs;
@@ -2562,6 +2577,7 @@ impl fr::resource::Resource for FpgaImage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FpgaImageOutputs;
@@ -2659,6 +2675,7 @@ impl fr::resource::Resource for GatewayRouteTableAssociation {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayRouteTableAssociationOutputs;
@@ -2734,6 +2751,7 @@ impl fr::resource::Resource for Host {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HostOutputs;
@@ -2837,6 +2855,7 @@ impl fr::resource::Resource for IPAM {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMOutputs;
@@ -2952,6 +2971,7 @@ impl fr::resource::Resource for IPAMAllocation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMAllocationOutputs;
@@ -3068,6 +3088,7 @@ impl fr::resource::Resource for IPAMPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMPoolOutputs;
@@ -3171,6 +3192,7 @@ impl fr::resource::Resource for IPAMPoolCidr {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMPoolCidrOutputs;
@@ -3238,6 +3260,7 @@ impl fr::resource::Resource for IPAMPrefixListResolver {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMPrefixListResolverOutputs;
@@ -3402,6 +3425,7 @@ impl fr::resource::Resource for IPAMPrefixListResolverTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMPrefixListResolverTargetOutputs;
@@ -3469,6 +3493,7 @@ impl fr::resource::Resource for IPAMResourceDiscovery {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMResourceDiscoveryOutputs;
@@ -3562,6 +3587,7 @@ impl fr::resource::Resource for IPAMResourceDiscoveryAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMResourceDiscoveryAssociationOutputs;
@@ -3637,6 +3663,7 @@ impl fr::resource::Resource for IPAMScope {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPAMScopeOutputs;
@@ -3725,6 +3752,7 @@ impl fr::resource::Resource for IPv4Pool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPv4PoolOutputs;
@@ -3894,7 +3922,7 @@ impl fr::resource::Resource for Instance {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::Instance",
         create_only: &["AvailabilityZone", "CpuOptions", "ElasticGpuSpecifications", "ElasticInferenceAccelerators", "EnclaveOptions", "HibernationOptions", "HostResourceGroupArn", "ImageId", "Ipv6AddressCount", "Ipv6Addresses", "KeyName", "LaunchTemplate", "LicenseSpecifications", "NetworkInterfaces", "PlacementGroupName", "PrivateIpAddress", "SecurityGroups", "SubnetId"],
-        write_only: &["LicenseSpecifications", "AdditionalInfo", "Ipv6AddressCount", "Ipv6Addresses", "PropagateTagsToVolumeOnCreation"],
+        write_only: &["BlockDeviceMappings/NoDevice", "BlockDeviceMappings/VirtualName", "LicenseSpecifications", "AdditionalInfo", "Ipv6AddressCount", "Ipv6Addresses", "PropagateTagsToVolumeOnCreation"],
         identity: &[],
         outputs: &["InstanceId", "PrivateDnsName", "PrivateIp", "PublicDnsName", "PublicIp", "State", "VpcId"],
         reruns_when_dependencies_change: false,
@@ -3907,6 +3935,7 @@ impl fr::resource::Resource for Instance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceOutputs;
@@ -4438,6 +4467,7 @@ impl fr::resource::Resource for InstanceConnectEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceConnectEndpointOutputs;
@@ -4509,6 +4539,7 @@ impl fr::resource::Resource for InstanceEventWindow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceEventWindowOutputs;
@@ -4609,6 +4640,7 @@ impl fr::resource::Resource for InternetGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InternetGatewayOutputs;
@@ -4663,6 +4695,7 @@ impl fr::resource::Resource for IpPoolRouteTableAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IpPoolRouteTableAssociationOutputs;
@@ -4732,6 +4765,7 @@ impl fr::resource::Resource for IpamExternalResourceVerificationToken {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IpamExternalResourceVerificationTokenOutputs;
@@ -4814,6 +4848,7 @@ impl fr::resource::Resource for IpamInternetRegistryAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IpamInternetRegistryAssociationOutputs;
@@ -4926,6 +4961,7 @@ impl fr::resource::Resource for KeyPair {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyPairOutputs;
@@ -5018,6 +5054,7 @@ impl fr::resource::Resource for LaunchTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["LaunchTemplateData"],
         }),
     };
     type Outputs = LaunchTemplateOutputs;
@@ -6641,6 +6678,7 @@ impl fr::resource::Resource for LocalGatewayRoute {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocalGatewayRouteOutputs;
@@ -6707,6 +6745,7 @@ impl fr::resource::Resource for LocalGatewayRouteTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocalGatewayRouteTableOutputs;
@@ -6779,6 +6818,7 @@ impl fr::resource::Resource for LocalGatewayRouteTableVPCAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocalGatewayRouteTableVPCAssociationOutputs;
@@ -6845,6 +6885,7 @@ impl fr::resource::Resource for LocalGatewayRouteTableVirtualInterfaceGroupAssoc
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocalGatewayRouteTableVirtualInterfaceGroupAssociationOutputs;
@@ -6932,6 +6973,7 @@ impl fr::resource::Resource for LocalGatewayVirtualInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocalGatewayVirtualInterfaceOutputs;
@@ -7003,6 +7045,7 @@ impl fr::resource::Resource for LocalGatewayVirtualInterfaceGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocalGatewayVirtualInterfaceGroupOutputs;
@@ -7103,6 +7146,7 @@ impl fr::resource::Resource for NatGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NatGatewayOutputs;
@@ -7202,6 +7246,7 @@ impl fr::resource::Resource for NetworkAcl {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkAclOutputs;
@@ -7255,6 +7300,7 @@ impl fr::resource::Resource for NetworkInsightsAccessScope {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkInsightsAccessScopeOutputs;
@@ -7413,6 +7459,7 @@ impl fr::resource::Resource for NetworkInsightsAccessScopeAnalysis {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkInsightsAccessScopeAnalysisOutputs;
@@ -7486,6 +7533,7 @@ impl fr::resource::Resource for NetworkInsightsAnalysis {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkInsightsAnalysisOutputs;
@@ -7570,6 +7618,7 @@ impl fr::resource::Resource for NetworkInsightsPath {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkInsightsPathOutputs;
@@ -7721,6 +7770,7 @@ impl fr::resource::Resource for NetworkInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkInterfaceOutputs;
@@ -7828,6 +7878,7 @@ impl fr::resource::Resource for NetworkInterfaceAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkInterfaceAttachmentOutputs;
@@ -7896,6 +7947,7 @@ impl fr::resource::Resource for NetworkPerformanceMetricSubscription {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkPerformanceMetricSubscriptionOutputs;
@@ -7961,6 +8013,7 @@ impl fr::resource::Resource for PlacementGroup {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlacementGroupOutputs;
@@ -8053,6 +8106,7 @@ impl fr::resource::Resource for PrefixList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrefixListOutputs;
@@ -8201,6 +8255,7 @@ impl fr::resource::Resource for Route {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteOutputs;
@@ -8270,6 +8325,7 @@ impl fr::resource::Resource for RouteServer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteServerOutputs;
@@ -8335,6 +8391,7 @@ impl fr::resource::Resource for RouteServerAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteServerAssociationOutputs;
@@ -8401,6 +8458,7 @@ impl fr::resource::Resource for RouteServerEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteServerEndpointOutputs;
@@ -8478,6 +8536,7 @@ impl fr::resource::Resource for RouteServerPeer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteServerPeerOutputs;
@@ -8566,6 +8625,7 @@ impl fr::resource::Resource for RouteServerPropagation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteServerPropagationOutputs;
@@ -8620,6 +8680,7 @@ impl fr::resource::Resource for RouteTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteTableOutputs;
@@ -8683,6 +8744,7 @@ impl fr::resource::Resource for SecondaryNetwork {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecondaryNetworkOutputs;
@@ -8750,7 +8812,7 @@ impl fr::resource::Resource for SecurityGroup {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::SecurityGroup",
         create_only: &["GroupDescription", "GroupName", "VpcId"],
-        write_only: &[],
+        write_only: &["SecurityGroupIngress/SourceSecurityGroupName"],
         identity: &[],
         outputs: &["GroupId", "Id"],
         reruns_when_dependencies_change: false,
@@ -8763,6 +8825,7 @@ impl fr::resource::Resource for SecurityGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityGroupOutputs;
@@ -8920,6 +8983,7 @@ impl fr::resource::Resource for SecurityGroupEgress {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityGroupEgressOutputs;
@@ -9019,6 +9083,7 @@ impl fr::resource::Resource for SecurityGroupIngress {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityGroupIngressOutputs;
@@ -9081,6 +9146,7 @@ impl fr::resource::Resource for SecurityGroupVpcAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityGroupVpcAssociationOutputs;
@@ -9135,6 +9201,7 @@ impl fr::resource::Resource for SnapshotBlockPublicAccess {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotBlockPublicAccessOutputs;
@@ -9181,7 +9248,7 @@ impl fr::resource::Resource for SpotFleet {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::SpotFleet",
         create_only: &[],
-        write_only: &[],
+        write_only: &["SpotFleetRequestConfigData/TagSpecifications", "SpotFleetRequestConfigData/LaunchSpecifications/NetworkInterfaces/Groups"],
         identity: &[],
         outputs: &["Id"],
         reruns_when_dependencies_change: false,
@@ -9194,6 +9261,7 @@ impl fr::resource::Resource for SpotFleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["SpotFleetRequestConfigData"],
         }),
     };
     type Outputs = SpotFleetOutputs;
@@ -9929,6 +9997,7 @@ impl fr::resource::Resource for SqlHaStandbyDetectedInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SqlHaStandbyDetectedInstanceOutputs;
@@ -10045,6 +10114,7 @@ impl fr::resource::Resource for Subnet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetOutputs;
@@ -10134,6 +10204,7 @@ impl fr::resource::Resource for SubnetCidrBlock {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetCidrBlockOutputs;
@@ -10206,6 +10277,7 @@ impl fr::resource::Resource for SubnetCidrReservation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetCidrReservationOutputs;
@@ -10292,6 +10364,7 @@ impl fr::resource::Resource for SubnetNetworkAclAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetNetworkAclAssociationOutputs;
@@ -10346,6 +10419,7 @@ impl fr::resource::Resource for SubnetRouteTableAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetRouteTableAssociationOutputs;
@@ -10400,6 +10474,7 @@ impl fr::resource::Resource for TrafficMirrorFilter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficMirrorFilterOutputs;
@@ -10490,6 +10565,7 @@ impl fr::resource::Resource for TrafficMirrorFilterRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficMirrorFilterRuleOutputs;
@@ -10585,6 +10661,7 @@ impl fr::resource::Resource for TrafficMirrorSession {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficMirrorSessionOutputs;
@@ -10644,6 +10721,7 @@ impl fr::resource::Resource for TrafficMirrorTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficMirrorTargetOutputs;
@@ -10718,6 +10796,7 @@ impl fr::resource::Resource for TransitGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayOutputs;
@@ -10787,6 +10866,7 @@ impl fr::resource::Resource for TransitGatewayAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayAttachmentOutputs;
@@ -10902,6 +10982,7 @@ impl fr::resource::Resource for TransitGatewayConnect {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayConnectOutputs;
@@ -10999,6 +11080,7 @@ impl fr::resource::Resource for TransitGatewayConnectPeer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayConnectPeerOutputs;
@@ -11111,6 +11193,7 @@ impl fr::resource::Resource for TransitGatewayMeteringPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayMeteringPolicyOutputs;
@@ -11201,6 +11284,7 @@ impl fr::resource::Resource for TransitGatewayMeteringPolicyEntry {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayMeteringPolicyEntryOutputs;
@@ -11288,6 +11372,7 @@ impl fr::resource::Resource for TransitGatewayMulticastDomain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayMulticastDomainOutputs;
@@ -11401,6 +11486,7 @@ impl fr::resource::Resource for TransitGatewayMulticastDomainAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayMulticastDomainAssociationOutputs;
@@ -11482,6 +11568,7 @@ impl fr::resource::Resource for TransitGatewayMulticastGroupMember {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayMulticastGroupMemberOutputs;
@@ -11567,6 +11654,7 @@ impl fr::resource::Resource for TransitGatewayMulticastGroupSource {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayMulticastGroupSourceOutputs;
@@ -11647,6 +11735,7 @@ impl fr::resource::Resource for TransitGatewayPeeringAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayPeeringAttachmentOutputs;
@@ -11706,6 +11795,7 @@ impl fr::resource::Resource for TransitGatewayPolicyTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayPolicyTableOutputs;
@@ -11766,6 +11856,7 @@ impl fr::resource::Resource for TransitGatewayPolicyTableAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayPolicyTableAssociationOutputs;
@@ -11833,6 +11924,7 @@ impl fr::resource::Resource for TransitGatewayPolicyTableEntry {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayPolicyTableEntryOutputs;
@@ -11921,6 +12013,7 @@ impl fr::resource::Resource for TransitGatewayRoute {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayRouteOutputs;
@@ -11975,6 +12068,7 @@ impl fr::resource::Resource for TransitGatewayRouteTable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayRouteTableOutputs;
@@ -12031,6 +12125,7 @@ impl fr::resource::Resource for TransitGatewayRouteTableAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayRouteTableAssociationOutputs;
@@ -12088,6 +12183,7 @@ impl fr::resource::Resource for TransitGatewayRouteTablePropagation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayRouteTablePropagationOutputs;
@@ -12152,6 +12248,7 @@ impl fr::resource::Resource for TransitGatewayVpcAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayVpcAttachmentOutputs;
@@ -12274,7 +12371,7 @@ impl fr::resource::Resource for VPC {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::VPC",
         create_only: &["CidrBlock", "Ipv4IpamPoolId", "Ipv4NetmaskLength", "VpcEncryptionControl"],
-        write_only: &["Ipv4IpamPoolId", "Ipv4NetmaskLength"],
+        write_only: &["Ipv4IpamPoolId", "Ipv4NetmaskLength", "VpcEncryptionControl/InternetGatewayExclusion", "VpcEncryptionControl/EgressOnlyInternetGatewayExclusion", "VpcEncryptionControl/NatGatewayExclusion", "VpcEncryptionControl/VirtualPrivateGatewayExclusion", "VpcEncryptionControl/VpcPeeringExclusion", "VpcEncryptionControl/LambdaExclusion", "VpcEncryptionControl/VpcLatticeExclusion", "VpcEncryptionControl/ElasticFileSystemExclusion"],
         identity: &[],
         outputs: &["CidrBlockAssociations", "DefaultNetworkAcl", "DefaultSecurityGroup", "Ipv6CidrBlocks", "VpcId"],
         reruns_when_dependencies_change: false,
@@ -12287,6 +12384,7 @@ impl fr::resource::Resource for VPC {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCOutputs;
@@ -12538,6 +12636,7 @@ impl fr::resource::Resource for VPCBlockPublicAccessExclusion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCBlockPublicAccessExclusionOutputs;
@@ -12598,6 +12697,7 @@ impl fr::resource::Resource for VPCBlockPublicAccessOptions {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCBlockPublicAccessOptionsOutputs;
@@ -12690,6 +12790,7 @@ impl fr::resource::Resource for VPCCidrBlock {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCCidrBlockOutputs;
@@ -12749,6 +12850,7 @@ impl fr::resource::Resource for VPCDHCPOptionsAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCDHCPOptionsAssociationOutputs;
@@ -12834,6 +12936,7 @@ impl fr::resource::Resource for VPCEncryptionControl {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCEncryptionControlOutputs;
@@ -13009,6 +13112,7 @@ impl fr::resource::Resource for VPCEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 210,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCEndpointOutputs;
@@ -13146,6 +13250,7 @@ impl fr::resource::Resource for VPCEndpointConnectionNotification {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCEndpointConnectionNotificationOutputs;
@@ -13213,6 +13318,7 @@ impl fr::resource::Resource for VPCEndpointService {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCEndpointServiceOutputs;
@@ -13288,6 +13394,7 @@ impl fr::resource::Resource for VPCEndpointServicePermissions {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCEndpointServicePermissionsOutputs;
@@ -13346,6 +13453,7 @@ impl fr::resource::Resource for VPCGatewayAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCGatewayAttachmentOutputs;
@@ -13414,6 +13522,7 @@ impl fr::resource::Resource for VPCPeeringConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCPeeringConnectionOutputs;
@@ -13470,6 +13579,7 @@ impl fr::resource::Resource for VPNConcentrator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPNConcentratorOutputs;
@@ -13574,7 +13684,7 @@ impl fr::resource::Resource for VPNConnection {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::VPNConnection",
         create_only: &["Type", "VpnConcentratorId", "EnableAcceleration", "LocalIpv4NetworkCidr", "LocalIpv6NetworkCidr", "OutsideIpAddressType", "RemoteIpv4NetworkCidr", "RemoteIpv6NetworkCidr", "StaticRoutesOnly", "TransportTransitGatewayAttachmentId", "TunnelInsideIpVersion", "PreSharedKeyStorage"],
-        write_only: &["PreSharedKeyStorage"],
+        write_only: &["PreSharedKeyStorage", "VpnTunnelOptionsSpecifications/PreSharedKey"],
         identity: &[],
         outputs: &["VpnConnectionId"],
         reruns_when_dependencies_change: false,
@@ -13587,6 +13697,7 @@ impl fr::resource::Resource for VPNConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPNConnectionOutputs;
@@ -13984,6 +14095,7 @@ impl fr::resource::Resource for VPNConnectionRoute {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPNConnectionRouteOutputs;
@@ -14041,6 +14153,7 @@ impl fr::resource::Resource for VPNGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPNGatewayOutputs;
@@ -14150,6 +14263,7 @@ impl fr::resource::Resource for VerifiedAccessEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 600,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VerifiedAccessEndpointOutputs;
@@ -14421,6 +14535,7 @@ impl fr::resource::Resource for VerifiedAccessGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VerifiedAccessGroupOutputs;
@@ -14497,6 +14612,7 @@ impl fr::resource::Resource for VerifiedAccessInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VerifiedAccessInstanceOutputs;
@@ -14668,7 +14784,7 @@ impl fr::resource::Resource for VerifiedAccessTrustProvider {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EC2::VerifiedAccessTrustProvider",
         create_only: &["PolicyReferenceName", "DeviceOptions", "DeviceTrustProviderType", "TrustProviderType", "UserTrustProviderType"],
-        write_only: &[],
+        write_only: &["NativeApplicationOidcOptions/ClientSecret"],
         identity: &[],
         outputs: &["CreationTime", "LastUpdatedTime", "VerifiedAccessTrustProviderId"],
         reruns_when_dependencies_change: false,
@@ -14681,6 +14797,7 @@ impl fr::resource::Resource for VerifiedAccessTrustProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VerifiedAccessTrustProviderOutputs;
@@ -14950,6 +15067,7 @@ impl fr::resource::Resource for Volume {
             can_update: true,
             can_list: true,
             timeout_minutes: 725,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VolumeOutputs;
@@ -15015,6 +15133,7 @@ impl fr::resource::Resource for VolumeAttachment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VolumeAttachmentOutputs;

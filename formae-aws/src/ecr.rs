@@ -59,6 +59,7 @@ impl fr::resource::Resource for PublicRepository {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublicRepositoryOutputs;
@@ -179,6 +180,7 @@ impl fr::resource::Resource for PullThroughCacheRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PullThroughCacheRuleOutputs;
@@ -247,6 +249,7 @@ impl fr::resource::Resource for PullTimeUpdateExclusion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PullTimeUpdateExclusionOutputs;
@@ -296,6 +299,7 @@ impl fr::resource::Resource for RegistryPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryPolicyOutputs;
@@ -349,6 +353,7 @@ impl fr::resource::Resource for RegistryScanningConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryScanningConfigurationOutputs;
@@ -461,6 +466,7 @@ impl fr::resource::Resource for ReplicationConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationConfigurationOutputs;
@@ -621,6 +627,7 @@ impl fr::resource::Resource for Repository {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RepositoryOutputs;
@@ -811,6 +818,7 @@ impl fr::resource::Resource for RepositoryCreationTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RepositoryCreationTemplateOutputs;
@@ -904,6 +912,7 @@ impl fr::resource::Resource for SigningConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SigningConfigurationOutputs;

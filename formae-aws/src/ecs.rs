@@ -50,6 +50,7 @@ impl fr::resource::Resource for CapacityProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityProviderOutputs;
@@ -674,6 +675,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -933,6 +935,7 @@ impl fr::resource::Resource for ClusterCapacityProviderAssociations {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterCapacityProviderAssociationsOutputs;
@@ -1030,6 +1033,7 @@ impl fr::resource::Resource for Daemon {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DaemonOutputs;
@@ -1183,6 +1187,7 @@ impl fr::resource::Resource for DaemonTaskDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DaemonTaskDefinitionOutputs;
@@ -1948,6 +1953,7 @@ impl fr::resource::Resource for ExpressGatewayService {
             can_update: true,
             can_list: false,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExpressGatewayServiceOutputs;
@@ -2161,6 +2167,7 @@ impl fr::resource::Resource for Gateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayOutputs;
@@ -2414,6 +2421,7 @@ impl fr::resource::Resource for GatewayClusterAssociations {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayClusterAssociationsOutputs;
@@ -2478,6 +2486,7 @@ impl fr::resource::Resource for PrimaryTaskSet {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrimaryTaskSetOutputs;
@@ -2672,6 +2681,7 @@ impl fr::resource::Resource for Service {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceOutputs;
@@ -4133,6 +4143,7 @@ impl fr::resource::Resource for TaskDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TaskDefinitionOutputs;
@@ -5077,6 +5088,7 @@ impl fr::resource::Resource for TaskSet {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TaskSetOutputs;

@@ -64,6 +64,7 @@ impl fr::resource::Resource for AccessPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointOutputs;
@@ -239,7 +240,7 @@ impl fr::resource::Resource for FileSystem {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EFS::FileSystem",
         create_only: &["AvailabilityZoneName", "Encrypted", "KmsKeyId", "PerformanceMode"],
-        write_only: &["BypassPolicyLockoutSafetyCheck"],
+        write_only: &["BypassPolicyLockoutSafetyCheck", "ReplicationConfiguration/Destinations/AvailabilityZoneName", "ReplicationConfiguration/Destinations/KmsKeyId"],
         identity: &[],
         outputs: &["Arn", "FileSystemId"],
         reruns_when_dependencies_change: false,
@@ -252,6 +253,7 @@ impl fr::resource::Resource for FileSystem {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FileSystemOutputs;
@@ -521,6 +523,7 @@ impl fr::resource::Resource for MountTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MountTargetOutputs;

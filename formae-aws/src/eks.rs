@@ -73,6 +73,7 @@ impl fr::resource::Resource for AccessEntry {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessEntryOutputs;
@@ -228,6 +229,7 @@ impl fr::resource::Resource for Addon {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AddonOutputs;
@@ -380,6 +382,7 @@ impl fr::resource::Resource for Capability {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapabilityOutputs;
@@ -622,6 +625,7 @@ impl fr::resource::Resource for CertificateAuthority {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateAuthorityOutputs;
@@ -759,7 +763,7 @@ impl fr::resource::Resource for Cluster {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EKS::Cluster",
         create_only: &["OutpostConfig", "EncryptionConfig", "Name", "RoleArn", "BootstrapSelfManagedAddons"],
-        write_only: &["BootstrapSelfManagedAddons", "Force", "RollbackConfig", "ActiveCertificateAuthorityId"],
+        write_only: &["AccessConfig/BootstrapClusterCreatorAdminPermissions", "BootstrapSelfManagedAddons", "Force", "RollbackConfig", "ActiveCertificateAuthorityId"],
         identity: &["Name"],
         outputs: &["Arn", "CertificateAuthorityData", "ClusterSecurityGroupId", "EncryptionConfigKeyArn", "Endpoint", "Id", "Name", "OpenIdConnectIssuerUrl"],
         reruns_when_dependencies_change: false,
@@ -772,6 +776,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -1421,6 +1426,7 @@ impl fr::resource::Resource for FargateProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FargateProfileOutputs;
@@ -1532,6 +1538,7 @@ impl fr::resource::Resource for IdentityProviderConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentityProviderConfigOutputs;
@@ -1709,6 +1716,7 @@ impl fr::resource::Resource for Nodegroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NodegroupOutputs;
@@ -2047,6 +2055,7 @@ impl fr::resource::Resource for PodIdentityAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PodIdentityAssociationOutputs;

@@ -124,6 +124,7 @@ impl fr::resource::Resource for CacheCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 240,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CacheClusterOutputs;
@@ -292,6 +293,7 @@ impl fr::resource::Resource for GlobalReplicationGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GlobalReplicationGroupOutputs;
@@ -434,6 +436,7 @@ impl fr::resource::Resource for ParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ParameterGroupOutputs;
@@ -616,6 +619,7 @@ impl fr::resource::Resource for ReplicationGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 300,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationGroupOutputs;
@@ -784,6 +788,7 @@ impl fr::resource::Resource for ServerlessCache {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServerlessCacheOutputs;
@@ -928,6 +933,7 @@ impl fr::resource::Resource for ServerlessCacheSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServerlessCacheSnapshotOutputs;
@@ -1061,6 +1067,7 @@ impl fr::resource::Resource for Snapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotOutputs;
@@ -1142,6 +1149,7 @@ impl fr::resource::Resource for SubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetGroupOutputs;
@@ -1222,6 +1230,7 @@ impl fr::resource::Resource for User {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;
@@ -1314,6 +1323,7 @@ impl fr::resource::Resource for UserGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserGroupOutputs;

@@ -53,6 +53,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -183,6 +184,7 @@ impl fr::resource::Resource for ApplicationVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationVersionOutputs;
@@ -388,7 +390,7 @@ impl fr::resource::Resource for ConfigurationTemplate {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ElasticBeanstalk::ConfigurationTemplate",
         create_only: &["ApplicationName", "EnvironmentId", "PlatformArn", "SolutionStackName", "SourceConfiguration"],
-        write_only: &["EnvironmentId"],
+        write_only: &["EnvironmentId", "SourceConfiguration/ApplicationName", "SourceConfiguration/TemplateName"],
         identity: &["ApplicationName"],
         outputs: &["ApplicationName", "TemplateName"],
         reruns_when_dependencies_change: false,
@@ -401,6 +403,7 @@ impl fr::resource::Resource for ConfigurationTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationTemplateOutputs;
@@ -530,7 +533,7 @@ impl fr::resource::Resource for Environment {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ElasticBeanstalk::Environment",
         create_only: &["CNAMEPrefix", "EnvironmentName", "ApplicationName", "SolutionStackName"],
-        write_only: &["TemplateName", "OptionSettings"],
+        write_only: &["TemplateName", "OptionSettings", "OptionSettings/OptionName", "OptionSettings/ResourceName", "OptionSettings/Namespace", "OptionSettings/Value"],
         identity: &["EnvironmentName"],
         outputs: &["EndpointURL", "EnvironmentName"],
         reruns_when_dependencies_change: false,
@@ -543,6 +546,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentOutputs;

@@ -100,6 +100,7 @@ impl fr::resource::Resource for LoadBalancer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoadBalancerOutputs;

@@ -66,7 +66,7 @@ impl fr::resource::Resource for Listener {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ElasticLoadBalancingV2::Listener",
         create_only: &["LoadBalancerArn"],
-        write_only: &[],
+        write_only: &["DefaultActions/AuthenticateOidcConfig/ClientSecret"],
         identity: &[],
         outputs: &["ListenerArn"],
         reruns_when_dependencies_change: false,
@@ -79,6 +79,7 @@ impl fr::resource::Resource for Listener {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["DefaultActions"],
         }),
     };
     type Outputs = ListenerOutputs;
@@ -610,7 +611,7 @@ impl fr::resource::Resource for ListenerRule {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ElasticLoadBalancingV2::ListenerRule",
         create_only: &["ListenerArn"],
-        write_only: &["ListenerArn"],
+        write_only: &["Actions/AuthenticateOidcConfig/ClientSecret", "ListenerArn"],
         identity: &[],
         outputs: &["IsDefault", "RuleArn"],
         reruns_when_dependencies_change: false,
@@ -623,6 +624,7 @@ impl fr::resource::Resource for ListenerRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Actions"],
         }),
     };
     type Outputs = ListenerRuleOutputs;
@@ -1142,6 +1144,7 @@ impl fr::resource::Resource for LoadBalancer {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoadBalancerOutputs;
@@ -1417,6 +1420,7 @@ impl fr::resource::Resource for TargetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TargetGroupOutputs;
@@ -1592,6 +1596,7 @@ impl fr::resource::Resource for TrustStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrustStoreOutputs;
@@ -1649,6 +1654,7 @@ impl fr::resource::Resource for TrustStoreRevocation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrustStoreRevocationOutputs;

@@ -55,6 +55,7 @@ impl fr::resource::Resource for Dictionary {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DictionaryOutputs;
@@ -125,6 +126,7 @@ impl fr::resource::Resource for Feed {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FeedOutputs;

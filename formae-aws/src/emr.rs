@@ -59,7 +59,7 @@ impl fr::resource::Resource for InstanceFleetConfig {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EMR::InstanceFleetConfig",
         create_only: &["Name", "LaunchSpecifications", "ClusterId", "InstanceFleetType"],
-        write_only: &[],
+        write_only: &["InstanceTypeConfigs/EbsConfiguration/EbsBlockDeviceConfigs/VolumesPerInstance"],
         identity: &["ClusterId"],
         outputs: &["ClusterId", "InstanceFleetId"],
         reruns_when_dependencies_change: false,
@@ -72,6 +72,7 @@ impl fr::resource::Resource for InstanceFleetConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceFleetConfigOutputs;
@@ -362,7 +363,7 @@ impl fr::resource::Resource for InstanceGroupConfig {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EMR::InstanceGroupConfig",
         create_only: &["InstanceRole", "JobFlowId", "Name", "InstanceType", "CustomAmiId", "Configurations", "EbsConfiguration", "Market", "BidPrice"],
-        write_only: &[],
+        write_only: &["EbsConfiguration/EbsBlockDeviceConfigs/VolumesPerInstance"],
         identity: &["JobFlowId"],
         outputs: &["InstanceGroupId", "JobFlowId"],
         reruns_when_dependencies_change: false,
@@ -375,6 +376,7 @@ impl fr::resource::Resource for InstanceGroupConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceGroupConfigOutputs;
@@ -606,6 +608,7 @@ impl fr::resource::Resource for SecurityConfiguration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityConfigurationOutputs;
@@ -676,6 +679,7 @@ impl fr::resource::Resource for Step {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StepOutputs;
@@ -826,6 +830,7 @@ impl fr::resource::Resource for Studio {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StudioOutputs;
@@ -936,6 +941,7 @@ impl fr::resource::Resource for StudioSessionMapping {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StudioSessionMappingOutputs;
@@ -1000,6 +1006,7 @@ impl fr::resource::Resource for WALWorkspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WALWorkspaceOutputs;

@@ -94,6 +94,7 @@ impl fr::resource::Resource for Endpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointOutputs;
@@ -303,6 +304,7 @@ impl fr::resource::Resource for JobTemplate {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobTemplateOutputs;
@@ -534,7 +536,7 @@ impl fr::resource::Resource for SecurityConfiguration {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::EMRContainers::SecurityConfiguration",
         create_only: &["SecurityConfigurationData", "Name", "ContainerProvider"],
-        write_only: &[],
+        write_only: &["SecurityConfigurationData/AuthenticationConfiguration/IdentityCenterConfiguration/IdentityCenterApplicationAssignmentRequired", "SecurityConfigurationData/AuthenticationConfiguration/IdentityCenterConfiguration/IdentityCenterInstanceARN", "SecurityConfigurationData/AuthorizationConfiguration/LakeFormationConfiguration/QueryAccessControlEnabled", "SecurityConfigurationData/EncryptionConfiguration/AtRestEncryptionConfiguration"],
         identity: &[],
         outputs: &["Arn", "Id"],
         reruns_when_dependencies_change: false,
@@ -547,6 +549,7 @@ impl fr::resource::Resource for SecurityConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["SecurityConfigurationData"],
         }),
     };
     type Outputs = SecurityConfigurationOutputs;
@@ -922,6 +925,7 @@ impl fr::resource::Resource for VirtualCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VirtualClusterOutputs;

@@ -69,6 +69,7 @@ impl fr::resource::Resource for IdMappingWorkflow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdMappingWorkflowOutputs;
@@ -358,6 +359,7 @@ impl fr::resource::Resource for IdNamespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdNamespaceOutputs;
@@ -565,6 +567,7 @@ impl fr::resource::Resource for MatchingWorkflow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MatchingWorkflowOutputs;
@@ -843,6 +846,7 @@ impl fr::resource::Resource for PolicyStatement {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyStatementOutputs;
@@ -916,6 +920,7 @@ impl fr::resource::Resource for SchemaMapping {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchemaMappingOutputs;

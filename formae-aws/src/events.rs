@@ -71,6 +71,7 @@ impl fr::resource::Resource for ApiDestination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApiDestinationOutputs;
@@ -151,6 +152,7 @@ impl fr::resource::Resource for Archive {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ArchiveOutputs;
@@ -210,7 +212,7 @@ impl fr::resource::Resource for Connection {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Events::Connection",
         create_only: &["Name"],
-        write_only: &[],
+        write_only: &["AuthParameters/BasicAuthParameters/Password", "AuthParameters/ApiKeyAuthParameters/ApiKeyValue", "AuthParameters/OAuthParameters/ClientParameters/ClientSecret", "AuthParameters/OAuthParameters/OAuthHttpParameters/HeaderParameters", "AuthParameters/OAuthParameters/OAuthHttpParameters/QueryStringParameters", "AuthParameters/OAuthParameters/OAuthHttpParameters/BodyParameters", "AuthParameters/InvocationHttpParameters"],
         identity: &["Name"],
         outputs: &["Arn", "ArnForPolicy", "Name", "SecretArn"],
         reruns_when_dependencies_change: false,
@@ -223,6 +225,7 @@ impl fr::resource::Resource for Connection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionOutputs;
@@ -497,6 +500,7 @@ impl fr::resource::Resource for Endpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointOutputs;
@@ -677,6 +681,7 @@ impl fr::resource::Resource for EventBus {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventBusOutputs;
@@ -813,6 +818,7 @@ impl fr::resource::Resource for EventBusPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventBusPolicyOutputs;
@@ -927,6 +933,7 @@ impl fr::resource::Resource for Rule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleOutputs;

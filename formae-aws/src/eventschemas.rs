@@ -59,6 +59,7 @@ impl fr::resource::Resource for Discoverer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DiscovererOutputs;
@@ -131,6 +132,7 @@ impl fr::resource::Resource for Registry {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryOutputs;
@@ -184,6 +186,7 @@ impl fr::resource::Resource for RegistryPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryPolicyOutputs;
@@ -257,6 +260,7 @@ impl fr::resource::Resource for Schema {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchemaOutputs;

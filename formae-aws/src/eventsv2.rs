@@ -68,6 +68,7 @@ impl fr::resource::Resource for EventBus {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventBusOutputs;
@@ -200,6 +201,7 @@ impl fr::resource::Resource for EventSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 30,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSourceOutputs;
@@ -345,6 +347,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -454,6 +457,7 @@ impl fr::resource::Resource for Subscriber {
             can_update: true,
             can_list: true,
             timeout_minutes: 30,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubscriberOutputs;

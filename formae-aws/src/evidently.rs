@@ -79,6 +79,7 @@ impl fr::resource::Resource for Experiment {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExperimentOutputs;
@@ -295,6 +296,7 @@ impl fr::resource::Resource for Feature {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FeatureOutputs;
@@ -416,6 +418,7 @@ impl fr::resource::Resource for Launch {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchOutputs;
@@ -612,6 +615,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectOutputs;
@@ -722,6 +726,7 @@ impl fr::resource::Resource for Segment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SegmentOutputs;

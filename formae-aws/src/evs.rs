@@ -88,6 +88,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentOutputs;

@@ -66,7 +66,7 @@ impl fr::resource::Resource for Environment {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::FinSpace::Environment",
         create_only: &["KmsKeyId", "SuperuserParameters", "FederationParameters", "DataBundles", "Tags"],
-        write_only: &["SuperuserParameters", "Tags"],
+        write_only: &["SuperuserParameters", "FederationParameters/AttributeMap", "Tags"],
         identity: &[],
         outputs: &["AwsAccountId", "DedicatedServiceAccountId", "EnvironmentArn", "EnvironmentId", "EnvironmentUrl", "SageMakerStudioDomainUrl", "Status"],
         reruns_when_dependencies_change: false,
@@ -79,6 +79,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentOutputs;

@@ -71,6 +71,7 @@ impl fr::resource::Resource for ExperimentTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExperimentTemplateOutputs;
@@ -322,6 +323,7 @@ impl fr::resource::Resource for TargetAccountConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TargetAccountConfigurationOutputs;

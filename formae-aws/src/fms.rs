@@ -62,6 +62,7 @@ impl fr::resource::Resource for ApplicationsList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationsListOutputs;
@@ -171,6 +172,7 @@ impl fr::resource::Resource for NotificationChannel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotificationChannelOutputs;
@@ -260,6 +262,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -603,6 +606,7 @@ impl fr::resource::Resource for ProtocolsList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProtocolsListOutputs;
@@ -667,6 +671,7 @@ impl fr::resource::Resource for ResourceSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceSetOutputs;

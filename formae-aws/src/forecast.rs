@@ -67,6 +67,7 @@ impl fr::resource::Resource for Dataset {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -229,6 +230,7 @@ impl fr::resource::Resource for DatasetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetGroupOutputs;

@@ -76,6 +76,7 @@ impl fr::resource::Resource for Detector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DetectorOutputs;
@@ -461,6 +462,7 @@ impl fr::resource::Resource for EntityType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EntityTypeOutputs;
@@ -536,6 +538,7 @@ impl fr::resource::Resource for EventType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventTypeOutputs;
@@ -602,6 +605,7 @@ impl fr::resource::Resource for Label {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LabelOutputs;
@@ -675,6 +679,7 @@ impl fr::resource::Resource for List {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ListOutputs;
@@ -741,6 +746,7 @@ impl fr::resource::Resource for Outcome {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OutcomeOutputs;
@@ -821,6 +827,7 @@ impl fr::resource::Resource for Variable {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VariableOutputs;

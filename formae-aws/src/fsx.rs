@@ -60,6 +60,7 @@ impl fr::resource::Resource for Backup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BackupOutputs;
@@ -164,6 +165,7 @@ impl fr::resource::Resource for DataRepositoryAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataRepositoryAssociationOutputs;
@@ -315,6 +317,7 @@ impl fr::resource::Resource for FileCache {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FileCacheOutputs;
@@ -483,7 +486,7 @@ impl fr::resource::Resource for S3AccessPointAttachment {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::FSx::S3AccessPointAttachment",
         create_only: &["Name", "OntapConfiguration", "OpenZFSConfiguration", "S3AccessPoint", "Type"],
-        write_only: &[],
+        write_only: &["S3AccessPoint/Policy"],
         identity: &["Name"],
         outputs: &["Lifecycle", "Name"],
         reruns_when_dependencies_change: false,
@@ -496,6 +499,7 @@ impl fr::resource::Resource for S3AccessPointAttachment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = S3AccessPointAttachmentOutputs;
@@ -772,6 +776,7 @@ impl fr::resource::Resource for Snapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 490,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotOutputs;
@@ -856,7 +861,7 @@ impl fr::resource::Resource for StorageVirtualMachine {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::FSx::StorageVirtualMachine",
         create_only: &["FileSystemId", "Name", "RootVolumeSecurityStyle"],
-        write_only: &["SvmAdminPassword", "RootVolumeSecurityStyle"],
+        write_only: &["SvmAdminPassword", "ActiveDirectoryConfiguration/SelfManagedActiveDirectoryConfiguration/Password", "ActiveDirectoryConfiguration/SelfManagedActiveDirectoryConfiguration/FileSystemAdministratorsGroup", "RootVolumeSecurityStyle"],
         identity: &[],
         outputs: &["ResourceARN", "StorageVirtualMachineId", "UUID"],
         reruns_when_dependencies_change: false,
@@ -869,6 +874,7 @@ impl fr::resource::Resource for StorageVirtualMachine {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StorageVirtualMachineOutputs;
@@ -993,7 +999,7 @@ impl fr::resource::Resource for Volume {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::FSx::Volume",
         create_only: &["BackupId", "VolumeType"],
-        write_only: &["BackupId"],
+        write_only: &["BackupId", "OpenZFSConfiguration/Options", "OntapConfiguration/AggregateConfiguration/ConstituentsPerAggregate"],
         identity: &[],
         outputs: &["ResourceARN", "UUID", "VolumeId"],
         reruns_when_dependencies_change: false,
@@ -1006,6 +1012,7 @@ impl fr::resource::Resource for Volume {
             can_update: true,
             can_list: true,
             timeout_minutes: 510,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VolumeOutputs;

@@ -61,6 +61,7 @@ impl fr::resource::Resource for Alias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AliasOutputs;
@@ -184,6 +185,7 @@ impl fr::resource::Resource for Build {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BuildOutputs;
@@ -349,6 +351,7 @@ impl fr::resource::Resource for ContainerFleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContainerFleetOutputs;
@@ -823,6 +826,7 @@ impl fr::resource::Resource for ContainerGroupDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContainerGroupDefinitionOutputs;
@@ -1347,6 +1351,7 @@ impl fr::resource::Resource for Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetOutputs;
@@ -1771,6 +1776,7 @@ impl fr::resource::Resource for GameServerGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GameServerGroupOutputs;
@@ -1974,6 +1980,7 @@ impl fr::resource::Resource for GameSessionQueue {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GameSessionQueueOutputs;
@@ -2122,6 +2129,7 @@ impl fr::resource::Resource for Location {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LocationOutputs;
@@ -2237,6 +2245,7 @@ impl fr::resource::Resource for MatchmakingConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MatchmakingConfigurationOutputs;
@@ -2341,6 +2350,7 @@ impl fr::resource::Resource for MatchmakingRuleSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MatchmakingRuleSetOutputs;
@@ -2415,6 +2425,7 @@ impl fr::resource::Resource for Script {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScriptOutputs;

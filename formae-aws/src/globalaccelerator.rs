@@ -79,6 +79,7 @@ impl fr::resource::Resource for Accelerator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AcceleratorOutputs;
@@ -161,7 +162,7 @@ impl fr::resource::Resource for CrossAccountAttachment {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::GlobalAccelerator::CrossAccountAttachment",
         create_only: &[],
-        write_only: &[],
+        write_only: &["Resources/Region"],
         identity: &[],
         outputs: &["AttachmentArn"],
         reruns_when_dependencies_change: false,
@@ -174,6 +175,7 @@ impl fr::resource::Resource for CrossAccountAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CrossAccountAttachmentOutputs;
@@ -266,7 +268,7 @@ impl fr::resource::Resource for EndpointGroup {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::GlobalAccelerator::EndpointGroup",
         create_only: &["EndpointGroupRegion", "ListenerArn"],
-        write_only: &[],
+        write_only: &["EndpointConfigurations/AttachmentArn"],
         identity: &[],
         outputs: &["EndpointGroupArn"],
         reruns_when_dependencies_change: false,
@@ -279,6 +281,7 @@ impl fr::resource::Resource for EndpointGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointGroupOutputs;
@@ -401,6 +404,7 @@ impl fr::resource::Resource for Listener {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ListenerOutputs;

@@ -69,6 +69,7 @@ impl fr::resource::Resource for Blueprint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BlueprintOutputs;
@@ -172,7 +173,7 @@ impl fr::resource::Resource for Catalog {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Glue::Catalog",
         create_only: &["Name"],
-        write_only: &["OverwriteChildResourcePermissionsWithDefault"],
+        write_only: &["CatalogProperties/DataLakeAccessProperties/AllowFullTableExternalDataAccess", "OverwriteChildResourcePermissionsWithDefault"],
         identity: &[],
         outputs: &["CatalogId", "CreateTime", "ResourceArn", "UpdateTime"],
         reruns_when_dependencies_change: false,
@@ -185,6 +186,7 @@ impl fr::resource::Resource for Catalog {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CatalogOutputs;
@@ -387,6 +389,7 @@ impl fr::resource::Resource for Classifier {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClassifierOutputs;
@@ -558,7 +561,7 @@ impl fr::resource::Resource for Connection {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Glue::Connection",
         create_only: &["CatalogId"],
-        write_only: &[],
+        write_only: &["ConnectionInput/AuthenticationConfiguration", "ConnectionInput/AuthenticationConfiguration/AuthenticationType", "ConnectionInput/AuthenticationConfiguration/BasicAuthenticationCredentials", "ConnectionInput/AuthenticationConfiguration/CustomAuthenticationCredentials", "ConnectionInput/AuthenticationConfiguration/KmsKeyArn", "ConnectionInput/AuthenticationConfiguration/OAuth2Properties/AuthorizationCodeProperties", "ConnectionInput/AuthenticationConfiguration/OAuth2Properties/OAuth2Credentials", "ConnectionInput/ValidateCredentials", "ConnectionInput/ValidateForComputeEnvironments"],
         identity: &["CatalogId"],
         outputs: &["CatalogId", "Name"],
         reruns_when_dependencies_change: false,
@@ -571,6 +574,7 @@ impl fr::resource::Resource for Connection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["ConnectionInput"],
         }),
     };
     type Outputs = ConnectionOutputs;
@@ -983,6 +987,7 @@ impl fr::resource::Resource for ConnectionType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionTypeOutputs;
@@ -1718,6 +1723,7 @@ impl fr::resource::Resource for Crawler {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CrawlerOutputs;
@@ -2076,6 +2082,7 @@ impl fr::resource::Resource for CustomEntityType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomEntityTypeOutputs;
@@ -2133,6 +2140,7 @@ impl fr::resource::Resource for DataCatalogEncryptionSettings {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataCatalogEncryptionSettingsOutputs;
@@ -2262,6 +2270,7 @@ impl fr::resource::Resource for DataQualityRuleset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataQualityRulesetOutputs;
@@ -2344,6 +2353,7 @@ impl fr::resource::Resource for Database {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatabaseOutputs;
@@ -2511,6 +2521,7 @@ impl fr::resource::Resource for IdentityCenterConfiguration {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentityCenterConfigurationOutputs;
@@ -2587,7 +2598,7 @@ impl fr::resource::Resource for Integration {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Glue::Integration",
         create_only: &["IntegrationName", "SourceArn", "TargetArn", "KmsKeyId", "AdditionalEncryptionContext", "IntegrationConfig"],
-        write_only: &[],
+        write_only: &["IntegrationConfig/SourceProperties", "IntegrationConfig/ContinuousSync"],
         identity: &["IntegrationName"],
         outputs: &["CreateTime", "IntegrationArn", "IntegrationName", "Status"],
         reruns_when_dependencies_change: false,
@@ -2600,6 +2611,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -2709,6 +2721,7 @@ impl fr::resource::Resource for IntegrationResourceProperty {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationResourcePropertyOutputs;
@@ -2869,6 +2882,7 @@ impl fr::resource::Resource for Job {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobOutputs;
@@ -3063,6 +3077,7 @@ impl fr::resource::Resource for MLTransform {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MLTransformOutputs;
@@ -3271,6 +3286,7 @@ impl fr::resource::Resource for Partition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PartitionOutputs;
@@ -3534,6 +3550,7 @@ impl fr::resource::Resource for Registry {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistryOutputs;
@@ -3614,6 +3631,7 @@ impl fr::resource::Resource for Schema {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchemaOutputs;
@@ -3731,6 +3749,7 @@ impl fr::resource::Resource for SchemaVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchemaVersionOutputs;
@@ -3819,6 +3838,7 @@ impl fr::resource::Resource for SchemaVersionMetadata {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchemaVersionMetadataOutputs;
@@ -3878,6 +3898,7 @@ impl fr::resource::Resource for SecurityConfiguration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityConfigurationOutputs;
@@ -4060,6 +4081,7 @@ impl fr::resource::Resource for Session {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SessionOutputs;
@@ -4165,7 +4187,7 @@ impl fr::resource::Resource for Table {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Glue::Table",
         create_only: &["DatabaseName", "CatalogId", "Name"],
-        write_only: &["OpenTableFormatInput"],
+        write_only: &["OpenTableFormatInput", "TableInput/ViewDefinition/Representations/ViewOriginalText", "TableInput/ViewDefinition/Representations/ValidationConnection", "TableInput/ViewDefinition/Representations/ViewExpandedText", "TableInput/ViewDefinition/SubObjects"],
         identity: &["CatalogId", "DatabaseName", "Name"],
         outputs: &["CatalogId", "DatabaseName", "Name"],
         reruns_when_dependencies_change: false,
@@ -4178,6 +4200,7 @@ impl fr::resource::Resource for Table {
             can_update: true,
             can_list: true,
             timeout_minutes: 45,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableOutputs;
@@ -4702,6 +4725,7 @@ impl fr::resource::Resource for TableOptimizer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableOptimizerOutputs;
@@ -4924,6 +4948,7 @@ impl fr::resource::Resource for Trigger {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TriggerOutputs;
@@ -5131,6 +5156,7 @@ impl fr::resource::Resource for UsageProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UsageProfileOutputs;
@@ -5220,6 +5246,7 @@ impl fr::resource::Resource for UserDefinedFunction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserDefinedFunctionOutputs;
@@ -5327,6 +5354,7 @@ impl fr::resource::Resource for Workflow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkflowOutputs;

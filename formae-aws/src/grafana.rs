@@ -114,6 +114,7 @@ impl fr::resource::Resource for Workspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceOutputs;

@@ -48,6 +48,7 @@ impl fr::resource::Resource for ComponentVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComponentVersionOutputs;
@@ -292,6 +293,7 @@ impl fr::resource::Resource for Deployment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;

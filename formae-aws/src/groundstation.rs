@@ -51,6 +51,7 @@ impl fr::resource::Resource for Config {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigOutputs;
@@ -427,6 +428,7 @@ impl fr::resource::Resource for DataflowEndpointGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataflowEndpointGroupOutputs;
@@ -666,6 +668,7 @@ impl fr::resource::Resource for DataflowEndpointGroupV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataflowEndpointGroupV2Outputs;
@@ -954,6 +957,7 @@ impl fr::resource::Resource for MissionProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MissionProfileOutputs;

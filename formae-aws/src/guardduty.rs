@@ -66,6 +66,7 @@ impl fr::resource::Resource for CustomDetectionRuleAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomDetectionRuleAssociationOutputs;
@@ -155,6 +156,7 @@ impl fr::resource::Resource for Detector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DetectorOutputs;
@@ -381,6 +383,7 @@ impl fr::resource::Resource for Filter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FilterOutputs;
@@ -469,6 +472,7 @@ impl fr::resource::Resource for IPSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPSetOutputs;
@@ -548,6 +552,7 @@ impl fr::resource::Resource for MalwareProtectionPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MalwareProtectionPlanOutputs;
@@ -687,6 +692,7 @@ impl fr::resource::Resource for Master {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MasterOutputs;
@@ -750,6 +756,7 @@ impl fr::resource::Resource for Member {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MemberOutputs;
@@ -831,6 +838,7 @@ impl fr::resource::Resource for PublishingDestination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublishingDestinationOutputs;
@@ -928,6 +936,7 @@ impl fr::resource::Resource for ThreatEntitySet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThreatEntitySetOutputs;
@@ -1013,6 +1022,7 @@ impl fr::resource::Resource for ThreatIntelSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThreatIntelSetOutputs;
@@ -1098,6 +1108,7 @@ impl fr::resource::Resource for TrustedEntitySet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrustedEntitySetOutputs;

@@ -56,6 +56,7 @@ impl fr::resource::Resource for Datastore {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatastoreOutputs;

@@ -71,6 +71,7 @@ impl fr::resource::Resource for DataTransformationProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataTransformationProfileOutputs;
@@ -246,6 +247,7 @@ impl fr::resource::Resource for FHIRDatastore {
             can_update: true,
             can_list: true,
             timeout_minutes: 360,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FHIRDatastoreOutputs;

@@ -72,6 +72,7 @@ impl fr::resource::Resource for Group {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupOutputs;
@@ -161,6 +162,7 @@ impl fr::resource::Resource for GroupPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupPolicyOutputs;
@@ -228,6 +230,7 @@ impl fr::resource::Resource for InstanceProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceProfileOutputs;
@@ -322,6 +325,7 @@ impl fr::resource::Resource for ManagedPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ManagedPolicyOutputs;
@@ -385,6 +389,7 @@ impl fr::resource::Resource for OIDCProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OIDCProviderOutputs;
@@ -508,6 +513,7 @@ impl fr::resource::Resource for Role {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RoleOutputs;
@@ -621,6 +627,7 @@ impl fr::resource::Resource for RolePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RolePolicyOutputs;
@@ -690,6 +697,7 @@ impl fr::resource::Resource for SAMLProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SAMLProviderOutputs;
@@ -784,6 +792,7 @@ impl fr::resource::Resource for ServerCertificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServerCertificateOutputs;
@@ -866,6 +875,7 @@ impl fr::resource::Resource for ServiceLinkedRole {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceLinkedRoleOutputs;
@@ -945,7 +955,7 @@ impl fr::resource::Resource for User {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::IAM::User",
         create_only: &["UserName"],
-        write_only: &[],
+        write_only: &["LoginProfile/Password"],
         identity: &["UserName"],
         outputs: &["Arn", "UserName"],
         reruns_when_dependencies_change: false,
@@ -958,6 +968,7 @@ impl fr::resource::Resource for User {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;
@@ -1064,6 +1075,7 @@ impl fr::resource::Resource for UserPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserPolicyOutputs;
@@ -1123,6 +1135,7 @@ impl fr::resource::Resource for VirtualMFADevice {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VirtualMFADeviceOutputs;

@@ -60,6 +60,7 @@ impl fr::resource::Resource for Group {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupOutputs;
@@ -125,6 +126,7 @@ impl fr::resource::Resource for GroupMembership {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupMembershipOutputs;
@@ -270,6 +272,7 @@ impl fr::resource::Resource for User {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;

@@ -87,6 +87,7 @@ impl fr::resource::Resource for Component {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComponentOutputs;
@@ -199,6 +200,7 @@ impl fr::resource::Resource for ContainerRecipe {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContainerRecipeOutputs;
@@ -438,6 +440,7 @@ impl fr::resource::Resource for DistributionConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DistributionConfigurationOutputs;
@@ -752,6 +755,7 @@ impl fr::resource::Resource for Image {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ImageOutputs;
@@ -994,6 +998,7 @@ impl fr::resource::Resource for ImagePipeline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ImagePipelineOutputs;
@@ -1161,6 +1166,7 @@ impl fr::resource::Resource for ImageRecipe {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ImageRecipeOutputs;
@@ -1293,6 +1299,7 @@ impl fr::resource::Resource for InfrastructureConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InfrastructureConfigurationOutputs;
@@ -1497,6 +1504,7 @@ impl fr::resource::Resource for LifecyclePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LifecyclePolicyOutputs;
@@ -1801,6 +1809,7 @@ impl fr::resource::Resource for Workflow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkflowOutputs;

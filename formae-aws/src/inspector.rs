@@ -48,6 +48,7 @@ impl fr::resource::Resource for AssessmentTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssessmentTargetOutputs;
@@ -111,6 +112,7 @@ impl fr::resource::Resource for AssessmentTemplate {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssessmentTemplateOutputs;
@@ -179,6 +181,7 @@ impl fr::resource::Resource for ResourceGroup {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceGroupOutputs;

@@ -61,6 +61,7 @@ impl fr::resource::Resource for CisScanConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CisScanConfigurationOutputs;
@@ -245,6 +246,7 @@ impl fr::resource::Resource for CodeSecurityIntegration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CodeSecurityIntegrationOutputs;
@@ -395,6 +397,7 @@ impl fr::resource::Resource for CodeSecurityScanConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CodeSecurityScanConfigurationOutputs;
@@ -569,6 +572,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -764,6 +768,7 @@ impl fr::resource::Resource for Filter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FilterOutputs;

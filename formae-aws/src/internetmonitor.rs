@@ -77,6 +77,7 @@ impl fr::resource::Resource for Monitor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MonitorOutputs;

@@ -62,6 +62,7 @@ impl fr::resource::Resource for InvoiceUnit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InvoiceUnitOutputs;
@@ -211,6 +212,7 @@ impl fr::resource::Resource for ProcurementPortalPreference {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProcurementPortalPreferenceOutputs;

@@ -60,6 +60,7 @@ impl fr::resource::Resource for AccountAuditConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountAuditConfigurationOutputs;
@@ -292,6 +293,7 @@ impl fr::resource::Resource for Authorizer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AuthorizerOutputs;
@@ -377,6 +379,7 @@ impl fr::resource::Resource for BillingGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BillingGroupOutputs;
@@ -485,6 +488,7 @@ impl fr::resource::Resource for CACertificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CACertificateOutputs;
@@ -613,6 +617,7 @@ impl fr::resource::Resource for Certificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateOutputs;
@@ -693,6 +698,7 @@ impl fr::resource::Resource for CertificateProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateProviderOutputs;
@@ -795,6 +801,7 @@ impl fr::resource::Resource for Command {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CommandOutputs;
@@ -1083,6 +1090,7 @@ impl fr::resource::Resource for CustomMetric {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomMetricOutputs;
@@ -1159,6 +1167,7 @@ impl fr::resource::Resource for Dimension {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DimensionOutputs;
@@ -1245,6 +1254,7 @@ impl fr::resource::Resource for DomainConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainConfigurationOutputs;
@@ -1403,6 +1413,7 @@ impl fr::resource::Resource for EncryptionConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EncryptionConfigurationOutputs;
@@ -1506,6 +1517,7 @@ impl fr::resource::Resource for FleetMetric {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetMetricOutputs;
@@ -1675,6 +1687,7 @@ impl fr::resource::Resource for Job {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobOutputs;
@@ -2027,6 +2040,7 @@ impl fr::resource::Resource for JobTemplate {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobTemplateOutputs;
@@ -2278,6 +2292,7 @@ impl fr::resource::Resource for Logging {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoggingOutputs;
@@ -2388,6 +2403,7 @@ impl fr::resource::Resource for MitigationAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MitigationActionOutputs;
@@ -2599,6 +2615,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -2656,6 +2673,7 @@ impl fr::resource::Resource for PolicyPrincipalAttachment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyPrincipalAttachmentOutputs;
@@ -2726,6 +2744,7 @@ impl fr::resource::Resource for ProvisioningTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProvisioningTemplateOutputs;
@@ -2813,6 +2832,7 @@ impl fr::resource::Resource for ResourceSpecificLogging {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceSpecificLoggingOutputs;
@@ -2894,6 +2914,7 @@ impl fr::resource::Resource for RoleAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RoleAliasOutputs;
@@ -2988,6 +3009,7 @@ impl fr::resource::Resource for ScheduledAudit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduledAuditOutputs;
@@ -3088,6 +3110,7 @@ impl fr::resource::Resource for SecurityProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityProfileOutputs;
@@ -3378,6 +3401,7 @@ impl fr::resource::Resource for SoftwarePackage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SoftwarePackageOutputs;
@@ -3456,6 +3480,7 @@ impl fr::resource::Resource for SoftwarePackageVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SoftwarePackageVersionOutputs;
@@ -3589,6 +3614,7 @@ impl fr::resource::Resource for Stream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StreamOutputs;
@@ -3685,6 +3711,7 @@ impl fr::resource::Resource for Thing {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThingOutputs;
@@ -3760,6 +3787,7 @@ impl fr::resource::Resource for ThingGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThingGroupOutputs;
@@ -3837,6 +3865,7 @@ impl fr::resource::Resource for ThingPrincipalAttachment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThingPrincipalAttachmentOutputs;
@@ -3896,6 +3925,7 @@ impl fr::resource::Resource for ThingType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThingTypeOutputs;
@@ -4012,6 +4042,7 @@ impl fr::resource::Resource for TopicRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicRuleOutputs;
@@ -5011,6 +5042,7 @@ impl fr::resource::Resource for TopicRuleDestination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicRuleDestinationOutputs;

@@ -52,6 +52,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -190,6 +191,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -613,6 +615,7 @@ impl fr::resource::Resource for Datastore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatastoreOutputs;
@@ -840,6 +843,7 @@ impl fr::resource::Resource for Pipeline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PipelineOutputs;

@@ -52,6 +52,7 @@ impl fr::resource::Resource for SuiteDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SuiteDefinitionOutputs;

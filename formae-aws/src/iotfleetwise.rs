@@ -93,6 +93,7 @@ impl fr::resource::Resource for Campaign {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CampaignOutputs;
@@ -389,6 +390,7 @@ impl fr::resource::Resource for DecoderManifest {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DecoderManifestOutputs;
@@ -469,6 +471,7 @@ impl fr::resource::Resource for Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetOutputs;
@@ -538,6 +541,7 @@ impl fr::resource::Resource for ModelManifest {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelManifestOutputs;
@@ -602,6 +606,7 @@ impl fr::resource::Resource for SignalCatalog {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SignalCatalogOutputs;
@@ -694,6 +699,7 @@ impl fr::resource::Resource for StateTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StateTemplateOutputs;
@@ -766,6 +772,7 @@ impl fr::resource::Resource for Vehicle {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VehicleOutputs;

@@ -57,6 +57,7 @@ impl fr::resource::Resource for Tunnel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TunnelOutputs;

@@ -56,6 +56,7 @@ impl fr::resource::Resource for AccessPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPolicyOutputs;
@@ -254,6 +255,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -357,6 +359,7 @@ impl fr::resource::Resource for Asset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssetOutputs;
@@ -510,7 +513,7 @@ impl fr::resource::Resource for AssetModel {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::IoTSiteWise::AssetModel",
         create_only: &["AssetModelType"],
-        write_only: &[],
+        write_only: &["AssetModelProperties/DataTypeSpec", "AssetModelProperties/Type/Transform/Variables/Value/HierarchyLogicalId", "AssetModelProperties/Type/Transform/Variables/Value/HierarchyId", "AssetModelProperties/Type/Metric/Variables/Value/HierarchyId", "AssetModelProperties/Type/Transform/Variables/Value/HierarchyExternalId", "AssetModelProperties/Type/Metric/Variables/Value/PropertyPath/Name", "AssetModelProperties/Type/Transform/Variables/Value/PropertyPath/Name", "AssetModelProperties/Type/Transform/Variables/Value/HierarchyExternalId", "AssetModelCompositeModels/CompositeModelProperties/Type/Transform/Variables/Value/HierarchyId", "AssetModelCompositeModels/CompositeModelProperties/Type/Metric/Variables/Value/HierarchyId", "AssetModelCompositeModels/CompositeModelProperties/Type/Transform/Variables/Value/HierarchyLogicalId", "AssetModelCompositeModels/CompositeModelProperties/Type/Transform/Variables/Value/HierarchyExternalId", "AssetModelCompositeModels/CompositeModelProperties/Type/Transform/Variables/Value/PropertyPath/Name", "AssetModelCompositeModels/CompositeModelProperties/Type/Metric/Variables/Value/PropertyPath/Name", "AssetModelCompositeModels/CompositeModelProperties/DataTypeSpec"],
         identity: &[],
         outputs: &["AssetModelArn", "AssetModelId"],
         reruns_when_dependencies_change: false,
@@ -523,6 +526,7 @@ impl fr::resource::Resource for AssetModel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssetModelOutputs;
@@ -969,6 +973,7 @@ impl fr::resource::Resource for ComputationModel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComputationModelOutputs;
@@ -1095,6 +1100,7 @@ impl fr::resource::Resource for Dashboard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DashboardOutputs;
@@ -1185,6 +1191,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -1359,6 +1366,7 @@ impl fr::resource::Resource for Gateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayOutputs;
@@ -1511,6 +1519,7 @@ impl fr::resource::Resource for Pipeline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PipelineOutputs;
@@ -1631,6 +1640,7 @@ impl fr::resource::Resource for Portal {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortalOutputs;
@@ -1738,6 +1748,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectOutputs;
@@ -1810,6 +1821,7 @@ impl fr::resource::Resource for Task {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TaskOutputs;
@@ -2075,6 +2087,7 @@ impl fr::resource::Resource for Workspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceOutputs;

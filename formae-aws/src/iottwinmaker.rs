@@ -93,6 +93,7 @@ impl fr::resource::Resource for ComponentType {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComponentTypeOutputs;
@@ -191,6 +192,7 @@ impl fr::resource::Resource for Entity {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EntityOutputs;
@@ -283,6 +285,7 @@ impl fr::resource::Resource for Scene {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SceneOutputs;
@@ -363,6 +366,7 @@ impl fr::resource::Resource for SyncJob {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SyncJobOutputs;
@@ -443,6 +447,7 @@ impl fr::resource::Resource for Workspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceOutputs;

@@ -70,6 +70,7 @@ impl fr::resource::Resource for Destination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DestinationOutputs;
@@ -155,6 +156,7 @@ impl fr::resource::Resource for DeviceProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeviceProfileOutputs;
@@ -328,6 +330,7 @@ impl fr::resource::Resource for FuotaTask {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FuotaTaskOutputs;
@@ -460,6 +463,7 @@ impl fr::resource::Resource for MulticastGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MulticastGroupOutputs;
@@ -584,6 +588,7 @@ impl fr::resource::Resource for NetworkAnalyzerConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkAnalyzerConfigurationOutputs;
@@ -707,6 +712,7 @@ impl fr::resource::Resource for PartnerAccount {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PartnerAccountOutputs;
@@ -823,6 +829,7 @@ impl fr::resource::Resource for ServiceProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceProfileOutputs;
@@ -943,6 +950,7 @@ impl fr::resource::Resource for TaskDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TaskDefinitionOutputs;
@@ -1107,6 +1115,7 @@ impl fr::resource::Resource for WirelessDevice {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WirelessDeviceOutputs;
@@ -1366,7 +1375,7 @@ impl fr::resource::Resource for WirelessDeviceImportTask {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::IoTWireless::WirelessDeviceImportTask",
         create_only: &[],
-        write_only: &[],
+        write_only: &["Sidewalk/DeviceCreationFile", "Sidewalk/SidewalkManufacturingSn"],
         identity: &[],
         outputs: &["Arn", "CreationDate", "FailedImportedDevicesCount", "Id", "InitializedImportedDevicesCount", "OnboardedImportedDevicesCount", "PendingImportedDevicesCount", "Status", "StatusReason"],
         reruns_when_dependencies_change: false,
@@ -1379,6 +1388,7 @@ impl fr::resource::Resource for WirelessDeviceImportTask {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Sidewalk"],
         }),
     };
     type Outputs = WirelessDeviceImportTaskOutputs;
@@ -1484,6 +1494,7 @@ impl fr::resource::Resource for WirelessGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WirelessGatewayOutputs;

@@ -58,6 +58,7 @@ impl fr::resource::Resource for AdConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AdConfigurationOutputs;
@@ -198,6 +199,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -349,6 +351,7 @@ impl fr::resource::Resource for EncoderConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EncoderConfigurationOutputs;
@@ -471,6 +474,7 @@ impl fr::resource::Resource for IngestConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IngestConfigurationOutputs;
@@ -541,6 +545,7 @@ impl fr::resource::Resource for PlaybackKeyPair {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlaybackKeyPairOutputs;
@@ -605,6 +610,7 @@ impl fr::resource::Resource for PlaybackRestrictionPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlaybackRestrictionPolicyOutputs;
@@ -664,6 +670,7 @@ impl fr::resource::Resource for PublicKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublicKeyOutputs;
@@ -736,6 +743,7 @@ impl fr::resource::Resource for RecordingConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecordingConfigurationOutputs;
@@ -905,6 +913,7 @@ impl fr::resource::Resource for Stage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StageOutputs;
@@ -1079,6 +1088,7 @@ impl fr::resource::Resource for StorageConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StorageConfigurationOutputs;
@@ -1151,6 +1161,7 @@ impl fr::resource::Resource for StreamKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StreamKeyOutputs;

@@ -59,6 +59,7 @@ impl fr::resource::Resource for LoggingConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoggingConfigurationOutputs;
@@ -216,6 +217,7 @@ impl fr::resource::Resource for Room {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RoomOutputs;

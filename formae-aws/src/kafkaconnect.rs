@@ -97,6 +97,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -538,6 +539,7 @@ impl fr::resource::Resource for CustomPlugin {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomPluginOutputs;
@@ -671,6 +673,7 @@ impl fr::resource::Resource for WorkerConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkerConfigurationOutputs;

@@ -81,6 +81,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSourceOutputs;
@@ -1457,6 +1458,7 @@ impl fr::resource::Resource for Faq {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FaqOutputs;
@@ -1564,6 +1566,7 @@ impl fr::resource::Resource for FeaturedResultsSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FeaturedResultsSetOutputs;
@@ -1666,6 +1669,7 @@ impl fr::resource::Resource for Index {
             can_update: true,
             can_list: true,
             timeout_minutes: 240,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IndexOutputs;
@@ -1966,6 +1970,7 @@ impl fr::resource::Resource for QuerySuggestionsBlockList {
             can_update: true,
             can_list: true,
             timeout_minutes: 780,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QuerySuggestionsBlockListOutputs;
@@ -2064,6 +2069,7 @@ impl fr::resource::Resource for Thesaurus {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThesaurusOutputs;

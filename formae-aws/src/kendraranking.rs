@@ -57,6 +57,7 @@ impl fr::resource::Resource for ExecutionPlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 240,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExecutionPlanOutputs;

@@ -78,6 +78,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -479,6 +480,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -565,6 +567,7 @@ impl fr::resource::Resource for Stream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StreamOutputs;
@@ -704,6 +707,7 @@ impl fr::resource::Resource for StreamConsumer {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StreamConsumerOutputs;

@@ -63,7 +63,7 @@ impl fr::resource::Resource for Application {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::KinesisAnalyticsV2::Application",
         create_only: &["ApplicationName", "ApplicationMode"],
-        write_only: &["RunConfiguration"],
+        write_only: &["RunConfiguration", "ApplicationConfiguration/EnvironmentProperties", "ApplicationConfiguration/ApplicationCodeConfiguration/CodeContent/ZipFileContent"],
         identity: &["ApplicationName"],
         outputs: &["ApplicationName"],
         reruns_when_dependencies_change: false,
@@ -76,6 +76,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;

@@ -67,7 +67,7 @@ impl fr::resource::Resource for DeliveryStream {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::KinesisFirehose::DeliveryStream",
         create_only: &["DeliveryStreamName", "DeliveryStreamType", "DatabaseSourceConfiguration", "KinesisStreamSourceConfiguration", "DirectPutSourceConfiguration", "MSKSourceConfiguration"],
-        write_only: &["AmazonopensearchserviceDestinationConfiguration", "ElasticsearchDestinationConfiguration", "SnowflakeDestinationConfiguration", "AmazonOpenSearchServerlessDestinationConfiguration", "DatabaseSourceConfiguration", "IcebergDestinationConfiguration", "S3DestinationConfiguration", "MSKSourceConfiguration", "KinesisStreamSourceConfiguration"],
+        write_only: &["HttpEndpointDestinationConfiguration/EndpointConfiguration/AccessKey", "RedshiftDestinationConfiguration/Password", "ElasticsearchDestinationConfiguration/CloudWatchLoggingOptions/Enabled", "AmazonopensearchserviceDestinationConfiguration", "ElasticsearchDestinationConfiguration", "SnowflakeDestinationConfiguration", "AmazonOpenSearchServerlessDestinationConfiguration", "DatabaseSourceConfiguration", "IcebergDestinationConfiguration", "HttpEndpointDestinationConfiguration/SecretsManagerConfiguration", "RedshiftDestinationConfiguration/ProcessingConfiguration", "S3DestinationConfiguration", "MSKSourceConfiguration", "KinesisStreamSourceConfiguration", "SnowflakeDestinationConfiguration/SnowflakeVpcConfiguration", "HttpEndpointDestinationConfiguration/ProcessingConfiguration", "RedshiftDestinationConfiguration/S3Configuration/EncryptionConfiguration/KMSEncryptionConfig/AWSKMSKeyARN", "SplunkDestinationConfiguration/BufferingHints", "SplunkDestinationConfiguration/SecretsManagerConfiguration", "SplunkDestinationConfiguration/ProcessingConfiguration", "SplunkDestinationConfiguration/CloudWatchLoggingOptions", "SplunkDestinationConfiguration/S3Configuration/EncryptionConfiguration/NoEncryptionConfig", "RedshiftDestinationConfiguration/S3BackupConfiguration/ErrorOutputPrefix", "RedshiftDestinationConfiguration/S3BackupConfiguration/EncryptionConfiguration/KMSEncryptionConfig/AWSKMSKeyARN", "ExtendedS3DestinationConfiguration/FileExtension", "RedshiftDestinationConfiguration/S3Configuration/ErrorOutputPrefix", "RedshiftDestinationConfiguration/SecretsManagerConfiguration/Enabled", "RedshiftDestinationConfiguration/SecretsManagerConfiguration/SecretARN", "HttpEndpointDestinationConfiguration/S3Configuration/EncryptionConfiguration/KMSEncryptionConfig/AWSKMSKeyARN", "ExtendedS3DestinationConfiguration/CustomTimeZone", "RedshiftDestinationConfiguration/SecretsManagerConfiguration/RoleARN", "DirectPutSourceConfiguration/ThroughputHintInMBs"],
         identity: &["DeliveryStreamName"],
         outputs: &["Arn", "DeliveryStreamName"],
         reruns_when_dependencies_change: false,
@@ -80,6 +80,7 @@ impl fr::resource::Resource for DeliveryStream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeliveryStreamOutputs;

@@ -59,6 +59,7 @@ impl fr::resource::Resource for SignalingChannel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SignalingChannelOutputs;
@@ -164,6 +165,7 @@ impl fr::resource::Resource for Stream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StreamOutputs;

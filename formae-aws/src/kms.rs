@@ -76,6 +76,7 @@ impl fr::resource::Resource for Alias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AliasOutputs;
@@ -256,6 +257,7 @@ impl fr::resource::Resource for Key {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyOutputs;
@@ -444,6 +446,7 @@ impl fr::resource::Resource for ReplicaKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicaKeyOutputs;

@@ -79,6 +79,7 @@ impl fr::resource::Resource for DataCellsFilter {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataCellsFilterOutputs;
@@ -174,6 +175,7 @@ impl fr::resource::Resource for PrincipalPermissions {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrincipalPermissionsOutputs;
@@ -492,6 +494,7 @@ impl fr::resource::Resource for Tag {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TagOutputs;
@@ -546,6 +549,7 @@ impl fr::resource::Resource for TagAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TagAssociationOutputs;

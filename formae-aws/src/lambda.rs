@@ -68,6 +68,7 @@ impl fr::resource::Resource for Alias {
             can_update: true,
             can_list: true,
             timeout_minutes: 45,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AliasOutputs;
@@ -190,6 +191,7 @@ impl fr::resource::Resource for CapacityProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CapacityProviderOutputs;
@@ -455,6 +457,7 @@ impl fr::resource::Resource for CodeSigningConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CodeSigningConfigOutputs;
@@ -561,6 +564,7 @@ impl fr::resource::Resource for EventInvokeConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventInvokeConfigOutputs;
@@ -792,6 +796,7 @@ impl fr::resource::Resource for EventSourceMapping {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSourceMappingOutputs;
@@ -1348,7 +1353,7 @@ impl fr::resource::Resource for Function {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Lambda::Function",
         create_only: &["FunctionName", "PackageType", "TenancyConfig"],
-        write_only: &["SnapStart", "PublishToLatestPublished"],
+        write_only: &["SnapStart", "SnapStart/ApplyOn", "Code/ImageUri", "Code/S3Bucket", "Code/S3Key", "Code/S3ObjectVersion", "Code/ZipFile", "Code/SourceKMSKeyArn", "Code/S3ObjectStorageMode", "PublishToLatestPublished"],
         identity: &["FunctionName"],
         outputs: &["Arn", "FunctionName", "SnapStartResponse"],
         reruns_when_dependencies_change: false,
@@ -1361,6 +1366,7 @@ impl fr::resource::Resource for Function {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Code"],
         }),
     };
     type Outputs = FunctionOutputs;
@@ -1940,6 +1946,7 @@ impl fr::resource::Resource for LayerVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Content"],
         }),
     };
     type Outputs = LayerVersionOutputs;
@@ -2107,6 +2114,7 @@ impl fr::resource::Resource for LayerVersionPermission {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LayerVersionPermissionOutputs;
@@ -2216,6 +2224,7 @@ impl fr::resource::Resource for MicrovmImage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["BaseImageArn", "BaseImageVersion", "BuildRoleArn", "Description", "CodeArtifact", "Logging", "EgressNetworkConnectors", "CpuConfigurations", "Resources", "AdditionalOsCapabilities", "Hooks", "EnvironmentVariables"],
         }),
     };
     type Outputs = MicrovmImageOutputs;
@@ -2469,6 +2478,7 @@ impl fr::resource::Resource for NetworkConnector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkConnectorOutputs;
@@ -2630,6 +2640,7 @@ impl fr::resource::Resource for Permission {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PermissionOutputs;
@@ -2707,6 +2718,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -2774,6 +2786,7 @@ impl fr::resource::Resource for Url {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UrlOutputs;
@@ -2900,6 +2913,7 @@ impl fr::resource::Resource for Version {
             can_update: true,
             can_list: true,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VersionOutputs;
@@ -2985,6 +2999,7 @@ impl fr::resource::Resource for WebFunction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebFunctionOutputs;
@@ -3111,6 +3126,7 @@ impl fr::resource::Resource for WebFunctionEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebFunctionEndpointOutputs;
@@ -3267,6 +3283,7 @@ impl fr::resource::Resource for WebFunctionRevision {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebFunctionRevisionOutputs;

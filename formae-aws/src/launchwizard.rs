@@ -74,6 +74,7 @@ impl fr::resource::Resource for Deployment {
             can_update: true,
             can_list: true,
             timeout_minutes: 370,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;

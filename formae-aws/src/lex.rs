@@ -84,6 +84,7 @@ impl fr::resource::Resource for Bot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BotOutputs;
@@ -2314,6 +2315,7 @@ impl fr::resource::Resource for BotAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BotAliasOutputs;
@@ -2392,6 +2394,7 @@ impl fr::resource::Resource for BotVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["BotVersionLocaleSpecification"],
         }),
     };
     type Outputs = BotVersionOutputs;
@@ -2484,6 +2487,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;

@@ -63,6 +63,7 @@ impl fr::resource::Resource for Grant {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GrantOutputs;
@@ -200,6 +201,7 @@ impl fr::resource::Resource for License {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LicenseOutputs;
@@ -435,6 +437,7 @@ impl fr::resource::Resource for LicenseAssetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LicenseAssetGroupOutputs;
@@ -543,6 +546,7 @@ impl fr::resource::Resource for LicenseAssetRuleSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LicenseAssetRuleSetOutputs;
@@ -757,6 +761,7 @@ impl fr::resource::Resource for LicenseConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LicenseConfigurationOutputs;
@@ -885,6 +890,7 @@ impl fr::resource::Resource for ReportGenerator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReportGeneratorOutputs;

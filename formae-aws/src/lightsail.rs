@@ -84,6 +84,7 @@ impl fr::resource::Resource for Alarm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AlarmOutputs;
@@ -233,6 +234,7 @@ impl fr::resource::Resource for Bucket {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BucketOutputs;
@@ -335,6 +337,7 @@ impl fr::resource::Resource for Certificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateOutputs;
@@ -404,6 +407,7 @@ impl fr::resource::Resource for ContactMethod {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactMethodOutputs;
@@ -499,6 +503,7 @@ impl fr::resource::Resource for Container {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContainerOutputs;
@@ -770,6 +775,7 @@ impl fr::resource::Resource for Database {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatabaseOutputs;
@@ -892,6 +898,7 @@ impl fr::resource::Resource for DatabaseSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatabaseSnapshotOutputs;
@@ -993,6 +1000,7 @@ impl fr::resource::Resource for Disk {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DiskOutputs;
@@ -1151,6 +1159,7 @@ impl fr::resource::Resource for DiskSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DiskSnapshotOutputs;
@@ -1246,6 +1255,7 @@ impl fr::resource::Resource for Distribution {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DistributionOutputs;
@@ -1515,6 +1525,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -1687,6 +1698,7 @@ impl fr::resource::Resource for Instance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceOutputs;
@@ -1907,6 +1919,7 @@ impl fr::resource::Resource for InstanceSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceSnapshotOutputs;
@@ -1980,6 +1993,7 @@ impl fr::resource::Resource for KeyPair {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyPairOutputs;
@@ -2087,6 +2101,7 @@ impl fr::resource::Resource for LoadBalancer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoadBalancerOutputs;
@@ -2169,6 +2184,7 @@ impl fr::resource::Resource for LoadBalancerTlsCertificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoadBalancerTlsCertificateOutputs;
@@ -2230,6 +2246,7 @@ impl fr::resource::Resource for StaticIp {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StaticIpOutputs;

@@ -69,6 +69,7 @@ impl fr::resource::Resource for APIKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = APIKeyOutputs;
@@ -222,6 +223,7 @@ impl fr::resource::Resource for GeofenceCollection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GeofenceCollectionOutputs;
@@ -299,6 +301,7 @@ impl fr::resource::Resource for Map {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MapOutputs;
@@ -392,6 +395,7 @@ impl fr::resource::Resource for PlaceIndex {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlaceIndexOutputs;
@@ -481,6 +485,7 @@ impl fr::resource::Resource for RouteCalculator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouteCalculatorOutputs;
@@ -560,6 +565,7 @@ impl fr::resource::Resource for Tracker {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrackerOutputs;
@@ -629,6 +635,7 @@ impl fr::resource::Resource for TrackerConsumer {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrackerConsumerOutputs;

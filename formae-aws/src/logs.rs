@@ -74,6 +74,7 @@ impl fr::resource::Resource for AccountPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountPolicyOutputs;
@@ -177,6 +178,7 @@ impl fr::resource::Resource for Delivery {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeliveryOutputs;
@@ -275,6 +277,7 @@ impl fr::resource::Resource for DeliveryDestination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeliveryDestinationOutputs;
@@ -373,6 +376,7 @@ impl fr::resource::Resource for DeliverySource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeliverySourceOutputs;
@@ -448,6 +452,7 @@ impl fr::resource::Resource for Destination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DestinationOutputs;
@@ -512,6 +517,7 @@ impl fr::resource::Resource for Integration {
             can_update: false,
             can_list: true,
             timeout_minutes: 30,
+            sent_on_update: &["ResourceConfig"],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -635,6 +641,7 @@ impl fr::resource::Resource for LogAnomalyDetector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogAnomalyDetectorOutputs;
@@ -743,6 +750,7 @@ impl fr::resource::Resource for LogGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogGroupOutputs;
@@ -815,6 +823,7 @@ impl fr::resource::Resource for LogStream {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LogStreamOutputs;
@@ -895,6 +904,7 @@ impl fr::resource::Resource for MetricFilter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MetricFilterOutputs;
@@ -1063,6 +1073,7 @@ impl fr::resource::Resource for QueryDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueryDefinitionOutputs;
@@ -1154,6 +1165,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -1245,6 +1257,7 @@ impl fr::resource::Resource for ScheduledQuery {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduledQueryOutputs;
@@ -1368,6 +1381,7 @@ impl fr::resource::Resource for StorageTierPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StorageTierPolicyOutputs;
@@ -1467,6 +1481,7 @@ impl fr::resource::Resource for SubscriptionFilter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubscriptionFilterOutputs;
@@ -1533,6 +1548,7 @@ impl fr::resource::Resource for Transformer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransformerOutputs;

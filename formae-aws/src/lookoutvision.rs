@@ -49,6 +49,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: true,
             timeout_minutes: 15,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectOutputs;

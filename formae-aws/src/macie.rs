@@ -60,6 +60,7 @@ impl fr::resource::Resource for AllowList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AllowListOutputs;
@@ -151,6 +152,7 @@ impl fr::resource::Resource for CustomDataIdentifier {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomDataIdentifierOutputs;
@@ -218,6 +220,7 @@ impl fr::resource::Resource for FindingsFilter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FindingsFilterOutputs;
@@ -301,6 +304,7 @@ impl fr::resource::Resource for Member {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MemberOutputs;
@@ -381,6 +385,7 @@ impl fr::resource::Resource for Session {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SessionOutputs;

@@ -65,6 +65,7 @@ impl fr::resource::Resource for Bridge {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BridgeOutputs;
@@ -349,6 +350,7 @@ impl fr::resource::Resource for BridgeOutput {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BridgeOutputOutputs;
@@ -451,6 +453,7 @@ impl fr::resource::Resource for BridgeSource {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BridgeSourceOutputs;
@@ -586,6 +589,7 @@ impl fr::resource::Resource for Flow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowOutputs;
@@ -1450,6 +1454,7 @@ impl fr::resource::Resource for FlowEntitlement {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowEntitlementOutputs;
@@ -1593,6 +1598,7 @@ impl fr::resource::Resource for FlowMediaStream {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowMediaStreamOutputs;
@@ -1743,6 +1749,7 @@ impl fr::resource::Resource for FlowOutput {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowOutputOutputs;
@@ -2015,6 +2022,7 @@ impl fr::resource::Resource for FlowSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowSourceOutputs;
@@ -2102,6 +2110,7 @@ impl fr::resource::Resource for FlowVpcInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowVpcInterfaceOutputs;
@@ -2164,6 +2173,7 @@ impl fr::resource::Resource for Gateway {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GatewayOutputs;
@@ -2281,6 +2291,7 @@ impl fr::resource::Resource for RouterInput {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouterInputOutputs;
@@ -2405,6 +2416,7 @@ impl fr::resource::Resource for RouterNetworkInterface {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouterNetworkInterfaceOutputs;
@@ -2505,6 +2517,7 @@ impl fr::resource::Resource for RouterOutput {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RouterOutputOutputs;

@@ -49,6 +49,7 @@ impl fr::resource::Resource for CertificateAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateAssociationOutputs;
@@ -128,6 +129,7 @@ impl fr::resource::Resource for JobTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = JobTemplateOutputs;
@@ -257,6 +259,7 @@ impl fr::resource::Resource for Preset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PresetOutputs;
@@ -328,6 +331,7 @@ impl fr::resource::Resource for Queue {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueOutputs;

@@ -60,6 +60,7 @@ impl fr::resource::Resource for ChannelPlacementGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelPlacementGroupOutputs;
@@ -186,6 +187,7 @@ impl fr::resource::Resource for CloudWatchAlarmTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudWatchAlarmTemplateOutputs;
@@ -302,6 +304,7 @@ impl fr::resource::Resource for CloudWatchAlarmTemplateGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudWatchAlarmTemplateGroupOutputs;
@@ -371,6 +374,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -494,6 +498,7 @@ impl fr::resource::Resource for EventBridgeRuleTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventBridgeRuleTemplateOutputs;
@@ -600,6 +605,7 @@ impl fr::resource::Resource for EventBridgeRuleTemplateGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventBridgeRuleTemplateGroupOutputs;
@@ -707,7 +713,7 @@ impl fr::resource::Resource for Input {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::MediaLive::Input",
         create_only: &["InputNetworkLocation", "Type", "Vpc", "RouterSettings"],
-        write_only: &["InputSecurityGroups", "Vpc"],
+        write_only: &["InputSecurityGroups", "Vpc", "Destinations/StaticIpAddress"],
         identity: &[],
         outputs: &["Arn", "AttachedChannels", "DestinationUrls", "Id", "InputClass", "InputPartnerIds", "InputSourceType", "SecurityGroups", "SourceUrls", "State"],
         reruns_when_dependencies_change: false,
@@ -720,6 +726,7 @@ impl fr::resource::Resource for Input {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InputOutputs;
@@ -1169,6 +1176,7 @@ impl fr::resource::Resource for InputSecurityGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InputSecurityGroupOutputs;
@@ -1254,6 +1262,7 @@ impl fr::resource::Resource for Multiplex {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MultiplexOutputs;
@@ -1386,6 +1395,7 @@ impl fr::resource::Resource for Multiplexprogram {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MultiplexprogramOutputs;
@@ -1568,6 +1578,7 @@ impl fr::resource::Resource for Network {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkOutputs;
@@ -1671,6 +1682,7 @@ impl fr::resource::Resource for Node {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NodeOutputs;
@@ -1811,6 +1823,7 @@ impl fr::resource::Resource for SdiSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SdiSourceOutputs;
@@ -1919,6 +1932,7 @@ impl fr::resource::Resource for SignalMap {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SignalMapOutputs;

@@ -71,6 +71,7 @@ impl fr::resource::Resource for Asset {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssetOutputs;
@@ -175,6 +176,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -318,6 +320,7 @@ impl fr::resource::Resource for OriginEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OriginEndpointOutputs;
@@ -943,6 +946,7 @@ impl fr::resource::Resource for PackagingConfiguration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PackagingConfigurationOutputs;
@@ -1322,6 +1326,7 @@ impl fr::resource::Resource for PackagingGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PackagingGroupOutputs;

@@ -80,6 +80,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -239,6 +240,7 @@ impl fr::resource::Resource for ChannelGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelGroupOutputs;
@@ -301,6 +303,7 @@ impl fr::resource::Resource for ChannelPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelPolicyOutputs;
@@ -405,6 +408,7 @@ impl fr::resource::Resource for OriginEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OriginEndpointOutputs;
@@ -1435,6 +1439,7 @@ impl fr::resource::Resource for OriginEndpointPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OriginEndpointPolicyOutputs;

@@ -70,6 +70,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -271,6 +272,7 @@ impl fr::resource::Resource for ChannelPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelPolicyOutputs;
@@ -350,6 +352,7 @@ impl fr::resource::Resource for Function {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FunctionOutputs;
@@ -648,6 +651,7 @@ impl fr::resource::Resource for LiveSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LiveSourceOutputs;
@@ -804,6 +808,7 @@ impl fr::resource::Resource for PlaybackConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlaybackConfigurationOutputs;
@@ -1293,6 +1298,7 @@ impl fr::resource::Resource for PrefetchSchedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrefetchScheduleOutputs;
@@ -1573,6 +1579,7 @@ impl fr::resource::Resource for Program {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProgramOutputs;
@@ -1876,6 +1883,7 @@ impl fr::resource::Resource for SourceLocation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SourceLocationOutputs;
@@ -2020,6 +2028,7 @@ impl fr::resource::Resource for VodSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VodSourceOutputs;

@@ -56,6 +56,7 @@ impl fr::resource::Resource for ACL {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ACLOutputs;
@@ -224,6 +225,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -372,6 +374,7 @@ impl fr::resource::Resource for MultiRegionCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MultiRegionClusterOutputs;
@@ -446,6 +449,7 @@ impl fr::resource::Resource for ParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ParameterGroupOutputs;
@@ -515,6 +519,7 @@ impl fr::resource::Resource for Snapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotOutputs;
@@ -605,6 +610,7 @@ impl fr::resource::Resource for SubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubnetGroupOutputs;
@@ -672,6 +678,7 @@ impl fr::resource::Resource for User {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;

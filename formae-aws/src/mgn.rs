@@ -62,6 +62,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -214,6 +215,7 @@ impl fr::resource::Resource for LaunchConfigurationTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchConfigurationTemplateOutputs;
@@ -445,6 +447,7 @@ impl fr::resource::Resource for NetworkMigrationDefinition {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkMigrationDefinitionOutputs;

@@ -70,6 +70,7 @@ impl fr::resource::Resource for ApprovalTeam {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApprovalTeamOutputs;
@@ -219,6 +220,7 @@ impl fr::resource::Resource for IdentitySource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentitySourceOutputs;

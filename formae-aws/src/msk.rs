@@ -46,6 +46,7 @@ impl fr::resource::Resource for BatchScramSecret {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BatchScramSecretOutputs;
@@ -123,6 +124,7 @@ impl fr::resource::Resource for Channel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelOutputs;
@@ -607,6 +609,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -1186,6 +1189,7 @@ impl fr::resource::Resource for ClusterPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterPolicyOutputs;
@@ -1244,6 +1248,7 @@ impl fr::resource::Resource for Configuration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["ServerProperties"],
         }),
     };
     type Outputs = ConfigurationOutputs;
@@ -1336,6 +1341,7 @@ impl fr::resource::Resource for Replicator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicatorOutputs;
@@ -1858,6 +1864,7 @@ impl fr::resource::Resource for ServerlessCluster {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServerlessClusterOutputs;
@@ -1968,6 +1975,7 @@ impl fr::resource::Resource for Topic {
             can_update: true,
             can_list: true,
             timeout_minutes: 5,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicOutputs;
@@ -2033,6 +2041,7 @@ impl fr::resource::Resource for VpcConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcConnectionOutputs;

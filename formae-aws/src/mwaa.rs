@@ -155,6 +155,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentOutputs;

@@ -167,6 +167,7 @@ impl fr::resource::Resource for DBCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBClusterOutputs;
@@ -302,6 +303,7 @@ impl fr::resource::Resource for DBClusterParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBClusterParameterGroupOutputs;
@@ -415,6 +417,7 @@ impl fr::resource::Resource for DBInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBInstanceOutputs;
@@ -480,6 +483,7 @@ impl fr::resource::Resource for DBParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBParameterGroupOutputs;
@@ -548,6 +552,7 @@ impl fr::resource::Resource for DBSubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBSubnetGroupOutputs;
@@ -619,6 +624,7 @@ impl fr::resource::Resource for EventSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSubscriptionOutputs;
@@ -688,6 +694,7 @@ impl fr::resource::Resource for GlobalCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GlobalClusterOutputs;

@@ -96,6 +96,7 @@ impl fr::resource::Resource for Graph {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GraphOutputs;
@@ -308,6 +309,7 @@ impl fr::resource::Resource for GraphSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GraphSnapshotOutputs;
@@ -398,6 +400,7 @@ impl fr::resource::Resource for PrivateGraphEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrivateGraphEndpointOutputs;

@@ -68,6 +68,7 @@ impl fr::resource::Resource for ContainerAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContainerAssociationOutputs;
@@ -240,6 +241,7 @@ impl fr::resource::Resource for Firewall {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallOutputs;
@@ -440,6 +442,7 @@ impl fr::resource::Resource for FirewallPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallPolicyOutputs;
@@ -736,6 +739,7 @@ impl fr::resource::Resource for LoggingConfiguration {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoggingConfigurationOutputs;
@@ -854,6 +858,7 @@ impl fr::resource::Resource for RuleGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleGroupOutputs;
@@ -1304,6 +1309,7 @@ impl fr::resource::Resource for TLSInspectionConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TLSInspectionConfigurationOutputs;
@@ -1467,6 +1473,7 @@ impl fr::resource::Resource for VpcEndpointAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcEndpointAssociationOutputs;

@@ -69,6 +69,7 @@ impl fr::resource::Resource for Monitor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MonitorOutputs;
@@ -207,6 +208,7 @@ impl fr::resource::Resource for Scope {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScopeOutputs;

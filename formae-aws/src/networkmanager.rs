@@ -97,6 +97,7 @@ impl fr::resource::Resource for ConnectAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectAttachmentOutputs;
@@ -238,6 +239,7 @@ impl fr::resource::Resource for ConnectPeer {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectPeerOutputs;
@@ -331,6 +333,7 @@ impl fr::resource::Resource for CoreNetwork {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CoreNetworkOutputs;
@@ -403,6 +406,7 @@ impl fr::resource::Resource for CoreNetworkPrefixListAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CoreNetworkPrefixListAssociationOutputs;
@@ -467,6 +471,7 @@ impl fr::resource::Resource for CustomerGatewayAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomerGatewayAssociationOutputs;
@@ -562,6 +567,7 @@ impl fr::resource::Resource for Device {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeviceOutputs;
@@ -703,6 +709,7 @@ impl fr::resource::Resource for DirectConnectGatewayAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DirectConnectGatewayAttachmentOutputs;
@@ -778,6 +785,7 @@ impl fr::resource::Resource for GlobalNetwork {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GlobalNetworkOutputs;
@@ -864,6 +872,7 @@ impl fr::resource::Resource for Link {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LinkOutputs;
@@ -945,6 +954,7 @@ impl fr::resource::Resource for LinkAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LinkAssociationOutputs;
@@ -1018,6 +1028,7 @@ impl fr::resource::Resource for Site {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SiteOutputs;
@@ -1116,6 +1127,7 @@ impl fr::resource::Resource for SiteToSiteVpnAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SiteToSiteVpnAttachmentOutputs;
@@ -1208,6 +1220,7 @@ impl fr::resource::Resource for TransitGatewayPeering {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayPeeringOutputs;
@@ -1299,6 +1312,7 @@ impl fr::resource::Resource for TransitGatewayRegistration {
             can_update: false,
             can_list: true,
             timeout_minutes: 30,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayRegistrationOutputs;
@@ -1396,6 +1410,7 @@ impl fr::resource::Resource for TransitGatewayRouteTableAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransitGatewayRouteTableAttachmentOutputs;
@@ -1532,6 +1547,7 @@ impl fr::resource::Resource for VpcAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcAttachmentOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for Deployment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;
@@ -223,6 +224,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -379,6 +381,7 @@ impl fr::resource::Resource for Rule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleOutputs;
@@ -469,6 +472,7 @@ impl fr::resource::Resource for Scope {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScopeOutputs;
@@ -547,6 +551,7 @@ impl fr::resource::Resource for Template {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TemplateOutputs;

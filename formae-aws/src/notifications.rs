@@ -56,6 +56,7 @@ impl fr::resource::Resource for ChannelAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChannelAssociationOutputs;
@@ -124,6 +125,7 @@ impl fr::resource::Resource for EventRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventRuleOutputs;
@@ -184,6 +186,7 @@ impl fr::resource::Resource for ManagedNotificationAccountContactAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ManagedNotificationAccountContactAssociationOutputs;
@@ -258,6 +261,7 @@ impl fr::resource::Resource for ManagedNotificationAdditionalChannelAssociation 
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ManagedNotificationAdditionalChannelAssociationOutputs;
@@ -321,6 +325,7 @@ impl fr::resource::Resource for NotificationConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotificationConfigurationOutputs;
@@ -406,6 +411,7 @@ impl fr::resource::Resource for NotificationHub {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotificationHubOutputs;
@@ -466,6 +472,7 @@ impl fr::resource::Resource for OrganizationalUnitAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationalUnitAssociationOutputs;

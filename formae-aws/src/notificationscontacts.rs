@@ -55,6 +55,7 @@ impl fr::resource::Resource for EmailContact {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EmailContactOutputs;

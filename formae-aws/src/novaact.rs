@@ -60,6 +60,7 @@ impl fr::resource::Resource for WorkflowDefinition {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkflowDefinitionOutputs;

@@ -59,6 +59,7 @@ impl fr::resource::Resource for Link {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LinkOutputs;
@@ -160,6 +161,7 @@ impl fr::resource::Resource for Sink {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SinkOutputs;

@@ -53,6 +53,7 @@ impl fr::resource::Resource for DatasetIntegration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetIntegrationOutputs;
@@ -134,6 +135,7 @@ impl fr::resource::Resource for OrganizationCentralizationRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 90,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationCentralizationRuleOutputs;
@@ -434,7 +436,7 @@ impl fr::resource::Resource for OrganizationTelemetryRule {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ObservabilityAdmin::OrganizationTelemetryRule",
         create_only: &["RuleName"],
-        write_only: &[],
+        write_only: &["Rule/Regions"],
         identity: &[],
         outputs: &["RegionStatuses", "RuleArn"],
         reruns_when_dependencies_change: false,
@@ -447,6 +449,7 @@ impl fr::resource::Resource for OrganizationTelemetryRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Rule"],
         }),
     };
     type Outputs = OrganizationTelemetryRuleOutputs;
@@ -952,6 +955,7 @@ impl fr::resource::Resource for S3TableIntegration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = S3TableIntegrationOutputs;
@@ -1053,6 +1057,7 @@ impl fr::resource::Resource for TelemetryEnrichment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TelemetryEnrichmentOutputs;
@@ -1121,6 +1126,7 @@ impl fr::resource::Resource for TelemetryPipelines {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TelemetryPipelinesOutputs;
@@ -1190,7 +1196,7 @@ impl fr::resource::Resource for TelemetryRule {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ObservabilityAdmin::TelemetryRule",
         create_only: &["RuleName"],
-        write_only: &[],
+        write_only: &["Rule/Regions"],
         identity: &[],
         outputs: &["RegionStatuses", "RuleArn"],
         reruns_when_dependencies_change: false,
@@ -1203,6 +1209,7 @@ impl fr::resource::Resource for TelemetryRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Rule"],
         }),
     };
     type Outputs = TelemetryRuleOutputs;

@@ -154,6 +154,7 @@ impl fr::resource::Resource for CloudAutonomousVmCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudAutonomousVmClusterOutputs;
@@ -420,6 +421,7 @@ impl fr::resource::Resource for CloudExadataInfrastructure {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudExadataInfrastructureOutputs;
@@ -690,6 +692,7 @@ impl fr::resource::Resource for CloudVmCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudVmClusterOutputs;
@@ -907,6 +910,7 @@ impl fr::resource::Resource for OdbNetwork {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OdbNetworkOutputs;
@@ -1021,6 +1025,7 @@ impl fr::resource::Resource for OdbPeeringConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OdbPeeringConnectionOutputs;

@@ -67,6 +67,7 @@ impl fr::resource::Resource for AnnotationStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnnotationStoreOutputs;
@@ -195,6 +196,7 @@ impl fr::resource::Resource for Configuration {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationOutputs;
@@ -288,6 +290,7 @@ impl fr::resource::Resource for ReferenceStore {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReferenceStoreOutputs;
@@ -364,6 +367,7 @@ impl fr::resource::Resource for RunCache {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RunCacheOutputs;
@@ -463,6 +467,7 @@ impl fr::resource::Resource for RunGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RunGroupOutputs;
@@ -554,6 +559,7 @@ impl fr::resource::Resource for SequenceStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SequenceStoreOutputs;
@@ -637,6 +643,7 @@ impl fr::resource::Resource for VariantStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VariantStoreOutputs;
@@ -745,6 +752,7 @@ impl fr::resource::Resource for Workflow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkflowOutputs;
@@ -975,6 +983,7 @@ impl fr::resource::Resource for WorkflowVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkflowVersionOutputs;

@@ -64,6 +64,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSourceOutputs;

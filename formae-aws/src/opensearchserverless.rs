@@ -63,6 +63,7 @@ impl fr::resource::Resource for AccessPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPolicyOutputs;
@@ -165,6 +166,7 @@ impl fr::resource::Resource for Collection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CollectionOutputs;
@@ -324,6 +326,7 @@ impl fr::resource::Resource for CollectionGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CollectionGroupOutputs;
@@ -432,6 +435,7 @@ impl fr::resource::Resource for CollectionIndex {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CollectionIndexOutputs;
@@ -483,7 +487,7 @@ impl fr::resource::Resource for Index {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::OpenSearchServerless::Index",
         create_only: &["IndexName", "CollectionEndpoint"],
-        write_only: &[],
+        write_only: &["Settings/Index/RefreshInterval", "Settings/Index/KnnAlgoParamEfSearch"],
         identity: &["IndexName", "CollectionEndpoint"],
         outputs: &["CollectionEndpoint", "IndexName", "Uuid"],
         reruns_when_dependencies_change: false,
@@ -496,6 +500,7 @@ impl fr::resource::Resource for Index {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IndexOutputs;
@@ -621,6 +626,7 @@ impl fr::resource::Resource for LifecyclePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LifecyclePolicyOutputs;
@@ -696,6 +702,7 @@ impl fr::resource::Resource for SecurityConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityConfigOutputs;
@@ -855,6 +862,7 @@ impl fr::resource::Resource for SecurityPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityPolicyOutputs;
@@ -928,6 +936,7 @@ impl fr::resource::Resource for VpcEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VpcEndpointOutputs;

@@ -71,6 +71,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -251,7 +252,7 @@ impl fr::resource::Resource for Domain {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::OpenSearchService::Domain",
         create_only: &["DomainName", "EngineMode"],
-        write_only: &[],
+        write_only: &["AdvancedSecurityOptions/MasterUserOptions", "AdvancedSecurityOptions/SAMLOptions/MasterUserName", "AdvancedSecurityOptions/SAMLOptions/MasterBackendRole", "AdvancedSecurityOptions/JWTOptions/PublicKey"],
         identity: &["DomainName"],
         outputs: &["Arn", "DomainArn", "DomainEndpoint", "DomainEndpointV2", "DomainEndpoints", "DomainName", "Id", "ServiceSoftwareOptions"],
         reruns_when_dependencies_change: false,
@@ -264,6 +265,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;

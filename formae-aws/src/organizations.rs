@@ -76,6 +76,7 @@ impl fr::resource::Resource for Account {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountOutputs;
@@ -162,6 +163,7 @@ impl fr::resource::Resource for Organization {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationOutputs;
@@ -240,6 +242,7 @@ impl fr::resource::Resource for OrganizationalUnit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationalUnitOutputs;
@@ -339,6 +342,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -416,6 +420,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;

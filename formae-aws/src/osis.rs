@@ -90,6 +90,7 @@ impl fr::resource::Resource for Pipeline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PipelineOutputs;

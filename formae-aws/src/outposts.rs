@@ -68,6 +68,7 @@ impl fr::resource::Resource for Outpost {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OutpostOutputs;
@@ -166,6 +167,7 @@ impl fr::resource::Resource for Site {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SiteOutputs;

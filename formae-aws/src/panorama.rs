@@ -75,6 +75,7 @@ impl fr::resource::Resource for ApplicationInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationInstanceOutputs;
@@ -188,6 +189,7 @@ impl fr::resource::Resource for Package {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PackageOutputs;
@@ -293,6 +295,7 @@ impl fr::resource::Resource for PackageVersion {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PackageVersionOutputs;

@@ -50,6 +50,7 @@ impl fr::resource::Resource for Alias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AliasOutputs;
@@ -120,6 +121,7 @@ impl fr::resource::Resource for Key {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeyOutputs;

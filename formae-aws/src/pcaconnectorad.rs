@@ -55,6 +55,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -128,6 +129,7 @@ impl fr::resource::Resource for DirectoryRegistration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DirectoryRegistrationOutputs;
@@ -184,6 +186,7 @@ impl fr::resource::Resource for ServicePrincipalName {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServicePrincipalNameOutputs;
@@ -247,6 +250,7 @@ impl fr::resource::Resource for Template {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TemplateOutputs;
@@ -310,6 +314,7 @@ impl fr::resource::Resource for TemplateGroupAccessControlEntry {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["AccessRights", "GroupDisplayName"],
         }),
     };
     type Outputs = TemplateGroupAccessControlEntryOutputs;

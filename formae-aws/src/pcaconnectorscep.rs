@@ -49,6 +49,7 @@ impl fr::resource::Resource for Challenge {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ChallengeOutputs;
@@ -110,6 +111,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;

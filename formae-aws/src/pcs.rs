@@ -71,6 +71,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 130,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -419,6 +420,7 @@ impl fr::resource::Resource for ComputeNodeGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComputeNodeGroupOutputs;
@@ -703,6 +705,7 @@ impl fr::resource::Resource for Queue {
             can_update: true,
             can_list: true,
             timeout_minutes: 160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueOutputs;

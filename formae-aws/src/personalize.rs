@@ -70,6 +70,7 @@ impl fr::resource::Resource for Campaign {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CampaignOutputs;
@@ -189,6 +190,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -327,6 +329,7 @@ impl fr::resource::Resource for DatasetGroup {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetGroupOutputs;
@@ -398,6 +401,7 @@ impl fr::resource::Resource for EventTracker {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventTrackerOutputs;
@@ -471,6 +475,7 @@ impl fr::resource::Resource for Filter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FilterOutputs;
@@ -542,6 +547,7 @@ impl fr::resource::Resource for MetricAttribution {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MetricAttributionOutputs;
@@ -671,6 +677,7 @@ impl fr::resource::Resource for Schema {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SchemaOutputs;
@@ -756,6 +763,7 @@ impl fr::resource::Resource for Solution {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SolutionOutputs;

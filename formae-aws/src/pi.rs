@@ -70,6 +70,7 @@ impl fr::resource::Resource for PerfReports {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PerfReportsOutputs;

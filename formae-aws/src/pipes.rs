@@ -83,6 +83,7 @@ impl fr::resource::Resource for Pipe {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PipeOutputs;

@@ -66,6 +66,7 @@ impl fr::resource::Resource for Subscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubscriptionOutputs;

@@ -71,6 +71,7 @@ impl fr::resource::Resource for EnvironmentAccountConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentAccountConnectionOutputs;
@@ -164,6 +165,7 @@ impl fr::resource::Resource for EnvironmentTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentTemplateOutputs;
@@ -240,6 +242,7 @@ impl fr::resource::Resource for ServiceTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceTemplateOutputs;

@@ -81,6 +81,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -311,6 +312,7 @@ impl fr::resource::Resource for DataAccessor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataAccessorOutputs;
@@ -502,6 +504,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSourceOutputs;
@@ -794,6 +797,7 @@ impl fr::resource::Resource for Index {
             can_update: true,
             can_list: true,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IndexOutputs;
@@ -922,6 +926,7 @@ impl fr::resource::Resource for Permission {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PermissionOutputs;
@@ -1023,6 +1028,7 @@ impl fr::resource::Resource for Plugin {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PluginOutputs;
@@ -1158,6 +1164,7 @@ impl fr::resource::Resource for Retriever {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RetrieverOutputs;
@@ -1251,6 +1258,7 @@ impl fr::resource::Resource for WebExperience {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebExperienceOutputs;

@@ -76,6 +76,7 @@ impl fr::resource::Resource for ActionConnector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["AuthenticationConfig"],
         }),
     };
     type Outputs = ActionConnectorOutputs;
@@ -309,6 +310,7 @@ impl fr::resource::Resource for Agent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentOutputs;
@@ -517,6 +519,7 @@ impl fr::resource::Resource for Analysis {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AnalysisOutputs;
@@ -12107,6 +12110,7 @@ impl fr::resource::Resource for ApprovalPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApprovalPolicyOutputs;
@@ -12197,6 +12201,7 @@ impl fr::resource::Resource for Assignment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssignmentOutputs;
@@ -12277,6 +12282,7 @@ impl fr::resource::Resource for Brand {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BrandOutputs;
@@ -12481,6 +12487,7 @@ impl fr::resource::Resource for CustomPermissions {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomPermissionsOutputs;
@@ -13013,6 +13020,7 @@ impl fr::resource::Resource for Customization {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomizationOutputs;
@@ -13091,6 +13099,7 @@ impl fr::resource::Resource for DLPSetting {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DLPSettingOutputs;
@@ -13210,6 +13219,7 @@ impl fr::resource::Resource for Dashboard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DashboardOutputs;
@@ -13674,6 +13684,7 @@ impl fr::resource::Resource for DataSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSetOutputs;
@@ -14425,6 +14436,7 @@ impl fr::resource::Resource for DataSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataSourceOutputs;
@@ -15478,6 +15490,7 @@ impl fr::resource::Resource for Flow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FlowOutputs;
@@ -15574,6 +15587,7 @@ impl fr::resource::Resource for Folder {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FolderOutputs;
@@ -15693,6 +15707,7 @@ impl fr::resource::Resource for Group {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupOutputs;
@@ -15784,6 +15799,7 @@ impl fr::resource::Resource for KnowledgeBase {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KnowledgeBaseOutputs;
@@ -15979,6 +15995,7 @@ impl fr::resource::Resource for LimitsProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LimitsProfileOutputs;
@@ -16064,6 +16081,7 @@ impl fr::resource::Resource for OAuthClientApplication {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OAuthClientApplicationOutputs;
@@ -16186,6 +16204,7 @@ impl fr::resource::Resource for RefreshSchedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RefreshScheduleOutputs;
@@ -16372,6 +16391,7 @@ impl fr::resource::Resource for Space {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SpaceOutputs;
@@ -16508,6 +16528,7 @@ impl fr::resource::Resource for Template {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TemplateOutputs;
@@ -18438,6 +18459,7 @@ impl fr::resource::Resource for Theme {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ThemeOutputs;
@@ -18864,6 +18886,7 @@ impl fr::resource::Resource for Topic {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicOutputs;
@@ -19725,6 +19748,7 @@ impl fr::resource::Resource for TopicV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicV2Outputs;
@@ -19891,6 +19915,7 @@ impl fr::resource::Resource for VPCConnection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VPCConnectionOutputs;

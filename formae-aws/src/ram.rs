@@ -62,6 +62,7 @@ impl fr::resource::Resource for Permission {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PermissionOutputs;
@@ -158,6 +159,7 @@ impl fr::resource::Resource for PermissionAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PermissionAssociationOutputs;
@@ -251,6 +253,7 @@ impl fr::resource::Resource for PrincipalAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 735,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrincipalAssociationOutputs;
@@ -323,6 +326,7 @@ impl fr::resource::Resource for ResourceAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceAssociationOutputs;
@@ -419,6 +423,7 @@ impl fr::resource::Resource for ResourceShare {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceShareOutputs;
@@ -521,6 +526,7 @@ impl fr::resource::Resource for SourceAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SourceAssociationOutputs;

@@ -61,7 +61,7 @@ impl fr::resource::Resource for Rule {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Rbin::Rule",
         create_only: &["ResourceType"],
-        write_only: &["LockConfiguration"],
+        write_only: &["LockConfiguration", "LockConfiguration/UnlockDelayValue", "LockConfiguration/UnlockDelayUnit"],
         identity: &[],
         outputs: &["Arn", "Identifier", "LockState"],
         reruns_when_dependencies_change: false,
@@ -74,6 +74,7 @@ impl fr::resource::Resource for Rule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleOutputs;

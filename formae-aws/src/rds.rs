@@ -90,6 +90,7 @@ impl fr::resource::Resource for ClusterSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterSnapshotOutputs;
@@ -249,6 +250,7 @@ impl fr::resource::Resource for CustomDBEngineVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 600,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomDBEngineVersionOutputs;
@@ -794,6 +796,7 @@ impl fr::resource::Resource for DBCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBClusterOutputs;
@@ -1012,6 +1015,7 @@ impl fr::resource::Resource for DBClusterEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBClusterEndpointOutputs;
@@ -1120,6 +1124,7 @@ impl fr::resource::Resource for DBClusterParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBClusterParameterGroupOutputs;
@@ -1928,6 +1933,7 @@ impl fr::resource::Resource for DBInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBInstanceOutputs;
@@ -2144,6 +2150,7 @@ impl fr::resource::Resource for DBParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBParameterGroupOutputs;
@@ -2243,6 +2250,7 @@ impl fr::resource::Resource for DBProxy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBProxyOutputs;
@@ -2434,6 +2442,7 @@ impl fr::resource::Resource for DBProxyEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBProxyEndpointOutputs;
@@ -2521,6 +2530,7 @@ impl fr::resource::Resource for DBProxyTargetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBProxyTargetGroupOutputs;
@@ -2667,6 +2677,7 @@ impl fr::resource::Resource for DBShardGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBShardGroupOutputs;
@@ -2771,6 +2782,7 @@ impl fr::resource::Resource for DBSnapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBSnapshotOutputs;
@@ -2866,6 +2878,7 @@ impl fr::resource::Resource for DBSubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DBSubnetGroupOutputs;
@@ -2971,6 +2984,7 @@ impl fr::resource::Resource for Deployment {
             can_update: true,
             can_list: true,
             timeout_minutes: 540,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeploymentOutputs;
@@ -3061,6 +3075,7 @@ impl fr::resource::Resource for EventSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSubscriptionOutputs;
@@ -3136,6 +3151,7 @@ impl fr::resource::Resource for GlobalCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GlobalClusterOutputs;
@@ -3226,6 +3242,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -3322,6 +3339,7 @@ impl fr::resource::Resource for OptionGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OptionGroupOutputs;

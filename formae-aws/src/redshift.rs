@@ -237,6 +237,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -373,6 +374,7 @@ impl fr::resource::Resource for ClusterParameterGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterParameterGroupOutputs;
@@ -473,6 +475,7 @@ impl fr::resource::Resource for ClusterSubnetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterSubnetGroupOutputs;
@@ -554,6 +557,7 @@ impl fr::resource::Resource for EndpointAccess {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointAccessOutputs;
@@ -637,6 +641,7 @@ impl fr::resource::Resource for EndpointAuthorization {
             can_update: true,
             can_list: true,
             timeout_minutes: 60,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointAuthorizationOutputs;
@@ -729,6 +734,7 @@ impl fr::resource::Resource for EventSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EventSubscriptionOutputs;
@@ -839,6 +845,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -931,6 +938,7 @@ impl fr::resource::Resource for QEV2IdcApplication {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QEV2IdcApplicationOutputs;
@@ -1023,6 +1031,7 @@ impl fr::resource::Resource for RedshiftIdcApplication {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RedshiftIdcApplicationOutputs;
@@ -1249,6 +1258,7 @@ impl fr::resource::Resource for ScheduledAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduledActionOutputs;
@@ -1354,6 +1364,7 @@ impl fr::resource::Resource for Snapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotOutputs;
@@ -1433,6 +1444,7 @@ impl fr::resource::Resource for SnapshotCopyGrant {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotCopyGrantOutputs;
@@ -1521,6 +1533,7 @@ impl fr::resource::Resource for SnapshotSchedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotScheduleOutputs;
@@ -1598,6 +1611,7 @@ impl fr::resource::Resource for UsageLimit {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UsageLimitOutputs;

@@ -98,6 +98,7 @@ impl fr::resource::Resource for Namespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NamespaceOutputs;
@@ -212,6 +213,7 @@ impl fr::resource::Resource for Snapshot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SnapshotOutputs;
@@ -317,6 +319,7 @@ impl fr::resource::Resource for Workgroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkgroupOutputs;

@@ -70,6 +70,7 @@ impl fr::resource::Resource for Application {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -190,6 +191,7 @@ impl fr::resource::Resource for Environment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EnvironmentOutputs;
@@ -273,6 +275,7 @@ impl fr::resource::Resource for Route {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["RouteType", "ServiceIdentifier"],
         }),
     };
     type Outputs = RouteOutputs;
@@ -420,6 +423,7 @@ impl fr::resource::Resource for Service {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["EndpointType", "Name"],
         }),
     };
     type Outputs = ServiceOutputs;

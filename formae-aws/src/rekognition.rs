@@ -52,6 +52,7 @@ impl fr::resource::Resource for Collection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CollectionOutputs;
@@ -134,6 +135,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -220,6 +222,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: true,
             timeout_minutes: 15,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectOutputs;
@@ -317,6 +320,7 @@ impl fr::resource::Resource for StreamProcessor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StreamProcessorOutputs;

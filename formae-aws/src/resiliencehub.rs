@@ -77,6 +77,7 @@ impl fr::resource::Resource for App {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppOutputs;
@@ -266,6 +267,7 @@ impl fr::resource::Resource for ResiliencyPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResiliencyPolicyOutputs;

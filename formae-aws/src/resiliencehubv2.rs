@@ -76,6 +76,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -292,6 +293,7 @@ impl fr::resource::Resource for Service {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceOutputs;
@@ -635,6 +637,7 @@ impl fr::resource::Resource for ServiceFunction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceFunctionOutputs;
@@ -720,6 +723,7 @@ impl fr::resource::Resource for System {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SystemOutputs;
@@ -793,6 +797,7 @@ impl fr::resource::Resource for UserJourney {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserJourneyOutputs;

@@ -45,6 +45,7 @@ impl fr::resource::Resource for DefaultViewAssociation {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DefaultViewAssociationOutputs;
@@ -96,6 +97,7 @@ impl fr::resource::Resource for Index {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IndexOutputs;
@@ -161,6 +163,7 @@ impl fr::resource::Resource for View {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ViewOutputs;

@@ -49,6 +49,7 @@ impl fr::resource::Resource for Fleet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FleetOutputs;
@@ -116,6 +117,7 @@ impl fr::resource::Resource for Robot {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RobotOutputs;
@@ -180,7 +182,7 @@ impl fr::resource::Resource for RobotApplication {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::RoboMaker::RobotApplication",
         create_only: &["Name"],
-        write_only: &["Sources"],
+        write_only: &["RobotSoftwareSuite/Version", "Sources"],
         identity: &[],
         outputs: &["Arn"],
         reruns_when_dependencies_change: false,
@@ -193,6 +195,7 @@ impl fr::resource::Resource for RobotApplication {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["RobotSoftwareSuite"],
         }),
     };
     type Outputs = RobotApplicationOutputs;
@@ -314,6 +317,7 @@ impl fr::resource::Resource for RobotApplicationVersion {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RobotApplicationVersionOutputs;
@@ -376,7 +380,7 @@ impl fr::resource::Resource for SimulationApplication {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::RoboMaker::SimulationApplication",
         create_only: &["Name"],
-        write_only: &["RenderingEngine", "Sources"],
+        write_only: &["RenderingEngine", "RobotSoftwareSuite/Version", "Sources", "SimulationSoftwareSuite/Version"],
         identity: &[],
         outputs: &["Arn"],
         reruns_when_dependencies_change: false,
@@ -389,6 +393,7 @@ impl fr::resource::Resource for SimulationApplication {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["RobotSoftwareSuite", "SimulationSoftwareSuite"],
         }),
     };
     type Outputs = SimulationApplicationOutputs;
@@ -578,6 +583,7 @@ impl fr::resource::Resource for SimulationApplicationVersion {
             can_update: false,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SimulationApplicationVersionOutputs;

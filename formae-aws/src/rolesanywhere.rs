@@ -53,6 +53,7 @@ impl fr::resource::Resource for CRL {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CRLOutputs;
@@ -145,6 +146,7 @@ impl fr::resource::Resource for Profile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileOutputs;
@@ -265,6 +267,7 @@ impl fr::resource::Resource for TrustAnchor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrustAnchorOutputs;

@@ -54,6 +54,7 @@ impl fr::resource::Resource for CidrCollection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CidrCollectionOutputs;
@@ -126,6 +127,7 @@ impl fr::resource::Resource for DNSSEC {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DNSSECOutputs;
@@ -177,6 +179,7 @@ impl fr::resource::Resource for DelegationSet {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DelegationSetOutputs;
@@ -232,6 +235,7 @@ impl fr::resource::Resource for HealthCheck {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HealthCheckOutputs;
@@ -508,6 +512,7 @@ impl fr::resource::Resource for HostedZone {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HostedZoneOutputs;
@@ -665,6 +670,7 @@ impl fr::resource::Resource for KeySigningKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KeySigningKeyOutputs;
@@ -733,6 +739,7 @@ impl fr::resource::Resource for QueryLoggingConfig {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueryLoggingConfigOutputs;
@@ -830,6 +837,7 @@ impl fr::resource::Resource for RecordSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecordSetOutputs;
@@ -1020,6 +1028,7 @@ impl fr::resource::Resource for TrafficPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficPolicyOutputs;
@@ -1102,6 +1111,7 @@ impl fr::resource::Resource for TrafficPolicyInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrafficPolicyInstanceOutputs;

@@ -67,6 +67,7 @@ impl fr::resource::Resource for AccessSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessSourceOutputs;
@@ -174,6 +175,7 @@ impl fr::resource::Resource for AccessToken {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessTokenOutputs;
@@ -252,6 +254,7 @@ impl fr::resource::Resource for DnsView {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DnsViewOutputs;
@@ -355,6 +358,7 @@ impl fr::resource::Resource for FirewallDomainList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallDomainListOutputs;
@@ -451,6 +455,7 @@ impl fr::resource::Resource for FirewallRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallRuleOutputs;
@@ -572,6 +577,7 @@ impl fr::resource::Resource for GlobalResolver {
             can_update: true,
             can_list: true,
             timeout_minutes: 30,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GlobalResolverOutputs;
@@ -650,6 +656,7 @@ impl fr::resource::Resource for HostedZoneAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HostedZoneAssociationOutputs;

@@ -58,6 +58,7 @@ impl fr::resource::Resource for Profile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileOutputs;
@@ -147,6 +148,7 @@ impl fr::resource::Resource for ProfileAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileAssociationOutputs;
@@ -210,6 +212,7 @@ impl fr::resource::Resource for ProfileResourceAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileResourceAssociationOutputs;

@@ -59,6 +59,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -154,6 +155,7 @@ impl fr::resource::Resource for ControlPanel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ControlPanelOutputs;
@@ -218,6 +220,7 @@ impl fr::resource::Resource for RoutingControl {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RoutingControlOutputs;
@@ -284,6 +287,7 @@ impl fr::resource::Resource for SafetyRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SafetyRuleOutputs;

@@ -57,6 +57,7 @@ impl fr::resource::Resource for Cell {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CellOutputs;
@@ -135,6 +136,7 @@ impl fr::resource::Resource for ReadinessCheck {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReadinessCheckOutputs;
@@ -195,6 +197,7 @@ impl fr::resource::Resource for RecoveryGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RecoveryGroupOutputs;
@@ -260,6 +263,7 @@ impl fr::resource::Resource for ResourceSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceSetOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for FirewallDomainList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallDomainListOutputs;
@@ -178,6 +179,7 @@ impl fr::resource::Resource for FirewallRuleGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallRuleGroupOutputs;
@@ -462,6 +464,7 @@ impl fr::resource::Resource for FirewallRuleGroupAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FirewallRuleGroupAssociationOutputs;
@@ -559,6 +562,7 @@ impl fr::resource::Resource for OutpostResolver {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OutpostResolverOutputs;
@@ -650,6 +654,7 @@ impl fr::resource::Resource for ResolverConfig {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverConfigOutputs;
@@ -715,6 +720,7 @@ impl fr::resource::Resource for ResolverDNSSECConfig {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverDNSSECConfigOutputs;
@@ -819,6 +825,7 @@ impl fr::resource::Resource for ResolverEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverEndpointOutputs;
@@ -918,6 +925,7 @@ impl fr::resource::Resource for ResolverQueryLoggingConfig {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverQueryLoggingConfigOutputs;
@@ -988,6 +996,7 @@ impl fr::resource::Resource for ResolverQueryLoggingConfigAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverQueryLoggingConfigAssociationOutputs;
@@ -1068,6 +1077,7 @@ impl fr::resource::Resource for ResolverRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverRuleOutputs;
@@ -1178,6 +1188,7 @@ impl fr::resource::Resource for ResolverRuleAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResolverRuleAssociationOutputs;

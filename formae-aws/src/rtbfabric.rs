@@ -57,6 +57,7 @@ impl fr::resource::Resource for InboundExternalLink {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InboundExternalLinkOutputs;
@@ -252,6 +253,7 @@ impl fr::resource::Resource for Link {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LinkOutputs;
@@ -344,6 +346,7 @@ impl fr::resource::Resource for LinkRoutingRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LinkRoutingRuleOutputs;
@@ -469,6 +472,7 @@ impl fr::resource::Resource for OutboundExternalLink {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OutboundExternalLinkOutputs;
@@ -541,6 +545,7 @@ impl fr::resource::Resource for RequesterGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RequesterGatewayOutputs;
@@ -658,6 +663,7 @@ impl fr::resource::Resource for ResponderGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResponderGatewayOutputs;

@@ -78,6 +78,7 @@ impl fr::resource::Resource for AppMonitor {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppMonitorOutputs;

@@ -67,6 +67,7 @@ impl fr::resource::Resource for AccessGrant {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessGrantOutputs;
@@ -194,6 +195,7 @@ impl fr::resource::Resource for AccessGrantsInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessGrantsInstanceOutputs;
@@ -253,6 +255,7 @@ impl fr::resource::Resource for AccessGrantsLocation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessGrantsLocationOutputs;
@@ -331,6 +334,7 @@ impl fr::resource::Resource for AccessPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointOutputs;
@@ -524,7 +528,7 @@ impl fr::resource::Resource for Bucket {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::S3::Bucket",
         create_only: &["BucketName", "BucketNamePrefix", "BucketNamespace"],
-        write_only: &["AccessControl", "BucketNamePrefix", "BucketNamespace"],
+        write_only: &["AccessControl", "BucketNamePrefix", "BucketNamespace", "MetadataConfiguration/JournalTableConfiguration/EncryptionConfiguration", "MetadataConfiguration/InventoryTableConfiguration/EncryptionConfiguration", "MetadataConfiguration/AnnotationTableConfiguration/EncryptionConfiguration", "LifecycleConfiguration/Rules/NoncurrentVersionExpirationInDays", "LifecycleConfiguration/Rules/NoncurrentVersionTransition", "LifecycleConfiguration/Rules/Transition", "ReplicationConfiguration/Rules/Prefix", "LifecycleConfiguration/Rules/ExpiredObjectDeleteMarker"],
         identity: &["BucketName"],
         outputs: &["Arn", "BucketName", "DomainName", "DualStackDomainName", "RegionalDomainName", "WebsiteURL"],
         reruns_when_dependencies_change: false,
@@ -537,6 +541,7 @@ impl fr::resource::Resource for Bucket {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BucketOutputs;
@@ -2363,6 +2368,7 @@ impl fr::resource::Resource for BucketPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BucketPolicyOutputs;
@@ -2425,6 +2431,7 @@ impl fr::resource::Resource for MultiRegionAccessPoint {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MultiRegionAccessPointOutputs;
@@ -2504,6 +2511,7 @@ impl fr::resource::Resource for MultiRegionAccessPointPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MultiRegionAccessPointPolicyOutputs;
@@ -2556,6 +2564,7 @@ impl fr::resource::Resource for StorageLens {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StorageLensOutputs;
@@ -3010,6 +3019,7 @@ impl fr::resource::Resource for StorageLensGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StorageLensGroupOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for AccessPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointOutputs;
@@ -216,6 +217,7 @@ impl fr::resource::Resource for BucketPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BucketPolicyOutputs;
@@ -290,6 +292,7 @@ impl fr::resource::Resource for DirectoryBucket {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DirectoryBucketOutputs;

@@ -61,6 +61,7 @@ impl fr::resource::Resource for AccessPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointOutputs;
@@ -214,6 +215,7 @@ impl fr::resource::Resource for FileSystem {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FileSystemOutputs;
@@ -358,6 +360,7 @@ impl fr::resource::Resource for FileSystemPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FileSystemPolicyOutputs;
@@ -428,6 +431,7 @@ impl fr::resource::Resource for MountTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MountTargetOutputs;

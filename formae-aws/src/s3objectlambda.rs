@@ -59,6 +59,7 @@ impl fr::resource::Resource for AccessPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointOutputs;
@@ -159,6 +160,7 @@ impl fr::resource::Resource for AccessPointPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointPolicyOutputs;

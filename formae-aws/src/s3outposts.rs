@@ -59,6 +59,7 @@ impl fr::resource::Resource for AccessPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessPointOutputs;
@@ -133,6 +134,7 @@ impl fr::resource::Resource for Bucket {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BucketOutputs;
@@ -315,6 +317,7 @@ impl fr::resource::Resource for BucketPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BucketPolicyOutputs;
@@ -390,6 +393,7 @@ impl fr::resource::Resource for Endpoint {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointOutputs;

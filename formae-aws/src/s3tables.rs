@@ -53,6 +53,7 @@ impl fr::resource::Resource for Namespace {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NamespaceOutputs;
@@ -138,6 +139,7 @@ impl fr::resource::Resource for Table {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableOutputs;
@@ -545,6 +547,7 @@ impl fr::resource::Resource for TableBucket {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableBucketOutputs;
@@ -717,6 +720,7 @@ impl fr::resource::Resource for TableBucketPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableBucketPolicyOutputs;
@@ -773,6 +777,7 @@ impl fr::resource::Resource for TablePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TablePolicyOutputs;

@@ -77,6 +77,7 @@ impl fr::resource::Resource for Index {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IndexOutputs;
@@ -207,6 +208,7 @@ impl fr::resource::Resource for VectorBucket {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VectorBucketOutputs;
@@ -289,6 +291,7 @@ impl fr::resource::Resource for VectorBucketPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VectorBucketPolicyOutputs;

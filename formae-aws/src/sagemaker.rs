@@ -60,6 +60,7 @@ impl fr::resource::Resource for AIWorkloadConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIWorkloadConfigOutputs;
@@ -255,6 +256,7 @@ impl fr::resource::Resource for Action {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ActionOutputs;
@@ -391,6 +393,7 @@ impl fr::resource::Resource for Algorithm {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AlgorithmOutputs;
@@ -1420,6 +1423,7 @@ impl fr::resource::Resource for App {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppOutputs;
@@ -1718,6 +1722,7 @@ impl fr::resource::Resource for AppImageConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AppImageConfigOutputs;
@@ -1914,6 +1919,7 @@ impl fr::resource::Resource for Artifact {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ArtifactOutputs;
@@ -2057,6 +2063,7 @@ impl fr::resource::Resource for Cluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterOutputs;
@@ -2735,6 +2742,7 @@ impl fr::resource::Resource for ClusterSchedulerConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ClusterSchedulerConfigOutputs;
@@ -2852,6 +2860,7 @@ impl fr::resource::Resource for CodeRepository {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CodeRepositoryOutputs;
@@ -2963,6 +2972,7 @@ impl fr::resource::Resource for ComputeQuota {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ComputeQuotaOutputs;
@@ -3435,6 +3445,7 @@ impl fr::resource::Resource for Context {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContextOutputs;
@@ -3574,6 +3585,7 @@ impl fr::resource::Resource for DataQualityJobDefinition {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataQualityJobDefinitionOutputs;
@@ -4038,6 +4050,7 @@ impl fr::resource::Resource for Device {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeviceOutputs;
@@ -4151,6 +4164,7 @@ impl fr::resource::Resource for DeviceFleet {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DeviceFleetOutputs;
@@ -4276,6 +4290,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;
@@ -5303,6 +5318,7 @@ impl fr::resource::Resource for Endpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointOutputs;
@@ -5581,6 +5597,7 @@ impl fr::resource::Resource for EndpointConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EndpointConfigOutputs;
@@ -6851,6 +6868,7 @@ impl fr::resource::Resource for Experiment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ExperimentOutputs;
@@ -6962,6 +6980,7 @@ impl fr::resource::Resource for FeatureGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FeatureGroupOutputs;
@@ -7241,6 +7260,7 @@ impl fr::resource::Resource for Hub {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HubOutputs;
@@ -7320,6 +7340,7 @@ impl fr::resource::Resource for HumanTaskUi {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HumanTaskUiOutputs;
@@ -7405,6 +7426,7 @@ impl fr::resource::Resource for Image {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ImageOutputs;
@@ -7496,6 +7518,7 @@ impl fr::resource::Resource for ImageVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ImageVersionOutputs;
@@ -7596,7 +7619,7 @@ impl fr::resource::Resource for InferenceComponent {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::SageMaker::InferenceComponent",
         create_only: &[],
-        write_only: &["DeploymentConfig"],
+        write_only: &["Specification/Container/Image", "Specifications/Container/Image", "Specification/DataCacheConfig", "Specifications/DataCacheConfig", "RuntimeConfig/CopyCount", "DeploymentConfig"],
         identity: &[],
         outputs: &["CreationTime", "FailureReason", "InferenceComponentArn", "InferenceComponentStatus", "LastModifiedTime"],
         reruns_when_dependencies_change: false,
@@ -7609,6 +7632,7 @@ impl fr::resource::Resource for InferenceComponent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InferenceComponentOutputs;
@@ -8161,6 +8185,7 @@ impl fr::resource::Resource for InferenceExperiment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InferenceExperimentOutputs;
@@ -8433,6 +8458,7 @@ impl fr::resource::Resource for MlflowApp {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MlflowAppOutputs;
@@ -8527,6 +8553,7 @@ impl fr::resource::Resource for MlflowTrackingServer {
             can_update: true,
             can_list: true,
             timeout_minutes: 95,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MlflowTrackingServerOutputs;
@@ -8609,6 +8636,7 @@ impl fr::resource::Resource for Model {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelOutputs;
@@ -8950,6 +8978,7 @@ impl fr::resource::Resource for ModelBiasJobDefinition {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelBiasJobDefinitionOutputs;
@@ -9250,6 +9279,7 @@ impl fr::resource::Resource for ModelCard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelCardOutputs;
@@ -9891,6 +9921,7 @@ impl fr::resource::Resource for ModelExplainabilityJobDefinition {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelExplainabilityJobDefinitionOutputs;
@@ -10200,6 +10231,7 @@ impl fr::resource::Resource for ModelPackage {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelPackageOutputs;
@@ -11074,6 +11106,7 @@ impl fr::resource::Resource for ModelPackageGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelPackageGroupOutputs;
@@ -11166,6 +11199,7 @@ impl fr::resource::Resource for ModelQualityJobDefinition {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ModelQualityJobDefinitionOutputs;
@@ -11458,6 +11492,7 @@ impl fr::resource::Resource for MonitoringSchedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MonitoringScheduleOutputs;
@@ -11816,6 +11851,7 @@ impl fr::resource::Resource for NotebookInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotebookInstanceOutputs;
@@ -12116,6 +12152,7 @@ impl fr::resource::Resource for NotebookInstanceLifecycleConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotebookInstanceLifecycleConfigOutputs;
@@ -12230,6 +12267,7 @@ impl fr::resource::Resource for PartnerApp {
             can_update: true,
             can_list: true,
             timeout_minutes: 180,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PartnerAppOutputs;
@@ -12353,6 +12391,7 @@ impl fr::resource::Resource for Pipeline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PipelineOutputs;
@@ -12475,6 +12514,7 @@ impl fr::resource::Resource for ProcessingJob {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProcessingJobOutputs;
@@ -13212,6 +13252,7 @@ impl fr::resource::Resource for Project {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProjectOutputs;
@@ -13421,6 +13462,7 @@ impl fr::resource::Resource for Space {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SpaceOutputs;
@@ -13830,6 +13872,7 @@ impl fr::resource::Resource for StudioLifecycleConfig {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StudioLifecycleConfigOutputs;
@@ -13922,6 +13965,7 @@ impl fr::resource::Resource for TrialComponent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrialComponentOutputs;
@@ -14051,6 +14095,7 @@ impl fr::resource::Resource for UserProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 30,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserProfileOutputs;
@@ -14517,7 +14562,7 @@ impl fr::resource::Resource for Workforce {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::SageMaker::Workforce",
         create_only: &["WorkforceName", "CognitoConfig"],
-        write_only: &[],
+        write_only: &["OidcConfig/ClientSecret"],
         identity: &[],
         outputs: &["SubDomain", "WorkforceArn"],
         reruns_when_dependencies_change: false,
@@ -14530,6 +14575,7 @@ impl fr::resource::Resource for Workforce {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkforceOutputs;
@@ -14722,6 +14768,7 @@ impl fr::resource::Resource for Workteam {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkteamOutputs;

@@ -85,6 +85,7 @@ impl fr::resource::Resource for Schedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduleOutputs;
@@ -543,6 +544,7 @@ impl fr::resource::Resource for ScheduleGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduleGroupOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for DataIntegrationFlow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataIntegrationFlowOutputs;
@@ -456,6 +457,7 @@ impl fr::resource::Resource for Dataset {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatasetOutputs;
@@ -668,6 +670,7 @@ impl fr::resource::Resource for Instance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceOutputs;
@@ -743,6 +746,7 @@ impl fr::resource::Resource for Namespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NamespaceOutputs;

@@ -44,6 +44,7 @@ impl fr::resource::Resource for Domain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainOutputs;

@@ -55,6 +55,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -108,7 +109,7 @@ impl fr::resource::Resource for RotationSchedule {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::SecretsManager::RotationSchedule",
         create_only: &["SecretId"],
-        write_only: &["RotateImmediatelyOnUpdate", "HostedRotationLambda"],
+        write_only: &["RotateImmediatelyOnUpdate", "HostedRotationLambda", "HostedRotationLambda/ExcludeCharacters", "HostedRotationLambda/KmsKeyArn", "HostedRotationLambda/MasterSecretArn", "HostedRotationLambda/MasterSecretKmsKeyArn", "HostedRotationLambda/RotationLambdaName", "HostedRotationLambda/RotationType", "HostedRotationLambda/Runtime", "HostedRotationLambda/SuperuserSecretArn", "HostedRotationLambda/SuperuserSecretKmsKeyArn", "HostedRotationLambda/VpcSecurityGroupIds", "HostedRotationLambda/VpcSubnetIds"],
         identity: &[],
         outputs: &["Id"],
         reruns_when_dependencies_change: false,
@@ -121,6 +122,7 @@ impl fr::resource::Resource for RotationSchedule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RotationScheduleOutputs;
@@ -298,6 +300,7 @@ impl fr::resource::Resource for Secret {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecretOutputs;
@@ -434,6 +437,7 @@ impl fr::resource::Resource for SecretTargetAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecretTargetAttachmentOutputs;

@@ -74,6 +74,7 @@ impl fr::resource::Resource for AgentSpace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentSpaceOutputs;
@@ -419,6 +420,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -499,6 +501,7 @@ impl fr::resource::Resource for Artifact {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ArtifactOutputs;
@@ -590,6 +593,7 @@ impl fr::resource::Resource for Integration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IntegrationOutputs;
@@ -811,7 +815,7 @@ impl fr::resource::Resource for Pentest {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::SecurityAgent::Pentest",
         create_only: &["AgentSpaceId"],
-        write_only: &[],
+        write_only: &["Assets/Actors/EnableEmailMfa"],
         identity: &["AgentSpaceId"],
         outputs: &["AgentSpaceId", "CreatedAt", "PentestId", "UpdatedAt"],
         reruns_when_dependencies_change: false,
@@ -824,6 +828,7 @@ impl fr::resource::Resource for Pentest {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Assets"],
         }),
     };
     type Outputs = PentestOutputs;
@@ -1204,6 +1209,7 @@ impl fr::resource::Resource for SecurityRequirementPack {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityRequirementPackOutputs;
@@ -1314,6 +1320,7 @@ impl fr::resource::Resource for TargetDomain {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TargetDomainOutputs;

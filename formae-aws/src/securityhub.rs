@@ -54,6 +54,7 @@ impl fr::resource::Resource for ActionTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ActionTargetOutputs;
@@ -113,6 +114,7 @@ impl fr::resource::Resource for AggregatorV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AggregatorV2Outputs;
@@ -203,6 +205,7 @@ impl fr::resource::Resource for AutomationRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutomationRuleOutputs;
@@ -799,6 +802,7 @@ impl fr::resource::Resource for AutomationRuleV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AutomationRuleV2Outputs;
@@ -1283,6 +1287,7 @@ impl fr::resource::Resource for ConfigurationPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationPolicyOutputs;
@@ -1420,6 +1425,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -1572,6 +1578,7 @@ impl fr::resource::Resource for ConnectorV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorV2Outputs;
@@ -1634,6 +1641,7 @@ impl fr::resource::Resource for DelegatedAdmin {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DelegatedAdminOutputs;
@@ -1696,6 +1704,7 @@ impl fr::resource::Resource for FindingAggregator {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = FindingAggregatorOutputs;
@@ -1770,6 +1779,7 @@ impl fr::resource::Resource for Hub {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HubOutputs;
@@ -1823,6 +1833,7 @@ impl fr::resource::Resource for HubV2 {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HubV2Outputs;
@@ -1908,6 +1919,7 @@ impl fr::resource::Resource for Insight {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InsightOutputs;
@@ -2408,6 +2420,7 @@ impl fr::resource::Resource for OrganizationConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OrganizationConfigurationOutputs;
@@ -2493,6 +2506,7 @@ impl fr::resource::Resource for PolicyAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 1440,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyAssociationOutputs;
@@ -2556,6 +2570,7 @@ impl fr::resource::Resource for ProductSubscription {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProductSubscriptionOutputs;
@@ -2612,6 +2627,7 @@ impl fr::resource::Resource for SecurityControl {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SecurityControlOutputs;
@@ -2667,6 +2683,7 @@ impl fr::resource::Resource for Standard {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StandardOutputs;

@@ -62,6 +62,7 @@ impl fr::resource::Resource for AwsLogSource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AwsLogSourceOutputs;
@@ -124,6 +125,7 @@ impl fr::resource::Resource for DataLake {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataLakeOutputs;
@@ -301,6 +303,7 @@ impl fr::resource::Resource for Subscriber {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubscriberOutputs;
@@ -424,7 +427,7 @@ impl fr::resource::Resource for SubscriberNotification {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::SecurityLake::SubscriberNotification",
         create_only: &["SubscriberArn"],
-        write_only: &[],
+        write_only: &["NotificationConfiguration/HttpsNotificationConfiguration/AuthorizationApiKeyName", "NotificationConfiguration/HttpsNotificationConfiguration/AuthorizationApiKeyValue", "NotificationConfiguration/HttpsNotificationConfiguration/Endpoint", "NotificationConfiguration/HttpsNotificationConfiguration/HttpMethod", "NotificationConfiguration/HttpsNotificationConfiguration/TargetRoleArn"],
         identity: &["SubscriberArn"],
         outputs: &["SubscriberArn", "SubscriberEndpoint"],
         reruns_when_dependencies_change: false,
@@ -437,6 +440,7 @@ impl fr::resource::Resource for SubscriberNotification {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["NotificationConfiguration"],
         }),
     };
     type Outputs = SubscriberNotificationOutputs;

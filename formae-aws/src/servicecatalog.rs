@@ -52,6 +52,7 @@ impl fr::resource::Resource for AcceptedPortfolioShare {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AcceptedPortfolioShareOutputs;
@@ -141,7 +142,7 @@ impl fr::resource::Resource for CloudFormationProduct {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::ServiceCatalog::CloudFormationProduct",
         create_only: &[],
-        write_only: &["AcceptLanguage", "ReplaceProvisioningArtifacts"],
+        write_only: &["AcceptLanguage", "ReplaceProvisioningArtifacts", "ProvisioningArtifactParameters/DisableTemplateValidation"],
         identity: &[],
         outputs: &["Id", "ProductName", "ProvisioningArtifactIds", "ProvisioningArtifactNames"],
         reruns_when_dependencies_change: false,
@@ -154,6 +155,7 @@ impl fr::resource::Resource for CloudFormationProduct {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudFormationProductOutputs;
@@ -376,6 +378,7 @@ impl fr::resource::Resource for CloudFormationProvisionedProduct {
             can_update: true,
             can_list: true,
             timeout_minutes: 720,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudFormationProvisionedProductOutputs;
@@ -531,6 +534,7 @@ impl fr::resource::Resource for LaunchNotificationConstraint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchNotificationConstraintOutputs;
@@ -603,6 +607,7 @@ impl fr::resource::Resource for LaunchRoleConstraint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchRoleConstraintOutputs;
@@ -673,6 +678,7 @@ impl fr::resource::Resource for LaunchTemplateConstraint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LaunchTemplateConstraintOutputs;
@@ -737,6 +743,7 @@ impl fr::resource::Resource for Portfolio {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortfolioOutputs;
@@ -799,6 +806,7 @@ impl fr::resource::Resource for PortfolioPrincipalAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortfolioPrincipalAssociationOutputs;
@@ -859,6 +867,7 @@ impl fr::resource::Resource for PortfolioProductAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortfolioProductAssociationOutputs;
@@ -926,6 +935,7 @@ impl fr::resource::Resource for PortfolioShare {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortfolioShareOutputs;
@@ -997,6 +1007,7 @@ impl fr::resource::Resource for ResourceUpdateConstraint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceUpdateConstraintOutputs;
@@ -1059,6 +1070,7 @@ impl fr::resource::Resource for ServiceAction {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceActionOutputs;
@@ -1156,6 +1168,7 @@ impl fr::resource::Resource for ServiceActionAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceActionAssociationOutputs;
@@ -1245,6 +1258,7 @@ impl fr::resource::Resource for StackSetConstraint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StackSetConstraintOutputs;
@@ -1306,6 +1320,7 @@ impl fr::resource::Resource for TagOption {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TagOptionOutputs;
@@ -1359,6 +1374,7 @@ impl fr::resource::Resource for TagOptionAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TagOptionAssociationOutputs;

@@ -61,6 +61,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -127,6 +128,7 @@ impl fr::resource::Resource for AttributeGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AttributeGroupOutputs;
@@ -186,6 +188,7 @@ impl fr::resource::Resource for AttributeGroupAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AttributeGroupAssociationOutputs;
@@ -250,6 +253,7 @@ impl fr::resource::Resource for ResourceAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceAssociationOutputs;

@@ -58,6 +58,7 @@ impl fr::resource::Resource for HttpNamespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HttpNamespaceOutputs;
@@ -141,6 +142,7 @@ impl fr::resource::Resource for Instance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceOutputs;
@@ -212,6 +214,7 @@ impl fr::resource::Resource for PrivateDnsNamespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PrivateDnsNamespaceOutputs;
@@ -316,6 +319,7 @@ impl fr::resource::Resource for PublicDnsNamespace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PublicDnsNamespaceOutputs;
@@ -396,6 +400,7 @@ impl fr::resource::Resource for Service {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceOutputs;

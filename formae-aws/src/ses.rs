@@ -68,6 +68,7 @@ impl fr::resource::Resource for ConfigurationSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationSetOutputs;
@@ -316,6 +317,7 @@ impl fr::resource::Resource for ConfigurationSetEventDestination {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationSetEventDestinationOutputs;
@@ -506,6 +508,7 @@ impl fr::resource::Resource for ContactList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactListOutputs;
@@ -610,6 +613,7 @@ impl fr::resource::Resource for CustomVerificationEmailTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CustomVerificationEmailTemplateOutputs;
@@ -664,6 +668,7 @@ impl fr::resource::Resource for DedicatedIpPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DedicatedIpPoolOutputs;
@@ -725,7 +730,7 @@ impl fr::resource::Resource for EmailIdentity {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::SES::EmailIdentity",
         create_only: &["EmailIdentity"],
-        write_only: &[],
+        write_only: &["DkimSigningAttributes/DomainSigningSelector", "DkimSigningAttributes/DomainSigningPrivateKey"],
         identity: &["EmailIdentity"],
         outputs: &["DkimDNSTokenName1", "DkimDNSTokenName2", "DkimDNSTokenName3", "DkimDNSTokenValue1", "DkimDNSTokenValue2", "DkimDNSTokenValue3", "EmailIdentity"],
         reruns_when_dependencies_change: false,
@@ -738,6 +743,7 @@ impl fr::resource::Resource for EmailIdentity {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EmailIdentityOutputs;
@@ -877,6 +883,7 @@ impl fr::resource::Resource for EmailIdentityCertificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = EmailIdentityCertificateOutputs;
@@ -933,6 +940,7 @@ impl fr::resource::Resource for MailManagerAddonInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerAddonInstanceOutputs;
@@ -986,6 +994,7 @@ impl fr::resource::Resource for MailManagerAddonSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerAddonSubscriptionOutputs;
@@ -1039,6 +1048,7 @@ impl fr::resource::Resource for MailManagerAddressList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerAddressListOutputs;
@@ -1097,6 +1107,7 @@ impl fr::resource::Resource for MailManagerArchive {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerArchiveOutputs;
@@ -1173,6 +1184,7 @@ impl fr::resource::Resource for MailManagerIngressPoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerIngressPointOutputs;
@@ -1266,6 +1278,7 @@ impl fr::resource::Resource for MailManagerRelay {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerRelayOutputs;
@@ -1323,6 +1336,7 @@ impl fr::resource::Resource for MailManagerRuleSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerRuleSetOutputs;
@@ -1408,6 +1422,7 @@ impl fr::resource::Resource for MailManagerTrafficPolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MailManagerTrafficPolicyOutputs;
@@ -1493,6 +1508,7 @@ impl fr::resource::Resource for MultiRegionEndpoint {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MultiRegionEndpointOutputs;
@@ -1570,6 +1586,7 @@ impl fr::resource::Resource for ReceiptFilter {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReceiptFilterOutputs;
@@ -1672,6 +1689,7 @@ impl fr::resource::Resource for ReceiptRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReceiptRuleOutputs;
@@ -1971,6 +1989,7 @@ impl fr::resource::Resource for ReceiptRuleSet {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReceiptRuleSetOutputs;
@@ -2021,6 +2040,7 @@ impl fr::resource::Resource for Template {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TemplateOutputs;
@@ -2114,6 +2134,7 @@ impl fr::resource::Resource for Tenant {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TenantOutputs;
@@ -2245,6 +2266,7 @@ impl fr::resource::Resource for VdmAttributes {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VdmAttributesOutputs;

@@ -48,6 +48,7 @@ impl fr::resource::Resource for DRTAccess {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DRTAccessOutputs;
@@ -103,6 +104,7 @@ impl fr::resource::Resource for ProactiveEngagement {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProactiveEngagementOutputs;
@@ -206,6 +208,7 @@ impl fr::resource::Resource for Protection {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProtectionOutputs;
@@ -328,6 +331,7 @@ impl fr::resource::Resource for ProtectionGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProtectionGroupOutputs;

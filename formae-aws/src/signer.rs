@@ -59,6 +59,7 @@ impl fr::resource::Resource for ProfilePermission {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfilePermissionOutputs;
@@ -120,6 +121,7 @@ impl fr::resource::Resource for SigningProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SigningProfileOutputs;

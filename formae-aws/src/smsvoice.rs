@@ -64,6 +64,7 @@ impl fr::resource::Resource for ConfigurationSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationSetOutputs;
@@ -256,6 +257,7 @@ impl fr::resource::Resource for NotifyConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NotifyConfigurationOutputs;
@@ -356,6 +358,7 @@ impl fr::resource::Resource for OptOutList {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OptOutListOutputs;
@@ -441,6 +444,7 @@ impl fr::resource::Resource for PhoneNumber {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PhoneNumberOutputs;
@@ -626,6 +630,7 @@ impl fr::resource::Resource for Pool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PoolOutputs;
@@ -720,6 +725,7 @@ impl fr::resource::Resource for ProtectConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProtectConfigurationOutputs;
@@ -859,6 +865,7 @@ impl fr::resource::Resource for RcsAgent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RcsAgentOutputs;
@@ -950,6 +957,7 @@ impl fr::resource::Resource for Registration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistrationOutputs;
@@ -1020,6 +1028,7 @@ impl fr::resource::Resource for RegistrationAttachment {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegistrationAttachmentOutputs;
@@ -1078,6 +1087,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -1142,6 +1152,7 @@ impl fr::resource::Resource for SenderId {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SenderIdOutputs;
@@ -1206,6 +1217,7 @@ impl fr::resource::Resource for VerifiedDestinationNumber {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VerifiedDestinationNumberOutputs;

@@ -77,6 +77,7 @@ impl fr::resource::Resource for Subscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SubscriptionOutputs;
@@ -178,6 +179,7 @@ impl fr::resource::Resource for Topic {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicOutputs;
@@ -308,6 +310,7 @@ impl fr::resource::Resource for TopicInlinePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TopicInlinePolicyOutputs;

@@ -131,6 +131,7 @@ impl fr::resource::Resource for Queue {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueOutputs;
@@ -205,6 +206,7 @@ impl fr::resource::Resource for QueueInlinePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QueueInlinePolicyOutputs;

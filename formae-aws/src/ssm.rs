@@ -98,6 +98,7 @@ impl fr::resource::Resource for Association {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssociationOutputs;
@@ -267,6 +268,7 @@ impl fr::resource::Resource for CloudConnector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CloudConnectorOutputs;
@@ -430,6 +432,7 @@ impl fr::resource::Resource for Document {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DocumentOutputs;
@@ -628,6 +631,7 @@ impl fr::resource::Resource for MaintenanceWindow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MaintenanceWindowOutputs;
@@ -725,6 +729,7 @@ impl fr::resource::Resource for MaintenanceWindowTarget {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MaintenanceWindowTargetOutputs;
@@ -855,6 +860,7 @@ impl fr::resource::Resource for MaintenanceWindowTask {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MaintenanceWindowTaskOutputs;
@@ -1126,6 +1132,7 @@ impl fr::resource::Resource for OpsItem {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = OpsItemOutputs;
@@ -1226,6 +1233,7 @@ impl fr::resource::Resource for Parameter {
             can_update: true,
             can_list: true,
             timeout_minutes: 5,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ParameterOutputs;
@@ -1349,6 +1357,7 @@ impl fr::resource::Resource for PatchBaseline {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PatchBaselineOutputs;
@@ -1603,6 +1612,7 @@ impl fr::resource::Resource for ResourceDataSync {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceDataSyncOutputs;
@@ -1739,6 +1749,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -1805,6 +1816,7 @@ impl fr::resource::Resource for ServiceSetting {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceSettingOutputs;

@@ -63,6 +63,7 @@ impl fr::resource::Resource for Contact {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactOutputs;
@@ -227,6 +228,7 @@ impl fr::resource::Resource for ContactChannel {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContactChannelOutputs;
@@ -290,6 +292,7 @@ impl fr::resource::Resource for Plan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PlanOutputs;
@@ -379,6 +382,7 @@ impl fr::resource::Resource for Rotation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RotationOutputs;

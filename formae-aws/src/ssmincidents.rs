@@ -51,6 +51,7 @@ impl fr::resource::Resource for ReplicationSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReplicationSetOutputs;
@@ -182,6 +183,7 @@ impl fr::resource::Resource for ResponsePlan {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResponsePlanOutputs;

@@ -53,6 +53,7 @@ impl fr::resource::Resource for ConfigurationManager {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConfigurationManagerOutputs;
@@ -148,6 +149,7 @@ impl fr::resource::Resource for LifecycleAutomation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LifecycleAutomationOutputs;

@@ -73,6 +73,7 @@ impl fr::resource::Resource for Application {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationOutputs;
@@ -219,6 +220,7 @@ impl fr::resource::Resource for ApplicationAssignment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ApplicationAssignmentOutputs;
@@ -314,6 +316,7 @@ impl fr::resource::Resource for Assignment {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssignmentOutputs;
@@ -393,6 +396,7 @@ impl fr::resource::Resource for Instance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceOutputs;
@@ -474,6 +478,7 @@ impl fr::resource::Resource for InstanceAccessControlAttributeConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InstanceAccessControlAttributeConfigurationOutputs;
@@ -602,6 +607,7 @@ impl fr::resource::Resource for PermissionSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PermissionSetOutputs;

@@ -51,6 +51,7 @@ impl fr::resource::Resource for Activity {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ActivityOutputs;
@@ -174,6 +175,7 @@ impl fr::resource::Resource for StateMachine {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StateMachineOutputs;
@@ -327,6 +329,7 @@ impl fr::resource::Resource for StateMachineAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StateMachineAliasOutputs;
@@ -446,6 +449,7 @@ impl fr::resource::Resource for StateMachineVersion {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = StateMachineVersionOutputs;

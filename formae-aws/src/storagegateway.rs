@@ -126,6 +126,7 @@ impl fr::resource::Resource for NFSFileShare {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NFSFileShareOutputs;
@@ -355,6 +356,7 @@ impl fr::resource::Resource for SMBFileShare {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SMBFileShareOutputs;
@@ -473,6 +475,7 @@ impl fr::resource::Resource for Tape {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TapeOutputs;
@@ -545,6 +548,7 @@ impl fr::resource::Resource for TapePool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TapePoolOutputs;
@@ -660,6 +664,7 @@ impl fr::resource::Resource for Volume {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VolumeOutputs;

@@ -49,6 +49,7 @@ impl fr::resource::Resource for AccountAlias {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountAliasOutputs;
@@ -130,6 +131,7 @@ impl fr::resource::Resource for SlackChannelConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SlackChannelConfigurationOutputs;
@@ -197,6 +199,7 @@ impl fr::resource::Resource for SlackWorkspaceConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SlackWorkspaceConfigurationOutputs;

@@ -102,7 +102,7 @@ impl fr::resource::Resource for Canary {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Synthetics::Canary",
         create_only: &["Name"],
-        write_only: &["DeleteLambdaResourcesOnCanaryDeletion", "StartCanaryAfterCreation", "ResourcesToReplicateTags", "VisualReference", "VisualReferences", "DryRunAndUpdate"],
+        write_only: &["Code/S3Bucket", "Code/S3Key", "Code/S3ObjectVersion", "Code/Script", "DeleteLambdaResourcesOnCanaryDeletion", "StartCanaryAfterCreation", "ResourcesToReplicateTags", "RunConfig/EnvironmentVariables", "VisualReference", "VisualReferences", "DryRunAndUpdate", "Replicas/Tags", "Replicas/ResourcesToReplicateTags", "Replicas/KmsKeyArn"],
         identity: &["Name"],
         outputs: &["Id", "Name", "State"],
         reruns_when_dependencies_change: false,
@@ -115,6 +115,7 @@ impl fr::resource::Resource for Canary {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &["Code"],
         }),
     };
     type Outputs = CanaryOutputs;
@@ -491,6 +492,7 @@ impl fr::resource::Resource for Group {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupOutputs;

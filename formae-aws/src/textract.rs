@@ -67,6 +67,7 @@ impl fr::resource::Resource for Adapter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AdapterOutputs;

@@ -54,6 +54,7 @@ impl fr::resource::Resource for Database {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DatabaseOutputs;
@@ -178,6 +179,7 @@ impl fr::resource::Resource for InfluxDBBackup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InfluxDBBackupOutputs;
@@ -347,6 +349,7 @@ impl fr::resource::Resource for InfluxDBCluster {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InfluxDBClusterOutputs;
@@ -598,6 +601,7 @@ impl fr::resource::Resource for InfluxDBInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 2160,
+            sent_on_update: &[],
         }),
     };
     type Outputs = InfluxDBInstanceOutputs;
@@ -778,6 +782,7 @@ impl fr::resource::Resource for ScheduledQuery {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ScheduledQueryOutputs;
@@ -1106,6 +1111,7 @@ impl fr::resource::Resource for Table {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TableOutputs;

@@ -63,6 +63,7 @@ impl fr::resource::Resource for CallAnalyticsCategory {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CallAnalyticsCategoryOutputs;
@@ -348,6 +349,7 @@ impl fr::resource::Resource for MedicalVocabulary {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MedicalVocabularyOutputs;
@@ -467,6 +469,7 @@ impl fr::resource::Resource for Vocabulary {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VocabularyOutputs;
@@ -662,6 +665,7 @@ impl fr::resource::Resource for VocabularyFilter {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VocabularyFilterOutputs;

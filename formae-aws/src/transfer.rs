@@ -91,6 +91,7 @@ impl fr::resource::Resource for Agreement {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgreementOutputs;
@@ -265,6 +266,7 @@ impl fr::resource::Resource for Certificate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = CertificateOutputs;
@@ -368,6 +370,7 @@ impl fr::resource::Resource for Connector {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectorOutputs;
@@ -654,6 +657,7 @@ impl fr::resource::Resource for HostKey {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = HostKeyOutputs;
@@ -732,6 +736,7 @@ impl fr::resource::Resource for Profile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileOutputs;
@@ -833,6 +838,7 @@ impl fr::resource::Resource for Server {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServerOutputs;
@@ -1144,6 +1150,7 @@ impl fr::resource::Resource for User {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserOutputs;
@@ -1261,7 +1268,7 @@ impl fr::resource::Resource for WebApp {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Transfer::WebApp",
         create_only: &["WebAppEndpointPolicy"],
-        write_only: &[],
+        write_only: &["EndpointDetails/Vpc/SecurityGroupIds", "EndpointDetails/Vpc/IpAddressType"],
         identity: &[],
         outputs: &["Arn", "VpcEndpointId", "WebAppId"],
         reruns_when_dependencies_change: false,
@@ -1274,6 +1281,7 @@ impl fr::resource::Resource for WebApp {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebAppOutputs;
@@ -1431,6 +1439,7 @@ impl fr::resource::Resource for Workflow {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkflowOutputs;

@@ -81,6 +81,7 @@ impl fr::resource::Resource for ParallelData {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ParallelDataOutputs;
@@ -253,6 +254,7 @@ impl fr::resource::Resource for Terminology {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TerminologyOutputs;

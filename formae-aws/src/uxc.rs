@@ -50,6 +50,7 @@ impl fr::resource::Resource for AccountCustomization {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccountCustomizationOutputs;

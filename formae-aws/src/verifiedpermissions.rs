@@ -55,6 +55,7 @@ impl fr::resource::Resource for IdentitySource {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentitySourceOutputs;
@@ -116,6 +117,7 @@ impl fr::resource::Resource for Policy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyOutputs;
@@ -182,6 +184,7 @@ impl fr::resource::Resource for PolicyStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyStoreOutputs;
@@ -308,6 +311,7 @@ impl fr::resource::Resource for PolicyStoreAlias {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyStoreAliasOutputs;
@@ -370,6 +374,7 @@ impl fr::resource::Resource for PolicyTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PolicyTemplateOutputs;

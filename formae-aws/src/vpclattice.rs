@@ -57,6 +57,7 @@ impl fr::resource::Resource for AccessLogSubscription {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AccessLogSubscriptionOutputs;
@@ -143,6 +144,7 @@ impl fr::resource::Resource for AuthPolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AuthPolicyOutputs;
@@ -200,6 +202,7 @@ impl fr::resource::Resource for DomainVerification {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DomainVerificationOutputs;
@@ -289,6 +292,7 @@ impl fr::resource::Resource for Listener {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ListenerOutputs;
@@ -443,6 +447,7 @@ impl fr::resource::Resource for ResourceConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceConfigurationOutputs;
@@ -543,6 +548,7 @@ impl fr::resource::Resource for ResourceGateway {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourceGatewayOutputs;
@@ -615,6 +621,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -684,6 +691,7 @@ impl fr::resource::Resource for Rule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleOutputs;
@@ -880,6 +888,7 @@ impl fr::resource::Resource for Service {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceOutputs;
@@ -963,6 +972,7 @@ impl fr::resource::Resource for ServiceNetwork {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceNetworkOutputs;
@@ -1044,6 +1054,7 @@ impl fr::resource::Resource for ServiceNetworkResourceAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceNetworkResourceAssociationOutputs;
@@ -1110,6 +1121,7 @@ impl fr::resource::Resource for ServiceNetworkServiceAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceNetworkServiceAssociationOutputs;
@@ -1186,6 +1198,7 @@ impl fr::resource::Resource for ServiceNetworkVpcAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ServiceNetworkVpcAssociationOutputs;
@@ -1279,6 +1292,7 @@ impl fr::resource::Resource for TargetGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TargetGroupOutputs;

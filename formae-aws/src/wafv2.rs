@@ -64,6 +64,7 @@ impl fr::resource::Resource for IPSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IPSetOutputs;
@@ -162,6 +163,7 @@ impl fr::resource::Resource for LoggingConfiguration {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LoggingConfigurationOutputs;
@@ -382,6 +384,7 @@ impl fr::resource::Resource for RegexPatternSet {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RegexPatternSetOutputs;
@@ -479,6 +482,7 @@ impl fr::resource::Resource for RuleGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = RuleGroupOutputs;
@@ -2238,6 +2242,7 @@ impl fr::resource::Resource for WebACL {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebACLOutputs;
@@ -3081,6 +3086,7 @@ impl fr::resource::Resource for WebACLAssociation {
             can_update: true,
             can_list: false,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WebACLAssociationOutputs;

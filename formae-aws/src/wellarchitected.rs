@@ -74,6 +74,7 @@ impl fr::resource::Resource for AgentContext {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentContextOutputs;
@@ -164,6 +165,7 @@ impl fr::resource::Resource for AgentGoal {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentGoalOutputs;
@@ -271,6 +273,7 @@ impl fr::resource::Resource for AgentProfile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AgentProfileOutputs;
@@ -398,6 +401,7 @@ impl fr::resource::Resource for Lens {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = LensOutputs;
@@ -495,6 +499,7 @@ impl fr::resource::Resource for Profile {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ProfileOutputs;
@@ -592,6 +597,7 @@ impl fr::resource::Resource for ReviewTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ReviewTemplateOutputs;
@@ -720,6 +726,7 @@ impl fr::resource::Resource for Workload {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkloadOutputs;

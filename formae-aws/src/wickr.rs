@@ -58,6 +58,7 @@ impl fr::resource::Resource for Network {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkOutputs;

@@ -64,6 +64,7 @@ impl fr::resource::Resource for AIAgent {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIAgentOutputs;
@@ -141,6 +142,7 @@ impl fr::resource::Resource for AIAgentVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIAgentVersionOutputs;
@@ -234,6 +236,7 @@ impl fr::resource::Resource for AIGuardrail {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIGuardrailOutputs;
@@ -608,6 +611,7 @@ impl fr::resource::Resource for AIGuardrailVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIGuardrailVersionOutputs;
@@ -690,6 +694,7 @@ impl fr::resource::Resource for AIPrompt {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIPromptOutputs;
@@ -787,6 +792,7 @@ impl fr::resource::Resource for AIPromptVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AIPromptVersionOutputs;
@@ -854,6 +860,7 @@ impl fr::resource::Resource for Assistant {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssistantOutputs;
@@ -955,6 +962,7 @@ impl fr::resource::Resource for AssistantAssociation {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = AssistantAssociationOutputs;
@@ -1053,6 +1061,7 @@ impl fr::resource::Resource for Content {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContentOutputs;
@@ -1129,6 +1138,7 @@ impl fr::resource::Resource for ContentAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ContentAssociationOutputs;
@@ -1254,6 +1264,7 @@ impl fr::resource::Resource for KnowledgeBase {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = KnowledgeBaseOutputs;
@@ -1533,7 +1544,7 @@ impl fr::resource::Resource for MessageTemplate {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::Wisdom::MessageTemplate",
         create_only: &["KnowledgeBaseArn", "ChannelSubtype"],
-        write_only: &[],
+        write_only: &["MessageTemplateAttachments/S3PresignedUrl"],
         identity: &[],
         outputs: &["MessageTemplateArn", "MessageTemplateContentSha256", "MessageTemplateId"],
         reruns_when_dependencies_change: false,
@@ -1546,6 +1557,7 @@ impl fr::resource::Resource for MessageTemplate {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MessageTemplateOutputs;
@@ -2092,6 +2104,7 @@ impl fr::resource::Resource for MessageTemplateVersion {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = MessageTemplateVersionOutputs;
@@ -2187,6 +2200,7 @@ impl fr::resource::Resource for QuickResponse {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = QuickResponseOutputs;

@@ -51,6 +51,7 @@ impl fr::resource::Resource for ConnectionAlias {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ConnectionAliasOutputs;
@@ -198,6 +199,7 @@ impl fr::resource::Resource for Directory {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DirectoryOutputs;
@@ -808,6 +810,7 @@ impl fr::resource::Resource for Workspace {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceOutputs;
@@ -889,6 +892,7 @@ impl fr::resource::Resource for WorkspaceIpGroup {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceIpGroupOutputs;
@@ -980,6 +984,7 @@ impl fr::resource::Resource for WorkspacesPool {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspacesPoolOutputs;

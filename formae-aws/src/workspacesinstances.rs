@@ -77,6 +77,7 @@ impl fr::resource::Resource for Volume {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VolumeOutputs;
@@ -204,6 +205,7 @@ impl fr::resource::Resource for VolumeAssociation {
             can_update: false,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = VolumeAssociationOutputs;
@@ -266,6 +268,7 @@ impl fr::resource::Resource for WorkspaceInstance {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = WorkspaceInstanceOutputs;

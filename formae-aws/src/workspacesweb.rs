@@ -55,6 +55,7 @@ impl fr::resource::Resource for BrowserSettings {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = BrowserSettingsOutputs;
@@ -187,6 +188,7 @@ impl fr::resource::Resource for DataProtectionSettings {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = DataProtectionSettingsOutputs;
@@ -351,6 +353,7 @@ impl fr::resource::Resource for IdentityProvider {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IdentityProviderOutputs;
@@ -428,6 +431,7 @@ impl fr::resource::Resource for IpAccessSettings {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = IpAccessSettingsOutputs;
@@ -506,6 +510,7 @@ impl fr::resource::Resource for NetworkSettings {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = NetworkSettingsOutputs;
@@ -604,6 +609,7 @@ impl fr::resource::Resource for Portal {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = PortalOutputs;
@@ -693,6 +699,7 @@ impl fr::resource::Resource for SessionLogger {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SessionLoggerOutputs;
@@ -800,6 +807,7 @@ impl fr::resource::Resource for TrustStore {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TrustStoreOutputs;
@@ -856,6 +864,7 @@ impl fr::resource::Resource for UserAccessLoggingSettings {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserAccessLoggingSettingsOutputs;
@@ -930,7 +939,7 @@ impl fr::resource::Resource for UserSettings {
     const META: fr::resource::ResourceMeta = fr::resource::ResourceMeta {
         type_name: "AWS::WorkSpacesWeb::UserSettings",
         create_only: &[],
-        write_only: &[],
+        write_only: &["BrandingConfiguration/Logo", "BrandingConfiguration/Favicon", "BrandingConfiguration/Wallpaper"],
         identity: &[],
         outputs: &["AssociatedPortalArns", "UserSettingsArn"],
         reruns_when_dependencies_change: false,
@@ -943,6 +952,7 @@ impl fr::resource::Resource for UserSettings {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = UserSettingsOutputs;

@@ -57,6 +57,7 @@ impl fr::resource::Resource for Group {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = GroupOutputs;
@@ -155,6 +156,7 @@ impl fr::resource::Resource for ResourcePolicy {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = ResourcePolicyOutputs;
@@ -214,6 +216,7 @@ impl fr::resource::Resource for SamplingRule {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = SamplingRuleOutputs;
@@ -435,6 +438,7 @@ impl fr::resource::Resource for TransactionSearchConfig {
             can_update: true,
             can_list: true,
             timeout_minutes: 120,
+            sent_on_update: &[],
         }),
     };
     type Outputs = TransactionSearchConfigOutputs;

@@ -66,6 +66,10 @@ pub struct CloudControlMeta {
     pub can_list: bool,
     /// How long the create handler may take, in minutes.
     pub timeout_minutes: u32,
+    /// Required properties that hold write-only parts (a function's `Code`): Cloud Control
+    /// checks an update's result against the schema, and its model never shows them, so
+    /// every update sends them again.
+    pub sent_on_update: &'static [&'static str],
 }
 
 /// Where a type keeps its tags.

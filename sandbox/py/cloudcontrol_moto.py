@@ -709,6 +709,11 @@ class IAMRole(Adapter):
         if name in {r.name for r in self.iam().roles.values()}:
             raise already_exists(ti, name)
         self.cfn_create(ti.name, name, model)
+        role = self._role(name)
+        # moto's CloudFormation model keeps the tags as the template's list; its IAM API
+        # (ListRoleTags, TagRole) keeps them by key.
+        if role is not None and isinstance(role.tags, list):
+            role.tags = {t["Key"]: {"Key": t["Key"], "Value": t["Value"]} for t in role.tags}
         for arn in model.get("ManagedPolicyArns", []):
             self.iam().attach_role_policy(arn, name)
         if SB is not None:  # IAM propagation (sandbox.py): a new role is not assumable at once
@@ -863,7 +868,9 @@ class KMSKey(Adapter):
         key = self.kms().create_key(
             policy=None if policy is None else (policy if isinstance(policy, str) else json.dumps(policy)),
             key_usage=model.get("KeyUsage", "ENCRYPT_DECRYPT"), key_spec=model.get("KeySpec", "SYMMETRIC_DEFAULT"),
-            description=model.get("Description", ""), tags=model.get("Tags", []),
+            description=model.get("Description", ""),
+            # KMS's own API names a tag's parts TagKey and TagValue.
+            tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in model.get("Tags", [])],
             multi_region=bool(model.get("MultiRegion", False)), origin=model.get("Origin", "AWS_KMS"))
         key.key_rotation_status = bool(model.get("EnableKeyRotation", False))
         if model.get("Enabled", True) is False:

@@ -18,6 +18,8 @@ stack! {
         param batch_size: i64 = 10;
         /// Seconds the worker may run.
         param worker_timeout: i64 = 30;
+        /// The SSM parameter that tells clients the results table's name.
+        param results_parameter_name: String = "/serverless-app/results-table";
 
         /// Encrypts the queues and the table.
         resource key = kms::Key {
@@ -85,7 +87,7 @@ stack! {
 
         /// Where clients find the results table.
         resource results_parameter = ssm::Parameter {
-            name: template!("/{prefix}/results-table"),
+            name: results_parameter_name,
             r#type: ssm::ParameterType::String,
             value: results.table_name,
         };

@@ -92,6 +92,7 @@ mod sqs {
                 can_update: true,
                 can_list: true,
                 timeout_minutes: 5,
+                sent_on_update: &[],
             }),
         };
         type Outputs = QueueOutputs;

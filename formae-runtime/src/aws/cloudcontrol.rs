@@ -105,11 +105,20 @@ impl CloudControl {
         Ok(Some((d.identifier.unwrap_or_else(|| identifier.to_owned()), parse(d.properties.as_deref(), op)?)))
     }
 
-    /// The resource's outputs after a create or an update: its read-only properties as
+    /// The attributes a type's outputs name: its read-only properties, and those a stack
+    /// may refer to though it sets them (a bucket's name, its identifier).
+    fn output_names(&self, cc: &'static CloudControlMeta) -> &'static [&'static str] {
+        match self.meta {
+            Some(m) if !m.outputs.is_empty() => m.outputs,
+            _ => cc.read_only,
+        }
+    }
+
+    /// The resource's outputs after a create or an update: its output attributes as
     /// Cloud Control reads them.
-    async fn outputs(&self, cx: &Cx, cc: &CloudControlMeta, identifier: &str) -> Result<std::collections::BTreeMap<String, Json>, ExecError> {
+    async fn outputs(&self, cx: &Cx, cc: &'static CloudControlMeta, identifier: &str) -> Result<std::collections::BTreeMap<String, Json>, ExecError> {
         match self.get(cx, identifier).await? {
-            Some((_, live)) => Ok(model::outputs(&live, cc.read_only)),
+            Some((_, live)) => Ok(model::outputs(&live, self.output_names(cc))),
             None => Err(ExecError::Failed {
                 what: format!("{} `{identifier}`", self.type_name),
                 state: "not found".into(),
@@ -222,8 +231,9 @@ impl Executor for CloudControl {
         } else {
             (model::desired(prior.clone(), cc, &ours), true)
         };
-        let ops = patch::diff(&base, &desired, meta.write_only, removals);
+        let mut ops = patch::diff(&base, &desired, meta.write_only, removals);
         if !ops.is_empty() {
+            patch::resend(&mut ops, &desired, cc.sent_on_update);
             if !cc.can_update {
                 return Err(ExecError::Props { type_name: self.type_name, message: "Cloud Control cannot update this type in place; a change replaces it".into() });
             }

@@ -122,6 +122,7 @@ mod tests {
         can_update: true,
         can_list: true,
         timeout_minutes: 5,
+        sent_on_update: &[],
     };
 
     /// A Cloud Control type, written as the generator writes one.

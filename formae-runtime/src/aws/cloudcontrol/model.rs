@@ -163,6 +163,11 @@ pub fn observed(record: &Json, live: &Json, meta: Option<&ResourceMeta>) -> Json
             None if meta.is_none() => {
                 out.insert(k.clone(), r.clone());
             }
+            // A property with write-only parts (a function's code) can read as nothing at
+            // all when those are all it holds: what is known of it is the record.
+            None if write_only.iter().any(|w| w.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('/'))) => {
+                out.insert(k.clone(), r.clone());
+            }
             None => {}
         }
     }
@@ -250,6 +255,7 @@ mod tests {
         can_update: true,
         can_list: true,
         timeout_minutes: 5,
+        sent_on_update: &[],
     };
 
     const META: ResourceMeta = ResourceMeta {
@@ -321,6 +327,9 @@ mod tests {
         let unchanged = json!({"QueueName": "q", "VisibilityTimeout": 30, "Zones": ["b", "a"], "Tags": [{"Key": "formae:resource", "Value": "q"}]});
         let rec = json!({"QueueName": "q", "VisibilityTimeout": 30, "Zones": ["a", "b"]});
         assert_eq!(observed(&rec, &unchanged, Some(&META)), rec);
+        // A property holding only write-only parts may read as nothing: the record stands.
+        let code = json!({"QueueName": "q", "Nested": {"Password": "kept"}});
+        assert_eq!(observed(&code, &json!({"QueueName": "q"}), Some(&META)), code);
         // A bare executor keeps what it cannot see.
         assert_eq!(observed(&json!({"QueueName": "q", "Secret": "x"}), &json!({"QueueName": "r"}), None), json!({"QueueName": "r", "Secret": "x"}));
     }

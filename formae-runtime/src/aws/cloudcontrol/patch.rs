@@ -47,6 +47,19 @@ pub fn diff(prior: &Json, desired: &Json, write_only: &[&str], removals: bool) -
     ops
 }
 
+/// Adds to `ops` an `add` of each of `required` that `desired` holds and `ops` does not
+/// touch yet: the required properties with write-only parts, which Cloud Control wants in
+/// every update.
+pub fn resend(ops: &mut Vec<Json>, desired: &Json, required: &[&str]) {
+    for k in required {
+        let at = path(k);
+        let touched = ops.iter().any(|o| o.get("path").and_then(Json::as_str) == Some(at.as_str()));
+        if let (false, Some(v)) = (touched, desired.get(*k)) {
+            ops.push(json!({"op": "add", "path": at, "value": v}));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +79,17 @@ mod tests {
             ]
         );
         assert!(diff(&prior, &prior, &[], true).is_empty(), "nothing changed, nothing sent");
+    }
+
+    #[test]
+    fn a_required_property_with_write_only_parts_goes_with_every_update() {
+        let desired = json!({"Code": {"ZipFile": "def h(e, c): pass"}, "Timeout": 60});
+        let mut ops = vec![json!({"op": "replace", "path": "/Timeout", "value": 60})];
+        resend(&mut ops, &desired, &["Code"]);
+        assert_eq!(ops[1], json!({"op": "add", "path": "/Code", "value": {"ZipFile": "def h(e, c): pass"}}));
+        let mut ops = vec![json!({"op": "add", "path": "/Code", "value": {"ZipFile": "new"}})];
+        resend(&mut ops, &desired, &["Code"]);
+        assert_eq!(ops.len(), 1, "what the update already sends is not sent twice");
     }
 
     #[test]
