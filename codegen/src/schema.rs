@@ -177,7 +177,10 @@ impl<'a> ServiceBuilder<'a> {
             // another type's property says it holds.
             let target = targets.iter().find(|(prop, _)| prop == wire).map(|(_, r)| r.clone());
             let identifies = pointers(schema, "primaryIdentifier").iter().any(|p| top_level(p) == Some(wire));
-            if is_read_only || identifies || target.is_some() {
+            // A secret only the cloud knows (an access key's secret) is no output: outputs
+            // are recorded in state and shown in plans.
+            let secret = formae_macros_core::secrets::names_a_secret(&field_ident(wire));
+            if (is_read_only || identifies || target.is_some()) && !secret {
                 let ty = match target {
                     Some(r) => Ty::Ref(r),
                     None => scalar(defs, node),
@@ -499,11 +502,12 @@ mod tests {
                 "Password": {"type": "string"},
                 "DeadLetterRole": {"type": "string", "format": "AWS::IAM::Role.Arn"},
                 "Arn": {"type": "string"},
-                "QueueUrl": {"type": "string"}
+                "QueueUrl": {"type": "string"},
+                "SecretAccessKey": {"type": "string"}
             },
             "definitions": {"Tag": {"type": "object", "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}}, "required": ["Key", "Value"]}},
             "required": ["DelaySeconds"],
-            "readOnlyProperties": ["/properties/Arn", "/properties/QueueUrl"],
+            "readOnlyProperties": ["/properties/Arn", "/properties/QueueUrl", "/properties/SecretAccessKey"],
             "writeOnlyProperties": ["/properties/Password", "/properties/Rules/*/Secret"],
             "createOnlyProperties": ["/properties/QueueName", "/properties/Kind/Nested"],
             "primaryIdentifier": ["/properties/QueueUrl"],
@@ -536,7 +540,7 @@ mod tests {
         assert_eq!(q.fields[0].rules, vec![Rule::Length(1, 80)]);
         assert_eq!(q.fields[1].rules, vec![Rule::Range(0.0, 900.0)]);
         let outputs: Vec<&str> = q.outputs.iter().map(|o| o.wire.as_str()).collect();
-        assert_eq!(outputs, vec!["Arn", "QueueUrl"]);
+        assert_eq!(outputs, vec!["Arn", "QueueUrl"], "a secret only the cloud knows is no output");
         assert_eq!(q.meta.create_only, vec!["QueueName"], "nested create-only paths do not replace the whole resource");
         assert_eq!(q.meta.write_only, vec!["Password", "Rules/Secret"], "nested write-only paths come without their array steps");
         assert!(q.meta.identity.is_empty(), "a read-only primary identifier is no identity a stack sets");

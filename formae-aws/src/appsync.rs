@@ -394,8 +394,6 @@ impl fr::resource::Props for ApiKey {
 pub struct ApiKeyOutputs {
     /// Unique AWS AppSync GraphQL API ID for this API key.
     pub api_id: fr::Output<String>,
-    /// The API key.
-    pub api_key: fr::Output<String>,
     /// The API key ID.
     pub api_key_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the API key.
@@ -408,7 +406,7 @@ impl fr::resource::Resource for ApiKey {
         create_only: &["ApiId"],
         write_only: &[],
         identity: &["ApiId"],
-        outputs: &["ApiId", "ApiKey", "ApiKeyId", "Arn"],
+        outputs: &["ApiId", "ApiKeyId", "Arn"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &[],
@@ -426,7 +424,6 @@ impl fr::resource::Resource for ApiKey {
     fn outputs(name: &'static str) -> ApiKeyOutputs {
         ApiKeyOutputs {
             api_id: fr::Output::new(name, "ApiId"),
-            api_key: fr::Output::new(name, "ApiKey"),
             api_key_id: fr::Output::new(name, "ApiKeyId"),
             arn: fr::Output::new(name, "Arn"),
         }

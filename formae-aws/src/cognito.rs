@@ -1434,7 +1434,6 @@ impl fr::resource::Props for UserPoolClient {
 #[derive(Debug, Clone, Copy)]
 pub struct UserPoolClientOutputs {
     pub client_id: fr::Output<crate::refs::UserPoolClientClientId>,
-    pub client_secret: fr::Output<String>,
     pub name: fr::Output<String>,
     pub user_pool_id: fr::Output<crate::refs::UserPoolClientUserPoolId>,
 }
@@ -1445,7 +1444,7 @@ impl fr::resource::Resource for UserPoolClient {
         create_only: &["GenerateSecret", "UserPoolId"],
         write_only: &[],
         identity: &["UserPoolId"],
-        outputs: &["ClientId", "ClientSecret", "Name", "UserPoolId"],
+        outputs: &["ClientId", "Name", "UserPoolId"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &[],
@@ -1463,7 +1462,6 @@ impl fr::resource::Resource for UserPoolClient {
     fn outputs(name: &'static str) -> UserPoolClientOutputs {
         UserPoolClientOutputs {
             client_id: fr::Output::new(name, "ClientId"),
-            client_secret: fr::Output::new(name, "ClientSecret"),
             name: fr::Output::new(name, "Name"),
             user_pool_id: fr::Output::new(name, "UserPoolId"),
         }

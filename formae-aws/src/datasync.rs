@@ -156,7 +156,6 @@ pub struct LocationAzureBlobOutputs {
     pub location_arn: fr::Output<String>,
     /// The URL of the Azure Blob Location that was described.
     pub location_uri: fr::Output<String>,
-    pub managed_secret_config: fr::Output<serde_json::Value>,
 }
 
 impl fr::resource::Resource for LocationAzureBlob {
@@ -165,7 +164,7 @@ impl fr::resource::Resource for LocationAzureBlob {
         create_only: &["AzureBlobContainerUrl"],
         write_only: &["Subdirectory", "AzureBlobSasConfiguration", "AzureBlobContainerUrl"],
         identity: &[],
-        outputs: &["LocationArn", "LocationUri", "ManagedSecretConfig"],
+        outputs: &["LocationArn", "LocationUri"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["AgentArns", "Tags"],
@@ -184,7 +183,6 @@ impl fr::resource::Resource for LocationAzureBlob {
         LocationAzureBlobOutputs {
             location_arn: fr::Output::new(name, "LocationArn"),
             location_uri: fr::Output::new(name, "LocationUri"),
-            managed_secret_config: fr::Output::new(name, "ManagedSecretConfig"),
         }
     }
 }
@@ -855,7 +853,6 @@ pub struct LocationFSxWindowsOutputs {
     pub location_arn: fr::Output<String>,
     /// The URL of the FSx for Windows location that was described.
     pub location_uri: fr::Output<String>,
-    pub managed_secret_config: fr::Output<serde_json::Value>,
 }
 
 impl fr::resource::Resource for LocationFSxWindows {
@@ -864,7 +861,7 @@ impl fr::resource::Resource for LocationFSxWindows {
         create_only: &["FsxFilesystemArn", "SecurityGroupArns"],
         write_only: &["Password", "Subdirectory", "FsxFilesystemArn"],
         identity: &[],
-        outputs: &["LocationArn", "LocationUri", "ManagedSecretConfig"],
+        outputs: &["LocationArn", "LocationUri"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["SecurityGroupArns", "Tags"],
@@ -883,7 +880,6 @@ impl fr::resource::Resource for LocationFSxWindows {
         LocationFSxWindowsOutputs {
             location_arn: fr::Output::new(name, "LocationArn"),
             location_uri: fr::Output::new(name, "LocationUri"),
-            managed_secret_config: fr::Output::new(name, "ManagedSecretConfig"),
         }
     }
 }
@@ -965,7 +961,6 @@ pub struct LocationHDFSOutputs {
     pub location_arn: fr::Output<String>,
     /// The URL of the HDFS location that was described.
     pub location_uri: fr::Output<String>,
-    pub managed_secret_config: fr::Output<serde_json::Value>,
 }
 
 impl fr::resource::Resource for LocationHDFS {
@@ -974,7 +969,7 @@ impl fr::resource::Resource for LocationHDFS {
         create_only: &[],
         write_only: &["Subdirectory", "KerberosKeytab", "KerberosKrb5Conf"],
         identity: &[],
-        outputs: &["LocationArn", "LocationUri", "ManagedSecretConfig"],
+        outputs: &["LocationArn", "LocationUri"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["AgentArns", "NameNodes", "Tags"],
@@ -993,7 +988,6 @@ impl fr::resource::Resource for LocationHDFS {
         LocationHDFSOutputs {
             location_arn: fr::Output::new(name, "LocationArn"),
             location_uri: fr::Output::new(name, "LocationUri"),
-            managed_secret_config: fr::Output::new(name, "ManagedSecretConfig"),
         }
     }
 }
@@ -1233,7 +1227,6 @@ pub struct LocationObjectStorageOutputs {
     pub location_arn: fr::Output<String>,
     /// The URL of the object storage location that was described.
     pub location_uri: fr::Output<String>,
-    pub managed_secret_config: fr::Output<serde_json::Value>,
 }
 
 impl fr::resource::Resource for LocationObjectStorage {
@@ -1242,7 +1235,7 @@ impl fr::resource::Resource for LocationObjectStorage {
         create_only: &["BucketName"],
         write_only: &["SecretKey", "BucketName", "ServerHostname", "Subdirectory"],
         identity: &[],
-        outputs: &["LocationArn", "LocationUri", "ManagedSecretConfig"],
+        outputs: &["LocationArn", "LocationUri"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["AgentArns", "Tags"],
@@ -1261,7 +1254,6 @@ impl fr::resource::Resource for LocationObjectStorage {
         LocationObjectStorageOutputs {
             location_arn: fr::Output::new(name, "LocationArn"),
             location_uri: fr::Output::new(name, "LocationUri"),
-            managed_secret_config: fr::Output::new(name, "ManagedSecretConfig"),
         }
     }
 }
@@ -1504,7 +1496,6 @@ pub struct LocationSMBOutputs {
     pub location_arn: fr::Output<String>,
     /// The URL of the SMB location that was described.
     pub location_uri: fr::Output<String>,
-    pub managed_secret_config: fr::Output<serde_json::Value>,
 }
 
 impl fr::resource::Resource for LocationSMB {
@@ -1513,7 +1504,7 @@ impl fr::resource::Resource for LocationSMB {
         create_only: &[],
         write_only: &["Password", "Subdirectory", "ServerHostname", "KerberosKeytab", "KerberosKrb5Conf"],
         identity: &[],
-        outputs: &["LocationArn", "LocationUri", "ManagedSecretConfig"],
+        outputs: &["LocationArn", "LocationUri"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["AgentArns", "Tags"],
@@ -1532,7 +1523,6 @@ impl fr::resource::Resource for LocationSMB {
         LocationSMBOutputs {
             location_arn: fr::Output::new(name, "LocationArn"),
             location_uri: fr::Output::new(name, "LocationUri"),
-            managed_secret_config: fr::Output::new(name, "ManagedSecretConfig"),
         }
     }
 }

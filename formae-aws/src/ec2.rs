@@ -4744,8 +4744,6 @@ pub struct IpamExternalResourceVerificationTokenOutputs {
     pub status: fr::Output<String>,
     /// The token name.
     pub token_name: fr::Output<String>,
-    /// The token value.
-    pub token_value: fr::Output<String>,
 }
 
 impl fr::resource::Resource for IpamExternalResourceVerificationToken {
@@ -4754,7 +4752,7 @@ impl fr::resource::Resource for IpamExternalResourceVerificationToken {
         create_only: &["IpamId"],
         write_only: &[],
         identity: &[],
-        outputs: &["IpamArn", "IpamExternalResourceVerificationTokenArn", "IpamExternalResourceVerificationTokenId", "IpamRegion", "NotAfter", "State", "Status", "TokenName", "TokenValue"],
+        outputs: &["IpamArn", "IpamExternalResourceVerificationTokenArn", "IpamExternalResourceVerificationTokenId", "IpamRegion", "NotAfter", "State", "Status", "TokenName"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["Tags"],
@@ -4779,7 +4777,6 @@ impl fr::resource::Resource for IpamExternalResourceVerificationToken {
             state: fr::Output::new(name, "State"),
             status: fr::Output::new(name, "Status"),
             token_name: fr::Output::new(name, "TokenName"),
-            token_value: fr::Output::new(name, "TokenValue"),
         }
     }
 }

@@ -63,7 +63,6 @@ impl fr::resource::Props for Environment {
 pub struct EnvironmentOutputs {
     pub checks: fr::Output<serde_json::Value>,
     pub created_at: fr::Output<String>,
-    pub credentials: fr::Output<serde_json::Value>,
     pub environment_arn: fr::Output<String>,
     pub environment_id: fr::Output<String>,
     pub environment_state: fr::Output<String>,
@@ -77,7 +76,7 @@ impl fr::resource::Resource for Environment {
         create_only: &["EnvironmentName", "VpcId", "ServiceAccessSubnetId", "VcfVersion", "TermsAccepted", "LicenseInfo", "ConnectivityInfo", "VcfHostnames", "SiteId", "KmsKeyId", "ServiceAccessSecurityGroups"],
         write_only: &["Hosts", "InitialVlans"],
         identity: &[],
-        outputs: &["Checks", "CreatedAt", "Credentials", "EnvironmentArn", "EnvironmentId", "EnvironmentState", "ModifiedAt", "StateDetails"],
+        outputs: &["Checks", "CreatedAt", "EnvironmentArn", "EnvironmentId", "EnvironmentState", "ModifiedAt", "StateDetails"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["Tags"],
@@ -96,7 +95,6 @@ impl fr::resource::Resource for Environment {
         EnvironmentOutputs {
             checks: fr::Output::new(name, "Checks"),
             created_at: fr::Output::new(name, "CreatedAt"),
-            credentials: fr::Output::new(name, "Credentials"),
             environment_arn: fr::Output::new(name, "EnvironmentArn"),
             environment_id: fr::Output::new(name, "EnvironmentId"),
             environment_state: fr::Output::new(name, "EnvironmentState"),

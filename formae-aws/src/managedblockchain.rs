@@ -30,7 +30,6 @@ impl fr::resource::Props for Accessor {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessorOutputs {
     pub arn: fr::Output<String>,
-    pub billing_token: fr::Output<String>,
     pub creation_date: fr::Output<String>,
     pub id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -42,7 +41,7 @@ impl fr::resource::Resource for Accessor {
         create_only: &["AccessorType", "NetworkType"],
         write_only: &["Tags"],
         identity: &[],
-        outputs: &["Arn", "BillingToken", "CreationDate", "Id", "Status"],
+        outputs: &["Arn", "CreationDate", "Id", "Status"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["Tags"],
@@ -60,7 +59,6 @@ impl fr::resource::Resource for Accessor {
     fn outputs(name: &'static str) -> AccessorOutputs {
         AccessorOutputs {
             arn: fr::Output::new(name, "Arn"),
-            billing_token: fr::Output::new(name, "BillingToken"),
             creation_date: fr::Output::new(name, "CreationDate"),
             id: fr::Output::new(name, "Id"),
             status: fr::Output::new(name, "Status"),

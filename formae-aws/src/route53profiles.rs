@@ -33,8 +33,6 @@ impl fr::resource::Props for Profile {
 pub struct ProfileOutputs {
     /// The Amazon Resource Name (ARN) of the resolver profile.
     pub arn: fr::Output<String>,
-    /// The id of the creator request
-    pub client_token: fr::Output<String>,
     /// The ID of the profile.
     pub id: fr::Output<String>,
     /// The sharing status of the profile.
@@ -47,7 +45,7 @@ impl fr::resource::Resource for Profile {
         create_only: &["Name"],
         write_only: &[],
         identity: &[],
-        outputs: &["Arn", "ClientToken", "Id", "ShareStatus"],
+        outputs: &["Arn", "Id", "ShareStatus"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["Tags"],
@@ -65,7 +63,6 @@ impl fr::resource::Resource for Profile {
     fn outputs(name: &'static str) -> ProfileOutputs {
         ProfileOutputs {
             arn: fr::Output::new(name, "Arn"),
-            client_token: fr::Output::new(name, "ClientToken"),
             id: fr::Output::new(name, "Id"),
             share_status: fr::Output::new(name, "ShareStatus"),
         }

@@ -118,7 +118,6 @@ impl fr::resource::Props for Table {
 #[derive(Debug, Clone, Copy)]
 pub struct TableOutputs {
     pub table_arn: fr::Output<String>,
-    pub version_token: fr::Output<String>,
     pub warehouse_location: fr::Output<String>,
 }
 
@@ -128,7 +127,7 @@ impl fr::resource::Resource for Table {
         create_only: &["TableBucketARN", "OpenTableFormat", "IcebergMetadata", "WithoutMetadata", "StorageClassConfiguration"],
         write_only: &["IcebergMetadata", "WithoutMetadata"],
         identity: &[],
-        outputs: &["TableARN", "VersionToken", "WarehouseLocation"],
+        outputs: &["TableARN", "WarehouseLocation"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["Tags"],
@@ -146,7 +145,6 @@ impl fr::resource::Resource for Table {
     fn outputs(name: &'static str) -> TableOutputs {
         TableOutputs {
             table_arn: fr::Output::new(name, "TableARN"),
-            version_token: fr::Output::new(name, "VersionToken"),
             warehouse_location: fr::Output::new(name, "WarehouseLocation"),
         }
     }

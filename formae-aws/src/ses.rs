@@ -716,12 +716,6 @@ impl fr::resource::Props for EmailIdentity {
 /// Outputs of a [`EmailIdentity`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EmailIdentityOutputs {
-    pub dkim_dns_token_name1: fr::Output<String>,
-    pub dkim_dns_token_name2: fr::Output<String>,
-    pub dkim_dns_token_name3: fr::Output<String>,
-    pub dkim_dns_token_value1: fr::Output<String>,
-    pub dkim_dns_token_value2: fr::Output<String>,
-    pub dkim_dns_token_value3: fr::Output<String>,
     /// The email address or domain to verify.
     pub email_identity: fr::Output<String>,
 }
@@ -732,7 +726,7 @@ impl fr::resource::Resource for EmailIdentity {
         create_only: &["EmailIdentity"],
         write_only: &["DkimSigningAttributes/DomainSigningSelector", "DkimSigningAttributes/DomainSigningPrivateKey"],
         identity: &["EmailIdentity"],
-        outputs: &["DkimDNSTokenName1", "DkimDNSTokenName2", "DkimDNSTokenName3", "DkimDNSTokenValue1", "DkimDNSTokenValue2", "DkimDNSTokenValue3", "EmailIdentity"],
+        outputs: &["EmailIdentity"],
         reruns_when_dependencies_change: false,
         is_check: false,
         unordered: &["Tags"],
@@ -749,12 +743,6 @@ impl fr::resource::Resource for EmailIdentity {
     type Outputs = EmailIdentityOutputs;
     fn outputs(name: &'static str) -> EmailIdentityOutputs {
         EmailIdentityOutputs {
-            dkim_dns_token_name1: fr::Output::new(name, "DkimDNSTokenName1"),
-            dkim_dns_token_name2: fr::Output::new(name, "DkimDNSTokenName2"),
-            dkim_dns_token_name3: fr::Output::new(name, "DkimDNSTokenName3"),
-            dkim_dns_token_value1: fr::Output::new(name, "DkimDNSTokenValue1"),
-            dkim_dns_token_value2: fr::Output::new(name, "DkimDNSTokenValue2"),
-            dkim_dns_token_value3: fr::Output::new(name, "DkimDNSTokenValue3"),
             email_identity: fr::Output::new(name, "EmailIdentity"),
         }
     }

@@ -108,9 +108,11 @@ impl CloudControl {
     /// The attributes a type's outputs name: its read-only properties, and those a stack
     /// may refer to though it sets them (a bucket's name, its identifier).
     fn output_names(&self, cc: &'static CloudControlMeta) -> &'static [&'static str] {
+        // A declared type's outputs leave out what must never be recorded (an access
+        // key's secret).
         match self.meta {
-            Some(m) if !m.outputs.is_empty() => m.outputs,
-            _ => cc.read_only,
+            Some(m) => m.outputs,
+            None => cc.read_only,
         }
     }
 
