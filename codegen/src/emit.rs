@@ -140,6 +140,7 @@ fn rust_ty(ty: &Ty) -> String {
         Ty::Num => "f64".into(),
         Ty::Bool => "bool".into(),
         Ty::Json => "serde_json::Value".into(),
+        Ty::Policy => "fr::aws::policy::PolicyDocument".into(),
         Ty::Sensitive => "fr::Sensitive".into(),
         Ty::Ref(r) => format!("crate::refs::{r}"),
         Ty::Enum(e) | Ty::Struct(e) => e.clone(),
@@ -151,11 +152,13 @@ fn rust_ty(ty: &Ty) -> String {
 fn field_ty(f: &Field) -> String {
     match &f.ty {
         Ty::List(item) => match item.as_ref() {
-            Ty::Struct(s) => format!("Vec<{s}>"),
+            Ty::Struct(_) | Ty::Policy => format!("Vec<{}>", rust_ty(item)),
             t => format!("Vec<fr::Value<{}>>", rust_ty(t)),
         },
         Ty::Struct(s) if f.required => s.clone(),
         Ty::Struct(s) => format!("Option<{s}>"),
+        Ty::Policy if f.required => rust_ty(&f.ty),
+        Ty::Policy => format!("Option<{}>", rust_ty(&f.ty)),
         t if f.required => format!("fr::Value<{}>", rust_ty(t)),
         t => format!("Option<fr::Value<{}>>", rust_ty(t)),
     }

@@ -6,6 +6,7 @@ mod emit;
 mod error;
 mod model;
 mod names;
+mod policies;
 mod refs;
 mod samples;
 mod schema;
@@ -36,6 +37,8 @@ pub struct Generated {
     pub files: Files,
     /// How many types were generated, and how many the index lists.
     pub types: (usize, usize),
+    /// How many services (modules and features) they fall in.
+    pub services: usize,
     /// The digest of what was read.
     pub sha256: String,
     /// Properties (of types and their structures) that take a typed reference, and all
@@ -77,7 +80,7 @@ pub fn generate(schemas_dir: &Path) -> Result<Generated, CodegenError> {
     let model = schema::build(&schemas);
     let typed_references = model.typed_references();
     let origin = emit::Origin { package: PACKAGE, schema_date: schema_date.get(..10).unwrap_or(&schema_date), default_features: DEFAULT_FEATURES };
-    Ok(Generated { files: emit::files(&model, &origin), types: (schemas.len(), index.len()), sha256, typed_references })
+    Ok(Generated { files: emit::files(&model, &origin), types: (schemas.len(), index.len()), services: model.services.len(), sha256, typed_references })
 }
 
 /// Writes `files` under `dir`, removing generated sources no longer made.

@@ -129,6 +129,8 @@ pub enum Ty {
     Bool,
     /// A JSON document (`format: json`, maps, unions).
     Json,
+    /// An IAM policy document, typed by the runtime's `PolicyDocument`.
+    Policy,
     /// A secret: write-only and named as one.
     Sensitive,
     /// A typed reference, by its ident in `refs`.

@@ -59,6 +59,14 @@ pub fn by_name(name: &str) -> Option<&'static str> {
     EXACT.iter().find(|(n, _)| *n == name).or_else(|| SUFFIX.iter().find(|(n, _)| name.ends_with(n))).map(|(_, f)| *f)
 }
 
+/// A type's own ARNs (read-only properties named `Arn` or `…Arn`): each is typed even
+/// when no schema refers to it, so that it fits where any ARN goes (a policy's
+/// `Resource`) and nowhere a text or another kind of ARN is wanted.
+fn own_arns(schema: &Json) -> impl Iterator<Item = &str> {
+    let read_only = schema.get("readOnlyProperties").and_then(Json::as_array).into_iter().flatten();
+    read_only.filter_map(Json::as_str).filter_map(|p| p.strip_prefix("/properties/")).filter(|p| !p.contains('/') && p.ends_with("Arn"))
+}
+
 /// `(type name, attribute)` of an annotation such as `AWS::IAM::Role.Arn`.
 fn parse(format: &str) -> Option<(&str, &str)> {
     let (t, attr) = format.rsplit_once('.')?;
@@ -92,8 +100,9 @@ impl Refs {
                 _ => {}
             }
         }
-        for (_, s) in schemas {
+        for (t, s) in schemas {
             walk(s, &mut formats);
+            formats.extend(own_arns(s).map(|p| format!("{t}.{p}")));
         }
         let singulars: std::collections::BTreeSet<String> =
             formats.iter().filter_map(|f| singular(f).or_else(|| parse(f).map(|_| f.clone()))).collect();
@@ -206,7 +215,7 @@ mod tests {
 
     #[test]
     fn annotations_name_types_and_find_the_property_they_come_from() {
-        let bucket = json!({"properties": {"BucketName": {"type": "string"}, "Arn": {"type": "string"}}, "primaryIdentifier": ["/properties/BucketName"]});
+        let bucket = json!({"properties": {"BucketName": {"type": "string"}, "Arn": {"type": "string"}}, "primaryIdentifier": ["/properties/BucketName"], "readOnlyProperties": ["/properties/Arn"]});
         let user = json!({"properties": {
             "Logs": {"type": "string", "format": "AWS::S3::Bucket.Name"},
             "Groups": {"type": "array", "format": "AWS::EC2::SecurityGroup.Ids", "items": {"type": "string"}},
@@ -216,7 +225,10 @@ mod tests {
         assert_eq!(refs.for_format("AWS::S3::Bucket.Name").as_deref(), Some("BucketName"));
         assert_eq!(refs.for_plural("AWS::EC2::SecurityGroup.Ids").as_deref(), Some("SecurityGroupId"));
         assert_eq!(refs.for_format("AWS::KMS::Alias.AliasName").as_deref(), Some("AliasName"));
-        assert_eq!(refs.targets_in("AWS::S3::Bucket"), vec![("BucketName".to_owned(), "BucketName".to_owned())]);
+        let mut targets = refs.targets_in("AWS::S3::Bucket");
+        targets.sort();
+        assert_eq!(targets, vec![("Arn".to_owned(), "BucketArn".to_owned()), ("BucketName".to_owned(), "BucketName".to_owned())], "a read-only ARN is typed though no one refers to it");
+        assert!(refs.types().iter().any(|r| r.ident == "BucketArn" && r.arn));
         assert_eq!(refs.for_format("date-time"), None);
         let rel = json!({"type": "string", "relationshipRef": {"typeName": "AWS::S3::Bucket", "propertyPath": "/properties/Arn"}});
         let pattern = json!({"type": "string", "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"});

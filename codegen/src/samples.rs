@@ -45,6 +45,7 @@ impl<'a> Catalog<'a> {
             Ty::Num => json!(1.5),
             Ty::Bool => json!(true),
             Ty::Json => json!({ "Key": "value" }),
+            Ty::Policy => json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "x" }] }),
             Ty::Enum(e) => self.enums.get(e.as_str()).and_then(|e| e.values.first()).map_or(json!("x"), |(_, text)| json!(text)),
             // Structures within structures are cut off deep down; what is cut off is empty.
             Ty::Struct(s) if depth < 8 => self.structs.get(s.as_str()).map_or(json!({}), |d| self.object(&d.fields, depth + 1)),

@@ -259,6 +259,9 @@ impl<'a> ServiceBuilder<'a> {
     /// What `node` holds; nested structures and enums are added to the service as met.
     /// `parent` and `wire` name inline ones.
     fn resolve(&mut self, scope: &mut Scope, parent: &str, wire: &str, node: &Json) -> Ty {
+        if crate::policies::holds_policy(scope.type_name, wire, self.deref(scope, node)) {
+            return Ty::Policy;
+        }
         if let Some(name) = def_ref(node) {
             let Some(def) = scope.defs.get(name) else { return Ty::Json };
             if scope.stack.iter().any(|s| s == name) {
@@ -531,7 +534,7 @@ mod tests {
                 ("queue_name", &Ty::Str, false),
                 ("delay_seconds", &Ty::Int, true),
                 ("tags", &Ty::List(Box::new(Ty::Struct("Tag".into()))), false),
-                ("policy", &Ty::Json, false),
+                ("policy", &Ty::Policy, false),
                 ("kind", &Ty::Enum("QueueKind".into()), false),
                 ("password", &Ty::Sensitive, false),
                 ("dead_letter_role", &Ty::Ref("RoleArn".into()), false),
@@ -548,7 +551,8 @@ mod tests {
         assert_eq!(q.meta.tagging, Some((true, "Tags".into())));
         assert_eq!((q.meta.can_update, q.meta.can_list, q.meta.timeout_minutes), (true, true, 30));
         assert!(q.meta.sent_on_update.is_empty(), "no required property holds a write-only part");
-        assert_eq!(model.refs.iter().map(|r| (r.ident.as_str(), r.runtime)).collect::<Vec<_>>(), vec![("RoleArn", Some("RoleArn"))]);
+        assert_eq!(q.outputs[0].ty, Ty::Ref("QueueArn".into()), "a type's own ARN is typed");
+        assert_eq!(model.refs.iter().map(|r| (r.ident.as_str(), r.runtime)).collect::<Vec<_>>(), vec![("RoleArn", Some("RoleArn")), ("QueueArn", None)]);
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl fr::resource::Props for Analyzer {
 #[derive(Debug, Clone, Copy)]
 pub struct AnalyzerOutputs {
     /// Amazon Resource Name (ARN) of the analyzer
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AnalyzerArn>,
 }
 
 impl fr::resource::Resource for Analyzer {
@@ -272,7 +272,7 @@ impl fr::resource::Props for ArchiveRule {
 #[derive(Debug, Clone, Copy)]
 pub struct ArchiveRuleOutputs {
     /// The ARN of the archive rule.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ArchiveRuleArn>,
     /// The time at which the archive rule was created.
     pub created_at: fr::Output<String>,
     /// The time at which the archive rule was last updated.

@@ -28,7 +28,7 @@ impl fr::resource::Props for Application {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
     /// The ARN of the application
-    pub application_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::AccountAccessApplicationArn>,
     /// The timestamp when the application was created
     pub created_at: fr::Output<String>,
     /// The status of the application

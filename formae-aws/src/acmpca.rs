@@ -50,7 +50,7 @@ impl fr::resource::Props for Certificate {
 /// Outputs of a [`Certificate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AcmpcaCertificateArn>,
     pub certificate: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the private CA issues the certificate.
     pub certificate_authority_arn: fr::Output<String>,
@@ -450,7 +450,7 @@ impl fr::resource::Props for CertificateAuthority {
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateAuthorityOutputs {
     /// The Amazon Resource Name (ARN) of the certificate authority.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CertificateAuthorityArn>,
     /// The base64 PEM-encoded certificate signing request (CSR) for your certificate authority certificate.
     pub certificate_signing_request: fr::Output<String>,
 }

@@ -60,7 +60,7 @@ pub struct RegistryOutputs {
     /// The timestamp when the registry was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the registry.
-    pub registry_arn: fr::Output<String>,
+    pub registry_arn: fr::Output<crate::refs::AgentRegistryRegistryArn>,
     /// The unique identifier of the registry.
     pub registry_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -406,11 +406,11 @@ pub struct RegistryRecordOutputs {
     /// The identifier of the AWS account that created the registry record.
     pub created_by: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the registry record.
-    pub record_arn: fr::Output<String>,
+    pub record_arn: fr::Output<crate::refs::RegistryRecordRecordArn>,
     /// The unique identifier of the registry record.
     pub record_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the registry containing the record.
-    pub registry_arn: fr::Output<String>,
+    pub registry_arn: fr::Output<crate::refs::RegistryRecordRegistryArn>,
     pub status: fr::Output<String>,
     /// The timestamp when the registry record was last updated.
     pub updated_at: fr::Output<String>,

@@ -54,7 +54,7 @@ impl fr::resource::Props for InvestigationGroup {
 /// Outputs of a [`InvestigationGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InvestigationGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InvestigationGroupArn>,
     pub created_at: fr::Output<String>,
     pub created_by: fr::Output<String>,
     pub last_modified_at: fr::Output<String>,
@@ -99,7 +99,7 @@ pub struct ChatbotNotificationChannel {
     #[serde(rename = "ChatConfigurationArns", default, skip_serializing_if = "Vec::is_empty")]
     pub chat_configuration_arns: Vec<fr::Value<String>>,
     #[serde(rename = "SNSTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for ChatbotNotificationChannel {

@@ -81,7 +81,7 @@ impl fr::resource::Props for Broker {
 #[derive(Debug, Clone, Copy)]
 pub struct BrokerOutputs {
     pub amqp_endpoints: fr::Output<serde_json::Value>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BrokerArn>,
     /// The ID of the current actual configuration.
     pub configuration_id: fr::Output<String>,
     /// The revision of the current actual configuration.
@@ -325,7 +325,7 @@ impl fr::resource::Props for Configuration {
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationOutputs {
     /// The Amazon Resource Name (ARN) of the Amazon MQ configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AmazonMqConfigurationArn>,
     /// The ID of the Amazon MQ configuration.
     pub id: fr::Output<String>,
     /// The revision number of the configuration.

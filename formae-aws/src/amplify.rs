@@ -68,7 +68,7 @@ impl fr::resource::Props for App {
 pub struct AppOutputs {
     pub app_id: fr::Output<String>,
     pub app_name: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AmplifyAppArn>,
     pub default_domain: fr::Output<String>,
 }
 
@@ -342,7 +342,7 @@ impl fr::resource::Props for Branch {
 /// Outputs of a [`Branch`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BranchOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BranchArn>,
 }
 
 impl fr::resource::Resource for Branch {
@@ -477,7 +477,7 @@ impl fr::resource::Props for Domain {
 /// Outputs of a [`Domain`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AmplifyDomainArn>,
     pub certificate: fr::Output<serde_json::Value>,
     pub certificate_record: fr::Output<String>,
     pub domain_status: fr::Output<String>,
@@ -596,7 +596,7 @@ impl fr::resource::Props for Webhook {
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookOutputs {
     /// The Amazon Resource Name (ARN) for the webhook.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WebhookArn>,
     /// The unique ID for a webhook.
     pub webhook_id: fr::Output<String>,
     /// The URL of the webhook.

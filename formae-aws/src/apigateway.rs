@@ -311,7 +311,7 @@ impl fr::resource::Props for BasePathMappingV2 {
 #[derive(Debug, Clone, Copy)]
 pub struct BasePathMappingV2Outputs {
     /// Amazon Resource Name (ARN) of the resource.
-    pub base_path_mapping_arn: fr::Output<String>,
+    pub base_path_mapping_arn: fr::Output<crate::refs::BasePathMappingV2BasePathMappingArn>,
 }
 
 impl fr::resource::Resource for BasePathMappingV2 {
@@ -781,7 +781,7 @@ impl fr::resource::Resource for DocumentationVersion {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct DomainName {
     #[serde(rename = "CertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     #[serde(rename = "DomainName", default, skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<fr::Value<String>>,
     #[serde(rename = "EndpointAccessMode", default, skip_serializing_if = "Option::is_none")]
@@ -815,7 +815,7 @@ pub struct DomainNameOutputs {
     pub distribution_domain_name: fr::Output<String>,
     pub distribution_hosted_zone_id: fr::Output<String>,
     pub domain_name: fr::Output<String>,
-    pub domain_name_arn: fr::Output<String>,
+    pub domain_name_arn: fr::Output<crate::refs::ApiGatewayDomainNameArn>,
     pub regional_domain_name: fr::Output<String>,
     pub regional_hosted_zone_id: fr::Output<String>,
 }
@@ -936,7 +936,7 @@ impl fr::resource::Props for DomainNameAccessAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainNameAccessAssociationOutputs {
     /// The amazon resource name (ARN) of the domain name access association resource.
-    pub domain_name_access_association_arn: fr::Output<String>,
+    pub domain_name_access_association_arn: fr::Output<crate::refs::DomainNameAccessAssociationArn>,
 }
 
 impl fr::resource::Resource for DomainNameAccessAssociation {
@@ -996,7 +996,7 @@ impl fr::resource::Props for DomainNameAccessAssociationTag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct DomainNameV2 {
     #[serde(rename = "CertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     #[serde(rename = "DomainName", default, skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<fr::Value<String>>,
     #[serde(rename = "EndpointAccessMode", default, skip_serializing_if = "Option::is_none")]
@@ -1004,7 +1004,7 @@ pub struct DomainNameV2 {
     #[serde(rename = "EndpointConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub endpoint_configuration: Option<EndpointConfiguration>,
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     /// The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid.
     #[serde(rename = "RoutingMode", default, skip_serializing_if = "Option::is_none")]
     pub routing_mode: Option<fr::Value<DomainNameV2RoutingMode>>,
@@ -1022,7 +1022,7 @@ impl fr::resource::Props for DomainNameV2 {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainNameV2Outputs {
     /// The amazon resource name (ARN) of the domain name resource.
-    pub domain_name_arn: fr::Output<String>,
+    pub domain_name_arn: fr::Output<crate::refs::DomainNameV2DomainNameArn>,
     pub domain_name_id: fr::Output<String>,
 }
 
@@ -1565,7 +1565,7 @@ pub struct RestApi {
     pub parameters: Option<fr::Value<serde_json::Value>>,
     /// A policy document that contains the permissions for the ``RestApi`` resource. To set the ARN for the policy, use the ``!Join`` intrinsic function with ``""`` as delimiter and values of ``"execute-api:/"`` and ``"*"``.
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "SecurityPolicy", default, skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]

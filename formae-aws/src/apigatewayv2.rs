@@ -75,7 +75,7 @@ impl fr::resource::Props for Api {
 pub struct ApiOutputs {
     pub api_endpoint: fr::Output<String>,
     pub api_id: fr::Output<String>,
-    pub execute_api_arn: fr::Output<String>,
+    pub execute_api_arn: fr::Output<crate::refs::ApiExecuteApiArn>,
 }
 
 impl fr::resource::Resource for Api {
@@ -575,7 +575,7 @@ impl fr::resource::Props for DomainName {
 pub struct DomainNameOutputs {
     /// The custom domain name for your API in Amazon API Gateway. Uppercase letters and the underscore (``_``) character are not supported.
     pub domain_name: fr::Output<String>,
-    pub domain_name_arn: fr::Output<String>,
+    pub domain_name_arn: fr::Output<crate::refs::ApiGatewayV2DomainNameArn>,
     pub regional_domain_name: fr::Output<String>,
     pub regional_hosted_zone_id: fr::Output<String>,
 }
@@ -617,7 +617,7 @@ impl fr::resource::Resource for DomainName {
 pub struct DomainNameConfiguration {
     /// An AWS-managed certificate that will be used by the edge-optimized endpoint for this domain name. AWS Certificate Manager is the only supported source.
     #[serde(rename = "CertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     /// The user-friendly name of the certificate that will be used by the edge-optimized endpoint for this domain name.
     #[serde(rename = "CertificateName", default, skip_serializing_if = "Option::is_none")]
     pub certificate_name: Option<fr::Value<String>>,
@@ -955,7 +955,7 @@ pub struct PortalProductOutputs {
     /// The timestamp when the portal product was last modified.
     pub last_modified: fr::Output<String>,
     /// The ARN of the portal product.
-    pub portal_product_arn: fr::Output<String>,
+    pub portal_product_arn: fr::Output<crate::refs::PortalProductArn>,
     /// The portal product identifier.
     pub portal_product_id: fr::Output<String>,
 }
@@ -1203,7 +1203,7 @@ impl fr::resource::Props for RoutingRule {
 /// Outputs of a [`RoutingRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RoutingRuleOutputs {
-    pub routing_rule_arn: fr::Output<String>,
+    pub routing_rule_arn: fr::Output<crate::refs::RoutingRuleArn>,
     pub routing_rule_id: fr::Output<String>,
 }
 

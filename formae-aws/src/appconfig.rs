@@ -148,7 +148,7 @@ pub struct ConfigurationProfileOutputs {
     /// The configuration profile ID
     pub configuration_profile_id: fr::Output<String>,
     /// The Amazon Resource Name of the AWS Key Management Service key to encrypt new configuration data versions in the AWS AppConfig hosted configuration store. This attribute is only used for hosted configuration types. To encrypt data managed in other configuration stores, see the documentation for how to specify an AWS KMS key for that particular service.
-    pub kms_key_arn: fr::Output<String>,
+    pub kms_key_arn: fr::Output<crate::refs::ConfigurationProfileKmsKeyArn>,
 }
 
 impl fr::resource::Resource for ConfigurationProfile {
@@ -887,7 +887,7 @@ impl fr::resource::Props for Extension {
 /// Outputs of a [`Extension`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ExtensionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ExtensionArn>,
     pub id: fr::Output<String>,
     pub version_number: fr::Output<i64>,
 }
@@ -951,10 +951,10 @@ impl fr::resource::Props for ExtensionAssociation {
 /// Outputs of a [`ExtensionAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ExtensionAssociationOutputs {
-    pub arn: fr::Output<String>,
-    pub extension_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ExtensionAssociationArn>,
+    pub extension_arn: fr::Output<crate::refs::ExtensionAssociationExtensionArn>,
     pub id: fr::Output<String>,
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::ExtensionAssociationResourceArn>,
 }
 
 impl fr::resource::Resource for ExtensionAssociation {

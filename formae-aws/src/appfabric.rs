@@ -48,11 +48,11 @@ impl fr::resource::Props for AppAuthorization {
 #[derive(Debug, Clone, Copy)]
 pub struct AppAuthorizationOutputs {
     /// The Amazon Resource Name (ARN) of the app authorization.
-    pub app_authorization_arn: fr::Output<String>,
+    pub app_authorization_arn: fr::Output<crate::refs::AppAuthorizationArn>,
     /// The unique identifier of the app authorization.
     pub app_authorization_identifier: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the app bundle for the app authorization.
-    pub app_bundle_arn: fr::Output<String>,
+    pub app_bundle_arn: fr::Output<crate::refs::AppAuthorizationAppBundleArn>,
     /// The timestamp of when the app authorization was created.
     pub created_at: fr::Output<String>,
     /// The user persona of the app authorization.
@@ -242,7 +242,7 @@ impl fr::resource::Props for IngestionDestination {
 #[derive(Debug, Clone, Copy)]
 pub struct IngestionDestinationOutputs {
     /// The Amazon Resource Name (ARN) of the ingestion destination.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IngestionDestinationArn>,
     /// The timestamp of when the ingestion destination was created.
     pub created_at: fr::Output<String>,
     /// The state of the ingestion destination.

@@ -41,7 +41,7 @@ impl fr::resource::Props for Connector {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
     /// The arn of the connector. The arn is unique for each ConnectorRegistration in your AWS account.
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::AppFlowConnectorArn>,
     /// The name of the connector. The name is unique for each ConnectorRegistration in your AWS account.
     pub connector_label: fr::Output<String>,
 }
@@ -92,7 +92,7 @@ impl fr::resource::Props for ConnectorProvisioningConfig {
 pub struct LambdaConnectorProvisioningConfig {
     /// Lambda ARN of the connector being registered.
     #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_arn: fr::Value<crate::refs::LambdaFunctionArn>,
 }
 
 impl fr::resource::Props for LambdaConnectorProvisioningConfig {
@@ -141,11 +141,11 @@ impl fr::resource::Props for ConnectorProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorProfileOutputs {
     /// Unique identifier for connector profile resources
-    pub connector_profile_arn: fr::Output<String>,
+    pub connector_profile_arn: fr::Output<crate::refs::ConnectorProfileArn>,
     /// The maximum number of items to retrieve in a single batch.
     pub connector_profile_name: fr::Output<String>,
     /// A unique Arn for Connector-Profile resource
-    pub credentials_arn: fr::Output<String>,
+    pub credentials_arn: fr::Output<crate::refs::ConnectorProfileCredentialsArn>,
 }
 
 impl fr::resource::Resource for ConnectorProfile {
@@ -1216,7 +1216,7 @@ impl fr::resource::Props for Flow {
 #[derive(Debug, Clone, Copy)]
 pub struct FlowOutputs {
     /// ARN identifier of the flow.
-    pub flow_arn: fr::Output<String>,
+    pub flow_arn: fr::Output<crate::refs::AppFlowFlowArn>,
     /// Name of the flow.
     pub flow_name: fr::Output<String>,
 }

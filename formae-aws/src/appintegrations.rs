@@ -62,7 +62,7 @@ impl fr::resource::Props for Application {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
     /// The Amazon Resource Name (ARN) of the application.
-    pub application_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::AppIntegrationsApplicationArn>,
     /// The id of the application.
     pub id: fr::Output<String>,
 }
@@ -251,7 +251,7 @@ impl fr::resource::Props for DataIntegration {
 #[derive(Debug, Clone, Copy)]
 pub struct DataIntegrationOutputs {
     /// The Amazon Resource Name (ARN) of the data integration.
-    pub data_integration_arn: fr::Output<String>,
+    pub data_integration_arn: fr::Output<crate::refs::DataIntegrationArn>,
     /// The unique identifer of the data integration.
     pub id: fr::Output<String>,
 }
@@ -365,7 +365,7 @@ impl fr::resource::Props for EventIntegration {
 #[derive(Debug, Clone, Copy)]
 pub struct EventIntegrationOutputs {
     /// The Amazon Resource Name (ARN) of the event integration.
-    pub event_integration_arn: fr::Output<String>,
+    pub event_integration_arn: fr::Output<crate::refs::EventIntegrationArn>,
     /// The name of the event integration.
     pub name: fr::Output<String>,
 }

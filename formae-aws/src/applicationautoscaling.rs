@@ -457,7 +457,7 @@ impl fr::resource::Props for ScalingPolicy {
 /// Outputs of a [`ScalingPolicy`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ScalingPolicyOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApplicationAutoScalingScalingPolicyArn>,
     /// The scalable dimension. This string consists of the service namespace, resource type, and scaling property.
     /// +  ``ecs:service:DesiredCount`` - The task count of an ECS service.
     /// +  ``elasticmapreduce:instancegroup:InstanceCount`` - The instance count of an EMR Instance Group.

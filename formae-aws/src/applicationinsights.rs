@@ -37,7 +37,7 @@ pub struct Application {
     pub ops_center_enabled: Option<fr::Value<bool>>,
     /// The SNS topic provided to Application Insights that is associated to the created opsItem.
     #[serde(rename = "OpsItemSNSTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub ops_item_sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub ops_item_sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
     /// The name of the resource group.
     #[serde(rename = "ResourceGroupName", default)]
     pub resource_group_name: fr::Value<String>,

@@ -181,7 +181,7 @@ impl fr::resource::Props for InstrumentationConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct InstrumentationConfigOutputs {
     /// The Amazon Resource Name (ARN) of the instrumentation configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InstrumentationConfigArn>,
     /// The server-generated creation timestamp for this instrumentation configuration.
     pub created_at: fr::Output<String>,
     /// The environment that the service is running in.
@@ -454,7 +454,7 @@ impl fr::resource::Props for ServiceLevelObjective {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceLevelObjectiveOutputs {
     /// The ARN of this SLO.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceLevelObjectiveArn>,
     /// Epoch time in seconds of the time that this SLO was created
     pub created_time: fr::Output<i64>,
     /// Displays whether this is a period-based SLO or a request-based SLO.

@@ -42,7 +42,7 @@ impl fr::resource::Props for AutoScalingConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct AutoScalingConfigurationOutputs {
     /// The Amazon Resource Name (ARN) of this auto scaling configuration.
-    pub auto_scaling_configuration_arn: fr::Output<String>,
+    pub auto_scaling_configuration_arn: fr::Output<crate::refs::AutoScalingConfigurationArn>,
     /// The revision of this auto scaling configuration. It's unique among all the active configurations ("Status": "ACTIVE") that share the same AutoScalingConfigurationName.
     pub auto_scaling_configuration_revision: fr::Output<i64>,
     /// It's set to true for the configuration with the highest Revision among all configurations that share the same AutoScalingConfigurationName. It's set to false otherwise. App Runner temporarily doubles the number of provisioned instances during deployments, to maintain the same capacity for both old and new code.
@@ -125,7 +125,7 @@ pub struct ObservabilityConfigurationOutputs {
     /// It's set to true for the configuration with the highest Revision among all configurations that share the same Name. It's set to false otherwise.
     pub latest: fr::Output<bool>,
     /// The Amazon Resource Name (ARN) of this ObservabilityConfiguration
-    pub observability_configuration_arn: fr::Output<String>,
+    pub observability_configuration_arn: fr::Output<crate::refs::ObservabilityConfigurationArn>,
     /// The revision of this observability configuration. It's unique among all the active configurations ('Status': 'ACTIVE') that share the same ObservabilityConfigurationName.
     pub observability_configuration_revision: fr::Output<i64>,
 }
@@ -228,7 +228,7 @@ impl fr::resource::Props for Service {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceOutputs {
     /// The Amazon Resource Name (ARN) of the AppRunner Service.
-    pub service_arn: fr::Output<String>,
+    pub service_arn: fr::Output<crate::refs::AppRunnerServiceArn>,
     /// The AppRunner Service Id
     pub service_id: fr::Output<String>,
     /// The Service Url of the AppRunner Service.
@@ -705,7 +705,7 @@ impl fr::resource::Props for VpcConnector {
 #[derive(Debug, Clone, Copy)]
 pub struct VpcConnectorOutputs {
     /// The Amazon Resource Name (ARN) of this VPC connector.
-    pub vpc_connector_arn: fr::Output<String>,
+    pub vpc_connector_arn: fr::Output<crate::refs::VpcConnectorArn>,
     /// The revision of this VPC connector. It's unique among all the active connectors ("Status": "ACTIVE") that share the same Name.
     pub vpc_connector_revision: fr::Output<i64>,
 }
@@ -776,7 +776,7 @@ pub struct VpcIngressConnectionOutputs {
     /// The current status of the VpcIngressConnection.
     pub status: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the VpcIngressConnection.
-    pub vpc_ingress_connection_arn: fr::Output<String>,
+    pub vpc_ingress_connection_arn: fr::Output<crate::refs::VpcIngressConnectionArn>,
 }
 
 impl fr::resource::Resource for VpcIngressConnection {

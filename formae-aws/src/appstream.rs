@@ -43,7 +43,7 @@ impl fr::resource::Props for AppBlock {
 /// Outputs of a [`AppBlock`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AppBlockOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AppBlockArn>,
     pub created_time: fr::Output<String>,
 }
 
@@ -175,7 +175,7 @@ impl fr::resource::Props for AppBlockBuilder {
 /// Outputs of a [`AppBlockBuilder`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AppBlockBuilderOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AppBlockBuilderArn>,
     pub created_time: fr::Output<String>,
     pub name: fr::Output<String>,
 }
@@ -324,7 +324,7 @@ impl fr::resource::Props for Application {
 /// Outputs of a [`Application`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AppStreamApplicationArn>,
     pub created_time: fr::Output<String>,
 }
 
@@ -778,7 +778,7 @@ impl fr::resource::Props for Fleet {
 /// Outputs of a [`Fleet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FleetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AppStreamFleetArn>,
     pub name: fr::Output<String>,
 }
 
@@ -1528,7 +1528,7 @@ impl fr::resource::Props for User {
 #[derive(Debug, Clone, Copy)]
 pub struct UserOutputs {
     /// Returns the Amazon Resource Name (ARN) for the Amazon AppStream User resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AppStreamUserArn>,
     /// The authentication type for the user.
     pub authentication_type: fr::Output<String>,
     /// The email address of the user.

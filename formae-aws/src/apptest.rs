@@ -38,7 +38,7 @@ pub struct TestCaseOutputs {
     pub last_update_time: fr::Output<String>,
     pub latest_version: fr::Output<serde_json::Value>,
     pub status: fr::Output<String>,
-    pub test_case_arn: fr::Output<String>,
+    pub test_case_arn: fr::Output<crate::refs::AppTestTestCaseArn>,
     pub test_case_id: fr::Output<String>,
     pub test_case_version: fr::Output<f64>,
 }

@@ -47,7 +47,7 @@ impl fr::resource::Props for AnomalyDetector {
 #[derive(Debug, Clone, Copy)]
 pub struct AnomalyDetectorOutputs {
     /// The AnomalyDetector ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AnomalyDetectorArn>,
 }
 
 impl fr::resource::Resource for AnomalyDetector {
@@ -276,7 +276,7 @@ impl fr::resource::Props for RuleGroupsNamespace {
 #[derive(Debug, Clone, Copy)]
 pub struct RuleGroupsNamespaceOutputs {
     /// The RuleGroupsNamespace ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RuleGroupsNamespaceArn>,
 }
 
 impl fr::resource::Resource for RuleGroupsNamespace {
@@ -350,9 +350,9 @@ impl fr::resource::Props for Scraper {
 #[derive(Debug, Clone, Copy)]
 pub struct ScraperOutputs {
     /// Scraper ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScraperArn>,
     /// IAM role ARN for the scraper.
-    pub role_arn: fr::Output<String>,
+    pub role_arn: fr::Output<crate::refs::ScraperRoleArn>,
     /// Required to identify a specific scraper.
     pub scraper_id: fr::Output<String>,
 }
@@ -630,7 +630,7 @@ impl fr::resource::Props for Workspace {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceOutputs {
     /// Workspace arn.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApsWorkspaceArn>,
     /// AMP Workspace prometheus endpoint
     pub prometheus_endpoint: fr::Output<String>,
     /// Required to identify a specific APS Workspace.

@@ -56,7 +56,7 @@ impl fr::resource::Props for Plan {
 /// Outputs of a [`Plan`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ArcRegionSwitchPlanArn>,
     pub health_checks_for_plan: fr::Output<serde_json::Value>,
     pub owner: fr::Output<String>,
     pub plan_health_checks: fr::Output<serde_json::Value>,

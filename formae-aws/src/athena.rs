@@ -40,7 +40,7 @@ impl fr::resource::Props for CapacityReservation {
 pub struct CapacityReservationOutputs {
     /// The number of DPUs Athena has provisioned and allocated for the reservation
     pub allocated_dpus: fr::Output<i64>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AthenaCapacityReservationArn>,
     /// The date and time the reservation was created.
     pub creation_time: fr::Output<String>,
     /// The timestamp when the last successful allocated was made

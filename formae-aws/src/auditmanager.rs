@@ -55,7 +55,7 @@ impl fr::resource::Props for Assessment {
 /// Outputs of a [`Assessment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AssessmentOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AssessmentArn>,
     pub assessment_id: fr::Output<String>,
     pub creation_time: fr::Output<f64>,
 }
@@ -316,7 +316,7 @@ impl fr::resource::Props for AssessmentFramework {
 #[derive(Debug, Clone, Copy)]
 pub struct AssessmentFrameworkOutputs {
     /// The Amazon Resource Name (ARN) of the framework.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AssessmentFrameworkArn>,
     /// The time when the framework was created.
     pub created_at: fr::Output<String>,
     /// The user or role that created the framework.

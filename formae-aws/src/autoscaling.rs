@@ -1627,7 +1627,7 @@ impl fr::resource::Props for ScalingPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct ScalingPolicyOutputs {
     /// The ARN of the AutoScaling scaling policy
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AutoScalingScalingPolicyArn>,
     pub policy_name: fr::Output<String>,
 }
 

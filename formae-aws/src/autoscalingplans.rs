@@ -29,7 +29,7 @@ impl fr::resource::Props for ScalingPlan {
 #[derive(Debug, Clone, Copy)]
 pub struct ScalingPlanOutputs {
     /// The Amazon Resource Name (ARN) of the scaling plan.
-    pub scaling_plan_arn: fr::Output<String>,
+    pub scaling_plan_arn: fr::Output<crate::refs::ScalingPlanArn>,
     /// The name of the scaling plan. Names cannot contain vertical bars, colons, or forward slashes.
     pub scaling_plan_name: fr::Output<String>,
     /// The version number of the scaling plan. This value is always 1.

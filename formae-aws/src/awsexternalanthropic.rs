@@ -35,7 +35,7 @@ impl fr::resource::Props for Workspace {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceOutputs {
     /// The ARN of the workspace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AwsExternalAnthropicWorkspaceArn>,
     /// The timestamp when the workspace was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the workspace.

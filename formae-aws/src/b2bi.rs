@@ -37,7 +37,7 @@ impl fr::resource::Props for Capability {
 /// Outputs of a [`Capability`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CapabilityOutputs {
-    pub capability_arn: fr::Output<String>,
+    pub capability_arn: fr::Output<crate::refs::B2BiCapabilityArn>,
     pub capability_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
     pub modified_at: fr::Output<String>,
@@ -158,7 +158,7 @@ impl fr::resource::Props for Partnership {
 pub struct PartnershipOutputs {
     pub created_at: fr::Output<String>,
     pub modified_at: fr::Output<String>,
-    pub partnership_arn: fr::Output<String>,
+    pub partnership_arn: fr::Output<crate::refs::PartnershipArn>,
     pub partnership_id: fr::Output<String>,
     pub trading_partner_id: fr::Output<String>,
 }
@@ -303,7 +303,7 @@ pub struct ProfileOutputs {
     pub created_at: fr::Output<String>,
     pub log_group_name: fr::Output<String>,
     pub modified_at: fr::Output<String>,
-    pub profile_arn: fr::Output<String>,
+    pub profile_arn: fr::Output<crate::refs::B2BiProfileArn>,
     pub profile_id: fr::Output<String>,
 }
 
@@ -395,7 +395,7 @@ impl fr::resource::Props for Transformer {
 pub struct TransformerOutputs {
     pub created_at: fr::Output<String>,
     pub modified_at: fr::Output<String>,
-    pub transformer_arn: fr::Output<String>,
+    pub transformer_arn: fr::Output<crate::refs::TransformerArn>,
     pub transformer_id: fr::Output<String>,
 }
 

@@ -26,7 +26,7 @@ impl fr::resource::Props for BackupPlan {
 /// Outputs of a [`BackupPlan`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BackupPlanOutputs {
-    pub backup_plan_arn: fr::Output<String>,
+    pub backup_plan_arn: fr::Output<crate::refs::BackupPlanArn>,
     pub backup_plan_id: fr::Output<String>,
     pub version_id: fr::Output<String>,
 }
@@ -352,7 +352,7 @@ impl fr::resource::Props for ConditionResourceType {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct BackupVault {
     #[serde(rename = "AccessPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub access_policy: Option<fr::Value<serde_json::Value>>,
+    pub access_policy: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "BackupVaultName", default)]
     pub backup_vault_name: fr::Value<String>,
     #[serde(rename = "BackupVaultTags", default, skip_serializing_if = "Option::is_none")]
@@ -374,7 +374,7 @@ impl fr::resource::Props for BackupVault {
 /// Outputs of a [`BackupVault`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BackupVaultOutputs {
-    pub backup_vault_arn: fr::Output<String>,
+    pub backup_vault_arn: fr::Output<crate::refs::BackupVaultArn>,
     pub backup_vault_name: fr::Output<String>,
 }
 
@@ -430,7 +430,7 @@ pub struct NotificationObjectType {
     #[serde(rename = "BackupVaultEvents", default, skip_serializing_if = "Vec::is_empty")]
     pub backup_vault_events: Vec<fr::Value<String>>,
     #[serde(rename = "SNSTopicArn", default)]
-    pub sns_topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub sns_topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for NotificationObjectType {
@@ -477,7 +477,7 @@ pub struct FrameworkOutputs {
     /// The deployment status of a framework. The statuses are: `CREATE_IN_PROGRESS | UPDATE_IN_PROGRESS | DELETE_IN_PROGRESS | COMPLETED | FAILED`
     pub deployment_status: fr::Output<String>,
     /// An Amazon Resource Name (ARN) that uniquely identifies Framework as a resource
-    pub framework_arn: fr::Output<String>,
+    pub framework_arn: fr::Output<crate::refs::FrameworkArn>,
     /// A framework consists of one or more controls. Each control governs a resource, such as backup plans, backup selections, backup vaults, or recovery points. You can also turn AWS Config recording on or off for each resource. The statuses are:
     ///
     /// `ACTIVE` when recording is turned on for all resources governed by the framework.
@@ -625,7 +625,7 @@ impl fr::resource::Props for LegalHold {
 #[derive(Debug, Clone, Copy)]
 pub struct LegalHoldOutputs {
     /// The Amazon Resource Name (ARN) of the legal hold.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LegalHoldArn>,
     /// The time when the legal hold was created.
     pub creation_date: fr::Output<String>,
     /// The ID of the legal hold.
@@ -725,7 +725,7 @@ impl fr::resource::Props for LegalHoldTags {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct LogicallyAirGappedBackupVault {
     #[serde(rename = "AccessPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub access_policy: Option<fr::Value<serde_json::Value>>,
+    pub access_policy: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "BackupVaultName", default)]
     pub backup_vault_name: fr::Value<String>,
     #[serde(rename = "BackupVaultTags", default, skip_serializing_if = "Option::is_none")]
@@ -753,7 +753,7 @@ impl fr::resource::Props for LogicallyAirGappedBackupVault {
 /// Outputs of a [`LogicallyAirGappedBackupVault`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LogicallyAirGappedBackupVaultOutputs {
-    pub backup_vault_arn: fr::Output<String>,
+    pub backup_vault_arn: fr::Output<crate::refs::LogicallyAirGappedBackupVaultBackupVaultArn>,
     pub backup_vault_name: fr::Output<String>,
     pub vault_state: fr::Output<String>,
     pub vault_type: fr::Output<String>,
@@ -827,7 +827,7 @@ impl fr::resource::Props for ReportPlan {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportPlanOutputs {
     /// An Amazon Resource Name (ARN) that uniquely identifies a resource. The format of the ARN depends on the resource type.
-    pub report_plan_arn: fr::Output<String>,
+    pub report_plan_arn: fr::Output<crate::refs::ReportPlanArn>,
 }
 
 impl fr::resource::Resource for ReportPlan {
@@ -934,7 +934,7 @@ impl fr::resource::Props for RestoreTestingPlan {
 /// Outputs of a [`RestoreTestingPlan`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RestoreTestingPlanOutputs {
-    pub restore_testing_plan_arn: fr::Output<String>,
+    pub restore_testing_plan_arn: fr::Output<crate::refs::RestoreTestingPlanArn>,
     pub restore_testing_plan_name: fr::Output<String>,
 }
 
@@ -1153,7 +1153,7 @@ impl fr::resource::Props for TieringConfiguration {
 pub struct TieringConfigurationOutputs {
     pub creation_time: fr::Output<String>,
     pub last_updated_time: fr::Output<String>,
-    pub tiering_configuration_arn: fr::Output<String>,
+    pub tiering_configuration_arn: fr::Output<crate::refs::TieringConfigurationArn>,
     pub tiering_configuration_name: fr::Output<String>,
 }
 

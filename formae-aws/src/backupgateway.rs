@@ -40,7 +40,7 @@ impl fr::resource::Props for Hypervisor {
 /// Outputs of a [`Hypervisor`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct HypervisorOutputs {
-    pub hypervisor_arn: fr::Output<String>,
+    pub hypervisor_arn: fr::Output<crate::refs::HypervisorArn>,
 }
 
 impl fr::resource::Resource for Hypervisor {

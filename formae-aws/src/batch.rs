@@ -47,7 +47,7 @@ impl fr::resource::Props for ComputeEnvironment {
 /// Outputs of a [`ComputeEnvironment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ComputeEnvironmentOutputs {
-    pub compute_environment_arn: fr::Output<String>,
+    pub compute_environment_arn: fr::Output<crate::refs::ComputeEnvironmentArn>,
 }
 
 impl fr::resource::Resource for ComputeEnvironment {
@@ -438,7 +438,7 @@ impl fr::resource::Props for ConsumableResource {
 pub struct ConsumableResourceOutputs {
     /// Available Quantity of ConsumableResource.
     pub available_quantity: fr::Output<i64>,
-    pub consumable_resource_arn: fr::Output<String>,
+    pub consumable_resource_arn: fr::Output<crate::refs::ConsumableResourceArn>,
     pub created_at: fr::Output<i64>,
     /// In-use Quantity of ConsumableResource.
     pub in_use_quantity: fr::Output<i64>,
@@ -533,7 +533,7 @@ impl fr::resource::Props for JobDefinition {
 /// Outputs of a [`JobDefinition`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct JobDefinitionOutputs {
-    pub job_definition_arn: fr::Output<String>,
+    pub job_definition_arn: fr::Output<crate::refs::JobDefinitionArn>,
     pub job_definition_name: fr::Output<String>,
 }
 
@@ -1531,7 +1531,7 @@ impl fr::resource::Props for JobQueue {
 /// Outputs of a [`JobQueue`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct JobQueueOutputs {
-    pub job_queue_arn: fr::Output<String>,
+    pub job_queue_arn: fr::Output<crate::refs::JobQueueArn>,
 }
 
 impl fr::resource::Resource for JobQueue {
@@ -1677,7 +1677,7 @@ impl fr::resource::Props for QuotaShare {
 #[derive(Debug, Clone, Copy)]
 pub struct QuotaShareOutputs {
     /// The Amazon Resource Name (ARN) of the quota share.
-    pub quota_share_arn: fr::Output<String>,
+    pub quota_share_arn: fr::Output<crate::refs::QuotaShareArn>,
 }
 
 impl fr::resource::Resource for QuotaShare {
@@ -1797,7 +1797,7 @@ impl fr::resource::Props for SchedulingPolicy {
 /// Outputs of a [`SchedulingPolicy`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SchedulingPolicyOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SchedulingPolicyArn>,
 }
 
 impl fr::resource::Resource for SchedulingPolicy {
@@ -1903,7 +1903,7 @@ impl fr::resource::Props for ServiceEnvironment {
 /// Outputs of a [`ServiceEnvironment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceEnvironmentOutputs {
-    pub service_environment_arn: fr::Output<String>,
+    pub service_environment_arn: fr::Output<crate::refs::ServiceEnvironmentArn>,
 }
 
 impl fr::resource::Resource for ServiceEnvironment {

@@ -35,7 +35,7 @@ impl fr::resource::Props for Dashboard {
 /// Outputs of a [`Dashboard`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DashboardOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BcmDashboardArn>,
     pub created_at: fr::Output<String>,
     pub r#type: fr::Output<String>,
     pub updated_at: fr::Output<String>,
@@ -553,7 +553,7 @@ impl fr::resource::Props for ScheduledReport {
 #[derive(Debug, Clone, Copy)]
 pub struct ScheduledReportOutputs {
     /// The Amazon Resource Name (ARN) of the scheduled report.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScheduledReportArn>,
     /// The timestamp when the scheduled report was created.
     pub created_at: fr::Output<String>,
     /// The health status of the scheduled report at its last refresh time.

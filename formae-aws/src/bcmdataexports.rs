@@ -26,7 +26,7 @@ impl fr::resource::Props for Export {
 /// Outputs of a [`Export`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportOutputs {
-    pub export_arn: fr::Output<String>,
+    pub export_arn: fr::Output<crate::refs::ExportArn>,
 }
 
 impl fr::resource::Resource for Export {

@@ -39,11 +39,11 @@ impl fr::resource::Props for BillEstimate {
 #[derive(Debug, Clone, Copy)]
 pub struct BillEstimateOutputs {
     /// The Amazon Resource Name (ARN) of the bill estimate.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BillEstimateArn>,
     /// The time period covered by the bill estimate
     pub bill_interval: fr::Output<serde_json::Value>,
     /// The ARN of the cost category group sharing preference
-    pub cost_category_group_sharing_preference_arn: fr::Output<String>,
+    pub cost_category_group_sharing_preference_arn: fr::Output<crate::refs::BillEstimateCostCategoryGroupSharingPreferenceArn>,
     /// The effective date of the cost category group sharing preference
     pub cost_category_group_sharing_preference_effective_date: fr::Output<String>,
     /// The timestamp when the bill estimate was created
@@ -144,7 +144,7 @@ impl fr::resource::Props for BillScenario {
 #[derive(Debug, Clone, Copy)]
 pub struct BillScenarioOutputs {
     /// The Amazon Resource Name (ARN) of the bill scenario.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BillScenarioArn>,
     /// The time period covered by the bill scenario
     pub bill_interval: fr::Output<serde_json::Value>,
     /// The timestamp when the bill scenario was created
@@ -230,7 +230,7 @@ impl fr::resource::Props for WorkloadEstimate {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkloadEstimateOutputs {
     /// The Amazon Resource Name (ARN) of the workload estimate.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WorkloadEstimateArn>,
     /// The currency of the estimated cost.
     pub cost_currency: fr::Output<String>,
     /// The timestamp when the workload estimate was created.

@@ -90,7 +90,7 @@ impl fr::resource::Props for Agent {
 #[derive(Debug, Clone, Copy)]
 pub struct AgentOutputs {
     /// Arn representation of the Agent.
-    pub agent_arn: fr::Output<String>,
+    pub agent_arn: fr::Output<crate::refs::BedrockAgentArn>,
     /// Identifier for a resource.
     pub agent_id: fr::Output<String>,
     pub agent_status: fr::Output<String>,
@@ -575,7 +575,7 @@ impl fr::resource::Props for AgentAlias {
 #[derive(Debug, Clone, Copy)]
 pub struct AgentAliasOutputs {
     /// Arn representation of the Agent Alias.
-    pub agent_alias_arn: fr::Output<String>,
+    pub agent_alias_arn: fr::Output<crate::refs::AgentAliasArn>,
     /// The list of history events for an alias for an Agent.
     pub agent_alias_history_events: fr::Output<serde_json::Value>,
     /// Id for an Agent Alias generated at the server side.
@@ -673,7 +673,7 @@ impl fr::resource::Props for ApplicationInferenceProfile {
 pub struct ApplicationInferenceProfileOutputs {
     /// Time Stamp
     pub created_at: fr::Output<String>,
-    pub inference_profile_arn: fr::Output<String>,
+    pub inference_profile_arn: fr::Output<crate::refs::ApplicationInferenceProfileInferenceProfileArn>,
     pub inference_profile_id: fr::Output<String>,
     /// Inference profile identifier. Supports both system-defined inference profile ids, and inference profile ARNs.
     pub inference_profile_identifier: fr::Output<String>,
@@ -779,8 +779,8 @@ impl fr::resource::Props for AutomatedReasoningPolicy {
 pub struct AutomatedReasoningPolicyOutputs {
     pub created_at: fr::Output<String>,
     pub definition_hash: fr::Output<String>,
-    pub kms_key_arn: fr::Output<String>,
-    pub policy_arn: fr::Output<String>,
+    pub kms_key_arn: fr::Output<crate::refs::AutomatedReasoningPolicyKmsKeyArn>,
+    pub policy_arn: fr::Output<crate::refs::AutomatedReasoningPolicyPolicyArn>,
     pub policy_id: fr::Output<String>,
     pub updated_at: fr::Output<String>,
     pub version: fr::Output<String>,
@@ -1050,7 +1050,7 @@ impl fr::resource::Props for Blueprint {
 #[derive(Debug, Clone, Copy)]
 pub struct BlueprintOutputs {
     /// ARN of a Blueprint
-    pub blueprint_arn: fr::Output<String>,
+    pub blueprint_arn: fr::Output<crate::refs::BedrockBlueprintArn>,
     /// Stage of the Blueprint
     pub blueprint_stage: fr::Output<String>,
     /// Creation timestamp
@@ -1137,7 +1137,7 @@ pub struct DataAutomationLibraryOutputs {
     /// List of info for each entity type in the DataAutomationLibrary
     pub entity_types: fr::Output<serde_json::Value>,
     /// ARN generated at the server side when a DataAutomationLibrary is created
-    pub library_arn: fr::Output<String>,
+    pub library_arn: fr::Output<crate::refs::DataAutomationLibraryLibraryArn>,
     pub status: fr::Output<String>,
 }
 
@@ -1244,7 +1244,7 @@ pub struct DataAutomationProjectOutputs {
     /// Time Stamp
     pub last_modified_time: fr::Output<String>,
     /// ARN of a DataAutomationProject
-    pub project_arn: fr::Output<String>,
+    pub project_arn: fr::Output<crate::refs::DataAutomationProjectProjectArn>,
     pub project_stage: fr::Output<String>,
     pub status: fr::Output<String>,
 }
@@ -3103,7 +3103,7 @@ impl fr::resource::Props for TransformationFunction {
 pub struct TransformationLambdaConfiguration {
     /// The function's ARN identifier.
     #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_arn: fr::Value<crate::refs::LambdaFunctionArn>,
 }
 
 impl fr::resource::Props for TransformationLambdaConfiguration {
@@ -3240,7 +3240,7 @@ pub struct EnforcedGuardrailConfigurationOutputs {
     /// The ARN of the role used to create the configuration
     pub created_by: fr::Output<String>,
     /// ARN representation for the guardrail
-    pub guardrail_arn: fr::Output<String>,
+    pub guardrail_arn: fr::Output<crate::refs::EnforcedGuardrailConfigurationGuardrailArn>,
     /// Unique ID for the guardrail
     pub guardrail_id: fr::Output<String>,
     pub owner: fr::Output<String>,
@@ -3387,7 +3387,7 @@ impl fr::resource::Props for Flow {
 #[derive(Debug, Clone, Copy)]
 pub struct FlowOutputs {
     /// Arn representation of the Flow
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BedrockFlowArn>,
     /// Time Stamp.
     pub created_at: fr::Output<String>,
     /// Identifier for a Flow
@@ -3667,7 +3667,7 @@ impl fr::resource::Props for FlowAlias {
 #[derive(Debug, Clone, Copy)]
 pub struct FlowAliasOutputs {
     /// Arn of the Flow Alias
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FlowAliasArn>,
     /// Time Stamp.
     pub created_at: fr::Output<String>,
     /// Arn representation of the Flow
@@ -3783,10 +3783,10 @@ pub struct FlowVersionOutputs {
     /// Time Stamp.
     pub created_at: fr::Output<String>,
     /// A KMS key ARN
-    pub customer_encryption_key_arn: fr::Output<String>,
+    pub customer_encryption_key_arn: fr::Output<crate::refs::FlowVersionCustomerEncryptionKeyArn>,
     pub definition: fr::Output<serde_json::Value>,
     /// ARN of a IAM role
-    pub execution_role_arn: fr::Output<String>,
+    pub execution_role_arn: fr::Output<crate::refs::FlowVersionExecutionRoleArn>,
     /// Arn representation of the Flow
     pub flow_arn: fr::Output<String>,
     /// Identifier for a Flow
@@ -3902,7 +3902,7 @@ pub struct GuardrailOutputs {
     /// List of failure recommendations
     pub failure_recommendations: fr::Output<serde_json::Value>,
     /// Arn representation for the guardrail
-    pub guardrail_arn: fr::Output<String>,
+    pub guardrail_arn: fr::Output<crate::refs::GuardrailArn>,
     /// Unique id for the guardrail
     pub guardrail_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -4478,7 +4478,7 @@ impl fr::resource::Props for GuardrailVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct GuardrailVersionOutputs {
     /// Arn representation for the guardrail
-    pub guardrail_arn: fr::Output<String>,
+    pub guardrail_arn: fr::Output<crate::refs::GuardrailVersionGuardrailArn>,
     /// Unique id for the guardrail
     pub guardrail_id: fr::Output<String>,
     /// Guardrail version
@@ -4559,7 +4559,7 @@ pub struct IntelligentPromptRouterOutputs {
     /// Time Stamp
     pub created_at: fr::Output<String>,
     /// Arn of the Prompt Router.
-    pub prompt_router_arn: fr::Output<String>,
+    pub prompt_router_arn: fr::Output<crate::refs::IntelligentPromptRouterPromptRouterArn>,
     pub status: fr::Output<String>,
     pub r#type: fr::Output<String>,
     /// Time Stamp
@@ -4675,7 +4675,7 @@ pub struct KnowledgeBaseOutputs {
     /// A list of reasons that the API operation on the knowledge base failed.
     pub failure_reasons: fr::Output<serde_json::Value>,
     /// The ARN of the knowledge base.
-    pub knowledge_base_arn: fr::Output<String>,
+    pub knowledge_base_arn: fr::Output<crate::refs::BedrockKnowledgeBaseArn>,
     /// The unique identifier of the knowledge base.
     pub knowledge_base_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -5748,7 +5748,7 @@ pub struct KnowledgeBasePolicy {
     pub knowledge_base_id: fr::Value<String>,
     /// The IAM policy document defining access permissions for the knowledge base
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for KnowledgeBasePolicy {
@@ -5838,7 +5838,7 @@ impl fr::resource::Props for Prompt {
 #[derive(Debug, Clone, Copy)]
 pub struct PromptOutputs {
     /// ARN of a prompt resource possibly with a version
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BedrockPromptArn>,
     /// Time Stamp.
     pub created_at: fr::Output<String>,
     /// Identifier for a Prompt
@@ -5981,11 +5981,11 @@ impl fr::resource::Props for PromptVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct PromptVersionOutputs {
     /// ARN of a prompt version resource
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PromptVersionArn>,
     /// Time Stamp.
     pub created_at: fr::Output<String>,
     /// A KMS key ARN
-    pub customer_encryption_key_arn: fr::Output<String>,
+    pub customer_encryption_key_arn: fr::Output<crate::refs::PromptVersionCustomerEncryptionKeyArn>,
     /// Name for a variant.
     pub default_variant: fr::Output<String>,
     /// Name for a prompt resource.
@@ -6043,7 +6043,7 @@ impl fr::resource::Resource for PromptVersion {
 pub struct ResourcePolicy {
     /// The IAM policy document defining access permissions for the guardrail and guardrail profile resources
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The ARN of the Bedrock Guardrail or Guardrail Profile resource
     #[serde(rename = "ResourceArn", default)]
     pub resource_arn: fr::Value<String>,
@@ -6132,7 +6132,7 @@ impl fr::resource::Props for RetrievalInstruction {
 #[derive(Debug, Clone, Copy)]
 pub struct RetrievalInstructionOutputs {
     /// The Amazon Resource Name (ARN) of the resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RetrievalInstructionArn>,
     /// When the retrieval instruction was created. On a numbered version, when that version was created.
     pub created_at: fr::Output<String>,
     /// The outcome or in-progress state of the most recent create or update. CREATING or UPDATING means the operation is still running. Independent of status. Always has a value from the create 202 onward. On a numbered version this is always CREATE_SUCCESSFUL: a version is created once, from reviewed content, and is immutable.
@@ -6258,7 +6258,7 @@ pub struct SessionOutputs {
     /// The timestamp for when the session was last modified.
     pub last_updated_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the session.
-    pub session_arn: fr::Output<String>,
+    pub session_arn: fr::Output<crate::refs::BedrockSessionArn>,
     /// The unique identifier of the session in UUID format.
     pub session_id: fr::Output<String>,
     /// The current status of the session.

@@ -41,13 +41,13 @@ impl fr::resource::Props for ApiKeyCredentialProvider {
 #[derive(Debug, Clone, Copy)]
 pub struct ApiKeyCredentialProviderOutputs {
     /// The ARN of the API key secret in AWS Secrets Manager
-    pub api_key_secret_arn: fr::Output<serde_json::Value>,
+    pub api_key_secret_arn: fr::Output<crate::refs::ApiKeyCredentialProviderApiKeySecretArn>,
     /// The JSON key within the secret that contains the API key value
     pub api_key_secret_json_key: fr::Output<String>,
     /// The timestamp when the credential provider was created
     pub created_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the API key credential provider
-    pub credential_provider_arn: fr::Output<String>,
+    pub credential_provider_arn: fr::Output<crate::refs::ApiKeyCredentialProviderCredentialProviderArn>,
     /// The timestamp when the credential provider was last updated
     pub last_updated_time: fr::Output<String>,
 }
@@ -179,7 +179,7 @@ impl fr::resource::Props for BrowserCustom {
 #[derive(Debug, Clone, Copy)]
 pub struct BrowserCustomOutputs {
     /// The ARN of a Browser resource.
-    pub browser_arn: fr::Output<String>,
+    pub browser_arn: fr::Output<crate::refs::BrowserCustomBrowserArn>,
     /// The id of the browser.
     pub browser_id: fr::Output<String>,
     /// Timestamp when the browser was created.
@@ -396,7 +396,7 @@ pub struct BrowserProfileOutputs {
     pub last_saved_browser_id: fr::Output<String>,
     pub last_saved_browser_session_id: fr::Output<String>,
     pub last_updated_at: fr::Output<String>,
-    pub profile_arn: fr::Output<String>,
+    pub profile_arn: fr::Output<crate::refs::BrowserProfileProfileArn>,
     pub profile_id: fr::Output<String>,
     pub status: fr::Output<String>,
 }
@@ -474,7 +474,7 @@ impl fr::resource::Props for CapacityProvider {
 #[derive(Debug, Clone, Copy)]
 pub struct CapacityProviderOutputs {
     /// The ARN of the capacity provider.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BedrockAgentCoreCapacityProviderArn>,
     /// The unique identifier of the capacity provider.
     pub capacity_provider_id: fr::Output<String>,
     /// The timestamp when the capacity provider was created.
@@ -1011,7 +1011,7 @@ impl fr::resource::Props for CodeInterpreterCustom {
 #[derive(Debug, Clone, Copy)]
 pub struct CodeInterpreterCustomOutputs {
     /// The ARN of a CodeInterpreter resource.
-    pub code_interpreter_arn: fr::Output<String>,
+    pub code_interpreter_arn: fr::Output<crate::refs::CodeInterpreterCustomCodeInterpreterArn>,
     /// The id of the code interpreter.
     pub code_interpreter_id: fr::Output<String>,
     /// Timestamp when the code interpreter was created.
@@ -1130,7 +1130,7 @@ impl fr::resource::Props for ConfigurationBundle {
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationBundleOutputs {
     /// The Amazon Resource Name (ARN) of the configuration bundle.
-    pub bundle_arn: fr::Output<String>,
+    pub bundle_arn: fr::Output<crate::refs::ConfigurationBundleBundleArn>,
     /// The unique identifier of the configuration bundle.
     pub bundle_id: fr::Output<String>,
     /// The timestamp when the configuration bundle was created.
@@ -1229,7 +1229,7 @@ impl fr::resource::Props for ConsentPortal {
 #[derive(Debug, Clone, Copy)]
 pub struct ConsentPortalOutputs {
     /// The Amazon Resource Name (ARN) of the resource.
-    pub consent_portal_arn: fr::Output<String>,
+    pub consent_portal_arn: fr::Output<crate::refs::ConsentPortalArn>,
     pub consent_portal_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
     pub portal_url: fr::Output<String>,
@@ -1353,7 +1353,7 @@ pub struct DatasetOutputs {
     /// The timestamp when the dataset was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the dataset.
-    pub dataset_arn: fr::Output<String>,
+    pub dataset_arn: fr::Output<crate::refs::BedrockAgentCoreDatasetArn>,
     /// The unique identifier of the dataset.
     pub dataset_id: fr::Output<String>,
     /// The number of examples in the dataset DRAFT.
@@ -1491,7 +1491,7 @@ pub struct EvaluatorOutputs {
     /// The timestamp when the evaluator was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the evaluator.
-    pub evaluator_arn: fr::Output<String>,
+    pub evaluator_arn: fr::Output<crate::refs::EvaluatorArn>,
     /// The unique identifier of the evaluator.
     pub evaluator_id: fr::Output<String>,
     /// The kind of evaluator resource. Builtin and ThirdParty are AWS-managed global evaluators that you reference but don't create; Custom, CustomCode, and CustomDerived are evaluators that you create.
@@ -1575,7 +1575,7 @@ impl fr::resource::Props for CodeBasedEvaluatorConfig {
 pub struct LambdaEvaluatorConfig {
     /// The ARN of the Lambda function used for evaluation.
     #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_arn: fr::Value<crate::refs::LambdaFunctionArn>,
     /// The timeout in seconds for the Lambda function invocation.
     #[serde(rename = "LambdaTimeoutInSeconds", default, skip_serializing_if = "Option::is_none")]
     pub lambda_timeout_in_seconds: Option<fr::Value<i64>>,
@@ -1897,13 +1897,13 @@ impl fr::resource::Props for Gateway {
 #[derive(Debug, Clone, Copy)]
 pub struct GatewayOutputs {
     pub created_at: fr::Output<String>,
-    pub gateway_arn: fr::Output<String>,
+    pub gateway_arn: fr::Output<crate::refs::BedrockAgentCoreGatewayArn>,
     pub gateway_identifier: fr::Output<String>,
     pub gateway_url: fr::Output<String>,
     pub status: fr::Output<String>,
     pub status_reasons: fr::Output<serde_json::Value>,
     pub updated_at: fr::Output<String>,
-    pub web_acl_arn: fr::Output<String>,
+    pub web_acl_arn: fr::Output<crate::refs::GatewayWebAclArn>,
     pub workload_identity_details: fr::Output<serde_json::Value>,
 }
 
@@ -2221,7 +2221,7 @@ impl fr::resource::Props for GatewayRule {
 #[derive(Debug, Clone, Copy)]
 pub struct GatewayRuleOutputs {
     pub created_at: fr::Output<String>,
-    pub gateway_arn: fr::Output<String>,
+    pub gateway_arn: fr::Output<crate::refs::GatewayRuleGatewayArn>,
     pub gateway_identifier: fr::Output<String>,
     pub rule_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -2298,7 +2298,7 @@ impl fr::resource::Props for GatewayTarget {
 pub struct GatewayTargetOutputs {
     pub authorization_data: fr::Output<serde_json::Value>,
     pub created_at: fr::Output<String>,
-    pub gateway_arn: fr::Output<String>,
+    pub gateway_arn: fr::Output<crate::refs::GatewayTargetGatewayArn>,
     pub gateway_identifier: fr::Output<String>,
     pub last_synchronized_at: fr::Output<String>,
     pub private_endpoint_managed_resources: fr::Output<serde_json::Value>,
@@ -2455,7 +2455,7 @@ impl fr::resource::Props for Harness {
 #[derive(Debug, Clone, Copy)]
 pub struct HarnessOutputs {
     /// The Amazon Resource Name (ARN) of the harness.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HarnessArn>,
     /// The timestamp when the harness was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the harness.
@@ -3720,7 +3720,7 @@ impl fr::resource::Props for HarnessEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct HarnessEndpointOutputs {
     /// The Amazon Resource Name (ARN) of the endpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HarnessEndpointArn>,
     /// The timestamp when the endpoint was created.
     pub created_at: fr::Output<String>,
     /// The name of the harness that the endpoint belongs to.
@@ -3816,7 +3816,7 @@ impl fr::resource::Props for Memory {
 pub struct MemoryOutputs {
     pub created_at: fr::Output<String>,
     pub failure_reason: fr::Output<String>,
-    pub memory_arn: fr::Output<String>,
+    pub memory_arn: fr::Output<crate::refs::MemoryArn>,
     pub memory_id: fr::Output<String>,
     pub status: fr::Output<String>,
     pub updated_at: fr::Output<String>,
@@ -4890,7 +4890,7 @@ pub struct OAuth2CredentialProviderOutputs {
     /// The callback URL for the OAuth2 authorization flow
     pub callback_url: fr::Output<String>,
     /// The ARN of the client secret in AWS Secrets Manager
-    pub client_secret_arn: fr::Output<serde_json::Value>,
+    pub client_secret_arn: fr::Output<crate::refs::OAuth2CredentialProviderClientSecretArn>,
     /// The JSON key within the secret that contains the client secret value
     pub client_secret_json_key: fr::Output<String>,
     /// The source of the client secret
@@ -4898,7 +4898,7 @@ pub struct OAuth2CredentialProviderOutputs {
     /// The timestamp when the credential provider was created
     pub created_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the OAuth2 credential provider
-    pub credential_provider_arn: fr::Output<String>,
+    pub credential_provider_arn: fr::Output<crate::refs::OAuth2CredentialProviderCredentialProviderArn>,
     /// The timestamp when the credential provider was last updated
     pub last_updated_time: fr::Output<String>,
     /// The output configuration for the OAuth2 provider
@@ -5624,7 +5624,7 @@ pub struct OnlineEvaluationConfigOutputs {
     /// The timestamp when the online evaluation configuration was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the online evaluation configuration.
-    pub online_evaluation_config_arn: fr::Output<String>,
+    pub online_evaluation_config_arn: fr::Output<crate::refs::OnlineEvaluationConfigArn>,
     /// The unique identifier of the online evaluation configuration.
     pub online_evaluation_config_id: fr::Output<String>,
     /// The status of the online evaluation configuration.
@@ -5981,7 +5981,7 @@ pub struct PaymentConnectorOutputs {
     pub connector_last_updated_at: fr::Output<String>,
     pub connector_status: fr::Output<String>,
     /// Synthetic ARN for the payment connector (used for engine resolution)
-    pub payment_connector_arn: fr::Output<String>,
+    pub payment_connector_arn: fr::Output<crate::refs::PaymentConnectorArn>,
     /// The unique identifier for the payment connector
     pub payment_connector_id: fr::Output<String>,
 }
@@ -6097,7 +6097,7 @@ pub struct PaymentCredentialProviderOutputs {
     /// The timestamp when the credential provider was created
     pub created_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the payment credential provider
-    pub credential_provider_arn: fr::Output<String>,
+    pub credential_provider_arn: fr::Output<crate::refs::PaymentCredentialProviderCredentialProviderArn>,
     /// The timestamp when the credential provider was last updated
     pub last_updated_time: fr::Output<String>,
     pub provider_configuration_output: fr::Output<serde_json::Value>,
@@ -6286,7 +6286,7 @@ pub struct PaymentManagerOutputs {
     /// The timestamp when the payment manager was last updated
     pub last_updated_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the payment manager
-    pub payment_manager_arn: fr::Output<String>,
+    pub payment_manager_arn: fr::Output<crate::refs::PaymentManagerArn>,
     /// The unique identifier for the payment manager
     pub payment_manager_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -6483,7 +6483,7 @@ pub struct PolicyOutputs {
     /// The timestamp when the policy was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the policy.
-    pub policy_arn: fr::Output<String>,
+    pub policy_arn: fr::Output<crate::refs::BedrockAgentCorePolicyArn>,
     /// The unique identifier for the policy.
     pub policy_id: fr::Output<String>,
     /// The current status of the policy.
@@ -6628,7 +6628,7 @@ pub struct PolicyEngineOutputs {
     /// The timestamp when the policy engine was created
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the policy engine
-    pub policy_engine_arn: fr::Output<String>,
+    pub policy_engine_arn: fr::Output<crate::refs::PolicyEngineArn>,
     /// The unique identifier for the policy engine
     pub policy_engine_id: fr::Output<String>,
     /// The current status of the policy engine
@@ -6789,7 +6789,7 @@ impl fr::resource::Props for Runtime {
 #[derive(Debug, Clone, Copy)]
 pub struct RuntimeOutputs {
     /// The Amazon Resource Name(ARN) that uniquely identifies the Agent
-    pub agent_runtime_arn: fr::Output<String>,
+    pub agent_runtime_arn: fr::Output<crate::refs::RuntimeAgentRuntimeArn>,
     /// Identifier for a resource
     pub agent_runtime_id: fr::Output<String>,
     /// Version of the Agent
@@ -7256,9 +7256,9 @@ impl fr::resource::Props for RuntimeEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct RuntimeEndpointOutputs {
     /// The ARN of the Agent Runtime
-    pub agent_runtime_arn: fr::Output<String>,
+    pub agent_runtime_arn: fr::Output<crate::refs::RuntimeEndpointAgentRuntimeArn>,
     /// The Amazon Resource Name (ARN) of the AgentCore Runtime.
-    pub agent_runtime_endpoint_arn: fr::Output<String>,
+    pub agent_runtime_endpoint_arn: fr::Output<crate::refs::RuntimeEndpointAgentRuntimeEndpointArn>,
     /// The timestamp when the Agent Runtime Endpoint was created
     pub created_at: fr::Output<String>,
     /// The reason for failure if the endpoint is in a failed state
@@ -7346,7 +7346,7 @@ pub struct WorkloadIdentityOutputs {
     /// The name of the workload identity. The name must be unique within your account.
     pub name: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the workload identity.
-    pub workload_identity_arn: fr::Output<String>,
+    pub workload_identity_arn: fr::Output<crate::refs::WorkloadIdentityArn>,
 }
 
 impl fr::resource::Resource for WorkloadIdentity {

@@ -32,7 +32,7 @@ impl fr::resource::Props for Project {
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectOutputs {
     /// The ARN of the project.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BedrockMantleProjectArn>,
     /// The timestamp when the project was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the project.

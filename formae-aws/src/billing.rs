@@ -39,7 +39,7 @@ impl fr::resource::Props for BillingView {
 /// Outputs of a [`BillingView`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BillingViewOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BillingViewArn>,
     pub billing_view_type: fr::Output<String>,
     /// The time when the billing view was created.
     pub created_at: fr::Output<f64>,

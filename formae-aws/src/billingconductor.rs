@@ -42,7 +42,7 @@ impl fr::resource::Props for BillingGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct BillingGroupOutputs {
     /// Billing Group ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BillingConductorBillingGroupArn>,
     /// Creation timestamp in UNIX epoch time format
     pub creation_time: fr::Output<i64>,
     /// Latest modified timestamp in UNIX epoch time format
@@ -178,7 +178,7 @@ impl fr::resource::Props for CustomLineItem {
 #[derive(Debug, Clone, Copy)]
 pub struct CustomLineItemOutputs {
     /// ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CustomLineItemArn>,
     /// Number of source values associated to this custom line item
     pub association_size: fr::Output<i64>,
     /// Creation timestamp in UNIX epoch time format
@@ -392,7 +392,7 @@ impl fr::resource::Props for PricingPlan {
 #[derive(Debug, Clone, Copy)]
 pub struct PricingPlanOutputs {
     /// Pricing Plan ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PricingPlanArn>,
     /// Creation timestamp in UNIX epoch time format
     pub creation_time: fr::Output<i64>,
     /// Latest modified timestamp in UNIX epoch time format
@@ -491,7 +491,7 @@ impl fr::resource::Props for PricingRule {
 #[derive(Debug, Clone, Copy)]
 pub struct PricingRuleOutputs {
     /// Pricing rule ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PricingRuleArn>,
     /// The number of pricing plans associated with pricing rule
     pub associated_pricing_plan_count: fr::Output<i64>,
     /// Creation timestamp in UNIX epoch time format

@@ -44,7 +44,7 @@ pub struct SpendingLimitOutputs {
     /// The amount currently queued for spending on the device, in USD.
     pub queued_spend: fr::Output<String>,
     /// The Amazon Resource Name (ARN) that uniquely identifies the spending limit.
-    pub spending_limit_arn: fr::Output<String>,
+    pub spending_limit_arn: fr::Output<crate::refs::SpendingLimitArn>,
     /// The total amount spent on the device so far during the current time period, in USD.
     pub total_spend: fr::Output<String>,
     /// The date and time when the spending limit was last modified, in ISO 8601 format.

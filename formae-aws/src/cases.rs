@@ -47,7 +47,7 @@ impl fr::resource::Props for Case {
 #[derive(Debug, Clone, Copy)]
 pub struct CaseOutputs {
     /// The Amazon Resource Name (ARN) of the case.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CaseArn>,
     /// A unique identifier of the case.
     pub case_id: fr::Output<String>,
 }
@@ -141,7 +141,7 @@ impl fr::resource::Props for CaseRule {
 #[derive(Debug, Clone, Copy)]
 pub struct CaseRuleOutputs {
     /// The Amazon Resource Name (ARN) of a case rule.
-    pub case_rule_arn: fr::Output<String>,
+    pub case_rule_arn: fr::Output<crate::refs::CaseRuleArn>,
     /// The unique identifier of a case rule.
     pub case_rule_id: fr::Output<String>,
     /// The time at which the case rule was created.
@@ -231,7 +231,7 @@ pub struct DomainOutputs {
     /// The time at which the domain was created.
     pub created_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the Cases domain.
-    pub domain_arn: fr::Output<String>,
+    pub domain_arn: fr::Output<crate::refs::CasesDomainArn>,
     /// The unique identifier of the Cases domain.
     pub domain_id: fr::Output<String>,
     pub domain_status: fr::Output<String>,
@@ -311,7 +311,7 @@ pub struct FieldOutputs {
     /// The time at which the field was created.
     pub created_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the field.
-    pub field_arn: fr::Output<String>,
+    pub field_arn: fr::Output<crate::refs::FieldArn>,
     /// The unique identifier of a field.
     pub field_id: fr::Output<String>,
     /// The time at which the field was created or last modified.
@@ -429,7 +429,7 @@ pub struct LayoutOutputs {
     /// The time at which the layout was created or last modified.
     pub last_modified_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the layout.
-    pub layout_arn: fr::Output<String>,
+    pub layout_arn: fr::Output<crate::refs::LayoutArn>,
     /// The unique identifier of the layout.
     pub layout_id: fr::Output<String>,
 }
@@ -504,7 +504,7 @@ impl fr::resource::Props for RelatedItem {
 #[derive(Debug, Clone, Copy)]
 pub struct RelatedItemOutputs {
     /// The Amazon Resource Name (ARN) of the related item.
-    pub related_item_arn: fr::Output<String>,
+    pub related_item_arn: fr::Output<crate::refs::RelatedItemArn>,
     /// The unique identifier of the related item.
     pub related_item_id: fr::Output<String>,
 }
@@ -662,7 +662,7 @@ pub struct TemplateOutputs {
     /// The time at which the template was created or last modified.
     pub last_modified_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the template.
-    pub template_arn: fr::Output<String>,
+    pub template_arn: fr::Output<crate::refs::CasesTemplateArn>,
     /// The unique identifier of a template.
     pub template_id: fr::Output<String>,
 }

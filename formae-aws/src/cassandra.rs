@@ -486,7 +486,7 @@ pub struct TypeOutputs {
     /// List of Tables that directly reference the User-Defined Type in their columns.
     pub direct_referring_tables: fr::Output<serde_json::Value>,
     /// ARN of the Keyspace which contains the User-Defined Type.
-    pub keyspace_arn: fr::Output<String>,
+    pub keyspace_arn: fr::Output<crate::refs::TypeKeyspaceArn>,
     /// Name of the Keyspace which contains the User-Defined Type.
     pub keyspace_name: fr::Output<String>,
     /// Timestamp of the last time the User-Defined Type's meta data was modified.

@@ -47,7 +47,7 @@ pub struct AnomalyMonitorOutputs {
     pub last_evaluated_date: fr::Output<String>,
     /// The date when the monitor was last updated.
     pub last_updated_date: fr::Output<String>,
-    pub monitor_arn: fr::Output<String>,
+    pub monitor_arn: fr::Output<crate::refs::AnomalyMonitorMonitorArn>,
 }
 
 impl fr::resource::Resource for AnomalyMonitor {
@@ -168,7 +168,7 @@ impl fr::resource::Props for AnomalySubscription {
 pub struct AnomalySubscriptionOutputs {
     /// The accountId
     pub account_id: fr::Output<String>,
-    pub subscription_arn: fr::Output<String>,
+    pub subscription_arn: fr::Output<crate::refs::AnomalySubscriptionSubscriptionArn>,
 }
 
 impl fr::resource::Resource for AnomalySubscription {
@@ -282,7 +282,7 @@ impl fr::resource::Props for CostCategory {
 #[derive(Debug, Clone, Copy)]
 pub struct CostCategoryOutputs {
     /// Cost category ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CostCategoryArn>,
     pub effective_start: fr::Output<String>,
 }
 

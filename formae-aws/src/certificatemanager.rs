@@ -104,7 +104,7 @@ impl fr::resource::Props for AcmeDomainValidation {
 #[derive(Debug, Clone, Copy)]
 pub struct AcmeDomainValidationOutputs {
     /// The Amazon Resource Name (ARN) of the domain validation.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AcmeDomainValidationArn>,
 }
 
 impl fr::resource::Resource for AcmeDomainValidation {
@@ -237,7 +237,7 @@ impl fr::resource::Props for AcmeEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct AcmeEndpointOutputs {
     /// The Amazon Resource Name (ARN) of the ACME endpoint.
-    pub acme_endpoint_arn: fr::Output<String>,
+    pub acme_endpoint_arn: fr::Output<crate::refs::AcmeEndpointArn>,
     /// The ACME directory URL for the endpoint.
     pub endpoint_url: fr::Output<String>,
 }
@@ -389,7 +389,7 @@ impl fr::resource::Props for AcmeExternalAccountBinding {
 #[derive(Debug, Clone, Copy)]
 pub struct AcmeExternalAccountBindingOutputs {
     /// The Amazon Resource Name (ARN) of the external account binding.
-    pub acme_external_account_binding_arn: fr::Output<String>,
+    pub acme_external_account_binding_arn: fr::Output<crate::refs::AcmeExternalAccountBindingArn>,
 }
 
 impl fr::resource::Resource for AcmeExternalAccountBinding {
@@ -515,7 +515,7 @@ impl fr::resource::Props for Certificate {
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateOutputs {
     /// The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate.
-    pub certificate_arn: fr::Output<String>,
+    pub certificate_arn: fr::Output<crate::refs::CertificateManagerCertificateArn>,
     pub id: fr::Output<crate::refs::CertificateId>,
 }
 

@@ -37,7 +37,7 @@ impl fr::resource::Props for CustomAction {
 /// Outputs of a [`CustomAction`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomActionOutputs {
-    pub custom_action_arn: fr::Output<String>,
+    pub custom_action_arn: fr::Output<crate::refs::CustomActionArn>,
 }
 
 impl fr::resource::Resource for CustomAction {
@@ -219,7 +219,7 @@ impl fr::resource::Props for MicrosoftTeamsChannelConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct MicrosoftTeamsChannelConfigurationOutputs {
     /// Amazon Resource Name (ARN) of the configuration
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MicrosoftTeamsChannelConfigurationArn>,
 }
 
 impl fr::resource::Resource for MicrosoftTeamsChannelConfiguration {
@@ -306,7 +306,7 @@ impl fr::resource::Props for SlackChannelConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct SlackChannelConfigurationOutputs {
     /// Amazon Resource Name (ARN) of the configuration
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SlackChannelConfigurationArn>,
 }
 
 impl fr::resource::Resource for SlackChannelConfiguration {

@@ -36,7 +36,7 @@ impl fr::resource::Props for AppInstance {
 #[derive(Debug, Clone, Copy)]
 pub struct AppInstanceOutputs {
     /// The Amazon Resource Number (ARN) of the AppInstance.
-    pub app_instance_arn: fr::Output<String>,
+    pub app_instance_arn: fr::Output<crate::refs::AppInstanceArn>,
     /// The time at which an AppInstance was created, as an ISO 8601 timestamp.
     pub created_timestamp: fr::Output<String>,
     /// The time an AppInstance was last updated, as an ISO 8601 timestamp.
@@ -133,7 +133,7 @@ impl fr::resource::Props for AppInstanceBot {
 #[derive(Debug, Clone, Copy)]
 pub struct AppInstanceBotOutputs {
     /// The ARN of the AppInstanceBot.
-    pub app_instance_bot_arn: fr::Output<String>,
+    pub app_instance_bot_arn: fr::Output<crate::refs::AppInstanceBotArn>,
     /// The time at which the AppInstanceBot was created, as an ISO 8601 timestamp.
     pub created_timestamp: fr::Output<String>,
     /// The time at which the AppInstanceBot was last updated, as an ISO 8601 timestamp.
@@ -293,7 +293,7 @@ impl fr::resource::Props for AppInstanceUser {
 /// Outputs of a [`AppInstanceUser`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AppInstanceUserOutputs {
-    pub app_instance_user_arn: fr::Output<String>,
+    pub app_instance_user_arn: fr::Output<crate::refs::AppInstanceUserArn>,
 }
 
 impl fr::resource::Resource for AppInstanceUser {
@@ -432,9 +432,9 @@ impl fr::resource::Props for Channel {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
     /// The ARN of the channel.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ChimeChannelArn>,
     /// The ARN of the channel flow.
-    pub channel_flow_arn: fr::Output<String>,
+    pub channel_flow_arn: fr::Output<crate::refs::ChimeChannelFlowArn>,
     /// The ARN of the AppInstanceUser or AppInstanceBot that performs every operation on this channel. Whichever of the two creates a channel automatically becomes one of its moderators, so the same ARN can subsequently read, update and delete the channel.
     pub chime_bearer: fr::Output<String>,
     pub created_by: fr::Output<serde_json::Value>,
@@ -589,7 +589,7 @@ pub struct ChannelFlowOutputs {
     /// The ID of the app instance, extracted from the channel flow ARN.
     pub app_instance_id: fr::Output<String>,
     /// The ARN of the channel flow.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ChimeChannelFlowArn>,
     /// The ID of the channel flow, extracted from the channel flow ARN.
     pub channel_flow_id: fr::Output<String>,
     /// The time at which the channel flow was created.
@@ -748,7 +748,7 @@ pub struct MediaInsightsPipelineConfigurationOutputs {
     /// The time at which the configuration was created.
     pub created_timestamp: fr::Output<String>,
     /// The ARN of the configuration.
-    pub media_insights_pipeline_configuration_arn: fr::Output<String>,
+    pub media_insights_pipeline_configuration_arn: fr::Output<crate::refs::MediaInsightsPipelineConfigurationArn>,
     /// The unique identifier of the configuration.
     pub media_insights_pipeline_configuration_id: fr::Output<String>,
     /// The time at which the configuration was last updated.
@@ -1279,7 +1279,7 @@ impl fr::resource::Props for MediaPipelineKinesisVideoStreamPool {
 #[derive(Debug, Clone, Copy)]
 pub struct MediaPipelineKinesisVideoStreamPoolOutputs {
     /// The ARN of the Kinesis Video Stream Pool.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaPipelineKinesisVideoStreamPoolArn>,
     /// The time at which the Kinesis Video Stream Pool was created.
     pub created_timestamp: fr::Output<String>,
     /// The unique identifier of the Kinesis Video Stream Pool.
@@ -1399,7 +1399,7 @@ pub struct SipMediaApplicationOutputs {
     /// The SIP media application creation timestamp, in ISO 8601 format.
     pub created_timestamp: fr::Output<String>,
     /// The ARN of the SIP media application.
-    pub sip_media_application_arn: fr::Output<String>,
+    pub sip_media_application_arn: fr::Output<crate::refs::SipMediaApplicationArn>,
     /// The SIP media application ID.
     pub sip_media_application_id: fr::Output<String>,
     /// The time at which the SIP media application was updated.
@@ -1442,7 +1442,7 @@ impl fr::resource::Resource for SipMediaApplication {
 pub struct SipMediaApplicationEndpoint {
     /// Valid Amazon Resource Name (ARN) of the Lambda function.
     #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_arn: fr::Value<crate::refs::LambdaFunctionArn>,
 }
 
 impl fr::resource::Props for SipMediaApplicationEndpoint {
@@ -1493,7 +1493,7 @@ pub struct VoiceConnectorOutputs {
     /// The Voice Connector updated timestamp, in ISO 8601 format.
     pub updated_timestamp: fr::Output<String>,
     /// The ARN of the Voice Connector.
-    pub voice_connector_arn: fr::Output<String>,
+    pub voice_connector_arn: fr::Output<crate::refs::VoiceConnectorArn>,
     /// The Voice Connector ID.
     pub voice_connector_id: fr::Output<String>,
 }

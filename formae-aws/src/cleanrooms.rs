@@ -55,10 +55,10 @@ impl fr::resource::Props for AnalysisTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct AnalysisTemplateOutputs {
     pub analysis_template_identifier: fr::Output<String>,
-    pub arn: fr::Output<String>,
-    pub collaboration_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AnalysisTemplateArn>,
+    pub collaboration_arn: fr::Output<crate::refs::AnalysisTemplateCollaborationArn>,
     pub collaboration_identifier: fr::Output<String>,
-    pub membership_arn: fr::Output<String>,
+    pub membership_arn: fr::Output<crate::refs::AnalysisTemplateMembershipArn>,
     pub membership_identifier: fr::Output<String>,
 }
 
@@ -267,7 +267,7 @@ impl fr::resource::Props for Collaboration {
 /// Outputs of a [`Collaboration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CollaborationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CollaborationArn>,
     pub collaboration_identifier: fr::Output<String>,
 }
 
@@ -587,7 +587,7 @@ impl fr::resource::Props for ConfiguredTable {
 /// Outputs of a [`ConfiguredTable`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfiguredTableOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfiguredTableArn>,
     pub configured_table_identifier: fr::Output<String>,
 }
 
@@ -715,7 +715,7 @@ impl fr::resource::Props for ConfiguredTableAssociation {
 /// Outputs of a [`ConfiguredTableAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfiguredTableAssociationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfiguredTableAssociationArn>,
     pub configured_table_association_identifier: fr::Output<String>,
     pub membership_identifier: fr::Output<String>,
 }
@@ -823,12 +823,12 @@ impl fr::resource::Props for IdMappingTable {
 /// Outputs of a [`IdMappingTable`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IdMappingTableOutputs {
-    pub arn: fr::Output<String>,
-    pub collaboration_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IdMappingTableArn>,
+    pub collaboration_arn: fr::Output<crate::refs::IdMappingTableCollaborationArn>,
     pub collaboration_identifier: fr::Output<String>,
     pub id_mapping_table_identifier: fr::Output<String>,
     pub input_reference_properties: fr::Output<serde_json::Value>,
-    pub membership_arn: fr::Output<String>,
+    pub membership_arn: fr::Output<crate::refs::IdMappingTableMembershipArn>,
     pub membership_identifier: fr::Output<String>,
 }
 
@@ -940,12 +940,12 @@ impl fr::resource::Props for IdNamespaceAssociation {
 /// Outputs of a [`IdNamespaceAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IdNamespaceAssociationOutputs {
-    pub arn: fr::Output<String>,
-    pub collaboration_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IdNamespaceAssociationArn>,
+    pub collaboration_arn: fr::Output<crate::refs::IdNamespaceAssociationCollaborationArn>,
     pub collaboration_identifier: fr::Output<String>,
     pub id_namespace_association_identifier: fr::Output<String>,
     pub input_reference_properties: fr::Output<serde_json::Value>,
-    pub membership_arn: fr::Output<String>,
+    pub membership_arn: fr::Output<crate::refs::IdNamespaceAssociationMembershipArn>,
     pub membership_identifier: fr::Output<String>,
 }
 
@@ -1052,11 +1052,11 @@ impl fr::resource::Props for IntermediateTable {
 /// Outputs of a [`IntermediateTable`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IntermediateTableOutputs {
-    pub arn: fr::Output<String>,
-    pub collaboration_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IntermediateTableArn>,
+    pub collaboration_arn: fr::Output<crate::refs::IntermediateTableCollaborationArn>,
     pub collaboration_identifier: fr::Output<String>,
     pub intermediate_table_identifier: fr::Output<String>,
-    pub membership_arn: fr::Output<String>,
+    pub membership_arn: fr::Output<crate::refs::IntermediateTableMembershipArn>,
     pub membership_identifier: fr::Output<String>,
     pub status: fr::Output<String>,
 }
@@ -1196,8 +1196,8 @@ impl fr::resource::Props for Membership {
 /// Outputs of a [`Membership`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MembershipOutputs {
-    pub arn: fr::Output<String>,
-    pub collaboration_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MembershipArn>,
+    pub collaboration_arn: fr::Output<crate::refs::MembershipCollaborationArn>,
     pub collaboration_creator_account_id: fr::Output<String>,
     pub membership_identifier: fr::Output<String>,
 }
@@ -1485,10 +1485,10 @@ impl fr::resource::Props for PrivacyBudgetTemplate {
 /// Outputs of a [`PrivacyBudgetTemplate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PrivacyBudgetTemplateOutputs {
-    pub arn: fr::Output<String>,
-    pub collaboration_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PrivacyBudgetTemplateArn>,
+    pub collaboration_arn: fr::Output<crate::refs::PrivacyBudgetTemplateCollaborationArn>,
     pub collaboration_identifier: fr::Output<String>,
-    pub membership_arn: fr::Output<String>,
+    pub membership_arn: fr::Output<crate::refs::PrivacyBudgetTemplateMembershipArn>,
     pub membership_identifier: fr::Output<String>,
     pub privacy_budget_template_identifier: fr::Output<String>,
 }

@@ -42,7 +42,7 @@ impl fr::resource::Props for ConfiguredModelAlgorithm {
 /// Outputs of a [`ConfiguredModelAlgorithm`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfiguredModelAlgorithmOutputs {
-    pub configured_model_algorithm_arn: fr::Output<String>,
+    pub configured_model_algorithm_arn: fr::Output<crate::refs::ConfiguredModelAlgorithmArn>,
 }
 
 impl fr::resource::Resource for ConfiguredModelAlgorithm {
@@ -189,7 +189,7 @@ impl fr::resource::Props for ConfiguredModelAlgorithmAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct ConfiguredModelAlgorithmAssociationOutputs {
     pub collaboration_identifier: fr::Output<String>,
-    pub configured_model_algorithm_association_arn: fr::Output<String>,
+    pub configured_model_algorithm_association_arn: fr::Output<crate::refs::ConfiguredModelAlgorithmAssociationArn>,
 }
 
 impl fr::resource::Resource for ConfiguredModelAlgorithmAssociation {
@@ -503,7 +503,7 @@ impl fr::resource::Props for TrainingDataset {
 #[derive(Debug, Clone, Copy)]
 pub struct TrainingDatasetOutputs {
     pub status: fr::Output<String>,
-    pub training_dataset_arn: fr::Output<String>,
+    pub training_dataset_arn: fr::Output<crate::refs::TrainingDatasetArn>,
 }
 
 impl fr::resource::Resource for TrainingDataset {

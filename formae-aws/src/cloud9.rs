@@ -58,7 +58,7 @@ impl fr::resource::Props for EnvironmentEC2 {
 #[derive(Debug, Clone, Copy)]
 pub struct EnvironmentEC2Outputs {
     /// The Amazon Resource Name (ARN) of the development environment.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EnvironmentEC2Arn>,
     /// The ID of the environment.
     pub environment_id: fr::Output<String>,
 }

@@ -320,7 +320,7 @@ impl fr::resource::Props for GuardHook {
 #[derive(Debug, Clone, Copy)]
 pub struct GuardHookOutputs {
     /// The Amazon Resource Name (ARN) of the activated hook
-    pub hook_arn: fr::Output<String>,
+    pub hook_arn: fr::Output<crate::refs::GuardHookHookArn>,
 }
 
 impl fr::resource::Resource for GuardHook {
@@ -490,7 +490,7 @@ impl fr::resource::Props for HookDefaultVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct HookDefaultVersionOutputs {
     /// The Amazon Resource Name (ARN) of the type. This is used to uniquely identify a HookDefaultVersion
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HookDefaultVersionArn>,
 }
 
 impl fr::resource::Resource for HookDefaultVersion {
@@ -550,7 +550,7 @@ impl fr::resource::Props for HookTypeConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct HookTypeConfigOutputs {
     /// The Amazon Resource Name (ARN) for the configuration data, in this account and region.
-    pub configuration_arn: fr::Output<String>,
+    pub configuration_arn: fr::Output<crate::refs::HookTypeConfigConfigurationArn>,
 }
 
 impl fr::resource::Resource for HookTypeConfig {
@@ -624,11 +624,11 @@ impl fr::resource::Props for HookVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct HookVersionOutputs {
     /// The Amazon Resource Name (ARN) of the type, here the HookVersion. This is used to uniquely identify a HookVersion resource
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HookVersionArn>,
     /// Indicates if this type version is the current default version
     pub is_default_version: fr::Output<bool>,
     /// The Amazon Resource Name (ARN) of the type without the versionID.
-    pub type_arn: fr::Output<String>,
+    pub type_arn: fr::Output<crate::refs::HookVersionTypeArn>,
     /// The ID of the version of the type represented by this hook instance.
     pub version_id: fr::Output<String>,
     /// The scope at which the type is visible and usable in CloudFormation operations.
@@ -743,7 +743,7 @@ impl fr::resource::Props for LambdaHook {
 #[derive(Debug, Clone, Copy)]
 pub struct LambdaHookOutputs {
     /// The Amazon Resource Name (ARN) of the activated hook
-    pub hook_arn: fr::Output<String>,
+    pub hook_arn: fr::Output<crate::refs::LambdaHookHookArn>,
 }
 
 impl fr::resource::Resource for LambdaHook {
@@ -947,7 +947,7 @@ impl fr::resource::Props for ModuleVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct ModuleVersionOutputs {
     /// The Amazon Resource Name (ARN) of the module.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ModuleVersionArn>,
     /// The description of the registered module.
     pub description: fr::Output<String>,
     /// The URL of a page providing detailed documentation for this module.
@@ -1039,11 +1039,11 @@ impl fr::resource::Props for PublicTypeVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct PublicTypeVersionOutputs {
     /// The Amazon Resource Number (ARN) assigned to the public extension upon publication
-    pub public_type_arn: fr::Output<String>,
+    pub public_type_arn: fr::Output<crate::refs::PublicTypeVersionPublicTypeArn>,
     /// The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region.
     pub publisher_id: fr::Output<String>,
     /// The Amazon Resource Number (ARN) of the extension with the versionId.
-    pub type_version_arn: fr::Output<String>,
+    pub type_version_arn: fr::Output<crate::refs::PublicTypeVersionTypeVersionArn>,
 }
 
 impl fr::resource::Resource for PublicTypeVersion {
@@ -1177,7 +1177,7 @@ impl fr::resource::Props for ResourceDefaultVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceDefaultVersionOutputs {
     /// The Amazon Resource Name (ARN) of the type. This is used to uniquely identify a ResourceDefaultVersion
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceDefaultVersionArn>,
 }
 
 impl fr::resource::Resource for ResourceDefaultVersion {
@@ -1244,13 +1244,13 @@ impl fr::resource::Props for ResourceVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceVersionOutputs {
     /// The Amazon Resource Name (ARN) of the type, here the ResourceVersion. This is used to uniquely identify a ResourceVersion resource
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceVersionArn>,
     /// Indicates if this type version is the current default version
     pub is_default_version: fr::Output<bool>,
     /// The provisioning behavior of the type. AWS CloudFormation determines the provisioning type during registration, based on the types of handlers in the schema handler package submitted.
     pub provisioning_type: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the type without the versionID.
-    pub type_arn: fr::Output<String>,
+    pub type_arn: fr::Output<crate::refs::ResourceVersionTypeArn>,
     /// The ID of the version of the type represented by this resource instance.
     pub version_id: fr::Output<String>,
     /// The scope at which the type is visible and usable in CloudFormation operations.
@@ -1722,7 +1722,7 @@ impl fr::resource::Props for TypeActivation {
 #[derive(Debug, Clone, Copy)]
 pub struct TypeActivationOutputs {
     /// The Amazon Resource Name (ARN) of the extension.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TypeActivationArn>,
 }
 
 impl fr::resource::Resource for TypeActivation {

@@ -456,7 +456,7 @@ impl fr::resource::Props for ConnectionFunction {
 /// Outputs of a [`ConnectionFunction`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionFunctionOutputs {
-    pub connection_function_arn: fr::Output<String>,
+    pub connection_function_arn: fr::Output<crate::refs::ConnectionFunctionArn>,
     pub created_time: fr::Output<String>,
     pub e_tag: fr::Output<String>,
     pub id: fr::Output<String>,
@@ -596,7 +596,7 @@ impl fr::resource::Props for ConnectionGroup {
 /// Outputs of a [`ConnectionGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConnectionGroupArn>,
     pub created_time: fr::Output<String>,
     pub e_tag: fr::Output<String>,
     pub id: fr::Output<String>,
@@ -2341,7 +2341,7 @@ pub struct ViewerCertificate {
     /// If the distribution uses ``Aliases`` (alternate domain names or CNAMEs) and the SSL/TLS certificate is stored in [(ACM)](https://docs.aws.amazon.com/acm/latest/userguide/acm-overview.html), provide the Amazon Resource Name (ARN) of the ACM certificate. CloudFront only supports ACM certificates in the US East (N. Virginia) Region (``us-east-1``).
     /// If you specify an ACM certificate ARN, you must also specify values for ``MinimumProtocolVersion`` and ``SSLSupportMethod``. (In CloudFormation, the field name is ``SslSupportMethod``. Note the different capitalization.)
     #[serde(rename = "AcmCertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub acm_certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub acm_certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     /// If the distribution uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net``, set this field to ``true``.
     /// If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), omit this field and specify values for the following fields:
     /// +  ``AcmCertificateArn`` or ``IamCertificateId`` (specify a value for one, not both)
@@ -2508,7 +2508,7 @@ impl fr::resource::Props for DistributionTenant {
 /// Outputs of a [`DistributionTenant`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DistributionTenantOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DistributionTenantArn>,
     pub created_time: fr::Output<String>,
     pub domain_results: fr::Output<serde_json::Value>,
     pub e_tag: fr::Output<String>,
@@ -2725,7 +2725,7 @@ impl fr::resource::Props for FieldLevelEncryptionConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct FieldLevelEncryptionConfigOutputs {
     /// The Amazon Resource Name (ARN) of the field-level encryption configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FieldLevelEncryptionConfigArn>,
     /// The identifier CloudFront assigns to the field-level encryption configuration.
     pub id: fr::Output<String>,
     /// The time the field-level encryption configuration was last changed.
@@ -2865,7 +2865,7 @@ impl fr::resource::Props for FieldLevelEncryptionProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct FieldLevelEncryptionProfileOutputs {
     /// The Amazon Resource Name (ARN) of the field-level encryption profile.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FieldLevelEncryptionProfileArn>,
     /// The identifier that CloudFront assigns to the field-level encryption profile.
     pub id: fr::Output<String>,
     /// The time the field-level encryption profile was last modified.
@@ -3174,7 +3174,7 @@ impl fr::resource::Props for KeyValueStore {
 /// Outputs of a [`KeyValueStore`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyValueStoreOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::KeyValueStoreArn>,
     pub id: fr::Output<String>,
     /// The name of the key value store.
     pub name: fr::Output<String>,
@@ -3693,7 +3693,7 @@ impl fr::resource::Props for RealtimeLogConfig {
 /// Outputs of a [`RealtimeLogConfig`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RealtimeLogConfigOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RealtimeLogConfigArn>,
 }
 
 impl fr::resource::Resource for RealtimeLogConfig {
@@ -4257,7 +4257,7 @@ impl fr::resource::Props for TrustStore {
 /// Outputs of a [`TrustStore`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TrustStoreOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CloudFrontTrustStoreArn>,
     pub e_tag: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_modified_time: fr::Output<String>,
@@ -4360,7 +4360,7 @@ impl fr::resource::Props for VpcOrigin {
 #[derive(Debug, Clone, Copy)]
 pub struct VpcOriginOutputs {
     pub account_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VpcOriginArn>,
     pub created_time: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_modified_time: fr::Output<String>,

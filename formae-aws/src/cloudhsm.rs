@@ -44,7 +44,7 @@ impl fr::resource::Props for Cluster {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
     /// The Amazon Resource Name (ARN) of the cluster.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CloudHsmClusterArn>,
     /// The cluster's backup policy.
     pub backup_policy: fr::Output<String>,
     /// The cluster's identifier (ID).

@@ -36,7 +36,7 @@ impl fr::resource::Props for Channel {
 /// Outputs of a [`Channel`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
-    pub channel_arn: fr::Output<String>,
+    pub channel_arn: fr::Output<crate::refs::CloudTrailChannelArn>,
 }
 
 impl fr::resource::Resource for Channel {
@@ -151,7 +151,7 @@ pub struct DashboardOutputs {
     /// The timestamp of the dashboard creation.
     pub created_timestamp: fr::Output<String>,
     /// The ARN of the dashboard.
-    pub dashboard_arn: fr::Output<String>,
+    pub dashboard_arn: fr::Output<crate::refs::CloudTrailDashboardArn>,
     /// The status of the dashboard. Values are CREATING, CREATED, UPDATING, UPDATED and DELETING.
     pub status: fr::Output<String>,
     /// The type of the dashboard. Values are CUSTOM and MANAGED.
@@ -354,7 +354,7 @@ pub struct EventDataStoreOutputs {
     /// The timestamp of the event data store's creation.
     pub created_timestamp: fr::Output<String>,
     /// The ARN of the event data store.
-    pub event_data_store_arn: fr::Output<String>,
+    pub event_data_store_arn: fr::Output<crate::refs::EventDataStoreArn>,
     /// The status of an event data store. Values are STARTING_INGESTION, ENABLED, STOPPING_INGESTION, STOPPED_INGESTION and PENDING_DELETION.
     pub status: fr::Output<String>,
     /// The timestamp showing when an event data store was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp.
@@ -519,7 +519,7 @@ pub struct ResourcePolicy {
     pub resource_arn: fr::Value<String>,
     /// A policy document containing permissions to add to the specified resource. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
     #[serde(rename = "ResourcePolicy", default)]
-    pub resource_policy: fr::Value<serde_json::Value>,
+    pub resource_policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ResourcePolicy {
@@ -638,8 +638,8 @@ impl fr::resource::Props for Trail {
 /// Outputs of a [`Trail`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TrailOutputs {
-    pub arn: fr::Output<String>,
-    pub sns_topic_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TrailArn>,
+    pub sns_topic_arn: fr::Output<crate::refs::TrailSnsTopicArn>,
     pub trail_name: fr::Output<String>,
 }
 

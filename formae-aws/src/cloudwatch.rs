@@ -133,7 +133,7 @@ pub struct AlarmOutputs {
     /// The name of the alarm. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the alarm name.
     /// If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
     pub alarm_name: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CloudWatchAlarmArn>,
 }
 
 impl fr::resource::Resource for Alarm {
@@ -569,7 +569,7 @@ impl fr::resource::Props for AlarmMuteRule {
 #[derive(Debug, Clone, Copy)]
 pub struct AlarmMuteRuleOutputs {
     /// Amazon Resource Name (ARN) of the AlarmMuteRule
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AlarmMuteRuleArn>,
     /// The last update timestamp of the alarm mute schedule
     pub last_updated_timestamp: fr::Output<String>,
     /// The mute type of the alarm mute
@@ -748,7 +748,7 @@ pub struct CompositeAlarmOutputs {
     /// The name of the Composite Alarm
     pub alarm_name: fr::Output<String>,
     /// Amazon Resource Name (ARN) of the alarm
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CompositeAlarmArn>,
 }
 
 impl fr::resource::Resource for CompositeAlarm {
@@ -868,7 +868,7 @@ impl fr::resource::Props for InsightRule {
 /// Outputs of a [`InsightRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InsightRuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InsightRuleArn>,
 }
 
 impl fr::resource::Resource for InsightRule {
@@ -948,7 +948,7 @@ pub struct IntegrationOutputs {
     /// The time at which the integration was created.
     pub created_at: fr::Output<String>,
     /// The ARN of the integration. arn:aws:cloudwatch:{region}:{account}:integration/{integrationId}.
-    pub integration_arn: fr::Output<String>,
+    pub integration_arn: fr::Output<crate::refs::CloudWatchIntegrationArn>,
     /// The service-generated unique identifier (UUID) of the integration.
     pub integration_id: fr::Output<String>,
     /// Lifecycle status of the integration.
@@ -1130,7 +1130,7 @@ pub struct LogAlarmOutputs {
     /// The name of the log alarm.
     pub alarm_name: fr::Output<String>,
     /// The ARN of the log alarm.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LogAlarmArn>,
 }
 
 impl fr::resource::Resource for LogAlarm {
@@ -1283,7 +1283,7 @@ impl fr::resource::Props for MetricStream {
 #[derive(Debug, Clone, Copy)]
 pub struct MetricStreamOutputs {
     /// Amazon Resource Name of the metric stream.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MetricStreamArn>,
     /// The date of creation of the metric stream.
     pub creation_date: fr::Output<String>,
     /// The date of the last update of the metric stream.
@@ -1580,7 +1580,7 @@ impl fr::resource::Props for View {
 #[derive(Debug, Clone, Copy)]
 pub struct ViewOutputs {
     /// The Amazon Resource Name (ARN) of the view.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CloudWatchViewArn>,
     /// The timestamp when the view was created.
     pub created_at: fr::Output<String>,
     /// The name of the view. Must begin with the "view." prefix followed by lowercase alphanumeric characters, hyphens, and underscores. View names must be unique within the account and region. If not specified, a name is generated.

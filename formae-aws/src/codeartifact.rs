@@ -16,7 +16,7 @@ pub struct Domain {
     pub domain_name: fr::Value<String>,
     /// The access control resource policy on the provided domain.
     #[serde(rename = "PermissionsPolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub permissions_policy_document: Option<fr::Value<serde_json::Value>>,
+    pub permissions_policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -35,7 +35,7 @@ impl fr::resource::Props for Domain {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
     /// The ARN of the domain.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodeArtifactDomainArn>,
     /// The ARN of an AWS Key Management Service (AWS KMS) key associated with a domain.
     pub encryption_key: fr::Output<String>,
     /// The name of the domain. This field is used for GetAtt
@@ -142,7 +142,7 @@ impl fr::resource::Props for PackageGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct PackageGroupOutputs {
     /// The ARN of the package group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PackageGroupArn>,
 }
 
 impl fr::resource::Resource for PackageGroup {
@@ -242,7 +242,7 @@ pub struct Repository {
     pub external_connections: Vec<fr::Value<String>>,
     /// The access control resource policy on the provided repository.
     #[serde(rename = "PermissionsPolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub permissions_policy_document: Option<fr::Value<serde_json::Value>>,
+    pub permissions_policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// The name of the repository.
     #[serde(rename = "RepositoryName", default)]
     pub repository_name: fr::Value<String>,
@@ -270,7 +270,7 @@ impl fr::resource::Props for Repository {
 #[derive(Debug, Clone, Copy)]
 pub struct RepositoryOutputs {
     /// The ARN of the repository.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodeArtifactRepositoryArn>,
     /// The 12-digit account ID of the AWS account that owns the domain.
     pub domain_owner: fr::Output<String>,
     /// The name of the repository. This is used for GetAtt

@@ -49,7 +49,7 @@ impl fr::resource::Props for Fleet {
 /// Outputs of a [`Fleet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FleetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodeBuildFleetArn>,
 }
 
 impl fr::resource::Resource for Fleet {
@@ -310,7 +310,7 @@ impl fr::resource::Props for ReportGroup {
 /// Outputs of a [`ReportGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ReportGroupArn>,
 }
 
 impl fr::resource::Resource for ReportGroup {
@@ -458,7 +458,7 @@ impl fr::resource::Props for SourceCredential {
 #[derive(Debug, Clone, Copy)]
 pub struct SourceCredentialOutputs {
     /// The ARN of the SourceCredential resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SourceCredentialArn>,
 }
 
 impl fr::resource::Resource for SourceCredential {

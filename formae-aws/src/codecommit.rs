@@ -46,7 +46,7 @@ impl fr::resource::Props for Repository {
 #[derive(Debug, Clone, Copy)]
 pub struct RepositoryOutputs {
     /// The Amazon Resource Name (ARN) of the repository.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodeCommitRepositoryArn>,
     /// The URL to use for cloning the repository over HTTPS.
     pub clone_url_http: fr::Output<String>,
     /// The URL to use for cloning the repository over SSH.

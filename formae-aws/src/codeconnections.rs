@@ -39,7 +39,7 @@ impl fr::resource::Props for Connection {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionOutputs {
     /// The Amazon Resource Name (ARN) of the  connection. The ARN is used as the connection reference when the connection is shared between AWS services.
-    pub connection_arn: fr::Output<String>,
+    pub connection_arn: fr::Output<crate::refs::CodeConnectionsConnectionArn>,
     /// The current status of the connection.
     pub connection_status: fr::Output<String>,
     /// The name of the external provider where your third-party code repository is configured. For Bitbucket, this is the account ID of the owner of the Bitbucket repository.
@@ -148,7 +148,7 @@ impl fr::resource::Props for Host {
 #[derive(Debug, Clone, Copy)]
 pub struct HostOutputs {
     /// The Amazon Resource Name (ARN) of the host.
-    pub host_arn: fr::Output<String>,
+    pub host_arn: fr::Output<crate::refs::HostArn>,
     /// The server-generated unique identifier for the host.
     pub host_id: fr::Output<String>,
     /// The status of the host.

@@ -41,7 +41,7 @@ impl fr::resource::Props for ProfilingGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct ProfilingGroupOutputs {
     /// The Amazon Resource Name (ARN) of the specified profiling group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ProfilingGroupArn>,
     /// The name of the profiling group.
     pub profiling_group_name: fr::Output<String>,
 }

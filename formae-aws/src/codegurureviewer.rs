@@ -47,7 +47,7 @@ impl fr::resource::Props for RepositoryAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct RepositoryAssociationOutputs {
     /// The Amazon Resource Name (ARN) of the repository association.
-    pub association_arn: fr::Output<String>,
+    pub association_arn: fr::Output<crate::refs::RepositoryAssociationAssociationArn>,
 }
 
 impl fr::resource::Resource for RepositoryAssociation {

@@ -278,7 +278,7 @@ impl fr::resource::Props for Pipeline {
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineOutputs {
     /// The Amazon Resource Name (ARN) of the pipeline.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodePipelinePipelineArn>,
     /// The name of the pipeline.
     pub name: fr::Output<String>,
     /// The version of the pipeline.

@@ -39,7 +39,7 @@ impl fr::resource::Props for Connection {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionOutputs {
     /// The Amazon Resource Name (ARN) of the  connection. The ARN is used as the connection reference when the connection is shared between AWS services.
-    pub connection_arn: fr::Output<String>,
+    pub connection_arn: fr::Output<crate::refs::CodeStarConnectionsConnectionArn>,
     /// The current status of the connection.
     pub connection_status: fr::Output<String>,
     /// The name of the external provider where your third-party code repository is configured. For Bitbucket, this is the account ID of the owner of the Bitbucket repository.
@@ -151,7 +151,7 @@ pub struct RepositoryLinkOutputs {
     /// The name of the external provider where your third-party code repository is configured.
     pub provider_type: fr::Output<String>,
     /// A unique Amazon Resource Name (ARN) to designate the repository link.
-    pub repository_link_arn: fr::Output<String>,
+    pub repository_link_arn: fr::Output<crate::refs::RepositoryLinkArn>,
     /// A UUID that uniquely identifies the RepositoryLink.
     pub repository_link_id: fr::Output<String>,
 }

@@ -52,7 +52,7 @@ impl fr::resource::Props for NotificationRule {
 /// Outputs of a [`NotificationRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct NotificationRuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NotificationRuleArn>,
 }
 
 impl fr::resource::Resource for NotificationRule {

@@ -675,7 +675,7 @@ impl fr::resource::Props for UserPool {
 /// Outputs of a [`UserPool`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct UserPoolOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::UserPoolArn>,
     pub provider_name: fr::Output<String>,
     pub provider_url: fr::Output<String>,
     pub user_pool_id: fr::Output<String>,
@@ -952,7 +952,7 @@ impl fr::resource::Props for LambdaConfig {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct CustomEmailSender {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<CustomEmailSenderLambdaVersion>>,
 }
@@ -972,7 +972,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct CustomSMSSender {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<CustomSMSSenderLambdaVersion>>,
 }
@@ -992,7 +992,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct InboundFederation {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<InboundFederationLambdaVersion>>,
 }
@@ -1012,7 +1012,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct PreTokenGenerationConfig {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<PreTokenGenerationConfigLambdaVersion>>,
 }
@@ -1662,7 +1662,7 @@ impl fr::resource::Resource for UserPoolDomain {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct CustomDomainConfigType {
     #[serde(rename = "CertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     #[serde(rename = "SecurityPolicy", default, skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<fr::Value<CustomDomainConfigTypeSecurityPolicy>>,
 }
@@ -1978,7 +1978,7 @@ impl fr::resource::Props for UserPoolRegionalConfigurationAttachmentLambdaConfig
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct UserPoolRegionalConfigurationAttachmentCustomEmailSender {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<String>>,
 }
@@ -1991,7 +1991,7 @@ impl fr::resource::Props for UserPoolRegionalConfigurationAttachmentCustomEmailS
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct UserPoolRegionalConfigurationAttachmentCustomSMSSender {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<String>>,
 }
@@ -2004,7 +2004,7 @@ impl fr::resource::Props for UserPoolRegionalConfigurationAttachmentCustomSMSSen
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct UserPoolRegionalConfigurationAttachmentInboundFederation {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<String>>,
 }
@@ -2017,7 +2017,7 @@ impl fr::resource::Props for UserPoolRegionalConfigurationAttachmentInboundFeder
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig {
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "LambdaVersion", default, skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<fr::Value<String>>,
 }

@@ -56,7 +56,7 @@ impl fr::resource::Props for DocumentClassifier {
 /// Outputs of a [`DocumentClassifier`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentClassifierOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DocumentClassifierArn>,
 }
 
 impl fr::resource::Resource for DocumentClassifier {
@@ -331,7 +331,7 @@ impl fr::resource::Props for DocumentClassifierEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentClassifierEndpointOutputs {
     /// The Amazon Resource Name (ARN) of the document classifier endpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DocumentClassifierEndpointArn>,
     /// The creation date and time of the endpoint.
     pub creation_time: fr::Output<String>,
     /// The number of inference units currently used by the model using this endpoint.
@@ -428,7 +428,7 @@ impl fr::resource::Props for EntityRecognizer {
 #[derive(Debug, Clone, Copy)]
 pub struct EntityRecognizerOutputs {
     /// The Amazon Resource Name (ARN) that identifies the entity recognizer.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EntityRecognizerArn>,
 }
 
 impl fr::resource::Resource for EntityRecognizer {
@@ -712,7 +712,7 @@ impl fr::resource::Props for EntityRecognizerEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct EntityRecognizerEndpointOutputs {
     /// The Amazon Resource Name (ARN) of the entity recognizer endpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EntityRecognizerEndpointArn>,
     /// The creation date and time of the endpoint.
     pub creation_time: fr::Output<String>,
     /// The number of inference units currently used by the model using this endpoint.
@@ -794,7 +794,7 @@ impl fr::resource::Props for Flywheel {
 /// Outputs of a [`Flywheel`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FlywheelOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FlywheelArn>,
 }
 
 impl fr::resource::Resource for Flywheel {

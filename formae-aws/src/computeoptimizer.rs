@@ -64,7 +64,7 @@ pub struct AutomationRuleOutputs {
     /// The timestamp when the automation rule was last updated.
     pub last_updated_timestamp: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the automation rule.
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::ComputeOptimizerAutomationRuleRuleArn>,
     /// The unique identifier of the automation rule.
     pub rule_id: fr::Output<String>,
     /// The revision number of the automation rule.

@@ -36,7 +36,7 @@ impl fr::resource::Props for AggregationAuthorization {
 #[derive(Debug, Clone, Copy)]
 pub struct AggregationAuthorizationOutputs {
     /// The ARN of the AggregationAuthorization.
-    pub aggregation_authorization_arn: fr::Output<String>,
+    pub aggregation_authorization_arn: fr::Output<crate::refs::AggregationAuthorizationArn>,
     /// The 12-digit account ID of the account authorized to aggregate data.
     pub authorized_account_id: fr::Output<String>,
     /// The region authorized to collect aggregated data.
@@ -150,7 +150,7 @@ impl fr::resource::Props for ConfigRule {
 /// Outputs of a [`ConfigRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigRuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfigRuleArn>,
     pub config_rule_id: fr::Output<String>,
     /// A name for the CC rule. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the rule name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
     pub config_rule_name: fr::Output<String>,
@@ -334,7 +334,7 @@ impl fr::resource::Props for ConfigurationAggregator {
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationAggregatorOutputs {
     /// The Amazon Resource Name (ARN) of the aggregator.
-    pub configuration_aggregator_arn: fr::Output<String>,
+    pub configuration_aggregator_arn: fr::Output<crate::refs::ConfigurationAggregatorArn>,
     /// The name of the aggregator.
     pub configuration_aggregator_name: fr::Output<String>,
 }
@@ -627,7 +627,7 @@ impl fr::resource::Props for ConformancePack {
 #[derive(Debug, Clone, Copy)]
 pub struct ConformancePackOutputs {
     /// Amazon Resource Name (ARN) of the conformance pack.
-    pub conformance_pack_arn: fr::Output<String>,
+    pub conformance_pack_arn: fr::Output<crate::refs::ConformancePackArn>,
     /// Name of the conformance pack which will be assigned as the unique identifier.
     pub conformance_pack_name: fr::Output<String>,
 }
@@ -723,7 +723,7 @@ impl fr::resource::Props for Connector {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
     /// The Amazon Resource Name (ARN) of the connector.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfigConnectorArn>,
     /// The time at which the connector was created.
     pub created_time: fr::Output<String>,
     /// The name of the connector. AWS Config automatically assigns the name when creating the Connector.
@@ -815,7 +815,7 @@ pub struct DeliveryChannel {
     pub s3_kms_key_arn: Option<fr::Value<crate::refs::KeyArn>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to which AWS Config sends notifications about configuration changes.
     #[serde(rename = "SnsTopicARN", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for DeliveryChannel {
@@ -914,7 +914,7 @@ impl fr::resource::Props for OrganizationConfigRule {
 #[derive(Debug, Clone, Copy)]
 pub struct OrganizationConfigRuleOutputs {
     /// The Amazon Resource Name (ARN) of an organization AWS Config rule.
-    pub organization_config_rule_arn: fr::Output<String>,
+    pub organization_config_rule_arn: fr::Output<crate::refs::OrganizationConfigRuleArn>,
     /// The name that you assign to an organization AWS Config rule. Required.
     pub organization_config_rule_name: fr::Output<String>,
 }
@@ -1017,7 +1017,7 @@ pub struct OrganizationCustomRuleMetadata {
     pub input_parameters: Option<fr::Value<String>>,
     /// The lambda function ARN.
     #[serde(rename = "LambdaFunctionArn", default)]
-    pub lambda_function_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_function_arn: fr::Value<crate::refs::LambdaFunctionArn>,
     /// The maximum frequency with which AWS Config runs evaluations for a rule.Allowed values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours.
     #[serde(rename = "MaximumExecutionFrequency", default, skip_serializing_if = "Option::is_none")]
     pub maximum_execution_frequency: Option<fr::Value<OrganizationCustomRuleMetadataMaximumExecutionFrequency>>,
@@ -1174,7 +1174,7 @@ impl fr::resource::Props for OrganizationConformancePack {
 #[derive(Debug, Clone, Copy)]
 pub struct OrganizationConformancePackOutputs {
     /// Amazon Resource Name (ARN) of the organization conformance pack.
-    pub organization_conformance_pack_arn: fr::Output<String>,
+    pub organization_conformance_pack_arn: fr::Output<crate::refs::OrganizationConformancePackArn>,
     /// The name of the organization conformance pack.
     pub organization_conformance_pack_name: fr::Output<String>,
 }
@@ -1352,7 +1352,7 @@ impl fr::resource::Props for StoredQuery {
 /// Outputs of a [`StoredQuery`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StoredQueryOutputs {
-    pub query_arn: fr::Output<String>,
+    pub query_arn: fr::Output<crate::refs::StoredQueryQueryArn>,
     pub query_id: fr::Output<String>,
     pub query_name: fr::Output<String>,
 }

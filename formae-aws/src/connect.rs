@@ -54,7 +54,7 @@ impl fr::resource::Props for AgentStatus {
 #[derive(Debug, Clone, Copy)]
 pub struct AgentStatusOutputs {
     /// The Amazon Resource Name (ARN) of the agent status.
-    pub agent_status_arn: fr::Output<String>,
+    pub agent_status_arn: fr::Output<crate::refs::AgentStatusArn>,
     /// Last modified region.
     pub last_modified_region: fr::Output<String>,
     /// Last modified time.
@@ -237,7 +237,7 @@ impl fr::resource::Props for ContactFlow {
 #[derive(Debug, Clone, Copy)]
 pub struct ContactFlowOutputs {
     /// The identifier of the contact flow (ARN).
-    pub contact_flow_arn: fr::Output<String>,
+    pub contact_flow_arn: fr::Output<crate::refs::ContactFlowArn>,
 }
 
 impl fr::resource::Resource for ContactFlow {
@@ -343,7 +343,7 @@ impl fr::resource::Props for ContactFlowModule {
 #[derive(Debug, Clone, Copy)]
 pub struct ContactFlowModuleOutputs {
     /// The identifier of the contact flow module (ARN).
-    pub contact_flow_module_arn: fr::Output<String>,
+    pub contact_flow_module_arn: fr::Output<crate::refs::ContactFlowModuleArn>,
     /// The status of the contact flow module.
     pub status: fr::Output<String>,
 }
@@ -646,7 +646,7 @@ pub struct DataLakeAssociationOutputs {
     /// The identifier of the Amazon Connect instance
     pub instance_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the AWS Resource Access Manager share
-    pub resource_share_arn: fr::Output<String>,
+    pub resource_share_arn: fr::Output<crate::refs::DataLakeAssociationResourceShareArn>,
     /// The AWS Resource Access Manager share ID
     pub resource_share_id: fr::Output<String>,
     /// The identifier of the target account
@@ -732,7 +732,7 @@ impl fr::resource::Props for DataTable {
 #[derive(Debug, Clone, Copy)]
 pub struct DataTableOutputs {
     /// The arn of the Data Table
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataTableArn>,
     /// The creation time of the Data Table
     pub created_time: fr::Output<f64>,
     /// The identifier of the Amazon Connect instance.
@@ -1072,7 +1072,7 @@ impl fr::resource::Props for EmailAddress {
 #[derive(Debug, Clone, Copy)]
 pub struct EmailAddressOutputs {
     /// The identifier of the email address.
-    pub email_address_arn: fr::Output<String>,
+    pub email_address_arn: fr::Output<crate::refs::EmailAddressArn>,
 }
 
 impl fr::resource::Resource for EmailAddress {
@@ -1203,7 +1203,7 @@ impl fr::resource::Props for EvaluationForm {
 /// Outputs of a [`EvaluationForm`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EvaluationFormOutputs {
-    pub evaluation_form_arn: fr::Output<String>,
+    pub evaluation_form_arn: fr::Output<crate::refs::EvaluationFormArn>,
 }
 
 impl fr::resource::Resource for EvaluationForm {
@@ -2319,7 +2319,7 @@ impl fr::resource::Props for HoursOfOperation {
 #[derive(Debug, Clone, Copy)]
 pub struct HoursOfOperationOutputs {
     /// The Amazon Resource Name (ARN) for the hours of operation.
-    pub hours_of_operation_arn: fr::Output<String>,
+    pub hours_of_operation_arn: fr::Output<crate::refs::HoursOfOperationArn>,
 }
 
 impl fr::resource::Resource for HoursOfOperation {
@@ -2619,7 +2619,7 @@ impl fr::resource::Props for Instance {
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceOutputs {
     /// An instanceArn is automatically generated on creation based on instanceId.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConnectInstanceArn>,
     /// Timestamp of instance creation logged as part of instance creation.
     pub created_time: fr::Output<String>,
     /// An instanceId is automatically generated on creation and assigned as the unique identifier.
@@ -3126,7 +3126,7 @@ pub struct MetricOutputs {
     pub last_modified_time: fr::Output<f64>,
     pub last_modified_user: fr::Output<serde_json::Value>,
     /// The Amazon Resource Name (ARN) for the custom metric.
-    pub metric_arn: fr::Output<String>,
+    pub metric_arn: fr::Output<crate::refs::MetricArn>,
     /// Main provider of the document/row-level data for the metric; should match Data Lake table names
     pub primary_event_source: fr::Output<String>,
     /// Identifies the timestamp used to place the metrics on a time-series; should match public attribute name
@@ -3392,7 +3392,7 @@ impl fr::resource::Props for Notification {
 #[derive(Debug, Clone, Copy)]
 pub struct NotificationOutputs {
     /// The Amazon Resource Name (ARN) for the notification.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NotificationArn>,
     /// The time a notification was created
     pub created_at: fr::Output<String>,
     /// The identifier of the notification.
@@ -3522,7 +3522,7 @@ pub struct PhoneNumberOutputs {
     /// The phone number e164 address.
     pub address: fr::Output<String>,
     /// The phone number ARN
-    pub phone_number_arn: fr::Output<String>,
+    pub phone_number_arn: fr::Output<crate::refs::ConnectPhoneNumberArn>,
 }
 
 impl fr::resource::Resource for PhoneNumber {
@@ -3695,7 +3695,7 @@ impl fr::resource::Props for Prompt {
 #[derive(Debug, Clone, Copy)]
 pub struct PromptOutputs {
     /// The Amazon Resource Name (ARN) for the prompt.
-    pub prompt_arn: fr::Output<String>,
+    pub prompt_arn: fr::Output<crate::refs::ConnectPromptArn>,
 }
 
 impl fr::resource::Resource for Prompt {
@@ -3787,7 +3787,7 @@ pub struct QueueOutputs {
     /// The timestamp when this resource was last modified.
     pub last_modified_time: fr::Output<f64>,
     /// The Amazon Resource Name (ARN) for the queue.
-    pub queue_arn: fr::Output<String>,
+    pub queue_arn: fr::Output<crate::refs::ConnectQueueArn>,
     /// The type of queue.
     pub r#type: fr::Output<String>,
 }
@@ -3920,7 +3920,7 @@ impl fr::resource::Props for QuickConnect {
 #[derive(Debug, Clone, Copy)]
 pub struct QuickConnectOutputs {
     /// The Amazon Resource Name (ARN) for the quick connect.
-    pub quick_connect_arn: fr::Output<String>,
+    pub quick_connect_arn: fr::Output<crate::refs::QuickConnectArn>,
     /// The type of quick connect. In the Amazon Connect console, when you create a quick connect, you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or Queue (QUEUE).
     pub quick_connect_type: fr::Output<String>,
 }
@@ -4106,7 +4106,7 @@ impl fr::resource::Props for RoutingProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct RoutingProfileOutputs {
     /// The Amazon Resource Name (ARN) of the routing profile.
-    pub routing_profile_arn: fr::Output<String>,
+    pub routing_profile_arn: fr::Output<crate::refs::RoutingProfileArn>,
 }
 
 impl fr::resource::Resource for RoutingProfile {
@@ -4302,7 +4302,7 @@ impl fr::resource::Props for Rule {
 /// Outputs of a [`Rule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleOutputs {
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::ConnectRuleArn>,
 }
 
 impl fr::resource::Resource for Rule {
@@ -4932,7 +4932,7 @@ pub struct SecurityProfileOutputs {
     /// The timestamp when this resource was last modified.
     pub last_modified_time: fr::Output<f64>,
     /// The Amazon Resource Name (ARN) for the security profile.
-    pub security_profile_arn: fr::Output<String>,
+    pub security_profile_arn: fr::Output<crate::refs::ConnectSecurityProfileArn>,
 }
 
 impl fr::resource::Resource for SecurityProfile {
@@ -5137,7 +5137,7 @@ impl fr::resource::Props for TaskTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct TaskTemplateOutputs {
     /// The identifier (arn) of the task template.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TaskTemplateArn>,
 }
 
 impl fr::resource::Resource for TaskTemplate {
@@ -5375,7 +5375,7 @@ pub struct TestCaseOutputs {
     /// Last modified time.
     pub last_modified_time: fr::Output<f64>,
     /// The identifier of the test case.
-    pub test_case_arn: fr::Output<String>,
+    pub test_case_arn: fr::Output<crate::refs::ConnectTestCaseArn>,
 }
 
 impl fr::resource::Resource for TestCase {
@@ -5517,7 +5517,7 @@ pub struct TrafficDistributionGroupOutputs {
     /// The status of the traffic distribution group.
     pub status: fr::Output<String>,
     /// The identifier of the traffic distribution group.
-    pub traffic_distribution_group_arn: fr::Output<String>,
+    pub traffic_distribution_group_arn: fr::Output<crate::refs::TrafficDistributionGroupArn>,
 }
 
 impl fr::resource::Resource for TrafficDistributionGroup {
@@ -5611,7 +5611,7 @@ pub struct UseCaseOutputs {
     /// The identifier for the integration association.
     pub integration_association_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the use case.
-    pub use_case_arn: fr::Output<String>,
+    pub use_case_arn: fr::Output<crate::refs::UseCaseArn>,
     /// The identifier of the use case.
     pub use_case_id: fr::Output<String>,
 }
@@ -5748,7 +5748,7 @@ impl fr::resource::Props for User {
 #[derive(Debug, Clone, Copy)]
 pub struct UserOutputs {
     /// The Amazon Resource Name (ARN) for the user.
-    pub user_arn: fr::Output<String>,
+    pub user_arn: fr::Output<crate::refs::ConnectUserArn>,
 }
 
 impl fr::resource::Resource for User {
@@ -6037,7 +6037,7 @@ impl fr::resource::Props for UserHierarchyGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct UserHierarchyGroupOutputs {
     /// The Amazon Resource Name (ARN) for the user hierarchy group.
-    pub user_hierarchy_group_arn: fr::Output<String>,
+    pub user_hierarchy_group_arn: fr::Output<crate::refs::UserHierarchyGroupArn>,
 }
 
 impl fr::resource::Resource for UserHierarchyGroup {
@@ -6091,7 +6091,7 @@ impl fr::resource::Props for UserHierarchyStructure {
 #[derive(Debug, Clone, Copy)]
 pub struct UserHierarchyStructureOutputs {
     /// The identifier of the User Hierarchy Structure.
-    pub user_hierarchy_structure_arn: fr::Output<String>,
+    pub user_hierarchy_structure_arn: fr::Output<crate::refs::UserHierarchyStructureArn>,
 }
 
 impl fr::resource::Resource for UserHierarchyStructure {
@@ -6288,7 +6288,7 @@ impl fr::resource::Props for View {
 #[derive(Debug, Clone, Copy)]
 pub struct ViewOutputs {
     /// The Amazon Resource Name (ARN) of the view.
-    pub view_arn: fr::Output<String>,
+    pub view_arn: fr::Output<crate::refs::ConnectViewArn>,
     /// The view content hash.
     pub view_content_sha256: fr::Output<String>,
     /// The view id of the view.
@@ -6358,7 +6358,7 @@ pub struct ViewVersionOutputs {
     /// The version of the view.
     pub version: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the created view version.
-    pub view_version_arn: fr::Output<String>,
+    pub view_version_arn: fr::Output<crate::refs::ViewVersionArn>,
 }
 
 impl fr::resource::Resource for ViewVersion {
@@ -6430,7 +6430,7 @@ impl fr::resource::Props for Vocabulary {
 #[derive(Debug, Clone, Copy)]
 pub struct VocabularyOutputs {
     /// The Amazon Resource Name (ARN) of the custom vocabulary.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConnectVocabularyArn>,
     /// The timestamp when the custom vocabulary was last modified.
     pub last_modified_time: fr::Output<String>,
     /// The current state of the custom vocabulary.
@@ -6584,7 +6584,7 @@ impl fr::resource::Props for Workspace {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceOutputs {
     /// The Amazon Resource Name (ARN) for the workspace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConnectWorkspaceArn>,
     /// The identifier of the workspace.
     pub id: fr::Output<String>,
 }

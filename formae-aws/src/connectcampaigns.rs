@@ -45,7 +45,7 @@ impl fr::resource::Props for Campaign {
 #[derive(Debug, Clone, Copy)]
 pub struct CampaignOutputs {
     /// Amazon Connect Campaign Arn
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConnectCampaignsCampaignArn>,
 }
 
 impl fr::resource::Resource for Campaign {

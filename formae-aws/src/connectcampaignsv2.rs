@@ -62,7 +62,7 @@ impl fr::resource::Props for Campaign {
 #[derive(Debug, Clone, Copy)]
 pub struct CampaignOutputs {
     /// Amazon Connect Campaign Arn
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConnectCampaignsV2CampaignArn>,
 }
 
 impl fr::resource::Resource for Campaign {

@@ -236,7 +236,7 @@ impl fr::resource::Props for LandingZone {
 /// Outputs of a [`LandingZone`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LandingZoneOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LandingZoneArn>,
     pub drift_status: fr::Output<String>,
     pub landing_zone_identifier: fr::Output<String>,
     pub latest_available_version: fr::Output<String>,

@@ -800,7 +800,7 @@ pub struct EventStreamOutputs {
     /// The unique name of the domain.
     pub domain_name: fr::Output<String>,
     /// A unique identifier for the event stream.
-    pub event_stream_arn: fr::Output<String>,
+    pub event_stream_arn: fr::Output<crate::refs::EventStreamArn>,
     /// The name of the event stream.
     pub event_stream_name: fr::Output<String>,
     /// The operational state of destination stream for export.
@@ -1930,7 +1930,7 @@ pub struct RecommenderOutputs {
     pub last_updated_at: fr::Output<String>,
     pub latest_recommender_update: fr::Output<serde_json::Value>,
     /// The Amazon Resource Name (ARN) of the recommender.
-    pub recommender_arn: fr::Output<String>,
+    pub recommender_arn: fr::Output<crate::refs::RecommenderArn>,
     pub recommender_name: fr::Output<String>,
     pub status: fr::Output<String>,
     pub training_metrics: fr::Output<serde_json::Value>,
@@ -2076,7 +2076,7 @@ pub struct RecommenderFilterOutputs {
     /// The timestamp of when the recommender filter was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the recommender filter.
-    pub recommender_filter_arn: fr::Output<String>,
+    pub recommender_filter_arn: fr::Output<crate::refs::RecommenderFilterArn>,
     /// The status of the recommender filter.
     pub status: fr::Output<String>,
 }
@@ -2161,7 +2161,7 @@ impl fr::resource::Props for RecommenderSchema {
 /// Outputs of a [`RecommenderSchema`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RecommenderSchemaOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RecommenderSchemaArn>,
     pub created_at: fr::Output<String>,
     pub status: fr::Output<String>,
 }
@@ -2269,7 +2269,7 @@ pub struct SegmentDefinitionOutputs {
     /// The unique name of the domain.
     pub domain_name: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the segment definition.
-    pub segment_definition_arn: fr::Output<String>,
+    pub segment_definition_arn: fr::Output<crate::refs::SegmentDefinitionArn>,
     /// The unique name of the segment definition.
     pub segment_definition_name: fr::Output<String>,
     /// The SQL query that defines the segment criteria.

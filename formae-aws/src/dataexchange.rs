@@ -37,7 +37,7 @@ impl fr::resource::Props for DataSet {
 #[derive(Debug, Clone, Copy)]
 pub struct DataSetOutputs {
     /// The ARN for the data set.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataExchangeDataSetArn>,
     /// The date and time that the data set was created, in ISO 8601 format.
     pub created_at: fr::Output<String>,
     /// The unique identifier for the data set.
@@ -134,7 +134,7 @@ impl fr::resource::Props for EventAction {
 #[derive(Debug, Clone, Copy)]
 pub struct EventActionOutputs {
     /// The ARN for the event action.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventActionArn>,
     /// The date and time that the event action was created, in ISO 8601 format.
     pub created_at: fr::Output<String>,
     /// The unique identifier for the event action.

@@ -43,7 +43,7 @@ impl fr::resource::Props for Agent {
 #[derive(Debug, Clone, Copy)]
 pub struct AgentOutputs {
     /// The DataSync Agent ARN.
-    pub agent_arn: fr::Output<String>,
+    pub agent_arn: fr::Output<crate::refs::DataSyncAgentArn>,
     /// The service endpoints that the agent will connect to.
     pub endpoint_type: fr::Output<String>,
 }
@@ -153,7 +153,7 @@ impl fr::resource::Props for LocationAzureBlob {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationAzureBlobOutputs {
     /// The Amazon Resource Name (ARN) of the Azure Blob Location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationAzureBlobLocationArn>,
     /// The URL of the Azure Blob Location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -348,7 +348,7 @@ impl fr::resource::Props for LocationEFS {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationEFSOutputs {
     /// The Amazon Resource Name (ARN) of the Amazon EFS file system location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationEFSLocationArn>,
     /// The URL of the EFS location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -444,7 +444,7 @@ impl fr::resource::Props for LocationFSxLustre {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationFSxLustreOutputs {
     /// The Amazon Resource Name (ARN) of the Amazon FSx for Lustre file system location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationFSxLustreLocationArn>,
     /// The URL of the FSx for Lustre location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -515,9 +515,9 @@ impl fr::resource::Props for LocationFSxONTAP {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationFSxONTAPOutputs {
     /// The Amazon Resource Name (ARN) for the FSx ONAP file system.
-    pub fsx_filesystem_arn: fr::Output<String>,
+    pub fsx_filesystem_arn: fr::Output<crate::refs::LocationFSxONTAPFsxFilesystemArn>,
     /// The Amazon Resource Name (ARN) of the Amazon FSx ONTAP file system location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationFSxONTAPLocationArn>,
     /// The URL of the FSx ONTAP file system that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -716,7 +716,7 @@ impl fr::resource::Props for LocationFSxOpenZFS {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationFSxOpenZFSOutputs {
     /// The Amazon Resource Name (ARN) of the Amazon FSx OpenZFS file system location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationFSxOpenZFSLocationArn>,
     /// The URL of the FSx OpenZFS that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -850,7 +850,7 @@ impl fr::resource::Props for LocationFSxWindows {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationFSxWindowsOutputs {
     /// The Amazon Resource Name (ARN) of the Amazon FSx for Windows file system location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationFSxWindowsLocationArn>,
     /// The URL of the FSx for Windows location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -958,7 +958,7 @@ impl fr::resource::Props for LocationHDFS {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationHDFSOutputs {
     /// The Amazon Resource Name (ARN) of the HDFS location.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationHDFSLocationArn>,
     /// The URL of the HDFS location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -1115,7 +1115,7 @@ impl fr::resource::Props for LocationNFS {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationNFSOutputs {
     /// The Amazon Resource Name (ARN) of the NFS location.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationNFSLocationArn>,
     /// The URL of the NFS location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -1224,7 +1224,7 @@ impl fr::resource::Props for LocationObjectStorage {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationObjectStorageOutputs {
     /// The Amazon Resource Name (ARN) of the location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationObjectStorageLocationArn>,
     /// The URL of the object storage location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -1361,7 +1361,7 @@ impl fr::resource::Props for LocationS3 {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationS3Outputs {
     /// The Amazon Resource Name (ARN) of the Amazon S3 bucket location.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationS3LocationArn>,
     /// The URL of the S3 location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -1493,7 +1493,7 @@ impl fr::resource::Props for LocationSMB {
 #[derive(Debug, Clone, Copy)]
 pub struct LocationSMBOutputs {
     /// The Amazon Resource Name (ARN) of the SMB location that is created.
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationSMBLocationArn>,
     /// The URL of the SMB location that was described.
     pub location_uri: fr::Output<String>,
 }
@@ -1620,7 +1620,7 @@ pub struct TaskOutputs {
     /// The status of the task that was described.
     pub status: fr::Output<String>,
     /// The ARN of the task.
-    pub task_arn: fr::Output<String>,
+    pub task_arn: fr::Output<crate::refs::DataSyncTaskArn>,
 }
 
 impl fr::resource::Resource for Task {

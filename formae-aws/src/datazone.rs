@@ -457,7 +457,7 @@ impl fr::resource::Props for Domain {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
     /// The ARN of the Amazon DataZone domain.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataZoneDomainArn>,
     /// The timestamp of when the Amazon DataZone domain was last updated.
     pub created_at: fr::Output<String>,
     /// The id of the Amazon DataZone domain.

@@ -57,7 +57,7 @@ impl fr::resource::Props for Budget {
 #[derive(Debug, Clone, Copy)]
 pub struct BudgetOutputs {
     /// The ARN of the budget.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BudgetArn>,
     /// The budget ID.
     pub budget_id: fr::Output<String>,
     /// The status of the budget.
@@ -227,7 +227,7 @@ impl fr::resource::Props for Farm {
 /// Outputs of a [`Farm`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FarmOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FarmArn>,
     pub farm_id: fr::Output<String>,
 }
 
@@ -327,7 +327,7 @@ impl fr::resource::Props for Fleet {
 /// Outputs of a [`Fleet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FleetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeadlineFleetArn>,
     pub capabilities: fr::Output<serde_json::Value>,
     pub fleet_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -414,7 +414,7 @@ impl fr::resource::Props for LicenseEndpoint {
 /// Outputs of a [`LicenseEndpoint`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LicenseEndpointOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LicenseEndpointArn>,
     pub dns_name: fr::Output<String>,
     pub license_endpoint_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -541,7 +541,7 @@ impl fr::resource::Props for MeteredProduct {
 /// Outputs of a [`MeteredProduct`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MeteredProductOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MeteredProductArn>,
     pub family: fr::Output<String>,
     pub port: fr::Output<i64>,
     pub vendor: fr::Output<String>,
@@ -615,8 +615,8 @@ impl fr::resource::Props for Monitor {
 /// Outputs of a [`Monitor`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MonitorOutputs {
-    pub arn: fr::Output<String>,
-    pub identity_center_application_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeadlineMonitorArn>,
+    pub identity_center_application_arn: fr::Output<crate::refs::MonitorIdentityCenterApplicationArn>,
     pub monitor_id: fr::Output<String>,
     pub url: fr::Output<String>,
 }
@@ -696,7 +696,7 @@ impl fr::resource::Props for Queue {
 /// Outputs of a [`Queue`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct QueueOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeadlineQueueArn>,
     pub queue_id: fr::Output<String>,
 }
 
@@ -1151,7 +1151,7 @@ impl fr::resource::Props for Worker {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerOutputs {
     /// The Amazon Resource Name (ARN) of the worker.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WorkerArn>,
     /// The date and time the resource was created.
     pub created_at: fr::Output<String>,
     /// The user or system that created this resource.

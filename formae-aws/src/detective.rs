@@ -26,7 +26,7 @@ impl fr::resource::Props for Graph {
 #[derive(Debug, Clone, Copy)]
 pub struct GraphOutputs {
     /// The Detective graph ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DetectiveGraphArn>,
 }
 
 impl fr::resource::Resource for Graph {
@@ -169,7 +169,7 @@ pub struct OrganizationAdminOutputs {
     /// The account ID of the account that should be registered as your Organization's delegated administrator for Detective
     pub account_id: fr::Output<String>,
     /// The Detective graph ARN
-    pub graph_arn: fr::Output<String>,
+    pub graph_arn: fr::Output<crate::refs::OrganizationAdminGraphArn>,
 }
 
 impl fr::resource::Resource for OrganizationAdmin {

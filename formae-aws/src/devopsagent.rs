@@ -50,7 +50,7 @@ pub struct AgentSpaceOutputs {
     /// The unique identifier of the AgentSpace
     pub agent_space_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the AgentSpace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AgentSpaceArn>,
     /// The timestamp when the resource was created.
     pub created_at: fr::Output<String>,
     /// The timestamp when the resource was last updated.
@@ -266,7 +266,7 @@ pub struct AssetOutputs {
     /// The unique identifier of the parent Agent Space. The asset is created as a child of this agent space.
     pub agent_space_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the asset. Nested under the parent Agent Space: arn:<partition>:aidevops:<region>:<account-id>:agentspace/<agentspace-id>/asset/<asset-id>.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DevOpsAgentAssetArn>,
     /// The unique identifier of the asset (assigned by the service on Create).
     pub asset_id: fr::Output<String>,
     /// The timestamp when the asset was created.
@@ -447,7 +447,7 @@ impl fr::resource::Props for PrivateConnection {
 #[derive(Debug, Clone, Copy)]
 pub struct PrivateConnectionOutputs {
     /// The Amazon Resource Name (ARN) of the Private Connection.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PrivateConnectionArn>,
     /// The expiry time of the certificate associated with the Private Connection.
     pub certificate_expiry_time: fr::Output<String>,
     /// Unique name for this Private Connection within the account.
@@ -538,7 +538,7 @@ pub struct ServiceOutputs {
     /// Additional details specific to the service type
     pub additional_service_details: fr::Output<serde_json::Value>,
     /// The Amazon Resource Name (ARN) of the Service.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DevOpsAgentServiceArn>,
     /// The unique identifier of the service
     pub service_id: fr::Output<String>,
 }
@@ -631,7 +631,7 @@ pub struct TriggerOutputs {
     /// The unique identifier of the parent Agent Space.
     pub agent_space_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the trigger. Nested under the parent Agent Space: arn:<partition>:aidevops:<region>:<account-id>:agentspace/<agentspace-id>/trigger/<trigger-id>.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TriggerArn>,
     /// The timestamp when the trigger was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the trigger (assigned by the service on Create).

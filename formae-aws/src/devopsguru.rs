@@ -156,7 +156,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct SnsChannelConfig {
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for SnsChannelConfig {

@@ -46,7 +46,7 @@ impl fr::resource::Props for Connection {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionOutputs {
     /// The ARN of the connection.
-    pub connection_arn: fr::Output<crate::refs::ConnectionArn>,
+    pub connection_arn: fr::Output<crate::refs::DirectConnectConnectionArn>,
     /// The ID of the connection.
     pub connection_id: fr::Output<crate::refs::ConnectionId>,
     /// The state of the connection.
@@ -359,7 +359,7 @@ impl fr::resource::Props for PrivateVirtualInterface {
 #[derive(Debug, Clone, Copy)]
 pub struct PrivateVirtualInterfaceOutputs {
     /// The ID of the virtual interface.
-    pub virtual_interface_arn: fr::Output<String>,
+    pub virtual_interface_arn: fr::Output<crate::refs::PrivateVirtualInterfaceVirtualInterfaceArn>,
     /// The ID of the virtual interface.
     pub virtual_interface_id: fr::Output<String>,
 }
@@ -491,7 +491,7 @@ impl fr::resource::Props for PublicVirtualInterface {
 #[derive(Debug, Clone, Copy)]
 pub struct PublicVirtualInterfaceOutputs {
     /// The ARN of the virtual interface.
-    pub virtual_interface_arn: fr::Output<String>,
+    pub virtual_interface_arn: fr::Output<crate::refs::PublicVirtualInterfaceVirtualInterfaceArn>,
     /// The ID of the virtual interface.
     pub virtual_interface_id: fr::Output<String>,
 }
@@ -579,7 +579,7 @@ impl fr::resource::Props for TransitVirtualInterface {
 #[derive(Debug, Clone, Copy)]
 pub struct TransitVirtualInterfaceOutputs {
     /// The ARN of the virtual interface.
-    pub virtual_interface_arn: fr::Output<String>,
+    pub virtual_interface_arn: fr::Output<crate::refs::TransitVirtualInterfaceVirtualInterfaceArn>,
     /// The ID of the virtual interface.
     pub virtual_interface_id: fr::Output<String>,
 }

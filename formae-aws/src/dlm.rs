@@ -62,7 +62,7 @@ impl fr::resource::Props for LifecyclePolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct LifecyclePolicyOutputs {
     /// The Amazon Resource Name (ARN) of the lifecycle policy.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DlmLifecyclePolicyArn>,
     /// The identifier of the lifecycle policy.
     pub policy_id: fr::Output<String>,
 }

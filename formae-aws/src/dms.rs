@@ -30,7 +30,7 @@ impl fr::resource::Props for Certificate {
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateOutputs {
     /// The certificate Arn
-    pub certificate_arn: fr::Output<String>,
+    pub certificate_arn: fr::Output<crate::refs::DmsCertificateArn>,
 }
 
 impl fr::resource::Resource for Certificate {
@@ -108,7 +108,7 @@ impl fr::resource::Props for DataMigration {
 #[derive(Debug, Clone, Copy)]
 pub struct DataMigrationOutputs {
     /// The property describes an ARN of the data migration.
-    pub data_migration_arn: fr::Output<String>,
+    pub data_migration_arn: fr::Output<crate::refs::DataMigrationArn>,
     /// The property describes the create time of the data migration.
     pub data_migration_create_time: fr::Output<String>,
 }
@@ -267,7 +267,7 @@ impl fr::resource::Props for DataProvider {
 #[derive(Debug, Clone, Copy)]
 pub struct DataProviderOutputs {
     /// The data provider ARN.
-    pub data_provider_arn: fr::Output<String>,
+    pub data_provider_arn: fr::Output<crate::refs::DataProviderArn>,
     /// The data provider creation time.
     pub data_provider_creation_time: fr::Output<String>,
 }
@@ -803,7 +803,7 @@ impl fr::resource::Props for Endpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointOutputs {
     /// The endpoint ARN.
-    pub endpoint_arn: fr::Output<String>,
+    pub endpoint_arn: fr::Output<crate::refs::DmsEndpointArn>,
     /// A value that can be used for cross-account validation.
     pub external_id: fr::Output<String>,
 }
@@ -1720,7 +1720,7 @@ pub struct EventSubscription {
     pub event_categories: Vec<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic created for event notification. The ARN is created by Amazon SNS when you create a topic and subscribe to it.
     #[serde(rename = "SnsTopicArn", default)]
-    pub sns_topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub sns_topic_arn: fr::Value<crate::refs::SnsTopicArn>,
     /// A list of identifiers for which AWS DMS provides notification events.
     ///
     /// If you don't specify a value, notifications are provided for all sources.
@@ -1832,7 +1832,7 @@ impl fr::resource::Props for InstanceProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceProfileOutputs {
     /// The property describes an ARN of the instance profile.
-    pub instance_profile_arn: fr::Output<String>,
+    pub instance_profile_arn: fr::Output<crate::refs::DmsInstanceProfileArn>,
     /// The property describes a creating time of the instance profile.
     pub instance_profile_creation_time: fr::Output<String>,
 }
@@ -1922,11 +1922,11 @@ impl fr::resource::Props for MigrationProject {
 #[derive(Debug, Clone, Copy)]
 pub struct MigrationProjectOutputs {
     /// The property describes an instance profile arn for the migration project. For read
-    pub instance_profile_arn: fr::Output<String>,
+    pub instance_profile_arn: fr::Output<crate::refs::MigrationProjectInstanceProfileArn>,
     /// The property describes an instance profile name for the migration project. For read
     pub instance_profile_name: fr::Output<String>,
     /// The property describes an ARN of the migration project.
-    pub migration_project_arn: fr::Output<String>,
+    pub migration_project_arn: fr::Output<crate::refs::MigrationProjectArn>,
     /// The property describes a creating time of the migration project.
     pub migration_project_creation_time: fr::Output<String>,
 }
@@ -2043,7 +2043,7 @@ impl fr::resource::Props for ReplicationConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicationConfigOutputs {
     /// The Amazon Resource Name (ARN) of the Replication Config
-    pub replication_config_arn: fr::Output<String>,
+    pub replication_config_arn: fr::Output<crate::refs::ReplicationConfigArn>,
 }
 
 impl fr::resource::Resource for ReplicationConfig {
@@ -2271,7 +2271,7 @@ impl fr::resource::Props for ReplicationTask {
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicationTaskOutputs {
     /// The ARN of the ReplicationTask. Also serves the purpise of Primary Identifier.
-    pub replication_task_arn: fr::Output<String>,
+    pub replication_task_arn: fr::Output<crate::refs::ReplicationTaskArn>,
 }
 
 impl fr::resource::Resource for ReplicationTask {

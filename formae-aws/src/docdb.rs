@@ -171,7 +171,7 @@ pub struct EventSubscription {
     pub event_categories: Vec<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the SNS topic created for event notification. Amazon SNS creates the ARN when you create a topic and subscribe to it.
     #[serde(rename = "SnsTopicArn", default)]
-    pub sns_topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub sns_topic_arn: fr::Value<crate::refs::SnsTopicArn>,
     /// The list of identifiers of the event sources for which events are returned
     #[serde(rename = "SourceIds", default, skip_serializing_if = "Vec::is_empty")]
     pub source_ids: Vec<fr::Value<String>>,
@@ -279,7 +279,7 @@ impl fr::resource::Props for GlobalCluster {
 #[derive(Debug, Clone, Copy)]
 pub struct GlobalClusterOutputs {
     /// The Amazon Resource Name (ARN) for the global cluster.
-    pub global_cluster_arn: fr::Output<String>,
+    pub global_cluster_arn: fr::Output<crate::refs::GlobalClusterArn>,
     /// The cluster identifier of the global cluster.
     pub global_cluster_identifier: fr::Output<String>,
     /// The AWS Region-unique, immutable identifier for the global database cluster. This identifier is found in AWS CloudTrail log entries whenever the AWS KMS key for the DB cluster is accessed.

@@ -57,7 +57,7 @@ impl fr::resource::Props for Cluster {
 /// Outputs of a [`Cluster`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
-    pub cluster_arn: fr::Output<String>,
+    pub cluster_arn: fr::Output<crate::refs::DocDbElasticClusterArn>,
     pub cluster_endpoint: fr::Output<String>,
 }
 
@@ -146,7 +146,7 @@ pub struct ClusterSnapshotOutputs {
     /// The KMS key identifier used to encrypt the source elastic cluster.
     pub kms_key_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the elastic cluster snapshot.
-    pub snapshot_arn: fr::Output<String>,
+    pub snapshot_arn: fr::Output<crate::refs::ClusterSnapshotSnapshotArn>,
     /// The time when the elastic cluster snapshot was created, in Universal Coordinated Time (UTC).
     pub snapshot_creation_time: fr::Output<String>,
     /// The type of the elastic cluster snapshot (manual or automated).

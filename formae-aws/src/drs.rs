@@ -51,7 +51,7 @@ impl fr::resource::Props for LaunchConfigurationTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct LaunchConfigurationTemplateOutputs {
     /// ARN of the Launch Configuration Template.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DrsLaunchConfigurationTemplateArn>,
     /// ID of the Launch Configuration Template.
     pub launch_configuration_template_id: fr::Output<String>,
 }
@@ -166,7 +166,7 @@ impl fr::resource::Props for RecoveryPlan {
 #[derive(Debug, Clone, Copy)]
 pub struct RecoveryPlanOutputs {
     /// The ARN of the Recovery Plan.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RecoveryPlanArn>,
     /// The timestamp when the Recovery Plan was created.
     pub created_at: fr::Output<String>,
     /// The ID of the Recovery Plan.
@@ -285,7 +285,7 @@ impl fr::resource::Props for ReplicationConfigurationTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicationConfigurationTemplateOutputs {
     /// The Replication Configuration Template ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ReplicationConfigurationTemplateArn>,
     /// The Replication Configuration Template ID.
     pub replication_configuration_template_id: fr::Output<String>,
 }
@@ -432,7 +432,7 @@ impl fr::resource::Props for SourceNetwork {
 #[derive(Debug, Clone, Copy)]
 pub struct SourceNetworkOutputs {
     /// The ARN of the Source Network.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SourceNetworkArn>,
     /// The ID of the Source Network.
     pub source_network_id: fr::Output<String>,
 }

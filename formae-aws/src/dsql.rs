@@ -48,7 +48,7 @@ pub struct ClusterOutputs {
     /// The version number of the cluster's resource based policy
     pub policy_version: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the cluster.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::ClusterResourceArn>,
     /// The status of the cluster.
     pub status: fr::Output<String>,
     /// The DSQL cluster VPC endpoint.

@@ -66,8 +66,8 @@ impl fr::resource::Props for GlobalTable {
 /// Outputs of a [`GlobalTable`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct GlobalTableOutputs {
-    pub arn: fr::Output<String>,
-    pub stream_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlobalTableArn>,
+    pub stream_arn: fr::Output<crate::refs::GlobalTableStreamArn>,
     pub table_id: fr::Output<String>,
     pub table_name: fr::Output<String>,
 }
@@ -600,7 +600,7 @@ impl fr::resource::Props for ReplicaStreamSpecification {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ResourcePolicy {
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ResourcePolicy {
@@ -897,8 +897,8 @@ impl fr::resource::Props for Table {
 /// Outputs of a [`Table`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TableOutputs {
-    pub arn: fr::Output<String>,
-    pub stream_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DynamoDbTableArn>,
+    pub stream_arn: fr::Output<crate::refs::TableStreamArn>,
     /// A name for the table. If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the table name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
     /// If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
     pub table_name: fr::Output<String>,

@@ -75,7 +75,7 @@ pub struct ApplicationStatusCheckOutputs {
     /// The unique identifier of the application status check.
     pub application_status_check_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the application status check.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApplicationStatusCheckArn>,
     /// When the application status check was created (ISO 8601).
     pub creation_time: fr::Output<String>,
 }
@@ -330,7 +330,7 @@ impl fr::resource::Props for CapacityReservation {
 pub struct CapacityReservationOutputs {
     pub available_instance_count: fr::Output<i64>,
     pub capacity_allocation_set: fr::Output<serde_json::Value>,
-    pub capacity_reservation_arn: fr::Output<String>,
+    pub capacity_reservation_arn: fr::Output<crate::refs::Ec2CapacityReservationArn>,
     pub capacity_reservation_fleet_id: fr::Output<String>,
     pub commitment_info: fr::Output<serde_json::Value>,
     pub create_date: fr::Output<String>,
@@ -2282,7 +2282,7 @@ impl fr::resource::Props for EgressOnlyInternetGatewayTag {
 pub struct EnclaveCertificateIamRoleAssociation {
     /// The Amazon Resource Name (ARN) of the ACM certificate with which to associate the IAM role.
     #[serde(rename = "CertificateArn", default)]
-    pub certificate_arn: fr::Value<crate::refs::CertificateArn>,
+    pub certificate_arn: fr::Value<crate::refs::AcmCertificateArn>,
     /// The Amazon Resource Name (ARN) of the IAM role to associate with the ACM certificate. You can associate up to 16 IAM roles with an ACM certificate.
     #[serde(rename = "RoleArn", default)]
     pub role_arn: fr::Value<crate::refs::RoleArn>,
@@ -2541,7 +2541,7 @@ impl fr::resource::Props for FpgaImage {
 #[derive(Debug, Clone, Copy)]
 pub struct FpgaImageOutputs {
     /// The ARN of the FPGA image.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FpgaImageArn>,
     /// The date and time the AFI was created.
     pub create_time: fr::Output<String>,
     /// Indicates whether data retention support is enabled for the AFI.
@@ -2821,7 +2821,7 @@ impl fr::resource::Props for IPAM {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMOutputs {
     /// The Amazon Resource Name (ARN) of the IPAM.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IPAMArn>,
     /// The Id of the default association to the default resource discovery, created with this IPAM.
     pub default_resource_discovery_association_id: fr::Output<String>,
     /// The Id of the default resource discovery, created with this IPAM.
@@ -3054,13 +3054,13 @@ impl fr::resource::Props for IPAMPool {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMPoolOutputs {
     /// The Amazon Resource Name (ARN) of the IPAM Pool.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IPAMPoolArn>,
     /// The Amazon Resource Name (ARN) of the IPAM this pool is a part of.
-    pub ipam_arn: fr::Output<String>,
+    pub ipam_arn: fr::Output<crate::refs::IPAMPoolIpamArn>,
     /// Id of the IPAM Pool.
     pub ipam_pool_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the scope this pool is a part of.
-    pub ipam_scope_arn: fr::Output<String>,
+    pub ipam_scope_arn: fr::Output<crate::refs::IPAMPoolIpamScopeArn>,
     /// Determines whether this scope contains publicly routable space or space for a private network
     pub ipam_scope_type: fr::Output<String>,
     /// The depth of this pool in the source pool hierarchy.
@@ -3236,9 +3236,9 @@ impl fr::resource::Props for IPAMPrefixListResolver {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMPrefixListResolverOutputs {
     /// The Amazon Resource Name (ARN) of the IPAM this Prefix List Resolver is a part of.
-    pub ipam_arn: fr::Output<String>,
+    pub ipam_arn: fr::Output<crate::refs::IPAMPrefixListResolverIpamArn>,
     /// The Amazon Resource Name (ARN) of the IPAM Prefix List Resolver
-    pub ipam_prefix_list_resolver_arn: fr::Output<String>,
+    pub ipam_prefix_list_resolver_arn: fr::Output<crate::refs::IpamPrefixListResolverArn>,
     /// Id of the IPAM Prefix List Resolver.
     pub ipam_prefix_list_resolver_id: fr::Output<String>,
 }
@@ -3403,7 +3403,7 @@ impl fr::resource::Props for IPAMPrefixListResolverTarget {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMPrefixListResolverTargetOutputs {
     /// Id of the IPAM Prefix List Resolver Target.
-    pub ipam_prefix_list_resolver_target_arn: fr::Output<String>,
+    pub ipam_prefix_list_resolver_target_arn: fr::Output<crate::refs::IpamPrefixListResolverTargetArn>,
     /// Id of the IPAM Prefix List Resolver Target.
     pub ipam_prefix_list_resolver_target_id: fr::Output<String>,
 }
@@ -3463,7 +3463,7 @@ impl fr::resource::Props for IPAMResourceDiscovery {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMResourceDiscoveryOutputs {
     /// Amazon Resource Name (Arn) for the Resource Discovery.
-    pub ipam_resource_discovery_arn: fr::Output<String>,
+    pub ipam_resource_discovery_arn: fr::Output<crate::refs::IpamResourceDiscoveryArn>,
     /// Id of the IPAM Pool.
     pub ipam_resource_discovery_id: fr::Output<String>,
     /// The region the resource discovery is setup in.
@@ -3553,11 +3553,11 @@ impl fr::resource::Props for IPAMResourceDiscoveryAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMResourceDiscoveryAssociationOutputs {
     /// Arn of the IPAM.
-    pub ipam_arn: fr::Output<String>,
+    pub ipam_arn: fr::Output<crate::refs::IPAMResourceDiscoveryAssociationIpamArn>,
     /// The home region of the IPAM.
     pub ipam_region: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the resource discovery association is a part of.
-    pub ipam_resource_discovery_association_arn: fr::Output<String>,
+    pub ipam_resource_discovery_association_arn: fr::Output<crate::refs::IpamResourceDiscoveryAssociationArn>,
     /// Id of the IPAM Resource Discovery Association.
     pub ipam_resource_discovery_association_id: fr::Output<String>,
     /// If the Resource Discovery Association exists due as part of CreateIpam.
@@ -3633,9 +3633,9 @@ impl fr::resource::Props for IPAMScope {
 #[derive(Debug, Clone, Copy)]
 pub struct IPAMScopeOutputs {
     /// The Amazon Resource Name (ARN) of the IPAM scope.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IPAMScopeArn>,
     /// The Amazon Resource Name (ARN) of the IPAM this scope is a part of.
-    pub ipam_arn: fr::Output<String>,
+    pub ipam_arn: fr::Output<crate::refs::IPAMScopeIpamArn>,
     /// Id of the IPAM scope.
     pub ipam_scope_id: fr::Output<String>,
     /// Determines whether this scope contains publicly routable space or space for a private network
@@ -3722,7 +3722,7 @@ impl fr::resource::Props for IPv4Pool {
 #[derive(Debug, Clone, Copy)]
 pub struct IPv4PoolOutputs {
     /// The Amazon Resource Name (ARN) of the public IPv4 pool.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IPv4PoolArn>,
     /// A description of the public IPv4 pool.
     pub description: fr::Output<String>,
     /// The name of the location from which the address pool is advertised.
@@ -4435,7 +4435,7 @@ pub struct InstanceConnectEndpointOutputs {
     /// The ID of the EC2 Instance Connect Endpoint.
     pub id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the EC2 Instance Connect Endpoint
-    pub instance_connect_endpoint_arn: fr::Output<String>,
+    pub instance_connect_endpoint_arn: fr::Output<crate::refs::InstanceConnectEndpointArn>,
     /// The ID of the elastic network interface that Amazon EC2 automatically created when creating the EC2 Instance Connect Endpoint
     pub network_interface_ids: fr::Output<serde_json::Value>,
     /// The ID of the AWS account that created the EC2 Instance Connect Endpoint
@@ -4515,7 +4515,7 @@ impl fr::resource::Props for InstanceEventWindow {
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceEventWindowOutputs {
     /// The Amazon Resource Name (ARN) of the event window.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InstanceEventWindowArn>,
     /// The ID of the event window.
     pub instance_event_window_id: fr::Output<String>,
     /// The current state of the event window. Observed values include creating, active, modifying, deleting and deleted.
@@ -4729,9 +4729,9 @@ impl fr::resource::Props for IpamExternalResourceVerificationToken {
 #[derive(Debug, Clone, Copy)]
 pub struct IpamExternalResourceVerificationTokenOutputs {
     /// The ARN of the IPAM that created the token.
-    pub ipam_arn: fr::Output<String>,
+    pub ipam_arn: fr::Output<crate::refs::IpamExternalResourceVerificationTokenIpamArn>,
     /// The ARN of the IPAM external resource verification token.
-    pub ipam_external_resource_verification_token_arn: fr::Output<String>,
+    pub ipam_external_resource_verification_token_arn: fr::Output<crate::refs::IpamExternalResourceVerificationTokenArn>,
     /// The ID of the token.
     pub ipam_external_resource_verification_token_id: fr::Output<String>,
     /// The Region of the IPAM that created the token.
@@ -4817,7 +4817,7 @@ pub struct IpamInternetRegistryAssociationOutputs {
     /// The XML content for the child request to be submitted to the internet registry to complete the BPKI setup.
     pub child_request_xml: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the internet registry association.
-    pub ipam_internet_registry_association_arn: fr::Output<String>,
+    pub ipam_internet_registry_association_arn: fr::Output<crate::refs::IpamInternetRegistryAssociationArn>,
     /// The ID of the internet registry association.
     pub ipam_internet_registry_association_id: fr::Output<String>,
     /// The Amazon Web Services Region of the IPAM.
@@ -6714,11 +6714,11 @@ impl fr::resource::Props for LocalGatewayRouteTable {
 #[derive(Debug, Clone, Copy)]
 pub struct LocalGatewayRouteTableOutputs {
     /// The ARN of the local gateway route table.
-    pub local_gateway_route_table_arn: fr::Output<String>,
+    pub local_gateway_route_table_arn: fr::Output<crate::refs::LocalGatewayRouteTableArn>,
     /// The ID of the local gateway route table.
     pub local_gateway_route_table_id: fr::Output<String>,
     /// The ARN of the outpost.
-    pub outpost_arn: fr::Output<String>,
+    pub outpost_arn: fr::Output<crate::refs::LocalGatewayRouteTableOutpostArn>,
     /// The owner of the local gateway route table.
     pub owner_id: fr::Output<String>,
     /// The state of the local gateway route table.
@@ -6856,7 +6856,7 @@ pub struct LocalGatewayRouteTableVirtualInterfaceGroupAssociationOutputs {
     /// The ID of the local gateway.
     pub local_gateway_id: fr::Output<String>,
     /// The ARN of the local gateway route table.
-    pub local_gateway_route_table_arn: fr::Output<String>,
+    pub local_gateway_route_table_arn: fr::Output<crate::refs::LocalGatewayRouteTableVirtualInterfaceGroupAssociationLocalGatewayRouteTableArn>,
     /// The ID of the local gateway route table virtual interface group association.
     pub local_gateway_route_table_virtual_interface_group_association_id: fr::Output<String>,
     /// The owner of the local gateway route table virtual interface group association.
@@ -7016,7 +7016,7 @@ pub struct LocalGatewayVirtualInterfaceGroupOutputs {
     /// The current state of the local gateway virtual interface group
     pub configuration_state: fr::Output<String>,
     /// The Amazon Resource Number (ARN) of the local gateway virtual interface group
-    pub local_gateway_virtual_interface_group_arn: fr::Output<String>,
+    pub local_gateway_virtual_interface_group_arn: fr::Output<crate::refs::LocalGatewayVirtualInterfaceGroupArn>,
     /// The ID of the virtual interface group
     pub local_gateway_virtual_interface_group_id: fr::Output<String>,
     /// The IDs of the virtual interfaces
@@ -7275,7 +7275,7 @@ impl fr::resource::Props for NetworkInsightsAccessScope {
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkInsightsAccessScopeOutputs {
     pub created_date: fr::Output<String>,
-    pub network_insights_access_scope_arn: fr::Output<String>,
+    pub network_insights_access_scope_arn: fr::Output<crate::refs::NetworkInsightsAccessScopeArn>,
     pub network_insights_access_scope_id: fr::Output<String>,
     pub updated_date: fr::Output<String>,
 }
@@ -7432,7 +7432,7 @@ pub struct NetworkInsightsAccessScopeAnalysisOutputs {
     pub analyzed_eni_count: fr::Output<i64>,
     pub end_date: fr::Output<String>,
     pub findings_found: fr::Output<String>,
-    pub network_insights_access_scope_analysis_arn: fr::Output<String>,
+    pub network_insights_access_scope_analysis_arn: fr::Output<crate::refs::NetworkInsightsAccessScopeAnalysisArn>,
     pub network_insights_access_scope_analysis_id: fr::Output<String>,
     pub start_date: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -7503,7 +7503,7 @@ pub struct NetworkInsightsAnalysisOutputs {
     pub alternate_path_hints: fr::Output<serde_json::Value>,
     pub explanations: fr::Output<serde_json::Value>,
     pub forward_path_components: fr::Output<serde_json::Value>,
-    pub network_insights_analysis_arn: fr::Output<String>,
+    pub network_insights_analysis_arn: fr::Output<crate::refs::NetworkInsightsAnalysisArn>,
     pub network_insights_analysis_id: fr::Output<String>,
     pub network_path_found: fr::Output<bool>,
     pub return_path_components: fr::Output<serde_json::Value>,
@@ -7592,10 +7592,10 @@ impl fr::resource::Props for NetworkInsightsPath {
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkInsightsPathOutputs {
     pub created_date: fr::Output<String>,
-    pub destination_arn: fr::Output<String>,
-    pub network_insights_path_arn: fr::Output<String>,
+    pub destination_arn: fr::Output<crate::refs::NetworkInsightsPathDestinationArn>,
+    pub network_insights_path_arn: fr::Output<crate::refs::NetworkInsightsPathArn>,
     pub network_insights_path_id: fr::Output<String>,
-    pub source_arn: fr::Output<String>,
+    pub source_arn: fr::Output<crate::refs::NetworkInsightsPathSourceArn>,
 }
 
 impl fr::resource::Resource for NetworkInsightsPath {
@@ -8077,7 +8077,7 @@ impl fr::resource::Props for PrefixList {
 #[derive(Debug, Clone, Copy)]
 pub struct PrefixListOutputs {
     /// The Amazon Resource Name (ARN) of the Prefix List.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PrefixListArn>,
     /// Owner Id of Prefix List.
     pub owner_id: fr::Output<String>,
     /// Id of Prefix List.
@@ -8300,7 +8300,7 @@ impl fr::resource::Props for RouteServer {
 #[derive(Debug, Clone, Copy)]
 pub struct RouteServerOutputs {
     /// The Amazon Resource Name (ARN) of the Route Server.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouteServerArn>,
     /// The ID of the Route Server.
     pub id: fr::Output<String>,
 }
@@ -8427,7 +8427,7 @@ impl fr::resource::Props for RouteServerEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct RouteServerEndpointOutputs {
     /// The Amazon Resource Name (ARN) of the Route Server Endpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouteServerEndpointArn>,
     /// Elastic Network Interface IP address owned by the Route Server Endpoint
     pub eni_address: fr::Output<String>,
     /// Elastic Network Interface ID owned by the Route Server Endpoint
@@ -8501,7 +8501,7 @@ impl fr::resource::Props for RouteServerPeer {
 #[derive(Debug, Clone, Copy)]
 pub struct RouteServerPeerOutputs {
     /// The Amazon Resource Name (ARN) of the Route Server Peer.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouteServerPeerArn>,
     /// Elastic Network Interface IP address owned by the Route Server Endpoint
     pub endpoint_eni_address: fr::Output<String>,
     /// Elastic Network Interface ID owned by the Route Server Endpoint
@@ -8719,7 +8719,7 @@ pub struct SecondaryNetworkOutputs {
     /// The ID of the Amazon Web Services account that owns the secondary network.
     pub owner_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the secondary network.
-    pub secondary_network_arn: fr::Output<String>,
+    pub secondary_network_arn: fr::Output<crate::refs::SecondaryNetworkArn>,
     /// The ID of the secondary network.
     pub secondary_network_id: fr::Output<String>,
 }
@@ -10248,7 +10248,7 @@ impl fr::resource::Props for SubnetCidrReservation {
 #[derive(Debug, Clone, Copy)]
 pub struct SubnetCidrReservationOutputs {
     /// The Amazon Resource Name (ARN) of the subnet CIDR reservation.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SubnetCidrReservationArn>,
     /// The identifier of the AWS account that owns the subnet CIDR reservation.
     pub owner_id: fr::Output<String>,
     /// The identifier of the subnet CIDR reservation.
@@ -11347,7 +11347,7 @@ pub struct TransitGatewayMulticastDomainOutputs {
     /// The state of the transit gateway multicast domain.
     pub state: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the transit gateway multicast domain.
-    pub transit_gateway_multicast_domain_arn: fr::Output<String>,
+    pub transit_gateway_multicast_domain_arn: fr::Output<crate::refs::TransitGatewayMulticastDomainArn>,
     /// The ID of the transit gateway multicast domain.
     pub transit_gateway_multicast_domain_id: fr::Output<String>,
 }
@@ -13037,7 +13037,7 @@ pub struct VPCEndpoint {
     /// For CloudFormation templates in YAML, you can provide the policy in JSON or YAML format. For example, if you have a JSON policy, you can convert it to YAML before including it in the YAML template, and CFNlong converts the policy to JSON format before calling the API actions for privatelink. Alternatively, you can include the JSON directly in the YAML, as shown in the following ``Properties`` section:
     /// ``Properties: VpcEndpointType: 'Interface' ServiceName: !Sub 'com.amazonaws.${AWS::Region}.logs' PolicyDocument: '{ "Version":"2012-10-17", "Statement": [{ "Effect":"Allow", "Principal":"*", "Action":["logs:Describe*","logs:Get*","logs:List*","logs:FilterLogEvents"], "Resource":"*" }] }'``
     #[serde(rename = "PolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub policy_document: Option<fr::Value<serde_json::Value>>,
+    pub policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// Indicate whether to associate a private hosted zone with the specified VPC. The private hosted zone contains a record set for the default public DNS name for the service for the Region (for example, ``kinesis.us-east-1.amazonaws.com``), which resolves to the private IP addresses of the endpoint network interfaces in the VPC. This enables you to make requests to the default public DNS name for the service instead of the public DNS names that are automatically generated by the VPC endpoint service.
     /// To use a private hosted zone, you must set the following VPC attributes to ``true``: ``enableDnsHostnames`` and ``enableDnsSupport``.
     /// This property is supported only for interface endpoints.
@@ -13270,7 +13270,7 @@ pub struct VPCEndpointService {
     #[serde(rename = "GatewayLoadBalancerArns", default, skip_serializing_if = "Vec::is_empty")]
     pub gateway_load_balancer_arns: Vec<fr::Value<String>>,
     #[serde(rename = "NetworkLoadBalancerArns", default, skip_serializing_if = "Vec::is_empty")]
-    pub network_load_balancer_arns: Vec<fr::Value<crate::refs::LoadBalancerArn>>,
+    pub network_load_balancer_arns: Vec<fr::Value<crate::refs::ElasticLoadBalancingV2LoadBalancerArn>>,
     #[serde(rename = "PayerResponsibility", default, skip_serializing_if = "Option::is_none")]
     pub payer_responsibility: Option<fr::Value<String>>,
     #[serde(rename = "PrivateDnsName", default, skip_serializing_if = "Option::is_none")]
@@ -14510,7 +14510,7 @@ pub struct VerifiedAccessGroupOutputs {
     /// The AWS account number that owns the group.
     pub owner: fr::Output<String>,
     /// The ARN of the Verified Access group.
-    pub verified_access_group_arn: fr::Output<String>,
+    pub verified_access_group_arn: fr::Output<crate::refs::VerifiedAccessGroupArn>,
     /// The ID of the AWS Verified Access group.
     pub verified_access_group_id: fr::Output<String>,
 }

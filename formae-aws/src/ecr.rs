@@ -20,7 +20,7 @@ pub struct PublicRepository {
     pub repository_name: Option<fr::Value<String>>,
     /// The JSON repository policy text to apply to the public repository. For more information, see [Amazon ECR Public repository policies](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-policies.html) in the *Amazon ECR Public User Guide*.
     #[serde(rename = "RepositoryPolicyText", default, skip_serializing_if = "Option::is_none")]
-    pub repository_policy_text: Option<fr::Value<serde_json::Value>>,
+    pub repository_policy_text: Option<fr::aws::policy::PolicyDocument>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -36,7 +36,7 @@ impl fr::resource::Props for PublicRepository {
 /// Outputs of a [`PublicRepository`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PublicRepositoryOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PublicRepositoryArn>,
     /// The name to use for the public repository. The repository name may be specified on its own (such as ``nginx-web-app``) or it can be prepended with a namespace to group the repository into a category (such as ``project-a/nginx-web-app``). If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the repository name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
     /// If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
     pub repository_name: fr::Output<String>,
@@ -267,7 +267,7 @@ impl fr::resource::Resource for PullTimeUpdateExclusion {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct RegistryPolicy {
     #[serde(rename = "PolicyText", default)]
-    pub policy_text: fr::Value<serde_json::Value>,
+    pub policy_text: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for RegistryPolicy {
@@ -586,7 +586,7 @@ pub struct Repository {
     pub repository_name: Option<fr::Value<String>>,
     /// The JSON repository policy text to apply to the repository. For more information, see [Amazon ECR repository policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html) in the *Amazon Elastic Container Registry User Guide*.
     #[serde(rename = "RepositoryPolicyText", default, skip_serializing_if = "Option::is_none")]
-    pub repository_policy_text: Option<fr::Value<serde_json::Value>>,
+    pub repository_policy_text: Option<fr::aws::policy::PolicyDocument>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -602,7 +602,7 @@ impl fr::resource::Props for Repository {
 /// Outputs of a [`Repository`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RepositoryOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EcrRepositoryArn>,
     /// The name to use for the repository. The repository name may be specified on its own (such as ``nginx-web-app``) or it can be prepended with a namespace to group the repository into a category (such as ``project-a/nginx-web-app``). If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the repository name. For more information, see [Name type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
     /// The repository name must start with a letter and can only contain lowercase letters, numbers, hyphens, underscores, and forward slashes.
     /// If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.

@@ -653,7 +653,7 @@ impl fr::resource::Props for Cluster {
 /// Outputs of a [`Cluster`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EcsClusterArn>,
     /// A user-generated string that you use to identify your cluster. If you don't specify a name, CFNlong generates a unique physical ID for the name.
     pub cluster_name: fr::Output<String>,
 }
@@ -1010,9 +1010,9 @@ impl fr::resource::Props for Daemon {
 #[derive(Debug, Clone, Copy)]
 pub struct DaemonOutputs {
     pub created_at: fr::Output<String>,
-    pub daemon_arn: fr::Output<String>,
+    pub daemon_arn: fr::Output<crate::refs::DaemonArn>,
     pub daemon_status: fr::Output<String>,
-    pub deployment_arn: fr::Output<String>,
+    pub deployment_arn: fr::Output<crate::refs::DaemonDeploymentArn>,
     pub updated_at: fr::Output<String>,
 }
 
@@ -1167,7 +1167,7 @@ impl fr::resource::Props for DaemonTaskDefinition {
 /// Outputs of a [`DaemonTaskDefinition`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DaemonTaskDefinitionOutputs {
-    pub daemon_task_definition_arn: fr::Output<String>,
+    pub daemon_task_definition_arn: fr::Output<crate::refs::DaemonTaskDefinitionArn>,
 }
 
 impl fr::resource::Resource for DaemonTaskDefinition {
@@ -1931,7 +1931,7 @@ pub struct ExpressGatewayServiceOutputs {
     pub created_at: fr::Output<String>,
     pub ecs_managed_resource_arns: fr::Output<serde_json::Value>,
     pub endpoint: fr::Output<String>,
-    pub service_arn: fr::Output<String>,
+    pub service_arn: fr::Output<crate::refs::ExpressGatewayServiceServiceArn>,
     pub status: fr::Output<serde_json::Value>,
     pub updated_at: fr::Output<String>,
 }
@@ -2141,7 +2141,7 @@ pub struct GatewayOutputs {
     /// The access type of the gateway.
     pub access_type: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the gateway.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EcsGatewayArn>,
     /// The timestamp when the gateway was created.
     pub created_at: fr::Output<String>,
     /// The status of the gateway.
@@ -2395,11 +2395,11 @@ pub struct GatewayClusterAssociationsOutputs {
     /// The name or full Amazon Resource Name (ARN) of the cluster to associate the gateway with.
     pub cluster: fr::Output<String>,
     /// The full Amazon Resource Name (ARN) of the associated cluster.
-    pub cluster_arn: fr::Output<String>,
+    pub cluster_arn: fr::Output<crate::refs::GatewayClusterAssociationsClusterArn>,
     /// The name or full Amazon Resource Name (ARN) of the gateway to associate with the cluster.
     pub gateway: fr::Output<String>,
     /// The full Amazon Resource Name (ARN) of the associated gateway.
-    pub gateway_arn: fr::Output<String>,
+    pub gateway_arn: fr::Output<crate::refs::GatewayClusterAssociationsGatewayArn>,
     /// The status of the association.
     pub status: fr::Output<String>,
 }
@@ -2661,7 +2661,7 @@ pub struct ServiceOutputs {
     /// The short name or full Amazon Resource Name (ARN) of the cluster that you run your service on. If you do not specify a cluster, the default cluster is assumed.
     pub cluster: fr::Output<String>,
     pub name: fr::Output<String>,
-    pub service_arn: fr::Output<String>,
+    pub service_arn: fr::Output<crate::refs::EcsServiceArn>,
 }
 
 impl fr::resource::Resource for Service {
@@ -4123,7 +4123,7 @@ impl fr::resource::Props for TaskDefinition {
 /// Outputs of a [`TaskDefinition`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TaskDefinitionOutputs {
-    pub task_definition_arn: fr::Output<String>,
+    pub task_definition_arn: fr::Output<crate::refs::EcsTaskDefinitionArn>,
 }
 
 impl fr::resource::Resource for TaskDefinition {

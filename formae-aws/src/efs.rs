@@ -44,7 +44,7 @@ impl fr::resource::Props for AccessPoint {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessPointOutputs {
     pub access_point_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EfsAccessPointArn>,
 }
 
 impl fr::resource::Resource for AccessPoint {
@@ -179,7 +179,7 @@ pub struct FileSystem {
     #[serde(rename = "Encrypted", default, skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<fr::Value<bool>>,
     #[serde(rename = "FileSystemPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub file_system_policy: Option<fr::Value<serde_json::Value>>,
+    pub file_system_policy: Option<fr::aws::policy::PolicyDocument>,
     /// Describes the protection on the file system.
     #[serde(rename = "FileSystemProtection", default, skip_serializing_if = "Option::is_none")]
     pub file_system_protection: Option<FileSystemProtection>,
@@ -232,7 +232,7 @@ impl fr::resource::Props for FileSystem {
 /// Outputs of a [`FileSystem`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FileSystemOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EfsFileSystemArn>,
     pub file_system_id: fr::Output<String>,
 }
 

@@ -49,7 +49,7 @@ impl fr::resource::Props for AccessEntry {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessEntryOutputs {
     /// The ARN of the access entry.
-    pub access_entry_arn: fr::Output<String>,
+    pub access_entry_arn: fr::Output<crate::refs::AccessEntryArn>,
     /// The cluster that the access entry is created for.
     pub cluster_name: fr::Output<String>,
     /// The principal ARN that the access entry is created for.
@@ -207,7 +207,7 @@ pub struct AddonOutputs {
     /// Name of Addon
     pub addon_name: fr::Output<String>,
     /// Amazon Resource Name (ARN) of the add-on
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AddonArn>,
     /// Name of Cluster
     pub cluster_name: fr::Output<String>,
 }
@@ -354,7 +354,7 @@ impl fr::resource::Props for Capability {
 #[derive(Debug, Clone, Copy)]
 pub struct CapabilityOutputs {
     /// The Amazon Resource Name (ARN) of the capability.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EksCapabilityArn>,
     /// The Unix epoch timestamp in seconds for when the capability was created.
     pub created_at: fr::Output<String>,
     /// The Unix epoch timestamp in seconds for when the capability was last modified.
@@ -742,13 +742,13 @@ impl fr::resource::Props for Cluster {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
     /// The ARN of the cluster, such as arn:aws:eks:us-west-2:666666666666:cluster/prod.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EksClusterArn>,
     /// The certificate-authority-data for your cluster.
     pub certificate_authority_data: fr::Output<String>,
     /// The cluster security group that was created by Amazon EKS for the cluster. Managed node groups use this security group for control plane to data plane communication.
     pub cluster_security_group_id: fr::Output<String>,
     /// Amazon Resource Name (ARN) or alias of the customer master key (CMK).
-    pub encryption_config_key_arn: fr::Output<String>,
+    pub encryption_config_key_arn: fr::Output<crate::refs::ClusterEncryptionConfigKeyArn>,
     /// The endpoint for your Kubernetes API server, such as https://5E1D0CEXAMPLEA591B746AFC5AB30262.yl4.us-west-2.eks.amazonaws.com.
     pub endpoint: fr::Output<String>,
     /// The unique ID given to your cluster.
@@ -1402,7 +1402,7 @@ impl fr::resource::Props for FargateProfile {
 /// Outputs of a [`FargateProfile`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FargateProfileOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FargateProfileArn>,
     /// Name of the Cluster
     pub cluster_name: fr::Output<String>,
     /// Name of FargateProfile
@@ -1514,7 +1514,7 @@ pub struct IdentityProviderConfigOutputs {
     /// The name of the identity provider configuration.
     pub cluster_name: fr::Output<String>,
     /// The ARN of the configuration.
-    pub identity_provider_config_arn: fr::Output<String>,
+    pub identity_provider_config_arn: fr::Output<crate::refs::IdentityProviderConfigArn>,
     /// The name of the OIDC provider configuration.
     pub identity_provider_config_name: fr::Output<String>,
     /// The type of the identity provider configuration.
@@ -1695,7 +1695,7 @@ impl fr::resource::Props for Nodegroup {
 /// Outputs of a [`Nodegroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct NodegroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NodegroupArn>,
     pub id: fr::Output<String>,
 }
 
@@ -2031,7 +2031,7 @@ impl fr::resource::Props for PodIdentityAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct PodIdentityAssociationOutputs {
     /// The ARN of the pod identity association.
-    pub association_arn: fr::Output<String>,
+    pub association_arn: fr::Output<crate::refs::PodIdentityAssociationAssociationArn>,
     /// The ID of the pod identity association.
     pub association_id: fr::Output<String>,
     /// The External Id of the pod identity association.

@@ -59,7 +59,7 @@ impl fr::resource::Props for Listener {
 /// Outputs of a [`Listener`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ListenerOutputs {
-    pub listener_arn: fr::Output<String>,
+    pub listener_arn: fr::Output<crate::refs::ElasticLoadBalancingV2ListenerArn>,
 }
 
 impl fr::resource::Resource for Listener {
@@ -604,7 +604,7 @@ impl fr::resource::Props for ListenerRule {
 #[derive(Debug, Clone, Copy)]
 pub struct ListenerRuleOutputs {
     pub is_default: fr::Output<bool>,
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::ListenerRuleRuleArn>,
 }
 
 impl fr::resource::Resource for ListenerRule {
@@ -1122,7 +1122,7 @@ impl fr::resource::Props for LoadBalancer {
 pub struct LoadBalancerOutputs {
     pub canonical_hosted_zone_id: fr::Output<String>,
     pub dns_name: fr::Output<String>,
-    pub load_balancer_arn: fr::Output<crate::refs::LoadBalancerArn>,
+    pub load_balancer_arn: fr::Output<crate::refs::ElasticLoadBalancingV2LoadBalancerArn>,
     pub load_balancer_full_name: fr::Output<String>,
     pub load_balancer_name: fr::Output<String>,
 }
@@ -1396,7 +1396,7 @@ pub struct TargetGroupOutputs {
     /// The Amazon Resource Names (ARNs) of the load balancers that route traffic to this target group.
     pub load_balancer_arns: fr::Output<serde_json::Value>,
     /// The ARN of the Target Group
-    pub target_group_arn: fr::Output<String>,
+    pub target_group_arn: fr::Output<crate::refs::ElasticLoadBalancingV2TargetGroupArn>,
     /// The full name of the target group.
     pub target_group_full_name: fr::Output<String>,
     /// The name of the target group.
@@ -1576,7 +1576,7 @@ pub struct TrustStoreOutputs {
     /// The status of the trust store, could be either of ACTIVE or CREATING.
     pub status: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the trust store.
-    pub trust_store_arn: fr::Output<String>,
+    pub trust_store_arn: fr::Output<crate::refs::ElasticLoadBalancingV2TrustStoreArn>,
 }
 
 impl fr::resource::Resource for TrustStore {

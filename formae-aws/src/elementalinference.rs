@@ -34,7 +34,7 @@ impl fr::resource::Props for Dictionary {
 /// Outputs of a [`Dictionary`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DictionaryOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DictionaryArn>,
     pub id: fr::Output<String>,
 }
 
@@ -104,7 +104,7 @@ impl fr::resource::Props for Feed {
 /// Outputs of a [`Feed`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FeedOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FeedArn>,
     pub data_endpoints: fr::Output<serde_json::Value>,
     pub id: fr::Output<String>,
 }

@@ -806,7 +806,7 @@ impl fr::resource::Props for Studio {
 #[derive(Debug, Clone, Copy)]
 pub struct StudioOutputs {
     /// The Amazon Resource Name (ARN) of the EMR Studio.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StudioArn>,
     /// The ID of the EMR Studio.
     pub studio_id: fr::Output<String>,
     /// The unique Studio access URL.

@@ -56,7 +56,7 @@ impl fr::resource::Props for Endpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointOutputs {
     /// The ARN of the managed endpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EmrContainersEndpointArn>,
     /// The auth proxy URL for Spark Connect connections.
     pub auth_proxy_url: fr::Output<String>,
     /// The certificate authority for the managed endpoint.
@@ -278,7 +278,7 @@ impl fr::resource::Props for JobTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct JobTemplateOutputs {
     /// The ARN of the job template.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EmrContainersJobTemplateArn>,
     /// The date and time when the job template was created.
     pub created_at: fr::Output<String>,
     /// The user who created the job template.
@@ -527,7 +527,7 @@ impl fr::resource::Props for SecurityConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct SecurityConfigurationOutputs {
     /// The ARN of the security configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SecurityConfigurationArn>,
     /// The ID of the security configuration.
     pub id: fr::Output<String>,
 }
@@ -903,7 +903,7 @@ impl fr::resource::Props for VirtualCluster {
 /// Outputs of a [`VirtualCluster`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct VirtualClusterOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VirtualClusterArn>,
     /// Id of the virtual cluster.
     pub id: fr::Output<String>,
 }

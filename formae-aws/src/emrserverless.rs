@@ -77,7 +77,7 @@ pub struct ApplicationOutputs {
     /// The ID of the EMR Serverless Application.
     pub application_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the EMR Serverless Application.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EmrServerlessApplicationArn>,
 }
 
 impl fr::resource::Resource for Application {

@@ -47,7 +47,7 @@ impl fr::resource::Props for IdMappingWorkflow {
 pub struct IdMappingWorkflowOutputs {
     pub created_at: fr::Output<String>,
     pub updated_at: fr::Output<String>,
-    pub workflow_arn: fr::Output<String>,
+    pub workflow_arn: fr::Output<crate::refs::IdMappingWorkflowWorkflowArn>,
     /// The name of the IdMappingWorkflow
     pub workflow_name: fr::Output<String>,
 }
@@ -336,7 +336,7 @@ pub struct IdNamespaceOutputs {
     /// The date and time when the IdNamespace was created
     pub created_at: fr::Output<String>,
     /// The arn associated with the IdNamespace
-    pub id_namespace_arn: fr::Output<String>,
+    pub id_namespace_arn: fr::Output<crate::refs::IdNamespaceArn>,
     pub id_namespace_name: fr::Output<String>,
     /// The date and time when the IdNamespace was updated
     pub updated_at: fr::Output<String>,
@@ -545,7 +545,7 @@ impl fr::resource::Props for MatchingWorkflow {
 pub struct MatchingWorkflowOutputs {
     pub created_at: fr::Output<String>,
     pub updated_at: fr::Output<String>,
-    pub workflow_arn: fr::Output<String>,
+    pub workflow_arn: fr::Output<crate::refs::MatchingWorkflowWorkflowArn>,
     /// The name of the MatchingWorkflow
     pub workflow_name: fr::Output<String>,
 }
@@ -897,7 +897,7 @@ impl fr::resource::Props for SchemaMapping {
 pub struct SchemaMappingOutputs {
     pub created_at: fr::Output<String>,
     pub has_workflows: fr::Output<bool>,
-    pub schema_arn: fr::Output<String>,
+    pub schema_arn: fr::Output<crate::refs::SchemaMappingSchemaArn>,
     /// The name of the SchemaMapping
     pub schema_name: fr::Output<String>,
     pub updated_at: fr::Output<String>,

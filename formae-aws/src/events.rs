@@ -47,7 +47,7 @@ impl fr::resource::Props for ApiDestination {
 #[derive(Debug, Clone, Copy)]
 pub struct ApiDestinationOutputs {
     /// The arn of the api destination.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApiDestinationArn>,
     /// The arn of the api destination to be used in IAM policies.
     pub arn_for_policy: fr::Output<String>,
     /// Name of the apiDestination.
@@ -132,7 +132,7 @@ impl fr::resource::Props for Archive {
 #[derive(Debug, Clone, Copy)]
 pub struct ArchiveOutputs {
     pub archive_name: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ArchiveArn>,
 }
 
 impl fr::resource::Resource for Archive {
@@ -199,13 +199,13 @@ impl fr::resource::Props for Connection {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionOutputs {
     /// The arn of the connection resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventsConnectionArn>,
     /// The arn of the connection resource to be used in IAM policies.
     pub arn_for_policy: fr::Output<String>,
     /// Name of the connection.
     pub name: fr::Output<String>,
     /// The arn of the secrets manager secret created in the customer account.
-    pub secret_arn: fr::Output<String>,
+    pub secret_arn: fr::Output<crate::refs::ConnectionSecretArn>,
 }
 
 impl fr::resource::Resource for Connection {
@@ -475,7 +475,7 @@ impl fr::resource::Props for Endpoint {
 /// Outputs of a [`Endpoint`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventsEndpointArn>,
     pub endpoint_id: fr::Output<String>,
     pub endpoint_url: fr::Output<String>,
     pub name: fr::Output<String>,
@@ -639,7 +639,7 @@ pub struct EventBus {
     pub name: fr::Value<String>,
     /// A JSON string that describes the permission policy statement for the event bus.
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     /// Any tags assigned to the event bus.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -659,7 +659,7 @@ impl fr::resource::Props for EventBus {
 #[derive(Debug, Clone, Copy)]
 pub struct EventBusOutputs {
     /// The Amazon Resource Name (ARN) for the event bus.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventsEventBusArn>,
     /// The name of the event bus.
     pub name: fr::Output<String>,
 }
@@ -911,7 +911,7 @@ impl fr::resource::Props for Rule {
 #[derive(Debug, Clone, Copy)]
 pub struct RuleOutputs {
     /// The ARN of the rule, such as arn:aws:events:us-east-2:123456789012:rule/example.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventsRuleArn>,
     /// The name of the rule, exposed as a read-only attribute for use with Fn::GetAtt.
     pub rule_name: fr::Output<String>,
 }

@@ -35,7 +35,7 @@ impl fr::resource::Props for Discoverer {
 #[derive(Debug, Clone, Copy)]
 pub struct DiscovererOutputs {
     /// The ARN of the discoverer.
-    pub discoverer_arn: fr::Output<String>,
+    pub discoverer_arn: fr::Output<crate::refs::DiscovererArn>,
     /// The Id of the discoverer.
     pub discoverer_id: fr::Output<String>,
     /// Defines the current state of the discoverer.
@@ -112,7 +112,7 @@ impl fr::resource::Props for Registry {
 #[derive(Debug, Clone, Copy)]
 pub struct RegistryOutputs {
     /// The ARN of the registry.
-    pub registry_arn: fr::Output<String>,
+    pub registry_arn: fr::Output<crate::refs::EventSchemasRegistryArn>,
 }
 
 impl fr::resource::Resource for Registry {
@@ -149,7 +149,7 @@ impl fr::resource::Resource for Registry {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct RegistryPolicy {
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
     #[serde(rename = "RegistryName", default)]
     pub registry_name: fr::Value<String>,
     #[serde(rename = "RevisionId", default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +236,7 @@ pub struct SchemaOutputs {
     /// The last modified time of the schema.
     pub last_modified: fr::Output<String>,
     /// The ARN of the schema.
-    pub schema_arn: fr::Output<String>,
+    pub schema_arn: fr::Output<crate::refs::EventSchemasSchemaArn>,
     /// The version number of the schema.
     pub schema_version: fr::Output<String>,
     /// The date the schema version was created.

@@ -59,7 +59,7 @@ impl fr::resource::Props for Experiment {
 /// Outputs of a [`Experiment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ExperimentOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EvidentlyExperimentArn>,
 }
 
 impl fr::resource::Resource for Experiment {
@@ -276,7 +276,7 @@ impl fr::resource::Props for Feature {
 /// Outputs of a [`Feature`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FeatureOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FeatureArn>,
 }
 
 impl fr::resource::Resource for Feature {
@@ -398,7 +398,7 @@ impl fr::resource::Props for Launch {
 /// Outputs of a [`Launch`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LaunchOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LaunchArn>,
 }
 
 impl fr::resource::Resource for Launch {
@@ -595,7 +595,7 @@ impl fr::resource::Props for Project {
 /// Outputs of a [`Project`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EvidentlyProjectArn>,
 }
 
 impl fr::resource::Resource for Project {
@@ -706,7 +706,7 @@ impl fr::resource::Props for Segment {
 /// Outputs of a [`Segment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SegmentOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SegmentArn>,
 }
 
 impl fr::resource::Resource for Segment {

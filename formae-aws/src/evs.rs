@@ -63,7 +63,7 @@ impl fr::resource::Props for Environment {
 pub struct EnvironmentOutputs {
     pub checks: fr::Output<serde_json::Value>,
     pub created_at: fr::Output<String>,
-    pub environment_arn: fr::Output<String>,
+    pub environment_arn: fr::Output<crate::refs::EvsEnvironmentArn>,
     pub environment_id: fr::Output<String>,
     pub environment_state: fr::Output<String>,
     pub modified_at: fr::Output<String>,

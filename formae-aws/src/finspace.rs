@@ -51,7 +51,7 @@ pub struct EnvironmentOutputs {
     /// ID for FinSpace created account used to store Environment artifacts
     pub dedicated_service_account_id: fr::Output<String>,
     /// ARN of the Environment
-    pub environment_arn: fr::Output<String>,
+    pub environment_arn: fr::Output<crate::refs::FinSpaceEnvironmentArn>,
     /// Unique identifier for representing FinSpace Environment
     pub environment_id: fr::Output<String>,
     /// URL used to login to the Environment

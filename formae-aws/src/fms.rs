@@ -36,7 +36,7 @@ impl fr::resource::Props for ApplicationsList {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationsListOutputs {
     /// The Amazon Resource Name (ARN) of the applications list.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApplicationsListArn>,
     /// The time that the Firewall Manager applications list was created.
     pub create_time: fr::Output<String>,
     /// The time that the Firewall Manager applications list was last updated.
@@ -241,7 +241,7 @@ impl fr::resource::Props for Policy {
 /// Outputs of a [`Policy`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FmsPolicyArn>,
     pub id: fr::Output<String>,
 }
 
@@ -580,7 +580,7 @@ impl fr::resource::Props for ProtocolsList {
 #[derive(Debug, Clone, Copy)]
 pub struct ProtocolsListOutputs {
     /// The Amazon Resource Name (ARN) of the protocols list.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ProtocolsListArn>,
     /// The time that the Firewall Manager protocols list was created.
     pub create_time: fr::Output<String>,
     /// The time that the Firewall Manager protocols list was last updated.

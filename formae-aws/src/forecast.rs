@@ -47,7 +47,7 @@ impl fr::resource::Props for Dataset {
 /// Outputs of a [`Dataset`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ForecastDatasetArn>,
 }
 
 impl fr::resource::Resource for Dataset {
@@ -210,7 +210,7 @@ impl fr::resource::Props for DatasetGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetGroupOutputs {
     /// The Amazon Resource Name (ARN) of the dataset group to delete.
-    pub dataset_group_arn: fr::Output<String>,
+    pub dataset_group_arn: fr::Output<crate::refs::ForecastDatasetGroupArn>,
 }
 
 impl fr::resource::Resource for DatasetGroup {

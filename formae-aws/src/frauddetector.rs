@@ -50,7 +50,7 @@ impl fr::resource::Props for Detector {
 #[derive(Debug, Clone, Copy)]
 pub struct DetectorOutputs {
     /// The ARN of the detector.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DetectorArn>,
     /// The time when the detector was created.
     pub created_time: fr::Output<String>,
     /// The active version ID of the detector
@@ -438,7 +438,7 @@ impl fr::resource::Props for EntityType {
 #[derive(Debug, Clone, Copy)]
 pub struct EntityTypeOutputs {
     /// The entity type ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EntityTypeArn>,
     /// The timestamp when the entity type was created.
     pub created_time: fr::Output<String>,
     /// The timestamp when the entity type was last updated.
@@ -514,7 +514,7 @@ impl fr::resource::Props for EventType {
 #[derive(Debug, Clone, Copy)]
 pub struct EventTypeOutputs {
     /// The ARN of the event type.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventTypeArn>,
     /// The time when the event type was created.
     pub created_time: fr::Output<String>,
     /// The time when the event type was last updated.
@@ -581,7 +581,7 @@ impl fr::resource::Props for Label {
 #[derive(Debug, Clone, Copy)]
 pub struct LabelOutputs {
     /// The label ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LabelArn>,
     /// The timestamp when the label was created.
     pub created_time: fr::Output<String>,
     /// The timestamp when the label was last updated.
@@ -655,7 +655,7 @@ impl fr::resource::Props for List {
 #[derive(Debug, Clone, Copy)]
 pub struct ListOutputs {
     /// The list ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ListArn>,
     /// The time when the list was created.
     pub created_time: fr::Output<String>,
     /// The time when the list was last updated.
@@ -722,7 +722,7 @@ impl fr::resource::Props for Outcome {
 #[derive(Debug, Clone, Copy)]
 pub struct OutcomeOutputs {
     /// The outcome ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OutcomeArn>,
     /// The timestamp when the outcome was created.
     pub created_time: fr::Output<String>,
     /// The timestamp when the outcome was last updated.
@@ -803,7 +803,7 @@ impl fr::resource::Props for Variable {
 #[derive(Debug, Clone, Copy)]
 pub struct VariableOutputs {
     /// The ARN of the variable.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VariableArn>,
     /// The time when the variable was created.
     pub created_time: fr::Output<String>,
     /// The time when the variable was last updated.

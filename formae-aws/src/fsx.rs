@@ -685,7 +685,7 @@ pub struct S3AccessPoint {
     pub alias: Option<fr::Value<String>>,
     /// The S3 access point's policy.
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     /// The S3 access point's ARN.
     #[serde(rename = "ResourceARN", default, skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<fr::Value<String>>,

@@ -39,7 +39,7 @@ impl fr::resource::Props for Alias {
 #[derive(Debug, Clone, Copy)]
 pub struct AliasOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Alias resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Alias ARN, the resource ID matches the AliasId value.
-    pub alias_arn: fr::Output<String>,
+    pub alias_arn: fr::Output<crate::refs::GameLiftAliasArn>,
     /// Unique alias ID
     pub alias_id: fr::Output<String>,
 }
@@ -163,7 +163,7 @@ impl fr::resource::Props for Build {
 #[derive(Debug, Clone, Copy)]
 pub struct BuildOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift build resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift build ARN, the resource ID matches the BuildId value.
-    pub build_arn: fr::Output<String>,
+    pub build_arn: fr::Output<crate::refs::BuildArn>,
     /// A unique identifier for a build to be deployed on the new fleet. If you are deploying the fleet with a custom game build, you must specify this property. The build must have been successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be changed once the fleet is created.
     pub build_id: fr::Output<String>,
 }
@@ -321,15 +321,15 @@ pub struct ContainerFleetOutputs {
     pub creation_time: fr::Output<String>,
     pub deployment_details: fr::Output<serde_json::Value>,
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container fleet resource and uniquely identifies it across all AWS Regions.
-    pub fleet_arn: fr::Output<String>,
+    pub fleet_arn: fr::Output<crate::refs::ContainerFleetFleetArn>,
     /// Unique fleet ID
     pub fleet_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the game server container group definition. This field will be empty if GameServerContainerGroupDefinitionName is not specified.
-    pub game_server_container_group_definition_arn: fr::Output<String>,
+    pub game_server_container_group_definition_arn: fr::Output<crate::refs::ContainerFleetGameServerContainerGroupDefinitionArn>,
     /// The maximum number of game server container groups per instance, a number between 1-5000.
     pub maximum_game_server_container_groups_per_instance: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the per instance container group definition. This field will be empty if PerInstanceContainerGroupDefinitionName is not specified.
-    pub per_instance_container_group_definition_arn: fr::Output<String>,
+    pub per_instance_container_group_definition_arn: fr::Output<crate::refs::ContainerFleetPerInstanceContainerGroupDefinitionArn>,
     /// The current status of the container fleet.
     pub status: fr::Output<String>,
 }
@@ -796,7 +796,7 @@ impl fr::resource::Props for ContainerGroupDefinition {
 #[derive(Debug, Clone, Copy)]
 pub struct ContainerGroupDefinitionOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container group resource and uniquely identifies it across all AWS Regions.
-    pub container_group_definition_arn: fr::Output<String>,
+    pub container_group_definition_arn: fr::Output<crate::refs::ContainerGroupDefinitionArn>,
     /// A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").
     pub creation_time: fr::Output<String>,
     /// A descriptive label for the container group definition.
@@ -1329,7 +1329,7 @@ impl fr::resource::Props for Fleet {
 #[derive(Debug, Clone, Copy)]
 pub struct FleetOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Servers Fleet resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Fleet ARN, the resource ID matches the FleetId value.
-    pub fleet_arn: fr::Output<String>,
+    pub fleet_arn: fr::Output<crate::refs::GameLiftFleetArn>,
     /// Unique fleet ID
     pub fleet_id: fr::Output<String>,
 }
@@ -1754,9 +1754,9 @@ impl fr::resource::Props for GameServerGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct GameServerGroupOutputs {
     /// A generated unique ID for the EC2 Auto Scaling group that is associated with this game server group.
-    pub auto_scaling_group_arn: fr::Output<String>,
+    pub auto_scaling_group_arn: fr::Output<crate::refs::GameServerGroupAutoScalingGroupArn>,
     /// A generated unique ID for the game server group.
-    pub game_server_group_arn: fr::Output<String>,
+    pub game_server_group_arn: fr::Output<crate::refs::GameServerGroupArn>,
 }
 
 impl fr::resource::Resource for GameServerGroup {
@@ -1958,7 +1958,7 @@ impl fr::resource::Props for GameSessionQueue {
 #[derive(Debug, Clone, Copy)]
 pub struct GameSessionQueueOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GameSessionQueueArn>,
     /// A descriptive label that is associated with game session queue. Queue names must be unique within each Region.
     pub name: fr::Output<String>,
 }
@@ -2108,7 +2108,7 @@ impl fr::resource::Props for Location {
 /// Outputs of a [`Location`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LocationOutputs {
-    pub location_arn: fr::Output<String>,
+    pub location_arn: fr::Output<crate::refs::LocationArn>,
     pub location_name: fr::Output<String>,
 }
 
@@ -2223,7 +2223,7 @@ impl fr::resource::Props for MatchmakingConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct MatchmakingConfigurationOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking configuration resource and uniquely identifies it.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MatchmakingConfigurationArn>,
     /// A unique identifier for the matchmaking configuration.
     pub name: fr::Output<String>,
 }
@@ -2326,7 +2326,7 @@ impl fr::resource::Props for MatchmakingRuleSet {
 #[derive(Debug, Clone, Copy)]
 pub struct MatchmakingRuleSetOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking rule set resource and uniquely identifies it.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MatchmakingRuleSetArn>,
     /// A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds.
     pub creation_time: fr::Output<String>,
     /// A unique identifier for the matchmaking rule set.
@@ -2399,7 +2399,7 @@ impl fr::resource::Props for Script {
 #[derive(Debug, Clone, Copy)]
 pub struct ScriptOutputs {
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift script resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift script ARN, the resource ID matches the Id value.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScriptArn>,
     /// A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").
     pub creation_time: fr::Output<String>,
     /// A unique identifier for the Realtime script

@@ -51,7 +51,7 @@ impl fr::resource::Props for Accelerator {
 #[derive(Debug, Clone, Copy)]
 pub struct AcceleratorOutputs {
     /// The Amazon Resource Name (ARN) of the accelerator.
-    pub accelerator_arn: fr::Output<String>,
+    pub accelerator_arn: fr::Output<crate::refs::AcceleratorArn>,
     /// The Domain Name System (DNS) name that Global Accelerator creates that points to your accelerator's static IPv4 addresses.
     pub dns_name: fr::Output<String>,
     /// The Domain Name System (DNS) name that Global Accelerator creates that points to your accelerator's static IPv4 and IPv6 addresses.
@@ -155,7 +155,7 @@ impl fr::resource::Props for CrossAccountAttachment {
 #[derive(Debug, Clone, Copy)]
 pub struct CrossAccountAttachmentOutputs {
     /// The Amazon Resource Name (ARN) of the attachment.
-    pub attachment_arn: fr::Output<String>,
+    pub attachment_arn: fr::Output<crate::refs::CrossAccountAttachmentAttachmentArn>,
 }
 
 impl fr::resource::Resource for CrossAccountAttachment {
@@ -261,7 +261,7 @@ impl fr::resource::Props for EndpointGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointGroupOutputs {
     /// The Amazon Resource Name (ARN) of the endpoint group
-    pub endpoint_group_arn: fr::Output<String>,
+    pub endpoint_group_arn: fr::Output<crate::refs::EndpointGroupArn>,
 }
 
 impl fr::resource::Resource for EndpointGroup {
@@ -384,7 +384,7 @@ impl fr::resource::Props for Listener {
 #[derive(Debug, Clone, Copy)]
 pub struct ListenerOutputs {
     /// The Amazon Resource Name (ARN) of the listener.
-    pub listener_arn: fr::Output<String>,
+    pub listener_arn: fr::Output<crate::refs::GlobalAcceleratorListenerArn>,
 }
 
 impl fr::resource::Resource for Listener {

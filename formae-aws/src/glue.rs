@@ -41,7 +41,7 @@ impl fr::resource::Props for Blueprint {
 #[derive(Debug, Clone, Copy)]
 pub struct BlueprintOutputs {
     /// The Amazon Resource Name (ARN) of the blueprint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlueBlueprintArn>,
     /// The date and time the blueprint was registered.
     pub created_on: fr::Output<String>,
     /// The date and time the blueprint was last modified.
@@ -164,7 +164,7 @@ pub struct CatalogOutputs {
     /// The time at which the catalog was created.
     pub create_time: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the catalog.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::CatalogResourceArn>,
     /// The time at which the catalog was last updated.
     pub update_time: fr::Output<i64>,
 }
@@ -967,7 +967,7 @@ impl fr::resource::Props for ConnectionType {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionTypeOutputs {
     /// The Amazon Resource Name (ARN) of the registered connection type.
-    pub connection_type_arn: fr::Output<String>,
+    pub connection_type_arn: fr::Output<crate::refs::ConnectionTypeArn>,
 }
 
 impl fr::resource::Resource for ConnectionType {
@@ -2501,7 +2501,7 @@ pub struct IdentityCenterConfigurationOutputs {
     /// The identifier for the specified AWS account.
     pub account_id: fr::Output<String>,
     /// The Glue IAM identity center application arn
-    pub application_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::IdentityCenterConfigurationApplicationArn>,
 }
 
 impl fr::resource::Resource for IdentityCenterConfiguration {
@@ -2587,7 +2587,7 @@ pub struct IntegrationOutputs {
     /// The time (UTC) when the integration was created.
     pub create_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the integration.
-    pub integration_arn: fr::Output<String>,
+    pub integration_arn: fr::Output<crate::refs::GlueIntegrationArn>,
     /// The name of the integration.
     pub integration_name: fr::Output<String>,
     /// The status of the integration.
@@ -2701,7 +2701,7 @@ pub struct IntegrationResourcePropertyOutputs {
     /// The connection ARN of the source, or the database ARN of the target.
     pub resource_arn: fr::Output<String>,
     /// The integration resource property ARN.
-    pub resource_property_arn: fr::Output<String>,
+    pub resource_property_arn: fr::Output<crate::refs::IntegrationResourcePropertyResourcePropertyArn>,
 }
 
 impl fr::resource::Resource for IntegrationResourceProperty {
@@ -3530,7 +3530,7 @@ impl fr::resource::Props for Registry {
 #[derive(Debug, Clone, Copy)]
 pub struct RegistryOutputs {
     /// Amazon Resource Name for the created Registry.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlueRegistryArn>,
 }
 
 impl fr::resource::Resource for Registry {
@@ -3609,7 +3609,7 @@ impl fr::resource::Props for Schema {
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaOutputs {
     /// Amazon Resource Name for the Schema.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlueSchemaArn>,
     /// Represents the version ID associated with the initial schema version.
     pub initial_schema_version_id: fr::Output<String>,
 }
@@ -4055,7 +4055,7 @@ impl fr::resource::Props for Session {
 #[derive(Debug, Clone, Copy)]
 pub struct SessionOutputs {
     /// The Amazon Resource Name (ARN) of the session.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlueSessionArn>,
     /// The time and date when the session was created.
     pub created_on: fr::Output<String>,
     /// The code execution progress of the session.
@@ -5226,7 +5226,7 @@ impl fr::resource::Props for UserDefinedFunction {
 #[derive(Debug, Clone, Copy)]
 pub struct UserDefinedFunctionOutputs {
     /// The Amazon Resource Name (ARN) of the user-defined function.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::UserDefinedFunctionArn>,
 }
 
 impl fr::resource::Resource for UserDefinedFunction {

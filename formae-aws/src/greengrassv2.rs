@@ -26,7 +26,7 @@ impl fr::resource::Props for ComponentVersion {
 /// Outputs of a [`ComponentVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ComponentVersionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ComponentVersionArn>,
     pub component_name: fr::Output<String>,
     pub component_version: fr::Output<String>,
 }
@@ -75,7 +75,7 @@ pub struct LambdaFunctionRecipeSource {
     #[serde(rename = "ComponentVersion", default, skip_serializing_if = "Option::is_none")]
     pub component_version: Option<fr::Value<String>>,
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
 }
 
 impl fr::resource::Props for LambdaFunctionRecipeSource {

@@ -29,7 +29,7 @@ impl fr::resource::Props for Config {
 /// Outputs of a [`Config`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfigArn>,
     pub id: fr::Output<String>,
     pub r#type: fr::Output<String>,
 }
@@ -407,7 +407,7 @@ impl fr::resource::Props for DataflowEndpointGroup {
 /// Outputs of a [`DataflowEndpointGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DataflowEndpointGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataflowEndpointGroupArn>,
     pub id: fr::Output<String>,
 }
 
@@ -646,7 +646,7 @@ impl fr::resource::Props for DataflowEndpointGroupV2 {
 /// Outputs of a [`DataflowEndpointGroupV2`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DataflowEndpointGroupV2Outputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataflowEndpointGroupV2Arn>,
     pub endpoint_details: fr::Output<serde_json::Value>,
     pub id: fr::Output<String>,
 }
@@ -935,7 +935,7 @@ impl fr::resource::Props for MissionProfile {
 /// Outputs of a [`MissionProfile`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MissionProfileOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MissionProfileArn>,
     pub id: fr::Output<String>,
     pub region: fr::Output<String>,
 }

@@ -38,7 +38,7 @@ pub struct CustomDetectionRuleAssociationOutputs {
     /// The AWS account ID the association applies to.
     pub account_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the association.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CustomDetectionRuleAssociationArn>,
     /// The service-generated unique identifier of the association.
     pub association_id: fr::Output<String>,
     /// The time the association was created.
@@ -524,7 +524,7 @@ impl fr::resource::Props for MalwareProtectionPlan {
 #[derive(Debug, Clone, Copy)]
 pub struct MalwareProtectionPlanOutputs {
     /// Amazon Resource Name (ARN) of the protected resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MalwareProtectionPlanArn>,
     /// The timestamp when the Malware Protection plan resource was created.
     pub created_at: fr::Output<String>,
     /// A unique identifier associated with Malware Protection plan resource.

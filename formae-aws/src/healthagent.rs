@@ -32,7 +32,7 @@ impl fr::resource::Props for Domain {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
     /// The Amazon Resource Name (ARN) of the Domain.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HealthAgentDomainArn>,
     /// The timestamp when the Domain was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the Domain.

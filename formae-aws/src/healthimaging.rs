@@ -33,7 +33,7 @@ impl fr::resource::Props for Datastore {
 #[derive(Debug, Clone, Copy)]
 pub struct DatastoreOutputs {
     pub created_at: fr::Output<String>,
-    pub datastore_arn: fr::Output<String>,
+    pub datastore_arn: fr::Output<crate::refs::DatastoreArn>,
     pub datastore_id: fr::Output<String>,
     pub datastore_status: fr::Output<String>,
     pub updated_at: fr::Output<String>,

@@ -47,7 +47,7 @@ impl fr::resource::Props for DataTransformationProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct DataTransformationProfileOutputs {
     /// The Amazon Resource Name (ARN) of the data transformation profile.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataTransformationProfileArn>,
     /// The unique, server-generated identifier of the profile (32-character lowercase hexadecimal).
     pub profile_id: fr::Output<String>,
     /// The target format that this profile converts to. Always FHIR_R4.
@@ -224,7 +224,7 @@ impl fr::resource::Props for FHIRDatastore {
 #[derive(Debug, Clone, Copy)]
 pub struct FHIRDatastoreOutputs {
     pub created_at: fr::Output<serde_json::Value>,
-    pub datastore_arn: fr::Output<String>,
+    pub datastore_arn: fr::Output<crate::refs::FHIRDatastoreDatastoreArn>,
     pub datastore_endpoint: fr::Output<String>,
     pub datastore_id: fr::Output<String>,
     pub datastore_status: fr::Output<String>,

@@ -46,7 +46,7 @@ impl fr::resource::Props for Group {
 /// Outputs of a [`Group`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct GroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IamGroupArn>,
     /// The name of the group to create. Do not include the path in this value.
     /// The group name must be unique within the account. Group names are not distinguished by case. For example, you cannot create groups named both "ADMINS" and "admins". If you don't specify a name, CFN generates a unique physical ID and uses that ID for the group name.
     /// If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
@@ -91,7 +91,7 @@ impl fr::resource::Resource for Group {
 pub struct GroupPolicyProperty {
     /// The policy document.
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The friendly name (not ARN) identifying the policy.
     #[serde(rename = "PolicyName", default)]
     pub policy_name: fr::Value<String>,
@@ -116,7 +116,7 @@ pub struct GroupPolicy {
     #[serde(rename = "GroupName", default)]
     pub group_name: fr::Value<String>,
     #[serde(rename = "PolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub policy_document: Option<fr::Value<serde_json::Value>>,
+    pub policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// The name of the policy document.
     /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     #[serde(rename = "PolicyName", default)]
@@ -207,7 +207,7 @@ impl fr::resource::Props for InstanceProfile {
 /// Outputs of a [`InstanceProfile`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceProfileOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IamInstanceProfileArn>,
     /// The name of the instance profile to create.
     /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     pub instance_profile_name: fr::Output<String>,
@@ -303,7 +303,7 @@ pub struct ManagedPolicyOutputs {
     pub default_version_id: fr::Output<String>,
     pub is_attachable: fr::Output<bool>,
     pub permissions_boundary_usage_count: fr::Output<i64>,
-    pub policy_arn: fr::Output<String>,
+    pub policy_arn: fr::Output<crate::refs::ManagedPolicyPolicyArn>,
     pub policy_id: fr::Output<String>,
     pub update_date: fr::Output<String>,
 }
@@ -369,7 +369,7 @@ impl fr::resource::Props for OIDCProvider {
 #[derive(Debug, Clone, Copy)]
 pub struct OIDCProviderOutputs {
     /// Amazon Resource Name (ARN) of the OIDC provider
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OIDCProviderArn>,
 }
 
 impl fr::resource::Resource for OIDCProvider {
@@ -430,7 +430,7 @@ impl fr::resource::Props for Tag {
 pub struct Role {
     /// The trust policy that is associated with this role. Trust policies define which entities can assume the role. You can associate only one trust policy with a role. For an example of a policy that can be used to assume a role, see [Template Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html#aws-resource-iam-role--examples). For more information about the elements that you can use in an IAM policy, see [Policy Elements Reference](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html) in the *User Guide*.
     #[serde(rename = "AssumeRolePolicyDocument", default)]
-    pub assume_role_policy_document: fr::Value<serde_json::Value>,
+    pub assume_role_policy_document: fr::aws::policy::PolicyDocument,
     /// A description of the role that you provide.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
@@ -533,7 +533,7 @@ impl fr::resource::Resource for Role {
 pub struct RolePolicyProperty {
     /// The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json).
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The friendly name (not ARN) identifying the policy.
     #[serde(rename = "PolicyName", default)]
     pub policy_name: fr::Value<String>,
@@ -577,7 +577,7 @@ impl fr::resource::Props for RoleTag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct RolePolicy {
     #[serde(rename = "PolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub policy_document: Option<fr::Value<serde_json::Value>>,
+    pub policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// The name of the policy document.
     /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     #[serde(rename = "PolicyName", default)]
@@ -675,7 +675,7 @@ impl fr::resource::Props for SAMLProvider {
 #[derive(Debug, Clone, Copy)]
 pub struct SAMLProviderOutputs {
     /// Amazon Resource Name (ARN) of the SAML provider
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SAMLProviderArn>,
     /// The unique identifier assigned to the SAML provider
     pub saml_provider_uuid: fr::Output<String>,
 }
@@ -942,7 +942,7 @@ impl fr::resource::Props for User {
 /// Outputs of a [`User`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct UserOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IamUserArn>,
     /// The name of the user to create. Do not include the path in this value.
     /// This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The user name must be unique within the account. User names are not distinguished by case. For example, you cannot create users named both "John" and "john".
     /// If you don't specify a name, CFN generates a unique physical ID and uses that ID for the user name.
@@ -1004,7 +1004,7 @@ impl fr::resource::Props for LoginProfile {
 pub struct Policy {
     /// The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json).
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The friendly name (not ARN) identifying the policy.
     #[serde(rename = "PolicyName", default)]
     pub policy_name: fr::Value<String>,
@@ -1025,7 +1025,7 @@ impl fr::resource::Props for Policy {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct UserPolicy {
     #[serde(rename = "PolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub policy_document: Option<fr::Value<serde_json::Value>>,
+    pub policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// The name of the policy document.
     /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     #[serde(rename = "PolicyName", default)]

@@ -240,7 +240,7 @@ impl fr::resource::Props for User {
 #[derive(Debug, Clone, Copy)]
 pub struct UserOutputs {
     /// The Amazon Resource Name (ARN) of the user.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IdentityStoreUserArn>,
     /// The date and time the user was created.
     pub created_at: fr::Output<String>,
     /// The identifier of the user or system that created the user.

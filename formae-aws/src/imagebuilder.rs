@@ -61,7 +61,7 @@ impl fr::resource::Props for Component {
 #[derive(Debug, Clone, Copy)]
 pub struct ComponentOutputs {
     /// The Amazon Resource Name (ARN) of the component.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ComponentArn>,
     /// The encryption status of the component.
     pub encrypted: fr::Output<bool>,
     /// The latest version references of the component.
@@ -178,7 +178,7 @@ impl fr::resource::Props for ContainerRecipe {
 #[derive(Debug, Clone, Copy)]
 pub struct ContainerRecipeOutputs {
     /// The Amazon Resource Name (ARN) of the container recipe.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ContainerRecipeArn>,
     /// The latest version references of the container recipe.
     pub latest_version: fr::Output<serde_json::Value>,
 }
@@ -420,7 +420,7 @@ impl fr::resource::Props for DistributionConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct DistributionConfigurationOutputs {
     /// The Amazon Resource Name (ARN) of the distribution configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DistributionConfigurationArn>,
 }
 
 impl fr::resource::Resource for DistributionConfiguration {
@@ -727,7 +727,7 @@ impl fr::resource::Props for Image {
 #[derive(Debug, Clone, Copy)]
 pub struct ImageOutputs {
     /// The Amazon Resource Name (ARN) of the image.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ImageBuilderImageArn>,
     /// The AMI ID of the EC2 AMI in current region.
     pub image_id: fr::Output<String>,
     /// URI for containers created in current Region with default ECR image tag
@@ -976,7 +976,7 @@ impl fr::resource::Props for ImagePipeline {
 #[derive(Debug, Clone, Copy)]
 pub struct ImagePipelineOutputs {
     /// The Amazon Resource Name (ARN) of the image pipeline.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ImagePipelineArn>,
     /// The deployment ID of the pipeline, used for resource create/update triggers.
     pub deployment_id: fr::Output<String>,
 }
@@ -1144,7 +1144,7 @@ impl fr::resource::Props for ImageRecipe {
 #[derive(Debug, Clone, Copy)]
 pub struct ImageRecipeOutputs {
     /// The Amazon Resource Name (ARN) of the image recipe.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ImageRecipeArn>,
     /// The latest version references of the image recipe.
     pub latest_version: fr::Output<serde_json::Value>,
 }
@@ -1248,7 +1248,7 @@ pub struct InfrastructureConfiguration {
     pub security_group_ids: Vec<fr::Value<crate::refs::SecurityGroupId>>,
     /// The SNS Topic Amazon Resource Name (ARN) of the infrastructure configuration.
     #[serde(rename = "SnsTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
     /// The subnet ID of the infrastructure configuration.
     #[serde(rename = "SubnetId", default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<fr::Value<crate::refs::SubnetId>>,
@@ -1279,7 +1279,7 @@ impl fr::resource::Props for InfrastructureConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct InfrastructureConfigurationOutputs {
     /// The Amazon Resource Name (ARN) of the infrastructure configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InfrastructureConfigurationArn>,
 }
 
 impl fr::resource::Resource for InfrastructureConfiguration {
@@ -1484,7 +1484,7 @@ impl fr::resource::Props for LifecyclePolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct LifecyclePolicyOutputs {
     /// The Amazon Resource Name (ARN) of the lifecycle policy.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ImageBuilderLifecyclePolicyArn>,
 }
 
 impl fr::resource::Resource for LifecyclePolicy {
@@ -1787,7 +1787,7 @@ impl fr::resource::Props for Workflow {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkflowOutputs {
     /// The Amazon Resource Name (ARN) of the workflow.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ImageBuilderWorkflowArn>,
     /// The latest version references of the workflow.
     pub latest_version: fr::Output<serde_json::Value>,
 }

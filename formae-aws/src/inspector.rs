@@ -28,7 +28,7 @@ impl fr::resource::Props for AssessmentTarget {
 /// Outputs of a [`AssessmentTarget`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AssessmentTargetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AssessmentTargetArn>,
 }
 
 impl fr::resource::Resource for AssessmentTarget {
@@ -92,7 +92,7 @@ impl fr::resource::Props for AssessmentTemplate {
 /// Outputs of a [`AssessmentTemplate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AssessmentTemplateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AssessmentTemplateArn>,
 }
 
 impl fr::resource::Resource for AssessmentTemplate {
@@ -161,7 +161,7 @@ impl fr::resource::Props for ResourceGroup {
 /// Outputs of a [`ResourceGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceGroupArn>,
 }
 
 impl fr::resource::Resource for ResourceGroup {

@@ -41,7 +41,7 @@ impl fr::resource::Props for CisScanConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct CisScanConfigurationOutputs {
     /// CIS Scan configuration unique identifier
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CisScanConfigurationArn>,
 }
 
 impl fr::resource::Resource for CisScanConfiguration {
@@ -216,7 +216,7 @@ impl fr::resource::Props for CodeSecurityIntegration {
 #[derive(Debug, Clone, Copy)]
 pub struct CodeSecurityIntegrationOutputs {
     /// Code Security Integration ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodeSecurityIntegrationArn>,
     /// Authorization URL for OAuth flow
     pub authorization_url: fr::Output<String>,
     /// Creation timestamp
@@ -377,7 +377,7 @@ impl fr::resource::Props for CodeSecurityScanConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct CodeSecurityScanConfigurationOutputs {
     /// Code Security Scan Configuration ARN
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CodeSecurityScanConfigurationArn>,
 }
 
 impl fr::resource::Resource for CodeSecurityScanConfiguration {
@@ -542,7 +542,7 @@ impl fr::resource::Props for Connector {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
     /// The Amazon Resource Name (ARN) of the connector.
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::InspectorV2ConnectorArn>,
     /// Timestamp when the connector was created.
     pub created_at: fr::Output<String>,
     /// The enablement status of the connector.
@@ -748,7 +748,7 @@ impl fr::resource::Props for Filter {
 #[derive(Debug, Clone, Copy)]
 pub struct FilterOutputs {
     /// Findings filter ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InspectorV2FilterArn>,
 }
 
 impl fr::resource::Resource for Filter {

@@ -53,7 +53,7 @@ impl fr::resource::Props for Connection {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionOutputs {
     /// The Amazon Resource Name (ARN) of the connection.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InterconnectConnectionArn>,
     /// The billing tier for the connection.
     pub billing_tier: fr::Output<i64>,
     /// The unique identifier for the connection.

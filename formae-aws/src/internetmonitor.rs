@@ -54,7 +54,7 @@ impl fr::resource::Props for Monitor {
 pub struct MonitorOutputs {
     pub created_at: fr::Output<String>,
     pub modified_at: fr::Output<String>,
-    pub monitor_arn: fr::Output<String>,
+    pub monitor_arn: fr::Output<crate::refs::InternetMonitorMonitorArn>,
     pub monitor_name: fr::Output<String>,
     pub processing_status: fr::Output<String>,
     pub processing_status_info: fr::Output<String>,

@@ -41,7 +41,7 @@ impl fr::resource::Props for InvoiceUnit {
 /// Outputs of a [`InvoiceUnit`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InvoiceUnitOutputs {
-    pub invoice_unit_arn: fr::Output<String>,
+    pub invoice_unit_arn: fr::Output<crate::refs::InvoiceUnitArn>,
     pub last_modified: fr::Output<f64>,
 }
 
@@ -186,7 +186,7 @@ pub struct ProcurementPortalPreferenceOutputs {
     /// The date and time when the procurement portal preference was last updated.
     pub last_update_date: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the procurement portal preference.
-    pub procurement_portal_preference_arn: fr::Output<String>,
+    pub procurement_portal_preference_arn: fr::Output<crate::refs::ProcurementPortalPreferenceArn>,
     /// The endpoint URL used for retrieving purchase orders from the procurement portal.
     pub purchase_order_retrieval_endpoint: fr::Output<String>,
     /// The current status of the purchase order retrieval preference.

@@ -272,7 +272,7 @@ impl fr::resource::Props for Authorizer {
 /// Outputs of a [`Authorizer`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthorizerOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AuthorizerArn>,
     pub authorizer_name: fr::Output<String>,
 }
 
@@ -357,7 +357,7 @@ impl fr::resource::Props for BillingGroup {
 /// Outputs of a [`BillingGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BillingGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTBillingGroupArn>,
     pub billing_group_name: fr::Output<String>,
     pub id: fr::Output<String>,
 }
@@ -467,7 +467,7 @@ impl fr::resource::Props for CACertificate {
 /// Outputs of a [`CACertificate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CACertificateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CACertificateArn>,
     pub id: fr::Output<String>,
 }
 
@@ -596,7 +596,7 @@ impl fr::resource::Props for Certificate {
 /// Outputs of a [`Certificate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTCertificateArn>,
     pub id: fr::Output<String>,
 }
 
@@ -658,7 +658,7 @@ pub struct CertificateProvider {
     #[serde(rename = "CertificateProviderName", default, skip_serializing_if = "Option::is_none")]
     pub certificate_provider_name: Option<fr::Value<String>>,
     #[serde(rename = "LambdaFunctionArn", default)]
-    pub lambda_function_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_function_arn: fr::Value<crate::refs::LambdaFunctionArn>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<CACertificateTag>,
@@ -677,7 +677,7 @@ impl fr::resource::Props for CertificateProvider {
 /// Outputs of a [`CertificateProvider`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateProviderOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CertificateProviderArn>,
     pub certificate_provider_name: fr::Output<String>,
 }
 
@@ -779,7 +779,7 @@ impl fr::resource::Props for Command {
 #[derive(Debug, Clone, Copy)]
 pub struct CommandOutputs {
     /// The Amazon Resource Name (ARN) of the command.
-    pub command_arn: fr::Output<String>,
+    pub command_arn: fr::Output<crate::refs::CommandArn>,
     /// The unique identifier for the command.
     pub command_id: fr::Output<String>,
 }
@@ -1068,7 +1068,7 @@ impl fr::resource::Props for CustomMetric {
 #[derive(Debug, Clone, Copy)]
 pub struct CustomMetricOutputs {
     /// The Amazon Resource Number (ARN) of the custom metric.
-    pub metric_arn: fr::Output<String>,
+    pub metric_arn: fr::Output<crate::refs::CustomMetricMetricArn>,
     /// The name of the custom metric. This will be used in the metric report submitted from the device/thing. Shouldn't begin with aws: . Cannot be updated once defined.
     pub metric_name: fr::Output<String>,
 }
@@ -1145,7 +1145,7 @@ impl fr::resource::Props for Dimension {
 #[derive(Debug, Clone, Copy)]
 pub struct DimensionOutputs {
     /// The ARN (Amazon resource name) of the created dimension.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DimensionArn>,
     /// A unique identifier for the dimension.
     pub name: fr::Output<String>,
 }
@@ -1231,7 +1231,7 @@ impl fr::resource::Props for DomainConfiguration {
 /// Outputs of a [`DomainConfiguration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DomainConfigurationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DomainConfigurationArn>,
     pub domain_configuration_name: fr::Output<String>,
     pub domain_type: fr::Output<String>,
     pub server_certificates: fr::Output<serde_json::Value>,
@@ -1493,7 +1493,7 @@ pub struct FleetMetricOutputs {
     /// The last modified date of a fleet metric
     pub last_modified_date: fr::Output<String>,
     /// The Amazon Resource Number (ARN) of a fleet metric metric
-    pub metric_arn: fr::Output<String>,
+    pub metric_arn: fr::Output<crate::refs::FleetMetricMetricArn>,
     /// The name of the fleet metric
     pub metric_name: fr::Output<String>,
     /// The version of a fleet metric
@@ -1665,7 +1665,7 @@ impl fr::resource::Props for Job {
 #[derive(Debug, Clone, Copy)]
 pub struct JobOutputs {
     /// The Amazon Resource Name (ARN) of the job.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::JobArn>,
     /// The time when the job was created, in ISO 8601 date-time format.
     pub created_at: fr::Output<String>,
 }
@@ -2019,7 +2019,7 @@ impl fr::resource::Props for JobTemplate {
 /// Outputs of a [`JobTemplate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct JobTemplateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTJobTemplateArn>,
     pub job_template_id: fr::Output<String>,
 }
 
@@ -2382,7 +2382,7 @@ impl fr::resource::Props for MitigationAction {
 pub struct MitigationActionOutputs {
     /// A unique identifier for the mitigation action.
     pub action_name: fr::Output<String>,
-    pub mitigation_action_arn: fr::Output<String>,
+    pub mitigation_action_arn: fr::Output<crate::refs::MitigationActionArn>,
     pub mitigation_action_id: fr::Output<String>,
 }
 
@@ -2497,7 +2497,7 @@ fr::cfn_enum! {
 pub struct PublishFindingToSnsParams {
     /// The ARN of the topic to which you want to publish the findings.
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for PublishFindingToSnsParams {
@@ -2575,7 +2575,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct Policy {
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     #[serde(rename = "PolicyName", default, skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<fr::Value<String>>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
@@ -2594,7 +2594,7 @@ impl fr::resource::Props for Policy {
 /// Outputs of a [`Policy`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTPolicyArn>,
     pub id: fr::Output<String>,
 }
 
@@ -2723,7 +2723,7 @@ impl fr::resource::Props for ProvisioningTemplate {
 /// Outputs of a [`ProvisioningTemplate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ProvisioningTemplateOutputs {
-    pub template_arn: fr::Output<String>,
+    pub template_arn: fr::Output<crate::refs::ProvisioningTemplateTemplateArn>,
     pub template_name: fr::Output<String>,
 }
 
@@ -2894,7 +2894,7 @@ impl fr::resource::Props for RoleAlias {
 #[derive(Debug, Clone, Copy)]
 pub struct RoleAliasOutputs {
     pub role_alias: fr::Output<String>,
-    pub role_alias_arn: fr::Output<String>,
+    pub role_alias_arn: fr::Output<crate::refs::RoleAliasArn>,
 }
 
 impl fr::resource::Resource for RoleAlias {
@@ -2987,7 +2987,7 @@ impl fr::resource::Props for ScheduledAudit {
 #[derive(Debug, Clone, Copy)]
 pub struct ScheduledAuditOutputs {
     /// The ARN (Amazon resource name) of the scheduled audit.
-    pub scheduled_audit_arn: fr::Output<String>,
+    pub scheduled_audit_arn: fr::Output<crate::refs::ScheduledAuditArn>,
     /// The name you want to give to the scheduled audit.
     pub scheduled_audit_name: fr::Output<String>,
 }
@@ -3088,7 +3088,7 @@ impl fr::resource::Props for SecurityProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct SecurityProfileOutputs {
     /// The ARN (Amazon resource name) of the created security profile.
-    pub security_profile_arn: fr::Output<String>,
+    pub security_profile_arn: fr::Output<crate::refs::IoTSecurityProfileArn>,
     /// A unique identifier for the security profile.
     pub security_profile_name: fr::Output<String>,
 }
@@ -3380,7 +3380,7 @@ impl fr::resource::Props for SoftwarePackage {
 /// Outputs of a [`SoftwarePackage`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SoftwarePackageOutputs {
-    pub package_arn: fr::Output<String>,
+    pub package_arn: fr::Output<crate::refs::SoftwarePackagePackageArn>,
     pub package_name: fr::Output<String>,
 }
 
@@ -3457,7 +3457,7 @@ impl fr::resource::Props for SoftwarePackageVersion {
 pub struct SoftwarePackageVersionOutputs {
     pub error_reason: fr::Output<String>,
     pub package_name: fr::Output<String>,
-    pub package_version_arn: fr::Output<String>,
+    pub package_version_arn: fr::Output<crate::refs::SoftwarePackageVersionPackageVersionArn>,
     pub sbom_validation_status: fr::Output<String>,
     pub status: fr::Output<String>,
     pub version_name: fr::Output<String>,
@@ -3588,7 +3588,7 @@ impl fr::resource::Props for Stream {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamOutputs {
     /// The Amazon Resource Name (ARN) of the stream.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTStreamArn>,
     /// The date when the stream was created.
     pub created_at: fr::Output<String>,
     /// The date when the stream was last updated.
@@ -3689,7 +3689,7 @@ impl fr::resource::Props for Thing {
 /// Outputs of a [`Thing`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ThingOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ThingArn>,
     pub id: fr::Output<String>,
     pub thing_name: fr::Output<String>,
 }
@@ -3765,7 +3765,7 @@ impl fr::resource::Props for ThingGroup {
 /// Outputs of a [`ThingGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ThingGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ThingGroupArn>,
     pub id: fr::Output<String>,
     pub thing_group_name: fr::Output<String>,
 }
@@ -3903,7 +3903,7 @@ impl fr::resource::Props for ThingType {
 /// Outputs of a [`ThingType`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ThingTypeOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ThingTypeArn>,
     pub id: fr::Output<String>,
     pub thing_type_name: fr::Output<String>,
 }
@@ -4021,7 +4021,7 @@ impl fr::resource::Props for TopicRule {
 /// Outputs of a [`TopicRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TopicRuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TopicRuleArn>,
     pub rule_name: fr::Output<String>,
 }
 
@@ -4699,7 +4699,7 @@ impl fr::resource::Props for KinesisAction {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct LambdaAction {
     #[serde(rename = "FunctionArn", default, skip_serializing_if = "Option::is_none")]
-    pub function_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub function_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
 }
 
 impl fr::resource::Props for LambdaAction {
@@ -5020,7 +5020,7 @@ impl fr::resource::Props for TopicRuleDestination {
 #[derive(Debug, Clone, Copy)]
 pub struct TopicRuleDestinationOutputs {
     /// Amazon Resource Name (ARN).
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TopicRuleDestinationArn>,
     /// The reasoning for the current status of the TopicRuleDestination.
     pub status_reason: fr::Output<String>,
 }

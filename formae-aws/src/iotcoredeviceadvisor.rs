@@ -28,7 +28,7 @@ impl fr::resource::Props for SuiteDefinition {
 #[derive(Debug, Clone, Copy)]
 pub struct SuiteDefinitionOutputs {
     /// The Amazon Resource name for the suite definition.
-    pub suite_definition_arn: fr::Output<String>,
+    pub suite_definition_arn: fr::Output<crate::refs::SuiteDefinitionArn>,
     /// The unique identifier for the suite definition.
     pub suite_definition_id: fr::Output<String>,
     /// The suite definition version of a test suite.

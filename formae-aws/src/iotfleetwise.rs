@@ -69,7 +69,7 @@ impl fr::resource::Props for Campaign {
 /// Outputs of a [`Campaign`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CampaignOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTFleetWiseCampaignArn>,
     pub creation_time: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
     pub name: fr::Output<String>,
@@ -367,7 +367,7 @@ impl fr::resource::Props for DecoderManifest {
 /// Outputs of a [`DecoderManifest`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DecoderManifestOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DecoderManifestArn>,
     pub creation_time: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
     pub name: fr::Output<String>,
@@ -448,7 +448,7 @@ impl fr::resource::Props for Fleet {
 /// Outputs of a [`Fleet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FleetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTFleetWiseFleetArn>,
     pub creation_time: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
@@ -518,7 +518,7 @@ impl fr::resource::Props for ModelManifest {
 /// Outputs of a [`ModelManifest`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelManifestOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ModelManifestArn>,
     pub creation_time: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
     pub name: fr::Output<String>,
@@ -583,7 +583,7 @@ impl fr::resource::Props for SignalCatalog {
 /// Outputs of a [`SignalCatalog`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SignalCatalogOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SignalCatalogArn>,
     pub creation_time: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
     pub name: fr::Output<String>,
@@ -675,7 +675,7 @@ impl fr::resource::Props for StateTemplate {
 /// Outputs of a [`StateTemplate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StateTemplateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StateTemplateArn>,
     pub creation_time: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
@@ -749,7 +749,7 @@ impl fr::resource::Props for Vehicle {
 /// Outputs of a [`Vehicle`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct VehicleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VehicleArn>,
     pub creation_time: fr::Output<String>,
     pub last_modification_time: fr::Output<String>,
     pub name: fr::Output<String>,

@@ -35,7 +35,7 @@ pub struct TunnelOutputs {
     /// The status of the tunnel. Valid values are OPEN and CLOSED.
     pub status: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the tunnel.
-    pub tunnel_arn: fr::Output<String>,
+    pub tunnel_arn: fr::Output<crate::refs::TunnelArn>,
     /// A unique alpha-numeric tunnel ID.
     pub tunnel_id: fr::Output<String>,
 }

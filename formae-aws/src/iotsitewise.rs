@@ -34,7 +34,7 @@ impl fr::resource::Props for AccessPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessPolicyOutputs {
     /// The ARN of the access policy.
-    pub access_policy_arn: fr::Output<String>,
+    pub access_policy_arn: fr::Output<crate::refs::AccessPolicyArn>,
     /// The ID of the access policy.
     pub access_policy_id: fr::Output<String>,
 }
@@ -225,13 +225,13 @@ pub struct ApplicationOutputs {
     /// The unique identifier of the application.
     pub application_id: fr::Output<String>,
     /// The ARN of the application.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTSiteWiseApplicationArn>,
     /// The time the application was created.
     pub created_at: fr::Output<String>,
     /// The DNS-compliant subdomain label assigned to the application.
     pub dns_subdomain: fr::Output<String>,
     /// The ARN of the IAM Identity Center application created for the application.
-    pub idc_application_arn: fr::Output<String>,
+    pub idc_application_arn: fr::Output<crate::refs::ApplicationIdcApplicationArn>,
     /// The current status of the application.
     pub status: fr::Output<String>,
     /// The time the application was last updated.
@@ -337,7 +337,7 @@ impl fr::resource::Props for Asset {
 #[derive(Debug, Clone, Copy)]
 pub struct AssetOutputs {
     /// The ARN of the asset
-    pub asset_arn: fr::Output<String>,
+    pub asset_arn: fr::Output<crate::refs::IoTSiteWiseAssetArn>,
     /// The ID of the asset
     pub asset_id: fr::Output<String>,
 }
@@ -504,7 +504,7 @@ impl fr::resource::Props for AssetModel {
 #[derive(Debug, Clone, Copy)]
 pub struct AssetModelOutputs {
     /// The ARN of the asset model, which has the following format.
-    pub asset_model_arn: fr::Output<String>,
+    pub asset_model_arn: fr::Output<crate::refs::AssetModelArn>,
     /// The ID of the asset model.
     pub asset_model_id: fr::Output<String>,
 }
@@ -951,7 +951,7 @@ impl fr::resource::Props for ComputationModel {
 #[derive(Debug, Clone, Copy)]
 pub struct ComputationModelOutputs {
     /// The ARN of the computation model.
-    pub computation_model_arn: fr::Output<String>,
+    pub computation_model_arn: fr::Output<crate::refs::ComputationModelArn>,
     /// The ID of the computation model.
     pub computation_model_id: fr::Output<String>,
 }
@@ -1078,7 +1078,7 @@ impl fr::resource::Props for Dashboard {
 #[derive(Debug, Clone, Copy)]
 pub struct DashboardOutputs {
     /// The ARN of the dashboard.
-    pub dashboard_arn: fr::Output<String>,
+    pub dashboard_arn: fr::Output<crate::refs::IoTSiteWiseDashboardArn>,
     /// The ID of the dashboard.
     pub dashboard_id: fr::Output<String>,
 }
@@ -1169,7 +1169,7 @@ impl fr::resource::Props for Dataset {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetOutputs {
     /// The ARN of the dataset.
-    pub dataset_arn: fr::Output<String>,
+    pub dataset_arn: fr::Output<crate::refs::IoTSiteWiseDatasetArn>,
     /// The ID of the dataset. For workspace-scoped datasets this is the workspace name and dataset ID joined by a slash, for example my-workspace/123e4567-e89b-42d3-a456-426614174000.
     pub dataset_id: fr::Output<String>,
 }
@@ -1497,7 +1497,7 @@ impl fr::resource::Props for Pipeline {
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineOutputs {
     /// The ARN of the pipeline.
-    pub pipeline_arn: fr::Output<String>,
+    pub pipeline_arn: fr::Output<crate::refs::IoTSiteWisePipelineArn>,
     /// The current lifecycle status of the pipeline.
     pub status: fr::Output<String>,
 }
@@ -1614,7 +1614,7 @@ impl fr::resource::Props for Portal {
 #[derive(Debug, Clone, Copy)]
 pub struct PortalOutputs {
     /// The ARN of the portal, which has the following format.
-    pub portal_arn: fr::Output<String>,
+    pub portal_arn: fr::Output<crate::refs::IoTSiteWisePortalArn>,
     /// The AWS SSO application generated client ID (used with AWS SSO APIs).
     pub portal_client_id: fr::Output<String>,
     /// The ID of the portal.
@@ -1726,7 +1726,7 @@ impl fr::resource::Props for Project {
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectOutputs {
     /// The ARN of the project.
-    pub project_arn: fr::Output<String>,
+    pub project_arn: fr::Output<crate::refs::IoTSiteWiseProjectArn>,
     /// The ID of the project.
     pub project_id: fr::Output<String>,
 }
@@ -1801,7 +1801,7 @@ pub struct TaskOutputs {
     /// The current lifecycle status of the task.
     pub status: fr::Output<String>,
     /// The ARN of the task.
-    pub task_arn: fr::Output<String>,
+    pub task_arn: fr::Output<crate::refs::IoTSiteWiseTaskArn>,
 }
 
 impl fr::resource::Resource for Task {
@@ -2067,7 +2067,7 @@ pub struct WorkspaceOutputs {
     /// The time the workspace was last updated.
     pub updated_at: fr::Output<String>,
     /// The ARN of the workspace.
-    pub workspace_arn: fr::Output<String>,
+    pub workspace_arn: fr::Output<crate::refs::IoTSiteWiseWorkspaceArn>,
 }
 
 impl fr::resource::Resource for Workspace {

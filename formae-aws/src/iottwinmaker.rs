@@ -59,7 +59,7 @@ impl fr::resource::Props for ComponentType {
 #[derive(Debug, Clone, Copy)]
 pub struct ComponentTypeOutputs {
     /// The ARN of the component type.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ComponentTypeArn>,
     /// The ID of the component type.
     pub component_type_id: fr::Output<String>,
     /// The date and time when the component type was created.
@@ -160,7 +160,7 @@ impl fr::resource::Props for Entity {
 #[derive(Debug, Clone, Copy)]
 pub struct EntityOutputs {
     /// The ARN of the entity.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EntityArn>,
     /// The date and time when the entity was created.
     pub creation_date_time: fr::Output<String>,
     /// The ID of the entity.
@@ -255,7 +255,7 @@ impl fr::resource::Props for Scene {
 #[derive(Debug, Clone, Copy)]
 pub struct SceneOutputs {
     /// The ARN of the scene.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SceneArn>,
     /// The date and time when the scene was created.
     pub creation_date_time: fr::Output<String>,
     /// A key-value pair of generated scene metadata for the scene.
@@ -336,7 +336,7 @@ impl fr::resource::Props for SyncJob {
 #[derive(Debug, Clone, Copy)]
 pub struct SyncJobOutputs {
     /// The ARN of the SyncJob.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SyncJobArn>,
     /// The date and time when the sync job was created.
     pub creation_date_time: fr::Output<String>,
     /// The state of SyncJob.
@@ -421,7 +421,7 @@ impl fr::resource::Props for Workspace {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceOutputs {
     /// The ARN of the workspace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTTwinMakerWorkspaceArn>,
     /// The date and time when the workspace was created.
     pub creation_date_time: fr::Output<String>,
     /// The date and time of the current update.

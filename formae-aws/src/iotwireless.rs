@@ -48,7 +48,7 @@ impl fr::resource::Props for Destination {
 #[derive(Debug, Clone, Copy)]
 pub struct DestinationOutputs {
     /// Destination arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTWirelessDestinationArn>,
     /// Unique name of destination
     pub name: fr::Output<String>,
 }
@@ -134,7 +134,7 @@ impl fr::resource::Props for DeviceProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct DeviceProfileOutputs {
     /// Service profile Arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeviceProfileArn>,
     /// Service profile Id. Returned after successful create.
     pub id: fr::Output<String>,
 }
@@ -306,7 +306,7 @@ impl fr::resource::Props for FuotaTask {
 #[derive(Debug, Clone, Copy)]
 pub struct FuotaTaskOutputs {
     /// FUOTA task arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FuotaTaskArn>,
     /// FUOTA task status. Returned after successful read.
     pub fuota_task_status: fr::Output<String>,
     /// FUOTA task id. Returned after successful create.
@@ -439,7 +439,7 @@ impl fr::resource::Props for MulticastGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct MulticastGroupOutputs {
     /// Multicast group arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MulticastGroupArn>,
     /// Multicast group id. Returned after successful create.
     pub id: fr::Output<String>,
     /// Multicast group status. Returned after successful read.
@@ -566,7 +566,7 @@ impl fr::resource::Props for NetworkAnalyzerConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkAnalyzerConfigurationOutputs {
     /// Arn for network analyzer configuration, Returned upon successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NetworkAnalyzerConfigurationArn>,
     /// Name of the network analyzer configuration
     pub name: fr::Output<String>,
 }
@@ -688,7 +688,7 @@ impl fr::resource::Props for PartnerAccount {
 #[derive(Debug, Clone, Copy)]
 pub struct PartnerAccountOutputs {
     /// PartnerAccount arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PartnerAccountArn>,
     /// The fingerprint of the Sidewalk application server private key.
     pub fingerprint: fr::Output<String>,
     /// The partner account ID to disassociate from the AWS account
@@ -807,7 +807,7 @@ impl fr::resource::Props for ServiceProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceProfileOutputs {
     /// Service profile Arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceProfileArn>,
     /// Service profile Id. Returned after successful create.
     pub id: fr::Output<String>,
 }
@@ -928,7 +928,7 @@ impl fr::resource::Props for TaskDefinition {
 #[derive(Debug, Clone, Copy)]
 pub struct TaskDefinitionOutputs {
     /// TaskDefinition arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IoTWirelessTaskDefinitionArn>,
     /// The ID of the new wireless gateway task definition
     pub id: fr::Output<String>,
 }
@@ -1091,7 +1091,7 @@ impl fr::resource::Props for WirelessDevice {
 #[derive(Debug, Clone, Copy)]
 pub struct WirelessDeviceOutputs {
     /// Wireless device arn. Returned after successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WirelessDeviceArn>,
     /// Wireless device Id. Returned after successful create.
     pub id: fr::Output<String>,
     /// Thing Arn. If there is a Thing created, this can be returned with a Get call.
@@ -1352,7 +1352,7 @@ impl fr::resource::Props for WirelessDeviceImportTask {
 #[derive(Debug, Clone, Copy)]
 pub struct WirelessDeviceImportTaskOutputs {
     /// Arn for Wireless Device Import Task, Returned upon successful start.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WirelessDeviceImportTaskArn>,
     /// CreationDate for import task
     pub creation_date: fr::Output<String>,
     /// Failed Imported Devices Count
@@ -1472,7 +1472,7 @@ impl fr::resource::Props for WirelessGateway {
 #[derive(Debug, Clone, Copy)]
 pub struct WirelessGatewayOutputs {
     /// Arn for Wireless Gateway. Returned upon successful create.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WirelessGatewayArn>,
     /// Id for Wireless Gateway. Returned upon successful create.
     pub id: fr::Output<String>,
 }

@@ -38,7 +38,7 @@ impl fr::resource::Props for AdConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct AdConfigurationOutputs {
     /// Ad configuration ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AdConfigurationArn>,
 }
 
 impl fr::resource::Resource for AdConfiguration {
@@ -175,7 +175,7 @@ impl fr::resource::Props for Channel {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
     /// Channel ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IvsChannelArn>,
     /// Channel ingest endpoint, part of the definition of an ingest server, used when you set up streaming software.
     pub ingest_endpoint: fr::Output<String>,
     /// Channel Playback URL.
@@ -331,7 +331,7 @@ impl fr::resource::Props for EncoderConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct EncoderConfigurationOutputs {
     /// Encoder configuration identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EncoderConfigurationArn>,
 }
 
 impl fr::resource::Resource for EncoderConfiguration {
@@ -448,7 +448,7 @@ impl fr::resource::Props for IngestConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct IngestConfigurationOutputs {
     /// IngestConfiguration ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IngestConfigurationArn>,
     /// Participant Id is automatically generated on creation and assigned.
     pub participant_id: fr::Output<String>,
     /// State of IngestConfiguration which determines whether IngestConfiguration is in use or not.
@@ -523,7 +523,7 @@ impl fr::resource::Props for PlaybackKeyPair {
 #[derive(Debug, Clone, Copy)]
 pub struct PlaybackKeyPairOutputs {
     /// Key-pair identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PlaybackKeyPairArn>,
     /// Key-pair identifier.
     pub fingerprint: fr::Output<String>,
 }
@@ -590,7 +590,7 @@ impl fr::resource::Props for PlaybackRestrictionPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct PlaybackRestrictionPolicyOutputs {
     /// Playback-restriction-policy identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PlaybackRestrictionPolicyArn>,
 }
 
 impl fr::resource::Resource for PlaybackRestrictionPolicy {
@@ -648,7 +648,7 @@ impl fr::resource::Props for PublicKey {
 #[derive(Debug, Clone, Copy)]
 pub struct PublicKeyOutputs {
     /// Key-pair identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PublicKeyArn>,
     /// Key-pair identifier.
     pub fingerprint: fr::Output<String>,
 }
@@ -721,7 +721,7 @@ impl fr::resource::Props for RecordingConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct RecordingConfigurationOutputs {
     /// Recording Configuration ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RecordingConfigurationArn>,
     /// Recording Configuration State.
     pub state: fr::Output<String>,
 }
@@ -893,7 +893,7 @@ pub struct StageOutputs {
     /// ID of the active session within the stage.
     pub active_session_id: fr::Output<String>,
     /// Stage ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StageArn>,
 }
 
 impl fr::resource::Resource for Stage {
@@ -1068,7 +1068,7 @@ impl fr::resource::Props for StorageConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct StorageConfigurationOutputs {
     /// Storage Configuration ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StorageConfigurationArn>,
 }
 
 impl fr::resource::Resource for StorageConfiguration {
@@ -1139,7 +1139,7 @@ impl fr::resource::Props for StreamKey {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamKeyOutputs {
     /// Stream Key ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StreamKeyArn>,
     /// Stream-key value.
     pub value: fr::Output<String>,
 }

@@ -35,7 +35,7 @@ impl fr::resource::Props for LoggingConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct LoggingConfigurationOutputs {
     /// LoggingConfiguration ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LoggingConfigurationArn>,
     /// The system-generated ID of the logging configuration.
     pub id: fr::Output<String>,
     /// The state of the logging configuration. When the state is ACTIVE, the configuration is ready to log chat content.
@@ -195,7 +195,7 @@ impl fr::resource::Props for Room {
 #[derive(Debug, Clone, Copy)]
 pub struct RoomOutputs {
     /// Room ARN is automatically generated on creation and assigned as the unique identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RoomArn>,
     /// The system-generated ID of the room.
     pub id: fr::Output<String>,
 }

@@ -77,7 +77,7 @@ impl fr::resource::Props for Connector {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
     /// Amazon Resource Name for the created Connector.
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::KafkaConnectConnectorArn>,
 }
 
 impl fr::resource::Resource for Connector {
@@ -516,7 +516,7 @@ impl fr::resource::Props for CustomPlugin {
 #[derive(Debug, Clone, Copy)]
 pub struct CustomPluginOutputs {
     /// The Amazon Resource Name (ARN) of the custom plugin to use.
-    pub custom_plugin_arn: fr::Output<String>,
+    pub custom_plugin_arn: fr::Output<crate::refs::CustomPluginArn>,
     pub file_description: fr::Output<serde_json::Value>,
     /// The revision of the custom plugin.
     pub revision: fr::Output<i64>,
@@ -653,7 +653,7 @@ pub struct WorkerConfigurationOutputs {
     /// The description of a revision of the worker configuration.
     pub revision: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the custom configuration.
-    pub worker_configuration_arn: fr::Output<String>,
+    pub worker_configuration_arn: fr::Output<crate::refs::WorkerConfigurationArn>,
 }
 
 impl fr::resource::Resource for WorkerConfiguration {

@@ -59,7 +59,7 @@ impl fr::resource::Props for DataSource {
 /// Outputs of a [`DataSource`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DataSourceOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::KendraDataSourceArn>,
     pub id: fr::Output<String>,
     pub index_id: fr::Output<String>,
 }
@@ -212,7 +212,7 @@ pub struct HookConfiguration {
     #[serde(rename = "InvocationCondition", default, skip_serializing_if = "Option::is_none")]
     pub invocation_condition: Option<DocumentAttributeCondition>,
     #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_arn: fr::Value<crate::refs::LambdaFunctionArn>,
     #[serde(rename = "S3Bucket", default)]
     pub s3_bucket: fr::Value<crate::refs::BucketName>,
 }
@@ -1435,7 +1435,7 @@ impl fr::resource::Props for Faq {
 /// Outputs of a [`Faq`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FaqOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FaqArn>,
     pub id: fr::Output<String>,
     /// Index ID
     pub index_id: fr::Output<String>,
@@ -1544,7 +1544,7 @@ impl fr::resource::Props for FeaturedResultsSet {
 #[derive(Debug, Clone, Copy)]
 pub struct FeaturedResultsSetOutputs {
     /// The Amazon Resource Name (ARN) of the featured results set.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FeaturedResultsSetArn>,
     /// The identifier of the set of featured results.
     pub featured_results_set_id: fr::Output<String>,
 }
@@ -1648,7 +1648,7 @@ impl fr::resource::Props for Index {
 /// Outputs of a [`Index`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::KendraIndexArn>,
     pub id: fr::Output<String>,
 }
 
@@ -1948,7 +1948,7 @@ impl fr::resource::Props for QuerySuggestionsBlockList {
 #[derive(Debug, Clone, Copy)]
 pub struct QuerySuggestionsBlockListOutputs {
     /// The Amazon Resource Name (ARN) of the query suggestions block list.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuerySuggestionsBlockListArn>,
     /// The identifier of the block list.
     pub id: fr::Output<String>,
 }
@@ -2047,7 +2047,7 @@ impl fr::resource::Props for Thesaurus {
 #[derive(Debug, Clone, Copy)]
 pub struct ThesaurusOutputs {
     /// The Amazon Resource Name (ARN) of the thesaurus.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ThesaurusArn>,
     /// The identifier of the thesaurus.
     pub id: fr::Output<String>,
 }

@@ -36,7 +36,7 @@ impl fr::resource::Props for ExecutionPlan {
 /// Outputs of a [`ExecutionPlan`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ExecutionPlanOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ExecutionPlanArn>,
     pub id: fr::Output<String>,
 }
 

@@ -443,7 +443,7 @@ pub struct ResourcePolicy {
     pub resource_arn: fr::Value<String>,
     /// A policy document containing permissions to add to the specified resource. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
     #[serde(rename = "ResourcePolicy", default)]
-    pub resource_policy: fr::Value<serde_json::Value>,
+    pub resource_policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ResourcePolicy {
@@ -543,7 +543,7 @@ impl fr::resource::Props for Stream {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamOutputs {
     /// The Amazon resource name (ARN) of the Kinesis stream
-    pub arn: fr::Output<crate::refs::StreamArn>,
+    pub arn: fr::Output<crate::refs::KinesisStreamArn>,
     /// The name of the Kinesis stream.
     pub name: fr::Output<String>,
     /// Warm throughput configuration details for the stream. Only present for ON_DEMAND streams.

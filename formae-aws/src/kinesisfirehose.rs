@@ -59,7 +59,7 @@ impl fr::resource::Props for DeliveryStream {
 /// Outputs of a [`DeliveryStream`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryStreamOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeliveryStreamArn>,
     pub delivery_stream_name: fr::Output<String>,
 }
 

@@ -37,7 +37,7 @@ impl fr::resource::Props for SignalingChannel {
 #[derive(Debug, Clone, Copy)]
 pub struct SignalingChannelOutputs {
     /// The Amazon Resource Name (ARN) of the Kinesis Video Signaling Channel.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SignalingChannelArn>,
     /// The name of the Kinesis Video Signaling Channel.
     pub name: fr::Output<String>,
 }
@@ -143,7 +143,7 @@ impl fr::resource::Props for Stream {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamOutputs {
     /// The Amazon Resource Name (ARN) of the Kinesis Video stream.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::KinesisVideoStreamArn>,
     /// The name of the Kinesis Video stream.
     pub name: fr::Output<String>,
 }

@@ -136,7 +136,7 @@ pub struct Key {
     /// *Minimum*: ``1``
     /// *Maximum*: ``32768``
     #[serde(rename = "KeyPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub key_policy: Option<fr::Value<serde_json::Value>>,
+    pub key_policy: Option<fr::aws::policy::PolicyDocument>,
     /// Specifies the type of KMS key to create. The default value, ``SYMMETRIC_DEFAULT``, creates a KMS key with a 256-bit symmetric key for encryption and decryption. In China Regions, ``SYMMETRIC_DEFAULT`` creates a 128-bit symmetric key that uses SM4 encryption. You can't change the ``KeySpec`` value after the KMS key is created. For help choosing a key spec for your KMS key, see [Choosing a KMS key type](https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose.html) in the *Developer Guide*.
     /// The ``KeySpec`` property determines the type of key material in the KMS key and the algorithms that the KMS key supports. To further restrict the algorithms that can be used with the KMS key, use a condition key in its key policy or IAM policy. For more information, see [condition keys](https://docs.aws.amazon.com/kms/latest/developerguide/policy-conditions.html#conditions-kms) in the *Developer Guide*.
     /// If you change the value of the ``KeySpec`` property on an existing KMS key, the update request fails, regardless of the value of the [UpdateReplacePolicy attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html). This prevents you from accidentally deleting a KMS key by changing an immutable property value.
@@ -398,7 +398,7 @@ pub struct ReplicaKey {
     pub enabled: Option<fr::Value<bool>>,
     /// The key policy that authorizes use of the AWS KMS key. The key policy must observe the following rules.
     #[serde(rename = "KeyPolicy", default)]
-    pub key_policy: fr::Value<serde_json::Value>,
+    pub key_policy: fr::aws::policy::PolicyDocument,
     /// Specifies the number of days in the waiting period before AWS KMS deletes an AWS KMS key that has been removed from a CloudFormation stack. Enter a value between 7 and 30 days. The default value is 30 days.
     #[serde(rename = "PendingWindowInDays", default, skip_serializing_if = "Option::is_none")]
     pub pending_window_in_days: Option<fr::Value<i64>>,
@@ -425,7 +425,7 @@ impl fr::resource::Props for ReplicaKey {
 /// Outputs of a [`ReplicaKey`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicaKeyOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ReplicaKeyArn>,
     pub key_id: fr::Output<String>,
 }
 

@@ -44,7 +44,7 @@ impl fr::resource::Props for Deployment {
 #[derive(Debug, Clone, Copy)]
 pub struct DeploymentOutputs {
     /// ARN of the LaunchWizard deployment
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LaunchWizardDeploymentArn>,
     /// Timestamp of LaunchWizard deployment creation
     pub created_at: fr::Output<String>,
     /// Timestamp of LaunchWizard deployment deletion

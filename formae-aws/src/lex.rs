@@ -63,7 +63,7 @@ impl fr::resource::Props for Bot {
 /// Outputs of a [`Bot`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BotOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BotArn>,
     pub id: fr::Output<String>,
 }
 
@@ -2106,7 +2106,7 @@ pub struct LambdaCodeHook {
     #[serde(rename = "CodeHookInterfaceVersion", default)]
     pub code_hook_interface_version: fr::Value<String>,
     #[serde(rename = "LambdaArn", default)]
-    pub lambda_arn: fr::Value<crate::refs::FunctionArn>,
+    pub lambda_arn: fr::Value<crate::refs::LambdaFunctionArn>,
 }
 
 impl fr::resource::Props for LambdaCodeHook {
@@ -2292,7 +2292,7 @@ impl fr::resource::Props for BotAlias {
 /// Outputs of a [`BotAlias`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BotAliasOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BotAliasArn>,
     pub bot_alias_id: fr::Output<String>,
     pub bot_alias_status: fr::Output<String>,
     pub bot_id: fr::Output<String>,
@@ -2447,7 +2447,7 @@ impl fr::resource::Props for BotVersionLocaleDetails {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ResourcePolicy {
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
     /// The Amazon Resource Name (ARN) of the bot or bot alias that the resource policy is attached to.
     #[serde(rename = "ResourceArn", default)]
     pub resource_arn: fr::Value<String>,

@@ -41,7 +41,7 @@ impl fr::resource::Props for Grant {
 #[derive(Debug, Clone, Copy)]
 pub struct GrantOutputs {
     /// Arn of the grant.
-    pub grant_arn: fr::Output<String>,
+    pub grant_arn: fr::Output<crate::refs::GrantArn>,
     /// The version of the grant.
     pub version: fr::Output<String>,
 }
@@ -179,7 +179,7 @@ impl fr::resource::Props for License {
 #[derive(Debug, Clone, Copy)]
 pub struct LicenseOutputs {
     /// Amazon Resource Name is a unique name for each resource.
-    pub license_arn: fr::Output<String>,
+    pub license_arn: fr::Output<crate::refs::LicenseArn>,
     /// The version of the license.
     pub version: fr::Output<String>,
 }
@@ -417,7 +417,7 @@ impl fr::resource::Props for LicenseAssetGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct LicenseAssetGroupOutputs {
     /// Amazon Resource Name (ARN) of the license asset group.
-    pub license_asset_group_arn: fr::Output<String>,
+    pub license_asset_group_arn: fr::Output<crate::refs::LicenseAssetGroupArn>,
 }
 
 impl fr::resource::Resource for LicenseAssetGroup {
@@ -526,7 +526,7 @@ impl fr::resource::Props for LicenseAssetRuleSet {
 #[derive(Debug, Clone, Copy)]
 pub struct LicenseAssetRuleSetOutputs {
     /// Amazon Resource Name (ARN) of the license asset ruleset.
-    pub license_asset_ruleset_arn: fr::Output<String>,
+    pub license_asset_ruleset_arn: fr::Output<crate::refs::LicenseAssetRulesetArn>,
 }
 
 impl fr::resource::Resource for LicenseAssetRuleSet {
@@ -735,7 +735,7 @@ impl fr::resource::Props for LicenseConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct LicenseConfigurationOutputs {
     /// Amazon Resource Name (ARN) of the license configuration.
-    pub license_configuration_arn: fr::Output<String>,
+    pub license_configuration_arn: fr::Output<crate::refs::LicenseConfigurationArn>,
     /// Unique ID of the license configuration.
     pub license_configuration_id: fr::Output<String>,
     /// Account ID of the owner of the license configuration.
@@ -865,7 +865,7 @@ impl fr::resource::Props for ReportGenerator {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportGeneratorOutputs {
     /// Amazon Resource Name (ARN) of the report generator.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ReportGeneratorArn>,
     /// Time the report was created.
     pub create_time: fr::Output<String>,
     /// The AWS account ID used to create the report generator.

@@ -35,7 +35,7 @@ pub struct SubscriptionProviderOutputs {
     /// The timestamp from the last time that License Manager retrieved subscription details from the registered third-party Linux subscription provider.
     pub last_successful_data_retrieval_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the Linux subscription provider resource that you registered.
-    pub subscription_provider_arn: fr::Output<String>,
+    pub subscription_provider_arn: fr::Output<crate::refs::SubscriptionProviderArn>,
     /// The status of the third-party subscription provider access token from the last subscription data request.
     pub subscription_provider_status: fr::Output<String>,
     /// A message that describes the status of the third-party subscription provider access token.

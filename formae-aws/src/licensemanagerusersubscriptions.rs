@@ -36,7 +36,7 @@ pub struct LicenseServerEndpointOutputs {
     /// The Amazon Resource Name (ARN) that identifies the registered identity provider the license server endpoint is created for. For Active Directory, that can be a self-managed Active Directory or an AWS Managed Microsoft AD.
     pub identity_provider_arn: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the license server endpoint.
-    pub license_server_endpoint_arn: fr::Output<String>,
+    pub license_server_endpoint_arn: fr::Output<crate::refs::LicenseServerEndpointArn>,
     /// The ID of the license server endpoint.
     pub license_server_endpoint_id: fr::Output<String>,
     /// The current state of the provisioning process for the license server endpoint.

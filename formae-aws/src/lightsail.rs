@@ -60,7 +60,7 @@ impl fr::resource::Props for Alarm {
 /// Outputs of a [`Alarm`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AlarmOutputs {
-    pub alarm_arn: fr::Output<String>,
+    pub alarm_arn: fr::Output<crate::refs::LightsailAlarmArn>,
     /// The name for the alarm. Specify the name of an existing alarm to update, and overwrite the previous configuration of the alarm.
     pub alarm_name: fr::Output<String>,
     /// The current state of the alarm.
@@ -210,7 +210,7 @@ impl fr::resource::Props for Bucket {
 pub struct BucketOutputs {
     /// Indicates whether the bundle that is currently applied to a bucket can be changed to another bundle. You can update a bucket's bundle only one time within a monthly AWS billing cycle.
     pub able_to_update_bundle: fr::Output<bool>,
-    pub bucket_arn: fr::Output<String>,
+    pub bucket_arn: fr::Output<crate::refs::LightsailBucketArn>,
     /// The name for the bucket.
     pub bucket_name: fr::Output<String>,
     /// The URL of the bucket.
@@ -313,7 +313,7 @@ impl fr::resource::Props for Certificate {
 /// Outputs of a [`Certificate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateOutputs {
-    pub certificate_arn: fr::Output<String>,
+    pub certificate_arn: fr::Output<crate::refs::LightsailCertificateArn>,
     /// The name for the certificate.
     pub certificate_name: fr::Output<String>,
     /// The validation status of the certificate.
@@ -377,7 +377,7 @@ impl fr::resource::Props for ContactMethod {
 #[derive(Debug, Clone, Copy)]
 pub struct ContactMethodOutputs {
     /// The Amazon Resource Name (ARN) of the contact method.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ContactMethodArn>,
     /// The timestamp when the contact method was created.
     pub created_at: fr::Output<String>,
     /// The name of the contact method.
@@ -477,9 +477,9 @@ impl fr::resource::Props for Container {
 /// Outputs of a [`Container`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ContainerOutputs {
-    pub container_arn: fr::Output<String>,
+    pub container_arn: fr::Output<crate::refs::ContainerArn>,
     /// The principal ARN of the container service.
-    pub principal_arn: fr::Output<String>,
+    pub principal_arn: fr::Output<crate::refs::ContainerPrincipalArn>,
     /// The name for the container service.
     pub service_name: fr::Output<String>,
     /// The publicly accessible URL of the container service.
@@ -753,7 +753,7 @@ impl fr::resource::Props for Database {
 /// Outputs of a [`Database`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DatabaseOutputs {
-    pub database_arn: fr::Output<String>,
+    pub database_arn: fr::Output<crate::refs::LightsailDatabaseArn>,
     /// The name to use for your new Lightsail database resource.
     pub relational_database_name: fr::Output<String>,
 }
@@ -850,7 +850,7 @@ impl fr::resource::Props for DatabaseSnapshot {
 #[derive(Debug, Clone, Copy)]
 pub struct DatabaseSnapshotOutputs {
     /// The Amazon Resource Name (ARN) of the database snapshot.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DatabaseSnapshotArn>,
     /// The timestamp when the database snapshot was created.
     pub created_at: fr::Output<String>,
     /// The software of the database snapshot (for example, MySQL).
@@ -858,7 +858,7 @@ pub struct DatabaseSnapshotOutputs {
     /// The database engine version for the database snapshot (for example, 5.7.23).
     pub engine_version: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the database from which the database snapshot was created.
-    pub from_relational_database_arn: fr::Output<String>,
+    pub from_relational_database_arn: fr::Output<crate::refs::DatabaseSnapshotFromRelationalDatabaseArn>,
     /// The blueprint ID of the database from which the database snapshot was created. A blueprint describes the major engine version of a database.
     pub from_relational_database_blueprint_id: fr::Output<String>,
     /// The bundle ID of the database from which the database snapshot was created.
@@ -966,7 +966,7 @@ pub struct DiskOutputs {
     pub attached_to: fr::Output<String>,
     /// Attachment State of the Lightsail disk
     pub attachment_state: fr::Output<String>,
-    pub disk_arn: fr::Output<String>,
+    pub disk_arn: fr::Output<crate::refs::DiskArn>,
     /// The names to use for your new Lightsail disk.
     pub disk_name: fr::Output<String>,
     /// Iops of the Lightsail disk
@@ -1121,7 +1121,7 @@ pub struct DiskSnapshotOutputs {
     /// The timestamp when the disk snapshot was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the disk snapshot.
-    pub disk_snapshot_arn: fr::Output<String>,
+    pub disk_snapshot_arn: fr::Output<crate::refs::DiskSnapshotArn>,
     /// The name of the disk snapshot (e.g., my-disk-snapshot).
     pub disk_snapshot_name: fr::Output<String>,
     /// The name of the source disk from which the disk snapshot was created.
@@ -1231,7 +1231,7 @@ impl fr::resource::Props for Distribution {
 pub struct DistributionOutputs {
     /// Indicates whether the bundle that is currently applied to your distribution, specified using the distributionName parameter, can be changed to another bundle.
     pub able_to_update_bundle: fr::Output<bool>,
-    pub distribution_arn: fr::Output<String>,
+    pub distribution_arn: fr::Output<crate::refs::DistributionArn>,
     /// The name for the distribution.
     pub distribution_name: fr::Output<String>,
     /// The status of the distribution.
@@ -1495,7 +1495,7 @@ impl fr::resource::Props for Domain {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
     /// The Amazon Resource Name (ARN) of the domain (read-only).
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LightsailDomainArn>,
     /// The timestamp when the domain was created (read-only).
     pub created_at: fr::Output<String>,
     /// The name of the domain to manage in Lightsail.
@@ -1660,7 +1660,7 @@ impl fr::resource::Props for Instance {
 /// Outputs of a [`Instance`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceOutputs {
-    pub instance_arn: fr::Output<String>,
+    pub instance_arn: fr::Output<crate::refs::LightsailInstanceArn>,
     /// The names to use for your new Lightsail instance.
     pub instance_name: fr::Output<String>,
     /// IPv6 addresses of the instance
@@ -1882,9 +1882,9 @@ impl fr::resource::Props for InstanceSnapshot {
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceSnapshotOutputs {
     /// The Amazon Resource Name (ARN) of the snapshot.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InstanceSnapshotArn>,
     /// The Amazon Resource Name (ARN) of the instance from which the snapshot was created.
-    pub from_instance_arn: fr::Output<String>,
+    pub from_instance_arn: fr::Output<crate::refs::InstanceSnapshotFromInstanceArn>,
     /// The instance from which the snapshot was created.
     pub from_instance_name: fr::Output<String>,
     /// The name of the snapshot.
@@ -1966,7 +1966,7 @@ pub struct KeyPairOutputs {
     /// The RSA fingerprint of the key pair.
     pub fingerprint: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the key pair.
-    pub key_pair_arn: fr::Output<String>,
+    pub key_pair_arn: fr::Output<crate::refs::KeyPairArn>,
     /// The name of the key pair.
     pub key_pair_name: fr::Output<String>,
     pub location: fr::Output<serde_json::Value>,
@@ -2079,7 +2079,7 @@ impl fr::resource::Props for LoadBalancer {
 /// Outputs of a [`LoadBalancer`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadBalancerOutputs {
-    pub load_balancer_arn: fr::Output<String>,
+    pub load_balancer_arn: fr::Output<crate::refs::LightsailLoadBalancerArn>,
     /// The name of your load balancer.
     pub load_balancer_name: fr::Output<String>,
 }
@@ -2162,7 +2162,7 @@ pub struct LoadBalancerTlsCertificateOutputs {
     pub certificate_name: fr::Output<String>,
     /// The name of your load balancer.
     pub load_balancer_name: fr::Output<String>,
-    pub load_balancer_tls_certificate_arn: fr::Output<String>,
+    pub load_balancer_tls_certificate_arn: fr::Output<crate::refs::LoadBalancerTlsCertificateArn>,
     /// The validation status of the SSL/TLS certificate.
     pub status: fr::Output<String>,
 }
@@ -2224,7 +2224,7 @@ pub struct StaticIpOutputs {
     pub ip_address: fr::Output<String>,
     /// A Boolean value indicating whether the static IP is attached.
     pub is_attached: fr::Output<bool>,
-    pub static_ip_arn: fr::Output<String>,
+    pub static_ip_arn: fr::Output<crate::refs::StaticIpArn>,
     /// The name of the static IP address.
     pub static_ip_name: fr::Output<String>,
 }

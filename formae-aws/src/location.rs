@@ -45,9 +45,9 @@ impl fr::resource::Props for APIKey {
 /// Outputs of a [`APIKey`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct APIKeyOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::APIKeyArn>,
     pub create_time: fr::Output<String>,
-    pub key_arn: fr::Output<String>,
+    pub key_arn: fr::Output<crate::refs::APIKeyKeyArn>,
     pub key_name: fr::Output<String>,
     pub update_time: fr::Output<String>,
 }
@@ -199,8 +199,8 @@ impl fr::resource::Props for GeofenceCollection {
 /// Outputs of a [`GeofenceCollection`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct GeofenceCollectionOutputs {
-    pub arn: fr::Output<String>,
-    pub collection_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GeofenceCollectionArn>,
+    pub collection_arn: fr::Output<crate::refs::GeofenceCollectionCollectionArn>,
     pub collection_name: fr::Output<String>,
     pub create_time: fr::Output<String>,
     pub update_time: fr::Output<String>,
@@ -277,9 +277,9 @@ impl fr::resource::Props for Map {
 /// Outputs of a [`Map`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MapOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LocationMapArn>,
     pub create_time: fr::Output<String>,
-    pub map_arn: fr::Output<String>,
+    pub map_arn: fr::Output<crate::refs::LocationMapArn>,
     pub map_name: fr::Output<String>,
     pub update_time: fr::Output<String>,
 }
@@ -371,9 +371,9 @@ impl fr::resource::Props for PlaceIndex {
 /// Outputs of a [`PlaceIndex`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PlaceIndexOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PlaceIndexArn>,
     pub create_time: fr::Output<String>,
-    pub index_arn: fr::Output<String>,
+    pub index_arn: fr::Output<crate::refs::PlaceIndexIndexArn>,
     pub index_name: fr::Output<String>,
     pub update_time: fr::Output<String>,
 }
@@ -461,8 +461,8 @@ impl fr::resource::Props for RouteCalculator {
 /// Outputs of a [`RouteCalculator`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteCalculatorOutputs {
-    pub arn: fr::Output<String>,
-    pub calculator_arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouteCalculatorArn>,
+    pub calculator_arn: fr::Output<crate::refs::RouteCalculatorCalculatorArn>,
     pub calculator_name: fr::Output<String>,
     pub create_time: fr::Output<String>,
     pub update_time: fr::Output<String>,
@@ -541,9 +541,9 @@ impl fr::resource::Props for Tracker {
 /// Outputs of a [`Tracker`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TrackerOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LocationTrackerArn>,
     pub create_time: fr::Output<String>,
-    pub tracker_arn: fr::Output<String>,
+    pub tracker_arn: fr::Output<crate::refs::LocationTrackerArn>,
     pub tracker_name: fr::Output<String>,
     pub update_time: fr::Output<String>,
 }

@@ -154,7 +154,7 @@ impl fr::resource::Props for Delivery {
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryOutputs {
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeliveryArn>,
     /// Displays whether the delivery destination associated with this delivery is CloudWatch Logs, Amazon S3, or Kinesis Data Firehose.
     pub delivery_destination_type: fr::Output<String>,
     /// The unique ID that identifies this delivery in your account.
@@ -255,7 +255,7 @@ impl fr::resource::Props for DeliveryDestination {
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryDestinationOutputs {
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery destination.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeliveryDestinationArn>,
     /// The name of this delivery destination.
     pub name: fr::Output<String>,
 }
@@ -346,7 +346,7 @@ impl fr::resource::Props for DeliverySource {
 #[derive(Debug, Clone, Copy)]
 pub struct DeliverySourceOutputs {
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery source.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DeliverySourceArn>,
     /// The unique name of the Log source.
     pub name: fr::Output<String>,
     /// This array contains the ARN of the AWS resource that sends logs and is represented by this delivery source. Currently, only one ARN can be in the array.
@@ -430,7 +430,7 @@ impl fr::resource::Props for Destination {
 /// Outputs of a [`Destination`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DestinationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LogsDestinationArn>,
     /// The name of the destination resource
     pub destination_name: fr::Output<String>,
 }
@@ -615,7 +615,7 @@ impl fr::resource::Props for LogAnomalyDetector {
 #[derive(Debug, Clone, Copy)]
 pub struct LogAnomalyDetectorOutputs {
     /// ARN of LogAnomalyDetector
-    pub anomaly_detector_arn: fr::Output<String>,
+    pub anomaly_detector_arn: fr::Output<crate::refs::LogAnomalyDetectorAnomalyDetectorArn>,
     /// Current status of detector.
     pub anomaly_detector_status: fr::Output<String>,
     /// When detector was created.
@@ -706,7 +706,7 @@ pub struct LogGroup {
     pub log_group_name: Option<fr::Value<String>>,
     /// Creates or updates a resource policy for the specified log group that allows other services to put log events to this account. A LogGroup can have 1 resource policy.
     #[serde(rename = "ResourcePolicyDocument", default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy_document: Option<fr::Value<serde_json::Value>>,
+    pub resource_policy_document: Option<fr::aws::policy::PolicyDocument>,
     /// The number of days to retain the log events in the specified log group. Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653.
     /// To set a log group so that its log events do not expire, do not specify this property.
     #[serde(rename = "RetentionInDays", default, skip_serializing_if = "Option::is_none")]
@@ -728,7 +728,7 @@ impl fr::resource::Props for LogGroup {
 /// Outputs of a [`LogGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LogGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LogGroupArn>,
     /// The name of the log group. If you don't specify a name, CFNlong generates a unique ID for the log group.
     pub log_group_name: fr::Output<crate::refs::LogGroupName>,
 }
@@ -1125,7 +1125,7 @@ fr::cfn_enum! {
 pub struct ResourcePolicy {
     /// The policy document
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// A name for resource policy
     #[serde(rename = "PolicyName", default)]
     pub policy_name: fr::Value<String>,
@@ -1237,7 +1237,7 @@ pub struct ScheduledQueryOutputs {
     pub last_execution_status: fr::Output<String>,
     pub last_triggered_time: fr::Output<f64>,
     pub last_updated_time: fr::Output<f64>,
-    pub scheduled_query_arn: fr::Output<String>,
+    pub scheduled_query_arn: fr::Output<crate::refs::LogsScheduledQueryArn>,
 }
 
 impl fr::resource::Resource for ScheduledQuery {

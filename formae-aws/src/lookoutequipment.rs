@@ -60,7 +60,7 @@ impl fr::resource::Props for InferenceScheduler {
 #[derive(Debug, Clone, Copy)]
 pub struct InferenceSchedulerOutputs {
     /// The Amazon Resource Name (ARN) of the inference scheduler being created.
-    pub inference_scheduler_arn: fr::Output<String>,
+    pub inference_scheduler_arn: fr::Output<crate::refs::InferenceSchedulerArn>,
     /// The name of the inference scheduler being created.
     pub inference_scheduler_name: fr::Output<String>,
 }

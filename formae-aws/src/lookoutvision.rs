@@ -28,7 +28,7 @@ impl fr::resource::Props for Project {
 /// Outputs of a [`Project`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LookoutVisionProjectArn>,
     pub project_name: fr::Output<String>,
 }
 

@@ -42,7 +42,7 @@ impl fr::resource::Props for Application {
 /// Outputs of a [`Application`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
-    pub application_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::M2ApplicationArn>,
     pub application_id: fr::Output<String>,
 }
 
@@ -215,7 +215,7 @@ impl fr::resource::Props for Environment {
 #[derive(Debug, Clone, Copy)]
 pub struct EnvironmentOutputs {
     /// The Amazon Resource Name (ARN) of the runtime environment.
-    pub environment_arn: fr::Output<String>,
+    pub environment_arn: fr::Output<crate::refs::M2EnvironmentArn>,
     /// The unique identifier of the environment.
     pub environment_id: fr::Output<String>,
 }

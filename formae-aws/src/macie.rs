@@ -36,7 +36,7 @@ impl fr::resource::Props for AllowList {
 #[derive(Debug, Clone, Copy)]
 pub struct AllowListOutputs {
     /// AllowList ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AllowListArn>,
     /// AllowList ID.
     pub id: fr::Output<String>,
     /// AllowList status.
@@ -130,7 +130,7 @@ impl fr::resource::Props for CustomDataIdentifier {
 #[derive(Debug, Clone, Copy)]
 pub struct CustomDataIdentifierOutputs {
     /// Custom data identifier ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CustomDataIdentifierArn>,
     /// Custom data identifier ID.
     pub id: fr::Output<String>,
 }
@@ -198,7 +198,7 @@ impl fr::resource::Props for FindingsFilter {
 #[derive(Debug, Clone, Copy)]
 pub struct FindingsFilterOutputs {
     /// Findings filter ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FindingsFilterArn>,
     /// Findings filter ID.
     pub id: fr::Output<String>,
 }
@@ -280,7 +280,7 @@ pub struct MemberOutputs {
     /// The AWS account ID for the Amazon Macie administrator account.
     pub administrator_account_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the association between the member account and the Amazon Macie administrator account.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MemberArn>,
     /// The current status of the relationship between the account and the Amazon Macie administrator account.
     pub relationship_status: fr::Output<String>,
     /// The date and time, in UTC and extended ISO 8601 format, of the most recent change to the status of the relationship between the account and the Amazon Macie administrator account.

@@ -29,7 +29,7 @@ impl fr::resource::Props for Accessor {
 /// Outputs of a [`Accessor`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessorOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AccessorArn>,
     pub creation_date: fr::Output<String>,
     pub id: fr::Output<String>,
     pub status: fr::Output<String>,

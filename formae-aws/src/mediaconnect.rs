@@ -44,7 +44,7 @@ impl fr::resource::Props for Bridge {
 #[derive(Debug, Clone, Copy)]
 pub struct BridgeOutputs {
     /// The Amazon Resource Number (ARN) of the bridge.
-    pub bridge_arn: fr::Output<String>,
+    pub bridge_arn: fr::Output<crate::refs::BridgeArn>,
     pub bridge_state: fr::Output<String>,
 }
 
@@ -565,7 +565,7 @@ pub struct FlowOutputs {
     /// The IP address from which video will be sent to output destinations.
     pub egress_ip: fr::Output<String>,
     /// The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow.
-    pub flow_arn: fr::Output<String>,
+    pub flow_arn: fr::Output<crate::refs::MediaConnectFlowArn>,
     /// The Availability Zone that you want to create the flow in. These options are limited to the Availability Zones within the current AWS.(ReadOnly)
     pub flow_availability_zone: fr::Output<String>,
     /// A prefix for the names of the NDI sources that the flow creates.(ReadOnly)
@@ -1434,7 +1434,7 @@ impl fr::resource::Props for FlowEntitlement {
 #[derive(Debug, Clone, Copy)]
 pub struct FlowEntitlementOutputs {
     /// The ARN of the entitlement.
-    pub entitlement_arn: fr::Output<String>,
+    pub entitlement_arn: fr::Output<crate::refs::FlowEntitlementEntitlementArn>,
 }
 
 impl fr::resource::Resource for FlowEntitlement {
@@ -1576,7 +1576,7 @@ impl fr::resource::Props for FlowMediaStream {
 #[derive(Debug, Clone, Copy)]
 pub struct FlowMediaStreamOutputs {
     /// The Amazon Resource Name (ARN) of the media stream, composed of the flow ARN followed by /mediaStream/ and the media stream name.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FlowMediaStreamArn>,
     /// The format type number (sometimes referred to as RTP payload type) of the media stream. MediaConnect assigns this value to the media stream.
     pub fmt: fr::Output<i64>,
 }
@@ -1729,7 +1729,7 @@ impl fr::resource::Props for FlowOutput {
 #[derive(Debug, Clone, Copy)]
 pub struct FlowOutputOutputs {
     /// The ARN of the output.
-    pub output_arn: fr::Output<String>,
+    pub output_arn: fr::Output<crate::refs::FlowOutputOutputArn>,
 }
 
 impl fr::resource::Resource for FlowOutput {
@@ -2000,7 +2000,7 @@ pub struct FlowSourceOutputs {
     /// The IP address that the flow will be listening on for incoming content.
     pub ingest_ip: fr::Output<String>,
     /// The ARN of the source.
-    pub source_arn: fr::Output<String>,
+    pub source_arn: fr::Output<crate::refs::FlowSourceSourceArn>,
     /// The port that the flow will be listening on for incoming content.(ReadOnly)
     pub source_ingest_port: fr::Output<String>,
 }
@@ -2151,7 +2151,7 @@ impl fr::resource::Props for Gateway {
 #[derive(Debug, Clone, Copy)]
 pub struct GatewayOutputs {
     /// The Amazon Resource Name (ARN) of the gateway.
-    pub gateway_arn: fr::Output<String>,
+    pub gateway_arn: fr::Output<crate::refs::MediaConnectGatewayArn>,
     /// The current status of the gateway.
     pub gateway_state: fr::Output<String>,
 }
@@ -2257,7 +2257,7 @@ impl fr::resource::Props for RouterInput {
 /// Outputs of a [`RouterInput`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RouterInputOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouterInputArn>,
     pub content_quality_analysis_type: fr::Output<String>,
     /// The timestamp when the router input was created.
     pub created_at: fr::Output<String>,
@@ -2384,7 +2384,7 @@ impl fr::resource::Props for RouterNetworkInterface {
 /// Outputs of a [`RouterNetworkInterface`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RouterNetworkInterfaceOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouterNetworkInterfaceArn>,
     /// The number of router inputs associated with the network interface.
     pub associated_input_count: fr::Output<i64>,
     /// The number of router outputs associated with the network interface.
@@ -2485,7 +2485,7 @@ impl fr::resource::Props for RouterOutput {
 /// Outputs of a [`RouterOutput`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RouterOutputOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouterOutputArn>,
     /// The timestamp when the router output was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the router output.

@@ -107,7 +107,7 @@ impl fr::resource::Props for JobTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct JobTemplateOutputs {
     /// The Amazon Resource Name (ARN) of the job template, such as arn:aws:mediaconvert:us-west-2:123456789012:jobTemplates/my-job-template.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaConvertJobTemplateArn>,
     /// The name of the job template you are creating.
     pub name: fr::Output<String>,
 }
@@ -237,7 +237,7 @@ impl fr::resource::Props for Preset {
 #[derive(Debug, Clone, Copy)]
 pub struct PresetOutputs {
     /// The Amazon Resource Name (ARN) of the output preset, such as arn:aws:mediaconvert:us-west-2:123456789012
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PresetArn>,
     /// The name of the preset that you are modifying.
     pub name: fr::Output<String>,
 }
@@ -309,7 +309,7 @@ impl fr::resource::Props for Queue {
 #[derive(Debug, Clone, Copy)]
 pub struct QueueOutputs {
     /// The Amazon Resource Name (ARN) of the queue, such as arn:aws:mediaconvert:us-west-2:123456789012.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaConvertQueueArn>,
     /// The name of the queue that you are creating.
     pub name: fr::Output<String>,
 }

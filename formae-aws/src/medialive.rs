@@ -33,7 +33,7 @@ impl fr::resource::Props for ChannelPlacementGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelPlacementGroupOutputs {
     /// The ARN of the channel placement group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ChannelPlacementGroupArn>,
     /// List of channel IDs added to the channel placement group.
     pub channels: fr::Output<serde_json::Value>,
     /// The ID of the cluster the node is on.
@@ -160,7 +160,7 @@ impl fr::resource::Props for CloudWatchAlarmTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct CloudWatchAlarmTemplateOutputs {
     /// A cloudwatch alarm template's ARN (Amazon Resource Name)
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CloudWatchAlarmTemplateArn>,
     pub created_at: fr::Output<String>,
     /// A cloudwatch alarm template group's id. AWS provided template groups have ids that start with `aws-`
     pub group_id: fr::Output<String>,
@@ -279,7 +279,7 @@ impl fr::resource::Props for CloudWatchAlarmTemplateGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct CloudWatchAlarmTemplateGroupOutputs {
     /// A cloudwatch alarm template group's ARN (Amazon Resource Name)
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CloudWatchAlarmTemplateGroupArn>,
     pub created_at: fr::Output<String>,
     /// A cloudwatch alarm template group's id. AWS provided template groups have ids that start with `aws-`
     pub id: fr::Output<String>,
@@ -349,7 +349,7 @@ impl fr::resource::Props for Cluster {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
     /// The ARN of the Cluster.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaLiveClusterArn>,
     /// The MediaLive Channels that are currently running on Nodes in this Cluster.
     pub channel_ids: fr::Output<serde_json::Value>,
     /// The unique ID of the Cluster.
@@ -468,7 +468,7 @@ impl fr::resource::Props for EventBridgeRuleTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct EventBridgeRuleTemplateOutputs {
     /// An eventbridge rule template's ARN (Amazon Resource Name)
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventBridgeRuleTemplateArn>,
     /// Placeholder documentation for __timestampIso8601
     pub created_at: fr::Output<String>,
     /// An eventbridge rule template group's id. AWS provided template groups have ids that start with `aws-`
@@ -580,7 +580,7 @@ impl fr::resource::Props for EventBridgeRuleTemplateGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct EventBridgeRuleTemplateGroupOutputs {
     /// An eventbridge rule template group's ARN (Amazon Resource Name)
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventBridgeRuleTemplateGroupArn>,
     pub created_at: fr::Output<String>,
     /// An eventbridge rule template group's id. AWS provided template groups have ids that start with `aws-`
     pub id: fr::Output<String>,
@@ -686,7 +686,7 @@ impl fr::resource::Props for Input {
 #[derive(Debug, Clone, Copy)]
 pub struct InputOutputs {
     /// The Unique ARN of the input (generated, immutable).
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InputArn>,
     /// A list of channel IDs that that input is attached to (currently an input can only be attached to one channel).
     pub attached_channels: fr::Output<serde_json::Value>,
     /// A list of destination URLs of the input (PUSH-type).
@@ -1152,7 +1152,7 @@ impl fr::resource::Props for InputSecurityGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct InputSecurityGroupOutputs {
     /// Unique ARN of Input Security Group
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InputSecurityGroupArn>,
     /// The Id of the Input Security Group
     pub id: fr::Output<String>,
     /// The list of inputs currently using this Input Security Group.
@@ -1235,7 +1235,7 @@ impl fr::resource::Props for Multiplex {
 #[derive(Debug, Clone, Copy)]
 pub struct MultiplexOutputs {
     /// The unique arn of the multiplex.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MultiplexArn>,
     /// The unique id of the multiplex.
     pub id: fr::Output<String>,
     /// The number of currently healthy pipelines.
@@ -1553,7 +1553,7 @@ impl fr::resource::Props for Network {
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkOutputs {
     /// The ARN of the Network.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaLiveNetworkArn>,
     pub associated_cluster_ids: fr::Output<serde_json::Value>,
     /// The unique ID of the Network.
     pub id: fr::Output<String>,
@@ -1654,14 +1654,14 @@ impl fr::resource::Props for Node {
 #[derive(Debug, Clone, Copy)]
 pub struct NodeOutputs {
     /// The ARN of the Node. It is automatically assigned when the Node is created.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NodeArn>,
     /// An array of IDs. Each ID is one ChannelPlacementGroup that is associated with this Node.
     pub channel_placement_groups: fr::Output<serde_json::Value>,
     pub connection_state: fr::Output<String>,
     /// The unique ID of the Node. Unique in the Cluster. The ID is the resource-id portion of the ARN.
     pub id: fr::Output<String>,
     /// The ARN of the EC2 instance hosting the Node.
-    pub instance_arn: fr::Output<String>,
+    pub instance_arn: fr::Output<crate::refs::NodeInstanceArn>,
     pub state: fr::Output<String>,
 }
 
@@ -1798,7 +1798,7 @@ impl fr::resource::Props for SdiSource {
 #[derive(Debug, Clone, Copy)]
 pub struct SdiSourceOutputs {
     /// The unique arn of the SdiSource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SdiSourceArn>,
     /// The unique identifier of the SdiSource.
     pub id: fr::Output<String>,
     /// The list of inputs currently using this SDI source.
@@ -1895,7 +1895,7 @@ impl fr::resource::Props for SignalMap {
 #[derive(Debug, Clone, Copy)]
 pub struct SignalMapOutputs {
     /// A signal map's ARN (Amazon Resource Name)
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SignalMapArn>,
     pub cloud_watch_alarm_template_group_ids: fr::Output<serde_json::Value>,
     pub created_at: fr::Output<String>,
     /// Error message associated with a failed creation or failed update attempt of a signal map.

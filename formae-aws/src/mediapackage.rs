@@ -47,7 +47,7 @@ impl fr::resource::Props for Asset {
 #[derive(Debug, Clone, Copy)]
 pub struct AssetOutputs {
     /// The ARN of the Asset.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaPackageAssetArn>,
     /// The time the Asset was initially submitted for Ingest.
     pub created_at: fr::Output<String>,
     /// The unique identifier for the Asset.
@@ -154,7 +154,7 @@ impl fr::resource::Props for Channel {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
     /// The Amazon Resource Name (ARN) assigned to the Channel.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaPackageChannelArn>,
     /// The ID of the Channel.
     pub id: fr::Output<String>,
 }
@@ -296,7 +296,7 @@ impl fr::resource::Props for OriginEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct OriginEndpointOutputs {
     /// The Amazon Resource Name (ARN) assigned to the OriginEndpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaPackageOriginEndpointArn>,
     /// The ID of the OriginEndpoint.
     pub id: fr::Output<String>,
     /// The URL of the packaged OriginEndpoint for consumption.
@@ -924,7 +924,7 @@ impl fr::resource::Props for PackagingConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct PackagingConfigurationOutputs {
     /// The ARN of the PackagingConfiguration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PackagingConfigurationArn>,
     /// The ID of the PackagingConfiguration.
     pub id: fr::Output<String>,
 }
@@ -1302,7 +1302,7 @@ impl fr::resource::Props for PackagingGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct PackagingGroupOutputs {
     /// The ARN of the PackagingGroup.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PackagingGroupArn>,
     /// The fully qualified domain name for Assets in the PackagingGroup.
     pub domain_name: fr::Output<String>,
     /// The ID of the PackagingGroup.

@@ -51,7 +51,7 @@ impl fr::resource::Props for Channel {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
     /// <p>The Amazon Resource Name (ARN) associated with the resource.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaPackageV2ChannelArn>,
     /// <p>The multiview channels, in the same channel group, that list this channel as an available source. This is a read-only field. You can't delete a channel while any multiview channel still lists it as a source. Use this field to find the multiview channels that you need to update first.</p>
     pub attached_multiview_channels: fr::Output<serde_json::Value>,
     /// <p>The date and time the channel was created.</p>
@@ -214,7 +214,7 @@ impl fr::resource::Props for ChannelGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelGroupOutputs {
     /// <p>The Amazon Resource Name (ARN) associated with the resource.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ChannelGroupArn>,
     /// <p>The date and time the channel group was created.</p>
     pub created_at: fr::Output<String>,
     /// <p>The output domain where the source stream should be sent. Integrate the domain with a downstream CDN (such as Amazon CloudFront) or playback device.</p>
@@ -264,7 +264,7 @@ pub struct ChannelPolicy {
     #[serde(rename = "ChannelName", default)]
     pub channel_name: fr::Value<String>,
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ChannelPolicy {
@@ -380,7 +380,7 @@ impl fr::resource::Props for OriginEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct OriginEndpointOutputs {
     /// <p>The Amazon Resource Name (ARN) associated with the resource.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaPackageV2OriginEndpointArn>,
     /// <p>The date and time the origin endpoint was created.</p>
     pub created_at: fr::Output<String>,
     pub dash_manifest_urls: fr::Output<serde_json::Value>,
@@ -1397,7 +1397,7 @@ pub struct OriginEndpointPolicy {
     #[serde(rename = "OriginEndpointName", default)]
     pub origin_endpoint_name: fr::Value<String>,
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for OriginEndpointPolicy {

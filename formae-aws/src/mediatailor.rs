@@ -49,7 +49,7 @@ impl fr::resource::Props for Channel {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
     /// <p>The ARN of the channel.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaTailorChannelArn>,
     pub channel_name: fr::Output<String>,
 }
 
@@ -239,7 +239,7 @@ pub struct ChannelPolicy {
     pub channel_name: fr::Value<String>,
     /// <p>The IAM policy for the channel. IAM policies are used to control access to your channel.</p>
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ChannelPolicy {
@@ -330,7 +330,7 @@ impl fr::resource::Props for Function {
 #[derive(Debug, Clone, Copy)]
 pub struct FunctionOutputs {
     /// The ARN of the function.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MediaTailorFunctionArn>,
     /// The unique identifier for the function.
     pub function_id: fr::Output<String>,
 }
@@ -629,7 +629,7 @@ impl fr::resource::Props for LiveSource {
 #[derive(Debug, Clone, Copy)]
 pub struct LiveSourceOutputs {
     /// <p>The ARN of the live source.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LiveSourceArn>,
     pub live_source_name: fr::Output<String>,
     pub source_location_name: fr::Output<String>,
 }
@@ -784,7 +784,7 @@ pub struct PlaybackConfigurationOutputs {
     /// The identifier for the playback configuration.
     pub name: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the playback configuration.
-    pub playback_configuration_arn: fr::Output<String>,
+    pub playback_configuration_arn: fr::Output<crate::refs::PlaybackConfigurationArn>,
     /// The URL that the player accesses to get a manifest from MediaTailor. This session will use server-side reporting.
     pub playback_endpoint_prefix: fr::Output<String>,
     /// The URL that the player uses to initialize a session that uses client-side reporting.
@@ -1278,7 +1278,7 @@ impl fr::resource::Props for PrefetchSchedule {
 #[derive(Debug, Clone, Copy)]
 pub struct PrefetchScheduleOutputs {
     /// The Amazon Resource Name (ARN) of the prefetch schedule.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PrefetchScheduleArn>,
 }
 
 impl fr::resource::Resource for PrefetchSchedule {
@@ -1551,7 +1551,7 @@ impl fr::resource::Props for Program {
 #[derive(Debug, Clone, Copy)]
 pub struct ProgramOutputs {
     /// The ARN of the program.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ProgramArn>,
     /// The clip range configuration settings.
     pub clip_range: fr::Output<serde_json::Value>,
     /// The timestamp of when the program was created.
@@ -1862,7 +1862,7 @@ impl fr::resource::Props for SourceLocation {
 #[derive(Debug, Clone, Copy)]
 pub struct SourceLocationOutputs {
     /// <p>The ARN of the source location.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SourceLocationArn>,
     pub source_location_name: fr::Output<String>,
 }
 
@@ -2006,7 +2006,7 @@ impl fr::resource::Props for VodSource {
 #[derive(Debug, Clone, Copy)]
 pub struct VodSourceOutputs {
     /// <p>The ARN of the VOD source.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VodSourceArn>,
     pub source_location_name: fr::Output<String>,
     pub vod_source_name: fr::Output<String>,
 }

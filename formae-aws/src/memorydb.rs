@@ -34,7 +34,7 @@ pub struct ACLOutputs {
     /// The name of the acl.
     pub acl_name: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the acl.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ACLArn>,
     /// Indicates acl status. Can be "creating", "active", "modifying", "deleting".
     pub status: fr::Output<String>,
 }
@@ -167,7 +167,7 @@ pub struct Cluster {
     pub snapshot_window: Option<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
     #[serde(rename = "SnsTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
     /// The status of the Amazon SNS notification topic. Notifications are sent only if the status is enabled.
     #[serde(rename = "SnsTopicStatus", default, skip_serializing_if = "Option::is_none")]
     pub sns_topic_status: Option<fr::Value<String>>,
@@ -491,7 +491,7 @@ impl fr::resource::Props for Snapshot {
 #[derive(Debug, Clone, Copy)]
 pub struct SnapshotOutputs {
     /// The ARN (Amazon Resource Name) of the snapshot.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MemoryDbSnapshotArn>,
     /// The configuration of the cluster from which the snapshot was taken.
     pub cluster_configuration: fr::Output<serde_json::Value>,
     /// Enables data tiering. Data tiering is only supported for clusters using the r6gd node type.
@@ -654,7 +654,7 @@ impl fr::resource::Props for User {
 #[derive(Debug, Clone, Copy)]
 pub struct UserOutputs {
     /// The Amazon Resource Name (ARN) of the user account.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MemoryDbUserArn>,
     /// Indicates the user status. Can be "active", "modifying" or "deleting".
     pub status: fr::Output<String>,
     /// The name of the user.

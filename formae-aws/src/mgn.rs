@@ -40,7 +40,7 @@ impl fr::resource::Props for Connector {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
     /// The Amazon Resource Name (ARN) of the connector.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MgnConnectorArn>,
     /// The unique identifier of the connector.
     pub connector_id: fr::Output<String>,
 }
@@ -191,7 +191,7 @@ impl fr::resource::Props for LaunchConfigurationTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct LaunchConfigurationTemplateOutputs {
     /// ARN of the Launch Configuration Template.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MgnLaunchConfigurationTemplateArn>,
     /// ID of the EC2 launch template backing the Launch Configuration Template.
     pub ec2_launch_template_id: fr::Output<String>,
     /// ID of the Launch Configuration Template.
@@ -421,7 +421,7 @@ impl fr::resource::Props for NetworkMigrationDefinition {
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkMigrationDefinitionOutputs {
     /// The Amazon Resource Name (ARN) of the network migration definition.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NetworkMigrationDefinitionArn>,
     /// The timestamp when the network migration definition was created.
     pub created_at: fr::Output<String>,
     /// The unique identifier of the network migration definition.

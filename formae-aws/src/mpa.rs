@@ -42,14 +42,14 @@ impl fr::resource::Props for ApprovalTeam {
 /// Outputs of a [`ApprovalTeam`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ApprovalTeamOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApprovalTeamArn>,
     pub creation_time: fr::Output<String>,
     pub last_update_time: fr::Output<String>,
     pub number_of_approvers: fr::Output<i64>,
     pub status: fr::Output<String>,
     pub status_code: fr::Output<String>,
     pub status_message: fr::Output<String>,
-    pub update_session_arn: fr::Output<String>,
+    pub update_session_arn: fr::Output<crate::refs::ApprovalTeamUpdateSessionArn>,
     pub version_id: fr::Output<String>,
 }
 
@@ -196,7 +196,7 @@ impl fr::resource::Props for IdentitySource {
 #[derive(Debug, Clone, Copy)]
 pub struct IdentitySourceOutputs {
     pub creation_time: fr::Output<String>,
-    pub identity_source_arn: fr::Output<String>,
+    pub identity_source_arn: fr::Output<crate::refs::IdentitySourceArn>,
     pub identity_source_type: fr::Output<String>,
     pub status: fr::Output<String>,
     pub status_code: fr::Output<String>,

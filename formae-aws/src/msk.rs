@@ -102,7 +102,7 @@ impl fr::resource::Props for Channel {
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelOutputs {
     /// The Amazon Resource Name (ARN) that uniquely identifies the channel
-    pub channel_arn: fr::Output<String>,
+    pub channel_arn: fr::Output<crate::refs::MskChannelArn>,
     pub state_info: fr::Output<serde_json::Value>,
     pub status: fr::Output<String>,
 }
@@ -486,7 +486,7 @@ pub struct TopicConfiguration {
     pub record_schema: Option<RecordSchema>,
     /// The Amazon Resource Name (ARN) that uniquely identifies the topic
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for TopicConfiguration {
@@ -587,7 +587,7 @@ impl fr::resource::Props for Cluster {
 /// Outputs of a [`Cluster`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MskClusterArn>,
     /// The current version of the MSK cluster
     pub current_version: fr::Output<String>,
 }
@@ -1153,7 +1153,7 @@ pub struct ClusterPolicy {
     #[serde(rename = "ClusterArn", default)]
     pub cluster_arn: fr::Value<String>,
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ClusterPolicy {
@@ -1228,7 +1228,7 @@ impl fr::resource::Props for Configuration {
 /// Outputs of a [`Configuration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MskConfigurationArn>,
 }
 
 impl fr::resource::Resource for Configuration {
@@ -1321,7 +1321,7 @@ pub struct ReplicatorOutputs {
     /// The current version of the MSK replicator.
     pub current_version: fr::Output<String>,
     /// Amazon Resource Name for the created replicator.
-    pub replicator_arn: fr::Output<String>,
+    pub replicator_arn: fr::Output<crate::refs::ReplicatorArn>,
 }
 
 impl fr::resource::Resource for Replicator {
@@ -1844,7 +1844,7 @@ impl fr::resource::Props for ServerlessCluster {
 /// Outputs of a [`ServerlessCluster`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerlessClusterOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServerlessClusterArn>,
 }
 
 impl fr::resource::Resource for ServerlessCluster {
@@ -1955,7 +1955,7 @@ impl fr::resource::Props for Topic {
 #[derive(Debug, Clone, Copy)]
 pub struct TopicOutputs {
     /// The Amazon Resource Name (ARN) of the topic
-    pub topic_arn: fr::Output<String>,
+    pub topic_arn: fr::Output<crate::refs::MskTopicArn>,
 }
 
 impl fr::resource::Resource for Topic {
@@ -2021,7 +2021,7 @@ impl fr::resource::Props for VpcConnection {
 /// Outputs of a [`VpcConnection`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct VpcConnectionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VpcConnectionArn>,
 }
 
 impl fr::resource::Resource for VpcConnection {

@@ -130,7 +130,7 @@ impl fr::resource::Props for Environment {
 /// Outputs of a [`Environment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EnvironmentOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MwaaEnvironmentArn>,
     pub celery_executor_queue: fr::Output<String>,
     pub database_vpc_endpoint_service: fr::Output<String>,
     pub name: fr::Output<String>,

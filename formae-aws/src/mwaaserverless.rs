@@ -54,7 +54,7 @@ pub struct WorkflowOutputs {
     pub created_at: fr::Output<String>,
     pub modified_at: fr::Output<String>,
     pub schedule_configuration: fr::Output<serde_json::Value>,
-    pub workflow_arn: fr::Output<String>,
+    pub workflow_arn: fr::Output<crate::refs::MwaaServerlessWorkflowArn>,
     pub workflow_status: fr::Output<String>,
     pub workflow_version: fr::Output<String>,
 }

@@ -576,7 +576,7 @@ pub struct EventSubscription {
     pub event_categories: Vec<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the SNS topic created for event notification. The ARN is created by Amazon SNS when you create a topic and subscribe to it.
     #[serde(rename = "SnsTopicArn", default)]
-    pub sns_topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub sns_topic_arn: fr::Value<crate::refs::SnsTopicArn>,
     /// The list of identifiers of the event sources for which events will be returned. If not specified, then all sources are included in the response. An identifier must begin with a letter and must contain only ASCII letters, digits, and hyphens; it cannot end with a hyphen or contain two consecutive hyphens.
     #[serde(rename = "SourceIds", default, skip_serializing_if = "Vec::is_empty")]
     pub source_ids: Vec<fr::Value<String>>,

@@ -74,7 +74,7 @@ pub struct GraphOutputs {
     /// The connection endpoint for the graph. For example: `g-12a3bcdef4.us-east-1.neptune-graph.amazonaws.com`
     pub endpoint: fr::Output<String>,
     /// Graph resource ARN
-    pub graph_arn: fr::Output<String>,
+    pub graph_arn: fr::Output<crate::refs::NeptuneGraphGraphArn>,
     /// The auto-generated id assigned by the service.
     pub graph_id: fr::Output<String>,
 }
@@ -281,7 +281,7 @@ impl fr::resource::Props for GraphSnapshot {
 #[derive(Debug, Clone, Copy)]
 pub struct GraphSnapshotOutputs {
     /// The ARN of the graph snapshot.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GraphSnapshotArn>,
     /// The unique identifier of the graph snapshot.
     pub id: fr::Output<String>,
     /// The ID of the KMS key used to encrypt and decrypt the snapshot.

@@ -44,7 +44,7 @@ impl fr::resource::Props for ContainerAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct ContainerAssociationOutputs {
     /// The Amazon Resource Name (ARN) of the container association.
-    pub container_association_arn: fr::Output<String>,
+    pub container_association_arn: fr::Output<crate::refs::ContainerAssociationArn>,
     /// The number of CIDR blocks resolved from the monitored containers.
     pub resolved_cidr_count: fr::Output<i64>,
     /// The current status of the container association.
@@ -217,7 +217,7 @@ impl fr::resource::Props for Firewall {
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallOutputs {
     pub endpoint_ids: fr::Output<serde_json::Value>,
-    pub firewall_arn: fr::Output<String>,
+    pub firewall_arn: fr::Output<crate::refs::FirewallArn>,
     pub firewall_id: fr::Output<String>,
     /// The number of VPC endpoint associations attached to the firewall.
     pub number_of_associations: fr::Output<i64>,
@@ -421,7 +421,7 @@ impl fr::resource::Props for FirewallPolicy {
 /// Outputs of a [`FirewallPolicy`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallPolicyOutputs {
-    pub firewall_policy_arn: fr::Output<String>,
+    pub firewall_policy_arn: fr::Output<crate::refs::FirewallPolicyArn>,
     pub firewall_policy_id: fr::Output<String>,
 }
 
@@ -837,7 +837,7 @@ impl fr::resource::Props for RuleGroup {
 /// Outputs of a [`RuleGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleGroupOutputs {
-    pub rule_group_arn: fr::Output<String>,
+    pub rule_group_arn: fr::Output<crate::refs::NetworkFirewallRuleGroupArn>,
     pub rule_group_id: fr::Output<String>,
 }
 
@@ -1288,7 +1288,7 @@ impl fr::resource::Props for TLSInspectionConfiguration {
 /// Outputs of a [`TLSInspectionConfiguration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TLSInspectionConfigurationOutputs {
-    pub tls_inspection_configuration_arn: fr::Output<String>,
+    pub tls_inspection_configuration_arn: fr::Output<crate::refs::TlsInspectionConfigurationArn>,
     pub tls_inspection_configuration_id: fr::Output<String>,
 }
 
@@ -1452,7 +1452,7 @@ impl fr::resource::Props for VpcEndpointAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct VpcEndpointAssociationOutputs {
     pub endpoint_id: fr::Output<String>,
-    pub vpc_endpoint_association_arn: fr::Output<String>,
+    pub vpc_endpoint_association_arn: fr::Output<crate::refs::VpcEndpointAssociationArn>,
     pub vpc_endpoint_association_id: fr::Output<String>,
 }
 

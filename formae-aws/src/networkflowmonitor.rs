@@ -43,7 +43,7 @@ impl fr::resource::Props for Monitor {
 #[derive(Debug, Clone, Copy)]
 pub struct MonitorOutputs {
     /// The Amazon Resource Name (ARN) of the monitor.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NetworkFlowMonitorMonitorArn>,
     /// The date and time when the monitor was created.
     pub created_at: fr::Output<String>,
     /// The date and time when the monitor was last modified.
@@ -184,7 +184,7 @@ impl fr::resource::Props for Scope {
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeOutputs {
     /// The Amazon Resource Name (ARN) of the scope.
-    pub scope_arn: fr::Output<String>,
+    pub scope_arn: fr::Output<crate::refs::NetworkFlowMonitorScopeArn>,
     /// The identifier for the scope.
     pub scope_id: fr::Output<String>,
     /// The status of the scope.

@@ -59,7 +59,7 @@ pub struct ConnectAttachmentOutputs {
     /// The type of attachment.
     pub attachment_type: fr::Output<String>,
     /// The ARN of a core network.
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::ConnectAttachmentCoreNetworkArn>,
     /// Creation time of the attachment.
     pub created_at: fr::Output<String>,
     /// Errors from the last modification of the attachment.
@@ -71,7 +71,7 @@ pub struct ConnectAttachmentOutputs {
     /// The attachment to move from one segment to another.
     pub proposed_segment_change: fr::Output<serde_json::Value>,
     /// The attachment resource ARN.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::ConnectAttachmentResourceArn>,
     /// The name of the segment attachment.
     pub segment_name: fr::Output<String>,
     /// State of the attachment.
@@ -299,7 +299,7 @@ impl fr::resource::Props for CoreNetwork {
 #[derive(Debug, Clone, Copy)]
 pub struct CoreNetworkOutputs {
     /// The ARN (Amazon resource name) of core network
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::CoreNetworkArn>,
     /// The Id of core network
     pub core_network_id: fr::Output<String>,
     /// The creation time of core network
@@ -541,7 +541,7 @@ pub struct DeviceOutputs {
     /// The date and time that the device was created.
     pub created_at: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the device.
-    pub device_arn: fr::Output<String>,
+    pub device_arn: fr::Output<crate::refs::DeviceArn>,
     /// The ID of the device.
     pub device_id: fr::Output<String>,
     /// The ID of the global network.
@@ -669,7 +669,7 @@ pub struct DirectConnectGatewayAttachmentOutputs {
     /// Attachment type.
     pub attachment_type: fr::Output<String>,
     /// The ARN of a core network for the Direct Connect Gateway attachment.
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::DirectConnectGatewayAttachmentCoreNetworkArn>,
     /// Creation time of the attachment.
     pub created_at: fr::Output<String>,
     /// Errors from the last modification of the attachment.
@@ -683,7 +683,7 @@ pub struct DirectConnectGatewayAttachmentOutputs {
     /// The attachment to move from one segment to another.
     pub proposed_segment_change: fr::Output<serde_json::Value>,
     /// The ARN of the Resource.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::DirectConnectGatewayAttachmentResourceArn>,
     /// The name of the segment attachment..
     pub segment_name: fr::Output<String>,
     /// State of the attachment.
@@ -763,7 +763,7 @@ impl fr::resource::Props for GlobalNetwork {
 #[derive(Debug, Clone, Copy)]
 pub struct GlobalNetworkOutputs {
     /// The Amazon Resource Name (ARN) of the global network.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlobalNetworkArn>,
     /// The ID of the global network.
     pub id: fr::Output<String>,
 }
@@ -848,7 +848,7 @@ pub struct LinkOutputs {
     /// The ID of the global network.
     pub global_network_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the link.
-    pub link_arn: fr::Output<String>,
+    pub link_arn: fr::Output<crate::refs::NetworkManagerLinkArn>,
     /// The ID of the link.
     pub link_id: fr::Output<String>,
     /// The state of the link.
@@ -1004,7 +1004,7 @@ pub struct SiteOutputs {
     /// The ID of the global network.
     pub global_network_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the site.
-    pub site_arn: fr::Output<String>,
+    pub site_arn: fr::Output<crate::refs::NetworkManagerSiteArn>,
     /// The ID of the site.
     pub site_id: fr::Output<String>,
     /// The state of the site.
@@ -1087,7 +1087,7 @@ pub struct SiteToSiteVpnAttachmentOutputs {
     /// The type of attachment.
     pub attachment_type: fr::Output<String>,
     /// The ARN of a core network for the VPC attachment.
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::SiteToSiteVpnAttachmentCoreNetworkArn>,
     /// Creation time of the attachment.
     pub created_at: fr::Output<String>,
     /// The Region where the edge is located.
@@ -1101,7 +1101,7 @@ pub struct SiteToSiteVpnAttachmentOutputs {
     /// The attachment to move from one segment to another.
     pub proposed_segment_change: fr::Output<serde_json::Value>,
     /// The ARN of the Resource.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::SiteToSiteVpnAttachmentResourceArn>,
     /// The name of the segment that attachment is in.
     pub segment_name: fr::Output<String>,
     /// The state of the attachment.
@@ -1182,7 +1182,7 @@ impl fr::resource::Props for TransitGatewayPeering {
 #[derive(Debug, Clone, Copy)]
 pub struct TransitGatewayPeeringOutputs {
     /// The ARN (Amazon Resource Name) of the core network that you want to peer a transit gateway to.
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::TransitGatewayPeeringCoreNetworkArn>,
     /// The creation time of the transit gateway peering
     pub created_at: fr::Output<String>,
     /// The location of the transit gateway peering
@@ -1196,7 +1196,7 @@ pub struct TransitGatewayPeeringOutputs {
     /// Peering type (TransitGatewayPeering)
     pub peering_type: fr::Output<String>,
     /// The ARN (Amazon Resource Name) of the resource that you will peer to a core network
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::TransitGatewayPeeringResourceArn>,
     /// The state of the transit gateway peering
     pub state: fr::Output<String>,
     /// The ID of the TransitGatewayPeeringAttachment
@@ -1368,7 +1368,7 @@ pub struct TransitGatewayRouteTableAttachmentOutputs {
     /// The type of attachment.
     pub attachment_type: fr::Output<String>,
     /// The ARN of a core network for the VPC attachment.
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::TransitGatewayRouteTableAttachmentCoreNetworkArn>,
     /// The ID of a core network where you're creating a site-to-site VPN attachment.
     pub core_network_id: fr::Output<String>,
     /// Creation time of the attachment.
@@ -1384,7 +1384,7 @@ pub struct TransitGatewayRouteTableAttachmentOutputs {
     /// The attachment to move from one segment to another.
     pub proposed_segment_change: fr::Output<serde_json::Value>,
     /// The ARN of the Resource.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::TransitGatewayRouteTableAttachmentResourceArn>,
     /// The name of the segment that attachment is in.
     pub segment_name: fr::Output<String>,
     /// The state of the attachment.
@@ -1505,7 +1505,7 @@ pub struct VpcAttachmentOutputs {
     /// Attachment type.
     pub attachment_type: fr::Output<String>,
     /// The ARN of a core network for the VPC attachment.
-    pub core_network_arn: fr::Output<String>,
+    pub core_network_arn: fr::Output<crate::refs::VpcAttachmentCoreNetworkArn>,
     /// Creation time of the attachment.
     pub created_at: fr::Output<String>,
     /// The Region where the edge is located.
@@ -1521,7 +1521,7 @@ pub struct VpcAttachmentOutputs {
     /// The attachment to move from one segment to another.
     pub proposed_segment_change: fr::Output<serde_json::Value>,
     /// The ARN of the Resource.
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::VpcAttachmentResourceArn>,
     /// The name of the segment attachment..
     pub segment_name: fr::Output<String>,
     /// State of the attachment.

@@ -40,7 +40,7 @@ pub struct MonitorOutputs {
     /// The time and date when the monitor was last modified.
     pub modified_at: fr::Output<String>,
     /// The ARN of the monitor.
-    pub monitor_arn: fr::Output<String>,
+    pub monitor_arn: fr::Output<crate::refs::NetworkMonitorMonitorArn>,
     /// The state of the monitor.
     pub state: fr::Output<String>,
 }

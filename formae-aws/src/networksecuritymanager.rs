@@ -45,7 +45,7 @@ impl fr::resource::Props for Deployment {
 #[derive(Debug, Clone, Copy)]
 pub struct DeploymentOutputs {
     /// The ARN of the deployment.
-    pub deployment_arn: fr::Output<String>,
+    pub deployment_arn: fr::Output<crate::refs::NetworkSecurityManagerDeploymentArn>,
     /// The unique identifier of the deployment.
     pub deployment_id: fr::Output<String>,
     /// The status of the deployment.
@@ -196,7 +196,7 @@ impl fr::resource::Props for Policy {
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyOutputs {
     /// The ARN of the policy.
-    pub policy_arn: fr::Output<String>,
+    pub policy_arn: fr::Output<crate::refs::NetworkSecurityManagerPolicyArn>,
     /// The unique identifier of the policy.
     pub policy_id: fr::Output<String>,
     /// The status of the policy.
@@ -353,7 +353,7 @@ impl fr::resource::Props for Rule {
 #[derive(Debug, Clone, Copy)]
 pub struct RuleOutputs {
     /// The Amazon Resource Name (ARN) of the rule.
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::NetworkSecurityManagerRuleArn>,
     /// The unique identifier of the rule.
     pub rule_id: fr::Output<String>,
     /// The status of the rule.
@@ -444,7 +444,7 @@ impl fr::resource::Props for Scope {
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeOutputs {
     /// The Amazon Resource Name (ARN) of the scope.
-    pub scope_arn: fr::Output<String>,
+    pub scope_arn: fr::Output<crate::refs::NetworkSecurityManagerScopeArn>,
     /// The unique identifier of the scope.
     pub scope_id: fr::Output<String>,
     /// The status of the scope.
@@ -525,7 +525,7 @@ pub struct TemplateOutputs {
     /// The status of the template.
     pub status: fr::Output<String>,
     /// The ARN of the template.
-    pub template_arn: fr::Output<String>,
+    pub template_arn: fr::Output<crate::refs::NetworkSecurityManagerTemplateArn>,
     /// The unique identifier of the template.
     pub template_id: fr::Output<String>,
     /// An ISO 8601 timestamp indicating when the template was last modified.

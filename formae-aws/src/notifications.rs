@@ -102,7 +102,7 @@ impl fr::resource::Props for EventRule {
 /// Outputs of a [`EventRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EventRuleArn>,
     pub creation_time: fr::Output<String>,
     pub managed_rules: fr::Output<serde_json::Value>,
     pub status_summary_by_region: fr::Output<serde_json::Value>,
@@ -303,7 +303,7 @@ impl fr::resource::Props for NotificationConfiguration {
 /// Outputs of a [`NotificationConfiguration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct NotificationConfigurationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NotificationConfigurationArn>,
     pub creation_time: fr::Output<String>,
     pub status: fr::Output<String>,
 }

@@ -34,7 +34,7 @@ impl fr::resource::Props for EmailContact {
 /// Outputs of a [`EmailContact`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EmailContactOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EmailContactArn>,
     pub email_contact: fr::Output<serde_json::Value>,
 }
 

@@ -36,7 +36,7 @@ impl fr::resource::Props for WorkflowDefinition {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkflowDefinitionOutputs {
     /// The Amazon Resource Name (ARN) of the workflow definition.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WorkflowDefinitionArn>,
     /// The timestamp when the workflow definition was created.
     pub created_at: fr::Output<String>,
     /// The current status of the workflow definition.

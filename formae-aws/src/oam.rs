@@ -38,7 +38,7 @@ impl fr::resource::Props for Link {
 /// Outputs of a [`Link`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OamLinkArn>,
     pub label: fr::Output<String>,
 }
 
@@ -122,7 +122,7 @@ pub struct Sink {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     /// Tags to apply to the sink
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<fr::Value<serde_json::Value>>,
@@ -141,7 +141,7 @@ impl fr::resource::Props for Sink {
 #[derive(Debug, Clone, Copy)]
 pub struct SinkOutputs {
     /// The Amazon resource name (ARN) of the ObservabilityAccessManager Sink
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SinkArn>,
 }
 
 impl fr::resource::Resource for Sink {

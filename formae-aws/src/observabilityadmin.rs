@@ -29,7 +29,7 @@ impl fr::resource::Props for DatasetIntegration {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetIntegrationOutputs {
     /// The Amazon Resource Name (ARN) of the dataset integration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DatasetIntegrationArn>,
     /// The ISO 8601 timestamp of when the dataset integration was created.
     pub created_at: fr::Output<String>,
     /// The ISO 8601 timestamp of when the dataset integration was last updated.
@@ -115,7 +115,7 @@ impl fr::resource::Props for OrganizationCentralizationRule {
 /// Outputs of a [`OrganizationCentralizationRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct OrganizationCentralizationRuleOutputs {
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::OrganizationCentralizationRuleRuleArn>,
 }
 
 impl fr::resource::Resource for OrganizationCentralizationRule {
@@ -429,7 +429,7 @@ pub struct OrganizationTelemetryRuleOutputs {
     /// Per-region replication status of the rule
     pub region_statuses: fr::Output<serde_json::Value>,
     /// The arn of the organization telemetry rule
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::OrganizationTelemetryRuleRuleArn>,
 }
 
 impl fr::resource::Resource for OrganizationTelemetryRule {
@@ -935,7 +935,7 @@ impl fr::resource::Props for S3TableIntegration {
 #[derive(Debug, Clone, Copy)]
 pub struct S3TableIntegrationOutputs {
     /// The ARN of the S3 Table Integration
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3TableIntegrationArn>,
 }
 
 impl fr::resource::Resource for S3TableIntegration {
@@ -1102,7 +1102,7 @@ impl fr::resource::Props for TelemetryPipelines {
 /// Outputs of a [`TelemetryPipelines`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TelemetryPipelinesOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TelemetryPipelinesArn>,
     pub pipeline: fr::Output<serde_json::Value>,
     pub pipeline_identifier: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -1189,7 +1189,7 @@ pub struct TelemetryRuleOutputs {
     /// Per-region replication status of the rule
     pub region_statuses: fr::Output<serde_json::Value>,
     /// The arn of the telemetry rule
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::TelemetryRuleRuleArn>,
 }
 
 impl fr::resource::Resource for TelemetryRule {

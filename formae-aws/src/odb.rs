@@ -88,7 +88,7 @@ pub struct CloudAutonomousVmClusterOutputs {
     /// The number of CPU cores available for allocation to Autonomous Databases.
     pub available_cpus: fr::Output<f64>,
     /// The Amazon Resource Name (ARN) for the Autonomous VM cluster.
-    pub cloud_autonomous_vm_cluster_arn: fr::Output<String>,
+    pub cloud_autonomous_vm_cluster_arn: fr::Output<crate::refs::CloudAutonomousVmClusterArn>,
     /// The unique identifier of the Autonomous VM cluster.
     pub cloud_autonomous_vm_cluster_id: fr::Output<String>,
     /// The compute model of the Autonomous VM cluster: ECPU or OCPU.
@@ -367,7 +367,7 @@ pub struct CloudExadataInfrastructureOutputs {
     /// The amount of available storage, in gigabytes (GB), for the Exadata infrastructure.
     pub available_storage_size_in_g_bs: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) for the Exadata infrastructure.
-    pub cloud_exadata_infrastructure_arn: fr::Output<String>,
+    pub cloud_exadata_infrastructure_arn: fr::Output<crate::refs::CloudExadataInfrastructureArn>,
     /// The unique identifier for the Exadata infrastructure.
     pub cloud_exadata_infrastructure_id: fr::Output<String>,
     /// The OCI model compute model used when you create or clone an instance: ECPU or OCPU. An ECPU is an abstracted measure of compute resources. ECPUs are based on the number of cores elastically allocated from a pool of compute and storage servers. An OCPU is a legacy physical measure of compute resources. OCPUs are based on the physical core of a processor with hyper-threading enabled.
@@ -644,7 +644,7 @@ impl fr::resource::Props for CloudVmCluster {
 #[derive(Debug, Clone, Copy)]
 pub struct CloudVmClusterOutputs {
     /// The Amazon Resource Name (ARN) of the VM cluster.
-    pub cloud_vm_cluster_arn: fr::Output<String>,
+    pub cloud_vm_cluster_arn: fr::Output<crate::refs::CloudVmClusterArn>,
     /// The unique identifier of the VM cluster.
     pub cloud_vm_cluster_id: fr::Output<String>,
     /// The OCI model compute model used when you create or clone an instance: ECPU or OCPU. An ECPU is an abstracted measure of compute resources. ECPUs are based on the number of cores elastically allocated from a pool of compute and storage servers. An OCPU is a legacy physical measure of compute resources. OCPUs are based on the physical core of a processor with hyper-threading enabled.
@@ -888,7 +888,7 @@ pub struct OdbNetworkOutputs {
     /// The URL for the VCN that's associated with the ODB network.
     pub oci_vcn_url: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the ODB network.
-    pub odb_network_arn: fr::Output<String>,
+    pub odb_network_arn: fr::Output<crate::refs::OdbNetworkArn>,
     /// The unique identifier of the ODB network.
     pub odb_network_id: fr::Output<String>,
 }
@@ -997,13 +997,13 @@ impl fr::resource::Props for OdbPeeringConnection {
 #[derive(Debug, Clone, Copy)]
 pub struct OdbPeeringConnectionOutputs {
     /// The Amazon Resource Name (ARN) of the ODB network.
-    pub odb_network_arn: fr::Output<String>,
+    pub odb_network_arn: fr::Output<crate::refs::OdbPeeringConnectionOdbNetworkArn>,
     /// The Amazon Resource Name (ARN) of the ODB peering connection.
-    pub odb_peering_connection_arn: fr::Output<String>,
+    pub odb_peering_connection_arn: fr::Output<crate::refs::OdbPeeringConnectionArn>,
     /// The unique identifier of the ODB peering connection.
     pub odb_peering_connection_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the peer network.
-    pub peer_network_arn: fr::Output<String>,
+    pub peer_network_arn: fr::Output<crate::refs::OdbPeeringConnectionPeerNetworkArn>,
     /// The CIDR blocks for the ODB peering connection.
     pub peer_network_cidrs: fr::Output<serde_json::Value>,
 }

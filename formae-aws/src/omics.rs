@@ -45,7 +45,7 @@ pub struct AnnotationStoreOutputs {
     pub name: fr::Output<String>,
     pub status: fr::Output<String>,
     pub status_message: fr::Output<String>,
-    pub store_arn: fr::Output<String>,
+    pub store_arn: fr::Output<crate::refs::AnnotationStoreStoreArn>,
     pub store_size_bytes: fr::Output<f64>,
     pub update_time: fr::Output<String>,
 }
@@ -168,7 +168,7 @@ impl fr::resource::Props for Configuration {
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationOutputs {
     /// Unique resource identifier for the configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OmicsConfigurationArn>,
     /// Configuration creation timestamp.
     pub creation_time: fr::Output<String>,
     /// User-friendly name for the configuration.
@@ -267,7 +267,7 @@ impl fr::resource::Props for ReferenceStore {
 #[derive(Debug, Clone, Copy)]
 pub struct ReferenceStoreOutputs {
     /// The store's ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ReferenceStoreArn>,
     /// When the store was created.
     pub creation_time: fr::Output<String>,
     pub reference_store_id: fr::Output<String>,
@@ -341,7 +341,7 @@ impl fr::resource::Props for RunCache {
 #[derive(Debug, Clone, Copy)]
 pub struct RunCacheOutputs {
     /// The run cache ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RunCacheArn>,
     /// Creation time of the run cache (an ISO 8601 formatted string).
     pub creation_time: fr::Output<String>,
     /// The run cache ID.
@@ -445,7 +445,7 @@ impl fr::resource::Props for RunGroup {
 /// Outputs of a [`RunGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RunGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RunGroupArn>,
     pub creation_time: fr::Output<String>,
     pub id: fr::Output<String>,
 }
@@ -504,7 +504,7 @@ pub struct SequenceStore {
     pub propagated_set_level_tags: Vec<fr::Value<String>>,
     /// The resource policy that controls S3 access on the store
     #[serde(rename = "S3AccessPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub s3_access_policy: Option<fr::Value<serde_json::Value>>,
+    pub s3_access_policy: Option<fr::aws::policy::PolicyDocument>,
     /// Server-side encryption (SSE) settings for a store.
     #[serde(rename = "SseConfig", default, skip_serializing_if = "Option::is_none")]
     pub sse_config: Option<SseConfig>,
@@ -527,11 +527,11 @@ impl fr::resource::Props for SequenceStore {
 #[derive(Debug, Clone, Copy)]
 pub struct SequenceStoreOutputs {
     /// The store's ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SequenceStoreArn>,
     /// When the store was created.
     pub creation_time: fr::Output<String>,
     /// This is ARN of the access point associated with the S3 bucket storing read sets.
-    pub s3_access_point_arn: fr::Output<String>,
+    pub s3_access_point_arn: fr::Output<crate::refs::SequenceStoreS3AccessPointArn>,
     /// The S3 URI of the sequence store.
     pub s3_uri: fr::Output<String>,
     pub sequence_store_id: fr::Output<String>,
@@ -621,7 +621,7 @@ pub struct VariantStoreOutputs {
     pub name: fr::Output<String>,
     pub status: fr::Output<String>,
     pub status_message: fr::Output<String>,
-    pub store_arn: fr::Output<String>,
+    pub store_arn: fr::Output<crate::refs::VariantStoreStoreArn>,
     pub store_size_bytes: fr::Output<f64>,
     pub update_time: fr::Output<String>,
 }
@@ -727,7 +727,7 @@ impl fr::resource::Props for Workflow {
 /// Outputs of a [`Workflow`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkflowOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OmicsWorkflowArn>,
     pub creation_time: fr::Output<String>,
     pub id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -959,7 +959,7 @@ impl fr::resource::Props for WorkflowVersion {
 /// Outputs of a [`WorkflowVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkflowVersionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WorkflowVersionArn>,
     pub creation_time: fr::Output<String>,
     pub status: fr::Output<String>,
     pub r#type: fr::Output<String>,

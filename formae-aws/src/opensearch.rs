@@ -42,7 +42,7 @@ impl fr::resource::Props for DataSource {
 #[derive(Debug, Clone, Copy)]
 pub struct DataSourceOutputs {
     /// The Amazon Resource Name (ARN) of the data source.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OpenSearchDataSourceArn>,
     /// The status of the data source.
     pub status: fr::Output<String>,
 }

@@ -137,7 +137,7 @@ impl fr::resource::Props for Collection {
 #[derive(Debug, Clone, Copy)]
 pub struct CollectionOutputs {
     /// The Amazon Resource Name (ARN) of the collection.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OpenSearchServerlessCollectionArn>,
     /// The endpoint for the collection.
     pub collection_endpoint: fr::Output<String>,
     /// The OpenSearch Dashboards endpoint for the collection.
@@ -146,7 +146,7 @@ pub struct CollectionOutputs {
     /// The identifier of the collection
     pub id: fr::Output<String>,
     /// Key Management Service key used to encrypt the collection.
-    pub kms_key_arn: fr::Output<String>,
+    pub kms_key_arn: fr::Output<crate::refs::CollectionKmsKeyArn>,
 }
 
 impl fr::resource::Resource for Collection {
@@ -304,7 +304,7 @@ impl fr::resource::Props for CollectionGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct CollectionGroupOutputs {
     /// The Amazon Resource Name (ARN) of the collection group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CollectionGroupArn>,
     /// The unique identifier of the collection group.
     pub id: fr::Output<String>,
 }

@@ -47,7 +47,7 @@ impl fr::resource::Props for Application {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
     /// Amazon Resource Name (ARN) format.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OpenSearchServiceApplicationArn>,
     /// The identifier of the application.
     pub id: fr::Output<String>,
     /// The name of the application.
@@ -178,7 +178,7 @@ pub struct Domain {
     #[serde(rename = "AIMLOptions", default, skip_serializing_if = "Option::is_none")]
     pub aiml_options: Option<AIMLOptions>,
     #[serde(rename = "AccessPolicies", default, skip_serializing_if = "Option::is_none")]
-    pub access_policies: Option<fr::Value<serde_json::Value>>,
+    pub access_policies: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "AdvancedOptions", default, skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<fr::Value<serde_json::Value>>,
     #[serde(rename = "AdvancedSecurityOptions", default, skip_serializing_if = "Option::is_none")]
@@ -239,7 +239,7 @@ impl fr::resource::Props for Domain {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
     pub arn: fr::Output<crate::refs::OpenSearchServiceDomainArn>,
-    pub domain_arn: fr::Output<String>,
+    pub domain_arn: fr::Output<crate::refs::OpenSearchServiceDomainArn>,
     pub domain_endpoint: fr::Output<String>,
     pub domain_endpoint_v2: fr::Output<String>,
     pub domain_endpoints: fr::Output<serde_json::Value>,

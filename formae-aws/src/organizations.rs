@@ -46,7 +46,7 @@ pub struct AccountOutputs {
     /// If the account was created successfully, the unique identifier (ID) of the new account.
     pub account_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the account.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AccountArn>,
     /// The method by which the account joined the organization.
     pub joined_method: fr::Output<String>,
     /// The date the account became a part of the organization.
@@ -133,11 +133,11 @@ impl fr::resource::Props for Organization {
 #[derive(Debug, Clone, Copy)]
 pub struct OrganizationOutputs {
     /// The Amazon Resource Name (ARN) of an organization.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OrganizationArn>,
     /// The unique identifier (ID) of an organization.
     pub id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the account that is designated as the management account for the organization.
-    pub management_account_arn: fr::Output<String>,
+    pub management_account_arn: fr::Output<crate::refs::OrganizationManagementAccountArn>,
     /// The email address that is associated with the AWS account that is designated as the management account for the organization.
     pub management_account_email: fr::Output<String>,
     /// The unique identifier (ID) of the management account of an organization.
@@ -218,7 +218,7 @@ impl fr::resource::Props for OrganizationalUnit {
 #[derive(Debug, Clone, Copy)]
 pub struct OrganizationalUnitOutputs {
     /// The Amazon Resource Name (ARN) of this OU.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OrganizationalUnitArn>,
     /// The unique identifier (ID) associated with this OU.
     pub id: fr::Output<String>,
     /// The path in the organization where this OU exists.
@@ -318,7 +318,7 @@ impl fr::resource::Props for Policy {
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyOutputs {
     /// ARN of the Policy
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OrganizationsPolicyArn>,
     /// A boolean value that indicates whether the specified policy is an AWS managed policy. If true, then you can attach the policy to roots, OUs, or accounts, but you cannot edit it.
     pub aws_managed: fr::Output<bool>,
     /// Id of the Policy
@@ -398,7 +398,7 @@ impl fr::resource::Props for ResourcePolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct ResourcePolicyOutputs {
     /// The Amazon Resource Name (ARN) of the resource policy.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourcePolicyArn>,
     /// The unique identifier (ID) associated with this resource policy.
     pub id: fr::Output<String>,
 }

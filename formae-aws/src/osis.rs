@@ -66,7 +66,7 @@ pub struct PipelineOutputs {
     /// A list of endpoints that can be used for ingesting data into a pipeline
     pub ingest_endpoint_urls: fr::Output<serde_json::Value>,
     /// The Amazon Resource Name (ARN) of the pipeline.
-    pub pipeline_arn: fr::Output<String>,
+    pub pipeline_arn: fr::Output<crate::refs::OsisPipelineArn>,
     /// The VPC endpoint service name for the pipeline.
     pub vpc_endpoint_service: fr::Output<String>,
     /// The VPC interface endpoints that have access to the pipeline.
@@ -167,7 +167,7 @@ impl fr::resource::Props for LogPublishingOptionsCloudWatchLogDestination {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ResourcePolicy {
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for ResourcePolicy {

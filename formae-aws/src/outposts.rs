@@ -45,10 +45,10 @@ impl fr::resource::Props for Outpost {
 #[derive(Debug, Clone, Copy)]
 pub struct OutpostOutputs {
     pub life_cycle_status: fr::Output<String>,
-    pub outpost_arn: fr::Output<String>,
+    pub outpost_arn: fr::Output<crate::refs::OutpostArn>,
     pub outpost_id: fr::Output<String>,
     pub owner_id: fr::Output<String>,
-    pub site_arn: fr::Output<String>,
+    pub site_arn: fr::Output<crate::refs::OutpostSiteArn>,
 }
 
 impl fr::resource::Resource for Outpost {
@@ -146,7 +146,7 @@ impl fr::resource::Props for Site {
 /// Outputs of a [`Site`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SiteOutputs {
-    pub site_arn: fr::Output<String>,
+    pub site_arn: fr::Output<crate::refs::OutpostsSiteArn>,
     pub site_id: fr::Output<String>,
 }
 

@@ -49,7 +49,7 @@ impl fr::resource::Props for ApplicationInstance {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationInstanceOutputs {
     pub application_instance_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ApplicationInstanceArn>,
     pub created_time: fr::Output<i64>,
     pub default_runtime_context_device_name: fr::Output<String>,
     pub health_status: fr::Output<String>,
@@ -167,7 +167,7 @@ impl fr::resource::Props for Package {
 /// Outputs of a [`Package`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PackageOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PackageArn>,
     pub created_time: fr::Output<i64>,
     pub package_id: fr::Output<String>,
 }
@@ -265,7 +265,7 @@ impl fr::resource::Props for PackageVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct PackageVersionOutputs {
     pub is_latest_patch: fr::Output<bool>,
-    pub package_arn: fr::Output<String>,
+    pub package_arn: fr::Output<crate::refs::PackageVersionPackageArn>,
     /// A package ID.
     pub package_id: fr::Output<String>,
     pub package_name: fr::Output<String>,

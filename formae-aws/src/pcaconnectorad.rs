@@ -35,7 +35,7 @@ impl fr::resource::Props for Connector {
 /// Outputs of a [`Connector`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::PcaConnectorAdConnectorArn>,
 }
 
 impl fr::resource::Resource for Connector {
@@ -109,7 +109,7 @@ impl fr::resource::Props for DirectoryRegistration {
 /// Outputs of a [`DirectoryRegistration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DirectoryRegistrationOutputs {
-    pub directory_registration_arn: fr::Output<String>,
+    pub directory_registration_arn: fr::Output<crate::refs::DirectoryRegistrationArn>,
 }
 
 impl fr::resource::Resource for DirectoryRegistration {
@@ -230,7 +230,7 @@ impl fr::resource::Props for Template {
 /// Outputs of a [`Template`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TemplateOutputs {
-    pub template_arn: fr::Output<String>,
+    pub template_arn: fr::Output<crate::refs::PcaConnectorAdTemplateArn>,
 }
 
 impl fr::resource::Resource for Template {

@@ -29,7 +29,7 @@ impl fr::resource::Props for Challenge {
 /// Outputs of a [`Challenge`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ChallengeOutputs {
-    pub challenge_arn: fr::Output<String>,
+    pub challenge_arn: fr::Output<crate::refs::ChallengeArn>,
 }
 
 impl fr::resource::Resource for Challenge {
@@ -88,7 +88,7 @@ impl fr::resource::Props for Connector {
 /// Outputs of a [`Connector`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::PcaConnectorScepConnectorArn>,
     pub endpoint: fr::Output<String>,
     pub open_id_configuration: fr::Output<serde_json::Value>,
     pub r#type: fr::Output<String>,

@@ -43,7 +43,7 @@ impl fr::resource::Props for Cluster {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
     /// The unique Amazon Resource Name (ARN) of the cluster.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PcsClusterArn>,
     /// The list of endpoints available for interaction with the scheduler.
     pub endpoints: fr::Output<serde_json::Value>,
     /// The list of errors that occurred during cluster provisioning.
@@ -394,7 +394,7 @@ impl fr::resource::Props for ComputeNodeGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct ComputeNodeGroupOutputs {
     /// The unique Amazon Resource Name (ARN) of the compute node group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ComputeNodeGroupArn>,
     /// The list of errors that occurred during compute node group provisioning.
     pub error_info: fr::Output<serde_json::Value>,
     /// The generated unique ID of the compute node group.
@@ -679,7 +679,7 @@ impl fr::resource::Props for Queue {
 #[derive(Debug, Clone, Copy)]
 pub struct QueueOutputs {
     /// The unique Amazon Resource Name (ARN) of the queue.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PcsQueueArn>,
     /// The list of errors that occurred during queue provisioning.
     pub error_info: fr::Output<serde_json::Value>,
     /// The generated unique ID of the queue.

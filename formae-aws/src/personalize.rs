@@ -44,7 +44,7 @@ impl fr::resource::Props for Campaign {
 #[derive(Debug, Clone, Copy)]
 pub struct CampaignOutputs {
     /// The ARN of the campaign.
-    pub campaign_arn: fr::Output<String>,
+    pub campaign_arn: fr::Output<crate::refs::PersonalizeCampaignArn>,
     /// The time at which the campaign was created.
     pub creation_date_time: fr::Output<String>,
     /// The time at which the campaign was last updated.
@@ -170,7 +170,7 @@ impl fr::resource::Props for Dataset {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetOutputs {
     /// The ARN of the dataset
-    pub dataset_arn: fr::Output<String>,
+    pub dataset_arn: fr::Output<crate::refs::PersonalizeDatasetArn>,
 }
 
 impl fr::resource::Resource for Dataset {
@@ -309,7 +309,7 @@ impl fr::resource::Props for DatasetGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetGroupOutputs {
     /// The Amazon Resource Name (ARN) of the dataset group.
-    pub dataset_group_arn: fr::Output<String>,
+    pub dataset_group_arn: fr::Output<crate::refs::PersonalizeDatasetGroupArn>,
 }
 
 impl fr::resource::Resource for DatasetGroup {
@@ -379,7 +379,7 @@ impl fr::resource::Props for EventTracker {
 #[derive(Debug, Clone, Copy)]
 pub struct EventTrackerOutputs {
     /// The Amazon Resource Name (ARN) of the event tracker.
-    pub event_tracker_arn: fr::Output<String>,
+    pub event_tracker_arn: fr::Output<crate::refs::EventTrackerArn>,
     /// The ID of the event tracker. Include this ID in requests to the PutEvents API.
     pub tracking_id: fr::Output<String>,
 }
@@ -451,7 +451,7 @@ pub struct FilterOutputs {
     /// The time at which the filter was created.
     pub creation_date_time: fr::Output<String>,
     /// The ARN of the filter.
-    pub filter_arn: fr::Output<String>,
+    pub filter_arn: fr::Output<crate::refs::PersonalizeFilterArn>,
     /// The time at which the filter was last updated.
     pub last_updated_date_time: fr::Output<String>,
     /// The status of the filter.
@@ -525,7 +525,7 @@ impl fr::resource::Props for MetricAttribution {
 #[derive(Debug, Clone, Copy)]
 pub struct MetricAttributionOutputs {
     /// The ARN of the metric attribution.
-    pub metric_attribution_arn: fr::Output<String>,
+    pub metric_attribution_arn: fr::Output<crate::refs::MetricAttributionArn>,
     /// The status of the metric attribution.
     pub status: fr::Output<String>,
 }
@@ -657,7 +657,7 @@ impl fr::resource::Props for Schema {
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaOutputs {
     /// Arn for the schema.
-    pub schema_arn: fr::Output<String>,
+    pub schema_arn: fr::Output<crate::refs::PersonalizeSchemaArn>,
 }
 
 impl fr::resource::Resource for Schema {
@@ -743,7 +743,7 @@ impl fr::resource::Props for Solution {
 /// Outputs of a [`Solution`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SolutionOutputs {
-    pub solution_arn: fr::Output<String>,
+    pub solution_arn: fr::Output<crate::refs::SolutionArn>,
 }
 
 impl fr::resource::Resource for Solution {

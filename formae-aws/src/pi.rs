@@ -46,7 +46,7 @@ pub struct PerfReportsOutputs {
     /// A unique identifier for the analysis report.
     pub analysis_report_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the performance analysis report.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PerfReportsArn>,
     /// The time the analysis report was created in ISO 8601 format.
     pub create_time: fr::Output<String>,
     /// The status of the analysis report.

@@ -34,7 +34,7 @@ impl fr::resource::Props for InAppTemplate {
 /// Outputs of a [`InAppTemplate`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InAppTemplateOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InAppTemplateArn>,
     pub template_name: fr::Output<String>,
 }
 

@@ -58,7 +58,7 @@ impl fr::resource::Props for Pipe {
 /// Outputs of a [`Pipe`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PipeOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PipeArn>,
     pub creation_time: fr::Output<String>,
     pub current_state: fr::Output<String>,
     pub last_modified_time: fr::Output<String>,

@@ -32,7 +32,7 @@ pub struct LexiconOutputs {
     /// The phonetic alphabet used in the lexicon. Valid values are ipa and x-sampa.
     pub alphabet: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the lexicon.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LexiconArn>,
     /// The language code that the lexicon applies to.
     pub language_code: fr::Output<String>,
     /// The date the lexicon was last modified (ISO 8601 timestamp).

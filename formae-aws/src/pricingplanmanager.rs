@@ -36,7 +36,7 @@ impl fr::resource::Props for Subscription {
 #[derive(Debug, Clone, Copy)]
 pub struct SubscriptionOutputs {
     /// The ARN of the subscription.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PricingPlanManagerSubscriptionArn>,
     /// The time the subscription was created, in ISO 8601 format.
     pub created_at: fr::Output<String>,
     /// The plan tier currently active on the subscription as reported by the API. Populated by the Read handler. Diverges from PlanTier after a non-reversible CloudFormation rollback; surface via drift detection.

@@ -47,7 +47,7 @@ impl fr::resource::Props for EnvironmentAccountConnection {
 #[derive(Debug, Clone, Copy)]
 pub struct EnvironmentAccountConnectionOutputs {
     /// The Amazon Resource Name (ARN) of the environment account connection.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EnvironmentAccountConnectionArn>,
     /// The ID of the environment account connection.
     pub id: fr::Output<String>,
     /// The status of the environment account connection.
@@ -145,7 +145,7 @@ impl fr::resource::Props for EnvironmentTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct EnvironmentTemplateOutputs {
     /// <p>The Amazon Resource Name (ARN) of the environment template.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::EnvironmentTemplateArn>,
 }
 
 impl fr::resource::Resource for EnvironmentTemplate {
@@ -222,7 +222,7 @@ impl fr::resource::Props for ServiceTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceTemplateOutputs {
     /// <p>The Amazon Resource Name (ARN) of the service template.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceTemplateArn>,
 }
 
 impl fr::resource::Resource for ServiceTemplate {

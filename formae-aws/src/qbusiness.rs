@@ -56,10 +56,10 @@ impl fr::resource::Props for Application {
 /// Outputs of a [`Application`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
-    pub application_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::QBusinessApplicationArn>,
     pub application_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
-    pub identity_center_application_arn: fr::Output<String>,
+    pub identity_center_application_arn: fr::Output<crate::refs::ApplicationIdentityCenterApplicationArn>,
     pub status: fr::Output<String>,
     pub updated_at: fr::Output<String>,
 }
@@ -289,9 +289,9 @@ impl fr::resource::Props for DataAccessor {
 pub struct DataAccessorOutputs {
     pub application_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
-    pub data_accessor_arn: fr::Output<String>,
+    pub data_accessor_arn: fr::Output<crate::refs::DataAccessorArn>,
     pub data_accessor_id: fr::Output<String>,
-    pub idc_application_arn: fr::Output<String>,
+    pub idc_application_arn: fr::Output<crate::refs::DataAccessorIdcApplicationArn>,
     pub updated_at: fr::Output<String>,
 }
 
@@ -479,7 +479,7 @@ impl fr::resource::Props for DataSource {
 pub struct DataSourceOutputs {
     pub application_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
-    pub data_source_arn: fr::Output<String>,
+    pub data_source_arn: fr::Output<crate::refs::QBusinessDataSourceArn>,
     pub data_source_id: fr::Output<String>,
     pub index_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -630,7 +630,7 @@ pub struct HookConfiguration {
     #[serde(rename = "InvocationCondition", default, skip_serializing_if = "Option::is_none")]
     pub invocation_condition: Option<DocumentAttributeCondition>,
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<fr::Value<crate::refs::FunctionArn>>,
+    pub lambda_arn: Option<fr::Value<crate::refs::LambdaFunctionArn>>,
     #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     #[serde(rename = "S3BucketName", default, skip_serializing_if = "Option::is_none")]
@@ -773,7 +773,7 @@ impl fr::resource::Props for Index {
 pub struct IndexOutputs {
     pub application_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
-    pub index_arn: fr::Output<String>,
+    pub index_arn: fr::Output<crate::refs::QBusinessIndexArn>,
     pub index_id: fr::Output<String>,
     pub index_statistics: fr::Output<serde_json::Value>,
     pub status: fr::Output<String>,
@@ -1006,7 +1006,7 @@ pub struct PluginOutputs {
     pub application_id: fr::Output<String>,
     pub build_status: fr::Output<String>,
     pub created_at: fr::Output<String>,
-    pub plugin_arn: fr::Output<String>,
+    pub plugin_arn: fr::Output<crate::refs::PluginArn>,
     pub plugin_id: fr::Output<String>,
     pub updated_at: fr::Output<String>,
 }
@@ -1141,7 +1141,7 @@ impl fr::resource::Props for Retriever {
 pub struct RetrieverOutputs {
     pub application_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
-    pub retriever_arn: fr::Output<String>,
+    pub retriever_arn: fr::Output<crate::refs::RetrieverArn>,
     pub retriever_id: fr::Output<String>,
     pub status: fr::Output<String>,
     pub updated_at: fr::Output<String>,
@@ -1237,7 +1237,7 @@ pub struct WebExperienceOutputs {
     pub default_endpoint: fr::Output<String>,
     pub status: fr::Output<String>,
     pub updated_at: fr::Output<String>,
-    pub web_experience_arn: fr::Output<String>,
+    pub web_experience_arn: fr::Output<crate::refs::WebExperienceArn>,
     pub web_experience_id: fr::Output<String>,
 }
 

@@ -41,7 +41,7 @@ impl fr::resource::Props for Stream {
 /// Outputs of a [`Stream`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QldbStreamArn>,
     pub id: fr::Output<String>,
     pub ledger_name: fr::Output<String>,
 }

@@ -51,7 +51,7 @@ impl fr::resource::Props for ActionConnector {
 #[derive(Debug, Clone, Copy)]
 pub struct ActionConnectorOutputs {
     pub action_connector_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ActionConnectorArn>,
     pub aws_account_id: fr::Output<String>,
     pub created_time: fr::Output<String>,
     pub enabled_actions: fr::Output<serde_json::Value>,
@@ -279,7 +279,7 @@ pub struct AgentOutputs {
     /// The current status of the agent. One of ACTIVE, CREATING, UPDATING, or FAILED.
     pub agent_status: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the agent.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightAgentArn>,
     /// The ID of the Amazon Web Services account where the agent is being created.
     pub aws_account_id: fr::Output<String>,
     /// The date and time the agent was created.
@@ -492,7 +492,7 @@ impl fr::resource::Props for Analysis {
 pub struct AnalysisOutputs {
     pub analysis_id: fr::Output<String>,
     /// <p>The Amazon Resource Name (ARN) of the analysis.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AnalysisArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The time that the analysis was created.</p>
     pub created_time: fr::Output<String>,
@@ -11761,7 +11761,7 @@ pub struct TopicIdentifierDeclaration {
     #[serde(rename = "Identifier", default)]
     pub identifier: fr::Value<String>,
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for TopicIdentifierDeclaration {
@@ -11989,7 +11989,7 @@ impl fr::resource::Props for DataSetReference {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TopicReference {
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
     #[serde(rename = "TopicPlaceholder", default)]
     pub topic_placeholder: fr::Value<String>,
 }
@@ -12088,7 +12088,7 @@ impl fr::resource::Props for ApprovalPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct ApprovalPolicyOutputs {
     pub created_at: fr::Output<String>,
-    pub policy_arn: fr::Output<String>,
+    pub policy_arn: fr::Output<crate::refs::ApprovalPolicyPolicyArn>,
     pub policy_id: fr::Output<String>,
     pub updated_at: fr::Output<String>,
 }
@@ -12179,7 +12179,7 @@ impl fr::resource::Props for Assignment {
 #[derive(Debug, Clone, Copy)]
 pub struct AssignmentOutputs {
     /// The Amazon Resource Name (ARN) of the IAM policy assignment. This is a synthesized identifier composed of the namespace and assignment name.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AssignmentArn>,
     /// The ID for the IAM policy assignment.
     pub assignment_id: fr::Output<String>,
 }
@@ -12250,7 +12250,7 @@ impl fr::resource::Props for Brand {
 #[derive(Debug, Clone, Copy)]
 pub struct BrandOutputs {
     /// The Amazon Resource Name (ARN) of the brand.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::BrandArn>,
     /// The ID of the Amazon Web Services account that owns the brand.
     pub aws_account_id: fr::Output<String>,
     /// The status of the brand.
@@ -12465,7 +12465,7 @@ impl fr::resource::Props for CustomPermissions {
 /// Outputs of a [`CustomPermissions`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomPermissionsOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CustomPermissionsArn>,
     pub aws_account_id: fr::Output<String>,
     pub custom_permissions_name: fr::Output<String>,
 }
@@ -12998,7 +12998,7 @@ impl fr::resource::Props for Customization {
 #[derive(Debug, Clone, Copy)]
 pub struct CustomizationOutputs {
     /// The Amazon Resource Name of the namespace-scoped account customization, arn:{Partition}:quicksight:{Region}:{AccountId}:customization/namespace/{Namespace}. Returned by the service and used as the primary identifier.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CustomizationArn>,
     /// The AWS account that owns the customization. Supplied by CloudFormation from the invoking account rather than by the template, so it is read-only.
     pub aws_account_id: fr::Output<String>,
 }
@@ -13074,7 +13074,7 @@ impl fr::resource::Props for DLPSetting {
 /// Outputs of a [`DLPSetting`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DLPSettingOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DLPSettingArn>,
     pub aws_account_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
     pub dlp_setting_id: fr::Output<String>,
@@ -13190,7 +13190,7 @@ impl fr::resource::Props for Dashboard {
 #[derive(Debug, Clone, Copy)]
 pub struct DashboardOutputs {
     /// <p>The Amazon Resource Name (ARN) of the resource.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightDashboardArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The time that this dashboard was created.</p>
     pub created_time: fr::Output<String>,
@@ -13652,7 +13652,7 @@ impl fr::resource::Props for DataSet {
 #[derive(Debug, Clone, Copy)]
 pub struct DataSetOutputs {
     /// <p>The Amazon Resource Name (ARN) of the resource.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightDataSetArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The amount of SPICE capacity used by this dataset. This is 0 if the dataset isn't
     /// imported into SPICE.</p>
@@ -14409,7 +14409,7 @@ impl fr::resource::Props for DataSource {
 #[derive(Debug, Clone, Copy)]
 pub struct DataSourceOutputs {
     /// <p>The Amazon Resource Name (ARN) of the data source.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightDataSourceArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The time that this data source was created.</p>
     pub created_time: fr::Output<String>,
@@ -15465,7 +15465,7 @@ impl fr::resource::Props for Flow {
 /// Outputs of a [`Flow`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FlowOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightFlowArn>,
     pub created_time: fr::Output<String>,
     pub flow_id: fr::Output<String>,
     pub last_updated_time: fr::Output<String>,
@@ -15561,7 +15561,7 @@ impl fr::resource::Props for Folder {
 #[derive(Debug, Clone, Copy)]
 pub struct FolderOutputs {
     /// <p>The Amazon Resource Name (ARN) for the folder.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FolderArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The time that the folder was created.</p>
     pub created_time: fr::Output<String>,
@@ -15685,7 +15685,7 @@ impl fr::resource::Props for Group {
 #[derive(Debug, Clone, Copy)]
 pub struct GroupOutputs {
     /// The Amazon Resource Name (ARN) for the group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightGroupArn>,
     /// The principal ID of the group.
     pub principal_id: fr::Output<String>,
 }
@@ -15773,7 +15773,7 @@ pub struct KnowledgeBaseOutputs {
     pub aws_account_id: fr::Output<String>,
     pub created_at: fr::Output<String>,
     pub document_count: fr::Output<f64>,
-    pub knowledge_base_arn: fr::Output<String>,
+    pub knowledge_base_arn: fr::Output<crate::refs::QuickSightKnowledgeBaseArn>,
     pub knowledge_base_id: fr::Output<String>,
     pub knowledge_base_size_bytes: fr::Output<f64>,
     pub primary_owner_username: fr::Output<String>,
@@ -15972,7 +15972,7 @@ impl fr::resource::Props for LimitsProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct LimitsProfileOutputs {
     pub account_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LimitsProfileArn>,
     pub created_at: fr::Output<String>,
     pub profile_id: fr::Output<String>,
     pub updated_at: fr::Output<String>,
@@ -16059,7 +16059,7 @@ impl fr::resource::Props for OAuthClientApplication {
 /// Outputs of a [`OAuthClientApplication`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct OAuthClientApplicationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OAuthClientApplicationArn>,
     pub created_time: fr::Output<String>,
     pub last_updated_time: fr::Output<String>,
 }
@@ -16182,7 +16182,7 @@ impl fr::resource::Props for RefreshSchedule {
 #[derive(Debug, Clone, Copy)]
 pub struct RefreshScheduleOutputs {
     /// <p>The Amazon Resource Name (ARN) of the data source.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RefreshScheduleArn>,
     pub aws_account_id: fr::Output<String>,
     pub data_set_id: fr::Output<String>,
 }
@@ -16361,7 +16361,7 @@ impl fr::resource::Props for Space {
 #[derive(Debug, Clone, Copy)]
 pub struct SpaceOutputs {
     /// The Amazon Resource Name (ARN) of the space.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightSpaceArn>,
     /// The ID of the Amazon Web Services account where the space is being created.
     pub aws_account_id: fr::Output<String>,
     /// The date and time the space was created.
@@ -16501,7 +16501,7 @@ impl fr::resource::Props for Template {
 #[derive(Debug, Clone, Copy)]
 pub struct TemplateOutputs {
     /// <p>The Amazon Resource Name (ARN) of the template.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightTemplateArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>Time when this was created.</p>
     pub created_time: fr::Output<String>,
@@ -18431,7 +18431,7 @@ impl fr::resource::Props for Theme {
 #[derive(Debug, Clone, Copy)]
 pub struct ThemeOutputs {
     /// <p>The Amazon Resource Name (ARN) of the theme.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ThemeArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The date and time that the theme was created.</p>
     pub created_time: fr::Output<String>,
@@ -18864,7 +18864,7 @@ impl fr::resource::Props for Topic {
 /// Outputs of a [`Topic`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TopicOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QuickSightTopicArn>,
     pub aws_account_id: fr::Output<String>,
     pub topic_id: fr::Output<String>,
 }
@@ -19726,7 +19726,7 @@ impl fr::resource::Props for TopicV2 {
 /// Outputs of a [`TopicV2`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TopicV2Outputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TopicV2Arn>,
     pub aws_account_id: fr::Output<String>,
     pub topic_id: fr::Output<String>,
 }
@@ -19884,7 +19884,7 @@ impl fr::resource::Props for VPCConnection {
 #[derive(Debug, Clone, Copy)]
 pub struct VPCConnectionOutputs {
     /// <p>The Amazon Resource Name (ARN) of the VPC connection.</p>
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VPCConnectionArn>,
     pub aws_account_id: fr::Output<String>,
     /// <p>The time that the VPC connection was created.</p>
     pub created_time: fr::Output<String>,

@@ -37,7 +37,7 @@ impl fr::resource::Props for Permission {
 /// Outputs of a [`Permission`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PermissionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PermissionArn>,
     /// Set to true to use this as the default permission.
     pub is_resource_type_default: fr::Output<bool>,
     pub permission_type: fr::Output<String>,
@@ -393,7 +393,7 @@ impl fr::resource::Props for ResourceShare {
 /// Outputs of a [`ResourceShare`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceShareOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceShareArn>,
     /// The date and time when the resource share was created.
     pub creation_time: fr::Output<String>,
     /// The feature set of the resource share.

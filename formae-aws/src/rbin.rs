@@ -50,7 +50,7 @@ impl fr::resource::Props for Rule {
 #[derive(Debug, Clone, Copy)]
 pub struct RuleOutputs {
     /// Rule Arn is unique for each rule.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RbinRuleArn>,
     /// The unique ID of the retention rule.
     pub identifier: fr::Output<String>,
     /// The lock state for the retention rule.

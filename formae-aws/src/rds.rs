@@ -42,7 +42,7 @@ pub struct ClusterSnapshotOutputs {
     /// The time when the DB cluster was created, in Universal Coordinated Time (UTC).
     pub cluster_create_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the DB cluster snapshot.
-    pub db_cluster_snapshot_arn: fr::Output<String>,
+    pub db_cluster_snapshot_arn: fr::Output<crate::refs::ClusterSnapshotDbClusterSnapshotArn>,
     /// The resource ID of the DB cluster that this DB cluster snapshot was created from.
     pub db_cluster_resource_id: fr::Output<String>,
     /// The name of the database engine for this DB cluster snapshot.
@@ -218,7 +218,7 @@ impl fr::resource::Props for CustomDBEngineVersion {
 /// Outputs of a [`CustomDBEngineVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomDBEngineVersionOutputs {
-    pub db_engine_version_arn: fr::Output<String>,
+    pub db_engine_version_arn: fr::Output<crate::refs::CustomDBEngineVersionDbEngineVersionArn>,
     /// The database engine to use for your custom engine version (CEV).
     /// Valid values:
     /// +   ``custom-oracle-ee``
@@ -762,7 +762,7 @@ impl fr::resource::Props for DBCluster {
 /// Outputs of a [`DBCluster`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DBClusterOutputs {
-    pub db_cluster_arn: fr::Output<String>,
+    pub db_cluster_arn: fr::Output<crate::refs::DbClusterArn>,
     /// The DB cluster identifier. This parameter is stored as a lowercase string.
     /// Constraints:
     /// +  Must contain from 1 to 63 letters, numbers, or hyphens.
@@ -987,7 +987,7 @@ impl fr::resource::Props for DBClusterEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct DBClusterEndpointOutputs {
     /// The Amazon Resource Name (ARN) for the DB cluster endpoint.
-    pub db_cluster_endpoint_arn: fr::Output<String>,
+    pub db_cluster_endpoint_arn: fr::Output<crate::refs::DbClusterEndpointArn>,
     /// A unique system-generated identifier for an endpoint. It remains the same for the whole life of the endpoint.
     pub db_cluster_endpoint_resource_identifier: fr::Output<String>,
     /// The DNS address of the endpoint.
@@ -1894,7 +1894,7 @@ impl fr::resource::Props for DBInstance {
 pub struct DBInstanceOutputs {
     pub automatic_restart_time: fr::Output<String>,
     pub certificate_details: fr::Output<serde_json::Value>,
-    pub db_instance_arn: fr::Output<String>,
+    pub db_instance_arn: fr::Output<crate::refs::DbInstanceArn>,
     /// A name for the DB instance. If you specify a name, AWS CloudFormation converts it to lowercase. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the DB instance. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
     /// For information about constraints that apply to DB instance identifiers, see [Naming constraints in Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints) in the *Amazon RDS User Guide*.
     /// If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
@@ -2121,7 +2121,7 @@ impl fr::resource::Props for DBParameterGroup {
 /// Outputs of a [`DBParameterGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DBParameterGroupOutputs {
-    pub db_parameter_group_arn: fr::Output<String>,
+    pub db_parameter_group_arn: fr::Output<crate::refs::DbParameterGroupArn>,
     /// The name of the DB parameter group.
     /// Constraints:
     /// +  Must be 1 to 255 letters, numbers, or hyphens.
@@ -2224,7 +2224,7 @@ impl fr::resource::Props for DBProxy {
 #[derive(Debug, Clone, Copy)]
 pub struct DBProxyOutputs {
     /// The Amazon Resource Name (ARN) for the proxy.
-    pub db_proxy_arn: fr::Output<String>,
+    pub db_proxy_arn: fr::Output<crate::refs::DbProxyArn>,
     /// The identifier for the proxy. This name must be unique for all proxies owned by your AWS account in the specified AWS Region.
     pub db_proxy_name: fr::Output<String>,
     /// The endpoint that you can use to connect to the proxy. You include the endpoint value in the connection string for a database client application.
@@ -2414,7 +2414,7 @@ impl fr::resource::Props for DBProxyEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct DBProxyEndpointOutputs {
     /// The Amazon Resource Name (ARN) for the DB proxy endpoint.
-    pub db_proxy_endpoint_arn: fr::Output<String>,
+    pub db_proxy_endpoint_arn: fr::Output<crate::refs::DbProxyEndpointArn>,
     /// The identifier for the DB proxy endpoint. This name must be unique for all DB proxy endpoints owned by your AWS account in the specified AWS Region.
     pub db_proxy_endpoint_name: fr::Output<String>,
     /// The endpoint that you can use to connect to the DB proxy. You include the endpoint value in the connection string for a database client application.
@@ -2510,7 +2510,7 @@ impl fr::resource::Props for DBProxyTargetGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct DBProxyTargetGroupOutputs {
     /// The Amazon Resource Name (ARN) representing the target group.
-    pub target_group_arn: fr::Output<String>,
+    pub target_group_arn: fr::Output<crate::refs::DBProxyTargetGroupTargetGroupArn>,
 }
 
 impl fr::resource::Resource for DBProxyTargetGroup {
@@ -2724,7 +2724,7 @@ pub struct DBSnapshotOutputs {
     /// The name of the Availability Zone the DB instance was located in at the time of the DB snapshot.
     pub availability_zone: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the DB snapshot.
-    pub db_snapshot_arn: fr::Output<String>,
+    pub db_snapshot_arn: fr::Output<crate::refs::DbSnapshotArn>,
     /// The identifier for the source DB instance, which is unique to an AWS Region.
     pub dbi_resource_id: fr::Output<String>,
     /// Indicates whether the DB snapshot is encrypted.
@@ -2850,7 +2850,7 @@ impl fr::resource::Props for DBSubnetGroup {
 /// Outputs of a [`DBSubnetGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DBSubnetGroupOutputs {
-    pub db_subnet_group_arn: fr::Output<String>,
+    pub db_subnet_group_arn: fr::Output<crate::refs::DbSubnetGroupArn>,
     /// The name for the DB subnet group. This value is stored as a lowercase string.
     /// Constraints:
     /// +  Must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens.
@@ -2952,7 +2952,7 @@ impl fr::resource::Props for Deployment {
 #[derive(Debug, Clone, Copy)]
 pub struct DeploymentOutputs {
     /// The Amazon Resource Name (ARN) of the Blue/Green Deployment.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RdsDeploymentArn>,
     /// The system-generated identifier of the Blue/Green Deployment.
     pub blue_green_deployment_identifier: fr::Output<String>,
     /// The time when the Blue/Green Deployment was created in UTC.
@@ -3015,7 +3015,7 @@ pub struct EventSubscription {
     /// The Amazon Resource Name (ARN) of the SNS topic created for event notification. SNS automatically creates the ARN when you create a topic and subscribe to it.
     /// RDS doesn't support FIFO (first in, first out) topics. For more information, see [Message ordering and deduplication (FIFO topics)](https://docs.aws.amazon.com/sns/latest/dg/sns-fifo-topics.html) in the *Amazon Simple Notification Service Developer Guide*.
     #[serde(rename = "SnsTopicArn", default)]
-    pub sns_topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub sns_topic_arn: fr::Value<crate::refs::SnsTopicArn>,
     /// The list of identifiers of the event sources for which events are returned. If not specified, then all sources are included in the response. An identifier must begin with a letter and must contain only ASCII letters, digits, and hyphens. It can't end with a hyphen or contain two consecutive hyphens.
     /// Constraints:
     /// +  If ``SourceIds`` are supplied, ``SourceType`` must also be provided.
@@ -3222,7 +3222,7 @@ impl fr::resource::Props for Integration {
 #[derive(Debug, Clone, Copy)]
 pub struct IntegrationOutputs {
     pub create_time: fr::Output<String>,
-    pub integration_arn: fr::Output<String>,
+    pub integration_arn: fr::Output<crate::refs::RdsIntegrationArn>,
 }
 
 impl fr::resource::Resource for Integration {

@@ -125,7 +125,7 @@ pub struct Cluster {
     #[serde(rename = "MultiAZ", default, skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<fr::Value<bool>>,
     #[serde(rename = "NamespaceResourcePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub namespace_resource_policy: Option<fr::Value<serde_json::Value>>,
+    pub namespace_resource_policy: Option<fr::aws::policy::PolicyDocument>,
     /// The node type to be provisioned for the cluster.Valid Values: ds2.xlarge | ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large | ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlarge | rg.4xlarge | rg.12xlarge
     #[serde(rename = "NodeType", default)]
     pub node_type: fr::Value<String>,
@@ -213,11 +213,11 @@ pub struct ClusterOutputs {
     /// A unique identifier for the cluster. You use this identifier to refer to the cluster for any subsequent cluster operations such as deleting or modifying. All alphabetical characters must be lower case, no hypens at the end, no two consecutive hyphens. Cluster name should be unique for all clusters within an AWS account
     pub cluster_identifier: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the cluster namespace.
-    pub cluster_namespace_arn: fr::Output<String>,
+    pub cluster_namespace_arn: fr::Output<crate::refs::ClusterNamespaceArn>,
     /// A unique identifier for the deferred maintenance window.
     pub defer_maintenance_identifier: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the cluster's admin user credentials secret.
-    pub master_password_secret_arn: fr::Output<String>,
+    pub master_password_secret_arn: fr::Output<crate::refs::ClusterMasterPasswordSecretArn>,
 }
 
 impl fr::resource::Resource for Cluster {
@@ -677,7 +677,7 @@ pub struct EventSubscription {
     pub severity: Option<fr::Value<EventSubscriptionSeverity>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic used to transmit the event notifications.
     #[serde(rename = "SnsTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
     /// A list of one or more identifiers of Amazon Redshift source objects.
     #[serde(rename = "SourceIds", default, skip_serializing_if = "Vec::is_empty")]
     pub source_ids: Vec<fr::Value<String>>,
@@ -825,7 +825,7 @@ pub struct IntegrationOutputs {
     /// The time (UTC) when the integration was created.
     pub create_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the integration.
-    pub integration_arn: fr::Output<String>,
+    pub integration_arn: fr::Output<crate::refs::RedshiftIntegrationArn>,
 }
 
 impl fr::resource::Resource for Integration {
@@ -914,11 +914,11 @@ impl fr::resource::Props for QEV2IdcApplication {
 #[derive(Debug, Clone, Copy)]
 pub struct QEV2IdcApplicationOutputs {
     /// The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) IAM Identity Center managed application.
-    pub idc_managed_application_arn: fr::Output<String>,
+    pub idc_managed_application_arn: fr::Output<crate::refs::QEV2IdcApplicationIdcManagedApplicationArn>,
     /// The onboarding status for the Amazon Redshift Query Editor (QEV2) IAM Identity Center application.
     pub idc_onboard_status: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) application that integrates with IAM Identity Center.
-    pub qev2_idc_application_arn: fr::Output<String>,
+    pub qev2_idc_application_arn: fr::Output<crate::refs::Qev2IdcApplicationArn>,
 }
 
 impl fr::resource::Resource for QEV2IdcApplication {
@@ -1007,11 +1007,11 @@ impl fr::resource::Props for RedshiftIdcApplication {
 #[derive(Debug, Clone, Copy)]
 pub struct RedshiftIdcApplicationOutputs {
     /// The ARN for the Amazon Redshift IAM Identity Center application.
-    pub idc_managed_application_arn: fr::Output<String>,
+    pub idc_managed_application_arn: fr::Output<crate::refs::RedshiftIdcApplicationIdcManagedApplicationArn>,
     /// The onboarding status for the Amazon Redshift IAM Identity Center application.
     pub idc_onboard_status: fr::Output<String>,
     /// The ARN for the Redshift application that integrates with IAM Identity Center.
-    pub redshift_idc_application_arn: fr::Output<String>,
+    pub redshift_idc_application_arn: fr::Output<crate::refs::RedshiftIdcApplicationArn>,
 }
 
 impl fr::resource::Resource for RedshiftIdcApplication {
@@ -1336,7 +1336,7 @@ pub struct SnapshotOutputs {
     /// The port that the cluster is listening on.
     pub port: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the snapshot.
-    pub snapshot_arn: fr::Output<String>,
+    pub snapshot_arn: fr::Output<crate::refs::RedshiftSnapshotArn>,
     /// The time (in UTC format) when Amazon Redshift began the snapshot.
     pub snapshot_create_time: fr::Output<String>,
     /// The snapshot type. Snapshots created using CreateClusterSnapshot and CopyClusterSnapshot are of type manual.
@@ -1424,7 +1424,7 @@ impl fr::resource::Props for SnapshotCopyGrant {
 #[derive(Debug, Clone, Copy)]
 pub struct SnapshotCopyGrantOutputs {
     /// The Amazon Resource Name (ARN) of the snapshot copy grant.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SnapshotCopyGrantArn>,
 }
 
 impl fr::resource::Resource for SnapshotCopyGrant {
@@ -1511,7 +1511,7 @@ impl fr::resource::Props for SnapshotSchedule {
 #[derive(Debug, Clone, Copy)]
 pub struct SnapshotScheduleOutputs {
     /// The Amazon Resource Name (ARN) of the snapshot schedule.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SnapshotScheduleArn>,
     /// The number of clusters associated with the schedule.
     pub associated_cluster_count: fr::Output<i64>,
 }
@@ -1589,7 +1589,7 @@ impl fr::resource::Props for UsageLimit {
 #[derive(Debug, Clone, Copy)]
 pub struct UsageLimitOutputs {
     /// The Amazon Resource Name (ARN) of the usage limit.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::UsageLimitArn>,
     /// The identifier of the usage limit.
     pub usage_limit_id: fr::Output<String>,
 }

@@ -48,7 +48,7 @@ pub struct Namespace {
     #[serde(rename = "NamespaceName", default)]
     pub namespace_name: fr::Value<String>,
     #[serde(rename = "NamespaceResourcePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub namespace_resource_policy: Option<fr::Value<serde_json::Value>>,
+    pub namespace_resource_policy: Option<fr::aws::policy::PolicyDocument>,
     /// The ARN for the Redshift application that integrates with IAM Identity Center.
     #[serde(rename = "RedshiftIdcApplicationArn", default, skip_serializing_if = "Option::is_none")]
     pub redshift_idc_application_arn: Option<fr::Value<String>>,

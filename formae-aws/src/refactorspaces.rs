@@ -44,9 +44,9 @@ impl fr::resource::Props for Application {
 pub struct ApplicationOutputs {
     pub api_gateway_id: fr::Output<String>,
     pub application_identifier: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RefactorSpacesApplicationArn>,
     pub environment_identifier: fr::Output<String>,
-    pub nlb_arn: fr::Output<String>,
+    pub nlb_arn: fr::Output<crate::refs::ApplicationNlbArn>,
     pub nlb_name: fr::Output<String>,
     pub proxy_url: fr::Output<String>,
     pub stage_name: fr::Output<String>,
@@ -169,7 +169,7 @@ impl fr::resource::Props for Environment {
 /// Outputs of a [`Environment`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct EnvironmentOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RefactorSpacesEnvironmentArn>,
     pub environment_identifier: fr::Output<String>,
     pub transit_gateway_id: fr::Output<String>,
 }
@@ -252,7 +252,7 @@ impl fr::resource::Props for Route {
 #[derive(Debug, Clone, Copy)]
 pub struct RouteOutputs {
     pub application_identifier: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RouteArn>,
     pub environment_identifier: fr::Output<String>,
     pub path_resource_to_id: fr::Output<String>,
     pub route_identifier: fr::Output<String>,
@@ -401,7 +401,7 @@ impl fr::resource::Props for Service {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceOutputs {
     pub application_identifier: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RefactorSpacesServiceArn>,
     pub environment_identifier: fr::Output<String>,
     pub service_identifier: fr::Output<String>,
 }

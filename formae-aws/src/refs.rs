@@ -6,10 +6,805 @@
 
 formae_runtime::cfn_reference!(arn 
     /// `AWS::ACM::Certificate.Arn`.
-    CertificateArn);
+    AcmCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ACMPCA::Certificate.Arn`.
+    AcmpcaCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ACMPCA::CertificateAuthority.Arn`.
+    CertificateAuthorityArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AIOps::InvestigationGroup.Arn`.
+    InvestigationGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::APS::AnomalyDetector.Arn`.
+    AnomalyDetectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::APS::RuleGroupsNamespace.Arn`.
+    RuleGroupsNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::APS::Scraper.Arn`.
+    ScraperArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::APS::Scraper.RoleArn`.
+    ScraperRoleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::APS::Workspace.Arn`.
+    ApsWorkspaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ARCRegionSwitch::Plan.Arn`.
+    ArcRegionSwitchPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AWSExternalAnthropic::Workspace.Arn`.
+    AwsExternalAnthropicWorkspaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AccessAnalyzer::Analyzer.Arn`.
+    AnalyzerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AccessAnalyzer::ArchiveRule.Arn`.
+    ArchiveRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AccountAccess::Application.ApplicationArn`.
+    AccountAccessApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AgentRegistry::Registry.RegistryArn`.
+    AgentRegistryRegistryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AgentRegistry::RegistryRecord.RecordArn`.
+    RegistryRecordRecordArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AgentRegistry::RegistryRecord.RegistryArn`.
+    RegistryRecordRegistryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AmazonMQ::Broker.Arn`.
+    BrokerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AmazonMQ::Configuration.Arn`.
+    AmazonMqConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Amplify::App.Arn`.
+    AmplifyAppArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Amplify::Branch.Arn`.
+    BranchArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Amplify::Domain.Arn`.
+    AmplifyDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Amplify::Webhook.Arn`.
+    WebhookArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGateway::BasePathMappingV2.BasePathMappingArn`.
+    BasePathMappingV2BasePathMappingArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGateway::DomainName.DomainNameArn`.
+    ApiGatewayDomainNameArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGateway::DomainNameAccessAssociation.DomainNameAccessAssociationArn`.
+    DomainNameAccessAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGateway::DomainNameV2.DomainNameArn`.
+    DomainNameV2DomainNameArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGatewayV2::Api.ExecuteApiArn`.
+    ApiExecuteApiArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGatewayV2::DomainName.DomainNameArn`.
+    ApiGatewayV2DomainNameArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGatewayV2::PortalProduct.PortalProductArn`.
+    PortalProductArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApiGatewayV2::RoutingRule.RoutingRuleArn`.
+    RoutingRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppConfig::ConfigurationProfile.KmsKeyArn`.
+    ConfigurationProfileKmsKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppConfig::Extension.Arn`.
+    ExtensionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppConfig::ExtensionAssociation.Arn`.
+    ExtensionAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppConfig::ExtensionAssociation.ExtensionArn`.
+    ExtensionAssociationExtensionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppConfig::ExtensionAssociation.ResourceArn`.
+    ExtensionAssociationResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFabric::AppAuthorization.AppAuthorizationArn`.
+    AppAuthorizationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFabric::AppAuthorization.AppBundleArn`.
+    AppAuthorizationAppBundleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFabric::IngestionDestination.Arn`.
+    IngestionDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFlow::Connector.ConnectorArn`.
+    AppFlowConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFlow::ConnectorProfile.ConnectorProfileArn`.
+    ConnectorProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFlow::ConnectorProfile.CredentialsArn`.
+    ConnectorProfileCredentialsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppFlow::Flow.FlowArn`.
+    AppFlowFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppIntegrations::Application.ApplicationArn`.
+    AppIntegrationsApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppIntegrations::DataIntegration.DataIntegrationArn`.
+    DataIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppIntegrations::EventIntegration.EventIntegrationArn`.
+    EventIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppRunner::AutoScalingConfiguration.AutoScalingConfigurationArn`.
+    AutoScalingConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppRunner::ObservabilityConfiguration.ObservabilityConfigurationArn`.
+    ObservabilityConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppRunner::Service.ServiceArn`.
+    AppRunnerServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppRunner::VpcConnector.VpcConnectorArn`.
+    VpcConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppRunner::VpcIngressConnection.VpcIngressConnectionArn`.
+    VpcIngressConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppStream::AppBlock.Arn`.
+    AppBlockArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppStream::AppBlockBuilder.Arn`.
+    AppBlockBuilderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppStream::Application.Arn`.
+    AppStreamApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppStream::Fleet.Arn`.
+    AppStreamFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppStream::User.Arn`.
+    AppStreamUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::Api.ApiArn`.
+    ApiArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::ApiKey.Arn`.
+    ApiKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::ChannelNamespace.ChannelNamespaceArn`.
+    ChannelNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::DataSource.DataSourceArn`.
+    AppSyncDataSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::DomainName.DomainNameArn`.
+    AppSyncDomainNameArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::FunctionConfiguration.FunctionArn`.
+    FunctionConfigurationFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::GraphQLApi.Arn`.
+    GraphQLApiArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::GraphQLApi.GraphQLEndpointArn`.
+    GraphQLApiGraphQlEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::Resolver.ResolverArn`.
+    ResolverArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::SourceApiAssociation.AssociationArn`.
+    SourceApiAssociationAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::SourceApiAssociation.MergedApiArn`.
+    SourceApiAssociationMergedApiArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::SourceApiAssociation.SourceApiArn`.
+    SourceApiAssociationSourceApiArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppSync::Type.Arn`.
+    TypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AppTest::TestCase.TestCaseArn`.
+    AppTestTestCaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApplicationAutoScaling::ScalingPolicy.Arn`.
+    ApplicationAutoScalingScalingPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApplicationSignals::InstrumentationConfig.Arn`.
+    InstrumentationConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ApplicationSignals::ServiceLevelObjective.Arn`.
+    ServiceLevelObjectiveArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Athena::CapacityReservation.Arn`.
+    AthenaCapacityReservationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AuditManager::Assessment.Arn`.
+    AssessmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AuditManager::AssessmentFramework.Arn`.
+    AssessmentFrameworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AutoScaling::ScalingPolicy.Arn`.
+    AutoScalingScalingPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::AutoScalingPlans::ScalingPlan.ScalingPlanArn`.
+    ScalingPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::B2BI::Capability.CapabilityArn`.
+    B2BiCapabilityArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::B2BI::Partnership.PartnershipArn`.
+    PartnershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::B2BI::Profile.ProfileArn`.
+    B2BiProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::B2BI::Transformer.TransformerArn`.
+    TransformerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BCM::Dashboard.Arn`.
+    BcmDashboardArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BCM::ScheduledReport.Arn`.
+    ScheduledReportArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BCMDataExports::Export.ExportArn`.
+    ExportArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::BackupPlan.BackupPlanArn`.
+    BackupPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::BackupVault.BackupVaultArn`.
+    BackupVaultArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::Framework.FrameworkArn`.
+    FrameworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::LegalHold.Arn`.
+    LegalHoldArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::LogicallyAirGappedBackupVault.BackupVaultArn`.
+    LogicallyAirGappedBackupVaultBackupVaultArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::ReportPlan.ReportPlanArn`.
+    ReportPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::RestoreTestingPlan.RestoreTestingPlanArn`.
+    RestoreTestingPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Backup::TieringConfiguration.TieringConfigurationArn`.
+    TieringConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BackupGateway::Hypervisor.HypervisorArn`.
+    HypervisorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::ComputeEnvironment.ComputeEnvironmentArn`.
+    ComputeEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::ConsumableResource.ConsumableResourceArn`.
+    ConsumableResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::JobDefinition.JobDefinitionArn`.
+    JobDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::JobQueue.JobQueueArn`.
+    JobQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::QuotaShare.QuotaShareArn`.
+    QuotaShareArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::SchedulingPolicy.Arn`.
+    SchedulingPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Batch::ServiceEnvironment.ServiceEnvironmentArn`.
+    ServiceEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BcmPricingCalculator::BillEstimate.Arn`.
+    BillEstimateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BcmPricingCalculator::BillEstimate.CostCategoryGroupSharingPreferenceArn`.
+    BillEstimateCostCategoryGroupSharingPreferenceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BcmPricingCalculator::BillScenario.Arn`.
+    BillScenarioArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BcmPricingCalculator::WorkloadEstimate.Arn`.
+    WorkloadEstimateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::Agent.AgentArn`.
+    BedrockAgentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::AgentAlias.AgentAliasArn`.
+    AgentAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::ApplicationInferenceProfile.InferenceProfileArn`.
+    ApplicationInferenceProfileInferenceProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::AutomatedReasoningPolicy.KmsKeyArn`.
+    AutomatedReasoningPolicyKmsKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::AutomatedReasoningPolicy.PolicyArn`.
+    AutomatedReasoningPolicyPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::Blueprint.BlueprintArn`.
+    BedrockBlueprintArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::DataAutomationLibrary.LibraryArn`.
+    DataAutomationLibraryLibraryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::DataAutomationProject.ProjectArn`.
+    DataAutomationProjectProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::EnforcedGuardrailConfiguration.GuardrailArn`.
+    EnforcedGuardrailConfigurationGuardrailArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::Flow.Arn`.
+    BedrockFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::FlowAlias.Arn`.
+    FlowAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::FlowVersion.CustomerEncryptionKeyArn`.
+    FlowVersionCustomerEncryptionKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::FlowVersion.ExecutionRoleArn`.
+    FlowVersionExecutionRoleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::Guardrail.GuardrailArn`.
+    GuardrailArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::GuardrailVersion.GuardrailArn`.
+    GuardrailVersionGuardrailArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::IntelligentPromptRouter.PromptRouterArn`.
+    IntelligentPromptRouterPromptRouterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::KnowledgeBase.KnowledgeBaseArn`.
+    BedrockKnowledgeBaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::Prompt.Arn`.
+    BedrockPromptArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::PromptVersion.Arn`.
+    PromptVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::PromptVersion.CustomerEncryptionKeyArn`.
+    PromptVersionCustomerEncryptionKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::RetrievalInstruction.Arn`.
+    RetrievalInstructionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Bedrock::Session.SessionArn`.
+    BedrockSessionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::ApiKeyCredentialProvider.ApiKeySecretArn`.
+    ApiKeyCredentialProviderApiKeySecretArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::ApiKeyCredentialProvider.CredentialProviderArn`.
+    ApiKeyCredentialProviderCredentialProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::BrowserCustom.BrowserArn`.
+    BrowserCustomBrowserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::BrowserProfile.ProfileArn`.
+    BrowserProfileProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::CapacityProvider.Arn`.
+    BedrockAgentCoreCapacityProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::CodeInterpreterCustom.CodeInterpreterArn`.
+    CodeInterpreterCustomCodeInterpreterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::ConfigurationBundle.BundleArn`.
+    ConfigurationBundleBundleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::ConsentPortal.ConsentPortalArn`.
+    ConsentPortalArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Dataset.DatasetArn`.
+    BedrockAgentCoreDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Evaluator.EvaluatorArn`.
+    EvaluatorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Gateway.GatewayArn`.
+    BedrockAgentCoreGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Gateway.WebAclArn`.
+    GatewayWebAclArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::GatewayRule.GatewayArn`.
+    GatewayRuleGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::GatewayTarget.GatewayArn`.
+    GatewayTargetGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Harness.Arn`.
+    HarnessArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::HarnessEndpoint.Arn`.
+    HarnessEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Memory.MemoryArn`.
+    MemoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::OAuth2CredentialProvider.ClientSecretArn`.
+    OAuth2CredentialProviderClientSecretArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::OAuth2CredentialProvider.CredentialProviderArn`.
+    OAuth2CredentialProviderCredentialProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::OnlineEvaluationConfig.OnlineEvaluationConfigArn`.
+    OnlineEvaluationConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::PaymentConnector.PaymentConnectorArn`.
+    PaymentConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::PaymentCredentialProvider.CredentialProviderArn`.
+    PaymentCredentialProviderCredentialProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::PaymentManager.PaymentManagerArn`.
+    PaymentManagerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Policy.PolicyArn`.
+    BedrockAgentCorePolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::PolicyEngine.PolicyEngineArn`.
+    PolicyEngineArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::Runtime.AgentRuntimeArn`.
+    RuntimeAgentRuntimeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::RuntimeEndpoint.AgentRuntimeArn`.
+    RuntimeEndpointAgentRuntimeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::RuntimeEndpoint.AgentRuntimeEndpointArn`.
+    RuntimeEndpointAgentRuntimeEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockAgentCore::WorkloadIdentity.WorkloadIdentityArn`.
+    WorkloadIdentityArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BedrockMantle::Project.Arn`.
+    BedrockMantleProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Billing::BillingView.Arn`.
+    BillingViewArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BillingConductor::BillingGroup.Arn`.
+    BillingConductorBillingGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BillingConductor::CustomLineItem.Arn`.
+    CustomLineItemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BillingConductor::PricingPlan.Arn`.
+    PricingPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::BillingConductor::PricingRule.Arn`.
+    PricingRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Braket::SpendingLimit.SpendingLimitArn`.
+    SpendingLimitArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CE::AnomalyMonitor.MonitorArn`.
+    AnomalyMonitorMonitorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CE::AnomalySubscription.SubscriptionArn`.
+    AnomalySubscriptionSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CE::CostCategory.Arn`.
+    CostCategoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::Case.Arn`.
+    CaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::CaseRule.CaseRuleArn`.
+    CaseRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::Domain.DomainArn`.
+    CasesDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::Field.FieldArn`.
+    FieldArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::Layout.LayoutArn`.
+    LayoutArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::RelatedItem.RelatedItemArn`.
+    RelatedItemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cases::Template.TemplateArn`.
+    CasesTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cassandra::Type.KeyspaceArn`.
+    TypeKeyspaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CertificateManager::AcmeDomainValidation.Arn`.
+    AcmeDomainValidationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CertificateManager::AcmeEndpoint.AcmeEndpointArn`.
+    AcmeEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CertificateManager::AcmeExternalAccountBinding.AcmeExternalAccountBindingArn`.
+    AcmeExternalAccountBindingArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CertificateManager::Certificate.CertificateArn`.
+    CertificateManagerCertificateArn);
 formae_runtime::cfn_reference!(
     /// `AWS::CertificateManager::Certificate.Id`.
     CertificateId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chatbot::CustomAction.CustomActionArn`.
+    CustomActionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chatbot::MicrosoftTeamsChannelConfiguration.Arn`.
+    MicrosoftTeamsChannelConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chatbot::SlackChannelConfiguration.Arn`.
+    SlackChannelConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::AppInstance.AppInstanceArn`.
+    AppInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::AppInstanceBot.AppInstanceBotArn`.
+    AppInstanceBotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::AppInstanceUser.AppInstanceUserArn`.
+    AppInstanceUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::Channel.Arn`.
+    ChimeChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::Channel.ChannelFlowArn`.
+    ChimeChannelFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::MediaInsightsPipelineConfiguration.MediaInsightsPipelineConfigurationArn`.
+    MediaInsightsPipelineConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::MediaPipelineKinesisVideoStreamPool.Arn`.
+    MediaPipelineKinesisVideoStreamPoolArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::SipMediaApplication.SipMediaApplicationArn`.
+    SipMediaApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Chime::VoiceConnector.VoiceConnectorArn`.
+    VoiceConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::AnalysisTemplate.Arn`.
+    AnalysisTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::AnalysisTemplate.CollaborationArn`.
+    AnalysisTemplateCollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::AnalysisTemplate.MembershipArn`.
+    AnalysisTemplateMembershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::Collaboration.Arn`.
+    CollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::ConfiguredTable.Arn`.
+    ConfiguredTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::ConfiguredTableAssociation.Arn`.
+    ConfiguredTableAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IdMappingTable.Arn`.
+    IdMappingTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IdMappingTable.CollaborationArn`.
+    IdMappingTableCollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IdMappingTable.MembershipArn`.
+    IdMappingTableMembershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IdNamespaceAssociation.Arn`.
+    IdNamespaceAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IdNamespaceAssociation.CollaborationArn`.
+    IdNamespaceAssociationCollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IdNamespaceAssociation.MembershipArn`.
+    IdNamespaceAssociationMembershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IntermediateTable.Arn`.
+    IntermediateTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IntermediateTable.CollaborationArn`.
+    IntermediateTableCollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::IntermediateTable.MembershipArn`.
+    IntermediateTableMembershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::Membership.Arn`.
+    MembershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::Membership.CollaborationArn`.
+    MembershipCollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::PrivacyBudgetTemplate.Arn`.
+    PrivacyBudgetTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::PrivacyBudgetTemplate.CollaborationArn`.
+    PrivacyBudgetTemplateCollaborationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRooms::PrivacyBudgetTemplate.MembershipArn`.
+    PrivacyBudgetTemplateMembershipArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRoomsML::ConfiguredModelAlgorithm.ConfiguredModelAlgorithmArn`.
+    ConfiguredModelAlgorithmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation.ConfiguredModelAlgorithmAssociationArn`.
+    ConfiguredModelAlgorithmAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CleanRoomsML::TrainingDataset.TrainingDatasetArn`.
+    TrainingDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cloud9::EnvironmentEC2.Arn`.
+    EnvironmentEC2Arn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::GuardHook.HookArn`.
+    GuardHookHookArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::HookDefaultVersion.Arn`.
+    HookDefaultVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::HookTypeConfig.ConfigurationArn`.
+    HookTypeConfigConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::HookVersion.Arn`.
+    HookVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::HookVersion.TypeArn`.
+    HookVersionTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::LambdaHook.HookArn`.
+    LambdaHookHookArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::ModuleVersion.Arn`.
+    ModuleVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::PublicTypeVersion.PublicTypeArn`.
+    PublicTypeVersionPublicTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::PublicTypeVersion.TypeVersionArn`.
+    PublicTypeVersionTypeVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::ResourceDefaultVersion.Arn`.
+    ResourceDefaultVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::ResourceVersion.Arn`.
+    ResourceVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::ResourceVersion.TypeArn`.
+    ResourceVersionTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFormation::TypeActivation.Arn`.
+    TypeActivationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::ConnectionFunction.ConnectionFunctionArn`.
+    ConnectionFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::ConnectionGroup.Arn`.
+    ConnectionGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::DistributionTenant.Arn`.
+    DistributionTenantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::FieldLevelEncryptionConfig.Arn`.
+    FieldLevelEncryptionConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::FieldLevelEncryptionProfile.Arn`.
+    FieldLevelEncryptionProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::KeyValueStore.Arn`.
+    KeyValueStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::RealtimeLogConfig.Arn`.
+    RealtimeLogConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::TrustStore.Arn`.
+    CloudFrontTrustStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudFront::VpcOrigin.Arn`.
+    VpcOriginArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudHSM::Cluster.Arn`.
+    CloudHsmClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudTrail::Channel.ChannelArn`.
+    CloudTrailChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudTrail::Dashboard.DashboardArn`.
+    CloudTrailDashboardArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudTrail::EventDataStore.EventDataStoreArn`.
+    EventDataStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudTrail::Trail.Arn`.
+    TrailArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudTrail::Trail.SnsTopicArn`.
+    TrailSnsTopicArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::Alarm.Arn`.
+    CloudWatchAlarmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::AlarmMuteRule.Arn`.
+    AlarmMuteRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::CompositeAlarm.Arn`.
+    CompositeAlarmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::InsightRule.Arn`.
+    InsightRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::Integration.IntegrationArn`.
+    CloudWatchIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::LogAlarm.Arn`.
+    LogAlarmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::MetricStream.Arn`.
+    MetricStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CloudWatch::View.Arn`.
+    CloudWatchViewArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeArtifact::Domain.Arn`.
+    CodeArtifactDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeArtifact::PackageGroup.Arn`.
+    PackageGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeArtifact::Repository.Arn`.
+    CodeArtifactRepositoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeBuild::Fleet.Arn`.
+    CodeBuildFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeBuild::ReportGroup.Arn`.
+    ReportGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeBuild::SourceCredential.Arn`.
+    SourceCredentialArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeCommit::Repository.Arn`.
+    CodeCommitRepositoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeConnections::Connection.ConnectionArn`.
+    CodeConnectionsConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeConnections::Host.HostArn`.
+    HostArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeGuruProfiler::ProfilingGroup.Arn`.
+    ProfilingGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeGuruReviewer::RepositoryAssociation.AssociationArn`.
+    RepositoryAssociationAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodePipeline::Pipeline.Arn`.
+    CodePipelinePipelineArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeStarConnections::Connection.ConnectionArn`.
+    CodeStarConnectionsConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeStarConnections::RepositoryLink.RepositoryLinkArn`.
+    RepositoryLinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CodeStarNotifications::NotificationRule.Arn`.
+    NotificationRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Cognito::UserPool.Arn`.
+    UserPoolArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Cognito::UserPoolClient.ClientId`.
     UserPoolClientClientId);
@@ -17,8 +812,305 @@ formae_runtime::cfn_reference!(
     /// `AWS::Cognito::UserPoolClient.UserPoolId`.
     UserPoolClientUserPoolId);
 formae_runtime::cfn_reference!(arn 
+    /// `AWS::Comprehend::DocumentClassifier.Arn`.
+    DocumentClassifierArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Comprehend::DocumentClassifierEndpoint.Arn`.
+    DocumentClassifierEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Comprehend::EntityRecognizer.Arn`.
+    EntityRecognizerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Comprehend::EntityRecognizerEndpoint.Arn`.
+    EntityRecognizerEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Comprehend::Flywheel.Arn`.
+    FlywheelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ComputeOptimizer::AutomationRule.RuleArn`.
+    ComputeOptimizerAutomationRuleRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::AggregationAuthorization.AggregationAuthorizationArn`.
+    AggregationAuthorizationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::ConfigRule.Arn`.
+    ConfigRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::ConfigurationAggregator.ConfigurationAggregatorArn`.
+    ConfigurationAggregatorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::ConformancePack.ConformancePackArn`.
+    ConformancePackArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::Connector.Arn`.
+    ConfigConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::OrganizationConfigRule.OrganizationConfigRuleArn`.
+    OrganizationConfigRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::OrganizationConformancePack.OrganizationConformancePackArn`.
+    OrganizationConformancePackArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Config::StoredQuery.QueryArn`.
+    StoredQueryQueryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::AgentStatus.AgentStatusArn`.
+    AgentStatusArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::ContactFlow.ContactFlowArn`.
+    ContactFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::ContactFlowModule.ContactFlowModuleArn`.
+    ContactFlowModuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::DataLakeAssociation.ResourceShareArn`.
+    DataLakeAssociationResourceShareArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::DataTable.Arn`.
+    DataTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::EmailAddress.EmailAddressArn`.
+    EmailAddressArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::EvaluationForm.EvaluationFormArn`.
+    EvaluationFormArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::HoursOfOperation.HoursOfOperationArn`.
+    HoursOfOperationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Instance.Arn`.
+    ConnectInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Metric.MetricArn`.
+    MetricArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Notification.Arn`.
+    NotificationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::PhoneNumber.PhoneNumberArn`.
+    ConnectPhoneNumberArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Prompt.PromptArn`.
+    ConnectPromptArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Queue.QueueArn`.
+    ConnectQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::QuickConnect.QuickConnectArn`.
+    QuickConnectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::RoutingProfile.RoutingProfileArn`.
+    RoutingProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Rule.RuleArn`.
+    ConnectRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::SecurityProfile.SecurityProfileArn`.
+    ConnectSecurityProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::TaskTemplate.Arn`.
+    TaskTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::TestCase.TestCaseArn`.
+    ConnectTestCaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::TrafficDistributionGroup.TrafficDistributionGroupArn`.
+    TrafficDistributionGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::UseCase.UseCaseArn`.
+    UseCaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::User.UserArn`.
+    ConnectUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::UserHierarchyGroup.UserHierarchyGroupArn`.
+    UserHierarchyGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::UserHierarchyStructure.UserHierarchyStructureArn`.
+    UserHierarchyStructureArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::View.ViewArn`.
+    ConnectViewArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::ViewVersion.ViewVersionArn`.
+    ViewVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Vocabulary.Arn`.
+    ConnectVocabularyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Connect::Workspace.Arn`.
+    ConnectWorkspaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ConnectCampaigns::Campaign.Arn`.
+    ConnectCampaignsCampaignArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ConnectCampaignsV2::Campaign.Arn`.
+    ConnectCampaignsV2CampaignArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ControlTower::LandingZone.Arn`.
+    LandingZoneArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CustomerProfiles::EventStream.EventStreamArn`.
+    EventStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CustomerProfiles::Recommender.RecommenderArn`.
+    RecommenderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CustomerProfiles::RecommenderFilter.RecommenderFilterArn`.
+    RecommenderFilterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CustomerProfiles::RecommenderSchema.Arn`.
+    RecommenderSchemaArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::CustomerProfiles::SegmentDefinition.SegmentDefinitionArn`.
+    SegmentDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DLM::LifecyclePolicy.Arn`.
+    DlmLifecyclePolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::Certificate.CertificateArn`.
+    DmsCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::DataMigration.DataMigrationArn`.
+    DataMigrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::DataProvider.DataProviderArn`.
+    DataProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::Endpoint.EndpointArn`.
+    DmsEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::InstanceProfile.InstanceProfileArn`.
+    DmsInstanceProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::MigrationProject.InstanceProfileArn`.
+    MigrationProjectInstanceProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::MigrationProject.MigrationProjectArn`.
+    MigrationProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::ReplicationConfig.ReplicationConfigArn`.
+    ReplicationConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DMS::ReplicationTask.ReplicationTaskArn`.
+    ReplicationTaskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DRS::LaunchConfigurationTemplate.Arn`.
+    DrsLaunchConfigurationTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DRS::RecoveryPlan.Arn`.
+    RecoveryPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DRS::ReplicationConfigurationTemplate.Arn`.
+    ReplicationConfigurationTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DRS::SourceNetwork.Arn`.
+    SourceNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DSQL::Cluster.ResourceArn`.
+    ClusterResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataExchange::DataSet.Arn`.
+    DataExchangeDataSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataExchange::EventAction.Arn`.
+    EventActionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::Agent.AgentArn`.
+    DataSyncAgentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationAzureBlob.LocationArn`.
+    LocationAzureBlobLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationEFS.LocationArn`.
+    LocationEFSLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationFSxLustre.LocationArn`.
+    LocationFSxLustreLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationFSxONTAP.FsxFilesystemArn`.
+    LocationFSxONTAPFsxFilesystemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationFSxONTAP.LocationArn`.
+    LocationFSxONTAPLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationFSxOpenZFS.LocationArn`.
+    LocationFSxOpenZFSLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationFSxWindows.LocationArn`.
+    LocationFSxWindowsLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationHDFS.LocationArn`.
+    LocationHDFSLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationNFS.LocationArn`.
+    LocationNFSLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationObjectStorage.LocationArn`.
+    LocationObjectStorageLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationS3.LocationArn`.
+    LocationS3LocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::LocationSMB.LocationArn`.
+    LocationSMBLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataSync::Task.TaskArn`.
+    DataSyncTaskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DataZone::Domain.Arn`.
+    DataZoneDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Budget.Arn`.
+    BudgetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Farm.Arn`.
+    FarmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Fleet.Arn`.
+    DeadlineFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::LicenseEndpoint.Arn`.
+    LicenseEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::MeteredProduct.Arn`.
+    MeteredProductArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Monitor.Arn`.
+    DeadlineMonitorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Monitor.IdentityCenterApplicationArn`.
+    MonitorIdentityCenterApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Queue.Arn`.
+    DeadlineQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Deadline::Worker.Arn`.
+    WorkerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Detective::Graph.Arn`.
+    DetectiveGraphArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Detective::OrganizationAdmin.GraphArn`.
+    OrganizationAdminGraphArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DevOpsAgent::AgentSpace.Arn`.
+    AgentSpaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DevOpsAgent::Asset.Arn`.
+    DevOpsAgentAssetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DevOpsAgent::PrivateConnection.Arn`.
+    PrivateConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DevOpsAgent::Service.Arn`.
+    DevOpsAgentServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DevOpsAgent::Trigger.Arn`.
+    TriggerArn);
+formae_runtime::cfn_reference!(arn 
     /// `AWS::DirectConnect::Connection.ConnectionArn`.
-    ConnectionArn);
+    DirectConnectConnectionArn);
 formae_runtime::cfn_reference!(
     /// `AWS::DirectConnect::Connection.ConnectionId`.
     ConnectionId);
@@ -34,21 +1126,159 @@ formae_runtime::cfn_reference!(arn
 formae_runtime::cfn_reference!(
     /// `AWS::DirectConnect::Lag.LagId`.
     LagId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DirectConnect::PrivateVirtualInterface.VirtualInterfaceArn`.
+    PrivateVirtualInterfaceVirtualInterfaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DirectConnect::PublicVirtualInterface.VirtualInterfaceArn`.
+    PublicVirtualInterfaceVirtualInterfaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DirectConnect::TransitVirtualInterface.VirtualInterfaceArn`.
+    TransitVirtualInterfaceVirtualInterfaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DocDB::GlobalCluster.GlobalClusterArn`.
+    GlobalClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DocDBElastic::Cluster.ClusterArn`.
+    DocDbElasticClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DocDBElastic::ClusterSnapshot.SnapshotArn`.
+    ClusterSnapshotSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DynamoDB::GlobalTable.Arn`.
+    GlobalTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DynamoDB::GlobalTable.StreamArn`.
+    GlobalTableStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DynamoDB::Table.Arn`.
+    DynamoDbTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::DynamoDB::Table.StreamArn`.
+    TableStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::ApplicationStatusCheck.Arn`.
+    ApplicationStatusCheckArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::CapacityReservation.CapacityReservationArn`.
+    Ec2CapacityReservationArn);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::EIP.AllocationId`.
     EIPAllocationId);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::EIP.PublicIp`.
     EIPPublicIp);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::FpgaImage.Arn`.
+    FpgaImageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAM.Arn`.
+    IPAMArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMPool.Arn`.
+    IPAMPoolArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMPool.IpamArn`.
+    IPAMPoolIpamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMPool.IpamScopeArn`.
+    IPAMPoolIpamScopeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMPrefixListResolver.IpamArn`.
+    IPAMPrefixListResolverIpamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMPrefixListResolver.IpamPrefixListResolverArn`.
+    IpamPrefixListResolverArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMPrefixListResolverTarget.IpamPrefixListResolverTargetArn`.
+    IpamPrefixListResolverTargetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMResourceDiscovery.IpamResourceDiscoveryArn`.
+    IpamResourceDiscoveryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMResourceDiscoveryAssociation.IpamArn`.
+    IPAMResourceDiscoveryAssociationIpamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMResourceDiscoveryAssociation.IpamResourceDiscoveryAssociationArn`.
+    IpamResourceDiscoveryAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMScope.Arn`.
+    IPAMScopeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPAMScope.IpamArn`.
+    IPAMScopeIpamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IPv4Pool.Arn`.
+    IPv4PoolArn);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::Image.Id`.
     ImageId);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::Instance.Id`.
     InstanceId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::InstanceConnectEndpoint.InstanceConnectEndpointArn`.
+    InstanceConnectEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::InstanceEventWindow.Arn`.
+    InstanceEventWindowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IpamExternalResourceVerificationToken.IpamArn`.
+    IpamExternalResourceVerificationTokenIpamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IpamExternalResourceVerificationToken.IpamExternalResourceVerificationTokenArn`.
+    IpamExternalResourceVerificationTokenArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::IpamInternetRegistryAssociation.IpamInternetRegistryAssociationArn`.
+    IpamInternetRegistryAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::LocalGatewayRouteTable.LocalGatewayRouteTableArn`.
+    LocalGatewayRouteTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::LocalGatewayRouteTable.OutpostArn`.
+    LocalGatewayRouteTableOutpostArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation.LocalGatewayRouteTableArn`.
+    LocalGatewayRouteTableVirtualInterfaceGroupAssociationLocalGatewayRouteTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::LocalGatewayVirtualInterfaceGroup.LocalGatewayVirtualInterfaceGroupArn`.
+    LocalGatewayVirtualInterfaceGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::NetworkInsightsAccessScope.NetworkInsightsAccessScopeArn`.
+    NetworkInsightsAccessScopeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisArn`.
+    NetworkInsightsAccessScopeAnalysisArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::NetworkInsightsAnalysis.NetworkInsightsAnalysisArn`.
+    NetworkInsightsAnalysisArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::NetworkInsightsPath.DestinationArn`.
+    NetworkInsightsPathDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::NetworkInsightsPath.NetworkInsightsPathArn`.
+    NetworkInsightsPathArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::NetworkInsightsPath.SourceArn`.
+    NetworkInsightsPathSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::PrefixList.Arn`.
+    PrefixListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::RouteServer.Arn`.
+    RouteServerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::RouteServerEndpoint.Arn`.
+    RouteServerEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::RouteServerPeer.Arn`.
+    RouteServerPeerArn);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::RouteTable.RouteTableId`.
     RouteTableId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::SecondaryNetwork.SecondaryNetworkArn`.
+    SecondaryNetworkArn);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::SecurityGroup.GroupId`.
     SecurityGroupGroupId);
@@ -58,12 +1288,18 @@ formae_runtime::cfn_reference!(
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::Subnet.Id, AWS::EC2::Subnet.SubnetId`.
     SubnetId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::SubnetCidrReservation.Arn`.
+    SubnetCidrReservationArn);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::TransitGateway.Id`.
     TransitGatewayId);
 formae_runtime::cfn_reference!(arn 
     /// `AWS::EC2::TransitGateway.TransitGatewayArn`.
     TransitGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::TransitGatewayMulticastDomain.TransitGatewayMulticastDomainArn`.
+    TransitGatewayMulticastDomainArn);
 formae_runtime::cfn_reference!(
     /// `AWS::EC2::VPC.DefaultSecurityGroup`.
     VPCDefaultSecurityGroup);
@@ -77,16 +1313,679 @@ formae_runtime::cfn_reference!(
     /// `AWS::EC2::VPNGateway.VPNGatewayId`.
     VpnGatewayId);
 formae_runtime::cfn_reference!(arn 
+    /// `AWS::EC2::VerifiedAccessGroup.VerifiedAccessGroupArn`.
+    VerifiedAccessGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECR::PublicRepository.Arn`.
+    PublicRepositoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECR::Repository.Arn`.
+    EcrRepositoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::Cluster.Arn`.
+    EcsClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::Daemon.DaemonArn`.
+    DaemonArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::Daemon.DeploymentArn`.
+    DaemonDeploymentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::DaemonTaskDefinition.DaemonTaskDefinitionArn`.
+    DaemonTaskDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::ExpressGatewayService.ServiceArn`.
+    ExpressGatewayServiceServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::Gateway.Arn`.
+    EcsGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::GatewayClusterAssociations.ClusterArn`.
+    GatewayClusterAssociationsClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::GatewayClusterAssociations.GatewayArn`.
+    GatewayClusterAssociationsGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::Service.ServiceArn`.
+    EcsServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ECS::TaskDefinition.TaskDefinitionArn`.
+    EcsTaskDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EFS::AccessPoint.Arn`.
+    EfsAccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EFS::FileSystem.Arn`.
+    EfsFileSystemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::AccessEntry.AccessEntryArn`.
+    AccessEntryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::Addon.Arn`.
+    AddonArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::Capability.Arn`.
+    EksCapabilityArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::Cluster.Arn`.
+    EksClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::Cluster.EncryptionConfigKeyArn`.
+    ClusterEncryptionConfigKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::FargateProfile.Arn`.
+    FargateProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::IdentityProviderConfig.IdentityProviderConfigArn`.
+    IdentityProviderConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::Nodegroup.Arn`.
+    NodegroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EKS::PodIdentityAssociation.AssociationArn`.
+    PodIdentityAssociationAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EMR::Studio.Arn`.
+    StudioArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EMRContainers::Endpoint.Arn`.
+    EmrContainersEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EMRContainers::JobTemplate.Arn`.
+    EmrContainersJobTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EMRContainers::SecurityConfiguration.Arn`.
+    SecurityConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EMRContainers::VirtualCluster.Arn`.
+    VirtualClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EMRServerless::Application.Arn`.
+    EmrServerlessApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EVS::Environment.EnvironmentArn`.
+    EvsEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElastiCache::GlobalReplicationGroup.Arn`.
+    GlobalReplicationGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElastiCache::Snapshot.Arn`.
+    ElastiCacheSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElastiCache::Snapshot.TopicArn`.
+    SnapshotTopicArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElastiCache::User.Arn`.
+    ElastiCacheUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElastiCache::UserGroup.Arn`.
+    UserGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElasticLoadBalancingV2::Listener.ListenerArn`.
+    ElasticLoadBalancingV2ListenerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElasticLoadBalancingV2::ListenerRule.RuleArn`.
+    ListenerRuleRuleArn);
+formae_runtime::cfn_reference!(arn 
     /// `AWS::ElasticLoadBalancingV2::LoadBalancer.LoadBalancerArn`.
-    LoadBalancerArn);
+    ElasticLoadBalancingV2LoadBalancerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupArn`.
+    ElasticLoadBalancingV2TargetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElasticLoadBalancingV2::TrustStore.TrustStoreArn`.
+    ElasticLoadBalancingV2TrustStoreArn);
 formae_runtime::cfn_reference!(arn 
     /// `AWS::Elasticsearch::Domain.Arn`.
     ElasticsearchDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElementalInference::Dictionary.Arn`.
+    DictionaryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ElementalInference::Feed.Arn`.
+    FeedArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EntityResolution::IdMappingWorkflow.WorkflowArn`.
+    IdMappingWorkflowWorkflowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EntityResolution::IdNamespace.IdNamespaceArn`.
+    IdNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EntityResolution::MatchingWorkflow.WorkflowArn`.
+    MatchingWorkflowWorkflowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EntityResolution::SchemaMapping.SchemaArn`.
+    SchemaMappingSchemaArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EventSchemas::Discoverer.DiscovererArn`.
+    DiscovererArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EventSchemas::Registry.RegistryArn`.
+    EventSchemasRegistryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EventSchemas::Schema.SchemaArn`.
+    EventSchemasSchemaArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::ApiDestination.Arn`.
+    ApiDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::Archive.Arn`.
+    ArchiveArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::Connection.Arn`.
+    EventsConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::Connection.SecretArn`.
+    ConnectionSecretArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::Endpoint.Arn`.
+    EventsEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::EventBus.Arn`.
+    EventsEventBusArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Events::Rule.Arn`.
+    EventsRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EventsV2::EventBus.EventBusArn`.
+    EventsV2EventBusArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EventsV2::EventSource.EventSourceArn`.
+    EventSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::EventsV2::Subscriber.SubscriberArn`.
+    EventsV2SubscriberArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Evidently::Experiment.Arn`.
+    EvidentlyExperimentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Evidently::Feature.Arn`.
+    FeatureArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Evidently::Launch.Arn`.
+    LaunchArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Evidently::Project.Arn`.
+    EvidentlyProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Evidently::Segment.Arn`.
+    SegmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FMS::ApplicationsList.Arn`.
+    ApplicationsListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FMS::Policy.Arn`.
+    FmsPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FMS::ProtocolsList.Arn`.
+    ProtocolsListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FinSpace::Environment.EnvironmentArn`.
+    FinSpaceEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Forecast::Dataset.Arn`.
+    ForecastDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Forecast::DatasetGroup.DatasetGroupArn`.
+    ForecastDatasetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::Detector.Arn`.
+    DetectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::EntityType.Arn`.
+    EntityTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::EventType.Arn`.
+    EventTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::Label.Arn`.
+    LabelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::List.Arn`.
+    ListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::Outcome.Arn`.
+    OutcomeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::FraudDetector::Variable.Arn`.
+    VariableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::Alias.AliasArn`.
+    GameLiftAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::Build.BuildArn`.
+    BuildArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::ContainerFleet.FleetArn`.
+    ContainerFleetFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::ContainerFleet.GameServerContainerGroupDefinitionArn`.
+    ContainerFleetGameServerContainerGroupDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::ContainerFleet.PerInstanceContainerGroupDefinitionArn`.
+    ContainerFleetPerInstanceContainerGroupDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::ContainerGroupDefinition.ContainerGroupDefinitionArn`.
+    ContainerGroupDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::Fleet.FleetArn`.
+    GameLiftFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::GameServerGroup.AutoScalingGroupArn`.
+    GameServerGroupAutoScalingGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::GameServerGroup.GameServerGroupArn`.
+    GameServerGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::GameSessionQueue.Arn`.
+    GameSessionQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::Location.LocationArn`.
+    LocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::MatchmakingConfiguration.Arn`.
+    MatchmakingConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::MatchmakingRuleSet.Arn`.
+    MatchmakingRuleSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GameLift::Script.Arn`.
+    ScriptArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GlobalAccelerator::Accelerator.AcceleratorArn`.
+    AcceleratorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GlobalAccelerator::CrossAccountAttachment.AttachmentArn`.
+    CrossAccountAttachmentAttachmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GlobalAccelerator::EndpointGroup.EndpointGroupArn`.
+    EndpointGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GlobalAccelerator::Listener.ListenerArn`.
+    GlobalAcceleratorListenerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::Blueprint.Arn`.
+    GlueBlueprintArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::Catalog.ResourceArn`.
+    CatalogResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::ConnectionType.ConnectionTypeArn`.
+    ConnectionTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::IdentityCenterConfiguration.ApplicationArn`.
+    IdentityCenterConfigurationApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::Integration.IntegrationArn`.
+    GlueIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::IntegrationResourceProperty.ResourcePropertyArn`.
+    IntegrationResourcePropertyResourcePropertyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::Registry.Arn`.
+    GlueRegistryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::Schema.Arn`.
+    GlueSchemaArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::Session.Arn`.
+    GlueSessionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Glue::UserDefinedFunction.Arn`.
+    UserDefinedFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GreengrassV2::ComponentVersion.Arn`.
+    ComponentVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GroundStation::Config.Arn`.
+    ConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GroundStation::DataflowEndpointGroup.Arn`.
+    DataflowEndpointGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GroundStation::DataflowEndpointGroupV2.Arn`.
+    DataflowEndpointGroupV2Arn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GroundStation::MissionProfile.Arn`.
+    MissionProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GuardDuty::CustomDetectionRuleAssociation.Arn`.
+    CustomDetectionRuleAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::GuardDuty::MalwareProtectionPlan.Arn`.
+    MalwareProtectionPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::HealthAgent::Domain.Arn`.
+    HealthAgentDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::HealthImaging::Datastore.DatastoreArn`.
+    DatastoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::HealthLake::DataTransformationProfile.Arn`.
+    DataTransformationProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::HealthLake::FHIRDatastore.DatastoreArn`.
+    FHIRDatastoreDatastoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::Group.Arn`.
+    IamGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::InstanceProfile.Arn`.
+    IamInstanceProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::ManagedPolicy.PolicyArn`.
+    ManagedPolicyPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::OIDCProvider.Arn`.
+    OIDCProviderArn);
 /// `AWS::IAM::Role.Arn`.
 pub use formae_runtime::ids::RoleArn;
 formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::SAMLProvider.Arn`.
+    SAMLProviderArn);
+formae_runtime::cfn_reference!(arn 
     /// `AWS::IAM::ServerCertificate.Arn`.
     ServerCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IAM::User.Arn`.
+    IamUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::AdConfiguration.Arn`.
+    AdConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::Channel.Arn`.
+    IvsChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::EncoderConfiguration.Arn`.
+    EncoderConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::IngestConfiguration.Arn`.
+    IngestConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::PlaybackKeyPair.Arn`.
+    PlaybackKeyPairArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::PlaybackRestrictionPolicy.Arn`.
+    PlaybackRestrictionPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::PublicKey.Arn`.
+    PublicKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::RecordingConfiguration.Arn`.
+    RecordingConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::Stage.Arn`.
+    StageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::StorageConfiguration.Arn`.
+    StorageConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVS::StreamKey.Arn`.
+    StreamKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVSChat::LoggingConfiguration.Arn`.
+    LoggingConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IVSChat::Room.Arn`.
+    RoomArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IdentityStore::User.Arn`.
+    IdentityStoreUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::Component.Arn`.
+    ComponentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::ContainerRecipe.Arn`.
+    ContainerRecipeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::DistributionConfiguration.Arn`.
+    DistributionConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::Image.Arn`.
+    ImageBuilderImageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::ImagePipeline.Arn`.
+    ImagePipelineArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::ImageRecipe.Arn`.
+    ImageRecipeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::InfrastructureConfiguration.Arn`.
+    InfrastructureConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::LifecyclePolicy.Arn`.
+    ImageBuilderLifecyclePolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ImageBuilder::Workflow.Arn`.
+    ImageBuilderWorkflowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Inspector::AssessmentTarget.Arn`.
+    AssessmentTargetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Inspector::AssessmentTemplate.Arn`.
+    AssessmentTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Inspector::ResourceGroup.Arn`.
+    ResourceGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::InspectorV2::CisScanConfiguration.Arn`.
+    CisScanConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::InspectorV2::CodeSecurityIntegration.Arn`.
+    CodeSecurityIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::InspectorV2::CodeSecurityScanConfiguration.Arn`.
+    CodeSecurityScanConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::InspectorV2::Connector.ConnectorArn`.
+    InspectorV2ConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::InspectorV2::Filter.Arn`.
+    InspectorV2FilterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Interconnect::Connection.Arn`.
+    InterconnectConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::InternetMonitor::Monitor.MonitorArn`.
+    InternetMonitorMonitorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Invoicing::InvoiceUnit.InvoiceUnitArn`.
+    InvoiceUnitArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Invoicing::ProcurementPortalPreference.ProcurementPortalPreferenceArn`.
+    ProcurementPortalPreferenceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Authorizer.Arn`.
+    AuthorizerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::BillingGroup.Arn`.
+    IoTBillingGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::CACertificate.Arn`.
+    CACertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Certificate.Arn`.
+    IoTCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::CertificateProvider.Arn`.
+    CertificateProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Command.CommandArn`.
+    CommandArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::CustomMetric.MetricArn`.
+    CustomMetricMetricArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Dimension.Arn`.
+    DimensionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::DomainConfiguration.Arn`.
+    DomainConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::FleetMetric.MetricArn`.
+    FleetMetricMetricArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Job.Arn`.
+    JobArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::JobTemplate.Arn`.
+    IoTJobTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::MitigationAction.MitigationActionArn`.
+    MitigationActionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Policy.Arn`.
+    IoTPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::ProvisioningTemplate.TemplateArn`.
+    ProvisioningTemplateTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::RoleAlias.RoleAliasArn`.
+    RoleAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::ScheduledAudit.ScheduledAuditArn`.
+    ScheduledAuditArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::SecurityProfile.SecurityProfileArn`.
+    IoTSecurityProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::SoftwarePackage.PackageArn`.
+    SoftwarePackagePackageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::SoftwarePackageVersion.PackageVersionArn`.
+    SoftwarePackageVersionPackageVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Stream.Arn`.
+    IoTStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::Thing.Arn`.
+    ThingArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::ThingGroup.Arn`.
+    ThingGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::ThingType.Arn`.
+    ThingTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::TopicRule.Arn`.
+    TopicRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoT::TopicRuleDestination.Arn`.
+    TopicRuleDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTCoreDeviceAdvisor::SuiteDefinition.SuiteDefinitionArn`.
+    SuiteDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::Campaign.Arn`.
+    IoTFleetWiseCampaignArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::DecoderManifest.Arn`.
+    DecoderManifestArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::Fleet.Arn`.
+    IoTFleetWiseFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::ModelManifest.Arn`.
+    ModelManifestArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::SignalCatalog.Arn`.
+    SignalCatalogArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::StateTemplate.Arn`.
+    StateTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTFleetWise::Vehicle.Arn`.
+    VehicleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSecureTunneling::Tunnel.TunnelArn`.
+    TunnelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::AccessPolicy.AccessPolicyArn`.
+    AccessPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Application.Arn`.
+    IoTSiteWiseApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Application.IdcApplicationArn`.
+    ApplicationIdcApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Asset.AssetArn`.
+    IoTSiteWiseAssetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::AssetModel.AssetModelArn`.
+    AssetModelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::ComputationModel.ComputationModelArn`.
+    ComputationModelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Dashboard.DashboardArn`.
+    IoTSiteWiseDashboardArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Dataset.DatasetArn`.
+    IoTSiteWiseDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Pipeline.PipelineArn`.
+    IoTSiteWisePipelineArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Portal.PortalArn`.
+    IoTSiteWisePortalArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Project.ProjectArn`.
+    IoTSiteWiseProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Task.TaskArn`.
+    IoTSiteWiseTaskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTSiteWise::Workspace.WorkspaceArn`.
+    IoTSiteWiseWorkspaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTTwinMaker::ComponentType.Arn`.
+    ComponentTypeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTTwinMaker::Entity.Arn`.
+    EntityArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTTwinMaker::Scene.Arn`.
+    SceneArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTTwinMaker::SyncJob.Arn`.
+    SyncJobArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTTwinMaker::Workspace.Arn`.
+    IoTTwinMakerWorkspaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::Destination.Arn`.
+    IoTWirelessDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::DeviceProfile.Arn`.
+    DeviceProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::FuotaTask.Arn`.
+    FuotaTaskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::MulticastGroup.Arn`.
+    MulticastGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::NetworkAnalyzerConfiguration.Arn`.
+    NetworkAnalyzerConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::PartnerAccount.Arn`.
+    PartnerAccountArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::ServiceProfile.Arn`.
+    ServiceProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::TaskDefinition.Arn`.
+    IoTWirelessTaskDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::WirelessDevice.Arn`.
+    WirelessDeviceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::WirelessDeviceImportTask.Arn`.
+    WirelessDeviceImportTaskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::IoTWireless::WirelessGateway.Arn`.
+    WirelessGatewayArn);
 formae_runtime::cfn_reference!(
     /// `AWS::KMS::Alias.AliasName`.
     AliasName);
@@ -97,38 +1996,1880 @@ formae_runtime::cfn_reference!(
     /// `AWS::KMS::Key.Id, AWS::KMS::Key.KeyId`.
     KeyId);
 formae_runtime::cfn_reference!(arn 
+    /// `AWS::KMS::ReplicaKey.Arn`.
+    ReplicaKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::KafkaConnect::Connector.ConnectorArn`.
+    KafkaConnectConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::KafkaConnect::CustomPlugin.CustomPluginArn`.
+    CustomPluginArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::KafkaConnect::WorkerConfiguration.WorkerConfigurationArn`.
+    WorkerConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kendra::DataSource.Arn`.
+    KendraDataSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kendra::Faq.Arn`.
+    FaqArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kendra::FeaturedResultsSet.Arn`.
+    FeaturedResultsSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kendra::Index.Arn`.
+    KendraIndexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kendra::QuerySuggestionsBlockList.Arn`.
+    QuerySuggestionsBlockListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Kendra::Thesaurus.Arn`.
+    ThesaurusArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::KendraRanking::ExecutionPlan.Arn`.
+    ExecutionPlanArn);
+formae_runtime::cfn_reference!(arn 
     /// `AWS::Kinesis::Stream.Arn`.
-    StreamArn);
+    KinesisStreamArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Kinesis::StreamConsumer.ConsumerARN`.
     StreamConsumerConsumerArn);
 formae_runtime::cfn_reference!(arn 
-    /// `AWS::Lambda::Alias.Id`.
-    AliasArn);
+    /// `AWS::KinesisFirehose::DeliveryStream.Arn`.
+    DeliveryStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::KinesisVideo::SignalingChannel.Arn`.
+    SignalingChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::KinesisVideo::Stream.Arn`.
+    KinesisVideoStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::Alias.AliasArn, AWS::Lambda::Alias.Id`.
+    LambdaAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::CapacityProvider.Arn`.
+    LambdaCapacityProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::CodeSigningConfig.CodeSigningConfigArn`.
+    CodeSigningConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::EventSourceMapping.EventSourceMappingArn`.
+    EventSourceMappingArn);
 formae_runtime::cfn_reference!(arn 
     /// `AWS::Lambda::Function.Arn`.
-    FunctionArn);
+    LambdaFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::LayerVersion.LayerVersionArn`.
+    LayerVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::MicrovmImage.ImageArn`.
+    MicrovmImageImageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::NetworkConnector.Arn`.
+    NetworkConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::NetworkConnector.LatestVersionArn`.
+    NetworkConnectorLatestVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::Url.FunctionArn`.
+    UrlFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::Version.FunctionArn`.
+    VersionFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::WebFunction.FunctionArn`.
+    WebFunctionFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::WebFunctionEndpoint.EndpointArn`.
+    WebFunctionEndpointEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::WebFunctionEndpoint.FunctionArn`.
+    WebFunctionEndpointFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::WebFunctionRevision.FunctionArn`.
+    WebFunctionRevisionFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lambda::WebFunctionRevision.RevisionArn`.
+    WebFunctionRevisionRevisionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LaunchWizard::Deployment.Arn`.
+    LaunchWizardDeploymentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lex::Bot.Arn`.
+    BotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lex::BotAlias.Arn`.
+    BotAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManager::Grant.GrantArn`.
+    GrantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManager::License.LicenseArn`.
+    LicenseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManager::LicenseAssetGroup.LicenseAssetGroupArn`.
+    LicenseAssetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManager::LicenseAssetRuleSet.LicenseAssetRulesetArn`.
+    LicenseAssetRulesetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManager::LicenseConfiguration.LicenseConfigurationArn`.
+    LicenseConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManager::ReportGenerator.Arn`.
+    ReportGeneratorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider.SubscriptionProviderArn`.
+    SubscriptionProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint.LicenseServerEndpointArn`.
+    LicenseServerEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Alarm.AlarmArn`.
+    LightsailAlarmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Bucket.BucketArn`.
+    LightsailBucketArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Certificate.CertificateArn`.
+    LightsailCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::ContactMethod.Arn`.
+    ContactMethodArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Container.ContainerArn`.
+    ContainerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Container.PrincipalArn`.
+    ContainerPrincipalArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Database.DatabaseArn`.
+    LightsailDatabaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::DatabaseSnapshot.Arn`.
+    DatabaseSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::DatabaseSnapshot.FromRelationalDatabaseArn`.
+    DatabaseSnapshotFromRelationalDatabaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Disk.DiskArn`.
+    DiskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::DiskSnapshot.DiskSnapshotArn`.
+    DiskSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Distribution.DistributionArn`.
+    DistributionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Domain.Arn`.
+    LightsailDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::Instance.InstanceArn`.
+    LightsailInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::InstanceSnapshot.Arn`.
+    InstanceSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::InstanceSnapshot.FromInstanceArn`.
+    InstanceSnapshotFromInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::KeyPair.KeyPairArn`.
+    KeyPairArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::LoadBalancer.LoadBalancerArn`.
+    LightsailLoadBalancerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::LoadBalancerTlsCertificate.LoadBalancerTlsCertificateArn`.
+    LoadBalancerTlsCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Lightsail::StaticIp.StaticIpArn`.
+    StaticIpArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::APIKey.Arn`.
+    APIKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::APIKey.KeyArn`.
+    APIKeyKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::GeofenceCollection.Arn`.
+    GeofenceCollectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::GeofenceCollection.CollectionArn`.
+    GeofenceCollectionCollectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::Map.Arn`.
+    LocationMapArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::PlaceIndex.Arn`.
+    PlaceIndexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::PlaceIndex.IndexArn`.
+    PlaceIndexIndexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::RouteCalculator.Arn`.
+    RouteCalculatorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::RouteCalculator.CalculatorArn`.
+    RouteCalculatorCalculatorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Location::Tracker.Arn`.
+    LocationTrackerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::Delivery.Arn`.
+    DeliveryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::DeliveryDestination.Arn`.
+    DeliveryDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::DeliverySource.Arn`.
+    DeliverySourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::Destination.Arn`.
+    LogsDestinationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::LogAnomalyDetector.AnomalyDetectorArn`.
+    LogAnomalyDetectorAnomalyDetectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::LogGroup.Arn`.
+    LogGroupArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Logs::LogGroup.Name`.
     LogGroupName);
 formae_runtime::cfn_reference!(arn 
+    /// `AWS::Logs::ScheduledQuery.ScheduledQueryArn`.
+    LogsScheduledQueryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LookoutEquipment::InferenceScheduler.InferenceSchedulerArn`.
+    InferenceSchedulerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::LookoutVision::Project.Arn`.
+    LookoutVisionProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::M2::Application.ApplicationArn`.
+    M2ApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::M2::Environment.EnvironmentArn`.
+    M2EnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MGN::Connector.Arn`.
+    MgnConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MGN::LaunchConfigurationTemplate.Arn`.
+    MgnLaunchConfigurationTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MGN::NetworkMigrationDefinition.Arn`.
+    NetworkMigrationDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MPA::ApprovalTeam.Arn`.
+    ApprovalTeamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MPA::ApprovalTeam.UpdateSessionArn`.
+    ApprovalTeamUpdateSessionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MPA::IdentitySource.IdentitySourceArn`.
+    IdentitySourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::Channel.ChannelArn`.
+    MskChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::Cluster.Arn`.
+    MskClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::Configuration.Arn`.
+    MskConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::Replicator.ReplicatorArn`.
+    ReplicatorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::ServerlessCluster.Arn`.
+    ServerlessClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::Topic.TopicArn`.
+    MskTopicArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MSK::VpcConnection.Arn`.
+    VpcConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MWAA::Environment.Arn`.
+    MwaaEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MWAAServerless::Workflow.WorkflowArn`.
+    MwaaServerlessWorkflowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Macie::AllowList.Arn`.
+    AllowListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Macie::CustomDataIdentifier.Arn`.
+    CustomDataIdentifierArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Macie::FindingsFilter.Arn`.
+    FindingsFilterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Macie::Member.Arn`.
+    MemberArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ManagedBlockchain::Accessor.Arn`.
+    AccessorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::Bridge.BridgeArn`.
+    BridgeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::Flow.FlowArn`.
+    MediaConnectFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::FlowEntitlement.EntitlementArn`.
+    FlowEntitlementEntitlementArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::FlowMediaStream.Arn`.
+    FlowMediaStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::FlowOutput.OutputArn`.
+    FlowOutputOutputArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::FlowSource.SourceArn`.
+    FlowSourceSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::Gateway.GatewayArn`.
+    MediaConnectGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::RouterInput.Arn`.
+    RouterInputArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::RouterNetworkInterface.Arn`.
+    RouterNetworkInterfaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConnect::RouterOutput.Arn`.
+    RouterOutputArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConvert::JobTemplate.Arn`.
+    MediaConvertJobTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConvert::Preset.Arn`.
+    PresetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaConvert::Queue.Arn`.
+    MediaConvertQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::ChannelPlacementGroup.Arn`.
+    ChannelPlacementGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::CloudWatchAlarmTemplate.Arn`.
+    CloudWatchAlarmTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::CloudWatchAlarmTemplateGroup.Arn`.
+    CloudWatchAlarmTemplateGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::Cluster.Arn`.
+    MediaLiveClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::EventBridgeRuleTemplate.Arn`.
+    EventBridgeRuleTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::EventBridgeRuleTemplateGroup.Arn`.
+    EventBridgeRuleTemplateGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::Input.Arn`.
+    InputArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::InputSecurityGroup.Arn`.
+    InputSecurityGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::Multiplex.Arn`.
+    MultiplexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::Network.Arn`.
+    MediaLiveNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::Node.Arn`.
+    NodeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::Node.InstanceArn`.
+    NodeInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::SdiSource.Arn`.
+    SdiSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaLive::SignalMap.Arn`.
+    SignalMapArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackage::Asset.Arn`.
+    MediaPackageAssetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackage::Channel.Arn`.
+    MediaPackageChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackage::OriginEndpoint.Arn`.
+    MediaPackageOriginEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackage::PackagingConfiguration.Arn`.
+    PackagingConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackage::PackagingGroup.Arn`.
+    PackagingGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackageV2::Channel.Arn`.
+    MediaPackageV2ChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackageV2::ChannelGroup.Arn`.
+    ChannelGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaPackageV2::OriginEndpoint.Arn`.
+    MediaPackageV2OriginEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::Channel.Arn`.
+    MediaTailorChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::Function.Arn`.
+    MediaTailorFunctionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::LiveSource.Arn`.
+    LiveSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::PlaybackConfiguration.PlaybackConfigurationArn`.
+    PlaybackConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::PrefetchSchedule.Arn`.
+    PrefetchScheduleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::Program.Arn`.
+    ProgramArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::SourceLocation.Arn`.
+    SourceLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MediaTailor::VodSource.Arn`.
+    VodSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MemoryDB::ACL.Arn`.
+    ACLArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MemoryDB::Snapshot.Arn`.
+    MemoryDbSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::MemoryDB::User.Arn`.
+    MemoryDbUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NeptuneGraph::Graph.GraphArn`.
+    NeptuneGraphGraphArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NeptuneGraph::GraphSnapshot.Arn`.
+    GraphSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFirewall::ContainerAssociation.ContainerAssociationArn`.
+    ContainerAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFirewall::Firewall.FirewallArn`.
+    FirewallArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFirewall::FirewallPolicy.FirewallPolicyArn`.
+    FirewallPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFirewall::RuleGroup.RuleGroupArn`.
+    NetworkFirewallRuleGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFirewall::TLSInspectionConfiguration.TLSInspectionConfigurationArn`.
+    TlsInspectionConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFirewall::VpcEndpointAssociation.VpcEndpointAssociationArn`.
+    VpcEndpointAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFlowMonitor::Monitor.Arn`.
+    NetworkFlowMonitorMonitorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkFlowMonitor::Scope.ScopeArn`.
+    NetworkFlowMonitorScopeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::ConnectAttachment.CoreNetworkArn`.
+    ConnectAttachmentCoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::ConnectAttachment.ResourceArn`.
+    ConnectAttachmentResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::CoreNetwork.CoreNetworkArn`.
+    CoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::Device.DeviceArn`.
+    DeviceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::DirectConnectGatewayAttachment.CoreNetworkArn`.
+    DirectConnectGatewayAttachmentCoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::DirectConnectGatewayAttachment.ResourceArn`.
+    DirectConnectGatewayAttachmentResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::GlobalNetwork.Arn`.
+    GlobalNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::Link.LinkArn`.
+    NetworkManagerLinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::Site.SiteArn`.
+    NetworkManagerSiteArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::SiteToSiteVpnAttachment.CoreNetworkArn`.
+    SiteToSiteVpnAttachmentCoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::SiteToSiteVpnAttachment.ResourceArn`.
+    SiteToSiteVpnAttachmentResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::TransitGatewayPeering.CoreNetworkArn`.
+    TransitGatewayPeeringCoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::TransitGatewayPeering.ResourceArn`.
+    TransitGatewayPeeringResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::TransitGatewayRouteTableAttachment.CoreNetworkArn`.
+    TransitGatewayRouteTableAttachmentCoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::TransitGatewayRouteTableAttachment.ResourceArn`.
+    TransitGatewayRouteTableAttachmentResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::VpcAttachment.CoreNetworkArn`.
+    VpcAttachmentCoreNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkManager::VpcAttachment.ResourceArn`.
+    VpcAttachmentResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkMonitor::Monitor.MonitorArn`.
+    NetworkMonitorMonitorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkSecurityManager::Deployment.DeploymentArn`.
+    NetworkSecurityManagerDeploymentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkSecurityManager::Policy.PolicyArn`.
+    NetworkSecurityManagerPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkSecurityManager::Rule.RuleArn`.
+    NetworkSecurityManagerRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkSecurityManager::Scope.ScopeArn`.
+    NetworkSecurityManagerScopeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NetworkSecurityManager::Template.TemplateArn`.
+    NetworkSecurityManagerTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Notifications::EventRule.Arn`.
+    EventRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Notifications::NotificationConfiguration.Arn`.
+    NotificationConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NotificationsContacts::EmailContact.Arn`.
+    EmailContactArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::NovaAct::WorkflowDefinition.Arn`.
+    WorkflowDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::CloudAutonomousVmCluster.CloudAutonomousVmClusterArn`.
+    CloudAutonomousVmClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::CloudExadataInfrastructure.CloudExadataInfrastructureArn`.
+    CloudExadataInfrastructureArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::CloudVmCluster.CloudVmClusterArn`.
+    CloudVmClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::OdbNetwork.OdbNetworkArn`.
+    OdbNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::OdbPeeringConnection.OdbNetworkArn`.
+    OdbPeeringConnectionOdbNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::OdbPeeringConnection.OdbPeeringConnectionArn`.
+    OdbPeeringConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ODB::OdbPeeringConnection.PeerNetworkArn`.
+    OdbPeeringConnectionPeerNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OSIS::Pipeline.PipelineArn`.
+    OsisPipelineArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Oam::Link.Arn`.
+    OamLinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Oam::Sink.Arn`.
+    SinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ObservabilityAdmin::DatasetIntegration.Arn`.
+    DatasetIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ObservabilityAdmin::OrganizationCentralizationRule.RuleArn`.
+    OrganizationCentralizationRuleRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ObservabilityAdmin::OrganizationTelemetryRule.RuleArn`.
+    OrganizationTelemetryRuleRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ObservabilityAdmin::S3TableIntegration.Arn`.
+    S3TableIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ObservabilityAdmin::TelemetryPipelines.Arn`.
+    TelemetryPipelinesArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ObservabilityAdmin::TelemetryRule.RuleArn`.
+    TelemetryRuleRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::AnnotationStore.StoreArn`.
+    AnnotationStoreStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::Configuration.Arn`.
+    OmicsConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::ReferenceStore.Arn`.
+    ReferenceStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::RunCache.Arn`.
+    RunCacheArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::RunGroup.Arn`.
+    RunGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::SequenceStore.Arn`.
+    SequenceStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::SequenceStore.S3AccessPointArn`.
+    SequenceStoreS3AccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::VariantStore.StoreArn`.
+    VariantStoreStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::Workflow.Arn`.
+    OmicsWorkflowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Omics::WorkflowVersion.Arn`.
+    WorkflowVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OpenSearch::DataSource.Arn`.
+    OpenSearchDataSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OpenSearchServerless::Collection.Arn`.
+    OpenSearchServerlessCollectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OpenSearchServerless::Collection.KmsKeyArn`.
+    CollectionKmsKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OpenSearchServerless::CollectionGroup.Arn`.
+    CollectionGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::OpenSearchService::Application.Arn`.
+    OpenSearchServiceApplicationArn);
+formae_runtime::cfn_reference!(arn 
     /// `AWS::OpenSearchService::Domain.Arn`.
     OpenSearchServiceDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Organizations::Account.Arn`.
+    AccountArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Organizations::Organization.Arn`.
+    OrganizationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Organizations::Organization.ManagementAccountArn`.
+    OrganizationManagementAccountArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Organizations::OrganizationalUnit.Arn`.
+    OrganizationalUnitArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Organizations::Policy.Arn`.
+    OrganizationsPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Organizations::ResourcePolicy.Arn`.
+    ResourcePolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Outposts::Outpost.OutpostArn`.
+    OutpostArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Outposts::Outpost.SiteArn`.
+    OutpostSiteArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Outposts::Site.SiteArn`.
+    OutpostsSiteArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCAConnectorAD::Connector.ConnectorArn`.
+    PcaConnectorAdConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCAConnectorAD::DirectoryRegistration.DirectoryRegistrationArn`.
+    DirectoryRegistrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCAConnectorAD::Template.TemplateArn`.
+    PcaConnectorAdTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCAConnectorSCEP::Challenge.ChallengeArn`.
+    ChallengeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCAConnectorSCEP::Connector.ConnectorArn`.
+    PcaConnectorScepConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCS::Cluster.Arn`.
+    PcsClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCS::ComputeNodeGroup.Arn`.
+    ComputeNodeGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PCS::Queue.Arn`.
+    PcsQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PI::PerfReports.Arn`.
+    PerfReportsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Panorama::ApplicationInstance.Arn`.
+    ApplicationInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Panorama::Package.Arn`.
+    PackageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Panorama::PackageVersion.PackageArn`.
+    PackageVersionPackageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::Campaign.CampaignArn`.
+    PersonalizeCampaignArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::Dataset.DatasetArn`.
+    PersonalizeDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::DatasetGroup.DatasetGroupArn`.
+    PersonalizeDatasetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::EventTracker.EventTrackerArn`.
+    EventTrackerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::Filter.FilterArn`.
+    PersonalizeFilterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::MetricAttribution.MetricAttributionArn`.
+    MetricAttributionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::Schema.SchemaArn`.
+    PersonalizeSchemaArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Personalize::Solution.SolutionArn`.
+    SolutionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Pinpoint::InAppTemplate.Arn`.
+    InAppTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Pipes::Pipe.Arn`.
+    PipeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Polly::Lexicon.Arn`.
+    LexiconArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::PricingPlanManager::Subscription.Arn`.
+    PricingPlanManagerSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Proton::EnvironmentAccountConnection.Arn`.
+    EnvironmentAccountConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Proton::EnvironmentTemplate.Arn`.
+    EnvironmentTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Proton::ServiceTemplate.Arn`.
+    ServiceTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::Application.ApplicationArn`.
+    QBusinessApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::Application.IdentityCenterApplicationArn`.
+    ApplicationIdentityCenterApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::DataAccessor.DataAccessorArn`.
+    DataAccessorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::DataAccessor.IdcApplicationArn`.
+    DataAccessorIdcApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::DataSource.DataSourceArn`.
+    QBusinessDataSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::Index.IndexArn`.
+    QBusinessIndexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::Plugin.PluginArn`.
+    PluginArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::Retriever.RetrieverArn`.
+    RetrieverArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QBusiness::WebExperience.WebExperienceArn`.
+    WebExperienceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QLDB::Stream.Arn`.
+    QldbStreamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::ActionConnector.Arn`.
+    ActionConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Agent.Arn`.
+    QuickSightAgentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Analysis.Arn`.
+    AnalysisArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::ApprovalPolicy.PolicyArn`.
+    ApprovalPolicyPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Assignment.Arn`.
+    AssignmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Brand.Arn`.
+    BrandArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::CustomPermissions.Arn`.
+    CustomPermissionsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Customization.Arn`.
+    CustomizationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::DLPSetting.Arn`.
+    DLPSettingArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Dashboard.Arn`.
+    QuickSightDashboardArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::DataSet.Arn`.
+    QuickSightDataSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::DataSource.Arn`.
+    QuickSightDataSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Flow.Arn`.
+    QuickSightFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Folder.Arn`.
+    FolderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Group.Arn`.
+    QuickSightGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::KnowledgeBase.KnowledgeBaseArn`.
+    QuickSightKnowledgeBaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::LimitsProfile.Arn`.
+    LimitsProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::OAuthClientApplication.Arn`.
+    OAuthClientApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::RefreshSchedule.Arn`.
+    RefreshScheduleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Space.Arn`.
+    QuickSightSpaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Template.Arn`.
+    QuickSightTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Theme.Arn`.
+    ThemeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::Topic.Arn`.
+    QuickSightTopicArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::TopicV2.Arn`.
+    TopicV2Arn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::QuickSight::VPCConnection.Arn`.
+    VPCConnectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RAM::Permission.Arn`.
+    PermissionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RAM::ResourceShare.Arn`.
+    ResourceShareArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::ClusterSnapshot.DBClusterSnapshotArn`.
+    ClusterSnapshotDbClusterSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::CustomDBEngineVersion.DBEngineVersionArn`.
+    CustomDBEngineVersionDbEngineVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBCluster.DBClusterArn`.
+    DbClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBClusterEndpoint.DBClusterEndpointArn`.
+    DbClusterEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBInstance.DBInstanceArn`.
+    DbInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBParameterGroup.DBParameterGroupArn`.
+    DbParameterGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBProxy.DBProxyArn`.
+    DbProxyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBProxyEndpoint.DBProxyEndpointArn`.
+    DbProxyEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBProxyTargetGroup.TargetGroupArn`.
+    DBProxyTargetGroupTargetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBSnapshot.DBSnapshotArn`.
+    DbSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::DBSubnetGroup.DBSubnetGroupArn`.
+    DbSubnetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::Deployment.Arn`.
+    RdsDeploymentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RDS::Integration.IntegrationArn`.
+    RdsIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RTBFabric::InboundExternalLink.Arn`.
+    InboundExternalLinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RTBFabric::Link.Arn`.
+    RtbFabricLinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RTBFabric::LinkRoutingRule.Arn`.
+    LinkRoutingRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RTBFabric::OutboundExternalLink.Arn`.
+    OutboundExternalLinkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RTBFabric::RequesterGateway.Arn`.
+    RequesterGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RTBFabric::ResponderGateway.Arn`.
+    ResponderGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Rbin::Rule.Arn`.
+    RbinRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::Cluster.ClusterNamespaceArn`.
+    ClusterNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::Cluster.MasterPasswordSecretArn`.
+    ClusterMasterPasswordSecretArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Redshift::ClusterSecurityGroup.Id`.
     ClusterSecurityGroupId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::Integration.IntegrationArn`.
+    RedshiftIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::QEV2IdcApplication.IdcManagedApplicationArn`.
+    QEV2IdcApplicationIdcManagedApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::QEV2IdcApplication.Qev2IdcApplicationArn`.
+    Qev2IdcApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::RedshiftIdcApplication.IdcManagedApplicationArn`.
+    RedshiftIdcApplicationIdcManagedApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::RedshiftIdcApplication.RedshiftIdcApplicationArn`.
+    RedshiftIdcApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::Snapshot.SnapshotArn`.
+    RedshiftSnapshotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::SnapshotCopyGrant.Arn`.
+    SnapshotCopyGrantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::SnapshotSchedule.Arn`.
+    SnapshotScheduleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Redshift::UsageLimit.Arn`.
+    UsageLimitArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RefactorSpaces::Application.Arn`.
+    RefactorSpacesApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RefactorSpaces::Application.NlbArn`.
+    ApplicationNlbArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RefactorSpaces::Environment.Arn`.
+    RefactorSpacesEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RefactorSpaces::Route.Arn`.
+    RouteArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RefactorSpaces::Service.Arn`.
+    RefactorSpacesServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Rekognition::Collection.Arn`.
+    RekognitionCollectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Rekognition::Dataset.DatasetArn`.
+    RekognitionDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Rekognition::Project.Arn`.
+    RekognitionProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Rekognition::StreamProcessor.Arn`.
+    StreamProcessorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResilienceHub::App.AppArn`.
+    ResilienceHubAppArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResilienceHub::ResiliencyPolicy.PolicyArn`.
+    ResiliencyPolicyPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResilienceHubV2::Policy.PolicyArn`.
+    ResilienceHubV2PolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResilienceHubV2::Service.ServiceArn`.
+    ResilienceHubV2ServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResilienceHubV2::System.SystemArn`.
+    SystemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResourceExplorer2::Index.Arn`.
+    ResourceExplorer2IndexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResourceExplorer2::View.ViewArn`.
+    ResourceExplorer2ViewArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResourceGroups::Group.Arn`.
+    ResourceGroupsGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResourceGroups::TagSyncTask.GroupArn`.
+    TagSyncTaskGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ResourceGroups::TagSyncTask.TaskArn`.
+    TagSyncTaskTaskArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RoboMaker::Fleet.Arn`.
+    RoboMakerFleetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RoboMaker::Robot.Arn`.
+    RobotArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RoboMaker::RobotApplication.Arn`.
+    RobotApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RoboMaker::RobotApplicationVersion.Arn`.
+    RobotApplicationVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RoboMaker::SimulationApplication.Arn`.
+    SimulationApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RoboMaker::SimulationApplicationVersion.Arn`.
+    SimulationApplicationVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RolesAnywhere::Profile.ProfileArn`.
+    RolesAnywhereProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::RolesAnywhere::TrustAnchor.TrustAnchorArn`.
+    TrustAnchorArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Route53::AliasTarget.HostedZoneId`.
     AliasTargetHostedZoneId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53::CidrCollection.Arn`.
+    CidrCollectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53::DelegationSet.Arn`.
+    DelegationSetArn);
 formae_runtime::cfn_reference!(
     /// `AWS::Route53::HostedZone.Id`.
     HostedZoneId);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53::QueryLoggingConfig.Arn`.
+    QueryLoggingConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53::TrafficPolicy.Arn`.
+    TrafficPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53::TrafficPolicyInstance.Arn`.
+    TrafficPolicyInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53GlobalResolver::AccessSource.Arn`.
+    AccessSourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53GlobalResolver::AccessToken.Arn`.
+    AccessTokenArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53GlobalResolver::DnsView.Arn`.
+    DnsViewArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53GlobalResolver::FirewallDomainList.Arn`.
+    Route53GlobalResolverFirewallDomainListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53GlobalResolver::GlobalResolver.Arn`.
+    GlobalResolverArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Profiles::Profile.Arn`.
+    Route53ProfilesProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryControl::Cluster.ClusterArn`.
+    Route53RecoveryControlClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryControl::ControlPanel.ControlPanelArn`.
+    ControlPanelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryControl::RoutingControl.RoutingControlArn`.
+    RoutingControlArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryControl::SafetyRule.SafetyRuleArn`.
+    SafetyRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryReadiness::Cell.CellArn`.
+    CellArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryReadiness::ReadinessCheck.ReadinessCheckArn`.
+    ReadinessCheckArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryReadiness::RecoveryGroup.RecoveryGroupArn`.
+    RecoveryGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53RecoveryReadiness::ResourceSet.ResourceSetArn`.
+    ResourceSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::FirewallDomainList.Arn`.
+    Route53ResolverFirewallDomainListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::FirewallRuleGroup.Arn`.
+    FirewallRuleGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::FirewallRuleGroupAssociation.Arn`.
+    FirewallRuleGroupAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::OutpostResolver.Arn`.
+    OutpostResolverArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::ResolverEndpoint.Arn`.
+    ResolverEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::ResolverQueryLoggingConfig.Arn`.
+    ResolverQueryLoggingConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Route53Resolver::ResolverRule.Arn`.
+    ResolverRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3::AccessGrant.AccessGrantArn`.
+    AccessGrantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3::AccessGrantsInstance.AccessGrantsInstanceArn`.
+    AccessGrantsInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3::AccessGrantsLocation.AccessGrantsLocationArn`.
+    AccessGrantsLocationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3::AccessPoint.Arn`.
+    S3AccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3::Bucket.Arn`.
+    S3BucketArn);
 formae_runtime::cfn_reference!(
     /// `AWS::S3::Bucket.BucketName, AWS::S3::Bucket.Name`.
     BucketName);
 formae_runtime::cfn_reference!(arn 
-    /// `AWS::SNS::Topic.Arn`.
-    TopicArn);
+    /// `AWS::S3::StorageLensGroup.StorageLensGroupArn`.
+    StorageLensGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Express::AccessPoint.Arn`.
+    S3ExpressAccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Express::DirectoryBucket.Arn`.
+    DirectoryBucketArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Files::AccessPoint.AccessPointArn`.
+    S3FilesAccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Files::FileSystem.FileSystemArn`.
+    S3FilesFileSystemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3ObjectLambda::AccessPoint.Arn`.
+    S3ObjectLambdaAccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Outposts::AccessPoint.Arn`.
+    S3OutpostsAccessPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Outposts::Bucket.Arn`.
+    S3OutpostsBucketArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Outposts::Endpoint.Arn`.
+    S3OutpostsEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Vectors::Index.IndexArn`.
+    S3VectorsIndexArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::S3Vectors::VectorBucket.VectorBucketArn`.
+    VectorBucketArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SCN::DataIntegrationFlow.Arn`.
+    DataIntegrationFlowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SCN::Dataset.Arn`.
+    ScnDatasetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SCN::Instance.Arn`.
+    ScnInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SCN::Namespace.Arn`.
+    NamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerAddonInstance.AddonInstanceArn`.
+    MailManagerAddonInstanceAddonInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerAddonSubscription.AddonSubscriptionArn`.
+    MailManagerAddonSubscriptionAddonSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerAddressList.AddressListArn`.
+    MailManagerAddressListAddressListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerArchive.ArchiveArn`.
+    MailManagerArchiveArchiveArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerIngressPoint.IngressPointArn`.
+    MailManagerIngressPointIngressPointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerRelay.RelayArn`.
+    MailManagerRelayRelayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerRuleSet.RuleSetArn`.
+    MailManagerRuleSetRuleSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::MailManagerTrafficPolicy.TrafficPolicyArn`.
+    MailManagerTrafficPolicyTrafficPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SES::Tenant.Arn`.
+    TenantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::ConfigurationSet.Arn`.
+    ConfigurationSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::NotifyConfiguration.NotifyConfigurationArn`.
+    NotifyConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::OptOutList.Arn`.
+    OptOutListArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::PhoneNumber.Arn`.
+    SmsvoicePhoneNumberArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::Pool.Arn`.
+    PoolArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::ProtectConfiguration.Arn`.
+    ProtectConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::RcsAgent.RcsAgentArn`.
+    RcsAgentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::Registration.RegistrationArn`.
+    RegistrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::RegistrationAttachment.RegistrationAttachmentArn`.
+    RegistrationAttachmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::SenderId.Arn`.
+    SenderIdArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SMSVOICE::VerifiedDestinationNumber.VerifiedDestinationNumberArn`.
+    VerifiedDestinationNumberArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SNS::Subscription.Arn`.
+    SnsSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SNS::Topic.Arn, AWS::SNS::Topic.TopicArn`.
+    SnsTopicArn);
 formae_runtime::cfn_reference!(arn 
     /// `AWS::SQS::Queue.Arn`.
-    QueueArn);
+    SqsQueueArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSM::CloudConnector.CloudConnectorArn`.
+    CloudConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSM::OpsItem.OpsItemArn`.
+    OpsItemArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSM::Parameter.Arn`.
+    ParameterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSM::ServiceSetting.Arn`.
+    ServiceSettingArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMContacts::Contact.Arn`.
+    ContactArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMContacts::ContactChannel.Arn`.
+    ContactChannelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMContacts::Plan.Arn`.
+    SsmContactsPlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMContacts::Rotation.Arn`.
+    RotationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMIncidents::ReplicationSet.Arn`.
+    ReplicationSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMIncidents::ResponsePlan.Arn`.
+    ResponsePlanArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSMQuickSetup::ConfigurationManager.ManagerArn`.
+    ConfigurationManagerManagerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSO::Application.ApplicationArn`.
+    SsoApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSO::Application.IdentityStoreArn`.
+    ApplicationIdentityStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSO::Instance.InstanceArn`.
+    SsoInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SSO::PermissionSet.PermissionSetArn`.
+    PermissionSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::AIWorkloadConfig.AIWorkloadConfigArn`.
+    AiWorkloadConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Action.Arn`.
+    ActionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Algorithm.AlgorithmArn`.
+    AlgorithmArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::App.AppArn`.
+    SageMakerAppArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::App.BuiltInLifecycleConfigArn`.
+    AppBuiltInLifecycleConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::AppImageConfig.AppImageConfigArn`.
+    AppImageConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Artifact.Arn`.
+    SageMakerArtifactArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Cluster.ClusterArn`.
+    SageMakerClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ClusterSchedulerConfig.ClusterSchedulerConfigArn`.
+    ClusterSchedulerConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::CodeRepository.CodeRepositoryArn`.
+    CodeRepositoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ComputeQuota.ComputeQuotaArn`.
+    ComputeQuotaArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Context.Arn`.
+    ContextArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::DataQualityJobDefinition.JobDefinitionArn`.
+    DataQualityJobDefinitionJobDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Domain.DomainArn`.
+    SageMakerDomainArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Domain.SingleSignOnApplicationArn`.
+    DomainSingleSignOnApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Endpoint.EndpointArn`.
+    SageMakerEndpointArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::EndpointConfig.EndpointConfigArn`.
+    EndpointConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Experiment.Arn`.
+    SageMakerExperimentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Hub.HubArn`.
+    HubArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::HumanTaskUi.HumanTaskUiArn`.
+    HumanTaskUiArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Image.ImageArn`.
+    SageMakerImageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ImageVersion.ImageArn`.
+    ImageVersionImageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ImageVersion.ImageVersionArn`.
+    ImageVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::InferenceComponent.InferenceComponentArn`.
+    InferenceComponentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::InferenceExperiment.Arn`.
+    InferenceExperimentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::MlflowApp.Arn`.
+    MlflowAppArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::MlflowTrackingServer.TrackingServerArn`.
+    MlflowTrackingServerTrackingServerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Model.ModelArn`.
+    ModelArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ModelBiasJobDefinition.JobDefinitionArn`.
+    ModelBiasJobDefinitionJobDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ModelCard.ModelCardArn`.
+    ModelCardArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ModelExplainabilityJobDefinition.JobDefinitionArn`.
+    ModelExplainabilityJobDefinitionJobDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ModelPackage.ModelPackageArn`.
+    ModelPackageArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ModelPackageGroup.ModelPackageGroupArn`.
+    ModelPackageGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ModelQualityJobDefinition.JobDefinitionArn`.
+    ModelQualityJobDefinitionJobDefinitionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::MonitoringSchedule.MonitoringScheduleArn`.
+    MonitoringScheduleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::NotebookInstance.NotebookInstanceArn`.
+    NotebookInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::NotebookInstanceLifecycleConfig.NotebookInstanceLifecycleConfigArn`.
+    NotebookInstanceLifecycleConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::PartnerApp.Arn`.
+    PartnerAppArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ProcessingJob.AutoMLJobArn`.
+    ProcessingJobAutoMlJobArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ProcessingJob.MonitoringScheduleArn`.
+    ProcessingJobMonitoringScheduleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ProcessingJob.ProcessingJobArn`.
+    ProcessingJobArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::ProcessingJob.TrainingJobArn`.
+    ProcessingJobTrainingJobArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Project.ProjectArn`.
+    SageMakerProjectArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Space.SpaceArn`.
+    SageMakerSpaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::StudioLifecycleConfig.StudioLifecycleConfigArn`.
+    StudioLifecycleConfigArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::TrialComponent.LineageGroupArn`.
+    TrialComponentLineageGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::TrialComponent.TrialComponentArn`.
+    TrialComponentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::UserProfile.UserProfileArn`.
+    UserProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Workforce.WorkforceArn`.
+    WorkforceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SageMaker::Workteam.WorkteamArn`.
+    WorkteamArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Scheduler::Schedule.Arn`.
+    ScheduleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Scheduler::ScheduleGroup.Arn`.
+    ScheduleGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityAgent::Artifact.Arn`.
+    SecurityAgentArtifactArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityAgent::Integration.Arn`.
+    SecurityAgentIntegrationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::ActionTarget.ActionTargetArn`.
+    ActionTargetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::AggregatorV2.AggregatorV2Arn`.
+    AggregatorV2Arn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::AutomationRule.RuleArn`.
+    SecurityHubAutomationRuleRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::AutomationRuleV2.RuleArn`.
+    AutomationRuleV2RuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::ConfigurationPolicy.Arn`.
+    ConfigurationPolicyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::Connector.ConnectorArn`.
+    SecurityHubConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::ConnectorV2.ConnectorArn`.
+    ConnectorV2ConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::FindingAggregator.FindingAggregatorArn`.
+    FindingAggregatorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::HubV2.HubV2Arn`.
+    HubV2Arn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::Insight.InsightArn`.
+    InsightArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::ProductSubscription.ProductSubscriptionArn`.
+    ProductSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityHub::Standard.StandardsSubscriptionArn`.
+    StandardsSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityLake::DataLake.Arn`.
+    DataLakeArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityLake::DataLake.S3BucketArn`.
+    DataLakeS3BucketArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityLake::Subscriber.ResourceShareArn`.
+    SubscriberResourceShareArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityLake::Subscriber.S3BucketArn`.
+    SubscriberS3BucketArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityLake::Subscriber.SubscriberArn`.
+    SecurityLakeSubscriberArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SecurityLake::Subscriber.SubscriberRoleArn`.
+    SubscriberRoleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalog::CloudFormationProvisionedProduct.CloudformationStackArn`.
+    CloudFormationProvisionedProductCloudformationStackArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalogAppRegistry::Application.Arn`.
+    ServiceCatalogAppRegistryApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalogAppRegistry::AttributeGroup.Arn`.
+    AttributeGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation.ApplicationArn`.
+    AttributeGroupAssociationApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation.AttributeGroupArn`.
+    AttributeGroupAssociationAttributeGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalogAppRegistry::ResourceAssociation.ApplicationArn`.
+    ResourceAssociationApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceCatalogAppRegistry::ResourceAssociation.ResourceArn`.
+    ResourceAssociationResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceDiscovery::HttpNamespace.Arn`.
+    HttpNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceDiscovery::PrivateDnsNamespace.Arn`.
+    PrivateDnsNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceDiscovery::PublicDnsNamespace.Arn`.
+    PublicDnsNamespaceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::ServiceDiscovery::Service.Arn`.
+    ServiceDiscoveryServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Shield::Protection.ProtectionArn`.
+    ProtectionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Shield::ProtectionGroup.ProtectionGroupArn`.
+    ProtectionGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Signer::SigningProfile.Arn`.
+    SigningProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Signer::SigningProfile.ProfileVersionArn`.
+    SigningProfileProfileVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::StepFunctions::Activity.Arn`.
+    ActivityArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::StepFunctions::StateMachine.Arn`.
+    StateMachineArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::StepFunctions::StateMachineAlias.Arn`.
+    StateMachineAliasArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::StepFunctions::StateMachineVersion.Arn`.
+    StateMachineVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SupportAuthZ::SupportPermit.Arn`.
+    SupportPermitArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::SystemsManagerSAP::Application.Arn`.
+    SystemsManagerSapApplicationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Textract::Adapter.Arn`.
+    AdapterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::Database.Arn`.
+    TimestreamDatabaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::InfluxDBBackup.Arn`.
+    InfluxDBBackupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::InfluxDBBackup.InfluxAuthParametersSecretArn`.
+    InfluxDBBackupInfluxAuthParametersSecretArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::InfluxDBCluster.Arn`.
+    InfluxDBClusterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::InfluxDBCluster.InfluxAuthParametersSecretArn`.
+    InfluxDBClusterInfluxAuthParametersSecretArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::InfluxDBInstance.Arn`.
+    InfluxDBInstanceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::InfluxDBInstance.InfluxAuthParametersSecretArn`.
+    InfluxDBInstanceInfluxAuthParametersSecretArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::ScheduledQuery.Arn`.
+    TimestreamScheduledQueryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::ScheduledQuery.SQScheduledQueryExecutionRoleArn`.
+    ScheduledQuerySqScheduledQueryExecutionRoleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Timestream::Table.Arn`.
+    TimestreamTableArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transcribe::CallAnalyticsCategory.Arn`.
+    CallAnalyticsCategoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transcribe::MedicalVocabulary.Arn`.
+    MedicalVocabularyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transcribe::Vocabulary.Arn`.
+    TranscribeVocabularyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transcribe::VocabularyFilter.Arn`.
+    VocabularyFilterArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::Agreement.Arn`.
+    AgreementArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::Certificate.Arn`.
+    TransferCertificateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::Connector.Arn`.
+    TransferConnectorArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::HostKey.Arn`.
+    HostKeyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::Profile.Arn`.
+    TransferProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::Server.Arn`.
+    ServerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::User.Arn`.
+    TransferUserArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::WebApp.Arn`.
+    WebAppArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Transfer::Workflow.Arn`.
+    TransferWorkflowArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Translate::ParallelData.Arn`.
+    ParallelDataArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Translate::Terminology.Arn`.
+    TerminologyArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VerifiedPermissions::PolicyStore.Arn`.
+    PolicyStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::AccessLogSubscription.Arn`.
+    AccessLogSubscriptionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::AccessLogSubscription.ResourceArn`.
+    AccessLogSubscriptionResourceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::DomainVerification.Arn`.
+    DomainVerificationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::Listener.Arn`.
+    VpcLatticeListenerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::Listener.ServiceArn`.
+    ListenerServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ResourceConfiguration.Arn`.
+    ResourceConfigurationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ResourceGateway.Arn`.
+    ResourceGatewayArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::Rule.Arn`.
+    VpcLatticeRuleArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::Service.Arn`.
+    VpcLatticeServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetwork.Arn`.
+    ServiceNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetworkResourceAssociation.Arn`.
+    ServiceNetworkResourceAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetworkServiceAssociation.Arn`.
+    ServiceNetworkServiceAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetworkServiceAssociation.ServiceArn`.
+    ServiceNetworkServiceAssociationServiceArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetworkServiceAssociation.ServiceNetworkArn`.
+    ServiceNetworkServiceAssociationServiceNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetworkVpcAssociation.Arn`.
+    ServiceNetworkVpcAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::ServiceNetworkVpcAssociation.ServiceNetworkArn`.
+    ServiceNetworkVpcAssociationServiceNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::VpcLattice::TargetGroup.Arn`.
+    VpcLatticeTargetGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WAFv2::IPSet.Arn`.
+    IPSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WAFv2::RegexPatternSet.Arn`.
+    RegexPatternSetArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WAFv2::RuleGroup.Arn`.
+    WaFv2RuleGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WAFv2::WebACL.Arn`.
+    WebACLArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::AgentContext.Arn`.
+    AgentContextArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::AgentGoal.Arn`.
+    AgentGoalArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::AgentProfile.Arn`.
+    AgentProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::Lens.LensArn`.
+    LensArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::Profile.ProfileArn`.
+    WellArchitectedProfileArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::ReviewTemplate.TemplateArn`.
+    ReviewTemplateTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WellArchitected::Workload.WorkloadArn`.
+    WorkloadArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wickr::Network.NetworkArn`.
+    WickrNetworkArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIAgent.AIAgentArn`.
+    AiAgentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIAgent.AssistantArn`.
+    AIAgentAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIAgentVersion.AIAgentArn`.
+    AIAgentVersionAiAgentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIAgentVersion.AssistantArn`.
+    AIAgentVersionAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIGuardrail.AIGuardrailArn`.
+    AiGuardrailArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIGuardrail.AssistantArn`.
+    AIGuardrailAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIGuardrailVersion.AIGuardrailArn`.
+    AIGuardrailVersionAiGuardrailArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIGuardrailVersion.AssistantArn`.
+    AIGuardrailVersionAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIPrompt.AIPromptArn`.
+    AiPromptArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIPrompt.AssistantArn`.
+    AIPromptAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIPromptVersion.AIPromptArn`.
+    AIPromptVersionAiPromptArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AIPromptVersion.AssistantArn`.
+    AIPromptVersionAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::Assistant.AssistantArn`.
+    AssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AssistantAssociation.AssistantArn`.
+    AssistantAssociationAssistantArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::AssistantAssociation.AssistantAssociationArn`.
+    AssistantAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::Content.ContentArn`.
+    ContentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::Content.KnowledgeBaseArn`.
+    ContentKnowledgeBaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::ContentAssociation.ContentArn`.
+    ContentAssociationContentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::ContentAssociation.ContentAssociationArn`.
+    ContentAssociationArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::ContentAssociation.KnowledgeBaseArn`.
+    ContentAssociationKnowledgeBaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::KnowledgeBase.KnowledgeBaseArn`.
+    WisdomKnowledgeBaseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::MessageTemplate.MessageTemplateArn`.
+    MessageTemplateArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::MessageTemplateVersion.MessageTemplateVersionArn`.
+    MessageTemplateVersionArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::Wisdom::QuickResponse.QuickResponseArn`.
+    QuickResponseArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpaces::Directory.Arn`.
+    DirectoryArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpaces::WorkspaceIpGroup.Arn`.
+    WorkspaceIpGroupArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpaces::WorkspacesPool.PoolArn`.
+    WorkspacesPoolPoolArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesThinClient::Environment.Arn`.
+    WorkSpacesThinClientEnvironmentArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::BrowserSettings.BrowserSettingsArn`.
+    BrowserSettingsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::DataProtectionSettings.DataProtectionSettingsArn`.
+    DataProtectionSettingsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::IdentityProvider.IdentityProviderArn`.
+    IdentityProviderArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::IpAccessSettings.IpAccessSettingsArn`.
+    IpAccessSettingsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::NetworkSettings.NetworkSettingsArn`.
+    NetworkSettingsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::Portal.PortalArn`.
+    WorkSpacesWebPortalArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::SessionLogger.SessionLoggerArn`.
+    SessionLoggerArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::TrustStore.TrustStoreArn`.
+    WorkSpacesWebTrustStoreArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::UserAccessLoggingSettings.UserAccessLoggingSettingsArn`.
+    UserAccessLoggingSettingsArn);
+formae_runtime::cfn_reference!(arn 
+    /// `AWS::WorkSpacesWeb::UserSettings.UserSettingsArn`.
+    UserSettingsArn);

@@ -31,7 +31,7 @@ impl fr::resource::Props for Collection {
 /// Outputs of a [`Collection`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CollectionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RekognitionCollectionArn>,
     pub collection_id: fr::Output<String>,
 }
 
@@ -115,7 +115,7 @@ impl fr::resource::Props for Dataset {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetOutputs {
     /// The ARN of the dataset.
-    pub dataset_arn: fr::Output<String>,
+    pub dataset_arn: fr::Output<crate::refs::RekognitionDatasetArn>,
 }
 
 impl fr::resource::Resource for Dataset {
@@ -201,7 +201,7 @@ impl fr::resource::Props for Project {
 /// Outputs of a [`Project`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RekognitionProjectArn>,
     pub project_name: fr::Output<String>,
 }
 
@@ -294,7 +294,7 @@ impl fr::resource::Props for StreamProcessor {
 /// Outputs of a [`StreamProcessor`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamProcessorOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StreamProcessorArn>,
     /// Name of the stream processor. It's an identifier you assign to the stream processor. You can use it to manage the stream processor.
     pub name: fr::Output<String>,
     /// Current status of the stream processor.

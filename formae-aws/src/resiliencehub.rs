@@ -55,7 +55,7 @@ impl fr::resource::Props for App {
 #[derive(Debug, Clone, Copy)]
 pub struct AppOutputs {
     /// Amazon Resource Name (ARN) of the App.
-    pub app_arn: fr::Output<String>,
+    pub app_arn: fr::Output<crate::refs::ResilienceHubAppArn>,
     /// Indicates if compliance drifts (deviations) were detected while running an assessment for your application.
     pub drift_status: fr::Output<String>,
 }
@@ -108,7 +108,7 @@ pub struct EventSubscription {
     pub name: fr::Value<String>,
     /// Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic.
     #[serde(rename = "SnsTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for EventSubscription {
@@ -247,7 +247,7 @@ impl fr::resource::Props for ResiliencyPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct ResiliencyPolicyOutputs {
     /// Amazon Resource Name (ARN) of the Resiliency Policy.
-    pub policy_arn: fr::Output<String>,
+    pub policy_arn: fr::Output<crate::refs::ResiliencyPolicyPolicyArn>,
 }
 
 impl fr::resource::Resource for ResiliencyPolicy {

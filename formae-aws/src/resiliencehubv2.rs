@@ -54,7 +54,7 @@ pub struct PolicyOutputs {
     /// The timestamp when the policy was created.
     pub created_at: fr::Output<String>,
     /// The ARN of the policy.
-    pub policy_arn: fr::Output<String>,
+    pub policy_arn: fr::Output<crate::refs::ResilienceHubV2PolicyArn>,
     /// The timestamp when the policy was last updated.
     pub updated_at: fr::Output<String>,
 }
@@ -271,7 +271,7 @@ pub struct ServiceOutputs {
     pub created_at: fr::Output<String>,
     pub effective_policy_values: fr::Output<serde_json::Value>,
     /// The ARN of the service.
-    pub service_arn: fr::Output<String>,
+    pub service_arn: fr::Output<crate::refs::ResilienceHubV2ServiceArn>,
     /// The timestamp when the service was last updated.
     pub updated_at: fr::Output<String>,
 }
@@ -699,7 +699,7 @@ pub struct SystemOutputs {
     /// The timestamp when the system was created.
     pub created_at: fr::Output<String>,
     /// The ARN of the system.
-    pub system_arn: fr::Output<String>,
+    pub system_arn: fr::Output<crate::refs::SystemArn>,
     /// The system ID.
     pub system_id: fr::Output<String>,
     /// The timestamp when the system was last updated.

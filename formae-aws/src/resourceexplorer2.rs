@@ -76,7 +76,7 @@ impl fr::resource::Props for Index {
 /// Outputs of a [`Index`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceExplorer2IndexArn>,
     pub index_state: fr::Output<String>,
 }
 
@@ -143,7 +143,7 @@ impl fr::resource::Props for View {
 /// Outputs of a [`View`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewOutputs {
-    pub view_arn: fr::Output<String>,
+    pub view_arn: fr::Output<crate::refs::ResourceExplorer2ViewArn>,
 }
 
 impl fr::resource::Resource for View {

@@ -41,7 +41,7 @@ impl fr::resource::Props for Group {
 #[derive(Debug, Clone, Copy)]
 pub struct GroupOutputs {
     /// The Resource Group ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceGroupsGroupArn>,
     /// The name of the resource group
     pub name: fr::Output<String>,
 }
@@ -206,13 +206,13 @@ impl fr::resource::Props for TagSyncTask {
 #[derive(Debug, Clone, Copy)]
 pub struct TagSyncTaskOutputs {
     /// The Amazon resource name (ARN) of the ApplicationGroup for which the TagSyncTask is created
-    pub group_arn: fr::Output<String>,
+    pub group_arn: fr::Output<crate::refs::TagSyncTaskGroupArn>,
     /// The Name of the application group for which the TagSyncTask is created
     pub group_name: fr::Output<String>,
     /// The status of the TagSyncTask
     pub status: fr::Output<String>,
     /// The ARN of the TagSyncTask resource
-    pub task_arn: fr::Output<String>,
+    pub task_arn: fr::Output<crate::refs::TagSyncTaskTaskArn>,
 }
 
 impl fr::resource::Resource for TagSyncTask {

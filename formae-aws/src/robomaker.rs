@@ -29,7 +29,7 @@ impl fr::resource::Props for Fleet {
 /// Outputs of a [`Fleet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FleetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RoboMakerFleetArn>,
 }
 
 impl fr::resource::Resource for Fleet {
@@ -97,7 +97,7 @@ impl fr::resource::Props for Robot {
 /// Outputs of a [`Robot`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RobotOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RobotArn>,
 }
 
 impl fr::resource::Resource for Robot {
@@ -175,7 +175,7 @@ impl fr::resource::Props for RobotApplication {
 /// Outputs of a [`RobotApplication`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RobotApplicationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RobotApplicationArn>,
 }
 
 impl fr::resource::Resource for RobotApplication {
@@ -297,7 +297,7 @@ impl fr::resource::Props for RobotApplicationVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct RobotApplicationVersionOutputs {
     pub application_version: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RobotApplicationVersionArn>,
 }
 
 impl fr::resource::Resource for RobotApplicationVersion {
@@ -373,7 +373,7 @@ impl fr::resource::Props for SimulationApplication {
 /// Outputs of a [`SimulationApplication`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SimulationApplicationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SimulationApplicationArn>,
 }
 
 impl fr::resource::Resource for SimulationApplication {
@@ -563,7 +563,7 @@ impl fr::resource::Props for SimulationApplicationVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct SimulationApplicationVersionOutputs {
     pub application_version: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SimulationApplicationVersionArn>,
 }
 
 impl fr::resource::Resource for SimulationApplicationVersion {

@@ -125,7 +125,7 @@ impl fr::resource::Props for Profile {
 /// Outputs of a [`Profile`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileOutputs {
-    pub profile_arn: fr::Output<String>,
+    pub profile_arn: fr::Output<crate::refs::RolesAnywhereProfileArn>,
     pub profile_id: fr::Output<String>,
 }
 
@@ -246,7 +246,7 @@ impl fr::resource::Props for TrustAnchor {
 /// Outputs of a [`TrustAnchor`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TrustAnchorOutputs {
-    pub trust_anchor_arn: fr::Output<String>,
+    pub trust_anchor_arn: fr::Output<crate::refs::TrustAnchorArn>,
     pub trust_anchor_id: fr::Output<String>,
 }
 

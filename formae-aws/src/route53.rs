@@ -32,7 +32,7 @@ impl fr::resource::Props for CidrCollection {
 #[derive(Debug, Clone, Copy)]
 pub struct CidrCollectionOutputs {
     /// The Amazon resource name (ARN) to uniquely identify the AWS resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CidrCollectionArn>,
     /// UUID of the CIDR collection.
     pub id: fr::Output<String>,
 }
@@ -153,7 +153,7 @@ impl fr::resource::Props for DelegationSet {
 #[derive(Debug, Clone, Copy)]
 pub struct DelegationSetOutputs {
     /// The Amazon Resource Name (ARN) of the delegation set.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DelegationSetArn>,
     /// A unique string that identifies the request and allows retrying failed CreateReusableDelegationSet requests without risk of executing the operation twice.
     pub caller_reference: fr::Output<String>,
     /// The ID that Amazon Route 53 assigns to a reusable delegation set.
@@ -717,7 +717,7 @@ impl fr::resource::Props for QueryLoggingConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLoggingConfigOutputs {
     /// The Amazon Resource Name (ARN) of the query logging configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::QueryLoggingConfigArn>,
     /// The ID that Amazon Route 53 assigns to the configuration for DNS query logging.
     pub id: fr::Output<String>,
 }
@@ -1002,7 +1002,7 @@ impl fr::resource::Props for TrafficPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct TrafficPolicyOutputs {
     /// The Amazon Resource Name (ARN) of the traffic policy.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TrafficPolicyArn>,
     /// The ID that Amazon Route 53 assigned to the traffic policy when it was created.
     pub id: fr::Output<String>,
     /// The DNS type of the resource record sets that Amazon Route 53 creates when the traffic policy is used to create a traffic policy instance.
@@ -1085,7 +1085,7 @@ impl fr::resource::Props for TrafficPolicyInstance {
 #[derive(Debug, Clone, Copy)]
 pub struct TrafficPolicyInstanceOutputs {
     /// The Amazon Resource Name (ARN) of the traffic policy instance.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TrafficPolicyInstanceArn>,
     /// The ID that Amazon Route 53 assigned to the traffic policy instance when it was created.
     pub id: fr::Output<String>,
     /// The current state of the traffic policy instance. A steady-state instance is Applied.

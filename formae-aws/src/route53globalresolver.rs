@@ -44,7 +44,7 @@ impl fr::resource::Props for AccessSource {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessSourceOutputs {
     pub access_source_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AccessSourceArn>,
     pub created_at: fr::Output<String>,
     pub status: fr::Output<String>,
     pub updated_at: fr::Output<String>,
@@ -150,7 +150,7 @@ impl fr::resource::Props for AccessToken {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessTokenOutputs {
     pub access_token_id: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AccessTokenArn>,
     pub created_at: fr::Output<String>,
     pub global_resolver_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -230,7 +230,7 @@ impl fr::resource::Props for DnsView {
 /// Outputs of a [`DnsView`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DnsViewOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DnsViewArn>,
     pub created_at: fr::Output<String>,
     pub dns_view_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -332,7 +332,7 @@ impl fr::resource::Props for FirewallDomainList {
 /// Outputs of a [`FirewallDomainList`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallDomainListOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::Route53GlobalResolverFirewallDomainListArn>,
     pub created_at: fr::Output<String>,
     pub domain_count: fr::Output<i64>,
     pub firewall_domain_list_id: fr::Output<String>,
@@ -550,7 +550,7 @@ impl fr::resource::Props for GlobalResolver {
 /// Outputs of a [`GlobalResolver`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct GlobalResolverOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::GlobalResolverArn>,
     pub created_at: fr::Output<String>,
     pub dns_name: fr::Output<String>,
     pub global_resolver_id: fr::Output<String>,

@@ -32,7 +32,7 @@ impl fr::resource::Props for Profile {
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileOutputs {
     /// The Amazon Resource Name (ARN) of the resolver profile.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::Route53ProfilesProfileArn>,
     /// The ID of the profile.
     pub id: fr::Output<String>,
     /// The sharing status of the profile.

@@ -35,7 +35,7 @@ impl fr::resource::Props for Cluster {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
     /// The Amazon Resource Name (ARN) of the cluster.
-    pub cluster_arn: fr::Output<String>,
+    pub cluster_arn: fr::Output<crate::refs::Route53RecoveryControlClusterArn>,
     /// Endpoints for the cluster.
     pub cluster_endpoints: fr::Output<serde_json::Value>,
     /// Deployment status of a resource. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION.
@@ -129,7 +129,7 @@ impl fr::resource::Props for ControlPanel {
 #[derive(Debug, Clone, Copy)]
 pub struct ControlPanelOutputs {
     /// The Amazon Resource Name (ARN) of the cluster.
-    pub control_panel_arn: fr::Output<String>,
+    pub control_panel_arn: fr::Output<crate::refs::ControlPanelArn>,
     /// A flag that Amazon Route 53 Application Recovery Controller sets to true to designate the default control panel for a cluster. When you create a cluster, Amazon Route 53 Application Recovery Controller creates a control panel, and sets this flag for that control panel. If you create a control panel yourself, this flag is set to false.
     pub default_control_panel: fr::Output<bool>,
     /// Count of associated routing controls
@@ -198,7 +198,7 @@ impl fr::resource::Props for RoutingControl {
 #[derive(Debug, Clone, Copy)]
 pub struct RoutingControlOutputs {
     /// The Amazon Resource Name (ARN) of the routing control.
-    pub routing_control_arn: fr::Output<String>,
+    pub routing_control_arn: fr::Output<crate::refs::RoutingControlArn>,
     /// The deployment status of the routing control. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION.
     pub status: fr::Output<String>,
 }
@@ -265,7 +265,7 @@ impl fr::resource::Props for SafetyRule {
 #[derive(Debug, Clone, Copy)]
 pub struct SafetyRuleOutputs {
     /// The Amazon Resource Name (ARN) of the safety rule.
-    pub safety_rule_arn: fr::Output<String>,
+    pub safety_rule_arn: fr::Output<crate::refs::SafetyRuleArn>,
     /// The deployment status of the routing control. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION.
     pub status: fr::Output<String>,
 }

@@ -33,7 +33,7 @@ impl fr::resource::Props for Cell {
 #[derive(Debug, Clone, Copy)]
 pub struct CellOutputs {
     /// The Amazon Resource Name (ARN) of the cell.
-    pub cell_arn: fr::Output<String>,
+    pub cell_arn: fr::Output<crate::refs::CellArn>,
     /// The name of the cell to create.
     pub cell_name: fr::Output<String>,
     /// The readiness scope for the cell, which can be a cell Amazon Resource Name (ARN) or a recovery group ARN. This is a list but currently can have only one element.
@@ -114,7 +114,7 @@ impl fr::resource::Props for ReadinessCheck {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadinessCheckOutputs {
     /// The Amazon Resource Name (ARN) of the readiness check.
-    pub readiness_check_arn: fr::Output<String>,
+    pub readiness_check_arn: fr::Output<crate::refs::ReadinessCheckArn>,
     /// Name of the ReadinessCheck to create.
     pub readiness_check_name: fr::Output<String>,
 }
@@ -175,7 +175,7 @@ impl fr::resource::Props for RecoveryGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct RecoveryGroupOutputs {
     /// A collection of tags associated with a resource.
-    pub recovery_group_arn: fr::Output<String>,
+    pub recovery_group_arn: fr::Output<crate::refs::RecoveryGroupArn>,
     /// The name of the recovery group to create.
     pub recovery_group_name: fr::Output<String>,
 }
@@ -241,7 +241,7 @@ impl fr::resource::Props for ResourceSet {
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceSetOutputs {
     /// The Amazon Resource Name (ARN) of the resource set.
-    pub resource_set_arn: fr::Output<String>,
+    pub resource_set_arn: fr::Output<crate::refs::ResourceSetArn>,
     /// The name of the resource set to create.
     pub resource_set_name: fr::Output<String>,
 }

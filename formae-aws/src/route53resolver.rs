@@ -37,7 +37,7 @@ impl fr::resource::Props for FirewallDomainList {
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallDomainListOutputs {
     /// Arn
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::Route53ResolverFirewallDomainListArn>,
     /// Rfc3339TimeString
     pub creation_time: fr::Output<String>,
     /// The id of the creator request.
@@ -141,7 +141,7 @@ impl fr::resource::Props for FirewallRuleGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallRuleGroupOutputs {
     /// Arn
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FirewallRuleGroupArn>,
     /// Rfc3339TimeString
     pub creation_time: fr::Output<String>,
     /// The id of the creator request.
@@ -430,7 +430,7 @@ impl fr::resource::Props for FirewallRuleGroupAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallRuleGroupAssociationOutputs {
     /// Arn
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::FirewallRuleGroupAssociationArn>,
     /// Rfc3339TimeString
     pub creation_time: fr::Output<String>,
     /// The id of the creator request.
@@ -530,7 +530,7 @@ impl fr::resource::Props for OutpostResolver {
 #[derive(Debug, Clone, Copy)]
 pub struct OutpostResolverOutputs {
     /// The OutpostResolver ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OutpostResolverArn>,
     /// The OutpostResolver creation time
     pub creation_time: fr::Output<String>,
     /// The id of the creator request.
@@ -799,7 +799,7 @@ impl fr::resource::Props for ResolverEndpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct ResolverEndpointOutputs {
     /// The Amazon Resource Name (ARN) of the resolver endpoint, such as arn:aws:route53resolver:us-east-1:123456789012:resolver-endpoint/resolver-endpoint-a1bzhi.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResolverEndpointArn>,
     /// The ID of the VPC that you want to create the resolver endpoint in.
     pub host_vpc_id: fr::Output<String>,
     /// The number of IP addresses that the resolver endpoint can use for DNS queries.
@@ -891,7 +891,7 @@ impl fr::resource::Props for ResolverQueryLoggingConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct ResolverQueryLoggingConfigOutputs {
     /// Arn
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResolverQueryLoggingConfigArn>,
     /// Count
     pub association_count: fr::Output<i64>,
     /// Rfc3339TimeString
@@ -1055,7 +1055,7 @@ impl fr::resource::Props for ResolverRule {
 #[derive(Debug, Clone, Copy)]
 pub struct ResolverRuleOutputs {
     /// The Amazon Resource Name (ARN) of the resolver rule.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResolverRuleArn>,
     /// The ID of the endpoint that the rule is associated with.
     pub resolver_rule_id: fr::Output<String>,
 }

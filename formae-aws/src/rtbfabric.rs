@@ -32,7 +32,7 @@ impl fr::resource::Props for InboundExternalLink {
 /// Outputs of a [`InboundExternalLink`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct InboundExternalLinkOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InboundExternalLinkArn>,
     pub created_timestamp: fr::Output<String>,
     pub domain_name: fr::Output<String>,
     pub link_id: fr::Output<String>,
@@ -228,7 +228,7 @@ impl fr::resource::Props for Link {
 /// Outputs of a [`Link`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RtbFabricLinkArn>,
     pub created_timestamp: fr::Output<String>,
     pub link_direction: fr::Output<String>,
     pub link_id: fr::Output<String>,
@@ -322,7 +322,7 @@ impl fr::resource::Props for LinkRoutingRule {
 /// Outputs of a [`LinkRoutingRule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkRoutingRuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::LinkRoutingRuleArn>,
     pub created_timestamp: fr::Output<String>,
     pub rule_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -448,7 +448,7 @@ impl fr::resource::Props for OutboundExternalLink {
 /// Outputs of a [`OutboundExternalLink`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct OutboundExternalLinkOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OutboundExternalLinkArn>,
     pub created_timestamp: fr::Output<String>,
     pub link_id: fr::Output<String>,
     pub link_status: fr::Output<String>,
@@ -519,7 +519,7 @@ impl fr::resource::Props for RequesterGateway {
 #[derive(Debug, Clone, Copy)]
 pub struct RequesterGatewayOutputs {
     pub active_links_count: fr::Output<i64>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RequesterGatewayArn>,
     pub created_timestamp: fr::Output<String>,
     pub domain_name: fr::Output<String>,
     pub gateway_id: fr::Output<String>,
@@ -590,7 +590,7 @@ impl fr::resource::Props for RequesterGatewayTag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ResponderGateway {
     #[serde(rename = "AcmCertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub acm_certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub acm_certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<fr::Value<String>>,
     #[serde(rename = "DomainName", default, skip_serializing_if = "Option::is_none")]
@@ -637,7 +637,7 @@ impl fr::resource::Props for ResponderGateway {
 /// Outputs of a [`ResponderGateway`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ResponderGatewayOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResponderGatewayArn>,
     pub certificate_association_status: fr::Output<String>,
     pub created_timestamp: fr::Output<String>,
     pub external_inbound_endpoint: fr::Output<serde_json::Value>,

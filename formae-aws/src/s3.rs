@@ -43,7 +43,7 @@ impl fr::resource::Props for AccessGrant {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessGrantOutputs {
     /// The Amazon Resource Name (ARN) of the specified access grant.
-    pub access_grant_arn: fr::Output<String>,
+    pub access_grant_arn: fr::Output<crate::refs::AccessGrantArn>,
     /// The ID assigned to this access grant.
     pub access_grant_id: fr::Output<String>,
     /// The S3 path of the data to which you are granting access. It is a combination of the S3 path of the registered location and the subprefix.
@@ -173,7 +173,7 @@ impl fr::resource::Props for AccessGrantsInstance {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessGrantsInstanceOutputs {
     /// The Amazon Resource Name (ARN) of the specified Access Grants instance.
-    pub access_grants_instance_arn: fr::Output<String>,
+    pub access_grants_instance_arn: fr::Output<crate::refs::AccessGrantsInstanceArn>,
     /// A unique identifier for the specified access grants instance.
     pub access_grants_instance_id: fr::Output<String>,
 }
@@ -233,7 +233,7 @@ impl fr::resource::Props for AccessGrantsLocation {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessGrantsLocationOutputs {
     /// The Amazon Resource Name (ARN) of the specified Access Grants location.
-    pub access_grants_location_arn: fr::Output<String>,
+    pub access_grants_location_arn: fr::Output<crate::refs::AccessGrantsLocationArn>,
     /// The unique identifier for the specified Access Grants location.
     pub access_grants_location_id: fr::Output<String>,
 }
@@ -282,7 +282,7 @@ pub struct AccessPoint {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<fr::Value<String>>,
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "PublicAccessBlockConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub public_access_block_configuration: Option<AccessPointPublicAccessBlockConfiguration>,
     /// An arbitrary set of tags (key-value pairs) for this S3 Access Point.
@@ -310,7 +310,7 @@ pub struct AccessPointOutputs {
     /// The alias of this Access Point. This alias can be used for compatibility purposes with other AWS services and third-party applications.
     pub alias: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the specified accesspoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3AccessPointArn>,
     /// The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name.
     pub name: fr::Output<String>,
     /// Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies.
@@ -514,7 +514,7 @@ impl fr::resource::Props for Bucket {
 /// Outputs of a [`Bucket`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct BucketOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3BucketArn>,
     /// A name for the bucket. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the bucket name. The bucket name must contain only lowercase letters, numbers, periods (.), and dashes (-) and must follow [Amazon S3 bucket restrictions and limitations](https://docs.aws.amazon.com/AmazonS3/latest/dev/BucketRestrictions.html). For more information, see [Rules for naming Amazon S3 buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html) in the *Amazon S3 User Guide*.
     /// If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you need to replace the resource, specify a new name.
     pub bucket_name: fr::Output<crate::refs::BucketName>,
@@ -2334,7 +2334,7 @@ pub struct BucketPolicy {
     pub bucket: fr::Value<String>,
     /// A policy document containing permissions to add to the specified bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM. For more information, see the AWS::IAM::Policy [PolicyDocument](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html#cfn-iam-policy-policydocument) resource description in this guide and [Access Policy Language Overview](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-policy-language-overview.html) in the *Amazon S3 User Guide*.
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for BucketPolicy {
@@ -2472,7 +2472,7 @@ pub struct MultiRegionAccessPointPolicy {
     #[serde(rename = "MrapName", default)]
     pub mrap_name: fr::Value<String>,
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for MultiRegionAccessPointPolicy {
@@ -2999,7 +2999,7 @@ impl fr::resource::Props for StorageLensGroup {
 pub struct StorageLensGroupOutputs {
     pub name: fr::Output<String>,
     /// The ARN for the Amazon S3 Storage Lens Group.
-    pub storage_lens_group_arn: fr::Output<String>,
+    pub storage_lens_group_arn: fr::Output<crate::refs::StorageLensGroupArn>,
 }
 
 impl fr::resource::Resource for StorageLensGroup {

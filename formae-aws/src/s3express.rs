@@ -22,7 +22,7 @@ pub struct AccessPoint {
     pub name: Option<fr::Value<String>>,
     /// The Access Point Policy you want to apply to this access point.
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "PublicAccessBlockConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
@@ -49,7 +49,7 @@ impl fr::resource::Props for AccessPoint {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessPointOutputs {
     /// The Amazon Resource Name (ARN) of the specified accesspoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3ExpressAccessPointArn>,
     /// The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name. For directory buckets, the access point name must consist of a base name that you provide and suﬃx that includes the ZoneID (AWS Availability Zone or Local Zone) of your bucket location, followed by --xa-s3.
     pub name: fr::Output<String>,
     /// Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies.
@@ -183,7 +183,7 @@ pub struct BucketPolicy {
     pub bucket: fr::Value<String>,
     /// A policy document containing permissions to add to the specified bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for BucketPolicy {
@@ -268,7 +268,7 @@ impl fr::resource::Props for DirectoryBucket {
 #[derive(Debug, Clone, Copy)]
 pub struct DirectoryBucketOutputs {
     /// Returns the Amazon Resource Name (ARN) of the specified bucket.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DirectoryBucketArn>,
     /// Returns the code for the Availability Zone or Local Zone where the directory bucket was created. An example for the code of an Availability Zone is 'us-east-1f'.
     pub availability_zone_name: fr::Output<String>,
     /// Specifies a name for the bucket. The bucket name must contain only lowercase letters, numbers, and hyphens (-). A directory bucket name must be unique in the chosen Availability Zone or Local Zone. The bucket name must also follow the format 'bucket_base_name--zone_id--x-s3'. The zone_id can be the ID of an Availability Zone or a Local Zone. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the bucket name.

@@ -38,7 +38,7 @@ impl fr::resource::Props for AccessPoint {
 /// Outputs of a [`AccessPoint`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessPointOutputs {
-    pub access_point_arn: fr::Output<String>,
+    pub access_point_arn: fr::Output<crate::refs::S3FilesAccessPointArn>,
     pub access_point_id: fr::Output<String>,
     pub owner_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -191,7 +191,7 @@ impl fr::resource::Props for FileSystem {
 #[derive(Debug, Clone, Copy)]
 pub struct FileSystemOutputs {
     pub creation_time: fr::Output<String>,
-    pub file_system_arn: fr::Output<String>,
+    pub file_system_arn: fr::Output<crate::refs::S3FilesFileSystemArn>,
     pub file_system_id: fr::Output<String>,
     pub owner_id: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -324,7 +324,7 @@ pub struct FileSystemPolicy {
     #[serde(rename = "FileSystemId", default)]
     pub file_system_id: fr::Value<String>,
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for FileSystemPolicy {

@@ -32,7 +32,7 @@ impl fr::resource::Props for AccessPoint {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessPointOutputs {
     pub alias: fr::Output<serde_json::Value>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3ObjectLambdaAccessPointArn>,
     /// The date and time when the Object lambda Access Point was created.
     pub creation_date: fr::Output<String>,
     /// The name you want to assign to this Object lambda Access Point.
@@ -123,7 +123,7 @@ pub struct AccessPointPolicy {
     #[serde(rename = "ObjectLambdaAccessPoint", default)]
     pub object_lambda_access_point: fr::Value<String>,
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for AccessPointPolicy {

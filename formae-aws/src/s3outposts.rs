@@ -18,7 +18,7 @@ pub struct AccessPoint {
     #[serde(rename = "Name", default)]
     pub name: fr::Value<String>,
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<fr::Value<serde_json::Value>>,
+    pub policy: Option<fr::aws::policy::PolicyDocument>,
     #[serde(rename = "VpcConfiguration", default)]
     pub vpc_configuration: VpcConfiguration,
 }
@@ -39,7 +39,7 @@ impl fr::resource::Props for AccessPoint {
 #[derive(Debug, Clone, Copy)]
 pub struct AccessPointOutputs {
     /// The Amazon Resource Name (ARN) of the specified AccessPoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3OutpostsAccessPointArn>,
 }
 
 impl fr::resource::Resource for AccessPoint {
@@ -114,7 +114,7 @@ impl fr::resource::Props for Bucket {
 #[derive(Debug, Clone, Copy)]
 pub struct BucketOutputs {
     /// The Amazon Resource Name (ARN) of the specified bucket.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3OutpostsBucketArn>,
 }
 
 impl fr::resource::Resource for Bucket {
@@ -280,7 +280,7 @@ pub struct BucketPolicy {
     #[serde(rename = "Bucket", default)]
     pub bucket: fr::Value<String>,
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
 }
 
 impl fr::resource::Props for BucketPolicy {
@@ -364,7 +364,7 @@ impl fr::resource::Props for Endpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointOutputs {
     /// The Amazon Resource Name (ARN) of the endpoint.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::S3OutpostsEndpointArn>,
     /// The VPC CIDR committed by this endpoint.
     pub cidr_block: fr::Output<String>,
     /// The time the endpoint was created.

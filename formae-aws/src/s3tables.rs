@@ -682,7 +682,7 @@ fr::cfn_enum! {
 pub struct TableBucketPolicy {
     /// A policy document containing permissions to add to the specified table bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
     #[serde(rename = "ResourcePolicy", default)]
-    pub resource_policy: fr::Value<serde_json::Value>,
+    pub resource_policy: fr::aws::policy::PolicyDocument,
     /// The Amazon Resource Name (ARN) of the table bucket to which the policy applies.
     #[serde(rename = "TableBucketARN", default)]
     pub table_bucket_arn: fr::Value<String>,
@@ -736,7 +736,7 @@ impl fr::resource::Resource for TableBucketPolicy {
 pub struct TablePolicy {
     /// A policy document containing permissions to add to the specified table. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
     #[serde(rename = "ResourcePolicy", default)]
-    pub resource_policy: fr::Value<serde_json::Value>,
+    pub resource_policy: fr::aws::policy::PolicyDocument,
     /// The Amazon Resource Name (ARN) of the specified table.
     #[serde(rename = "TableARN", default)]
     pub table_arn: fr::Value<String>,

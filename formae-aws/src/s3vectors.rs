@@ -57,7 +57,7 @@ impl fr::resource::Props for Index {
 #[derive(Debug, Clone, Copy)]
 pub struct IndexOutputs {
     pub creation_time: fr::Output<String>,
-    pub index_arn: fr::Output<String>,
+    pub index_arn: fr::Output<crate::refs::S3VectorsIndexArn>,
 }
 
 impl fr::resource::Resource for Index {
@@ -188,7 +188,7 @@ impl fr::resource::Props for VectorBucket {
 #[derive(Debug, Clone, Copy)]
 pub struct VectorBucketOutputs {
     pub creation_time: fr::Output<String>,
-    pub vector_bucket_arn: fr::Output<String>,
+    pub vector_bucket_arn: fr::Output<crate::refs::VectorBucketArn>,
 }
 
 impl fr::resource::Resource for VectorBucket {
@@ -250,7 +250,7 @@ fr::cfn_enum! {
 pub struct VectorBucketPolicy {
     /// A policy document containing permissions to add to the specified vector bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
     /// The Amazon Resource Name (ARN) of the vector bucket.
     #[serde(rename = "VectorBucketArn", default, skip_serializing_if = "Option::is_none")]
     pub vector_bucket_arn: Option<fr::Value<String>>,

@@ -38,7 +38,7 @@ impl fr::resource::Props for AIWorkloadConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct AIWorkloadConfigOutputs {
     /// The Amazon Resource Name (ARN) of the AI workload configuration. The name segment is restricted to lowercase for the same reason as AIWorkloadConfigName: the engine derives that property from this ARN, so a permissive ARN would yield a derived name the schema itself rejects.
-    pub ai_workload_config_arn: fr::Output<String>,
+    pub ai_workload_config_arn: fr::Output<crate::refs::AiWorkloadConfigArn>,
     /// A timestamp that indicates when the AI workload configuration was created.
     pub creation_time: fr::Output<String>,
 }
@@ -232,7 +232,7 @@ impl fr::resource::Props for Action {
 #[derive(Debug, Clone, Copy)]
 pub struct ActionOutputs {
     /// The Amazon Resource Name (ARN) of the action.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ActionArn>,
     /// When the action was created.
     pub creation_time: fr::Output<String>,
     /// When the action was last modified.
@@ -371,7 +371,7 @@ impl fr::resource::Props for Algorithm {
 #[derive(Debug, Clone, Copy)]
 pub struct AlgorithmOutputs {
     /// The Amazon Resource Name (ARN) of the algorithm.
-    pub algorithm_arn: fr::Output<String>,
+    pub algorithm_arn: fr::Output<crate::refs::AlgorithmArn>,
     /// A timestamp specifying when the algorithm was created.
     pub creation_time: fr::Output<String>,
 }
@@ -1393,13 +1393,13 @@ impl fr::resource::Props for App {
 #[derive(Debug, Clone, Copy)]
 pub struct AppOutputs {
     /// The Amazon Resource Name (ARN) of the app.
-    pub app_arn: fr::Output<String>,
+    pub app_arn: fr::Output<crate::refs::SageMakerAppArn>,
     /// The name of the app.
     pub app_name: fr::Output<String>,
     /// The type of app.
     pub app_type: fr::Output<String>,
     /// The lifecycle configuration that runs before the default lifecycle configuration.
-    pub built_in_lifecycle_config_arn: fr::Output<String>,
+    pub built_in_lifecycle_config_arn: fr::Output<crate::refs::AppBuiltInLifecycleConfigArn>,
     /// The domain ID.
     pub domain_id: fr::Output<String>,
     /// The user profile name.
@@ -1700,7 +1700,7 @@ impl fr::resource::Props for AppImageConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct AppImageConfigOutputs {
     /// The Amazon Resource Name (ARN) of the AppImageConfig.
-    pub app_image_config_arn: fr::Output<String>,
+    pub app_image_config_arn: fr::Output<crate::refs::AppImageConfigArn>,
     /// The Name of the AppImageConfig.
     pub app_image_config_name: fr::Output<String>,
 }
@@ -1895,7 +1895,7 @@ impl fr::resource::Props for Artifact {
 #[derive(Debug, Clone, Copy)]
 pub struct ArtifactOutputs {
     /// The Amazon Resource Name (ARN) of the artifact.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SageMakerArtifactArn>,
     /// When the artifact was created.
     pub creation_time: fr::Output<String>,
     /// When the artifact was last modified.
@@ -2037,7 +2037,7 @@ impl fr::resource::Props for Cluster {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterOutputs {
     /// The Amazon Resource Name (ARN) of the HyperPod Cluster.
-    pub cluster_arn: fr::Output<String>,
+    pub cluster_arn: fr::Output<crate::refs::SageMakerClusterArn>,
     /// The status of the HyperPod Cluster.
     pub cluster_status: fr::Output<String>,
     /// The time at which the HyperPod cluster was created.
@@ -2714,7 +2714,7 @@ impl fr::resource::Props for ClusterSchedulerConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterSchedulerConfigOutputs {
     /// ARN of the cluster policy.
-    pub cluster_scheduler_config_arn: fr::Output<String>,
+    pub cluster_scheduler_config_arn: fr::Output<crate::refs::ClusterSchedulerConfigArn>,
     /// ID of the cluster policy.
     pub cluster_scheduler_config_id: fr::Output<String>,
     /// Version of the cluster policy.
@@ -2840,7 +2840,7 @@ impl fr::resource::Props for CodeRepository {
 #[derive(Debug, Clone, Copy)]
 pub struct CodeRepositoryOutputs {
     /// The Amazon Resource Name (ARN) of the code repository.
-    pub code_repository_arn: fr::Output<String>,
+    pub code_repository_arn: fr::Output<crate::refs::CodeRepositoryArn>,
 }
 
 impl fr::resource::Resource for CodeRepository {
@@ -2942,7 +2942,7 @@ impl fr::resource::Props for ComputeQuota {
 #[derive(Debug, Clone, Copy)]
 pub struct ComputeQuotaOutputs {
     /// The Amazon Resource Name (ARN) of the compute allocation definition.
-    pub compute_quota_arn: fr::Output<String>,
+    pub compute_quota_arn: fr::Output<crate::refs::ComputeQuotaArn>,
     /// The unique 12-character identifier of the compute allocation definition.
     pub compute_quota_id: fr::Output<String>,
     /// The version of the compute allocation definition. Incremented on each successful Update; used for optimistic concurrency control.
@@ -3421,7 +3421,7 @@ impl fr::resource::Props for Context {
 #[derive(Debug, Clone, Copy)]
 pub struct ContextOutputs {
     /// The Amazon Resource Name (ARN) of the context.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ContextArn>,
     /// When the context was created.
     pub creation_time: fr::Output<String>,
     /// When the context was last modified.
@@ -3565,7 +3565,7 @@ pub struct DataQualityJobDefinitionOutputs {
     /// The time at which the job definition was created.
     pub creation_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of job definition.
-    pub job_definition_arn: fr::Output<String>,
+    pub job_definition_arn: fr::Output<crate::refs::DataQualityJobDefinitionJobDefinitionArn>,
 }
 
 impl fr::resource::Resource for DataQualityJobDefinition {
@@ -4258,7 +4258,7 @@ impl fr::resource::Props for Domain {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainOutputs {
     /// The Amazon Resource Name (ARN) of the created domain.
-    pub domain_arn: fr::Output<String>,
+    pub domain_arn: fr::Output<crate::refs::SageMakerDomainArn>,
     /// The domain name.
     pub domain_id: fr::Output<String>,
     /// The ID of the Amazon Elastic File System (EFS) managed by this Domain.
@@ -4266,7 +4266,7 @@ pub struct DomainOutputs {
     /// The ID of the security group that authorizes traffic between the RSessionGateway apps and the RStudioServerPro app.
     pub security_group_id_for_domain_boundary: fr::Output<String>,
     /// The ARN of the application managed by SageMaker in IAM Identity Center. This value is only returned for domains created after October 1, 2023.
-    pub single_sign_on_application_arn: fr::Output<String>,
+    pub single_sign_on_application_arn: fr::Output<crate::refs::DomainSingleSignOnApplicationArn>,
     /// The SSO managed application instance ID.
     pub single_sign_on_managed_application_instance_id: fr::Output<String>,
     /// The URL to the created domain.
@@ -5298,7 +5298,7 @@ impl fr::resource::Props for Endpoint {
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointOutputs {
     /// The Amazon Resource Name (ARN) of the endpoint.
-    pub endpoint_arn: fr::Output<String>,
+    pub endpoint_arn: fr::Output<crate::refs::SageMakerEndpointArn>,
 }
 
 impl fr::resource::Resource for Endpoint {
@@ -5577,7 +5577,7 @@ impl fr::resource::Props for EndpointConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointConfigOutputs {
     /// The Amazon Resource Name (ARN) of the endpoint configuration.
-    pub endpoint_config_arn: fr::Output<String>,
+    pub endpoint_config_arn: fr::Output<crate::refs::EndpointConfigArn>,
 }
 
 impl fr::resource::Resource for EndpointConfig {
@@ -6844,7 +6844,7 @@ impl fr::resource::Props for Experiment {
 #[derive(Debug, Clone, Copy)]
 pub struct ExperimentOutputs {
     /// The Amazon Resource Name (ARN) of the experiment.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SageMakerExperimentArn>,
     /// When the experiment was created.
     pub creation_time: fr::Output<String>,
     /// When the experiment was last modified.
@@ -7236,7 +7236,7 @@ pub struct HubOutputs {
     /// The date and time that the hub was created.
     pub creation_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the hub.
-    pub hub_arn: fr::Output<String>,
+    pub hub_arn: fr::Output<crate::refs::HubArn>,
     /// The status of the hub.
     pub hub_status: fr::Output<String>,
     /// The date and time that the hub was last modified.
@@ -7320,7 +7320,7 @@ pub struct HumanTaskUiOutputs {
     /// The timestamp when the human task user interface was created.
     pub creation_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the human task user interface.
-    pub human_task_ui_arn: fr::Output<String>,
+    pub human_task_ui_arn: fr::Output<crate::refs::HumanTaskUiArn>,
 }
 
 impl fr::resource::Resource for HumanTaskUi {
@@ -7406,7 +7406,7 @@ impl fr::resource::Props for Image {
 /// Outputs of a [`Image`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ImageOutputs {
-    pub image_arn: fr::Output<String>,
+    pub image_arn: fr::Output<crate::refs::SageMakerImageArn>,
 }
 
 impl fr::resource::Resource for Image {
@@ -7496,8 +7496,8 @@ impl fr::resource::Props for ImageVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct ImageVersionOutputs {
     pub container_image: fr::Output<String>,
-    pub image_arn: fr::Output<String>,
-    pub image_version_arn: fr::Output<String>,
+    pub image_arn: fr::Output<crate::refs::ImageVersionImageArn>,
+    pub image_version_arn: fr::Output<crate::refs::ImageVersionArn>,
     pub version: fr::Output<i64>,
 }
 
@@ -7610,7 +7610,7 @@ impl fr::resource::Props for InferenceComponent {
 pub struct InferenceComponentOutputs {
     pub creation_time: fr::Output<String>,
     pub failure_reason: fr::Output<String>,
-    pub inference_component_arn: fr::Output<String>,
+    pub inference_component_arn: fr::Output<crate::refs::InferenceComponentArn>,
     pub inference_component_status: fr::Output<String>,
     pub last_modified_time: fr::Output<String>,
 }
@@ -8156,7 +8156,7 @@ impl fr::resource::Props for InferenceExperiment {
 #[derive(Debug, Clone, Copy)]
 pub struct InferenceExperimentOutputs {
     /// The Amazon Resource Name (ARN) of the inference experiment.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InferenceExperimentArn>,
     /// The timestamp at which you created the inference experiment.
     pub creation_time: fr::Output<String>,
     pub endpoint_metadata: fr::Output<serde_json::Value>,
@@ -8428,7 +8428,7 @@ impl fr::resource::Props for MlflowApp {
 #[derive(Debug, Clone, Copy)]
 pub struct MlflowAppOutputs {
     /// The Amazon Resource Name (ARN) of the MLflow App.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MlflowAppArn>,
     /// The date and time that the MLflow App was created.
     pub creation_time: fr::Output<String>,
     /// The date and time that the MLflow App was last modified.
@@ -8531,7 +8531,7 @@ impl fr::resource::Props for MlflowTrackingServer {
 #[derive(Debug, Clone, Copy)]
 pub struct MlflowTrackingServerOutputs {
     /// The Amazon Resource Name (ARN) of the MLFlow Tracking Server.
-    pub tracking_server_arn: fr::Output<String>,
+    pub tracking_server_arn: fr::Output<crate::refs::MlflowTrackingServerTrackingServerArn>,
     /// The name of the MLFlow Tracking Server.
     pub tracking_server_name: fr::Output<String>,
 }
@@ -8616,7 +8616,7 @@ impl fr::resource::Props for Model {
 #[derive(Debug, Clone, Copy)]
 pub struct ModelOutputs {
     /// The Amazon Resource Name (ARN) of the model.
-    pub model_arn: fr::Output<String>,
+    pub model_arn: fr::Output<crate::refs::ModelArn>,
 }
 
 impl fr::resource::Resource for Model {
@@ -8958,7 +8958,7 @@ pub struct ModelBiasJobDefinitionOutputs {
     /// The time at which the job definition was created.
     pub creation_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of job definition.
-    pub job_definition_arn: fr::Output<String>,
+    pub job_definition_arn: fr::Output<crate::refs::ModelBiasJobDefinitionJobDefinitionArn>,
 }
 
 impl fr::resource::Resource for ModelBiasJobDefinition {
@@ -9253,7 +9253,7 @@ pub struct ModelCardOutputs {
     /// The date and time the model card was last modified.
     pub last_modified_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the successfully created model card.
-    pub model_card_arn: fr::Output<String>,
+    pub model_card_arn: fr::Output<crate::refs::ModelCardArn>,
     /// The unique name of the model card.
     pub model_card_name: fr::Output<String>,
     /// The processing status of model card deletion. The ModelCardProcessingStatus updates throughout the different deletion steps.
@@ -9901,7 +9901,7 @@ pub struct ModelExplainabilityJobDefinitionOutputs {
     /// The time at which the job definition was created.
     pub creation_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of job definition.
-    pub job_definition_arn: fr::Output<String>,
+    pub job_definition_arn: fr::Output<crate::refs::ModelExplainabilityJobDefinitionJobDefinitionArn>,
 }
 
 impl fr::resource::Resource for ModelExplainabilityJobDefinition {
@@ -10210,7 +10210,7 @@ impl fr::resource::Props for ModelPackage {
 pub struct ModelPackageOutputs {
     pub creation_time: fr::Output<String>,
     pub last_modified_time: fr::Output<String>,
-    pub model_package_arn: fr::Output<String>,
+    pub model_package_arn: fr::Output<crate::refs::ModelPackageArn>,
     pub model_package_status: fr::Output<String>,
 }
 
@@ -11063,7 +11063,7 @@ pub struct ModelPackageGroup {
     #[serde(rename = "ModelPackageGroupName", default)]
     pub model_package_group_name: fr::Value<String>,
     #[serde(rename = "ModelPackageGroupPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub model_package_group_policy: Option<fr::Value<serde_json::Value>>,
+    pub model_package_group_policy: Option<fr::aws::policy::PolicyDocument>,
     /// An array of key-value pairs to apply to this resource.
     #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -11084,7 +11084,7 @@ impl fr::resource::Props for ModelPackageGroup {
 pub struct ModelPackageGroupOutputs {
     /// The time at which the model package group was created.
     pub creation_time: fr::Output<String>,
-    pub model_package_group_arn: fr::Output<String>,
+    pub model_package_group_arn: fr::Output<crate::refs::ModelPackageGroupArn>,
     /// The status of a modelpackage group job.
     pub model_package_group_status: fr::Output<String>,
 }
@@ -11179,7 +11179,7 @@ pub struct ModelQualityJobDefinitionOutputs {
     /// The time at which the job definition was created.
     pub creation_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of job definition.
-    pub job_definition_arn: fr::Output<String>,
+    pub job_definition_arn: fr::Output<crate::refs::ModelQualityJobDefinitionJobDefinitionArn>,
 }
 
 impl fr::resource::Resource for ModelQualityJobDefinition {
@@ -11472,7 +11472,7 @@ pub struct MonitoringScheduleOutputs {
     /// A timestamp that indicates the last time the monitoring job was modified.
     pub last_modified_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the monitoring schedule.
-    pub monitoring_schedule_arn: fr::Output<String>,
+    pub monitoring_schedule_arn: fr::Output<crate::refs::MonitoringScheduleArn>,
 }
 
 impl fr::resource::Resource for MonitoringSchedule {
@@ -11831,7 +11831,7 @@ impl fr::resource::Props for NotebookInstance {
 #[derive(Debug, Clone, Copy)]
 pub struct NotebookInstanceOutputs {
     /// The Amazon Resource Name (ARN) of the notebook instance.
-    pub notebook_instance_arn: fr::Output<String>,
+    pub notebook_instance_arn: fr::Output<crate::refs::NotebookInstanceArn>,
 }
 
 impl fr::resource::Resource for NotebookInstance {
@@ -12132,7 +12132,7 @@ impl fr::resource::Props for NotebookInstanceLifecycleConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct NotebookInstanceLifecycleConfigOutputs {
     /// The Amazon Resource Name (ARN) of the lifecycle configuration.
-    pub notebook_instance_lifecycle_config_arn: fr::Output<String>,
+    pub notebook_instance_lifecycle_config_arn: fr::Output<crate::refs::NotebookInstanceLifecycleConfigArn>,
 }
 
 impl fr::resource::Resource for NotebookInstanceLifecycleConfig {
@@ -12243,7 +12243,7 @@ impl fr::resource::Props for PartnerApp {
 #[derive(Debug, Clone, Copy)]
 pub struct PartnerAppOutputs {
     /// The Amazon Resource Name (ARN) of the created PartnerApp.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PartnerAppArn>,
     /// The AppServerUrl based on app and account-info.
     pub base_url: fr::Output<String>,
     /// The end-of-life date for the current version of the PartnerApp.
@@ -12474,7 +12474,7 @@ impl fr::resource::Props for ProcessingJob {
 #[derive(Debug, Clone, Copy)]
 pub struct ProcessingJobOutputs {
     /// The ARN of an AutoML job associated with this processing job.
-    pub auto_ml_job_arn: fr::Output<String>,
+    pub auto_ml_job_arn: fr::Output<crate::refs::ProcessingJobAutoMlJobArn>,
     /// The time at which the processing job was created.
     pub creation_time: fr::Output<String>,
     /// An optional string, up to one KB in size, that contains metadata from the processing container when the processing job exits.
@@ -12484,17 +12484,17 @@ pub struct ProcessingJobOutputs {
     /// The time at which the processing job was last modified.
     pub last_modified_time: fr::Output<String>,
     /// The ARN of a monitoring schedule for an endpoint associated with this processing job.
-    pub monitoring_schedule_arn: fr::Output<String>,
+    pub monitoring_schedule_arn: fr::Output<crate::refs::ProcessingJobMonitoringScheduleArn>,
     /// The time at which the processing job completed.
     pub processing_end_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the processing job.
-    pub processing_job_arn: fr::Output<String>,
+    pub processing_job_arn: fr::Output<crate::refs::ProcessingJobArn>,
     /// Provides the status of a processing job.
     pub processing_job_status: fr::Output<String>,
     /// The time at which the processing job started.
     pub processing_start_time: fr::Output<String>,
     /// The ARN of a training job associated with this processing job
-    pub training_job_arn: fr::Output<String>,
+    pub training_job_arn: fr::Output<crate::refs::ProcessingJobTrainingJobArn>,
 }
 
 impl fr::resource::Resource for ProcessingJob {
@@ -13229,7 +13229,7 @@ impl fr::resource::Props for Project {
 pub struct ProjectOutputs {
     /// The time at which the project was created.
     pub creation_time: fr::Output<String>,
-    pub project_arn: fr::Output<String>,
+    pub project_arn: fr::Output<crate::refs::SageMakerProjectArn>,
     pub project_id: fr::Output<String>,
     /// The status of a project.
     pub project_status: fr::Output<String>,
@@ -13439,7 +13439,7 @@ pub struct SpaceOutputs {
     /// The ID of the associated Domain.
     pub domain_id: fr::Output<String>,
     /// The space Amazon Resource Name (ARN).
-    pub space_arn: fr::Output<String>,
+    pub space_arn: fr::Output<crate::refs::SageMakerSpaceArn>,
     /// A name for the Space.
     pub space_name: fr::Output<String>,
     pub url: fr::Output<String>,
@@ -13850,7 +13850,7 @@ impl fr::resource::Props for StudioLifecycleConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct StudioLifecycleConfigOutputs {
     /// The Amazon Resource Name (ARN) of the Lifecycle Configuration.
-    pub studio_lifecycle_config_arn: fr::Output<String>,
+    pub studio_lifecycle_config_arn: fr::Output<crate::refs::StudioLifecycleConfigArn>,
     /// The name of the Amazon SageMaker Studio Lifecycle Configuration.
     pub studio_lifecycle_config_name: fr::Output<String>,
 }
@@ -13943,9 +13943,9 @@ pub struct TrialComponentOutputs {
     /// When the trial component was last modified.
     pub last_modified_time: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the lineage group.
-    pub lineage_group_arn: fr::Output<String>,
+    pub lineage_group_arn: fr::Output<crate::refs::TrialComponentLineageGroupArn>,
     /// The Amazon Resource Name (ARN) of the trial component.
-    pub trial_component_arn: fr::Output<String>,
+    pub trial_component_arn: fr::Output<crate::refs::TrialComponentArn>,
 }
 
 impl fr::resource::Resource for TrialComponent {
@@ -14073,7 +14073,7 @@ pub struct UserProfileOutputs {
     /// The ID of the associated Domain.
     pub domain_id: fr::Output<String>,
     /// The user profile Amazon Resource Name (ARN).
-    pub user_profile_arn: fr::Output<String>,
+    pub user_profile_arn: fr::Output<crate::refs::UserProfileArn>,
     /// A name for the UserProfile.
     pub user_profile_name: fr::Output<String>,
 }
@@ -14555,7 +14555,7 @@ pub struct WorkforceOutputs {
     /// The subdomain for your OIDC Identity Provider.
     pub sub_domain: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the private workforce.
-    pub workforce_arn: fr::Output<String>,
+    pub workforce_arn: fr::Output<crate::refs::WorkforceArn>,
 }
 
 impl fr::resource::Resource for Workforce {
@@ -14748,7 +14748,7 @@ impl fr::resource::Props for Workteam {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkteamOutputs {
     /// The Amazon Resource Name (ARN) that identifies the work team.
-    pub workteam_arn: fr::Output<String>,
+    pub workteam_arn: fr::Output<crate::refs::WorkteamArn>,
 }
 
 impl fr::resource::Resource for Workteam {
@@ -14840,7 +14840,7 @@ impl fr::resource::Props for OidcMemberDefinition {
 pub struct NotificationConfiguration {
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to which notifications should be published.
     #[serde(rename = "NotificationTopicArn", default)]
-    pub notification_topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub notification_topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for NotificationConfiguration {

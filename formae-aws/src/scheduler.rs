@@ -64,7 +64,7 @@ impl fr::resource::Props for Schedule {
 #[derive(Debug, Clone, Copy)]
 pub struct ScheduleOutputs {
     /// The Amazon Resource Name (ARN) of the schedule.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScheduleArn>,
     pub name: fr::Output<String>,
 }
 
@@ -518,7 +518,7 @@ impl fr::resource::Props for ScheduleGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct ScheduleGroupOutputs {
     /// The Amazon Resource Name (ARN) of the schedule group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScheduleGroupArn>,
     /// The time at which the schedule group was created.
     pub creation_date: fr::Output<String>,
     /// The time at which the schedule group was last modified.

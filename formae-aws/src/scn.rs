@@ -49,7 +49,7 @@ impl fr::resource::Props for DataIntegrationFlow {
 #[derive(Debug, Clone, Copy)]
 pub struct DataIntegrationFlowOutputs {
     /// The Amazon Resource Name (ARN) of the DataIntegrationFlow.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataIntegrationFlowArn>,
     /// The creation time of the DataIntegrationFlow.
     pub created_time: fr::Output<String>,
     /// The last modified time of the DataIntegrationFlow.
@@ -433,7 +433,7 @@ impl fr::resource::Props for Dataset {
 #[derive(Debug, Clone, Copy)]
 pub struct DatasetOutputs {
     /// The Amazon Resource Name (ARN) of the dataset.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScnDatasetArn>,
     /// The creation time of the dataset.
     pub created_time: fr::Output<String>,
     /// The last modified time of the dataset.
@@ -638,7 +638,7 @@ impl fr::resource::Props for Instance {
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceOutputs {
     /// The ARN of the instance.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ScnInstanceArn>,
     /// The AWS account ID that owns the instance.
     pub aws_account_id: fr::Output<String>,
     /// The instance creation timestamp.
@@ -722,7 +722,7 @@ impl fr::resource::Props for Namespace {
 #[derive(Debug, Clone, Copy)]
 pub struct NamespaceOutputs {
     /// The Amazon Resource Name (ARN) of the namespace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::NamespaceArn>,
     /// The creation time of the namespace.
     pub created_time: fr::Output<String>,
     /// The last modified time of the namespace.

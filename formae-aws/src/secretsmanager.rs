@@ -15,7 +15,7 @@ pub struct ResourcePolicy {
     #[serde(rename = "BlockPublicPolicy", default, skip_serializing_if = "Option::is_none")]
     pub block_public_policy: Option<fr::Value<bool>>,
     #[serde(rename = "ResourcePolicy", default)]
-    pub resource_policy: fr::Value<serde_json::Value>,
+    pub resource_policy: fr::aws::policy::PolicyDocument,
     /// The ARN or name of the secret to attach the resource-based policy.
     #[serde(rename = "SecretId", default)]
     pub secret_id: fr::Value<String>,

@@ -477,7 +477,7 @@ impl fr::resource::Props for Artifact {
 #[derive(Debug, Clone, Copy)]
 pub struct ArtifactOutputs {
     /// The Amazon Resource Name (ARN) of the artifact.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SecurityAgentArtifactArn>,
     /// The unique identifier assigned to the uploaded artifact.
     pub artifact_id: fr::Output<String>,
     /// The date and time the artifact was last updated, in ISO 8601 format.
@@ -565,7 +565,7 @@ impl fr::resource::Props for Integration {
 #[derive(Debug, Clone, Copy)]
 pub struct IntegrationOutputs {
     /// The Amazon Resource Name (ARN) of the integration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SecurityAgentIntegrationArn>,
     /// The installation identifier from the integration provider.
     pub installation_id: fr::Output<String>,
     /// The unique identifier of the integration.

@@ -34,7 +34,7 @@ impl fr::resource::Props for ActionTarget {
 #[derive(Debug, Clone, Copy)]
 pub struct ActionTargetOutputs {
     /// The Amazon Resource Name (ARN) of the custom action target.
-    pub action_target_arn: fr::Output<String>,
+    pub action_target_arn: fr::Output<crate::refs::ActionTargetArn>,
 }
 
 impl fr::resource::Resource for ActionTarget {
@@ -94,7 +94,7 @@ pub struct AggregatorV2Outputs {
     /// The aggregation Region of the AggregatorV2
     pub aggregation_region: fr::Output<String>,
     /// The ARN of the AggregatorV2 being created and assigned as the unique identifier
-    pub aggregator_v2_arn: fr::Output<String>,
+    pub aggregator_v2_arn: fr::Output<crate::refs::AggregatorV2Arn>,
 }
 
 impl fr::resource::Resource for AggregatorV2 {
@@ -184,7 +184,7 @@ impl fr::resource::Props for AutomationRule {
 pub struct AutomationRuleOutputs {
     pub created_at: fr::Output<String>,
     pub created_by: fr::Output<String>,
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::SecurityHubAutomationRuleRuleArn>,
     pub updated_at: fr::Output<String>,
 }
 
@@ -779,7 +779,7 @@ impl fr::resource::Props for AutomationRuleV2 {
 pub struct AutomationRuleV2Outputs {
     pub created_at: fr::Output<String>,
     /// The ARN of the automation rule
-    pub rule_arn: fr::Output<String>,
+    pub rule_arn: fr::Output<crate::refs::AutomationRuleV2RuleArn>,
     /// The ID of the automation rule
     pub rule_id: fr::Output<String>,
     pub updated_at: fr::Output<String>,
@@ -1259,7 +1259,7 @@ impl fr::resource::Props for ConfigurationPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationPolicyOutputs {
     /// The Amazon Resource Name (ARN) of the configuration policy.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfigurationPolicyArn>,
     /// The date and time, in UTC and ISO 8601 format.
     pub created_at: fr::Output<String>,
     /// The universally unique identifier (UUID) of the configuration policy.
@@ -1396,7 +1396,7 @@ impl fr::resource::Props for Connector {
 /// Outputs of a [`Connector`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::SecurityHubConnectorArn>,
     pub connector_id: fr::Output<String>,
     pub connector_status: fr::Output<String>,
     pub created_at: fr::Output<String>,
@@ -1543,7 +1543,7 @@ impl fr::resource::Props for ConnectorV2 {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorV2Outputs {
     /// The ARN of the connector
-    pub connector_arn: fr::Output<String>,
+    pub connector_arn: fr::Output<crate::refs::ConnectorV2ConnectorArn>,
     /// The ID of the connector
     pub connector_id: fr::Output<String>,
     /// The status of the connector
@@ -1684,7 +1684,7 @@ impl fr::resource::Props for FindingAggregator {
 #[derive(Debug, Clone, Copy)]
 pub struct FindingAggregatorOutputs {
     pub finding_aggregation_region: fr::Output<String>,
-    pub finding_aggregator_arn: fr::Output<String>,
+    pub finding_aggregator_arn: fr::Output<crate::refs::FindingAggregatorArn>,
 }
 
 impl fr::resource::Resource for FindingAggregator {
@@ -1812,7 +1812,7 @@ impl fr::resource::Props for HubV2 {
 #[derive(Debug, Clone, Copy)]
 pub struct HubV2Outputs {
     /// The Amazon Resource Name of the Security Hub V2 resource.
-    pub hub_v2_arn: fr::Output<String>,
+    pub hub_v2_arn: fr::Output<crate::refs::HubV2Arn>,
     pub subscribed_at: fr::Output<String>,
 }
 
@@ -1899,7 +1899,7 @@ impl fr::resource::Props for Insight {
 #[derive(Debug, Clone, Copy)]
 pub struct InsightOutputs {
     /// The ARN of a Security Hub insight
-    pub insight_arn: fr::Output<String>,
+    pub insight_arn: fr::Output<crate::refs::InsightArn>,
 }
 
 impl fr::resource::Resource for Insight {
@@ -2550,7 +2550,7 @@ impl fr::resource::Props for ProductSubscription {
 #[derive(Debug, Clone, Copy)]
 pub struct ProductSubscriptionOutputs {
     /// The ARN of the product subscription for the account
-    pub product_subscription_arn: fr::Output<String>,
+    pub product_subscription_arn: fr::Output<crate::refs::ProductSubscriptionArn>,
 }
 
 impl fr::resource::Resource for ProductSubscription {
@@ -2663,7 +2663,7 @@ impl fr::resource::Props for Standard {
 /// Outputs of a [`Standard`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StandardOutputs {
-    pub standards_subscription_arn: fr::Output<String>,
+    pub standards_subscription_arn: fr::Output<crate::refs::StandardsSubscriptionArn>,
 }
 
 impl fr::resource::Resource for Standard {

@@ -103,9 +103,9 @@ impl fr::resource::Props for DataLake {
 #[derive(Debug, Clone, Copy)]
 pub struct DataLakeOutputs {
     /// The Amazon Resource Name (ARN) created by you to provide to the subscriber.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DataLakeArn>,
     /// The ARN for the Amazon Security Lake Amazon S3 bucket.
-    pub s3_bucket_arn: fr::Output<String>,
+    pub s3_bucket_arn: fr::Output<crate::refs::DataLakeS3BucketArn>,
 }
 
 impl fr::resource::Resource for DataLake {
@@ -279,11 +279,11 @@ impl fr::resource::Props for Subscriber {
 /// Outputs of a [`Subscriber`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SubscriberOutputs {
-    pub resource_share_arn: fr::Output<String>,
+    pub resource_share_arn: fr::Output<crate::refs::SubscriberResourceShareArn>,
     pub resource_share_name: fr::Output<String>,
-    pub s3_bucket_arn: fr::Output<String>,
-    pub subscriber_arn: fr::Output<String>,
-    pub subscriber_role_arn: fr::Output<String>,
+    pub s3_bucket_arn: fr::Output<crate::refs::SubscriberS3BucketArn>,
+    pub subscriber_arn: fr::Output<crate::refs::SecurityLakeSubscriberArn>,
+    pub subscriber_role_arn: fr::Output<crate::refs::SubscriberRoleArn>,
 }
 
 impl fr::resource::Resource for Subscriber {

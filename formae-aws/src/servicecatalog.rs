@@ -354,7 +354,7 @@ impl fr::resource::Props for CloudFormationProvisionedProduct {
 /// Outputs of a [`CloudFormationProvisionedProduct`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CloudFormationProvisionedProductOutputs {
-    pub cloudformation_stack_arn: fr::Output<String>,
+    pub cloudformation_stack_arn: fr::Output<crate::refs::CloudFormationProvisionedProductCloudformationStackArn>,
     /// List of key-value pair outputs.
     pub outputs: fr::Output<serde_json::Value>,
     pub provisioned_product_id: fr::Output<String>,

@@ -40,7 +40,7 @@ pub struct ApplicationOutputs {
     pub application_tag_key: fr::Output<String>,
     /// The value of the AWS application tag, which is the identifier of an associated resource. Applications created before 11/13/2023 or applications without the AWS application tag resource group return no value.
     pub application_tag_value: fr::Output<String>,
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceCatalogAppRegistryApplicationArn>,
     pub id: fr::Output<String>,
 }
 
@@ -107,7 +107,7 @@ impl fr::resource::Props for AttributeGroup {
 /// Outputs of a [`AttributeGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AttributeGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AttributeGroupArn>,
     pub id: fr::Output<String>,
 }
 
@@ -167,8 +167,8 @@ impl fr::resource::Props for AttributeGroupAssociation {
 /// Outputs of a [`AttributeGroupAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AttributeGroupAssociationOutputs {
-    pub application_arn: fr::Output<String>,
-    pub attribute_group_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::AttributeGroupAssociationApplicationArn>,
+    pub attribute_group_arn: fr::Output<crate::refs::AttributeGroupAssociationAttributeGroupArn>,
 }
 
 impl fr::resource::Resource for AttributeGroupAssociation {
@@ -230,8 +230,8 @@ impl fr::resource::Props for ResourceAssociation {
 /// Outputs of a [`ResourceAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceAssociationOutputs {
-    pub application_arn: fr::Output<String>,
-    pub resource_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::ResourceAssociationApplicationArn>,
+    pub resource_arn: fr::Output<crate::refs::ResourceAssociationResourceArn>,
     /// The type of the CFN Resource for now it's enum CFN_STACK.
     pub resource_type: fr::Output<String>,
 }

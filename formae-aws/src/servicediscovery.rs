@@ -36,7 +36,7 @@ impl fr::resource::Props for HttpNamespace {
 #[derive(Debug, Clone, Copy)]
 pub struct HttpNamespaceOutputs {
     /// The Amazon Resource Name (ARN) of the namespace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HttpNamespaceArn>,
     /// The ID of the namespace.
     pub id: fr::Output<String>,
 }
@@ -190,7 +190,7 @@ impl fr::resource::Props for PrivateDnsNamespace {
 #[derive(Debug, Clone, Copy)]
 pub struct PrivateDnsNamespaceOutputs {
     /// The Amazon Resource Name (ARN) of the private namespace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PrivateDnsNamespaceArn>,
     /// The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace.
     pub hosted_zone_id: fr::Output<String>,
     /// The ID of the private namespace.
@@ -295,7 +295,7 @@ impl fr::resource::Props for PublicDnsNamespace {
 #[derive(Debug, Clone, Copy)]
 pub struct PublicDnsNamespaceOutputs {
     /// The Amazon Resource Name (ARN) of the public namespace.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PublicDnsNamespaceArn>,
     /// The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace.
     pub hosted_zone_id: fr::Output<String>,
     /// The ID of the public namespace.
@@ -378,7 +378,7 @@ impl fr::resource::Props for Service {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceOutputs {
     /// The Amazon Resource Name (ARN) of the service.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceDiscoveryServiceArn>,
     /// The unique identifier for the service.
     pub id: fr::Output<String>,
 }

@@ -449,7 +449,7 @@ impl fr::resource::Props for KinesisFirehoseDestination {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct SnsDestination {
     #[serde(rename = "TopicARN", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for SnsDestination {
@@ -824,7 +824,7 @@ impl fr::resource::Props for MailFromAttributes {
 pub struct EmailIdentityCertificate {
     /// The ARN of the AWS Certificate Manager certificate to associate with the sender.
     #[serde(rename = "CertificateArn", default)]
-    pub certificate_arn: fr::Value<crate::refs::CertificateArn>,
+    pub certificate_arn: fr::Value<crate::refs::AcmCertificateArn>,
     /// The email identity that owns the sender the certificate is associated with.
     #[serde(rename = "EmailIdentity", default)]
     pub email_identity: fr::Value<String>,
@@ -906,7 +906,7 @@ impl fr::resource::Props for MailManagerAddonInstance {
 /// Outputs of a [`MailManagerAddonInstance`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerAddonInstanceOutputs {
-    pub addon_instance_arn: fr::Output<String>,
+    pub addon_instance_arn: fr::Output<crate::refs::MailManagerAddonInstanceAddonInstanceArn>,
     pub addon_instance_id: fr::Output<String>,
     pub addon_name: fr::Output<String>,
 }
@@ -961,7 +961,7 @@ impl fr::resource::Props for MailManagerAddonSubscription {
 /// Outputs of a [`MailManagerAddonSubscription`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerAddonSubscriptionOutputs {
-    pub addon_subscription_arn: fr::Output<String>,
+    pub addon_subscription_arn: fr::Output<crate::refs::MailManagerAddonSubscriptionAddonSubscriptionArn>,
     pub addon_subscription_id: fr::Output<String>,
 }
 
@@ -1015,7 +1015,7 @@ impl fr::resource::Props for MailManagerAddressList {
 /// Outputs of a [`MailManagerAddressList`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerAddressListOutputs {
-    pub address_list_arn: fr::Output<String>,
+    pub address_list_arn: fr::Output<crate::refs::MailManagerAddressListAddressListArn>,
     pub address_list_id: fr::Output<String>,
 }
 
@@ -1073,7 +1073,7 @@ impl fr::resource::Props for MailManagerArchive {
 /// Outputs of a [`MailManagerArchive`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerArchiveOutputs {
-    pub archive_arn: fr::Output<String>,
+    pub archive_arn: fr::Output<crate::refs::MailManagerArchiveArchiveArn>,
     pub archive_id: fr::Output<String>,
     pub archive_state: fr::Output<String>,
 }
@@ -1150,7 +1150,7 @@ impl fr::resource::Props for MailManagerIngressPoint {
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerIngressPointOutputs {
     pub a_record: fr::Output<String>,
-    pub ingress_point_arn: fr::Output<String>,
+    pub ingress_point_arn: fr::Output<crate::refs::MailManagerIngressPointIngressPointArn>,
     pub ingress_point_id: fr::Output<String>,
     pub status: fr::Output<String>,
 }
@@ -1245,7 +1245,7 @@ impl fr::resource::Props for MailManagerRelay {
 /// Outputs of a [`MailManagerRelay`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerRelayOutputs {
-    pub relay_arn: fr::Output<String>,
+    pub relay_arn: fr::Output<crate::refs::MailManagerRelayRelayArn>,
     pub relay_id: fr::Output<String>,
 }
 
@@ -1303,7 +1303,7 @@ impl fr::resource::Props for MailManagerRuleSet {
 /// Outputs of a [`MailManagerRuleSet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerRuleSetOutputs {
-    pub rule_set_arn: fr::Output<String>,
+    pub rule_set_arn: fr::Output<crate::refs::MailManagerRuleSetRuleSetArn>,
     pub rule_set_id: fr::Output<String>,
 }
 
@@ -1389,7 +1389,7 @@ impl fr::resource::Props for MailManagerTrafficPolicy {
 /// Outputs of a [`MailManagerTrafficPolicy`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct MailManagerTrafficPolicyOutputs {
-    pub traffic_policy_arn: fr::Output<String>,
+    pub traffic_policy_arn: fr::Output<crate::refs::MailManagerTrafficPolicyTrafficPolicyArn>,
     pub traffic_policy_id: fr::Output<String>,
 }
 
@@ -1784,7 +1784,7 @@ pub struct ReceiptRuleBounceAction {
     pub status_code: Option<fr::Value<String>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the bounce action is taken. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for ReceiptRuleBounceAction {
@@ -1818,13 +1818,13 @@ impl fr::resource::Props for ConnectAction {
 pub struct LambdaAction {
     /// The Amazon Resource Name (ARN) of the AWS Lambda function. An example of an AWS Lambda function ARN is arn:aws:lambda:us-west-2:account-id:function:MyFunction. For more information about AWS Lambda, see the AWS Lambda Developer Guide.
     #[serde(rename = "FunctionArn", default)]
-    pub function_arn: fr::Value<crate::refs::FunctionArn>,
+    pub function_arn: fr::Value<crate::refs::LambdaFunctionArn>,
     /// The invocation type of the AWS Lambda function. An invocation type of RequestResponse means that the execution of the function immediately results in a response, and a value of Event means that the function is invoked asynchronously. The default value is Event. For information about AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule set.
     #[serde(rename = "InvocationType", default, skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<fr::Value<LambdaActionInvocationType>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the Lambda action is executed. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for LambdaAction {
@@ -1858,7 +1858,7 @@ pub struct ReceiptRuleS3Action {
     pub object_key_prefix: Option<fr::Value<String>>,
     /// The ARN of the Amazon SNS topic to notify when the message is saved to the Amazon S3 bucket. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for ReceiptRuleS3Action {
@@ -1875,7 +1875,7 @@ pub struct SNSAction {
     pub encoding: Option<fr::Value<SNSActionEncoding>>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS Topic to which notification for the email received will be published.
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for SNSAction {
@@ -1898,7 +1898,7 @@ pub struct StopAction {
     pub scope: fr::Value<StopActionScope>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the stop action is taken. You can find the ARN of a topic by using the ListTopics Amazon SNS operation.
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for StopAction {
@@ -1922,7 +1922,7 @@ pub struct WorkmailAction {
     pub organization_arn: fr::Value<String>,
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the WorkMail action is called. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
     #[serde(rename = "TopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for WorkmailAction {
@@ -2100,7 +2100,7 @@ impl fr::resource::Props for Tenant {
 #[derive(Debug, Clone, Copy)]
 pub struct TenantOutputs {
     /// Amazon Resource Name (ARN) of the tenant.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TenantArn>,
     /// The name of the tenant.
     pub tenant_name: fr::Output<String>,
 }

@@ -186,7 +186,7 @@ impl fr::resource::Props for Protection {
 #[derive(Debug, Clone, Copy)]
 pub struct ProtectionOutputs {
     /// The ARN (Amazon Resource Name) of the protection.
-    pub protection_arn: fr::Output<String>,
+    pub protection_arn: fr::Output<crate::refs::ProtectionArn>,
     /// The unique identifier (ID) of the protection.
     pub protection_id: fr::Output<String>,
 }
@@ -311,7 +311,7 @@ impl fr::resource::Props for ProtectionGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct ProtectionGroupOutputs {
     /// The ARN (Amazon Resource Name) of the protection group.
-    pub protection_group_arn: fr::Output<String>,
+    pub protection_group_arn: fr::Output<crate::refs::ProtectionGroupArn>,
 }
 
 impl fr::resource::Resource for ProtectionGroup {

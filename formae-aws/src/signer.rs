@@ -95,13 +95,13 @@ impl fr::resource::Props for SigningProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct SigningProfileOutputs {
     /// The Amazon Resource Name (ARN) of the specified signing profile.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SigningProfileArn>,
     /// A name for the signing profile. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the signing profile name.
     pub profile_name: fr::Output<String>,
     /// A version for the signing profile. AWS Signer generates a unique version for each profile of the same profile name.
     pub profile_version: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the specified signing profile version.
-    pub profile_version_arn: fr::Output<String>,
+    pub profile_version_arn: fr::Output<crate::refs::SigningProfileProfileVersionArn>,
 }
 
 impl fr::resource::Resource for SigningProfile {

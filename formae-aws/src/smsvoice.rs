@@ -42,7 +42,7 @@ impl fr::resource::Props for ConfigurationSet {
 /// Outputs of a [`ConfigurationSet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigurationSetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ConfigurationSetArn>,
     /// The name to use for the configuration set.
     pub configuration_set_name: fr::Output<String>,
 }
@@ -148,7 +148,7 @@ impl fr::resource::Props for KinesisFirehoseDestination {
 pub struct SnsDestination {
     /// The Amazon Resource Name (ARN) of the Amazon SNS topic that you want to publish events to.
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for SnsDestination {
@@ -229,7 +229,7 @@ pub struct NotifyConfigurationOutputs {
     /// The time when the notify configuration was created.
     pub created_timestamp: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the notify configuration.
-    pub notify_configuration_arn: fr::Output<String>,
+    pub notify_configuration_arn: fr::Output<crate::refs::NotifyConfigurationArn>,
     /// The unique identifier for the notify configuration.
     pub notify_configuration_id: fr::Output<String>,
     /// The current status of the notify configuration.
@@ -336,7 +336,7 @@ impl fr::resource::Props for OptOutList {
 #[derive(Debug, Clone, Copy)]
 pub struct OptOutListOutputs {
     /// The Amazon Resource Name (ARN) for the OptOutList.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::OptOutListArn>,
     /// The name of the new OptOutList.
     pub opt_out_list_name: fr::Output<String>,
 }
@@ -422,7 +422,7 @@ impl fr::resource::Props for PhoneNumber {
 /// Outputs of a [`PhoneNumber`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PhoneNumberOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SmsvoicePhoneNumberArn>,
     pub phone_number: fr::Output<String>,
     pub phone_number_id: fr::Output<String>,
 }
@@ -609,7 +609,7 @@ impl fr::resource::Props for Pool {
 /// Outputs of a [`Pool`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PoolArn>,
     pub pool_id: fr::Output<String>,
 }
 
@@ -703,7 +703,7 @@ impl fr::resource::Props for ProtectConfiguration {
 #[derive(Debug, Clone, Copy)]
 pub struct ProtectConfigurationOutputs {
     /// The Amazon Resource Name (ARN) of the protect configuration.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ProtectConfigurationArn>,
     /// The unique identifier for the protect configuration.
     pub protect_configuration_id: fr::Output<String>,
 }
@@ -840,7 +840,7 @@ pub struct RcsAgentOutputs {
     /// The unique identifier of the pool associated with the RCS agent. This is populated only while the agent is associated with a pool, which is done through the pool APIs rather than through this resource.
     pub pool_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the RCS agent.
-    pub rcs_agent_arn: fr::Output<String>,
+    pub rcs_agent_arn: fr::Output<crate::refs::RcsAgentArn>,
     /// The unique identifier for the RCS agent, in the format rcs- followed by a hexadecimal string.
     pub rcs_agent_id: fr::Output<String>,
     /// The current status of the RCS agent. CREATED means the agent exists but no registration has been submitted. PENDING means a registration is awaiting processing. TESTING means the testing registration is approved and the agent can message registered test devices. PARTIAL means at least one country launch is active. ACTIVE means all submitted country launches are active. DELETED means the agent has been deleted.
@@ -933,7 +933,7 @@ pub struct RegistrationOutputs {
     /// The current version number of the registration.
     pub current_version_number: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) for the registration.
-    pub registration_arn: fr::Output<String>,
+    pub registration_arn: fr::Output<crate::refs::RegistrationArn>,
     /// The unique identifier for the registration.
     pub registration_id: fr::Output<String>,
     /// The status of the registration.
@@ -1004,7 +1004,7 @@ pub struct RegistrationAttachmentOutputs {
     /// The time when the registration attachment was created, in UNIX epoch time format.
     pub created_timestamp: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the registration attachment.
-    pub registration_attachment_arn: fr::Output<String>,
+    pub registration_attachment_arn: fr::Output<crate::refs::RegistrationAttachmentArn>,
     /// The unique identifier for the registration attachment.
     pub registration_attachment_id: fr::Output<String>,
     /// The URL to the document that was uploaded as the registration attachment, as returned by the service.
@@ -1050,7 +1050,7 @@ impl fr::resource::Resource for RegistrationAttachment {
 pub struct ResourcePolicy {
     /// The JSON formatted resource-based policy to attach.
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The Amazon Resource Name (ARN) of the AWS End User Messaging SMS and Voice resource to attach the resource-based policy to.
     #[serde(rename = "ResourceArn", default)]
     pub resource_arn: fr::Value<String>,
@@ -1128,7 +1128,7 @@ impl fr::resource::Props for SenderId {
 #[derive(Debug, Clone, Copy)]
 pub struct SenderIdOutputs {
     /// The Amazon Resource Name (ARN) associated with the SenderId.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SenderIdArn>,
     /// The two-character code, in ISO 3166-1 alpha-2 format, for the country or region.
     pub iso_country_code: fr::Output<String>,
     /// The sender ID string to request.
@@ -1195,7 +1195,7 @@ pub struct VerifiedDestinationNumberOutputs {
     /// The status of the verified destination phone number. PENDING means the phone number has not been verified yet; VERIFIED means it is verified and can receive messages.
     pub status: fr::Output<String>,
     /// The Amazon Resource Name (ARN) for the verified destination phone number.
-    pub verified_destination_number_arn: fr::Output<String>,
+    pub verified_destination_number_arn: fr::Output<crate::refs::VerifiedDestinationNumberArn>,
     /// The unique identifier for the verified destination phone number.
     pub verified_destination_number_id: fr::Output<String>,
 }

@@ -43,7 +43,7 @@ pub struct Subscription {
     pub subscription_role_arn: Option<fr::Value<crate::refs::RoleArn>>,
     /// The ARN of the topic to subscribe to.
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for Subscription {
@@ -57,7 +57,7 @@ impl fr::resource::Props for Subscription {
 #[derive(Debug, Clone, Copy)]
 pub struct SubscriptionOutputs {
     /// Arn of the subscription
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SnsSubscriptionArn>,
 }
 
 impl fr::resource::Resource for Subscription {
@@ -159,7 +159,7 @@ impl fr::resource::Props for Topic {
 /// Outputs of a [`Topic`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TopicOutputs {
-    pub topic_arn: fr::Output<crate::refs::TopicArn>,
+    pub topic_arn: fr::Output<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Resource for Topic {
@@ -273,10 +273,10 @@ impl fr::resource::Props for Tag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct TopicInlinePolicy {
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The Amazon Resource Name (ARN) of the topic to which you want to add the policy.
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for TopicInlinePolicy {

@@ -110,7 +110,7 @@ impl fr::resource::Props for Queue {
 /// Outputs of a [`Queue`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct QueueOutputs {
-    pub arn: fr::Output<crate::refs::QueueArn>,
+    pub arn: fr::Output<crate::refs::SqsQueueArn>,
     pub queue_url: fr::Output<String>,
 }
 
@@ -169,7 +169,7 @@ impl fr::resource::Props for Tag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct QueueInlinePolicy {
     #[serde(rename = "PolicyDocument", default)]
-    pub policy_document: fr::Value<serde_json::Value>,
+    pub policy_document: fr::aws::policy::PolicyDocument,
     /// The URL of the SQS queue.
     #[serde(rename = "Queue", default)]
     pub queue: fr::Value<String>,

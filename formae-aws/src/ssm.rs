@@ -242,7 +242,7 @@ impl fr::resource::Props for CloudConnector {
 #[derive(Debug, Clone, Copy)]
 pub struct CloudConnectorOutputs {
     /// The ARN of the cloud connector.
-    pub cloud_connector_arn: fr::Output<String>,
+    pub cloud_connector_arn: fr::Output<crate::refs::CloudConnectorArn>,
     /// The unique identifier of the cloud connector.
     pub cloud_connector_id: fr::Output<String>,
     /// The timestamp when the cloud connector was created.
@@ -1104,7 +1104,7 @@ pub struct OpsItemOutputs {
     /// The time the OpsItem was last modified.
     pub last_modified_time: fr::Output<String>,
     /// The ARN of the OpsItem.
-    pub ops_item_arn: fr::Output<String>,
+    pub ops_item_arn: fr::Output<crate::refs::OpsItemArn>,
     /// The ID of the OpsItem.
     pub ops_item_id: fr::Output<String>,
     /// The type of OpsItem.
@@ -1209,7 +1209,7 @@ impl fr::resource::Props for Parameter {
 /// Outputs of a [`Parameter`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ParameterOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ParameterArn>,
     /// The name of the parameter.
     /// The reported maximum length of 2048 characters for a parameter name includes 1037 characters that are reserved for internal use by SYS. The maximum length for a parameter name that you specify is 1011 characters.
     /// This count of 1011 characters includes the characters in the ARN that precede the name you specify. This ARN length will vary depending on your partition and Region. For example, the following 45 characters count toward the 1011 character maximum for a parameter created in the US East (Ohio) Region: ``arn:aws:ssm:us-east-2:111122223333:parameter/``.
@@ -1705,7 +1705,7 @@ impl fr::resource::Props for AwsOrganizationsSource {
 pub struct ResourcePolicy {
     /// Actual policy statement.
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
     /// Arn of OpsItemGroup etc.
     #[serde(rename = "ResourceArn", default)]
     pub resource_arn: fr::Value<String>,
@@ -1790,7 +1790,7 @@ impl fr::resource::Props for ServiceSetting {
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceSettingOutputs {
     /// The ARN of the service setting.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceSettingArn>,
     /// The last time the service setting was modified.
     pub last_modified_date: fr::Output<String>,
     /// The ARN of the last modified user.

@@ -43,7 +43,7 @@ impl fr::resource::Props for Contact {
 #[derive(Debug, Clone, Copy)]
 pub struct ContactOutputs {
     /// The Amazon Resource Name (ARN) of the contact.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ContactArn>,
 }
 
 impl fr::resource::Resource for Contact {
@@ -208,7 +208,7 @@ impl fr::resource::Props for ContactChannel {
 #[derive(Debug, Clone, Copy)]
 pub struct ContactChannelOutputs {
     /// The Amazon Resource Name (ARN) of the engagement to a contact channel.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ContactChannelArn>,
 }
 
 impl fr::resource::Resource for ContactChannel {
@@ -272,7 +272,7 @@ impl fr::resource::Props for Plan {
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOutputs {
     /// The Amazon Resource Name (ARN) of the contact.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SsmContactsPlanArn>,
 }
 
 impl fr::resource::Resource for Plan {
@@ -362,7 +362,7 @@ impl fr::resource::Props for Rotation {
 #[derive(Debug, Clone, Copy)]
 pub struct RotationOutputs {
     /// The Amazon Resource Name (ARN) of the rotation.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RotationArn>,
 }
 
 impl fr::resource::Resource for Rotation {

@@ -31,7 +31,7 @@ impl fr::resource::Props for ReplicationSet {
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicationSetOutputs {
     /// The ARN of the ReplicationSet.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ReplicationSetArn>,
 }
 
 impl fr::resource::Resource for ReplicationSet {
@@ -163,7 +163,7 @@ impl fr::resource::Props for ResponsePlan {
 #[derive(Debug, Clone, Copy)]
 pub struct ResponsePlanOutputs {
     /// The ARN of the response plan.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResponsePlanArn>,
 }
 
 impl fr::resource::Resource for ResponsePlan {
@@ -311,7 +311,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ChatChannel {
     #[serde(rename = "ChatbotSns", default, skip_serializing_if = "Vec::is_empty")]
-    pub chatbot_sns: Vec<fr::Value<crate::refs::TopicArn>>,
+    pub chatbot_sns: Vec<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for ChatChannel {
@@ -359,7 +359,7 @@ impl fr::resource::Props for IncidentTemplate {
 pub struct NotificationTargetItem {
     /// The ARN of the Chatbot SNS topic.
     #[serde(rename = "SnsTopicArn", default, skip_serializing_if = "Option::is_none")]
-    pub sns_topic_arn: Option<fr::Value<crate::refs::TopicArn>>,
+    pub sns_topic_arn: Option<fr::Value<crate::refs::SnsTopicArn>>,
 }
 
 impl fr::resource::Props for NotificationTargetItem {

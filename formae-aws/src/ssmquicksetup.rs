@@ -32,7 +32,7 @@ impl fr::resource::Props for ConfigurationManager {
 pub struct ConfigurationManagerOutputs {
     pub created_at: fr::Output<String>,
     pub last_modified_at: fr::Output<String>,
-    pub manager_arn: fr::Output<String>,
+    pub manager_arn: fr::Output<crate::refs::ConfigurationManagerManagerArn>,
     pub status_summaries: fr::Output<serde_json::Value>,
 }
 

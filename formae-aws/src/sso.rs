@@ -51,9 +51,9 @@ impl fr::resource::Props for Application {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
     /// The Application ARN that is returned upon creation of the Identity Center (SSO) Application
-    pub application_arn: fr::Output<String>,
+    pub application_arn: fr::Output<crate::refs::SsoApplicationArn>,
     /// The ARN of the identity store associated with the Identity Center instance
-    pub identity_store_arn: fr::Output<String>,
+    pub identity_store_arn: fr::Output<crate::refs::ApplicationIdentityStoreArn>,
 }
 
 impl fr::resource::Resource for Application {
@@ -372,7 +372,7 @@ pub struct InstanceOutputs {
     /// The ID of the identity store associated with the created Identity Center (SSO) Instance
     pub identity_store_id: fr::Output<String>,
     /// The SSO Instance ARN that is returned upon creation of the Identity Center (SSO) Instance
-    pub instance_arn: fr::Output<String>,
+    pub instance_arn: fr::Output<crate::refs::SsoInstanceArn>,
     /// The AWS accountId of the owner of the Identity Center (SSO) Instance
     pub owner_account_id: fr::Output<String>,
     /// The status of the Identity Center (SSO) Instance, create_in_progress/delete_in_progress/active
@@ -546,7 +546,7 @@ pub struct PermissionSet {
     pub description: Option<fr::Value<String>>,
     /// The inline policy to put in permission set.
     #[serde(rename = "InlinePolicy", default, skip_serializing_if = "Option::is_none")]
-    pub inline_policy: Option<fr::Value<serde_json::Value>>,
+    pub inline_policy: Option<fr::aws::policy::PolicyDocument>,
     /// The sso instance arn that the permission set is owned.
     #[serde(rename = "InstanceArn", default)]
     pub instance_arn: fr::Value<String>,
@@ -587,7 +587,7 @@ pub struct PermissionSetOutputs {
     /// The sso instance arn that the permission set is owned.
     pub instance_arn: fr::Output<String>,
     /// The permission set that the policy will be attached to
-    pub permission_set_arn: fr::Output<String>,
+    pub permission_set_arn: fr::Output<crate::refs::PermissionSetArn>,
 }
 
 impl fr::resource::Resource for PermissionSet {

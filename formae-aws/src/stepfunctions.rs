@@ -31,7 +31,7 @@ impl fr::resource::Props for Activity {
 /// Outputs of a [`Activity`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ActivityOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ActivityArn>,
 }
 
 impl fr::resource::Resource for Activity {
@@ -153,7 +153,7 @@ impl fr::resource::Props for StateMachine {
 /// Outputs of a [`StateMachine`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StateMachineOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StateMachineArn>,
     pub name: fr::Output<String>,
     pub state_machine_revision_id: fr::Output<String>,
 }
@@ -309,7 +309,7 @@ impl fr::resource::Props for StateMachineAlias {
 #[derive(Debug, Clone, Copy)]
 pub struct StateMachineAliasOutputs {
     /// The ARN of the alias.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StateMachineAliasArn>,
 }
 
 impl fr::resource::Resource for StateMachineAlias {
@@ -429,7 +429,7 @@ impl fr::resource::Props for StateMachineVersion {
 /// Outputs of a [`StateMachineVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct StateMachineVersionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::StateMachineVersionArn>,
 }
 
 impl fr::resource::Resource for StateMachineVersion {

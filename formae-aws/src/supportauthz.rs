@@ -48,7 +48,7 @@ impl fr::resource::Props for SupportPermit {
 #[derive(Debug, Clone, Copy)]
 pub struct SupportPermitOutputs {
     /// The Amazon Resource Name (ARN) of the support permit.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SupportPermitArn>,
     /// The time at which the support permit was created.
     pub created_at: fr::Output<String>,
     /// The service-generated identifier of the support permit (the resource segment of the ARN).

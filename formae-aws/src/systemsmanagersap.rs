@@ -45,7 +45,7 @@ impl fr::resource::Props for Application {
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicationOutputs {
     /// The ARN of the SSM-SAP application
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::SystemsManagerSapApplicationArn>,
 }
 
 impl fr::resource::Resource for Application {

@@ -45,7 +45,7 @@ pub struct AdapterOutputs {
     /// A unique identifier for the adapter resource.
     pub adapter_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the adapter.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AdapterArn>,
     /// The date and time that the adapter was created.
     pub creation_time: fr::Output<String>,
 }

@@ -32,7 +32,7 @@ impl fr::resource::Props for Database {
 /// Outputs of a [`Database`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DatabaseOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TimestreamDatabaseArn>,
     /// The name for the database. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the database name.
     pub database_name: fr::Output<String>,
 }
@@ -120,7 +120,7 @@ pub struct InfluxDBBackupOutputs {
     /// The allocated storage of the resource at the time of backup, in GiB.
     pub allocated_storage: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the backup.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InfluxDBBackupArn>,
     pub cluster_configuration: fr::Output<serde_json::Value>,
     /// The time when the backup was created.
     pub created_at: fr::Output<String>,
@@ -141,7 +141,7 @@ pub struct InfluxDBBackupOutputs {
     /// Service-generated unique identifier of the backup.
     pub id: fr::Output<String>,
     /// The ARN of the Secrets Manager secret containing the InfluxDB auth parameters.
-    pub influx_auth_parameters_secret_arn: fr::Output<String>,
+    pub influx_auth_parameters_secret_arn: fr::Output<crate::refs::InfluxDBBackupInfluxAuthParametersSecretArn>,
     /// The Amazon Web Services KMS key ARN used for encryption of the resource at the time of backup.
     pub kms_key_id: fr::Output<String>,
     pub log_delivery_configuration: fr::Output<serde_json::Value>,
@@ -315,7 +315,7 @@ impl fr::resource::Props for InfluxDBCluster {
 #[derive(Debug, Clone, Copy)]
 pub struct InfluxDBClusterOutputs {
     /// The Amazon Resource Name (ARN) that is associated with the InfluxDB cluster.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InfluxDBClusterArn>,
     /// The connection endpoint for the InfluxDB cluster.
     pub endpoint: fr::Output<String>,
     /// The engine type for the InfluxDB cluster.
@@ -323,7 +323,7 @@ pub struct InfluxDBClusterOutputs {
     /// The service generated unique identifier for InfluxDB cluster.
     pub id: fr::Output<String>,
     /// The Auth parameters secret Amazon Resource name (ARN) that is associated with the InfluxDB cluster.
-    pub influx_auth_parameters_secret_arn: fr::Output<String>,
+    pub influx_auth_parameters_secret_arn: fr::Output<crate::refs::InfluxDBClusterInfluxAuthParametersSecretArn>,
     /// The timestamp of the next scheduled maintenance event.
     pub next_maintenance_time: fr::Output<String>,
     /// The reader endpoint for the InfluxDB cluster.
@@ -567,7 +567,7 @@ impl fr::resource::Props for InfluxDBInstance {
 #[derive(Debug, Clone, Copy)]
 pub struct InfluxDBInstanceOutputs {
     /// The Amazon Resource Name (ARN) that is associated with the InfluxDB instance.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::InfluxDBInstanceArn>,
     /// The Availability Zone (AZ) where the InfluxDB instance is created.
     pub availability_zone: fr::Output<String>,
     /// The connection endpoint for the InfluxDB instance.
@@ -575,7 +575,7 @@ pub struct InfluxDBInstanceOutputs {
     /// The service generated unique identifier for InfluxDB instance.
     pub id: fr::Output<String>,
     /// The Auth parameters secret Amazon Resource name (ARN) that is associated with the InfluxDB instance.
-    pub influx_auth_parameters_secret_arn: fr::Output<String>,
+    pub influx_auth_parameters_secret_arn: fr::Output<crate::refs::InfluxDBInstanceInfluxAuthParametersSecretArn>,
     /// The timestamp of the next scheduled maintenance event.
     pub next_maintenance_time: fr::Output<String>,
     /// The Secondary Availability Zone (AZ) where the InfluxDB instance is created, if DeploymentType is set as WITH_MULTIAZ_STANDBY.
@@ -746,7 +746,7 @@ impl fr::resource::Props for ScheduledQuery {
 /// Outputs of a [`ScheduledQuery`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ScheduledQueryOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TimestreamScheduledQueryArn>,
     /// Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results.
     pub sq_error_report_configuration: fr::Output<String>,
     /// The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS key is not specified, the scheduled query resource will be encrypted with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE_KMS as encryption type, the same KmsKeyId is used to encrypt the error report at rest.
@@ -760,7 +760,7 @@ pub struct ScheduledQueryOutputs {
     /// Configuration for when the scheduled query is executed.
     pub sq_schedule_configuration: fr::Output<String>,
     /// The ARN for the IAM role that Timestream will assume when running the scheduled query.
-    pub sq_scheduled_query_execution_role_arn: fr::Output<String>,
+    pub sq_scheduled_query_execution_role_arn: fr::Output<crate::refs::ScheduledQuerySqScheduledQueryExecutionRoleArn>,
     /// Configuration of target store where scheduled query results are written to.
     pub sq_target_configuration: fr::Output<String>,
 }
@@ -865,7 +865,7 @@ impl fr::resource::Props for NotificationConfiguration {
 pub struct SnsConfiguration {
     /// SNS topic ARN that the scheduled query status notifications will be sent to.
     #[serde(rename = "TopicArn", default)]
-    pub topic_arn: fr::Value<crate::refs::TopicArn>,
+    pub topic_arn: fr::Value<crate::refs::SnsTopicArn>,
 }
 
 impl fr::resource::Props for SnsConfiguration {
@@ -1085,7 +1085,7 @@ impl fr::resource::Props for Table {
 /// Outputs of a [`Table`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TableOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TimestreamTableArn>,
     /// The name for the database which the table to be created belongs to.
     pub database_name: fr::Output<String>,
     /// The table name exposed as a read-only attribute.

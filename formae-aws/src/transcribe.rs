@@ -39,7 +39,7 @@ impl fr::resource::Props for CallAnalyticsCategory {
 #[derive(Debug, Clone, Copy)]
 pub struct CallAnalyticsCategoryOutputs {
     /// The Amazon Resource Name (ARN) of the Call Analytics category.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::CallAnalyticsCategoryArn>,
     /// The date and time the Call Analytics category was created.
     pub create_time: fr::Output<String>,
     /// The date and time the Call Analytics category was last updated.
@@ -329,7 +329,7 @@ impl fr::resource::Props for MedicalVocabulary {
 #[derive(Debug, Clone, Copy)]
 pub struct MedicalVocabularyOutputs {
     /// The Amazon Resource Name (ARN) of the medical vocabulary.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::MedicalVocabularyArn>,
 }
 
 impl fr::resource::Resource for MedicalVocabulary {
@@ -445,7 +445,7 @@ impl fr::resource::Props for Vocabulary {
 #[derive(Debug, Clone, Copy)]
 pub struct VocabularyOutputs {
     /// The Amazon Resource Name (ARN) of the custom vocabulary.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TranscribeVocabularyArn>,
     /// The date and time the specified custom vocabulary was last modified.
     pub last_modified_time: fr::Output<String>,
     /// The processing state of your custom vocabulary. If the state is READY, you can use the custom vocabulary in a StartTranscriptionJob request.
@@ -645,7 +645,7 @@ impl fr::resource::Props for VocabularyFilter {
 #[derive(Debug, Clone, Copy)]
 pub struct VocabularyFilterOutputs {
     /// The Amazon Resource Name (ARN) of the vocabulary filter.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VocabularyFilterArn>,
 }
 
 impl fr::resource::Resource for VocabularyFilter {

@@ -69,7 +69,7 @@ pub struct AgreementOutputs {
     /// A unique identifier for the agreement.
     pub agreement_id: fr::Output<String>,
     /// Specifies the unique Amazon Resource Name (ARN) for the agreement.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AgreementArn>,
     /// A unique identifier for the server.
     pub server_id: fr::Output<String>,
 }
@@ -234,7 +234,7 @@ impl fr::resource::Props for Certificate {
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateOutputs {
     /// Specifies the unique Amazon Resource Name (ARN) for the agreement.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TransferCertificateArn>,
     /// A unique identifier for the certificate.
     pub certificate_id: fr::Output<String>,
     /// Specifies the not after date for the certificate.
@@ -343,7 +343,7 @@ impl fr::resource::Props for Connector {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorOutputs {
     /// Specifies the unique Amazon Resource Name (ARN) for the connector.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TransferConnectorArn>,
     /// A unique identifier for the connector.
     pub connector_id: fr::Output<String>,
     /// Detailed error message when Connector in ERRORED status
@@ -627,7 +627,7 @@ impl fr::resource::Props for HostKey {
 #[derive(Debug, Clone, Copy)]
 pub struct HostKeyOutputs {
     /// The unique Amazon Resource Name (ARN) for the host key.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::HostKeyArn>,
     /// The date on which the host key was added to the server.
     pub date_imported: fr::Output<String>,
     /// The public key fingerprint, which is a short sequence of bytes used to identify the longer public key.
@@ -714,7 +714,7 @@ impl fr::resource::Props for Profile {
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileOutputs {
     /// Specifies the unique Amazon Resource Name (ARN) for the profile.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TransferProfileArn>,
     /// A unique identifier for the profile
     pub profile_id: fr::Output<String>,
 }
@@ -814,7 +814,7 @@ impl fr::resource::Props for Server {
 /// Outputs of a [`Server`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServerArn>,
     /// The list of egress IP addresses of this server. These IP addresses are only relevant for servers that use the AS2 protocol. They are used for sending asynchronous MDNs. These IP addresses are assigned automatically when you create an AS2 server. Additionally, if you update an existing server and add the AS2 protocol, static IP addresses are assigned as well.
     pub as2_service_managed_egress_ip_addresses: fr::Output<serde_json::Value>,
     pub server_id: fr::Output<String>,
@@ -1130,7 +1130,7 @@ impl fr::resource::Props for User {
 /// Outputs of a [`User`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct UserOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TransferUserArn>,
 }
 
 impl fr::resource::Resource for User {
@@ -1258,7 +1258,7 @@ impl fr::resource::Props for WebApp {
 #[derive(Debug, Clone, Copy)]
 pub struct WebAppOutputs {
     /// Specifies the unique Amazon Resource Name (ARN) for the web app.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WebAppArn>,
     pub vpc_endpoint_id: fr::Output<String>,
     /// A unique identifier for the web app.
     pub web_app_id: fr::Output<String>,
@@ -1417,7 +1417,7 @@ impl fr::resource::Props for Workflow {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkflowOutputs {
     /// Specifies the unique Amazon Resource Name (ARN) for the workflow.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TransferWorkflowArn>,
     /// A unique identifier for the workflow.
     pub workflow_id: fr::Output<String>,
 }

@@ -43,7 +43,7 @@ impl fr::resource::Props for ParallelData {
 #[derive(Debug, Clone, Copy)]
 pub struct ParallelDataOutputs {
     /// The Amazon Resource Name (ARN) of the parallel data resource.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ParallelDataArn>,
     /// The time at which the parallel data resource was created.
     pub created_at: fr::Output<String>,
     /// The number of records unsuccessfully imported.
@@ -218,7 +218,7 @@ impl fr::resource::Props for Terminology {
 #[derive(Debug, Clone, Copy)]
 pub struct TerminologyOutputs {
     /// The Amazon Resource Name (ARN) of the custom terminology.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::TerminologyArn>,
     /// The time the terminology was created.
     pub created_at: fr::Output<String>,
     /// The directionality of the terminology.

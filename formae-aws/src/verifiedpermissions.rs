@@ -162,7 +162,7 @@ impl fr::resource::Props for PolicyStore {
 /// Outputs of a [`PolicyStore`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyStoreOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::PolicyStoreArn>,
     pub encryption_state: fr::Output<serde_json::Value>,
     pub policy_store_id: fr::Output<String>,
 }

@@ -34,9 +34,9 @@ impl fr::resource::Props for AccessLogSubscription {
 /// Outputs of a [`AccessLogSubscription`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessLogSubscriptionOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AccessLogSubscriptionArn>,
     pub id: fr::Output<String>,
-    pub resource_arn: fr::Output<String>,
+    pub resource_arn: fr::Output<crate::refs::AccessLogSubscriptionResourceArn>,
     pub resource_id: fr::Output<String>,
 }
 
@@ -105,7 +105,7 @@ impl fr::resource::Props for Tag {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct AuthPolicy {
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
     #[serde(rename = "ResourceIdentifier", default)]
     pub resource_identifier: fr::Value<String>,
 }
@@ -179,7 +179,7 @@ impl fr::resource::Props for DomainVerification {
 /// Outputs of a [`DomainVerification`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct DomainVerificationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DomainVerificationArn>,
     pub id: fr::Output<String>,
     pub status: fr::Output<String>,
     pub txt_method_config: fr::Output<serde_json::Value>,
@@ -269,9 +269,9 @@ impl fr::resource::Props for Listener {
 /// Outputs of a [`Listener`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ListenerOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VpcLatticeListenerArn>,
     pub id: fr::Output<String>,
-    pub service_arn: fr::Output<String>,
+    pub service_arn: fr::Output<crate::refs::ListenerServiceArn>,
     pub service_id: fr::Output<String>,
 }
 
@@ -426,7 +426,7 @@ impl fr::resource::Props for ResourceConfiguration {
 /// Outputs of a [`ResourceConfiguration`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceConfigurationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceConfigurationArn>,
     pub id: fr::Output<String>,
 }
 
@@ -527,7 +527,7 @@ impl fr::resource::Props for ResourceGateway {
 /// Outputs of a [`ResourceGateway`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceGatewayOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ResourceGatewayArn>,
     pub id: fr::Output<String>,
 }
 
@@ -583,7 +583,7 @@ fr::cfn_enum! {
 #[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]
 pub struct ResourcePolicy {
     #[serde(rename = "Policy", default)]
-    pub policy: fr::Value<serde_json::Value>,
+    pub policy: fr::aws::policy::PolicyDocument,
     #[serde(rename = "ResourceArn", default)]
     pub resource_arn: fr::Value<String>,
 }
@@ -670,7 +670,7 @@ impl fr::resource::Props for Rule {
 /// Outputs of a [`Rule`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VpcLatticeRuleArn>,
     pub id: fr::Output<String>,
 }
 
@@ -839,7 +839,7 @@ pub struct Service {
     #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<fr::Value<ServiceAuthType>>,
     #[serde(rename = "CertificateArn", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_arn: Option<fr::Value<crate::refs::CertificateArn>>,
+    pub certificate_arn: Option<fr::Value<crate::refs::AcmCertificateArn>>,
     #[serde(rename = "CustomDomainName", default, skip_serializing_if = "Option::is_none")]
     pub custom_domain_name: Option<fr::Value<String>>,
     #[serde(rename = "DnsEntry", default, skip_serializing_if = "Option::is_none")]
@@ -864,7 +864,7 @@ impl fr::resource::Props for Service {
 /// Outputs of a [`Service`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VpcLatticeServiceArn>,
     pub created_at: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_updated_at: fr::Output<String>,
@@ -949,7 +949,7 @@ impl fr::resource::Props for ServiceNetwork {
 /// Outputs of a [`ServiceNetwork`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceNetworkOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceNetworkArn>,
     pub created_at: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_updated_at: fr::Output<String>,
@@ -1033,7 +1033,7 @@ impl fr::resource::Props for ServiceNetworkResourceAssociation {
 /// Outputs of a [`ServiceNetworkResourceAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceNetworkResourceAssociationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceNetworkResourceAssociationArn>,
     pub id: fr::Output<String>,
 }
 
@@ -1092,13 +1092,13 @@ impl fr::resource::Props for ServiceNetworkServiceAssociation {
 /// Outputs of a [`ServiceNetworkServiceAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceNetworkServiceAssociationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceNetworkServiceAssociationArn>,
     pub created_at: fr::Output<String>,
     pub id: fr::Output<String>,
-    pub service_arn: fr::Output<String>,
+    pub service_arn: fr::Output<crate::refs::ServiceNetworkServiceAssociationServiceArn>,
     pub service_id: fr::Output<String>,
     pub service_name: fr::Output<String>,
-    pub service_network_arn: fr::Output<String>,
+    pub service_network_arn: fr::Output<crate::refs::ServiceNetworkServiceAssociationServiceNetworkArn>,
     pub service_network_id: fr::Output<String>,
     pub service_network_name: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -1171,10 +1171,10 @@ impl fr::resource::Props for ServiceNetworkVpcAssociation {
 /// Outputs of a [`ServiceNetworkVpcAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceNetworkVpcAssociationOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::ServiceNetworkVpcAssociationArn>,
     pub created_at: fr::Output<String>,
     pub id: fr::Output<String>,
-    pub service_network_arn: fr::Output<String>,
+    pub service_network_arn: fr::Output<crate::refs::ServiceNetworkVpcAssociationServiceNetworkArn>,
     pub service_network_id: fr::Output<String>,
     pub service_network_name: fr::Output<String>,
     pub status: fr::Output<String>,
@@ -1268,7 +1268,7 @@ impl fr::resource::Props for TargetGroup {
 /// Outputs of a [`TargetGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct TargetGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::VpcLatticeTargetGroupArn>,
     pub created_at: fr::Output<String>,
     pub id: fr::Output<String>,
     pub last_updated_at: fr::Output<String>,

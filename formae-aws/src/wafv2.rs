@@ -41,7 +41,7 @@ impl fr::resource::Props for IPSet {
 /// Outputs of a [`IPSet`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IPSetOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::IPSetArn>,
     pub id: fr::Output<String>,
     pub name: fr::Output<String>,
     pub scope: fr::Output<String>,
@@ -358,7 +358,7 @@ impl fr::resource::Props for RegexPatternSet {
 #[derive(Debug, Clone, Copy)]
 pub struct RegexPatternSetOutputs {
     /// ARN of the WAF entity.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::RegexPatternSetArn>,
     /// Id of the RegexPatternSet
     pub id: fr::Output<String>,
     /// Name of the RegexPatternSet.
@@ -458,7 +458,7 @@ impl fr::resource::Props for RuleGroup {
 /// Outputs of a [`RuleGroup`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleGroupOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WaFv2RuleGroupArn>,
     pub id: fr::Output<String>,
     pub label_namespace: fr::Output<String>,
     pub name: fr::Output<String>,
@@ -2217,7 +2217,7 @@ impl fr::resource::Props for WebACL {
 /// Outputs of a [`WebACL`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct WebACLOutputs {
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WebACLArn>,
     pub capacity: fr::Output<i64>,
     pub id: fr::Output<String>,
     pub label_namespace: fr::Output<String>,

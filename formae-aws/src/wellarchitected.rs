@@ -43,7 +43,7 @@ impl fr::resource::Props for AgentContext {
 pub struct AgentContextOutputs {
     pub application_type: fr::Output<String>,
     /// The synthetic Amazon Resource Name (ARN) of the Agent Context, composed of the parent profile ARN and the context id.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AgentContextArn>,
     /// The timestamp when the context was created.
     pub created_at: fr::Output<String>,
     /// The identifier of the system or user that created this context.
@@ -135,7 +135,7 @@ impl fr::resource::Props for AgentGoal {
 #[derive(Debug, Clone, Copy)]
 pub struct AgentGoalOutputs {
     /// The synthetic Amazon Resource Name (ARN) of the Agent Goal, composed of the parent profile ARN and the goal id.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AgentGoalArn>,
     /// The timestamp when the goal was created.
     pub created_at: fr::Output<String>,
     /// The identifier of the system or user that created this goal.
@@ -245,7 +245,7 @@ impl fr::resource::Props for AgentProfile {
 #[derive(Debug, Clone, Copy)]
 pub struct AgentProfileOutputs {
     /// The Amazon Resource Name (ARN) of the Agent Profile.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::AgentProfileArn>,
     /// The timestamp when the profile was created.
     pub created_at: fr::Output<String>,
     /// The identifier of the system or user that created this profile.
@@ -375,7 +375,7 @@ pub struct LensOutputs {
     /// The description of the lens.
     pub description: fr::Output<String>,
     /// The ARN of the lens.
-    pub lens_arn: fr::Output<String>,
+    pub lens_arn: fr::Output<crate::refs::LensArn>,
     /// The unique identifier of the lens.
     pub lens_id: fr::Output<String>,
     /// The full name of the lens.
@@ -475,7 +475,7 @@ pub struct ProfileOutputs {
     /// The owner of the profile.
     pub owner: fr::Output<String>,
     /// The profile ARN.
-    pub profile_arn: fr::Output<String>,
+    pub profile_arn: fr::Output<crate::refs::WellArchitectedProfileArn>,
     /// The profile version.
     pub profile_version: fr::Output<String>,
     /// The date and time the profile was last updated.
@@ -573,7 +573,7 @@ pub struct ReviewTemplateOutputs {
     /// The owner of the review template.
     pub owner: fr::Output<String>,
     /// The review template ARN.
-    pub template_arn: fr::Output<String>,
+    pub template_arn: fr::Output<crate::refs::ReviewTemplateTemplateArn>,
     /// The latest status of the review template.
     pub update_status: fr::Output<String>,
     /// The date and time the review template was last updated.
@@ -704,7 +704,7 @@ pub struct WorkloadOutputs {
     /// The improvement status for a workload.
     pub improvement_status: fr::Output<String>,
     /// The ARN for the workload.
-    pub workload_arn: fr::Output<String>,
+    pub workload_arn: fr::Output<crate::refs::WorkloadArn>,
     /// The ID assigned to the workload.
     pub workload_id: fr::Output<String>,
 }

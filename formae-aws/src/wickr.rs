@@ -34,7 +34,7 @@ pub struct NetworkOutputs {
     /// The SSO redirect URI migration state. Values: 0 (not started), 1 (in progress), or 2 (completed).
     pub migration_state: fr::Output<i64>,
     /// The Amazon Resource Name (ARN) of the network.
-    pub network_arn: fr::Output<String>,
+    pub network_arn: fr::Output<crate::refs::WickrNetworkArn>,
     /// The unique identifier of the network.
     pub network_id: fr::Output<String>,
     /// The current standing or status of the network.

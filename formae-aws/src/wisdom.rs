@@ -40,9 +40,9 @@ impl fr::resource::Props for AIAgent {
 /// Outputs of a [`AIAgent`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AIAgentOutputs {
-    pub ai_agent_arn: fr::Output<String>,
+    pub ai_agent_arn: fr::Output<crate::refs::AiAgentArn>,
     pub ai_agent_id: fr::Output<String>,
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AIAgentAssistantArn>,
     pub assistant_id: fr::Output<String>,
     pub modified_time_seconds: fr::Output<f64>,
 }
@@ -117,10 +117,10 @@ impl fr::resource::Props for AIAgentVersion {
 /// Outputs of a [`AIAgentVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AIAgentVersionOutputs {
-    pub ai_agent_arn: fr::Output<String>,
+    pub ai_agent_arn: fr::Output<crate::refs::AIAgentVersionAiAgentArn>,
     pub ai_agent_id: fr::Output<String>,
     pub ai_agent_version_id: fr::Output<String>,
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AIAgentVersionAssistantArn>,
     pub assistant_id: fr::Output<String>,
     pub version_number: fr::Output<f64>,
 }
@@ -212,9 +212,9 @@ impl fr::resource::Props for AIGuardrail {
 /// Outputs of a [`AIGuardrail`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AIGuardrailOutputs {
-    pub ai_guardrail_arn: fr::Output<String>,
+    pub ai_guardrail_arn: fr::Output<crate::refs::AiGuardrailArn>,
     pub ai_guardrail_id: fr::Output<String>,
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AIGuardrailAssistantArn>,
     pub assistant_id: fr::Output<String>,
     pub modified_time_seconds: fr::Output<f64>,
 }
@@ -586,10 +586,10 @@ impl fr::resource::Props for AIGuardrailVersion {
 /// Outputs of a [`AIGuardrailVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AIGuardrailVersionOutputs {
-    pub ai_guardrail_arn: fr::Output<String>,
+    pub ai_guardrail_arn: fr::Output<crate::refs::AIGuardrailVersionAiGuardrailArn>,
     pub ai_guardrail_id: fr::Output<String>,
     pub ai_guardrail_version_id: fr::Output<String>,
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AIGuardrailVersionAssistantArn>,
     pub assistant_id: fr::Output<String>,
     pub version_number: fr::Output<f64>,
 }
@@ -670,9 +670,9 @@ impl fr::resource::Props for AIPrompt {
 /// Outputs of a [`AIPrompt`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AIPromptOutputs {
-    pub ai_prompt_arn: fr::Output<String>,
+    pub ai_prompt_arn: fr::Output<crate::refs::AiPromptArn>,
     pub ai_prompt_id: fr::Output<String>,
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AIPromptAssistantArn>,
     pub assistant_id: fr::Output<String>,
     pub modified_time_seconds: fr::Output<f64>,
 }
@@ -767,10 +767,10 @@ impl fr::resource::Props for AIPromptVersion {
 /// Outputs of a [`AIPromptVersion`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AIPromptVersionOutputs {
-    pub ai_prompt_arn: fr::Output<String>,
+    pub ai_prompt_arn: fr::Output<crate::refs::AIPromptVersionAiPromptArn>,
     pub ai_prompt_id: fr::Output<String>,
     pub ai_prompt_version_id: fr::Output<String>,
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AIPromptVersionAssistantArn>,
     pub assistant_id: fr::Output<String>,
     pub version_number: fr::Output<f64>,
 }
@@ -839,7 +839,7 @@ impl fr::resource::Props for Assistant {
 /// Outputs of a [`Assistant`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AssistantOutputs {
-    pub assistant_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AssistantArn>,
     pub assistant_id: fr::Output<String>,
 }
 
@@ -939,8 +939,8 @@ impl fr::resource::Props for AssistantAssociation {
 /// Outputs of a [`AssistantAssociation`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct AssistantAssociationOutputs {
-    pub assistant_arn: fr::Output<String>,
-    pub assistant_association_arn: fr::Output<String>,
+    pub assistant_arn: fr::Output<crate::refs::AssistantAssociationAssistantArn>,
+    pub assistant_association_arn: fr::Output<crate::refs::AssistantAssociationArn>,
     pub assistant_association_id: fr::Output<String>,
     pub assistant_id: fr::Output<String>,
 }
@@ -1029,13 +1029,13 @@ impl fr::resource::Props for Content {
 #[derive(Debug, Clone, Copy)]
 pub struct ContentOutputs {
     /// The Amazon Resource Name (ARN) of the content.
-    pub content_arn: fr::Output<String>,
+    pub content_arn: fr::Output<crate::refs::ContentArn>,
     /// The identifier of the content.
     pub content_id: fr::Output<String>,
     /// The media type of the content.
     pub content_type: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the knowledge base.
-    pub knowledge_base_arn: fr::Output<String>,
+    pub knowledge_base_arn: fr::Output<crate::refs::ContentKnowledgeBaseArn>,
     /// The URI of the content.
     pub link_out_uri: fr::Output<String>,
     /// The identifier of the content revision.
@@ -1112,13 +1112,13 @@ impl fr::resource::Props for ContentAssociation {
 #[derive(Debug, Clone, Copy)]
 pub struct ContentAssociationOutputs {
     /// The Amazon Resource Name (ARN) of the content.
-    pub content_arn: fr::Output<String>,
+    pub content_arn: fr::Output<crate::refs::ContentAssociationContentArn>,
     /// The Amazon Resource Name (ARN) of the content association.
-    pub content_association_arn: fr::Output<String>,
+    pub content_association_arn: fr::Output<crate::refs::ContentAssociationArn>,
     /// The identifier of the content association.
     pub content_association_id: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the knowledge base.
-    pub knowledge_base_arn: fr::Output<String>,
+    pub knowledge_base_arn: fr::Output<crate::refs::ContentAssociationKnowledgeBaseArn>,
 }
 
 impl fr::resource::Resource for ContentAssociation {
@@ -1243,7 +1243,7 @@ impl fr::resource::Props for KnowledgeBase {
 /// Outputs of a [`KnowledgeBase`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct KnowledgeBaseOutputs {
-    pub knowledge_base_arn: fr::Output<String>,
+    pub knowledge_base_arn: fr::Output<crate::refs::WisdomKnowledgeBaseArn>,
     pub knowledge_base_id: fr::Output<String>,
 }
 
@@ -1533,7 +1533,7 @@ impl fr::resource::Props for MessageTemplate {
 #[derive(Debug, Clone, Copy)]
 pub struct MessageTemplateOutputs {
     /// The Amazon Resource Name (ARN) of the message template.
-    pub message_template_arn: fr::Output<String>,
+    pub message_template_arn: fr::Output<crate::refs::MessageTemplateArn>,
     /// The content SHA256 of the message template.
     pub message_template_content_sha256: fr::Output<String>,
     /// The unique identifier of the message template.
@@ -2082,7 +2082,7 @@ impl fr::resource::Props for MessageTemplateVersion {
 #[derive(Debug, Clone, Copy)]
 pub struct MessageTemplateVersionOutputs {
     /// The unqualified Amazon Resource Name (ARN) of the message template version.
-    pub message_template_version_arn: fr::Output<String>,
+    pub message_template_version_arn: fr::Output<crate::refs::MessageTemplateVersionArn>,
     /// Current version number of the message template.
     pub message_template_version_number: fr::Output<f64>,
 }
@@ -2177,7 +2177,7 @@ impl fr::resource::Props for QuickResponse {
 pub struct QuickResponseOutputs {
     pub contents: fr::Output<serde_json::Value>,
     /// The Amazon Resource Name (ARN) of the quick response.
-    pub quick_response_arn: fr::Output<String>,
+    pub quick_response_arn: fr::Output<crate::refs::QuickResponseArn>,
     /// The identifier of the quick response.
     pub quick_response_id: fr::Output<String>,
     pub status: fr::Output<String>,

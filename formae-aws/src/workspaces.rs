@@ -158,7 +158,7 @@ pub struct DirectoryOutputs {
     /// The directory alias.
     pub alias: fr::Output<String>,
     /// The Amazon Resource Name (ARN) of the WorkSpace directory.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::DirectoryArn>,
     /// The user name for the service account.
     pub customer_user_name: fr::Output<String>,
     /// The directory identifier.
@@ -870,7 +870,7 @@ impl fr::resource::Props for WorkspaceIpGroup {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceIpGroupOutputs {
     /// The Amazon Resource Name (ARN) of the IP access control group.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WorkspaceIpGroupArn>,
     /// The identifier of the IP access control group.
     pub group_id: fr::Output<String>,
 }
@@ -963,7 +963,7 @@ impl fr::resource::Props for WorkspacesPool {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspacesPoolOutputs {
     pub created_at: fr::Output<String>,
-    pub pool_arn: fr::Output<String>,
+    pub pool_arn: fr::Output<crate::refs::WorkspacesPoolPoolArn>,
     pub pool_id: fr::Output<String>,
 }
 

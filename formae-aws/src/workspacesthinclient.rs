@@ -59,7 +59,7 @@ pub struct EnvironmentOutputs {
     /// Activation code for devices associated with environment.
     pub activation_code: fr::Output<String>,
     /// The environment ARN.
-    pub arn: fr::Output<String>,
+    pub arn: fr::Output<crate::refs::WorkSpacesThinClientEnvironmentArn>,
     /// The timestamp in unix epoch format when environment was created.
     pub created_at: fr::Output<String>,
     /// The type of VDI.

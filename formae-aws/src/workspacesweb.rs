@@ -35,7 +35,7 @@ impl fr::resource::Props for BrowserSettings {
 #[derive(Debug, Clone, Copy)]
 pub struct BrowserSettingsOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
-    pub browser_settings_arn: fr::Output<String>,
+    pub browser_settings_arn: fr::Output<crate::refs::BrowserSettingsArn>,
 }
 
 impl fr::resource::Resource for BrowserSettings {
@@ -168,7 +168,7 @@ impl fr::resource::Props for DataProtectionSettings {
 pub struct DataProtectionSettingsOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
     pub creation_date: fr::Output<String>,
-    pub data_protection_settings_arn: fr::Output<String>,
+    pub data_protection_settings_arn: fr::Output<crate::refs::DataProtectionSettingsArn>,
 }
 
 impl fr::resource::Resource for DataProtectionSettings {
@@ -333,7 +333,7 @@ impl fr::resource::Props for IdentityProvider {
 /// Outputs of a [`IdentityProvider`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct IdentityProviderOutputs {
-    pub identity_provider_arn: fr::Output<String>,
+    pub identity_provider_arn: fr::Output<crate::refs::IdentityProviderArn>,
 }
 
 impl fr::resource::Resource for IdentityProvider {
@@ -411,7 +411,7 @@ impl fr::resource::Props for IpAccessSettings {
 pub struct IpAccessSettingsOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
     pub creation_date: fr::Output<String>,
-    pub ip_access_settings_arn: fr::Output<String>,
+    pub ip_access_settings_arn: fr::Output<crate::refs::IpAccessSettingsArn>,
 }
 
 impl fr::resource::Resource for IpAccessSettings {
@@ -490,7 +490,7 @@ impl fr::resource::Props for NetworkSettings {
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkSettingsOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
-    pub network_settings_arn: fr::Output<String>,
+    pub network_settings_arn: fr::Output<crate::refs::NetworkSettingsArn>,
 }
 
 impl fr::resource::Resource for NetworkSettings {
@@ -584,7 +584,7 @@ impl fr::resource::Props for Portal {
 pub struct PortalOutputs {
     pub browser_type: fr::Output<String>,
     pub creation_date: fr::Output<String>,
-    pub portal_arn: fr::Output<String>,
+    pub portal_arn: fr::Output<crate::refs::WorkSpacesWebPortalArn>,
     pub portal_endpoint: fr::Output<String>,
     pub portal_status: fr::Output<String>,
     pub renderer_type: fr::Output<String>,
@@ -679,7 +679,7 @@ impl fr::resource::Props for SessionLogger {
 pub struct SessionLoggerOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
     pub creation_date: fr::Output<String>,
-    pub session_logger_arn: fr::Output<String>,
+    pub session_logger_arn: fr::Output<crate::refs::SessionLoggerArn>,
 }
 
 impl fr::resource::Resource for SessionLogger {
@@ -787,7 +787,7 @@ impl fr::resource::Props for TrustStore {
 #[derive(Debug, Clone, Copy)]
 pub struct TrustStoreOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
-    pub trust_store_arn: fr::Output<String>,
+    pub trust_store_arn: fr::Output<crate::refs::WorkSpacesWebTrustStoreArn>,
 }
 
 impl fr::resource::Resource for TrustStore {
@@ -844,7 +844,7 @@ impl fr::resource::Props for UserAccessLoggingSettings {
 #[derive(Debug, Clone, Copy)]
 pub struct UserAccessLoggingSettingsOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
-    pub user_access_logging_settings_arn: fr::Output<String>,
+    pub user_access_logging_settings_arn: fr::Output<crate::refs::UserAccessLoggingSettingsArn>,
 }
 
 impl fr::resource::Resource for UserAccessLoggingSettings {
@@ -932,7 +932,7 @@ impl fr::resource::Props for UserSettings {
 #[derive(Debug, Clone, Copy)]
 pub struct UserSettingsOutputs {
     pub associated_portal_arns: fr::Output<serde_json::Value>,
-    pub user_settings_arn: fr::Output<String>,
+    pub user_settings_arn: fr::Output<crate::refs::UserSettingsArn>,
 }
 
 impl fr::resource::Resource for UserSettings {

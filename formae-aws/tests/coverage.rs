@@ -590,10 +590,10 @@ fn bedrock() {
         formae_runtime::testing::round_trip::<formae_aws::bedrock::GuardrailVersion>(sample(r##"{"GuardrailIdentifier":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::bedrock::IntelligentPromptRouter>(sample(r##"{"FallbackModel":{"ModelArn":"x"},"Models":[{"ModelArn":"x"}],"PromptRouterName":"x","RoutingCriteria":{"ResponseQualityDifference":1.5}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::bedrock::KnowledgeBase>(sample(r##"{"KnowledgeBaseConfiguration":{"Type":"VECTOR"},"Name":"x","RoleArn":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::bedrock::KnowledgeBasePolicy>(sample(r##"{"KnowledgeBaseId":"x","PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::bedrock::KnowledgeBasePolicy>(sample(r##"{"KnowledgeBaseId":"x","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::bedrock::Prompt>(sample(r##"{"Name":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::bedrock::PromptVersion>(sample(r##"{"PromptArn":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::bedrock::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Key":"value"},"ResourceArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::bedrock::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::bedrock::RetrievalInstruction>(sample(r##"{"Instruction":{},"Name":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::bedrock::Session>(sample(r##"{}"##)),
     ]
@@ -925,7 +925,7 @@ fn cloudtrail() {
         formae_runtime::testing::round_trip::<formae_aws::cloudtrail::Channel>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::cloudtrail::Dashboard>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::cloudtrail::EventDataStore>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::cloudtrail::ResourcePolicy>(sample(r##"{"ResourceArn":"x","ResourcePolicy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::cloudtrail::ResourcePolicy>(sample(r##"{"ResourceArn":"x","ResourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::cloudtrail::Trail>(sample(r##"{"IsLogging":true,"S3BucketName":"x"}"##)),
     ]
     .into_iter()
@@ -1733,7 +1733,7 @@ fn ecr() {
         formae_runtime::testing::round_trip::<formae_aws::ecr::PublicRepository>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ecr::PullThroughCacheRule>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ecr::PullTimeUpdateExclusion>(sample(r##"{"PrincipalArn":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::ecr::RegistryPolicy>(sample(r##"{"PolicyText":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::ecr::RegistryPolicy>(sample(r##"{"PolicyText":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ecr::RegistryScanningConfiguration>(sample(r##"{"Rules":[{"RepositoryFilters":[{"Filter":"x","FilterType":"WILDCARD"}],"ScanFrequency":"SCAN_ON_PUSH"}],"ScanType":"BASIC"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ecr::ReplicationConfiguration>(sample(r##"{"ReplicationConfiguration":{"Rules":[{"Destinations":[{"Region":"x","RegistryId":"x"}]}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ecr::Repository>(sample(r##"{}"##)),
@@ -1966,7 +1966,7 @@ fn eventschemas() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::eventschemas::Discoverer>(sample(r##"{"SourceArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::eventschemas::Registry>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::eventschemas::RegistryPolicy>(sample(r##"{"Policy":{"Key":"value"},"RegistryName":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::eventschemas::RegistryPolicy>(sample(r##"{"Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"RegistryName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::eventschemas::Schema>(sample(r##"{"Content":"x","RegistryName":"x","Type":"x"}"##)),
     ]
     .into_iter()
@@ -1981,7 +1981,7 @@ fn eventsv2() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::eventsv2::EventBus>(sample(r##"{"Name":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::eventsv2::EventSource>(sample(r##"{"Configuration":{},"EventBusArn":"x","Name":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::eventsv2::ResourcePolicy>(sample(r##"{"EventBusArn":"x","PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::eventsv2::ResourcePolicy>(sample(r##"{"EventBusArn":"x","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::eventsv2::Subscriber>(sample(r##"{"EventBusArn":"x","InvokeConfiguration":{"RoleArn":"x","TargetArn":"x"},"Name":"x"}"##)),
     ]
     .into_iter()
@@ -2292,7 +2292,7 @@ fn iam() {
         formae_runtime::testing::round_trip::<formae_aws::iam::InstanceProfile>(sample(r##"{"Roles":["x"]}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iam::ManagedPolicy>(sample(r##"{"PolicyDocument":{"Key":"value"}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iam::OIDCProvider>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::iam::Role>(sample(r##"{"AssumeRolePolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::iam::Role>(sample(r##"{"AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iam::RolePolicy>(sample(r##"{"PolicyName":"x","RoleName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iam::SAMLProvider>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iam::ServerCertificate>(sample(r##"{}"##)),
@@ -2428,7 +2428,7 @@ fn iot() {
         formae_runtime::testing::round_trip::<formae_aws::iot::JobTemplate>(sample(r##"{"Description":"x","JobTemplateId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iot::Logging>(sample(r##"{"AccountId":"x","DefaultLogLevel":"ERROR","RoleArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iot::MitigationAction>(sample(r##"{"ActionParams":{},"RoleArn":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::iot::Policy>(sample(r##"{"PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::iot::Policy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iot::PolicyPrincipalAttachment>(sample(r##"{"PolicyName":"x","Principal":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iot::ProvisioningTemplate>(sample(r##"{"ProvisioningRoleArn":"x","TemplateBody":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::iot::ResourceSpecificLogging>(sample(r##"{"LogLevel":"ERROR","TargetName":"x","TargetType":"THING_GROUP"}"##)),
@@ -2653,7 +2653,7 @@ fn kendraranking() {
 fn kinesis() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::kinesis::Channel>(sample(r##"{"ChannelName":"x","ServiceExecutionRoleARN":"x","StreamConfigurationList":[{"RecordConfiguration":{"RecordFormatType":"GSR_JSON"},"StreamARN":"x"}]}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::kinesis::ResourcePolicy>(sample(r##"{"ResourceArn":"x","ResourcePolicy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::kinesis::ResourcePolicy>(sample(r##"{"ResourceArn":"x","ResourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::kinesis::Stream>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::kinesis::StreamConsumer>(sample(r##"{"ConsumerName":"x","StreamARN":"x"}"##)),
     ]
@@ -2706,7 +2706,7 @@ fn kms() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::kms::Alias>(sample(r##"{"AliasName":"x","TargetKeyId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::kms::Key>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::kms::ReplicaKey>(sample(r##"{"KeyPolicy":{"Key":"value"},"PrimaryKeyArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::kms::ReplicaKey>(sample(r##"{"KeyPolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"PrimaryKeyArn":"x"}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -2744,7 +2744,7 @@ fn lambda() {
         formae_runtime::testing::round_trip::<formae_aws::lambda::MicrovmImage>(sample(r##"{"AdditionalOsCapabilities":["ALL"],"BaseImageArn":"x","BaseImageVersion":"x","BuildRoleArn":"x","CodeArtifact":{"Uri":"x"},"CpuConfigurations":[{"Architecture":"ARM_64"}],"Description":"x","EgressNetworkConnectors":["x"],"EnvironmentVariables":[{"Key":"x","Value":"x"}],"Hooks":{},"Logging":{},"Name":"x","Resources":[{"MinimumMemoryInMiB":1}]}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lambda::NetworkConnector>(sample(r##"{"Configuration":{"VpcEgressConfiguration":{"AssociatedComputeResourceTypes":["MicroVm"],"NetworkProtocol":"IPv4","SecurityGroupIds":["x"],"SubnetIds":["x"]}}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lambda::Permission>(sample(r##"{"Action":"x","FunctionName":"x","Principal":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::lambda::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Key":"value"},"ResourceArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::lambda::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lambda::Url>(sample(r##"{"AuthType":"AWS_IAM","TargetFunctionArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lambda::Version>(sample(r##"{"FunctionName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lambda::WebFunction>(sample(r##"{"FunctionName":"x"}"##)),
@@ -2776,7 +2776,7 @@ fn lex() {
         formae_runtime::testing::round_trip::<formae_aws::lex::Bot>(sample(r##"{"DataPrivacy":{"ChildDirected":true},"IdleSessionTTLInSeconds":1,"Name":"x","RoleArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lex::BotAlias>(sample(r##"{"BotAliasName":"x","BotId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::lex::BotVersion>(sample(r##"{"BotId":"x","BotVersionLocaleSpecification":[{"BotVersionLocaleDetails":{"SourceBotVersion":"x"},"LocaleId":"x"}]}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::lex::ResourcePolicy>(sample(r##"{"Policy":{"Key":"value"},"ResourceArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::lex::ResourcePolicy>(sample(r##"{"Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceArn":"x"}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -2886,7 +2886,7 @@ fn logs() {
         formae_runtime::testing::round_trip::<formae_aws::logs::LogStream>(sample(r##"{"LogGroupName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::logs::MetricFilter>(sample(r##"{"FilterPattern":"x","LogGroupName":"x","MetricTransformations":[{"MetricName":"x","MetricNamespace":"x","MetricValue":"x"}]}"##)),
         formae_runtime::testing::round_trip::<formae_aws::logs::QueryDefinition>(sample(r##"{"Name":"x","QueryString":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::logs::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Key":"value"},"PolicyName":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::logs::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"PolicyName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::logs::ScheduledQuery>(sample(r##"{"ExecutionRoleArn":"x","Name":"x","QueryLanguage":"CWLI","QueryString":"x","ScheduleExpression":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::logs::StorageTierPolicy>(sample(r##"{"StorageTier":"INTELLIGENT_TIERING"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::logs::SubscriptionFilter>(sample(r##"{"DestinationArn":"x","FilterPattern":"x","LogGroupName":"x"}"##)),
@@ -3050,9 +3050,9 @@ fn mediapackagev2() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::Channel>(sample(r##"{"ChannelGroupName":"x","ChannelName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::ChannelGroup>(sample(r##"{"ChannelGroupName":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::ChannelPolicy>(sample(r##"{"ChannelGroupName":"x","ChannelName":"x","Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::ChannelPolicy>(sample(r##"{"ChannelGroupName":"x","ChannelName":"x","Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::OriginEndpoint>(sample(r##"{"ChannelGroupName":"x","ChannelName":"x","ContainerType":"TS","OriginEndpointName":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::OriginEndpointPolicy>(sample(r##"{"ChannelGroupName":"x","ChannelName":"x","OriginEndpointName":"x","Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::mediapackagev2::OriginEndpointPolicy>(sample(r##"{"ChannelGroupName":"x","ChannelName":"x","OriginEndpointName":"x","Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -3065,7 +3065,7 @@ fn mediapackagev2() {
 fn mediatailor() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::mediatailor::Channel>(sample(r##"{"ChannelName":"x","Outputs":[{"ManifestName":"x","SourceGroup":"x"}],"PlaybackMode":"LOOP"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::mediatailor::ChannelPolicy>(sample(r##"{"ChannelName":"x","Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::mediatailor::ChannelPolicy>(sample(r##"{"ChannelName":"x","Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::mediatailor::Function>(sample(r##"{"FunctionId":"x","FunctionType":"HTTP_REQUEST"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::mediatailor::LiveSource>(sample(r##"{"HttpPackageConfigurations":[{"Path":"x","SourceGroup":"x","Type":"DASH"}],"LiveSourceName":"x","SourceLocationName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::mediatailor::PlaybackConfiguration>(sample(r##"{"AdDecisionServerUrl":"x","Name":"x","VideoContentSourceUrl":"x"}"##)),
@@ -3132,7 +3132,7 @@ fn msk() {
         formae_runtime::testing::round_trip::<formae_aws::msk::BatchScramSecret>(sample(r##"{"ClusterArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::msk::Channel>(sample(r##"{"ChannelName":"x","TopicConfigurationList":[{"RecordConverter":{"ValueConverter":"BYTE_ARRAY"},"TopicArn":"x"}]}"##)),
         formae_runtime::testing::round_trip::<formae_aws::msk::Cluster>(sample(r##"{"BrokerNodeGroupInfo":{"ClientSubnets":["x"],"InstanceType":"x"},"ClusterName":"x","KafkaVersion":"x","NumberOfBrokerNodes":1}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::msk::ClusterPolicy>(sample(r##"{"ClusterArn":"x","Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::msk::ClusterPolicy>(sample(r##"{"ClusterArn":"x","Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::msk::Configuration>(sample(r##"{"Name":"x","ServerProperties":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::msk::Replicator>(sample(r##"{"KafkaClusters":[{}],"ReplicationInfoList":[{"ConsumerGroupReplication":{"ConsumerGroupsToReplicate":["x"]},"TargetCompressionType":"NONE","TopicReplication":{"TopicsToReplicate":["x"]}}],"ReplicatorName":"x","ServiceExecutionRoleArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::msk::ServerlessCluster>(sample(r##"{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}},"ClusterName":"x","VpcConfigs":[{"SubnetIds":["x"]}]}"##)),
@@ -4069,9 +4069,9 @@ fn s3() {
         formae_runtime::testing::round_trip::<formae_aws::s3::AccessGrantsLocation>(sample(r##"{"IamRoleArn":"x","LocationScope":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3::AccessPoint>(sample(r##"{"Bucket":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3::Bucket>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3::BucketPolicy>(sample(r##"{"Bucket":"x","PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3::BucketPolicy>(sample(r##"{"Bucket":"x","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3::MultiRegionAccessPoint>(sample(r##"{"Regions":[{"Bucket":"x"}]}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3::MultiRegionAccessPointPolicy>(sample(r##"{"MrapName":"x","Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3::MultiRegionAccessPointPolicy>(sample(r##"{"MrapName":"x","Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3::StorageLens>(sample(r##"{"StorageLensConfiguration":{"AccountLevel":{"BucketLevel":{}},"Id":"x","IsEnabled":true}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3::StorageLensGroup>(sample(r##"{"Filter":{},"Name":"x"}"##)),
     ]
@@ -4086,7 +4086,7 @@ fn s3() {
 fn s3express() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::s3express::AccessPoint>(sample(r##"{"Bucket":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3express::BucketPolicy>(sample(r##"{"Bucket":"x","PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3express::BucketPolicy>(sample(r##"{"Bucket":"x","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3express::DirectoryBucket>(sample(r##"{"DataRedundancy":"SingleAvailabilityZone","LocationName":"x"}"##)),
     ]
     .into_iter()
@@ -4101,7 +4101,7 @@ fn s3files() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::s3files::AccessPoint>(sample(r##"{"FileSystemId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3files::FileSystem>(sample(r##"{"Bucket":"x","RoleArn":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3files::FileSystemPolicy>(sample(r##"{"FileSystemId":"x","Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3files::FileSystemPolicy>(sample(r##"{"FileSystemId":"x","Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3files::MountTarget>(sample(r##"{"FileSystemId":"x","SubnetId":"x"}"##)),
     ]
     .into_iter()
@@ -4115,7 +4115,7 @@ fn s3files() {
 fn s3objectlambda() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::s3objectlambda::AccessPoint>(sample(r##"{"ObjectLambdaConfiguration":{"SupportingAccessPoint":"x","TransformationConfigurations":[{"Actions":["x"],"ContentTransformation":{"Key":"value"}}]}}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3objectlambda::AccessPointPolicy>(sample(r##"{"ObjectLambdaAccessPoint":"x","PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3objectlambda::AccessPointPolicy>(sample(r##"{"ObjectLambdaAccessPoint":"x","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -4129,7 +4129,7 @@ fn s3outposts() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::s3outposts::AccessPoint>(sample(r##"{"Bucket":"x","Name":"x","VpcConfiguration":{}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3outposts::Bucket>(sample(r##"{"BucketName":"x","OutpostId":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3outposts::BucketPolicy>(sample(r##"{"Bucket":"x","PolicyDocument":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3outposts::BucketPolicy>(sample(r##"{"Bucket":"x","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3outposts::Endpoint>(sample(r##"{"OutpostId":"x","SecurityGroupId":"x","SubnetId":"x"}"##)),
     ]
     .into_iter()
@@ -4145,8 +4145,8 @@ fn s3tables() {
         formae_runtime::testing::round_trip::<formae_aws::s3tables::Namespace>(sample(r##"{"Namespace":"x","TableBucketARN":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3tables::Table>(sample(r##"{"Namespace":"x","OpenTableFormat":"ICEBERG","TableBucketARN":"x","TableName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3tables::TableBucket>(sample(r##"{"TableBucketName":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3tables::TableBucketPolicy>(sample(r##"{"ResourcePolicy":{"Key":"value"},"TableBucketARN":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3tables::TablePolicy>(sample(r##"{"ResourcePolicy":{"Key":"value"},"TableARN":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3tables::TableBucketPolicy>(sample(r##"{"ResourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"TableBucketARN":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3tables::TablePolicy>(sample(r##"{"ResourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"TableARN":"x"}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -4160,7 +4160,7 @@ fn s3vectors() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::s3vectors::Index>(sample(r##"{"DataType":"float32","Dimension":1,"DistanceMetric":"cosine"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::s3vectors::VectorBucket>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::s3vectors::VectorBucketPolicy>(sample(r##"{"Policy":{"Key":"value"}}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::s3vectors::VectorBucketPolicy>(sample(r##"{"Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]}}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -4270,7 +4270,7 @@ fn sdb() {
 #[test]
 fn secretsmanager() {
     let failed: Vec<String> = [
-        formae_runtime::testing::round_trip::<formae_aws::secretsmanager::ResourcePolicy>(sample(r##"{"ResourcePolicy":{"Key":"value"},"SecretId":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::secretsmanager::ResourcePolicy>(sample(r##"{"ResourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"SecretId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::secretsmanager::RotationSchedule>(sample(r##"{"SecretId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::secretsmanager::Secret>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::secretsmanager::SecretTargetAttachment>(sample(r##"{"SecretId":"x","TargetId":"x","TargetType":"x"}"##)),
@@ -4498,7 +4498,7 @@ fn smsvoice() {
         formae_runtime::testing::round_trip::<formae_aws::smsvoice::RcsAgent>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::smsvoice::Registration>(sample(r##"{"RegistrationType":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::smsvoice::RegistrationAttachment>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::smsvoice::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Key":"value"},"ResourceArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::smsvoice::ResourcePolicy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::smsvoice::SenderId>(sample(r##"{"IsoCountryCode":"x","SenderId":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::smsvoice::VerifiedDestinationNumber>(sample(r##"{"DestinationPhoneNumber":"x"}"##)),
     ]
@@ -4514,7 +4514,7 @@ fn sns() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::sns::Subscription>(sample(r##"{"Protocol":"x","TopicArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::sns::Topic>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::sns::TopicInlinePolicy>(sample(r##"{"PolicyDocument":{"Key":"value"},"TopicArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::sns::TopicInlinePolicy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"TopicArn":"x"}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -4527,7 +4527,7 @@ fn sns() {
 fn sqs() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::sqs::Queue>(sample(r##"{}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::sqs::QueueInlinePolicy>(sample(r##"{"PolicyDocument":{"Key":"value"},"Queue":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::sqs::QueueInlinePolicy>(sample(r##"{"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"Queue":"x"}"##)),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -4549,7 +4549,7 @@ fn ssm() {
         formae_runtime::testing::round_trip::<formae_aws::ssm::Parameter>(sample(r##"{"Type":"String","Value":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ssm::PatchBaseline>(sample(r##"{"Name":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ssm::ResourceDataSync>(sample(r##"{"SyncName":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::ssm::ResourcePolicy>(sample(r##"{"Policy":{"Key":"value"},"ResourceArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::ssm::ResourcePolicy>(sample(r##"{"Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::ssm::ServiceSetting>(sample(r##"{"SettingId":"x","SettingValue":"x"}"##)),
     ]
     .into_iter()
@@ -4832,12 +4832,12 @@ fn voiceid() {
 fn vpclattice() {
     let failed: Vec<String> = [
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::AccessLogSubscription>(sample(r##"{"DestinationArn":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::vpclattice::AuthPolicy>(sample(r##"{"Policy":{"Key":"value"},"ResourceIdentifier":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::vpclattice::AuthPolicy>(sample(r##"{"Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceIdentifier":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::DomainVerification>(sample(r##"{"DomainName":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::Listener>(sample(r##"{"DefaultAction":{},"Protocol":"HTTP"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::ResourceConfiguration>(sample(r##"{"Name":"x","ResourceConfigurationType":"GROUP"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::ResourceGateway>(sample(r##"{"Name":"x","SubnetIds":["x"],"VpcIdentifier":"x"}"##)),
-        formae_runtime::testing::round_trip::<formae_aws::vpclattice::ResourcePolicy>(sample(r##"{"Policy":{"Key":"value"},"ResourceArn":"x"}"##)),
+        formae_runtime::testing::round_trip::<formae_aws::vpclattice::ResourcePolicy>(sample(r##"{"Policy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x"}]},"ResourceArn":"x"}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::Rule>(sample(r##"{"Action":{},"Match":{"HttpMatch":{}},"Priority":1}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::Service>(sample(r##"{}"##)),
         formae_runtime::testing::round_trip::<formae_aws::vpclattice::ServiceNetwork>(sample(r##"{}"##)),

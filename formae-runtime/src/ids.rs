@@ -100,6 +100,13 @@ impl<X: Arn> IntoValue<AnyArn> for Output<X> {
     }
 }
 
+/// An ARN built from others, such as every object of a bucket: `template!("{bucket.arn}/*")`.
+impl IntoValue<AnyArn> for crate::value::Template {
+    fn into_value(self) -> Value<AnyArn> {
+        Value::Template(self)
+    }
+}
+
 impl<X: Arn> IntoValue<AnyArn> for X {
     fn into_value(self) -> Value<AnyArn> {
         Value::Lit(AnyArn(self.as_str().to_owned()))

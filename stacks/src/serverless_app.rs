@@ -6,6 +6,21 @@
 
 use formae_aws::{dynamodb, events, iam, kms, lambda, logs, s3, sns, sqs, ssm};
 use formae_macros::stack;
+use formae_runtime::prelude::{Effect, PolicyDocument, Principal, Statement};
+use formae_runtime::value::Value;
+
+/// A trust policy letting one AWS service assume a role.
+fn assumed_by(service: &str) -> PolicyDocument {
+    PolicyDocument {
+        version: None,
+        statements: vec![Statement {
+            effect: Value::Lit(Effect::Allow),
+            principals: vec![Value::Lit(Principal::service(service))],
+            actions: vec![Value::Lit("sts:AssumeRole".to_owned())],
+            ..Statement::default()
+        }],
+    }
+}
 
 stack! {
     /// A queue worker on Lambda: bucket, queues, topic, table, key, parameter, rule, and the function that drains the queue.
@@ -37,17 +52,16 @@ stack! {
         /// Uploads only over TLS.
         resource uploads_policy = s3::BucketPolicy {
             bucket: uploads.bucket_name,
-            policy_document: json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "TlsOnly",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [uploads.arn, template!("{uploads.arn}/*")],
-                    "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+            policy_document: PolicyDocument {
+                statements: [Statement {
+                    sid: "TlsOnly",
+                    effect: Effect::Deny,
+                    principals: [Principal::Any],
+                    actions: ["s3:*"],
+                    resources: [uploads.arn, template!("{uploads.arn}/*")],
+                    condition: json!({ "Bool": { "aws:SecureTransport": "false" } }),
                 }],
-            }),
+            },
         };
 
         /// Jobs the worker failed five times.
@@ -101,22 +115,22 @@ stack! {
         /// What the worker may do: read its queue, write its logs and results, read uploads.
         resource worker_role = iam::Role {
             role_name: template!("{prefix}-worker"),
-            assume_role_policy_document: json!({
-                "Version": "2012-10-17",
-                "Statement": [{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }],
-            }),
+            assume_role_policy_document: assumed_by("lambda.amazonaws.com"),
             policies: [iam::RolePolicyProperty {
                 policy_name: "worker",
-                policy_document: json!({
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        { "Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": jobs.arn },
-                        { "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": worker_logs.arn },
-                        { "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": results.arn },
-                        { "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key.arn },
-                        { "Effect": "Allow", "Action": "s3:GetObject", "Resource": template!("{uploads.arn}/*") },
+                policy_document: PolicyDocument {
+                    statements: [
+                        Statement {
+                            effect: Effect::Allow,
+                            actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                            resources: [jobs.arn],
+                        },
+                        Statement { effect: Effect::Allow, actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [worker_logs.arn] },
+                        Statement { effect: Effect::Allow, actions: ["dynamodb:PutItem"], resources: [results.arn] },
+                        Statement { effect: Effect::Allow, actions: ["kms:Decrypt"], resources: [key.arn] },
+                        Statement { effect: Effect::Allow, actions: ["s3:GetObject"], resources: [template!("{uploads.arn}/*")] },
                     ],
-                }),
+                },
             }],
         };
 

@@ -38,7 +38,7 @@ pub(crate) fn run(check: bool) -> Result<ExitCode, Failure> {
         let (typed, all) = generated.typed_references;
         println!(
             "wrote formae-aws: {made} of the {listed} types (those with create, read and delete handlers) in {} services; {typed} of {all} properties take a typed reference; schemas sha256 {}",
-            generated.files.len().saturating_sub(3),
+            generated.services,
             generated.sha256
         );
     }

@@ -1,78 +1,14 @@
 //! `AWS::IAM::Role`, with its trust policy, managed policy attachments and inline
-//! policies as properties, and typed IAM policy documents.
+//! policies as properties; its documents are [`super::policy`]'s.
 
 use serde::{Deserialize, Serialize};
 
 use super::Tag;
-use crate::ids::{AnyArn, PolicyArn, RoleArn};
+pub use super::policy::{Effect, PolicyDocument, Principal, Statement};
+use crate::ids::{PolicyArn, RoleArn};
 use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::Value;
-
-/// Allow or Deny.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Effect {
-    /// Grants.
-    #[default]
-    Allow,
-    /// Refuses, overriding any grant.
-    Deny,
-}
-
-/// Who a trust policy lets assume a role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Principal {
-    /// An AWS service, e.g. `ecs-tasks.amazonaws.com`.
-    Service(String),
-    /// An AWS account or IAM entity, by ARN.
-    Aws(String),
-}
-
-impl Principal {
-    /// An AWS service principal.
-    pub fn service(name: &str) -> Self {
-        Principal::Service(name.to_owned())
-    }
-}
-
-/// An IAM policy document, rendered to IAM's JSON when applied.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PolicyDocument {
-    /// The policy language version; `2012-10-17` if unset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<Value<String>>,
-    /// The statements.
-    pub statements: Vec<Statement>,
-}
-
-impl Props for PolicyDocument {
-    const REQUIRED: &'static [crate::resource::Required] =
-        crate::required!(PolicyDocument: statements);
-}
-
-/// One statement of a policy document.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Statement {
-    /// An optional statement id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<Value<String>>,
-    /// Allow or Deny.
-    pub effect: Value<Effect>,
-    /// Principals (trust policies only).
-    #[serde(default, skip_serializing_if = "super::is_empty")]
-    pub principals: Vec<Value<Principal>>,
-    /// Actions, e.g. `secretsmanager:GetSecretValue`.
-    pub actions: Vec<Value<String>>,
-    /// Resources: any kind of ARN (permission policies only).
-    #[serde(default, skip_serializing_if = "super::is_empty")]
-    pub resources: Vec<Value<AnyArn>>,
-}
-
-impl Props for Statement {
-    const REQUIRED: &'static [crate::resource::Required] =
-        crate::required!(Statement: effect, actions);
-}
 
 /// An inline policy embedded in a role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -159,56 +95,6 @@ impl Resource for Role {
         let mut out = Vec::new();
         super::name_chars("role_name", &self.role_name, 64, "+=,.@_-", &mut out);
         out
-    }
-}
-
-impl PolicyDocument {
-    /// The document in IAM's JSON policy language, from resolved values.
-    pub fn to_iam_json(&self) -> serde_json::Value {
-        use serde_json::{json, Map, Value as Json};
-        let one_or_many = |v: Vec<Json>| if v.len() == 1 { v.into_iter().next().unwrap_or(Json::Null) } else { Json::Array(v) };
-        let statements: Vec<Json> = self
-            .statements
-            .iter()
-            .map(|s| {
-                let mut m = Map::new();
-                if let Some(sid) = s.sid.as_ref().and_then(|v| v.get()) {
-                    m.insert("Sid".into(), json!(sid));
-                }
-                let effect = match s.effect.get() {
-                    Some(Effect::Deny) => "Deny",
-                    _ => "Allow",
-                };
-                m.insert("Effect".into(), json!(effect));
-                let mut services = Vec::new();
-                let mut accounts = Vec::new();
-                for p in s.principals.iter().filter_map(|p| p.get()) {
-                    match p {
-                        Principal::Service(x) => services.push(json!(x)),
-                        Principal::Aws(x) => accounts.push(json!(x)),
-                    }
-                }
-                if !services.is_empty() || !accounts.is_empty() {
-                    let mut pm = Map::new();
-                    if !services.is_empty() {
-                        pm.insert("Service".into(), one_or_many(services));
-                    }
-                    if !accounts.is_empty() {
-                        pm.insert("AWS".into(), one_or_many(accounts));
-                    }
-                    m.insert("Principal".into(), Json::Object(pm));
-                }
-                let actions: Vec<Json> = s.actions.iter().filter_map(|a| a.get()).map(|a| json!(a)).collect();
-                m.insert("Action".into(), one_or_many(actions));
-                if !s.resources.is_empty() {
-                    let res: Vec<Json> = s.resources.iter().filter_map(|r| r.get()).map(|r| json!(r.0)).collect();
-                    m.insert("Resource".into(), one_or_many(res));
-                }
-                Json::Object(m)
-            })
-            .collect();
-        let version = self.version.as_ref().and_then(|v| v.get()).cloned().unwrap_or_else(|| "2012-10-17".into());
-        json!({ "Version": version, "Statement": statements })
     }
 }
 

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cloudcontrol;
 pub mod ecs;
 pub mod iam;
+pub mod policy;
 pub mod rds;
 pub mod rdsdata;
 pub mod secretsmanager;

@@ -63,9 +63,9 @@ fn a_record_typed_and_written_again_is_the_same_json() {
     // written again: it must be the record itself.
     let recorded = serde_json::json!({
         "role_name": "ecsTaskExecutionRole",
-        "assume_role_policy": {"statements": [{"effect": "Allow", "principals": [{"service": "ecs-tasks.amazonaws.com"}], "actions": ["sts:AssumeRole"]}]},
+        "assume_role_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
         "managed_policy_arns": ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
-        "policies": [{"name": "formae-secrets-access", "document": {"version": "2012-10-17", "statements": [{"sid": "read", "effect": "Allow", "actions": ["secretsmanager:GetSecretValue"], "resources": ["arn:aws:secretsmanager:us-east-1:1:secret:formae-config-AbCdEf"]}]}}],
+        "policies": [{"name": "formae-secrets-access", "document": {"Version": "2012-10-17", "Statement": [{"Sid": "read", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:us-east-1:1:secret:formae-config-AbCdEf"}]}}],
         "tags": [{"key": "team", "value": "platform"}],
         "max_session_duration": 3600
     });
