@@ -1,6 +1,6 @@
 //! Writing the [`Model`] out as the `formae-aws` crate's files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use crate::model::*;
@@ -107,17 +107,58 @@ fn doc(out: &mut String, indent: &str, text: &str) {
     }
 }
 
+/// The service's patterns, each written once as a `const` its rules name: many fields
+/// share one (an ARN's, a name's).
+struct Patterns {
+    /// The `const`s' values, in order: `PATTERN_{i}`.
+    written: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Patterns {
+    fn of(service: &Service) -> Patterns {
+        let fields = service.items.iter().flat_map(|i| match i {
+            Item::Resource(r) => r.fields.as_slice(),
+            Item::Struct(d) => d.fields.as_slice(),
+            Item::Enum(_) => &[],
+        });
+        let mut p = Patterns { written: Vec::new(), index: HashMap::new() };
+        for r in fields.flat_map(|f| &f.rules) {
+            if let Rule::Pattern(_, nodes) = r {
+                let text = pattern_nodes(nodes);
+                if !p.index.contains_key(&text) {
+                    p.index.insert(text.clone(), p.written.len());
+                    p.written.push(text);
+                }
+            }
+        }
+        p
+    }
+
+    fn name(&self, nodes: &[PatternNode]) -> String {
+        let i = self.index.get(&pattern_nodes(nodes)).copied().unwrap_or_default();
+        format!("PATTERN_{i}")
+    }
+
+    fn write(&self, s: &mut String) {
+        for (i, nodes) in self.written.iter().enumerate() {
+            let _ = writeln!(s, "\nconst PATTERN_{i}: &[fr::literal::Node] = {nodes};");
+        }
+    }
+}
+
 fn service_rs(service: &Service, origin: &Origin) -> String {
+    let patterns = Patterns::of(service);
     let mut s = header(origin);
     let _ = writeln!(s, "//! AWS::{} resource types.\n", service.name);
     s.push_str("use formae_runtime as fr;\nuse serde as sd;\n");
     for item in &service.items {
         s.push('\n');
         match item {
-            Item::Resource(r) => resource(&mut s, r),
+            Item::Resource(r) => resource(&mut s, r, &patterns),
             Item::Struct(d) => {
                 doc(&mut s, "", if d.doc.is_empty() { "A structure of the types above." } else { &d.doc });
-                structure(&mut s, &d.ident, &d.fields, &d.ident);
+                structure(&mut s, &d.ident, &d.fields, &d.ident, &patterns);
             }
             Item::Enum(e) => {
                 s.push_str("fr::cfn_enum! {\n");
@@ -130,6 +171,7 @@ fn service_rs(service: &Service, origin: &Origin) -> String {
             }
         }
     }
+    patterns.write(&mut s);
     s
 }
 
@@ -164,7 +206,7 @@ fn field_ty(f: &Field) -> String {
     }
 }
 
-fn structure(s: &mut String, ident: &str, fields: &[Field], owner: &str) {
+fn structure(s: &mut String, ident: &str, fields: &[Field], owner: &str, patterns: &Patterns) {
     let _ = writeln!(s, "#[derive(Debug, Clone, Default, sd::Serialize, sd::Deserialize)]\npub struct {ident} {{");
     for f in fields {
         doc(s, "    ", &f.doc);
@@ -192,7 +234,7 @@ fn structure(s: &mut String, ident: &str, fields: &[Field], owner: &str) {
     if !rules.is_empty() {
         s.push_str("    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[");
         for (f, r) in rules {
-            let (check, message) = rule(f, r, owner);
+            let (check, message) = rule(f, r, owner, patterns);
             let _ = write!(s, "\n        fr::literal::LiteralRule {{ field: {:?}, check: {check}, message: {message:?} }},", f.ident);
         }
         s.push_str("\n    ];\n");
@@ -218,7 +260,7 @@ fn shown(n: f64) -> String {
     }
 }
 
-fn rule(f: &Field, r: &Rule, owner: &str) -> (String, String) {
+fn rule(f: &Field, r: &Rule, owner: &str, patterns: &Patterns) -> (String, String) {
     match r {
         Rule::Length(min, max) => (
             format!("fr::literal::Check::Length {{ min: {min}, max: {max} }}"),
@@ -235,17 +277,39 @@ fn rule(f: &Field, r: &Rule, owner: &str) -> (String, String) {
                 format!("`{}` of `{owner}` must be {bounds} (the schema's minimum/maximum)", f.ident),
             )
         }
+        Rule::Pattern(text, nodes) => {
+            // The message has room for 256 bytes; a long pattern is cut.
+            let shown: String = if text.chars().count() > 48 { format!("{}…", text.chars().take(48).collect::<String>()) } else { text.clone() };
+            (
+                format!("fr::literal::Check::Pattern({})", patterns.name(nodes)),
+                format!("`{}` of `{owner}` must match the schema's pattern `{shown}`; if AWS takes it anyway, write template!(\"…\")", f.ident),
+            )
+        }
     }
+}
+
+fn pattern_nodes(nodes: &[PatternNode]) -> String {
+    let one = |n: &PatternNode| match n {
+        PatternNode::Class(ranges) => {
+            let ranges: Vec<String> = ranges.iter().map(|(a, b)| format!("({a:?}, {b:?})")).collect();
+            format!("fr::literal::Node::Class(&[{}])", ranges.join(", "))
+        }
+        PatternNode::Start => "fr::literal::Node::Start".to_owned(),
+        PatternNode::End => "fr::literal::Node::End".to_owned(),
+        PatternNode::Alt(branches) => format!("fr::literal::Node::Alt(&[{}])", branches.iter().map(|b| pattern_nodes(b)).collect::<Vec<_>>().join(", ")),
+        PatternNode::Repeat(body, min, max) => format!("fr::literal::Node::Repeat {{ body: {}, min: {min}, max: {max} }}", pattern_nodes(body)),
+    };
+    format!("&[{}]", nodes.iter().map(one).collect::<Vec<_>>().join(", "))
 }
 
 fn list(items: &[String]) -> String {
     format!("&[{}]", items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "))
 }
 
-fn resource(s: &mut String, r: &ResourceType) {
+fn resource(s: &mut String, r: &ResourceType, patterns: &Patterns) {
     doc(s, "", &r.doc);
     let _ = writeln!(s, "///\n/// CloudFormation type `{}`, deployed through Cloud Control.", r.type_name);
-    structure(s, &r.ident, &r.fields, &r.ident);
+    structure(s, &r.ident, &r.fields, &r.ident, patterns);
     let outputs = format!("{}Outputs", r.ident);
     let _ = writeln!(s, "\n/// Outputs of a [`{}`], known after apply.\n#[derive(Debug, Clone, Copy)]\npub struct {outputs} {{", r.ident);
     for o in &r.outputs {

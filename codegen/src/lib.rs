@@ -6,6 +6,7 @@ mod emit;
 mod error;
 mod model;
 mod names;
+mod pattern;
 mod policies;
 mod refs;
 mod samples;

@@ -150,6 +150,23 @@ pub enum Rule {
     Length(u64, u64),
     /// `minimum`/`maximum`.
     Range(f64, f64),
+    /// `pattern`: the schema's text and what the compiler matches.
+    Pattern(String, Vec<PatternNode>),
+}
+
+/// One step of a pattern, as the runtime's `literal::Node` takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatternNode {
+    /// One character within any of the inclusive ranges.
+    Class(Vec<(char, char)>),
+    /// The start of the text.
+    Start,
+    /// The end of the text.
+    End,
+    /// Any one of the branches.
+    Alt(Vec<Vec<PatternNode>>),
+    /// The body from `min` to `max` times (`u32::MAX` for no limit).
+    Repeat(Vec<PatternNode>, u32, u32),
 }
 
 /// One output attribute.

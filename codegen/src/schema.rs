@@ -236,6 +236,11 @@ impl<'a> ServiceBuilder<'a> {
                 if min.is_some() || max.is_some() {
                     rules.push(Rule::Length(min.unwrap_or(0), max.unwrap_or(u64::from(u32::MAX))));
                 }
+                if let Some(pattern) = node.get("pattern").and_then(Json::as_str) {
+                    if let Some(nodes) = crate::pattern::translate(pattern) {
+                        rules.push(Rule::Pattern(pattern.to_owned(), nodes));
+                    }
+                }
             }
             Ty::Int | Ty::Num => {
                 let (min, max) = (node.get("minimum").and_then(Json::as_f64), node.get("maximum").and_then(Json::as_f64));

@@ -33,6 +33,7 @@ impl fr::resource::Props for Analyzer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "analyzer_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`analyzer_name` of `Analyzer` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "analyzer_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`analyzer_name` of `Analyzer` must match the schema's pattern `^[A-Za-z_][A-Za-z0-9_.-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`r#type` of `Analyzer` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -216,6 +217,7 @@ impl fr::resource::Props for ArchiveRuleProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`rule_name` of `ArchiveRuleProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`rule_name` of `ArchiveRuleProperty` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_.-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -264,7 +266,9 @@ impl fr::resource::Props for ArchiveRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "analyzer_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`analyzer_name` of `ArchiveRule` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "analyzer_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`analyzer_name` of `ArchiveRule` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_.-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`rule_name` of `ArchiveRule` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`rule_name` of `ArchiveRule` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_.-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -308,3 +312,7 @@ impl fr::resource::Resource for ArchiveRule {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -632,7 +632,9 @@ impl fr::resource::Props for CrlConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_cname", check: fr::literal::Check::Length { min: 0, max: 253 }, message: "`custom_cname` of `CrlConfiguration` must have 0 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_cname", check: fr::literal::Check::Pattern(PATTERN_0), message: "`custom_cname` of `CrlConfiguration` must match the schema's pattern `^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_path", check: fr::literal::Check::Length { min: 0, max: 253 }, message: "`custom_path` of `CrlConfiguration` must have 0 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`custom_path` of `CrlConfiguration` must match the schema's pattern `^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expiration_in_days", check: fr::literal::Check::Range { min: 1.0, max: 5000.0 }, message: "`expiration_in_days` of `CrlConfiguration` must be from 1 to 5000 (the schema's minimum/maximum)" },
     ];
 }
@@ -681,6 +683,7 @@ impl fr::resource::Props for OcspConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ocsp_custom_cname", check: fr::literal::Check::Length { min: 0, max: 253 }, message: "`ocsp_custom_cname` of `OcspConfiguration` must have 0 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ocsp_custom_cname", check: fr::literal::Check::Pattern(PATTERN_0), message: "`ocsp_custom_cname` of `OcspConfiguration` must match the schema's pattern `^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -802,8 +805,11 @@ impl fr::resource::Props for Permission {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Length { min: 5, max: 200 }, message: "`certificate_authority_arn` of `Permission` must have 5 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`certificate_authority_arn` of `Permission` must match the schema's pattern `^arn:[\\w+=/,.@-]+:acm-pca:[\\w+=/,.@-]*:[0-9]*:[\\…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`principal` of `Permission` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Pattern(PATTERN_3), message: "`principal` of `Permission` must match the schema's pattern `^[^*]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_account", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`source_account` of `Permission` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_account", check: fr::literal::Check::Pattern(PATTERN_4), message: "`source_account` of `Permission` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -853,3 +859,13 @@ fr::cfn_enum! {
         ListPermissions = "ListPermissions",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('$', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('$', '.'), ('0', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('$', '.'), ('0', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

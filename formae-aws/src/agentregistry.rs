@@ -50,6 +50,7 @@ impl fr::resource::Props for Registry {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `Registry` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Registry` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Registry` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -237,6 +238,7 @@ impl fr::resource::Props for CustomJWTAuthorizerConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "discovery_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`discovery_url` of `CustomJWTAuthorizerConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "discovery_url", check: fr::literal::Check::Pattern(PATTERN_1), message: "`discovery_url` of `CustomJWTAuthorizerConfiguration` must match the schema's pattern `^.+/\\.well-known/openid-configuration$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -260,6 +262,7 @@ impl fr::resource::Props for CustomClaimValidationType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`inbound_token_claim_name` of `CustomClaimValidationType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`inbound_token_claim_name` of `CustomClaimValidationType` must match the schema's pattern `^[A-Za-z0-9_.-:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -302,6 +305,7 @@ impl fr::resource::Props for ClaimMatchValueType {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`match_value_string` of `ClaimMatchValueType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Pattern(PATTERN_3), message: "`match_value_string` of `ClaimMatchValueType` must match the schema's pattern `^[A-Za-z0-9_.:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -345,7 +349,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`key` of `Tag` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_4), message: "`value` of `Tag` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -393,8 +399,11 @@ impl fr::resource::Props for RegistryRecord {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `RegistryRecord` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`display_name` of `RegistryRecord` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `RegistryRecord` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `RegistryRecord` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`record_version` of `RegistryRecord` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "record_version", check: fr::literal::Check::Pattern(PATTERN_5), message: "`record_version` of `RegistryRecord` must match the schema's pattern `^[a-zA-Z0-9.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "registry_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`registry_id` of `RegistryRecord` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "registry_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`registry_id` of `RegistryRecord` must match the schema's pattern `^(arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -528,6 +537,7 @@ impl fr::resource::Props for DescriptorSourceFromUrl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`url` of `DescriptorSourceFromUrl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_7), message: "`url` of `DescriptorSourceFromUrl` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -581,7 +591,9 @@ impl fr::resource::Props for RegistryRecordIamCredentialProvider {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`region` of `RegistryRecordIamCredentialProvider` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_8), message: "`region` of `RegistryRecordIamCredentialProvider` must match the schema's pattern `^[a-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`service` of `RegistryRecordIamCredentialProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service", check: fr::literal::Check::Pattern(PATTERN_9), message: "`service` of `RegistryRecordIamCredentialProvider` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -607,6 +619,7 @@ impl fr::resource::Props for RegistryRecordOAuthCredentialProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "provider_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`provider_arn` of `RegistryRecordOAuthCredentialProvider` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provider_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`provider_arn` of `RegistryRecordOAuthCredentialProvider` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -707,6 +720,7 @@ impl fr::resource::Props for SkillMdSourceFromUrl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`url` of `SkillMdSourceFromUrl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_7), message: "`url` of `SkillMdSourceFromUrl` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -748,6 +762,7 @@ impl fr::resource::Props for SourceOnlyDescriptorSourceFromUrl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`url` of `SourceOnlyDescriptorSourceFromUrl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_7), message: "`url` of `SourceOnlyDescriptorSourceFromUrl` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -844,3 +859,25 @@ fr::cfn_enum! {
         Gateway = "GATEWAY",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 12, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

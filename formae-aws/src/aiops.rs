@@ -47,6 +47,7 @@ impl fr::resource::Props for InvestigationGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`name` of `InvestigationGroup` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `InvestigationGroup` must match the schema's pattern `^[\\-_A-Za-z0-9\\[\\]\\(\\)\\{\\}\\.: ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "retention_in_days", check: fr::literal::Check::Range { min: 7.0, max: 90.0 }, message: "`retention_in_days` of `InvestigationGroup` must be from 7 to 90 (the schema's minimum/maximum)" },
     ];
 }
@@ -154,3 +155,5 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('(', ')'), ('-', '.'), ('0', ':'), ('A', '['), (']', ']'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

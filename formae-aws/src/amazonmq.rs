@@ -75,6 +75,10 @@ impl fr::resource::Props for Broker {
         fr::resource::Required { field: "host_instance_type", message: "missing required property `host_instance_type` of `Broker`: add `host_instance_type: ...` to it" },
         fr::resource::Required { field: "publicly_accessible", message: "missing required property `publicly_accessible` of `Broker`: add `publicly_accessible: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "broker_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`broker_name` of `Broker` must match the schema's pattern `^[0-9A-Za-z_-]{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "data_replication_primary_broker_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`data_replication_primary_broker_arn` of `Broker` must match the schema's pattern `^arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Broker`], known after apply.
@@ -243,6 +247,9 @@ impl fr::resource::Props for MaintenanceWindow {
         fr::resource::Required { field: "time_of_day", message: "missing required property `time_of_day` of `MaintenanceWindow`: add `time_of_day: ...` to it" },
         fr::resource::Required { field: "time_zone", message: "missing required property `time_zone` of `MaintenanceWindow`: add `time_zone: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "time_of_day", check: fr::literal::Check::Pattern(PATTERN_2), message: "`time_of_day` of `MaintenanceWindow` must match the schema's pattern `^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -283,6 +290,8 @@ impl fr::resource::Props for User {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 12, max: 4294967295 }, message: "`password` of `User` must have 12 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_3), message: "`password` of `User` must match the schema's pattern `^[^,:=]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `User` must match the schema's pattern `^[A-Za-z0-9_.~-]{2,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -377,3 +386,13 @@ impl fr::resource::Props for ConfigurationTagsEntry {
         fr::resource::Required { field: "value", message: "missing required property `value` of `ConfigurationTagsEntry`: add `value: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '+'), ('-', '9'), (';', '<'), ('>', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 2, max: 100 }, fr::literal::Node::End];

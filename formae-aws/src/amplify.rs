@@ -55,11 +55,17 @@ impl fr::resource::Props for App {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "build_spec", check: fr::literal::Check::Length { min: 1, max: 25000 }, message: "`build_spec` of `App` must have 1 to 25000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "build_spec", check: fr::literal::Check::Pattern(PATTERN_0), message: "`build_spec` of `App` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_headers", check: fr::literal::Check::Length { min: 0, max: 25000 }, message: "`custom_headers` of `App` must have 0 to 25000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_headers", check: fr::literal::Check::Pattern(PATTERN_1), message: "`custom_headers` of `App` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `App` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `App` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "iam_service_role", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`iam_service_role` of `App` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "iam_service_role", check: fr::literal::Check::Pattern(PATTERN_1), message: "`iam_service_role` of `App` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `App` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `App` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`repository` of `App` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Pattern(PATTERN_1), message: "`repository` of `App` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -134,8 +140,11 @@ impl fr::resource::Props for AutoBranchCreationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "build_spec", check: fr::literal::Check::Length { min: 1, max: 25000 }, message: "`build_spec` of `AutoBranchCreationConfig` must have 1 to 25000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "build_spec", check: fr::literal::Check::Pattern(PATTERN_2), message: "`build_spec` of `AutoBranchCreationConfig` must match the schema's pattern `^(?s).+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "framework", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`framework` of `AutoBranchCreationConfig` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework", check: fr::literal::Check::Pattern(PATTERN_1), message: "`framework` of `AutoBranchCreationConfig` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pull_request_environment_name", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`pull_request_environment_name` of `AutoBranchCreationConfig` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pull_request_environment_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`pull_request_environment_name` of `AutoBranchCreationConfig` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -174,7 +183,9 @@ impl fr::resource::Props for EnvironmentVariable {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`name` of `EnvironmentVariable` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `EnvironmentVariable` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 5500 }, message: "`value` of `EnvironmentVariable` must have 0 to 5500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `EnvironmentVariable` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -228,9 +239,13 @@ impl fr::resource::Props for CustomRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "condition", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`condition` of `CustomRule` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "condition", check: fr::literal::Check::Pattern(PATTERN_1), message: "`condition` of `CustomRule` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source` of `CustomRule` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source` of `CustomRule` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "status", check: fr::literal::Check::Length { min: 3, max: 7 }, message: "`status` of `CustomRule` must have 3 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "status", check: fr::literal::Check::Pattern(PATTERN_3), message: "`status` of `CustomRule` must match the schema's pattern `.{3,7}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`target` of `CustomRule` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_0), message: "`target` of `CustomRule` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -331,11 +346,17 @@ impl fr::resource::Props for Branch {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_id", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`app_id` of `Branch` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`app_id` of `Branch` must match the schema's pattern `d[a-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`branch_name` of `Branch` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`branch_name` of `Branch` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "build_spec", check: fr::literal::Check::Length { min: 1, max: 25000 }, message: "`build_spec` of `Branch` must have 1 to 25000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "build_spec", check: fr::literal::Check::Pattern(PATTERN_0), message: "`build_spec` of `Branch` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Branch` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Branch` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "framework", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`framework` of `Branch` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework", check: fr::literal::Check::Pattern(PATTERN_1), message: "`framework` of `Branch` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pull_request_environment_name", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`pull_request_environment_name` of `Branch` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pull_request_environment_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`pull_request_environment_name` of `Branch` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -384,6 +405,7 @@ impl fr::resource::Props for Backend {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "stack_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`stack_arn` of `Backend` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stack_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`stack_arn` of `Backend` must match the schema's pattern `^arn:aws:cloudformation:[a-z0-9-]+:\\d{12}:stack/…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -469,7 +491,9 @@ impl fr::resource::Props for Domain {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_id", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`app_id` of `Domain` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`app_id` of `Domain` must match the schema's pattern `d[a-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "auto_sub_domain_iam_role", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`auto_sub_domain_iam_role` of `Domain` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "auto_sub_domain_iam_role", check: fr::literal::Check::Pattern(PATTERN_6), message: "`auto_sub_domain_iam_role` of `Domain` must match the schema's pattern `^$|^arn:.+:iam::\\d{12}:role.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`domain_name` of `Domain` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -531,6 +555,7 @@ impl fr::resource::Props for CertificateSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_certificate_arn", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`custom_certificate_arn` of `CertificateSettings` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_certificate_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`custom_certificate_arn` of `CertificateSettings` must match the schema's pattern `^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -558,7 +583,9 @@ impl fr::resource::Props for SubDomainSetting {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`branch_name` of `SubDomainSetting` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`branch_name` of `SubDomainSetting` must match the schema's pattern `(?s).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`prefix` of `SubDomainSetting` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_1), message: "`prefix` of `SubDomainSetting` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -587,8 +614,11 @@ impl fr::resource::Props for Webhook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_id", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`app_id` of `Webhook` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`app_id` of `Webhook` must match the schema's pattern `^d[a-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`branch_name` of `Webhook` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`branch_name` of `Webhook` must match the schema's pattern `^(?s).+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Webhook` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_9), message: "`description` of `Webhook` must match the schema's pattern `^(?s)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -652,3 +682,23 @@ impl fr::resource::Props for WebhookTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WebhookTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 3, max: 7 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start];

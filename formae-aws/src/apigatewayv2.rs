@@ -729,6 +729,9 @@ impl fr::resource::Props for Integration {
         fr::resource::Required { field: "api_id", message: "missing required property `api_id` of `Integration`: add `api_id: ...` to it" },
         fr::resource::Required { field: "integration_type", message: "missing required property `integration_type` of `Integration`: add `integration_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credentials_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`credentials_arn` of `Integration` must match the schema's pattern `arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|us…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Integration`], known after apply.
@@ -1489,3 +1492,5 @@ impl fr::resource::Resource for VpcLink {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];

@@ -133,10 +133,12 @@ impl fr::resource::Props for ConfigurationProfile {
         fr::resource::Required { field: "name", message: "missing required property `name` of `ConfigurationProfile`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_id` of `ConfigurationProfile` must match the schema's pattern `[a-z0-9]{4,7}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ConfigurationProfile` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_identifier` of `ConfigurationProfile` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "location_uri", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`location_uri` of `ConfigurationProfile` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ConfigurationProfile` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`r#type` of `ConfigurationProfile` must match the schema's pattern `^[a-zA-Z\\.]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -280,6 +282,7 @@ impl fr::resource::Props for Deployment {
         fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`application_id` of `Deployment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "configuration_profile_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`configuration_profile_id` of `Deployment` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "configuration_version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`configuration_version` of `Deployment` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "deployment_strategy_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`deployment_strategy_id` of `Deployment` must match the schema's pattern `^(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Deployment` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`environment_id` of `Deployment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_identifier` of `Deployment` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
@@ -513,6 +516,7 @@ impl fr::resource::Props for Environment {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Environment`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_id` of `Environment` must match the schema's pattern `[a-z0-9]{4,7}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Environment` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Environment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
@@ -668,6 +672,7 @@ impl fr::resource::Props for ExperimentDefinition {
         fr::literal::LiteralRule { field: "configuration_profile_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`configuration_profile_identifier` of `ExperimentDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`environment_identifier` of `ExperimentDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "flag_key", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`flag_key` of `ExperimentDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flag_key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`flag_key` of `ExperimentDefinition` must match the schema's pattern `^[a-z][a-zA-Z0-9_-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "hypothesis", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`hypothesis` of `ExperimentDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "launch_criteria", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`launch_criteria` of `ExperimentDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ExperimentDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
@@ -881,6 +886,7 @@ impl fr::resource::Props for Extension {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Extension` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Extension` must match the schema's pattern `^[^\\/#:\\n]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1024,9 +1030,12 @@ impl fr::resource::Props for HostedConfigurationVersion {
         fr::resource::Required { field: "content_type", message: "missing required property `content_type` of `HostedConfigurationVersion`: add `content_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_id` of `HostedConfigurationVersion` must match the schema's pattern `[a-z0-9]{4,7}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "configuration_profile_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`configuration_profile_id` of `HostedConfigurationVersion` must match the schema's pattern `[a-z0-9]{4,7}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`content_type` of `HostedConfigurationVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `HostedConfigurationVersion` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "version_label", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`version_label` of `HostedConfigurationVersion` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version_label", check: fr::literal::Check::Pattern(PATTERN_5), message: "`version_label` of `HostedConfigurationVersion` must match the schema's pattern `^$|.*[^0-9].*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1070,3 +1079,15 @@ impl fr::resource::Resource for HostedConfigurationVersion {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 4, max: 7 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 4, max: 7 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 9, max: 40 }, fr::literal::Node::End]]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '"'), ('$', '.'), ('0', '9'), (';', '\u{10ffff}')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '/'), (':', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]])];

@@ -41,6 +41,7 @@ impl fr::resource::Props for AppAuthorization {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`app` of `AppAuthorization` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "app_bundle_identifier", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`app_bundle_identifier` of `AppAuthorization` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_bundle_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`app_bundle_identifier` of `AppAuthorization` must match the schema's pattern `^arn:.+$|^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -234,7 +235,9 @@ impl fr::resource::Props for IngestionDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_bundle_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`app_bundle_arn` of `IngestionDestination` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_bundle_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`app_bundle_arn` of `IngestionDestination` must match the schema's pattern `^arn:.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ingestion_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`ingestion_arn` of `IngestionDestination` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ingestion_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`ingestion_arn` of `IngestionDestination` must match the schema's pattern `^arn:.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -409,3 +412,7 @@ fr::cfn_enum! {
         Raw = "raw",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End]])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

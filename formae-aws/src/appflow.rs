@@ -32,8 +32,11 @@ impl fr::resource::Props for Connector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connector_label", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`connector_label` of `Connector` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_label", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connector_label` of `Connector` must match the schema's pattern `[a-zA-Z0-9][\\w!@#.-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "connector_provisioning_type", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`connector_provisioning_type` of `Connector` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_provisioning_type", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connector_provisioning_type` of `Connector` must match the schema's pattern `[a-zA-Z0-9][\\w!@#.-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Connector` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Connector` must match the schema's pattern `[\\s\\w/!@#+=.-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -133,7 +136,9 @@ impl fr::resource::Props for ConnectorProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connector_label", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`connector_label` of `ConnectorProfile` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_label", check: fr::literal::Check::Pattern(PATTERN_2), message: "`connector_label` of `ConnectorProfile` must match the schema's pattern `[\\w!@#.-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`connector_profile_name` of `ConnectorProfile` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`connector_profile_name` of `ConnectorProfile` must match the schema's pattern `[\\w/!@#+=.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -262,7 +267,9 @@ impl fr::resource::Props for AmplitudeConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_key` of `AmplitudeConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_key` of `AmplitudeConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "secret_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`secret_key` of `AmplitudeConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_key` of `AmplitudeConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -302,7 +309,9 @@ impl fr::resource::Props for ApiKeyCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_key` of `ApiKeyCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_key` of `ApiKeyCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "api_secret_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_secret_key` of `ApiKeyCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_secret_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_secret_key` of `ApiKeyCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -332,7 +341,9 @@ impl fr::resource::Props for BasicAuthCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`password` of `BasicAuthCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_4), message: "`password` of `BasicAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`username` of `BasicAuthCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `BasicAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -352,6 +363,7 @@ impl fr::resource::Props for CustomAuthCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_authentication_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`custom_authentication_type` of `CustomAuthCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_authentication_type", check: fr::literal::Check::Pattern(PATTERN_4), message: "`custom_authentication_type` of `CustomAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -374,9 +386,13 @@ impl fr::resource::Props for OAuth2Credentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `OAuth2Credentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `OAuth2Credentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_id` of `OAuth2Credentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `OAuth2Credentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_secret` of `OAuth2Credentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `OAuth2Credentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`refresh_token` of `OAuth2Credentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`refresh_token` of `OAuth2Credentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -396,7 +412,9 @@ impl fr::resource::Props for ConnectorOAuthRequest {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "auth_code", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`auth_code` of `ConnectorOAuthRequest` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "auth_code", check: fr::literal::Check::Pattern(PATTERN_5), message: "`auth_code` of `ConnectorOAuthRequest` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "redirect_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`redirect_uri` of `ConnectorOAuthRequest` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "redirect_uri", check: fr::literal::Check::Pattern(PATTERN_5), message: "`redirect_uri` of `ConnectorOAuthRequest` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -416,7 +434,9 @@ impl fr::resource::Props for DatadogConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_key` of `DatadogConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_key` of `DatadogConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "application_key", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`application_key` of `DatadogConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`application_key` of `DatadogConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -433,6 +453,7 @@ impl fr::resource::Props for DynatraceConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_token", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_token` of `DynatraceConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_token` of `DynatraceConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -458,9 +479,13 @@ impl fr::resource::Props for GoogleAnalyticsConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `GoogleAnalyticsConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `GoogleAnalyticsConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_id` of `GoogleAnalyticsConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `GoogleAnalyticsConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_secret` of `GoogleAnalyticsConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `GoogleAnalyticsConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`refresh_token` of `GoogleAnalyticsConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`refresh_token` of `GoogleAnalyticsConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -486,9 +511,13 @@ impl fr::resource::Props for InforNexusConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_key_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`access_key_id` of `InforNexusConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_key_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_key_id` of `InforNexusConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "datakey", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`datakey` of `InforNexusConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "datakey", check: fr::literal::Check::Pattern(PATTERN_4), message: "`datakey` of `InforNexusConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "secret_access_key", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`secret_access_key` of `InforNexusConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_access_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_access_key` of `InforNexusConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`user_id` of `InforNexusConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`user_id` of `InforNexusConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -512,8 +541,11 @@ impl fr::resource::Props for MarketoConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `MarketoConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `MarketoConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_id` of `MarketoConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `MarketoConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_secret` of `MarketoConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `MarketoConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -534,8 +566,11 @@ impl fr::resource::Props for PardotConnectorProfileCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `PardotConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `PardotConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_credentials_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`client_credentials_arn` of `PardotConnectorProfileCredentials` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_credentials_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`client_credentials_arn` of `PardotConnectorProfileCredentials` must match the schema's pattern `arn:aws:secretsmanager:.*:[0-9]+:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`refresh_token` of `PardotConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`refresh_token` of `PardotConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -552,7 +587,9 @@ impl fr::resource::Props for RedshiftConnectorProfileCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`password` of `RedshiftConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_4), message: "`password` of `RedshiftConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`username` of `RedshiftConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `RedshiftConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -588,9 +625,13 @@ impl fr::resource::Props for SAPODataConnectorProfileCredentialsOAuthCredentials
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_id` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_secret` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`refresh_token` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`refresh_token` of `SAPODataConnectorProfileCredentialsOAuthCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -615,9 +656,13 @@ impl fr::resource::Props for SalesforceConnectorProfileCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `SalesforceConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `SalesforceConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_credentials_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`client_credentials_arn` of `SalesforceConnectorProfileCredentials` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_credentials_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`client_credentials_arn` of `SalesforceConnectorProfileCredentials` must match the schema's pattern `arn:aws:secretsmanager:.*:[0-9]+:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "jwt_token", check: fr::literal::Check::Length { min: 0, max: 8000 }, message: "`jwt_token` of `SalesforceConnectorProfileCredentials` must have 0 to 8000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "jwt_token", check: fr::literal::Check::Pattern(PATTERN_7), message: "`jwt_token` of `SalesforceConnectorProfileCredentials` must match the schema's pattern `^[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_.…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`refresh_token` of `SalesforceConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`refresh_token` of `SalesforceConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -645,7 +690,9 @@ impl fr::resource::Props for ServiceNowConnectorProfileCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`password` of `ServiceNowConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_4), message: "`password` of `ServiceNowConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`username` of `ServiceNowConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `ServiceNowConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -662,6 +709,7 @@ impl fr::resource::Props for SingularConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_key` of `SingularConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_key` of `SingularConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -685,8 +733,11 @@ impl fr::resource::Props for SlackConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `SlackConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `SlackConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_id` of `SlackConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `SlackConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_secret` of `SlackConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `SlackConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -706,7 +757,9 @@ impl fr::resource::Props for SnowflakeConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`password` of `SnowflakeConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_4), message: "`password` of `SnowflakeConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`username` of `SnowflakeConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `SnowflakeConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -723,6 +776,7 @@ impl fr::resource::Props for TrendmicroConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_secret_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_secret_key` of `TrendmicroConnectorProfileCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_secret_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_secret_key` of `TrendmicroConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -742,7 +796,9 @@ impl fr::resource::Props for VeevaConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`password` of `VeevaConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_4), message: "`password` of `VeevaConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`username` of `VeevaConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `VeevaConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -766,8 +822,11 @@ impl fr::resource::Props for ZendeskConnectorProfileCredentials {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `ZendeskConnectorProfileCredentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_token` of `ZendeskConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_id` of `ZendeskConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `ZendeskConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`client_secret` of `ZendeskConnectorProfileCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `ZendeskConnectorProfileCredentials` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -838,6 +897,7 @@ impl fr::resource::Props for OAuth2Properties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "token_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`token_url` of `OAuth2Properties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "token_url", check: fr::literal::Check::Pattern(PATTERN_8), message: "`token_url` of `OAuth2Properties` must match the schema's pattern `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -854,6 +914,7 @@ impl fr::resource::Props for DatadogConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `DatadogConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `DatadogConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -870,6 +931,7 @@ impl fr::resource::Props for DynatraceConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `DynatraceConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `DynatraceConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -886,6 +948,7 @@ impl fr::resource::Props for InforNexusConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `InforNexusConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `InforNexusConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -902,6 +965,7 @@ impl fr::resource::Props for MarketoConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `MarketoConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `MarketoConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -923,7 +987,9 @@ impl fr::resource::Props for PardotConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "business_unit_id", check: fr::literal::Check::Length { min: 0, max: 18 }, message: "`business_unit_id` of `PardotConnectorProfileProperties` must have 0 to 18 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "business_unit_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`business_unit_id` of `PardotConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `PardotConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `PardotConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -959,9 +1025,13 @@ impl fr::resource::Props for RedshiftConnectorProfileProperties {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_prefix", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`bucket_prefix` of `RedshiftConnectorProfileProperties` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "cluster_identifier", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`cluster_identifier` of `RedshiftConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_4), message: "`cluster_identifier` of `RedshiftConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`database_name` of `RedshiftConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`database_name` of `RedshiftConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database_url", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`database_url` of `RedshiftConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`database_url` of `RedshiftConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`workgroup_name` of `RedshiftConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`workgroup_name` of `RedshiftConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -991,11 +1061,16 @@ impl fr::resource::Props for SAPODataConnectorProfileProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_host_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`application_host_url` of `SAPODataConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_host_url", check: fr::literal::Check::Pattern(PATTERN_8), message: "`application_host_url` of `SAPODataConnectorProfileProperties` must match the schema's pattern `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "application_service_path", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`application_service_path` of `SAPODataConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_service_path", check: fr::literal::Check::Pattern(PATTERN_4), message: "`application_service_path` of `SAPODataConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_number", check: fr::literal::Check::Length { min: 3, max: 3 }, message: "`client_number` of `SAPODataConnectorProfileProperties` must have 3 to 3 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_number", check: fr::literal::Check::Pattern(PATTERN_9), message: "`client_number` of `SAPODataConnectorProfileProperties` must match the schema's pattern `^\\d{3}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logon_language", check: fr::literal::Check::Length { min: 0, max: 2 }, message: "`logon_language` of `SAPODataConnectorProfileProperties` must have 0 to 2 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logon_language", check: fr::literal::Check::Pattern(PATTERN_10), message: "`logon_language` of `SAPODataConnectorProfileProperties` must match the schema's pattern `^[a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "port_number", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`port_number` of `SAPODataConnectorProfileProperties` must be from 1 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "private_link_service_name", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`private_link_service_name` of `SAPODataConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "private_link_service_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`private_link_service_name` of `SAPODataConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1014,7 +1089,9 @@ impl fr::resource::Props for OAuthProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "auth_code_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`auth_code_url` of `OAuthProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "auth_code_url", check: fr::literal::Check::Pattern(PATTERN_8), message: "`auth_code_url` of `OAuthProperties` must match the schema's pattern `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "token_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`token_url` of `OAuthProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "token_url", check: fr::literal::Check::Pattern(PATTERN_8), message: "`token_url` of `OAuthProperties` must match the schema's pattern `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1035,6 +1112,7 @@ impl fr::resource::Props for SalesforceConnectorProfileProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `SalesforceConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `SalesforceConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1051,6 +1129,7 @@ impl fr::resource::Props for ServiceNowConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `ServiceNowConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `ServiceNowConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1067,6 +1146,7 @@ impl fr::resource::Props for SlackConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `SlackConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `SlackConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1097,11 +1177,16 @@ impl fr::resource::Props for SnowflakeConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_name", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`account_name` of `SnowflakeConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`account_name` of `SnowflakeConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bucket_prefix", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`bucket_prefix` of `SnowflakeConnectorProfileProperties` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "private_link_service_name", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`private_link_service_name` of `SnowflakeConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "private_link_service_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`private_link_service_name` of `SnowflakeConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`region` of `SnowflakeConnectorProfileProperties` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_4), message: "`region` of `SnowflakeConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "stage", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`stage` of `SnowflakeConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stage", check: fr::literal::Check::Pattern(PATTERN_4), message: "`stage` of `SnowflakeConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "warehouse", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`warehouse` of `SnowflakeConnectorProfileProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "warehouse", check: fr::literal::Check::Pattern(PATTERN_1), message: "`warehouse` of `SnowflakeConnectorProfileProperties` must match the schema's pattern `[\\s\\w/!@#+=.-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1118,6 +1203,7 @@ impl fr::resource::Props for VeevaConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `VeevaConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `VeevaConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1134,6 +1220,7 @@ impl fr::resource::Props for ZendeskConnectorProfileProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`instance_url` of `ZendeskConnectorProfileProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_url` of `ZendeskConnectorProfileProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1208,7 +1295,9 @@ impl fr::resource::Props for Flow {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Flow` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_11), message: "`description` of `Flow` must match the schema's pattern `[\\w!@#\\-.?,\\s]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "flow_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`flow_name` of `Flow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flow_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`flow_name` of `Flow` must match the schema's pattern `[a-zA-Z0-9][\\w!@#.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1273,7 +1362,9 @@ impl fr::resource::Props for DestinationFlowConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_version", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_version` of `DestinationFlowConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_version", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_version` of `DestinationFlowConfig` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`connector_profile_name` of `DestinationFlowConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`connector_profile_name` of `DestinationFlowConfig` must match the schema's pattern `[\\w/!@#+=.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1359,6 +1450,7 @@ impl fr::resource::Props for CustomConnectorDestinationProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "entity_name", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`entity_name` of `CustomConnectorDestinationProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entity_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`entity_name` of `CustomConnectorDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1405,6 +1497,7 @@ impl fr::resource::Props for EventBridgeDestinationProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `EventBridgeDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `EventBridgeDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1419,6 +1512,7 @@ impl fr::resource::Props for LookoutMetricsDestinationProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `LookoutMetricsDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `LookoutMetricsDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1437,6 +1531,7 @@ impl fr::resource::Props for MarketoDestinationProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `MarketoDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `MarketoDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1461,6 +1556,7 @@ impl fr::resource::Props for RedshiftDestinationProperties {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_prefix", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`bucket_prefix` of `RedshiftDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `RedshiftDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `RedshiftDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1596,6 +1692,7 @@ impl fr::resource::Props for SAPODataDestinationProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object_path", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object_path` of `SAPODataDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_path", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object_path` of `SAPODataDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1637,6 +1734,7 @@ impl fr::resource::Props for SalesforceDestinationProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `SalesforceDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `SalesforceDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1670,6 +1768,7 @@ impl fr::resource::Props for SnowflakeDestinationProperties {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_prefix", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`bucket_prefix` of `SnowflakeDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `SnowflakeDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `SnowflakeDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1731,6 +1830,7 @@ impl fr::resource::Props for ZendeskDestinationProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `ZendeskDestinationProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `ZendeskDestinationProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1807,7 +1907,9 @@ impl fr::resource::Props for SourceFlowConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_version", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`api_version` of `SourceFlowConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_version", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_version` of `SourceFlowConfig` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`connector_profile_name` of `SourceFlowConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`connector_profile_name` of `SourceFlowConfig` must match the schema's pattern `[\\w/!@#+=.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1882,6 +1984,7 @@ impl fr::resource::Props for AmplitudeSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `AmplitudeSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `AmplitudeSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1903,6 +2006,7 @@ impl fr::resource::Props for CustomConnectorSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "entity_name", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`entity_name` of `CustomConnectorSourceProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entity_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`entity_name` of `CustomConnectorSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1922,6 +2026,7 @@ impl fr::resource::Props for CustomConnectorSourcePropertiesDataTransferApi {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`name` of `CustomConnectorSourcePropertiesDataTransferApi` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`name` of `CustomConnectorSourcePropertiesDataTransferApi` must match the schema's pattern `[\\w/-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1947,6 +2052,7 @@ impl fr::resource::Props for DatadogSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `DatadogSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `DatadogSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1963,6 +2069,7 @@ impl fr::resource::Props for DynatraceSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `DynatraceSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `DynatraceSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1979,6 +2086,7 @@ impl fr::resource::Props for GoogleAnalyticsSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `GoogleAnalyticsSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `GoogleAnalyticsSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1995,6 +2103,7 @@ impl fr::resource::Props for InforNexusSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `InforNexusSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `InforNexusSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2011,6 +2120,7 @@ impl fr::resource::Props for MarketoSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `MarketoSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `MarketoSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2027,6 +2137,7 @@ impl fr::resource::Props for PardotSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `PardotSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `PardotSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2089,6 +2200,7 @@ impl fr::resource::Props for SAPODataSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object_path", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object_path` of `SAPODataSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_path", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object_path` of `SAPODataSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2143,6 +2255,7 @@ impl fr::resource::Props for SalesforceSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `SalesforceSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `SalesforceSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2159,6 +2272,7 @@ impl fr::resource::Props for ServiceNowSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `ServiceNowSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `ServiceNowSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2175,6 +2289,7 @@ impl fr::resource::Props for SingularSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `SingularSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `SingularSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2191,6 +2306,7 @@ impl fr::resource::Props for SlackSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `SlackSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `SlackSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2207,6 +2323,7 @@ impl fr::resource::Props for TrendmicroSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `TrendmicroSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `TrendmicroSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2231,7 +2348,9 @@ impl fr::resource::Props for VeevaSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "document_type", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`document_type` of `VeevaSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "document_type", check: fr::literal::Check::Pattern(PATTERN_13), message: "`document_type` of `VeevaSourceProperties` must match the schema's pattern `[\\s\\w_-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `VeevaSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `VeevaSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2248,6 +2367,7 @@ impl fr::resource::Props for ZendeskSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `ZendeskSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object` of `ZendeskSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2722,6 +2842,7 @@ impl fr::resource::Props for TaskPropertiesObject {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`value` of `TaskPropertiesObject` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_14), message: "`value` of `TaskPropertiesObject` must match the schema's pattern `.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2829,3 +2950,33 @@ fr::cfn_enum! {
         OnDemand = "OnDemand",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('%', '&'), ('+', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('#', '#'), ('%', '&'), ('+', '+'), ('-', '-'), ('/', '9'), (';', ';'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')])];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), (',', '.'), ('0', '9'), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];

@@ -54,7 +54,9 @@ impl fr::resource::Props for Application {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `Application` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "initialization_timeout", check: fr::literal::Check::Range { min: 1.0, max: 600000.0 }, message: "`initialization_timeout` of `Application` must be from 1 to 600000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Application` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `^[a-zA-Z0-9\\/\\._ \\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `Application` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_1), message: "`namespace` of `Application` must match the schema's pattern `^[a-zA-Z0-9/\\._\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -156,6 +158,7 @@ impl fr::resource::Props for ExternalUrlConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_url", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`access_url` of `ExternalUrlConfig` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`access_url` of `ExternalUrlConfig` must match the schema's pattern `^\\w+\\:\\/\\/.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -242,8 +245,11 @@ impl fr::resource::Props for DataIntegration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `DataIntegration` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`kms_key` of `DataIntegration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`kms_key` of `DataIntegration` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `DataIntegration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `DataIntegration` must match the schema's pattern `^[a-zA-Z0-9/\\._\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_uri", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`source_uri` of `DataIntegration` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_uri", check: fr::literal::Check::Pattern(PATTERN_4), message: "`source_uri` of `DataIntegration` must match the schema's pattern `^(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+$)|(\\w+\\:\\/\\/[\\w.…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -322,8 +328,11 @@ impl fr::resource::Props for ScheduleConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "first_execution_from", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`first_execution_from` of `ScheduleConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "first_execution_from", check: fr::literal::Check::Pattern(PATTERN_3), message: "`first_execution_from` of `ScheduleConfig` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`object` of `ScheduleConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_1), message: "`object` of `ScheduleConfig` must match the schema's pattern `^[a-zA-Z0-9/\\._\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`schedule_expression` of `ScheduleConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Pattern(PATTERN_3), message: "`schedule_expression` of `ScheduleConfig` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -357,7 +366,9 @@ impl fr::resource::Props for EventIntegration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `EventIntegration` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "event_bridge_bus", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`event_bridge_bus` of `EventIntegration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bridge_bus", check: fr::literal::Check::Pattern(PATTERN_1), message: "`event_bridge_bus` of `EventIntegration` must match the schema's pattern `^[a-zA-Z0-9/\\._\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `EventIntegration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `EventIntegration` must match the schema's pattern `^[a-zA-Z0-9/\\._\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -413,5 +424,18 @@ impl fr::resource::Props for EventFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`source` of `EventFilter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_5), message: "`source` of `EventFilter` must match the schema's pattern `^aws\\.(partner\\/.*|cases)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::End];

@@ -55,7 +55,9 @@ impl fr::resource::Props for Application {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`resource_group_name` of `Application` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`resource_group_name` of `Application` must match the schema's pattern `[a-zA-Z0-9.-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sns_notification_arn", check: fr::literal::Check::Length { min: 20, max: 300 }, message: "`sns_notification_arn` of `Application` must have 20 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sns_notification_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`sns_notification_arn` of `Application` must match the schema's pattern `^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -124,7 +126,10 @@ impl fr::resource::Props for ComponentMonitoringSetting {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "component_arn", check: fr::literal::Check::Length { min: 20, max: 300 }, message: "`component_arn` of `ComponentMonitoringSetting` must have 20 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "component_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`component_arn` of `ComponentMonitoringSetting` must match the schema's pattern `^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "component_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`component_name` of `ComponentMonitoringSetting` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "component_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`component_name` of `ComponentMonitoringSetting` must match the schema's pattern `^[\\d\\w\\-_.+]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "tier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`tier` of `ComponentMonitoringSetting` must match the schema's pattern `^[A-Z][A-Z_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -322,7 +327,10 @@ impl fr::resource::Props for Log {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_path", check: fr::literal::Check::Length { min: 1, max: 260 }, message: "`log_path` of `Log` must have 1 to 260 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_path", check: fr::literal::Check::Pattern(PATTERN_4), message: "`log_path` of `Log` must match the schema's pattern `^([a-zA-Z]:\\\\[\\\\\\S|*\\S]?.*|/[^\"']*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "log_type", check: fr::literal::Check::Pattern(PATTERN_3), message: "`log_type` of `Log` must match the schema's pattern `^[A-Z][A-Z_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern_set", check: fr::literal::Check::Length { min: 1, max: 30 }, message: "`pattern_set` of `Log` must have 1 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_set", check: fr::literal::Check::Pattern(PATTERN_0), message: "`pattern_set` of `Log` must match the schema's pattern `[a-zA-Z0-9.-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -374,6 +382,7 @@ impl fr::resource::Props for Process {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "process_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`process_name` of `Process` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "process_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`process_name` of `Process` must match the schema's pattern `^[a-zA-Z0-9_,-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -420,7 +429,9 @@ impl fr::resource::Props for WindowsEvent {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_name", check: fr::literal::Check::Length { min: 1, max: 260 }, message: "`event_name` of `WindowsEvent` must have 1 to 260 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`event_name` of `WindowsEvent` must match the schema's pattern `^[a-zA-Z0-9_ \\\\/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern_set", check: fr::literal::Check::Length { min: 1, max: 30 }, message: "`pattern_set` of `WindowsEvent` must have 1 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_set", check: fr::literal::Check::Pattern(PATTERN_0), message: "`pattern_set` of `WindowsEvent` must match the schema's pattern `[a-zA-Z0-9.-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -500,6 +511,7 @@ impl fr::resource::Props for CustomComponent {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "component_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`component_name` of `CustomComponent` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "component_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`component_name` of `CustomComponent` must match the schema's pattern `^[\\d\\w\\-_.+]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -528,6 +540,7 @@ impl fr::resource::Props for LogPatternSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "pattern_set_name", check: fr::literal::Check::Length { min: 1, max: 30 }, message: "`pattern_set_name` of `LogPatternSet` must have 1 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_set_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`pattern_set_name` of `LogPatternSet` must match the schema's pattern `[a-zA-Z0-9.-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -554,6 +567,7 @@ impl fr::resource::Props for LogPattern {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "pattern", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`pattern` of `LogPattern` must have 1 to 50 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "pattern_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`pattern_name` of `LogPattern` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`pattern_name` of `LogPattern` must match the schema's pattern `[a-zA-Z0-9.-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -578,3 +592,17 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/'), (':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\\', '\\')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '!'), ('#', '&'), ('(', '\u{10ffff}')])], min: 0, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('/', '9'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -120,7 +120,9 @@ impl fr::resource::Props for GroupingAttributeDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_grouping_value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`default_grouping_value` of `GroupingAttributeDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_grouping_value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`default_grouping_value` of `GroupingAttributeDefinition` must match the schema's pattern `^[a-zA-Z0-9\\s+\\-=\\._:/@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "grouping_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`grouping_name` of `GroupingAttributeDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "grouping_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`grouping_name` of `GroupingAttributeDefinition` must match the schema's pattern `^[a-zA-Z0-9\\s+\\-=\\._:/@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -173,7 +175,9 @@ impl fr::resource::Props for InstrumentationConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`description` of `InstrumentationConfig` must have 1 to 50 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "environment", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`environment` of `InstrumentationConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment", check: fr::literal::Check::Pattern(PATTERN_1), message: "`environment` of `InstrumentationConfig` must match the schema's pattern `^[A-Za-z0-9:/+=,.@_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`service` of `InstrumentationConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service", check: fr::literal::Check::Pattern(PATTERN_1), message: "`service` of `InstrumentationConfig` must match the schema's pattern `^[A-Za-z0-9:/+=,.@_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -447,6 +451,7 @@ impl fr::resource::Props for ServiceLevelObjective {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `ServiceLevelObjective` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `ServiceLevelObjective` must match the schema's pattern `^[0-9A-Za-z][-._0-9A-Za-z ]{0,126}[0-9A-Za-z]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -781,6 +786,9 @@ impl fr::resource::Props for SelectionConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `SelectionConfig`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "pattern", check: fr::literal::Check::Pattern(PATTERN_3), message: "`pattern` of `SelectionConfig` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1046,3 +1054,11 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 126 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

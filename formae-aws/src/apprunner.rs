@@ -32,6 +32,7 @@ impl fr::resource::Props for AutoScalingConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "auto_scaling_configuration_name", check: fr::literal::Check::Length { min: 4, max: 32 }, message: "`auto_scaling_configuration_name` of `AutoScalingConfiguration` must have 4 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "auto_scaling_configuration_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`auto_scaling_configuration_name` of `AutoScalingConfiguration` must match the schema's pattern `[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_concurrency", check: fr::literal::Check::Range { min: 1.0, max: 200.0 }, message: "`max_concurrency` of `AutoScalingConfiguration` must be from 1 to 200 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_size` of `AutoScalingConfiguration` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Range { min: 1.0, max: 25.0 }, message: "`min_size` of `AutoScalingConfiguration` must be from 1 to 25 (the schema's minimum/maximum)" },
@@ -116,6 +117,7 @@ impl fr::resource::Props for ObservabilityConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "observability_configuration_name", check: fr::literal::Check::Length { min: 4, max: 32 }, message: "`observability_configuration_name` of `ObservabilityConfiguration` must have 4 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "observability_configuration_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`observability_configuration_name` of `ObservabilityConfiguration` must match the schema's pattern `[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -220,7 +222,9 @@ impl fr::resource::Props for Service {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "auto_scaling_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`auto_scaling_configuration_arn` of `Service` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "auto_scaling_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`auto_scaling_configuration_arn` of `Service` must match the schema's pattern `arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Length { min: 4, max: 40 }, message: "`service_name` of `Service` must have 4 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`service_name` of `Service` must match the schema's pattern `[A-Za-z0-9][A-Za-z0-9-_]{3,39}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -282,6 +286,7 @@ impl fr::resource::Props for EncryptionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`kms_key` of `EncryptionConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`kms_key` of `EncryptionConfiguration` must match the schema's pattern `arn:aws(-[\\w]+)*:kms:[a-z\\-]+-[0-9]{1}:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -344,7 +349,9 @@ impl fr::resource::Props for InstanceConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cpu", check: fr::literal::Check::Length { min: 3, max: 9 }, message: "`cpu` of `InstanceConfiguration` must have 3 to 9 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cpu", check: fr::literal::Check::Pattern(PATTERN_4), message: "`cpu` of `InstanceConfiguration` must match the schema's pattern `256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "memory", check: fr::literal::Check::Length { min: 3, max: 6 }, message: "`memory` of `InstanceConfiguration` must have 3 to 6 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "memory", check: fr::literal::Check::Pattern(PATTERN_5), message: "`memory` of `InstanceConfiguration` must match the schema's pattern `512|1024|2048|3072|4096|6144|8192|10240|12288|(0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -383,6 +390,7 @@ impl fr::resource::Props for EgressConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vpc_connector_arn", check: fr::literal::Check::Length { min: 44, max: 1011 }, message: "`vpc_connector_arn` of `EgressConfiguration` must have 44 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_connector_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`vpc_connector_arn` of `EgressConfiguration` must match the schema's pattern `arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -433,6 +441,7 @@ impl fr::resource::Props for ServiceObservabilityConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "observability_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`observability_configuration_arn` of `ServiceObservabilityConfiguration` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "observability_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`observability_configuration_arn` of `ServiceObservabilityConfiguration` must match the schema's pattern `arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -471,6 +480,7 @@ impl fr::resource::Props for AuthenticationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`connection_arn` of `AuthenticationConfiguration` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`connection_arn` of `AuthenticationConfiguration` must match the schema's pattern `arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -499,6 +509,7 @@ impl fr::resource::Props for CodeRepository {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Length { min: 0, max: 51200 }, message: "`repository_url` of `CodeRepository` must have 0 to 51200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source_directory", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`source_directory` of `CodeRepository` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_directory", check: fr::literal::Check::Pattern(PATTERN_7), message: "`source_directory` of `CodeRepository` must match the schema's pattern `[^\\x00]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -546,7 +557,9 @@ impl fr::resource::Props for CodeConfigurationValues {
         fr::resource::Required { field: "runtime", message: "missing required property `runtime` of `CodeConfigurationValues`: add `runtime: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "build_command", check: fr::literal::Check::Pattern(PATTERN_8), message: "`build_command` of `CodeConfigurationValues` must match the schema's pattern `^[^\\x0a\\x0d]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Length { min: 0, max: 51200 }, message: "`port` of `CodeConfigurationValues` must have 0 to 51200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_command", check: fr::literal::Check::Pattern(PATTERN_8), message: "`start_command` of `CodeConfigurationValues` must match the schema's pattern `^[^\\x0a\\x0d]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -639,6 +652,7 @@ impl fr::resource::Props for ImageRepository {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_identifier", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`image_identifier` of `ImageRepository` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_identifier", check: fr::literal::Check::Pattern(PATTERN_9), message: "`image_identifier` of `ImageRepository` must match the schema's pattern `([0-9]{12}.dkr.ecr.[a-z\\-]+-[0-9]{1}.amazonaws.c…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -662,6 +676,7 @@ impl fr::resource::Props for ImageConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Length { min: 0, max: 51200 }, message: "`port` of `ImageConfiguration` must have 0 to 51200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_command", check: fr::literal::Check::Pattern(PATTERN_8), message: "`start_command` of `ImageConfiguration` must match the schema's pattern `^[^\\x0a\\x0d]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -698,6 +713,7 @@ impl fr::resource::Props for VpcConnector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vpc_connector_name", check: fr::literal::Check::Length { min: 4, max: 40 }, message: "`vpc_connector_name` of `VpcConnector` must have 4 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_connector_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`vpc_connector_name` of `VpcConnector` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9-\\\\_]{3,39}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -764,7 +780,9 @@ impl fr::resource::Props for VpcIngressConnection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "service_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`service_arn` of `VpcIngressConnection` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`service_arn` of `VpcIngressConnection` must match the schema's pattern `arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vpc_ingress_connection_name", check: fr::literal::Check::Length { min: 4, max: 40 }, message: "`vpc_ingress_connection_name` of `VpcIngressConnection` must have 4 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_ingress_connection_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`vpc_ingress_connection_name` of `VpcIngressConnection` must match the schema's pattern `[A-Za-z0-9][A-Za-z0-9\\-_]{3,39}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -829,3 +847,25 @@ impl fr::resource::Props for IngressVpcConfiguration {
         fr::literal::LiteralRule { field: "vpc_endpoint_id", check: fr::literal::Check::Length { min: 0, max: 51200 }, message: "`vpc_endpoint_id` of `IngressVpcConfiguration` must have 0 to 51200 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 31 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('\\', '\\'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('\\', '\\'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], &[fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('-', '-')])]])], min: 1, max: 1011 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 39 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('6', '6')])], &[fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('4', '4')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('8', '8')])], &[fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('9', '9')]), fr::literal::Node::Class(&[('6', '6')])], &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')])], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('5', '5')])], &[fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('4', '4')])]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('U', 'U')])]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('4', '4')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('8', '8')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('7', '7')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('9', '9')]), fr::literal::Node::Class(&[('6', '6')])], &[fr::literal::Node::Class(&[('6', '6')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('4', '4')])], &[fr::literal::Node::Class(&[('8', '8')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('9', '9')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('8', '8')]), fr::literal::Node::Class(&[('8', '8')])], &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('5', '5')])], &[fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('4', '4')])], &[fr::literal::Node::Class(&[('6', '6')])], &[fr::literal::Node::Class(&[('8', '8')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('2', '2')])]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('B', 'B')])]])];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], &[fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('-', '-')])]])], min: 1, max: 1011 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 3, max: 39 }, fr::literal::Node::End];

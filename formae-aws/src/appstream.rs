@@ -37,6 +37,7 @@ impl fr::resource::Props for AppBlock {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `AppBlock` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`display_name` of `AppBlock` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AppBlock` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -169,6 +170,7 @@ impl fr::resource::Props for AppBlockBuilder {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `AppBlockBuilder` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`display_name` of `AppBlockBuilder` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`instance_type` of `AppBlockBuilder` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AppBlockBuilder` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -313,10 +315,12 @@ impl fr::resource::Props for Application {
         fr::resource::Required { field: "platforms", message: "missing required property `platforms` of `Application`: add `platforms: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "app_block_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`app_block_arn` of `Application` must match the schema's pattern `^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Application` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`display_name` of `Application` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "launch_parameters", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`launch_parameters` of `Application` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "launch_path", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`launch_path` of `Application` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "working_directory", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`working_directory` of `Application` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -572,6 +576,9 @@ pub struct CertificateBasedAuthProperties {
 
 impl fr::resource::Props for CertificateBasedAuthProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`certificate_authority_arn` of `CertificateBasedAuthProperties` must match the schema's pattern `^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -629,6 +636,8 @@ impl fr::resource::Props for Entitlement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Entitlement` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Entitlement` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "stack_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`stack_name` of `Entitlement` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -766,9 +775,12 @@ impl fr::resource::Props for Fleet {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Fleet` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "disconnect_timeout_in_seconds", check: fr::literal::Check::Range { min: 60.0, max: 360000.0 }, message: "`disconnect_timeout_in_seconds` of `Fleet` must be from 60 to 360000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Fleet` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fleet_type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`fleet_type` of `Fleet` must match the schema's pattern `^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "idle_disconnect_timeout_in_seconds", check: fr::literal::Check::Range { min: 0.0, max: 3600.0 }, message: "`idle_disconnect_timeout_in_seconds` of `Fleet` must be from 0 to 3600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "image_arn", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`image_arn` of `Fleet` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`image_arn` of `Fleet` must match the schema's pattern `^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`image_name` of `Fleet` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`image_name` of `Fleet` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`instance_type` of `Fleet` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "max_user_duration_in_seconds", check: fr::literal::Check::Range { min: 600.0, max: 360000.0 }, message: "`max_user_duration_in_seconds` of `Fleet` must be from 600 to 360000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Fleet` must have 1 to 100 characters (the schema's minLength/maxLength)" },
@@ -903,6 +915,7 @@ impl fr::resource::Props for FleetTag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FleetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FleetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_4), message: "`value` of `FleetTag` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -956,6 +969,7 @@ impl fr::resource::Props for ImageBuilder {
         fr::literal::LiteralRule { field: "appstream_agent_version", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`appstream_agent_version` of `ImageBuilder` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `ImageBuilder` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`display_name` of `ImageBuilder` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`image_arn` of `ImageBuilder` must match the schema's pattern `^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`image_name` of `ImageBuilder` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`instance_type` of `ImageBuilder` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`name` of `ImageBuilder` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
@@ -1088,6 +1102,7 @@ impl fr::resource::Props for Stack {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Stack` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`display_name` of `Stack` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "feedback_url", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`feedback_url` of `Stack` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Stack` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "redirect_url", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`redirect_url` of `Stack` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1155,6 +1170,9 @@ impl fr::resource::Props for AgentAccessConfig {
         fr::resource::Required { field: "screen_image_format", message: "missing required property `screen_image_format` of `AgentAccessConfig`: add `screen_image_format: ...` to it" },
         fr::resource::Required { field: "screen_resolution", message: "missing required property `screen_resolution` of `AgentAccessConfig`: add `screen_resolution: ...` to it" },
         fr::resource::Required { field: "settings", message: "missing required property `settings` of `AgentAccessConfig`: add `settings: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "s3_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`s3_bucket_arn` of `AgentAccessConfig` must match the schema's pattern `^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:s3:::…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1519,7 +1537,9 @@ impl fr::resource::Props for User {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "first_name", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`first_name` of `User` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "first_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`first_name` of `User` must match the schema's pattern `^[A-Za-z0-9_\\-\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "last_name", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`last_name` of `User` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "last_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`last_name` of `User` must match the schema's pattern `^[A-Za-z0-9_\\-\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`user_name` of `User` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1582,3 +1602,17 @@ fr::cfn_enum! {
         Suppress = "SUPPRESS",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::End], &[fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::End], &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::End]])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

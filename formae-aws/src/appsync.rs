@@ -31,7 +31,9 @@ impl fr::resource::Props for Api {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `Api` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Api` must match the schema's pattern `[A-Za-z0-9_\\-\\ ]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "owner_contact", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`owner_contact` of `Api` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "owner_contact", check: fr::literal::Check::Pattern(PATTERN_1), message: "`owner_contact` of `Api` must match the schema's pattern `[A-Za-z0-9_\\-\\ \\.]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -254,6 +256,7 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_2), message: "`value` of `Tag` must match the schema's pattern `^[\\s\\w+-=\\.:/@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -466,6 +469,7 @@ impl fr::resource::Props for ChannelNamespace {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "code_handlers", check: fr::literal::Check::Length { min: 1, max: 32768 }, message: "`code_handlers` of `ChannelNamespace` must have 1 to 32768 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `ChannelNamespace` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ChannelNamespace` must match the schema's pattern `([A-Za-z0-9](?:[A-Za-z0-9\\-]{0,48}[A-Za-z0-9])?)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -557,6 +561,7 @@ impl fr::resource::Props for Integration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_source_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`data_source_name` of `Integration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_source_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`data_source_name` of `Integration` must match the schema's pattern `([_A-Za-z][_0-9A-Za-z]{0,511})?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -628,6 +633,7 @@ impl fr::resource::Props for DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`name` of `DataSource` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `DataSource` must match the schema's pattern `^[_A-Za-z][_0-9A-Za-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -930,6 +936,7 @@ impl fr::resource::Props for DomainName {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `DomainName` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain_name` of `DomainName` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`domain_name` of `DomainName` must match the schema's pattern `^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -992,6 +999,7 @@ impl fr::resource::Props for DomainNameApiAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain_name` of `DomainNameApiAssociation` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`domain_name` of `DomainNameApiAssociation` must match the schema's pattern `^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1087,8 +1095,10 @@ impl fr::resource::Props for FunctionConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "code", check: fr::literal::Check::Length { min: 1, max: 32768 }, message: "`code` of `FunctionConfiguration` must have 1 to 32768 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "data_source_name", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`data_source_name` of `FunctionConfiguration` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_source_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`data_source_name` of `FunctionConfiguration` must match the schema's pattern `^[_A-Za-z][_0-9A-Za-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_batch_size", check: fr::literal::Check::Range { min: 0.0, max: 2000.0 }, message: "`max_batch_size` of `FunctionConfiguration` must be from 0 to 2000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`name` of `FunctionConfiguration` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `FunctionConfiguration` must match the schema's pattern `^[_A-Za-z][_0-9A-Za-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "request_mapping_template", check: fr::literal::Check::Length { min: 0, max: 65536 }, message: "`request_mapping_template` of `FunctionConfiguration` must have 0 to 65536 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "response_mapping_template", check: fr::literal::Check::Length { min: 0, max: 65536 }, message: "`response_mapping_template` of `FunctionConfiguration` must have 0 to 65536 characters (the schema's minLength/maxLength)" },
     ];
@@ -1650,11 +1660,14 @@ impl fr::resource::Props for Resolver {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "code", check: fr::literal::Check::Length { min: 1, max: 32768 }, message: "`code` of `Resolver` must have 1 to 32768 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "data_source_name", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`data_source_name` of `Resolver` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_source_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`data_source_name` of `Resolver` must match the schema's pattern `^[_A-Za-z][_0-9A-Za-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "field_name", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`field_name` of `Resolver` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "field_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`field_name` of `Resolver` must match the schema's pattern `^[_A-Za-z][_0-9A-Za-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_batch_size", check: fr::literal::Check::Range { min: 0.0, max: 2000.0 }, message: "`max_batch_size` of `Resolver` must be from 0 to 2000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "request_mapping_template", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`request_mapping_template` of `Resolver` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "response_mapping_template", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`response_mapping_template` of `Resolver` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`type_name` of `Resolver` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`type_name` of `Resolver` must match the schema's pattern `^[_A-Za-z][_0-9A-Za-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1937,3 +1950,17 @@ fr::cfn_enum! {
         Json = "JSON",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 48 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 511 }], min: 0, max: 1 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -40,6 +40,7 @@ impl fr::resource::Props for AnomalyDetector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`alias` of `AnomalyDetector` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`workspace` of `AnomalyDetector` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -205,6 +206,9 @@ impl fr::resource::Props for ResourcePolicy {
         fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `ResourcePolicy`: add `policy_document: ...` to it" },
         fr::resource::Required { field: "workspace_arn", message: "missing required property `workspace_arn` of `ResourcePolicy`: add `workspace_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "workspace_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`workspace_arn` of `ResourcePolicy` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ResourcePolicy`], known after apply.
@@ -269,6 +273,7 @@ impl fr::resource::Props for RuleGroupsNamespace {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RuleGroupsNamespace` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`workspace` of `RuleGroupsNamespace` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -343,6 +348,7 @@ impl fr::resource::Props for Scraper {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`alias` of `Scraper` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Pattern(PATTERN_1), message: "`alias` of `Scraper` must match the schema's pattern `^[0-9A-Za-z][-.0-9A-Z_a-z]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -414,6 +420,9 @@ impl fr::resource::Props for DestinationAmpConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "workspace_arn", message: "missing required property `workspace_arn` of `DestinationAmpConfiguration`: add `workspace_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "workspace_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`workspace_arn` of `DestinationAmpConfiguration` must match the schema's pattern `^arn:aws[-a-z]*:aps:[-a-z0-9]+:[0-9]{12}:workspa…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Configuration for CloudWatch metrics destination
@@ -427,6 +436,9 @@ pub struct DestinationCloudWatchConfiguration {
 impl fr::resource::Props for DestinationCloudWatchConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "dataset_arn", message: "missing required property `dataset_arn` of `DestinationCloudWatchConfiguration`: add `dataset_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "dataset_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`dataset_arn` of `DestinationCloudWatchConfiguration` must match the schema's pattern `^arn:aws[-a-z]*:cloudwatch:[-a-z0-9]+:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -570,6 +582,9 @@ impl fr::resource::Props for SourceEksConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "cluster_arn", message: "missing required property `cluster_arn` of `SourceEksConfiguration`: add `cluster_arn: ...` to it" },
         fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `SourceEksConfiguration`: add `subnet_ids: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`cluster_arn` of `SourceEksConfiguration` must match the schema's pattern `^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -810,6 +825,7 @@ impl fr::resource::Props for WorkspaceLabel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`name` of `WorkspaceLabel` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `WorkspaceLabel` must match the schema's pattern `^[a-zA-Z_][a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`value` of `WorkspaceLabel` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -828,3 +844,15 @@ impl fr::resource::Props for LimitsPerLabelSetEntry {
         fr::literal::LiteralRule { field: "max_series", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_series` of `LimitsPerLabelSetEntry` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

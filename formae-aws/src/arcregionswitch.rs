@@ -49,6 +49,8 @@ impl fr::resource::Props for Plan {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`name` of `Plan` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Plan` must match the schema's pattern `^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "primary_region", check: fr::literal::Check::Pattern(PATTERN_1), message: "`primary_region` of `Plan` must match the schema's pattern `^[a-z]{2}-[a-z-]+-\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recovery_time_objective_minutes", check: fr::literal::Check::Range { min: 1.0, max: 10080.0 }, message: "`recovery_time_objective_minutes` of `Plan` must be from 1 to 10080 (the schema's minimum/maximum)" },
     ];
 }
@@ -138,6 +140,9 @@ impl fr::resource::Props for Trigger {
         fr::resource::Required { field: "min_delay_minutes_between_executions", message: "missing required property `min_delay_minutes_between_executions` of `Trigger`: add `min_delay_minutes_between_executions: ...` to it" },
         fr::resource::Required { field: "target_region", message: "missing required property `target_region` of `Trigger`: add `target_region: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "target_region", check: fr::literal::Check::Pattern(PATTERN_1), message: "`target_region` of `Trigger` must match the schema's pattern `^[a-z]{2}-[a-z-]+-\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -190,6 +195,9 @@ impl fr::resource::Props for Workflow {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "workflow_target_action", message: "missing required property `workflow_target_action` of `Workflow`: add `workflow_target_action: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "workflow_target_region", check: fr::literal::Check::Pattern(PATTERN_1), message: "`workflow_target_region` of `Workflow` must match the schema's pattern `^[a-z]{2}-[a-z-]+-\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -237,3 +245,7 @@ fr::cfn_enum! {
         SsmSendCommand = "SSMSendCommand",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 30 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

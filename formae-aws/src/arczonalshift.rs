@@ -153,7 +153,9 @@ impl fr::resource::Props for ControlCondition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alarm_identifier", check: fr::literal::Check::Length { min: 8, max: 1024 }, message: "`alarm_identifier` of `ControlCondition` must have 8 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alarm_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`alarm_identifier` of `ControlCondition` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 8, max: 10 }, message: "`r#type` of `ControlCondition` must have 8 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`r#type` of `ControlCondition` must match the schema's pattern `^[a-zA-Z]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -163,3 +165,7 @@ fr::cfn_enum! {
         Enabled = "ENABLED",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

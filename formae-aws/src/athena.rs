@@ -31,6 +31,7 @@ impl fr::resource::Props for CapacityReservation {
         fr::resource::Required { field: "target_dpus", message: "missing required property `target_dpus` of `CapacityReservation`: add `target_dpus: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `CapacityReservation` must match the schema's pattern `[a-zA-Z0-9._-]{1,128}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_dpus", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`target_dpus` of `CapacityReservation` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -262,6 +263,7 @@ impl fr::resource::Props for NamedQuery {
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `NamedQuery` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 1, max: 262144 }, message: "`query_string` of `NamedQuery` must have 1 to 262144 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "work_group", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`work_group` of `NamedQuery` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "work_group", check: fr::literal::Check::Pattern(PATTERN_1), message: "`work_group` of `NamedQuery` must match the schema's pattern `^[a-zA-Z0-9._-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -329,7 +331,9 @@ impl fr::resource::Props for PreparedStatement {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `PreparedStatement` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "query_statement", check: fr::literal::Check::Length { min: 1, max: 262144 }, message: "`query_statement` of `PreparedStatement` must have 1 to 262144 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "statement_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`statement_name` of `PreparedStatement` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "statement_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`statement_name` of `PreparedStatement` must match the schema's pattern `^[a-zA-Z_][a-zA-Z0-9_@:]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "work_group", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`work_group` of `PreparedStatement` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "work_group", check: fr::literal::Check::Pattern(PATTERN_1), message: "`work_group` of `PreparedStatement` must match the schema's pattern `^[a-zA-Z0-9._-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -403,6 +407,7 @@ impl fr::resource::Props for WorkGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `WorkGroup` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `WorkGroup` must match the schema's pattern `[a-zA-Z0-9._-]{1,128}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -818,3 +823,9 @@ pub struct ResultConfigurationUpdates {
 impl fr::resource::Props for ResultConfigurationUpdates {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', ':'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];

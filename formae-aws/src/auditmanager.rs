@@ -47,8 +47,11 @@ impl fr::resource::Props for Assessment {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Assessment` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `Assessment` must match the schema's pattern `^[\\w\\W\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "framework_id", check: fr::literal::Check::Length { min: 32, max: 36 }, message: "`framework_id` of `Assessment` must have 32 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`framework_id` of `Assessment` must match the schema's pattern `^([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Assessment` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Assessment` must match the schema's pattern `^[a-zA-Z0-9-_\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -105,6 +108,7 @@ impl fr::resource::Props for AssessmentReportsDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`destination` of `AssessmentReportsDestination` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Pattern(PATTERN_3), message: "`destination` of `AssessmentReportsDestination` must match the schema's pattern `^(S|s)3:\\/\\/[a-zA-Z0-9\\-\\.\\(\\)\\'\\*\\_\\!\\=\\+\\@\\:\\s…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -133,8 +137,11 @@ impl fr::resource::Props for AWSAccount {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Length { min: 1, max: 320 }, message: "`email_address` of `AWSAccount` must have 1 to 320 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Pattern(PATTERN_4), message: "`email_address` of `AWSAccount` must match the schema's pattern `^.*@.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`id` of `AWSAccount` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`id` of `AWSAccount` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `AWSAccount` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`name` of `AWSAccount` must match the schema's pattern `^[\\u0020-\\u007E]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -178,11 +185,17 @@ impl fr::resource::Props for Delegation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "assessment_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`assessment_id` of `Delegation` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "assessment_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`assessment_id` of `Delegation` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "assessment_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`assessment_name` of `Delegation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "assessment_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`assessment_name` of `Delegation` must match the schema's pattern `^[a-zA-Z0-9-_\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "comment", check: fr::literal::Check::Length { min: 0, max: 350 }, message: "`comment` of `Delegation` must have 0 to 350 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "comment", check: fr::literal::Check::Pattern(PATTERN_0), message: "`comment` of `Delegation` must match the schema's pattern `^[\\w\\W\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "control_set_id", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`control_set_id` of `Delegation` must have 1 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "control_set_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`control_set_id` of `Delegation` must match the schema's pattern `^[\\w\\W\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "created_by", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`created_by` of `Delegation` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "created_by", check: fr::literal::Check::Pattern(PATTERN_8), message: "`created_by` of `Delegation` must match the schema's pattern `^arn:.*:*:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `Delegation` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `Delegation` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -245,6 +258,7 @@ impl fr::resource::Props for AWSService {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`service_name` of `AWSService` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`service_name` of `AWSService` must match the schema's pattern `^[a-zA-Z0-9-\\s().]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -307,8 +321,11 @@ impl fr::resource::Props for AssessmentFramework {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "compliance_type", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`compliance_type` of `AssessmentFramework` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "compliance_type", check: fr::literal::Check::Pattern(PATTERN_0), message: "`compliance_type` of `AssessmentFramework` must match the schema's pattern `^[\\w\\W\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `AssessmentFramework` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `AssessmentFramework` must match the schema's pattern `^[\\w\\W\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`name` of `AssessmentFramework` must have 1 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `AssessmentFramework` must match the schema's pattern `^[^\\\\]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -383,6 +400,7 @@ impl fr::resource::Props for ControlSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`name` of `ControlSet` must have 1 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `ControlSet` must match the schema's pattern `^[^\\\\_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -400,6 +418,7 @@ impl fr::resource::Props for ControlSetControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `ControlSetControl` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `ControlSetControl` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -424,3 +443,27 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('S', 'S'), ('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('\'', ':'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('(', ')'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '['), (']', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '['), (']', '^'), ('`', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -177,10 +177,14 @@ impl fr::resource::Props for AutoScalingGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "auto_scaling_group_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`auto_scaling_group_name` of `AutoScalingGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "desired_capacity", check: fr::literal::Check::Pattern(PATTERN_0), message: "`desired_capacity` of `AutoScalingGroup` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "desired_capacity_type", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`desired_capacity_type` of `AutoScalingGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "health_check_type", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`health_check_type` of `AutoScalingGroup` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "health_check_type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`health_check_type` of `AutoScalingGroup` must match the schema's pattern `^(EBS|EC2|ELB|VPC_LATTICE)(,(EBS|EC2|ELB|VPC_LAT…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 19 }, message: "`instance_id` of `AutoScalingGroup` must have 1 to 19 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "launch_configuration_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`launch_configuration_name` of `AutoScalingGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Pattern(PATTERN_0), message: "`max_size` of `AutoScalingGroup` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Pattern(PATTERN_0), message: "`min_size` of `AutoScalingGroup` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "placement_group", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`placement_group` of `AutoScalingGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -424,6 +428,7 @@ impl fr::resource::Props for LaunchTemplateSpecification {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "launch_template_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`launch_template_id` of `LaunchTemplateSpecification` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`launch_template_name` of `LaunchTemplateSpecification` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`launch_template_name` of `LaunchTemplateSpecification` must match the schema's pattern `^[a-zA-Z0-9\\(\\)\\.\\-/_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`version` of `LaunchTemplateSpecification` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -466,7 +471,9 @@ impl fr::resource::Props for LifecycleHookSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lifecycle_hook_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`lifecycle_hook_name` of `LifecycleHookSpecification` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_hook_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`lifecycle_hook_name` of `LifecycleHookSpecification` must match the schema's pattern `^[A-Za-z0-9\\-_\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_metadata", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`notification_metadata` of `LifecycleHookSpecification` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_metadata", check: fr::literal::Check::Pattern(PATTERN_4), message: "`notification_metadata` of `LifecycleHookSpecification` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_target_arn", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`notification_target_arn` of `LifecycleHookSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1517,7 +1524,9 @@ impl fr::resource::Props for LifecycleHook {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "auto_scaling_group_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`auto_scaling_group_name` of `LifecycleHook` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "lifecycle_hook_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`lifecycle_hook_name` of `LifecycleHook` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_hook_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`lifecycle_hook_name` of `LifecycleHook` must match the schema's pattern `^[A-Za-z0-9\\-_\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_metadata", check: fr::literal::Check::Length { min: 1, max: 1023 }, message: "`notification_metadata` of `LifecycleHook` must have 1 to 1023 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_metadata", check: fr::literal::Check::Pattern(PATTERN_4), message: "`notification_metadata` of `LifecycleHook` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_target_arn", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`notification_target_arn` of `LifecycleHook` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2273,3 +2282,13 @@ fr::cfn_enum! {
         Stopped = "Stopped",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('S', 'S')])], &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('B', 'B')])], &[fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('E', 'E')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', ',')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('S', 'S')])], &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('B', 'B')])], &[fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('E', 'E')])]])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', ',')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('(', ')'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

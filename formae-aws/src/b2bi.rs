@@ -147,9 +147,12 @@ impl fr::resource::Props for Partnership {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Length { min: 5, max: 254 }, message: "`email` of `Partnership` must have 5 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Pattern(PATTERN_0), message: "`email` of `Partnership` must match the schema's pattern `^[\\w\\.\\-]+@[\\w\\.\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`name` of `Partnership` must have 1 to 254 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "phone", check: fr::literal::Check::Length { min: 7, max: 22 }, message: "`phone` of `Partnership` must have 7 to 22 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "phone", check: fr::literal::Check::Pattern(PATTERN_1), message: "`phone` of `Partnership` must match the schema's pattern `^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|e…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "profile_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`profile_id` of `Partnership` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "profile_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`profile_id` of `Partnership` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -292,8 +295,10 @@ impl fr::resource::Props for Profile {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "business_name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`business_name` of `Profile` must have 1 to 254 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Length { min: 5, max: 254 }, message: "`email` of `Profile` must have 5 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Pattern(PATTERN_0), message: "`email` of `Profile` must match the schema's pattern `^[\\w\\.\\-]+@[\\w\\.\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`name` of `Profile` must have 1 to 254 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "phone", check: fr::literal::Check::Length { min: 7, max: 22 }, message: "`phone` of `Profile` must have 7 to 22 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "phone", check: fr::literal::Check::Pattern(PATTERN_1), message: "`phone` of `Profile` must match the schema's pattern `^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|e…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -386,6 +391,7 @@ impl fr::resource::Props for Transformer {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mapping_template", check: fr::literal::Check::Length { min: 0, max: 350000 }, message: "`mapping_template` of `Transformer` must have 0 to 350000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`name` of `Transformer` must have 1 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Transformer` must match the schema's pattern `^[a-zA-Z0-9_-]{1,512}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sample_document", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`sample_document` of `Transformer` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -607,3 +613,11 @@ fr::cfn_enum! {
         Inactive = "inactive",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' '), ('(', ')'), ('-', '-'), ('/', '9')])], min: 7, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('#', '#')])], &[fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 512 }, fr::literal::Node::End];

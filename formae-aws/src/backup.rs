@@ -95,6 +95,9 @@ impl fr::resource::Props for AdvancedBackupSettingResourceType {
         fr::resource::Required { field: "backup_options", message: "missing required property `backup_options` of `AdvancedBackupSettingResourceType`: add `backup_options: ...` to it" },
         fr::resource::Required { field: "resource_type", message: "missing required property `resource_type` of `AdvancedBackupSettingResourceType`: add `resource_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "resource_type", check: fr::literal::Check::Pattern(PATTERN_0), message: "`resource_type` of `AdvancedBackupSettingResourceType` must match the schema's pattern `^[a-zA-Z0-9\\-\\_\\.]{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -295,6 +298,9 @@ impl fr::resource::Props for BackupSelectionResourceType {
         fr::resource::Required { field: "iam_role_arn", message: "missing required property `iam_role_arn` of `BackupSelectionResourceType`: add `iam_role_arn: ...` to it" },
         fr::resource::Required { field: "selection_name", message: "missing required property `selection_name` of `BackupSelectionResourceType`: add `selection_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "selection_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`selection_name` of `BackupSelectionResourceType` must match the schema's pattern `^[a-zA-Z0-9\\-\\_\\.\\:]+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -368,6 +374,9 @@ pub struct BackupVault {
 impl fr::resource::Props for BackupVault {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "backup_vault_name", message: "missing required property `backup_vault_name` of `BackupVault`: add `backup_vault_name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "backup_vault_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`backup_vault_name` of `BackupVault` must match the schema's pattern `^[a-zA-Z0-9\\-\\_]{2,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -465,7 +474,9 @@ impl fr::resource::Props for Framework {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "framework_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`framework_description` of `Framework` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework_description", check: fr::literal::Check::Pattern(PATTERN_3), message: "`framework_description` of `Framework` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "framework_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`framework_name` of `Framework` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`framework_name` of `Framework` must match the schema's pattern `[a-zA-Z][_a-zA-Z0-9]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -748,6 +759,9 @@ impl fr::resource::Props for LogicallyAirGappedBackupVault {
         fr::resource::Required { field: "max_retention_days", message: "missing required property `max_retention_days` of `LogicallyAirGappedBackupVault`: add `max_retention_days: ...` to it" },
         fr::resource::Required { field: "min_retention_days", message: "missing required property `min_retention_days` of `LogicallyAirGappedBackupVault`: add `min_retention_days: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "backup_vault_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`backup_vault_name` of `LogicallyAirGappedBackupVault` must match the schema's pattern `^[a-zA-Z0-9\\-\\_]{2,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`LogicallyAirGappedBackupVault`], known after apply.
@@ -819,7 +833,9 @@ impl fr::resource::Props for ReportPlan {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "report_plan_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`report_plan_description` of `ReportPlan` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "report_plan_description", check: fr::literal::Check::Pattern(PATTERN_5), message: "`report_plan_description` of `ReportPlan` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "report_plan_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`report_plan_name` of `ReportPlan` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "report_plan_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`report_plan_name` of `ReportPlan` must match the schema's pattern `[a-zA-Z][_a-zA-Z0-9]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1206,3 +1222,15 @@ impl fr::resource::Props for ResourceSelection {
         fr::resource::Required { field: "tiering_down_settings_in_days", message: "missing required property `tiering_down_settings_in_days` of `ResourceSelection`: add `tiering_down_settings_in_days: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 2, max: 50 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];

@@ -431,6 +431,9 @@ impl fr::resource::Props for ConsumableResource {
         fr::resource::Required { field: "resource_type", message: "missing required property `resource_type` of `ConsumableResource`: add `resource_type: ...` to it" },
         fr::resource::Required { field: "total_quantity", message: "missing required property `total_quantity` of `ConsumableResource`: add `total_quantity: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "consumable_resource_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`consumable_resource_name` of `ConsumableResource` must match the schema's pattern ``; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ConsumableResource`], known after apply.
@@ -593,6 +596,9 @@ impl fr::resource::Props for ConsumableResourceRequirement {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "consumable_resource", message: "missing required property `consumable_resource` of `ConsumableResourceRequirement`: add `consumable_resource: ...` to it" },
         fr::resource::Required { field: "quantity", message: "missing required property `quantity` of `ConsumableResourceRequirement`: add `quantity: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "consumable_resource", check: fr::literal::Check::Pattern(PATTERN_1), message: "`consumable_resource` of `ConsumableResourceRequirement` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1525,6 +1531,7 @@ impl fr::resource::Props for JobQueue {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "job_queue_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`job_queue_name` of `JobQueue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: 1000.0 }, message: "`priority` of `JobQueue` must be from 0 to 1000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "scheduling_policy_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`scheduling_policy_arn` of `JobQueue` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1792,6 +1799,9 @@ pub struct SchedulingPolicy {
 
 impl fr::resource::Props for SchedulingPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SchedulingPolicy` must match the schema's pattern ``; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`SchedulingPolicy`], known after apply.
@@ -1946,3 +1956,7 @@ pub struct CapacityLimit {
 impl fr::resource::Props for CapacityLimit {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }];

@@ -338,6 +338,7 @@ impl fr::resource::Props for GroupDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `GroupDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_0), message: "`key` of `GroupDefinition` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -544,6 +545,7 @@ impl fr::resource::Props for ScheduledReport {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dashboard_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`dashboard_arn` of `ScheduledReport` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dashboard_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dashboard_arn` of `ScheduledReport` must match the schema's pattern `^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:das…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `ScheduledReport` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 2, max: 50 }, message: "`name` of `ScheduledReport` must have 2 to 50 characters (the schema's minLength/maxLength)" },
     ];
@@ -614,7 +616,9 @@ impl fr::resource::Props for ScheduleConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`schedule_expression` of `ScheduleConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Pattern(PATTERN_0), message: "`schedule_expression` of `ScheduleConfig` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_expression_time_zone", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`schedule_expression_time_zone` of `ScheduleConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schedule_expression_time_zone", check: fr::literal::Check::Pattern(PATTERN_0), message: "`schedule_expression_time_zone` of `ScheduleConfig` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -659,7 +663,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_0), message: "`key` of `Tag` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `Tag` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -699,5 +705,10 @@ impl fr::resource::Props for DateTimeValue {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `DateTimeValue` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `DateTimeValue` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('*', '*')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];

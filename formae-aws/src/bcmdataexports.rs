@@ -83,8 +83,11 @@ impl fr::resource::Props for ExportProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ExportProperty` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `ExportProperty` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "export_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`export_arn` of `ExportProperty` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "export_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`export_arn` of `ExportProperty` must match the schema's pattern `^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ExportProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `ExportProperty` must match the schema's pattern `^[0-9A-Za-z\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -103,6 +106,7 @@ impl fr::resource::Props for DataQuery {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "query_statement", check: fr::literal::Check::Length { min: 1, max: 36000 }, message: "`query_statement` of `DataQuery` must have 1 to 36000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_statement", check: fr::literal::Check::Pattern(PATTERN_0), message: "`query_statement` of `DataQuery` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -143,8 +147,11 @@ impl fr::resource::Props for S3Destination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`s3_bucket_owner` of `S3Destination` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_3), message: "`s3_bucket_owner` of `S3Destination` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_prefix` of `S3Destination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_prefix", check: fr::literal::Check::Pattern(PATTERN_0), message: "`s3_prefix` of `S3Destination` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_region", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_region` of `S3Destination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_region", check: fr::literal::Check::Pattern(PATTERN_0), message: "`s3_region` of `S3Destination` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -243,3 +250,11 @@ impl fr::resource::Props for ResourceTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ResourceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];

@@ -31,7 +31,9 @@ impl fr::resource::Props for BillEstimate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bill_scenario_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`bill_scenario_id` of `BillEstimate` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bill_scenario_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bill_scenario_id` of `BillEstimate` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`name` of `BillEstimate` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `BillEstimate` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -136,7 +138,9 @@ impl fr::resource::Props for BillScenario {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cost_category_group_sharing_preference_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`cost_category_group_sharing_preference_arn` of `BillScenario` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cost_category_group_sharing_preference_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`cost_category_group_sharing_preference_arn` of `BillScenario` must match the schema's pattern `^arn:aws[a-z-]*:ce::[0-9]{12}:costcategory/[a-f0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `BillScenario` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `BillScenario` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -223,6 +227,7 @@ impl fr::resource::Props for WorkloadEstimate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`name` of `WorkloadEstimate` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `WorkloadEstimate` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -290,3 +295,9 @@ fr::cfn_enum! {
         AfterDiscountsAndCommitments = "AFTER_DISCOUNTS_AND_COMMITMENTS",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 36, max: 36 }, fr::literal::Node::End];

@@ -78,9 +78,12 @@ impl fr::resource::Props for Agent {
         fr::resource::Required { field: "agent_name", message: "missing required property `agent_name` of `Agent`: add `agent_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "agent_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`agent_name` of `Agent` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`customer_encryption_key_arn` of `Agent` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_encryption_key_arn` of `Agent` must match the schema's pattern `^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:ke…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Agent` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "foundation_model", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`foundation_model` of `Agent` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "foundation_model", check: fr::literal::Check::Pattern(PATTERN_2), message: "`foundation_model` of `Agent` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "idle_session_ttl_in_seconds", check: fr::literal::Check::Range { min: 60.0, max: 5400.0 }, message: "`idle_session_ttl_in_seconds` of `Agent` must be from 60 to 5400 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instruction", check: fr::literal::Check::Length { min: 40, max: 4294967295 }, message: "`instruction` of `Agent` must have 40 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
@@ -178,6 +181,7 @@ impl fr::resource::Props for AgentActionGroup {
         fr::resource::Required { field: "action_group_name", message: "missing required property `action_group_name` of `AgentActionGroup`: add `action_group_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "action_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`action_group_name` of `AgentActionGroup` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `AgentActionGroup` must have 1 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -227,6 +231,7 @@ impl fr::resource::Props for Function {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1200 }, message: "`description` of `Function` must have 1 to 1200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Function` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -290,6 +295,9 @@ pub struct AgentCollaboratorAgentDescriptor {
 
 impl fr::resource::Props for AgentCollaboratorAgentDescriptor {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "alias_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`alias_arn` of `AgentCollaboratorAgentDescriptor` must match the schema's pattern `^arn:(aws[a-zA-Z-]*)?:bedrock:[a-z0-9-]{1,20}:[0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -326,6 +334,7 @@ impl fr::resource::Props for OrchestrationExecutor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lambda", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`lambda` of `OrchestrationExecutor` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lambda", check: fr::literal::Check::Pattern(PATTERN_4), message: "`lambda` of `OrchestrationExecutor` must match the schema's pattern `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -344,6 +353,8 @@ impl fr::resource::Props for GuardrailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`guardrail_identifier` of `GuardrailConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Pattern(PATTERN_5), message: "`guardrail_identifier` of `GuardrailConfiguration` must match the schema's pattern `^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "guardrail_version", check: fr::literal::Check::Pattern(PATTERN_6), message: "`guardrail_version` of `GuardrailConfiguration` must match the schema's pattern `^(([0-9]{1,8})|(DRAFT))$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -368,6 +379,7 @@ impl fr::resource::Props for AgentKnowledgeBase {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `AgentKnowledgeBase` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`knowledge_base_id` of `AgentKnowledgeBase` must match the schema's pattern `^[0-9a-zA-Z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -441,6 +453,7 @@ impl fr::resource::Props for PromptOverrideConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "override_lambda", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`override_lambda` of `PromptOverrideConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "override_lambda", check: fr::literal::Check::Pattern(PATTERN_4), message: "`override_lambda` of `PromptOverrideConfiguration` must match the schema's pattern `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -478,6 +491,7 @@ impl fr::resource::Props for PromptConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "base_prompt_template", check: fr::literal::Check::Length { min: 1, max: 100000 }, message: "`base_prompt_template` of `PromptConfiguration` must have 1 to 100000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "foundation_model", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`foundation_model` of `PromptConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "foundation_model", check: fr::literal::Check::Pattern(PATTERN_2), message: "`foundation_model` of `PromptConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -567,6 +581,8 @@ impl fr::resource::Props for AgentAlias {
         fr::resource::Required { field: "agent_id", message: "missing required property `agent_id` of `AgentAlias`: add `agent_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "agent_alias_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`agent_alias_name` of `AgentAlias` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "agent_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`agent_id` of `AgentAlias` must match the schema's pattern `^[0-9a-zA-Z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `AgentAlias` must have 1 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -637,6 +653,7 @@ impl fr::resource::Props for AgentAliasRoutingConfigurationListItem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "agent_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`agent_version` of `AgentAliasRoutingConfigurationListItem` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "agent_version", check: fr::literal::Check::Pattern(PATTERN_8), message: "`agent_version` of `AgentAliasRoutingConfigurationListItem` must match the schema's pattern `^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -664,7 +681,9 @@ impl fr::resource::Props for ApplicationInferenceProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `ApplicationInferenceProfile` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_9), message: "`description` of `ApplicationInferenceProfile` must match the schema's pattern `^([0-9a-zA-Z:.][ _-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "inference_profile_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`inference_profile_name` of `ApplicationInferenceProfile` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inference_profile_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`inference_profile_name` of `ApplicationInferenceProfile` must match the schema's pattern `^([0-9a-zA-Z][ _-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -738,7 +757,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_11), message: "`key` of `Tag` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_11), message: "`value` of `Tag` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -769,8 +790,11 @@ impl fr::resource::Props for AutomatedReasoningPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `AutomatedReasoningPolicy` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_12), message: "`description` of `AutomatedReasoningPolicy` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `AutomatedReasoningPolicy` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_13), message: "`kms_key_id` of `AutomatedReasoningPolicy` must match the schema's pattern `^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:(…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `AutomatedReasoningPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `AutomatedReasoningPolicy` must match the schema's pattern `^[0-9a-zA-Z-_ ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -859,8 +883,11 @@ impl fr::resource::Props for PolicyDefinitionRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alternate_expression", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`alternate_expression` of `PolicyDefinitionRule` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alternate_expression", check: fr::literal::Check::Pattern(PATTERN_12), message: "`alternate_expression` of `PolicyDefinitionRule` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`expression` of `PolicyDefinitionRule` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Pattern(PATTERN_12), message: "`expression` of `PolicyDefinitionRule` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`id` of `PolicyDefinitionRule` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_15), message: "`id` of `PolicyDefinitionRule` must match the schema's pattern `^[A-Z][0-9A-Z]{11}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -884,7 +911,9 @@ impl fr::resource::Props for PolicyDefinitionType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `PolicyDefinitionType` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_12), message: "`description` of `PolicyDefinitionType` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `PolicyDefinitionType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`name` of `PolicyDefinitionType` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -905,7 +934,9 @@ impl fr::resource::Props for PolicyDefinitionTypeValue {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `PolicyDefinitionTypeValue` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_12), message: "`description` of `PolicyDefinitionTypeValue` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`value` of `PolicyDefinitionTypeValue` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_16), message: "`value` of `PolicyDefinitionTypeValue` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -931,8 +962,11 @@ impl fr::resource::Props for PolicyDefinitionVariable {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `PolicyDefinitionVariable` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_12), message: "`description` of `PolicyDefinitionVariable` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `PolicyDefinitionVariable` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`name` of `PolicyDefinitionVariable` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`r#type` of `PolicyDefinitionVariable` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_16), message: "`r#type` of `PolicyDefinitionVariable` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -957,7 +991,9 @@ impl fr::resource::Props for AutomatedReasoningPolicyVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "last_updated_definition_hash", check: fr::literal::Check::Length { min: 128, max: 128 }, message: "`last_updated_definition_hash` of `AutomatedReasoningPolicyVersion` must have 128 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "last_updated_definition_hash", check: fr::literal::Check::Pattern(PATTERN_17), message: "`last_updated_definition_hash` of `AutomatedReasoningPolicyVersion` must match the schema's pattern `^[0-9a-z]{128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`policy_arn` of `AutomatedReasoningPolicyVersion` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_arn", check: fr::literal::Check::Pattern(PATTERN_18), message: "`policy_arn` of `AutomatedReasoningPolicyVersion` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1042,6 +1078,7 @@ impl fr::resource::Props for Blueprint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "blueprint_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`blueprint_name` of `Blueprint` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "blueprint_name", check: fr::literal::Check::Pattern(PATTERN_19), message: "`blueprint_name` of `Blueprint` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `Blueprint` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1126,6 +1163,7 @@ impl fr::resource::Props for DataAutomationLibrary {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "library_description", check: fr::literal::Check::Length { min: 0, max: 300 }, message: "`library_description` of `DataAutomationLibrary` must have 0 to 300 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "library_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`library_name` of `DataAutomationLibrary` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "library_name", check: fr::literal::Check::Pattern(PATTERN_19), message: "`library_name` of `DataAutomationLibrary` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1189,6 +1227,7 @@ impl fr::resource::Props for EncryptionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `EncryptionConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_20), message: "`kms_key_id` of `EncryptionConfiguration` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1233,6 +1272,7 @@ impl fr::resource::Props for DataAutomationProject {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `DataAutomationProject` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`project_name` of `DataAutomationProject` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Pattern(PATTERN_19), message: "`project_name` of `DataAutomationProject` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1312,7 +1352,9 @@ impl fr::resource::Props for BlueprintItem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "blueprint_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`blueprint_arn` of `BlueprintItem` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "blueprint_arn", check: fr::literal::Check::Pattern(PATTERN_21), message: "`blueprint_arn` of `BlueprintItem` must match the schema's pattern `^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "blueprint_version", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`blueprint_version` of `BlueprintItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "blueprint_version", check: fr::literal::Check::Pattern(PATTERN_22), message: "`blueprint_version` of `BlueprintItem` must match the schema's pattern `^[0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2083,6 +2125,8 @@ impl fr::resource::Props for DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `DataSource` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`knowledge_base_id` of `DataSource` must match the schema's pattern `^[0-9a-zA-Z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `DataSource` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2290,7 +2334,9 @@ impl fr::resource::Props for ConfluenceSourceConfiguration {
         fr::resource::Required { field: "host_url", message: "missing required property `host_url` of `ConfluenceSourceConfiguration`: add `host_url: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credentials_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`credentials_secret_arn` of `ConfluenceSourceConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "host_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`host_url` of `ConfluenceSourceConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host_url", check: fr::literal::Check::Pattern(PATTERN_24), message: "`host_url` of `ConfluenceSourceConfiguration` must match the schema's pattern `^https://[A-Za-z0-9][^\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2515,7 +2561,9 @@ impl fr::resource::Props for S3DataSourceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `S3DataSourceConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_25), message: "`bucket_arn` of `S3DataSourceConfiguration` must match the schema's pattern `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:s3:::…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bucket_owner_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_owner_account_id` of `S3DataSourceConfiguration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_owner_account_id", check: fr::literal::Check::Pattern(PATTERN_26), message: "`bucket_owner_account_id` of `S3DataSourceConfiguration` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2569,7 +2617,9 @@ impl fr::resource::Props for SalesforceSourceConfiguration {
         fr::resource::Required { field: "host_url", message: "missing required property `host_url` of `SalesforceSourceConfiguration`: add `host_url: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credentials_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`credentials_secret_arn` of `SalesforceSourceConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "host_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`host_url` of `SalesforceSourceConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host_url", check: fr::literal::Check::Pattern(PATTERN_24), message: "`host_url` of `SalesforceSourceConfiguration` must match the schema's pattern `^https://[A-Za-z0-9][^\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2641,7 +2691,9 @@ impl fr::resource::Props for SharePointSourceConfiguration {
         fr::resource::Required { field: "site_urls", message: "missing required property `site_urls` of `SharePointSourceConfiguration`: add `site_urls: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credentials_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`credentials_secret_arn` of `SharePointSourceConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`domain` of `SharePointSourceConfiguration` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tenant_id", check: fr::literal::Check::Pattern(PATTERN_27), message: "`tenant_id` of `SharePointSourceConfiguration` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2788,6 +2840,9 @@ pub struct SeedUrl {
 impl fr::resource::Props for SeedUrl {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "url", message: "missing required property `url` of `SeedUrl`: add `url: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_28), message: "`url` of `SeedUrl` must match the schema's pattern `^https?://[A-Za-z0-9][^\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2979,6 +3034,7 @@ impl fr::resource::Props for BedrockFoundationModelContextEnrichmentConfiguratio
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`model_arn` of `BedrockFoundationModelContextEnrichmentConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Pattern(PATTERN_29), message: "`model_arn` of `BedrockFoundationModelContextEnrichmentConfiguration` must match the schema's pattern `^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bed…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3056,6 +3112,7 @@ impl fr::resource::Props for S3Location {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`uri` of `S3Location` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`uri` of `S3Location` must match the schema's pattern `^s3://.{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3171,6 +3228,7 @@ impl fr::resource::Props for BedrockFoundationModelConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`model_arn` of `BedrockFoundationModelConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Pattern(PATTERN_29), message: "`model_arn` of `BedrockFoundationModelConfiguration` must match the schema's pattern `^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bed…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3227,6 +3285,8 @@ impl fr::resource::Props for EnforcedGuardrailConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`guardrail_identifier` of `EnforcedGuardrailConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Pattern(PATTERN_5), message: "`guardrail_identifier` of `EnforcedGuardrailConfiguration` must match the schema's pattern `^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "guardrail_version", check: fr::literal::Check::Pattern(PATTERN_31), message: "`guardrail_version` of `EnforcedGuardrailConfiguration` must match the schema's pattern `^[1-9][0-9]{0,7}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3378,8 +3438,10 @@ impl fr::resource::Props for Flow {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`customer_encryption_key_arn` of `Flow` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_32), message: "`customer_encryption_key_arn` of `Flow` must match the schema's pattern `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "definition_string", check: fr::literal::Check::Length { min: 0, max: 512000 }, message: "`definition_string` of `Flow` must have 0 to 512000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Flow` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Flow` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3476,6 +3538,11 @@ impl fr::resource::Props for FlowConnection {
         fr::resource::Required { field: "target", message: "missing required property `target` of `FlowConnection`: add `target: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowConnection`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_33), message: "`name` of `FlowConnection` must match the schema's pattern `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_34), message: "`source` of `FlowConnection` must match the schema's pattern `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_34), message: "`target` of `FlowConnection` must match the schema's pattern `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -3511,6 +3578,9 @@ impl fr::resource::Props for FlowNode {
         fr::resource::Required { field: "name", message: "missing required property `name` of `FlowNode`: add `name: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowNode`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_34), message: "`name` of `FlowNode` must match the schema's pattern `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Input to a node in a flow
@@ -3538,6 +3608,7 @@ impl fr::resource::Props for FlowNodeInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`expression` of `FlowNodeInput` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_34), message: "`name` of `FlowNodeInput` must match the schema's pattern `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3576,6 +3647,9 @@ impl fr::resource::Props for FlowNodeOutput {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `FlowNodeOutput`: add `name: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `FlowNodeOutput`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_34), message: "`name` of `FlowNodeOutput` must match the schema's pattern `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3622,6 +3696,7 @@ impl fr::resource::Props for FlowS3Location {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `FlowS3Location` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_35), message: "`bucket` of `FlowS3Location` must match the schema's pattern `^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `FlowS3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`version` of `FlowS3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
@@ -3660,6 +3735,8 @@ impl fr::resource::Props for FlowAlias {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `FlowAlias` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "flow_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`flow_arn` of `FlowAlias` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flow_arn", check: fr::literal::Check::Pattern(PATTERN_36), message: "`flow_arn` of `FlowAlias` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `FlowAlias` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3752,6 +3829,7 @@ impl fr::resource::Props for FlowAliasRoutingConfigurationListItem {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "flow_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`flow_version` of `FlowAliasRoutingConfigurationListItem` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flow_version", check: fr::literal::Check::Pattern(PATTERN_8), message: "`flow_version` of `FlowAliasRoutingConfigurationListItem` must match the schema's pattern `^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3774,6 +3852,7 @@ impl fr::resource::Props for FlowVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `FlowVersion` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flow_arn", check: fr::literal::Check::Pattern(PATTERN_36), message: "`flow_arn` of `FlowVersion` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3891,6 +3970,7 @@ impl fr::resource::Props for Guardrail {
         fr::literal::LiteralRule { field: "blocked_outputs_messaging", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`blocked_outputs_messaging` of `Guardrail` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Guardrail` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `Guardrail` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_19), message: "`name` of `Guardrail` must match the schema's pattern `^[0-9a-zA-Z-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4151,6 +4231,7 @@ impl fr::resource::Props for GuardrailCrossRegionConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "guardrail_profile_arn", check: fr::literal::Check::Length { min: 15, max: 2048 }, message: "`guardrail_profile_arn` of `GuardrailCrossRegionConfig` must have 15 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "guardrail_profile_arn", check: fr::literal::Check::Pattern(PATTERN_37), message: "`guardrail_profile_arn` of `GuardrailCrossRegionConfig` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4334,6 +4415,7 @@ impl fr::resource::Props for TopicConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "definition", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`definition` of `TopicConfig` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `TopicConfig` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_38), message: "`name` of `TopicConfig` must match the schema's pattern `^[0-9a-zA-Z-_ !?.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4471,6 +4553,7 @@ impl fr::resource::Props for GuardrailVersion {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `GuardrailVersion` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`guardrail_identifier` of `GuardrailVersion` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "guardrail_identifier", check: fr::literal::Check::Pattern(PATTERN_5), message: "`guardrail_identifier` of `GuardrailVersion` must match the schema's pattern `^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4549,7 +4632,9 @@ impl fr::resource::Props for IntelligentPromptRouter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `IntelligentPromptRouter` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_9), message: "`description` of `IntelligentPromptRouter` must match the schema's pattern `^([0-9a-zA-Z:.][ _-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prompt_router_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`prompt_router_name` of `IntelligentPromptRouter` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prompt_router_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`prompt_router_name` of `IntelligentPromptRouter` must match the schema's pattern `^([0-9a-zA-Z][ _-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4612,6 +4697,7 @@ impl fr::resource::Props for PromptRouterTargetModel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`model_arn` of `PromptRouterTargetModel` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Pattern(PATTERN_39), message: "`model_arn` of `PromptRouterTargetModel` must match the schema's pattern `(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foun…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4664,6 +4750,7 @@ impl fr::resource::Props for KnowledgeBase {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `KnowledgeBase` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `KnowledgeBase` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4754,6 +4841,9 @@ impl fr::resource::Props for KendraKnowledgeBaseConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "kendra_index_arn", message: "missing required property `kendra_index_arn` of `KendraKnowledgeBaseConfiguration`: add `kendra_index_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "kendra_index_arn", check: fr::literal::Check::Pattern(PATTERN_40), message: "`kendra_index_arn` of `KendraKnowledgeBaseConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):kendra:[a-z0-9-]{1,20}:([…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Contains details about the model used to create vector embeddings for a managed knowledge base.
@@ -4780,6 +4870,7 @@ impl fr::resource::Props for ManagedKnowledgeBaseConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "embedding_model_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`embedding_model_arn` of `ManagedKnowledgeBaseConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "embedding_model_arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`embedding_model_arn` of `ManagedKnowledgeBaseConfiguration` must match the schema's pattern `^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5047,6 +5138,9 @@ impl fr::resource::Props for RedshiftProvisionedAuthConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `RedshiftProvisionedAuthConfiguration`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "username_password_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`username_password_secret_arn` of `RedshiftProvisionedAuthConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -5074,6 +5168,9 @@ impl fr::resource::Props for RedshiftServerlessConfiguration {
         fr::resource::Required { field: "auth_configuration", message: "missing required property `auth_configuration` of `RedshiftServerlessConfiguration`: add `auth_configuration: ...` to it" },
         fr::resource::Required { field: "workgroup_arn", message: "missing required property `workgroup_arn` of `RedshiftServerlessConfiguration`: add `workgroup_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "workgroup_arn", check: fr::literal::Check::Pattern(PATTERN_42), message: "`workgroup_arn` of `RedshiftServerlessConfiguration` must match the schema's pattern `^(arn:(aws(-[a-z]+)*):redshift-serverless:[a-z]{…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Configurations for Redshift query engine serverless auth setup
@@ -5090,6 +5187,9 @@ pub struct RedshiftServerlessAuthConfiguration {
 impl fr::resource::Props for RedshiftServerlessAuthConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `RedshiftServerlessAuthConfiguration`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "username_password_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`username_password_secret_arn` of `RedshiftServerlessAuthConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5187,6 +5287,7 @@ impl fr::resource::Props for QueryGenerationTable {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `QueryGenerationTable` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_43), message: "`name` of `QueryGenerationTable` must match the schema's pattern `^.*\\..*\\..*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5316,6 +5417,7 @@ impl fr::resource::Props for VectorKnowledgeBaseConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "embedding_model_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`embedding_model_arn` of `VectorKnowledgeBaseConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "embedding_model_arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`embedding_model_arn` of `VectorKnowledgeBaseConfiguration` must match the schema's pattern `^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5394,11 +5496,18 @@ impl fr::resource::Props for MongoDbAtlasConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`collection_name` of `MongoDbAtlasConfiguration` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_name", check: fr::literal::Check::Pattern(PATTERN_44), message: "`collection_name` of `MongoDbAtlasConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "credentials_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`credentials_secret_arn` of `MongoDbAtlasConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`database_name` of `MongoDbAtlasConfiguration` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_44), message: "`database_name` of `MongoDbAtlasConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`endpoint` of `MongoDbAtlasConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint", check: fr::literal::Check::Pattern(PATTERN_45), message: "`endpoint` of `MongoDbAtlasConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+\\.mongodb\\.net$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint_service_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`endpoint_service_name` of `MongoDbAtlasConfiguration` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_service_name", check: fr::literal::Check::Pattern(PATTERN_46), message: "`endpoint_service_name` of `MongoDbAtlasConfiguration` must match the schema's pattern `^(?:arn:aws(?:-us-gov|-cn|-iso|-iso-[a-z])*:.+:.…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_index_name", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`text_index_name` of `MongoDbAtlasConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_index_name", check: fr::literal::Check::Pattern(PATTERN_44), message: "`text_index_name` of `MongoDbAtlasConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_index_name", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`vector_index_name` of `MongoDbAtlasConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_index_name", check: fr::literal::Check::Pattern(PATTERN_44), message: "`vector_index_name` of `MongoDbAtlasConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5424,8 +5533,11 @@ impl fr::resource::Props for MongoDbAtlasFieldMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`metadata_field` of `MongoDbAtlasFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`metadata_field` of `MongoDbAtlasFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`text_field` of `MongoDbAtlasFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`text_field` of `MongoDbAtlasFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`vector_field` of `MongoDbAtlasFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`vector_field` of `MongoDbAtlasFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5447,6 +5559,7 @@ impl fr::resource::Props for NeptuneAnalyticsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "graph_arn", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`graph_arn` of `NeptuneAnalyticsConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "graph_arn", check: fr::literal::Check::Pattern(PATTERN_47), message: "`graph_arn` of `NeptuneAnalyticsConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):neptune-graph:[a-zA-Z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5468,7 +5581,9 @@ impl fr::resource::Props for NeptuneAnalyticsFieldMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`metadata_field` of `NeptuneAnalyticsFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`metadata_field` of `NeptuneAnalyticsFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`text_field` of `NeptuneAnalyticsFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`text_field` of `NeptuneAnalyticsFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5498,7 +5613,9 @@ impl fr::resource::Props for OpenSearchManagedClusterConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`domain_arn` of `OpenSearchManagedClusterConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_arn", check: fr::literal::Check::Pattern(PATTERN_48), message: "`domain_arn` of `OpenSearchManagedClusterConfiguration` must match the schema's pattern `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:es:([…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_endpoint", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`domain_endpoint` of `OpenSearchManagedClusterConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_endpoint", check: fr::literal::Check::Pattern(PATTERN_49), message: "`domain_endpoint` of `OpenSearchManagedClusterConfiguration` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_index_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`vector_index_name` of `OpenSearchManagedClusterConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -5525,8 +5642,11 @@ impl fr::resource::Props for OpenSearchManagedClusterFieldMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`metadata_field` of `OpenSearchManagedClusterFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`metadata_field` of `OpenSearchManagedClusterFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`text_field` of `OpenSearchManagedClusterFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`text_field` of `OpenSearchManagedClusterFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`vector_field` of `OpenSearchManagedClusterFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`vector_field` of `OpenSearchManagedClusterFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5552,7 +5672,9 @@ impl fr::resource::Props for OpenSearchServerlessConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`collection_arn` of `OpenSearchServerlessConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_arn", check: fr::literal::Check::Pattern(PATTERN_50), message: "`collection_arn` of `OpenSearchServerlessConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov|-iso):aoss:[a-z]{2}(-gov)?…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_index_name", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`vector_index_name` of `OpenSearchServerlessConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_index_name", check: fr::literal::Check::Pattern(PATTERN_44), message: "`vector_index_name` of `OpenSearchServerlessConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5578,8 +5700,11 @@ impl fr::resource::Props for OpenSearchServerlessFieldMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`metadata_field` of `OpenSearchServerlessFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`metadata_field` of `OpenSearchServerlessFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`text_field` of `OpenSearchServerlessFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`text_field` of `OpenSearchServerlessFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`vector_field` of `OpenSearchServerlessFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`vector_field` of `OpenSearchServerlessFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5608,7 +5733,10 @@ impl fr::resource::Props for PineconeConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connection_string", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`connection_string` of `PineconeConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_string", check: fr::literal::Check::Pattern(PATTERN_44), message: "`connection_string` of `PineconeConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "credentials_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`credentials_secret_arn` of `PineconeConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`namespace` of `PineconeConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_44), message: "`namespace` of `PineconeConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5630,7 +5758,9 @@ impl fr::resource::Props for PineconeFieldMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`metadata_field` of `PineconeFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`metadata_field` of `PineconeFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`text_field` of `PineconeFieldMapping` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Pattern(PATTERN_44), message: "`text_field` of `PineconeFieldMapping` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5663,8 +5793,12 @@ impl fr::resource::Props for RdsConfiguration {
         fr::resource::Required { field: "table_name", message: "missing required property `table_name` of `RdsConfiguration`: add `table_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credentials_secret_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`credentials_secret_arn` of `RdsConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`database_name` of `RdsConfiguration` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_19), message: "`database_name` of `RdsConfiguration` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_51), message: "`resource_arn` of `RdsConfiguration` must match the schema's pattern `^arn:aws(|-cn|-us-gov):rds:[a-zA-Z0-9-]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`table_name` of `RdsConfiguration` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_52), message: "`table_name` of `RdsConfiguration` must match the schema's pattern `^[a-zA-Z0-9_\\.\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5697,10 +5831,15 @@ impl fr::resource::Props for RdsFieldMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_metadata_field", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`custom_metadata_field` of `RdsFieldMapping` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_metadata_field", check: fr::literal::Check::Pattern(PATTERN_19), message: "`custom_metadata_field` of `RdsFieldMapping` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`metadata_field` of `RdsFieldMapping` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata_field", check: fr::literal::Check::Pattern(PATTERN_19), message: "`metadata_field` of `RdsFieldMapping` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "primary_key_field", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`primary_key_field` of `RdsFieldMapping` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "primary_key_field", check: fr::literal::Check::Pattern(PATTERN_19), message: "`primary_key_field` of `RdsFieldMapping` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`text_field` of `RdsFieldMapping` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_field", check: fr::literal::Check::Pattern(PATTERN_19), message: "`text_field` of `RdsFieldMapping` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`vector_field` of `RdsFieldMapping` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_field", check: fr::literal::Check::Pattern(PATTERN_19), message: "`vector_field` of `RdsFieldMapping` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5758,6 +5897,7 @@ impl fr::resource::Props for KnowledgeBasePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Length { min: 1, max: 10 }, message: "`knowledge_base_id` of `KnowledgeBasePolicy` must have 1 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Pattern(PATTERN_53), message: "`knowledge_base_id` of `KnowledgeBasePolicy` must match the schema's pattern `^[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5830,7 +5970,10 @@ impl fr::resource::Props for Prompt {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`customer_encryption_key_arn` of `Prompt` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_32), message: "`customer_encryption_key_arn` of `Prompt` must match the schema's pattern `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "default_variant", check: fr::literal::Check::Pattern(PATTERN_0), message: "`default_variant` of `Prompt` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Prompt` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Prompt` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5918,6 +6061,8 @@ impl fr::resource::Props for PromptPromptVariant {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`model_id` of `PromptPromptVariant` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_id", check: fr::literal::Check::Pattern(PATTERN_54), message: "`model_id` of `PromptPromptVariant` must match the schema's pattern `^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `PromptPromptVariant` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5939,7 +6084,9 @@ impl fr::resource::Props for PromptMetadataEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `PromptMetadataEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_11), message: "`key` of `PromptMetadataEntry` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`value` of `PromptMetadataEntry` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_11), message: "`value` of `PromptMetadataEntry` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5974,6 +6121,7 @@ impl fr::resource::Props for PromptVersion {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `PromptVersion` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "prompt_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`prompt_arn` of `PromptVersion` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prompt_arn", check: fr::literal::Check::Pattern(PATTERN_55), message: "`prompt_arn` of `PromptVersion` must match the schema's pattern `^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6123,8 +6271,10 @@ impl fr::resource::Props for RetrievalInstruction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`customer_encryption_key_arn` of `RetrievalInstruction` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_56), message: "`customer_encryption_key_arn` of `RetrievalInstruction` must match the schema's pattern `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `RetrievalInstruction` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `RetrievalInstruction` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `RetrievalInstruction` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6247,6 +6397,7 @@ impl fr::resource::Props for Session {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`encryption_key_arn` of `Session` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_32), message: "`encryption_key_arn` of `Session` must match the schema's pattern `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6296,3 +6447,117 @@ impl fr::resource::Resource for Session {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 12, max: 12 }], &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }]])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 8 }], &[fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('T', 'T')])]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4 }, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4 }]]), fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', ':'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z')])], min: 11, max: 11 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 128, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'z')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 30 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 12, max: 36 }]]), fr::literal::Node::End];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], &[]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 512 }, fr::literal::Node::End];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 12 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_31: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 7 }, fr::literal::Node::End];
+
+const PATTERN_32: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_33: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('_', '_')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_34: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('_', '_')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::End];
+
+const PATTERN_35: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_36: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_37: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', ':')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_38: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '!'), ('-', '.'), ('0', '9'), ('?', '?'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_39: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 20 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_40: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], &[]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 35, max: 35 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 35, max: 35 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 35, max: 35 }]]), fr::literal::Node::End];
+
+const PATTERN_41: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_42: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_43: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_44: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_45: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::End];
+
+const PATTERN_46: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'z')])]])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_47: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_48: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 2, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 3, max: 28 }, fr::literal::Node::End];
+
+const PATTERN_49: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_50: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 3, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_51: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_52: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_53: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_54: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }], min: 0, max: 2 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 12 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_55: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_56: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }, fr::literal::Node::End];

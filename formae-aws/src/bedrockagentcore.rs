@@ -34,6 +34,7 @@ impl fr::resource::Props for ApiKeyCredentialProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ApiKeyCredentialProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ApiKeyCredentialProvider` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -130,7 +131,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `Tag` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `Tag` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -262,6 +265,9 @@ impl fr::resource::Props for CertificateLocation {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "secret_arn", message: "missing required property `secret_arn` of `CertificateLocation`: add `secret_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`secret_arn` of `CertificateLocation` must match the schema's pattern `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secre…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Browser enterprise policy configuration.
@@ -297,6 +303,7 @@ impl fr::resource::Props for BrowserCustomS3Location {
         fr::resource::Required { field: "prefix", message: "missing required property `prefix` of `BrowserCustomS3Location`: add `prefix: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bucket` of `BrowserCustomS3Location` must match the schema's pattern `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`prefix` of `BrowserCustomS3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -386,6 +393,9 @@ impl fr::resource::Props for BrowserProfile {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `BrowserProfile`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `BrowserProfile` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`BrowserProfile`], known after apply.
@@ -467,6 +477,7 @@ impl fr::resource::Props for CapacityProvider {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `CapacityProvider` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`name` of `CapacityProvider` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `CapacityProvider` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -611,7 +622,9 @@ impl fr::resource::Props for LaunchParameters {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_profile_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`instance_profile_arn` of `LaunchParameters` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_profile_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`instance_profile_arn` of `LaunchParameters` must match the schema's pattern `^arn:aws(-[^:]+)?:iam::[0-9]{12}:instance-profil…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ssh_key_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`ssh_key_name` of `LaunchParameters` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ssh_key_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`ssh_key_name` of `LaunchParameters` must match the schema's pattern `^[!-~][ -~]*[!-~]$|^[!-~]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -654,7 +667,9 @@ impl fr::resource::Props for CapacityReservationTarget {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "capacity_reservation_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`capacity_reservation_id` of `CapacityReservationTarget` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "capacity_reservation_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`capacity_reservation_id` of `CapacityReservationTarget` must match the schema's pattern `^cr-[0-9a-z]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "capacity_reservation_resource_group_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`capacity_reservation_resource_group_arn` of `CapacityReservationTarget` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "capacity_reservation_resource_group_arn", check: fr::literal::Check::Pattern(PATTERN_8), message: "`capacity_reservation_resource_group_arn` of `CapacityReservationTarget` must match the schema's pattern `^arn:aws(-[^:]+)?:resource-groups:[a-z0-9-]+:[0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -676,7 +691,9 @@ impl fr::resource::Props for EphemeralBlockDeviceMapping {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`device_name` of `EphemeralBlockDeviceMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`device_name` of `EphemeralBlockDeviceMapping` must match the schema's pattern `^[a-zA-Z0-9/._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "virtual_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`virtual_name` of `EphemeralBlockDeviceMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "virtual_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`virtual_name` of `EphemeralBlockDeviceMapping` must match the schema's pattern `^ephemeral[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -718,7 +735,9 @@ impl fr::resource::Props for EphemeralEBSVolumeConfiguration {
         fr::literal::LiteralRule { field: "ebs_card_index", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`ebs_card_index` of `EphemeralEBSVolumeConfiguration` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "iops", check: fr::literal::Check::Range { min: 100.0, max: 256000.0 }, message: "`iops` of `EphemeralEBSVolumeConfiguration` must be from 100 to 256000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_id` of `EphemeralEBSVolumeConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`kms_key_id` of `EphemeralEBSVolumeConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "snapshot_id", check: fr::literal::Check::Length { min: 13, max: 64 }, message: "`snapshot_id` of `EphemeralEBSVolumeConfiguration` must have 13 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "snapshot_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`snapshot_id` of `EphemeralEBSVolumeConfiguration` must match the schema's pattern `^snap-[a-f0-9]{8,17}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "throughput", check: fr::literal::Check::Range { min: 125.0, max: 2000.0 }, message: "`throughput` of `EphemeralEBSVolumeConfiguration` must be from 125 to 2000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "volume_initialization_rate", check: fr::literal::Check::Range { min: 100.0, max: 300.0 }, message: "`volume_initialization_rate` of `EphemeralEBSVolumeConfiguration` must be from 100 to 300 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "volume_size", check: fr::literal::Check::Range { min: 1.0, max: 65536.0 }, message: "`volume_size` of `EphemeralEBSVolumeConfiguration` must be from 1 to 65536 (the schema's minimum/maximum)" },
@@ -766,6 +785,7 @@ impl fr::resource::Props for LicenseSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "license_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`license_configuration_arn` of `LicenseSpecification` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "license_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`license_configuration_arn` of `LicenseSpecification` must match the schema's pattern `^arn:aws(-[^:]+)?:license-manager:[a-z0-9-]+:[0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -833,6 +853,7 @@ impl fr::resource::Props for RootVolumeConfiguration {
         fr::literal::LiteralRule { field: "free_space_gi_b", check: fr::literal::Check::Range { min: 2.0, max: 65000.0 }, message: "`free_space_gi_b` of `RootVolumeConfiguration` must be from 2 to 65000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "iops", check: fr::literal::Check::Range { min: 100.0, max: 256000.0 }, message: "`iops` of `RootVolumeConfiguration` must be from 100 to 256000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_id` of `RootVolumeConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`kms_key_id` of `RootVolumeConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "throughput", check: fr::literal::Check::Range { min: 125.0, max: 2000.0 }, message: "`throughput` of `RootVolumeConfiguration` must be from 125 to 2000 (the schema's minimum/maximum)" },
     ];
 }
@@ -901,9 +922,12 @@ impl fr::resource::Props for EbsVolumeConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "iops", check: fr::literal::Check::Range { min: 100.0, max: 256000.0 }, message: "`iops` of `EbsVolumeConfiguration` must be from 100 to 256000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_id` of `EbsVolumeConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`kms_key_id` of `EbsVolumeConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`name` of `EbsVolumeConfiguration` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `EbsVolumeConfiguration` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_-]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "size_gi_b", check: fr::literal::Check::Range { min: 1.0, max: 65536.0 }, message: "`size_gi_b` of `EbsVolumeConfiguration` must be from 1 to 65536 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "snapshot_id", check: fr::literal::Check::Length { min: 13, max: 64 }, message: "`snapshot_id` of `EbsVolumeConfiguration` must have 13 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "snapshot_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`snapshot_id` of `EbsVolumeConfiguration` must match the schema's pattern `^snap-[a-f0-9]{8,17}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "throughput", check: fr::literal::Check::Range { min: 125.0, max: 2000.0 }, message: "`throughput` of `EbsVolumeConfiguration` must be from 125 to 2000 (the schema's minimum/maximum)" },
     ];
 }
@@ -1121,8 +1145,11 @@ impl fr::resource::Props for ConfigurationBundle {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`branch_name` of `ConfigurationBundle` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "branch_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`branch_name` of `ConfigurationBundle` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_/-]{0,127}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "bundle_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`bundle_name` of `ConfigurationBundle` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,99}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "commit_message", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`commit_message` of `ConfigurationBundle` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`description` of `ConfigurationBundle` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_17), message: "`description` of `ConfigurationBundle` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1222,6 +1249,7 @@ impl fr::resource::Props for ConsentPortal {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `ConsentPortal` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `ConsentPortal` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_18), message: "`name` of `ConsentPortal` must match the schema's pattern `^[a-zA-Z0-9_-]{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1287,6 +1315,9 @@ impl fr::resource::Props for IdpConfig {
         fr::resource::Required { field: "credential_provider_arn", message: "missing required property `credential_provider_arn` of `IdpConfig`: add `credential_provider_arn: ...` to it" },
         fr::resource::Required { field: "scopes", message: "missing required property `scopes` of `IdpConfig`: add `scopes: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credential_provider_arn", check: fr::literal::Check::Pattern(PATTERN_19), message: "`credential_provider_arn` of `IdpConfig` must match the schema's pattern `^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aw…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -1302,6 +1333,9 @@ impl fr::resource::Props for ConsentPortalSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "identifier", message: "missing required property `identifier` of `ConsentPortalSource`: add `identifier: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ConsentPortalSource`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_20), message: "`identifier` of `ConsentPortalSource` must match the schema's pattern `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1343,6 +1377,7 @@ impl fr::resource::Props for Dataset {
         fr::resource::Required { field: "schema_type", message: "missing required property `schema_type` of `Dataset`: add `schema_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "dataset_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`dataset_name` of `Dataset` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`description` of `Dataset` must have 0 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1448,6 +1483,9 @@ impl fr::resource::Props for S3Source {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "s3_uri", message: "missing required property `s3_uri` of `S3Source`: add `s3_uri: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_21), message: "`s3_uri` of `S3Source` must match the schema's pattern `^s3://[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]/.{1,1024…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using LLM-as-a-Judge, code-based, or derived evaluator configurations. Derived evaluators run an existing built-in or third-party evaluator's logic on a model that you supply.
@@ -1482,6 +1520,7 @@ impl fr::resource::Props for Evaluator {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Evaluator` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "evaluator_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`evaluator_name` of `Evaluator` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1605,6 +1644,9 @@ impl fr::resource::Props for DerivedEvaluatorConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "base_evaluator_id", message: "missing required property `base_evaluator_id` of `DerivedEvaluatorConfig`: add `base_evaluator_id: ...` to it" },
         fr::resource::Required { field: "model_config", message: "missing required property `model_config` of `DerivedEvaluatorConfig`: add `model_config: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "base_evaluator_id", check: fr::literal::Check::Pattern(PATTERN_22), message: "`base_evaluator_id` of `DerivedEvaluatorConfig` must match the schema's pattern `^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1796,6 +1838,7 @@ impl fr::resource::Props for EvaluationDimension {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dimension_instruction", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`dimension_instruction` of `EvaluationDimension` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dimension_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`dimension_name` of `EvaluationDimension` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1890,6 +1933,7 @@ impl fr::resource::Props for Gateway {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Gateway` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_23), message: "`name` of `Gateway` must match the schema's pattern `^([0-9a-zA-Z][-]?){1,48}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2030,6 +2074,7 @@ impl fr::resource::Props for GatewayPolicyEngineConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`arn` of `GatewayPolicyEngineConfiguration` must have 1 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_24), message: "`arn` of `GatewayPolicyEngineConfiguration` must match the schema's pattern `^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2090,7 +2135,9 @@ impl fr::resource::Props for GatewayRateLimit {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `GatewayRateLimit` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gateway_identifier", check: fr::literal::Check::Pattern(PATTERN_25), message: "`gateway_identifier` of `GatewayRateLimit` must match the schema's pattern `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rate_limit_id", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`rate_limit_id` of `GatewayRateLimit` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rate_limit_id", check: fr::literal::Check::Pattern(PATTERN_26), message: "`rate_limit_id` of `GatewayRateLimit` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_\\.]{0,62}[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2213,6 +2260,7 @@ impl fr::resource::Props for GatewayRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `GatewayRule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gateway_identifier", check: fr::literal::Check::Pattern(PATTERN_25), message: "`gateway_identifier` of `GatewayRule` must match the schema's pattern `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 1000000.0 }, message: "`priority` of `GatewayRule` must be from 1 to 1000000 (the schema's minimum/maximum)" },
     ];
 }
@@ -2290,6 +2338,8 @@ impl fr::resource::Props for GatewayTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `GatewayTarget` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gateway_identifier", check: fr::literal::Check::Pattern(PATTERN_25), message: "`gateway_identifier` of `GatewayTarget` must match the schema's pattern `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_27), message: "`name` of `GatewayTarget` must match the schema's pattern `^([0-9a-zA-Z][-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2449,6 +2499,9 @@ impl fr::resource::Props for Harness {
         fr::resource::Required { field: "harness_name", message: "missing required property `harness_name` of `Harness`: add `harness_name: ...` to it" },
         fr::resource::Required { field: "model", message: "missing required property `model` of `Harness`: add `model: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "harness_name", check: fr::literal::Check::Pattern(PATTERN_28), message: "`harness_name` of `Harness` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,39}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Harness`], known after apply.
@@ -2539,6 +2592,9 @@ impl fr::resource::Props for HarnessCustomJWTAuthorizerConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "discovery_url", message: "missing required property `discovery_url` of `HarnessCustomJWTAuthorizerConfiguration`: add `discovery_url: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "discovery_url", check: fr::literal::Check::Pattern(PATTERN_29), message: "`discovery_url` of `HarnessCustomJWTAuthorizerConfiguration` must match the schema's pattern `^.+/\\.well-known/openid-configuration$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -2560,6 +2616,7 @@ impl fr::resource::Props for CustomClaimValidationType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`inbound_token_claim_name` of `CustomClaimValidationType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Pattern(PATTERN_30), message: "`inbound_token_claim_name` of `CustomClaimValidationType` must match the schema's pattern `^[A-Za-z0-9_.-:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2601,6 +2658,7 @@ impl fr::resource::Props for ClaimMatchValueType {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`match_value_string` of `ClaimMatchValueType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Pattern(PATTERN_31), message: "`match_value_string` of `ClaimMatchValueType` must match the schema's pattern `^[A-Za-z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2652,6 +2710,7 @@ impl fr::resource::Props for HarnessManagedVpcResource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "routing_domain", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`routing_domain` of `HarnessManagedVpcResource` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_identifier", check: fr::literal::Check::Pattern(PATTERN_32), message: "`vpc_identifier` of `HarnessManagedVpcResource` must match the schema's pattern `^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2676,6 +2735,7 @@ impl fr::resource::Props for SelfManagedLatticeResource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_configuration_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_configuration_identifier` of `SelfManagedLatticeResource` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_configuration_identifier", check: fr::literal::Check::Pattern(PATTERN_33), message: "`resource_configuration_identifier` of `SelfManagedLatticeResource` must match the schema's pattern `^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-latti…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2770,7 +2830,9 @@ impl fr::resource::Props for EfsAccessPointConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`access_point_arn` of `EfsAccessPointConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Pattern(PATTERN_34), message: "`access_point_arn` of `EfsAccessPointConfiguration` must match the schema's pattern `^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:ac…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `EfsAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Pattern(PATTERN_35), message: "`mount_path` of `EfsAccessPointConfiguration` must match the schema's pattern `^/mnt/[a-zA-Z0-9._-]+/?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2790,7 +2852,9 @@ impl fr::resource::Props for S3FilesAccessPointConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`access_point_arn` of `S3FilesAccessPointConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Pattern(PATTERN_36), message: "`access_point_arn` of `S3FilesAccessPointConfiguration` must match the schema's pattern `^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `S3FilesAccessPointConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Pattern(PATTERN_35), message: "`mount_path` of `S3FilesAccessPointConfiguration` must match the schema's pattern `^/mnt/[a-zA-Z0-9._-]+/?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2807,6 +2871,7 @@ impl fr::resource::Props for SessionStorageConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `SessionStorageConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Pattern(PATTERN_35), message: "`mount_path` of `SessionStorageConfiguration` must match the schema's pattern `^/mnt/[a-zA-Z0-9._-]+/?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2891,6 +2956,7 @@ impl fr::resource::Props for HarnessContainerConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`container_uri` of `HarnessContainerConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_uri", check: fr::literal::Check::Pattern(PATTERN_37), message: "`container_uri` of `HarnessContainerConfiguration` must match the schema's pattern `^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2933,6 +2999,7 @@ impl fr::resource::Props for HarnessAfterInvocationHook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `HarnessAfterInvocationHook` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `HarnessAfterInvocationHook` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2968,6 +3035,7 @@ impl fr::resource::Props for HarnessHookEventBridgeTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `HarnessHookEventBridgeTarget` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_38), message: "`arn` of `HarnessHookEventBridgeTarget` must match the schema's pattern `^arn:aws(-[^:]+)?:events:[a-z0-9-]+:[0-9]{12}:ev…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2991,6 +3059,7 @@ impl fr::resource::Props for HarnessHookLambdaTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `HarnessHookLambdaTarget` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_39), message: "`arn` of `HarnessHookLambdaTarget` must match the schema's pattern `^arn:aws(-[^:]+)?:lambda:[a-z0-9-]+:[0-9]{12}:fu…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timeout_seconds", check: fr::literal::Check::Range { min: 1.0, max: 900.0 }, message: "`timeout_seconds` of `HarnessHookLambdaTarget` must be from 1 to 900 (the schema's minimum/maximum)" },
     ];
 }
@@ -3017,6 +3086,7 @@ impl fr::resource::Props for HarnessHookSnsTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `HarnessHookSnsTarget` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_40), message: "`arn` of `HarnessHookSnsTarget` must match the schema's pattern `^arn:aws(-[^:]+)?:sns:[a-z0-9-]+:[0-9]{12}:.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3038,6 +3108,7 @@ impl fr::resource::Props for HarnessAfterToolCallHook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `HarnessAfterToolCallHook` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `HarnessAfterToolCallHook` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3059,6 +3130,7 @@ impl fr::resource::Props for HarnessBeforeInvocationHook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `HarnessBeforeInvocationHook` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `HarnessBeforeInvocationHook` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3080,6 +3152,7 @@ impl fr::resource::Props for HarnessBeforeToolCallHook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `HarnessBeforeToolCallHook` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `HarnessBeforeToolCallHook` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3117,6 +3190,9 @@ impl fr::resource::Props for HarnessAgentCoreMemoryConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "arn", message: "missing required property `arn` of `HarnessAgentCoreMemoryConfiguration`: add `arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`arn` of `HarnessAgentCoreMemoryConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Configuration for managed memory. The harness creates and manages a memory resource in the customer's account.
@@ -3139,6 +3215,7 @@ pub struct HarnessManagedMemoryConfiguration {
 impl fr::resource::Props for HarnessManagedMemoryConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`arn` of `HarnessManagedMemoryConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "event_expiry_duration", check: fr::literal::Check::Range { min: 3.0, max: 365.0 }, message: "`event_expiry_duration` of `HarnessManagedMemoryConfiguration` must be from 3 to 365 (the schema's minimum/maximum)" },
     ];
 }
@@ -3234,6 +3311,7 @@ impl fr::resource::Props for HarnessGeminiModelConfig {
         fr::resource::Required { field: "model_id", message: "missing required property `model_id` of `HarnessGeminiModelConfig`: add `model_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "api_key_arn", check: fr::literal::Check::Pattern(PATTERN_42), message: "`api_key_arn` of `HarnessGeminiModelConfig` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_tokens", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_tokens` of `HarnessGeminiModelConfig` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "temperature", check: fr::literal::Check::Range { min: 0.0, max: 2.0 }, message: "`temperature` of `HarnessGeminiModelConfig` must be from 0 to 2 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "top_k", check: fr::literal::Check::Range { min: 0.0, max: 500.0 }, message: "`top_k` of `HarnessGeminiModelConfig` must be from 0 to 500 (the schema's minimum/maximum)" },
@@ -3267,6 +3345,7 @@ impl fr::resource::Props for HarnessLiteLlmModelConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_base", check: fr::literal::Check::Length { min: 1, max: 16383 }, message: "`api_base` of `HarnessLiteLlmModelConfig` must have 1 to 16383 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key_arn", check: fr::literal::Check::Pattern(PATTERN_42), message: "`api_key_arn` of `HarnessLiteLlmModelConfig` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_tokens", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_tokens` of `HarnessLiteLlmModelConfig` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "temperature", check: fr::literal::Check::Range { min: 0.0, max: 2.0 }, message: "`temperature` of `HarnessLiteLlmModelConfig` must be from 0 to 2 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "top_p", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`top_p` of `HarnessLiteLlmModelConfig` must be from 0 to 1 (the schema's minimum/maximum)" },
@@ -3303,6 +3382,7 @@ impl fr::resource::Props for HarnessOpenAiModelConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_base", check: fr::literal::Check::Length { min: 1, max: 16383 }, message: "`api_base` of `HarnessOpenAiModelConfig` must have 1 to 16383 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key_arn", check: fr::literal::Check::Pattern(PATTERN_42), message: "`api_key_arn` of `HarnessOpenAiModelConfig` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_tokens", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_tokens` of `HarnessOpenAiModelConfig` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "temperature", check: fr::literal::Check::Range { min: 0.0, max: 2.0 }, message: "`temperature` of `HarnessOpenAiModelConfig` must be from 0 to 2 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "top_p", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`top_p` of `HarnessOpenAiModelConfig` must be from 0 to 1 (the schema's minimum/maximum)" },
@@ -3373,6 +3453,7 @@ impl fr::resource::Props for HarnessSkillGitSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 8, max: 4294967295 }, message: "`url` of `HarnessSkillGitSource` must have 8 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_43), message: "`url` of `HarnessSkillGitSource` must match the schema's pattern `^https://`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3391,6 +3472,9 @@ impl fr::resource::Props for HarnessSkillGitAuth {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "credential_arn", message: "missing required property `credential_arn` of `HarnessSkillGitAuth`: add `credential_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "credential_arn", check: fr::literal::Check::Pattern(PATTERN_42), message: "`credential_arn` of `HarnessSkillGitAuth` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An S3 source containing the skill.
@@ -3407,6 +3491,7 @@ impl fr::resource::Props for HarnessSkillS3Source {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 5, max: 4294967295 }, message: "`uri` of `HarnessSkillS3Source` must have 5 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Pattern(PATTERN_44), message: "`uri` of `HarnessSkillS3Source` must match the schema's pattern `^s3://`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3443,7 +3528,9 @@ impl fr::resource::Props for HarnessTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `HarnessTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `HarnessTag` must match the schema's pattern `^[a-zA-Z0-9\\s_.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `HarnessTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `HarnessTag` must match the schema's pattern `^[a-zA-Z0-9\\s_.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3464,6 +3551,7 @@ impl fr::resource::Props for HarnessTool {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `HarnessTool` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `HarnessTool` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3495,6 +3583,9 @@ pub struct HarnessAgentCoreBrowserConfig {
 
 impl fr::resource::Props for HarnessAgentCoreBrowserConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "browser_arn", check: fr::literal::Check::Pattern(PATTERN_45), message: "`browser_arn` of `HarnessAgentCoreBrowserConfig` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -3506,6 +3597,9 @@ pub struct HarnessAgentCoreCodeInterpreterConfig {
 
 impl fr::resource::Props for HarnessAgentCoreCodeInterpreterConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "code_interpreter_arn", check: fr::literal::Check::Pattern(PATTERN_46), message: "`code_interpreter_arn` of `HarnessAgentCoreCodeInterpreterConfig` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -3520,6 +3614,9 @@ pub struct HarnessAgentCoreGatewayConfig {
 impl fr::resource::Props for HarnessAgentCoreGatewayConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "gateway_arn", message: "missing required property `gateway_arn` of `HarnessAgentCoreGatewayConfig`: add `gateway_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gateway_arn", check: fr::literal::Check::Pattern(PATTERN_47), message: "`gateway_arn` of `HarnessAgentCoreGatewayConfig` must match the schema's pattern `^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3560,6 +3657,8 @@ impl fr::resource::Props for HarnessOAuthCredentialProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_return_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`default_return_url` of `HarnessOAuthCredentialProvider` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_return_url", check: fr::literal::Check::Pattern(PATTERN_48), message: "`default_return_url` of `HarnessOAuthCredentialProvider` must match the schema's pattern `^\\w+:(\\/?\\/?)[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "provider_arn", check: fr::literal::Check::Pattern(PATTERN_49), message: "`provider_arn` of `HarnessOAuthCredentialProvider` must match the schema's pattern `^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3712,7 +3811,10 @@ impl fr::resource::Props for HarnessEndpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `HarnessEndpoint` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`endpoint_name` of `HarnessEndpoint` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "harness_id", check: fr::literal::Check::Pattern(PATTERN_50), message: "`harness_id` of `HarnessEndpoint` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`target_version` of `HarnessEndpoint` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_version", check: fr::literal::Check::Pattern(PATTERN_51), message: "`target_version` of `HarnessEndpoint` must match the schema's pattern `^([1-9][0-9]{0,4})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3807,7 +3909,10 @@ impl fr::resource::Props for Memory {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Memory`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_52), message: "`encryption_key_arn` of `Memory` must match the schema's pattern `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "event_expiry_duration", check: fr::literal::Check::Range { min: 3.0, max: 365.0 }, message: "`event_expiry_duration` of `Memory` must be from 3 to 365 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "memory_execution_role_arn", check: fr::literal::Check::Pattern(PATTERN_52), message: "`memory_execution_role_arn` of `Memory` must match the schema's pattern `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Memory` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3873,6 +3978,7 @@ impl fr::resource::Props for IndexedKey {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `IndexedKey` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `IndexedKey` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3951,8 +4057,10 @@ impl fr::resource::Props for CustomMemoryStrategy {
         fr::resource::Required { field: "name", message: "missing required property `name` of `CustomMemoryStrategy`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `CustomMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_expiry_duration_days", check: fr::literal::Check::Range { min: 31.0, max: f64::INFINITY }, message: "`record_expiry_duration_days` of `CustomMemoryStrategy` must be at least 31 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Length { min: 12, max: 4294967295 }, message: "`strategy_id` of `CustomMemoryStrategy` must have 12 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Pattern(PATTERN_53), message: "`strategy_id` of `CustomMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4092,6 +4200,7 @@ impl fr::resource::Props for MetadataSchemaEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `MetadataSchemaEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `MetadataSchemaEntry` must match the schema's pattern `^[a-zA-Z0-9\\s._:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4224,6 +4333,10 @@ pub struct InvocationConfigurationInput {
 
 impl fr::resource::Props for InvocationConfigurationInput {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "payload_delivery_bucket_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`payload_delivery_bucket_name` of `InvocationConfigurationInput` must match the schema's pattern `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "topic_arn", check: fr::literal::Check::Pattern(PATTERN_52), message: "`topic_arn` of `InvocationConfigurationInput` must match the schema's pattern `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -4488,8 +4601,10 @@ impl fr::resource::Props for EpisodicMemoryStrategy {
         fr::resource::Required { field: "name", message: "missing required property `name` of `EpisodicMemoryStrategy`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `EpisodicMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_expiry_duration_days", check: fr::literal::Check::Range { min: 31.0, max: f64::INFINITY }, message: "`record_expiry_duration_days` of `EpisodicMemoryStrategy` must be at least 31 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Length { min: 12, max: 4294967295 }, message: "`strategy_id` of `EpisodicMemoryStrategy` must have 12 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Pattern(PATTERN_53), message: "`strategy_id` of `EpisodicMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4576,8 +4691,10 @@ impl fr::resource::Props for SemanticMemoryStrategy {
         fr::resource::Required { field: "name", message: "missing required property `name` of `SemanticMemoryStrategy`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `SemanticMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_expiry_duration_days", check: fr::literal::Check::Range { min: 31.0, max: f64::INFINITY }, message: "`record_expiry_duration_days` of `SemanticMemoryStrategy` must be at least 31 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Length { min: 12, max: 4294967295 }, message: "`strategy_id` of `SemanticMemoryStrategy` must have 12 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Pattern(PATTERN_53), message: "`strategy_id` of `SemanticMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4647,8 +4764,10 @@ impl fr::resource::Props for SummaryMemoryStrategy {
         fr::resource::Required { field: "name", message: "missing required property `name` of `SummaryMemoryStrategy`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `SummaryMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_expiry_duration_days", check: fr::literal::Check::Range { min: 31.0, max: f64::INFINITY }, message: "`record_expiry_duration_days` of `SummaryMemoryStrategy` must be at least 31 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Length { min: 12, max: 4294967295 }, message: "`strategy_id` of `SummaryMemoryStrategy` must have 12 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Pattern(PATTERN_53), message: "`strategy_id` of `SummaryMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4718,8 +4837,10 @@ impl fr::resource::Props for UserPreferenceMemoryStrategy {
         fr::resource::Required { field: "name", message: "missing required property `name` of `UserPreferenceMemoryStrategy`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `UserPreferenceMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_expiry_duration_days", check: fr::literal::Check::Range { min: 31.0, max: f64::INFINITY }, message: "`record_expiry_duration_days` of `UserPreferenceMemoryStrategy` must be at least 31 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Length { min: 12, max: 4294967295 }, message: "`strategy_id` of `UserPreferenceMemoryStrategy` must have 12 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "strategy_id", check: fr::literal::Check::Pattern(PATTERN_53), message: "`strategy_id` of `UserPreferenceMemoryStrategy` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4821,6 +4942,9 @@ impl fr::resource::Props for KinesisResource {
         fr::resource::Required { field: "content_configurations", message: "missing required property `content_configurations` of `KinesisResource`: add `content_configurations: ...` to it" },
         fr::resource::Required { field: "data_stream_arn", message: "missing required property `data_stream_arn` of `KinesisResource`: add `data_stream_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "data_stream_arn", check: fr::literal::Check::Pattern(PATTERN_52), message: "`data_stream_arn` of `KinesisResource` must match the schema's pattern `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -4881,6 +5005,7 @@ impl fr::resource::Props for OAuth2CredentialProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `OAuth2CredentialProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `OAuth2CredentialProvider` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5118,6 +5243,9 @@ pub struct Oauth2Discovery {
 
 impl fr::resource::Props for Oauth2Discovery {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "discovery_url", check: fr::literal::Check::Pattern(PATTERN_29), message: "`discovery_url` of `Oauth2Discovery` must match the schema's pattern `^.+/\\.well-known/openid-configuration$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Authorization server metadata for the OAuth2 provider
@@ -5242,6 +5370,7 @@ impl fr::resource::Props for ManagedVpcResource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "routing_domain", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`routing_domain` of `ManagedVpcResource` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_identifier", check: fr::literal::Check::Pattern(PATTERN_32), message: "`vpc_identifier` of `ManagedVpcResource` must match the schema's pattern `^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5615,6 +5744,7 @@ impl fr::resource::Props for OnlineEvaluationConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `OnlineEvaluationConfig` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "online_evaluation_config_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`online_evaluation_config_name` of `OnlineEvaluationConfig` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5734,6 +5864,9 @@ impl fr::resource::Props for EvaluatorReference {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "evaluator_id", message: "missing required property `evaluator_id` of `EvaluatorReference`: add `evaluator_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "evaluator_id", check: fr::literal::Check::Pattern(PATTERN_54), message: "`evaluator_id` of `EvaluatorReference` must match the schema's pattern `^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -5758,6 +5891,7 @@ impl fr::resource::Props for Insight {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "insight_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`insight_id` of `Insight` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "insight_id", check: fr::literal::Check::Pattern(PATTERN_55), message: "`insight_id` of `Insight` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9._]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5791,6 +5925,7 @@ impl fr::resource::Props for CloudWatchOutputConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metrics_namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metrics_namespace` of `CloudWatchOutputConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metrics_namespace", check: fr::literal::Check::Pattern(PATTERN_56), message: "`metrics_namespace` of `CloudWatchOutputConfig` must match the schema's pattern `^[a-zA-Z0-9._#/:-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5844,6 +5979,7 @@ impl fr::resource::Props for Filter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key` of `Filter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_31), message: "`key` of `Filter` must match the schema's pattern `^[a-zA-Z0-9._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5966,7 +6102,10 @@ impl fr::resource::Props for PaymentConnector {
         fr::resource::Required { field: "payment_manager_id", message: "missing required property `payment_manager_id` of `PaymentConnector`: add `payment_manager_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "connector_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`connector_name` of `PaymentConnector` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `PaymentConnector` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_57), message: "`description` of `PaymentConnector` must match the schema's pattern `^[a-zA-Z0-9\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "payment_manager_id", check: fr::literal::Check::Pattern(PATTERN_25), message: "`payment_manager_id` of `PaymentConnector` must match the schema's pattern `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6088,6 +6227,7 @@ impl fr::resource::Props for PaymentCredentialProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `PaymentCredentialProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `PaymentCredentialProvider` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6275,6 +6415,8 @@ impl fr::resource::Props for PaymentManager {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `PaymentManager` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_57), message: "`description` of `PaymentManager` must match the schema's pattern `^[a-zA-Z0-9\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_58), message: "`name` of `PaymentManager` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6358,6 +6500,9 @@ impl fr::resource::Props for PaymentManagerCustomJWTAuthorizerConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "discovery_url", message: "missing required property `discovery_url` of `PaymentManagerCustomJWTAuthorizerConfiguration`: add `discovery_url: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "discovery_url", check: fr::literal::Check::Pattern(PATTERN_29), message: "`discovery_url` of `PaymentManagerCustomJWTAuthorizerConfiguration` must match the schema's pattern `^.+/\\.well-known/openid-configuration$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -6379,6 +6524,7 @@ impl fr::resource::Props for PaymentManagerCustomClaimValidationType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`inbound_token_claim_name` of `PaymentManagerCustomClaimValidationType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Pattern(PATTERN_59), message: "`inbound_token_claim_name` of `PaymentManagerCustomClaimValidationType` must match the schema's pattern `^[A-Za-z0-9_.:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6420,6 +6566,7 @@ impl fr::resource::Props for PaymentManagerClaimMatchValueType {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`match_value_string` of `PaymentManagerClaimMatchValueType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Pattern(PATTERN_31), message: "`match_value_string` of `PaymentManagerClaimMatchValueType` must match the schema's pattern `^[A-Za-z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6473,7 +6620,9 @@ impl fr::resource::Props for Policy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `Policy` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`name` of `Policy` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_60), message: "`name` of `Policy` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_engine_id", check: fr::literal::Check::Length { min: 12, max: 59 }, message: "`policy_engine_id` of `Policy` must have 12 to 59 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_engine_id", check: fr::literal::Check::Pattern(PATTERN_61), message: "`policy_engine_id` of `Policy` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6618,7 +6767,9 @@ impl fr::resource::Props for PolicyEngine {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`description` of `PolicyEngine` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`encryption_key_arn` of `PolicyEngine` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_62), message: "`encryption_key_arn` of `PolicyEngine` must match the schema's pattern `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`name` of `PolicyEngine` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_60), message: "`name` of `PolicyEngine` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6693,6 +6844,7 @@ impl fr::resource::Props for ResourcePolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Length { min: 1, max: 20480 }, message: "`policy` of `ResourcePolicy` must have 1 to 20480 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 20, max: 1011 }, message: "`resource_arn` of `ResourcePolicy` must have 20 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_63), message: "`resource_arn` of `ResourcePolicy` must match the schema's pattern `^arn:[a-z0-9-]+:bedrock-agentcore:[a-z0-9-]*:[0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6780,8 +6932,10 @@ impl fr::resource::Props for Runtime {
         fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `Runtime`: add `role_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "agent_runtime_name", check: fr::literal::Check::Pattern(PATTERN_64), message: "`agent_runtime_name` of `Runtime` must match the schema's pattern `[a-zA-Z][a-zA-Z0-9_]{0,47}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1200 }, message: "`description` of `Runtime` must have 1 to 1200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "platform_version", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`platform_version` of `Runtime` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "platform_version", check: fr::literal::Check::Pattern(PATTERN_65), message: "`platform_version` of `Runtime` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6909,6 +7063,7 @@ impl fr::resource::Props for S3Location {
         fr::resource::Required { field: "prefix", message: "missing required property `prefix` of `S3Location`: add `prefix: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bucket` of `S3Location` must match the schema's pattern `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`prefix` of `S3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Length { min: 3, max: 1024 }, message: "`version_id` of `S3Location` must have 3 to 1024 characters (the schema's minLength/maxLength)" },
     ];
@@ -6940,6 +7095,7 @@ impl fr::resource::Props for ContainerConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`container_uri` of `ContainerConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_uri", check: fr::literal::Check::Pattern(PATTERN_66), message: "`container_uri` of `ContainerConfiguration` must match the schema's pattern `^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.([a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6987,6 +7143,9 @@ pub struct RuntimeCustomJWTAuthorizerConfiguration {
 impl fr::resource::Props for RuntimeCustomJWTAuthorizerConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "discovery_url", message: "missing required property `discovery_url` of `RuntimeCustomJWTAuthorizerConfiguration`: add `discovery_url: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "discovery_url", check: fr::literal::Check::Pattern(PATTERN_29), message: "`discovery_url` of `RuntimeCustomJWTAuthorizerConfiguration` must match the schema's pattern `^.+/\\.well-known/openid-configuration$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7042,6 +7201,9 @@ impl fr::resource::Props for RuntimeCustomClaimValidationType {
         fr::resource::Required { field: "inbound_token_claim_name", message: "missing required property `inbound_token_claim_name` of `RuntimeCustomClaimValidationType`: add `inbound_token_claim_name: ...` to it" },
         fr::resource::Required { field: "inbound_token_claim_value_type", message: "missing required property `inbound_token_claim_value_type` of `RuntimeCustomClaimValidationType`: add `inbound_token_claim_value_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "inbound_token_claim_name", check: fr::literal::Check::Pattern(PATTERN_67), message: "`inbound_token_claim_name` of `RuntimeCustomClaimValidationType` must match the schema's pattern `[A-Za-z0-9_.-:]+`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The value or values in the custom claim to match and relationship of match
@@ -7084,6 +7246,9 @@ pub struct RuntimeClaimMatchValueType {
 
 impl fr::resource::Props for RuntimeClaimMatchValueType {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "match_value_string", check: fr::literal::Check::Pattern(PATTERN_68), message: "`match_value_string` of `RuntimeClaimMatchValueType` must match the schema's pattern `[A-Za-z0-9_.-]+`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -7129,6 +7294,7 @@ impl fr::resource::Props for CapacityProviderConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "capacity_provider_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`capacity_provider_arn` of `CapacityProviderConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "capacity_provider_arn", check: fr::literal::Check::Pattern(PATTERN_69), message: "`capacity_provider_arn` of `CapacityProviderConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7171,7 +7337,9 @@ impl fr::resource::Props for CapacityProviderVolumeConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 6, max: 200 }, message: "`mount_path` of `CapacityProviderVolumeConfiguration` must have 6 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Pattern(PATTERN_35), message: "`mount_path` of `CapacityProviderVolumeConfiguration` must match the schema's pattern `^/mnt/[a-zA-Z0-9._-]+/?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "volume_name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`volume_name` of `CapacityProviderVolumeConfiguration` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`volume_name` of `CapacityProviderVolumeConfiguration` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_-]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7247,8 +7415,11 @@ impl fr::resource::Props for RuntimeEndpoint {
         fr::resource::Required { field: "name", message: "missing required property `name` of `RuntimeEndpoint`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "agent_runtime_id", check: fr::literal::Check::Pattern(PATTERN_70), message: "`agent_runtime_id` of `RuntimeEndpoint` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "agent_runtime_version", check: fr::literal::Check::Pattern(PATTERN_51), message: "`agent_runtime_version` of `RuntimeEndpoint` must match the schema's pattern `^([1-9][0-9]{0,4})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `RuntimeEndpoint` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`name` of `RuntimeEndpoint` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `RuntimeEndpoint` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7333,6 +7504,7 @@ impl fr::resource::Props for WorkloadIdentity {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`name` of `WorkloadIdentity` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_68), message: "`name` of `WorkloadIdentity` must match the schema's pattern `[A-Za-z0-9_.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7379,3 +7551,145 @@ impl fr::resource::Resource for WorkloadIdentity {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b'), ('e', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 47 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '~')])], min: 1, max: 510 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('!', '~')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('!', '~')]), fr::literal::Node::End], &[fr::literal::Node::End]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 47 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 127 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 32 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }], min: 1, max: 100 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }], min: 1, max: 48 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End]])];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 1024 }, fr::literal::Node::End];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }]]), fr::literal::Node::End];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }], min: 1, max: 48 }, fr::literal::Node::End];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }], min: 1, max: 100 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 39 }, fr::literal::Node::End];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::End];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_31: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_32: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 8, max: 8 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }]]), fr::literal::Node::End];
+
+const PATTERN_33: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }]]), fr::literal::Node::End];
+
+const PATTERN_34: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 40 }, fr::literal::Node::End];
+
+const PATTERN_35: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_36: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 40 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 40 }, fr::literal::Node::End];
+
+const PATTERN_37: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '?'), ('A', '\u{10ffff}')])], min: 1, max: 300 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_38: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_39: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_40: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_41: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_42: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_43: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_44: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_45: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 47 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }]]), fr::literal::Node::End];
+
+const PATTERN_46: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 47 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }]]), fr::literal::Node::End];
+
+const PATTERN_47: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }], min: 1, max: 48 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_48: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_49: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_50: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 39 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_51: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4 }, fr::literal::Node::End];
+
+const PATTERN_52: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b'), ('e', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_53: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_54: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }]]), fr::literal::Node::End];
+
+const PATTERN_55: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_56: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_57: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('0', '9'), ('A', 'Z'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_58: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 47 }, fr::literal::Node::End];
+
+const PATTERN_59: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_60: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_61: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_62: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_63: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_64: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 47 }];
+
+const PATTERN_65: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_66: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '?'), ('A', '\u{10ffff}')])], min: 1, max: 300 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_67: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_68: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_69: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 47 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_70: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];

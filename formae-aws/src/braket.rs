@@ -33,6 +33,7 @@ impl fr::resource::Props for SpendingLimit {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "device_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`device_arn` of `SpendingLimit` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "spending_limit", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`spending_limit` of `SpendingLimit` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "spending_limit", check: fr::literal::Check::Pattern(PATTERN_0), message: "`spending_limit` of `SpendingLimit` must match the schema's pattern `^\\d+(\\.\\d{1,2})?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -122,3 +123,5 @@ impl fr::resource::Props for TimePeriod {
         fr::resource::Required { field: "start_at", message: "missing required property `start_at` of `TimePeriod`: add `start_at: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 2 }], min: 0, max: 1 }, fr::literal::Node::End];

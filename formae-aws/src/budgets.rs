@@ -471,6 +471,7 @@ impl fr::resource::Props for IamActionDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_arn", check: fr::literal::Check::Length { min: 25, max: 684 }, message: "`policy_arn` of `IamActionDefinition` must have 25 to 684 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_arn` of `IamActionDefinition` must match the schema's pattern `^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -490,6 +491,7 @@ impl fr::resource::Props for ScpActionDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_id", check: fr::literal::Check::Length { min: 10, max: 130 }, message: "`policy_id` of `ScpActionDefinition` must have 10 to 130 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`policy_id` of `ScpActionDefinition` must match the schema's pattern `^p-[0-9a-zA-Z_]{8,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -512,6 +514,7 @@ impl fr::resource::Props for SsmActionDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 9, max: 20 }, message: "`region` of `SsmActionDefinition` must have 9 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_2), message: "`region` of `SsmActionDefinition` must match the schema's pattern `^\\w{2,4}-\\w+(-\\w+)?-\\d$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -567,6 +570,7 @@ impl fr::resource::Props for Subscriber {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 1, max: 2147483647 }, message: "`address` of `Subscriber` must have 1 to 2147483647 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Pattern(PATTERN_3), message: "`address` of `Subscriber` must match the schema's pattern `^(.*[\\n\\r\\t\\f\\ ]?)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -577,3 +581,11 @@ fr::cfn_enum! {
         Email = "EMAIL",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'z')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '\u{7f}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('/', '/')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 8, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 2, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\u{c}', '\r'), (' ', ' ')])], min: 0, max: 1 }], min: 0, max: 4294967295 }, fr::literal::Node::End];

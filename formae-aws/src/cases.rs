@@ -100,6 +100,7 @@ impl fr::resource::Props for CaseTag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `CaseTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CaseTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `CaseTag` must match the schema's pattern `^([a-zA-Z0-9 _.:/=+\\-@]*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -134,6 +135,7 @@ impl fr::resource::Props for CaseRule {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `CaseRule` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`domain_id` of `CaseRule` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `CaseRule` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `CaseRule` must match the schema's pattern `^.*[\\S]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -222,6 +224,7 @@ impl fr::resource::Props for Domain {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Domain` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Domain` must match the schema's pattern `^.*[\\S]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -302,6 +305,7 @@ impl fr::resource::Props for Field {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `Field` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`domain_id` of `Field` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Field` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Field` must match the schema's pattern `^.*[\\S]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -418,6 +422,7 @@ impl fr::resource::Props for Layout {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`domain_id` of `Layout` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Layout` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Layout` must match the schema's pattern `^.*[\\S]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -651,6 +656,7 @@ impl fr::resource::Props for Template {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `Template` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`domain_id` of `Template` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Template` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Template` must match the schema's pattern `^.*[\\S]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -758,3 +764,7 @@ fr::cfn_enum! {
         Inactive = "Inactive",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::End];

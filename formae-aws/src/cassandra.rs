@@ -25,6 +25,9 @@ pub struct Keyspace {
 
 impl fr::resource::Props for Keyspace {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "keyspace_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`keyspace_name` of `Keyspace` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Keyspace`], known after apply.
@@ -160,6 +163,8 @@ impl fr::resource::Props for Table {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_time_to_live", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`default_time_to_live` of `Table` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "keyspace_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`keyspace_name` of `Table` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`table_name` of `Table` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -381,6 +386,9 @@ impl fr::resource::Props for Column {
         fr::resource::Required { field: "column_name", message: "missing required property `column_name` of `Column`: add `column_name: ...` to it" },
         fr::resource::Required { field: "column_type", message: "missing required property `column_type` of `Column`: add `column_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "column_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`column_name` of `Column` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -546,3 +554,5 @@ impl fr::resource::Props for Field {
         fr::resource::Required { field: "field_type", message: "missing required property `field_type` of `Field`: add `field_type: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 47 }, fr::literal::Node::End];

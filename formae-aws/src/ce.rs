@@ -33,6 +33,7 @@ impl fr::resource::Props for AnomalyMonitor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`monitor_name` of `AnomalyMonitor` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`monitor_name` of `AnomalyMonitor` must match the schema's pattern `[\\S\\s]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -159,6 +160,7 @@ impl fr::resource::Props for AnomalySubscription {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "subscription_name", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`subscription_name` of `AnomalySubscription` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "subscription_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`subscription_name` of `AnomalySubscription` must match the schema's pattern `[\\S\\s]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "threshold", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`threshold` of `AnomalySubscription` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -224,6 +226,9 @@ impl fr::resource::Props for Subscriber {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "address", message: "missing required property `address` of `Subscriber`: add `address: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `Subscriber`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Pattern(PATTERN_1), message: "`address` of `Subscriber` must match the schema's pattern `(^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -321,3 +326,7 @@ fr::cfn_enum! {
         CostCategoryExpressionV1 = "CostCategoryExpression.v1",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '\''), ('*', '+'), ('-', '.'), ('0', '9'), ('=', '='), ('?', '?'), ('A', 'Z'), ('^', '_'), ('a', '~'), ('‘', '‘')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::End]])];

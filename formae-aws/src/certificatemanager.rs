@@ -96,7 +96,9 @@ impl fr::resource::Props for AcmeDomainValidation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "acme_endpoint_arn", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`acme_endpoint_arn` of `AcmeDomainValidation` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "acme_endpoint_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`acme_endpoint_arn` of `AcmeDomainValidation` must match the schema's pattern `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-en…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain_name` of `AcmeDomainValidation` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_name` of `AcmeDomainValidation` must match the schema's pattern `^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -382,6 +384,7 @@ impl fr::resource::Props for AcmeExternalAccountBinding {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "acme_endpoint_arn", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`acme_endpoint_arn` of `AcmeExternalAccountBinding` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "acme_endpoint_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`acme_endpoint_arn` of `AcmeExternalAccountBinding` must match the schema's pattern `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-en…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -600,3 +603,7 @@ impl fr::resource::Props for CertificateTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `CertificateTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];

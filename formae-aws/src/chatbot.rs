@@ -30,7 +30,9 @@ impl fr::resource::Props for CustomAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`action_name` of `CustomAction` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`action_name` of `CustomAction` must match the schema's pattern `^[a-zA-Z0-9_-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Length { min: 1, max: 30 }, message: "`alias_name` of `CustomAction` must have 1 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`alias_name` of `CustomAction` must match the schema's pattern `^[A-Za-z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -85,7 +87,9 @@ impl fr::resource::Props for CustomActionAttachment {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "button_text", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`button_text` of `CustomActionAttachment` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "button_text", check: fr::literal::Check::Pattern(PATTERN_2), message: "`button_text` of `CustomActionAttachment` must match the schema's pattern `^[\\S\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_type", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`notification_type` of `CustomActionAttachment` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_type", check: fr::literal::Check::Pattern(PATTERN_3), message: "`notification_type` of `CustomActionAttachment` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -207,11 +211,17 @@ impl fr::resource::Props for MicrosoftTeamsChannelConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configuration_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`configuration_name` of `MicrosoftTeamsChannelConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`configuration_name` of `MicrosoftTeamsChannelConfiguration` must match the schema's pattern `^[A-Za-z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logging_level", check: fr::literal::Check::Length { min: 4, max: 5 }, message: "`logging_level` of `MicrosoftTeamsChannelConfiguration` must have 4 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logging_level", check: fr::literal::Check::Pattern(PATTERN_4), message: "`logging_level` of `MicrosoftTeamsChannelConfiguration` must match the schema's pattern `^(ERROR|INFO|NONE)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "team_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`team_id` of `MicrosoftTeamsChannelConfiguration` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "team_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`team_id` of `MicrosoftTeamsChannelConfiguration` must match the schema's pattern `^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "teams_channel_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`teams_channel_id` of `MicrosoftTeamsChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "teams_channel_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`teams_channel_id` of `MicrosoftTeamsChannelConfiguration` must match the schema's pattern `^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "teams_channel_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`teams_channel_name` of `MicrosoftTeamsChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "teams_channel_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`teams_channel_name` of `MicrosoftTeamsChannelConfiguration` must match the schema's pattern `^(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "teams_tenant_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`teams_tenant_id` of `MicrosoftTeamsChannelConfiguration` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "teams_tenant_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`teams_tenant_id` of `MicrosoftTeamsChannelConfiguration` must match the schema's pattern `^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -296,9 +306,13 @@ impl fr::resource::Props for SlackChannelConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configuration_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`configuration_name` of `SlackChannelConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`configuration_name` of `SlackChannelConfiguration` must match the schema's pattern `^[A-Za-z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logging_level", check: fr::literal::Check::Length { min: 4, max: 5 }, message: "`logging_level` of `SlackChannelConfiguration` must have 4 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logging_level", check: fr::literal::Check::Pattern(PATTERN_4), message: "`logging_level` of `SlackChannelConfiguration` must match the schema's pattern `^(ERROR|INFO|NONE)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "slack_channel_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`slack_channel_id` of `SlackChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "slack_channel_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`slack_channel_id` of `SlackChannelConfiguration` must match the schema's pattern `^[A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "slack_workspace_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`slack_workspace_id` of `SlackChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "slack_workspace_id", check: fr::literal::Check::Pattern(PATTERN_9), message: "`slack_workspace_id` of `SlackChannelConfiguration` must match the schema's pattern `^[0-9A-Z]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -336,3 +350,23 @@ impl fr::resource::Resource for SlackChannelConfiguration {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('R', 'R')])], &[fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('O', 'O')])], &[fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('E', 'E')])]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }], min: 3, max: 3 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('%', '%')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('A', 'A'), ('a', 'a')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('%', '%')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z')])], min: 1, max: 255 }, fr::literal::Node::End];

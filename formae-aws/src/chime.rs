@@ -124,8 +124,11 @@ impl fr::resource::Props for AppInstanceBot {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Length { min: 5, max: 1600 }, message: "`app_instance_arn` of `AppInstanceBot` must have 5 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`app_instance_arn` of `AppInstanceBot` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`metadata` of `AppInstanceBot` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Pattern(PATTERN_1), message: "`metadata` of `AppInstanceBot` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`name` of `AppInstanceBot` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `AppInstanceBot` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\u…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -211,7 +214,9 @@ impl fr::resource::Props for LexConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lex_bot_alias_arn", check: fr::literal::Check::Length { min: 15, max: 2048 }, message: "`lex_bot_alias_arn` of `LexConfiguration` must have 15 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lex_bot_alias_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`lex_bot_alias_arn` of `LexConfiguration` must match the schema's pattern `^arn:aws:lex:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:bot-al…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "welcome_intent", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`welcome_intent` of `LexConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "welcome_intent", check: fr::literal::Check::Pattern(PATTERN_4), message: "`welcome_intent` of `LexConfiguration` must match the schema's pattern `^([A-Za-z]_?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -284,9 +289,13 @@ impl fr::resource::Props for AppInstanceUser {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Length { min: 5, max: 1600 }, message: "`app_instance_arn` of `AppInstanceUser` must have 5 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`app_instance_arn` of `AppInstanceUser` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "app_instance_user_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`app_instance_user_id` of `AppInstanceUser` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_instance_user_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`app_instance_user_id` of `AppInstanceUser` must match the schema's pattern `^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`metadata` of `AppInstanceUser` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Pattern(PATTERN_1), message: "`metadata` of `AppInstanceUser` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`name` of `AppInstanceUser` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `AppInstanceUser` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\u…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -421,10 +430,14 @@ impl fr::resource::Props for Channel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Length { min: 5, max: 1600 }, message: "`app_instance_arn` of `Channel` must have 5 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`app_instance_arn` of `Channel` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "channel_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`channel_id` of `Channel` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`channel_id` of `Channel` must match the schema's pattern `^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "chime_bearer", check: fr::literal::Check::Length { min: 5, max: 1600 }, message: "`chime_bearer` of `Channel` must have 5 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "chime_bearer", check: fr::literal::Check::Pattern(PATTERN_0), message: "`chime_bearer` of `Channel` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`metadata` of `Channel` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `Channel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`name` of `Channel` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\u…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -579,6 +592,7 @@ impl fr::resource::Props for ChannelFlow {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Length { min: 5, max: 1600 }, message: "`app_instance_arn` of `ChannelFlow` must have 5 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`app_instance_arn` of `ChannelFlow` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `ChannelFlow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -692,6 +706,7 @@ impl fr::resource::Props for LambdaConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 15, max: 2048 }, message: "`resource_arn` of `LambdaConfiguration` must have 15 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`resource_arn` of `LambdaConfiguration` must match the schema's pattern `^arn:aws:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:fun…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -739,6 +754,7 @@ impl fr::resource::Props for MediaInsightsPipelineConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "media_insights_pipeline_configuration_name", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`media_insights_pipeline_configuration_name` of `MediaInsightsPipelineConfiguration` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "media_insights_pipeline_configuration_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`media_insights_pipeline_configuration_name` of `MediaInsightsPipelineConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -857,9 +873,13 @@ impl fr::resource::Props for AmazonTranscribeCallAnalyticsProcessorConfiguration
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "language_model_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`language_model_name` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "language_model_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`language_model_name` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pii_entity_types", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`pii_entity_types` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must have 1 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pii_entity_types", check: fr::literal::Check::Pattern(PATTERN_9), message: "`pii_entity_types` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must match the schema's pattern `^[A-Z_, ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_filter_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_filter_name` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_filter_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`vocabulary_filter_name` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_name` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`vocabulary_name` of `AmazonTranscribeCallAnalyticsProcessorConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1009,12 +1029,19 @@ impl fr::resource::Props for AmazonTranscribeProcessorConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "language_model_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`language_model_name` of `AmazonTranscribeProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "language_model_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`language_model_name` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "language_options", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`language_options` of `AmazonTranscribeProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "language_options", check: fr::literal::Check::Pattern(PATTERN_10), message: "`language_options` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[a-zA-Z-,]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pii_entity_types", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`pii_entity_types` of `AmazonTranscribeProcessorConfiguration` must have 1 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pii_entity_types", check: fr::literal::Check::Pattern(PATTERN_9), message: "`pii_entity_types` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[A-Z_, ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_filter_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_filter_name` of `AmazonTranscribeProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_filter_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`vocabulary_filter_name` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_filter_names", check: fr::literal::Check::Length { min: 1, max: 3000 }, message: "`vocabulary_filter_names` of `AmazonTranscribeProcessorConfiguration` must have 1 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_filter_names", check: fr::literal::Check::Pattern(PATTERN_11), message: "`vocabulary_filter_names` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[a-zA-Z0-9,-._]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_name` of `AmazonTranscribeProcessorConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`vocabulary_name` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_names", check: fr::literal::Check::Length { min: 1, max: 3000 }, message: "`vocabulary_names` of `AmazonTranscribeProcessorConfiguration` must have 1 to 3000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_names", check: fr::literal::Check::Pattern(PATTERN_11), message: "`vocabulary_names` of `AmazonTranscribeProcessorConfiguration` must match the schema's pattern `^[a-zA-Z0-9,-._]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1092,6 +1119,7 @@ impl fr::resource::Props for KinesisDataStreamSinkConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "insights_target", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`insights_target` of `KinesisDataStreamSinkConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "insights_target", check: fr::literal::Check::Pattern(PATTERN_12), message: "`insights_target` of `KinesisDataStreamSinkConfiguration` must match the schema's pattern `^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1110,6 +1138,7 @@ impl fr::resource::Props for S3RecordingSinkConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`destination` of `S3RecordingSinkConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Pattern(PATTERN_12), message: "`destination` of `S3RecordingSinkConfiguration` must match the schema's pattern `^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1180,6 +1209,7 @@ impl fr::resource::Props for IssueDetectionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`rule_name` of `IssueDetectionConfiguration` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`rule_name` of `IssueDetectionConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1204,6 +1234,7 @@ impl fr::resource::Props for KeywordMatchConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`rule_name` of `KeywordMatchConfiguration` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`rule_name` of `KeywordMatchConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1229,6 +1260,7 @@ impl fr::resource::Props for SentimentConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`rule_name` of `SentimentConfiguration` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`rule_name` of `SentimentConfiguration` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "time_period", check: fr::literal::Check::Range { min: 60.0, max: 1800.0 }, message: "`time_period` of `SentimentConfiguration` must be from 60 to 1800 (the schema's minimum/maximum)" },
     ];
 }
@@ -1272,6 +1304,7 @@ impl fr::resource::Props for MediaPipelineKinesisVideoStreamPool {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "pool_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`pool_name` of `MediaPipelineKinesisVideoStreamPool` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pool_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`pool_name` of `MediaPipelineKinesisVideoStreamPool` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1340,6 +1373,7 @@ impl fr::resource::Props for MediaPipelineKinesisVideoStreamPoolStreamConfigurat
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_retention_in_hours", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`data_retention_in_hours` of `MediaPipelineKinesisVideoStreamPoolStreamConfiguration` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`region` of `MediaPipelineKinesisVideoStreamPoolStreamConfiguration` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_13), message: "`region` of `MediaPipelineKinesisVideoStreamPoolStreamConfiguration` must match the schema's pattern `^([a-z]+-){2,}\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1390,6 +1424,7 @@ impl fr::resource::Props for SipMediaApplication {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `SipMediaApplication` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `SipMediaApplication` must match the schema's pattern `^[a-zA-Z0-9 _.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1480,6 +1515,7 @@ impl fr::resource::Props for VoiceConnector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `VoiceConnector` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `VoiceConnector` must match the schema's pattern `^[a-zA-Z0-9 _.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1553,3 +1589,33 @@ fr::cfn_enum! {
         DualStack = "DUAL_STACK",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', '\u{d7ff}'), ('\u{e000}', '�')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z')])], min: 10, max: 10 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('_', '_')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', '~'), ('\u{85}', '\u{85}'), ('\u{a0}', '\u{d7ff}'), ('\u{e000}', '�'), ('𐀀', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), (',', ','), ('A', 'Z'), ('_', '_')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', '-'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 2, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

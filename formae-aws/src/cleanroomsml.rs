@@ -86,6 +86,7 @@ impl fr::resource::Props for InferenceContainerConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image_uri` of `InferenceContainerConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_0), message: "`image_uri` of `InferenceContainerConfig` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -128,6 +129,7 @@ impl fr::resource::Props for ContainerConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image_uri` of `ContainerConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_0), message: "`image_uri` of `ContainerConfig` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -147,7 +149,9 @@ impl fr::resource::Props for MetricDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `MetricDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `MetricDefinition` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`regex` of `MetricDefinition` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Pattern(PATTERN_1), message: "`regex` of `MetricDefinition` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -179,8 +183,10 @@ impl fr::resource::Props for ConfiguredModelAlgorithmAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configured_model_algorithm_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`configured_model_algorithm_arn` of `ConfiguredModelAlgorithmAssociation` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configured_model_algorithm_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`configured_model_algorithm_arn` of `ConfiguredModelAlgorithmAssociation` must match the schema's pattern `^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `ConfiguredModelAlgorithmAssociation` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "membership_identifier", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`membership_identifier` of `ConfiguredModelAlgorithmAssociation` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "membership_identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`membership_identifier` of `ConfiguredModelAlgorithmAssociation` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `ConfiguredModelAlgorithmAssociation` must have 1 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -598,8 +604,11 @@ impl fr::resource::Props for GlueDataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `GlueDataSource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`catalog_id` of `GlueDataSource` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`database_name` of `GlueDataSource` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`database_name` of `GlueDataSource` must match the schema's pattern `^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`table_name` of `GlueDataSource` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`table_name` of `GlueDataSource` must match the schema's pattern `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+)…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -619,6 +628,7 @@ impl fr::resource::Props for ColumnSchema {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "column_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`column_name` of `ColumnSchema` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "column_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`column_name` of `ColumnSchema` must match the schema's pattern `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+)…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -639,3 +649,17 @@ fr::cfn_enum! {
         Interactions = "INTERACTIONS",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];

@@ -65,6 +65,7 @@ impl fr::resource::Props for ChangeSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "change_set_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`change_set_name` of `ChangeSet` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "change_set_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`change_set_name` of `ChangeSet` must match the schema's pattern `^[a-zA-Z][-a-zA-Z0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `ChangeSet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "stack_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`stack_name` of `ChangeSet` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`template_body` of `ChangeSet` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
@@ -484,6 +485,11 @@ pub struct HookDefaultVersion {
 
 impl fr::resource::Props for HookDefaultVersion {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`type_name` of `HookDefaultVersion` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "type_version_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`type_version_arn` of `HookDefaultVersion` must match the schema's pattern `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`version_id` of `HookDefaultVersion` must match the schema's pattern `^[A-Za-z0-9-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`HookDefaultVersion`], known after apply.
@@ -544,6 +550,11 @@ pub struct HookTypeConfig {
 
 impl fr::resource::Props for HookTypeConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "configuration", check: fr::literal::Check::Pattern(PATTERN_4), message: "`configuration` of `HookTypeConfig` must match the schema's pattern `[\\s\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "type_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`type_arn` of `HookTypeConfig` must match the schema's pattern `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`type_name` of `HookTypeConfig` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`HookTypeConfig`], known after apply.
@@ -617,6 +628,7 @@ impl fr::resource::Props for HookVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schema_handler_package", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`schema_handler_package` of `HookVersion` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`type_name` of `HookVersion` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -736,6 +748,7 @@ impl fr::resource::Props for LambdaHook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lambda_function", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`lambda_function` of `LambdaHook` must have 1 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lambda_function", check: fr::literal::Check::Pattern(PATTERN_5), message: "`lambda_function` of `LambdaHook` must match the schema's pattern `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?(…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -884,6 +897,11 @@ pub struct ModuleDefaultVersion {
 
 impl fr::resource::Props for ModuleDefaultVersion {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`arn` of `ModuleDefaultVersion` must match the schema's pattern `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "module_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`module_name` of `ModuleDefaultVersion` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`version_id` of `ModuleDefaultVersion` must match the schema's pattern `^[0-9]{8}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ModuleDefaultVersion`], known after apply.
@@ -940,6 +958,9 @@ impl fr::resource::Props for ModuleVersion {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "module_name", message: "missing required property `module_name` of `ModuleVersion`: add `module_name: ...` to it" },
         fr::resource::Required { field: "module_package", message: "missing required property `module_package` of `ModuleVersion`: add `module_package: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "module_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`module_name` of `ModuleVersion` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1031,7 +1052,10 @@ impl fr::resource::Props for PublicTypeVersion {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`arn` of `PublicTypeVersion` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`arn` of `PublicTypeVersion` must match the schema's pattern `arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "public_version_number", check: fr::literal::Check::Length { min: 5, max: 64 }, message: "`public_version_number` of `PublicTypeVersion` must have 5 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "public_version_number", check: fr::literal::Check::Pattern(PATTERN_10), message: "`public_version_number` of `PublicTypeVersion` must match the schema's pattern `^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`type_name` of `PublicTypeVersion` must match the schema's pattern `[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1104,6 +1128,7 @@ impl fr::resource::Props for Publisher {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`connection_arn` of `Publisher` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`connection_arn` of `Publisher` must match the schema's pattern `arn:aws(-[w]+)*:.+:.+:[0-9]{12}:.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1171,6 +1196,11 @@ pub struct ResourceDefaultVersion {
 
 impl fr::resource::Props for ResourceDefaultVersion {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`type_name` of `ResourceDefaultVersion` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "type_version_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`type_version_arn` of `ResourceDefaultVersion` must match the schema's pattern `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`version_id` of `ResourceDefaultVersion` must match the schema's pattern `^[A-Za-z0-9-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ResourceDefaultVersion`], known after apply.
@@ -1237,6 +1267,7 @@ impl fr::resource::Props for ResourceVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schema_handler_package", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`schema_handler_package` of `ResourceVersion` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`type_name` of `ResourceVersion` must match the schema's pattern `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1432,7 +1463,9 @@ impl fr::resource::Props for StackSet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `StackSet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "execution_role_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`execution_role_name` of `StackSet` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "execution_role_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`execution_role_name` of `StackSet` must match the schema's pattern `^[a-zA-Z_0-9+=,.@/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "stack_set_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`stack_set_name` of `StackSet` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stack_set_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`stack_set_name` of `StackSet` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9\\-]{0,127}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Length { min: 1, max: 51200 }, message: "`template_body` of `StackSet` must have 1 to 51200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_url", check: fr::literal::Check::Length { min: 1, max: 5120 }, message: "`template_url` of `StackSet` must have 1 to 5120 characters (the schema's minLength/maxLength)" },
     ];
@@ -1635,6 +1668,7 @@ impl fr::resource::Props for DeploymentTargets {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "accounts_url", check: fr::literal::Check::Length { min: 1, max: 5120 }, message: "`accounts_url` of `DeploymentTargets` must have 1 to 5120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "accounts_url", check: fr::literal::Check::Pattern(PATTERN_16), message: "`accounts_url` of `DeploymentTargets` must match the schema's pattern `(s3://|http(s?)://).+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1713,8 +1747,12 @@ impl fr::resource::Props for TypeActivation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "major_version", check: fr::literal::Check::Length { min: 1, max: 100000 }, message: "`major_version` of `TypeActivation` must have 1 to 100000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "public_type_arn", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`public_type_arn` of `TypeActivation` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "public_type_arn", check: fr::literal::Check::Pattern(PATTERN_17), message: "`public_type_arn` of `TypeActivation` must match the schema's pattern `arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "publisher_id", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`publisher_id` of `TypeActivation` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "publisher_id", check: fr::literal::Check::Pattern(PATTERN_18), message: "`publisher_id` of `TypeActivation` must match the schema's pattern `[0-9a-zA-Z-]{1,40}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`type_name` of `TypeActivation` must match the schema's pattern `[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "type_name_alias", check: fr::literal::Check::Length { min: 10, max: 204 }, message: "`type_name_alias` of `TypeActivation` must have 10 to 204 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "type_name_alias", check: fr::literal::Check::Pattern(PATTERN_11), message: "`type_name_alias` of `TypeActivation` must match the schema's pattern `[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1784,3 +1822,41 @@ fr::cfn_enum! {
         Minor = "MINOR",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 1 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])], min: 0, max: 1 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 8, max: 8 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')])];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 8, max: 8 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }]]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }]]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')])], min: 0, max: 1 }];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('w', 'w')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 127 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 40 }];

@@ -33,6 +33,7 @@ impl fr::resource::Props for AnycastIpList {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `AnycastIpList` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AnycastIpList` must match the schema's pattern `^[a-zA-Z0-9-_]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -312,6 +313,9 @@ impl fr::resource::Props for CookiesConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "cookie_behavior", message: "missing required property `cookie_behavior` of `CookiesConfig`: add `cookie_behavior: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cookie_behavior", check: fr::literal::Check::Pattern(PATTERN_1), message: "`cookie_behavior` of `CookiesConfig` must match the schema's pattern `^(none|whitelist|allExcept|all)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
@@ -330,6 +334,9 @@ pub struct HeadersConfig {
 impl fr::resource::Props for HeadersConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "header_behavior", message: "missing required property `header_behavior` of `HeadersConfig`: add `header_behavior: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "header_behavior", check: fr::literal::Check::Pattern(PATTERN_2), message: "`header_behavior` of `HeadersConfig` must match the schema's pattern `^(none|whitelist)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -351,6 +358,9 @@ pub struct QueryStringsConfig {
 impl fr::resource::Props for QueryStringsConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "query_string_behavior", message: "missing required property `query_string_behavior` of `QueryStringsConfig`: add `query_string_behavior: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "query_string_behavior", check: fr::literal::Check::Pattern(PATTERN_1), message: "`query_string_behavior` of `QueryStringsConfig` must match the schema's pattern `^(none|whitelist|allExcept|all)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -450,6 +460,7 @@ impl fr::resource::Props for ConnectionFunction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ConnectionFunction` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ConnectionFunction` must match the schema's pattern `^[a-zA-Z0-9-_]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2286,6 +2297,7 @@ impl fr::resource::Props for ParameterDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ParameterDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ParameterDefinition` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2687,6 +2699,7 @@ impl fr::resource::Props for Parameter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Parameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Parameter` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Parameter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2986,6 +2999,7 @@ impl fr::resource::Props for Function {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Function` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Function` must match the schema's pattern `^[a-zA-Z0-9-_]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3168,6 +3182,7 @@ impl fr::resource::Props for KeyValueStore {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "comment", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`comment` of `KeyValueStore` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `KeyValueStore` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `KeyValueStore` must match the schema's pattern `^[a-zA-Z0-9-_]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3413,6 +3428,11 @@ impl fr::resource::Props for OriginAccessControlConfig {
         fr::resource::Required { field: "signing_behavior", message: "missing required property `signing_behavior` of `OriginAccessControlConfig`: add `signing_behavior: ...` to it" },
         fr::resource::Required { field: "signing_protocol", message: "missing required property `signing_protocol` of `OriginAccessControlConfig`: add `signing_protocol: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "origin_access_control_origin_type", check: fr::literal::Check::Pattern(PATTERN_4), message: "`origin_access_control_origin_type` of `OriginAccessControlConfig` must match the schema's pattern `^(s3|mediastore|lambda|mediapackagev2)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "signing_behavior", check: fr::literal::Check::Pattern(PATTERN_5), message: "`signing_behavior` of `OriginAccessControlConfig` must match the schema's pattern `^(never|no-override|always|always-amz-auth)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "signing_protocol", check: fr::literal::Check::Pattern(PATTERN_6), message: "`signing_protocol` of `OriginAccessControlConfig` must match the schema's pattern `^(sigv4|sigv4a)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An origin request policy.
@@ -3533,6 +3553,9 @@ impl fr::resource::Props for OriginRequestPolicyCookiesConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "cookie_behavior", message: "missing required property `cookie_behavior` of `OriginRequestPolicyCookiesConfig`: add `cookie_behavior: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cookie_behavior", check: fr::literal::Check::Pattern(PATTERN_7), message: "`cookie_behavior` of `OriginRequestPolicyCookiesConfig` must match the schema's pattern `^(none|whitelist|all|allExcept)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An object that determines whether any HTTP headers (and if so, which headers) are included in requests that CloudFront sends to the origin.
@@ -3555,6 +3578,9 @@ impl fr::resource::Props for OriginRequestPolicyHeadersConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "header_behavior", message: "missing required property `header_behavior` of `OriginRequestPolicyHeadersConfig`: add `header_behavior: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "header_behavior", check: fr::literal::Check::Pattern(PATTERN_8), message: "`header_behavior` of `OriginRequestPolicyHeadersConfig` must match the schema's pattern `^(none|whitelist|allViewer|allViewerAndWhitelist…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in requests that CloudFront sends to the origin.
@@ -3575,6 +3601,9 @@ pub struct OriginRequestPolicyQueryStringsConfig {
 impl fr::resource::Props for OriginRequestPolicyQueryStringsConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "query_string_behavior", message: "missing required property `query_string_behavior` of `OriginRequestPolicyQueryStringsConfig`: add `query_string_behavior: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "query_string_behavior", check: fr::literal::Check::Pattern(PATTERN_7), message: "`query_string_behavior` of `OriginRequestPolicyQueryStringsConfig` must match the schema's pattern `^(none|whitelist|all|allExcept)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4133,6 +4162,9 @@ impl fr::resource::Props for FrameOptions {
         fr::resource::Required { field: "frame_option", message: "missing required property `frame_option` of `FrameOptions`: add `frame_option: ...` to it" },
         fr::resource::Required { field: "r#override", message: "missing required property `r#override` of `FrameOptions`: add `r#override: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "frame_option", check: fr::literal::Check::Pattern(PATTERN_9), message: "`frame_option` of `FrameOptions` must match the schema's pattern `^(DENY|SAMEORIGIN)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value.
@@ -4152,6 +4184,9 @@ impl fr::resource::Props for ReferrerPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#override", message: "missing required property `r#override` of `ReferrerPolicy`: add `r#override: ...` to it" },
         fr::resource::Required { field: "referrer_policy", message: "missing required property `referrer_policy` of `ReferrerPolicy`: add `referrer_policy: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "referrer_policy", check: fr::literal::Check::Pattern(PATTERN_10), message: "`referrer_policy` of `ReferrerPolicy` must match the schema's pattern `^(no-referrer|no-referrer-when-downgrade|origin|…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4449,3 +4484,25 @@ fr::cfn_enum! {
         MatchViewer = "match-viewer",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')])]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])]]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('2', '2')])]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')])]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('4', '4')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('a', 'a')])]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')])]]), fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')])]]), fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('Y', 'Y')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('N', 'N')])]]), fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('l', 'l')])]]), fr::literal::Node::End];

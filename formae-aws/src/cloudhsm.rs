@@ -37,6 +37,7 @@ impl fr::resource::Props for Cluster {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "hsm_type", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`hsm_type` of `Cluster` must have 0 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hsm_type", check: fr::literal::Check::Pattern(PATTERN_0), message: "`hsm_type` of `Cluster` must match the schema's pattern `^((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -108,6 +109,7 @@ impl fr::resource::Props for ClusterBackupRetentionPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 3 }, message: "`value` of `ClusterBackupRetentionPolicy` must have 1 to 3 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `ClusterBackupRetentionPolicy` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -155,3 +157,7 @@ impl fr::resource::Props for ClusterTags {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ClusterTags` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('p', 'p')])], &[]]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

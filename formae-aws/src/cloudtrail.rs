@@ -29,7 +29,9 @@ impl fr::resource::Props for Channel {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `Channel` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Channel` must match the schema's pattern `(^[a-zA-Z0-9._\\-]+$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`source` of `Channel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_1), message: "`source` of `Channel` must match the schema's pattern `(.*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -85,6 +87,7 @@ impl fr::resource::Props for Destination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 3, max: 1024 }, message: "`location` of `Destination` must have 3 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Pattern(PATTERN_2), message: "`location` of `Destination` must match the schema's pattern `(^[a-zA-Z0-9._/\\-:]+$)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -142,6 +145,7 @@ impl fr::resource::Props for Dashboard {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `Dashboard` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Dashboard` must match the schema's pattern `^[a-zA-Z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -207,6 +211,9 @@ pub struct RefreshSchedule {
 
 impl fr::resource::Props for RefreshSchedule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "time_of_day", check: fr::literal::Check::Pattern(PATTERN_4), message: "`time_of_day` of `RefreshSchedule` must match the schema's pattern `^[0-9]{2}:[0-9]{2}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -281,6 +288,7 @@ impl fr::resource::Props for Widget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "query_statement", check: fr::literal::Check::Length { min: 1, max: 10000 }, message: "`query_statement` of `Widget` must have 1 to 10000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_statement", check: fr::literal::Check::Pattern(PATTERN_5), message: "`query_statement` of `Widget` must match the schema's pattern `(?s).*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -342,8 +350,11 @@ impl fr::resource::Props for EventDataStore {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "insights_destination", check: fr::literal::Check::Length { min: 3, max: 256 }, message: "`insights_destination` of `EventDataStore` must have 3 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "insights_destination", check: fr::literal::Check::Pattern(PATTERN_2), message: "`insights_destination` of `EventDataStore` must match the schema's pattern `^[a-zA-Z0-9._/\\-:]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 350 }, message: "`kms_key_id` of `EventDataStore` must have 1 to 350 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`kms_key_id` of `EventDataStore` must match the schema's pattern `^[a-zA-Z0-9._/\\-:]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `EventDataStore` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventDataStore` must match the schema's pattern `^[a-zA-Z0-9._\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "retention_period", check: fr::literal::Check::Range { min: 7.0, max: 3653.0 }, message: "`retention_period` of `EventDataStore` must be from 7 to 3653 (the schema's minimum/maximum)" },
     ];
 }
@@ -444,6 +455,7 @@ impl fr::resource::Props for AdvancedFieldSelector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "field", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`field` of `AdvancedFieldSelector` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "field", check: fr::literal::Check::Pattern(PATTERN_6), message: "`field` of `AdvancedFieldSelector` must match the schema's pattern `([\\w|\\d|\\.|_]+)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -529,6 +541,7 @@ impl fr::resource::Props for ResourcePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 3, max: 256 }, message: "`resource_arn` of `ResourcePolicy` must have 3 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`resource_arn` of `ResourcePolicy` must match the schema's pattern `^[a-zA-Z0-9._/\\-:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -632,6 +645,7 @@ impl fr::resource::Props for Trail {
         fr::literal::LiteralRule { field: "s3_key_prefix", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`s3_key_prefix` of `Trail` must have 0 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sns_topic_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sns_topic_name` of `Trail` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "trail_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`trail_name` of `Trail` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "trail_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`trail_name` of `Trail` must match the schema's pattern `(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -798,3 +812,19 @@ fr::cfn_enum! {
         ApiErrorRateInsight = "ApiErrorRateInsight",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End]])];

@@ -122,6 +122,7 @@ impl fr::resource::Props for Alarm {
         fr::literal::LiteralRule { field: "evaluation_periods", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`evaluation_periods` of `Alarm` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `Alarm` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `Alarm` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`namespace` of `Alarm` must match the schema's pattern `^[^:]`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "period", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`period` of `Alarm` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "threshold_metric_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`threshold_metric_id` of `Alarm` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
@@ -333,6 +334,7 @@ impl fr::resource::Props for MetricDataQuery {
         fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`account_id` of `MetricDataQuery` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`expression` of `MetricDataQuery` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`id` of `MetricDataQuery` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`id` of `MetricDataQuery` must match the schema's pattern `^([a-z])([A-Za-z0-9\\_]*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "period", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`period` of `MetricDataQuery` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -390,6 +392,7 @@ impl fr::resource::Props for Metric {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `Metric` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `Metric` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`namespace` of `Metric` must match the schema's pattern `^[^:]`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -862,6 +865,7 @@ impl fr::resource::Props for InsightRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rule_name` of `InsightRule` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`rule_name` of `InsightRule` must match the schema's pattern `^[\\x20-\\x7E]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1343,6 +1347,7 @@ impl fr::resource::Props for MetricStreamFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `MetricStreamFilter` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`namespace` of `MetricStreamFilter` must match the schema's pattern `^[^:]`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1392,6 +1397,7 @@ impl fr::resource::Props for MetricStreamStatisticsMetric {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `MetricStreamStatisticsMetric` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `MetricStreamStatisticsMetric` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`namespace` of `MetricStreamStatisticsMetric` must match the schema's pattern `^[^:]`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1466,6 +1472,7 @@ impl fr::resource::Props for OTelEnrichmentMetricSelector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `OTelEnrichmentMetricSelector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_3), message: "`namespace` of `OTelEnrichmentMetricSelector` must match the schema's pattern `^[^:].*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1488,6 +1495,7 @@ impl fr::resource::Props for ResourceMetricsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_arn` of `ResourceMetricsConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`resource_arn` of `ResourceMetricsConfiguration` must match the schema's pattern `^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1573,6 +1581,7 @@ impl fr::resource::Props for View {
         fr::literal::LiteralRule { field: "definition", check: fr::literal::Check::Length { min: 1, max: 10000 }, message: "`definition` of `View` must have 1 to 10000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `View` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 6, max: 256 }, message: "`name` of `View` must have 6 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `View` must match the schema's pattern `^view\\.[a-z0-9][a-z0-9_-]{0,250}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1622,3 +1631,15 @@ impl fr::resource::Resource for View {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 250 }, fr::literal::Node::End];

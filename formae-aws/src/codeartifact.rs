@@ -28,6 +28,7 @@ impl fr::resource::Props for Domain {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 2, max: 50 }, message: "`domain_name` of `Domain` must have 2 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`domain_name` of `Domain` must match the schema's pattern `^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -133,7 +134,9 @@ impl fr::resource::Props for PackageGroup {
         fr::literal::LiteralRule { field: "contact_info", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`contact_info` of `PackageGroup` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `PackageGroup` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 2, max: 50 }, message: "`domain_name` of `PackageGroup` must have 2 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`domain_name` of `PackageGroup` must match the schema's pattern `^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`domain_owner` of `PackageGroup` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_owner", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_owner` of `PackageGroup` must match the schema's pattern `[0-9]{12}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern", check: fr::literal::Check::Length { min: 2, max: 520 }, message: "`pattern` of `PackageGroup` must have 2 to 520 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -262,7 +265,9 @@ impl fr::resource::Props for Repository {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Repository` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 2, max: 50 }, message: "`domain_name` of `Repository` must have 2 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`domain_name` of `Repository` must match the schema's pattern `^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 2, max: 100 }, message: "`repository_name` of `Repository` must have 2 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`repository_name` of `Repository` must match the schema's pattern `^([A-Za-z0-9][A-Za-z0-9._\\-]{1,99})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -306,3 +311,9 @@ impl fr::resource::Resource for Repository {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 48 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 99 }, fr::literal::Node::End];

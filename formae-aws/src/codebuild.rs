@@ -42,7 +42,9 @@ impl fr::resource::Props for Fleet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "base_capacity", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`base_capacity` of `Fleet` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "fleet_service_role", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`fleet_service_role` of `Fleet` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fleet_service_role", check: fr::literal::Check::Pattern(PATTERN_0), message: "`fleet_service_role` of `Fleet` must match the schema's pattern `^(?:arn:)[a-zA-Z+-=,._:/@]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`name` of `Fleet` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Fleet` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -277,6 +279,7 @@ impl fr::resource::Props for FleetTag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `FleetTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `FleetTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_2), message: "`value` of `FleetTag` must match the schema's pattern `[a-zA-Z+-=._:/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -488,3 +491,9 @@ impl fr::resource::Resource for SourceCredential {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 127 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

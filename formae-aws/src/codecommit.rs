@@ -37,6 +37,7 @@ impl fr::resource::Props for Repository {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`kms_key_id` of `Repository` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`kms_key_id` of `Repository` must match the schema's pattern `^[a-zA-Z0-9:/_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository_description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`repository_description` of `Repository` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "repository_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`repository_name` of `Repository` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
@@ -190,3 +191,5 @@ fr::cfn_enum! {
         UpdateReference = "updateReference",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -26,6 +26,7 @@ impl fr::resource::Props for Application {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`application_name` of `Application` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_name` of `Application` must match the schema's pattern `^[A-Za-z0-9+=,.@_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -112,6 +113,7 @@ impl fr::resource::Props for DeploymentConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "deployment_config_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`deployment_config_name` of `DeploymentConfig` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "deployment_config_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`deployment_config_name` of `DeploymentConfig` must match the schema's pattern `^[A-Za-z0-9+=,.@_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -354,8 +356,11 @@ impl fr::resource::Props for DeploymentGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`application_name` of `DeploymentGroup` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_name` of `DeploymentGroup` must match the schema's pattern `^[A-Za-z0-9+=,.@_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "deployment_config_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`deployment_config_name` of `DeploymentGroup` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "deployment_config_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`deployment_config_name` of `DeploymentGroup` must match the schema's pattern `^[A-Za-z0-9+=,.@_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "deployment_group_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`deployment_group_name` of `DeploymentGroup` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "deployment_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`deployment_group_name` of `DeploymentGroup` must match the schema's pattern `^[A-Za-z0-9+=,.@_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -882,3 +887,5 @@ fr::cfn_enum! {
         InstanceSuccess = "InstanceSuccess",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

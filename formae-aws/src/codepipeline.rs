@@ -47,7 +47,9 @@ impl fr::resource::Props for CustomActionType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "provider", check: fr::literal::Check::Length { min: 1, max: 35 }, message: "`provider` of `CustomActionType` must have 1 to 35 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provider", check: fr::literal::Check::Pattern(PATTERN_0), message: "`provider` of `CustomActionType` must match the schema's pattern `^[0-9A-Za-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 9 }, message: "`version` of `CustomActionType` must have 1 to 9 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_0), message: "`version` of `CustomActionType` must match the schema's pattern `^[0-9A-Za-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -488,6 +490,9 @@ impl fr::resource::Props for ActionDeclaration {
         fr::resource::Required { field: "action_type_id", message: "missing required property `action_type_id` of `ActionDeclaration`: add `action_type_id: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `ActionDeclaration`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ActionDeclaration` must match the schema's pattern `^[A-Za-z0-9.@\\-_]{1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Represents information about an action type.
@@ -513,6 +518,9 @@ impl fr::resource::Props for ActionTypeId {
         fr::resource::Required { field: "owner", message: "missing required property `owner` of `ActionTypeId`: add `owner: ...` to it" },
         fr::resource::Required { field: "provider", message: "missing required property `provider` of `ActionTypeId`: add `provider: ...` to it" },
         fr::resource::Required { field: "version", message: "missing required property `version` of `ActionTypeId`: add `version: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`version` of `ActionTypeId` must match the schema's pattern `^[0-9A-Za-z_\\-]{1,9}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -934,8 +942,11 @@ impl fr::resource::Props for Webhook {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Webhook` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Webhook` must match the schema's pattern `[A-Za-z0-9.@\\-_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_action", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`target_action` of `Webhook` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_action", check: fr::literal::Check::Pattern(PATTERN_3), message: "`target_action` of `Webhook` must match the schema's pattern `[A-Za-z0-9.@\\-_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_pipeline", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`target_pipeline` of `Webhook` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_pipeline", check: fr::literal::Check::Pattern(PATTERN_3), message: "`target_pipeline` of `Webhook` must match the schema's pattern `[A-Za-z0-9.@\\-_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1047,3 +1058,11 @@ impl fr::resource::Props for WebhookTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WebhookTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 9 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];

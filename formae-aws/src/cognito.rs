@@ -44,7 +44,9 @@ impl fr::resource::Props for IdentityPool {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "developer_provider_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`developer_provider_name` of `IdentityPool` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "developer_provider_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`developer_provider_name` of `IdentityPool` must match the schema's pattern `^[\\w._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identity_pool_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`identity_pool_name` of `IdentityPool` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_pool_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`identity_pool_name` of `IdentityPool` must match the schema's pattern `^[\\w\\s+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -102,7 +104,9 @@ impl fr::resource::Props for CognitoIdentityProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`client_id` of `CognitoIdentityProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`client_id` of `CognitoIdentityProvider` must match the schema's pattern `^[\\w_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "provider_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`provider_name` of `CognitoIdentityProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provider_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`provider_name` of `CognitoIdentityProvider` must match the schema's pattern `^[\\w._:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -395,7 +399,9 @@ impl fr::resource::Props for ManagedLoginBranding {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`client_id` of `ManagedLoginBranding` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `ManagedLoginBranding` must match the schema's pattern `^[\\w+]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `ManagedLoginBranding` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `ManagedLoginBranding` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -459,6 +465,7 @@ impl fr::resource::Props for AssetType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bytes", check: fr::literal::Check::Length { min: 0, max: 1000000 }, message: "`bytes` of `AssetType` must have 0 to 1000000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "resource_id", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`resource_id` of `AssetType` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`resource_id` of `AssetType` must match the schema's pattern `^[\\w\\- ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -532,7 +539,10 @@ impl fr::resource::Props for Terms {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`client_id` of `Terms` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `Terms` must match the schema's pattern `^[\\w+]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "terms_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`terms_name` of `Terms` must match the schema's pattern `^(terms-of-use|privacy-policy)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `Terms` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `Terms` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -665,7 +675,9 @@ impl fr::resource::Props for UserPool {
         fr::literal::LiteralRule { field: "email_verification_message", check: fr::literal::Check::Length { min: 6, max: 20000 }, message: "`email_verification_message` of `UserPool` must have 6 to 20000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "email_verification_subject", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`email_verification_subject` of `UserPool` must have 1 to 140 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sms_authentication_message", check: fr::literal::Check::Length { min: 6, max: 140 }, message: "`sms_authentication_message` of `UserPool` must have 6 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sms_authentication_message", check: fr::literal::Check::Pattern(PATTERN_8), message: "`sms_authentication_message` of `UserPool` must match the schema's pattern `\\{####\\}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sms_verification_message", check: fr::literal::Check::Length { min: 6, max: 140 }, message: "`sms_verification_message` of `UserPool` must have 6 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sms_verification_message", check: fr::literal::Check::Pattern(PATTERN_8), message: "`sms_verification_message` of `UserPool` must match the schema's pattern `\\{####\\}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_pool_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`user_pool_name` of `UserPool` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "web_authn_relying_party_id", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`web_authn_relying_party_id` of `UserPool` must have 1 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "web_authn_user_verification", check: fr::literal::Check::Length { min: 1, max: 9 }, message: "`web_authn_user_verification` of `UserPool` must have 1 to 9 characters (the schema's minLength/maxLength)" },
@@ -783,6 +795,7 @@ impl fr::resource::Props for InviteMessageTemplate {
         fr::literal::LiteralRule { field: "email_message", check: fr::literal::Check::Length { min: 6, max: 20000 }, message: "`email_message` of `InviteMessageTemplate` must have 6 to 20000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "email_subject", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`email_subject` of `InviteMessageTemplate` must have 1 to 140 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sms_message", check: fr::literal::Check::Length { min: 6, max: 140 }, message: "`sms_message` of `InviteMessageTemplate` must have 6 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sms_message", check: fr::literal::Check::Pattern(PATTERN_9), message: "`sms_message` of `InviteMessageTemplate` must match the schema's pattern `^(?s)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -843,8 +856,10 @@ impl fr::resource::Props for EmailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configuration_set", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`configuration_set` of `EmailConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_set", check: fr::literal::Check::Pattern(PATTERN_10), message: "`configuration_set` of `EmailConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "from", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`from` of `EmailConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`source_arn` of `EmailConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`source_arn` of `EmailConfiguration` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -935,16 +950,27 @@ impl fr::resource::Props for LambdaConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "create_auth_challenge", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`create_auth_challenge` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "create_auth_challenge", check: fr::literal::Check::Pattern(PATTERN_11), message: "`create_auth_challenge` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_message", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`custom_message` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_message", check: fr::literal::Check::Pattern(PATTERN_11), message: "`custom_message` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "define_auth_challenge", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`define_auth_challenge` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "define_auth_challenge", check: fr::literal::Check::Pattern(PATTERN_11), message: "`define_auth_challenge` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_id` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`kms_key_id` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_authentication", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`post_authentication` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_authentication", check: fr::literal::Check::Pattern(PATTERN_11), message: "`post_authentication` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_confirmation", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`post_confirmation` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_confirmation", check: fr::literal::Check::Pattern(PATTERN_11), message: "`post_confirmation` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pre_authentication", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_authentication` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_authentication", check: fr::literal::Check::Pattern(PATTERN_11), message: "`pre_authentication` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pre_sign_up", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_sign_up` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_sign_up", check: fr::literal::Check::Pattern(PATTERN_11), message: "`pre_sign_up` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pre_token_generation", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`pre_token_generation` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_token_generation", check: fr::literal::Check::Pattern(PATTERN_11), message: "`pre_token_generation` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_migration", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`user_migration` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_migration", check: fr::literal::Check::Pattern(PATTERN_11), message: "`user_migration` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "verify_auth_challenge_response", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`verify_auth_challenge_response` of `LambdaConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "verify_auth_challenge_response", check: fr::literal::Check::Pattern(PATTERN_11), message: "`verify_auth_challenge_response` of `LambdaConfig` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1190,6 +1216,7 @@ impl fr::resource::Props for SmsConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `SmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sns_caller_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`sns_caller_arn` of `SmsConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sns_caller_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`sns_caller_arn` of `SmsConfiguration` must match the schema's pattern `^(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sns_region", check: fr::literal::Check::Length { min: 5, max: 32 }, message: "`sns_region` of `SmsConfiguration` must have 5 to 32 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1219,6 +1246,7 @@ impl fr::resource::Props for EumsSmsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "caller_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`caller_arn` of `EumsSmsConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "caller_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`caller_arn` of `EumsSmsConfiguration` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "configuration_set_name", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`configuration_set_name` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "in_entity_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`in_entity_id` of `EumsSmsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
@@ -1343,6 +1371,7 @@ impl fr::resource::Props for VerificationMessageTemplate {
         fr::literal::LiteralRule { field: "email_subject", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`email_subject` of `VerificationMessageTemplate` must have 1 to 140 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "email_subject_by_link", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`email_subject_by_link` of `VerificationMessageTemplate` must have 1 to 140 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sms_message", check: fr::literal::Check::Length { min: 6, max: 140 }, message: "`sms_message` of `VerificationMessageTemplate` must have 6 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sms_message", check: fr::literal::Check::Pattern(PATTERN_8), message: "`sms_message` of `VerificationMessageTemplate` must match the schema's pattern `\\{####\\}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1423,10 +1452,12 @@ impl fr::resource::Props for UserPoolClient {
         fr::literal::LiteralRule { field: "access_token_validity", check: fr::literal::Check::Range { min: 1.0, max: 86400.0 }, message: "`access_token_validity` of `UserPoolClient` must be from 1 to 86400 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "auth_session_validity", check: fr::literal::Check::Range { min: 3.0, max: 15.0 }, message: "`auth_session_validity` of `UserPoolClient` must be from 3 to 15 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "client_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`client_name` of `UserPoolClient` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`client_name` of `UserPoolClient` must match the schema's pattern `^[\\w\\s+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "default_redirect_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`default_redirect_uri` of `UserPoolClient` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "id_token_validity", check: fr::literal::Check::Range { min: 1.0, max: 86400.0 }, message: "`id_token_validity` of `UserPoolClient` must be from 1 to 86400 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "refresh_token_validity", check: fr::literal::Check::Range { min: 1.0, max: 315360000.0 }, message: "`refresh_token_validity` of `UserPoolClient` must be from 1 to 315360000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `UserPoolClient` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `UserPoolClient` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1496,6 +1527,8 @@ impl fr::resource::Props for AnalyticsConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`application_arn` of `AnalyticsConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`application_arn` of `AnalyticsConfiguration` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_13), message: "`application_id` of `AnalyticsConfiguration` must match the schema's pattern `^[0-9a-fA-F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`external_id` of `AnalyticsConfiguration` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1617,6 +1650,7 @@ impl fr::resource::Props for UserPoolDomain {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`domain` of `UserPoolDomain` must have 1 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `UserPoolDomain` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `UserPoolDomain` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1737,6 +1771,7 @@ impl fr::resource::Props for UserPoolGroup {
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`group_name` of `UserPoolGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "precedence", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`precedence` of `UserPoolGroup` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `UserPoolGroup` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `UserPoolGroup` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1805,6 +1840,7 @@ impl fr::resource::Props for UserPoolIdentityProvider {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "provider_name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`provider_name` of `UserPoolIdentityProvider` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `UserPoolIdentityProvider` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `UserPoolIdentityProvider` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2089,6 +2125,7 @@ impl fr::resource::Props for UserPoolReplica {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "region_name", check: fr::literal::Check::Length { min: 5, max: 32 }, message: "`region_name` of `UserPoolReplica` must have 5 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `UserPoolReplica` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `UserPoolReplica` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2151,8 +2188,11 @@ impl fr::resource::Props for UserPoolResourceServer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`identifier` of `UserPoolResourceServer` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_14), message: "`identifier` of `UserPoolResourceServer` must match the schema's pattern `^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `UserPoolResourceServer` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `UserPoolResourceServer` must match the schema's pattern `^[\\w\\s+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool_id` of `UserPoolResourceServer` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_pool_id` of `UserPoolResourceServer` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2209,6 +2249,7 @@ impl fr::resource::Props for ResourceServerScopeType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "scope_description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`scope_description` of `ResourceServerScopeType` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "scope_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`scope_name` of `ResourceServerScopeType` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scope_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`scope_name` of `ResourceServerScopeType` must match the schema's pattern `^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2591,3 +2632,35 @@ impl fr::resource::Resource for UserPoolUserToGroupAttachment {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')])]]), fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Class(&[('}', '}')])];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '['), (']', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '.'), ('0', '['), (']', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

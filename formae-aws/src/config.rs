@@ -28,6 +28,7 @@ impl fr::resource::Props for AggregationAuthorization {
         fr::resource::Required { field: "authorized_aws_region", message: "missing required property `authorized_aws_region` of `AggregationAuthorization`: add `authorized_aws_region: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "authorized_account_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`authorized_account_id` of `AggregationAuthorization` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "authorized_aws_region", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`authorized_aws_region` of `AggregationAuthorization` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -327,6 +328,7 @@ impl fr::resource::Props for ConfigurationAggregator {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configuration_aggregator_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`configuration_aggregator_name` of `ConfigurationAggregator` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_aggregator_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`configuration_aggregator_name` of `ConfigurationAggregator` must match the schema's pattern `[\\w\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -616,10 +618,12 @@ impl fr::resource::Props for ConformancePack {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "conformance_pack_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`conformance_pack_name` of `ConformancePack` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "conformance_pack_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`conformance_pack_name` of `ConformancePack` must match the schema's pattern `[a-zA-Z][-a-zA-Z0-9]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "delivery_s3_bucket", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`delivery_s3_bucket` of `ConformancePack` must have 0 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "delivery_s3_key_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`delivery_s3_key_prefix` of `ConformancePack` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Length { min: 1, max: 51200 }, message: "`template_body` of `ConformancePack` must have 1 to 51200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_s3_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`template_s3_uri` of `ConformancePack` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_s3_uri", check: fr::literal::Check::Pattern(PATTERN_3), message: "`template_s3_uri` of `ConformancePack` must match the schema's pattern `s3://.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -696,7 +700,9 @@ impl fr::resource::Props for ConformancePackTemplateSsmDocumentDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "document_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`document_name` of `ConformancePackTemplateSsmDocumentDetails` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "document_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`document_name` of `ConformancePackTemplateSsmDocumentDetails` must match the schema's pattern `^[a-zA-Z0-9_\\-.:/]{3,200}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "document_version", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`document_version` of `ConformancePackTemplateSsmDocumentDetails` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "document_version", check: fr::literal::Check::Pattern(PATTERN_5), message: "`document_version` of `ConformancePackTemplateSsmDocumentDetails` must match the schema's pattern `^([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -907,6 +913,7 @@ impl fr::resource::Props for OrganizationConfigRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "organization_config_rule_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`organization_config_rule_name` of `OrganizationConfigRule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "organization_config_rule_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`organization_config_rule_name` of `OrganizationConfigRule` must match the schema's pattern `^[A-Za-z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1165,8 +1172,10 @@ impl fr::resource::Props for OrganizationConformancePack {
         fr::literal::LiteralRule { field: "delivery_s3_bucket", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`delivery_s3_bucket` of `OrganizationConformancePack` must have 0 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "delivery_s3_key_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`delivery_s3_key_prefix` of `OrganizationConformancePack` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "organization_conformance_pack_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`organization_conformance_pack_name` of `OrganizationConformancePack` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "organization_conformance_pack_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`organization_conformance_pack_name` of `OrganizationConformancePack` must match the schema's pattern `[a-zA-Z][-a-zA-Z0-9]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Length { min: 1, max: 51200 }, message: "`template_body` of `OrganizationConformancePack` must have 1 to 51200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_s3_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`template_s3_uri` of `OrganizationConformancePack` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_s3_uri", check: fr::literal::Check::Pattern(PATTERN_3), message: "`template_s3_uri` of `OrganizationConformancePack` must match the schema's pattern `s3://.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1344,8 +1353,11 @@ impl fr::resource::Props for StoredQuery {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "query_description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`query_description` of `StoredQuery` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_description", check: fr::literal::Check::Pattern(PATTERN_7), message: "`query_description` of `StoredQuery` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_expression", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`query_expression` of `StoredQuery` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_expression", check: fr::literal::Check::Pattern(PATTERN_7), message: "`query_expression` of `StoredQuery` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`query_name` of `StoredQuery` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`query_name` of `StoredQuery` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1386,3 +1398,19 @@ impl fr::resource::Resource for StoredQuery {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 200 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];

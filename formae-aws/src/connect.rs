@@ -46,6 +46,7 @@ impl fr::resource::Props for AgentStatus {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `AgentStatus` must have 1 to 250 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_order", check: fr::literal::Check::Range { min: 1.0, max: 50.0 }, message: "`display_order` of `AgentStatus` must be from 1 to 50 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `AgentStatus` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `AgentStatus` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -150,6 +151,7 @@ impl fr::resource::Props for ApprovedOrigin {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_id` of `ApprovedOrigin` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `ApprovedOrigin` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "origin", check: fr::literal::Check::Length { min: 0, max: 267 }, message: "`origin` of `ApprovedOrigin` must have 0 to 267 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -229,6 +231,7 @@ impl fr::resource::Props for ContactFlow {
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 256000 }, message: "`content` of `ContactFlow` must have 1 to 256000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ContactFlow` must have 0 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`instance_arn` of `ContactFlow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `ContactFlow` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `ContactFlow` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -332,8 +335,11 @@ impl fr::resource::Props for ContactFlowModule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 256000 }, message: "`content` of `ContactFlowModule` must have 1 to 256000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ContactFlowModule` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `ContactFlowModule` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`instance_arn` of `ContactFlowModule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `ContactFlowModule` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `ContactFlowModule` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ContactFlowModule` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "settings", check: fr::literal::Check::Length { min: 0, max: 256000 }, message: "`settings` of `ContactFlowModule` must have 0 to 256000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "state", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`state` of `ContactFlowModule` must have 0 to 500 characters (the schema's minLength/maxLength)" },
     ];
@@ -438,9 +444,11 @@ impl fr::resource::Props for ContactFlowModuleAlias {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "contact_flow_module_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`contact_flow_module_id` of `ContactFlowModuleAlias` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_flow_module_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`contact_flow_module_id` of `ContactFlowModuleAlias` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "contact_flow_module_version", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`contact_flow_module_version` of `ContactFlowModuleAlias` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ContactFlowModuleAlias` must have 0 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `ContactFlowModuleAlias` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ContactFlowModuleAlias` must match the schema's pattern `^([$0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -501,7 +509,9 @@ impl fr::resource::Props for ContactFlowModuleVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "contact_flow_module_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`contact_flow_module_id` of `ContactFlowModuleVersion` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_flow_module_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`contact_flow_module_id` of `ContactFlowModuleVersion` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ContactFlowModuleVersion` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_4), message: "`description` of `ContactFlowModuleVersion` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -565,6 +575,7 @@ impl fr::resource::Props for ContactFlowVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "contact_flow_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`contact_flow_id` of `ContactFlowVersion` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_flow_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`contact_flow_id` of `ContactFlowVersion` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ContactFlowVersion` must have 0 to 500 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -634,7 +645,9 @@ impl fr::resource::Props for DataLakeAssociation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_set_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`data_set_id` of `DataLakeAssociation` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_id` of `DataLakeAssociation` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`instance_id` of `DataLakeAssociation` must match the schema's pattern `^[-a-zA-Z0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`target_account_id` of `DataLakeAssociation` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_account_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`target_account_id` of `DataLakeAssociation` must match the schema's pattern `^\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -724,6 +737,7 @@ impl fr::resource::Props for DataTable {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 250 }, message: "`description` of `DataTable` must have 0 to 250 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_arn` of `DataTable` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `DataTable` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DataTable` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -828,6 +842,7 @@ impl fr::resource::Props for DataTableAttribute {
         fr::literal::LiteralRule { field: "data_table_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`data_table_arn` of `DataTableAttribute` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 250 }, message: "`description` of `DataTableAttribute` must have 0 to 250 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_arn` of `DataTableAttribute` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `DataTableAttribute` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DataTableAttribute` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -958,6 +973,7 @@ impl fr::resource::Props for DataTableRecord {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_table_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`data_table_arn` of `DataTableRecord` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_arn` of `DataTableRecord` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `DataTableRecord` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1062,9 +1078,13 @@ impl fr::resource::Props for EmailAddress {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `EmailAddress` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_8), message: "`description` of `EmailAddress` must match the schema's pattern `(^[\\S].*[\\S]$)|(^[\\S]$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`display_name` of `EmailAddress` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`display_name` of `EmailAddress` must match the schema's pattern `(^[\\S].*[\\S]$)|(^[\\S]$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`email_address` of `EmailAddress` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Pattern(PATTERN_9), message: "`email_address` of `EmailAddress` must match the schema's pattern `([^\\s@]+@[^\\s@]+\\.[^\\s@]+)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`instance_arn` of `EmailAddress` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`instance_arn` of `EmailAddress` must match the schema's pattern `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1114,6 +1134,9 @@ pub struct AliasConfiguration {
 impl fr::resource::Props for AliasConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "email_address_arn", message: "missing required property `email_address_arn` of `AliasConfiguration`: add `email_address_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "email_address_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`email_address_arn` of `AliasConfiguration` must match the schema's pattern `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1196,6 +1219,7 @@ impl fr::resource::Props for EvaluationForm {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ai_version", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`ai_version` of `EvaluationForm` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `EvaluationForm` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `EvaluationForm` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`title` of `EvaluationForm` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1294,6 +1318,7 @@ impl fr::resource::Props for EvaluationFormSection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instructions", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`instructions` of `EvaluationFormSection` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`ref_id` of `EvaluationFormSection` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`title` of `EvaluationFormSection` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`weight` of `EvaluationFormSection` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
@@ -1360,6 +1385,7 @@ impl fr::resource::Props for EvaluationFormQuestion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instructions", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`instructions` of `EvaluationFormQuestion` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`ref_id` of `EvaluationFormQuestion` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 350 }, message: "`title` of `EvaluationFormQuestion` must have 1 to 350 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`weight` of `EvaluationFormQuestion` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
@@ -1470,6 +1496,9 @@ impl fr::resource::Props for EvaluationFormItemEnablementSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `EvaluationFormItemEnablementSource`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`ref_id` of `EvaluationFormItemEnablementSource` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1492,6 +1521,9 @@ pub struct EvaluationFormItemEnablementSourceValue {
 
 impl fr::resource::Props for EvaluationFormItemEnablementSourceValue {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`ref_id` of `EvaluationFormItemEnablementSourceValue` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1727,6 +1759,7 @@ impl fr::resource::Props for EvaluationFormMultiSelectQuestionOption {
         fr::resource::Required { field: "text", message: "missing required property `text` of `EvaluationFormMultiSelectQuestionOption`: add `text: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`ref_id` of `EvaluationFormMultiSelectQuestionOption` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "score", check: fr::literal::Check::Range { min: 0.0, max: 10.0 }, message: "`score` of `EvaluationFormMultiSelectQuestionOption` must be from 0 to 10 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`text` of `EvaluationFormMultiSelectQuestionOption` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -1742,6 +1775,9 @@ pub struct AutomaticFailConfiguration {
 
 impl fr::resource::Props for AutomaticFailConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "target_section", check: fr::literal::Check::Pattern(PATTERN_12), message: "`target_section` of `AutomaticFailConfiguration` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Information about the points configuration for an answer option.
@@ -1910,6 +1946,9 @@ pub struct EvaluationFormSingleSelectQuestionAutomation {
 
 impl fr::resource::Props for EvaluationFormSingleSelectQuestionAutomation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "default_option_ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`default_option_ref_id` of `EvaluationFormSingleSelectQuestionAutomation` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The automation options of the single select question.
@@ -1954,6 +1993,7 @@ impl fr::resource::Props for SingleSelectQuestionRuleCategoryAutomation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "category", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`category` of `SingleSelectQuestionRuleCategoryAutomation` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "option_ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`option_ref_id` of `SingleSelectQuestionRuleCategoryAutomation` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2006,6 +2046,7 @@ impl fr::resource::Props for EvaluationFormSingleSelectQuestionOption {
         fr::resource::Required { field: "text", message: "missing required property `text` of `EvaluationFormSingleSelectQuestionOption`: add `text: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ref_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`ref_id` of `EvaluationFormSingleSelectQuestionOption` must match the schema's pattern `^[a-zA-Z0-9._-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "score", check: fr::literal::Check::Range { min: 0.0, max: 10.0 }, message: "`score` of `EvaluationFormSingleSelectQuestionOption` must be from 0 to 10 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`text` of `EvaluationFormSingleSelectQuestionOption` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -2311,6 +2352,7 @@ impl fr::resource::Props for HoursOfOperation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `HoursOfOperation` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `HoursOfOperation` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `HoursOfOperation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2464,6 +2506,9 @@ impl fr::resource::Props for HoursOfOperationOverride {
         fr::resource::Required { field: "override_name", message: "missing required property `override_name` of `HoursOfOperationOverride`: add `override_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "effective_from", check: fr::literal::Check::Pattern(PATTERN_13), message: "`effective_from` of `HoursOfOperationOverride` must match the schema's pattern `^\\d{4}-\\d{2}-\\d{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "effective_till", check: fr::literal::Check::Pattern(PATTERN_13), message: "`effective_till` of `HoursOfOperationOverride` must match the schema's pattern `^\\d{4}-\\d{2}-\\d{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "hours_of_operation_override_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`hours_of_operation_override_id` of `HoursOfOperationOverride` must match the schema's pattern `^[-a-zA-Z0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "override_description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`override_description` of `HoursOfOperationOverride` must have 1 to 250 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "override_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`override_name` of `HoursOfOperationOverride` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
@@ -2611,6 +2656,7 @@ impl fr::resource::Props for Instance {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "directory_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`directory_id` of `Instance` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "directory_id", check: fr::literal::Check::Pattern(PATTERN_14), message: "`directory_id` of `Instance` must match the schema's pattern `^d-[0-9a-f]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_alias", check: fr::literal::Check::Length { min: 1, max: 45 }, message: "`instance_alias` of `Instance` must have 1 to 45 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2755,6 +2801,9 @@ impl fr::resource::Props for InstanceStorageConfig {
         fr::resource::Required { field: "resource_type", message: "missing required property `resource_type` of `InstanceStorageConfig`: add `resource_type: ...` to it" },
         fr::resource::Required { field: "storage_type", message: "missing required property `storage_type` of `InstanceStorageConfig`: add `storage_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `InstanceStorageConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`InstanceStorageConfig`], known after apply.
@@ -2808,6 +2857,9 @@ impl fr::resource::Props for KinesisFirehoseConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "firehose_arn", message: "missing required property `firehose_arn` of `KinesisFirehoseConfig`: add `firehose_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "firehose_arn", check: fr::literal::Check::Pattern(PATTERN_15), message: "`firehose_arn` of `KinesisFirehoseConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:firehose:[-a-z0-9]*:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -2821,6 +2873,9 @@ pub struct KinesisStreamConfig {
 impl fr::resource::Props for KinesisStreamConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "stream_arn", message: "missing required property `stream_arn` of `KinesisStreamConfig`: add `stream_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "stream_arn", check: fr::literal::Check::Pattern(PATTERN_16), message: "`stream_arn` of `KinesisStreamConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:kinesis:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2964,8 +3019,10 @@ impl fr::resource::Props for IntegrationAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_id` of `IntegrationAssociation` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `IntegrationAssociation` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "integration_arn", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`integration_arn` of `IntegrationAssociation` must have 1 to 140 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source_application_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`source_application_name` of `IntegrationAssociation` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_application_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source_application_name` of `IntegrationAssociation` must match the schema's pattern `^[a-zA-Z0-9_ -]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_application_url", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`source_application_url` of `IntegrationAssociation` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3100,6 +3157,7 @@ impl fr::resource::Props for Metric {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `Metric` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `Metric` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Metric` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3229,6 +3287,7 @@ impl fr::resource::Props for CalculationComponent {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`alias` of `CalculationComponent` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Pattern(PATTERN_18), message: "`alias` of `CalculationComponent` must match the schema's pattern `[a-zA-Z_][a-zA-Z0-9_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metric_id", check: fr::literal::Check::Length { min: 1, max: 150 }, message: "`metric_id` of `CalculationComponent` must have 1 to 150 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `CalculationComponent` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -3386,6 +3445,10 @@ impl fr::resource::Props for Notification {
         fr::resource::Required { field: "content", message: "missing required property `content` of `Notification`: add `content: ...` to it" },
         fr::resource::Required { field: "instance_arn", message: "missing required property `instance_arn` of `Notification`: add `instance_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "expires_at", check: fr::literal::Check::Pattern(PATTERN_7), message: "`expires_at` of `Notification` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `Notification` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Notification`], known after apply.
@@ -3469,6 +3532,19 @@ pub struct NotificationNotificationContent {
 
 impl fr::resource::Props for NotificationNotificationContent {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "de_de", check: fr::literal::Check::Pattern(PATTERN_19), message: "`de_de` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "en_us", check: fr::literal::Check::Pattern(PATTERN_19), message: "`en_us` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "es_es", check: fr::literal::Check::Pattern(PATTERN_19), message: "`es_es` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "fr_fr", check: fr::literal::Check::Pattern(PATTERN_19), message: "`fr_fr` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "id_id", check: fr::literal::Check::Pattern(PATTERN_19), message: "`id_id` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "it_it", check: fr::literal::Check::Pattern(PATTERN_19), message: "`it_it` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "ja_jp", check: fr::literal::Check::Pattern(PATTERN_19), message: "`ja_jp` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "ko_kr", check: fr::literal::Check::Pattern(PATTERN_19), message: "`ko_kr` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "pt_br", check: fr::literal::Check::Pattern(PATTERN_19), message: "`pt_br` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "zh_cn", check: fr::literal::Check::Pattern(PATTERN_19), message: "`zh_cn` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "zh_tw", check: fr::literal::Check::Pattern(PATTERN_19), message: "`zh_tw` of `NotificationNotificationContent` must match the schema's pattern `^.{0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -3512,7 +3588,11 @@ impl fr::resource::Props for PhoneNumber {
         fr::resource::Required { field: "target_arn", message: "missing required property `target_arn` of `PhoneNumber`: add `target_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "country_code", check: fr::literal::Check::Pattern(PATTERN_20), message: "`country_code` of `PhoneNumber` must match the schema's pattern `^[A-Z]{2}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`description` of `PhoneNumber` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_21), message: "`prefix` of `PhoneNumber` must match the schema's pattern `^\\+[0-9]{1,15}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Pattern(PATTERN_22), message: "`target_arn` of `PhoneNumber` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_23), message: "`r#type` of `PhoneNumber` must match the schema's pattern `TOLL_FREE|DID|UIFN|SHARED|THIRD_PARTY_DID|THIRD_…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3582,6 +3662,7 @@ impl fr::resource::Props for PredefinedAttribute {
         fr::resource::Required { field: "name", message: "missing required property `name` of `PredefinedAttribute`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `PredefinedAttribute` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `PredefinedAttribute` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3686,8 +3767,10 @@ impl fr::resource::Props for Prompt {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `Prompt` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `Prompt` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Prompt` must have 1 to 127 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`s3_uri` of `Prompt` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_24), message: "`s3_uri` of `Prompt` must match the schema's pattern `s3://\\S+/.+|https://\\S+\\.s3(\\.\\S+)?\\.amazonaws\\.…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3774,6 +3857,8 @@ impl fr::resource::Props for Queue {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `Queue` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hours_of_operation_arn", check: fr::literal::Check::Pattern(PATTERN_25), message: "`hours_of_operation_arn` of `Queue` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `Queue` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_contacts", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_contacts` of `Queue` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Queue` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
@@ -3835,6 +3920,9 @@ impl fr::resource::Props for EmailAddressProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "email_address_arn", message: "missing required property `email_address_arn` of `EmailAddressProperty`: add `email_address_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "email_address_arn", check: fr::literal::Check::Pattern(PATTERN_26), message: "`email_address_arn` of `EmailAddressProperty` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The outbound caller ID name, number, and outbound whisper flow.
@@ -3855,7 +3943,9 @@ impl fr::resource::Props for OutboundCallerConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "outbound_caller_id_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`outbound_caller_id_name` of `OutboundCallerConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outbound_caller_id_number_arn", check: fr::literal::Check::Pattern(PATTERN_27), message: "`outbound_caller_id_number_arn` of `OutboundCallerConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "outbound_flow_arn", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`outbound_flow_arn` of `OutboundCallerConfig` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outbound_flow_arn", check: fr::literal::Check::Pattern(PATTERN_28), message: "`outbound_flow_arn` of `OutboundCallerConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3871,6 +3961,7 @@ impl fr::resource::Props for OutboundEmailConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "outbound_email_address_id", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`outbound_email_address_id` of `OutboundEmailConfig` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outbound_email_address_id", check: fr::literal::Check::Pattern(PATTERN_29), message: "`outbound_email_address_id` of `OutboundEmailConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3912,6 +4003,7 @@ impl fr::resource::Props for QuickConnect {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `QuickConnect` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `QuickConnect` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `QuickConnect` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3992,6 +4084,9 @@ impl fr::resource::Props for FlowQuickConnectConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "contact_flow_arn", message: "missing required property `contact_flow_arn` of `FlowQuickConnectConfig`: add `contact_flow_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "contact_flow_arn", check: fr::literal::Check::Pattern(PATTERN_28), message: "`contact_flow_arn` of `FlowQuickConnectConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The phone configuration. This is required only if QuickConnectType is PHONE_NUMBER.
@@ -4005,6 +4100,9 @@ pub struct PhoneNumberQuickConnectConfig {
 impl fr::resource::Props for PhoneNumberQuickConnectConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "phone_number", message: "missing required property `phone_number` of `PhoneNumberQuickConnectConfig`: add `phone_number: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "phone_number", check: fr::literal::Check::Pattern(PATTERN_30), message: "`phone_number` of `PhoneNumberQuickConnectConfig` must match the schema's pattern `^\\+[1-9]\\d{1,14}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4023,6 +4121,10 @@ impl fr::resource::Props for QueueQuickConnectConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "contact_flow_arn", message: "missing required property `contact_flow_arn` of `QueueQuickConnectConfig`: add `contact_flow_arn: ...` to it" },
         fr::resource::Required { field: "queue_arn", message: "missing required property `queue_arn` of `QueueQuickConnectConfig`: add `queue_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "contact_flow_arn", check: fr::literal::Check::Pattern(PATTERN_28), message: "`contact_flow_arn` of `QueueQuickConnectConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "queue_arn", check: fr::literal::Check::Pattern(PATTERN_31), message: "`queue_arn` of `QueueQuickConnectConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4051,6 +4153,10 @@ impl fr::resource::Props for UserQuickConnectConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "contact_flow_arn", message: "missing required property `contact_flow_arn` of `UserQuickConnectConfig`: add `contact_flow_arn: ...` to it" },
         fr::resource::Required { field: "user_arn", message: "missing required property `user_arn` of `UserQuickConnectConfig`: add `user_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "contact_flow_arn", check: fr::literal::Check::Pattern(PATTERN_28), message: "`contact_flow_arn` of `UserQuickConnectConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "user_arn", check: fr::literal::Check::Pattern(PATTERN_32), message: "`user_arn` of `UserQuickConnectConfig` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4097,7 +4203,9 @@ impl fr::resource::Props for RoutingProfile {
         fr::resource::Required { field: "name", message: "missing required property `name` of `RoutingProfile`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "default_outbound_queue_arn", check: fr::literal::Check::Pattern(PATTERN_31), message: "`default_outbound_queue_arn` of `RoutingProfile` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `RoutingProfile` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `RoutingProfile` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `RoutingProfile` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4174,6 +4282,9 @@ impl fr::resource::Props for RoutingProfileQueueReference {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "channel", message: "missing required property `channel` of `RoutingProfileQueueReference`: add `channel: ...` to it" },
         fr::resource::Required { field: "queue_arn", message: "missing required property `queue_arn` of `RoutingProfileQueueReference`: add `queue_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "queue_arn", check: fr::literal::Check::Pattern(PATTERN_31), message: "`queue_arn` of `RoutingProfileQueueReference` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4296,6 +4407,10 @@ impl fr::resource::Props for Rule {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Rule`: add `name: ...` to it" },
         fr::resource::Required { field: "publish_status", message: "missing required property `publish_status` of `Rule`: add `publish_status: ...` to it" },
         fr::resource::Required { field: "trigger_event_source", message: "missing required property `trigger_event_source` of `Rule`: add `trigger_event_source: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `Rule` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_33), message: "`name` of `Rule` must match the schema's pattern `^[a-zA-Z0-9._-]{1,200}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4515,6 +4630,9 @@ impl fr::resource::Props for EventBridgeAction {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `EventBridgeAction`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_34), message: "`name` of `EventBridgeAction` must match the schema's pattern `^[a-zA-Z0-9._-]{1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -4696,6 +4814,9 @@ impl fr::resource::Props for SubmitAutoEvaluationAction {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "evaluation_form_arn", message: "missing required property `evaluation_form_arn` of `SubmitAutoEvaluationAction`: add `evaluation_form_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "evaluation_form_arn", check: fr::literal::Check::Pattern(PATTERN_35), message: "`evaluation_form_arn` of `SubmitAutoEvaluationAction` must match the schema's pattern `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Information about the task action. This field is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``
@@ -4721,6 +4842,7 @@ impl fr::resource::Props for TaskAction {
         fr::resource::Required { field: "name", message: "missing required property `name` of `TaskAction`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "contact_flow_arn", check: fr::literal::Check::Pattern(PATTERN_36), message: "`contact_flow_arn` of `TaskAction` must match the schema's pattern `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`description` of `TaskAction` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`name` of `TaskAction` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
@@ -4767,6 +4889,7 @@ impl fr::resource::Props for RuleTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RuleTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_37), message: "`key` of `RuleTag` must match the schema's pattern `^[a-zA-Z+-=._:/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RuleTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4785,6 +4908,9 @@ pub struct RuleTriggerEventSource {
 impl fr::resource::Props for RuleTriggerEventSource {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "event_source_name", message: "missing required property `event_source_name` of `RuleTriggerEventSource`: add `event_source_name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "integration_association_arn", check: fr::literal::Check::Pattern(PATTERN_38), message: "`integration_association_arn` of `RuleTriggerEventSource` must match the schema's pattern `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4830,6 +4956,7 @@ impl fr::resource::Props for SecurityKey {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_id` of `SecurityKey` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `SecurityKey` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `SecurityKey` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4919,8 +5046,11 @@ impl fr::resource::Props for SecurityProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "allowed_access_control_hierarchy_group_id", check: fr::literal::Check::Length { min: 0, max: 127 }, message: "`allowed_access_control_hierarchy_group_id` of `SecurityProfile` must have 0 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "allowed_access_control_hierarchy_group_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`allowed_access_control_hierarchy_group_id` of `SecurityProfile` must match the schema's pattern `^[a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 250 }, message: "`description` of `SecurityProfile` must have 0 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `SecurityProfile` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "security_profile_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`security_profile_name` of `SecurityProfile` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "security_profile_name", check: fr::literal::Check::Pattern(PATTERN_39), message: "`security_profile_name` of `SecurityProfile` must match the schema's pattern `^[ a-zA-Z0-9_@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5128,8 +5258,12 @@ impl fr::resource::Props for TaskTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_token", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`client_token` of `TaskTemplate` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_token", check: fr::literal::Check::Pattern(PATTERN_40), message: "`client_token` of `TaskTemplate` must match the schema's pattern `^$|[0-9a-f]{8}-[0-9a-f]{4}-[0-5][0-9a-f]{3}-[089…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "contact_flow_arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`contact_flow_arn` of `TaskTemplate` must match the schema's pattern `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `TaskTemplate` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `TaskTemplate` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `TaskTemplate` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "self_assign_contact_flow_arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`self_assign_contact_flow_arn` of `TaskTemplate` must match the schema's pattern `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5361,9 +5495,12 @@ impl fr::resource::Props for TestCase {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 256000 }, message: "`content` of `TestCase` must have 1 to 256000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `TestCase` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `TestCase` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "initialization_data", check: fr::literal::Check::Length { min: 1, max: 256000 }, message: "`initialization_data` of `TestCase` must have 1 to 256000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`instance_arn` of `TestCase` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `TestCase` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `TestCase` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `TestCase` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5466,7 +5603,9 @@ pub struct EntryPointVoiceCallEntryPointParameters {
 impl fr::resource::Props for EntryPointVoiceCallEntryPointParameters {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "destination_phone_number", check: fr::literal::Check::Pattern(PATTERN_42), message: "`destination_phone_number` of `EntryPointVoiceCallEntryPointParameters` must match the schema's pattern `^\\\\+[1-9]\\\\d{1,14}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "flow_id", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`flow_id` of `EntryPointVoiceCallEntryPointParameters` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_phone_number", check: fr::literal::Check::Pattern(PATTERN_42), message: "`source_phone_number` of `EntryPointVoiceCallEntryPointParameters` must match the schema's pattern `^\\\\+[1-9]\\\\d{1,14}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5504,8 +5643,11 @@ impl fr::resource::Props for TrafficDistributionGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`description` of `TrafficDistributionGroup` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_8), message: "`description` of `TrafficDistributionGroup` must match the schema's pattern `(^[\\S].*[\\S]$)|(^[\\S]$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`instance_arn` of `TrafficDistributionGroup` must have 1 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`instance_arn` of `TrafficDistributionGroup` must match the schema's pattern `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `TrafficDistributionGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `TrafficDistributionGroup` must match the schema's pattern `(^[\\S].*[\\S]$)|(^[\\S]$)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5740,7 +5882,11 @@ impl fr::resource::Props for User {
         fr::resource::Required { field: "username", message: "missing required property `username` of `User`: add `username: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hierarchy_group_arn", check: fr::literal::Check::Pattern(PATTERN_43), message: "`hierarchy_group_arn` of `User` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `User` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "routing_profile_arn", check: fr::literal::Check::Pattern(PATTERN_44), message: "`routing_profile_arn` of `User` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`username` of `User` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_45), message: "`username` of `User` must match the schema's pattern `[a-zA-Z0-9\\_\\-\\.\\@]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5873,6 +6019,7 @@ impl fr::resource::Props for UserIdentityInfo {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "first_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`first_name` of `UserIdentityInfo` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "last_name", check: fr::literal::Check::Length { min: 0, max: 300 }, message: "`last_name` of `UserIdentityInfo` must have 0 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mobile", check: fr::literal::Check::Pattern(PATTERN_30), message: "`mobile` of `UserIdentityInfo` must match the schema's pattern `^\\+[1-9]\\d{1,14}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6029,7 +6176,9 @@ impl fr::resource::Props for UserHierarchyGroup {
         fr::resource::Required { field: "name", message: "missing required property `name` of `UserHierarchyGroup`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `UserHierarchyGroup` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `UserHierarchyGroup` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_group_arn", check: fr::literal::Check::Pattern(PATTERN_43), message: "`parent_group_arn` of `UserHierarchyGroup` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6084,6 +6233,9 @@ pub struct UserHierarchyStructure {
 impl fr::resource::Props for UserHierarchyStructure {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "instance_arn", message: "missing required property `instance_arn` of `UserHierarchyStructure`: add `instance_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `UserHierarchyStructure` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6164,6 +6316,9 @@ impl fr::resource::Props for LevelFive {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `LevelFive`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hierarchy_level_arn", check: fr::literal::Check::Pattern(PATTERN_46), message: "`hierarchy_level_arn` of `LevelFive` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Information about level four.
@@ -6183,6 +6338,9 @@ pub struct LevelFour {
 impl fr::resource::Props for LevelFour {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `LevelFour`: add `name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hierarchy_level_arn", check: fr::literal::Check::Pattern(PATTERN_46), message: "`hierarchy_level_arn` of `LevelFour` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6204,6 +6362,9 @@ impl fr::resource::Props for LevelOne {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `LevelOne`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hierarchy_level_arn", check: fr::literal::Check::Pattern(PATTERN_46), message: "`hierarchy_level_arn` of `LevelOne` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Information about level three.
@@ -6224,6 +6385,9 @@ impl fr::resource::Props for LevelThree {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `LevelThree`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hierarchy_level_arn", check: fr::literal::Check::Pattern(PATTERN_46), message: "`hierarchy_level_arn` of `LevelThree` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Information about level two.
@@ -6243,6 +6407,9 @@ pub struct LevelTwo {
 impl fr::resource::Props for LevelTwo {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `LevelTwo`: add `name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hierarchy_level_arn", check: fr::literal::Check::Pattern(PATTERN_46), message: "`hierarchy_level_arn` of `LevelTwo` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6280,6 +6447,7 @@ impl fr::resource::Props for View {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`description` of `View` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_arn` of `View` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `View` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`name` of `View` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -6348,7 +6516,9 @@ impl fr::resource::Props for ViewVersion {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "version_description", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`version_description` of `ViewVersion` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "view_arn", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`view_arn` of `ViewVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "view_arn", check: fr::literal::Check::Pattern(PATTERN_47), message: "`view_arn` of `ViewVersion` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "view_content_sha256", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`view_content_sha256` of `ViewVersion` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "view_content_sha256", check: fr::literal::Check::Pattern(PATTERN_48), message: "`view_content_sha256` of `ViewVersion` must match the schema's pattern `^[a-zA-Z0-9]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6423,6 +6593,7 @@ impl fr::resource::Props for Vocabulary {
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 60000 }, message: "`content` of `Vocabulary` must have 1 to 60000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`instance_id` of `Vocabulary` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`vocabulary_name` of `Vocabulary` must have 1 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Pattern(PATTERN_49), message: "`vocabulary_name` of `Vocabulary` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6575,7 +6746,9 @@ impl fr::resource::Props for Workspace {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `Workspace` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_arn` of `Workspace` must match the schema's pattern `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Workspace` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Workspace` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 0, max: 127 }, message: "`title` of `Workspace` must have 0 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -6634,6 +6807,7 @@ impl fr::resource::Props for MediaItem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 533333 }, message: "`source` of `MediaItem` must have 1 to 533333 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_1), message: "`source` of `MediaItem` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6735,8 +6909,11 @@ impl fr::resource::Props for PaletteCanvas {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "active_background", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`active_background` of `PaletteCanvas` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "active_background", check: fr::literal::Check::Pattern(PATTERN_1), message: "`active_background` of `PaletteCanvas` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "container_background", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`container_background` of `PaletteCanvas` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_background", check: fr::literal::Check::Pattern(PATTERN_1), message: "`container_background` of `PaletteCanvas` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "page_background", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`page_background` of `PaletteCanvas` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "page_background", check: fr::literal::Check::Pattern(PATTERN_1), message: "`page_background` of `PaletteCanvas` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6757,8 +6934,11 @@ impl fr::resource::Props for PaletteHeader {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "background", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`background` of `PaletteHeader` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "background", check: fr::literal::Check::Pattern(PATTERN_1), message: "`background` of `PaletteHeader` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text` of `PaletteHeader` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text` of `PaletteHeader` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_hover", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text_hover` of `PaletteHeader` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_hover", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text_hover` of `PaletteHeader` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6785,11 +6965,17 @@ impl fr::resource::Props for PaletteNavigation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "background", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`background` of `PaletteNavigation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "background", check: fr::literal::Check::Pattern(PATTERN_1), message: "`background` of `PaletteNavigation` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text` of `PaletteNavigation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text` of `PaletteNavigation` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_active", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text_active` of `PaletteNavigation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_active", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text_active` of `PaletteNavigation` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_background_active", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text_background_active` of `PaletteNavigation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_background_active", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text_background_active` of `PaletteNavigation` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_background_hover", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text_background_hover` of `PaletteNavigation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_background_hover", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text_background_hover` of `PaletteNavigation` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "text_hover", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`text_hover` of `PaletteNavigation` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text_hover", check: fr::literal::Check::Pattern(PATTERN_1), message: "`text_hover` of `PaletteNavigation` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6808,8 +6994,11 @@ impl fr::resource::Props for PalettePrimary {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "active", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`active` of `PalettePrimary` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "active", check: fr::literal::Check::Pattern(PATTERN_1), message: "`active` of `PalettePrimary` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "contrast_text", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`contrast_text` of `PalettePrimary` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contrast_text", check: fr::literal::Check::Pattern(PATTERN_1), message: "`contrast_text` of `PalettePrimary` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "default", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`default` of `PalettePrimary` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default", check: fr::literal::Check::Pattern(PATTERN_1), message: "`default` of `PalettePrimary` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6855,3 +7044,103 @@ fr::cfn_enum! {
         None = "NONE",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('$', '$'), ('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::End], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::End]])];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '?'), ('A', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '?'), ('A', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '?'), ('A', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 40 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 500 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z')])], min: 2, max: 2 }];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('+', '+')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 15 }];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('E', 'E')])], &[fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('N', 'N')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('F', 'F')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')])]])];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('+', '+')]), fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 14 }, fr::literal::Node::End];
+
+const PATTERN_31: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_32: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_33: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 200 }, fr::literal::Node::End];
+
+const PATTERN_34: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_35: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_36: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_37: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_38: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_39: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_40: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 3, max: 3 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '0'), ('8', '9'), ('a', 'b')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 3, max: 3 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End]])];
+
+const PATTERN_41: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End]])];
+
+const PATTERN_42: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\\', '\\')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('\\', '\\')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('d', 'd')])], min: 1, max: 14 }, fr::literal::Node::End];
+
+const PATTERN_43: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_44: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_45: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_46: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_47: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_48: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 64, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_49: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -53,7 +53,9 @@ impl fr::resource::Props for Campaign {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connect_campaign_flow_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`connect_campaign_flow_arn` of `Campaign` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connect_campaign_flow_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connect_campaign_flow_arn` of `Campaign` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "connect_instance_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`connect_instance_id` of `Campaign` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connect_instance_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`connect_instance_id` of `Campaign` must match the schema's pattern `^[a-zA-Z0-9_\\-.]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Campaign` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -159,8 +161,10 @@ impl fr::resource::Props for EmailOutboundConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connect_source_email_address", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`connect_source_email_address` of `EmailOutboundConfig` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connect_source_email_address", check: fr::literal::Check::Pattern(PATTERN_2), message: "`connect_source_email_address` of `EmailOutboundConfig` must match the schema's pattern `^[\\w-\\.\\+]+@([\\w-]+\\.)+[\\w-]{2,4}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_email_address_display_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`source_email_address_display_name` of `EmailOutboundConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "wisdom_template_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`wisdom_template_arn` of `EmailOutboundConfig` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "wisdom_template_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`wisdom_template_arn` of `EmailOutboundConfig` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -218,7 +222,9 @@ impl fr::resource::Props for SmsOutboundConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connect_source_phone_number_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`connect_source_phone_number_arn` of `SmsOutboundConfig` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connect_source_phone_number_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connect_source_phone_number_arn` of `SmsOutboundConfig` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "wisdom_template_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`wisdom_template_arn` of `SmsOutboundConfig` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "wisdom_template_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`wisdom_template_arn` of `SmsOutboundConfig` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -450,7 +456,9 @@ impl fr::resource::Props for WhatsAppOutboundConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connect_source_phone_number_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`connect_source_phone_number_arn` of `WhatsAppOutboundConfig` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connect_source_phone_number_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connect_source_phone_number_arn` of `WhatsAppOutboundConfig` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "wisdom_template_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`wisdom_template_arn` of `WhatsAppOutboundConfig` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "wisdom_template_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`wisdom_template_arn` of `WhatsAppOutboundConfig` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -633,6 +641,10 @@ impl fr::resource::Props for TimeRange {
         fr::resource::Required { field: "end_time", message: "missing required property `end_time` of `TimeRange`: add `end_time: ...` to it" },
         fr::resource::Required { field: "start_time", message: "missing required property `start_time` of `TimeRange`: add `start_time: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "end_time", check: fr::literal::Check::Pattern(PATTERN_3), message: "`end_time` of `TimeRange` must match the schema's pattern `^T\\d{2}:\\d{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "start_time", check: fr::literal::Check::Pattern(PATTERN_3), message: "`start_time` of `TimeRange` must match the schema's pattern `^T\\d{2}:\\d{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Restricted period config
@@ -667,7 +679,9 @@ impl fr::resource::Props for RestrictedPeriod {
         fr::resource::Required { field: "start_date", message: "missing required property `start_date` of `RestrictedPeriod`: add `start_date: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "end_date", check: fr::literal::Check::Pattern(PATTERN_4), message: "`end_date` of `RestrictedPeriod` must match the schema's pattern `^\\d{4}-\\d{2}-\\d{2}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 127 }, message: "`name` of `RestrictedPeriod` must have 0 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_date", check: fr::literal::Check::Pattern(PATTERN_4), message: "`start_date` of `RestrictedPeriod` must match the schema's pattern `^\\d{4}-\\d{2}-\\d{2}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -689,6 +703,7 @@ impl fr::resource::Props for LocalTimeZoneConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_time_zone", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`default_time_zone` of `LocalTimeZoneConfig` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_time_zone", check: fr::literal::Check::Pattern(PATTERN_5), message: "`default_time_zone` of `LocalTimeZoneConfig` must match the schema's pattern `^[a-zA-Z0-9_\\-/]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -727,6 +742,7 @@ impl fr::resource::Props for EntryLimitsConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "max_entry_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_entry_count` of `EntryLimitsConfig` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "min_entry_interval", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`min_entry_interval` of `EntryLimitsConfig` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "min_entry_interval", check: fr::literal::Check::Pattern(PATTERN_6), message: "`min_entry_interval` of `EntryLimitsConfig` must match the schema's pattern `^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -752,6 +768,7 @@ impl fr::resource::Props for Schedule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "end_time", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`end_time` of `Schedule` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "refresh_frequency", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`refresh_frequency` of `Schedule` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_frequency", check: fr::literal::Check::Pattern(PATTERN_6), message: "`refresh_frequency` of `Schedule` must match the schema's pattern `^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "start_time", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`start_time` of `Schedule` must have 0 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -771,6 +788,7 @@ impl fr::resource::Props for Source {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_profiles_segment_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`customer_profiles_segment_arn` of `Source` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_profiles_segment_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`customer_profiles_segment_arn` of `Source` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -786,6 +804,7 @@ impl fr::resource::Props for EventTrigger {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_profiles_domain_arn", check: fr::literal::Check::Length { min: 20, max: 500 }, message: "`customer_profiles_domain_arn` of `EventTrigger` must have 20 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_profiles_domain_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`customer_profiles_domain_arn` of `EventTrigger` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -814,3 +833,17 @@ fr::cfn_enum! {
         Journey = "JOURNEY",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 2, max: 4 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('D', 'D')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('H', 'H')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('M', 'M')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', ','), ('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 9 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('S', 'S')])], min: 0, max: 1 }], min: 0, max: 1 }, fr::literal::Node::End];

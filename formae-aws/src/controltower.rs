@@ -31,7 +31,10 @@ impl fr::resource::Props for EnabledBaseline {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "baseline_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`baseline_identifier` of `EnabledBaseline` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "baseline_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`baseline_identifier` of `EnabledBaseline` must match the schema's pattern `^arn:aws[0-9a-zA-Z_\\-:\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "baseline_version", check: fr::literal::Check::Pattern(PATTERN_1), message: "`baseline_version` of `EnabledBaseline` must match the schema's pattern `^\\d+(?:\\.\\d+){0,2}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`target_identifier` of `EnabledBaseline` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`target_identifier` of `EnabledBaseline` must match the schema's pattern `^arn:aws[0-9a-zA-Z_\\-:\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -128,7 +131,9 @@ impl fr::resource::Props for EnabledControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "control_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`control_identifier` of `EnabledControl` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "control_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`control_identifier` of `EnabledControl` must match the schema's pattern `^arn:aws[0-9a-zA-Z_\\-:\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_identifier", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`target_identifier` of `EnabledControl` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`target_identifier` of `EnabledControl` must match the schema's pattern `^arn:aws[0-9a-zA-Z_\\-:\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -230,6 +235,7 @@ impl fr::resource::Props for LandingZone {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 3, max: 10 }, message: "`version` of `LandingZone` must have 3 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`version` of `LandingZone` must match the schema's pattern `\\d+.\\d+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -281,3 +287,9 @@ fr::cfn_enum! {
         InheritanceDrift = "INHERITANCE_DRIFT",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }];

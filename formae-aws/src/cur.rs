@@ -65,8 +65,11 @@ impl fr::resource::Props for ReportDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "billing_view_arn", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`billing_view_arn` of `ReportDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "billing_view_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`billing_view_arn` of `ReportDefinition` must match the schema's pattern `(arn:aws(-cn)?:billing::[0-9]{12}:billingview/)?…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "report_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`report_name` of `ReportDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "report_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`report_name` of `ReportDefinition` must match the schema's pattern `[0-9A-Za-z!\\-_.*\\'()]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_prefix", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`s3_prefix` of `ReportDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_prefix", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_prefix` of `ReportDefinition` must match the schema's pattern `[0-9A-Za-z!\\-_.*\\'()/]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -176,3 +179,9 @@ fr::cfn_enum! {
         Monthly = "MONTHLY",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 30 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];

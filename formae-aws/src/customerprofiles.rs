@@ -49,9 +49,12 @@ impl fr::resource::Props for CalculatedAttributeDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "calculated_attribute_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`calculated_attribute_name` of `CalculatedAttributeDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "calculated_attribute_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`calculated_attribute_name` of `CalculatedAttributeDefinition` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `CalculatedAttributeDefinition` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`display_name` of `CalculatedAttributeDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`display_name` of `CalculatedAttributeDefinition` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `CalculatedAttributeDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `CalculatedAttributeDefinition` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -137,6 +140,7 @@ impl fr::resource::Props for AttributeItem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `AttributeItem` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `AttributeItem` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -329,6 +333,7 @@ impl fr::resource::Props for Domain {
         fr::literal::LiteralRule { field: "default_encryption_key", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`default_encryption_key` of `Domain` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "default_expiration_days", check: fr::literal::Check::Range { min: 1.0, max: 1098.0 }, message: "`default_expiration_days` of `Domain` must be from 1 to 1098 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `Domain` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `Domain` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -528,6 +533,7 @@ impl fr::resource::Props for S3ExportingConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_key_name", check: fr::literal::Check::Length { min: 1, max: 800 }, message: "`s3_key_name` of `S3ExportingConfig` must have 1 to 800 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_key_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`s3_key_name` of `S3ExportingConfig` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -549,6 +555,7 @@ impl fr::resource::Props for JobSchedule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "time", check: fr::literal::Check::Length { min: 3, max: 5 }, message: "`time` of `JobSchedule` must have 3 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "time", check: fr::literal::Check::Pattern(PATTERN_5), message: "`time` of `JobSchedule` must match the schema's pattern `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -711,8 +718,10 @@ impl fr::resource::Props for DomainObjectType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 10000 }, message: "`description` of `DomainObjectType` must have 1 to 10000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `DomainObjectType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `DomainObjectType` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "encryption_key", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`encryption_key` of `DomainObjectType` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`object_type_name` of `DomainObjectType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`object_type_name` of `DomainObjectType` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -785,7 +794,9 @@ impl fr::resource::Props for EventStream {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `EventStream` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `EventStream` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "event_stream_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`event_stream_name` of `EventStream` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_stream_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`event_stream_name` of `EventStream` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`uri` of `EventStream` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -881,9 +892,13 @@ impl fr::resource::Props for EventTrigger {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `EventTrigger` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `EventTrigger` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `EventTrigger` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "event_trigger_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`event_trigger_name` of `EventTrigger` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_trigger_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`event_trigger_name` of `EventTrigger` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`object_type_name` of `EventTrigger` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`object_type_name` of `EventTrigger` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "segment_filter", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`segment_filter` of `EventTrigger` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "segment_filter", check: fr::literal::Check::Pattern(PATTERN_2), message: "`segment_filter` of `EventTrigger` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -985,6 +1000,7 @@ impl fr::resource::Props for ObjectAttribute {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "field_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`field_name` of `ObjectAttribute` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "field_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`field_name` of `ObjectAttribute` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`source` of `ObjectAttribute` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1109,7 +1125,9 @@ impl fr::resource::Props for Integration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `Integration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `Integration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`object_type_name` of `Integration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`object_type_name` of `Integration` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`uri` of `Integration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1185,7 +1203,9 @@ impl fr::resource::Props for FlowDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `FlowDefinition` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_6), message: "`description` of `FlowDefinition` must match the schema's pattern `[\\w!@#\\-.?,\\s]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "flow_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`flow_name` of `FlowDefinition` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flow_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`flow_name` of `FlowDefinition` must match the schema's pattern `[a-zA-Z0-9][\\w!@#.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1209,6 +1229,7 @@ impl fr::resource::Props for SourceFlowConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`connector_profile_name` of `SourceFlowConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connector_profile_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`connector_profile_name` of `SourceFlowConfig` must match the schema's pattern `[\\w/!@#+=.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1269,6 +1290,7 @@ impl fr::resource::Props for MarketoSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `MarketoSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_9), message: "`object` of `MarketoSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1287,6 +1309,7 @@ impl fr::resource::Props for S3SourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_prefix", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`bucket_prefix` of `S3SourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_prefix", check: fr::literal::Check::Pattern(PATTERN_4), message: "`bucket_prefix` of `S3SourceProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1307,6 +1330,7 @@ impl fr::resource::Props for SalesforceSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `SalesforceSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_9), message: "`object` of `SalesforceSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1323,6 +1347,7 @@ impl fr::resource::Props for ServiceNowSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `ServiceNowSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_9), message: "`object` of `ServiceNowSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1339,6 +1364,7 @@ impl fr::resource::Props for ZendeskSourceProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`object` of `ZendeskSourceProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object", check: fr::literal::Check::Pattern(PATTERN_9), message: "`object` of `ZendeskSourceProperties` must match the schema's pattern `\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1364,6 +1390,7 @@ impl fr::resource::Props for Task {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_field", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`destination_field` of `Task` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_field", check: fr::literal::Check::Pattern(PATTERN_4), message: "`destination_field` of `Task` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1524,6 +1551,7 @@ impl fr::resource::Props for TaskPropertiesMap {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "property", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`property` of `TaskPropertiesMap` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "property", check: fr::literal::Check::Pattern(PATTERN_10), message: "`property` of `TaskPropertiesMap` must match the schema's pattern `.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1611,8 +1639,10 @@ impl fr::resource::Props for ScheduledTriggerProperties {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`schedule_expression` of `ScheduledTriggerProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Pattern(PATTERN_4), message: "`schedule_expression` of `ScheduledTriggerProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_offset", check: fr::literal::Check::Range { min: 0.0, max: 36000.0 }, message: "`schedule_offset` of `ScheduledTriggerProperties` must be from 0 to 36000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`timezone` of `ScheduledTriggerProperties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Pattern(PATTERN_4), message: "`timezone` of `ScheduledTriggerProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1650,6 +1680,7 @@ impl fr::resource::Props for ObjectTypeMapping {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key` of `ObjectTypeMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `ObjectTypeMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `ObjectTypeMapping` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1716,13 +1747,16 @@ impl fr::resource::Props for ObjectType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 10000 }, message: "`description` of `ObjectType` must have 1 to 10000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `ObjectType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `ObjectType` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "encryption_key", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`encryption_key` of `ObjectType` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "expiration_days", check: fr::literal::Check::Range { min: 1.0, max: 1098.0 }, message: "`expiration_days` of `ObjectType` must be from 1 to 1098 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "max_profile_object_count", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_profile_object_count` of `ObjectType` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`object_type_name` of `ObjectType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_type_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`object_type_name` of `ObjectType` must match the schema's pattern `^[a-zA-Z_][a-zA-Z_0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_last_updated_timestamp_format", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`source_last_updated_timestamp_format` of `ObjectType` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source_priority", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`source_priority` of `ObjectType` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "template_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`template_id` of `ObjectType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`template_id` of `ObjectType` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1787,6 +1821,7 @@ impl fr::resource::Props for FieldMap {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FieldMap` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `FieldMap` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1836,6 +1871,7 @@ impl fr::resource::Props for KeyMap {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `KeyMap` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `KeyMap` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1914,7 +1950,9 @@ impl fr::resource::Props for Recommender {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `Recommender` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `Recommender` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `Recommender` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recommender_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`recommender_name` of `Recommender` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recommender_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`recommender_name` of `Recommender` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2064,9 +2102,12 @@ impl fr::resource::Props for RecommenderFilter {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `RecommenderFilter` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `RecommenderFilter` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `RecommenderFilter` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recommender_filter_expression", check: fr::literal::Check::Length { min: 1, max: 2500 }, message: "`recommender_filter_expression` of `RecommenderFilter` must have 1 to 2500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "recommender_filter_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`recommender_filter_name` of `RecommenderFilter` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recommender_filter_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`recommender_filter_name` of `RecommenderFilter` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recommender_schema_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`recommender_schema_name` of `RecommenderFilter` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recommender_schema_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`recommender_schema_name` of `RecommenderFilter` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2154,7 +2195,9 @@ impl fr::resource::Props for RecommenderSchema {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `RecommenderSchema` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `RecommenderSchema` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recommender_schema_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`recommender_schema_name` of `RecommenderSchema` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recommender_schema_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`recommender_schema_name` of `RecommenderSchema` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2256,7 +2299,9 @@ impl fr::resource::Props for SegmentDefinition {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`description` of `SegmentDefinition` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`display_name` of `SegmentDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`domain_name` of `SegmentDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`domain_name` of `SegmentDefinition` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "segment_definition_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`segment_definition_name` of `SegmentDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "segment_definition_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`segment_definition_name` of `SegmentDefinition` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "segment_sql_query", check: fr::literal::Check::Length { min: 1, max: 50000 }, message: "`segment_sql_query` of `SegmentDefinition` must have 1 to 50000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2352,6 +2397,7 @@ impl fr::resource::Props for SourceSegment {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "segment_definition_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`segment_definition_name` of `SourceSegment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "segment_definition_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`segment_definition_name` of `SourceSegment` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2402,6 +2448,7 @@ impl fr::resource::Props for SortAttribute {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `SortAttribute` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `SortAttribute` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2429,3 +2476,25 @@ fr::cfn_enum! {
         Calculated = "CALCULATED",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), (',', '.'), ('0', '9'), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];

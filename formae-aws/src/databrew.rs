@@ -211,6 +211,7 @@ impl fr::resource::Props for S3Location {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3Location` must have 3 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_owner` of `S3Location` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket_owner` of `S3Location` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1280 }, message: "`key` of `S3Location` must have 1 to 1280 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -328,6 +329,7 @@ impl fr::resource::Props for FilterExpression {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 4, max: 1024 }, message: "`expression` of `FilterExpression` must have 4 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Pattern(PATTERN_1), message: "`expression` of `FilterExpression` must match the schema's pattern `^[><0-9A-Za-z_.,:)(!= ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -349,6 +351,7 @@ impl fr::resource::Props for FilterValue {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `FilterValue` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value_reference", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`value_reference` of `FilterValue` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value_reference", check: fr::literal::Check::Pattern(PATTERN_2), message: "`value_reference` of `FilterValue` must match the schema's pattern `^:[A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -421,7 +424,9 @@ impl fr::resource::Props for DatetimeOptions {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "format", check: fr::literal::Check::Length { min: 2, max: 100 }, message: "`format` of `DatetimeOptions` must have 2 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "locale_code", check: fr::literal::Check::Length { min: 2, max: 100 }, message: "`locale_code` of `DatetimeOptions` must have 2 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "locale_code", check: fr::literal::Check::Pattern(PATTERN_3), message: "`locale_code` of `DatetimeOptions` must match the schema's pattern `^[A-Za-z0-9_\\.#@\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timezone_offset", check: fr::literal::Check::Length { min: 1, max: 6 }, message: "`timezone_offset` of `DatetimeOptions` must have 1 to 6 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "timezone_offset", check: fr::literal::Check::Pattern(PATTERN_4), message: "`timezone_offset` of `DatetimeOptions` must match the schema's pattern `^(Z|[-+](\\d|\\d{2}|\\d{2}:?\\d{2}))$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -724,6 +729,7 @@ impl fr::resource::Props for OutputLocation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `OutputLocation` must have 3 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_owner` of `OutputLocation` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket_owner` of `OutputLocation` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1280 }, message: "`key` of `OutputLocation` must have 1 to 1280 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -891,6 +897,7 @@ impl fr::resource::Props for StatisticOverride {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "statistic", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`statistic` of `StatisticOverride` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "statistic", check: fr::literal::Check::Pattern(PATTERN_5), message: "`statistic` of `StatisticOverride` must match the schema's pattern `^[A-Z\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1169,6 +1176,7 @@ impl fr::resource::Props for Action {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "operation", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`operation` of `Action` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "operation", check: fr::literal::Check::Pattern(PATTERN_5), message: "`operation` of `Action` must match the schema's pattern `^[A-Z\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1193,6 +1201,7 @@ impl fr::resource::Props for ConditionExpression {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "condition", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`condition` of `ConditionExpression` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "condition", check: fr::literal::Check::Pattern(PATTERN_5), message: "`condition` of `ConditionExpression` must match the schema's pattern `^[A-Z\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_column", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`target_column` of `ConditionExpression` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `ConditionExpression` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
@@ -1294,6 +1303,7 @@ impl fr::resource::Props for Rule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "check_expression", check: fr::literal::Check::Length { min: 4, max: 1024 }, message: "`check_expression` of `Rule` must have 4 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "check_expression", check: fr::literal::Check::Pattern(PATTERN_1), message: "`check_expression` of `Rule` must match the schema's pattern `^[><0-9A-Za-z_.,:)(!= ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Rule` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1317,6 +1327,7 @@ impl fr::resource::Props for SubstitutionValue {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `SubstitutionValue` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value_reference", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`value_reference` of `SubstitutionValue` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value_reference", check: fr::literal::Check::Pattern(PATTERN_2), message: "`value_reference` of `SubstitutionValue` must match the schema's pattern `^:[A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1423,3 +1434,15 @@ impl fr::resource::Resource for Schedule {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '!'), ('(', ')'), (',', ','), ('.', '.'), ('0', ':'), ('<', '>'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('Z', 'Z')])], &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }]])]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -269,4 +269,9 @@ impl fr::resource::Props for RevisionPublished {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "data_set_id", message: "missing required property `data_set_id` of `RevisionPublished`: add `data_set_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "data_set_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`data_set_id` of `RevisionPublished` must match the schema's pattern `^[a-zA-Z0-9]{30,40}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 30, max: 40 }, fr::literal::Node::End];

@@ -49,7 +49,11 @@ impl fr::resource::Props for Connection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`description` of `Connection` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `Connection` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `Connection` must match the schema's pattern `^dzd[_-][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_identifier` of `Connection` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`name` of `Connection` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Connection` must match the schema's pattern `^[\\w][\\w\\.\\-\\_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -122,7 +126,11 @@ impl fr::resource::Props for AwsLocation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_role", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`access_role` of `AwsLocation` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_role", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_role` of `AwsLocation` must match the schema's pattern `^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`aws_account_id` of `AwsLocation` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "aws_region", check: fr::literal::Check::Pattern(PATTERN_6), message: "`aws_region` of `AwsLocation` must match the schema's pattern `^[a-z]{2}-[a-z]{4,10}-\\d$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "iam_connection_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`iam_connection_id` of `AwsLocation` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "iam_connection_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`iam_connection_id` of `AwsLocation` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -141,6 +149,7 @@ impl fr::resource::Props for ConnectionConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`classification` of `ConnectionConfiguration` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Pattern(PATTERN_3), message: "`classification` of `ConnectionConfiguration` must match the schema's pattern `^[\\w][\\w\\.\\-\\_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -207,6 +216,7 @@ impl fr::resource::Props for DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `DataSource` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `DataSource` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `DataSource` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`r#type` of `DataSource` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -303,6 +313,7 @@ impl fr::resource::Props for FormInput {
         fr::literal::LiteralRule { field: "form_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`form_name` of `FormInput` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "type_identifier", check: fr::literal::Check::Length { min: 1, max: 385 }, message: "`type_identifier` of `FormInput` must have 1 to 385 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "type_revision", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`type_revision` of `FormInput` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "type_revision", check: fr::literal::Check::Pattern(PATTERN_8), message: "`type_revision` of `FormInput` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -449,7 +460,10 @@ impl fr::resource::Props for Domain {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Domain`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_execution_role", check: fr::literal::Check::Pattern(PATTERN_4), message: "`domain_execution_role` of `Domain` must match the schema's pattern `^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`kms_key_identifier` of `Domain` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Pattern(PATTERN_9), message: "`kms_key_identifier` of `Domain` must match the schema's pattern `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "service_role", check: fr::literal::Check::Pattern(PATTERN_4), message: "`service_role` of `Domain` must match the schema's pattern `^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -535,6 +549,7 @@ impl fr::resource::Props for SingleSignOn {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`idc_instance_arn` of `SingleSignOn` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`idc_instance_arn` of `SingleSignOn` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):ss…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -603,8 +618,11 @@ impl fr::resource::Props for DomainUnit {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `DomainUnit` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `DomainUnit` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DomainUnit` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `DomainUnit` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parent_domain_unit_identifier", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`parent_domain_unit_identifier` of `DomainUnit` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_domain_unit_identifier", check: fr::literal::Check::Pattern(PATTERN_12), message: "`parent_domain_unit_identifier` of `DomainUnit` must match the schema's pattern `^[a-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -712,7 +730,12 @@ impl fr::resource::Props for Environment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Environment` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `Environment` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_account_identifier", check: fr::literal::Check::Pattern(PATTERN_5), message: "`environment_account_identifier` of `Environment` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_account_region", check: fr::literal::Check::Pattern(PATTERN_6), message: "`environment_account_region` of `Environment` must match the schema's pattern `^[a-z]{2}-[a-z]{4,10}-\\d$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_profile_identifier", check: fr::literal::Check::Pattern(PATTERN_13), message: "`environment_profile_identifier` of `Environment` must match the schema's pattern `^[a-zA-Z0-9_-]{0,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Environment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_identifier` of `Environment` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -830,9 +853,13 @@ impl fr::resource::Props for EnvironmentActions {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `EnvironmentActions` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `EnvironmentActions` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`environment_identifier` of `EnvironmentActions` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Pattern(PATTERN_14), message: "`environment_identifier` of `EnvironmentActions` must match the schema's pattern `[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`identifier` of `EnvironmentActions` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`identifier` of `EnvironmentActions` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EnvironmentActions` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `EnvironmentActions` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -924,6 +951,11 @@ impl fr::resource::Props for EnvironmentBlueprintConfiguration {
         fr::resource::Required { field: "enabled_regions", message: "missing required property `enabled_regions` of `EnvironmentBlueprintConfiguration`: add `enabled_regions: ...` to it" },
         fr::resource::Required { field: "environment_blueprint_identifier", message: "missing required property `environment_blueprint_identifier` of `EnvironmentBlueprintConfiguration`: add `environment_blueprint_identifier: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `EnvironmentBlueprintConfiguration` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_blueprint_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_blueprint_identifier` of `EnvironmentBlueprintConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_role_permission_boundary", check: fr::literal::Check::Pattern(PATTERN_15), message: "`environment_role_permission_boundary` of `EnvironmentBlueprintConfiguration` must match the schema's pattern `^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`EnvironmentBlueprintConfiguration`], known after apply.
@@ -977,6 +1009,9 @@ pub struct RegionalParameter {
 
 impl fr::resource::Props for RegionalParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_16), message: "`region` of `RegionalParameter` must match the schema's pattern `^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// AWS Datazone Environment Profile is pre-configured set of resources and blueprints that provide reusable templates for creating environments.
@@ -1020,8 +1055,14 @@ impl fr::resource::Props for EnvironmentProfile {
         fr::resource::Required { field: "project_identifier", message: "missing required property `project_identifier` of `EnvironmentProfile`: add `project_identifier: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`aws_account_id` of `EnvironmentProfile` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "aws_account_region", check: fr::literal::Check::Pattern(PATTERN_6), message: "`aws_account_region` of `EnvironmentProfile` must match the schema's pattern `^[a-z]{2}-[a-z]{4,10}-\\d$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `EnvironmentProfile` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `EnvironmentProfile` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_blueprint_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_blueprint_identifier` of `EnvironmentProfile` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EnvironmentProfile` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `EnvironmentProfile` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "project_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_identifier` of `EnvironmentProfile` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1112,7 +1153,9 @@ impl fr::resource::Props for FormType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `FormType` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `FormType` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `FormType` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "owning_project_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`owning_project_identifier` of `FormType` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1217,6 +1260,9 @@ impl fr::resource::Props for GroupProfile {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "domain_identifier", message: "missing required property `domain_identifier` of `GroupProfile`: add `domain_identifier: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `GroupProfile` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`GroupProfile`], known after apply.
@@ -1305,6 +1351,9 @@ impl fr::resource::Props for Owner {
         fr::resource::Required { field: "entity_type", message: "missing required property `entity_type` of `Owner`: add `entity_type: ...` to it" },
         fr::resource::Required { field: "owner", message: "missing required property `owner` of `Owner`: add `owner: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `Owner` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Owner`], known after apply.
@@ -1386,6 +1435,9 @@ impl fr::resource::Props for PolicyGrant {
         fr::resource::Required { field: "entity_type", message: "missing required property `entity_type` of `PolicyGrant`: add `entity_type: ...` to it" },
         fr::resource::Required { field: "policy_type", message: "missing required property `policy_type` of `PolicyGrant`: add `policy_type: ...` to it" },
         fr::resource::Required { field: "principal", message: "missing required property `principal` of `PolicyGrant`: add `principal: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `PolicyGrant` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1517,8 +1569,12 @@ impl fr::resource::Props for Project {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Project` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `Project` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_unit_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`domain_unit_id` of `Project` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_unit_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`domain_unit_id` of `Project` must match the schema's pattern `^[a-z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Project` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `Project` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "project_profile_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_profile_id` of `Project` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1587,6 +1643,9 @@ impl fr::resource::Props for ProjectMembershipAssignment {
         fr::resource::Required { field: "designation", message: "missing required property `designation` of `ProjectMembershipAssignment`: add `designation: ...` to it" },
         fr::resource::Required { field: "member", message: "missing required property `member` of `ProjectMembershipAssignment`: add `member: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "designation", check: fr::literal::Check::Pattern(PATTERN_2), message: "`designation` of `ProjectMembershipAssignment` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The member of the project.
@@ -1618,7 +1677,9 @@ impl fr::resource::Props for ResourceTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ResourceTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key` of `ResourceTag` must match the schema's pattern `^[\\w \\.:/=+@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ResourceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_18), message: "`value` of `ResourceTag` must match the schema's pattern `^[\\w \\.:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1637,6 +1698,8 @@ impl fr::resource::Props for EnvironmentConfigurationUserParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "environment_configuration_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`environment_configuration_name` of `EnvironmentConfigurationUserParameter` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_configuration_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`environment_configuration_name` of `EnvironmentConfigurationUserParameter` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_id` of `EnvironmentConfigurationUserParameter` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1661,6 +1724,11 @@ impl fr::resource::Props for ProjectMembership {
         fr::resource::Required { field: "domain_identifier", message: "missing required property `domain_identifier` of `ProjectMembership`: add `domain_identifier: ...` to it" },
         fr::resource::Required { field: "member", message: "missing required property `member` of `ProjectMembership`: add `member: ...` to it" },
         fr::resource::Required { field: "project_identifier", message: "missing required property `project_identifier` of `ProjectMembership`: add `project_identifier: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "designation", check: fr::literal::Check::Pattern(PATTERN_2), message: "`designation` of `ProjectMembership` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `ProjectMembership` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "project_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_identifier` of `ProjectMembership` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1737,8 +1805,11 @@ impl fr::resource::Props for ProjectProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `ProjectProfile` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `ProjectProfile` must match the schema's pattern `^dzd[_-][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_unit_identifier", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`domain_unit_identifier` of `ProjectProfile` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_unit_identifier", check: fr::literal::Check::Pattern(PATTERN_12), message: "`domain_unit_identifier` of `ProjectProfile` must match the schema's pattern `^[a-z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ProjectProfile` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `ProjectProfile` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project_resource_tags_description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`project_resource_tags_description` of `ProjectProfile` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1823,7 +1894,10 @@ impl fr::resource::Props for EnvironmentConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "deployment_order", check: fr::literal::Check::Range { min: 0.0, max: 16.0 }, message: "`deployment_order` of `EnvironmentConfiguration` must be from 0 to 16 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `EnvironmentConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_blueprint_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_blueprint_id` of `EnvironmentConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_configuration_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_configuration_id` of `EnvironmentConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EnvironmentConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `EnvironmentConfiguration` must match the schema's pattern `^[\\w -]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1837,6 +1911,9 @@ pub struct AwsAccount {
 impl fr::resource::Props for AwsAccount {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "aws_account_id", message: "missing required property `aws_account_id` of `AwsAccount`: add `aws_account_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`aws_account_id` of `AwsAccount` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1853,6 +1930,7 @@ impl fr::resource::Props for Region {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "region_name", check: fr::literal::Check::Length { min: 4, max: 16 }, message: "`region_name` of `Region` must have 4 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`region_name` of `Region` must match the schema's pattern `^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1887,6 +1965,9 @@ pub struct EnvironmentConfigurationParameter {
 
 impl fr::resource::Props for EnvironmentConfigurationParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_19), message: "`name` of `EnvironmentConfigurationParameter` must match the schema's pattern `^[a-zA-Z_][a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1916,7 +1997,9 @@ impl fr::resource::Props for ResourceTagParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ResourceTagParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key` of `ResourceTagParameter` must match the schema's pattern `^[\\w \\.:/=+@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ResourceTagParameter` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_18), message: "`value` of `ResourceTagParameter` must match the schema's pattern `^[\\w \\.:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1973,6 +2056,9 @@ impl fr::resource::Props for SubscriptionTarget {
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `SubscriptionTarget`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `SubscriptionTarget` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`environment_identifier` of `SubscriptionTarget` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "manage_access_role", check: fr::literal::Check::Pattern(PATTERN_20), message: "`manage_access_role` of `SubscriptionTarget` must match the schema's pattern `^arn:aws(|-cn|-us-gov):iam::\\d{12}:(role|role/se…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `SubscriptionTarget` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2082,7 +2168,9 @@ impl fr::resource::Props for UserProfile {
         fr::resource::Required { field: "user_identifier", message: "missing required property `user_identifier` of `UserProfile`: add `user_identifier: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`domain_identifier` of `UserProfile` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "session_name", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`session_name` of `UserProfile` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_identifier", check: fr::literal::Check::Pattern(PATTERN_21), message: "`user_identifier` of `UserProfile` must match the schema's pattern `(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2147,3 +2235,47 @@ fr::cfn_enum! {
         IamRoleSession = "IAM_ROLE_SESSION",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 4, max: 10 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 10, max: 10 }, fr::literal::Node::Class(&[('-', '-')])], &[]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];

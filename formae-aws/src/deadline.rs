@@ -50,6 +50,7 @@ impl fr::resource::Props for Budget {
         fr::literal::LiteralRule { field: "approximate_dollar_limit", check: fr::literal::Check::Range { min: 0.01, max: f64::INFINITY }, message: "`approximate_dollar_limit` of `Budget` must be at least 0.01 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`description` of `Budget` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Budget` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `Budget` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -193,6 +194,9 @@ impl fr::resource::Props for UsageTrackingResource {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "queue_id", message: "missing required property `queue_id` of `UsageTrackingResource`: add `queue_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "queue_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`queue_id` of `UsageTrackingResource` must match the schema's pattern `^queue-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Resource Type definition for AWS::Deadline::Farm
@@ -319,6 +323,7 @@ impl fr::resource::Props for Fleet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`description` of `Fleet` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Fleet` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `Fleet` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_worker_count", check: fr::literal::Check::Range { min: 0.0, max: 2147483647.0 }, message: "`max_worker_count` of `Fleet` must be from 0 to 2147483647 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "min_worker_count", check: fr::literal::Check::Range { min: 0.0, max: 2147483647.0 }, message: "`min_worker_count` of `Fleet` must be from 0 to 2147483647 (the schema's minimum/maximum)" },
     ];
@@ -481,6 +486,7 @@ impl fr::resource::Props for Limit {
         fr::literal::LiteralRule { field: "amount_requirement_name", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`amount_requirement_name` of `Limit` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`description` of `Limit` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Limit` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `Limit` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_count", check: fr::literal::Check::Range { min: -1.0, max: 2147483647.0 }, message: "`max_count` of `Limit` must be from -1 to 2147483647 (the schema's minimum/maximum)" },
     ];
 }
@@ -536,6 +542,10 @@ pub struct MeteredProduct {
 
 impl fr::resource::Props for MeteredProduct {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "license_endpoint_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`license_endpoint_id` of `MeteredProduct` must match the schema's pattern `^le-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`product_id` of `MeteredProduct` must match the schema's pattern `^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`MeteredProduct`], known after apply.
@@ -608,7 +618,10 @@ impl fr::resource::Props for Monitor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Monitor` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_center_instance_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`identity_center_instance_arn` of `Monitor` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):s…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identity_center_region", check: fr::literal::Check::Length { min: 1, max: 25 }, message: "`identity_center_region` of `Monitor` must have 1 to 25 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_center_region", check: fr::literal::Check::Pattern(PATTERN_5), message: "`identity_center_region` of `Monitor` must match the schema's pattern `^[a-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "subdomain", check: fr::literal::Check::Pattern(PATTERN_6), message: "`subdomain` of `Monitor` must match the schema's pattern `^[a-z0-9-]{1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -690,6 +703,7 @@ impl fr::resource::Props for Queue {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`description` of `Queue` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Queue` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `Queue` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -754,6 +768,7 @@ impl fr::resource::Props for JobAttachmentSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "root_prefix", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`root_prefix` of `JobAttachmentSettings` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "root_prefix", check: fr::literal::Check::Pattern(PATTERN_7), message: "`root_prefix` of `JobAttachmentSettings` must match the schema's pattern `^[a-zA-Z0-9-_/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -790,7 +805,9 @@ impl fr::resource::Props for PosixUser {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group", check: fr::literal::Check::Length { min: 0, max: 31 }, message: "`group` of `PosixUser` must have 0 to 31 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group", check: fr::literal::Check::Pattern(PATTERN_8), message: "`group` of `PosixUser` must match the schema's pattern `^(?:[a-z][a-z0-9-]{0,30})?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user", check: fr::literal::Check::Length { min: 0, max: 31 }, message: "`user` of `PosixUser` must have 0 to 31 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user", check: fr::literal::Check::Pattern(PATTERN_8), message: "`user` of `PosixUser` must match the schema's pattern `^(?:[a-z][a-z0-9-]{0,30})?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -818,7 +835,9 @@ impl fr::resource::Props for WindowsUser {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`password_arn` of `WindowsUser` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`password_arn` of `WindowsUser` must match the schema's pattern `^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-g…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user", check: fr::literal::Check::Length { min: 0, max: 111 }, message: "`user` of `WindowsUser` must have 0 to 111 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user", check: fr::literal::Check::Pattern(PATTERN_10), message: "`user` of `WindowsUser` must match the schema's pattern `^[^\"'/\\[\\]:;|=,+*?<>\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -848,7 +867,9 @@ impl fr::resource::Props for QueueEnvironment {
         fr::resource::Required { field: "template_type", message: "missing required property `template_type` of `QueueEnvironment`: add `template_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `QueueEnvironment` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: 10000.0 }, message: "`priority` of `QueueEnvironment` must be from 0 to 10000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "queue_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`queue_id` of `QueueEnvironment` must match the schema's pattern `^queue-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "template", check: fr::literal::Check::Length { min: 1, max: 15000 }, message: "`template` of `QueueEnvironment` must have 1 to 15000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -920,6 +941,11 @@ impl fr::resource::Props for QueueFleetAssociation {
         fr::resource::Required { field: "fleet_id", message: "missing required property `fleet_id` of `QueueFleetAssociation`: add `fleet_id: ...` to it" },
         fr::resource::Required { field: "queue_id", message: "missing required property `queue_id` of `QueueFleetAssociation`: add `queue_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `QueueFleetAssociation` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "fleet_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`fleet_id` of `QueueFleetAssociation` must match the schema's pattern `^fleet-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "queue_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`queue_id` of `QueueFleetAssociation` must match the schema's pattern `^queue-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`QueueFleetAssociation`], known after apply.
@@ -978,6 +1004,11 @@ impl fr::resource::Props for QueueLimitAssociation {
         fr::resource::Required { field: "farm_id", message: "missing required property `farm_id` of `QueueLimitAssociation`: add `farm_id: ...` to it" },
         fr::resource::Required { field: "limit_id", message: "missing required property `limit_id` of `QueueLimitAssociation`: add `limit_id: ...` to it" },
         fr::resource::Required { field: "queue_id", message: "missing required property `queue_id` of `QueueLimitAssociation`: add `queue_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `QueueLimitAssociation` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "limit_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`limit_id` of `QueueLimitAssociation` must match the schema's pattern `^limit-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "queue_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`queue_id` of `QueueLimitAssociation` must match the schema's pattern `^queue-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1042,6 +1073,7 @@ impl fr::resource::Props for StorageProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `StorageProfile` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `StorageProfile` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1100,6 +1132,7 @@ impl fr::resource::Props for FileSystemLocation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FileSystemLocation` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`name` of `FileSystemLocation` must match the schema's pattern `^[0-9A-Za-z ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`path` of `FileSystemLocation` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1144,6 +1177,10 @@ impl fr::resource::Props for Worker {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "farm_id", message: "missing required property `farm_id` of `Worker`: add `farm_id: ...` to it" },
         fr::resource::Required { field: "fleet_id", message: "missing required property `fleet_id` of `Worker`: add `fleet_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "farm_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`farm_id` of `Worker` must match the schema's pattern `^farm-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "fleet_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`fleet_id` of `Worker` must match the schema's pattern `^fleet-[0-9a-f]{32}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1207,6 +1244,9 @@ pub struct HostPropertiesRequest {
 
 impl fr::resource::Props for HostPropertiesRequest {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "host_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`host_name` of `HostPropertiesRequest` must match the schema's pattern `^[a-zA-Z0-9_\\.\\-]{0,255}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The IP addresses for a host.
@@ -1243,3 +1283,33 @@ impl fr::resource::Props for WorkerTags {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WorkerTags` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 32 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 30 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('b', 'b')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 2028 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '!'), ('#', '&'), ('(', ')'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('\\', '\\'), ('^', '{'), ('}', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 255 }, fr::literal::Node::End];

@@ -105,6 +105,9 @@ impl fr::resource::Props for MemberInvitation {
         fr::resource::Required { field: "member_id", message: "missing required property `member_id` of `MemberInvitation`: add `member_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "graph_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`graph_arn` of `MemberInvitation` must match the schema's pattern `arn:aws(-[\\w]+)*:detective:(([a-z]+-)+[0-9]+):[0…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "member_email_address", check: fr::literal::Check::Pattern(PATTERN_1), message: "`member_email_address` of `MemberInvitation` must match the schema's pattern `.*@.*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "member_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`member_id` of `MemberInvitation` must match the schema's pattern `[0-9]{12}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "message", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`message` of `MemberInvitation` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -161,6 +164,9 @@ impl fr::resource::Props for OrganizationAdmin {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "account_id", message: "missing required property `account_id` of `OrganizationAdmin`: add `account_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`account_id` of `OrganizationAdmin` must match the schema's pattern `[0-9]{12}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`OrganizationAdmin`], known after apply.
@@ -200,3 +206,9 @@ impl fr::resource::Resource for OrganizationAdmin {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }];

@@ -40,6 +40,7 @@ impl fr::resource::Props for AgentSpace {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `AgentSpace` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "locale", check: fr::literal::Check::Length { min: 2, max: 35 }, message: "`locale` of `AgentSpace` must have 2 to 35 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "locale", check: fr::literal::Check::Pattern(PATTERN_0), message: "`locale` of `AgentSpace` must match the schema's pattern `^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `AgentSpace` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -181,6 +182,7 @@ impl fr::resource::Props for IdpAuthConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`client_id` of `IdpAuthConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`client_secret` of `IdpAuthConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "issuer_url", check: fr::literal::Check::Pattern(PATTERN_1), message: "`issuer_url` of `IdpAuthConfiguration` must match the schema's pattern `^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -256,6 +258,7 @@ impl fr::resource::Props for Asset {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "agent_space_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`agent_space_id` of `Asset` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "asset_type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`asset_type` of `Asset` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`asset_type` of `Asset` must match the schema's pattern `^[a-z][a-z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "zip", check: fr::literal::Check::Length { min: 0, max: 8388608 }, message: "`zip` of `Asset` must have 0 to 8388608 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -335,6 +338,7 @@ impl fr::resource::Props for AssetFile {
         fr::literal::LiteralRule { field: "content_bytes", check: fr::literal::Check::Length { min: 0, max: 8388608 }, message: "`content_bytes` of `AssetFile` must have 0 to 8388608 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "content_text", check: fr::literal::Check::Length { min: 0, max: 1572864 }, message: "`content_text` of `AssetFile` must have 0 to 1572864 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `AssetFile` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_3), message: "`path` of `AssetFile` must match the schema's pattern `^[a-zA-Z0-9_./-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -440,6 +444,7 @@ impl fr::resource::Props for PrivateConnection {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate", check: fr::literal::Check::Length { min: 1, max: 32768 }, message: "`certificate` of `PrivateConnection` must have 1 to 32768 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 30 }, message: "`name` of `PrivateConnection` must have 3 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `PrivateConnection` must match the schema's pattern `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -524,9 +529,12 @@ impl fr::resource::Props for Service {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "exchange_url_private_connection_name", check: fr::literal::Check::Length { min: 3, max: 30 }, message: "`exchange_url_private_connection_name` of `Service` must have 3 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "exchange_url_private_connection_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`exchange_url_private_connection_name` of `Service` must match the schema's pattern `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Service` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "private_connection_name", check: fr::literal::Check::Length { min: 3, max: 30 }, message: "`private_connection_name` of `Service` must have 3 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "private_connection_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`private_connection_name` of `Service` must match the schema's pattern `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_url_private_connection_name", check: fr::literal::Check::Length { min: 3, max: 30 }, message: "`target_url_private_connection_name` of `Service` must have 3 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_url_private_connection_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`target_url_private_connection_name` of `Service` must match the schema's pattern `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -717,3 +725,13 @@ fr::cfn_enum! {
         TimeBased = "TIME_BASED",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 2, max: 3 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 8 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];

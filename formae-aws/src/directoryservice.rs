@@ -39,6 +39,10 @@ impl fr::resource::Props for MicrosoftAD {
         fr::resource::Required { field: "name", message: "missing required property `name` of `MicrosoftAD`: add `name: ...` to it" },
         fr::resource::Required { field: "vpc_settings", message: "missing required property `vpc_settings` of `MicrosoftAD`: add `vpc_settings: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `MicrosoftAD` must match the schema's pattern `^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "short_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`short_name` of `MicrosoftAD` must match the schema's pattern `^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`MicrosoftAD`], known after apply.
@@ -148,6 +152,9 @@ impl fr::resource::Props for SimpleAD {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`description` of `SimpleAD` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `SimpleAD` must match the schema's pattern `^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SimpleAD` must match the schema's pattern `^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "short_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`short_name` of `SimpleAD` must match the schema's pattern `^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -221,3 +228,9 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '.'), ('\\', '\\')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '!'), ('#', ')'), ('+', '-'), ('0', '9'), (';', ';'), ('=', '='), ('@', '['), (']', '{'), ('}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '!'), ('#', ')'), ('+', '.'), ('0', '9'), (';', ';'), ('=', '='), ('@', '['), (']', '{'), ('}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), ('%', '%'), ('*', '+'), ('-', ':'), ('=', '='), ('?', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -54,6 +54,7 @@ impl fr::resource::Props for LifecyclePolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "create_interval", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`create_interval` of `LifecyclePolicy` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `LifecyclePolicy` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `LifecyclePolicy` must match the schema's pattern `^[0-9A-Za-z _-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "retain_interval", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`retain_interval` of `LifecyclePolicy` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -108,6 +109,7 @@ impl fr::resource::Props for CrossRegionCopyTarget {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "target_region", check: fr::literal::Check::Length { min: 0, max: 16 }, message: "`target_region` of `CrossRegionCopyTarget` must have 0 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_region", check: fr::literal::Check::Pattern(PATTERN_1), message: "`target_region` of `CrossRegionCopyTarget` must match the schema's pattern `^([a-z]+-){2,3}\\d$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -254,6 +256,7 @@ impl fr::resource::Props for Action {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 120 }, message: "`name` of `Action` must have 0 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Action` must match the schema's pattern `^[0-9A-Za-z _-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -278,6 +281,7 @@ impl fr::resource::Props for CrossRegionCopyAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`target` of `CrossRegionCopyAction` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_2), message: "`target` of `CrossRegionCopyAction` must match the schema's pattern `^[\\w:\\-\\/\\*]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -298,6 +302,7 @@ impl fr::resource::Props for EncryptionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cmk_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`cmk_arn` of `EncryptionConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cmk_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`cmk_arn` of `EncryptionConfiguration` must match the schema's pattern `^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -499,6 +504,7 @@ impl fr::resource::Props for Schedule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 120 }, message: "`name` of `Schedule` must have 0 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Schedule` must match the schema's pattern `^[0-9A-Za-z _-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -597,6 +603,7 @@ impl fr::resource::Props for CreateRule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cron_expression", check: fr::literal::Check::Length { min: 17, max: 106 }, message: "`cron_expression` of `CreateRule` must have 17 to 106 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cron_expression", check: fr::literal::Check::Pattern(PATTERN_4), message: "`cron_expression` of `CreateRule` must match the schema's pattern `^cron\\([^\\n]{11,100}\\)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "interval", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`interval` of `CreateRule` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -679,6 +686,7 @@ impl fr::resource::Props for Script {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "execution_handler", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`execution_handler` of `Script` must have 0 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "execution_handler", check: fr::literal::Check::Pattern(PATTERN_5), message: "`execution_handler` of `Script` must match the schema's pattern `^([a-zA-Z0-9_\\-.]{3,128}|[a-zA-Z0-9_\\-.:/]{3,200…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "execution_timeout", check: fr::literal::Check::Range { min: 10.0, max: 120.0 }, message: "`execution_timeout` of `Script` must be from 10 to 120 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "maximum_retry_count", check: fr::literal::Check::Range { min: 0.0, max: 3.0 }, message: "`maximum_retry_count` of `Script` must be from 0 to 3 (the schema's minimum/maximum)" },
     ];
@@ -733,8 +741,11 @@ impl fr::resource::Props for CrossRegionCopyRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cmk_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`cmk_arn` of `CrossRegionCopyRule` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cmk_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`cmk_arn` of `CrossRegionCopyRule` must match the schema's pattern `^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`target` of `CrossRegionCopyRule` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_2), message: "`target` of `CrossRegionCopyRule` must match the schema's pattern `^[\\w:\\-\\/\\*]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_region", check: fr::literal::Check::Length { min: 0, max: 16 }, message: "`target_region` of `CrossRegionCopyRule` must have 0 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_region", check: fr::literal::Check::Pattern(PATTERN_1), message: "`target_region` of `CrossRegionCopyRule` must match the schema's pattern `^([a-z]+-){2,3}\\d$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -901,3 +912,15 @@ fr::cfn_enum! {
         Years = "YEARS",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 2, max: 3 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 3 }], min: 0, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 2, max: 3 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('(', '(')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 11, max: 100 }, fr::literal::Node::Class(&[(')', ')')]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 128 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 200 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];

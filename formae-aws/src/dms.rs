@@ -2265,6 +2265,9 @@ impl fr::resource::Props for ReplicationTask {
         fr::resource::Required { field: "table_mappings", message: "missing required property `table_mappings` of `ReplicationTask`: add `table_mappings: ...` to it" },
         fr::resource::Required { field: "target_endpoint_arn", message: "missing required property `target_endpoint_arn` of `ReplicationTask`: add `target_endpoint_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "replication_task_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`replication_task_identifier` of `ReplicationTask` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ReplicationTask`], known after apply.
@@ -2310,3 +2313,5 @@ fr::cfn_enum! {
         FullLoadAndCdc = "full-load-and-cdc",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];

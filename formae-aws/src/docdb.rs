@@ -37,6 +37,7 @@ impl fr::resource::Props for DBClusterParameterGroup {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `DBClusterParameterGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "family", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`family` of `DBClusterParameterGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `DBClusterParameterGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `DBClusterParameterGroup` must match the schema's pattern `[a-zA-Z0-9-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -120,6 +121,7 @@ impl fr::resource::Props for DBSubnetGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_subnet_group_description", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`db_subnet_group_description` of `DBSubnetGroup` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "db_subnet_group_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`db_subnet_group_name` of `DBSubnetGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_subnet_group_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`db_subnet_group_name` of `DBSubnetGroup` must match the schema's pattern `[a-zA-Z][0-9a-zA-Z-:._ ]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -272,6 +274,7 @@ impl fr::resource::Props for GlobalCluster {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`global_cluster_identifier` of `GlobalCluster` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`global_cluster_identifier` of `GlobalCluster` must match the schema's pattern `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -344,3 +347,9 @@ impl fr::resource::Props for GlobalClusterTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `GlobalClusterTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];

@@ -51,6 +51,7 @@ impl fr::resource::Props for Cluster {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`cluster_name` of `Cluster` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`cluster_name` of `Cluster` must match the schema's pattern `[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -194,3 +195,5 @@ impl fr::resource::Resource for ClusterSnapshot {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }];

@@ -44,6 +44,7 @@ impl fr::resource::Props for LaunchConfigurationTemplate {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "export_bucket_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`export_bucket_arn` of `LaunchConfigurationTemplate` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "export_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`export_bucket_arn` of `LaunchConfigurationTemplate` must match the schema's pattern `^arn:.{16,2044}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -159,6 +160,7 @@ impl fr::resource::Props for RecoveryPlan {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `RecoveryPlan` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `RecoveryPlan` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `RecoveryPlan` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9 _-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -276,8 +278,10 @@ impl fr::resource::Props for ReplicationConfigurationTemplate {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bandwidth_throttling", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`bandwidth_throttling` of `ReplicationConfigurationTemplate` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "ebs_encryption_key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`ebs_encryption_key_arn` of `ReplicationConfigurationTemplate` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ebs_encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`ebs_encryption_key_arn` of `ReplicationConfigurationTemplate` must match the schema's pattern `^arn:.{16,2044}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "replication_server_instance_type", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`replication_server_instance_type` of `ReplicationConfigurationTemplate` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "staging_area_subnet_id", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`staging_area_subnet_id` of `ReplicationConfigurationTemplate` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "staging_area_subnet_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`staging_area_subnet_id` of `ReplicationConfigurationTemplate` must match the schema's pattern `^subnet-[0-9a-fA-F]{8,}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -423,8 +427,11 @@ impl fr::resource::Props for SourceNetwork {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "origin_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`origin_account_id` of `SourceNetwork` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "origin_account_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`origin_account_id` of `SourceNetwork` must match the schema's pattern `[0-9]{12,}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "origin_region", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`origin_region` of `SourceNetwork` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "origin_region", check: fr::literal::Check::Pattern(PATTERN_4), message: "`origin_region` of `SourceNetwork` must match the schema's pattern `^(us(-gov)?|ap|ca|cn|eu|eusc|sa|af|me|il)-([a-z]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vpc_id", check: fr::literal::Check::Length { min: 12, max: 21 }, message: "`vpc_id` of `SourceNetwork` must have 12 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`vpc_id` of `SourceNetwork` must match the schema's pattern `^vpc-[0-9a-fA-F]{8,}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -465,3 +472,15 @@ impl fr::resource::Resource for SourceNetwork {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 16, max: 2044 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])]])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])]])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 4294967295 }, fr::literal::Node::End];

@@ -31,6 +31,7 @@ impl fr::resource::Props for Cluster {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_encryption_key", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_encryption_key` of `Cluster` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_encryption_key", check: fr::literal::Check::Pattern(PATTERN_0), message: "`kms_encryption_key` of `Cluster` must match the schema's pattern `^[a-zA-Z0-9:/_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -131,3 +132,5 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

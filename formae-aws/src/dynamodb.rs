@@ -168,6 +168,7 @@ impl fr::resource::Props for GlobalTableGlobalSecondaryIndex {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `GlobalTableGlobalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_name` of `GlobalTableGlobalSecondaryIndex` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -396,6 +397,7 @@ impl fr::resource::Props for LocalSecondaryIndex {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `LocalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_name` of `LocalSecondaryIndex` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -734,6 +736,7 @@ impl fr::resource::Props for VectorIndex {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dimensions", check: fr::literal::Check::Range { min: 1.0, max: 4096.0 }, message: "`dimensions` of `VectorIndex` must be from 1 to 4096 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `VectorIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_name` of `VectorIndex` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -980,6 +983,7 @@ impl fr::resource::Props for GlobalSecondaryIndex {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `GlobalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_name` of `GlobalSecondaryIndex` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1173,6 +1177,7 @@ impl fr::resource::Props for TableLocalSecondaryIndex {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `TableLocalSecondaryIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_name` of `TableLocalSecondaryIndex` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1330,6 +1335,7 @@ impl fr::resource::Props for TableVectorIndex {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dimensions", check: fr::literal::Check::Range { min: 1.0, max: 4096.0 }, message: "`dimensions` of `TableVectorIndex` must be from 1 to 4096 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`index_name` of `TableVectorIndex` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_name` of `TableVectorIndex` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1341,3 +1347,5 @@ fr::cfn_enum! {
         Euclidean = "EUCLIDEAN",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -323,6 +323,10 @@ impl fr::resource::Props for CapacityReservation {
         fr::resource::Required { field: "instance_platform", message: "missing required property `instance_platform` of `CapacityReservation`: add `instance_platform: ...` to it" },
         fr::resource::Required { field: "instance_type", message: "missing required property `instance_type` of `CapacityReservation`: add `instance_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "out_post_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`out_post_arn` of `CapacityReservation` must match the schema's pattern `^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:out…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "placement_group_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`placement_group_arn` of `CapacityReservation` must match the schema's pattern `^arn:aws([a-z-]+)?:ec2:[a-z\\d-]+:\\d{12}:placemen…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`CapacityReservation`], known after apply.
@@ -948,6 +952,7 @@ impl fr::resource::Props for CustomerGateway {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bgp_asn_extended", check: fr::literal::Check::Range { min: 2147483648.0, max: 4294967294.0 }, message: "`bgp_asn_extended` of `CustomerGateway` must be from 2147483648 to 4294967294 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "certificate_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`certificate_arn` of `CustomerGateway` must match the schema's pattern `^arn:(aws[a-zA-Z-]*)?:acm:[a-z]{2}((-gov)|(-iso(…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1185,6 +1190,7 @@ impl fr::resource::Props for FleetLaunchTemplateSpecificationRequest {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`launch_template_name` of `FleetLaunchTemplateSpecificationRequest` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`launch_template_name` of `FleetLaunchTemplateSpecificationRequest` must match the schema's pattern `[a-zA-Z0-9\\(\\)\\.\\-/_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7583,8 +7589,10 @@ impl fr::resource::Props for NetworkInsightsPath {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_ip", check: fr::literal::Check::Length { min: 0, max: 15 }, message: "`destination_ip` of `NetworkInsightsPath` must have 0 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_ip", check: fr::literal::Check::Pattern(PATTERN_4), message: "`destination_ip` of `NetworkInsightsPath` must match the schema's pattern `^([0-9]{1,3}.){3}[0-9]{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "destination_port", check: fr::literal::Check::Range { min: 0.0, max: 65535.0 }, message: "`destination_port` of `NetworkInsightsPath` must be from 0 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "source_ip", check: fr::literal::Check::Length { min: 0, max: 15 }, message: "`source_ip` of `NetworkInsightsPath` must have 0 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_ip", check: fr::literal::Check::Pattern(PATTERN_4), message: "`source_ip` of `NetworkInsightsPath` must match the schema's pattern `^([0-9]{1,3}.){3}[0-9]{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7647,7 +7655,9 @@ impl fr::resource::Props for PathFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_address", check: fr::literal::Check::Length { min: 0, max: 15 }, message: "`destination_address` of `PathFilter` must have 0 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_address", check: fr::literal::Check::Pattern(PATTERN_4), message: "`destination_address` of `PathFilter` must match the schema's pattern `^([0-9]{1,3}.){3}[0-9]{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_address", check: fr::literal::Check::Length { min: 0, max: 15 }, message: "`source_address` of `PathFilter` must have 0 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_address", check: fr::literal::Check::Pattern(PATTERN_4), message: "`source_address` of `PathFilter` must match the schema's pattern `^([0-9]{1,3}.){3}[0-9]{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9807,6 +9817,7 @@ impl fr::resource::Props for FleetLaunchTemplateSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`launch_template_name` of `FleetLaunchTemplateSpecification` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`launch_template_name` of `FleetLaunchTemplateSpecification` must match the schema's pattern `[a-zA-Z0-9\\(\\)\\.\\-/_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9965,6 +9976,9 @@ pub struct SqlHaStandbyDetectedInstance {
 impl fr::resource::Props for SqlHaStandbyDetectedInstance {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "instance_id", message: "missing required property `instance_id` of `SqlHaStandbyDetectedInstance`: add `instance_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`instance_id` of `SqlHaStandbyDetectedInstance` must match the schema's pattern `^i-[0-9a-f]{8,17}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -15141,3 +15155,15 @@ impl fr::resource::Resource for VolumeAttachment {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('(', ')'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 3, max: 3 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];

@@ -151,8 +151,11 @@ impl fr::resource::Props for PullThroughCacheRule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "credential_arn", check: fr::literal::Check::Length { min: 50, max: 612 }, message: "`credential_arn` of `PullThroughCacheRule` must have 50 to 612 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "credential_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`credential_arn` of `PullThroughCacheRule` must match the schema's pattern `^arn:[a-zA-Z-]+:secretsmanager:[a-zA-Z0-9-:]+:se…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ecr_repository_prefix", check: fr::literal::Check::Length { min: 2, max: 30 }, message: "`ecr_repository_prefix` of `PullThroughCacheRule` must have 2 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ecr_repository_prefix", check: fr::literal::Check::Pattern(PATTERN_1), message: "`ecr_repository_prefix` of `PullThroughCacheRule` must match the schema's pattern `^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+(…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "upstream_repository_prefix", check: fr::literal::Check::Length { min: 2, max: 30 }, message: "`upstream_repository_prefix` of `PullThroughCacheRule` must have 2 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "upstream_repository_prefix", check: fr::literal::Check::Pattern(PATTERN_1), message: "`upstream_repository_prefix` of `PullThroughCacheRule` must match the schema's pattern `^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+(…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -222,6 +225,7 @@ impl fr::resource::Props for PullTimeUpdateExclusion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "principal_arn", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`principal_arn` of `PullTimeUpdateExclusion` must have 0 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "principal_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`principal_arn` of `PullTimeUpdateExclusion` must match the schema's pattern `^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\\…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -400,6 +404,7 @@ impl fr::resource::Props for RepositoryFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`filter` of `RepositoryFilter` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Pattern(PATTERN_3), message: "`filter` of `RepositoryFilter` must match the schema's pattern `^[a-z0-9*](?:[._\\-/a-z0-9*]?[a-z0-9*]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -524,6 +529,10 @@ impl fr::resource::Props for ReplicationDestination {
         fr::resource::Required { field: "region", message: "missing required property `region` of `ReplicationDestination`: add `region: ...` to it" },
         fr::resource::Required { field: "registry_id", message: "missing required property `registry_id` of `ReplicationDestination`: add `registry_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_4), message: "`region` of `ReplicationDestination` must match the schema's pattern `[0-9a-z-]{2,25}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "registry_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`registry_id` of `ReplicationDestination` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The filter settings used with image replication. Specifying a repository filter to a replication rule provides a method for controlling which repositories in a private registry are replicated. If no filters are added, the contents of all repositories are replicated.
@@ -544,6 +553,7 @@ impl fr::resource::Props for ReplicationConfigurationRepositoryFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Length { min: 2, max: 256 }, message: "`filter` of `ReplicationConfigurationRepositoryFilter` must have 2 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Pattern(PATTERN_6), message: "`filter` of `ReplicationConfigurationRepositoryFilter` must match the schema's pattern `^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -711,6 +721,7 @@ impl fr::resource::Props for ImageTagMutabilityExclusionFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_tag_mutability_exclusion_filter_value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`image_tag_mutability_exclusion_filter_value` of `ImageTagMutabilityExclusionFilter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_tag_mutability_exclusion_filter_value", check: fr::literal::Check::Pattern(PATTERN_7), message: "`image_tag_mutability_exclusion_filter_value` of `ImageTagMutabilityExclusionFilter` must match the schema's pattern `^[0-9a-zA-Z._*-]{1,128}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -737,6 +748,7 @@ impl fr::resource::Props for LifecyclePolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lifecycle_policy_text", check: fr::literal::Check::Length { min: 100, max: 30720 }, message: "`lifecycle_policy_text` of `LifecyclePolicy` must have 100 to 30720 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "registry_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`registry_id` of `LifecyclePolicy` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "registry_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`registry_id` of `LifecyclePolicy` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -788,6 +800,7 @@ impl fr::resource::Props for RepositoryCreationTemplate {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `RepositoryCreationTemplate` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "lifecycle_policy", check: fr::literal::Check::Length { min: 100, max: 30720 }, message: "`lifecycle_policy` of `RepositoryCreationTemplate` must have 100 to 30720 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`prefix` of `RepositoryCreationTemplate` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_1), message: "`prefix` of `RepositoryCreationTemplate` must match the schema's pattern `^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+(…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository_policy", check: fr::literal::Check::Length { min: 0, max: 10240 }, message: "`repository_policy` of `RepositoryCreationTemplate` must have 0 to 10240 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -940,6 +953,7 @@ impl fr::resource::Props for Rule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "signing_profile_arn", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`signing_profile_arn` of `Rule` must have 0 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "signing_profile_arn", check: fr::literal::Check::Pattern(PATTERN_8), message: "`signing_profile_arn` of `Rule` must match the schema's pattern `^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\\…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -961,6 +975,7 @@ impl fr::resource::Props for SigningConfigurationRepositoryFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`filter` of `SigningConfigurationRepositoryFilter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter", check: fr::literal::Check::Pattern(PATTERN_9), message: "`filter` of `SigningConfigurationRepositoryFilter` must match the schema's pattern `^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -970,3 +985,23 @@ fr::cfn_enum! {
         WildcardMatch = "WILDCARD_MATCH",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('.', '.')])], &[fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 4294967295 }]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('.', '.')])], &[fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 4294967295 }]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('T', 'T')])]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 2, max: 25 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 2, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -2132,6 +2132,7 @@ impl fr::resource::Props for Gateway {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "gateway_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`gateway_name` of `Gateway` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gateway_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`gateway_name` of `Gateway` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5191,3 +5192,5 @@ fr::cfn_enum! {
         Percent = "PERCENT",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -456,6 +456,7 @@ impl fr::resource::Props for ArgoCd {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_prefix", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`endpoint_prefix` of `ArgoCd` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_prefix", check: fr::literal::Check::Pattern(PATTERN_0), message: "`endpoint_prefix` of `ArgoCd` must match the schema's pattern `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -735,6 +736,8 @@ impl fr::resource::Props for Cluster {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Cluster` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Cluster` must match the schema's pattern `^[0-9A-Za-z][A-Za-z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`version` of `Cluster` must match the schema's pattern `1\\.\\d\\d`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2067,3 +2070,9 @@ impl fr::resource::Resource for PodIdentityAssociation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')])];

@@ -383,6 +383,7 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `Tag` must match the schema's pattern `^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -685,6 +686,7 @@ impl fr::resource::Props for NodeGroupConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "node_group_id", check: fr::literal::Check::Length { min: 1, max: 4 }, message: "`node_group_id` of `NodeGroupConfiguration` must have 1 to 4 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "node_group_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`node_group_id` of `NodeGroupConfiguration` must match the schema's pattern `^\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -895,7 +897,9 @@ impl fr::resource::Props for ServerlessCacheSnapshot {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `ServerlessCacheSnapshot` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "serverless_cache_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`serverless_cache_name` of `ServerlessCacheSnapshot` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "serverless_cache_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`serverless_cache_name` of `ServerlessCacheSnapshot` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "serverless_cache_snapshot_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`serverless_cache_snapshot_name` of `ServerlessCacheSnapshot` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "serverless_cache_snapshot_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`serverless_cache_snapshot_name` of `ServerlessCacheSnapshot` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1197,7 +1201,9 @@ impl fr::resource::Props for User {
         fr::resource::Required { field: "user_name", message: "missing required property `user_name` of `User`: add `user_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "access_string", check: fr::literal::Check::Pattern(PATTERN_3), message: "`access_string` of `User` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_id", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`user_id` of `User` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`user_id` of `User` must match the schema's pattern `[a-z][a-z0-9\\\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`user_name` of `User` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1293,6 +1299,9 @@ impl fr::resource::Props for UserGroup {
         fr::resource::Required { field: "user_group_id", message: "missing required property `user_group_id` of `UserGroup`: add `user_group_id: ...` to it" },
         fr::resource::Required { field: "user_ids", message: "missing required property `user_ids` of `UserGroup`: add `user_ids: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "user_group_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`user_group_id` of `UserGroup` must match the schema's pattern `[a-z][a-z0-9\\\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`UserGroup`], known after apply.
@@ -1343,3 +1352,13 @@ fr::cfn_enum! {
         Valkey = "valkey",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('\\', '\\'), ('a', 'z')])], min: 0, max: 4294967295 }];

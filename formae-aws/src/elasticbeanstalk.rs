@@ -221,6 +221,10 @@ impl fr::resource::Props for BuildConfiguration {
         fr::resource::Required { field: "code_build_service_role", message: "missing required property `code_build_service_role` of `BuildConfiguration`: add `code_build_service_role: ...` to it" },
         fr::resource::Required { field: "image", message: "missing required property `image` of `BuildConfiguration`: add `image: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "code_build_service_role", check: fr::literal::Check::Pattern(PATTERN_0), message: "`code_build_service_role` of `BuildConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Pattern(PATTERN_0), message: "`image` of `BuildConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -275,6 +279,9 @@ impl fr::resource::Props for ImageBuildConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "code_build_service_role", message: "missing required property `code_build_service_role` of `ImageBuildConfiguration`: add `code_build_service_role: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ImageBuildConfiguration`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "code_build_service_role", check: fr::literal::Check::Pattern(PATTERN_0), message: "`code_build_service_role` of `ImageBuildConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -624,3 +631,5 @@ pub struct Tier {
 impl fr::resource::Props for Tier {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];

@@ -294,6 +294,7 @@ impl fr::resource::Props for FixedResponseConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`content_type` of `FixedResponseConfig` must have 0 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "message_body", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`message_body` of `FixedResponseConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "status_code", check: fr::literal::Check::Pattern(PATTERN_0), message: "`status_code` of `FixedResponseConfig` must match the schema's pattern `^(2|4|5)\\d\\d$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -431,6 +432,7 @@ impl fr::resource::Props for RedirectConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`host` of `RedirectConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`path` of `RedirectConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "protocol", check: fr::literal::Check::Pattern(PATTERN_1), message: "`protocol` of `RedirectConfig` must match the schema's pattern `^(HTTPS?|#\\{protocol\\})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`query` of `RedirectConfig` must have 0 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1565,6 +1567,7 @@ impl fr::resource::Props for TrustStore {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`name` of `TrustStore` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `TrustStore` must match the schema's pattern `^([a-zA-Z0-9]+-)*[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1690,3 +1693,9 @@ fr::cfn_enum! {
         Crl = "CRL",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('2', '2'), ('4', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('S', 'S')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('}', '}')])]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

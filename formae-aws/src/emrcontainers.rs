@@ -45,10 +45,14 @@ impl fr::resource::Props for Endpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Endpoint` must match the schema's pattern `[0-9A-Za-z][A-Za-z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "release_label", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`release_label` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "release_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`release_label` of `Endpoint` must match the schema's pattern `[A-Za-z0-9._/-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "session_idle_timeout_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 1440.0 }, message: "`session_idle_timeout_in_minutes` of `Endpoint` must be from 1 to 1440 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`r#type` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`r#type` of `Endpoint` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "virtual_cluster_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`virtual_cluster_id` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "virtual_cluster_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`virtual_cluster_id` of `Endpoint` must match the schema's pattern `^[0-9a-z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -144,6 +148,7 @@ impl fr::resource::Props for EMREKSConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`classification` of `EMREKSConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Pattern(PATTERN_2), message: "`classification` of `EMREKSConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -179,6 +184,7 @@ impl fr::resource::Props for CloudWatchMonitoringConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_stream_name_prefix", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`log_stream_name_prefix` of `CloudWatchMonitoringConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_stream_name_prefix", check: fr::literal::Check::Pattern(PATTERN_2), message: "`log_stream_name_prefix` of `CloudWatchMonitoringConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -199,6 +205,7 @@ impl fr::resource::Props for ContainerLogRotationConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "max_files_to_keep", check: fr::literal::Check::Range { min: 1.0, max: 50.0 }, message: "`max_files_to_keep` of `ContainerLogRotationConfiguration` must be from 1 to 50 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "rotation_size", check: fr::literal::Check::Length { min: 3, max: 12 }, message: "`rotation_size` of `ContainerLogRotationConfiguration` must have 3 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rotation_size", check: fr::literal::Check::Pattern(PATTERN_4), message: "`rotation_size` of `ContainerLogRotationConfiguration` must match the schema's pattern `^\\d+(\\.\\d+)?[KMG][Bb]?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -271,6 +278,7 @@ impl fr::resource::Props for JobTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `JobTemplate` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `JobTemplate` must match the schema's pattern `^[\\.\\-_/#A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -349,6 +357,7 @@ impl fr::resource::Props for JobTemplateData {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "release_label", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`release_label` of `JobTemplateData` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "release_label", check: fr::literal::Check::Pattern(PATTERN_6), message: "`release_label` of `JobTemplateData` must match the schema's pattern `^([\\.\\-_/A-Za-z0-9]+|\\$\\{[a-zA-Z]\\w*\\})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -385,6 +394,7 @@ impl fr::resource::Props for Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`classification` of `Configuration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Pattern(PATTERN_2), message: "`classification` of `Configuration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -406,6 +416,7 @@ impl fr::resource::Props for ParametricMonitoringConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "persistent_app_ui", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`persistent_app_ui` of `ParametricMonitoringConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "persistent_app_ui", check: fr::literal::Check::Pattern(PATTERN_7), message: "`persistent_app_ui` of `ParametricMonitoringConfiguration` must match the schema's pattern `^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -424,6 +435,7 @@ impl fr::resource::Props for ParametricCloudWatchMonitoringConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_stream_name_prefix", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`log_stream_name_prefix` of `ParametricCloudWatchMonitoringConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_stream_name_prefix", check: fr::literal::Check::Pattern(PATTERN_2), message: "`log_stream_name_prefix` of `ParametricCloudWatchMonitoringConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -470,7 +482,9 @@ impl fr::resource::Props for SparkSqlJobDriver {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "entry_point", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`entry_point` of `SparkSqlJobDriver` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entry_point", check: fr::literal::Check::Pattern(PATTERN_2), message: "`entry_point` of `SparkSqlJobDriver` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "spark_sql_parameters", check: fr::literal::Check::Length { min: 1, max: 102400 }, message: "`spark_sql_parameters` of `SparkSqlJobDriver` must have 1 to 102400 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "spark_sql_parameters", check: fr::literal::Check::Pattern(PATTERN_2), message: "`spark_sql_parameters` of `SparkSqlJobDriver` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -491,7 +505,9 @@ impl fr::resource::Props for SparkSubmitJobDriver {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "entry_point", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`entry_point` of `SparkSubmitJobDriver` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entry_point", check: fr::literal::Check::Pattern(PATTERN_2), message: "`entry_point` of `SparkSubmitJobDriver` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "spark_submit_parameters", check: fr::literal::Check::Length { min: 1, max: 102400 }, message: "`spark_submit_parameters` of `SparkSubmitJobDriver` must have 1 to 102400 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "spark_submit_parameters", check: fr::literal::Check::Pattern(PATTERN_2), message: "`spark_submit_parameters` of `SparkSubmitJobDriver` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -520,6 +536,7 @@ impl fr::resource::Props for SecurityConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `SecurityConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `SecurityConfiguration` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -582,6 +599,7 @@ impl fr::resource::Props for SecurityConfigurationContainerProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`id` of `SecurityConfigurationContainerProvider` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_9), message: "`id` of `SecurityConfigurationContainerProvider` must match the schema's pattern `^[0-9A-Za-z][A-Za-z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -679,6 +697,7 @@ impl fr::resource::Props for IdentityCenterConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identity_center_instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`identity_center_instance_arn` of `IdentityCenterConfiguration` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_center_instance_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`identity_center_instance_arn` of `IdentityCenterConfiguration` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):s…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -715,6 +734,7 @@ impl fr::resource::Props for LakeFormationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "authorized_session_tag_value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`authorized_session_tag_value` of `LakeFormationConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "authorized_session_tag_value", check: fr::literal::Check::Pattern(PATTERN_11), message: "`authorized_session_tag_value` of `LakeFormationConfiguration` must match the schema's pattern `^[\\.\\-_/#A-Za-z0-9 ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -733,7 +753,9 @@ impl fr::resource::Props for SecureNamespaceInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`cluster_id` of `SecureNamespaceInfo` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_id", check: fr::literal::Check::Pattern(PATTERN_9), message: "`cluster_id` of `SecureNamespaceInfo` must match the schema's pattern `^[0-9A-Za-z][A-Za-z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`namespace` of `SecureNamespaceInfo` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_12), message: "`namespace` of `SecureNamespaceInfo` must match the schema's pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -896,7 +918,9 @@ impl fr::resource::Props for VirtualCluster {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `VirtualCluster` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`name` of `VirtualCluster` must match the schema's pattern `[\\.\\-_/#A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "security_configuration_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`security_configuration_id` of `VirtualCluster` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "security_configuration_id", check: fr::literal::Check::Pattern(PATTERN_14), message: "`security_configuration_id` of `VirtualCluster` must match the schema's pattern `[0-9a-z]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -958,6 +982,7 @@ impl fr::resource::Props for ContainerProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`id` of `ContainerProvider` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_15), message: "`id` of `ContainerProvider` must match the schema's pattern `^[0-9A-Za-z][A-Za-z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -987,6 +1012,7 @@ impl fr::resource::Props for EksInfo {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`namespace` of `EksInfo` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_16), message: "`namespace` of `EksInfo` must match the schema's pattern `[a-z0-9]([-a-z0-9]*[a-z0-9])?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1014,3 +1040,37 @@ impl fr::resource::Props for VirtualClusterTag {
         fr::resource::Required { field: "value", message: "missing required property `value` of `VirtualClusterTag`: add `value: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('G', 'G'), ('K', 'K'), ('M', 'M')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('B', 'B'), ('b', 'b')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('}', '}')])]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '$'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }];

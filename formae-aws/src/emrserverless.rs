@@ -66,7 +66,9 @@ impl fr::resource::Props for Application {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Application` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `^[A-Za-z0-9._\\/#-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "release_label", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`release_label` of `Application` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "release_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`release_label` of `Application` must match the schema's pattern `^[A-Za-z0-9._/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`r#type` of `Application` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -156,6 +158,7 @@ impl fr::resource::Props for IdentityCenterConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identity_center_instance_arn", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`identity_center_instance_arn` of `IdentityCenterConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_center_instance_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`identity_center_instance_arn` of `IdentityCenterConfiguration` must match the schema's pattern `^arn:(aws[a-zA-Z0-9-]*):sso:::instance/(sso)?ins…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -171,6 +174,7 @@ impl fr::resource::Props for ImageConfigurationInput {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`image_uri` of `ImageConfigurationInput` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_3), message: "`image_uri` of `ImageConfigurationInput` must match the schema's pattern `^([a-z0-9]+[a-z0-9-.]*)\\/((?:[a-z0-9]+(?:[._-][a…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -191,6 +195,7 @@ impl fr::resource::Props for InitialCapacityConfigKeyValuePair {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`key` of `InitialCapacityConfigKeyValuePair` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`key` of `InitialCapacityConfigKeyValuePair` must match the schema's pattern `^[a-zA-Z]+[-_]*[a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -238,8 +243,12 @@ impl fr::resource::Props for WorkerConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cpu", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`cpu` of `WorkerConfiguration` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cpu", check: fr::literal::Check::Pattern(PATTERN_5), message: "`cpu` of `WorkerConfiguration` must match the schema's pattern `^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "disk", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`disk` of `WorkerConfiguration` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk", check: fr::literal::Check::Pattern(PATTERN_6), message: "`disk` of `WorkerConfiguration` must match the schema's pattern `^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "disk_type", check: fr::literal::Check::Pattern(PATTERN_7), message: "`disk_type` of `WorkerConfiguration` must match the schema's pattern `^(SHUFFLE_OPTIMIZED|[Ss]huffle_[Oo]ptimized|STAN…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "memory", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`memory` of `WorkerConfiguration` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "memory", check: fr::literal::Check::Pattern(PATTERN_8), message: "`memory` of `WorkerConfiguration` must match the schema's pattern `^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -282,8 +291,11 @@ impl fr::resource::Props for MaximumAllowedResources {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cpu", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`cpu` of `MaximumAllowedResources` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cpu", check: fr::literal::Check::Pattern(PATTERN_5), message: "`cpu` of `MaximumAllowedResources` must match the schema's pattern `^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "disk", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`disk` of `MaximumAllowedResources` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk", check: fr::literal::Check::Pattern(PATTERN_6), message: "`disk` of `MaximumAllowedResources` must match the schema's pattern `^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "memory", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`memory` of `MaximumAllowedResources` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "memory", check: fr::literal::Check::Pattern(PATTERN_8), message: "`memory` of `MaximumAllowedResources` must match the schema's pattern `^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -325,7 +337,9 @@ impl fr::resource::Props for CloudWatchLoggingConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`encryption_key_arn` of `CloudWatchLoggingConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`encryption_key_arn` of `CloudWatchLoggingConfiguration` must match the schema's pattern `^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "log_stream_name_prefix", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_stream_name_prefix` of `CloudWatchLoggingConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_stream_name_prefix", check: fr::literal::Check::Pattern(PATTERN_10), message: "`log_stream_name_prefix` of `CloudWatchLoggingConfiguration` must match the schema's pattern `^[^:*]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -346,6 +360,7 @@ impl fr::resource::Props for LogTypeMapKeyValuePair {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`key` of `LogTypeMapKeyValuePair` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`key` of `LogTypeMapKeyValuePair` must match the schema's pattern `^[a-zA-Z]+[-_]*[a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -363,6 +378,7 @@ impl fr::resource::Props for ManagedPersistenceMonitoringConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`encryption_key_arn` of `ManagedPersistenceMonitoringConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`encryption_key_arn` of `ManagedPersistenceMonitoringConfiguration` must match the schema's pattern `^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -377,6 +393,7 @@ impl fr::resource::Props for PrometheusMonitoringConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "remote_write_url", check: fr::literal::Check::Length { min: 1, max: 10280 }, message: "`remote_write_url` of `PrometheusMonitoringConfiguration` must have 1 to 10280 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "remote_write_url", check: fr::literal::Check::Pattern(PATTERN_11), message: "`remote_write_url` of `PrometheusMonitoringConfiguration` must match the schema's pattern `^https://aps-workspaces.([a-z]{2}-[a-z-]{1,20}-[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -393,6 +410,7 @@ impl fr::resource::Props for S3MonitoringConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`encryption_key_arn` of `S3MonitoringConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "encryption_key_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`encryption_key_arn` of `S3MonitoringConfiguration` must match the schema's pattern `^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "log_uri", check: fr::literal::Check::Length { min: 1, max: 10280 }, message: "`log_uri` of `S3MonitoringConfiguration` must have 1 to 10280 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -429,6 +447,7 @@ impl fr::resource::Props for ConfigurationObject {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`classification` of `ConfigurationObject` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "classification", check: fr::literal::Check::Pattern(PATTERN_12), message: "`classification` of `ConfigurationObject` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -465,6 +484,38 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_13), message: "`key` of `Tag` must match the schema's pattern `^[A-Za-z0-9 /_.:=+@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_14), message: "`value` of `Tag` must match the schema's pattern `^[A-Za-z0-9 /_.:=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 299 }], &[fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('6', '6')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 64, max: 64 }]]), fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('U', 'U')])], &[fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('U', 'U')])]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 1 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('B', 'B')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('B', 'B')])], &[fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('Z', 'Z')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('S', 'S'), ('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('O', 'O'), ('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('S', 'S'), ('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')])]]), fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('B', 'B')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('B', 'B')])], &[fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('b', 'b')])]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 4 }], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

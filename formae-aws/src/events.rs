@@ -36,10 +36,13 @@ impl fr::resource::Props for ApiDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`connection_arn` of `ApiDestination` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connection_arn` of `ApiDestination` must match the schema's pattern `^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `ApiDestination` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "invocation_endpoint", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`invocation_endpoint` of `ApiDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "invocation_endpoint", check: fr::literal::Check::Pattern(PATTERN_1), message: "`invocation_endpoint` of `ApiDestination` must match the schema's pattern `^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "invocation_rate_limit_per_second", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`invocation_rate_limit_per_second` of `ApiDestination` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ApiDestination` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `ApiDestination` must match the schema's pattern `[\\.\\-_A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -122,6 +125,7 @@ impl fr::resource::Props for Archive {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "archive_name", check: fr::literal::Check::Length { min: 1, max: 48 }, message: "`archive_name` of `Archive` must have 1 to 48 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "archive_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`archive_name` of `Archive` must match the schema's pattern `[\\.\\-_A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Archive` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_identifier` of `Archive` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "retention_days", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`retention_days` of `Archive` must be at least 0 (the schema's minimum/maximum)" },
@@ -191,7 +195,9 @@ impl fr::resource::Props for Connection {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Connection` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_identifier` of `Connection` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`kms_key_identifier` of `Connection` must match the schema's pattern `^[a-zA-Z0-9_\\-/:]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Connection` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Connection` must match the schema's pattern `[\\.\\-_A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -274,7 +280,9 @@ impl fr::resource::Props for ApiKeyAuthParameters {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_key_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`api_key_name` of `ApiKeyAuthParameters` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_key_name` of `ApiKeyAuthParameters` must match the schema's pattern `^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "api_key_value", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`api_key_value` of `ApiKeyAuthParameters` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_key_value", check: fr::literal::Check::Pattern(PATTERN_4), message: "`api_key_value` of `ApiKeyAuthParameters` must match the schema's pattern `^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -294,7 +302,9 @@ impl fr::resource::Props for BasicAuthParameters {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`password` of `BasicAuthParameters` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_4), message: "`password` of `BasicAuthParameters` must match the schema's pattern `^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`username` of `BasicAuthParameters` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `BasicAuthParameters` must match the schema's pattern `^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -326,7 +336,9 @@ impl fr::resource::Props for ResourceParameters {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_association_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_association_arn` of `ResourceParameters` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_association_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`resource_association_arn` of `ResourceParameters` must match the schema's pattern `^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_configuration_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`resource_configuration_arn` of `ResourceParameters` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`resource_configuration_arn` of `ResourceParameters` must match the schema's pattern `^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -363,7 +375,9 @@ impl fr::resource::Props for Parameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`key` of `Parameter` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_7), message: "`key` of `Parameter` must match the schema's pattern `^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`value` of `Parameter` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_8), message: "`value` of `Parameter` must match the schema's pattern `^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -388,6 +402,7 @@ impl fr::resource::Props for OAuthParameters {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "authorization_endpoint", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`authorization_endpoint` of `OAuthParameters` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "authorization_endpoint", check: fr::literal::Check::Pattern(PATTERN_1), message: "`authorization_endpoint` of `OAuthParameters` must match the schema's pattern `^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -407,7 +422,9 @@ impl fr::resource::Props for ClientParameters {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`client_id` of `ClientParameters` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_id` of `ClientParameters` must match the schema's pattern `^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`client_secret` of `ClientParameters` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_4), message: "`client_secret` of `ClientParameters` must match the schema's pattern `^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -468,7 +485,9 @@ impl fr::resource::Props for Endpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Endpoint` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_9), message: "`description` of `Endpoint` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `Endpoint` must match the schema's pattern `^[\\.\\-_A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -529,6 +548,7 @@ impl fr::resource::Props for EndpointEventBus {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`event_bus_arn` of `EndpointEventBus` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`event_bus_arn` of `EndpointEventBus` must match the schema's pattern `^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -595,6 +615,7 @@ impl fr::resource::Props for Primary {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "health_check", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`health_check` of `Primary` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "health_check", check: fr::literal::Check::Pattern(PATTERN_12), message: "`health_check` of `Primary` must match the schema's pattern `^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -611,6 +632,7 @@ impl fr::resource::Props for Secondary {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "route", check: fr::literal::Check::Length { min: 9, max: 20 }, message: "`route` of `Secondary` must have 9 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "route", check: fr::literal::Check::Pattern(PATTERN_13), message: "`route` of `Secondary` must match the schema's pattern `^[\\-a-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -651,7 +673,9 @@ impl fr::resource::Props for EventBus {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_source_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`event_source_name` of `EventBus` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_source_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`event_source_name` of `EventBus` must match the schema's pattern `^aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `EventBus` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`name` of `EventBus` must match the schema's pattern `^[/\\.\\-_A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -787,8 +811,11 @@ impl fr::resource::Props for EventBusPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_bus_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`event_bus_name` of `EventBusPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`event_bus_name` of `EventBusPolicy` must match the schema's pattern `[\\.\\-_A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 12 }, message: "`principal` of `EventBusPolicy` must have 1 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Pattern(PATTERN_16), message: "`principal` of `EventBusPolicy` must match the schema's pattern `(\\d{12}|\\*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "statement_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`statement_id` of `EventBusPolicy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "statement_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`statement_id` of `EventBusPolicy` must match the schema's pattern `[a-zA-Z0-9-_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -902,8 +929,11 @@ impl fr::resource::Props for Rule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Rule` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "event_bus_name", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`event_bus_name` of `Rule` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_name", check: fr::literal::Check::Pattern(PATTERN_18), message: "`event_bus_name` of `Rule` must match the schema's pattern `^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Rule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `Rule` must match the schema's pattern `^[\\.\\-_A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`schedule_expression` of `Rule` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Pattern(PATTERN_19), message: "`schedule_expression` of `Rule` must match the schema's pattern `^(rate\\(.+\\)|cron\\(.+\\))?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1018,6 +1048,7 @@ impl fr::resource::Props for Target {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `Target` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`id` of `Target` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_10), message: "`id` of `Target` must match the schema's pattern `^[\\.\\-_A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "input", check: fr::literal::Check::Length { min: 0, max: 8192 }, message: "`input` of `Target` must have 0 to 8192 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "input_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`input_path` of `Target` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -1323,6 +1354,7 @@ impl fr::resource::Props for RedshiftDataParameters {
         fr::literal::LiteralRule { field: "database", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`database` of `RedshiftDataParameters` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "db_user", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`db_user` of `RedshiftDataParameters` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "secret_manager_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`secret_manager_arn` of `RedshiftDataParameters` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_manager_arn", check: fr::literal::Check::Pattern(PATTERN_20), message: "`secret_manager_arn` of `RedshiftDataParameters` must match the schema's pattern `^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sql", check: fr::literal::Check::Length { min: 1, max: 100000 }, message: "`sql` of `RedshiftDataParameters` must have 1 to 100000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "statement_name", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`statement_name` of `RedshiftDataParameters` must have 1 to 500 characters (the schema's minLength/maxLength)" },
     ];
@@ -1404,6 +1436,7 @@ impl fr::resource::Props for SageMakerPipelineParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `SageMakerPipelineParameter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_21), message: "`name` of `SageMakerPipelineParameter` must match the schema's pattern `^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`value` of `SageMakerPipelineParameter` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1420,3 +1453,47 @@ impl fr::resource::Props for SqsParameters {
         fr::resource::Required { field: "message_group_id", message: "missing required property `message_group_id` of `SqsParameters`: add `message_group_id: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'z')])], &[fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'z')])], &[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('%', '%')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }], &[fr::literal::Node::Class(&[('!', '!'), ('$', '$'), ('&', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])]])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '\''), (')', ')'), (',', ','), ('.', '/'), (':', ';'), ('?', '?')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' ')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{80}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' ')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{80}', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' ')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '\''), ('*', '.'), ('0', '9'), ('A', 'Z'), ('^', 'z'), ('|', '|'), ('~', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' ')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' ')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', ' ')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'z')])], &[fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 2, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], &[fr::literal::Node::Class(&[('*', '*')])]])];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('(', '(')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(')', ')')])], &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('(', '(')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(')', ')')])]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'z')])], &[fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('[', '[')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('*', '*')])]]), fr::literal::Node::Class(&[(']', ']')])], min: 0, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];

@@ -35,6 +35,7 @@ impl fr::resource::Props for EventBus {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `EventBus` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `EventBus` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventBus` must match the schema's pattern `^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -94,6 +95,7 @@ impl fr::resource::Props for EncryptionConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_identifier` of `EncryptionConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`kms_key_identifier` of `EncryptionConfiguration` must match the schema's pattern `^[a-zA-Z0-9_\\-/:]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -165,6 +167,7 @@ impl fr::resource::Props for EventSource {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `EventSource` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`event_bus_arn` of `EventSource` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`event_bus_arn` of `EventSource` must match the schema's pattern `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `EventSource` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -251,6 +254,7 @@ impl fr::resource::Props for AwsServiceEventsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_service", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`aws_service` of `AwsServiceEventsConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_service", check: fr::literal::Check::Pattern(PATTERN_3), message: "`aws_service` of `AwsServiceEventsConfiguration` must match the schema's pattern `^aws\\.[a-z0-9\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern", check: fr::literal::Check::Length { min: 0, max: 3753 }, message: "`pattern` of `AwsServiceEventsConfiguration` must have 0 to 3753 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -267,6 +271,7 @@ impl fr::resource::Props for EventSourceOnFailureConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `EventSourceOnFailureConfiguration` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`arn` of `EventSourceOnFailureConfiguration` must match the schema's pattern `^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -293,7 +298,9 @@ impl fr::resource::Props for PartnerEventsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "partner_bus_kms_key_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`partner_bus_kms_key_identifier` of `PartnerEventsConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "partner_bus_kms_key_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`partner_bus_kms_key_identifier` of `PartnerEventsConfiguration` must match the schema's pattern `^[a-zA-Z0-9_\\-/:]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "partner_event_source_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`partner_event_source_arn` of `PartnerEventsConfiguration` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "partner_event_source_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`partner_event_source_arn` of `PartnerEventsConfiguration` must match the schema's pattern `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern", check: fr::literal::Check::Length { min: 0, max: 3753 }, message: "`pattern` of `PartnerEventsConfiguration` must have 0 to 3753 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -318,6 +325,7 @@ impl fr::resource::Props for ResourcePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`event_bus_arn` of `ResourcePolicy` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`event_bus_arn` of `ResourcePolicy` must match the schema's pattern `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -423,7 +431,9 @@ impl fr::resource::Props for Subscriber {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Subscriber` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`event_bus_arn` of `Subscriber` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`event_bus_arn` of `Subscriber` must match the schema's pattern `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `Subscriber` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Subscriber` must match the schema's pattern `^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -586,6 +596,7 @@ impl fr::resource::Props for InvokeConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`target_arn` of `InvokeConfiguration` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`target_arn` of `InvokeConfiguration` must match the schema's pattern `^arn:`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -836,6 +847,7 @@ impl fr::resource::Props for OnFailureConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `OnFailureConfiguration` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`arn` of `OnFailureConfiguration` must match the schema's pattern `^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -968,3 +980,19 @@ fr::cfn_enum! {
         Unordered = "UNORDERED",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 255 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 25, max: 25 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 80 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 2, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 80 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 75 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')])]]), fr::literal::Node::End];

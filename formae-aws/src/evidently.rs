@@ -49,10 +49,14 @@ impl fr::resource::Props for Experiment {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 160 }, message: "`description` of `Experiment` must have 0 to 160 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Experiment` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Experiment` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`project` of `Experiment` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project", check: fr::literal::Check::Pattern(PATTERN_1), message: "`project` of `Experiment` must match the schema's pattern `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:p…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "randomization_salt", check: fr::literal::Check::Length { min: 0, max: 127 }, message: "`randomization_salt` of `Experiment` must have 0 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "randomization_salt", check: fr::literal::Check::Pattern(PATTERN_2), message: "`randomization_salt` of `Experiment` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sampling_rate", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`sampling_rate` of `Experiment` must be from 0 to 100000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "segment", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`segment` of `Experiment` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "segment", check: fr::literal::Check::Pattern(PATTERN_3), message: "`segment` of `Experiment` must match the schema's pattern `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:s…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -119,7 +123,9 @@ impl fr::resource::Props for MetricGoalObject {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `MetricGoalObject` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`metric_name` of `MetricGoalObject` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "unit_label", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`unit_label` of `MetricGoalObject` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "unit_label", check: fr::literal::Check::Pattern(PATTERN_2), message: "`unit_label` of `MetricGoalObject` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -144,6 +150,7 @@ impl fr::resource::Props for OnlineAbConfigObject {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "control_treatment_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`control_treatment_name` of `OnlineAbConfigObject` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "control_treatment_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`control_treatment_name` of `OnlineAbConfigObject` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -164,6 +171,7 @@ impl fr::resource::Props for TreatmentToWeight {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "split_weight", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`split_weight` of `TreatmentToWeight` must be from 0 to 100000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "treatment", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`treatment` of `TreatmentToWeight` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "treatment", check: fr::literal::Check::Pattern(PATTERN_0), message: "`treatment` of `TreatmentToWeight` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -186,6 +194,9 @@ pub struct RunningStatusObject {
 
 impl fr::resource::Props for RunningStatusObject {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "desired_state", check: fr::literal::Check::Pattern(PATTERN_5), message: "`desired_state` of `RunningStatusObject` must match the schema's pattern `^(CANCELLED|COMPLETED)`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A key-value pair to associate with a resource.
@@ -230,8 +241,11 @@ impl fr::resource::Props for TreatmentObject {
         fr::resource::Required { field: "variation", message: "missing required property `variation` of `TreatmentObject`: add `variation: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "feature", check: fr::literal::Check::Pattern(PATTERN_6), message: "`feature` of `TreatmentObject` must match the schema's pattern `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "treatment_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`treatment_name` of `TreatmentObject` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "treatment_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`treatment_name` of `TreatmentObject` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "variation", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`variation` of `TreatmentObject` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variation", check: fr::literal::Check::Pattern(PATTERN_0), message: "`variation` of `TreatmentObject` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -267,9 +281,12 @@ impl fr::resource::Props for Feature {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_variation", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`default_variation` of `Feature` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_variation", check: fr::literal::Check::Pattern(PATTERN_0), message: "`default_variation` of `Feature` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 160 }, message: "`description` of `Feature` must have 0 to 160 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Feature` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Feature` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`project` of `Feature` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project", check: fr::literal::Check::Pattern(PATTERN_1), message: "`project` of `Feature` must match the schema's pattern `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:p…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -320,6 +337,7 @@ impl fr::resource::Props for EntityOverride {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "variation", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`variation` of `EntityOverride` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variation", check: fr::literal::Check::Pattern(PATTERN_0), message: "`variation` of `EntityOverride` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -351,6 +369,7 @@ impl fr::resource::Props for VariationObject {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "string_value", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`string_value` of `VariationObject` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "variation_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`variation_name` of `VariationObject` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variation_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`variation_name` of `VariationObject` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -390,8 +409,11 @@ impl fr::resource::Props for Launch {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 160 }, message: "`description` of `Launch` must have 0 to 160 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Launch` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Launch` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`project` of `Launch` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project", check: fr::literal::Check::Pattern(PATTERN_1), message: "`project` of `Launch` must match the schema's pattern `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:p…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "randomization_salt", check: fr::literal::Check::Length { min: 0, max: 127 }, message: "`randomization_salt` of `Launch` must have 0 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "randomization_salt", check: fr::literal::Check::Pattern(PATTERN_2), message: "`randomization_salt` of `Launch` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -471,6 +493,7 @@ impl fr::resource::Props for LaunchGroupObject {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 160 }, message: "`description` of `LaunchGroupObject` must have 0 to 160 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`group_name` of `LaunchGroupObject` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_name` of `LaunchGroupObject` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -500,7 +523,9 @@ impl fr::resource::Props for MetricDefinitionObject {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `MetricDefinitionObject` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`metric_name` of `MetricDefinitionObject` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "unit_label", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`unit_label` of `MetricDefinitionObject` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "unit_label", check: fr::literal::Check::Pattern(PATTERN_2), message: "`unit_label` of `MetricDefinitionObject` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -538,6 +563,7 @@ impl fr::resource::Props for GroupToWeight {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`group_name` of `GroupToWeight` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_name` of `GroupToWeight` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -560,6 +586,7 @@ impl fr::resource::Props for SegmentOverride {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "segment", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`segment` of `SegmentOverride` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "segment", check: fr::literal::Check::Pattern(PATTERN_3), message: "`segment` of `SegmentOverride` must match the schema's pattern `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:s…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -589,6 +616,7 @@ impl fr::resource::Props for Project {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 160 }, message: "`description` of `Project` must have 0 to 160 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Project` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Project` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -640,6 +668,10 @@ impl fr::resource::Props for AppConfigResourceObject {
         fr::resource::Required { field: "application_id", message: "missing required property `application_id` of `AppConfigResourceObject`: add `application_id: ...` to it" },
         fr::resource::Required { field: "environment_id", message: "missing required property `environment_id` of `AppConfigResourceObject`: add `environment_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`application_id` of `AppConfigResourceObject` must match the schema's pattern `[a-z0-9]{4,7}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`environment_id` of `AppConfigResourceObject` must match the schema's pattern `[a-z0-9]{4,7}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Destinations for data.
@@ -655,6 +687,7 @@ impl fr::resource::Props for DataDeliveryObject {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_group", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group` of `DataDeliveryObject` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group", check: fr::literal::Check::Pattern(PATTERN_8), message: "`log_group` of `DataDeliveryObject` must match the schema's pattern `^[-a-zA-Z0-9._/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -673,6 +706,7 @@ impl fr::resource::Props for S3Destination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`prefix` of `S3Destination` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_9), message: "`prefix` of `S3Destination` must match the schema's pattern `^[-a-zA-Z0-9!_.*'()/]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -699,6 +733,7 @@ impl fr::resource::Props for Segment {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 160 }, message: "`description` of `Segment` must have 0 to 160 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `Segment` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Segment` must match the schema's pattern `[-a-zA-Z0-9._]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`pattern` of `Segment` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -736,3 +771,23 @@ impl fr::resource::Resource for Segment {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('j', 'j')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }]])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])]])];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 4, max: 7 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -54,7 +54,9 @@ impl fr::resource::Props for Environment {
         fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `Environment`: add `vpc_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "environment_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`environment_name` of `Environment` must match the schema's pattern `^[a-zA-Z0-9_-]{1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service_access_subnet_id", check: fr::literal::Check::Length { min: 15, max: 24 }, message: "`service_access_subnet_id` of `Environment` must have 15 to 24 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_access_subnet_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`service_access_subnet_id` of `Environment` must match the schema's pattern `^subnet-[a-f0-9]{8}([a-f0-9]{9})?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -140,8 +142,12 @@ impl fr::resource::Props for HostInfoForCreate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dedicated_host_id", check: fr::literal::Check::Length { min: 1, max: 25 }, message: "`dedicated_host_id` of `HostInfoForCreate` must have 1 to 25 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dedicated_host_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`dedicated_host_id` of `HostInfoForCreate` must match the schema's pattern `^h-[a-f0-9]{8}([a-f0-9]{9})?$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "host_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`host_name` of `HostInfoForCreate` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key_name` of `HostInfoForCreate` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`key_name` of `HostInfoForCreate` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "placement_group_id", check: fr::literal::Check::Length { min: 1, max: 25 }, message: "`placement_group_id` of `HostInfoForCreate` must have 1 to 25 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "placement_group_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`placement_group_id` of `HostInfoForCreate` must match the schema's pattern `^pg-[a-f0-9]{8}([a-f0-9]{9})?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -198,6 +204,7 @@ impl fr::resource::Props for EnvironmentInitialVlans {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "hcx_network_acl_id", check: fr::literal::Check::Length { min: 4, max: 21 }, message: "`hcx_network_acl_id` of `EnvironmentInitialVlans` must have 4 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hcx_network_acl_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`hcx_network_acl_id` of `EnvironmentInitialVlans` must match the schema's pattern `^acl-[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -211,6 +218,9 @@ pub struct InitialVlanInfo {
 impl fr::resource::Props for InitialVlanInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "cidr", message: "missing required property `cidr` of `InitialVlanInfo`: add `cidr: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cidr", check: fr::literal::Check::Pattern(PATTERN_7), message: "`cidr` of `InitialVlanInfo` must match the schema's pattern `^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(2…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -227,6 +237,10 @@ impl fr::resource::Props for EnvironmentLicenseInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "solution_key", message: "missing required property `solution_key` of `EnvironmentLicenseInfo`: add `solution_key: ...` to it" },
         fr::resource::Required { field: "vsan_key", message: "missing required property `vsan_key` of `EnvironmentLicenseInfo`: add `vsan_key: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "solution_key", check: fr::literal::Check::Pattern(PATTERN_8), message: "`solution_key` of `EnvironmentLicenseInfo` must match the schema's pattern `^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "vsan_key", check: fr::literal::Check::Pattern(PATTERN_8), message: "`vsan_key` of `EnvironmentLicenseInfo` must match the schema's pattern `^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -298,6 +312,17 @@ impl fr::resource::Props for EnvironmentVcfHostnames {
         fr::resource::Required { field: "sddc_manager", message: "missing required property `sddc_manager` of `EnvironmentVcfHostnames`: add `sddc_manager: ...` to it" },
         fr::resource::Required { field: "v_center", message: "missing required property `v_center` of `EnvironmentVcfHostnames`: add `v_center: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cloud_builder", check: fr::literal::Check::Pattern(PATTERN_3), message: "`cloud_builder` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nsx", check: fr::literal::Check::Pattern(PATTERN_3), message: "`nsx` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nsx_edge1", check: fr::literal::Check::Pattern(PATTERN_3), message: "`nsx_edge1` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nsx_edge2", check: fr::literal::Check::Pattern(PATTERN_3), message: "`nsx_edge2` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nsx_manager1", check: fr::literal::Check::Pattern(PATTERN_3), message: "`nsx_manager1` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nsx_manager2", check: fr::literal::Check::Pattern(PATTERN_3), message: "`nsx_manager2` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nsx_manager3", check: fr::literal::Check::Pattern(PATTERN_3), message: "`nsx_manager3` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "sddc_manager", check: fr::literal::Check::Pattern(PATTERN_3), message: "`sddc_manager` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "v_center", check: fr::literal::Check::Pattern(PATTERN_3), message: "`v_center` of `EnvironmentVcfHostnames` must match the schema's pattern `^([a-zA-Z0-9\\-]*)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -308,3 +333,21 @@ fr::cfn_enum! {
         SelfDeployed = "SELF_DEPLOYED",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 9, max: 9 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 9, max: 9 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 9, max: 9 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '1')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }]]), fr::literal::Node::Class(&[('.', '.')])], min: 3, max: 3 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '1')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '2')])], &[fr::literal::Node::Class(&[('1', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('0', '9')])]]), fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 5, max: 5 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 5, max: 5 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 5, max: 5 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 5, max: 5 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 5, max: 5 }, fr::literal::Node::End];

@@ -41,6 +41,11 @@ impl fr::resource::Props for Environment {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `Environment`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `Environment` must match the schema's pattern `^[a-zA-Z0-9. ]{1,1000}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`kms_key_id` of `Environment` must match the schema's pattern `^[a-zA-Z-0-9-:\\/]{1,1000}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Environment` must match the schema's pattern `^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Environment`], known after apply.
@@ -130,8 +135,11 @@ pub struct FederationParameters {
 impl fr::resource::Props for FederationParameters {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_call_back_url", check: fr::literal::Check::Pattern(PATTERN_3), message: "`application_call_back_url` of `FederationParameters` must match the schema's pattern `^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-z…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "federation_provider_name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`federation_provider_name` of `FederationParameters` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "saml_metadata_document", check: fr::literal::Check::Length { min: 1000, max: 10000000 }, message: "`saml_metadata_document` of `FederationParameters` must have 1000 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "saml_metadata_document", check: fr::literal::Check::Pattern(PATTERN_4), message: "`saml_metadata_document` of `FederationParameters` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "saml_metadata_url", check: fr::literal::Check::Pattern(PATTERN_3), message: "`saml_metadata_url` of `FederationParameters` must match the schema's pattern `^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-z…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -172,8 +180,11 @@ impl fr::resource::Props for SuperuserParameters {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`email_address` of `SuperuserParameters` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Pattern(PATTERN_5), message: "`email_address` of `SuperuserParameters` must match the schema's pattern `[A-Z0-9a-z._%+-]+@[A-Za-z0-9.-]+[.]+[A-Za-z]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "first_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`first_name` of `SuperuserParameters` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "first_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`first_name` of `SuperuserParameters` must match the schema's pattern `^[a-zA-Z0-9]{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "last_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`last_name` of `SuperuserParameters` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "last_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`last_name` of `SuperuserParameters` must match the schema's pattern `^[a-zA-Z0-9]{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -198,3 +209,17 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('.', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 1000 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 1000 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('%', '&'), ('+', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('%', '&'), ('+', '+'), ('-', '-'), ('/', '9'), (';', ';'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')])], min: 1, max: 1000 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('%', '%'), ('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::End];

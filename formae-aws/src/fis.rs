@@ -45,6 +45,7 @@ impl fr::resource::Props for ExperimentTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `ExperimentTemplate` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `ExperimentTemplate` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -132,7 +133,9 @@ impl fr::resource::Props for ExperimentTemplateExperimentReportConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "post_experiment_duration", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`post_experiment_duration` of `ExperimentTemplateExperimentReportConfiguration` must have 0 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_experiment_duration", check: fr::literal::Check::Pattern(PATTERN_1), message: "`post_experiment_duration` of `ExperimentTemplateExperimentReportConfiguration` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pre_experiment_duration", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`pre_experiment_duration` of `ExperimentTemplateExperimentReportConfiguration` must have 0 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_experiment_duration", check: fr::literal::Check::Pattern(PATTERN_1), message: "`pre_experiment_duration` of `ExperimentTemplateExperimentReportConfiguration` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -160,6 +163,7 @@ impl fr::resource::Props for CloudWatchDashboard {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dashboard_identifier", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`dashboard_identifier` of `CloudWatchDashboard` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dashboard_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dashboard_identifier` of `CloudWatchDashboard` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -227,6 +231,7 @@ impl fr::resource::Props for ExperimentTemplateLogConfigurationCloudWatchLogsCon
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`log_group_arn` of `ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`log_group_arn` of `ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -245,6 +250,7 @@ impl fr::resource::Props for ExperimentTemplateLogConfigurationS3Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 700 }, message: "`prefix` of `ExperimentTemplateLogConfigurationS3Configuration` must have 1 to 700 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_0), message: "`prefix` of `ExperimentTemplateLogConfigurationS3Configuration` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -263,7 +269,9 @@ impl fr::resource::Props for ExperimentTemplateStopCondition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`source` of `ExperimentTemplateStopCondition` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_1), message: "`source` of `ExperimentTemplateStopCondition` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`value` of `ExperimentTemplateStopCondition` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `ExperimentTemplateStopCondition` must match the schema's pattern `^[\\s\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -294,8 +302,11 @@ impl fr::resource::Props for TargetAccountConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Length { min: 12, max: 512 }, message: "`account_id` of `TargetAccountConfiguration` must have 12 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`account_id` of `TargetAccountConfiguration` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `TargetAccountConfiguration` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `TargetAccountConfiguration` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "experiment_template_id", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`experiment_template_id` of `TargetAccountConfiguration` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "experiment_template_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`experiment_template_id` of `TargetAccountConfiguration` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -334,3 +345,9 @@ impl fr::resource::Resource for TargetAccountConfiguration {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

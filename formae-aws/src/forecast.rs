@@ -40,7 +40,9 @@ impl fr::resource::Props for Dataset {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_frequency", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`data_frequency` of `Dataset` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_frequency", check: fr::literal::Check::Pattern(PATTERN_0), message: "`data_frequency` of `Dataset` must match the schema's pattern `^Y|M|W|D|H|30min|15min|10min|5min|1min$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dataset_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`dataset_name` of `Dataset` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_name` of `Dataset` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -141,6 +143,7 @@ impl fr::resource::Props for Attributes {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`attribute_name` of `Attributes` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`attribute_name` of `Attributes` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -203,6 +206,7 @@ impl fr::resource::Props for DatasetGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_group_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`dataset_group_name` of `DatasetGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_group_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_group_name` of `DatasetGroup` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -275,3 +279,7 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('Y', 'Y')])], &[fr::literal::Node::Class(&[('M', 'M')])], &[fr::literal::Node::Class(&[('W', 'W')])], &[fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('H', 'H')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::End]])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];

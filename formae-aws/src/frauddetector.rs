@@ -43,6 +43,7 @@ impl fr::resource::Props for Detector {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `Detector` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "detector_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`detector_id` of `Detector` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "detector_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`detector_id` of `Detector` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -145,6 +146,7 @@ impl fr::resource::Props for EventTypeProperty {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `EventTypeProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EventTypeProperty` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventTypeProperty` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -366,8 +368,11 @@ impl fr::resource::Props for Rule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Rule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "detector_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`detector_id` of `Rule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "detector_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`detector_id` of `Rule` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`rule_id` of `Rule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_id` of `Rule` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`rule_version` of `Rule` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_version", check: fr::literal::Check::Pattern(PATTERN_1), message: "`rule_version` of `Rule` must match the schema's pattern `^([1-9][0-9]*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -431,6 +436,7 @@ impl fr::resource::Props for EntityType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `EntityType` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EntityType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EntityType` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -507,6 +513,7 @@ impl fr::resource::Props for EventType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `EventType` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EventType` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventType` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -574,6 +581,7 @@ impl fr::resource::Props for Label {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `Label` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Label` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Label` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -647,7 +655,9 @@ impl fr::resource::Props for List {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `List` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `List` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `List` must match the schema's pattern `^[0-9a-z_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "variable_type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`variable_type` of `List` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variable_type", check: fr::literal::Check::Pattern(PATTERN_3), message: "`variable_type` of `List` must match the schema's pattern `^[A-Z_]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -715,6 +725,7 @@ impl fr::resource::Props for Outcome {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `Outcome` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Outcome` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Outcome` must match the schema's pattern `^[0-9a-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -796,6 +807,7 @@ impl fr::resource::Props for Variable {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Variable` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Variable` must match the schema's pattern `^[a-z_][a-z0-9_]{0,99}?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -896,3 +908,13 @@ fr::cfn_enum! {
         Useragent = "USERAGENT",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 99 }, fr::literal::Node::End];

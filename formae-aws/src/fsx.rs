@@ -25,6 +25,7 @@ impl fr::resource::Props for Backup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `Backup` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`file_system_id` of `Backup` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -133,8 +134,11 @@ impl fr::resource::Props for DataRepositoryAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_repository_path", check: fr::literal::Check::Length { min: 3, max: 4357 }, message: "`data_repository_path` of `DataRepositoryAssociation` must have 3 to 4357 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_repository_path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`data_repository_path` of `DataRepositoryAssociation` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `DataRepositoryAssociation` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`file_system_id` of `DataRepositoryAssociation` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_system_path", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`file_system_path` of `DataRepositoryAssociation` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_path", check: fr::literal::Check::Pattern(PATTERN_2), message: "`file_system_path` of `DataRepositoryAssociation` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "imported_file_chunk_size", check: fr::literal::Check::Range { min: 1.0, max: 512000.0 }, message: "`imported_file_chunk_size` of `DataRepositoryAssociation` must be from 1 to 512000 (the schema's minimum/maximum)" },
     ];
 }
@@ -272,7 +276,9 @@ impl fr::resource::Props for FileCache {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_cache_type_version", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`file_cache_type_version` of `FileCache` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_cache_type_version", check: fr::literal::Check::Pattern(PATTERN_3), message: "`file_cache_type_version` of `FileCache` must match the schema's pattern `^[0-9](\\.[0-9]*)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `FileCache` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`kms_key_id` of `FileCache` must match the schema's pattern `^.{1,2048}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "storage_capacity", check: fr::literal::Check::Range { min: 0.0, max: 2147483647.0 }, message: "`storage_capacity` of `FileCache` must be from 0 to 2147483647 (the schema's minimum/maximum)" },
     ];
 }
@@ -352,7 +358,9 @@ impl fr::resource::Props for DataRepositoryAssociationProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_repository_path", check: fr::literal::Check::Length { min: 3, max: 4357 }, message: "`data_repository_path` of `DataRepositoryAssociationProperty` must have 3 to 4357 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_repository_path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`data_repository_path` of `DataRepositoryAssociationProperty` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_cache_path", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`file_cache_path` of `DataRepositoryAssociationProperty` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_cache_path", check: fr::literal::Check::Pattern(PATTERN_2), message: "`file_cache_path` of `DataRepositoryAssociationProperty` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -388,8 +396,10 @@ impl fr::resource::Props for LustreConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mount_name", check: fr::literal::Check::Length { min: 1, max: 8 }, message: "`mount_name` of `LustreConfiguration` must have 1 to 8 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`mount_name` of `LustreConfiguration` must match the schema's pattern `^([A-Za-z0-9_-]{1,8})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "per_unit_storage_throughput", check: fr::literal::Check::Range { min: 12.0, max: 1000.0 }, message: "`per_unit_storage_throughput` of `LustreConfiguration` must be from 12 to 1000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "weekly_maintenance_start_time", check: fr::literal::Check::Length { min: 7, max: 7 }, message: "`weekly_maintenance_start_time` of `LustreConfiguration` must have 7 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "weekly_maintenance_start_time", check: fr::literal::Check::Pattern(PATTERN_6), message: "`weekly_maintenance_start_time` of `LustreConfiguration` must match the schema's pattern `^[1-7]:([01]\\d|2[0-3]):?([0-5]\\d)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -528,6 +538,7 @@ impl fr::resource::Props for S3AccessPointOntapConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Length { min: 23, max: 23 }, message: "`volume_id` of `S3AccessPointOntapConfiguration` must have 23 to 23 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`volume_id` of `S3AccessPointOntapConfiguration` must match the schema's pattern `^(fsvol-[0-9a-f]{17,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -571,6 +582,7 @@ impl fr::resource::Props for OntapUnixFileSystemUser {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `OntapUnixFileSystemUser` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `OntapUnixFileSystemUser` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -588,6 +600,7 @@ impl fr::resource::Props for OntapWindowsFileSystemUser {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `OntapWindowsFileSystemUser` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `OntapWindowsFileSystemUser` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -608,6 +621,7 @@ impl fr::resource::Props for S3AccessPointOpenZFSConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Length { min: 23, max: 23 }, message: "`volume_id` of `S3AccessPointOpenZFSConfiguration` must have 23 to 23 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`volume_id` of `S3AccessPointOpenZFSConfiguration` must match the schema's pattern `^(fsvol-[0-9a-f]{17,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -697,7 +711,9 @@ impl fr::resource::Props for S3AccessPoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`alias` of `S3AccessPoint` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Pattern(PATTERN_9), message: "`alias` of `S3AccessPoint` must match the schema's pattern `^[0-9a-z\\\\-]{1,63}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 8, max: 1024 }, message: "`resource_arn` of `S3AccessPoint` must have 8 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`resource_arn` of `S3AccessPoint` must match the schema's pattern `^arn:[^:]{1,63}:[^:]{0,63}:[^:]{0,63}:(?:|\\d{12}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -746,7 +762,9 @@ impl fr::resource::Props for Snapshot {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 203 }, message: "`name` of `Snapshot` must have 1 to 203 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`name` of `Snapshot` must match the schema's pattern `^[a-zA-Z0-9_:.-]{1,203}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Length { min: 23, max: 23 }, message: "`volume_id` of `Snapshot` must have 23 to 23 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`volume_id` of `Snapshot` must match the schema's pattern `^(fsvol-[0-9a-f]{17,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -842,7 +860,9 @@ impl fr::resource::Props for StorageVirtualMachine {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `StorageVirtualMachine` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`file_system_id` of `StorageVirtualMachine` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 47 }, message: "`name` of `StorageVirtualMachine` must have 1 to 47 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`name` of `StorageVirtualMachine` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -901,6 +921,7 @@ impl fr::resource::Props for ActiveDirectoryConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "net_bios_name", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`net_bios_name` of `ActiveDirectoryConfiguration` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "net_bios_name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`net_bios_name` of `ActiveDirectoryConfiguration` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -934,11 +955,17 @@ impl fr::resource::Props for SelfManagedActiveDirectoryConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_join_service_account_secret", check: fr::literal::Check::Length { min: 64, max: 1024 }, message: "`domain_join_service_account_secret` of `SelfManagedActiveDirectoryConfiguration` must have 64 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_join_service_account_secret", check: fr::literal::Check::Pattern(PATTERN_14), message: "`domain_join_service_account_secret` of `SelfManagedActiveDirectoryConfiguration` must match the schema's pattern `^arn:[^:]{1,63}:secretsmanager:[a-z0-9-]+:[0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`domain_name` of `SelfManagedActiveDirectoryConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`domain_name` of `SelfManagedActiveDirectoryConfiguration` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_system_administrators_group", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`file_system_administrators_group` of `SelfManagedActiveDirectoryConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_administrators_group", check: fr::literal::Check::Pattern(PATTERN_8), message: "`file_system_administrators_group` of `SelfManagedActiveDirectoryConfiguration` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "organizational_unit_distinguished_name", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`organizational_unit_distinguished_name` of `SelfManagedActiveDirectoryConfiguration` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "organizational_unit_distinguished_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`organizational_unit_distinguished_name` of `SelfManagedActiveDirectoryConfiguration` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`password` of `SelfManagedActiveDirectoryConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Pattern(PATTERN_16), message: "`password` of `SelfManagedActiveDirectoryConfiguration` must match the schema's pattern `^.{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`user_name` of `SelfManagedActiveDirectoryConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`user_name` of `SelfManagedActiveDirectoryConfiguration` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -980,7 +1007,9 @@ impl fr::resource::Props for Volume {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "backup_id", check: fr::literal::Check::Length { min: 12, max: 128 }, message: "`backup_id` of `Volume` must have 12 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "backup_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`backup_id` of `Volume` must match the schema's pattern `^(backup-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 203 }, message: "`name` of `Volume` must have 1 to 203 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_18), message: "`name` of `Volume` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,203}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1073,8 +1102,10 @@ impl fr::resource::Props for OntapConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "junction_path", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`junction_path` of `OntapConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "junction_path", check: fr::literal::Check::Pattern(PATTERN_13), message: "`junction_path` of `OntapConfiguration` must match the schema's pattern `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "snapshot_policy", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`snapshot_policy` of `OntapConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "storage_virtual_machine_id", check: fr::literal::Check::Length { min: 21, max: 21 }, message: "`storage_virtual_machine_id` of `OntapConfiguration` must have 21 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "storage_virtual_machine_id", check: fr::literal::Check::Pattern(PATTERN_19), message: "`storage_virtual_machine_id` of `OntapConfiguration` must match the schema's pattern `^(svm-[0-9a-f]{17,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1321,6 +1352,7 @@ impl fr::resource::Props for OpenZFSConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parent_volume_id", check: fr::literal::Check::Length { min: 23, max: 23 }, message: "`parent_volume_id` of `OpenZFSConfiguration` must have 23 to 23 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_volume_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`parent_volume_id` of `OpenZFSConfiguration` must match the schema's pattern `^(fsvol-[0-9a-f]{17,})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_size_ki_b", check: fr::literal::Check::Range { min: 4.0, max: 4096.0 }, message: "`record_size_ki_b` of `OpenZFSConfiguration` must be from 4 to 4096 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "storage_capacity_quota_gi_b", check: fr::literal::Check::Range { min: -1.0, max: 2147483647.0 }, message: "`storage_capacity_quota_gi_b` of `OpenZFSConfiguration` must be from -1 to 2147483647 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "storage_capacity_reservation_gi_b", check: fr::literal::Check::Range { min: -1.0, max: 2147483647.0 }, message: "`storage_capacity_reservation_gi_b` of `OpenZFSConfiguration` must be from -1 to 2147483647 (the schema's minimum/maximum)" },
@@ -1368,6 +1400,7 @@ impl fr::resource::Props for ClientConfigurations {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "clients", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`clients` of `ClientConfigurations` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "clients", check: fr::literal::Check::Pattern(PATTERN_20), message: "`clients` of `ClientConfigurations` must match the schema's pattern `^[ -~]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1442,3 +1475,45 @@ fr::cfn_enum! {
         Openzfs = "OPENZFS",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 3, max: 4357 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 1, max: 4096 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 2048 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 8 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '7')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('\\', '\\'), ('a', 'z')])], min: 1, max: 63 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 203 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 1, max: 47 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 6, max: 6 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 1, max: 2000 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{84}'), ('\u{86}', '‧'), ('\u{202a}', '\u{10ffff}')])], min: 1, max: 203 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 128 }, fr::literal::Node::End];

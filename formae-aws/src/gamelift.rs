@@ -32,6 +32,7 @@ impl fr::resource::Props for Alias {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `Alias` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `Alias` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Alias` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -93,6 +94,7 @@ impl fr::resource::Props for RoutingStrategy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "fleet_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`fleet_id` of `RoutingStrategy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fleet_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`fleet_id` of `RoutingStrategy` must match the schema's pattern `^[a-z]*fleet-[a-zA-Z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -155,6 +157,7 @@ impl fr::resource::Props for Build {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `Build` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "server_sdk_version", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`server_sdk_version` of `Build` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_sdk_version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`server_sdk_version` of `Build` must match the schema's pattern `^\\d+\\.\\d+\\.\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`version` of `Build` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -308,9 +311,11 @@ impl fr::resource::Props for ContainerFleet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `ContainerFleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "game_server_container_group_definition_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`game_server_container_group_definition_name` of `ContainerFleet` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "game_server_container_group_definition_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`game_server_container_group_definition_name` of `ContainerFleet` must match the schema's pattern `^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinitio…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "game_server_container_groups_per_instance", check: fr::literal::Check::Range { min: 1.0, max: 5000.0 }, message: "`game_server_container_groups_per_instance` of `ContainerFleet` must be from 1 to 5000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`instance_type` of `ContainerFleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "per_instance_container_group_definition_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`per_instance_container_group_definition_name` of `ContainerFleet` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "per_instance_container_group_definition_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`per_instance_container_group_definition_name` of `ContainerFleet` must match the schema's pattern `^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinitio…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -483,6 +488,7 @@ impl fr::resource::Props for IpPermission {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "from_port", check: fr::literal::Check::Range { min: 1.0, max: 60000.0 }, message: "`from_port` of `IpPermission` must be from 1 to 60000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "ip_range", check: fr::literal::Check::Pattern(PATTERN_4), message: "`ip_range` of `IpPermission` must match the schema's pattern `(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "to_port", check: fr::literal::Check::Range { min: 1.0, max: 60000.0 }, message: "`to_port` of `IpPermission` must be from 1 to 60000 (the schema's minimum/maximum)" },
     ];
 }
@@ -517,6 +523,7 @@ impl fr::resource::Props for LocationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `LocationConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Pattern(PATTERN_5), message: "`location` of `LocationConfiguration` must match the schema's pattern `^[A-Za-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -609,6 +616,7 @@ impl fr::resource::Props for LogConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group_arn` of `LogConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`log_group_arn` of `LogConfiguration` must match the schema's pattern `[a-zA-Z0-9:/\\-\\*]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -785,6 +793,7 @@ impl fr::resource::Props for ContainerGroupDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ContainerGroupDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`name` of `ContainerGroupDefinition` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_version_number", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`source_version_number` of `ContainerGroupDefinition` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "total_memory_limit_mebibytes", check: fr::literal::Check::Range { min: 4.0, max: 1024000.0 }, message: "`total_memory_limit_mebibytes` of `ContainerGroupDefinition` must be from 4 to 1024000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "total_vcpu_limit", check: fr::literal::Check::Range { min: 0.125, max: 10.0 }, message: "`total_vcpu_limit` of `ContainerGroupDefinition` must be from 0.125 to 10 (the schema's minimum/maximum)" },
@@ -893,8 +902,12 @@ impl fr::resource::Props for GameServerContainerDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`container_name` of `GameServerContainerDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`container_name` of `GameServerContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image_uri` of `GameServerContainerDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_8), message: "`image_uri` of `GameServerContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9-_\\.@\\/:]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "resolved_image_digest", check: fr::literal::Check::Pattern(PATTERN_9), message: "`resolved_image_digest` of `GameServerContainerDefinition` must match the schema's pattern `^sha256:[a-fA-F0-9]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_sdk_version", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`server_sdk_version` of `GameServerContainerDefinition` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_sdk_version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`server_sdk_version` of `GameServerContainerDefinition` must match the schema's pattern `^\\d+\\.\\d+\\.\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vcpu", check: fr::literal::Check::Range { min: 0.125, max: 10.0 }, message: "`vcpu` of `GameServerContainerDefinition` must be from 0.125 to 10 (the schema's minimum/maximum)" },
     ];
 }
@@ -917,6 +930,7 @@ impl fr::resource::Props for ContainerDependency {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`container_name` of `ContainerDependency` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`container_name` of `ContainerDependency` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -948,7 +962,9 @@ impl fr::resource::Props for ContainerEnvironment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `ContainerEnvironment` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `ContainerEnvironment` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `ContainerEnvironment` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_10), message: "`value` of `ContainerEnvironment` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1027,7 +1043,9 @@ impl fr::resource::Props for ContainerMountPoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`container_path` of `ContainerMountPoint` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_path", check: fr::literal::Check::Pattern(PATTERN_11), message: "`container_path` of `ContainerMountPoint` must match the schema's pattern `^(\\/+[^\\/]+\\/*)+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`instance_path` of `ContainerMountPoint` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_path", check: fr::literal::Check::Pattern(PATTERN_12), message: "`instance_path` of `ContainerMountPoint` must match the schema's pattern `^\\/[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1142,8 +1160,11 @@ impl fr::resource::Props for SupportContainerDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`container_name` of `SupportContainerDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`container_name` of `SupportContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image_uri` of `SupportContainerDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_8), message: "`image_uri` of `SupportContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9-_\\.@\\/:]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "memory_hard_limit_mebibytes", check: fr::literal::Check::Range { min: 4.0, max: 1024000.0 }, message: "`memory_hard_limit_mebibytes` of `SupportContainerDefinition` must be from 4 to 1024000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "resolved_image_digest", check: fr::literal::Check::Pattern(PATTERN_9), message: "`resolved_image_digest` of `SupportContainerDefinition` must match the schema's pattern `^sha256:[a-fA-F0-9]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vcpu", check: fr::literal::Check::Range { min: 0.125, max: 10.0 }, message: "`vcpu` of `SupportContainerDefinition` must be from 0.125 to 10 (the schema's minimum/maximum)" },
     ];
 }
@@ -1198,7 +1219,9 @@ impl fr::resource::Props for ContainerGroupDefinitionTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ContainerGroupDefinitionTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_10), message: "`key` of `ContainerGroupDefinitionTag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ContainerGroupDefinitionTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_10), message: "`value` of `ContainerGroupDefinitionTag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1312,16 +1335,23 @@ impl fr::resource::Props for Fleet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "build_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`build_id` of `Fleet` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "build_id", check: fr::literal::Check::Pattern(PATTERN_13), message: "`build_id` of `Fleet` must match the schema's pattern `^build-\\S+|^arn:.*:build/build-\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `Fleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "desired_ec2_instances", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`desired_ec2_instances` of `Fleet` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "ec2_instance_type", check: fr::literal::Check::Pattern(PATTERN_14), message: "`ec2_instance_type` of `Fleet` must match the schema's pattern `^.*..*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`max_size` of `Fleet` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`min_size` of `Fleet` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `Fleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "peer_vpc_aws_account_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`peer_vpc_aws_account_id` of `Fleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "peer_vpc_aws_account_id", check: fr::literal::Check::Pattern(PATTERN_15), message: "`peer_vpc_aws_account_id` of `Fleet` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "peer_vpc_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`peer_vpc_id` of `Fleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "peer_vpc_id", check: fr::literal::Check::Pattern(PATTERN_16), message: "`peer_vpc_id` of `Fleet` must match the schema's pattern `^vpc-\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "script_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`script_id` of `Fleet` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "script_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`script_id` of `Fleet` must match the schema's pattern `^script-\\S+|^arn:.*:script/script-\\S+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_launch_parameters", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`server_launch_parameters` of `Fleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_launch_parameters", check: fr::literal::Check::Pattern(PATTERN_18), message: "`server_launch_parameters` of `Fleet` must match the schema's pattern `^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_launch_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`server_launch_path` of `Fleet` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_launch_path", check: fr::literal::Check::Pattern(PATTERN_19), message: "`server_launch_path` of `Fleet` must match the schema's pattern `^[A-Za-z0-9_:.+\\/\\\\\\- ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1377,6 +1407,7 @@ impl fr::resource::Props for AnywhereConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cost", check: fr::literal::Check::Length { min: 1, max: 11 }, message: "`cost` of `AnywhereConfiguration` must have 1 to 11 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cost", check: fr::literal::Check::Pattern(PATTERN_20), message: "`cost` of `AnywhereConfiguration` must match the schema's pattern `^\\d{1,5}(?:\\.\\d{1,5})?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1452,6 +1483,7 @@ impl fr::resource::Props for FleetLocationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `FleetLocationConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Pattern(PATTERN_5), message: "`location` of `FleetLocationConfiguration` must match the schema's pattern `^[A-Za-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1573,7 +1605,9 @@ impl fr::resource::Props for ServerProcess {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "concurrent_executions", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`concurrent_executions` of `ServerProcess` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "launch_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`launch_path` of `ServerProcess` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "launch_path", check: fr::literal::Check::Pattern(PATTERN_21), message: "`launch_path` of `ServerProcess` must match the schema's pattern `^([Cc]:\\\\game\\S+|/local/game/\\S+)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parameters", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`parameters` of `ServerProcess` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameters", check: fr::literal::Check::Pattern(PATTERN_18), message: "`parameters` of `ServerProcess` must match the schema's pattern `^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1624,6 +1658,7 @@ impl fr::resource::Props for ScalingPolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "evaluation_periods", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`evaluation_periods` of `ScalingPolicy` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`location` of `ScalingPolicy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Pattern(PATTERN_5), message: "`location` of `ScalingPolicy` must match the schema's pattern `^[A-Za-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `ScalingPolicy` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1745,6 +1780,7 @@ impl fr::resource::Props for GameServerGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "game_server_group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`game_server_group_name` of `GameServerGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "game_server_group_name", check: fr::literal::Check::Pattern(PATTERN_22), message: "`game_server_group_name` of `GameServerGroup` must match the schema's pattern `[a-zA-Z0-9-\\.]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_size", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_size` of `GameServerGroup` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "min_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`min_size` of `GameServerGroup` must be at least 0 (the schema's minimum/maximum)" },
     ];
@@ -1866,6 +1902,9 @@ impl fr::resource::Props for InstanceDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "instance_type", message: "missing required property `instance_type` of `InstanceDefinition`: add `instance_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "weighted_capacity", check: fr::literal::Check::Pattern(PATTERN_23), message: "`weighted_capacity` of `InstanceDefinition` must match the schema's pattern `^[\\u0031-\\u0039][\\u0030-\\u0039]{0,2}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The EC2 launch template that contains configuration settings and game server code to be deployed to all instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
@@ -1887,6 +1926,7 @@ impl fr::resource::Props for LaunchTemplate {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "launch_template_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`launch_template_id` of `LaunchTemplate` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`launch_template_name` of `LaunchTemplate` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "launch_template_name", check: fr::literal::Check::Pattern(PATTERN_24), message: "`launch_template_name` of `LaunchTemplate` must match the schema's pattern `^[a-zA-Z0-9\\(\\)\\.\\-/_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`version` of `LaunchTemplate` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1948,8 +1988,11 @@ impl fr::resource::Props for GameSessionQueue {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_event_data", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`custom_event_data` of `GameSessionQueue` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_event_data", check: fr::literal::Check::Pattern(PATTERN_25), message: "`custom_event_data` of `GameSessionQueue` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `GameSessionQueue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_26), message: "`name` of `GameSessionQueue` must match the schema's pattern `[a-zA-Z0-9-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_target", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`notification_target` of `GameSessionQueue` must have 1 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_target", check: fr::literal::Check::Pattern(PATTERN_27), message: "`notification_target` of `GameSessionQueue` must match the schema's pattern `[a-zA-Z0-9:_-]*(\\.fifo)?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timeout_in_seconds", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`timeout_in_seconds` of `GameSessionQueue` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -2003,6 +2046,7 @@ impl fr::resource::Props for GameSessionQueueDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`destination_arn` of `GameSessionQueueDestination` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_arn", check: fr::literal::Check::Pattern(PATTERN_28), message: "`destination_arn` of `GameSessionQueueDestination` must match the schema's pattern `[a-zA-Z0-9:/-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2102,6 +2146,7 @@ impl fr::resource::Props for Location {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "location_name", check: fr::literal::Check::Length { min: 8, max: 64 }, message: "`location_name` of `Location` must have 8 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "location_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`location_name` of `Location` must match the schema's pattern `^custom-[A-Za-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2213,9 +2258,13 @@ impl fr::resource::Props for MatchmakingConfiguration {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `MatchmakingConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "game_session_data", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`game_session_data` of `MatchmakingConfiguration` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `MatchmakingConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_30), message: "`name` of `MatchmakingConfiguration` must match the schema's pattern `[a-zA-Z0-9-\\.]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notification_target", check: fr::literal::Check::Length { min: 0, max: 300 }, message: "`notification_target` of `MatchmakingConfiguration` must have 0 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_target", check: fr::literal::Check::Pattern(PATTERN_31), message: "`notification_target` of `MatchmakingConfiguration` must match the schema's pattern `[a-zA-Z0-9:_/-]*(.fifo)?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "request_timeout_seconds", check: fr::literal::Check::Range { min: 1.0, max: 43200.0 }, message: "`request_timeout_seconds` of `MatchmakingConfiguration` must be from 1 to 43200 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "rule_set_arn", check: fr::literal::Check::Pattern(PATTERN_32), message: "`rule_set_arn` of `MatchmakingConfiguration` must match the schema's pattern `^arn:.*:matchmakingruleset\\/[a-zA-Z0-9-\\.]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_set_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rule_set_name` of `MatchmakingConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_set_name", check: fr::literal::Check::Pattern(PATTERN_30), message: "`rule_set_name` of `MatchmakingConfiguration` must match the schema's pattern `[a-zA-Z0-9-\\.]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2318,6 +2367,7 @@ impl fr::resource::Props for MatchmakingRuleSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `MatchmakingRuleSet` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_30), message: "`name` of `MatchmakingRuleSet` must match the schema's pattern `[a-zA-Z0-9-\\.]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_set_body", check: fr::literal::Check::Length { min: 1, max: 65535 }, message: "`rule_set_body` of `MatchmakingRuleSet` must have 1 to 65535 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2391,6 +2441,7 @@ impl fr::resource::Props for Script {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `Script` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "node_js_version", check: fr::literal::Check::Length { min: 0, max: 16 }, message: "`node_js_version` of `Script` must have 0 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "node_js_version", check: fr::literal::Check::Pattern(PATTERN_33), message: "`node_js_version` of `Script` must match the schema's pattern `^\\d+\\.[x0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`version` of `Script` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2468,3 +2519,71 @@ impl fr::resource::Props for S3Location {
         fr::literal::LiteralRule { field: "object_version", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`object_version` of `S3Location` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End]])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])]]), fr::literal::Node::Class(&[('.', '.')])], min: 3, max: 3 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '2')])]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '-'), ('/', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('6', '6')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 64, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('"', '"'), ('\'', '\''), ('+', ';'), ('=', '='), ('?', ']'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 5 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 5 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('C', 'C'), ('c', 'c')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\\', '\\')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('(', ')'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_31: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }];
+
+const PATTERN_32: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_33: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('x', 'x')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -44,6 +44,7 @@ impl fr::resource::Props for Accelerator {
         fr::literal::LiteralRule { field: "flow_logs_s3_bucket", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`flow_logs_s3_bucket` of `Accelerator` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "flow_logs_s3_prefix", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`flow_logs_s3_prefix` of `Accelerator` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Accelerator` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Accelerator` must match the schema's pattern `^[a-zA-Z0-9_-]{0,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -148,6 +149,7 @@ impl fr::resource::Props for CrossAccountAttachment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `CrossAccountAttachment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `CrossAccountAttachment` must match the schema's pattern `^[a-zA-Z0-9_-]{0,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -250,6 +252,7 @@ impl fr::resource::Props for EndpointGroup {
         fr::literal::LiteralRule { field: "endpoint_group_region", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`endpoint_group_region` of `EndpointGroup` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "health_check_interval_seconds", check: fr::literal::Check::Range { min: 10.0, max: 30.0 }, message: "`health_check_interval_seconds` of `EndpointGroup` must be from 10 to 30 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "health_check_path", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`health_check_path` of `EndpointGroup` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "health_check_path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`health_check_path` of `EndpointGroup` must match the schema's pattern `^/[-a-zA-Z0-9@:%_\\\\+.~#?&/=]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "health_check_port", check: fr::literal::Check::Range { min: -1.0, max: 65535.0 }, message: "`health_check_port` of `EndpointGroup` must be from -1 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "listener_arn", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`listener_arn` of `EndpointGroup` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "threshold_count", check: fr::literal::Check::Range { min: 1.0, max: 10.0 }, message: "`threshold_count` of `EndpointGroup` must be from 1 to 10 (the schema's minimum/maximum)" },
@@ -452,3 +455,7 @@ fr::cfn_enum! {
         Udp = "UDP",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('%', '&'), ('+', '+'), ('-', ':'), ('=', '='), ('?', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

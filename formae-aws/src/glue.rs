@@ -32,8 +32,10 @@ impl fr::resource::Props for Blueprint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "blueprint_location", check: fr::literal::Check::Length { min: 1, max: 8192 }, message: "`blueprint_location` of `Blueprint` must have 1 to 8192 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "blueprint_location", check: fr::literal::Check::Pattern(PATTERN_0), message: "`blueprint_location` of `Blueprint` must match the schema's pattern `^s3://([^/]+)/([^/]+/)*([^/]+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`description` of `Blueprint` must have 1 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Blueprint` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Blueprint` must match the schema's pattern `^[\\.\\-_A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -436,8 +438,10 @@ impl fr::resource::Props for CsvClassifier {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delimiter", check: fr::literal::Check::Length { min: 1, max: 1 }, message: "`delimiter` of `CsvClassifier` must have 1 to 1 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "delimiter", check: fr::literal::Check::Pattern(PATTERN_2), message: "`delimiter` of `CsvClassifier` must match the schema's pattern `^[^\\r\\n]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `CsvClassifier` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "quote_symbol", check: fr::literal::Check::Length { min: 1, max: 1 }, message: "`quote_symbol` of `CsvClassifier` must have 1 to 1 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "quote_symbol", check: fr::literal::Check::Pattern(PATTERN_2), message: "`quote_symbol` of `CsvClassifier` must match the schema's pattern `^[^\\r\\n]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -660,6 +664,9 @@ impl fr::resource::Props for AuthenticationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "authentication_type", message: "missing required property `authentication_type` of `AuthenticationConfiguration`: add `authentication_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`secret_arn` of `AuthenticationConfiguration` must match the schema's pattern `^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmana…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -688,6 +695,7 @@ impl fr::resource::Props for BasicAuthenticationCredentials {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "password", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`password` of `BasicAuthenticationCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`username` of `BasicAuthenticationCredentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Pattern(PATTERN_4), message: "`username` of `BasicAuthenticationCredentials` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -718,6 +726,7 @@ impl fr::resource::Props for OAuth2Properties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "token_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`token_url` of `OAuth2Properties` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "token_url", check: fr::literal::Check::Pattern(PATTERN_5), message: "`token_url` of `OAuth2Properties` must match the schema's pattern `^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -736,7 +745,9 @@ impl fr::resource::Props for AuthorizationCodeProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "authorization_code", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`authorization_code` of `AuthorizationCodeProperties` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "authorization_code", check: fr::literal::Check::Pattern(PATTERN_4), message: "`authorization_code` of `AuthorizationCodeProperties` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "redirect_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`redirect_uri` of `AuthorizationCodeProperties` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "redirect_uri", check: fr::literal::Check::Pattern(PATTERN_6), message: "`redirect_uri` of `AuthorizationCodeProperties` must match the schema's pattern `^(https?):\\/\\/[^\\s/$.?#].[^\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -755,7 +766,9 @@ impl fr::resource::Props for OAuth2ClientApplication {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_managed_client_application_reference", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`aws_managed_client_application_reference` of `OAuth2ClientApplication` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_managed_client_application_reference", check: fr::literal::Check::Pattern(PATTERN_4), message: "`aws_managed_client_application_reference` of `OAuth2ClientApplication` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_managed_client_application_client_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`user_managed_client_application_client_id` of `OAuth2ClientApplication` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_managed_client_application_client_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`user_managed_client_application_client_id` of `OAuth2ClientApplication` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -780,9 +793,13 @@ impl fr::resource::Props for OAuth2Credentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_token` of `OAuth2Credentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_token", check: fr::literal::Check::Pattern(PATTERN_7), message: "`access_token` of `OAuth2Credentials` must match the schema's pattern `^[\\x20-\\x7E]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "jwt_token", check: fr::literal::Check::Length { min: 0, max: 8000 }, message: "`jwt_token` of `OAuth2Credentials` must have 0 to 8000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "jwt_token", check: fr::literal::Check::Pattern(PATTERN_8), message: "`jwt_token` of `OAuth2Credentials` must match the schema's pattern `^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`refresh_token` of `OAuth2Credentials` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "refresh_token", check: fr::literal::Check::Pattern(PATTERN_7), message: "`refresh_token` of `OAuth2Credentials` must match the schema's pattern `^[\\x20-\\x7E]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_managed_client_application_client_secret", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`user_managed_client_application_client_secret` of `OAuth2Credentials` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_managed_client_application_client_secret", check: fr::literal::Check::Pattern(PATTERN_7), message: "`user_managed_client_application_client_secret` of `OAuth2Credentials` must match the schema's pattern `^[\\x20-\\x7E]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1047,6 +1064,7 @@ impl fr::resource::Props for ConnectorProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_override", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key_override` of `ConnectorProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_override", check: fr::literal::Check::Pattern(PATTERN_9), message: "`key_override` of `ConnectorProperty` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ConnectorProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1148,6 +1166,7 @@ impl fr::resource::Props for SecretConnectorProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_override", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key_override` of `SecretConnectorProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_override", check: fr::literal::Check::Pattern(PATTERN_9), message: "`key_override` of `SecretConnectorProperty` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `SecretConnectorProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1401,6 +1420,7 @@ impl fr::resource::Props for SourceConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "request_path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`request_path` of `SourceConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "request_path", check: fr::literal::Check::Pattern(PATTERN_10), message: "`request_path` of `SourceConfiguration` must match the schema's pattern `^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1532,7 +1552,9 @@ impl fr::resource::Props for ExtractedParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_value", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`default_value` of `ExtractedParameter` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_value", check: fr::literal::Check::Pattern(PATTERN_11), message: "`default_value` of `ExtractedParameter` must match the schema's pattern `[^<>&'\"]`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ExtractedParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_9), message: "`key` of `ExtractedParameter` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1561,7 +1583,9 @@ impl fr::resource::Props for ResponseExtractionMapping {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content_path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`content_path` of `ResponseExtractionMapping` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_path", check: fr::literal::Check::Pattern(PATTERN_12), message: "`content_path` of `ResponseExtractionMapping` must match the schema's pattern `^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "header_key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`header_key` of `ResponseExtractionMapping` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "header_key", check: fr::literal::Check::Pattern(PATTERN_9), message: "`header_key` of `ResponseExtractionMapping` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1608,7 +1632,9 @@ impl fr::resource::Props for ResponseConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "error_path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`error_path` of `ResponseConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "error_path", check: fr::literal::Check::Pattern(PATTERN_12), message: "`error_path` of `ResponseConfiguration` must match the schema's pattern `^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "result_path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`result_path` of `ResponseConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "result_path", check: fr::literal::Check::Pattern(PATTERN_12), message: "`result_path` of `ResponseConfiguration` must match the schema's pattern `^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1627,6 +1653,7 @@ impl fr::resource::Props for RestConfigurationValidationEndpointConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "request_path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`request_path` of `RestConfigurationValidationEndpointConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "request_path", check: fr::literal::Check::Pattern(PATTERN_10), message: "`request_path` of `RestConfigurationValidationEndpointConfiguration` must match the schema's pattern `^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2492,6 +2519,7 @@ impl fr::resource::Props for IdentityCenterConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`instance_arn` of `IdentityCenterConfiguration` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`instance_arn` of `IdentityCenterConfiguration` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):s…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2574,10 +2602,13 @@ impl fr::resource::Props for Integration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_filter", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`data_filter` of `Integration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Integration` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_14), message: "`description` of `Integration` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`integration_name` of `Integration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `Integration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_arn` of `Integration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Pattern(PATTERN_15), message: "`source_arn` of `Integration` must match the schema's pattern `arn:aws:.*:.*:[0-9]+:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`target_arn` of `Integration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Pattern(PATTERN_15), message: "`target_arn` of `Integration` must match the schema's pattern `arn:aws:.*:.*:[0-9]+:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2692,6 +2723,7 @@ impl fr::resource::Props for IntegrationResourceProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`resource_arn` of `IntegrationResourceProperty` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_15), message: "`resource_arn` of `IntegrationResourceProperty` must match the schema's pattern `arn:aws:.*:.*:[0-9]+:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2851,6 +2883,8 @@ impl fr::resource::Props for Job {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Job` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "glue_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`glue_version` of `Job` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "glue_version", check: fr::literal::Check::Pattern(PATTERN_16), message: "`glue_version` of `Job` must match the schema's pattern `^(\\w+\\.)+\\w+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "maintenance_window", check: fr::literal::Check::Pattern(PATTERN_17), message: "`maintenance_window` of `Job` must match the schema's pattern `^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):([01]?[0-9]|2[0-3…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Job` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "number_of_workers", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`number_of_workers` of `Job` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "security_configuration", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`security_configuration` of `Job` must have 1 to 255 characters (the schema's minLength/maxLength)" },
@@ -2913,6 +2947,7 @@ pub struct JobCommand {
 impl fr::resource::Props for JobCommand {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "python_version", check: fr::literal::Check::Pattern(PATTERN_18), message: "`python_version` of `JobCommand` must match the schema's pattern `^([2-3]|3[.]9)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "runtime", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`runtime` of `JobCommand` must have 0 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "script_location", check: fr::literal::Check::Length { min: 0, max: 400000 }, message: "`script_location` of `JobCommand` must have 0 to 400000 characters (the schema's minLength/maxLength)" },
     ];
@@ -3047,6 +3082,7 @@ impl fr::resource::Props for MLTransform {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `MLTransform` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "glue_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`glue_version` of `MLTransform` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "glue_version", check: fr::literal::Check::Pattern(PATTERN_16), message: "`glue_version` of `MLTransform` must match the schema's pattern `^(\\w+\\.)+\\w+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_capacity", check: fr::literal::Check::Range { min: 1.0, max: 100.0 }, message: "`max_capacity` of `MLTransform` must be from 1 to 100 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `MLTransform` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "timeout", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`timeout` of `MLTransform` must be at least 1 (the schema's minimum/maximum)" },
@@ -3414,6 +3450,7 @@ impl fr::resource::Props for SchemaReference {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schema_version_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`schema_version_id` of `SchemaReference` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_version_id", check: fr::literal::Check::Pattern(PATTERN_19), message: "`schema_version_id` of `SchemaReference` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema_version_number", check: fr::literal::Check::Range { min: 1.0, max: 100000.0 }, message: "`schema_version_number` of `SchemaReference` must be from 1 to 100000 (the schema's minimum/maximum)" },
     ];
 }
@@ -3436,8 +3473,11 @@ impl fr::resource::Props for SchemaId {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "registry_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`registry_name` of `SchemaId` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "registry_name", check: fr::literal::Check::Pattern(PATTERN_20), message: "`registry_name` of `SchemaId` must match the schema's pattern `^[a-zA-Z0-9-_$#.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema_arn", check: fr::literal::Check::Length { min: 1, max: 10240 }, message: "`schema_arn` of `SchemaId` must have 1 to 10240 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_arn", check: fr::literal::Check::Pattern(PATTERN_21), message: "`schema_arn` of `SchemaId` must match the schema's pattern `^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`schema_name` of `SchemaId` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_name", check: fr::literal::Check::Pattern(PATTERN_20), message: "`schema_name` of `SchemaId` must match the schema's pattern `^[a-zA-Z0-9-_$#.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3602,6 +3642,7 @@ impl fr::resource::Props for Schema {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Schema` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Schema` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "schema_definition", check: fr::literal::Check::Length { min: 1, max: 170000 }, message: "`schema_definition` of `Schema` must have 1 to 170000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_definition", check: fr::literal::Check::Pattern(PATTERN_22), message: "`schema_definition` of `Schema` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3698,6 +3739,7 @@ pub struct RegistryProperty {
 impl fr::resource::Props for RegistryProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`arn` of `RegistryProperty` must match the schema's pattern `arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `RegistryProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3722,6 +3764,7 @@ impl fr::resource::Props for SchemaVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schema_definition", check: fr::literal::Check::Length { min: 1, max: 170000 }, message: "`schema_definition` of `SchemaVersion` must have 1 to 170000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_definition", check: fr::literal::Check::Pattern(PATTERN_22), message: "`schema_definition` of `SchemaVersion` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3778,6 +3821,7 @@ impl fr::resource::Props for SchemaProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "registry_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`registry_name` of `SchemaProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_arn", check: fr::literal::Check::Pattern(PATTERN_24), message: "`schema_arn` of `SchemaProperty` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn):glue:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`schema_name` of `SchemaProperty` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3806,6 +3850,7 @@ impl fr::resource::Props for SchemaVersionMetadata {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SchemaVersionMetadata` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_version_id", check: fr::literal::Check::Pattern(PATTERN_25), message: "`schema_version_id` of `SchemaVersionMetadata` must match the schema's pattern `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `SchemaVersionMetadata` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4043,9 +4088,11 @@ impl fr::resource::Props for Session {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Session` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "glue_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`glue_version` of `Session` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "glue_version", check: fr::literal::Check::Pattern(PATTERN_16), message: "`glue_version` of `Session` must match the schema's pattern `^(\\w+\\.)+\\w+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`id` of `Session` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "idle_timeout", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`idle_timeout` of `Session` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "request_origin", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`request_origin` of `Session` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "request_origin", check: fr::literal::Check::Pattern(PATTERN_1), message: "`request_origin` of `Session` must match the schema's pattern `^[.\\-_A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "security_configuration", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`security_configuration` of `Session` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "timeout", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`timeout` of `Session` must be at least 1 (the schema's minimum/maximum)" },
     ];
@@ -4110,6 +4157,7 @@ impl fr::resource::Props for SessionCommand {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `SessionCommand` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "python_version", check: fr::literal::Check::Pattern(PATTERN_18), message: "`python_version` of `SessionCommand` must match the schema's pattern `^([2-3]|3[.]9)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5126,6 +5174,7 @@ impl fr::resource::Props for UsageProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`description` of `UsageProfile` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_26), message: "`description` of `UsageProfile` must match the schema's pattern `[a-zA-Z0-9\\-\\:\\_]{1,64}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 5, max: 128 }, message: "`name` of `UsageProfile` must have 5 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -5364,3 +5413,57 @@ impl fr::resource::Resource for Workflow {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{c}'), ('\u{e}', '\u{10ffff}')]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b'), ('e', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('%', '&'), ('+', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('#', '#'), ('%', '&'), ('+', '+'), ('-', '-'), ('/', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '"'), ('%', '-'), ('0', '>'), ('@', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-'), ('/', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '$'), ('&', ';'), ('=', '='), ('?', '['), (']', ']'), ('_', '_'), ('a', '{'), ('}', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '!'), ('#', '%'), ('(', ';'), ('=', '='), ('?', '\u{10ffff}')])];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('(', ')'), ('-', '.'), ('0', '9'), ('@', '['), (']', ']'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '1')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '3')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('9', '9')])]]), fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '$'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b'), ('e', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')])];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b'), ('e', 'f')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }];

@@ -76,6 +76,7 @@ impl fr::resource::Props for Workspace {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Workspace` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "grafana_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`grafana_version` of `Workspace` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Workspace` must match the schema's pattern `^[a-zA-Z0-9-._~]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "organization_role_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`organization_role_name` of `Workspace` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -322,3 +323,5 @@ impl fr::resource::Props for VpcConfiguration {
         fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `VpcConfiguration`: add `subnet_ids: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 255 }, fr::literal::Node::End];

@@ -24,6 +24,9 @@ impl fr::resource::Props for Config {
         fr::resource::Required { field: "config_data", message: "missing required property `config_data` of `Config`: add `config_data: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `Config`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Config` must match the schema's pattern `^[ a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Config`], known after apply.
@@ -192,6 +195,9 @@ pub struct DecodeConfig {
 
 impl fr::resource::Props for DecodeConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "unvalidated_json", check: fr::literal::Check::Pattern(PATTERN_1), message: "`unvalidated_json` of `DecodeConfig` must match the schema's pattern `^[{}\\[\\]:.,\"0-9A-z\\-_\\s]{1,8192}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -203,6 +209,9 @@ pub struct DemodulationConfig {
 
 impl fr::resource::Props for DemodulationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "unvalidated_json", check: fr::literal::Check::Pattern(PATTERN_1), message: "`unvalidated_json` of `DemodulationConfig` must match the schema's pattern `^[{}\\[\\]:.,\"0-9A-z\\-_\\s]{1,8192}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -279,6 +288,10 @@ pub struct S3RecordingConfig {
 
 impl fr::resource::Props for S3RecordingConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`bucket_arn` of `S3RecordingConfig` must match the schema's pattern `^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,6…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_3), message: "`prefix` of `S3RecordingConfig` must match the schema's pattern `^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-na…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -322,6 +335,9 @@ impl fr::resource::Props for KinesisDataStreamData {
         fr::resource::Required { field: "kinesis_data_stream_arn", message: "missing required property `kinesis_data_stream_arn` of `KinesisDataStreamData`: add `kinesis_data_stream_arn: ...` to it" },
         fr::resource::Required { field: "kinesis_role_arn", message: "missing required property `kinesis_role_arn` of `KinesisDataStreamData`: add `kinesis_role_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "kinesis_data_stream_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`kinesis_data_stream_arn` of `KinesisDataStreamData` must match the schema's pattern `^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -362,6 +378,9 @@ pub struct UplinkEchoConfig {
 
 impl fr::resource::Props for UplinkEchoConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "antenna_uplink_config_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`antenna_uplink_config_arn` of `UplinkEchoConfig` must match the schema's pattern `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -375,6 +394,10 @@ pub struct ConfigTag {
 
 impl fr::resource::Props for ConfigTag {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_6), message: "`key` of `ConfigTag` must match the schema's pattern `^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_7), message: "`value` of `ConfigTag` must match the schema's pattern `^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// AWS Ground Station DataflowEndpointGroup schema for CloudFormation
@@ -477,6 +500,9 @@ pub struct AwsGroundStationAgentEndpoint {
 
 impl fr::resource::Props for AwsGroundStationAgentEndpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AwsGroundStationAgentEndpoint` must match the schema's pattern `^[ a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -554,6 +580,7 @@ impl fr::resource::Props for RangedSocketAddress {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 7, max: 16 }, message: "`name` of `RangedSocketAddress` must have 7 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `RangedSocketAddress` must match the schema's pattern `^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -585,6 +612,9 @@ pub struct DataflowEndpoint {
 
 impl fr::resource::Props for DataflowEndpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `DataflowEndpoint` must match the schema's pattern `^[ a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -615,6 +645,10 @@ impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "key", message: "missing required property `key` of `Tag`: add `key: ...` to it" },
         fr::resource::Required { field: "value", message: "missing required property `value` of `Tag`: add `value: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_6), message: "`key` of `Tag` must match the schema's pattern `^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_7), message: "`value` of `Tag` must match the schema's pattern `^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -711,6 +745,9 @@ impl fr::resource::Props for DownlinkAwsGroundStationAgentEndpoint {
         fr::resource::Required { field: "dataflow_details", message: "missing required property `dataflow_details` of `DownlinkAwsGroundStationAgentEndpoint`: add `dataflow_details: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `DownlinkAwsGroundStationAgentEndpoint`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `DownlinkAwsGroundStationAgentEndpoint` must match the schema's pattern `^[ a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Dataflow details for downlink
@@ -778,6 +815,9 @@ impl fr::resource::Props for DataflowEndpointGroupV2RangedSocketAddress {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `DataflowEndpointGroupV2RangedSocketAddress`: add `name: ...` to it" },
         fr::resource::Required { field: "port_range", message: "missing required property `port_range` of `DataflowEndpointGroupV2RangedSocketAddress`: add `port_range: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `DataflowEndpointGroupV2RangedSocketAddress` must match the schema's pattern `^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -850,6 +890,9 @@ impl fr::resource::Props for UplinkAwsGroundStationAgentEndpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "dataflow_details", message: "missing required property `dataflow_details` of `UplinkAwsGroundStationAgentEndpoint`: add `dataflow_details: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `UplinkAwsGroundStationAgentEndpoint`: add `name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `UplinkAwsGroundStationAgentEndpoint` must match the schema's pattern `^[ a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -927,8 +970,11 @@ impl fr::resource::Props for MissionProfile {
         fr::literal::LiteralRule { field: "contact_post_pass_duration_seconds", check: fr::literal::Check::Range { min: 0.0, max: 21600.0 }, message: "`contact_post_pass_duration_seconds` of `MissionProfile` must be from 0 to 21600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "contact_pre_pass_duration_seconds", check: fr::literal::Check::Range { min: 0.0, max: 21600.0 }, message: "`contact_pre_pass_duration_seconds` of `MissionProfile` must be from 0 to 21600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "minimum_viable_contact_duration_seconds", check: fr::literal::Check::Range { min: 1.0, max: 21600.0 }, message: "`minimum_viable_contact_duration_seconds` of `MissionProfile` must be from 1 to 21600 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `MissionProfile` must match the schema's pattern `^[ a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "telemetry_sink_config_arn", check: fr::literal::Check::Length { min: 82, max: 424 }, message: "`telemetry_sink_config_arn` of `MissionProfile` must have 82 to 424 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "telemetry_sink_config_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`telemetry_sink_config_arn` of `MissionProfile` must match the schema's pattern `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tracking_config_arn", check: fr::literal::Check::Length { min: 82, max: 424 }, message: "`tracking_config_arn` of `MissionProfile` must have 82 to 424 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tracking_config_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`tracking_config_arn` of `MissionProfile` must match the schema's pattern `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -996,4 +1042,28 @@ pub struct StreamsKmsKey {
 
 impl fr::resource::Props for StreamsKmsKey {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "kms_alias_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`kms_alias_arn` of `StreamsKmsKey` must match the schema's pattern `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "kms_alias_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`kms_alias_name` of `StreamsKmsKey` must match the schema's pattern `^alias/[a-zA-Z0-9:/_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('"', '"'), (',', '.'), ('0', ':'), ('A', '{'), ('}', '}'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 8192 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('}', '}')])], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('}', '}')])], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('}', '}')])], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('}', '}')])], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('}', '}')])], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('}', '}')])]])], min: 1, max: 900 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::End]])];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -29,6 +29,7 @@ impl fr::resource::Props for CustomDetectionRuleAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`rule_id` of `CustomDetectionRuleAssociation` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_id` of `CustomDetectionRuleAssociation` must match the schema's pattern `^[a-z0-9]+(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -903,6 +904,7 @@ impl fr::resource::Props for ThreatEntitySet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "detector_id", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`detector_id` of `ThreatEntitySet` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`expected_bucket_owner` of `ThreatEntitySet` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_1), message: "`expected_bucket_owner` of `ThreatEntitySet` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`location` of `ThreatEntitySet` must have 1 to 300 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`name` of `ThreatEntitySet` must have 1 to 300 characters (the schema's minLength/maxLength)" },
     ];
@@ -1075,6 +1077,7 @@ impl fr::resource::Props for TrustedEntitySet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "detector_id", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`detector_id` of `TrustedEntitySet` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`expected_bucket_owner` of `TrustedEntitySet` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_1), message: "`expected_bucket_owner` of `TrustedEntitySet` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "location", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`location` of `TrustedEntitySet` must have 1 to 300 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 300 }, message: "`name` of `TrustedEntitySet` must have 1 to 300 characters (the schema's minLength/maxLength)" },
     ];
@@ -1135,3 +1138,7 @@ fr::cfn_enum! {
         Txt = "TXT",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

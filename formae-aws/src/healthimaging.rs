@@ -26,6 +26,7 @@ impl fr::resource::Props for Datastore {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`datastore_name` of `Datastore` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`datastore_name` of `Datastore` must match the schema's pattern `^[A-Za-z0-9._/#-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -70,3 +71,5 @@ impl fr::resource::Resource for Datastore {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -39,7 +39,9 @@ impl fr::resource::Props for Group {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`group_name` of `Group` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_name` of `Group` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `Group` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`path` of `Group` must match the schema's pattern `^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -130,7 +132,9 @@ impl fr::resource::Props for GroupPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`group_name` of `GroupPolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_name` of `GroupPolicy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`policy_name` of `GroupPolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_name` of `GroupPolicy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -200,7 +204,9 @@ impl fr::resource::Props for InstanceProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_profile_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`instance_profile_name` of `InstanceProfile` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_profile_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`instance_profile_name` of `InstanceProfile` must match the schema's pattern `^([\\w+=,.@-]+)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `InstanceProfile` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`path` of `InstanceProfile` must match the schema's pattern `^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -292,6 +298,7 @@ impl fr::resource::Props for ManagedPolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `ManagedPolicy` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `ManagedPolicy` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_3), message: "`path` of `ManagedPolicy` must match the schema's pattern `^((/[A-Za-z0-9\\.,\\+@=_-]+)*)/$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -476,10 +483,13 @@ impl fr::resource::Props for Role {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Role` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_4), message: "`description` of `Role` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_session_duration", check: fr::literal::Check::Range { min: 3600.0, max: 43200.0 }, message: "`max_session_duration` of `Role` must be from 3600 to 43200 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `Role` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`path` of `Role` must match the schema's pattern `^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "permissions_boundary", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`permissions_boundary` of `Role` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "role_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`role_name` of `Role` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`role_name` of `Role` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -595,7 +605,9 @@ impl fr::resource::Props for RolePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`policy_name` of `RolePolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_name` of `RolePolicy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "role_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`role_name` of `RolePolicy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`role_name` of `RolePolicy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -667,6 +679,7 @@ impl fr::resource::Props for SAMLProvider {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `SAMLProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `SAMLProvider` must match the schema's pattern `[\\w._-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "saml_metadata_document", check: fr::literal::Check::Length { min: 1000, max: 10000000 }, message: "`saml_metadata_document` of `SAMLProvider` must have 1000 to 10000000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -735,6 +748,7 @@ impl fr::resource::Props for SAMLPrivateKey {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_id", check: fr::literal::Check::Length { min: 22, max: 64 }, message: "`key_id` of `SAMLPrivateKey` must have 22 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`key_id` of `SAMLPrivateKey` must match the schema's pattern `[A-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -761,9 +775,13 @@ impl fr::resource::Props for ServerCertificate {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_body", check: fr::literal::Check::Length { min: 1, max: 16384 }, message: "`certificate_body` of `ServerCertificate` must have 1 to 16384 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_body", check: fr::literal::Check::Pattern(PATTERN_7), message: "`certificate_body` of `ServerCertificate` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "certificate_chain", check: fr::literal::Check::Length { min: 1, max: 2097152 }, message: "`certificate_chain` of `ServerCertificate` must have 1 to 2097152 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_chain", check: fr::literal::Check::Pattern(PATTERN_7), message: "`certificate_chain` of `ServerCertificate` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `ServerCertificate` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_8), message: "`path` of `ServerCertificate` must match the schema's pattern `(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_certificate_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`server_certificate_name` of `ServerCertificate` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_certificate_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`server_certificate_name` of `ServerCertificate` must match the schema's pattern `[\\w+=,.@-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -846,8 +864,11 @@ impl fr::resource::Props for ServiceLinkedRole {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_service_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`aws_service_name` of `ServiceLinkedRole` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_service_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`aws_service_name` of `ServiceLinkedRole` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_suffix", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`custom_suffix` of `ServiceLinkedRole` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_suffix", check: fr::literal::Check::Pattern(PATTERN_0), message: "`custom_suffix` of `ServiceLinkedRole` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `ServiceLinkedRole` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_4), message: "`description` of `ServiceLinkedRole` must match the schema's pattern `^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -934,8 +955,10 @@ impl fr::resource::Props for User {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `User` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_1), message: "`path` of `User` must match the schema's pattern `^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "permissions_boundary", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`permissions_boundary` of `User` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`user_name` of `User` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`user_name` of `User` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1043,7 +1066,9 @@ impl fr::resource::Props for UserPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`policy_name` of `UserPolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_name` of `UserPolicy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`user_name` of `UserPolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`user_name` of `UserPolicy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1108,7 +1133,9 @@ impl fr::resource::Props for VirtualMFADevice {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`path` of `VirtualMFADevice` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_8), message: "`path` of `VirtualMFADevice` must match the schema's pattern `(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "virtual_mfa_device_name", check: fr::literal::Check::Length { min: 1, max: 226 }, message: "`virtual_mfa_device_name` of `VirtualMFADevice` must have 1 to 226 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "virtual_mfa_device_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`virtual_mfa_device_name` of `VirtualMFADevice` must match the schema's pattern `[\\w+=,.@-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1145,3 +1172,23 @@ impl fr::resource::Resource for VirtualMFADevice {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::End]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', '~'), ('¡', 'ÿ')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', 'ÿ')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '\u{7f}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])]])];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];

@@ -31,6 +31,7 @@ impl fr::resource::Props for Group {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `Group` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`display_name` of `Group` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "identity_store_id", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`identity_store_id` of `Group` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`identity_store_id` of `Group` must match the schema's pattern `^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -96,7 +97,9 @@ impl fr::resource::Props for GroupMembership {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Length { min: 1, max: 47 }, message: "`group_id` of `GroupMembership` must have 1 to 47 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`group_id` of `GroupMembership` must match the schema's pattern `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identity_store_id", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`identity_store_id` of `GroupMembership` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`identity_store_id` of `GroupMembership` must match the schema's pattern `^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -152,6 +155,7 @@ impl fr::resource::Props for MemberId {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "user_id", check: fr::literal::Check::Length { min: 1, max: 47 }, message: "`user_id` of `MemberId` must have 1 to 47 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`user_id` of `MemberId` must match the schema's pattern `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -224,6 +228,7 @@ impl fr::resource::Props for User {
         fr::literal::LiteralRule { field: "birthdate", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`birthdate` of `User` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`display_name` of `User` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "identity_store_id", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`identity_store_id` of `User` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`identity_store_id` of `User` must match the schema's pattern `^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "locale", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`locale` of `User` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "nick_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`nick_name` of `User` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "preferred_language", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`preferred_language` of `User` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
@@ -459,3 +464,7 @@ impl fr::resource::Props for UserRoles {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`value` of `UserRoles` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 10, max: 10 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End]])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 10, max: 10 }, fr::literal::Node::Class(&[('-', '-')])], &[]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];

@@ -116,6 +116,9 @@ impl fr::resource::Props for Time {
         fr::resource::Required { field: "time_of_day", message: "missing required property `time_of_day` of `Time`: add `time_of_day: ...` to it" },
         fr::resource::Required { field: "time_zone", message: "missing required property `time_zone` of `Time`: add `time_zone: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "time_of_day", check: fr::literal::Check::Pattern(PATTERN_0), message: "`time_of_day` of `Time` must match the schema's pattern `^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -209,6 +212,7 @@ impl fr::resource::Props for CodeSecurityIntegration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`name` of `CodeSecurityIntegration` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `CodeSecurityIntegration` must match the schema's pattern `^[a-zA-Z0-9-_$:.]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -288,6 +292,9 @@ impl fr::resource::Props for CreateGitLabSelfManagedIntegrationDetail {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "access_token", message: "missing required property `access_token` of `CreateGitLabSelfManagedIntegrationDetail`: add `access_token: ...` to it" },
         fr::resource::Required { field: "instance_url", message: "missing required property `instance_url` of `CreateGitLabSelfManagedIntegrationDetail`: add `instance_url: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`instance_url` of `CreateGitLabSelfManagedIntegrationDetail` must match the schema's pattern `^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -370,6 +377,7 @@ impl fr::resource::Props for CodeSecurityScanConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`name` of `CodeSecurityScanConfiguration` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `CodeSecurityScanConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_$:.]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -633,6 +641,7 @@ impl fr::resource::Props for AzureProviderConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_config_connector_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`aws_config_connector_arn` of `AzureProviderConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_config_connector_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`aws_config_connector_arn` of `AzureProviderConfiguration` must match the schema's pattern `arn:([^:]+):config:([^:]+):([^:]+):connector/([^…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -709,7 +718,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`key` of `Tag` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_5), message: "`value` of `Tag` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1005,3 +1016,15 @@ pub struct PackageFilter {
 impl fr::resource::Props for PackageFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '1')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('$', '$'), ('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('%', '&'), ('(', ')'), ('+', '+'), ('-', ':'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 1024 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '.'), ('0', '9'), (';', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -43,9 +43,12 @@ impl fr::resource::Props for Connection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bandwidth", check: fr::literal::Check::Length { min: 1, max: 8 }, message: "`bandwidth` of `Connection` must have 1 to 8 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bandwidth", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bandwidth` of `Connection` must match the schema's pattern `^\\d+[MG]bps$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `Connection` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Connection` must match the schema's pattern `^[-a-zA-Z0-9_ ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`environment_id` of `Connection` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "remote_owner_account", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`remote_owner_account` of `Connection` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "remote_owner_account", check: fr::literal::Check::Pattern(PATTERN_2), message: "`remote_owner_account` of `Connection` must match the schema's pattern `^[-a-zA-Z0-9_@\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -118,6 +121,9 @@ pub struct AttachPoint {
 
 impl fr::resource::Props for AttachPoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "direct_connect_gateway", check: fr::literal::Check::Pattern(PATTERN_3), message: "`direct_connect_gateway` of `AttachPoint` must match the schema's pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The remote account identifier for the connection. Required when creating a connection through AWS. Replaces RemoteOwnerAccount.
@@ -134,6 +140,7 @@ impl fr::resource::Props for ConnectionRemoteAccount {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`identifier` of `ConnectionRemoteAccount` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`identifier` of `ConnectionRemoteAccount` must match the schema's pattern `^[-a-zA-Z0-9_@\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -158,3 +165,11 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('G', 'G'), ('M', 'M')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];

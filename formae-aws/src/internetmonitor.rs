@@ -43,8 +43,10 @@ impl fr::resource::Props for Monitor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "linked_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`linked_account_id` of `Monitor` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "linked_account_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`linked_account_id` of `Monitor` must match the schema's pattern `^(\\d{12})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_city_networks_to_monitor", check: fr::literal::Check::Range { min: 1.0, max: 500000.0 }, message: "`max_city_networks_to_monitor` of `Monitor` must be from 1 to 500000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`monitor_name` of `Monitor` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`monitor_name` of `Monitor` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "traffic_percentage_to_monitor", check: fr::literal::Check::Range { min: 1.0, max: 100.0 }, message: "`traffic_percentage_to_monitor` of `Monitor` must be from 1 to 100 (the schema's minimum/maximum)" },
     ];
 }
@@ -197,3 +199,7 @@ pub struct Tag {
 impl fr::resource::Props for Tag {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -33,7 +33,9 @@ impl fr::resource::Props for InvoiceUnit {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `InvoiceUnit` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `InvoiceUnit` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "invoice_receiver", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`invoice_receiver` of `InvoiceUnit` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "invoice_receiver", check: fr::literal::Check::Pattern(PATTERN_1), message: "`invoice_receiver` of `InvoiceUnit` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `InvoiceUnit` must have 1 to 50 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -169,8 +171,11 @@ impl fr::resource::Props for ProcurementPortalPreference {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "buyer_identifier", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`buyer_identifier` of `ProcurementPortalPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "buyer_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`buyer_identifier` of `ProcurementPortalPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "procurement_portal_instance_endpoint", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`procurement_portal_instance_endpoint` of `ProcurementPortalPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "procurement_portal_instance_endpoint", check: fr::literal::Check::Pattern(PATTERN_2), message: "`procurement_portal_instance_endpoint` of `ProcurementPortalPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "supplier_identifier", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`supplier_identifier` of `ProcurementPortalPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "supplier_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`supplier_identifier` of `ProcurementPortalPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -252,7 +257,9 @@ impl fr::resource::Props for Contact {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`email` of `Contact` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Pattern(PATTERN_3), message: "`email` of `Contact` must match the schema's pattern `^[a-zA-Z0-9._%+\\-]+@[a-zA-Z0-9.\\-]+\\.[a-zA-Z]{2,…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`name` of `Contact` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Contact` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -427,9 +434,13 @@ impl fr::resource::Props for TestEnvPreference {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "buyer_identifier", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`buyer_identifier` of `TestEnvPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "buyer_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`buyer_identifier` of `TestEnvPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "procurement_portal_instance_endpoint", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`procurement_portal_instance_endpoint` of `TestEnvPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "procurement_portal_instance_endpoint", check: fr::literal::Check::Pattern(PATTERN_2), message: "`procurement_portal_instance_endpoint` of `TestEnvPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "procurement_portal_shared_secret", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`procurement_portal_shared_secret` of `TestEnvPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "procurement_portal_shared_secret", check: fr::literal::Check::Pattern(PATTERN_2), message: "`procurement_portal_shared_secret` of `TestEnvPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "supplier_identifier", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`supplier_identifier` of `TestEnvPreference` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "supplier_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`supplier_identifier` of `TestEnvPreference` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -446,3 +457,11 @@ fr::cfn_enum! {
         NetworkId = "NetworkID",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('%', '%'), ('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 2, max: 4294967295 }, fr::literal::Node::End];

@@ -264,8 +264,11 @@ impl fr::resource::Props for Authorizer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "authorizer_function_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`authorizer_function_arn` of `Authorizer` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "authorizer_function_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`authorizer_function_arn` of `Authorizer` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "authorizer_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`authorizer_name` of `Authorizer` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "authorizer_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`authorizer_name` of `Authorizer` must match the schema's pattern `[\\w=,@-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "token_key_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`token_key_name` of `Authorizer` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "token_key_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`token_key_name` of `Authorizer` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -351,6 +354,7 @@ impl fr::resource::Props for BillingGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "billing_group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`billing_group_name` of `BillingGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "billing_group_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`billing_group_name` of `BillingGroup` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -460,7 +464,9 @@ impl fr::resource::Props for CACertificate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ca_certificate_pem", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`ca_certificate_pem` of `CACertificate` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ca_certificate_pem", check: fr::literal::Check::Pattern(PATTERN_4), message: "`ca_certificate_pem` of `CACertificate` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "verification_certificate_pem", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`verification_certificate_pem` of `CACertificate` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "verification_certificate_pem", check: fr::literal::Check::Pattern(PATTERN_4), message: "`verification_certificate_pem` of `CACertificate` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -531,7 +537,9 @@ impl fr::resource::Props for RegistrationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Length { min: 0, max: 10240 }, message: "`template_body` of `RegistrationConfig` must have 0 to 10240 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Pattern(PATTERN_4), message: "`template_body` of `RegistrationConfig` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`template_name` of `RegistrationConfig` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`template_name` of `RegistrationConfig` must match the schema's pattern `^[0-9A-Za-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -588,8 +596,11 @@ impl fr::resource::Props for Certificate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ca_certificate_pem", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`ca_certificate_pem` of `Certificate` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ca_certificate_pem", check: fr::literal::Check::Pattern(PATTERN_0), message: "`ca_certificate_pem` of `Certificate` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "certificate_pem", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`certificate_pem` of `Certificate` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_pem", check: fr::literal::Check::Pattern(PATTERN_0), message: "`certificate_pem` of `Certificate` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "certificate_signing_request", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`certificate_signing_request` of `Certificate` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_signing_request", check: fr::literal::Check::Pattern(PATTERN_0), message: "`certificate_signing_request` of `Certificate` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -671,6 +682,7 @@ impl fr::resource::Props for CertificateProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_provider_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`certificate_provider_name` of `CertificateProvider` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_provider_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`certificate_provider_name` of `CertificateProvider` must match the schema's pattern `[\\w=,@-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -769,6 +781,7 @@ impl fr::resource::Props for Command {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "command_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`command_id` of `Command` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "command_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`command_id` of `Command` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2028 }, message: "`description` of `Command` must have 0 to 2028 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`display_name` of `Command` must have 0 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "payload_template", check: fr::literal::Check::Length { min: 0, max: 32768 }, message: "`payload_template` of `Command` must have 0 to 32768 characters (the schema's minLength/maxLength)" },
@@ -837,6 +850,7 @@ impl fr::resource::Props for CommandParameter {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2028 }, message: "`description` of `CommandParameter` must have 0 to 2028 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 192 }, message: "`name` of `CommandParameter` must have 1 to 192 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `CommandParameter` must match the schema's pattern `^[.$a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -864,8 +878,10 @@ impl fr::resource::Props for CommandParameterValue {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bin", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`bin` of `CommandParameterValue` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "l", check: fr::literal::Check::Length { min: 0, max: 19 }, message: "`l` of `CommandParameterValue` must have 0 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "l", check: fr::literal::Check::Pattern(PATTERN_6), message: "`l` of `CommandParameterValue` must match the schema's pattern `^-?\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`s` of `CommandParameterValue` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "ul", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`ul` of `CommandParameterValue` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ul", check: fr::literal::Check::Pattern(PATTERN_7), message: "`ul` of `CommandParameterValue` must match the schema's pattern `^[0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1061,6 +1077,7 @@ impl fr::resource::Props for CustomMetric {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`display_name` of `CustomMetric` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `CustomMetric` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`metric_name` of `CustomMetric` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1138,6 +1155,7 @@ impl fr::resource::Props for Dimension {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Dimension` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Dimension` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1223,8 +1241,11 @@ impl fr::resource::Props for DomainConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_configuration_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`domain_configuration_name` of `DomainConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_configuration_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`domain_configuration_name` of `DomainConfiguration` must match the schema's pattern `^[\\w.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain_name` of `DomainConfiguration` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`domain_name` of `DomainConfiguration` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "validation_certificate_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`validation_certificate_arn` of `DomainConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "validation_certificate_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`validation_certificate_arn` of `DomainConfiguration` must match the schema's pattern `^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1302,6 +1323,7 @@ impl fr::resource::Props for AuthorizerConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_authorizer_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`default_authorizer_name` of `AuthorizerConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_authorizer_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`default_authorizer_name` of `AuthorizerConfig` must match the schema's pattern `^[\\w=,@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1316,6 +1338,7 @@ impl fr::resource::Props for ClientCertificateConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_certificate_callback_arn", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`client_certificate_callback_arn` of `ClientCertificateConfig` must have 1 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_certificate_callback_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`client_certificate_callback_arn` of `ClientCertificateConfig` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1342,6 +1365,7 @@ impl fr::resource::Props for ServerCertificateConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ocsp_authorized_responder_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`ocsp_authorized_responder_arn` of `ServerCertificateConfig` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ocsp_authorized_responder_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`ocsp_authorized_responder_arn` of `ServerCertificateConfig` must match the schema's pattern `^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ocsp_lambda_arn", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`ocsp_lambda_arn` of `ServerCertificateConfig` must have 1 to 170 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1366,6 +1390,7 @@ impl fr::resource::Props for TlsConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "security_policy", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`security_policy` of `TlsConfig` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "security_policy", check: fr::literal::Check::Pattern(PATTERN_0), message: "`security_policy` of `TlsConfig` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1479,7 +1504,9 @@ impl fr::resource::Props for FleetMetric {
         fr::literal::LiteralRule { field: "aggregation_field", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`aggregation_field` of `FleetMetric` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `FleetMetric` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`index_name` of `FleetMetric` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`index_name` of `FleetMetric` must match the schema's pattern `^[a-zA-Z0-9:_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `FleetMetric` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`metric_name` of `FleetMetric` must match the schema's pattern `^[a-zA-Z0-9_\\-\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "period", check: fr::literal::Check::Range { min: 60.0, max: 86400.0 }, message: "`period` of `FleetMetric` must be from 60 to 86400 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`query_string` of `FleetMetric` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
@@ -1657,7 +1684,9 @@ impl fr::resource::Props for Job {
         fr::literal::LiteralRule { field: "document", check: fr::literal::Check::Length { min: 0, max: 32768 }, message: "`document` of `Job` must have 0 to 32768 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "document_source", check: fr::literal::Check::Length { min: 1, max: 1350 }, message: "`document_source` of `Job` must have 1 to 1350 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "job_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`job_id` of `Job` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`job_id` of `Job` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "job_template_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`job_template_arn` of `Job` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_template_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`job_template_arn` of `Job` must match the schema's pattern `^arn:[!-~]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2013,6 +2042,7 @@ impl fr::resource::Props for JobTemplate {
         fr::literal::LiteralRule { field: "document", check: fr::literal::Check::Length { min: 0, max: 32768 }, message: "`document` of `JobTemplate` must have 0 to 32768 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "document_source", check: fr::literal::Check::Length { min: 1, max: 1350 }, message: "`document_source` of `JobTemplate` must have 1 to 1350 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "job_template_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`job_template_id` of `JobTemplate` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_template_id", check: fr::literal::Check::Pattern(PATTERN_13), message: "`job_template_id` of `JobTemplate` must match the schema's pattern `[a-zA-Z0-9_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2265,6 +2295,7 @@ impl fr::resource::Props for Logging {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`account_id` of `Logging` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_14), message: "`account_id` of `Logging` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2374,6 +2405,7 @@ impl fr::resource::Props for MitigationAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`action_name` of `MitigationAction` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`action_name` of `MitigationAction` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2588,6 +2620,7 @@ impl fr::resource::Props for Policy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`policy_name` of `Policy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`policy_name` of `Policy` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2716,7 +2749,9 @@ impl fr::resource::Props for ProvisioningTemplate {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ProvisioningTemplate` must have 0 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Length { min: 0, max: 10240 }, message: "`template_body` of `ProvisioningTemplate` must have 0 to 10240 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_body", check: fr::literal::Check::Pattern(PATTERN_0), message: "`template_body` of `ProvisioningTemplate` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`template_name` of `ProvisioningTemplate` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`template_name` of `ProvisioningTemplate` must match the schema's pattern `^[0-9A-Za-z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2769,6 +2804,7 @@ impl fr::resource::Props for ProvisioningHook {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "payload_version", check: fr::literal::Check::Length { min: 10, max: 32 }, message: "`payload_version` of `ProvisioningHook` must have 10 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "payload_version", check: fr::literal::Check::Pattern(PATTERN_16), message: "`payload_version` of `ProvisioningHook` must match the schema's pattern `^[0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`target_arn` of `ProvisioningHook` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2805,6 +2841,7 @@ impl fr::resource::Props for ResourceSpecificLogging {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "target_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`target_name` of `ResourceSpecificLogging` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`target_name` of `ResourceSpecificLogging` must match the schema's pattern `[a-zA-Z0-9.:\\s_\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2887,6 +2924,7 @@ impl fr::resource::Props for RoleAlias {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "credential_duration_seconds", check: fr::literal::Check::Range { min: 900.0, max: 43200.0 }, message: "`credential_duration_seconds` of `RoleAlias` must be from 900 to 43200 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "role_alias", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`role_alias` of `RoleAlias` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role_alias", check: fr::literal::Check::Pattern(PATTERN_1), message: "`role_alias` of `RoleAlias` must match the schema's pattern `[\\w=,@-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2979,7 +3017,9 @@ impl fr::resource::Props for ScheduledAudit {
         fr::resource::Required { field: "target_check_names", message: "missing required property `target_check_names` of `ScheduledAudit`: add `target_check_names: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "day_of_month", check: fr::literal::Check::Pattern(PATTERN_18), message: "`day_of_month` of `ScheduledAudit` must match the schema's pattern `^([1-9]|[12][0-9]|3[01])$|^LAST$|^UNSET_VALUE$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "scheduled_audit_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`scheduled_audit_name` of `ScheduledAudit` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scheduled_audit_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`scheduled_audit_name` of `ScheduledAudit` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3081,6 +3121,7 @@ impl fr::resource::Props for SecurityProfile {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "security_profile_description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`security_profile_description` of `SecurityProfile` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "security_profile_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`security_profile_name` of `SecurityProfile` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "security_profile_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`security_profile_name` of `SecurityProfile` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3142,6 +3183,7 @@ impl fr::resource::Props for MetricToRetain {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric` of `MetricToRetain` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric", check: fr::literal::Check::Pattern(PATTERN_3), message: "`metric` of `MetricToRetain` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3162,6 +3204,7 @@ impl fr::resource::Props for MetricDimension {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dimension_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`dimension_name` of `MetricDimension` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dimension_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`dimension_name` of `MetricDimension` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3202,7 +3245,9 @@ impl fr::resource::Props for Behavior {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric` of `Behavior` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric", check: fr::literal::Check::Pattern(PATTERN_3), message: "`metric` of `Behavior` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Behavior` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Behavior` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3374,6 +3419,7 @@ impl fr::resource::Props for SoftwarePackage {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `SoftwarePackage` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "package_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`package_name` of `SoftwarePackage` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "package_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`package_name` of `SoftwarePackage` must match the schema's pattern `^[a-zA-Z0-9-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3447,8 +3493,10 @@ impl fr::resource::Props for SoftwarePackageVersion {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `SoftwarePackageVersion` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "package_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`package_name` of `SoftwarePackageVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "package_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`package_name` of `SoftwarePackageVersion` must match the schema's pattern `^[a-zA-Z0-9-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recipe", check: fr::literal::Check::Length { min: 0, max: 3072 }, message: "`recipe` of `SoftwarePackageVersion` must have 0 to 3072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "version_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`version_name` of `SoftwarePackageVersion` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`version_name` of `SoftwarePackageVersion` must match the schema's pattern `^[a-zA-Z0-9-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3581,6 +3629,7 @@ impl fr::resource::Props for Stream {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2028 }, message: "`description` of `Stream` must have 0 to 2028 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "stream_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`stream_id` of `Stream` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stream_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`stream_id` of `Stream` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3683,6 +3732,7 @@ impl fr::resource::Props for Thing {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "thing_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`thing_name` of `Thing` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "thing_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`thing_name` of `Thing` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3757,8 +3807,10 @@ impl fr::resource::Props for ThingGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parent_group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`parent_group_name` of `ThingGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_group_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`parent_group_name` of `ThingGroup` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`query_string` of `ThingGroup` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "thing_group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`thing_group_name` of `ThingGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "thing_group_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`thing_group_name` of `ThingGroup` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3897,6 +3949,7 @@ impl fr::resource::Props for ThingType {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "thing_type_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`thing_type_name` of `ThingType` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "thing_type_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`thing_type_name` of `ThingType` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3984,7 +4037,9 @@ impl fr::resource::Props for PropagatingAttribute {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "thing_attribute", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`thing_attribute` of `PropagatingAttribute` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "thing_attribute", check: fr::literal::Check::Pattern(PATTERN_19), message: "`thing_attribute` of `PropagatingAttribute` must match the schema's pattern `[a-zA-Z0-9_.,@/:#-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_property_key", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`user_property_key` of `PropagatingAttribute` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_property_key", check: fr::literal::Check::Pattern(PATTERN_20), message: "`user_property_key` of `PropagatingAttribute` must match the schema's pattern `[a-zA-Z0-9:$.]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4015,6 +4070,7 @@ impl fr::resource::Props for TopicRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rule_name` of `TopicRule` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_21), message: "`rule_name` of `TopicRule` must match the schema's pattern `^[a-zA-Z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4313,6 +4369,9 @@ impl fr::resource::Props for ElasticsearchAction {
         fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `ElasticsearchAction`: add `role_arn: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `ElasticsearchAction`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "endpoint", check: fr::literal::Check::Pattern(PATTERN_22), message: "`endpoint` of `ElasticsearchAction` must match the schema's pattern `^https?://`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -4332,6 +4391,9 @@ impl fr::resource::Props for FirehoseAction {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "delivery_stream_name", message: "missing required property `delivery_stream_name` of `FirehoseAction`: add `delivery_stream_name: ...` to it" },
         fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `FirehoseAction`: add `role_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "separator", check: fr::literal::Check::Pattern(PATTERN_23), message: "`separator` of `FirehoseAction` must match the schema's pattern `^([\\n\\t])|(\\r\\n)|(,)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4463,8 +4525,10 @@ impl fr::resource::Props for InfluxDBAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`database_name` of `InfluxDBAction` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_24), message: "`database_name` of `InfluxDBAction` must match the schema's pattern `^[^_\\\"][^\\\"]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "organization", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`organization` of `InfluxDBAction` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`table_name` of `InfluxDBAction` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_25), message: "`table_name` of `InfluxDBAction` must match the schema's pattern `^[^_].*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4770,6 +4834,9 @@ impl fr::resource::Props for OpenSearchAction {
         fr::resource::Required { field: "index", message: "missing required property `index` of `OpenSearchAction`: add `index: ...` to it" },
         fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `OpenSearchAction`: add `role_arn: ...` to it" },
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `OpenSearchAction`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "endpoint", check: fr::literal::Check::Pattern(PATTERN_22), message: "`endpoint` of `OpenSearchAction` must match the schema's pattern `^https?://`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5118,3 +5185,55 @@ pub struct VpcDestinationProperties {
 impl fr::resource::Props for VpcDestinationProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', '-'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('$', '$'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('-', '-')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 4, max: 9 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', '-'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('1', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '1')])]]), fr::literal::Node::End], &[fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::End], &[fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::End]])];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), (',', ':'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('$', '$'), ('.', '.'), ('0', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('\t', '\n')])], &[fr::literal::Node::Class(&[('\r', '\r')]), fr::literal::Node::Class(&[('\n', '\n')])], &[fr::literal::Node::Class(&[(',', ',')]), fr::literal::Node::End]])];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '!'), ('#', '^'), ('`', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '!'), ('#', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '^'), ('`', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

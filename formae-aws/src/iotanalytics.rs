@@ -95,7 +95,9 @@ impl fr::resource::Props for ChannelCustomerManagedS3 {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `ChannelCustomerManagedS3` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket` of `ChannelCustomerManagedS3` must match the schema's pattern `^[a-zA-Z0-9.\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key_prefix` of `ChannelCustomerManagedS3` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key_prefix` of `ChannelCustomerManagedS3` must match the schema's pattern `^[a-zA-Z0-9!_.*'()/{}:-]*/$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -220,6 +222,7 @@ impl fr::resource::Props for Action {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`action_name` of `Action` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`action_name` of `Action` must match the schema's pattern `^[a-zA-Z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -326,6 +329,9 @@ impl fr::resource::Props for OutputFileUriValue {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "file_name", message: "missing required property `file_name` of `OutputFileUriValue`: add `file_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "file_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`file_name` of `OutputFileUriValue` must match the schema's pattern `^[\\w\\.-]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -414,6 +420,7 @@ impl fr::resource::Props for IotEventsDestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "input_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`input_name` of `IotEventsDestinationConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "input_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`input_name` of `IotEventsDestinationConfiguration` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -438,7 +445,9 @@ impl fr::resource::Props for S3DestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `S3DestinationConfiguration` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket` of `S3DestinationConfiguration` must match the schema's pattern `^[a-zA-Z0-9.\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key` of `S3DestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`key` of `S3DestinationConfiguration` must match the schema's pattern `^[a-zA-Z0-9!_.*'()/{}:-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -477,6 +486,7 @@ impl fr::resource::Props for LateDataRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rule_name` of `LateDataRule` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`rule_name` of `LateDataRule` must match the schema's pattern `^[a-zA-Z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -588,6 +598,7 @@ impl fr::resource::Props for Datastore {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`datastore_name` of `Datastore` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`datastore_name` of `Datastore` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -662,6 +673,9 @@ impl fr::resource::Props for Partition {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `Partition`: add `attribute_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`attribute_name` of `Partition` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -676,6 +690,10 @@ pub struct TimestampPartition {
 impl fr::resource::Props for TimestampPartition {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "attribute_name", message: "missing required property `attribute_name` of `TimestampPartition`: add `attribute_name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "attribute_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`attribute_name` of `TimestampPartition` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "timestamp_format", check: fr::literal::Check::Pattern(PATTERN_7), message: "`timestamp_format` of `TimestampPartition` must match the schema's pattern `[a-zA-Z0-9\\s\\[\\]_,.'/:-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -712,7 +730,9 @@ impl fr::resource::Props for CustomerManagedS3 {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `CustomerManagedS3` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_8), message: "`bucket` of `CustomerManagedS3` must match the schema's pattern `[a-zA-Z0-9.\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key_prefix` of `CustomerManagedS3` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Pattern(PATTERN_9), message: "`key_prefix` of `CustomerManagedS3` must match the schema's pattern `[a-zA-Z0-9!_.*'()/{}:-]*/`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -742,7 +762,9 @@ impl fr::resource::Props for CustomerManagedS3Storage {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `CustomerManagedS3Storage` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_8), message: "`bucket` of `CustomerManagedS3Storage` must match the schema's pattern `[a-zA-Z0-9.\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`key_prefix` of `CustomerManagedS3Storage` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Pattern(PATTERN_9), message: "`key_prefix` of `CustomerManagedS3Storage` must match the schema's pattern `[a-zA-Z0-9!_.*'()/{}:-]*/`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -816,6 +838,7 @@ impl fr::resource::Props for Pipeline {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`pipeline_name` of `Pipeline` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`pipeline_name` of `Pipeline` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -924,6 +947,7 @@ impl fr::resource::Props for ChannelProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`channel_name` of `ChannelProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`channel_name` of `ChannelProperty` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ChannelProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "next", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`next` of `ChannelProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -945,6 +969,7 @@ impl fr::resource::Props for DatastoreProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`datastore_name` of `DatastoreProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "datastore_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`datastore_name` of `DatastoreProperty` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DatastoreProperty` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1054,6 +1079,7 @@ impl fr::resource::Props for Lambda {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "batch_size", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`batch_size` of `Lambda` must be from 1 to 1000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "lambda_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`lambda_name` of `Lambda` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lambda_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`lambda_name` of `Lambda` must match the schema's pattern `[a-zA-Z0-9_-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Lambda` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "next", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`next` of `Lambda` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -1129,3 +1155,25 @@ impl fr::resource::Props for SelectAttributes {
         fr::literal::LiteralRule { field: "next", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`next` of `SelectAttributes` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\'', '\''), (',', ':'), ('A', '['), (']', ']'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];

@@ -60,7 +60,9 @@ impl fr::resource::Props for Campaign {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `Campaign` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `Campaign` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Campaign` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Campaign` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_trigger_collection_duration", check: fr::literal::Check::Range { min: 0.0, max: 4294967295.0 }, message: "`post_trigger_collection_duration` of `Campaign` must be from 0 to 4294967295 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`priority` of `Campaign` must be at least 0 (the schema's minimum/maximum)" },
     ];
@@ -144,6 +146,7 @@ impl fr::resource::Props for DataPartition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`id` of `DataPartition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`id` of `DataPartition` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -271,9 +274,11 @@ impl fr::resource::Props for SignalInformation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_partition_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`data_partition_id` of `SignalInformation` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_partition_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`data_partition_id` of `SignalInformation` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_sample_count", check: fr::literal::Check::Range { min: 1.0, max: 4294967295.0 }, message: "`max_sample_count` of `SignalInformation` must be from 1 to 4294967295 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "minimum_sampling_interval_ms", check: fr::literal::Check::Range { min: 0.0, max: 4294967295.0 }, message: "`minimum_sampling_interval_ms` of `SignalInformation` must be from 0 to 4294967295 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 150 }, message: "`name` of `SignalInformation` must have 1 to 150 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `SignalInformation` must match the schema's pattern `^[\\w|*|-]+(\\.[\\w|*|-]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -299,6 +304,7 @@ impl fr::resource::Props for SignalFetchInformation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "condition_language_version", check: fr::literal::Check::Range { min: 1.0, max: 1.0 }, message: "`condition_language_version` of `SignalFetchInformation` must be from 1 to 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "fully_qualified_name", check: fr::literal::Check::Length { min: 1, max: 150 }, message: "`fully_qualified_name` of `SignalFetchInformation` must have 1 to 150 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fully_qualified_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`fully_qualified_name` of `SignalFetchInformation` must match the schema's pattern `^[a-zA-Z0-9_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -360,7 +366,9 @@ impl fr::resource::Props for DecoderManifest {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `DecoderManifest` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `DecoderManifest` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `DecoderManifest` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `DecoderManifest` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -441,7 +449,9 @@ impl fr::resource::Props for Fleet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `Fleet` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `Fleet` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`id` of `Fleet` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`id` of `Fleet` must match the schema's pattern `^[a-zA-Z0-9:_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -511,7 +521,9 @@ impl fr::resource::Props for ModelManifest {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `ModelManifest` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `ModelManifest` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `ModelManifest` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ModelManifest` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -576,7 +588,9 @@ impl fr::resource::Props for SignalCatalog {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `SignalCatalog` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `SignalCatalog` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `SignalCatalog` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `SignalCatalog` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -668,7 +682,9 @@ impl fr::resource::Props for StateTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `StateTemplate` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `StateTemplate` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `StateTemplate` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `StateTemplate` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -743,6 +759,7 @@ impl fr::resource::Props for Vehicle {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Vehicle` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Vehicle` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -810,5 +827,16 @@ impl fr::resource::Props for StateTemplateAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`identifier` of `StateTemplateAssociation` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`identifier` of `StateTemplateAssociation` must match the schema's pattern `^[a-zA-Z\\d\\-_:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{80}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

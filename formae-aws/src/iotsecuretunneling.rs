@@ -87,6 +87,7 @@ impl fr::resource::Props for DestinationConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "thing_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`thing_name` of `DestinationConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "thing_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`thing_name` of `DestinationConfig` must match the schema's pattern `^[a-zA-Z0-9:_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -126,3 +127,5 @@ impl fr::resource::Props for TimeoutConfig {
         fr::literal::LiteralRule { field: "max_lifetime_timeout_minutes", check: fr::literal::Check::Range { min: 1.0, max: 720.0 }, message: "`max_lifetime_timeout_minutes` of `TimeoutConfig` must be from 1 to 720 (the schema's minimum/maximum)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -98,6 +98,7 @@ impl fr::resource::Props for IamRole {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `IamRole` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`arn` of `IamRole` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -113,6 +114,7 @@ impl fr::resource::Props for IamUser {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `IamUser` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`arn` of `IamUser` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -128,6 +130,7 @@ impl fr::resource::Props for User {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`id` of `User` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`id` of `User` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -213,9 +216,13 @@ impl fr::resource::Props for Application {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `Application` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Application` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`idc_instance_arn` of `Application` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`idc_instance_arn` of `Application` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `Application` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Application` must match the schema's pattern `^[A-Za-z0-9](?:[A-Za-z0-9 ._()\\-]*[A-Za-z0-9._()…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`workspace_name` of `Application` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`workspace_name` of `Application` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -327,9 +334,12 @@ impl fr::resource::Props for Asset {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "asset_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`asset_description` of `Asset` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`asset_description` of `Asset` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "asset_external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`asset_external_id` of `Asset` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`asset_external_id` of `Asset` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "asset_model_id", check: fr::literal::Check::Length { min: 13, max: 139 }, message: "`asset_model_id` of `Asset` must have 13 to 139 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "asset_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`asset_name` of `Asset` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`asset_name` of `Asset` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -394,8 +404,11 @@ impl fr::resource::Props for AssetHierarchy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`external_id` of `AssetHierarchy` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`external_id` of `AssetHierarchy` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AssetHierarchy` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `AssetHierarchy` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`logical_id` of `AssetHierarchy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`logical_id` of `AssetHierarchy` must match the schema's pattern `[^\\u0000-\\u001F\\u007F]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -426,8 +439,11 @@ impl fr::resource::Props for AssetProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`external_id` of `AssetProperty` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`external_id` of `AssetProperty` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AssetProperty` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `AssetProperty` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`logical_id` of `AssetProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`logical_id` of `AssetProperty` must match the schema's pattern `[^\\u0000-\\u001F\\u007F]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -495,8 +511,11 @@ impl fr::resource::Props for AssetModel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "asset_model_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`asset_model_description` of `AssetModel` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_model_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`asset_model_description` of `AssetModel` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "asset_model_external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`asset_model_external_id` of `AssetModel` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_model_external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`asset_model_external_id` of `AssetModel` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "asset_model_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`asset_model_name` of `AssetModel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "asset_model_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`asset_model_name` of `AssetModel` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -577,11 +596,17 @@ impl fr::resource::Props for AssetModelCompositeModel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `AssetModelCompositeModel` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `AssetModelCompositeModel` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`external_id` of `AssetModelCompositeModel` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`external_id` of `AssetModelCompositeModel` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AssetModelCompositeModel` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `AssetModelCompositeModel` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `AssetModelCompositeModel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `AssetModelCompositeModel` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parent_asset_model_composite_model_external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`parent_asset_model_composite_model_external_id` of `AssetModelCompositeModel` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_asset_model_composite_model_external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`parent_asset_model_composite_model_external_id` of `AssetModelCompositeModel` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`r#type` of `AssetModelCompositeModel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`r#type` of `AssetModelCompositeModel` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -620,10 +645,15 @@ impl fr::resource::Props for AssetModelProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`external_id` of `AssetModelProperty` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`external_id` of `AssetModelProperty` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AssetModelProperty` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `AssetModelProperty` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`logical_id` of `AssetModelProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`logical_id` of `AssetModelProperty` must match the schema's pattern `[^\\u0000-\\u001F\\u007F]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `AssetModelProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `AssetModelProperty` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "unit", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`unit` of `AssetModelProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "unit", check: fr::literal::Check::Pattern(PATTERN_2), message: "`unit` of `AssetModelProperty` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -673,6 +703,9 @@ pub struct Attribute {
 
 impl fr::resource::Props for Attribute {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "default_value", check: fr::literal::Check::Pattern(PATTERN_2), message: "`default_value` of `Attribute` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -717,6 +750,7 @@ impl fr::resource::Props for ExpressionVariable {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ExpressionVariable` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `ExpressionVariable` must match the schema's pattern `^[a-z][a-z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -748,11 +782,17 @@ impl fr::resource::Props for VariableValue {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "hierarchy_external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`hierarchy_external_id` of `VariableValue` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hierarchy_external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`hierarchy_external_id` of `VariableValue` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "hierarchy_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`hierarchy_id` of `VariableValue` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hierarchy_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`hierarchy_id` of `VariableValue` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "hierarchy_logical_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`hierarchy_logical_id` of `VariableValue` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hierarchy_logical_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`hierarchy_logical_id` of `VariableValue` must match the schema's pattern `[^\\u0000-\\u001F\\u007F]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "property_external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`property_external_id` of `VariableValue` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "property_external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`property_external_id` of `VariableValue` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "property_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`property_id` of `VariableValue` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "property_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`property_id` of `VariableValue` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "property_logical_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`property_logical_id` of `VariableValue` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "property_logical_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`property_logical_id` of `VariableValue` must match the schema's pattern `[^\\u0000-\\u001F\\u007F]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -770,6 +810,7 @@ impl fr::resource::Props for PropertyPathDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `PropertyPathDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `PropertyPathDefinition` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -865,9 +906,13 @@ impl fr::resource::Props for AssetModelHierarchy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "child_asset_model_id", check: fr::literal::Check::Length { min: 13, max: 139 }, message: "`child_asset_model_id` of `AssetModelHierarchy` must have 13 to 139 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 128 }, message: "`external_id` of `AssetModelHierarchy` must have 2 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`external_id` of `AssetModelHierarchy` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`id` of `AssetModelHierarchy` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `AssetModelHierarchy` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`logical_id` of `AssetModelHierarchy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logical_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`logical_id` of `AssetModelHierarchy` must match the schema's pattern `[^\\u0000-\\u001F\\u007F]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `AssetModelHierarchy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `AssetModelHierarchy` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -943,7 +988,9 @@ impl fr::resource::Props for ComputationModel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_model_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`computation_model_description` of `ComputationModel` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_model_description", check: fr::literal::Check::Pattern(PATTERN_10), message: "`computation_model_description` of `ComputationModel` must match the schema's pattern `^[a-zA-Z0-9 _\\-#$*!@]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "computation_model_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`computation_model_name` of `ComputationModel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_model_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`computation_model_name` of `ComputationModel` must match the schema's pattern `^[a-zA-Z0-9 _\\-#$*!@]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1014,7 +1061,9 @@ impl fr::resource::Props for AnomalyDetectionComputationModelConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "input_properties", check: fr::literal::Check::Length { min: 4, max: 67 }, message: "`input_properties` of `AnomalyDetectionComputationModelConfiguration` must have 4 to 67 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "input_properties", check: fr::literal::Check::Pattern(PATTERN_11), message: "`input_properties` of `AnomalyDetectionComputationModelConfiguration` must match the schema's pattern `^\\$\\{[a-z][a-z0-9_]*\\}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "result_property", check: fr::literal::Check::Length { min: 4, max: 67 }, message: "`result_property` of `AnomalyDetectionComputationModelConfiguration` must have 4 to 67 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "result_property", check: fr::literal::Check::Pattern(PATTERN_11), message: "`result_property` of `AnomalyDetectionComputationModelConfiguration` must match the schema's pattern `^\\$\\{[a-z][a-z0-9_]*\\}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1068,8 +1117,11 @@ impl fr::resource::Props for Dashboard {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dashboard_definition", check: fr::literal::Check::Length { min: 0, max: 204800 }, message: "`dashboard_definition` of `Dashboard` must have 0 to 204800 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dashboard_definition", check: fr::literal::Check::Pattern(PATTERN_12), message: "`dashboard_definition` of `Dashboard` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dashboard_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`dashboard_description` of `Dashboard` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dashboard_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`dashboard_description` of `Dashboard` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dashboard_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`dashboard_name` of `Dashboard` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dashboard_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`dashboard_name` of `Dashboard` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`project_id` of `Dashboard` must have 36 to 36 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1160,8 +1212,11 @@ impl fr::resource::Props for Dataset {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`dataset_description` of `Dataset` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`dataset_description` of `Dataset` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dataset_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`dataset_name` of `Dataset` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`dataset_name` of `Dataset` must match the schema's pattern `^[a-zA-Z0-9 _\\-#$*!@.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`workspace_name` of `Dataset` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`workspace_name` of `Dataset` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1281,6 +1336,7 @@ impl fr::resource::Props for KendraSourceDetail {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "knowledge_base_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`knowledge_base_arn` of `KendraSourceDetail` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "knowledge_base_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`knowledge_base_arn` of `KendraSourceDetail` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1338,7 +1394,9 @@ impl fr::resource::Props for Gateway {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "gateway_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`gateway_name` of `Gateway` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gateway_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`gateway_name` of `Gateway` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "gateway_version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`gateway_version` of `Gateway` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gateway_version", check: fr::literal::Check::Pattern(PATTERN_14), message: "`gateway_version` of `Gateway` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1426,6 +1484,7 @@ impl fr::resource::Props for GreengrassV2 {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_device_thing_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`core_device_thing_name` of `GreengrassV2` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_device_thing_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`core_device_thing_name` of `GreengrassV2` must match the schema's pattern `^[a-zA-Z0-9:_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1452,6 +1511,7 @@ impl fr::resource::Props for SiemensIE {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "iot_core_thing_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`iot_core_thing_name` of `SiemensIE` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "iot_core_thing_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`iot_core_thing_name` of `SiemensIE` must match the schema's pattern `^[a-zA-Z0-9:_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1488,8 +1548,11 @@ impl fr::resource::Props for Pipeline {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Pipeline` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Pipeline` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`pipeline_name` of `Pipeline` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`pipeline_name` of `Pipeline` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_name` of `Pipeline` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`workspace_name` of `Pipeline` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1555,7 +1618,9 @@ impl fr::resource::Props for ComputeNode {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "compute_node_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`compute_node_name` of `ComputeNode` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "compute_node_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`compute_node_name` of `ComputeNode` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "task_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`task_name` of `ComputeNode` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "task_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`task_name` of `ComputeNode` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1604,9 +1669,13 @@ impl fr::resource::Props for Portal {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "notification_sender_email", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`notification_sender_email` of `Portal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_sender_email", check: fr::literal::Check::Pattern(PATTERN_16), message: "`notification_sender_email` of `Portal` must match the schema's pattern `^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "portal_contact_email", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`portal_contact_email` of `Portal` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portal_contact_email", check: fr::literal::Check::Pattern(PATTERN_16), message: "`portal_contact_email` of `Portal` must match the schema's pattern `^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "portal_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`portal_description` of `Portal` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portal_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portal_description` of `Portal` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "portal_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`portal_name` of `Portal` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portal_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portal_name` of `Portal` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1669,6 +1738,7 @@ impl fr::resource::Props for PortalAlarms {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "notification_lambda_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`notification_lambda_arn` of `PortalAlarms` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notification_lambda_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`notification_lambda_arn` of `PortalAlarms` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1718,7 +1788,9 @@ impl fr::resource::Props for Project {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "portal_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`portal_id` of `Project` must have 36 to 36 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "project_description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`project_description` of `Project` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_description` of `Project` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`project_name` of `Project` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_name` of `Project` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1790,8 +1862,11 @@ impl fr::resource::Props for Task {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Task` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Task` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "task_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`task_name` of `Task` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "task_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`task_name` of `Task` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_name` of `Task` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`workspace_name` of `Task` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1888,6 +1963,7 @@ impl fr::resource::Props for ContainerTaskConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ecr_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`ecr_uri` of `ContainerTaskConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ecr_uri", check: fr::literal::Check::Pattern(PATTERN_17), message: "`ecr_uri` of `ContainerTaskConfiguration` must match the schema's pattern `^((\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.[a-z.]+)|public…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timeout_seconds", check: fr::literal::Check::Range { min: 60.0, max: 86400.0 }, message: "`timeout_seconds` of `ContainerTaskConfiguration` must be from 60 to 86400 (the schema's minimum/maximum)" },
     ];
 }
@@ -1949,6 +2025,7 @@ impl fr::resource::Props for Mount {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Mount` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `Mount` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "relative_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`relative_path` of `Mount` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1984,6 +2061,7 @@ impl fr::resource::Props for S3AccessPointSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Length { min: 4, max: 128 }, message: "`access_point_arn` of `S3AccessPointSource` must have 4 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_point_arn", check: fr::literal::Check::Pattern(PATTERN_18), message: "`access_point_arn` of `S3AccessPointSource` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:s3:[a-z0-9-]*:\\d{12}:acce…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`prefix` of `S3AccessPointSource` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2052,8 +2130,11 @@ impl fr::resource::Props for Workspace {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `Workspace` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_19), message: "`kms_key_id` of `Workspace` must match the schema's pattern `^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`workspace_description` of `Workspace` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`workspace_description` of `Workspace` must match the schema's pattern `^[^\\u0000-\\u001F\\u007F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_name` of `Workspace` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`workspace_name` of `Workspace` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2122,3 +2203,43 @@ fr::cfn_enum! {
         KmsBasedEncryption = "KMS_BASED_ENCRYPTION",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{80}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('(', ')'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('(', ')'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{80}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '!'), ('#', '$'), ('*', '*'), ('-', '-'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('}', '}')]), fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '!'), ('#', '$'), ('*', '*'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 2, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('.', '.')])], &[], &[fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 4294967295 }]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('.', '.')])], &[], &[fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 4294967295 }]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('6', '6')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 64, max: 64 }]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/'), (':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

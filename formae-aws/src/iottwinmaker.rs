@@ -50,8 +50,10 @@ impl fr::resource::Props for ComponentType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "component_type_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`component_type_id` of `ComponentType` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "component_type_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`component_type_id` of `ComponentType` must match the schema's pattern `[a-zA-Z_\\.\\-0-9:]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `ComponentType` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `ComponentType` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`workspace_id` of `ComponentType` must match the schema's pattern `[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -150,9 +152,13 @@ impl fr::resource::Props for Entity {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Entity` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "entity_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`entity_id` of `Entity` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entity_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`entity_id` of `Entity` must match the schema's pattern `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "entity_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`entity_name` of `Entity` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entity_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`entity_name` of `Entity` must match the schema's pattern `[a-zA-Z_0-9-.][a-zA-Z_0-9-. ]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parent_entity_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`parent_entity_id` of `Entity` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_entity_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`parent_entity_id` of `Entity` must match the schema's pattern `\\$ROOT|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `Entity` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`workspace_id` of `Entity` must match the schema's pattern `[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -245,9 +251,12 @@ impl fr::resource::Props for Scene {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`content_location` of `Scene` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_location", check: fr::literal::Check::Pattern(PATTERN_5), message: "`content_location` of `Scene` must match the schema's pattern `[sS]3://[A-Za-z0-9._/-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Scene` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "scene_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`scene_id` of `Scene` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scene_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`scene_id` of `Scene` must match the schema's pattern `[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `Scene` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`workspace_id` of `Scene` must match the schema's pattern `[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -328,7 +337,9 @@ impl fr::resource::Props for SyncJob {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "sync_source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`sync_source` of `SyncJob` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sync_source", check: fr::literal::Check::Pattern(PATTERN_6), message: "`sync_source` of `SyncJob` must match the schema's pattern `^[a-zA-Z_0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `SyncJob` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`workspace_id` of `SyncJob` must match the schema's pattern `[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -413,7 +424,9 @@ impl fr::resource::Props for Workspace {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Workspace` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_location", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_location` of `Workspace` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_location", check: fr::literal::Check::Pattern(PATTERN_7), message: "`s3_location` of `Workspace` must match the schema's pattern `(^arn:((aws)|(aws-cn)|(aws-us-gov)):s3:::)([a-zA…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`workspace_id` of `Workspace` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workspace_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`workspace_id` of `Workspace` must match the schema's pattern `[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -460,3 +473,19 @@ impl fr::resource::Resource for Workspace {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('S', 'S'), ('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -41,6 +41,7 @@ impl fr::resource::Props for Destination {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `Destination` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`expression` of `Destination` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `Destination` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Destination` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -559,6 +560,7 @@ impl fr::resource::Props for NetworkAnalyzerConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `NetworkAnalyzerConfiguration` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `NetworkAnalyzerConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `NetworkAnalyzerConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -745,6 +747,7 @@ impl fr::resource::Props for SidewalkAccountInfo {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_server_private_key", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`app_server_private_key` of `SidewalkAccountInfo` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_server_private_key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`app_server_private_key` of `SidewalkAccountInfo` must match the schema's pattern `[a-fA-F0-9]{64}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -764,6 +767,7 @@ impl fr::resource::Props for SidewalkAccountInfoWithFingerprint {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "amazon_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`amazon_id` of `SidewalkAccountInfoWithFingerprint` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "fingerprint", check: fr::literal::Check::Length { min: 64, max: 64 }, message: "`fingerprint` of `SidewalkAccountInfoWithFingerprint` must have 64 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fingerprint", check: fr::literal::Check::Pattern(PATTERN_2), message: "`fingerprint` of `SidewalkAccountInfoWithFingerprint` must match the schema's pattern `[a-fA-F0-9]{64}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -778,6 +782,7 @@ impl fr::resource::Props for SidewalkUpdateAccount {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_server_private_key", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`app_server_private_key` of `SidewalkUpdateAccount` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_server_private_key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`app_server_private_key` of `SidewalkUpdateAccount` must match the schema's pattern `[a-fA-F0-9]{64}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1083,6 +1088,7 @@ impl fr::resource::Props for WirelessDevice {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`description` of `WirelessDevice` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`destination_name` of `WirelessDevice` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`destination_name` of `WirelessDevice` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`name` of `WirelessDevice` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1152,6 +1158,7 @@ pub struct LoRaWANDevice {
 impl fr::resource::Props for LoRaWANDevice {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "dev_eui", check: fr::literal::Check::Pattern(PATTERN_3), message: "`dev_eui` of `LoRaWANDevice` must match the schema's pattern `[a-f0-9]{16}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "device_profile_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`device_profile_id` of `LoRaWANDevice` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "service_profile_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`service_profile_id` of `LoRaWANDevice` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -1171,6 +1178,9 @@ impl fr::resource::Props for AbpV10x {
         fr::resource::Required { field: "dev_addr", message: "missing required property `dev_addr` of `AbpV10x`: add `dev_addr: ...` to it" },
         fr::resource::Required { field: "session_keys", message: "missing required property `session_keys` of `AbpV10x`: add `session_keys: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "dev_addr", check: fr::literal::Check::Pattern(PATTERN_4), message: "`dev_addr` of `AbpV10x` must match the schema's pattern `[a-fA-F0-9]{8}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -1187,6 +1197,10 @@ impl fr::resource::Props for SessionKeysAbpV10x {
         fr::resource::Required { field: "app_s_key", message: "missing required property `app_s_key` of `SessionKeysAbpV10x`: add `app_s_key: ...` to it" },
         fr::resource::Required { field: "nwk_s_key", message: "missing required property `nwk_s_key` of `SessionKeysAbpV10x`: add `nwk_s_key: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "app_s_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`app_s_key` of `SessionKeysAbpV10x` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nwk_s_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`nwk_s_key` of `SessionKeysAbpV10x` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -1202,6 +1216,9 @@ impl fr::resource::Props for AbpV11 {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "dev_addr", message: "missing required property `dev_addr` of `AbpV11`: add `dev_addr: ...` to it" },
         fr::resource::Required { field: "session_keys", message: "missing required property `session_keys` of `AbpV11`: add `session_keys: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "dev_addr", check: fr::literal::Check::Pattern(PATTERN_4), message: "`dev_addr` of `AbpV11` must match the schema's pattern `[a-fA-F0-9]{8}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1224,6 +1241,12 @@ impl fr::resource::Props for SessionKeysAbpV11 {
         fr::resource::Required { field: "f_nwk_s_int_key", message: "missing required property `f_nwk_s_int_key` of `SessionKeysAbpV11`: add `f_nwk_s_int_key: ...` to it" },
         fr::resource::Required { field: "nwk_s_enc_key", message: "missing required property `nwk_s_enc_key` of `SessionKeysAbpV11`: add `nwk_s_enc_key: ...` to it" },
         fr::resource::Required { field: "s_nwk_s_int_key", message: "missing required property `s_nwk_s_int_key` of `SessionKeysAbpV11`: add `s_nwk_s_int_key: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "app_s_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`app_s_key` of `SessionKeysAbpV11` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "f_nwk_s_int_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`f_nwk_s_int_key` of `SessionKeysAbpV11` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nwk_s_enc_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`nwk_s_enc_key` of `SessionKeysAbpV11` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "s_nwk_s_int_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`s_nwk_s_int_key` of `SessionKeysAbpV11` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1257,6 +1280,7 @@ impl fr::resource::Props for Application {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`destination_name` of `Application` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`destination_name` of `Application` must match the schema's pattern `[a-zA-Z0-9-_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "f_port", check: fr::literal::Check::Range { min: 1.0, max: 223.0 }, message: "`f_port` of `Application` must be from 1 to 223 (the schema's minimum/maximum)" },
     ];
 }
@@ -1285,6 +1309,10 @@ impl fr::resource::Props for OtaaV10x {
         fr::resource::Required { field: "app_eui", message: "missing required property `app_eui` of `OtaaV10x`: add `app_eui: ...` to it" },
         fr::resource::Required { field: "app_key", message: "missing required property `app_key` of `OtaaV10x`: add `app_key: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "app_eui", check: fr::literal::Check::Pattern(PATTERN_7), message: "`app_eui` of `OtaaV10x` must match the schema's pattern `[a-fA-F0-9]{16}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "app_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`app_key` of `OtaaV10x` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -1303,6 +1331,11 @@ impl fr::resource::Props for OtaaV11 {
         fr::resource::Required { field: "app_key", message: "missing required property `app_key` of `OtaaV11`: add `app_key: ...` to it" },
         fr::resource::Required { field: "join_eui", message: "missing required property `join_eui` of `OtaaV11`: add `join_eui: ...` to it" },
         fr::resource::Required { field: "nwk_key", message: "missing required property `nwk_key` of `OtaaV11`: add `nwk_key: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "app_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`app_key` of `OtaaV11` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "join_eui", check: fr::literal::Check::Pattern(PATTERN_7), message: "`join_eui` of `OtaaV11` must match the schema's pattern `[a-fA-F0-9]{16}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "nwk_key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`nwk_key` of `OtaaV11` must match the schema's pattern `[a-fA-F0-9]{32}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1345,6 +1378,7 @@ impl fr::resource::Props for WirelessDeviceImportTask {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`destination_name` of `WirelessDeviceImportTask` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`destination_name` of `WirelessDeviceImportTask` must match the schema's pattern `[a-zA-Z0-9-_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1521,6 +1555,25 @@ impl fr::resource::Props for LoRaWANGateway {
         fr::resource::Required { field: "rf_region", message: "missing required property `rf_region` of `LoRaWANGateway`: add `rf_region: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gateway_eui", check: fr::literal::Check::Pattern(PATTERN_8), message: "`gateway_eui` of `LoRaWANGateway` must match the schema's pattern `^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rf_region", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`rf_region` of `LoRaWANGateway` must have 0 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 64, max: 64 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 16, max: 16 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 32, max: 32 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 16, max: 16 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')])], min: 7, max: 7 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')])], min: 7, max: 7 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 7, max: 7 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }], min: 7, max: 7 }]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }, fr::literal::Node::End];

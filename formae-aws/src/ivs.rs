@@ -31,6 +31,7 @@ impl fr::resource::Props for AdConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `AdConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AdConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -81,6 +82,7 @@ impl fr::resource::Props for MediaTailorPlaybackConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "playback_configuration_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`playback_configuration_arn` of `MediaTailorPlaybackConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "playback_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`playback_configuration_arn` of `MediaTailorPlaybackConfiguration` must match the schema's pattern `^arn:aws:mediatailor:[a-z0-9-]+:[0-9]+:playbackC…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -167,7 +169,9 @@ impl fr::resource::Props for Channel {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `Channel` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Channel` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recording_configuration_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`recording_configuration_arn` of `Channel` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recording_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`recording_configuration_arn` of `Channel` must match the schema's pattern `^$|arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-confi…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -324,6 +328,7 @@ impl fr::resource::Props for EncoderConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `EncoderConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EncoderConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -440,7 +445,9 @@ impl fr::resource::Props for IngestConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `IngestConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `IngestConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "stage_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`stage_arn` of `IngestConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stage_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`stage_arn` of `IngestConfiguration` must match the schema's pattern `^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -516,6 +523,7 @@ impl fr::resource::Props for PlaybackKeyPair {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `PlaybackKeyPair` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `PlaybackKeyPair` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -583,6 +591,7 @@ impl fr::resource::Props for PlaybackRestrictionPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `PlaybackRestrictionPolicy` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `PlaybackRestrictionPolicy` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -641,6 +650,8 @@ impl fr::resource::Props for PublicKey {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `PublicKey` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `PublicKey` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "public_key_material", check: fr::literal::Check::Pattern(PATTERN_4), message: "`public_key_material` of `PublicKey` must match the schema's pattern `-----BEGIN PUBLIC KEY-----\\r?\\n([a-zA-Z0-9+/=\\r\\…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -713,6 +724,7 @@ impl fr::resource::Props for RecordingConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `RecordingConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `RecordingConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recording_reconnect_window_seconds", check: fr::literal::Check::Range { min: 0.0, max: 300.0 }, message: "`recording_reconnect_window_seconds` of `RecordingConfiguration` must be from 0 to 300 (the schema's minimum/maximum)" },
     ];
 }
@@ -884,6 +896,7 @@ impl fr::resource::Props for Stage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `Stage` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Stage` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -952,6 +965,7 @@ impl fr::resource::Props for AutoParticipantRecordingConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "recording_reconnect_window_seconds", check: fr::literal::Check::Range { min: 0.0, max: 300.0 }, message: "`recording_reconnect_window_seconds` of `AutoParticipantRecordingConfiguration` must be from 0 to 300 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "storage_configuration_arn", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`storage_configuration_arn` of `AutoParticipantRecordingConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "storage_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`storage_configuration_arn` of `AutoParticipantRecordingConfiguration` must match the schema's pattern `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:storage-config…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1061,6 +1075,7 @@ impl fr::resource::Props for StorageConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `StorageConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `StorageConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1132,6 +1147,7 @@ impl fr::resource::Props for StreamKey {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_arn", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`channel_arn` of `StreamKey` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`channel_arn` of `StreamKey` must match the schema's pattern `^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1172,3 +1188,17 @@ impl fr::resource::Resource for StreamKey {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('K', 'K')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\n', '\n'), ('\r', '\r'), ('+', '+'), ('/', '9'), ('=', '='), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('K', 'K')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')])], min: 0, max: 1 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -28,6 +28,7 @@ impl fr::resource::Props for LoggingConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `LoggingConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `LoggingConfiguration` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -118,6 +119,7 @@ impl fr::resource::Props for FirehoseDestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delivery_stream_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`delivery_stream_name` of `FirehoseDestinationConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "delivery_stream_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`delivery_stream_name` of `FirehoseDestinationConfiguration` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -188,6 +190,7 @@ impl fr::resource::Props for Room {
         fr::literal::LiteralRule { field: "maximum_message_length", check: fr::literal::Check::Range { min: 1.0, max: 500.0 }, message: "`maximum_message_length` of `Room` must be from 1 to 500 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "maximum_message_rate_per_second", check: fr::literal::Check::Range { min: 1.0, max: 10.0 }, message: "`maximum_message_rate_per_second` of `Room` must be from 1 to 10 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `Room` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Room` must match the schema's pattern `^[a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -244,6 +247,7 @@ impl fr::resource::Props for MessageReviewHandler {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Length { min: 0, max: 170 }, message: "`uri` of `MessageReviewHandler` must have 0 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`uri` of `MessageReviewHandler` must match the schema's pattern `^$|^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -276,3 +280,9 @@ impl fr::resource::Props for RoomTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `RoomTag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }]])];

@@ -433,6 +433,7 @@ impl fr::resource::Props for CustomPluginProperty {
         fr::resource::Required { field: "revision", message: "missing required property `revision` of `CustomPluginProperty`: add `revision: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "custom_plugin_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`custom_plugin_arn` of `CustomPluginProperty` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "revision", check: fr::literal::Check::Range { min: 1.0, max: 9.223372036854776e18 }, message: "`revision` of `CustomPluginProperty` must be from 1 to 9223372036854776000 (the schema's minimum/maximum)" },
     ];
 }
@@ -475,6 +476,7 @@ impl fr::resource::Props for WorkerConfigurationProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "revision", check: fr::literal::Check::Range { min: 1.0, max: 9.223372036854776e18 }, message: "`revision` of `WorkerConfigurationProperty` must be from 1 to 9223372036854776000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "worker_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`worker_configuration_arn` of `WorkerConfigurationProperty` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -684,3 +686,5 @@ impl fr::resource::Resource for WorkerConfiguration {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];

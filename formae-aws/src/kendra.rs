@@ -50,8 +50,11 @@ impl fr::resource::Props for DataSource {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `DataSource` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`index_id` of `DataSource` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_id` of `DataSource` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "language_code", check: fr::literal::Check::Length { min: 2, max: 10 }, message: "`language_code` of `DataSource` must have 2 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "language_code", check: fr::literal::Check::Pattern(PATTERN_1), message: "`language_code` of `DataSource` must match the schema's pattern `[a-zA-Z-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`name` of `DataSource` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `DataSource` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`schedule` of `DataSource` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -146,6 +149,7 @@ impl fr::resource::Props for DocumentAttributeCondition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "condition_document_attribute_key", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`condition_document_attribute_key` of `DocumentAttributeCondition` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "condition_document_attribute_key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`condition_document_attribute_key` of `DocumentAttributeCondition` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z0-9_-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -203,6 +207,7 @@ impl fr::resource::Props for DocumentAttributeTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "target_document_attribute_key", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`target_document_attribute_key` of `DocumentAttributeTarget` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_document_attribute_key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`target_document_attribute_key` of `DocumentAttributeTarget` must match the schema's pattern `[a-zA-Z0-9_][a-zA-Z0-9_-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -290,7 +295,9 @@ impl fr::resource::Props for ConfluenceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `ConfluenceConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `ConfluenceConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`server_url` of `ConfluenceConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_url", check: fr::literal::Check::Pattern(PATTERN_5), message: "`server_url` of `ConfluenceConfiguration` must match the schema's pattern `^(https?|ftp|file)://([^\\s]*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -640,6 +647,7 @@ impl fr::resource::Props for ConnectionConfiguration {
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`database_name` of `ConnectionConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "database_port", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`database_port` of `ConnectionConfiguration` must be from 1 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `ConnectionConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `ConnectionConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`table_name` of `ConnectionConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -698,6 +706,7 @@ impl fr::resource::Props for GoogleDriveConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `GoogleDriveConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `GoogleDriveConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -728,7 +737,9 @@ impl fr::resource::Props for OneDriveConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `OneDriveConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `OneDriveConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tenant_domain", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`tenant_domain` of `OneDriveConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tenant_domain", check: fr::literal::Check::Pattern(PATTERN_6), message: "`tenant_domain` of `OneDriveConfiguration` must match the schema's pattern `^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\\.)+[a-z]{2,}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -845,7 +856,9 @@ impl fr::resource::Props for SalesforceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `SalesforceConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `SalesforceConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`server_url` of `SalesforceConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_url", check: fr::literal::Check::Pattern(PATTERN_5), message: "`server_url` of `SalesforceConfiguration` must match the schema's pattern `^(https?|ftp|file)://([^\\s]*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1041,6 +1054,7 @@ impl fr::resource::Props for ServiceNowConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "host_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`host_url` of `ServiceNowConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `ServiceNowConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `ServiceNowConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1155,6 +1169,7 @@ impl fr::resource::Props for SharePointConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "document_title_field_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`document_title_field_name` of `SharePointConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_arn` of `SharePointConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_arn` of `SharePointConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1245,7 +1260,9 @@ impl fr::resource::Props for WebCrawlerBasicAuthentication {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "credentials", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`credentials` of `WebCrawlerBasicAuthentication` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "credentials", check: fr::literal::Check::Pattern(PATTERN_4), message: "`credentials` of `WebCrawlerBasicAuthentication` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`host` of `WebCrawlerBasicAuthentication` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Pattern(PATTERN_7), message: "`host` of `WebCrawlerBasicAuthentication` must match the schema's pattern `([^\\s]*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`port` of `WebCrawlerBasicAuthentication` must be from 1 to 65535 (the schema's minimum/maximum)" },
     ];
 }
@@ -1268,7 +1285,9 @@ impl fr::resource::Props for ProxyConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "credentials", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`credentials` of `ProxyConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "credentials", check: fr::literal::Check::Pattern(PATTERN_4), message: "`credentials` of `ProxyConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`host` of `ProxyConfiguration` must have 1 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host", check: fr::literal::Check::Pattern(PATTERN_7), message: "`host` of `ProxyConfiguration` must match the schema's pattern `([^\\s]*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`port` of `ProxyConfiguration` must be from 1 to 65535 (the schema's minimum/maximum)" },
     ];
 }
@@ -1346,6 +1365,7 @@ impl fr::resource::Props for WorkDocsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "organization_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`organization_id` of `WorkDocsConfiguration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "organization_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`organization_id` of `WorkDocsConfiguration` must match the schema's pattern `d-[0-9a-fA-F]{10}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1427,8 +1447,11 @@ impl fr::resource::Props for Faq {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `Faq` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`index_id` of `Faq` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_id` of `Faq` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "language_code", check: fr::literal::Check::Length { min: 2, max: 10 }, message: "`language_code` of `Faq` must have 2 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "language_code", check: fr::literal::Check::Pattern(PATTERN_1), message: "`language_code` of `Faq` must match the schema's pattern `[a-zA-Z-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Faq` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Faq` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1496,6 +1519,7 @@ impl fr::resource::Props for FaqS3Path {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `FaqS3Path` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_9), message: "`bucket` of `FaqS3Path` must match the schema's pattern `[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `FaqS3Path` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1536,7 +1560,9 @@ impl fr::resource::Props for FeaturedResultsSet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `FeaturedResultsSet` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "featured_results_set_name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`featured_results_set_name` of `FeaturedResultsSet` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "featured_results_set_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`featured_results_set_name` of `FeaturedResultsSet` must match the schema's pattern `^[a-zA-Z0-9][ a-zA-Z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`index_id` of `FeaturedResultsSet` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_id` of `FeaturedResultsSet` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1641,7 +1667,9 @@ impl fr::resource::Props for Index {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Index` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`name` of `Index` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Index` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "role_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`role_arn` of `Index` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`role_arn` of `Index` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1743,6 +1771,7 @@ impl fr::resource::Props for Relevance {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "duration", check: fr::literal::Check::Length { min: 1, max: 10 }, message: "`duration` of `Relevance` must have 1 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "duration", check: fr::literal::Check::Pattern(PATTERN_11), message: "`duration` of `Relevance` must match the schema's pattern `[0-9]+[s]`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "importance", check: fr::literal::Check::Range { min: 1.0, max: 10.0 }, message: "`importance` of `Relevance` must be from 1 to 10 (the schema's minimum/maximum)" },
     ];
 }
@@ -1892,7 +1921,9 @@ impl fr::resource::Props for JwtTokenTypeConfiguration {
         fr::literal::LiteralRule { field: "group_attribute_field", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`group_attribute_field` of `JwtTokenTypeConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "issuer", check: fr::literal::Check::Length { min: 1, max: 65 }, message: "`issuer` of `JwtTokenTypeConfiguration` must have 1 to 65 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "secret_manager_arn", check: fr::literal::Check::Length { min: 1, max: 1284 }, message: "`secret_manager_arn` of `JwtTokenTypeConfiguration` must have 1 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_manager_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`secret_manager_arn` of `JwtTokenTypeConfiguration` must match the schema's pattern `arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`url` of `JwtTokenTypeConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_5), message: "`url` of `JwtTokenTypeConfiguration` must match the schema's pattern `^(https?|ftp|file):\\/\\/([^\\s]*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name_attribute_field", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`user_name_attribute_field` of `JwtTokenTypeConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1940,7 +1971,9 @@ impl fr::resource::Props for QuerySuggestionsBlockList {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `QuerySuggestionsBlockList` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`index_id` of `QuerySuggestionsBlockList` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_id` of `QuerySuggestionsBlockList` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `QuerySuggestionsBlockList` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`name` of `QuerySuggestionsBlockList` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2000,6 +2033,7 @@ impl fr::resource::Props for S3Path {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3Path` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_13), message: "`bucket` of `S3Path` must match the schema's pattern `^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`key` of `S3Path` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2039,7 +2073,9 @@ impl fr::resource::Props for Thesaurus {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Thesaurus` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`index_id` of `Thesaurus` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`index_id` of `Thesaurus` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Thesaurus` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Thesaurus` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2080,3 +2116,31 @@ impl fr::resource::Resource for Thesaurus {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 10, max: 10 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('s', 's')])];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];

@@ -45,6 +45,7 @@ impl fr::resource::Props for Channel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`channel_name` of `Channel` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_name` of `Channel` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -154,6 +155,7 @@ impl fr::resource::Props for CloudWatchLogsConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_stream_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_stream_name` of `CloudWatchLogsConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_stream_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`log_stream_name` of `CloudWatchLogsConfiguration` must match the schema's pattern `^[^:*]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -198,8 +200,11 @@ impl fr::resource::Props for DeadLetterQueueS3Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `DeadLetterQueueS3Configuration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`bucket_arn` of `DeadLetterQueueS3Configuration` must match the schema's pattern `^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "error_output_prefix", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`error_output_prefix` of `DeadLetterQueueS3Configuration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "error_output_prefix", check: fr::literal::Check::Pattern(PATTERN_3), message: "`error_output_prefix` of `DeadLetterQueueS3Configuration` must match the schema's pattern `^[0-9A-Za-z!\\-_'.*()\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`expected_bucket_owner` of `DeadLetterQueueS3Configuration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_4), message: "`expected_bucket_owner` of `DeadLetterQueueS3Configuration` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -231,8 +236,11 @@ impl fr::resource::Props for S3StorageConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `S3StorageConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`bucket_arn` of `S3StorageConfiguration` must match the schema's pattern `^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`expected_bucket_owner` of `S3StorageConfiguration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expected_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_4), message: "`expected_bucket_owner` of `S3StorageConfiguration` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "output_key_template", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`output_key_template` of `S3StorageConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "output_key_template", check: fr::literal::Check::Pattern(PATTERN_5), message: "`output_key_template` of `S3StorageConfiguration` must match the schema's pattern `^[0-9A-Za-z!\\-_'.*()\\/=:{}]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -304,8 +312,11 @@ impl fr::resource::Props for S3TableConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `S3TableConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_6), message: "`namespace` of `S3TableConfiguration` must match the schema's pattern `^[0-9a-z_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "table_bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`table_bucket_arn` of `S3TableConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`table_bucket_arn` of `S3TableConfiguration` must match the schema's pattern `^arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`table_name` of `S3TableConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`table_name` of `S3TableConfiguration` must match the schema's pattern `^[0-9a-z_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -350,6 +361,7 @@ impl fr::resource::Props for PartitionField {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`source_name` of `PartitionField` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`source_name` of `PartitionField` must match the schema's pattern `^[a-zA-Z0-9._]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -378,6 +390,7 @@ impl fr::resource::Props for StreamConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "stream_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`stream_arn` of `StreamConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stream_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`stream_arn` of `StreamConfiguration` must match the schema's pattern `^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -398,6 +411,7 @@ impl fr::resource::Props for RecordConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "gsr_schema_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`gsr_schema_arn` of `RecordConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "gsr_schema_arn", check: fr::literal::Check::Pattern(PATTERN_10), message: "`gsr_schema_arn` of `RecordConfiguration` must match the schema's pattern `^arn:aws[-a-z0-9]*:glue:[-a-z0-9]+:\\d{12}:schema…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -453,6 +467,7 @@ impl fr::resource::Props for ResourcePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_arn` of `ResourcePolicy` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`resource_arn` of `ResourcePolicy` must match the schema's pattern `arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -533,6 +548,7 @@ impl fr::resource::Props for Stream {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "max_record_size_in_ki_b", check: fr::literal::Check::Range { min: 1024.0, max: 10240.0 }, message: "`max_record_size_in_ki_b` of `Stream` must be from 1024 to 10240 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Stream` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Stream` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "retention_period_hours", check: fr::literal::Check::Range { min: 1.0, max: 8760.0 }, message: "`retention_period_hours` of `Stream` must be from 1 to 8760 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "shard_count", check: fr::literal::Check::Range { min: 1.0, max: 100000.0 }, message: "`shard_count` of `Stream` must be from 1 to 100000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "warm_throughput_mi_bps", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`warm_throughput_mi_bps` of `Stream` must be at least 0 (the schema's minimum/maximum)" },
@@ -675,7 +691,9 @@ impl fr::resource::Props for StreamConsumer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "consumer_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`consumer_name` of `StreamConsumer` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "consumer_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`consumer_name` of `StreamConsumer` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "stream_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`stream_arn` of `StreamConsumer` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stream_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`stream_arn` of `StreamConsumer` must match the schema's pattern `^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -719,3 +737,27 @@ impl fr::resource::Resource for StreamConsumer {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 3, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', ':'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', '{'), ('}', '}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 3, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '$'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '$'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];

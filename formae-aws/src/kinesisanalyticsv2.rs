@@ -48,7 +48,9 @@ impl fr::resource::Props for Application {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`application_description` of `Application` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "application_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`application_name` of `Application` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_name` of `Application` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service_execution_role", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`service_execution_role` of `Application` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_execution_role", check: fr::literal::Check::Pattern(PATTERN_1), message: "`service_execution_role` of `Application` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -183,6 +185,7 @@ impl fr::resource::Props for S3ContentLocation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `S3ContentLocation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`bucket_arn` of `S3ContentLocation` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`file_key` of `S3ContentLocation` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "object_version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`object_version` of `S3ContentLocation` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
@@ -213,6 +216,7 @@ impl fr::resource::Props for ApplicationEncryptionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`key_id` of `ApplicationEncryptionConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key_id` of `ApplicationEncryptionConfiguration` must match the schema's pattern `^(?:arn:.*:kms:.*:.*:(?:key\\/.*|alias\\/.*)|alias…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -279,6 +283,7 @@ impl fr::resource::Props for PropertyGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "property_group_id", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`property_group_id` of `PropertyGroup` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "property_group_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`property_group_id` of `PropertyGroup` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -460,6 +465,7 @@ impl fr::resource::Props for Input {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name_prefix", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`name_prefix` of `Input` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name_prefix", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name_prefix` of `Input` must match the schema's pattern `^[^-\\s<>&]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -504,6 +510,7 @@ impl fr::resource::Props for InputLambdaProcessor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_arn` of `InputLambdaProcessor` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`resource_arn` of `InputLambdaProcessor` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -551,6 +558,7 @@ impl fr::resource::Props for RecordColumn {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mapping", check: fr::literal::Check::Length { min: 1, max: 65535 }, message: "`mapping` of `RecordColumn` must have 1 to 65535 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `RecordColumn` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `RecordColumn` must match the schema's pattern `^[^-\\s<>&]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sql_type", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`sql_type` of `RecordColumn` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -659,6 +667,7 @@ impl fr::resource::Props for KinesisFirehoseInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_arn` of `KinesisFirehoseInput` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`resource_arn` of `KinesisFirehoseInput` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -676,6 +685,7 @@ impl fr::resource::Props for KinesisStreamsInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_arn` of `KinesisStreamsInput` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`resource_arn` of `KinesisStreamsInput` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -742,6 +752,7 @@ impl fr::resource::Props for GlueDataCatalogConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "database_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`database_arn` of `GlueDataCatalogConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`database_arn` of `GlueDataCatalogConfiguration` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -795,8 +806,11 @@ impl fr::resource::Props for MavenReference {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`artifact_id` of `MavenReference` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`artifact_id` of `MavenReference` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`group_id` of `MavenReference` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_id` of `MavenReference` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`version` of `MavenReference` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_0), message: "`version` of `MavenReference` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -831,7 +845,9 @@ impl fr::resource::Props for S3ContentBaseLocation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "base_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`base_path` of `S3ContentBaseLocation` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "base_path", check: fr::literal::Check::Pattern(PATTERN_4), message: "`base_path` of `S3ContentBaseLocation` must match the schema's pattern `^[a-zA-Z0-9/!-_.*'()]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `S3ContentBaseLocation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`bucket_arn` of `S3ContentBaseLocation` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -868,6 +884,9 @@ pub struct ApplicationMaintenanceConfiguration {
 impl fr::resource::Props for ApplicationMaintenanceConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "application_maintenance_window_start_time", message: "missing required property `application_maintenance_window_start_time` of `ApplicationMaintenanceConfiguration`: add `application_maintenance_window_start_time: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_maintenance_window_start_time", check: fr::literal::Check::Pattern(PATTERN_5), message: "`application_maintenance_window_start_time` of `ApplicationMaintenanceConfiguration` must match the schema's pattern `^([01][0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -911,6 +930,7 @@ impl fr::resource::Props for ApplicationRestoreConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "snapshot_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`snapshot_name` of `ApplicationRestoreConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "snapshot_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`snapshot_name` of `ApplicationRestoreConfiguration` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -976,3 +996,15 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 12, max: 12 }]]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '%'), ('\'', ','), ('.', ';'), ('=', '='), ('?', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];

@@ -53,6 +53,7 @@ impl fr::resource::Props for DeliveryStream {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delivery_stream_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`delivery_stream_name` of `DeliveryStream` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "delivery_stream_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`delivery_stream_name` of `DeliveryStream` must match the schema's pattern `[a-zA-Z0-9._-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -125,6 +126,7 @@ impl fr::resource::Props for AmazonOpenSearchServerlessDestinationConfiguration 
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_endpoint", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`collection_endpoint` of `AmazonOpenSearchServerlessDestinationConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_endpoint", check: fr::literal::Check::Pattern(PATTERN_1), message: "`collection_endpoint` of `AmazonOpenSearchServerlessDestinationConfiguration` must match the schema's pattern `https:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 1, max: 80 }, message: "`index_name` of `AmazonOpenSearchServerlessDestinationConfiguration` must have 1 to 80 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -161,6 +163,7 @@ impl fr::resource::Props for CloudWatchLoggingOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_stream_name", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`log_stream_name` of `CloudWatchLoggingOptions` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_stream_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`log_stream_name` of `CloudWatchLoggingOptions` must match the schema's pattern `^[^:*]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -290,6 +293,7 @@ impl fr::resource::Props for S3DestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `S3DestinationConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bucket_arn` of `S3DestinationConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "error_output_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`error_output_prefix` of `S3DestinationConfiguration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`prefix` of `S3DestinationConfiguration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
@@ -349,6 +353,7 @@ impl fr::resource::Props for KMSEncryptionConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "awskms_key_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`awskms_key_arn` of `KMSEncryptionConfig` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "awskms_key_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`awskms_key_arn` of `KMSEncryptionConfig` must match the schema's pattern `^arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -419,7 +424,9 @@ impl fr::resource::Props for AmazonopensearchserviceDestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_endpoint", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`cluster_endpoint` of `AmazonopensearchserviceDestinationConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_endpoint", check: fr::literal::Check::Pattern(PATTERN_1), message: "`cluster_endpoint` of `AmazonopensearchserviceDestinationConfiguration` must match the schema's pattern `https:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`domain_arn` of `AmazonopensearchserviceDestinationConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`domain_arn` of `AmazonopensearchserviceDestinationConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 1, max: 80 }, message: "`index_name` of `AmazonopensearchserviceDestinationConfiguration` must have 1 to 80 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`type_name` of `AmazonopensearchserviceDestinationConfiguration` must have 0 to 100 characters (the schema's minLength/maxLength)" },
     ];
@@ -540,10 +547,13 @@ impl fr::resource::Props for DatabaseSourceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "digest", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`digest` of `DatabaseSourceConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "digest", check: fr::literal::Check::Pattern(PATTERN_5), message: "`digest` of `DatabaseSourceConfiguration` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`endpoint` of `DatabaseSourceConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Range { min: 0.0, max: 65535.0 }, message: "`port` of `DatabaseSourceConfiguration` must be from 0 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "public_certificate", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`public_certificate` of `DatabaseSourceConfiguration` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "public_certificate", check: fr::literal::Check::Pattern(PATTERN_5), message: "`public_certificate` of `DatabaseSourceConfiguration` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "snapshot_watermark_table", check: fr::literal::Check::Length { min: 1, max: 129 }, message: "`snapshot_watermark_table` of `DatabaseSourceConfiguration` must have 1 to 129 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "snapshot_watermark_table", check: fr::literal::Check::Pattern(PATTERN_6), message: "`snapshot_watermark_table` of `DatabaseSourceConfiguration` must match the schema's pattern `[\\u0001-\\uFFFF]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -590,6 +600,7 @@ impl fr::resource::Props for SecretsManagerConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`secret_arn` of `SecretsManagerConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`secret_arn` of `SecretsManagerConfiguration` must match the schema's pattern `arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secr…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -606,6 +617,7 @@ impl fr::resource::Props for DatabaseSourceVPCConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vpc_endpoint_service_name", check: fr::literal::Check::Length { min: 47, max: 255 }, message: "`vpc_endpoint_service_name` of `DatabaseSourceVPCConfiguration` must have 47 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_endpoint_service_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`vpc_endpoint_service_name` of `DatabaseSourceVPCConfiguration` must match the schema's pattern `([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.v…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -666,6 +678,7 @@ impl fr::resource::Props for DeliveryStreamEncryptionConfigurationInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`key_arn` of `DeliveryStreamEncryptionConfigurationInput` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`key_arn` of `DeliveryStreamEncryptionConfigurationInput` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -742,7 +755,9 @@ impl fr::resource::Props for ElasticsearchDestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_endpoint", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`cluster_endpoint` of `ElasticsearchDestinationConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_endpoint", check: fr::literal::Check::Pattern(PATTERN_1), message: "`cluster_endpoint` of `ElasticsearchDestinationConfiguration` must match the schema's pattern `https:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`domain_arn` of `ElasticsearchDestinationConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`domain_arn` of `ElasticsearchDestinationConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 1, max: 80 }, message: "`index_name` of `ElasticsearchDestinationConfiguration` must have 1 to 80 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "type_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`type_name` of `ElasticsearchDestinationConfiguration` must have 0 to 100 characters (the schema's minLength/maxLength)" },
     ];
@@ -840,9 +855,12 @@ impl fr::resource::Props for ExtendedS3DestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`bucket_arn` of `ExtendedS3DestinationConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bucket_arn` of `ExtendedS3DestinationConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_time_zone", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`custom_time_zone` of `ExtendedS3DestinationConfiguration` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_time_zone", check: fr::literal::Check::Pattern(PATTERN_9), message: "`custom_time_zone` of `ExtendedS3DestinationConfiguration` must match the schema's pattern `^$|[a-zA-Z/_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "error_output_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`error_output_prefix` of `ExtendedS3DestinationConfiguration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "file_extension", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`file_extension` of `ExtendedS3DestinationConfiguration` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_extension", check: fr::literal::Check::Pattern(PATTERN_10), message: "`file_extension` of `ExtendedS3DestinationConfiguration` must match the schema's pattern `^$|\\.[0-9a-z!\\-_.*'()]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`prefix` of `ExtendedS3DestinationConfiguration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1067,10 +1085,15 @@ impl fr::resource::Props for SchemaConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`catalog_id` of `SchemaConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`catalog_id` of `SchemaConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`database_name` of `SchemaConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`database_name` of `SchemaConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`region` of `SchemaConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Pattern(PATTERN_11), message: "`region` of `SchemaConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`table_name` of `SchemaConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`table_name` of `SchemaConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`version_id` of `SchemaConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`version_id` of `SchemaConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1160,6 +1183,7 @@ impl fr::resource::Props for HttpEndpointConfiguration {
         fr::literal::LiteralRule { field: "access_key", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`access_key` of `HttpEndpointConfiguration` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `HttpEndpointConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`url` of `HttpEndpointConfiguration` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_12), message: "`url` of `HttpEndpointConfiguration` must match the schema's pattern `^https://`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1262,7 +1286,9 @@ impl fr::resource::Props for CatalogConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "catalog_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`catalog_arn` of `CatalogConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "catalog_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`catalog_arn` of `CatalogConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "warehouse_location", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`warehouse_location` of `CatalogConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "warehouse_location", check: fr::literal::Check::Pattern(PATTERN_13), message: "`warehouse_location` of `CatalogConfiguration` must match the schema's pattern `s3:\\/\\/.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1288,7 +1314,9 @@ impl fr::resource::Props for DestinationTableConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_database_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`destination_database_name` of `DestinationTableConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_database_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`destination_database_name` of `DestinationTableConfiguration` must match the schema's pattern `^[a-zA-Z0-9\\.\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "destination_table_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`destination_table_name` of `DestinationTableConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_table_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`destination_table_name` of `DestinationTableConfiguration` must match the schema's pattern `^[a-zA-Z0-9\\.\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_error_output_prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_error_output_prefix` of `DestinationTableConfiguration` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1317,6 +1345,7 @@ impl fr::resource::Props for PartitionField {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`source_name` of `PartitionField` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`source_name` of `PartitionField` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1366,6 +1395,7 @@ impl fr::resource::Props for KinesisStreamSourceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kinesis_stream_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`kinesis_stream_arn` of `KinesisStreamSourceConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kinesis_stream_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`kinesis_stream_arn` of `KinesisStreamSourceConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1390,7 +1420,9 @@ impl fr::resource::Props for MSKSourceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "msk_cluster_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`msk_cluster_arn` of `MSKSourceConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "msk_cluster_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`msk_cluster_arn` of `MSKSourceConfiguration` must match the schema's pattern `arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "topic_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`topic_name` of `MSKSourceConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`topic_name` of `MSKSourceConfiguration` must match the schema's pattern `[a-zA-Z0-9\\._\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1561,11 +1593,13 @@ impl fr::resource::Props for SnowflakeDestinationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_url", check: fr::literal::Check::Length { min: 24, max: 2048 }, message: "`account_url` of `SnowflakeDestinationConfiguration` must have 24 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_url", check: fr::literal::Check::Pattern(PATTERN_15), message: "`account_url` of `SnowflakeDestinationConfiguration` must match the schema's pattern `.+?\\.snowflakecomputing\\.com`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "content_column_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`content_column_name` of `SnowflakeDestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "database", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database` of `SnowflakeDestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "key_passphrase", check: fr::literal::Check::Length { min: 7, max: 255 }, message: "`key_passphrase` of `SnowflakeDestinationConfiguration` must have 7 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "meta_data_column_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`meta_data_column_name` of `SnowflakeDestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "private_key", check: fr::literal::Check::Length { min: 256, max: 4096 }, message: "`private_key` of `SnowflakeDestinationConfiguration` must have 256 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "private_key", check: fr::literal::Check::Pattern(PATTERN_16), message: "`private_key` of `SnowflakeDestinationConfiguration` must match the schema's pattern `^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`schema` of `SnowflakeDestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "table", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`table` of `SnowflakeDestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`user` of `SnowflakeDestinationConfiguration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
@@ -1649,6 +1683,7 @@ impl fr::resource::Props for SnowflakeVpcConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "private_link_vpce_id", check: fr::literal::Check::Length { min: 47, max: 255 }, message: "`private_link_vpce_id` of `SnowflakeVpcConfiguration` must have 47 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "private_link_vpce_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`private_link_vpce_id` of `SnowflakeVpcConfiguration` must match the schema's pattern `([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.v…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1757,3 +1792,37 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\u{ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 2, max: 3 }, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')])];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('/', '9'), ('A', 'Z'), ('a', 'z')])], min: 4, max: 4 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('/', '9'), ('A', 'Z'), ('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('=', '=')]), fr::literal::Node::Class(&[('=', '=')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('/', '9'), ('A', 'Z'), ('a', 'z')])], min: 3, max: 3 }, fr::literal::Node::Class(&[('=', '=')])]])], min: 0, max: 1 }, fr::literal::Node::End];

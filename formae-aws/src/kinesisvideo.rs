@@ -30,6 +30,7 @@ impl fr::resource::Props for SignalingChannel {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "message_ttl_seconds", check: fr::literal::Check::Range { min: 5.0, max: 120.0 }, message: "`message_ttl_seconds` of `SignalingChannel` must be from 5 to 120 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `SignalingChannel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SignalingChannel` must match the schema's pattern `[a-zA-Z0-9_.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -133,9 +134,13 @@ impl fr::resource::Props for Stream {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_retention_in_hours", check: fr::literal::Check::Range { min: 0.0, max: 87600.0 }, message: "`data_retention_in_hours` of `Stream` must be from 0 to 87600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`device_name` of `Stream` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`device_name` of `Stream` must match the schema's pattern `[a-zA-Z0-9_.-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `Stream` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`kms_key_id` of `Stream` must match the schema's pattern `.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "media_type", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`media_type` of `Stream` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "media_type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`media_type` of `Stream` must match the schema's pattern `[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+(,[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `Stream` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Stream` must match the schema's pattern `[a-zA-Z0-9_.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -218,3 +223,9 @@ impl fr::resource::Props for StreamTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `StreamTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', ',')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }];

@@ -46,6 +46,7 @@ impl fr::resource::Props for Alias {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`alias_name` of `Alias` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`alias_name` of `Alias` must match the schema's pattern `^(alias/)[a-zA-Z0-9:/_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_key_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`target_key_id` of `Alias` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -457,3 +458,5 @@ impl fr::resource::Resource for ReplicaKey {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -467,6 +467,7 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "catalog_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`catalog_id` of `Tag` must have 12 to 12 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "tag_key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`tag_key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tag_key", check: fr::literal::Check::Pattern(PATTERN_0), message: "`tag_key` of `Tag` must match the schema's pattern `^([{a-zA-Z}{\\s}{0-9}_.:\\/=+\\-@%]*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -672,3 +673,5 @@ impl fr::resource::Props for TableWithColumnsResource {
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TableWithColumnsResource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('%', '%'), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', '{'), ('}', '}'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

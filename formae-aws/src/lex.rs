@@ -57,6 +57,7 @@ impl fr::resource::Props for Bot {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `Bot` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "idle_session_ttl_in_seconds", check: fr::literal::Check::Range { min: 60.0, max: 86400.0 }, message: "`idle_session_ttl_in_seconds` of `Bot` must be from 60 to 86400 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Bot` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Bot` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -114,6 +115,7 @@ impl fr::resource::Props for S3Location {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_object_key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_object_key` of `S3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_object_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`s3_object_key` of `S3Location` must match the schema's pattern `[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_object_version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_object_version` of `S3Location` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -461,6 +463,7 @@ impl fr::resource::Props for Intent {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `Intent` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`display_name` of `Intent` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Intent` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Intent` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -800,6 +803,7 @@ impl fr::resource::Props for ConditionalBranch {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `ConditionalBranch` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ConditionalBranch` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -851,6 +855,7 @@ impl fr::resource::Props for DialogAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "slot_to_elicit", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`slot_to_elicit` of `DialogAction` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "slot_to_elicit", check: fr::literal::Check::Pattern(PATTERN_0), message: "`slot_to_elicit` of `DialogAction` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -882,6 +887,7 @@ impl fr::resource::Props for IntentOverride {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `IntentOverride` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `IntentOverride` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -898,6 +904,7 @@ impl fr::resource::Props for SlotValueOverrideMap {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "slot_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`slot_name` of `SlotValueOverrideMap` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "slot_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`slot_name` of `SlotValueOverrideMap` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1023,6 +1030,7 @@ impl fr::resource::Props for DialogCodeHookInvocationSetting {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "invocation_label", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`invocation_label` of `DialogCodeHookInvocationSetting` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "invocation_label", check: fr::literal::Check::Pattern(PATTERN_0), message: "`invocation_label` of `DialogCodeHookInvocationSetting` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1066,6 +1074,7 @@ impl fr::resource::Props for InputContext {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `InputContext` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `InputContext` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1138,6 +1147,7 @@ impl fr::resource::Props for ElicitationCodeHookInvocationSetting {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "invocation_label", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`invocation_label` of `ElicitationCodeHookInvocationSetting` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "invocation_label", check: fr::literal::Check::Pattern(PATTERN_0), message: "`invocation_label` of `ElicitationCodeHookInvocationSetting` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1191,6 +1201,7 @@ impl fr::resource::Props for KendraConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kendra_index", check: fr::literal::Check::Length { min: 32, max: 2048 }, message: "`kendra_index` of `KendraConfiguration` must have 32 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kendra_index", check: fr::literal::Check::Pattern(PATTERN_2), message: "`kendra_index` of `KendraConfiguration` must match the schema's pattern `^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_filter_string", check: fr::literal::Check::Length { min: 1, max: 5000 }, message: "`query_filter_string` of `KendraConfiguration` must have 1 to 5000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1214,6 +1225,7 @@ impl fr::resource::Props for OutputContext {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `OutputContext` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `OutputContext` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "time_to_live_in_seconds", check: fr::literal::Check::Range { min: 5.0, max: 86400.0 }, message: "`time_to_live_in_seconds` of `OutputContext` must be from 5 to 86400 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "turns_to_live", check: fr::literal::Check::Range { min: 1.0, max: 20.0 }, message: "`turns_to_live` of `OutputContext` must be from 1 to 20 (the schema's minimum/maximum)" },
     ];
@@ -1243,6 +1255,7 @@ impl fr::resource::Props for QInConnectIntentConfigurationQInConnectAssistantCon
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "assistant_arn", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`assistant_arn` of `QInConnectIntentConfigurationQInConnectAssistantConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "assistant_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`assistant_arn` of `QInConnectIntentConfigurationQInConnectAssistantConfiguration` must match the schema's pattern `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1404,6 +1417,7 @@ impl fr::resource::Props for SlotPriority {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`priority` of `SlotPriority` must be from 0 to 100 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "slot_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`slot_name` of `SlotPriority` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "slot_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`slot_name` of `SlotPriority` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1436,6 +1450,7 @@ impl fr::resource::Props for Slot {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `Slot` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `Slot` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Slot` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1484,6 +1499,7 @@ impl fr::resource::Props for SubSlotSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`expression` of `SubSlotSetting` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Pattern(PATTERN_4), message: "`expression` of `SubSlotSetting` must match the schema's pattern `[0-9A-Za-z_\\-\\s\\(\\)]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1644,6 +1660,7 @@ impl fr::resource::Props for SlotType {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `SlotType` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `SlotType` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SlotType` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1675,7 +1692,9 @@ impl fr::resource::Props for SubSlotTypeComposition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `SubSlotTypeComposition` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `SubSlotTypeComposition` must match the schema's pattern `^([0-9a-zA-Z][_-]?){1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "slot_type_id", check: fr::literal::Check::Length { min: 1, max: 25 }, message: "`slot_type_id` of `SubSlotTypeComposition` must have 1 to 25 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "slot_type_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`slot_type_id` of `SubSlotTypeComposition` must match the schema's pattern `^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1719,6 +1738,7 @@ impl fr::resource::Props for GrammarSlotTypeSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_object_key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_object_key` of `GrammarSlotTypeSource` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_object_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`s3_object_key` of `GrammarSlotTypeSource` must match the schema's pattern `[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1861,7 +1881,9 @@ impl fr::resource::Props for DeepgramSpeechModelConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "api_token_secret_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`api_token_secret_arn` of `DeepgramSpeechModelConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "api_token_secret_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`api_token_secret_arn` of `DeepgramSpeechModelConfig` must match the schema's pattern `^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_id", check: fr::literal::Check::Length { min: 4, max: 32 }, message: "`model_id` of `DeepgramSpeechModelConfig` must have 4 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`model_id` of `DeepgramSpeechModelConfig` must match the schema's pattern `[A-Za-z0-9-_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2180,6 +2202,7 @@ impl fr::resource::Props for S3BucketLogDestination {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`log_prefix` of `S3BucketLogDestination` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_bucket_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`s3_bucket_arn` of `S3BucketLogDestination` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`s3_bucket_arn` of `S3BucketLogDestination` must match the schema's pattern `^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2283,8 +2306,11 @@ impl fr::resource::Props for BotAlias {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bot_alias_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`bot_alias_name` of `BotAlias` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bot_alias_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bot_alias_name` of `BotAlias` must match the schema's pattern `^([0-9a-zA-Z][_-]?)+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bot_id", check: fr::literal::Check::Length { min: 10, max: 10 }, message: "`bot_id` of `BotAlias` must have 10 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bot_id", check: fr::literal::Check::Pattern(PATTERN_10), message: "`bot_id` of `BotAlias` must match the schema's pattern `^[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bot_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`bot_version` of `BotAlias` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bot_version", check: fr::literal::Check::Pattern(PATTERN_11), message: "`bot_version` of `BotAlias` must match the schema's pattern `^(DRAFT|[0-9]+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`description` of `BotAlias` must have 0 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2366,6 +2392,7 @@ impl fr::resource::Props for BotVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bot_id", check: fr::literal::Check::Length { min: 10, max: 10 }, message: "`bot_id` of `BotVersion` must have 10 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bot_id", check: fr::literal::Check::Pattern(PATTERN_10), message: "`bot_id` of `BotVersion` must match the schema's pattern `^[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`description` of `BotVersion` must have 0 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2438,6 +2465,7 @@ impl fr::resource::Props for BotVersionLocaleDetails {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_bot_version", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`source_bot_version` of `BotVersionLocaleDetails` must have 1 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_bot_version", check: fr::literal::Check::Pattern(PATTERN_11), message: "`source_bot_version` of `BotVersionLocaleDetails` must match the schema's pattern `^(DRAFT|[0-9]+)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2498,3 +2526,27 @@ impl fr::resource::Resource for ResourcePolicy {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], min: 0, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('(', ')'), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 1 }], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('Z', 'Z')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 512 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 6, max: 6 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];

@@ -27,6 +27,9 @@ impl fr::resource::Props for SubscriptionProvider {
         fr::resource::Required { field: "secret_arn", message: "missing required property `secret_arn` of `SubscriptionProvider`: add `secret_arn: ...` to it" },
         fr::resource::Required { field: "subscription_provider_source", message: "missing required property `subscription_provider_source` of `SubscriptionProvider`: add `subscription_provider_source: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`secret_arn` of `SubscriptionProvider` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:secretsmanager:[a-z0-9-\\.…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`SubscriptionProvider`], known after apply.
@@ -101,3 +104,5 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 1023 }, fr::literal::Node::End];

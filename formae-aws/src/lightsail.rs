@@ -55,6 +55,10 @@ impl fr::resource::Props for Alarm {
         fr::resource::Required { field: "monitored_resource_name", message: "missing required property `monitored_resource_name` of `Alarm`: add `monitored_resource_name: ...` to it" },
         fr::resource::Required { field: "threshold", message: "missing required property `threshold` of `Alarm`: add `threshold: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "alarm_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`alarm_name` of `Alarm` must match the schema's pattern `\\w[\\w\\-]*\\w`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "monitored_resource_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`monitored_resource_name` of `Alarm` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Alarm`], known after apply.
@@ -202,6 +206,8 @@ impl fr::resource::Props for Bucket {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_name", check: fr::literal::Check::Length { min: 3, max: 54 }, message: "`bucket_name` of `Bucket` must have 3 to 54 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`bucket_name` of `Bucket` must match the schema's pattern `^[a-z0-9][a-z0-9-]{1,52}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "bundle_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bundle_id` of `Bucket` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -471,6 +477,7 @@ impl fr::resource::Props for Container {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "scale", check: fr::literal::Check::Range { min: 1.0, max: 20.0 }, message: "`scale` of `Container` must be from 1 to 20 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`service_name` of `Container` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`service_name` of `Container` must match the schema's pattern `^[a-z0-9]{1,2}|[a-z0-9][a-z0-9-]+[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -747,6 +754,7 @@ impl fr::resource::Props for Database {
         fr::literal::LiteralRule { field: "relational_database_blueprint_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`relational_database_blueprint_id` of `Database` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "relational_database_bundle_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`relational_database_bundle_id` of `Database` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "relational_database_name", check: fr::literal::Check::Length { min: 2, max: 255 }, message: "`relational_database_name` of `Database` must have 2 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "relational_database_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`relational_database_name` of `Database` must match the schema's pattern `\\w[\\w\\-]*\\w`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -842,7 +850,9 @@ impl fr::resource::Props for DatabaseSnapshot {
         fr::resource::Required { field: "relational_database_snapshot_name", message: "missing required property `relational_database_snapshot_name` of `DatabaseSnapshot`: add `relational_database_snapshot_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "relational_database_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`relational_database_name` of `DatabaseSnapshot` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "relational_database_snapshot_name", check: fr::literal::Check::Length { min: 2, max: 255 }, message: "`relational_database_snapshot_name` of `DatabaseSnapshot` must have 2 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "relational_database_snapshot_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`relational_database_snapshot_name` of `DatabaseSnapshot` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -955,7 +965,9 @@ impl fr::resource::Props for Disk {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`availability_zone` of `Disk` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Pattern(PATTERN_3), message: "`availability_zone` of `Disk` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`disk_name` of `Disk` must have 1 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`disk_name` of `Disk` must match the schema's pattern `^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1058,6 +1070,9 @@ pub struct AutoSnapshotAddOn {
 
 impl fr::resource::Props for AutoSnapshotAddOn {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "snapshot_time_of_day", check: fr::literal::Check::Pattern(PATTERN_6), message: "`snapshot_time_of_day` of `AutoSnapshotAddOn` must match the schema's pattern `^[0-9]{2}:00$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1111,7 +1126,9 @@ impl fr::resource::Props for DiskSnapshot {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Length { min: 2, max: 255 }, message: "`disk_name` of `DiskSnapshot` must have 2 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`disk_name` of `DiskSnapshot` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "disk_snapshot_name", check: fr::literal::Check::Length { min: 2, max: 255 }, message: "`disk_snapshot_name` of `DiskSnapshot` must have 2 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk_snapshot_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`disk_snapshot_name` of `DiskSnapshot` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1224,6 +1241,10 @@ impl fr::resource::Props for Distribution {
         fr::resource::Required { field: "distribution_name", message: "missing required property `distribution_name` of `Distribution`: add `distribution_name: ...` to it" },
         fr::resource::Required { field: "origin", message: "missing required property `origin` of `Distribution`: add `origin: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "certificate_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`certificate_name` of `Distribution` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "distribution_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`distribution_name` of `Distribution` must match the schema's pattern `\\w[\\w\\-]*\\w`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Distribution`], known after apply.
@@ -1300,6 +1321,10 @@ pub struct CacheSettings {
 
 impl fr::resource::Props for CacheSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "allowed_http_methods", check: fr::literal::Check::Pattern(PATTERN_3), message: "`allowed_http_methods` of `CacheSettings` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "cached_http_methods", check: fr::literal::Check::Pattern(PATTERN_3), message: "`cached_http_methods` of `CacheSettings` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Describes whether an Amazon Lightsail content delivery network (CDN) distribution forwards cookies to the origin and, if so, which ones.
@@ -1433,6 +1458,9 @@ pub struct InputOrigin {
 
 impl fr::resource::Props for InputOrigin {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `InputOrigin` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1652,8 +1680,12 @@ impl fr::resource::Props for Instance {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`availability_zone` of `Instance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "blueprint_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`blueprint_id` of `Instance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "blueprint_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`blueprint_id` of `Instance` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bundle_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`bundle_id` of `Instance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bundle_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bundle_id` of `Instance` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`instance_name` of `Instance` must have 1 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`instance_name` of `Instance` must match the schema's pattern `^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "key_pair_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key_pair_name` of `Instance` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1769,6 +1801,7 @@ impl fr::resource::Props for DiskProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Length { min: 1, max: 254 }, message: "`disk_name` of `DiskProperty` must have 1 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "disk_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`disk_name` of `DiskProperty` must match the schema's pattern `^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1876,6 +1909,10 @@ impl fr::resource::Props for InstanceSnapshot {
         fr::resource::Required { field: "instance_name", message: "missing required property `instance_name` of `InstanceSnapshot`: add `instance_name: ...` to it" },
         fr::resource::Required { field: "instance_snapshot_name", message: "missing required property `instance_snapshot_name` of `InstanceSnapshot`: add `instance_snapshot_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`instance_name` of `InstanceSnapshot` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "instance_snapshot_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`instance_snapshot_name` of `InstanceSnapshot` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`InstanceSnapshot`], known after apply.
@@ -1955,6 +1992,9 @@ pub struct KeyPair {
 impl fr::resource::Props for KeyPair {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "key_pair_name", message: "missing required property `key_pair_name` of `KeyPair`: add `key_pair_name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "key_pair_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key_pair_name` of `KeyPair` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2073,6 +2113,7 @@ impl fr::resource::Props for LoadBalancer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_port", check: fr::literal::Check::Range { min: -1.0, max: 65535.0 }, message: "`instance_port` of `LoadBalancer` must be from -1 to 65535 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "load_balancer_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`load_balancer_name` of `LoadBalancer` must match the schema's pattern `\\w[\\w\\-]*\\w`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2153,6 +2194,10 @@ impl fr::resource::Props for LoadBalancerTlsCertificate {
         fr::resource::Required { field: "certificate_name", message: "missing required property `certificate_name` of `LoadBalancerTlsCertificate`: add `certificate_name: ...` to it" },
         fr::resource::Required { field: "load_balancer_name", message: "missing required property `load_balancer_name` of `LoadBalancerTlsCertificate`: add `load_balancer_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "certificate_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`certificate_name` of `LoadBalancerTlsCertificate` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "load_balancer_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`load_balancer_name` of `LoadBalancerTlsCertificate` must match the schema's pattern `\\w[\\w\\-]*\\w`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`LoadBalancerTlsCertificate`], known after apply.
@@ -2215,6 +2260,9 @@ impl fr::resource::Props for StaticIp {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "static_ip_name", message: "missing required property `static_ip_name` of `StaticIp`: add `static_ip_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "static_ip_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`static_ip_name` of `StaticIp` must match the schema's pattern `^\\w[\\w\\-]*\\w$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`StaticIp`], known after apply.
@@ -2259,3 +2307,17 @@ impl fr::resource::Resource for StaticIp {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 52 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 2 }], &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::End];

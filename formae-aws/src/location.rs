@@ -38,7 +38,9 @@ impl fr::resource::Props for APIKey {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `APIKey` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "expire_time", check: fr::literal::Check::Pattern(PATTERN_0), message: "`expire_time` of `APIKey` must match the schema's pattern `^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`key_name` of `APIKey` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key_name` of `APIKey` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -122,7 +124,9 @@ impl fr::resource::Props for AndroidApp {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_fingerprint", check: fr::literal::Check::Length { min: 59, max: 59 }, message: "`certificate_fingerprint` of `AndroidApp` must have 59 to 59 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_fingerprint", check: fr::literal::Check::Pattern(PATTERN_2), message: "`certificate_fingerprint` of `AndroidApp` must match the schema's pattern `^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "package", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`package` of `AndroidApp` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "package", check: fr::literal::Check::Pattern(PATTERN_3), message: "`package` of `AndroidApp` must match the schema's pattern `^([A-Za-z][A-Za-z\\d_]*\\.)+[A-Za-z][A-Za-z\\d_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -139,6 +143,7 @@ impl fr::resource::Props for AppleApp {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bundle_id", check: fr::literal::Check::Length { min: 1, max: 155 }, message: "`bundle_id` of `AppleApp` must have 1 to 155 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bundle_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`bundle_id` of `AppleApp` must match the schema's pattern `^[A-Za-z0-9\\-]+(\\.[A-Za-z0-9\\-]+)+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -160,7 +165,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`key` of `Tag` must match the schema's pattern `^[a-zA-Z+-=._:/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_6), message: "`value` of `Tag` must match the schema's pattern `^[A-Za-z0-9 _=@:.+-/]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -191,6 +198,7 @@ impl fr::resource::Props for GeofenceCollection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`collection_name` of `GeofenceCollection` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`collection_name` of `GeofenceCollection` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `GeofenceCollection` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `GeofenceCollection` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
@@ -271,6 +279,7 @@ impl fr::resource::Props for Map {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Map` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "map_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`map_name` of `Map` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "map_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`map_name` of `Map` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -333,7 +342,9 @@ impl fr::resource::Props for MapConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "political_view", check: fr::literal::Check::Length { min: 3, max: 3 }, message: "`political_view` of `MapConfiguration` must have 3 to 3 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "political_view", check: fr::literal::Check::Pattern(PATTERN_7), message: "`political_view` of `MapConfiguration` must match the schema's pattern `^[A-Z]{3}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "style", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`style` of `MapConfiguration` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "style", check: fr::literal::Check::Pattern(PATTERN_1), message: "`style` of `MapConfiguration` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -365,6 +376,7 @@ impl fr::resource::Props for PlaceIndex {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `PlaceIndex` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`index_name` of `PlaceIndex` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`index_name` of `PlaceIndex` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -454,6 +466,7 @@ impl fr::resource::Props for RouteCalculator {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "calculator_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`calculator_name` of `RouteCalculator` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "calculator_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`calculator_name` of `RouteCalculator` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `RouteCalculator` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -535,6 +548,7 @@ impl fr::resource::Props for Tracker {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Tracker` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `Tracker` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "tracker_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`tracker_name` of `Tracker` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tracker_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`tracker_name` of `Tracker` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -607,7 +621,9 @@ impl fr::resource::Props for TrackerConsumer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "consumer_arn", check: fr::literal::Check::Length { min: 0, max: 1600 }, message: "`consumer_arn` of `TrackerConsumer` must have 0 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "consumer_arn", check: fr::literal::Check::Pattern(PATTERN_8), message: "`consumer_arn` of `TrackerConsumer` must match the schema's pattern `^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+(…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tracker_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`tracker_name` of `TrackerConsumer` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tracker_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`tracker_name` of `TrackerConsumer` must match the schema's pattern `^[-._\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -646,3 +662,21 @@ impl fr::resource::Resource for TrackerConsumer {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '2')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '2')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '1')])]]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '6')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('Z', 'Z')]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')])], min: 19, max: 19 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z')])], min: 3, max: 3 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }], min: 0, max: 1 }], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];

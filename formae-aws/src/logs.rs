@@ -43,6 +43,7 @@ impl fr::resource::Props for AccountPolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_document", check: fr::literal::Check::Length { min: 1, max: 30720 }, message: "`policy_document` of `AccountPolicy` must have 1 to 30720 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`policy_name` of `AccountPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_name` of `AccountPolicy` must match the schema's pattern `^[^:*]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -144,7 +145,9 @@ impl fr::resource::Props for Delivery {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delivery_destination_arn", check: fr::literal::Check::Length { min: 16, max: 2048 }, message: "`delivery_destination_arn` of `Delivery` must have 16 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "delivery_destination_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`delivery_destination_arn` of `Delivery` must match the schema's pattern `[\\w#+=/:,.@-]*\\*?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "delivery_source_name", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`delivery_source_name` of `Delivery` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "delivery_source_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`delivery_source_name` of `Delivery` must match the schema's pattern `[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "field_delimiter", check: fr::literal::Check::Length { min: 1, max: 5 }, message: "`field_delimiter` of `Delivery` must have 1 to 5 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_suffix_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`s3_suffix_path` of `Delivery` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -245,9 +248,13 @@ impl fr::resource::Props for DeliveryDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delivery_destination_type", check: fr::literal::Check::Length { min: 1, max: 12 }, message: "`delivery_destination_type` of `DeliveryDestination` must have 1 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "delivery_destination_type", check: fr::literal::Check::Pattern(PATTERN_3), message: "`delivery_destination_type` of `DeliveryDestination` must match the schema's pattern `^[0-9A-Za-z]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "destination_resource_arn", check: fr::literal::Check::Length { min: 16, max: 2048 }, message: "`destination_resource_arn` of `DeliveryDestination` must have 16 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_resource_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`destination_resource_arn` of `DeliveryDestination` must match the schema's pattern `[\\w#+=/:,.@-]*\\*?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`name` of `DeliveryDestination` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `DeliveryDestination` must match the schema's pattern `[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "output_format", check: fr::literal::Check::Length { min: 1, max: 12 }, message: "`output_format` of `DeliveryDestination` must have 1 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "output_format", check: fr::literal::Check::Pattern(PATTERN_3), message: "`output_format` of `DeliveryDestination` must match the schema's pattern `^[0-9A-Za-z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -337,8 +344,11 @@ impl fr::resource::Props for DeliverySource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_type", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`log_type` of `DeliverySource` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`log_type` of `DeliverySource` must match the schema's pattern `[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`name` of `DeliverySource` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `DeliverySource` must match the schema's pattern `[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 16, max: 2048 }, message: "`resource_arn` of `DeliverySource` must have 16 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`resource_arn` of `DeliverySource` must match the schema's pattern `[\\w#+=/:,.@-]*\\*?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -422,6 +432,7 @@ impl fr::resource::Props for Destination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`destination_name` of `Destination` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`destination_name` of `Destination` must match the schema's pattern `^[^:*]{1,512}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "destination_policy", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`destination_policy` of `Destination` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`target_arn` of `Destination` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
@@ -488,6 +499,7 @@ impl fr::resource::Props for Integration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`integration_name` of `Integration` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`integration_name` of `Integration` must match the schema's pattern `[\\.\\-_/#A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -569,8 +581,11 @@ impl fr::resource::Props for OpenSearchResourceConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`application_arn` of `OpenSearchResourceConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`application_arn` of `OpenSearchResourceConfig` must match the schema's pattern `[\\w#+=/:,.@-]*\\*?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "data_source_role_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`data_source_role_arn` of `OpenSearchResourceConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_source_role_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`data_source_role_arn` of `OpenSearchResourceConfig` must match the schema's pattern `[\\w#+=/:,.@-]*\\*?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kms_key_arn` of `OpenSearchResourceConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`kms_key_arn` of `OpenSearchResourceConfig` must match the schema's pattern `[\\w#+=/:,.@-]*\\*?`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "retention_days", check: fr::literal::Check::Range { min: 1.0, max: 3650.0 }, message: "`retention_days` of `OpenSearchResourceConfig` must be from 1 to 3650 (the schema's minimum/maximum)" },
     ];
 }
@@ -607,7 +622,9 @@ impl fr::resource::Props for LogAnomalyDetector {
         fr::literal::LiteralRule { field: "anomaly_visibility_time", check: fr::literal::Check::Range { min: 7.0, max: 90.0 }, message: "`anomaly_visibility_time` of `LogAnomalyDetector` must be from 7 to 90 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "detector_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`detector_name` of `LogAnomalyDetector` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "filter_pattern", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`filter_pattern` of `LogAnomalyDetector` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_pattern", check: fr::literal::Check::Pattern(PATTERN_6), message: "`filter_pattern` of `LogAnomalyDetector` must match the schema's pattern ``; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`kms_key_id` of `LogAnomalyDetector` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`kms_key_id` of `LogAnomalyDetector` must match the schema's pattern `^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -794,6 +811,7 @@ impl fr::resource::Props for LogStream {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_stream_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_stream_name` of `LogStream` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_stream_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`log_stream_name` of `LogStream` must match the schema's pattern `^[^:*]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -874,6 +892,7 @@ impl fr::resource::Props for MetricFilter {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "field_selection_criteria", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`field_selection_criteria` of `MetricFilter` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "filter_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_name` of `MetricFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`filter_name` of `MetricFilter` must match the schema's pattern `^[^:*]{1,512}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "filter_pattern", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`filter_pattern` of `MetricFilter` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -951,7 +970,9 @@ impl fr::resource::Props for MetricTransformation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `MetricTransformation` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "metric_namespace", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`metric_namespace` of `MetricTransformation` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_namespace", check: fr::literal::Check::Pattern(PATTERN_10), message: "`metric_namespace` of `MetricTransformation` must match the schema's pattern `^[0-9a-zA-Z\\.\\-_\\/#]{1,256}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metric_value", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`metric_value` of `MetricTransformation` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_value", check: fr::literal::Check::Pattern(PATTERN_11), message: "`metric_value` of `MetricTransformation` must match the schema's pattern `^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1106,6 +1127,7 @@ impl fr::resource::Props for QueryParameter {
         fr::literal::LiteralRule { field: "default_value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`default_value` of `QueryParameter` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `QueryParameter` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `QueryParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`name` of `QueryParameter` must match the schema's pattern `^[a-zA-Z_][a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1138,6 +1160,7 @@ impl fr::resource::Props for ResourcePolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`policy_name` of `ResourcePolicy` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`policy_name` of `ResourcePolicy` must match the schema's pattern `^([^:*\\/]+\\/?)*[^:*\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1222,6 +1245,7 @@ impl fr::resource::Props for ScheduledQuery {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ScheduledQuery` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `ScheduledQuery` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `ScheduledQuery` must match the schema's pattern `^[a-zA-Z0-9_\\-/.#]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 0, max: 10000 }, message: "`query_string` of `ScheduledQuery` must have 0 to 10000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "schedule_end_time", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`schedule_end_time` of `ScheduledQuery` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`schedule_expression` of `ScheduledQuery` must have 0 to 256 characters (the schema's minLength/maxLength)" },
@@ -1299,6 +1323,7 @@ impl fr::resource::Props for S3Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_identifier", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`destination_identifier` of `S3Configuration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_identifier", check: fr::literal::Check::Pattern(PATTERN_15), message: "`destination_identifier` of `S3Configuration` must match the schema's pattern `^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1451,6 +1476,7 @@ impl fr::resource::Props for SubscriptionFilter {
         fr::literal::LiteralRule { field: "destination_arn", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`destination_arn` of `SubscriptionFilter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "field_selection_criteria", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`field_selection_criteria` of `SubscriptionFilter` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "filter_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_name` of `SubscriptionFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`filter_name` of `SubscriptionFilter` must match the schema's pattern `^[^:*]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "filter_pattern", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`filter_pattern` of `SubscriptionFilter` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1521,6 +1547,7 @@ impl fr::resource::Props for Transformer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_group_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`log_group_identifier` of `Transformer` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group_identifier", check: fr::literal::Check::Pattern(PATTERN_16), message: "`log_group_identifier` of `Transformer` must match the schema's pattern `[\\w#+=/:,.@-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1645,6 +1672,7 @@ impl fr::resource::Props for AddKeyEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `AddKeyEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key` of `AddKeyEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `AddKeyEntry` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1680,7 +1708,9 @@ impl fr::resource::Props for CopyValueEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `CopyValueEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `CopyValueEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`target` of `CopyValueEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_17), message: "`target` of `CopyValueEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1734,8 +1764,10 @@ impl fr::resource::Props for ProcessorDateTimeConverter {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "locale", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`locale` of `ProcessorDateTimeConverter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ProcessorDateTimeConverter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ProcessorDateTimeConverter` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_timezone", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`source_timezone` of `ProcessorDateTimeConverter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`target` of `ProcessorDateTimeConverter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_17), message: "`target` of `ProcessorDateTimeConverter` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_format", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`target_format` of `ProcessorDateTimeConverter` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target_timezone", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`target_timezone` of `ProcessorDateTimeConverter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
@@ -1770,6 +1802,7 @@ impl fr::resource::Props for ProcessorGrok {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "r#match", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`r#match` of `ProcessorGrok` must have 1 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ProcessorGrok` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ProcessorGrok` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1797,9 +1830,13 @@ impl fr::resource::Props for ProcessorListToMap {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ProcessorListToMap` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key` of `ProcessorListToMap` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ProcessorListToMap` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ProcessorListToMap` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`target` of `ProcessorListToMap` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_17), message: "`target` of `ProcessorListToMap` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value_key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`value_key` of `ProcessorListToMap` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value_key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`value_key` of `ProcessorListToMap` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1855,7 +1892,9 @@ impl fr::resource::Props for MoveKeyEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `MoveKeyEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `MoveKeyEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`target` of `MoveKeyEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_17), message: "`target` of `MoveKeyEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1870,6 +1909,7 @@ impl fr::resource::Props for ParseCloudfront {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ParseCloudfront` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ParseCloudfront` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1886,6 +1926,7 @@ impl fr::resource::Props for ProcessorParseJson {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`destination` of `ProcessorParseJson` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Pattern(PATTERN_17), message: "`destination` of `ProcessorParseJson` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ProcessorParseJson` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1913,11 +1954,15 @@ impl fr::resource::Props for ProcessorParseKeyValue {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`destination` of `ProcessorParseKeyValue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Pattern(PATTERN_17), message: "`destination` of `ProcessorParseKeyValue` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "field_delimiter", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`field_delimiter` of `ProcessorParseKeyValue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key_prefix` of `ProcessorParseKeyValue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key_prefix` of `ProcessorParseKeyValue` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_value_delimiter", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key_value_delimiter` of `ProcessorParseKeyValue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "non_match_value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`non_match_value` of `ProcessorParseKeyValue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "non_match_value", check: fr::literal::Check::Pattern(PATTERN_17), message: "`non_match_value` of `ProcessorParseKeyValue` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ProcessorParseKeyValue` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ProcessorParseKeyValue` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1932,6 +1977,7 @@ impl fr::resource::Props for ParsePostgres {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ParsePostgres` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ParsePostgres` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1946,6 +1992,7 @@ impl fr::resource::Props for ParseRoute53 {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ParseRoute53` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ParseRoute53` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1969,7 +2016,9 @@ impl fr::resource::Props for ParseToOCSF {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mapping_version", check: fr::literal::Check::Length { min: 1, max: 10 }, message: "`mapping_version` of `ParseToOCSF` must have 1 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mapping_version", check: fr::literal::Check::Pattern(PATTERN_18), message: "`mapping_version` of `ParseToOCSF` must match the schema's pattern `^v\\d+\\.\\d+(\\.\\d+)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ParseToOCSF` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ParseToOCSF` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2003,6 +2052,7 @@ impl fr::resource::Props for ParseVPC {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ParseVPC` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ParseVPC` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2017,6 +2067,7 @@ impl fr::resource::Props for ParseWAF {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `ParseWAF` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `ParseWAF` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2051,7 +2102,9 @@ impl fr::resource::Props for RenameKeyEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RenameKeyEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key` of `RenameKeyEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rename_to", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rename_to` of `RenameKeyEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rename_to", check: fr::literal::Check::Pattern(PATTERN_17), message: "`rename_to` of `RenameKeyEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2085,6 +2138,7 @@ impl fr::resource::Props for SplitStringEntry {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delimiter", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`delimiter` of `SplitStringEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `SplitStringEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `SplitStringEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2121,6 +2175,7 @@ impl fr::resource::Props for SubstituteStringEntry {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "from", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`from` of `SubstituteStringEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `SubstituteStringEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_17), message: "`source` of `SubstituteStringEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "to", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`to` of `SubstituteStringEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2167,6 +2222,7 @@ impl fr::resource::Props for TypeConverterEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TypeConverterEntry` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_17), message: "`key` of `TypeConverterEntry` must match the schema's pattern `^.*[a-zA-Z0-9]+.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2192,3 +2248,41 @@ impl fr::resource::Props for ProcessorUpperCaseString {
         fr::resource::Required { field: "with_keys", message: "missing required property `with_keys` of `ProcessorUpperCaseString`: add `with_keys: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*')])], min: 0, max: 1 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 1, max: 512 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '9'), (';', '\u{10ffff}')])], min: 1, max: 512 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '.'), ('0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', ')'), ('+', '.'), ('0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], min: 0, max: 1 }];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];

@@ -51,8 +51,11 @@ impl fr::resource::Props for InferenceScheduler {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_delay_offset_in_minutes", check: fr::literal::Check::Range { min: 0.0, max: 60.0 }, message: "`data_delay_offset_in_minutes` of `InferenceScheduler` must be from 0 to 60 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "inference_scheduler_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`inference_scheduler_name` of `InferenceScheduler` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inference_scheduler_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`inference_scheduler_name` of `InferenceScheduler` must match the schema's pattern `^[0-9a-zA-Z_-]{1,200}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`model_name` of `InferenceScheduler` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`model_name` of `InferenceScheduler` must match the schema's pattern `^[0-9a-zA-Z_-]{1,200}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_side_kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`server_side_kms_key_id` of `InferenceScheduler` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_side_kms_key_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`server_side_kms_key_id` of `InferenceScheduler` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -112,6 +115,9 @@ impl fr::resource::Props for InferenceSchedulerDataInputConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "s3_input_configuration", message: "missing required property `s3_input_configuration` of `InferenceSchedulerDataInputConfiguration`: add `s3_input_configuration: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "input_time_zone_offset", check: fr::literal::Check::Pattern(PATTERN_2), message: "`input_time_zone_offset` of `InferenceSchedulerDataInputConfiguration` must match the schema's pattern `^(\\+|\\-)[0-9]{2}\\:[0-9]{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Specifies configuration information for the input data for the inference, including timestamp format and delimiter.
@@ -129,6 +135,8 @@ impl fr::resource::Props for InputNameConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "component_timestamp_delimiter", check: fr::literal::Check::Length { min: 0, max: 1 }, message: "`component_timestamp_delimiter` of `InputNameConfiguration` must have 0 to 1 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "component_timestamp_delimiter", check: fr::literal::Check::Pattern(PATTERN_3), message: "`component_timestamp_delimiter` of `InputNameConfiguration` must match the schema's pattern `^(\\-|\\_|\\s)?$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "timestamp_format", check: fr::literal::Check::Pattern(PATTERN_4), message: "`timestamp_format` of `InputNameConfiguration` must match the schema's pattern `^EPOCH|yyyy-MM-dd-HH-mm-ss|yyyyMMddHHmmss$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -147,7 +155,9 @@ impl fr::resource::Props for S3InputConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3InputConfiguration` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_5), message: "`bucket` of `S3InputConfiguration` must match the schema's pattern `^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`prefix` of `S3InputConfiguration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_6), message: "`prefix` of `S3InputConfiguration` must match the schema's pattern `^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -168,6 +178,7 @@ impl fr::resource::Props for InferenceSchedulerDataOutputConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `InferenceSchedulerDataOutputConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`kms_key_id` of `InferenceSchedulerDataOutputConfiguration` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -186,7 +197,9 @@ impl fr::resource::Props for S3OutputConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3OutputConfiguration` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_5), message: "`bucket` of `S3OutputConfiguration` must match the schema's pattern `^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`prefix` of `S3OutputConfiguration` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_6), message: "`prefix` of `S3OutputConfiguration` must match the schema's pattern `^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -220,5 +233,22 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_7), message: "`value` of `Tag` must match the schema's pattern `[\\s\\w+-=\\.:/@]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 200 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 2048 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('+', '+'), ('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')])], &[fr::literal::Node::Class(&[('_', '_')])], &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('H', 'H')])], &[fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::End]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Start, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', 'ÿ')])], min: 1, max: 1023 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::End, fr::literal::Node::End]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }];

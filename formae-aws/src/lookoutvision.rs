@@ -22,6 +22,7 @@ impl fr::resource::Props for Project {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`project_name` of `Project` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`project_name` of `Project` must match the schema's pattern `[a-zA-Z0-9][a-zA-Z0-9_\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -60,3 +61,5 @@ impl fr::resource::Resource for Project {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];

@@ -36,6 +36,7 @@ impl fr::resource::Props for Application {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `Application` must have 0 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `Application` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -106,7 +107,9 @@ impl fr::resource::Props for Deployment {
         fr::resource::Required { field: "environment_id", message: "missing required property `environment_id` of `Deployment`: add `environment_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`application_id` of `Deployment` must match the schema's pattern `^\\S{1,80}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "application_version", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`application_version` of `Deployment` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`environment_id` of `Deployment` must match the schema's pattern `^\\S{1,80}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -207,7 +210,11 @@ impl fr::resource::Props for Environment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `Environment` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "engine_version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`engine_version` of `Environment` must match the schema's pattern `^\\S{1,10}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Pattern(PATTERN_3), message: "`instance_type` of `Environment` must match the schema's pattern `^\\S{1,20}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `Environment` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Environment` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "preferred_maintenance_window", check: fr::literal::Check::Pattern(PATTERN_4), message: "`preferred_maintenance_window` of `Environment` must match the schema's pattern `^\\S{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -272,3 +279,13 @@ fr::cfn_enum! {
         Dual = "dual",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 59 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 80 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 20 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 50 }, fr::literal::Node::End];

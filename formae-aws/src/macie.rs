@@ -272,6 +272,9 @@ impl fr::resource::Props for Member {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "account_id", message: "missing required property `account_id` of `Member`: add `account_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`account_id` of `Member` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Member`], known after apply.
@@ -414,3 +417,5 @@ fr::cfn_enum! {
         Paused = "PAUSED",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];

@@ -150,8 +150,10 @@ impl fr::resource::Props for CloudWatchAlarmTemplate {
         fr::literal::LiteralRule { field: "datapoints_to_alarm", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`datapoints_to_alarm` of `CloudWatchAlarmTemplate` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `CloudWatchAlarmTemplate` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "evaluation_periods", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`evaluation_periods` of `CloudWatchAlarmTemplate` must be at least 1 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "group_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_identifier` of `CloudWatchAlarmTemplate` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`metric_name` of `CloudWatchAlarmTemplate` must have 0 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `CloudWatchAlarmTemplate` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `CloudWatchAlarmTemplate` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "period", check: fr::literal::Check::Range { min: 10.0, max: 86400.0 }, message: "`period` of `CloudWatchAlarmTemplate` must be from 10 to 86400 (the schema's minimum/maximum)" },
     ];
 }
@@ -272,6 +274,7 @@ impl fr::resource::Props for CloudWatchAlarmTemplateGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `CloudWatchAlarmTemplateGroup` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `CloudWatchAlarmTemplateGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `CloudWatchAlarmTemplateGroup` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -460,7 +463,9 @@ impl fr::resource::Props for EventBridgeRuleTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `EventBridgeRuleTemplate` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_identifier` of `EventBridgeRuleTemplate` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `EventBridgeRuleTemplate` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventBridgeRuleTemplate` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -528,6 +533,7 @@ impl fr::resource::Props for EventBridgeRuleTemplateTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`arn` of `EventBridgeRuleTemplateTarget` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`arn` of `EventBridgeRuleTemplateTarget` must match the schema's pattern `^arn.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -573,6 +579,7 @@ impl fr::resource::Props for EventBridgeRuleTemplateGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `EventBridgeRuleTemplateGroup` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `EventBridgeRuleTemplateGroup` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventBridgeRuleTemplateGroup` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1888,6 +1895,7 @@ impl fr::resource::Props for SignalMap {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `SignalMap` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "discovery_entry_point_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`discovery_entry_point_arn` of `SignalMap` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `SignalMap` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SignalMap` must match the schema's pattern `^[^\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1956,3 +1964,7 @@ impl fr::resource::Resource for SignalMap {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -42,7 +42,9 @@ impl fr::resource::Props for Channel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_group_name` of `Channel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_group_name` of `Channel` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_name` of `Channel` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_name` of `Channel` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Channel` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -206,6 +208,7 @@ impl fr::resource::Props for ChannelGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_group_name` of `ChannelGroup` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_group_name` of `ChannelGroup` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ChannelGroup` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -275,7 +278,9 @@ impl fr::resource::Props for ChannelPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_group_name` of `ChannelPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_group_name` of `ChannelPolicy` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_name` of `ChannelPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_name` of `ChannelPolicy` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -369,9 +374,12 @@ impl fr::resource::Props for OriginEndpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_group_name` of `OriginEndpoint` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_group_name` of `OriginEndpoint` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_name` of `OriginEndpoint` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_name` of `OriginEndpoint` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `OriginEndpoint` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "origin_endpoint_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`origin_endpoint_name` of `OriginEndpoint` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "origin_endpoint_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`origin_endpoint_name` of `OriginEndpoint` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "startover_window_seconds", check: fr::literal::Check::Range { min: 0.0, max: 1209600.0 }, message: "`startover_window_seconds` of `OriginEndpoint` must be from 0 to 1209600 (the schema's minimum/maximum)" },
     ];
 }
@@ -500,6 +508,7 @@ impl fr::resource::Props for DashManifestConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`manifest_name` of `DashManifestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`manifest_name` of `DashManifestConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -611,6 +620,7 @@ impl fr::resource::Props for DashDvbFontDownload {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "font_family", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`font_family` of `DashDvbFontDownload` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "mime_type", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`mime_type` of `DashDvbFontDownload` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mime_type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`mime_type` of `DashDvbFontDownload` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_/-]*[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`url` of `DashDvbFontDownload` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -711,6 +721,7 @@ impl fr::resource::Props for DashProgramInformation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "copyright", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`copyright` of `DashProgramInformation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "language_code", check: fr::literal::Check::Length { min: 2, max: 5 }, message: "`language_code` of `DashProgramInformation` must have 2 to 5 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "language_code", check: fr::literal::Check::Pattern(PATTERN_2), message: "`language_code` of `DashProgramInformation` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "more_information_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`more_information_url` of `DashProgramInformation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source` of `DashProgramInformation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `DashProgramInformation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
@@ -883,7 +894,9 @@ impl fr::resource::Props for HlsManifestConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "child_manifest_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`child_manifest_name` of `HlsManifestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "child_manifest_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`child_manifest_name` of `HlsManifestConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`manifest_name` of `HlsManifestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`manifest_name` of `HlsManifestConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -965,7 +978,9 @@ impl fr::resource::Props for LowLatencyHlsManifestConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "child_manifest_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`child_manifest_name` of `LowLatencyHlsManifestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "child_manifest_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`child_manifest_name` of `LowLatencyHlsManifestConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`manifest_name` of `LowLatencyHlsManifestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`manifest_name` of `LowLatencyHlsManifestConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1023,6 +1038,7 @@ impl fr::resource::Props for MssManifestConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`manifest_name` of `MssManifestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "manifest_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`manifest_name` of `MssManifestConfiguration` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1099,6 +1115,7 @@ impl fr::resource::Props for Segment {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "segment_duration_seconds", check: fr::literal::Check::Range { min: 1.0, max: 30.0 }, message: "`segment_duration_seconds` of `Segment` must be from 1 to 30 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "segment_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`segment_name` of `Segment` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "segment_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`segment_name` of `Segment` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1129,6 +1146,7 @@ impl fr::resource::Props for Encryption {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "constant_initialization_vector", check: fr::literal::Check::Length { min: 32, max: 32 }, message: "`constant_initialization_vector` of `Encryption` must have 32 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "constant_initialization_vector", check: fr::literal::Check::Pattern(PATTERN_4), message: "`constant_initialization_vector` of `Encryption` must match the schema's pattern `^[0-9a-fA-F]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_rotation_interval_seconds", check: fr::literal::Check::Range { min: 300.0, max: 31536000.0 }, message: "`key_rotation_interval_seconds` of `Encryption` must be from 300 to 31536000 (the schema's minimum/maximum)" },
     ];
 }
@@ -1209,7 +1227,9 @@ impl fr::resource::Props for SpekeKeyProvider {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`certificate_arn` of `SpekeKeyProvider` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`certificate_arn` of `SpekeKeyProvider` must match the schema's pattern `^arn:([^:\\n]+):acm:([^:\\n]+):([0-9]+):certificat…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`resource_id` of `SpekeKeyProvider` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`resource_id` of `SpekeKeyProvider` must match the schema's pattern `^[0-9a-zA-Z_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`url` of `SpekeKeyProvider` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1409,8 +1429,11 @@ impl fr::resource::Props for OriginEndpointPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_group_name` of `OriginEndpointPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_group_name` of `OriginEndpointPolicy` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_name` of `OriginEndpointPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_name` of `OriginEndpointPolicy` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "origin_endpoint_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`origin_endpoint_name` of `OriginEndpointPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "origin_endpoint_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`origin_endpoint_name` of `OriginEndpointPolicy` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1469,3 +1492,15 @@ impl fr::resource::Props for CdnAuthConfiguration {
         fr::resource::Required { field: "secrets_role_arn", message: "missing required property `secrets_role_arn` of `CdnAuthConfiguration`: add `secrets_role_arn: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -408,6 +408,7 @@ impl fr::resource::Props for AwsServiceRequestConfiguration {
         fr::literal::LiteralRule { field: "request_timeout_milliseconds", check: fr::literal::Check::Range { min: 100.0, max: 2000.0 }, message: "`request_timeout_milliseconds` of `AwsServiceRequestConfiguration` must be from 100 to 2000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "target_region", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`target_region` of `AwsServiceRequestConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target_service", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`target_service` of `AwsServiceRequestConfiguration` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_service", check: fr::literal::Check::Pattern(PATTERN_0), message: "`target_service` of `AwsServiceRequestConfiguration` must match the schema's pattern `[a-z0-9-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -774,6 +775,7 @@ impl fr::resource::Props for PlaybackConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `PlaybackConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `PlaybackConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "personalization_threshold_seconds", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`personalization_threshold_seconds` of `PlaybackConfiguration` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -2040,3 +2042,7 @@ impl fr::resource::Resource for VodSource {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

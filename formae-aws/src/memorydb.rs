@@ -26,6 +26,9 @@ impl fr::resource::Props for ACL {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "acl_name", message: "missing required property `acl_name` of `ACL`: add `acl_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "acl_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`acl_name` of `ACL` must match the schema's pattern `[a-z][a-z0-9\\\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ACL`], known after apply.
@@ -87,6 +90,7 @@ impl fr::resource::Props for ACLTag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ACLTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ACLTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `ACLTag` must match the schema's pattern `^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -192,6 +196,8 @@ impl fr::resource::Props for Cluster {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "acl_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`acl_name` of `Cluster` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "acl_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`acl_name` of `Cluster` must match the schema's pattern `[a-zA-Z][a-zA-Z0-9\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "cluster_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`cluster_name` of `Cluster` must match the schema's pattern `[a-z][a-z0-9\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -343,6 +349,9 @@ pub struct MultiRegionCluster {
 impl fr::resource::Props for MultiRegionCluster {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "node_type", message: "missing required property `node_type` of `MultiRegionCluster`: add `node_type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "multi_region_cluster_name_suffix", check: fr::literal::Check::Pattern(PATTERN_3), message: "`multi_region_cluster_name_suffix` of `MultiRegionCluster` must match the schema's pattern `[a-z][a-z0-9\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -580,6 +589,9 @@ impl fr::resource::Props for SubnetGroup {
         fr::resource::Required { field: "subnet_group_name", message: "missing required property `subnet_group_name` of `SubnetGroup`: add `subnet_group_name: ...` to it" },
         fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `SubnetGroup`: add `subnet_ids: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "subnet_group_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`subnet_group_name` of `SubnetGroup` must match the schema's pattern `[a-z][a-z0-9\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`SubnetGroup`], known after apply.
@@ -646,7 +658,9 @@ impl fr::resource::Props for User {
         fr::resource::Required { field: "user_name", message: "missing required property `user_name` of `User`: add `user_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "access_string", check: fr::literal::Check::Pattern(PATTERN_4), message: "`access_string` of `User` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`user_name` of `User` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`user_name` of `User` must match the schema's pattern `[a-z][a-z0-9\\\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -713,3 +727,13 @@ fr::cfn_enum! {
         Iam = "iam",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('\\', '\\'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];

@@ -32,7 +32,9 @@ impl fr::resource::Props for Connector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `Connector` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Connector` must match the schema's pattern `^[A-Za-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ssm_instance_id", check: fr::literal::Check::Length { min: 19, max: 20 }, message: "`ssm_instance_id` of `Connector` must have 19 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ssm_instance_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`ssm_instance_id` of `Connector` must match the schema's pattern `(^i-[0-9a-zA-Z]{17}$)|(^mi-[0-9a-zA-Z]{17}$)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -98,6 +100,8 @@ impl fr::resource::Props for ConnectorSsmCommandConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cloud_watch_log_group_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`cloud_watch_log_group_name` of `ConnectorSsmCommandConfig` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cloud_watch_log_group_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`cloud_watch_log_group_name` of `ConnectorSsmCommandConfig` must match the schema's pattern `^[.\\-_/#A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "output_s3_bucket_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`output_s3_bucket_name` of `ConnectorSsmCommandConfig` must match the schema's pattern `^[a-zA-Z0-9.\\-_]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -183,6 +187,7 @@ impl fr::resource::Props for LaunchConfigurationTemplate {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "map_auto_tagging_mpe_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`map_auto_tagging_mpe_id` of `LaunchConfigurationTemplate` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "parameters_encryption_key", check: fr::literal::Check::Length { min: 20, max: 276 }, message: "`parameters_encryption_key` of `LaunchConfigurationTemplate` must have 20 to 276 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameters_encryption_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`parameters_encryption_key` of `LaunchConfigurationTemplate` must match the schema's pattern `^((arn:[\\w-]+:kms:([a-z]{2}-(gov-)?[a-z]+-\\d{1})…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "small_volume_max_size", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`small_volume_max_size` of `LaunchConfigurationTemplate` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -316,6 +321,7 @@ impl fr::resource::Props for PostLaunchActions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cloud_watch_log_group_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`cloud_watch_log_group_name` of `PostLaunchActions` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cloud_watch_log_group_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`cloud_watch_log_group_name` of `PostLaunchActions` must match the schema's pattern `^[\\.\\-_/#A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_log_bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`s3_log_bucket` of `PostLaunchActions` must have 3 to 63 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_output_key_prefix", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`s3_output_key_prefix` of `PostLaunchActions` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -361,6 +367,7 @@ impl fr::resource::Props for SsmDocument {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`action_name` of `SsmDocument` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "ssm_document_name", check: fr::literal::Check::Length { min: 3, max: 172 }, message: "`ssm_document_name` of `SsmDocument` must have 3 to 172 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ssm_document_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`ssm_document_name` of `SsmDocument` must match the schema's pattern `^([A-Za-z0-9/:_\\.-])+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timeout_seconds", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`timeout_seconds` of `SsmDocument` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -413,7 +420,9 @@ impl fr::resource::Props for NetworkMigrationDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 600 }, message: "`description` of `NetworkMigrationDefinition` must have 0 to 600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_6), message: "`description` of `NetworkMigrationDefinition` must match the schema's pattern `^[^\\x00]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `NetworkMigrationDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`name` of `NetworkMigrationDefinition` must match the schema's pattern `^[^\\s\\x00]( *[^\\s\\x00])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -514,6 +523,8 @@ impl fr::resource::Props for SourceS3Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`s3_bucket_owner` of `SourceS3Configuration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_8), message: "`s3_bucket_owner` of `SourceS3Configuration` must match the schema's pattern `[0-9]{12,}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "s3_key", check: fr::literal::Check::Pattern(PATTERN_9), message: "`s3_key` of `SourceS3Configuration` must match the schema's pattern `^[^\\x00]{1,1024}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -548,8 +559,11 @@ impl fr::resource::Props for TargetNetwork {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "inbound_cidr", check: fr::literal::Check::Length { min: 9, max: 18 }, message: "`inbound_cidr` of `TargetNetwork` must have 9 to 18 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inbound_cidr", check: fr::literal::Check::Pattern(PATTERN_10), message: "`inbound_cidr` of `TargetNetwork` must match the schema's pattern `^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.)…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "inspection_cidr", check: fr::literal::Check::Length { min: 9, max: 18 }, message: "`inspection_cidr` of `TargetNetwork` must have 9 to 18 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inspection_cidr", check: fr::literal::Check::Pattern(PATTERN_10), message: "`inspection_cidr` of `TargetNetwork` must match the schema's pattern `^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.)…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "outbound_cidr", check: fr::literal::Check::Length { min: 9, max: 18 }, message: "`outbound_cidr` of `TargetNetwork` must have 9 to 18 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outbound_cidr", check: fr::literal::Check::Pattern(PATTERN_10), message: "`outbound_cidr` of `TargetNetwork` must match the schema's pattern `^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.)…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -579,5 +593,28 @@ impl fr::resource::Props for TargetS3Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_bucket_owner", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`s3_bucket_owner` of `TargetS3Configuration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_bucket_owner", check: fr::literal::Check::Pattern(PATTERN_8), message: "`s3_bucket_owner` of `TargetS3Configuration` must match the schema's pattern `[0-9]{12,}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }], &[]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\u{1}', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' ')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\u{1}', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\u{10ffff}')])], min: 1, max: 1024 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '4')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('1', '9')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')])]]), fr::literal::Node::Class(&[('.', '.')])], min: 3, max: 3 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('1', '9')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('6', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '8')])]]), fr::literal::Node::End];

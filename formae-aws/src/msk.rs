@@ -95,6 +95,7 @@ impl fr::resource::Props for Channel {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`channel_name` of `Channel` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`channel_name` of `Channel` must match the schema's pattern `^[a-zA-Z0-9._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1312,6 +1313,7 @@ impl fr::resource::Props for Replicator {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Replicator` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "replicator_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`replicator_name` of `Replicator` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "replicator_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`replicator_name` of `Replicator` must match the schema's pattern `^[0-9A-Za-z][0-9A-Za-z-]{0,}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1388,6 +1390,9 @@ pub struct AmazonMskCluster {
 impl fr::resource::Props for AmazonMskCluster {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "msk_cluster_arn", message: "missing required property `msk_cluster_arn` of `AmazonMskCluster`: add `msk_cluster_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "msk_cluster_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`msk_cluster_arn` of `AmazonMskCluster` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn):kafka:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1674,6 +1679,10 @@ impl fr::resource::Props for ReplicationInfo {
         fr::resource::Required { field: "consumer_group_replication", message: "missing required property `consumer_group_replication` of `ReplicationInfo`: add `consumer_group_replication: ...` to it" },
         fr::resource::Required { field: "target_compression_type", message: "missing required property `target_compression_type` of `ReplicationInfo`: add `target_compression_type: ...` to it" },
         fr::resource::Required { field: "topic_replication", message: "missing required property `topic_replication` of `ReplicationInfo`: add `topic_replication: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "source_kafka_cluster_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`source_kafka_cluster_arn` of `ReplicationInfo` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn):kafka:.*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "target_kafka_cluster_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`target_kafka_cluster_arn` of `ReplicationInfo` must match the schema's pattern `arn:(aws|aws-us-gov|aws-cn):kafka:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2060,3 +2069,9 @@ fr::cfn_enum! {
         Tls = "TLS",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];

@@ -131,7 +131,9 @@ impl fr::resource::Props for DBCluster {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "backup_retention_period", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`backup_retention_period` of `DBCluster` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "db_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`db_cluster_identifier` of `DBCluster` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`db_cluster_identifier` of `DBCluster` must match the schema's pattern `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`global_cluster_identifier` of `DBCluster` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_cluster_identifier` of `DBCluster` must match the schema's pattern `^[A-Za-z][0-9A-Za-z-:._]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -667,6 +669,7 @@ impl fr::resource::Props for GlobalCluster {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`global_cluster_identifier` of `GlobalCluster` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_cluster_identifier` of `GlobalCluster` must match the schema's pattern `^[A-Za-z][0-9A-Za-z-:._]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -711,3 +714,7 @@ fr::cfn_enum! {
         Neptune = "neptune",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

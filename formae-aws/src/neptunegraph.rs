@@ -62,7 +62,9 @@ impl fr::resource::Props for Graph {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "graph_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`graph_name` of `Graph` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "graph_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`graph_name` of `Graph` must match the schema's pattern `^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`kms_key_identifier` of `Graph` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`kms_key_identifier` of `Graph` must match the schema's pattern `arn:aws(|-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "provisioned_memory", check: fr::literal::Check::Range { min: 16.0, max: 24576.0 }, message: "`provisioned_memory` of `Graph` must be from 16 to 24576 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "replica_count", check: fr::literal::Check::Range { min: 0.0, max: 2.0 }, message: "`replica_count` of `Graph` must be from 0 to 2 (the schema's minimum/maximum)" },
     ];
@@ -273,6 +275,7 @@ impl fr::resource::Props for GraphSnapshot {
         fr::resource::Required { field: "snapshot_name", message: "missing required property `snapshot_name` of `GraphSnapshot`: add `snapshot_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "graph_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`graph_identifier` of `GraphSnapshot` must match the schema's pattern `^g-[a-z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "snapshot_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`snapshot_name` of `GraphSnapshot` must have 1 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -370,6 +373,9 @@ impl fr::resource::Props for PrivateGraphEndpoint {
         fr::resource::Required { field: "graph_identifier", message: "missing required property `graph_identifier` of `PrivateGraphEndpoint`: add `graph_identifier: ...` to it" },
         fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `PrivateGraphEndpoint`: add `vpc_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "graph_identifier", check: fr::literal::Check::Pattern(PATTERN_2), message: "`graph_identifier` of `PrivateGraphEndpoint` must match the schema's pattern `^g-[a-z0-9]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`PrivateGraphEndpoint`], known after apply.
@@ -411,3 +417,9 @@ impl fr::resource::Resource for PrivateGraphEndpoint {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('f', 'f')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('c', 'c')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 36, max: 36 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];

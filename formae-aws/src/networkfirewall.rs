@@ -36,7 +36,9 @@ impl fr::resource::Props for ContainerAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_association_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`container_association_name` of `ContainerAssociation` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_association_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`container_association_name` of `ContainerAssociation` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `ContainerAssociation` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `ContainerAssociation` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -98,6 +100,7 @@ impl fr::resource::Props for ContainerMonitoringConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`cluster_arn` of `ContainerMonitoringConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`cluster_arn` of `ContainerMonitoringConfiguration` must match the schema's pattern `^arn:aws`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -119,7 +122,9 @@ impl fr::resource::Props for ContainerAttribute {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key` of `ContainerAttribute` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`key` of `ContainerAttribute` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `ContainerAttribute` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_3), message: "`value` of `ContainerAttribute` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -141,7 +146,9 @@ impl fr::resource::Props for ContainerAssociationTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `ContainerAssociationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `ContainerAssociationTag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `ContainerAssociationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `ContainerAssociationTag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -207,9 +214,13 @@ impl fr::resource::Props for Firewall {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Firewall` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Firewall` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "firewall_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`firewall_name` of `Firewall` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`firewall_name` of `Firewall` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "firewall_policy_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`firewall_policy_arn` of `Firewall` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_policy_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`firewall_policy_arn` of `Firewall` must match the schema's pattern `^arn:aws.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "transit_gateway_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`transit_gateway_id` of `Firewall` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "transit_gateway_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`transit_gateway_id` of `Firewall` must match the schema's pattern `^tgw-[0-9a-z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -270,6 +281,7 @@ impl fr::resource::Props for AvailabilityZoneMapping {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`availability_zone` of `AvailabilityZoneMapping` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Pattern(PATTERN_3), message: "`availability_zone` of `AvailabilityZoneMapping` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -414,7 +426,9 @@ impl fr::resource::Props for FirewallPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`description` of `FirewallPolicy` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `FirewallPolicy` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "firewall_policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`firewall_policy_name` of `FirewallPolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_policy_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`firewall_policy_name` of `FirewallPolicy` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -487,6 +501,7 @@ impl fr::resource::Props for FirewallPolicyProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "tls_inspection_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`tls_inspection_configuration_arn` of `FirewallPolicyProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tls_inspection_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`tls_inspection_configuration_arn` of `FirewallPolicyProperty` must match the schema's pattern `^(arn:aws.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -568,6 +583,7 @@ impl fr::resource::Props for StatefulRuleGroupReference {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`priority` of `StatefulRuleGroupReference` must be from 1 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`resource_arn` of `StatefulRuleGroupReference` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`resource_arn` of `StatefulRuleGroupReference` must match the schema's pattern `^(arn:aws.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -605,6 +621,7 @@ impl fr::resource::Props for CustomAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`action_name` of `CustomAction` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`action_name` of `CustomAction` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -645,6 +662,7 @@ impl fr::resource::Props for Dimension {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`value` of `Dimension` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_7), message: "`value` of `Dimension` must match the schema's pattern `^[a-zA-Z0-9-_ ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -666,6 +684,7 @@ impl fr::resource::Props for StatelessRuleGroupReference {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`priority` of `StatelessRuleGroupReference` must be from 1 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`resource_arn` of `StatelessRuleGroupReference` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`resource_arn` of `StatelessRuleGroupReference` must match the schema's pattern `^(arn:aws.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -685,7 +704,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `Tag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`value` of `Tag` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `Tag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -712,7 +733,9 @@ impl fr::resource::Props for LoggingConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "firewall_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`firewall_arn` of `LoggingConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`firewall_arn` of `LoggingConfiguration` must match the schema's pattern `^arn:aws.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "firewall_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`firewall_name` of `LoggingConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`firewall_name` of `LoggingConfiguration` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -830,7 +853,9 @@ impl fr::resource::Props for RuleGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`description` of `RuleGroup` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `RuleGroup` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_group_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rule_group_name` of `RuleGroup` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_group_name` of `RuleGroup` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1027,9 +1052,13 @@ impl fr::resource::Props for Header {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`destination` of `Header` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Pattern(PATTERN_1), message: "`destination` of `Header` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "destination_port", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`destination_port` of `Header` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_port", check: fr::literal::Check::Pattern(PATTERN_1), message: "`destination_port` of `Header` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`source` of `Header` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_1), message: "`source` of `Header` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_port", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`source_port` of `Header` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_port", check: fr::literal::Check::Pattern(PATTERN_1), message: "`source_port` of `Header` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1081,6 +1110,7 @@ impl fr::resource::Props for RuleOption {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "keyword", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`keyword` of `RuleOption` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "keyword", check: fr::literal::Check::Pattern(PATTERN_1), message: "`keyword` of `RuleOption` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1188,6 +1218,7 @@ impl fr::resource::Props for Address {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "address_definition", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`address_definition` of `Address` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address_definition", check: fr::literal::Check::Pattern(PATTERN_8), message: "`address_definition` of `Address` must match the schema's pattern `^([a-fA-F\\d:\\.]+/\\d{1,3})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1281,7 +1312,9 @@ impl fr::resource::Props for TLSInspectionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`description` of `TLSInspectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `TLSInspectionConfiguration` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tls_inspection_configuration_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`tls_inspection_configuration_name` of `TLSInspectionConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tls_inspection_configuration_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`tls_inspection_configuration_name` of `TLSInspectionConfiguration` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1350,6 +1383,7 @@ impl fr::resource::Props for ServerCertificateConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`certificate_authority_arn` of `ServerCertificateConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`certificate_authority_arn` of `ServerCertificateConfiguration` must match the schema's pattern `^(arn:aws.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1415,6 +1449,7 @@ impl fr::resource::Props for ServerCertificate {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`resource_arn` of `ServerCertificate` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`resource_arn` of `ServerCertificate` must match the schema's pattern `^(arn:aws.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1444,7 +1479,9 @@ impl fr::resource::Props for VpcEndpointAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `VpcEndpointAssociation` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `VpcEndpointAssociation` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "firewall_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`firewall_arn` of `VpcEndpointAssociation` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`firewall_arn` of `VpcEndpointAssociation` must match the schema's pattern `^(arn:aws.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1485,3 +1522,21 @@ impl fr::resource::Resource for VpcEndpointAssociation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', ':'), ('A', 'F'), ('a', 'f')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::End];

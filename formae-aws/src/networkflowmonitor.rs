@@ -35,7 +35,9 @@ impl fr::resource::Props for Monitor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`monitor_name` of `Monitor` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`monitor_name` of `Monitor` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "scope_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`scope_arn` of `Monitor` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scope_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`scope_arn` of `Monitor` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -271,6 +273,7 @@ impl fr::resource::Props for TargetId {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Length { min: 1, max: 12 }, message: "`account_id` of `TargetId` must have 1 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`account_id` of `TargetId` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -280,3 +283,9 @@ fr::cfn_enum! {
         Account = "ACCOUNT",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];

@@ -43,9 +43,13 @@ impl fr::resource::Props for ConnectAttachment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`core_network_id` of `ConnectAttachment` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`core_network_id` of `ConnectAttachment` must match the schema's pattern `^core-network-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "edge_location", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`edge_location` of `ConnectAttachment` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "edge_location", check: fr::literal::Check::Pattern(PATTERN_1), message: "`edge_location` of `ConnectAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`routing_policy_label` of `ConnectAttachment` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`routing_policy_label` of `ConnectAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "transport_attachment_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`transport_attachment_id` of `ConnectAttachment` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "transport_attachment_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`transport_attachment_id` of `ConnectAttachment` must match the schema's pattern `^attachment-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -158,7 +162,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `Tag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `Tag` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `Tag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `Tag` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -197,9 +203,13 @@ impl fr::resource::Props for ConnectPeer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connect_attachment_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`connect_attachment_id` of `ConnectPeer` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connect_attachment_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`connect_attachment_id` of `ConnectPeer` must match the schema's pattern `^attachment-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "core_network_address", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`core_network_address` of `ConnectPeer` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_address", check: fr::literal::Check::Pattern(PATTERN_1), message: "`core_network_address` of `ConnectPeer` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "peer_address", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`peer_address` of `ConnectPeer` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "peer_address", check: fr::literal::Check::Pattern(PATTERN_1), message: "`peer_address` of `ConnectPeer` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "subnet_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`subnet_arn` of `ConnectPeer` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "subnet_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`subnet_arn` of `ConnectPeer` must match the schema's pattern `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -291,7 +301,9 @@ impl fr::resource::Props for CoreNetwork {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `CoreNetwork` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `CoreNetwork` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`global_network_id` of `CoreNetwork` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_network_id` of `CoreNetwork` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -375,8 +387,11 @@ impl fr::resource::Props for CoreNetworkPrefixListAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`core_network_id` of `CoreNetworkPrefixListAssociation` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`core_network_id` of `CoreNetworkPrefixListAssociation` must match the schema's pattern `^core-network-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix_list_alias", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`prefix_list_alias` of `CoreNetworkPrefixListAssociation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix_list_alias", check: fr::literal::Check::Pattern(PATTERN_1), message: "`prefix_list_alias` of `CoreNetworkPrefixListAssociation` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix_list_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`prefix_list_arn` of `CoreNetworkPrefixListAssociation` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix_list_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`prefix_list_arn` of `CoreNetworkPrefixListAssociation` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -526,12 +541,19 @@ impl fr::resource::Props for Device {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Device` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`global_network_id` of `Device` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_network_id` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`model` of `Device` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model", check: fr::literal::Check::Pattern(PATTERN_1), message: "`model` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "serial_number", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`serial_number` of `Device` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "serial_number", check: fr::literal::Check::Pattern(PATTERN_1), message: "`serial_number` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "site_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`site_id` of `Device` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "site_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`site_id` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`r#type` of `Device` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`r#type` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vendor", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`vendor` of `Device` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vendor", check: fr::literal::Check::Pattern(PATTERN_1), message: "`vendor` of `Device` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -597,7 +619,9 @@ impl fr::resource::Props for AWSLocation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "subnet_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`subnet_arn` of `AWSLocation` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "subnet_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`subnet_arn` of `AWSLocation` must match the schema's pattern `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "zone", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`zone` of `AWSLocation` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "zone", check: fr::literal::Check::Pattern(PATTERN_1), message: "`zone` of `AWSLocation` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -619,8 +643,11 @@ impl fr::resource::Props for Location {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`address` of `Location` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address", check: fr::literal::Check::Pattern(PATTERN_1), message: "`address` of `Location` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "latitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`latitude` of `Location` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "latitude", check: fr::literal::Check::Pattern(PATTERN_1), message: "`latitude` of `Location` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "longitude", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`longitude` of `Location` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "longitude", check: fr::literal::Check::Pattern(PATTERN_1), message: "`longitude` of `Location` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -654,8 +681,11 @@ impl fr::resource::Props for DirectConnectGatewayAttachment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`core_network_id` of `DirectConnectGatewayAttachment` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`core_network_id` of `DirectConnectGatewayAttachment` must match the schema's pattern `^core-network-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "direct_connect_gateway_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`direct_connect_gateway_arn` of `DirectConnectGatewayAttachment` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "direct_connect_gateway_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`direct_connect_gateway_arn` of `DirectConnectGatewayAttachment` must match the schema's pattern `^arn:[^:]{1,63}:directconnect::[^:]{0,63}:dx-gat…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`routing_policy_label` of `DirectConnectGatewayAttachment` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`routing_policy_label` of `DirectConnectGatewayAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -756,6 +786,7 @@ impl fr::resource::Props for GlobalNetwork {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `GlobalNetwork` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `GlobalNetwork` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -833,10 +864,15 @@ impl fr::resource::Props for Link {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Link` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Link` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`global_network_id` of `Link` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_network_id` of `Link` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "provider", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`provider` of `Link` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provider", check: fr::literal::Check::Pattern(PATTERN_1), message: "`provider` of `Link` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "site_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`site_id` of `Link` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "site_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`site_id` of `Link` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`r#type` of `Link` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`r#type` of `Link` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -992,7 +1028,9 @@ impl fr::resource::Props for Site {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Site` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Site` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`global_network_id` of `Site` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_network_id` of `Site` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1072,8 +1110,11 @@ impl fr::resource::Props for SiteToSiteVpnAttachment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`core_network_id` of `SiteToSiteVpnAttachment` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`core_network_id` of `SiteToSiteVpnAttachment` must match the schema's pattern `^core-network-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`routing_policy_label` of `SiteToSiteVpnAttachment` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`routing_policy_label` of `SiteToSiteVpnAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vpn_connection_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`vpn_connection_arn` of `SiteToSiteVpnAttachment` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpn_connection_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`vpn_connection_arn` of `SiteToSiteVpnAttachment` must match the schema's pattern `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpn-co…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1174,7 +1215,9 @@ impl fr::resource::Props for TransitGatewayPeering {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`core_network_id` of `TransitGatewayPeering` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`core_network_id` of `TransitGatewayPeering` must match the schema's pattern `^core-network-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "transit_gateway_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`transit_gateway_arn` of `TransitGatewayPeering` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "transit_gateway_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`transit_gateway_arn` of `TransitGatewayPeering` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1258,7 +1301,9 @@ impl fr::resource::Props for TransitGatewayPeeringTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `TransitGatewayPeeringTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `TransitGatewayPeeringTag` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `TransitGatewayPeeringTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `TransitGatewayPeeringTag` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1282,7 +1327,9 @@ impl fr::resource::Props for TransitGatewayRegistration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`global_network_id` of `TransitGatewayRegistration` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_network_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`global_network_id` of `TransitGatewayRegistration` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "transit_gateway_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`transit_gateway_arn` of `TransitGatewayRegistration` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "transit_gateway_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`transit_gateway_arn` of `TransitGatewayRegistration` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1353,8 +1400,11 @@ impl fr::resource::Props for TransitGatewayRouteTableAttachment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "peering_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`peering_id` of `TransitGatewayRouteTableAttachment` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "peering_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`peering_id` of `TransitGatewayRouteTableAttachment` must match the schema's pattern `^peering-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`routing_policy_label` of `TransitGatewayRouteTableAttachment` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`routing_policy_label` of `TransitGatewayRouteTableAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "transit_gateway_route_table_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`transit_gateway_route_table_arn` of `TransitGatewayRouteTableAttachment` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "transit_gateway_route_table_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`transit_gateway_route_table_arn` of `TransitGatewayRouteTableAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1453,7 +1503,9 @@ impl fr::resource::Props for TransitGatewayRouteTableAttachmentTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`key` of `TransitGatewayRouteTableAttachmentTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`key` of `TransitGatewayRouteTableAttachmentTag` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 10000000 }, message: "`value` of `TransitGatewayRouteTableAttachmentTag` must have 0 to 10000000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `TransitGatewayRouteTableAttachmentTag` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1490,8 +1542,11 @@ impl fr::resource::Props for VpcAttachment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`core_network_id` of `VpcAttachment` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "core_network_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`core_network_id` of `VpcAttachment` must match the schema's pattern `^core-network-([0-9a-f]{8,17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`routing_policy_label` of `VpcAttachment` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "routing_policy_label", check: fr::literal::Check::Pattern(PATTERN_1), message: "`routing_policy_label` of `VpcAttachment` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vpc_arn", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`vpc_arn` of `VpcAttachment` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`vpc_arn` of `VpcAttachment` must match the schema's pattern `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpc\\/v…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1592,3 +1647,19 @@ pub struct VpcOptions {
 impl fr::resource::Props for VpcOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End], &[fr::literal::Node::End]])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')])], min: 3, max: 3 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 17 }, fr::literal::Node::End];

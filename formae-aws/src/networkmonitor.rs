@@ -29,6 +29,7 @@ impl fr::resource::Props for Monitor {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aggregation_period", check: fr::literal::Check::Range { min: 30.0, max: f64::INFINITY }, message: "`aggregation_period` of `Monitor` must be at least 30 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`monitor_name` of `Monitor` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitor_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`monitor_name` of `Monitor` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -95,3 +96,5 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

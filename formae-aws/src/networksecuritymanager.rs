@@ -37,7 +37,9 @@ impl fr::resource::Props for Deployment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "deployment_description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`deployment_description` of `Deployment` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "deployment_description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`deployment_description` of `Deployment` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "deployment_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`deployment_name` of `Deployment` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "deployment_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`deployment_name` of `Deployment` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -187,7 +189,9 @@ impl fr::resource::Props for Policy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`policy_description` of `Policy` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_description` of `Policy` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`policy_name` of `Policy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`policy_name` of `Policy` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`priority` of `Policy` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -345,7 +349,9 @@ impl fr::resource::Props for Rule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`rule_description` of `Rule` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_description` of `Rule` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`rule_name` of `Rule` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`rule_name` of `Rule` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -436,7 +442,9 @@ impl fr::resource::Props for Scope {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "scope_description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`scope_description` of `Scope` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scope_description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`scope_description` of `Scope` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "scope_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`scope_name` of `Scope` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scope_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`scope_name` of `Scope` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -515,7 +523,9 @@ impl fr::resource::Props for Template {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "template_description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`template_description` of `Template` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`template_description` of `Template` must match the schema's pattern `^[a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`template_name` of `Template` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`template_name` of `Template` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -589,3 +599,7 @@ fr::cfn_enum! {
         IgwFirewall = "IGW_FIREWALL",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -27,7 +27,9 @@ impl fr::resource::Props for EmailContact {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Length { min: 6, max: 254 }, message: "`email_address` of `EmailContact` must have 6 to 254 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Pattern(PATTERN_0), message: "`email_address` of `EmailContact` must match the schema's pattern `^(.+)@(.+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `EmailContact` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `EmailContact` must match the schema's pattern `[\\w-.~]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -86,3 +88,7 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 4294967295 }];

@@ -29,6 +29,7 @@ impl fr::resource::Props for WorkflowDefinition {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`description` of `WorkflowDefinition` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`name` of `WorkflowDefinition` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `WorkflowDefinition` must match the schema's pattern `^[a-zA-Z0-9_-]{1,40}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -90,5 +91,10 @@ impl fr::resource::Props for WorkflowExportConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_key_prefix", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`s3_key_prefix` of `WorkflowExportConfig` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_key_prefix", check: fr::literal::Check::Pattern(PATTERN_1), message: "`s3_key_prefix` of `WorkflowExportConfig` must match the schema's pattern `^[a-zA-Z0-9!\\-_.*'()]+(?:/[a-zA-Z0-9!\\-_.*'()]+)…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 40 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -32,6 +32,7 @@ impl fr::resource::Props for Link {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "label_template", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`label_template` of `Link` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sink_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`sink_identifier` of `Link` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sink_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sink_identifier` of `Link` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_:\\.\\-\\/]{0,2047}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -134,6 +135,7 @@ impl fr::resource::Props for Sink {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Sink` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Sink` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -171,3 +173,7 @@ impl fr::resource::Resource for Sink {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 2047 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -109,6 +109,7 @@ impl fr::resource::Props for OrganizationCentralizationRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`rule_name` of `OrganizationCentralizationRule` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_name` of `OrganizationCentralizationRule` must match the schema's pattern `^[0-9A-Za-z-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -181,6 +182,7 @@ impl fr::resource::Props for CentralizationRuleDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`account` of `CentralizationRuleDestination` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account", check: fr::literal::Check::Pattern(PATTERN_1), message: "`account` of `CentralizationRuleDestination` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "region", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`region` of `CentralizationRuleDestination` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -233,6 +235,7 @@ impl fr::resource::Props for LogGroupNameConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_group_name_pattern", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group_name_pattern` of `LogGroupNameConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group_name_pattern", check: fr::literal::Check::Pattern(PATTERN_2), message: "`log_group_name_pattern` of `LogGroupNameConfiguration` must match the schema's pattern `^(?:[\\._\\-/#A-Za-z0-9]+|\\$\\{[A-Za-z]+(?:\\.[A-Za-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -420,6 +423,7 @@ impl fr::resource::Props for OrganizationTelemetryRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`rule_name` of `OrganizationTelemetryRule` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_name` of `OrganizationTelemetryRule` must match the schema's pattern `^[0-9A-Za-z-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -817,6 +821,7 @@ impl fr::resource::Props for LabelNameCondition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "label_name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`label_name` of `LabelNameCondition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "label_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`label_name` of `LabelNameCondition` must match the schema's pattern `^[0-9A-Za-z_\\-:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1096,6 +1101,7 @@ impl fr::resource::Props for TelemetryPipelines {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 28 }, message: "`name` of `TelemetryPipelines` must have 3 to 28 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `TelemetryPipelines` must match the schema's pattern `[a-z][a-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1180,6 +1186,7 @@ impl fr::resource::Props for TelemetryRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`rule_name` of `TelemetryRule` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_name` of `TelemetryRule` must match the schema's pattern `^[0-9A-Za-z-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1359,3 +1366,13 @@ fr::cfn_enum! {
         Metrics = "Metrics",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 1, max: 2 }, fr::literal::Node::Class(&[('}', '}')])]])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }];

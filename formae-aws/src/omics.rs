@@ -34,6 +34,7 @@ impl fr::resource::Props for AnnotationStore {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `AnnotationStore` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AnnotationStore` must match the schema's pattern `^([a-z]){1}([a-z0-9_]){2,254}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -98,6 +99,7 @@ impl fr::resource::Props for ReferenceItem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "reference_arn", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`reference_arn` of `ReferenceItem` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "reference_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`reference_arn` of `ReferenceItem` must match the schema's pattern `^arn:.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -116,6 +118,7 @@ impl fr::resource::Props for SseConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`key_arn` of `SseConfig` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key_arn` of `SseConfig` must match the schema's pattern `arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -161,6 +164,7 @@ impl fr::resource::Props for Configuration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Configuration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Configuration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Configuration` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -332,6 +336,8 @@ impl fr::resource::Props for RunCache {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cache_bucket_owner_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`cache_bucket_owner_id` of `RunCache` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cache_bucket_owner_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`cache_bucket_owner_id` of `RunCache` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "cache_s3_location", check: fr::literal::Check::Pattern(PATTERN_5), message: "`cache_s3_location` of `RunCache` must match the schema's pattern `^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])(/(.{0,1…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `RunCache` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `RunCache` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -517,8 +523,10 @@ impl fr::resource::Props for SequenceStore {
         fr::resource::Required { field: "name", message: "missing required property `name` of `SequenceStore`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "access_log_location", check: fr::literal::Check::Pattern(PATTERN_6), message: "`access_log_location` of `SequenceStore` must match the schema's pattern `^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `SequenceStore` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "fallback_location", check: fr::literal::Check::Length { min: 0, max: 4294967295 }, message: "`fallback_location` of `SequenceStore` must have 0 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "fallback_location", check: fr::literal::Check::Pattern(PATTERN_7), message: "`fallback_location` of `SequenceStore` must match the schema's pattern `^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`name` of `SequenceStore` must have 1 to 127 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -610,6 +618,7 @@ impl fr::resource::Props for VariantStore {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `VariantStore` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `VariantStore` must match the schema's pattern `^([a-z]){1}([a-z0-9_]){2,254}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -719,8 +728,11 @@ impl fr::resource::Props for Workflow {
         fr::literal::LiteralRule { field: "main", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`main` of `Workflow` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Workflow` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "parameter_template_path", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`parameter_template_path` of `Workflow` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_template_path", check: fr::literal::Check::Pattern(PATTERN_8), message: "`parameter_template_path` of `Workflow` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "storage_capacity", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`storage_capacity` of `Workflow` must be from 0 to 100000 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "workflow_bucket_owner_id", check: fr::literal::Check::Pattern(PATTERN_9), message: "`workflow_bucket_owner_id` of `Workflow` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "readme_path", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`readme_path` of `Workflow` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "readme_uri", check: fr::literal::Check::Pattern(PATTERN_10), message: "`readme_uri` of `Workflow` must match the schema's pattern `^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -822,6 +834,7 @@ impl fr::resource::Props for RegistryMapping {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ecr_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`ecr_account_id` of `RegistryMapping` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ecr_account_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`ecr_account_id` of `RegistryMapping` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ecr_repository_prefix", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`ecr_repository_prefix` of `RegistryMapping` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "upstream_registry_url", check: fr::literal::Check::Length { min: 1, max: 750 }, message: "`upstream_registry_url` of `RegistryMapping` must have 1 to 750 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "upstream_repository_prefix", check: fr::literal::Check::Length { min: 2, max: 30 }, message: "`upstream_repository_prefix` of `RegistryMapping` must have 2 to 30 characters (the schema's minLength/maxLength)" },
@@ -845,6 +858,8 @@ impl fr::resource::Props for DefinitionRepository {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`connection_arn` of `DefinitionRepository` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`connection_arn` of `DefinitionRepository` must match the schema's pattern `^arn:aws(-[\\\\w]+)*:.+:.+:[0-9]{12}:.+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "full_repository_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`full_repository_id` of `DefinitionRepository` must match the schema's pattern `.+/.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -948,11 +963,16 @@ impl fr::resource::Props for WorkflowVersion {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `WorkflowVersion` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "main", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`main` of `WorkflowVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "parameter_template_path", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`parameter_template_path` of `WorkflowVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_template_path", check: fr::literal::Check::Pattern(PATTERN_8), message: "`parameter_template_path` of `WorkflowVersion` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "storage_capacity", check: fr::literal::Check::Range { min: 0.0, max: 100000.0 }, message: "`storage_capacity` of `WorkflowVersion` must be from 0 to 100000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "version_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`version_name` of `WorkflowVersion` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`version_name` of `WorkflowVersion` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workflow_bucket_owner_id", check: fr::literal::Check::Length { min: 1, max: 12 }, message: "`workflow_bucket_owner_id` of `WorkflowVersion` must have 1 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workflow_bucket_owner_id", check: fr::literal::Check::Pattern(PATTERN_9), message: "`workflow_bucket_owner_id` of `WorkflowVersion` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workflow_id", check: fr::literal::Check::Length { min: 1, max: 18 }, message: "`workflow_id` of `WorkflowVersion` must have 1 to 18 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workflow_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`workflow_id` of `WorkflowVersion` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "readme_path", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`readme_path` of `WorkflowVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "readme_uri", check: fr::literal::Check::Pattern(PATTERN_10), message: "`readme_uri` of `WorkflowVersion` must match the schema's pattern `^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -997,3 +1017,29 @@ impl fr::resource::Resource for WorkflowVersion {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 2, max: 254 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1024 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 800 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::End]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 1024 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::End]])];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 1024 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\\', '\\'), ('w', 'w')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];

@@ -34,7 +34,9 @@ impl fr::resource::Props for AccessPolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `AccessPolicy` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`name` of `AccessPolicy` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AccessPolicy` must match the schema's pattern `^[a-z][a-z0-9-]{2,31}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Length { min: 1, max: 20480 }, message: "`policy` of `AccessPolicy` must have 1 to 20480 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Pattern(PATTERN_1), message: "`policy` of `AccessPolicy` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -128,8 +130,10 @@ impl fr::resource::Props for Collection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_group_name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`collection_group_name` of `Collection` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_group_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`collection_group_name` of `Collection` must match the schema's pattern `^[a-z][a-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Collection` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`name` of `Collection` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Collection` must match the schema's pattern `^[a-z][a-z0-9-]{2,63}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -297,6 +301,7 @@ impl fr::resource::Props for CollectionGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `CollectionGroup` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`name` of `CollectionGroup` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `CollectionGroup` must match the schema's pattern `^[a-z][a-z0-9-]{2,31}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -404,8 +409,10 @@ impl fr::resource::Props for CollectionIndex {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 3, max: 40 }, message: "`id` of `CollectionIndex` must have 3 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`id` of `CollectionIndex` must match the schema's pattern `^[a-z0-9]{3,40}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`index_name` of `CollectionIndex` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "index_schema", check: fr::literal::Check::Length { min: 1, max: 2480 }, message: "`index_schema` of `CollectionIndex` must have 1 to 2480 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "index_schema", check: fr::literal::Check::Pattern(PATTERN_1), message: "`index_schema` of `CollectionIndex` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -597,7 +604,9 @@ impl fr::resource::Props for LifecyclePolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `LifecyclePolicy` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`name` of `LifecyclePolicy` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `LifecyclePolicy` must match the schema's pattern `^[a-z][a-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Length { min: 1, max: 20480 }, message: "`policy` of `LifecyclePolicy` must have 1 to 20480 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Pattern(PATTERN_1), message: "`policy` of `LifecyclePolicy` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -675,6 +684,7 @@ impl fr::resource::Props for SecurityConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `SecurityConfig` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`name` of `SecurityConfig` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SecurityConfig` must match the schema's pattern `^[a-z][a-z0-9-]{2,31}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -728,7 +738,9 @@ impl fr::resource::Props for IamFederationConfigOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_attribute", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`group_attribute` of `IamFederationConfigOptions` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_attribute", check: fr::literal::Check::Pattern(PATTERN_5), message: "`group_attribute` of `IamFederationConfigOptions` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_attribute", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`user_attribute` of `IamFederationConfigOptions` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_attribute", check: fr::literal::Check::Pattern(PATTERN_5), message: "`user_attribute` of `IamFederationConfigOptions` must match the schema's pattern `^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -761,6 +773,7 @@ impl fr::resource::Props for IamIdentityCenterConfigOptions {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`instance_arn` of `IamIdentityCenterConfigOptions` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`instance_arn` of `IamIdentityCenterConfigOptions` must match the schema's pattern `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):s…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -790,9 +803,13 @@ impl fr::resource::Props for SamlConfigOptions {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_attribute", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`group_attribute` of `SamlConfigOptions` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_attribute", check: fr::literal::Check::Pattern(PATTERN_7), message: "`group_attribute` of `SamlConfigOptions` must match the schema's pattern `[\\w+=,.@-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Length { min: 1, max: 51200 }, message: "`metadata` of `SamlConfigOptions` must have 1 to 51200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metadata", check: fr::literal::Check::Pattern(PATTERN_1), message: "`metadata` of `SamlConfigOptions` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "open_search_serverless_entity_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`open_search_serverless_entity_id` of `SamlConfigOptions` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "open_search_serverless_entity_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`open_search_serverless_entity_id` of `SamlConfigOptions` must match the schema's pattern `^aws:opensearch:[0-9]{12}:*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_attribute", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`user_attribute` of `SamlConfigOptions` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_attribute", check: fr::literal::Check::Pattern(PATTERN_7), message: "`user_attribute` of `SamlConfigOptions` must match the schema's pattern `[\\w+=,.@-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -833,7 +850,9 @@ impl fr::resource::Props for SecurityPolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `SecurityPolicy` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`name` of `SecurityPolicy` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SecurityPolicy` must match the schema's pattern `^[a-z][a-z0-9-]{2,31}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Length { min: 1, max: 20480 }, message: "`policy` of `SecurityPolicy` must have 1 to 20480 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Pattern(PATTERN_1), message: "`policy` of `SecurityPolicy` must match the schema's pattern `[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -909,6 +928,7 @@ impl fr::resource::Props for VpcEndpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 32 }, message: "`name` of `VpcEndpoint` must have 3 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `VpcEndpoint` must match the schema's pattern `^[a-z][a-z0-9-]{2,31}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -946,3 +966,21 @@ impl fr::resource::Resource for VpcEndpoint {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 2, max: 31 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', '~'), ('¡', 'ÿ')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 2, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 3, max: 40 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 4294967295 }];

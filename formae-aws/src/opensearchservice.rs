@@ -40,6 +40,7 @@ impl fr::resource::Props for Application {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 40 }, message: "`name` of `Application` must have 3 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `[a-z][a-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -810,3 +811,5 @@ pub struct VPCOptions {
 impl fr::resource::Props for VPCOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }];

@@ -35,8 +35,11 @@ impl fr::resource::Props for Account {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`account_name` of `Account` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`account_name` of `Account` must match the schema's pattern `[\\u0020-\\u007E]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Length { min: 6, max: 64 }, message: "`email` of `Account` must have 6 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email", check: fr::literal::Check::Pattern(PATTERN_1), message: "`email` of `Account` must match the schema's pattern `[^\\s@]+@[^\\s@]+\\.[^\\s@]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "role_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`role_name` of `Account` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`role_name` of `Account` must match the schema's pattern `[\\w+=,.@-]{1,64}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -111,7 +114,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_3), message: "`key` of `Tag` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_3), message: "`value` of `Tag` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -210,7 +215,9 @@ impl fr::resource::Props for OrganizationalUnit {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `OrganizationalUnit` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `OrganizationalUnit` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parent_id", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`parent_id` of `OrganizationalUnit` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parent_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`parent_id` of `OrganizationalUnit` must match the schema's pattern `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -310,7 +317,9 @@ impl fr::resource::Props for Policy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Policy` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_3), message: "`description` of `Policy` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Policy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Policy` must match the schema's pattern `[\\s\\S]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -431,3 +440,13 @@ impl fr::resource::Resource for ResourcePolicy {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '?'), ('A', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '?'), ('A', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '?'), ('A', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 4, max: 32 }], &[fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 4, max: 32 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 8, max: 32 }, fr::literal::Node::End]])];

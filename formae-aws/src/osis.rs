@@ -57,6 +57,7 @@ impl fr::resource::Props for Pipeline {
         fr::literal::LiteralRule { field: "min_units", check: fr::literal::Check::Range { min: 1.0, max: 384.0 }, message: "`min_units` of `Pipeline` must be from 1 to 384 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "pipeline_configuration_body", check: fr::literal::Check::Length { min: 1, max: 100000 }, message: "`pipeline_configuration_body` of `Pipeline` must have 1 to 100000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Length { min: 3, max: 28 }, message: "`pipeline_name` of `Pipeline` must have 3 to 28 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`pipeline_name` of `Pipeline` must match the schema's pattern `[a-z][a-z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -160,6 +161,7 @@ impl fr::resource::Props for LogPublishingOptionsCloudWatchLogDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "log_group", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`log_group` of `LogPublishingOptionsCloudWatchLogDestination` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "log_group", check: fr::literal::Check::Pattern(PATTERN_1), message: "`log_group` of `LogPublishingOptionsCloudWatchLogDestination` must match the schema's pattern `\\/aws\\/vendedlogs\\/[\\.\\-_/#A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -237,6 +239,9 @@ impl fr::resource::Props for VpcOptionsVpcAttachmentOptions {
         fr::resource::Required { field: "attach_to_vpc", message: "missing required property `attach_to_vpc` of `VpcOptionsVpcAttachmentOptions`: add `attach_to_vpc: ...` to it" },
         fr::resource::Required { field: "cidr_block", message: "missing required property `cidr_block` of `VpcOptionsVpcAttachmentOptions`: add `cidr_block: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cidr_block", check: fr::literal::Check::Pattern(PATTERN_2), message: "`cidr_block` of `VpcOptionsVpcAttachmentOptions` must match the schema's pattern `^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(2…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -246,3 +251,9 @@ fr::cfn_enum! {
         Service = "SERVICE",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '1')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }]]), fr::literal::Node::Class(&[('.', '.')])], min: 3, max: 3 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('0', '5')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '1')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '2')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('1', '2')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')])]]), fr::literal::Node::End];

@@ -34,10 +34,15 @@ impl fr::resource::Props for Outpost {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`availability_zone` of `Outpost` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Pattern(PATTERN_0), message: "`availability_zone` of `Outpost` must match the schema's pattern `^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\\d+[a-zA-Z]?)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "availability_zone_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`availability_zone_id` of `Outpost` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "availability_zone_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`availability_zone_id` of `Outpost` must match the schema's pattern `^[a-zA-Z]+\\d-[a-zA-Z]+\\d$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `Outpost` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Outpost` must match the schema's pattern `^[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Outpost` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Outpost` must match the schema's pattern `^[\\S ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "site_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`site_id` of `Outpost` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "site_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`site_id` of `Outpost` must match the schema's pattern `^os-[a-f0-9]{17}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -108,6 +113,7 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_5), message: "`value` of `Tag` must match the schema's pattern `^[\\S \\n]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -138,8 +144,11 @@ impl fr::resource::Props for Site {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1001 }, message: "`description` of `Site` must have 1 to 1001 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_3), message: "`description` of `Site` must match the schema's pattern `^[\\S ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`name` of `Site` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Site` must match the schema's pattern `^[\\S ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notes", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`notes` of `Site` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notes", check: fr::literal::Check::Pattern(PATTERN_5), message: "`notes` of `Site` must match the schema's pattern `^[\\S \\n]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -218,16 +227,27 @@ impl fr::resource::Props for Address {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "address_line1", check: fr::literal::Check::Length { min: 1, max: 180 }, message: "`address_line1` of `Address` must have 1 to 180 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address_line1", check: fr::literal::Check::Pattern(PATTERN_6), message: "`address_line1` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "address_line2", check: fr::literal::Check::Length { min: 0, max: 60 }, message: "`address_line2` of `Address` must have 0 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address_line2", check: fr::literal::Check::Pattern(PATTERN_6), message: "`address_line2` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "address_line3", check: fr::literal::Check::Length { min: 0, max: 60 }, message: "`address_line3` of `Address` must have 0 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address_line3", check: fr::literal::Check::Pattern(PATTERN_6), message: "`address_line3` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "city", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`city` of `Address` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "city", check: fr::literal::Check::Pattern(PATTERN_6), message: "`city` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "contact_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`contact_name` of `Address` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`contact_name` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "contact_phone_number", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`contact_phone_number` of `Address` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_phone_number", check: fr::literal::Check::Pattern(PATTERN_3), message: "`contact_phone_number` of `Address` must match the schema's pattern `^[\\S ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "country_code", check: fr::literal::Check::Length { min: 2, max: 2 }, message: "`country_code` of `Address` must have 2 to 2 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "country_code", check: fr::literal::Check::Pattern(PATTERN_7), message: "`country_code` of `Address` must match the schema's pattern `^[A-Z]{2}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "district_or_county", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`district_or_county` of `Address` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "district_or_county", check: fr::literal::Check::Pattern(PATTERN_6), message: "`district_or_county` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "municipality", check: fr::literal::Check::Length { min: 0, max: 180 }, message: "`municipality` of `Address` must have 0 to 180 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "municipality", check: fr::literal::Check::Pattern(PATTERN_6), message: "`municipality` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "postal_code", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`postal_code` of `Address` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "postal_code", check: fr::literal::Check::Pattern(PATTERN_8), message: "`postal_code` of `Address` must match the schema's pattern `^[a-zA-Z0-9 -]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "state_or_region", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`state_or_region` of `Address` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "state_or_region", check: fr::literal::Check::Pattern(PATTERN_6), message: "`state_or_region` of `Address` must match the schema's pattern `^\\S[\\S ]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -376,5 +396,24 @@ impl fr::resource::Props for SiteTag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `SiteTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `SiteTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_5), message: "`value` of `SiteTag` must match the schema's pattern `^[\\S \\n]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])], min: 1, max: 3 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\n', '\n'), ('\u{e}', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

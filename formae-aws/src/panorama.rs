@@ -39,9 +39,13 @@ impl fr::resource::Props for ApplicationInstance {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_instance_id_to_replace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`application_instance_id_to_replace` of `ApplicationInstance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_instance_id_to_replace", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_instance_id_to_replace` of `ApplicationInstance` must match the schema's pattern `^[a-zA-Z0-9\\-\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "default_runtime_context_device", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`default_runtime_context_device` of `ApplicationInstance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_runtime_context_device", check: fr::literal::Check::Pattern(PATTERN_0), message: "`default_runtime_context_device` of `ApplicationInstance` must match the schema's pattern `^[a-zA-Z0-9\\-\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`description` of `ApplicationInstance` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `ApplicationInstance` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `ApplicationInstance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ApplicationInstance` must match the schema's pattern `^[a-zA-Z0-9\\-\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -104,6 +108,7 @@ impl fr::resource::Props for ManifestOverridesPayload {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "payload_data", check: fr::literal::Check::Length { min: 0, max: 51200 }, message: "`payload_data` of `ManifestOverridesPayload` must have 0 to 51200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "payload_data", check: fr::literal::Check::Pattern(PATTERN_2), message: "`payload_data` of `ManifestOverridesPayload` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -118,6 +123,7 @@ impl fr::resource::Props for ManifestPayload {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "payload_data", check: fr::literal::Check::Length { min: 1, max: 51200 }, message: "`payload_data` of `ManifestPayload` must have 1 to 51200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "payload_data", check: fr::literal::Check::Pattern(PATTERN_2), message: "`payload_data` of `ManifestPayload` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -137,7 +143,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key` of `Tag` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_2), message: "`value` of `Tag` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -161,6 +169,7 @@ impl fr::resource::Props for Package {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "package_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`package_name` of `Package` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "package_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`package_name` of `Package` must match the schema's pattern `^[a-zA-Z0-9\\-\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -254,10 +263,15 @@ impl fr::resource::Props for PackageVersion {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "owner_account", check: fr::literal::Check::Length { min: 1, max: 12 }, message: "`owner_account` of `PackageVersion` must have 1 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "owner_account", check: fr::literal::Check::Pattern(PATTERN_3), message: "`owner_account` of `PackageVersion` must match the schema's pattern `^[0-9a-z\\_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "package_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`package_id` of `PackageVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "package_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`package_id` of `PackageVersion` must match the schema's pattern `^[a-zA-Z0-9\\-\\_\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "package_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`package_version` of `PackageVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "package_version", check: fr::literal::Check::Pattern(PATTERN_5), message: "`package_version` of `PackageVersion` must match the schema's pattern `^([0-9]+)\\.([0-9]+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "patch_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`patch_version` of `PackageVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "patch_version", check: fr::literal::Check::Pattern(PATTERN_6), message: "`patch_version` of `PackageVersion` must match the schema's pattern `^[a-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "updated_latest_patch_version", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`updated_latest_patch_version` of `PackageVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "updated_latest_patch_version", check: fr::literal::Check::Pattern(PATTERN_6), message: "`updated_latest_patch_version` of `PackageVersion` must match the schema's pattern `^[a-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -313,3 +327,17 @@ impl fr::resource::Resource for PackageVersion {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -36,7 +36,9 @@ impl fr::resource::Props for Campaign {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "min_provisioned_tps", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`min_provisioned_tps` of `Campaign` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `Campaign` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Campaign` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "solution_version_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`solution_version_arn` of `Campaign` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "solution_version_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`solution_version_arn` of `Campaign` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -161,8 +163,11 @@ impl fr::resource::Props for Dataset {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_group_arn` of `Dataset` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_group_arn` of `Dataset` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `Dataset` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Dataset` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`schema_arn` of `Dataset` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schema_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`schema_arn` of `Dataset` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -225,8 +230,11 @@ impl fr::resource::Props for DatasetImportJob {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_arn` of `DatasetImportJob` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_arn` of `DatasetImportJob` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dataset_import_job_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_import_job_arn` of `DatasetImportJob` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_import_job_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_import_job_arn` of `DatasetImportJob` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "job_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`job_name` of `DatasetImportJob` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`job_name` of `DatasetImportJob` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -242,6 +250,7 @@ impl fr::resource::Props for DatasetImportJobDataSource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`data_location` of `DatasetImportJobDataSource` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_location", check: fr::literal::Check::Pattern(PATTERN_3), message: "`data_location` of `DatasetImportJobDataSource` must match the schema's pattern `(s3|http|https)://.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -302,6 +311,7 @@ impl fr::resource::Props for DatasetGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `DatasetGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `DatasetGroup` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -371,7 +381,9 @@ impl fr::resource::Props for EventTracker {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_group_arn` of `EventTracker` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`dataset_group_arn` of `EventTracker` must match the schema's pattern `^arn:([a-z\\d-]+):personalize:.*:.*:.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `EventTracker` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `EventTracker` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -440,8 +452,10 @@ impl fr::resource::Props for Filter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_group_arn` of `Filter` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_group_arn` of `Filter` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "filter_expression", check: fr::literal::Check::Length { min: 1, max: 2500 }, message: "`filter_expression` of `Filter` must have 1 to 2500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `Filter` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Filter` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -517,7 +531,9 @@ impl fr::resource::Props for MetricAttribution {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_group_arn` of `MetricAttribution` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`dataset_group_arn` of `MetricAttribution` must match the schema's pattern `^arn:([a-z\\d-]+):personalize:.*:.*:.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `MetricAttribution` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `MetricAttribution` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -620,6 +636,7 @@ impl fr::resource::Props for S3DataDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`path` of `S3DataDestination` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_5), message: "`path` of `S3DataDestination` must match the schema's pattern `^(s3|http|https)://.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -649,6 +666,7 @@ impl fr::resource::Props for Schema {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `Schema` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Schema` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schema", check: fr::literal::Check::Length { min: 0, max: 10000 }, message: "`schema` of `Schema` must have 0 to 10000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -734,9 +752,12 @@ impl fr::resource::Props for Solution {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`dataset_group_arn` of `Solution` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_group_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`dataset_group_arn` of `Solution` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "event_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`event_type` of `Solution` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `Solution` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Solution` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "recipe_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`recipe_arn` of `Solution` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recipe_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`recipe_arn` of `Solution` must match the schema's pattern `arn:([a-z\\d-]+):personalize:.*:.*:.+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -967,3 +988,15 @@ impl fr::resource::Props for SolutionConfigHpoConfigHpoResourceConfig {
         fr::literal::LiteralRule { field: "max_parallel_training_jobs", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`max_parallel_training_jobs` of `SolutionConfigHpoConfigHpoResourceConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

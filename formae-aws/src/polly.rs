@@ -24,6 +24,9 @@ impl fr::resource::Props for Lexicon {
         fr::resource::Required { field: "content", message: "missing required property `content` of `Lexicon`: add `content: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `Lexicon`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Lexicon` must match the schema's pattern `^[0-9A-Za-z]{1,20}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Lexicon`], known after apply.
@@ -75,3 +78,5 @@ impl fr::resource::Resource for Lexicon {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::End];

@@ -41,9 +41,13 @@ impl fr::resource::Props for ActionConnector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_connector_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`action_connector_id` of `ActionConnector` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "action_connector_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`action_connector_id` of `ActionConnector` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `ActionConnector` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `ActionConnector` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `ActionConnector` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `ActionConnector` must match the schema's pattern `^[A-Za-z0-9 _.,!?-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `ActionConnector` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ActionConnector` must match the schema's pattern `^[A-Za-z0-9](?:[\\w- ]*[A-Za-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -263,7 +267,9 @@ impl fr::resource::Props for Agent {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "agent_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`agent_id` of `Agent` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "agent_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`agent_id` of `Agent` must match the schema's pattern `^[0-9a-zA-Z-_.+]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Agent` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Agent` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `Agent` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "icon_id", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`icon_id` of `Agent` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `Agent` must have 1 to 50 characters (the schema's minLength/maxLength)" },
@@ -375,6 +381,7 @@ impl fr::resource::Props for CustomPromptProfile {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_profile_id", check: fr::literal::Check::Length { min: 0, max: 36 }, message: "`model_profile_id` of `CustomPromptProfile` must have 0 to 36 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "qbs_aws_account_id", check: fr::literal::Check::Length { min: 0, max: 15 }, message: "`qbs_aws_account_id` of `CustomPromptProfile` must have 0 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "qbs_aws_account_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`qbs_aws_account_id` of `CustomPromptProfile` must match the schema's pattern `^QBS[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "subscription_id", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`subscription_id` of `CustomPromptProfile` must have 0 to 32 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -482,7 +489,9 @@ impl fr::resource::Props for Analysis {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "analysis_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`analysis_id` of `Analysis` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "analysis_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`analysis_id` of `Analysis` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Analysis` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Analysis` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `Analysis` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -874,6 +883,7 @@ impl fr::resource::Props for CustomColor {
         fr::resource::Required { field: "color", message: "missing required property `color` of `CustomColor`: add `color: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `CustomColor` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "field_value", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`field_value` of `CustomColor` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -938,6 +948,7 @@ pub struct DecalSettings {
 impl fr::resource::Props for DecalSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "decal_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`decal_color` of `DecalSettings` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "element_value", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`element_value` of `DecalSettings` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1076,6 +1087,7 @@ impl fr::resource::Props for CurrencyDisplayFormatConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`prefix` of `CurrencyDisplayFormatConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "suffix", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`suffix` of `CurrencyDisplayFormatConfiguration` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "symbol", check: fr::literal::Check::Pattern(PATTERN_8), message: "`symbol` of `CurrencyDisplayFormatConfiguration` must match the schema's pattern `^[A-Z]{3}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1302,6 +1314,7 @@ impl fr::resource::Props for FilterGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_group_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_group_id` of `FilterGroup` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_group_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_group_id` of `FilterGroup` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1359,6 +1372,7 @@ impl fr::resource::Props for CategoryFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `CategoryFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `CategoryFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1400,6 +1414,7 @@ impl fr::resource::Props for CustomFilterConfiguration {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "category_value", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`category_value` of `CustomFilterConfiguration` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter_name` of `CustomFilterConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter_name` of `CustomFilterConfiguration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1609,6 +1624,7 @@ pub struct FontConfiguration {
 impl fr::resource::Props for FontConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "font_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`font_color` of `FontConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "font_family", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`font_family` of `FontConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1951,6 +1967,7 @@ impl fr::resource::Props for NestedFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `NestedFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `NestedFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2015,7 +2032,9 @@ impl fr::resource::Props for NumericEqualityFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `NumericEqualityFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `NumericEqualityFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter_name` of `NumericEqualityFilter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter_name` of `NumericEqualityFilter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2166,6 +2185,7 @@ impl fr::resource::Props for NumericRangeFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `NumericRangeFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `NumericRangeFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2182,6 +2202,7 @@ impl fr::resource::Props for NumericRangeFilterValue {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter` of `NumericRangeFilterValue` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter` of `NumericRangeFilterValue` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2223,7 +2244,9 @@ impl fr::resource::Props for RelativeDatesFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `RelativeDatesFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `RelativeDatesFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter_name` of `RelativeDatesFilter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter_name` of `RelativeDatesFilter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2240,6 +2263,7 @@ impl fr::resource::Props for AnchorDateConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter_name` of `AnchorDateConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter_name` of `AnchorDateConfiguration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2328,7 +2352,9 @@ impl fr::resource::Props for TimeEqualityFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `TimeEqualityFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `TimeEqualityFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter_name` of `TimeEqualityFilter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter_name` of `TimeEqualityFilter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2384,6 +2410,7 @@ impl fr::resource::Props for TimeRangeFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `TimeRangeFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `TimeRangeFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2402,6 +2429,7 @@ impl fr::resource::Props for TimeRangeFilterValue {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter` of `TimeRangeFilterValue` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter` of `TimeRangeFilterValue` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2432,7 +2460,9 @@ impl fr::resource::Props for TopBottomFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_id` of `TopBottomFilter` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_id` of `TopBottomFilter` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`parameter_name` of `TopBottomFilter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`parameter_name` of `TopBottomFilter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2504,6 +2534,7 @@ impl fr::resource::Props for SheetVisualScopingConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_id` of `SheetVisualScopingConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sheet_id` of `SheetVisualScopingConfiguration` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2579,6 +2610,7 @@ impl fr::resource::Props for DateTimeParameterDeclaration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `DateTimeParameterDeclaration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `DateTimeParameterDeclaration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2631,6 +2663,7 @@ impl fr::resource::Props for MappedDataSetParameter {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `MappedDataSetParameter` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "data_set_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`data_set_parameter_name` of `MappedDataSetParameter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_set_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`data_set_parameter_name` of `MappedDataSetParameter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2677,6 +2710,7 @@ impl fr::resource::Props for DecimalParameterDeclaration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `DecimalParameterDeclaration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `DecimalParameterDeclaration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2736,6 +2770,7 @@ impl fr::resource::Props for IntegerParameterDeclaration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `IntegerParameterDeclaration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `IntegerParameterDeclaration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2787,6 +2822,7 @@ impl fr::resource::Props for StringParameterDeclaration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `StringParameterDeclaration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `StringParameterDeclaration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2872,6 +2908,7 @@ impl fr::resource::Props for SheetDefinition {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `SheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `SheetDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_id` of `SheetDefinition` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sheet_id` of `SheetDefinition` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`title` of `SheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2919,7 +2956,9 @@ impl fr::resource::Props for FilterCrossSheetControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterCrossSheetControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterCrossSheetControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterCrossSheetControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterCrossSheetControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2972,7 +3011,9 @@ impl fr::resource::Props for FilterDateTimePickerControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterDateTimePickerControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterDateTimePickerControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterDateTimePickerControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterDateTimePickerControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterDateTimePickerControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3006,7 +3047,9 @@ impl fr::resource::Props for FilterDropDownControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterDropDownControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterDropDownControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterDropDownControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterDropDownControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterDropDownControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3038,7 +3081,9 @@ impl fr::resource::Props for FilterListControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterListControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterListControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterListControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterListControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterListControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3066,7 +3111,9 @@ impl fr::resource::Props for FilterRelativeDateTimeControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterRelativeDateTimeControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterRelativeDateTimeControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterRelativeDateTimeControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterRelativeDateTimeControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterRelativeDateTimeControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3103,7 +3150,9 @@ impl fr::resource::Props for FilterSliderControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterSliderControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterSliderControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterSliderControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterSliderControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterSliderControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3132,7 +3181,9 @@ impl fr::resource::Props for FilterTextAreaControl {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delimiter", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`delimiter` of `FilterTextAreaControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterTextAreaControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterTextAreaControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterTextAreaControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterTextAreaControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterTextAreaControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3158,7 +3209,9 @@ impl fr::resource::Props for FilterTextFieldControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`filter_control_id` of `FilterTextFieldControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "filter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`filter_control_id` of `FilterTextFieldControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`source_filter_id` of `FilterTextFieldControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_filter_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_filter_id` of `FilterTextFieldControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `FilterTextFieldControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3190,6 +3243,7 @@ impl fr::resource::Props for SheetImage {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`image_content_alt_text` of `SheetImage` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sheet_image_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_image_id` of `SheetImage` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_image_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sheet_image_id` of `SheetImage` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3217,6 +3271,7 @@ impl fr::resource::Props for ImageCustomAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_action_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`custom_action_id` of `ImageCustomAction` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_action_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`custom_action_id` of `ImageCustomAction` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `ImageCustomAction` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3260,6 +3315,7 @@ impl fr::resource::Props for LocalNavigationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "target_sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`target_sheet_id` of `LocalNavigationConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_sheet_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`target_sheet_id` of `LocalNavigationConfiguration` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3292,6 +3348,7 @@ impl fr::resource::Props for SetParameterValueConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`destination_parameter_name` of `SetParameterValueConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`destination_parameter_name` of `SetParameterValueConfiguration` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3467,6 +3524,7 @@ impl fr::resource::Props for SheetImageStaticFileSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`static_file_id` of `SheetImageStaticFileSource` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`static_file_id` of `SheetImageStaticFileSource` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3591,6 +3649,7 @@ impl fr::resource::Props for FreeFormLayoutElement {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "border_radius", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`border_radius` of `FreeFormLayoutElement` must have 0 to 50 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`element_id` of `FreeFormLayoutElement` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`element_id` of `FreeFormLayoutElement` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "padding", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`padding` of `FreeFormLayoutElement` must have 0 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3606,6 +3665,9 @@ pub struct FreeFormLayoutElementBackgroundStyle {
 
 impl fr::resource::Props for FreeFormLayoutElementBackgroundStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `FreeFormLayoutElementBackgroundStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -3623,6 +3685,7 @@ pub struct FreeFormLayoutElementBorderStyle {
 impl fr::resource::Props for FreeFormLayoutElementBorderStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `FreeFormLayoutElementBorderStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "width", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`width` of `FreeFormLayoutElementBorderStyle` must have 0 to 50 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3695,6 +3758,7 @@ impl fr::resource::Props for SheetLayoutGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`id` of `SheetLayoutGroup` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`id` of `SheetLayoutGroup` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3714,6 +3778,7 @@ impl fr::resource::Props for SheetLayoutGroupMember {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`id` of `SheetLayoutGroupMember` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`id` of `SheetLayoutGroupMember` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3781,6 +3846,7 @@ impl fr::resource::Props for GridLayoutElement {
         fr::literal::LiteralRule { field: "column_index", check: fr::literal::Check::Range { min: 0.0, max: 35.0 }, message: "`column_index` of `GridLayoutElement` must be from 0 to 35 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "column_span", check: fr::literal::Check::Range { min: 1.0, max: 36.0 }, message: "`column_span` of `GridLayoutElement` must be from 1 to 36 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`element_id` of `GridLayoutElement` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`element_id` of `GridLayoutElement` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "padding", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`padding` of `GridLayoutElement` must have 0 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "row_index", check: fr::literal::Check::Range { min: 0.0, max: 9009.0 }, message: "`row_index` of `GridLayoutElement` must be from 0 to 9009 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "row_span", check: fr::literal::Check::Range { min: 1.0, max: 21.0 }, message: "`row_span` of `GridLayoutElement` must be from 1 to 21 (the schema's minimum/maximum)" },
@@ -3798,6 +3864,9 @@ pub struct GridLayoutElementBackgroundStyle {
 
 impl fr::resource::Props for GridLayoutElementBackgroundStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `GridLayoutElementBackgroundStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -3815,6 +3884,7 @@ pub struct GridLayoutElementBorderStyle {
 impl fr::resource::Props for GridLayoutElementBorderStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `GridLayoutElementBorderStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "width", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`width` of `GridLayoutElementBorderStyle` must have 0 to 50 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3863,6 +3933,7 @@ impl fr::resource::Props for BodySectionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `BodySectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`section_id` of `BodySectionConfiguration` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4062,6 +4133,7 @@ impl fr::resource::Props for HeaderFooterSectionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `HeaderFooterSectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`section_id` of `HeaderFooterSectionConfiguration` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4107,7 +4179,9 @@ impl fr::resource::Props for ParameterDateTimePickerControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`parameter_control_id` of `ParameterDateTimePickerControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`parameter_control_id` of `ParameterDateTimePickerControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_parameter_name` of `ParameterDateTimePickerControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`source_parameter_name` of `ParameterDateTimePickerControl` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `ParameterDateTimePickerControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4141,7 +4215,9 @@ impl fr::resource::Props for ParameterDropDownControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`parameter_control_id` of `ParameterDropDownControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`parameter_control_id` of `ParameterDropDownControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_parameter_name` of `ParameterDropDownControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`source_parameter_name` of `ParameterDropDownControl` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `ParameterDropDownControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4186,7 +4262,9 @@ impl fr::resource::Props for ParameterListControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`parameter_control_id` of `ParameterListControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`parameter_control_id` of `ParameterListControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_parameter_name` of `ParameterListControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`source_parameter_name` of `ParameterListControl` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `ParameterListControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4221,7 +4299,9 @@ impl fr::resource::Props for ParameterSliderControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`parameter_control_id` of `ParameterSliderControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`parameter_control_id` of `ParameterSliderControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_parameter_name` of `ParameterSliderControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`source_parameter_name` of `ParameterSliderControl` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `ParameterSliderControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4250,7 +4330,9 @@ impl fr::resource::Props for ParameterTextAreaControl {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "delimiter", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`delimiter` of `ParameterTextAreaControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`parameter_control_id` of `ParameterTextAreaControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`parameter_control_id` of `ParameterTextAreaControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_parameter_name` of `ParameterTextAreaControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`source_parameter_name` of `ParameterTextAreaControl` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `ParameterTextAreaControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4276,7 +4358,9 @@ impl fr::resource::Props for ParameterTextFieldControl {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`parameter_control_id` of `ParameterTextFieldControl` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "parameter_control_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`parameter_control_id` of `ParameterTextFieldControl` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_parameter_name` of `ParameterTextFieldControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_parameter_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`source_parameter_name` of `ParameterTextFieldControl` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`title` of `ParameterTextFieldControl` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4321,6 +4405,7 @@ impl fr::resource::Props for SheetTextBox {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 0, max: 150000 }, message: "`content` of `SheetTextBox` must have 0 to 150000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sheet_text_box_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_text_box_id` of `SheetTextBox` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_text_box_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sheet_text_box_id` of `SheetTextBox` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4409,6 +4494,7 @@ impl fr::resource::Props for BarChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `BarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `BarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `BarChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4436,6 +4522,7 @@ impl fr::resource::Props for VisualCustomAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_action_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`custom_action_id` of `VisualCustomAction` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_action_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`custom_action_id` of `VisualCustomAction` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `VisualCustomAction` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -4862,6 +4949,9 @@ pub struct DataLabelOptions {
 
 impl fr::resource::Props for DataLabelOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "label_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`label_color` of `DataLabelOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -5007,6 +5097,9 @@ pub struct BorderSettings {
 
 impl fr::resource::Props for BorderSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "border_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`border_color` of `BorderSettings` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -5410,6 +5503,9 @@ pub struct ReferenceLineLabelConfiguration {
 
 impl fr::resource::Props for ReferenceLineLabelConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "font_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`font_color` of `ReferenceLineLabelConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -5422,6 +5518,9 @@ pub struct ReferenceLineCustomLabelConfiguration {
 impl fr::resource::Props for ReferenceLineCustomLabelConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "custom_label", message: "missing required property `custom_label` of `ReferenceLineCustomLabelConfiguration`: add `custom_label: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "custom_label", check: fr::literal::Check::Pattern(PATTERN_10), message: "`custom_label` of `ReferenceLineCustomLabelConfiguration` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5474,6 +5573,9 @@ pub struct ReferenceLineStyleConfiguration {
 
 impl fr::resource::Props for ReferenceLineStyleConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `ReferenceLineStyleConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -5599,6 +5701,10 @@ pub struct PanelConfiguration {
 
 impl fr::resource::Props for PanelConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "background_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`background_color` of `PanelConfiguration` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "border_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`border_color` of `PanelConfiguration` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -5861,6 +5967,9 @@ pub struct VisualPalette {
 
 impl fr::resource::Props for VisualPalette {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "chart_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`chart_color` of `VisualPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -5878,6 +5987,9 @@ impl fr::resource::Props for DataPathColor {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "color", message: "missing required property `color` of `DataPathColor`: add `color: ...` to it" },
         fr::resource::Required { field: "element", message: "missing required property `element` of `DataPathColor`: add `element: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `DataPathColor` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6151,6 +6263,7 @@ impl fr::resource::Props for BoxPlotVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `BoxPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `BoxPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `BoxPlotVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6303,6 +6416,7 @@ impl fr::resource::Props for ComboChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `ComboChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `ComboChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `ComboChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6424,6 +6538,9 @@ pub struct LineChartMarkerStyleSettings {
 
 impl fr::resource::Props for LineChartMarkerStyleSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "marker_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`marker_color` of `LineChartMarkerStyleSettings` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -6609,6 +6726,7 @@ impl fr::resource::Props for CustomContentVisual {
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `CustomContentVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `CustomContentVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `CustomContentVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `CustomContentVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6671,6 +6789,7 @@ impl fr::resource::Props for EmptyVisual {
         fr::literal::LiteralRule { field: "data_set_identifier", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`data_set_identifier` of `EmptyVisual` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `EmptyVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `EmptyVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `EmptyVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6702,6 +6821,7 @@ impl fr::resource::Props for FilledMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `FilledMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `FilledMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `FilledMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6948,6 +7068,9 @@ impl fr::resource::Props for GradientStop {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "gradient_offset", message: "missing required property `gradient_offset` of `GradientStop`: add `gradient_offset: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `GradientStop` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -6964,6 +7087,7 @@ impl fr::resource::Props for ConditionalFormattingSolidColor {
         fr::resource::Required { field: "expression", message: "missing required property `expression` of `ConditionalFormattingSolidColor`: add `expression: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `ConditionalFormattingSolidColor` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`expression` of `ConditionalFormattingSolidColor` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -6994,6 +7118,7 @@ impl fr::resource::Props for FunnelChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `FunnelChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `FunnelChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `FunnelChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7043,6 +7168,9 @@ pub struct FunnelChartDataLabelOptions {
 
 impl fr::resource::Props for FunnelChartDataLabelOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "label_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`label_color` of `FunnelChartDataLabelOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -7119,6 +7247,7 @@ impl fr::resource::Props for GaugeChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `GaugeChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `GaugeChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `GaugeChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7156,6 +7285,10 @@ pub struct GaugeChartColorConfiguration {
 
 impl fr::resource::Props for GaugeChartColorConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "background_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`background_color` of `GaugeChartColorConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "foreground_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`foreground_color` of `GaugeChartColorConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -7362,6 +7495,7 @@ impl fr::resource::Props for ConditionalFormattingCustomIconCondition {
         fr::resource::Required { field: "icon_options", message: "missing required property `icon_options` of `ConditionalFormattingCustomIconCondition`: add `icon_options: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `ConditionalFormattingCustomIconCondition` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expression", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`expression` of `ConditionalFormattingCustomIconCondition` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -7395,6 +7529,9 @@ pub struct ConditionalFormattingCustomIconOptions {
 
 impl fr::resource::Props for ConditionalFormattingCustomIconOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "unicode_icon", check: fr::literal::Check::Pattern(PATTERN_11), message: "`unicode_icon` of `ConditionalFormattingCustomIconOptions` must match the schema's pattern `^[^\\u0000-\\u00FF]$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -7490,6 +7627,7 @@ impl fr::resource::Props for GeospatialMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `GeospatialMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `GeospatialMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `GeospatialMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7590,6 +7728,9 @@ pub struct SimpleClusterMarker {
 
 impl fr::resource::Props for SimpleClusterMarker {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `SimpleClusterMarker` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -7624,6 +7765,9 @@ pub struct GeospatialHeatmapDataColor {
 impl fr::resource::Props for GeospatialHeatmapDataColor {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "color", message: "missing required property `color` of `GeospatialHeatmapDataColor`: add `color: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `GeospatialHeatmapDataColor` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7662,6 +7806,7 @@ impl fr::resource::Props for HeatMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `HeatMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `HeatMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `HeatMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7729,6 +7874,9 @@ pub struct DataColor {
 
 impl fr::resource::Props for DataColor {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `DataColor` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -7798,6 +7946,7 @@ impl fr::resource::Props for HistogramVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `HistogramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `HistogramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `HistogramVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7936,6 +8085,7 @@ impl fr::resource::Props for InsightVisual {
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `InsightVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `InsightVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `InsightVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `InsightVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8016,6 +8166,7 @@ impl fr::resource::Props for ForecastComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `ForecastComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `ForecastComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_seasonality_value", check: fr::literal::Check::Range { min: 1.0, max: 180.0 }, message: "`custom_seasonality_value` of `ForecastComputation` must be from 1 to 180 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "periods_backward", check: fr::literal::Check::Range { min: 0.0, max: 1000.0 }, message: "`periods_backward` of `ForecastComputation` must be from 0 to 1000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "periods_forward", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`periods_forward` of `ForecastComputation` must be from 1 to 1000 (the schema's minimum/maximum)" },
@@ -8052,6 +8203,7 @@ impl fr::resource::Props for GrowthRateComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `GrowthRateComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `GrowthRateComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "period_size", check: fr::literal::Check::Range { min: 2.0, max: 52.0 }, message: "`period_size` of `GrowthRateComputation` must be from 2 to 52 (the schema's minimum/maximum)" },
     ];
 }
@@ -8078,6 +8230,7 @@ impl fr::resource::Props for MaximumMinimumComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `MaximumMinimumComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `MaximumMinimumComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8110,6 +8263,7 @@ impl fr::resource::Props for MetricComparisonComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `MetricComparisonComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `MetricComparisonComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8132,6 +8286,7 @@ impl fr::resource::Props for PeriodOverPeriodComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `PeriodOverPeriodComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `PeriodOverPeriodComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8156,6 +8311,7 @@ impl fr::resource::Props for PeriodToDateComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `PeriodToDateComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `PeriodToDateComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8187,6 +8343,7 @@ impl fr::resource::Props for TopBottomMoversComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `TopBottomMoversComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `TopBottomMoversComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "mover_size", check: fr::literal::Check::Range { min: 1.0, max: 20.0 }, message: "`mover_size` of `TopBottomMoversComputation` must be from 1 to 20 (the schema's minimum/maximum)" },
     ];
 }
@@ -8231,6 +8388,7 @@ impl fr::resource::Props for TopBottomRankedComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `TopBottomRankedComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `TopBottomRankedComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "result_size", check: fr::literal::Check::Range { min: 1.0, max: 20.0 }, message: "`result_size` of `TopBottomRankedComputation` must be from 1 to 20 (the schema's minimum/maximum)" },
     ];
 }
@@ -8252,6 +8410,7 @@ impl fr::resource::Props for TotalAggregationComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `TotalAggregationComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `TotalAggregationComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8272,6 +8431,7 @@ impl fr::resource::Props for UniqueValuesComputation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`computation_id` of `UniqueValuesComputation` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "computation_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`computation_id` of `UniqueValuesComputation` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8319,6 +8479,7 @@ impl fr::resource::Props for KPIVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `KPIVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `KPIVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `KPIVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8419,6 +8580,9 @@ pub struct KPISparklineOptions {
 impl fr::resource::Props for KPISparklineOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `KPISparklineOptions`: add `r#type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `KPISparklineOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8590,6 +8754,7 @@ impl fr::resource::Props for LayerMapVisual {
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `LayerMapVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `LayerMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `LayerMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `LayerMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8665,6 +8830,7 @@ impl fr::resource::Props for LayerCustomAction {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_action_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`custom_action_id` of `LayerCustomAction` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_action_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`custom_action_id` of `LayerCustomAction` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `LayerCustomAction` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -8718,6 +8884,7 @@ impl fr::resource::Props for GeospatialStaticFileSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`static_file_id` of `GeospatialStaticFileSource` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`static_file_id` of `GeospatialStaticFileSource` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8874,6 +9041,9 @@ impl fr::resource::Props for GeospatialCategoricalDataColor {
         fr::resource::Required { field: "color", message: "missing required property `color` of `GeospatialCategoricalDataColor`: add `color: ...` to it" },
         fr::resource::Required { field: "data_value", message: "missing required property `data_value` of `GeospatialCategoricalDataColor`: add `data_value: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `GeospatialCategoricalDataColor` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -8903,6 +9073,8 @@ pub struct GeospatialNullSymbolStyle {
 impl fr::resource::Props for GeospatialNullSymbolStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "fill_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`fill_color` of `GeospatialNullSymbolStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "stroke_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`stroke_color` of `GeospatialNullSymbolStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "stroke_width", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`stroke_width` of `GeospatialNullSymbolStyle` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -8943,6 +9115,9 @@ impl fr::resource::Props for GeospatialGradientStepColor {
         fr::resource::Required { field: "color", message: "missing required property `color` of `GeospatialGradientStepColor`: add `color: ...` to it" },
         fr::resource::Required { field: "data_value", message: "missing required property `data_value` of `GeospatialGradientStepColor`: add `data_value: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `GeospatialGradientStepColor` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Describes the properties for a solid color
@@ -8958,6 +9133,9 @@ pub struct GeospatialSolidColor {
 impl fr::resource::Props for GeospatialSolidColor {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "color", message: "missing required property `color` of `GeospatialSolidColor`: add `color: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `GeospatialSolidColor` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9120,6 +9298,9 @@ pub struct GeospatialMapStyle {
 
 impl fr::resource::Props for GeospatialMapStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "background_color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`background_color` of `GeospatialMapStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -9148,6 +9329,7 @@ impl fr::resource::Props for LineChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `LineChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `LineChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `LineChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9494,6 +9676,7 @@ impl fr::resource::Props for PieChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `PieChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `PieChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `PieChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9644,6 +9827,7 @@ impl fr::resource::Props for PivotTableVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `PivotTableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `PivotTableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `PivotTableVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9918,6 +10102,7 @@ pub struct TableCellStyle {
 impl fr::resource::Props for TableCellStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "background_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`background_color` of `TableCellStyle` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "height", check: fr::literal::Check::Range { min: 8.0, max: 500.0 }, message: "`height` of `TableCellStyle` must be from 8 to 500 (the schema's minimum/maximum)" },
     ];
 }
@@ -9970,6 +10155,7 @@ pub struct TableBorderOptions {
 impl fr::resource::Props for TableBorderOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`color` of `TableBorderOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "thickness", check: fr::literal::Check::Range { min: 1.0, max: 4.0 }, message: "`thickness` of `TableBorderOptions` must be from 1 to 4 (the schema's minimum/maximum)" },
     ];
 }
@@ -10322,6 +10508,7 @@ impl fr::resource::Props for PluginVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `PluginVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `PluginVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `PluginVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10450,6 +10637,7 @@ impl fr::resource::Props for RadarChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `RadarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `RadarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `RadarChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10493,6 +10681,8 @@ pub struct RadarChartConfiguration {
 impl fr::resource::Props for RadarChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "alternate_band_even_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`alternate_band_even_color` of `RadarChartConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "alternate_band_odd_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`alternate_band_odd_color` of `RadarChartConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "start_angle", check: fr::literal::Check::Range { min: -360.0, max: 360.0 }, message: "`start_angle` of `RadarChartConfiguration` must be from -360 to 360 (the schema's minimum/maximum)" },
     ];
 }
@@ -10603,6 +10793,7 @@ impl fr::resource::Props for SankeyDiagramVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `SankeyDiagramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `SankeyDiagramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `SankeyDiagramVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10690,6 +10881,7 @@ impl fr::resource::Props for ScatterPlotVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `ScatterPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `ScatterPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `ScatterPlotVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10812,6 +11004,7 @@ impl fr::resource::Props for TableVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TableVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11122,6 +11315,8 @@ impl fr::resource::Props for DataBarsOptions {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "field_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`field_id` of `DataBarsOptions` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "negative_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`negative_color` of `DataBarsOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "positive_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`positive_color` of `DataBarsOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11155,6 +11350,7 @@ impl fr::resource::Props for SparklinesOptions {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "field_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`field_id` of `SparklinesOptions` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "line_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`line_color` of `SparklinesOptions` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11301,6 +11497,7 @@ impl fr::resource::Props for TreeMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TreeMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TreeMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TreeMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11398,6 +11595,7 @@ impl fr::resource::Props for WaterfallVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `WaterfallVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `WaterfallVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `WaterfallVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11458,6 +11656,11 @@ pub struct WaterfallChartGroupColorConfiguration {
 
 impl fr::resource::Props for WaterfallChartGroupColorConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "negative_bar_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`negative_bar_color` of `WaterfallChartGroupColorConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "positive_bar_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`positive_bar_color` of `WaterfallChartGroupColorConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "total_bar_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`total_bar_color` of `WaterfallChartGroupColorConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -11536,6 +11739,7 @@ impl fr::resource::Props for WordCloudVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `WordCloudVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `WordCloudVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `WordCloudVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11689,6 +11893,7 @@ impl fr::resource::Props for ImageStaticFile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`static_file_id` of `ImageStaticFile` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`static_file_id` of `ImageStaticFile` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11752,6 +11957,7 @@ impl fr::resource::Props for SpatialStaticFile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`static_file_id` of `SpatialStaticFile` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "static_file_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`static_file_id` of `SpatialStaticFile` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11789,6 +11995,9 @@ pub struct AnalysisError {
 
 impl fr::resource::Props for AnalysisError {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "message", check: fr::literal::Check::Pattern(PATTERN_10), message: "`message` of `AnalysisError` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -11816,6 +12025,9 @@ pub struct Entity {
 
 impl fr::resource::Props for Entity {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_10), message: "`path` of `Entity` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// <p>A list of Quick parameters and the list's override values.</p>
@@ -11855,6 +12067,9 @@ impl fr::resource::Props for DateTimeParameter {
         fr::resource::Required { field: "name", message: "missing required property `name` of `DateTimeParameter`: add `name: ...` to it" },
         fr::resource::Required { field: "values", message: "missing required property `values` of `DateTimeParameter`: add `values: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `DateTimeParameter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// <p>A decimal parameter.</p>
@@ -11872,6 +12087,9 @@ impl fr::resource::Props for DecimalParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `DecimalParameter`: add `name: ...` to it" },
         fr::resource::Required { field: "values", message: "missing required property `values` of `DecimalParameter`: add `values: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `DecimalParameter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11891,6 +12109,9 @@ impl fr::resource::Props for IntegerParameter {
         fr::resource::Required { field: "name", message: "missing required property `name` of `IntegerParameter`: add `name: ...` to it" },
         fr::resource::Required { field: "values", message: "missing required property `values` of `IntegerParameter`: add `values: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `IntegerParameter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// <p>A string parameter.</p>
@@ -11908,6 +12129,9 @@ impl fr::resource::Props for StringParameter {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `StringParameter`: add `name: ...` to it" },
         fr::resource::Required { field: "values", message: "missing required property `values` of `StringParameter`: add `values: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`name` of `StringParameter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11932,6 +12156,7 @@ impl fr::resource::Props for Sheet {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `Sheet` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_id` of `Sheet` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sheet_id` of `Sheet` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11982,6 +12207,9 @@ impl fr::resource::Props for DataSetReference {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "data_set_arn", message: "missing required property `data_set_arn` of `DataSetReference`: add `data_set_arn: ...` to it" },
         fr::resource::Required { field: "data_set_placeholder", message: "missing required property `data_set_placeholder` of `DataSetReference`: add `data_set_placeholder: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "data_set_placeholder", check: fr::literal::Check::Pattern(PATTERN_10), message: "`data_set_placeholder` of `DataSetReference` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12081,6 +12309,7 @@ impl fr::resource::Props for ApprovalPolicy {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ApprovalPolicy` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `ApprovalPolicy` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "policy_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`policy_id` of `ApprovalPolicy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_id` of `ApprovalPolicy` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12172,6 +12401,7 @@ impl fr::resource::Props for Assignment {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "assignment_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`assignment_name` of `Assignment` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`namespace` of `Assignment` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_12), message: "`namespace` of `Assignment` must match the schema's pattern `^[a-zA-Z0-9._-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12243,6 +12473,7 @@ impl fr::resource::Props for Brand {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "brand_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`brand_id` of `Brand` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "brand_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`brand_id` of `Brand` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12317,7 +12548,9 @@ impl fr::resource::Props for BrandDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "brand_name", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`brand_name` of `BrandDefinition` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "brand_name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`brand_name` of `BrandDefinition` must match the schema's pattern `^[ -ÿ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `BrandDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_13), message: "`description` of `BrandDefinition` must match the schema's pattern `^[ -ÿ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12385,6 +12618,10 @@ pub struct Palette {
 
 impl fr::resource::Props for Palette {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "background", check: fr::literal::Check::Pattern(PATTERN_6), message: "`background` of `Palette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`foreground` of `Palette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The element style.
@@ -12458,7 +12695,9 @@ impl fr::resource::Props for CustomPermissions {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `CustomPermissions` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `CustomPermissions` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "custom_permissions_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`custom_permissions_name` of `CustomPermissions` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_permissions_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`custom_permissions_name` of `CustomPermissions` must match the schema's pattern `^[a-zA-Z0-9+=,.@_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12991,6 +13230,7 @@ impl fr::resource::Props for Customization {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`namespace` of `Customization` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_12), message: "`namespace` of `Customization` must match the schema's pattern `^[a-zA-Z0-9._-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13066,8 +13306,11 @@ impl fr::resource::Props for DLPSetting {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `DLPSetting` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `DLPSetting` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dlp_setting_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`dlp_setting_id` of `DLPSetting` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dlp_setting_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`dlp_setting_id` of `DLPSetting` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `DLPSetting` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`name` of `DLPSetting` must match the schema's pattern `^[A-Za-z0-9](?:[\\w- &]*[A-Za-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13180,7 +13423,9 @@ impl fr::resource::Props for Dashboard {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Dashboard` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Dashboard` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dashboard_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`dashboard_id` of `Dashboard` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dashboard_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`dashboard_id` of `Dashboard` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `Dashboard` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "version_description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`version_description` of `Dashboard` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
@@ -13644,6 +13889,7 @@ impl fr::resource::Props for DataSet {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `DataSet` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `DataSet` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DataSet` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -13951,7 +14197,9 @@ impl fr::resource::Props for DateTimeDatasetParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`id` of `DateTimeDatasetParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_16), message: "`id` of `DateTimeDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `DateTimeDatasetParameter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `DateTimeDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13999,7 +14247,9 @@ impl fr::resource::Props for DecimalDatasetParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`id` of `DecimalDatasetParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_16), message: "`id` of `DecimalDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `DecimalDatasetParameter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `DecimalDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14039,7 +14289,9 @@ impl fr::resource::Props for IntegerDatasetParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`id` of `IntegerDatasetParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_16), message: "`id` of `IntegerDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `IntegerDatasetParameter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `IntegerDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14079,7 +14331,9 @@ impl fr::resource::Props for StringDatasetParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`id` of `StringDatasetParameter` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_16), message: "`id` of `StringDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `StringDatasetParameter` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `StringDatasetParameter` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14176,6 +14430,7 @@ impl fr::resource::Props for RowLevelPermissionDataSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`namespace` of `RowLevelPermissionDataSet` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_12), message: "`namespace` of `RowLevelPermissionDataSet` must match the schema's pattern `^[a-zA-Z0-9._-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14401,6 +14656,7 @@ impl fr::resource::Props for DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `DataSource` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `DataSource` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `DataSource` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -15003,6 +15259,9 @@ pub struct S3TablesParameters {
 
 impl fr::resource::Props for S3TablesParameters {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "table_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_17), message: "`table_bucket_arn` of `S3TablesParameters` must match the schema's pattern `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// <p>The parameters for Snowflake.</p>
@@ -15211,7 +15470,9 @@ pub struct DataSourceCredentials {
 impl fr::resource::Props for DataSourceCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "copy_source_arn", check: fr::literal::Check::Pattern(PATTERN_18), message: "`copy_source_arn` of `DataSourceCredentials` must match the schema's pattern `^arn:[-a-z0-9]*:quicksight:[-a-z0-9]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`secret_arn` of `DataSourceCredentials` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_19), message: "`secret_arn` of `DataSourceCredentials` must match the schema's pattern `^arn:[-a-z0-9]*:secretsmanager:[-a-z0-9]*:[0-9]{…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -15267,6 +15528,7 @@ impl fr::resource::Props for KeyPairCredentials {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key_pair_username", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`key_pair_username` of `KeyPairCredentials` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "private_key", check: fr::literal::Check::Length { min: 1600, max: 8000 }, message: "`private_key` of `KeyPairCredentials` must have 1600 to 8000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "private_key", check: fr::literal::Check::Pattern(PATTERN_20), message: "`private_key` of `KeyPairCredentials` must match the schema's pattern `^-{5}BEGIN (ENCRYPTED )?PRIVATE KEY-{5}\\u000D?\\u…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "private_key_passphrase", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`private_key_passphrase` of `KeyPairCredentials` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -15286,7 +15548,9 @@ impl fr::resource::Props for OAuthClientCredentials {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`client_id` of `OAuthClientCredentials` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_21), message: "`client_id` of `OAuthClientCredentials` must match the schema's pattern `^[^\\p{Cc}]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`client_secret` of `OAuthClientCredentials` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_21), message: "`client_secret` of `OAuthClientCredentials` must match the schema's pattern `^[^\\p{Cc}]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`username` of `OAuthClientCredentials` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -15457,6 +15721,7 @@ impl fr::resource::Props for Flow {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Flow` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Flow` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Flow` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Flow` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
@@ -15552,7 +15817,9 @@ impl fr::resource::Props for Folder {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Folder` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Folder` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "folder_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`folder_id` of `Folder` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "folder_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`folder_id` of `Folder` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`name` of `Folder` must have 1 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -15642,6 +15909,7 @@ impl fr::resource::Props for FolderResourcePermission {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`principal` of `FolderResourcePermission` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Pattern(PATTERN_22), message: "`principal` of `FolderResourcePermission` must match the schema's pattern `^arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -15677,7 +15945,9 @@ impl fr::resource::Props for Group {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`description` of `Group` must have 1 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`group_name` of `Group` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Pattern(PATTERN_13), message: "`group_name` of `Group` must match the schema's pattern `^[\\u0020-\\u00FF]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`namespace` of `Group` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_12), message: "`namespace` of `Group` must match the schema's pattern `^[a-zA-Z0-9._-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -15760,9 +16030,12 @@ impl fr::resource::Props for KnowledgeBase {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `KnowledgeBase` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_23), message: "`aws_account_id` of `KnowledgeBase` must match the schema's pattern `^[0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "data_source_arn", check: fr::literal::Check::Length { min: 0, max: 1284 }, message: "`data_source_arn` of `KnowledgeBase` must have 0 to 1284 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_source_arn", check: fr::literal::Check::Pattern(PATTERN_24), message: "`data_source_arn` of `KnowledgeBase` must match the schema's pattern `^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `KnowledgeBase` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`knowledge_base_id` of `KnowledgeBase` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Pattern(PATTERN_25), message: "`knowledge_base_id` of `KnowledgeBase` must match the schema's pattern `^[0-9a-zA-Z-_=.+]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`name` of `KnowledgeBase` must have 0 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -15963,6 +16236,7 @@ impl fr::resource::Props for LimitsProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`account_id` of `LimitsProfile` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`account_id` of `LimitsProfile` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `LimitsProfile` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "profile_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`profile_name` of `LimitsProfile` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -16048,11 +16322,16 @@ impl fr::resource::Props for OAuthClientApplication {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`client_id` of `OAuthClientApplication` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_21), message: "`client_id` of `OAuthClientApplication` must match the schema's pattern `^[^\\p{Cc}]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `OAuthClientApplication` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "o_auth_authorization_endpoint_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`o_auth_authorization_endpoint_url` of `OAuthClientApplication` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "o_auth_authorization_endpoint_url", check: fr::literal::Check::Pattern(PATTERN_26), message: "`o_auth_authorization_endpoint_url` of `OAuthClientApplication` must match the schema's pattern `^https://[^\\p{Cc}]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "o_auth_client_application_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`o_auth_client_application_id` of `OAuthClientApplication` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "o_auth_client_application_id", check: fr::literal::Check::Pattern(PATTERN_27), message: "`o_auth_client_application_id` of `OAuthClientApplication` must match the schema's pattern `[^/][^\\u0000-\\u001f]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "o_auth_scopes", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`o_auth_scopes` of `OAuthClientApplication` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "o_auth_scopes", check: fr::literal::Check::Pattern(PATTERN_21), message: "`o_auth_scopes` of `OAuthClientApplication` must match the schema's pattern `^[^\\p{Cc}]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "o_auth_token_endpoint_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`o_auth_token_endpoint_url` of `OAuthClientApplication` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "o_auth_token_endpoint_url", check: fr::literal::Check::Pattern(PATTERN_26), message: "`o_auth_token_endpoint_url` of `OAuthClientApplication` must match the schema's pattern `^https://[^\\p{Cc}]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16175,6 +16454,7 @@ impl fr::resource::Props for RefreshSchedule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `RefreshSchedule` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `RefreshSchedule` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16299,6 +16579,7 @@ impl fr::resource::Props for RefreshScheduleMapScheduleFrequencyRefreshOnDay {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "day_of_month", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`day_of_month` of `RefreshScheduleMapScheduleFrequencyRefreshOnDay` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "day_of_month", check: fr::literal::Check::Pattern(PATTERN_28), message: "`day_of_month` of `RefreshScheduleMapScheduleFrequencyRefreshOnDay` must match the schema's pattern `^(?:LAST_DAY_OF_MONTH|1[0-9]|2[0-8]|[12]|[3-9])$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16351,9 +16632,11 @@ impl fr::resource::Props for Space {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Space` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Space` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Space` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Space` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "space_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`space_id` of `Space` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "space_id", check: fr::literal::Check::Pattern(PATTERN_25), message: "`space_id` of `Space` must match the schema's pattern `^[0-9a-zA-Z-_=.+]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16491,8 +16774,10 @@ impl fr::resource::Props for Template {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Template` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Template` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `Template` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`template_id` of `Template` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`template_id` of `Template` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version_description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`version_description` of `Template` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -16690,6 +16975,7 @@ impl fr::resource::Props for TemplateSheetDefinition {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `TemplateSheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `TemplateSheetDefinition` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`sheet_id` of `TemplateSheetDefinition` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sheet_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`sheet_id` of `TemplateSheetDefinition` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`title` of `TemplateSheetDefinition` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -16783,6 +17069,7 @@ impl fr::resource::Props for TemplateFreeFormLayoutElement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`element_id` of `TemplateFreeFormLayoutElement` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "element_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`element_id` of `TemplateFreeFormLayoutElement` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16797,6 +17084,9 @@ pub struct TemplateFreeFormLayoutElementBorderStyle {
 
 impl fr::resource::Props for TemplateFreeFormLayoutElementBorderStyle {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "color", check: fr::literal::Check::Pattern(PATTERN_7), message: "`color` of `TemplateFreeFormLayoutElementBorderStyle` must match the schema's pattern `^#[A-F0-9]{6}(?:[A-F0-9]{2})?$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -16843,6 +17133,7 @@ impl fr::resource::Props for TemplateBodySectionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `TemplateBodySectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`section_id` of `TemplateBodySectionConfiguration` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16901,6 +17192,7 @@ impl fr::resource::Props for TemplateHeaderFooterSectionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`section_id` of `TemplateHeaderFooterSectionConfiguration` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "section_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`section_id` of `TemplateHeaderFooterSectionConfiguration` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -16989,6 +17281,7 @@ impl fr::resource::Props for TemplateBarChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateBarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateBarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateBarChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17089,6 +17382,7 @@ impl fr::resource::Props for TemplateBoxPlotVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateBoxPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateBoxPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateBoxPlotVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17151,6 +17445,7 @@ impl fr::resource::Props for TemplateComboChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateComboChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateComboChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateComboChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17233,6 +17528,7 @@ impl fr::resource::Props for TemplateCustomContentVisual {
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `TemplateCustomContentVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateCustomContentVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateCustomContentVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateCustomContentVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17284,6 +17580,7 @@ impl fr::resource::Props for TemplateFilledMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateFilledMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateFilledMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateFilledMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17336,6 +17633,7 @@ impl fr::resource::Props for TemplateFunnelChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateFunnelChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateFunnelChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateFunnelChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17390,6 +17688,7 @@ impl fr::resource::Props for TemplateGaugeChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateGaugeChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateGaugeChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateGaugeChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17442,6 +17741,7 @@ impl fr::resource::Props for TemplateGeospatialMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateGeospatialMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateGeospatialMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateGeospatialMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17496,6 +17796,7 @@ impl fr::resource::Props for TemplateHeatMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateHeatMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateHeatMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateHeatMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17550,6 +17851,7 @@ impl fr::resource::Props for TemplateHistogramVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateHistogramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateHistogramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateHistogramVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17610,6 +17912,7 @@ impl fr::resource::Props for TemplateInsightVisual {
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `TemplateInsightVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateInsightVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateInsightVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateInsightVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17656,6 +17959,7 @@ impl fr::resource::Props for TemplateKPIVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateKPIVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateKPIVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateKPIVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17704,6 +18008,7 @@ impl fr::resource::Props for TemplateLayerMapVisual {
         fr::literal::LiteralRule { field: "topic_identifier", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`topic_identifier` of `TemplateLayerMapVisual` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateLayerMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateLayerMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateLayerMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17752,6 +18057,7 @@ impl fr::resource::Props for TemplateLineChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateLineChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateLineChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateLineChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17832,6 +18138,7 @@ impl fr::resource::Props for TemplatePieChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplatePieChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplatePieChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplatePieChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17894,6 +18201,7 @@ impl fr::resource::Props for TemplatePivotTableVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplatePivotTableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplatePivotTableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplatePivotTableVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17946,6 +18254,7 @@ impl fr::resource::Props for TemplateRadarChartVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateRadarChartVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateRadarChartVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateRadarChartVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -17989,6 +18298,8 @@ pub struct TemplateRadarChartConfiguration {
 impl fr::resource::Props for TemplateRadarChartConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "alternate_band_even_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`alternate_band_even_color` of `TemplateRadarChartConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "alternate_band_odd_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`alternate_band_odd_color` of `TemplateRadarChartConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "start_angle", check: fr::literal::Check::Range { min: -360.0, max: 360.0 }, message: "`start_angle` of `TemplateRadarChartConfiguration` must be from -360 to 360 (the schema's minimum/maximum)" },
     ];
 }
@@ -18017,6 +18328,7 @@ impl fr::resource::Props for TemplateSankeyDiagramVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateSankeyDiagramVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateSankeyDiagramVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateSankeyDiagramVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -18063,6 +18375,7 @@ impl fr::resource::Props for TemplateScatterPlotVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateScatterPlotVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateScatterPlotVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateScatterPlotVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -18123,6 +18436,7 @@ impl fr::resource::Props for TemplateTableVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateTableVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateTableVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateTableVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -18177,6 +18491,7 @@ impl fr::resource::Props for TemplateTreeMapVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateTreeMapVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateTreeMapVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateTreeMapVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -18235,6 +18550,7 @@ impl fr::resource::Props for TemplateWaterfallVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateWaterfallVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateWaterfallVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateWaterfallVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -18297,6 +18613,7 @@ impl fr::resource::Props for TemplateWordCloudVisual {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "visual_content_alt_text", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`visual_content_alt_text` of `TemplateWordCloudVisual` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`visual_id` of `TemplateWordCloudVisual` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "visual_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`visual_id` of `TemplateWordCloudVisual` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -18420,9 +18737,12 @@ impl fr::resource::Props for Theme {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Theme` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Theme` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "base_theme_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`base_theme_id` of `Theme` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "base_theme_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`base_theme_id` of `Theme` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `Theme` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "theme_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`theme_id` of `Theme` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "theme_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`theme_id` of `Theme` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version_description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`version_description` of `Theme` must have 1 to 512 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -18522,6 +18842,9 @@ pub struct DataColorPalette {
 
 impl fr::resource::Props for DataColorPalette {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "empty_fill_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`empty_fill_color` of `DataColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// <p>The theme display options for sheets. </p>
@@ -18685,6 +19008,7 @@ pub struct ThemeFontConfiguration {
 impl fr::resource::Props for ThemeFontConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "font_color", check: fr::literal::Check::Pattern(PATTERN_6), message: "`font_color` of `ThemeFontConfiguration` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "font_family", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`font_family` of `ThemeFontConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -18821,6 +19145,24 @@ pub struct UIColorPalette {
 
 impl fr::resource::Props for UIColorPalette {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "accent", check: fr::literal::Check::Pattern(PATTERN_6), message: "`accent` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "accent_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`accent_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "danger", check: fr::literal::Check::Pattern(PATTERN_6), message: "`danger` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "danger_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`danger_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "dimension", check: fr::literal::Check::Pattern(PATTERN_6), message: "`dimension` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "dimension_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`dimension_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "measure", check: fr::literal::Check::Pattern(PATTERN_6), message: "`measure` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "measure_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`measure_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "primary_background", check: fr::literal::Check::Pattern(PATTERN_6), message: "`primary_background` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "primary_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`primary_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "secondary_background", check: fr::literal::Check::Pattern(PATTERN_6), message: "`secondary_background` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "secondary_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`secondary_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "success", check: fr::literal::Check::Pattern(PATTERN_6), message: "`success` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "success_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`success_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "warning", check: fr::literal::Check::Pattern(PATTERN_6), message: "`warning` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "warning_foreground", check: fr::literal::Check::Pattern(PATTERN_6), message: "`warning_foreground` of `UIColorPalette` must match the schema's pattern `^#[A-F0-9]{6}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Definition of the AWS::QuickSight::Topic Resource Type.
@@ -18855,9 +19197,11 @@ impl fr::resource::Props for Topic {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `Topic` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `Topic` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Topic` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Topic` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "topic_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`topic_id` of `Topic` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_id", check: fr::literal::Check::Pattern(PATTERN_29), message: "`topic_id` of `Topic` must match the schema's pattern `^[A-Za-z0-9-_.\\\\+]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -19717,9 +20061,11 @@ impl fr::resource::Props for TopicV2 {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `TopicV2` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `TopicV2` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `TopicV2` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `TopicV2` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "topic_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`topic_id` of `TopicV2` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_id", check: fr::literal::Check::Pattern(PATTERN_29), message: "`topic_id` of `TopicV2` must match the schema's pattern `^[A-Za-z0-9-_.\\\\+]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -19875,8 +20221,10 @@ impl fr::resource::Props for VPCConnection {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`aws_account_id` of `VPCConnection` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`aws_account_id` of `VPCConnection` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `VPCConnection` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "vpc_connection_id", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`vpc_connection_id` of `VPCConnection` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_connection_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`vpc_connection_id` of `VPCConnection` must match the schema's pattern `[\\w\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -19941,3 +20289,65 @@ fr::cfn_enum! {
         PartiallyAvailable = "PARTIALLY_AVAILABLE",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '!'), (',', '.'), ('0', '9'), ('?', '?'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('Q', 'Q')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F')])], min: 6, max: 6 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F')])], min: 6, max: 6 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F')])], min: 2, max: 2 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z')])], min: 3, max: 3 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('Ā', '\u{10ffff}')]), fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', 'ÿ')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('&', '&'), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 5, max: 5 }, fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[(' ', ' ')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('K', 'K')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 5, max: 5 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('/', '9'), ('A', 'Z'), ('a', 'z')])], min: 64, max: 64 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('/', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('=', '=')])], min: 0, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 5, max: 5 }, fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[(' ', ' ')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Class(&[('K', 'K')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 5, max: 5 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\r', '\r')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('\n', '\n')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{a0}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('=', '='), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~'), ('\u{a0}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('H', 'H')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '8')])], &[fr::literal::Node::Class(&[('1', '2')])], &[fr::literal::Node::Class(&[('3', '9')])]]), fr::literal::Node::End];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];

@@ -29,6 +29,7 @@ impl fr::resource::Props for ClusterSnapshot {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_cluster_snapshot_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`db_cluster_snapshot_identifier` of `ClusterSnapshot` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_cluster_snapshot_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`db_cluster_snapshot_identifier` of `ClusterSnapshot` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -208,9 +209,13 @@ impl fr::resource::Props for CustomDBEngineVersion {
         fr::literal::LiteralRule { field: "database_installation_files_s3_prefix", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database_installation_files_s3_prefix` of `CustomDBEngineVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `CustomDBEngineVersion` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "engine", check: fr::literal::Check::Length { min: 1, max: 35 }, message: "`engine` of `CustomDBEngineVersion` must have 1 to 35 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "engine", check: fr::literal::Check::Pattern(PATTERN_1), message: "`engine` of `CustomDBEngineVersion` must match the schema's pattern `^[A-Za-z0-9-]{1,35}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "engine_version", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`engine_version` of `CustomDBEngineVersion` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "engine_version", check: fr::literal::Check::Pattern(PATTERN_2), message: "`engine_version` of `CustomDBEngineVersion` must match the schema's pattern `^[a-z0-9_.-]{1,60}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `CustomDBEngineVersion` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`kms_key_id` of `CustomDBEngineVersion` must match the schema's pattern `^[a-zA-Z0-9_:\\-\\/]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "manifest", check: fr::literal::Check::Length { min: 1, max: 51000 }, message: "`manifest` of `CustomDBEngineVersion` must have 1 to 51000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "manifest", check: fr::literal::Check::Pattern(PATTERN_4), message: "`manifest` of `CustomDBEngineVersion` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_custom_db_engine_version_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`source_custom_db_engine_version_identifier` of `CustomDBEngineVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -754,8 +759,11 @@ impl fr::resource::Props for DBCluster {
         fr::literal::LiteralRule { field: "backtrack_window", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`backtrack_window` of `DBCluster` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "backup_retention_period", check: fr::literal::Check::Range { min: 1.0, max: 35.0 }, message: "`backup_retention_period` of `DBCluster` must be from 1 to 35 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "db_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`db_cluster_identifier` of `DBCluster` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_5), message: "`db_cluster_identifier` of `DBCluster` must match the schema's pattern `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`global_cluster_identifier` of `DBCluster` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_6), message: "`global_cluster_identifier` of `DBCluster` must match the schema's pattern `^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "master_username", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`master_username` of `DBCluster` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "master_username", check: fr::literal::Check::Pattern(PATTERN_7), message: "`master_username` of `DBCluster` must match the schema's pattern `^[a-zA-Z]{1}[a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -979,7 +987,9 @@ impl fr::resource::Props for DBClusterEndpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_cluster_endpoint_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`db_cluster_endpoint_identifier` of `DBClusterEndpoint` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_cluster_endpoint_identifier", check: fr::literal::Check::Pattern(PATTERN_8), message: "`db_cluster_endpoint_identifier` of `DBClusterEndpoint` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "db_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`db_cluster_identifier` of `DBClusterEndpoint` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_8), message: "`db_cluster_identifier` of `DBClusterEndpoint` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1093,6 +1103,7 @@ impl fr::resource::Props for DBClusterParameterGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_cluster_parameter_group_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`db_cluster_parameter_group_name` of `DBClusterParameterGroup` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_cluster_parameter_group_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`db_cluster_parameter_group_name` of `DBClusterParameterGroup` must match the schema's pattern `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1881,10 +1892,14 @@ pub struct DBInstance {
 impl fr::resource::Props for DBInstance {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "allocated_storage", check: fr::literal::Check::Pattern(PATTERN_10), message: "`allocated_storage` of `DBInstance` must match the schema's pattern `^[0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "automatic_backup_replication_retention_period", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`automatic_backup_replication_retention_period` of `DBInstance` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "backup_retention_period", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`backup_retention_period` of `DBInstance` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "db_instance_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`db_instance_identifier` of `DBInstance` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_instance_identifier", check: fr::literal::Check::Pattern(PATTERN_6), message: "`db_instance_identifier` of `DBInstance` must match the schema's pattern `^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "master_username", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`master_username` of `DBInstance` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "master_username", check: fr::literal::Check::Pattern(PATTERN_11), message: "`master_username` of `DBInstance` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9_]{0,127}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Pattern(PATTERN_10), message: "`port` of `DBInstance` must match the schema's pattern `^\\d*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "promotion_tier", check: fr::literal::Check::Range { min: 0.0, max: 15.0 }, message: "`promotion_tier` of `DBInstance` must be from 0 to 15 (the schema's minimum/maximum)" },
     ];
 }
@@ -1993,6 +2008,9 @@ pub struct AdditionalStorageVolume {
 
 impl fr::resource::Props for AdditionalStorageVolume {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "allocated_storage", check: fr::literal::Check::Pattern(PATTERN_10), message: "`allocated_storage` of `AdditionalStorageVolume` must match the schema's pattern `^[0-9]*$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Information about an AWS Identity and Access Management (IAM) role that is associated with a DB instance.
@@ -2116,6 +2134,9 @@ impl fr::resource::Props for DBParameterGroup {
         fr::resource::Required { field: "description", message: "missing required property `description` of `DBParameterGroup`: add `description: ...` to it" },
         fr::resource::Required { field: "family", message: "missing required property `family` of `DBParameterGroup`: add `family: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "db_parameter_group_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`db_parameter_group_name` of `DBParameterGroup` must match the schema's pattern `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`DBParameterGroup`], known after apply.
@@ -2217,6 +2238,7 @@ impl fr::resource::Props for DBProxy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_proxy_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`db_proxy_name` of `DBProxy` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_proxy_name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`db_proxy_name` of `DBProxy` must match the schema's pattern `[0-z]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2358,7 +2380,9 @@ impl fr::resource::Props for TagFormat {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`key` of `TagFormat` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_13), message: "`key` of `TagFormat` must match the schema's pattern `(\\w|\\d|\\s|\\\\|-|\\.:=+-)*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`value` of `TagFormat` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_13), message: "`value` of `TagFormat` must match the schema's pattern `(\\w|\\d|\\s|\\\\|-|\\.:=+-)*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2406,7 +2430,9 @@ impl fr::resource::Props for DBProxyEndpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_proxy_endpoint_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`db_proxy_endpoint_name` of `DBProxyEndpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_proxy_endpoint_name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`db_proxy_endpoint_name` of `DBProxyEndpoint` must match the schema's pattern `[0-z]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "db_proxy_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`db_proxy_name` of `DBProxyEndpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_proxy_name", check: fr::literal::Check::Pattern(PATTERN_12), message: "`db_proxy_name` of `DBProxyEndpoint` must match the schema's pattern `[0-z]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2503,6 +2529,7 @@ impl fr::resource::Props for DBProxyTargetGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_proxy_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`db_proxy_name` of `DBProxyTargetGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_proxy_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`db_proxy_name` of `DBProxyTargetGroup` must match the schema's pattern `[A-z][0-z]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2713,6 +2740,7 @@ impl fr::resource::Props for DBSnapshot {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_snapshot_identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`db_snapshot_identifier` of `DBSnapshot` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_snapshot_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`db_snapshot_identifier` of `DBSnapshot` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2940,11 +2968,15 @@ impl fr::resource::Props for Deployment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "blue_green_deployment_name", check: fr::literal::Check::Length { min: 1, max: 60 }, message: "`blue_green_deployment_name` of `Deployment` must have 1 to 60 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "blue_green_deployment_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`blue_green_deployment_name` of `Deployment` must match the schema's pattern `^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source` of `Deployment` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Pattern(PATTERN_16), message: "`source` of `Deployment` must match the schema's pattern `^arn:[A-Za-z][0-9A-Za-z-:._]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_db_cluster_parameter_group_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`target_db_cluster_parameter_group_name` of `Deployment` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target_db_instance_class", check: fr::literal::Check::Length { min: 5, max: 20 }, message: "`target_db_instance_class` of `Deployment` must have 5 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_db_instance_class", check: fr::literal::Check::Pattern(PATTERN_17), message: "`target_db_instance_class` of `Deployment` must match the schema's pattern `^db\\.[0-9a-z]{2,6}\\.[0-9a-z]{4,9}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_db_parameter_group_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`target_db_parameter_group_name` of `Deployment` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "target_engine_version", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`target_engine_version` of `Deployment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_engine_version", check: fr::literal::Check::Pattern(PATTERN_18), message: "`target_engine_version` of `Deployment` must match the schema's pattern `^[0-9A-Za-z-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3123,6 +3155,7 @@ impl fr::resource::Props for GlobalCluster {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`global_cluster_identifier` of `GlobalCluster` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_cluster_identifier", check: fr::literal::Check::Pattern(PATTERN_5), message: "`global_cluster_identifier` of `GlobalCluster` must match the schema's pattern `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3211,9 +3244,12 @@ impl fr::resource::Props for Integration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_filter", check: fr::literal::Check::Length { min: 1, max: 25600 }, message: "`data_filter` of `Integration` must have 1 to 25600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_filter", check: fr::literal::Check::Pattern(PATTERN_19), message: "`data_filter` of `Integration` must match the schema's pattern `[a-zA-Z0-9_ \"\\\\\\-$,*.:?+\\/]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`description` of `Integration` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`integration_name` of `Integration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`integration_name` of `Integration` must match the schema's pattern `^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`source_arn` of `Integration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Pattern(PATTERN_20), message: "`source_arn` of `Integration` must match the schema's pattern `^arn:aws[a-z\\-]*:rds(-[a-z]*)?:[a-z0-9\\-]*:[0-9]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`target_arn` of `Integration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -3393,3 +3429,45 @@ pub struct OptionSetting {
 impl fr::resource::Props for OptionSetting {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 35 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 60 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 127 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], &[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], &[fr::literal::Node::Class(&[('\\', '\\')])], &[fr::literal::Node::Class(&[('-', '-')])], &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('=', '=')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 4294967295 }];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 2, max: 6 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 4, max: 9 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('"', '"'), ('$', '$'), ('*', ':'), ('?', '?'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];

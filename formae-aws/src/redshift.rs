@@ -518,6 +518,7 @@ impl fr::resource::Props for EndpointAccess {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_identifier", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`cluster_identifier` of `EndpointAccess` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "resource_owner", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`resource_owner` of `EndpointAccess` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_owner", check: fr::literal::Check::Pattern(PATTERN_0), message: "`resource_owner` of `EndpointAccess` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -596,6 +597,9 @@ impl fr::resource::Props for EndpointAuthorization {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "account", message: "missing required property `account` of `EndpointAuthorization`: add `account: ...` to it" },
         fr::resource::Required { field: "cluster_identifier", message: "missing required property `cluster_identifier` of `EndpointAuthorization`: add `cluster_identifier: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "account", check: fr::literal::Check::Pattern(PATTERN_0), message: "`account` of `EndpointAuthorization` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -813,9 +817,12 @@ impl fr::resource::Props for Integration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`integration_name` of `Integration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "integration_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`integration_name` of `Integration` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`kms_key_id` of `Integration` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`source_arn` of `Integration` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`source_arn` of `Integration` must match the schema's pattern `^arn:aws[a-z\\-]*:(s3|dynamodb):.*:.*:[a-zA-Z0-9.…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`target_arn` of `Integration` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`target_arn` of `Integration` must match the schema's pattern `^arn:aws[a-z\\-]*:redshift(-serverless)?:[a-z0-9\\…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -905,8 +912,10 @@ impl fr::resource::Props for QEV2IdcApplication {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "idc_display_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`idc_display_name` of `QEV2IdcApplication` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "idc_display_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`idc_display_name` of `QEV2IdcApplication` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`idc_instance_arn` of `QEV2IdcApplication` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "qev2_idc_application_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`qev2_idc_application_name` of `QEV2IdcApplication` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "qev2_idc_application_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`qev2_idc_application_name` of `QEV2IdcApplication` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -997,9 +1006,13 @@ impl fr::resource::Props for RedshiftIdcApplication {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "idc_display_name", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`idc_display_name` of `RedshiftIdcApplication` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "idc_display_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`idc_display_name` of `RedshiftIdcApplication` must match the schema's pattern `^[\\w+=,.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`idc_instance_arn` of `RedshiftIdcApplication` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`idc_instance_arn` of `RedshiftIdcApplication` must match the schema's pattern `^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identity_namespace", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`identity_namespace` of `RedshiftIdcApplication` must have 1 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_namespace", check: fr::literal::Check::Pattern(PATTERN_7), message: "`identity_namespace` of `RedshiftIdcApplication` must match the schema's pattern `^[a-zA-Z0-9_+.#@$-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "redshift_idc_application_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`redshift_idc_application_name` of `RedshiftIdcApplication` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "redshift_idc_application_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`redshift_idc_application_name` of `RedshiftIdcApplication` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1067,6 +1080,7 @@ impl fr::resource::Props for AuthorizedTokenIssuer {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "trusted_token_issuer_arn", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`trusted_token_issuer_arn` of `AuthorizedTokenIssuer` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "trusted_token_issuer_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`trusted_token_issuer_arn` of `AuthorizedTokenIssuer` must match the schema's pattern `^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1417,6 +1431,7 @@ impl fr::resource::Props for SnapshotCopyGrant {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2147483647 }, message: "`kms_key_id` of `SnapshotCopyGrant` must have 0 to 2147483647 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "snapshot_copy_grant_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`snapshot_copy_grant_name` of `SnapshotCopyGrant` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "snapshot_copy_grant_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`snapshot_copy_grant_name` of `SnapshotCopyGrant` must match the schema's pattern `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1658,3 +1673,19 @@ fr::cfn_enum! {
         Monthly = "monthly",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('b', 'b')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '$'), ('+', '+'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

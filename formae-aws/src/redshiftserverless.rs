@@ -65,9 +65,13 @@ impl fr::resource::Props for Namespace {
         fr::resource::Required { field: "namespace_name", message: "missing required property `namespace_name` of `Namespace`: add `namespace_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "admin_username", check: fr::literal::Check::Pattern(PATTERN_0), message: "`admin_username` of `Namespace` must match the schema's pattern `[a-zA-Z][a-zA-Z_0-9+.@-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "db_name", check: fr::literal::Check::Length { min: 0, max: 127 }, message: "`db_name` of `Namespace` must have 0 to 127 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`db_name` of `Namespace` must match the schema's pattern `[a-zA-Z][a-zA-Z_0-9+.@-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "final_snapshot_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`final_snapshot_name` of `Namespace` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "final_snapshot_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`final_snapshot_name` of `Namespace` must match the schema's pattern `[a-z][a-z0-9]*(-[a-z0-9]+)*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`namespace_name` of `Namespace` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`namespace_name` of `Namespace` must match the schema's pattern `^[a-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "redshift_idc_application_arn", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`redshift_idc_application_arn` of `Namespace` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -291,6 +295,7 @@ impl fr::resource::Props for Workgroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`namespace_name` of `Workgroup` must have 3 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "track_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`track_name` of `Workgroup` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "track_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`track_name` of `Workgroup` must match the schema's pattern `^[a-zA-Z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`workgroup_name` of `Workgroup` must have 3 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -412,8 +417,11 @@ impl fr::resource::Props for WorkgroupProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`namespace_name` of `WorkgroupProperty` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`namespace_name` of `WorkgroupProperty` must match the schema's pattern `^[a-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "track_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`track_name` of `WorkgroupProperty` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "track_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`track_name` of `WorkgroupProperty` must match the schema's pattern `^[a-zA-Z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`workgroup_name` of `WorkgroupProperty` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workgroup_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`workgroup_name` of `WorkgroupProperty` must match the schema's pattern `^[a-z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -473,3 +481,13 @@ fr::cfn_enum! {
         Deleting = "DELETING",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

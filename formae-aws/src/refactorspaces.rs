@@ -35,6 +35,7 @@ impl fr::resource::Props for Application {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Length { min: 14, max: 14 }, message: "`environment_identifier` of `Application` must have 14 to 14 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`environment_identifier` of `Application` must match the schema's pattern `^env-([0-9A-Za-z]{10}$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`name` of `Application` must have 3 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -102,6 +103,7 @@ impl fr::resource::Props for ApiGatewayProxyInput {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "stage_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`stage_name` of `ApiGatewayProxyInput` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "stage_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`stage_name` of `ApiGatewayProxyInput` must match the schema's pattern `^[-a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -162,6 +164,7 @@ impl fr::resource::Props for Environment {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Environment` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Environment` must match the schema's pattern `^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`name` of `Environment` must have 3 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -243,8 +246,11 @@ impl fr::resource::Props for Route {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_identifier", check: fr::literal::Check::Length { min: 14, max: 14 }, message: "`application_identifier` of `Route` must have 14 to 14 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`application_identifier` of `Route` must match the schema's pattern `^app-([0-9A-Za-z]{10}$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Length { min: 14, max: 14 }, message: "`environment_identifier` of `Route` must have 14 to 14 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`environment_identifier` of `Route` must match the schema's pattern `^env-([0-9A-Za-z]{10}$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service_identifier", check: fr::literal::Check::Length { min: 14, max: 14 }, message: "`service_identifier` of `Route` must have 14 to 14 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "service_identifier", check: fr::literal::Check::Pattern(PATTERN_4), message: "`service_identifier` of `Route` must match the schema's pattern `^svc-([0-9A-Za-z]{10}$)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -340,6 +346,7 @@ impl fr::resource::Props for UriPathRouteInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_path", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`source_path` of `UriPathRouteInput` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_path", check: fr::literal::Check::Pattern(PATTERN_5), message: "`source_path` of `UriPathRouteInput` must match the schema's pattern `^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -391,8 +398,11 @@ impl fr::resource::Props for Service {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_identifier", check: fr::literal::Check::Length { min: 14, max: 14 }, message: "`application_identifier` of `Service` must have 14 to 14 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`application_identifier` of `Service` must match the schema's pattern `^app-([0-9A-Za-z]{10}$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Service` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Service` must match the schema's pattern `^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Length { min: 14, max: 14 }, message: "`environment_identifier` of `Service` must have 14 to 14 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_identifier", check: fr::literal::Check::Pattern(PATTERN_0), message: "`environment_identifier` of `Service` must match the schema's pattern `^env-([0-9A-Za-z]{10}$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`name` of `Service` must have 3 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -458,6 +468,7 @@ impl fr::resource::Props for LambdaEndpointInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`arn` of `LambdaEndpointInput` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`arn` of `LambdaEndpointInput` must match the schema's pattern `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-i…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -476,6 +487,24 @@ impl fr::resource::Props for UrlEndpointInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "health_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`health_url` of `UrlEndpointInput` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "health_url", check: fr::literal::Check::Pattern(PATTERN_7), message: "`health_url` of `UrlEndpointInput` must match the schema's pattern `^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`url` of `UrlEndpointInput` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Pattern(PATTERN_7), message: "`url` of `UrlEndpointInput` must match the schema's pattern `^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), ('\'', '\''), ('*', '*'), ('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('}', '}')])]])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('b', 'b')])], min: 0, max: 1 }]])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('#', '#'), ('%', '%'), ('+', ';'), ('=', '='), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('#', '#'), ('%', '%'), ('+', '+'), ('-', '-'), ('/', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|'), ('~', '~')]), fr::literal::Node::End];

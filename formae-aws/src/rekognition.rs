@@ -25,6 +25,7 @@ impl fr::resource::Props for Collection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`collection_id` of `Collection` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`collection_id` of `Collection` must match the schema's pattern `\\A[a-zA-Z0-9_\\.\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -83,6 +84,7 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`key` of `Tag` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `Tag` must match the schema's pattern `\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -108,6 +110,7 @@ impl fr::resource::Props for Dataset {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "project_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`project_arn` of `Dataset` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`project_arn` of `Dataset` must match the schema's pattern `^(^arn:[a-z\\d-]+:rekognition:[a-z\\d-]+:\\d{12}:pr…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -195,6 +198,7 @@ impl fr::resource::Props for Project {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`project_name` of `Project` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`project_name` of `Project` must match the schema's pattern `[a-zA-Z0-9][a-zA-Z0-9_\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -287,7 +291,9 @@ impl fr::resource::Props for StreamProcessor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `StreamProcessor` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`kms_key_id` of `StreamProcessor` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `StreamProcessor` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `StreamProcessor` must match the schema's pattern `[a-zA-Z0-9_.\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -413,6 +419,7 @@ impl fr::resource::Props for FaceSearchSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "collection_id", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`collection_id` of `FaceSearchSettings` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "collection_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`collection_id` of `FaceSearchSettings` must match the schema's pattern `\\A[a-zA-Z0-9_\\.\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "face_match_threshold", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`face_match_threshold` of `FaceSearchSettings` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
 }
@@ -431,6 +438,7 @@ impl fr::resource::Props for KinesisDataStream {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`arn` of `KinesisDataStream` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`arn` of `KinesisDataStream` must match the schema's pattern `(^arn:([a-z\\d-]+):kinesis:([a-z\\d-]+):\\d{12}:.+$…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -448,6 +456,7 @@ impl fr::resource::Props for KinesisVideoStream {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`arn` of `KinesisVideoStream` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`arn` of `KinesisVideoStream` must match the schema's pattern `(^arn:([a-z\\d-]+):kinesisvideo:([a-z\\d-]+):\\d{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -525,5 +534,22 @@ impl fr::resource::Props for StreamProcessorTag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `StreamProcessorTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `StreamProcessorTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_1), message: "`value` of `StreamProcessorTag` must match the schema's pattern `\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('j', 'j')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 2048 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

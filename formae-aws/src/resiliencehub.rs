@@ -47,7 +47,10 @@ impl fr::resource::Props for App {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_template_body", check: fr::literal::Check::Length { min: 0, max: 409600 }, message: "`app_template_body` of `App` must have 0 to 409600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_template_body", check: fr::literal::Check::Pattern(PATTERN_0), message: "`app_template_body` of `App` must match the schema's pattern `^[\\w\\s:,-\\.'\\/{}\\[\\]:\"]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `App` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `App` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "resiliency_policy_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`resiliency_policy_arn` of `App` must match the schema's pattern `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -147,6 +150,9 @@ impl fr::resource::Props for PermissionModel {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `PermissionModel`: add `r#type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "invoker_role_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`invoker_role_name` of `PermissionModel` must match the schema's pattern `((\\u002F[\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -182,6 +188,8 @@ impl fr::resource::Props for ResourceMapping {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "eks_source_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`eks_source_name` of `ResourceMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "logical_stack_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`logical_stack_name` of `ResourceMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mapping_type", check: fr::literal::Check::Pattern(PATTERN_4), message: "`mapping_type` of `ResourceMapping` must match the schema's pattern `CfnStack|Resource|Terraform|EKS`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "resource_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`resource_name` of `ResourceMapping` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "terraform_source_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`terraform_source_name` of `ResourceMapping` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -205,7 +213,10 @@ impl fr::resource::Props for PhysicalResourceId {
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `PhysicalResourceId`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "aws_account_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`aws_account_id` of `PhysicalResourceId` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "aws_region", check: fr::literal::Check::Pattern(PATTERN_6), message: "`aws_region` of `PhysicalResourceId` must match the schema's pattern `^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`identifier` of `PhysicalResourceId` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_7), message: "`r#type` of `PhysicalResourceId` must match the schema's pattern `Arn|Native`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -240,6 +251,7 @@ impl fr::resource::Props for ResiliencyPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`policy_description` of `ResiliencyPolicy` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`policy_name` of `ResiliencyPolicy` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -340,3 +352,19 @@ fr::cfn_enum! {
         NonCritical = "NonCritical",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('"', '"'), ('\'', '\''), (',', ':'), ('A', '['), (']', ']'), ('_', '_'), ('a', '{'), ('}', '}'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 59 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'z')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 1, max: 511 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')])], &[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')])], &[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('K', 'K')]), fr::literal::Node::Class(&[('S', 'S')])]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('-', '-')])]])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')])]])];

@@ -138,6 +138,9 @@ impl fr::resource::Props for View {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "view_name", message: "missing required property `view_name` of `View`: add `view_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "view_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`view_name` of `View` must match the schema's pattern `^[a-zA-Z0-9\\-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`View`], known after apply.
@@ -205,3 +208,5 @@ impl fr::resource::Props for IncludedProperty {
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`name` of `IncludedProperty` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];

@@ -23,6 +23,7 @@ impl fr::resource::Props for Fleet {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Fleet` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Fleet` must match the schema's pattern `[a-zA-Z0-9_\\-]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -289,7 +290,9 @@ impl fr::resource::Props for RobotApplicationVersion {
         fr::resource::Required { field: "application", message: "missing required property `application` of `RobotApplicationVersion`: add `application: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application", check: fr::literal::Check::Pattern(PATTERN_1), message: "`application` of `RobotApplicationVersion` must match the schema's pattern `arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "current_revision_id", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`current_revision_id` of `RobotApplicationVersion` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "current_revision_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`current_revision_id` of `RobotApplicationVersion` must match the schema's pattern `[a-zA-Z0-9_.\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -367,6 +370,7 @@ impl fr::resource::Props for SimulationApplication {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `SimulationApplication` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `SimulationApplication` must match the schema's pattern `[a-zA-Z0-9_\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -419,6 +423,9 @@ impl fr::resource::Props for RenderingEngine {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `RenderingEngine`: add `name: ...` to it" },
         fr::resource::Required { field: "version", message: "missing required property `version` of `RenderingEngine`: add `version: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_4), message: "`version` of `RenderingEngine` must match the schema's pattern `1.x`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -555,7 +562,9 @@ impl fr::resource::Props for SimulationApplicationVersion {
         fr::resource::Required { field: "application", message: "missing required property `application` of `SimulationApplicationVersion`: add `application: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application", check: fr::literal::Check::Pattern(PATTERN_1), message: "`application` of `SimulationApplicationVersion` must match the schema's pattern `arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "current_revision_id", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`current_revision_id` of `SimulationApplicationVersion` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "current_revision_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`current_revision_id` of `SimulationApplicationVersion` must match the schema's pattern `[a-zA-Z0-9_.\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -594,3 +603,13 @@ impl fr::resource::Resource for SimulationApplicationVersion {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('x', 'x')])];

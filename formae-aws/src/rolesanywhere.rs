@@ -28,6 +28,9 @@ impl fr::resource::Props for CRL {
         fr::resource::Required { field: "crl_data", message: "missing required property `crl_data` of `CRL`: add `crl_data: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `CRL`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "trust_anchor_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`trust_anchor_arn` of `CRL` must match the schema's pattern `^arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-a…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`CRL`], known after apply.
@@ -119,6 +122,7 @@ impl fr::resource::Props for Profile {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "duration_seconds", check: fr::literal::Check::Range { min: 900.0, max: 43200.0 }, message: "`duration_seconds` of `Profile` must be from 900 to 43200 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Profile` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Profile` must match the schema's pattern `^[ a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -212,7 +216,9 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key` of `Tag` must match the schema's pattern `^[ a-zA-Z0-9_.:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_2), message: "`value` of `Tag` must match the schema's pattern `^[ a-zA-Z0-9_.:/=+@-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -240,6 +246,7 @@ impl fr::resource::Props for TrustAnchor {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `TrustAnchor` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `TrustAnchor` must match the schema's pattern `^[ a-zA-Z0-9-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -340,3 +347,9 @@ fr::cfn_enum! {
         CertificateBundle = "CERTIFICATE_BUNDLE",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

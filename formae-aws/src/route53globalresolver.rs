@@ -36,6 +36,7 @@ impl fr::resource::Props for AccessSource {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cidr", check: fr::literal::Check::Length { min: 1, max: 42 }, message: "`cidr` of `AccessSource` must have 1 to 42 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "dns_view_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`dns_view_id` of `AccessSource` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dns_view_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`dns_view_id` of `AccessSource` must match the schema's pattern `^[-.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `AccessSource` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -142,6 +143,7 @@ impl fr::resource::Props for AccessToken {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dns_view_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`dns_view_id` of `AccessToken` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dns_view_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`dns_view_id` of `AccessToken` must match the schema's pattern `^[-.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `AccessToken` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -223,6 +225,7 @@ impl fr::resource::Props for DnsView {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `DnsView` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "global_resolver_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`global_resolver_id` of `DnsView` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_resolver_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`global_resolver_id` of `DnsView` must match the schema's pattern `^[-.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `DnsView` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -325,6 +328,7 @@ impl fr::resource::Props for FirewallDomainList {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `FirewallDomainList` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "domain_file_url", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`domain_file_url` of `FirewallDomainList` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "global_resolver_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`global_resolver_id` of `FirewallDomainList` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "global_resolver_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`global_resolver_id` of `FirewallDomainList` must match the schema's pattern `^[-.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FirewallDomainList` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -418,10 +422,13 @@ impl fr::resource::Props for FirewallRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "block_override_domain", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`block_override_domain` of `FirewallRule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "block_override_domain", check: fr::literal::Check::Pattern(PATTERN_1), message: "`block_override_domain` of `FirewallRule` must match the schema's pattern `\\*?[-a-zA-Z0-9.]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "block_override_ttl", check: fr::literal::Check::Range { min: 0.0, max: 604800.0 }, message: "`block_override_ttl` of `FirewallRule` must be from 0 to 604800 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `FirewallRule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "dns_view_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`dns_view_id` of `FirewallRule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dns_view_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`dns_view_id` of `FirewallRule` must match the schema's pattern `^[-.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "firewall_domain_list_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`firewall_domain_list_id` of `FirewallRule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "firewall_domain_list_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`firewall_domain_list_id` of `FirewallRule` must match the schema's pattern `^[-.a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FirewallRule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 10000.0 }, message: "`priority` of `FirewallRule` must be from 1 to 10000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "q_type", check: fr::literal::Check::Length { min: 0, max: 16 }, message: "`q_type` of `FirewallRule` must have 0 to 16 characters (the schema's minLength/maxLength)" },
@@ -626,6 +633,7 @@ impl fr::resource::Props for HostedZoneAssociation {
         fr::literal::LiteralRule { field: "hosted_zone_id", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`hosted_zone_id` of `HostedZoneAssociation` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `HostedZoneAssociation` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_arn` of `HostedZoneAssociation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`resource_arn` of `HostedZoneAssociation` must match the schema's pattern `arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -670,3 +678,9 @@ impl fr::resource::Resource for HostedZoneAssociation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }];

@@ -121,6 +121,7 @@ impl fr::resource::Props for ControlPanel {
         fr::resource::Required { field: "name", message: "missing required property `name` of `ControlPanel`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`cluster_arn` of `ControlPanel` must match the schema's pattern `^[A-Za-z0-9:\\/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ControlPanel` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -190,6 +191,8 @@ impl fr::resource::Props for RoutingControl {
         fr::resource::Required { field: "name", message: "missing required property `name` of `RoutingControl`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`cluster_arn` of `RoutingControl` must match the schema's pattern `^[A-Za-z0-9:\\/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "control_panel_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`control_panel_arn` of `RoutingControl` must match the schema's pattern `^[A-Za-z0-9:\\/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RoutingControl` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -370,3 +373,5 @@ fr::cfn_enum! {
         Atleast = "ATLEAST",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -26,6 +26,7 @@ impl fr::resource::Props for Cell {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cell_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`cell_name` of `Cell` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cell_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`cell_name` of `Cell` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -106,7 +107,9 @@ impl fr::resource::Props for ReadinessCheck {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "readiness_check_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`readiness_check_name` of `ReadinessCheck` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "readiness_check_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`readiness_check_name` of `ReadinessCheck` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_set_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`resource_set_name` of `ReadinessCheck` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_set_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`resource_set_name` of `ReadinessCheck` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -168,6 +171,7 @@ impl fr::resource::Props for RecoveryGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "recovery_group_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`recovery_group_name` of `RecoveryGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "recovery_group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`recovery_group_name` of `RecoveryGroup` must match the schema's pattern `[a-zA-Z0-9_]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -234,6 +238,9 @@ impl fr::resource::Props for ResourceSet {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "resource_set_type", message: "missing required property `resource_set_type` of `ResourceSet`: add `resource_set_type: ...` to it" },
         fr::resource::Required { field: "resources", message: "missing required property `resources` of `ResourceSet`: add `resources: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "resource_set_type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`resource_set_type` of `ResourceSet` must match the schema's pattern `^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -361,3 +368,7 @@ pub struct R53ResourceRecord {
 impl fr::resource::Props for R53ResourceRecord {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

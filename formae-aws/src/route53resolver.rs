@@ -522,6 +522,7 @@ impl fr::resource::Props for OutpostResolver {
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 4.0, max: 256.0 }, message: "`instance_count` of `OutpostResolver` must be from 4 to 256 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `OutpostResolver` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "outpost_arn", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`outpost_arn` of `OutpostResolver` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outpost_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`outpost_arn` of `OutpostResolver` must match the schema's pattern `^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:out…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "preferred_instance_type", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`preferred_instance_type` of `OutpostResolver` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -791,6 +792,7 @@ impl fr::resource::Props for ResolverEndpoint {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`name` of `ResolverEndpoint` must have 0 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "outpost_arn", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`outpost_arn` of `ResolverEndpoint` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outpost_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`outpost_arn` of `ResolverEndpoint` must match the schema's pattern `^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:out…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "preferred_instance_type", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`preferred_instance_type` of `ResolverEndpoint` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1198,3 +1200,5 @@ impl fr::resource::Resource for ResolverRuleAssociation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];

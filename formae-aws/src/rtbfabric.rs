@@ -27,6 +27,9 @@ impl fr::resource::Props for InboundExternalLink {
         fr::resource::Required { field: "gateway_id", message: "missing required property `gateway_id` of `InboundExternalLink`: add `gateway_id: ...` to it" },
         fr::resource::Required { field: "link_log_settings", message: "missing required property `link_log_settings` of `InboundExternalLink`: add `link_log_settings: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gateway_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`gateway_id` of `InboundExternalLink` must match the schema's pattern `^rtb-gw-[a-z0-9-]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`InboundExternalLink`], known after apply.
@@ -107,6 +110,7 @@ impl fr::resource::Props for ResponderErrorMaskingForHttpCode {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "http_code", check: fr::literal::Check::Length { min: 3, max: 7 }, message: "`http_code` of `ResponderErrorMaskingForHttpCode` must have 3 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "http_code", check: fr::literal::Check::Pattern(PATTERN_1), message: "`http_code` of `ResponderErrorMaskingForHttpCode` must match the schema's pattern `^DEFAULT|4XX|5XX|\\d{3}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "response_logging_percentage", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`response_logging_percentage` of `ResponderErrorMaskingForHttpCode` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
 }
@@ -191,6 +195,7 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key` of `Tag` must match the schema's pattern `^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -222,6 +227,10 @@ impl fr::resource::Props for Link {
         fr::resource::Required { field: "gateway_id", message: "missing required property `gateway_id` of `Link`: add `gateway_id: ...` to it" },
         fr::resource::Required { field: "link_log_settings", message: "missing required property `link_log_settings` of `Link`: add `link_log_settings: ...` to it" },
         fr::resource::Required { field: "peer_gateway_id", message: "missing required property `peer_gateway_id` of `Link`: add `peer_gateway_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gateway_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`gateway_id` of `Link` must match the schema's pattern `^rtb-gw-[a-z0-9-]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "peer_gateway_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`peer_gateway_id` of `Link` must match the schema's pattern `^rtb-gw-[a-z0-9-]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -286,6 +295,10 @@ impl fr::resource::Props for ModuleConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `ModuleConfiguration`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ModuleConfiguration` must match the schema's pattern `^[A-Za-z0-9 -]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_4), message: "`version` of `ModuleConfiguration` must match the schema's pattern `^[a-z0-9]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Resource Type definition for AWS::RTBFabric::LinkRoutingRule. A routing rule on a link within RTB Fabric that controls request routing based on conditions such as host headers, path matching, and query string parameters.
@@ -315,6 +328,8 @@ impl fr::resource::Props for LinkRoutingRule {
         fr::resource::Required { field: "priority", message: "missing required property `priority` of `LinkRoutingRule`: add `priority: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gateway_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`gateway_id` of `LinkRoutingRule` must match the schema's pattern `^rtb-gw-[a-z0-9-]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "link_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`link_id` of `LinkRoutingRule` must match the schema's pattern `^link-[a-z0-9-]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`priority` of `LinkRoutingRule` must be from 1 to 1000 (the schema's minimum/maximum)" },
     ];
 }
@@ -387,10 +402,15 @@ impl fr::resource::Props for RuleCondition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "host_header", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`host_header` of `RuleCondition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host_header", check: fr::literal::Check::Pattern(PATTERN_6), message: "`host_header` of `RuleCondition` must match the schema's pattern `^[A-Za-z0-9._~-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "host_header_wildcard", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`host_header_wildcard` of `RuleCondition` must have 3 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "host_header_wildcard", check: fr::literal::Check::Pattern(PATTERN_7), message: "`host_header_wildcard` of `RuleCondition` must match the schema's pattern `^[A-Za-z0-9._~*-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path_exact", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`path_exact` of `RuleCondition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path_exact", check: fr::literal::Check::Pattern(PATTERN_8), message: "`path_exact` of `RuleCondition` must match the schema's pattern `^/[A-Za-z0-9._~/-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path_prefix", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`path_prefix` of `RuleCondition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path_prefix", check: fr::literal::Check::Pattern(PATTERN_8), message: "`path_prefix` of `RuleCondition` must match the schema's pattern `^/[A-Za-z0-9._~/-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_string_exists", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`query_string_exists` of `RuleCondition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_string_exists", check: fr::literal::Check::Pattern(PATTERN_6), message: "`query_string_exists` of `RuleCondition` must match the schema's pattern `^[A-Za-z0-9._~-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -412,7 +432,9 @@ impl fr::resource::Props for QueryStringKeyValuePair {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `QueryStringKeyValuePair` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_6), message: "`key` of `QueryStringKeyValuePair` must match the schema's pattern `^[A-Za-z0-9._~-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`value` of `QueryStringKeyValuePair` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_6), message: "`value` of `QueryStringKeyValuePair` must match the schema's pattern `^[A-Za-z0-9._~-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -441,7 +463,9 @@ impl fr::resource::Props for OutboundExternalLink {
         fr::resource::Required { field: "public_endpoint", message: "missing required property `public_endpoint` of `OutboundExternalLink`: add `public_endpoint: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gateway_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`gateway_id` of `OutboundExternalLink` must match the schema's pattern `^rtb-gw-[a-z0-9-]{1,25}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "public_endpoint", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`public_endpoint` of `OutboundExternalLink` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "public_endpoint", check: fr::literal::Check::Pattern(PATTERN_9), message: "`public_endpoint` of `OutboundExternalLink` must match the schema's pattern `^(https|http)://.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -513,6 +537,9 @@ impl fr::resource::Props for RequesterGateway {
         fr::resource::Required { field: "subnet_ids", message: "missing required property `subnet_ids` of `RequesterGateway`: add `subnet_ids: ...` to it" },
         fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `RequesterGateway`: add `vpc_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_10), message: "`description` of `RequesterGateway` must match the schema's pattern `^[A-Za-z0-9 ]+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`RequesterGateway`], known after apply.
@@ -580,6 +607,7 @@ impl fr::resource::Props for RequesterGatewayTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RequesterGatewayTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key` of `RequesterGatewayTag` must match the schema's pattern `^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 1600 }, message: "`value` of `RequesterGatewayTag` must have 0 to 1600 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -629,7 +657,9 @@ impl fr::resource::Props for ResponderGateway {
         fr::resource::Required { field: "vpc_id", message: "missing required property `vpc_id` of `ResponderGateway`: add `vpc_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_10), message: "`description` of `ResponderGateway` must match the schema's pattern `^[A-Za-z0-9 ]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`domain_name` of `ResponderGateway` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_11), message: "`domain_name` of `ResponderGateway` must match the schema's pattern `^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`port` of `ResponderGateway` must be from 1 to 65535 (the schema's minimum/maximum)" },
     ];
 }
@@ -721,3 +751,27 @@ impl fr::resource::Props for TrustStoreConfiguration {
         fr::resource::Required { field: "certificate_authority_certificates", message: "missing required property `certificate_authority_certificates` of `TrustStoreConfiguration`: add `certificate_authority_certificates: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 25 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('X', 'X')]), fr::literal::Node::Class(&[('X', 'X')])], &[fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('X', 'X')]), fr::literal::Node::Class(&[('X', 'X')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }, fr::literal::Node::End]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 25 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 25 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('~', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }], min: 1, max: 4294967295 }, fr::literal::Node::End];

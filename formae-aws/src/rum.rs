@@ -49,6 +49,7 @@ impl fr::resource::Props for AppMonitor {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Length { min: 1, max: 253 }, message: "`domain` of `AppMonitor` must have 1 to 253 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `AppMonitor` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AppMonitor` must match the schema's pattern `[\\.\\-_/#A-Za-z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -128,7 +129,9 @@ pub struct AppMonitorConfiguration {
 impl fr::resource::Props for AppMonitorConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "guest_role_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`guest_role_arn` of `AppMonitorConfiguration` must match the schema's pattern `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "identity_pool_id", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`identity_pool_id` of `AppMonitorConfiguration` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identity_pool_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`identity_pool_id` of `AppMonitorConfiguration` must match the schema's pattern `[\\w-]+:[0-9a-f-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "session_sample_rate", check: fr::literal::Check::Range { min: 0.0, max: 1.0 }, message: "`session_sample_rate` of `AppMonitorConfiguration` must be from 0 to 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -157,6 +160,9 @@ pub struct MetricDestination {
 impl fr::resource::Props for MetricDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "destination", message: "missing required property `destination` of `MetricDestination`: add `destination: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "destination_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`destination_arn` of `MetricDestination` must match the schema's pattern `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -299,8 +305,10 @@ impl fr::resource::Props for MetricDefinition {
         fr::literal::LiteralRule { field: "event_pattern", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`event_pattern` of `MetricDefinition` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `MetricDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 237 }, message: "`namespace` of `MetricDefinition` must have 1 to 237 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_3), message: "`namespace` of `MetricDefinition` must match the schema's pattern `[a-zA-Z0-9-._/#:]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "unit_label", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`unit_label` of `MetricDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value_key", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value_key` of `MetricDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`value_key` of `MetricDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -361,6 +369,7 @@ impl fr::resource::Props for DeobfuscationConfigurationJavaScriptSourceMaps {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_uri` of `DeobfuscationConfigurationJavaScriptSourceMaps` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_5), message: "`s3_uri` of `DeobfuscationConfigurationJavaScriptSourceMaps` must match the schema's pattern `^s3://[a-z0-9][-.a-z0-9]{1,62}(?:/[-!_*'().a-z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -424,3 +433,15 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'f')])], min: 1, max: 4294967295 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 62 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::End];

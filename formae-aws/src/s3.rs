@@ -300,7 +300,9 @@ impl fr::resource::Props for AccessPoint {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `AccessPoint` must have 3 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "bucket_account_id", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`bucket_account_id` of `AccessPoint` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_account_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket_account_id` of `AccessPoint` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 50 }, message: "`name` of `AccessPoint` must have 3 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AccessPoint` must match the schema's pattern `^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -508,6 +510,7 @@ impl fr::resource::Props for Bucket {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`bucket_name` of `Bucket` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`bucket_name` of `Bucket` must match the schema's pattern `^([a-z0-9][a-z0-9.-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1118,9 +1121,12 @@ impl fr::resource::Props for Rule {
         fr::resource::Required { field: "status", message: "missing required property `status` of `Rule`: add `status: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "expiration_date", check: fr::literal::Check::Pattern(PATTERN_3), message: "`expiration_date` of `Rule` must match the schema's pattern `^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`id` of `Rule` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "object_size_greater_than", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`object_size_greater_than` of `Rule` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_size_greater_than", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object_size_greater_than` of `Rule` must match the schema's pattern `[0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "object_size_less_than", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`object_size_less_than` of `Rule` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_size_less_than", check: fr::literal::Check::Pattern(PATTERN_4), message: "`object_size_less_than` of `Rule` must match the schema's pattern `[0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1217,6 +1223,9 @@ pub struct Transition {
 impl fr::resource::Props for Transition {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "storage_class", message: "missing required property `storage_class` of `Transition`: add `storage_class: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "transition_date", check: fr::literal::Check::Pattern(PATTERN_3), message: "`transition_date` of `Transition` must match the schema's pattern `^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2400,6 +2409,7 @@ impl fr::resource::Props for MultiRegionAccessPoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 50 }, message: "`name` of `MultiRegionAccessPoint` must have 3 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `MultiRegionAccessPoint` must match the schema's pattern `^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2459,7 +2469,9 @@ impl fr::resource::Props for Region {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `Region` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_6), message: "`bucket` of `Region` must match the schema's pattern `^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "bucket_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`bucket_account_id` of `Region` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_account_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket_account_id` of `Region` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2482,6 +2494,7 @@ impl fr::resource::Props for MultiRegionAccessPointPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mrap_name", check: fr::literal::Check::Length { min: 3, max: 50 }, message: "`mrap_name` of `MultiRegionAccessPointPolicy` must have 3 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mrap_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`mrap_name` of `MultiRegionAccessPointPolicy` must match the schema's pattern `^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2617,6 +2630,7 @@ impl fr::resource::Props for StorageLensConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`id` of `StorageLensConfiguration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `StorageLensConfiguration` must match the schema's pattern `^[a-zA-Z0-9\\-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2991,6 +3005,7 @@ impl fr::resource::Props for StorageLensGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `StorageLensGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `StorageLensGroup` must match the schema's pattern `^[a-zA-Z0-9\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3166,3 +3181,21 @@ pub struct Or {
 impl fr::resource::Props for Or {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '2')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '1')])]]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '6')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('Z', 'Z')]), fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 48 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

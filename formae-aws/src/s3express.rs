@@ -41,7 +41,9 @@ impl fr::resource::Props for AccessPoint {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`bucket` of `AccessPoint` must have 3 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "bucket_account_id", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`bucket_account_id` of `AccessPoint` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket_account_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket_account_id` of `AccessPoint` must match the schema's pattern `^\\d{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 50 }, message: "`name` of `AccessPoint` must have 3 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AccessPoint` must match the schema's pattern `^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -507,7 +509,9 @@ impl fr::resource::Props for Rule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`id` of `Rule` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "object_size_greater_than", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`object_size_greater_than` of `Rule` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_size_greater_than", check: fr::literal::Check::Pattern(PATTERN_2), message: "`object_size_greater_than` of `Rule` must match the schema's pattern `[0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "object_size_less_than", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`object_size_less_than` of `Rule` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_size_less_than", check: fr::literal::Check::Pattern(PATTERN_2), message: "`object_size_less_than` of `Rule` must match the schema's pattern `[0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -555,3 +559,9 @@ impl fr::resource::Props for MetricsConfiguration {
         fr::resource::Required { field: "id", message: "missing required property `id` of `MetricsConfiguration`: add `id: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }];

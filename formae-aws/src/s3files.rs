@@ -31,7 +31,9 @@ impl fr::resource::Props for AccessPoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_token", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`client_token` of `AccessPoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_token", check: fr::literal::Check::Pattern(PATTERN_0), message: "`client_token` of `AccessPoint` must match the schema's pattern `^(.+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`file_system_id` of `AccessPoint` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`file_system_id` of `AccessPoint` must match the schema's pattern `^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -94,6 +96,10 @@ impl fr::resource::Props for PosixUser {
         fr::resource::Required { field: "gid", message: "missing required property `gid` of `PosixUser`: add `gid: ...` to it" },
         fr::resource::Required { field: "uid", message: "missing required property `uid` of `PosixUser`: add `uid: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "gid", check: fr::literal::Check::Pattern(PATTERN_2), message: "`gid` of `PosixUser` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "uid", check: fr::literal::Check::Pattern(PATTERN_2), message: "`uid` of `PosixUser` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -132,6 +138,11 @@ impl fr::resource::Props for CreationPermissions {
         fr::resource::Required { field: "owner_gid", message: "missing required property `owner_gid` of `CreationPermissions`: add `owner_gid: ...` to it" },
         fr::resource::Required { field: "owner_uid", message: "missing required property `owner_uid` of `CreationPermissions`: add `owner_uid: ...` to it" },
         fr::resource::Required { field: "permissions", message: "missing required property `permissions` of `CreationPermissions`: add `permissions: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "owner_gid", check: fr::literal::Check::Pattern(PATTERN_2), message: "`owner_gid` of `CreationPermissions` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "owner_uid", check: fr::literal::Check::Pattern(PATTERN_2), message: "`owner_uid` of `CreationPermissions` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "permissions", check: fr::literal::Check::Pattern(PATTERN_3), message: "`permissions` of `CreationPermissions` must match the schema's pattern `^[0-7]{3,4}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -181,9 +192,13 @@ impl fr::resource::Props for FileSystem {
         fr::resource::Required { field: "role_arn", message: "missing required property `role_arn` of `FileSystem`: add `role_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_4), message: "`bucket` of `FileSystem` must match the schema's pattern `^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_token", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`client_token` of `FileSystem` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_token", check: fr::literal::Check::Pattern(PATTERN_0), message: "`client_token` of `FileSystem` must match the schema's pattern `^(.+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `FileSystem` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`kms_key_id` of `FileSystem` must match the schema's pattern `^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`prefix` of `FileSystem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_6), message: "`prefix` of `FileSystem` must match the schema's pattern `^(|.*/)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -284,6 +299,7 @@ impl fr::resource::Props for ImportDataRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`prefix` of `ImportDataRule` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_6), message: "`prefix` of `ImportDataRule` must match the schema's pattern `^(|.*/)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "size_less_than", check: fr::literal::Check::Range { min: 0.0, max: 52673613135872.0 }, message: "`size_less_than` of `ImportDataRule` must be from 0 to 52673613135872 (the schema's minimum/maximum)" },
     ];
 }
@@ -334,6 +350,7 @@ impl fr::resource::Props for FileSystemPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`file_system_id` of `FileSystemPolicy` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`file_system_id` of `FileSystemPolicy` must match the schema's pattern `^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -397,7 +414,9 @@ impl fr::resource::Props for MountTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`file_system_id` of `MountTarget` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`file_system_id` of `MountTarget` must match the schema's pattern `^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ipv4_address", check: fr::literal::Check::Length { min: 7, max: 15 }, message: "`ipv4_address` of `MountTarget` must have 7 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ipv4_address", check: fr::literal::Check::Pattern(PATTERN_7), message: "`ipv4_address` of `MountTarget` must match the schema's pattern `^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ipv6_address", check: fr::literal::Check::Length { min: 3, max: 39 }, message: "`ipv6_address` of `MountTarget` must have 3 to 39 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -456,3 +475,19 @@ fr::cfn_enum! {
         DualStack = "DUAL_STACK",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 40 }], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 40 }]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '7')])], min: 3, max: 4 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], &[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 32, max: 32 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }]])]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }, fr::literal::Node::End];

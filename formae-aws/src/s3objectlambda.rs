@@ -25,6 +25,7 @@ impl fr::resource::Props for AccessPoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 45 }, message: "`name` of `AccessPoint` must have 3 to 45 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AccessPoint` must match the schema's pattern `^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -133,6 +134,7 @@ impl fr::resource::Props for AccessPointPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object_lambda_access_point", check: fr::literal::Check::Length { min: 3, max: 45 }, message: "`object_lambda_access_point` of `AccessPointPolicy` must have 3 to 45 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_lambda_access_point", check: fr::literal::Check::Pattern(PATTERN_0), message: "`object_lambda_access_point` of `AccessPointPolicy` must match the schema's pattern `^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -170,3 +172,5 @@ impl fr::resource::Resource for AccessPointPolicy {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];

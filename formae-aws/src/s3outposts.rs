@@ -31,7 +31,9 @@ impl fr::resource::Props for AccessPoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`bucket` of `AccessPoint` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket` of `AccessPoint` must match the schema's pattern `^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:out…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 50 }, message: "`name` of `AccessPoint` must have 3 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AccessPoint` must match the schema's pattern `^[a-z0-9]([a-z0-9\\\\-]*[a-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -107,6 +109,7 @@ impl fr::resource::Props for Bucket {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket_name` of `Bucket` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "outpost_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`outpost_id` of `Bucket` must match the schema's pattern `^(op-[a-f0-9]{17}|\\d{12}|ec2)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -184,6 +187,7 @@ pub struct Rule {
 impl fr::resource::Props for Rule {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "expiration_date", check: fr::literal::Check::Pattern(PATTERN_3), message: "`expiration_date` of `Rule` must match the schema's pattern `^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "expiration_in_days", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`expiration_in_days` of `Rule` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`id` of `Rule` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
@@ -290,6 +294,7 @@ impl fr::resource::Props for BucketPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`bucket` of `BucketPolicy` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket` of `BucketPolicy` must match the schema's pattern `^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:out…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -357,6 +362,10 @@ impl fr::resource::Props for Endpoint {
         fr::resource::Required { field: "outpost_id", message: "missing required property `outpost_id` of `Endpoint`: add `outpost_id: ...` to it" },
         fr::resource::Required { field: "security_group_id", message: "missing required property `security_group_id` of `Endpoint`: add `security_group_id: ...` to it" },
         fr::resource::Required { field: "subnet_id", message: "missing required property `subnet_id` of `Endpoint`: add `subnet_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "customer_owned_ipv4_pool", check: fr::literal::Check::Pattern(PATTERN_4), message: "`customer_owned_ipv4_pool` of `Endpoint` must match the schema's pattern `^ipv4pool-coip-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "outpost_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`outpost_id` of `Endpoint` must match the schema's pattern `^(op-[a-f0-9]{17}|\\d{12}|ec2)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -431,3 +440,13 @@ pub struct FailedReason {
 impl fr::resource::Props for FailedReason {
     const REQUIRED: &'static [fr::resource::Required] = &[];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('\\', '\\'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('2', '2')])]]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '2')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '2')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '1')])]]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '4')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '6')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 3, max: 3 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('Z', 'Z')]), fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];

@@ -26,6 +26,7 @@ impl fr::resource::Props for Namespace {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `Namespace` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "table_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`table_bucket_arn` of `Namespace` must match the schema's pattern `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -111,6 +112,8 @@ impl fr::resource::Props for Table {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`namespace` of `Table` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_1), message: "`namespace` of `Table` must match the schema's pattern `^[0-9a-z_]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "table_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`table_bucket_arn` of `Table` must match the schema's pattern `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -693,6 +696,9 @@ impl fr::resource::Props for TableBucketPolicy {
         fr::resource::Required { field: "resource_policy", message: "missing required property `resource_policy` of `TableBucketPolicy`: add `resource_policy: ...` to it" },
         fr::resource::Required { field: "table_bucket_arn", message: "missing required property `table_bucket_arn` of `TableBucketPolicy`: add `table_bucket_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "table_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`table_bucket_arn` of `TableBucketPolicy` must match the schema's pattern `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{1…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`TableBucketPolicy`], known after apply.
@@ -788,3 +794,7 @@ impl fr::resource::Resource for TablePolicy {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 3, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -49,6 +49,7 @@ impl fr::resource::Props for Index {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dimension", check: fr::literal::Check::Range { min: 1.0, max: 4096.0 }, message: "`dimension` of `Index` must be from 1 to 4096 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "index_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`index_name` of `Index` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vector_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`vector_bucket_arn` of `Index` must match the schema's pattern `^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_bucket_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`vector_bucket_name` of `Index` must have 3 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -264,6 +265,7 @@ impl fr::resource::Props for VectorBucketPolicy {
         fr::resource::Required { field: "policy", message: "missing required property `policy` of `VectorBucketPolicy`: add `policy: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "vector_bucket_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`vector_bucket_arn` of `VectorBucketPolicy` must match the schema's pattern `^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vector_bucket_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`vector_bucket_name` of `VectorBucketPolicy` must have 3 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -301,3 +303,5 @@ impl fr::resource::Resource for VectorBucketPolicy {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];

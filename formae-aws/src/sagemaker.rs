@@ -31,6 +31,7 @@ impl fr::resource::Props for AIWorkloadConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ai_workload_config_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`ai_workload_config_name` of `AIWorkloadConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ai_workload_config_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`ai_workload_config_name` of `AIWorkloadConfig` must match the schema's pattern `^[a-z0-9](-*[a-z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -132,6 +133,7 @@ impl fr::resource::Props for AIWorkloadInputDataConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`channel_name` of `AIWorkloadInputDataConfig` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`channel_name` of `AIWorkloadInputDataConfig` must match the schema's pattern `^[A-Za-z0-9\\.\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -161,6 +163,7 @@ impl fr::resource::Props for AIWorkloadS3DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `AIWorkloadS3DataSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `AIWorkloadS3DataSource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -223,6 +226,7 @@ impl fr::resource::Props for Action {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`action_name` of `Action` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "action_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`action_name` of `Action` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "action_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`action_type` of `Action` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 3072 }, message: "`description` of `Action` must have 0 to 3072 characters (the schema's minLength/maxLength)" },
     ];
@@ -364,6 +368,7 @@ impl fr::resource::Props for Algorithm {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "algorithm_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`algorithm_description` of `Algorithm` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "algorithm_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`algorithm_name` of `Algorithm` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "algorithm_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`algorithm_name` of `Algorithm` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -455,9 +460,13 @@ impl fr::resource::Props for AlgorithmModelPackageContainerDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`container_hostname` of `AlgorithmModelPackageContainerDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Pattern(PATTERN_4), message: "`container_hostname` of `AlgorithmModelPackageContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "framework_version", check: fr::literal::Check::Length { min: 3, max: 10 }, message: "`framework_version` of `AlgorithmModelPackageContainerDefinition` must have 3 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework_version", check: fr::literal::Check::Pattern(PATTERN_5), message: "`framework_version` of `AlgorithmModelPackageContainerDefinition` must match the schema's pattern `^[0-9]\\.[A-Za-z0-9.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image` of `AlgorithmModelPackageContainerDefinition` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Pattern(PATTERN_6), message: "`image` of `AlgorithmModelPackageContainerDefinition` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`image_digest` of `AlgorithmModelPackageContainerDefinition` must have 0 to 72 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_digest", check: fr::literal::Check::Pattern(PATTERN_7), message: "`image_digest` of `AlgorithmModelPackageContainerDefinition` must match the schema's pattern `^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -474,6 +483,7 @@ impl fr::resource::Props for ModelInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_input_config", check: fr::literal::Check::Length { min: 1, max: 16384 }, message: "`data_input_config` of `ModelInput` must have 1 to 16384 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_input_config", check: fr::literal::Check::Pattern(PATTERN_8), message: "`data_input_config` of `ModelInput` must match the schema's pattern `^[\\S\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -911,7 +921,9 @@ impl fr::resource::Props for TrainingSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "training_image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`training_image` of `TrainingSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "training_image", check: fr::literal::Check::Pattern(PATTERN_6), message: "`training_image` of `TrainingSpecification` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "training_image_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`training_image_digest` of `TrainingSpecification` must have 0 to 72 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "training_image_digest", check: fr::literal::Check::Pattern(PATTERN_7), message: "`training_image_digest` of `TrainingSpecification` must match the schema's pattern `^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -931,7 +943,9 @@ impl fr::resource::Props for MetricDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `MetricDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `MetricDefinition` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`regex` of `MetricDefinition` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "regex", check: fr::literal::Check::Pattern(PATTERN_9), message: "`regex` of `MetricDefinition` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1291,6 +1305,7 @@ impl fr::resource::Props for HyperParameterTuningJobObjective {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`metric_name` of `HyperParameterTuningJobObjective` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`metric_name` of `HyperParameterTuningJobObjective` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1328,6 +1343,7 @@ impl fr::resource::Props for ChannelSpecification {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ChannelSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ChannelSpecification` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ChannelSpecification` must match the schema's pattern `^[A-Za-z0-9\\.\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1384,8 +1400,11 @@ impl fr::resource::Props for App {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`app_name` of `App` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`app_name` of `App` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`domain_id` of `App` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`domain_id` of `App` must match the schema's pattern `^d-(-*[a-z0-9]){1,61}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_profile_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`user_profile_name` of `App` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_profile_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`user_profile_name` of `App` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1471,8 +1490,11 @@ impl fr::resource::Props for AppResourceSpec {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`lifecycle_config_arn` of `AppResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`lifecycle_config_arn` of `AppResourceSpec` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`sage_maker_image_arn` of `AppResourceSpec` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`sage_maker_image_arn` of `AppResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`sage_maker_image_version_arn` of `AppResourceSpec` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Pattern(PATTERN_14), message: "`sage_maker_image_version_arn` of `AppResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-v…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1693,6 +1715,7 @@ impl fr::resource::Props for AppImageConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_image_config_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`app_image_config_name` of `AppImageConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_image_config_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`app_image_config_name` of `AppImageConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1833,6 +1856,7 @@ impl fr::resource::Props for FileSystemConfig {
         fr::literal::LiteralRule { field: "default_gid", check: fr::literal::Check::Range { min: 0.0, max: 65535.0 }, message: "`default_gid` of `FileSystemConfig` must be from 0 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "default_uid", check: fr::literal::Check::Range { min: 0.0, max: 65535.0 }, message: "`default_uid` of `FileSystemConfig` must be from 0 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`mount_path` of `FileSystemConfig` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Pattern(PATTERN_15), message: "`mount_path` of `FileSystemConfig` must match the schema's pattern `^/.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1887,6 +1911,7 @@ impl fr::resource::Props for Artifact {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`artifact_name` of `Artifact` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`artifact_name` of `Artifact` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "artifact_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`artifact_type` of `Artifact` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2030,6 +2055,7 @@ impl fr::resource::Props for Cluster {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`cluster_name` of `Cluster` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`cluster_name` of `Cluster` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2186,11 +2212,14 @@ impl fr::resource::Props for ClusterInstanceGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "current_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`current_count` of `ClusterInstanceGroup` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "image_release_version", check: fr::literal::Check::Length { min: 5, max: 64 }, message: "`image_release_version` of `ClusterInstanceGroup` must have 5 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_release_version", check: fr::literal::Check::Pattern(PATTERN_16), message: "`image_release_version` of `ClusterInstanceGroup` must match the schema's pattern `^[0-9]+\\.[0-9]+\\.[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 0.0, max: 6758.0 }, message: "`instance_count` of `ClusterInstanceGroup` must be from 0 to 6758 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_group_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`instance_group_name` of `ClusterInstanceGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_group_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`instance_group_name` of `ClusterInstanceGroup` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "min_instance_count", check: fr::literal::Check::Range { min: 0.0, max: 6758.0 }, message: "`min_instance_count` of `ClusterInstanceGroup` must be from 0 to 6758 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "threads_per_core", check: fr::literal::Check::Range { min: 1.0, max: 2.0 }, message: "`threads_per_core` of `ClusterInstanceGroup` must be from 1 to 2 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Length { min: 50, max: 2048 }, message: "`training_plan_arn` of `ClusterInstanceGroup` must have 50 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Pattern(PATTERN_18), message: "`training_plan_arn` of `ClusterInstanceGroup` must match the schema's pattern `^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2286,6 +2315,7 @@ impl fr::resource::Props for CapacitySizeConfig {
         fr::resource::Required { field: "value", message: "missing required property `value` of `CapacitySizeConfig`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_19), message: "`r#type` of `CapacitySizeConfig` must match the schema's pattern `INSTANCE_COUNT|CAPACITY_PERCENTAGE`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`value` of `CapacitySizeConfig` must be at least 1 (the schema's minimum/maximum)" },
     ];
 }
@@ -2375,7 +2405,9 @@ impl fr::resource::Props for ClusterKubernetesTaint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 317 }, message: "`key` of `ClusterKubernetesTaint` must have 1 to 317 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_20), message: "`key` of `ClusterKubernetesTaint` must match the schema's pattern `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`value` of `ClusterKubernetesTaint` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_21), message: "`value` of `ClusterKubernetesTaint` must match the schema's pattern `^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2406,8 +2438,11 @@ impl fr::resource::Props for ClusterLifeCycleConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "on_create", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`on_create` of `ClusterLifeCycleConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "on_create", check: fr::literal::Check::Pattern(PATTERN_8), message: "`on_create` of `ClusterLifeCycleConfig` must match the schema's pattern `^[\\S\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "on_init_complete", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`on_init_complete` of `ClusterLifeCycleConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "on_init_complete", check: fr::literal::Check::Pattern(PATTERN_8), message: "`on_init_complete` of `ClusterLifeCycleConfig` must match the schema's pattern `^[\\S\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`source_s3_uri` of `ClusterLifeCycleConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`source_s3_uri` of `ClusterLifeCycleConfig` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2476,6 +2511,7 @@ impl fr::resource::Props for ScheduledUpdateConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`schedule_expression` of `ScheduledUpdateConfig` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Pattern(PATTERN_22), message: "`schedule_expression` of `ScheduledUpdateConfig` must match the schema's pattern `cron\\((?:[0-5][0-9]|[0-9]|) (?:[01][0-9]|2[0-3]|…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2569,8 +2605,10 @@ impl fr::resource::Props for ClusterRestrictedInstanceGroup {
         fr::literal::LiteralRule { field: "current_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`current_count` of `ClusterRestrictedInstanceGroup` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 0.0, max: 6758.0 }, message: "`instance_count` of `ClusterRestrictedInstanceGroup` must be from 0 to 6758 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_group_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`instance_group_name` of `ClusterRestrictedInstanceGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_group_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`instance_group_name` of `ClusterRestrictedInstanceGroup` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "threads_per_core", check: fr::literal::Check::Range { min: 1.0, max: 2.0 }, message: "`threads_per_core` of `ClusterRestrictedInstanceGroup` must be from 1 to 2 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Length { min: 50, max: 2048 }, message: "`training_plan_arn` of `ClusterRestrictedInstanceGroup` must have 50 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Pattern(PATTERN_18), message: "`training_plan_arn` of `ClusterRestrictedInstanceGroup` must match the schema's pattern `^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2705,8 +2743,10 @@ impl fr::resource::Props for ClusterSchedulerConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`cluster_arn` of `ClusterSchedulerConfig` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`cluster_arn` of `ClusterSchedulerConfig` must match the schema's pattern `^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ClusterSchedulerConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `ClusterSchedulerConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `ClusterSchedulerConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2808,6 +2848,7 @@ impl fr::resource::Props for PriorityClass {
         fr::resource::Required { field: "weight", message: "missing required property `weight` of `PriorityClass`: add `weight: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_24), message: "`name` of `PriorityClass` must match the schema's pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9]){0,39}?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "weight", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`weight` of `PriorityClass` must be from 0 to 100 (the schema's minimum/maximum)" },
     ];
 }
@@ -2833,6 +2874,7 @@ impl fr::resource::Props for CodeRepository {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "code_repository_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`code_repository_name` of `CodeRepository` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "code_repository_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`code_repository_name` of `CodeRepository` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2891,8 +2933,11 @@ impl fr::resource::Props for GitConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "branch", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`branch` of `GitConfig` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "branch", check: fr::literal::Check::Pattern(PATTERN_25), message: "`branch` of `GitConfig` must match the schema's pattern `^[^ ~^:?*\\[]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Length { min: 11, max: 1024 }, message: "`repository_url` of `GitConfig` must have 11 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Pattern(PATTERN_26), message: "`repository_url` of `GitConfig` must match the schema's pattern `^https://([^/]+)/?.{3,1016}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`secret_arn` of `GitConfig` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "secret_arn", check: fr::literal::Check::Pattern(PATTERN_27), message: "`secret_arn` of `GitConfig` must match the schema's pattern `^arn:aws[a-z\\-]*:secretsmanager:[a-z0-9\\-]*:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2933,8 +2978,10 @@ impl fr::resource::Props for ComputeQuota {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Length { min: 20, max: 256 }, message: "`cluster_arn` of `ComputeQuota` must have 20 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`cluster_arn` of `ComputeQuota` must match the schema's pattern `^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ComputeQuota` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `ComputeQuota` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `ComputeQuota` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3376,6 +3423,7 @@ impl fr::resource::Props for ComputeQuotaTarget {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "fair_share_weight", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`fair_share_weight` of `ComputeQuotaTarget` must be from 0 to 100 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "team_name", check: fr::literal::Check::Pattern(PATTERN_24), message: "`team_name` of `ComputeQuotaTarget` must match the schema's pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9]){0,39}?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3412,6 +3460,7 @@ impl fr::resource::Props for Context {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "context_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`context_name` of `Context` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "context_name", check: fr::literal::Check::Pattern(PATTERN_28), message: "`context_name` of `Context` must match the schema's pattern `^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "context_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`context_type` of `Context` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 3072 }, message: "`description` of `Context` must have 0 to 3072 characters (the schema's minLength/maxLength)" },
     ];
@@ -3555,7 +3604,9 @@ impl fr::resource::Props for DataQualityJobDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `DataQualityJobDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `DataQualityJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`job_definition_name` of `DataQualityJobDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`job_definition_name` of `DataQualityJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3626,8 +3677,11 @@ impl fr::resource::Props for DataQualityAppSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image_uri` of `DataQualityAppSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`image_uri` of `DataQualityAppSpecification` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_analytics_processor_source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`post_analytics_processor_source_uri` of `DataQualityAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_analytics_processor_source_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`post_analytics_processor_source_uri` of `DataQualityAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_preprocessor_source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`record_preprocessor_source_uri` of `DataQualityAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "record_preprocessor_source_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`record_preprocessor_source_uri` of `DataQualityAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3649,6 +3703,7 @@ impl fr::resource::Props for DataQualityBaselineConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`baselining_job_name` of `DataQualityBaselineConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`baselining_job_name` of `DataQualityBaselineConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3664,6 +3719,7 @@ impl fr::resource::Props for ConstraintsResource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `ConstraintsResource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `ConstraintsResource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3679,6 +3735,7 @@ impl fr::resource::Props for StatisticsResource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `StatisticsResource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `StatisticsResource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3728,8 +3785,10 @@ impl fr::resource::Props for BatchTransformInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `BatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`data_captured_destination_s3_uri` of `BatchTransformInput` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `BatchTransformInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `BatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `BatchTransformInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3818,8 +3877,10 @@ impl fr::resource::Props for EndpointInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `EndpointInput` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `EndpointInput` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "exclude_features_attribute", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`exclude_features_attribute` of `EndpointInput` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `EndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `EndpointInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3856,6 +3917,7 @@ impl fr::resource::Props for MonitoringOutputConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `MonitoringOutputConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key_id` of `MonitoringOutputConfig` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3894,7 +3956,9 @@ impl fr::resource::Props for S3Output {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `S3Output` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `S3Output` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`s3_uri` of `S3Output` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `S3Output` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3946,6 +4010,7 @@ impl fr::resource::Props for ClusterConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 1.0, max: 100.0 }, message: "`instance_count` of `ClusterConfig` must be from 1 to 100 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`volume_kms_key_id` of `ClusterConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`volume_kms_key_id` of `ClusterConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "volume_size_in_gb", check: fr::literal::Check::Range { min: 1.0, max: 16384.0 }, message: "`volume_size_in_gb` of `ClusterConfig` must be from 1 to 16384 (the schema's minimum/maximum)" },
     ];
 }
@@ -4025,6 +4090,7 @@ impl fr::resource::Props for Device {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "device_fleet_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`device_fleet_name` of `Device` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "device_fleet_name", check: fr::literal::Check::Pattern(PATTERN_32), message: "`device_fleet_name` of `Device` must match the schema's pattern `^[a-zA-Z0-9](-*_*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4080,8 +4146,11 @@ impl fr::resource::Props for DeviceProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 40 }, message: "`description` of `DeviceProperty` must have 1 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_33), message: "`description` of `DeviceProperty` must match the schema's pattern `[\\S\\s]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`device_name` of `DeviceProperty` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`device_name` of `DeviceProperty` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "iot_thing_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`iot_thing_name` of `DeviceProperty` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "iot_thing_name", check: fr::literal::Check::Pattern(PATTERN_34), message: "`iot_thing_name` of `DeviceProperty` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4136,7 +4205,9 @@ impl fr::resource::Props for DeviceFleet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 800 }, message: "`description` of `DeviceFleet` must have 0 to 800 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_33), message: "`description` of `DeviceFleet` must match the schema's pattern `[\\S\\s]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "device_fleet_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`device_fleet_name` of `DeviceFleet` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "device_fleet_name", check: fr::literal::Check::Pattern(PATTERN_32), message: "`device_fleet_name` of `DeviceFleet` must match the schema's pattern `^[a-zA-Z0-9](-*_*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4192,7 +4263,9 @@ impl fr::resource::Props for EdgeOutputConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `EdgeOutputConfig` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_34), message: "`kms_key_id` of `EdgeOutputConfig` must match the schema's pattern `[a-zA-Z0-9:_-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_output_location", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_output_location` of `EdgeOutputConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_output_location", check: fr::literal::Check::Pattern(PATTERN_35), message: "`s3_output_location` of `EdgeOutputConfig` must match the schema's pattern `^s3://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4250,7 +4323,9 @@ impl fr::resource::Props for Domain {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`domain_name` of `Domain` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`domain_name` of `Domain` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `Domain` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key_id` of `Domain` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4394,7 +4469,9 @@ impl fr::resource::Props for EFSFileSystemConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `EFSFileSystemConfig` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_36), message: "`file_system_id` of `EFSFileSystemConfig` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_system_path", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`file_system_path` of `EFSFileSystemConfig` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_path", check: fr::literal::Check::Pattern(PATTERN_37), message: "`file_system_path` of `EFSFileSystemConfig` must match the schema's pattern `^\\/\\S*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4413,7 +4490,9 @@ impl fr::resource::Props for FSxLustreFileSystemConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `FSxLustreFileSystemConfig` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_36), message: "`file_system_id` of `FSxLustreFileSystemConfig` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "file_system_path", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`file_system_path` of `FSxLustreFileSystemConfig` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_path", check: fr::literal::Check::Pattern(PATTERN_37), message: "`file_system_path` of `FSxLustreFileSystemConfig` must match the schema's pattern `^\\/\\S*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4431,6 +4510,7 @@ impl fr::resource::Props for S3FileSystemConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mount_path", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`mount_path` of `S3FileSystemConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3FileSystemConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_38), message: "`s3_uri` of `S3FileSystemConfig` must match the schema's pattern `(s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4479,6 +4559,7 @@ impl fr::resource::Props for JupyterLabAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `JupyterLabAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`built_in_lifecycle_config_arn` of `JupyterLabAppSettings` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4541,6 +4622,7 @@ impl fr::resource::Props for CodeRepositoryProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`repository_url` of `CodeRepositoryProperty` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository_url", check: fr::literal::Check::Pattern(PATTERN_39), message: "`repository_url` of `CodeRepositoryProperty` must match the schema's pattern `^https://([.\\-_a-zA-Z0-9]+/?){3,1016}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4565,7 +4647,9 @@ impl fr::resource::Props for CustomImage {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_image_config_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`app_image_config_name` of `CustomImage` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "app_image_config_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`app_image_config_name` of `CustomImage` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`image_name` of `CustomImage` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Pattern(PATTERN_40), message: "`image_name` of `CustomImage` must match the schema's pattern `^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_version_number", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`image_version_number` of `CustomImage` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -4594,9 +4678,13 @@ impl fr::resource::Props for DomainResourceSpec {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`lifecycle_config_arn` of `DomainResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`lifecycle_config_arn` of `DomainResourceSpec` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_arn` of `DomainResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`sage_maker_image_arn` of `DomainResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_version_arn` of `DomainResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Pattern(PATTERN_14), message: "`sage_maker_image_version_arn` of `DomainResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-v…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`training_plan_arn` of `DomainResourceSpec` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`training_plan_arn` of `DomainResourceSpec` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4931,6 +5019,7 @@ impl fr::resource::Props for CodeEditorAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `CodeEditorAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`built_in_lifecycle_config_arn` of `CodeEditorAppSettings` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -4997,7 +5086,9 @@ impl fr::resource::Props for SharingSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`s3_kms_key_id` of `SharingSettings` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`s3_kms_key_id` of `SharingSettings` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_output_path` of `SharingSettings` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_output_path` of `SharingSettings` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5184,6 +5275,10 @@ impl fr::resource::Props for RStudioServerProDomainSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "domain_execution_role_arn", message: "missing required property `domain_execution_role_arn` of `RStudioServerProDomainSettings`: add `domain_execution_role_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "r_studio_connect_url", check: fr::literal::Check::Pattern(PATTERN_42), message: "`r_studio_connect_url` of `RStudioServerProDomainSettings` must match the schema's pattern `^(https:|http:|www\\.)\\S*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "r_studio_package_manager_url", check: fr::literal::Check::Pattern(PATTERN_42), message: "`r_studio_package_manager_url` of `RStudioServerProDomainSettings` must match the schema's pattern `^(https:|http:|www\\.)\\S*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A collection of settings that apply to an Amazon SageMaker AI domain when you use it in Amazon SageMaker Unified Studio.
@@ -5221,10 +5316,16 @@ impl fr::resource::Props for UnifiedStudioSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`domain_account_id` of `UnifiedStudioSettings` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_account_id", check: fr::literal::Check::Pattern(PATTERN_43), message: "`domain_account_id` of `UnifiedStudioSettings` must match the schema's pattern `^\\d+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`domain_id` of `UnifiedStudioSettings` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Pattern(PATTERN_44), message: "`domain_id` of `UnifiedStudioSettings` must match the schema's pattern `^dzd[-_][a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "domain_region", check: fr::literal::Check::Length { min: 1, max: 24 }, message: "`domain_region` of `UnifiedStudioSettings` must have 1 to 24 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_region", check: fr::literal::Check::Pattern(PATTERN_45), message: "`domain_region` of `UnifiedStudioSettings` must match the schema's pattern `[a-zA-Z]{2}-[a-zA-Z\\-]+-\\d+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`environment_id` of `UnifiedStudioSettings` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "environment_id", check: fr::literal::Check::Pattern(PATTERN_46), message: "`environment_id` of `UnifiedStudioSettings` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Pattern(PATTERN_46), message: "`project_id` of `UnifiedStudioSettings` must match the schema's pattern `^[a-zA-Z0-9_-]{1,36}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project_s3_path", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`project_s3_path` of `UnifiedStudioSettings` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_s3_path", check: fr::literal::Check::Pattern(PATTERN_47), message: "`project_s3_path` of `UnifiedStudioSettings` must match the schema's pattern `[\\w\\.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5290,7 +5391,9 @@ impl fr::resource::Props for Endpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_config_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`endpoint_config_name` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_config_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`endpoint_config_name` of `Endpoint` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`endpoint_name` of `Endpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`endpoint_name` of `Endpoint` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5569,7 +5672,9 @@ impl fr::resource::Props for EndpointConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_config_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`endpoint_config_name` of `EndpointConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_config_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`endpoint_config_name` of `EndpointConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `EndpointConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `EndpointConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5661,8 +5766,11 @@ impl fr::resource::Props for AsyncInferenceOutputConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `AsyncInferenceOutputConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `AsyncInferenceOutputConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_failure_path", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`s3_failure_path` of `AsyncInferenceOutputConfig` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_failure_path", check: fr::literal::Check::Pattern(PATTERN_48), message: "`s3_failure_path` of `AsyncInferenceOutputConfig` must match the schema's pattern `^(https|s3)://([^/])/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`s3_output_path` of `AsyncInferenceOutputConfig` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Pattern(PATTERN_48), message: "`s3_output_path` of `AsyncInferenceOutputConfig` must match the schema's pattern `^(https|s3)://([^/])/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5684,7 +5792,9 @@ impl fr::resource::Props for AsyncInferenceNotificationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "error_topic", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`error_topic` of `AsyncInferenceNotificationConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "error_topic", check: fr::literal::Check::Pattern(PATTERN_49), message: "`error_topic` of `AsyncInferenceNotificationConfig` must match the schema's pattern `^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "success_topic", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`success_topic` of `AsyncInferenceNotificationConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "success_topic", check: fr::literal::Check::Pattern(PATTERN_49), message: "`success_topic` of `AsyncInferenceNotificationConfig` must match the schema's pattern `^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5727,8 +5837,10 @@ impl fr::resource::Props for DataCaptureConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`destination_s3_uri` of `DataCaptureConfig` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_s3_uri", check: fr::literal::Check::Pattern(PATTERN_48), message: "`destination_s3_uri` of `DataCaptureConfig` must match the schema's pattern `^(https|s3)://([^/])/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "initial_sampling_percentage", check: fr::literal::Check::Range { min: 0.0, max: 100.0 }, message: "`initial_sampling_percentage` of `DataCaptureConfig` must be from 0 to 100 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `DataCaptureConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `DataCaptureConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5904,8 +6016,11 @@ impl fr::resource::Props for ClarifyShapBaselineConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "mime_type", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`mime_type` of `ClarifyShapBaselineConfig` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mime_type", check: fr::literal::Check::Pattern(PATTERN_50), message: "`mime_type` of `ClarifyShapBaselineConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-z…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "shap_baseline", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`shap_baseline` of `ClarifyShapBaselineConfig` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "shap_baseline", check: fr::literal::Check::Pattern(PATTERN_33), message: "`shap_baseline` of `ClarifyShapBaselineConfig` must match the schema's pattern `[\\s\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "shap_baseline_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`shap_baseline_uri` of `ClarifyShapBaselineConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "shap_baseline_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`shap_baseline_uri` of `ClarifyShapBaselineConfig` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -5924,6 +6039,10 @@ impl fr::resource::Props for ClarifyTextConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "granularity", message: "missing required property `granularity` of `ClarifyTextConfig`: add `granularity: ...` to it" },
         fr::resource::Required { field: "language", message: "missing required property `language` of `ClarifyTextConfig`: add `language: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "granularity", check: fr::literal::Check::Pattern(PATTERN_51), message: "`granularity` of `ClarifyTextConfig` must match the schema's pattern `token|sentence|paragraph`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "language", check: fr::literal::Check::Pattern(PATTERN_52), message: "`language` of `ClarifyTextConfig` must match the schema's pattern `af|sq|ar|hy|eu|bn|bg|ca|zh|hr|cs|da|nl|en|et|fi|…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6011,8 +6130,10 @@ impl fr::resource::Props for ProductionVariant {
         fr::literal::LiteralRule { field: "initial_variant_weight", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`initial_variant_weight` of `ProductionVariant` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "model_data_download_timeout_in_seconds", check: fr::literal::Check::Range { min: 60.0, max: 3600.0 }, message: "`model_data_download_timeout_in_seconds` of `ProductionVariant` must be from 60 to 3600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`model_name` of `ProductionVariant` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Pattern(PATTERN_53), message: "`model_name` of `ProductionVariant` must match the schema's pattern `^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "variant_instance_provision_timeout_in_seconds", check: fr::literal::Check::Range { min: 300.0, max: 3600.0 }, message: "`variant_instance_provision_timeout_in_seconds` of `ProductionVariant` must be from 300 to 3600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "variant_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`variant_name` of `ProductionVariant` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variant_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`variant_name` of `ProductionVariant` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "volume_size_in_gb", check: fr::literal::Check::Range { min: 1.0, max: 512.0 }, message: "`volume_size_in_gb` of `ProductionVariant` must be from 1 to 512 (the schema's minimum/maximum)" },
     ];
 }
@@ -6031,7 +6152,9 @@ pub struct CapacityReservationConfig {
 impl fr::resource::Props for CapacityReservationConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "capacity_reservation_preference", check: fr::literal::Check::Pattern(PATTERN_54), message: "`capacity_reservation_preference` of `CapacityReservationConfig` must match the schema's pattern `capacity-reservations-only`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ml_reservation_arn", check: fr::literal::Check::Length { min: 20, max: 258 }, message: "`ml_reservation_arn` of `CapacityReservationConfig` must have 20 to 258 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ml_reservation_arn", check: fr::literal::Check::Pattern(PATTERN_55), message: "`ml_reservation_arn` of `CapacityReservationConfig` must match the schema's pattern `^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6052,7 +6175,9 @@ impl fr::resource::Props for CoreDumpConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`destination_s3_uri` of `CoreDumpConfig` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_s3_uri", check: fr::literal::Check::Pattern(PATTERN_48), message: "`destination_s3_uri` of `CoreDumpConfig` must match the schema's pattern `^(https|s3)://([^/])/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `CoreDumpConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `CoreDumpConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6088,6 +6213,7 @@ impl fr::resource::Props for InstancePool {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_name_override", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`model_name_override` of `InstancePool` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name_override", check: fr::literal::Check::Pattern(PATTERN_53), message: "`model_name_override` of `InstancePool` must match the schema's pattern `^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 5.0 }, message: "`priority` of `InstancePool` must be from 1 to 5 (the schema's minimum/maximum)" },
     ];
 }
@@ -6836,7 +6962,9 @@ impl fr::resource::Props for Experiment {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 3072 }, message: "`description` of `Experiment` must have 0 to 3072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`display_name` of `Experiment` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`display_name` of `Experiment` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "experiment_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`experiment_name` of `Experiment` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "experiment_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`experiment_name` of `Experiment` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -6947,8 +7075,11 @@ impl fr::resource::Props for FeatureGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`description` of `FeatureGroup` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "event_time_feature_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`event_time_feature_name` of `FeatureGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_time_feature_name", check: fr::literal::Check::Pattern(PATTERN_56), message: "`event_time_feature_name` of `FeatureGroup` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "feature_group_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`feature_group_name` of `FeatureGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "feature_group_name", check: fr::literal::Check::Pattern(PATTERN_56), message: "`feature_group_name` of `FeatureGroup` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_identifier_feature_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`record_identifier_feature_name` of `FeatureGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "record_identifier_feature_name", check: fr::literal::Check::Pattern(PATTERN_56), message: "`record_identifier_feature_name` of `FeatureGroup` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7009,6 +7140,7 @@ impl fr::resource::Props for FeatureDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "feature_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`feature_name` of `FeatureDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "feature_name", check: fr::literal::Check::Pattern(PATTERN_56), message: "`feature_name` of `FeatureDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7080,7 +7212,9 @@ impl fr::resource::Props for S3StorageConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `S3StorageConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `S3StorageConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3StorageConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `S3StorageConfig` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7121,6 +7255,7 @@ impl fr::resource::Props for OnlineStoreSecurityConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `OnlineStoreSecurityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `OnlineStoreSecurityConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7225,8 +7360,11 @@ impl fr::resource::Props for Hub {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "hub_description", check: fr::literal::Check::Length { min: 0, max: 1023 }, message: "`hub_description` of `Hub` must have 0 to 1023 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hub_description", check: fr::literal::Check::Pattern(PATTERN_30), message: "`hub_description` of `Hub` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "hub_display_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`hub_display_name` of `Hub` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hub_display_name", check: fr::literal::Check::Pattern(PATTERN_30), message: "`hub_display_name` of `Hub` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "hub_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`hub_name` of `Hub` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "hub_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`hub_name` of `Hub` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7286,6 +7424,7 @@ impl fr::resource::Props for HubS3StorageConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_output_path` of `HubS3StorageConfig` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_output_path` of `HubS3StorageConfig` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7311,6 +7450,7 @@ impl fr::resource::Props for HumanTaskUi {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "human_task_ui_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`human_task_ui_name` of `HumanTaskUi` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "human_task_ui_name", check: fr::literal::Check::Pattern(PATTERN_57), message: "`human_task_ui_name` of `HumanTaskUi` must match the schema's pattern `^[a-z0-9](-*[a-z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7366,6 +7506,7 @@ impl fr::resource::Props for UiTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 128000 }, message: "`content` of `UiTemplate` must have 1 to 128000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Pattern(PATTERN_8), message: "`content` of `UiTemplate` must match the schema's pattern `^[\\S\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7398,8 +7539,11 @@ impl fr::resource::Props for Image {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_description", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`image_description` of `Image` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_description", check: fr::literal::Check::Pattern(PATTERN_58), message: "`image_description` of `Image` must match the schema's pattern `.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_display_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`image_display_name` of `Image` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_display_name", check: fr::literal::Check::Pattern(PATTERN_59), message: "`image_display_name` of `Image` must match the schema's pattern `^[A-Za-z0-9 -_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`image_name` of `Image` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Pattern(PATTERN_60), message: "`image_name` of `Image` must match the schema's pattern `^[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7485,10 +7629,15 @@ impl fr::resource::Props for ImageVersion {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`alias` of `ImageVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "base_image", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`base_image` of `ImageVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "base_image", check: fr::literal::Check::Pattern(PATTERN_58), message: "`base_image` of `ImageVersion` must match the schema's pattern `.+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`image_name` of `ImageVersion` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_name", check: fr::literal::Check::Pattern(PATTERN_60), message: "`image_name` of `ImageVersion` must match the schema's pattern `^[A-Za-z0-9]([-.]?[A-Za-z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ml_framework", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`ml_framework` of `ImageVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ml_framework", check: fr::literal::Check::Pattern(PATTERN_61), message: "`ml_framework` of `ImageVersion` must match the schema's pattern `^[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "programming_lang", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`programming_lang` of `ImageVersion` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "programming_lang", check: fr::literal::Check::Pattern(PATTERN_61), message: "`programming_lang` of `ImageVersion` must match the schema's pattern `^[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "release_notes", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`release_notes` of `ImageVersion` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "release_notes", check: fr::literal::Check::Pattern(PATTERN_30), message: "`release_notes` of `ImageVersion` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7600,8 +7749,11 @@ impl fr::resource::Props for InferenceComponent {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`endpoint_arn` of `InferenceComponent` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `InferenceComponent` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`endpoint_name` of `InferenceComponent` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "inference_component_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`inference_component_name` of `InferenceComponent` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inference_component_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`inference_component_name` of `InferenceComponent` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "variant_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`variant_name` of `InferenceComponent` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variant_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`variant_name` of `InferenceComponent` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7783,6 +7935,7 @@ impl fr::resource::Props for InferenceComponentPlacementStatus {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "current_copy_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`current_copy_count` of `InferenceComponentPlacementStatus` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`instance_type` of `InferenceComponentPlacementStatus` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Pattern(PATTERN_62), message: "`instance_type` of `InferenceComponentPlacementStatus` must match the schema's pattern `^ml\\..*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7816,7 +7969,9 @@ impl fr::resource::Props for InferenceComponentSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "base_inference_component_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`base_inference_component_name` of `InferenceComponentSpecification` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "base_inference_component_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`base_inference_component_name` of `InferenceComponentSpecification` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`model_name` of `InferenceComponentSpecification` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`model_name` of `InferenceComponentSpecification` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7865,7 +8020,9 @@ impl fr::resource::Props for InferenceComponentContainerSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`artifact_url` of `InferenceComponentContainerSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`artifact_url` of `InferenceComponentContainerSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image` of `InferenceComponentContainerSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Pattern(PATTERN_63), message: "`image` of `InferenceComponentContainerSpecification` must match the schema's pattern `[\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -7920,7 +8077,9 @@ impl fr::resource::Props for DeployedImage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resolved_image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`resolved_image` of `DeployedImage` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resolved_image", check: fr::literal::Check::Pattern(PATTERN_63), message: "`resolved_image` of `DeployedImage` must match the schema's pattern `[\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "specified_image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`specified_image` of `DeployedImage` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "specified_image", check: fr::literal::Check::Pattern(PATTERN_63), message: "`specified_image` of `DeployedImage` must match the schema's pattern `[\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8039,7 +8198,9 @@ impl fr::resource::Props for InferenceComponentSpecificationForInstanceType {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`instance_type` of `InferenceComponentSpecificationForInstanceType` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Pattern(PATTERN_62), message: "`instance_type` of `InferenceComponentSpecificationForInstanceType` must match the schema's pattern `^ml\\..*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`model_name` of `InferenceComponentSpecificationForInstanceType` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`model_name` of `InferenceComponentSpecificationForInstanceType` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8063,7 +8224,9 @@ impl fr::resource::Props for InferenceComponentContainerSpecificationForInstance
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`artifact_url` of `InferenceComponentContainerSpecificationForInstanceType` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`artifact_url` of `InferenceComponentContainerSpecificationForInstanceType` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image` of `InferenceComponentContainerSpecificationForInstanceType` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Pattern(PATTERN_63), message: "`image` of `InferenceComponentContainerSpecificationForInstanceType` must match the schema's pattern `[\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8145,10 +8308,15 @@ impl fr::resource::Props for InferenceExperiment {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `InferenceExperiment` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_30), message: "`description` of `InferenceExperiment` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `InferenceExperiment` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `InferenceExperiment` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key` of `InferenceExperiment` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key` of `InferenceExperiment` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`name` of `InferenceExperiment` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `InferenceExperiment` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "status_reason", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`status_reason` of `InferenceExperiment` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "status_reason", check: fr::literal::Check::Pattern(PATTERN_30), message: "`status_reason` of `InferenceExperiment` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8221,7 +8389,9 @@ impl fr::resource::Props for DataStorageConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`destination` of `DataStorageConfig` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination", check: fr::literal::Check::Pattern(PATTERN_48), message: "`destination` of `DataStorageConfig` must match the schema's pattern `^(https|s3)://([^/])/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key` of `DataStorageConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key` of `DataStorageConfig` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8271,7 +8441,9 @@ impl fr::resource::Props for ModelVariantConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`model_name` of `ModelVariantConfig` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`model_name` of `ModelVariantConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "variant_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`variant_name` of `ModelVariantConfig` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "variant_name", check: fr::literal::Check::Pattern(PATTERN_64), message: "`variant_name` of `ModelVariantConfig` must match the schema's pattern `^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8354,6 +8526,7 @@ impl fr::resource::Props for ShadowModeConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_model_variant_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`source_model_variant_name` of `ShadowModeConfig` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_model_variant_name", check: fr::literal::Check::Pattern(PATTERN_64), message: "`source_model_variant_name` of `ShadowModeConfig` must match the schema's pattern `^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8376,6 +8549,7 @@ impl fr::resource::Props for ShadowModelVariantConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "sampling_percentage", check: fr::literal::Check::Range { min: f64::NEG_INFINITY, max: 100.0 }, message: "`sampling_percentage` of `ShadowModelVariantConfig` must be at most 100 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "shadow_model_variant_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`shadow_model_variant_name` of `ShadowModelVariantConfig` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "shadow_model_variant_name", check: fr::literal::Check::Pattern(PATTERN_64), message: "`shadow_model_variant_name` of `ShadowModelVariantConfig` must match the schema's pattern `^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8419,8 +8593,11 @@ impl fr::resource::Props for MlflowApp {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_store_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`artifact_store_uri` of `MlflowApp` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_store_uri", check: fr::literal::Check::Pattern(PATTERN_65), message: "`artifact_store_uri` of `MlflowApp` must match the schema's pattern `(https|s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `MlflowApp` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_66), message: "`name` of `MlflowApp` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "weekly_maintenance_window_start", check: fr::literal::Check::Length { min: 0, max: 9 }, message: "`weekly_maintenance_window_start` of `MlflowApp` must have 0 to 9 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "weekly_maintenance_window_start", check: fr::literal::Check::Pattern(PATTERN_67), message: "`weekly_maintenance_window_start` of `MlflowApp` must match the schema's pattern `(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8521,9 +8698,13 @@ impl fr::resource::Props for MlflowTrackingServer {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_store_uri", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`artifact_store_uri` of `MlflowTrackingServer` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_store_uri", check: fr::literal::Check::Pattern(PATTERN_35), message: "`artifact_store_uri` of `MlflowTrackingServer` must match the schema's pattern `^s3:\\/\\/([^\\/]+)\\/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "mlflow_version", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`mlflow_version` of `MlflowTrackingServer` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mlflow_version", check: fr::literal::Check::Pattern(PATTERN_68), message: "`mlflow_version` of `MlflowTrackingServer` must match the schema's pattern `^\\d+(\\.\\d+)+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tracking_server_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`tracking_server_name` of `MlflowTrackingServer` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tracking_server_name", check: fr::literal::Check::Pattern(PATTERN_66), message: "`tracking_server_name` of `MlflowTrackingServer` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "weekly_maintenance_window_start", check: fr::literal::Check::Length { min: 0, max: 9 }, message: "`weekly_maintenance_window_start` of `MlflowTrackingServer` must have 0 to 9 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "weekly_maintenance_window_start", check: fr::literal::Check::Pattern(PATTERN_69), message: "`weekly_maintenance_window_start` of `MlflowTrackingServer` must match the schema's pattern `^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):(…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8609,6 +8790,7 @@ impl fr::resource::Props for Model {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`model_name` of `Model` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_name", check: fr::literal::Check::Pattern(PATTERN_53), message: "`model_name` of `Model` must match the schema's pattern `^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8689,9 +8871,13 @@ impl fr::resource::Props for ContainerDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`container_hostname` of `ContainerDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Pattern(PATTERN_4), message: "`container_hostname` of `ContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image` of `ContainerDefinition` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Pattern(PATTERN_6), message: "`image` of `ContainerDefinition` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "inference_specification_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`inference_specification_name` of `ContainerDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "inference_specification_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`inference_specification_name` of `ContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `ContainerDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`model_data_url` of `ContainerDefinition` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_package_name", check: fr::literal::Check::Length { min: 1, max: 176 }, message: "`model_package_name` of `ContainerDefinition` must have 1 to 176 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -8788,6 +8974,7 @@ impl fr::resource::Props for S3DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3DataSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `S3DataSource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -8948,7 +9135,9 @@ impl fr::resource::Props for ModelBiasJobDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `ModelBiasJobDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `ModelBiasJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`job_definition_name` of `ModelBiasJobDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`job_definition_name` of `ModelBiasJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9011,7 +9200,9 @@ impl fr::resource::Props for ModelBiasAppSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "config_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`config_uri` of `ModelBiasAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "config_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`config_uri` of `ModelBiasAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image_uri` of `ModelBiasAppSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`image_uri` of `ModelBiasAppSpecification` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9030,6 +9221,7 @@ impl fr::resource::Props for ModelBiasBaselineConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`baselining_job_name` of `ModelBiasBaselineConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`baselining_job_name` of `ModelBiasBaselineConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9098,12 +9290,16 @@ impl fr::resource::Props for ModelBiasJobDefinitionBatchTransformInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `ModelBiasJobDefinitionBatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`data_captured_destination_s3_uri` of `ModelBiasJobDefinitionBatchTransformInput` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`end_time_offset` of `ModelBiasJobDefinitionBatchTransformInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`end_time_offset` of `ModelBiasJobDefinitionBatchTransformInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "features_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`features_attribute` of `ModelBiasJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "inference_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`inference_attribute` of `ModelBiasJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelBiasJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ModelBiasJobDefinitionBatchTransformInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelBiasJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`start_time_offset` of `ModelBiasJobDefinitionBatchTransformInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`start_time_offset` of `ModelBiasJobDefinitionBatchTransformInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9164,12 +9360,16 @@ impl fr::resource::Props for ModelBiasJobDefinitionEndpointInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`end_time_offset` of `ModelBiasJobDefinitionEndpointInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`end_time_offset` of `ModelBiasJobDefinitionEndpointInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `ModelBiasJobDefinitionEndpointInput` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `ModelBiasJobDefinitionEndpointInput` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "features_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`features_attribute` of `ModelBiasJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "inference_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`inference_attribute` of `ModelBiasJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelBiasJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ModelBiasJobDefinitionEndpointInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelBiasJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`start_time_offset` of `ModelBiasJobDefinitionEndpointInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`start_time_offset` of `ModelBiasJobDefinitionEndpointInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9203,6 +9403,7 @@ impl fr::resource::Props for MonitoringGroundTruthS3Input {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`s3_uri` of `MonitoringGroundTruthS3Input` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `MonitoringGroundTruthS3Input` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9242,6 +9443,7 @@ impl fr::resource::Props for ModelCard {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_card_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`model_card_name` of `ModelCard` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_card_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`model_card_name` of `ModelCard` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9393,6 +9595,7 @@ impl fr::resource::Props for EvaluationDetail {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "evaluation_job_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`evaluation_job_arn` of `EvaluationDetail` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "evaluation_observation", check: fr::literal::Check::Length { min: 0, max: 2096 }, message: "`evaluation_observation` of `EvaluationDetail` must have 0 to 2096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_71), message: "`name` of `EvaluationDetail` must match the schema's pattern `.{1,63}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9409,6 +9612,9 @@ impl fr::resource::Props for MetricGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "metric_data", message: "missing required property `metric_data` of `MetricGroup`: add `metric_data: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `MetricGroup`: add `name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_71), message: "`name` of `MetricGroup` must match the schema's pattern `.{1,63}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9763,6 +9969,10 @@ impl fr::resource::Props for TrainingHyperParameter {
         fr::resource::Required { field: "name", message: "missing required property `name` of `TrainingHyperParameter`: add `name: ...` to it" },
         fr::resource::Required { field: "value", message: "missing required property `value` of `TrainingHyperParameter`: add `value: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_72), message: "`name` of `TrainingHyperParameter` must match the schema's pattern `.{1,255}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_72), message: "`value` of `TrainingHyperParameter` must match the schema's pattern `.{1,255}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -9794,6 +10004,7 @@ impl fr::resource::Props for TrainingMetric {
         fr::resource::Required { field: "value", message: "missing required property `value` of `TrainingMetric`: add `value: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_72), message: "`name` of `TrainingMetric` must match the schema's pattern `.{1,255}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notes", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`notes` of `TrainingMetric` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -9838,6 +10049,7 @@ impl fr::resource::Props for SecurityConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `SecurityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key_id` of `SecurityConfig` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9891,7 +10103,9 @@ impl fr::resource::Props for ModelExplainabilityJobDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `ModelExplainabilityJobDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `ModelExplainabilityJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`job_definition_name` of `ModelExplainabilityJobDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`job_definition_name` of `ModelExplainabilityJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9954,7 +10168,9 @@ impl fr::resource::Props for ModelExplainabilityAppSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "config_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`config_uri` of `ModelExplainabilityAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "config_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`config_uri` of `ModelExplainabilityAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image_uri` of `ModelExplainabilityAppSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`image_uri` of `ModelExplainabilityAppSpecification` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -9973,6 +10189,7 @@ impl fr::resource::Props for ModelExplainabilityBaselineConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`baselining_job_name` of `ModelExplainabilityBaselineConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`baselining_job_name` of `ModelExplainabilityBaselineConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10028,9 +10245,11 @@ impl fr::resource::Props for ModelExplainabilityJobDefinitionBatchTransformInput
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`data_captured_destination_s3_uri` of `ModelExplainabilityJobDefinitionBatchTransformInput` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "features_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`features_attribute` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "inference_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`inference_attribute` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ModelExplainabilityJobDefinitionBatchTransformInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelExplainabilityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -10084,9 +10303,11 @@ impl fr::resource::Props for ModelExplainabilityJobDefinitionEndpointInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `ModelExplainabilityJobDefinitionEndpointInput` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `ModelExplainabilityJobDefinitionEndpointInput` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "features_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`features_attribute` of `ModelExplainabilityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "inference_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`inference_attribute` of `ModelExplainabilityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelExplainabilityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ModelExplainabilityJobDefinitionEndpointInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelExplainabilityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -10196,11 +10417,14 @@ impl fr::resource::Props for ModelPackage {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "approval_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`approval_description` of `ModelPackage` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "approval_description", check: fr::literal::Check::Pattern(PATTERN_30), message: "`approval_description` of `ModelPackage` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_package_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_package_description` of `ModelPackage` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "model_package_group_name", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`model_package_group_name` of `ModelPackage` must have 1 to 170 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "model_package_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`model_package_name` of `ModelPackage` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_package_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`model_package_name` of `ModelPackage` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_package_version", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`model_package_version` of `ModelPackage` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "sample_payload_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`sample_payload_url` of `ModelPackage` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sample_payload_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`sample_payload_url` of `ModelPackage` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`source_uri` of `ModelPackage` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -10278,7 +10502,9 @@ impl fr::resource::Props for AdditionalInferenceSpecificationDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `AdditionalInferenceSpecificationDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_30), message: "`description` of `AdditionalInferenceSpecificationDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `AdditionalInferenceSpecificationDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `AdditionalInferenceSpecificationDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10322,10 +10548,15 @@ impl fr::resource::Props for ModelPackageContainerDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`container_hostname` of `ModelPackageContainerDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "container_hostname", check: fr::literal::Check::Pattern(PATTERN_10), message: "`container_hostname` of `ModelPackageContainerDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "framework_version", check: fr::literal::Check::Length { min: 3, max: 10 }, message: "`framework_version` of `ModelPackageContainerDefinition` must have 3 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "framework_version", check: fr::literal::Check::Pattern(PATTERN_73), message: "`framework_version` of `ModelPackageContainerDefinition` must match the schema's pattern `[0-9]\\.[A-Za-z0-9.]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`image` of `ModelPackageContainerDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image", check: fr::literal::Check::Pattern(PATTERN_74), message: "`image` of `ModelPackageContainerDefinition` must match the schema's pattern `[\\S]{1,255}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "image_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`image_digest` of `ModelPackageContainerDefinition` must have 0 to 72 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_digest", check: fr::literal::Check::Pattern(PATTERN_7), message: "`image_digest` of `ModelPackageContainerDefinition` must match the schema's pattern `^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `ModelPackageContainerDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`model_data_url` of `ModelPackageContainerDefinition` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10366,6 +10597,7 @@ impl fr::resource::Props for S3ModelDataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3ModelDataSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `S3ModelDataSource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10399,6 +10631,7 @@ impl fr::resource::Props for ModelPackageContainerDefinitionModelInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_input_config", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`data_input_config` of `ModelPackageContainerDefinitionModelInput` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_input_config", check: fr::literal::Check::Pattern(PATTERN_33), message: "`data_input_config` of `ModelPackageContainerDefinitionModelInput` must match the schema's pattern `[\\S\\s]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10461,8 +10694,11 @@ impl fr::resource::Props for FileSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`content_digest` of `FileSource` must have 0 to 72 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_digest", check: fr::literal::Check::Pattern(PATTERN_7), message: "`content_digest` of `FileSource` must match the schema's pattern `^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`content_type` of `FileSource` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Pattern(PATTERN_30), message: "`content_type` of `FileSource` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `FileSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `FileSource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10487,8 +10723,11 @@ impl fr::resource::Props for MetricsSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content_digest", check: fr::literal::Check::Length { min: 0, max: 72 }, message: "`content_digest` of `MetricsSource` must have 0 to 72 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_digest", check: fr::literal::Check::Pattern(PATTERN_7), message: "`content_digest` of `MetricsSource` must match the schema's pattern `^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`content_type` of `MetricsSource` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Pattern(PATTERN_30), message: "`content_type` of `MetricsSource` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `MetricsSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `MetricsSource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10586,9 +10825,13 @@ impl fr::resource::Props for ModelPackageMetadataProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "commit_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`commit_id` of `ModelPackageMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "commit_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`commit_id` of `ModelPackageMetadataProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "generated_by", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`generated_by` of `ModelPackageMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "generated_by", check: fr::literal::Check::Pattern(PATTERN_30), message: "`generated_by` of `ModelPackageMetadataProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`project_id` of `ModelPackageMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`project_id` of `ModelPackageMetadataProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`repository` of `ModelPackageMetadataProperties` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Pattern(PATTERN_30), message: "`repository` of `ModelPackageMetadataProperties` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10619,6 +10862,7 @@ impl fr::resource::Props for ModelCardProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_card_content", check: fr::literal::Check::Length { min: 0, max: 100000 }, message: "`model_card_content` of `ModelCardProperty` must have 0 to 100000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_card_content", check: fr::literal::Check::Pattern(PATTERN_30), message: "`model_card_content` of `ModelCardProperty` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10745,6 +10989,7 @@ impl fr::resource::Props for ModelPackageStatusItem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`name` of `ModelPackageStatusItem` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `ModelPackageStatusItem` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10772,6 +11017,7 @@ impl fr::resource::Props for ModelPackageSecurityConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `ModelPackageSecurityConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `ModelPackageSecurityConfig` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10815,6 +11061,7 @@ impl fr::resource::Props for SourceAlgorithm {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "algorithm_name", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`algorithm_name` of `SourceAlgorithm` must have 1 to 170 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_data_url` of `SourceAlgorithm` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_data_url", check: fr::literal::Check::Pattern(PATTERN_2), message: "`model_data_url` of `SourceAlgorithm` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10853,6 +11100,7 @@ impl fr::resource::Props for ValidationProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "profile_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`profile_name` of `ValidationProfile` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "profile_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`profile_name` of `ValidationProfile` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10925,6 +11173,7 @@ impl fr::resource::Props for TransformInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`content_type` of `TransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Pattern(PATTERN_30), message: "`content_type` of `TransformInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -10968,6 +11217,7 @@ impl fr::resource::Props for ModelPackageS3DataSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `ModelPackageS3DataSource` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_uri` of `ModelPackageS3DataSource` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11013,8 +11263,11 @@ impl fr::resource::Props for TransformOutput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "accept", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`accept` of `TransformOutput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "accept", check: fr::literal::Check::Pattern(PATTERN_30), message: "`accept` of `TransformOutput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `TransformOutput` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key_id` of `TransformOutput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_output_path` of `TransformOutput` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_output_path", check: fr::literal::Check::Pattern(PATTERN_2), message: "`s3_output_path` of `TransformOutput` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11048,6 +11301,7 @@ impl fr::resource::Props for TransformResources {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`instance_count` of `TransformResources` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`volume_kms_key_id` of `TransformResources` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`volume_kms_key_id` of `TransformResources` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11076,6 +11330,7 @@ impl fr::resource::Props for ModelPackageGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_package_group_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`model_package_group_description` of `ModelPackageGroup` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "model_package_group_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`model_package_group_name` of `ModelPackageGroup` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_package_group_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`model_package_group_name` of `ModelPackageGroup` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11169,7 +11424,9 @@ impl fr::resource::Props for ModelQualityJobDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `ModelQualityJobDefinition` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `ModelQualityJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`job_definition_name` of `ModelQualityJobDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "job_definition_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`job_definition_name` of `ModelQualityJobDefinition` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11244,8 +11501,11 @@ impl fr::resource::Props for ModelQualityAppSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image_uri` of `ModelQualityAppSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`image_uri` of `ModelQualityAppSpecification` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_analytics_processor_source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`post_analytics_processor_source_uri` of `ModelQualityAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_analytics_processor_source_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`post_analytics_processor_source_uri` of `ModelQualityAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_preprocessor_source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`record_preprocessor_source_uri` of `ModelQualityAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "record_preprocessor_source_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`record_preprocessor_source_uri` of `ModelQualityAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11273,6 +11533,7 @@ impl fr::resource::Props for ModelQualityBaselineConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`baselining_job_name` of `ModelQualityBaselineConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "baselining_job_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`baselining_job_name` of `ModelQualityBaselineConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11338,11 +11599,15 @@ impl fr::resource::Props for ModelQualityJobDefinitionBatchTransformInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`data_captured_destination_s3_uri` of `ModelQualityJobDefinitionBatchTransformInput` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_captured_destination_s3_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`data_captured_destination_s3_uri` of `ModelQualityJobDefinitionBatchTransformInput` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`end_time_offset` of `ModelQualityJobDefinitionBatchTransformInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`end_time_offset` of `ModelQualityJobDefinitionBatchTransformInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "inference_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`inference_attribute` of `ModelQualityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelQualityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ModelQualityJobDefinitionBatchTransformInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelQualityJobDefinitionBatchTransformInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`start_time_offset` of `ModelQualityJobDefinitionBatchTransformInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`start_time_offset` of `ModelQualityJobDefinitionBatchTransformInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11400,11 +11665,15 @@ impl fr::resource::Props for ModelQualityJobDefinitionEndpointInput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`end_time_offset` of `ModelQualityJobDefinitionEndpointInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "end_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`end_time_offset` of `ModelQualityJobDefinitionEndpointInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `ModelQualityJobDefinitionEndpointInput` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `ModelQualityJobDefinitionEndpointInput` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "inference_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`inference_attribute` of `ModelQualityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ModelQualityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ModelQualityJobDefinitionEndpointInput` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "probability_attribute", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`probability_attribute` of `ModelQualityJobDefinitionEndpointInput` must have 0 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`start_time_offset` of `ModelQualityJobDefinitionEndpointInput` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "start_time_offset", check: fr::literal::Check::Pattern(PATTERN_70), message: "`start_time_offset` of `ModelQualityJobDefinitionEndpointInput` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11459,8 +11728,10 @@ impl fr::resource::Props for MonitoringSchedule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `MonitoringSchedule` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `MonitoringSchedule` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "failure_reason", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`failure_reason` of `MonitoringSchedule` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "monitoring_schedule_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`monitoring_schedule_name` of `MonitoringSchedule` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitoring_schedule_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`monitoring_schedule_name` of `MonitoringSchedule` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11544,9 +11815,12 @@ impl fr::resource::Props for MonitoringExecutionSummary {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`endpoint_name` of `MonitoringExecutionSummary` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`endpoint_name` of `MonitoringExecutionSummary` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "failure_reason", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`failure_reason` of `MonitoringExecutionSummary` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "monitoring_schedule_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`monitoring_schedule_name` of `MonitoringExecutionSummary` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitoring_schedule_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`monitoring_schedule_name` of `MonitoringExecutionSummary` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "processing_job_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`processing_job_arn` of `MonitoringExecutionSummary` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "processing_job_arn", check: fr::literal::Check::Pattern(PATTERN_75), message: "`processing_job_arn` of `MonitoringExecutionSummary` must match the schema's pattern `aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:proc…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11584,6 +11858,7 @@ impl fr::resource::Props for MonitoringScheduleConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "monitoring_job_definition_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`monitoring_job_definition_name` of `MonitoringScheduleConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "monitoring_job_definition_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`monitoring_job_definition_name` of `MonitoringScheduleConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11670,8 +11945,11 @@ impl fr::resource::Props for MonitoringAppSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`image_uri` of `MonitoringAppSpecification` must have 0 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`image_uri` of `MonitoringAppSpecification` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_analytics_processor_source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`post_analytics_processor_source_uri` of `MonitoringAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_analytics_processor_source_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`post_analytics_processor_source_uri` of `MonitoringAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "record_preprocessor_source_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`record_preprocessor_source_uri` of `MonitoringAppSpecification` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "record_preprocessor_source_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`record_preprocessor_source_uri` of `MonitoringAppSpecification` must match the schema's pattern `^(https|s3)://([^/]+)/?(.*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -11720,7 +11998,9 @@ impl fr::resource::Props for ScheduleConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_analysis_end_time", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`data_analysis_end_time` of `ScheduleConfig` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_analysis_end_time", check: fr::literal::Check::Pattern(PATTERN_70), message: "`data_analysis_end_time` of `ScheduleConfig` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "data_analysis_start_time", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`data_analysis_start_time` of `ScheduleConfig` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_analysis_start_time", check: fr::literal::Check::Pattern(PATTERN_70), message: "`data_analysis_start_time` of `ScheduleConfig` must match the schema's pattern `^.?P.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`schedule_expression` of `ScheduleConfig` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -11819,10 +12099,15 @@ impl fr::resource::Props for NotebookInstance {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_code_repository", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`default_code_repository` of `NotebookInstance` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_code_repository", check: fr::literal::Check::Pattern(PATTERN_76), message: "`default_code_repository` of `NotebookInstance` must match the schema's pattern `^https://([^/]+)/?(.*)$|^[a-zA-Z0-9](-*[a-zA-Z0-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `NotebookInstance` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`kms_key_id` of `NotebookInstance` must match the schema's pattern `^[a-zA-Z0-9:/_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "lifecycle_config_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`lifecycle_config_name` of `NotebookInstance` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_config_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`lifecycle_config_name` of `NotebookInstance` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notebook_instance_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`notebook_instance_name` of `NotebookInstance` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notebook_instance_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`notebook_instance_name` of `NotebookInstance` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "platform_identifier", check: fr::literal::Check::Length { min: 0, max: 20 }, message: "`platform_identifier` of `NotebookInstance` must have 0 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "platform_identifier", check: fr::literal::Check::Pattern(PATTERN_77), message: "`platform_identifier` of `NotebookInstance` must match the schema's pattern `^(notebook-al1-v1|notebook-al2-v1|notebook-al2-v…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "volume_size_in_gb", check: fr::literal::Check::Range { min: 5.0, max: 16384.0 }, message: "`volume_size_in_gb` of `NotebookInstance` must be from 5 to 16384 (the schema's minimum/maximum)" },
     ];
 }
@@ -11896,6 +12181,7 @@ impl fr::resource::Props for InstanceMetadataServiceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "minimum_instance_metadata_service_version", check: fr::literal::Check::Length { min: 0, max: 1 }, message: "`minimum_instance_metadata_service_version` of `InstanceMetadataServiceConfiguration` must have 0 to 1 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "minimum_instance_metadata_service_version", check: fr::literal::Check::Pattern(PATTERN_78), message: "`minimum_instance_metadata_service_version` of `InstanceMetadataServiceConfiguration` must match the schema's pattern `^1|2$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12125,6 +12411,7 @@ impl fr::resource::Props for NotebookInstanceLifecycleConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "notebook_instance_lifecycle_config_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`notebook_instance_lifecycle_config_name` of `NotebookInstanceLifecycleConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "notebook_instance_lifecycle_config_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`notebook_instance_lifecycle_config_name` of `NotebookInstanceLifecycleConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12174,6 +12461,7 @@ impl fr::resource::Props for NotebookInstanceLifecycleHook {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 16384 }, message: "`content` of `NotebookInstanceLifecycleHook` must have 1 to 16384 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Pattern(PATTERN_8), message: "`content` of `NotebookInstanceLifecycleHook` must match the schema's pattern `^[\\S\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12234,7 +12522,9 @@ impl fr::resource::Props for PartnerApp {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "app_version", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`app_version` of `PartnerApp` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `PartnerApp` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`kms_key_id` of `PartnerApp` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `PartnerApp` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_79), message: "`name` of `PartnerApp` must match the schema's pattern `^[a-zA-Z0-9]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tier", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`tier` of `PartnerApp` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -12316,6 +12606,7 @@ impl fr::resource::Props for PartnerAppMaintenanceConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "maintenance_window_start", check: fr::literal::Check::Length { min: 0, max: 9 }, message: "`maintenance_window_start` of `PartnerAppMaintenanceConfig` must have 0 to 9 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "maintenance_window_start", check: fr::literal::Check::Pattern(PATTERN_67), message: "`maintenance_window_start` of `PartnerAppMaintenanceConfig` must match the schema's pattern `(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12363,7 +12654,9 @@ impl fr::resource::Props for Pipeline {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "pipeline_description", check: fr::literal::Check::Length { min: 0, max: 3072 }, message: "`pipeline_description` of `Pipeline` must have 0 to 3072 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "pipeline_display_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`pipeline_display_name` of `Pipeline` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pipeline_display_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`pipeline_display_name` of `Pipeline` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`pipeline_name` of `Pipeline` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pipeline_name", check: fr::literal::Check::Pattern(PATTERN_29), message: "`pipeline_name` of `Pipeline` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12467,6 +12760,7 @@ impl fr::resource::Props for ProcessingJob {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "processing_job_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`processing_job_name` of `ProcessingJob` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "processing_job_name", check: fr::literal::Check::Pattern(PATTERN_80), message: "`processing_job_name` of `ProcessingJob` must match the schema's pattern `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12555,6 +12849,7 @@ impl fr::resource::Props for AppSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`image_uri` of `AppSpecification` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "image_uri", check: fr::literal::Check::Pattern(PATTERN_30), message: "`image_uri` of `AppSpecification` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12579,9 +12874,13 @@ impl fr::resource::Props for ExperimentConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "experiment_name", check: fr::literal::Check::Length { min: 0, max: 120 }, message: "`experiment_name` of `ExperimentConfig` must have 0 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "experiment_name", check: fr::literal::Check::Pattern(PATTERN_81), message: "`experiment_name` of `ExperimentConfig` must match the schema's pattern `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "run_name", check: fr::literal::Check::Length { min: 0, max: 120 }, message: "`run_name` of `ExperimentConfig` must have 0 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "run_name", check: fr::literal::Check::Pattern(PATTERN_81), message: "`run_name` of `ExperimentConfig` must match the schema's pattern `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "trial_component_display_name", check: fr::literal::Check::Length { min: 0, max: 120 }, message: "`trial_component_display_name` of `ExperimentConfig` must have 0 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "trial_component_display_name", check: fr::literal::Check::Pattern(PATTERN_81), message: "`trial_component_display_name` of `ExperimentConfig` must match the schema's pattern `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "trial_name", check: fr::literal::Check::Length { min: 0, max: 120 }, message: "`trial_name` of `ExperimentConfig` must have 0 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "trial_name", check: fr::literal::Check::Pattern(PATTERN_81), message: "`trial_name` of `ExperimentConfig` must match the schema's pattern `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12668,6 +12967,7 @@ impl fr::resource::Props for DatasetDefinition {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `DatasetDefinition` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `DatasetDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12711,10 +13011,15 @@ impl fr::resource::Props for AthenaDatasetDefinition {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "catalog", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`catalog` of `AthenaDatasetDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "database", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`database` of `AthenaDatasetDefinition` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database", check: fr::literal::Check::Pattern(PATTERN_30), message: "`database` of `AthenaDatasetDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `AthenaDatasetDefinition` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_82), message: "`kms_key_id` of `AthenaDatasetDefinition` must match the schema's pattern `[a-zA-Z0-9:/_-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "output_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`output_s3_uri` of `AthenaDatasetDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "output_s3_uri", check: fr::literal::Check::Pattern(PATTERN_65), message: "`output_s3_uri` of `AthenaDatasetDefinition` must match the schema's pattern `(https|s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`query_string` of `AthenaDatasetDefinition` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Pattern(PATTERN_33), message: "`query_string` of `AthenaDatasetDefinition` must match the schema's pattern `[\\s\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "work_group", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`work_group` of `AthenaDatasetDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "work_group", check: fr::literal::Check::Pattern(PATTERN_83), message: "`work_group` of `AthenaDatasetDefinition` must match the schema's pattern `[a-zA-Z0-9._-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12798,11 +13103,17 @@ impl fr::resource::Props for RedshiftDatasetDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cluster_id", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`cluster_id` of `RedshiftDatasetDefinition` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cluster_id", check: fr::literal::Check::Pattern(PATTERN_30), message: "`cluster_id` of `RedshiftDatasetDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "database", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`database` of `RedshiftDatasetDefinition` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "database", check: fr::literal::Check::Pattern(PATTERN_30), message: "`database` of `RedshiftDatasetDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "db_user", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`db_user` of `RedshiftDatasetDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_user", check: fr::literal::Check::Pattern(PATTERN_30), message: "`db_user` of `RedshiftDatasetDefinition` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `RedshiftDatasetDefinition` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_82), message: "`kms_key_id` of `RedshiftDatasetDefinition` must match the schema's pattern `[a-zA-Z0-9:/_-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "output_s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`output_s3_uri` of `RedshiftDatasetDefinition` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "output_s3_uri", check: fr::literal::Check::Pattern(PATTERN_65), message: "`output_s3_uri` of `RedshiftDatasetDefinition` must match the schema's pattern `(https|s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`query_string` of `RedshiftDatasetDefinition` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Pattern(PATTERN_33), message: "`query_string` of `RedshiftDatasetDefinition` must match the schema's pattern `[\\s\\S]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12855,7 +13166,9 @@ impl fr::resource::Props for S3Input {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `S3Input` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `S3Input` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3Input` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_65), message: "`s3_uri` of `S3Input` must match the schema's pattern `(https|s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12908,6 +13221,7 @@ impl fr::resource::Props for ProcessingOutputConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`kms_key_id` of `ProcessingOutputConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Pattern(PATTERN_82), message: "`kms_key_id` of `ProcessingOutputConfig` must match the schema's pattern `[a-zA-Z0-9:/_-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12948,6 +13262,7 @@ impl fr::resource::Props for FeatureStoreOutput {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "feature_group_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`feature_group_name` of `FeatureStoreOutput` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "feature_group_name", check: fr::literal::Check::Pattern(PATTERN_84), message: "`feature_group_name` of `FeatureStoreOutput` must match the schema's pattern `[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -12972,7 +13287,9 @@ impl fr::resource::Props for ProcessingJobS3Output {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`local_path` of `ProcessingJobS3Output` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_path", check: fr::literal::Check::Pattern(PATTERN_30), message: "`local_path` of `ProcessingJobS3Output` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `ProcessingJobS3Output` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_65), message: "`s3_uri` of `ProcessingJobS3Output` must match the schema's pattern `(https|s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13024,6 +13341,7 @@ impl fr::resource::Props for ProcessingJobClusterConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_count", check: fr::literal::Check::Range { min: 1.0, max: 100.0 }, message: "`instance_count` of `ProcessingJobClusterConfig` must be from 1 to 100 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`volume_kms_key_id` of `ProcessingJobClusterConfig` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_kms_key_id", check: fr::literal::Check::Pattern(PATTERN_82), message: "`volume_kms_key_id` of `ProcessingJobClusterConfig` must match the schema's pattern `[a-zA-Z0-9:/_-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "volume_size_in_gb", check: fr::literal::Check::Range { min: 1.0, max: 16384.0 }, message: "`volume_size_in_gb` of `ProcessingJobClusterConfig` must be from 1 to 16384 (the schema's minimum/maximum)" },
     ];
 }
@@ -13220,7 +13538,9 @@ impl fr::resource::Props for Project {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "project_description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`project_description` of `Project` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_description", check: fr::literal::Check::Pattern(PATTERN_30), message: "`project_description` of `Project` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`project_name` of `Project` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "project_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`project_name` of `Project` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13281,6 +13601,7 @@ impl fr::resource::Props for ProjectServiceCatalogProvisionedProductDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "provisioned_product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`provisioned_product_id` of `ProjectServiceCatalogProvisionedProductDetails` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provisioned_product_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`provisioned_product_id` of `ProjectServiceCatalogProvisionedProductDetails` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13307,8 +13628,11 @@ impl fr::resource::Props for ProjectServiceCatalogProvisioningDetails {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "path_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`path_id` of `ProjectServiceCatalogProvisioningDetails` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`path_id` of `ProjectServiceCatalogProvisioningDetails` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`product_id` of `ProjectServiceCatalogProvisioningDetails` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`product_id` of `ProjectServiceCatalogProvisioningDetails` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "provisioning_artifact_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`provisioning_artifact_id` of `ProjectServiceCatalogProvisioningDetails` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "provisioning_artifact_id", check: fr::literal::Check::Pattern(PATTERN_17), message: "`provisioning_artifact_id` of `ProjectServiceCatalogProvisioningDetails` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13330,7 +13654,9 @@ impl fr::resource::Props for ProvisioningParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`key` of `ProvisioningParameter` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_30), message: "`key` of `ProvisioningParameter` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`value` of `ProvisioningParameter` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_30), message: "`value` of `ProvisioningParameter` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13428,8 +13754,10 @@ impl fr::resource::Props for Space {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`domain_id` of `Space` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`domain_id` of `Space` must match the schema's pattern `^d-(-*[a-z0-9]){1,61}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "space_display_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`space_display_name` of `Space` must have 0 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "space_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`space_name` of `Space` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "space_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`space_name` of `Space` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13489,6 +13817,7 @@ impl fr::resource::Props for OwnershipSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "owner_user_profile_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`owner_user_profile_name` of `OwnershipSettings` must have 0 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "owner_user_profile_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`owner_user_profile_name` of `OwnershipSettings` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13570,8 +13899,11 @@ impl fr::resource::Props for ResourceSpec {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`lifecycle_config_arn` of `ResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_85), message: "`lifecycle_config_arn` of `ResourceSpec` must match the schema's pattern `arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_arn` of `ResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`sage_maker_image_arn` of `ResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_version_arn` of `ResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Pattern(PATTERN_14), message: "`sage_maker_image_version_arn` of `ResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-v…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13672,6 +14004,7 @@ impl fr::resource::Props for EFSFileSystem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `EFSFileSystem` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_36), message: "`file_system_id` of `EFSFileSystem` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13688,6 +14021,7 @@ impl fr::resource::Props for FSxLustreFileSystem {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 11, max: 21 }, message: "`file_system_id` of `FSxLustreFileSystem` must have 11 to 21 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_36), message: "`file_system_id` of `FSxLustreFileSystem` must match the schema's pattern `^(fs-[0-9a-f]{8,})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13702,6 +14036,7 @@ impl fr::resource::Props for S3FileSystem {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`s3_uri` of `S3FileSystem` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "s3_uri", check: fr::literal::Check::Pattern(PATTERN_38), message: "`s3_uri` of `S3FileSystem` must match the schema's pattern `(s3)://([^/]+)/?(.*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13842,7 +14177,9 @@ impl fr::resource::Props for StudioLifecycleConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "studio_lifecycle_config_content", check: fr::literal::Check::Length { min: 1, max: 16384 }, message: "`studio_lifecycle_config_content` of `StudioLifecycleConfig` must have 1 to 16384 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "studio_lifecycle_config_content", check: fr::literal::Check::Pattern(PATTERN_33), message: "`studio_lifecycle_config_content` of `StudioLifecycleConfig` must match the schema's pattern `[\\S\\s]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "studio_lifecycle_config_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`studio_lifecycle_config_name` of `StudioLifecycleConfig` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "studio_lifecycle_config_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`studio_lifecycle_config_name` of `StudioLifecycleConfig` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -13931,7 +14268,9 @@ impl fr::resource::Props for TrialComponent {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`display_name` of `TrialComponent` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`display_name` of `TrialComponent` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "trial_component_name", check: fr::literal::Check::Length { min: 1, max: 120 }, message: "`trial_component_name` of `TrialComponent` must have 1 to 120 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "trial_component_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`trial_component_name` of `TrialComponent` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14062,8 +14401,11 @@ impl fr::resource::Props for UserProfile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`domain_id` of `UserProfile` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`domain_id` of `UserProfile` must match the schema's pattern `^d-(-*[a-z0-9]){1,61}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "single_sign_on_user_identifier", check: fr::literal::Check::Pattern(PATTERN_86), message: "`single_sign_on_user_identifier` of `UserProfile` must match the schema's pattern `UserName`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "single_sign_on_user_value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`single_sign_on_user_value` of `UserProfile` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_profile_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`user_profile_name` of `UserProfile` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_profile_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`user_profile_name` of `UserProfile` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14192,6 +14534,7 @@ impl fr::resource::Props for UserProfileCodeEditorAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `UserProfileCodeEditorAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`built_in_lifecycle_config_arn` of `UserProfileCodeEditorAppSettings` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14219,9 +14562,13 @@ impl fr::resource::Props for UserProfileResourceSpec {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`lifecycle_config_arn` of `UserProfileResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`lifecycle_config_arn` of `UserProfileResourceSpec` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_arn` of `UserProfileResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_arn", check: fr::literal::Check::Pattern(PATTERN_13), message: "`sage_maker_image_arn` of `UserProfileResourceSpec` must match the schema's pattern `^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`sage_maker_image_version_arn` of `UserProfileResourceSpec` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "sage_maker_image_version_arn", check: fr::literal::Check::Pattern(PATTERN_87), message: "`sage_maker_image_version_arn` of `UserProfileResourceSpec` must match the schema's pattern `^(arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`training_plan_arn` of `UserProfileResourceSpec` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "training_plan_arn", check: fr::literal::Check::Pattern(PATTERN_41), message: "`training_plan_arn` of `UserProfileResourceSpec` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14434,6 +14781,7 @@ impl fr::resource::Props for UserProfileJupyterLabAppSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`built_in_lifecycle_config_arn` of `UserProfileJupyterLabAppSettings` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_lifecycle_config_arn", check: fr::literal::Check::Pattern(PATTERN_12), message: "`built_in_lifecycle_config_arn` of `UserProfileJupyterLabAppSettings` must match the schema's pattern `^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14546,6 +14894,7 @@ impl fr::resource::Props for Workforce {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "workforce_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`workforce_name` of `Workforce` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workforce_name", check: fr::literal::Check::Pattern(PATTERN_88), message: "`workforce_name` of `Workforce` must match the schema's pattern `^[a-zA-Z0-9]([a-zA-Z0-9\\-]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14605,7 +14954,9 @@ impl fr::resource::Props for CognitoConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`client_id` of `CognitoConfig` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_89), message: "`client_id` of `CognitoConfig` must match the schema's pattern `^[ -~]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_pool", check: fr::literal::Check::Length { min: 1, max: 55 }, message: "`user_pool` of `CognitoConfig` must have 1 to 55 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_pool", check: fr::literal::Check::Pattern(PATTERN_90), message: "`user_pool` of `CognitoConfig` must match the schema's pattern `^[\\w-]+_[0-9a-zA-Z]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14664,14 +15015,22 @@ impl fr::resource::Props for OidcConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "authorization_endpoint", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`authorization_endpoint` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "authorization_endpoint", check: fr::literal::Check::Pattern(PATTERN_91), message: "`authorization_endpoint` of `OidcConfig` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`client_id` of `OidcConfig` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_id", check: fr::literal::Check::Pattern(PATTERN_92), message: "`client_id` of `OidcConfig` must match the schema's pattern `^[\\w+]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`client_secret` of `OidcConfig` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "client_secret", check: fr::literal::Check::Pattern(PATTERN_92), message: "`client_secret` of `OidcConfig` must match the schema's pattern `^[\\w+]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "issuer", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`issuer` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "issuer", check: fr::literal::Check::Pattern(PATTERN_91), message: "`issuer` of `OidcConfig` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "jwks_uri", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`jwks_uri` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "jwks_uri", check: fr::literal::Check::Pattern(PATTERN_91), message: "`jwks_uri` of `OidcConfig` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logout_endpoint", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`logout_endpoint` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logout_endpoint", check: fr::literal::Check::Pattern(PATTERN_91), message: "`logout_endpoint` of `OidcConfig` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "scope", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`scope` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "token_endpoint", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`token_endpoint` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "token_endpoint", check: fr::literal::Check::Pattern(PATTERN_91), message: "`token_endpoint` of `OidcConfig` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_info_endpoint", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`user_info_endpoint` of `OidcConfig` must have 0 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_info_endpoint", check: fr::literal::Check::Pattern(PATTERN_91), message: "`user_info_endpoint` of `OidcConfig` must match the schema's pattern `^https://.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14739,8 +15098,11 @@ impl fr::resource::Props for Workteam {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Workteam` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_9), message: "`description` of `Workteam` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workforce_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`workforce_name` of `Workteam` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workforce_name", check: fr::literal::Check::Pattern(PATTERN_88), message: "`workforce_name` of `Workteam` must match the schema's pattern `^[a-zA-Z0-9]([a-zA-Z0-9\\-]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workteam_name", check: fr::literal::Check::Length { min: 1, max: 63 }, message: "`workteam_name` of `Workteam` must have 1 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workteam_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`workteam_name` of `Workteam` must match the schema's pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -14848,3 +15210,189 @@ impl fr::resource::Props for NotificationConfiguration {
         fr::resource::Required { field: "notification_topic_arn", message: "missing required property `notification_topic_arn` of `NotificationConfiguration`: add `notification_topic_arn: ...` to it" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 119 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('S', 'S'), ('s', 's')]), fr::literal::Node::Class(&[('H', 'H'), ('h', 'h')]), fr::literal::Node::Class(&[('A', 'A'), ('a', 'a')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('6', '6')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 64, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])]]), fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('E', 'E')])]])];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('(', '(')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('0', '9')])], &[]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])], &[fr::literal::Node::Class(&[('0', '9')])]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('1', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '1')])], &[fr::literal::Node::Class(&[('?', '?')])]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '2')])], &[fr::literal::Node::Class(&[('*', '*')])], &[fr::literal::Node::Class(&[('*', '*')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '2')])]])], &[]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('E', 'E')])], &[fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('U', 'U')])], &[fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('I', 'I')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('N', 'N')])], &[fr::literal::Node::Class(&[('1', '7')])], &[fr::literal::Node::Class(&[('?', '?')])], &[fr::literal::Node::Class(&[('L', 'L')])], &[fr::literal::Node::Class(&[('1', '7')]), fr::literal::Node::Class(&[('#', '#')]), fr::literal::Node::Class(&[('1', '5')])], &[fr::literal::Node::Class(&[('1', '7')]), fr::literal::Node::Class(&[('L', 'L')])]]), fr::literal::Node::Class(&[(' ', ' ')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '9')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('*', '*')])], &[]]), fr::literal::Node::Class(&[(')', ')')])];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 39 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{1f}'), ('!', ')'), ('+', '9'), (';', '>'), ('@', 'Z'), ('\\', ']'), ('_', '}'), ('\u{7f}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 3, max: 1016 }, fr::literal::Node::End];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')])];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 119 }, fr::literal::Node::End];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_31: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_32: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('_', '_')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_33: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_34: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_35: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_36: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_37: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_38: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_39: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }], min: 3, max: 1016 }, fr::literal::Node::End];
+
+const PATTERN_40: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];
+
+const PATTERN_41: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])]]), fr::literal::Node::End];
+
+const PATTERN_42: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[(':', ':')])], &[fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('.', '.')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_43: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_44: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-'), ('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_45: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }];
+
+const PATTERN_46: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 36 }, fr::literal::Node::End];
+
+const PATTERN_47: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_48: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_49: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_50: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('+', '+'), ('.', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_51: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')])]])];
+
+const PATTERN_52: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('f', 'f')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('q', 'q')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('y', 'y')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('g', 'g')])], &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('h', 'h')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('y', 'y')])], &[fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('k', 'k')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('b', 'b')])], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('k', 'k')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('l', 'l')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('k', 'k')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('o', 'o')])], &[fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('j', 'j')])], &[fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('x', 'x')])]])];
+
+const PATTERN_53: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_54: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('y', 'y')])];
+
+const PATTERN_55: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 14 }, fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_56: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 63 }];
+
+const PATTERN_57: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_58: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_59: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_60: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_61: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' ')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_62: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_63: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_64: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }];
+
+const PATTERN_65: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_66: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_67: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')])];
+
+const PATTERN_68: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_69: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];
+
+const PATTERN_70: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_71: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 63 }];
+
+const PATTERN_72: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 255 }];
+
+const PATTERN_73: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_74: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 255 }];
+
+const PATTERN_75: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('j', 'j')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_76: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_77: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('2', '2')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')])]]), fr::literal::Node::End];
+
+const PATTERN_78: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '1')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::End]])];
+
+const PATTERN_79: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_80: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }];
+
+const PATTERN_81: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 119 }];
+
+const PATTERN_82: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_83: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_84: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('_', '_')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 63 }];
+
+const PATTERN_85: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_86: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')])];
+
+const PATTERN_87: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])]])];
+
+const PATTERN_88: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::End];
+
+const PATTERN_89: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_90: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_91: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_92: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -54,7 +54,9 @@ impl fr::resource::Props for Schedule {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `Schedule` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`group_name` of `Schedule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_name` of `Schedule` must match the schema's pattern `^[0-9a-zA-Z-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Schedule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Schedule` must match the schema's pattern `^[0-9a-zA-Z-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`schedule_expression` of `Schedule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "schedule_expression_timezone", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`schedule_expression_timezone` of `Schedule` must have 1 to 50 characters (the schema's minLength/maxLength)" },
     ];
@@ -191,6 +193,7 @@ impl fr::resource::Props for DeadLetterConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`arn` of `DeadLetterConfig` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`arn` of `DeadLetterConfig` must match the schema's pattern `^arn:aws[a-z-]*:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -476,6 +479,7 @@ impl fr::resource::Props for SageMakerPipelineParameter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `SageMakerPipelineParameter` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `SageMakerPipelineParameter` must match the schema's pattern `^[A-Za-z0-9\\-_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`value` of `SageMakerPipelineParameter` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -511,6 +515,7 @@ impl fr::resource::Props for ScheduleGroup {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ScheduleGroup` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ScheduleGroup` must match the schema's pattern `^[0-9a-zA-Z-_.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -580,3 +585,9 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`value` of `Tag` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -41,7 +41,9 @@ impl fr::resource::Props for DataIntegrationFlow {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`instance_id` of `DataIntegrationFlow` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `DataIntegrationFlow` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `DataIntegrationFlow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `DataIntegrationFlow` must match the schema's pattern `^[A-Za-z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -110,6 +112,7 @@ impl fr::resource::Props for DataIntegrationFlowSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`source_name` of `DataIntegrationFlowSource` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`source_name` of `DataIntegrationFlowSource` must match the schema's pattern `^[A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -130,6 +133,7 @@ impl fr::resource::Props for DatasetSourceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_identifier", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`dataset_identifier` of `DatasetSourceConfiguration` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`dataset_identifier` of `DatasetSourceConfiguration` must match the schema's pattern `^[-_/A-Za-z0-9:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -200,6 +204,7 @@ impl fr::resource::Props for FieldPriorityDedupeField {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `FieldPriorityDedupeField` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `FieldPriorityDedupeField` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -247,6 +252,7 @@ impl fr::resource::Props for S3SourceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Length { min: 0, max: 700 }, message: "`prefix` of `S3SourceConfiguration` must have 0 to 700 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "prefix", check: fr::literal::Check::Pattern(PATTERN_5), message: "`prefix` of `S3SourceConfiguration` must match the schema's pattern `^[/A-Za-z0-9._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -335,6 +341,7 @@ impl fr::resource::Props for DatasetTargetConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "dataset_identifier", check: fr::literal::Check::Length { min: 1, max: 1011 }, message: "`dataset_identifier` of `DatasetTargetConfiguration` must have 1 to 1011 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dataset_identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`dataset_identifier` of `DatasetTargetConfiguration` must match the schema's pattern `^[-_/A-Za-z0-9:]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -424,8 +431,11 @@ impl fr::resource::Props for Dataset {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`description` of `Dataset` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`instance_id` of `Dataset` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `Dataset` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 75 }, message: "`name` of `Dataset` must have 1 to 75 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Dataset` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`namespace` of `Dataset` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_4), message: "`namespace` of `Dataset` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -502,6 +512,7 @@ impl fr::resource::Props for DataLakeDatasetPartitionField {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `DataLakeDatasetPartitionField` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `DataLakeDatasetPartitionField` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -551,6 +562,7 @@ impl fr::resource::Props for DatasetSchema {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `DatasetSchema` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`name` of `DatasetSchema` must match the schema's pattern `^[A-Za-z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -576,6 +588,7 @@ impl fr::resource::Props for DataLakeDatasetSchemaField {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `DataLakeDatasetSchemaField` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `DataLakeDatasetSchemaField` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -604,6 +617,7 @@ impl fr::resource::Props for DataLakeDatasetPrimaryKeyField {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `DataLakeDatasetPrimaryKeyField` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `DataLakeDatasetPrimaryKeyField` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -630,6 +644,7 @@ impl fr::resource::Props for Instance {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_description", check: fr::literal::Check::Length { min: 0, max: 501 }, message: "`instance_description` of `Instance` must have 0 to 501 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_description", check: fr::literal::Check::Pattern(PATTERN_7), message: "`instance_description` of `Instance` must match the schema's pattern `^([a-zA-Z0-9., _ʼ'%-]){0,500}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_name", check: fr::literal::Check::Length { min: 0, max: 63 }, message: "`instance_name` of `Instance` must have 0 to 63 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -714,7 +729,9 @@ impl fr::resource::Props for Namespace {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`description` of `Namespace` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 36, max: 36 }, message: "`instance_id` of `Namespace` must have 36 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `Namespace` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`name` of `Namespace` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Namespace` must match the schema's pattern `^[a-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -758,3 +775,19 @@ impl fr::resource::Resource for Namespace {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('%', '%'), ('\'', '\''), (',', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('ʼ', 'ʼ')])], min: 0, max: 500 }, fr::literal::Node::End];

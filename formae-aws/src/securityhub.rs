@@ -28,6 +28,11 @@ impl fr::resource::Props for ActionTarget {
         fr::resource::Required { field: "id", message: "missing required property `id` of `ActionTarget`: add `id: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `ActionTarget`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `ActionTarget` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`id` of `ActionTarget` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ActionTarget` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ActionTarget`], known after apply.
@@ -174,7 +179,9 @@ impl fr::resource::Props for AutomationRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `AutomationRule` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `AutomationRule` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`rule_name` of `AutomationRule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`rule_name` of `AutomationRule` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_order", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`rule_order` of `AutomationRule` must be from 1 to 1000 (the schema's minimum/maximum)" },
     ];
 }
@@ -295,6 +302,7 @@ impl fr::resource::Props for NoteUpdate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`text` of `NoteUpdate` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "text", check: fr::literal::Check::Pattern(PATTERN_0), message: "`text` of `NoteUpdate` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -316,6 +324,7 @@ impl fr::resource::Props for RelatedFinding {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "product_arn", check: fr::literal::Check::Length { min: 12, max: 2048 }, message: "`product_arn` of `RelatedFinding` must have 12 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`product_arn` of `RelatedFinding` must match the schema's pattern `^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2})…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -590,6 +599,9 @@ impl fr::resource::Props for StringFilter {
         fr::resource::Required { field: "comparison", message: "missing required property `comparison` of `StringFilter`: add `comparison: ...` to it" },
         fr::resource::Required { field: "value", message: "missing required property `value` of `StringFilter`: add `value: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `StringFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -638,6 +650,10 @@ pub struct DateFilter {
 
 impl fr::resource::Props for DateFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "end", check: fr::literal::Check::Pattern(PATTERN_2), message: "`end` of `DateFilter` must match the schema's pattern `^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "start", check: fr::literal::Check::Pattern(PATTERN_2), message: "`start` of `DateFilter` must match the schema's pattern `^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A date range for the date filter.
@@ -697,6 +713,9 @@ impl fr::resource::Props for MapFilter {
         fr::resource::Required { field: "comparison", message: "missing required property `comparison` of `MapFilter`: add `comparison: ...` to it" },
         fr::resource::Required { field: "key", message: "missing required property `key` of `MapFilter`: add `key: ...` to it" },
         fr::resource::Required { field: "value", message: "missing required property `value` of `MapFilter`: add `value: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_0), message: "`key` of `MapFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -769,7 +788,9 @@ impl fr::resource::Props for AutomationRuleV2 {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `AutomationRuleV2` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_3), message: "`description` of `AutomationRuleV2` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`rule_name` of `AutomationRuleV2` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`rule_name` of `AutomationRuleV2` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_order", check: fr::literal::Check::Range { min: 1.0, max: 1000.0 }, message: "`rule_order` of `AutomationRuleV2` must be from 1 to 1000 (the schema's minimum/maximum)" },
     ];
 }
@@ -846,6 +867,9 @@ pub struct ExternalIntegrationConfiguration {
 
 impl fr::resource::Props for ExternalIntegrationConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "connector_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`connector_arn` of `ExternalIntegrationConfiguration` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The changes to be applied to fields in a security finding when an automation rule is triggered
@@ -864,6 +888,9 @@ pub struct AutomationRulesFindingFieldsUpdateV2 {
 
 impl fr::resource::Props for AutomationRulesFindingFieldsUpdateV2 {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "comment", check: fr::literal::Check::Pattern(PATTERN_3), message: "`comment` of `AutomationRulesFindingFieldsUpdateV2` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -1013,6 +1040,10 @@ pub struct AutomationRuleV2DateFilter {
 
 impl fr::resource::Props for AutomationRuleV2DateFilter {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "end", check: fr::literal::Check::Pattern(PATTERN_2), message: "`end` of `AutomationRuleV2DateFilter` must match the schema's pattern `^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "start", check: fr::literal::Check::Pattern(PATTERN_2), message: "`start` of `AutomationRuleV2DateFilter` must match the schema's pattern `^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Enables filtering of security findings based on map field values in OCSF
@@ -1251,7 +1282,9 @@ impl fr::resource::Props for ConfigurationPolicy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `ConfigurationPolicy` must have 0 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `ConfigurationPolicy` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `ConfigurationPolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ConfigurationPolicy` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1390,6 +1423,10 @@ impl fr::resource::Props for Connector {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `Connector`: add `name: ...` to it" },
         fr::resource::Required { field: "provider", message: "missing required property `provider` of `Connector`: add `provider: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `Connector` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Connector` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1535,7 +1572,9 @@ impl fr::resource::Props for ConnectorV2 {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `ConnectorV2` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_3), message: "`description` of `ConnectorV2` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ConnectorV2` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ConnectorV2` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1614,6 +1653,9 @@ pub struct DelegatedAdmin {
 impl fr::resource::Props for DelegatedAdmin {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "admin_account_id", message: "missing required property `admin_account_id` of `DelegatedAdmin`: add `admin_account_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "admin_account_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`admin_account_id` of `DelegatedAdmin` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1751,6 +1793,9 @@ pub struct Hub {
 
 impl fr::resource::Props for Hub {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "control_finding_generator", check: fr::literal::Check::Pattern(PATTERN_5), message: "`control_finding_generator` of `Hub` must match the schema's pattern `^(SECURITY_CONTROL|STANDARD_CONTROL)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Hub`], known after apply.
@@ -1891,7 +1936,9 @@ impl fr::resource::Props for Insight {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "group_by_attribute", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`group_by_attribute` of `Insight` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "group_by_attribute", check: fr::literal::Check::Pattern(PATTERN_0), message: "`group_by_attribute` of `Insight` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Insight` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Insight` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2269,6 +2316,7 @@ impl fr::resource::Props for InsightStringFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`value` of `InsightStringFilter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `InsightStringFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2314,6 +2362,7 @@ impl fr::resource::Props for KeywordFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`value` of `KeywordFilter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `KeywordFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2331,6 +2380,7 @@ impl fr::resource::Props for IpFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "cidr", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`cidr` of `IpFilter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "cidr", check: fr::literal::Check::Pattern(PATTERN_0), message: "`cidr` of `IpFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2356,7 +2406,9 @@ impl fr::resource::Props for InsightMapFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`key` of `InsightMapFilter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_0), message: "`key` of `InsightMapFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`value` of `InsightMapFilter` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_0), message: "`value` of `InsightMapFilter` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2472,6 +2524,9 @@ impl fr::resource::Props for PolicyAssociation {
         fr::resource::Required { field: "target_id", message: "missing required property `target_id` of `PolicyAssociation`: add `target_id: ...` to it" },
         fr::resource::Required { field: "target_type", message: "missing required property `target_type` of `PolicyAssociation`: add `target_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "configuration_policy_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`configuration_policy_id` of `PolicyAssociation` must match the schema's pattern `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`PolicyAssociation`], known after apply.
@@ -2544,6 +2599,9 @@ impl fr::resource::Props for ProductSubscription {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "product_arn", message: "missing required property `product_arn` of `ProductSubscription`: add `product_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "product_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`product_arn` of `ProductSubscription` must match the schema's pattern `arn:aws\\S*:securityhub:\\S*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ProductSubscription`], known after apply.
@@ -2600,6 +2658,11 @@ pub struct SecurityControl {
 impl fr::resource::Props for SecurityControl {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "parameters", message: "missing required property `parameters` of `SecurityControl`: add `parameters: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "last_update_reason", check: fr::literal::Check::Pattern(PATTERN_8), message: "`last_update_reason` of `SecurityControl` must match the schema's pattern `^([^\0-\u{7f}]|[-_ a-zA-Z0-9])+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "security_control_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`security_control_arn` of `SecurityControl` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "security_control_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`security_control_id` of `SecurityControl` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2658,6 +2721,9 @@ impl fr::resource::Props for Standard {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "standards_arn", message: "missing required property `standards_arn` of `Standard`: add `standards_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "standards_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`standards_arn` of `Standard` must match the schema's pattern `arn:aws\\S*:securityhub:\\S`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Standard`], known after apply.
@@ -2709,4 +2775,27 @@ impl fr::resource::Props for StandardsControl {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "standards_control_arn", message: "missing required property `standards_control_arn` of `StandardsControl`: add `standards_control_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "standards_control_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`standards_control_arn` of `StandardsControl` must match the schema's pattern `arn:aws\\S*:securityhub:\\S*`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 0, max: 2 }]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 10 }, fr::literal::Node::Class(&[('-', '-')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '2')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('1', '9')])], &[fr::literal::Node::Class(&[('1', '2')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '1')])]]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('5', '5')]), fr::literal::Node::Class(&[('9', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('6', '6')]), fr::literal::Node::Class(&[('0', '0')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('Z', 'Z')])], &[fr::literal::Node::Class(&[('+', '+'), ('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }]]), fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('L', 'L')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('L', 'L')])]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('Y', 'Y')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::End]])];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{80}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];

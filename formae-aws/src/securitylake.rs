@@ -33,6 +33,7 @@ impl fr::resource::Props for AwsLogSource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_lake_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`data_lake_arn` of `AwsLogSource` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_version", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_version` of `AwsLogSource` must match the schema's pattern `^(latest|[0-9]\\.[0-9])$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -272,7 +273,9 @@ impl fr::resource::Props for Subscriber {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "data_lake_arn", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`data_lake_arn` of `Subscriber` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "subscriber_description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`subscriber_description` of `Subscriber` must match the schema's pattern `^[\\\\\\w\\s\\-_:/,.@=+]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "subscriber_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`subscriber_name` of `Subscriber` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "subscriber_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`subscriber_name` of `Subscriber` must match the schema's pattern `^[\\\\\\w\\s\\-_:/,.@=+]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -353,6 +356,9 @@ pub struct AwsLogSourceProperty {
 
 impl fr::resource::Props for AwsLogSourceProperty {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "source_version", check: fr::literal::Check::Pattern(PATTERN_0), message: "`source_version` of `AwsLogSourceProperty` must match the schema's pattern `^(latest|[0-9]\\.[0-9])$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -370,7 +376,9 @@ impl fr::resource::Props for CustomLogSource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`source_name` of `CustomLogSource` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`source_name` of `CustomLogSource` must match the schema's pattern `^[\\\\\\w\\-_:/.]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_version", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`source_version` of `CustomLogSource` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_version", check: fr::literal::Check::Pattern(PATTERN_3), message: "`source_version` of `CustomLogSource` must match the schema's pattern `^[A-Za-z0-9\\-\\.\\_]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -392,6 +400,8 @@ impl fr::resource::Props for SubscriberSubscriberIdentity {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Length { min: 2, max: 1224 }, message: "`external_id` of `SubscriberSubscriberIdentity` must have 2 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "external_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`external_id` of `SubscriberSubscriberIdentity` must match the schema's pattern `^[\\w+=,.@:/-]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "principal", check: fr::literal::Check::Pattern(PATTERN_5), message: "`principal` of `SubscriberSubscriberIdentity` must match the schema's pattern `^([0-9]{12}|[a-z0-9\\.\\-]*\\.(amazonaws|amazon)\\.c…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -411,6 +421,9 @@ impl fr::resource::Props for SubscriberNotification {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "notification_configuration", message: "missing required property `notification_configuration` of `SubscriberNotification`: add `notification_configuration: ...` to it" },
         fr::resource::Required { field: "subscriber_arn", message: "missing required property `subscriber_arn` of `SubscriberNotification`: add `subscriber_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "subscriber_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`subscriber_arn` of `SubscriberNotification` must match the schema's pattern `^arn:.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -491,6 +504,9 @@ impl fr::resource::Props for HttpsNotificationConfiguration {
         fr::resource::Required { field: "endpoint", message: "missing required property `endpoint` of `HttpsNotificationConfiguration`: add `endpoint: ...` to it" },
         fr::resource::Required { field: "target_role_arn", message: "missing required property `target_role_arn` of `HttpsNotificationConfiguration`: add `target_role_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "endpoint", check: fr::literal::Check::Pattern(PATTERN_7), message: "`endpoint` of `HttpsNotificationConfiguration` must match the schema's pattern `^https?://.+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -500,3 +516,19 @@ fr::cfn_enum! {
         Put = "PUT",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('0', '9')])]]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', ':'), ('=', '='), ('@', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')])]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -56,6 +56,7 @@ impl fr::resource::Props for Application {
         fr::literal::LiteralRule { field: "author", check: fr::literal::Check::Length { min: 1, max: 127 }, message: "`author` of `Application` must have 1 to 127 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `Application` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`name` of `Application` must have 1 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `[a-zA-Z0-9\\-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -99,3 +100,5 @@ impl fr::resource::Resource for Application {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];

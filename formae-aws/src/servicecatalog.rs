@@ -24,6 +24,7 @@ impl fr::resource::Props for AcceptedPortfolioShare {
         fr::resource::Required { field: "portfolio_id", message: "missing required property `portfolio_id` of `AcceptedPortfolioShare`: add `portfolio_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Pattern(PATTERN_0), message: "`accept_language` of `AcceptedPortfolioShare` must match the schema's pattern `^(en|jp|zh)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `AcceptedPortfolioShare` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -275,6 +276,7 @@ impl fr::resource::Props for CodeStarParameters {
         fr::literal::LiteralRule { field: "artifact_path", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`artifact_path` of `CodeStarParameters` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "branch", check: fr::literal::Check::Length { min: 1, max: 250 }, message: "`branch` of `CodeStarParameters` must have 1 to 250 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Length { min: 1, max: 1224 }, message: "`connection_arn` of `CodeStarParameters` must have 1 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`connection_arn` of `CodeStarParameters` must match the schema's pattern `^arn:[a-z0-9][-.a-z0-9]{0,62}:codestar-connectio…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "repository", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`repository` of `CodeStarParameters` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -506,7 +508,9 @@ impl fr::resource::Props for LaunchNotificationConstraint {
         fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`accept_language` of `LaunchNotificationConstraint` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `LaunchNotificationConstraint` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `LaunchNotificationConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portfolio_id` of `LaunchNotificationConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`product_id` of `LaunchNotificationConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`product_id` of `LaunchNotificationConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -579,7 +583,9 @@ impl fr::resource::Props for LaunchRoleConstraint {
         fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`accept_language` of `LaunchRoleConstraint` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `LaunchRoleConstraint` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `LaunchRoleConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portfolio_id` of `LaunchRoleConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`product_id` of `LaunchRoleConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`product_id` of `LaunchRoleConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -650,7 +656,9 @@ impl fr::resource::Props for LaunchTemplateConstraint {
         fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`accept_language` of `LaunchTemplateConstraint` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `LaunchTemplateConstraint` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `LaunchTemplateConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portfolio_id` of `LaunchTemplateConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`product_id` of `LaunchTemplateConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`product_id` of `LaunchTemplateConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -777,6 +785,9 @@ pub struct PortfolioPrincipalAssociation {
 impl fr::resource::Props for PortfolioPrincipalAssociation {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "principal_type", message: "missing required property `principal_type` of `PortfolioPrincipalAssociation`: add `principal_type: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "principal_arn", check: fr::literal::Check::Pattern(PATTERN_3), message: "`principal_arn` of `PortfolioPrincipalAssociation` must match the schema's pattern `arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|us…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -905,7 +916,9 @@ impl fr::resource::Props for PortfolioShare {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`accept_language` of `PortfolioShare` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`account_id` of `PortfolioShare` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `PortfolioShare` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portfolio_id` of `PortfolioShare` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -979,7 +992,9 @@ impl fr::resource::Props for ResourceUpdateConstraint {
         fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`accept_language` of `ResourceUpdateConstraint` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `ResourceUpdateConstraint` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `ResourceUpdateConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portfolio_id` of `ResourceUpdateConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`product_id` of `ResourceUpdateConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`product_id` of `ResourceUpdateConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1044,6 +1059,7 @@ impl fr::resource::Props for ServiceAction {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `ServiceAction` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `ServiceAction` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `ServiceAction` must match the schema's pattern `^[a-zA-Z0-9_\\-.]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1230,7 +1246,9 @@ impl fr::resource::Props for StackSetConstraint {
         fr::literal::LiteralRule { field: "accept_language", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`accept_language` of `StackSetConstraint` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`description` of `StackSetConstraint` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`portfolio_id` of `StackSetConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portfolio_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`portfolio_id` of `StackSetConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`product_id` of `StackSetConstraint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "product_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`product_id` of `StackSetConstraint` must match the schema's pattern `^[a-zA-Z0-9_\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1385,3 +1403,15 @@ impl fr::resource::Resource for TagOptionAssociation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('j', 'j')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('z', 'z')]), fr::literal::Node::Class(&[('h', 'h')])]]), fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 62 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 62 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 62 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('\0', '.'), ('0', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')])], &[fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('p', 'p')])]]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -28,6 +28,7 @@ impl fr::resource::Props for Application {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `Application` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `Application` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Application` must match the schema's pattern `\\w+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -101,6 +102,7 @@ impl fr::resource::Props for AttributeGroup {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `AttributeGroup` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `AttributeGroup` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `AttributeGroup` must match the schema's pattern `\\w+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -160,7 +162,9 @@ impl fr::resource::Props for AttributeGroupAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`application` of `AttributeGroupAssociation` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application", check: fr::literal::Check::Pattern(PATTERN_1), message: "`application` of `AttributeGroupAssociation` must match the schema's pattern `\\w+|[a-z0-9]{12}`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "attribute_group", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`attribute_group` of `AttributeGroupAssociation` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attribute_group", check: fr::literal::Check::Pattern(PATTERN_1), message: "`attribute_group` of `AttributeGroupAssociation` must match the schema's pattern `\\w+|[a-z0-9]{12}`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -224,6 +228,8 @@ impl fr::resource::Props for ResourceAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`application` of `ResourceAssociation` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application", check: fr::literal::Check::Pattern(PATTERN_1), message: "`application` of `ResourceAssociation` must match the schema's pattern `\\w+|[a-z0-9]{12}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "resource", check: fr::literal::Check::Pattern(PATTERN_2), message: "`resource` of `ResourceAssociation` must match the schema's pattern `\\w+|arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -272,3 +278,9 @@ fr::cfn_enum! {
         CfnStack = "CFN_STACK",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 12, max: 12 }]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 127 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }], min: 3, max: 3 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }]])];

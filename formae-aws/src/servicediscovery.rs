@@ -112,6 +112,7 @@ impl fr::resource::Props for Instance {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`instance_id` of `Instance` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`instance_id` of `Instance` must match the schema's pattern `^[0-9a-zA-Z_/:.@-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "service_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`service_id` of `Instance` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -288,6 +289,7 @@ impl fr::resource::Props for PublicDnsNamespace {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`description` of `PublicDnsNamespace` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`name` of `PublicDnsNamespace` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `PublicDnsNamespace` must match the schema's pattern `^([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?\\.…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -528,3 +530,7 @@ fr::cfn_enum! {
         Http = "HTTP",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('.', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::End];

@@ -42,6 +42,9 @@ pub struct ConfigurationSet {
 
 impl fr::resource::Props for ConfigurationSet {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ConfigurationSet` must match the schema's pattern `^[a-zA-Z0-9_-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ConfigurationSet`], known after apply.
@@ -109,6 +112,7 @@ impl fr::resource::Props for DeliveryOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "max_delivery_seconds", check: fr::literal::Check::Range { min: 300.0, max: 50400.0 }, message: "`max_delivery_seconds` of `DeliveryOptions` must be from 300 to 50400 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "tls_policy", check: fr::literal::Check::Pattern(PATTERN_1), message: "`tls_policy` of `DeliveryOptions` must match the schema's pattern `REQUIRE|OPTIONAL`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -179,6 +183,9 @@ impl fr::resource::Props for SuppressionOptionsValidationOptionsConditionThresho
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "condition_threshold_enabled", message: "missing required property `condition_threshold_enabled` of `SuppressionOptionsValidationOptionsConditionThreshold`: add `condition_threshold_enabled: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "condition_threshold_enabled", check: fr::literal::Check::Pattern(PATTERN_2), message: "`condition_threshold_enabled` of `SuppressionOptionsValidationOptionsConditionThreshold` must match the schema's pattern `ENABLED|DISABLED`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// The overall confidence threshold settings.
@@ -192,6 +199,9 @@ pub struct SuppressionOptionsValidationOptionsConditionThresholdOverallConfidenc
 impl fr::resource::Props for SuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "confidence_verdict_threshold", message: "missing required property `confidence_verdict_threshold` of `SuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold`: add `confidence_verdict_threshold: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "confidence_verdict_threshold", check: fr::literal::Check::Pattern(PATTERN_3), message: "`confidence_verdict_threshold` of `SuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold` must match the schema's pattern `MEDIUM|HIGH|MANAGED`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -228,6 +238,9 @@ pub struct TrackingOptions {
 
 impl fr::resource::Props for TrackingOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "https_policy", check: fr::literal::Check::Pattern(PATTERN_4), message: "`https_policy` of `TrackingOptions` must match the schema's pattern `REQUIRE|REQUIRE_OPEN_ONLY|OPTIONAL`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An object that contains Virtual Deliverability Manager (VDM) settings for this configuration set.
@@ -257,6 +270,9 @@ impl fr::resource::Props for DashboardOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "engagement_metrics", message: "missing required property `engagement_metrics` of `DashboardOptions`: add `engagement_metrics: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "engagement_metrics", check: fr::literal::Check::Pattern(PATTERN_2), message: "`engagement_metrics` of `DashboardOptions` must match the schema's pattern `ENABLED|DISABLED`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Preferences regarding the Guardian feature.
@@ -270,6 +286,9 @@ pub struct GuardianOptions {
 impl fr::resource::Props for GuardianOptions {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "optimized_shared_delivery", message: "missing required property `optimized_shared_delivery` of `GuardianOptions`: add `optimized_shared_delivery: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "optimized_shared_delivery", check: fr::literal::Check::Pattern(PATTERN_2), message: "`optimized_shared_delivery` of `GuardianOptions` must match the schema's pattern `ENABLED|DISABLED`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -359,6 +378,9 @@ impl fr::resource::Props for EventDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "matching_event_types", message: "missing required property `matching_event_types` of `EventDestination`: add `matching_event_types: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `EventDestination` must match the schema's pattern `^[a-zA-Z0-9_-]{0,64}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// An object that contains the names, default values, and sources of the dimensions associated with an Amazon CloudWatch event destination.
@@ -395,7 +417,9 @@ impl fr::resource::Props for DimensionConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_dimension_value", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`default_dimension_value` of `DimensionConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_dimension_value", check: fr::literal::Check::Pattern(PATTERN_6), message: "`default_dimension_value` of `DimensionConfiguration` must match the schema's pattern `^[a-zA-Z0-9_-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "dimension_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`dimension_name` of `DimensionConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "dimension_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`dimension_name` of `DimensionConfiguration` must match the schema's pattern `^[a-zA-Z0-9_:-]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -424,6 +448,7 @@ impl fr::resource::Props for EventBridgeDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Length { min: 36, max: 1024 }, message: "`event_bus_arn` of `EventBridgeDestination` must have 36 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_bus_arn", check: fr::literal::Check::Pattern(PATTERN_8), message: "`event_bus_arn` of `EventBridgeDestination` must match the schema's pattern `^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\\d{12}:even…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -480,6 +505,7 @@ pub struct ContactList {
 impl fr::resource::Props for ContactList {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "contact_list_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`contact_list_name` of `ContactList` must match the schema's pattern `^[a-zA-Z0-9_-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `ContactList` must have 0 to 500 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -544,6 +570,7 @@ impl fr::resource::Props for Topic {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 500 }, message: "`description` of `Topic` must have 0 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`display_name` of `Topic` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "topic_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`topic_name` of `Topic` must match the schema's pattern `^[a-zA-Z0-9_-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -642,6 +669,10 @@ pub struct DedicatedIpPool {
 
 impl fr::resource::Props for DedicatedIpPool {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "pool_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`pool_name` of `DedicatedIpPool` must match the schema's pattern `^[a-z0-9_-]{0,64}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "scaling_mode", check: fr::literal::Check::Pattern(PATTERN_10), message: "`scaling_mode` of `DedicatedIpPool` must match the schema's pattern `^(STANDARD|MANAGED)$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`DedicatedIpPool`], known after apply.
@@ -788,6 +819,9 @@ pub struct DkimSigningAttributes {
 
 impl fr::resource::Props for DkimSigningAttributes {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "next_signing_key_length", check: fr::literal::Check::Pattern(PATTERN_11), message: "`next_signing_key_length` of `DkimSigningAttributes` must match the schema's pattern `RSA_1024_BIT|RSA_2048_BIT`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Used to enable or disable feedback forwarding for an identity.
@@ -815,6 +849,9 @@ pub struct MailFromAttributes {
 
 impl fr::resource::Props for MailFromAttributes {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "behavior_on_mx_failure", check: fr::literal::Check::Pattern(PATTERN_12), message: "`behavior_on_mx_failure` of `MailFromAttributes` must match the schema's pattern `USE_DEFAULT_VALUE|REJECT_MESSAGE`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Associates an AWS Certificate Manager certificate with a sender under an SES email identity, so that SES signs the sender's mail with S/MIME. Removing this resource removes only the association. The ACM certificate itself stays intact. SES stores the sender lower-cased, and this provider matches senders case-insensitively and preserves the casing from the template.
@@ -900,6 +937,7 @@ impl fr::resource::Props for MailManagerAddonInstance {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "addon_subscription_id", check: fr::literal::Check::Length { min: 4, max: 67 }, message: "`addon_subscription_id` of `MailManagerAddonInstance` must have 4 to 67 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "addon_subscription_id", check: fr::literal::Check::Pattern(PATTERN_13), message: "`addon_subscription_id` of `MailManagerAddonInstance` must match the schema's pattern `^as-[a-zA-Z0-9]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1009,6 +1047,7 @@ impl fr::resource::Props for MailManagerAddressList {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "address_list_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`address_list_name` of `MailManagerAddressList` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "address_list_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`address_list_name` of `MailManagerAddressList` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1067,6 +1106,7 @@ impl fr::resource::Props for MailManagerArchive {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "archive_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`archive_name` of `MailManagerArchive` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "archive_name", check: fr::literal::Check::Pattern(PATTERN_15), message: "`archive_name` of `MailManagerArchive` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1141,6 +1181,7 @@ impl fr::resource::Props for MailManagerIngressPoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "ingress_point_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`ingress_point_name` of `MailManagerIngressPoint` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ingress_point_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`ingress_point_name` of `MailManagerIngressPoint` must match the schema's pattern `^[A-Za-z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "rule_set_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`rule_set_id` of `MailManagerIngressPoint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "traffic_policy_id", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`traffic_policy_id` of `MailManagerIngressPoint` must have 1 to 100 characters (the schema's minLength/maxLength)" },
     ];
@@ -1237,7 +1278,9 @@ impl fr::resource::Props for MailManagerRelay {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "relay_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`relay_name` of `MailManagerRelay` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "relay_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`relay_name` of `MailManagerRelay` must match the schema's pattern `^[a-zA-Z0-9-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`server_name` of `MailManagerRelay` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_name", check: fr::literal::Check::Pattern(PATTERN_17), message: "`server_name` of `MailManagerRelay` must match the schema's pattern `^[a-zA-Z0-9-\\.]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_port", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`server_port` of `MailManagerRelay` must be from 1 to 65535 (the schema's minimum/maximum)" },
     ];
 }
@@ -1297,6 +1340,7 @@ impl fr::resource::Props for MailManagerRuleSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "rule_set_name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`rule_set_name` of `MailManagerRuleSet` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "rule_set_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`rule_set_name` of `MailManagerRuleSet` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1355,6 +1399,7 @@ impl fr::resource::Props for MailManagerRuleSetRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`name` of `MailManagerRuleSetRule` must have 1 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `MailManagerRuleSetRule` must match the schema's pattern `^[a-zA-Z0-9_.-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1383,6 +1428,7 @@ impl fr::resource::Props for MailManagerTrafficPolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "max_message_size_bytes", check: fr::literal::Check::Range { min: 1.0, max: f64::INFINITY }, message: "`max_message_size_bytes` of `MailManagerTrafficPolicy` must be at least 1 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "traffic_policy_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`traffic_policy_name` of `MailManagerTrafficPolicy` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "traffic_policy_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`traffic_policy_name` of `MailManagerTrafficPolicy` must match the schema's pattern `^[A-Za-z0-9_\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1469,6 +1515,7 @@ impl fr::resource::Props for MultiRegionEndpoint {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`endpoint_name` of `MultiRegionEndpoint` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "endpoint_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`endpoint_name` of `MultiRegionEndpoint` must match the schema's pattern `^[\\w\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1811,6 +1858,9 @@ impl fr::resource::Props for ConnectAction {
         fr::resource::Required { field: "iam_role_arn", message: "missing required property `iam_role_arn` of `ConnectAction`: add `iam_role_arn: ...` to it" },
         fr::resource::Required { field: "instance_arn", message: "missing required property `instance_arn` of `ConnectAction`: add `instance_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_18), message: "`instance_arn` of `ConnectAction` must match the schema's pattern `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// When included in a receipt rule, this action calls an AWS Lambda function and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
@@ -2062,6 +2112,7 @@ impl fr::resource::Props for TemplateProperty {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`template_name` of `TemplateProperty` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`template_name` of `TemplateProperty` must match the schema's pattern `^[a-zA-Z0-9_-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2093,6 +2144,7 @@ impl fr::resource::Props for Tenant {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "tenant_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`tenant_name` of `Tenant` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tenant_name", check: fr::literal::Check::Pattern(PATTERN_16), message: "`tenant_name` of `Tenant` must match the schema's pattern `^[\\w\\-_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2159,6 +2211,9 @@ pub struct ReputationPolicy {
 impl fr::resource::Props for ReputationPolicy {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "reputation_entity_policy", message: "missing required property `reputation_entity_policy` of `ReputationPolicy`: add `reputation_entity_policy: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "reputation_entity_policy", check: fr::literal::Check::Pattern(PATTERN_19), message: "`reputation_entity_policy` of `ReputationPolicy` must match the schema's pattern `^arn:[a-z0-9-]+:ses:[a-z0-9-]+:aws:reputation-po…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2275,6 +2330,9 @@ pub struct DashboardAttributes {
 
 impl fr::resource::Props for DashboardAttributes {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "engagement_metrics", check: fr::literal::Check::Pattern(PATTERN_2), message: "`engagement_metrics` of `DashboardAttributes` must match the schema's pattern `ENABLED|DISABLED`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Preferences regarding the Guardian feature.
@@ -2287,4 +2345,47 @@ pub struct GuardianAttributes {
 
 impl fr::resource::Props for GuardianAttributes {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "optimized_shared_delivery", check: fr::literal::Check::Pattern(PATTERN_2), message: "`optimized_shared_delivery` of `GuardianAttributes` must match the schema's pattern `ENABLED|DISABLED`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Q', 'Q')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')])], &[fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('L', 'L')])]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])]])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('M', 'M')])], &[fr::literal::Node::Class(&[('H', 'H')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('H', 'H')])], &[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])]])];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Q', 'Q')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')])], &[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('Q', 'Q')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('Y', 'Y')])], &[fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('O', 'O')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('L', 'L')])]])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('D', 'D')])], &[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('N', 'N')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('D', 'D')])]]), fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('8', '8')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('B', 'B')]), fr::literal::Node::Class(&[('I', 'I')]), fr::literal::Node::Class(&[('T', 'T')])]])];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('V', 'V')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('E', 'E')])], &[fr::literal::Node::Class(&[('R', 'R')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('J', 'J')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('_', '_')]), fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('G', 'G')]), fr::literal::Node::Class(&[('E', 'E')])]])];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('-', '-'), ('0', '9')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')])]]), fr::literal::Node::End];

@@ -135,8 +135,11 @@ impl fr::resource::Props for EmergencyContact {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "contact_notes", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`contact_notes` of `EmergencyContact` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_notes", check: fr::literal::Check::Pattern(PATTERN_0), message: "`contact_notes` of `EmergencyContact` must match the schema's pattern `^[\\w\\s\\.\\-,:/()+@]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Length { min: 1, max: 150 }, message: "`email_address` of `EmergencyContact` must have 1 to 150 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "email_address", check: fr::literal::Check::Pattern(PATTERN_1), message: "`email_address` of `EmergencyContact` must match the schema's pattern `^\\S+@\\S+\\.\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "phone_number", check: fr::literal::Check::Length { min: 1, max: 16 }, message: "`phone_number` of `EmergencyContact` must have 1 to 16 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "phone_number", check: fr::literal::Check::Pattern(PATTERN_2), message: "`phone_number` of `EmergencyContact` must match the schema's pattern `^\\+[1-9]\\d{1,14}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -178,7 +181,9 @@ impl fr::resource::Props for Protection {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`name` of `Protection` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Protection` must match the schema's pattern `[ a-zA-Z0-9_\\.\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_arn` of `Protection` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_4), message: "`resource_arn` of `Protection` must match the schema's pattern `^arn:aws`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -304,6 +309,7 @@ impl fr::resource::Props for ProtectionGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "protection_group_id", check: fr::literal::Check::Length { min: 1, max: 36 }, message: "`protection_group_id` of `ProtectionGroup` must have 1 to 36 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "protection_group_id", check: fr::literal::Check::Pattern(PATTERN_5), message: "`protection_group_id` of `ProtectionGroup` must match the schema's pattern `[a-zA-Z0-9\\-]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -374,3 +380,15 @@ fr::cfn_enum! {
         GlobalAccelerator = "GLOBAL_ACCELERATOR",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('(', ')'), ('+', ':'), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('@', '@')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('+', '+')]), fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 14 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')])];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }];

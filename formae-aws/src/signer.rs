@@ -31,7 +31,9 @@ impl fr::resource::Props for ProfilePermission {
         fr::resource::Required { field: "statement_id", message: "missing required property `statement_id` of `ProfilePermission`: add `statement_id: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "profile_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`profile_name` of `ProfilePermission` must match the schema's pattern `^[0-9a-zA-Z_]{2,64}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "profile_version", check: fr::literal::Check::Length { min: 10, max: 10 }, message: "`profile_version` of `ProfilePermission` must have 10 to 10 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "profile_version", check: fr::literal::Check::Pattern(PATTERN_1), message: "`profile_version` of `ProfilePermission` must match the schema's pattern `^[0-9a-zA-Z]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -181,3 +183,7 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `Tag` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 2, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 10, max: 10 }, fr::literal::Node::End];

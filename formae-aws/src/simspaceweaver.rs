@@ -34,6 +34,7 @@ impl fr::resource::Props for Simulation {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "maximum_duration", check: fr::literal::Check::Length { min: 2, max: 6 }, message: "`maximum_duration` of `Simulation` must have 2 to 6 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`name` of `Simulation` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Simulation` must match the schema's pattern `[a-zA-Z0-9_\\-]{1,2048}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -95,3 +96,5 @@ impl fr::resource::Props for S3Location {
         fr::literal::LiteralRule { field: "object_key", check: fr::literal::Check::Length { min: 3, max: 255 }, message: "`object_key` of `S3Location` must have 3 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 2048 }, fr::literal::Node::End];

@@ -35,7 +35,10 @@ impl fr::resource::Props for ConfigurationSet {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configuration_set_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`configuration_set_name` of `ConfigurationSet` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "configuration_set_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`configuration_set_name` of `ConfigurationSet` must match the schema's pattern `^[A-Za-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "default_sender_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`default_sender_id` of `ConfigurationSet` must match the schema's pattern `^[A-Za-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "protect_configuration_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`protect_configuration_id` of `ConfigurationSet` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "protect_configuration_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`protect_configuration_id` of `ConfigurationSet` must match the schema's pattern `^[A-Za-z0-9_:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -104,6 +107,7 @@ impl fr::resource::Props for EventDestination {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "event_destination_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`event_destination_name` of `EventDestination` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "event_destination_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`event_destination_name` of `EventDestination` must match the schema's pattern `^[A-Za-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -123,6 +127,9 @@ impl fr::resource::Props for CloudWatchLogsDestination {
         fr::resource::Required { field: "iam_role_arn", message: "missing required property `iam_role_arn` of `CloudWatchLogsDestination`: add `iam_role_arn: ...` to it" },
         fr::resource::Required { field: "log_group_arn", message: "missing required property `log_group_arn` of `CloudWatchLogsDestination`: add `log_group_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "log_group_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`log_group_arn` of `CloudWatchLogsDestination` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -140,6 +147,9 @@ impl fr::resource::Props for KinesisFirehoseDestination {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "delivery_stream_arn", message: "missing required property `delivery_stream_arn` of `KinesisFirehoseDestination`: add `delivery_stream_arn: ...` to it" },
         fr::resource::Required { field: "iam_role_arn", message: "missing required property `iam_role_arn` of `KinesisFirehoseDestination`: add `iam_role_arn: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "delivery_stream_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`delivery_stream_arn` of `KinesisFirehoseDestination` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -218,8 +228,11 @@ impl fr::resource::Props for NotifyConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "default_template_id", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`default_template_id` of `NotifyConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "default_template_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`default_template_id` of `NotifyConfiguration` must match the schema's pattern `^[A-Za-z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 15 }, message: "`display_name` of `NotifyConfiguration` must have 1 to 15 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`display_name` of `NotifyConfiguration` must match the schema's pattern `^[A-Za-z0-9_ -]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pool_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`pool_id` of `NotifyConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pool_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`pool_id` of `NotifyConfiguration` must match the schema's pattern `^[A-Za-z0-9_:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -301,7 +314,9 @@ impl fr::resource::Props for NotifyConfigurationTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `NotifyConfigurationTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`key` of `NotifyConfigurationTag` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `NotifyConfigurationTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_6), message: "`value` of `NotifyConfigurationTag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -329,6 +344,7 @@ impl fr::resource::Props for OptOutList {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`opt_out_list_name` of `OptOutList` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`opt_out_list_name` of `OptOutList` must match the schema's pattern `^[A-Za-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -415,7 +431,9 @@ impl fr::resource::Props for PhoneNumber {
         fr::resource::Required { field: "number_type", message: "missing required property `number_type` of `PhoneNumber`: add `number_type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "iso_country_code", check: fr::literal::Check::Pattern(PATTERN_7), message: "`iso_country_code` of `PhoneNumber` must match the schema's pattern `^[A-Z]{2}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`opt_out_list_name` of `PhoneNumber` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`opt_out_list_name` of `PhoneNumber` must match the schema's pattern `^[A-Za-z0-9_:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -560,6 +578,10 @@ impl fr::resource::Props for PhoneNumberTwoWay {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `PhoneNumberTwoWay`: add `enabled: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "channel_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`channel_arn` of `PhoneNumberTwoWay` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "channel_role", check: fr::literal::Check::Pattern(PATTERN_2), message: "`channel_role` of `PhoneNumberTwoWay` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Resource Type definition for AWS::SMSVOICE::Pool
@@ -603,6 +625,7 @@ impl fr::resource::Props for Pool {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`opt_out_list_name` of `Pool` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`opt_out_list_name` of `Pool` must match the schema's pattern `^[A-Za-z0-9_:/-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -677,6 +700,10 @@ pub struct PoolTwoWay {
 impl fr::resource::Props for PoolTwoWay {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "enabled", message: "missing required property `enabled` of `PoolTwoWay`: add `enabled: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "channel_arn", check: fr::literal::Check::Pattern(PATTERN_8), message: "`channel_arn` of `PoolTwoWay` must match the schema's pattern `^[ \\S]+`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "channel_role", check: fr::literal::Check::Pattern(PATTERN_2), message: "`channel_role` of `PoolTwoWay` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -768,6 +795,9 @@ impl fr::resource::Props for CountryRule {
         fr::resource::Required { field: "country_code", message: "missing required property `country_code` of `CountryRule`: add `country_code: ...` to it" },
         fr::resource::Required { field: "protect_status", message: "missing required property `protect_status` of `CountryRule`: add `protect_status: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "country_code", check: fr::literal::Check::Pattern(PATTERN_7), message: "`country_code` of `CountryRule` must match the schema's pattern `^[A-Z]{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -824,11 +854,17 @@ impl fr::resource::Props for RcsAgent {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`opt_out_list_name` of `RcsAgent` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "opt_out_list_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`opt_out_list_name` of `RcsAgent` must match the schema's pattern `^[A-Za-z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "two_way_channel_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`two_way_channel_arn` of `RcsAgent` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "two_way_channel_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`two_way_channel_arn` of `RcsAgent` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "two_way_channel_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`two_way_channel_role` of `RcsAgent` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "two_way_channel_role", check: fr::literal::Check::Pattern(PATTERN_2), message: "`two_way_channel_role` of `RcsAgent` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "two_way_media_s3_bucket_name", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`two_way_media_s3_bucket_name` of `RcsAgent` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "two_way_media_s3_bucket_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`two_way_media_s3_bucket_name` of `RcsAgent` must match the schema's pattern `^[a-z0-9][a-z0-9.-]*[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "two_way_media_s3_key_prefix", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`two_way_media_s3_key_prefix` of `RcsAgent` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "two_way_media_s3_key_prefix", check: fr::literal::Check::Pattern(PATTERN_9), message: "`two_way_media_s3_key_prefix` of `RcsAgent` must match the schema's pattern `^[\\S]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "two_way_media_s3_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`two_way_media_s3_role` of `RcsAgent` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "two_way_media_s3_role", check: fr::literal::Check::Pattern(PATTERN_2), message: "`two_way_media_s3_role` of `RcsAgent` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -899,7 +935,9 @@ impl fr::resource::Props for RcsAgentTag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `RcsAgentTag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_5), message: "`key` of `RcsAgentTag` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `RcsAgentTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_6), message: "`value` of `RcsAgentTag` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -922,6 +960,7 @@ impl fr::resource::Props for Registration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "registration_type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`registration_type` of `Registration` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "registration_type", check: fr::literal::Check::Pattern(PATTERN_11), message: "`registration_type` of `Registration` must match the schema's pattern `^[A-Za-z0-9_]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -993,6 +1032,7 @@ impl fr::resource::Props for RegistrationAttachment {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "attachment_body", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`attachment_body` of `RegistrationAttachment` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "attachment_url", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`attachment_url` of `RegistrationAttachment` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "attachment_url", check: fr::literal::Check::Pattern(PATTERN_9), message: "`attachment_url` of `RegistrationAttachment` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1061,6 +1101,9 @@ impl fr::resource::Props for ResourcePolicy {
         fr::resource::Required { field: "policy_document", message: "missing required property `policy_document` of `ResourcePolicy`: add `policy_document: ...` to it" },
         fr::resource::Required { field: "resource_arn", message: "missing required property `resource_arn` of `ResourcePolicy`: add `resource_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_2), message: "`resource_arn` of `ResourcePolicy` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ResourcePolicy`], known after apply.
@@ -1121,6 +1164,10 @@ impl fr::resource::Props for SenderId {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "iso_country_code", message: "missing required property `iso_country_code` of `SenderId`: add `iso_country_code: ...` to it" },
         fr::resource::Required { field: "sender_id", message: "missing required property `sender_id` of `SenderId`: add `sender_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "iso_country_code", check: fr::literal::Check::Pattern(PATTERN_7), message: "`iso_country_code` of `SenderId` must match the schema's pattern `^[A-Z]{2}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "sender_id", check: fr::literal::Check::Pattern(PATTERN_12), message: "`sender_id` of `SenderId` must match the schema's pattern `^[A-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1184,6 +1231,7 @@ impl fr::resource::Props for VerifiedDestinationNumber {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "destination_phone_number", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`destination_phone_number` of `VerifiedDestinationNumber` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "destination_phone_number", check: fr::literal::Check::Pattern(PATTERN_13), message: "`destination_phone_number` of `VerifiedDestinationNumber` must match the schema's pattern `^\\+?[1-9][0-9]{1,18}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1230,3 +1278,31 @@ impl fr::resource::Resource for VerifiedDestinationNumber {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 18 }, fr::literal::Node::End];

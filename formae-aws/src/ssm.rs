@@ -65,9 +65,15 @@ impl fr::resource::Props for Association {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Association`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "association_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`association_name` of `Association` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "automation_target_parameter_name", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`automation_target_parameter_name` of `Association` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "document_version", check: fr::literal::Check::Pattern(PATTERN_1), message: "`document_version` of `Association` must match the schema's pattern `([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "instance_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`instance_id` of `Association` must match the schema's pattern `(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_concurrency", check: fr::literal::Check::Length { min: 1, max: 7 }, message: "`max_concurrency` of `Association` must have 1 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "max_concurrency", check: fr::literal::Check::Pattern(PATTERN_3), message: "`max_concurrency` of `Association` must match the schema's pattern `^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_errors", check: fr::literal::Check::Length { min: 1, max: 7 }, message: "`max_errors` of `Association` must have 1 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "max_errors", check: fr::literal::Check::Pattern(PATTERN_4), message: "`max_errors` of `Association` must match the schema's pattern `^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `Association` must match the schema's pattern `^[a-zA-Z0-9_\\-.:/]{3,200}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule_expression", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`schedule_expression` of `Association` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "schedule_offset", check: fr::literal::Check::Range { min: 1.0, max: 6.0 }, message: "`schedule_offset` of `Association` must be from 1 to 6 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "wait_for_success_timeout_seconds", check: fr::literal::Check::Range { min: 15.0, max: 172800.0 }, message: "`wait_for_success_timeout_seconds` of `Association` must be from 15 to 172800 (the schema's minimum/maximum)" },
@@ -233,6 +239,7 @@ impl fr::resource::Props for CloudConnector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "config_connector_arn", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`config_connector_arn` of `CloudConnector` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "config_connector_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`config_connector_arn` of `CloudConnector` must match the schema's pattern `^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\\d{12}:…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `CloudConnector` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`display_name` of `CloudConnector` must have 1 to 256 characters (the schema's minLength/maxLength)" },
     ];
@@ -323,7 +330,9 @@ impl fr::resource::Props for AzureConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_display_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`application_display_name` of `AzureConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`application_id` of `AzureConfiguration` must match the schema's pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "tenant_display_name", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`tenant_display_name` of `AzureConfiguration` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "tenant_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`tenant_id` of `AzureConfiguration` must match the schema's pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -359,6 +368,7 @@ impl fr::resource::Props for AzureSubscription {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`display_name` of `AzureSubscription` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`id` of `AzureSubscription` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`id` of `AzureSubscription` must match the schema's pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -404,7 +414,10 @@ impl fr::resource::Props for Document {
         fr::resource::Required { field: "content", message: "missing required property `content` of `Document`: add `content: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `Document` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target_type", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`target_type` of `Document` must have 0 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target_type", check: fr::literal::Check::Pattern(PATTERN_8), message: "`target_type` of `Document` must match the schema's pattern `^\\/[\\w\\.\\-\\:\\/]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "version_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`version_name` of `Document` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -518,7 +531,9 @@ impl fr::resource::Props for DocumentRequires {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`name` of `DocumentRequires` must have 0 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `DocumentRequires` must match the schema's pattern `^[a-zA-Z0-9_\\-.:/]{3,200}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 0, max: 8 }, message: "`version` of `DocumentRequires` must have 0 to 8 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_1), message: "`version` of `DocumentRequires` must match the schema's pattern `([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -602,6 +617,7 @@ impl fr::resource::Props for MaintenanceWindow {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `MaintenanceWindow` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "duration", check: fr::literal::Check::Range { min: 1.0, max: 24.0 }, message: "`duration` of `MaintenanceWindow` must be from 1 to 24 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `MaintenanceWindow` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `MaintenanceWindow` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "schedule", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`schedule` of `MaintenanceWindow` must have 1 to 256 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "schedule_offset", check: fr::literal::Check::Range { min: 1.0, max: 6.0 }, message: "`schedule_offset` of `MaintenanceWindow` must be from 1 to 6 (the schema's minimum/maximum)" },
     ];
@@ -698,8 +714,10 @@ impl fr::resource::Props for MaintenanceWindowTarget {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `MaintenanceWindowTarget` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `MaintenanceWindowTarget` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `MaintenanceWindowTarget` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "owner_information", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`owner_information` of `MaintenanceWindowTarget` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "window_id", check: fr::literal::Check::Length { min: 20, max: 20 }, message: "`window_id` of `MaintenanceWindowTarget` must have 20 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "window_id", check: fr::literal::Check::Pattern(PATTERN_10), message: "`window_id` of `MaintenanceWindowTarget` must match the schema's pattern `^mw-[0-9a-f]{17}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -826,11 +844,15 @@ impl fr::resource::Props for MaintenanceWindowTask {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`description` of `MaintenanceWindowTask` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "max_concurrency", check: fr::literal::Check::Length { min: 1, max: 7 }, message: "`max_concurrency` of `MaintenanceWindowTask` must have 1 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "max_concurrency", check: fr::literal::Check::Pattern(PATTERN_11), message: "`max_concurrency` of `MaintenanceWindowTask` must match the schema's pattern `^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_errors", check: fr::literal::Check::Length { min: 1, max: 7 }, message: "`max_errors` of `MaintenanceWindowTask` must have 1 to 7 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "max_errors", check: fr::literal::Check::Pattern(PATTERN_12), message: "`max_errors` of `MaintenanceWindowTask` must match the schema's pattern `^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `MaintenanceWindowTask` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `MaintenanceWindowTask` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`priority` of `MaintenanceWindowTask` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "task_arn", check: fr::literal::Check::Length { min: 1, max: 1600 }, message: "`task_arn` of `MaintenanceWindowTask` must have 1 to 1600 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "window_id", check: fr::literal::Check::Length { min: 20, max: 20 }, message: "`window_id` of `MaintenanceWindowTask` must have 20 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "window_id", check: fr::literal::Check::Pattern(PATTERN_10), message: "`window_id` of `MaintenanceWindowTask` must match the schema's pattern `^mw-[0-9a-f]{17}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1085,6 +1107,7 @@ impl fr::resource::Props for OpsItem {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "category", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`category` of `OpsItem` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`description` of `OpsItem` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_13), message: "`description` of `OpsItem` must match the schema's pattern `^[\\s\\S]*\\S[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 1.0, max: 5.0 }, message: "`priority` of `OpsItem` must be from 1 to 5 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "severity", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`severity` of `OpsItem` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "source", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`source` of `OpsItem` must have 1 to 128 characters (the schema's minLength/maxLength)" },
@@ -1330,6 +1353,7 @@ impl fr::resource::Props for PatchBaseline {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `PatchBaseline` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `PatchBaseline` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `PatchBaseline` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1528,6 +1552,7 @@ impl fr::resource::Props for PatchSource {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "configuration", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`configuration` of `PatchSource` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`name` of `PatchSource` must match the schema's pattern `^[a-zA-Z0-9_\\-.]{3,50}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1829,3 +1854,33 @@ impl fr::resource::Resource for ServiceSetting {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('D', 'D')]), fr::literal::Node::Class(&[('E', 'E')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('A', 'A')]), fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('L', 'L')]), fr::literal::Node::Class(&[('T', 'T')])], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Start, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 8, max: 8 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 17, max: 17 }]]), fr::literal::Node::End], &[fr::literal::Node::Start, fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End]])];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 6 }], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('%', '%')])]]), fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 6 }], &[fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('%', '%')])]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 200 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('v', 'v')])]])], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'F'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('%', '%')])]]), fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }], &[fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('%', '%')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('%', '%')])]]), fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 50 }, fr::literal::Node::End];

@@ -35,7 +35,9 @@ impl fr::resource::Props for Contact {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`alias` of `Contact` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias", check: fr::literal::Check::Pattern(PATTERN_0), message: "`alias` of `Contact` must match the schema's pattern `^[a-z0-9_\\-\\.]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`display_name` of `Contact` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`display_name` of `Contact` must match the schema's pattern `^[a-zA-Z0-9_\\-\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -161,6 +163,7 @@ impl fr::resource::Props for Tag {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key` of `Tag` must match the schema's pattern `^[\\\\\\/a-zA-Z0-9_+=\\-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -201,6 +204,7 @@ impl fr::resource::Props for ContactChannel {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`channel_name` of `ContactChannel` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "contact_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`contact_id` of `ContactChannel` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "contact_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`contact_id` of `ContactChannel` must match the schema's pattern `arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -266,6 +270,9 @@ pub struct Plan {
 
 impl fr::resource::Props for Plan {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "contact_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`contact_id` of `Plan` must match the schema's pattern `arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Plan`], known after apply.
@@ -354,7 +361,10 @@ impl fr::resource::Props for Rotation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Rotation` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Rotation` must match the schema's pattern `^[a-zA-Z0-9_]*$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "start_time", check: fr::literal::Check::Pattern(PATTERN_5), message: "`start_time` of `Rotation` must match the schema's pattern `^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "time_zone_id", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`time_zone_id` of `Rotation` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "time_zone_id", check: fr::literal::Check::Pattern(PATTERN_6), message: "`time_zone_id` of `Rotation` must match the schema's pattern `^[:a-zA-Z0-9_\\-\\s\\.\\\\/]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -442,6 +452,7 @@ impl fr::resource::Props for MonthlySetting {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "day_of_month", check: fr::literal::Check::Range { min: 1.0, max: 31.0 }, message: "`day_of_month` of `MonthlySetting` must be from 1 to 31 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "hand_off_time", check: fr::literal::Check::Pattern(PATTERN_7), message: "`hand_off_time` of `MonthlySetting` must match the schema's pattern `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -479,6 +490,10 @@ impl fr::resource::Props for CoverageTime {
         fr::resource::Required { field: "end_time", message: "missing required property `end_time` of `CoverageTime`: add `end_time: ...` to it" },
         fr::resource::Required { field: "start_time", message: "missing required property `start_time` of `CoverageTime`: add `start_time: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "end_time", check: fr::literal::Check::Pattern(PATTERN_7), message: "`end_time` of `CoverageTime` must match the schema's pattern `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "start_time", check: fr::literal::Check::Pattern(PATTERN_7), message: "`start_time` of `CoverageTime` must match the schema's pattern `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -510,4 +525,23 @@ impl fr::resource::Props for WeeklySetting {
         fr::resource::Required { field: "day_of_week", message: "missing required property `day_of_week` of `WeeklySetting`: add `day_of_week: ...` to it" },
         fr::resource::Required { field: "hand_off_time", message: "missing required property `hand_off_time` of `WeeklySetting`: add `hand_off_time: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "hand_off_time", check: fr::literal::Check::Pattern(PATTERN_7), message: "`hand_off_time` of `WeeklySetting` must match the schema's pattern `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '+'), ('-', '-'), ('/', '9'), ('=', '='), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', ':'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End];

@@ -103,4 +103,9 @@ impl fr::resource::Props for S3Bucket {
         fr::resource::Required { field: "bucket_name", message: "missing required property `bucket_name` of `S3Bucket`: add `bucket_name: ...` to it" },
         fr::resource::Required { field: "bucket_owner", message: "missing required property `bucket_owner` of `S3Bucket`: add `bucket_owner: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Pattern(PATTERN_0), message: "`bucket_owner` of `S3Bucket` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];

@@ -156,6 +156,7 @@ impl fr::resource::Props for ResponsePlan {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`display_name` of `ResponsePlan` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`name` of `ResponsePlan` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `ResponsePlan` must match the schema's pattern `^[a-zA-Z0-9_-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -420,3 +421,5 @@ impl fr::resource::Props for PagerDutyIncidentConfiguration {
         fr::literal::LiteralRule { field: "service_id", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`service_id` of `PagerDutyIncidentConfiguration` must have 1 to 200 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -25,6 +25,10 @@ impl fr::resource::Props for ConfigurationManager {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "configuration_definitions", message: "missing required property `configuration_definitions` of `ConfigurationManager`: add `configuration_definitions: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `ConfigurationManager` must match the schema's pattern `^.{0,512}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ConfigurationManager` must match the schema's pattern `^[ A-Za-z0-9_-]{1,50}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ConfigurationManager`], known after apply.
@@ -91,6 +95,7 @@ impl fr::resource::Props for ConfigurationDefinition {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "local_deployment_execution_role_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`local_deployment_execution_role_name` of `ConfigurationDefinition` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "r#type", check: fr::literal::Check::Pattern(PATTERN_2), message: "`r#type` of `ConfigurationDefinition` must match the schema's pattern `^[a-zA-Z0-9_\\-.:/]{3,200}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "type_version", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`type_version` of `ConfigurationDefinition` must have 1 to 128 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -121,7 +126,9 @@ impl fr::resource::Props for LifecycleAutomation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "automation_document", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`automation_document` of `LifecycleAutomation` must have 1 to 500 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "automation_document", check: fr::literal::Check::Pattern(PATTERN_3), message: "`automation_document` of `LifecycleAutomation` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "resource_key", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`resource_key` of `LifecycleAutomation` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_key", check: fr::literal::Check::Pattern(PATTERN_4), message: "`resource_key` of `LifecycleAutomation` must match the schema's pattern `^[a-zA-Z0-9-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -159,3 +166,13 @@ impl fr::resource::Resource for LifecycleAutomation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 512 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 50 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 200 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

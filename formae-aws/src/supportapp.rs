@@ -22,6 +22,7 @@ impl fr::resource::Props for AccountAlias {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_alias", check: fr::literal::Check::Length { min: 1, max: 30 }, message: "`account_alias` of `AccountAlias` must have 1 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_alias", check: fr::literal::Check::Pattern(PATTERN_0), message: "`account_alias` of `AccountAlias` must match the schema's pattern `^[\\w\\- ]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -100,8 +101,11 @@ impl fr::resource::Props for SlackChannelConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "channel_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_id` of `SlackChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`channel_id` of `SlackChannelConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`channel_name` of `SlackChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "channel_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`channel_name` of `SlackChannelConfiguration` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "team_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`team_id` of `SlackChannelConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "team_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`team_id` of `SlackChannelConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -171,7 +175,9 @@ impl fr::resource::Props for SlackWorkspaceConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "team_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`team_id` of `SlackWorkspaceConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "team_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`team_id` of `SlackWorkspaceConfiguration` must match the schema's pattern `^\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`version_id` of `SlackWorkspaceConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`version_id` of `SlackWorkspaceConfiguration` must match the schema's pattern `^[0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -209,3 +215,11 @@ impl fr::resource::Resource for SlackWorkspaceConfiguration {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

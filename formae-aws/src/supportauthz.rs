@@ -40,7 +40,9 @@ impl fr::resource::Props for SupportPermit {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`description` of `SupportPermit` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`name` of `SupportPermit` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`name` of `SupportPermit` must match the schema's pattern `^[a-zA-Z0-9]{1,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "support_case_display_id", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`support_case_display_id` of `SupportPermit` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "support_case_display_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`support_case_display_id` of `SupportPermit` must match the schema's pattern `^[a-zA-Z0-9:/-]{1,512}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -168,6 +170,7 @@ impl fr::resource::Props for SigningKeyInfo {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`kms_key` of `SigningKeyInfo` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`kms_key` of `SigningKeyInfo` must match the schema's pattern `^[a-zA-Z0-9/:_-]{1,512}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -192,3 +195,9 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 512 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 512 }, fr::literal::Node::End];

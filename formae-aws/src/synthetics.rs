@@ -83,6 +83,8 @@ impl fr::resource::Props for Canary {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "artifact_s3_location", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`artifact_s3_location` of `Canary` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "artifact_s3_location", check: fr::literal::Check::Pattern(PATTERN_0), message: "`artifact_s3_location` of `Canary` must match the schema's pattern `^(s3|S3)://`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Canary` must match the schema's pattern `^[0-9a-z_\\-]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "runtime_version", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`runtime_version` of `Canary` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -209,6 +211,7 @@ impl fr::resource::Props for Code {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "handler", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`handler` of `Code` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "handler", check: fr::literal::Check::Pattern(PATTERN_2), message: "`handler` of `Code` must match the schema's pattern `^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "s3_key", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`s3_key` of `Code` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -230,6 +233,7 @@ impl fr::resource::Props for Dependency {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "reference", check: fr::literal::Check::Length { min: 1, max: 140 }, message: "`reference` of `Dependency` must have 1 to 140 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "reference", check: fr::literal::Check::Pattern(PATTERN_3), message: "`reference` of `Dependency` must match the schema's pattern `arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:la…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -464,6 +468,9 @@ impl fr::resource::Props for Group {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `Group`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `Group` must match the schema's pattern `^[0-9a-z_\\-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Group`], known after apply.
@@ -523,5 +530,18 @@ impl fr::resource::Props for Tag {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`key` of `Tag` must have 1 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_5), message: "`value` of `Tag` must match the schema's pattern `^([a-zA-Z\\d\\s_.:/=+\\-@]*)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('3', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '/')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('.', '.')])], &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')])]]), fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('_', '_'), ('a', 'z')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('+', '+'), ('-', ':'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -39,6 +39,12 @@ impl fr::resource::Props for Application {
         fr::resource::Required { field: "application_id", message: "missing required property `application_id` of `Application`: add `application_id: ...` to it" },
         fr::resource::Required { field: "application_type", message: "missing required property `application_type` of `Application`: add `application_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`application_id` of `Application` must match the schema's pattern `[\\w\\d\\.-]{1,60}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "database_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`database_arn` of `Application` must match the schema's pattern `^arn:(.+:){2,4}.+$|^arn:(.+:){1,3}.+\\/.+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "sap_instance_number", check: fr::literal::Check::Pattern(PATTERN_2), message: "`sap_instance_number` of `Application` must match the schema's pattern `[0-9]{2}`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "sid", check: fr::literal::Check::Pattern(PATTERN_3), message: "`sid` of `Application` must match the schema's pattern `[A-Z][A-Z0-9]{2}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Application`], known after apply.
@@ -97,6 +103,10 @@ pub struct ComponentInfo {
 
 impl fr::resource::Props for ComponentInfo {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ec2_instance_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`ec2_instance_id` of `ComponentInfo` must match the schema's pattern `^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "sid", check: fr::literal::Check::Pattern(PATTERN_3), message: "`sid` of `ComponentInfo` must match the schema's pattern `[A-Z][A-Z0-9]{2}`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -156,3 +166,13 @@ impl fr::resource::Props for Tag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `Tag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 60 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')])], min: 2, max: 4 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')])], min: 1, max: 3 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End]])];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 2, max: 2 }];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('A', 'Z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z')])], min: 2, max: 2 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 8, max: 8 }, fr::literal::Node::End], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End]])];

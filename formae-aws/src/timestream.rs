@@ -25,6 +25,7 @@ pub struct Database {
 impl fr::resource::Props for Database {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`database_name` of `Database` must match the schema's pattern `^[a-zA-Z0-9_.-]{3,256}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `Database` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -109,7 +110,9 @@ impl fr::resource::Props for InfluxDBBackup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "db_resource_id", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`db_resource_id` of `InfluxDBBackup` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_resource_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`db_resource_id` of `InfluxDBBackup` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 40 }, message: "`name` of `InfluxDBBackup` must have 3 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `InfluxDBBackup` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "retention_days", check: fr::literal::Check::Range { min: 1.0, max: 3650.0 }, message: "`retention_days` of `InfluxDBBackup` must be from 1 to 3650 (the schema's minimum/maximum)" },
     ];
 }
@@ -303,8 +306,11 @@ impl fr::resource::Props for InfluxDBCluster {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "allocated_storage", check: fr::literal::Check::Range { min: 20.0, max: 15360.0 }, message: "`allocated_storage` of `InfluxDBCluster` must be from 20 to 15360 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`bucket` of `InfluxDBCluster` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bucket` of `InfluxDBCluster` must match the schema's pattern `^[^_][^\"]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "db_parameter_group_identifier", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`db_parameter_group_identifier` of `InfluxDBCluster` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_parameter_group_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`db_parameter_group_identifier` of `InfluxDBCluster` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 40 }, message: "`name` of `InfluxDBCluster` must have 3 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`name` of `InfluxDBCluster` must match the schema's pattern `^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "organization", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`organization` of `InfluxDBCluster` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Range { min: 1024.0, max: 65535.0 }, message: "`port` of `InfluxDBCluster` must be from 1024 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`username` of `InfluxDBCluster` must have 1 to 64 characters (the schema's minLength/maxLength)" },
@@ -456,7 +462,9 @@ impl fr::resource::Props for MaintenanceSchedule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "preferred_maintenance_window", check: fr::literal::Check::Length { min: 0, max: 19 }, message: "`preferred_maintenance_window` of `MaintenanceSchedule` must have 0 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "preferred_maintenance_window", check: fr::literal::Check::Pattern(PATTERN_5), message: "`preferred_maintenance_window` of `MaintenanceSchedule` must match the schema's pattern `^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`timezone` of `MaintenanceSchedule` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "timezone", check: fr::literal::Check::Pattern(PATTERN_6), message: "`timezone` of `MaintenanceSchedule` must match the schema's pattern `^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -555,8 +563,11 @@ impl fr::resource::Props for InfluxDBInstance {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "allocated_storage", check: fr::literal::Check::Range { min: 20.0, max: 16384.0 }, message: "`allocated_storage` of `InfluxDBInstance` must be from 20 to 16384 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 2, max: 64 }, message: "`bucket` of `InfluxDBInstance` must have 2 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_3), message: "`bucket` of `InfluxDBInstance` must match the schema's pattern `^[^_][^\"]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "db_parameter_group_identifier", check: fr::literal::Check::Length { min: 3, max: 64 }, message: "`db_parameter_group_identifier` of `InfluxDBInstance` must have 3 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "db_parameter_group_identifier", check: fr::literal::Check::Pattern(PATTERN_1), message: "`db_parameter_group_identifier` of `InfluxDBInstance` must match the schema's pattern `^[a-zA-Z0-9]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 40 }, message: "`name` of `InfluxDBInstance` must have 3 to 40 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `InfluxDBInstance` must match the schema's pattern `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "organization", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`organization` of `InfluxDBInstance` must have 1 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "port", check: fr::literal::Check::Range { min: 1024.0, max: 65535.0 }, message: "`port` of `InfluxDBInstance` must be from 1024 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "username", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`username` of `InfluxDBInstance` must have 1 to 64 characters (the schema's minLength/maxLength)" },
@@ -740,6 +751,7 @@ impl fr::resource::Props for ScheduledQuery {
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`kms_key_id` of `ScheduledQuery` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "query_string", check: fr::literal::Check::Length { min: 1, max: 262144 }, message: "`query_string` of `ScheduledQuery` must have 1 to 262144 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "scheduled_query_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`scheduled_query_name` of `ScheduledQuery` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "scheduled_query_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`scheduled_query_name` of `ScheduledQuery` must match the schema's pattern `[a-zA-Z0-9_.-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -835,6 +847,7 @@ impl fr::resource::Props for S3Configuration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "object_key_prefix", check: fr::literal::Check::Length { min: 1, max: 896 }, message: "`object_key_prefix` of `S3Configuration` must have 1 to 896 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "object_key_prefix", check: fr::literal::Check::Pattern(PATTERN_8), message: "`object_key_prefix` of `S3Configuration` must match the schema's pattern `[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1080,6 +1093,10 @@ impl fr::resource::Props for Table {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "database_name", message: "missing required property `database_name` of `Table`: add `database_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "database_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`database_name` of `Table` must match the schema's pattern `^[a-zA-Z0-9_.-]{3,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "table_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`table_name` of `Table` must match the schema's pattern `^[a-zA-Z0-9_.-]{3,256}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Table`], known after apply.
@@ -1243,3 +1260,21 @@ fr::cfn_enum! {
         Measure = "MEASURE",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 3, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('\0', '^'), ('`', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '!'), ('#', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('A', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::End], &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('M', 'M')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('e', 'e')])], &[fr::literal::Node::Class(&[('W', 'W')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')])], &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('u', 'u')])], &[fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')])], &[fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '1')]), fr::literal::Node::Class(&[('0', '9')])], &[fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '3')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '5')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::End]])];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('U', 'U')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('C', 'C')])], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }]]), fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('|', '|')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];

@@ -32,6 +32,7 @@ impl fr::resource::Props for CallAnalyticsCategory {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "category_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`category_name` of `CallAnalyticsCategory` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "category_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`category_name` of `CallAnalyticsCategory` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -321,7 +322,9 @@ impl fr::resource::Props for MedicalVocabulary {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vocabulary_file_uri", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`vocabulary_file_uri` of `MedicalVocabulary` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_file_uri", check: fr::literal::Check::Pattern(PATTERN_1), message: "`vocabulary_file_uri` of `MedicalVocabulary` must match the schema's pattern `(s3://|http(s*)://).+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_name` of `MedicalVocabulary` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`vocabulary_name` of `MedicalVocabulary` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -437,7 +440,9 @@ impl fr::resource::Props for Vocabulary {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vocabulary_file_uri", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`vocabulary_file_uri` of `Vocabulary` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_file_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`vocabulary_file_uri` of `Vocabulary` must match the schema's pattern `^(s3://|http(s*)://).+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_name` of `Vocabulary` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`vocabulary_name` of `Vocabulary` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -637,7 +642,9 @@ impl fr::resource::Props for VocabularyFilter {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vocabulary_filter_file_uri", check: fr::literal::Check::Length { min: 1, max: 2000 }, message: "`vocabulary_filter_file_uri` of `VocabularyFilter` must have 1 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_filter_file_uri", check: fr::literal::Check::Pattern(PATTERN_2), message: "`vocabulary_filter_file_uri` of `VocabularyFilter` must match the schema's pattern `^(s3://|http(s*)://).+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vocabulary_filter_name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`vocabulary_filter_name` of `VocabularyFilter` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vocabulary_filter_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`vocabulary_filter_name` of `VocabularyFilter` must match the schema's pattern `^[0-9a-zA-Z._-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -798,3 +805,9 @@ fr::cfn_enum! {
         ZuZa = "zu-ZA",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')])]]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

@@ -55,11 +55,17 @@ impl fr::resource::Props for Agreement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`access_role` of `Agreement` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_role", check: fr::literal::Check::Pattern(PATTERN_0), message: "`access_role` of `Agreement` must match the schema's pattern `arn:.*role/.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "base_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`base_directory` of `Agreement` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "base_directory", check: fr::literal::Check::Pattern(PATTERN_1), message: "`base_directory` of `Agreement` must match the schema's pattern `^(|/.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Agreement` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Agreement` must match the schema's pattern `^[\\u0021-\\u007E]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "local_profile_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`local_profile_id` of `Agreement` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_profile_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`local_profile_id` of `Agreement` must match the schema's pattern `^p-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "partner_profile_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`partner_profile_id` of `Agreement` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "partner_profile_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`partner_profile_id` of `Agreement` must match the schema's pattern `^p-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`server_id` of `Agreement` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`server_id` of `Agreement` must match the schema's pattern `^s-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -134,10 +140,15 @@ impl fr::resource::Props for AgreementCustomDirectories {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "failed_files_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`failed_files_directory` of `AgreementCustomDirectories` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "failed_files_directory", check: fr::literal::Check::Pattern(PATTERN_5), message: "`failed_files_directory` of `AgreementCustomDirectories` must match the schema's pattern `(|/.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "mdn_files_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`mdn_files_directory` of `AgreementCustomDirectories` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "mdn_files_directory", check: fr::literal::Check::Pattern(PATTERN_5), message: "`mdn_files_directory` of `AgreementCustomDirectories` must match the schema's pattern `(|/.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "payload_files_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`payload_files_directory` of `AgreementCustomDirectories` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "payload_files_directory", check: fr::literal::Check::Pattern(PATTERN_5), message: "`payload_files_directory` of `AgreementCustomDirectories` must match the schema's pattern `(|/.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "status_files_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`status_files_directory` of `AgreementCustomDirectories` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "status_files_directory", check: fr::literal::Check::Pattern(PATTERN_5), message: "`status_files_directory` of `AgreementCustomDirectories` must match the schema's pattern `(|/.*)`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "temporary_files_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`temporary_files_directory` of `AgreementCustomDirectories` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "temporary_files_directory", check: fr::literal::Check::Pattern(PATTERN_5), message: "`temporary_files_directory` of `AgreementCustomDirectories` must match the schema's pattern `(|/.*)`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -225,8 +236,11 @@ impl fr::resource::Props for Certificate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate", check: fr::literal::Check::Length { min: 1, max: 16384 }, message: "`certificate` of `Certificate` must have 1 to 16384 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate", check: fr::literal::Check::Pattern(PATTERN_6), message: "`certificate` of `Certificate` must match the schema's pattern `^[\\t\\n\\r\\u0020-\\u00FF]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "certificate_chain", check: fr::literal::Check::Length { min: 1, max: 2097152 }, message: "`certificate_chain` of `Certificate` must have 1 to 2097152 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_chain", check: fr::literal::Check::Pattern(PATTERN_6), message: "`certificate_chain` of `Certificate` must match the schema's pattern `^[\\t\\n\\r\\u0020-\\u00FF]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `Certificate` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `Certificate` must match the schema's pattern `^[\\u0021-\\u007E]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -333,8 +347,11 @@ impl fr::resource::Props for Connector {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "access_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`access_role` of `Connector` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "access_role", check: fr::literal::Check::Pattern(PATTERN_0), message: "`access_role` of `Connector` must match the schema's pattern `arn:.*role/.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "logging_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`logging_role` of `Connector` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logging_role", check: fr::literal::Check::Pattern(PATTERN_0), message: "`logging_role` of `Connector` must match the schema's pattern `arn:.*role/.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "security_policy_name", check: fr::literal::Check::Length { min: 0, max: 50 }, message: "`security_policy_name` of `Connector` must have 0 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "security_policy_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`security_policy_name` of `Connector` must match the schema's pattern `TransferSFTPConnectorSecurityPolicy-[A-Za-z0-9-]…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`url` of `Connector` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -427,8 +444,11 @@ impl fr::resource::Props for ConnectorAs2Config {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "basic_auth_secret_id", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`basic_auth_secret_id` of `ConnectorAs2Config` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "local_profile_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`local_profile_id` of `ConnectorAs2Config` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "local_profile_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`local_profile_id` of `ConnectorAs2Config` must match the schema's pattern `^p-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "message_subject", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`message_subject` of `ConnectorAs2Config` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "message_subject", check: fr::literal::Check::Pattern(PATTERN_8), message: "`message_subject` of `ConnectorAs2Config` must match the schema's pattern `^[\\u0020-\\u007E\\t]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "partner_profile_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`partner_profile_id` of `ConnectorAs2Config` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "partner_profile_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`partner_profile_id` of `ConnectorAs2Config` must match the schema's pattern `^p-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -542,6 +562,7 @@ impl fr::resource::Props for ConnectorVpcLatticeEgressConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "port_number", check: fr::literal::Check::Range { min: 1.0, max: 65535.0 }, message: "`port_number` of `ConnectorVpcLatticeEgressConfig` must be from 1 to 65535 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "resource_configuration_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`resource_configuration_arn` of `ConnectorVpcLatticeEgressConfig` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`resource_configuration_arn` of `ConnectorVpcLatticeEgressConfig` must match the schema's pattern `^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{1…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -619,7 +640,9 @@ impl fr::resource::Props for HostKey {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 200 }, message: "`description` of `HostKey` must have 0 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "host_key_body", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`host_key_body` of `HostKey` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Length { min: 20, max: 1600 }, message: "`kms_key` of `HostKey` must have 20 to 1600 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kms_key", check: fr::literal::Check::Pattern(PATTERN_10), message: "`kms_key` of `HostKey` must match the schema's pattern `^arn:\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`server_id` of `HostKey` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`server_id` of `HostKey` must match the schema's pattern `^s-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -707,6 +730,7 @@ impl fr::resource::Props for Profile {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "as2_id", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`as2_id` of `Profile` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "as2_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`as2_id` of `Profile` must match the schema's pattern `^[\\u0020-\\u007E\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -805,9 +829,13 @@ impl fr::resource::Props for Server {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate", check: fr::literal::Check::Length { min: 0, max: 1600 }, message: "`certificate` of `Server` must have 0 to 1600 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "logging_role", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`logging_role` of `Server` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "logging_role", check: fr::literal::Check::Pattern(PATTERN_12), message: "`logging_role` of `Server` must match the schema's pattern `^(|arn:.*role/\\S+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "post_authentication_login_banner", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`post_authentication_login_banner` of `Server` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "post_authentication_login_banner", check: fr::literal::Check::Pattern(PATTERN_13), message: "`post_authentication_login_banner` of `Server` must match the schema's pattern `^[\\x09-\\x0D\\x20-\\x7E]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pre_authentication_login_banner", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`pre_authentication_login_banner` of `Server` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pre_authentication_login_banner", check: fr::literal::Check::Pattern(PATTERN_13), message: "`pre_authentication_login_banner` of `Server` must match the schema's pattern `^[\\x09-\\x0D\\x20-\\x7E]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "security_policy_name", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`security_policy_name` of `Server` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "security_policy_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`security_policy_name` of `Server` must match the schema's pattern `^TransferSecurityPolicy-.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -879,6 +907,7 @@ impl fr::resource::Props for EndpointDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "vpc_endpoint_id", check: fr::literal::Check::Length { min: 22, max: 22 }, message: "`vpc_endpoint_id` of `EndpointDetails` must have 22 to 22 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vpc_endpoint_id", check: fr::literal::Check::Pattern(PATTERN_15), message: "`vpc_endpoint_id` of `EndpointDetails` must match the schema's pattern `^vpce-[0-9a-f]{17}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -910,8 +939,11 @@ impl fr::resource::Props for ServerIdentityProviderDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "directory_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`directory_id` of `ServerIdentityProviderDetails` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "directory_id", check: fr::literal::Check::Pattern(PATTERN_16), message: "`directory_id` of `ServerIdentityProviderDetails` must match the schema's pattern `^d-[0-9a-f]{10}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "function", check: fr::literal::Check::Length { min: 1, max: 170 }, message: "`function` of `ServerIdentityProviderDetails` must have 1 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "function", check: fr::literal::Check::Pattern(PATTERN_17), message: "`function` of `ServerIdentityProviderDetails` must match the schema's pattern `^arn:[a-z-]+:lambda:.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "invocation_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`invocation_role` of `ServerIdentityProviderDetails` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "invocation_role", check: fr::literal::Check::Pattern(PATTERN_18), message: "`invocation_role` of `ServerIdentityProviderDetails` must match the schema's pattern `^arn:.*role/\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "url", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`url` of `ServerIdentityProviderDetails` must have 0 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -1080,7 +1112,9 @@ impl fr::resource::Props for WorkflowDetail {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`execution_role` of `WorkflowDetail` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "execution_role", check: fr::literal::Check::Pattern(PATTERN_18), message: "`execution_role` of `WorkflowDetail` must match the schema's pattern `^arn:.*role/\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "workflow_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`workflow_id` of `WorkflowDetail` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "workflow_id", check: fr::literal::Check::Pattern(PATTERN_19), message: "`workflow_id` of `WorkflowDetail` must match the schema's pattern `^w-([a-z0-9]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1120,10 +1154,14 @@ impl fr::resource::Props for User {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "home_directory", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`home_directory` of `User` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "home_directory", check: fr::literal::Check::Pattern(PATTERN_1), message: "`home_directory` of `User` must match the schema's pattern `^(|/.*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`policy` of `User` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `User` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Pattern(PATTERN_18), message: "`role` of `User` must match the schema's pattern `^arn:.*role/\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "server_id", check: fr::literal::Check::Length { min: 19, max: 19 }, message: "`server_id` of `User` must have 19 to 19 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "server_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`server_id` of `User` must match the schema's pattern `^s-([0-9a-f]{17})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Length { min: 3, max: 100 }, message: "`user_name` of `User` must have 3 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_name", check: fr::literal::Check::Pattern(PATTERN_20), message: "`user_name` of `User` must match the schema's pattern `^[\\w][\\w@.-]{2,99}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1179,7 +1217,9 @@ impl fr::resource::Props for HomeDirectoryMapEntry {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "entry", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`entry` of `HomeDirectoryMapEntry` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "entry", check: fr::literal::Check::Pattern(PATTERN_21), message: "`entry` of `HomeDirectoryMapEntry` must match the schema's pattern `^/.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`target` of `HomeDirectoryMapEntry` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_21), message: "`target` of `HomeDirectoryMapEntry` must match the schema's pattern `^/.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1349,8 +1389,11 @@ impl fr::resource::Props for IdentityProviderDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`application_arn` of `IdentityProviderDetails` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "application_arn", check: fr::literal::Check::Pattern(PATTERN_22), message: "`application_arn` of `IdentityProviderDetails` must match the schema's pattern `^arn:[\\w-]+:sso::\\d{12}:application/(sso)?ins-[a…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Length { min: 10, max: 1224 }, message: "`instance_arn` of `IdentityProviderDetails` must have 10 to 1224 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_arn", check: fr::literal::Check::Pattern(PATTERN_23), message: "`instance_arn` of `IdentityProviderDetails` must match the schema's pattern `^arn:[\\w-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`role` of `IdentityProviderDetails` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "role", check: fr::literal::Check::Pattern(PATTERN_24), message: "`role` of `IdentityProviderDetails` must match the schema's pattern `^arn:[a-z-]+:iam::[0-9]{12}:role[:/]\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1410,6 +1453,7 @@ impl fr::resource::Props for Workflow {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`description` of `Workflow` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_25), message: "`description` of `Workflow` must match the schema's pattern `^[\\w\\- ]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1498,7 +1542,9 @@ impl fr::resource::Props for WorkflowStepCopyStepDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 30 }, message: "`name` of `WorkflowStepCopyStepDetails` must have 0 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_26), message: "`name` of `WorkflowStepCopyStepDetails` must match the schema's pattern `^[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`source_file_location` of `WorkflowStepCopyStepDetails` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Pattern(PATTERN_27), message: "`source_file_location` of `WorkflowStepCopyStepDetails` must match the schema's pattern `^\\$\\{(\\w+.)+\\w+\\}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1529,7 +1575,9 @@ impl fr::resource::Props for S3InputFileLocation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 3, max: 63 }, message: "`bucket` of `S3InputFileLocation` must have 3 to 63 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_28), message: "`bucket` of `S3InputFileLocation` must match the schema's pattern `^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Length { min: 0, max: 1024 }, message: "`key` of `S3InputFileLocation` must have 0 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_29), message: "`key` of `S3InputFileLocation` must match the schema's pattern `.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1562,8 +1610,11 @@ impl fr::resource::Props for WorkflowStepCustomStepDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 30 }, message: "`name` of `WorkflowStepCustomStepDetails` must have 0 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_26), message: "`name` of `WorkflowStepCustomStepDetails` must match the schema's pattern `^[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`source_file_location` of `WorkflowStepCustomStepDetails` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Pattern(PATTERN_27), message: "`source_file_location` of `WorkflowStepCustomStepDetails` must match the schema's pattern `^\\$\\{(\\w+.)+\\w+\\}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Length { min: 0, max: 170 }, message: "`target` of `WorkflowStepCustomStepDetails` must have 0 to 170 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "target", check: fr::literal::Check::Pattern(PATTERN_30), message: "`target` of `WorkflowStepCustomStepDetails` must match the schema's pattern `arn:[a-z-]+:lambda:.*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "timeout_seconds", check: fr::literal::Check::Range { min: 1.0, max: 1800.0 }, message: "`timeout_seconds` of `WorkflowStepCustomStepDetails` must be from 1 to 1800 (the schema's minimum/maximum)" },
     ];
 }
@@ -1595,7 +1646,9 @@ impl fr::resource::Props for WorkflowStepDecryptStepDetails {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 30 }, message: "`name` of `WorkflowStepDecryptStepDetails` must have 0 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_26), message: "`name` of `WorkflowStepDecryptStepDetails` must match the schema's pattern `^[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`source_file_location` of `WorkflowStepDecryptStepDetails` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Pattern(PATTERN_27), message: "`source_file_location` of `WorkflowStepDecryptStepDetails` must match the schema's pattern `^\\$\\{(\\w+.)+\\w+\\}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1629,7 +1682,9 @@ impl fr::resource::Props for EfsInputFileLocation {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`file_system_id` of `EfsInputFileLocation` must have 0 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_system_id", check: fr::literal::Check::Pattern(PATTERN_31), message: "`file_system_id` of `EfsInputFileLocation` must match the schema's pattern `^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:(…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 1, max: 65536 }, message: "`path` of `EfsInputFileLocation` must have 1 to 65536 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_32), message: "`path` of `EfsInputFileLocation` must match the schema's pattern `^[^\\x00]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1663,7 +1718,9 @@ impl fr::resource::Props for WorkflowStepDeleteStepDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 30 }, message: "`name` of `WorkflowStepDeleteStepDetails` must have 0 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_26), message: "`name` of `WorkflowStepDeleteStepDetails` must match the schema's pattern `^[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`source_file_location` of `WorkflowStepDeleteStepDetails` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Pattern(PATTERN_27), message: "`source_file_location` of `WorkflowStepDeleteStepDetails` must match the schema's pattern `^\\$\\{(\\w+.)+\\w+\\}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1685,7 +1742,9 @@ impl fr::resource::Props for WorkflowStepTagStepDetails {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 30 }, message: "`name` of `WorkflowStepTagStepDetails` must have 0 to 30 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_26), message: "`name` of `WorkflowStepTagStepDetails` must match the schema's pattern `^[\\w-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`source_file_location` of `WorkflowStepTagStepDetails` must have 0 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "source_file_location", check: fr::literal::Check::Pattern(PATTERN_27), message: "`source_file_location` of `WorkflowStepTagStepDetails` must match the schema's pattern `^\\$\\{(\\w+.)+\\w+\\}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1721,3 +1780,69 @@ fr::cfn_enum! {
         Tag = "TAG",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }]])];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\n'), ('\r', '\r'), (' ', 'ÿ')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('F', 'F')]), fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('C', 'C')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\t'), (' ', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '~'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }]]), fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '~')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('T', 'T')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('S', 'S')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('P', 'P')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_16: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 10, max: 10 }, fr::literal::Node::End];
+
+const PATTERN_17: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_18: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_19: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 17, max: 17 }, fr::literal::Node::End];
+
+const PATTERN_20: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 2, max: 99 }, fr::literal::Node::End];
+
+const PATTERN_21: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_22: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_23: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('o', 'o')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 16, max: 16 }, fr::literal::Node::End];
+
+const PATTERN_24: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/'), (':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_25: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_26: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_27: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('$', '$')]), fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('}', '}')]), fr::literal::Node::End];
+
+const PATTERN_28: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_29: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_30: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_31: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 40 }], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 40 }]]), fr::literal::Node::End];
+
+const PATTERN_32: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\u{1}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

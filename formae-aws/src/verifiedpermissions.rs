@@ -26,7 +26,9 @@ impl fr::resource::Props for IdentitySource {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`policy_store_id` of `IdentitySource` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_store_id` of `IdentitySource` must match the schema's pattern `^[a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "principal_entity_type", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`principal_entity_type` of `IdentitySource` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "principal_entity_type", check: fr::literal::Check::Pattern(PATTERN_1), message: "`principal_entity_type` of `IdentitySource` must match the schema's pattern `^.*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -88,7 +90,9 @@ impl fr::resource::Props for Policy {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 150 }, message: "`name` of `Policy` must have 0 to 150 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Policy` must match the schema's pattern `^[a-zA-Z0-9-/_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`policy_store_id` of `Policy` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_store_id` of `Policy` must match the schema's pattern `^[a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -284,7 +288,9 @@ impl fr::resource::Props for PolicyStoreAlias {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Length { min: 1, max: 150 }, message: "`alias_name` of `PolicyStoreAlias` must have 1 to 150 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "alias_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`alias_name` of `PolicyStoreAlias` must match the schema's pattern `^[a-zA-Z0-9-_/]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`policy_store_id` of `PolicyStoreAlias` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_store_id` of `PolicyStoreAlias` must match the schema's pattern `^[a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -345,7 +351,9 @@ impl fr::resource::Props for PolicyTemplate {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 150 }, message: "`description` of `PolicyTemplate` must have 0 to 150 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 150 }, message: "`name` of `PolicyTemplate` must have 0 to 150 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `PolicyTemplate` must match the schema's pattern `^[a-zA-Z0-9-/_]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`policy_store_id` of `PolicyTemplate` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_store_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_store_id` of `PolicyTemplate` must match the schema's pattern `^[a-zA-Z0-9-]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "statement", check: fr::literal::Check::Length { min: 1, max: 10000 }, message: "`statement` of `PolicyTemplate` must have 1 to 10000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -385,3 +393,9 @@ impl fr::resource::Resource for PolicyTemplate {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -36,6 +36,10 @@ impl fr::resource::Props for IPSet {
         fr::resource::Required { field: "ip_address_version", message: "missing required property `ip_address_version` of `IPSet`: add `ip_address_version: ...` to it" },
         fr::resource::Required { field: "scope", message: "missing required property `scope` of `IPSet`: add `scope: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `IPSet` must match the schema's pattern `^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `IPSet` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`IPSet`], known after apply.
@@ -352,6 +356,10 @@ impl fr::resource::Props for RegexPatternSet {
         fr::resource::Required { field: "regular_expression_list", message: "missing required property `regular_expression_list` of `RegexPatternSet`: add `regular_expression_list: ...` to it" },
         fr::resource::Required { field: "scope", message: "missing required property `scope` of `RegexPatternSet`: add `scope: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `RegexPatternSet` must match the schema's pattern `^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `RegexPatternSet` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`RegexPatternSet`], known after apply.
@@ -452,6 +460,8 @@ impl fr::resource::Props for RuleGroup {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "capacity", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`capacity` of `RuleGroup` must be at least 0 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `RuleGroup` must match the schema's pattern `^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `RuleGroup` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -507,6 +517,9 @@ pub struct LabelSummary {
 
 impl fr::resource::Props for LabelSummary {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `LabelSummary` must match the schema's pattern `^[0-9A-Za-z_:-]{1,1024}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Configures monetization for the web ACL or rule group.
@@ -560,6 +573,7 @@ impl fr::resource::Props for PaymentNetwork {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "wallet_address", check: fr::literal::Check::Length { min: 26, max: 44 }, message: "`wallet_address` of `PaymentNetwork` must have 26 to 44 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "wallet_address", check: fr::literal::Check::Pattern(PATTERN_3), message: "`wallet_address` of `PaymentNetwork` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -591,6 +605,7 @@ impl fr::resource::Props for Price {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "amount", check: fr::literal::Check::Length { min: 1, max: 13 }, message: "`amount` of `Price` must have 1 to 13 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "amount", check: fr::literal::Check::Pattern(PATTERN_4), message: "`amount` of `Price` must match the schema's pattern `^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -644,6 +659,7 @@ impl fr::resource::Props for RuleGroupRule {
         fr::resource::Required { field: "visibility_config", message: "missing required property `visibility_config` of `RuleGroupRule`: add `visibility_config: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `RuleGroupRule` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`priority` of `RuleGroupRule` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -719,6 +735,7 @@ impl fr::resource::Props for CustomHTTPHeader {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `CustomHTTPHeader` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`name` of `CustomHTTPHeader` must match the schema's pattern `^[a-zA-Z0-9._$-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`value` of `CustomHTTPHeader` must have 1 to 255 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -755,6 +772,7 @@ impl fr::resource::Props for CustomResponse {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_response_body_key", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`custom_response_body_key` of `CustomResponse` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_response_body_key", check: fr::literal::Check::Pattern(PATTERN_6), message: "`custom_response_body_key` of `CustomResponse` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "response_code", check: fr::literal::Check::Range { min: 200.0, max: 599.0 }, message: "`response_code` of `CustomResponse` must be from 200 to 599 (the schema's minimum/maximum)" },
     ];
 }
@@ -807,6 +825,7 @@ impl fr::resource::Props for MonetizeAction {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "price_multiplier", check: fr::literal::Check::Length { min: 1, max: 3 }, message: "`price_multiplier` of `MonetizeAction` must have 1 to 3 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "price_multiplier", check: fr::literal::Check::Pattern(PATTERN_7), message: "`price_multiplier` of `MonetizeAction` must match the schema's pattern `^([1-9][0-9]?|100)$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -859,6 +878,9 @@ pub struct Label {
 impl fr::resource::Props for Label {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `Label`: add `name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`name` of `Label` must match the schema's pattern `^[0-9A-Za-z_:-]{1,1024}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -942,6 +964,9 @@ impl fr::resource::Props for ForwardedIPConfiguration {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "fallback_behavior", message: "missing required property `fallback_behavior` of `ForwardedIPConfiguration`: add `fallback_behavior: ...` to it" },
         fr::resource::Required { field: "header_name", message: "missing required property `header_name` of `ForwardedIPConfiguration`: add `header_name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "header_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`header_name` of `ForwardedIPConfiguration` must match the schema's pattern `^[a-zA-Z0-9-]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1256,6 +1281,7 @@ impl fr::resource::Props for FieldToMatchSingleHeader {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FieldToMatchSingleHeader` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `FieldToMatchSingleHeader` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1272,6 +1298,7 @@ impl fr::resource::Props for FieldToMatchSingleQueryArgument {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `FieldToMatchSingleQueryArgument` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`name` of `FieldToMatchSingleQueryArgument` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1680,6 +1707,7 @@ impl fr::resource::Props for IPSetReferenceStatement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `IPSetReferenceStatement` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`arn` of `IPSetReferenceStatement` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1699,6 +1727,9 @@ impl fr::resource::Props for IPSetForwardedIPConfiguration {
         fr::resource::Required { field: "fallback_behavior", message: "missing required property `fallback_behavior` of `IPSetForwardedIPConfiguration`: add `fallback_behavior: ...` to it" },
         fr::resource::Required { field: "header_name", message: "missing required property `header_name` of `IPSetForwardedIPConfiguration`: add `header_name: ...` to it" },
         fr::resource::Required { field: "position", message: "missing required property `position` of `IPSetForwardedIPConfiguration`: add `position: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "header_name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`header_name` of `IPSetForwardedIPConfiguration` must match the schema's pattern `^[a-zA-Z0-9-]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1732,6 +1763,9 @@ impl fr::resource::Props for LabelMatchStatement {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "key", message: "missing required property `key` of `LabelMatchStatement`: add `key: ...` to it" },
         fr::resource::Required { field: "scope", message: "missing required property `scope` of `LabelMatchStatement`: add `scope: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "key", check: fr::literal::Check::Pattern(PATTERN_2), message: "`key` of `LabelMatchStatement` must match the schema's pattern `^[0-9A-Za-z_:-]{1,1024}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1868,6 +1902,7 @@ impl fr::resource::Props for RateLimitCookie {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RateLimitCookie` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `RateLimitCookie` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1888,6 +1923,7 @@ impl fr::resource::Props for RateLimitHeader {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RateLimitHeader` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `RateLimitHeader` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1945,6 +1981,9 @@ impl fr::resource::Props for RateLimitLabelNamespace {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "namespace", message: "missing required property `namespace` of `RateLimitLabelNamespace`: add `namespace: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "namespace", check: fr::literal::Check::Pattern(PATTERN_2), message: "`namespace` of `RateLimitLabelNamespace` must match the schema's pattern `^[0-9A-Za-z_:-]{1,1024}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
@@ -1964,6 +2003,7 @@ impl fr::resource::Props for RateLimitQueryArgument {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `RateLimitQueryArgument` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `RateLimitQueryArgument` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2041,6 +2081,7 @@ impl fr::resource::Props for RegexPatternSetReferenceStatement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `RegexPatternSetReferenceStatement` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`arn` of `RegexPatternSetReferenceStatement` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2152,6 +2193,7 @@ impl fr::resource::Props for VisibilityConfig {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`metric_name` of `VisibilityConfig` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "metric_name", check: fr::literal::Check::Pattern(PATTERN_10), message: "`metric_name` of `VisibilityConfig` must match the schema's pattern `^[\\w#:\\.\\-/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2211,6 +2253,10 @@ impl fr::resource::Props for WebACL {
         fr::resource::Required { field: "default_action", message: "missing required property `default_action` of `WebACL`: add `default_action: ...` to it" },
         fr::resource::Required { field: "scope", message: "missing required property `scope` of `WebACL`: add `scope: ...` to it" },
         fr::resource::Required { field: "visibility_config", message: "missing required property `visibility_config` of `WebACL`: add `visibility_config: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_0), message: "`description` of `WebACL` must match the schema's pattern `^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `WebACL` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2290,6 +2336,7 @@ impl fr::resource::Props for ApplicationAttribute {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `ApplicationAttribute` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`name` of `ApplicationAttribute` must match the schema's pattern `^[\\w\\-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2449,6 +2496,7 @@ impl fr::resource::Props for Rule {
         fr::resource::Required { field: "visibility_config", message: "missing required property `visibility_config` of `Rule`: add `visibility_config: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Rule` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "priority", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`priority` of `Rule` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -2553,8 +2601,11 @@ impl fr::resource::Props for ManagedRuleGroupStatement {
         fr::resource::Required { field: "vendor_name", message: "missing required property `vendor_name` of `ManagedRuleGroupStatement`: add `vendor_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ManagedRuleGroupStatement` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "vendor_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`vendor_name` of `ManagedRuleGroupStatement` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "vendor_name", check: fr::literal::Check::Pattern(PATTERN_9), message: "`vendor_name` of `ManagedRuleGroupStatement` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`version` of `ManagedRuleGroupStatement` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "version", check: fr::literal::Check::Pattern(PATTERN_10), message: "`version` of `ManagedRuleGroupStatement` must match the schema's pattern `^[\\w#:\\.\\-/]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2569,6 +2620,9 @@ pub struct ExcludedRule {
 impl fr::resource::Props for ExcludedRule {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "name", message: "missing required property `name` of `ExcludedRule`: add `name: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `ExcludedRule` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2601,6 +2655,7 @@ impl fr::resource::Props for ManagedRuleGroupConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "login_path", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`login_path` of `ManagedRuleGroupConfig` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "login_path", check: fr::literal::Check::Pattern(PATTERN_3), message: "`login_path` of `ManagedRuleGroupConfig` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2629,7 +2684,9 @@ impl fr::resource::Props for AWSManagedRulesACFPRuleSet {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "creation_path", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`creation_path` of `AWSManagedRulesACFPRuleSet` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "creation_path", check: fr::literal::Check::Pattern(PATTERN_9), message: "`creation_path` of `AWSManagedRulesACFPRuleSet` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "registration_page_path", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`registration_page_path` of `AWSManagedRulesACFPRuleSet` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "registration_page_path", check: fr::literal::Check::Pattern(PATTERN_9), message: "`registration_page_path` of `AWSManagedRulesACFPRuleSet` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2669,6 +2726,7 @@ impl fr::resource::Props for FieldIdentifier {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`identifier` of `FieldIdentifier` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`identifier` of `FieldIdentifier` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2736,6 +2794,7 @@ impl fr::resource::Props for ResponseInspectionHeader {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`name` of `ResponseInspectionHeader` must have 1 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `ResponseInspectionHeader` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2758,6 +2817,7 @@ impl fr::resource::Props for ResponseInspectionJson {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Length { min: 1, max: 512 }, message: "`identifier` of `ResponseInspectionJson` must have 1 to 512 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "identifier", check: fr::literal::Check::Pattern(PATTERN_3), message: "`identifier` of `ResponseInspectionJson` must match the schema's pattern `.*\\S.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2950,6 +3010,9 @@ impl fr::resource::Props for RuleActionOverride {
         fr::resource::Required { field: "action_to_use", message: "missing required property `action_to_use` of `RuleActionOverride`: add `action_to_use: ...` to it" },
         fr::resource::Required { field: "name", message: "missing required property `name` of `RuleActionOverride`: add `name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `RuleActionOverride` must match the schema's pattern `^[0-9A-Za-z_-]{1,128}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// A structure of the types above.
@@ -3037,6 +3100,7 @@ impl fr::resource::Props for RuleGroupReferenceStatement {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`arn` of `RuleGroupReferenceStatement` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`arn` of `RuleGroupReferenceStatement` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3058,7 +3122,9 @@ impl fr::resource::Props for WebACLAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`resource_arn` of `WebACLAssociation` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "resource_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`resource_arn` of `WebACLAssociation` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "web_acl_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`web_acl_arn` of `WebACLAssociation` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "web_acl_arn", check: fr::literal::Check::Pattern(PATTERN_9), message: "`web_acl_arn` of `WebACLAssociation` must match the schema's pattern `\\S`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -3097,3 +3163,25 @@ impl fr::resource::Resource for WebACLAssociation {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('#', '#'), (',', ':'), ('=', '='), ('@', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('#', '#'), ('+', ':'), ('=', '='), ('@', 'Z'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('+', ':'), ('=', '='), ('@', 'Z'), ('a', 'z')])], min: 1, max: 256 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 128 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 1024 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 3 }], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 2 }], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('1', '9')])]])]]), fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('$', '$'), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('0', '0')])]]), fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('#', '#'), ('-', ':'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

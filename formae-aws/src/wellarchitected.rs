@@ -34,6 +34,7 @@ impl fr::resource::Props for AgentContext {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "profile_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`profile_arn` of `AgentContext` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "profile_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`profile_arn` of `AgentContext` must match the schema's pattern `^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`title` of `AgentContext` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -127,6 +128,7 @@ impl fr::resource::Props for AgentGoal {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`description` of `AgentGoal` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "profile_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`profile_arn` of `AgentGoal` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "profile_arn", check: fr::literal::Check::Pattern(PATTERN_0), message: "`profile_arn` of `AgentGoal` must match the schema's pattern `^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 1000 }, message: "`title` of `AgentGoal` must have 1 to 1000 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -238,6 +240,7 @@ impl fr::resource::Props for AgentProfile {
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 512 }, message: "`description` of `AgentProfile` must have 0 to 512 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`display_name` of `AgentProfile` must have 3 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 3, max: 128 }, message: "`name` of `AgentProfile` must have 3 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AgentProfile` must match the schema's pattern `^[a-zA-Z0-9_-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -310,6 +313,7 @@ impl fr::resource::Props for AggregationConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Length { min: 12, max: 12 }, message: "`account_id` of `AggregationConfiguration` must have 12 to 12 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "account_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`account_id` of `AggregationConfiguration` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -562,8 +566,10 @@ impl fr::resource::Props for ReviewTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 3, max: 250 }, message: "`description` of `ReviewTemplate` must have 3 to 250 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_3), message: "`description` of `ReviewTemplate` must match the schema's pattern `^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "notes", check: fr::literal::Check::Length { min: 0, max: 2084 }, message: "`notes` of `ReviewTemplate` must have 0 to 2084 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Length { min: 3, max: 100 }, message: "`template_name` of `ReviewTemplate` must have 3 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "template_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`template_name` of `ReviewTemplate` must match the schema's pattern `^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -689,6 +695,7 @@ impl fr::resource::Props for Workload {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "architectural_design", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`architectural_design` of `Workload` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "architectural_design", check: fr::literal::Check::Pattern(PATTERN_4), message: "`architectural_design` of `Workload` must match the schema's pattern `^(|(https?|ftp):\\/\\/[^\\s/$.?#].[^\\s]*)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 3, max: 250 }, message: "`description` of `Workload` must have 3 to 250 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "industry", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`industry` of `Workload` must have 0 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "industry_type", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`industry_type` of `Workload` must have 0 to 100 characters (the schema's minLength/maxLength)" },
@@ -797,3 +804,13 @@ impl fr::resource::Props for WorkloadTags {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WorkloadTags` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 6, max: 64 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), ('&', ')'), ('+', ':'), ('?', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[], &[fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('s', 's')])], min: 0, max: 1 }], &[fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '"'), ('%', '-'), ('0', '>'), ('@', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }]]), fr::literal::Node::End];

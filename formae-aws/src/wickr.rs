@@ -24,6 +24,9 @@ impl fr::resource::Props for Network {
         fr::resource::Required { field: "access_level", message: "missing required property `access_level` of `Network`: add `access_level: ...` to it" },
         fr::resource::Required { field: "network_name", message: "missing required property `network_name` of `Network`: add `network_name: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "network_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`network_name` of `Network` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Network`], known after apply.
@@ -80,3 +83,5 @@ fr::cfn_enum! {
         Premium = "PREMIUM",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -32,8 +32,11 @@ impl fr::resource::Props for AIAgent {
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `AIAgent`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`assistant_id` of `AIAgent` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `AIAgent` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `AIAgent` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `AIAgent` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AIAgent` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -111,6 +114,10 @@ impl fr::resource::Props for AIAgentVersion {
     const REQUIRED: &'static [fr::resource::Required] = &[
         fr::resource::Required { field: "ai_agent_id", message: "missing required property `ai_agent_id` of `AIAgentVersion`: add `ai_agent_id: ...` to it" },
         fr::resource::Required { field: "assistant_id", message: "missing required property `assistant_id` of `AIAgentVersion`: add `assistant_id: ...` to it" },
+    ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ai_agent_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`ai_agent_id` of `AIAgentVersion` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`assistant_id` of `AIAgentVersion` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -202,10 +209,12 @@ impl fr::resource::Props for AIGuardrail {
         fr::resource::Required { field: "blocked_outputs_messaging", message: "missing required property `blocked_outputs_messaging` of `AIGuardrail`: add `blocked_outputs_messaging: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`assistant_id` of `AIGuardrail` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "blocked_input_messaging", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`blocked_input_messaging` of `AIGuardrail` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "blocked_outputs_messaging", check: fr::literal::Check::Length { min: 1, max: 500 }, message: "`blocked_outputs_messaging` of `AIGuardrail` must have 1 to 500 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`description` of `AIGuardrail` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `AIGuardrail` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AIGuardrail` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -500,6 +509,7 @@ impl fr::resource::Props for GuardrailTopicConfig {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "definition", check: fr::literal::Check::Length { min: 1, max: 200 }, message: "`definition` of `GuardrailTopicConfig` must have 1 to 200 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `GuardrailTopicConfig` must have 1 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `GuardrailTopicConfig` must match the schema's pattern `^[0-9a-zA-Z-_ !?.]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -581,6 +591,10 @@ impl fr::resource::Props for AIGuardrailVersion {
         fr::resource::Required { field: "ai_guardrail_id", message: "missing required property `ai_guardrail_id` of `AIGuardrailVersion`: add `ai_guardrail_id: ...` to it" },
         fr::resource::Required { field: "assistant_id", message: "missing required property `assistant_id` of `AIGuardrailVersion`: add `assistant_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ai_guardrail_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`ai_guardrail_id` of `AIGuardrailVersion` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`assistant_id` of `AIGuardrailVersion` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`AIGuardrailVersion`], known after apply.
@@ -661,9 +675,12 @@ impl fr::resource::Props for AIPrompt {
         fr::resource::Required { field: "r#type", message: "missing required property `r#type` of `AIPrompt`: add `r#type: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`assistant_id` of `AIPrompt` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `AIPrompt` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `AIPrompt` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "model_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`model_id` of `AIPrompt` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `AIPrompt` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `AIPrompt` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -762,6 +779,10 @@ impl fr::resource::Props for AIPromptVersion {
         fr::resource::Required { field: "ai_prompt_id", message: "missing required property `ai_prompt_id` of `AIPromptVersion`: add `ai_prompt_id: ...` to it" },
         fr::resource::Required { field: "assistant_id", message: "missing required property `assistant_id` of `AIPromptVersion`: add `assistant_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "ai_prompt_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`ai_prompt_id` of `AIPromptVersion` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`assistant_id` of `AIPromptVersion` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`AIPromptVersion`], known after apply.
@@ -832,7 +853,9 @@ impl fr::resource::Props for Assistant {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `Assistant` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `Assistant` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Assistant` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Assistant` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -934,6 +957,9 @@ impl fr::resource::Props for AssistantAssociation {
         fr::resource::Required { field: "association", message: "missing required property `association` of `AssistantAssociation`: add `association: ...` to it" },
         fr::resource::Required { field: "association_type", message: "missing required property `association_type` of `AssistantAssociation`: add `association_type: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "assistant_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`assistant_id` of `AssistantAssociation` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`AssistantAssociation`], known after apply.
@@ -1018,7 +1044,9 @@ impl fr::resource::Props for Content {
         fr::resource::Required { field: "name", message: "missing required property `name` of `Content`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`knowledge_base_id` of `Content` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `Content` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `Content` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "override_link_out_uri", check: fr::literal::Check::Length { min: 1, max: 4096 }, message: "`override_link_out_uri` of `Content` must have 1 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "title", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`title` of `Content` must have 1 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "upload_id", check: fr::literal::Check::Length { min: 1, max: 1200 }, message: "`upload_id` of `Content` must have 1 to 1200 characters (the schema's minLength/maxLength)" },
@@ -1106,6 +1134,10 @@ impl fr::resource::Props for ContentAssociation {
         fr::resource::Required { field: "content_id", message: "missing required property `content_id` of `ContentAssociation`: add `content_id: ...` to it" },
         fr::resource::Required { field: "knowledge_base_id", message: "missing required property `knowledge_base_id` of `ContentAssociation`: add `knowledge_base_id: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "content_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`content_id` of `ContentAssociation` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "knowledge_base_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`knowledge_base_id` of `ContentAssociation` must match the schema's pattern `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`ContentAssociation`], known after apply.
@@ -1176,6 +1208,7 @@ impl fr::resource::Props for AmazonConnectGuideAssociationData {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "flow_id", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`flow_id` of `AmazonConnectGuideAssociationData` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "flow_id", check: fr::literal::Check::Pattern(PATTERN_4), message: "`flow_id` of `AmazonConnectGuideAssociationData` must match the schema's pattern `^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1236,7 +1269,9 @@ impl fr::resource::Props for KnowledgeBase {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `KnowledgeBase` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_1), message: "`description` of `KnowledgeBase` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `KnowledgeBase` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_1), message: "`name` of `KnowledgeBase` must match the schema's pattern `^[a-zA-Z0-9\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1452,6 +1487,7 @@ impl fr::resource::Props for BedrockFoundationModelConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Length { min: 1, max: 2048 }, message: "`model_arn` of `BedrockFoundationModelConfiguration` must have 1 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "model_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`model_arn` of `BedrockFoundationModelConfiguration` must match the schema's pattern `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::found…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1524,8 +1560,11 @@ impl fr::resource::Props for MessageTemplate {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `MessageTemplate` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_6), message: "`description` of `MessageTemplate` must match the schema's pattern `^[a-zA-Z0-9\\\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "knowledge_base_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`knowledge_base_arn` of `MessageTemplate` must match the schema's pattern `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "language", check: fr::literal::Check::Length { min: 2, max: 5 }, message: "`language` of `MessageTemplate` must have 2 to 5 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`name` of `MessageTemplate` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_6), message: "`name` of `MessageTemplate` must match the schema's pattern `^[a-zA-Z0-9\\\\s_.,-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1662,7 +1701,9 @@ impl fr::resource::Props for EmailMessageTemplateHeader {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 126 }, message: "`name` of `EmailMessageTemplateHeader` must have 1 to 126 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_8), message: "`name` of `EmailMessageTemplateHeader` must match the schema's pattern `^[!-9;-@A-~]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 1, max: 870 }, message: "`value` of `EmailMessageTemplateHeader` must have 1 to 870 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Pattern(PATTERN_9), message: "`value` of `EmailMessageTemplateHeader` must match the schema's pattern `[ -~]*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -2074,6 +2115,7 @@ impl fr::resource::Props for MessageTemplateVersion {
         fr::resource::Required { field: "message_template_arn", message: "missing required property `message_template_arn` of `MessageTemplateVersion`: add `message_template_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "message_template_arn", check: fr::literal::Check::Pattern(PATTERN_7), message: "`message_template_arn` of `MessageTemplateVersion` must match the schema's pattern `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "message_template_content_sha256", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`message_template_content_sha256` of `MessageTemplateVersion` must have 1 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -2165,7 +2207,9 @@ impl fr::resource::Props for QuickResponse {
         fr::resource::Required { field: "name", message: "missing required property `name` of `QuickResponse`: add `name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "content_type", check: fr::literal::Check::Pattern(PATTERN_10), message: "`content_type` of `QuickResponse` must match the schema's pattern `^(application/x\\.quickresponse;format=(plain|mar…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `QuickResponse` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "knowledge_base_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`knowledge_base_arn` of `QuickResponse` must match the schema's pattern `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "language", check: fr::literal::Check::Length { min: 2, max: 5 }, message: "`language` of `QuickResponse` must have 2 to 5 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`name` of `QuickResponse` must have 1 to 100 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "shortcut_key", check: fr::literal::Check::Length { min: 1, max: 100 }, message: "`shortcut_key` of `QuickResponse` must have 1 to 100 characters (the schema's minLength/maxLength)" },
@@ -2236,3 +2280,27 @@ impl fr::resource::Props for QuickResponseContentProvider {
         fr::literal::LiteralRule { field: "content", check: fr::literal::Check::Length { min: 1, max: 4000 }, message: "`content` of `QuickResponseContentProvider` must have 1 to 4000 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End], &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], min: 0, max: 2 }, fr::literal::Node::End]])];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), (',', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '!'), ('-', '.'), ('0', '9'), ('?', '?'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('/', ':'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '9'), (';', '\u{10ffff}')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 20 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('2', '2')]), fr::literal::Node::Class(&[('4', '4')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('3', '3')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::Class(&[('7', '7')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('1', '1')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '0')]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(',', '.'), ('0', '9'), ('A', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '9'), (';', '~')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', '~')])], min: 0, max: 4294967295 }];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('x', 'x')]), fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Class(&[('q', 'q')]), fr::literal::Node::Class(&[('u', 'u')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[(';', ';')]), fr::literal::Node::Class(&[('f', 'f')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('=', '=')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')])], &[fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('n', 'n')])]]), fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 4, max: 4 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 12, max: 12 }], min: 0, max: 2 }, fr::literal::Node::End];

@@ -23,6 +23,7 @@ impl fr::resource::Props for ConnectionAlias {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "connection_string", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`connection_string` of `ConnectionAlias` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "connection_string", check: fr::literal::Check::Pattern(PATTERN_0), message: "`connection_string` of `ConnectionAlias` must match the schema's pattern `^[.0-9a-zA-Z\\-]{1,255}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -150,6 +151,11 @@ pub struct Directory {
 
 impl fr::resource::Props for Directory {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "idc_instance_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`idc_instance_arn` of `Directory` must match the schema's pattern `^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "workspace_directory_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`workspace_directory_description` of `Directory` must match the schema's pattern `^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]{1,25…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "workspace_directory_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`workspace_directory_name` of `Directory` must match the schema's pattern `^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Outputs of a [`Directory`], known after apply.
@@ -238,6 +244,10 @@ impl fr::resource::Props for ActiveDirectoryConfig {
         fr::resource::Required { field: "domain_name", message: "missing required property `domain_name` of `ActiveDirectoryConfig`: add `domain_name: ...` to it" },
         fr::resource::Required { field: "service_account_secret_arn", message: "missing required property `service_account_secret_arn` of `ActiveDirectoryConfig`: add `service_account_secret_arn: ...` to it" },
     ];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "domain_name", check: fr::literal::Check::Pattern(PATTERN_4), message: "`domain_name` of `ActiveDirectoryConfig` must match the schema's pattern `^([a-zA-Z0-9]+[.-])+([a-zA-Z0-9])+$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "service_account_secret_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`service_account_secret_arn` of `ActiveDirectoryConfig` must match the schema's pattern `^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.…`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Describes the properties of the certificate-based authentication you want to use with your WorkSpaces.
@@ -255,6 +265,7 @@ impl fr::resource::Props for CertificateBasedAuthProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Length { min: 5, max: 200 }, message: "`certificate_authority_arn` of `CertificateBasedAuthProperties` must have 5 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "certificate_authority_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`certificate_authority_arn` of `CertificateBasedAuthProperties` must match the schema's pattern `^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -287,6 +298,10 @@ pub struct MicrosoftEntraConfig {
 
 impl fr::resource::Props for MicrosoftEntraConfig {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "application_config_secret_arn", check: fr::literal::Check::Pattern(PATTERN_5), message: "`application_config_secret_arn` of `MicrosoftEntraConfig` must match the schema's pattern `^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.…`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "tenant_id", check: fr::literal::Check::Pattern(PATTERN_7), message: "`tenant_id` of `MicrosoftEntraConfig` must match the schema's pattern `^[a-zA-Z0-9-]{1,100}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 /// Describes the enablement status, user access URL, and relay state parameter name that are used for configuring federation with an SAML 2.0 identity provider.
@@ -308,6 +323,7 @@ impl fr::resource::Props for SamlProperties {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "relay_state_parameter_name", check: fr::literal::Check::Length { min: 1, max: 4294967295 }, message: "`relay_state_parameter_name` of `SamlProperties` must have 1 to 4294967295 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_access_url", check: fr::literal::Check::Length { min: 8, max: 200 }, message: "`user_access_url` of `SamlProperties` must have 8 to 200 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_access_url", check: fr::literal::Check::Pattern(PATTERN_8), message: "`user_access_url` of `SamlProperties` must match the schema's pattern `^(http|https)\\://\\S+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -629,6 +645,9 @@ pub struct AccessEndpoint {
 
 impl fr::resource::Props for AccessEndpoint {
     const REQUIRED: &'static [fr::resource::Required] = &[];
+    const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "vpc_endpoint_id", check: fr::literal::Check::Pattern(PATTERN_9), message: "`vpc_endpoint_id` of `AccessEndpoint` must match the schema's pattern `^[a-zA-Z0-9\\_\\-]{1,1000}$`; if AWS takes it anyway, write template!(\"…\")" },
+    ];
 }
 
 fr::cfn_enum! {
@@ -744,6 +763,7 @@ impl fr::resource::Props for DefaultWorkspaceCreationProperties {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "custom_security_group_id", check: fr::literal::Check::Length { min: 11, max: 20 }, message: "`custom_security_group_id` of `DefaultWorkspaceCreationProperties` must have 11 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "custom_security_group_id", check: fr::literal::Check::Pattern(PATTERN_10), message: "`custom_security_group_id` of `DefaultWorkspaceCreationProperties` must match the schema's pattern `^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -954,8 +974,12 @@ impl fr::resource::Props for WorkspacesPool {
         fr::resource::Required { field: "pool_name", message: "missing required property `pool_name` of `WorkspacesPool`: add `pool_name: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "bundle_id", check: fr::literal::Check::Pattern(PATTERN_11), message: "`bundle_id` of `WorkspacesPool` must match the schema's pattern `^wsb-[0-9a-z]{8,63}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 255 }, message: "`description` of `WorkspacesPool` must have 1 to 255 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_12), message: "`description` of `WorkspacesPool` must match the schema's pattern `^[a-zA-Z0-9_./() -]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "directory_id", check: fr::literal::Check::Length { min: 10, max: 65 }, message: "`directory_id` of `WorkspacesPool` must have 10 to 65 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "directory_id", check: fr::literal::Check::Pattern(PATTERN_13), message: "`directory_id` of `WorkspacesPool` must match the schema's pattern `^wsd-[0-9a-z]{8,63}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "pool_name", check: fr::literal::Check::Pattern(PATTERN_14), message: "`pool_name` of `WorkspacesPool` must match the schema's pattern `^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1012,6 +1036,7 @@ impl fr::resource::Props for ApplicationSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "settings_group", check: fr::literal::Check::Length { min: 0, max: 100 }, message: "`settings_group` of `ApplicationSettings` must have 0 to 100 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "settings_group", check: fr::literal::Check::Pattern(PATTERN_15), message: "`settings_group` of `ApplicationSettings` must match the schema's pattern `^[A-Za-z0-9_./()!*'-]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1066,3 +1091,35 @@ impl fr::resource::Props for TimeoutSettings {
         fr::literal::LiteralRule { field: "max_user_duration_in_seconds", check: fr::literal::Check::Range { min: 600.0, max: 432000.0 }, message: "`max_user_duration_in_seconds` of `TimeoutSettings` must be from 600 to 432000 (the schema's minimum/maximum)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 7 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'z')])], min: 0, max: 62 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', ':'), ('=', '='), ('@', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z')])], min: 0, max: 1023 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', '!'), ('#', '#'), ('%', '%'), ('*', '+'), ('-', ':'), ('=', '='), ('?', 'Z'), ('\\', '\\'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 255 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 1, max: 64 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '.')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('a', 'z')])], min: 0, max: 7 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'z')])], min: 0, max: 63 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('c', 'c')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'z')])], min: 8, max: 519 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 100 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')])], &[fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')])]]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 1000 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 8, max: 8 }], &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'f')])], min: 17, max: 17 }]]), fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('b', 'b')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 8, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('(', ')'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('d', 'd')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 8, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 0, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_15: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

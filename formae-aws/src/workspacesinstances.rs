@@ -46,9 +46,11 @@ impl fr::resource::Props for Volume {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`availability_zone` of `Volume` must have 0 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Pattern(PATTERN_0), message: "`availability_zone` of `Volume` must match the schema's pattern `^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "iops", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`iops` of `Volume` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "kms_key_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`kms_key_id` of `Volume` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "size_in_gb", check: fr::literal::Check::Range { min: 0.0, max: 16384.0 }, message: "`size_in_gb` of `Volume` must be from 0 to 16384 (the schema's minimum/maximum)" },
+        fr::literal::LiteralRule { field: "snapshot_id", check: fr::literal::Check::Pattern(PATTERN_1), message: "`snapshot_id` of `Volume` must match the schema's pattern `^snap-[0-9a-zA-Z]{1,63}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "throughput", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`throughput` of `Volume` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -174,6 +176,8 @@ impl fr::resource::Props for VolumeAssociation {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "device", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`device` of `VolumeAssociation` must have 0 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "volume_id", check: fr::literal::Check::Pattern(PATTERN_2), message: "`volume_id` of `VolumeAssociation` must match the schema's pattern `^vol-[0-9a-zA-Z]{1,63}$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "workspace_instance_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`workspace_instance_id` of `VolumeAssociation` must match the schema's pattern `^wsinst-[0-9a-zA-Z]{8,63}$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -343,6 +347,7 @@ impl fr::resource::Props for WorkspaceInstanceManagedInstance {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`instance_type` of `WorkspaceInstanceManagedInstance` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "instance_type", check: fr::literal::Check::Pattern(PATTERN_4), message: "`instance_type` of `WorkspaceInstanceManagedInstance` must match the schema's pattern `^([a-z0-9-]+)\\.([a-z0-9]+)$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ipv6_address_count", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`ipv6_address_count` of `WorkspaceInstanceManagedInstance` must be at least 0 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "key_name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`key_name` of `WorkspaceInstanceManagedInstance` must have 0 to 64 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "user_data", check: fr::literal::Check::Length { min: 0, max: 16000 }, message: "`user_data` of `WorkspaceInstanceManagedInstance` must have 0 to 16000 characters (the schema's minLength/maxLength)" },
@@ -367,6 +372,7 @@ impl fr::resource::Props for BlockDeviceMapping {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "device_name", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`device_name` of `BlockDeviceMapping` must have 0 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "no_device", check: fr::literal::Check::Length { min: 0, max: 32 }, message: "`no_device` of `BlockDeviceMapping` must have 0 to 32 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "virtual_name", check: fr::literal::Check::Pattern(PATTERN_5), message: "`virtual_name` of `BlockDeviceMapping` must match the schema's pattern `^ephemeral(0|[1-9][0-9]{0,2})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -446,6 +452,7 @@ impl fr::resource::Props for CapacityReservationTarget {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "capacity_reservation_id", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`capacity_reservation_id` of `CapacityReservationTarget` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "capacity_reservation_resource_group_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`capacity_reservation_resource_group_arn` of `CapacityReservationTarget` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "capacity_reservation_resource_group_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`capacity_reservation_resource_group_arn` of `CapacityReservationTarget` must match the schema's pattern `^arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -520,6 +527,7 @@ impl fr::resource::Props for IamInstanceProfileSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`arn` of `IamInstanceProfileSpecification` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`arn` of `IamInstanceProfileSpecification` must match the schema's pattern `^arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 64 }, message: "`name` of `IamInstanceProfileSpecification` must have 0 to 64 characters (the schema's minLength/maxLength)" },
     ];
 }
@@ -535,6 +543,7 @@ impl fr::resource::Props for LicenseConfigurationRequest {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "license_configuration_arn", check: fr::literal::Check::Length { min: 0, max: 2048 }, message: "`license_configuration_arn` of `LicenseConfigurationRequest` must have 0 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "license_configuration_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`license_configuration_arn` of `LicenseConfigurationRequest` must match the schema's pattern `^arn:.*`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -639,6 +648,7 @@ impl fr::resource::Props for InstanceNetworkInterfaceSpecification {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 0, max: 1000 }, message: "`description` of `InstanceNetworkInterfaceSpecification` must have 0 to 1000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_7), message: "`description` of `InstanceNetworkInterfaceSpecification` must match the schema's pattern `^[\\S\\s]*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "device_index", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`device_index` of `InstanceNetworkInterfaceSpecification` must be at least 0 (the schema's minimum/maximum)" },
     ];
 }
@@ -681,6 +691,8 @@ pub struct Placement {
 impl fr::resource::Props for Placement {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "availability_zone", check: fr::literal::Check::Pattern(PATTERN_0), message: "`availability_zone` of `Placement` must match the schema's pattern `^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "group_id", check: fr::literal::Check::Pattern(PATTERN_8), message: "`group_id` of `Placement` must match the schema's pattern `^pg-[0-9a-zA-Z]{1,63}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "group_name", check: fr::literal::Check::Length { min: 0, max: 255 }, message: "`group_name` of `Placement` must have 0 to 255 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "partition_number", check: fr::literal::Check::Range { min: 0.0, max: f64::INFINITY }, message: "`partition_number` of `Placement` must be at least 0 (the schema's minimum/maximum)" },
     ];
@@ -759,3 +771,21 @@ impl fr::resource::Props for WorkspaceInstanceTag {
         fr::literal::LiteralRule { field: "value", check: fr::literal::Check::Length { min: 0, max: 256 }, message: "`value` of `WorkspaceInstanceTag` must have 0 to 256 characters (the schema's minLength/maxLength)" },
     ];
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 2 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Class(&[('0', '9')]), fr::literal::Node::Class(&[('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('v', 'v')]), fr::literal::Node::Class(&[('o', 'o')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('w', 'w')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 8, max: 63 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('l', 'l')]), fr::literal::Node::Alt(&[&[fr::literal::Node::Class(&[('0', '0')])], &[fr::literal::Node::Class(&[('1', '9')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 2 }]]), fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('g', 'g')]), fr::literal::Node::Class(&[('-', '-')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 63 }, fr::literal::Node::End];

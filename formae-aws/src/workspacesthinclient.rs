@@ -47,9 +47,13 @@ impl fr::resource::Props for Environment {
         fr::resource::Required { field: "desktop_arn", message: "missing required property `desktop_arn` of `Environment`: add `desktop_arn: ...` to it" },
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
+        fr::literal::LiteralRule { field: "desired_software_set_id", check: fr::literal::Check::Pattern(PATTERN_0), message: "`desired_software_set_id` of `Environment` must match the schema's pattern `^[0-9]{1,9}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "desktop_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`desktop_arn` of `Environment` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "desktop_arn", check: fr::literal::Check::Pattern(PATTERN_1), message: "`desktop_arn` of `Environment` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "desktop_endpoint", check: fr::literal::Check::Length { min: 1, max: 1024 }, message: "`desktop_endpoint` of `Environment` must have 1 to 1024 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "desktop_endpoint", check: fr::literal::Check::Pattern(PATTERN_2), message: "`desktop_endpoint` of `Environment` must match the schema's pattern `^(https:\\/\\/)[a-z0-9]+([\\-\\.]{1}[a-z0-9]+)*\\.[a-…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`name` of `Environment` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`name` of `Environment` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -215,3 +219,11 @@ fr::cfn_enum! {
         ApplyImmediately = "APPLY_IMMEDIATELY",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 9 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 0, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('h', 'h')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('p', 'p')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 1, max: 4294967295 }], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('.', '.')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('a', 'z')])], min: 2, max: 32 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 1, max: 5 }], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 0, max: 4294967295 }], min: 0, max: 1 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];

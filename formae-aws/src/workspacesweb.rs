@@ -27,7 +27,9 @@ impl fr::resource::Props for BrowserSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "browser_policy", check: fr::literal::Check::Length { min: 2, max: 131072 }, message: "`browser_policy` of `BrowserSettings` must have 2 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "browser_policy", check: fr::literal::Check::Pattern(PATTERN_0), message: "`browser_policy` of `BrowserSettings` must match the schema's pattern `^\\{[\\S\\s]*\\}\\s*$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`customer_managed_key` of `BrowserSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_managed_key` of `BrowserSettings` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -158,8 +160,11 @@ impl fr::resource::Props for DataProtectionSettings {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`customer_managed_key` of `DataProtectionSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_managed_key` of `DataProtectionSettings` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `DataProtectionSettings` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`description` of `DataProtectionSettings` must match the schema's pattern `^[ _\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`display_name` of `DataProtectionSettings` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`display_name` of `DataProtectionSettings` must match the schema's pattern `^[ _\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -246,6 +251,7 @@ impl fr::resource::Props for InlineRedactionPattern {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "built_in_pattern_id", check: fr::literal::Check::Length { min: 1, max: 50 }, message: "`built_in_pattern_id` of `InlineRedactionPattern` must have 1 to 50 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "built_in_pattern_id", check: fr::literal::Check::Pattern(PATTERN_3), message: "`built_in_pattern_id` of `InlineRedactionPattern` must match the schema's pattern `^[_\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "confidence_level", check: fr::literal::Check::Range { min: 1.0, max: 3.0 }, message: "`confidence_level` of `InlineRedactionPattern` must be from 1 to 3 (the schema's minimum/maximum)" },
     ];
 }
@@ -270,9 +276,13 @@ impl fr::resource::Props for CustomPattern {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "keyword_regex", check: fr::literal::Check::Length { min: 0, max: 300 }, message: "`keyword_regex` of `CustomPattern` must have 0 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "keyword_regex", check: fr::literal::Check::Pattern(PATTERN_4), message: "`keyword_regex` of `CustomPattern` must match the schema's pattern `^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern_description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`pattern_description` of `CustomPattern` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_description", check: fr::literal::Check::Pattern(PATTERN_2), message: "`pattern_description` of `CustomPattern` must match the schema's pattern `^[ _\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern_name", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`pattern_name` of `CustomPattern` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_name", check: fr::literal::Check::Pattern(PATTERN_3), message: "`pattern_name` of `CustomPattern` must match the schema's pattern `^[_\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "pattern_regex", check: fr::literal::Check::Length { min: 0, max: 300 }, message: "`pattern_regex` of `CustomPattern` must have 0 to 300 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "pattern_regex", check: fr::literal::Check::Pattern(PATTERN_4), message: "`pattern_regex` of `CustomPattern` must match the schema's pattern `^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -291,6 +301,7 @@ impl fr::resource::Props for RedactionPlaceHolder {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "redaction_place_holder_text", check: fr::literal::Check::Length { min: 1, max: 20 }, message: "`redaction_place_holder_text` of `RedactionPlaceHolder` must have 1 to 20 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "redaction_place_holder_text", check: fr::literal::Check::Pattern(PATTERN_5), message: "`redaction_place_holder_text` of `RedactionPlaceHolder` must match the schema's pattern `^[*_\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -327,6 +338,7 @@ impl fr::resource::Props for IdentityProvider {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "identity_provider_name", check: fr::literal::Check::Length { min: 1, max: 32 }, message: "`identity_provider_name` of `IdentityProvider` must have 1 to 32 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "portal_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`portal_arn` of `IdentityProvider` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "portal_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`portal_arn` of `IdentityProvider` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -401,8 +413,11 @@ impl fr::resource::Props for IpAccessSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`customer_managed_key` of `IpAccessSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_managed_key` of `IpAccessSettings` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `IpAccessSettings` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_7), message: "`description` of `IpAccessSettings` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`display_name` of `IpAccessSettings` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`display_name` of `IpAccessSettings` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -460,6 +475,7 @@ impl fr::resource::Props for IpRule {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`description` of `IpRule` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "description", check: fr::literal::Check::Pattern(PATTERN_7), message: "`description` of `IpRule` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -565,17 +581,27 @@ impl fr::resource::Props for Portal {
     const REQUIRED: &'static [fr::resource::Required] = &[];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "browser_settings_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`browser_settings_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "browser_settings_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`browser_settings_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`customer_managed_key` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_managed_key` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "data_protection_settings_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`data_protection_settings_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "data_protection_settings_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`data_protection_settings_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`display_name` of `Portal` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_7), message: "`display_name` of `Portal` must match the schema's pattern `^.+$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "ip_access_settings_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`ip_access_settings_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "ip_access_settings_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`ip_access_settings_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "max_concurrent_sessions", check: fr::literal::Check::Range { min: 1.0, max: 5000.0 }, message: "`max_concurrent_sessions` of `Portal` must be from 1 to 5000 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "network_settings_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`network_settings_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "network_settings_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`network_settings_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "portal_custom_domain", check: fr::literal::Check::Length { min: 0, max: 128 }, message: "`portal_custom_domain` of `Portal` must have 0 to 128 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "session_logger_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`session_logger_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "session_logger_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`session_logger_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "trust_store_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`trust_store_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "trust_store_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`trust_store_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_access_logging_settings_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`user_access_logging_settings_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_access_logging_settings_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`user_access_logging_settings_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "user_settings_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`user_settings_arn` of `Portal` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "user_settings_arn", check: fr::literal::Check::Pattern(PATTERN_6), message: "`user_settings_arn` of `Portal` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -670,7 +696,9 @@ impl fr::resource::Props for SessionLogger {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`customer_managed_key` of `SessionLogger` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_managed_key` of `SessionLogger` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Length { min: 1, max: 64 }, message: "`display_name` of `SessionLogger` must have 1 to 64 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "display_name", check: fr::literal::Check::Pattern(PATTERN_2), message: "`display_name` of `SessionLogger` must match the schema's pattern `^[ _\\-\\d\\w]+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -746,7 +774,10 @@ impl fr::resource::Props for S3LogConfiguration {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`bucket` of `S3LogConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "bucket", check: fr::literal::Check::Pattern(PATTERN_8), message: "`bucket` of `S3LogConfiguration` must match the schema's pattern `^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$`; if AWS takes it anyway, write template!(\"…\")" },
+        fr::literal::LiteralRule { field: "bucket_owner", check: fr::literal::Check::Pattern(PATTERN_9), message: "`bucket_owner` of `S3LogConfiguration` must match the schema's pattern `^[0-9]{12}$`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Length { min: 1, max: 256 }, message: "`key_prefix` of `S3LogConfiguration` must have 1 to 256 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "key_prefix", check: fr::literal::Check::Pattern(PATTERN_10), message: "`key_prefix` of `S3LogConfiguration` must match the schema's pattern `^[\\d\\w\\-_/!().*']+$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -837,6 +868,7 @@ impl fr::resource::Props for UserAccessLoggingSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "kinesis_stream_arn", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`kinesis_stream_arn` of `UserAccessLoggingSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "kinesis_stream_arn", check: fr::literal::Check::Pattern(PATTERN_11), message: "`kinesis_stream_arn` of `UserAccessLoggingSettings` must match the schema's pattern `arn:[\\w+=/,.@-]+:kinesis:[a-zA-Z0-9\\-]*:[a-zA-Z0…`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -923,6 +955,7 @@ impl fr::resource::Props for UserSettings {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Length { min: 20, max: 2048 }, message: "`customer_managed_key` of `UserSettings` must have 20 to 2048 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "customer_managed_key", check: fr::literal::Check::Pattern(PATTERN_1), message: "`customer_managed_key` of `UserSettings` must match the schema's pattern `^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "disconnect_timeout_in_minutes", check: fr::literal::Check::Range { min: 1.0, max: 600.0 }, message: "`disconnect_timeout_in_minutes` of `UserSettings` must be from 1 to 600 (the schema's minimum/maximum)" },
         fr::literal::LiteralRule { field: "idle_disconnect_timeout_in_minutes", check: fr::literal::Check::Range { min: 0.0, max: 60.0 }, message: "`idle_disconnect_timeout_in_minutes` of `UserSettings` must be from 0 to 60 (the schema's minimum/maximum)" },
     ];
@@ -1021,6 +1054,7 @@ impl fr::resource::Props for ImageMetadata {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "file_extension", check: fr::literal::Check::Length { min: 0, max: 131072 }, message: "`file_extension` of `ImageMetadata` must have 0 to 131072 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "file_extension", check: fr::literal::Check::Pattern(PATTERN_12), message: "`file_extension` of `ImageMetadata` must match the schema's pattern `^[\\s\\S]*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1065,8 +1099,10 @@ impl fr::resource::Props for CookieSpecification {
     ];
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Length { min: 0, max: 253 }, message: "`domain` of `CookieSpecification` must have 0 to 253 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "domain", check: fr::literal::Check::Pattern(PATTERN_13), message: "`domain` of `CookieSpecification` must match the schema's pattern `^(\\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)…`; if AWS takes it anyway, write template!(\"…\")" },
         fr::literal::LiteralRule { field: "name", check: fr::literal::Check::Length { min: 0, max: 4096 }, message: "`name` of `CookieSpecification` must have 0 to 4096 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Length { min: 0, max: 2000 }, message: "`path` of `CookieSpecification` must have 0 to 2000 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "path", check: fr::literal::Check::Pattern(PATTERN_14), message: "`path` of `CookieSpecification` must match the schema's pattern `^/(\\S)*$`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -1135,3 +1171,33 @@ fr::cfn_enum! {
         Light = "Light",
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('{', '{')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('}', '}')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\t', '\r'), (' ', ' '), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'), ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'), ('\u{feff}', '\u{feff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_1: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('y', 'y')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_2: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[(' ', ' '), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_3: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_4: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('d', 'd'), ('g', 'g'), ('i', 'i'), ('m', 'm'), ('s', 's'), ('u', 'v'), ('y', 'y')])], min: 0, max: 8 }, fr::literal::Node::End];
+
+const PATTERN_5: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('*', '*'), ('-', '-'), ('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_6: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('A', 'Z'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'F'), ('a', 'f')])], min: 36, max: 36 }], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_7: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_8: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '.'), ('0', '9'), ('a', 'z')])], min: 1, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_9: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9')])], min: 12, max: 12 }, fr::literal::Node::End];
+
+const PATTERN_10: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('!', '!'), ('\'', '*'), ('-', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_11: &[fr::literal::Node] = &[fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('k', 'k')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('n', 'n')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('i', 'i')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('A', 'Z'), ('a', 'z')])], min: 1, max: 12 }, fr::literal::Node::Class(&[(':', ':')]), fr::literal::Node::Class(&[('s', 's')]), fr::literal::Node::Class(&[('t', 't')]), fr::literal::Node::Class(&[('r', 'r')]), fr::literal::Node::Class(&[('e', 'e')]), fr::literal::Node::Class(&[('a', 'a')]), fr::literal::Node::Class(&[('m', 'm')]), fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\t'), ('\u{b}', '\u{10ffff}')])], min: 1, max: 4294967295 }];
+
+const PATTERN_12: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];
+
+const PATTERN_13: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 1 }, fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')])], min: 0, max: 1 }, fr::literal::Node::Class(&[('.', '.')])], min: 0, max: 4294967295 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('-', '-'), ('0', '9'), ('a', 'z')])], min: 0, max: 61 }, fr::literal::Node::Class(&[('0', '9'), ('a', 'z')]), fr::literal::Node::End];
+
+const PATTERN_14: &[fr::literal::Node] = &[fr::literal::Node::Start, fr::literal::Node::Class(&[('/', '/')]), fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('\0', '\u{8}'), ('\u{e}', '\u{1f}'), ('!', '\u{9f}'), ('¡', 'ᙿ'), ('ᚁ', '\u{1fff}'), ('\u{200b}', '‧'), ('\u{202a}', '\u{202e}'), ('‰', '⁞'), ('\u{2060}', '⿿'), ('、', '\u{fefe}'), ('\u{ff00}', '\u{10ffff}')])], min: 0, max: 4294967295 }, fr::literal::Node::End];

@@ -129,6 +129,7 @@ impl fr::resource::Props for ResourcePolicy {
     const LITERAL_RULES: &'static [fr::literal::LiteralRule] = &[
         fr::literal::LiteralRule { field: "policy_document", check: fr::literal::Check::Length { min: 1, max: 5120 }, message: "`policy_document` of `ResourcePolicy` must have 1 to 5120 characters (the schema's minLength/maxLength)" },
         fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Length { min: 1, max: 128 }, message: "`policy_name` of `ResourcePolicy` must have 1 to 128 characters (the schema's minLength/maxLength)" },
+        fr::literal::LiteralRule { field: "policy_name", check: fr::literal::Check::Pattern(PATTERN_0), message: "`policy_name` of `ResourcePolicy` must match the schema's pattern `[\\w+=,.@-]+`; if AWS takes it anyway, write template!(\"…\")" },
     ];
 }
 
@@ -448,3 +449,5 @@ impl fr::resource::Resource for TransactionSearchConfig {
         }
     }
 }
+
+const PATTERN_0: &[fr::literal::Node] = &[fr::literal::Node::Repeat { body: &[fr::literal::Node::Class(&[('+', '.'), ('0', '9'), ('=', '='), ('@', 'Z'), ('_', '_'), ('a', 'z')])], min: 1, max: 4294967295 }];

