@@ -4,6 +4,7 @@
 
 mod emit;
 mod error;
+mod manifests;
 mod model;
 mod names;
 mod pattern;
@@ -91,7 +92,8 @@ pub fn write(dir: &Path, files: &Files) -> Result<(), CodegenError> {
         move |source| CodegenError::Write { path, source }
     };
     for stale in stale(dir, files) {
-        std::fs::remove_file(&stale).map_err(io(&stale))?;
+        let removed = if stale.is_dir() { std::fs::remove_dir_all(&stale) } else { std::fs::remove_file(&stale) };
+        removed.map_err(io(&stale))?;
     }
     for (rel, text) in files {
         let path = dir.join(rel);
@@ -116,14 +118,13 @@ pub fn differences(dir: &Path, files: &Files) -> Vec<String> {
     out
 }
 
+/// Generated paths no longer made: a source in `src/`, or a service's whole crate.
 fn stale(dir: &Path, files: &Files) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir.join("src")) else { return Vec::new() };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .filter(|p| p.file_name().is_some_and(|n| !files.contains_key(&format!("src/{}", n.to_string_lossy()))))
-        .collect()
+    let entries = |sub: &str| std::fs::read_dir(dir.join(sub)).into_iter().flatten().filter_map(Result::ok).map(|e| e.path());
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let sources = entries("src").filter(|p| p.extension().is_some_and(|e| e == "rs")).filter(|p| !files.contains_key(&format!("src/{}", name(p))));
+    let services = entries("services").filter(|p| !files.contains_key(&format!("services/{}/Cargo.toml", name(p))));
+    sources.chain(services).collect()
 }
 
 #[cfg(test)]
@@ -138,8 +139,11 @@ mod tests {
         assert!(differences(dir.path(), &files).is_empty());
         std::fs::write(dir.path().join("src/s3.rs"), "pub struct Bucket; // edited\n").expect("edited");
         std::fs::write(dir.path().join("src/old.rs"), "").expect("a stale module");
-        assert_eq!(differences(dir.path(), &files), vec!["src/s3.rs".to_owned(), "src/old.rs".to_owned()]);
+        std::fs::create_dir_all(dir.path().join("services/gone/src")).expect("a stale service");
+        std::fs::write(dir.path().join("services/gone/Cargo.toml"), "").expect("a stale service");
+        assert_eq!(differences(dir.path(), &files), vec!["src/s3.rs".to_owned(), "src/old.rs".to_owned(), "services/gone".to_owned()]);
         write(dir.path(), &files).expect("written again");
         assert!(differences(dir.path(), &files).is_empty(), "writing removes what is no longer generated");
+        assert!(!dir.path().join("services/gone").exists());
     }
 }

@@ -8,1188 +8,1188 @@
 
 #![allow(clippy::all, rustdoc::all)]
 
-pub mod refs;
+pub use formae_aws_refs as refs;
 
 /// AWS::AccessAnalyzer.
 #[cfg(feature = "accessanalyzer")]
-pub mod accessanalyzer;
+pub use formae_aws_accessanalyzer as accessanalyzer;
 
 /// AWS::AccountAccess.
 #[cfg(feature = "accountaccess")]
-pub mod accountaccess;
+pub use formae_aws_accountaccess as accountaccess;
 
 /// AWS::ACMPCA.
 #[cfg(feature = "acmpca")]
-pub mod acmpca;
+pub use formae_aws_acmpca as acmpca;
 
 /// AWS::AgentRegistry.
 #[cfg(feature = "agentregistry")]
-pub mod agentregistry;
+pub use formae_aws_agentregistry as agentregistry;
 
 /// AWS::AIOps.
 #[cfg(feature = "aiops")]
-pub mod aiops;
+pub use formae_aws_aiops as aiops;
 
 /// AWS::AmazonMQ.
 #[cfg(feature = "amazonmq")]
-pub mod amazonmq;
+pub use formae_aws_amazonmq as amazonmq;
 
 /// AWS::Amplify.
 #[cfg(feature = "amplify")]
-pub mod amplify;
+pub use formae_aws_amplify as amplify;
 
 /// AWS::AmplifyUIBuilder.
 #[cfg(feature = "amplifyuibuilder")]
-pub mod amplifyuibuilder;
+pub use formae_aws_amplifyuibuilder as amplifyuibuilder;
 
 /// AWS::ApiGateway.
 #[cfg(feature = "apigateway")]
-pub mod apigateway;
+pub use formae_aws_apigateway as apigateway;
 
 /// AWS::ApiGatewayV2.
 #[cfg(feature = "apigatewayv2")]
-pub mod apigatewayv2;
+pub use formae_aws_apigatewayv2 as apigatewayv2;
 
 /// AWS::AppConfig.
 #[cfg(feature = "appconfig")]
-pub mod appconfig;
+pub use formae_aws_appconfig as appconfig;
 
 /// AWS::AppFabric.
 #[cfg(feature = "appfabric")]
-pub mod appfabric;
+pub use formae_aws_appfabric as appfabric;
 
 /// AWS::AppFlow.
 #[cfg(feature = "appflow")]
-pub mod appflow;
+pub use formae_aws_appflow as appflow;
 
 /// AWS::AppIntegrations.
 #[cfg(feature = "appintegrations")]
-pub mod appintegrations;
+pub use formae_aws_appintegrations as appintegrations;
 
 /// AWS::ApplicationAutoScaling.
 #[cfg(feature = "applicationautoscaling")]
-pub mod applicationautoscaling;
+pub use formae_aws_applicationautoscaling as applicationautoscaling;
 
 /// AWS::ApplicationInsights.
 #[cfg(feature = "applicationinsights")]
-pub mod applicationinsights;
+pub use formae_aws_applicationinsights as applicationinsights;
 
 /// AWS::ApplicationSignals.
 #[cfg(feature = "applicationsignals")]
-pub mod applicationsignals;
+pub use formae_aws_applicationsignals as applicationsignals;
 
 /// AWS::AppRunner.
 #[cfg(feature = "apprunner")]
-pub mod apprunner;
+pub use formae_aws_apprunner as apprunner;
 
 /// AWS::AppStream.
 #[cfg(feature = "appstream")]
-pub mod appstream;
+pub use formae_aws_appstream as appstream;
 
 /// AWS::AppSync.
 #[cfg(feature = "appsync")]
-pub mod appsync;
+pub use formae_aws_appsync as appsync;
 
 /// AWS::AppTest.
 #[cfg(feature = "apptest")]
-pub mod apptest;
+pub use formae_aws_apptest as apptest;
 
 /// AWS::APS.
 #[cfg(feature = "aps")]
-pub mod aps;
+pub use formae_aws_aps as aps;
 
 /// AWS::ARCRegionSwitch.
 #[cfg(feature = "arcregionswitch")]
-pub mod arcregionswitch;
+pub use formae_aws_arcregionswitch as arcregionswitch;
 
 /// AWS::ARCZonalShift.
 #[cfg(feature = "arczonalshift")]
-pub mod arczonalshift;
+pub use formae_aws_arczonalshift as arczonalshift;
 
 /// AWS::Athena.
 #[cfg(feature = "athena")]
-pub mod athena;
+pub use formae_aws_athena as athena;
 
 /// AWS::AuditManager.
 #[cfg(feature = "auditmanager")]
-pub mod auditmanager;
+pub use formae_aws_auditmanager as auditmanager;
 
 /// AWS::AutoScaling.
 #[cfg(feature = "autoscaling")]
-pub mod autoscaling;
+pub use formae_aws_autoscaling as autoscaling;
 
 /// AWS::AutoScalingPlans.
 #[cfg(feature = "autoscalingplans")]
-pub mod autoscalingplans;
+pub use formae_aws_autoscalingplans as autoscalingplans;
 
 /// AWS::AWSExternalAnthropic.
 #[cfg(feature = "awsexternalanthropic")]
-pub mod awsexternalanthropic;
+pub use formae_aws_awsexternalanthropic as awsexternalanthropic;
 
 /// AWS::B2BI.
 #[cfg(feature = "b2bi")]
-pub mod b2bi;
+pub use formae_aws_b2bi as b2bi;
 
 /// AWS::Backup.
 #[cfg(feature = "backup")]
-pub mod backup;
+pub use formae_aws_backup as backup;
 
 /// AWS::BackupGateway.
 #[cfg(feature = "backupgateway")]
-pub mod backupgateway;
+pub use formae_aws_backupgateway as backupgateway;
 
 /// AWS::Batch.
 #[cfg(feature = "batch")]
-pub mod batch;
+pub use formae_aws_batch as batch;
 
 /// AWS::BCM.
 #[cfg(feature = "bcm")]
-pub mod bcm;
+pub use formae_aws_bcm as bcm;
 
 /// AWS::BCMDataExports.
 #[cfg(feature = "bcmdataexports")]
-pub mod bcmdataexports;
+pub use formae_aws_bcmdataexports as bcmdataexports;
 
 /// AWS::BcmPricingCalculator.
 #[cfg(feature = "bcmpricingcalculator")]
-pub mod bcmpricingcalculator;
+pub use formae_aws_bcmpricingcalculator as bcmpricingcalculator;
 
 /// AWS::Bedrock.
 #[cfg(feature = "bedrock")]
-pub mod bedrock;
+pub use formae_aws_bedrock as bedrock;
 
 /// AWS::BedrockAgentCore.
 #[cfg(feature = "bedrockagentcore")]
-pub mod bedrockagentcore;
+pub use formae_aws_bedrockagentcore as bedrockagentcore;
 
 /// AWS::BedrockMantle.
 #[cfg(feature = "bedrockmantle")]
-pub mod bedrockmantle;
+pub use formae_aws_bedrockmantle as bedrockmantle;
 
 /// AWS::Billing.
 #[cfg(feature = "billing")]
-pub mod billing;
+pub use formae_aws_billing as billing;
 
 /// AWS::BillingConductor.
 #[cfg(feature = "billingconductor")]
-pub mod billingconductor;
+pub use formae_aws_billingconductor as billingconductor;
 
 /// AWS::Braket.
 #[cfg(feature = "braket")]
-pub mod braket;
+pub use formae_aws_braket as braket;
 
 /// AWS::Budgets.
 #[cfg(feature = "budgets")]
-pub mod budgets;
+pub use formae_aws_budgets as budgets;
 
 /// AWS::Cases.
 #[cfg(feature = "cases")]
-pub mod cases;
+pub use formae_aws_cases as cases;
 
 /// AWS::Cassandra.
 #[cfg(feature = "cassandra")]
-pub mod cassandra;
+pub use formae_aws_cassandra as cassandra;
 
 /// AWS::CE.
 #[cfg(feature = "ce")]
-pub mod ce;
+pub use formae_aws_ce as ce;
 
 /// AWS::CertificateManager.
 #[cfg(feature = "certificatemanager")]
-pub mod certificatemanager;
+pub use formae_aws_certificatemanager as certificatemanager;
 
 /// AWS::Chatbot.
 #[cfg(feature = "chatbot")]
-pub mod chatbot;
+pub use formae_aws_chatbot as chatbot;
 
 /// AWS::Chime.
 #[cfg(feature = "chime")]
-pub mod chime;
+pub use formae_aws_chime as chime;
 
 /// AWS::CleanRooms.
 #[cfg(feature = "cleanrooms")]
-pub mod cleanrooms;
+pub use formae_aws_cleanrooms as cleanrooms;
 
 /// AWS::CleanRoomsML.
 #[cfg(feature = "cleanroomsml")]
-pub mod cleanroomsml;
+pub use formae_aws_cleanroomsml as cleanroomsml;
 
 /// AWS::Cloud9.
 #[cfg(feature = "cloud9")]
-pub mod cloud9;
+pub use formae_aws_cloud9 as cloud9;
 
 /// AWS::CloudFormation.
 #[cfg(feature = "cloudformation")]
-pub mod cloudformation;
+pub use formae_aws_cloudformation as cloudformation;
 
 /// AWS::CloudFront.
 #[cfg(feature = "cloudfront")]
-pub mod cloudfront;
+pub use formae_aws_cloudfront as cloudfront;
 
 /// AWS::CloudHSM.
 #[cfg(feature = "cloudhsm")]
-pub mod cloudhsm;
+pub use formae_aws_cloudhsm as cloudhsm;
 
 /// AWS::CloudTrail.
 #[cfg(feature = "cloudtrail")]
-pub mod cloudtrail;
+pub use formae_aws_cloudtrail as cloudtrail;
 
 /// AWS::CloudWatch.
 #[cfg(feature = "cloudwatch")]
-pub mod cloudwatch;
+pub use formae_aws_cloudwatch as cloudwatch;
 
 /// AWS::CodeArtifact.
 #[cfg(feature = "codeartifact")]
-pub mod codeartifact;
+pub use formae_aws_codeartifact as codeartifact;
 
 /// AWS::CodeBuild.
 #[cfg(feature = "codebuild")]
-pub mod codebuild;
+pub use formae_aws_codebuild as codebuild;
 
 /// AWS::CodeCommit.
 #[cfg(feature = "codecommit")]
-pub mod codecommit;
+pub use formae_aws_codecommit as codecommit;
 
 /// AWS::CodeConnections.
 #[cfg(feature = "codeconnections")]
-pub mod codeconnections;
+pub use formae_aws_codeconnections as codeconnections;
 
 /// AWS::CodeDeploy.
 #[cfg(feature = "codedeploy")]
-pub mod codedeploy;
+pub use formae_aws_codedeploy as codedeploy;
 
 /// AWS::CodeGuruProfiler.
 #[cfg(feature = "codeguruprofiler")]
-pub mod codeguruprofiler;
+pub use formae_aws_codeguruprofiler as codeguruprofiler;
 
 /// AWS::CodeGuruReviewer.
 #[cfg(feature = "codegurureviewer")]
-pub mod codegurureviewer;
+pub use formae_aws_codegurureviewer as codegurureviewer;
 
 /// AWS::CodePipeline.
 #[cfg(feature = "codepipeline")]
-pub mod codepipeline;
+pub use formae_aws_codepipeline as codepipeline;
 
 /// AWS::CodeStarConnections.
 #[cfg(feature = "codestarconnections")]
-pub mod codestarconnections;
+pub use formae_aws_codestarconnections as codestarconnections;
 
 /// AWS::CodeStarNotifications.
 #[cfg(feature = "codestarnotifications")]
-pub mod codestarnotifications;
+pub use formae_aws_codestarnotifications as codestarnotifications;
 
 /// AWS::Cognito.
 #[cfg(feature = "cognito")]
-pub mod cognito;
+pub use formae_aws_cognito as cognito;
 
 /// AWS::Comprehend.
 #[cfg(feature = "comprehend")]
-pub mod comprehend;
+pub use formae_aws_comprehend as comprehend;
 
 /// AWS::ComputeOptimizer.
 #[cfg(feature = "computeoptimizer")]
-pub mod computeoptimizer;
+pub use formae_aws_computeoptimizer as computeoptimizer;
 
 /// AWS::Config.
 #[cfg(feature = "config")]
-pub mod config;
+pub use formae_aws_config as config;
 
 /// AWS::Connect.
 #[cfg(feature = "connect")]
-pub mod connect;
+pub use formae_aws_connect as connect;
 
 /// AWS::ConnectCampaigns.
 #[cfg(feature = "connectcampaigns")]
-pub mod connectcampaigns;
+pub use formae_aws_connectcampaigns as connectcampaigns;
 
 /// AWS::ConnectCampaignsV2.
 #[cfg(feature = "connectcampaignsv2")]
-pub mod connectcampaignsv2;
+pub use formae_aws_connectcampaignsv2 as connectcampaignsv2;
 
 /// AWS::ControlTower.
 #[cfg(feature = "controltower")]
-pub mod controltower;
+pub use formae_aws_controltower as controltower;
 
 /// AWS::CUR.
 #[cfg(feature = "cur")]
-pub mod cur;
+pub use formae_aws_cur as cur;
 
 /// AWS::CustomerProfiles.
 #[cfg(feature = "customerprofiles")]
-pub mod customerprofiles;
+pub use formae_aws_customerprofiles as customerprofiles;
 
 /// AWS::DataBrew.
 #[cfg(feature = "databrew")]
-pub mod databrew;
+pub use formae_aws_databrew as databrew;
 
 /// AWS::DataExchange.
 #[cfg(feature = "dataexchange")]
-pub mod dataexchange;
+pub use formae_aws_dataexchange as dataexchange;
 
 /// AWS::DataPipeline.
 #[cfg(feature = "datapipeline")]
-pub mod datapipeline;
+pub use formae_aws_datapipeline as datapipeline;
 
 /// AWS::DataSync.
 #[cfg(feature = "datasync")]
-pub mod datasync;
+pub use formae_aws_datasync as datasync;
 
 /// AWS::DataZone.
 #[cfg(feature = "datazone")]
-pub mod datazone;
+pub use formae_aws_datazone as datazone;
 
 /// AWS::DAX.
 #[cfg(feature = "dax")]
-pub mod dax;
+pub use formae_aws_dax as dax;
 
 /// AWS::Deadline.
 #[cfg(feature = "deadline")]
-pub mod deadline;
+pub use formae_aws_deadline as deadline;
 
 /// AWS::Detective.
 #[cfg(feature = "detective")]
-pub mod detective;
+pub use formae_aws_detective as detective;
 
 /// AWS::DevOpsAgent.
 #[cfg(feature = "devopsagent")]
-pub mod devopsagent;
+pub use formae_aws_devopsagent as devopsagent;
 
 /// AWS::DevOpsGuru.
 #[cfg(feature = "devopsguru")]
-pub mod devopsguru;
+pub use formae_aws_devopsguru as devopsguru;
 
 /// AWS::DirectConnect.
 #[cfg(feature = "directconnect")]
-pub mod directconnect;
+pub use formae_aws_directconnect as directconnect;
 
 /// AWS::DirectoryService.
 #[cfg(feature = "directoryservice")]
-pub mod directoryservice;
+pub use formae_aws_directoryservice as directoryservice;
 
 /// AWS::DLM.
 #[cfg(feature = "dlm")]
-pub mod dlm;
+pub use formae_aws_dlm as dlm;
 
 /// AWS::DMS.
 #[cfg(feature = "dms")]
-pub mod dms;
+pub use formae_aws_dms as dms;
 
 /// AWS::DocDB.
 #[cfg(feature = "docdb")]
-pub mod docdb;
+pub use formae_aws_docdb as docdb;
 
 /// AWS::DocDBElastic.
 #[cfg(feature = "docdbelastic")]
-pub mod docdbelastic;
+pub use formae_aws_docdbelastic as docdbelastic;
 
 /// AWS::DRS.
 #[cfg(feature = "drs")]
-pub mod drs;
+pub use formae_aws_drs as drs;
 
 /// AWS::DSQL.
 #[cfg(feature = "dsql")]
-pub mod dsql;
+pub use formae_aws_dsql as dsql;
 
 /// AWS::DynamoDB.
 #[cfg(feature = "dynamodb")]
-pub mod dynamodb;
+pub use formae_aws_dynamodb as dynamodb;
 
 /// AWS::EC2.
 #[cfg(feature = "ec2")]
-pub mod ec2;
+pub use formae_aws_ec2 as ec2;
 
 /// AWS::ECR.
 #[cfg(feature = "ecr")]
-pub mod ecr;
+pub use formae_aws_ecr as ecr;
 
 /// AWS::ECS.
 #[cfg(feature = "ecs")]
-pub mod ecs;
+pub use formae_aws_ecs as ecs;
 
 /// AWS::EFS.
 #[cfg(feature = "efs")]
-pub mod efs;
+pub use formae_aws_efs as efs;
 
 /// AWS::EKS.
 #[cfg(feature = "eks")]
-pub mod eks;
+pub use formae_aws_eks as eks;
 
 /// AWS::ElastiCache.
 #[cfg(feature = "elasticache")]
-pub mod elasticache;
+pub use formae_aws_elasticache as elasticache;
 
 /// AWS::ElasticBeanstalk.
 #[cfg(feature = "elasticbeanstalk")]
-pub mod elasticbeanstalk;
+pub use formae_aws_elasticbeanstalk as elasticbeanstalk;
 
 /// AWS::ElasticLoadBalancing.
 #[cfg(feature = "elasticloadbalancing")]
-pub mod elasticloadbalancing;
+pub use formae_aws_elasticloadbalancing as elasticloadbalancing;
 
 /// AWS::ElasticLoadBalancingV2.
 #[cfg(feature = "elasticloadbalancingv2")]
-pub mod elasticloadbalancingv2;
+pub use formae_aws_elasticloadbalancingv2 as elasticloadbalancingv2;
 
 /// AWS::ElementalInference.
 #[cfg(feature = "elementalinference")]
-pub mod elementalinference;
+pub use formae_aws_elementalinference as elementalinference;
 
 /// AWS::EMR.
 #[cfg(feature = "emr")]
-pub mod emr;
+pub use formae_aws_emr as emr;
 
 /// AWS::EMRContainers.
 #[cfg(feature = "emrcontainers")]
-pub mod emrcontainers;
+pub use formae_aws_emrcontainers as emrcontainers;
 
 /// AWS::EMRServerless.
 #[cfg(feature = "emrserverless")]
-pub mod emrserverless;
+pub use formae_aws_emrserverless as emrserverless;
 
 /// AWS::EntityResolution.
 #[cfg(feature = "entityresolution")]
-pub mod entityresolution;
+pub use formae_aws_entityresolution as entityresolution;
 
 /// AWS::Events.
 #[cfg(feature = "events")]
-pub mod events;
+pub use formae_aws_events as events;
 
 /// AWS::EventSchemas.
 #[cfg(feature = "eventschemas")]
-pub mod eventschemas;
+pub use formae_aws_eventschemas as eventschemas;
 
 /// AWS::EventsV2.
 #[cfg(feature = "eventsv2")]
-pub mod eventsv2;
+pub use formae_aws_eventsv2 as eventsv2;
 
 /// AWS::Evidently.
 #[cfg(feature = "evidently")]
-pub mod evidently;
+pub use formae_aws_evidently as evidently;
 
 /// AWS::EVS.
 #[cfg(feature = "evs")]
-pub mod evs;
+pub use formae_aws_evs as evs;
 
 /// AWS::FinSpace.
 #[cfg(feature = "finspace")]
-pub mod finspace;
+pub use formae_aws_finspace as finspace;
 
 /// AWS::FIS.
 #[cfg(feature = "fis")]
-pub mod fis;
+pub use formae_aws_fis as fis;
 
 /// AWS::FMS.
 #[cfg(feature = "fms")]
-pub mod fms;
+pub use formae_aws_fms as fms;
 
 /// AWS::Forecast.
 #[cfg(feature = "forecast")]
-pub mod forecast;
+pub use formae_aws_forecast as forecast;
 
 /// AWS::FraudDetector.
 #[cfg(feature = "frauddetector")]
-pub mod frauddetector;
+pub use formae_aws_frauddetector as frauddetector;
 
 /// AWS::FSx.
 #[cfg(feature = "fsx")]
-pub mod fsx;
+pub use formae_aws_fsx as fsx;
 
 /// AWS::GameLift.
 #[cfg(feature = "gamelift")]
-pub mod gamelift;
+pub use formae_aws_gamelift as gamelift;
 
 /// AWS::GlobalAccelerator.
 #[cfg(feature = "globalaccelerator")]
-pub mod globalaccelerator;
+pub use formae_aws_globalaccelerator as globalaccelerator;
 
 /// AWS::Glue.
 #[cfg(feature = "glue")]
-pub mod glue;
+pub use formae_aws_glue as glue;
 
 /// AWS::Grafana.
 #[cfg(feature = "grafana")]
-pub mod grafana;
+pub use formae_aws_grafana as grafana;
 
 /// AWS::GreengrassV2.
 #[cfg(feature = "greengrassv2")]
-pub mod greengrassv2;
+pub use formae_aws_greengrassv2 as greengrassv2;
 
 /// AWS::GroundStation.
 #[cfg(feature = "groundstation")]
-pub mod groundstation;
+pub use formae_aws_groundstation as groundstation;
 
 /// AWS::GuardDuty.
 #[cfg(feature = "guardduty")]
-pub mod guardduty;
+pub use formae_aws_guardduty as guardduty;
 
 /// AWS::HealthAgent.
 #[cfg(feature = "healthagent")]
-pub mod healthagent;
+pub use formae_aws_healthagent as healthagent;
 
 /// AWS::HealthImaging.
 #[cfg(feature = "healthimaging")]
-pub mod healthimaging;
+pub use formae_aws_healthimaging as healthimaging;
 
 /// AWS::HealthLake.
 #[cfg(feature = "healthlake")]
-pub mod healthlake;
+pub use formae_aws_healthlake as healthlake;
 
 /// AWS::IAM.
 #[cfg(feature = "iam")]
-pub mod iam;
+pub use formae_aws_iam as iam;
 
 /// AWS::IdentityStore.
 #[cfg(feature = "identitystore")]
-pub mod identitystore;
+pub use formae_aws_identitystore as identitystore;
 
 /// AWS::ImageBuilder.
 #[cfg(feature = "imagebuilder")]
-pub mod imagebuilder;
+pub use formae_aws_imagebuilder as imagebuilder;
 
 /// AWS::Inspector.
 #[cfg(feature = "inspector")]
-pub mod inspector;
+pub use formae_aws_inspector as inspector;
 
 /// AWS::InspectorV2.
 #[cfg(feature = "inspectorv2")]
-pub mod inspectorv2;
+pub use formae_aws_inspectorv2 as inspectorv2;
 
 /// AWS::Interconnect.
 #[cfg(feature = "interconnect")]
-pub mod interconnect;
+pub use formae_aws_interconnect as interconnect;
 
 /// AWS::InternetMonitor.
 #[cfg(feature = "internetmonitor")]
-pub mod internetmonitor;
+pub use formae_aws_internetmonitor as internetmonitor;
 
 /// AWS::Invoicing.
 #[cfg(feature = "invoicing")]
-pub mod invoicing;
+pub use formae_aws_invoicing as invoicing;
 
 /// AWS::IoT.
 #[cfg(feature = "iot")]
-pub mod iot;
+pub use formae_aws_iot as iot;
 
 /// AWS::IoTAnalytics.
 #[cfg(feature = "iotanalytics")]
-pub mod iotanalytics;
+pub use formae_aws_iotanalytics as iotanalytics;
 
 /// AWS::IoTCoreDeviceAdvisor.
 #[cfg(feature = "iotcoredeviceadvisor")]
-pub mod iotcoredeviceadvisor;
+pub use formae_aws_iotcoredeviceadvisor as iotcoredeviceadvisor;
 
 /// AWS::IoTFleetWise.
 #[cfg(feature = "iotfleetwise")]
-pub mod iotfleetwise;
+pub use formae_aws_iotfleetwise as iotfleetwise;
 
 /// AWS::IoTSecureTunneling.
 #[cfg(feature = "iotsecuretunneling")]
-pub mod iotsecuretunneling;
+pub use formae_aws_iotsecuretunneling as iotsecuretunneling;
 
 /// AWS::IoTSiteWise.
 #[cfg(feature = "iotsitewise")]
-pub mod iotsitewise;
+pub use formae_aws_iotsitewise as iotsitewise;
 
 /// AWS::IoTTwinMaker.
 #[cfg(feature = "iottwinmaker")]
-pub mod iottwinmaker;
+pub use formae_aws_iottwinmaker as iottwinmaker;
 
 /// AWS::IoTWireless.
 #[cfg(feature = "iotwireless")]
-pub mod iotwireless;
+pub use formae_aws_iotwireless as iotwireless;
 
 /// AWS::IVS.
 #[cfg(feature = "ivs")]
-pub mod ivs;
+pub use formae_aws_ivs as ivs;
 
 /// AWS::IVSChat.
 #[cfg(feature = "ivschat")]
-pub mod ivschat;
+pub use formae_aws_ivschat as ivschat;
 
 /// AWS::KafkaConnect.
 #[cfg(feature = "kafkaconnect")]
-pub mod kafkaconnect;
+pub use formae_aws_kafkaconnect as kafkaconnect;
 
 /// AWS::Kendra.
 #[cfg(feature = "kendra")]
-pub mod kendra;
+pub use formae_aws_kendra as kendra;
 
 /// AWS::KendraRanking.
 #[cfg(feature = "kendraranking")]
-pub mod kendraranking;
+pub use formae_aws_kendraranking as kendraranking;
 
 /// AWS::Kinesis.
 #[cfg(feature = "kinesis")]
-pub mod kinesis;
+pub use formae_aws_kinesis as kinesis;
 
 /// AWS::KinesisAnalyticsV2.
 #[cfg(feature = "kinesisanalyticsv2")]
-pub mod kinesisanalyticsv2;
+pub use formae_aws_kinesisanalyticsv2 as kinesisanalyticsv2;
 
 /// AWS::KinesisFirehose.
 #[cfg(feature = "kinesisfirehose")]
-pub mod kinesisfirehose;
+pub use formae_aws_kinesisfirehose as kinesisfirehose;
 
 /// AWS::KinesisVideo.
 #[cfg(feature = "kinesisvideo")]
-pub mod kinesisvideo;
+pub use formae_aws_kinesisvideo as kinesisvideo;
 
 /// AWS::KMS.
 #[cfg(feature = "kms")]
-pub mod kms;
+pub use formae_aws_kms as kms;
 
 /// AWS::LakeFormation.
 #[cfg(feature = "lakeformation")]
-pub mod lakeformation;
+pub use formae_aws_lakeformation as lakeformation;
 
 /// AWS::Lambda.
 #[cfg(feature = "lambda")]
-pub mod lambda;
+pub use formae_aws_lambda as lambda;
 
 /// AWS::LaunchWizard.
 #[cfg(feature = "launchwizard")]
-pub mod launchwizard;
+pub use formae_aws_launchwizard as launchwizard;
 
 /// AWS::Lex.
 #[cfg(feature = "lex")]
-pub mod lex;
+pub use formae_aws_lex as lex;
 
 /// AWS::LicenseManager.
 #[cfg(feature = "licensemanager")]
-pub mod licensemanager;
+pub use formae_aws_licensemanager as licensemanager;
 
 /// AWS::LicenseManagerLinuxSubscriptions.
 #[cfg(feature = "licensemanagerlinuxsubscriptions")]
-pub mod licensemanagerlinuxsubscriptions;
+pub use formae_aws_licensemanagerlinuxsubscriptions as licensemanagerlinuxsubscriptions;
 
 /// AWS::LicenseManagerUserSubscriptions.
 #[cfg(feature = "licensemanagerusersubscriptions")]
-pub mod licensemanagerusersubscriptions;
+pub use formae_aws_licensemanagerusersubscriptions as licensemanagerusersubscriptions;
 
 /// AWS::Lightsail.
 #[cfg(feature = "lightsail")]
-pub mod lightsail;
+pub use formae_aws_lightsail as lightsail;
 
 /// AWS::Location.
 #[cfg(feature = "location")]
-pub mod location;
+pub use formae_aws_location as location;
 
 /// AWS::Logs.
 #[cfg(feature = "logs")]
-pub mod logs;
+pub use formae_aws_logs as logs;
 
 /// AWS::LookoutEquipment.
 #[cfg(feature = "lookoutequipment")]
-pub mod lookoutequipment;
+pub use formae_aws_lookoutequipment as lookoutequipment;
 
 /// AWS::LookoutVision.
 #[cfg(feature = "lookoutvision")]
-pub mod lookoutvision;
+pub use formae_aws_lookoutvision as lookoutvision;
 
 /// AWS::M2.
 #[cfg(feature = "m2")]
-pub mod m2;
+pub use formae_aws_m2 as m2;
 
 /// AWS::Macie.
 #[cfg(feature = "macie")]
-pub mod macie;
+pub use formae_aws_macie as macie;
 
 /// AWS::ManagedBlockchain.
 #[cfg(feature = "managedblockchain")]
-pub mod managedblockchain;
+pub use formae_aws_managedblockchain as managedblockchain;
 
 /// AWS::MediaConnect.
 #[cfg(feature = "mediaconnect")]
-pub mod mediaconnect;
+pub use formae_aws_mediaconnect as mediaconnect;
 
 /// AWS::MediaConvert.
 #[cfg(feature = "mediaconvert")]
-pub mod mediaconvert;
+pub use formae_aws_mediaconvert as mediaconvert;
 
 /// AWS::MediaLive.
 #[cfg(feature = "medialive")]
-pub mod medialive;
+pub use formae_aws_medialive as medialive;
 
 /// AWS::MediaPackage.
 #[cfg(feature = "mediapackage")]
-pub mod mediapackage;
+pub use formae_aws_mediapackage as mediapackage;
 
 /// AWS::MediaPackageV2.
 #[cfg(feature = "mediapackagev2")]
-pub mod mediapackagev2;
+pub use formae_aws_mediapackagev2 as mediapackagev2;
 
 /// AWS::MediaTailor.
 #[cfg(feature = "mediatailor")]
-pub mod mediatailor;
+pub use formae_aws_mediatailor as mediatailor;
 
 /// AWS::MemoryDB.
 #[cfg(feature = "memorydb")]
-pub mod memorydb;
+pub use formae_aws_memorydb as memorydb;
 
 /// AWS::MGN.
 #[cfg(feature = "mgn")]
-pub mod mgn;
+pub use formae_aws_mgn as mgn;
 
 /// AWS::MPA.
 #[cfg(feature = "mpa")]
-pub mod mpa;
+pub use formae_aws_mpa as mpa;
 
 /// AWS::MSK.
 #[cfg(feature = "msk")]
-pub mod msk;
+pub use formae_aws_msk as msk;
 
 /// AWS::MWAA.
 #[cfg(feature = "mwaa")]
-pub mod mwaa;
+pub use formae_aws_mwaa as mwaa;
 
 /// AWS::MWAAServerless.
 #[cfg(feature = "mwaaserverless")]
-pub mod mwaaserverless;
+pub use formae_aws_mwaaserverless as mwaaserverless;
 
 /// AWS::Neptune.
 #[cfg(feature = "neptune")]
-pub mod neptune;
+pub use formae_aws_neptune as neptune;
 
 /// AWS::NeptuneGraph.
 #[cfg(feature = "neptunegraph")]
-pub mod neptunegraph;
+pub use formae_aws_neptunegraph as neptunegraph;
 
 /// AWS::NetworkFirewall.
 #[cfg(feature = "networkfirewall")]
-pub mod networkfirewall;
+pub use formae_aws_networkfirewall as networkfirewall;
 
 /// AWS::NetworkFlowMonitor.
 #[cfg(feature = "networkflowmonitor")]
-pub mod networkflowmonitor;
+pub use formae_aws_networkflowmonitor as networkflowmonitor;
 
 /// AWS::NetworkManager.
 #[cfg(feature = "networkmanager")]
-pub mod networkmanager;
+pub use formae_aws_networkmanager as networkmanager;
 
 /// AWS::NetworkMonitor.
 #[cfg(feature = "networkmonitor")]
-pub mod networkmonitor;
+pub use formae_aws_networkmonitor as networkmonitor;
 
 /// AWS::NetworkSecurityManager.
 #[cfg(feature = "networksecuritymanager")]
-pub mod networksecuritymanager;
+pub use formae_aws_networksecuritymanager as networksecuritymanager;
 
 /// AWS::Notifications.
 #[cfg(feature = "notifications")]
-pub mod notifications;
+pub use formae_aws_notifications as notifications;
 
 /// AWS::NotificationsContacts.
 #[cfg(feature = "notificationscontacts")]
-pub mod notificationscontacts;
+pub use formae_aws_notificationscontacts as notificationscontacts;
 
 /// AWS::NovaAct.
 #[cfg(feature = "novaact")]
-pub mod novaact;
+pub use formae_aws_novaact as novaact;
 
 /// AWS::Oam.
 #[cfg(feature = "oam")]
-pub mod oam;
+pub use formae_aws_oam as oam;
 
 /// AWS::ObservabilityAdmin.
 #[cfg(feature = "observabilityadmin")]
-pub mod observabilityadmin;
+pub use formae_aws_observabilityadmin as observabilityadmin;
 
 /// AWS::ODB.
 #[cfg(feature = "odb")]
-pub mod odb;
+pub use formae_aws_odb as odb;
 
 /// AWS::Omics.
 #[cfg(feature = "omics")]
-pub mod omics;
+pub use formae_aws_omics as omics;
 
 /// AWS::OpenSearch.
 #[cfg(feature = "opensearch")]
-pub mod opensearch;
+pub use formae_aws_opensearch as opensearch;
 
 /// AWS::OpenSearchServerless.
 #[cfg(feature = "opensearchserverless")]
-pub mod opensearchserverless;
+pub use formae_aws_opensearchserverless as opensearchserverless;
 
 /// AWS::OpenSearchService.
 #[cfg(feature = "opensearchservice")]
-pub mod opensearchservice;
+pub use formae_aws_opensearchservice as opensearchservice;
 
 /// AWS::Organizations.
 #[cfg(feature = "organizations")]
-pub mod organizations;
+pub use formae_aws_organizations as organizations;
 
 /// AWS::OSIS.
 #[cfg(feature = "osis")]
-pub mod osis;
+pub use formae_aws_osis as osis;
 
 /// AWS::Outposts.
 #[cfg(feature = "outposts")]
-pub mod outposts;
+pub use formae_aws_outposts as outposts;
 
 /// AWS::Panorama.
 #[cfg(feature = "panorama")]
-pub mod panorama;
+pub use formae_aws_panorama as panorama;
 
 /// AWS::PaymentCryptography.
 #[cfg(feature = "paymentcryptography")]
-pub mod paymentcryptography;
+pub use formae_aws_paymentcryptography as paymentcryptography;
 
 /// AWS::PCAConnectorAD.
 #[cfg(feature = "pcaconnectorad")]
-pub mod pcaconnectorad;
+pub use formae_aws_pcaconnectorad as pcaconnectorad;
 
 /// AWS::PCAConnectorSCEP.
 #[cfg(feature = "pcaconnectorscep")]
-pub mod pcaconnectorscep;
+pub use formae_aws_pcaconnectorscep as pcaconnectorscep;
 
 /// AWS::PCS.
 #[cfg(feature = "pcs")]
-pub mod pcs;
+pub use formae_aws_pcs as pcs;
 
 /// AWS::Personalize.
 #[cfg(feature = "personalize")]
-pub mod personalize;
+pub use formae_aws_personalize as personalize;
 
 /// AWS::PI.
 #[cfg(feature = "pi")]
-pub mod pi;
+pub use formae_aws_pi as pi;
 
 /// AWS::Pinpoint.
 #[cfg(feature = "pinpoint")]
-pub mod pinpoint;
+pub use formae_aws_pinpoint as pinpoint;
 
 /// AWS::Pipes.
 #[cfg(feature = "pipes")]
-pub mod pipes;
+pub use formae_aws_pipes as pipes;
 
 /// AWS::Polly.
 #[cfg(feature = "polly")]
-pub mod polly;
+pub use formae_aws_polly as polly;
 
 /// AWS::PricingPlanManager.
 #[cfg(feature = "pricingplanmanager")]
-pub mod pricingplanmanager;
+pub use formae_aws_pricingplanmanager as pricingplanmanager;
 
 /// AWS::Proton.
 #[cfg(feature = "proton")]
-pub mod proton;
+pub use formae_aws_proton as proton;
 
 /// AWS::QBusiness.
 #[cfg(feature = "qbusiness")]
-pub mod qbusiness;
+pub use formae_aws_qbusiness as qbusiness;
 
 /// AWS::QLDB.
 #[cfg(feature = "qldb")]
-pub mod qldb;
+pub use formae_aws_qldb as qldb;
 
 /// AWS::QuickSight.
 #[cfg(feature = "quicksight")]
-pub mod quicksight;
+pub use formae_aws_quicksight as quicksight;
 
 /// AWS::RAM.
 #[cfg(feature = "ram")]
-pub mod ram;
+pub use formae_aws_ram as ram;
 
 /// AWS::Rbin.
 #[cfg(feature = "rbin")]
-pub mod rbin;
+pub use formae_aws_rbin as rbin;
 
 /// AWS::RDS.
 #[cfg(feature = "rds")]
-pub mod rds;
+pub use formae_aws_rds as rds;
 
 /// AWS::Redshift.
 #[cfg(feature = "redshift")]
-pub mod redshift;
+pub use formae_aws_redshift as redshift;
 
 /// AWS::RedshiftServerless.
 #[cfg(feature = "redshiftserverless")]
-pub mod redshiftserverless;
+pub use formae_aws_redshiftserverless as redshiftserverless;
 
 /// AWS::RefactorSpaces.
 #[cfg(feature = "refactorspaces")]
-pub mod refactorspaces;
+pub use formae_aws_refactorspaces as refactorspaces;
 
 /// AWS::Rekognition.
 #[cfg(feature = "rekognition")]
-pub mod rekognition;
+pub use formae_aws_rekognition as rekognition;
 
 /// AWS::ResilienceHub.
 #[cfg(feature = "resiliencehub")]
-pub mod resiliencehub;
+pub use formae_aws_resiliencehub as resiliencehub;
 
 /// AWS::ResilienceHubV2.
 #[cfg(feature = "resiliencehubv2")]
-pub mod resiliencehubv2;
+pub use formae_aws_resiliencehubv2 as resiliencehubv2;
 
 /// AWS::ResourceExplorer2.
 #[cfg(feature = "resourceexplorer2")]
-pub mod resourceexplorer2;
+pub use formae_aws_resourceexplorer2 as resourceexplorer2;
 
 /// AWS::ResourceGroups.
 #[cfg(feature = "resourcegroups")]
-pub mod resourcegroups;
+pub use formae_aws_resourcegroups as resourcegroups;
 
 /// AWS::RoboMaker.
 #[cfg(feature = "robomaker")]
-pub mod robomaker;
+pub use formae_aws_robomaker as robomaker;
 
 /// AWS::RolesAnywhere.
 #[cfg(feature = "rolesanywhere")]
-pub mod rolesanywhere;
+pub use formae_aws_rolesanywhere as rolesanywhere;
 
 /// AWS::Route53.
 #[cfg(feature = "route53")]
-pub mod route53;
+pub use formae_aws_route53 as route53;
 
 /// AWS::Route53GlobalResolver.
 #[cfg(feature = "route53globalresolver")]
-pub mod route53globalresolver;
+pub use formae_aws_route53globalresolver as route53globalresolver;
 
 /// AWS::Route53Profiles.
 #[cfg(feature = "route53profiles")]
-pub mod route53profiles;
+pub use formae_aws_route53profiles as route53profiles;
 
 /// AWS::Route53RecoveryControl.
 #[cfg(feature = "route53recoverycontrol")]
-pub mod route53recoverycontrol;
+pub use formae_aws_route53recoverycontrol as route53recoverycontrol;
 
 /// AWS::Route53RecoveryReadiness.
 #[cfg(feature = "route53recoveryreadiness")]
-pub mod route53recoveryreadiness;
+pub use formae_aws_route53recoveryreadiness as route53recoveryreadiness;
 
 /// AWS::Route53Resolver.
 #[cfg(feature = "route53resolver")]
-pub mod route53resolver;
+pub use formae_aws_route53resolver as route53resolver;
 
 /// AWS::RTBFabric.
 #[cfg(feature = "rtbfabric")]
-pub mod rtbfabric;
+pub use formae_aws_rtbfabric as rtbfabric;
 
 /// AWS::RUM.
 #[cfg(feature = "rum")]
-pub mod rum;
+pub use formae_aws_rum as rum;
 
 /// AWS::S3.
 #[cfg(feature = "s3")]
-pub mod s3;
+pub use formae_aws_s3 as s3;
 
 /// AWS::S3Express.
 #[cfg(feature = "s3express")]
-pub mod s3express;
+pub use formae_aws_s3express as s3express;
 
 /// AWS::S3Files.
 #[cfg(feature = "s3files")]
-pub mod s3files;
+pub use formae_aws_s3files as s3files;
 
 /// AWS::S3ObjectLambda.
 #[cfg(feature = "s3objectlambda")]
-pub mod s3objectlambda;
+pub use formae_aws_s3objectlambda as s3objectlambda;
 
 /// AWS::S3Outposts.
 #[cfg(feature = "s3outposts")]
-pub mod s3outposts;
+pub use formae_aws_s3outposts as s3outposts;
 
 /// AWS::S3Tables.
 #[cfg(feature = "s3tables")]
-pub mod s3tables;
+pub use formae_aws_s3tables as s3tables;
 
 /// AWS::S3Vectors.
 #[cfg(feature = "s3vectors")]
-pub mod s3vectors;
+pub use formae_aws_s3vectors as s3vectors;
 
 /// AWS::SageMaker.
 #[cfg(feature = "sagemaker")]
-pub mod sagemaker;
+pub use formae_aws_sagemaker as sagemaker;
 
 /// AWS::Scheduler.
 #[cfg(feature = "scheduler")]
-pub mod scheduler;
+pub use formae_aws_scheduler as scheduler;
 
 /// AWS::SCN.
 #[cfg(feature = "scn")]
-pub mod scn;
+pub use formae_aws_scn as scn;
 
 /// AWS::SDB.
 #[cfg(feature = "sdb")]
-pub mod sdb;
+pub use formae_aws_sdb as sdb;
 
 /// AWS::SecretsManager.
 #[cfg(feature = "secretsmanager")]
-pub mod secretsmanager;
+pub use formae_aws_secretsmanager as secretsmanager;
 
 /// AWS::SecurityAgent.
 #[cfg(feature = "securityagent")]
-pub mod securityagent;
+pub use formae_aws_securityagent as securityagent;
 
 /// AWS::SecurityHub.
 #[cfg(feature = "securityhub")]
-pub mod securityhub;
+pub use formae_aws_securityhub as securityhub;
 
 /// AWS::SecurityLake.
 #[cfg(feature = "securitylake")]
-pub mod securitylake;
+pub use formae_aws_securitylake as securitylake;
 
 /// AWS::ServerlessRepo.
 #[cfg(feature = "serverlessrepo")]
-pub mod serverlessrepo;
+pub use formae_aws_serverlessrepo as serverlessrepo;
 
 /// AWS::ServiceCatalog.
 #[cfg(feature = "servicecatalog")]
-pub mod servicecatalog;
+pub use formae_aws_servicecatalog as servicecatalog;
 
 /// AWS::ServiceCatalogAppRegistry.
 #[cfg(feature = "servicecatalogappregistry")]
-pub mod servicecatalogappregistry;
+pub use formae_aws_servicecatalogappregistry as servicecatalogappregistry;
 
 /// AWS::ServiceDiscovery.
 #[cfg(feature = "servicediscovery")]
-pub mod servicediscovery;
+pub use formae_aws_servicediscovery as servicediscovery;
 
 /// AWS::SES.
 #[cfg(feature = "ses")]
-pub mod ses;
+pub use formae_aws_ses as ses;
 
 /// AWS::Shield.
 #[cfg(feature = "shield")]
-pub mod shield;
+pub use formae_aws_shield as shield;
 
 /// AWS::Signer.
 #[cfg(feature = "signer")]
-pub mod signer;
+pub use formae_aws_signer as signer;
 
 /// AWS::SimSpaceWeaver.
 #[cfg(feature = "simspaceweaver")]
-pub mod simspaceweaver;
+pub use formae_aws_simspaceweaver as simspaceweaver;
 
 /// AWS::SMSVOICE.
 #[cfg(feature = "smsvoice")]
-pub mod smsvoice;
+pub use formae_aws_smsvoice as smsvoice;
 
 /// AWS::SNS.
 #[cfg(feature = "sns")]
-pub mod sns;
+pub use formae_aws_sns as sns;
 
 /// AWS::SQS.
 #[cfg(feature = "sqs")]
-pub mod sqs;
+pub use formae_aws_sqs as sqs;
 
 /// AWS::SSM.
 #[cfg(feature = "ssm")]
-pub mod ssm;
+pub use formae_aws_ssm as ssm;
 
 /// AWS::SSMContacts.
 #[cfg(feature = "ssmcontacts")]
-pub mod ssmcontacts;
+pub use formae_aws_ssmcontacts as ssmcontacts;
 
 /// AWS::SSMGuiConnect.
 #[cfg(feature = "ssmguiconnect")]
-pub mod ssmguiconnect;
+pub use formae_aws_ssmguiconnect as ssmguiconnect;
 
 /// AWS::SSMIncidents.
 #[cfg(feature = "ssmincidents")]
-pub mod ssmincidents;
+pub use formae_aws_ssmincidents as ssmincidents;
 
 /// AWS::SSMQuickSetup.
 #[cfg(feature = "ssmquicksetup")]
-pub mod ssmquicksetup;
+pub use formae_aws_ssmquicksetup as ssmquicksetup;
 
 /// AWS::SSO.
 #[cfg(feature = "sso")]
-pub mod sso;
+pub use formae_aws_sso as sso;
 
 /// AWS::StepFunctions.
 #[cfg(feature = "stepfunctions")]
-pub mod stepfunctions;
+pub use formae_aws_stepfunctions as stepfunctions;
 
 /// AWS::StorageGateway.
 #[cfg(feature = "storagegateway")]
-pub mod storagegateway;
+pub use formae_aws_storagegateway as storagegateway;
 
 /// AWS::SupportApp.
 #[cfg(feature = "supportapp")]
-pub mod supportapp;
+pub use formae_aws_supportapp as supportapp;
 
 /// AWS::SupportAuthZ.
 #[cfg(feature = "supportauthz")]
-pub mod supportauthz;
+pub use formae_aws_supportauthz as supportauthz;
 
 /// AWS::Synthetics.
 #[cfg(feature = "synthetics")]
-pub mod synthetics;
+pub use formae_aws_synthetics as synthetics;
 
 /// AWS::SystemsManagerSAP.
 #[cfg(feature = "systemsmanagersap")]
-pub mod systemsmanagersap;
+pub use formae_aws_systemsmanagersap as systemsmanagersap;
 
 /// AWS::Textract.
 #[cfg(feature = "textract")]
-pub mod textract;
+pub use formae_aws_textract as textract;
 
 /// AWS::Timestream.
 #[cfg(feature = "timestream")]
-pub mod timestream;
+pub use formae_aws_timestream as timestream;
 
 /// AWS::Transcribe.
 #[cfg(feature = "transcribe")]
-pub mod transcribe;
+pub use formae_aws_transcribe as transcribe;
 
 /// AWS::Transfer.
 #[cfg(feature = "transfer")]
-pub mod transfer;
+pub use formae_aws_transfer as transfer;
 
 /// AWS::Translate.
 #[cfg(feature = "translate")]
-pub mod translate;
+pub use formae_aws_translate as translate;
 
 /// AWS::UXC.
 #[cfg(feature = "uxc")]
-pub mod uxc;
+pub use formae_aws_uxc as uxc;
 
 /// AWS::VerifiedPermissions.
 #[cfg(feature = "verifiedpermissions")]
-pub mod verifiedpermissions;
+pub use formae_aws_verifiedpermissions as verifiedpermissions;
 
 /// AWS::VoiceID.
 #[cfg(feature = "voiceid")]
-pub mod voiceid;
+pub use formae_aws_voiceid as voiceid;
 
 /// AWS::VpcLattice.
 #[cfg(feature = "vpclattice")]
-pub mod vpclattice;
+pub use formae_aws_vpclattice as vpclattice;
 
 /// AWS::WAFv2.
 #[cfg(feature = "wafv2")]
-pub mod wafv2;
+pub use formae_aws_wafv2 as wafv2;
 
 /// AWS::WellArchitected.
 #[cfg(feature = "wellarchitected")]
-pub mod wellarchitected;
+pub use formae_aws_wellarchitected as wellarchitected;
 
 /// AWS::Wickr.
 #[cfg(feature = "wickr")]
-pub mod wickr;
+pub use formae_aws_wickr as wickr;
 
 /// AWS::Wisdom.
 #[cfg(feature = "wisdom")]
-pub mod wisdom;
+pub use formae_aws_wisdom as wisdom;
 
 /// AWS::WorkSpaces.
 #[cfg(feature = "workspaces")]
-pub mod workspaces;
+pub use formae_aws_workspaces as workspaces;
 
 /// AWS::WorkspacesInstances.
 #[cfg(feature = "workspacesinstances")]
-pub mod workspacesinstances;
+pub use formae_aws_workspacesinstances as workspacesinstances;
 
 /// AWS::WorkSpacesThinClient.
 #[cfg(feature = "workspacesthinclient")]
-pub mod workspacesthinclient;
+pub use formae_aws_workspacesthinclient as workspacesthinclient;
 
 /// AWS::WorkSpacesWeb.
 #[cfg(feature = "workspacesweb")]
-pub mod workspacesweb;
+pub use formae_aws_workspacesweb as workspacesweb;
 
 /// AWS::XRay.
 #[cfg(feature = "xray")]
-pub mod xray;
+pub use formae_aws_xray as xray;
