@@ -20,6 +20,7 @@ pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;
 pub mod ids;
+pub mod invalid;
 pub mod literal;
 pub mod plan;
 pub mod resolve;

@@ -94,7 +94,7 @@ pub trait Resource: Props + DeserializeOwned + Send + Sync + 'static {
     /// What AWS would reject in the values known now (literals and parameters), each as a
     /// sentence naming the property and what to use instead. References are checked when
     /// they resolve, by the cloud.
-    fn validate(&self) -> Vec<String> {
+    fn validate(&self) -> Vec<crate::invalid::Invalid> {
         Vec::new()
     }
 }
@@ -245,7 +245,7 @@ pub struct StackInstance {
     /// Stack outputs.
     pub outputs: Vec<DeclaredOutput>,
     /// Values AWS would reject, by resource: the stack is not planned while any remain.
-    pub invalid: Vec<(&'static str, String)>,
+    pub invalid: Vec<(&'static str, crate::invalid::Invalid)>,
 }
 
 impl StackInstance {

@@ -1,6 +1,7 @@
 //! Values AWS would reject are refused before any call, each with what is wrong, where,
 //! and what to use instead.
 
+use formae_runtime::invalid::PropertyPath;
 use formae_runtime::resource::split_params;
 use formae_runtime::{PlanError, StackInstance};
 use formae_stacks::EcsExpressAgent;
@@ -27,26 +28,26 @@ fn the_flagship_as_declared_is_valid() {
 #[test]
 fn a_cpu_and_memory_pair_fargate_does_not_offer_is_refused() {
     let e = refusal(&["cpu=1024", "memory=1000"]);
-    assert!(e.contains("`agent`: memory 1000 does not go with cpu 1024 on Fargate: with cpu 1024, use 2048 to 8192 MiB in steps of 1024"), "{e}");
+    assert!(e.contains("`agent`, property `memory`: 1000 does not go with cpu 1024 on Fargate: with cpu 1024, use 2048 to 8192 MiB in steps of 1024"), "{e}");
     let e = refusal(&["cpu=1000"]);
-    assert!(e.contains("cpu 1000 is not a size Fargate offers"), "{e}");
+    assert!(e.contains("`agent`, property `cpu`: 1000 is not a size Fargate offers"), "{e}");
 }
 
 #[test]
 fn min_capacity_above_max_is_refused() {
     let e = refusal(&["min_capacity=4", "max_capacity=2"]);
-    assert!(e.contains("`db_cluster`: serverless_v2_scaling min_capacity 4 is above max_capacity 2"), "{e}");
+    assert!(e.contains("`db_cluster`, property `serverless_v2_scaling.min_capacity`: 4 is above max_capacity 2"), "{e}");
     let e = refusal(&["max_capacity=300"]);
-    assert!(e.contains("max_capacity 300 is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"), "{e}");
+    assert!(e.contains("property `serverless_v2_scaling.max_capacity`: 300 is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"), "{e}");
     let e = refusal(&["min_capacity=0.7"]);
-    assert!(e.contains("min_capacity 0.7"), "{e}");
+    assert!(e.contains("property `serverless_v2_scaling.min_capacity`: 0.7 is not a capacity"), "{e}");
 }
 
 #[test]
 fn an_identifier_aws_would_reject_is_refused() {
     for bad in ["formae--db", "9db", "db-", "formae_db"] {
         let e = refusal(&[&format!("db_cluster_id={bad}")]);
-        assert!(e.contains(&format!("`db_cluster`: db_cluster_identifier `{bad}` is not an identifier RDS accepts")), "{e}");
+        assert!(e.contains(&format!("`db_cluster`, property `db_cluster_identifier`: `{bad}` is not an identifier RDS accepts")), "{e}");
     }
 }
 
@@ -60,5 +61,8 @@ fn every_problem_is_reported_at_once() {
 fn planning_refuses_them_too() {
     let stack = flagship(&["min_capacity=4", "max_capacity=2"]);
     let err = formae_runtime::plan(&stack, &formae_runtime::StackState::empty(stack.name), formae_runtime::Mode::Reconcile, &formae_tests::FixedSecrets).unwrap_err();
-    assert!(matches!(err, PlanError::Invalid { .. }), "{err}");
+    let PlanError::Invalid { problems, .. } = &err else { panic!("refused for another reason: {err}") };
+    let (resource, invalid) = &problems[0];
+    assert_eq!(resource, "db_cluster");
+    assert_eq!(invalid.path, PropertyPath::field("serverless_v2_scaling").then("min_capacity"), "the property comes as a typed path");
 }

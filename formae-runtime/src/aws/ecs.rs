@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tag;
 use crate::ids::{ExpressServiceArn, RoleArn, SecretArn};
+use crate::invalid::{Invalid, PropertyPath};
 use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::Value;
@@ -174,23 +175,26 @@ impl Resource for ExpressGatewayService {
     fn outputs(name: &'static str) -> ExpressGatewayServiceOutputs {
         ExpressGatewayServiceOutputs::new(name)
     }
-    fn validate(&self) -> Vec<String> {
+    fn validate(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
         super::name_chars("service_name", &self.service_name, 255, "-_", &mut out);
         if let (Some(&cpu), Some(&memory)) = (self.cpu.get(), self.memory.get()) {
             match (fargate_size_ok(cpu, memory), fargate_memory(cpu)) {
                 (Some(true), _) => {}
-                (_, Some((lo, hi, step))) => out.push(format!(
-                    "memory {memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}{}",
-                    if cpu == 256 { ", or 512" } else { "" }
+                (_, Some((lo, hi, step))) => out.push(Invalid::new(
+                    PropertyPath::field("memory"),
+                    format!(
+                        "{memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}{}",
+                        if cpu == 256 { ", or 512" } else { "" }
+                    ),
                 )),
-                (_, None) => out.push(format!("cpu {cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384")),
+                (_, None) => out.push(Invalid::new(PropertyPath::field("cpu"), format!("{cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384"))),
             }
         }
         if let Some(s) = &self.scaling {
             if let (Some(min), Some(max)) = (s.min_task_count.get(), s.max_task_count.get()) {
                 if min > max {
-                    out.push(format!("scaling min_task_count {min} is above max_task_count {max}"));
+                    out.push(Invalid::new(PropertyPath::field("scaling").then("min_task_count"), format!("{min} is above max_task_count {max}: lower the minimum or raise the maximum")));
                 }
             }
         }

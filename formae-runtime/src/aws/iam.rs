@@ -91,7 +91,7 @@ impl Resource for Role {
     fn outputs(name: &'static str) -> RoleOutputs {
         RoleOutputs::new(name)
     }
-    fn validate(&self) -> Vec<String> {
+    fn validate(&self) -> Vec<crate::invalid::Invalid> {
         let mut out = Vec::new();
         super::name_chars("role_name", &self.role_name, 64, "+=,.@_-", &mut out);
         out

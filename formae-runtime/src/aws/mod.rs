@@ -13,6 +13,7 @@ pub mod secretsmanager;
 
 use serde::{Deserialize, Serialize};
 
+use crate::invalid::{Invalid, PropertyPath};
 use crate::resource::Props;
 use crate::value::Value;
 
@@ -74,19 +75,20 @@ pub(crate) const fn name_ok(name: &str, max: usize, extra: &str) -> bool {
 
 /// Checks an identifier AWS limits to letters, digits and hyphens (RDS clusters and
 /// instances).
-pub(crate) fn rds_identifier(what: &str, v: &Value<String>, out: &mut Vec<String>) {
+pub(crate) fn rds_identifier(what: &'static str, v: &Value<String>, out: &mut Vec<Invalid>) {
     let Some(id) = v.get() else { return };
     if !rds_identifier_ok(id) {
-        out.push(format!(
-            "{what} `{id}` is not an identifier RDS accepts: use 1 to 63 letters, digits and hyphens, starting with a letter, with no two hyphens in a row and none at the end"
+        out.push(Invalid::new(
+            PropertyPath::field(what),
+            format!("`{id}` is not an identifier RDS accepts: use 1 to 63 letters, digits and hyphens, starting with a letter, with no two hyphens in a row and none at the end"),
         ));
     }
 }
 
 /// Checks a name against a length range and a set of allowed characters.
-pub(crate) fn name_chars(what: &str, v: &Value<String>, max: usize, extra: &str, out: &mut Vec<String>) {
+pub(crate) fn name_chars(what: &'static str, v: &Value<String>, max: usize, extra: &str, out: &mut Vec<Invalid>) {
     let Some(name) = v.get() else { return };
     if !name_ok(name, max, extra) {
-        out.push(format!("{what} `{name}` is not one AWS accepts: use 1 to {max} letters, digits and `{extra}`"));
+        out.push(Invalid::new(PropertyPath::field(what), format!("`{name}` is not one AWS accepts: use 1 to {max} letters, digits and `{extra}`")));
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tag;
 use crate::ids::{DbClusterArn, DbInstanceArn, SecretArn};
+use crate::invalid::{Invalid, PropertyPath};
 use crate::literal::{Check, LiteralRule};
 use crate::resource::{Props, Resource, ResourceMeta};
 use crate::value::{Sensitive, Value};
@@ -133,21 +134,22 @@ impl Resource for DbCluster {
     fn outputs(name: &'static str) -> DbClusterOutputs {
         DbClusterOutputs::new(name)
     }
-    fn validate(&self) -> Vec<String> {
+    fn validate(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
         super::rds_identifier("db_cluster_identifier", &self.db_cluster_identifier, &mut out);
         if let Some(s) = &self.serverless_v2_scaling {
             let (min, max) = (s.min_capacity.get().copied(), s.max_capacity.get().copied());
+            let scaling = PropertyPath::field("serverless_v2_scaling");
             for (what, v) in [("min_capacity", min), ("max_capacity", max)] {
                 if let Some(v) = v {
                     if !capacity_ok(v) {
-                        out.push(format!("serverless_v2_scaling {what} {v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"));
+                        out.push(Invalid::new(scaling.clone().then(what), format!("{v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5")));
                     }
                 }
             }
             if let (Some(min), Some(max)) = (min, max) {
                 if min > max {
-                    out.push(format!("serverless_v2_scaling min_capacity {min} is above max_capacity {max}: lower the minimum or raise the maximum"));
+                    out.push(Invalid::new(scaling.then("min_capacity"), format!("{min} is above max_capacity {max}: lower the minimum or raise the maximum")));
                 }
             }
         }
@@ -222,7 +224,7 @@ impl Resource for DbInstance {
     fn outputs(name: &'static str) -> DbInstanceOutputs {
         DbInstanceOutputs::new(name)
     }
-    fn validate(&self) -> Vec<String> {
+    fn validate(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
         super::rds_identifier("db_instance_identifier", &self.db_instance_identifier, &mut out);
         out

@@ -67,7 +67,7 @@ impl Resource for Secret {
     fn outputs(name: &'static str) -> SecretOutputs {
         SecretOutputs::new(name)
     }
-    fn validate(&self) -> Vec<String> {
+    fn validate(&self) -> Vec<crate::invalid::Invalid> {
         let mut out = Vec::new();
         super::name_chars("name", &self.name, 512, "/_+=.@-", &mut out);
         out

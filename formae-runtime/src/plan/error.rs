@@ -1,5 +1,6 @@
 //! Why a plan cannot be made, and where its secrets are read from.
 
+use crate::invalid::Invalid;
 use crate::resolve::{self, SecretError};
 use crate::resource::StackInstance;
 use crate::value::SecretSource;
@@ -33,12 +34,12 @@ pub enum PlanError {
         found: String,
     },
     /// Values AWS would reject; nothing was sent.
-    #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, m)| format!("  - `{r}`: {m}")).collect::<Vec<_>>().join("\n"))]
+    #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, i)| format!("  - `{r}`, property `{}`: {}", i.path, i.message)).collect::<Vec<_>>().join("\n"))]
     Invalid {
         /// The stack's name.
         stack: String,
-        /// Each rejected value, as its resource and what is wrong.
-        problems: Vec<(String, String)>,
+        /// Each rejected value: its resource, and the property and what is wrong.
+        problems: Vec<(String, Invalid)>,
     },
 }
 
