@@ -28,6 +28,10 @@ pub(crate) struct Deploy {
     /// Apply without asking.
     #[arg(long)]
     yes: bool,
+    /// Go ahead even when the plan deletes or replaces a resource that holds data (a
+    /// database, a bucket, a table, a key); `--yes` alone does not.
+    #[arg(long)]
+    allow_data_loss: bool,
     /// At most this many resource operations at once.
     #[arg(long, default_value_t = 10)]
     parallelism: usize,
@@ -54,6 +58,7 @@ impl Deploy {
             mode: self.mode.mode,
             refresh: self.refresh.refresh(),
             yes: self.yes,
+            allow_data_loss: self.allow_data_loss,
             opts: ApplyOptions { parallelism: self.parallelism, adopt: self.adopt, force: self.force, ..Default::default() },
             command: "deploy",
         };
@@ -74,6 +79,8 @@ pub(crate) struct How {
     pub(crate) refresh: Refresh,
     /// Apply without asking.
     pub(crate) yes: bool,
+    /// Apply even a plan that deletes or replaces a resource holding data.
+    pub(crate) allow_data_loss: bool,
     /// Parallelism, adoption, force.
     pub(crate) opts: ApplyOptions,
     /// `deploy` or `import`: named in the lock and in hints.
@@ -91,6 +98,7 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
         show_plan(&plan, false)?;
         // Nothing that deletes the database holding this very state goes ahead.
         formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
+        formae_runtime::plan::data_loss::check(&plan, how.allow_data_loss)?;
         let foreign: Vec<&Found> = plan.found.iter().filter(|f| !f.owned).collect();
         if importing && foreign.is_empty() {
             println!("Nothing to import: no resource this stack would create exists in the cloud already.");
@@ -125,6 +133,7 @@ async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInsta
         show_plan(&plan, false)?;
         // Nothing that deletes the database holding this very state goes ahead.
         formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
+        formae_runtime::plan::data_loss::check(&plan, how.allow_data_loss)?;
         refuse_foreign(ctx, &plan.found.iter().filter(|f| !f.owned).collect::<Vec<_>>())?;
         if !plan.has_work() {
             return Ok(ExitCode::SUCCESS);

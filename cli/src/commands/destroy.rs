@@ -22,6 +22,10 @@ pub(crate) struct Destroy {
     /// Delete without asking.
     #[arg(long)]
     yes: bool,
+    /// Go ahead even when the plan deletes or replaces a resource that holds data (a
+    /// database, a bucket, a table, a key); `--yes` alone does not.
+    #[arg(long)]
+    allow_data_loss: bool,
     /// At most this many deletions at once.
     #[arg(long, default_value_t = 10)]
     parallelism: usize,
@@ -44,6 +48,7 @@ impl Destroy {
                 show_plan(&plan, false)?;
                 // Nothing that deletes the database holding this very state goes ahead.
                 formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
+                formae_runtime::plan::data_loss::check(&plan, self.allow_data_loss)?;
                 if !plan.has_work() {
                     return Ok(ExitCode::SUCCESS);
                 }

@@ -37,6 +37,8 @@ impl Import {
             mode: Mode::Reconcile,
             refresh: Refresh::Cloud,
             yes: self.yes,
+            // Import takes over what exists; a plan of its that deletes data stops.
+            allow_data_loss: false,
             opts: ApplyOptions { parallelism: self.parallelism, adopt: true, ..Default::default() },
             command: "import",
         };

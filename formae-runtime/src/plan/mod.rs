@@ -1,6 +1,7 @@
 //! The planner: the declared stack against recorded state gives, per resource, what to
 //! do, and the order to do it in. Linear in the number of resources.
 
+pub mod data_loss;
 mod error;
 mod model;
 mod order;
@@ -13,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as Json;
 
+pub use data_loss::{DataLoss, DataLossRefused};
 pub use error::{EnvSecrets, PlanError, SecretReader};
 pub use model::{Action, Change, Drift, DriftKind, FieldChange, Found, Mode, Plan, Summary};
 pub use order::Operation;

@@ -125,7 +125,25 @@ pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
     let line = format!("Plan: {} to add, {} to change, {} to destroy.", s.add, s.change, s.destroy);
     let line = out.strong(&line);
     out.line(&line);
+    render_data_loss(&mut out, plan);
     out.text
+}
+
+/// The deletes that lose data, apart from the rest, last, where the question follows.
+fn render_data_loss(out: &mut Out, plan: &Plan) {
+    let losses = plan.data_loss();
+    if losses.is_empty() {
+        return;
+    }
+    out.line("");
+    let head = out.strong("Data loss: these resources hold data, and this plan deletes it with them:");
+    out.line(&head);
+    for l in &losses {
+        let sym = symbol(out, l.action);
+        let what = if l.action == Action::Replace { "replaced: deleted, then created empty" } else { "deleted" };
+        out.line(&format!("  {sym} {} ({}), {what}", l.resource, l.type_name));
+    }
+    out.line("Applying this plan needs --allow-data-loss, even with --yes.");
 }
 
 /// What a refresh found changed outside formae, as text.
