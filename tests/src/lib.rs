@@ -1,6 +1,7 @@
 //! Fixtures shared by formae's tests: fixed secrets and recorded state as a deploy
 //! would leave it, with deterministic stand-in outputs.
 
+pub mod cloud;
 pub mod e2e;
 pub mod stores;
 

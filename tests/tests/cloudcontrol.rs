@@ -131,11 +131,7 @@ stack! {
 
 /// The queue Cloud Control knows by `url`, as it reads it; `None` once it is gone.
 async fn read(cx: &Cx, url: &str) -> Option<Json> {
-    match cx.cloudcontrol.get_resource().type_name("AWS::SQS::Queue").identifier(url).send().await {
-        Ok(out) => Some(serde_json::from_str(out.resource_description?.properties?.as_str()).expect("a model is JSON")),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => None,
-        Err(e) => panic!("GetResource failed: {e:?}"),
-    }
+    formae_tests::cloud::read(cx, "AWS::SQS::Queue", url).await
 }
 
 fn tag(model: &Json, key: &str) -> Option<String> {
