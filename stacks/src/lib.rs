@@ -1,14 +1,10 @@
-//! The stacks `cargo xtask` knows, each written with the `stack!` macro.
+//! The stacks `cargo xtask` knows, each written with the `stack!` macro in a crate of its
+//! own (`stacks/<name>`), so that an edit to one rebuilds only that one.
 
-pub mod billing_api;
-pub mod ecs_express_agent;
-pub mod network;
-pub mod serverless_app;
-
-pub use billing_api::BillingApi;
-pub use ecs_express_agent::EcsExpressAgent;
-pub use network::Network;
-pub use serverless_app::ServerlessApp;
+pub use formae_stack_billing_api::{self as billing_api, BillingApi};
+pub use formae_stack_ecs_express_agent::{self as ecs_express_agent, EcsExpressAgent};
+pub use formae_stack_network::{self as network, Network};
+pub use formae_stack_serverless_app::{self as serverless_app, ServerlessApp};
 
 use formae_runtime::StackEntry;
 

@@ -337,7 +337,7 @@ opt-level = 3
         }
         let restore = Restore { path: file.to_owned(), text: original.clone() };
         // From scratch: the stack's crate and the binary, dependencies already built.
-        let package = if bin == "flagship" { "formae-stacks" } else { "formae-bench-synth" };
+        let package = if bin == "flagship" { "formae-stack-ecs-express-agent" } else { "formae-bench-synth" };
         let scratch_runs = if self.quick { 1 } else { self.runs };
         let (mut times, mut peak) = (Vec::new(), 0);
         for _ in 0..scratch_runs {
@@ -376,7 +376,7 @@ opt-level = 3
         let _ = writeln!(self.out, "\n## Compile\n");
         let _ = writeln!(self.out, "The stack's crate and the binary that links it (the flagship's links the AWS SDK); peak memory is the largest process of the build.\n");
         let _ = writeln!(self.out, "| stack | build | median s | min - max s | peak MB |\n| --- | --- | --- | --- | --- |");
-        let flagship = self.root.join("stacks/src/ecs_express_agent.rs");
+        let flagship = self.root.join("stacks/ecs-express-agent/src/lib.rs");
         self.compile_runs("ecs-express-agent", "flagship", &flagship, "health_check_path: \"/api/v1/health\"", "health_check_path: \"/api/v1/health/\"")?;
         let chain = self.synth.join("src/bin/chain_1000.rs");
         self.compile_runs("chain-1000", "chain_1000", &chain, "name: \"chain-s0\"", "name: \"chain-s0-edited\"")?;
