@@ -85,6 +85,20 @@ impl Props for Statement {
 }
 
 impl PolicyDocument {
+    /// A trust policy letting the AWS service `service` (`ecs-tasks.amazonaws.com`) assume
+    /// a role: `assume_role_policy: PolicyDocument::assumed_by("lambda.amazonaws.com")`.
+    pub fn assumed_by(service: &str) -> Self {
+        PolicyDocument {
+            version: None,
+            statements: vec![Statement {
+                effect: Value::Lit(Effect::Allow),
+                principals: vec![Value::Lit(Principal::service(service))],
+                actions: vec![Value::Lit("sts:AssumeRole".to_owned())],
+                ..Statement::default()
+            }],
+        }
+    }
+
     /// The document in IAM's JSON policy language, from resolved values.
     pub fn to_iam_json(&self) -> serde_json::Value {
         // Serialising to JSON fails only for maps with keys that are not text; a document
@@ -297,15 +311,7 @@ mod tests {
     use super::*;
 
     fn trust() -> PolicyDocument {
-        PolicyDocument {
-            version: None,
-            statements: vec![Statement {
-                effect: Value::Lit(Effect::Allow),
-                principals: vec![Value::Lit(Principal::service("lambda.amazonaws.com"))],
-                actions: vec![Value::Lit("sts:AssumeRole".into())],
-                ..Statement::default()
-            }],
-        }
+        PolicyDocument::assumed_by("lambda.amazonaws.com")
     }
 
     #[test]

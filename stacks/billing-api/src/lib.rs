@@ -34,13 +34,7 @@ stack! {
         /// Lets ECS pull the image and inject the config secret.
         resource execution_role = Role {
             role_name: "billing-api-execution",
-            assume_role_policy: PolicyDocument {
-                statements: [Statement {
-                    effect: Effect::Allow,
-                    principals: [Principal::service("ecs-tasks.amazonaws.com")],
-                    actions: ["sts:AssumeRole"],
-                }],
-            },
+            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed("service-role/AmazonECSTaskExecutionRolePolicy")],
             policies: [InlinePolicy {
                 name: "billing-api-config",
@@ -57,13 +51,7 @@ stack! {
         /// Lets ECS manage the load balancer, certificate and networking.
         resource infrastructure_role = Role {
             role_name: "billing-api-infrastructure",
-            assume_role_policy: PolicyDocument {
-                statements: [Statement {
-                    effect: Effect::Allow,
-                    principals: [Principal::service("ecs.amazonaws.com")],
-                    actions: ["sts:AssumeRole"],
-                }],
-            },
+            assume_role_policy: PolicyDocument::assumed_by("ecs.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed(
                 "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
             )],

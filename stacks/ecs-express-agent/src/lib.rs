@@ -93,13 +93,7 @@ agent {{
         /// Lets ECS pull the image and inject the config secret.
         resource execution_role = Role {
             role_name: "ecsTaskExecutionRole",
-            assume_role_policy: PolicyDocument {
-                statements: [Statement {
-                    effect: Effect::Allow,
-                    principals: [Principal::service("ecs-tasks.amazonaws.com")],
-                    actions: ["sts:AssumeRole"],
-                }],
-            },
+            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed("service-role/AmazonECSTaskExecutionRolePolicy")],
             policies: [InlinePolicy {
                 name: "formae-secrets-access",
@@ -116,13 +110,7 @@ agent {{
         /// Lets ECS manage the load balancer, certificate and networking.
         resource infrastructure_role = Role {
             role_name: "ecsInfrastructureRoleForExpressServices",
-            assume_role_policy: PolicyDocument {
-                statements: [Statement {
-                    effect: Effect::Allow,
-                    principals: [Principal::service("ecs.amazonaws.com")],
-                    actions: ["sts:AssumeRole"],
-                }],
-            },
+            assume_role_policy: PolicyDocument::assumed_by("ecs.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed(
                 "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
             )],
@@ -131,13 +119,7 @@ agent {{
         /// The agent's own credentials: the Data API, its secret, and what the AWS plugin manages.
         resource task_role = Role {
             role_name: "formae-ecs-task-role",
-            assume_role_policy: PolicyDocument {
-                statements: [Statement {
-                    effect: Effect::Allow,
-                    principals: [Principal::service("ecs-tasks.amazonaws.com")],
-                    actions: ["sts:AssumeRole"],
-                }],
-            },
+            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed("PowerUserAccess")],
             policies: [InlinePolicy {
                 name: "formae-data-api",

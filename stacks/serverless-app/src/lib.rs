@@ -7,20 +7,6 @@
 use formae_aws::{dynamodb, events, iam, kms, lambda, logs, s3, sns, sqs, ssm};
 use formae_macros::stack;
 use formae_runtime::prelude::{Effect, PolicyDocument, Principal, Statement};
-use formae_runtime::value::Value;
-
-/// A trust policy letting one AWS service assume a role.
-fn assumed_by(service: &str) -> PolicyDocument {
-    PolicyDocument {
-        version: None,
-        statements: vec![Statement {
-            effect: Value::Lit(Effect::Allow),
-            principals: vec![Value::Lit(Principal::service(service))],
-            actions: vec![Value::Lit("sts:AssumeRole".to_owned())],
-            ..Statement::default()
-        }],
-    }
-}
 
 stack! {
     /// A queue worker on Lambda: bucket, queues, topic, table, key, parameter, rule, and the function that drains the queue.
@@ -115,7 +101,7 @@ stack! {
         /// What the worker may do: read its queue, write its logs and results, read uploads.
         resource worker_role = iam::Role {
             role_name: template!("{prefix}-worker"),
-            assume_role_policy_document: assumed_by("lambda.amazonaws.com"),
+            assume_role_policy_document: PolicyDocument::assumed_by("lambda.amazonaws.com"),
             policies: [iam::RolePolicyProperty {
                 policy_name: "worker",
                 policy_document: PolicyDocument {
