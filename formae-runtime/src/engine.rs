@@ -65,6 +65,15 @@ tokio::task_local! {
     static NOTES: (String, tokio::sync::mpsc::UnboundedSender<(String, String)>);
     /// The journaled idempotency token of the running create (see [`client_token`]).
     static CLIENT_TOKEN: String;
+    /// The name the running update's resource was recorded under (see [`moved_from`]).
+    static MOVED_FROM: String;
+}
+
+/// The name the resource of the running update was recorded and tagged under before a
+/// declared move (`#[moved_from]`): its ownership tags still name it, and the update
+/// re-tags. `None` outside such an update.
+pub fn moved_from() -> Option<String> {
+    MOVED_FROM.try_with(Clone::clone).ok().filter(|t| !t.is_empty())
 }
 
 /// The idempotency token the journal recorded for the running create, before it was
@@ -229,6 +238,16 @@ pub async fn apply(
     let (notes, mut noted) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
 
     forget_drift(stack.name, plan, &state, store).await?;
+    // Declared moves: the run sees each resource under its new name at once; the store
+    // re-addresses it when its re-tagging update is recorded.
+    let mut moves: HashMap<String, String> = HashMap::new();
+    for c in &plan.changes {
+        let Some(from) = &c.lifecycle.moved_from else { continue };
+        if let Some(rec) = state.resources.remove(from) {
+            state.resources.insert(c.resource.clone(), rec);
+            moves.insert(c.resource.clone(), from.clone());
+        }
+    }
     let interrupted = || opts.interrupt.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
     loop {
         while !failed && !interrupted() && running.len() < parallelism {
@@ -249,6 +268,16 @@ pub async fn apply(
                 }
                 Op::Create | Op::Update => {
                     let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
+                    let change = plan.change(&name);
+                    if op == Op::Create && change.is_some_and(|c| c.lifecycle.create_before_destroy) {
+                        // The old resource stays, recorded as deposed, until its delete.
+                        let deposed = crate::plan::lifecycle::deposed_name(&name);
+                        let stored_as = moves.remove(&name).unwrap_or_else(|| name.clone());
+                        store.move_resource(stack.name, &stored_as, &deposed, None).await?;
+                        if let Some(rec) = state.resources.remove(&name) {
+                            state.resources.insert(deposed, rec);
+                        }
+                    }
                     let prior = match op {
                         Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value.clone())),
                         _ => None,
@@ -273,8 +302,10 @@ pub async fn apply(
                             failed = true;
                             continue;
                         }
-                        let props = resolved.value.clone();
-                        planned[i] = Some(resolved.into_planned());
+                        let mut props = resolved.value.clone();
+                        let mut marked = resolved.into_planned();
+                        keep_ignored(d, prior.as_ref().map(|(_, p)| p), state.resources.get(&name), &mut props, &mut marked);
+                        planned[i] = Some(marked);
                         Work::Put { props, prior }
                     }
                 }
@@ -315,7 +346,8 @@ pub async fn apply(
             let failed_before = state.resources.get(&name).is_some_and(|r| r.status == ResourceStatus::Failed);
             let (cx, adopt, force) = (cx.clone(), opts.adopt, opts.force || failed_before);
             let scope = (name.clone(), notes.clone());
-            running.spawn(NOTES.scope(scope, CLIENT_TOKEN.scope(token, async move {
+            let moving = moves.get(&name).cloned().filter(|_| op == Op::Update).unwrap_or_default();
+            running.spawn(NOTES.scope(scope, MOVED_FROM.scope(moving, CLIENT_TOKEN.scope(token, async move {
                 let t = Instant::now();
                 let result = match work {
                     Work::Put { props, prior: None } if looked => exec.create(&cx, &name, props).await.map(Some),
@@ -331,7 +363,7 @@ pub async fn apply(
                     },
                 };
                 (i, t.elapsed(), result)
-            })));
+            }))));
         }
         let joined = loop {
             tokio::select! {
@@ -352,7 +384,8 @@ pub async fn apply(
         let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
         match result {
             Ok(applied) => {
-                record(stack.name, &name, op, applied, planned[i].take(), &declared, &mut state, store).await?;
+                let at = Recording { protected: plan.change(&name).is_some_and(|c| c.lifecycle.protected), stored_as: moves.remove(&name) };
+                record(stack.name, &name, op, applied, planned[i].take(), &declared, at, &mut state, store).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
                 report.done.push((name, op, elapsed));
@@ -386,6 +419,15 @@ pub async fn apply(
         if !started_nodes[i] {
             let why = if interrupted() { "interrupted" } else { "an operation it waits for failed or did not start" };
             report.not_started.push((n.resource.clone(), n.op, why.into()));
+        }
+    }
+    // Protection turned on or off where nothing else changed: recorded all the same.
+    if !failed {
+        for c in plan.changes.iter().filter(|c| c.lifecycle.protection_changes && c.action == Action::NoOp) {
+            if let Some(rec) = state.resources.get_mut(&c.resource) {
+                rec.protected = c.lifecycle.protected;
+                store.put_resource(stack.name, &c.resource, rec).await?;
+            }
         }
     }
     let lookup = LiveLookup { state: &state, secrets };
@@ -471,6 +513,32 @@ fn identity_of(work: &Work, identity: &[&str]) -> Json {
     Json::Object(identity.iter().filter_map(|k| Some(((*k).to_owned(), props.get(*k)?.clone()))).collect())
 }
 
+/// Puts back, in what an update sends and records, the recorded value of each property
+/// the declaration ignores changes to; a sensitive one stays as resolved, since the record
+/// holds only its hash. The plan did the same to what it shows.
+fn keep_ignored(d: &DeclaredResource, prior: Option<&Json>, rec: Option<&RecordedResource>, props: &mut Json, planned: &mut Marked) {
+    let (Some(prior), Some(rec), Json::Object(props)) = (prior, rec, props) else { return };
+    let recorded = rec.props.marked();
+    for key in recorded.keys().into_iter().chain(planned.keys()).map(str::to_owned).collect::<Vec<_>>() {
+        let Some(part) = recorded.field(&key).filter(|_| d.lifecycle.ignores(&key)) else { continue };
+        if part.sensitive.is_empty() {
+            match prior.get(&key) {
+                Some(v) => props.insert(key.clone(), v.clone()),
+                None => props.remove(&key),
+            };
+            planned.set_field(&key, Some(part));
+        }
+    }
+}
+
+/// How a finished operation is recorded, beyond what it applied.
+struct Recording {
+    /// The declaration's protection.
+    protected: bool,
+    /// The name the resource is still stored under, before a declared move.
+    stored_as: Option<String>,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn record(
     stack: &str,
@@ -479,6 +547,7 @@ async fn record(
     applied: Option<Applied>,
     planned: Option<Marked>,
     declared: &HashMap<&str, &DeclaredResource>,
+    at: Recording,
     state: &mut StackState,
     store: &dyn StateStore,
 ) -> Result<(), StoreError> {
@@ -492,12 +561,16 @@ async fn record(
                 outputs: applied.outputs,
                 deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
                 status: ResourceStatus::Ready,
+                protected: at.protected,
             };
-            store.put_resource(stack, name, &rec).await?;
+            match &at.stored_as {
+                Some(from) => store.move_resource(stack, from, name, Some(&rec)).await?,
+                None => store.put_resource(stack, name, &rec).await?,
+            }
             state.resources.insert(name.to_owned(), rec);
         }
         (Op::Delete, _, _, _) => {
-            store.remove_resource(stack, name).await?;
+            store.remove_resource(stack, at.stored_as.as_deref().unwrap_or(name)).await?;
             state.resources.remove(name);
         }
         _ => {}

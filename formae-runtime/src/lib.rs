@@ -21,6 +21,7 @@ pub mod engine;
 pub mod exec;
 pub mod ids;
 pub mod invalid;
+pub mod lifecycle;
 pub mod literal;
 pub mod plan;
 pub mod resolve;

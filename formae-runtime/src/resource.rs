@@ -224,6 +224,9 @@ pub struct DeclaredResource {
     pub props: crate::value::Val,
     /// Every resource it depends on: referenced ones and explicit `depends_on`.
     pub deps: &'static [&'static str],
+    /// What the stack says about its life: protection, ignored changes, replacement
+    /// order, allowed data loss, an earlier name.
+    pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
 /// A stack output as declared: a reference or a parameter value.
@@ -256,12 +259,24 @@ impl StackInstance {
 
     /// Adds a resource.
     pub fn add<R: Resource>(&mut self, name: &'static str, deps: &'static [&'static str], props: R) {
+        self.add_with(name, deps, props, crate::lifecycle::Lifecycle::default());
+    }
+
+    /// Adds a resource with lifecycle settings (`#[protect]` and the like in `stack!`).
+    pub fn add_with<R: Resource>(
+        &mut self,
+        name: &'static str,
+        deps: &'static [&'static str],
+        props: R,
+        lifecycle: crate::lifecycle::Lifecycle,
+    ) {
         self.invalid.extend(props.validate().into_iter().map(|m| (name, m)));
         self.resources.push(DeclaredResource {
             name,
             meta: &R::META,
             props: crate::value::val_of(&props),
             deps,
+            lifecycle,
         });
     }
 
@@ -293,6 +308,9 @@ impl StackInstance {
             for d in r.deps {
                 h.update(b"\0d\0");
                 h.update(d.as_bytes());
+            }
+            if r.lifecycle != crate::lifecycle::Lifecycle::default() {
+                h.update(format!("\0l\0{:?}", r.lifecycle).as_bytes());
             }
         }
         for o in &self.outputs {

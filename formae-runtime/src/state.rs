@@ -56,6 +56,10 @@ pub struct RecordedResource {
     pub deps: Vec<String>,
     /// Where its last operation got to.
     pub status: ResourceStatus,
+    /// Protected (`#[protect]`) when last applied: a delete of it is refused even after
+    /// the stack stops declaring it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
 }
 
 /// Where a recorded resource's last operation got to.

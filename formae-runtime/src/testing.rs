@@ -89,6 +89,7 @@ pub fn deployed_state(stack: &StackInstance) -> StackState {
                 outputs,
                 deps: decl.deps.iter().map(|d| (*d).to_owned()).collect(),
                 status: ResourceStatus::Ready,
+                protected: decl.lifecycle.protect,
             },
         );
     }

@@ -42,7 +42,7 @@ fn resource(i: usize, role: &str) -> RecordedResource {
         },
         outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}-{i}")))]),
         deps: if i > 0 { vec![format!("r{:05}", i - 1)] } else { vec![] },
-        status: ResourceStatus::Ready,
+        status: ResourceStatus::Ready, protected: false
     }
 }
 
@@ -68,6 +68,7 @@ async fn suite(name: &str, spec: StoreSpec) {
     fresh_database_is_migrated(&spec).await;
     let store = spec.open().await.unwrap_or_else(|e| panic!("{name}: open: {e}"));
     create_update_delete(store.as_ref()).await;
+    moves_and_protection(store.as_ref()).await;
     journal(store.as_ref()).await;
     whole_state_at_once(store.as_ref()).await;
     locks_in_one_process(store.as_ref()).await;
@@ -112,6 +113,30 @@ async fn create_update_delete(store: &dyn StateStore) {
     assert_eq!(st.resources.keys().collect::<Vec<_>>(), vec!["r00001"], "delete");
     // Stacks are apart.
     assert!(store.load("other").await.unwrap().resources.is_empty());
+}
+
+/// A rename re-addresses one record, with or without a new one, never leaving two; the
+/// protection a record carries reads back.
+async fn moves_and_protection(store: &dyn StateStore) {
+    let s = "moves";
+    let protected = RecordedResource { protected: true, ..resource(0, "a") };
+    store.put_resource(s, "old", &protected).await.unwrap();
+    store.put_pending(s, "old", &pending("update", "old")).await.unwrap();
+    let st = store.load(s).await.unwrap();
+    assert_eq!(st.resources["old"], protected, "the protection reads back");
+    store.move_resource(s, "old", "new", None).await.unwrap();
+    let st = store.load(s).await.unwrap();
+    assert_eq!(st.resources.keys().collect::<Vec<_>>(), vec!["new"]);
+    assert_eq!(st.resources["new"], protected);
+    assert!(st.pending.is_empty(), "the old name's journal entry goes with it");
+    // With a new record, and over a record already at the new name.
+    store.put_resource(s, "other", &resource(1, "b")).await.unwrap();
+    let updated = resource(2, "c");
+    store.move_resource(s, "new", "other", Some(&updated)).await.unwrap();
+    let st = store.load(s).await.unwrap();
+    assert_eq!(st.resources.keys().collect::<Vec<_>>(), vec!["other"]);
+    assert_eq!(st.resources["other"], updated);
+    store.remove_resource(s, "other").await.unwrap();
 }
 
 async fn journal(store: &dyn StateStore) {

@@ -231,7 +231,9 @@ impl Executor for CloudControl {
                 None => return Err(ExecError::Failed { what: format!("adopting {} `{cloud_id}`", self.type_name), state: "not found".into(), reason: String::new() }),
             }
         } else {
-            (model::desired(prior.clone(), cc, &ours), true)
+            // After a declared move the cloud's ownership tags still name the old address.
+            let tagged = crate::engine::moved_from().map_or(ours.clone(), |from| cx.tags(&from, &[]));
+            (model::desired(prior.clone(), cc, &tagged), true)
         };
         let mut ops = patch::diff(&base, &desired, meta.write_only, removals);
         if !ops.is_empty() {

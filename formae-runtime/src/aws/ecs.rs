@@ -429,8 +429,8 @@ mod ops {
             })
             .await?;
             // The update call takes no tags: an adopted service (no prior record) gets its
-            // ownership tags here, and a changed tag its new value.
-            if prior.is_none_or(|p| p.tags != self.tags) {
+            // ownership tags here, a changed tag its new value, and a moved one its new address.
+            if prior.is_none_or(|p| p.tags != self.tags) || crate::engine::moved_from().is_some() {
                 let tags = cx.tags(name, &self.tags).into_iter().map(|(k, v)| EcsTag::builder().key(k).value(v).build()).collect();
                 cx.ecs.tag_resource().resource_arn(cloud_id).set_tags(Some(tags)).send().await.map_err(api_error("ecs:TagResource"))?;
             }

@@ -65,6 +65,9 @@ pub struct DataLoss {
     pub type_name: String,
     /// [`Action::Delete`] or [`Action::Replace`].
     pub action: Action,
+    /// The stack allows it (`#[allow_data_loss]` on the resource): shown, not refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allowed: bool,
 }
 
 impl Plan {
@@ -73,7 +76,12 @@ impl Plan {
         self.changes
             .iter()
             .filter(|c| matches!(c.action, Action::Delete | Action::Replace) && holds_data(&c.type_name))
-            .map(|c| DataLoss { resource: c.resource.clone(), type_name: c.type_name.clone(), action: c.action })
+            .map(|c| DataLoss {
+                resource: c.resource.clone(),
+                type_name: c.type_name.clone(),
+                action: c.action,
+                allowed: c.lifecycle.allow_data_loss,
+            })
             .collect()
     }
 }
@@ -97,9 +105,10 @@ fn names(losses: &[DataLoss]) -> String {
     losses.iter().map(one).collect::<Vec<_>>().join(", ")
 }
 
-/// Refuses a plan that deletes or replaces a resource holding data, unless `allowed`.
+/// Refuses a plan that deletes or replaces a resource holding data, unless `allowed` or
+/// the stack allows it for that resource.
 pub fn check(plan: &Plan, allowed: bool) -> Result<(), DataLossRefused> {
-    let losses = plan.data_loss();
+    let losses: Vec<DataLoss> = plan.data_loss().into_iter().filter(|l| !l.allowed).collect();
     if allowed || losses.is_empty() {
         return Ok(());
     }

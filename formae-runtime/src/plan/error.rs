@@ -33,6 +33,32 @@ pub enum PlanError {
         /// The stack the state belongs to.
         found: String,
     },
+    /// The plan deletes or replaces protected resources.
+    #[error("{}", super::lifecycle::refusal_text(stack, refused))]
+    Protected {
+        /// The stack's name.
+        stack: String,
+        /// Each protected resource the plan would delete or replace.
+        refused: Vec<super::lifecycle::Refused>,
+    },
+    /// A resource is declared as moved from a name that is still recorded beside its own.
+    #[error("`{to}` is #[moved_from({from})], but the state holds both `{from}` and `{to}`: nothing was changed. The move was already made: remove #[moved_from({from})] (`{from}` is then deleted as no longer declared)")]
+    MoveClash {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A replacement created before the old resource is deleted would take the same name.
+    #[error("`{resource}` is #[create_before_destroy], but its replacement keeps `{property}` = {value}, which the old one still holds: nothing was changed. Let `{property}` change with the replacement, or drop #[create_before_destroy]")]
+    IdentityClash {
+        /// The resource's name in the stack.
+        resource: String,
+        /// The identity property that keeps its value.
+        property: String,
+        /// That value.
+        value: String,
+    },
     /// Values AWS would reject; nothing was sent.
     #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, i)| format!("  - `{r}`, property `{}`: {}", i.path, i.message)).collect::<Vec<_>>().join("\n"))]
     Invalid {

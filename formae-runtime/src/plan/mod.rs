@@ -3,39 +3,45 @@
 
 pub mod data_loss;
 mod error;
+pub mod lifecycle;
 mod model;
 mod order;
 mod render;
 pub mod saved;
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value as Json;
 
 pub use data_loss::{DataLoss, DataLossRefused};
 pub use error::{EnvSecrets, PlanError, SecretReader};
-pub use model::{Action, Change, Drift, DriftKind, FieldChange, Found, Mode, Plan, Summary};
+pub use model::{Action, Change, ChangeLifecycle, Drift, DriftKind, FieldChange, Found, Mode, Plan, Summary};
 pub use order::Operation;
 pub use render::{render_drift, render_text, RenderOptions};
 
 use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
-use crate::state::{ResourceStatus, StackState};
+use crate::state::{RecordedResource, ResourceStatus, StackState};
 use crate::value::{Marked, SecretSource};
 
 struct PlanLookup<'a> {
     state: &'a StackState,
     actions: &'a HashMap<&'a str, Action>,
     secrets: &'a dyn SecretReader,
+    /// Resources this plan re-addresses: new name to the one recorded.
+    moves: &'a HashMap<&'a str, &'a str>,
 }
 
 impl Lookup for PlanLookup<'_> {
     fn output(&self, resource: &str, attr: &str) -> Option<Json> {
         match self.actions.get(resource) {
             Some(Action::NoOp | Action::Update) => {
-                self.state.resources.get(resource)?.outputs.get(attr).cloned()
+                let recorded = self.moves.get(resource).copied().unwrap_or(resource);
+                self.state.resources.get(recorded)?.outputs.get(attr).cloned()
             }
             _ => None,
         }
@@ -86,6 +92,7 @@ pub fn plan(
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(stack.resources.len());
     let mut actions: HashMap<&str, Action> = HashMap::with_capacity(stack.resources.len());
     let mut changes: Vec<Change> = Vec::with_capacity(stack.resources.len());
+    let moves = lifecycle::moves(stack, state)?;
 
     for (i, decl) in stack.resources.iter().enumerate() {
         for dep in decl.deps {
@@ -94,9 +101,23 @@ pub fn plan(
             }
         }
         position.insert(decl.name, i);
-        let lookup = PlanLookup { state, actions: &actions, secrets };
+        let lookup = PlanLookup { state, actions: &actions, secrets, moves: &moves };
         let (after, unreadable) = planned_props(decl, &lookup);
-        let mut change = diff_resource(decl, state, after, unreadable, mode)?;
+        let moved_from = moves.get(decl.name).copied();
+        let rec = state.resources.get(moved_from.unwrap_or(decl.name));
+        let deposed = state.resources.contains_key(&lifecycle::deposed_name(decl.name));
+        let mut change = diff_resource(decl, rec, after, unreadable, mode, deposed)?;
+        if let Some(from) = moved_from {
+            change.lifecycle.moved_from = Some(from.to_owned());
+            if change.action == Action::NoOp {
+                // The cloud's ownership tags name the resource: they follow the move.
+                change.action = Action::Update;
+                change.reason = Some(format!("it moved from `{from}`; its ownership tags follow"));
+            }
+        }
+        if change.lifecycle.create_before_destroy {
+            lifecycle::check_identity(decl, &change)?;
+        }
         if decl.meta.reruns_when_dependencies_change && change.action == Action::NoOp {
             let changed = decl.deps.iter().find(|d| matches!(actions.get(*d), Some(Action::Create | Action::Update | Action::Replace)));
             if let Some(dep) = changed {
@@ -108,12 +129,15 @@ pub fn plan(
         changes.push(change);
     }
 
-    let (kept, deletes) = undeclared(stack, state, &position, mode);
+    let moved: HashSet<&str> = moves.values().copied().collect();
+    let (kept, deletes) = undeclared(state, &position, &moved, mode);
     changes.extend(deletes);
+    let declared: HashSet<&str> = position.keys().copied().collect();
+    lifecycle::check_protected(stack.name, &changes, &declared)?;
     let operations = order::operations(stack, &changes, state);
     let steps = order::steps(&operations);
 
-    let lookup = PlanLookup { state, actions: &actions, secrets };
+    let lookup = PlanLookup { state, actions: &actions, secrets, moves: &moves };
     let outputs = Marked::object(
         stack.outputs.iter().map(|o| (o.name.to_owned(), resolve::resolve(&o.value, &lookup).planned())).collect(),
     );
@@ -162,13 +186,19 @@ fn unknown_outputs(decl: &DeclaredResource) -> Marked {
 
 fn diff_resource(
     decl: &DeclaredResource,
-    state: &StackState,
-    after: Marked,
+    rec: Option<&RecordedResource>,
+    mut after: Marked,
     unreadable: Option<SecretError>,
     mode: Mode,
+    deposed: bool,
 ) -> Result<Change, PlanError> {
     let type_name = decl.meta.type_name.to_owned();
-    let Some(rec) = state.resources.get(decl.name) else {
+    let declared = ChangeLifecycle {
+        protected: decl.lifecycle.protect,
+        allow_data_loss: decl.lifecycle.allow_data_loss,
+        ..ChangeLifecycle::default()
+    };
+    let Some(rec) = rec else {
         return Ok(Change {
             resource: decl.name.to_owned(),
             type_name,
@@ -179,12 +209,14 @@ fn diff_resource(
             outputs: unknown_outputs(decl),
             prior_outputs: BTreeMap::new(),
             reason: None,
+            lifecycle: declared,
         });
     };
     if let Some(source) = unreadable {
         return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
     }
     let before = rec.props.marked();
+    let ignored = lifecycle::keep_ignored(decl, &before, &mut after);
     let fields = diff_fields(&before, &after, decl.meta.create_only, decl.meta.unordered, mode);
     let (action, reason) = if rec.type_name != decl.meta.type_name {
         (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
@@ -201,6 +233,12 @@ fn diff_resource(
         Action::Replace => (unknown_outputs(decl), rec.outputs.clone()),
         _ => (Marked::plain(Json::Object(rec.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())), BTreeMap::new()),
     };
+    let mut reason = reason;
+    let replace_first = decl.lifecycle.create_before_destroy && action == Action::Replace;
+    if replace_first && deposed {
+        // One deposed record per name: the earlier one goes first, with this replacement.
+        reason = Some("an earlier replacement's old resource is still to be deleted, so this one deletes before it creates".to_owned());
+    }
     Ok(Change {
         resource: decl.name.to_owned(),
         type_name,
@@ -211,6 +249,12 @@ fn diff_resource(
         outputs,
         prior_outputs,
         reason,
+        lifecycle: ChangeLifecycle {
+            protection_changes: rec.protected != decl.lifecycle.protect,
+            create_before_destroy: replace_first && !deposed,
+            ignored,
+            ..declared
+        },
     })
 }
 
@@ -255,30 +299,32 @@ fn same_items(before: Option<&Marked>, after: Option<&Marked>) -> bool {
 }
 
 fn undeclared(
-    stack: &StackInstance,
     state: &StackState,
     declared: &HashMap<&str, usize>,
+    moved: &HashSet<&str>,
     mode: Mode,
 ) -> (Vec<String>, Vec<Change>) {
-    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()));
-    match mode {
-        Mode::Patch => (gone.map(|(n, _)| n.clone()).collect(), Vec::new()),
-        Mode::Reconcile => {
-            let _ = stack;
-            let deletes = gone
-                .map(|(n, rec)| Change {
-                    resource: n.clone(),
-                    type_name: rec.type_name.clone(),
-                    action: Action::Delete,
-                    before: Some(rec.props.marked()),
-                    after: None,
-                    fields: Vec::new(),
-                    outputs: Marked::default(),
-                    prior_outputs: rec.outputs.clone(),
-                    reason: None,
-                })
-                .collect();
-            (Vec::new(), deletes)
-        }
-    }
+    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()) && !moved.contains(n.as_str()));
+    // The old half of an interrupted replacement is deleted in either mode: it was meant to go.
+    let is_deposed = |n: &str| n.ends_with(lifecycle::DEPOSED_SUFFIX);
+    let kept = match mode {
+        Mode::Patch => gone.clone().filter(|(n, _)| !is_deposed(n)).map(|(n, _)| n.clone()).collect(),
+        Mode::Reconcile => Vec::new(),
+    };
+    let deleted = gone.filter(|(n, _)| mode == Mode::Reconcile || is_deposed(n));
+    let deletes = deleted
+        .map(|(n, rec)| Change {
+            resource: n.clone(),
+            type_name: rec.type_name.clone(),
+            action: Action::Delete,
+            before: Some(rec.props.marked()),
+            after: None,
+            fields: Vec::new(),
+            outputs: Marked::default(),
+            prior_outputs: rec.outputs.clone(),
+            reason: None,
+            lifecycle: ChangeLifecycle { protected: rec.protected, ..ChangeLifecycle::default() },
+        })
+        .collect();
+    (kept, deletes)
 }

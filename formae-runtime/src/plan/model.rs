@@ -84,6 +84,32 @@ pub struct Change {
     /// Why, when it is not only a property change (a failed resource, a type change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the stack says of its life that the apply acts on.
+    #[serde(flatten)]
+    pub lifecycle: ChangeLifecycle,
+}
+
+/// What a change carries of its resource's lifecycle settings (`#[protect]` and the like).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeLifecycle {
+    /// Protected: the apply records it so, and no plan may delete or replace it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
+    /// The protection differs from the record: the apply records the new one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protection_changes: bool,
+    /// The replacement is created before the old resource is deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    /// The stack allows losing the data it holds (`#[allow_data_loss]`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_data_loss: bool,
+    /// Recorded under this name until now: the apply re-addresses it (`#[moved_from]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
+    /// Properties that differ from the record but are left as recorded (`#[ignore_changes]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
 }
 
 /// A recorded resource that changed in the cloud outside formae, found by a refresh.
@@ -184,7 +210,7 @@ impl Plan {
     /// Does applying it change anything, in the cloud or in the record? A resource
     /// deleted by hand and no longer declared leaves nothing to do but forget it.
     pub fn has_work(&self) -> bool {
-        self.has_changes() || !self.drift.is_empty()
+        self.has_changes() || !self.drift.is_empty() || self.changes.iter().any(|c| c.lifecycle.protection_changes)
     }
     /// Attaches what a refresh found, and says on each change it causes why.
     pub fn note_drift(&mut self, drift: Vec<Drift>) {

@@ -3,12 +3,15 @@
 //!
 //! A replacement is a delete then a create; a create or update waits for its changed
 //! dependencies; a delete waits for the deletes of what depended on it, and a resource
-//! removed from the stack also for the updates that stop using it.
+//! removed from the stack also for the updates that stop using it. Under
+//! `#[create_before_destroy]` a replacement is a create, then the delete of the old
+//! resource (recorded meanwhile as deposed) once whatever used it uses the new one.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::lifecycle::deposed_name;
 use super::{Action, Change};
 use crate::resource::StackInstance;
 use crate::state::{Op, StackState};
@@ -31,6 +34,8 @@ pub(crate) fn operations(stack: &StackInstance, changes: &[Change], state: &Stac
     let mut ops: Vec<Operation> = Vec::new();
     let mut put: HashMap<&str, usize> = HashMap::new();
     let mut del: HashMap<&str, usize> = HashMap::new();
+    // Replacements created first: the resource, and the delete of its old self.
+    let mut deposed: Vec<(&str, usize)> = Vec::new();
     let push = |ops: &mut Vec<Operation>, resource: &str, op: Op| {
         ops.push(Operation { resource: resource.to_owned(), op, after: Vec::new() });
         ops.len() - 1
@@ -43,6 +48,11 @@ pub(crate) fn operations(stack: &StackInstance, changes: &[Change], state: &Stac
             }
             Action::Update => {
                 put.insert(&c.resource, push(&mut ops, &c.resource, Op::Update));
+            }
+            Action::Replace if c.lifecycle.create_before_destroy => {
+                put.insert(&c.resource, push(&mut ops, &c.resource, Op::Create));
+                let old = push(&mut ops, &deposed_name(&c.resource), Op::Delete);
+                deposed.push((c.resource.as_str(), old));
             }
             Action::Replace => {
                 del.insert(&c.resource, push(&mut ops, &c.resource, Op::Delete));
@@ -74,6 +84,23 @@ pub(crate) fn operations(stack: &StackInstance, changes: &[Change], state: &Stac
             let removed = !put.contains_key(dep.as_str());
             if let (true, Some(&y)) = (removed, put.get(name.as_str())) {
                 edges.push((y, x));
+            }
+        }
+    }
+    // The old resource goes once its replacement exists, everything that used it uses the
+    // replacement, and what still depended on it and is going has gone.
+    for &(name, old) in &deposed {
+        if let Some(&p) = put.get(name) {
+            edges.push((p, old));
+        }
+        for d in stack.resources.iter().filter(|d| d.deps.contains(&name)) {
+            if let Some(&p) = put.get(d.name) {
+                edges.push((p, old));
+            }
+        }
+        for (other, rec) in &state.resources {
+            if let (true, Some(&x)) = (rec.deps.iter().any(|d| d == name), del.get(other.as_str())) {
+                edges.push((x, old));
             }
         }
     }

@@ -88,6 +88,7 @@ pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
             plan.stack
         ));
         out.line("");
+        render_protection(&mut out, plan);
         render_kept(&mut out, plan);
         render_outputs(&mut out, plan);
         return out.text;
@@ -100,14 +101,16 @@ pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
             Mode::Patch => "patch",
         }
     ));
-    for (action, text) in [
-        (Action::Create, "create"),
-        (Action::Update, "update in-place"),
-        (Action::Replace, "destroy and then create replacement"),
-        (Action::Delete, "destroy"),
+    let first = |c: &Change| c.lifecycle.create_before_destroy;
+    for (action, text, created_first) in [
+        (Action::Create, "create", false),
+        (Action::Update, "update in-place", false),
+        (Action::Replace, "destroy and then create replacement", false),
+        (Action::Replace, "create replacement and then destroy", true),
+        (Action::Delete, "destroy", false),
     ] {
-        if plan.changes.iter().any(|c| c.action == action) {
-            let sym = symbol(&out, action);
+        if plan.changes.iter().any(|c| c.action == action && first(c) == created_first) {
+            let sym = if created_first { replaced_first(&out) } else { symbol(&out, action) };
             out.line(&format!("{sym:>3} {text}"));
         }
     }
@@ -119,6 +122,7 @@ pub fn render_text(plan: &Plan, opts: RenderOptions) -> String {
     }
     out.line("");
     render_steps(&mut out, plan);
+    render_protection(&mut out, plan);
     render_kept(&mut out, plan);
     render_outputs(&mut out, plan);
     let s = plan.summary;
@@ -141,9 +145,12 @@ fn render_data_loss(out: &mut Out, plan: &Plan) {
     for l in &losses {
         let sym = symbol(out, l.action);
         let what = if l.action == Action::Replace { "replaced: deleted, then created empty" } else { "deleted" };
-        out.line(&format!("  {sym} {} ({}), {what}", l.resource, l.type_name));
+        let allowed = if l.allowed { "; the stack allows it (#[allow_data_loss])" } else { "" };
+        out.line(&format!("  {sym} {} ({}), {what}{allowed}", l.resource, l.type_name));
     }
-    out.line("Applying this plan needs --allow-data-loss, even with --yes.");
+    if losses.iter().any(|l| !l.allowed) {
+        out.line("Applying this plan needs --allow-data-loss, even with --yes.");
+    }
 }
 
 /// What a refresh found changed outside formae, as text.
@@ -227,6 +234,25 @@ fn render_found(out: &mut Out, plan: &Plan) {
     out.line("");
 }
 
+/// A replacement whose new resource is created before the old one goes.
+fn replaced_first(out: &Out) -> String {
+    format!("{}/{}", out.sign(Sign::Add), out.sign(Sign::Remove))
+}
+
+/// Protection turned on or off: recorded by the apply, whatever else it does.
+fn render_protection(out: &mut Out, plan: &Plan) {
+    let turned: Vec<&Change> = plan.changes.iter().filter(|c| c.lifecycle.protection_changes).collect();
+    if turned.is_empty() {
+        return;
+    }
+    out.line("Protection (recorded by the apply):");
+    for c in turned {
+        let how = if c.lifecycle.protected { "becomes protected" } else { "is no longer protected" };
+        out.line(&format!("  {} {how}", c.resource));
+    }
+    out.line("");
+}
+
 fn symbol(out: &Out, action: Action) -> String {
     match action {
         Action::Create => out.sign(Sign::Add),
@@ -245,16 +271,27 @@ fn render_change(out: &mut Out, c: &Change) {
         Action::Delete => "will be destroyed",
         Action::NoOp => "is unchanged",
     };
+    if let Some(from) = &c.lifecycle.moved_from {
+        let moved = format!("  # {from} has moved to {}", c.resource);
+        let moved = out.strong(&moved);
+        out.line(&moved);
+    }
+    let what = if c.lifecycle.create_before_destroy { "must be replaced, the replacement created first" } else { what };
     let head = format!("  # {} {what}", c.resource);
     let head = out.strong(&head);
     out.line(&head);
     if let Some(r) = &c.reason {
         out.line(&format!("  # (because {r})"));
     }
-    if c.action == Action::Delete {
-        out.line(&format!("  # (because {} is no longer declared in the stack)", c.resource));
+    match c.resource.strip_suffix(super::lifecycle::DEPOSED_SUFFIX) {
+        Some(of) if c.action == Action::Delete => out.line(&format!("  # (because it is what {of} was before its replacement)")),
+        _ if c.action == Action::Delete => out.line(&format!("  # (because {} is no longer declared in the stack)", c.resource)),
+        _ => {}
     }
-    let sym = symbol(out, c.action);
+    if !c.lifecycle.ignored.is_empty() {
+        out.line(&format!("  # (changes to {} are ignored, as the stack says: they keep their recorded values)", c.lifecycle.ignored.join(", ")));
+    }
+    let sym = if c.lifecycle.create_before_destroy { replaced_first(out) } else { symbol(out, c.action) };
     out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", c.type_name, c.resource));
     let indent = 6;
     match c.action {

@@ -55,6 +55,10 @@ pub trait StateStore: Send + Sync {
     async fn put_resource(&self, stack: &str, name: &str, resource: &RecordedResource) -> Result<(), StoreError>;
     /// Forgets one resource and its pending operation, at once.
     async fn remove_resource(&self, stack: &str, name: &str) -> Result<(), StoreError>;
+    /// Re-addresses the resource recorded as `from` to `to` (replacing any record there),
+    /// and with `resource` records it anew, in one transaction: a rename never leaves the
+    /// resource under both names or neither.
+    async fn move_resource(&self, stack: &str, from: &str, to: &str, resource: Option<&RecordedResource>) -> Result<(), StoreError>;
     /// Records that an operation on `name` is starting (at `op.started_at`, or now by the
     /// store's clock if that is empty).
     async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError>;

@@ -2,7 +2,7 @@
 //! next, and the move of a store an earlier build made in the default schema.
 //!
 //! Versions: 1 made `resources` and `stack_outputs`, 2 added `pending` and `locks`, 3
-//! keeps them in the namespace, 4 adds the journal's `client_token`. A store at version 1 or 2 has them in the default schema
+//! keeps them in the namespace, 4 adds the journal's `client_token`, 5 a resource's `lifecycle` (its protection). A store at version 1 or 2 has them in the default schema
 //! (PostgreSQL) or without the prefix (SQLite); opening it moves them, in the same
 //! transaction as the rest of its migration, keeping every row.
 
@@ -13,7 +13,7 @@ use super::sql::{Cell, Dialect, Sql, Step, Table};
 use super::sql_store::SqlStore;
 
 /// The state schema this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The namespace our tables live in: a schema of this name in PostgreSQL, a prefix of
 /// this name and `_` in SQLite.
@@ -104,7 +104,10 @@ pub(super) fn migrations(d: Dialect) -> Vec<Vec<String>> {
     let third = Vec::new();
     // Version 4: the create's idempotency token, so a killed create is sent again with it.
     let fourth = vec![format!("ALTER TABLE {} ADD COLUMN client_token TEXT", d.table(Table::Pending))];
-    vec![first, second, third, fourth]
+    // Version 5: what a resource's declaration said of its life (`{"protected":true}`),
+    // so a resource removed from the stack stays protected until it is unprotected.
+    let fifth = vec![format!("ALTER TABLE {} ADD COLUMN lifecycle TEXT", d.table(Table::Resources))];
+    vec![first, second, third, fourth, fifth]
 }
 
 /// What a database holds of ours when opened.

@@ -13,6 +13,13 @@ use super::sql::{Cell, Param, Sql, SqlError, Step};
 use super::StateStore;
 use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
 
+/// What a resource's `lifecycle` column holds; NULL is the default.
+#[derive(Debug, Default, serde::Deserialize)]
+struct RecordedLifecycle {
+    #[serde(default)]
+    protected: bool,
+}
+
 /// A state store over any [`Sql`] backend.
 pub struct SqlStore<B> {
     pub(super) backend: B,
@@ -67,16 +74,17 @@ impl<B: Sql> SqlStore<B> {
             Param::Text(serde_json::to_string(&r.outputs).unwrap_or_default()),
             Param::Text(serde_json::to_string(&r.deps).unwrap_or_default()),
             Param::Text(status_text(r.status).to_owned()),
+            if r.protected { Param::Text(r#"{"protected":true}"#.to_owned()) } else { Param::Null },
         ]
     }
 
     fn upsert_resource(&self) -> String {
         self.sql(
-            "INSERT INTO {resources} (stack, name, type, cloud_id, props, outputs, deps, status, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {now_text})
+            "INSERT INTO {resources} (stack, name, type, cloud_id, props, outputs, deps, status, lifecycle, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {now_text})
              ON CONFLICT (stack, name) DO UPDATE SET type = excluded.type, cloud_id = excluded.cloud_id,
                props = excluded.props, outputs = excluded.outputs, deps = excluded.deps,
-               status = excluded.status, updated_at = excluded.updated_at",
+               status = excluded.status, lifecycle = excluded.lifecycle, updated_at = excluded.updated_at",
         )
     }
 
@@ -177,7 +185,7 @@ impl<B: Sql> StateStore for SqlStore<B> {
     async fn load(&self, stack: &str) -> Result<StackState, StoreError> {
         let rows = self
             .paged(
-                "SELECT name, type, cloud_id, props, outputs, deps, status FROM {resources}
+                "SELECT name, type, cloud_id, props, outputs, deps, status, lifecycle FROM {resources}
                  WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
                 stack,
             )
@@ -191,6 +199,10 @@ impl<B: Sql> StateStore for SqlStore<B> {
                 "failed" => ResourceStatus::Failed,
                 other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
             };
+            let lifecycle: RecordedLifecycle = match r.get(7).and_then(Cell::text) {
+                Some(text) => serde_json::from_str(&text).map_err(|e| self.corrupt(&name, e))?,
+                None => RecordedLifecycle::default(),
+            };
             let rec = RecordedResource {
                 type_name: get(1),
                 cloud_id: get(2),
@@ -198,6 +210,7 @@ impl<B: Sql> StateStore for SqlStore<B> {
                 outputs: serde_json::from_str(&get(4)).map_err(|e| self.corrupt(&name, e))?,
                 deps: serde_json::from_str(&get(5)).map_err(|e| self.corrupt(&name, e))?,
                 status,
+                protected: lifecycle.protected,
             };
             state.resources.insert(name, rec);
         }
@@ -242,6 +255,20 @@ impl<B: Sql> StateStore for SqlStore<B> {
             Step::One(self.sql("DELETE FROM {resources} WHERE stack = $1 AND name = $2"), vec![Param::Text(stack.into()), Param::Text(name.into())]),
             self.delete_pending(stack, name),
         ];
+        self.backend.atomically(steps).await.map_err(|e| self.err(e))
+    }
+
+    async fn move_resource(&self, stack: &str, from: &str, to: &str, resource: Option<&RecordedResource>) -> Result<(), StoreError> {
+        let (s, f, t) = (Param::Text(stack.into()), Param::Text(from.into()), Param::Text(to.into()));
+        let mut steps = vec![
+            Step::One(self.sql("DELETE FROM {resources} WHERE stack = $1 AND name = $2"), vec![s.clone(), t.clone()]),
+            Step::One(self.sql("UPDATE {resources} SET name = $3 WHERE stack = $1 AND name = $2"), vec![s.clone(), f.clone(), t]),
+            self.delete_pending(stack, from),
+        ];
+        if let Some(r) = resource {
+            steps.push(Step::One(self.upsert_resource(), Self::resource_params(stack, to, r)));
+            steps.push(self.delete_pending(stack, to));
+        }
         self.backend.atomically(steps).await.map_err(|e| self.err(e))
     }
 

@@ -105,6 +105,24 @@ impl Marked {
         })
     }
 
+    /// Sets the part under the object key `key` (removes it, with `None`), with its marks.
+    pub fn set_field(&mut self, key: &str, part: Option<Marked>) {
+        let prefix = format!("/{}", escape_key(key));
+        self.sensitive.retain(|p| !under(p, &prefix));
+        self.unknown.retain(|p, _| !under(p, &prefix));
+        let Json::Object(o) = &mut self.value else { return };
+        match part {
+            Some(m) => {
+                self.sensitive.extend(m.sensitive.into_iter().map(|p| format!("{prefix}{p}")));
+                self.unknown.extend(m.unknown.into_iter().map(|(p, w)| (format!("{prefix}{p}"), w)));
+                o.insert(key.to_owned(), m.value);
+            }
+            None => {
+                o.remove(key);
+            }
+        }
+    }
+
     /// The object keys of the data, in order.
     pub fn keys(&self) -> Vec<&str> {
         self.value.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
