@@ -45,6 +45,9 @@ pub struct CheckedResource {
     pub deps: Vec<String>,
     /// The expression building its properties struct.
     pub props: TokenStream,
+    /// Its lifecycle settings' value, when it has any, and the checks of them: named
+    /// fields exist, a replacement created first has no fixed name.
+    pub lifecycle: Option<(TokenStream, TokenStream)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -100,8 +103,11 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
     let names = collect_names(&def, &mut errors);
 
     let mut resources = Vec::with_capacity(def.resources.len());
+    let mut moved_from: HashMap<String, Span> = HashMap::new();
     for r in &def.resources {
         let own = r.ident.to_string();
+        let lifecycle = crate::lifecycle::parse(&r.attrs, &mut errors);
+        check_lifecycle(&lifecycle, &own, &names, &mut moved_from, &mut errors);
         let mut uses = Vec::new();
         let (props, ty) = {
             let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None };
@@ -138,7 +144,8 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
                 None => errors.push(names.unknown(&name, d.span())),
             }
         }
-        resources.push((CheckedResource { ty, deps, props }, uses));
+        let lifecycle = (!lifecycle.is_empty()).then(|| (lifecycle.tokens(), lifecycle_checks(&lifecycle, r, &ty)));
+        resources.push((CheckedResource { ty, deps, props, lifecycle }, uses));
     }
 
     let mut outputs = Vec::with_capacity(def.outputs.len());
@@ -175,6 +182,72 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         }
         Err(Rejected { errors, aliases })
     }
+}
+
+/// What the lifecycle attributes name: a protecting parameter is a parameter, and an old
+/// name is no name the stack has now, nor another resource's old name.
+fn check_lifecycle(
+    l: &crate::lifecycle::LifecycleDef,
+    own: &str,
+    names: &Names,
+    moved_from: &mut HashMap<String, Span>,
+    errors: &mut Vec<syn::Error>,
+) {
+    if let Some((_, Some(p))) = &l.protect {
+        let name = p.to_string();
+        match names.kinds.get(&name) {
+            Some(Kind::Param) => {}
+            Some(Kind::Resource) => errors.push(syn::Error::new(
+                p.span(),
+                format!("`{name}` is a resource: #[protect(...)] takes a bool parameter of the stack"),
+            )),
+            None => errors.push(names.unknown(&name, p.span())),
+        }
+    }
+    if let Some(old) = &l.moved_from {
+        let name = old.to_string();
+        if name == own {
+            errors.push(syn::Error::new(old.span(), format!("`{own}` cannot move from its own name: name its old one")));
+        } else if let Some(kind) = names.kinds.get(&name) {
+            errors.push(syn::Error::new(
+                old.span(),
+                format!("`{name}` is still a {} of this stack: #[moved_from(...)] names the old name, which nothing in the stack has now", kind.noun()),
+            ));
+        } else if let Some(first) = moved_from.get(&name) {
+            errors.push(syn::Error::new(
+                old.span(),
+                format!("another resource already moved from `{name}`{}: one resource takes each old name", at_line(*first)),
+            ));
+        } else {
+            moved_from.insert(name, old.span());
+        }
+    }
+}
+
+/// The compiler's checks of a resource's lifecycle: every field `ignore_changes` names is
+/// a field of its type, and `create_before_destroy` is not given a literal identity.
+fn lifecycle_checks(l: &crate::lifecycle::LifecycleDef, r: &crate::parse::ResourceDef, ty: &Ident) -> TokenStream {
+    let fields = l.ignore_changes.iter().map(|f| {
+        quote_spanned! {f.span()=> let _ = |__formae_r: &#ty| { let _ = &__formae_r.#f; }; }
+    });
+    let fixed = l.create_before_destroy.map(|span| {
+        let literals: Vec<LitStr> = r
+            .body
+            .fields
+            .iter()
+            .filter(|f| literal(&f.expr).is_some())
+            .filter_map(|f| match &f.member {
+                Member::Named(n) => Some(LitStr::new(&n.to_string(), n.span())),
+                Member::Unnamed(_) => None,
+            })
+            .collect();
+        quote_spanned! {span=>
+            const _: () = if let ::core::option::Option::Some(e) = ::formae_runtime::lifecycle::fixed_identity::<#ty>(&[#(#literals),*]) {
+                ::core::panic!("{}", e)
+            };
+        }
+    });
+    quote! { #(#fields)* #fixed }
 }
 
 fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {

@@ -101,7 +101,13 @@ pub fn generate(checked: &Checked) -> TokenStream {
             let n = r.ident.to_string();
             let deps = &c.deps;
             let props = &c.props;
-            quote! { __formae_s.add::<#path>(#n, &[#(#deps),*], #props); }
+            match &c.lifecycle {
+                None => quote! { __formae_s.add::<#path>(#n, &[#(#deps),*], #props); },
+                Some((lifecycle, checks)) => quote! {
+                    #checks
+                    __formae_s.add_with::<#path>(#n, &[#(#deps),*], #props, #lifecycle);
+                },
+            }
         })
         .collect();
     let count = def.resources.len();

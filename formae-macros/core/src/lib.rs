@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod gen;
+pub mod lifecycle;
 pub mod parse;
 pub mod secrets;
 

@@ -8,6 +8,10 @@
 //!     /// A resource: a struct literal of its type's properties.
 //!     resource db = DbCluster { db_cluster_identifier: "formae-db", ... };
 //!     resource db_name = Database { ... } depends_on [instance];
+//!     /// Lifecycle attributes (see `lifecycle`): protection, ignored changes, replacement
+//!     /// order, allowed data loss, an earlier name.
+//!     #[protect(prod)] #[ignore_changes(engine_version)] #[moved_from(cluster)]
+//!     resource db = DbCluster { ... };
 //!     /// A typed stack output.
 //!     output service_url: String = agent.service_url;
 //! }
