@@ -39,7 +39,8 @@ pub struct Existing {
 impl Existing {
     /// Whether its ownership tags say formae made it as `resource` of `stack`.
     pub fn owned_by(&self, stack: &str, resource: &str) -> bool {
-        self.tags.get("formae:stack").map(String::as_str) == Some(stack) && self.tags.get("formae:resource").map(String::as_str) == Some(resource)
+        self.tags.get("formae:stack").map(String::as_str) == Some(stack)
+            && self.tags.get("formae:resource").map(String::as_str) == Some(&*crate::family::tag_value(resource))
     }
 }
 
@@ -334,7 +335,7 @@ impl Cx {
     pub fn tags(&self, name: &str, own: &[crate::aws::Tag]) -> Vec<(String, String)> {
         let mut tags = vec![
             ("formae:stack".to_owned(), self.stack.clone()),
-            ("formae:resource".to_owned(), name.to_owned()),
+            ("formae:resource".to_owned(), crate::family::tag_value(name).into_owned()),
         ];
         for t in own {
             if let (Some(k), Some(v)) = (t.key.get(), t.value.get()) {

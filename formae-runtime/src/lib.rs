@@ -19,6 +19,7 @@ pub mod drift;
 pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;
+pub mod family;
 pub mod ids;
 pub mod invalid;
 pub mod lifecycle;
@@ -38,6 +39,7 @@ pub mod value;
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};
 pub use resource::{DeclaredResource, Resource, StackEntry, StackInstance};
 pub use state::StackState;
+pub use family::List;
 pub use value::{nested, prop, Output, SecretSource, Sensitive, Template, Value};
 
 /// What a stack file imports: the resource types and the value helpers.
@@ -58,5 +60,6 @@ pub mod prelude {
     pub use crate::aws::Tag;
     pub use crate::aws::rds::DbClusterId;
     pub use crate::ids::{AnyArn, DbClusterArn, DbInstanceArn, ExpressServiceArn, PolicyArn, RoleArn, SecretArn};
+    pub use crate::family::List;
     pub use crate::value::{not_secret, SecretSource};
 }

@@ -249,12 +249,25 @@ pub struct StackInstance {
     pub outputs: Vec<DeclaredOutput>,
     /// Values AWS would reject, by resource: the stack is not planned while any remain.
     pub invalid: Vec<(&'static str, crate::invalid::Invalid)>,
+    /// What is wrong with families' keys (repeated, unusable, or named but missing): the
+    /// stack is not planned while any remain.
+    pub key_problems: Vec<String>,
 }
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.
     pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
-        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new() }
+        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new() }
+    }
+
+    /// Records what is wrong with the keys of the family `family`, which come from `source`.
+    pub fn family_keys(&mut self, family: &str, source: &str, keys: &[String]) {
+        self.key_problems.extend(crate::family::key_problems(family, source, keys));
+    }
+
+    /// Records that `resource` names the member `key` of `family`, which it does not have.
+    pub fn key_problem(&mut self, resource: &str, family: &str, key: &str) {
+        self.key_problems.push(format!("`{resource}` refers to `{family}[{key:?}]`, but `{family}` has no member {key:?}: add the key, or refer to one it has"));
     }
 
     /// Adds a resource.

@@ -2,7 +2,7 @@
 //! refers to itself, names are unique, and the resource graph has no cycle. All
 //! problems are collected and reported together, each at its own token.
 
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::cmp::Reverse;
 
 use proc_macro2::{Span, TokenStream};
@@ -37,7 +37,7 @@ pub struct Rejected {
     pub aliases: Vec<TokenStream>,
 }
 
-/// One checked resource.
+/// One checked resource, or family of resources.
 pub struct CheckedResource {
     /// The alias of its type.
     pub ty: Ident,
@@ -48,12 +48,20 @@ pub struct CheckedResource {
     /// Its lifecycle settings' value, when it has any, and the checks of them: named
     /// fields exist, a replacement created first has no fixed name.
     pub lifecycle: Option<(TokenStream, TokenStream)>,
+    /// For a family: the key's name, the expression of its keys, and what they come from
+    /// (for messages).
+    pub each: Option<(Ident, TokenStream, String)>,
+    /// Members of families this resource names by a literal key (`creds["a"]`): checked
+    /// against the family's keys when the stack is built.
+    pub members: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Param,
     Resource,
+    /// A family's key, inside the family.
+    Key,
 }
 
 impl Kind {
@@ -61,6 +69,7 @@ impl Kind {
         match self {
             Kind::Param => "parameter",
             Kind::Resource => "resource",
+            Kind::Key => "key",
         }
     }
 }
@@ -74,6 +83,8 @@ struct RefUse {
 struct Names {
     kinds: HashMap<String, Kind>,
     sorted: Vec<String>,
+    /// The resources declared as families.
+    families: HashSet<String>,
 }
 
 impl Names {
@@ -109,8 +120,11 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         let lifecycle = crate::lifecycle::parse(&r.attrs, &mut errors);
         check_lifecycle(&lifecycle, &own, &names, &mut moved_from, &mut errors);
         let mut uses = Vec::new();
+        let mut members = Vec::new();
+        let each = r.each.as_ref().and_then(|e| family_keys(e, &own, &names, &lifecycle, &mut errors));
         let (props, ty) = {
-            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None };
+            let local = r.each.as_ref().map(|e| e.key.to_string());
+            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members };
             w.struct_literal(&r.body)
         };
         let mut deps: Vec<String> = Vec::new();
@@ -137,7 +151,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
                         deps.push(name);
                     }
                 }
-                Some(Kind::Param) => errors.push(syn::Error::new(
+                Some(Kind::Param | Kind::Key) => errors.push(syn::Error::new(
                     d.span(),
                     format!("`{name}` is a parameter: `depends_on` lists resources"),
                 )),
@@ -145,13 +159,15 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             }
         }
         let lifecycle = (!lifecycle.is_empty()).then(|| (lifecycle.tokens(), lifecycle_checks(&lifecycle, r, &ty)));
-        resources.push((CheckedResource { ty, deps, props, lifecycle }, uses));
+        let members = members.into_iter().map(|(family, key, _)| (family, key)).collect();
+        resources.push((CheckedResource { ty, deps, props, lifecycle, each, members }, uses));
     }
 
     let mut outputs = Vec::with_capacity(def.outputs.len());
     for o in &def.outputs {
         let mut uses = Vec::new();
-        let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None };
+        let mut members = Vec::new();
+        let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local: None, members: &mut members };
         let value = w.leaf(&o.value);
         let ty = &o.ty;
         outputs.push(quote_spanned! {o.value.span()=>
@@ -184,6 +200,67 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
     }
 }
 
+/// A family's keys as code (`List<String>` parameter or literal list), with what they come
+/// from; the key's name must be new, and a family does not move.
+fn family_keys(
+    each: &crate::parse::EachDef,
+    own: &str,
+    names: &Names,
+    lifecycle: &crate::lifecycle::LifecycleDef,
+    errors: &mut Vec<syn::Error>,
+) -> Option<(Ident, TokenStream, String)> {
+    let key = &each.key;
+    if names.kinds.contains_key(&key.to_string()) {
+        errors.push(syn::Error::new(key.span(), format!("`{key}` is already a name in this stack: name the key of `{own}` something else")));
+    }
+    if let Some(m) = &lifecycle.moved_from {
+        errors.push(syn::Error::new(m.span(), format!("`{own}` is a family: #[moved_from] moves one resource, not a family")));
+    }
+    match &each.source {
+        Expr::Path(_) => {
+            let Some(p) = stack_name(&each.source) else {
+                errors.push(syn::Error::new_spanned(&each.source, "a family's keys come from a list parameter or a literal list of strings"));
+                return None;
+            };
+            match names.kinds.get(&p.to_string()) {
+                Some(Kind::Param) => Some((
+                    key.clone(),
+                    quote_spanned! {p.span()=> ::formae_runtime::family::keys_of(&__formae_p.#p) },
+                    format!("parameter `{p}`"),
+                )),
+                Some(Kind::Resource | Kind::Key) => {
+                    errors.push(syn::Error::new(
+                        p.span(),
+                        format!("`{p}` is a resource: a family's keys come from parameters and literals, known before anything is applied, so every plan shows every member"),
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(names.unknown(&p.to_string(), p.span()));
+                    None
+                }
+            }
+        }
+        Expr::Array(a) => {
+            let mut keys = Vec::new();
+            for item in &a.elems {
+                match item {
+                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => keys.push(s.clone()),
+                    other => errors.push(syn::Error::new_spanned(other, "a literal list of keys holds string literals: `[\"a\", \"b\"]`")),
+                }
+            }
+            Some((key.clone(), quote! { ::std::vec![#(::std::string::String::from(#keys)),*] }, "its literal list".to_owned()))
+        }
+        other => {
+            errors.push(syn::Error::new_spanned(
+                other,
+                "a family's keys come from a list parameter (`param tenants: List<String>`) or a literal list of strings (`[\"a\", \"b\"]`)",
+            ));
+            None
+        }
+    }
+}
+
 /// What the lifecycle attributes name: a protecting parameter is a parameter, and an old
 /// name is no name the stack has now, nor another resource's old name.
 fn check_lifecycle(
@@ -197,7 +274,7 @@ fn check_lifecycle(
         let name = p.to_string();
         match names.kinds.get(&name) {
             Some(Kind::Param) => {}
-            Some(Kind::Resource) => errors.push(syn::Error::new(
+            Some(Kind::Resource | Kind::Key) => errors.push(syn::Error::new(
                 p.span(),
                 format!("`{name}` is a resource: #[protect(...)] takes a bool parameter of the stack"),
             )),
@@ -290,7 +367,8 @@ fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
     }
     let mut sorted: Vec<String> = kinds.keys().cloned().collect();
     sorted.sort();
-    Names { kinds, sorted }
+    let families = def.resources.iter().filter(|r| r.each.is_some()).map(|r| r.ident.to_string()).collect();
+    Names { kinds, sorted, families }
 }
 
 /// `, declared at line N` where the compiler tells lines, else nothing.
@@ -391,6 +469,10 @@ struct Walker<'a> {
     /// The property or JSON key the value being walked sits under, for the check of
     /// literal secrets.
     key: Option<String>,
+    /// Inside a family: its key's name, a plain `String` there.
+    local: Option<String>,
+    /// Family members named by a literal key, with where.
+    members: &'a mut Vec<(String, String, Span)>,
 }
 
 impl Walker<'_> {
@@ -544,8 +626,43 @@ impl Walker<'_> {
         }
     }
 
+    /// `family["key"].output`, `family[key].output` or `family[..].output`, rewritten to
+    /// the family's member or members; `None` for any other field access.
+    fn family_field(&mut self, f: &syn::ExprField) -> Option<Expr> {
+        let Expr::Index(ix) = &*f.base else { return None };
+        let family = stack_name(&ix.expr)?.clone();
+        let name = family.to_string();
+        if !self.names.families.contains(&name) {
+            let noun = self.names.kinds.get(&name).map_or("name", |k| k.noun());
+            self.errors.push(syn::Error::new(family.span(), format!("`{family}` is a {noun}, not a family: only a family's members are named by key")));
+            return Some(Expr::Verbatim(TokenStream::new()));
+        }
+        self.uses.push(RefUse { name: name.clone(), span: f.span() });
+        let member = &f.member;
+        match &*ix.index {
+            Expr::Range(r) if r.start.is_none() && r.end.is_none() => Some(syn::parse_quote_spanned!(f.span()=>
+                ::std::iter::Iterator::collect::<::std::vec::Vec<_>>(::std::iter::Iterator::map(
+                    ::std::iter::IntoIterator::into_iter(#family.all()),
+                    |__formae_o| __formae_o.#member,
+                ))
+            )),
+            Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(k), .. }) => {
+                self.members.push((name, k.value(), k.span()));
+                Some(syn::parse_quote_spanned!(f.span()=> #family.member(#k).#member))
+            }
+            other => {
+                let mut key = other.clone();
+                self.visit_expr_mut(&mut key);
+                Some(syn::parse_quote_spanned!(f.span()=> #family.member(&#key).#member))
+            }
+        }
+    }
+
     fn classify(&mut self, ident: &Ident) -> Option<Kind> {
         let name = ident.to_string();
+        if self.local.as_deref() == Some(name.as_str()) {
+            return Some(Kind::Key);
+        }
         match self.names.kinds.get(&name) {
             Some(k) => Some(*k),
             None => {
@@ -600,16 +717,31 @@ impl VisitMut for Walker<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         match e {
             Expr::Field(f) => {
+                if let Some(rewritten) = self.family_field(f) {
+                    *e = rewritten;
+                    return;
+                }
                 let Some(base) = stack_name(&f.base).cloned() else {
                     return syn::visit_mut::visit_expr_field_mut(self, f);
                 };
                 match self.classify(&base) {
+                    Some(Kind::Resource) if self.names.families.contains(&base.to_string()) => self.errors.push(syn::Error::new(
+                        base.span(),
+                        format!(
+                            "`{base}` is a family of resources, one per key: use `{base}[\"key\"].{m}` for one member, or `{base}[..].{m}` for every member's",
+                            m = f.member.to_token_stream()
+                        ),
+                    )),
                     Some(Kind::Resource) => {
                         self.uses.push(RefUse { name: base.to_string(), span: f.span() });
                     }
                     Some(Kind::Param) => self.errors.push(syn::Error::new(
                         f.member.span(),
                         format!("`{base}` is a parameter, a plain value: it has no output `{}`", f.member.to_token_stream()),
+                    )),
+                    Some(Kind::Key) => self.errors.push(syn::Error::new(
+                        f.member.span(),
+                        format!("`{base}` is the family's key, a plain value: it has no output `{}`", f.member.to_token_stream()),
                     )),
                     None => {}
                 }
@@ -619,6 +751,9 @@ impl VisitMut for Walker<'_> {
                 match self.classify(&ident) {
                     Some(Kind::Param) => {
                         *e = syn::parse_quote_spanned!(ident.span()=> ::core::clone::Clone::clone(&__formae_p.#ident));
+                    }
+                    Some(Kind::Key) => {
+                        *e = syn::parse_quote_spanned!(ident.span()=> ::core::clone::Clone::clone(&#ident));
                     }
                     Some(Kind::Resource) => self.errors.push(syn::Error::new(
                         ident.span(),

@@ -8,6 +8,9 @@
 //!     /// A resource: a struct literal of its type's properties.
 //!     resource db = DbCluster { db_cluster_identifier: "formae-db", ... };
 //!     resource db_name = Database { ... } depends_on [instance];
+//!     /// A family: one resource per key, `creds["a"]`; others use `creds["a"].arn` or
+//!     /// `creds[..].arn`.
+//!     resource creds[tenant in tenants] = Secret { name: template!("{tenant}-creds"), ... };
 //!     /// Lifecycle attributes (see `lifecycle`): protection, ignored changes, replacement
 //!     /// order, allowed data loss, an earlier name.
 //!     #[protect(prod)] #[ignore_changes(engine_version)] #[moved_from(cluster)]
@@ -60,16 +63,27 @@ pub struct ParamDef {
     pub default: Option<Expr>,
 }
 
-/// `resource name = Type { ... } depends_on [a, b];`
+/// `resource name = Type { ... } depends_on [a, b];`, or a family,
+/// `resource name[key in source] = Type { ... };`
 pub struct ResourceDef {
     /// Doc comments.
     pub attrs: Vec<Attribute>,
     /// The resource's name.
     pub ident: Ident,
+    /// For a family: the key's name and where the keys come from.
+    pub each: Option<EachDef>,
     /// Its properties, as a struct literal of its type.
     pub body: ExprStruct,
     /// Resources it must wait for without referring to them.
     pub depends_on: Vec<Ident>,
+}
+
+/// `[key in source]` after a family's name: a list parameter or a literal list of strings.
+pub struct EachDef {
+    /// The key's name inside the family's properties.
+    pub key: Ident,
+    /// The keys: a parameter, or `["a", "b"]`.
+    pub source: Expr,
 }
 
 /// `output name: Type = value;`
@@ -124,6 +138,18 @@ impl Parse for StackDef {
             } else if look.peek(kw::resource) {
                 body.parse::<kw::resource>()?;
                 let ident = body.parse()?;
+                let each = if body.peek(syn::token::Bracket) {
+                    let inner;
+                    bracketed!(inner in body);
+                    let key: Ident = inner.parse()?;
+                    inner.parse::<Token![in]>().map_err(|e| {
+                        syn::Error::new(e.span(), "a family is `resource name[key in source] = ...`, its keys from a list parameter or a literal list")
+                    })?;
+                    let source: Expr = inner.parse()?;
+                    Some(EachDef { key, source })
+                } else {
+                    None
+                };
                 body.parse::<Token![=]>()?;
                 let expr: Expr = body.parse()?;
                 let Expr::Struct(body_struct) = expr else {
@@ -142,7 +168,7 @@ impl Parse for StackDef {
                         .collect();
                 }
                 body.parse::<Token![;]>()?;
-                def.resources.push(ResourceDef { attrs, ident, body: body_struct, depends_on });
+                def.resources.push(ResourceDef { attrs, ident, each, body: body_struct, depends_on });
             } else if look.peek(kw::output) {
                 body.parse::<kw::output>()?;
                 let ident = body.parse()?;

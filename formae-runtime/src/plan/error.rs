@@ -59,6 +59,14 @@ pub enum PlanError {
         /// That value.
         value: String,
     },
+    /// A family's keys are repeated or unusable, or a member named is missing.
+    #[error("stack `{stack}` has families whose keys do not work; nothing was changed:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Keys {
+        /// The stack's name.
+        stack: String,
+        /// Each problem, naming the family and key.
+        problems: Vec<String>,
+    },
     /// Values AWS would reject; nothing was sent.
     #[error("stack `{stack}` has values AWS would reject; nothing was changed:\n{}", problems.iter().map(|(r, i)| format!("  - `{r}`, property `{}`: {}", i.path, i.message)).collect::<Vec<_>>().join("\n"))]
     Invalid {
@@ -72,6 +80,9 @@ pub enum PlanError {
 impl PlanError {
     /// The refusal of a stack whose values AWS would reject, if it has any.
     pub fn check_values(stack: &StackInstance) -> Result<(), PlanError> {
+        if !stack.key_problems.is_empty() {
+            return Err(PlanError::Keys { stack: stack.name.to_owned(), problems: stack.key_problems.clone() });
+        }
         if stack.invalid.is_empty() {
             return Ok(());
         }

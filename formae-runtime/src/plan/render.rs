@@ -185,13 +185,13 @@ fn drift_section(out: &mut Out, drift: &[Drift]) {
                 let head = out.strong(&format!("  # {} has been deleted", d.resource));
                 out.line(&head);
                 let sym = out.sign(Sign::Remove);
-                out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{ }}", d.type_name, d.resource));
+                out.line(&format!("{sym:>3} resource \"{}\" {:?} {{ }}", d.type_name, d.resource));
             }
             DriftKind::Changed(fields) => {
                 let head = out.strong(&format!("  # {} has changed", d.resource));
                 out.line(&head);
                 let sym = out.sign(Sign::Change);
-                out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", d.type_name, d.resource));
+                out.line(&format!("{sym:>3} resource \"{}\" {:?} {{", d.type_name, d.resource));
                 render_rows(out, 6, &field_rows(fields), &[]);
                 out.line("    }");
             }
@@ -292,7 +292,7 @@ fn render_change(out: &mut Out, c: &Change) {
         out.line(&format!("  # (changes to {} are ignored, as the stack says: they keep their recorded values)", c.lifecycle.ignored.join(", ")));
     }
     let sym = if c.lifecycle.create_before_destroy { replaced_first(out) } else { symbol(out, c.action) };
-    out.line(&format!("{sym:>3} resource \"{}\" \"{}\" {{", c.type_name, c.resource));
+    out.line(&format!("{sym:>3} resource \"{}\" {:?} {{", c.type_name, c.resource));
     let indent = 6;
     match c.action {
         Action::Create => {

@@ -326,6 +326,18 @@ impl<T, X: IntoValue<T>> IntoProp<Option<Value<T>>> for X {
     }
 }
 
+/// A list of values (a family's outputs, `creds[..].arn`) fills a list property.
+impl<T, X: IntoValue<T>> IntoProp<Vec<Value<T>>> for Vec<X> {
+    fn into_prop(self) -> Vec<Value<T>> {
+        self.into_iter().map(IntoValue::into_value).collect()
+    }
+}
+impl<T, X: IntoValue<T>> IntoProp<Option<Vec<Value<T>>>> for Vec<X> {
+    fn into_prop(self) -> Option<Vec<Value<T>>> {
+        Some(self.into_iter().map(IntoValue::into_value).collect())
+    }
+}
+
 /// Fills a property field from a leaf value; the macro wraps every leaf in this call.
 pub fn prop<F, X: IntoProp<F>>(x: X) -> F {
     x.into_prop()
