@@ -51,6 +51,28 @@ pub fn protect_when<P: ProtectWhen>(param: &P) -> bool {
     param.on()
 }
 
+/// What `resource name if param = ...` reads: a `bool` parameter.
+#[diagnostic::on_unimplemented(
+    message = "a condition is a bool parameter, and this one is `{Self}`",
+    label = "not a bool",
+    note = "declare one (`param with_check: bool = true;`) and write `resource health if with_check = ...`"
+)]
+pub trait Condition {
+    /// Whether the resource is present.
+    fn holds(&self) -> bool;
+}
+
+impl Condition for bool {
+    fn holds(&self) -> bool {
+        *self
+    }
+}
+
+/// Whether a resource under `if param` is present; used by the code `stack!` generates.
+pub fn condition<P: Condition>(param: &P) -> bool {
+    param.holds()
+}
+
 /// Whether a stack's field name (`engine_version`, `r#type`) and a recorded property name
 /// (`engine_version`, `EngineVersion`, `Type`) name the same property: equal letters and
 /// digits, case aside. Hand-written types record snake_case and generated ones the

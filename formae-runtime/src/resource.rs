@@ -252,17 +252,35 @@ pub struct StackInstance {
     /// What is wrong with families' keys (repeated, unusable, or named but missing): the
     /// stack is not planned while any remain.
     pub key_problems: Vec<String>,
+    /// Resources (or families) left out because their condition is off, with the
+    /// condition as written (`with_check`, `!with_check`): what the plan says of their
+    /// deletes.
+    pub switched_off: Vec<(&'static str, &'static str)>,
 }
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.
     pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
-        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new() }
+        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new(), switched_off: Vec::new() }
     }
 
     /// Records what is wrong with the keys of the family `family`, which come from `source`.
     pub fn family_keys(&mut self, family: &str, source: &str, keys: &[String]) {
         self.key_problems.extend(crate::family::key_problems(family, source, keys));
+    }
+
+    /// Records that `resource` (or the family of that name) is left out because its
+    /// condition `condition` is off.
+    pub fn switched_off(&mut self, resource: &'static str, condition: &'static str) {
+        self.switched_off.push((resource, condition));
+    }
+
+    /// Why the recorded resource `name` is not declared, when a condition left it out.
+    pub fn off_because(&self, name: &str) -> Option<&'static str> {
+        self.switched_off
+            .iter()
+            .find(|(r, _)| name == *r || name.strip_prefix(r).is_some_and(|rest| rest.starts_with("[\"")))
+            .map(|(_, c)| *c)
     }
 
     /// Records that `resource` names the member `key` of `family`, which it does not have.
@@ -482,6 +500,19 @@ pub enum OutputError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+/// Reads a stack output of resources under a condition: `None` when the condition was
+/// off at the last apply (nothing recorded).
+pub fn read_optional_output<T: DeserializeOwned>(
+    state: &crate::state::StackState,
+    name: &str,
+) -> Result<Option<T>, OutputError> {
+    match read_output(state, name) {
+        Ok(v) => Ok(Some(v)),
+        Err(OutputError::Missing(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Reads one typed stack output from recorded state.

@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprStruct, Ident, LitStr, Member};
 
-use crate::parse::{split_template, JsonTpl, StackDef, TplPiece};
+use crate::parse::{split_template, ConditionDef, JsonTpl, StackDef, TplPiece};
 
 /// A checked stack, ready for code generation.
 pub struct Checked {
@@ -21,8 +21,9 @@ pub struct Checked {
     pub resources: Vec<CheckedResource>,
     /// Resource indices in dependency order, ties in declaration order.
     pub order: Vec<usize>,
-    /// Per output (declaration order): its value's code.
-    pub outputs: Vec<TokenStream>,
+    /// Per output (declaration order): its value's code, and for an output of resources
+    /// under a condition, the condition's code (the output is then an `Option`).
+    pub outputs: Vec<(TokenStream, Option<TokenStream>)>,
     /// A type alias for each type the stack names, in the order met: the generated code
     /// names each type once through its alias, so a misspelled type is one error.
     pub aliases: Vec<TokenStream>,
@@ -54,6 +55,8 @@ pub struct CheckedResource {
     /// Members of families this resource names by a literal key (`creds["a"]`): checked
     /// against the family's keys when the stack is built.
     pub members: Vec<(String, String)>,
+    /// `if param`: the condition's code, and its text.
+    pub condition: Option<(TokenStream, String)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,6 +118,8 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
 
     let mut resources = Vec::with_capacity(def.resources.len());
     let mut moved_from: HashMap<String, Span> = HashMap::new();
+    let conditions: HashMap<String, ConditionDef> =
+        def.resources.iter().filter_map(|r| Some((r.ident.to_string(), r.condition.clone()?))).collect();
     for r in &def.resources {
         let own = r.ident.to_string();
         let lifecycle = crate::lifecycle::parse(&r.attrs, &mut errors);
@@ -160,7 +165,19 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         }
         let lifecycle = (!lifecycle.is_empty()).then(|| (lifecycle.tokens(), lifecycle_checks(&lifecycle, r, &ty)));
         let members = members.into_iter().map(|(family, key, _)| (family, key)).collect();
-        resources.push((CheckedResource { ty, deps, props, lifecycle, each, members }, uses));
+        // What exists only under a condition is used only under the same one.
+        let reached = uses.iter().map(|u| (u.name.clone(), u.span)).chain(r.depends_on.iter().map(|d| (d.to_string(), d.span())));
+        for (name, span) in reached {
+            if let Some(theirs) = conditions.get(&name).filter(|c| r.condition.as_ref().is_none_or(|mine| !mine.same(c))) {
+                let holds = if theirs.negated { "false" } else { "true" };
+                errors.push(syn::Error::new(
+                    span,
+                    format!("`{name}` exists only when `{}` is {holds}: only a resource under `if {}` can use it", theirs.param, theirs.text()),
+                ));
+            }
+        }
+        let condition = r.condition.as_ref().and_then(|c| Some((condition_code(c, &names, &mut errors)?, c.text())));
+        resources.push((CheckedResource { ty, deps, props, lifecycle, each, members, condition }, uses));
     }
 
     let mut outputs = Vec::with_capacity(def.outputs.len());
@@ -169,10 +186,36 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         let mut members = Vec::new();
         let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local: None, members: &mut members };
         let value = w.leaf(&o.value);
-        let ty = &o.ty;
-        outputs.push(quote_spanned! {o.value.span()=>
-            ::formae_runtime::value::typed::<#ty, _>(#value)
-        });
+        let mut under: Vec<&ConditionDef> = Vec::new();
+        for u in &uses {
+            if let Some(c) = conditions.get(&u.name).filter(|c| !under.iter().any(|x| x.same(c))) {
+                under.push(c);
+            }
+        }
+        let (ty, condition) = match under.as_slice() {
+            [] => (o.ty.clone(), None),
+            [c] => match option_inner(&o.ty) {
+                Some(inner) => (inner, condition_code(c, &names, &mut errors)),
+                None => {
+                    errors.push(syn::Error::new(
+                        o.ty.span(),
+                        format!("this output uses what exists only under `if {}`, so it may have no value: declare it `Option<{}>`", c.text(), o.ty.to_token_stream()),
+                    ));
+                    (o.ty.clone(), None)
+                }
+            },
+            _ => {
+                let list = under.iter().map(|c| format!("`if {}`", c.text())).collect::<Vec<_>>().join(" and ");
+                errors.push(syn::Error::new(o.value.span(), format!("this output uses resources under different conditions ({list}): give each its own output")));
+                (o.ty.clone(), None)
+            }
+        };
+        outputs.push((
+            quote_spanned! {o.value.span()=>
+                ::formae_runtime::value::typed::<#ty, _>(#value)
+            },
+            condition,
+        ));
     }
 
     // A duplicate is already reported; references mean the first of that name.
@@ -197,6 +240,36 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             aliases.push(quote_spanned! {ty.span()=> #[allow(dead_code, non_camel_case_types)] type #alias = #ty; });
         }
         Err(Rejected { errors, aliases })
+    }
+}
+
+/// A condition's code, reading its bool parameter; the parameter must be one.
+fn condition_code(c: &ConditionDef, names: &Names, errors: &mut Vec<syn::Error>) -> Option<TokenStream> {
+    let p = &c.param;
+    match names.kinds.get(&p.to_string()) {
+        Some(Kind::Param) => {
+            let not = c.negated.then(|| quote!(!));
+            Some(quote_spanned! {p.span()=> #not ::formae_runtime::lifecycle::condition(&__formae_p.#p) })
+        }
+        Some(_) => {
+            errors.push(syn::Error::new(p.span(), format!("`{p}` is a resource: a condition is a bool parameter of the stack")));
+            None
+        }
+        None => {
+            errors.push(names.unknown(&p.to_string(), p.span()));
+            None
+        }
+    }
+}
+
+/// `X` of a type written `Option<X>`.
+fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last().filter(|s| s.ident == "Option")?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(t)) if args.args.len() == 1 => Some(t.clone()),
+        _ => None,
     }
 }
 

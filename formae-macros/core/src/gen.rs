@@ -136,7 +136,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 Some((l, checks)) => (l.clone(), checks.clone()),
                 None => (quote! { ::formae_runtime::lifecycle::Lifecycle::default() }, TokenStream::new()),
             };
-            match &c.each {
+            let add = match &c.each {
                 None if c.lifecycle.is_none() => quote! { #(#members)* __formae_s.add::<#path>(#n, #deps, #props); },
                 None => quote! {
                     #(#members)*
@@ -154,6 +154,10 @@ pub fn generate(checked: &Checked) -> TokenStream {
                         }
                     }
                 }
+            };
+            match &c.condition {
+                Some((cond, text)) => quote! { if #cond { #add } else { __formae_s.switched_off(#n, #text); } },
+                None => add,
             }
         })
         .collect();
@@ -166,7 +170,22 @@ pub fn generate(checked: &Checked) -> TokenStream {
     let o_tys: Vec<_> = def.outputs.iter().map(|o| &o.ty).collect();
     let o_attrs: Vec<Vec<&syn::Attribute>> =
         def.outputs.iter().map(|o| o.attrs.iter().filter(|a| a.path().is_ident("doc")).collect()).collect();
-    let o_values = &checked.outputs;
+    let o_adds: Vec<TokenStream> = o_names
+        .iter()
+        .zip(&checked.outputs)
+        .map(|(n, (value, cond))| match cond {
+            Some(cond) => quote! { if #cond { __formae_s.output(#n, &#value); } },
+            None => quote! { __formae_s.output(#n, &#value); },
+        })
+        .collect();
+    let o_reads: Vec<TokenStream> = o_names
+        .iter()
+        .zip(&checked.outputs)
+        .map(|(n, (_, cond))| match cond {
+            Some(_) => quote! { ::formae_runtime::resource::read_optional_output(state, #n)? },
+            None => quote! { ::formae_runtime::resource::read_output(state, #n)? },
+        })
+        .collect();
 
     let params_doc = format!("Parameters of [`{ident}`].");
     let outputs_doc = format!("Outputs of [`{ident}`], as recorded by its last apply.");
@@ -256,7 +275,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 #(#families)*
                 let mut __formae_s = ::formae_runtime::StackInstance::with_capacity(#name, #count);
                 #(#adds)*
-                #( __formae_s.output(#o_names, &#o_values); )*
+                #(#o_adds)*
                 __formae_s
             }
 
@@ -274,7 +293,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 state: &::formae_runtime::StackState,
             ) -> ::core::result::Result<#outputs_ident, ::formae_runtime::resource::OutputError> {
                 ::core::result::Result::Ok(#outputs_ident {
-                    #( #o_idents: ::formae_runtime::resource::read_output(state, #o_names)?, )*
+                    #( #o_idents: #o_reads, )*
                 })
             }
         }

@@ -11,6 +11,9 @@
 //!     /// A family: one resource per key, `creds["a"]`; others use `creds["a"].arn` or
 //!     /// `creds[..].arn`.
 //!     resource creds[tenant in tenants] = Secret { name: template!("{tenant}-creds"), ... };
+//!     /// Present only when a bool parameter says so; only resources under the same
+//!     /// condition use its outputs, and a stack output of them is an `Option`.
+//!     resource health if with_check = HttpCheck { ... };
 //!     /// Lifecycle attributes (see `lifecycle`): protection, ignored changes, replacement
 //!     /// order, allowed data loss, an earlier name.
 //!     #[protect(prod)] #[ignore_changes(engine_version)] #[moved_from(cluster)]
@@ -72,6 +75,8 @@ pub struct ResourceDef {
     pub ident: Ident,
     /// For a family: the key's name and where the keys come from.
     pub each: Option<EachDef>,
+    /// `if param` or `if !param`: present only when a bool parameter says so.
+    pub condition: Option<ConditionDef>,
     /// Its properties, as a struct literal of its type.
     pub body: ExprStruct,
     /// Resources it must wait for without referring to them.
@@ -84,6 +89,27 @@ pub struct EachDef {
     pub key: Ident,
     /// The keys: a parameter, or `["a", "b"]`.
     pub source: Expr,
+}
+
+/// `if param` or `if !param` after a resource's name.
+#[derive(Clone)]
+pub struct ConditionDef {
+    /// `!`: present when the parameter is false.
+    pub negated: bool,
+    /// The bool parameter.
+    pub param: Ident,
+}
+
+impl ConditionDef {
+    /// As the user wrote it: `with_check`, `!with_check`.
+    pub fn text(&self) -> String {
+        format!("{}{}", if self.negated { "!" } else { "" }, self.param)
+    }
+
+    /// Whether two conditions are the same.
+    pub fn same(&self, other: &ConditionDef) -> bool {
+        self.negated == other.negated && self.param == other.param
+    }
 }
 
 /// `output name: Type = value;`
@@ -150,6 +176,19 @@ impl Parse for StackDef {
                 } else {
                     None
                 };
+                let condition = if body.peek(Token![if]) {
+                    body.parse::<Token![if]>()?;
+                    let negated = body.peek(Token![!]);
+                    if negated {
+                        body.parse::<Token![!]>()?;
+                    }
+                    let param: Ident = body.parse().map_err(|e| {
+                        syn::Error::new(e.span(), "a condition is a bool parameter: `resource name if param = ...` or `if !param`")
+                    })?;
+                    Some(ConditionDef { negated, param })
+                } else {
+                    None
+                };
                 body.parse::<Token![=]>()?;
                 let expr: Expr = body.parse()?;
                 let Expr::Struct(body_struct) = expr else {
@@ -168,7 +207,7 @@ impl Parse for StackDef {
                         .collect();
                 }
                 body.parse::<Token![;]>()?;
-                def.resources.push(ResourceDef { attrs, ident, each, body: body_struct, depends_on });
+                def.resources.push(ResourceDef { attrs, ident, each, condition, body: body_struct, depends_on });
             } else if look.peek(kw::output) {
                 body.parse::<kw::output>()?;
                 let ident = body.parse()?;

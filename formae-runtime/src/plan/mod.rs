@@ -130,7 +130,16 @@ pub fn plan(
     }
 
     let moved: HashSet<&str> = moves.values().copied().collect();
-    let (kept, deletes) = undeclared(state, &position, &moved, mode);
+    let (kept, mut deletes) = undeclared(state, &position, &moved, mode);
+    for d in &mut deletes {
+        if let Some(cond) = stack.off_because(&d.resource) {
+            let (param, holds) = match cond.strip_prefix('!') {
+                Some(p) => (p, "true"),
+                None => (cond, "false"),
+            };
+            d.reason = Some(format!("`{param}` is {holds}, and it exists only under `if {cond}`"));
+        }
+    }
     changes.extend(deletes);
     let declared: HashSet<&str> = position.keys().copied().collect();
     lifecycle::check_protected(stack.name, &changes, &declared)?;

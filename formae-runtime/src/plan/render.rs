@@ -285,7 +285,7 @@ fn render_change(out: &mut Out, c: &Change) {
     }
     match c.resource.strip_suffix(super::lifecycle::DEPOSED_SUFFIX) {
         Some(of) if c.action == Action::Delete => out.line(&format!("  # (because it is what {of} was before its replacement)")),
-        _ if c.action == Action::Delete => out.line(&format!("  # (because {} is no longer declared in the stack)", c.resource)),
+        _ if c.action == Action::Delete && c.reason.is_none() => out.line(&format!("  # (because {} is no longer declared in the stack)", c.resource)),
         _ => {}
     }
     if !c.lifecycle.ignored.is_empty() {
