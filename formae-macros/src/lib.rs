@@ -22,3 +22,24 @@ use proc_macro::TokenStream;
 pub fn stack(input: TokenStream) -> TokenStream {
     formae_macros_core::expand(input.into()).into()
 }
+
+/// Declares a component: a reusable, typed group of resources with inputs and outputs,
+/// checked like a stack where it is defined, and used in stacks (or other components)
+/// with `use name = Component { input: value, ... };`. Its resources are addressed
+/// `name.resource` in plans, state and ownership tags; its outputs are `name.output`.
+///
+/// ```ignore
+/// component! {
+///     /// A secret and a role that ECS tasks assume to read it.
+///     pub component Reader {
+///         input name: String;
+///         resource creds = Secret { name: name, secret_string: SecretSource::env("HELLO") };
+///         resource role = Role { role_name: template!("{name}-reader"), /* ... */ };
+///         output role_arn: RoleArn = role.arn;
+///     }
+/// }
+/// ```
+#[proc_macro]
+pub fn component(input: TokenStream) -> TokenStream {
+    formae_macros_core::expand(input.into()).into()
+}

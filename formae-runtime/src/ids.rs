@@ -26,6 +26,12 @@ impl<X: Reference> IntoValue<String> for Output<X> {
     }
 }
 
+impl<X: Reference> IntoValue<String> for Value<X> {
+    fn into_value(self) -> Value<String> {
+        self.map_lit(|x| x.text().to_owned())
+    }
+}
+
 impl<X: Reference> IntoValue<String> for X {
     fn into_value(self) -> Value<String> {
         Value::Lit(self.text().to_owned())
@@ -104,6 +110,12 @@ impl<X: Arn> IntoValue<AnyArn> for Output<X> {
 impl IntoValue<AnyArn> for crate::value::Template {
     fn into_value(self) -> Value<AnyArn> {
         Value::Template(self)
+    }
+}
+
+impl<X: Arn> IntoValue<AnyArn> for Value<X> {
+    fn into_value(self) -> Value<AnyArn> {
+        self.map_lit(|x| AnyArn(x.as_str().to_owned()))
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod aws;
 pub mod cfn;
+pub mod component;
 #[cfg(feature = "aws")]
 pub mod config;
 #[cfg(feature = "aws")]

@@ -65,6 +65,8 @@ enum Kind {
     Resource,
     /// A family's key, inside the family.
     Key,
+    /// An instance of a component (`use app = Reader { .. }`).
+    Component,
 }
 
 impl Kind {
@@ -73,6 +75,7 @@ impl Kind {
             Kind::Param => "parameter",
             Kind::Resource => "resource",
             Kind::Key => "key",
+            Kind::Component => "component",
         }
     }
 }
@@ -127,10 +130,26 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         let mut uses = Vec::new();
         let mut members = Vec::new();
         let each = r.each.as_ref().and_then(|e| family_keys(e, &own, &names, &lifecycle, &mut errors));
+        if r.component && (r.each.is_some() || r.condition.is_some() || !lifecycle.is_empty()) {
+            errors.push(syn::Error::new(
+                r.ident.span(),
+                format!("`{own}` is a component's instance: it takes no key, condition or lifecycle attribute; give them to the resources inside the component"),
+            ));
+        }
+        if def.is_component() && (r.each.is_some() || r.condition.is_some()) {
+            errors.push(syn::Error::new(
+                r.ident.span(),
+                format!("`{own}`: a family or a condition is declared in a stack, not inside a component"),
+            ));
+        }
         let (props, ty) = {
             let local = r.each.as_ref().map(|e| e.key.to_string());
-            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members };
-            w.struct_literal(&r.body)
+            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members, component_outputs: false };
+            if r.component {
+                w.component_inputs(&r.body)
+            } else {
+                w.struct_literal(&r.body)
+            }
         };
         let mut deps: Vec<String> = Vec::new();
         let mut seen = BTreeSet::new();
@@ -147,11 +166,11 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         for d in &r.depends_on {
             let name = d.to_string();
             match names.kinds.get(&name) {
-                Some(Kind::Resource) if name == own => errors.push(syn::Error::new(
+                Some(Kind::Resource | Kind::Component) if name == own => errors.push(syn::Error::new(
                     d.span(),
                     format!("resource `{own}` cannot depend on itself"),
                 )),
-                Some(Kind::Resource) => {
+                Some(Kind::Resource | Kind::Component) => {
                     if seen.insert(name.clone()) {
                         deps.push(name);
                     }
@@ -184,7 +203,16 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
     for o in &def.outputs {
         let mut uses = Vec::new();
         let mut members = Vec::new();
-        let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local: None, members: &mut members };
+        let mut w = Walker {
+            names: &names,
+            uses: &mut uses,
+            errors: &mut errors,
+            aliases: &mut aliases,
+            key: None,
+            local: None,
+            members: &mut members,
+            component_outputs: def.is_component(),
+        };
         let value = w.leaf(&o.value);
         let mut under: Vec<&ConditionDef> = Vec::new();
         for u in &uses {
@@ -301,7 +329,7 @@ fn family_keys(
                     quote_spanned! {p.span()=> ::formae_runtime::family::keys_of(&__formae_p.#p) },
                     format!("parameter `{p}`"),
                 )),
-                Some(Kind::Resource | Kind::Key) => {
+                Some(Kind::Resource | Kind::Key | Kind::Component) => {
                     errors.push(syn::Error::new(
                         p.span(),
                         format!("`{p}` is a resource: a family's keys come from parameters and literals, known before anything is applied, so every plan shows every member"),
@@ -347,7 +375,7 @@ fn check_lifecycle(
         let name = p.to_string();
         match names.kinds.get(&name) {
             Some(Kind::Param) => {}
-            Some(Kind::Resource | Kind::Key) => errors.push(syn::Error::new(
+            Some(Kind::Resource | Kind::Key | Kind::Component) => errors.push(syn::Error::new(
                 p.span(),
                 format!("`{name}` is a resource: #[protect(...)] takes a bool parameter of the stack"),
             )),
@@ -407,7 +435,7 @@ fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
         .params
         .iter()
         .map(|p| (&p.ident, Kind::Param))
-        .chain(def.resources.iter().map(|r| (&r.ident, Kind::Resource)));
+        .chain(def.resources.iter().map(|r| (&r.ident, if r.component { Kind::Component } else { Kind::Resource })));
     for (ident, kind) in declared {
         let name = ident.to_string();
         if name.starts_with("__formae") {
@@ -546,6 +574,8 @@ struct Walker<'a> {
     local: Option<String>,
     /// Family members named by a literal key, with where.
     members: &'a mut Vec<(String, String, Span)>,
+    /// Walking a component's output: inputs are not outputs.
+    component_outputs: bool,
 }
 
 impl Walker<'_> {
@@ -604,6 +634,43 @@ impl Walker<'_> {
             }
         };
         (tokens, alias)
+    }
+
+    /// A component's inputs: each a value as a property's, into the component's inputs
+    /// struct (`Reader { .. }` fills `ReaderInputs`); the compiler names a missing one.
+    /// Also the alias the component is named by.
+    fn component_inputs(&mut self, s: &ExprStruct) -> (TokenStream, Ident) {
+        if let Some(rest) = &s.rest {
+            self.errors.push(syn::Error::new_spanned(rest, "`..` is not supported: a component's every input is given"));
+        }
+        let written = &s.path;
+        let alias = Ident::new(&format!("__FormaeType{}", self.aliases.len()), written.span());
+        self.aliases.push(quote_spanned! {written.span()=> #[allow(dead_code, non_camel_case_types)] type #alias = #written; });
+        let mut inputs = written.clone();
+        if let Some(last) = inputs.segments.last_mut() {
+            last.ident = format_ident!("{}Inputs", last.ident, span = last.ident.span());
+        }
+        let mut fields = Vec::new();
+        for f in &s.fields {
+            let Member::Named(name) = &f.member else {
+                self.errors.push(syn::Error::new_spanned(&f.member, "inputs have names"));
+                continue;
+            };
+            let outer = self.key.replace(name.to_string());
+            let value = match &f.expr {
+                Expr::Struct(_) | Expr::Array(_) => {
+                    self.errors.push(syn::Error::new_spanned(&f.expr, "a component's input is a value as a property's: a literal, a parameter, an output or a template"));
+                    TokenStream::new()
+                }
+                other => {
+                    let leaf = self.leaf(other);
+                    quote_spanned! {other.span()=> ::formae_runtime::prop(#leaf) }
+                }
+            };
+            self.key = outer;
+            fields.push(quote! { #name: #value });
+        }
+        (quote_spanned! {written.span()=> #inputs { #(#fields,)* } }, alias)
     }
 
     /// A property value: nested struct, list, or leaf.
@@ -808,6 +875,15 @@ impl VisitMut for Walker<'_> {
                     Some(Kind::Resource) => {
                         self.uses.push(RefUse { name: base.to_string(), span: f.span() });
                     }
+                    Some(Kind::Component) => {
+                        self.uses.push(RefUse { name: base.to_string(), span: f.span() });
+                        // A component's outputs are values, not copyable handles.
+                        *e = syn::parse_quote_spanned!(f.span()=> ::core::clone::Clone::clone(&#f));
+                    }
+                    Some(Kind::Param) if self.component_outputs => self.errors.push(syn::Error::new(
+                        base.span(),
+                        format!("`{base}` is an input: a component's outputs are its resources' outputs"),
+                    )),
                     Some(Kind::Param) => self.errors.push(syn::Error::new(
                         f.member.span(),
                         format!("`{base}` is a parameter, a plain value: it has no output `{}`", f.member.to_token_stream()),
@@ -822,9 +898,17 @@ impl VisitMut for Walker<'_> {
             Expr::Path(_) => {
                 let Some(ident) = stack_name(e).cloned() else { return };
                 match self.classify(&ident) {
+                    Some(Kind::Param) if self.component_outputs => self.errors.push(syn::Error::new(
+                        ident.span(),
+                        format!("`{ident}` is an input: a component's outputs are its resources' outputs"),
+                    )),
                     Some(Kind::Param) => {
                         *e = syn::parse_quote_spanned!(ident.span()=> ::core::clone::Clone::clone(&__formae_p.#ident));
                     }
+                    Some(Kind::Component) => self.errors.push(syn::Error::new(
+                        ident.span(),
+                        format!("`{ident}` is a component: use one of its outputs, `{ident}.output`"),
+                    )),
                     Some(Kind::Key) => {
                         *e = syn::parse_quote_spanned!(ident.span()=> ::core::clone::Clone::clone(&#ident));
                     }

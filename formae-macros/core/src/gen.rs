@@ -5,17 +5,21 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
 use syn::LitStr;
 
+use crate::body::{body, Body, Naming};
 use crate::check::Checked;
 use crate::parse::doc_lines;
 
-/// The code for `checked`.
+/// The code for `checked`: a stack, or a component.
 pub fn generate(checked: &Checked) -> TokenStream {
+    if checked.def.is_component() {
+        return crate::component::generate(checked);
+    }
     let def = &checked.def;
     let vis = &def.vis;
     let ident = &def.ident;
     let params_ident = format_ident!("{}Params", ident);
     let outputs_ident = format_ident!("{}Outputs", ident);
-    let name = &def.name;
+    let name = def.name.as_ref().map(LitStr::value).unwrap_or_default();
     let attrs = &def.attrs;
     let description = doc_lines(&def.attrs).into_iter().find(|l| !l.is_empty()).unwrap_or_default();
 
@@ -76,91 +80,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
     });
 
     // Resources.
-    // Output handles are bound 64 to a `let`: one `let` per resource would nest a debuginfo
-    // scope per resource, and LLVM overflows its stack on stacks of ~10,000 resources.
-    let pairs: Vec<_> = def.resources.iter().zip(&checked.resources).filter(|(_, c)| c.each.is_none()).collect();
-    let handles: Vec<TokenStream> = pairs
-        .chunks(64)
-        .map(|chunk| {
-            let ids = chunk.iter().map(|(r, _)| &r.ident);
-            let values = chunk.iter().map(|(r, c)| {
-                let path = &c.ty;
-                let n = r.ident.to_string();
-                quote! { <#path as ::formae_runtime::Resource>::outputs(#n) }
-            });
-            quote! { let ( #( #ids, )* ) = ( #( #values, )* ); }
-        })
-        .collect();
-    // A family's handle gives its members' outputs, by key or all.
-    let families: Vec<TokenStream> = def
-        .resources
-        .iter()
-        .zip(&checked.resources)
-        .filter_map(|(r, c)| {
-            let (_, keys, _) = c.each.as_ref()?;
-            let (id, path, n) = (&r.ident, &c.ty, r.ident.to_string());
-            Some(quote! { let #id = ::formae_runtime::family::Family::new(#n, #keys, <#path as ::formae_runtime::Resource>::outputs); })
-        })
-        .collect();
-    let family_names: std::collections::HashSet<String> =
-        def.resources.iter().filter(|r| r.each.is_some()).map(|r| r.ident.to_string()).collect();
-    let adds: Vec<TokenStream> = checked
-        .order
-        .iter()
-        .map(|&i| {
-            let r = &def.resources[i];
-            let c = &checked.resources[i];
-            let path = &c.ty;
-            let n = r.ident.to_string();
-            let props = &c.props;
-            // Dependencies on a family are on each of its members, known once it is built.
-            let (on_families, plain): (Vec<&String>, Vec<&String>) = c.deps.iter().partition(|d| family_names.contains(*d));
-            let deps = if on_families.is_empty() {
-                quote! { &[#(#plain),*] }
-            } else {
-                let fams = on_families.iter().map(|f| format_ident!("{}", f));
-                quote! {
-                    ::formae_runtime::family::intern_list({
-                        let mut __formae_d: ::std::vec::Vec<&'static str> = ::std::vec![#(#plain),*];
-                        #( __formae_d.extend(#fams.addresses()); )*
-                        __formae_d
-                    })
-                }
-            };
-            // A member named by a literal key must be one of its family's.
-            let members = c.members.iter().map(|(family, key)| {
-                let fam = format_ident!("{}", family);
-                quote! { if !#fam.has(#key) { __formae_s.key_problem(#n, #family, #key); } }
-            });
-            let (lifecycle, checks) = match &c.lifecycle {
-                Some((l, checks)) => (l.clone(), checks.clone()),
-                None => (quote! { ::formae_runtime::lifecycle::Lifecycle::default() }, TokenStream::new()),
-            };
-            let add = match &c.each {
-                None if c.lifecycle.is_none() => quote! { #(#members)* __formae_s.add::<#path>(#n, #deps, #props); },
-                None => quote! {
-                    #(#members)*
-                    #checks
-                    __formae_s.add_with::<#path>(#n, #deps, #props, #lifecycle);
-                },
-                Some((key, _, source)) => {
-                    let id = &r.ident;
-                    quote! {
-                        #(#members)*
-                        __formae_s.family_keys(#n, #source, #id.keys());
-                        for #key in #id.keys().to_vec() {
-                            #checks
-                            __formae_s.add_with::<#path>(::formae_runtime::family::address(#n, &#key), #deps, #props, #lifecycle);
-                        }
-                    }
-                }
-            };
-            match &c.condition {
-                Some((cond, text)) => quote! { if #cond { #add } else { __formae_s.switched_off(#n, #text); } },
-                None => add,
-            }
-        })
-        .collect();
+    let Body { handles, adds, .. } = body(checked, Naming::Stack);
     let count = def.resources.len();
     let aliases = &checked.aliases;
 
@@ -272,11 +192,11 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 let __formae_p = &self.params;
                 #(#aliases)*
                 #(#handles)*
-                #(#families)*
-                let mut __formae_s = ::formae_runtime::StackInstance::with_capacity(#name, #count);
+                let mut __formae_instance = ::formae_runtime::StackInstance::with_capacity(#name, #count);
+                let __formae_s = &mut __formae_instance;
                 #(#adds)*
                 #(#o_adds)*
-                __formae_s
+                __formae_instance
             }
 
             /// Plans this stack against recorded `state`.

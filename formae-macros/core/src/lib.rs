@@ -2,7 +2,9 @@
 //! ([`check`]) and generating code ([`gen`]). It works on `proc_macro2` tokens only, so
 //! its unit tests run without a compiler plugin.
 
+pub mod body;
 pub mod check;
+pub mod component;
 pub mod gen;
 pub mod lifecycle;
 pub mod parse;

@@ -1,4 +1,5 @@
-//! The `stack!` syntax:
+//! The `stack!` syntax (a `component!` is the same with `component Name { ... }`,
+//! `input name: Type;` for parameters, and no name of its own):
 //!
 //! ```text
 //! /// Doc comment: the stack's description.
@@ -14,6 +15,9 @@
 //!     /// Present only when a bool parameter says so; only resources under the same
 //!     /// condition use its outputs, and a stack output of them is an `Option`.
 //!     resource health if with_check = HttpCheck { ... };
+//!     /// An instance of a component: its resources are addressed `app.role`, and its
+//!     /// outputs are `app.role_arn`.
+//!     use app = Reader { name: "app" };
 //!     /// Lifecycle attributes (see `lifecycle`): protection, ignored changes, replacement
 //!     /// order, allowed data loss, an earlier name.
 //!     #[protect(prod)] #[ignore_changes(engine_version)] #[moved_from(cluster)]
@@ -30,13 +34,16 @@ use syn::{bracketed, braced, Attribute, Expr, ExprStruct, Ident, LitStr, Token, 
 
 mod kw {
     syn::custom_keyword!(stack);
+    syn::custom_keyword!(component);
+    syn::custom_keyword!(input);
     syn::custom_keyword!(param);
     syn::custom_keyword!(resource);
     syn::custom_keyword!(output);
     syn::custom_keyword!(depends_on);
 }
 
-/// A whole `stack!` invocation.
+/// A whole `stack!` invocation, or a `component!` one: the same body, with inputs for
+/// parameters and no name of its own.
 pub struct StackDef {
     /// Doc comments and other attributes.
     pub attrs: Vec<Attribute>,
@@ -44,8 +51,8 @@ pub struct StackDef {
     pub vis: Visibility,
     /// The generated struct's name.
     pub ident: Ident,
-    /// The stack's name, as the command line knows it.
-    pub name: LitStr,
+    /// The stack's name, as the command line knows it; `None` for a component.
+    pub name: Option<LitStr>,
     /// Parameters.
     pub params: Vec<ParamDef>,
     /// Resources, in declaration order.
@@ -75,6 +82,9 @@ pub struct ResourceDef {
     pub ident: Ident,
     /// For a family: the key's name and where the keys come from.
     pub each: Option<EachDef>,
+    /// `use name = Component { inputs };`: an instance of a component, its resources
+    /// addressed `name.resource`.
+    pub component: bool,
     /// `if param` or `if !param`: present only when a bool parameter says so.
     pub condition: Option<ConditionDef>,
     /// Its properties, as a struct literal of its type.
@@ -128,12 +138,18 @@ impl Parse for StackDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
-        input.parse::<kw::stack>().map_err(|e| {
-            syn::Error::new(e.span(), "expected `stack Name = \"stack-name\" { ... }`")
-        })?;
-        let ident: Ident = input.parse()?;
-        input.parse::<Token![=]>()?;
-        let name: LitStr = input.parse()?;
+        let is_component = input.peek(kw::component);
+        let (ident, name) = if is_component {
+            input.parse::<kw::component>()?;
+            (input.parse()?, None)
+        } else {
+            input.parse::<kw::stack>().map_err(|e| {
+                syn::Error::new(e.span(), "expected `stack Name = \"stack-name\" { ... }` (or, in component!, `component Name { ... }`)")
+            })?;
+            let ident: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            (ident, Some(input.parse()?))
+        };
         let body;
         braced!(body in input);
         let mut def = StackDef {
@@ -148,21 +164,34 @@ impl Parse for StackDef {
         while !body.is_empty() {
             let attrs = body.call(Attribute::parse_outer)?;
             let look = body.lookahead1();
-            if look.peek(kw::param) {
-                body.parse::<kw::param>()?;
+            let param = if is_component { look.peek(kw::input) } else { look.peek(kw::param) };
+            if param {
+                if is_component {
+                    body.parse::<kw::input>()?;
+                } else {
+                    body.parse::<kw::param>()?;
+                }
                 let ident = body.parse()?;
                 body.parse::<Token![:]>()?;
                 let ty = body.parse()?;
                 let default = if body.peek(Token![=]) {
-                    body.parse::<Token![=]>()?;
+                    let eq = body.parse::<Token![=]>()?;
+                    if is_component {
+                        return Err(syn::Error::new(eq.span, "a component's inputs have no defaults: every use gives each one"));
+                    }
                     Some(body.parse()?)
                 } else {
                     None
                 };
                 body.parse::<Token![;]>()?;
                 def.params.push(ParamDef { attrs, ident, ty, default });
-            } else if look.peek(kw::resource) {
-                body.parse::<kw::resource>()?;
+            } else if look.peek(kw::resource) || look.peek(Token![use]) {
+                let component = body.peek(Token![use]);
+                if component {
+                    body.parse::<Token![use]>()?;
+                } else {
+                    body.parse::<kw::resource>()?;
+                }
                 let ident = body.parse()?;
                 let each = if body.peek(syn::token::Bracket) {
                     let inner;
@@ -192,10 +221,12 @@ impl Parse for StackDef {
                 body.parse::<Token![=]>()?;
                 let expr: Expr = body.parse()?;
                 let Expr::Struct(body_struct) = expr else {
-                    return Err(syn::Error::new_spanned(
-                        expr,
-                        "a resource is a struct literal of its type: `resource name = Type { field: value, ... };`",
-                    ));
+                    let what = if component {
+                        "a component is used with a struct literal of its inputs: `use name = Component { input: value, ... };`"
+                    } else {
+                        "a resource is a struct literal of its type: `resource name = Type { field: value, ... };`"
+                    };
+                    return Err(syn::Error::new_spanned(expr, what));
                 };
                 let mut depends_on = Vec::new();
                 if body.peek(kw::depends_on) {
@@ -207,7 +238,7 @@ impl Parse for StackDef {
                         .collect();
                 }
                 body.parse::<Token![;]>()?;
-                def.resources.push(ResourceDef { attrs, ident, each, condition, body: body_struct, depends_on });
+                def.resources.push(ResourceDef { attrs, ident, each, component, condition, body: body_struct, depends_on });
             } else if look.peek(kw::output) {
                 body.parse::<kw::output>()?;
                 let ident = body.parse()?;
@@ -222,6 +253,13 @@ impl Parse for StackDef {
             }
         }
         Ok(def)
+    }
+}
+
+impl StackDef {
+    /// Whether this is a `component!`.
+    pub fn is_component(&self) -> bool {
+        self.name.is_none()
     }
 }
 

@@ -42,6 +42,19 @@ impl<T> Default for Value<T> {
 }
 
 impl<T> Value<T> {
+    /// The same value as another type, its literal converted by `f`: a component's
+    /// `RoleArn` input where a property takes any ARN.
+    pub fn map_lit<U>(self, f: impl FnOnce(T) -> U) -> Value<U> {
+        match self {
+            Value::Lit(x) => Value::Lit(f(x)),
+            Value::Ref(r) => Value::Ref(r),
+            Value::Template(t) => Value::Template(t),
+            Value::Json(j) => Value::Json(j),
+            Value::Secret(s) => Value::Secret(s),
+            Value::Missing => Value::Missing,
+        }
+    }
+
     /// The literal, once resolved. Executors call this on resolved properties.
     pub fn get(&self) -> Option<&T> {
         match self {
