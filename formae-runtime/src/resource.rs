@@ -256,17 +256,25 @@ pub struct StackInstance {
     /// condition as written (`with_check`, `!with_check`): what the plan says of their
     /// deletes.
     pub switched_off: Vec<(&'static str, &'static str)>,
+    /// Declared moves (`moved old => new;`): what was recorded under the first address is
+    /// now the second.
+    pub moves: Vec<(&'static str, &'static str)>,
 }
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.
     pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
-        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new(), switched_off: Vec::new() }
+        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new(), switched_off: Vec::new(), moves: Vec::new() }
     }
 
     /// Records what is wrong with the keys of the family `family`, which come from `source`.
     pub fn family_keys(&mut self, family: &str, source: &str, keys: &[String]) {
         self.key_problems.extend(crate::family::key_problems(family, source, keys));
+    }
+
+    /// Records a declared move: what was recorded as `from` is now `to`.
+    pub fn moved(&mut self, from: &'static str, to: &'static str) {
+        self.moves.push((from, to));
     }
 
     /// Records that `resource` (or the family of that name) is left out because its
@@ -343,6 +351,9 @@ impl StackInstance {
             if r.lifecycle != crate::lifecycle::Lifecycle::default() {
                 h.update(format!("\0l\0{:?}", r.lifecycle).as_bytes());
             }
+        }
+        for (from, to) in &self.moves {
+            h.update(format!("\0m\0{from}\0{to}").as_bytes());
         }
         for o in &self.outputs {
             h.update(b"\0o\0");

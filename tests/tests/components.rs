@@ -63,3 +63,40 @@ async fn a_component_used_twice_deploys_under_its_addresses() {
     env.destroy("work").await;
     env.sandbox.assert_conformant();
 }
+
+stack! {
+    /// The mail queues before they were a component.
+    pub stack Loose = "work" {
+        resource dead = Queue { queue_name: "dev-mail-dead" };
+        resource jobs = Queue {
+            queue_name: "dev-mail-jobs",
+            redrive_policy: json!({ "deadLetterTargetArn": dead.arn, "maxReceiveCount": 5 }),
+        };
+    }
+}
+
+stack! {
+    /// The same queues, moved into an instance of the component.
+    pub stack Grouped = "work" {
+        use mail = WorkQueue { name: "dev-mail" };
+        moved dead => mail.dead;
+        moved jobs => mail.jobs;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_moved_into_a_component_are_re_addressed_not_replaced() {
+    let env = Env::start("component-move", Delays::default()).await;
+    let (_, before) = env.deploy(&build(&Loose::ENTRY, &[]), Mode::Reconcile).await;
+    let grouped = build(&Grouped::ENTRY, &[]);
+    let (plan, after) = env.deploy(&grouped, Mode::Reconcile).await;
+    assert_eq!((plan.summary.add, plan.summary.change, plan.summary.destroy), (0, 2, 0), "two re-tagging updates, nothing made or destroyed");
+    assert_eq!(plan.change("mail.jobs").and_then(|c| c.lifecycle.moved_from.as_deref()), Some("jobs"));
+    assert_eq!(after.state.resources.keys().collect::<Vec<_>>(), ["mail.dead", "mail.jobs"]);
+    assert_eq!(after.state.resources["mail.jobs"].cloud_id, before.state.resources["jobs"].cloud_id, "the same queue");
+    let jobs = read(&env.cx, "AWS::SQS::Queue", &after.state.resources["mail.jobs"].cloud_id).await.expect("the queue is still there");
+    assert_eq!(tag(&jobs, "formae:resource").as_deref(), Some("mail.jobs"), "{jobs}");
+    assert!(!env.plan(&grouped, Mode::Reconcile).await.has_work(), "once made, the moves are nothing");
+    env.destroy("work").await;
+    env.sandbox.assert_conformant();
+}

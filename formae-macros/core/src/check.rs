@@ -27,6 +27,8 @@ pub struct Checked {
     /// A type alias for each type the stack names, in the order met: the generated code
     /// names each type once through its alias, so a misspelled type is one error.
     pub aliases: Vec<TokenStream>,
+    /// Declared moves, as addresses: from, to.
+    pub moves: Vec<(String, String)>,
 }
 
 /// A stack that does not compile: every diagnostic, and the aliases of the types it
@@ -246,6 +248,8 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         ));
     }
 
+    let moves = check_moves(&def, &names, &mut errors);
+
     // A duplicate is already reported; references mean the first of that name.
     let mut index: HashMap<String, usize> = HashMap::with_capacity(def.resources.len());
     for (i, r) in def.resources.iter().enumerate() {
@@ -260,6 +264,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             order,
             outputs,
             aliases,
+            moves,
         })
     } else {
         // Parameter and output types too, for the imports they use.
@@ -269,6 +274,66 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         }
         Err(Rejected { errors, aliases })
     }
+}
+
+/// The address an expression names (`jobs`, `app.role`, `creds["a"]`) and its first name.
+fn address_of(e: &Expr) -> Option<(String, Ident)> {
+    match e {
+        Expr::Path(_) => stack_name(e).map(|i| (i.to_string(), i.clone())),
+        Expr::Field(f) => {
+            let (base, root) = address_of(&f.base)?;
+            match &f.member {
+                Member::Named(m) => Some((format!("{base}.{m}"), root)),
+                Member::Unnamed(_) => None,
+            }
+        }
+        Expr::Index(ix) => match &*ix.index {
+            Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(k), .. }) => {
+                let (base, root) = address_of(&ix.expr)?;
+                Some((format!("{base}[{:?}]", k.value()), root))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Declared moves as addresses: the new one starts at something the stack declares, the
+/// old one is no name the stack has now, and each old address moves once.
+fn check_moves(def: &StackDef, names: &Names, errors: &mut Vec<syn::Error>) -> Vec<(String, String)> {
+    let mut moves: Vec<(String, String)> = Vec::new();
+    for m in &def.moves {
+        if def.is_component() {
+            errors.push(syn::Error::new_spanned(&m.from, "moves are declared in the stack, with the instance's name: `moved jobs => app.jobs;`"));
+            continue;
+        }
+        let form = "a move names addresses: `moved old => new;` with names such as `jobs`, `app.jobs` or `creds[\"a\"]`";
+        let (Some((from, from_root)), Some((to, to_root))) = (address_of(&m.from), address_of(&m.to)) else {
+            errors.push(syn::Error::new_spanned(&m.from, form));
+            continue;
+        };
+        match names.kinds.get(&to_root.to_string()) {
+            Some(Kind::Resource | Kind::Component) => {}
+            Some(_) | None => {
+                errors.push(syn::Error::new(to_root.span(), format!("`{to_root}` is not a resource, family or component of this stack: a move ends at one")));
+                continue;
+            }
+        }
+        if from == from_root.to_string() && names.kinds.contains_key(&from) {
+            errors.push(syn::Error::new(from_root.span(), format!("`{from}` is still declared in this stack: a move starts at a name nothing has now")));
+            continue;
+        }
+        if from == to {
+            errors.push(syn::Error::new_spanned(&m.to, "a move goes somewhere else"));
+            continue;
+        }
+        if moves.iter().any(|(f, _)| *f == from) {
+            errors.push(syn::Error::new_spanned(&m.from, format!("`{from}` is already moved: each old address moves once")));
+            continue;
+        }
+        moves.push((from, to));
+    }
+    moves
 }
 
 /// A condition's code, reading its bool parameter; the parameter must be one.

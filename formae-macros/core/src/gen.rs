@@ -81,6 +81,8 @@ pub fn generate(checked: &Checked) -> TokenStream {
 
     // Resources.
     let Body { handles, adds, .. } = body(checked, Naming::Stack);
+    let m_from: Vec<&String> = checked.moves.iter().map(|(f, _)| f).collect();
+    let m_to: Vec<&String> = checked.moves.iter().map(|(_, t)| t).collect();
     let count = def.resources.len();
     let aliases = &checked.aliases;
 
@@ -195,6 +197,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 let mut __formae_instance = ::formae_runtime::StackInstance::with_capacity(#name, #count);
                 let __formae_s = &mut __formae_instance;
                 #(#adds)*
+                #( __formae_s.moved(#m_from, #m_to); )*
                 #(#o_adds)*
                 __formae_instance
             }

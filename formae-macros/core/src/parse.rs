@@ -18,6 +18,8 @@
 //!     /// An instance of a component: its resources are addressed `app.role`, and its
 //!     /// outputs are `app.role_arn`.
 //!     use app = Reader { name: "app" };
+//!     /// A move: what was recorded as `jobs` is now the component's `app.jobs`.
+//!     moved jobs => app.jobs;
 //!     /// Lifecycle attributes (see `lifecycle`): protection, ignored changes, replacement
 //!     /// order, allowed data loss, an earlier name.
 //!     #[protect(prod)] #[ignore_changes(engine_version)] #[moved_from(cluster)]
@@ -40,6 +42,7 @@ mod kw {
     syn::custom_keyword!(resource);
     syn::custom_keyword!(output);
     syn::custom_keyword!(depends_on);
+    syn::custom_keyword!(moved);
 }
 
 /// A whole `stack!` invocation, or a `component!` one: the same body, with inputs for
@@ -59,6 +62,17 @@ pub struct StackDef {
     pub resources: Vec<ResourceDef>,
     /// Outputs.
     pub outputs: Vec<OutputDef>,
+    /// `moved old => new;`: declared moves between addresses.
+    pub moves: Vec<MoveDef>,
+}
+
+/// `moved jobs => mail.jobs;`: what was recorded as `from` is now `to` (a resource
+/// renamed, or moved into a component or a family).
+pub struct MoveDef {
+    /// The old address: `jobs`, `app.role`, `creds["a"]`.
+    pub from: Expr,
+    /// The new address.
+    pub to: Expr,
 }
 
 /// `param name: Type = default;`
@@ -160,6 +174,7 @@ impl Parse for StackDef {
             params: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
+            moves: Vec::new(),
         };
         while !body.is_empty() {
             let attrs = body.call(Attribute::parse_outer)?;
@@ -239,6 +254,13 @@ impl Parse for StackDef {
                 }
                 body.parse::<Token![;]>()?;
                 def.resources.push(ResourceDef { attrs, ident, each, component, condition, body: body_struct, depends_on });
+            } else if look.peek(kw::moved) {
+                body.parse::<kw::moved>()?;
+                let from: Expr = body.parse()?;
+                body.parse::<Token![=>]>().map_err(|e| syn::Error::new(e.span(), "a move is `moved old => new;`"))?;
+                let to: Expr = body.parse()?;
+                body.parse::<Token![;]>()?;
+                def.moves.push(MoveDef { from, to });
             } else if look.peek(kw::output) {
                 body.parse::<kw::output>()?;
                 let ident = body.parse()?;

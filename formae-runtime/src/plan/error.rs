@@ -42,11 +42,19 @@ pub enum PlanError {
         refused: Vec<super::lifecycle::Refused>,
     },
     /// A resource is declared as moved from a name that is still recorded beside its own.
-    #[error("`{to}` is #[moved_from({from})], but the state holds both `{from}` and `{to}`: nothing was changed. The move was already made: remove #[moved_from({from})] (`{from}` is then deleted as no longer declared)")]
+    #[error("`{from}` is moved to `{to}`, but the state holds both `{from}` and `{to}`: nothing was changed. The move was already made: remove it (`{from}` is then deleted as no longer declared)")]
     MoveClash {
         /// The old name.
         from: String,
         /// The new name.
+        to: String,
+    },
+    /// A declared move ends at an address the stack does not declare.
+    #[error("`{from}` is moved to `{to}`, which this stack does not declare: nothing was changed. Move it to a resource the stack has (a family's key it lists), or remove the move to delete `{from}`")]
+    MoveTarget {
+        /// The old address.
+        from: String,
+        /// The new one.
         to: String,
     },
     /// A replacement created before the old resource is deleted would take the same name.

@@ -28,12 +28,18 @@ pub const DEPOSED_SUFFIX: &str = " (deposed)";
 /// recorded) is none; both recorded is refused.
 pub(super) fn moves<'a>(stack: &'a StackInstance, state: &StackState) -> Result<HashMap<&'a str, &'a str>, PlanError> {
     let mut moves = HashMap::new();
-    for d in &stack.resources {
-        let Some(from) = d.lifecycle.moved_from else { continue };
-        match (state.resources.contains_key(from), state.resources.contains_key(d.name)) {
-            (true, true) => return Err(PlanError::MoveClash { from: from.to_owned(), to: d.name.to_owned() }),
+    let declared = stack.resources.iter().filter_map(|d| Some((d.lifecycle.moved_from?, d.name)));
+    for (from, to) in declared.chain(stack.moves.iter().copied()) {
+        if !state.resources.contains_key(from) {
+            continue;
+        }
+        if stack.resource(to).is_none() {
+            return Err(PlanError::MoveTarget { from: from.to_owned(), to: to.to_owned() });
+        }
+        match (state.resources.contains_key(from), state.resources.contains_key(to)) {
+            (true, true) => return Err(PlanError::MoveClash { from: from.to_owned(), to: to.to_owned() }),
             (true, false) => {
-                moves.insert(d.name, from);
+                moves.insert(to, from);
             }
             _ => {}
         }

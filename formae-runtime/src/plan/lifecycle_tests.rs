@@ -148,3 +148,20 @@ fn a_move_re_addresses_and_destroys_nothing() {
     both.resources.insert("creds".into(), state.resources["creds"].clone());
     assert_eq!(planned(&moved, &both).unwrap_err(), PlanError::MoveClash { from: "creds".into(), to: "app_creds".into() });
 }
+
+#[test]
+fn a_declared_move_into_a_family_re_addresses_and_a_missing_target_is_refused() {
+    let single = stack(&[("creds", secret("creds", "a"), Lifecycle::default())]);
+    let state = deployed_state(&single);
+    let member = crate::family::address("creds", "a");
+    let mut family = StackInstance::with_capacity("t", 1);
+    family.add(member, &[], secret("creds", "a"));
+    family.moved("creds", member);
+    let p = planned(&family, &state).unwrap();
+    assert_eq!(p.summary, Summary { add: 0, change: 1, destroy: 0 });
+    assert_eq!(p.change(member).unwrap().lifecycle.moved_from.as_deref(), Some("creds"));
+    let mut elsewhere = StackInstance::with_capacity("t", 1);
+    elsewhere.add(member, &[], secret("creds", "a"));
+    elsewhere.moved("creds", crate::family::address("creds", "z"));
+    assert_eq!(planned(&elsewhere, &state).unwrap_err(), PlanError::MoveTarget { from: "creds".into(), to: r#"creds["z"]"#.into() });
+}
