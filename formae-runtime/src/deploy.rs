@@ -23,6 +23,32 @@ pub enum DeployError {
     /// Recorded resources could not be read back from the cloud.
     #[error(transparent)]
     Refresh(#[from] RefreshError),
+    /// An output read across stacks is missing, or would go while still read.
+    #[error(transparent)]
+    StackReference(#[from] StackReferenceError),
+}
+
+/// A problem with outputs one stack reads from another.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StackReferenceError {
+    /// The stack read has not recorded the output.
+    #[error("stack `{reader}` reads output `{output}` of stack `{stack}`, which `{stack}` has not recorded: deploy `{stack}` first (with that output declared); nothing was changed")]
+    Unrecorded {
+        /// The stack that reads.
+        reader: String,
+        /// The stack read.
+        stack: String,
+        /// The output.
+        output: String,
+    },
+    /// Outputs this plan removes are still read by other stacks.
+    #[error("stack `{stack}` would stop recording outputs other stacks still read: {}; nothing was changed. Remove those references (`use stack`) from the readers and deploy them (or destroy them) first", .read.iter().map(|(o, r)| format!("`{o}` (read by `{r}`)")).collect::<Vec<_>>().join(", "))]
+    StillRead {
+        /// The stack whose outputs would go.
+        stack: String,
+        /// Each output and a stack reading it.
+        read: Vec<(String, String)>,
+    },
 }
 
 /// Whether a plan reads recorded resources back from the cloud first.
@@ -52,7 +78,8 @@ impl Session<'_> {
     /// to bring it to `instance`. The stack's values are checked before anything is read.
     pub async fn plan(&self, instance: &StackInstance, mode: Mode, refresh: Refresh) -> Result<(StackState, Plan), DeployError> {
         PlanError::check_values(instance)?;
-        let state = self.store.load(instance.name).await?;
+        let state = self.load(instance).await?;
+        self.check_readers(instance, &state).await?;
         let recorded = state.digest();
         let executors = self.executors.for_stack(instance);
         let (state, drift) = match refresh {
@@ -72,6 +99,36 @@ impl Session<'_> {
             p.absent = absent.into_iter().collect();
         }
         Ok((state, p))
+    }
+
+    /// The recorded state of `instance`'s stack, with the outputs it reads from other
+    /// stacks; an output those have not recorded fails here, naming both stacks.
+    pub async fn load(&self, instance: &StackInstance) -> Result<StackState, DeployError> {
+        let mut state = self.store.load(instance.name).await?;
+        for (stack, output) in &instance.reads {
+            if !state.imports.contains_key(*stack) {
+                let other = self.store.load(stack).await?;
+                state.imports.insert((*stack).to_owned(), other.outputs);
+            }
+            if !state.imports.get(*stack).is_some_and(|o| o.contains_key(*output)) {
+                return Err(StackReferenceError::Unrecorded { reader: instance.name.to_owned(), stack: (*stack).to_owned(), output: (*output).to_owned() }.into());
+            }
+        }
+        Ok(state)
+    }
+
+    /// Refuses, before anything changes, a plan after which `instance` no longer records
+    /// an output another stack reads (a removed output, or a destroy).
+    async fn check_readers(&self, instance: &StackInstance, state: &StackState) -> Result<(), DeployError> {
+        let readers = self.store.readers(instance.name).await?;
+        let read: Vec<(String, String)> = readers
+            .into_iter()
+            .filter(|(output, reader)| reader != instance.name && state.outputs.contains_key(output) && !instance.outputs.iter().any(|o| o.name == output))
+            .collect();
+        if read.is_empty() {
+            return Ok(());
+        }
+        Err(StackReferenceError::StillRead { stack: instance.name.to_owned(), read }.into())
     }
 
     /// Fails, before anything changes, if a secret the plan needs cannot be read.
@@ -95,7 +152,20 @@ impl Session<'_> {
         opts: ApplyOptions,
         observer: &dyn Observer,
     ) -> Result<ApplyReport, EngineError> {
-        engine::apply(instance, plan, state, self.cx, Arc::clone(&self.executors), self.store, self.secrets, opts, observer).await
+        // What this stack reads is on record before it is used, and what it no longer
+        // reads comes off only once the apply succeeded.
+        let now: Vec<(String, String)> = instance.reads.iter().map(|(s, o)| ((*s).to_owned(), (*o).to_owned())).collect();
+        let before = self.store.reads(instance.name).await.map_err(EngineError::Store)?;
+        let mut both = before.clone();
+        both.extend(now.iter().filter(|r| !before.contains(r)).cloned());
+        if both != before {
+            self.store.put_reads(instance.name, &both).await.map_err(EngineError::Store)?;
+        }
+        let report = engine::apply(instance, plan, state, self.cx, Arc::clone(&self.executors), self.store, self.secrets, opts, observer).await?;
+        if report.succeeded() && both != now {
+            self.store.put_reads(instance.name, &now).await.map_err(EngineError::Store)?;
+        }
+        Ok(report)
     }
 }
 

@@ -195,7 +195,7 @@ struct LiveLookup<'a> {
 
 impl Lookup for LiveLookup<'_> {
     fn output(&self, resource: &str, attr: &str) -> Option<Json> {
-        self.state.resources.get(resource)?.outputs.get(attr).cloned()
+        self.state.output_of(resource, attr)
     }
     fn secret(&self, source: &SecretSource) -> Result<String, SecretError> {
         self.secrets.read(source)

@@ -259,17 +259,30 @@ pub struct StackInstance {
     /// Declared moves (`moved old => new;`): what was recorded under the first address is
     /// now the second.
     pub moves: Vec<(&'static str, &'static str)>,
+    /// Outputs of other stacks this one reads: (stack, output).
+    pub reads: Vec<(&'static str, &'static str)>,
 }
+
+/// How a reference names another stack: `stack:<name>` stands where a resource's name
+/// would, and the output where its attribute would.
+pub const STACK_PREFIX: &str = "stack:";
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.
     pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
-        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new(), switched_off: Vec::new(), moves: Vec::new() }
+        StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new(), switched_off: Vec::new(), moves: Vec::new(), reads: Vec::new() }
     }
 
     /// Records what is wrong with the keys of the family `family`, which come from `source`.
     pub fn family_keys(&mut self, family: &str, source: &str, keys: &[String]) {
         self.key_problems.extend(crate::family::key_problems(family, source, keys));
+    }
+
+    /// Records that this stack reads the output `output` of the stack `stack`.
+    pub fn reads(&mut self, stack: &'static str, output: &'static str) {
+        if !self.reads.contains(&(stack, output)) {
+            self.reads.push((stack, output));
+        }
     }
 
     /// Records a declared move: what was recorded as `from` is now `to`.
@@ -351,6 +364,9 @@ impl StackInstance {
             if r.lifecycle != crate::lifecycle::Lifecycle::default() {
                 h.update(format!("\0l\0{:?}", r.lifecycle).as_bytes());
             }
+        }
+        for (stack, output) in &self.reads {
+            h.update(format!("\0x\0{stack}\0{output}").as_bytes());
         }
         for (from, to) in &self.moves {
             h.update(format!("\0m\0{from}\0{to}").as_bytes());

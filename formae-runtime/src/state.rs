@@ -21,12 +21,25 @@ pub struct StackState {
     /// was killed or failed midway may have left in the cloud.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<String, PendingOp>,
+    /// The outputs of other stacks this one reads (`use stack data = FormaeData;`), by
+    /// stack, as recorded when this state was loaded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub imports: BTreeMap<String, BTreeMap<String, Json>>,
 }
 
 impl StackState {
     /// An empty state for `stack`.
     pub fn empty(stack: &str) -> Self {
         StackState { stack: stack.to_owned(), ..Default::default() }
+    }
+
+    /// The recorded value of `attr` of `resource`: a resource's output, or, for
+    /// `stack:<name>`, another stack's output this one reads.
+    pub fn output_of(&self, resource: &str, attr: &str) -> Option<Json> {
+        match resource.strip_prefix(crate::resource::STACK_PREFIX) {
+            Some(stack) => self.imports.get(stack)?.get(attr).cloned(),
+            None => self.resources.get(resource)?.outputs.get(attr).cloned(),
+        }
     }
 
     /// A digest of everything recorded (resources, outputs, operations in flight): it

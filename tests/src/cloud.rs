@@ -37,3 +37,23 @@ pub async fn change_outside(cx: &Cx, type_name: &str, id: &str, path: &str, valu
     }
     panic!("the change outside formae did not finish");
 }
+
+/// A policy document as IAM hands it back: URL-encoded JSON.
+pub fn iam_policy(doc: &str) -> Json {
+    let mut out = Vec::new();
+    let b = doc.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], doc.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("not a policy document ({e}): {doc}"))
+}

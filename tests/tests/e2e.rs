@@ -24,19 +24,7 @@ fn output(report: &formae_runtime::engine::ApplyReport, resource: &str, attr: &s
 
 /// IAM hands policy documents back URL-encoded.
 fn policy(doc: &str) -> Json {
-    let mut out = Vec::new();
-    let b = doc.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            out.push(u8::from_str_radix(&doc[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    serde_json::from_slice(&out).unwrap()
+    formae_tests::cloud::iam_policy(doc)
 }
 
 fn mutating(calls: &Json) -> Vec<String> {

@@ -69,6 +69,7 @@ async fn suite(name: &str, spec: StoreSpec) {
     let store = spec.open().await.unwrap_or_else(|e| panic!("{name}: open: {e}"));
     create_update_delete(store.as_ref()).await;
     moves_and_protection(store.as_ref()).await;
+    readers(store.as_ref()).await;
     journal(store.as_ref()).await;
     whole_state_at_once(store.as_ref()).await;
     locks_in_one_process(store.as_ref()).await;
@@ -137,6 +138,21 @@ async fn moves_and_protection(store: &dyn StateStore) {
     assert_eq!(st.resources.keys().collect::<Vec<_>>(), vec!["other"]);
     assert_eq!(st.resources["other"], updated);
     store.remove_resource(s, "other").await.unwrap();
+}
+
+/// Which stacks read which outputs: each reader's record replaces its last, and what a
+/// stack's readers are reads back from either side.
+async fn readers(store: &dyn StateStore) {
+    let read = |s: &str, o: &str| (s.to_owned(), o.to_owned());
+    store.put_reads("agent", &[read("data", "cluster_arn"), read("data", "secret_arn")]).await.unwrap();
+    store.put_reads("other", &[read("data", "cluster_arn")]).await.unwrap();
+    assert_eq!(store.readers("data").await.unwrap(), [read("cluster_arn", "agent"), read("cluster_arn", "other"), read("secret_arn", "agent")]);
+    assert_eq!(store.reads("agent").await.unwrap(), [read("data", "cluster_arn"), read("data", "secret_arn")]);
+    store.put_reads("agent", &[read("data", "secret_arn")]).await.unwrap();
+    store.put_reads("other", &[]).await.unwrap();
+    assert_eq!(store.readers("data").await.unwrap(), [read("secret_arn", "agent")]);
+    store.put_reads("agent", &[]).await.unwrap();
+    assert!(store.readers("data").await.unwrap().is_empty());
 }
 
 async fn journal(store: &dyn StateStore) {
@@ -438,7 +454,7 @@ async fn state_moves_between_backends_and_refuses_while_locked() {
 // ------------------------------------------------------------ our namespace
 
 /// Our tables as the namespace has them (PostgreSQL's schema).
-const OUR_TABLES: [&str; 5] = ["locks", "pending", "resources", "schema_version", "stack_outputs"];
+const OUR_TABLES: [&str; 6] = ["locks", "pending", "resources", "schema_version", "stack_outputs", "stack_readers"];
 
 fn small_state(stack: &str) -> StackState {
     let mut st = StackState::empty(stack);

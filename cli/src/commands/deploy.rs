@@ -127,7 +127,7 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
 async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInstance, saved: SavedPlan, how: How) -> Result<ExitCode, Failure> {
     let lock = ctx.lock(how.command).await?;
     let result = async {
-        let state = session.store.load(instance.name).await?;
+        let state = session.load(instance).await?;
         saved.check(instance, &state)?;
         let plan = saved.plan;
         show_plan(&plan, false)?;

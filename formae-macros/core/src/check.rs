@@ -29,6 +29,8 @@ pub struct Checked {
     pub aliases: Vec<TokenStream>,
     /// Declared moves, as addresses: from, to.
     pub moves: Vec<(String, String)>,
+    /// Outputs of other stacks read: the stack reference's name and the output.
+    pub reads: Vec<(String, String)>,
 }
 
 /// A stack that does not compile: every diagnostic, and the aliases of the types it
@@ -69,6 +71,8 @@ enum Kind {
     Key,
     /// An instance of a component (`use app = Reader { .. }`).
     Component,
+    /// Another stack's outputs (`use stack data = FormaeData;`).
+    StackRef,
 }
 
 impl Kind {
@@ -78,6 +82,7 @@ impl Kind {
             Kind::Resource => "resource",
             Kind::Key => "key",
             Kind::Component => "component",
+            Kind::StackRef => "stack reference",
         }
     }
 }
@@ -123,6 +128,12 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
 
     let mut resources = Vec::with_capacity(def.resources.len());
     let mut moved_from: HashMap<String, Span> = HashMap::new();
+    let mut reads: Vec<(String, String)> = Vec::new();
+    if def.is_component() {
+        for r in &def.stack_refs {
+            errors.push(syn::Error::new(r.ident.span(), "a component reads no other stack: give it what it needs as inputs"));
+        }
+    }
     let conditions: HashMap<String, ConditionDef> =
         def.resources.iter().filter_map(|r| Some((r.ident.to_string(), r.condition.clone()?))).collect();
     for r in &def.resources {
@@ -146,7 +157,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         }
         let (props, ty) = {
             let local = r.each.as_ref().map(|e| e.key.to_string());
-            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members, component_outputs: false };
+            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members, component_outputs: false, reads: &mut reads };
             if r.component {
                 w.component_inputs(&r.body)
             } else {
@@ -177,9 +188,9 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
                         deps.push(name);
                     }
                 }
-                Some(Kind::Param | Kind::Key) => errors.push(syn::Error::new(
+                Some(kind @ (Kind::Param | Kind::Key | Kind::StackRef)) => errors.push(syn::Error::new(
                     d.span(),
-                    format!("`{name}` is a parameter: `depends_on` lists resources"),
+                    format!("`{name}` is a {}: `depends_on` lists resources", kind.noun()),
                 )),
                 None => errors.push(names.unknown(&name, d.span())),
             }
@@ -214,6 +225,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             local: None,
             members: &mut members,
             component_outputs: def.is_component(),
+            reads: &mut reads,
         };
         let value = w.leaf(&o.value);
         let mut under: Vec<&ConditionDef> = Vec::new();
@@ -265,6 +277,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             outputs,
             aliases,
             moves,
+            reads,
         })
     } else {
         // Parameter and output types too, for the imports they use.
@@ -356,7 +369,7 @@ fn condition_code(c: &ConditionDef, names: &Names, errors: &mut Vec<syn::Error>)
 }
 
 /// `X` of a type written `Option<X>`.
-fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+pub(crate) fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last().filter(|s| s.ident == "Option")?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
@@ -394,7 +407,7 @@ fn family_keys(
                     quote_spanned! {p.span()=> ::formae_runtime::family::keys_of(&__formae_p.#p) },
                     format!("parameter `{p}`"),
                 )),
-                Some(Kind::Resource | Kind::Key | Kind::Component) => {
+                Some(Kind::Resource | Kind::Key | Kind::Component | Kind::StackRef) => {
                     errors.push(syn::Error::new(
                         p.span(),
                         format!("`{p}` is a resource: a family's keys come from parameters and literals, known before anything is applied, so every plan shows every member"),
@@ -440,7 +453,7 @@ fn check_lifecycle(
         let name = p.to_string();
         match names.kinds.get(&name) {
             Some(Kind::Param) => {}
-            Some(Kind::Resource | Kind::Key | Kind::Component) => errors.push(syn::Error::new(
+            Some(Kind::Resource | Kind::Key | Kind::Component | Kind::StackRef) => errors.push(syn::Error::new(
                 p.span(),
                 format!("`{name}` is a resource: #[protect(...)] takes a bool parameter of the stack"),
             )),
@@ -500,7 +513,8 @@ fn collect_names(def: &StackDef, errors: &mut Vec<syn::Error>) -> Names {
         .params
         .iter()
         .map(|p| (&p.ident, Kind::Param))
-        .chain(def.resources.iter().map(|r| (&r.ident, if r.component { Kind::Component } else { Kind::Resource })));
+        .chain(def.resources.iter().map(|r| (&r.ident, if r.component { Kind::Component } else { Kind::Resource })))
+        .chain(def.stack_refs.iter().map(|r| (&r.ident, Kind::StackRef)));
     for (ident, kind) in declared {
         let name = ident.to_string();
         if name.starts_with("__formae") {
@@ -641,6 +655,8 @@ struct Walker<'a> {
     members: &'a mut Vec<(String, String, Span)>,
     /// Walking a component's output: inputs are not outputs.
     component_outputs: bool,
+    /// Other stacks' outputs read: (reference's name, output).
+    reads: &'a mut Vec<(String, String)>,
 }
 
 impl Walker<'_> {
@@ -940,6 +956,12 @@ impl VisitMut for Walker<'_> {
                     Some(Kind::Resource) => {
                         self.uses.push(RefUse { name: base.to_string(), span: f.span() });
                     }
+                    Some(Kind::StackRef) => {
+                        let read = (base.to_string(), f.member.to_token_stream().to_string());
+                        if !self.reads.contains(&read) {
+                            self.reads.push(read);
+                        }
+                    }
                     Some(Kind::Component) => {
                         self.uses.push(RefUse { name: base.to_string(), span: f.span() });
                         // A component's outputs are values, not copyable handles.
@@ -973,6 +995,10 @@ impl VisitMut for Walker<'_> {
                     Some(Kind::Component) => self.errors.push(syn::Error::new(
                         ident.span(),
                         format!("`{ident}` is a component: use one of its outputs, `{ident}.output`"),
+                    )),
+                    Some(Kind::StackRef) => self.errors.push(syn::Error::new(
+                        ident.span(),
+                        format!("`{ident}` is another stack: use one of its outputs, `{ident}.output`"),
                     )),
                     Some(Kind::Key) => {
                         *e = syn::parse_quote_spanned!(ident.span()=> ::core::clone::Clone::clone(&#ident));

@@ -81,6 +81,16 @@ pub fn generate(checked: &Checked) -> TokenStream {
 
     // Resources.
     let Body { handles, adds, .. } = body(checked, Naming::Stack);
+    // Other stacks' outputs: a handle per reference, and what is read, on record.
+    let ref_handles = def.stack_refs.iter().map(|r| {
+        let (id, path) = (&r.ident, &r.path);
+        quote! { let #id = #path::output_refs(); }
+    });
+    let ref_reads = checked.reads.iter().filter_map(|(name, output)| {
+        let r = def.stack_refs.iter().find(|r| r.ident == name)?;
+        let path = &r.path;
+        Some(quote! { __formae_s.reads(#path::NAME, #output); })
+    });
     let m_from: Vec<&String> = checked.moves.iter().map(|(f, _)| f).collect();
     let m_to: Vec<&String> = checked.moves.iter().map(|(_, t)| t).collect();
     let count = def.resources.len();
@@ -109,6 +119,11 @@ pub fn generate(checked: &Checked) -> TokenStream {
         })
         .collect();
 
+    // What other stacks read: each output as a typed reference to this stack's record.
+    let refs_ident = format_ident!("{}OutputRefs", ident);
+    let stack_ref = format!("{}{}", "stack:", name);
+    let r_tys: Vec<syn::Type> = def.outputs.iter().map(|o| crate::check::option_inner(&o.ty).unwrap_or_else(|| o.ty.clone())).collect();
+    let refs_doc = format!("The outputs of [`{ident}`] as another stack reads them (`use stack x = {ident};`).");
     let params_doc = format!("Parameters of [`{ident}`].");
     let outputs_doc = format!("Outputs of [`{ident}`], as recorded by its last apply.");
 
@@ -164,6 +179,12 @@ pub fn generate(checked: &Checked) -> TokenStream {
 
         #default_impl
 
+        #[doc = #refs_doc]
+        #[derive(Debug, Clone, Copy)]
+        #vis struct #refs_ident {
+            #( #(#o_attrs)* pub #o_idents: ::formae_runtime::Output<#r_tys>, )*
+        }
+
         #[doc = #outputs_doc]
         #[derive(Debug, Clone)]
         #vis struct #outputs_ident {
@@ -183,6 +204,11 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 build: |args| ::core::result::Result::Ok(#ident::new(#params_ident::from_args(args)?).instance()),
             };
 
+            /// This stack's outputs for another stack to read, typed as declared.
+            pub fn output_refs() -> #refs_ident {
+                #refs_ident { #( #o_idents: ::formae_runtime::Output::new(#stack_ref, #o_names), )* }
+            }
+
             /// The stack built from `params`.
             pub fn new(params: #params_ident) -> Self {
                 #ident { params }
@@ -194,10 +220,12 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 let __formae_p = &self.params;
                 #(#aliases)*
                 #(#handles)*
+                #(#ref_handles)*
                 let mut __formae_instance = ::formae_runtime::StackInstance::with_capacity(#name, #count);
                 let __formae_s = &mut __formae_instance;
                 #(#adds)*
                 #( __formae_s.moved(#m_from, #m_to); )*
+                #(#ref_reads)*
                 #(#o_adds)*
                 __formae_instance
             }

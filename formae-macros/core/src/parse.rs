@@ -18,6 +18,8 @@
 //!     /// An instance of a component: its resources are addressed `app.role`, and its
 //!     /// outputs are `app.role_arn`.
 //!     use app = Reader { name: "app" };
+//!     /// Another stack's outputs, typed: `data.db_cluster_arn`.
+//!     use stack data = FormaeData;
 //!     /// A move: what was recorded as `jobs` is now the component's `app.jobs`.
 //!     moved jobs => app.jobs;
 //!     /// Lifecycle attributes (see `lifecycle`): protection, ignored changes, replacement
@@ -64,6 +66,17 @@ pub struct StackDef {
     pub outputs: Vec<OutputDef>,
     /// `moved old => new;`: declared moves between addresses.
     pub moves: Vec<MoveDef>,
+    /// `use stack data = FormaeData;`: other stacks whose outputs this one reads.
+    pub stack_refs: Vec<StackRefDef>,
+}
+
+/// `use stack data = FormaeData;`: the outputs of the stack `FormaeData` (another
+/// `stack!`), read from its recorded state as `data.output`, typed as it declares them.
+pub struct StackRefDef {
+    /// The name the stack is read through here.
+    pub ident: Ident,
+    /// The other stack's type.
+    pub path: syn::Path,
 }
 
 /// `moved jobs => mail.jobs;`: what was recorded as `from` is now `to` (a resource
@@ -175,6 +188,7 @@ impl Parse for StackDef {
             resources: Vec::new(),
             outputs: Vec::new(),
             moves: Vec::new(),
+            stack_refs: Vec::new(),
         };
         while !body.is_empty() {
             let attrs = body.call(Attribute::parse_outer)?;
@@ -200,6 +214,14 @@ impl Parse for StackDef {
                 };
                 body.parse::<Token![;]>()?;
                 def.params.push(ParamDef { attrs, ident, ty, default });
+            } else if body.peek(Token![use]) && body.peek2(kw::stack) {
+                body.parse::<Token![use]>()?;
+                body.parse::<kw::stack>()?;
+                let ident: Ident = body.parse()?;
+                body.parse::<Token![=]>()?;
+                let path: syn::Path = body.parse()?;
+                body.parse::<Token![;]>()?;
+                def.stack_refs.push(StackRefDef { ident, path });
             } else if look.peek(kw::resource) || look.peek(Token![use]) {
                 let component = body.peek(Token![use]);
                 if component {

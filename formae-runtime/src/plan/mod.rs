@@ -38,6 +38,9 @@ struct PlanLookup<'a> {
 
 impl Lookup for PlanLookup<'_> {
     fn output(&self, resource: &str, attr: &str) -> Option<Json> {
+        if resource.starts_with(crate::resource::STACK_PREFIX) {
+            return self.state.output_of(resource, attr);
+        }
         match self.actions.get(resource) {
             Some(Action::NoOp | Action::Update) => {
                 let recorded = self.moves.get(resource).copied().unwrap_or(resource);

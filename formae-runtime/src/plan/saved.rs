@@ -201,6 +201,10 @@ mod tests {
         let mut moved = state.clone();
         moved.outputs.insert("x".into(), serde_json::json!(1));
         assert!(matches!(back.check(&s, &moved).unwrap_err(), SavedPlanError::StateChanged { .. }));
+        // Another stack's outputs this one reads count as its state.
+        let mut read = state.clone();
+        read.imports.insert("data".into(), [("arn".to_owned(), serde_json::json!("arn:aws:x"))].into());
+        assert!(matches!(back.check(&s, &read).unwrap_err(), SavedPlanError::StateChanged { .. }));
 
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replace("\"create\"", "\"delete\"")).unwrap();

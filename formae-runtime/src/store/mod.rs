@@ -59,6 +59,13 @@ pub trait StateStore: Send + Sync {
     /// and with `resource` records it anew, in one transaction: a rename never leaves the
     /// resource under both names or neither.
     async fn move_resource(&self, stack: &str, from: &str, to: &str, resource: Option<&RecordedResource>) -> Result<(), StoreError>;
+    /// Records that `reader` reads these outputs (stack, output) of other stacks, in
+    /// place of what it recorded before.
+    async fn put_reads(&self, reader: &str, reads: &[(String, String)]) -> Result<(), StoreError>;
+    /// What `reader` recorded that it reads: (stack, output) pairs.
+    async fn reads(&self, reader: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Who reads the outputs of `stack`: (output, reading stack) pairs.
+    async fn readers(&self, stack: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// Records that an operation on `name` is starting (at `op.started_at`, or now by the
     /// store's clock if that is empty).
     async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError>;

@@ -2,7 +2,8 @@
 //! next, and the move of a store an earlier build made in the default schema.
 //!
 //! Versions: 1 made `resources` and `stack_outputs`, 2 added `pending` and `locks`, 3
-//! keeps them in the namespace, 4 adds the journal's `client_token`, 5 a resource's `lifecycle` (its protection). A store at version 1 or 2 has them in the default schema
+//! keeps them in the namespace, 4 adds the journal's `client_token`, 5 a resource's `lifecycle` (its protection), 6 `stack_readers`
+//! (which stacks read which outputs). A store at version 1 or 2 has them in the default schema
 //! (PostgreSQL) or without the prefix (SQLite); opening it moves them, in the same
 //! transaction as the rest of its migration, keeping every row.
 
@@ -13,7 +14,7 @@ use super::sql::{Cell, Dialect, Sql, Step, Table};
 use super::sql_store::SqlStore;
 
 /// The state schema this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The namespace our tables live in: a schema of this name in PostgreSQL, a prefix of
 /// this name and `_` in SQLite.
@@ -38,6 +39,7 @@ fn since(table: Table) -> i64 {
     match table {
         Table::Resources | Table::StackOutputs => 1,
         Table::Pending | Table::Locks => 2,
+        Table::Readers => 6,
     }
 }
 
@@ -49,6 +51,8 @@ fn columns(table: Table) -> &'static [&'static str] {
         Table::StackOutputs => &["stack", "outputs", "updated_at"],
         Table::Pending => &["stack", "name", "op", "type", "cloud_id", "identity", "started_at"],
         Table::Locks => &["stack", "lock_id", "holder", "acquired_ms", "expires_ms"],
+        // Made in the namespace; never outside it.
+        Table::Readers => &[],
     }
 }
 
@@ -81,6 +85,9 @@ fn create(d: Dialect, table: Table) -> String {
                 stack TEXT NOT NULL, name TEXT NOT NULL, op TEXT NOT NULL, type TEXT NOT NULL,
                 cloud_id TEXT, identity TEXT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (stack, name))"
         ),
+        (Table::Readers, _) => format!(
+            "CREATE TABLE {name} (stack TEXT NOT NULL, output TEXT NOT NULL, reader TEXT NOT NULL, PRIMARY KEY (stack, output, reader))"
+        ),
         (Table::Locks, _) => format!(
             "CREATE TABLE {name} (
                 stack TEXT PRIMARY KEY, lock_id TEXT NOT NULL, holder TEXT NOT NULL,
@@ -107,7 +114,9 @@ pub(super) fn migrations(d: Dialect) -> Vec<Vec<String>> {
     // Version 5: what a resource's declaration said of its life (`{"protected":true}`),
     // so a resource removed from the stack stays protected until it is unprotected.
     let fifth = vec![format!("ALTER TABLE {} ADD COLUMN lifecycle TEXT", d.table(Table::Resources))];
-    vec![first, second, third, fourth, fifth]
+    // Version 6: which stacks read which outputs, so an output still read is not removed.
+    let sixth = vec![create(d, Table::Readers)];
+    vec![first, second, third, fourth, fifth, sixth]
 }
 
 /// What a database holds of ours when opened.

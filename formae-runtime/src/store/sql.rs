@@ -67,11 +67,13 @@ pub enum Table {
     Pending,
     /// One lease row per locked stack.
     Locks,
+    /// Who reads which stack output: one row per stack, output and reading stack.
+    Readers,
 }
 
 impl Table {
     /// Every table, in the order the schema introduced them.
-    pub const ALL: [Table; 4] = [Table::Resources, Table::StackOutputs, Table::Pending, Table::Locks];
+    pub const ALL: [Table; 5] = [Table::Resources, Table::StackOutputs, Table::Pending, Table::Locks, Table::Readers];
 
     /// Its name without the namespace, as earlier builds named it in the default schema.
     pub fn bare(self) -> &'static str {
@@ -80,6 +82,7 @@ impl Table {
             Table::StackOutputs => "stack_outputs",
             Table::Pending => "pending",
             Table::Locks => "locks",
+            Table::Readers => "stack_readers",
         }
     }
 }
@@ -102,10 +105,12 @@ impl Dialect {
             (Dialect::Sqlite, Table::StackOutputs) => "formae_rs_stack_outputs",
             (Dialect::Sqlite, Table::Pending) => "formae_rs_pending",
             (Dialect::Sqlite, Table::Locks) => "formae_rs_locks",
+            (Dialect::Sqlite, Table::Readers) => "formae_rs_stack_readers",
             (Dialect::Postgres, Table::Resources) => "formae_rs.resources",
             (Dialect::Postgres, Table::StackOutputs) => "formae_rs.stack_outputs",
             (Dialect::Postgres, Table::Pending) => "formae_rs.pending",
             (Dialect::Postgres, Table::Locks) => "formae_rs.locks",
+            (Dialect::Postgres, Table::Readers) => "formae_rs.stack_readers",
         }
     }
 

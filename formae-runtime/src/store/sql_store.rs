@@ -64,6 +64,18 @@ impl<B: Sql> SqlStore<B> {
         self.backend.dialect().fill(s)
     }
 
+    /// Two text columns of the rows `sql` selects for `key`.
+    async fn pairs(&self, sql: &str, key: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = self.backend.query(&self.sql(sql), vec![Param::Text(key.to_owned())]).await.map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let get = |i: usize| r.get(i).and_then(Cell::text).unwrap_or_default();
+                (get(0), get(1))
+            })
+            .collect())
+    }
+
     fn resource_params(stack: &str, name: &str, r: &RecordedResource) -> Vec<Param> {
         vec![
             Param::Text(stack.to_owned()),
@@ -270,6 +282,23 @@ impl<B: Sql> StateStore for SqlStore<B> {
             steps.push(self.delete_pending(stack, to));
         }
         self.backend.atomically(steps).await.map_err(|e| self.err(e))
+    }
+
+    async fn put_reads(&self, reader: &str, reads: &[(String, String)]) -> Result<(), StoreError> {
+        let rows = reads.iter().map(|(stack, output)| vec![Param::Text(stack.clone()), Param::Text(output.clone()), Param::Text(reader.to_owned())]).collect();
+        let steps = vec![
+            Step::One(self.sql("DELETE FROM {stack_readers} WHERE reader = $1"), vec![Param::Text(reader.to_owned())]),
+            Step::Many(self.sql("INSERT INTO {stack_readers} (stack, output, reader) VALUES ($1, $2, $3)"), rows),
+        ];
+        self.backend.atomically(steps).await.map_err(|e| self.err(e))
+    }
+
+    async fn reads(&self, reader: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.pairs("SELECT stack, output FROM {stack_readers} WHERE reader = $1 ORDER BY stack, output", reader).await
+    }
+
+    async fn readers(&self, stack: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.pairs("SELECT output, reader FROM {stack_readers} WHERE stack = $1 ORDER BY output, reader", stack).await
     }
 
     async fn put_pending(&self, stack: &str, name: &str, op: &PendingOp) -> Result<(), StoreError> {

@@ -110,7 +110,7 @@ async fn a_new_file_keeps_its_tables_under_the_prefix() {
     let path = tempdir().join("state.db");
     let store = SqliteStore::open(&path).await.unwrap();
     store.put_resource("s", "r", &rec()).await.unwrap();
-    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
+    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs", "formae_rs_stack_readers"]);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(store.location(), StateLocation::Sqlite { path: path.clone() });
 }
@@ -126,7 +126,7 @@ async fn a_first_schema_file_is_migrated_keeping_its_records() {
     assert_eq!(state.resources["r"], rec());
     assert_eq!(state.outputs["url"], "https://x.example");
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
+    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs", "formae_rs_stack_readers"]);
     // The journal and the lock the second schema added work.
     store.put_pending("s", "p", &PendingOp { op: crate::state::Op::Create, type_name: "t".into(), cloud_id: None, identity: serde_json::json!({}), started_at: String::new(), client_token: None }).await.unwrap();
     let lock = store.lock("s", &Holder::this_process("test"), Duration::from_secs(30)).await.unwrap();
@@ -140,7 +140,7 @@ async fn a_second_schema_file_moves_into_the_prefix_keeping_every_row() {
     let path = tempdir().join("state.db");
     Connection::open(&path).unwrap().execute_batch(&format!("{FIRST_SCHEMA}{SECOND_SCHEMA}")).unwrap();
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs"]);
+    assert_eq!(tables(&path), ["formae_rs_locks", "formae_rs_pending", "formae_rs_resources", "formae_rs_stack_outputs", "formae_rs_stack_readers"]);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     let state = store.load("s").await.unwrap();
     assert_eq!(state.resources["r"], rec());

@@ -1,0 +1,192 @@
+//! The flagship split in two stacks joined by references, as a team splits what changes
+//! rarely from what changes often: `formae-data` holds the database and its credentials,
+//! `formae-agent` the roles, the config and the service, and reads the data stack's
+//! outputs, typed, from its recorded state. The data stack cannot drop an output the
+//! agent stack still reads.
+
+use formae_macros::stack;
+use formae_runtime::prelude::*;
+
+/// The command the guide gives the container: write the config from the environment,
+/// then start the agent with it.
+const START_COMMAND: &str =
+    "printenv FORMAE_CONFIG > /tmp/formae.conf.pkl && formae agent start --config /tmp/formae.conf.pkl";
+
+stack! {
+    /// The formae agent's datastore: Aurora Serverless v2 with the Data API, its credentials and database.
+    pub stack FormaeData = "formae-data" {
+        /// Aurora Serverless v2 minimum capacity, in ACUs.
+        param min_capacity: f64 = 0.5;
+        /// Aurora Serverless v2 maximum capacity, in ACUs.
+        param max_capacity: f64 = 2.0;
+        /// Aurora PostgreSQL engine version.
+        param engine_version: String = "16.4";
+        /// The Aurora cluster's identifier; changing it replaces the cluster.
+        param db_cluster_id: String = "formae-db";
+        /// Where the database master password is read from: env:NAME or file:PATH.
+        param db_password: SecretSource = SecretSource::env("FORMAE_DB_PASSWORD");
+
+        /// Credentials the Data API signs in with.
+        resource db_creds = Secret {
+            name: "formae-db-creds",
+            description: "Aurora master credentials for the formae agent's datastore",
+            secret_string: json!({ "username": "postgres", "password": db_password }),
+        };
+
+        /// Aurora Serverless v2 PostgreSQL with the Data API turned on.
+        resource db_cluster = DbCluster {
+            db_cluster_identifier: db_cluster_id,
+            engine: "aurora-postgresql",
+            engine_version: engine_version,
+            serverless_v2_scaling: ServerlessV2Scaling {
+                min_capacity: min_capacity,
+                max_capacity: max_capacity,
+            },
+            master_username: "postgres",
+            master_user_password: db_password,
+            enable_http_endpoint: true,
+        };
+
+        /// The Serverless v2 instance the Data API needs to run statements.
+        resource db_instance = DbInstance {
+            db_instance_identifier: "formae-db-instance",
+            db_cluster_identifier: db_cluster.identifier,
+            db_instance_class: "db.serverless",
+            engine: "aurora-postgresql",
+        };
+
+        /// The agent's database; the Data API needs a running instance first.
+        resource database = Database {
+            cluster_arn: db_cluster.arn,
+            secret_arn: db_creds.arn,
+            name: "formae",
+        } depends_on [db_instance];
+
+        /// The Aurora cluster holding the agent's state.
+        output db_cluster_arn: DbClusterArn = db_cluster.arn;
+        /// The secret with the database credentials.
+        output db_secret_arn: SecretArn = db_creds.arn;
+        /// The agent's database.
+        output database_name: String = database.name;
+    }
+}
+
+stack! {
+    /// The formae agent on ECS Express Mode, its datastore read from the formae-data stack.
+    pub stack FormaeAgent = "formae-agent" {
+        /// AWS region of the stack; also written into the agent's datastore config.
+        param region: String = "us-east-1";
+        /// The agent's container image.
+        param image: String = "ghcr.io/platform-engineering-labs/formae:latest";
+        /// The port the agent's API listens on.
+        param container_port: u16 = 49684;
+        /// Task CPU units.
+        param cpu: u32 = 1024;
+        /// Task memory in MiB.
+        param memory: u32 = 2048;
+
+        /// The datastore's outputs, typed as formae-data declares them.
+        use stack data = FormaeData;
+
+        /// The agent's config file, injected into the container as FORMAE_CONFIG.
+        resource config = Secret {
+            name: "formae-config",
+            description: "formae agent configuration (formae.conf.pkl)",
+            secret_string: template!(r#"amends "formae:/Config.pkl"
+
+agent {{
+  datastore {{
+    datastoreType = "auroradataapi"
+    auroraDataAPI {{
+      clusterArn = "{data.db_cluster_arn}"
+      secretArn = "{data.db_secret_arn}"
+      database = "{data.database_name}"
+      region = "{region}"
+    }}
+  }}
+}}
+"#),
+        };
+
+        /// Lets ECS pull the image and inject the config secret.
+        resource execution_role = Role {
+            role_name: "ecsTaskExecutionRole",
+            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
+            managed_policy_arns: [PolicyArn::aws_managed("service-role/AmazonECSTaskExecutionRolePolicy")],
+            policies: [InlinePolicy {
+                name: "formae-secrets-access",
+                document: PolicyDocument {
+                    statements: [Statement {
+                        effect: Effect::Allow,
+                        actions: ["secretsmanager:GetSecretValue"],
+                        resources: [config.arn],
+                    }],
+                },
+            }],
+        };
+
+        /// Lets ECS manage the load balancer, certificate and networking.
+        resource infrastructure_role = Role {
+            role_name: "ecsInfrastructureRoleForExpressServices",
+            assume_role_policy: PolicyDocument::assumed_by("ecs.amazonaws.com"),
+            managed_policy_arns: [PolicyArn::aws_managed(
+                "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
+            )],
+        };
+
+        /// The agent's own credentials: the Data API, its secret, and what the AWS plugin manages.
+        resource task_role = Role {
+            role_name: "formae-ecs-task-role",
+            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
+            managed_policy_arns: [PolicyArn::aws_managed("PowerUserAccess")],
+            policies: [InlinePolicy {
+                name: "formae-data-api",
+                document: PolicyDocument {
+                    statements: [
+                        Statement {
+                            effect: Effect::Allow,
+                            actions: [
+                                "rds-data:ExecuteStatement",
+                                "rds-data:BeginTransaction",
+                                "rds-data:CommitTransaction",
+                                "rds-data:RollbackTransaction",
+                            ],
+                            resources: [data.db_cluster_arn],
+                        },
+                        Statement {
+                            effect: Effect::Allow,
+                            actions: ["secretsmanager:GetSecretValue"],
+                            resources: [data.db_secret_arn],
+                        },
+                    ],
+                },
+            }],
+        };
+
+        /// The agent, on ECS Express Mode.
+        resource agent = ExpressGatewayService {
+            service_name: "formae-agent",
+            execution_role_arn: execution_role.arn,
+            infrastructure_role_arn: infrastructure_role.arn,
+            task_role_arn: task_role.arn,
+            primary_container: PrimaryContainer {
+                image: image,
+                container_port: container_port,
+                secrets: [ContainerSecret { name: "FORMAE_CONFIG", value_from: config.arn }],
+                command: ["sh", "-c", START_COMMAND],
+            },
+            health_check_path: "/api/v1/health",
+            cpu: cpu,
+            memory: memory,
+        };
+
+        /// The guide's verify step: the agent's health endpoint answers 200.
+        resource health = HttpCheck {
+            url: template!("{agent.service_url}/api/v1/health"),
+            expect_status: 200,
+        };
+
+        /// Where the agent answers; point the CLI's `api.url` here.
+        output service_url: String = agent.service_url;
+    }
+}
