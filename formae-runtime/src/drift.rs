@@ -67,7 +67,7 @@ pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Resu
             let Some(exec) = executors.for_resource(name, &rec.type_name, &rec.props.value) else {
                 return Err(RefreshError::UnknownType { resource: name.clone(), type_name: rec.type_name.clone() });
             };
-            let (cx, name, rec) = (cx.clone(), name.clone(), rec.clone());
+            let (cx, name, rec) = (cx.for_region(rec.region.as_deref()), name.clone(), rec.clone());
             reads.spawn(async move {
                 let result = exec.read(&cx, &rec.cloud_id, &rec.props.value).await;
                 (name, result)
@@ -197,7 +197,7 @@ pub async fn find_existing(
             continue;
         }
         let props = placeholders(&resolved);
-        let (cx, name, type_name) = (cx.clone(), decl.name.to_owned(), decl.meta.type_name);
+        let (cx, name, type_name) = (cx.for_region(decl.lifecycle.region), decl.name.to_owned(), decl.meta.type_name);
         declared.insert(name.clone(), (type_name, decl.meta.unordered, planned.clone()));
         order.push(name.clone());
         let at_once = Arc::clone(&at_once);

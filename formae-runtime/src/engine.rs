@@ -344,7 +344,13 @@ pub async fn apply(
             tracing::info!(resource = %name, op = op.doing(), "start");
             // A resource whose last operation failed is in no recorded shape to compare with.
             let failed_before = state.resources.get(&name).is_some_and(|r| r.status == ResourceStatus::Failed);
-            let (cx, adopt, force) = (cx.clone(), opts.adopt, opts.force || failed_before);
+            // A resource that names its region is applied there; a delete goes where the
+            // record says it lives.
+            let region = match op {
+                Op::Delete => state.resources.get(&name).and_then(|r| r.region.clone()),
+                _ => plan.change(&name).and_then(|c| c.lifecycle.region.clone()),
+            };
+            let (cx, adopt, force) = (cx.for_region(region.as_deref()), opts.adopt, opts.force || failed_before);
             let scope = (name.clone(), notes.clone());
             let moving = moves.get(&name).cloned().filter(|_| op == Op::Update).unwrap_or_default();
             running.spawn(NOTES.scope(scope, MOVED_FROM.scope(moving, CLIENT_TOKEN.scope(token, async move {
@@ -384,7 +390,12 @@ pub async fn apply(
         let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
         match result {
             Ok(applied) => {
-                let at = Recording { protected: plan.change(&name).is_some_and(|c| c.lifecycle.protected), stored_as: moves.remove(&name) };
+                let change = plan.change(&name);
+                let at = Recording {
+                    protected: change.is_some_and(|c| c.lifecycle.protected),
+                    region: change.and_then(|c| c.lifecycle.region.clone()),
+                    stored_as: moves.remove(&name),
+                };
                 record(stack.name, &name, op, applied, planned[i].take(), &declared, at, &mut state, store).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
@@ -535,6 +546,8 @@ fn keep_ignored(d: &DeclaredResource, prior: Option<&Json>, rec: Option<&Recorde
 struct Recording {
     /// The declaration's protection.
     protected: bool,
+    /// The region it was applied in, when not the stack's.
+    region: Option<String>,
     /// The name the resource is still stored under, before a declared move.
     stored_as: Option<String>,
 }
@@ -562,6 +575,7 @@ async fn record(
                 deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
                 status: ResourceStatus::Ready,
                 protected: at.protected,
+                region: at.region.clone(),
             };
             match &at.stored_as {
                 Some(from) => store.move_resource(stack, from, name, Some(&rec)).await?,

@@ -314,6 +314,27 @@ impl Cx {
         }
     }
 
+    /// The same clients in `region` (`None`: this one's), with the same credentials,
+    /// endpoint and settings: what a resource that names its region is applied with.
+    pub fn for_region(&self, region: Option<&str>) -> Cx {
+        let Some(r) = region.filter(|r| *r != self.region) else { return self.clone() };
+        let to = aws_config::Region::new(r.to_owned());
+        Cx {
+            stack: self.stack.clone(),
+            iam: aws_sdk_iam::Client::from_conf(self.iam.config().to_builder().region(to.clone()).build()),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(self.secrets.config().to_builder().region(to.clone()).build()),
+            rds: aws_sdk_rds::Client::from_conf(self.rds.config().to_builder().region(to.clone()).build()),
+            rdsdata: aws_sdk_rdsdata::Client::from_conf(self.rdsdata.config().to_builder().region(to.clone()).build()),
+            ecs: aws_sdk_ecs::Client::from_conf(self.ecs.config().to_builder().region(to.clone()).build()),
+            cloudcontrol: aws_sdk_cloudcontrol::Client::from_conf(self.cloudcontrol.config().to_builder().region(to.clone()).build()),
+            sts: aws_sdk_sts::Client::from_conf(self.sts.config().to_builder().region(to).build()),
+            http: self.http.clone(),
+            timing: self.timing.clone(),
+            partition: partition_of(r).to_owned(),
+            region: r.to_owned(),
+        }
+    }
+
     /// `arn` (written `arn:aws:...`, as stacks write AWS managed policies) in this
     /// region's partition.
     pub fn in_partition(&self, arn: &str) -> String {

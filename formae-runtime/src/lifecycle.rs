@@ -20,6 +20,8 @@ pub struct Lifecycle {
     /// The name it was recorded under before a rename: its state is re-addressed, and
     /// nothing is destroyed.
     pub moved_from: Option<&'static str>,
+    /// The region it lives in, when not the stack's (`#[region("eu-west-1")]`).
+    pub region: Option<&'static str>,
 }
 
 impl Lifecycle {
@@ -49,6 +51,11 @@ impl ProtectWhen for bool {
 /// Whether a `#[protect(param)]` with this parameter's value protects.
 pub fn protect_when<P: ProtectWhen>(param: &P) -> bool {
     param.on()
+}
+
+/// The region a `#[region(param)]` names, kept for the life of the program.
+pub fn region_of(param: &str) -> &'static str {
+    crate::family::intern(param.to_owned())
 }
 
 /// What `resource name if param = ...` reads: a `bool` parameter.

@@ -73,6 +73,9 @@ pub struct RecordedResource {
     /// the stack stops declaring it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    /// The region it lives in, when its declaration named one other than the stack's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// Where a recorded resource's last operation got to.

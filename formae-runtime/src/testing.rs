@@ -90,6 +90,7 @@ pub fn deployed_state(stack: &StackInstance) -> StackState {
                 deps: decl.deps.iter().map(|d| (*d).to_owned()).collect(),
                 status: ResourceStatus::Ready,
                 protected: decl.lifecycle.protect,
+                region: decl.lifecycle.region.map(str::to_owned),
             },
         );
     }

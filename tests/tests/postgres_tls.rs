@@ -26,7 +26,7 @@ fn stack(name: &str, resources: usize) -> StackState {
                 props: formae_runtime::state::RecordedProps { value: json!({"role_name": role, "password": "sha256:00"}), sensitive: ["/password".to_owned()].into() },
                 outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}")))]),
                 deps: vec![],
-                status: ResourceStatus::Ready, protected: false
+                status: ResourceStatus::Ready, protected: false, region: None
             },
         );
     }

@@ -42,7 +42,7 @@ fn resource(i: usize, role: &str) -> RecordedResource {
         },
         outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}-{i}")))]),
         deps: if i > 0 { vec![format!("r{:05}", i - 1)] } else { vec![] },
-        status: ResourceStatus::Ready, protected: false
+        status: ResourceStatus::Ready, protected: false, region: None
     }
 }
 

@@ -460,6 +460,14 @@ fn check_lifecycle(
             None => errors.push(names.unknown(&name, p.span())),
         }
     }
+    if let Some(crate::lifecycle::Region::Param(p)) = &l.region {
+        let name = p.to_string();
+        match names.kinds.get(&name) {
+            Some(Kind::Param) => {}
+            Some(kind) => errors.push(syn::Error::new(p.span(), format!("`{name}` is a {}: #[region(...)] takes a String parameter or a literal", kind.noun()))),
+            None => errors.push(names.unknown(&name, p.span())),
+        }
+    }
     if let Some(old) = &l.moved_from {
         let name = old.to_string();
         if name == own {

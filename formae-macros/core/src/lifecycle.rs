@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, Meta, Token};
 
 /// The attributes a resource takes, as the error for any other lists them.
-const KNOWN: &str = "#[protect], #[protect(parameter)], #[ignore_changes(property, ...)], #[create_before_destroy], #[allow_data_loss] or #[moved_from(old_name)]";
+const KNOWN: &str = "#[protect], #[protect(parameter)], #[ignore_changes(property, ...)], #[create_before_destroy], #[allow_data_loss], #[moved_from(old_name)] or #[region(\"eu-west-1\")]";
 
 /// A resource's lifecycle, as written.
 #[derive(Default)]
@@ -23,6 +23,16 @@ pub struct LifecycleDef {
     pub allow_data_loss: bool,
     /// `#[moved_from(old)]`.
     pub moved_from: Option<Ident>,
+    /// `#[region("eu-west-1")]` or `#[region(param)]`.
+    pub region: Option<Region>,
+}
+
+/// Where `#[region(..)]` says a resource lives.
+pub enum Region {
+    /// A region written out.
+    Literal(syn::LitStr),
+    /// A `String` parameter.
+    Param(Ident),
 }
 
 impl LifecycleDef {
@@ -33,6 +43,7 @@ impl LifecycleDef {
             && self.create_before_destroy.is_none()
             && !self.allow_data_loss
             && self.moved_from.is_none()
+            && self.region.is_none()
     }
 
     /// The runtime's `Lifecycle` for it; a protecting parameter is read as a `bool`, and a
@@ -53,6 +64,11 @@ impl LifecycleDef {
             }
             None => quote! { ::core::option::Option::None },
         };
+        let region = match &self.region {
+            None => quote! { ::core::option::Option::None },
+            Some(Region::Literal(r)) => quote! { ::core::option::Option::Some(#r) },
+            Some(Region::Param(p)) => quote_spanned! {p.span()=> ::core::option::Option::Some(::formae_runtime::lifecycle::region_of(&__formae_p.#p)) },
+        };
         quote! {
             ::formae_runtime::lifecycle::Lifecycle {
                 protect: #protect,
@@ -60,6 +76,7 @@ impl LifecycleDef {
                 create_before_destroy: #cbd,
                 allow_data_loss: #adl,
                 moved_from: #moved,
+                region: #region,
             }
         }
     }
@@ -116,8 +133,34 @@ pub fn parse(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> LifecycleDef 
                     "#[moved_from(...)] names the resource's old name: `#[moved_from(db)]`",
                 )),
             },
+            "region" => {
+                let region = attr
+                    .parse_args::<syn::LitStr>()
+                    .map(Region::Literal)
+                    .or_else(|_| attr.parse_args::<Ident>().map(Region::Param));
+                match region {
+                    Ok(Region::Literal(r)) if !valid_region(&r.value()) => errors.push(syn::Error::new(
+                        r.span(),
+                        format!("`{}` is not an AWS region's name: write one such as \"eu-west-1\"", r.value()),
+                    )),
+                    Ok(r) => def.region = Some(r),
+                    Err(_) => errors.push(syn::Error::new_spanned(
+                        attr,
+                        "#[region(...)] names the region: `#[region(\"eu-west-1\")]`, or a String parameter: `#[region(replica_region)]`",
+                    )),
+                }
+            }
             _ => errors.push(syn::Error::new_spanned(attr.path(), format!("unknown attribute `#[{name}]` on a resource: use {KNOWN}"))),
         }
     }
     def
+}
+
+/// Whether `r` looks like a region's name: lowercase words and a number, joined by `-`
+/// (`eu-west-1`, `us-gov-west-1`, `cn-north-1`).
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }

@@ -23,7 +23,7 @@ fn planned(s: &StackInstance, state: &StackState) -> Result<Plan, PlanError> {
     plan(s, state, Mode::Reconcile, &FixedSecrets)
 }
 
-const PROTECT: Lifecycle = Lifecycle { protect: true, ignore_changes: &[], create_before_destroy: false, allow_data_loss: false, moved_from: None };
+const PROTECT: Lifecycle = Lifecycle { protect: true, ignore_changes: &[], create_before_destroy: false, allow_data_loss: false, moved_from: None, region: None };
 
 #[test]
 fn a_protected_resource_refuses_replacement_and_names_it() {

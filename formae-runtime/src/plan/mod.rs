@@ -208,6 +208,7 @@ fn diff_resource(
     let declared = ChangeLifecycle {
         protected: decl.lifecycle.protect,
         allow_data_loss: decl.lifecycle.allow_data_loss,
+        region: decl.lifecycle.region.map(str::to_owned),
         ..ChangeLifecycle::default()
     };
     let Some(rec) = rec else {
@@ -232,6 +233,9 @@ fn diff_resource(
     let fields = diff_fields(&before, &after, decl.meta.create_only, decl.meta.unordered, mode);
     let (action, reason) = if rec.type_name != decl.meta.type_name {
         (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
+    } else if rec.region.as_deref() != decl.lifecycle.region {
+        let region = |r: Option<&str>| r.map_or_else(|| "the stack's region".to_owned(), |r| format!("region {r}"));
+        (Action::Replace, Some(format!("it moves from {} to {}", region(rec.region.as_deref()), region(decl.lifecycle.region))))
     } else if rec.status == ResourceStatus::Failed {
         (Action::Replace, Some("its last operation failed".to_owned()))
     } else if fields.iter().any(|f| f.forces_replacement) {
@@ -335,7 +339,7 @@ fn undeclared(
             outputs: Marked::default(),
             prior_outputs: rec.outputs.clone(),
             reason: None,
-            lifecycle: ChangeLifecycle { protected: rec.protected, ..ChangeLifecycle::default() },
+            lifecycle: ChangeLifecycle { protected: rec.protected, region: rec.region.clone(), ..ChangeLifecycle::default() },
         })
         .collect();
     (kept, deletes)

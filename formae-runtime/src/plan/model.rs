@@ -110,6 +110,9 @@ pub struct ChangeLifecycle {
     /// Properties that differ from the record but are left as recorded (`#[ignore_changes]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<String>,
+    /// The region it lives in, when not the stack's (`#[region(..)]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A recorded resource that changed in the cloud outside formae, found by a refresh.

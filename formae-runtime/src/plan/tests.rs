@@ -50,7 +50,7 @@ fn applied(s: &StackInstance) -> StackState {
             props: crate::state::RecordedProps::from_marked(props),
             outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{}", d.name)))]),
             deps: d.deps.iter().map(|x| (*x).to_owned()).collect(),
-            status: ResourceStatus::Ready, protected: false
+            status: ResourceStatus::Ready, protected: false, region: None
         };
         state.resources.insert(d.name.into(), rec);
     }
@@ -152,7 +152,7 @@ fn an_unreadable_secret_fails_only_when_there_is_something_to_compare() {
             },
             outputs: BTreeMap::new(),
             deps: vec![],
-            status: ResourceStatus::Ready, protected: false
+            status: ResourceStatus::Ready, protected: false, region: None
         },
     );
     let err = plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap_err();

@@ -111,7 +111,8 @@ pub(super) fn migrations(d: Dialect) -> Vec<Vec<String>> {
     let third = Vec::new();
     // Version 4: the create's idempotency token, so a killed create is sent again with it.
     let fourth = vec![format!("ALTER TABLE {} ADD COLUMN client_token TEXT", d.table(Table::Pending))];
-    // Version 5: what a resource's declaration said of its life (`{"protected":true}`),
+    // Version 5: what a resource's declaration said of its life (`{"protected":true}`,
+    // `{"region":"eu-west-1"}`),
     // so a resource removed from the stack stays protected until it is unprotected.
     let fifth = vec![format!("ALTER TABLE {} ADD COLUMN lifecycle TEXT", d.table(Table::Resources))];
     // Version 6: which stacks read which outputs, so an output still read is not removed.

@@ -14,10 +14,12 @@ use super::StateStore;
 use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
 
 /// What a resource's `lifecycle` column holds; NULL is the default.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
 struct RecordedLifecycle {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     protected: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
 }
 
 /// A state store over any [`Sql`] backend.
@@ -86,7 +88,12 @@ impl<B: Sql> SqlStore<B> {
             Param::Text(serde_json::to_string(&r.outputs).unwrap_or_default()),
             Param::Text(serde_json::to_string(&r.deps).unwrap_or_default()),
             Param::Text(status_text(r.status).to_owned()),
-            if r.protected { Param::Text(r#"{"protected":true}"#.to_owned()) } else { Param::Null },
+            if r.protected || r.region.is_some() {
+                let lifecycle = RecordedLifecycle { protected: r.protected, region: r.region.clone() };
+                Param::Text(serde_json::to_string(&lifecycle).unwrap_or_default())
+            } else {
+                Param::Null
+            },
         ]
     }
 
@@ -223,6 +230,7 @@ impl<B: Sql> StateStore for SqlStore<B> {
                 deps: serde_json::from_str(&get(5)).map_err(|e| self.corrupt(&name, e))?,
                 status,
                 protected: lifecycle.protected,
+                region: lifecycle.region,
             };
             state.resources.insert(name, rec);
         }

@@ -18,7 +18,7 @@ fn rec() -> RecordedResource {
         props: crate::state::RecordedProps::plain(serde_json::json!({"role_name": "r"})),
         outputs: BTreeMap::from([("arn".to_owned(), serde_json::json!("arn:aws:iam::1:role/r"))]),
         deps: vec!["x".into()],
-        status: ResourceStatus::Ready, protected: false
+        status: ResourceStatus::Ready, protected: false, region: None
     }
 }
 

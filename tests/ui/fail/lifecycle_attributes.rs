@@ -24,6 +24,10 @@ stack! {
         resource h = Secret { name: "h", secret_string: SecretSource::env("H") };
         #[create_before_destroy(now)]
         resource i = Secret { name: "i", secret_string: SecretSource::env("I") };
+        #[region("Europe")]
+        resource j = Secret { name: "j", secret_string: SecretSource::env("J") };
+        #[region(a)]
+        resource k = Secret { name: "k", secret_string: SecretSource::env("K") };
     }
 }
 

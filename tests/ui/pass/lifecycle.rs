@@ -19,6 +19,11 @@ stack! {
         resource queue = Queue { queue_name: template!("{queue_name}-v2"), visibility_timeout: 30 };
         #[create_before_destroy]
         resource spare = Queue { visibility_timeout: 60 };
+        param replica_region: String = "eu-west-1";
+        #[region(replica_region)]
+        resource replica = Queue { visibility_timeout: 60 };
+        #[region("us-west-2")]
+        resource west = Queue { visibility_timeout: 60 };
     }
 }
 
@@ -33,6 +38,9 @@ fn main() {
     assert!(!queue.lifecycle.protect, "protected only when `prod` is");
     assert_eq!(queue.lifecycle.moved_from, Some("old_queue"));
     assert!(off.resource("spare").unwrap().lifecycle.create_before_destroy);
+    assert_eq!(off.resource("replica").unwrap().lifecycle.region, Some("eu-west-1"));
+    assert_eq!(off.resource("west").unwrap().lifecycle.region, Some("us-west-2"));
+    assert_eq!(off.resource("db").unwrap().lifecycle.region, None);
     let args = [("prod".to_owned(), "true".to_owned())];
     let on = Kept::new(KeptParams::from_args(&args).unwrap()).instance();
     assert!(on.resource("queue").unwrap().lifecycle.protect);
