@@ -120,11 +120,11 @@ async fn create_update_delete(store: &dyn StateStore) {
 /// protection a record carries reads back.
 async fn moves_and_protection(store: &dyn StateStore) {
     let s = "moves";
-    let protected = RecordedResource { protected: true, ..resource(0, "a") };
+    let protected = RecordedResource { protected: true, region: Some("eu-west-1".into()), ..resource(0, "a") };
     store.put_resource(s, "old", &protected).await.unwrap();
     store.put_pending(s, "old", &pending("update", "old")).await.unwrap();
     let st = store.load(s).await.unwrap();
-    assert_eq!(st.resources["old"], protected, "the protection reads back");
+    assert_eq!(st.resources["old"], protected, "the protection and the region read back");
     store.move_resource(s, "old", "new", None).await.unwrap();
     let st = store.load(s).await.unwrap();
     assert_eq!(st.resources.keys().collect::<Vec<_>>(), vec!["new"]);

@@ -165,3 +165,18 @@ fn a_declared_move_into_a_family_re_addresses_and_a_missing_target_is_refused() 
     elsewhere.moved("creds", crate::family::address("creds", "z"));
     assert_eq!(planned(&elsewhere, &state).unwrap_err(), PlanError::MoveTarget { from: "creds".into(), to: r#"creds["z"]"#.into() });
 }
+
+#[test]
+fn a_resource_that_changes_region_is_replaced_and_the_plan_says_where() {
+    let west = Lifecycle { region: Some("eu-west-1"), ..Lifecycle::default() };
+    let s = stack(&[("db", secret("db", "a"), west)]);
+    let state = deployed_state(&s);
+    assert_eq!(state.resources["db"].region.as_deref(), Some("eu-west-1"));
+    assert!(!planned(&s, &state).unwrap().has_work());
+    let home = stack(&[("db", secret("db", "a"), Lifecycle::default())]);
+    let p = planned(&home, &state).unwrap();
+    let c = p.change("db").unwrap();
+    assert_eq!((c.action, c.reason.as_deref()), (Action::Replace, Some("it moves from region eu-west-1 to the stack's region")));
+    let destroy = planned(&StackInstance::with_capacity("t", 0), &state).unwrap();
+    assert_eq!(destroy.change("db").unwrap().lifecycle.region.as_deref(), Some("eu-west-1"), "a delete goes where it lives");
+}
