@@ -73,8 +73,7 @@ fn cluster_identifier_change_replaces_the_cluster_and_what_is_bound_to_it() {
     let refused = formae_runtime::plan::data_loss::check(&p, false).expect_err("a plan that replaces the database is refused");
     let names: Vec<&str> = refused.losses.iter().map(|l| l.resource.as_str()).collect();
     assert_eq!(names, ["db_cluster", "db_instance", "database"]);
-    let text = refused.to_string();
-    assert!(text.contains("`db_cluster` (AWS::RDS::DBCluster, replaced)") && text.contains("--allow-data-loss (--yes alone is not enough)"), "{text}");
+    insta::assert_snapshot!("data_loss_refusal", refused.to_string());
     assert!(formae_runtime::plan::data_loss::check(&p, true).is_ok(), "allowed, it goes ahead");
     let cpu_only = plan(&flagship(&["cpu=2048", "memory=4096"]), &state, Mode::Reconcile, &FixedSecrets).unwrap();
     assert!(cpu_only.data_loss().is_empty(), "an update in place loses nothing");

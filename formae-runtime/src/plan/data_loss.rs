@@ -89,7 +89,7 @@ impl Plan {
 /// A plan that would lose data, not allowed to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "this plan deletes data: {} hold{} data that {} with {}. Nothing was changed. If that is meant, run it again with --allow-data-loss (--yes alone is not enough).",
+    "this plan deletes data: {} hold{} data that {} with {}. Nothing was changed. If that is meant, run it again with --allow-data-loss (--yes alone is not enough), or mark each such resource #[allow_data_loss] in the stack.",
     names(.losses),
     if .losses.len() == 1 { "s" } else { "" },
     if .losses.len() == 1 { "goes" } else { "go" },
