@@ -27,6 +27,12 @@ registry schemas cfn-lint bundles (cloudcontrol_schemas.py), as AWS answers them
   ResourceNotFoundException for GetResource and UpdateResource, and a FAILED progress
   event with ErrorCode NotFound for DeleteResource.
 
+Cloud Control is regional: each request is answered in the region of its SigV4
+credential scope (us-east-1 for an unsigned one), and is carried out there, when it is
+due, whatever request comes to settle it. Resources, request tokens and client tokens
+of one region are not seen from another (a global service's resources excepted; see
+cloudcontrol_schemas.GLOBAL_SERVICES).
+
 Who carries a type's handlers out: the moto adapters (cloudcontrol_moto.py) for the types
 moto models, so that its native APIs (s3, sqs, ec2, ...) see what Cloud Control made and
 Cloud Control reads what they made; the generic store (cloudcontrol_store.py) for the
@@ -44,6 +50,7 @@ model does not declare it, so the checker would count AWS's own answer as a viol
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -58,9 +65,9 @@ SB = None  # the sandbox module (sandbox.py), set by attach()
 TOKEN_LIFETIME = 36 * 3600  # ClientToken idempotency window (Cloud Control user guide)
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
-REQUESTS = {}  # request token -> Request
-CLIENT_TOKENS = {}  # client token -> (fingerprint, request token, when)
-BUSY = {}  # (type name, identifier) -> request token of the mutation under way
+REQUESTS = {}  # (region, request token) -> Request
+CLIENT_TOKENS = {}  # (region, client token) -> (fingerprint, request token, when)
+BUSY = {}  # (region or "global", type name, identifier) -> request token of the mutation under way
 GENERATION = [0]  # bumped by reset(): timers of an earlier generation do nothing
 
 
@@ -107,8 +114,23 @@ class ApiError(Exception):
 
 # ------------------------------------------------------------------ serving
 
+CREDENTIAL = re.compile(r"Credential=[^/,\s]+/[^/,\s]+/([^/,\s]+)/cloudcontrolapi/aws4_request")
+
+
+def request_region(headers):
+    """The region a request is signed for (its SigV4 credential scope)."""
+    m = CREDENTIAL.search(headers.get("Authorization", "") or "")
+    return m.group(1) if m else S.REGION
+
+
 def serve(handler, op, body):
-    """Answers one Cloud Control call on the sandbox's request handler."""
+    """Answers one Cloud Control call on the sandbox's request handler, in the region
+    the request is signed for."""
+    with S.in_region(request_region(handler.headers)):
+        return _serve(handler, op, body)
+
+
+def _serve(handler, op, body):
     ops = {
         "CreateResource": create_resource, "GetResource": get_resource, "UpdateResource": update_resource,
         "DeleteResource": delete_resource, "ListResources": list_resources,
@@ -195,6 +217,8 @@ def public(ti, model):
 class Request:
     def __init__(self, ti, operation, ident, action):
         self.token = str(uuid.uuid4())
+        self.region = S.region()
+        self.scope = S.scope(ti)
         self.type = ti.name
         self.ti = ti
         self.operation = operation
@@ -242,8 +266,13 @@ def settle():
 
 
 def run(r):
+    with S.in_region(r.region):
+        _run(r)
+
+
+def _run(r):
     r.done = True
-    BUSY.pop((r.type, r.identifier), None)
+    BUSY.pop((r.scope, r.type, r.identifier), None)
     try:
         if r.injected:
             raise HandlerError(r.injected, {
@@ -258,7 +287,7 @@ def run(r):
         r.status, r.error_code, r.message = "FAILED", e.code, e.message
     except Exception as e:  # a failure of the sandbox itself, not one AWS would give
         r.status, r.error_code, r.message = "FAILED", "InternalFailure", f"sandbox error: {e!r}"
-    BUSY.pop((r.type, r.identifier), None)
+    BUSY.pop((r.scope, r.type, r.identifier), None)
 
 
 def _timer(r):
@@ -271,21 +300,22 @@ def submit(ti, operation, ident, action, client_token, fingerprint):
     """Records a mutation and schedules it; its first progress event."""
     sb = _sb()
     with sb.LOCK:
-        if ident is not None and (ti.name, ident) in BUSY:
+        busy = (S.scope(ti), ti.name, ident)
+        if ident is not None and busy in BUSY:
             raise ApiError("ConcurrentOperationException",
                            f"Another resource operation is currently being performed on this resource "
-                           f"(request token {BUSY[(ti.name, ident)]}).")
+                           f"(request token {BUSY[busy]}).")
         r = Request(ti, operation, ident, action)
         if sb.CONFIG.get("cloudcontrol_fail", 0) > 0:
             sb.CONFIG["cloudcontrol_fail"] -= 1
             r.injected = sb.RNG.choice(("Throttling", "ServiceInternalError"))
             key = f"CloudControl:{r.injected}"
             sb.FAULTS[key] = sb.FAULTS.get(key, 0) + 1
-        REQUESTS[r.token] = r
+        REQUESTS[(r.region, r.token)] = r
         if client_token:
-            CLIENT_TOKENS[client_token] = (fingerprint, r.token, r.created)
+            CLIENT_TOKENS[(r.region, client_token)] = (fingerprint, r.token, r.created)
         if ident is not None:
-            BUSY[(ti.name, ident)] = r.token
+            BUSY[busy] = r.token
         first = r.event()
         first["OperationStatus"] = "IN_PROGRESS"
         first.pop("ResourceModel", None)
@@ -306,14 +336,14 @@ def replay(client_token, fingerprint):
     if not client_token:
         return None
     with _sb().LOCK:
-        seen = CLIENT_TOKENS.get(client_token)
+        seen = CLIENT_TOKENS.get((S.region(), client_token))
         if seen is None or time.time() - seen[2] > TOKEN_LIFETIME:
             return None
         if seen[0] != fingerprint:
             raise ApiError("ClientTokenConflictException",
                            f"The client token {client_token} was already used for a different request.")
         settle()
-        return {"ProgressEvent": REQUESTS[seen[1]].event()}
+        return {"ProgressEvent": REQUESTS[(S.region(), seen[1])].event()}
 
 
 def _reject_read_only(ti, model):
@@ -513,7 +543,7 @@ def list_resources(req):
 def _request(req):
     token = req.get("RequestToken")
     settle()
-    r = REQUESTS.get(token) if isinstance(token, str) else None
+    r = REQUESTS.get((S.region(), token)) if isinstance(token, str) else None
     if r is None:
         raise ApiError("RequestTokenNotFoundException", f"Request with token {token} was not found")
     return r
@@ -529,7 +559,8 @@ def list_requests(req):
     ops, statuses = flt.get("Operations"), flt.get("OperationStatuses")
     settle()
     with _sb().LOCK:
-        found = sorted(REQUESTS.values(), key=lambda r: r.created, reverse=True)
+        found = [r for r in REQUESTS.values() if r.region == S.region()]
+        found = sorted(found, key=lambda r: r.created, reverse=True)
         found = [r for r in found if (not ops or r.operation in ops) and (not statuses or r.current_status() in statuses)]
         chunk, nxt = _page(found, req)
         out = {"ResourceRequestStatusSummaries": [r.event(with_model=False) for r in chunk]}
@@ -547,7 +578,7 @@ def cancel_request(req):
                            f"can be cancelled.")
         r.cancelled_at = time.time()
         r.done = True
-        BUSY.pop((r.type, r.identifier), None)
+        BUSY.pop((r.scope, r.type, r.identifier), None)
         ev = r.event()
         ev["OperationStatus"] = "CANCEL_IN_PROGRESS"
         return {"ProgressEvent": ev}

@@ -27,9 +27,17 @@ Two kinds of adapter:
   which Cloud Control never does). Whether such a resource was deleted through its
   native API is not noticed.
 
-Not modelled: what moto itself does not (see the sandbox's README), properties of the
-per-type adapters beyond `owned` (echoed, not enforced), and regions other than
-us-east-1.
+Regions: each request is carried out in the region its SigV4 signature names
+(cloudcontrol_schemas.region()): moto's backend of that region, ARNs and queue URLs
+naming it, and the records of what was asked for kept per region (cloudcontrol_store),
+so a region reads and lists only its own resources. The global services'
+(cloudcontrol_schemas.GLOBAL_SERVICES, IAM among them) are one set for every region.
+S3 buckets are in moto's one partition-wide backend, each with its region: a read,
+update or delete answers only a bucket of the request's region, and a list answers
+every region's buckets, as AWS's S3::Bucket handlers do.
+
+Not modelled: what moto itself does not (see the sandbox's README), and properties of
+the per-type adapters beyond `owned` (echoed, not enforced).
 """
 
 import base64
@@ -41,8 +49,6 @@ import cloudcontrol_schemas as S
 from cloudcontrol_store import STORE, HandlerError, already_exists, identifier_of, not_found
 
 SB = None
-REGION = S.REGION
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/cloudcontrol/00000000-0000-0000-0000-000000000000"
 
 
 def attach(sandbox):
@@ -52,6 +58,11 @@ def attach(sandbox):
 
 def account():
     return SB.ACCOUNT if SB is not None else S.ACCOUNT
+
+
+def stack_id():
+    """The stack moto's CloudFormation models are told they belong to."""
+    return f"arn:aws:cloudformation:{S.region()}:{account()}:stack/cloudcontrol/00000000-0000-0000-0000-000000000000"
 
 
 def translate(e, ti, ident=None):
@@ -184,16 +195,23 @@ class Adapter:
         import moto.cloudformation.parsing as parsing
         cls = parsing.get_model_map()[type_name]
         return cls.create_from_cloudformation_json(
-            name, {"Type": type_name, "Properties": copy.deepcopy(props)}, account(), REGION,
-            LogicalId="CloudControl", StackId=STACK_ID, ResourceType=type_name)
+            name, {"Type": type_name, "Properties": copy.deepcopy(props)}, account(), S.region(),
+            LogicalId="CloudControl", StackId=stack_id(), ResourceType=type_name)
 
 
 def backend(service, scope=None):
     from moto.backends import get_backend
-    return get_backend(service)[account()][scope or REGION]
+    return get_backend(service)[account()][scope or S.region()]
 
 
 # ------------------------------------------------------------------ S3
+
+def bucket_here(name):
+    """The bucket `name` if it is in the request's region: moto keeps every region's
+    buckets in one backend, and AWS's S3 handlers reach only their own region's."""
+    b = backend("s3", "aws").buckets.get(name)
+    return b if b is not None and b.region_name == S.region() else None
+
 
 class S3Bucket(Adapter):
     owned = ("BucketName", "Arn", "DomainName", "DualStackDomainName", "RegionalDomainName", "WebsiteURL", "Tags",
@@ -224,7 +242,7 @@ class S3Bucket(Adapter):
 
     def _read(self, ti, ident):
         s3 = self.s3()
-        b = s3.buckets.get(ident)
+        b = bucket_here(ident)
         if b is None:
             return None
         out = {"BucketName": b.name, "Arn": b.arn, "DomainName": b.domain_name,
@@ -251,8 +269,16 @@ class S3Bucket(Adapter):
             raise HandlerError("GeneralServiceException",
                                "The bucket you tried to delete is not empty (Service: S3, Status Code: 409)")
 
-    def _list(self, ti):
-        return list(self.s3().buckets)
+    def list(self, ti):
+        # AWS's list handler answers the account's buckets of every region (ListBuckets),
+        # though a read answers only the request's region's: each is read in its own.
+        out = []
+        for name, b in list(self.s3().buckets.items()):
+            with S.in_region(b.region_name):
+                model = self.read(ti, name)
+            if model is not None:
+                out.append((name, model))
+        return out
 
 
 class S3BucketPolicy(Adapter):
@@ -267,11 +293,13 @@ class S3BucketPolicy(Adapter):
         return model["Bucket"]
 
     def _put(self, model):
+        if bucket_here(model["Bucket"]) is None:
+            raise HandlerError("NotFound", "The specified bucket does not exist")
         doc = model["PolicyDocument"]
         self.s3().put_bucket_policy(model["Bucket"], (doc if isinstance(doc, str) else json.dumps(doc)).encode())
 
     def _read(self, ti, ident):
-        b = self.s3().buckets.get(ident)
+        b = bucket_here(ident)
         if b is None or not b.policy:
             return None
         text = b.policy.decode() if isinstance(b.policy, bytes) else b.policy
@@ -288,7 +316,7 @@ class S3BucketPolicy(Adapter):
         self.s3().delete_bucket_policy(ident)
 
     def _list(self, ti):
-        return [n for n, b in self.s3().buckets.items() if b.policy]
+        return [n for n, b in self.s3().buckets.items() if b.policy and b.region_name == S.region()]
 
 
 # ------------------------------------------------------------------ SQS
@@ -306,7 +334,7 @@ SQS_ATTRIBUTES = {  # CloudFormation property -> SQS attribute, and whether it i
 
 
 def queue_url(name):
-    return f"https://sqs.{REGION}.amazonaws.com/{account()}/{name}"
+    return f"https://sqs.{S.region()}.amazonaws.com/{account()}/{name}"
 
 
 class SQSQueue(Adapter):
@@ -450,7 +478,7 @@ class SNSTopic(Adapter):
     def _create(self, ti, model):
         name = model.get("TopicName") or (generated_name(ti, "TopicName")[:250] + (".fifo" if model.get("FifoTopic") else ""))
         model["TopicName"] = name
-        arn = f"arn:aws:sns:{REGION}:{account()}:{name}"
+        arn = f"arn:aws:sns:{S.region()}:{account()}:{name}"
         if arn in self.sns().topics:
             raise already_exists(ti, arn)
         attrs = {}
@@ -975,7 +1003,7 @@ class SSMParameter(Adapter):
         ident, model = super().create(ti, desired)
         # moto's model gives no Arn (cloudformation attributes); SSM's is this.
         record = STORE.read(ti, ident)
-        record["Arn"] = f"arn:aws:ssm:{REGION}:{account()}:parameter/{ident.lstrip('/')}"
+        record["Arn"] = f"arn:aws:ssm:{S.region()}:{account()}:parameter/{ident.lstrip('/')}"
         STORE.put(ti, ident, record)
         return ident, self.read(ti, ident)
 
@@ -1594,12 +1622,16 @@ class EC2SecurityGroup(Adapter):
 
 # ------------------------------------------------------------------ any other CloudFormation model
 
+def object_key(ti, ident):
+    return S.scope(ti), ti.name, ident
+
+
 class CfnModel(Adapter):
     """A type moto has a CloudFormation model for and no adapter above: created and
     deleted through the model; reads answer what was asked for plus the model's
     Fn::GetAtt attributes; updates change that record only."""
 
-    objects = {}  # (type name, identifier) -> moto's object
+    objects = {}  # (region or "global", type name, identifier) -> moto's object
 
     def __init__(self, type_name, cls):
         super().__init__(type_name)
@@ -1608,7 +1640,7 @@ class CfnModel(Adapter):
     def create(self, ti, desired):
         model = copy.deepcopy(desired)
         ident = identifier_of(ti, model)
-        if ident is not None and (ti.name, ident) in self.objects:
+        if ident is not None and object_key(ti, ident) in self.objects:
             raise already_exists(ti, ident)
         name_prop = self.name_property(ti)
         name = model.get(name_prop) if name_prop else None
@@ -1619,7 +1651,7 @@ class CfnModel(Adapter):
             name = name or f"cc-{uuid.uuid4().hex[:12]}"
             obj = self.cls.create_from_cloudformation_json(
                 name, {"Type": ti.name, "Properties": copy.deepcopy(model)},
-                account(), REGION, LogicalId="CloudControl", StackId=STACK_ID, ResourceType=ti.name)
+                account(), S.region(), LogicalId="CloudControl", StackId=stack_id(), ResourceType=ti.name)
         except Exception as e:
             raise translate(e, ti, ident)
         for prop in ti.top_read_only():
@@ -1639,10 +1671,10 @@ class CfnModel(Adapter):
         from cloudcontrol_store import fill_identifier, fill_read_only
         fill_identifier(ti, model)
         ident = identifier_of(ti, model)
-        if (ti.name, ident) in self.objects:
+        if object_key(ti, ident) in self.objects:
             raise already_exists(ti, ident)
         fill_read_only(ti, model, ident)
-        self.objects[(ti.name, ident)] = (obj, model, name)
+        self.objects[object_key(ti, ident)] = (obj, model, name)
         STORE.put(ti, ident, model)
         return ident, model
 
@@ -1659,24 +1691,24 @@ class CfnModel(Adapter):
         return None
 
     def read(self, ti, ident):
-        if (ti.name, ident) not in self.objects:
+        if object_key(ti, ident) not in self.objects:
             return None
         return STORE.read(ti, ident)
 
     def update(self, ti, ident, old, new):
-        if (ti.name, ident) not in self.objects:
+        if object_key(ti, ident) not in self.objects:
             raise not_found(ti, ident)
         STORE.put(ti, ident, new)
         return new
 
     def delete(self, ti, ident):
-        found = self.objects.get((ti.name, ident))
+        found = self.objects.get(object_key(ti, ident))
         if found is None:
             raise not_found(ti, ident)
         obj, model, name = found
         try:
             try:
-                obj.delete(account(), REGION)
+                obj.delete(account(), S.region())
             except (TypeError, AttributeError, NotImplementedError):
                 if "__isabstractmethod__" not in dir(self.cls.delete_from_cloudformation_json):
                     # As moto's stack deletion calls it: the name the resource was made with
@@ -1687,14 +1719,14 @@ class CfnModel(Adapter):
                         props.setdefault(name_prop, name)
                     self.cls.delete_from_cloudformation_json(
                         getattr(obj, "physical_resource_id", None) or name or ident,
-                        {"Type": ti.name, "Properties": props}, account(), REGION)
+                        {"Type": ti.name, "Properties": props}, account(), S.region())
         except Exception as e:
             raise translate(e, ti, ident)
-        self.objects.pop((ti.name, ident), None)
+        self.objects.pop(object_key(ti, ident), None)
         STORE.drop(ti, ident)
 
     def list(self, ti):
-        return [(i, STORE.read(ti, i)) for (t, i) in list(self.objects) if t == ti.name]
+        return [(i, STORE.read(ti, i)) for (r, t, i) in list(self.objects) if (r, t) == (S.scope(ti), ti.name)]
 
 
 ADAPTERS = {

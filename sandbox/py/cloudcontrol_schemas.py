@@ -18,6 +18,8 @@ Property paths are the schemas' JSON pointers, `/properties/A/B` for `A.B` of a 
 with `*` for any array element.
 """
 
+import contextlib
+import contextvars
 import functools
 import importlib.resources
 import json
@@ -38,8 +40,34 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_parse
     import sre_constants
 
-REGION = "us-east-1"
+REGION = "us-east-1"  # the schemas' region (the same in every region), and an unsigned request's
 ACCOUNT = "123456789012"  # replaced by the sandbox's account (cloudcontrol.attach)
+
+# The region of the Cloud Control request being answered, from its SigV4 credential
+# scope (cloudcontrol.serve), or of the request being carried out (cloudcontrol.run).
+CURRENT_REGION = contextvars.ContextVar("cloudcontrol_region", default=REGION)
+
+# Services with one set of resources per partition whatever region a request names
+# (their moto backends are per partition too).
+GLOBAL_SERVICES = frozenset({"iam", "route53", "cloudfront", "organizations"})
+
+
+def region():
+    return CURRENT_REGION.get()
+
+
+@contextlib.contextmanager
+def in_region(name):
+    token = CURRENT_REGION.set(name)
+    try:
+        yield
+    finally:
+        CURRENT_REGION.reset(token)
+
+
+def scope(ti):
+    """Where resources of `ti` are kept apart: the current region, or "global"."""
+    return "global" if ti.service in GLOBAL_SERVICES else region()
 
 ROOT = importlib.resources.files("cfnlint") / "data" / "schemas"
 
@@ -107,9 +135,11 @@ class TypeInfo:
         return resolve(self.schema, self.properties.get(name, {}))
 
     def arn(self, ident):
-        """An ARN the way most services shape theirs: arn:aws:SERVICE:REGION:ACCOUNT:KIND/ID."""
+        """An ARN the way most services shape theirs: arn:aws:SERVICE:REGION:ACCOUNT:KIND/ID
+        (no region for a global service's)."""
         kind = re.sub(r"(?<!^)(?=[A-Z][a-z])", "-", self.resource).lower()
-        return f"arn:aws:{self.service}:{REGION}:{ACCOUNT}:{kind}/{ident.replace('|', '/')}"
+        where = "" if self.service in GLOBAL_SERVICES else region()
+        return f"arn:aws:{self.service}:{where}:{ACCOUNT}:{kind}/{ident.replace('|', '/')}"
 
     # -------------------------------------------------------------- validation
 

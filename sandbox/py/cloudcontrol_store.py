@@ -2,15 +2,18 @@
 
 Every type moto does not model (cloudcontrol_moto.py has those it does) is kept here: a
 model per identifier, in memory, wiped with the rest of the sandbox by /moto-api/reset
-(the sandbox keeps no state on disk). What a service's handler would add is added the
-way the schema describes it:
+(the sandbox keeps no state on disk). Models are kept per region, the region of the
+request (cloudcontrol_schemas.region()), as AWS's are: the same identifier in two
+regions is two resources, and a region sees only its own; a global service's
+(cloudcontrol_schemas.GLOBAL_SERVICES) are one set whatever the region. What a
+service's handler would add is added the way the schema describes it:
 
 - the primary identifier: a property the service assigns (read-only) gets a random value
   that fits its pattern and lengths (an `...Arn` gets an ARN); a name the caller may leave
   out gets one made up, as handlers do; identifiers of several properties are joined
   with `|`, in the schema's order;
 - the other top-level read-only strings: an `...Arn` gets
-  `arn:aws:<service>:us-east-1:<account>:<kind>/<id>`, the rest a random id; read-only
+  `arn:aws:<service>:<region>:<account>:<kind>/<id>`, the rest a random id; read-only
   properties of other types, and nested ones, are left out;
 - AlreadyExists for a create whose identifier is taken, NotFound for a read, update or
   delete of one that is not.
@@ -91,18 +94,18 @@ def fill_read_only(ti, model, ident, rng=None):
 
 
 class GenericStore:
-    """Models by type and identifier, for the types nothing else carries out."""
+    """Models by region, type and identifier, for the types nothing else carries out."""
 
     kind = "generic"
 
     def __init__(self):
-        self.models = {}  # type name -> {identifier: model}
+        self.models = {}  # (region or "global", type name) -> {identifier: model}
 
     def reset(self):
         self.models.clear()
 
     def _of(self, ti):
-        return self.models.setdefault(ti.name, {})
+        return self.models.setdefault((S.scope(ti), ti.name), {})
 
     def create(self, ti, desired):
         model = json.loads(json.dumps(desired))

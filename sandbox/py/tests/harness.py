@@ -85,9 +85,9 @@ def violations():
     return get("/_sandbox/violations")
 
 
-def client(service):
+def client(service, region="us-east-1"):
     import boto3
     from botocore.config import Config
-    return boto3.client(service, endpoint_url=url(), region_name="us-east-1", aws_access_key_id="sandbox",
+    return boto3.client(service, endpoint_url=url(), region_name=region, aws_access_key_id="sandbox",
                         aws_secret_access_key="sandbox",
                         config=Config(retries={"max_attempts": 1, "mode": "standard"}))
