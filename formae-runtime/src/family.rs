@@ -48,6 +48,61 @@ impl<T: fmt::Display> fmt::Display for List<T> {
     }
 }
 
+/// A map parameter: `--param sizes=a=small,b=large` or `--param 'sizes={"a":"small"}'`.
+/// As a family's keys, its keys; `resource q[(tenant, size) in sizes]` also binds each
+/// key's value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Map<V>(pub std::collections::BTreeMap<String, V>);
+
+impl<V> FromStr for Map<V>
+where
+    V: FromStr + serde::de::DeserializeOwned,
+    V::Err: fmt::Display,
+{
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        if t.starts_with('{') {
+            return serde_json::from_str(t)
+                .map(Map)
+                .map_err(|e| format!("not a JSON object of this map's values ({e}): write a=x,b=y or {{\"a\":\"x\"}}"));
+        }
+        let mut map = std::collections::BTreeMap::new();
+        for pair in t.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or_else(|| format!("`{pair}` is not key=value: write a=x,b=y"))?;
+            let value = v.trim().parse::<V>().map_err(|e| format!("`{}` for `{}`: {e}", v.trim(), k.trim()))?;
+            if map.insert(k.trim().to_owned(), value).is_some() {
+                return Err(format!("`{}` is given twice", k.trim()));
+            }
+        }
+        Ok(Map(map))
+    }
+}
+
+impl<V: fmt::Display> fmt::Display for Map<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{k}={v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<const N: usize> ParamDefault<Map<String>> for [(&str, &str); N] {
+    fn param_default(self) -> Map<String> {
+        Map(self.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+}
+
+impl<V: Clone, const N: usize> ParamDefault<Map<V>> for [(&str, V); N] {
+    fn param_default(self) -> Map<V> {
+        Map(self.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    }
+}
+
 impl<const N: usize> ParamDefault<List<String>> for [&str; N] {
     fn param_default(self) -> List<String> {
         List(self.iter().map(|s| (*s).to_owned()).collect())
@@ -69,6 +124,38 @@ impl FamilyKeys for List<String> {
     fn family_keys(&self) -> Vec<String> {
         self.0.clone()
     }
+}
+
+impl<V> FamilyKeys for Map<V> {
+    fn family_keys(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+}
+
+/// What `resource q[(key, value) in param]` reads its values from: a `Map` parameter.
+#[diagnostic::on_unimplemented(
+    message = "a family binds a value to each key only from a `Map<..>` parameter, and this one is `{Self}`",
+    label = "not a map",
+    note = "declare `param sizes: Map<String> = [(\"a\", \"small\")];` and write `resource q[(tenant, size) in sizes] = ...`"
+)]
+pub trait FamilyValues {
+    /// The value a key's member is built with.
+    type Value;
+    /// The value of `key`.
+    fn value_of(&self, key: &str) -> Self::Value;
+}
+
+impl<V: Clone + Default> FamilyValues for Map<V> {
+    type Value = V;
+    fn value_of(&self, key: &str) -> V {
+        // The keys iterated are this map's own.
+        self.0.get(key).cloned().unwrap_or_default()
+    }
+}
+
+/// The value of the member `key` from its map parameter; used by the code `stack!` generates.
+pub fn value_of<P: FamilyValues>(param: &P, key: &str) -> P::Value {
+    param.value_of(key)
 }
 
 /// The keys of a family from its parameter; used by the code `stack!` generates.
@@ -191,6 +278,20 @@ mod tests {
         assert_eq!("".parse::<List<String>>().unwrap(), List(vec![]));
         assert!("[1, 2]".parse::<List<String>>().unwrap_err().contains("not a JSON list of strings"));
         assert_eq!(List(vec!["a".to_owned(), "b".to_owned()]).to_string(), "a,b");
+    }
+
+    #[test]
+    fn maps_parse_from_pairs_or_json_and_print_back() {
+        let m: Map<String> = "a=small, b=large".parse().unwrap();
+        assert_eq!(m.to_string(), "a=small,b=large");
+        assert_eq!(r#"{"a":"small"}"#.parse::<Map<String>>().unwrap().0["a"], "small");
+        assert!("a".parse::<Map<String>>().unwrap_err().contains("not key=value"));
+        assert!("a=1,a=2".parse::<Map<String>>().unwrap_err().contains("twice"));
+        assert_eq!(m.family_keys(), ["a", "b"]);
+        assert_eq!(value_of(&m, "b"), "large");
+        let n: Map<u32> = "a=30,b=60".parse().unwrap();
+        assert_eq!(value_of(&n, "b"), 60);
+        assert!("a=x".parse::<Map<u32>>().unwrap_err().contains("`x` for `a`"));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub mod value;
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};
 pub use resource::{DeclaredResource, Resource, StackEntry, StackInstance};
 pub use state::StackState;
-pub use family::List;
+pub use family::{List, Map};
 pub use value::{nested, prop, Output, SecretSource, Sensitive, Template, Value};
 
 /// What a stack file imports: the resource types and the value helpers.
@@ -61,6 +61,6 @@ pub mod prelude {
     pub use crate::aws::Tag;
     pub use crate::aws::rds::DbClusterId;
     pub use crate::ids::{AnyArn, DbClusterArn, DbInstanceArn, ExpressServiceArn, PolicyArn, RoleArn, SecretArn};
-    pub use crate::family::List;
+    pub use crate::family::{List, Map};
     pub use crate::value::{not_secret, SecretSource};
 }

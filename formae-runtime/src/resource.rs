@@ -290,8 +290,8 @@ impl StackInstance {
         self.moves.push((from, to));
     }
 
-    /// Records that `resource` (or the family of that name) is left out because its
-    /// condition `condition` is off.
+    /// Records that `resource` (or the family, or component instance, of that name) is
+    /// left out because its condition `condition` is off.
     pub fn switched_off(&mut self, resource: &'static str, condition: &'static str) {
         self.switched_off.push((resource, condition));
     }
@@ -300,7 +300,7 @@ impl StackInstance {
     pub fn off_because(&self, name: &str) -> Option<&'static str> {
         self.switched_off
             .iter()
-            .find(|(r, _)| name == *r || name.strip_prefix(r).is_some_and(|rest| rest.starts_with("[\"")))
+            .find(|(r, _)| name == *r || name.strip_prefix(r).is_some_and(|rest| rest.starts_with("[\"") || rest.starts_with('.')))
             .map(|(_, c)| *c)
     }
 

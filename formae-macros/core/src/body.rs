@@ -83,7 +83,7 @@ pub fn body(checked: &Checked, naming: Naming) -> Body {
     for (r, c) in def.resources.iter().zip(&checked.resources) {
         let (id, path) = (&r.ident, &c.ty);
         let n = name_of(&id.to_string(), naming);
-        if let Some((_, keys, _)) = &c.each {
+        if let Some((_, keys, _, _)) = &c.each {
             handles.push(quote! { let #id = ::formae_runtime::family::Family::new(#n, #keys, <#path as ::formae_runtime::Resource>::outputs); });
         } else if r.component {
             handles.push(quote! { let #id = #path::outputs(#n); });
@@ -129,43 +129,16 @@ pub fn body(checked: &Checked, naming: Naming) -> Body {
                 let plain = &c.deps;
                 quote! { &[#(#plain),*] }
             };
-            if r.component {
+            let add = if r.component {
                 let inputs = &c.props;
-                return quote! {
+                quote! {
                     {
                         let __formae_in = #inputs;
                         #path::add_to(&__formae_in, #n, #deps, &mut *__formae_s);
                     }
-                };
-            }
-            // A member named by a literal key must be one of its family's.
-            let members = c.members.iter().map(|(family, key)| {
-                let fam = format_ident!("{}", family);
-                quote! { if !#fam.has(#key) { __formae_s.key_problem(#own, #family, #key); } }
-            });
-            let props = &c.props;
-            let (lifecycle, checks) = match &c.lifecycle {
-                Some((l, checks)) => (l.clone(), checks.clone()),
-                None => (quote! { ::formae_runtime::lifecycle::Lifecycle::default() }, TokenStream::new()),
-            };
-            let add = match &c.each {
-                None if c.lifecycle.is_none() => quote! { #(#members)* __formae_s.add::<#path>(#n, #deps, #props); },
-                None => quote! {
-                    #(#members)*
-                    #checks
-                    __formae_s.add_with::<#path>(#n, #deps, #props, #lifecycle);
-                },
-                Some((key, _, source)) => {
-                    let id = &r.ident;
-                    quote! {
-                        #(#members)*
-                        __formae_s.family_keys(#own, #source, #id.keys());
-                        for #key in #id.keys().to_vec() {
-                            #checks
-                            __formae_s.add_with::<#path>(::formae_runtime::family::address(#n, &#key), #deps, #props, #lifecycle);
-                        }
-                    }
                 }
+            } else {
+                resource_add(r, c, &n, &deps)
             };
             match &c.condition {
                 Some((cond, text)) => quote! { if #cond { #add } else { __formae_s.switched_off(#own, #text); } },
@@ -189,4 +162,40 @@ pub fn body(checked: &Checked, naming: Naming) -> Body {
         })
         .collect();
     Body { handles, adds, addresses }
+}
+
+/// The add of one resource or family: `n` its name's code, `deps` its dependencies'.
+fn resource_add(r: &crate::parse::ResourceDef, c: &crate::check::CheckedResource, n: &TokenStream, deps: &TokenStream) -> TokenStream {
+    let path = &c.ty;
+    let own = r.ident.to_string();
+    // A member named by a literal key must be one of its family's.
+    let members = c.members.iter().map(|(family, key)| {
+        let fam = format_ident!("{}", family);
+        quote! { if !#fam.has(#key) { __formae_s.key_problem(#own, #family, #key); } }
+    });
+    let props = &c.props;
+    let (lifecycle, checks) = match &c.lifecycle {
+        Some((l, checks)) => (l.clone(), checks.clone()),
+        None => (quote! { ::formae_runtime::lifecycle::Lifecycle::default() }, TokenStream::new()),
+    };
+    match &c.each {
+        None if c.lifecycle.is_none() => quote! { #(#members)* __formae_s.add::<#path>(#n, #deps, #props); },
+        None => quote! {
+            #(#members)*
+            #checks
+            __formae_s.add_with::<#path>(#n, #deps, #props, #lifecycle);
+        },
+        Some((key, _, source, value)) => {
+            let id = &r.ident;
+            quote! {
+                #(#members)*
+                __formae_s.family_keys(#own, #source, #id.keys());
+                for #key in #id.keys().to_vec() {
+                    #value
+                    #checks
+                    __formae_s.add_with::<#path>(::formae_runtime::family::address(#n, &#key), #deps, #props, #lifecycle);
+                }
+            }
+        }
+    }
 }

@@ -53,9 +53,9 @@ pub struct CheckedResource {
     /// Its lifecycle settings' value, when it has any, and the checks of them: named
     /// fields exist, a replacement created first has no fixed name.
     pub lifecycle: Option<(TokenStream, TokenStream)>,
-    /// For a family: the key's name, the expression of its keys, and what they come from
-    /// (for messages).
-    pub each: Option<(Ident, TokenStream, String)>,
+    /// For a family: the key's name, the expression of its keys, what they come from
+    /// (for messages), and the binding of each key's value (`[(key, value) in map]`).
+    pub each: Option<(Ident, TokenStream, String, Option<TokenStream>)>,
     /// Members of families this resource names by a literal key (`creds["a"]`): checked
     /// against the family's keys when the stack is built.
     pub members: Vec<(String, String)>,
@@ -143,10 +143,10 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         let mut uses = Vec::new();
         let mut members = Vec::new();
         let each = r.each.as_ref().and_then(|e| family_keys(e, &own, &names, &lifecycle, &mut errors));
-        if r.component && (r.each.is_some() || r.condition.is_some() || !lifecycle.is_empty()) {
+        if r.component && (r.each.is_some() || !lifecycle.is_empty()) {
             errors.push(syn::Error::new(
                 r.ident.span(),
-                format!("`{own}` is a component's instance: it takes no key, condition or lifecycle attribute; give them to the resources inside the component"),
+                format!("`{own}` is a component's instance: it takes no key or lifecycle attribute; give them to the resources inside the component"),
             ));
         }
         if def.is_component() && (r.each.is_some() || r.condition.is_some()) {
@@ -156,7 +156,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             ));
         }
         let (props, ty) = {
-            let local = r.each.as_ref().map(|e| e.key.to_string());
+            let local: Vec<String> = r.each.iter().flat_map(|e| std::iter::once(&e.key).chain(&e.value)).map(Ident::to_string).collect();
             let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members, component_outputs: false, reads: &mut reads };
             if r.component {
                 w.component_inputs(&r.body)
@@ -222,7 +222,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             errors: &mut errors,
             aliases: &mut aliases,
             key: None,
-            local: None,
+            local: Vec::new(),
             members: &mut members,
             component_outputs: def.is_component(),
             reads: &mut reads,
@@ -387,10 +387,12 @@ fn family_keys(
     names: &Names,
     lifecycle: &crate::lifecycle::LifecycleDef,
     errors: &mut Vec<syn::Error>,
-) -> Option<(Ident, TokenStream, String)> {
+) -> Option<(Ident, TokenStream, String, Option<TokenStream>)> {
     let key = &each.key;
-    if names.kinds.contains_key(&key.to_string()) {
-        errors.push(syn::Error::new(key.span(), format!("`{key}` is already a name in this stack: name the key of `{own}` something else")));
+    for name in std::iter::once(key).chain(&each.value) {
+        if names.kinds.contains_key(&name.to_string()) {
+            errors.push(syn::Error::new(name.span(), format!("`{name}` is already a name in this stack: name the key of `{own}` something else")));
+        }
     }
     if let Some(m) = &lifecycle.moved_from {
         errors.push(syn::Error::new(m.span(), format!("`{own}` is a family: #[moved_from] moves one resource, not a family")));
@@ -406,6 +408,7 @@ fn family_keys(
                     key.clone(),
                     quote_spanned! {p.span()=> ::formae_runtime::family::keys_of(&__formae_p.#p) },
                     format!("parameter `{p}`"),
+                    each.value.as_ref().map(|v| quote_spanned! {p.span()=> let #v = ::formae_runtime::family::value_of(&__formae_p.#p, &#key); }),
                 )),
                 Some(Kind::Resource | Kind::Key | Kind::Component | Kind::StackRef) => {
                     errors.push(syn::Error::new(
@@ -428,7 +431,10 @@ fn family_keys(
                     other => errors.push(syn::Error::new_spanned(other, "a literal list of keys holds string literals: `[\"a\", \"b\"]`")),
                 }
             }
-            Some((key.clone(), quote! { ::std::vec![#(::std::string::String::from(#keys)),*] }, "its literal list".to_owned()))
+            if let Some(v) = &each.value {
+                errors.push(syn::Error::new(v.span(), "a literal list has keys only: bind a value with a `Map` parameter, `[(key, value) in map]`"));
+            }
+            Some((key.clone(), quote! { ::std::vec![#(::std::string::String::from(#keys)),*] }, "its literal list".to_owned(), None))
         }
         other => {
             errors.push(syn::Error::new_spanned(
@@ -657,8 +663,8 @@ struct Walker<'a> {
     /// The property or JSON key the value being walked sits under, for the check of
     /// literal secrets.
     key: Option<String>,
-    /// Inside a family: its key's name, a plain `String` there.
-    local: Option<String>,
+    /// Inside a family: its key's name (a plain `String` there) and its value's.
+    local: Vec<String>,
     /// Family members named by a literal key, with where.
     members: &'a mut Vec<(String, String, Span)>,
     /// Walking a component's output: inputs are not outputs.
@@ -889,7 +895,7 @@ impl Walker<'_> {
 
     fn classify(&mut self, ident: &Ident) -> Option<Kind> {
         let name = ident.to_string();
-        if self.local.as_deref() == Some(name.as_str()) {
+        if self.local.contains(&name) {
             return Some(Kind::Key);
         }
         match self.names.kinds.get(&name) {

@@ -124,6 +124,8 @@ pub struct ResourceDef {
 pub struct EachDef {
     /// The key's name inside the family's properties.
     pub key: Ident,
+    /// `[(key, value) in map]`: the name of each key's value, from a `Map` parameter.
+    pub value: Option<Ident>,
     /// The keys: a parameter, or `["a", "b"]`.
     pub source: Expr,
 }
@@ -233,12 +235,21 @@ impl Parse for StackDef {
                 let each = if body.peek(syn::token::Bracket) {
                     let inner;
                     bracketed!(inner in body);
-                    let key: Ident = inner.parse()?;
+                    let (key, value) = if inner.peek(syn::token::Paren) {
+                        let pair;
+                        syn::parenthesized!(pair in inner);
+                        let key: Ident = pair.parse()?;
+                        pair.parse::<Token![,]>()?;
+                        let value: Ident = pair.parse()?;
+                        (key, Some(value))
+                    } else {
+                        (inner.parse()?, None)
+                    };
                     inner.parse::<Token![in]>().map_err(|e| {
                         syn::Error::new(e.span(), "a family is `resource name[key in source] = ...`, its keys from a list parameter or a literal list")
                     })?;
                     let source: Expr = inner.parse()?;
-                    Some(EachDef { key, source })
+                    Some(EachDef { key, value, source })
                 } else {
                     None
                 };

@@ -34,6 +34,9 @@ stack! {
             }],
         };
         resource queues[q in ["jobs", "mail"]] = Queue { queue_name: template!("{q}-queue") } depends_on [auditor];
+        /// Each tenant's timeout, by tenant.
+        param timeouts: Map<i64> = [("a", 30), ("b", 60)];
+        resource slow[(tenant, seconds) in timeouts] = Queue { queue_name: template!("{tenant}-slow"), visibility_timeout: seconds };
         output first_reader: RoleArn = readers["a"].arn;
     }
 }
@@ -44,14 +47,26 @@ fn main() {
     let names: Vec<&str> = inst.resources.iter().map(|r| r.name).collect();
     assert_eq!(
         names,
-        [r#"creds["a"]"#, r#"creds["b"]"#, r#"readers["a"]"#, r#"readers["b"]"#, "auditor", r#"queues["jobs"]"#, r#"queues["mail"]"#]
+        [
+            r#"creds["a"]"#,
+            r#"creds["b"]"#,
+            r#"readers["a"]"#,
+            r#"readers["b"]"#,
+            "auditor",
+            r#"queues["jobs"]"#,
+            r#"queues["mail"]"#,
+            r#"slow["a"]"#,
+            r#"slow["b"]"#,
+        ]
     );
     assert_eq!(inst.resources[4].deps, [r#"creds["a"]"#, r#"creds["b"]"#]);
     assert_eq!(inst.resources[5].deps, ["auditor"]);
     let plan = stack.plan(&StackState::empty("tenants"), Mode::Reconcile).unwrap();
-    assert_eq!(plan.summary.add, 7);
+    assert_eq!(plan.summary.add, 9);
+    let b = plan.change(r#"slow["b"]"#).unwrap().after.as_ref().unwrap();
+    assert_eq!(b.value["VisibilityTimeout"], 60, "each member is built with its key's value");
     // A third tenant from the command line: its members only are new.
     let args = [("tenants".to_owned(), "a,b,c".to_owned())];
     let three = Tenants::new(TenantsParams::from_args(&args).unwrap()).instance();
-    assert_eq!(three.resources.len(), 9);
+    assert_eq!(three.resources.len(), 11);
 }
