@@ -268,6 +268,9 @@ pub struct Cx {
     pub region: String,
     /// The region's partition (`aws`, `aws-cn`, `aws-us-gov`, ...), for ARNs formae builds.
     pub partition: String,
+    /// Clients for the other regions resources name, made once each and shared by every
+    /// copy of this context.
+    regional: std::sync::Arc<std::sync::Mutex<BTreeMap<String, Cx>>>,
 }
 
 /// The partition a region is in: what its ARNs start with after `arn:`.
@@ -311,15 +314,25 @@ impl Cx {
             timing,
             partition: partition_of(&region).to_owned(),
             region,
+            regional: Default::default(),
         }
+    }
+
+    /// The same clients for the stack `stack`, whose ownership tags they then write.
+    pub fn for_stack(&self, stack: &str) -> Cx {
+        Cx { stack: stack.to_owned(), ..self.clone() }
     }
 
     /// The same clients in `region` (`None`: this one's), with the same credentials,
     /// endpoint and settings: what a resource that names its region is applied with.
     pub fn for_region(&self, region: Option<&str>) -> Cx {
         let Some(r) = region.filter(|r| *r != self.region) else { return self.clone() };
+        let mut regional = self.regional.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(cx) = regional.get(r) {
+            return Cx { stack: self.stack.clone(), ..cx.clone() };
+        }
         let to = aws_config::Region::new(r.to_owned());
-        Cx {
+        let cx = Cx {
             stack: self.stack.clone(),
             iam: aws_sdk_iam::Client::from_conf(self.iam.config().to_builder().region(to.clone()).build()),
             secrets: aws_sdk_secretsmanager::Client::from_conf(self.secrets.config().to_builder().region(to.clone()).build()),
@@ -332,7 +345,10 @@ impl Cx {
             timing: self.timing.clone(),
             partition: partition_of(r).to_owned(),
             region: r.to_owned(),
-        }
+            regional: std::sync::Arc::clone(&self.regional),
+        };
+        regional.insert(r.to_owned(), cx.clone());
+        cx
     }
 
     /// `arn` (written `arn:aws:...`, as stacks write AWS managed policies) in this

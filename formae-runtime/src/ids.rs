@@ -26,9 +26,9 @@ impl<X: Reference> IntoValue<String> for Output<X> {
     }
 }
 
-impl<X: Reference> IntoValue<String> for Value<X> {
+impl<X: Reference> IntoValue<String> for crate::value::Passed<X> {
     fn into_value(self) -> Value<String> {
-        self.map_lit(|x| x.text().to_owned())
+        self.0.map_lit(|x| x.text().to_owned())
     }
 }
 
@@ -113,9 +113,9 @@ impl IntoValue<AnyArn> for crate::value::Template {
     }
 }
 
-impl<X: Arn> IntoValue<AnyArn> for Value<X> {
+impl<X: Arn> IntoValue<AnyArn> for crate::value::Passed<X> {
     fn into_value(self) -> Value<AnyArn> {
-        self.map_lit(|x| AnyArn(x.as_str().to_owned()))
+        self.0.map_lit(|x| AnyArn(x.as_str().to_owned()))
     }
 }
 

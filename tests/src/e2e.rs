@@ -66,7 +66,7 @@ impl Env {
 
     /// Plans `instance`, refreshing or not.
     pub async fn plan_with(&self, instance: &StackInstance, mode: Mode, refresh: Refresh) -> Plan {
-        let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
+        let cx = self.cx.for_stack(instance.name);
         Session { cx: &cx, ..self.session() }.plan(instance, mode, refresh).await.expect("planning works").1
     }
 
@@ -85,7 +85,7 @@ impl Env {
     /// Plans (refreshing or not) and applies `instance` with `opts`, whatever the outcome.
     pub async fn try_deploy_with(&self, instance: &StackInstance, mode: Mode, refresh: Refresh, opts: ApplyOptions) -> (Plan, ApplyReport) {
         // Ownership tags name the stack being deployed, as the command line's clients do.
-        let cx = Cx { stack: instance.name.to_owned(), ..self.cx.clone() };
+        let cx = self.cx.for_stack(instance.name);
         let session = Session { cx: &cx, ..self.session() };
         let (state, plan) = session.plan(instance, mode, refresh).await.expect("planning works");
         let report = session.apply(instance, state, &plan, opts, &Recorder::default()).await.expect("the engine runs");

@@ -191,7 +191,7 @@ async fn an_adopted_service_gets_its_ownership_tags() {
     ecs.untag_resource().resource_arn(&arn).tag_keys("formae:stack").tag_keys("formae:resource").send().await.unwrap();
     assert!(tags(true).await.is_empty());
     let fresh = SqliteStore::open(&env.sandbox.dir.join("fresh.db")).await.unwrap();
-    let cx = formae_runtime::exec::Cx { stack: "billing-api".into(), ..env.cx.clone() };
+    let cx = env.cx.for_stack("billing-api");
     let session = Session { store: &fresh, cx: &cx, ..env.session() };
     let (state, plan) = session.plan(&stack, formae_runtime::Mode::Reconcile, Refresh::Cloud).await.unwrap();
     let opts = ApplyOptions { adopt: true, ..Default::default() };
@@ -283,7 +283,7 @@ async fn a_cluster_still_creating_is_waited_for_before_it_is_modified() {
     assert!(e.as_service_error().is_some_and(|s| s.is_invalid_db_cluster_state_fault()), "{e:?}");
 
     let stack = formae_runtime::testing::build(&formae_stacks::EcsExpressAgent::ENTRY, &[]);
-    let cx = formae_runtime::exec::Cx { stack: "ecs-express-agent".into(), ..env.cx.clone() };
+    let cx = env.cx.for_stack("ecs-express-agent");
     let session = formae_runtime::deploy::Session { cx: &cx, ..env.session() };
     let (state, plan) = session.plan(&stack, formae_runtime::Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap();
     let report = session.apply(&stack, state, &plan, Default::default(), &formae_tests::e2e::Recorder::default()).await.unwrap();

@@ -38,13 +38,13 @@ pub fn generate(checked: &Checked) -> TokenStream {
         #[doc = #inputs_doc]
         #[derive(Debug, Clone)]
         #vis struct #inputs_ident {
-            #( #(#i_docs)* pub #i_idents: ::formae_runtime::Value<#i_tys>, )*
+            #( #(#i_docs)* pub #i_idents: ::formae_runtime::value::Passed<#i_tys>, )*
         }
 
         #[doc = #outputs_doc]
         #[derive(Debug, Clone)]
         #vis struct #outputs_ident {
-            #( #(#o_docs)* pub #o_idents: ::formae_runtime::Value<#o_tys>, )*
+            #( #(#o_docs)* pub #o_idents: ::formae_runtime::value::Passed<#o_tys>, )*
         }
 
         impl #ident {
@@ -53,7 +53,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
             pub fn outputs(__formae_prefix: &'static str) -> #outputs_ident {
                 #(#aliases)*
                 #(#handles)*
-                #outputs_ident { #( #o_idents: #o_values, )* }
+                #outputs_ident { #( #o_idents: ::formae_runtime::value::Passed(#o_values), )* }
             }
 
             /// The addresses of the resources of the instance named `prefix`.

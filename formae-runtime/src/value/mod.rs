@@ -351,6 +351,30 @@ impl<T, X: IntoValue<T>> IntoProp<Option<Vec<Value<T>>>> for Vec<X> {
     }
 }
 
+/// A value passed into or out of a component: a component's inputs and outputs. It fits
+/// where its type does, and a typed ARN or id also where any ARN or plain text goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passed<T>(pub Value<T>);
+
+impl<T: Serialize + 'static> Serialize for Passed<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<T> IntoValue<T> for Passed<T> {
+    fn into_value(self) -> Value<T> {
+        self.0
+    }
+}
+
+/// A component's input from what a stack wrote.
+impl<T, X: IntoValue<T>> IntoProp<Passed<T>> for X {
+    fn into_prop(self) -> Passed<T> {
+        Passed(self.into_value())
+    }
+}
+
 /// Fills a property field from a leaf value; the macro wraps every leaf in this call.
 pub fn prop<F, X: IntoProp<F>>(x: X) -> F {
     x.into_prop()
