@@ -342,7 +342,7 @@ impl Cx {
             cloudcontrol: aws_sdk_cloudcontrol::Client::from_conf(self.cloudcontrol.config().to_builder().region(to.clone()).build()),
             sts: aws_sdk_sts::Client::from_conf(self.sts.config().to_builder().region(to).build()),
             http: self.http.clone(),
-            timing: self.timing.clone(),
+            timing: self.timing,
             partition: partition_of(r).to_owned(),
             region: r.to_owned(),
             regional: std::sync::Arc::clone(&self.regional),

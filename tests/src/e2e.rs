@@ -44,8 +44,20 @@ impl Env {
     pub async fn start(test: &str, delays: Delays) -> Env {
         let dir: PathBuf = repo_root().join(format!("target/sandbox/test-{test}"));
         let _ = Sandbox::stop(&dir);
-        let port = free_port().expect("a free port on 127.0.0.1");
-        let sandbox = Sandbox::start(&dir, port, delays).unwrap_or_else(|e| panic!("the sandbox did not start: {e}"));
+        // A port found free can be taken by another test's sandbox (its PostgreSQL, say)
+        // before this one binds it: then another port.
+        let mut attempt = 0;
+        let sandbox = loop {
+            let port = free_port().expect("a free port on 127.0.0.1");
+            match Sandbox::start(&dir, port, delays) {
+                Ok(s) => break s,
+                Err(e) if attempt < 4 && e.to_string().contains("Address already in use") => {
+                    attempt += 1;
+                    let _ = Sandbox::stop(&dir);
+                }
+                Err(e) => panic!("the sandbox did not start: {e}"),
+            }
+        };
         let target = Target { region: Some("us-east-1".into()), endpoint_url: Some(sandbox.endpoint.clone()), dummy_credentials: true };
         let timing = Timing { poll: Duration::from_millis(100), database: Duration::from_secs(60), service: Duration::from_secs(60), sdk_waiters: false, iam_propagation: Duration::from_secs(20) };
         let cx = Cx::new("under-test", &target, timing).await;

@@ -122,7 +122,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
     // What other stacks read: each output as a typed reference to this stack's record.
     let refs_ident = format_ident!("{}OutputRefs", ident);
     let stack_ref = format!("{}{}", "stack:", name);
-    let r_tys: Vec<syn::Type> = def.outputs.iter().map(|o| crate::check::option_inner(&o.ty).unwrap_or_else(|| o.ty.clone())).collect();
+    let r_tys: Vec<syn::Type> = def.outputs.iter().map(|o| crate::features::option_inner(&o.ty).unwrap_or_else(|| o.ty.clone())).collect();
     let refs_doc = format!("The outputs of [`{ident}`] as another stack reads them (`use stack x = {ident};`).");
     let params_doc = format!("Parameters of [`{ident}`].");
     let outputs_doc = format!("Outputs of [`{ident}`], as recorded by its last apply.");

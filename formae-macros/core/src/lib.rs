@@ -5,10 +5,12 @@
 pub mod body;
 pub mod check;
 pub mod component;
+mod features;
 pub mod gen;
 pub mod lifecycle;
 pub mod parse;
 pub mod secrets;
+mod walker;
 
 use proc_macro2::TokenStream;
 
