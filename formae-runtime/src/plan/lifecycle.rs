@@ -3,7 +3,7 @@
 //! replacements, and a replacement created before its old resource is deleted must not
 //! take the old one's name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -94,7 +94,7 @@ pub struct Refused {
 }
 
 /// Refuses a plan that deletes or replaces a protected resource, naming each.
-pub(super) fn check_protected(stack: &str, changes: &[Change], declared: &HashSet<&str>) -> Result<(), PlanError> {
+pub(super) fn check_protected(stack: &str, changes: &[Change], declared: &HashMap<&str, usize>) -> Result<(), PlanError> {
     let refused: Vec<Refused> = changes
         .iter()
         .filter(|c| c.lifecycle.protected && matches!(c.action, Action::Delete | Action::Replace))
@@ -102,7 +102,7 @@ pub(super) fn check_protected(stack: &str, changes: &[Change], declared: &HashSe
             resource: c.resource.clone(),
             type_name: c.type_name.clone(),
             action: c.action,
-            by_record: !declared.contains(c.resource.as_str()),
+            by_record: !declared.contains_key(c.resource.as_str()),
         })
         .collect();
     if refused.is_empty() {

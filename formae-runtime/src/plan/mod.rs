@@ -43,7 +43,7 @@ impl Lookup for PlanLookup<'_> {
         }
         match self.actions.get(resource) {
             Some(Action::NoOp | Action::Update) => {
-                let recorded = self.moves.get(resource).copied().unwrap_or(resource);
+                let recorded = if self.moves.is_empty() { resource } else { self.moves.get(resource).copied().unwrap_or(resource) };
                 self.state.resources.get(recorded)?.outputs.get(attr).cloned()
             }
             _ => None,
@@ -106,9 +106,10 @@ pub fn plan(
         position.insert(decl.name, i);
         let lookup = PlanLookup { state, actions: &actions, secrets, moves: &moves };
         let (after, unreadable) = planned_props(decl, &lookup);
-        let moved_from = moves.get(decl.name).copied();
+        let moved_from = if moves.is_empty() { None } else { moves.get(decl.name).copied() };
         let rec = state.resources.get(moved_from.unwrap_or(decl.name));
-        let deposed = state.resources.contains_key(&lifecycle::deposed_name(decl.name));
+        // Only a replacement created first can meet an earlier one's deposed record.
+        let deposed = decl.lifecycle.create_before_destroy && state.resources.contains_key(&lifecycle::deposed_name(decl.name));
         let mut change = diff_resource(decl, rec, after, unreadable, mode, deposed)?;
         if let Some(from) = moved_from {
             change.lifecycle.moved_from = Some(from.to_owned());
@@ -144,8 +145,7 @@ pub fn plan(
         }
     }
     changes.extend(deletes);
-    let declared: HashSet<&str> = position.keys().copied().collect();
-    lifecycle::check_protected(stack.name, &changes, &declared)?;
+    lifecycle::check_protected(stack.name, &changes, &position)?;
     let operations = order::operations(stack, &changes, state);
     let steps = order::steps(&operations);
 
@@ -320,7 +320,7 @@ fn undeclared(
     moved: &HashSet<&str>,
     mode: Mode,
 ) -> (Vec<String>, Vec<Change>) {
-    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()) && !moved.contains(n.as_str()));
+    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()) && (moved.is_empty() || !moved.contains(n.as_str())));
     // The old half of an interrupted replacement is deleted in either mode: it was meant to go.
     let is_deposed = |n: &str| n.ends_with(lifecycle::DEPOSED_SUFFIX);
     let kept = match mode {
