@@ -107,23 +107,39 @@ pub const fn missing_required<P: Props>(given: &[&str]) -> Option<&'static str> 
     let mut i = 0;
     while i < P::REQUIRED.len() {
         let field = P::REQUIRED[i].field;
-        let mut found = false;
-        let mut misspelled = false;
-        let mut j = 0;
-        while j < given.len() {
-            if str_eq(field, given[j]) {
-                found = true;
-            } else if near(field, given[j]) {
-                misspelled = true;
-            }
-            j += 1;
-        }
-        if !found && !misspelled {
+        // The edit distance is costly in the compiler's const evaluation, which runs this
+        // for every resource: it is only worked out for a field not given.
+        if !given_exactly(field, given) && !given_near(field, given) {
             return Some(P::REQUIRED[i].message);
         }
         i += 1;
     }
     None
+}
+
+/// Whether `field` is among `given`.
+const fn given_exactly(field: &str, given: &[&str]) -> bool {
+    let mut j = 0;
+    while j < given.len() {
+        if str_eq(field, given[j]) {
+            return true;
+        }
+        j += 1;
+    }
+    false
+}
+
+/// Whether something among `given` is a misspelling of `field`; the compiler then names
+/// the misspelt field itself, so the missing one is not reported too.
+const fn given_near(field: &str, given: &[&str]) -> bool {
+    let mut j = 0;
+    while j < given.len() {
+        if near(field, given[j]) {
+            return true;
+        }
+        j += 1;
+    }
+    false
 }
 
 /// Whether `b` is within a few edits of `a` (a third of its length, at least one), in a
