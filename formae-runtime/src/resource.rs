@@ -109,7 +109,7 @@ pub const fn missing_required<P: Props>(given: &[&str]) -> Option<&'static str> 
         let field = P::REQUIRED[i].field;
         // The edit distance is costly in the compiler's const evaluation, which runs this
         // for every resource: it is only worked out for a field not given.
-        if !given_exactly(field, given) && !given_near(field, given) {
+        if !among(field, given, Match::Exact) && !among(field, given, Match::Near) {
             return Some(P::REQUIRED[i].message);
         }
         i += 1;
@@ -117,24 +117,24 @@ pub const fn missing_required<P: Props>(given: &[&str]) -> Option<&'static str> 
     None
 }
 
-/// Whether `field` is among `given`.
-const fn given_exactly(field: &str, given: &[&str]) -> bool {
-    let mut j = 0;
-    while j < given.len() {
-        if str_eq(field, given[j]) {
-            return true;
-        }
-        j += 1;
-    }
-    false
+/// How a given name is compared with a required one.
+#[derive(Clone, Copy)]
+enum Match {
+    /// The same name.
+    Exact,
+    /// Within a few edits: a misspelling, which the compiler already names.
+    Near,
 }
 
-/// Whether something among `given` is a misspelling of `field`; the compiler then names
-/// the misspelt field itself, so the missing one is not reported too.
-const fn given_near(field: &str, given: &[&str]) -> bool {
+/// Whether one of `given` matches `field` as `how` says.
+const fn among(field: &str, given: &[&str], how: Match) -> bool {
     let mut j = 0;
     while j < given.len() {
-        if near(field, given[j]) {
+        let hit = match how {
+            Match::Exact => str_eq(field, given[j]),
+            Match::Near => near(field, given[j]),
+        };
+        if hit {
             return true;
         }
         j += 1;
