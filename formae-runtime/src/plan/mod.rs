@@ -43,7 +43,7 @@ impl Lookup for PlanLookup<'_> {
         }
         match self.actions.get(resource) {
             Some(Action::NoOp | Action::Update) => {
-                let recorded = if self.moves.is_empty() { resource } else { self.moves.get(resource).copied().unwrap_or(resource) };
+                let recorded = self.moves.get(resource).copied().unwrap_or(resource);
                 self.state.resources.get(recorded)?.outputs.get(attr).cloned()
             }
             _ => None,
@@ -106,7 +106,7 @@ pub fn plan(
         position.insert(decl.name, i);
         let lookup = PlanLookup { state, actions: &actions, secrets, moves: &moves };
         let (after, unreadable) = planned_props(decl, &lookup);
-        let moved_from = if moves.is_empty() { None } else { moves.get(decl.name).copied() };
+        let moved_from = moves.get(decl.name).copied();
         let rec = state.resources.get(moved_from.unwrap_or(decl.name));
         // Only a replacement created first can meet an earlier one's deposed record.
         let deposed = decl.lifecycle.create_before_destroy && state.resources.contains_key(&lifecycle::deposed_name(decl.name));
@@ -320,7 +320,7 @@ fn undeclared(
     moved: &HashSet<&str>,
     mode: Mode,
 ) -> (Vec<String>, Vec<Change>) {
-    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()) && (moved.is_empty() || !moved.contains(n.as_str())));
+    let gone = state.resources.iter().filter(|(n, _)| !declared.contains_key(n.as_str()) && !moved.contains(n.as_str()));
     // The old half of an interrupted replacement is deleted in either mode: it was meant to go.
     let is_deposed = |n: &str| n.ends_with(lifecycle::DEPOSED_SUFFIX);
     let kept = match mode {
