@@ -64,12 +64,12 @@ pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Resu
     loop {
         while reads.len() < READS_AT_ONCE {
             let Some((name, rec)) = pending.next() else { break };
-            let Some(exec) = executors.for_resource(name, &rec.type_name, &rec.props.value) else {
+            let Some(exec) = executors.for_resource(name, &rec.type_name, rec.props.value()) else {
                 return Err(RefreshError::UnknownType { resource: name.clone(), type_name: rec.type_name.clone() });
             };
             let (cx, name, rec) = (cx.for_region(rec.region.as_deref()), name.clone(), rec.clone());
             reads.spawn(async move {
-                let result = exec.read(&cx, &rec.cloud_id, &rec.props.value).await;
+                let result = exec.read(&cx, &rec.cloud_id, rec.props.value()).await;
                 (name, result)
             });
         }
@@ -92,18 +92,18 @@ pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Resu
     let mut out = state.clone();
     let mut drift = Vec::new();
     for (name, rec) in &state.resources {
-        let result = live.remove(name).unwrap_or(Ok(Some(rec.props.value.clone())));
+        let result = live.remove(name).unwrap_or(Ok(Some(rec.props.value().clone())));
         let kind = match result {
             Ok(None) => {
                 out.resources.remove(name);
                 DriftKind::Deleted
             }
-            Ok(Some(now)) if now == rec.props.value => continue,
+            Ok(Some(now)) if now == *rec.props.value() => continue,
             Ok(Some(now)) => {
                 let now = Marked { value: now, ..rec.props.marked() };
                 let fields = diff_fields(&rec.props.marked(), &now, &[], &[], Mode::Reconcile);
                 if let Some(r) = out.resources.get_mut(name) {
-                    r.props.value = now.value;
+                    *r.props.value_mut() = now.value;
                 }
                 DriftKind::Changed(fields)
             }

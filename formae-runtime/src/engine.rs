@@ -264,7 +264,7 @@ pub async fn apply(
             let work = match op {
                 Op::Delete => {
                     let rec = state.resources.get(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
-                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.value.clone() }
+                    Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.value().clone() }
                 }
                 Op::Create | Op::Update => {
                     let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
@@ -279,7 +279,7 @@ pub async fn apply(
                         }
                     }
                     let prior = match op {
-                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value.clone())),
+                        Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value().clone())),
                         _ => None,
                     };
                     // What the plan resolved is what is applied, when it holds nothing

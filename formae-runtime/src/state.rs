@@ -1,12 +1,14 @@
 //! What a stack's state records: per resource, its type, cloud id, last applied
 //! properties (secrets only as hashes), outputs, dependencies and status.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::value::{push_index, push_key, Marked};
+mod recorded_props;
+
+pub use recorded_props::RecordedProps;
 
 /// The recorded state of one stack.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -199,127 +201,9 @@ impl PendingOp {
     }
 }
 
-/// Recorded properties: plan-form data (a sensitive part holds the hash that stands for
-/// it) and, beside it, pointers to the sensitive parts.
-///
-/// Written (`Display`, serde) as `[data, [pointer, ...]]`. Records written before the
-/// marks moved beside the data are an object (properties always are), with
-/// `{"$sensitive": hash}` objects in it; they are read into this form.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecordedProps {
-    /// The data.
-    pub value: Json,
-    /// Pointers (RFC 6901) to the sensitive parts.
-    pub sensitive: BTreeSet<String>,
-}
-
-impl RecordedProps {
-    /// Properties without sensitive parts.
-    pub fn plain(value: Json) -> Self {
-        RecordedProps { value, sensitive: BTreeSet::new() }
-    }
-
-    /// From a planned value: its data and its sensitive marks (an applied value has no
-    /// unknown parts).
-    pub fn from_marked(m: Marked) -> Self {
-        RecordedProps { value: m.value, sensitive: m.sensitive }
-    }
-
-    /// As a marked value, to compare with a plan.
-    pub fn marked(&self) -> Marked {
-        Marked { value: self.value.clone(), sensitive: self.sensitive.clone(), unknown: BTreeMap::new() }
-    }
-
-    /// The string property `field`, if it is one.
-    pub fn str(&self, field: &str) -> Option<&str> {
-        self.value.get(field).and_then(Json::as_str)
-    }
-
-    fn from_stored(stored: Json) -> Self {
-        match stored {
-            Json::Array(mut pair) if pair.len() == 2 && pair[1].is_array() => {
-                let pointers = pair.pop().and_then(|p| serde_json::from_value(p).ok()).unwrap_or_default();
-                let value = pair.pop().unwrap_or(Json::Null);
-                RecordedProps { value, sensitive: pointers }
-            }
-            mut legacy => {
-                let mut sensitive = BTreeSet::new();
-                let mut pointer = String::new();
-                upgrade_legacy(&mut legacy, &mut pointer, &mut sensitive);
-                RecordedProps { value: legacy, sensitive }
-            }
-        }
-    }
-
-    fn stored(&self) -> Json {
-        Json::Array(vec![self.value.clone(), Json::Array(self.sensitive.iter().map(|p| Json::String(p.clone())).collect())])
-    }
-}
-
-/// Replaces the `{"$sensitive": hash}` objects of an earlier record by the hash, noting
-/// where they stood.
-fn upgrade_legacy(v: &mut Json, pointer: &mut String, sensitive: &mut BTreeSet<String>) {
-    let len = pointer.len();
-    match v {
-        Json::Object(m) if m.len() == 1 && m.contains_key("$sensitive") => {
-            let hash = m.remove("$sensitive").unwrap_or(Json::Null);
-            *v = hash;
-            sensitive.insert(pointer.clone());
-        }
-        Json::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                push_key(pointer, k);
-                upgrade_legacy(x, pointer, sensitive);
-                pointer.truncate(len);
-            }
-        }
-        Json::Array(a) => {
-            for (i, x) in a.iter_mut().enumerate() {
-                push_index(pointer, i);
-                upgrade_legacy(x, pointer, sensitive);
-                pointer.truncate(len);
-            }
-        }
-        _ => {}
-    }
-}
-
-impl std::fmt::Display for RecordedProps {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.stored())
-    }
-}
-
-impl Serialize for RecordedProps {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.stored().serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for RecordedProps {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(RecordedProps::from_stored(Json::deserialize(d)?))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recorded_props_keep_their_marks_and_read_earlier_records() {
-        let p = RecordedProps { value: serde_json::json!({"name": "a", "secret_string": "sha256:00"}), sensitive: BTreeSet::from(["/secret_string".to_owned()]) };
-        let back: RecordedProps = serde_json::from_str(&p.to_string()).unwrap();
-        assert_eq!(back, p);
-        let plain = RecordedProps::plain(serde_json::json!({"name": "a", "$ref": {"$sensitive": 1, "x": 2}}));
-        let data = RecordedProps::plain(serde_json::json!({"doc": {"$sensitive": "not a mark"}}));
-        assert_eq!(serde_json::from_str::<RecordedProps>(&data.to_string()).unwrap(), data);
-        assert_eq!(plain.to_string(), r#"[{"name":"a","$ref":{"$sensitive":1,"x":2}},[]]"#);
-        assert_eq!(serde_json::from_str::<RecordedProps>(&plain.to_string()).unwrap(), plain);
-        let legacy: RecordedProps = serde_json::from_str(r#"{"name":"a","secret_string":{"$sensitive":"sha256:00"}}"#).unwrap();
-        assert_eq!(legacy, p);
-        assert_eq!("delete".parse::<Op>(), Ok(Op::Delete));
-    }
 
     #[test]
     fn a_journaled_create_token_is_sent_again_only_while_young_and_for_the_same_create() {

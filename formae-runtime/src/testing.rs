@@ -114,7 +114,7 @@ pub fn with_real_outputs(mut state: StackState, real: &[(&str, &str)]) -> StackS
         }
     }
     for r in state.resources.values_mut() {
-        replace_in(&mut r.props.value, real);
+        replace_in(r.props.value_mut(), real);
         r.outputs.values_mut().for_each(|v| replace_in(v, real));
     }
     state

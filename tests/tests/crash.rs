@@ -74,7 +74,7 @@ async fn a_deploy_killed_after_any_mutating_call_converges_when_run_again() {
         for (name, r) in &state.resources {
             if !formae_tests::declares_check(&formae_stacks::EcsExpressAgent::ENTRY, &r.type_name) {
                 let exec = formae_runtime::exec::registry().get(&r.type_name).expect("an executor for every recorded type");
-                assert!(exec.exists(&env.cx, &r.cloud_id, &r.props.value).await.unwrap(), "k={k}: {name} ({}) is recorded but not there", r.cloud_id);
+                assert!(exec.exists(&env.cx, &r.cloud_id, r.props.value()).await.unwrap(), "k={k}: {name} ({}) is recorded but not there", r.cloud_id);
             }
         }
     }

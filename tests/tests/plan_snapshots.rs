@@ -124,8 +124,8 @@ fn drift_is_shown_apart_from_the_changes_it_causes() {
     let mut live = deployed_state(&stack);
     live.resources.remove("config");
     let role = live.resources.get_mut("task_role").unwrap();
-    let recorded = role.props.value["managed_policy_arns"].clone();
-    role.props.value["managed_policy_arns"] = serde_json::json!([]);
+    let recorded = role.props.value()["managed_policy_arns"].clone();
+    role.props.value_mut()["managed_policy_arns"] = serde_json::json!([]);
     let mut p = plan(&stack, &live, Mode::Reconcile, &FixedSecrets).unwrap();
     p.note_drift(vec![
         Drift { resource: "config".into(), type_name: "AWS::SecretsManager::Secret".into(), kind: DriftKind::Deleted },

@@ -23,7 +23,7 @@ fn stack(name: &str, resources: usize) -> StackState {
             RecordedResource {
                 type_name: "AWS::IAM::Role".into(),
                 cloud_id: role.clone(),
-                props: formae_runtime::state::RecordedProps { value: json!({"role_name": role, "password": "sha256:00"}), sensitive: ["/password".to_owned()].into() },
+                props: formae_runtime::state::RecordedProps::new(json!({"role_name": role, "password": "sha256:00"}), ["/password".to_owned()].into()),
                 outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}")))]),
                 deps: vec![],
                 status: ResourceStatus::Ready, protected: false, region: None

@@ -32,14 +32,11 @@ fn resource(i: usize, role: &str) -> RecordedResource {
     RecordedResource {
         type_name: "AWS::IAM::Role".into(),
         cloud_id: format!("{role}-{i}"),
-        props: RecordedProps {
-            value: json!({
+        props: RecordedProps::new(json!({
                 "role_name": format!("{role}-{i}"),
                 "assume_role_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
                 "password": "sha256:00",
-            }),
-            sensitive: ["/password".to_owned()].into(),
-        },
+            }), ["/password".to_owned()].into()),
         outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}-{i}")))]),
         deps: if i > 0 { vec![format!("r{:05}", i - 1)] } else { vec![] },
         status: ResourceStatus::Ready, protected: false, region: None
@@ -104,7 +101,7 @@ async fn create_update_delete(store: &dyn StateStore) {
     assert_eq!(st.outputs, outputs);
 
     let mut changed = resource(1, "a");
-    changed.props.value["role_name"] = json!("renamed");
+    changed.props.value_mut()["role_name"] = json!("renamed");
     changed.status = ResourceStatus::Failed;
     store.put_resource(s, "r00001", &changed).await.unwrap();
     assert_eq!(store.load(s).await.unwrap().resources["r00001"], changed, "update");

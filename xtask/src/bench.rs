@@ -234,6 +234,12 @@ opt-level = 3
 
 [profile.dev.package.hashbrown]
 opt-level = 3
+
+[profile.dev.package.libsqlite3-sys]
+opt-level = 3
+
+[profile.dev.package.sha2]
+opt-level = 3
 "#
         );
         write_if_changed(&self.synth.join("Cargo.toml"), &manifest)?;

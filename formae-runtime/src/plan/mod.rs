@@ -115,8 +115,7 @@ pub fn plan(
             change.lifecycle.moved_from = Some(from.to_owned());
             if change.action == Action::NoOp {
                 // The cloud's ownership tags name the resource: they follow the move.
-                change.action = Action::Update;
-                change.reason = Some(format!("it moved from `{from}`; its ownership tags follow"));
+                change.update_unchanged(format!("it moved from `{from}`; its ownership tags follow"));
             }
         }
         if change.lifecycle.create_before_destroy {
@@ -125,8 +124,7 @@ pub fn plan(
         if decl.meta.reruns_when_dependencies_change && change.action == Action::NoOp {
             let changed = decl.deps.iter().find(|d| matches!(actions.get(*d), Some(Action::Create | Action::Update | Action::Replace)));
             if let Some(dep) = changed {
-                change.action = Action::Update;
-                change.reason = Some(format!("`{dep}` changes, so it runs again"));
+                change.update_unchanged(format!("`{dep}` changes, so it runs again"));
             }
         }
         actions.insert(decl.name, change.action);
@@ -228,9 +226,16 @@ fn diff_resource(
     if let Some(source) = unreadable {
         return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
     }
-    let before = rec.props.marked();
-    let ignored = lifecycle::keep_ignored(decl, &before, &mut after);
-    let fields = diff_fields(&before, &after, decl.meta.create_only, decl.meta.unordered, mode);
+    // What is declared is, most often, exactly what is recorded: then nothing differs
+    // and nothing is ignored, found without building the record's tree.
+    let (before, ignored, fields) = if rec.props.is(&after) {
+        (None, Vec::new(), Vec::new())
+    } else {
+        let before = rec.props.marked();
+        let ignored = lifecycle::keep_ignored(decl, &before, &mut after);
+        let fields = diff_fields(&before, &after, decl.meta.create_only, decl.meta.unordered, mode);
+        (Some(before), ignored, fields)
+    };
     let (action, reason) = if rec.type_name != decl.meta.type_name {
         (Action::Replace, Some(format!("its type changed from {}", rec.type_name)))
     } else if rec.region.as_deref() != decl.lifecycle.region {
@@ -255,11 +260,16 @@ fn diff_resource(
         // One deposed record per name: the earlier one goes first, with this replacement.
         reason = Some("an earlier replacement's old resource is still to be deleted, so this one deletes before it creates".to_owned());
     }
+    // A no-op's record is its `after`; any other change shows what it changes from.
+    let before = match action {
+        Action::NoOp => None,
+        _ => Some(before.unwrap_or_else(|| rec.props.marked())),
+    };
     Ok(Change {
         resource: decl.name.to_owned(),
         type_name,
         action,
-        before: Some(before),
+        before,
         after: Some(after),
         fields,
         outputs,

@@ -70,7 +70,8 @@ pub struct Change {
     pub type_name: String,
     /// What happens.
     pub action: Action,
-    /// Recorded properties (plan form), if recorded.
+    /// Recorded properties (plan form), when the change alters or deletes them; a no-op's
+    /// are its `after`.
     pub before: Option<Marked>,
     /// Declared properties, resolved as far as known now, if declared.
     pub after: Option<Marked>,
@@ -87,6 +88,16 @@ pub struct Change {
     /// What the stack says of its life that the apply acts on.
     #[serde(flatten)]
     pub lifecycle: ChangeLifecycle,
+}
+
+impl Change {
+    /// Turns a no-op into an update that sends the same properties again, for `reason`
+    /// (a move's ownership tags, a check that runs again after its dependencies).
+    pub(crate) fn update_unchanged(&mut self, reason: String) {
+        self.action = Action::Update;
+        self.before = self.before.take().or_else(|| self.after.clone());
+        self.reason = Some(reason);
+    }
 }
 
 /// What a change carries of its resource's lifecycle settings (`#[protect]` and the like).

@@ -75,6 +75,38 @@ fn unchanged_stack_plans_no_change_and_no_steps() {
     assert!(p.steps.is_empty());
 }
 
+/// State as a store reads it: each record's properties as the text it wrote.
+fn as_stored(state: &StackState) -> StackState {
+    let mut out = state.clone();
+    for rec in out.resources.values_mut() {
+        rec.props = crate::state::RecordedProps::from_stored_text(rec.props.to_string()).unwrap();
+    }
+    out
+}
+
+#[test]
+fn records_read_as_text_plan_as_parsed_ones_and_a_no_op_carries_only_its_after() {
+    let s = chain();
+    let parsed = applied(&s);
+    let stored = as_stored(&parsed);
+    let (from_text, from_tree) = (plan(&s, &stored, Mode::Reconcile, &NoSecrets).unwrap(), plan(&s, &parsed, Mode::Reconcile, &NoSecrets).unwrap());
+    assert_eq!(from_text.changes, from_tree.changes);
+    let a = from_text.change("a").unwrap();
+    assert_eq!((a.action, a.before.as_ref()), (Action::NoOp, None));
+    assert_eq!(a.after.as_ref().map(|m| m.value["name"].clone()), Some(Json::String("a".into())));
+    // The record edited by hand: an update that shows what it changes from.
+    let mut edited = parsed.clone();
+    if let Some(rec) = edited.resources.get_mut("d") {
+        rec.props.value_mut()["name"] = Json::String("d-by-hand".into());
+    }
+    let p = plan(&s, &as_stored(&edited), Mode::Reconcile, &NoSecrets).unwrap();
+    let d = p.change("d").unwrap();
+    assert_eq!(d.action, Action::Replace, "name is create-only");
+    assert_eq!(d.before.as_ref().map(|m| m.value["name"].clone()), Some(Json::String("d-by-hand".into())));
+    assert_eq!(d.fields.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), vec!["name"]);
+    assert_eq!(p.change("c").map(|c| c.action), Some(Action::NoOp));
+}
+
 #[test]
 fn replacement_makes_dependents_see_unknown_values() {
     let s = chain();
@@ -146,10 +178,7 @@ fn an_unreadable_secret_fails_only_when_there_is_something_to_compare() {
         RecordedResource {
             type_name: "AWS::SecretsManager::Secret".into(),
             cloud_id: "a".into(),
-            props: crate::state::RecordedProps {
-                value: serde_json::json!({"name": "a", "secret_string": "sha256:00"}),
-                sensitive: ["/secret_string".to_owned()].into(),
-            },
+            props: crate::state::RecordedProps::new(serde_json::json!({"name": "a", "secret_string": "sha256:00"}), ["/secret_string".to_owned()].into()),
             outputs: BTreeMap::new(),
             deps: vec![],
             status: ResourceStatus::Ready, protected: false, region: None

@@ -37,6 +37,15 @@ impl Cell {
         }
     }
 
+    /// The cell as text, taken (an integer written out), or `None` for NULL.
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Cell::Text(s) => Some(s),
+            Cell::Int(i) => Some(i.to_string()),
+            Cell::Null => None,
+        }
+    }
+
     /// The cell as an integer (text parsed), or `None` for NULL or text that is not one.
     pub fn int(&self) -> Option<i64> {
         match self {

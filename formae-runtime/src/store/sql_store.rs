@@ -11,7 +11,7 @@ use super::location::StateLocation;
 use super::lock::{lease_ms, new_lock_id, Holder, LockInfo};
 use super::sql::{Cell, Param, Sql, SqlError, Step};
 use super::StateStore;
-use crate::state::{PendingOp, RecordedResource, ResourceStatus, StackState};
+use crate::state::{PendingOp, RecordedProps, RecordedResource, ResourceStatus, StackState};
 
 /// What a resource's `lifecycle` column holds; NULL is the default.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
@@ -144,11 +144,10 @@ impl<B: Sql> SqlStore<B> {
         Step::One(self.sql("DELETE FROM {pending} WHERE stack = $1 AND name = $2"), vec![Param::Text(stack.into()), Param::Text(name.into())])
     }
 
-    /// Reads every row of a query in pages keyed on `name`, halving a page the backend
-    /// cannot return at once.
-    async fn paged(&self, sql: &str, stack: &str) -> Result<Vec<Vec<Cell>>, StoreError> {
+    /// Hands every row of a query to `each`, read in pages keyed on `name` (each page let
+    /// go before the next is read), halving a page the backend cannot return at once.
+    async fn paged(&self, sql: &str, stack: &str, mut each: impl FnMut(Vec<Cell>) -> Result<(), StoreError>) -> Result<(), StoreError> {
         let sql = self.sql(sql);
-        let mut out = Vec::new();
         let mut after = String::new();
         let mut page = self.backend.page_rows();
         loop {
@@ -166,9 +165,11 @@ impl<B: Sql> SqlStore<B> {
             if let Some(last) = rows.last().and_then(|r| r.first()).and_then(Cell::text) {
                 after = last;
             }
-            out.extend(rows);
+            for row in rows {
+                each(row)?;
+            }
             if i64::try_from(n).unwrap_or(0) < page {
-                return Ok(out);
+                return Ok(());
             }
         }
     }
@@ -202,58 +203,66 @@ impl<B: Sql> StateStore for SqlStore<B> {
     }
 
     async fn load(&self, stack: &str) -> Result<StackState, StoreError> {
-        let rows = self
-            .paged(
-                "SELECT name, type, cloud_id, props, outputs, deps, status, lifecycle FROM {resources}
-                 WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
-                stack,
-            )
-            .await?;
+        // Rows come in name order, so the map is built in one pass at the end.
+        let mut resources = Vec::new();
+        self.paged(
+            "SELECT name, type, cloud_id, props, outputs, deps, status, lifecycle FROM {resources}
+             WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
+            stack,
+            |row| {
+                let mut cells = row.into_iter().map(Cell::into_text);
+                let mut next = || cells.next().flatten();
+                let (name, type_name, cloud_id) = (next().unwrap_or_default(), next().unwrap_or_default(), next().unwrap_or_default());
+                let (props, outputs, deps, status, lifecycle) = (next().unwrap_or_default(), next().unwrap_or_default(), next().unwrap_or_default(), next().unwrap_or_default(), next());
+                let status = match status.as_str() {
+                    "ready" => ResourceStatus::Ready,
+                    "failed" => ResourceStatus::Failed,
+                    other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
+                };
+                let lifecycle: RecordedLifecycle = match lifecycle {
+                    Some(text) => serde_json::from_str(&text).map_err(|e| self.corrupt(&name, e))?,
+                    None => RecordedLifecycle::default(),
+                };
+                let rec = RecordedResource {
+                    type_name,
+                    cloud_id,
+                    props: RecordedProps::from_stored_text(props).map_err(|e| self.corrupt(&name, e))?,
+                    outputs: serde_json::from_str(&outputs).map_err(|e| self.corrupt(&name, e))?,
+                    deps: serde_json::from_str(&deps).map_err(|e| self.corrupt(&name, e))?,
+                    status,
+                    protected: lifecycle.protected,
+                    region: lifecycle.region,
+                };
+                resources.push((name, rec));
+                Ok(())
+            },
+        )
+        .await?;
         let mut state = StackState::empty(stack);
-        for r in rows {
-            let get = |i: usize| r.get(i).and_then(Cell::text).unwrap_or_default();
-            let name = get(0);
-            let status = match get(6).as_str() {
-                "ready" => ResourceStatus::Ready,
-                "failed" => ResourceStatus::Failed,
-                other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
-            };
-            let lifecycle: RecordedLifecycle = match r.get(7).and_then(Cell::text) {
-                Some(text) => serde_json::from_str(&text).map_err(|e| self.corrupt(&name, e))?,
-                None => RecordedLifecycle::default(),
-            };
-            let rec = RecordedResource {
-                type_name: get(1),
-                cloud_id: get(2),
-                props: serde_json::from_str(&get(3)).map_err(|e| self.corrupt(&name, e))?,
-                outputs: serde_json::from_str(&get(4)).map_err(|e| self.corrupt(&name, e))?,
-                deps: serde_json::from_str(&get(5)).map_err(|e| self.corrupt(&name, e))?,
-                status,
-                protected: lifecycle.protected,
-                region: lifecycle.region,
-            };
-            state.resources.insert(name, rec);
-        }
-        let pending = self
-            .paged(
-                "SELECT name, op, type, cloud_id, identity, started_at, client_token FROM {pending}
-                 WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
-                stack,
-            )
-            .await?;
-        for r in pending {
-            let get = |i: usize| r.get(i).and_then(Cell::text);
-            let name = get(0).unwrap_or_default();
-            let op = PendingOp {
-                op: get(1).unwrap_or_default().parse().map_err(|e: String| self.corrupt(&name, e))?,
-                type_name: get(2).unwrap_or_default(),
-                cloud_id: get(3),
-                identity: serde_json::from_str(&get(4).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
-                started_at: get(5).unwrap_or_default(),
-                client_token: get(6),
-            };
-            state.pending.insert(name, op);
-        }
+        state.resources = resources.into_iter().collect();
+        let mut pending = Vec::new();
+        self.paged(
+            "SELECT name, op, type, cloud_id, identity, started_at, client_token FROM {pending}
+             WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
+            stack,
+            |row| {
+                let mut cells = row.into_iter().map(Cell::into_text);
+                let mut next = || cells.next().flatten();
+                let name = next().unwrap_or_default();
+                let op = PendingOp {
+                    op: next().unwrap_or_default().parse().map_err(|e: String| self.corrupt(&name, e))?,
+                    type_name: next().unwrap_or_default(),
+                    cloud_id: next(),
+                    identity: serde_json::from_str(&next().unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
+                    started_at: next().unwrap_or_default(),
+                    client_token: next(),
+                };
+                pending.push((name, op));
+                Ok(())
+            },
+        )
+        .await?;
+        state.pending = pending.into_iter().collect();
         let outputs = self
             .backend
             .query(&self.sql("SELECT outputs FROM {stack_outputs} WHERE stack = $1"), vec![Param::Text(stack.to_owned())])

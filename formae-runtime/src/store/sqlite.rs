@@ -93,7 +93,8 @@ impl Sql for Sqlite {
     }
 
     fn page_rows(&self) -> i64 {
-        i64::MAX
+        // Pages bound what a load holds at once; each is one index seek.
+        2000
     }
 
     async fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<Vec<Cell>>, SqlError> {
