@@ -282,15 +282,17 @@ pub async fn apply(
                         Op::Update => state.resources.get(&name).map(|r| (r.cloud_id.clone(), r.props.value().clone())),
                         _ => None,
                     };
-                    // What the plan resolved is what is applied, when it holds nothing
-                    // known only now (an output made by this apply) and no secret (plans
-                    // hold hashes, never secrets): no second resolution.
-                    let planned_already = plan.change(&name).and_then(|c| c.after.as_ref()).filter(|a| a.is_plain());
-                    if let Some(after) = planned_already {
+                    // What the plan resolved is what is applied. Only what it could not
+                    // hold is resolved now: outputs this apply makes, and secrets (plans
+                    // hold their hashes, never them).
+                    let after = plan.change(&name).and_then(|c| c.after.as_ref());
+                    if let Some(after) = after.filter(|a| a.is_plain()) {
                         planned[i] = Some(after.clone());
                         Work::Put { props: after.value.clone(), prior }
                     } else {
-                        let resolved = resolve::resolve(&d.props, &LiveLookup { state: &state, secrets });
+                        let lookup = LiveLookup { state: &state, secrets };
+                        let completed = after.and_then(|a| resolve::complete(a, &d.props, &lookup));
+                        let resolved = completed.unwrap_or_else(|| resolve::resolve(&d.props, &lookup));
                         if let Some(e) = resolved.first_unreadable() {
                             report.failed.push((name.clone(), op, format!("a secret it needs cannot be read: {e}")));
                             failed = true;

@@ -113,6 +113,32 @@ pub fn resolve(v: &Val, lookup: &dyn Lookup) -> Resolved {
     out
 }
 
+/// Completes a planned value for its apply: each part the plan could not hold (one known
+/// only after apply, or a sensitive one, of which the plan holds a hash) is resolved now
+/// from `declared`, the value it was planned from; everything else is applied as the plan
+/// has it. `None` when a marked part has no place in `declared`; then the caller resolves
+/// `declared` whole.
+pub fn complete(planned: &Marked, declared: &Val, lookup: &dyn Lookup) -> Option<Resolved> {
+    let mut marked: Vec<&str> = planned.sensitive.iter().chain(planned.unknown.keys()).map(String::as_str).collect();
+    marked.sort_unstable();
+    marked.dedup();
+    let mut outermost: Vec<&str> = Vec::with_capacity(marked.len());
+    for p in marked {
+        if !outermost.iter().any(|q| under(p, q)) {
+            outermost.push(p);
+        }
+    }
+    let mut out = Resolved { value: planned.value.clone(), ..Resolved::default() };
+    for p in outermost {
+        let part = resolve(declared.at(p)?, lookup);
+        *out.value.pointer_mut(p)? = part.value;
+        out.sensitive.extend(part.sensitive.into_iter().map(|q| format!("{p}{q}")));
+        out.unknown.extend(part.unknown.into_iter().map(|(q, w)| (format!("{p}{q}"), w)));
+        out.unreadable.extend(part.unreadable.into_iter().map(|(q, e)| (format!("{p}{q}"), e)));
+    }
+    Some(out)
+}
+
 fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) -> Json {
     let len = pointer.len();
     match v {
@@ -263,6 +289,62 @@ mod tests {
         assert!(!planned.value.to_string().contains("hunter2"));
         assert_eq!(planned.value, json!({"s": secret_hash(r#"{"user":"pg","password":"hunter2"}"#)}));
         assert_eq!(planned.sensitive, BTreeSet::from(["/s".to_owned()]));
+    }
+
+    /// What a plan made when `later.arn` was not known yet.
+    struct Planned;
+    impl Lookup for Planned {
+        fn output(&self, r: &str, a: &str) -> Option<Json> {
+            (r == "known").then(|| Json::String(format!("planned:{a}")))
+        }
+        fn secret(&self, s: &SecretSource) -> Result<String, SecretError> {
+            L.secret(s)
+        }
+    }
+    /// At apply: `later.arn` is known, and `known.arn` reads otherwise than when planned.
+    struct Applying;
+    impl Lookup for Applying {
+        fn output(&self, r: &str, a: &str) -> Option<Json> {
+            Some(Json::String(format!("{r}:{a}")))
+        }
+        fn secret(&self, s: &SecretSource) -> Result<String, SecretError> {
+            L.secret(s)
+        }
+    }
+
+    #[test]
+    fn an_apply_resolves_only_what_the_plan_could_not_hold() {
+        let refer = |r: &'static str| val_of(&Output::<String>::new(r, "arn"));
+        let declared = Val::Map(vec![
+            ("known".into(), refer("known")),
+            ("later".into(), Val::Template(vec![Val::Scalar("x-".into()), refer("later")])),
+            ("list".into(), Val::List(vec![Val::Scalar(1.into()), refer("later")])),
+            ("pass".into(), Val::Secret(SecretSource::env("SET"))),
+            ("doc".into(), Val::Sensitive(Box::new(Val::Map(vec![("a/b~".into(), refer("later")), ("k".into(), Val::Scalar("v".into()))])))),
+        ]);
+        let planned = resolve(&declared, &Planned).into_planned();
+        assert_eq!(planned.unknown.keys().collect::<Vec<_>>(), vec!["/doc/a~1b~0", "/later", "/list/1"]);
+        let applied = complete(&planned, &declared, &Applying).expect("every marked part has its place");
+        assert!(applied.is_complete());
+        assert_eq!(
+            applied.value,
+            json!({"known": "planned:arn", "later": "x-later:arn", "list": [1, "later:arn"], "pass": "hunter2", "doc": {"a/b~": "later:arn", "k": "v"}}),
+            "a part the plan knew is applied as planned"
+        );
+        assert_eq!(applied.sensitive, BTreeSet::from(["/doc".to_owned(), "/pass".to_owned()]));
+        // Known at plan and at apply alike, it is what resolving the whole gives.
+        let whole = resolve(&declared, &Applying);
+        let known_now = |r: &Resolved| { let mut v = r.value.clone(); v["known"] = Json::Null; v };
+        assert_eq!(known_now(&applied), known_now(&whole));
+        // Still unknown at apply, or a secret that cannot be read: reported as by `resolve`.
+        let still = complete(&planned, &declared, &Planned).unwrap();
+        assert_eq!(still.unknown.keys().collect::<Vec<_>>(), vec!["/doc/a~1b~0", "/later", "/list/1"]);
+        let unset = Val::Map(vec![("p".into(), Val::Secret(SecretSource::env("UNSET")))]);
+        let r = complete(&resolve(&unset, &Planned).into_planned(), &unset, &Applying).unwrap();
+        assert_eq!(r.first_unreadable(), Some(&SecretError::EnvUnset("UNSET".into())));
+        // A mark with no place in the declaration: the caller resolves it whole.
+        let elsewhere = Marked { unknown: BTreeMap::from([("/gone".to_owned(), "x.arn".to_owned())]), ..Marked::plain(json!({"gone": null})) };
+        assert!(complete(&elsewhere, &declared, &Applying).is_none());
     }
 
     #[test]

@@ -130,9 +130,14 @@ mod fake {
         }
         let state = store.load(stack.name).await.unwrap();
         let plan = crate::plan::plan(stack, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+        apply_plan(stack, exec, parallelism, &plan, state, &store, &cx).await
+    }
+
+    /// Applies `plan` from `state`, recorded in `store`.
+    pub async fn apply_plan(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize, plan: &Plan, state: StackState, store: &SqliteStore, cx: &Cx) -> Run {
         let executors = Executors::new([Box::new(exec) as Box<dyn Executor>]);
         let log = Log(Mutex::new(Vec::new()));
-        let report = apply(stack, &plan, state, &cx, Arc::new(executors), &store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
+        let report = apply(stack, plan, state, cx, Arc::new(executors), store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
             .await
             .unwrap();
         let recorded = store.load(stack.name).await.unwrap();
@@ -214,4 +219,46 @@ async fn a_create_runs_with_the_token_it_journaled_first_and_a_journaled_one_is_
     // lookup by identity); a's result cleared its entry.
     assert_eq!(run.recorded.pending.keys().collect::<Vec<_>>(), vec!["c"]);
     assert_eq!((run.recorded.pending["c"].op, run.recorded.pending["c"].client_token.as_deref()), (Op::Create, None));
+}
+
+#[tokio::test]
+async fn an_apply_sends_what_the_plan_resolved_and_resolves_only_what_it_could_not_hold() {
+    // b: a description the plan knows (a's recorded output), a secret it holds only as a
+    // hash, and a reference to c, which this apply creates.
+    let mut s = StackInstance::with_capacity("t", 3);
+    s.add("a", &[], secret("a", Value::Lit("x".into())));
+    s.add("c", &[], secret("c", Value::Lit("y".into())));
+    let b = Secret {
+        description: Some(Value::Template(Template::new().lit("after ").part(&Output::<String>::new("a", "arn")))),
+        tags: vec![crate::aws::Tag { key: Value::Lit("peer".into()), value: Value::Template(Template::new().part(&Output::<String>::new("c", "arn"))) }],
+        ..secret("b", Value::Lit("z".into()))
+    };
+    s.add("b", &["a", "c"], b);
+    let mut state = crate::testing::deployed_state(&s);
+    state.resources.retain(|n, _| n == "a");
+    let plan = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+    let after = plan.change("b").and_then(|c| c.after.clone()).unwrap();
+    assert_eq!(after.value["description"], "after fake:a.arn");
+    assert!(after.unknown.contains_key("/tags/0/value") && after.sensitive.contains("/secret_string"));
+    // a's output reads otherwise by the time the plan is applied: what was planned is sent.
+    if let Some(a) = state.resources.get_mut("a") {
+        a.outputs.insert("arn".into(), Json::String("arn:changed-since".into()));
+    }
+    let target = crate::exec::Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
+    let cx = Cx::new(s.name, &target, crate::exec::Timing::default()).await;
+    let dir = std::env::temp_dir().join(format!("formae-engine-plan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = crate::store::SqliteStore::open(&dir.join("s.db")).await.unwrap();
+    let exec = Arc::new(fake::FakeExec::default());
+    let run = fake::apply_plan(&s, Arc::clone(&exec), 1, &plan, state, &store, &cx).await;
+    assert!(run.report.succeeded(), "{:?}", run.report.failed);
+    let received = exec.received.lock().unwrap();
+    let sent = &received.iter().find(|(n, _)| n == "b").unwrap().1;
+    assert_eq!(sent["description"], "after fake:a.arn", "the plan's value, not one resolved again");
+    assert_eq!(sent["secret_string"], "z", "the secret, which the plan holds only as a hash, is read now");
+    assert_eq!(sent["tags"][0]["value"], "arn:c", "what this apply made is filled in");
+    // What is recorded is the plan's value completed, the secret as its hash.
+    let b = run.recorded.resources["b"].props.value();
+    assert_eq!((b["description"].as_str(), b["tags"][0]["value"].as_str()), (Some("after fake:a.arn"), Some("arn:c")));
+    assert_eq!(b["secret_string"].as_str(), Some(crate::resolve::secret_hash("z").as_str()));
 }

@@ -73,6 +73,27 @@ impl Val {
         }
     }
 
+    /// The value at the JSON Pointer `pointer` (RFC 6901) of what this resolves to: keys
+    /// of objects and indexes of lists; a sensitive wrapper sits at its inner value's
+    /// place, so the one found there is the outermost. `None` if nothing is there, or the
+    /// pointer goes inside a reference, template, document or secret.
+    pub fn at(&self, pointer: &str) -> Option<&Val> {
+        let mut node = self;
+        let Some(rest) = pointer.strip_prefix('/') else { return pointer.is_empty().then_some(node) };
+        for token in rest.split('/') {
+            while let Val::Sensitive(inner) = node {
+                node = inner;
+            }
+            let key = token.replace("~1", "/").replace("~0", "~");
+            node = match node {
+                Val::Map(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v)?,
+                Val::List(items) => items.get(key.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The value under the object key `key`, if this is an object that has it.
     pub fn get(&self, key: &str) -> Option<&Val> {
         match self {
