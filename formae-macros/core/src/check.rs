@@ -12,6 +12,7 @@ use syn::Ident;
 
 use crate::features::{check_lifecycle, check_moves, condition_code, family_keys, lifecycle_checks, option_inner};
 use crate::parse::{ConditionDef, StackDef};
+use crate::literal_checks::LiteralChecks;
 use crate::walker::Walker;
 
 /// A checked stack, ready for code generation.
@@ -28,6 +29,9 @@ pub struct Checked {
     /// A type alias for each type the stack names, in the order met: the generated code
     /// names each type once through its alias, so a misspelled type is one error.
     pub aliases: Vec<TokenStream>,
+    /// The literals' compile-time checks, run once (`__FORMAE_BROKEN`), emitted beside
+    /// the aliases in the function that builds the resources.
+    pub literal_broken: TokenStream,
     /// Declared moves, as addresses: from, to.
     pub moves: Vec<(String, String)>,
     /// Outputs of other stacks read: the stack reference's name and the output.
@@ -130,6 +134,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
     let mut resources = Vec::with_capacity(def.resources.len());
     let mut moved_from: HashMap<String, Span> = HashMap::new();
     let mut reads: Vec<(String, String)> = Vec::new();
+    let mut literal_checks = LiteralChecks::default();
     if def.is_component() {
         for r in &def.stack_refs {
             errors.push(syn::Error::new(r.ident.span(), "a component reads no other stack: give it what it needs as inputs"));
@@ -158,7 +163,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         }
         let (props, ty) = {
             let local: Vec<String> = r.each.iter().flat_map(|e| std::iter::once(&e.key).chain(&e.value)).map(Ident::to_string).collect();
-            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members, component_outputs: false, reads: &mut reads };
+            let mut w = Walker { names: &names, uses: &mut uses, errors: &mut errors, aliases: &mut aliases, key: None, local, members: &mut members, component_outputs: false, reads: &mut reads, checks: &mut literal_checks };
             if r.component {
                 w.component_inputs(&r.body)
             } else {
@@ -227,6 +232,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             members: &mut members,
             component_outputs: def.is_component(),
             reads: &mut reads,
+            checks: &mut literal_checks,
         };
         let value = w.leaf(&o.value);
         let mut under: Vec<&ConditionDef> = Vec::new();
@@ -277,6 +283,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             order,
             outputs,
             aliases,
+            literal_broken: literal_checks.broken(),
             moves,
             reads,
         })

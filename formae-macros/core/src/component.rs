@@ -26,6 +26,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
     let o_values: Vec<&TokenStream> = checked.outputs.iter().map(|(v, _)| v).collect();
     let Body { handles, adds, addresses } = body(checked, Naming::Component);
     let aliases = &checked.aliases;
+    let literal_broken = &checked.literal_broken;
 
     let inputs_doc = format!("Inputs of [`{ident}`]: each a literal, a parameter, another resource's output or a template.");
     let outputs_doc = format!("Outputs of an instance of [`{ident}`], for the resources that use it.");
@@ -75,6 +76,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 __formae_s: &mut ::formae_runtime::StackInstance,
             ) {
                 #(#aliases)*
+                #literal_broken
                 #(#handles)*
                 #(#adds)*
             }

@@ -95,6 +95,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
     let m_to: Vec<&String> = checked.moves.iter().map(|(_, t)| t).collect();
     let count = def.resources.len();
     let aliases = &checked.aliases;
+    let literal_broken = &checked.literal_broken;
 
     // Outputs.
     let o_idents: Vec<_> = def.outputs.iter().map(|o| &o.ident).collect();
@@ -219,6 +220,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
             pub fn instance(&self) -> ::formae_runtime::StackInstance {
                 let __formae_p = &self.params;
                 #(#aliases)*
+                #literal_broken
                 #(#handles)*
                 #(#ref_handles)*
                 let mut __formae_instance = ::formae_runtime::StackInstance::with_capacity(#name, #count);

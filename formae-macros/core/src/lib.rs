@@ -8,6 +8,7 @@ pub mod component;
 mod features;
 pub mod gen;
 pub mod lifecycle;
+mod literal_checks;
 pub mod parse;
 pub mod secrets;
 mod walker;

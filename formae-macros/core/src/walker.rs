@@ -10,6 +10,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprStruct, Ident, LitStr, Member};
 
 use crate::check::{Kind, Names, RefUse};
+use crate::literal_checks::{LiteralChecks, Rule};
 use crate::parse::{split_template, JsonTpl, TplPiece};
 
 /// Rewrites values: parameters become reads of the parameters struct, references stay
@@ -31,6 +32,8 @@ pub(crate) struct Walker<'a> {
     pub(crate) component_outputs: bool,
     /// Other stacks' outputs read: (reference's name, output).
     pub(crate) reads: &'a mut Vec<(String, String)>,
+    /// The compile-time checks of struct literals.
+    pub(crate) checks: &'a mut LiteralChecks,
 }
 
 impl Walker<'_> {
@@ -69,21 +72,33 @@ impl Walker<'_> {
         }
         // Each literal is checked by the compiler against the type's rules, with the
         // other literals for rules that need two (cpu and memory); an error points at it.
-        let all: Vec<TokenStream> = literals.iter().map(|(k, v, _)| quote! { (#k, #v) }).collect();
         // The panics are written here, not in the runtime, so the compiler reports them
         // at the stack's tokens without a trace into the runtime's sources.
-        let checks = literals.iter().map(|(k, _, span)| {
-            quote_spanned! {*span=>
-                const _: () = if let ::core::option::Option::Some(e) = ::formae_runtime::literal::violation::<#path>(&[#(#all),*], #k) {
-                    ::core::panic!("{}", e.as_str())
-                };
-            }
-        });
+        let type_text = written.to_token_stream().to_string();
+        let mut names: Vec<String> = given.iter().map(LitStr::value).collect();
+        names.sort();
+        let required = self.checks.place(
+            format!("required {type_text} {names:?}"),
+            Rule::Required,
+            quote! { ::formae_runtime::resource::missing_required::<#path>(&[#(#given),*]) },
+            written.span(),
+        );
+        let all: Vec<TokenStream> = literals.iter().map(|(k, v, _)| quote! { (#k, #v) }).collect();
+        let all_text = quote! { #(#all),* }.to_string();
+        let checks: Vec<TokenStream> = literals
+            .iter()
+            .map(|(k, _, span)| {
+                self.checks.place(
+                    format!("literal {type_text} {} [{all_text}]", k.value()),
+                    Rule::Literal,
+                    quote! { ::formae_runtime::literal::violation::<#path>(&[#(#all),*], #k) },
+                    *span,
+                )
+            })
+            .collect();
         let tokens = quote_spanned! {written.span()=>
             {
-                const _: () = if let ::core::option::Option::Some(e) = ::formae_runtime::resource::missing_required::<#path>(&[#(#given),*]) {
-                    ::core::panic!("{}", e)
-                };
+                #required
                 #(#checks)*
                 #path { #(#fields,)* ..::core::default::Default::default() }
             }

@@ -1,11 +1,13 @@
 //! Checks of values written as literals in a stack, run by the compiler: the `stack!`
-//! macro passes each property set to a literal to [`check`] in a `const`, so a value AWS
-//! would reject (a cpu/memory pair Fargate does not offer, say) fails the build at that
-//! literal. Values from parameters and references are checked when the stack is built
+//! macro passes each property set to a literal to [`violation`] in one `const` per stack
+//! ([`Broken`]), so a value AWS would reject (a cpu/memory pair Fargate does not offer,
+//! say) fails the build at that literal. Values from parameters and references are checked when the stack is built
 //! ([`crate::Resource::validate`]); both use the same predicates in [`crate::aws`].
 
+mod broken;
 mod pattern;
 
+pub use broken::{Broken, REPORTED};
 pub use pattern::{matches, Node};
 
 use crate::aws;
