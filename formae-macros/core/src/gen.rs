@@ -7,6 +7,7 @@ use syn::LitStr;
 
 use crate::body::{body, Body, Naming};
 use crate::check::Checked;
+use crate::parts::Parts;
 use crate::parse::doc_lines;
 
 /// The code for `checked`: a stack, or a component.
@@ -81,6 +82,15 @@ pub fn generate(checked: &Checked) -> TokenStream {
 
     // Resources.
     let Body { handles, adds, .. } = body(checked, Naming::Stack);
+    let Parts { steps, module: parts_module, split } = crate::parts::split(checked, adds);
+    // With parts, the literal checks' `const` lives in their module; `instance` uses it.
+    let literal_broken = match (split, checked.literal_broken.is_empty()) {
+        (true, false) => {
+            let module = format_ident!("__formae_parts_{}", ident);
+            quote! { use #module::__FORMAE_BROKEN; }
+        }
+        _ => checked.literal_broken.clone(),
+    };
     // Other stacks' outputs: a handle per reference, and what is read, on record.
     let ref_handles = def.stack_refs.iter().map(|r| {
         let (id, path) = (&r.ident, &r.path);
@@ -95,7 +105,6 @@ pub fn generate(checked: &Checked) -> TokenStream {
     let m_to: Vec<&String> = checked.moves.iter().map(|(_, t)| t).collect();
     let count = def.resources.len();
     let aliases = &checked.aliases;
-    let literal_broken = &checked.literal_broken;
 
     // Outputs.
     let o_idents: Vec<_> = def.outputs.iter().map(|o| &o.ident).collect();
@@ -129,6 +138,8 @@ pub fn generate(checked: &Checked) -> TokenStream {
     let outputs_doc = format!("Outputs of [`{ident}`], as recorded by its last apply.");
 
     quote! {
+        #parts_module
+
         #(#attrs)*
         #[derive(Debug, Clone)]
         #vis struct #ident {
@@ -225,7 +236,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 #(#ref_handles)*
                 let mut __formae_instance = ::formae_runtime::StackInstance::with_capacity(#name, #count);
                 let __formae_s = &mut __formae_instance;
-                #(#adds)*
+                #(#steps)*
                 #( __formae_s.moved(#m_from, #m_to); )*
                 #(#ref_reads)*
                 #(#o_adds)*

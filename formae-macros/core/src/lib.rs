@@ -10,6 +10,7 @@ pub mod gen;
 pub mod lifecycle;
 mod literal_checks;
 pub mod parse;
+pub mod parts;
 pub mod secrets;
 mod walker;
 
