@@ -8,6 +8,10 @@ use proc_macro::TokenStream;
 /// graph is checked at compile time: unknown names, cycles, duplicates, self-references
 /// and wrongly typed references do not compile.
 ///
+/// Write it at a module's top level, beside the `use` lines it needs: a stack of more
+/// than 64 resources is added by functions in modules of its own, which see what the
+/// enclosing module sees, not what a function around the stack declares.
+///
 /// ```ignore
 /// stack! {
 ///     /// A secret and a role allowed to read it.
