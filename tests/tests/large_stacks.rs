@@ -1,6 +1,6 @@
 //! A stack of more resources than one part holds: the `stack!` macro adds runs of plain
-//! resources from functions in modules of their own (so the compiler rebuilds only the
-//! part an edit touches). The stack it builds is the one a plain sequence of adds builds,
+//! resources from functions in modules of their own (which the compiler builds on every
+//! core). The stack it builds is the one a plain sequence of adds builds,
 //! and what cannot go into a part (a family, what uses one) keeps its place in the order.
 
 use formae_macros::stack;
