@@ -46,6 +46,12 @@ fn name_of(n: &str, naming: Naming) -> TokenStream {
     }
 }
 
+/// The outputs of the resource named by `name` (its code), of the type aliased `path`:
+/// the handle other resources refer to it by.
+pub(crate) fn outputs_of(path: &syn::Ident, name: &TokenStream) -> TokenStream {
+    quote! { <#path as ::formae_runtime::Resource>::outputs(#name) }
+}
+
 /// The code of `checked`'s resources.
 pub fn body(checked: &Checked, naming: Naming) -> Body {
     let def = &checked.def;
@@ -75,7 +81,7 @@ pub fn body(checked: &Checked, naming: Naming) -> Body {
             let values = chunk.iter().map(|(r, c)| {
                 let path = &c.ty;
                 let n = name_of(&r.ident.to_string(), naming);
-                quote! { <#path as ::formae_runtime::Resource>::outputs(#n) }
+                outputs_of(path, &n)
             });
             quote! { let ( #( #ids, )* ) = ( #( #values, )* ); }
         })

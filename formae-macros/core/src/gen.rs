@@ -82,15 +82,8 @@ pub fn generate(checked: &Checked) -> TokenStream {
 
     // Resources.
     let Body { handles, adds, .. } = body(checked, Naming::Stack);
-    let Parts { steps, module: parts_module, split } = crate::parts::split(checked, adds);
-    // With parts, the literal checks' `const` lives in their module; `instance` uses it.
-    let literal_broken = match (split, checked.literal_broken.is_empty()) {
-        (true, false) => {
-            let module = format_ident!("__formae_parts_{}", ident);
-            quote! { use #module::__FORMAE_BROKEN; }
-        }
-        _ => checked.literal_broken.clone(),
-    };
+    // With parts, the literal checks' `const` lives in their module and `instance` uses it.
+    let Parts { steps, module: parts_module, literal_broken } = crate::parts::split(checked, adds);
     // Other stacks' outputs: a handle per reference, and what is read, on record.
     let ref_handles = def.stack_refs.iter().map(|r| {
         let (id, path) = (&r.ident, &r.path);

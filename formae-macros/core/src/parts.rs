@@ -29,9 +29,9 @@ pub struct Parts {
     pub steps: Vec<TokenStream>,
     /// The module holding the parts (empty when there are none).
     pub module: TokenStream,
-    /// Whether the literal checks' `const` lives in the parts' module (true), or in
-    /// `instance` (false).
-    pub split: bool,
+    /// What `instance` writes for the literal checks' `const`: the `const` itself, or,
+    /// when it lives in the parts' module, a `use` of it.
+    pub literal_broken: TokenStream,
 }
 
 /// Splits `adds` (one per resource, in `checked.order`) into parts where it can.
@@ -39,7 +39,7 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
     let def = &checked.def;
     let ident = &def.ident;
     if def.resources.len() <= PART || !def.stack_refs.is_empty() {
-        return Parts { steps: adds, module: TokenStream::new(), split: false };
+        return Parts { steps: adds, module: TokenStream::new(), literal_broken: checked.literal_broken.clone() };
     }
     let plain: HashSet<String> = def
         .resources
@@ -68,8 +68,8 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
         let used: BTreeSet<&String> = run.iter().flat_map(|(i, _)| &checked.resources[*i].deps).collect();
         let handles = used.iter().map(|d| {
             let id = format_ident!("{}", d);
-            let alias = &checked.resources[index[*d]].ty;
-            quote! { let #id = <#alias as ::formae_runtime::Resource>::outputs(#d); }
+            let handle = crate::body::outputs_of(&checked.resources[index[*d]].ty, &quote! { #d });
+            quote! { let #id = #handle; }
         });
         let body = run.iter().map(|(_, add)| add);
         parts.push(quote! {
@@ -105,7 +105,10 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
     let aliases = &checked.aliases;
     // Seen by `instance` (its own resources' checks) and by every part.
     let checks = &checked.literal_broken;
-    let checks = (!checks.is_empty()).then(|| quote! { pub(super) #checks });
+    let (checks, literal_broken) = match checks.is_empty() {
+        true => (TokenStream::new(), TokenStream::new()),
+        false => (quote! { pub(super) #checks }, quote! { use #module::__FORMAE_BROKEN; }),
+    };
     let module = quote! {
         #[doc(hidden)]
         #[allow(unused_imports, non_snake_case)]
@@ -116,7 +119,7 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
             #(#parts)*
         }
     };
-    Parts { steps, module, split: true }
+    Parts { steps, module, literal_broken }
 }
 
 #[cfg(test)]
