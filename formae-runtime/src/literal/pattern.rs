@@ -27,26 +27,149 @@ pub enum Node {
     },
 }
 
-/// What is left to match after a step: the rest of a sequence, or another round of a
-/// repetition, each followed by what comes after it.
+/// The longest text the compiler checks: a `const` cannot allocate, so the positions a
+/// match can have reached are kept in a fixed set. A longer literal is left to the
+/// service's own validation.
+pub const LONGEST: usize = WORDS * 64 - 1;
+
+const WORDS: usize = 64;
+
+/// Byte positions in the text, as bits.
 #[derive(Clone, Copy)]
-enum Next<'a> {
-    Done,
-    Seq { nodes: &'static [Node], i: usize, then: &'a Next<'a> },
-    Again { body: &'static [Node], min: u32, max: u32, count: u32, from: usize, then: &'a Next<'a> },
+struct Positions([u64; WORDS]);
+
+impl Positions {
+    const NONE: Positions = Positions([0; WORDS]);
+
+    const fn with(mut self, p: usize) -> Positions {
+        self.0[p / 64] |= 1 << (p % 64);
+        self
+    }
+
+    const fn has(&self, p: usize) -> bool {
+        (self.0[p / 64] >> (p % 64)) & 1 == 1
+    }
+
+    const fn is_empty(&self) -> bool {
+        let mut w = 0;
+        while w < WORDS {
+            if self.0[w] != 0 {
+                return false;
+            }
+            w += 1;
+        }
+        true
+    }
+
+    const fn union(mut self, other: &Positions) -> Positions {
+        let mut w = 0;
+        while w < WORDS {
+            self.0[w] |= other.0[w];
+            w += 1;
+        }
+        self
+    }
+
+    /// Whether every position of `self` is in `other`.
+    const fn within(&self, other: &Positions) -> bool {
+        let mut w = 0;
+        while w < WORDS {
+            if self.0[w] & !other.0[w] != 0 {
+                return false;
+            }
+            w += 1;
+        }
+        true
+    }
 }
 
-/// Whether `text` matches `pattern` somewhere.
+/// Whether `text` matches `pattern` somewhere (always, for a text longer than
+/// [`LONGEST`]).
+///
+/// The match runs forward over sets of positions, so its depth is the pattern's nesting,
+/// never the text's length: a `const` has few frames to spend.
 pub const fn matches(pattern: &'static [Node], text: &str) -> bool {
     let b = text.as_bytes();
-    let mut start = 0;
-    loop {
-        if seq(b, start, pattern, 0, &Next::Done) {
-            return true;
+    if b.len() > LONGEST {
+        return true;
+    }
+    // A search starts at every character's first byte, and at the end.
+    let mut starts = Positions::NONE;
+    let mut p = 0;
+    while p <= b.len() {
+        if p == b.len() || b[p] & 0xC0 != 0x80 {
+            starts = starts.with(p);
         }
-        match decode(b, start) {
-            Some((_, len)) => start += len,
-            None => return false,
+        p += 1;
+    }
+    !seq(b, pattern, starts).is_empty()
+}
+
+/// Where `nodes`, in order, can end when started at any of `at`.
+const fn seq(b: &[u8], nodes: &'static [Node], mut at: Positions) -> Positions {
+    let mut i = 0;
+    while i < nodes.len() && !at.is_empty() {
+        at = step(b, nodes[i], at);
+        i += 1;
+    }
+    at
+}
+
+/// Where `node` can end when started at any of `at`.
+const fn step(b: &[u8], node: Node, at: Positions) -> Positions {
+    match node {
+        Node::Class(ranges) => {
+            let mut out = Positions::NONE;
+            let mut p = 0;
+            while p < b.len() {
+                if at.0[p / 64] == 0 {
+                    p = (p / 64 + 1) * 64;
+                    continue;
+                }
+                if at.has(p) {
+                    if let Some((c, len)) = decode(b, p) {
+                        if within(ranges, c) {
+                            out = out.with(p + len);
+                        }
+                    }
+                }
+                p += 1;
+            }
+            out
+        }
+        Node::Start if at.has(0) => Positions::NONE.with(0),
+        Node::End if at.has(b.len()) => Positions::NONE.with(b.len()),
+        Node::Start | Node::End => Positions::NONE,
+        Node::Alt(branches) => {
+            let mut out = Positions::NONE;
+            let mut k = 0;
+            while k < branches.len() {
+                out = out.union(&seq(b, branches[k], at));
+                k += 1;
+            }
+            out
+        }
+        Node::Repeat { body, min, max } => {
+            let mut round = at;
+            let mut count = 0;
+            while count < min {
+                round = seq(b, body, round);
+                if round.is_empty() {
+                    return round;
+                }
+                count += 1;
+            }
+            // Once a round reaches nothing new, no later round can.
+            let mut all = round;
+            while count < max {
+                round = seq(b, body, round);
+                if round.within(&all) {
+                    break;
+                }
+                all = all.union(&round);
+                count += 1;
+            }
+            all
         }
     }
 }
@@ -86,51 +209,6 @@ const fn within(ranges: &[(char, char)], c: u32) -> bool {
         i += 1;
     }
     false
-}
-
-const fn seq(b: &[u8], pos: usize, nodes: &'static [Node], i: usize, then: &Next) -> bool {
-    if i == nodes.len() {
-        return next(b, pos, then);
-    }
-    match nodes[i] {
-        Node::Class(ranges) => match decode(b, pos) {
-            Some((c, len)) if within(ranges, c) => seq(b, pos + len, nodes, i + 1, then),
-            _ => false,
-        },
-        Node::Start => pos == 0 && seq(b, pos, nodes, i + 1, then),
-        Node::End => pos == b.len() && seq(b, pos, nodes, i + 1, then),
-        Node::Alt(branches) => {
-            let after = Next::Seq { nodes, i: i + 1, then };
-            let mut k = 0;
-            while k < branches.len() {
-                if seq(b, pos, branches[k], 0, &after) {
-                    return true;
-                }
-                k += 1;
-            }
-            false
-        }
-        Node::Repeat { body, min, max } => repeat(b, pos, body, min, max, 0, &Next::Seq { nodes, i: i + 1, then }),
-    }
-}
-
-/// Another round of `body` if `max` allows (as many as fit first), else what follows once
-/// `min` rounds are done.
-const fn repeat(b: &[u8], pos: usize, body: &'static [Node], min: u32, max: u32, count: u32, then: &Next) -> bool {
-    if count < max && seq(b, pos, body, 0, &Next::Again { body, min, max, count: count + 1, from: pos, then }) {
-        return true;
-    }
-    count >= min && next(b, pos, then)
-}
-
-const fn next(b: &[u8], pos: usize, n: &Next) -> bool {
-    match *n {
-        Next::Done => true,
-        Next::Seq { nodes, i, then } => seq(b, pos, nodes, i, then),
-        // A round that matched nothing can be repeated up to any count: go on.
-        Next::Again { from, then, .. } if from == pos => next(b, pos, then),
-        Next::Again { body, min, max, count, then, .. } => repeat(b, pos, body, min, max, count, then),
-    }
 }
 
 #[cfg(test)]
@@ -179,6 +257,30 @@ mod tests {
         assert!(matches(EMPTY, "xxé"));
         assert!(matches(EMPTY, "é"));
         assert!(!matches(EMPTY, "xe"));
+    }
+
+    // `^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`: RDS's identifiers.
+    const IDENTIFIER: &[Node] = &[Node::Alt(&[
+        &[Node::Start, Node::End],
+        &[
+            Node::Start,
+            Node::Class(&[('a', 'z'), ('A', 'Z')]),
+            Node::Repeat { body: &[Node::Repeat { body: &[Node::Class(&[('-', '-')])], min: 0, max: 1 }, Node::Class(&[('a', 'z'), ('A', 'Z'), ('0', '9')])], min: 0, max: 62 },
+            Node::End,
+        ],
+    ])];
+
+    #[test]
+    fn a_long_literal_is_matched_in_a_const_without_running_out_of_frames() {
+        const LONG: bool = matches(IDENTIFIER, "formae-db-instance-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        // The rounds count, not the dashes: one letter and 63 more is one round too many.
+        const TOO_LONG: bool = matches(IDENTIFIER, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+        const DOUBLE_DASH: bool = matches(IDENTIFIER, "formae--db");
+        assert!(LONG && !TOO_LONG && !DOUBLE_DASH);
+        assert!(matches(IDENTIFIER, ""));
+        let beyond = "a".repeat(LONGEST + 1);
+        assert!(matches(NAME, &beyond), "a text past the set's size is left to the service");
+        assert!(!matches(NAME, &"a".repeat(LONGEST)));
     }
 
     #[test]
