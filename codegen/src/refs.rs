@@ -104,6 +104,11 @@ impl Refs {
             walk(s, &mut formats);
             formats.extend(own_arns(s).map(|p| format!("{t}.{p}")));
         }
+        // The runtime's own references stand for their attribute even where no schema
+        // annotates it (a secret's `Id` is its ARN), so the generated type's output is
+        // the type the hand-written executors take.
+        let known: std::collections::HashSet<&str> = schemas.iter().map(|(t, _)| t.as_str()).collect();
+        formats.extend(RUNTIME.iter().map(|(f, _)| *f).filter(|f| parse(f).is_some_and(|(t, _)| known.contains(t))).map(str::to_owned));
         let singulars: std::collections::BTreeSet<String> =
             formats.iter().filter_map(|f| singular(f).or_else(|| parse(f).map(|_| f.clone()))).collect();
         let schemas: HashMap<&str, &Json> = schemas.iter().map(|(t, s)| (t.as_str(), s)).collect();
@@ -238,5 +243,18 @@ mod tests {
         assert_eq!(by_name("SubnetIds"), Some("AWS::EC2::Subnet.Ids"));
         assert_eq!(by_name("RoleName"), None);
         assert_eq!(refs.for_node(&json!({"format": "AWS::S3::Bucket.Name"}), "Logs", "AWS::S3::Bucket"), None, "a type's own name is text");
+    }
+
+    #[test]
+    fn the_runtimes_references_type_their_attribute_though_no_schema_names_it() {
+        let secret = json!({"properties": {"Id": {"type": "string"}, "Name": {"type": "string"}}, "primaryIdentifier": ["/properties/Id"], "readOnlyProperties": ["/properties/Id"]});
+        let cluster = json!({"properties": {"DBClusterArn": {"type": "string"}}, "primaryIdentifier": ["/properties/DBClusterIdentifier"], "readOnlyProperties": ["/properties/DBClusterArn"]});
+        let refs = Refs::collect(&[("AWS::SecretsManager::Secret".into(), secret), ("AWS::RDS::DBCluster".into(), cluster)]);
+        assert_eq!(refs.targets_in("AWS::SecretsManager::Secret"), vec![("Id".to_owned(), "SecretArn".to_owned())]);
+        assert_eq!(refs.targets_in("AWS::RDS::DBCluster"), vec![("DBClusterArn".to_owned(), "DbClusterArn".to_owned())]);
+        let types = refs.types();
+        let cluster_ref = types.iter().find(|r| r.ident == "DbClusterArn").map(|r| r.runtime);
+        assert_eq!(cluster_ref, Some(Some("DbClusterArn")), "the runtime's type, not a second one of the same name");
+        assert!(refs.types().iter().all(|r| r.ident != "SecretId"));
     }
 }

@@ -1674,9 +1674,8 @@ formae_runtime::cfn_reference!(arn
 formae_runtime::cfn_reference!(arn 
     /// `AWS::IAM::InstanceProfile.Arn`.
     IamInstanceProfileArn);
-formae_runtime::cfn_reference!(arn 
-    /// `AWS::IAM::ManagedPolicy.PolicyArn`.
-    ManagedPolicyPolicyArn);
+/// `AWS::IAM::ManagedPolicy.Arn, AWS::IAM::ManagedPolicy.PolicyArn`.
+pub use formae_runtime::ids::PolicyArn;
 formae_runtime::cfn_reference!(arn 
     /// `AWS::IAM::OIDCProvider.Arn`.
     OIDCProviderArn);
@@ -2882,15 +2881,13 @@ formae_runtime::cfn_reference!(arn
 formae_runtime::cfn_reference!(arn 
     /// `AWS::RDS::CustomDBEngineVersion.DBEngineVersionArn`.
     CustomDBEngineVersionDbEngineVersionArn);
-formae_runtime::cfn_reference!(arn 
-    /// `AWS::RDS::DBCluster.DBClusterArn`.
-    DbClusterArn);
+/// `AWS::RDS::DBCluster.Arn, AWS::RDS::DBCluster.DBClusterArn`.
+pub use formae_runtime::ids::DbClusterArn;
 formae_runtime::cfn_reference!(arn 
     /// `AWS::RDS::DBClusterEndpoint.DBClusterEndpointArn`.
     DbClusterEndpointArn);
-formae_runtime::cfn_reference!(arn 
-    /// `AWS::RDS::DBInstance.DBInstanceArn`.
-    DbInstanceArn);
+/// `AWS::RDS::DBInstance.Arn, AWS::RDS::DBInstance.DBInstanceArn`.
+pub use formae_runtime::ids::DbInstanceArn;
 formae_runtime::cfn_reference!(arn 
     /// `AWS::RDS::DBParameterGroup.DBParameterGroupArn`.
     DbParameterGroupArn);
@@ -3470,6 +3467,8 @@ formae_runtime::cfn_reference!(arn
 formae_runtime::cfn_reference!(arn 
     /// `AWS::Scheduler::ScheduleGroup.Arn`.
     ScheduleGroupArn);
+/// `AWS::SecretsManager::Secret.Arn, AWS::SecretsManager::Secret.Id`.
+pub use formae_runtime::ids::SecretArn;
 formae_runtime::cfn_reference!(arn 
     /// `AWS::SecurityAgent::Artifact.Arn`.
     SecurityAgentArtifactArn);

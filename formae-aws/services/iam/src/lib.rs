@@ -312,7 +312,7 @@ pub struct ManagedPolicyOutputs {
     pub default_version_id: fr::Output<String>,
     pub is_attachable: fr::Output<bool>,
     pub permissions_boundary_usage_count: fr::Output<i64>,
-    pub policy_arn: fr::Output<formae_aws_refs::ManagedPolicyPolicyArn>,
+    pub policy_arn: fr::Output<formae_aws_refs::PolicyArn>,
     pub policy_id: fr::Output<String>,
     pub update_date: fr::Output<String>,
 }

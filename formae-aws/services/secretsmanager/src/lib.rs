@@ -282,7 +282,7 @@ impl fr::resource::Props for Secret {
 /// Outputs of a [`Secret`], known after apply.
 #[derive(Debug, Clone, Copy)]
 pub struct SecretOutputs {
-    pub id: fr::Output<String>,
+    pub id: fr::Output<formae_aws_refs::SecretArn>,
 }
 
 impl fr::resource::Resource for Secret {
