@@ -339,13 +339,11 @@ impl StackInstance {
         lifecycle: crate::lifecycle::Lifecycle,
     ) {
         self.invalid.extend(props.validate().into_iter().map(|m| (name, m)));
-        self.resources.push(DeclaredResource {
-            name,
-            meta: &R::META,
-            props: crate::value::val_of(&props),
-            deps,
-            lifecycle,
-        });
+        let props = crate::value::val_of(&props);
+        if R::META.cloud_control.is_some() {
+            self.invalid.extend(crate::aws::rules::check(R::META.type_name, &props).into_iter().map(|m| (name, m)));
+        }
+        self.resources.push(DeclaredResource { name, meta: &R::META, props, deps, lifecycle });
     }
 
     /// Adds a stack output.

@@ -9,7 +9,8 @@ use crate::value::Value;
 /// It owns nothing in the cloud; applying it runs the check.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HttpCheck {
-    /// The URL to GET.
+    /// The URL to GET; one without a scheme is an `https://` one, so a host name (an ECS
+    /// Express service's endpoint) can be followed by its path.
     pub url: Value<String>,
     /// The status that passes; 200 if unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +66,7 @@ mod ops {
     impl HttpCheck {
         /// GETs the URL until it answers the expected status or the timeout passes.
         pub async fn run(&self, cx: &Cx) -> Result<u16, ExecError> {
-            let url = required(&self.url, "url", TYPE)?.clone();
+            let url = with_scheme(required(&self.url, "url", TYPE)?);
             let want = optional(&self.expect_status, "expect_status", TYPE)?.copied().unwrap_or(200);
             let limit = Duration::from_secs(u64::from(optional(&self.timeout_seconds, "timeout_seconds", TYPE)?.copied().unwrap_or(300)));
             let last = std::sync::Mutex::new(String::from("no answer yet"));
@@ -103,6 +104,11 @@ mod ops {
         }
     }
 
+    /// `url` as given if it names its scheme, else over HTTPS.
+    pub(crate) fn with_scheme(url: &str) -> String {
+        if url.contains("://") { url.to_owned() } else { format!("https://{url}") }
+    }
+
     #[async_trait]
     impl Ops for HttpCheck {
         async fn create(&self, cx: &Cx, _name: &str) -> Result<Applied, ExecError> {
@@ -132,5 +138,14 @@ mod ops {
         async fn read(_cx: &Cx, _cloud_id: &str, _prior: Option<&Self>) -> Result<Option<Observed>, ExecError> {
             Ok(Some(Vec::new()))
         }
+    }
+}
+
+#[cfg(all(test, feature = "aws"))]
+mod tests {
+    #[test]
+    fn a_url_without_a_scheme_is_https_and_one_with_a_scheme_is_kept() {
+        assert_eq!(super::ops::with_scheme("agent.ecs.us-east-1.on.aws/api/v1/health"), "https://agent.ecs.us-east-1.on.aws/api/v1/health");
+        assert_eq!(super::ops::with_scheme("http://127.0.0.1:4566/_express/default/agent/health"), "http://127.0.0.1:4566/_express/default/agent/health");
     }
 }

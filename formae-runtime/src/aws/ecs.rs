@@ -179,26 +179,37 @@ impl Resource for ExpressGatewayService {
         let mut out = Vec::new();
         super::name_chars("service_name", &self.service_name, 255, "-_", &mut out);
         if let (Some(&cpu), Some(&memory)) = (self.cpu.get(), self.memory.get()) {
-            match (fargate_size_ok(cpu, memory), fargate_memory(cpu)) {
-                (Some(true), _) => {}
-                (_, Some((lo, hi, step))) => out.push(Invalid::new(
-                    PropertyPath::field("memory"),
-                    format!(
-                        "{memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}{}",
-                        if cpu == 256 { ", or 512" } else { "" }
-                    ),
-                )),
-                (_, None) => out.push(Invalid::new(PropertyPath::field("cpu"), format!("{cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384"))),
-            }
+            fargate_size(PropertyPath::default(), cpu, memory, &mut out);
         }
         if let Some(s) = &self.scaling {
-            if let (Some(min), Some(max)) = (s.min_task_count.get(), s.max_task_count.get()) {
-                if min > max {
-                    out.push(Invalid::new(PropertyPath::field("scaling").then("min_task_count"), format!("{min} is above max_task_count {max}: lower the minimum or raise the maximum")));
-                }
+            if let (Some(&min), Some(&max)) = (s.min_task_count.get(), s.max_task_count.get()) {
+                task_counts(PropertyPath::field("scaling"), u64::from(min), u64::from(max), &mut out);
             }
         }
         out
+    }
+}
+
+/// Checks a scaling range at `at`: the minimum task count not above the maximum.
+pub(crate) fn task_counts(at: PropertyPath, min: u64, max: u64, out: &mut Vec<Invalid>) {
+    if min > max {
+        out.push(Invalid::new(at.then("min_task_count"), format!("{min} is above max_task_count {max}: lower the minimum or raise the maximum")));
+    }
+}
+
+/// Checks a Fargate task size; `at` is the structure holding `cpu` and `memory`.
+pub(crate) fn fargate_size(at: PropertyPath, cpu: u32, memory: u32, out: &mut Vec<Invalid>) {
+    let field = |name: &'static str| at.clone().then(name);
+    match (fargate_size_ok(cpu, memory), fargate_memory(cpu)) {
+        (Some(true), _) => {}
+        (_, Some((lo, hi, step))) => out.push(Invalid::new(
+            field("memory"),
+            format!(
+                "{memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}{}",
+                if cpu == 256 { ", or 512" } else { "" }
+            ),
+        )),
+        (_, None) => out.push(Invalid::new(field("cpu"), format!("{cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384"))),
     }
 }
 

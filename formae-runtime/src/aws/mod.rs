@@ -9,6 +9,7 @@ pub mod iam;
 pub mod policy;
 pub mod rds;
 pub mod rdsdata;
+pub(crate) mod rules;
 pub mod secretsmanager;
 
 use serde::{Deserialize, Serialize};
@@ -76,10 +77,16 @@ pub(crate) const fn name_ok(name: &str, max: usize, extra: &str) -> bool {
 /// Checks an identifier AWS limits to letters, digits and hyphens (RDS clusters and
 /// instances).
 pub(crate) fn rds_identifier(what: &'static str, v: &Value<String>, out: &mut Vec<Invalid>) {
-    let Some(id) = v.get() else { return };
+    if let Some(id) = v.get() {
+        rds_identifier_at(PropertyPath::field(what), id, out);
+    }
+}
+
+/// [`rds_identifier`] of a known text at `path`.
+pub(crate) fn rds_identifier_at(path: PropertyPath, id: &str, out: &mut Vec<Invalid>) {
     if !rds_identifier_ok(id) {
         out.push(Invalid::new(
-            PropertyPath::field(what),
+            path,
             format!("`{id}` is not an identifier RDS accepts: use 1 to 63 letters, digits and hyphens, starting with a letter, with no two hyphens in a row and none at the end"),
         ));
     }
@@ -87,8 +94,14 @@ pub(crate) fn rds_identifier(what: &'static str, v: &Value<String>, out: &mut Ve
 
 /// Checks a name against a length range and a set of allowed characters.
 pub(crate) fn name_chars(what: &'static str, v: &Value<String>, max: usize, extra: &str, out: &mut Vec<Invalid>) {
-    let Some(name) = v.get() else { return };
+    if let Some(name) = v.get() {
+        name_chars_at(PropertyPath::field(what), name, max, extra, out);
+    }
+}
+
+/// [`name_chars`] of a known text at `path`.
+pub(crate) fn name_chars_at(path: PropertyPath, name: &str, max: usize, extra: &str, out: &mut Vec<Invalid>) {
     if !name_ok(name, max, extra) {
-        out.push(Invalid::new(PropertyPath::field(what), format!("`{name}` is not one AWS accepts: use 1 to {max} letters, digits and `{extra}`")));
+        out.push(Invalid::new(path, format!("`{name}` is not one AWS accepts: use 1 to {max} letters, digits and `{extra}`")));
     }
 }

@@ -138,22 +138,27 @@ impl Resource for DbCluster {
         let mut out = Vec::new();
         super::rds_identifier("db_cluster_identifier", &self.db_cluster_identifier, &mut out);
         if let Some(s) = &self.serverless_v2_scaling {
-            let (min, max) = (s.min_capacity.get().copied(), s.max_capacity.get().copied());
             let scaling = PropertyPath::field("serverless_v2_scaling");
-            for (what, v) in [("min_capacity", min), ("max_capacity", max)] {
-                if let Some(v) = v {
-                    if !capacity_ok(v) {
-                        out.push(Invalid::new(scaling.clone().then(what), format!("{v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5")));
-                    }
-                }
-            }
-            if let (Some(min), Some(max)) = (min, max) {
-                if min > max {
-                    out.push(Invalid::new(scaling.then("min_capacity"), format!("{min} is above max_capacity {max}: lower the minimum or raise the maximum")));
-                }
-            }
+            capacities(&scaling, s.min_capacity.get().copied(), s.max_capacity.get().copied(), &mut out);
         }
         out
+    }
+}
+
+/// Checks a Serverless v2 scaling configuration at `scaling`: each capacity one Aurora
+/// offers, the minimum not above the maximum.
+pub(crate) fn capacities(scaling: &PropertyPath, min: Option<f64>, max: Option<f64>, out: &mut Vec<Invalid>) {
+    for (what, v) in [("min_capacity", min), ("max_capacity", max)] {
+        if let Some(v) = v {
+            if !capacity_ok(v) {
+                out.push(Invalid::new(scaling.clone().then(what), format!("{v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5")));
+            }
+        }
+    }
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            out.push(Invalid::new(scaling.clone().then("min_capacity"), format!("{min} is above max_capacity {max}: lower the minimum or raise the maximum")));
+        }
     }
 }
 
