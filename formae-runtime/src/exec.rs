@@ -408,12 +408,20 @@ impl Cx {
 /// "Cannot assume role", ClientException "AWS was not able to validate the provided access
 /// credentials", and InvalidParameterException "... not authorized to perform:
 /// sts:AssumeRole" (or "unable to assume the role").
+/// Through Cloud Control the same refusal ends a request FAILED, with the service's
+/// message and a handler error code (InvalidRequest, AccessDenied or
+/// GeneralServiceException).
 pub fn is_iam_propagation(e: &ExecError) -> bool {
-    let ExecError::Api { code, message, .. } = e else { return false };
-    let message = message.to_ascii_lowercase();
-    match code.as_deref() {
-        Some("ClientException") => message.contains("not able to validate the provided access credentials"),
-        Some("InvalidParameterException" | "InvalidParameterValue" | "AccessDeniedException") => {
+    let (code, message) = match e {
+        ExecError::Api { code, message, .. } => (code.as_deref(), message.to_ascii_lowercase()),
+        ExecError::Request(r) => (Some(r.code.as_str()), r.message.to_ascii_lowercase()),
+        _ => return false,
+    };
+    let credentials = message.contains("not able to validate the provided access credentials");
+    match code {
+        Some("ClientException") => credentials,
+        Some("InvalidRequest" | "AccessDenied" | "GeneralServiceException") if credentials => true,
+        Some("InvalidParameterException" | "InvalidParameterValue" | "AccessDeniedException" | "InvalidRequest" | "AccessDenied" | "GeneralServiceException") => {
             message.contains("role")
                 && (message.contains("unable to assume")
                     || message.contains("cannot assume")

@@ -205,14 +205,24 @@ impl Executor for CloudControl {
         // The journal's token when the engine runs this create; a fresh one otherwise.
         let token = crate::engine::client_token().unwrap_or_else(crate::state::new_client_token);
         let op = "cloudcontrol:CreateResource";
-        let out = retrying(cx, "CreateResource", || async {
-            cx.cloudcontrol.create_resource().type_name(self.type_name).desired_state(&text).client_token(&token).send().await.map_err(api_error(op))
-        })
-        .await
-        .map_err(|e| scrub(e, &secrets))?;
-        let first = answered(out.progress_event, op, "ProgressEvent")?;
-        tracing::info!(type_name = self.type_name, resource = name, request_token = first.request_token().unwrap_or(""), "Cloud Control create requested");
-        let done = follow(cx, first, self.type_name, self.limit(), &redact).await?;
+        // A request the service refused because a role it names is not visible yet is
+        // made again, under a token derived from the journal's, so a rerun after a crash
+        // asks for the same requests in the same order and finds the one that succeeded.
+        let attempt = std::sync::atomic::AtomicU32::new(0);
+        let done = cx
+            .while_iam_propagates(self.type_name, || async {
+                let n = attempt.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let token = if n == 0 { token.clone() } else { format!("{token}-{n}") };
+                let out = retrying(cx, "CreateResource", || async {
+                    cx.cloudcontrol.create_resource().type_name(self.type_name).desired_state(&text).client_token(&token).send().await.map_err(api_error(op))
+                })
+                .await
+                .map_err(|e| scrub(e, &secrets))?;
+                let first = answered(out.progress_event, op, "ProgressEvent")?;
+                tracing::info!(type_name = self.type_name, resource = name, request_token = first.request_token().unwrap_or(""), "Cloud Control create requested");
+                follow(cx, first, self.type_name, self.limit(), &redact).await
+            })
+            .await?;
         let id = answered(done.identifier, "cloudcontrol:GetResourceRequestStatus", "Identifier")?;
         Ok(Applied { outputs: self.outputs(cx, cc, &id).await?, cloud_id: id })
     }
@@ -243,12 +253,15 @@ impl Executor for CloudControl {
             }
             let document = Json::Array(ops).to_string();
             let op = "cloudcontrol:UpdateResource";
-            let out = retrying(cx, "UpdateResource", || async {
-                cx.cloudcontrol.update_resource().type_name(self.type_name).identifier(cloud_id).patch_document(&document).send().await.map_err(api_error(op))
+            cx.while_iam_propagates(self.type_name, || async {
+                let out = retrying(cx, "UpdateResource", || async {
+                    cx.cloudcontrol.update_resource().type_name(self.type_name).identifier(cloud_id).patch_document(&document).send().await.map_err(api_error(op))
+                })
+                .await
+                .map_err(|e| scrub(e, &secrets))?;
+                follow(cx, answered(out.progress_event, op, "ProgressEvent")?, self.type_name, self.limit(), &redact).await
             })
-            .await
-            .map_err(|e| scrub(e, &secrets))?;
-            follow(cx, answered(out.progress_event, op, "ProgressEvent")?, self.type_name, self.limit(), &redact).await?;
+            .await?;
         }
         Ok(Applied { outputs: self.outputs(cx, cc, cloud_id).await?, cloud_id: cloud_id.to_owned() })
     }

@@ -99,3 +99,24 @@ async fn arns_written_for_aws_follow_the_region_partition() {
     assert!(!is_iam_propagation(&api("ThrottlingException", "unable to assume the role")));
     assert!(!is_iam_propagation(&ExecError::Check("unable to assume the role".into())));
 }
+
+#[test]
+fn a_cloud_control_request_that_failed_on_a_young_role_is_told_apart() {
+    use crate::aws::cloudcontrol::RequestFailure;
+    let failed = |code: &str, message: &str| {
+        ExecError::Request(Box::new(RequestFailure {
+            operation: "CREATE".into(),
+            type_name: "AWS::ECS::ExpressGatewayService".into(),
+            resource: "(not yet identified)".into(),
+            status: "FAILED".into(),
+            code: code.into(),
+            message: message.into(),
+            request_token: "req-1".into(),
+        }))
+    };
+    assert!(is_iam_propagation(&failed("InvalidRequest", "The role arn:aws:iam::1:role/r is not authorized to perform: sts:AssumeRole on the resource")));
+    assert!(is_iam_propagation(&failed("AccessDenied", "Cannot assume role arn:aws:iam::1:role/r.")));
+    assert!(is_iam_propagation(&failed("GeneralServiceException", "AWS was not able to validate the provided access credentials")));
+    assert!(!is_iam_propagation(&failed("NotStabilized", "Cannot assume role arn:aws:iam::1:role/r.")), "not a refusal of the call");
+    assert!(!is_iam_propagation(&failed("InvalidRequest", "cpu 100 is not valid")));
+}
