@@ -127,10 +127,10 @@ impl Place {
             StateLocation::Postgres { hosts, database } => {
                 // The cluster whose writer endpoint the URL names, as last recorded.
                 let cluster = plan.changes.iter().filter(|c| c.type_name == DbCluster::META.type_name).find(|c| {
-                    recorded_output(c, "endpoint").is_some_and(|e| hosts.iter().any(|h| h.eq_ignore_ascii_case(e)))
+                    cluster_endpoint(c).is_some_and(|e| hosts.iter().any(|h| h.eq_ignore_ascii_case(e)))
                 })?;
                 Some(Place {
-                    cluster_arn: recorded_output(cluster, "arn").map(str::to_owned),
+                    cluster_arn: recorded_output(cluster, CLUSTER_ARN).map(str::to_owned),
                     cluster_id: cluster_identifier(cluster).map(str::to_owned),
                     database: database.clone(),
                     secret_arn: None,
@@ -146,11 +146,11 @@ impl Place {
         let t = c.type_name.as_str();
         if t == Database::META.type_name {
             let on_cluster = prop("cluster_arn").zip(self.cluster_arn.as_deref()).is_some_and(|(a, b)| same_arn(a, b));
-            let name = prop("name").or_else(|| recorded_output(c, "name"));
+            let name = prop("name").or_else(|| recorded_output(c, &["name"]));
             return (on_cluster && name.is_some() && name == self.database.as_deref()).then_some(Holds::Database);
         }
         if t == DbCluster::META.type_name {
-            let same = match (recorded_output(c, "arn"), self.cluster_arn.as_deref()) {
+            let same = match (recorded_output(c, CLUSTER_ARN), self.cluster_arn.as_deref()) {
                 (Some(a), Some(b)) => same_arn(a, b),
                 // No ARN recorded: the identifier is what is left.
                 _ => cluster_identifier(c).zip(self.cluster_id.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)),
@@ -158,35 +158,52 @@ impl Place {
             return same.then_some(Holds::Cluster);
         }
         if t == DbInstance::META.type_name {
-            let in_cluster = prop("db_cluster_identifier").zip(self.cluster_id.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
+            let in_cluster = prop("db_cluster_identifier").or_else(|| prop("DBClusterIdentifier")).zip(self.cluster_id.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
             // The same identifier in another region or account is another cluster.
-            let same_place = match (recorded_output(c, "arn").and_then(region_account), self.cluster_arn.as_deref().and_then(region_account)) {
+            let same_place = match (recorded_output(c, INSTANCE_ARN).and_then(region_account), self.cluster_arn.as_deref().and_then(region_account)) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
             return (in_cluster && same_place).then_some(Holds::Instance);
         }
         if t == Secret::META.type_name {
-            let same = recorded_output(c, "arn").zip(self.secret_arn.as_deref()).is_some_and(|(a, b)| same_secret(a, b));
+            let same = recorded_output(c, SECRET_ARN).zip(self.secret_arn.as_deref()).is_some_and(|(a, b)| same_secret(a, b));
             return same.then_some(Holds::Secret);
         }
         None
     }
 }
 
-/// The output `key` the state recorded for `c` (a delete's or replacement's are kept
-/// apart from the outputs it will have).
-fn recorded_output<'a>(c: &'a Change, key: &str) -> Option<&'a str> {
+/// The names of an output in the hand-written type and in the generated one (a record
+/// is in one shape or the other).
+const CLUSTER_ARN: &[&str] = &["arn", "DBClusterArn"];
+const INSTANCE_ARN: &[&str] = &["arn", "DBInstanceArn"];
+const SECRET_ARN: &[&str] = &["arn", "Id"];
+const CLUSTER_ID: &[&str] = &["identifier", "DBClusterIdentifier"];
+
+/// The output the state recorded for `c` under the first of `keys` it has (a delete's or
+/// replacement's are kept apart from the outputs it will have).
+fn recorded_output<'a>(c: &'a Change, keys: &[&str]) -> Option<&'a str> {
+    keys.iter().find_map(|k| recorded(c, k)).and_then(Json::as_str)
+}
+
+fn recorded<'a>(c: &'a Change, key: &str) -> Option<&'a Json> {
     match c.action {
         Action::Delete | Action::Replace => c.prior_outputs.get(key),
         _ => c.outputs.value.get(key),
     }
-    .and_then(Json::as_str)
+}
+
+/// A cluster's writer endpoint as recorded: a host name (`endpoint`), or CloudFormation's
+/// `Endpoint.Address`.
+fn cluster_endpoint(c: &Change) -> Option<&str> {
+    recorded_output(c, &["endpoint"]).or_else(|| recorded(c, "Endpoint")?.get("Address")?.as_str())
 }
 
 /// A cluster's identifier as recorded: its output, else the property it was made with.
 fn cluster_identifier(c: &Change) -> Option<&str> {
-    recorded_output(c, "identifier").or_else(|| c.before.as_ref()?.value.get("db_cluster_identifier")?.as_str())
+    let before = |k: &str| c.before.as_ref()?.value.get(k)?.as_str();
+    recorded_output(c, CLUSTER_ID).or_else(|| before("db_cluster_identifier")).or_else(|| before("DBClusterIdentifier"))
 }
 
 /// `arn:PARTITION:rds:REGION:ACCOUNT:cluster:ID` gives `ID`.
