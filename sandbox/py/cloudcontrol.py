@@ -36,7 +36,9 @@ cloudcontrol_schemas.GLOBAL_SERVICES).
 Who carries a type's handlers out: the moto adapters (cloudcontrol_moto.py) for the types
 moto models, so that its native APIs (s3, sqs, ec2, ...) see what Cloud Control made and
 Cloud Control reads what they made; the generic store (cloudcontrol_store.py) for the
-others.
+others. An adapter's `stabilized(ti, operation, identifier)` keeps a request it carried out
+IN_PROGRESS until it answers True (the model is then read again) or raises a handler
+error; it is asked at each settle (any Cloud Control call, GetResourceRequestStatus too).
 
 Injected faults apply as to every service (fault_share, answered before this module is
 reached); besides, `cloudcontrol_fail` (a count, /_sandbox/config) makes the next
@@ -63,6 +65,7 @@ from cloudcontrol_store import STORE, HandlerError, identifier_of, not_found
 
 SB = None  # the sandbox module (sandbox.py), set by attach()
 TOKEN_LIFETIME = 36 * 3600  # ClientToken idempotency window (Cloud Control user guide)
+STABILIZE_POLL = 0.05  # seconds between two checks of a resource that is not ready yet
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
 REQUESTS = {}  # (region, request token) -> Request
@@ -233,6 +236,7 @@ class Request:
         self.model = None
         self.cancelled_at = None
         self.injected = None
+        self.carried_out = False
         self.generation = GENERATION[0]
 
     def current_status(self):
@@ -279,9 +283,20 @@ def _run(r):
                 "Throttling": "Rate exceeded (injected by the sandbox)",
                 "ServiceInternalError": "The service encountered an internal error (injected by the sandbox)",
             }.get(r.injected, "injected by the sandbox"))
-        ident, model = r.action()
-        r.identifier = ident or r.identifier
-        r.model = model
+        if not r.carried_out:
+            ident, model = r.action()
+            r.carried_out = True
+            r.identifier = ident or r.identifier
+            r.model = model
+        backend = backend_for(r.ti)
+        if hasattr(backend, "stabilized"):
+            if not backend.stabilized(r.ti, r.operation, r.identifier):
+                # Carried out, the resource not ready yet: asked again at the next settle().
+                r.done, r.done_at = False, time.time() + STABILIZE_POLL
+                BUSY[(r.scope, r.type, r.identifier)] = r.token
+                return
+            if r.operation != "DELETE":
+                r.model = backend.read(r.ti, r.identifier) or r.model
         r.status = "SUCCESS"
     except HandlerError as e:
         r.status, r.error_code, r.message = "FAILED", e.code, e.message

@@ -4,15 +4,18 @@ moto runs in the sandbox's process (sandbox.py starts ThreadedMotoServer there),
 adapters here call its backends directly: what Cloud Control creates, the native APIs
 (s3, sqs, ec2, ...) see, and what they create, Cloud Control reads and lists.
 
-Two kinds of adapter, the first in moto_data.py, moto_app.py and moto_ec2.py (what they
-share is in moto_common.py), the second here:
+Two kinds of adapter, the first in moto_data.py, moto_app.py, moto_ec2.py and
+moto_gapfill.py (what they share is in moto_common.py), the second here:
 
 - Written per type, for the types formae's stacks use: S3::Bucket, S3::BucketPolicy,
   SQS::Queue, SQS::QueuePolicy, SNS::Topic, SNS::Subscription, DynamoDB::Table,
   Lambda::Function, IAM::Role, Logs::LogGroup, KMS::Key, SSM::Parameter, Events::Rule,
   EC2::VPC, EC2::Subnet, EC2::InternetGateway, EC2::VPCGatewayAttachment,
   EC2::RouteTable, EC2::Route, EC2::SubnetRouteTableAssociation, EC2::SecurityGroup, and
-  SecretsManager::Secret (the flagship's; no moto model, its backend's calls instead).
+  SecretsManager::Secret (the flagship's; no moto model, its backend's calls instead);
+  and RDS::DBCluster, RDS::DBInstance and ECS::ExpressGatewayService, whose native calls
+  the sandbox's own RDS and ECS gap-fillers answer (moto_gapfill.py: read from the
+  service's descriptions, stabilising as AWS's handlers do).
   Each creates through moto's CloudFormation model of the type where that model does
   what Cloud Control's handler does (else through the backend's calls), reads the model
   back from moto's objects (moto has no "read model" call), updates in place through the
@@ -51,6 +54,7 @@ from moto_common import Adapter, account, attach, generated_name, stack_id, tran
 from moto_data import DynamoDBTable, S3Bucket, S3BucketPolicy, SNSSubscription, SNSTopic, SQSQueue, SQSQueuePolicy
 from moto_ec2 import (EC2InternetGateway, EC2Route, EC2RouteTable, EC2SecurityGroup, EC2Subnet,
                       EC2SubnetRouteTableAssociation, EC2VPC, EC2VPCGatewayAttachment)
+from moto_gapfill import ECSExpressGatewayService, RDSDBCluster, RDSDBInstance
 
 
 # ------------------------------------------------------------------ any other CloudFormation model
@@ -172,6 +176,8 @@ ADAPTERS = {
     "AWS::EC2::RouteTable": EC2RouteTable, "AWS::EC2::Route": EC2Route,
     "AWS::EC2::SubnetRouteTableAssociation": EC2SubnetRouteTableAssociation,
     "AWS::EC2::SecurityGroup": EC2SecurityGroup, "AWS::SecretsManager::Secret": SecretsManagerSecret,
+    "AWS::RDS::DBCluster": RDSDBCluster, "AWS::RDS::DBInstance": RDSDBInstance,
+    "AWS::ECS::ExpressGatewayService": ECSExpressGatewayService,
 }
 _INSTANCES = {}
 
