@@ -91,12 +91,18 @@ class IAMRole(Adapter):
         model["RoleName"] = name
         if name in {r.name for r in self.iam().roles.values()}:
             raise already_exists(ti, name)
-        self.cfn_create(ti.name, name, model)
+        # moto's model keeps an inline policy's document as it came (a dict), and its IAM
+        # API then answers GetRolePolicy with Python's text of it; IAM keeps JSON.
+        self.cfn_create(ti.name, name, {k: v for k, v in model.items() if k != "Policies"})
+        for p in model.get("Policies", []):
+            d = p["PolicyDocument"]
+            self.iam().put_role_policy(name, p["PolicyName"], d if isinstance(d, str) else json.dumps(d))
         role = self._role(name)
-        # moto's CloudFormation model keeps the tags as the template's list; its IAM API
-        # (ListRoleTags, TagRole) keeps them by key.
-        if role is not None and isinstance(role.tags, list):
-            role.tags = {t["Key"]: {"Key": t["Key"], "Value": t["Value"]} for t in role.tags}
+        # moto's IAM API (ListRoleTags, TagRole) keeps a role's tags as a list of Key and
+        # Value; its CloudFormation model keeps whatever the template held.
+        if role is not None:
+            held = role.tags.values() if isinstance(role.tags, dict) else (role.tags or [])
+            role.tags = [{"Key": t["Key"], "Value": t["Value"]} for t in held]
         for arn in model.get("ManagedPolicyArns", []):
             self.iam().attach_role_policy(arn, name)
         if moto_common.SB is not None:  # IAM propagation (sandbox.py): a new role is not assumable at once
@@ -132,7 +138,7 @@ class IAMRole(Adapter):
         if managed:
             out["ManagedPolicyArns"] = managed
         if r.tags:
-            out["Tags"] = [{"Key": k, "Value": v["Value"] if isinstance(v, dict) else v} for k, v in r.tags.items()]
+            out["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in r.tags]
         return out
 
     def _update(self, ti, ident, old, new):
@@ -526,7 +532,9 @@ class SecretsManagerSecret(Adapter):
     def _update(self, ti, ident, old, new):
         sm = self.sm()
         value = self._value(new) if ("SecretString" in new or "GenerateSecretString" in new) else None
-        if value is not None and value != self._value(old):
+        # Compared with what the secret holds now, not with what was last asked: a value
+        # put by hand since is replaced, as AWS's handler puts the value it is given.
+        if value is not None and value != sm.get_secret_value(ident, None, None).get("SecretString"):
             sm.put_secret_value(ident, value, None, None, ["AWSCURRENT"])
         secret = self._secret(ident)
         secret.description = new.get("Description")

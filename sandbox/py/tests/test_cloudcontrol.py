@@ -214,6 +214,10 @@ class CloudControlTest(unittest.TestCase):
                                     {"op": "add", "path": "/Description", "value": "d"}])
         self.assertEqual(self.read(secret, ident)["Description"], "d")
         self.assertEqual(sm.get_secret_value(SecretId="s")["SecretString"], "x")
+        # A value put by hand since is replaced by the one sent, though it is the one last asked.
+        sm.put_secret_value(SecretId="s", SecretString="typed-by-hand")
+        self.update(secret, ident, [{"op": "add", "path": "/SecretString", "value": "x"}])
+        self.assertEqual(sm.get_secret_value(SecretId="s")["SecretString"], "x")
         # A generated value, and the name held for a while after a (forced) deletion.
         other = self.create(secret, {"Name": "gen", "GenerateSecretString": {
             "SecretStringTemplate": '{"username": "app"}', "GenerateStringKey": "password", "PasswordLength": 20,
@@ -448,6 +452,29 @@ class CloudControlTest(unittest.TestCase):
         self.assertEqual(events.describe_rule(Name="nightly")["Description"], "d")
         self.assertEqual(self.read("AWS::Events::Rule", json.dumps({"Arn": arn}))["Name"], "nightly")
         self.delete("AWS::Events::Rule", arn)
+
+    def test_a_role_made_through_iam_is_taken_over_and_keeps_json_policies(self):
+        iam = harness.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                                         "Action": "sts:AssumeRole"}]}
+        logs = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+        # An inline policy made through Cloud Control is kept as IAM keeps it: JSON.
+        self.create("AWS::IAM::Role", {"RoleName": "made-here", "AssumeRolePolicyDocument": trust,
+                                       "Policies": [{"PolicyName": "p", "PolicyDocument": logs}]})
+        self.assertEqual(iam.get_role_policy(RoleName="made-here", PolicyName="p")["PolicyDocument"], logs)
+        # Tags given at create are what IAM's own API lists, and it can add more.
+        self.update("AWS::IAM::Role", "made-here", [{"op": "add", "path": "/Tags", "value": [{"Key": "a", "Value": "1"}]}])
+        iam.tag_role(RoleName="made-here", Tags=[{"Key": "b", "Value": "2"}])
+        self.assertEqual(iam.list_role_tags(RoleName="made-here")["Tags"], [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+        # A role made through IAM's own API, then tagged and given policies by a Cloud
+        # Control update (an adoption), is still read.
+        iam.create_role(RoleName="made-by-hand", AssumeRolePolicyDocument=json.dumps(trust))
+        self.update("AWS::IAM::Role", "made-by-hand", [
+            {"op": "add", "path": "/Tags", "value": [{"Key": "formae:stack", "Value": "s"}]},
+            {"op": "add", "path": "/Policies", "value": [{"PolicyName": "p", "PolicyDocument": logs}]}])
+        model = self.read("AWS::IAM::Role", "made-by-hand")
+        self.assertEqual(model["Tags"], [{"Key": "formae:stack", "Value": "s"}])
+        self.assertEqual(model["Policies"], [{"PolicyName": "p", "PolicyDocument": logs}])
 
     def test_network_through_moto(self):
         ec2 = harness.client("ec2")
