@@ -322,10 +322,11 @@ pub async fn apply(
             // The intent goes on record before the first mutating call, so a run killed
             // midway leaves what it may have made findable. A create's token goes with it:
             // the one an earlier run journaled, while the cloud still honours it.
-            let client_token = (op == Op::Create).then(|| {
-                let journaled = state.pending.get(&name).and_then(|p| p.reusable_token(&type_name));
-                journaled.map_or_else(crate::state::new_client_token, str::to_owned)
-            });
+            let reused = (op == Op::Create).then(|| state.pending.get(&name).and_then(|p| p.reusable_token(&type_name))).flatten();
+            // The earlier run's request, answered again by its token, is followed to its
+            // end: what it is making may not be ready yet (an instance still creating).
+            let follow_request = reused.is_some() && exec.answers_by_token();
+            let client_token = (op == Op::Create).then(|| reused.map_or_else(crate::state::new_client_token, str::to_owned));
             let pending = PendingOp {
                 op,
                 type_name: type_name.clone(),
@@ -359,6 +360,12 @@ pub async fn apply(
                 let t = Instant::now();
                 let result = match work {
                     Work::Put { props, prior: None } if looked => exec.create(&cx, &name, props).await.map(Some),
+                    Work::Put { props, prior: None } if follow_request => match exec.create(&cx, &name, props.clone()).await {
+                        // That request ended without success: look for what it may have made.
+                        Err(e) if spends_token(&e) => create(exec.as_ref(), &cx, &name, props, true).await,
+                        other => other,
+                    }
+                    .map(Some),
                     Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, journaled || adopt).await.map(Some),
                     Work::Put { props, prior: Some((id, prior)) } => match reread(exec.as_ref(), &cx, &id, &prior, force).await {
                         Ok(_) => exec.update(&cx, &name, &id, &prior, props).await.map(Some),

@@ -436,7 +436,19 @@ impl Cx {
     /// Runs `call`, and again while it is refused because a role is not visible yet,
     /// backing off from 1 s to 8 s, for at most `timing.iam_propagation`; every retry is
     /// logged. Other errors return at once.
-    pub async fn while_iam_propagates<T, F, Fut>(&self, what: &str, mut call: F) -> Result<T, ExecError>
+    pub async fn while_iam_propagates<T, F, Fut>(&self, what: &str, call: F) -> Result<T, ExecError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ExecError>>,
+    {
+        let window = self.timing.iam_propagation;
+        self.while_refused(what, |e| is_iam_propagation(e).then_some(window), call).await
+    }
+
+    /// Runs `call`, and again while `passing` says its refusal passes with time, within
+    /// the window it gives from the first call, backing off from 1 s to 8 s; every retry
+    /// is logged. Other errors return at once.
+    pub async fn while_refused<T, F, Fut>(&self, what: &str, passing: impl Fn(&ExecError) -> Option<Duration>, mut call: F) -> Result<T, ExecError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, ExecError>>,
@@ -446,8 +458,8 @@ impl Cx {
         let mut wait = Duration::from_secs(1).min(self.timing.poll * 5);
         loop {
             match call().await {
-                Err(e) if is_iam_propagation(&e) && start.elapsed() + wait <= self.timing.iam_propagation => {
-                    tracing::info!(what, error = %e, retry_in = ?wait, "IAM has not propagated the role yet; retrying");
+                Err(e) if passing(&e).is_some_and(|window| start.elapsed() + wait <= window) => {
+                    tracing::info!(what, error = %e, retry_in = ?wait, "refused for now; retrying");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(8));
                 }
@@ -528,6 +540,12 @@ pub trait Executor: Send + Sync {
     async fn read(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError>;
     /// The type it executes.
     fn type_name(&self) -> &'static str;
+    /// Whether a create sent again with the same client token is answered with the first
+    /// request (Cloud Control's), so a create an earlier run journaled is followed to its
+    /// end rather than looked for.
+    fn answers_by_token(&self) -> bool {
+        false
+    }
 }
 
 struct Typed<R>(PhantomData<fn() -> R>);

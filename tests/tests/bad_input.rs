@@ -36,11 +36,11 @@ fn a_cpu_and_memory_pair_fargate_does_not_offer_is_refused() {
 #[test]
 fn min_capacity_above_max_is_refused() {
     let e = refusal(&["min_capacity=4", "max_capacity=2"]);
-    assert!(e.contains("`db_cluster`, property `serverless_v2_scaling.min_capacity`: 4 is above max_capacity 2"), "{e}");
+    assert!(e.contains("`db_cluster`, property `serverless_v2_scaling_configuration.min_capacity`: 4 is above max_capacity 2"), "{e}");
     let e = refusal(&["max_capacity=300"]);
-    assert!(e.contains("property `serverless_v2_scaling.max_capacity`: 300 is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"), "{e}");
+    assert!(e.contains("property `serverless_v2_scaling_configuration.max_capacity`: 300 is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5"), "{e}");
     let e = refusal(&["min_capacity=0.7"]);
-    assert!(e.contains("property `serverless_v2_scaling.min_capacity`: 0.7 is not a capacity"), "{e}");
+    assert!(e.contains("property `serverless_v2_scaling_configuration.min_capacity`: 0.7 is not a capacity"), "{e}");
 }
 
 #[test]
@@ -64,5 +64,5 @@ fn planning_refuses_them_too() {
     let PlanError::Invalid { problems, .. } = &err else { panic!("refused for another reason: {err}") };
     let (resource, invalid) = &problems[0];
     assert_eq!(resource, "db_cluster");
-    assert_eq!(invalid.path, PropertyPath::field("serverless_v2_scaling").then("min_capacity"), "the property comes as a typed path");
+    assert_eq!(invalid.path, PropertyPath::field("serverless_v2_scaling_configuration").then("min_capacity"), "the property comes as a typed path");
 }

@@ -43,9 +43,9 @@ async fn flagship_deploys_completely_and_redeploys_without_a_call() {
     let stack = flagship(&[]);
     let (plan, report) = env.deploy(&stack, Mode::Reconcile).await;
     assert_eq!(plan.summary.add, 10);
-    let cluster_arn = output(&report, "db_cluster", "arn");
-    let creds_arn = output(&report, "db_creds", "arn");
-    let config_arn = output(&report, "config", "arn");
+    let cluster_arn = output(&report, "db_cluster", "DBClusterArn");
+    let creds_arn = output(&report, "db_creds", "Id");
+    let config_arn = output(&report, "config", "Id");
     assert!(cluster_arn.starts_with("arn:aws:rds:us-east-1:123456789012:cluster:formae-db"), "{cluster_arn}");
 
     // The cluster: Serverless v2 scaling, Data API, the engine.
@@ -107,7 +107,7 @@ async fn flagship_deploys_completely_and_redeploys_without_a_call() {
     assert_eq!(task_policy["Statement"][1]["Resource"], creds_arn.as_str());
 
     // The express service: its roles, container, secret, command, health path, size.
-    let svc_arn = output(&report, "agent", "arn");
+    let svc_arn = output(&report, "agent", "ServiceArn");
     // Tags come back only when asked for, as on AWS.
     let tags = aws_sdk_ecs::types::ExpressGatewayServiceInclude::Tags;
     let svc = env.cx.ecs.describe_express_gateway_service().service_arn(&svc_arn).include(tags).send().await.unwrap().service.unwrap();
@@ -190,7 +190,7 @@ async fn hand_made_drift_is_shown_and_repaired() {
             DriftKind::Changed(f) => (d.resource.clone(), f.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(",")),
         })
         .collect();
-    let expected = [("config", "deleted"), ("db_cluster", "serverless_v2_scaling"), ("db_creds", "secret_string"), ("task_role", "managed_policy_arns")];
+    let expected = [("config", "deleted"), ("db_cluster", "ServerlessV2ScalingConfiguration"), ("db_creds", "SecretString"), ("task_role", "ManagedPolicyArns")];
     assert_eq!(drift, expected.map(|(a, b)| (a.to_owned(), b.to_owned())).to_vec());
     assert_eq!(plan.change("config").unwrap().action, Action::Create);
     assert_eq!(plan.change("config").unwrap().reason.as_deref(), Some("it was deleted outside formae"));
@@ -245,7 +245,7 @@ async fn an_unseen_change_is_not_overwritten_without_force() {
     let bigger = flagship(&["max_capacity=4"]);
     let (_, report) = env.try_deploy_with(&bigger, Mode::Reconcile, Refresh::RecordOnly, Default::default()).await;
     let refused = report.failed.iter().find(|f| f.0 == "db_cluster").expect("the cluster's update was refused");
-    assert!(refused.2.contains("serverless_v2_scaling changed outside formae") && refused.2.contains("--force"), "{}", refused.2);
+    assert!(refused.2.contains("ServerlessV2ScalingConfiguration changed outside formae") && refused.2.contains("--force"), "{}", refused.2);
     assert_eq!(live(&env).await, (Some(1.0), Some(2.0)), "the hand-made change was overwritten");
 
     let force = formae_runtime::engine::ApplyOptions { force: true, ..Default::default() };
@@ -258,7 +258,7 @@ async fn an_unseen_change_is_not_overwritten_without_force() {
 async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
     let env = Env::start("change", Delays::default()).await;
     let (_, first) = env.deploy(&flagship(&[]), Mode::Reconcile).await;
-    let svc_arn = output(&first, "agent", "arn");
+    let svc_arn = output(&first, "agent", "ServiceArn");
 
     // cpu and memory: the service is updated in place, same ARN.
     env.sandbox.clear_calls().unwrap();
@@ -267,10 +267,11 @@ async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
     // The health check runs again against the updated service (it calls no AWS API).
     assert_eq!(plan.change("health").unwrap().action, Action::Update);
     assert_eq!((plan.summary.add, plan.summary.change, plan.summary.destroy), (0, 2, 0));
-    assert_eq!(output(&report, "agent", "arn"), svc_arn);
+    assert_eq!(output(&report, "agent", "ServiceArn"), svc_arn);
     let svc = env.cx.ecs.describe_express_gateway_service().service_arn(&svc_arn).send().await.unwrap().service.unwrap();
     assert_eq!(svc.active_configurations()[0].cpu.as_deref(), Some("2048"));
-    assert_eq!(mutating(&env.sandbox.calls().unwrap()), vec!["ecs:UpdateExpressGatewayService".to_owned()]);
+    // One request to Cloud Control, which carries it out as ECS's update.
+    assert_eq!(mutating(&env.sandbox.calls().unwrap()), vec!["cloudcontrolapi:UpdateResource".to_owned()]);
 
     // The cluster identifier is create-only: cluster, instance and database are replaced,
     // the config and the task role follow the new ARN in place.
@@ -279,7 +280,7 @@ async fn updatable_change_updates_in_place_and_create_only_change_replaces() {
         assert_eq!(plan.change(r).unwrap().action, Action::Replace, "{r}");
     }
     assert_eq!(plan.change("config").unwrap().action, Action::Update);
-    let new_arn = output(&report, "db_cluster", "arn");
+    let new_arn = output(&report, "db_cluster", "DBClusterArn");
     assert!(new_arn.ends_with(":cluster:formae-db-2"), "{new_arn}");
     let clusters = env.cx.rds.describe_db_clusters().send().await.unwrap();
     let ids: Vec<String> = clusters.db_clusters().iter().filter_map(|c| c.db_cluster_identifier.clone()).collect();
@@ -391,7 +392,7 @@ async fn an_existing_resource_is_not_taken_over_without_adopt() {
     let found = plan.found.iter().find(|f| f.resource == "execution_role").expect("the plan shows the existing role");
     assert!(!found.owned && found.cloud_id == "ecsTaskExecutionRole");
     let differs: Vec<&str> = found.fields.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(differs, ["managed_policy_arns", "policies"]);
+    assert_eq!(differs, ["ManagedPolicyArns", "Policies"]);
     let text = formae_runtime::plan::render_text(&plan, Default::default());
     assert!(text.contains("execution_role exists as ecsTaskExecutionRole, and this stack did not make it") && text.contains("cargo xtask import ecs-express-agent"), "{text}");
 
@@ -433,7 +434,7 @@ async fn a_role_ecs_cannot_assume_yet_is_retried_within_a_bounded_window() {
     env.sandbox.set_iam_propagation(3600.0).unwrap();
     env.cx.timing.iam_propagation = std::time::Duration::from_secs(3);
     let (_, report) = env.try_deploy(&flagship(&[]), Mode::Reconcile, Default::default()).await;
-    let failed = report.failed.iter().find(|f| f.0 == "agent").expect("the service's create failed");
+    let failed = report.failed.iter().find(|f| f.0 == "agent").unwrap_or_else(|| panic!("the service's create did not fail: {:?}", report.failed));
     // One of the three answers ECS gives (the sandbox picks at random), passed on as it is.
     let ecs_said = ["Cannot assume role", "not able to validate the provided access credentials", "not authorized to perform: sts:AssumeRole"];
     assert!(ecs_said.iter().any(|m| failed.2.contains(m)), "{}", failed.2);

@@ -59,7 +59,7 @@ fn cluster_identifier_change_replaces_the_cluster_and_what_is_bound_to_it() {
     let p = plan(&flagship(&["db_cluster_id=formae-db-2"]), &state, Mode::Reconcile, &FixedSecrets).unwrap();
     let cluster = p.change("db_cluster").unwrap();
     assert_eq!(cluster.action, Action::Replace);
-    assert!(cluster.fields.iter().any(|f| f.path == "db_cluster_identifier" && f.forces_replacement));
+    assert!(cluster.fields.iter().any(|f| f.path == "DBClusterIdentifier" && f.forces_replacement));
     // The instance and the database are bound to the cluster by create-only references.
     assert_eq!(p.change("db_instance").unwrap().action, Action::Replace);
     assert_eq!(p.change("database").unwrap().action, Action::Replace);
@@ -124,15 +124,15 @@ fn drift_is_shown_apart_from_the_changes_it_causes() {
     let mut live = deployed_state(&stack);
     live.resources.remove("config");
     let role = live.resources.get_mut("task_role").unwrap();
-    let recorded = role.props.value()["managed_policy_arns"].clone();
-    role.props.value_mut()["managed_policy_arns"] = serde_json::json!([]);
+    let recorded = role.props.value()["ManagedPolicyArns"].clone();
+    role.props.value_mut()["ManagedPolicyArns"] = serde_json::json!([]);
     let mut p = plan(&stack, &live, Mode::Reconcile, &FixedSecrets).unwrap();
     p.note_drift(vec![
         Drift { resource: "config".into(), type_name: "AWS::SecretsManager::Secret".into(), kind: DriftKind::Deleted },
         Drift {
             resource: "task_role".into(),
             type_name: "AWS::IAM::Role".into(),
-            kind: DriftKind::Changed(vec![FieldChange { path: "managed_policy_arns".into(), before: Some(Marked::plain(recorded)), after: Some(Marked::plain(serde_json::json!([]))), forces_replacement: false }]),
+            kind: DriftKind::Changed(vec![FieldChange { path: "ManagedPolicyArns".into(), before: Some(Marked::plain(recorded)), after: Some(Marked::plain(serde_json::json!([]))), forces_replacement: false }]),
         },
     ]);
     assert_eq!(p.change("config").unwrap().action, Action::Create);

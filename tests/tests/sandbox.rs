@@ -212,7 +212,8 @@ async fn a_cluster_that_fails_is_reported_as_failed_not_as_a_timeout() {
     let started = std::time::Instant::now();
     let (_, report) = env.try_deploy(&formae_stacks::EcsExpressAgent::ENTRY.instance(&[]).unwrap(), formae_runtime::Mode::Reconcile, Default::default()).await;
     let failed = report.failed.iter().find(|f| f.0 == "db_cluster").expect("the cluster's create failed");
-    assert!(failed.2.contains("DB cluster formae-db becoming available failed: it is `failed`"), "{}", failed.2);
+    // Cloud Control's handler ends the request FAILED with RDS's word for it.
+    assert!(failed.2.contains("NotStabilized") && failed.2.contains("DB cluster formae-db is in the failed state"), "{}", failed.2);
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "waited {:?} for a failed cluster", started.elapsed());
 }
 
@@ -248,7 +249,7 @@ async fn the_data_api_switch_is_its_own_call() {
     let env = Env::start("data-api-switch", Delays::default()).await;
     let stack = formae_runtime::testing::build(&formae_stacks::EcsExpressAgent::ENTRY, &[]);
     let (_, report) = env.deploy(&stack, formae_runtime::Mode::Reconcile).await;
-    let arn = report.state.resources["db_cluster"].outputs["arn"].as_str().unwrap().to_owned();
+    let arn = report.state.resources["db_cluster"].outputs["DBClusterArn"].as_str().unwrap().to_owned();
     let rds = &env.cx.rds;
     let enabled = || async { rds.describe_db_clusters().db_cluster_identifier("formae-db").send().await.unwrap().db_clusters()[0].http_endpoint_enabled };
     rds.disable_http_endpoint().resource_arn(&arn).send().await.unwrap();

@@ -8,6 +8,7 @@
 
 mod model;
 mod patch;
+mod reads;
 mod request;
 
 use std::collections::HashSet;
@@ -194,6 +195,23 @@ fn scrub(e: ExecError, secrets: &[String]) -> ExecError {
     }
 }
 
+/// How long a request refused with `e` may be asked again: a role not visible yet, within
+/// the IAM window; a name still held by a resource being deleted (Secrets Manager's
+/// forced deletion runs on after its answer), for two minutes.
+/// A resource busy with another change (ResourceConflict: an Aurora cluster still
+/// creating refuses Modify) is asked again up to the handler's timeout, `limit`.
+fn refused_for_now(cx: &Cx, e: &ExecError, limit: Duration) -> Option<Duration> {
+    if crate::exec::is_iam_propagation(e) {
+        return Some(cx.timing.iam_propagation);
+    }
+    let ExecError::Request(r) = e else { return None };
+    match r.code.as_str() {
+        "InvalidRequest" if r.message.contains("scheduled for deletion") => Some(Duration::from_secs(120)),
+        "ResourceConflict" => Some(limit),
+        _ => None,
+    }
+}
+
 #[async_trait]
 impl Executor for CloudControl {
     async fn create(&self, cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
@@ -210,7 +228,7 @@ impl Executor for CloudControl {
         // asks for the same requests in the same order and finds the one that succeeded.
         let attempt = std::sync::atomic::AtomicU32::new(0);
         let done = cx
-            .while_iam_propagates(self.type_name, || async {
+            .while_refused(self.type_name, |e| refused_for_now(cx, e, self.limit()), || async {
                 let n = attempt.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let token = if n == 0 { token.clone() } else { format!("{token}-{n}") };
                 let out = retrying(cx, "CreateResource", || async {
@@ -253,7 +271,7 @@ impl Executor for CloudControl {
             }
             let document = Json::Array(ops).to_string();
             let op = "cloudcontrol:UpdateResource";
-            cx.while_iam_propagates(self.type_name, || async {
+            cx.while_refused(self.type_name, |e| refused_for_now(cx, e, self.limit()), || async {
                 let out = retrying(cx, "UpdateResource", || async {
                     cx.cloudcontrol.update_resource().type_name(self.type_name).identifier(cloud_id).patch_document(&document).send().await.map_err(api_error(op))
                 })
@@ -305,12 +323,21 @@ impl Executor for CloudControl {
     }
 
     async fn read(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
-        let live = self.get(cx, cloud_id).await?;
-        Ok(live.map(|(_, live)| if prior.is_object() { model::observed(prior, &live, self.meta) } else { live }))
+        let Some((_, live)) = self.get(cx, cloud_id).await? else { return Ok(None) };
+        if !prior.is_object() {
+            return Ok(Some(live));
+        }
+        let mut observed = model::observed(prior, &live, self.meta);
+        reads::adjust(cx, self.type_name, cloud_id, prior, &mut observed).await?;
+        Ok(Some(observed))
     }
 
     fn type_name(&self) -> &'static str {
         self.type_name
+    }
+
+    fn answers_by_token(&self) -> bool {
+        true
     }
 }
 

@@ -12,10 +12,10 @@ const FLAGSHIP_SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:sec
 /// The state a deploy of the flagship leaves, with the outputs AWS gives.
 fn flagship_deployed() -> StackState {
     let real = [
-        ("fake:db_cluster.arn", FLAGSHIP_CLUSTER),
-        ("fake:db_cluster.identifier", "formae-db"),
-        ("fake:db_creds.arn", FLAGSHIP_SECRET),
-        ("fake:db_instance.arn", "arn:aws:rds:us-east-1:123456789012:db:formae-db-instance"),
+        ("fake:db_cluster.DBClusterArn", FLAGSHIP_CLUSTER),
+        ("fake:db_cluster.DBClusterIdentifier", "formae-db"),
+        ("fake:db_creds.Id", FLAGSHIP_SECRET),
+        ("fake:db_instance.DBInstanceArn", "arn:aws:rds:us-east-1:123456789012:db:formae-db-instance"),
         ("fake:database.name", "formae"),
     ];
     testing::with_real_outputs(testing::deployed_state(&testing::build(&EcsExpressAgent::ENTRY, &[])), &real)

@@ -162,6 +162,19 @@ pub(crate) fn capacities(scaling: &PropertyPath, min: Option<f64>, max: Option<f
     }
 }
 
+/// Whether `running` is a later minor version of `declared`'s major version (`16.6`
+/// for `16.4`): what AWS's automatic minor upgrades leave.
+pub(crate) fn newer_minor_running(declared: &str, running: Option<&str>) -> bool {
+    let parse = |v: &str| -> Option<(u32, u32)> {
+        let mut parts = v.split('.');
+        Some((parts.next()?.parse().ok()?, parts.next().unwrap_or("0").parse().ok()?))
+    };
+    match (parse(declared), running.and_then(parse)) {
+        (Some((dm, dn)), Some((rm, rn))) => dm == rm && rn > dn,
+        _ => false,
+    }
+}
+
 /// Whether Aurora Serverless v2 offers `acu` capacity units: 0 to 256 in steps of 0.5.
 pub(crate) const fn capacity_ok(acu: f64) -> bool {
     let halves = acu * 2.0;

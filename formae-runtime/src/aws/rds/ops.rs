@@ -6,7 +6,7 @@ use aws_sdk_rds::client::Waiters;
 use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag as RdsTag};
 use serde_json::json;
 
-use super::{DbCluster, DbInstance};
+use super::{newer_minor_running, DbCluster, DbInstance};
 use crate::exec::{api_error, answered, optional, outputs, required, tag_map, Applied, Cx, ExecError, Existing, Observed, Ops};
 use crate::resolve::secret_hash;
 use crate::resource::Resource;
@@ -177,19 +177,6 @@ async fn cluster_applied(cx: &Cx, id: &str) -> Result<Applied, ExecError> {
 
 fn gone_cluster(id: &str) -> ExecError {
     ExecError::Api { operation: "rds:DescribeDBClusters", code: Some("DBClusterNotFoundFault".into()), message: format!("DB cluster {id} does not exist") }
-}
-
-/// Whether `running` is a later minor version of `declared`'s major version (`16.6`
-/// for `16.4`): what AWS's automatic minor upgrades leave.
-pub(crate) fn newer_minor_running(declared: &str, running: Option<&str>) -> bool {
-    let parse = |v: &str| -> Option<(u32, u32)> {
-        let mut parts = v.split('.');
-        Some((parts.next()?.parse().ok()?, parts.next().unwrap_or("0").parse().ok()?))
-    };
-    match (parse(declared), running.and_then(parse)) {
-        (Some((dm, dn)), Some((rm, rn))) => dm == rm && rn > dn,
-        _ => false,
-    }
 }
 
 fn password_changed(new: Option<&str>, prior: Option<&DbCluster>) -> bool {
