@@ -112,11 +112,12 @@ async fn ctrl_c_finishes_what_is_in_flight_records_it_and_releases_the_lock() {
     // Interrupt once the cluster is being created (it takes 3 s in this sandbox).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let calls = env.sandbox.calls().unwrap();
-        if calls.get("rds:CreateDBCluster").is_some() {
+        // Cloud Control carries the create out in the sandbox's RDS, which lists it.
+        let inventory = env.sandbox.inventory().unwrap();
+        if inventory["clusters"] == serde_json::json!(["formae-db"]) {
             break;
         }
-        assert!(Instant::now() < deadline, "the deploy never created the cluster: {calls}");
+        assert!(Instant::now() < deadline, "the deploy never created the cluster: {inventory}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // SAFETY: signalling a child this test started and has not reaped.

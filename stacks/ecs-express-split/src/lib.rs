@@ -2,10 +2,11 @@
 //! rarely from what changes often: `formae-data` holds the database and its credentials,
 //! `formae-agent` the roles, the config and the service, and reads the data stack's
 //! outputs, typed, from its recorded state. The data stack cannot drop an output the
-//! agent stack still reads.
+//! agent stack still reads. As in the flagship, the AWS resources are the generated types.
 
+use formae_aws::{ecs, iam, rds, secretsmanager};
 use formae_macros::stack;
-use formae_runtime::prelude::*;
+use formae_runtime::prelude::{Database, DbClusterArn, Effect, HttpCheck, PolicyArn, PolicyDocument, SecretArn, SecretSource, Statement};
 
 /// The command the guide gives the container: write the config from the environment,
 /// then start the agent with it.
@@ -27,18 +28,18 @@ stack! {
         param db_password: SecretSource = SecretSource::env("FORMAE_DB_PASSWORD");
 
         /// Credentials the Data API signs in with.
-        resource db_creds = Secret {
+        resource db_creds = secretsmanager::Secret {
             name: "formae-db-creds",
             description: "Aurora master credentials for the formae agent's datastore",
             secret_string: json!({ "username": "postgres", "password": db_password }),
         };
 
         /// Aurora Serverless v2 PostgreSQL with the Data API turned on.
-        resource db_cluster = DbCluster {
+        resource db_cluster = rds::DBCluster {
             db_cluster_identifier: db_cluster_id,
             engine: "aurora-postgresql",
             engine_version: engine_version,
-            serverless_v2_scaling: ServerlessV2Scaling {
+            serverless_v2_scaling_configuration: rds::ServerlessV2ScalingConfiguration {
                 min_capacity: min_capacity,
                 max_capacity: max_capacity,
             },
@@ -48,24 +49,24 @@ stack! {
         };
 
         /// The Serverless v2 instance the Data API needs to run statements.
-        resource db_instance = DbInstance {
+        resource db_instance = rds::DBInstance {
             db_instance_identifier: "formae-db-instance",
-            db_cluster_identifier: db_cluster.identifier,
+            db_cluster_identifier: db_cluster.db_cluster_identifier,
             db_instance_class: "db.serverless",
             engine: "aurora-postgresql",
         };
 
         /// The agent's database; the Data API needs a running instance first.
         resource database = Database {
-            cluster_arn: db_cluster.arn,
-            secret_arn: db_creds.arn,
+            cluster_arn: db_cluster.db_cluster_arn,
+            secret_arn: db_creds.id,
             name: "formae",
         } depends_on [db_instance];
 
         /// The Aurora cluster holding the agent's state.
-        output db_cluster_arn: DbClusterArn = db_cluster.arn;
+        output db_cluster_arn: DbClusterArn = db_cluster.db_cluster_arn;
         /// The secret with the database credentials.
-        output db_secret_arn: SecretArn = db_creds.arn;
+        output db_secret_arn: SecretArn = db_creds.id;
         /// The agent's database.
         output database_name: String = database.name;
     }
@@ -79,7 +80,7 @@ stack! {
         /// The agent's container image.
         param image: String = "ghcr.io/platform-engineering-labs/formae:latest";
         /// The port the agent's API listens on.
-        param container_port: u16 = 49684;
+        param container_port: i64 = 49684;
         /// Task CPU units.
         param cpu: u32 = 1024;
         /// Task memory in MiB.
@@ -89,7 +90,7 @@ stack! {
         use stack data = FormaeData;
 
         /// The agent's config file, injected into the container as FORMAE_CONFIG.
-        resource config = Secret {
+        resource config = secretsmanager::Secret {
             name: "formae-config",
             description: "formae agent configuration (formae.conf.pkl)",
             secret_string: template!(r#"amends "formae:/Config.pkl"
@@ -109,39 +110,39 @@ agent {{
         };
 
         /// Lets ECS pull the image and inject the config secret.
-        resource execution_role = Role {
+        resource execution_role = iam::Role {
             role_name: "ecsTaskExecutionRole",
-            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
+            assume_role_policy_document: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed("service-role/AmazonECSTaskExecutionRolePolicy")],
-            policies: [InlinePolicy {
-                name: "formae-secrets-access",
-                document: PolicyDocument {
+            policies: [iam::RolePolicyProperty {
+                policy_name: "formae-secrets-access",
+                policy_document: PolicyDocument {
                     statements: [Statement {
                         effect: Effect::Allow,
                         actions: ["secretsmanager:GetSecretValue"],
-                        resources: [config.arn],
+                        resources: [config.id],
                     }],
                 },
             }],
         };
 
         /// Lets ECS manage the load balancer, certificate and networking.
-        resource infrastructure_role = Role {
+        resource infrastructure_role = iam::Role {
             role_name: "ecsInfrastructureRoleForExpressServices",
-            assume_role_policy: PolicyDocument::assumed_by("ecs.amazonaws.com"),
+            assume_role_policy_document: PolicyDocument::assumed_by("ecs.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed(
                 "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
             )],
         };
 
         /// The agent's own credentials: the Data API, its secret, and what the AWS plugin manages.
-        resource task_role = Role {
+        resource task_role = iam::Role {
             role_name: "formae-ecs-task-role",
-            assume_role_policy: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
+            assume_role_policy_document: PolicyDocument::assumed_by("ecs-tasks.amazonaws.com"),
             managed_policy_arns: [PolicyArn::aws_managed("PowerUserAccess")],
-            policies: [InlinePolicy {
-                name: "formae-data-api",
-                document: PolicyDocument {
+            policies: [iam::RolePolicyProperty {
+                policy_name: "formae-data-api",
+                policy_document: PolicyDocument {
                     statements: [
                         Statement {
                             effect: Effect::Allow,
@@ -164,29 +165,30 @@ agent {{
         };
 
         /// The agent, on ECS Express Mode.
-        resource agent = ExpressGatewayService {
+        resource agent = ecs::ExpressGatewayService {
             service_name: "formae-agent",
             execution_role_arn: execution_role.arn,
             infrastructure_role_arn: infrastructure_role.arn,
             task_role_arn: task_role.arn,
-            primary_container: PrimaryContainer {
+            primary_container: ecs::ExpressGatewayContainer {
                 image: image,
                 container_port: container_port,
-                secrets: [ContainerSecret { name: "FORMAE_CONFIG", value_from: config.arn }],
+                secrets: [ecs::Secret { name: "FORMAE_CONFIG", value_from: config.id }],
                 command: ["sh", "-c", START_COMMAND],
             },
             health_check_path: "/api/v1/health",
-            cpu: cpu,
-            memory: memory,
+            // ECS takes CPU units and MiB as text.
+            cpu: template!("{cpu}"),
+            memory: template!("{memory}"),
         };
 
         /// The guide's verify step: the agent's health endpoint answers 200.
         resource health = HttpCheck {
-            url: template!("{agent.service_url}/api/v1/health"),
+            url: template!("{agent.endpoint}/api/v1/health"),
             expect_status: 200,
         };
 
-        /// Where the agent answers; point the CLI's `api.url` here.
-        output service_url: String = agent.service_url;
+        /// Where the agent answers (its public host name); point the CLI's `api.url` here.
+        output service_url: String = agent.endpoint;
     }
 }

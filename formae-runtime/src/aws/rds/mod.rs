@@ -164,6 +164,7 @@ pub(crate) fn capacities(scaling: &PropertyPath, min: Option<f64>, max: Option<f
 
 /// Whether `running` is a later minor version of `declared`'s major version (`16.6`
 /// for `16.4`): what AWS's automatic minor upgrades leave.
+#[cfg(feature = "aws")]
 pub(crate) fn newer_minor_running(declared: &str, running: Option<&str>) -> bool {
     let parse = |v: &str| -> Option<(u32, u32)> {
         let mut parts = v.split('.');
