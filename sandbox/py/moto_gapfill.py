@@ -237,19 +237,49 @@ def rds_tags(found):
     return tags or None
 
 
-class RDSDBCluster(Adapter):
-    owned = ("DBClusterIdentifier", "Engine", "EngineVersion", "ServerlessV2ScalingConfiguration", "MasterUsername",
-             "EnableHttpEndpoint", "Tags", "DBClusterArn", "DBClusterResourceId", "Endpoint", "ReadEndpoint")
+class RDSResource(Adapter):
+    """What a cluster and an instance share: listing, and waiting until `available`."""
+    what = ""  # "DB cluster"
+    status_field = ""  # the description's status
+    listing = ("", "", "")  # the describe call, its list, the identifier in it
+    creating = ("", "")  # the create call, its operation
 
     def _create(self, ti, model):
         home(ti)
-        cid = (model.get("DBClusterIdentifier") or generated_name(ti, "DBClusterIdentifier", lower=True)).lower()
-        model["DBClusterIdentifier"] = cid
-        call(ti, cid, "rds", "create_db_cluster", **params("rds", "CreateDBCluster", model))
-        return cid
+        key = self.listing[2]
+        ident = (model.get(key) or generated_name(ti, key, lower=True)).lower()
+        model[key] = ident
+        call(ti, ident, "rds", self.creating[0], **params("rds", self.creating[1], model))
+        return ident
 
     def _describe(self, ident):
-        return native("rds").describe_db_clusters(DBClusterIdentifier=ident.lower())["DBClusters"][0]
+        call_name, items, key = self.listing
+        return getattr(native("rds"), call_name)(**{key: ident.lower()})[items][0]
+
+    def _list(self, ti):
+        if S.region() != HOME:
+            return []
+        call_name, items, ident = self.listing
+        return [x[ident] for x in getattr(native("rds"), call_name)()[items]]
+
+    def stabilized(self, ti, operation, ident):
+        try:
+            status = self._describe(ident).get(self.status_field)
+        except Exception as e:
+            if missing(e) and operation == "DELETE":
+                return True
+            raise failure(e, ti, ident)
+        if status == "failed":
+            raise HandlerError("NotStabilized", f"{self.what} {ident} is in the failed state; it did not become available")
+        return operation != "DELETE" and status == "available"
+
+
+class RDSDBCluster(RDSResource):
+    what, status_field = "DB cluster", "Status"
+    listing = ("describe_db_clusters", "DBClusters", "DBClusterIdentifier")
+    creating = ("create_db_cluster", "CreateDBCluster")
+    owned = ("DBClusterIdentifier", "Engine", "EngineVersion", "ServerlessV2ScalingConfiguration", "MasterUsername",
+             "EnableHttpEndpoint", "Tags", "DBClusterArn", "DBClusterResourceId", "Endpoint", "ReadEndpoint")
 
     def _read(self, ti, ident):
         if S.region() != HOME:
@@ -281,37 +311,13 @@ class RDSDBCluster(Adapter):
         home(ti)
         call(ti, ident, "rds", "delete_db_cluster", DBClusterIdentifier=ident, SkipFinalSnapshot=True)
 
-    def _list(self, ti):
-        if S.region() != HOME:
-            return []
-        return [c["DBClusterIdentifier"] for c in native("rds").describe_db_clusters()["DBClusters"]]
 
-    def stabilized(self, ti, operation, ident):
-        try:
-            status = self._describe(ident).get("Status")
-        except Exception as e:
-            if missing(e) and operation == "DELETE":
-                return True
-            raise failure(e, ti, ident)
-        if status == "failed":
-            raise HandlerError("NotStabilized", f"DB cluster {ident} is in the failed state; it did not become "
-                               f"available")
-        return operation != "DELETE" and status == "available"
-
-
-class RDSDBInstance(Adapter):
+class RDSDBInstance(RDSResource):
+    what, status_field = "DB instance", "DBInstanceStatus"
+    listing = ("describe_db_instances", "DBInstances", "DBInstanceIdentifier")
+    creating = ("create_db_instance", "CreateDBInstance")
     owned = ("DBInstanceIdentifier", "DBClusterIdentifier", "DBInstanceClass", "Engine", "Tags", "DBInstanceArn",
              "DbiResourceId", "Endpoint")
-
-    def _create(self, ti, model):
-        home(ti)
-        iid = (model.get("DBInstanceIdentifier") or generated_name(ti, "DBInstanceIdentifier", lower=True)).lower()
-        model["DBInstanceIdentifier"] = iid
-        call(ti, iid, "rds", "create_db_instance", **params("rds", "CreateDBInstance", model))
-        return iid
-
-    def _describe(self, ident):
-        return native("rds").describe_db_instances(DBInstanceIdentifier=ident.lower())["DBInstances"][0]
 
     def _read(self, ti, ident):
         if S.region() != HOME:
@@ -336,22 +342,6 @@ class RDSDBInstance(Adapter):
     def _delete(self, ti, ident):
         home(ti)
         call(ti, ident, "rds", "delete_db_instance", DBInstanceIdentifier=ident, SkipFinalSnapshot=True)
-
-    def _list(self, ti):
-        if S.region() != HOME:
-            return []
-        return [i["DBInstanceIdentifier"] for i in native("rds").describe_db_instances()["DBInstances"]]
-
-    def stabilized(self, ti, operation, ident):
-        try:
-            status = self._describe(ident).get("DBInstanceStatus")
-        except Exception as e:
-            if missing(e) and operation == "DELETE":
-                return True
-            raise failure(e, ti, ident)
-        if status == "failed":
-            raise HandlerError("NotStabilized", f"DB instance {ident} is in the failed state")
-        return operation != "DELETE" and status == "available"
 
 
 # ------------------------------------------------------------------ ECS Express Mode
