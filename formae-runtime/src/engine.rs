@@ -354,19 +354,19 @@ pub async fn apply(
                 _ => plan.change(&name).and_then(|c| c.lifecycle.region.clone()),
             };
             let (cx, adopt, force) = (cx.for_region(region.as_deref()), opts.adopt, opts.force || failed_before);
+            let creating = if looked {
+                Creating::Absent
+            } else if follow_request {
+                Creating::ByToken
+            } else {
+                Creating::Find { adopt: journaled || adopt }
+            };
             let scope = (name.clone(), notes.clone());
             let moving = moves.get(&name).cloned().filter(|_| op == Op::Update).unwrap_or_default();
             running.spawn(NOTES.scope(scope, MOVED_FROM.scope(moving, CLIENT_TOKEN.scope(token, async move {
                 let t = Instant::now();
                 let result = match work {
-                    Work::Put { props, prior: None } if looked => exec.create(&cx, &name, props).await.map(Some),
-                    Work::Put { props, prior: None } if follow_request => match exec.create(&cx, &name, props.clone()).await {
-                        // That request ended without success: look for what it may have made.
-                        Err(e) if spends_token(&e) => create(exec.as_ref(), &cx, &name, props, true).await,
-                        other => other,
-                    }
-                    .map(Some),
-                    Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, journaled || adopt).await.map(Some),
+                    Work::Put { props, prior: None } => create(exec.as_ref(), &cx, &name, props, creating).await.map(Some),
                     Work::Put { props, prior: Some((id, prior)) } => match reread(exec.as_ref(), &cx, &id, &prior, force).await {
                         Ok(_) => exec.update(&cx, &name, &id, &prior, props).await.map(Some),
                         Err(e) => Err(e),
@@ -503,27 +503,6 @@ async fn forget_drift(stack: &str, plan: &Plan, state: &StackState, store: &dyn 
     Ok(())
 }
 
-/// Read before create: what exists with the identity is created again only if nothing
-/// does; what carries this stack's ownership tags for this resource (or what the journal
-/// says an earlier run was creating, or anything with `adopt`) is brought to the declared
-/// properties instead; anything else is refused.
-async fn create(exec: &dyn Executor, cx: &Cx, name: &str, props: Json, adopt: bool) -> Result<Applied, ExecError> {
-    match exec.find(cx, props.clone()).await? {
-        None => exec.create(cx, name, props).await,
-        Some(found) if adopt || found.owned_by(&cx.stack, name) => {
-            tracing::info!(resource = %name, cloud_id = %found.cloud_id, "found in the cloud; adopting it instead of creating");
-            exec.update(cx, name, &found.cloud_id, &Json::Null, props).await
-        }
-        Some(found) => Err(ExecError::Exists { type_name: exec.type_name(), cloud_id: found.cloud_id }),
-    }
-}
-
-/// Whether a create's failure means its request will never be answered again with
-/// anything but this failure: it ended, or its token belongs to another request.
-fn spends_token(e: &ExecError) -> bool {
-    matches!(e, ExecError::Request(_)) || e.code() == Some("ClientTokenConflictException")
-}
-
 /// The identity properties of what is being applied (never a secret: identities are names).
 fn identity_of(work: &Work, identity: &[&str]) -> Json {
     let props = match work {
@@ -601,5 +580,8 @@ async fn record(
     Ok(())
 }
 
+mod create;
 #[cfg(test)]
 mod tests;
+
+use create::{create, spends_token, Creating};

@@ -196,17 +196,16 @@ fn scrub(e: ExecError, secrets: &[String]) -> ExecError {
 }
 
 /// How long a request refused with `e` may be asked again: a role not visible yet, within
-/// the IAM window; a name still held by a resource being deleted (Secrets Manager's
-/// forced deletion runs on after its answer), for two minutes.
-/// A resource busy with another change (ResourceConflict: an Aurora cluster still
-/// creating refuses Modify) is asked again up to the handler's timeout, `limit`.
+/// the IAM window; a secret's name still held by its deletion, for two minutes; a
+/// resource busy with another change (ResourceConflict: an Aurora cluster still creating
+/// refuses Modify), up to the handler's timeout, `limit`.
 fn refused_for_now(cx: &Cx, e: &ExecError, limit: Duration) -> Option<Duration> {
     if crate::exec::is_iam_propagation(e) {
         return Some(cx.timing.iam_propagation);
     }
     let ExecError::Request(r) = e else { return None };
     match r.code.as_str() {
-        "InvalidRequest" if r.message.contains("scheduled for deletion") => Some(Duration::from_secs(120)),
+        "InvalidRequest" if crate::aws::secretsmanager::name_held_by_deletion(&r.message) => Some(Duration::from_secs(120)),
         "ResourceConflict" => Some(limit),
         _ => None,
     }

@@ -74,6 +74,13 @@ impl Resource for Secret {
     }
 }
 
+/// Whether Secrets Manager refused a name because a secret of that name is still being
+/// deleted (a forced deletion finishes after its answer; a recovery window keeps it).
+#[cfg(feature = "aws")]
+pub(crate) fn name_held_by_deletion(message: &str) -> bool {
+    message.contains("scheduled for deletion")
+}
+
 #[cfg(feature = "aws")]
 mod ops {
     use async_trait::async_trait;
@@ -123,7 +130,7 @@ mod ops {
                     }
                     Err(e) => api_error("secretsmanager:CreateSecret")(e),
                 };
-                let scheduled = e.code() == Some("InvalidRequestException") && matches!(&e, ExecError::Api { message, .. } if message.contains("scheduled for deletion"));
+                let scheduled = e.code() == Some("InvalidRequestException") && matches!(&e, ExecError::Api { message, .. } if super::name_held_by_deletion(message));
                 if !scheduled {
                     return Err(e);
                 }
