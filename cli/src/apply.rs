@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use formae_runtime::deploy::Session;
 use formae_runtime::engine::{ApplyOptions, ApplyReport, Op};
-use formae_runtime::{Plan, StackInstance, StackState};
+use formae_runtime::{Plan, StackState};
 
 use crate::output::print_outputs;
 use crate::progress::Progress;
@@ -16,7 +16,7 @@ use crate::Failure;
 /// Applies with progress on stderr. The first Ctrl-C starts nothing new and lets work in
 /// flight finish and be recorded; a second one exits at once (the journal holds what was
 /// in flight).
-pub(crate) async fn apply(session: &Session<'_>, instance: &StackInstance, state: StackState, plan: &Plan, opts: ApplyOptions) -> Result<ApplyReport, Failure> {
+pub(crate) async fn apply(session: &Session<'_>, state: StackState, plan: &Plan, opts: ApplyOptions) -> Result<ApplyReport, Failure> {
     let progress = Progress::new(std::io::stderr().is_terminal());
     let interrupt = Arc::new(AtomicBool::new(false));
     let watcher = {
@@ -31,14 +31,14 @@ pub(crate) async fn apply(session: &Session<'_>, instance: &StackInstance, state
             }
         })
     };
-    let report = session.apply(instance, state, plan, ApplyOptions { interrupt: Some(interrupt), ..opts }, &progress).await;
+    let report = session.apply(state, plan, ApplyOptions { interrupt: Some(interrupt), ..opts }, &progress).await;
     watcher.abort();
     Ok(report?)
 }
 
 /// Prints how the apply went (`what` is "Apply" or "Destroy"): the counts, what failed
 /// and what did not start, each check that passed, and the outputs; the exit status.
-pub(crate) fn finish(report: &ApplyReport, plan: &Plan, instance: &StackInstance, what: &str) -> ExitCode {
+pub(crate) fn finish(report: &ApplyReport, plan: &Plan, what: &str) -> ExitCode {
     println!();
     let s = plan.summary;
     if report.succeeded() {
@@ -59,7 +59,7 @@ pub(crate) fn finish(report: &ApplyReport, plan: &Plan, instance: &StackInstance
         }
     }
     // Which resources are checks is the runtime's metadata to say.
-    let is_check = |name: &str| instance.resources.iter().any(|d| d.name == name && d.meta.is_check);
+    let is_check = |name: &str| plan.change(name).and_then(|c| c.declared.as_ref()).is_some_and(|d| d.meta.is_check);
     let checks = report.done.iter().filter(|(name, op, _)| *op != Op::Delete && is_check(name));
     for (name, _, _) in checks {
         let Some(rec) = report.state.resources.get(name) else { continue };

@@ -132,38 +132,31 @@ impl Session<'_> {
     }
 
     /// Fails, before anything changes, if a secret the plan needs cannot be read.
-    pub fn check(&self, instance: &StackInstance, plan: &Plan) -> Result<(), DeployError> {
-        Ok(crate::plan::check_secrets(instance, plan, self.secrets)?)
+    pub fn check(&self, plan: &Plan) -> Result<(), DeployError> {
+        Ok(crate::plan::check_secrets(plan, self.secrets)?)
     }
 
     /// The plan that deletes everything recorded for `stack`, in reverse dependency order.
-    pub async fn destroy_plan(&self, stack: &'static str, refresh: Refresh) -> Result<(StackInstance, StackState, Plan), DeployError> {
-        let nothing = StackInstance::with_capacity(stack, 0);
-        let (state, p) = self.plan(&nothing, Mode::Reconcile, refresh).await?;
-        Ok((nothing, state, p))
+    pub async fn destroy_plan(&self, stack: &'static str, refresh: Refresh) -> Result<(StackState, Plan), DeployError> {
+        self.plan(&StackInstance::with_capacity(stack, 0), Mode::Reconcile, refresh).await
     }
 
-    /// Applies `plan`, recording every step.
-    pub async fn apply(
-        &self,
-        instance: &StackInstance,
-        state: StackState,
-        plan: &Plan,
-        opts: ApplyOptions,
-        observer: &dyn Observer,
-    ) -> Result<ApplyReport, EngineError> {
+    /// Applies `plan` (from [`Session::plan`], or a saved plan given back its stack with
+    /// [`Plan::attach`]) to `state`, recording every step.
+    pub async fn apply(&self, state: StackState, plan: &Plan, opts: ApplyOptions, observer: &dyn Observer) -> Result<ApplyReport, EngineError> {
+        let declared = plan.declared.as_ref().ok_or_else(|| EngineError::Detached(plan.stack.clone()))?;
         // What this stack reads is on record before it is used, and what it no longer
         // reads comes off only once the apply succeeded.
-        let now: Vec<(String, String)> = instance.reads.iter().map(|(s, o)| ((*s).to_owned(), (*o).to_owned())).collect();
-        let before = self.store.reads(instance.name).await.map_err(EngineError::Store)?;
+        let now: Vec<(String, String)> = declared.reads.iter().map(|(s, o)| ((*s).to_owned(), (*o).to_owned())).collect();
+        let before = self.store.reads(&plan.stack).await.map_err(EngineError::Store)?;
         let mut both = before.clone();
         both.extend(now.iter().filter(|r| !before.contains(r)).cloned());
         if both != before {
-            self.store.put_reads(instance.name, &both).await.map_err(EngineError::Store)?;
+            self.store.put_reads(&plan.stack, &both).await.map_err(EngineError::Store)?;
         }
-        let report = engine::apply(instance, plan, state, self.cx, Arc::clone(&self.executors), self.store, self.secrets, opts, observer).await?;
+        let report = engine::apply(plan, state, self.cx, Arc::clone(&self.executors), self.store, self.secrets, opts, observer).await?;
         if report.succeeded() && both != now {
-            self.store.put_reads(instance.name, &now).await.map_err(EngineError::Store)?;
+            self.store.put_reads(&plan.stack, &now).await.map_err(EngineError::Store)?;
         }
         Ok(report)
     }

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use crate::exec::{Applied, Cx, ExecError, Executor, Executors};
 use crate::plan::{Action, Plan, SecretReader};
 use crate::resolve::{self, Lookup, SecretError};
-use crate::resource::{DeclaredResource, StackInstance};
+use crate::resource::DeclaredResource;
 use crate::state::{PendingOp, RecordedProps, RecordedResource, ResourceStatus, StackState};
 use crate::store::{StateStore, StoreError};
 use crate::value::{Marked, SecretSource};
@@ -161,6 +161,9 @@ pub enum EngineError {
     /// A change names a resource neither declared nor recorded.
     #[error("the plan names `{0}`, which is neither declared nor recorded")]
     UnknownResource(String),
+    /// A plan read from a file was applied without being given back its stack.
+    #[error("the plan of stack `{0}` does not hold its declarations (a plan read from a file holds none): apply what `SavedPlan::into_plan` gives back; nothing was changed")]
+    Detached(String),
 }
 
 struct Node {
@@ -208,10 +211,11 @@ enum Work {
     Delete { cloud_id: String, prior: Json },
 }
 
-/// Applies `plan` (made from `stack` against `state`) and records every step in `store`.
+/// Applies `plan` (made against `state`) and records every step in `store`. The plan is
+/// all it applies: its planned values, and for what it could not hold, the declarations
+/// it keeps.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
-    stack: &StackInstance,
     plan: &Plan,
     mut state: StackState,
     cx: &Cx,
@@ -222,8 +226,10 @@ pub async fn apply(
     observer: &dyn Observer,
 ) -> Result<ApplyReport, EngineError> {
     let started = Instant::now();
-    let executors = executors.for_stack(stack);
-    let declared: HashMap<&str, &DeclaredResource> = stack.resources.iter().map(|d| (d.name, d)).collect();
+    let stack_declared = plan.declared.as_ref().ok_or_else(|| EngineError::Detached(plan.stack.clone()))?;
+    let stack = plan.stack.as_str();
+    let executors = executors.for_plan(plan);
+    let declared = |name: &str| plan.change(name).and_then(|c| c.declared.as_ref());
     let mut nodes = graph(plan);
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
     let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
@@ -237,7 +243,7 @@ pub async fn apply(
     let parallelism = opts.parallelism.max(1);
     let (notes, mut noted) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
 
-    forget_drift(stack.name, plan, &state, store).await?;
+    forget_drift(stack, plan, &state, store).await?;
     // Declared moves: the run sees each resource under its new name at once; the store
     // re-addresses it when its re-tagging update is recorded.
     let mut moves: HashMap<String, String> = HashMap::new();
@@ -254,7 +260,7 @@ pub async fn apply(
             let Some(i) = ready.pop_front() else { break };
             started_nodes[i] = true;
             let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
-            let type_name = match declared.get(name.as_str()) {
+            let type_name = match declared(&name) {
                 Some(d) if op != Op::Delete => d.meta.type_name.to_owned(),
                 _ => match state.resources.get(&name) {
                     Some(r) => r.type_name.clone(),
@@ -267,13 +273,13 @@ pub async fn apply(
                     Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.value().clone() }
                 }
                 Op::Create | Op::Update => {
-                    let d = declared.get(name.as_str()).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
+                    let d = declared(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
                     let change = plan.change(&name);
                     if op == Op::Create && change.is_some_and(|c| c.lifecycle.create_before_destroy) {
                         // The old resource stays, recorded as deposed, until its delete.
                         let deposed = crate::plan::lifecycle::deposed_name(&name);
                         let stored_as = moves.remove(&name).unwrap_or_else(|| name.clone());
-                        store.move_resource(stack.name, &stored_as, &deposed, None).await?;
+                        store.move_resource(stack, &stored_as, &deposed, None).await?;
                         if let Some(rec) = state.resources.remove(&name) {
                             state.resources.insert(deposed, rec);
                         }
@@ -331,11 +337,11 @@ pub async fn apply(
                 op,
                 type_name: type_name.clone(),
                 cloud_id: state.resources.get(&name).map(|r| r.cloud_id.clone()).filter(|_| op != Op::Create),
-                identity: identity_of(&work, declared.get(name.as_str()).map(|d| d.meta.identity).unwrap_or(&[])),
+                identity: identity_of(&work, declared(&name).map(|d| d.meta.identity).unwrap_or(&[])),
                 started_at: String::new(),
                 client_token,
             };
-            store.put_pending(stack.name, &name, &pending).await?;
+            store.put_pending(stack, &name, &pending).await?;
             let token = pending.client_token.clone().unwrap_or_default();
             journal[i] = Some(pending);
             // A create journaled by an earlier run that never recorded its result may
@@ -405,7 +411,7 @@ pub async fn apply(
                     region: change.and_then(|c| c.lifecycle.region.clone()),
                     stored_as: moves.remove(&name),
                 };
-                record(stack.name, &name, op, applied, planned[i].take(), &declared, at, &mut state, store).await?;
+                record(stack, &name, op, applied, planned[i].take(), declared(&name), at, &mut state, store).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
                 report.done.push((name, op, elapsed));
@@ -420,12 +426,12 @@ pub async fn apply(
                 if matches!(e, ExecError::Exists { .. }) {
                     // Refused before any change: nothing of ours may be out there, and the
                     // next run must not adopt what this one declined.
-                    store.clear_pending(stack.name, &name).await?;
+                    store.clear_pending(stack, &name).await?;
                 } else if let Some(p) = journal[i].take().filter(|p| p.client_token.is_some() && spends_token(&e)) {
                     // The request ended, or its token was used for other properties: the
                     // token is spent. The journaled create stays, for the next run to find
                     // what it may have made by its identity.
-                    store.put_pending(stack.name, &name, &PendingOp { client_token: None, ..p }).await?;
+                    store.put_pending(stack, &name, &PendingOp { client_token: None, ..p }).await?;
                 }
                 let error = e.to_string();
                 observer.event(&Event::Failed { resource: name.clone(), op, elapsed, error: error.clone() });
@@ -446,12 +452,12 @@ pub async fn apply(
         for c in plan.changes.iter().filter(|c| c.lifecycle.protection_changes && c.action == Action::NoOp) {
             if let Some(rec) = state.resources.get_mut(&c.resource) {
                 rec.protected = c.lifecycle.protected;
-                store.put_resource(stack.name, &c.resource, rec).await?;
+                store.put_resource(stack, &c.resource, rec).await?;
             }
         }
     }
     let lookup = LiveLookup { state: &state, secrets };
-    report.outputs = stack
+    report.outputs = stack_declared
         .outputs
         .iter()
         .filter_map(|o| {
@@ -464,7 +470,7 @@ pub async fn apply(
             r.is_complete().then(|| (o.name.to_owned(), r.value))
         })
         .collect();
-    store.put_outputs(stack.name, &report.outputs).await?;
+    store.put_outputs(stack, &report.outputs).await?;
     report.elapsed = started.elapsed();
     report.state = state;
     Ok(report)
@@ -547,12 +553,12 @@ async fn record(
     op: Op,
     applied: Option<Applied>,
     planned: Option<Marked>,
-    declared: &HashMap<&str, &DeclaredResource>,
+    declared: Option<&DeclaredResource>,
     at: Recording,
     state: &mut StackState,
     store: &dyn StateStore,
 ) -> Result<(), StoreError> {
-    match (op, applied, declared.get(name), planned) {
+    match (op, applied, declared, planned) {
         (Op::Create | Op::Update, Some(applied), Some(d), Some(planned)) => {
             // The record is what was applied, as resolved for the apply, secrets hashed.
             let rec = RecordedResource {

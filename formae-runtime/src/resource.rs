@@ -229,15 +229,17 @@ macro_rules! outputs {
     };
 }
 
-/// One resource as a stack declares it, its properties as a value tree.
+/// One resource as a stack declares it, its properties as a value tree. Cloning it is
+/// cheap: the plan keeps a clone of each, for the apply to finish what it could not
+/// resolve.
 #[derive(Debug, Clone)]
 pub struct DeclaredResource {
     /// The resource's name in the stack.
     pub name: &'static str,
     /// Its type.
     pub meta: &'static ResourceMeta,
-    /// Its properties, references and secrets beside the data.
-    pub props: crate::value::Val,
+    /// Its properties, references and secrets beside the data; shared, never changed.
+    pub props: std::sync::Arc<crate::value::Val>,
     /// Every resource it depends on: referenced ones and explicit `depends_on`.
     pub deps: &'static [&'static str],
     /// What the stack says about its life: protection, ignored changes, replacement
@@ -245,8 +247,19 @@ pub struct DeclaredResource {
     pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
+impl PartialEq for DeclaredResource {
+    /// The same declaration: name, type, properties, dependencies and lifecycle.
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.meta.type_name == other.meta.type_name
+            && self.props == other.props
+            && self.deps == other.deps
+            && self.lifecycle == other.lifecycle
+    }
+}
+
 /// A stack output as declared: a reference or a parameter value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeclaredOutput {
     /// The output's name.
     pub name: &'static str,
@@ -343,7 +356,7 @@ impl StackInstance {
         if R::META.cloud_control.is_some() {
             self.invalid.extend(crate::aws::rules::check(R::META.type_name, &props).into_iter().map(|m| (name, m)));
         }
-        self.resources.push(DeclaredResource { name, meta: &R::META, props, deps, lifecycle });
+        self.resources.push(DeclaredResource { name, meta: &R::META, props: std::sync::Arc::new(props), deps, lifecycle });
     }
 
     /// Adds a stack output.
@@ -370,7 +383,7 @@ impl StackInstance {
             h.update(b"\0");
             h.update(r.meta.type_name.as_bytes());
             h.update(b"\0");
-            h.update(serde_json::to_vec(&r.props).unwrap_or_default());
+            h.update(serde_json::to_vec(r.props.as_ref()).unwrap_or_default());
             for d in r.deps {
                 h.update(b"\0d\0");
                 h.update(d.as_bytes());

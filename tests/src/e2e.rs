@@ -100,16 +100,16 @@ impl Env {
         let cx = self.cx.for_stack(instance.name);
         let session = Session { cx: &cx, ..self.session() };
         let (state, plan) = session.plan(instance, mode, refresh).await.expect("planning works");
-        let report = session.apply(instance, state, &plan, opts, &Recorder::default()).await.expect("the engine runs");
+        let report = session.apply(state, &plan, opts, &Recorder::default()).await.expect("the engine runs");
         (plan, report)
     }
 
     /// Destroys everything recorded for `stack`.
     pub async fn destroy(&self, stack: &'static str) -> (Plan, ApplyReport) {
         let session = self.session();
-        let (nothing, state, plan) = session.destroy_plan(stack, Refresh::Cloud).await.expect("planning works");
+        let (state, plan) = session.destroy_plan(stack, Refresh::Cloud).await.expect("planning works");
         let report = session
-            .apply(&nothing, state, &plan, ApplyOptions::default(), &Recorder::default())
+            .apply(state, &plan, ApplyOptions::default(), &Recorder::default())
             .await
             .expect("the engine runs");
         assert!(report.succeeded(), "destroy failed: {:?}", report.failed);

@@ -29,7 +29,7 @@ async fn a_check_shows_what_its_url_last_answered_while_it_waits() {
     let session = env.session();
     let (state, plan) = session.plan(&stack, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap();
     let events = Recorder::default();
-    let report = session.apply(&stack, state, &plan, ApplyOptions::default(), &events).await.unwrap();
+    let report = session.apply(state, &plan, ApplyOptions::default(), &events).await.unwrap();
     assert!(!report.succeeded());
     let (_, _, error) = &report.failed[0];
     assert!(error.contains(&format!("GET {url} did not answer 200 within 2 s; it answered 404")), "{error}");

@@ -269,7 +269,7 @@ async fn drill_child() {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     let (state, plan) = session.plan(&instance, Mode::Reconcile, Refresh::Cloud).await.expect("planning works");
-    let report = session.apply(&instance, state, &plan, ApplyOptions::default(), &Quiet).await.expect("the engine runs");
+    let report = session.apply(state, &plan, ApplyOptions::default(), &Quiet).await.expect("the engine runs");
     assert!(report.succeeded(), "{:?}", report.failed);
 }
 

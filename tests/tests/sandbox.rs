@@ -195,7 +195,7 @@ async fn an_adopted_service_gets_its_ownership_tags() {
     let session = Session { store: &fresh, cx: &cx, ..env.session() };
     let (state, plan) = session.plan(&stack, formae_runtime::Mode::Reconcile, Refresh::Cloud).await.unwrap();
     let opts = ApplyOptions { adopt: true, ..Default::default() };
-    let report = session.apply(&stack, state, &plan, opts, &formae_tests::e2e::Recorder::default()).await.unwrap();
+    let report = session.apply(state, &plan, opts, &formae_tests::e2e::Recorder::default()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failed);
     let after = tags(true).await;
     assert!(after.contains(&("formae:stack".into(), "billing-api".into())) && after.contains(&("formae:resource".into(), "api".into())), "{after:?}");
@@ -287,7 +287,7 @@ async fn a_cluster_still_creating_is_waited_for_before_it_is_modified() {
     let cx = env.cx.for_stack("ecs-express-agent");
     let session = formae_runtime::deploy::Session { cx: &cx, ..env.session() };
     let (state, plan) = session.plan(&stack, formae_runtime::Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap();
-    let report = session.apply(&stack, state, &plan, Default::default(), &formae_tests::e2e::Recorder::default()).await.unwrap();
+    let report = session.apply(state, &plan, Default::default(), &formae_tests::e2e::Recorder::default()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failed);
     assert_eq!(env.sandbox.inventory().unwrap()["clusters"], serde_json::json!(["formae-db"]));
 }

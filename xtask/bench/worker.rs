@@ -62,7 +62,7 @@ pub fn run(entry: StackEntry) {
                 let session = formae_runtime::deploy::Session { cx: &cx, store: &store, secrets: &secrets, executors: std::sync::Arc::new(registry()) };
                 let start = Instant::now();
                 let (state, p) = session.plan(&instance, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.unwrap_or_else(|e| fail(e.to_string()));
-                let report = session.apply(&instance, state, &p, ApplyOptions { parallelism: par, ..Default::default() }, &Quiet).await.unwrap_or_else(|e| fail(e.to_string()));
+                let report = session.apply(state, &p, ApplyOptions { parallelism: par, ..Default::default() }, &Quiet).await.unwrap_or_else(|e| fail(e.to_string()));
                 let wall = start.elapsed();
                 if !report.succeeded() {
                     fail(format!("deploy failed: {:?}", report.failed));

@@ -110,11 +110,11 @@ pub(crate) async fn plan_and_apply(ctx: &Context, session: &Session<'_>, instanc
         if !plan.has_work() {
             return Ok(ExitCode::SUCCESS);
         }
-        session.check(instance, &plan)?;
+        session.check(&plan)?;
         let question = if importing { "Do you want to bring these resources under management and perform these actions?" } else { "Do you want to perform these actions?" };
         confirm(how.yes, question)?;
-        let report = apply(session, instance, state, &plan, how.opts).await?;
-        Ok(finish(&report, &plan, instance, "Apply"))
+        let report = apply(session, state, &plan, how.opts).await?;
+        Ok(finish(&report, &plan, "Apply"))
     }
     .await;
     lock.release().await?;
@@ -128,8 +128,7 @@ async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInsta
     let lock = ctx.lock(how.command).await?;
     let result = async {
         let state = session.load(instance).await?;
-        saved.check(instance, &state)?;
-        let plan = saved.plan;
+        let plan = saved.into_plan(instance, &state)?;
         show_plan(&plan, false)?;
         // Nothing that deletes the database holding this very state goes ahead.
         formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
@@ -138,10 +137,10 @@ async fn apply_saved(ctx: &Context, session: &Session<'_>, instance: &StackInsta
         if !plan.has_work() {
             return Ok(ExitCode::SUCCESS);
         }
-        session.check(instance, &plan)?;
+        session.check(&plan)?;
         println!("Applying the saved plan (made against the state as it is now).");
-        let report = apply(session, instance, state, &plan, how.opts).await?;
-        Ok(finish(&report, &plan, instance, "Apply"))
+        let report = apply(session, state, &plan, how.opts).await?;
+        Ok(finish(&report, &plan, "Apply"))
     }
     .await;
     lock.release().await?;

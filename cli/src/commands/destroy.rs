@@ -44,7 +44,7 @@ impl Destroy {
         Opened::new(entry, &args, &self.target, Reach::CHANGES)?.session(async |ctx, _, session| {
             let lock = ctx.lock("destroy").await?;
             let result = async {
-                let (nothing, state, plan) = session.destroy_plan(entry.name, self.refresh.refresh()).await?;
+                let (state, plan) = session.destroy_plan(entry.name, self.refresh.refresh()).await?;
                 show_plan(&plan, false)?;
                 // Nothing that deletes the database holding this very state goes ahead.
                 formae_runtime::state_guard::check(&plan, &ctx.store.location())?;
@@ -54,8 +54,8 @@ impl Destroy {
                 }
                 confirm(self.yes, &format!("Do you really want to destroy every resource of {}?", entry.name))?;
                 let opts = ApplyOptions { parallelism: self.parallelism, force: self.force, ..Default::default() };
-                let report = apply(session, &nothing, state, &plan, opts).await?;
-                Ok(finish(&report, &plan, &nothing, "Destroy"))
+                let report = apply(session, state, &plan, opts).await?;
+                Ok(finish(&report, &plan, "Destroy"))
             }
             .await;
             lock.release().await?;

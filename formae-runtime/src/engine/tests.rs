@@ -1,6 +1,7 @@
 //! The apply engine's tests, on fake executors and an embedded store.
 
 use super::*;
+use crate::resource::StackInstance;
 use crate::aws::secretsmanager::Secret;
 use crate::value::{Output, Sensitive, Template, Value};
 
@@ -38,6 +39,7 @@ fn replacement_deletes_before_creating_and_dependents_wait() {
 
 mod fake {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::resource::StackInstance;
     use std::sync::Mutex;
 
     use super::*;
@@ -130,17 +132,17 @@ mod fake {
         }
         let state = store.load(stack.name).await.unwrap();
         let plan = crate::plan::plan(stack, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
-        apply_plan(stack, exec, parallelism, &plan, state, &store, &cx).await
+        apply_plan(exec, parallelism, &plan, state, &store, &cx).await
     }
 
     /// Applies `plan` from `state`, recorded in `store`.
-    pub async fn apply_plan(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize, plan: &Plan, state: StackState, store: &SqliteStore, cx: &Cx) -> Run {
+    pub async fn apply_plan(exec: Arc<FakeExec>, parallelism: usize, plan: &Plan, state: StackState, store: &SqliteStore, cx: &Cx) -> Run {
         let executors = Executors::new([Box::new(exec) as Box<dyn Executor>]);
         let log = Log(Mutex::new(Vec::new()));
-        let report = apply(stack, plan, state, cx, Arc::new(executors), store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
+        let report = apply(plan, state, cx, Arc::new(executors), store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
             .await
             .unwrap();
-        let recorded = store.load(stack.name).await.unwrap();
+        let recorded = store.load(&plan.stack).await.unwrap();
         Run { report, events: log.0.into_inner().unwrap(), recorded }
     }
 }
@@ -244,13 +246,15 @@ async fn an_apply_sends_what_the_plan_resolved_and_resolves_only_what_it_could_n
     if let Some(a) = state.resources.get_mut("a") {
         a.outputs.insert("arn".into(), Json::String("arn:changed-since".into()));
     }
+    // The plan is all the apply is given: the stack it was made from is gone.
+    drop(s);
     let target = crate::exec::Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
-    let cx = Cx::new(s.name, &target, crate::exec::Timing::default()).await;
+    let cx = Cx::new("t", &target, crate::exec::Timing::default()).await;
     let dir = std::env::temp_dir().join(format!("formae-engine-plan-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = crate::store::SqliteStore::open(&dir.join("s.db")).await.unwrap();
     let exec = Arc::new(fake::FakeExec::default());
-    let run = fake::apply_plan(&s, Arc::clone(&exec), 1, &plan, state, &store, &cx).await;
+    let run = fake::apply_plan(Arc::clone(&exec), 1, &plan, state, &store, &cx).await;
     assert!(run.report.succeeded(), "{:?}", run.report.failed);
     let received = exec.received.lock().unwrap();
     let sent = &received.iter().find(|(n, _)| n == "b").unwrap().1;
@@ -261,4 +265,41 @@ async fn an_apply_sends_what_the_plan_resolved_and_resolves_only_what_it_could_n
     let b = run.recorded.resources["b"].props.value();
     assert_eq!((b["description"].as_str(), b["tags"][0]["value"].as_str()), (Some("after fake:a.arn"), Some("arn:c")));
     assert_eq!(b["secret_string"].as_str(), Some(crate::resolve::secret_hash("z").as_str()));
+}
+
+#[tokio::test]
+async fn a_plan_read_back_is_refused_until_its_stack_is_attached_then_applies_the_same() {
+    // What a file holds: the plan's JSON, without the declarations (a secret's source, a
+    // reference not yet known) that only the stack can give back.
+    let mut s = StackInstance::with_capacity("t", 2);
+    s.add("a", &[], secret("a", Value::Lit("x".into())));
+    let b = Secret { description: Some(Value::Template(Template::new().part(&Output::<String>::new("a", "arn")))), ..secret("b", Value::Lit("y".into())) };
+    s.add("b", &["a"], b);
+    let state = StackState::empty("t");
+    let planned = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+    let mut read: Plan = serde_json::from_value(serde_json::to_value(&planned).unwrap()).unwrap();
+    read.reindex();
+    assert!(read.declared.is_none() && read.changes.iter().all(|c| c.declared.is_none()));
+
+    let target = crate::exec::Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
+    let cx = Cx::new("t", &target, crate::exec::Timing::default()).await;
+    let dir = std::env::temp_dir().join(format!("formae-engine-read-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = crate::store::SqliteStore::open(&dir.join("s.db")).await.unwrap();
+    let exec = Arc::new(fake::FakeExec::default());
+    let executors = Arc::new(Executors::new([Box::new(Arc::clone(&exec)) as Box<dyn Executor>]));
+    let err = apply(&read, state.clone(), &cx, Arc::clone(&executors), &store, &crate::plan::EnvSecrets, ApplyOptions::default(), &Quiet).await.unwrap_err();
+    assert!(matches!(&err, EngineError::Detached(stack) if stack == "t"), "{err}");
+    assert!(exec.received.lock().unwrap().is_empty() && store.load("t").await.unwrap().pending.is_empty(), "nothing was started or journaled");
+
+    read.attach(&s);
+    // Attached, it holds what the plan made holds of its stack (its secrets, written out
+    // as `null`, stay hashes only in the plan made).
+    assert_eq!(read.declared, planned.declared);
+    assert_eq!(read.changes.iter().map(|c| &c.declared).collect::<Vec<_>>(), planned.changes.iter().map(|c| &c.declared).collect::<Vec<_>>());
+    let run = fake::apply_plan(Arc::clone(&exec), 1, &read, state, &store, &cx).await;
+    assert!(run.report.succeeded(), "{:?}", run.report.failed);
+    let received = exec.received.lock().unwrap();
+    let sent = &received.iter().find(|(n, _)| n == "b").unwrap().1;
+    assert_eq!((sent["secret_string"].as_str(), sent["description"].as_str()), (Some("y"), Some("arn:a")));
 }

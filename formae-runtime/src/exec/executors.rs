@@ -7,7 +7,8 @@ use serde_json::Value as Json;
 
 use super::Executor;
 use crate::aws::cloudcontrol::CloudControl;
-use crate::resource::StackInstance;
+use crate::plan::Plan;
+use crate::resource::{DeclaredResource, StackInstance};
 
 /// The executors an apply, a refresh or a lookup works with: the hand-written ones by
 /// type name; for each resource a stack declares, the executor its declaration calls for
@@ -58,8 +59,18 @@ impl Executors {
     /// Control for a declaration whose metadata says Cloud Control serves it, else the
     /// type's own executor.
     pub fn for_stack(&self, stack: &StackInstance) -> Executors {
+        self.for_declared(stack.resources.iter())
+    }
+
+    /// [`Executors::for_stack`] for the stack `plan` was made from, from the declarations
+    /// it keeps.
+    pub fn for_plan(&self, plan: &Plan) -> Executors {
+        self.for_declared(plan.changes.iter().filter_map(|c| c.declared.as_ref()))
+    }
+
+    fn for_declared<'a>(&self, declared: impl Iterator<Item = &'a DeclaredResource>) -> Executors {
         let mut out = self.clone();
-        for d in &stack.resources {
+        for d in declared {
             let exec = match CloudControl::new(d.meta) {
                 Some(cc) => Some((Arc::clone(out.cloud_control.entry(d.meta.type_name).or_insert_with(|| Arc::new(cc))), true)),
                 None => out.own.get(d.meta.type_name).map(|e| (Arc::clone(e), false)),

@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 
 pub use data_loss::{DataLoss, DataLossRefused};
 pub use error::{EnvSecrets, PlanError, SecretReader};
-pub use model::{Action, Change, ChangeLifecycle, Drift, DriftKind, FieldChange, Found, Mode, Plan, Summary};
+pub use model::{Action, Change, ChangeLifecycle, Drift, DriftKind, FieldChange, Found, Mode, Plan, StackDeclaration, Summary};
 pub use order::Operation;
 pub use render::{render_drift, render_text, RenderOptions};
 
@@ -64,14 +64,11 @@ pub fn planned_props(decl: &DeclaredResource, lookup: &dyn Lookup) -> (Marked, O
 
 /// Checks, before anything changes, that every secret the plan's creates and updates
 /// need can be read: a missing one fails here, naming the resource and the source.
-pub fn check_secrets(stack: &StackInstance, plan: &Plan, secrets: &dyn SecretReader) -> Result<(), PlanError> {
-    for decl in &stack.resources {
-        let applies = plan
-            .change(decl.name)
-            .is_some_and(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace));
-        if !applies {
+pub fn check_secrets(plan: &Plan, secrets: &dyn SecretReader) -> Result<(), PlanError> {
+    for c in &plan.changes {
+        let Some(decl) = c.declared.as_ref().filter(|_| matches!(c.action, Action::Create | Action::Update | Action::Replace)) else {
             continue;
-        }
+        };
         let mut sources = Vec::new();
         decl.props.secret_sources(&mut sources);
         if let Some(source) = sources.into_iter().find_map(|src| secrets.read(src).err()) {
@@ -128,6 +125,7 @@ pub fn plan(
             }
         }
         actions.insert(decl.name, change.action);
+        change.declared = Some(decl.clone());
         changes.push(change);
     }
 
@@ -181,6 +179,7 @@ pub fn plan(
         absent: Default::default(),
         index: HashMap::new(),
         recorded_state: None,
+        declared: Some(StackDeclaration::of(stack)),
     };
     plan.reindex();
     Ok(plan)
@@ -221,6 +220,7 @@ fn diff_resource(
             prior_outputs: BTreeMap::new(),
             reason: None,
             lifecycle: declared,
+            declared: None,
         });
     };
     if let Some(source) = unreadable {
@@ -281,6 +281,7 @@ fn diff_resource(
             ignored,
             ..declared
         },
+        declared: None,
     })
 }
 
@@ -350,6 +351,7 @@ fn undeclared(
             prior_outputs: rec.outputs.clone(),
             reason: None,
             lifecycle: ChangeLifecycle { protected: rec.protected, region: rec.region.clone(), ..ChangeLifecycle::default() },
+            declared: None,
         })
         .collect();
     (kept, deletes)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::order::Operation;
+use crate::resource::{DeclaredOutput, DeclaredResource, StackInstance};
 use crate::value::Marked;
 
 /// How an apply treats recorded resources that the stack no longer declares.
@@ -88,6 +89,11 @@ pub struct Change {
     /// What the stack says of its life that the apply acts on.
     #[serde(flatten)]
     pub lifecycle: ChangeLifecycle,
+    /// The declaration it was planned from, when the stack declares it: the apply
+    /// resolves from it what the plan could not hold (values known only once what they
+    /// refer to exists, and secrets, of which the plan holds hashes). Never written out.
+    #[serde(skip)]
+    pub declared: Option<DeclaredResource>,
 }
 
 impl Change {
@@ -203,6 +209,27 @@ pub struct Plan {
     /// against, when a session made it; what a saved plan checks the state by.
     #[serde(skip)]
     pub recorded_state: Option<String>,
+    /// What the apply needs of the stack besides its changes; `None` in a plan read from
+    /// a file until [`Plan::attach`] gives it back.
+    #[serde(skip)]
+    pub declared: Option<StackDeclaration>,
+}
+
+/// What a plan keeps of its stack for the apply, beyond each change's declaration: never
+/// written out, since a declaration may hold a secret's expression.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StackDeclaration {
+    /// The stack's outputs as declared, resolved once the resources exist.
+    pub outputs: Vec<DeclaredOutput>,
+    /// The other stacks' outputs it reads: (stack, output).
+    pub reads: Vec<(&'static str, &'static str)>,
+}
+
+impl StackDeclaration {
+    /// What `stack` declares of itself.
+    pub fn of(stack: &StackInstance) -> Self {
+        StackDeclaration { outputs: stack.outputs.clone(), reads: stack.reads.clone() }
+    }
 }
 
 /// The closing line's counts; a replacement counts as one add and one destroy.
@@ -243,6 +270,20 @@ impl Plan {
     pub fn change(&self, resource: &str) -> Option<&Change> {
         self.changes.get(*self.index.get(resource)?)
     }
+    /// Gives a plan read from a file back what it was made from: each change's declaration
+    /// and the stack's outputs, from `stack` as built now. Only for a plan checked to be
+    /// of this very stack ([`super::saved::SavedPlan::check`]).
+    pub fn attach(&mut self, stack: &StackInstance) {
+        let declared: HashMap<&str, &DeclaredResource> = stack.resources.iter().map(|d| (d.name, d)).collect();
+        for c in &mut self.changes {
+            c.declared = match c.action {
+                Action::Delete => None,
+                _ => declared.get(c.resource.as_str()).map(|d| (*d).clone()),
+            };
+        }
+        self.declared = Some(StackDeclaration::of(stack));
+    }
+
     /// Rebuilds the index of changes by resource, after `changes` was built or read.
     pub fn reindex(&mut self) {
         self.index = self.changes.iter().enumerate().map(|(i, c)| (c.resource.clone(), i)).collect();

@@ -154,6 +154,17 @@ impl SavedPlan {
         }
         Ok(())
     }
+
+    /// The plan, ready to apply: [`SavedPlan::check`]ed against `instance` and the state
+    /// as recorded now, then given back the declarations a file does not hold (secrets'
+    /// expressions among them) from `instance`, which the check showed to be the stack it
+    /// was made from.
+    pub fn into_plan(self, instance: &StackInstance, recorded: &StackState) -> Result<Plan, SavedPlanError> {
+        self.check(instance, recorded)?;
+        let mut plan = self.plan;
+        plan.attach(instance);
+        Ok(plan)
+    }
 }
 
 fn checksum(saved: &serde_json::Value) -> String {

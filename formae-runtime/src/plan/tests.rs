@@ -194,7 +194,7 @@ fn secrets_a_deploy_needs_are_checked_before_anything_changes() {
     s.add("plain", &[], secret("plain", Value::Lit("x".into())));
     s.add("a", &[], secret("a", Value::Secret(SecretSource::env("NOT_SET_ANYWHERE"))));
     let p = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
-    let err = check_secrets(&s, &p, &NoSecrets).unwrap_err();
+    let err = check_secrets(&p, &NoSecrets).unwrap_err();
     assert_eq!(err.to_string(), "`a` needs a secret that cannot be read: the environment variable env:NOT_SET_ANYWHERE is not set: export it, or point the parameter at a file with file:PATH");
     struct Yes;
     impl SecretReader for Yes {
@@ -202,7 +202,7 @@ fn secrets_a_deploy_needs_are_checked_before_anything_changes() {
             Ok("v".into())
         }
     }
-    assert!(check_secrets(&s, &p, &Yes).is_ok());
+    assert!(check_secrets(&p, &Yes).is_ok());
 }
 
 #[test]

@@ -48,7 +48,7 @@ async fn main() -> ExitCode {
     }
     let report = async {
         let (state, plan) = session.plan(&instance, Mode::Reconcile, formae_runtime::deploy::Refresh::Cloud).await.map_err(|e| e.to_string())?;
-        session.apply(&instance, state, &plan, ApplyOptions::default(), &Quiet).await.map_err(|e| e.to_string())
+        session.apply(state, &plan, ApplyOptions::default(), &Quiet).await.map_err(|e| e.to_string())
     }
     .await;
     match report {
