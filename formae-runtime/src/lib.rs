@@ -7,6 +7,8 @@
 // Every public item says what it is for: the docs are the reference for the types.
 #![deny(missing_docs)]
 
+pub use formae_core::{ids, invalid, resolve, suggest, value};
+
 pub mod aws;
 pub mod cfn;
 pub mod component;
@@ -21,21 +23,16 @@ pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;
 pub mod family;
-pub mod ids;
-pub mod invalid;
 pub mod lifecycle;
 pub mod literal;
 pub mod plan;
-pub mod resolve;
 pub mod resource;
 pub mod state;
 #[cfg(feature = "aws")]
 pub mod state_guard;
 #[cfg(feature = "aws")]
 pub mod store;
-pub mod suggest;
 pub mod testing;
-pub mod value;
 
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};
 pub use resource::{DeclaredResource, Resource, StackEntry, StackInstance};

@@ -226,6 +226,9 @@ debug = false
 [profile.dev.package.formae-runtime]
 opt-level = 2
 
+[profile.dev.package.formae-core]
+opt-level = 2
+
 [profile.dev.package.serde_json]
 opt-level = 3
 
