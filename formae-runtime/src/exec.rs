@@ -7,7 +7,8 @@ mod executors;
 mod retry;
 
 pub use executors::Executors;
-pub use retry::{is_iam_propagation, while_resuming};
+pub use crate::store::while_resuming;
+pub use retry::is_iam_propagation;
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;

@@ -7,7 +7,7 @@
 // Every public item says what it is for: the docs are the reference for the types.
 #![deny(missing_docs)]
 
-pub use formae_core::{ids, invalid, resolve, suggest, value};
+pub use formae_core::{ids, invalid, resolve, state, suggest, value};
 
 pub mod aws;
 pub mod cfn;
@@ -27,11 +27,10 @@ pub mod lifecycle;
 pub mod literal;
 pub mod plan;
 pub mod resource;
-pub mod state;
 #[cfg(feature = "aws")]
 pub mod state_guard;
 #[cfg(feature = "aws")]
-pub mod store;
+pub use formae_store as store;
 pub mod testing;
 
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};

@@ -292,9 +292,7 @@ pub struct StackInstance {
     pub reads: Vec<(&'static str, &'static str)>,
 }
 
-/// How a reference names another stack: `stack:<name>` stands where a resource's name
-/// would, and the output where its attribute would.
-pub const STACK_PREFIX: &str = "stack:";
+pub use crate::state::STACK_PREFIX;
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.

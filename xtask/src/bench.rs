@@ -229,6 +229,9 @@ opt-level = 2
 [profile.dev.package.formae-core]
 opt-level = 2
 
+[profile.dev.package.formae-store]
+opt-level = 2
+
 [profile.dev.package.serde_json]
 opt-level = 3
 

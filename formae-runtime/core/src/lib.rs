@@ -9,6 +9,8 @@
 //! - [`ids`]: typed ARNs, so a role's ARN cannot go where a secret's belongs.
 //! - [`invalid`]: what is wrong with a value, at its property path.
 //! - [`suggest`]: the nearest known name to a misspelt one.
+//! - [`state`]: what is recorded of a stack: its resources as last applied, their
+//!   outputs, and the journal of operations under way.
 
 // Every public item says what it is for: the docs are the reference for stack authors.
 #![deny(missing_docs)]
@@ -16,5 +18,6 @@
 pub mod ids;
 pub mod invalid;
 pub mod resolve;
+pub mod state;
 pub mod suggest;
 pub mod value;

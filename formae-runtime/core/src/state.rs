@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+/// How a reference names another stack: `stack:<name>` stands where a resource's name
+/// would, and the output where its attribute would.
+pub const STACK_PREFIX: &str = "stack:";
+
 mod recorded_props;
 
 pub use recorded_props::RecordedProps;
@@ -38,7 +42,7 @@ impl StackState {
     /// The recorded value of `attr` of `resource`: a resource's output, or, for
     /// `stack:<name>`, another stack's output this one reads.
     pub fn output_of(&self, resource: &str, attr: &str) -> Option<Json> {
-        match resource.strip_prefix(crate::resource::STACK_PREFIX) {
+        match resource.strip_prefix(STACK_PREFIX) {
             Some(stack) => self.imports.get(stack)?.get(attr).cloned(),
             None => self.resources.get(resource)?.outputs.get(attr).cloned(),
         }

@@ -92,7 +92,7 @@ fn cell(f: &Field) -> Cell {
 
 impl DataApi {
     async fn run(&self, sql: &str, params: &[Param], tx: Option<&str>) -> Result<aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput, SqlError> {
-        crate::exec::while_resuming("rds-data:ExecuteStatement", RESUME_FIRST_WAIT, || {
+        crate::while_resuming("rds-data:ExecuteStatement", RESUME_FIRST_WAIT, || {
             self.client
                 .execute_statement()
                 .resource_arn(&self.cluster_arn)
@@ -171,7 +171,7 @@ impl Sql for DataApi {
     }
 
     async fn atomically(&self, steps: Vec<Step>) -> Result<(), SqlError> {
-        let begun = crate::exec::while_resuming("rds-data:BeginTransaction", RESUME_FIRST_WAIT, || {
+        let begun = crate::while_resuming("rds-data:BeginTransaction", RESUME_FIRST_WAIT, || {
             self.client.begin_transaction().resource_arn(&self.cluster_arn).secret_arn(&self.secret_arn).database(&self.database).send()
         })
         .await

@@ -16,6 +16,7 @@ mod location;
 mod lock;
 mod moves;
 mod postgres;
+mod resuming;
 mod schema;
 mod sql;
 mod sql_store;
@@ -28,7 +29,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value as Json;
 
-use crate::state::{PendingOp, RecordedResource, StackState};
+// The state model is formae-core's; the store's files name it as their own.
+use formae_core::state;
+use state::{PendingOp, RecordedResource, StackState};
 
 pub use dataapi::{DataApi, DataApiStore};
 pub use error::StoreError;
@@ -36,6 +39,7 @@ pub use location::StateLocation;
 pub use lock::{Holder, LockInfo};
 pub use moves::{move_state, MoveError};
 pub use postgres::{Postgres, PostgresStore};
+pub use resuming::while_resuming;
 pub use schema::{NAMESPACE, SCHEMA_VERSION};
 pub use sql::{Cell, Dialect, Param, Sql, SqlError, Step, Table};
 pub use sql_store::SqlStore;
