@@ -7,11 +7,10 @@
 // Every public item says what it is for: the docs are the reference for the types.
 #![deny(missing_docs)]
 
-pub use formae_core::{ids, invalid, resolve, state, suggest, value};
+pub use formae_core::{cfn_enum, cfn_reference, outputs, required};
+pub use formae_core::{cfn, component, family, ids, invalid, lifecycle, literal, resolve, resource, rules, state, suggest, value};
 
 pub mod aws;
-pub mod cfn;
-pub mod component;
 #[cfg(feature = "aws")]
 pub mod config;
 #[cfg(feature = "aws")]
@@ -22,11 +21,7 @@ pub mod drift;
 pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;
-pub mod family;
-pub mod lifecycle;
-pub mod literal;
 pub mod plan;
-pub mod resource;
 #[cfg(feature = "aws")]
 pub mod state_guard;
 #[cfg(feature = "aws")]

@@ -1,6 +1,7 @@
 //! `AWS::ECS::ExpressGatewayService`: an ECS Express Mode service, for which ECS
 //! provisions the load balancer, certificate, networking and scaling.
 
+use crate::rules::{fargate_size, task_counts};
 use serde::{Deserialize, Serialize};
 
 use super::Tag;
@@ -190,51 +191,9 @@ impl Resource for ExpressGatewayService {
     }
 }
 
-/// Checks a scaling range at `at`: the minimum task count not above the maximum.
-pub(crate) fn task_counts(at: PropertyPath, min: u64, max: u64, out: &mut Vec<Invalid>) {
-    if min > max {
-        out.push(Invalid::new(at.then("min_task_count"), format!("{min} is above max_task_count {max}: lower the minimum or raise the maximum")));
-    }
-}
 
-/// Checks a Fargate task size; `at` is the structure holding `cpu` and `memory`.
-pub(crate) fn fargate_size(at: PropertyPath, cpu: u32, memory: u32, out: &mut Vec<Invalid>) {
-    let field = |name: &'static str| at.clone().then(name);
-    match (fargate_size_ok(cpu, memory), fargate_memory(cpu)) {
-        (Some(true), _) => {}
-        (_, Some((lo, hi, step))) => out.push(Invalid::new(
-            field("memory"),
-            format!(
-                "{memory} does not go with cpu {cpu} on Fargate: with cpu {cpu}, use {lo} to {hi} MiB in steps of {step}{}",
-                if cpu == 256 { ", or 512" } else { "" }
-            ),
-        )),
-        (_, None) => out.push(Invalid::new(field("cpu"), format!("{cpu} is not a size Fargate offers: use 256, 512, 1024, 2048, 4096, 8192 or 16384"))),
-    }
-}
 
-/// Whether Fargate offers `memory` MiB with `cpu` units; `None` if it offers no such cpu.
-pub(crate) const fn fargate_size_ok(cpu: u32, memory: u32) -> Option<bool> {
-    match fargate_memory(cpu) {
-        Some((lo, hi, step)) => Some((cpu == 256 && memory == 512) || (memory >= lo && memory <= hi && (memory - lo) % step == 0)),
-        None => None,
-    }
-}
 
-/// The memory Fargate offers with `cpu` units: from, to and step, in MiB.
-pub(crate) const fn fargate_memory(cpu: u32) -> Option<(u32, u32, u32)> {
-    Some(match cpu {
-        // And 512 MiB, checked apart.
-        256 => (1024, 2048, 1024),
-        512 => (1024, 4096, 1024),
-        1024 => (2048, 8192, 1024),
-        2048 => (4096, 16384, 1024),
-        4096 => (8192, 30720, 1024),
-        8192 => (16384, 61440, 4096),
-        16384 => (32768, 122_880, 8192),
-        _ => return None,
-    })
-}
 
 #[cfg(feature = "aws")]
 mod ops {

@@ -1,5 +1,6 @@
 //! `AWS::RDS::DBCluster` (Aurora, Serverless v2) and `AWS::RDS::DBInstance`.
 
+use crate::rules::capacities;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -145,22 +146,6 @@ impl Resource for DbCluster {
     }
 }
 
-/// Checks a Serverless v2 scaling configuration at `scaling`: each capacity one Aurora
-/// offers, the minimum not above the maximum.
-pub(crate) fn capacities(scaling: &PropertyPath, min: Option<f64>, max: Option<f64>, out: &mut Vec<Invalid>) {
-    for (what, v) in [("min_capacity", min), ("max_capacity", max)] {
-        if let Some(v) = v {
-            if !capacity_ok(v) {
-                out.push(Invalid::new(scaling.clone().then(what), format!("{v} is not a capacity Aurora offers: use 0 to 256 ACUs in steps of 0.5")));
-            }
-        }
-    }
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            out.push(Invalid::new(scaling.clone().then("min_capacity"), format!("{min} is above max_capacity {max}: lower the minimum or raise the maximum")));
-        }
-    }
-}
 
 /// Whether `running` is a later minor version of `declared`'s major version (`16.6`
 /// for `16.4`): what AWS's automatic minor upgrades leave.
@@ -176,11 +161,6 @@ pub(crate) fn newer_minor_running(declared: &str, running: Option<&str>) -> bool
     }
 }
 
-/// Whether Aurora Serverless v2 offers `acu` capacity units: 0 to 256 in steps of 0.5.
-pub(crate) const fn capacity_ok(acu: f64) -> bool {
-    let halves = acu * 2.0;
-    acu >= 0.0 && acu <= 256.0 && halves == (halves as i64) as f64
-}
 
 /// A DB instance; for Aurora Serverless v2, class `db.serverless` in a cluster.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! macro passes each property set to a literal to [`violation`] in one `const` per stack
 //! ([`Broken`]), so a value AWS would reject (a cpu/memory pair Fargate does not offer,
 //! say) fails the build at that literal. Values from parameters and references are checked when the stack is built
-//! ([`crate::Resource::validate`]); both use the same predicates in [`crate::aws`].
+//! ([`crate::Resource::validate`]); both use the same predicates in [`crate::rules`].
 
 mod broken;
 mod pattern;
@@ -10,7 +10,7 @@ mod pattern;
 pub use broken::{Broken, REPORTED};
 pub use pattern::{matches, Node};
 
-use crate::aws;
+use crate::rules;
 use crate::resource::{str_eq, Props};
 
 /// A property's value as written in the stack.
@@ -120,10 +120,10 @@ const fn find(given: &[(&str, Lit)], field: &str) -> Option<Lit> {
 /// other property is not a literal, or the value has another type).
 const fn passes(check: Check, value: Lit, given: &[(&str, Lit)]) -> Option<bool> {
     match (check, value) {
-        (Check::RdsIdentifier, Lit::Str(s)) => Some(aws::rds_identifier_ok(s)),
-        (Check::Name { max, extra }, Lit::Str(s)) => Some(aws::name_ok(s, max, extra)),
+        (Check::RdsIdentifier, Lit::Str(s)) => Some(rules::rds_identifier_ok(s)),
+        (Check::Name { max, extra }, Lit::Str(s)) => Some(rules::name_ok(s, max, extra)),
         (Check::Capacity, v) => match v.number() {
-            Some(n) => Some(aws::rds::capacity_ok(n)),
+            Some(n) => Some(rules::capacity_ok(n)),
             None => None,
         },
         (Check::AtMost { other }, v) => match (v.number(), find(given, other)) {
@@ -139,10 +139,10 @@ const fn passes(check: Check, value: Lit, given: &[(&str, Lit)]) -> Option<bool>
             Some(n) => Some(n >= min && n <= max),
             None => None,
         },
-        (Check::FargateCpu, Lit::Int(cpu)) => Some(cpu >= 0 && cpu <= u32::MAX as i128 && aws::ecs::fargate_memory(cpu as u32).is_some()),
+        (Check::FargateCpu, Lit::Int(cpu)) => Some(cpu >= 0 && cpu <= u32::MAX as i128 && rules::fargate_memory(cpu as u32).is_some()),
         (Check::FargateMemory { cpu }, Lit::Int(memory)) => match find(given, cpu) {
             Some(Lit::Int(c)) if c >= 0 && c <= u32::MAX as i128 && memory >= 0 && memory <= u32::MAX as i128 => {
-                match aws::ecs::fargate_size_ok(c as u32, memory as u32) {
+                match rules::fargate_size_ok(c as u32, memory as u32) {
                     // A cpu Fargate does not offer is reported at the cpu.
                     None => None,
                     ok => ok,
@@ -230,7 +230,7 @@ const fn sharp(rule: &LiteralRule, value: Lit, given: &[(&str, Lit)]) -> Message
     if let (Check::FargateMemory { cpu }, Lit::Int(memory)) = (rule.check, value) {
         if let Some(Lit::Int(c)) = find(given, cpu) {
             if c >= 0 && c <= u32::MAX as i128 && memory >= 0 && memory <= u32::MAX as i128 {
-                if let Some((lo, hi, step)) = aws::ecs::fargate_memory(c as u32) {
+                if let Some((lo, hi, step)) = rules::fargate_memory(c as u32) {
                     let c = c as u32;
                     let m = Message::new().text("memory ").number(memory as u32).text(" does not go with cpu ").number(c);
                     let m = m.text(" on Fargate: with cpu ").number(c).text(", use ").number(lo).text(" to ").number(hi);
@@ -246,14 +246,26 @@ const fn sharp(rule: &LiteralRule, value: Lit, given: &[(&str, Lit)]) -> Message
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::Required;
+
+    /// A Fargate task's size, as a resource type states it: `cpu` required, `memory`
+    /// checked against it.
+    #[derive(serde::Serialize, Default)]
+    struct Task;
+
+    impl Props for Task {
+        const REQUIRED: &'static [Required] = crate::required!(Task: cpu);
+        const LITERAL_RULES: &'static [LiteralRule] =
+            &[LiteralRule { field: "memory", check: Check::FargateMemory { cpu: "cpu" }, message: "memory does not go with cpu on Fargate" }];
+    }
 
     #[test]
     fn a_fargate_memory_error_names_the_range_for_the_cpu_given() {
         let given = [("cpu", Lit::Int(256)), ("memory", Lit::Int(4096))];
-        let m = violation::<crate::aws::ecs::ExpressGatewayService>(&given, "memory").map(|m| m.as_str().to_owned());
+        let m = violation::<Task>(&given, "memory").map(|m| m.as_str().to_owned());
         assert_eq!(m.as_deref(), Some("memory 4096 does not go with cpu 256 on Fargate: with cpu 256, use 1024 to 2048 MiB in steps of 1024, or 512"));
         let ok = [("cpu", Lit::Int(256)), ("memory", Lit::Int(512))];
-        assert!(violation::<crate::aws::ecs::ExpressGatewayService>(&ok, "memory").is_none());
+        assert!(violation::<Task>(&ok, "memory").is_none());
     }
 
     #[test]
@@ -273,9 +285,9 @@ mod tests {
     #[test]
     fn a_misspelled_required_property_is_left_to_the_compiler() {
         use crate::resource::missing_required;
-        let secret = missing_required::<crate::aws::secretsmanager::Secret>;
-        assert!(secret(&["name", "secret_strnig"]).is_none());
-        assert_eq!(secret(&["name"]), Some("missing required property `secret_string` of `Secret`: add `secret_string: ...` to it"));
-        assert!(secret(&["name", "secret_string"]).is_none());
+        let task = missing_required::<Task>;
+        assert!(task(&["memory", "cpux"]).is_none());
+        assert_eq!(task(&["memory"]), Some("missing required property `cpu` of `Task`: add `cpu: ...` to it"));
+        assert!(task(&["memory", "cpu"]).is_none());
     }
 }

@@ -352,7 +352,7 @@ impl StackInstance {
         self.invalid.extend(props.validate().into_iter().map(|m| (name, m)));
         let props = crate::value::val_of(&props);
         if R::META.cloud_control.is_some() {
-            self.invalid.extend(crate::aws::rules::check(R::META.type_name, &props).into_iter().map(|m| (name, m)));
+            self.invalid.extend(crate::rules::check(R::META.type_name, &props).into_iter().map(|m| (name, m)));
         }
         self.resources.push(DeclaredResource { name, meta: &R::META, props: std::sync::Arc::new(props), deps, lifecycle });
     }

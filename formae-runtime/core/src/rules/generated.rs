@@ -9,9 +9,7 @@
 
 use serde_json::Value as Json;
 
-use super::ecs::{fargate_size, task_counts};
-use super::rds::capacities;
-use super::{name_chars_at, rds_identifier_at};
+use super::{capacities, fargate_size, name_chars_at, rds_identifier_at, task_counts};
 use crate::invalid::{Invalid, PropertyPath};
 use crate::value::Val;
 
@@ -28,7 +26,7 @@ const RULES: &[(&str, Rule)] = &[
 ];
 
 /// The problems AWS would find in `props`, a generated `type_name`'s declared properties.
-pub(crate) fn check(type_name: &str, props: &Val) -> Vec<Invalid> {
+pub fn check(type_name: &str, props: &Val) -> Vec<Invalid> {
     let mut out = Vec::new();
     if let Some((_, rule)) = RULES.iter().find(|(t, _)| *t == type_name) {
         rule(props, &mut out);
