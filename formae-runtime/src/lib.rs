@@ -21,12 +21,12 @@ pub mod drift;
 pub mod engine;
 #[cfg(feature = "aws")]
 pub mod exec;
-pub mod plan;
+pub use formae_plan as plan;
+pub use formae_plan::testing;
 #[cfg(feature = "aws")]
 pub mod state_guard;
 #[cfg(feature = "aws")]
 pub use formae_store as store;
-pub mod testing;
 
 pub use plan::{plan, Action, Change, Mode, Plan, PlanError};
 pub use resource::{DeclaredResource, Resource, StackEntry, StackInstance};

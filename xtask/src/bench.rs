@@ -232,6 +232,9 @@ opt-level = 2
 [profile.dev.package.formae-store]
 opt-level = 2
 
+[profile.dev.package.formae-plan]
+opt-level = 2
+
 [profile.dev.package.serde_json]
 opt-level = 3
 

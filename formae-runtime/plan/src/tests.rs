@@ -1,7 +1,7 @@
 //! The planner's unit tests.
 
 use super::*;
-use crate::aws::secretsmanager::Secret;
+use formae_runtime::aws::secretsmanager::Secret;
 use crate::state::RecordedResource;
 use crate::value::{Output, Sensitive, Template, Value};
 

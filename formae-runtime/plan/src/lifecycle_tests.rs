@@ -2,8 +2,8 @@
 //! replacements created first, allowed data loss and moves.
 
 use super::*;
-use crate::aws::secretsmanager::Secret;
-use crate::lifecycle::Lifecycle;
+use formae_runtime::aws::secretsmanager::Secret;
+use formae_core::lifecycle::Lifecycle;
 use crate::testing::{deployed_state, FixedSecrets};
 use crate::value::{Output, Template, Value};
 
@@ -116,7 +116,7 @@ fn the_old_half_of_an_interrupted_replacement_is_deleted_even_in_patch_mode() {
 #[test]
 fn allowed_data_loss_is_shown_and_not_refused() {
     let mut s = StackInstance::with_capacity("t", 1);
-    let cluster = |name: &str| crate::aws::rds::DbCluster { db_cluster_identifier: Value::Lit(name.into()), ..Default::default() };
+    let cluster = |name: &str| formae_runtime::aws::rds::DbCluster { db_cluster_identifier: Value::Lit(name.into()), ..Default::default() };
     s.add_with("db", &[], cluster("db"), Lifecycle { allow_data_loss: true, ..Lifecycle::default() });
     let state = deployed_state(&s);
     let mut renamed = StackInstance::with_capacity("t", 1);
@@ -153,7 +153,7 @@ fn a_move_re_addresses_and_destroys_nothing() {
 fn a_declared_move_into_a_family_re_addresses_and_a_missing_target_is_refused() {
     let single = stack(&[("creds", secret("creds", "a"), Lifecycle::default())]);
     let state = deployed_state(&single);
-    let member = crate::family::address("creds", "a");
+    let member = formae_core::family::address("creds", "a");
     let mut family = StackInstance::with_capacity("t", 1);
     family.add(member, &[], secret("creds", "a"));
     family.moved("creds", member);
@@ -162,7 +162,7 @@ fn a_declared_move_into_a_family_re_addresses_and_a_missing_target_is_refused() 
     assert_eq!(p.change(member).unwrap().lifecycle.moved_from.as_deref(), Some("creds"));
     let mut elsewhere = StackInstance::with_capacity("t", 1);
     elsewhere.add(member, &[], secret("creds", "a"));
-    elsewhere.moved("creds", crate::family::address("creds", "z"));
+    elsewhere.moved("creds", formae_core::family::address("creds", "z"));
     assert_eq!(planned(&elsewhere, &state).unwrap_err(), PlanError::MoveTarget { from: "creds".into(), to: r#"creds["z"]"#.into() });
 }
 

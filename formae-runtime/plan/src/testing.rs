@@ -27,10 +27,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::plan::{planned_props, render_text, RenderOptions, SecretReader};
+use crate::{planned_props, render_text, Mode, Plan, RenderOptions, SecretReader};
 use crate::resolve::{Lookup, SecretError};
 use crate::state::{RecordedResource, ResourceStatus};
-use crate::{Mode, Plan, SecretSource, StackEntry, StackInstance, StackState};
+use formae_core::resource::{StackEntry, StackInstance};
+use formae_core::state::StackState;
+use formae_core::value::SecretSource;
 
 /// The value every secret source yields in tests.
 pub const TEST_PASSWORD: &str = "correct-horse-battery-staple";
@@ -153,7 +155,7 @@ impl Lookup for Alone {
 /// executor sends it. Each must give back `sample` (the plan with its sensitive parts
 /// masked); the error names the type and what differs. The coverage of the generated
 /// types runs it for every type.
-pub fn round_trip<R: crate::Resource>(sample: Json) -> Result<(), String> {
+pub fn round_trip<R: formae_core::resource::Resource>(sample: Json) -> Result<(), String> {
     let type_name = R::META.type_name;
     let typed: R = serde_json::from_value(sample.clone()).map_err(|e| format!("{type_name}: the sample does not fit the type: {e}"))?;
     let mut stack = StackInstance::with_capacity("coverage", 1);
@@ -174,7 +176,7 @@ pub fn round_trip<R: crate::Resource>(sample: Json) -> Result<(), String> {
 mod tests {
     #[test]
     fn a_round_trip_fails_naming_the_type_when_a_property_is_lost() {
-        use crate::aws::secretsmanager::Secret;
+        use formae_runtime::aws::secretsmanager::Secret;
         let fits = serde_json::json!({"name": "a", "secret_string": "x"});
         assert_eq!(super::round_trip::<Secret>(fits), Ok(()));
         let lost = serde_json::json!({"name": "a", "secret_string": "x", "Unknown": 1});

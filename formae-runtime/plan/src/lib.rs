@@ -1,6 +1,9 @@
 //! The planner: the declared stack against recorded state gives, per resource, what to
 //! do, and the order to do it in. Linear in the number of resources.
 
+// Every public item says what it is for: the docs are the reference for plans.
+#![deny(missing_docs)]
+
 pub mod data_loss;
 mod error;
 pub mod lifecycle;
@@ -22,8 +25,12 @@ pub use error::{EnvSecrets, PlanError, SecretReader};
 pub use model::{Action, Change, ChangeLifecycle, Drift, DriftKind, FieldChange, Found, Mode, Plan, StackDeclaration, Summary};
 pub use order::Operation;
 pub use render::{render_drift, render_text, RenderOptions};
+pub mod testing;
 
-use crate::resolve::{self, Lookup, SecretError};
+// The stack language's modules, named from the planner's files as the runtime names them.
+use formae_core::{invalid, resource, state, value};
+
+use formae_core::resolve::{self, Lookup, SecretError};
 use crate::resource::{DeclaredResource, StackInstance};
 use crate::state::{RecordedResource, ResourceStatus, StackState};
 use crate::value::{Marked, SecretSource};
@@ -288,7 +295,7 @@ fn diff_resource(
 /// The properties that differ between `before` and `after` (top-level keys): in their
 /// data, or in their marks (a part known only after apply always differs). The lists
 /// named `unordered` differ only when they hold other items.
-pub(crate) fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str], unordered: &[&str], mode: Mode) -> Vec<FieldChange> {
+pub fn diff_fields(before: &Marked, after: &Marked, create_only: &[&str], unordered: &[&str], mode: Mode) -> Vec<FieldChange> {
     // The common case, unchanged, without allocating.
     if before == after {
         return Vec::new();

@@ -71,7 +71,7 @@ pub(super) fn keep_ignored(decl: &DeclaredResource, before: &Marked, after: &mut
 /// resource holds: the cloud would refuse the create, or worse, hand back the old one.
 pub(super) fn check_identity(decl: &DeclaredResource, change: &Change) -> Result<(), PlanError> {
     let (Some(before), Some(after)) = (&change.before, &change.after) else { return Ok(()) };
-    for key in after.keys().into_iter().filter(|k| crate::lifecycle::names_resource_field(decl.meta, k)) {
+    for key in after.keys().into_iter().filter(|k| formae_core::lifecycle::names_resource_field(decl.meta, k)) {
         let (Some(b), Some(a)) = (before.field(key), after.field(key)) else { continue };
         if a.is_known() && a.sensitive.is_empty() && !a.value.is_null() && a == b {
             return Err(PlanError::IdentityClash { resource: decl.name.to_owned(), property: (*key).to_owned(), value: a.value.to_string() });

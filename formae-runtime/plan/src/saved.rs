@@ -176,8 +176,8 @@ fn checksum(saved: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::secretsmanager::Secret;
-    use crate::plan::{plan, EnvSecrets, Mode};
+    use formae_runtime::aws::secretsmanager::Secret;
+    use crate::{plan, EnvSecrets, Mode};
     use crate::value::{SecretSource, Value};
 
     fn stack(name: &str) -> StackInstance {
