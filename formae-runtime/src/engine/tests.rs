@@ -120,13 +120,19 @@ mod fake {
         run_journaled(stack, exec, parallelism, &[]).await
     }
 
-    /// [`run`] from a state whose journal holds `journal`, as a killed run leaves it.
-    pub async fn run_journaled(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize, journal: &[(&str, PendingOp)]) -> Run {
+    /// Clients of `stack` pointed where nothing answers (the fake executors call no one),
+    /// and an empty embedded store of this test's own.
+    pub async fn offline(stack: &str) -> (Cx, SqliteStore) {
         let target = Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
-        let cx = Cx::new(stack.name, &target, crate::exec::Timing::default()).await;
+        let cx = Cx::new(stack, &target, crate::exec::Timing::default()).await;
         let dir = std::env::temp_dir().join(format!("formae-engine-{}-{:?}", std::process::id(), std::thread::current().id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqliteStore::open(&dir.join("s.db")).await.unwrap();
+        (cx, SqliteStore::open(&dir.join("s.db")).await.unwrap())
+    }
+
+    /// [`run`] from a state whose journal holds `journal`, as a killed run leaves it.
+    pub async fn run_journaled(stack: &StackInstance, exec: Arc<FakeExec>, parallelism: usize, journal: &[(&str, PendingOp)]) -> Run {
+        let (cx, store) = offline(stack.name).await;
         for (name, op) in journal {
             store.put_pending(stack.name, name, op).await.unwrap();
         }
@@ -248,11 +254,7 @@ async fn an_apply_sends_what_the_plan_resolved_and_resolves_only_what_it_could_n
     }
     // The plan is all the apply is given: the stack it was made from is gone.
     drop(s);
-    let target = crate::exec::Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
-    let cx = Cx::new("t", &target, crate::exec::Timing::default()).await;
-    let dir = std::env::temp_dir().join(format!("formae-engine-plan-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = crate::store::SqliteStore::open(&dir.join("s.db")).await.unwrap();
+    let (cx, store) = fake::offline("t").await;
     let exec = Arc::new(fake::FakeExec::default());
     let run = fake::apply_plan(Arc::clone(&exec), 1, &plan, state, &store, &cx).await;
     assert!(run.report.succeeded(), "{:?}", run.report.failed);
@@ -281,11 +283,7 @@ async fn a_plan_read_back_is_refused_until_its_stack_is_attached_then_applies_th
     read.reindex();
     assert!(read.declared.is_none() && read.changes.iter().all(|c| c.declared.is_none()));
 
-    let target = crate::exec::Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
-    let cx = Cx::new("t", &target, crate::exec::Timing::default()).await;
-    let dir = std::env::temp_dir().join(format!("formae-engine-read-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = crate::store::SqliteStore::open(&dir.join("s.db")).await.unwrap();
+    let (cx, store) = fake::offline("t").await;
     let exec = Arc::new(fake::FakeExec::default());
     let executors = Arc::new(Executors::new([Box::new(Arc::clone(&exec)) as Box<dyn Executor>]));
     let err = apply(&read, state.clone(), &cx, Arc::clone(&executors), &store, &crate::plan::EnvSecrets, ApplyOptions::default(), &Quiet).await.unwrap_err();
