@@ -229,7 +229,6 @@ pub async fn apply(
     let stack_declared = plan.declared.as_ref().ok_or_else(|| EngineError::Detached(plan.stack.clone()))?;
     let stack = plan.stack.as_str();
     let executors = executors.for_plan(plan);
-    let declared = |name: &str| plan.change(name).and_then(|c| c.declared.as_ref());
     let mut nodes = graph(plan);
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
     let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
@@ -260,7 +259,10 @@ pub async fn apply(
             let Some(i) = ready.pop_front() else { break };
             started_nodes[i] = true;
             let (name, op) = (nodes[i].resource.clone(), nodes[i].op);
-            let type_name = match declared(&name) {
+            // What the plan says of this resource, looked up once.
+            let change = plan.change(&name);
+            let declared = change.and_then(|c| c.declared.as_ref());
+            let type_name = match declared {
                 Some(d) if op != Op::Delete => d.meta.type_name.to_owned(),
                 _ => match state.resources.get(&name) {
                     Some(r) => r.type_name.clone(),
@@ -273,8 +275,7 @@ pub async fn apply(
                     Work::Delete { cloud_id: rec.cloud_id.clone(), prior: rec.props.value().clone() }
                 }
                 Op::Create | Op::Update => {
-                    let d = declared(&name).ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
-                    let change = plan.change(&name);
+                    let d = declared.ok_or_else(|| EngineError::UnknownResource(name.clone()))?;
                     if op == Op::Create && change.is_some_and(|c| c.lifecycle.create_before_destroy) {
                         // The old resource stays, recorded as deposed, until its delete.
                         let deposed = crate::plan::lifecycle::deposed_name(&name);
@@ -291,7 +292,7 @@ pub async fn apply(
                     // What the plan resolved is what is applied. Only what it could not
                     // hold is resolved now: outputs this apply makes, and secrets (plans
                     // hold their hashes, never them).
-                    let after = plan.change(&name).and_then(|c| c.after.as_ref());
+                    let after = change.and_then(|c| c.after.as_ref());
                     if let Some(after) = after.filter(|a| a.is_plain()) {
                         planned[i] = Some(after.clone());
                         Work::Put { props: after.value.clone(), prior }
@@ -337,7 +338,7 @@ pub async fn apply(
                 op,
                 type_name: type_name.clone(),
                 cloud_id: state.resources.get(&name).map(|r| r.cloud_id.clone()).filter(|_| op != Op::Create),
-                identity: identity_of(&work, declared(&name).map(|d| d.meta.identity).unwrap_or(&[])),
+                identity: identity_of(&work, declared.map(|d| d.meta.identity).unwrap_or(&[])),
                 started_at: String::new(),
                 client_token,
             };
@@ -357,7 +358,7 @@ pub async fn apply(
             // record says it lives.
             let region = match op {
                 Op::Delete => state.resources.get(&name).and_then(|r| r.region.clone()),
-                _ => plan.change(&name).and_then(|c| c.lifecycle.region.clone()),
+                _ => change.and_then(|c| c.lifecycle.region.clone()),
             };
             let (cx, adopt, force) = (cx.for_region(region.as_deref()), opts.adopt, opts.force || failed_before);
             let creating = if looked {
@@ -411,7 +412,7 @@ pub async fn apply(
                     region: change.and_then(|c| c.lifecycle.region.clone()),
                     stored_as: moves.remove(&name),
                 };
-                record(stack, &name, op, applied, planned[i].take(), declared(&name), at, &mut state, store).await?;
+                record(stack, &name, op, applied, planned[i].take(), change.and_then(|c| c.declared.as_ref()), at, &mut state, store).await?;
                 observer.event(&Event::Finished { resource: name.clone(), op, elapsed });
                 tracing::info!(resource = %name, op = op.done(), ?elapsed, "done");
                 report.done.push((name, op, elapsed));
