@@ -1,13 +1,15 @@
-//! Executors: how each resource type is created, updated, deleted and looked up in the
-//! cloud. A hand-written type implements [`Ops`] in its own file under `aws/`; a type
-//! Cloud Control serves goes through [`crate::aws::cloudcontrol`]. [`registry`] holds
-//! them for the apply engine.
+//! The AWS provider's executors: how each resource type is created, updated, deleted and
+//! looked up in AWS. A hand-written type implements [`Ops`] in its own file under `aws/`;
+//! a type Cloud Control serves goes through [`crate::aws::cloudcontrol`]. [`Cx`] holds the
+//! SDK clients they run with, and [`Executors`] (from [`registry`]) is the provider the
+//! apply engine (`formae-engine`) asks for each resource's executor.
 
 mod executors;
 mod retry;
 
 pub use executors::Executors;
 pub use crate::store::while_resuming;
+pub use formae_engine::executor::{answered, observed, optional, outputs, required, Applied, Context, ExecError, Executor, Existing, Observed, Provider, RequestFailure};
 pub use retry::is_iam_propagation;
 
 use std::collections::BTreeMap;
@@ -19,124 +21,6 @@ use aws_config::BehaviorVersion;
 use serde_json::Value as Json;
 
 use crate::resource::Resource;
-use crate::value::Value;
-
-/// What a create or update leaves: the cloud id and the output attributes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Applied {
-    /// What identifies the resource in the cloud (an ARN, a name).
-    pub cloud_id: String,
-    /// Output attributes, by name.
-    pub outputs: BTreeMap<String, Json>,
-}
-
-/// A resource found in the cloud with the identity a create would use.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Existing {
-    /// Its cloud id.
-    pub cloud_id: String,
-    /// Its tags (empty for a type that has none).
-    pub tags: BTreeMap<String, String>,
-}
-
-impl Existing {
-    /// Whether its ownership tags say formae made it as `resource` of `stack`.
-    pub fn owned_by(&self, stack: &str, resource: &str) -> bool {
-        self.tags.get("formae:stack").map(String::as_str) == Some(stack)
-            && self.tags.get("formae:resource").map(String::as_str) == Some(&*crate::family::tag_value(resource))
-    }
-}
-
-/// An executor failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecError {
-    /// The cloud refused or failed a call.
-    #[error("{operation} failed: {message}")]
-    Api {
-        /// The API operation that failed.
-        operation: &'static str,
-        /// The AWS error code, if the cloud gave one.
-        code: Option<String>,
-        /// The service's message.
-        message: String,
-    },
-    /// The resource reached a state from which the one waited for cannot come (an RDS
-    /// cluster `failed`, say): reported as it is, not waited out.
-    #[error("{what} failed: it is `{state}`{reason}")]
-    Failed {
-        /// What was waited for.
-        what: String,
-        /// The state it reached instead.
-        state: String,
-        /// Why, as the cloud says it (` (...)`), or nothing.
-        reason: String,
-    },
-    /// The resource did not reach the wanted state in time.
-    #[error("{what} did not happen within {seconds} s")]
-    Timeout {
-        /// What was waited for.
-        what: String,
-        /// How long it was waited for, in seconds.
-        seconds: u64,
-    },
-    /// Resolved properties do not fit the type (a bug, or a hand-edited state file).
-    #[error("properties do not fit {type_name}: {message}")]
-    Props {
-        /// The resource type the properties were meant for.
-        type_name: &'static str,
-        /// Why they do not fit.
-        message: String,
-    },
-    /// A create found its resource already there, made by someone else.
-    #[error("{type_name} `{cloud_id}` already exists and was not created by this stack; it is not taken over silently: delete or rename it, or run the deploy with --adopt to bring it under management")]
-    Exists {
-        /// The resource's type.
-        type_name: &'static str,
-        /// The resource's identifier in the cloud.
-        cloud_id: String,
-    },
-    /// The resource changed in the cloud after the plan was made (or was never shown).
-    #[error("refused: since the plan read it, {detail} outside formae; formae does not overwrite a change it has not shown: run plan to see it, or rerun with --force to overwrite it")]
-    Drifted {
-        /// What changed in the cloud.
-        detail: String,
-    },
-    /// A check ran and failed.
-    #[error("{0}")]
-    Check(String),
-    /// A property the call needs has no value. Resolved properties are complete, so this
-    /// is a bug upstream; it is reported instead of sending AWS an empty value.
-    #[error("`{field}` of {type_name} has no value: it was not resolved before the call, and nothing was sent to AWS")]
-    Missing {
-        /// The resource type.
-        type_name: &'static str,
-        /// The property, dotted for a nested one (`primary_container.image`).
-        field: &'static str,
-    },
-    /// The cloud answered a call without a field it always returns.
-    #[error("{operation} answered without `{field}`")]
-    Answer {
-        /// The API operation.
-        operation: &'static str,
-        /// The field that was missing from the answer.
-        field: &'static str,
-    },
-    /// A Cloud Control request ended without success: the handler's error code and
-    /// message, for the resource and the request, as the service reports them.
-    #[error("{0}")]
-    Request(Box<crate::aws::cloudcontrol::RequestFailure>),
-}
-
-impl ExecError {
-    /// The AWS error code, if the cloud gave one.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            ExecError::Api { code, .. } => code.as_deref(),
-            ExecError::Request(r) => Some(&r.code),
-            _ => None,
-        }
-    }
-}
 
 /// Turns an SDK error into an [`ExecError`] naming the operation, the code and the
 /// service's message.
@@ -152,24 +36,6 @@ where
         };
         ExecError::Api { operation, code, message }
     }
-}
-
-/// The value of a required property, or [`ExecError::Missing`] naming it: never a default
-/// sent in its place.
-pub fn required<'a, T>(v: &'a Value<T>, field: &'static str, type_name: &'static str) -> Result<&'a T, ExecError> {
-    v.get().ok_or(ExecError::Missing { type_name, field })
-}
-
-/// The value of an optional property: `None` when it is not set, [`ExecError::Missing`]
-/// when it is set to something not resolved.
-pub fn optional<'a, T>(v: &'a Option<Value<T>>, field: &'static str, type_name: &'static str) -> Result<Option<&'a T>, ExecError> {
-    v.as_ref().map(|v| required(v, field, type_name)).transpose()
-}
-
-/// A field of a cloud answer that the API always fills, or [`ExecError::Answer`] naming
-/// the operation and the field.
-pub fn answered<T>(v: Option<T>, operation: &'static str, field: &'static str) -> Result<T, ExecError> {
-    v.ok_or(ExecError::Answer { operation, field })
 }
 
 /// How long to wait for slow resources, and how often to look.
@@ -274,6 +140,15 @@ pub struct Cx {
     /// Clients for the other regions resources name, made once each and shared by every
     /// copy of this context.
     regional: std::sync::Arc<std::sync::Mutex<BTreeMap<String, Cx>>>,
+}
+
+impl Context for Cx {
+    fn stack(&self) -> &str {
+        &self.stack
+    }
+    fn in_region(&self, region: Option<&str>) -> Self {
+        self.for_region(region)
+    }
 }
 
 /// The partition a region is in: what its ARNs start with after `arn:`.
@@ -405,10 +280,6 @@ impl Cx {
     }
 }
 
-/// What a read saw in the cloud: `(path, live value)` pairs put over the recorded
-/// properties (see [`observed`]); `None` removes the property (unset in the cloud).
-pub type Observed = Vec<(&'static str, Option<Json>)>;
-
 /// A resource type's operations against the cloud, on its typed, resolved properties.
 ///
 /// `prior` is what was applied last, typed (plan form: a sensitive value holds the hash
@@ -436,31 +307,6 @@ pub trait Ops: Resource + Sized {
     }
 }
 
-/// An executor, as the engine sees it: untyped properties in, results out.
-#[async_trait]
-pub trait Executor: Send + Sync {
-    /// Creates from resolved properties (apply form: secrets in the clear).
-    async fn create(&self, cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError>;
-    /// Updates in place.
-    async fn update(&self, cx: &Cx, name: &str, cloud_id: &str, prior: &Json, props: Json) -> Result<Applied, ExecError>;
-    /// Deletes.
-    async fn delete(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<(), ExecError>;
-    /// Exists?
-    async fn exists(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<bool, ExecError>;
-    /// What exists with the identity a create from these properties would use.
-    async fn find(&self, cx: &Cx, props: Json) -> Result<Option<Existing>, ExecError>;
-    /// The live properties, in recorded form (see [`Ops::read`]).
-    async fn read(&self, cx: &Cx, cloud_id: &str, prior: &Json) -> Result<Option<Json>, ExecError>;
-    /// The type it executes.
-    fn type_name(&self) -> &'static str;
-    /// Whether a create sent again with the same client token is answered with the first
-    /// request (Cloud Control's), so a create an earlier run journaled is followed to its
-    /// end rather than looked for.
-    fn answers_by_token(&self) -> bool {
-        false
-    }
-}
-
 struct Typed<R>(PhantomData<fn() -> R>);
 
 impl<R: Ops> Typed<R> {
@@ -482,7 +328,7 @@ impl<R: Ops> Typed<R> {
 }
 
 #[async_trait]
-impl<R: Ops> Executor for Typed<R> {
+impl<R: Ops> Executor<Cx> for Typed<R> {
     async fn create(&self, cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
         Self::props(props)?.create(cx, name).await
     }
@@ -518,7 +364,7 @@ pub fn tag_map<'a, T: 'a>(tags: impl IntoIterator<Item = &'a T>, kv: impl Fn(&'a
         .collect()
 }
 
-fn typed<R: Ops>() -> Box<dyn Executor> {
+fn typed<R: Ops>() -> Box<dyn Executor<Cx>> {
     Box::new(Typed::<R>(PhantomData))
 }
 
@@ -538,31 +384,6 @@ pub fn registry() -> Executors {
         typed::<ecs::ExpressGatewayService>(),
         typed::<check::HttpCheck>(),
     ])
-}
-
-/// `prior` with `observed` values put over it, each at its path: a field, or `a/b` for a
-/// field of the object field `a` (set only where `a` is recorded). A `None` removes the
-/// field (unset in the cloud).
-pub fn observed(prior: &Json, observed: impl IntoIterator<Item = (&'static str, Option<Json>)>) -> Json {
-    let mut live = prior.clone();
-    for (path, v) in observed {
-        let (object, key) = match path.rsplit_once('/') {
-            Some((parent, key)) => (live.pointer_mut(&format!("/{parent}")), key),
-            None => (Some(&mut live), path),
-        };
-        if let Some(Json::Object(m)) = object {
-            match v {
-                Some(v) => m.insert(key.to_owned(), v),
-                None => m.remove(key),
-            };
-        }
-    }
-    live
-}
-
-/// Outputs from `(name, value)` pairs.
-pub fn outputs<const N: usize>(pairs: [(&str, Json); N]) -> BTreeMap<String, Json> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 #[cfg(test)]

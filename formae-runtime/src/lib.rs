@@ -1,5 +1,8 @@
-//! formae-runtime: the resource model, the planner, and (with the `aws` types) what the
-//! `stack!` macro's generated code builds on.
+//! formae-runtime: what the `stack!` macro's generated code builds on, and the AWS
+//! provider. It gathers the stack language (`formae-core`), the planner (`formae-plan`),
+//! and with the `aws` feature the apply engine (`formae-engine`), the state stores
+//! (`formae-store`) and its own executors on the AWS SDK ([`exec`], [`aws`]), each under
+//! the path a stack and the command line use.
 //!
 //! The resource types a stack can declare, with every property and what AWS does with
 //! it, are in [`prelude`]: `cargo doc --open -p formae-runtime` shows them.
@@ -16,9 +19,9 @@ pub mod config;
 #[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
-pub mod drift;
+pub use formae_engine::drift;
 #[cfg(feature = "aws")]
-pub mod engine;
+pub use formae_engine::apply as engine;
 #[cfg(feature = "aws")]
 pub mod exec;
 pub use formae_plan as plan;

@@ -235,6 +235,9 @@ opt-level = 2
 [profile.dev.package.formae-plan]
 opt-level = 2
 
+[profile.dev.package.formae-engine]
+opt-level = 2
+
 [profile.dev.package.serde_json]
 opt-level = 3
 

@@ -21,7 +21,7 @@ use serde_json::Value as Json;
 use crate::exec::{answered, api_error, Applied, Cx, ExecError, Executor, Existing};
 use crate::resource::{CloudControlMeta, ResourceMeta};
 use request::{follow, retrying};
-pub use request::RequestFailure;
+pub use formae_engine::RequestFailure;
 
 /// How long a handler may take when the type does not say (a bare executor).
 const DEFAULT_TIMEOUT_MINUTES: u64 = 120;
@@ -212,7 +212,7 @@ fn refused_for_now(cx: &Cx, e: &ExecError, limit: Duration) -> Option<Duration> 
 }
 
 #[async_trait]
-impl Executor for CloudControl {
+impl Executor<Cx> for CloudControl {
     async fn create(&self, cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
         let (meta, cc) = self.declared("created")?;
         let desired = model::desired(props, cc, &cx.tags(name, &[]));
@@ -337,6 +337,10 @@ impl Executor for CloudControl {
 
     fn answers_by_token(&self) -> bool {
         true
+    }
+
+    fn spends_token(&self, e: &ExecError) -> bool {
+        matches!(e, ExecError::Request(_)) || e.code() == Some("ClientTokenConflictException")
     }
 }
 

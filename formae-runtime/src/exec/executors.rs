@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::Executor;
+use super::{Cx, Executor, Provider};
 use crate::aws::cloudcontrol::CloudControl;
 use crate::plan::Plan;
 use crate::resource::{DeclaredResource, StackInstance};
@@ -24,17 +24,17 @@ use crate::resource::{DeclaredResource, StackInstance};
 #[derive(Clone, Default)]
 pub struct Executors {
     /// Hand-written, by type name.
-    own: HashMap<&'static str, Arc<dyn Executor>>,
+    own: HashMap<&'static str, Arc<dyn Executor<Cx>>>,
     /// Cloud Control, by type name, for the types a stack declares through it.
-    cloud_control: HashMap<&'static str, Arc<dyn Executor>>,
+    cloud_control: HashMap<&'static str, Arc<dyn Executor<Cx>>>,
     /// By declared resource name: the executor its declaration calls for, and whether it
     /// is Cloud Control's.
-    resources: HashMap<&'static str, (Arc<dyn Executor>, bool)>,
+    resources: HashMap<&'static str, (Arc<dyn Executor<Cx>>, bool)>,
 }
 
 impl std::fmt::Debug for Executors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sorted = |m: &HashMap<&'static str, Arc<dyn Executor>>| {
+        let sorted = |m: &HashMap<&'static str, Arc<dyn Executor<Cx>>>| {
             let mut k: Vec<&str> = m.keys().copied().collect();
             k.sort_unstable();
             k
@@ -51,7 +51,7 @@ fn cloudformation_shaped(record: &Json) -> bool {
 
 impl Executors {
     /// These hand-written executors, each for the type it names.
-    pub fn new(executors: impl IntoIterator<Item = Box<dyn Executor>>) -> Self {
+    pub fn new(executors: impl IntoIterator<Item = Box<dyn Executor<Cx>>>) -> Self {
         Executors { own: executors.into_iter().map(|e| (e.type_name(), Arc::from(e))).collect(), ..Default::default() }
     }
 
@@ -88,7 +88,7 @@ impl Executors {
     /// hand-written type and the generated one is deleted by what made it); else the
     /// type's own for a record in its shape; else Cloud Control's (bare if no declaration
     /// describes the type); `None` for a type neither has.
-    pub fn for_resource(&self, name: &str, type_name: &str, record: &Json) -> Option<Arc<dyn Executor>> {
+    pub fn for_resource(&self, name: &str, type_name: &str, record: &Json) -> Option<Arc<dyn Executor<Cx>>> {
         if let Some((e, cc)) = self.resources.get(name).filter(|(e, _)| e.type_name() == type_name) {
             let recorded = record.as_object().is_some_and(|m| !m.is_empty());
             let made_by_other = recorded && self.own.contains_key(type_name) && cloudformation_shaped(record) != *cc;
@@ -104,7 +104,7 @@ impl Executors {
 
     /// The executor of `type_name`: its own, else Cloud Control's (see
     /// [`Executors::for_resource`] for a resource, which tells the two apart).
-    pub fn get(&self, type_name: &str) -> Option<Arc<dyn Executor>> {
+    pub fn get(&self, type_name: &str) -> Option<Arc<dyn Executor<Cx>>> {
         match self.own.get(type_name) {
             Some(e) => Some(Arc::clone(e)),
             None => self.cloud_control(type_name),
@@ -113,11 +113,25 @@ impl Executors {
 
     /// Cloud Control's executor of `type_name`: the declared type's, else a bare one if the
     /// name is a CloudFormation registry type's (`Org::Service::Resource`).
-    fn cloud_control(&self, type_name: &str) -> Option<Arc<dyn Executor>> {
+    fn cloud_control(&self, type_name: &str) -> Option<Arc<dyn Executor<Cx>>> {
         if let Some(e) = self.cloud_control.get(type_name) {
             return Some(Arc::clone(e));
         }
-        CloudControl::bare(type_name).map(|e| Arc::new(e) as Arc<dyn Executor>)
+        CloudControl::bare(type_name).map(|e| Arc::new(e) as Arc<dyn Executor<Cx>>)
+    }
+}
+
+/// The AWS provider, as the apply engine asks it: each method is the one above.
+impl Provider for Executors {
+    type Cx = Cx;
+    fn for_stack(&self, stack: &StackInstance) -> Executors {
+        Executors::for_stack(self, stack)
+    }
+    fn for_plan(&self, plan: &Plan) -> Executors {
+        Executors::for_plan(self, plan)
+    }
+    fn for_resource(&self, name: &str, type_name: &str, record: &Json) -> Option<Arc<dyn Executor<Cx>>> {
+        Executors::for_resource(self, name, type_name, record)
     }
 }
 
@@ -167,7 +181,7 @@ mod tests {
     generated!(Queue, "AWS::SQS::Queue", queue_name, "QueueName");
     generated!(GeneratedSecret, "AWS::SecretsManager::Secret", name, "Name");
 
-    fn same(a: &Option<Arc<dyn Executor>>, b: &Option<Arc<dyn Executor>>) -> bool {
+    fn same(a: &Option<Arc<dyn Executor<Cx>>>, b: &Option<Arc<dyn Executor<Cx>>>) -> bool {
         matches!((a, b), (Some(a), Some(b)) if Arc::ptr_eq(a, b))
     }
 

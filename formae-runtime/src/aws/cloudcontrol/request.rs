@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudcontrol::types::{OperationStatus, ProgressEvent};
 
-use crate::exec::{Cx, ExecError};
+use crate::exec::{Cx, ExecError, RequestFailure};
 
 /// How long a refused call is asked again, at most.
 const RETRY_FOR: Duration = Duration::from_secs(120);
@@ -53,32 +53,6 @@ pub fn pause(retry_after: Option<f64>, now: f64, poll: Duration) -> Duration {
 
 fn now_secs() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
-}
-
-/// A Cloud Control request that ended without success, as the service reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestFailure {
-    /// CREATE, UPDATE or DELETE.
-    pub operation: String,
-    /// The resource type.
-    pub type_name: String,
-    /// The resource's identifier in backquotes, or `(not yet identified)` for a create.
-    pub resource: String,
-    /// FAILED, or CANCEL_COMPLETE for a request cancelled outside formae.
-    pub status: String,
-    /// The handler's error code (NotStabilized, AlreadyExists, NotFound, ...).
-    pub code: String,
-    /// The handler's status message, secrets redacted.
-    pub message: String,
-    /// The request token, for GetResourceRequestStatus and AWS support.
-    pub request_token: String,
-}
-
-impl std::fmt::Display for RequestFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let RequestFailure { operation, type_name, resource, status, code, message, request_token } = self;
-        write!(f, "Cloud Control {operation} of {type_name} {resource} ended {status}: {code}: {message} (request token {request_token})")
-    }
 }
 
 /// The error a request that ended without success stands for, its message redacted.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::resource::StackInstance;
-use crate::aws::secretsmanager::Secret;
+use formae_runtime::aws::secretsmanager::Secret;
 use crate::value::{Output, Sensitive, Template, Value};
 
 fn secret(name: &str, text: Value<Sensitive>) -> Secret {
@@ -25,7 +25,7 @@ fn replacement_deletes_before_creating_and_dependents_wait() {
         "a".into(),
         RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready, protected: false, region: None },
     );
-    let p = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+    let p = crate::plan::plan(&s, &state, crate::plan::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
     assert_eq!(p.change("a").map(|c| c.action), Some(Action::Replace), "a's recorded properties differ from its declaration");
     let g = graph(&p);
     let names: Vec<(String, Op, usize)> = g.iter().map(|n| (n.resource.clone(), n.op, n.waits_for)).collect();
@@ -43,8 +43,39 @@ mod fake {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::exec::Target;
+    use crate::executor::{Context, Existing, Provider};
     use crate::store::SqliteStore;
+
+    /// A context that reaches no cloud: the fake executors call no one.
+    #[derive(Debug, Clone)]
+    pub struct Offline {
+        pub stack: String,
+    }
+
+    impl Context for Offline {
+        fn stack(&self) -> &str {
+            &self.stack
+        }
+        fn in_region(&self, _: Option<&str>) -> Self {
+            self.clone()
+        }
+    }
+
+    /// A provider whose one executor serves the secrets the tests declare.
+    pub struct Fakes(pub Arc<FakeExec>);
+
+    impl Provider for Fakes {
+        type Cx = Offline;
+        fn for_stack(&self, _: &StackInstance) -> Self {
+            Fakes(Arc::clone(&self.0))
+        }
+        fn for_plan(&self, _: &Plan) -> Self {
+            Fakes(Arc::clone(&self.0))
+        }
+        fn for_resource(&self, _: &str, type_name: &str, _: &Json) -> Option<Arc<dyn Executor<Offline>>> {
+            (type_name == self.0.type_name()).then(|| Arc::clone(&self.0) as Arc<dyn Executor<Offline>>)
+        }
+    }
 
     /// Records calls; fails or sleeps per resource name.
     #[derive(Default)]
@@ -61,8 +92,8 @@ mod fake {
     }
 
     #[async_trait::async_trait]
-    impl Executor for Arc<FakeExec> {
-        async fn create(&self, _cx: &Cx, name: &str, props: Json) -> Result<Applied, ExecError> {
+    impl Executor<Offline> for FakeExec {
+        async fn create(&self, _cx: &Offline, name: &str, props: Json) -> Result<Applied, ExecError> {
             let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(now, Ordering::SeqCst);
             let ms = self.slow.iter().find(|(n, _)| *n == name).map_or(20, |(_, ms)| *ms);
@@ -75,7 +106,7 @@ mod fake {
             }
             if self.fail_request.contains(&name) {
                 let failed = |s: &str| s.to_owned();
-                let request = crate::aws::cloudcontrol::RequestFailure { operation: failed("CREATE"), type_name: failed("t"), resource: failed("x"), status: failed("FAILED"), code: failed("NotStabilized"), message: failed("m"), request_token: failed("r") };
+                let request = crate::RequestFailure { operation: failed("CREATE"), type_name: failed("t"), resource: failed("x"), status: failed("FAILED"), code: failed("NotStabilized"), message: failed("m"), request_token: failed("r") };
                 return Err(ExecError::Request(Box::new(request)));
             }
             Ok(Applied {
@@ -83,19 +114,19 @@ mod fake {
                 outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{name}"))), ("name".to_owned(), Json::String(name.to_owned()))]),
             })
         }
-        async fn update(&self, cx: &Cx, name: &str, _id: &str, _prior: &Json, props: Json) -> Result<Applied, ExecError> {
+        async fn update(&self, cx: &Offline, name: &str, _id: &str, _prior: &Json, props: Json) -> Result<Applied, ExecError> {
             self.create(cx, name, props).await
         }
-        async fn delete(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<(), ExecError> {
+        async fn delete(&self, _cx: &Offline, _id: &str, _prior: &Json) -> Result<(), ExecError> {
             Ok(())
         }
-        async fn exists(&self, _cx: &Cx, _id: &str, _prior: &Json) -> Result<bool, ExecError> {
+        async fn exists(&self, _cx: &Offline, _id: &str, _prior: &Json) -> Result<bool, ExecError> {
             Ok(true)
         }
-        async fn find(&self, _cx: &Cx, _props: Json) -> Result<Option<crate::exec::Existing>, ExecError> {
+        async fn find(&self, _cx: &Offline, _props: Json) -> Result<Option<Existing>, ExecError> {
             Ok(None)
         }
-        async fn read(&self, _cx: &Cx, _id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
+        async fn read(&self, _cx: &Offline, _id: &str, prior: &Json) -> Result<Option<Json>, ExecError> {
             Ok(Some(prior.clone()))
         }
         fn type_name(&self) -> &'static str {
@@ -120,11 +151,10 @@ mod fake {
         run_journaled(stack, exec, parallelism, &[]).await
     }
 
-    /// Clients of `stack` pointed where nothing answers (the fake executors call no one),
-    /// and an empty embedded store of this test's own.
-    pub async fn offline(stack: &str) -> (Cx, SqliteStore) {
-        let target = Target { region: Some("us-east-1".into()), endpoint_url: Some("http://127.0.0.1:9".into()), dummy_credentials: true };
-        let cx = Cx::new(stack, &target, crate::exec::Timing::default()).await;
+    /// A context of `stack` that reaches no cloud, and an empty embedded store of this
+    /// test's own.
+    pub async fn offline(stack: &str) -> (Offline, SqliteStore) {
+        let cx = Offline { stack: stack.to_owned() };
         let dir = std::env::temp_dir().join(format!("formae-engine-{}-{:?}", std::process::id(), std::thread::current().id()));
         let _ = std::fs::remove_dir_all(&dir);
         (cx, SqliteStore::open(&dir.join("s.db")).await.unwrap())
@@ -137,13 +167,13 @@ mod fake {
             store.put_pending(stack.name, name, op).await.unwrap();
         }
         let state = store.load(stack.name).await.unwrap();
-        let plan = crate::plan::plan(stack, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+        let plan = crate::plan::plan(stack, &state, crate::plan::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
         apply_plan(exec, parallelism, &plan, state, &store, &cx).await
     }
 
     /// Applies `plan` from `state`, recorded in `store`.
-    pub async fn apply_plan(exec: Arc<FakeExec>, parallelism: usize, plan: &Plan, state: StackState, store: &SqliteStore, cx: &Cx) -> Run {
-        let executors = Executors::new([Box::new(exec) as Box<dyn Executor>]);
+    pub async fn apply_plan(exec: Arc<FakeExec>, parallelism: usize, plan: &Plan, state: StackState, store: &SqliteStore, cx: &Offline) -> Run {
+        let executors = Fakes(exec);
         let log = Log(Mutex::new(Vec::new()));
         let report = apply(plan, state, cx, Arc::new(executors), store, &crate::plan::EnvSecrets, ApplyOptions { parallelism, ..Default::default() }, &log)
             .await
@@ -238,13 +268,13 @@ async fn an_apply_sends_what_the_plan_resolved_and_resolves_only_what_it_could_n
     s.add("c", &[], secret("c", Value::Lit("y".into())));
     let b = Secret {
         description: Some(Value::Template(Template::new().lit("after ").part(&Output::<String>::new("a", "arn")))),
-        tags: vec![crate::aws::Tag { key: Value::Lit("peer".into()), value: Value::Template(Template::new().part(&Output::<String>::new("c", "arn"))) }],
+        tags: vec![formae_runtime::aws::Tag { key: Value::Lit("peer".into()), value: Value::Template(Template::new().part(&Output::<String>::new("c", "arn"))) }],
         ..secret("b", Value::Lit("z".into()))
     };
     s.add("b", &["a", "c"], b);
-    let mut state = crate::testing::deployed_state(&s);
+    let mut state = crate::plan::testing::deployed_state(&s);
     state.resources.retain(|n, _| n == "a");
-    let plan = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+    let plan = crate::plan::plan(&s, &state, crate::plan::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
     let after = plan.change("b").and_then(|c| c.after.clone()).unwrap();
     assert_eq!(after.value["description"], "after fake:a.arn");
     assert!(after.unknown.contains_key("/tags/0/value") && after.sensitive.contains("/secret_string"));
@@ -278,14 +308,14 @@ async fn a_plan_read_back_is_refused_until_its_stack_is_attached_then_applies_th
     let b = Secret { description: Some(Value::Template(Template::new().part(&Output::<String>::new("a", "arn")))), ..secret("b", Value::Lit("y".into())) };
     s.add("b", &["a"], b);
     let state = StackState::empty("t");
-    let planned = crate::plan::plan(&s, &state, crate::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
+    let planned = crate::plan::plan(&s, &state, crate::plan::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
     let mut read: Plan = serde_json::from_value(serde_json::to_value(&planned).unwrap()).unwrap();
     read.reindex();
     assert!(read.declared.is_none() && read.changes.iter().all(|c| c.declared.is_none()));
 
     let (cx, store) = fake::offline("t").await;
     let exec = Arc::new(fake::FakeExec::default());
-    let executors = Arc::new(Executors::new([Box::new(Arc::clone(&exec)) as Box<dyn Executor>]));
+    let executors = Arc::new(fake::Fakes(Arc::clone(&exec)));
     let err = apply(&read, state.clone(), &cx, Arc::clone(&executors), &store, &crate::plan::EnvSecrets, ApplyOptions::default(), &Quiet).await.unwrap_err();
     assert!(matches!(&err, EngineError::Detached(stack) if stack == "t"), "{err}");
     assert!(exec.received.lock().unwrap().is_empty() && store.load("t").await.unwrap().pending.is_empty(), "nothing was started or journaled");

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use crate::exec::{Applied, Cx, ExecError, Executor};
+use crate::executor::{Applied, Context, ExecError, Executor};
 
 /// What is known before a create, from the plan and the journal.
 pub(super) enum Creating {
@@ -25,28 +25,22 @@ pub(super) enum Creating {
 /// created again only if nothing does; what carries this stack's ownership tags for this
 /// resource (or anything, with `adopt`) is brought to the declared properties instead;
 /// anything else is refused.
-pub(super) async fn create(exec: &dyn Executor, cx: &Cx, name: &str, props: Json, how: Creating) -> Result<Applied, ExecError> {
+pub(super) async fn create<C: Context>(exec: &dyn Executor<C>, cx: &C, name: &str, props: Json, how: Creating) -> Result<Applied, ExecError> {
     let adopt = match how {
         Creating::Absent => return exec.create(cx, name, props).await,
         Creating::ByToken => match exec.create(cx, name, props.clone()).await {
             // That request ended without success: look for what it may have made.
-            Err(e) if spends_token(&e) => true,
+            Err(e) if exec.spends_token(&e) => true,
             other => return other,
         },
         Creating::Find { adopt } => adopt,
     };
     match exec.find(cx, props.clone()).await? {
         None => exec.create(cx, name, props).await,
-        Some(found) if adopt || found.owned_by(&cx.stack, name) => {
+        Some(found) if adopt || found.owned_by(cx.stack(), name) => {
             tracing::info!(resource = %name, cloud_id = %found.cloud_id, "found in the cloud; adopting it instead of creating");
             exec.update(cx, name, &found.cloud_id, &Json::Null, props).await
         }
         Some(found) => Err(ExecError::Exists { type_name: exec.type_name(), cloud_id: found.cloud_id }),
     }
-}
-
-/// Whether a create's failure means its request will never be answered again with
-/// anything but this failure: it ended, or its token belongs to another request.
-pub(super) fn spends_token(e: &ExecError) -> bool {
-    matches!(e, ExecError::Request(_)) || e.code() == Some("ClientTokenConflictException")
 }

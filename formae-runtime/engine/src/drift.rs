@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
-use crate::exec::{Cx, ExecError, Executors};
+use crate::executor::{Context, ExecError, Existing, Provider};
 use crate::plan::{diff_fields, Drift, DriftKind, Found, Mode};
 use crate::resolve;
 use crate::state::{Op, StackState};
@@ -32,7 +32,7 @@ pub enum RefreshError {
         source: ExecError,
     },
     /// A recorded type has no executor (state written by a newer formae, or a type
-    /// Cloud Control does not serve).
+    /// its provider does not serve).
     #[error("the state records `{resource}` as {type_name}, a type this formae does not know; nothing was changed")]
     UnknownType {
         /// The resource's name in the stack.
@@ -53,11 +53,11 @@ pub struct Refreshed {
 }
 
 /// Reads every resource recorded in `state` from the cloud. `executors` should know the
-/// stack's declarations (see [`Executors::for_stack`]): a recorded resource of a type
-/// Cloud Control serves that no declaration describes is read by a bare executor, which
-/// cannot tell a write-only property from an unset one and keeps the record's value for
-/// both.
-pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Result<Refreshed, RefreshError> {
+/// stack's declarations (see [`Provider::for_stack`]): a provider may serve a recorded
+/// resource no declaration describes less well (the AWS provider's bare Cloud Control
+/// executor cannot tell a write-only property from an unset one, and keeps the record's
+/// value for both).
+pub async fn refresh<P: Provider>(state: &StackState, cx: &P::Cx, executors: &P) -> Result<Refreshed, RefreshError> {
     let mut reads: JoinSet<(String, Result<Option<Json>, ExecError>)> = JoinSet::new();
     let mut pending = state.resources.iter();
     let mut live: HashMap<String, Result<Option<Json>, ExecError>> = HashMap::with_capacity(state.resources.len());
@@ -67,7 +67,7 @@ pub async fn refresh(state: &StackState, cx: &Cx, executors: &Executors) -> Resu
             let Some(exec) = executors.for_resource(name, &rec.type_name, rec.props.value()) else {
                 return Err(RefreshError::UnknownType { resource: name.clone(), type_name: rec.type_name.clone() });
             };
-            let (cx, name, rec) = (cx.for_region(rec.region.as_deref()), name.clone(), rec.clone());
+            let (cx, name, rec) = (cx.in_region(rec.region.as_deref()), name.clone(), rec.clone());
             reads.spawn(async move {
                 let result = exec.read(&cx, &rec.cloud_id, rec.props.value()).await;
                 (name, result)
@@ -168,16 +168,16 @@ fn placeholders(r: &resolve::Resolved) -> Json {
 /// Looks in the cloud for what each create of `plan` would make: a resource with the
 /// same identity (a role made by hand with the guide's commands, say), with where it
 /// differs from the declaration. Also returns the resources looked for and not found.
-pub async fn find_existing(
+pub async fn find_existing<P: Provider>(
     stack: &crate::resource::StackInstance,
     plan: &crate::plan::Plan,
     state: &StackState,
-    cx: &Cx,
-    executors: &Executors,
+    cx: &P::Cx,
+    executors: &P,
     secrets: &dyn crate::plan::SecretReader,
 ) -> Result<(Vec<Found>, Vec<String>), RefreshError> {
     let lookup = PlannedOutputs { plan, secrets };
-    type Looked = (String, Result<Option<(crate::exec::Existing, Option<Json>)>, ExecError>);
+    type Looked = (String, Result<Option<(Existing, Option<Json>)>, ExecError>);
     let mut lookups: JoinSet<Looked> = JoinSet::new();
     let at_once = Arc::new(tokio::sync::Semaphore::new(READS_AT_ONCE));
     let mut declared = HashMap::new();
@@ -197,7 +197,7 @@ pub async fn find_existing(
             continue;
         }
         let props = placeholders(&resolved);
-        let (cx, name, type_name) = (cx.for_region(decl.lifecycle.region), decl.name.to_owned(), decl.meta.type_name);
+        let (cx, name, type_name) = (cx.in_region(decl.lifecycle.region), decl.name.to_owned(), decl.meta.type_name);
         declared.insert(name.clone(), (type_name, decl.meta.unordered, planned.clone()));
         order.push(name.clone());
         let at_once = Arc::clone(&at_once);
@@ -227,7 +227,7 @@ pub async fn find_existing(
                 // The journal's word counts like a tag: an untaggable resource a killed
                 // run was creating is ours too.
                 let journaled = state.pending.get(&name).is_some_and(|p| p.op == Op::Create);
-                let owned = journaled || existing.owned_by(&cx.stack, &name);
+                let owned = journaled || existing.owned_by(cx.stack(), &name);
                 let live = Marked { value: live, sensitive: declared_props.sensitive.clone(), unknown: Default::default() };
                 let fields = diff_fields(&live, &declared_props, &[], unordered, Mode::Reconcile);
                 found.push(Found { resource: name, cloud_id: existing.cloud_id, owned, fields });

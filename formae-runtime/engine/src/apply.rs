@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
-use crate::exec::{Applied, Cx, ExecError, Executor, Executors};
+use crate::executor::{Applied, Context, ExecError, Executor, Provider};
 use crate::plan::{Action, Plan, SecretReader};
 use crate::resolve::{self, Lookup, SecretError};
 use crate::resource::DeclaredResource;
@@ -215,11 +215,11 @@ enum Work {
 /// all it applies: its planned values, and for what it could not hold, the declarations
 /// it keeps.
 #[allow(clippy::too_many_arguments)]
-pub async fn apply(
+pub async fn apply<P: Provider>(
     plan: &Plan,
     mut state: StackState,
-    cx: &Cx,
-    executors: Arc<Executors>,
+    cx: &P::Cx,
+    executors: Arc<P>,
     store: &dyn StateStore,
     secrets: &dyn SecretReader,
     opts: ApplyOptions,
@@ -231,7 +231,8 @@ pub async fn apply(
     let executors = executors.for_plan(plan);
     let mut nodes = graph(plan);
     let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].waits_for == 0).collect();
-    let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>)> = JoinSet::new();
+    // Each operation answers with what it did, and whether a failed create spent its token.
+    let mut running: JoinSet<(usize, Duration, Result<Option<Applied>, ExecError>, bool)> = JoinSet::new();
     let mut report = ApplyReport::default();
     let mut started_nodes = vec![false; nodes.len()];
     // What each create or update applies, in plan form: recorded once it is done.
@@ -360,7 +361,7 @@ pub async fn apply(
                 Op::Delete => state.resources.get(&name).and_then(|r| r.region.clone()),
                 _ => change.and_then(|c| c.lifecycle.region.clone()),
             };
-            let (cx, adopt, force) = (cx.for_region(region.as_deref()), opts.adopt, opts.force || failed_before);
+            let (cx, adopt, force) = (cx.in_region(region.as_deref()), opts.adopt, opts.force || failed_before);
             let creating = if looked {
                 Creating::Absent
             } else if follow_request {
@@ -384,7 +385,8 @@ pub async fn apply(
                         Err(e) => Err(e),
                     },
                 };
-                (i, t.elapsed(), result)
+                let spent = result.as_ref().err().is_some_and(|e| exec.spends_token(e));
+                (i, t.elapsed(), result, spent)
             }))));
         }
         let joined = loop {
@@ -394,7 +396,7 @@ pub async fn apply(
             }
         };
         let Some(joined) = joined else { break };
-        let (i, elapsed, result) = match joined {
+        let (i, elapsed, result, spent) = match joined {
             Ok(r) => r,
             Err(e) => {
                 // A panicking executor is a bug; the run stops starting work and reports it.
@@ -428,7 +430,7 @@ pub async fn apply(
                     // Refused before any change: nothing of ours may be out there, and the
                     // next run must not adopt what this one declined.
                     store.clear_pending(stack, &name).await?;
-                } else if let Some(p) = journal[i].take().filter(|p| p.client_token.is_some() && spends_token(&e)) {
+                } else if let Some(p) = journal[i].take().filter(|p| p.client_token.is_some() && spent) {
                     // The request ended, or its token was used for other properties: the
                     // token is spent. The journaled create stays, for the next run to find
                     // what it may have made by its identity.
@@ -480,7 +482,7 @@ pub async fn apply(
 /// Re-reads a resource before it is updated or deleted: a change made in the cloud since
 /// the plan read it (or, without a refresh, since it was recorded) is not overwritten
 /// unless `force`. Returns whether the resource still exists.
-async fn reread(exec: &dyn Executor, cx: &Cx, cloud_id: &str, seen: &Json, force: bool) -> Result<bool, ExecError> {
+async fn reread<C: Context>(exec: &dyn Executor<C>, cx: &C, cloud_id: &str, seen: &Json, force: bool) -> Result<bool, ExecError> {
     let live = exec.read(cx, cloud_id, seen).await?;
     match crate::drift::unseen_change(seen, live.as_ref()) {
         Some(detail) if !force => Err(ExecError::Drifted { detail }),
@@ -591,4 +593,4 @@ mod create;
 #[cfg(test)]
 mod tests;
 
-use create::{create, spends_token, Creating};
+use create::{create, Creating};
