@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use formae_runtime::config::Backend;
+use crate::config::Backend;
 use formae_runtime::deploy::Refresh;
 use formae_runtime::Mode;
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use formae_runtime::config::{Backend, Config};
+use crate::config::{Backend, Config};
 use formae_runtime::deploy::Session;
 use formae_runtime::exec::{registry, Cx, Target, Timing};
 use formae_runtime::plan::{EnvSecrets, SecretReader};

@@ -15,6 +15,7 @@ mod apply;
 mod args;
 mod command;
 mod commands;
+pub mod config;
 mod context;
 mod failure;
 mod logging;

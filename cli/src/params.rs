@@ -1,6 +1,6 @@
 //! A stack's parameters: those `formae.toml` keeps for it, then `--param`, which wins.
 
-use formae_runtime::config::Config;
+use crate::config::Config;
 use formae_runtime::resource::split_params;
 use formae_runtime::StackEntry;
 

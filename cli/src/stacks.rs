@@ -1,7 +1,7 @@
 //! The stacks the command line knows: finding one by name and building it from its
 //! parameters.
 
-use formae_runtime::config::Config;
+use crate::config::Config;
 use formae_runtime::{StackEntry, StackInstance};
 
 use crate::args::{StackArgs, StateArgs};

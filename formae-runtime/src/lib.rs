@@ -15,8 +15,6 @@ pub use formae_core::{cfn, component, family, ids, invalid, lifecycle, literal, 
 
 pub mod aws;
 #[cfg(feature = "aws")]
-pub mod config;
-#[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
 pub use formae_engine::drift;

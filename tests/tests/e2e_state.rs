@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use formae_runtime::config::Config;
+use formae_cli::config::Config;
 use formae_runtime::exec::Target;
 use formae_runtime::resource::split_params;
 use formae_runtime::{Mode, StackInstance};

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Subcommand;
-use formae_runtime::config::Backend;
+use crate::config::Backend;
 use formae_runtime::store::{move_state, Holder};
 
 use crate::args::{StackArgs, TargetArgs};

@@ -36,8 +36,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::exec::Target;
-use crate::store::{DataApiStore, PostgresStore, SqliteStore, StateStore, StoreError};
+use formae_runtime::exec::Target;
+use formae_runtime::store::{DataApiStore, PostgresStore, SqliteStore, StateStore, StoreError};
 
 /// The settings file's name, looked for in the current directory.
 pub const FILE_NAME: &str = "formae.toml";
