@@ -83,8 +83,8 @@ impl Positions {
     }
 }
 
-/// Whether `text` matches `pattern` somewhere (always, for a text longer than
-/// [`LONGEST`]).
+/// Whether `text` matches `pattern` somewhere (always, for a text longer than `LONGEST`
+/// bytes, which the compile-time check leaves to the service).
 ///
 /// The match runs forward over sets of positions, so its depth is the pattern's nesting,
 /// never the text's length: a `const` has few frames to spend.
