@@ -32,6 +32,8 @@ pub struct Checked {
     /// The literals' compile-time checks, run once (`__FORMAE_BROKEN`), emitted beside
     /// the aliases in the function that builds the resources.
     pub literal_broken: TokenStream,
+    /// The same checks, to be split by where each is first met (see `parts`).
+    pub(crate) literal_checks: LiteralChecks,
     /// Declared moves, as addresses: from, to.
     pub moves: Vec<(String, String)>,
     /// Outputs of other stacks read: the stack reference's name and the output.
@@ -142,7 +144,8 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
     }
     let conditions: HashMap<String, ConditionDef> =
         def.resources.iter().filter_map(|r| Some((r.ident.to_string(), r.condition.clone()?))).collect();
-    for r in &def.resources {
+    for (i, r) in def.resources.iter().enumerate() {
+        literal_checks.resource = Some(i);
         let own = r.ident.to_string();
         let lifecycle = crate::lifecycle::parse(&r.attrs, &mut errors);
         check_lifecycle(&lifecycle, &own, &names, &mut moved_from, &mut errors);
@@ -218,6 +221,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
         resources.push((CheckedResource { ty, deps, props, lifecycle, each, members, condition }, uses));
     }
 
+    literal_checks.resource = None;
     let mut outputs = Vec::with_capacity(def.outputs.len());
     for o in &def.outputs {
         let mut uses = Vec::new();
@@ -284,6 +288,7 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             outputs,
             aliases,
             literal_broken: literal_checks.broken(),
+            literal_checks,
             moves,
             reads,
         })

@@ -68,6 +68,8 @@ pub struct StackDef {
     pub moves: Vec<MoveDef>,
     /// `use stack data = FormaeData;`: other stacks whose outputs this one reads.
     pub stack_refs: Vec<StackRefDef>,
+    /// The closing brace of the body (see `parts`: each part's signature reaches to it).
+    pub end: Span,
 }
 
 /// `use stack data = FormaeData;`: the outputs of the stack `FormaeData` (another
@@ -180,7 +182,7 @@ impl Parse for StackDef {
             (ident, Some(input.parse()?))
         };
         let body;
-        braced!(body in input);
+        let brace = braced!(body in input);
         let mut def = StackDef {
             attrs,
             vis,
@@ -191,6 +193,7 @@ impl Parse for StackDef {
             outputs: Vec::new(),
             moves: Vec::new(),
             stack_refs: Vec::new(),
+            end: brace.span.close(),
         };
         while !body.is_empty() {
             let attrs = body.call(Attribute::parse_outer)?;

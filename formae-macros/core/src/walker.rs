@@ -152,7 +152,9 @@ impl Walker<'_> {
             }
             Expr::Array(a) => {
                 let items: Vec<TokenStream> = a.elems.iter().map(|x| self.value(x)).collect();
-                quote_spanned! {a.span()=> ::std::vec![#(#items),*] }
+                // Not `vec!`: a macro called from the expansion would tie each large
+                // stack's part to the whole `stack!` (see `parts::anchored`).
+                quote_spanned! {a.span()=> ::std::vec::Vec::from([#(#items),*]) }
             }
             _ => {
                 let leaf = self.leaf(e);
@@ -220,11 +222,11 @@ impl Walker<'_> {
                         quote! { (#k, #v) }
                     })
                     .collect();
-                quote! { ::formae_runtime::value::json_object(::std::vec![#(#items),*]) }
+                quote! { ::formae_runtime::value::json_object(::std::vec::Vec::from([#(#items),*])) }
             }
             JsonTpl::Array(items) => {
                 let items: Vec<TokenStream> = items.iter().map(|v| self.json(v)).collect();
-                quote! { ::formae_runtime::value::json_array(::std::vec![#(#items),*]) }
+                quote! { ::formae_runtime::value::json_array(::std::vec::Vec::from([#(#items),*])) }
             }
             JsonTpl::Leaf(e) => {
                 if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = e {
