@@ -29,10 +29,9 @@ pub struct Checked {
     /// A type alias for each type the stack names, in the order met: the generated code
     /// names each type once through its alias, so a misspelled type is one error.
     pub aliases: Vec<TokenStream>,
-    /// The literals' compile-time checks, run once (`__FORMAE_BROKEN`), emitted beside
-    /// the aliases in the function that builds the resources.
-    pub literal_broken: TokenStream,
-    /// The same checks, to be split by where each is first met (see `parts`).
+    /// The literals' compile-time checks, run once (`__FORMAE_BROKEN`, see
+    /// [`LiteralChecks::broken`]), emitted beside the aliases in the function that builds
+    /// the resources, or split by where each is first met (see `parts`).
     pub(crate) literal_checks: LiteralChecks,
     /// Declared moves, as addresses: from, to.
     pub moves: Vec<(String, String)>,
@@ -287,7 +286,6 @@ pub fn check(def: StackDef) -> Result<Checked, Rejected> {
             order,
             outputs,
             aliases,
-            literal_broken: literal_checks.broken(),
             literal_checks,
             moves,
             reads,

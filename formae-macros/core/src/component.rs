@@ -26,7 +26,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
     let o_values: Vec<&TokenStream> = checked.outputs.iter().map(|(v, _)| v).collect();
     let Body { handles, adds, addresses } = body(checked, Naming::Component);
     let aliases = &checked.aliases;
-    let literal_broken = &checked.literal_broken;
+    let literal_broken = checked.literal_checks.broken();
 
     let inputs_doc = format!("Inputs of [`{ident}`]: each a literal, a parameter, another resource's output or a template.");
     let outputs_doc = format!("Outputs of an instance of [`{ident}`], for the resources that use it.");

@@ -40,7 +40,7 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
     let def = &checked.def;
     let ident = &def.ident;
     if def.resources.len() <= PART || !def.stack_refs.is_empty() {
-        return Parts { steps: adds, module: TokenStream::new(), literal_broken: checked.literal_broken.clone() };
+        return Parts { steps: adds, module: TokenStream::new(), literal_broken: checked.literal_checks.broken() };
     }
     let plain: HashSet<String> = def
         .resources
