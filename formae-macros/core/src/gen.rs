@@ -83,7 +83,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
     // Resources.
     let Body { handles, adds, .. } = body(checked, Naming::Stack);
     // With parts, the literal checks' `const` lives in their module and `instance` uses it.
-    let Parts { steps, module: parts_module, literal_broken } = crate::parts::split(checked, adds);
+    let Parts { prelude, steps, module: parts_module, literal_broken } = crate::parts::split(checked, adds);
     // Other stacks' outputs: a handle per reference, and what is read, on record.
     let ref_handles = def.stack_refs.iter().map(|r| {
         let (id, path) = (&r.ident, &r.path);
@@ -229,6 +229,7 @@ pub fn generate(checked: &Checked) -> TokenStream {
                 #(#ref_handles)*
                 let mut __formae_instance = ::formae_runtime::StackInstance::with_capacity(#name, #count);
                 let __formae_s = &mut __formae_instance;
+                #prelude
                 #(#steps)*
                 #( __formae_s.moved(#m_from, #m_to); )*
                 #(#ref_reads)*

@@ -26,6 +26,8 @@ pub const PART: usize = 64;
 
 /// A stack's resources as `instance` adds them: each add in order, or the call of a part.
 pub struct Parts {
+    /// What `instance` runs first: building the parts, on every core.
+    pub prelude: TokenStream,
     /// What `instance` runs after binding the handles, in order.
     pub steps: Vec<TokenStream>,
     /// The module holding the parts (empty when there are none).
@@ -40,7 +42,7 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
     let def = &checked.def;
     let ident = &def.ident;
     if def.resources.len() <= PART || !def.stack_refs.is_empty() {
-        return Parts { steps: adds, module: TokenStream::new(), literal_broken: checked.literal_checks.broken() };
+        return Parts { prelude: TokenStream::new(), steps: adds, module: TokenStream::new(), literal_broken: checked.literal_checks.broken() };
     }
     let plain: HashSet<String> = def
         .resources
@@ -61,6 +63,7 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
     let mut parts = Vec::new();
     let mut run: Vec<(usize, TokenStream)> = Vec::new();
     let mut in_parts: HashSet<usize> = HashSet::new();
+    let mut adders: Vec<TokenStream> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, TokenStream)>, steps: &mut Vec<TokenStream>| {
         if run.is_empty() {
             return;
@@ -104,7 +107,8 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
             },
             anchor,
         ));
-        steps.push(quote! { #module::#part::add(__formae_p, __formae_s); });
+        steps.push(quote! { __formae_s.add_part(&mut __formae_built); });
+        adders.push(quote! { #module::#part::add });
         run.clear();
     };
     for (&i, add) in checked.order.iter().zip(adds) {
@@ -137,7 +141,13 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
             #(#parts)*
         }
     };
-    Parts { steps, module, literal_broken }
+    // Parts depend on nothing built before them, only on the parameters: they are built
+    // first, all at once, and added where they stand.
+    let prelude = quote! {
+        let __formae_parts: &[fn(&#params_ident, &mut ::formae_runtime::StackInstance)] = &[#(#adders),*];
+        let mut __formae_built = __formae_s.build_parts(__formae_p, __formae_parts);
+    };
+    Parts { prelude, steps, module, literal_broken }
 }
 
 /// `tokens` with what the macro wrote placed at `anchor`, a token of the resources they
@@ -290,8 +300,10 @@ mod tests {
         // by `instance` itself.
         for part in ["part_0", "part_1", "part_2"] {
             assert!(out.contains(&format!("mod {part}")), "{part}");
-            assert!(out.contains(&format!("__formae_parts_Big :: {part} :: add (__formae_p , __formae_s)")), "{part} is called");
         }
+        // Built first, all at once, in order; then each added where it stands.
+        assert!(out.contains("= & [__formae_parts_Big :: part_0 :: add , __formae_parts_Big :: part_1 :: add , __formae_parts_Big :: part_2 :: add] ;"), "{out}");
+        assert_eq!(out.matches("__formae_s . add_part (& mut __formae_built) ;").count(), 3);
         assert!(!out.contains("mod part_3"));
         assert_eq!(out.matches("family :: Family :: new").count(), 1, "the family's handle is bound once, in `instance`");
         assert!(out.contains("use __formae_parts_Big :: __FORMAE_BROKEN"), "`instance` reads the checks its own resources use");

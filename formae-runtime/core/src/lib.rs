@@ -16,6 +16,7 @@
 //!   what AWS refuses that its schemas do not say, which they share with the checks at
 //!   build time.
 //! - [`cfn`]: what the generated resource types build on.
+//! - [`parallel`]: per-resource work of a large stack spread over the cores.
 //! - [`state`]: what is recorded of a stack: its resources as last applied, their
 //!   outputs, and the journal of operations under way.
 
@@ -29,6 +30,7 @@ pub mod ids;
 pub mod invalid;
 pub mod lifecycle;
 pub mod literal;
+pub mod parallel;
 pub mod resolve;
 pub mod resource;
 pub mod rules;

@@ -292,12 +292,43 @@ pub struct StackInstance {
     pub reads: Vec<(&'static str, &'static str)>,
 }
 
+/// The parts of a large stack, built ahead of the steps that add them in order.
+#[derive(Debug)]
+pub struct BuiltParts(std::vec::IntoIter<StackInstance>);
+
 pub use crate::state::STACK_PREFIX;
 
 impl StackInstance {
     /// An empty stack with room for `capacity` resources.
     pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
         StackInstance { name, resources: Vec::with_capacity(capacity), outputs: Vec::new(), invalid: Vec::new(), key_problems: Vec::new(), switched_off: Vec::new(), moves: Vec::new(), reads: Vec::new() }
+    }
+
+    /// Builds the parts of a large stack (`stack!` makes one of every 64 plain resources)
+    /// from `params`, on every core, for [`StackInstance::add_part`] to take in order.
+    pub fn build_parts<P: Sync>(&self, params: &P, parts: &[fn(&P, &mut StackInstance)]) -> BuiltParts {
+        let name = self.name;
+        let built = crate::parallel::map_heavy(parts, |add| {
+            let mut part = StackInstance::with_capacity(name, 64);
+            add(params, &mut part);
+            part
+        });
+        BuiltParts(built.into_iter())
+    }
+
+    /// Adds the next part [`StackInstance::build_parts`] built: its resources and what it
+    /// recorded, as if they had been added here.
+    pub fn add_part(&mut self, built: &mut BuiltParts) {
+        let Some(part) = built.0.next() else { return };
+        self.resources.extend(part.resources);
+        self.outputs.extend(part.outputs);
+        self.invalid.extend(part.invalid);
+        self.key_problems.extend(part.key_problems);
+        self.switched_off.extend(part.switched_off);
+        self.moves.extend(part.moves);
+        for (stack, output) in part.reads {
+            self.reads(stack, output);
+        }
     }
 
     /// Records what is wrong with the keys of the family `family`, which come from `source`.
