@@ -37,10 +37,34 @@ use crate::value::{Marked, SecretSource};
 
 struct PlanLookup<'a> {
     state: &'a StackState,
-    actions: &'a HashMap<&'a str, Action>,
-    secrets: &'a dyn SecretReader,
+    /// What the plan does to the resources planned so far; `None` while planning ahead
+    /// of them, as if each one referred to keeps its record (see [`plan`]).
+    actions: Option<&'a HashMap<&'a str, Action>>,
+    /// Where secrets are read; `None` while planning ahead, which defers any resource
+    /// that reads one.
+    secrets: Option<&'a dyn SecretReader>,
     /// Resources this plan re-addresses: new name to the one recorded.
     moves: &'a HashMap<&'a str, &'a str>,
+    /// A secret was asked for while planning ahead: the result is not to be used.
+    deferred: std::cell::Cell<bool>,
+}
+
+impl<'a> PlanLookup<'a> {
+    /// The lookup of the plan proper: outputs of resources the plan keeps, secrets read.
+    fn planned(state: &'a StackState, actions: &'a HashMap<&'a str, Action>, secrets: &'a dyn SecretReader, moves: &'a HashMap<&'a str, &'a str>) -> Self {
+        PlanLookup { state, actions: Some(actions), secrets: Some(secrets), moves, deferred: std::cell::Cell::new(false) }
+    }
+
+    /// The lookup of planning ahead: every recorded output as if its resource were kept;
+    /// no secret read.
+    fn ahead(state: &'a StackState, moves: &'a HashMap<&'a str, &'a str>) -> Self {
+        PlanLookup { state, actions: None, secrets: None, moves, deferred: std::cell::Cell::new(false) }
+    }
+
+    /// The record of the declared resource `resource`, under the name it was recorded by.
+    fn record(&self, resource: &str) -> Option<&'a RecordedResource> {
+        self.state.resources.get(self.moves.get(resource).copied().unwrap_or(resource))
+    }
 }
 
 impl Lookup for PlanLookup<'_> {
@@ -48,16 +72,19 @@ impl Lookup for PlanLookup<'_> {
         if resource.starts_with(crate::resource::STACK_PREFIX) {
             return self.state.output_of(resource, attr);
         }
-        match self.actions.get(resource) {
-            Some(Action::NoOp | Action::Update) => {
-                let recorded = self.moves.get(resource).copied().unwrap_or(resource);
-                self.state.resources.get(recorded)?.outputs.get(attr).cloned()
-            }
-            _ => None,
+        match self.actions.map(|a| a.get(resource)) {
+            None | Some(Some(Action::NoOp | Action::Update)) => self.record(resource)?.outputs.get(attr).cloned(),
+            Some(_) => None,
         }
     }
     fn secret(&self, source: &SecretSource) -> Result<String, SecretError> {
-        self.secrets.read(source)
+        match self.secrets {
+            Some(secrets) => secrets.read(source),
+            None => {
+                self.deferred.set(true);
+                Err(SecretError::Empty(source.to_string()))
+            }
+        }
     }
 }
 
@@ -98,33 +125,35 @@ pub fn plan(
     }
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(stack.resources.len());
     let mut actions: HashMap<&str, Action> = HashMap::with_capacity(stack.resources.len());
-    let mut changes: Vec<Change> = Vec::with_capacity(stack.resources.len());
     let moves = lifecycle::moves(stack, state)?;
 
-    for (i, decl) in stack.resources.iter().enumerate() {
+    // Each resource's change depends on those before it only through the outputs it
+    // refers to, known unless their resource is created or replaced. So every change is
+    // first planned ahead, on every core, as if each resource referred to keeps its
+    // record; the walk in order below takes that change when it holds, and plans again
+    // the few that refer to a recorded resource it replaces, that read secrets, or that
+    // failed (to fail in order). Each change is kept where it was planned ahead.
+    let mut changes: Vec<Option<Change>> = formae_core::parallel::map(&stack.resources, |decl| {
+        let lookup = PlanLookup::ahead(state, &moves);
+        change_of(decl, state, &lookup, &moves, mode).ok().filter(|_| !lookup.deferred.get())
+    });
+    let mut refs: Vec<(&str, &str)> = Vec::new();
+    for ((i, decl), slot) in stack.resources.iter().enumerate().zip(changes.iter_mut()) {
         for dep in decl.deps {
             if !position.contains_key(dep) {
                 return Err(PlanError::Order { resource: decl.name.into(), dep: (*dep).into() });
             }
         }
         position.insert(decl.name, i);
-        let lookup = PlanLookup { state, actions: &actions, secrets, moves: &moves };
-        let (after, unreadable) = planned_props(decl, &lookup);
-        let moved_from = moves.get(decl.name).copied();
-        let rec = state.resources.get(moved_from.unwrap_or(decl.name));
-        // Only a replacement created first can meet an earlier one's deposed record.
-        let deposed = decl.lifecycle.create_before_destroy && state.resources.contains_key(&lifecycle::deposed_name(decl.name));
-        let mut change = diff_resource(decl, rec, after, unreadable, mode, deposed)?;
-        if let Some(from) = moved_from {
-            change.lifecycle.moved_from = Some(from.to_owned());
-            if change.action == Action::NoOp {
-                // The cloud's ownership tags name the resource: they follow the move.
-                change.update_unchanged(format!("it moved from `{from}`; its ownership tags follow"));
-            }
-        }
-        if change.lifecycle.create_before_destroy {
-            lifecycle::check_identity(decl, &change)?;
-        }
+        let lookup = PlanLookup::planned(state, &actions, secrets, &moves);
+        refs.clear();
+        decl.props.references(&mut refs);
+        // Planning ahead read a recorded output where this plan reads none.
+        let stale = |(r, _): &(&str, &str)| !matches!(actions.get(r), Some(Action::NoOp | Action::Update)) && lookup.record(r).is_some();
+        let mut change = match slot.take() {
+            Some(change) if !refs.iter().any(stale) => change,
+            _ => change_of(decl, state, &lookup, &moves, mode)?,
+        };
         if decl.meta.reruns_when_dependencies_change && change.action == Action::NoOp {
             let changed = decl.deps.iter().find(|d| matches!(actions.get(*d), Some(Action::Create | Action::Update | Action::Replace)));
             if let Some(dep) = changed {
@@ -133,8 +162,12 @@ pub fn plan(
         }
         actions.insert(decl.name, change.action);
         change.declared = Some(decl.clone());
-        changes.push(change);
+        *slot = Some(change);
     }
+    // Every slot holds its change by now. `filter_map` reuses the slots' memory in place,
+    // where `flatten` would copy each change into a second buffer.
+    #[allow(clippy::filter_map_identity)]
+    let mut changes: Vec<Change> = changes.into_iter().filter_map(std::convert::identity).collect();
 
     let moved: HashSet<&str> = moves.values().copied().collect();
     let (kept, mut deletes) = undeclared(state, &position, &moved, mode);
@@ -152,7 +185,7 @@ pub fn plan(
     let operations = order::operations(stack, &changes, state);
     let steps = order::steps(&operations);
 
-    let lookup = PlanLookup { state, actions: &actions, secrets, moves: &moves };
+    let lookup = PlanLookup::planned(state, &actions, secrets, &moves);
     let outputs = Marked::object(
         stack.outputs.iter().map(|o| (o.name.to_owned(), resolve::resolve(&o.value, &lookup).planned())).collect(),
     );
@@ -190,6 +223,27 @@ pub fn plan(
     };
     plan.reindex();
     Ok(plan)
+}
+
+/// What the plan does to `decl`, its references resolved through `lookup`.
+fn change_of(decl: &DeclaredResource, state: &StackState, lookup: &PlanLookup<'_>, moves: &HashMap<&str, &str>, mode: Mode) -> Result<Change, PlanError> {
+    let (after, unreadable) = planned_props(decl, lookup);
+    let moved_from = moves.get(decl.name).copied();
+    let rec = state.resources.get(moved_from.unwrap_or(decl.name));
+    // Only a replacement created first can meet an earlier one's deposed record.
+    let deposed = decl.lifecycle.create_before_destroy && state.resources.contains_key(&lifecycle::deposed_name(decl.name));
+    let mut change = diff_resource(decl, rec, after, unreadable, mode, deposed)?;
+    if let Some(from) = moved_from {
+        change.lifecycle.moved_from = Some(from.to_owned());
+        if change.action == Action::NoOp {
+            // The cloud's ownership tags name the resource: they follow the move.
+            change.update_unchanged(format!("it moved from `{from}`; its ownership tags follow"));
+        }
+    }
+    if change.lifecycle.create_before_destroy {
+        lifecycle::check_identity(decl, &change)?;
+    }
+    Ok(change)
 }
 
 fn unknown_outputs(decl: &DeclaredResource) -> Marked {

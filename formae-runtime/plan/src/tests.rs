@@ -252,3 +252,59 @@ fn a_list_whose_order_means_nothing_differs_only_in_its_items() {
     let fields = super::diff_fields(&before, &other, &[], &["Tags"], Mode::Reconcile);
     assert_eq!(fields.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), vec!["Tags"]);
 }
+
+/// A chain of `n` secrets, each referring to the one before.
+fn long_chain(n: usize) -> StackInstance {
+    let names: &'static [&'static str] = Vec::leak((0..n).map(|i| &*String::leak(format!("s{i}"))).collect());
+    let deps: &'static [&'static [&'static str]] = Vec::leak((0..n).map(|i| if i == 0 { &[][..] } else { &names[i - 1..i] }).collect());
+    let mut s = StackInstance::with_capacity("t", n);
+    for i in 0..n {
+        let text = if i == 0 { Value::Lit("x".into()) } else { refer(names[i - 1]) };
+        s.add(names[i], deps[i], secret(names[i], text));
+    }
+    s
+}
+
+#[test]
+fn planning_ahead_on_every_core_gives_what_planning_in_order_gives() {
+    // Large enough to be planned ahead on more than one thread where there are cores.
+    let s = long_chain(2_000);
+    let mut state = applied(&s);
+    assert!(plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap().changes.iter().all(|c| c.action == Action::NoOp));
+    // A replaced resource in the middle: planned ahead, the one after it read its
+    // recorded ARN; in order, that ARN is known only after apply.
+    state.resources.get_mut("s1500").unwrap().status = ResourceStatus::Failed;
+    let p = plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap();
+    assert_eq!(p.change("s1500").unwrap().action, Action::Replace);
+    let next = p.change("s1501").unwrap();
+    assert_eq!(next.action, Action::Update);
+    assert_eq!(next.after.as_ref().unwrap().unknown, BTreeMap::from([("/secret_string".to_owned(), "s1500.arn".to_owned())]));
+    // Updated in place, `s1501` keeps its ARN: the rest of the chain has nothing to do.
+    let changed: Vec<&str> = p.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| c.resource.as_str()).collect();
+    assert_eq!(changed, ["s1500", "s1501"]);
+    // Nothing recorded: every change is a create, each reference unknown until apply.
+    let fresh = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
+    assert!(fresh.changes.iter().all(|c| c.action == Action::Create));
+    assert_eq!(fresh.change("s1999").unwrap().after.as_ref().unwrap().unknown.get("/secret_string").map(String::as_str), Some("s1998.arn"));
+}
+
+#[test]
+fn a_secret_is_read_in_order_and_a_failure_is_the_first_in_order() {
+    let mut s = long_chain(600);
+    s.add("env", &[], secret("env", Value::Secret(SecretSource::env("NOT_SET_ANYWHERE"))));
+    s.add("late", &["nowhere"], secret("late", Value::Lit("y".into())));
+    let err = plan(&s, &applied(&long_chain(600)), Mode::Reconcile, &NoSecrets).unwrap_err();
+    assert!(matches!(err, PlanError::Order { ref resource, .. } if resource == "late"), "{err}");
+    struct Counted(std::sync::atomic::AtomicUsize);
+    impl SecretReader for Counted {
+        fn read(&self, _: &SecretSource) -> Result<String, SecretError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok("v".into())
+        }
+    }
+    s.resources.pop();
+    let reads = Counted(std::sync::atomic::AtomicUsize::new(0));
+    let p = plan(&s, &StackState::empty("t"), Mode::Reconcile, &reads).unwrap();
+    assert_eq!(reads.0.load(std::sync::atomic::Ordering::SeqCst), 1, "planning ahead reads no secret");
+    assert!(p.change("env").unwrap().after.as_ref().unwrap().sensitive.contains("/secret_string"));
+}
