@@ -17,13 +17,14 @@ pub enum Param {
 }
 
 /// A result cell.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Cell {
     /// Text.
     Text(String),
     /// An integer.
     Int(i64),
-    /// NULL.
+    /// NULL; what a cell taken from its row leaves behind.
+    #[default]
     Null,
 }
 

@@ -174,6 +174,37 @@ impl<B: Sql> SqlStore<B> {
         }
     }
 
+    /// One row of the resources table as its record; the texts it keeps are taken from
+    /// the row.
+    fn recorded(&self, row: &mut [Cell]) -> Result<(String, RecordedResource), StoreError> {
+        let mut take = |i: usize| row.get_mut(i).map(std::mem::take).and_then(Cell::into_text);
+        let (name, type_name, cloud_id, props) = (take(0).unwrap_or_default(), take(1).unwrap_or_default(), take(2).unwrap_or_default(), take(3).unwrap_or_default());
+        let text = |i: usize| match row.get(i) {
+            Some(Cell::Text(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        let status = match text(6).unwrap_or_default() {
+            "ready" => ResourceStatus::Ready,
+            "failed" => ResourceStatus::Failed,
+            other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
+        };
+        let lifecycle: RecordedLifecycle = match text(7) {
+            Some(text) => serde_json::from_str(text).map_err(|e| self.corrupt(&name, e))?,
+            None => RecordedLifecycle::default(),
+        };
+        let rec = RecordedResource {
+            type_name,
+            cloud_id,
+            props: RecordedProps::from_stored_text(props).map_err(|e| self.corrupt(&name, e))?,
+            outputs: serde_json::from_str(text(4).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
+            deps: serde_json::from_str(text(5).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
+            status,
+            protected: lifecycle.protected,
+            region: lifecycle.region,
+        };
+        Ok((name, rec))
+    }
+
     async fn read_lock(&self, stack: &str) -> Result<Option<LockInfo>, StoreError> {
         let rows = self
             .backend
@@ -204,40 +235,21 @@ impl<B: Sql> StateStore for SqlStore<B> {
 
     async fn load(&self, stack: &str) -> Result<StackState, StoreError> {
         // Rows come in name order, so the map is built in one pass at the end.
-        let mut resources = Vec::new();
+        let mut rows = Vec::new();
         self.paged(
             "SELECT name, type, cloud_id, props, outputs, deps, status, lifecycle FROM {resources}
              WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
             stack,
             |row| {
-                let mut cells = row.into_iter().map(Cell::into_text);
-                let mut next = || cells.next().flatten();
-                let (name, type_name, cloud_id) = (next().unwrap_or_default(), next().unwrap_or_default(), next().unwrap_or_default());
-                let (props, outputs, deps, status, lifecycle) = (next().unwrap_or_default(), next().unwrap_or_default(), next().unwrap_or_default(), next().unwrap_or_default(), next());
-                let status = match status.as_str() {
-                    "ready" => ResourceStatus::Ready,
-                    "failed" => ResourceStatus::Failed,
-                    other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
-                };
-                let lifecycle: RecordedLifecycle = match lifecycle {
-                    Some(text) => serde_json::from_str(&text).map_err(|e| self.corrupt(&name, e))?,
-                    None => RecordedLifecycle::default(),
-                };
-                let rec = RecordedResource {
-                    type_name,
-                    cloud_id,
-                    props: RecordedProps::from_stored_text(props).map_err(|e| self.corrupt(&name, e))?,
-                    outputs: serde_json::from_str(&outputs).map_err(|e| self.corrupt(&name, e))?,
-                    deps: serde_json::from_str(&deps).map_err(|e| self.corrupt(&name, e))?,
-                    status,
-                    protected: lifecycle.protected,
-                    region: lifecycle.region,
-                };
-                resources.push((name, rec));
+                rows.push(row);
                 Ok(())
             },
         )
         .await?;
+        // A large stack's rows are read into records on every core; what the records do
+        // not keep is freed here, where it was read.
+        let resources: Vec<(String, RecordedResource)> =
+            formae_core::parallel::map_mut(&mut rows, |row| self.recorded(row)).into_iter().collect::<Result<_, _>>()?;
         let mut state = StackState::empty(stack);
         state.resources = resources.into_iter().collect();
         let mut pending = Vec::new();
