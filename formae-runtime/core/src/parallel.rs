@@ -4,8 +4,9 @@
 
 use std::num::NonZeroUsize;
 
-/// Below this many items a second thread costs more than it saves.
-const WORTH_A_THREAD: usize = 256;
+/// Below this many resources' work a second thread costs more than it saves (a
+/// 1,000-resource plan was slower on two).
+const WORTH_A_THREAD: usize = 2048;
 
 /// `f` of every item, in order, computed on up to as many threads as there are cores
 /// (the calling thread is one of them). Each thread takes one run of consecutive items,
@@ -14,10 +15,9 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     spread(items, threads_for(items.len(), WORTH_A_THREAD), f)
 }
 
-/// [`map`] for items each of which is much work (a part of a stack): worth a thread from
-/// two items on.
-pub fn map_heavy<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    spread(items, threads_for(items.len(), 2), f)
+/// [`map`] for items each as much work as `weight` resources (a part of a stack).
+pub fn map_weighted<T: Sync, R: Send>(items: &[T], weight: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    spread(items, threads_for(items.len().saturating_mul(weight), WORTH_A_THREAD), f)
 }
 
 /// [`map`] for work that takes parts of each item: `f` gets each one to change. What
@@ -93,7 +93,7 @@ mod tests {
         let threads = seen.lock().map(|s| s.len()).unwrap_or(0);
         assert_eq!(threads, cores.min(10_000 / WORTH_A_THREAD), "one run per core");
         assert_eq!(map(&items[..3], |i| i + 1), vec![1, 2, 3], "a small input stays on the calling thread");
-        assert_eq!(map_heavy(&items[..5], |i| i + 1), vec![1, 2, 3, 4, 5]);
+        assert_eq!(map_weighted(&items[..5], 1_000, |i| i + 1), vec![1, 2, 3, 4, 5]);
         assert!(map::<usize, usize>(&[], |i| *i).is_empty());
         let mut texts: Vec<String> = items.iter().map(usize::to_string).collect();
         let taken = map_mut(&mut texts, std::mem::take);

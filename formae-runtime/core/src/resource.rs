@@ -308,7 +308,7 @@ impl StackInstance {
     /// from `params`, on every core, for [`StackInstance::add_part`] to take in order.
     pub fn build_parts<P: Sync>(&self, params: &P, parts: &[fn(&P, &mut StackInstance)]) -> BuiltParts {
         let name = self.name;
-        let built = crate::parallel::map_heavy(parts, |add| {
+        let built = crate::parallel::map_weighted(parts, 64, |add| {
             let mut part = StackInstance::with_capacity(name, 64);
             add(params, &mut part);
             part

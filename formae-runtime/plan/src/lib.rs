@@ -134,6 +134,9 @@ pub fn plan(
     // the few that refer to a recorded resource it replaces, that read secrets, or that
     // failed (to fail in order). Each change is kept where it was planned ahead.
     let mut changes: Vec<Option<Change>> = formae_core::parallel::map(&stack.resources, |decl| {
+        if decl.props.reads_secret() {
+            return None;
+        }
         let lookup = PlanLookup::ahead(state, &moves);
         change_of(decl, state, &lookup, &moves, mode).ok().filter(|_| !lookup.deferred.get())
     });
@@ -150,9 +153,10 @@ pub fn plan(
         decl.props.references(&mut refs);
         // Planning ahead read a recorded output where this plan reads none.
         let stale = |(r, _): &(&str, &str)| !matches!(actions.get(r), Some(Action::NoOp | Action::Update)) && lookup.record(r).is_some();
-        let mut change = match slot.take() {
+        // Kept where it is: a change is large, and most are taken as planned ahead.
+        let change = match slot {
             Some(change) if !refs.iter().any(stale) => change,
-            _ => change_of(decl, state, &lookup, &moves, mode)?,
+            _ => slot.insert(change_of(decl, state, &lookup, &moves, mode)?),
         };
         if decl.meta.reruns_when_dependencies_change && change.action == Action::NoOp {
             let changed = decl.deps.iter().find(|d| matches!(actions.get(*d), Some(Action::Create | Action::Update | Action::Replace)));
@@ -162,7 +166,6 @@ pub fn plan(
         }
         actions.insert(decl.name, change.action);
         change.declared = Some(decl.clone());
-        *slot = Some(change);
     }
     // Every slot holds its change by now. `filter_map` reuses the slots' memory in place,
     // where `flatten` would copy each change into a second buffer.

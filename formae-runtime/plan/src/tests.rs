@@ -268,24 +268,24 @@ fn long_chain(n: usize) -> StackInstance {
 #[test]
 fn planning_ahead_on_every_core_gives_what_planning_in_order_gives() {
     // Large enough to be planned ahead on more than one thread where there are cores.
-    let s = long_chain(2_000);
+    let s = long_chain(5_000);
     let mut state = applied(&s);
     assert!(plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap().changes.iter().all(|c| c.action == Action::NoOp));
     // A replaced resource in the middle: planned ahead, the one after it read its
     // recorded ARN; in order, that ARN is known only after apply.
-    state.resources.get_mut("s1500").unwrap().status = ResourceStatus::Failed;
+    state.resources.get_mut("s3500").unwrap().status = ResourceStatus::Failed;
     let p = plan(&s, &state, Mode::Reconcile, &NoSecrets).unwrap();
-    assert_eq!(p.change("s1500").unwrap().action, Action::Replace);
-    let next = p.change("s1501").unwrap();
+    assert_eq!(p.change("s3500").unwrap().action, Action::Replace);
+    let next = p.change("s3501").unwrap();
     assert_eq!(next.action, Action::Update);
-    assert_eq!(next.after.as_ref().unwrap().unknown, BTreeMap::from([("/secret_string".to_owned(), "s1500.arn".to_owned())]));
-    // Updated in place, `s1501` keeps its ARN: the rest of the chain has nothing to do.
+    assert_eq!(next.after.as_ref().unwrap().unknown, BTreeMap::from([("/secret_string".to_owned(), "s3500.arn".to_owned())]));
+    // Updated in place, `s3501` keeps its ARN: the rest of the chain has nothing to do.
     let changed: Vec<&str> = p.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| c.resource.as_str()).collect();
-    assert_eq!(changed, ["s1500", "s1501"]);
+    assert_eq!(changed, ["s3500", "s3501"]);
     // Nothing recorded: every change is a create, each reference unknown until apply.
     let fresh = plan(&s, &StackState::empty("t"), Mode::Reconcile, &NoSecrets).unwrap();
     assert!(fresh.changes.iter().all(|c| c.action == Action::Create));
-    assert_eq!(fresh.change("s1999").unwrap().after.as_ref().unwrap().unknown.get("/secret_string").map(String::as_str), Some("s1998.arn"));
+    assert_eq!(fresh.change("s4999").unwrap().after.as_ref().unwrap().unknown.get("/secret_string").map(String::as_str), Some("s4998.arn"));
 }
 
 #[test]

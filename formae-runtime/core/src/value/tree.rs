@@ -73,6 +73,17 @@ impl Val {
         }
     }
 
+    /// Whether the tree holds a secret source: resolving it reads a secret.
+    pub fn reads_secret(&self) -> bool {
+        match self {
+            Val::Secret(_) => true,
+            Val::List(items) | Val::Template(items) => items.iter().any(Val::reads_secret),
+            Val::Map(entries) => entries.iter().any(|(_, v)| v.reads_secret()),
+            Val::Doc(v) | Val::Sensitive(v) => v.reads_secret(),
+            Val::Scalar(_) | Val::Ref { .. } => false,
+        }
+    }
+
     /// The value at the JSON Pointer `pointer` (RFC 6901) of what this resolves to: keys
     /// of objects and indexes of lists; a sensitive wrapper sits at its inner value's
     /// place, so the one found there is the outermost. `None` if nothing is there, or the
@@ -443,6 +454,10 @@ mod tests {
         let mut refs = Vec::new();
         v.references(&mut refs);
         assert_eq!(refs, vec![("r", "arn")]);
+        assert!(v.reads_secret());
+        assert!(!v.get("name").is_some_and(Val::reads_secret) && !v.get("doc").is_some_and(Val::reads_secret));
+        let deep = Val::Doc(Box::new(Val::List(vec![Val::Scalar(1.into()), Val::Sensitive(Box::new(Val::Secret(SecretSource::env("Y"))))])));
+        assert!(deep.reads_secret(), "a secret inside a document inside a list");
     }
 
     #[test]
