@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::value::{push_index, push_key, under, Marked, SecretSource, Val};
+use crate::value::{at_mut, push_index, push_key, under, Marked, SecretSource, Val};
 
 /// Where resolution finds outputs and secrets.
 pub trait Lookup {
@@ -90,7 +90,7 @@ impl Resolved {
         let mut value = self.value;
         for p in &self.sensitive {
             let hidden = self.unknown.keys().chain(self.unreadable.iter().map(|(u, _)| u)).any(|u| under(u, p));
-            if let Some(x) = value.pointer_mut(p) {
+            if let Some(x) = at_mut(&mut value, p) {
                 *x = if hidden { Json::Null } else { Json::String(secret_hash(&text_of(x))) };
             }
         }

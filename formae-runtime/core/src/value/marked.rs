@@ -47,6 +47,23 @@ pub fn push_index(pointer: &mut String, i: usize) {
     let _ = write!(pointer, "/{i}");
 }
 
+/// The value at the JSON Pointer `pointer` (RFC 6901), to change; as serde_json's
+/// `pointer_mut`, without unescaping (and allocating) keys that need none.
+pub fn at_mut<'a>(value: &'a mut Json, pointer: &str) -> Option<&'a mut Json> {
+    let Some(rest) = pointer.strip_prefix('/') else { return pointer.is_empty().then_some(value) };
+    let mut node = value;
+    for token in rest.split('/') {
+        let key: std::borrow::Cow<'_, str> = if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() };
+        node = match node {
+            Json::Object(map) => map.get_mut(key.as_ref())?,
+            // An index is digits without a leading zero.
+            Json::Array(items) if !key.starts_with('+') && (key == "0" || !key.starts_with('0')) => items.get_mut(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 /// Whether the JSON Pointer `pointer` is `base` or points inside it.
 pub fn under(pointer: &str, base: &str) -> bool {
     pointer.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))

@@ -8,7 +8,7 @@
 mod marked;
 mod tree;
 
-pub use marked::{escape_key, push_index, push_key, under, Marked, Shown};
+pub use marked::{at_mut, escape_key, push_index, push_key, under, Marked, Shown};
 pub use tree::{to_val, val_of, Val, ValError};
 
 use std::fmt;
