@@ -265,6 +265,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn at_mut_finds_what_serde_json_pointer_mut_finds() {
+        let mut v = serde_json::json!({"a/b": {"~k": [1, {"x": 2}]}, "plain": [0, 1, 2]});
+        for p in ["", "/a~1b", "/a~1b/~0k", "/a~1b/~0k/1/x", "/plain/2", "/plain/02", "/plain/+1", "/plain/3", "/missing", "/a~1b/~0k/0/x"] {
+            let mine = at_mut(&mut v, p).map(|x| x.clone());
+            let theirs = v.pointer_mut(p).map(|x| x.clone());
+            assert_eq!(mine, theirs, "{p}");
+        }
+        *at_mut(&mut v, "/a~1b/~0k/1/x").unwrap() = serde_json::json!("changed");
+        assert_eq!(v["a/b"]["~k"][1]["x"], "changed");
+    }
+
+    #[test]
     fn marks_follow_a_field_and_mask_what_they_mark() {
         let m = Marked {
             value: serde_json::json!({"a/b": {"x": "sha256:00", "y": 1}, "c": null}),
