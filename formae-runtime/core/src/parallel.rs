@@ -54,8 +54,12 @@ fn join_into<R>(out: &mut Vec<R>, threads: Vec<std::thread::ScopedJoinHandle<'_,
 
 /// How many threads `len` items are worth when each thread should get at least `least`.
 fn threads_for(len: usize, least: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    cores.min(len / least.max(1)).max(1)
+    let most = len / least.max(1);
+    if most < 2 {
+        // Not worth asking the system how many cores there are (it reads cgroup files).
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get).min(most)
 }
 
 fn spread<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
