@@ -28,28 +28,50 @@ pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync
     if threads <= 1 {
         return items.iter_mut().map(&f).collect();
     }
-    let len = items.len();
-    let f = &f;
-    std::thread::scope(|scope| {
-        let mut runs = items.chunks_mut(len.div_ceil(threads));
-        let first = runs.next().unwrap_or_default();
-        let others: Vec<_> = runs.map(|run| scope.spawn(move || run.iter_mut().map(f).collect::<Vec<R>>())).collect();
-        let mut out: Vec<R> = Vec::with_capacity(len);
-        out.extend(first.iter_mut().map(f));
-        join_into(&mut out, others);
-        out
-    })
+    let run = items.len().div_ceil(threads);
+    in_runs(items.chunks_mut(run).map(Some).collect(), &|run: &mut [T]| run.iter_mut().map(&f).collect())
 }
 
-/// Appends each thread's results to `out`, in order; a thread's panic goes on here.
-fn join_into<R>(out: &mut Vec<R>, threads: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) {
-    for handle in threads {
-        match handle.join() {
-            Ok(results) => out.extend(results),
-            // A panic in the work is the caller's, as if the work had run on its thread.
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+fn spread<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
     }
+    let run = items.len().div_ceil(threads);
+    in_runs(items.chunks(run).map(Some).collect(), &|run: &[T]| run.iter().map(&f).collect())
+}
+
+/// A worker's stack: as much as a main thread's and more, since a stack's part is one
+/// frame in a debug build; only the pages used are committed.
+const WORKER_STACK: usize = 64 << 20;
+
+/// `work` of each run, the results in order: the first on the calling thread, each
+/// other on a thread of its own, or on the calling thread when no thread can be had.
+fn in_runs<U: Send, R: Send>(mut runs: Vec<Option<U>>, work: &(impl Fn(U) -> Vec<R> + Sync)) -> Vec<R> {
+    let mut done: Vec<Option<Vec<R>>> = Vec::with_capacity(runs.len());
+    std::thread::scope(|scope| {
+        let mut slots = runs.iter_mut();
+        let first = slots.next().and_then(Option::take);
+        // A run is taken by its thread when it starts: one never started stays here.
+        let threads: Vec<_> = slots
+            .map(|slot| std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, move || slot.take().map(work)).ok())
+            .collect();
+        done.push(first.map(work));
+        for thread in threads {
+            done.push(match thread.map(std::thread::ScopedJoinHandle::join) {
+                Some(Ok(results)) => results,
+                // A panic in the work is the caller's, as if the work had run on its thread.
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => None,
+            });
+        }
+    });
+    let mut runs = done.into_iter().zip(runs).map(|(results, left)| results.or_else(|| left.map(work)).unwrap_or_default());
+    // The first run's results, grown once to hold the others'.
+    let mut out = runs.next().unwrap_or_default();
+    let rest: Vec<Vec<R>> = runs.collect();
+    out.reserve(rest.iter().map(Vec::len).sum());
+    rest.into_iter().for_each(|results| out.extend(results));
+    out
 }
 
 /// How many threads `len` items are worth when each thread should get at least `least`.
@@ -60,22 +82,6 @@ fn threads_for(len: usize, least: usize) -> usize {
         return 1;
     }
     std::thread::available_parallelism().map_or(1, NonZeroUsize::get).min(most)
-}
-
-fn spread<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let mut runs = items.chunks(items.len().div_ceil(threads));
-        let first = runs.next().unwrap_or_default();
-        let others: Vec<_> = runs.map(|run| scope.spawn(move || run.iter().map(f).collect::<Vec<R>>())).collect();
-        let mut out: Vec<R> = Vec::with_capacity(items.len());
-        out.extend(first.iter().map(f));
-        join_into(&mut out, others);
-        out
-    })
 }
 
 #[cfg(test)]
@@ -107,8 +113,23 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_work_reaches_the_caller() {
-        let items: Vec<usize> = (0..2_000).collect();
-        let caught = std::panic::catch_unwind(|| map(&items, |i| if *i == 1_999 { panic!("the last item") } else { *i }));
+        let items: Vec<usize> = (0..10_000).collect();
+        let caught = std::panic::catch_unwind(|| map(&items, |i| if *i == 9_999 { panic!("the last item") } else { *i }));
         assert!(caught.is_err());
+    }
+
+    /// Uses about `kib` KiB of stack.
+    fn deep(kib: usize) -> usize {
+        let frame = std::hint::black_box([1u8; 1024]);
+        if kib == 0 { usize::from(frame[0]) } else { deep(kib - 1) + usize::from(frame[1]) }
+    }
+
+    #[test]
+    fn a_worker_has_the_stack_a_main_thread_has() {
+        // 12 MiB deep on the last item, which a second core's thread works on: more than
+        // a spawned thread's default 2 MiB, and a main thread's 8 MiB.
+        let items: Vec<usize> = (0..10_000).collect();
+        let out = map(&items, |i| if *i == 9_999 { deep(12 * 1024) } else { 0 });
+        assert_eq!(out[9_999], 12 * 1024 + 1);
     }
 }
