@@ -606,3 +606,41 @@ pub fn read_output<T: DeserializeOwned>(
     let v = state.outputs.get(name).ok_or_else(|| OutputError::Missing(name.to_owned()))?;
     serde_json::from_value(v.clone()).map_err(|source| OutputError::Type { name: name.to_owned(), source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(p: &&'static str, s: &mut StackInstance) {
+        s.switched_off("first", p);
+        s.reads("other", "out");
+    }
+
+    fn second(p: &&'static str, s: &mut StackInstance) {
+        s.switched_off("second", p);
+        s.key_problem("second", "f", "k");
+    }
+
+    #[test]
+    fn parts_built_on_every_core_are_added_where_they_stand() {
+        // 200 parts of 64 resources' worth: more than one thread's where there are cores.
+        // The first 150 one way, the rest the other: any run out of its place shows.
+        let parts: Vec<fn(&&'static str, &mut StackInstance)> = (0..200).map(|i| if i < 150 { first as fn(&&'static str, &mut StackInstance) } else { second }).collect();
+        let mut s = StackInstance::with_capacity("t", 0);
+        let mut built = s.build_parts(&"on", &parts);
+        for i in 0..200 {
+            s.add_part(&mut built);
+            if i == 99 {
+                s.switched_off("between", "here");
+            }
+        }
+        s.add_part(&mut built);
+        let order: Vec<&str> = s.switched_off.iter().map(|(r, _)| *r).collect();
+        let mut expected: Vec<&str> = (0..200).map(|i| if i < 150 { "first" } else { "second" }).collect();
+        expected.insert(100, "between");
+        assert_eq!(order, expected, "each part where its step stands");
+        assert!(s.switched_off.iter().all(|(r, c)| *r == "between" || *c == "on"), "built from the parameters");
+        assert_eq!(s.reads, [("other", "out")], "a stack read by several parts is recorded once");
+        assert_eq!(s.key_problems.len(), 50);
+    }
+}
