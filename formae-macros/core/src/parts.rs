@@ -145,7 +145,7 @@ pub fn split(checked: &Checked, adds: Vec<TokenStream>) -> Parts {
     // first, all at once, and added where they stand.
     let prelude = quote! {
         let __formae_parts: &[fn(&#params_ident, &mut ::formae_runtime::StackInstance)] = &[#(#adders),*];
-        let mut __formae_built = __formae_s.build_parts(__formae_p, __formae_parts);
+        let mut __formae_built = __formae_s.build_parts(__formae_p, #PART, __formae_parts);
     };
     Parts { prelude, steps, module, literal_broken }
 }
