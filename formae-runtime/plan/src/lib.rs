@@ -103,9 +103,11 @@ pub fn check_secrets(plan: &Plan, secrets: &dyn SecretReader) -> Result<(), Plan
         let Some(decl) = c.declared.as_ref().filter(|_| matches!(c.action, Action::Create | Action::Update | Action::Replace)) else {
             continue;
         };
-        let mut sources = Vec::new();
-        decl.props.secret_sources(&mut sources);
-        if let Some(source) = sources.into_iter().find_map(|src| secrets.read(src).err()) {
+        let unreadable = decl.props.each_secret(&mut |src| match secrets.read(src) {
+            Ok(_) => std::ops::ControlFlow::Continue(()),
+            Err(source) => std::ops::ControlFlow::Break(source),
+        });
+        if let std::ops::ControlFlow::Break(source) = unreadable {
             return Err(PlanError::Secret { resource: decl.name.to_owned(), source });
         }
     }

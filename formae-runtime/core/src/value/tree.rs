@@ -8,6 +8,8 @@
 //! serde_json's `RawValue` is recognised), so the marks travel beside the data, never in
 //! it.
 
+use std::ops::ControlFlow;
+
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize as SerializeDerive};
 use serde_json::Value as Json;
@@ -62,26 +64,21 @@ impl Val {
         }
     }
 
-    /// Every secret source in the tree.
-    pub fn secret_sources<'a>(&'a self, out: &mut Vec<&'a SecretSource>) {
+    /// `visit` of each secret source in the tree, in order, until one breaks: what it
+    /// broke with, if any.
+    pub fn each_secret<'a, B>(&'a self, visit: &mut impl FnMut(&'a SecretSource) -> ControlFlow<B>) -> ControlFlow<B> {
         match self {
-            Val::Secret(s) => out.push(s),
-            Val::List(items) | Val::Template(items) => items.iter().for_each(|v| v.secret_sources(out)),
-            Val::Map(entries) => entries.iter().for_each(|(_, v)| v.secret_sources(out)),
-            Val::Doc(v) | Val::Sensitive(v) => v.secret_sources(out),
-            Val::Scalar(_) | Val::Ref { .. } => {}
+            Val::Secret(s) => visit(s),
+            Val::List(items) | Val::Template(items) => items.iter().try_for_each(|v| v.each_secret(visit)),
+            Val::Map(entries) => entries.iter().try_for_each(|(_, v)| v.each_secret(visit)),
+            Val::Doc(v) | Val::Sensitive(v) => v.each_secret(visit),
+            Val::Scalar(_) | Val::Ref { .. } => ControlFlow::Continue(()),
         }
     }
 
     /// Whether the tree holds a secret source: resolving it reads a secret.
     pub fn reads_secret(&self) -> bool {
-        match self {
-            Val::Secret(_) => true,
-            Val::List(items) | Val::Template(items) => items.iter().any(Val::reads_secret),
-            Val::Map(entries) => entries.iter().any(|(_, v)| v.reads_secret()),
-            Val::Doc(v) | Val::Sensitive(v) => v.reads_secret(),
-            Val::Scalar(_) | Val::Ref { .. } => false,
-        }
+        self.each_secret(&mut |_| ControlFlow::Break(())).is_break()
     }
 
     /// The value at the JSON Pointer `pointer` (RFC 6901) of what this resolves to: keys
@@ -458,6 +455,14 @@ mod tests {
         assert!(!v.get("name").is_some_and(Val::reads_secret) && !v.get("doc").is_some_and(Val::reads_secret));
         let deep = Val::Doc(Box::new(Val::List(vec![Val::Scalar(1.into()), Val::Sensitive(Box::new(Val::Secret(SecretSource::env("Y"))))])));
         assert!(deep.reads_secret(), "a secret inside a document inside a list");
+        let two = Val::Map(vec![("a".into(), Val::Secret(SecretSource::env("A"))), ("b".into(), deep)]);
+        let mut seen = Vec::new();
+        let _ = two.each_secret(&mut |s| {
+            seen.push(s.to_string());
+            ControlFlow::<()>::Continue(())
+        });
+        assert_eq!(seen, [SecretSource::env("A").to_string(), SecretSource::env("Y").to_string()], "every secret, in order");
+        assert_eq!(two.each_secret(&mut |s| ControlFlow::Break(s.to_string())), ControlFlow::Break(SecretSource::env("A").to_string()), "the first that breaks");
     }
 
     #[test]
