@@ -40,25 +40,32 @@ struct PlanLookup<'a> {
     /// What the plan does to the resources planned so far; `None` while planning ahead
     /// of them, as if each one referred to keeps its record (see [`plan`]).
     actions: Option<&'a HashMap<&'a str, Action>>,
-    /// Where secrets are read; `None` while planning ahead, which defers any resource
-    /// that reads one.
-    secrets: Option<&'a dyn SecretReader>,
+    /// Where secrets are read: [`Unread`] while planning ahead, which leaves every
+    /// resource that reads one to the walk in order.
+    secrets: &'a dyn SecretReader,
     /// Resources this plan re-addresses: new name to the one recorded.
     moves: &'a HashMap<&'a str, &'a str>,
-    /// A secret was asked for while planning ahead: the result is not to be used.
-    deferred: std::cell::Cell<bool>,
+}
+
+/// The secrets of planning ahead: none is read there, so that each is read once, in order.
+struct Unread;
+
+impl SecretReader for Unread {
+    fn read(&self, source: &SecretSource) -> Result<String, SecretError> {
+        Err(SecretError::Empty(source.to_string()))
+    }
 }
 
 impl<'a> PlanLookup<'a> {
     /// The lookup of the plan proper: outputs of resources the plan keeps, secrets read.
     fn planned(state: &'a StackState, actions: &'a HashMap<&'a str, Action>, secrets: &'a dyn SecretReader, moves: &'a HashMap<&'a str, &'a str>) -> Self {
-        PlanLookup { state, actions: Some(actions), secrets: Some(secrets), moves, deferred: std::cell::Cell::new(false) }
+        PlanLookup { state, actions: Some(actions), secrets, moves }
     }
 
     /// The lookup of planning ahead: every recorded output as if its resource were kept;
     /// no secret read.
     fn ahead(state: &'a StackState, moves: &'a HashMap<&'a str, &'a str>) -> Self {
-        PlanLookup { state, actions: None, secrets: None, moves, deferred: std::cell::Cell::new(false) }
+        PlanLookup { state, actions: None, secrets: &Unread, moves }
     }
 
     /// The record of the declared resource `resource`, under the name it was recorded by.
@@ -78,13 +85,7 @@ impl Lookup for PlanLookup<'_> {
         }
     }
     fn secret(&self, source: &SecretSource) -> Result<String, SecretError> {
-        match self.secrets {
-            Some(secrets) => secrets.read(source),
-            None => {
-                self.deferred.set(true);
-                Err(SecretError::Empty(source.to_string()))
-            }
-        }
+        self.secrets.read(source)
     }
 }
 
@@ -139,8 +140,7 @@ pub fn plan(
         if decl.props.reads_secret() {
             return None;
         }
-        let lookup = PlanLookup::ahead(state, &moves);
-        change_of(decl, state, &lookup, &moves, mode).ok().filter(|_| !lookup.deferred.get())
+        change_of(decl, state, &PlanLookup::ahead(state, &moves), &moves, mode).ok()
     });
     let mut refs: Vec<(&str, &str)> = Vec::new();
     for ((i, decl), slot) in stack.resources.iter().enumerate().zip(changes.iter_mut()) {
