@@ -2,7 +2,6 @@
 //! `sslrootcert`, against the sandbox's PostgreSQL, which serves TLS on 127.0.0.1 with a
 //! certificate for `localhost` signed by a CA it makes at start.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use formae_runtime::state::{RecordedResource, ResourceStatus};
@@ -24,7 +23,7 @@ fn stack(name: &str, resources: usize) -> StackState {
                 type_name: "AWS::IAM::Role".into(),
                 cloud_id: role.clone(),
                 props: formae_runtime::state::RecordedProps::new(json!({"role_name": role, "password": "sha256:00"}), ["/password".to_owned()].into()),
-                outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}")))]),
+                outputs: [("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}")))].into_iter().collect(),
                 deps: vec![],
                 status: ResourceStatus::Ready, protected: false, region: None
             },

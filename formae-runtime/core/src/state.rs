@@ -10,8 +10,10 @@ use serde_json::Value as Json;
 /// would, and the output where its attribute would.
 pub const STACK_PREFIX: &str = "stack:";
 
+mod outputs;
 mod recorded_props;
 
+pub use outputs::Outputs;
 pub use recorded_props::RecordedProps;
 
 /// The recorded state of one stack.
@@ -70,7 +72,7 @@ pub struct RecordedResource {
     /// The properties last applied, in plan form: secrets are hashes, and marked as such.
     pub props: RecordedProps,
     /// Its outputs.
-    pub outputs: BTreeMap<String, Json>,
+    pub outputs: Outputs,
     /// The resources it depended on when applied; deletes run in reverse.
     pub deps: Vec<String>,
     /// Where its last operation got to.

@@ -568,7 +568,7 @@ async fn record(
                 type_name: d.meta.type_name.to_owned(),
                 cloud_id: applied.cloud_id,
                 props: RecordedProps::from_marked(planned),
-                outputs: applied.outputs,
+                outputs: applied.outputs.into_iter().collect(),
                 deps: d.deps.iter().map(|s| (*s).to_owned()).collect(),
                 status: ResourceStatus::Ready,
                 protected: at.protected,

@@ -16,7 +16,7 @@ mod lifecycle_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
 
@@ -283,7 +283,7 @@ fn diff_resource(
             after: Some(after),
             fields: Vec::new(),
             outputs: unknown_outputs(decl),
-            prior_outputs: BTreeMap::new(),
+            prior_outputs: Default::default(),
             reason: None,
             lifecycle: declared,
             declared: None,
@@ -318,7 +318,7 @@ fn diff_resource(
     };
     let (outputs, prior_outputs) = match action {
         Action::Replace => (unknown_outputs(decl), rec.outputs.clone()),
-        _ => (Marked::plain(Json::Object(rec.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())), BTreeMap::new()),
+        _ => (Marked::plain(Json::Object(rec.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())), Default::default()),
     };
     let mut reason = reason;
     let replace_first = decl.lifecycle.create_before_destroy && action == Action::Replace;

@@ -1,10 +1,9 @@
 //! What a plan is: per resource what happens and why, the drift a refresh found, what
 //! already exists, the order, and the counts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 
 use super::order::Operation;
 use crate::resource::{DeclaredOutput, DeclaredResource, StackInstance};
@@ -81,8 +80,8 @@ pub struct Change {
     /// Output attributes; unknown until apply for creates and replacements.
     pub outputs: Marked,
     /// Output attributes as recorded, for replacements and deletes.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub prior_outputs: BTreeMap<String, Json>,
+    #[serde(default, skip_serializing_if = "crate::state::Outputs::is_empty")]
+    pub prior_outputs: crate::state::Outputs,
     /// Why, when it is not only a property change (a failed resource, a type change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

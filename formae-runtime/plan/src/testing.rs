@@ -23,7 +23,6 @@
 //! snapshot. Accept new or changed snapshots with `INSTA_UPDATE=always cargo test`, after
 //! reviewing the `.snap.new` files a failing run leaves beside the `.snap` files.
 
-use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
@@ -81,7 +80,7 @@ pub fn deployed_state(stack: &StackInstance) -> StackState {
     let mut state = StackState::empty(stack.name);
     for decl in &stack.resources {
         let (props, _) = planned_props(decl, &Recording(&state));
-        let outputs: BTreeMap<String, Json> = decl.meta.outputs.iter().map(|a| ((*a).to_owned(), fake_output(decl.name, a))).collect();
+        let outputs: crate::state::Outputs = decl.meta.outputs.iter().map(|a| ((*a).to_owned(), fake_output(decl.name, a))).collect();
         state.resources.insert(
             decl.name.to_owned(),
             RecordedResource {
@@ -117,7 +116,7 @@ pub fn with_real_outputs(mut state: StackState, real: &[(&str, &str)]) -> StackS
     }
     for r in state.resources.values_mut() {
         replace_in(r.props.value_mut(), real);
-        r.outputs.values_mut().for_each(|v| replace_in(v, real));
+        r.outputs.iter_mut().for_each(|(_, v)| replace_in(v, real));
     }
     state
 }

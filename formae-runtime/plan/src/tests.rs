@@ -48,7 +48,7 @@ fn applied(s: &StackInstance) -> StackState {
             type_name: d.meta.type_name.into(),
             cloud_id: d.name.into(),
             props: crate::state::RecordedProps::from_marked(props),
-            outputs: BTreeMap::from([("arn".to_owned(), Json::String(format!("arn:{}", d.name)))]),
+            outputs: [("arn".to_owned(), Json::String(format!("arn:{}", d.name)))].into_iter().collect(),
             deps: d.deps.iter().map(|x| (*x).to_owned()).collect(),
             status: ResourceStatus::Ready, protected: false, region: None
         };
@@ -179,7 +179,7 @@ fn an_unreadable_secret_fails_only_when_there_is_something_to_compare() {
             type_name: "AWS::SecretsManager::Secret".into(),
             cloud_id: "a".into(),
             props: crate::state::RecordedProps::new(serde_json::json!({"name": "a", "secret_string": "sha256:00"}), ["/secret_string".to_owned()].into()),
-            outputs: BTreeMap::new(),
+            outputs: Default::default(),
             deps: vec![],
             status: ResourceStatus::Ready, protected: false, region: None
         },
@@ -278,7 +278,7 @@ fn planning_ahead_on_every_core_gives_what_planning_in_order_gives() {
     assert_eq!(p.change("s3500").unwrap().action, Action::Replace);
     let next = p.change("s3501").unwrap();
     assert_eq!(next.action, Action::Update);
-    assert_eq!(next.after.as_ref().unwrap().unknown, BTreeMap::from([("/secret_string".to_owned(), "s3500.arn".to_owned())]));
+    assert_eq!(next.after.as_ref().unwrap().unknown, std::collections::BTreeMap::from([("/secret_string".to_owned(), "s3500.arn".to_owned())]));
     // Updated in place, `s3501` keeps its ARN: the rest of the chain has nothing to do.
     let changed: Vec<&str> = p.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| c.resource.as_str()).collect();
     assert_eq!(changed, ["s3500", "s3501"]);

@@ -1,7 +1,6 @@
 //! The embedded store's own cases; what every backend must do is the conformance suite in
 //! the tests crate.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +15,7 @@ fn rec() -> RecordedResource {
         type_name: "AWS::IAM::Role".into(),
         cloud_id: "r".into(),
         props: crate::state::RecordedProps::plain(serde_json::json!({"role_name": "r"})),
-        outputs: BTreeMap::from([("arn".to_owned(), serde_json::json!("arn:aws:iam::1:role/r"))]),
+        outputs: [("arn".to_owned(), serde_json::json!("arn:aws:iam::1:role/r"))].into_iter().collect(),
         deps: vec!["x".into()],
         status: ResourceStatus::Ready, protected: false, region: None
     }

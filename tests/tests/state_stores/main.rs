@@ -35,7 +35,7 @@ fn resource(i: usize, role: &str) -> RecordedResource {
                 "assume_role_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
                 "password": "sha256:00",
             }), ["/password".to_owned()].into()),
-        outputs: BTreeMap::from([("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}-{i}")))]),
+        outputs: [("arn".to_owned(), json!(format!("arn:aws:iam::123456789012:role/{role}-{i}")))].into_iter().collect(),
         deps: if i > 0 { vec![format!("r{:05}", i - 1)] } else { vec![] },
         status: ResourceStatus::Ready, protected: false, region: None
     }

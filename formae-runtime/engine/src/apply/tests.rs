@@ -23,7 +23,7 @@ fn replacement_deletes_before_creating_and_dependents_wait() {
     let mut state = StackState::empty("t");
     state.resources.insert(
         "a".into(),
-        RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: BTreeMap::new(), deps: vec![], status: ResourceStatus::Ready, protected: false, region: None },
+        RecordedResource { type_name: "AWS::SecretsManager::Secret".into(), cloud_id: "a".into(), props: RecordedProps::default(), outputs: Default::default(), deps: vec![], status: ResourceStatus::Ready, protected: false, region: None },
     );
     let p = crate::plan::plan(&s, &state, crate::plan::Mode::Reconcile, &crate::plan::EnvSecrets).unwrap();
     assert_eq!(p.change("a").map(|c| c.action), Some(Action::Replace), "a's recorded properties differ from its declaration");
