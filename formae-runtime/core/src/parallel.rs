@@ -20,24 +20,71 @@ pub fn map_weighted<T: Sync, R: Send>(items: &[T], weight: usize, f: impl Fn(&T)
     spread(items, threads_for(items.len().saturating_mul(weight), WORTH_A_THREAD), f)
 }
 
-/// [`map`] for work that takes parts of each item: `f` gets each one to change. What
-/// it leaves in an item is freed by the caller, on the thread that made it (a thread
-/// freeing another's memory waits on that thread's allocator).
-pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
-    let threads = threads_for(items.len(), WORTH_A_THREAD);
-    if threads <= 1 {
-        return items.iter_mut().map(&f).collect();
-    }
-    let run = items.len().div_ceil(threads);
-    in_runs(items.chunks_mut(run).map(Some).collect(), &|run: &mut [T]| run.iter_mut().map(&f).collect())
-}
-
 fn spread<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if threads <= 1 {
         return items.iter().map(&f).collect();
     }
     let run = items.len().div_ceil(threads);
     in_runs(items.chunks(run).map(Some).collect(), &|run: &[T]| run.iter().map(&f).collect())
+}
+
+/// Work on items as they come, on a thread of its own, while the calling thread goes on
+/// making them: a large state's records are made from the pages already read while the
+/// next page is read. Results come back in the order the items were sent.
+pub struct Alongside<T, R, F> {
+    work: Work<T, R, F>,
+}
+
+enum Work<T, R, F> {
+    /// On a thread of its own, fed in order.
+    Thread { items: std::sync::mpsc::Sender<T>, thread: std::thread::JoinHandle<Vec<R>> },
+    /// On the calling thread, when no thread could be started.
+    Here { work: F, done: Vec<R> },
+}
+
+impl<T, R, F> Alongside<T, R, F>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: FnMut(T) -> R + Clone + Send + 'static,
+{
+    /// Starts a thread that does `work` on each item sent.
+    pub fn start(work: F) -> Self {
+        let (items, sent) = std::sync::mpsc::channel::<T>();
+        let mut on_thread = work.clone();
+        let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || sent.into_iter().map(&mut on_thread).collect());
+        match spawned {
+            Ok(thread) => Alongside { work: Work::Thread { items, thread } },
+            Err(e) => {
+                tracing::debug!(error = %e, "no thread to work alongside; working here");
+                Alongside { work: Work::Here { work, done: Vec::new() } }
+            }
+        }
+    }
+
+    /// Hands the next item over.
+    pub fn send(&mut self, item: T) {
+        match &mut self.work {
+            // Refused only by a thread that panicked, which `finish` passes on.
+            Work::Thread { items, .. } => drop(items.send(item)),
+            Work::Here { work, done } => done.push(work(item)),
+        }
+    }
+
+    /// The results of every item sent, in order, once the last is done.
+    pub fn finish(self) -> Vec<R> {
+        match self.work {
+            Work::Thread { items, thread } => {
+                drop(items);
+                match thread.join() {
+                    Ok(done) => done,
+                    // A panic in the work is the caller's, as if the work had run on its thread.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Work::Here { done, .. } => done,
+        }
+    }
 }
 
 /// A worker's stack: as much as a main thread's and more, since a stack's part is one
@@ -105,10 +152,19 @@ mod tests {
         assert_eq!(map(&items[..3], |i| i + 1), vec![1, 2, 3], "a small input stays on the calling thread");
         assert_eq!(map_weighted(&items[..5], 1_000, |i| i + 1), vec![1, 2, 3, 4, 5]);
         assert!(map::<usize, usize>(&[], |i| *i).is_empty());
-        let mut texts: Vec<String> = items.iter().map(usize::to_string).collect();
-        let taken = map_mut(&mut texts, std::mem::take);
-        assert_eq!(taken, items.iter().map(usize::to_string).collect::<Vec<_>>());
-        assert!(texts.iter().all(String::is_empty), "each item was handed to the work to change");
+    }
+
+    #[test]
+    fn work_alongside_comes_back_in_the_order_sent_from_another_thread() {
+        let here = std::thread::current().id();
+        let mut alongside = Alongside::start(move |i: usize| (i * 2, std::thread::current().id() != here));
+        (0..1_000).for_each(|i| alongside.send(i));
+        let done = alongside.finish();
+        assert_eq!(done.iter().map(|(r, _)| *r).collect::<Vec<_>>(), (0..1_000).map(|i| i * 2).collect::<Vec<_>>());
+        assert!(done.iter().all(|(_, elsewhere)| *elsewhere), "worked on a thread of its own");
+        let mut failing = Alongside::start(|i: usize| if i == 3 { panic!("the fourth item") } else { i });
+        (0..10).for_each(|i| failing.send(i));
+        assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| failing.finish())).is_err(), "a panic reaches the caller");
     }
 
     #[test]

@@ -144,9 +144,10 @@ impl<B: Sql> SqlStore<B> {
         Step::One(self.sql("DELETE FROM {pending} WHERE stack = $1 AND name = $2"), vec![Param::Text(stack.into()), Param::Text(name.into())])
     }
 
-    /// Hands every row of a query to `each`, read in pages keyed on `name` (each page let
-    /// go before the next is read), halving a page the backend cannot return at once.
-    async fn paged(&self, sql: &str, stack: &str, mut each: impl FnMut(Vec<Cell>) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    /// Hands every page of a query's rows to `each`, read in pages keyed on `name` (each
+    /// page let go before the next is read), halving a page the backend cannot return at
+    /// once. `each` is told whether more pages may follow (the page is full).
+    async fn paged(&self, sql: &str, stack: &str, mut each: impl FnMut(Vec<Vec<Cell>>, bool) -> Result<(), StoreError>) -> Result<(), StoreError> {
         let sql = self.sql(sql);
         let mut after = String::new();
         let mut page = self.backend.page_rows();
@@ -161,48 +162,15 @@ impl<B: Sql> SqlStore<B> {
                 }
                 Err(e) => return Err(self.err(e)),
             };
-            let n = rows.len();
+            let full = i64::try_from(rows.len()).unwrap_or(0) >= page;
             if let Some(last) = rows.last().and_then(|r| r.first()).and_then(Cell::text) {
                 after = last;
             }
-            for row in rows {
-                each(row)?;
-            }
-            if i64::try_from(n).unwrap_or(0) < page {
+            each(rows, full)?;
+            if !full {
                 return Ok(());
             }
         }
-    }
-
-    /// One row of the resources table as its record; the texts it keeps are taken from
-    /// the row.
-    fn recorded(&self, row: &mut [Cell]) -> Result<(String, RecordedResource), StoreError> {
-        let mut take = |i: usize| row.get_mut(i).map(std::mem::take).and_then(Cell::into_text);
-        let (name, type_name, cloud_id, props) = (take(0).unwrap_or_default(), take(1).unwrap_or_default(), take(2).unwrap_or_default(), take(3).unwrap_or_default());
-        let text = |i: usize| match row.get(i) {
-            Some(Cell::Text(t)) => Some(t.as_str()),
-            _ => None,
-        };
-        let status = match text(6).unwrap_or_default() {
-            "ready" => ResourceStatus::Ready,
-            "failed" => ResourceStatus::Failed,
-            other => return Err(self.corrupt(&name, format!("unknown status `{other}`"))),
-        };
-        let lifecycle: RecordedLifecycle = match text(7) {
-            Some(text) => serde_json::from_str(text).map_err(|e| self.corrupt(&name, e))?,
-            None => RecordedLifecycle::default(),
-        };
-        let rec = RecordedResource {
-            type_name,
-            cloud_id,
-            props: RecordedProps::from_stored_text(props).map_err(|e| self.corrupt(&name, e))?,
-            outputs: serde_json::from_str(text(4).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
-            deps: serde_json::from_str(text(5).unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
-            status,
-            protected: lifecycle.protected,
-            region: lifecycle.region,
-        };
-        Ok((name, rec))
     }
 
     async fn read_lock(&self, stack: &str) -> Result<Option<LockInfo>, StoreError> {
@@ -234,22 +202,36 @@ impl<B: Sql> StateStore for SqlStore<B> {
     }
 
     async fn load(&self, stack: &str) -> Result<StackState, StoreError> {
-        // Rows come in name order, so the map is built in one pass at the end.
-        let mut rows = Vec::new();
+        // Rows come in name order, so the map is built in one pass at the end. Once a page
+        // comes back full (more follow), records are made on a thread of their own while
+        // the next page is read; what a record does not keep goes back with its page, to be
+        // freed here, where it was read.
+        let store = self.backend.describe();
+        let make = move |mut page: Vec<Vec<Cell>>| (page.iter_mut().map(|row| recorded(&store, row)).collect::<Vec<_>>(), page);
+        let mut made = Vec::new();
+        let mut alongside: Option<formae_core::parallel::Alongside<_, _, _>> = None;
         self.paged(
             "SELECT name, type, cloud_id, props, outputs, deps, status, lifecycle FROM {resources}
              WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
             stack,
-            |row| {
-                rows.push(row);
+            |page, full| {
+                match &mut alongside {
+                    Some(worker) => worker.send(page),
+                    None if full => alongside.get_or_insert_with(|| formae_core::parallel::Alongside::start(make.clone())).send(page),
+                    None => made.push(make.clone()(page)),
+                }
                 Ok(())
             },
         )
         .await?;
-        // A large stack's rows are read into records on every core; what the records do
-        // not keep is freed here, where it was read.
-        let resources: Vec<(String, RecordedResource)> =
-            formae_core::parallel::map_mut(&mut rows, |row| self.recorded(row)).into_iter().collect::<Result<_, _>>()?;
+        // Every page is read; this waits for the records still being made.
+        made.extend(alongside.map(formae_core::parallel::Alongside::finish).unwrap_or_default());
+        let mut resources = Vec::with_capacity(made.iter().map(|(records, _)| records.len()).sum());
+        for (records, _read) in made {
+            for record in records {
+                resources.push(record?);
+            }
+        }
         let mut state = StackState::empty(stack);
         state.resources = resources.into_iter().collect();
         let mut pending = Vec::new();
@@ -257,19 +239,21 @@ impl<B: Sql> StateStore for SqlStore<B> {
             "SELECT name, op, type, cloud_id, identity, started_at, client_token FROM {pending}
              WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
             stack,
-            |row| {
-                let mut cells = row.into_iter().map(Cell::into_text);
-                let mut next = || cells.next().flatten();
-                let name = next().unwrap_or_default();
-                let op = PendingOp {
-                    op: next().unwrap_or_default().parse().map_err(|e: String| self.corrupt(&name, e))?,
-                    type_name: next().unwrap_or_default(),
-                    cloud_id: next(),
-                    identity: serde_json::from_str(&next().unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
-                    started_at: next().unwrap_or_default(),
-                    client_token: next(),
-                };
-                pending.push((name, op));
+            |rows, _| {
+                for row in rows {
+                    let mut cells = row.into_iter().map(Cell::into_text);
+                    let mut next = || cells.next().flatten();
+                    let name = next().unwrap_or_default();
+                    let op = PendingOp {
+                        op: next().unwrap_or_default().parse().map_err(|e: String| self.corrupt(&name, e))?,
+                        type_name: next().unwrap_or_default(),
+                        cloud_id: next(),
+                        identity: serde_json::from_str(&next().unwrap_or_default()).map_err(|e| self.corrupt(&name, e))?,
+                        started_at: next().unwrap_or_default(),
+                        client_token: next(),
+                    };
+                    pending.push((name, op));
+                }
                 Ok(())
             },
         )
@@ -410,4 +394,36 @@ impl<B: Sql> StateStore for SqlStore<B> {
     async fn lock_info(&self, stack: &str) -> Result<Option<LockInfo>, StoreError> {
         self.read_lock(stack).await
     }
+}
+
+/// One row of the resources table of the store `store` as its record; the texts it keeps
+/// are taken from the row.
+fn recorded(store: &str, row: &mut [Cell]) -> Result<(String, RecordedResource), StoreError> {
+let corrupt = |resource: &str, message: &dyn std::fmt::Display| StoreError::Corrupt { store: store.to_owned(), resource: resource.to_owned(), message: message.to_string() };
+    let mut take = |i: usize| row.get_mut(i).map(std::mem::take).and_then(Cell::into_text);
+    let (name, type_name, cloud_id, props) = (take(0).unwrap_or_default(), take(1).unwrap_or_default(), take(2).unwrap_or_default(), take(3).unwrap_or_default());
+    let text = |i: usize| match row.get(i) {
+        Some(Cell::Text(t)) => Some(t.as_str()),
+        _ => None,
+    };
+    let status = match text(6).unwrap_or_default() {
+        "ready" => ResourceStatus::Ready,
+        "failed" => ResourceStatus::Failed,
+        other => return Err(corrupt(&name, &format!("unknown status `{other}`"))),
+    };
+    let lifecycle: RecordedLifecycle = match text(7) {
+        Some(text) => serde_json::from_str(text).map_err(|e| corrupt(&name, &e))?,
+        None => RecordedLifecycle::default(),
+    };
+    let rec = RecordedResource {
+        type_name,
+        cloud_id,
+        props: RecordedProps::from_stored_text(props).map_err(|e| corrupt(&name, &e))?,
+        outputs: serde_json::from_str(text(4).unwrap_or_default()).map_err(|e| corrupt(&name, &e))?,
+        deps: serde_json::from_str(text(5).unwrap_or_default()).map_err(|e| corrupt(&name, &e))?,
+        status,
+        protected: lifecycle.protected,
+        region: lifecycle.region,
+    };
+    Ok((name, rec))
 }

@@ -229,3 +229,22 @@ async fn a_third_schema_file_gains_the_journal_token_keeping_its_rows() {
     store.put_pending("s", "half", &op).await.unwrap();
     assert_eq!(store.load("s").await.unwrap().pending["half"].client_token, Some(token));
 }
+
+/// A large state's records are made on another thread while its pages are read: every
+/// one comes back, and a corrupt one on a later page is still reported by name.
+#[tokio::test]
+async fn a_large_state_loads_whole_and_a_corrupt_row_on_a_later_page_is_reported() {
+    let path = tempdir().join("state.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mut state = StackState::empty("s");
+    for i in 0..5_000 {
+        state.resources.insert(format!("r{i:04}"), rec());
+    }
+    store.put_state(&state).await.unwrap();
+    let loaded = store.load("s").await.unwrap();
+    assert_eq!(loaded.resources.keys().collect::<Vec<_>>(), state.resources.keys().collect::<Vec<_>>());
+    assert_eq!(loaded.resources["r4999"].outputs, rec().outputs);
+    store.backend().execute("UPDATE formae_rs_resources SET outputs = '[1' WHERE name = 'r4321'", vec![]).await.unwrap();
+    let err = store.load("s").await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { ref resource, .. } if resource == "r4321"), "{err}");
+}
