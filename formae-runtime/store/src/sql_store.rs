@@ -208,24 +208,26 @@ impl<B: Sql> StateStore for SqlStore<B> {
         // freed here, where it was read.
         let store = self.backend.describe();
         let make = move |mut page: Vec<Vec<Cell>>| (page.iter_mut().map(|row| recorded(&store, row)).collect::<Vec<_>>(), page);
-        let mut made = Vec::new();
+        let mut last = None;
         let mut alongside: Option<formae_core::parallel::Alongside<_, _, _>> = None;
         self.paged(
             "SELECT name, type, cloud_id, props, outputs, deps, status, lifecycle FROM {resources}
              WHERE stack = $1 AND name > $2 ORDER BY name LIMIT $3",
             stack,
             |page, full| {
-                match &mut alongside {
-                    Some(worker) => worker.send(page),
-                    None if full => alongside.get_or_insert_with(|| formae_core::parallel::Alongside::start(make.clone())).send(page),
-                    None => made.push(make.clone()(page)),
+                // The last page, which the thread would start only after every other, is
+                // made here meanwhile.
+                match full {
+                    true => alongside.get_or_insert_with(|| formae_core::parallel::Alongside::start(make.clone())).send(page),
+                    false => last = Some(make.clone()(page)),
                 }
                 Ok(())
             },
         )
         .await?;
         // Every page is read; this waits for the records still being made.
-        made.extend(alongside.map(formae_core::parallel::Alongside::finish).unwrap_or_default());
+        let mut made = alongside.map(formae_core::parallel::Alongside::finish).unwrap_or_default();
+        made.extend(last);
         let mut resources = Vec::with_capacity(made.iter().map(|(records, _)| records.len()).sum());
         for (records, _read) in made {
             for record in records {
