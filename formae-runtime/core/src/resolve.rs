@@ -91,17 +91,18 @@ impl Resolved {
         for p in &self.sensitive {
             let hidden = self.unknown.keys().chain(self.unreadable.iter().map(|(u, _)| u)).any(|u| under(u, p));
             if let Some(x) = at_mut(&mut value, p) {
-                *x = if hidden { Json::Null } else { Json::String(secret_hash(&text_of(x))) };
+                *x = if hidden { Json::Null } else { Json::String(hash_of(x)) };
             }
         }
         Marked { value, sensitive: self.sensitive, unknown: self.unknown }
     }
 }
 
-fn text_of(v: &Json) -> String {
+/// The hash of a sensitive part: of its text, or of its JSON when it is not text.
+fn hash_of(v: &Json) -> String {
     match v {
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
+        Json::String(s) => secret_hash(s),
+        other => secret_hash(&other.to_string()),
     }
 }
 
@@ -190,10 +191,13 @@ fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) 
             j
         }
         Val::Template(parts) => {
+            if let Some(text) = known_text(parts, lookup) {
+                return Json::String(text);
+            }
             let parts: Vec<Resolved> = parts.iter().map(|p| resolve(p, lookup)).collect();
             render_text(&parts, pointer, out, |parts, text| {
                 for p in parts {
-                    text.push_str(&scalar_text(&p.value));
+                    push_scalar(text, &p.value);
                 }
             })
         }
@@ -204,6 +208,20 @@ fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) 
             })
         }
     }
+}
+
+/// The text of a template whose parts are all plain data or known outputs, joined as
+/// [`walk`] joins them; `None` for any other, which is resolved part by part, marks and all.
+fn known_text(parts: &[Val], lookup: &dyn Lookup) -> Option<String> {
+    let mut text = String::new();
+    for part in parts {
+        match part {
+            Val::Scalar(j) => push_scalar(&mut text, j),
+            Val::Ref { resource, attr } => push_scalar(&mut text, &lookup.output(resource, attr)?),
+            _ => return None,
+        }
+    }
+    Some(text)
 }
 
 /// Renders resolved parts as text at `pointer`: unknown if any part is, sensitive if any
@@ -227,11 +245,13 @@ fn render_text(parts: &[Resolved], pointer: &str, out: &mut Resolved, render: im
     Json::String(text)
 }
 
-fn scalar_text(v: &Json) -> String {
+/// Appends a template part's value: a string as it is, `null` as nothing, anything else
+/// as JSON.
+fn push_scalar(text: &mut String, v: &Json) {
     match v {
-        Json::String(s) => s.clone(),
-        Json::Null => String::new(),
-        other => other.to_string(),
+        Json::String(s) => text.push_str(s),
+        Json::Null => {}
+        other => text.push_str(&other.to_string()),
     }
 }
 
@@ -240,7 +260,15 @@ pub fn secret_hash(secret: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"formae-sensitive-v1\0");
     h.update(secret.as_bytes());
-    format!("sha256:{}", hex::encode(h.finalize()))
+    // Written into one buffer: a plan hashes every sensitive value it holds.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in h.finalize() {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 15)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -267,6 +295,34 @@ mod tests {
     fn template_with_known_refs_renders_text() {
         let t = Template::new().lit("a=").part(&Output::<String>::new("known", "arn")).lit("!");
         assert_eq!(resolve(&val_of(&t), &L).value, json!("a=arn:arn!"));
+    }
+
+    #[test]
+    fn a_template_of_plain_parts_renders_as_its_parts_resolved_one_by_one() {
+        let sensitive = Val::Sensitive(Box::new(Val::Scalar("s3cr3t".into())));
+        let cases = [
+            vec![Val::Scalar("n=".into()), Val::Scalar(json!(7)), Val::Scalar(Json::Null), Val::Scalar(json!(true)), Val::Ref { resource: "known".into(), attr: "arn".into() }],
+            vec![Val::Scalar("x-".into()), Val::Ref { resource: "later".into(), attr: "arn".into() }],
+            vec![Val::Scalar("p=".into()), sensitive],
+        ];
+        for parts in cases {
+            let whole = resolve(&Val::Map(vec![("t".into(), Val::Template(parts.clone()))]), &L);
+            // What a template is, part by part, through the general path.
+            let one_by_one: Vec<Resolved> = parts.iter().map(|p| resolve(p, &L)).collect();
+            let mut expected = Resolved::default();
+            let text = render_text(&one_by_one, "/t", &mut expected, |parts, text| parts.iter().for_each(|p| push_scalar(text, &p.value)));
+            assert_eq!(whole.value, json!({ "t": text }), "{parts:?}");
+            assert_eq!((whole.sensitive, whole.unknown), (expected.sensitive, expected.unknown), "{parts:?}");
+        }
+        assert_eq!(resolve(&Val::Template(vec![Val::Scalar("n=".into()), Val::Scalar(json!(7)), Val::Scalar(Json::Null)]), &L).value, json!("n=7"));
+    }
+
+    #[test]
+    fn a_secret_hash_never_changes() {
+        // State keeps these: a hash that changed would plan every secret as changed.
+        assert_eq!(secret_hash("hunter2"), "sha256:1c89e6c135ff1e56506497363a0b90a29f4172c17172a731ad38e947c3e0e6ff");
+        assert_eq!(hash_of(&json!("hunter2")), secret_hash("hunter2"));
+        assert_eq!(hash_of(&json!({"a": 1})), secret_hash(r#"{"a":1}"#));
     }
 
     #[test]
