@@ -24,17 +24,23 @@ pub struct Marked {
 
 /// Escapes an object key for a JSON Pointer.
 pub fn escape_key(key: &str) -> String {
-    if key.contains(['~', '/']) {
+    if needs_escape(key) {
         key.replace('~', "~0").replace('/', "~1")
     } else {
         key.to_owned()
     }
 }
 
+/// Whether `key` holds a character a JSON Pointer escapes; a byte search, since pointers
+/// are built for every part of every value planned.
+fn needs_escape(key: &str) -> bool {
+    key.bytes().any(|b| b == b'~' || b == b'/')
+}
+
 /// Appends `/key` to a JSON Pointer, escaped (RFC 6901).
 pub fn push_key(pointer: &mut String, key: &str) {
     pointer.push('/');
-    if key.contains(['~', '/']) {
+    if needs_escape(key) {
         pointer.push_str(&escape_key(key));
     } else {
         pointer.push_str(key);
@@ -274,6 +280,16 @@ mod tests {
         }
         *at_mut(&mut v, "/a~1b/~0k/1/x").unwrap() = serde_json::json!("changed");
         assert_eq!(v["a/b"]["~k"][1]["x"], "changed");
+    }
+
+    #[test]
+    fn keys_are_escaped_only_where_a_pointer_needs_it() {
+        for (key, escaped) in [("plain", "plain"), ("a/b", "a~1b"), ("~k", "~0k"), ("~/", "~0~1"), ("é/ü", "é~1ü")] {
+            assert_eq!(escape_key(key), escaped);
+            let mut pointer = "/x".to_owned();
+            push_key(&mut pointer, key);
+            assert_eq!(pointer, format!("/x/{escaped}"));
+        }
     }
 
     #[test]
