@@ -268,13 +268,18 @@ impl Serializer for ValSerializer {
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Result<Val, ValError> {
         let inner = value.serialize(ValSerializer)?;
-        let text = |v: &Val| match v {
-            Val::Scalar(Json::String(s)) => Ok(s.clone()),
+        // The texts are taken from the tree just built: every reference and secret of a
+        // stack comes through here.
+        let text = |v: Val| match v {
+            Val::Scalar(Json::String(s)) => Ok(s),
             _ => Err(ValError(format!("{name} expects text"))),
         };
         Ok(match name {
             name::REF => match inner {
-                Val::List(parts) if parts.len() == 2 => Val::Ref { resource: text(&parts[0])?, attr: text(&parts[1])? },
+                Val::List(parts) => match <[Val; 2]>::try_from(parts) {
+                    Ok([resource, attr]) => Val::Ref { resource: text(resource)?, attr: text(attr)? },
+                    Err(_) => return Err(ValError("a reference is a resource and an attribute".into())),
+                },
                 _ => return Err(ValError("a reference is a resource and an attribute".into())),
             },
             name::TEMPLATE => match inner {
@@ -282,7 +287,7 @@ impl Serializer for ValSerializer {
                 _ => return Err(ValError("a template is a list of parts".into())),
             },
             name::DOC => Val::Doc(Box::new(inner)),
-            name::SECRET => Val::Secret(text(&inner)?.parse().map_err(ValError)?),
+            name::SECRET => Val::Secret(text(inner)?.parse().map_err(ValError)?),
             name::SENSITIVE => match inner {
                 // Marked twice says nothing more.
                 already @ Val::Sensitive(_) => already,
