@@ -38,6 +38,9 @@ impl SqliteStore {
         // In WAL mode, NORMAL survives a killed process (what the journal is for) without
         // an fsync per write; only a power loss can undo the last few.
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
+        // Reads map the file instead of copying it page by page into SQLite's own cache:
+        // a plan reads every row of a stack's state.
+        conn.pragma_update(None, "mmap_size", 1_i64 << 30).map_err(db)?;
         SqlStore::new(Sqlite { path: path.to_owned(), conn: Mutex::new(conn) }).await
     }
 }
@@ -107,9 +110,9 @@ impl Sql for Sqlite {
                     .map(|i| {
                         Ok(match r.get_ref(i)? {
                             ValueRef::Integer(n) => Cell::Int(n),
-                            ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                            ValueRef::Text(t) => Cell::Text(text_of(t)),
                             ValueRef::Real(f) => Cell::Text(f.to_string()),
-                            ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
+                            ValueRef::Blob(b) => Cell::Text(text_of(b)),
                             ValueRef::Null => Cell::Null,
                         })
                     })
@@ -139,5 +142,14 @@ impl Sql for Sqlite {
             }
         }
         tx.commit().map_err(other)
+    }
+}
+
+/// A column's bytes as text: checked as UTF-8 (quick for the ASCII a store mostly holds),
+/// any invalid sequence replaced.
+fn text_of(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }

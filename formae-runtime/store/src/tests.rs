@@ -103,6 +103,18 @@ async fn a_corrupt_row_is_reported_not_loaded() {
     assert!(matches!(err, StoreError::Corrupt { ref resource, .. } if resource == "r"), "{err}");
 }
 
+#[tokio::test]
+async fn text_is_read_as_written_and_bytes_that_are_not_utf8_are_replaced() {
+    let path = tempdir().join("state.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mut r = rec();
+    r.cloud_id = "arn:aws:s3:::bücket-ß-雪".into();
+    store.put_resource("s", "r", &r).await.unwrap();
+    assert_eq!(store.load("s").await.unwrap().resources["r"].cloud_id, r.cloud_id);
+    store.backend().execute("UPDATE formae_rs_resources SET cloud_id = CAST(X'61FF62' AS TEXT)", vec![]).await.unwrap();
+    assert_eq!(store.load("s").await.unwrap().resources["r"].cloud_id, "a\u{FFFD}b");
+}
+
 /// A new file has our tables under our prefix and nothing else.
 #[tokio::test]
 async fn a_new_file_keeps_its_tables_under_the_prefix() {
