@@ -16,7 +16,7 @@ mod lifecycle_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::Value as Json;
 
@@ -35,8 +35,13 @@ use crate::resource::{DeclaredResource, StackInstance};
 use crate::state::{RecordedResource, ResourceStatus, StackState};
 use crate::value::{Marked, SecretSource};
 
+/// The recorded resources by name, looked up once or twice for every resource planned.
+type Records<'a> = HashMap<&'a str, &'a RecordedResource>;
+
 struct PlanLookup<'a> {
     state: &'a StackState,
+    /// `state`'s resources by name.
+    records: &'a Records<'a>,
     /// What the plan does to the resources planned so far; `None` while planning ahead
     /// of them, as if each one referred to keeps its record (see [`plan`]).
     actions: Option<&'a HashMap<&'a str, Action>>,
@@ -58,19 +63,19 @@ impl SecretReader for Unread {
 
 impl<'a> PlanLookup<'a> {
     /// The lookup of the plan proper: outputs of resources the plan keeps, secrets read.
-    fn planned(state: &'a StackState, actions: &'a HashMap<&'a str, Action>, secrets: &'a dyn SecretReader, moves: &'a HashMap<&'a str, &'a str>) -> Self {
-        PlanLookup { state, actions: Some(actions), secrets, moves }
+    fn planned(state: &'a StackState, records: &'a Records<'a>, actions: &'a HashMap<&'a str, Action>, secrets: &'a dyn SecretReader, moves: &'a HashMap<&'a str, &'a str>) -> Self {
+        PlanLookup { state, records, actions: Some(actions), secrets, moves }
     }
 
     /// The lookup of planning ahead: every recorded output as if its resource were kept;
     /// no secret read.
-    fn ahead(state: &'a StackState, moves: &'a HashMap<&'a str, &'a str>) -> Self {
-        PlanLookup { state, actions: None, secrets: &Unread, moves }
+    fn ahead(state: &'a StackState, records: &'a Records<'a>, moves: &'a HashMap<&'a str, &'a str>) -> Self {
+        PlanLookup { state, records, actions: None, secrets: &Unread, moves }
     }
 
     /// The record of the declared resource `resource`, under the name it was recorded by.
     fn record(&self, resource: &str) -> Option<&'a RecordedResource> {
-        self.state.resources.get(self.moves.get(resource).copied().unwrap_or(resource))
+        self.records.get(self.moves.get(resource).copied().unwrap_or(resource)).copied()
     }
 }
 
@@ -126,9 +131,10 @@ pub fn plan(
     if !state.stack.is_empty() && state.stack != stack.name {
         return Err(PlanError::WrongStack { expected: stack.name.into(), found: state.stack.clone() });
     }
-    let mut position: HashMap<&str, usize> = HashMap::with_capacity(stack.resources.len());
-    let mut actions: HashMap<&str, Action> = HashMap::with_capacity(stack.resources.len());
+    let mut position: HashMap<&str, usize> = HashMap::with_capacity_and_hasher(stack.resources.len(), Default::default());
+    let mut actions: HashMap<&str, Action> = HashMap::with_capacity_and_hasher(stack.resources.len(), Default::default());
     let moves = lifecycle::moves(stack, state)?;
+    let records: Records<'_> = state.resources.iter().map(|(name, rec)| (name.as_str(), rec)).collect();
 
     // Each resource's change depends on those before it only through the outputs it
     // refers to, known unless their resource is created or replaced. So every change is
@@ -140,7 +146,7 @@ pub fn plan(
         if decl.props.reads_secret() {
             return None;
         }
-        change_of(decl, state, &PlanLookup::ahead(state, &moves), &moves, mode).ok()
+        change_of(decl, state, &PlanLookup::ahead(state, &records, &moves), &moves, mode).ok()
     });
     let mut refs: Vec<(&str, &str)> = Vec::new();
     for ((i, decl), slot) in stack.resources.iter().enumerate().zip(changes.iter_mut()) {
@@ -150,7 +156,7 @@ pub fn plan(
             }
         }
         position.insert(decl.name, i);
-        let lookup = PlanLookup::planned(state, &actions, secrets, &moves);
+        let lookup = PlanLookup::planned(state, &records, &actions, secrets, &moves);
         refs.clear();
         decl.props.references(&mut refs);
         // Planning ahead read a recorded output where this plan reads none.
@@ -190,7 +196,7 @@ pub fn plan(
     let operations = order::operations(stack, &changes, state);
     let steps = order::steps(&operations);
 
-    let lookup = PlanLookup::planned(state, &actions, secrets, &moves);
+    let lookup = PlanLookup::planned(state, &records, &actions, secrets, &moves);
     let outputs = Marked::object(
         stack.outputs.iter().map(|o| (o.name.to_owned(), resolve::resolve(&o.value, &lookup).planned())).collect(),
     );
@@ -222,7 +228,7 @@ pub fn plan(
         refreshed: false,
         found: Vec::new(),
         absent: Default::default(),
-        index: HashMap::new(),
+        index: HashMap::default(),
         recorded_state: None,
         declared: Some(StackDeclaration::of(stack)),
     };
@@ -234,7 +240,7 @@ pub fn plan(
 fn change_of(decl: &DeclaredResource, state: &StackState, lookup: &PlanLookup<'_>, moves: &HashMap<&str, &str>, mode: Mode) -> Result<Change, PlanError> {
     let (after, unreadable) = planned_props(decl, lookup);
     let moved_from = moves.get(decl.name).copied();
-    let rec = state.resources.get(moved_from.unwrap_or(decl.name));
+    let rec = lookup.record(decl.name);
     // Only a replacement created first can meet an earlier one's deposed record.
     let deposed = decl.lifecycle.create_before_destroy && state.resources.contains_key(&lifecycle::deposed_name(decl.name));
     let mut change = diff_resource(decl, rec, after, unreadable, mode, deposed)?;

@@ -3,7 +3,7 @@
 //! replacements, and a replacement created before its old resource is deleted must not
 //! take the old one's name.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,7 @@ pub const DEPOSED_SUFFIX: &str = " (deposed)";
 /// old name is recorded and new one is not. A move already made (only the new name
 /// recorded) is none; both recorded is refused.
 pub(super) fn moves<'a>(stack: &'a StackInstance, state: &StackState) -> Result<HashMap<&'a str, &'a str>, PlanError> {
-    let mut moves = HashMap::new();
+    let mut moves = HashMap::default();
     let declared = stack.resources.iter().filter_map(|d| Some((d.lifecycle.moved_from?, d.name)));
     for (from, to) in declared.chain(stack.moves.iter().copied()) {
         if !state.resources.contains_key(from) {

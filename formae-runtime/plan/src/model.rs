@@ -1,7 +1,7 @@
 //! What a plan is: per resource what happens and why, the drift a refresh found, what
 //! already exists, the order, and the counts.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 

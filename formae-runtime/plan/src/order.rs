@@ -7,7 +7,7 @@
 //! `#[create_before_destroy]` a replacement is a create, then the delete of the old
 //! resource (recorded meanwhile as deposed) once whatever used it uses the new one.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,8 +32,8 @@ pub struct Operation {
 /// waits for.
 pub(crate) fn operations(stack: &StackInstance, changes: &[Change], state: &StackState) -> Vec<Operation> {
     let mut ops: Vec<Operation> = Vec::new();
-    let mut put: HashMap<&str, usize> = HashMap::new();
-    let mut del: HashMap<&str, usize> = HashMap::new();
+    let mut put: HashMap<&str, usize> = HashMap::default();
+    let mut del: HashMap<&str, usize> = HashMap::default();
     // Replacements created first: the resource, and the delete of its old self.
     let mut deposed: Vec<(&str, usize)> = Vec::new();
     let push = |ops: &mut Vec<Operation>, resource: &str, op: Op| {
