@@ -148,7 +148,6 @@ pub fn plan(
         }
         change_of(decl, state, &PlanLookup::ahead(state, &records, &moves), &moves, mode).ok()
     });
-    let mut refs: Vec<(&str, &str)> = Vec::new();
     for ((i, decl), slot) in stack.resources.iter().enumerate().zip(changes.iter_mut()) {
         for dep in decl.deps {
             if !position.contains_key(dep) {
@@ -157,13 +156,12 @@ pub fn plan(
         }
         position.insert(decl.name, i);
         let lookup = PlanLookup::planned(state, &records, &actions, secrets, &moves);
-        refs.clear();
-        decl.props.references(&mut refs);
-        // Planning ahead read a recorded output where this plan reads none.
-        let stale = |(r, _): &(&str, &str)| !matches!(actions.get(r), Some(Action::NoOp | Action::Update)) && lookup.record(r).is_some();
+        // Planning ahead read a recorded output where this plan reads none. What it refers
+        // to is among its dependencies, which the macro listed.
+        let stale = |r: &&str| !matches!(actions.get(r), Some(Action::NoOp | Action::Update)) && lookup.record(r).is_some();
         // Kept where it is: a change is large, and most are taken as planned ahead.
         let change = match slot {
-            Some(change) if !refs.iter().any(stale) => change,
+            Some(change) if !decl.deps.iter().any(stale) => change,
             _ => slot.insert(change_of(decl, state, &lookup, &moves, mode)?),
         };
         if decl.meta.reruns_when_dependencies_change && change.action == Action::NoOp {
