@@ -190,7 +190,7 @@ fn recorded_output<'a>(c: &'a Change, keys: &[&str]) -> Option<&'a str> {
 fn recorded<'a>(c: &'a Change, key: &str) -> Option<&'a Json> {
     match c.action {
         Action::Delete | Action::Replace => c.prior_outputs.get(key),
-        _ => c.outputs.value.get(key),
+        _ => c.outputs.get(key),
     }
 }
 

@@ -6,9 +6,11 @@
 
 pub mod data_loss;
 mod error;
+mod index;
 pub mod lifecycle;
 mod model;
 mod order;
+mod outputs;
 mod render;
 pub mod saved;
 #[cfg(test)]
@@ -24,6 +26,7 @@ pub use data_loss::{DataLoss, DataLossRefused};
 pub use error::{EnvSecrets, PlanError, SecretReader};
 pub use model::{Action, Change, ChangeLifecycle, Drift, DriftKind, FieldChange, Found, Mode, Plan, StackDeclaration, Summary};
 pub use order::Operation;
+pub use outputs::ChangeOutputs;
 pub use render::{render_drift, render_text, RenderOptions};
 pub mod testing;
 
@@ -226,7 +229,7 @@ pub fn plan(
         refreshed: false,
         found: Vec::new(),
         absent: Default::default(),
-        index: HashMap::default(),
+        index: Default::default(),
         recorded_state: None,
         declared: Some(StackDeclaration::of(stack)),
     };
@@ -286,7 +289,7 @@ fn diff_resource(
             before: None,
             after: Some(after),
             fields: Vec::new(),
-            outputs: unknown_outputs(decl),
+            outputs: ChangeOutputs::Planned(unknown_outputs(decl)),
             prior_outputs: Default::default(),
             reason: None,
             lifecycle: declared,
@@ -321,8 +324,8 @@ fn diff_resource(
         (Action::Update, None)
     };
     let (outputs, prior_outputs) = match action {
-        Action::Replace => (unknown_outputs(decl), rec.outputs.clone()),
-        _ => (Marked::plain(Json::Object(rec.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())), Default::default()),
+        Action::Replace => (ChangeOutputs::Planned(unknown_outputs(decl)), rec.outputs.clone()),
+        _ => (ChangeOutputs::Recorded(rec.outputs.clone()), Default::default()),
     };
     let mut reason = reason;
     let replace_first = decl.lifecycle.create_before_destroy && action == Action::Replace;
@@ -417,7 +420,7 @@ fn undeclared(
             before: Some(rec.props.marked()),
             after: None,
             fields: Vec::new(),
-            outputs: Marked::default(),
+            outputs: ChangeOutputs::default(),
             prior_outputs: rec.outputs.clone(),
             reason: None,
             lifecycle: ChangeLifecycle { protected: rec.protected, region: rec.region.clone(), ..ChangeLifecycle::default() },

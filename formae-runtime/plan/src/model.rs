@@ -77,8 +77,9 @@ pub struct Change {
     pub after: Option<Marked>,
     /// The properties that change (for update and replace).
     pub fields: Vec<FieldChange>,
-    /// Output attributes; unknown until apply for creates and replacements.
-    pub outputs: Marked,
+    /// Output attributes: as recorded for a resource kept, unknown until apply for
+    /// creates and replacements.
+    pub outputs: super::ChangeOutputs,
     /// Output attributes as recorded, for replacements and deletes.
     #[serde(default, skip_serializing_if = "crate::state::Outputs::is_empty")]
     pub prior_outputs: crate::state::Outputs,
@@ -203,7 +204,7 @@ pub struct Plan {
     pub absent: std::collections::BTreeSet<String>,
     /// Where each resource's change is in `changes`.
     #[serde(skip)]
-    pub(super) index: HashMap<String, usize>,
+    pub(super) index: super::index::ChangeIndex,
     /// The digest of the state as recorded (before any refresh) that this plan was made
     /// against, when a session made it; what a saved plan checks the state by.
     #[serde(skip)]
@@ -255,7 +256,7 @@ impl Plan {
     /// Attaches what a refresh found, and says on each change it causes why.
     pub fn note_drift(&mut self, drift: Vec<Drift>) {
         for d in &drift {
-            let at = self.index.get(&d.resource).copied();
+            let at = self.index.get(&self.changes, &d.resource);
             if let Some(c) = at.and_then(|i| self.changes.get_mut(i)).filter(|c| c.reason.is_none()) {
                 c.reason = Some(match d.kind {
                     DriftKind::Deleted => "it was deleted outside formae".to_owned(),
@@ -267,7 +268,7 @@ impl Plan {
     }
     /// The change planned for `resource`.
     pub fn change(&self, resource: &str) -> Option<&Change> {
-        self.changes.get(*self.index.get(resource)?)
+        self.changes.get(self.index.get(&self.changes, resource)?)
     }
     /// Gives a plan read from a file back what it was made from: each change's declaration
     /// and the stack's outputs, from `stack` as built now. Only for a plan checked to be
@@ -285,6 +286,6 @@ impl Plan {
 
     /// Rebuilds the index of changes by resource, after `changes` was built or read.
     pub fn reindex(&mut self) {
-        self.index = self.changes.iter().enumerate().map(|(i, c)| (c.resource.clone(), i)).collect();
+        self.index = super::index::ChangeIndex::of(&self.changes);
     }
 }

@@ -297,7 +297,7 @@ fn render_change(out: &mut Out, c: &Change) {
     match c.action {
         Action::Create => {
             let after = entries(c.after.as_ref());
-            let outputs: Vec<Row> = sorted(entries(Some(&c.outputs)))
+            let outputs: Vec<Row> = sorted(entries(Some(&c.outputs.marked())))
                 .into_iter()
                 .filter(|(k, _)| !after.iter().any(|(a, _)| a == k))
                 .map(|(k, v)| (k, None, Some(v)))
@@ -317,7 +317,7 @@ fn render_change(out: &mut Out, c: &Change) {
             if c.action == Action::Replace {
                 let props = c.after.as_ref().map(Marked::keys).unwrap_or_default();
                 rows.extend(
-                    sorted(entries(Some(&c.outputs)))
+                    sorted(entries(Some(&c.outputs.marked())))
                         .into_iter()
                         .filter(|(k, _)| !props.contains(&k.as_str()))
                         .map(|(k, v)| {

@@ -1,16 +1,18 @@
 //! A recorded resource's outputs by name.
 
 use std::ops::{Deref, DerefMut, Index};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 /// A resource's outputs by name, in name order: `outputs["Arn"]`, `outputs.get("Arn")`.
 /// A resource has a few, so they are kept in one sorted allocation; a tree map's node is a
-/// kilobyte, which at ten thousand resources would be most of a state's memory.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Outputs(litemap::LiteMap<String, Json>);
+/// kilobyte, which at ten thousand resources would be most of a state's memory. Shared: a
+/// plan that keeps a resource shows its recorded outputs without copying them, and a
+/// change made through `DerefMut` copies them first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outputs(Arc<litemap::LiteMap<String, Json>>);
 
 impl Outputs {
     /// Whether there is none.
@@ -28,7 +30,7 @@ impl Deref for Outputs {
 
 impl DerefMut for Outputs {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
+        Arc::make_mut(&mut self.0)
     }
 }
 
@@ -46,7 +48,7 @@ impl Index<&str> for Outputs {
 
 impl FromIterator<(String, Json)> for Outputs {
     fn from_iter<I: IntoIterator<Item = (String, Json)>>(iter: I) -> Self {
-        Outputs(iter.into_iter().collect())
+        Outputs(Arc::new(iter.into_iter().collect()))
     }
 }
 
@@ -54,7 +56,20 @@ impl IntoIterator for Outputs {
     type Item = (String, Json);
     type IntoIter = std::vec::IntoIter<(String, Json)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_tuple_vec().into_iter()
+        Arc::unwrap_or_clone(self.0).into_tuple_vec().into_iter()
+    }
+}
+
+/// A JSON object in name order.
+impl Serialize for Outputs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Outputs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        litemap::LiteMap::deserialize(d).map(|m| Outputs(Arc::new(m)))
     }
 }
 
@@ -72,6 +87,11 @@ mod tests {
         assert_eq!(text, r#"{"Arn":"a","Name":"r"}"#, "a JSON object in name order");
         let back: Outputs = serde_json::from_str(r#"{"Name":"r","Arn":"a"}"#).unwrap();
         assert_eq!(back, outputs, "read back whatever the stored order");
-        assert_eq!(back.into_iter().map(|(k, _)| k).collect::<Vec<_>>(), ["Arn", "Name"]);
+        assert_eq!(back.clone().into_iter().map(|(k, _)| k).collect::<Vec<_>>(), ["Arn", "Name"]);
+        // Shared by a clone until one of them changes.
+        let mut changed = back.clone();
+        assert!(Arc::ptr_eq(&changed.0, &back.0), "a clone shares the map");
+        changed.insert("Url".to_owned(), Json::from("u"));
+        assert_eq!((changed.len(), back.len()), (3, 2), "a change is made to a copy");
     }
 }
