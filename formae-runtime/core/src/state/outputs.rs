@@ -69,7 +69,11 @@ impl Serialize for Outputs {
 
 impl<'de> Deserialize<'de> for Outputs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        litemap::LiteMap::deserialize(d).map(|m| Outputs(Arc::new(m)))
+        // A map read grows by doubling; a state holds ten thousand of them, so each
+        // gives back what it does not use.
+        let mut entries = litemap::LiteMap::<String, Json>::deserialize(d)?.into_tuple_vec();
+        entries.shrink_to_fit();
+        Ok(Outputs(Arc::new(litemap::LiteMap::from_sorted_store_unchecked(entries))))
     }
 }
 
