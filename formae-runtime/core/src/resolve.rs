@@ -163,7 +163,7 @@ fn walk(v: &Val, lookup: &dyn Lookup, pointer: &mut String, out: &mut Resolved) 
                     push_key(pointer, k);
                     let j = walk(x, lookup, pointer, out);
                     pointer.truncate(len);
-                    (k.clone(), j)
+                    (k.as_ref().to_owned(), j)
                 })
                 .collect(),
         ),

@@ -185,7 +185,7 @@ impl Serialize for Template {
 
 /// Builds a JSON document value (`json!({...})` in a stack) from its key/value pairs.
 pub fn json_object(entries: Vec<(&str, Val)>) -> Val {
-    Val::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    Val::Map(entries.into_iter().map(|(k, v)| (k.to_owned().into(), v)).collect())
 }
 
 /// Where a secret comes from. Its value is read only when an apply needs it, and never

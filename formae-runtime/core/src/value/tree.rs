@@ -8,6 +8,7 @@
 //! serde_json's `RawValue` is recognised), so the marks travel beside the data, never in
 //! it.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -24,8 +25,9 @@ pub enum Val {
     Scalar(Json),
     /// A list.
     List(Vec<Val>),
-    /// An object, its keys in the order written.
-    Map(Vec<(String, Val)>),
+    /// An object, its keys in the order written. A property struct's field names are
+    /// borrowed: a stack of ten thousand resources holds them without copying each.
+    Map(Vec<(Cow<'static, str>, Val)>),
     /// Another resource's output attribute.
     Ref {
         /// The resource's name in the stack.
@@ -48,7 +50,7 @@ impl Val {
     pub fn data(j: Json) -> Val {
         match j {
             Json::Array(a) => Val::List(a.into_iter().map(Val::data).collect()),
-            Json::Object(m) => Val::Map(m.into_iter().map(|(k, v)| (k, Val::data(v))).collect()),
+            Json::Object(m) => Val::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k), Val::data(v))).collect()),
             other => Val::Scalar(other),
         }
     }
@@ -275,13 +277,14 @@ impl Serializer for ValSerializer {
             _ => Err(ValError(format!("{name} expects text"))),
         };
         Ok(match name {
-            name::REF => match inner {
-                Val::List(parts) => match <[Val; 2]>::try_from(parts) {
-                    Ok([resource, attr]) => Val::Ref { resource: text(resource)?, attr: text(attr)? },
-                    Err(_) => return Err(ValError("a reference is a resource and an attribute".into())),
-                },
-                _ => return Err(ValError("a reference is a resource and an attribute".into())),
-            },
+            name::REF => {
+                let pair = match inner {
+                    Val::List(parts) => <[Val; 2]>::try_from(parts).ok(),
+                    _ => None,
+                };
+                let [resource, attr] = pair.ok_or_else(|| ValError("a reference is a resource and an attribute".into()))?;
+                Val::Ref { resource: text(resource)?, attr: text(attr)? }
+            }
             name::TEMPLATE => match inner {
                 Val::List(parts) => Val::Template(parts),
                 _ => return Err(ValError("a template is a list of parts".into())),
@@ -297,7 +300,7 @@ impl Serializer for ValSerializer {
         })
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(self, _: &'static str, _: u32, variant: &'static str, value: &T) -> Result<Val, ValError> {
-        Ok(Val::Map(vec![(variant.to_owned(), value.serialize(ValSerializer)?)]))
+        Ok(Val::Map(vec![(Cow::Borrowed(variant), value.serialize(ValSerializer)?)]))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqBuilder, ValError> {
         Ok(SeqBuilder(Vec::with_capacity(len.unwrap_or(0))))
@@ -361,7 +364,7 @@ impl ser::SerializeTupleStruct for SeqBuilder {
 
 /// Builds a [`Val::Map`].
 struct MapBuilder {
-    entries: Vec<(String, Val)>,
+    entries: Vec<(Cow<'static, str>, Val)>,
     key: Option<String>,
 }
 
@@ -378,7 +381,7 @@ impl SerializeMap for MapBuilder {
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), ValError> {
         let key = self.key.take().ok_or_else(|| ValError("a value came before its key".into()))?;
-        self.entries.push((key, value.serialize(ValSerializer)?));
+        self.entries.push((Cow::Owned(key), value.serialize(ValSerializer)?));
         Ok(())
     }
     fn end(self) -> Result<Val, ValError> {
@@ -390,7 +393,7 @@ impl ser::SerializeStruct for MapBuilder {
     type Ok = Val;
     type Error = ValError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), ValError> {
-        self.entries.push((key.to_owned(), value.serialize(ValSerializer)?));
+        self.entries.push((Cow::Borrowed(key), value.serialize(ValSerializer)?));
         Ok(())
     }
     fn end(self) -> Result<Val, ValError> {
@@ -411,7 +414,7 @@ impl ser::SerializeTupleVariant for VariantBuilder<SeqBuilder> {
         SerializeSeq::serialize_element(&mut self.inner, value)
     }
     fn end(self) -> Result<Val, ValError> {
-        Ok(Val::Map(vec![(self.variant.to_owned(), SerializeSeq::end(self.inner)?)]))
+        Ok(Val::Map(vec![(Cow::Borrowed(self.variant), SerializeSeq::end(self.inner)?)]))
     }
 }
 
@@ -422,7 +425,7 @@ impl ser::SerializeStructVariant for VariantBuilder<MapBuilder> {
         ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
     }
     fn end(self) -> Result<Val, ValError> {
-        Ok(Val::Map(vec![(self.variant.to_owned(), SerializeMap::end(self.inner)?)]))
+        Ok(Val::Map(vec![(Cow::Borrowed(self.variant), SerializeMap::end(self.inner)?)]))
     }
 }
 
