@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::AnyArn;
@@ -132,34 +132,37 @@ impl<T: Serialize> Serialize for OneOrMany<'_, T> {
     }
 }
 
+// Written as structs, not maps: the field names are static, and the stack's value tree
+// borrows a struct's field names where it copies a map's keys.
 impl Serialize for PolicyDocument {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
+        let mut m = s.serialize_struct("PolicyDocument", 2)?;
         match &self.version {
-            Some(v) if !matches!(v, Value::Missing) => m.serialize_entry("Version", v)?,
-            _ => m.serialize_entry("Version", POLICY_VERSION)?,
+            Some(v) if !matches!(v, Value::Missing) => m.serialize_field("Version", v)?,
+            _ => m.serialize_field("Version", POLICY_VERSION)?,
         }
-        m.serialize_entry("Statement", &self.statements)?;
+        m.serialize_field("Statement", &self.statements)?;
         m.end()
     }
 }
 
 impl Serialize for Statement {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
+        let present = [self.sid.is_some(), true, !self.principals.is_empty(), true, !self.resources.is_empty(), self.condition.is_some()];
+        let mut m = s.serialize_struct("Statement", present.iter().filter(|p| **p).count())?;
         if let Some(sid) = &self.sid {
-            m.serialize_entry("Sid", sid)?;
+            m.serialize_field("Sid", sid)?;
         }
-        m.serialize_entry("Effect", &self.effect)?;
+        m.serialize_field("Effect", &self.effect)?;
         if !self.principals.is_empty() {
-            m.serialize_entry("Principal", &Principals(&self.principals))?;
+            m.serialize_field("Principal", &Principals(&self.principals))?;
         }
-        m.serialize_entry("Action", &OneOrMany(&self.actions))?;
+        m.serialize_field("Action", &OneOrMany(&self.actions))?;
         if !self.resources.is_empty() {
-            m.serialize_entry("Resource", &OneOrMany(&self.resources))?;
+            m.serialize_field("Resource", &OneOrMany(&self.resources))?;
         }
         if let Some(c) = &self.condition {
-            m.serialize_entry("Condition", c)?;
+            m.serialize_field("Condition", c)?;
         }
         m.end()
     }
