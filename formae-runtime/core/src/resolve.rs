@@ -15,6 +15,11 @@ use crate::value::{at_mut, push_index, push_key, under, Marked, SecretSource, Va
 pub trait Lookup {
     /// The value of `resource.attr`, if it is known now.
     fn output(&self, resource: &str, attr: &str) -> Option<Json>;
+    /// [`Lookup::output`], lent where the lookup holds the value: a template joins it
+    /// into its text and keeps no copy. By default, `output`'s own.
+    fn output_ref(&self, resource: &str, attr: &str) -> Option<std::borrow::Cow<'_, Json>> {
+        self.output(resource, attr).map(std::borrow::Cow::Owned)
+    }
     /// Reads a secret from its source.
     fn secret(&self, source: &SecretSource) -> Result<String, SecretError>;
 }
@@ -217,7 +222,7 @@ fn known_text(parts: &[Val], lookup: &dyn Lookup) -> Option<String> {
     for part in parts {
         match part {
             Val::Scalar(j) => push_scalar(&mut text, j),
-            Val::Ref { resource, attr } => push_scalar(&mut text, &lookup.output(resource, attr)?),
+            Val::Ref { resource, attr } => push_scalar(&mut text, &*lookup.output_ref(resource, attr)?),
             _ => return None,
         }
     }

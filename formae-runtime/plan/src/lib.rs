@@ -84,11 +84,14 @@ impl<'a> PlanLookup<'a> {
 
 impl Lookup for PlanLookup<'_> {
     fn output(&self, resource: &str, attr: &str) -> Option<Json> {
+        self.output_ref(resource, attr).map(std::borrow::Cow::into_owned)
+    }
+    fn output_ref(&self, resource: &str, attr: &str) -> Option<std::borrow::Cow<'_, Json>> {
         if resource.starts_with(crate::resource::STACK_PREFIX) {
-            return self.state.output_of(resource, attr);
+            return self.state.output_of(resource, attr).map(std::borrow::Cow::Owned);
         }
         match self.actions.map(|a| a.get(resource)) {
-            None | Some(Some(Action::NoOp | Action::Update)) => self.record(resource)?.outputs.get(attr).cloned(),
+            None | Some(Some(Action::NoOp | Action::Update)) => self.record(resource)?.outputs.get(attr).map(std::borrow::Cow::Borrowed),
             Some(_) => None,
         }
     }

@@ -308,3 +308,22 @@ fn a_secret_is_read_in_order_and_a_failure_is_the_first_in_order() {
     assert_eq!(reads.0.load(std::sync::atomic::Ordering::SeqCst), 1, "planning ahead reads no secret");
     assert!(p.change("env").unwrap().after.as_ref().unwrap().sensitive.contains("/secret_string"));
 }
+
+#[test]
+fn the_plan_lends_the_outputs_it_reads_as_it_would_copy_them() {
+    let s = chain();
+    let mut state = applied(&s);
+    state.imports.insert("shared".into(), [("url".to_owned(), Json::from("https://shared"))].into_iter().collect());
+    let records: Records<'_> = state.resources.iter().map(|(n, r)| (n.as_str(), r)).collect();
+    let moves = HashMap::default();
+    let actions: HashMap<&str, Action> = [("a", Action::NoOp), ("b", Action::Replace)].into_iter().collect();
+    let lookup = PlanLookup::planned(&state, &records, &actions, &NoSecrets, &moves);
+    let lent = |r: &str, a: &str| lookup.output_ref(r, a).map(|v| v.into_owned());
+    for (r, a) in [("a", "arn"), ("a", "name"), ("b", "arn"), ("c", "arn"), ("stack:shared", "url"), ("stack:shared", "port")] {
+        assert_eq!(lent(r, a), lookup.output(r, a), "{r}.{a}");
+    }
+    assert_eq!(lent("a", "arn"), Some(Json::from("arn:a")), "a kept resource's record");
+    assert!(matches!(lookup.output_ref("a", "arn"), Some(std::borrow::Cow::Borrowed(_))), "lent, not copied");
+    assert_eq!(lent("b", "arn"), None, "a replaced resource's outputs are not known yet");
+    assert_eq!(lent("stack:shared", "url"), Some(Json::from("https://shared")));
+}
