@@ -266,12 +266,11 @@ pub fn secret_hash(secret: &str) -> String {
     h.update(b"formae-sensitive-v1\0");
     h.update(secret.as_bytes());
     // Written into one buffer: a plan hashes every sensitive value it holds.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 64];
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
-    for byte in h.finalize() {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 15)]));
+    if hex::encode_to_slice(h.finalize(), &mut digits).is_ok() {
+        out.extend(digits.iter().map(|d| char::from(*d)));
     }
     out
 }
